@@ -1,0 +1,37 @@
+"""escalsim: an escalation scenario simulator.
+
+How does communication between rival states change the rate of miscalculation and escalation in a
+crisis? Scenarios are YAML files (see :mod:`escalsim.scenario`); ``escalsim --help`` lists the
+commands.
+
+Importing the package has no side effects: submodules load when first used.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__: str = version("escalsim")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+if TYPE_CHECKING:
+    from escalsim.scenario import Scenario, ScenarioError, load_scenario, with_condition
+
+__all__ = ["Scenario", "ScenarioError", "__version__", "load_scenario", "with_condition"]
+
+_LAZY = {
+    "Scenario": "escalsim.scenario",
+    "ScenarioError": "escalsim.scenario",
+    "load_scenario": "escalsim.scenario",
+    "with_condition": "escalsim.scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'escalsim' has no attribute {name!r}")

@@ -1,0 +1,111 @@
+"""Positioned scenario errors: ``file:line:column: field.path: what was expected``.
+
+Every problem found while reading a scenario -- YAML syntax, an unknown key, a wrong type, an
+out-of-range value, a broken cross-reference -- becomes a :class:`Problem` that knows where in
+the file it is. :class:`ScenarioError` carries all problems of a file at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+#: A field path: mapping keys (str) and list indices (int), from the document root.
+Loc = tuple[str | int, ...]
+
+
+def format_loc(loc: Loc) -> str:
+    """Render a field path as ``actors[2].policy.precision``.
+
+    Parameters
+    ----------
+    loc : tuple of str or int
+        Keys and list indices from the document root.
+
+    Returns
+    -------
+    str
+        The dotted path; ``"<root>"`` for the empty path.
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "<root>"
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest option, or ``""`` when none is close.
+
+    Parameters
+    ----------
+    word : str
+        What the user wrote.
+    options : iterable of str
+        The valid choices.
+
+    Returns
+    -------
+    str
+        A suffix to append to a message.
+    """
+    opts = [o for o in options if isinstance(o, str)]
+    lowered = {o.lower(): o for o in opts}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return f" (did you mean '{lowered[word.lower()]}'?)"
+    match = difflib.get_close_matches(word, opts, n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One positioned problem in a scenario file.
+
+    Attributes
+    ----------
+    line, column : int
+        1-based position of the offending key or value (0 when the file has no position, e.g.
+        an unreadable file).
+    loc : tuple
+        Field path of the offending key or value.
+    message : str
+        What was expected, in one sentence.
+    source : str
+        The file name (or ``"<string>"``).
+    """
+
+    line: int
+    column: int
+    loc: Loc = field(compare=False)
+    message: str = field(compare=False)
+    source: str = field(default="<string>", compare=False)
+
+    def __str__(self) -> str:
+        # A problem with the file itself (missing, unreadable) has no position; one with the
+        # document as a whole (empty, not a mapping) has a position but no field path.
+        where = f"{self.source}:{self.line}:{self.column}" if self.line else self.source
+        if self.loc:
+            return f"{where}: {format_loc(self.loc)}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario could not be read; carries every problem found, in file order.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        All problems found in the file; at least one.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: list[Problem] = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def source(self) -> str:
+        """The file the problems are in."""
+        return self.problems[0].source if self.problems else "<string>"

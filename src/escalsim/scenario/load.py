@@ -1,0 +1,547 @@
+"""Load a scenario: YAML -> doctrines -> typed models -> cross-field checks -> conditions.
+
+Every stage reports positioned :class:`~escalsim.scenario.errors.Problem` objects, and a file's
+problems are all reported together in one :class:`~escalsim.scenario.errors.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from escalsim.scenario import shipped
+from escalsim.scenario.checks import check
+from escalsim.scenario.errors import Loc, Problem, ScenarioError, did_you_mean, format_loc
+from escalsim.scenario.paths import PathError, _union_member, _unwrap, resolve
+from escalsim.scenario.schema import POLICY_MODELS, Scenario
+from escalsim.scenario.yamlio import Positions, parse_yaml, read_text
+
+#: Built-in doctrines: named presets that fill the actor fields an actor does not set. Values
+#: are starting points for calibration, not estimates (see docs/scenario-format.md).
+BUILTIN_DOCTRINES: dict[str, dict[str, Any]] = {
+    "hawk": {
+        "risk_tolerance": 0.7,
+        "audience_cost": 1.0,
+        "policy": {"name": "quantal", "w_security": 2.0, "w_war": 2.0, "w_reciprocity": 0.2},
+    },
+    "dove": {
+        "risk_tolerance": 0.2,
+        "audience_cost": 0.2,
+        "policy": {"name": "quantal", "w_security": 0.5, "w_war": 8.0, "w_reciprocity": 1.0},
+    },
+    "pragmatist": {
+        "risk_tolerance": 0.5,
+        "audience_cost": 0.5,
+        "policy": {"name": "quantal"},
+    },
+}
+
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+_RUNG_FIELDS = {"war_rung", "nuclear_rung", "red_line", "initial_rung", "settlement_rung"}
+
+
+class _Context:
+    """Positions and provenance for mapping a field path to a line and column."""
+
+    def __init__(self, source: str, pos: Positions) -> None:
+        self.source = source
+        self.pos = pos
+        # Field path (index form) -> (position, note, path to report) for values that came from
+        # elsewhere: a doctrine (reported at the actor's path) or a condition overlay (reported
+        # at the overlay's own path).
+        self.origin: dict[Loc, tuple[tuple[int, int], str, Loc | None]] = {}
+        self.prefix = ""
+
+    def at(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
+        for n in range(len(loc), 0, -1):
+            if loc[:n] in self.origin:
+                (line, col), note, where = self.origin[loc[:n]]
+                if where is not None:  # a value a condition set: report it there
+                    inside = (*where, *loc[n:])
+                    line, col = self.pos.key(inside) if key else self.pos.value(inside)
+                    return Problem(line, col, inside, message, self.source)
+                return Problem(line, col, loc, f"{self.prefix}{message}{note}", self.source)
+        line, col = self.pos.key(loc) if key else self.pos.value(loc)
+        return Problem(line, col, loc, f"{self.prefix}{message}", self.source)
+
+
+# ------------------------------------------------------------------------------------------------
+# Doctrines
+# ------------------------------------------------------------------------------------------------
+def _apply_doctrines(data: dict[str, Any], ctx: _Context) -> list[Problem]:
+    problems: list[Problem] = []
+    custom = data.get("doctrines") if isinstance(data.get("doctrines"), dict) else {}
+    actors = data.get("actors")
+    if not isinstance(actors, list):
+        return problems
+    for i, actor in enumerate(actors):
+        if not isinstance(actor, dict) or not isinstance(actor.get("doctrine"), str):
+            continue
+        name = actor["doctrine"]
+        if name in custom and isinstance(custom[name], dict):
+            preset, where = custom[name], ("doctrines", name)
+        elif name in BUILTIN_DOCTRINES:
+            preset, where = BUILTIN_DOCTRINES[name], None
+        else:
+            known = sorted({*custom, *BUILTIN_DOCTRINES})
+            problems.append(
+                ctx.at(
+                    ("actors", i, "doctrine"),
+                    f"no doctrine '{name}'{did_you_mean(name, known)}; expected one "
+                    f"of: {', '.join(known)}",
+                )
+            )
+            continue
+        for key, value in preset.items():
+            if key == "doctrine":
+                continue
+            if (
+                key == "policy"
+                and isinstance(actor.get("policy"), dict)
+                and isinstance(value, dict)
+            ):
+                mine = actor["policy"]
+                if mine.get("name", value.get("name")) == value.get("name"):
+                    for pkey, pval in value.items():
+                        if pkey not in mine:
+                            mine[pkey] = copy.deepcopy(pval)
+                            ctx.origin[("actors", i, "policy", pkey)] = _doctrine_origin(
+                                ctx, where, ("policy", pkey), i, name
+                            )
+                continue
+            if key not in actor:
+                actor[key] = copy.deepcopy(value)
+                ctx.origin[("actors", i, key)] = _doctrine_origin(ctx, where, (key,), i, name)
+    return problems
+
+
+def _doctrine_origin(
+    ctx: _Context, where: Loc | None, sub: Loc, actor: int, name: str
+) -> tuple[tuple[int, int], str, None]:
+    if where is not None:
+        return ctx.pos.value((*where, *sub)), f" (set by doctrine '{name}')", None
+    return (
+        ctx.pos.value(("actors", actor, "doctrine")),
+        f" (set by built-in doctrine '{name}')",
+        None,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Pydantic errors -> positioned problems
+# ------------------------------------------------------------------------------------------------
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Loc, Any, type | None]:
+    """Map pydantic's error location onto the data, skipping union tags and type names.
+
+    Returns the data path, the value at its parent, and the model class at that parent.
+    """
+    path: list[str | int] = []
+    node: Any = data
+    ann: Any = Scenario
+    model: type | None = Scenario
+    for part in loc:
+        u = _unwrap(ann)
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            if isinstance(u, type) and issubclass(u, BaseModel) and part in u.model_fields:
+                ann = _union_member(_unwrap(u.model_fields[part].annotation), node[part])
+            elif get_origin(u) is dict:
+                ann = _union_member(_unwrap(get_args(u)[1]), node[part])
+            else:
+                ann = None
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            ann = (
+                _union_member(_unwrap(get_args(u)[0]), node[part])
+                if get_origin(u) is list
+                else None
+            )
+            path.append(part)
+            node = node[part]
+        elif (
+            isinstance(u, type)
+            and issubclass(u, BaseModel)
+            and isinstance(part, str)
+            and part in u.model_fields
+        ):
+            # A field missing from the data: the path stops at the field.
+            path.append(part)
+            node = None
+            ann = _unwrap(u.model_fields[part].annotation)
+        # else: a union tag ('quantal'), a type name ('int'), or a validator name: skip it.
+        u2 = _unwrap(ann)
+        model = u2 if isinstance(u2, type) and issubclass(u2, BaseModel) else model
+    return tuple(path), node, model
+
+
+def _model_for(data: Any, path: Loc) -> type[BaseModel] | None:
+    ann: Any = Scenario
+    node: Any = data
+    for part in path:
+        u = _unwrap(ann)
+        if isinstance(u, type) and issubclass(u, BaseModel) and isinstance(part, str):
+            if part not in u.model_fields:
+                return None
+            ann = u.model_fields[part].annotation
+        elif get_origin(u) is list:
+            ann = get_args(u)[0]
+        elif get_origin(u) is dict:
+            ann = get_args(u)[1]
+        else:
+            return None
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+        ann = _union_member(_unwrap(ann), node)
+    u = _unwrap(ann)
+    return u if isinstance(u, type) and issubclass(u, BaseModel) else None
+
+
+def _has(node: dict[str, Any] | list[Any], part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string '{shown}'"
+    if isinstance(value, (int, float)):
+        return f"{value!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+_TYPE_WORDS = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+}
+
+
+def _message(err: dict[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
+    """Turn a pydantic error into one sentence; the flag says whether to point at the key."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    field = path[-1] if path else ""
+    if kind == "extra_forbidden":
+        parent = _model_for(data, path[:-1])
+        allowed = list(parent.model_fields) if parent else []
+        return (
+            f"unknown key '{field}'{did_you_mean(str(field), allowed)}; expected one of: "
+            f"{', '.join(allowed)}",
+            True,
+        )
+    if kind == "missing":
+        return f"missing required field '{field}'", True
+    if field in _RUNG_FIELDS and kind in (
+        "string_type",
+        "int_type",
+        "string_pattern_mismatch",
+        "greater_than_equal",
+    ):
+        return f"expected a rung name or a 0-based rung index, got {_describe(value)}", False
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = ctx.get("discriminator", "").strip("'")
+        options = [o.strip().strip("'") for o in str(ctx.get("expected_tags", "")).split(",")]
+        if kind == "union_tag_not_found":
+            return f"missing '{tag}'; expected one of: {', '.join(options)}", True
+        got = str(ctx.get("tag"))
+        noun = "policy" if tag == "name" else "event kind"
+        return (
+            f"unknown {noun} '{got}'{did_you_mean(got, options)}; expected one of: "
+            f"{', '.join(options)}",
+            False,
+        )
+    if kind == "literal_error":
+        options = [
+            o.strip().strip("'")
+            for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")
+        ]
+        hint = did_you_mean(value, options) if isinstance(value, str) else ""
+        return f"expected one of: {', '.join(options)}; got {_describe(value)}{hint}", False
+    if kind == "bool_type" and isinstance(value, str) and value.lower() in _YAML11_BOOLS:
+        return (
+            f"expected true or false, got the string '{value}' (YAML 1.2 reads yes/no/on/off "
+            "as strings)",
+            False,
+        )
+    if kind in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}", False
+    if kind == "finite_number":
+        return f"expected a finite number, got {_describe(value)}", False
+    bounds = {
+        "greater_than_equal": (">=", "ge"),
+        "greater_than": (">", "gt"),
+        "less_than_equal": ("<=", "le"),
+        "less_than": ("<", "lt"),
+    }
+    if kind in bounds:
+        sign, key = bounds[kind]
+        return f"expected a number {sign} {ctx[key]}, got {_describe(value)}", False
+    if kind == "string_pattern_mismatch":
+        return (
+            "expected an identifier (a letter, then letters, digits, '_' or '-', at most 64), "
+            f"got {_describe(value)}"
+        ), False
+    if kind in ("too_short", "too_long"):
+        n = ctx.get("min_length" if kind == "too_short" else "max_length")
+        unit = "characters" if isinstance(value, str) else "items"
+        word = "at least" if kind == "too_short" else "at most"
+        return f"expected {word} {n} {unit}, got {ctx.get('actual_length', len(value))}", False
+    return err["msg"][0].lower() + err["msg"][1:], False
+
+
+def _validation_problems(exc: ValidationError, data: Any, ctx: _Context) -> list[Problem]:
+    out: dict[Loc, Problem] = {}
+    for err in exc.errors(include_url=False):
+        path, _, _ = _data_path(data, tuple(err["loc"]))
+        if err["type"] == "union_tag_invalid":
+            # Point at the tag's value ('name: quantl'), not at the whole mapping.
+            tag = str((err.get("ctx") or {}).get("discriminator", "")).strip("'")
+            path = (*path, tag)
+            message, _ = _message(err, data, path)
+            problem = ctx.at(path, message)
+        elif err["type"] == "missing":
+            message, _ = _message(err, data, path)
+            problem = ctx.at(path[:-1], message)
+        else:
+            message, key = _message(err, data, path)
+            problem = ctx.at(path, message, key=key)
+        # A union (e.g. rung name or index) reports once per member; keep the first.
+        out.setdefault((*path, err["type"] == "missing"), problem)
+    return list(out.values())
+
+
+# ------------------------------------------------------------------------------------------------
+# The pipeline
+# ------------------------------------------------------------------------------------------------
+def _validate(raw: dict[str, Any], ctx: _Context) -> tuple[Scenario | None, list[Problem]]:
+    data = copy.deepcopy(raw)
+    problems = _apply_doctrines(data, ctx)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        return None, problems + _validation_problems(exc, data, ctx)
+    problems += [ctx.at(loc, message) for loc, message in check(scenario, data)]
+    return (None if problems else scenario), problems
+
+
+def _overlay(raw: dict[str, Any], name: str, ctx: _Context) -> list[Problem]:
+    """Apply condition ``name`` to ``raw`` in place, recording where each value came from."""
+    cond = raw["conditions"][name]
+    problems: list[Problem] = []
+    base: Loc = ("conditions", name)
+    for path, value in (cond.get("set") or {}).items():
+        here = (*base, "set", path)
+        try:
+            target = resolve(raw, path)
+        except PathError as exc:
+            problems.append(ctx.at(here, str(exc), key=True))
+            continue
+        if target.loc[:1] in (("conditions",), ("schema_version",)):
+            problems.append(ctx.at(here, f"a condition cannot change '{path}'", key=True))
+            continue
+        if isinstance(target.container, list):
+            target.container[target.key] = copy.deepcopy(value)  # type: ignore[index]
+        else:
+            target.container[target.key] = copy.deepcopy(value)  # type: ignore[index]
+        ctx.origin[target.loc] = (ctx.pos.value(here), "", here)
+    removals: list[tuple[list[Any], int]] = []
+    for j, path in enumerate(cond.get("remove") or []):
+        here = (*base, "remove", j)
+        try:
+            target = resolve(raw, path)
+        except PathError as exc:
+            problems.append(ctx.at(here, str(exc)))
+            continue
+        if not isinstance(target.container, list):
+            problems.append(
+                ctx.at(
+                    here,
+                    f"'{path}' is not a list item; 'remove' drops list items "
+                    "such as 'events.hotline_installed'",
+                )
+            )
+            continue
+        removals.append((target.container, int(target.key)))
+    for container, index in sorted(removals, key=lambda r: -r[1]):
+        del container[index]
+    return problems
+
+
+def _load(text: str, source: str) -> Scenario:
+    data, pos = parse_yaml(text, source)
+    ctx = _Context(source, pos)
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    1,
+                    1,
+                    (),
+                    f"expected a scenario mapping at the top of the file, got {_describe(data)}",
+                    source,
+                )
+            ]
+        )
+    scenario, problems = _validate(data, ctx)
+    if scenario is not None:
+        for name in data.get("conditions") or {}:
+            problems += _condition_problems(data, pos, source, name)
+    if problems:
+        raise ScenarioError(_dedupe(problems))
+    assert scenario is not None
+    scenario._raw = data  # the pre-doctrine data, so conditions re-run the same pipeline
+    return scenario
+
+
+def _condition_problems(
+    data: dict[str, Any], pos: Positions, source: str, name: str
+) -> list[Problem]:
+    """Validate the scenario with condition ``name`` applied; problems point into the condition."""
+    ctx = _Context(source, pos)
+    variant = copy.deepcopy(data)
+    found = _overlay(variant, name, ctx)
+    if found:
+        return found
+    ctx.prefix = f"in condition '{name}': "
+    _, found = _validate(variant, ctx)
+    out = []
+    for p in found:
+        if p.loc[:2] == ("conditions", name):
+            out.append(p)  # at a value the condition set: already positioned there
+        else:
+            line, col = pos.key(("conditions", name))
+            out.append(
+                Problem(
+                    line, col, ("conditions", name), f"{p.message} (at {format_loc(p.loc)})", source
+                )
+            )
+    return out
+
+
+def _dedupe(problems: Iterable[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
+
+
+def load_text(text: str, source: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+        The validated base scenario; :func:`with_condition` gives each condition.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem of the document, each at its line and column.
+    """
+    return _load(text, source)
+
+
+def load_scenario(file: str | os.PathLike[str]) -> Scenario:
+    """Load and validate a scenario file, or a shipped scenario by name.
+
+    Parameters
+    ----------
+    file : str or path
+        A path to a YAML file, or the name of a shipped scenario (``escalsim scenarios``).
+
+    Returns
+    -------
+    Scenario
+        The validated base scenario.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem of the file, each at its line and column.
+    """
+    path = Path(file)
+    if not path.exists() and shipped.is_shipped(str(file)):
+        path = shipped.path_of(str(file))
+        display = str(file) + ".yaml"
+    else:
+        display = str(file)
+    return _load(read_text(str(path), display), display)
+
+
+def with_condition(scenario: Scenario, name: str) -> Scenario:
+    """Return the scenario with condition ``name`` applied.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario from :func:`load_scenario` or :func:`load_text`.
+    name : str
+        One of ``scenario.condition_names``; ``'base'`` when the scenario has no conditions.
+
+    Returns
+    -------
+    Scenario
+        The validated variant (the conditions were all validated when the file was loaded).
+
+    Raises
+    ------
+    KeyError
+        When the scenario has no such condition.
+    """
+    if name not in scenario.conditions:
+        if name == "base" and not scenario.conditions:
+            return scenario
+        raise KeyError(
+            f"no condition '{name}'{did_you_mean(name, scenario.conditions)}; "
+            f"expected one of: {', '.join(scenario.condition_names)}"
+        )
+    raw = scenario._raw
+    if raw is None:
+        raw = scenario.model_dump(mode="python", exclude={"actors": {"__all__": {"doctrine"}}})
+    ctx = _Context("<condition>", Positions())
+    variant = copy.deepcopy(raw)
+    problems = _overlay(variant, name, ctx)
+    result, more = (None, problems) if problems else _validate(variant, ctx)
+    if result is None:
+        raise ScenarioError(more)
+    result._raw = variant
+    return result
+
+
+def policy_names() -> list[str]:
+    """Names of the policies a scenario can use."""
+    return list(POLICY_MODELS)

@@ -1,0 +1,544 @@
+"""Typed scenario models (pydantic v2).
+
+A scenario file is validated into :class:`Scenario`. Every model forbids unknown keys, refuses
+NaN and infinities, and is strict about types (a string is never silently read as a number or a
+boolean). Units and ranges are in each field's description, which is also what the JSON Schema
+export (``escalsim schema``) shows in an editor.
+
+Cross-references between parts of the scenario (actor ids, channel endpoints, rung names,
+schedules within the horizon) are checked in :mod:`escalsim.scenario.checks`, which reports each
+problem at the exact position of the offending value.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Accidents",
+    "Actor",
+    "AgendaItem",
+    "Agreement",
+    "Channel",
+    "Condition",
+    "Endings",
+    "Event",
+    "Ladder",
+    "Policy",
+    "RunSettings",
+    "Rung",
+    "Scenario",
+]
+
+#: Version of the scenario format; a file states it as ``schema_version``.
+SCHEMA_VERSION = 1
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Identifier = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$",
+        description="An identifier: a letter, then letters, digits, '_' or '-' (at most 64).",
+    ),
+]
+#: A rung, by its name or by its 0-based index on the ladder.
+RungRef = Annotated[
+    Identifier | Annotated[int, Field(ge=0)],
+    Field(description="A rung of the ladder, by name or 0-based index."),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", strict=True, allow_inf_nan=False, frozen=True, validate_default=True
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Run settings and ladder
+# ------------------------------------------------------------------------------------------------
+class RunSettings(_Model):
+    """How long a crisis runs and how it is replicated."""
+
+    rounds: int = Field(ge=1, le=10_000, description="Horizon: rounds per run (1 to 10,000).")
+    time_unit: Literal["hour", "day", "week", "month"] = Field(
+        description="What one round stands for."
+    )
+    replications: int = Field(
+        default=1000, ge=1, le=10_000_000, description="Default number of Monte Carlo replications."
+    )
+    seed: int = Field(
+        default=0, ge=0, lt=2**63, description="Default root seed (a non-negative integer)."
+    )
+
+
+class Rung(_Model):
+    """One rung of the escalation ladder (Kahn 1965)."""
+
+    name: Identifier = Field(description="Short name used to refer to the rung.")
+    label: str = Field(default="", max_length=200, description="Human-readable label.")
+    cost: NonNegative = Field(description="Per-round cost of holding this posture (utility units).")
+    incident_risk: Probability = Field(
+        default=0.0,
+        description="Per-round probability that an actor holding this rung has an incident "
+        "(an accident that looks like a deliberate step up).",
+    )
+    war_risk: Probability = Field(
+        default=0.0,
+        description="Per-round probability of war by accident while a power holds this rung "
+        "(Schelling's threat that leaves something to chance).",
+    )
+    mid_level: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        description="Correlates of War MID hostility level this rung maps to (1 no militarised "
+        "action, 2 threat, 3 display, 4 use of force, 5 war); used for calibration.",
+    )
+
+
+class Ladder(_Model):
+    """The ordered escalation ladder: rung 0 is normal relations."""
+
+    rungs: list[Rung] = Field(min_length=2, max_length=50, description="Rungs, lowest first.")
+    war_rung: RungRef = Field(description="The rung at which a power is at war.")
+    nuclear_rung: RungRef | None = Field(default=None, description="The nuclear-use rung, if any.")
+    jump: int = Field(default=2, ge=1, le=10, description="Rungs climbed by a 'jump' move.")
+    deescalation_friction: Probability = Field(
+        default=0.0,
+        description="Probability that a chosen step down does not happen this round "
+        "(bureaucratic and domestic inertia).",
+    )
+
+
+class Endings(_Model):
+    """How a crisis ends without war (otherwise it is unresolved at the horizon)."""
+
+    settlement_rung: RungRef = Field(
+        default=0, description="Both powers at or below this rung count as settled."
+    )
+    settlement_rounds: int = Field(
+        default=3, ge=1, description="Consecutive settled rounds that end the crisis."
+    )
+    core_agreement_settles: bool = Field(
+        default=True, description="An agreement on a core agenda item ends the crisis."
+    )
+    capitulation: bool = Field(
+        default=True,
+        description="A power may concede (a policy's 'concede' move), ending the crisis.",
+    )
+
+
+class Accidents(_Model):
+    """Implementation noise: moves that nobody intended."""
+
+    implementation_error: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
+        default=0.0,
+        description="Per-decision probability that an actor's intended move is replaced by its "
+        "opposite (step up <-> step down), the 'implementation noise' of Wu & Axelrod (1995).",
+    )
+    incident_scale: NonNegative = Field(
+        default=1.0, description="Multiplier on every rung's incident_risk."
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Policies (the decision rules); parameters only, the classes live in escalsim.core
+# ------------------------------------------------------------------------------------------------
+class QuantalPolicy(_Model):
+    """Utility-based quantal response (McKelvey & Palfrey 1995)."""
+
+    name: Literal["quantal"]
+    precision: NonNegative = Field(
+        default=4.0, description="Logit precision lambda: 0 is random, large is a best response."
+    )
+    w_security: NonNegative = Field(default=1.0, description="Weight of the security deficit.")
+    w_cost: NonNegative = Field(default=1.0, description="Weight of the posture cost.")
+    w_war: NonNegative = Field(default=5.0, description="Weight of the risk of war.")
+    w_audience: NonNegative = Field(default=1.0, description="Weight of audience costs.")
+    w_reciprocity: NonNegative = Field(default=0.5, description="Reward for reciprocating.")
+    w_pressure: NonNegative = Field(default=1.0, description="Weight of third-party pressure.")
+
+
+class ReciprocalPolicy(_Model):
+    """Tit-for-tat on the ladder: match the adversary's perceived last move (Axelrod 1984)."""
+
+    name: Literal["reciprocal"]
+
+
+class GenerousPolicy(_Model):
+    """Generous tit-for-tat (Nowak & Sigmund 1992; Wu & Axelrod 1995)."""
+
+    name: Literal["generous"]
+    generosity: Probability = Field(
+        default=1 / 3, description="Probability of not answering a step up (g)."
+    )
+
+
+class GritPolicy(_Model):
+    """Graduated reciprocation in tension reduction (Osgood 1962)."""
+
+    name: Literal["grit"]
+    step_down_every: int = Field(
+        default=2, ge=1, description="Rounds between unilateral conciliatory steps."
+    )
+    patience: int = Field(default=3, ge=0, description="Unreciprocated steps before GRIT pauses.")
+
+
+class HardlinerPolicy(_Model):
+    """Never steps down first; answers every step up."""
+
+    name: Literal["hardliner"]
+
+
+class DeterrerPolicy(_Model):
+    """Holds until its red line is crossed, then responds (Schelling 1966)."""
+
+    name: Literal["deterrer"]
+    response: Literal["step_up", "jump"] = Field(
+        default="step_up", description="The response to a crossed red line."
+    )
+
+
+class BrinkmanshipPolicy(_Model):
+    """Raise until the cumulative risk would exceed one's private resolve, then concede."""
+
+    name: Literal["brinkmanship"]
+
+
+class MemoryOnePolicy(_Model):
+    """Memory-one strategy on a two-rung ladder (Nowak & Sigmund 1993; Press & Dyson 2012)."""
+
+    name: Literal["memory_one"]
+    p: list[Probability] = Field(
+        min_length=4,
+        max_length=4,
+        description="Probability of restraint (rung 0) after (restrained, restrained), "
+        "(restrained, escalated), (escalated, restrained), (escalated, escalated): own move "
+        "first.",
+    )
+
+
+Move = Literal["step_down", "hold", "step_up", "jump", "concede"]
+
+
+class ScriptedPolicy(_Model):
+    """A fixed sequence of moves, then ``then`` for ever."""
+
+    name: Literal["scripted"]
+    moves: list[Move] = Field(max_length=10_000, description="Moves in round order.")
+    then: Move = Field(default="hold", description="The move once the script has run out.")
+
+
+class HumanPolicy(_Model):
+    """A person chooses (seminar mode)."""
+
+    name: Literal["human"]
+
+
+Policy = Annotated[
+    QuantalPolicy
+    | ReciprocalPolicy
+    | GenerousPolicy
+    | GritPolicy
+    | HardlinerPolicy
+    | DeterrerPolicy
+    | BrinkmanshipPolicy
+    | MemoryOnePolicy
+    | ScriptedPolicy
+    | HumanPolicy,
+    Field(discriminator="name"),
+]
+
+#: Policy name -> parameter model, for the registry and for error messages.
+POLICY_MODELS: dict[str, type[_Model]] = {
+    m.model_fields["name"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in (
+        QuantalPolicy,
+        ReciprocalPolicy,
+        GenerousPolicy,
+        GritPolicy,
+        HardlinerPolicy,
+        DeterrerPolicy,
+        BrinkmanshipPolicy,
+        MemoryOnePolicy,
+        ScriptedPolicy,
+        HumanPolicy,
+    )
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# Actors
+# ------------------------------------------------------------------------------------------------
+class Actor(_Model):
+    """A state: one of the two powers, or a third party."""
+
+    id: Identifier = Field(description="Unique id, e.g. an ISO country code ('NO' stays a string).")
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    role: Literal["power", "third_party"] = Field(description="Exactly two actors are powers.")
+    capability: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
+        description="Relative military and economic capability (positive)."
+    )
+    resolve: Probability = Field(
+        description="Private resolve: the cumulative risk of war the actor will bear."
+    )
+    risk_tolerance: Probability = Field(default=0.5, description="Tolerance of the risk of war.")
+    audience_cost: NonNegative = Field(
+        default=0.0,
+        description="Cost paid for backing down from a public commitment (Fearon 1994).",
+    )
+    honesty: Probability = Field(default=1.0, description="Probability that a message is truthful.")
+    domestic_pressure: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        default=0.0,
+        description="-1 dovish to +1 hawkish; scales audience costs by (1 + domestic_pressure).",
+    )
+    red_line: RungRef | None = Field(
+        default=None, description="The adversary's rung that triggers a response."
+    )
+    initial_rung: RungRef = Field(default=0, description="Posture at round 0.")
+    alignment: dict[Identifier, Probability] | None = Field(
+        default=None,
+        description="Third parties only: share of alignment with each power (sums to 1).",
+    )
+    influence: dict[Identifier, Probability] | None = Field(
+        default=None, description="Third parties only: influence on each power, 0 to 1."
+    )
+    may_mediate: bool = Field(default=False, description="Third parties: may offer mediation.")
+    may_join: bool = Field(
+        default=False,
+        description="Third parties: may get involved beside a patron (chain-ganging).",
+    )
+    doctrine: Identifier | None = Field(
+        default=None,
+        description="A named preset (built in: hawk, dove, pragmatist; or from 'doctrines') "
+        "whose values fill the fields this actor does not set.",
+    )
+    policy: Policy = Field(
+        default_factory=lambda: QuantalPolicy(name="quantal"),
+        description="The decision rule and its parameters.",
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Channels
+# ------------------------------------------------------------------------------------------------
+ChannelKind = Literal["hotline", "summit", "ministerial", "backchannel", "mediated", "public"]
+
+
+class Channel(_Model):
+    """A dialogue channel between two actors (or, for ``public``, among all)."""
+
+    id: Identifier = Field(description="Unique channel id.")
+    kind: ChannelKind = Field(description="The kind of channel.")
+    between: list[Identifier] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="The two endpoint actor ids; omitted for the public channel.",
+    )
+    via: Identifier | None = Field(
+        default=None, description="For kind 'mediated': the third party that relays."
+    )
+    noise: Probability = Field(
+        description="Perception noise: probability that an observed rung is off by at least one."
+    )
+    misread: Probability = Field(
+        default=0.0, description="Probability that a message's meaning is flipped or shifted."
+    )
+    latency: int = Field(default=0, ge=0, le=100, description="Delay of a message, in rounds.")
+    reliability: Probability = Field(
+        default=1.0, description="Probability that the channel is up in a round when open."
+    )
+    deconfliction: Probability = Field(
+        default=0.0,
+        description="Probability that an accident is explained, not taken as deliberate.",
+    )
+    open: bool = Field(default=True, description="Open at round 0; events change it.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Agenda
+# ------------------------------------------------------------------------------------------------
+class AgreementEffects(_Model):
+    """What an agreement changes when it is reached."""
+
+    trust: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        default=0.1, description="Added to both parties' trust in each other."
+    )
+    deconfliction: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        default=0.0, description="Added to the deconfliction of the channels between the parties."
+    )
+    incident_risk_factor: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        default=1.0, description="Multiplies the parties' incident risk (below 1 lowers it)."
+    )
+    clarifies_red_lines: bool = Field(
+        default=False, description="Each party then perceives the other's red line exactly."
+    )
+
+
+class Agreement(_Model):
+    """A small practical step that talks on an agenda item can produce."""
+
+    kind: Literal[
+        "deconfliction", "prisoner_exchange", "arms_control", "red_line_clarification", "other"
+    ] = Field(description="What kind of step.")
+    base_probability: Probability = Field(
+        description="Per-round probability of agreement at full trust, rung 0, open channel."
+    )
+    effects: AgreementEffects = Field(default_factory=AgreementEffects)
+    breach_trust_cost: Probability = Field(
+        default=0.2, description="Trust lost by the other side when a party breaks it."
+    )
+
+
+class AgendaItem(_Model):
+    """An issue area on the crisis agenda."""
+
+    id: Identifier = Field(description="Unique id.")
+    name: str = Field(min_length=1, max_length=200, description="Display name.")
+    core: bool = Field(default=False, description="A core item; agreement on it may settle.")
+    salience: dict[Identifier, Probability] = Field(
+        description="Salience per actor id, 0 to 1 (actors not named: 0)."
+    )
+    agreement: Agreement | None = Field(default=None, description="What talks on it can produce.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Scheduled events
+# ------------------------------------------------------------------------------------------------
+class _Event(_Model):
+    id: Identifier | None = Field(
+        default=None, description="Optional id, for conditions to address."
+    )
+    round: int = Field(ge=1, description="The round at whose start it happens (1-based).")
+    description: str = Field(default="", max_length=500, description="What happens, in words.")
+
+
+class ChannelEvent(_Event):
+    """A channel opens or closes."""
+
+    kind: Literal["channel"]
+    channel: Identifier = Field(description="The channel id.")
+    open: bool = Field(description="True opens it, false closes it.")
+
+
+class SummitEvent(_Event):
+    """A summit: a channel opens for some rounds, and talks on the agenda intensify."""
+
+    kind: Literal["summit"]
+    channel: Identifier = Field(description="The channel the summit uses (usually kind 'summit').")
+    duration: int = Field(default=1, ge=1, description="Rounds it lasts.")
+    talks_boost: Annotated[float, Field(ge=1.0, le=100.0)] = Field(
+        default=2.0, description="Multiplies agreement probabilities while it lasts."
+    )
+
+
+class ElectionEvent(_Event):
+    """Domestic politics shift: an election or a change of government."""
+
+    kind: Literal["election"]
+    actor: Identifier = Field(description="The actor id.")
+    domestic_pressure: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        description="The new domestic pressure, -1 dovish to +1 hawkish."
+    )
+
+
+class SetEvent(_Event):
+    """A parameter changes, addressed by a field path (e.g. ``channels.hotline.noise``)."""
+
+    kind: Literal["set"]
+    path: str = Field(min_length=1, max_length=300, description="Field path of the parameter.")
+    value: float | int | bool | str = Field(description="The new value.")
+
+
+class IncidentEvent(_Event):
+    """An injected incident: an actor's observable posture jumps although it did not intend it."""
+
+    kind: Literal["incident"]
+    actor: Identifier = Field(description="The actor whose posture appears to jump.")
+    rungs: int = Field(default=1, ge=1, le=10, description="How far it appears to jump.")
+
+
+Event = Annotated[
+    ChannelEvent | SummitEvent | ElectionEvent | SetEvent | IncidentEvent,
+    Field(discriminator="kind"),
+]
+
+
+# ------------------------------------------------------------------------------------------------
+# Conditions and the scenario
+# ------------------------------------------------------------------------------------------------
+class Condition(_Model):
+    """A named overlay on the base scenario, run with common random numbers."""
+
+    description: str = Field(default="", max_length=500, description="What the condition means.")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Field path -> new value, e.g. {'channels.hotline.open': false}. List items "
+        "are addressed by id (rungs by name).",
+    )
+    remove: list[str] = Field(
+        default_factory=list,
+        description="Paths of list items to drop, e.g. 'events.hotline_installed'.",
+    )
+
+
+class Source(_Model):
+    """A reference behind the scenario."""
+
+    citation: str = Field(min_length=1, max_length=1000)
+    url: str | None = Field(default=None, max_length=1000)
+
+
+class Scenario(_Model):
+    """A complete crisis scenario."""
+
+    schema_version: Literal[1] = Field(description="Version of the scenario format (1).")
+    id: Identifier = Field(description="Short id, e.g. 'geneva-2022'.")
+    name: str = Field(min_length=1, max_length=200, description="Title.")
+    description: str = Field(default="", max_length=5000, description="One paragraph.")
+    sources: list[Source] = Field(default_factory=list, description="References.")
+    run: RunSettings
+    ladder: Ladder
+    endings: Endings = Field(default_factory=Endings)
+    accidents: Accidents = Field(default_factory=Accidents)
+    doctrines: dict[Identifier, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Named parameter presets for actors, beside the built-in hawk, dove and "
+        "pragmatist.",
+    )
+    actors: list[Actor] = Field(min_length=2, max_length=200)
+    channels: list[Channel] = Field(min_length=1, max_length=2000)
+    agenda: list[AgendaItem] = Field(default_factory=list, max_length=100)
+    events: list[Event] = Field(default_factory=list, max_length=10_000)
+    conditions: dict[Identifier, Condition] = Field(
+        default_factory=dict,
+        description="Named overlays; the first is the baseline. An empty mapping means the base "
+        "scenario is the only condition.",
+    )
+
+    #: The data the scenario was validated from, before doctrines (set by the loader), so that
+    #: conditions re-run the same pipeline.
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
+
+    # -- convenient lookups --------------------------------------------------------------------
+    def rung_index(self, ref: str | int) -> int:
+        """Return the 0-based index of a rung given by name or index."""
+        if isinstance(ref, int):
+            return ref
+        return [r.name for r in self.ladder.rungs].index(ref)
+
+    @property
+    def powers(self) -> list[Actor]:
+        """The two powers, in file order."""
+        return [a for a in self.actors if a.role == "power"]
+
+    @property
+    def condition_names(self) -> list[str]:
+        """Condition names in file order (``['base']`` when none are given)."""
+        return list(self.conditions) or ["base"]

@@ -1,0 +1,393 @@
+"""Safe, positioned YAML 1.2 reading.
+
+The document is *composed* (parsed into a node graph) by ruamel.yaml and then built into plain
+Python values here, not by ruamel's constructors, so that:
+
+* every key and value keeps its line and column (:class:`Positions`);
+* YAML 1.2 core-schema scalars only: ``NO``, ``yes`` and ``off`` stay strings;
+* no tag outside the core schema is accepted -- ``!!python/object`` and custom tags are errors,
+  so there is no code-execution path at all;
+* duplicate keys are errors, not silently overwritten;
+* aliases are bounded: the document's size with every alias expanded is computed on the node
+  graph (memoised, so in linear time) and refused above :data:`MAX_EXPANDED_NODES`. An "alias
+  bomb" (the billion-laughs pattern) is refused before anything is expanded; recursive aliases
+  are refused too;
+* nesting is bounded by :data:`MAX_DEPTH`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from escalsim.scenario.errors import Loc, Problem, ScenarioError
+
+#: Nodes in a document with every alias expanded. A large scenario has a few thousand.
+MAX_EXPANDED_NODES = 200_000
+#: Nesting depth of mappings and lists. Scenarios need about 6.
+MAX_DEPTH = 64
+#: Bytes in a scenario file. The largest shipped scenario is about 20 kB.
+MAX_BYTES = 5_000_000
+
+_CORE = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null"))
+_MAP, _SEQ, _MERGE = f"{_CORE}map", f"{_CORE}seq", f"{_CORE}merge"
+_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ, _MERGE}
+_INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+
+
+@dataclass
+class Positions:
+    """Where each key and value of a document is, by field path (1-based line and column).
+
+    Attributes
+    ----------
+    keys : dict
+        Field path -> (line, column) of the mapping key that introduces it.
+    values : dict
+        Field path -> (line, column) of the value.
+    """
+
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def value(self, loc: Loc) -> tuple[int, int]:
+        """Position of the value at ``loc``, or of its nearest ancestor that has one."""
+        return self._nearest(self.values, loc)
+
+    def key(self, loc: Loc) -> tuple[int, int]:
+        """Position of the key of ``loc`` (for list items, the item), or the nearest ancestor's."""
+        if loc in self.keys:
+            return self.keys[loc]
+        return self._nearest(self.values, loc)
+
+    @staticmethod
+    def _nearest(table: dict[Loc, tuple[int, int]], loc: Loc) -> tuple[int, int]:
+        for n in range(len(loc), -1, -1):
+            if loc[:n] in table:
+                return table[loc[:n]]
+        return (1, 1)
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.pos = Positions()
+        self.problems: list[Problem] = []
+
+    def problem(self, where: tuple[int, int], loc: Loc, message: str) -> None:
+        self.problems.append(Problem(where[0], where[1], loc, message, self.source))
+
+    # -- size of the alias-expanded document, on the node graph ---------------------------------
+    def expanded_size(self, root: Node) -> int:
+        sizes: dict[int, int] = {}
+        active: set[int] = set()
+
+        def size(node: Node, depth: int) -> int:
+            key = id(node)
+            if key in sizes:
+                return sizes[key]
+            if key in active:
+                raise _RefusedError(
+                    node, "a recursive alias (an anchor used inside itself) is not allowed"
+                )
+            if depth > MAX_DEPTH:
+                raise _RefusedError(node, f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+            active.add(key)
+            total = 1
+            if isinstance(node, MappingNode):
+                for k, v in node.value:
+                    total += size(k, depth + 1) + size(v, depth + 1)
+                    if total > MAX_EXPANDED_NODES:
+                        break
+            elif isinstance(node, SequenceNode):
+                for v in node.value:
+                    total += size(v, depth + 1)
+                    if total > MAX_EXPANDED_NODES:
+                        break
+            active.discard(key)
+            sizes[key] = min(total, MAX_EXPANDED_NODES + 1)
+            return sizes[key]
+
+        return size(root, 0)
+
+    # -- building ----------------------------------------------------------------------------------
+    def build(self, node: Node, loc: Loc) -> Any:
+        self.pos.values.setdefault(loc, _mark(node))
+        tag = node.tag if isinstance(node.tag, str) else str(node.tag)
+        if tag not in _ALLOWED_TAGS:
+            shown = tag.replace(_CORE, "!!")
+            self.problem(
+                _mark(node), loc, f"the tag '{shown}' is not allowed; write plain YAML values"
+            )
+            return None
+        if isinstance(node, MappingNode):
+            return self.build_map(node, loc)
+        if isinstance(node, SequenceNode):
+            return [self.build(v, (*loc, i)) for i, v in enumerate(node.value)]
+        return self.scalar(node, loc)
+
+    def build_map(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, tuple[int, int]] = {}
+        merges: list[tuple[MappingNode, Loc]] = []
+        for knode, vnode in node.value:
+            if knode.tag == _MERGE:
+                subs = vnode.value if isinstance(vnode, SequenceNode) else [vnode]
+                for sub in subs:
+                    if not isinstance(sub, MappingNode):
+                        self.problem(_mark(sub), loc, "a merge key '<<' needs a mapping")
+                    else:
+                        merges.append((sub, loc))
+                continue
+            if not isinstance(knode, ScalarNode) or knode.tag not in (_STR, _INT):
+                self.problem(_mark(knode), loc, "a mapping key must be a plain string")
+                continue
+            key = str(knode.value)
+            child = (*loc, key)
+            if key in seen:
+                line, col = seen[key]
+                self.problem(
+                    _mark(knode),
+                    child,
+                    f"duplicate key '{key}' (first given at line {line}, "
+                    f"column {col}); give each key once",
+                )
+                continue
+            seen[key] = _mark(knode)
+            self.pos.keys[child] = _mark(knode)
+            self.pos.values[child] = _mark(vnode)
+            out[key] = self.build(vnode, child)
+        # Merge keys (YAML 1.1 idiom, widely used for shared defaults): explicit keys win.
+        for sub, mloc in merges:
+            merged = self.build_map(sub, mloc)
+            for key, value in merged.items():
+                out.setdefault(key, value)
+        return out
+
+    def scalar(self, node: ScalarNode, loc: Loc) -> Any:
+        text = node.value
+        tag = node.tag
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return text.lower() == "true"
+        if tag == _INT:
+            return self.to_int(node, loc)
+        if tag == _FLOAT:
+            low = text.lower().lstrip("+")
+            if low in (".inf", "-.inf", ".nan"):
+                return {".inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}[low]
+            try:
+                return float(text.replace("_", ""))
+            except ValueError:
+                self.problem(_mark(node), loc, f"'{text}' is not a number")
+                return None
+        return text
+
+    def to_int(self, node: ScalarNode, loc: Loc) -> int | None:
+        text = node.value.replace("_", "")
+        try:
+            if _INT_RE.match(node.value):
+                if len(text) > 30:
+                    self.problem(
+                        _mark(node), loc, f"the integer '{node.value[:20]}...' is too large"
+                    )
+                    return None
+                return int(text)
+            return int(text, 0)
+        except ValueError:
+            self.problem(_mark(node), loc, f"'{node.value}' is not an integer")
+            return None
+
+
+class _RefusedError(Exception):
+    def __init__(self, node: Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def parse_yaml(text: str, source: str = "<string>") -> tuple[Any, Positions]:
+    """Parse one YAML 1.2 document into plain Python values and their positions.
+
+    Parameters
+    ----------
+    text : str
+        The document.
+    source : str
+        File name used in error messages.
+
+    Returns
+    -------
+    data : object
+        dicts, lists, str, int, float, bool and None only.
+    positions : Positions
+        Line and column of every key and value.
+
+    Raises
+    ------
+    ScenarioError
+        On a syntax error, a disallowed tag, a duplicate key, an alias bomb or too deep nesting.
+    """
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    try:
+        nodes = list(yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        what = (exc.problem or exc.context or "invalid YAML").strip()
+        raise ScenarioError(
+            [Problem(line, col, (), f"YAML syntax error: {what}", source)]
+        ) from None
+    except YAMLError as exc:  # errors without a position (e.g. a reader error)
+        raise ScenarioError([Problem(1, 1, (), f"YAML error: {exc}", source)]) from None
+    except RecursionError:
+        raise ScenarioError(
+            [Problem(1, 1, (), f"nesting deeper than {MAX_DEPTH} levels is not allowed", source)]
+        ) from None
+    if not nodes or nodes[0] is None:
+        raise ScenarioError(
+            [Problem(1, 1, (), "the file is empty; expected a scenario mapping", source)]
+        )
+    if len(nodes) > 1:
+        extra = nodes[1]
+        line, col = _mark(extra) if extra is not None else (1, 1)
+        raise ScenarioError(
+            [
+                Problem(
+                    line,
+                    col,
+                    (),
+                    "only one YAML document per scenario file ('---' starts a second)",
+                    source,
+                )
+            ]
+        )
+    root = nodes[0]
+    builder = _Builder(source)
+    try:
+        size = builder.expanded_size(root)
+    except _RefusedError as exc:
+        line, col = _mark(exc.node)
+        raise ScenarioError([Problem(line, col, (), exc.message, source)]) from None
+    if size > MAX_EXPANDED_NODES:
+        raise ScenarioError(
+            [
+                Problem(
+                    1,
+                    1,
+                    (),
+                    f"the document expands to more than {MAX_EXPANDED_NODES:,} values "
+                    "through aliases (an alias bomb?); refused",
+                    source,
+                )
+            ]
+        )
+    data = builder.build(root, ())
+    if builder.problems:
+        raise ScenarioError(builder.problems)
+    return data, builder.pos
+
+
+def read_text(path: str, display: str | None = None) -> str:
+    """Read a scenario file as UTF-8 text with positioned errors for unreadable files.
+
+    Parameters
+    ----------
+    path : str
+        Path of the file.
+    display : str, optional
+        Name to use in messages (defaults to ``path``).
+
+    Returns
+    -------
+    str
+        The file's text, without a byte-order mark.
+
+    Raises
+    ------
+    ScenarioError
+        When the file is missing, unreadable, too large, binary or not UTF-8.
+    """
+    name = display or path
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise ScenarioError([Problem(0, 0, (), "no such file", name)]) from None
+    except IsADirectoryError:
+        raise ScenarioError(
+            [Problem(0, 0, (), "is a directory, not a scenario file", name)]
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(
+            [Problem(0, 0, (), f"cannot read the file: {exc.strerror}", name)]
+        ) from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(
+            [
+                Problem(
+                    1,
+                    1,
+                    (),
+                    f"the file is larger than {MAX_BYTES // 1_000_000} MB; a scenario "
+                    "is a few kB of YAML",
+                    name,
+                )
+            ]
+        )
+    return decode(raw, name)
+
+
+def decode(raw: bytes, name: str) -> str:
+    """Decode UTF-8 bytes, reporting the line and column of the first bad byte or NUL."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw, exc.start)
+        raise ScenarioError(
+            [
+                Problem(
+                    line,
+                    col,
+                    (),
+                    f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                    name,
+                )
+            ]
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line, col = _line_col(text, nul)
+        raise ScenarioError(
+            [
+                Problem(
+                    line, col, (), "the file contains a NUL byte: it looks binary, not YAML", name
+                )
+            ]
+        )
+    return text
+
+
+def _line_col(raw: bytes | str, offset: int) -> tuple[int, int]:
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if isinstance(raw, bytes):
+        offset = len(raw[:offset].decode("utf-8", errors="replace"))
+    before = text[:offset]
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    return line, col

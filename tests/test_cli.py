@@ -1,0 +1,98 @@
+"""The command line, through a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_cli
+from escalsim.scenario import shipped
+
+
+def test_version_names_mesa_numpy_and_python():
+    out = run_cli("--version")
+    assert out.returncode == 0
+    assert out.stdout.startswith("escalsim ")
+    for word in ("mesa 3.5", "numpy", "Python 3."):
+        assert word in out.stdout
+
+
+def test_validate_all_shipped_scenarios_by_path(root):
+    files = sorted(str(p) for p in (root / "scenarios").glob("*.yaml"))
+    out = run_cli("validate", *files)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ""
+    assert out.stderr.count("ok: ") == len(files)
+
+
+def test_validate_accepts_a_shipped_name():
+    out = run_cli("validate", "geneva-2022")
+    assert out.returncode == 0, out.stderr
+
+
+def test_validate_json_report_on_stdout(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 1\nid: x\nname: y\nrun: {rounds: 0, time_unit: day}\n")
+    out = run_cli("validate", "--format", "json", "ipd-noise", str(bad))
+    assert out.returncode == 2
+    report = json.loads(out.stdout)
+    assert [r["valid"] for r in report] == [True, False]
+    first = report[1]["problems"][0]
+    assert set(first) == {"line", "column", "path", "message"}
+
+
+def test_validate_malformed_exits_2_with_positions_only(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        shipped.path_of("ipd-noise").read_text().replace("schema_version: 1", "schema_versoin: 1")
+    )
+    out = run_cli("validate", str(bad))
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert lines
+    for line in lines:
+        assert line.startswith(f"{bad}:")
+    assert any("did you mean 'schema_version'?" in line for line in lines)
+
+
+def test_validate_missing_file_exits_2(tmp_path):
+    out = run_cli("validate", str(tmp_path / "nope.yaml"))
+    assert out.returncode == 2
+    assert out.stderr.strip() == f"{tmp_path / 'nope.yaml'}: no such file"
+
+
+def test_unknown_option_exits_2_without_traceback():
+    out = run_cli("validate", "--bogus", "x.yaml")
+    assert out.returncode == 2
+    assert "No such option" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_unknown_command_exits_2():
+    out = run_cli("frobnicate")
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+
+
+def test_schema_prints_json_to_stdout_and_writes_a_file(tmp_path):
+    out = run_cli("schema")
+    assert out.returncode == 0
+    schema = json.loads(out.stdout)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    target = tmp_path / "s.json"
+    out2 = run_cli("schema", "--out", str(target))
+    assert out2.returncode == 0
+    assert target.read_text() == out.stdout
+
+
+def test_scenarios_lists_every_shipped_scenario():
+    out = run_cli("scenarios", "--format", "json")
+    assert out.returncode == 0
+    rows = json.loads(out.stdout)
+    assert [r["name"] for r in rows] == shipped.names()
+    assert all(r["summary"] for r in rows)
+    table = run_cli("scenarios")
+    assert table.returncode == 0
+    for name in shipped.names():
+        assert name in table.stdout
