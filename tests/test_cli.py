@@ -96,3 +96,13 @@ def test_scenarios_lists_every_shipped_scenario():
     assert table.returncode == 0
     for name in shipped.names():
         assert name in table.stdout
+
+
+def test_readme_validate_example_is_true(root):
+    """The README shows `escalsim validate docs/examples/broken.yaml` and its output verbatim."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = "$ escalsim validate docs/examples/broken.yaml\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    out = run_cli("validate", "docs/examples/broken.yaml")
+    assert out.returncode == 2
+    assert out.stderr == shown

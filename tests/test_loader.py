@@ -95,7 +95,7 @@ def test_with_condition_unknown_name_suggests():
 
 
 def test_no_conditions_means_a_single_base_condition():
-    s = load_text(BASE.split("conditions:")[0])
+    s = load_text(BASE.split("conditions:", maxsplit=1)[0])
     assert s.condition_names == ["base"]
     assert with_condition(s, "base") is s
 

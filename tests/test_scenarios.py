@@ -66,3 +66,23 @@ def test_schema_rejects_what_the_loader_rejects():
     assert any("colour" in m for m in messages)
     assert any("fortnight" in m for m in messages)
     assert json.dumps(scenario_schema())  # serialisable
+
+
+def test_field_reference_doc_is_current(root):
+    """Regenerate with `python -m escalsim.scenario.reference > docs/scenario-reference.md`."""
+    from escalsim.scenario.reference import render
+
+    assert (root / "docs" / "scenario-reference.md").read_text(encoding="utf-8") == render()
+
+
+def test_import_has_no_side_effects():
+    """`import escalsim` loads neither mesa nor the scenario machinery."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, escalsim; "
+        "print(sorted(m for m in ('mesa', 'pydantic', 'escalsim.scenario') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -15,10 +16,10 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from escalsim.scenario import shipped
-from escalsim.scenario.checks import check
+from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_SECTIONS, check
 from escalsim.scenario.errors import Loc, Problem, ScenarioError, did_you_mean, format_loc
 from escalsim.scenario.paths import PathError, _union_member, _unwrap, resolve
-from escalsim.scenario.schema import POLICY_MODELS, Scenario
+from escalsim.scenario.schema import POLICY_MODELS, Event, Scenario
 from escalsim.scenario.yamlio import Positions, parse_yaml, read_text
 
 #: Built-in doctrines: named presets that fill the actor fields an actor does not set. Values
@@ -41,6 +42,11 @@ BUILTIN_DOCTRINES: dict[str, dict[str, Any]] = {
     },
 }
 
+#: The values of each discriminator, for messages (pydantic does not always give them).
+_TAGS = {
+    "name": list(POLICY_MODELS),
+    "kind": [get_args(m.model_fields["kind"].annotation)[0] for m in get_args(get_args(Event)[0])],
+}
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 _RUNG_FIELDS = {"war_rung", "nuclear_rung", "red_line", "initial_rung", "settlement_rung"}
 
@@ -83,7 +89,9 @@ def _apply_doctrines(data: dict[str, Any], ctx: _Context) -> list[Problem]:
         if not isinstance(actor, dict) or not isinstance(actor.get("doctrine"), str):
             continue
         name = actor["doctrine"]
-        if name in custom and isinstance(custom[name], dict):
+        if name in custom:
+            if not isinstance(custom[name], dict):
+                continue  # the schema reports the doctrine itself as not a mapping
             preset, where = custom[name], ("doctrines", name)
         elif name in BUILTIN_DOCTRINES:
             preset, where = BUILTIN_DOCTRINES[name], None
@@ -135,48 +143,43 @@ def _doctrine_origin(
 # ------------------------------------------------------------------------------------------------
 # Pydantic errors -> positioned problems
 # ------------------------------------------------------------------------------------------------
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Loc, Any, type | None]:
-    """Map pydantic's error location onto the data, skipping union tags and type names.
+def _is_model_union(annotation: Any) -> bool:
+    args = get_args(annotation)
+    return len(args) > 1 and all(isinstance(a, type) and issubclass(a, BaseModel) for a in args)
 
-    Returns the data path, the value at its parent, and the model class at that parent.
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Loc:
+    """Map pydantic's error location onto the data path.
+
+    Pydantic puts a discriminated union's tag into the location right after the union's own
+    place (``('events', 0, 'channel', 'open')`` for an event of kind ``channel``); it is skipped
+    by position, not by name, because a tag can equal a field name. Type names of plain unions
+    (``'str'``, ``'int'``) and validator names are skipped because the data has no such key.
     """
     path: list[str | int] = []
     node: Any = data
     ann: Any = Scenario
-    model: type | None = Scenario
+    skip_tag = False
     for part in loc:
+        if skip_tag:
+            skip_tag = False
+            continue
         u = _unwrap(ann)
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            if isinstance(u, type) and issubclass(u, BaseModel) and part in u.model_fields:
-                ann = _union_member(_unwrap(u.model_fields[part].annotation), node[part])
-            elif get_origin(u) is dict:
-                ann = _union_member(_unwrap(get_args(u)[1]), node[part])
-            else:
-                ann = None
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            ann = (
-                _union_member(_unwrap(get_args(u)[0]), node[part])
-                if get_origin(u) is list
-                else None
-            )
-            path.append(part)
-            node = node[part]
-        elif (
-            isinstance(u, type)
-            and issubclass(u, BaseModel)
-            and isinstance(part, str)
-            and part in u.model_fields
-        ):
-            # A field missing from the data: the path stops at the field.
-            path.append(part)
-            node = None
-            ann = _unwrap(u.model_fields[part].annotation)
-        # else: a union tag ('quantal'), a type name ('int'), or a validator name: skip it.
-        u2 = _unwrap(ann)
-        model = u2 if isinstance(u2, type) and issubclass(u2, BaseModel) else model
-    return tuple(path), node, model
+        if isinstance(u, type) and issubclass(u, BaseModel) and part in u.model_fields:
+            nxt = _unwrap(u.model_fields[part].annotation)
+        elif get_origin(u) is list and isinstance(part, int):
+            nxt = _unwrap(get_args(u)[0])
+        elif get_origin(u) is dict and isinstance(part, str):
+            nxt = _unwrap(get_args(u)[1])
+        elif isinstance(node, dict) and part in node:
+            nxt = None  # a key the schema does not know (an 'extra_forbidden' error)
+        else:
+            continue  # a type name ('int') or a validator name: not in the data
+        path.append(part)
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+        skip_tag = _is_model_union(nxt) and isinstance(node, dict)
+        ann = _union_member(nxt, node)
+    return tuple(path)
 
 
 def _model_for(data: Any, path: Loc) -> type[BaseModel] | None:
@@ -264,9 +267,9 @@ def _message(err: dict[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
         return f"expected a rung name or a 0-based rung index, got {_describe(value)}", False
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = ctx.get("discriminator", "").strip("'")
-        options = [o.strip().strip("'") for o in str(ctx.get("expected_tags", "")).split(",")]
+        options = _TAGS.get(tag, [])
         if kind == "union_tag_not_found":
-            return f"missing '{tag}'; expected one of: {', '.join(options)}", True
+            return f"missing '{tag}'; expected one of: {', '.join(options)}", False
         got = str(ctx.get("tag"))
         noun = "policy" if tag == "name" else "event kind"
         return (
@@ -316,7 +319,7 @@ def _message(err: dict[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
 def _validation_problems(exc: ValidationError, data: Any, ctx: _Context) -> list[Problem]:
     out: dict[Loc, Problem] = {}
     for err in exc.errors(include_url=False):
-        path, _, _ = _data_path(data, tuple(err["loc"]))
+        path = _data_path(data, tuple(err["loc"]))
         if err["type"] == "union_tag_invalid":
             # Point at the tag's value ('name: quantl'), not at the whole mapping.
             tag = str((err.get("ctx") or {}).get("discriminator", "")).strip("'")
@@ -331,7 +334,13 @@ def _validation_problems(exc: ValidationError, data: Any, ctx: _Context) -> list
             problem = ctx.at(path, message, key=key)
         # A union (e.g. rung name or index) reports once per member; keep the first.
         out.setdefault((*path, err["type"] == "missing"), problem)
-    return list(out.values())
+    # 'resolv' unknown (did you mean 'resolve'?) already says that 'resolve' is missing.
+    hinted = {
+        (*p.loc[:-1], m.group(1))
+        for p in out.values()
+        if (m := re.search(r"unknown key '.*?' \(did you mean '(.*?)'\?\)", p.message))
+    }
+    return [p for key, p in out.items() if not (key[-1] is True and key[:-1] in hinted)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -344,8 +353,72 @@ def _validate(raw: dict[str, Any], ctx: _Context) -> tuple[Scenario | None, list
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         return None, problems + _validation_problems(exc, data, ctx)
-    problems += [ctx.at(loc, message) for loc, message in check(scenario, data)]
+    problems += [ctx.at(f.loc, f.message, key=f.key) for f in check(scenario)]
+    if not problems:
+        problems += _set_event_problems(data, ctx)
     return (None if problems else scenario), problems
+
+
+def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:
+    """Check ``set`` events by applying them, in round order, and validating the result.
+
+    A ``set`` event must leave a valid scenario: the same types, ranges and cross-references as
+    the file itself, so a value that would be refused in the file is refused in an event.
+    """
+    events = data.get("events") or []
+    order = sorted(
+        (i for i, e in enumerate(events) if e.get("kind") == "set"),
+        key=lambda i: events[i]["round"],
+    )
+    problems: list[Problem] = []
+    state = copy.deepcopy(data)
+    for i in order:
+        event = events[i]
+        here: Loc = ("events", i, "value")
+        trial = copy.deepcopy(state)
+        try:
+            target = resolve(trial, event["path"])
+        except PathError as exc:
+            problems.append(ctx.at(("events", i, "path"), str(exc)))
+            continue
+        if target.loc[0] in FROZEN_SECTIONS or target.loc[-1] in FROZEN_DURING_RUN:
+            problems.append(
+                ctx.at(
+                    ("events", i, "path"),
+                    f"'{event['path']}' cannot change "
+                    "during a run (identities, structure and run settings are "
+                    "fixed)",
+                )
+            )
+            continue
+        target.container[target.key] = copy.deepcopy(event["value"])  # type: ignore[index]
+        sub = _Context(ctx.source, ctx.pos)
+        sub.origin[target.loc] = (ctx.pos.value(here), "", here)
+        found: list[Problem]
+        try:
+            scenario = Scenario.model_validate(trial)
+        except ValidationError as exc:
+            found = _validation_problems(exc, trial, sub)
+        else:
+            found = [sub.at(f.loc, f.message, key=f.key) for f in check(scenario)]
+        if not found:
+            state = trial
+            continue
+        line, col = ctx.pos.value(here)
+        for p in found:
+            if p.loc[:3] == here:
+                problems.append(p)
+            else:  # a consequence elsewhere (e.g. a rung that no longer exists)
+                problems.append(
+                    Problem(
+                        line,
+                        col,
+                        here,
+                        f"after this change: {format_loc(p.loc)}: {p.message}",
+                        ctx.source,
+                    )
+                )
+    return problems
 
 
 def _overlay(raw: dict[str, Any], name: str, ctx: _Context) -> list[Problem]:
@@ -368,7 +441,7 @@ def _overlay(raw: dict[str, Any], name: str, ctx: _Context) -> list[Problem]:
         else:
             target.container[target.key] = copy.deepcopy(value)  # type: ignore[index]
         ctx.origin[target.loc] = (ctx.pos.value(here), "", here)
-    removals: list[tuple[list[Any], int]] = []
+    removals: dict[tuple[int, int], tuple[list[Any], int]] = {}
     for j, path in enumerate(cond.get("remove") or []):
         here = (*base, "remove", j)
         try:
@@ -385,8 +458,12 @@ def _overlay(raw: dict[str, Any], name: str, ctx: _Context) -> list[Problem]:
                 )
             )
             continue
-        removals.append((target.container, int(target.key)))
-    for container, index in sorted(removals, key=lambda r: -r[1]):
+        slot = (id(target.container), int(target.key))
+        if slot in removals:
+            problems.append(ctx.at(here, f"'{path}' is already removed above"))
+            continue
+        removals[slot] = (target.container, int(target.key))
+    for container, index in sorted(removals.values(), key=lambda r: -r[1]):
         del container[index]
     return problems
 
@@ -407,9 +484,14 @@ def _load(text: str, source: str) -> Scenario:
             ]
         )
     scenario, problems = _validate(data, ctx)
-    if scenario is not None:
-        for name in data.get("conditions") or {}:
+    conditions = data.get("conditions")
+    for name in conditions if isinstance(conditions, dict) else {}:
+        if not isinstance(conditions[name], dict):
+            continue  # reported by the schema
+        if scenario is not None:
             problems += _condition_problems(data, pos, source, name)
+        else:  # the paths can be checked on the raw data even when the base is invalid
+            problems += _overlay(copy.deepcopy(data), name, _Context(source, pos))
     if problems:
         raise ScenarioError(_dedupe(problems))
     assert scenario is not None

@@ -124,7 +124,7 @@ def resolve(data: dict[str, Any], path: str) -> Target:
                 return Target(node, seg, (*loc, seg), Annotated[info.annotation, info])
             loc.append(seg)
             if seg not in node or node[seg] is None:
-                node[seg] = {}
+                node[seg] = _default_stub(info)
             node = node[seg]
             annotation = _union_member(annotation, node)
         elif get_origin(ann) is list:
@@ -151,6 +151,20 @@ def resolve(data: dict[str, Any], path: str) -> Target:
         else:
             raise PathError(f"{where} is a single value; '{seg}' cannot go below it")
     raise PathError(f"'{path}' is not a field path")  # pragma: no cover - loop always returns
+
+
+def _default_stub(info: Any) -> dict[str, Any]:
+    """An absent sub-mapping, to descend into: the default's tag when the field is a union.
+
+    An actor without ``policy`` has the default quantal policy, so ``actors.X.policy.precision``
+    must resolve inside ``QuantalPolicy``; the stub ``{'name': 'quantal'}`` says so.
+    """
+    default = info.get_default(call_default_factory=True)
+    if isinstance(default, BaseModel):
+        for tag in ("name", "kind"):
+            if tag in type(default).model_fields:
+                return {tag: getattr(default, tag)}
+    return {}
 
 
 def _find_item(items: list[Any], seg: str, where: str) -> int:

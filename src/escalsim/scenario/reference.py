@@ -99,7 +99,7 @@ def describe_type(node: dict[str, Any]) -> str:
         inner = describe_type(node.get("items", {}))
         lo, hi = node.get("minItems"), node.get("maxItems")
         if lo is not None and lo == hi:
-            return f"list of {lo} × {inner}"
+            return f"list of exactly {lo}: {inner}"
         size = f" ({lo or 0} to {hi})" if hi is not None else (f" (at least {lo})" if lo else "")
         return f"list of {inner}{size}"
     if kind == "object":

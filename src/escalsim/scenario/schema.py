@@ -105,7 +105,10 @@ class Ladder(_Model):
     """The ordered escalation ladder: rung 0 is normal relations."""
 
     rungs: list[Rung] = Field(min_length=2, max_length=50, description="Rungs, lowest first.")
-    war_rung: RungRef = Field(description="The rung at which a power is at war.")
+    war_rung: RungRef | None = Field(
+        description="The rung at which a power is at war. Required; write null for a repeated "
+        "game with no war (the prisoner's dilemma special case)."
+    )
     nuclear_rung: RungRef | None = Field(default=None, description="The nuclear-use rung, if any.")
     jump: int = Field(default=2, ge=1, le=10, description="Rungs climbed by a 'jump' move.")
     deescalation_friction: Probability = Field(
@@ -121,8 +124,11 @@ class Endings(_Model):
     settlement_rung: RungRef = Field(
         default=0, description="Both powers at or below this rung count as settled."
     )
-    settlement_rounds: int = Field(
-        default=3, ge=1, description="Consecutive settled rounds that end the crisis."
+    settlement_rounds: int | None = Field(
+        default=3,
+        ge=1,
+        description="Consecutive settled rounds that end the crisis; null: a crisis never "
+        "ends by settlement.",
     )
     core_agreement_settles: bool = Field(
         default=True, description="An agreement on a core agenda item ends the crisis."
@@ -138,8 +144,10 @@ class Accidents(_Model):
 
     implementation_error: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
         default=0.0,
-        description="Per-decision probability that an actor's intended move is replaced by its "
-        "opposite (step up <-> step down), the 'implementation noise' of Wu & Axelrod (1995).",
+        description="Per-decision probability that an actor's intended move comes out as its "
+        "opposite: a step up as a step down and the reverse; a hold as a step (up or down, "
+        "equally likely; at an end of the ladder, the one step possible). On two rungs this is "
+        "the implementation noise of Wu & Axelrod (1995): the played choice is flipped.",
     )
     incident_scale: NonNegative = Field(
         default=1.0, description="Multiplier on every rung's incident_risk."

@@ -166,7 +166,10 @@ class _Builder:
                 continue
             seen[key] = _mark(knode)
             self.pos.keys[child] = _mark(knode)
-            self.pos.values[child] = _mark(vnode)
+            empty = isinstance(vnode, ScalarNode) and vnode.tag == _NULL and vnode.value == ""
+            # 'rounds:' with nothing after it: ruamel places the empty value at the next token,
+            # often on the next line; the key is where the reader should look.
+            self.pos.values[child] = _mark(knode) if empty else _mark(vnode)
             out[key] = self.build(vnode, child)
         # Merge keys (YAML 1.1 idiom, widely used for shared defaults): explicit keys win.
         for sub, mloc in merges:
@@ -193,6 +196,10 @@ class _Builder:
             except ValueError:
                 self.problem(_mark(node), loc, f"'{text}' is not a number")
                 return None
+        if node.style == ">":
+            # ruamel's composer keeps its fold markers (BEL) in folded scalars; a real BEL cannot
+            # occur here because _precheck refuses control characters.
+            text = text.replace("\a", "")
         return text
 
     def to_int(self, node: ScalarNode, loc: Loc) -> int | None:
@@ -240,19 +247,16 @@ def parse_yaml(text: str, source: str = "<string>") -> tuple[Any, Positions]:
     ScenarioError
         On a syntax error, a disallowed tag, a duplicate key, an alias bomb or too deep nesting.
     """
+    _precheck(text, source)
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
     try:
         nodes = list(yaml.compose_all(text))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = (exc.problem or exc.context or "invalid YAML").strip()
-        raise ScenarioError(
-            [Problem(line, col, (), f"YAML syntax error: {what}", source)]
-        ) from None
-    except YAMLError as exc:  # errors without a position (e.g. a reader error)
-        raise ScenarioError([Problem(1, 1, (), f"YAML error: {exc}", source)]) from None
+        raise ScenarioError([_syntax_problem(exc, text, source)]) from None
+    except (YAMLError, AssertionError, ValueError) as exc:  # no position (ruamel's own checks)
+        what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError([Problem(1, 1, (), f"YAML error: {what}", source)]) from None
     except RecursionError:
         raise ScenarioError(
             [Problem(1, 1, (), f"nesting deeper than {MAX_DEPTH} levels is not allowed", source)]
@@ -262,8 +266,7 @@ def parse_yaml(text: str, source: str = "<string>") -> tuple[Any, Positions]:
             [Problem(1, 1, (), "the file is empty; expected a scenario mapping", source)]
         )
     if len(nodes) > 1:
-        extra = nodes[1]
-        line, col = _mark(extra) if extra is not None else (1, 1)
+        line, col = _second_document(text)
         raise ScenarioError(
             [
                 Problem(
@@ -299,6 +302,86 @@ def parse_yaml(text: str, source: str = "<string>") -> tuple[Any, Positions]:
     if builder.problems:
         raise ScenarioError(builder.problems)
     return data, builder.pos
+
+
+#: Characters YAML 1.2 allows in a stream (its c-printable production).
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+
+
+def _precheck(text: str, source: str) -> None:
+    """Refuse, with a position, what would otherwise crash or mislead the parser."""
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        line, col = _line_col(text, bad.start())
+        char = bad.group()
+        what = (
+            "a NUL byte: it looks binary, not YAML"
+            if char == "\x00"
+            else f"the control character U+{ord(char):04X}, which YAML does not allow"
+        )
+        raise ScenarioError([Problem(line, col, (), f"the file contains {what}", source)])
+    directive = _DIRECTIVE.search(text)
+    if directive and directive.group(1) != "1.2":
+        line, col = _line_col(text, directive.start())
+        message = (
+            f"'%YAML {directive.group(1)}': scenarios are read as YAML 1.2 only; "
+            "remove the directive"
+        )
+        raise ScenarioError([Problem(line, col, (), message, source)])
+    # Flow nesting ('[[[[...') is bounded before parsing: the parser's time grows with the square
+    # of the depth and its recursion would hit Python's limit. Brackets inside quotes or comments
+    # are counted too, which can only make this check stricter, never let a bomb through.
+    depth = 0
+    for match in re.finditer(r"[\[\]{}]", text):
+        depth = max(depth + (1 if match.group() in "[{" else -1), 0)
+        if depth > MAX_DEPTH:
+            line, col = _line_col(text, match.start())
+            message = f"nesting deeper than {MAX_DEPTH} levels is not allowed"
+            raise ScenarioError([Problem(line, col, (), message, source)])
+
+
+def _syntax_problem(exc: MarkedYAMLError, text: str, source: str) -> Problem:
+    """Place a syntax error where the reader should look.
+
+    An unclosed bracket or quote is only noticed at the end of the file; ruamel's context mark
+    then holds where the unclosed construct started, which is the useful position.
+    """
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    mark = exc.problem_mark
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    at_end = (
+        mark is None or "end of stream" in problem or "stream end" in problem or mark.line >= lines
+    )
+    if at_end and exc.context_mark is not None:
+        line, col = exc.context_mark.line + 1, exc.context_mark.column + 1
+        what = f"{context} that starts here is never closed ({problem})" if context else problem
+        return Problem(line, col, (), f"YAML syntax error: {what}", source)
+    if mark is None:
+        return Problem(1, 1, (), f"YAML syntax error: {problem or context}", source)
+    what = problem or context
+    return Problem(mark.line + 1, mark.column + 1, (), f"YAML syntax error: {what}", source)
+
+
+def _second_document(text: str) -> tuple[int, int]:
+    """Return the position of the '---' that starts a second document."""
+    markers = []
+    content_before = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if re.match(r"^---(\s|$)", line):
+            markers.append((number, content_before))
+            content_before = False
+        elif stripped and not stripped.startswith(("#", "%")):
+            content_before = True
+    # The separator is the first marker that follows content, or else the second marker.
+    for number, after_content in markers:
+        if after_content:
+            return (number, 1)
+    return (markers[1][0], 1) if len(markers) > 1 else (1, 1)
 
 
 def read_text(path: str, display: str | None = None) -> str:
@@ -352,7 +435,7 @@ def read_text(path: str, display: str | None = None) -> str:
 
 
 def decode(raw: bytes, name: str) -> str:
-    """Decode UTF-8 bytes, reporting the line and column of the first bad byte or NUL."""
+    """Decode UTF-8 bytes, reporting the line and column of the first bad byte."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -370,16 +453,6 @@ def decode(raw: bytes, name: str) -> str:
                 )
             ]
         ) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        line, col = _line_col(text, nul)
-        raise ScenarioError(
-            [
-                Problem(
-                    line, col, (), "the file contains a NUL byte: it looks binary, not YAML", name
-                )
-            ]
-        )
     return text
 
 

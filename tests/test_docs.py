@@ -1,0 +1,47 @@
+"""What the README and docs show must run as shown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from escalsim.scenario import load_text, with_condition
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_readme_python_blocks_run(root, capsys):
+    blocks = _blocks((root / "README.md").read_text(encoding="utf-8"), "python")
+    assert blocks
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})  # our own documentation
+    assert capsys.readouterr().out  # the examples print something
+
+
+@pytest.mark.parametrize("doc", ["docs/scenario-format.md"])
+def test_yaml_examples_in_docs_validate(root, doc):
+    text = (root / doc).read_text(encoding="utf-8")
+    full = [b for b in _blocks(text, "yaml") if b.lstrip().startswith(("#", "schema_version"))]
+    assert full, "the page has a complete scenario example"
+    for block in full:
+        scenario = load_text(block, doc)
+        for name in scenario.condition_names:
+            with_condition(scenario, name)
+
+
+def test_readme_opens_with_the_two_commands(root):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    first_block = _blocks(readme, "bash")[0]
+    lines = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert lines[0].startswith("./scripts/setup.sh && ")
+    assert lines[1] == "./scripts/setup.sh && .venv/bin/python -m pytest"
+
+
+def test_ci_runs_exactly_the_readme_test_command(root):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    test_command = _blocks(readme, "bash")[0].strip().splitlines()[1].split("#")[0].strip()
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci.splitlines()
