@@ -581,7 +581,8 @@ CASES = [
     case(
         "set-event-closes-public-channel",
         edit(("conditions:\n", SET_EVENT.format(path="channels.public.open", value="false"))),
-        84, 12, "events[2].value", "the public channel is always open",
+        # 'open' is set by channel events, never by a set event (83:11 is the path's value)
+        83, 11, "events[2].path", "cannot change during a run",
     ),
     # -- conditions -------------------------------------------------------------------------------
     case(

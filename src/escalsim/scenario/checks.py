@@ -18,7 +18,9 @@ from escalsim.scenario.errors import Loc, did_you_mean, format_loc
 from escalsim.scenario.schema import Scenario
 
 #: Fields a ``set`` event may not change: identities, structure, and the run itself.
-FROZEN_DURING_RUN = frozenset({"id", "name", "role", "kind", "between", "via"})
+FROZEN_DURING_RUN = frozenset(
+    {"id", "name", "role", "kind", "between", "via", "open", "initial_rung", "policy"}
+)
 FROZEN_SECTIONS = frozenset(
     {
         "schema_version",

@@ -386,8 +386,8 @@ def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:
                 ctx.at(
                     ("events", i, "path"),
                     f"'{event['path']}' cannot change "
-                    "during a run (identities, structure and run settings are "
-                    "fixed)",
+                    "during a run (identities, structure, initial states and run "
+                    "settings are fixed; a 'channel' event opens or closes a channel)",
                 )
             )
             continue

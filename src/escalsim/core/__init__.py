@@ -1,0 +1,1 @@
+"""The model core: equations, random streams, parameters and policies."""

@@ -1,0 +1,319 @@
+"""The model's equations, as pure functions over numpy arrays.
+
+Every equation of escalsim lives here and nowhere else. Each function is elementwise or reduces
+over a stated last axis, so it takes scalars for one actor (the mesa agents) or arrays shaped
+``[replications, actors, ...]`` (the batch engine) and gives bit-identical results either way.
+Each docstring gives the formula, its source, and its valid range; where the code departs from
+a cited source, a comment says exactly where and why.
+
+Moves are integers: :data:`STEP_DOWN` (-1), :data:`HOLD` (0), :data:`STEP_UP` (+1),
+:data:`JUMP` (+2, meaning "climb ``ladder.jump`` rungs") and :data:`CONCEDE` (3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+STEP_DOWN, HOLD, STEP_UP, JUMP, CONCEDE = -1, 0, 1, 2, 3
+#: The moves a utility-based policy chooses among, in this order (the logit's categories).
+CANDIDATE_MOVES = np.array([STEP_DOWN, HOLD, STEP_UP, JUMP])
+MOVE_NAMES = {
+    STEP_DOWN: "step_down",
+    HOLD: "hold",
+    STEP_UP: "step_up",
+    JUMP: "jump",
+    CONCEDE: "concede",
+}
+MOVE_CODES = {name: code for code, name in MOVE_NAMES.items()}
+
+#: Beliefs never reach 0 or 1 exactly, so that evidence can always move them (Jervis 1976:
+#: even settled images can change). Range of every belief: [BELIEF_FLOOR, 1 - BELIEF_FLOOR].
+BELIEF_FLOOR = 0.01
+
+#: P(perceived move | adversary hostile) and P(perceived move | adversary not hostile), for a
+#: perceived step down, hold, step up. Illustrative values for the spiral model (Jervis 1976):
+#: a hostile state mostly climbs, a status-quo state mostly holds or steps down. They are model
+#: parameters to calibrate, not estimates.
+LIKELIHOOD_HOSTILE = np.array([0.1, 0.3, 0.6])
+LIKELIHOOD_BENIGN = np.array([0.4, 0.5, 0.1])
+
+Array = NDArray[Any]
+
+
+def target_rung(x: ArrayLike, move: ArrayLike, jump: ArrayLike, n_rungs: ArrayLike) -> Array:
+    """Rung reached from ``x`` by ``move``, clipped to the ladder.
+
+    ``x' = clip(x + Δ(move), 0, n_rungs - 1)`` with Δ(step_down) = -1, Δ(hold) = 0,
+    Δ(step_up) = +1, Δ(jump) = +jump; a concession goes to rung 0.
+
+    Source: Kahn (1965), the escalation ladder. Valid for integer rungs and ``n_rungs >= 2``.
+    """
+    x = np.asarray(x)
+    move = np.asarray(move)
+    delta = np.where(move == JUMP, jump, np.where(move == CONCEDE, -x, move))
+    return np.clip(x + delta, 0, np.asarray(n_rungs) - 1)
+
+
+def channel_up(is_open: ArrayLike, reliability: ArrayLike, u: ArrayLike) -> Array:
+    """Whether a channel carries anything this round: ``open ∧ (u < reliability)``.
+
+    Valid for reliability in [0, 1] and u ~ U[0, 1).
+    """
+    return np.logical_and(is_open, np.asarray(u) < np.asarray(reliability))
+
+
+def incident_occurs(risk: ArrayLike, scale: ArrayLike, factor: ArrayLike, u: ArrayLike) -> Array:
+    """An incident: an unintended event that looks like a step up.
+
+    ``incident ⇔ u < min(1, risk · scale · factor)`` where ``risk`` is the held rung's
+    ``incident_risk``, ``scale`` the scenario's ``incident_scale`` and ``factor`` the product of
+    agreements' ``incident_risk_factor``. Source: Schelling (1960, ch. 7) on accidental war.
+    Valid for non-negative inputs; the probability is clipped to 1.
+    """
+    p = np.minimum(np.asarray(risk) * scale * factor, 1.0)
+    return np.asarray(u) < p
+
+
+def observe_rung(
+    true_rung: ArrayLike, noise: ArrayLike, u_noise: ArrayLike, u_dir: ArrayLike, n_rungs: int
+) -> Array:
+    """A noisy observation of a rung.
+
+    With probability ``noise`` the observation is one rung off: down if ``u_dir < 1/2``, else up;
+    at an end of the ladder it is reflected to the one neighbour there is. On a two-rung ladder
+    this flips the observation with probability ``noise``: the perception noise of the noisy
+    prisoner's dilemma (Wu & Axelrod 1995). Valid for noise in [0, 1], ``n_rungs >= 2``.
+    """
+    true_rung = np.asarray(true_rung)
+    step = np.where(np.asarray(u_dir) < 0.5, -1, 1)
+    step = np.where(true_rung == 0, 1, np.where(true_rung == n_rungs - 1, -1, step))
+    return np.where(np.asarray(u_noise) < noise, true_rung + step, true_rung)
+
+
+def perceived_move(observed_now: ArrayLike, observed_before: ArrayLike) -> Array:
+    """Direction of a perceived change: ``sign(ŷ_t - ŷ_{t-1})`` in {-1, 0, +1}."""
+    return np.sign(np.asarray(observed_now) - np.asarray(observed_before)).astype(np.int64)
+
+
+def bayes_hostility(prior: ArrayLike, move: ArrayLike) -> Array:
+    """Belief that an adversary is hostile after seeing it make ``move``.
+
+    ``μ' = μ L_h(m) / (μ L_h(m) + (1 - μ) L_b(m))`` with the likelihoods
+    :data:`LIKELIHOOD_HOSTILE` and :data:`LIKELIHOOD_BENIGN`, then clipped to
+    ``[BELIEF_FLOOR, 1 - BELIEF_FLOOR]``. Source: Bayes' rule; the spiral model of Jervis (1976)
+    is this update applied to misperceived moves. Valid for μ in [0, 1], m in {-1, 0, 1}.
+    """
+    index = np.asarray(move) + 1
+    lh = LIKELIHOOD_HOSTILE[index]
+    lb = LIKELIHOOD_BENIGN[index]
+    mu = np.asarray(prior)
+    post = mu * lh / (mu * lh + (1.0 - mu) * lb)
+    return np.clip(post, BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
+
+
+def message_update(prior: ArrayLike, claims_benign: ArrayLike, trust: ArrayLike) -> Array:
+    """Belief after a message that claims the sender is (or is not) benign, weighted by trust.
+
+    The receiver treats its trust τ as the probability that the sender tells the truth:
+    ``P(claim benign | benign) = τ`` and ``P(claim benign | hostile) = 1 - τ``, so
+    ``μ' = μ (1 - τ) / (μ (1 - τ) + (1 - μ) τ)`` for a benign claim and the mirror image for a
+    hostile one. τ = 1/2 makes a message uninformative (cheap talk, Crawford & Sobel 1982);
+    τ → 1 makes it decisive. Clipped like :func:`bayes_hostility`. Valid for μ, τ in [0, 1].
+    """
+    mu = np.asarray(prior)
+    tau = np.asarray(trust)
+    benign = np.asarray(claims_benign, dtype=bool)
+    p_claim_h = np.where(benign, 1.0 - tau, tau)
+    p_claim_b = np.where(benign, tau, 1.0 - tau)
+    post = mu * p_claim_h / (mu * p_claim_h + (1.0 - mu) * p_claim_b)
+    return np.clip(post, BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
+
+
+def trust_update(
+    trust: ArrayLike, consistent: ArrayLike, gain: float = 0.05, loss: float = 0.2
+) -> Array:
+    """Trust after comparing a sender's words with its deeds.
+
+    ``τ' = τ + gain (1 - τ)`` when the deed matched the word, ``τ' = τ (1 - loss)`` when it did
+    not: trust is slow to build and quick to lose (Slovic 1993; Kydd 2005, *Trust and Mistrust in
+    International Relations*). Valid for τ in [0, 1], gain and loss in [0, 1]; stays in [0, 1].
+    """
+    tau = np.asarray(trust)
+    return np.where(
+        np.asarray(consistent, dtype=bool), tau + gain * (1.0 - tau), tau * (1.0 - loss)
+    )
+
+
+def expected_adversary_rung(perceived: ArrayLike, hostility: ArrayLike, trust: ArrayLike) -> Array:
+    """Expected adversary rung next round: ``E[y'] = ŷ + μ - (1 - μ) d`` with ``d = τ``.
+
+    DESIGN.md's quantal policy leaves d open; here a trusted, non-hostile adversary is expected
+    to step down (d = τ), which ties trust to decisions. Valid for μ, τ in [0, 1].
+    """
+    mu = np.asarray(hostility)
+    return np.asarray(perceived) + mu - (1.0 - mu) * np.asarray(trust)
+
+
+def war_probability(war_risk: Array, x: ArrayLike, y: ArrayLike, war_rung: int | None) -> Array:
+    """Per-round probability of war when the two powers hold rungs x and y.
+
+    ``P_war = 1`` if ``max(x, y) >= war_rung``, else ``war_risk[max(x, y)]``: the risk is set by
+    the higher posture in the crisis (Schelling 1966, the threat that leaves something to
+    chance). A fractional ``y`` (an expectation) interpolates linearly between rungs. Valid for
+    rungs inside the ladder; ``war_rung`` None means no war rung.
+    """
+    top = np.maximum(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    top = np.clip(top, 0.0, len(war_risk) - 1)
+    p = np.interp(top, np.arange(len(war_risk)), war_risk)
+    if war_rung is not None:
+        p = np.where(top >= war_rung, 1.0, p)
+    return p
+
+
+def cumulative_risk(previous: ArrayLike, risk: ArrayLike) -> Array:
+    """Risk of war accumulated over rounds: ``ρ' = 1 - (1 - ρ)(1 - r)``. Valid in [0, 1]."""
+    return 1.0 - (1.0 - np.asarray(previous)) * (1.0 - np.asarray(risk))
+
+
+def effective_audience_cost(audience_cost: ArrayLike, domestic_pressure: ArrayLike) -> Array:
+    """Audience cost scaled by domestic pressure: ``D = a (1 + p)``, p in [-1, 1].
+
+    Source: Fearon (1994) for audience costs; the hawkish/dovish scaling is this model's. A fully
+    dovish public (p = -1) imposes no cost for backing down; a hawkish one (p = 1) doubles it.
+    """
+    return np.asarray(audience_cost) * (1.0 + np.asarray(domestic_pressure))
+
+
+def quantal_utilities(
+    x: ArrayLike,
+    expected_y: ArrayLike,
+    capability_ratio: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    risk_tolerance: ArrayLike,
+    audience: ArrayLike,
+    committed: ArrayLike,
+    adversary_stepped_down: ArrayLike,
+    pressure: ArrayLike,
+    jump: int,
+    weights: Array,
+) -> Array:
+    """Utility of each candidate move (step down, hold, step up, jump) for actor i.
+
+    For the rung ``x' = target_rung(x, m)`` reached by each candidate m::
+
+        U(x') = - w_s · max(0, E[y'] - x') · κ_j / κ_i          security deficit
+                - w_c · c(x')                                   cost of the posture
+                - w_w · (1 - risk_tolerance) · P_war(x', E[y'])  risk of war
+                - w_a · D · [x' < x and committed]              audience cost
+                + w_r · [x' <= x and j was seen to step down]   reciprocity
+                - w_p · pressure · (x' - x)                      third-party pressure
+
+    with ``pressure > 0`` asking for restraint and ``< 0`` for firmness. Source: DESIGN.md §2,
+    after Jervis (security deficit), Schelling (war risk), Fearon (1994, audience costs), Osgood
+    (1962) and Axelrod (1984) (reciprocity). ``weights`` is ``[w_s, w_c, w_w, w_a, w_r, w_p]``.
+    Inputs broadcast; the candidate axis is appended last (length 4). Valid for rungs inside the
+    ladder and non-negative weights.
+    """
+    x = np.asarray(x)[..., None]
+    n = len(costs)
+    xp = target_rung(x, CANDIDATE_MOVES, jump, n)
+    ey = np.asarray(expected_y)[..., None]
+    w_s, w_c, w_w, w_a, w_r, w_p = (np.asarray(w) for w in weights)
+    deficit = np.maximum(0.0, ey - xp) * np.asarray(capability_ratio)[..., None]
+    cost = costs[xp]
+    risk = war_probability(war_risk, xp, ey, war_rung) * (
+        1.0 - np.asarray(risk_tolerance)[..., None]
+    )
+    backing_down = (xp < x) & np.asarray(committed, dtype=bool)[..., None]
+    reciprocity = (xp <= x) & np.asarray(adversary_stepped_down, dtype=bool)[..., None]
+    return (
+        -w_s * deficit
+        - w_c * cost
+        - w_w * risk
+        - w_a * np.asarray(audience)[..., None] * backing_down
+        + w_r * reciprocity
+        - w_p * np.asarray(pressure)[..., None] * (xp - x)
+    )
+
+
+def logit_choice(utilities: Array, precision: ArrayLike, u: ArrayLike) -> Array:
+    """Index of the option chosen by a logit (quantal) response, by inverse CDF with draw u.
+
+    ``P(k) = exp(λ U_k) / Σ_l exp(λ U_l)`` (McKelvey & Palfrey 1995): λ = 0 is uniform random,
+    λ → ∞ a best response. Computed stably by subtracting max U; the first option whose
+    cumulative probability exceeds ``u`` is chosen, so the same ``u`` gives the same choice
+    whenever the probabilities are the same (used for the counterfactual decision). Options on
+    the last axis. Valid for λ >= 0, finite U, u in [0, 1).
+    """
+    z = np.asarray(precision)[..., None] * (utilities - utilities.max(axis=-1, keepdims=True))
+    p = np.exp(z)
+    cdf = np.cumsum(p, axis=-1) / p.sum(axis=-1, keepdims=True)
+    index = (np.asarray(u)[..., None] >= cdf).sum(axis=-1)
+    return np.minimum(index, utilities.shape[-1] - 1)
+
+
+def implementation_error(
+    move: ArrayLike, x: ArrayLike, u_err: ArrayLike, rate: ArrayLike, u_dir: ArrayLike, n_rungs: int
+) -> Array:
+    """The move actually made: with probability ``rate`` the intended one comes out opposite.
+
+    Step up (or jump) ↔ step down; a hold becomes a step, down if ``u_dir < 1/2`` else up, and
+    at an end of the ladder the one step possible. A concession is never flipped. On two rungs
+    the resulting rung is flipped: Wu & Axelrod's (1995) implementation noise. Valid for rate in
+    [0, 0.5].
+    """
+    move = np.asarray(move)
+    x = np.asarray(x)
+    hold_flip = np.where(np.asarray(u_dir) < 0.5, STEP_DOWN, STEP_UP)
+    hold_flip = np.where(x == 0, STEP_UP, np.where(x == n_rungs - 1, STEP_DOWN, hold_flip))
+    opposite = np.where(move == HOLD, hold_flip, np.where(move == STEP_DOWN, STEP_UP, STEP_DOWN))
+    flip = (np.asarray(u_err) < rate) & (move != CONCEDE)
+    return np.where(flip, opposite, move)
+
+
+def friction(move: ArrayLike, u: ArrayLike, rate: ArrayLike) -> Array:
+    """A chosen step down that does not happen: with probability ``rate`` it becomes a hold."""
+    move = np.asarray(move)
+    return np.where((move == STEP_DOWN) & (np.asarray(u) < rate), HOLD, move)
+
+
+def agreement_probability(
+    base: ArrayLike, trust: ArrayLike, rung_share: ArrayLike, boost: ArrayLike
+) -> Array:
+    """Per-round probability that talks on an agenda item produce an agreement.
+
+    ``p = min(1, base · τ̄ · (1 - r̄) · boost)`` with τ̄ the powers' mean mutual trust and r̄ their
+    mean rung as a share of the ladder's top. Rises with trust, falls with the rung (DESIGN.md
+    §2); a summit multiplies it by its boost. Valid for inputs in [0, 1] and boost >= 1.
+    """
+    return np.minimum(
+        np.asarray(base) * np.asarray(trust) * (1.0 - np.asarray(rung_share)) * np.asarray(boost),
+        1.0,
+    )
+
+
+def realign(alignment: ArrayLike, aggression_gap: ArrayLike, rate: float = 0.1) -> Array:
+    """A third party's share with power A after seeing the powers' perceived rungs.
+
+    ``a' = clip(a + rate · tanh(y_B - y_A), 0, 1)``: it moves toward the side it sees as less
+    aggressive (balance-of-threat, Walt 1987), faster for larger gaps, saturating. The share
+    with B is ``1 - a'``. Valid for a in [0, 1], rungs on the ladder.
+    """
+    return np.clip(np.asarray(alignment) + rate * np.tanh(np.asarray(aggression_gap)), 0.0, 1.0)
+
+
+def polarisation(alignment_a: ArrayLike) -> Array:
+    """Mean distance of third parties from neutrality: ``mean |2a - 1|`` over the last axis.
+
+    0 when every third party is even-handed, 1 when each sides fully with one power. Empty
+    input gives 0.
+    """
+    a = np.asarray(alignment_a, dtype=float)
+    if a.shape[-1] == 0:
+        return np.zeros(a.shape[:-1])
+    return np.abs(2.0 * a - 1.0).mean(axis=-1)

@@ -1,0 +1,203 @@
+"""Hypothesis strategies: random valid scenarios, small enough to run in milliseconds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from escalsim.scenario import Scenario, load_text
+
+PROB = st.floats(0.0, 1.0, allow_nan=False)
+SMALL = st.floats(0.0, 0.3, allow_nan=False)
+
+
+@st.composite
+def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
+    """A valid scenario as data. ``quiet``: no noise, no misreading, no accidents at all."""
+    n_rungs = draw(st.integers(2, 6))
+    war = draw(st.one_of(st.none(), st.integers(1, n_rungs - 1)))
+    top_start = (war if war is not None else n_rungs) - 1
+    rungs = [
+        {
+            "name": f"r{k}",
+            "cost": draw(st.floats(0.0, 3.0)),
+            "incident_risk": 0.0 if quiet else draw(SMALL),
+            "war_risk": draw(st.floats(0.0, 0.2)),
+        }
+        for k in range(n_rungs)
+    ]
+    policies = [
+        "quantal",
+        "reciprocal",
+        "generous",
+        "grit",
+        "hardliner",
+        "deterrer",
+        "brinkmanship",
+        "scripted",
+    ] + (["memory_one"] if n_rungs == 2 else [])
+    rounds = draw(st.integers(1, 25))
+
+    def policy() -> dict[str, Any]:
+        name = draw(st.sampled_from(policies))
+        spec: dict[str, Any] = {"name": name}
+        if name == "quantal":
+            spec["precision"] = draw(st.floats(0.0, 20.0))
+        elif name == "generous":
+            spec["generosity"] = draw(PROB)
+        elif name == "memory_one":
+            spec["p"] = [draw(PROB) for _ in range(4)]
+        elif name == "scripted":
+            spec["moves"] = draw(
+                st.lists(
+                    st.sampled_from(["step_down", "hold", "step_up", "jump", "concede"]),
+                    max_size=rounds,
+                )
+            )
+        return spec
+
+    actors = []
+    for ident in ("A", "B"):
+        actors.append(
+            {
+                "id": ident,
+                "name": ident,
+                "role": "power",
+                "capability": draw(st.floats(0.1, 10.0)),
+                "resolve": draw(PROB),
+                "risk_tolerance": draw(PROB),
+                "audience_cost": draw(st.floats(0.0, 2.0)),
+                "honesty": draw(PROB),
+                "domestic_pressure": draw(st.floats(-1.0, 1.0)),
+                "initial_rung": draw(st.integers(0, top_start)),
+                "red_line": draw(st.integers(0, n_rungs - 1)),
+                "policy": policy(),
+            }
+        )
+    for k in range(draw(st.integers(0, 2))):
+        share = draw(PROB)
+        actors.append(
+            {
+                "id": f"T{k}",
+                "name": f"T{k}",
+                "role": "third_party",
+                "capability": draw(st.floats(0.1, 2.0)),
+                "resolve": draw(PROB),
+                "alignment": {"A": share, "B": 1.0 - share},
+                "influence": {"A": draw(PROB), "B": draw(PROB)},
+                "may_mediate": draw(st.booleans()),
+                "may_join": draw(st.booleans()),
+                "red_line": draw(st.integers(0, n_rungs - 1)),
+                "initial_rung": draw(st.integers(0, top_start)),
+                "policy": policy(),
+            }
+        )
+
+    def noise() -> float:
+        return 0.0 if quiet else draw(PROB)
+
+    channels: list[dict[str, Any]] = [
+        {"id": "public", "kind": "public", "noise": noise(), "misread": noise()}
+    ]
+    for c in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["hotline", "summit", "ministerial", "backchannel"]))
+        channels.append(
+            {
+                "id": f"c{c}",
+                "kind": kind,
+                "between": ["A", "B"],
+                "noise": noise(),
+                "misread": noise(),
+                "latency": draw(st.integers(0, 3)),
+                "reliability": draw(PROB),
+                "deconfliction": draw(PROB),
+                "open": draw(st.booleans()),
+            }
+        )
+    thirds = [a["id"] for a in actors if a["role"] == "third_party"]
+    if thirds and draw(st.booleans()):
+        channels.append(
+            {
+                "id": "med",
+                "kind": "mediated",
+                "between": ["A", "B"],
+                "via": thirds[0],
+                "noise": noise(),
+                "open": draw(st.booleans()),
+            }
+        )
+    agenda = [
+        {
+            "id": f"g{g}",
+            "name": f"g{g}",
+            "core": draw(st.booleans()),
+            "salience": {"A": draw(PROB), "B": draw(PROB)},
+            "agreement": {
+                "kind": "deconfliction",
+                "base_probability": draw(PROB),
+                "effects": {
+                    "trust": draw(st.floats(-0.5, 0.5)),
+                    "deconfliction": draw(st.floats(-0.5, 0.5)),
+                    "incident_risk_factor": draw(st.floats(0.0, 2.0)),
+                    "clarifies_red_lines": draw(st.booleans()),
+                },
+            },
+        }
+        for g in range(draw(st.integers(0, 2)))
+    ]
+    events: list[dict[str, Any]] = []
+    private = [c["id"] for c in channels if c["kind"] != "public"]
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["channel", "summit", "election", "incident"]))
+        t = draw(st.integers(1, rounds))
+        if kind in ("channel", "summit") and private:
+            ev = {"round": t, "kind": kind, "channel": draw(st.sampled_from(private))}
+            if kind == "channel":
+                ev["open"] = draw(st.booleans())
+            else:
+                ev["duration"] = draw(st.integers(1, rounds - t + 1))
+            events.append(ev)
+        elif kind == "election":
+            events.append(
+                {
+                    "round": t,
+                    "kind": "election",
+                    "actor": draw(st.sampled_from(["A", "B"])),
+                    "domestic_pressure": draw(st.floats(-1.0, 1.0)),
+                }
+            )
+        elif kind == "incident" and not quiet:
+            events.append(
+                {"round": t, "kind": "incident", "actor": draw(st.sampled_from(["A", "B"]))}
+            )
+    return {
+        "schema_version": 1,
+        "id": "generated",
+        "name": "generated",
+        "run": {"rounds": rounds, "time_unit": "day"},
+        "ladder": {
+            "rungs": rungs,
+            "war_rung": war,
+            "jump": draw(st.integers(1, 3)),
+            "deescalation_friction": draw(PROB),
+        },
+        "endings": {
+            "settlement_rounds": draw(st.one_of(st.none(), st.integers(1, 5))),
+            "capitulation": draw(st.booleans()),
+        },
+        "accidents": {
+            "implementation_error": 0.0 if quiet else draw(st.floats(0.0, 0.5)),
+            "incident_scale": 0.0 if quiet else draw(st.floats(0.0, 2.0)),
+        },
+        "actors": actors,
+        "channels": channels,
+        "agenda": agenda,
+        "events": events,
+    }
+
+
+def scenarios(*, quiet: bool = False) -> st.SearchStrategy[Scenario]:
+    """Validated scenarios (through the same loader users go through: JSON is YAML 1.2)."""
+    return scenario_dicts(quiet=quiet).map(lambda d: load_text(json.dumps(d), "generated.yaml"))

@@ -1,0 +1,114 @@
+"""Tier 3, known answers: the model's special cases against their analytic values and axelrod.
+
+Tolerances come from the sample size, never from a searched seed:
+- prisoner's dilemma shares are averaged per replication (rounds 201-2000); replications are
+  independent, so the mean's standard error is estimated from them and the test allows
+  5.4 standard errors: Student's t with 7 degrees of freedom exceeds 5.4 with probability 0.1%;
+- P(war) is a binomial proportion over N runs; the test allows 4 binomial standard errors
+  (a false failure about once in 16,000 runs of the suite).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from escalsim.agents import EscalationModel
+from escalsim.core.known_answers import (
+    brinkmanship_war_probability,
+    gtft_mutual_restraint,
+    tft_mutual_restraint,
+)
+from escalsim.scenario import load_scenario, with_condition
+
+REPLICATIONS = 8
+BURN_IN = 200
+T_CRIT = 5.4  # t(7) two-sided, 99.9%
+
+
+def _restraint_shares(condition: str, seed: int = 2024) -> np.ndarray:
+    spec = with_condition(load_scenario("ipd-noise"), condition)
+    shares = []
+    for rep in range(REPLICATIONS):
+        ts = EscalationModel(scenario=spec, seed=seed, replication=rep).run().timeseries
+        ts = ts[ts["round"] > BURN_IN]
+        rungs = ts.pivot(index="round", columns="actor", values="rung")
+        shares.append(float((rungs == 0).all(axis=1).mean()))
+    return np.array(shares)
+
+
+def _within(shares: np.ndarray, truth: float) -> None:
+    se = shares.std(ddof=1) / math.sqrt(len(shares))
+    assert abs(shares.mean() - truth) <= T_CRIT * se + 1e-12, (shares.mean(), truth, se)
+
+
+@pytest.mark.parametrize("condition", ["tft_e01", "tft_e05", "tft_e10"])
+def test_tit_for_tat_mutual_restraint_is_one_quarter(condition):
+    """TFT vs TFT under implementation noise: the share of mutual restraint is exactly 1/4."""
+    _within(_restraint_shares(condition), tft_mutual_restraint())
+
+
+@pytest.mark.parametrize(
+    ("condition", "e", "expected"),
+    [("gtft_e01", 0.01, 0.9431), ("gtft_e05", 0.05, 0.7656), ("gtft_e10", 0.10, 0.6173)],
+)
+def test_generous_tit_for_tat_mutual_restraint_is_s_squared(condition, e, expected):
+    """GTFT (g = 1/3): s² with s = b/(1 - (a - b)), a = 1 - e, b = g(1 - 2e) + e."""
+    assert gtft_mutual_restraint(e) == pytest.approx(expected, abs=5e-5)
+    _within(_restraint_shares(condition), gtft_mutual_restraint(e))
+
+
+def _axelrod_shares(strategy: str, e: float) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import axelrod as axl
+    shares = []
+    for rep in range(REPLICATIONS):
+        players = (
+            (axl.TitForTat(), axl.TitForTat())
+            if strategy == "tft"
+            else (axl.GTFT(p=1 / 3), axl.GTFT(p=1 / 3))
+        )
+        result = axl.Match(players, turns=2000, noise=e, seed=rep + 1).play()[BURN_IN:]
+        shares.append(np.mean([a == axl.Action.C and b == axl.Action.C for a, b in result]))
+    return np.array(shares)
+
+
+@pytest.mark.parametrize(("strategy", "e"), [("tft", 0.05), ("gtft", 0.05), ("gtft", 0.10)])
+def test_agrees_with_the_axelrod_library(strategy, e):
+    """The same matches (2000 turns, noise e, 8 matches) in escalsim and in axelrod agree."""
+    ours = _restraint_shares(f"{strategy}_e{round(e * 100):02d}")
+    theirs = _axelrod_shares(strategy, e)
+    se = math.sqrt(ours.var(ddof=1) / len(ours) + theirs.var(ddof=1) / len(theirs))
+    assert abs(ours.mean() - theirs.mean()) <= T_CRIT * se, (ours.mean(), theirs.mean(), se)
+
+
+def _war_share(condition: str, runs: int, seed: int = 7) -> float:
+    spec = with_condition(load_scenario("brinkmanship"), condition)
+    wars = sum(
+        EscalationModel(scenario=spec, seed=seed, replication=r).run().outcome_name == "war"
+        for r in range(runs)
+    )
+    return wars / runs
+
+
+def test_brinkmanship_closed_channel_matches_the_closed_form():
+    spec = load_scenario("brinkmanship")
+    r = spec.ladder.rungs[1].war_risk
+    expected = brinkmanship_war_probability(r, tuple(a.resolve for a in spec.powers))
+    assert expected == pytest.approx(1 - 0.95**5)
+    runs = 1500
+    share = _war_share("channel_closed", runs)
+    assert abs(share - expected) <= 4 * math.sqrt(expected * (1 - expected) / runs)
+
+
+def test_brinkmanship_open_honest_channel_never_goes_to_war():
+    """Resolves known in round 1: the weaker side concedes at once, every time."""
+    spec = with_condition(load_scenario("brinkmanship"), "channel_open")
+    for r in range(200):
+        model = EscalationModel(scenario=spec, seed=7, replication=r).run()
+        assert model.outcome_name == "capitulation_a"
+        assert model.end_round == 1
