@@ -107,8 +107,7 @@ class StateAgent(mesa.Agent):
         """What it knows now: as perceived, or (``truth=True``) with perfect information.
 
         The truth uses the adversary's true rung, its true last deliberate move (incidents and
-        implementation errors correctly attributed), beliefs updated on those truths, and its
-        true resolve (the private information of Fearon 1995).
+        implementation errors correctly attributed) and beliefs updated on those truths.
         """
         m = self.model
         p = m.params
@@ -116,10 +115,14 @@ class StateAgent(mesa.Agent):
         other = m.actor(j)
         if truth:
             y, y_move = other.rung, int(np.sign(other.deliberate_change))
-            hostility, resolve = self.hostility_true[j], float(p.resolve[j])
+            hostility = self.hostility_true[j]
         else:
             y, y_move = int(self.perceived[j]), int(self.perceived_move[j])
-            hostility, resolve = self.hostility[j], float(self.adversary_resolve[j])
+            hostility = self.hostility[j]
+        # Resolve stays private even in the truth: perfect information is about postures,
+        # moves and accidents (DESIGN.md §2). Private resolve is Fearon's (1995) separate cause
+        # of war; only messages reveal it, in both evaluations alike.
+        resolve = float(self.adversary_resolve[j])
         return Observation(
             round=m.round,
             x=self.rung,
