@@ -45,3 +45,29 @@ def test_ci_runs_exactly_the_readme_test_command(root):
     test_command = _blocks(readme, "bash")[0].strip().splitlines()[1].split("#")[0].strip()
     ci = (root / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci.splitlines()
+
+
+def test_readme_python_one_liners_run(root):
+    import subprocess
+    import sys
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    lines = [
+        line
+        for block in _blocks(readme, "bash")
+        for line in block.splitlines()
+        if line.startswith(".venv/bin/python -c ")
+    ]
+    assert len(lines) >= 3
+    for line in lines:
+        code = line.removeprefix(".venv/bin/python -c ").strip().strip('"')
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=120,
+            check=False,
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip()

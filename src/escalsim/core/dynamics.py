@@ -109,7 +109,7 @@ def bayes_hostility(prior: ArrayLike, move: ArrayLike) -> Array:
     index = np.asarray(move) + 1
     lh = LIKELIHOOD_HOSTILE[index]
     lb = LIKELIHOOD_BENIGN[index]
-    mu = np.asarray(prior)
+    mu = np.clip(np.asarray(prior), BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
     post = mu * lh / (mu * lh + (1.0 - mu) * lb)
     return np.clip(post, BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
 
@@ -123,7 +123,8 @@ def message_update(prior: ArrayLike, claims_benign: ArrayLike, trust: ArrayLike)
     hostile one. τ = 1/2 makes a message uninformative (cheap talk, Crawford & Sobel 1982);
     τ → 1 makes it decisive. Clipped like :func:`bayes_hostility`. Valid for μ, τ in [0, 1].
     """
-    mu = np.asarray(prior)
+    # The prior is clipped first: at μ = 0 and τ = 1 the formula is 0/0.
+    mu = np.clip(np.asarray(prior), BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
     tau = np.asarray(trust)
     benign = np.asarray(claims_benign, dtype=bool)
     p_claim_h = np.where(benign, 1.0 - tau, tau)
@@ -208,7 +209,7 @@ def quantal_utilities(
 
         U(x') = - w_s · max(0, E[y'] - x') · κ_j / κ_i          security deficit
                 - w_c · c(x')                                   cost of the posture
-                - w_w · (1 - risk_tolerance) · P_war(x', E[y'])  risk of war
+                - w_w · (1 - risk_tolerance) · P_war(x', x')     risk of war (own posture)
                 - w_a · D · [x' < x and committed]              audience cost
                 + w_r · [x' <= x and j was seen to step down]   reciprocity
                 - w_p · pressure · (x' - x)                      third-party pressure
@@ -226,7 +227,11 @@ def quantal_utilities(
     w_s, w_c, w_w, w_a, w_r, w_p = (np.asarray(w) for w in weights)
     deficit = np.maximum(0.0, ey - xp) * np.asarray(capability_ratio)[..., None]
     cost = costs[xp]
-    risk = war_probability(war_risk, xp, ey, war_rung) * (
+    # Departure from DESIGN.md's P_war(x', E[y']): the risk term counts the risk of war the
+    # actor's own posture creates, P_war(x', x'). With the adversary's expected rung inside the
+    # max, every option carries the same risk once the adversary is expected high, so the term
+    # stops deterring the actor's own climb -- including the step onto the war rung.
+    risk = war_probability(war_risk, xp, xp, war_rung) * (
         1.0 - np.asarray(risk_tolerance)[..., None]
     )
     backing_down = (xp < x) & np.asarray(committed, dtype=bool)[..., None]
