@@ -71,3 +71,19 @@ def test_readme_python_one_liners_run(root):
         )
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip()
+
+
+def test_ruff_is_clean(root):
+    """The code style the README promises: ruff check and ruff format, whole tree."""
+    import subprocess
+    import sys
+
+    ruff = [sys.executable, "-m", "ruff"]
+    check = subprocess.run(
+        [*ruff, "check", "."], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run(
+        [*ruff, "format", "--check", "."], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert fmt.returncode == 0, fmt.stdout

@@ -49,7 +49,7 @@ def test_message_update_in_range_and_uninformative_at_half_trust(mu, tau, claim)
     assert dx.BELIEF_FLOOR <= post <= 1 - dx.BELIEF_FLOOR
     if tau == 0.5:
         assert post == pytest.approx(min(max(mu, dx.BELIEF_FLOOR), 1 - dx.BELIEF_FLOOR))
-    if claim and 0.5 < tau and dx.BELIEF_FLOOR < mu < 1 - dx.BELIEF_FLOOR:
+    if claim and tau > 0.5 and dx.BELIEF_FLOOR < mu < 1 - dx.BELIEF_FLOOR:
         assert post <= mu  # a trusted benign claim lowers the belief in hostility
 
 
