@@ -36,7 +36,7 @@ def test_readme_opens_with_the_two_commands(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     first_block = _blocks(readme, "bash")[0]
     lines = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
-    assert lines[0].startswith("./scripts/setup.sh && ")
+    assert lines[0].startswith("./scripts/setup.sh && .venv/bin/escalsim run ")
     assert lines[1] == "./scripts/setup.sh && .venv/bin/python -m pytest"
 
 
@@ -87,3 +87,18 @@ def test_ruff_is_clean(root):
         [*ruff, "format", "--check", "."], cwd=root, capture_output=True, text=True, check=False
     )
     assert fmt.returncode == 0, fmt.stdout
+
+
+def test_readme_main_job_table_is_true(root, tmp_path):
+    """The README's first command prints exactly the table the README shows."""
+    from conftest import run_cli
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = _blocks(readme, "bash")[0].strip().splitlines()[0].split("#")[0].strip()
+    args = command.split(".venv/bin/escalsim ", 1)[1].split()
+    shown = readme.split("prints (stdout; a test keeps this true):\n\n```text\n", 1)[1]
+    shown = shown.split("```", 1)[0]
+    out = run_cli(*args, "--out", str(tmp_path / "run"), "--no-plots")
+    assert out.returncode == 0, out.stderr
+    printed = "\n".join(line.rstrip() for line in out.stdout.splitlines()) + "\n"
+    assert printed == shown

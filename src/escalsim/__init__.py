@@ -19,11 +19,23 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0+unknown"
 
 if TYPE_CHECKING:
+    from escalsim.experiment.results import Results
+    from escalsim.experiment.runner import run
     from escalsim.scenario import Scenario, ScenarioError, load_scenario, with_condition
 
-__all__ = ["Scenario", "ScenarioError", "__version__", "load_scenario", "with_condition"]
+__all__ = [
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "run",
+    "with_condition",
+]
 
 _LAZY = {
+    "run": "escalsim.experiment.runner",
+    "Results": "escalsim.experiment.results",
     "Scenario": "escalsim.scenario",
     "ScenarioError": "escalsim.scenario",
     "load_scenario": "escalsim.scenario",

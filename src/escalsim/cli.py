@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -205,6 +205,206 @@ def scenarios(fmt: str) -> None:
     for row in rows:
         table.add_row(row["name"], row["title"], ", ".join(row["conditions"]))
     Console(highlight=False).print(table)
+
+
+def _fail(problems: Any) -> NoReturn:
+    """Print scenario problems and exit 2."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@cli.command(name="run")
+@click.argument("scenario", metavar="SCENARIO")
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Replications per condition [default: the scenario's run.replications].",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="A different horizon; events after it are dropped.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=None,
+    help="Root seed [default: drawn at random, printed and recorded].",
+)
+@click.option(
+    "--condition",
+    "conditions",
+    multiple=True,
+    metavar="NAME",
+    help="Run only this condition (repeatable) [default: all].",
+)
+@click.option(
+    "--baseline",
+    default=None,
+    metavar="NAME",
+    help="Condition to compare against [default: the first].",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder [default: results/<scenario>/<run-id>/].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "agents"]),
+    default="auto",
+    show_default=True,
+    help="The driver: the mesa agent model (the batch engine comes later).",
+)
+@click.option(
+    "--twin/--no-twin",
+    default=True,
+    show_default=True,
+    help="Run each replication's perfect-information twin too.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 1024),
+    default=None,
+    help="Worker processes [default: the machine's cores].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="What stdout gets.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no messages on stderr.")
+@click.option("--no-plots", is_flag=True, help="Do not draw the figures.")
+@click.option(
+    "--all-metrics",
+    is_flag=True,
+    help="Show every metric in the table (the JSON, CSV and summary.csv always do).",
+)
+def run_command(
+    scenario: str,
+    replications: int | None,
+    rounds: int | None,
+    seed: int | None,
+    conditions: tuple[str, ...],
+    baseline: str | None,
+    out: Path | None,
+    engine: str,
+    twin: bool,
+    workers: int | None,
+    fmt: str,
+    quiet: bool,
+    no_plots: bool,
+    all_metrics: bool,
+) -> None:
+    """Run every condition of SCENARIO over the same replications and summarise them.
+
+    Prints each metric per condition with its 95% CI and the paired difference of each
+    condition against the baseline, and writes a run folder (parquet tables, summary, manifest,
+    figures).
+    """
+    import secrets
+    from datetime import UTC, datetime
+
+    from escalsim.experiment.runner import run as run_experiment
+    from escalsim.scenario import ScenarioError, load_scenario
+
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    if seed is None:
+        seed = secrets.randbits(63)
+        if not quiet:
+            click.echo(f"seed: {seed} (drawn; pass --seed {seed} to repeat this run)", err=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = out or Path("results") / spec.id / f"{stamp}-s{seed}"
+    if folder.exists():
+        raise click.BadParameter(f"{folder} exists; choose another folder", param_hint="--out")
+    try:
+        results = run_experiment(
+            spec,
+            replications=replications,
+            seed=seed,
+            conditions=list(conditions) or None,
+            rounds=rounds,
+            baseline=baseline,
+            twin=twin,
+            engine=engine,
+            workers=workers,
+            progress=not quiet,
+        )
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
+    results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        results.save(folder, plots=not no_plots)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
+    _report(results, fmt, quiet, all_metrics=all_metrics)
+    if not quiet:
+        click.echo(f"wrote {folder}", err=True)
+
+
+def _report(results: Any, fmt: str, quiet: bool, *, all_metrics: bool = False) -> None:
+    """Print the summary (stdout) and unresolved-difference warnings (stderr)."""
+    from escalsim.experiment.report import render_table, unresolved_warnings
+
+    if fmt == "json":
+        click.echo(json.dumps(results.contract(), indent=2))
+    elif fmt == "csv":
+        click.echo(results.summary().to_csv(index=False), nl=False)
+    else:
+        render_table(results, all_metrics=all_metrics)
+    if not quiet:
+        for line in unresolved_warnings(results):
+            click.echo(f"warning: {line}", err=True)
+
+
+def _load_run(folder: Path) -> Any:
+    from escalsim.experiment.results import MANIFEST, Results
+
+    if not (folder / MANIFEST).is_file():
+        raise click.BadParameter(
+            f"{folder} is not a run folder (no {MANIFEST})", param_hint="RUN_DIR"
+        )
+    try:
+        return Results.load(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.BadParameter(
+            f"{folder}: cannot read the run: {exc}", param_hint="RUN_DIR"
+        ) from None
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+def show(run_dir: Path, fmt: str) -> None:
+    """Print the summary of a run folder again."""
+    _report(_load_run(run_dir), fmt, quiet=False)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def plot(run_dir: Path) -> None:
+    """Redraw the figures of a run folder."""
+    results = _load_run(run_dir)
+    for path in results.save_figures(run_dir):
+        click.echo(f"wrote {path}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -683,20 +683,12 @@ class EscalationModel(mesa.Model):
     @property
     def events(self) -> pd.DataFrame:
         """One row per event: message, incident, misperception, miscalculation, move, ending."""
-        frame = pd.DataFrame(
-            self._events,
-            columns=[
-                "round",
-                "kind",
-                "actor",
-                "target",
-                "channel",
-                "move",
-                "rung",
-                "cause",
-                "detail",
-            ],
-        )
+        columns = ["round", "kind", "actor", "target", "channel", "move", "rung", "cause", "detail"]
+        frame = pd.DataFrame(self._events, columns=columns)
+        # Stable dtypes whatever the content, so frames concatenate and round-trip through
+        # parquet unchanged.
+        frame = frame.astype({c: "str" for c in columns if c not in ("round", "rung")})
+        frame["rung"] = frame["rung"].astype("Int64")
         frame.insert(0, "replication", self.replication)
         frame.insert(0, "condition", self.condition)
         return frame
@@ -742,4 +734,6 @@ class EscalationModel(mesa.Model):
             "final_trust": 0.5 * (a.trust[b.index] + b.trust[a.index]),
             "polarisation": float(dx.polarisation(np.array(thirds))),
         }
-        return pd.DataFrame([row])
+        return pd.DataFrame([row]).astype(
+            {"condition": "str", "outcome": "str", "war_cause": "str"}
+        )

@@ -627,3 +627,46 @@ def with_condition(scenario: Scenario, name: str) -> Scenario:
 def policy_names() -> list[str]:
     """Names of the policies a scenario can use."""
     return list(POLICY_MODELS)
+
+
+def with_settings(
+    scenario: Scenario, settings: dict[str, Any], source: str = "<settings>"
+) -> Scenario:
+    """Return the scenario with field-path settings applied (e.g. ``{'run.rounds': 10}``).
+
+    The same paths as conditions and ``set`` events; the result is validated like a file,
+    conditions included.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario from :func:`load_scenario` or :func:`load_text`.
+    settings : dict
+        Field path -> value.
+    source : str
+        Name used in error messages (e.g. ``'--rounds'``).
+
+    Raises
+    ------
+    ScenarioError
+        When a path names no field, or a value makes the scenario invalid.
+    """
+    raw = copy.deepcopy(scenario._raw if scenario._raw is not None else scenario.model_dump())
+    problems = []
+    for path, value in settings.items():
+        try:
+            target = resolve(raw, path)
+        except PathError as exc:
+            problems.append(Problem(0, 0, (path,), str(exc), source))
+            continue
+        target.container[target.key] = value  # type: ignore[index]
+    if problems:
+        raise ScenarioError(problems)
+    import json
+
+    try:
+        return load_text(json.dumps(raw), source)
+    except ScenarioError as exc:
+        raise ScenarioError(
+            [Problem(0, 0, p.loc, p.message, source) for p in exc.problems]
+        ) from None

@@ -1,0 +1,1 @@
+"""Experiments: conditions with common random numbers, statistics, results and their storage."""

@@ -1,0 +1,104 @@
+"""Human-readable reports of a run: the rich table and the warnings about unresolved effects."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _cell(estimate: float, lo: float, hi: float, digits: int = 3) -> str:
+    if estimate is None or (isinstance(estimate, float) and math.isnan(estimate)):
+        return "—"
+    if lo is None or (isinstance(lo, float) and math.isnan(lo)):
+        return f"{estimate:.{digits}f}"
+    return f"{estimate:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+#: Rows of the default table (``--all-metrics`` shows every metric).
+TABLE_METRICS = (
+    "p_war",
+    "p_war_attributable",
+    "p_nuclear",
+    "p_settlement",
+    "p_capitulation_a",
+    "p_capitulation_b",
+    "p_unresolved",
+    "mean_peak_rung",
+    "miscalculation_rate",
+    "miscalculated_escalations_per_run",
+    "perception_error_rate",
+    "final_trust",
+    "polarisation",
+)
+
+
+def render_table(
+    results: Any, console: Console | None = None, *, all_metrics: bool = False
+) -> None:
+    """Print the summary and the paired differences as two tables on stdout."""
+    console = console or Console(highlight=False, width=max(100, Console().width))
+    summary = results.summary()
+    if not all_metrics:
+        summary = summary[summary["metric"].isin(TABLE_METRICS)]
+    conditions = list(dict.fromkeys(summary["condition"]))
+    m = results.manifest
+    title = (
+        f"{results.scenario.id}: {m.get('replications')} replications per condition, "
+        f"seed {m.get('seed')} (95% CI; Monte Carlo SE in parentheses)"
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric", style="bold", no_wrap=True)
+    for c in conditions:
+        table.add_column(c, justify="right")
+    for metric, rows in summary.groupby("metric", sort=False):
+        cells = []
+        for c in conditions:
+            row = rows[rows["condition"] == c].iloc[0]
+            cells.append(f"{_cell(row.estimate, row.lo, row.hi)} ({row.mc_se:.3f})")
+        table.add_row(str(metric), *cells)
+    console.print(table)
+    if len(conditions) < 2:
+        return
+    diffs = results.compare()
+    if not all_metrics:
+        diffs = diffs[diffs["metric"].isin(TABLE_METRICS)]
+    others = [c for c in conditions if c != results.baseline]
+    table = Table(
+        title=f"Paired differences against {results.baseline} (95% CI)", title_justify="left"
+    )
+    table.add_column("metric", style="bold", no_wrap=True)
+    for c in others:
+        table.add_column(f"{c} − {results.baseline}", justify="right")
+    for metric, rows in diffs.groupby("metric", sort=False):
+        cells = []
+        for c in others:
+            row = rows[rows["condition"] == c].iloc[0]
+            mark = "" if row.resolved else " ~"
+            cells.append(_cell(row.estimate, row.lo, row.hi) + mark)
+        table.add_row(str(metric), *cells)
+    console.print(table)
+    console.print("~ the CI includes 0: not resolved at this number of replications")
+
+
+def unresolved_warnings(results: Any) -> list[str]:
+    """One line per key-metric difference whose CI is wider than the difference itself."""
+    if results.runs["condition"].nunique() < 2:
+        return []
+    from escalsim.experiment.results import KEY_METRICS
+
+    lines = []
+    n = results.manifest.get("replications")
+    for row in results.compare().itertuples():
+        if row.metric not in KEY_METRICS:
+            continue
+        needed = row.replications_needed
+        if needed is None or (isinstance(needed, float) and math.isnan(needed)):
+            continue
+        lines.append(
+            f"{row.metric}: {row.condition} − {row.baseline} = {row.estimate:.3g} has a 95% CI "
+            f"wider than itself at {n} replications; about {int(needed):,} would resolve it"
+        )
+    return lines

@@ -1,0 +1,299 @@
+"""Run a scenario's conditions over N replications with common random numbers.
+
+Every condition runs over the same replication indices 0..N-1 of the same root seed, so
+replication r of every condition draws the same random numbers (:mod:`escalsim.core.streams`)
+and differences between conditions are paired. Work is split into chunks of replications that
+run in worker processes (or in this process for small runs); results are gathered in
+(condition, replication) order, so they are identical whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import pandas as pd
+
+from escalsim.agents import EscalationModel
+from escalsim.scenario import Scenario, ScenarioError, load_scenario, load_text, with_condition
+from escalsim.scenario.errors import Problem, did_you_mean
+
+#: Replications of each condition whose timeseries and events are kept (all runs are always
+#: summarised): enough for fan charts and event analysis, bounded in memory and on disk.
+DEFAULT_KEEP = 200
+#: Replications per task sent to a worker.
+CHUNK = 25
+
+
+@dataclass(frozen=True)
+class Task:
+    """A chunk of replications of one condition."""
+
+    scenario: Scenario
+    condition: str
+    replications: tuple[int, ...]
+    seed: int
+    twin: bool
+    keep: int
+
+
+def with_rounds(spec: Scenario, rounds: int) -> Scenario:
+    """The scenario with a different horizon; events after the new horizon are dropped.
+
+    Summits are cut at the horizon, and conditions no longer remove events that are gone.
+    """
+    raw = copy.deepcopy(spec._raw if spec._raw is not None else spec.model_dump(mode="json"))
+    raw["run"]["rounds"] = rounds
+    kept, dropped = [], set()
+    for event in raw.get("events") or []:
+        if event.get("round", 0) > rounds:
+            if event.get("id"):
+                dropped.add(f"events.{event['id']}")
+            continue
+        if event.get("kind") == "summit":
+            event["duration"] = min(event.get("duration", 1), rounds - event["round"] + 1)
+        kept.append(event)
+    raw["events"] = kept
+    for cond in (raw.get("conditions") or {}).values():
+        if isinstance(cond, dict) and cond.get("remove"):
+            cond["remove"] = [p for p in cond["remove"] if p not in dropped]
+    try:
+        return load_text(json.dumps(raw), "--rounds")
+    except ScenarioError as exc:
+        raise ScenarioError(
+            [Problem(0, 0, p.loc, p.message, "--rounds") for p in exc.problems]
+        ) from None
+
+
+def run_chunk(task: Task) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run one chunk: the per-run rows, and the kept timeseries and events."""
+    spec = (
+        with_condition(task.scenario, task.condition) if task.scenario.conditions else task.scenario
+    )
+    runs, series, events = [], [], []
+    for r in task.replications:
+        model = EscalationModel(scenario=spec, seed=task.seed, replication=r).run()
+        row = model.outcome
+        row["condition"] = task.condition
+        if task.twin:
+            twin = EscalationModel(
+                scenario=spec, seed=task.seed, replication=r, perfect_information=True
+            ).run()
+            row["twin_outcome"] = twin.outcome_name
+            row["war_attributable"] = bool(
+                model.outcome_name == "war" and twin.outcome_name != "war"
+            )
+        runs.append(row)
+        if r < task.keep:
+            series.append(model.timeseries.assign(condition=task.condition))
+            events.append(model.events.assign(condition=task.condition))
+    empty = pd.DataFrame()
+    return (
+        pd.concat(runs, ignore_index=True),
+        pd.concat(series, ignore_index=True) if series else empty,
+        pd.concat(events, ignore_index=True) if events else empty,
+    )
+
+
+def _tasks(
+    spec: Scenario, conditions: list[str], n: int, seed: int, twin: bool, keep: int, chunk: int
+) -> list[Task]:
+    return [
+        Task(spec, c, tuple(range(start, min(start + chunk, n))), seed, twin, keep)
+        for c in conditions
+        for start in range(0, n, chunk)
+    ]
+
+
+def default_workers() -> int:
+    """Worker processes by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def execute(
+    tasks: list[Task], workers: int, on_done: Callable[[Task], None] | None = None
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """Run tasks in order-preserving fashion: in this process, or in ``workers`` processes."""
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            result = run_chunk(task)
+            if on_done:
+                on_done(task)
+            yield result
+        return
+    # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited
+    # state (mesa's batch_run forces it anyway when imported).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(run_chunk, task) for task in tasks]
+        for task, future in zip(tasks, futures, strict=True):
+            result = future.result()
+            if on_done:
+                on_done(task)
+            yield result
+
+
+def resolve_conditions(spec: Scenario, wanted: list[str] | None) -> list[str]:
+    """Validate requested condition names (all of the scenario's when none are given)."""
+    names = spec.condition_names
+    if not wanted:
+        return names
+    problems = [
+        Problem(
+            0,
+            0,
+            ("--condition",),
+            f"no condition '{w}'{did_you_mean(w, names)}; expected one of: {', '.join(names)}",
+            spec.id,
+        )
+        for w in wanted
+        if w not in names
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return list(dict.fromkeys(wanted))
+
+
+def run(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    conditions: list[str] | None = None,
+    rounds: int | None = None,
+    baseline: str | None = None,
+    twin: bool = True,
+    engine: str = "auto",
+    workers: int | None = None,
+    keep: int = DEFAULT_KEEP,
+    progress: bool = False,
+) -> Any:
+    """Run every condition of a scenario over the same replications; return a Results object.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or path
+        A validated scenario, a scenario file, or the name of a shipped scenario.
+    replications : int, optional
+        Replications per condition (default: the scenario's ``run.replications``).
+    seed : int, optional
+        Root seed (default: a fresh random seed, recorded in the results).
+    conditions : list of str, optional
+        Conditions to run, in order (default: all of the scenario's).
+    rounds : int, optional
+        A different horizon (events after it are dropped).
+    baseline : str, optional
+        The condition differences are taken against (default: the first).
+    twin : bool
+        Also run each replication's perfect-information twin (for war attributable to
+        miscalculation).
+    engine : {"auto", "agents"}
+        The driver. Only the agent driver exists yet; "auto" picks it.
+    workers : int, optional
+        Worker processes (default: the machine's cores; 1 runs in this process).
+    keep : int
+        Replications per condition whose timeseries and events are kept.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    escalsim.experiment.results.Results
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid scenario, condition, horizon or baseline.
+    """
+    from escalsim.experiment.results import Results
+
+    started = time.perf_counter()
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if engine not in ("auto", "agents"):
+        raise ScenarioError(
+            [
+                Problem(
+                    0,
+                    0,
+                    ("--engine",),
+                    f"unknown engine '{engine}'; expected auto or agents",
+                    spec.id,
+                )
+            ]
+        )
+    if rounds is not None:
+        spec = with_rounds(spec, rounds)
+    names = resolve_conditions(spec, conditions)
+    if baseline is not None and baseline not in names:
+        raise ScenarioError(
+            [
+                Problem(
+                    0,
+                    0,
+                    ("--baseline",),
+                    f"the baseline '{baseline}' is not "
+                    f"among the conditions run: {', '.join(names)}",
+                    spec.id,
+                )
+            ]
+        )
+    n = spec.run.replications if replications is None else int(replications)
+    root = secrets.randbits(63) if seed is None else int(seed)
+    workers = default_workers() if workers is None else max(1, int(workers))
+    total_runs = n * len(names)
+    if total_runs < 4 * CHUNK:
+        workers = 1  # starting processes would cost more than it saves
+    chunk = max(1, min(CHUNK, math.ceil(n / max(1, workers))))
+    tasks = _tasks(spec, names, n, root, twin, keep, chunk)
+    parts = list(_with_progress(tasks, workers, progress))
+    runs = pd.concat([p[0] for p in parts], ignore_index=True)
+    series = pd.concat([p[1] for p in parts if not p[1].empty], ignore_index=True)
+    events = pd.concat([p[2] for p in parts if not p[2].empty], ignore_index=True)
+    manifest = {
+        "scenario_id": spec.id,
+        "scenario_name": spec.name,
+        "seed": root,
+        "replications": n,
+        "conditions": names,
+        "baseline": baseline or names[0],
+        "rounds": spec.run.rounds,
+        "time_unit": spec.run.time_unit,
+        "twin": twin,
+        "engine": "agents",
+        "workers": workers,
+        "kept_replications": min(keep, n),
+        "wall_seconds": round(time.perf_counter() - started, 3),
+    }
+    return Results(scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest)
+
+
+def _with_progress(
+    tasks: list[Task], workers: int, show: bool
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    if not show or not sys.stderr.isatty():
+        yield from execute(tasks, workers)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    total = sum(len(t.replications) for t in tasks)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        job = bar.add_task("replications", total=total)
+        yield from execute(tasks, workers, lambda t: bar.advance(job, len(t.replications)))

@@ -1,0 +1,800 @@
+"""Figures of a Monte Carlo run, drawn from its tidy frames.
+
+Every function returns a :class:`matplotlib.figure.Figure` built with the object-oriented API on
+the Agg canvas: no pyplot, no global state, so figures can be drawn in threads or worker
+processes, and importing this module changes nothing. :func:`save_figure` writes a figure to a
+PNG atomically.
+
+The frames are those of :class:`escalsim.agents.EscalationModel`, concatenated over
+replications and conditions:
+
+- ``runs``: the ``outcome`` frames, one row per (condition, replication);
+- ``timeseries``: one row per (condition, replication, round, actor); a run that ended early
+  has no rows after its end round;
+- ``events``: one row per event; escalation steps have ``kind == "escalation"`` and a
+  ``cause``;
+- ``differences``: a tidy frame of paired differences (condition, baseline, metric, estimate,
+  lo, hi).
+
+Conditions are drawn in the order in which they first appear in a frame (the baseline first
+when the frames were concatenated baseline first). Colours come from the Okabe-Ito palette,
+which stays distinguishable with the common forms of colour blindness. No figure raises on thin
+data -- one condition, one replication, no war, no escalation, no third party or no private
+channel -- and an empty frame gives a figure that says so.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Patch
+
+if TYPE_CHECKING:
+    from escalsim.scenario import Scenario
+
+__all__ = [
+    "CAUSES",
+    "PALETTE",
+    "channel_network",
+    "escalation_causes",
+    "fan_chart",
+    "forest_plot",
+    "save_figure",
+    "war_survival",
+    "wilson_interval",
+]
+
+#: The Okabe-Ito palette (Okabe & Ito 2008), safe for the common colour-vision deficiencies.
+PALETTE = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "orange": "#E69F00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#999999",
+}
+#: Colours of conditions, in order of appearance (cycled beyond eight).
+_SERIES = [PALETTE[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky", "black")]
+#: Causes of an escalation step, as in :data:`escalsim.agents.model.CAUSES`.
+CAUSES = ("deliberate", "miscalculated", "accident", "third_party")
+_CAUSE_COLOURS = {
+    "deliberate": PALETTE["blue"],
+    "miscalculated": PALETTE["vermillion"],
+    "accident": PALETTE["orange"],
+    "third_party": PALETTE["purple"],
+    "other": PALETTE["grey"],
+}
+_KIND_COLOURS = {
+    "hotline": PALETTE["vermillion"],
+    "summit": PALETTE["purple"],
+    "ministerial": PALETTE["blue"],
+    "backchannel": PALETTE["green"],
+    "mediated": PALETTE["orange"],
+    "public": PALETTE["grey"],
+}
+#: Line styles of conditions, so that coinciding lines stay apart and print in grey.
+_LINESTYLES = ["-", (0, (5, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2)), (0, (8, 3))]
+_Z95 = 1.959963984540054  # standard normal quantile for a two-sided 95% interval
+_PNG_DPI = 150
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _figure(width: float, height: float) -> Figure:
+    """A new figure on its own Agg canvas, with constrained layout."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _no_data(fig: Figure, title: str, message: str) -> Figure:
+    """Fill ``fig`` with one empty, labelled panel that says why it is empty."""
+    ax = fig.subplots()
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.3")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("(no data)")
+    fig.suptitle(title)
+    return fig
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks the column(s) {', '.join(missing)}")
+
+
+def _conditions(frame: pd.DataFrame, preferred: Sequence[str] = ()) -> list[str]:
+    """Conditions in ``frame``: those in ``preferred`` first (in its order), then by appearance."""
+    present = [str(c) for c in pd.unique(frame["condition"].dropna())]
+    first = [c for c in preferred if c in present]
+    return first + [c for c in present if c not in first]
+
+
+def _colour(index: int) -> str:
+    return _SERIES[index % len(_SERIES)]
+
+
+def _pretty(name: str) -> str:
+    """A column name as a label: ``miscalculation_rate`` -> ``Miscalculation rate``."""
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _runs(n: int) -> str:
+    return f"n = {n} run" if n == 1 else f"n = {n} runs"
+
+
+def _grid(n: int, max_cols: int = 3) -> tuple[int, int]:
+    cols = max(1, min(n, max_cols))
+    return math.ceil(n / cols), cols
+
+
+def wilson_interval(
+    successes: np.ndarray, n: np.ndarray | int, z: float = _Z95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion.
+
+    Parameters
+    ----------
+    successes : numpy.ndarray
+        Counts of successes.
+    n : numpy.ndarray or int
+        Numbers of trials (> 0).
+    z : float
+        Standard normal quantile (default: 95% two-sided).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Lower and upper bounds, in [0, 1].
+    """
+    k = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    p = k / m
+    denom = 1.0 + z**2 / m
+    centre = (p + z**2 / (2.0 * m)) / denom
+    half = z * np.sqrt(np.maximum(p * (1.0 - p) / m + z**2 / (4.0 * m**2), 0.0)) / denom
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+# -- 1. fan chart --------------------------------------------------------------------------------
+def _carry_forward(rows: pd.DataFrame, rounds: np.ndarray) -> pd.DataFrame:
+    """One actor's rung, round × replication, each run's last state carried to the last round."""
+    wide = rows.groupby(["round", "replication"])["rung"].max().unstack("replication")
+    return wide.reindex(rounds).ffill()
+
+
+def fan_chart(
+    timeseries: pd.DataFrame, scenario: Scenario, *, horizon: int | None = None
+) -> Figure:
+    """Each power's rung by round: median with 50% and 90% bands over replications.
+
+    One panel per condition, with a shared y axis labelled with the names of the rungs. For each
+    power, the solid line is the median rung across replications at each round, the darker band
+    holds the middle 50% of replications (25th-75th percentile) and the lighter one the middle
+    90% (5th-95th, dotted edges). Each power's lines and bands are shifted by 0.07 rung (the
+    first power down, the second up) so that both stay visible when they coincide.
+
+    Parameters
+    ----------
+    timeseries : pandas.DataFrame
+        Concatenated ``timeseries`` frames: columns ``condition``, ``replication``, ``round``,
+        ``actor`` and ``rung`` at least.
+    scenario : Scenario
+        The scenario that was run: rung names, the two powers, the horizon and the time unit.
+    horizon : int, optional
+        Last round drawn (default: the scenario's ``run.rounds``, or the last round in the data
+        if that is later).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The fan chart.
+
+    Notes
+    -----
+    A run that ended before the horizon (war, settlement, capitulation) keeps its last state
+    until the horizon: a war stays at the rung where it broke out, a settlement at its
+    settled rungs. Every replication therefore counts at every round, and the bands show where
+    the crisis *stands* at a round, not where the runs still going stand.
+
+    Pass the runs of one kind only: rows of a perfect-information twin with the same
+    (condition, replication) would be merged with the ordinary runs (the higher rung is kept).
+    """
+    title = f"Escalation by round: median, 50% and 90% of replications ({scenario.id})"
+    rung_names = [r.name for r in scenario.ladder.rungs]
+    n_rungs = len(rung_names)
+    if timeseries.empty:
+        return _no_data(_figure(8, 4.5), title, "no timeseries rows")
+    _require(timeseries, ("condition", "replication", "round", "actor", "rung"), "timeseries")
+    last = int(scenario.run.rounds if horizon is None else horizon)
+    if horizon is None:
+        last = max(last, int(timeseries["round"].max()))
+    rounds = np.arange(0, last + 1)
+
+    power_ids = [a.id for a in scenario.powers]
+    names = {a.id: a.name for a in scenario.actors}
+    if not power_ids and "role" in timeseries.columns:
+        power_ids = [str(a) for a in pd.unique(timeseries.loc[timeseries.role == "power", "actor"])]
+    power_colours = {p: _colour(i) for i, p in enumerate(power_ids)}
+    # Powers are drawn a little apart so that equal rungs stay visible (one above, one below).
+    spread = np.linspace(-0.07, 0.07, len(power_ids)) if len(power_ids) > 1 else [0.0]
+    offsets = dict(zip(power_ids, (float(v) for v in spread), strict=True))
+
+    conditions = _conditions(timeseries, scenario.condition_names)
+    nrows, ncols = _grid(len(conditions))
+    fig = _figure(max(4.6 * ncols + 1.4, 8.0), 3.4 * nrows + 1.3)
+    axes = fig.subplots(nrows, ncols, sharey=True, sharex=True, squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[len(conditions) :]:
+        ax.set_visible(False)
+
+    for ax, condition in zip(flat, conditions, strict=False):
+        sub = timeseries[timeseries["condition"] == condition]
+        n_reps = sub["replication"].nunique()
+        drawn = False
+        for power in power_ids:
+            mine = sub[sub["actor"] == power]
+            if mine.empty:
+                continue
+            wide = _carry_forward(mine, rounds)
+            q = wide.quantile([0.05, 0.25, 0.5, 0.75, 0.95], axis=1).to_numpy(dtype=float)
+            q = q + offsets[power]
+            colour = power_colours[power]
+            ax.fill_between(rounds, q[0], q[4], step="mid", color=colour, alpha=0.12, lw=0)
+            ax.fill_between(rounds, q[1], q[3], step="mid", color=colour, alpha=0.3, lw=0)
+            for k, style in ((0, ":"), (4, ":"), (1, "-"), (3, "-")):
+                ax.step(rounds, q[k], where="mid", color=colour, lw=0.8, ls=style, alpha=0.9)
+            ax.step(rounds, q[2], where="mid", color=colour, lw=2.2)
+            drawn = True
+        if not drawn:
+            ax.text(0.5, 0.5, "no rows for the powers", ha="center", transform=ax.transAxes)
+        ax.set_title(f"{condition} ({_runs(n_reps)})")
+        ax.set_xlim(0, last)
+        ax.grid(axis="y", color="0.9", lw=0.8)
+        ax.set_axisbelow(True)
+
+    step = max(1, math.ceil(n_rungs / 16))
+    ticks = list(range(0, n_rungs, step))
+    for row in axes:
+        row[0].set_yticks(ticks, labels=[rung_names[i] for i in ticks])
+        row[0].set_ylabel("rung")
+    flat[0].set_ylim(-0.3, n_rungs - 1 + 0.3)
+    for ax in flat[: len(conditions)]:
+        ax.set_xlabel(f"round ({scenario.run.time_unit})")
+        ax.tick_params(labelbottom=True)
+
+    handles: list[Line2D | Patch] = [
+        Line2D([], [], color=power_colours[p], lw=2, label=f"{p} ({names.get(p, p)}): median")
+        for p in power_ids
+    ]
+    handles += [
+        Patch(facecolor="0.45", alpha=0.5, edgecolor="0.2", label="middle 50% of runs"),
+        Patch(facecolor="0.45", alpha=0.2, edgecolor="0.2", ls=":", label="middle 90% of runs"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4 if ncols > 1 else 2)
+    fig.suptitle(textwrap.fill(title, 60 if ncols == 1 else 120))
+    return fig
+
+
+# -- 2. war survival -----------------------------------------------------------------------------
+def war_survival(runs: pd.DataFrame, horizon: int) -> Figure:
+    """Cumulative probability of war by round, per condition, with a 95% Wilson band.
+
+    For each condition, the step line is the share of its runs that were at war by the end of
+    each round (a run at war stays at war); the band is the 95% pointwise Wilson score interval
+    of that share, which stays sensible when no run, or every run, went to war.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Concatenated ``outcome`` frames: columns ``condition``, ``end_round`` and ``war`` (or
+        ``outcome``, where ``"war"`` marks a war) at least.
+    horizon : int
+        Last round of the x axis (the scenario's ``run.rounds``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The cumulative-incidence figure.
+
+    Notes
+    -----
+    A war without an ``end_round`` is counted at the horizon.
+    """
+    title = "Cumulative probability of war"
+    horizon = max(int(horizon), 1)
+    if runs.empty:
+        return _no_data(_figure(7.5, 4.5), title, "no runs")
+    _require(runs, ("condition", "end_round"), "runs")
+    if "war" in runs.columns:
+        war = np.array([bool(v) if pd.notna(v) else False for v in runs["war"]], dtype=bool)
+    else:
+        _require(runs, ("outcome",), "runs")
+        war = (runs["outcome"] == "war").to_numpy()
+    end = pd.to_numeric(runs["end_round"], errors="coerce").fillna(horizon).to_numpy(dtype=float)
+    rounds = np.arange(0, horizon + 1)
+
+    fig = _figure(7.5, 4.8)
+    ax = fig.subplots()
+    top = 0.0
+    conditions = _conditions(runs)
+    for i, condition in enumerate(conditions):
+        mask = (runs["condition"] == condition).to_numpy()
+        n = int(mask.sum())
+        at = end[mask & war]
+        count = (at[None, :] <= rounds[:, None]).sum(axis=1)
+        share = count / n
+        lo, hi = wilson_interval(count, n)
+        colour = _colour(i)
+        ax.fill_between(rounds, lo, hi, step="post", color=colour, alpha=0.18, lw=0)
+        ax.step(
+            rounds,
+            share,
+            where="post",
+            color=colour,
+            lw=2,
+            ls=_LINESTYLES[i % len(_LINESTYLES)],
+            label=f"{condition}: {share[-1]:.0%} by round {horizon} ({_runs(n)})",
+        )
+        top = max(top, float(hi.max()))
+    ax.set_xlim(0, horizon)
+    top = min(1.0, max(0.1, top * 1.08))
+    ax.set_ylim(-0.015 * top, top)  # a little below 0, so that a line at 0 stays visible
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.set_xlabel("round")
+    ax.set_ylabel("P(war by the end of the round)")
+    ax.grid(color="0.9", lw=0.8)
+    ax.set_axisbelow(True)
+    fig.legend(
+        loc="outside lower center",
+        title="condition: share at war by the horizon (band: 95% pointwise Wilson interval)",
+        ncols=min(len(conditions), 3),
+        fontsize="small",
+    )
+    ax.set_title(title)
+    return fig
+
+
+# -- 3. forest plot ------------------------------------------------------------------------------
+def forest_plot(differences: pd.DataFrame, metrics: Sequence[str] | None = None) -> Figure:
+    """Paired differences of each condition against its baseline, with confidence intervals.
+
+    One panel per metric, stacked; in each, one row per condition with its estimate (dot) and
+    interval (horizontal bar), a vertical line at zero (no difference), and the numbers on the
+    right. Each panel has its own x scale, since metrics have different units.
+
+    Parameters
+    ----------
+    differences : pandas.DataFrame
+        Tidy frame with columns ``condition``, ``baseline``, ``metric``, ``estimate``, ``lo``
+        and ``hi`` (``lo``/``hi`` may be missing values: the dot is drawn alone).
+    metrics : sequence of str, optional
+        Metrics to draw, in this order (default: every metric, in order of appearance). A
+        requested metric with no row gives a panel that says so.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The forest plot.
+    """
+    title = "Paired differences against the baseline (with confidence intervals)"
+    if differences.empty:
+        return _no_data(_figure(7.5, 3.5), title, "no differences")
+    _require(
+        differences, ("condition", "baseline", "metric", "estimate", "lo", "hi"), "differences"
+    )
+    frame = differences.copy()
+    for column in ("estimate", "lo", "hi"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    wanted = (
+        [str(m) for m in pd.unique(frame["metric"].dropna())] if metrics is None else list(metrics)
+    )
+    if not wanted:
+        return _no_data(_figure(7.5, 3.5), title, "no metrics")
+    baselines = [str(b) for b in pd.unique(frame["baseline"].dropna())]
+    if len(baselines) == 1:
+        title = f"Paired differences against {baselines[0]} (with confidence intervals)"
+    conditions = _conditions(frame)
+    colours = {c: _colour(i + 1) for i, c in enumerate(conditions)}
+
+    heights = [max(len(frame[frame["metric"] == m]), 1) * 0.42 + 1.1 for m in wanted]
+    fig = _figure(8.0, sum(heights) + 0.7)
+    axes = fig.subplots(len(wanted), 1, squeeze=False, height_ratios=heights)[:, 0]
+    for ax, metric in zip(axes, wanted, strict=True):
+        rows = frame[frame["metric"] == metric]
+        ax.axvline(0.0, color="0.3", lw=1, ls="--", zorder=1)
+        ax.set_title(_pretty(metric), loc="left", fontsize="medium", fontweight="bold")
+        ax.set_xlabel(f"difference in {_pretty(metric).lower()} (condition − baseline)")
+        if rows.empty:
+            ax.text(0.5, 0.5, "no estimate", ha="center", va="center", transform=ax.transAxes)
+            ax.set_yticks([])
+            continue
+        ys = np.arange(len(rows))[::-1].astype(float)
+        labels, numbers = [], []
+        for y, row in zip(ys, rows.itertuples(index=False), strict=True):
+            est, lo, hi = float(row.estimate), float(row.lo), float(row.hi)
+            cond = str(row.condition)
+            labels.append(cond if len(baselines) == 1 else f"{cond} − {row.baseline}")
+            if math.isnan(est):
+                ax.text(0.0, y, "  n/a", va="center", color="0.4")
+                numbers.append("n/a")
+                continue
+            left = 0.0 if math.isnan(lo) else max(est - lo, 0.0)
+            right = 0.0 if math.isnan(hi) else max(hi - est, 0.0)
+            ax.errorbar(
+                est,
+                y,
+                xerr=[[left], [right]],
+                fmt="o",
+                color=colours.get(cond, PALETTE["blue"]),
+                ecolor=colours.get(cond, PALETTE["blue"]),
+                elinewidth=2,
+                capsize=4,
+                markersize=6,
+                zorder=3,
+            )
+            ci = "" if math.isnan(lo) or math.isnan(hi) else f" [{lo:.3g}, {hi:.3g}]"
+            numbers.append(f"{est:.3g}{ci}")
+        ax.set_yticks(ys, labels=labels)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        right_axis = ax.secondary_yaxis("right")
+        right_axis.set_yticks(ys, labels=numbers)
+        right_axis.tick_params(length=0, labelsize="small")
+        values = rows[["estimate", "lo", "hi"]].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        span = np.concatenate([finite, [0.0]])
+        pad = max(float(span.max() - span.min()) * 0.08, 1e-9)
+        ax.set_xlim(float(span.min()) - pad, float(span.max()) + pad)
+        ax.grid(axis="x", color="0.9", lw=0.8)
+        ax.set_axisbelow(True)
+    fig.suptitle(title)
+    return fig
+
+
+# -- 4. channel network --------------------------------------------------------------------------
+def _arc_midpoint(
+    a: tuple[float, float], b: tuple[float, float], rad: float
+) -> tuple[float, float]:
+    """Midpoint of matplotlib's ``arc3`` curve from ``a`` to ``b`` (equal aspect)."""
+    (x1, y1), (x2, y2) = a, b
+    dx, dy = x2 - x1, y2 - y1
+    return (x1 + x2) / 2 + 0.5 * rad * dy, (y1 + y2) / 2 - 0.5 * rad * dx
+
+
+def _positions(powers: list[str], thirds: list[str]) -> dict[str, tuple[float, float]]:
+    """Fixed layout on the unit circle: powers left and right, third parties above and below."""
+    pos: dict[str, tuple[float, float]] = {}
+    for node, x in zip(powers[:2], (-1.0, 1.0), strict=False):
+        pos[node] = (x, 0.0)
+    for i, node in enumerate(powers[2:]):  # not in a valid scenario (exactly two powers)
+        pos[node] = (0.0, -0.15 * (i + 1))
+    upper, lower = thirds[: math.ceil(len(thirds) / 2)], thirds[math.ceil(len(thirds) / 2) :]
+    for row, sign in ((upper, 1.0), (lower, -1.0)):
+        for i, node in enumerate(row):
+            angle = math.pi * (i + 1) / (len(row) + 1)
+            pos[node] = (-math.cos(angle), sign * math.sin(angle))
+    return pos
+
+
+def channel_network(scenario: Scenario) -> Figure:
+    """The actors and the private dialogue channels between them.
+
+    Actors are nodes on a circle, the two powers at its left and right (larger, dark) and the
+    third parties spread over its upper and lower halves (smaller, light). Each non-public
+    channel is an edge coloured by its kind, solid when open at round 0 and dashed when closed,
+    and thicker when it is less noisy (width ``1 + 5 * (1 - noise)``); parallel channels are
+    drawn as separate arcs, each labelled with its id. A mediated channel is drawn in two legs
+    through its ``via`` actor. The public channel, which links every actor, is not drawn but
+    described under the graph, with the actors' names.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario. Pass ``with_condition(scenario, name)`` to draw a condition.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The channel network.
+
+    Notes
+    -----
+    The layout is deterministic (fixed positions on a circle, in the scenario's actor order),
+    so the same scenario always gives the same picture.
+    """
+    import networkx as nx
+
+    actors = {a.id: a for a in scenario.actors}
+    powers = [a.id for a in scenario.actors if a.role == "power"]
+    thirds = [a.id for a in scenario.actors if a.role != "power"]
+    order = powers + thirds
+    public = [c for c in scenario.channels if c.kind == "public" or c.between is None]
+    private = [c for c in scenario.channels if c not in public]
+
+    # The graph: one node per actor, one edge per leg of a private channel (a mediated channel
+    # has two legs, through its relay). Edge data: the channel and whether the leg is labelled.
+    graph = nx.MultiGraph()
+    for node in order:
+        graph.add_node(node, role=actors[node].role)
+    for index, channel in enumerate(private):
+        a, b = channel.between or ("", "")
+        via = channel.via
+        if via is not None and via in actors and via not in (a, b):
+            graph.add_edge(a, via, key=f"{channel.id}:1", channel=index, label=True)
+            graph.add_edge(via, b, key=f"{channel.id}:2", channel=index, label=False)
+        else:
+            graph.add_edge(a, b, key=channel.id, channel=index, label=True)
+    pos = _positions(powers, thirds)
+    rank = {node: i for i, node in enumerate(order)}
+    # Parallel legs between the same two actors are spread over arcs.
+    groups: dict[tuple[str, str], list[tuple[int, bool]]] = {}
+    for u, v, data in graph.edges(data=True):
+        key = (u, v) if rank[u] <= rank[v] else (v, u)
+        groups.setdefault(key, []).append((int(data["channel"]), bool(data["label"])))
+
+    fig = _figure(10.0, 7.2 if thirds else 4.6)
+    ax = fig.subplots()
+    ax.set_aspect("equal")
+    size = {"power": 2600.0, "third_party": 1100.0}
+    for (u, v), members in groups.items():
+        k = len(members)
+        step = 0.0 if k == 1 else min(0.12, 1.2 / (k - 1))
+        # Legs to or from a third party bow outward, away from the channels between the powers.
+        base = 0.0
+        if actors[u].role != "power" or actors[v].role != "power":
+            (x1, y1), (x2, y2) = pos[u], pos[v]
+            outward = (x1 + x2) * (y2 - y1) - (y1 + y2) * (x2 - x1)
+            base = 0.2 * (1.0 if outward >= 0 else -1.0)
+        rads = [base + step * (i - (k - 1) / 2) for i in range(k)]
+        for rad, (c, label) in zip(rads, members, strict=True):
+            channel = private[c]
+            start, end = pos[u], pos[v]
+            colour = _KIND_COLOURS.get(channel.kind, PALETTE["black"])
+            patch = FancyArrowPatch(
+                start,
+                end,
+                arrowstyle="-",
+                connectionstyle=f"arc3,rad={rad}",
+                color=colour,
+                linewidth=1.0 + 5.0 * (1.0 - float(channel.noise)),
+                linestyle="-" if channel.open else (0, (4, 3)),
+                shrinkA=math.sqrt(size.get(actors[u].role, 1100.0)) / 2,
+                shrinkB=math.sqrt(size.get(actors[v].role, 1100.0)) / 2,
+                zorder=1,
+            )
+            ax.add_patch(patch)
+            if label:
+                mx, my = _arc_midpoint(start, end, rad)
+                text = channel.id if channel.via is None else f"{channel.id} (via {channel.via})"
+                ax.text(
+                    mx,
+                    my,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    color="0.15",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": colour, "lw": 0.8},
+                    zorder=2,
+                )
+
+    for role, fill, text_colour in (
+        ("power", PALETTE["blue"], "white"),
+        ("third_party", PALETTE["sky"], "black"),
+    ):
+        nodes = [n for n in order if actors[n].role == role]
+        if not nodes:
+            continue
+        xy = np.array([pos[n] for n in nodes])
+        ax.scatter(
+            xy[:, 0], xy[:, 1], s=size[role], c=fill, edgecolors="black", linewidths=1, zorder=3
+        )
+        for n in nodes:
+            ax.text(
+                *pos[n],
+                n,
+                ha="center",
+                va="center",
+                color=text_colour,
+                fontsize="medium" if role == "power" else "small",
+                fontweight="bold",
+                zorder=4,
+            )
+    if not private:
+        ax.text(
+            0.5,
+            0.62,
+            "no private channels: the actors communicate only in public",
+            ha="center",
+            transform=ax.transAxes,
+            color="0.3",
+        )
+
+    reach = 1.0 if thirds else 0.35
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-reach - 0.3, reach + 0.3)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+    if public:
+        notes = "; ".join(f"'{c.id}' (noise {c.noise:.2f})" for c in public)
+        caption = f"Public channel {notes} links every actor (not drawn)."
+    else:
+        caption = "No public channel."
+    caption += " Edge width grows as channel noise falls; dashed = closed at round 0."
+    names = "; ".join(f"{a.id} = {a.name}" for a in scenario.actors)
+    ax.set_xlabel(textwrap.fill(caption, 110) + "\n" + textwrap.fill(names, 110), fontsize="small")
+
+    kinds = list(dict.fromkeys(c.kind for c in private))
+    handles: list[Line2D] = [
+        Line2D([], [], color=_KIND_COLOURS.get(k, PALETTE["black"]), lw=3, label=k) for k in kinds
+    ]
+    handles += [
+        Line2D([], [], color="0.3", lw=2, ls="-", label="open"),
+        Line2D([], [], color="0.3", lw=2, ls=(0, (4, 3)), label="closed"),
+        Line2D([], [], ls="", marker="o", ms=14, mfc=PALETTE["blue"], mec="k", label="power"),
+    ]
+    if thirds:
+        handles.append(
+            Line2D(
+                [], [], ls="", marker="o", ms=9, mfc=PALETTE["sky"], mec="k", label="third party"
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title="channel kind / state",
+        borderaxespad=0.0,
+    )
+    fig.suptitle(textwrap.fill(f"Dialogue channels: {scenario.name}", 90))
+    return fig
+
+
+# -- 5. escalation causes ------------------------------------------------------------------------
+def escalation_causes(
+    events: pd.DataFrame, replications: Mapping[str, int] | None = None
+) -> Figure:
+    """Escalation steps per run, by cause, per condition (stacked bars).
+
+    Each bar is a condition; its segments are the mean number of escalation steps per run that
+    were deliberate, miscalculated (the actor would not have climbed with perfect information),
+    accidents (implementation errors) or due to third parties; the total is written on top.
+    Every actor's steps count, third parties' included.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Concatenated ``events`` frames: columns ``condition``, ``replication``, ``kind`` and
+        ``cause`` at least.
+    replications : mapping of str to int, optional
+        Condition -> number of runs to divide by. By default, the number of distinct
+        replications of the condition present in ``events`` (every run logs at least its end,
+        so this is exact for complete event logs). Conditions in the mapping with no event are
+        drawn with empty bars.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The stacked bar chart.
+    """
+    title = "Escalation steps per run, by cause"
+    if events.empty and not replications:
+        return _no_data(_figure(7.0, 4.5), title, "no events")
+    if not events.empty:
+        _require(events, ("condition", "replication", "kind", "cause"), "events")
+    conditions = _conditions(events) if not events.empty else []
+    conditions += [str(c) for c in (replications or {}) if str(c) not in conditions]
+    if replications is not None:
+        runs = {c: int(replications.get(c, 0)) for c in conditions}
+    else:
+        runs = {c: int(n) for c, n in events.groupby("condition")["replication"].nunique().items()}
+
+    steps = events[events["kind"] == "escalation"] if not events.empty else events
+    causes = (
+        steps["cause"].where(steps["cause"].isin(CAUSES), "other")
+        if not steps.empty
+        else pd.Series(dtype=object)
+    )
+    counts = (
+        pd.crosstab(steps["condition"], causes)
+        if not steps.empty
+        else pd.DataFrame(index=pd.Index([], name="condition"))
+    )
+    columns = [c for c in (*CAUSES, "other") if c in counts.columns or c in CAUSES]
+    counts = counts.reindex(index=conditions, columns=columns, fill_value=0).fillna(0)
+    divisor = np.array([runs.get(c, 0) for c in conditions], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_run = counts.to_numpy(dtype=float) / divisor[:, None]
+    per_run = np.where(np.isfinite(per_run), per_run, 0.0)
+
+    fig = _figure(max(5.5, 1.4 * len(conditions) + 3.5), 4.8)
+    ax = fig.subplots()
+    x = np.arange(len(conditions))
+    bottom = np.zeros(len(conditions))
+    for j, cause in enumerate(columns):
+        ax.bar(
+            x,
+            per_run[:, j],
+            bottom=bottom,
+            width=0.6,
+            color=_CAUSE_COLOURS[cause],
+            edgecolor="white",
+            lw=0.8,
+            label=cause.replace("_", " "),
+        )
+        bottom += per_run[:, j]
+    for xi, total in zip(x, bottom, strict=True):
+        ax.text(xi, total, f"{total:.3g}", ha="center", va="bottom", fontsize="small")
+    if not bottom.any():
+        ax.text(0.5, 0.6, "no escalation steps", ha="center", transform=ax.transAxes, color="0.3")
+    ax.set_xticks(
+        x, labels=[f"{c}\n({_runs(int(n))})" for c, n in zip(conditions, divisor, strict=True)]
+    )
+    top = float(bottom.max()) if len(bottom) else 0.0
+    ax.set_ylim(0, max(top * 1.15, 1.0))
+    ax.set_xlim(-0.7, len(conditions) - 0.3)
+    ax.set_xlabel("condition")
+    ax.set_ylabel("escalation steps per run")
+    ax.grid(axis="y", color="0.9", lw=0.8)
+    ax.set_axisbelow(True)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="outside right upper", title="cause")
+    ax.set_title(title)
+    return fig
+
+
+# -- 6. saving -----------------------------------------------------------------------------------
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` to ``path`` as a PNG (150 dpi), atomically.
+
+    The image is written to a temporary file in the destination directory and moved over the
+    destination with :func:`os.replace`, so a reader sees either the old file or the complete
+    new one, never a partial file; on any error the temporary file is removed. The directory is
+    created if needed. The file gets the usual permissions (``0o666`` less the umask).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or os.PathLike
+        Destination file (an existing file is replaced).
+
+    Returns
+    -------
+    pathlib.Path
+        The destination path.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(
+        temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+    )
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fig.savefig(handle, format="png", dpi=_PNG_DPI)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return target

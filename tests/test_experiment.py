@@ -1,0 +1,228 @@
+"""escalsim run: pairing, determinism, atomic writes, figures, and a known P(war)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from escalsim.experiment.results import FIGURES, Results
+from escalsim.experiment.runner import run
+from escalsim.scenario import ScenarioError, load_text
+
+R = 0.08
+HOLD = 6
+# Two scripted powers climb onto a rung with war risk R in round 1 and hold it: war by accident
+# happens with probability 1 - (1 - R)^HOLD within HOLD rounds. No other randomness matters.
+KNOWN = f"""
+schema_version: 1
+id: known-war
+name: A known probability of war
+run: {{rounds: {HOLD}, time_unit: day, replications: 100, seed: 1}}
+ladder:
+  rungs:
+    - {{name: calm, cost: 0}}
+    - {{name: brink, cost: 0, war_risk: {R}}}
+    - {{name: war, cost: 1}}
+  war_rung: war
+endings: {{settlement_rounds: null, capitulation: false}}
+actors:
+  - {{id: A, name: A, role: power, capability: 1, resolve: 0.5,
+      policy: {{name: scripted, moves: [step_up], then: hold}}}}
+  - {{id: B, name: B, role: power, capability: 1, resolve: 0.5,
+      policy: {{name: scripted, moves: [step_up], then: hold}}}}
+channels:
+  - {{id: public, kind: public, noise: 0.3}}
+  - {{id: hotline, kind: hotline, between: [A, B], noise: 0.0, open: false}}
+conditions:
+  closed: {{}}
+  open: {{set: {{channels.hotline.open: true}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def known():
+    return load_text(KNOWN, "known.yaml")
+
+
+def test_wilson_interval_covers_a_known_probability_of_war(known):
+    """P(war) = 1 - 0.92^6 = 0.3936; with 2000 runs the 99.9% Wilson CI must cover it (a 0.1%
+    chance of a false failure)."""
+    truth = 1 - (1 - R) ** HOLD
+    results = run(known, replications=2000, seed=4, conditions=["closed"], twin=False, workers=1)
+    table = results.summary(confidence=0.999)
+    row = table[(table.metric == "p_war")].iloc[0]
+    assert row.lo <= truth <= row.hi
+    assert row.n == 2000
+
+
+def test_conditions_are_paired_on_the_same_replications(known):
+    """Scripted moves and the war draw do not depend on the channel: with common random numbers
+    the two conditions end identically, run by run, and their difference is exactly 0."""
+    results = run(known, replications=60, seed=9, twin=False, workers=1)
+    a = results.runs[results.runs.condition == "closed"].set_index("replication")
+    b = results.runs[results.runs.condition == "open"].set_index("replication")
+    assert list(a.index) == list(b.index) == list(range(60))
+    assert (a["outcome"] == b["outcome"]).all()
+    assert (a["end_round"] == b["end_round"]).all()
+    diff = results.compare()
+    row = diff[diff.metric == "p_war"].iloc[0]
+    assert row.estimate == 0.0
+
+
+def test_results_do_not_depend_on_the_number_of_workers():
+    one = run("hotline-1963", replications=30, seed=5, workers=1)
+    two = run("hotline-1963", replications=30, seed=5, workers=2)
+    pd.testing.assert_frame_equal(one.runs, two.runs)
+    pd.testing.assert_frame_equal(one.events, two.events)
+
+
+def test_save_and_load_round_trip_with_every_figure(tmp_path):
+    results = run("hotline-1963", replications=12, seed=3, workers=1)
+    folder = results.save(tmp_path / "run")
+    for name in (
+        "runs.parquet",
+        "timeseries.parquet",
+        "events.parquet",
+        "summary.csv",
+        "manifest.json",
+        *FIGURES.values(),
+    ):
+        path = folder / name
+        assert path.is_file(), name
+        assert path.stat().st_size > 0, name
+    png = (folder / "ladder_fan.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["seed"] == 3
+    assert manifest["replications"] == 12
+    assert len(manifest["scenario_sha256"]) == 64
+    assert {"escalsim", "mesa", "numpy", "pandas", "python"} <= set(manifest["versions"])
+    again = Results.load(folder)
+    pd.testing.assert_frame_equal(again.runs, results.runs)
+    assert again.summary().equals(results.summary())
+
+
+def test_an_interrupted_save_leaves_no_folder(tmp_path, monkeypatch):
+    results = run("hotline-1963", replications=4, seed=3, workers=1)
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Results, "save_figures", boom)
+    with pytest.raises(KeyboardInterrupt):
+        results.save(tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_condition_and_rounds_are_scenario_errors():
+    with pytest.raises(ScenarioError, match="did you mean 'hotline'"):
+        run("hotline-1963", replications=2, seed=1, conditions=["hotlin"])
+    with pytest.raises(ScenarioError, match="baseline"):
+        run("hotline-1963", replications=2, seed=1, baseline="nope")
+
+
+def test_rounds_override_drops_later_events():
+    results = run("geneva-2022", replications=3, seed=1, rounds=4, workers=1, twin=False)
+    assert results.runs["end_round"].max() <= 4
+
+
+def test_cli_run_json_contract_and_byte_identical_runs(tmp_path):
+    args = [
+        "run",
+        "hotline-1963",
+        "--replications",
+        "16",
+        "--seed",
+        "1",
+        "--format",
+        "json",
+        "--workers",
+        "1",
+        "--no-plots",
+    ]
+    first = run_cli(*args, "--out", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr
+    contract = json.loads(first.stdout)
+    for name in (
+        "p_war",
+        "p_nuclear",
+        "p_war_attributable",
+        "mean_peak_rung",
+        "miscalculation_rate",
+        "miscalculated_escalations_per_run",
+        "perception_error_rate",
+    ):
+        for cond in ("no_hotline", "hotline"):
+            cell = contract["conditions"][cond][name]
+            assert set(cell) >= {"estimate", "ci"}
+            assert len(cell["ci"]) == 2
+    assert "hotline" in contract["differences"]
+    second = run_cli(*args, "--out", str(tmp_path / "b"))
+    assert second.returncode == 0, second.stderr
+    assert (tmp_path / "a" / "runs.parquet").read_bytes() == (
+        tmp_path / "b" / "runs.parquet"
+    ).read_bytes()
+    shown = run_cli("show", str(tmp_path / "a"), "--format", "json")
+    assert shown.returncode == 0
+    assert json.loads(shown.stdout) == contract
+    plotted = run_cli("plot", str(tmp_path / "a"))
+    assert plotted.returncode == 0, plotted.stderr
+    assert (tmp_path / "a" / "war_by_round.png").stat().st_size > 0
+
+
+def test_cli_run_draws_and_prints_a_seed(tmp_path):
+    out = run_cli(
+        "run",
+        "brinkmanship",
+        "-n",
+        "5",
+        "--out",
+        str(tmp_path / "r"),
+        "--no-plots",
+        "--format",
+        "csv",
+        "--workers",
+        "1",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "seed: " in out.stderr
+    assert "pass --seed" in out.stderr
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert str(manifest["seed"]) in out.stderr
+    assert out.stdout.startswith("condition,metric")
+
+
+def test_cli_run_bad_inputs_exit_2(tmp_path):
+    assert run_cli("run", "nope.yaml").returncode == 2
+    bad = run_cli("run", "hotline-1963", "--condition", "hotlin", "-n", "2")
+    assert bad.returncode == 2
+    assert "did you mean 'hotline'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert run_cli("run", "hotline-1963", "-n", "0").returncode == 2
+    (tmp_path / "taken").mkdir()
+    taken = run_cli("run", "hotline-1963", "-n", "2", "--out", str(tmp_path / "taken"))
+    assert taken.returncode == 2
+    assert "exists" in taken.stderr
+
+
+def test_unresolved_differences_are_warned_about(tmp_path):
+    out = run_cli(
+        "run",
+        "hotline-1963",
+        "-n",
+        "8",
+        "--seed",
+        "2",
+        "--out",
+        str(tmp_path / "w"),
+        "--no-plots",
+        "--workers",
+        "1",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "would resolve it" in out.stderr
+    assert math.isfinite(float(out.stderr.split("about ")[1].split(" ")[0].replace(",", "")))

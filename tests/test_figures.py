@@ -1,0 +1,299 @@
+"""Figures: every function draws a Figure that saves to a valid PNG, on real and thin data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from escalsim.agents import EscalationModel
+from escalsim.agents.model import CAUSES as MODEL_CAUSES
+from escalsim.scenario import load_scenario, with_condition
+from escalsim.viz import figures as fg
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+CONDITIONS = ("no_hotline", "hotline")
+REPLICATIONS = 3
+
+
+@pytest.fixture(scope="module")
+def hotline():
+    return load_scenario("hotline-1963")
+
+
+@pytest.fixture(scope="module")
+def frames():
+    """Runs, timeseries and events of a small hotline-1963 Monte Carlo run."""
+    models = [
+        EscalationModel(scenario="hotline-1963", condition=c, seed=1, replication=r).run()
+        for c in CONDITIONS
+        for r in range(REPLICATIONS)
+    ]
+    runs = pd.concat([m.outcome for m in models], ignore_index=True)
+    ts = pd.concat([m.timeseries for m in models], ignore_index=True)
+    ev = pd.concat([m.events for m in models], ignore_index=True)
+    return runs, ts, ev
+
+
+@pytest.fixture(scope="module")
+def differences():
+    return pd.DataFrame(
+        {
+            "condition": ["hotline"] * 3,
+            "baseline": ["no_hotline"] * 3,
+            "metric": ["war", "miscalculation_rate", "peak_rung"],
+            "estimate": [-0.05, -0.02, 0.1],
+            "lo": [-0.2, -0.04, -0.3],
+            "hi": [0.1, -0.001, 0.5],
+        }
+    )
+
+
+def assert_png(fig, path):
+    """The figure is a Figure and saves to a non-empty, valid PNG; nothing else is left."""
+    assert isinstance(fig, Figure)
+    assert fig.get_suptitle() or any(ax.get_title() for ax in fig.axes)
+    out = fg.save_figure(fig, path)
+    assert out == path
+    data = path.read_bytes()
+    assert len(data) > 1000
+    assert data.startswith(PNG_MAGIC)
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def only(frame, condition):
+    return frame[frame["condition"] == condition].reset_index(drop=True)
+
+
+# -- real data ----------------------------------------------------------------------------------
+def test_fan_chart(frames, hotline, tmp_path):
+    _runs, ts, _ev = frames
+    fig = fg.fan_chart(ts, hotline)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title().split(" (")[0] for ax in panels] == list(CONDITIONS)
+    labels = [t.get_text() for t in panels[0].get_yticklabels()]
+    assert labels == [r.name for r in hotline.ladder.rungs]
+    assert_png(fig, tmp_path / "fan.png")
+
+
+def test_war_survival(frames, hotline, tmp_path):
+    runs, _ts, _ev = frames
+    fig = fg.war_survival(runs, hotline.run.rounds)
+    (ax,) = fig.axes
+    assert ax.get_xlim() == (0.0, hotline.run.rounds)
+    assert ax.get_xlabel()
+    assert ax.get_ylabel()
+    assert_png(fig, tmp_path / "war.png")
+
+
+def test_forest_plot(differences, tmp_path):
+    fig = fg.forest_plot(differences)
+    assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [
+        "War",
+        "Miscalculation rate",
+        "Peak rung",
+    ]
+    assert_png(fig, tmp_path / "forest.png")
+
+
+def test_forest_plot_selected_metrics_and_gaps(differences, tmp_path):
+    gappy = differences.copy()
+    gappy.loc[0, ["lo", "hi"]] = np.nan
+    gappy.loc[1, "estimate"] = np.nan
+    extra = gappy.assign(condition="summit", baseline="hotline")  # a second baseline
+    fig = fg.forest_plot(pd.concat([gappy, extra]), metrics=["peak_rung", "war", "not_a_metric"])
+    assert_png(fig, tmp_path / "forest-gaps.png")
+
+
+def test_channel_network(hotline, tmp_path):
+    fig = fg.channel_network(hotline)
+    (ax,) = fig.axes
+    assert "Public channel 'public'" in ax.get_xlabel()
+    texts = {t.get_text() for t in ax.texts}
+    assert "u_thant (via UN)" in texts  # the mediated channel, marked with its relay
+    assert {"USA", "SUN", "UN", "CUB"} <= texts
+    assert_png(fig, tmp_path / "net.png")
+
+
+def test_channel_network_is_deterministic(hotline, tmp_path):
+    first = fg.save_figure(fg.channel_network(hotline), tmp_path / "a.png").read_bytes()
+    second = fg.save_figure(fg.channel_network(hotline), tmp_path / "b.png").read_bytes()
+    assert first == second
+
+
+def test_escalation_causes(frames, tmp_path):
+    _runs, _ts, ev = frames
+    fig = fg.escalation_causes(ev)
+    (ax,) = fig.axes
+    steps = ev[ev.kind == "escalation"]
+    heights = sum(p.get_height() for p in ax.patches)
+    assert heights == pytest.approx(len(steps) / REPLICATIONS)
+    assert_png(fig, tmp_path / "causes.png")
+
+
+def test_escalation_causes_divides_by_given_replications(frames):
+    _runs, _ts, ev = frames
+    ax = fg.escalation_causes(ev, replications={"no_hotline": 6, "hotline": 6}).axes[0]
+    steps = ev[ev.kind == "escalation"]
+    assert sum(p.get_height() for p in ax.patches) == pytest.approx(len(steps) / 6)
+
+
+def test_causes_match_the_model():
+    assert tuple(fg.CAUSES) == tuple(MODEL_CAUSES)
+
+
+# -- edge cases ---------------------------------------------------------------------------------
+def test_single_condition_single_replication(frames, hotline, tmp_path):
+    runs, ts, ev = frames
+    one = {
+        "runs": only(runs, "hotline").head(1),
+        "ts": only(ts, "hotline").query("replication == 0"),
+        "ev": only(ev, "hotline").query("replication == 0"),
+    }
+    assert_png(fg.fan_chart(one["ts"], hotline), tmp_path / "fan.png")
+    assert_png(fg.war_survival(one["runs"], hotline.run.rounds), tmp_path / "war.png")
+    assert_png(fg.escalation_causes(one["ev"]), tmp_path / "causes.png")
+    single = pd.DataFrame(
+        [
+            {
+                "condition": "hotline",
+                "baseline": "no_hotline",
+                "metric": "war",
+                "estimate": 0.0,
+                "lo": 0.0,
+                "hi": 0.0,
+            }
+        ]
+    )
+    assert_png(fg.forest_plot(single), tmp_path / "forest.png")
+
+
+def test_no_wars(frames, hotline, tmp_path):
+    runs, _ts, _ev = frames
+    calm = runs.assign(war=False, outcome="unresolved", end_round=hotline.run.rounds)
+    fig = fg.war_survival(calm, hotline.run.rounds)
+    assert_png(fig, tmp_path / "war.png")
+    assert fig.axes[0].get_ylim()[1] > 0
+
+
+def test_no_escalation_events(frames, tmp_path):
+    _runs, _ts, ev = frames
+    quiet = ev[ev.kind != "escalation"]
+    fig = fg.escalation_causes(quiet)
+    assert "no escalation steps" in {t.get_text() for t in fig.axes[0].texts}
+    assert_png(fig, tmp_path / "causes.png")
+    nothing = fg.escalation_causes(ev.iloc[0:0], replications={"hotline": 5})
+    assert_png(nothing, tmp_path / "causes-empty.png")
+
+
+def test_scenario_without_third_parties_or_private_channels(tmp_path):
+    ipd = load_scenario("ipd-noise")  # two players, the public channel only
+    assert all(a.role == "power" for a in ipd.actors)
+    assert all(c.between is None for c in ipd.channels)
+    assert_png(fg.channel_network(ipd), tmp_path / "net-ipd.png")
+    brink = load_scenario("brinkmanship")  # two powers and a hotline, no third party
+    assert_png(fg.channel_network(brink), tmp_path / "net-brink.png")
+    closed = with_condition(brink, "channel_closed")
+    assert_png(fg.channel_network(closed), tmp_path / "net-brink-closed.png")
+    models = [
+        EscalationModel(scenario=brink, condition=c, seed=3, replication=r).run()
+        for c in brink.condition_names
+        for r in range(2)
+    ]
+    ts = pd.concat([m.timeseries for m in models], ignore_index=True)
+    ev = pd.concat([m.events for m in models], ignore_index=True)
+    runs = pd.concat([m.outcome for m in models], ignore_index=True)
+    assert_png(fg.fan_chart(ts, brink), tmp_path / "fan-brink.png")
+    assert_png(fg.escalation_causes(ev), tmp_path / "causes-brink.png")
+    assert_png(fg.war_survival(runs, brink.run.rounds), tmp_path / "war-brink.png")
+
+
+def test_many_conditions_make_a_grid(frames, hotline, tmp_path):
+    _runs, ts, _ev = frames
+    relabelled = pd.concat(
+        [ts.assign(condition=f"{c}_{k}") for k in range(3) for c in ("a", "b")],
+        ignore_index=True,
+    )
+    fig = fg.fan_chart(relabelled, hotline)
+    assert sum(ax.get_visible() for ax in fig.axes) == 6
+    assert_png(fig, tmp_path / "fan-grid.png")
+
+
+def test_empty_frames(hotline, tmp_path):
+    empty = pd.DataFrame()
+    assert_png(fg.fan_chart(empty, hotline), tmp_path / "fan.png")
+    assert_png(fg.war_survival(empty, 30), tmp_path / "war.png")
+    assert_png(fg.forest_plot(empty), tmp_path / "forest.png")
+    assert_png(fg.escalation_causes(empty), tmp_path / "causes.png")
+
+
+def test_ended_runs_carry_their_last_state_forward():
+    rows = pd.DataFrame(
+        {
+            "replication": [0, 0, 0, 1, 1],
+            "round": [0, 1, 2, 0, 1],
+            "rung": [1, 3, 6, 1, 2],  # run 0 went to war at round 2, run 1 settled at round 1
+        }
+    )
+    wide = fg._carry_forward(rows, np.arange(0, 5))
+    assert wide[0].tolist() == [1, 3, 6, 6, 6]
+    assert wide[1].tolist() == [1, 2, 2, 2, 2]
+
+
+def test_wilson_interval():
+    lo, hi = fg.wilson_interval(np.array([0, 10, 5]), 10)
+    assert lo[0] == 0.0
+    assert 0.0 < hi[0] < 0.35
+    assert hi[1] == pytest.approx(1.0)
+    assert lo[2] < 0.5 < hi[2]
+    assert lo[2] == pytest.approx(1 - hi[2])
+
+
+# -- saving -------------------------------------------------------------------------------------
+def test_save_figure_replaces_and_leaves_no_temporary_file(hotline, tmp_path):
+    target = tmp_path / "out" / "net.png"
+    target.parent.mkdir()
+    target.write_bytes(b"old contents")
+    fg.save_figure(fg.channel_network(hotline), target)
+    assert target.read_bytes().startswith(PNG_MAGIC)
+    assert [p.name for p in target.parent.iterdir()] == ["net.png"]
+
+
+def test_save_figure_cleans_up_after_a_failure(tmp_path):
+    class Broken(Figure):
+        def savefig(self, *args, **kwargs):
+            args[0].write(b"\x89PNG partial")
+            raise RuntimeError("disk full")
+
+    target = tmp_path / "fig.png"
+    target.write_bytes(b"previous")
+    with pytest.raises(RuntimeError, match="disk full"):
+        fg.save_figure(Broken(), target)
+    assert target.read_bytes() == b"previous"  # the old file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.png"]
+
+
+def test_no_pyplot(root):
+    """Neither importing the module nor drawing touches pyplot (no global figure state)."""
+    code = (
+        "import sys, pandas as pd\n"
+        "from escalsim.scenario import load_scenario\n"
+        "from escalsim.viz import figures as fg\n"
+        "s = load_scenario('hotline-1963')\n"
+        "runs = pd.DataFrame({'condition': ['a', 'b'], 'end_round': [3, 30], 'war': [1, 0]})\n"
+        "fg.channel_network(s); fg.war_survival(runs, 30)\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
