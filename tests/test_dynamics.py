@@ -181,3 +181,9 @@ def test_scalar_and_array_calls_agree_bit_for_bit(x, y, mu, tau, lam, u, press):
     assert np.array_equal(np.broadcast_to(one, many.shape), many)
     assert dx.logit_choice(one, lam, u) == dx.logit_choice(many, np.full(3, lam), np.full(3, u))[1]
     assert dx.bayes_hostility(mu, 1) == dx.bayes_hostility(np.full(2, mu), np.ones(2, int))[0]
+
+
+def test_shift_trust_stays_in_range():
+    assert dx.shift_trust(0.9, 0.3) == 1.0
+    assert dx.shift_trust(0.1, -0.3) == 0.0
+    assert dx.shift_trust(0.5, 0.1) == pytest.approx(0.6)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 
 import pandas as pd
 import pytest
@@ -101,6 +103,9 @@ def test_save_and_load_round_trip_with_every_figure(tmp_path):
     assert manifest["replications"] == 12
     assert len(manifest["scenario_sha256"]) == 64
     assert {"escalsim", "mesa", "numpy", "pandas", "python"} <= set(manifest["versions"])
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask  # not mkdtemp's 0700
     again = Results.load(folder)
     pd.testing.assert_frame_equal(again.runs, results.runs)
     assert again.summary().equals(results.summary())

@@ -324,7 +324,7 @@ class EscalationModel(mesa.Model):
         self._counts["agreements"] += 1
         for i, j in ((a, b), (b, a)):
             agent = self.actor(i)
-            agent.trust[j] = float(np.clip(agent.trust[j] + p.agreement_trust[g], 0.0, 1.0))
+            agent.trust[j] = float(dx.shift_trust(agent.trust[j], p.agreement_trust[g]))
             self.incident_factor[i] *= p.agreement_incident_factor[g]
         for c in range(p.n_channels):
             if {int(x) for x in p.channel_ends[c]} == {a, b}:
@@ -593,8 +593,8 @@ class EscalationModel(mesa.Model):
                 continue
             self.agreed[g] = -2  # broken: never again in this crisis
             self._counts["agreements_broken"] += 1
-            other.trust[agent.index] = max(
-                0.0, other.trust[agent.index] - p.agreement_breach_cost[g]
+            other.trust[agent.index] = float(
+                dx.shift_trust(other.trust[agent.index], -p.agreement_breach_cost[g])
             )
             self.incident_factor[agent.index] /= p.agreement_incident_factor[g] or 1.0
             self._log(t, "agreement_broken", actor=agent.actor_id, detail=p.agenda_ids[g])

@@ -148,6 +148,15 @@ def trust_update(
     )
 
 
+def shift_trust(trust: ArrayLike, delta: ArrayLike) -> Array:
+    """Trust after an agreement (``delta > 0``) or a broken one (``delta < 0``).
+
+    ``τ' = clip(τ + δ, 0, 1)``: an agreement's ``effects.trust`` or minus its
+    ``breach_trust_cost``. Valid for τ in [0, 1] and δ in [-1, 1].
+    """
+    return np.clip(np.asarray(trust) + np.asarray(delta), 0.0, 1.0)
+
+
 def expected_adversary_rung(perceived: ArrayLike, hostility: ArrayLike, trust: ArrayLike) -> Array:
     """Expected adversary rung next round: ``E[y'] = ŷ + μ - (1 - μ) d`` with ``d = τ``.
 

@@ -6,8 +6,8 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -180,7 +180,9 @@ class Results:
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
             raise FileExistsError(f"{final} exists; choose another --out")
-        temp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+        # Not tempfile.mkdtemp: its 0700 mode would survive the rename; mkdir honours the umask.
+        temp = final.parent / f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+        temp.mkdir()
         try:
             self.runs.to_parquet(temp / RUNS, index=False)
             self.timeseries.to_parquet(temp / TIMESERIES, index=False)
