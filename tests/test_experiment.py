@@ -231,3 +231,41 @@ def test_unresolved_differences_are_warned_about(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "would resolve it" in out.stderr
     assert math.isfinite(float(out.stderr.split("about ")[1].split(" ")[0].replace(",", "")))
+
+
+def test_ctrl_c_exits_130_and_leaves_no_run_folder(root, tmp_path):
+    """SIGINT while replications run: exit 130, one line on stderr, nothing written."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "escalsim",
+            "run",
+            "geneva-2022",
+            "-n",
+            "3000",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--quiet",
+            "--workers",
+            "2",
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip() == "escalsim: interrupted"
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import secrets
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -123,6 +124,11 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the run cleanly (exit 130)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def execute(
     tasks: list[Task], workers: int, on_done: Callable[[Task], None] | None = None
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
@@ -136,13 +142,22 @@ def execute(
         return
     # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited
     # state (mesa's batch_run forces it anyway when imported).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_ignore_sigint
+    )
+    try:
         futures = [pool.submit(run_chunk, task) for task in tasks]
         for task, future in zip(tasks, futures, strict=True):
             result = future.result()
             if on_done:
                 on_done(task)
             yield result
+    except BaseException:
+        # Ctrl-C (or an error): drop the chunks not started; the running ones finish within
+        # seconds, then the workers exit. Nothing has been written yet.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def resolve_conditions(spec: Scenario, wanted: list[str] | None) -> list[str]:
