@@ -58,6 +58,8 @@ class BlockLayout:
             offsets[name] = (start, shape)
             start += int(np.prod(shape, dtype=np.int64))
         object.__setattr__(self, "_offsets", offsets)
+        counts = {n: int(np.prod(shape, dtype=np.int64)) for n, (_, shape) in offsets.items()}
+        object.__setattr__(self, "_counts", counts)
         object.__setattr__(self, "_size", start)
 
     @property
@@ -76,7 +78,7 @@ class BlockLayout:
         Works on one replication's block (shape ``[size]``) and on a batch (``[R, size]``).
         """
         start, shape = self._offsets[name]
-        count = int(np.prod(shape, dtype=np.int64))
+        count = self._counts[name]  # type: ignore[attr-defined]
         flat = block[..., start : start + count]
         return flat.reshape(block.shape[:-1] + shape)
 
