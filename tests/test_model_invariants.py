@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,3 +99,68 @@ def test_same_seed_same_run_for_any_scenario(spec, seed):
     b = EscalationModel(scenario=spec, seed=seed).run()
     assert a.events.equals(b.events)
     assert np.array_equal(a.timeseries.to_numpy(), b.timeseries.to_numpy())
+
+
+def _quiet(name: str):
+    """A shipped scenario with every source of noise and accident switched off."""
+    import json
+
+    from escalsim.scenario import load_scenario, load_text
+
+    data = json.loads(json.dumps(load_scenario(name).model_dump(mode="json")))
+    for rung in data["ladder"]["rungs"]:
+        rung["incident_risk"] = 0.0
+    data["accidents"] = {"implementation_error": 0.0, "incident_scale": 0.0}
+    for channel in data["channels"]:
+        channel["noise"] = 0.0
+        channel["misread"] = 0.0
+    data["events"] = [
+        e
+        for e in data["events"]
+        if e["kind"] != "incident" and not (e["kind"] == "set" and "noise" in e["path"])
+    ]
+    data["conditions"] = {}
+    return load_text(json.dumps(data), f"{name}-quiet")
+
+
+@pytest.mark.parametrize("name", ["geneva-2022", "hotline-1963", "generic-dispute"])
+def test_shipped_scenarios_without_noise_have_no_miscalculation(name):
+    """Found by review: words moved only the perceived belief, so beliefs drifted apart."""
+    spec = _quiet(name)
+    for rep in range(15):
+        outcome = EscalationModel(scenario=spec, seed=1, replication=rep).run().outcome.iloc[0]
+        assert outcome["miscalculations"] == 0, rep
+        assert outcome["perception_errors"] == 0, rep
+
+
+@pytest.mark.parametrize("latency", [0, 1, 3])
+def test_honest_words_are_never_contradicted_whatever_the_latency(latency):
+    """Found by review: a delayed claim was checked against a later deed, so honest senders
+    were counted as lying once latency was 1 or more."""
+    from escalsim.scenario import load_text
+
+    text = f"""
+schema_version: 1
+id: words
+name: words
+run: {{rounds: 8, time_unit: day}}
+ladder:
+  rungs:
+    - {{name: r0, cost: 0}}
+    - {{name: r1, cost: 0}}
+    - {{name: r2, cost: 0}}
+    - {{name: r3, cost: 0}}
+  war_rung: null
+endings: {{settlement_rounds: null, capitulation: false}}
+actors:
+  - {{id: A, name: A, role: power, capability: 1, resolve: 0.5, honesty: 1.0,
+      policy: {{name: scripted, moves: [hold, step_up, hold, step_up, hold, hold]}}}}
+  - {{id: B, name: B, role: power, capability: 1, resolve: 0.5, honesty: 1.0,
+      policy: {{name: scripted, moves: [], then: hold}}}}
+channels:
+  - {{id: public, kind: public, noise: 0.0}}
+  - {{id: hot, kind: hotline, between: [A, B], noise: 0.0, latency: {latency}}}
+"""
+    outcome = EscalationModel(scenario=load_text(text), seed=1).run().outcome.iloc[0]
+    assert outcome["messages_sent"] > 0
+    assert outcome["signal_action_divergence"] == 0.0

@@ -70,6 +70,9 @@ class StateAgent(mesa.Agent):
         self.last_move = dx.HOLD
         self.perceived = p.initial_rung.astype(np.int64).copy()
         self.perceived_move = np.zeros(n, dtype=np.int64)
+        # perceived_log[t, j]: the move of j perceived in round t (the move j made in t - 1),
+        # so that a delayed message is checked against the deed it describes.
+        self.perceived_log = np.zeros((model.horizon + 2, n), dtype=np.int64)
         self.explained = np.zeros(n, dtype=bool)
         self.hostility = np.full(n, 0.5)
         self.hostility_true = np.full(n, 0.5)
@@ -164,6 +167,7 @@ class StateAgent(mesa.Agent):
                 self.perceived[j] = other.rung
                 self.perceived_move[j] = int(np.sign(other.deliberate_change))
                 self.explained[j] = other.incident > 0
+                self.perceived_log[m.round, j] = self.perceived_move[j]
                 continue
             else:
                 seen = int(
@@ -188,6 +192,7 @@ class StateAgent(mesa.Agent):
                         seen = other.rung
             self.perceived[j] = seen
             self.perceived_move[j] = int(dx.perceived_move(seen, before))
+        self.perceived_log[m.round] = self.perceived_move
 
     def update_beliefs(self) -> None:
         """Phase 5: Bayes on observed moves; trust from words against deeds.
@@ -207,20 +212,38 @@ class StateAgent(mesa.Agent):
             )
             claim = self.last_claim[j]
             if claim is not None:
-                consistent = not (claim and self.perceived_move[j] > 0)
-                self.trust[j] = dx.trust_update(self.trust[j], consistent)
+                self._check_word(j, claim, int(self.perceived_move[j]))
                 self.last_claim[j] = None
-                m.note_consistency(j, self.index, consistent)
 
-    def receive(self, sender: int, claims_benign: bool, claimed_resolve: float) -> None:
-        """A message arrives: the belief moves by the claim, weighted by trust.
+    def receive(
+        self, sender: int, sent: bool, received: bool, claimed_resolve: float, sent_round: int
+    ) -> None:
+        """A message arrives (phase 3): beliefs move by the claim, weighted by trust.
 
-        With perfect information (the twin) words add nothing to the truth, so beliefs do not
-        move; the claim is still recorded for the words-against-deeds comparison.
+        ``sent`` is the claim as the sender made it, ``received`` as it was read (misreading
+        flips it). The perceived belief moves by what was read; the truth belief of the
+        counterfactual by what was sent (perfect information reads words correctly but gains no
+        more from them), so without noise the two beliefs stay equal. In the twin every message
+        is read as sent.
+
+        The claim describes the sender's move in the round before it was sent, which this actor
+        perceived in ``sent_round``. A delayed message is checked against that deed at once; a
+        prompt one in phase 5 of this round, once the deed is perceived.
         """
-        if not self.model.perfect_information:
-            self.hostility[sender] = dx.message_update(
-                self.hostility[sender], claims_benign, self.trust[sender]
-            )
-        self.last_claim[sender] = claims_benign
+        m = self.model
+        read = sent if m.perfect_information else received
+        self.hostility[sender] = dx.message_update(self.hostility[sender], read, self.trust[sender])
+        self.hostility_true[sender] = dx.message_update(
+            self.hostility_true[sender], sent, self.trust[sender]
+        )
         self.adversary_resolve[sender] = claimed_resolve
+        if sent_round < m.round:
+            self._check_word(sender, read, int(self.perceived_log[sent_round, sender]))
+        else:
+            self.last_claim[sender] = read
+
+    def _check_word(self, sender: int, claim: bool, deed: int) -> None:
+        """Trust from a word against the deed it described (:func:`dynamics.trust_update`)."""
+        consistent = not (claim and deed > 0)
+        self.trust[sender] = dx.trust_update(self.trust[sender], consistent)
+        self.model.note_consistency(sender, self.index, consistent)

@@ -101,15 +101,15 @@ class EscalationModel(mesa.Model):
         self.horizon = spec.run.rounds
         self.channel_open = p.channel_open0.copy()
         self.channel_up = p.channel_open0.copy()
-        self.summits: list[tuple[int, int, bool, float]] = []  # channel, end round, before, boost
+        self.summits: list[tuple[int, int, float]] = []  # channel, end round, boost
+        self._before_summit: dict[int, bool] = {}  # channel -> open state before its summits
         self.agreed = np.full(p.n_agenda, -1)  # round reached, -1 not reached
         self.agreement_rungs = np.zeros((p.n_agenda, 2), dtype=np.int64)
         self.deconfliction_bonus = np.zeros(p.n_channels)
         self.incident_factor = np.ones(p.n_actors)
         self.red_lines_clear = False
-        self.inbox: list[
-            tuple[int, int, int, bool, float]
-        ] = []  # arrival, from, to, claim, resolve
+        # arrival round, from, to, claim sent, claim read, resolve, round sent
+        self.inbox: list[tuple[int, int, int, bool, bool, float, int]] = []
         self._pending_settlement = False
         self.settled_streak = 0
         self.outcome_name = "unresolved"
@@ -250,10 +250,14 @@ class EscalationModel(mesa.Model):
     def _scheduled_events(self, t: int) -> None:
         sched = self.sched
         self.params = sched.params_at[t]
-        for channel, _end, before, _boost in [s for s in self.summits if s[1] == t]:
-            self.channel_open[channel] = before
-            self._log(t, "summit_end", channel=self.params.channel_ids[channel])
+        ended = [s for s in self.summits if s[1] == t]
         self.summits = [s for s in self.summits if s[1] != t]
+        for channel, _end, _boost in ended:
+            if any(s[0] == channel for s in self.summits):
+                continue  # another summit on this channel still runs
+            if channel in self._before_summit:
+                self.channel_open[channel] = self._before_summit.pop(channel)
+                self._log(t, "summit_end", channel=self.params.channel_ids[channel])
         for channel, is_open in sched.channel_events.get(t, []):
             self.channel_open[channel] = is_open
             self._log(
@@ -262,7 +266,10 @@ class EscalationModel(mesa.Model):
                 channel=self.params.channel_ids[channel],
             )
         for channel, duration, boost in sched.summits.get(t, []):
-            self.summits.append((channel, t + duration, bool(self.channel_open[channel]), boost))
+            # Overlapping summits on one channel: the state before the first is restored when
+            # the last ends.
+            self._before_summit.setdefault(channel, bool(self.channel_open[channel]))
+            self.summits.append((channel, t + duration, boost))
             self.channel_open[channel] = True
             self._log(t, "summit", channel=self.params.channel_ids[channel])
         for text in sched.descriptions.get(t, []):
@@ -305,12 +312,20 @@ class EscalationModel(mesa.Model):
         path = self.best_path(a, b)
         if path == p.public:
             return
-        boost = max([s[3] for s in self.summits if s[0] == path], default=1.0)
+        # A summit between the powers intensifies talks whichever channel carries them.
+        boost = max(
+            [
+                s[2]
+                for s in self.summits
+                if self.channel_up[s[0]] and {int(x) for x in p.channel_ends[s[0]]} == {a, b}
+            ],
+            default=1.0,
+        )
         first, second = self.actor(a), self.actor(b)
         trust = 0.5 * (first.trust[b] + second.trust[a])
         share = 0.5 * (first.rung + second.rung) / (p.n_rungs - 1)
         for g in range(p.n_agenda):
-            if self.agreed[g] >= 0 or p.agreement_base[g] == 0:
+            if self.agreed[g] != -1 or p.agreement_base[g] == 0:  # reached, or broken for good
                 continue
             prob = dx.agreement_probability(p.agreement_base[g], trust, share, boost)
             if u_agree[g] < prob:
@@ -325,7 +340,7 @@ class EscalationModel(mesa.Model):
         for i, j in ((a, b), (b, a)):
             agent = self.actor(i)
             agent.trust[j] = float(dx.shift_trust(agent.trust[j], p.agreement_trust[g]))
-            self.incident_factor[i] *= p.agreement_incident_factor[g]
+        self._refresh_incident_factor()
         for c in range(p.n_channels):
             if {int(x) for x in p.channel_ends[c]} == {a, b}:
                 self.deconfliction_bonus[c] += p.agreement_deconfliction[g]
@@ -355,14 +370,13 @@ class EscalationModel(mesa.Model):
                 if path == p.public:
                     continue  # public statements carry commitments, not private assurances
                 honest = bool(u_honest[i, j] < p.honesty[i])
-                claim = truth if honest else True
+                sent = truth if honest else True
                 resolve = float(p.resolve[i]) if honest else 1.0
                 misread = bool(u_misread[i, j] < p.misread[path])
-                if misread:
-                    claim = not claim
+                claim = (not sent) if misread else sent
                 self._counts["messages_sent"] += 1
                 self._counts["messages_misread"] += int(misread)
-                self.inbox.append((t + int(p.latency[path]), i, j, claim, resolve))
+                self.inbox.append((t + int(p.latency[path]), i, j, sent, claim, resolve, t))
                 self._log(
                     t,
                     "message",
@@ -375,8 +389,8 @@ class EscalationModel(mesa.Model):
                 )
         due = [m for m in self.inbox if m[0] <= t]
         self.inbox = [m for m in self.inbox if m[0] > t]
-        for _, i, j, claim, resolve in due:
-            self.actor(j).receive(i, claim, resolve)
+        for _, i, j, sent, claim, resolve, sent_round in due:
+            self.actor(j).receive(i, sent, claim, resolve, sent_round)
             self._counts["messages_delivered"] += 1
 
     def note_consistency(self, sender: int, receiver: int, consistent: bool) -> None:
@@ -531,7 +545,6 @@ class EscalationModel(mesa.Model):
                     move=dx.MOVE_NAMES[agent.last_move],
                     cause=causes[i],
                 )
-                self._check_breaches(agent, t)
             elif change < 0:
                 agent.committed = False
                 self._log(
@@ -542,6 +555,7 @@ class EscalationModel(mesa.Model):
                     move=dx.MOVE_NAMES[agent.last_move],
                     cause="deliberate" if agent.intended_move == agent.last_move else "accident",
                 )
+        self._check_breaches({i for i in causes if self.actor(i).rung > before[i]}, t)
         a, b = self.actor(p.power_a), self.actor(p.power_b)
         self.peak_rung = max(self.peak_rung, a.rung, b.rung)
         if p.nuclear_rung is not None and max(a.rung, b.rung) >= p.nuclear_rung:
@@ -581,23 +595,46 @@ class EscalationModel(mesa.Model):
         if p.settlement_rounds is not None and self.settled_streak >= p.settlement_rounds:
             self._end("settlement", t, detail=f"{self.settled_streak} rounds at the lowest rungs")
 
-    def _check_breaches(self, agent: StateAgent, t: int) -> None:
-        """An agreement is broken when a party climbs more than one rung above its level then."""
+    def _check_breaches(self, climbed: set[int], t: int) -> None:
+        """Agreements broken this round, found after every move is applied.
+
+        A power that climbed to more than one rung above its rung at the agreement breaks it;
+        the other side loses ``breach_trust_cost`` of trust; when both break it at once, both
+        lose. The agreement's incident-risk effect ends for both, and a broken core item no
+        longer settles the crisis.
+        """
         p = self.params
-        if agent.role != "power":
-            return
-        column = 0 if agent.index == p.power_a else 1
-        other = self.actor(p.power_b if column == 0 else p.power_a)
+        a, b = p.power_a, p.power_b
         for g in range(p.n_agenda):
-            if self.agreed[g] < 0 or agent.rung <= self.agreement_rungs[g, column] + 1:
+            if self.agreed[g] < 0:
+                continue
+            breakers = [
+                i
+                for column, i in enumerate((a, b))
+                if i in climbed and self.actor(i).rung > self.agreement_rungs[g, column] + 1
+            ]
+            if not breakers:
                 continue
             self.agreed[g] = -2  # broken: never again in this crisis
             self._counts["agreements_broken"] += 1
-            other.trust[agent.index] = float(
-                dx.shift_trust(other.trust[agent.index], -p.agreement_breach_cost[g])
+            for i in breakers:
+                other = self.actor(b if i == a else a)
+                other.trust[i] = float(dx.shift_trust(other.trust[i], -p.agreement_breach_cost[g]))
+                self._log(t, "agreement_broken", actor=p.ids[i], detail=p.agenda_ids[g])
+            if p.agenda_core[g]:
+                self._pending_settlement = False
+        self._refresh_incident_factor()
+
+    def _refresh_incident_factor(self) -> None:
+        """Each power's incident-risk factor: the product over agreements in force."""
+        p = self.params
+        factor = float(
+            np.prod(
+                [p.agreement_incident_factor[g] for g in range(p.n_agenda) if self.agreed[g] >= 0]
             )
-            self.incident_factor[agent.index] /= p.agreement_incident_factor[g] or 1.0
-            self._log(t, "agreement_broken", actor=agent.actor_id, detail=p.agenda_ids[g])
+        )
+        self.incident_factor[:] = 1.0
+        self.incident_factor[[p.power_a, p.power_b]] = factor
 
     # -- phase 8 ----------------------------------------------------------------------------------
     def _third_parties(self, t: int) -> None:
