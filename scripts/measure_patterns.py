@@ -23,20 +23,14 @@ SEED = 20261128
 
 
 def variant(name: str, condition: str, sets: dict[str, object]) -> Scenario:
-    """A shipped scenario with a condition and extra field-path settings."""
-    import copy
-    import json
+    """A shipped scenario with a condition applied and extra field-path settings.
 
-    from escalsim.scenario import load_text
-    from escalsim.scenario.paths import resolve
+    The other conditions are dropped: they were written for the base scenario.
+    """
+    from escalsim.scenario.load import with_settings
 
-    base = with_condition(load_scenario(name), condition)
-    raw = copy.deepcopy(base._raw)
-    for path, value in sets.items():
-        target = resolve(raw, path)
-        target.container[target.key] = value  # type: ignore[index]
-    raw["conditions"] = {}
-    return load_text(json.dumps(raw), f"{name}:{condition}")
+    spec = with_condition(load_scenario(name), condition)
+    return with_settings(spec, {"conditions": {}, **sets}, f"{name}:{condition}")
 
 
 def one(args: tuple[Scenario, int]) -> dict[str, float]:

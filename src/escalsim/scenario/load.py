@@ -436,10 +436,7 @@ def _overlay(raw: dict[str, Any], name: str, ctx: _Context) -> list[Problem]:
         if target.loc[:1] in (("conditions",), ("schema_version",)):
             problems.append(ctx.at(here, f"a condition cannot change '{path}'", key=True))
             continue
-        if isinstance(target.container, list):
-            target.container[target.key] = copy.deepcopy(value)  # type: ignore[index]
-        else:
-            target.container[target.key] = copy.deepcopy(value)  # type: ignore[index]
+        target.container[target.key] = copy.deepcopy(value)  # type: ignore[index]
         ctx.origin[target.loc] = (ctx.pos.value(here), "", here)
     removals: dict[tuple[int, int], tuple[list[Any], int]] = {}
     for j, path in enumerate(cond.get("remove") or []):
