@@ -435,13 +435,14 @@ class EscalationModel(mesa.Model):
                 move = self._human_move(agent, t)
                 truth_move = move
             else:
-                move, memory = policy.decide(
+                chosen, memory = policy.decide(
                     seen, traits, p, spec, agent.memory, float(u_choice[i])
                 )
-                truth_move, _ = policy.decide(
+                truth_chosen, _ = policy.decide(
                     agent.observation(truth=True), traits, p, spec, agent.memory, float(u_choice[i])
                 )
-                agent.memory = memory
+                move, truth_move = int(chosen), int(truth_chosen)
+                agent.memory = tuple(np.asarray(m).item() for m in memory)
             raises = self._raises(agent.rung, move)
             miscalc = move != truth_move
             self._counts["decisions"] += 1
@@ -456,7 +457,7 @@ class EscalationModel(mesa.Model):
                 calm = type(seen)(**{**seen.__dict__, "pressure": 0.0})
                 if not self._raises(
                     agent.rung,
-                    policy.decide(calm, traits, p, spec, agent.memory, float(u_choice[i]))[0],
+                    int(policy.decide(calm, traits, p, spec, agent.memory, float(u_choice[i]))[0]),
                 ):
                     cause = "third_party"
             if miscalc:

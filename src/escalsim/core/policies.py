@@ -8,6 +8,11 @@ knows (an :class:`Observation`), its parameters (the scenario's policy model), i
 on the true one, with the same memory and the same ``u``, and any difference is a
 miscalculation.
 
+Every rule is written with elementwise numpy operations, so one copy serves both drivers: the
+mesa agents call it with scalars (one actor of one replication) and the batch engine with
+arrays over replications (the fields of :class:`Observation`, the memory and ``u`` all shaped
+``[R]``); the move comes back with the same shape.
+
 Parameters are validated by the scenario schema (``escalsim.scenario.schema``); this module
 holds the behaviour. Every equation comes from :mod:`escalsim.core.dynamics`.
 """
@@ -119,13 +124,14 @@ def register(cls: type[Policy]) -> type[Policy]:
     return cls
 
 
-def toward(x: int, target: int, jump: int) -> int:
-    """The move that brings rung ``x`` toward ``target``: a jump for a gap of ``jump`` or more."""
-    if target > x:
-        return dx.JUMP if jump > 1 and target - x >= jump else dx.STEP_UP
-    if target < x:
-        return dx.STEP_DOWN
-    return dx.HOLD
+def toward(x: Any, target: Any, jump: int) -> Any:
+    """The move that brings rung ``x`` toward ``target``: a jump for a gap of ``jump`` or more.
+
+    Elementwise over arrays (the batch engine) as over scalars (the agents).
+    """
+    x, target = np.asarray(x), np.asarray(target)
+    up = np.where((jump > 1) & (target - x >= jump), dx.JUMP, dx.STEP_UP)
+    return np.where(target > x, up, np.where(target < x, dx.STEP_DOWN, dx.HOLD))
 
 
 @register
@@ -179,8 +185,8 @@ class Quantal(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
-        index = int(dx.logit_choice(self.utilities(obs, actor, params, spec), spec.precision, u))
-        return int(dx.CANDIDATE_MOVES[index]), memory
+        index = dx.logit_choice(self.utilities(obs, actor, params, spec), spec.precision, u)
+        return dx.CANDIDATE_MOVES[index], memory
 
 
 @register
@@ -217,8 +223,8 @@ class Generous(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
-        forgive = obs.y > 0 and u < spec.generosity
-        return toward(obs.x, obs.y - 1 if forgive else obs.y, params.jump), memory
+        forgive = (np.asarray(obs.y) > 0) & (np.asarray(u) < spec.generosity)
+        return toward(obs.x, np.where(forgive, np.asarray(obs.y) - 1, obs.y), params.jump), memory
 
 
 @register
@@ -244,15 +250,22 @@ class Grit(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
-        since, unreciprocated = memory
-        if obs.y_move < 0:
-            unreciprocated = 0
-        if obs.y_move > 0:
-            return dx.STEP_UP, (0, unreciprocated)
-        since += 1
-        if since >= spec.step_down_every and unreciprocated < spec.patience and obs.x > 0:
-            return dx.STEP_DOWN, (0, unreciprocated + 1)
-        return dx.HOLD, (since, unreciprocated)
+        since, unreciprocated = (np.asarray(m) for m in memory)
+        y_move = np.asarray(obs.y_move)
+        # Reciprocated: the count of unanswered steps down starts again.
+        unreciprocated = np.where(y_move < 0, 0, unreciprocated)
+        answer = y_move > 0  # a step up is answered with a step up, and the clock restarts
+        since = since + 1
+        conciliate = (
+            ~answer
+            & (since >= spec.step_down_every)
+            & (unreciprocated < spec.patience)
+            & (np.asarray(obs.x) > 0)
+        )
+        move = np.where(answer, dx.STEP_UP, np.where(conciliate, dx.STEP_DOWN, dx.HOLD))
+        since = np.where(answer | conciliate, 0, since)
+        unreciprocated = np.where(conciliate, unreciprocated + 1, unreciprocated)
+        return move, (since, unreciprocated)
 
 
 @register
@@ -266,7 +279,8 @@ class Hardliner(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
-        return (dx.STEP_UP if obs.y_move > 0 or obs.y > obs.x else dx.HOLD), memory
+        up = (np.asarray(obs.y_move) > 0) | (np.asarray(obs.y) > np.asarray(obs.x))
+        return np.where(up, dx.STEP_UP, dx.HOLD), memory
 
 
 @register
@@ -283,11 +297,10 @@ class Deterrer(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
-        if obs.y >= actor.red_line:
-            if obs.x > obs.y:
-                return dx.HOLD, memory
-            return (dx.JUMP if spec.response == "jump" else dx.STEP_UP), memory
-        return (dx.STEP_DOWN if obs.x > obs.y else dx.HOLD), memory
+        x, y = np.asarray(obs.x), np.asarray(obs.y)
+        respond = dx.JUMP if spec.response == "jump" else dx.STEP_UP
+        crossed = np.where(x > y, dx.HOLD, respond)
+        return np.where(y >= actor.red_line, crossed, np.where(x > y, dx.STEP_DOWN, dx.HOLD)), memory
 
 
 @register
@@ -319,17 +332,18 @@ class Brinkmanship(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
-        if not math.isnan(obs.adversary_resolve) and obs.adversary_resolve > actor.resolve:
-            return dx.CONCEDE, memory
+        known = np.asarray(obs.adversary_resolve)
+        outmatched = ~np.isnan(known) & (known > actor.resolve)
+        bearable = []
         for move in (dx.STEP_UP, dx.HOLD):
-            rung = int(dx.target_rung(obs.x, move, params.jump, params.n_rungs))
+            rung = dx.target_rung(obs.x, move, params.jump, params.n_rungs)
             # The risk it runs by holding that rung itself: its own threat that leaves something
             # to chance. (A perceived adversary rung, possibly misperceived, plays no part, so
             # the closed form below holds whatever the perception noise.)
-            risk = float(dx.war_probability(params.war_risk, rung, rung, params.war_rung))
-            if float(dx.cumulative_risk(obs.cumulative_risk, risk)) <= actor.resolve:
-                return move, memory
-        return dx.CONCEDE, memory
+            risk = dx.war_probability(params.war_risk, rung, rung, params.war_rung)
+            bearable.append(dx.cumulative_risk(obs.cumulative_risk, risk) <= actor.resolve)
+        move = np.where(bearable[0], dx.STEP_UP, np.where(bearable[1], dx.HOLD, dx.CONCEDE))
+        return np.where(outmatched, dx.CONCEDE, move), memory
 
 
 @register
@@ -349,8 +363,9 @@ class MemoryOne(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
-        restrain = u < spec.p[2 * int(obs.x > 0) + int(obs.y > 0)]
-        return toward(obs.x, 0 if restrain else 1, params.jump), memory
+        cell = 2 * (np.asarray(obs.x) > 0) + (np.asarray(obs.y) > 0)
+        restrain = np.asarray(u) < np.asarray(spec.p)[cell]
+        return toward(obs.x, np.where(restrain, 0, 1), params.jump), memory
 
 
 @register
@@ -366,7 +381,7 @@ class Scripted(Policy):
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: float
     ) -> tuple[int, Memory]:
         name = spec.moves[obs.round - 1] if obs.round <= len(spec.moves) else spec.then
-        return dx.MOVE_CODES[name], memory
+        return np.full(np.shape(obs.x), dx.MOVE_CODES[name]), memory
 
 
 class HumanMoveRequiredError(RuntimeError):
