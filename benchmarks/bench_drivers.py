@@ -1,29 +1,37 @@
-"""Benchmark the model drivers: replication-rounds and actor-rounds per second, and peak memory.
+"""Benchmark the two model drivers side by side: throughput and peak memory.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_drivers.py [--replications N] [--twin]
+    .venv/bin/python benchmarks/bench_drivers.py            # the README's table (about 6 min)
+    .venv/bin/python benchmarks/bench_drivers.py --quick    # a smoke run (seconds)
 
-Prints one Markdown table row per scenario for each driver available (today: the mesa agent
-driver; the batch engine of issue 5 adds its row beside it), and the noisy prisoner's dilemma
-against the axelrod library's ``Match`` on the same matches, turns and noise.
+For ``geneva-2022``, ``hotline-1963`` and ``ipd-noise`` it prints replication-rounds and
+actor-rounds per second of the mesa agent driver and of the batch engine, both with the
+perfect-information twins (so every replication runs twice and both runs count), the ratio,
+and each measurement's peak RSS. Each measurement runs in a fresh single-threaded process
+(``--one``), so its peak RSS is its own and nothing else shares its core. The agent driver runs
+fewer replications (it is slow); throughput is per round, so the ratio is fair.
 
-Each measurement runs in this process, single-threaded, after one warm-up replication.
-Peak RSS is the process's high-water mark (``resource.getrusage``), so run one benchmark per
-process when comparing memory.
+Then the noisy prisoner's dilemma special case against the axelrod library: tit-for-tat
+against tit-for-tat, the same number of matches, turns and implementation noise in both,
+axelrod's ``Match.play`` one match after another, escalsim's batch engine over all matches at
+once, and the ratio of wall times.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import resource
+import subprocess
+import sys
 import time
 import warnings
 
 import numpy as np
 
-from escalsim.agents import EscalationModel
 from escalsim.scenario import load_scenario, with_condition
 
 SCENARIOS = (
@@ -31,84 +39,140 @@ SCENARIOS = (
     ("hotline-1963", "no_hotline"),
     ("ipd-noise", "tft_e05"),
 )
+#: Replications per measurement: (agent driver, batch engine).
+FULL = {"geneva-2022": (200, 10_000), "hotline-1963": (200, 10_000), "ipd-noise": (4, 2_000)}
+QUICK = {"geneva-2022": (10, 500), "hotline-1963": (10, 500), "ipd-noise": (1, 50)}
 
 
-def bench_agents(name: str, condition: str, replications: int, twin: bool) -> dict[str, float]:
-    """Time the agent driver on ``replications`` runs (and their twins)."""
+def measure(driver: str, name: str, condition: str, replications: int) -> dict[str, float]:
+    """One measurement in this process: both the runs and their twins."""
     spec = with_condition(load_scenario(name), condition)
-    EscalationModel(scenario=spec, seed=0, replication=10**6).run()  # warm-up
-    rounds = actor_rounds = 0
-    start = time.perf_counter()
-    for r in range(replications):
-        for perfect in (False, True) if twin else (False,):
-            model = EscalationModel(
-                scenario=spec, seed=1, replication=r, perfect_information=perfect
-            ).run()
-            rounds += model.round
-            actor_rounds += model.round * len(spec.actors)
+    actors = len(spec.actors)
+    if driver == "agents":
+        from escalsim.agents import EscalationModel
+
+        EscalationModel(scenario=spec, seed=0, replication=10**6).run()  # warm-up
+        start = time.perf_counter()
+        rounds = 0
+        for r in range(replications):
+            for twin in (False, True):
+                model = EscalationModel(
+                    scenario=spec, seed=1, replication=r, perfect_information=twin
+                ).run()
+                rounds += model.round
+    else:
+        from escalsim.batch import run_batch
+
+        run_batch(spec, seed=0, replications=8, keep=0)  # warm-up
+        start = time.perf_counter()
+        rounds = 0
+        for twin in (False, True):
+            out = run_batch(
+                spec, seed=1, replications=replications, keep=0, perfect_information=twin
+            ).outcome
+            rounds += int(out["end_round"].sum())
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "rep_rounds_per_s": rounds / seconds,
-        "actor_rounds_per_s": actor_rounds / seconds,
+        "actor_rounds_per_s": rounds * actors / seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def bench_axelrod(matches: int, turns: int, noise: float) -> dict[str, float]:
-    """Tit-for-tat against tit-for-tat in axelrod and in escalsim: same matches, turns, noise."""
+def measure_pd(matches: int, turns: int, noise: float) -> dict[str, float]:
+    """Tit-for-tat against tit-for-tat in axelrod and in escalsim's batch engine."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import axelrod as axl
+    from escalsim.batch import run_batch
+    from escalsim.scenario.load import with_settings
+
     start = time.perf_counter()
     for m in range(matches):
         axl.Match((axl.TitForTat(), axl.TitForTat()), turns=turns, noise=noise, seed=m + 1).play()
     theirs = time.perf_counter() - start
     spec = with_condition(load_scenario("ipd-noise"), "tft_e05")
-    from escalsim.scenario.load import with_settings
-
     spec = with_settings(spec, {"run.rounds": turns, "accidents.implementation_error": noise})
+    run_batch(spec, seed=0, replications=4, keep=0)  # warm-up
     start = time.perf_counter()
-    for m in range(matches):
-        EscalationModel(scenario=spec, seed=1, replication=m).run()
+    run_batch(spec, seed=1, replications=matches, keep=0)
     ours = time.perf_counter() - start
-    return {"axelrod_s": theirs, "escalsim_agents_s": ours, "ratio": theirs / ours}
+    return {"axelrod_s": theirs, "escalsim_batch_s": ours, "ratio": theirs / ours}
+
+
+def _child(*args: str) -> dict[str, float]:
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    """Run the benchmarks and print Markdown tables."""
+    """Run the benchmarks, each in its own process, and print Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=50)
-    parser.add_argument("--twin", action="store_true", help="also run perfect-information twins")
-    parser.add_argument("--matches", type=int, default=20)
-    parser.add_argument("--turns", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--matches", type=int, default=None, help="noisy PD matches")
+    parser.add_argument("--turns", type=int, default=1000, help="noisy PD turns per match")
+    parser.add_argument("--memory", type=int, default=None, help="geneva replications for RSS")
+    parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        kind, *rest = args.one
+        if kind == "pd":
+            row = measure_pd(int(rest[0]), int(rest[1]), float(rest[2]))
+        else:
+            row = measure(kind, rest[0], rest[1], int(rest[2]))
+        print(json.dumps(row))
+        return
+    sizes = QUICK if args.quick else FULL
+    matches = args.matches or (20 if args.quick else 1000)
+    memory = args.memory or (2_000 if args.quick else 100_000)
     print(
-        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python "
-        f"{platform.python_version()}, numpy {np.__version__}; single process\n"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__}; one process per measurement, "
+        "single-threaded; twins on (both runs count)\n"
     )
     print(
-        "| scenario | driver | replications | twin | seconds | replication-rounds/s "
-        "| actor-rounds/s |"
+        "| scenario | driver | replications | seconds | replication-rounds/s | actor-rounds/s "
+        "| batch / agents | peak RSS MB |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, condition in SCENARIOS:
-        n = args.replications if name != "ipd-noise" else max(2, args.replications // 25)
-        row = bench_agents(name, condition, n, args.twin)
-        print(
-            f"| {name} | agents | {n} | {args.twin} | {row['seconds']:.2f} | "
-            f"{row['rep_rounds_per_s']:,.0f} | {row['actor_rounds_per_s']:,.0f} |"
-        )
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak RSS: {peak_mb:.0f} MB\n")
-    pd_row = bench_axelrod(args.matches, args.turns, 0.05)
+        n_agents, n_batch = sizes[name]
+        slow = _child("agents", name, condition, str(n_agents))
+        fast = _child("batch", name, condition, str(n_batch))
+        for driver, n, row in (("agents", n_agents, slow), ("batch", n_batch, fast)):
+            ratio = (
+                f"{row['actor_rounds_per_s'] / slow['actor_rounds_per_s']:,.0f}×"
+                if driver == "batch"
+                else ""
+            )
+            print(
+                f"| {name} | {driver} | {n:,} | {row['seconds']:.2f} | "
+                f"{row['rep_rounds_per_s']:,.0f} | {row['actor_rounds_per_s']:,.0f} | {ratio} | "
+                f"{row['peak_rss_mb']:.0f} |"
+            )
+    big = _child("batch", "geneva-2022", "dialogue_open", str(memory))
     print(
-        "| noisy PD, TFT vs TFT | matches | turns | noise | axelrod s | escalsim agents s "
-        "| axelrod / escalsim |"
+        f"| geneva-2022 | batch | {memory:,} | {big['seconds']:.2f} | "
+        f"{big['rep_rounds_per_s']:,.0f} | {big['actor_rounds_per_s']:,.0f} | | "
+        f"{big['peak_rss_mb']:.0f} |"
+    )
+    pd_row = _child("pd", str(matches), str(args.turns), "0.05")
+    print(
+        "\n| noisy PD, TFT vs TFT | matches | turns | noise | axelrod Match s "
+        "| escalsim batch s | axelrod / escalsim |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print(
-        f"| | {args.matches} | {args.turns} | 0.05 | {pd_row['axelrod_s']:.2f} | "
-        f"{pd_row['escalsim_agents_s']:.2f} | {pd_row['ratio']:.2f} |"
+        f"| | {matches:,} | {args.turns:,} | 0.05 | {pd_row['axelrod_s']:.2f} | "
+        f"{pd_row['escalsim_batch_s']:.2f} | {pd_row['ratio']:.2f} |"
     )
 
 

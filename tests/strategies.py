@@ -128,6 +128,20 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
                 "open": draw(st.booleans()),
             }
         )
+    if thirds and draw(st.booleans()):
+        # A private line between a power and a third party: messages among more than one pair.
+        channels.append(
+            {
+                "id": "side",
+                "kind": "ministerial",
+                "between": [draw(st.sampled_from(["A", "B"])), thirds[-1]],
+                "noise": noise(),
+                "misread": noise(),
+                "latency": draw(st.integers(0, 2)),
+                "reliability": draw(PROB),
+                "open": draw(st.booleans()),
+            }
+        )
     agenda = [
         {
             "id": f"g{g}",
@@ -150,7 +164,7 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
     events: list[dict[str, Any]] = []
     private = [c["id"] for c in channels if c["kind"] != "public"]
     for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.sampled_from(["channel", "summit", "election", "incident"]))
+        kind = draw(st.sampled_from(["channel", "summit", "election", "incident", "set"]))
         t = draw(st.integers(1, rounds))
         if kind in ("channel", "summit") and private:
             ev = {"round": t, "kind": kind, "channel": draw(st.sampled_from(private))}
@@ -166,6 +180,20 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
                     "kind": "election",
                     "actor": draw(st.sampled_from(["A", "B"])),
                     "domestic_pressure": draw(st.floats(-1.0, 1.0)),
+                }
+            )
+        elif kind == "set":
+            # Parameters that change mid-crisis: a resolve, the friction, and (when noise is
+            # allowed) a private channel's noise, which can change which path is best.
+            paths = ["actors.B.resolve", "ladder.deescalation_friction"]
+            if not quiet and len(private) > 0 and private[0] != "med":
+                paths.append(f"channels.{private[0]}.noise")
+            events.append(
+                {
+                    "round": t,
+                    "kind": "set",
+                    "path": draw(st.sampled_from(paths)),
+                    "value": draw(PROB),
                 }
             )
         elif kind == "incident" and not quiet:

@@ -256,10 +256,11 @@ def _fail(problems: Any) -> NoReturn:
 )
 @click.option(
     "--engine",
-    type=click.Choice(["auto", "agents"]),
+    type=click.Choice(["auto", "agents", "batch"]),
     default="auto",
     show_default=True,
-    help="The driver: the mesa agent model (the batch engine comes later).",
+    help="The driver: the mesa agent model or the vectorised batch engine (identical results; "
+    "auto picks the batch engine for more than one replication).",
 )
 @click.option(
     "--twin/--no-twin",

@@ -44,6 +44,8 @@ from escalsim.scenario import Scenario, load_scenario, with_condition
 
 #: Replications that run together in one set of arrays; bounds memory whatever R is.
 CHUNK = 2000
+#: Bytes of random numbers drawn ahead per chunk (a few rounds' blocks at a time).
+WINDOW_BYTES = 16 * 2**20
 
 _CAUSES = np.array(["deliberate", "miscalculated", "accident", "third_party"], dtype=object)
 DELIBERATE, MISCALCULATED, ACCIDENT, THIRD_PARTY = range(4)
@@ -116,7 +118,6 @@ class _Chunk:
         self.detail = detail.copy()
         self.gens = [replication_generator(seed, int(r)) for r in reps]
         n = len(reps)
-        T = self.horizon  # noqa: N806
         self.t = 0
         rung0 = np.broadcast_to(p.initial_rung, (n, A))
         self.rung = rung0.astype(np.int64).copy()
@@ -127,11 +128,9 @@ class _Chunk:
         self.last_move = np.zeros((n, A), dtype=np.int64)
         self.perceived = np.broadcast_to(p.initial_rung, (n, A, A)).astype(np.int64).copy()
         self.pmove = np.zeros((n, A, A), dtype=np.int64)
-        self.plog = np.zeros((n, T + 2, A, A), dtype=np.int8)
         self.hostility = np.full((n, A, A), 0.5)
         self.hostility_true = np.full((n, A, A), 0.5)
         self.trust = np.full((n, A, A), 0.5)
-        self.last_claim = np.full((n, A, A), -1, dtype=np.int8)  # -1 none, 0 hostile, 1 benign
         self.committed = np.zeros((n, A), dtype=bool)
         self.cumrisk = np.zeros((n, A))
         self.adv_resolve = np.full((n, A, A), np.nan)
@@ -151,13 +150,44 @@ class _Chunk:
         self.bonus = np.zeros((n, C))
         self.inc_factor = np.ones((n, A))
         self.red_clear = np.zeros(n, dtype=bool)
-        # Messages by the round they were sent: arrival round (-1: none), claim as sent, claim
-        # as read, resolve claimed.
-        self.m_arrival = np.full((n, T + 1, A, A), -1, dtype=np.int16)
-        self.m_sent = np.zeros((n, T + 1, A, A), dtype=bool)
-        self.m_read = np.zeros((n, T + 1, A, A), dtype=bool)
-        self.m_resolve = np.zeros((n, T + 1, A, A))
+        # Messages in flight, in a ring over the round they were sent (slot ``s % ring``): a
+        # message is delivered at most ``max_latency`` rounds after it was sent, so a slot is
+        # free again when it comes round. Arrival round (-1: none), the claim as sent and as
+        # read, the resolve claimed. ``plog`` keeps the moves perceived in the same rounds, for
+        # checking a delayed claim against the deed it describes.
+        # Only pairs joined by a private channel ever exchange messages: the message arrays
+        # hold those K ordered pairs (sender ``send[k]``, receiver ``recv[k]``) in the agent
+        # model's (sender, receiver) order.
+        linked = sorted(
+            {
+                (int(a), int(b))
+                for q in sched.params_at
+                for c, (a, b) in enumerate(q.channel_ends)
+                if c != q.public and a >= 0 and a != b
+            }
+            | {
+                (int(b), int(a))
+                for q in sched.params_at
+                for c, (a, b) in enumerate(q.channel_ends)
+                if c != q.public and a >= 0 and a != b
+            }
+        )
+        self.send = np.array([i for i, _ in linked], dtype=np.int64)
+        self.recv = np.array([j for _, j in linked], dtype=np.int64)
+        K = len(linked)  # noqa: N806
         self.max_latency = max(int(q.latency.max()) for q in sched.params_at)
+        ring = self.ring = self.max_latency + 1
+        self.m_arrival = np.full((n, ring, K), -1, dtype=np.int32)
+        self.m_sent = np.zeros((n, ring, K), dtype=bool)
+        self.m_read = np.zeros((n, ring, K), dtype=bool)
+        self.m_resolve = np.zeros((n, ring, K))
+        # The receiver's perception of the sender's move in those rounds, per pair.
+        self.plog = np.zeros((n, ring, K), dtype=np.int8)
+        # A prompt claim waiting to be checked in phase 5: -1 none, 0 hostile, 1 benign.
+        self.last_claim = np.full((n, K), -1, dtype=np.int8)
+        # Random blocks are drawn a few rounds at a time (the same numbers as round by round).
+        self.window = np.empty((n, 0, self.layout.size))
+        self.window_pos = 0
         self.pending = np.zeros(n, dtype=bool)
         self.streak = np.zeros(n, dtype=np.int64)
         self.peak = np.maximum(self.rung[:, p.power_a], self.rung[:, p.power_b])
@@ -174,6 +204,7 @@ class _Chunk:
         self._series: list[dict[str, Any]] = []
         self._pairs_cache: dict[int, dict[tuple[int, int], list[int]]] = {}
         self.eye = np.eye(A, dtype=bool)
+        self._capability: dict[int, NDArray[np.float64]] = {}
         self._collect()
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -219,6 +250,7 @@ class _Chunk:
         "outcome_code",
         "end_round",
         "war_cause",
+        "window",
     )
 
     def _compact(self) -> None:
@@ -313,12 +345,18 @@ class _Chunk:
         return np.where(self.alignment[:, k] >= 0.5, p.power_a, p.power_b)
 
     def _side_capability(self, index: int) -> NDArray[np.float64]:
+        """``EscalationModel.side_capability``; fixed from phase 1 to phase 7, so cached."""
+        if index in self._capability:
+            return self._capability[index]
         p = self.p
         total = np.full(len(self.reps), float(p.capability[index]))
         if p.is_power[index]:
             for k in range(self.A):
+                if p.is_power[k]:
+                    continue
                 joined = self.joined[:, k] & (self._patron(k) == index)
                 total = np.where(joined, total + float(p.capability[k]), total)
+        self._capability[index] = total
         return total
 
     def _pressure_on(self, index: int) -> NDArray[np.float64] | float:
@@ -362,9 +400,18 @@ class _Chunk:
         t = self.t
         self.p = self.sched.params_at[t]
         layout = self.layout
-        block = np.empty((len(self.reps), layout.size))
-        for k, gen in enumerate(self.gens):
-            gen.random(out=block[k])
+        if self.window_pos >= self.window.shape[1]:
+            # Draw the next rounds' blocks for every replication at once: a replication's
+            # stream gives the same numbers whether drawn round by round or rounds at a time.
+            n = len(self.reps)
+            rounds = max(1, min(self.horizon - t + 1, WINDOW_BYTES // (8 * layout.size * n)))
+            self.window = np.empty((n, rounds, layout.size))
+            for k, gen in enumerate(self.gens):
+                gen.random(out=self.window[k])
+            self.window_pos = 0
+        block = self.window[:, self.window_pos]
+        self.window_pos += 1
+        self._capability = {}
         u = {name: layout.view(block, name) for name in layout.names}
         self._scheduled_events(t)
         self._accidents(u["incident"], t)
@@ -496,79 +543,103 @@ class _Chunk:
     def _messages(
         self, u_honest: NDArray[np.float64], u_misread: NDArray[np.float64], t: int
     ) -> None:
+        """Every actor tells each partner it reaches privately whether it is benign.
+
+        As ``EscalationModel._messages``, for every linked pair at once (arrays ``[rep, pair]``,
+        pairs in the agent model's sender-then-receiver order).
+        """
         p = self.p
-        for i in range(self.A):
-            truth = self.dchange[:, i] <= 0
-            for j in range(self.A):
-                if j == i:
-                    continue
-                path = self.path[:, i, j]
-                sending = path != p.public  # public statements carry no private assurances
-                if not sending.any():
-                    continue
-                honest = u_honest[:, i, j] < p.honesty[i]
-                sent = np.where(honest, truth, True)
-                resolve = np.where(honest, float(p.resolve[i]), 1.0)
-                misread = u_misread[:, i, j] < p.misread[path]
-                read = np.where(misread, ~sent, sent)
-                self.counts["messages_sent"] += sending
-                self.counts["messages_misread"] += sending & misread
-                self.m_arrival[:, t, i, j] = np.where(sending, t + p.latency[path], -1)
-                self.m_sent[:, t, i, j] = sent
-                self.m_read[:, t, i, j] = read
-                self.m_resolve[:, t, i, j] = resolve
-
-                def text(
-                    idx: NDArray[np.int64],
-                    read: NDArray[np.bool_] = read,
-                    misread: NDArray[np.bool_] = misread,
-                    honest: NDArray[np.bool_] = honest,
-                ) -> list[str]:
-                    return [
-                        ("benign" if r else "hostile")
-                        + (", misread" if m else "")
-                        + ("" if h else ", dishonest")
-                        for r, m, h in zip(read[idx], misread[idx], honest[idx], strict=True)
-                    ]
-
-                self._log(
-                    sending,
-                    "message",
-                    actor=p.ids[i],
-                    target=p.ids[j],
-                    channel=lambda idx, path=path: [p.channel_ids[c] for c in path[idx]],
-                    detail=text,
-                )
+        send, recv = self.send, self.recv
+        if len(send) == 0:
+            return
+        path = self.path[:, send, recv]
+        sending = path != p.public  # public statements carry no private assurances
+        truth = self.dchange[:, send] <= 0
+        honest = u_honest[:, send, recv] < p.honesty[send]
+        sent = np.where(honest, truth, True)
+        resolve = np.where(honest, p.resolve[send], 1.0)
+        misread = u_misread[:, send, recv] < p.misread[path]
+        read = np.where(misread, ~sent, sent)
+        self.counts["messages_sent"] += sending.sum(axis=1)
+        self.counts["messages_misread"] += (sending & misread).sum(axis=1)
+        slot = t % self.ring
+        self.m_arrival[:, slot] = np.where(sending, t + p.latency[path], -1)
+        self.m_sent[:, slot] = sent
+        self.m_read[:, slot] = read
+        self.m_resolve[:, slot] = resolve
+        if (self.detail[:, None] & sending).any():
+            for k in range(len(send)):
+                self._log_message(k, sending, path, read, misread, honest)
         for s in range(max(1, t - self.max_latency), t + 1):
-            due = self.m_arrival[:, s] == t
+            due = self.m_arrival[:, s % self.ring] == t
             if due.any():
                 self._receive(due, s, t)
 
-    def _receive(self, due: NDArray[np.bool_], s: int, t: int) -> None:
-        """Apply the messages sent in round ``s`` that arrive now (``StateAgent.receive``)."""
-        # [rep, sender, receiver] -> [rep, receiver, sender], the orientation of beliefs.
-        d = due.transpose(0, 2, 1)
-        sent = self.m_sent[:, s].transpose(0, 2, 1)
-        read = sent if self.pi else self.m_read[:, s].transpose(0, 2, 1)
-        trust = self.trust
-        self.hostility = np.where(d, dx.message_update(self.hostility, read, trust), self.hostility)
-        self.hostility_true = np.where(
-            d, dx.message_update(self.hostility_true, sent, trust), self.hostility_true
+    def _log_message(
+        self,
+        k: int,
+        sending: NDArray[np.bool_],
+        path: NDArray[np.int64],
+        read: NDArray[np.bool_],
+        misread: NDArray[np.bool_],
+        honest: NDArray[np.bool_],
+    ) -> None:
+        p = self.p
+
+        def text(idx: NDArray[np.int64]) -> list[str]:
+            return [
+                ("benign" if r else "hostile")
+                + (", misread" if m else "")
+                + ("" if h else ", dishonest")
+                for r, m, h in zip(read[idx, k], misread[idx, k], honest[idx, k], strict=True)
+            ]
+
+        self._log(
+            sending[:, k],
+            "message",
+            actor=p.ids[self.send[k]],
+            target=p.ids[self.recv[k]],
+            channel=lambda idx: [p.channel_ids[c] for c in path[idx, k]],
+            detail=text,
         )
-        self.adv_resolve = np.where(d, self.m_resolve[:, s].transpose(0, 2, 1), self.adv_resolve)
+
+    def _receive(self, due: NDArray[np.bool_], s: int, t: int) -> None:
+        """Apply the messages sent in round ``s`` that arrive now (``StateAgent.receive``).
+
+        Beliefs are ``[rep, holder, about]``: the receiver's belief about the sender is at
+        ``[:, recv, send]``.
+        """
+        slot = s % self.ring
+        send, recv = self.send, self.recv
+        sent = self.m_sent[:, slot]
+        read = sent if self.pi else self.m_read[:, slot]
+        trust = self.trust[:, recv, send]
+        hostility = self.hostility[:, recv, send]
+        self.hostility[:, recv, send] = np.where(
+            due, dx.message_update(hostility, read, trust), hostility
+        )
+        truth = self.hostility_true[:, recv, send]
+        self.hostility_true[:, recv, send] = np.where(
+            due, dx.message_update(truth, sent, trust), truth
+        )
+        resolve = self.adv_resolve[:, recv, send]
+        self.adv_resolve[:, recv, send] = np.where(due, self.m_resolve[:, slot], resolve)
         if s < t:
-            self._check_word(d, read, self.plog[:, s])
+            self._check_word(due, read, self.plog[:, slot])
         else:
-            self.last_claim = np.where(d, read.astype(np.int8), self.last_claim)
-        self.counts["messages_delivered"] += d.sum(axis=(1, 2))
+            self.last_claim = np.where(due, read.astype(np.int8), self.last_claim)
+        self.counts["messages_delivered"] += due.sum(axis=1)
 
     def _check_word(
         self, mask: NDArray[np.bool_], claim: NDArray[np.bool_], deed: NDArray[Any]
     ) -> None:
+        """Trust from words against deeds, for the linked pairs in ``mask`` ([rep, pair])."""
+        send, recv = self.send, self.recv
         consistent = ~(claim & (deed > 0))
-        self.trust = np.where(mask, dx.trust_update(self.trust, consistent), self.trust)
-        self.counts["claims_checked"] += mask.sum(axis=(1, 2))
-        self.counts["claims_contradicted"] += (mask & ~consistent).sum(axis=(1, 2))
+        trust = self.trust[:, recv, send]
+        self.trust[:, recv, send] = np.where(mask, dx.trust_update(trust, consistent), trust)
+        self.counts["claims_checked"] += mask.sum(axis=1)
+        self.counts["claims_contradicted"] += (mask & ~consistent).sum(axis=1)
 
     # -- phase 4 -------------------------------------------------------------------------------
     def _perceive(
@@ -606,7 +677,7 @@ class _Chunk:
             move = dx.perceived_move(seen, before)
         self.perceived = np.where(off, seen, self.rung[:, :, None])
         self.pmove = np.where(off, move, self.pmove)
-        self.plog[:, t] = self.pmove
+        self.plog[:, t % self.ring] = self.pmove[:, self.recv, self.send]
 
     def _count_perception(self) -> None:
         p = self.p
@@ -639,9 +710,10 @@ class _Chunk:
         self.hostility_true = np.where(
             off, dx.bayes_hostility(self.hostility_true, true_move), self.hostility_true
         )
-        has = off & (self.last_claim >= 0)
+        has = self.last_claim >= 0
         if has.any():
-            self._check_word(has, self.last_claim == 1, self.pmove)
+            deed = self.pmove[:, self.recv, self.send]
+            self._check_word(has, self.last_claim == 1, deed)
             self.last_claim = np.where(has, np.int8(-1), self.last_claim)
 
     # -- phase 6 -------------------------------------------------------------------------------

@@ -300,7 +300,8 @@ class Deterrer(Policy):
         x, y = np.asarray(obs.x), np.asarray(obs.y)
         respond = dx.JUMP if spec.response == "jump" else dx.STEP_UP
         crossed = np.where(x > y, dx.HOLD, respond)
-        return np.where(y >= actor.red_line, crossed, np.where(x > y, dx.STEP_DOWN, dx.HOLD)), memory
+        below = np.where(x > y, dx.STEP_DOWN, dx.HOLD)
+        return np.where(y >= actor.red_line, crossed, below), memory
 
 
 @register

@@ -32,8 +32,12 @@ from escalsim.scenario.errors import Problem, did_you_mean
 #: Replications of each condition whose timeseries and events are kept (all runs are always
 #: summarised): enough for fan charts and event analysis, bounded in memory and on disk.
 DEFAULT_KEEP = 200
-#: Replications per task sent to a worker.
+#: Replications per task sent to a worker, by engine: the batch engine gains from large
+#: tasks (its per-round overhead is shared by every replication in them).
 CHUNK = 25
+BATCH_CHUNK = 1000
+#: The drivers ``run`` accepts; "auto" picks the batch engine for ensembles.
+ENGINES = ("auto", "agents", "batch")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Task:
     seed: int
     twin: bool
     keep: int
+    engine: str = "agents"
 
 
 def with_rounds(spec: Scenario, rounds: int) -> Scenario:
@@ -81,6 +86,8 @@ def run_chunk(task: Task) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     spec = (
         with_condition(task.scenario, task.condition) if task.scenario.conditions else task.scenario
     )
+    if task.engine == "batch":
+        return _run_chunk_batch(spec, task)
     runs, series, events = [], [], []
     for r in task.replications:
         model = EscalationModel(scenario=spec, seed=task.seed, replication=r).run()
@@ -106,14 +113,57 @@ def run_chunk(task: Task) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     )
 
 
+def _run_chunk_batch(spec: Scenario, task: Task) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`run_chunk` with the batch engine: the same three frames, equal row for row."""
+    from escalsim.batch import run_batch
+
+    main = run_batch(spec, seed=task.seed, replications=task.replications, keep=task.keep)
+    runs = main.outcome.assign(condition=task.condition)
+    if task.twin:
+        twin = run_batch(
+            spec,
+            seed=task.seed,
+            replications=task.replications,
+            keep=0,
+            perfect_information=True,
+        )
+        runs["twin_outcome"] = twin.outcome["outcome"].to_numpy()
+        runs["war_attributable"] = (runs["outcome"] == "war") & (
+            twin.outcome["outcome"].to_numpy() != "war"
+        )
+    series, events = main.timeseries, main.events
+    return (
+        runs,
+        series.assign(condition=task.condition) if not series.empty else series,
+        events.assign(condition=task.condition) if not events.empty else events,
+    )
+
+
 def _tasks(
-    spec: Scenario, conditions: list[str], n: int, seed: int, twin: bool, keep: int, chunk: int
+    spec: Scenario,
+    conditions: list[str],
+    n: int,
+    seed: int,
+    twin: bool,
+    keep: int,
+    chunk: int,
+    engine: str = "agents",
 ) -> list[Task]:
     return [
-        Task(spec, c, tuple(range(start, min(start + chunk, n))), seed, twin, keep)
+        Task(spec, c, tuple(range(start, min(start + chunk, n))), seed, twin, keep, engine)
         for c in conditions
         for start in range(0, n, chunk)
     ]
+
+
+def choose_engine(engine: str, replications: int) -> str:
+    """The driver that runs: "auto" is the batch engine for an ensemble, the agents for one run.
+
+    Both give identical results (``tests/test_batch.py``); the choice is only about speed.
+    """
+    if engine != "auto":
+        return engine
+    return "agents" if replications <= 1 else "batch"
 
 
 def default_workers() -> int:
@@ -214,8 +264,9 @@ def run(
     twin : bool
         Also run each replication's perfect-information twin (for war attributable to
         miscalculation).
-    engine : {"auto", "agents"}
-        The driver. Only the agent driver exists yet; "auto" picks it.
+    engine : {"auto", "agents", "batch"}
+        The driver: the mesa agent model or the vectorised batch engine, which give identical
+        results; "auto" picks the batch engine unless there is a single replication.
     workers : int, optional
         Worker processes (default: the machine's cores; 1 runs in this process).
     keep : int
@@ -236,14 +287,14 @@ def run(
 
     started = time.perf_counter()
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    if engine not in ("auto", "agents"):
+    if engine not in ENGINES:
         raise ScenarioError(
             [
                 Problem(
                     0,
                     0,
                     ("--engine",),
-                    f"unknown engine '{engine}'; expected auto or agents",
+                    f"unknown engine '{engine}'; expected one of: {', '.join(ENGINES)}",
                     spec.id,
                 )
             ]
@@ -270,8 +321,12 @@ def run(
     total_runs = n * len(names)
     if total_runs < 4 * CHUNK:
         workers = 1  # starting processes would cost more than it saves
-    chunk = max(1, min(CHUNK, math.ceil(n / max(1, workers))))
-    tasks = _tasks(spec, names, n, root, twin, keep, chunk)
+    driver = choose_engine(engine, n)
+    size = BATCH_CHUNK if driver == "batch" else CHUNK
+    if driver == "batch" and total_runs < 2 * BATCH_CHUNK:
+        workers = 1  # a few seconds in one process: spawning workers would double that
+    chunk = max(1, min(size, math.ceil(n / max(1, workers))))
+    tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
     parts = list(_with_progress(tasks, workers, progress))
     runs = pd.concat([p[0] for p in parts], ignore_index=True)
     series = pd.concat([p[1] for p in parts if not p[1].empty], ignore_index=True)
@@ -286,7 +341,7 @@ def run(
         "rounds": spec.run.rounds,
         "time_unit": spec.run.time_unit,
         "twin": twin,
-        "engine": "agents",
+        "engine": driver,
         "workers": workers,
         "kept_replications": min(keep, n),
         "wall_seconds": round(time.perf_counter() - started, 3),
