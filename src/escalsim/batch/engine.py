@@ -174,6 +174,20 @@ class _Chunk:
         )
         self.send = np.array([i for i, _ in linked], dtype=np.int64)
         self.recv = np.array([j for _, j in linked], dtype=np.int64)
+        # The observed pairs: every actor's view of each power, and each receiver's view of its
+        # senders. Perceptions and beliefs of other pairs (a third party's view of another)
+        # never reach a decision, a metric or a frame, so they are not computed; their random
+        # slots are drawn all the same, so every stream stays in step with the agent model.
+        observed = sorted(
+            {(a, b) for a in range(A) for b in range(A) if a != b and p.is_power[b]}
+            | {(b, a) for a, b in linked}
+        )
+        self.obs_i = np.array([a for a, _ in observed], dtype=np.int64)
+        self.obs_j = np.array([b for _, b in observed], dtype=np.int64)
+        self.power_pairs = [
+            k for k, (a, b) in enumerate(observed) if {a, b} == {p.power_a, p.power_b}
+        ]
+        self.diag = np.arange(A)
         K = len(linked)  # noqa: N806
         self.max_latency = max(int(q.latency.max()) for q in sched.params_at)
         ring = self.ring = self.max_latency + 1
@@ -187,6 +201,7 @@ class _Chunk:
         self.last_claim = np.full((n, K), -1, dtype=np.int8)
         # Random blocks are drawn a few rounds at a time (the same numbers as round by round).
         self.window = np.empty((n, 0, self.layout.size))
+        self.window_row = np.arange(n)  # the window's row of each replication still running
         self.window_pos = 0
         self.pending = np.zeros(n, dtype=bool)
         self.streak = np.zeros(n, dtype=np.int64)
@@ -250,7 +265,7 @@ class _Chunk:
         "outcome_code",
         "end_round",
         "war_cause",
-        "window",
+        "window_row",
     )
 
     def _compact(self) -> None:
@@ -408,8 +423,9 @@ class _Chunk:
             self.window = np.empty((n, rounds, layout.size))
             for k, gen in enumerate(self.gens):
                 gen.random(out=self.window[k])
+            self.window_row = np.arange(n)
             self.window_pos = 0
-        block = self.window[:, self.window_pos]
+        block = self.window[self.window_row, self.window_pos]
         self.window_pos += 1
         self._capability = {}
         u = {name: layout.view(block, name) for name in layout.names}
@@ -649,34 +665,35 @@ class _Chunk:
         u_deconf: NDArray[np.float64],
         t: int,
     ) -> None:
+        """Phase 4 (``StateAgent.perceive``) for the observed pairs (``obs_i`` sees ``obs_j``)."""
         p = self.p
-        off = ~self.eye
-        before = self.perceived
+        i, j = self.obs_i, self.obs_j
+        before = self.perceived[:, i, j]
         if self.pi:
-            seen = np.broadcast_to(self.rung[:, None, :], before.shape)
-            move = np.broadcast_to(np.sign(self.dchange)[:, None, :], before.shape)
+            seen = self.rung[:, j]
+            move = np.sign(self.dchange[:, j])
         else:
-            path = self.path
-            incident = self.incident[:, None, :]
+            path = self.path[:, i, j]
+            incident = self.incident[:, j]
             seen = dx.observe_rung(
-                self.apparent[:, None, :], p.noise[path], u_noise, u_dir, p.n_rungs
+                self.apparent[:, j], p.noise[path], u_noise[:, i, j], u_dir[:, i, j], p.n_rungs
             )
             deconf = np.minimum(
-                1.0,
-                p.deconfliction[path] + np.take_along_axis(self.bonus[:, None, :], path, axis=2),
+                1.0, p.deconfliction[path] + np.take_along_axis(self.bonus, path, axis=1)
             )
-            explained = (incident > 0) & (path != p.public) & (u_deconf < deconf)
+            explained = (incident > 0) & (path != p.public) & (u_deconf[:, i, j] < deconf)
             seen = np.where(explained, np.maximum(seen - incident, 0), seen)
             if self.red_clear.any():
                 # A clarified red line: whether it is crossed is never misread.
-                for i, j in ((p.power_a, p.power_b), (p.power_b, p.power_a)):
-                    line = int(p.red_line[i])
-                    truth = self.rung[:, j]
-                    wrong = self.red_clear & ((seen[:, i, j] >= line) != (truth >= line))
-                    seen[:, i, j] = np.where(wrong, truth, seen[:, i, j])
+                for k in self.power_pairs:
+                    line = int(p.red_line[i[k]])
+                    truth = self.rung[:, j[k]]
+                    wrong = self.red_clear & ((seen[:, k] >= line) != (truth >= line))
+                    seen[:, k] = np.where(wrong, truth, seen[:, k])
             move = dx.perceived_move(seen, before)
-        self.perceived = np.where(off, seen, self.rung[:, :, None])
-        self.pmove = np.where(off, move, self.pmove)
+        self.perceived[:, i, j] = seen
+        self.perceived[:, self.diag, self.diag] = self.rung
+        self.pmove[:, i, j] = move
         self.plog[:, t % self.ring] = self.pmove[:, self.recv, self.send]
 
     def _count_perception(self) -> None:
@@ -702,13 +719,11 @@ class _Chunk:
 
     # -- phase 5 -------------------------------------------------------------------------------
     def _update_beliefs(self) -> None:
-        off = ~self.eye
-        self.hostility = np.where(
-            off, dx.bayes_hostility(self.hostility, self.pmove), self.hostility
-        )
-        true_move = np.broadcast_to(np.sign(self.dchange)[:, None, :], self.pmove.shape)
-        self.hostility_true = np.where(
-            off, dx.bayes_hostility(self.hostility_true, true_move), self.hostility_true
+        """Phase 5 (``StateAgent.update_beliefs``) for the observed pairs."""
+        i, j = self.obs_i, self.obs_j
+        self.hostility[:, i, j] = dx.bayes_hostility(self.hostility[:, i, j], self.pmove[:, i, j])
+        self.hostility_true[:, i, j] = dx.bayes_hostility(
+            self.hostility_true[:, i, j], np.sign(self.dchange[:, j])
         )
         has = self.last_claim >= 0
         if has.any():
