@@ -257,6 +257,10 @@ def test_ctrl_c_exits_130_and_leaves_no_run_folder(root, tmp_path):
             "--quiet",
             "--workers",
             "2",
+            # The agent driver keeps this run going for minutes, so the signal always lands
+            # mid-run (the batch engine could finish 6,000 runs before it arrives).
+            "--engine",
+            "agents",
         ],
         cwd=root,
         stdout=subprocess.PIPE,

@@ -43,9 +43,12 @@ from escalsim.core.streams import BlockLayout, replication_generator
 from escalsim.scenario import Scenario, load_scenario, with_condition
 
 #: Replications that run together in one set of arrays; bounds memory whatever R is.
-CHUNK = 2000
-#: Bytes of random numbers drawn ahead per chunk (a few rounds' blocks at a time).
-WINDOW_BYTES = 16 * 2**20
+CHUNK = 4000
+#: Random numbers are drawn ahead, up to this many bytes per chunk and WINDOW_ROUNDS rounds at a
+#: time: one generator call per replication per window instead of per round. Numbers drawn for
+#: rounds after a replication ends are never used (its stream is its own).
+WINDOW_BYTES = 64 * 2**20
+WINDOW_ROUNDS = 8
 
 _CAUSES = np.array(["deliberate", "miscalculated", "accident", "third_party"], dtype=object)
 DELIBERATE, MISCALCULATED, ACCIDENT, THIRD_PARTY = range(4)
@@ -419,7 +422,10 @@ class _Chunk:
             # Draw the next rounds' blocks for every replication at once: a replication's
             # stream gives the same numbers whether drawn round by round or rounds at a time.
             n = len(self.reps)
-            rounds = max(1, min(self.horizon - t + 1, WINDOW_BYTES // (8 * layout.size * n)))
+            rounds = max(
+                1,
+                min(self.horizon - t + 1, WINDOW_ROUNDS, WINDOW_BYTES // (8 * layout.size * n)),
+            )
             self.window = np.empty((n, rounds, layout.size))
             for k, gen in enumerate(self.gens):
                 gen.random(out=self.window[k])

@@ -1,0 +1,22 @@
+"""The benchmark script runs and prints its tables (a smoke test; speed targets are not tested)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_bench_drivers_quick_prints_both_drivers_and_the_pd_ratio(root):
+    out = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "bench_drivers.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    for name in ("geneva-2022", "hotline-1963", "ipd-noise"):
+        drivers = {r.split("|")[2].strip() for r in rows if r.split("|")[1].strip() == name}
+        assert {"agents", "batch"} <= drivers, out
+    assert any("×" in r for r in rows), out  # the batch / agents ratio
+    assert "axelrod / escalsim" in out
