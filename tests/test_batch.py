@@ -138,3 +138,9 @@ def test_the_runner_gives_identical_results_with_either_engine():
 def test_an_unknown_engine_is_a_clear_error():
     with pytest.raises(escalsim.ScenarioError, match="expected one of: auto, agents, batch"):
         escalsim.run("generic-dispute", replications=2, seed=1, engine="gpu")
+
+
+@pytest.mark.parametrize("reps", [[], [1, 1], [-1]])
+def test_bad_replication_lists_are_refused(reps):
+    with pytest.raises(ValueError, match="replication"):
+        run_batch("brinkmanship", seed=1, replications=reps)

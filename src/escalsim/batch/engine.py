@@ -47,7 +47,7 @@ CHUNK = 4000
 #: Random numbers are drawn ahead, up to this many bytes per chunk and WINDOW_ROUNDS rounds at a
 #: time: one generator call per replication per window instead of per round. Numbers drawn for
 #: rounds after a replication ends are never used (its stream is its own).
-WINDOW_BYTES = 64 * 2**20
+WINDOW_BYTES = 16 * 2**20
 WINDOW_ROUNDS = 8
 
 _CAUSES = np.array(["deliberate", "miscalculated", "accident", "third_party"], dtype=object)
@@ -203,9 +203,13 @@ class _Chunk:
         # A prompt claim waiting to be checked in phase 5: -1 none, 0 hostile, 1 benign.
         self.last_claim = np.full((n, K), -1, dtype=np.int8)
         # Random blocks are drawn a few rounds at a time (the same numbers as round by round).
+        # One buffer for the whole chunk, written again at each refill: fresh memory costs a page
+        # fault per 4 KB on first touch, which would cost more than drawing the numbers.
+        self._buffer = np.empty(0)
         self.window = np.empty((n, 0, self.layout.size))
         self.window_row = np.arange(n)  # the window's row of each replication still running
         self.window_pos = 0
+        self.window_in_order = True  # window_row is 0..n-1 (no replication dropped since)
         self.pending = np.zeros(n, dtype=bool)
         self.streak = np.zeros(n, dtype=np.int64)
         self.peak = np.maximum(self.rung[:, p.power_a], self.rung[:, p.power_b])
@@ -214,6 +218,10 @@ class _Chunk:
         self.path = np.full((n, A, A), p.public, dtype=np.int64)
         # Per-replication results of runs that ended.
         self.ended = np.zeros(n, dtype=bool)
+        # Ended and already summarised; dropped from the arrays at the next compaction. Until
+        # then such a replication keeps stepping, unseen: it logs nothing, cannot end again,
+        # and its outcome row was written when it ended.
+        self.finished = np.zeros(n, dtype=bool)
         self.outcome_code = np.full(n, -1, dtype=np.int64)
         self.end_round = np.zeros(n, dtype=np.int64)
         self.war_cause = np.full(n, None, dtype=object)
@@ -269,15 +277,30 @@ class _Chunk:
         "end_round",
         "war_cause",
         "window_row",
+        "finished",
     )
 
+    def _retire(self) -> None:
+        """Write the outcome rows of replications that ended this round; compact now and then.
+
+        Compacting copies every state array, so it waits until a quarter of the working set
+        has finished.
+        """
+        new = self.ended & ~self.finished
+        if new.any():
+            self._done.append(self._outcome_columns(new))
+            self.finished |= new
+            self.detail &= ~new
+        if 4 * int(self.finished.sum()) >= len(self.reps):
+            self._compact()
+
     def _compact(self) -> None:
-        """Finish the replications that ended and drop them from the working set."""
-        done = self.ended
+        """Drop finished replications from the working set."""
+        done = self.finished
         if not done.any():
             return
-        self._done.append(self._outcome_columns(done))
         keep = ~done
+        self.window_in_order = False
         for name in self._PER_REP:
             setattr(self, name, getattr(self, name)[keep])
         self.counts = {k: v[keep] for k, v in self.counts.items()}
@@ -305,6 +328,7 @@ class _Chunk:
         self._events.append((self.reps[idx], kind, values))
 
     def _end(self, mask: NDArray[np.bool_], outcome: str, detail: Field = "") -> None:
+        mask = mask & ~self.ended
         if not mask.any():
             return
         self.ended |= mask
@@ -409,9 +433,8 @@ class _Chunk:
 
     # -- the round -----------------------------------------------------------------------------
     def run(self) -> None:
-        while len(self.reps) and self.t < self.horizon:
+        while not self.finished.all() and self.t < self.horizon:
             self.step()
-        self._compact()
 
     def step(self) -> None:
         self.t += 1
@@ -426,12 +449,19 @@ class _Chunk:
                 1,
                 min(self.horizon - t + 1, WINDOW_ROUNDS, WINDOW_BYTES // (8 * layout.size * n)),
             )
-            self.window = np.empty((n, rounds, layout.size))
+            need = n * rounds * layout.size
+            if self._buffer.size < need:
+                self._buffer = np.empty(need)
+            self.window = self._buffer[:need].reshape(n, rounds, layout.size)
             for k, gen in enumerate(self.gens):
                 gen.random(out=self.window[k])
             self.window_row = np.arange(n)
             self.window_pos = 0
-        block = self.window[self.window_row, self.window_pos]
+            self.window_in_order = True
+        if self.window_in_order:
+            block = self.window[:, self.window_pos]
+        else:
+            block = self.window[self.window_row, self.window_pos]
         self.window_pos += 1
         self._capability = {}
         u = {name: layout.view(block, name) for name in layout.names}
@@ -451,7 +481,7 @@ class _Chunk:
         self._collect()
         if t >= self.horizon:
             self._end(alive, "unresolved")
-        self._compact()
+        self._retire()
 
     # -- phase 1 -------------------------------------------------------------------------------
     def _scheduled_events(self, t: int) -> None:
@@ -1114,7 +1144,15 @@ def run_batch(
     -------
     BatchRun
         The frames the agent model gives, replication by replication, concatenated: equal to
-        ``EscalationModel(..., replication=r).run()`` for every r.
+        ``EscalationModel(..., replication=r).run()`` for every r. Outcome rows come in the
+        order of ``replications``; timeseries and events in increasing replication index.
+
+    Raises
+    ------
+    ValueError
+        For no replications, or indices that repeat or are negative.
+    HumanMoveRequiredError
+        When an actor has the ``human`` policy and ``human_moves`` runs out.
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if condition is not None:
@@ -1126,6 +1164,10 @@ def run_batch(
         if isinstance(replications, (int, np.integer))
         else np.asarray(list(replications), dtype=np.int64)
     )
+    if len(reps) == 0:
+        raise ValueError("run_batch needs at least one replication")
+    if (reps < 0).any() or len(np.unique(reps)) != len(reps):
+        raise ValueError("replication indices must be distinct and non-negative")
     sched = schedule(spec)
     p0 = sched.params_at[0]
     outcomes, series, events = [], [], []
