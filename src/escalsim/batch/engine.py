@@ -75,6 +75,13 @@ _EVENT_COLUMNS = ("round", "kind", "actor", "target", "channel", "move", "rung",
 Field = Any  # a scalar, an array over the working set, or a function of the rows logged
 
 
+def _rows(value: Any, rows: NDArray[np.int64], n: int) -> Any:
+    """``value[rows]`` for an array over the ``n`` replications; scalars pass through."""
+    if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
+        return value[rows]
+    return value
+
+
 def _move_names(moves: NDArray[np.int64]) -> list[str]:
     return [_MOVE_NAMES[int(m)] for m in moves]
 
@@ -768,12 +775,22 @@ class _Chunk:
             self.last_claim = np.where(has, np.int8(-1), self.last_claim)
 
     # -- phase 6 -------------------------------------------------------------------------------
-    def _observation(self, i: int, truth: bool, pressure: Any) -> Observation:
+    def _observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:
+        """``StateAgent.observation``: perceived, true, or (``truth=None``) both, stacked.
+
+        Stacked, the fields that differ between the two (the adversary's rung, its move and
+        the belief) have shape ``[2, R]``, perceived first; the others ``[R]``. A policy is
+        elementwise, so one call on the stack decides on both, with the same draws.
+        """
         p = self.p
         j = int(p.adversary[i])
         if truth:
             y, y_move = self.rung[:, j], np.sign(self.dchange[:, j])
             hostility = self.hostility_true[:, i, j]
+        elif truth is None:
+            y = np.stack([self.perceived[:, i, j], self.rung[:, j]])
+            y_move = np.stack([self.pmove[:, i, j], np.sign(self.dchange[:, j])])
+            hostility = np.stack([self.hostility[:, i, j], self.hostility_true[:, i, j]])
         else:
             y, y_move = self.perceived[:, i, j], self.pmove[:, i, j]
             hostility = self.hostility[:, i, j]
@@ -813,7 +830,6 @@ class _Chunk:
             policy = POLICIES[spec.name]
             x = self.rung[:, i]
             pressure = self._pressure_on(i)
-            seen = self._observation(i, truth=self.pi, pressure=pressure)
             if spec.name == "human":
                 move = np.full(n, self._human_move(i, t))
                 truth_move = move
@@ -825,11 +841,18 @@ class _Chunk:
                     red_line=int(p.red_line[i]),
                 )
                 u = u_choice[:, i]
-                move, memory = policy.decide(seen, traits, p, spec, self.memory[i], u)
-                true_obs = seen if self.pi else self._observation(i, truth=True, pressure=pressure)
-                truth_move, _ = policy.decide(true_obs, traits, p, spec, self.memory[i], u)
-                move = np.broadcast_to(move, (n,)).astype(np.int64)
-                truth_move = np.broadcast_to(truth_move, (n,)).astype(np.int64)
+                if self.pi:
+                    # The twin sees the truth: its choice is the truth-based one.
+                    seen = self._observation(i, truth=True, pressure=pressure)
+                    chosen, memory = policy.decide(seen, traits, p, spec, self.memory[i], u)
+                    move = np.broadcast_to(chosen, (n,)).astype(np.int64)
+                    truth_move = move
+                else:
+                    both = self._observation(i, truth=None, pressure=pressure)
+                    chosen, memory = policy.decide(both, traits, p, spec, self.memory[i], u)
+                    chosen = np.broadcast_to(chosen, (2, n)).astype(np.int64)
+                    move, truth_move = chosen[0], chosen[1]
+                    memory = tuple(np.broadcast_to(m, (2, n))[0] for m in memory)
                 self.memory[i] = tuple(
                     np.where(decides, new, old)
                     for new, old in zip(memory, self.memory[i], strict=True)
@@ -846,11 +869,21 @@ class _Chunk:
             if not p.is_power[i]:
                 cause[rest] = THIRD_PARTY
             elif isinstance(policy, Quantal) and spec.name != "human":
-                pushed = rest & (np.asarray(pressure) != 0)
-                if pushed.any():
-                    calm = dataclasses.replace(seen, pressure=0.0)
-                    calm_move, _ = policy.decide(calm, traits, p, spec, self.memory[i], u)
-                    cause[pushed & ~self._raises(x, np.broadcast_to(calm_move, (n,)))] = THIRD_PARTY
+                pushed = np.flatnonzero(rest & (np.asarray(pressure) != 0))
+                if len(pushed):
+                    # Would it have climbed without the pressure? Asked only where it matters
+                    # (the policy is elementwise, so a subset gives the same answers).
+                    seen = self._observation(i, truth=self.pi, pressure=0.0)
+                    calm = Observation(
+                        **{
+                            f.name: _rows(getattr(seen, f.name), pushed, n)
+                            for f in dataclasses.fields(seen)
+                        }
+                    )
+                    memory_now = tuple(m[pushed] for m in self.memory[i])
+                    calm_move, _ = policy.decide(calm, traits, p, spec, memory_now, u[pushed])
+                    calm_move = np.broadcast_to(calm_move, (len(pushed),))
+                    cause[pushed[~self._raises(x[pushed], calm_move)]] = THIRD_PARTY
             self._log(
                 miscalc,
                 "miscalculation",
