@@ -63,14 +63,12 @@ def measure(driver: str, name: str, condition: str, replications: int) -> dict[s
     else:
         from escalsim.batch import run_batch
 
-        run_batch(spec, seed=0, replications=8, keep=0)  # warm-up
+        run_batch(spec, seed=0, replications=8, keep=0, twin=True)  # warm-up
         start = time.perf_counter()
-        rounds = 0
-        for twin in (False, True):
-            out = run_batch(
-                spec, seed=1, replications=replications, keep=0, perfect_information=twin
-            ).outcome
-            rounds += int(out["end_round"].sum())
+        # As `escalsim run` does: each replication and its twin in lockstep, sharing draws.
+        frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=True)
+        assert frames.twin_outcome is not None
+        rounds = int(frames.outcome["end_round"].sum() + frames.twin_outcome["end_round"].sum())
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,

@@ -65,6 +65,14 @@ def test_equal_to_the_agent_model_for_the_twins(name):
     spec = with_condition(spec, spec.condition_names[-1])
     reps = [0, 1] if name == "ipd-noise" else list(range(12))
     assert_same(spec, 5, reps, twin=True)
+    # Run beside the main runs, on the same draws, the twins give the same rows.
+    together = run_batch(spec, seed=5, replications=reps, twin=True, chunk=5)
+    pd.testing.assert_frame_equal(
+        together.twin_outcome, agent_frames(spec, 5, reps, twin=True)[0], check_exact=True
+    )
+    pd.testing.assert_frame_equal(
+        together.outcome, agent_frames(spec, 5, reps)[0], check_exact=True
+    )
 
 
 SETTINGS = settings(
@@ -97,9 +105,11 @@ def test_a_human_player_without_moves_is_an_error():
 def test_chunking_and_the_set_of_replications_change_nothing():
     spec = load_scenario("geneva-2022")
     whole = run_batch(spec, seed=9, replications=30)
+    twins = run_batch(spec, seed=9, replications=30, perfect_information=True).outcome
     for chunk in (1, 7, 1000):
-        part = run_batch(spec, seed=9, replications=30, chunk=chunk)
+        part = run_batch(spec, seed=9, replications=30, chunk=chunk, twin=True)
         pd.testing.assert_frame_equal(part.outcome, whole.outcome, check_exact=True)
+        pd.testing.assert_frame_equal(part.twin_outcome, twins, check_exact=True)
         pd.testing.assert_frame_equal(part.events, whole.events, check_exact=True)
         pd.testing.assert_frame_equal(part.timeseries, whole.timeseries, check_exact=True)
     some = run_batch(spec, seed=9, replications=[17, 3, 25])
@@ -144,3 +154,8 @@ def test_an_unknown_engine_is_a_clear_error():
 def test_bad_replication_lists_are_refused(reps):
     with pytest.raises(ValueError, match="replication"):
         run_batch("brinkmanship", seed=1, replications=reps)
+
+
+def test_twins_beside_a_perfect_information_run_are_refused():
+    with pytest.raises(ValueError, match="twin"):
+        run_batch("brinkmanship", seed=1, replications=2, twin=True, perfect_information=True)

@@ -96,11 +96,64 @@ class BatchRun:
         One row per replication, in the order the replications were given.
     timeseries, events : pandas.DataFrame
         Rows of the replications kept in detail, replication by replication.
+    twin_outcome : pandas.DataFrame or None
+        With ``twin=True``: the perfect-information twins' outcome rows, in the same order.
     """
 
     outcome: pd.DataFrame
     timeseries: pd.DataFrame
     events: pd.DataFrame
+    twin_outcome: pd.DataFrame | None = None
+
+
+class _Streams:
+    """The random streams of a chunk's replications, shared by the runs and their twins.
+
+    Stream ``s`` is replication ``reps[s]``'s generator. Blocks are drawn a window of rounds
+    at a time into one buffer (fresh memory costs a page fault per 4 KB on first touch, more
+    than drawing the numbers), for the streams some run still needs; a run reads its rows.
+    A stream gives the same numbers whether drawn round by round or rounds at a time, and a
+    stream left out of a window is never needed again (runs only ever finish).
+    """
+
+    def __init__(
+        self, seed: int, reps: NDArray[np.int64], layout: BlockLayout, horizon: int
+    ) -> None:
+        self.gens = [replication_generator(seed, int(r)) for r in reps]
+        self.size = layout.size
+        self.horizon = horizon
+        self.row = np.full(len(reps), -1, dtype=np.int64)  # stream -> row of the window
+        self.buffer = np.empty(0)
+        self.window = np.empty((0, 0, self.size))
+        self.start = 1  # the round of the window's first block
+        self.rounds = 0
+
+    def due(self, t: int) -> bool:
+        """Whether round ``t`` needs a new window."""
+        return t - self.start >= self.rounds
+
+    def refill(self, t: int, order: NDArray[np.int64]) -> None:
+        """Draw blocks from round ``t`` on for the streams ``order``, in that row order."""
+        n = len(order)
+        rounds = max(
+            1,
+            min(self.horizon - t + 1, WINDOW_ROUNDS, WINDOW_BYTES // (8 * self.size * max(n, 1))),
+        )
+        need = n * rounds * self.size
+        if self.buffer.size < need:
+            self.buffer = np.empty(need)
+        self.window = self.buffer[:need].reshape(n, rounds, self.size)
+        for k, s in enumerate(order):
+            self.gens[int(s)].random(out=self.window[k])
+        self.row[:] = -1
+        self.row[order] = np.arange(n)
+        self.start, self.rounds = t, rounds
+
+    def block(self, t: int, streams: NDArray[np.int64], in_order: bool) -> NDArray[np.float64]:
+        """Round ``t``'s blocks of ``streams`` (rows of finished runs may get any stream's)."""
+        if in_order:
+            return self.window[: len(streams), t - self.start]
+        return self.window[self.row[streams], t - self.start]
 
 
 class _Chunk:
@@ -110,7 +163,7 @@ class _Chunk:
         self,
         spec: Scenario,
         sched: Any,
-        seed: int,
+        streams: _Streams,
         reps: NDArray[np.int64],
         detail: NDArray[np.bool_],
         perfect_information: bool,
@@ -126,8 +179,10 @@ class _Chunk:
         self.layout = BlockLayout(A, C, G)
         self.reps = reps.copy()
         self.detail = detail.copy()
-        self.gens = [replication_generator(seed, int(r)) for r in reps]
         n = len(reps)
+        self.streams = streams
+        self.srow = np.arange(len(reps))  # each row's stream
+        self.in_order = False  # rows are the window's first rows, in order (the lead run)
         self.t = 0
         rung0 = np.broadcast_to(p.initial_rung, (n, A))
         self.rung = rung0.astype(np.int64).copy()
@@ -210,13 +265,6 @@ class _Chunk:
         # A prompt claim waiting to be checked in phase 5: -1 none, 0 hostile, 1 benign.
         self.last_claim = np.full((n, K), -1, dtype=np.int8)
         # Random blocks are drawn a few rounds at a time (the same numbers as round by round).
-        # One buffer for the whole chunk, written again at each refill: fresh memory costs a page
-        # fault per 4 KB on first touch, which would cost more than drawing the numbers.
-        self._buffer = np.empty(0)
-        self.window = np.empty((n, 0, self.layout.size))
-        self.window_row = np.arange(n)  # the window's row of each replication still running
-        self.window_pos = 0
-        self.window_in_order = True  # window_row is 0..n-1 (no replication dropped since)
         self.pending = np.zeros(n, dtype=bool)
         self.streak = np.zeros(n, dtype=np.int64)
         self.peak = np.maximum(self.rung[:, p.power_a], self.rung[:, p.power_b])
@@ -283,7 +331,7 @@ class _Chunk:
         "outcome_code",
         "end_round",
         "war_cause",
-        "window_row",
+        "srow",
         "finished",
     )
 
@@ -307,12 +355,11 @@ class _Chunk:
         if not done.any():
             return
         keep = ~done
-        self.window_in_order = False
+        self.in_order = False
         for name in self._PER_REP:
             setattr(self, name, getattr(self, name)[keep])
         self.counts = {k: v[keep] for k, v in self.counts.items()}
         self.memory = [tuple(m[keep] for m in mem) for mem in self.memory]
-        self.gens = [g for g, k in zip(self.gens, keep, strict=True) if k]
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -439,37 +486,17 @@ class _Chunk:
         self.inc_factor[:, p.power_b] = factor
 
     # -- the round -----------------------------------------------------------------------------
-    def run(self) -> None:
-        while not self.finished.all() and self.t < self.horizon:
-            self.step()
+    @property
+    def over(self) -> bool:
+        """Every replication has ended."""
+        return bool(self.finished.all()) or self.t >= self.horizon
 
     def step(self) -> None:
         self.t += 1
         t = self.t
         self.p = self.sched.params_at[t]
         layout = self.layout
-        if self.window_pos >= self.window.shape[1]:
-            # Draw the next rounds' blocks for every replication at once: a replication's
-            # stream gives the same numbers whether drawn round by round or rounds at a time.
-            n = len(self.reps)
-            rounds = max(
-                1,
-                min(self.horizon - t + 1, WINDOW_ROUNDS, WINDOW_BYTES // (8 * layout.size * n)),
-            )
-            need = n * rounds * layout.size
-            if self._buffer.size < need:
-                self._buffer = np.empty(need)
-            self.window = self._buffer[:need].reshape(n, rounds, layout.size)
-            for k, gen in enumerate(self.gens):
-                gen.random(out=self.window[k])
-            self.window_row = np.arange(n)
-            self.window_pos = 0
-            self.window_in_order = True
-        if self.window_in_order:
-            block = self.window[:, self.window_pos]
-        else:
-            block = self.window[self.window_row, self.window_pos]
-        self.window_pos += 1
+        block = self.streams.block(t, self.srow, self.in_order)
         self._capability = {}
         u = {name: layout.view(block, name) for name in layout.names}
         self._scheduled_events(t)
@@ -1150,6 +1177,7 @@ def run_batch(
     human_moves: dict[str, list[str]] | None = None,
     keep: int | None = None,
     chunk: int = CHUNK,
+    twin: bool = False,
 ) -> BatchRun:
     """Run replications of a scenario with the batch engine.
 
@@ -1172,6 +1200,9 @@ def run_batch(
         Keep timeseries and events of replications with index below ``keep`` (default: all).
     chunk : int
         Replications that run together; bounds memory.
+    twin : bool
+        Also run each replication's perfect-information twin, in lockstep with it and on the
+        same random blocks (drawn once for both); its outcome rows are ``twin_outcome``.
 
     Returns
     -------
@@ -1183,7 +1214,8 @@ def run_batch(
     Raises
     ------
     ValueError
-        For no replications, or indices that repeat or are negative.
+        For no replications, or indices that repeat or are negative, or ``twin`` with
+        ``perfect_information``.
     HumanMoveRequiredError
         When an actor has the ``human`` policy and ``human_moves`` runs out.
     """
@@ -1203,20 +1235,73 @@ def run_batch(
         raise ValueError("replication indices must be distinct and non-negative")
     sched = schedule(spec)
     p0 = sched.params_at[0]
-    outcomes, series, events = [], [], []
+    if twin and perfect_information:
+        raise ValueError("twin=True adds the perfect-information twins to a run that has noise")
+    layout = BlockLayout(p0.n_actors, p0.n_channels, p0.n_agenda)
+    outcomes: list[dict[str, Any]] = []
+    twins: list[dict[str, Any]] = []
+    series: list[dict[str, Any]] = []
+    events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
     for start in range(0, len(reps), max(1, int(chunk))):
         part = reps[start : start + max(1, int(chunk))]
         detail = part < keep if keep is not None else np.ones(len(part), dtype=bool)
-        state = _Chunk(spec, sched, root, part, detail, perfect_information, human_moves or {})
-        state.run()
-        done = {k: np.concatenate([d[k] for d in state._done]) for k in state._done[0]}
-        order = np.argsort(done["replication"], kind="stable")
-        position = np.searchsorted(done["replication"][order], part)
-        outcomes.append({k: v[order][position] for k, v in done.items()})
-        series.extend(state._series)
-        events.extend(state._events)
+        streams = _Streams(root, part, layout, spec.run.rounds)
+        moves = human_moves or {}
+        runs = [_Chunk(spec, sched, streams, part, detail, perfect_information, moves)]
+        if twin:
+            hidden = np.zeros(len(part), dtype=bool)
+            runs.append(_Chunk(spec, sched, streams, part, hidden, True, moves))
+        _advance(runs, streams)
+        outcomes.append(_ordered(runs[0], part))
+        if twin:
+            twins.append(_ordered(runs[1], part))
+        series.extend(runs[0]._series)
+        events.extend(runs[0]._events)
+    frame = _outcome_frame(outcomes, cond, root, perfect_information)
+    return BatchRun(
+        outcome=frame,
+        timeseries=_series_frame(series, p0, cond),
+        events=_events_frame(events, cond),
+        twin_outcome=_outcome_frame(twins, cond, root, True) if twin else None,
+    )
+
+
+def _advance(runs: list[_Chunk], streams: _Streams) -> None:
+    """Step the runs of a chunk in lockstep, drawing their shared random blocks."""
+    lead = runs[0]
+    t = 0
+    while not all(run.over for run in runs):
+        t += 1
+        if streams.due(t):
+            # The lead run's rows first, in order (it reads its blocks without copying), then
+            # the streams only the other runs still need.
+            order = lead.srow
+            others = [run.srow[~run.finished] for run in runs[1:] if not run.over]
+            if others:
+                extra = np.setdiff1d(np.concatenate(others), order)
+                order = np.concatenate([order, extra])
+            streams.refill(t, order)
+            lead.in_order = True
+            for run in runs[1:]:
+                run.in_order = False
+        for run in runs:
+            if not run.over:
+                run.step()
+
+
+def _ordered(run: _Chunk, part: NDArray[np.int64]) -> dict[str, Any]:
+    """A finished run's outcome columns, in the order of ``part``."""
+    done = {k: np.concatenate([d[k] for d in run._done]) for k in run._done[0]}
+    order = np.argsort(done["replication"], kind="stable")
+    position = np.searchsorted(done["replication"][order], part)
+    return {k: v[order][position] for k, v in done.items()}
+
+
+def _outcome_frame(
+    outcomes: list[dict[str, Any]], cond: str, root: int, perfect_information: bool
+) -> pd.DataFrame:
     out = {k: np.concatenate([o[k] for o in outcomes]) for k in outcomes[0]}
-    n = len(reps)
+    n = len(out["replication"])
     frame = pd.DataFrame(
         {
             "condition": [cond] * n,
@@ -1237,11 +1322,7 @@ def run_batch(
         | dict.fromkeys(int_columns, "int64")
         | {"war": bool, "nuclear": bool, "polarisation": float}
     )
-    return BatchRun(
-        outcome=frame,
-        timeseries=_series_frame(series, p0, cond),
-        events=_events_frame(events, cond),
-    )
+    return frame
 
 
 def _series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.DataFrame:

@@ -117,20 +117,14 @@ def _run_chunk_batch(spec: Scenario, task: Task) -> tuple[pd.DataFrame, pd.DataF
     """:func:`run_chunk` with the batch engine: the same three frames, equal row for row."""
     from escalsim.batch import run_batch
 
-    main = run_batch(spec, seed=task.seed, replications=task.replications, keep=task.keep)
+    main = run_batch(
+        spec, seed=task.seed, replications=task.replications, keep=task.keep, twin=task.twin
+    )
     runs = main.outcome.assign(condition=task.condition)
-    if task.twin:
-        twin = run_batch(
-            spec,
-            seed=task.seed,
-            replications=task.replications,
-            keep=0,
-            perfect_information=True,
-        )
-        runs["twin_outcome"] = twin.outcome["outcome"].to_numpy()
-        runs["war_attributable"] = (runs["outcome"] == "war") & (
-            twin.outcome["outcome"].to_numpy() != "war"
-        )
+    if main.twin_outcome is not None:
+        twin_outcome = main.twin_outcome["outcome"].to_numpy()
+        runs["twin_outcome"] = twin_outcome
+        runs["war_attributable"] = (runs["outcome"] == "war") & (twin_outcome != "war")
     series, events = main.timeseries, main.events
     return (
         runs,
