@@ -408,6 +408,203 @@ def plot(run_dir: Path) -> None:
         click.echo(f"wrote {path}", err=True)
 
 
+@cli.command()
+@click.argument("scenario", metavar="SCENARIO")
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    metavar="PATH=SPEC",
+    help="A field to vary: START:STOP:COUNT, LOW:HIGH, uniform(LOW,HIGH) or V1,V2,... "
+    "(repeat for more fields), e.g. channels.hotline.noise=0:0.5:11.",
+)
+@click.option(
+    "--sampler",
+    type=click.Choice(["grid", "lhs", "sobol", "morris"]),
+    default="grid",
+    show_default=True,
+    help="grid: every combination; lhs, sobol: --samples points within the bounds; "
+    "morris: --samples trajectories (needs the 'sa' extra).",
+)
+@click.option("--samples", type=click.IntRange(1, 10_000_000), default=16, show_default=True)
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(1, 10_000_000),
+    default=200,
+    show_default=True,
+    help="Replications per point (the same indices at every point: common random numbers).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=None,
+    help="Root seed [default: the scenario's run.seed].",
+)
+@click.option("--condition", default=None, help="Run under this condition of the scenario.")
+@click.option(
+    "--chunk",
+    type=click.IntRange(1, 1_000_000),
+    default=250,
+    show_default=True,
+    help="Replications per task.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 4096),
+    default=None,
+    help="Local worker processes [default: the machine's cores; 1 runs in this process].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="A Dask scheduler (e.g. tcp://host:8786) [default: $DASK_SCHEDULER_ADDRESS].",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Sweep folder [default: results/<scenario>/sweep-<time>-s<seed>/].",
+)
+@click.option("--resume", is_flag=True, help="Finish the sweep in --out: run the missing parts.")
+@click.option("--twin/--no-twin", default=True, show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+def sweep(
+    scenario: str,
+    varies: tuple[str, ...],
+    sampler: str,
+    samples: int,
+    replications: int,
+    seed: int | None,
+    condition: str | None,
+    chunk: int,
+    workers: int | None,
+    scheduler: str | None,
+    out: Path | None,
+    resume: bool,
+    twin: bool,
+    quiet: bool,
+) -> None:
+    """Run SCENARIO at many parameter points into a resumable sweep folder.
+
+    Each finished task is one Parquet part under OUT/runs/; OUT/manifest.json holds the
+    canonical sweep and its hash. Ctrl-C exits 130 and leaves a sweep that --resume finishes.
+    """
+    from datetime import UTC, datetime
+
+    from escalsim.experiment.runner import resolve_conditions
+    from escalsim.experiment.sweep import Sweep, parse_vary, run_sweep
+    from escalsim.scenario import ScenarioError, load_scenario
+
+    try:
+        spec = load_scenario(scenario)
+        if condition is not None:
+            resolve_conditions(spec, [condition])
+        parsed = tuple(parse_vary(v, spec) for v in varies)
+        root = spec.run.seed if seed is None else seed
+        definition = Sweep(
+            spec,
+            parsed,
+            sampler=sampler,
+            samples=samples,
+            replications=replications,
+            seed=root,
+            condition=condition,
+            twin=twin,
+        )
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
+    if not quiet:
+        click.echo(
+            f"sweep: {len(definition.points)} points × {replications} replications "
+            f"({sampler}), seed {root} -> {folder}",
+            err=True,
+        )
+    try:
+        report = run_sweep(
+            definition,
+            folder,
+            chunk=chunk,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            progress=not quiet,
+        )
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    except KeyboardInterrupt:
+        click.echo(
+            f"escalsim: interrupted; finished parts are saved in {folder}; "
+            "run the same command with --resume to finish the sweep",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    if not quiet:
+        click.echo(
+            f"done: {report.ran} tasks run, {report.done_before} already done "
+            f"({report.executor}, {report.seconds:.1f} s); analyse with: escalsim analyze {folder}",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("sweep_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Metrics of the table [default: all]; the figures show p_war and miscalculation_rate.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
+    """Summarise a sweep: the tidy (point, metric, estimate, CI) table and figures.
+
+    Writes SWEEP_DIR/analysis/summary.csv, a heatmap per metric for two varied fields on a
+    grid, else the metric against each varied field with its CI.
+    """
+    from escalsim.experiment.stats import METRICS
+    from escalsim.experiment.sweep import analyze as analyze_sweep
+    from escalsim.scenario import ScenarioError
+
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown metric {', '.join(unknown)}; expected some of: {', '.join(METRICS)}",
+            param_hint="--metric",
+        )
+    try:
+        table, figures = analyze_sweep(sweep_dir, list(metrics) or None)
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        view = Table(show_lines=False)
+        columns = [c for c in table.columns if c not in ("kind", "mc_se")]
+        for c in columns:
+            view.add_column(c, justify="right" if c not in ("metric",) else "left")
+        for row in table[columns].itertuples(index=False):
+            view.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+        Console(width=200).print(view)
+    for path in figures:
+        click.echo(f"wrote {path}", err=True)
+    click.echo(f"wrote {sweep_dir / 'analysis' / 'summary.csv'}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line; bad input exits 2 and never shows a traceback.
 

@@ -798,3 +798,77 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+def sweep_heatmap(rows: pd.DataFrame, x: str, y: str, metric: str, title: str = "") -> Figure:
+    """A metric over two varied fields of a grid sweep: one cell per point, CI in each cell.
+
+    ``rows`` are the sweep table's rows of one metric (``escalsim.experiment.sweep.point_table``).
+    """
+    _require(rows, [x, y, "estimate", "lo", "hi"], "sweep_heatmap")
+    xs = sorted(rows[x].unique())
+    ys = sorted(rows[y].unique())
+    grid = np.full((len(ys), len(xs)), np.nan)
+    text = [["" for _ in xs] for _ in ys]
+    for _, row in rows.iterrows():
+        i, j = ys.index(row[y]), xs.index(row[x])
+        grid[i, j] = row["estimate"]
+        text[i][j] = f"{row['estimate']:.2f}\n[{row['lo']:.2f}, {row['hi']:.2f}]"
+    fig = _figure(1.2 + 1.1 * len(xs), 1.2 + 0.8 * len(ys))
+    ax = fig.add_subplot()
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+    fig.colorbar(image, ax=ax, label=_pretty(metric))
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            if text[i][j]:
+                value = grid[i, j]
+                light = np.isfinite(value) and value < np.nanmean(grid)
+                ax.text(
+                    j,
+                    i,
+                    text[i][j],
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if light else "black",
+                )
+    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
+    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(title or _pretty(metric), fontsize=9)
+    return fig
+
+
+def sweep_lines(
+    rows: pd.DataFrame, x: str, metric: str, title: str = "", *, connect: bool = True
+) -> Figure:
+    """A metric against one varied field, with its 95% CI (other fields: one line each).
+
+    ``connect=False`` (points off a grid) draws each point with its CI as an error bar.
+    """
+    _require(rows, [x, "estimate", "lo", "hi"], "sweep_lines")
+    fig = _figure(6.0, 3.8)
+    ax = fig.add_subplot()
+    others = [
+        c
+        for c in rows.columns
+        if c not in (x, "point", "metric", "kind", "estimate", "lo", "hi", "mc_se", "n")
+    ]
+    groups = rows.groupby(others, sort=True) if others else [((), rows)]
+    for k, (key, group) in enumerate(groups):
+        part = group.sort_values(x)
+        label = ", ".join(f"{o}={v}" for o, v in zip(others, np.atleast_1d(key), strict=False))
+        colour = _colour(k)
+        if connect:
+            ax.plot(part[x], part["estimate"], marker="o", color=colour, label=label or None)
+            ax.fill_between(part[x], part["lo"], part["hi"], color=colour, alpha=0.2, linewidth=0)
+        else:
+            error = [part["estimate"] - part["lo"], part["hi"] - part["estimate"]]
+            ax.errorbar(part[x], part["estimate"], yerr=error, fmt="o", color=colour, ms=3)
+    ax.set_xlabel(x)
+    ax.set_ylabel(_pretty(metric))
+    if others and len(groups) <= 8:
+        ax.legend(fontsize=7)
+    ax.set_title(title or _pretty(metric), fontsize=9)
+    return fig

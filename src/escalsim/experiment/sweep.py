@@ -1,0 +1,868 @@
+"""Parameter sweeps: define, sample, execute through any executor, store crash-safely, resume.
+
+A sweep varies scenario fields (addressed by the same field paths as conditions and ``set``
+events, e.g. ``channels.hotline.noise``) over a set of *points*, and runs the same replication
+indices 0..R-1 at every point, so common random numbers hold across points: replication r sees
+the same random stream at every point, and differences between points are paired.
+
+Work goes out as tasks of one point and a chunk of replications, through the
+``concurrent.futures.Executor`` interface: in this process, in local worker processes, or on a
+Dask cluster. Each finished task becomes one Parquet part under ``DIR/runs/``, written to a
+temporary name and renamed, so a part is either whole or absent; ``DIR/manifest.json`` holds
+the canonical sweep and its hash. ``resume`` runs only the parts that are missing, and refuses
+a sweep whose definition changed. The result set — every part, sorted by point and
+replication — is identical whatever the executor, the number of workers, the chunk size, and
+however often the sweep was interrupted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escalsim.scenario import Scenario, ScenarioError, with_condition
+from escalsim.scenario.errors import Problem
+from escalsim.scenario.load import with_settings
+from escalsim.scenario.paths import PathError, resolve
+
+#: Samplers a sweep may use.
+SAMPLERS = ("grid", "lhs", "sobol", "morris")
+#: Replications per task by default (hundreds per task keep the per-task overhead small).
+DEFAULT_CHUNK = 250
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def _problem(message: str, loc: tuple[str | int, ...] = ("--vary",)) -> ScenarioError:
+    return ScenarioError([Problem(0, 0, loc, message, "sweep")])
+
+
+# -- defining a sweep ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Vary:
+    """One varied field: a path and either explicit values or bounds to sample between.
+
+    Attributes
+    ----------
+    path : str
+        A field path of the scenario (``channels.hotline.noise``).
+    values : tuple
+        Explicit values (a range with a count, or a list); empty for bounds only.
+    low, high : float or None
+        Bounds, for the lhs, sobol and morris samplers (a range or ``uniform(LOW,HIGH)``).
+    integer : bool
+        The field holds integers: values are whole numbers, sampled ones are rounded down.
+    """
+
+    path: str
+    values: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    def canonical(self) -> dict[str, Any]:
+        """A JSON-able description (part of the sweep's hash)."""
+        return {
+            "path": self.path,
+            "values": list(self.values),
+            "low": self.low,
+            "high": self.high,
+            "integer": self.integer,
+        }
+
+
+def _scalar(text: str) -> Any:
+    """A list item: a number, true/false (YAML 1.2 spelling only), or a string."""
+    text = text.strip()
+    if re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    if re.fullmatch(_NUMBER, text):
+        return float(text)
+    if text in ("true", "false"):
+        return text == "true"
+    return text.strip("'\"")
+
+
+def parse_vary(text: str, scenario: Scenario) -> Vary:
+    """Parse ``PATH=SPEC`` and check it against the scenario.
+
+    ``SPEC`` is ``START:STOP:COUNT`` (COUNT evenly spaced values, both ends included),
+    ``LOW:HIGH`` or ``uniform(LOW,HIGH)`` (bounds for the lhs, sobol and morris samplers), or a
+    comma-separated list of values. The path must name a field of the scenario, and every
+    value (or both bounds) must be valid there: the errors are the scenario's own.
+
+    Raises
+    ------
+    ScenarioError
+        With the problem located at ``--vary`` and the path.
+    """
+    if "=" not in text:
+        raise _problem(
+            f"'{text}': expected PATH=SPEC, e.g. channels.hotline.noise=0:0.5:11, "
+            "actors.USA.resolve=0.2,0.5,0.8 or channels.hotline.noise=uniform(0,0.5)"
+        )
+    path, spec = (part.strip() for part in text.split("=", 1))
+    raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
+    try:
+        target = resolve(raw, path)
+    except PathError as exc:
+        raise _problem(str(exc), ("--vary", path)) from None
+    current = target.container[target.key]  # type: ignore[index]
+    integer = isinstance(current, int) and not isinstance(current, bool)
+    vary = _parse_spec(path, spec, integer)
+    probes = list(vary.values) or [vary.low, vary.high]
+    for value in probes:
+        try:
+            with_settings(scenario, {path: value}, source="--vary")
+        except ScenarioError as exc:
+            raise ScenarioError(
+                [Problem(0, 0, ("--vary", *p.loc), p.message, "sweep") for p in exc.problems]
+            ) from None
+    return vary
+
+
+def _parse_spec(path: str, spec: str, integer: bool) -> Vary:
+    where = ("--vary", path)
+    number = f"({_NUMBER})"
+    if m := re.fullmatch(rf"uniform\(\s*{number}\s*,\s*{number}\s*\)", spec):
+        low, high = float(m[1]), float(m[2])
+        if not low < high:
+            raise _problem(f"uniform({m[1]},{m[2]}): LOW must be below HIGH", where)
+        return Vary(path, (), low, high, integer)
+    if m := re.fullmatch(rf"{number}:{number}(?::(\d+))?", spec):
+        low, high = float(m[1]), float(m[2])
+        if m[3] is None:
+            if not low < high:
+                raise _problem(f"{spec}: LOW must be below HIGH", where)
+            return Vary(path, (), low, high, integer)
+        count = int(m[3])
+        if count < 1:
+            raise _problem(f"{spec}: COUNT must be at least 1", where)
+        values = np.linspace(low, high, count) if count > 1 else np.array([low])
+        if integer:
+            if not np.allclose(values, np.round(values)):
+                raise _problem(
+                    f"{spec}: {path} holds whole numbers, and {count} values from {m[1]} to "
+                    f"{m[2]} are not whole",
+                    where,
+                )
+            return Vary(path, tuple(int(v) for v in np.round(values)), low, high, True)
+        # Rounded to 12 significant digits, so 0:0.5:11 gives 0.05, not 0.05000000000000001.
+        return Vary(path, tuple(float(f"{v:.12g}") for v in values), low, high, False)
+    if spec and not spec.startswith(("uniform", "normal")) and "(" not in spec:
+        values = tuple(_scalar(v) for v in spec.split(",") if v.strip() != "")
+        if values:
+            return Vary(path, values, None, None, integer)
+    raise _problem(
+        f"'{spec}': expected START:STOP:COUNT, LOW:HIGH, uniform(LOW,HIGH) or V1,V2,...", where
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep: what varies, how it is sampled, and what runs at each point.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario (its condition, if any, already applied).
+    varies : tuple of Vary
+        The varied fields, in the order given.
+    sampler : str
+        ``grid`` (every combination of the values), ``lhs`` (Latin hypercube), ``sobol``
+        (scrambled Sobol' points) or ``morris`` (Morris trajectories, for screening).
+    samples : int
+        Points to draw (lhs, sobol) or trajectories (morris); ignored by grid.
+    replications : int
+        Replications per point; the same indices 0..R-1 at every point.
+    seed : int
+        Root seed of the replications (and of the sampler).
+    condition : str or None
+        The scenario condition the sweep runs under.
+    twin : bool
+        Also run each replication's perfect-information twin (for war attributable to
+        miscalculation).
+    """
+
+    scenario: Scenario
+    varies: tuple[Vary, ...]
+    sampler: str = "grid"
+    samples: int = 16
+    replications: int = 200
+    seed: int = 1
+    condition: str | None = None
+    twin: bool = True
+    _points: list[dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.sampler not in SAMPLERS:
+            raise _problem(
+                f"unknown sampler '{self.sampler}'; expected one of: {', '.join(SAMPLERS)}",
+                ("--sampler",),
+            )
+        if not self.varies:
+            raise _problem("a sweep needs at least one --vary PATH=SPEC")
+        paths = [v.path for v in self.varies]
+        if len(set(paths)) != len(paths):
+            raise _problem("a path is varied twice: " + ", ".join(sorted(paths)))
+        if self.replications < 1:
+            raise _problem("at least 1 replication per point is needed", ("--replications",))
+        if self.samples < 1:
+            raise _problem("at least 1 sample is needed", ("--samples",))
+        object.__setattr__(self, "_points", self._sample())
+
+    @property
+    def points(self) -> list[dict[str, Any]]:
+        """The points, in order: field path -> value."""
+        assert self._points is not None
+        return self._points
+
+    def _sample(self) -> list[dict[str, Any]]:
+        if self.sampler == "grid":
+            missing = [v.path for v in self.varies if not v.values]
+            if missing:
+                raise _problem(
+                    "the grid sampler needs values (START:STOP:COUNT or a list) for: "
+                    + ", ".join(missing)
+                    + "; bounds alone need --sampler lhs, sobol or morris"
+                )
+            grid = np.array(
+                np.meshgrid(*[range(len(v.values)) for v in self.varies], indexing="ij")
+            )
+            combos = grid.reshape(len(self.varies), -1).T
+            return [
+                {v.path: v.values[k] for v, k in zip(self.varies, row, strict=True)}
+                for row in combos
+            ]
+        lists = [v.path for v in self.varies if v.low is None]
+        if lists:
+            raise _problem(
+                f"the {self.sampler} sampler needs bounds (LOW:HIGH or uniform(LOW,HIGH)), not a "
+                "list, for: " + ", ".join(lists)
+            )
+        unit = self._unit_sample()
+        points = []
+        for row in unit:
+            point = {}
+            for v, u in zip(self.varies, row, strict=True):
+                assert v.low is not None
+                assert v.high is not None
+                if v.integer:
+                    lo, hi = math.ceil(v.low), math.floor(v.high)
+                    point[v.path] = int(min(hi, lo + math.floor(u * (hi - lo + 1))))
+                else:
+                    point[v.path] = float(f"{v.low + u * (v.high - v.low):.12g}")
+            points.append(point)
+        return points
+
+    def _unit_sample(self) -> np.ndarray:
+        d = len(self.varies)
+        if self.sampler in ("lhs", "sobol"):
+            from scipy.stats import qmc
+
+            if self.sampler == "lhs":
+                return qmc.LatinHypercube(d, seed=np.random.default_rng(self.seed)).random(
+                    self.samples
+                )
+            m = round(math.log2(self.samples))
+            if 2**m != self.samples:
+                raise _problem(
+                    f"the sobol sampler needs a power of two samples (got {self.samples}; "
+                    f"nearest: {2 ** max(m, 0)})",
+                    ("--samples",),
+                )
+            return qmc.Sobol(d, scramble=True, seed=np.random.default_rng(self.seed)).random_base2(
+                m
+            )
+        # morris
+        problem = self.salib_problem()
+        morris = _salib("SALib.sample.morris")
+        unit = {"num_vars": d, "names": problem["names"], "bounds": [[0.0, 1.0]] * d}
+        return np.asarray(morris.sample(unit, self.samples, seed=self.seed))
+
+    def salib_problem(self) -> dict[str, Any]:
+        """The SALib problem definition of the varied fields."""
+        return {
+            "num_vars": len(self.varies),
+            "names": [v.path for v in self.varies],
+            "bounds": [
+                [
+                    v.low if v.low is not None else min(v.values),
+                    v.high if v.high is not None else max(v.values),
+                ]
+                for v in self.varies
+            ],
+        }
+
+    def canonical(self) -> dict[str, Any]:
+        """Everything that determines the results, as JSON-able data (hashed for resume)."""
+        scenario = json.loads(self.scenario.model_dump_json())
+        return {
+            "scenario_id": self.scenario.id,
+            "scenario_sha256": hashlib.sha256(
+                json.dumps(scenario, sort_keys=True).encode()
+            ).hexdigest(),
+            "condition": self.condition,
+            "varies": [v.canonical() for v in self.varies],
+            "sampler": self.sampler,
+            "samples": self.samples if self.sampler != "grid" else None,
+            "replications": self.replications,
+            "seed": self.seed,
+            "twin": self.twin,
+            "points": self.points,
+        }
+
+    def digest(self) -> str:
+        """sha256 of :meth:`canonical`."""
+        return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True).encode()).hexdigest()
+
+
+def _salib(module: str) -> Any:
+    try:
+        from importlib import import_module
+
+        return import_module(module)
+    except ImportError:
+        raise _problem(
+            "this needs SALib: install the 'sa' extra (pip install 'escalsim[sa]')",
+            ("--sampler",),
+        ) from None
+
+
+# -- tasks --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepTask:
+    """One point and a chunk of replications ``[start, stop)``."""
+
+    point: int
+    start: int
+    stop: int
+
+    @property
+    def name(self) -> str:
+        """The part's file name."""
+        return f"point-{self.point:06d}_reps-{self.start:07d}-{self.stop:07d}.parquet"
+
+
+_PART = re.compile(r"point-(\d{6})_reps-(\d{7})-(\d{7})\.parquet")
+
+
+def run_task(
+    scenario: Scenario, settings: dict[str, Any], task: SweepTask, seed: int, twin: bool
+) -> pd.DataFrame:
+    """Run one task with the batch engine: one row per replication, with the point's values."""
+    from escalsim.batch import run_batch
+
+    spec = with_settings(scenario, settings, source="sweep") if settings else scenario
+    frames = run_batch(
+        spec, seed=seed, replications=range(task.start, task.stop), keep=0, twin=twin
+    )
+    rows = frames.outcome
+    if frames.twin_outcome is not None:
+        twin_outcome = frames.twin_outcome["outcome"].to_numpy()
+        rows["twin_outcome"] = twin_outcome
+        rows["war_attributable"] = (rows["outcome"] == "war") & (twin_outcome != "war")
+    rows.insert(0, "point", task.point)
+    for k, (path, value) in enumerate(settings.items()):
+        rows.insert(1 + k, path, value)
+    return rows
+
+
+def _task_entry(payload: tuple[Scenario, dict[str, Any], SweepTask, int, bool]) -> pd.DataFrame:
+    return run_task(*payload)
+
+
+# -- executors ----------------------------------------------------------------------------------
+class InProcessExecutor(Executor):
+    """Runs each task when it is submitted, in this process (debugging, tests, notebooks)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``fn(*args, **kwargs)`` now; return a finished future."""
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@dataclass
+class ExecutorChoice:
+    """How a sweep runs: the executor, its number of workers and a label for the manifest."""
+
+    executor: Executor
+    workers: int
+    label: str
+    client: Any = None
+
+    def close(self, cancel: bool = False) -> None:
+        """Shut the executor down (dropping tasks not started when ``cancel``)."""
+        if isinstance(self.executor, ProcessPoolExecutor):
+            self.executor.shutdown(wait=True, cancel_futures=cancel)
+        if self.client is not None:
+            self.client.close()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> ExecutorChoice:
+    """The executor of a sweep: Dask when a scheduler is given, else processes or this process.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local worker processes (default: the machine's cores); 1 runs in this process.
+    scheduler : str, optional
+        Address of a Dask scheduler (default: ``DASK_SCHEDULER_ADDRESS`` if set).
+    """
+    from escalsim.experiment.runner import default_workers
+
+    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if scheduler:
+        return _dask_executor(scheduler)
+    n = default_workers() if workers is None else max(1, int(workers))
+    if n == 1:
+        return ExecutorChoice(InProcessExecutor(), 1, "in-process")
+    pool = ProcessPoolExecutor(
+        max_workers=n, mp_context=get_context("spawn"), initializer=_ignore_sigint
+    )
+    return ExecutorChoice(pool, n, f"{n} local processes")
+
+
+def _dask_executor(address: str) -> ExecutorChoice:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _problem(
+            "a Dask scheduler needs the 'dask' extra (pip install 'escalsim[dask]')",
+            ("--scheduler",),
+        ) from None
+    import escalsim
+
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise _problem(
+            f"cannot reach the Dask scheduler at {address}: {exc}", ("--scheduler",)
+        ) from None
+    versions = client.run(_escalsim_version)
+    wrong = {w: v for w, v in versions.items() if v != escalsim.__version__}
+    if wrong:
+        client.close()
+        raise _problem(
+            f"the Dask workers run another escalsim than this one ({escalsim.__version__}): "
+            + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items())),
+            ("--scheduler",),
+        )
+    workers = max(1, sum(client.nthreads().values()))
+    return ExecutorChoice(client.get_executor(), workers, f"Dask at {address}", client)
+
+
+def _escalsim_version() -> str:
+    try:
+        import escalsim
+
+        return escalsim.__version__
+    except ImportError:  # pragma: no cover - a worker without escalsim
+        return "not installed"
+
+
+# -- storing ------------------------------------------------------------------------------------
+def tasks_of(sweep: Sweep, chunk: int) -> list[SweepTask]:
+    """Every task of the sweep, point by point."""
+    return [
+        SweepTask(p, start, min(start + chunk, sweep.replications))
+        for p in range(len(sweep.points))
+        for start in range(0, sweep.replications, chunk)
+    ]
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    import escalsim
+
+    return {
+        "escalsim": escalsim.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "python": sys.version.split()[0],
+        "mesa": version("mesa"),
+    }
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def prepare(out: Path, sweep: Sweep, chunk: int, resume: bool) -> tuple[int, set[str]]:
+    """Create or check ``out``; return the chunk size to use and the parts already done.
+
+    Raises
+    ------
+    ScenarioError
+        When ``out`` holds a different sweep, or holds one and ``resume`` is not set.
+    """
+    manifest = out / "manifest.json"
+    runs = out / "runs"
+    if manifest.exists():
+        old = json.loads(manifest.read_text(encoding="utf-8"))
+        if not resume:
+            raise _problem(
+                f"{out} already holds a sweep; add --resume to finish it, or choose another --out",
+                ("--out",),
+            )
+        if old.get("sweep_sha256") != sweep.digest():
+            changed = [
+                k
+                for k, v in sweep.canonical().items()
+                if json.dumps(old.get("sweep", {}).get(k), sort_keys=True)
+                != json.dumps(v, sort_keys=True)
+            ]
+            raise _problem(
+                f"{out} holds a different sweep (changed: {', '.join(changed) or 'definition'}); "
+                "it cannot be resumed with this definition",
+                ("--resume",),
+            )
+        chunk = int(old["chunk"])
+    elif resume and out.exists() and any(out.iterdir()):
+        raise _problem(f"{out} has no manifest.json: nothing to resume", ("--resume",))
+    runs.mkdir(parents=True, exist_ok=True)
+    for stray in runs.glob(".*.tmp"):
+        stray.unlink()  # a part being written when the sweep was killed
+    if not manifest.exists():
+        _write_json(
+            manifest,
+            {
+                "kind": "escalsim-sweep",
+                "sweep": sweep.canonical(),
+                "sweep_sha256": sweep.digest(),
+                "seed": sweep.seed,
+                "chunk": chunk,
+                "versions": _versions(),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+        )
+    done = {p.name for p in runs.glob("point-*.parquet") if _PART.fullmatch(p.name)}
+    return chunk, done
+
+
+def write_part(out: Path, task: SweepTask, rows: pd.DataFrame) -> Path:
+    """Write one part: to a temporary name, then renamed (a part is whole or absent)."""
+    path = out / "runs" / task.name
+    tmp = path.with_name(f".{task.name}.{uuid.uuid4().hex}.tmp")
+    rows.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+@dataclass
+class SweepReport:
+    """What a call to :func:`run_sweep` did."""
+
+    out: Path
+    points: int
+    tasks: int
+    done_before: int
+    ran: int
+    executor: str
+    seconds: float
+
+
+def run_sweep(
+    sweep: Sweep,
+    out: str | os.PathLike[str],
+    *,
+    chunk: int = DEFAULT_CHUNK,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    in_flight: int | None = None,
+    on_part: Callable[[SweepTask], None] | None = None,
+) -> SweepReport:
+    """Run a sweep into ``out`` (``runs/`` parts and ``manifest.json``).
+
+    Parameters
+    ----------
+    sweep : Sweep
+        The sweep.
+    out : path
+        Its folder.
+    chunk : int
+        Replications per task (the manifest's, when resuming).
+    workers : int, optional
+        Local worker processes (default: the cores; 1 in this process).
+    scheduler : str, optional
+        A Dask scheduler address (or ``DASK_SCHEDULER_ADDRESS``).
+    resume : bool
+        Finish a sweep already in ``out``: only the missing parts run.
+    progress : bool
+        A progress bar on stderr: points and replications done, rate, time left.
+    in_flight : int, optional
+        Tasks submitted at a time (default: twice the workers).
+    on_part : callable, optional
+        Called after each part is written (used by tests).
+
+    Returns
+    -------
+    SweepReport
+    """
+    started = time.perf_counter()
+    folder = Path(out)
+    chunk, done = prepare(folder, sweep, max(1, int(chunk)), resume)
+    tasks = tasks_of(sweep, chunk)
+    todo = [t for t in tasks if t.name not in done]
+    choice = make_executor(workers, scheduler)
+    limit = in_flight or 2 * choice.workers
+    base = sweep.scenario
+    if sweep.condition:
+        base = with_condition(base, sweep.condition)
+    bar = _Progress(sweep, tasks, len(tasks) - len(todo), progress)
+    pending: dict[Future[pd.DataFrame], SweepTask] = {}
+    queue = iter(todo)
+    try:
+        while True:
+            while len(pending) < limit:
+                task = next(queue, None)
+                if task is None:
+                    break
+                payload = (base, sweep.points[task.point], task, sweep.seed, sweep.twin)
+                pending[choice.executor.submit(_task_entry, payload)] = task
+            if not pending:
+                break
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                write_part(folder, task, future.result())
+                bar.advance(task)
+                if on_part:
+                    on_part(task)
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        choice.close(cancel=True)
+        bar.close()
+        raise
+    choice.close()
+    bar.close()
+    return SweepReport(
+        folder,
+        len(sweep.points),
+        len(tasks),
+        len(tasks) - len(todo),
+        len(todo),
+        choice.label,
+        time.perf_counter() - started,
+    )
+
+
+class _Progress:
+    """Points and replications done, rate and time left, on stderr (when it is a terminal)."""
+
+    def __init__(self, sweep: Sweep, tasks: list[SweepTask], done: int, show: bool) -> None:
+        self.total_reps = sum(t.stop - t.start for t in tasks)
+        self.per_point = sweep.replications
+        self.points_left: dict[int, int] = {}
+        for t in tasks:
+            self.points_left[t.point] = self.points_left.get(t.point, 0) + (t.stop - t.start)
+        self.bar: Any = None
+        self.done_reps = 0
+        if show and sys.stderr.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("replications · {task.fields[points]} points · {task.fields[rate]}/s"),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self.bar.start()
+            self.job = self.bar.add_task(
+                "sweep", total=self.total_reps, points=f"0/{len(self.points_left)}", rate="-"
+            )
+        self.started = time.perf_counter()
+        self.points_done = 0
+        self.skipped = done
+
+    def advance(self, task: SweepTask) -> None:
+        n = task.stop - task.start
+        self.done_reps += n
+        self.points_left[task.point] -= n
+        if self.points_left[task.point] == 0:
+            self.points_done += 1
+        if self.bar is not None:
+            rate = self.done_reps / max(time.perf_counter() - self.started, 1e-9)
+            self.bar.update(
+                self.job,
+                advance=n,
+                points=f"{self.points_done}/{len(self.points_left)}",
+                rate=f"{rate:,.0f}",
+            )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# -- reading ------------------------------------------------------------------------------------
+def load_sweep(out: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The manifest and every part of a sweep, sorted by point and replication.
+
+    The frame is the same whatever executor, workers, chunking or interruptions produced it.
+    """
+    folder = Path(out)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise _problem(f"{folder} is not a sweep folder (no manifest.json)", ("SWEEP_DIR",))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    parts = sorted(p for p in (folder / "runs").glob("point-*.parquet") if _PART.fullmatch(p.name))
+    if not parts:
+        return manifest, pd.DataFrame()
+    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    frame = frame.sort_values(["point", "replication"], kind="stable", ignore_index=True)
+    return manifest, frame
+
+
+def missing_parts(out: str | os.PathLike[str]) -> list[str]:
+    """Parts the manifest expects that are not (yet) in ``runs/``."""
+    folder = Path(out)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    spec = manifest["sweep"]
+    chunk = int(manifest["chunk"])
+    expected = [
+        SweepTask(p, start, min(start + chunk, spec["replications"])).name
+        for p in range(len(spec["points"]))
+        for start in range(0, spec["replications"], chunk)
+    ]
+    have = {p.name for p in (folder / "runs").glob("point-*.parquet")}
+    return [name for name in expected if name not in have]
+
+
+def iter_points(manifest: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, settings) of every point of a sweep's manifest."""
+    yield from enumerate(manifest["sweep"]["points"])
+
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "SAMPLERS",
+    "InProcessExecutor",
+    "Sweep",
+    "SweepReport",
+    "SweepTask",
+    "Vary",
+    "load_sweep",
+    "make_executor",
+    "missing_parts",
+    "parse_vary",
+    "run_sweep",
+]
+
+
+# -- analysing ----------------------------------------------------------------------------------
+def point_table(
+    manifest: dict[str, Any], frame: pd.DataFrame, metrics: list[str] | None = None
+) -> pd.DataFrame:
+    """The tidy table of a sweep: one row per (point, metric) with its estimate and CI.
+
+    Columns: ``point``, one column per varied path, then ``metric, kind, estimate, lo, hi,
+    mc_se, n`` (:func:`escalsim.experiment.stats.summary`: Wilson intervals for proportions,
+    Student t for means).
+    """
+    from escalsim.experiment import stats
+
+    paths = [v["path"] for v in manifest["sweep"]["varies"]]
+    runs = frame.assign(condition=frame["point"])
+    table = stats.summary(runs, metrics=metrics).rename(columns={"condition": "point"})
+    table["point"] = table["point"].astype(np.int64)
+    points = pd.DataFrame(manifest["sweep"]["points"])
+    points.insert(0, "point", np.arange(len(points), dtype=np.int64))
+    table = points[["point", *paths]].merge(table, on="point", how="right")
+    return table.sort_values(["point"], kind="stable", ignore_index=True)
+
+
+def analyze(
+    out: str | os.PathLike[str],
+    metrics: list[str] | None = None,
+    figure_metrics: tuple[str, ...] = ("p_war", "miscalculation_rate"),
+) -> tuple[pd.DataFrame, list[Path]]:
+    """Write ``DIR/analysis/``: ``summary.csv`` and figures (heatmaps or CI-band lines).
+
+    Two varied numeric fields give a heatmap per metric; one gives a line with its CI band;
+    more give a line per field against its own values (means over the other fields).
+
+    Returns
+    -------
+    (table, figure paths)
+    """
+    from escalsim.viz.figures import save_figure, sweep_heatmap, sweep_lines
+
+    folder = Path(out)
+    manifest, frame = load_sweep(folder)
+    missing = missing_parts(folder)
+    if frame.empty:
+        raise _problem(f"{folder} has no finished parts yet", ("SWEEP_DIR",))
+    table = point_table(manifest, frame, metrics)
+    target = folder / "analysis"
+    target.mkdir(exist_ok=True)
+    tmp = target / f".summary.csv.{uuid.uuid4().hex}.tmp"
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, target / "summary.csv")
+    paths = [v["path"] for v in manifest["sweep"]["varies"]]
+    numeric = [
+        p
+        for p in paths
+        if pd.api.types.is_numeric_dtype(table[p]) and not pd.api.types.is_bool_dtype(table[p])
+    ]
+    written = []
+    spec = manifest["sweep"]
+    title = f"{spec['scenario_id']}: {len(spec['points'])} points × {spec['replications']} runs"
+    if missing:
+        title += f" ({len(missing)} parts missing)"
+    for metric in figure_metrics:
+        rows = table[table["metric"] == metric]
+        if rows.empty:
+            continue
+        grid = spec["sampler"] == "grid"
+        if len(paths) == 2 and len(numeric) == 2 and grid:
+            fig = sweep_heatmap(rows, paths[0], paths[1], metric, title)
+            written.append(save_figure(fig, target / f"heatmap-{metric}.png"))
+        else:
+            for path in numeric or paths:
+                # Off a grid, each point has its own values of the other fields: plot the
+                # estimates against this field alone.
+                part = rows if grid else rows[[path, "estimate", "lo", "hi"]]
+                fig = sweep_lines(part, path, metric, title, connect=grid)
+                safe = re.sub(r"[^A-Za-z0-9_.-]", "_", path)
+                written.append(save_figure(fig, target / f"lines-{metric}-{safe}.png"))
+    return table, written

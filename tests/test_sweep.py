@@ -1,0 +1,332 @@
+"""Sweeps: definition and errors, samplers, identical results whatever runs them, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from escalsim.experiment.sweep import (
+    Sweep,
+    load_sweep,
+    make_executor,
+    missing_parts,
+    parse_vary,
+    run_sweep,
+)
+from escalsim.scenario import ScenarioError, load_scenario
+
+
+@pytest.fixture(scope="module")
+def geneva():
+    return load_scenario("geneva-2022")
+
+
+def small(spec, **kw) -> Sweep:
+    varies = (
+        parse_vary("channels.hotline.noise=0:0.4:3", spec),
+        parse_vary("actors.RUS.resolve=0.4,0.8", spec),
+    )
+    return Sweep(spec, varies, replications=kw.pop("replications", 24), seed=5, **kw)
+
+
+# -- definition ---------------------------------------------------------------------------------
+def test_specs_parse_to_values_or_bounds(geneva):
+    assert parse_vary("channels.hotline.noise=0:0.5:11", geneva).values[1] == 0.05
+    assert parse_vary("channels.hotline.noise=0.1,0.3", geneva).values == (0.1, 0.3)
+    bounds = parse_vary("channels.hotline.noise=uniform(0, 0.5)", geneva)
+    assert (bounds.values, bounds.low, bounds.high) == ((), 0.0, 0.5)
+    latency = parse_vary("channels.backchannel.latency=0:4:5", geneva)
+    assert latency.integer
+    assert latency.values == (0, 1, 2, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "says"),
+    [
+        ("channels.hotlin.noise=0:1:3", "channels.hotlin.noise", "did you mean 'hotline'"),
+        ("channels.hotline.noise=0:1.5:4", "noise", "<= 1"),
+        ("channels.hotline.noise=normal(0,1)", "channels.hotline.noise", "expected START:STOP"),
+        ("channels.hotline.noise=0.5:0.1", "channels.hotline.noise", "LOW must be below HIGH"),
+        ("channels.backchannel.latency=0:1:3", "latency", "whole numbers"),
+        ("noise", "--vary", "expected PATH=SPEC"),
+    ],
+)
+def test_bad_specs_are_located_and_explained(geneva, text, where, says):
+    with pytest.raises(ScenarioError) as err:
+        parse_vary(text, geneva)
+    problem = err.value.problems[0]
+    assert where in ".".join(str(x) for x in problem.loc)
+    assert says in problem.message
+
+
+def test_grid_is_every_combination_in_order(geneva):
+    sweep = small(geneva)
+    assert len(sweep.points) == 6
+    assert sweep.points[1] == {"channels.hotline.noise": 0.0, "actors.RUS.resolve": 0.8}
+    assert sweep.points[2]["channels.hotline.noise"] == 0.2
+
+
+def test_latin_hypercube_has_one_point_per_stratum(geneva):
+    varies = (
+        parse_vary("channels.hotline.noise=0:0.5", geneva),
+        parse_vary("actors.RUS.resolve=uniform(0,1)", geneva),
+    )
+    sweep = Sweep(geneva, varies, sampler="lhs", samples=10, replications=2, seed=3)
+    noise = np.array([p["channels.hotline.noise"] for p in sweep.points])
+    assert sorted(np.floor(noise / 0.05).astype(int)) == list(range(10))
+    again = Sweep(geneva, varies, sampler="lhs", samples=10, replications=2, seed=3)
+    assert again.points == sweep.points  # the sampler is seeded by the sweep's seed
+
+
+def test_sampler_needs_match_the_specs(geneva):
+    listed = (parse_vary("channels.hotline.noise=0.1,0.2", geneva),)
+    with pytest.raises(ScenarioError, match="needs bounds"):
+        Sweep(geneva, listed, sampler="lhs")
+    bounds = (parse_vary("channels.hotline.noise=0:0.5", geneva),)
+    with pytest.raises(ScenarioError, match="grid sampler needs values"):
+        Sweep(geneva, bounds)
+    with pytest.raises(ScenarioError, match="power of two"):
+        Sweep(geneva, bounds, sampler="sobol", samples=10)
+    assert len(Sweep(geneva, bounds, sampler="sobol", samples=8).points) == 8
+
+
+def test_morris_without_salib_names_the_extra(geneva):
+    try:
+        import SALib  # noqa: F401
+
+        pytest.skip("SALib is installed")
+    except ImportError:
+        pass
+    bounds = (parse_vary("channels.hotline.noise=0:0.5", geneva),)
+    with pytest.raises(ScenarioError, match=r"escalsim\[sa\]"):
+        Sweep(geneva, bounds, sampler="morris", samples=4)
+
+
+# -- execution and storage ----------------------------------------------------------------------
+def test_results_are_identical_whatever_the_workers_and_chunks(geneva, tmp_path):
+    sweep = small(geneva)
+    one = run_sweep(sweep, tmp_path / "a", chunk=7, workers=1)
+    two = run_sweep(sweep, tmp_path / "b", chunk=13, workers=2)
+    assert (one.executor, two.executor) == ("in-process", "2 local processes")
+    a, b = load_sweep(tmp_path / "a")[1], load_sweep(tmp_path / "b")[1]
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert len(a) == 6 * 24
+    # Common random numbers: replication r is the same stream at every point, so a point
+    # that changes nothing gives the very same runs.
+    assert a["replication"].tolist()[:24] == list(range(24))
+
+
+def test_a_part_is_one_point_and_chunk_and_the_manifest_sits_beside_runs(geneva, tmp_path):
+    sweep = small(geneva, replications=10)
+    run_sweep(sweep, tmp_path, chunk=4, workers=1)
+    names = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert names[0] == "point-000000_reps-0000000-0000004.parquet"
+    assert len(names) == 6 * 3
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["sweep_sha256"] == sweep.digest()
+    assert manifest["chunk"] == 4
+    assert manifest["sweep"]["points"] == sweep.points
+    assert {"escalsim", "numpy", "pandas", "python", "mesa"} <= set(manifest["versions"])
+
+
+def test_resume_runs_only_what_is_missing_and_refuses_a_changed_sweep(geneva, tmp_path):
+    sweep = small(geneva, replications=10)
+    run_sweep(sweep, tmp_path, chunk=5, workers=1)
+    whole = load_sweep(tmp_path)[1]
+    for part in sorted((tmp_path / "runs").iterdir())[::3]:
+        part.unlink()
+    (tmp_path / "runs" / ".point-000001_reps-0000000-0000005.parquet.x.tmp").write_text("half")
+    assert len(missing_parts(tmp_path)) == 4
+    report = run_sweep(sweep, tmp_path, chunk=99, workers=1, resume=True)
+    assert (report.ran, report.done_before) == (4, 8)  # the manifest's chunk size is kept
+    pd.testing.assert_frame_equal(load_sweep(tmp_path)[1], whole, check_exact=True)
+    assert not list((tmp_path / "runs").glob(".*"))
+    with pytest.raises(ScenarioError, match="add --resume"):
+        run_sweep(sweep, tmp_path, workers=1)
+    changed = small(geneva, replications=11)
+    with pytest.raises(ScenarioError, match=r"different sweep \(changed: replications"):
+        run_sweep(changed, tmp_path, workers=1, resume=True)
+
+
+def _sweep_command(out, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "escalsim",
+        "sweep",
+        "geneva-2022",
+        "--vary",
+        "channels.hotline.noise=0:0.4:3",
+        "--vary",
+        "actors.RUS.resolve=0.4,0.8",
+        "-n",
+        "40",
+        "--seed",
+        "5",
+        "--chunk",
+        "5",
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
+
+
+def _wait_for_parts(out, count: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = out / "runs"
+        if runs.exists() and len(list(runs.glob("point-*.parquet"))) >= count:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"the sweep ended early with exit code {proc.returncode}")
+        time.sleep(0.02)
+    raise AssertionError("no parts appeared")
+
+
+def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_path):
+    reference = tmp_path / "reference"
+    done = subprocess.run(_sweep_command(reference, "--workers", "1"), cwd=root, check=False)
+    assert done.returncode == 0
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        _sweep_command(out, "--workers", "2"),
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    # Any point of the 48 parts: not a seed searched for, a fresh random one each run.
+    _wait_for_parts(out, random.SystemRandom().randint(1, 40), proc)
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, with no clean-up at all
+    proc.wait()
+    assert missing_parts(out), "killed too late to test anything"
+    again = run_cli(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
+    assert again.returncode == 0, again.stderr
+    pd.testing.assert_frame_equal(load_sweep(out)[1], load_sweep(reference)[1], check_exact=True)
+
+
+def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path):
+    out = tmp_path / "sweep"
+    proc = subprocess.Popen(
+        _sweep_command(out, "--workers", "1"),
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_parts(out, 2, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "--resume" in err
+    assert "Traceback" not in err
+    assert missing_parts(out)
+    again = run_cli(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert not missing_parts(out)
+
+
+def test_cli_bad_inputs_exit_2_with_a_location(root, tmp_path):
+    bad = run_cli("sweep", "geneva-2022", "--vary", "channels.hotlin.noise=0:1:3", "-q")
+    assert bad.returncode == 2
+    assert "channels.hotlin.noise" in bad.stderr
+    assert "did you mean 'hotline'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    none = run_cli("sweep", "geneva-2022", "--out", str(tmp_path / "x"), "-q")
+    assert none.returncode == 2
+    assert "at least one --vary" in none.stderr
+    not_a_sweep = run_cli("analyze", str(tmp_path))
+    assert not_a_sweep.returncode == 2
+    assert "not a sweep folder" in not_a_sweep.stderr
+
+
+# -- Dask ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as local:
+        yield local
+
+
+def test_a_dask_cluster_gives_the_same_results(geneva, tmp_path, cluster):
+    sweep = small(geneva)
+    run_sweep(sweep, tmp_path / "local", chunk=7, workers=1)
+    report = run_sweep(sweep, tmp_path / "dask", chunk=10, scheduler=cluster.scheduler_address)
+    assert report.executor.startswith("Dask at tcp://127.0.0.1")
+    pd.testing.assert_frame_equal(
+        load_sweep(tmp_path / "dask")[1], load_sweep(tmp_path / "local")[1], check_exact=True
+    )
+
+
+def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster):
+    from distributed import Client
+
+    sweep = small(geneva, replications=60)
+    run_sweep(sweep, tmp_path / "local", chunk=20, workers=1)
+    client = Client(cluster.scheduler_address)
+    pids = client.run(os.getpid)
+    killed = threading.Event()
+
+    def kill_one(_task) -> None:
+        if not killed.is_set():
+            killed.set()
+            os.kill(next(iter(pids.values())), signal.SIGKILL)
+
+    run_sweep(
+        sweep,
+        tmp_path / "dask",
+        chunk=3,
+        scheduler=cluster.scheduler_address,
+        on_part=kill_one,
+    )
+    assert killed.is_set()
+    pd.testing.assert_frame_equal(
+        load_sweep(tmp_path / "dask")[1], load_sweep(tmp_path / "local")[1], check_exact=True
+    )
+    client.close()
+
+
+def test_a_cluster_running_another_escalsim_is_refused(cluster, monkeypatch):
+    import escalsim
+
+    monkeypatch.setattr(escalsim, "__version__", "0.0.0-not-this-one")
+    with pytest.raises(ScenarioError, match="another escalsim"):
+        make_executor(scheduler=cluster.scheduler_address)
+
+
+# -- analysis -----------------------------------------------------------------------------------
+def test_analyze_writes_the_tidy_table_and_a_heatmap(root, tmp_path):
+    out = tmp_path / "sweep"
+    made = run_cli(*_sweep_command(out, "--workers", "1")[3:], cwd=root)
+    assert made.returncode == 0, made.stderr
+    shown = run_cli("analyze", str(out), "--metric", "p_war", "--format", "csv")
+    assert shown.returncode == 0, shown.stderr
+    table = pd.read_csv(out / "analysis" / "summary.csv")
+    assert list(table.columns[:4]) == [
+        "point",
+        "channels.hotline.noise",
+        "actors.RUS.resolve",
+        "metric",
+    ]
+    assert set(table["metric"]) == {"p_war"}
+    assert len(table) == 6
+    assert ((table["lo"] <= table["estimate"]) & (table["estimate"] <= table["hi"])).all()
+    assert (out / "analysis" / "heatmap-p_war.png").stat().st_size > 10_000
