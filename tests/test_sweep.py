@@ -330,3 +330,35 @@ def test_analyze_writes_the_tidy_table_and_a_heatmap(root, tmp_path):
     assert len(table) == 6
     assert ((table["lo"] <= table["estimate"]) & (table["estimate"] <= table["hi"])).all()
     assert (out / "analysis" / "heatmap-p_war.png").stat().st_size > 10_000
+
+
+def test_cli_sweep_default_and_dask_give_the_same_results_and_heatmap(root, tmp_path, cluster):
+    """The issue's acceptance run: direct-channel noise x third-party mediation, twice."""
+    args = [
+        "sweep",
+        "geneva-2022",
+        "--vary",
+        "channels.hotline.noise=0:0.4:3",
+        "--vary",
+        "actors.TUR.may_mediate=false,true",
+        "-n",
+        "30",
+        "--seed",
+        "8",
+        "--quiet",
+    ]
+    local = run_cli(*args, "--out", str(tmp_path / "local"), cwd=root)
+    assert local.returncode == 0, local.stderr
+    dask = run_cli(
+        *args, "--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address, cwd=root
+    )
+    assert dask.returncode == 0, dask.stderr
+    pd.testing.assert_frame_equal(
+        load_sweep(tmp_path / "dask")[1], load_sweep(tmp_path / "local")[1], check_exact=True
+    )
+    for folder in ("local", "dask"):
+        shown = run_cli("analyze", str(tmp_path / folder), "--format", "csv", cwd=root)
+        assert shown.returncode == 0, shown.stderr
+    for name in ("summary.csv", "heatmap-p_war.png", "heatmap-miscalculation_rate.png"):
+        a = (tmp_path / "local" / "analysis" / name).read_bytes()
+        assert a == (tmp_path / "dask" / "analysis" / name).read_bytes(), name

@@ -362,13 +362,30 @@ class SweepTask:
 _PART = re.compile(r"point-(\d{6})_reps-(\d{7})-(\d{7})\.parquet")
 
 
+#: A worker's scenarios at recent points, by (sweep hash, point): applying and validating a
+#: point's settings costs about 50 ms, and a worker often runs several chunks of one point.
+_AT_POINT: dict[tuple[str, int], Scenario] = {}
+_AT_POINT_SIZE = 16
+
+
 def run_task(
-    scenario: Scenario, settings: dict[str, Any], task: SweepTask, seed: int, twin: bool
+    scenario: Scenario,
+    settings: dict[str, Any],
+    task: SweepTask,
+    seed: int,
+    twin: bool,
+    key: str = "",
 ) -> pd.DataFrame:
     """Run one task with the batch engine: one row per replication, with the point's values."""
     from escalsim.batch import run_batch
 
-    spec = with_settings(scenario, settings, source="sweep") if settings else scenario
+    spec = _AT_POINT.get((key, task.point)) if key else None
+    if spec is None:
+        spec = with_settings(scenario, settings, source="sweep") if settings else scenario
+        if key:
+            if len(_AT_POINT) >= _AT_POINT_SIZE:
+                _AT_POINT.pop(next(iter(_AT_POINT)))
+            _AT_POINT[(key, task.point)] = spec
     frames = run_batch(
         spec, seed=seed, replications=range(task.start, task.stop), keep=0, twin=twin
     )
@@ -383,7 +400,9 @@ def run_task(
     return rows
 
 
-def _task_entry(payload: tuple[Scenario, dict[str, Any], SweepTask, int, bool]) -> pd.DataFrame:
+def _task_entry(
+    payload: tuple[Scenario, dict[str, Any], SweepTask, int, bool, str],
+) -> pd.DataFrame:
     return run_task(*payload)
 
 
@@ -640,6 +659,7 @@ def run_sweep(
     if sweep.condition:
         base = with_condition(base, sweep.condition)
     bar = _Progress(sweep, tasks, len(tasks) - len(todo), progress)
+    key = sweep.digest()
     pending: dict[Future[pd.DataFrame], SweepTask] = {}
     queue = iter(todo)
     try:
@@ -648,7 +668,7 @@ def run_sweep(
                 task = next(queue, None)
                 if task is None:
                     break
-                payload = (base, sweep.points[task.point], task, sweep.seed, sweep.twin)
+                payload = (base, sweep.points[task.point], task, sweep.seed, sweep.twin, key)
                 pending[choice.executor.submit(_task_entry, payload)] = task
             if not pending:
                 break
@@ -839,11 +859,8 @@ def analyze(
     table.to_csv(tmp, index=False)
     os.replace(tmp, target / "summary.csv")
     paths = [v["path"] for v in manifest["sweep"]["varies"]]
-    numeric = [
-        p
-        for p in paths
-        if pd.api.types.is_numeric_dtype(table[p]) and not pd.api.types.is_bool_dtype(table[p])
-    ]
+    # Numbers and true/false can be axes; other values (strings) only label lines.
+    numeric = [p for p in paths if pd.api.types.is_numeric_dtype(table[p])]
     written = []
     spec = manifest["sweep"]
     title = f"{spec['scenario_id']}: {len(spec['points'])} points × {spec['replications']} runs"

@@ -800,6 +800,12 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     return target
 
 
+def _tick(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+
+
 def sweep_heatmap(rows: pd.DataFrame, x: str, y: str, metric: str, title: str = "") -> Figure:
     """A metric over two varied fields of a grid sweep: one cell per point, CI in each cell.
 
@@ -832,8 +838,8 @@ def sweep_heatmap(rows: pd.DataFrame, x: str, y: str, metric: str, title: str = 
                     fontsize=7,
                     color="white" if light else "black",
                 )
-    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
-    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
+    ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(title or _pretty(metric), fontsize=9)
