@@ -98,19 +98,26 @@ def test_sampler_needs_match_the_specs(geneva):
         Sweep(geneva, bounds)
     with pytest.raises(ScenarioError, match="power of two"):
         Sweep(geneva, bounds, sampler="sobol", samples=10)
-    assert len(Sweep(geneva, bounds, sampler="sobol", samples=8).points) == 8
 
 
-def test_morris_without_salib_names_the_extra(geneva):
-    try:
-        import SALib  # noqa: F401
+def test_sobol_and_morris_designs_have_the_saltelli_and_trajectory_sizes(geneva):
+    pytest.importorskip("SALib")
+    two = (
+        parse_vary("channels.hotline.noise=0:0.5", geneva),
+        parse_vary("actors.RUS.resolve=uniform(0.2,0.9)", geneva),
+    )
+    assert len(Sweep(geneva, two, sampler="sobol", samples=8).points) == 8 * (2 + 2)
+    assert len(Sweep(geneva, two, sampler="morris", samples=3).points) == 3 * (2 + 1)
 
-        pytest.skip("SALib is installed")
-    except ImportError:
-        pass
+
+@pytest.mark.parametrize("sampler", ["sobol", "morris"])
+def test_without_salib_the_message_names_the_extra(geneva, sampler, monkeypatch):
+    monkeypatch.setitem(sys.modules, "SALib", None)
+    monkeypatch.setitem(sys.modules, "SALib.sample", None)
+    monkeypatch.setitem(sys.modules, f"SALib.sample.{sampler}", None)
     bounds = (parse_vary("channels.hotline.noise=0:0.5", geneva),)
-    with pytest.raises(ScenarioError, match=r"escalsim\[sa\]"):
-        Sweep(geneva, bounds, sampler="morris", samples=4)
+    with pytest.raises(ScenarioError, match=r"pip install 'escalsim\[sa\]'"):
+        Sweep(geneva, bounds, sampler=sampler, samples=4)
 
 
 # -- execution and storage ----------------------------------------------------------------------
@@ -362,3 +369,101 @@ def test_cli_sweep_default_and_dask_give_the_same_results_and_heatmap(root, tmp_
     for name in ("summary.csv", "heatmap-p_war.png", "heatmap-miscalculation_rate.png"):
         a = (tmp_path / "local" / "analysis" / name).read_bytes()
         assert a == (tmp_path / "dask" / "analysis" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("sampler", "indices"), [("sobol", {"S1", "ST"}), ("morris", {"mu_star", "sigma"})]
+)
+def test_sensitivity_indices_average_replicates_and_come_with_cis(root, tmp_path, sampler, indices):
+    pytest.importorskip("SALib")
+    from escalsim.experiment.sweep import analyze, sensitivity
+
+    spec = load_scenario("hotline-1963")
+    varies = (
+        parse_vary("channels.public.noise=0:0.4", spec),
+        parse_vary("accidents.implementation_error=0:0.2", spec),
+    )
+    samples = 8 if sampler == "sobol" else 4
+    sweep = Sweep(spec, varies, sampler=sampler, samples=samples, replications=20, seed=2)
+    run_sweep(sweep, tmp_path, chunk=20, workers=1)
+    manifest, runs = load_sweep(tmp_path)
+    table = sensitivity(manifest, runs, "miscalculation_rate", resamples=200)
+    assert set(table["index"]) == indices
+    assert set(table["field"]) == {v.path for v in varies}
+    ranged = table.dropna(subset=["lo"])
+    assert ((ranged["lo"] <= ranged["estimate"]) & (ranged["estimate"] <= ranged["hi"])).all()
+    _, figures = analyze(tmp_path)
+    assert (tmp_path / "analysis" / "sensitivity.csv").exists()
+    assert any(p.name == "sensitivity-p_war.png" for p in figures)
+    grid = Sweep(spec, (parse_vary("channels.public.noise=0,0.2", spec),), replications=2)
+    run_sweep(grid, tmp_path / "grid", workers=1)
+    grid_manifest, grid_runs = load_sweep(tmp_path / "grid")
+    with pytest.raises(ScenarioError, match="--sampler sobol or morris"):
+        sensitivity(grid_manifest, grid_runs, "p_war")
+
+
+def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
+    """docs/sweeps.md's recipe, with `dask scheduler` and `dask worker` as separate commands."""
+    distributed = pytest.importorskip("distributed")
+    from pathlib import Path
+
+    dask = str(Path(sys.executable).parent / "dask")  # the venv's `dask` command, as documented
+    dask_cli = [dask, "scheduler"]
+    worker_cli = [dask, "worker"]
+    file = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": root}
+    scheduler = subprocess.Popen(
+        [
+            *dask_cli,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(file),
+        ],
+        **quiet,
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker = subprocess.Popen(
+            [
+                *worker_cli,
+                "--scheduler-file",
+                str(file),
+                "--nworkers",
+                "2",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+            ],
+            **quiet,
+        )
+        with distributed.Client(scheduler_file=str(file), timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+            address = client.scheduler.address
+        args = _sweep_command(tmp_path / "remote")[3:]
+        remote = run_cli(*args, "--scheduler", address, cwd=root)
+        assert remote.returncode == 0, remote.stderr
+        local = run_cli(*_sweep_command(tmp_path / "local", "--workers", "1")[3:], cwd=root)
+        assert local.returncode == 0, local.stderr
+        pd.testing.assert_frame_equal(
+            load_sweep(tmp_path / "remote")[1], load_sweep(tmp_path / "local")[1], check_exact=True
+        )
+        manifest = json.loads((tmp_path / "remote" / "manifest.json").read_text())
+        assert (
+            manifest["sweep_sha256"]
+            == json.loads((tmp_path / "local" / "manifest.json").read_text())["sweep_sha256"]
+        )
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()

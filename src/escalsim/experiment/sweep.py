@@ -185,9 +185,11 @@ class Sweep:
         The varied fields, in the order given.
     sampler : str
         ``grid`` (every combination of the values), ``lhs`` (Latin hypercube), ``sobol``
-        (scrambled Sobol' points) or ``morris`` (Morris trajectories, for screening).
+        (Saltelli's design for Sobol' indices, via SALib) or ``morris`` (Morris trajectories
+        for elementary effects, via SALib).
     samples : int
-        Points to draw (lhs, sobol) or trajectories (morris); ignored by grid.
+        Points to draw (lhs), base samples N (sobol: N (d + 2) points; a power of two) or
+        trajectories (morris: N (d + 1) points); ignored by grid.
     replications : int
         Replications per point; the same indices 0..R-1 at every point.
     seed : int
@@ -272,13 +274,14 @@ class Sweep:
 
     def _unit_sample(self) -> np.ndarray:
         d = len(self.varies)
-        if self.sampler in ("lhs", "sobol"):
+        if self.sampler == "lhs":
             from scipy.stats import qmc
 
-            if self.sampler == "lhs":
-                return qmc.LatinHypercube(d, seed=np.random.default_rng(self.seed)).random(
-                    self.samples
-                )
+            return qmc.LatinHypercube(d, seed=np.random.default_rng(self.seed)).random(self.samples)
+        unit = {"num_vars": d, "names": [v.path for v in self.varies], "bounds": [[0.0, 1.0]] * d}
+        if self.sampler == "sobol":
+            # Saltelli's scheme as SALib implements it (Sobol' sequence, scrambled): N base
+            # samples give N (d + 2) points, from which first- and total-order indices follow.
             m = round(math.log2(self.samples))
             if 2**m != self.samples:
                 raise _problem(
@@ -286,14 +289,12 @@ class Sweep:
                     f"nearest: {2 ** max(m, 0)})",
                     ("--samples",),
                 )
-            return qmc.Sobol(d, scramble=True, seed=np.random.default_rng(self.seed)).random_base2(
-                m
+            sobol = _salib("SALib.sample.sobol")
+            return np.asarray(
+                sobol.sample(unit, self.samples, calc_second_order=False, seed=self.seed)
             )
-        # morris
-        problem = self.salib_problem()
         morris = _salib("SALib.sample.morris")
-        unit = {"num_vars": d, "names": problem["names"], "bounds": [[0.0, 1.0]] * d}
-        return np.asarray(morris.sample(unit, self.samples, seed=self.seed))
+        return np.asarray(morris.sample(unit, self.samples, num_levels=4, seed=self.seed))
 
     def salib_problem(self) -> dict[str, Any]:
         """The SALib problem definition of the varied fields."""
@@ -839,7 +840,9 @@ def analyze(
     """Write ``DIR/analysis/``: ``summary.csv`` and figures (heatmaps or CI-band lines).
 
     Two varied numeric fields give a heatmap per metric; one gives a line with its CI band;
-    more give a line per field against its own values (means over the other fields).
+    more give a line per field against its own values (means over the other fields). A sweep
+    sampled with ``sobol`` or ``morris`` also gets ``sensitivity.csv`` and a bar chart of its
+    indices per metric (:func:`sensitivity`; needs SALib, the ``sa`` extra).
 
     Returns
     -------
@@ -882,4 +885,96 @@ def analyze(
                 fig = sweep_lines(part, path, metric, title, connect=grid)
                 safe = re.sub(r"[^A-Za-z0-9_.-]", "_", path)
                 written.append(save_figure(fig, target / f"lines-{metric}-{safe}.png"))
+    if spec["sampler"] in ("sobol", "morris"):
+        from escalsim.viz.figures import sensitivity_bars
+
+        indices = pd.concat(
+            [sensitivity(manifest, frame, m) for m in figure_metrics], ignore_index=True
+        )
+        tmp = target / f".sensitivity.csv.{uuid.uuid4().hex}.tmp"
+        indices.to_csv(tmp, index=False)
+        os.replace(tmp, target / "sensitivity.csv")
+        for metric in figure_metrics:
+            fig = sensitivity_bars(indices[indices["metric"] == metric], title)
+            written.append(save_figure(fig, target / f"sensitivity-{metric}.png"))
     return table, written
+
+
+def sensitivity(
+    manifest: dict[str, Any],
+    frame: pd.DataFrame,
+    metric: str,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Sobol' (first and total order) or Morris (μ*, σ) indices of one metric, with CIs.
+
+    The metric is first averaged over each point's replications, so the indices describe the
+    expected outcome and are not inflated by the model's own noise (Marrel et al. 2012 on
+    stochastic simulators). CIs are SALib's bootstrap over points (``resamples``, seeded by the
+    sweep's seed): ``lo, hi = estimate ∓ conf``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``metric, field, index, estimate, lo, hi``.
+
+    Raises
+    ------
+    ScenarioError
+        For a sweep that was not sampled for indices (grid, lhs), or SALib missing.
+    """
+    from escalsim.experiment import stats
+
+    spec = manifest["sweep"]
+    sampler = spec["sampler"]
+    if sampler not in ("sobol", "morris"):
+        raise _problem(
+            f"sensitivity indices need a sweep sampled with --sampler sobol or morris "
+            f"(this one: {sampler})",
+            ("--sensitivity",),
+        )
+    points = pd.DataFrame(spec["points"])
+    names = [v["path"] for v in spec["varies"]]
+    values = stats.per_run_values(frame, metric)
+    y = (
+        pd.Series(values, index=frame.index)
+        .groupby(frame["point"])
+        .mean()
+        .reindex(range(len(points)))
+        .to_numpy()
+    )
+    if np.isnan(y).any():
+        raise _problem("some points have no finished parts yet: resume the sweep first")
+    problem = {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[v["low"], v["high"]] for v in spec["varies"]],
+    }
+    rows = []
+    if sampler == "sobol":
+        analyze_sobol = _salib("SALib.analyze.sobol")
+        result = analyze_sobol.analyze(
+            problem,
+            y,
+            calc_second_order=False,
+            num_resamples=resamples,
+            conf_level=confidence,
+            seed=spec["seed"],
+        )
+        for index in ("S1", "ST"):
+            for k, name in enumerate(names):
+                est, conf = float(result[index][k]), float(result[f"{index}_conf"][k])
+                rows.append((metric, name, index, est, est - conf, est + conf))
+    else:
+        analyze_morris = _salib("SALib.analyze.morris")
+        x = points[names].to_numpy(dtype=float)
+        result = analyze_morris.analyze(
+            problem, x, y, num_resamples=resamples, conf_level=confidence, seed=spec["seed"]
+        )
+        for k, name in enumerate(names):
+            est, conf = float(result["mu_star"][k]), float(result["mu_star_conf"][k])
+            rows.append((metric, name, "mu_star", est, est - conf, est + conf))
+            sigma = float(result["sigma"][k])
+            rows.append((metric, name, "sigma", sigma, np.nan, np.nan))
+    return pd.DataFrame(rows, columns=["metric", "field", "index", "estimate", "lo", "hi"])

@@ -878,3 +878,29 @@ def sweep_lines(
         ax.legend(fontsize=7)
     ax.set_title(title or _pretty(metric), fontsize=9)
     return fig
+
+
+def sensitivity_bars(indices: pd.DataFrame, title: str = "") -> Figure:
+    """Sensitivity indices of one metric per varied field, with their CIs as error bars.
+
+    ``indices``: rows of :func:`escalsim.experiment.sweep.sensitivity` for one metric.
+    """
+    _require(indices, ["field", "index", "estimate", "lo", "hi"], "sensitivity_bars")
+    fields = list(dict.fromkeys(indices["field"]))
+    kinds = list(dict.fromkeys(indices["index"]))
+    fig = _figure(1.5 + 1.2 * len(fields) * len(kinds) / 2, 3.6)
+    ax = fig.add_subplot()
+    width = 0.8 / len(kinds)
+    for k, kind in enumerate(kinds):
+        part = indices[indices["index"] == kind].set_index("field").loc[fields]
+        xs = np.arange(len(fields)) + (k - (len(kinds) - 1) / 2) * width
+        error = np.array([part["estimate"] - part["lo"], part["hi"] - part["estimate"]])
+        error = np.where(np.isfinite(error), error, 0.0)
+        ax.bar(xs, part["estimate"], width, yerr=error, color=_colour(k), label=kind, capsize=3)
+    ax.set_xticks(range(len(fields)), fields, rotation=15, fontsize=7)
+    ax.axhline(0.0, color="grey", linewidth=0.5)
+    ax.legend(fontsize=7)
+    metric = str(indices["metric"].iloc[0]) if "metric" in indices and len(indices) else ""
+    ax.set_ylabel(f"index of {_pretty(metric)}" if metric else "index")
+    ax.set_title(title, fontsize=9)
+    return fig
