@@ -467,3 +467,62 @@ def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+
+@pytest.fixture(scope="module")
+def lhs_sweep(tmp_path_factory):
+    spec = load_scenario("hotline-1963")
+    varies = (
+        parse_vary("channels.public.noise=0:0.5", spec),
+        parse_vary("accidents.implementation_error=0:0.3", spec),
+    )
+    out = tmp_path_factory.mktemp("lhs")
+    sweep = Sweep(spec, varies, sampler="lhs", samples=24, replications=20, seed=3)
+    run_sweep(sweep, out, chunk=20, workers=1)
+    return out
+
+
+def test_prim_finds_a_box_with_its_coverage_and_density(lhs_sweep):
+    pytest.importorskip("ema_workbench")
+    from escalsim.experiment.sweep import discover, point_table
+
+    manifest, runs = load_sweep(lhs_sweep)
+    estimates = point_table(manifest, runs, ["p_war"])["estimate"]
+    # A condition that holds at about half the points, whatever the numbers turn out to be.
+    condition = f"p_war > {float(np.median(estimates)):.4f}"
+    found = discover(manifest, runs, condition)
+    trajectory, box = found["trajectory"], found["box"]
+    assert trajectory["chosen"].sum() == 1
+    assert trajectory[["coverage", "density", "mass"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert set(box["field"]) == {"channels.public.noise", "accidents.implementation_error"}
+    assert box["restricted"].any()
+    assert (box["min"] <= box["max"]).all()
+    shown = run_cli("analyze", str(lhs_sweep), "--metric", "p_war", "--discover", condition)
+    assert shown.returncode == 0, shown.stderr
+    for name in ("prim-trajectory.csv", "prim-box.csv", "prim.png"):
+        assert (lhs_sweep / "analysis" / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("condition", "says"),
+    [
+        ("p_war >> 0.1", "expected METRIC OP VALUE"),
+        ("p_wat > 0.1", "expected METRIC OP VALUE"),
+        ("p_war > 2", "holds at no point"),
+    ],
+)
+def test_discovery_conditions_are_checked(lhs_sweep, condition, says):
+    pytest.importorskip("ema_workbench")
+    from escalsim.experiment.sweep import discover
+
+    with pytest.raises(ScenarioError, match=says):
+        discover(*load_sweep(lhs_sweep), condition)
+
+
+def test_without_the_ema_workbench_the_message_names_the_extra(lhs_sweep, monkeypatch):
+    from escalsim.experiment.sweep import discover
+
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)
+    monkeypatch.setitem(sys.modules, "ema_workbench.analysis", None)
+    with pytest.raises(ScenarioError, match=r"pip install 'escalsim\[discovery\]'"):
+        discover(*load_sweep(lhs_sweep), "p_war > 0.3")

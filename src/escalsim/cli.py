@@ -565,11 +565,20 @@ def sweep(
     default="table",
     show_default=True,
 )
-def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--discover",
+    "condition",
+    default=None,
+    metavar="CONDITION",
+    help="Scenario discovery with PRIM for a condition on each point, e.g. 'p_war > 0.05' "
+    "(needs the 'discovery' extra).",
+)
+def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str, condition: str | None) -> None:
     """Summarise a sweep: the tidy (point, metric, estimate, CI) table and figures.
 
     Writes SWEEP_DIR/analysis/summary.csv, a heatmap per metric for two varied fields on a
-    grid, else the metric against each varied field with its CI.
+    grid, else the metric against each varied field with its CI; sensitivity indices for a
+    sobol or morris sweep; PRIM boxes with --discover.
     """
     from escalsim.experiment.stats import METRICS
     from escalsim.experiment.sweep import analyze as analyze_sweep
@@ -582,7 +591,9 @@ def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str) -> None:
             param_hint="--metric",
         )
     try:
-        table, figures = analyze_sweep(sweep_dir, list(metrics) or None)
+        table, figures = analyze_sweep(
+            sweep_dir, list(metrics) or None, discover_condition=condition
+        )
     except ScenarioError as exc:
         _fail(exc.problems)
     if fmt == "csv":

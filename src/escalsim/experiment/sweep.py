@@ -836,13 +836,16 @@ def analyze(
     out: str | os.PathLike[str],
     metrics: list[str] | None = None,
     figure_metrics: tuple[str, ...] = ("p_war", "miscalculation_rate"),
+    discover_condition: str | None = None,
 ) -> tuple[pd.DataFrame, list[Path]]:
     """Write ``DIR/analysis/``: ``summary.csv`` and figures (heatmaps or CI-band lines).
 
     Two varied numeric fields give a heatmap per metric; one gives a line with its CI band;
     more give a line per field against its own values (means over the other fields). A sweep
     sampled with ``sobol`` or ``morris`` also gets ``sensitivity.csv`` and a bar chart of its
-    indices per metric (:func:`sensitivity`; needs SALib, the ``sa`` extra).
+    indices per metric (:func:`sensitivity`; needs SALib, the ``sa`` extra). With
+    ``discover_condition`` (``p_war > 0.05``), PRIM's boxes: ``prim-trajectory.csv``,
+    ``prim-box.csv`` and ``prim.png`` (:func:`discover`; the ``discovery`` extra).
 
     Returns
     -------
@@ -897,6 +900,15 @@ def analyze(
         for metric in figure_metrics:
             fig = sensitivity_bars(indices[indices["metric"] == metric], title)
             written.append(save_figure(fig, target / f"sensitivity-{metric}.png"))
+    if discover_condition:
+        from escalsim.viz.figures import prim_figure
+
+        found = discover(manifest, frame, discover_condition)
+        for name in ("trajectory", "box"):
+            tmp = target / f".prim-{name}.csv.{uuid.uuid4().hex}.tmp"
+            found[name].to_csv(tmp, index=False)
+            os.replace(tmp, target / f"prim-{name}.csv")
+        written.append(save_figure(prim_figure(found, title), target / "prim.png"))
     return table, written
 
 
@@ -978,3 +990,108 @@ def sensitivity(
             sigma = float(result["sigma"][k])
             rows.append((metric, name, "sigma", sigma, np.nan, np.nan))
     return pd.DataFrame(rows, columns=["metric", "field", "index", "estimate", "lo", "hi"])
+
+
+_CONDITION = re.compile(rf"\s*([a-z_]+)\s*(>=|<=|>|<)\s*({_NUMBER})\s*")
+
+
+def discover(
+    manifest: dict[str, Any],
+    frame: pd.DataFrame,
+    condition: str,
+    threshold: float = 0.8,
+) -> dict[str, pd.DataFrame]:
+    """Scenario discovery: PRIM boxes of the varied fields where ``condition`` holds.
+
+    ``condition`` is ``METRIC OP VALUE`` (``p_war > 0.05``), judged on each point's estimate.
+    PRIM (Friedman & Fisher 1999, in the EMA workbench; Bryant & Lempert 2010 for its use in
+    scenario discovery) peels the space of the varied fields toward the points where it holds;
+    every step of the peeling trajectory is a box with its *coverage* (share of the points
+    where it holds that the box contains) and *density* (share of the box's points where it
+    holds). The box chosen is the one of highest coverage with density at least ``threshold``
+    (else the densest). Best with points spread over the space (``--sampler lhs``).
+
+    Returns
+    -------
+    dict
+        ``trajectory`` (step, coverage, density, mass, res_dim, chosen), ``box`` (field, min,
+        max, restricted) and ``points`` (the varied fields, the estimate, whether it holds).
+    """
+    from escalsim.experiment.stats import METRICS
+
+    match = _CONDITION.fullmatch(condition)
+    if not match or match[1] not in METRICS:
+        raise _problem(
+            f"'{condition}': expected METRIC OP VALUE with OP one of > >= < <= and METRIC one "
+            f"of: {', '.join(METRICS)}",
+            ("--discover",),
+        )
+    metric, op, value = match[1], match[2], float(match[3])
+    prim = _ema_prim()
+    table = point_table(manifest, frame, [metric])
+    names = [v["path"] for v in manifest["sweep"]["varies"]]
+    x = table[names].copy()
+    for name in names:
+        if pd.api.types.is_bool_dtype(x[name]):
+            x[name] = x[name].astype(int)
+        elif not pd.api.types.is_numeric_dtype(x[name]):
+            x[name] = x[name].astype("category")
+    estimate = table["estimate"].to_numpy()
+    holds = {">": estimate > value, ">=": estimate >= value, "<": estimate < value}.get(
+        op, estimate <= value
+    )
+    if holds.all() or not holds.any():
+        raise _problem(
+            f"'{condition}' holds at {'every' if holds.all() else 'no'} point of the sweep: "
+            "nothing to discover",
+            ("--discover",),
+        )
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = prim.Prim(x.reset_index(drop=True), holds).find_box()
+    trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
+    trajectory.insert(0, "step", np.arange(len(trajectory)))
+    dense = trajectory[trajectory["density"] >= threshold]
+    chosen = (
+        int(dense.sort_values(["coverage", "density"]).index[-1])
+        if not dense.empty
+        else int(trajectory["density"].idxmax())
+    )
+    trajectory["chosen"] = trajectory.index == chosen
+    limits = box.box_lims[chosen]
+    initial = box.box_lims[0]
+    rows = []
+    for name in names:
+        low, high = limits[name].iloc[0], limits[name].iloc[1]
+        rows.append(
+            (
+                name,
+                low,
+                high,
+                bool(low != initial[name].iloc[0] or high != initial[name].iloc[1]),
+            )
+        )
+    return {
+        "trajectory": trajectory.reset_index(drop=True),
+        "box": pd.DataFrame(rows, columns=["field", "min", "max", "restricted"]),
+        "points": table[["point", *names, "estimate"]].assign(holds=holds),
+        "condition": pd.DataFrame([{"condition": condition, "threshold": threshold}]),
+    }
+
+
+def _ema_prim() -> Any:
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # it warns that optional back-ends are missing
+            from ema_workbench.analysis import prim
+    except ImportError:
+        raise _problem(
+            "scenario discovery needs the EMA workbench: install the 'discovery' extra "
+            "(pip install 'escalsim[discovery]')",
+            ("--discover",),
+        ) from None
+    return prim

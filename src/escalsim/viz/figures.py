@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import matplotlib.patches
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -903,4 +904,46 @@ def sensitivity_bars(indices: pd.DataFrame, title: str = "") -> Figure:
     metric = str(indices["metric"].iloc[0]) if "metric" in indices and len(indices) else ""
     ax.set_ylabel(f"index of {_pretty(metric)}" if metric else "index")
     ax.set_title(title, fontsize=9)
+    return fig
+
+
+def prim_figure(found: dict[str, pd.DataFrame], title: str = "") -> Figure:
+    """Scenario discovery: PRIM's coverage-density trade-off, and the box over the points.
+
+    ``found``: the result of :func:`escalsim.experiment.sweep.discover`.
+    """
+    trajectory, box, points = found["trajectory"], found["box"], found["points"]
+    condition = str(found["condition"]["condition"].iloc[0])
+    fields = list(box["field"])
+    shown = [f for f in box.sort_values("restricted", ascending=False)["field"]][:2]
+    fig = _figure(10.0, 4.0)
+    left = fig.add_subplot(1, 2, 1)
+    dots = left.scatter(
+        trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis", s=18
+    )
+    fig.colorbar(dots, ax=left, label="fields restricted")
+    pick = trajectory[trajectory["chosen"]]
+    left.scatter(pick["coverage"], pick["density"], s=120, facecolors="none", edgecolors="red")
+    left.set_xlabel("coverage")
+    left.set_ylabel("density")
+    left.set_title(f"PRIM peeling trajectory: {condition}", fontsize=9)
+    right = fig.add_subplot(1, 2, 2)
+    holds = points["holds"].to_numpy()
+    x = points[shown[0]].astype(float)
+    y = points[shown[1]].astype(float) if len(shown) > 1 else np.zeros(len(points))
+    right.scatter(x[~holds], y[~holds], s=12, color="#bbbbbb", label="does not hold")
+    right.scatter(x[holds], y[holds], s=12, color=_colour(1), label="holds")
+    lims = box.set_index("field")
+    x0, x1 = float(lims.loc[shown[0], "min"]), float(lims.loc[shown[0], "max"])
+    if len(shown) > 1:
+        y0, y1 = float(lims.loc[shown[1], "min"]), float(lims.loc[shown[1], "max"])
+    else:
+        y0, y1 = -0.5, 0.5
+    right.add_patch(
+        matplotlib.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="red")
+    )
+    right.set_xlabel(shown[0])
+    right.set_ylabel(shown[1] if len(shown) > 1 else "")
+    right.legend(fontsize=7)
+    right.set_title(title or f"box over {len(fields)} fields", fontsize=9)
     return fig
