@@ -526,3 +526,42 @@ def test_without_the_ema_workbench_the_message_names_the_extra(lhs_sweep, monkey
     monkeypatch.setitem(sys.modules, "ema_workbench.analysis", None)
     with pytest.raises(ScenarioError, match=r"pip install 'escalsim\[discovery\]'"):
         discover(*load_sweep(lhs_sweep), "p_war > 0.3")
+
+
+def test_the_scenarios_sweep_block_defines_the_sweep(root, tmp_path):
+    spec = load_scenario("geneva-2022")
+    assert spec.sweep is not None
+    out = tmp_path / "block"
+    made = run_cli("sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", cwd=root)
+    assert made.returncode == 0, made.stderr
+    sweep = json.loads((out / "manifest.json").read_text())["sweep"]
+    assert [v["path"] for v in sweep["varies"]] == list(spec.sweep.vary)
+    assert len(sweep["points"]) == 6 * 2
+    assert sweep["replications"] == 6  # the command line takes precedence over the block
+    assert sweep["condition"] == spec.sweep.condition
+
+
+def test_a_bad_sweep_block_is_reported_at_its_lines(root, tmp_path):
+    text = (root / "scenarios" / "geneva-2022.yaml").read_text(encoding="utf-8")
+    bad = (
+        text.replace('channels.hotline.noise: "0:0.5:6"', 'channels.hotlin.noise: "0:0.5:6"')
+        .replace("actors.TUR.may_mediate: [false, true]", "actors.TUR.resolve: [0.5, 1.5]")
+        .replace("  condition: dialogue_open\n", "  condition: dialog_open\n")
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad, encoding="utf-8")
+    lines = bad.splitlines()
+    row = {
+        k: next(i for i, line in enumerate(lines, 1) if k in line)
+        for k in ("hotlin.noise", "TUR.resolve", "dialog_open")
+    }
+    shown = run_cli("validate", str(path))
+    assert shown.returncode == 2
+    err = shown.stderr
+    assert f"bad.yaml:{row['hotlin.noise']}:5: sweep.vary.channels.hotlin.noise" in err
+    assert "did you mean 'hotline'" in err
+    assert f"bad.yaml:{row['TUR.resolve']}:" in err
+    assert "value 1.5" in err
+    assert f"bad.yaml:{row['dialog_open']}:" in err
+    assert "did you mean 'dialogue_open'" in err
+    assert "Traceback" not in err

@@ -416,24 +416,30 @@ def plot(run_dir: Path) -> None:
     multiple=True,
     metavar="PATH=SPEC",
     help="A field to vary: START:STOP:COUNT, LOW:HIGH, uniform(LOW,HIGH) or V1,V2,... "
-    "(repeat for more fields), e.g. channels.hotline.noise=0:0.5:11.",
+    "(repeat for more fields), e.g. channels.hotline.noise=0:0.5:11 [default: the scenario's "
+    "sweep: block].",
 )
 @click.option(
     "--sampler",
     type=click.Choice(["grid", "lhs", "sobol", "morris"]),
-    default="grid",
-    show_default=True,
-    help="grid: every combination; lhs, sobol: --samples points within the bounds; "
-    "morris: --samples trajectories (needs the 'sa' extra).",
+    default=None,
+    help="grid: every combination; lhs: --samples points within the bounds; sobol, morris: "
+    "designs for sensitivity indices (the 'sa' extra) [default: the sweep block's, else grid].",
 )
-@click.option("--samples", type=click.IntRange(1, 10_000_000), default=16, show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Points (lhs), base samples (sobol) or trajectories (morris) [default: the sweep "
+    "block's, else 16].",
+)
 @click.option(
     "--replications",
     "-n",
     type=click.IntRange(1, 10_000_000),
-    default=200,
-    show_default=True,
-    help="Replications per point (the same indices at every point: common random numbers).",
+    default=None,
+    help="Replications per point, the same indices at every point (common random numbers) "
+    "[default: the sweep block's, else 200].",
 )
 @click.option(
     "--seed",
@@ -445,9 +451,8 @@ def plot(run_dir: Path) -> None:
 @click.option(
     "--chunk",
     type=click.IntRange(1, 1_000_000),
-    default=250,
-    show_default=True,
-    help="Replications per task.",
+    default=None,
+    help="Replications per task [default: the sweep block's, else 250].",
 )
 @click.option(
     "--workers",
@@ -473,12 +478,12 @@ def plot(run_dir: Path) -> None:
 def sweep(
     scenario: str,
     varies: tuple[str, ...],
-    sampler: str,
-    samples: int,
-    replications: int,
+    sampler: str | None,
+    samples: int | None,
+    replications: int | None,
     seed: int | None,
     condition: str | None,
-    chunk: int,
+    chunk: int | None,
     workers: int | None,
     scheduler: str | None,
     out: Path | None,
@@ -488,17 +493,30 @@ def sweep(
 ) -> None:
     """Run SCENARIO at many parameter points into a resumable sweep folder.
 
+    The points come from --vary options, or from the scenario's sweep: block.
+
     Each finished task is one Parquet part under OUT/runs/; OUT/manifest.json holds the
     canonical sweep and its hash. Ctrl-C exits 130 and leaves a sweep that --resume finishes.
     """
     from datetime import UTC, datetime
 
     from escalsim.experiment.runner import resolve_conditions
-    from escalsim.experiment.sweep import Sweep, parse_vary, run_sweep
+    from escalsim.experiment.sweep import Sweep, block_spec, parse_vary, run_sweep
     from escalsim.scenario import ScenarioError, load_scenario
 
     try:
         spec = load_scenario(scenario)
+        block = spec.sweep
+        if not varies and block is not None:
+            # The scenario's sweep: block, with any option given here taking precedence.
+            varies = tuple(f"{path}={block_spec(v)}" for path, v in block.vary.items())
+            sampler = sampler or block.sampler
+            samples = samples or block.samples
+            replications = replications or block.replications
+            condition = condition or block.condition
+            chunk = chunk or block.chunk
+        sampler, samples = sampler or "grid", samples or 16
+        replications, chunk = replications or 200, chunk or 250
         if condition is not None:
             resolve_conditions(spec, [condition])
         parsed = tuple(parse_vary(v, spec) for v in varies)

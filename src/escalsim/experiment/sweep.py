@@ -136,6 +136,24 @@ def parse_vary(text: str, scenario: Scenario) -> Vary:
     return vary
 
 
+def spec_values(path: str, spec: str | list[Any], integer: bool) -> list[Any]:
+    """The values a spec (a string, or a list from a ``sweep:`` block) puts at ``path``.
+
+    For bounds, the two bounds. Raises ScenarioError for a malformed spec.
+    """
+    if isinstance(spec, list):
+        return list(spec)
+    vary = _parse_spec(path, spec, integer)
+    return list(vary.values) or [vary.low, vary.high]
+
+
+def block_spec(value: str | list[Any]) -> str:
+    """A ``sweep:`` block's value as the command line's SPEC."""
+    if isinstance(value, str):
+        return value
+    return ",".join(("true" if v else "false") if isinstance(v, bool) else str(v) for v in value)
+
+
 def _parse_spec(path: str, spec: str, integer: bool) -> Vary:
     where = ("--vary", path)
     number = f"({_NUMBER})"

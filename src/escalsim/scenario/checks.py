@@ -32,6 +32,7 @@ FROZEN_SECTIONS = frozenset(
         "doctrines",
         "events",
         "conditions",
+        "sweep",
     }
 )
 

@@ -356,7 +356,74 @@ def _validate(raw: dict[str, Any], ctx: _Context) -> tuple[Scenario | None, list
     problems += [ctx.at(f.loc, f.message, key=f.key) for f in check(scenario)]
     if not problems:
         problems += _set_event_problems(data, ctx)
+    if not problems:
+        problems += _sweep_problems(data, scenario, ctx)
     return (None if problems else scenario), problems
+
+
+#: Sections a sweep may not vary: identities, documentation, and the scenario's own machinery.
+_NOT_SWEPT = frozenset(
+    {"schema_version", "id", "name", "description", "sources", "doctrines", "events"}
+    | {"conditions", "sweep"}
+)
+
+
+def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> list[Problem]:
+    """Check the ``sweep:`` block: each path names a field, each value is valid there.
+
+    Every value (or both bounds) is applied to the scenario and validated like the file, so a
+    value the file would refuse is refused in the sweep, at its line and column.
+    """
+    block = scenario.sweep
+    if block is None:
+        return []
+    problems: list[Problem] = []
+    names = list(scenario.conditions)
+    if block.condition is not None and block.condition not in names:
+        problems.append(
+            ctx.at(
+                ("sweep", "condition"),
+                f"no condition '{block.condition}'{did_you_mean(block.condition, names)}; "
+                f"expected one of: {', '.join(names) or '(none defined)'}",
+            )
+        )
+    from escalsim.experiment.sweep import spec_values  # the sweep module's one parser
+
+    for path, spec in block.vary.items():
+        here: Loc = ("sweep", "vary", path)
+        trial = copy.deepcopy(data)
+        try:
+            target = resolve(trial, path)
+        except PathError as exc:
+            problems.append(ctx.at(here, str(exc), key=True))
+            continue
+        if target.loc[0] in _NOT_SWEPT:
+            problems.append(ctx.at(here, f"'{path}' cannot be swept", key=True))
+            continue
+        current = target.container[target.key]  # type: ignore[index]
+        try:
+            values = spec_values(
+                path, spec, isinstance(current, int) and not isinstance(current, bool)
+            )
+        except ScenarioError as exc:
+            problems += [ctx.at(here, p.message) for p in exc.problems]
+            continue
+        for value in values:
+            target.container[target.key] = value  # type: ignore[index]
+            try:
+                swept = Scenario.model_validate(trial)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = format_loc(tuple(first["loc"]))
+                problems.append(ctx.at(here, f"value {value!r}: {where}: {first['msg']}"))
+                break
+            found = check(swept)
+            if found:
+                problems.append(
+                    ctx.at(here, f"value {value!r}: {format_loc(found[0].loc)}: {found[0].message}")
+                )
+                break
+    return problems
 
 
 def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:

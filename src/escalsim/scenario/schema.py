@@ -481,6 +481,36 @@ Event = Annotated[
 # ------------------------------------------------------------------------------------------------
 # Conditions and the scenario
 # ------------------------------------------------------------------------------------------------
+class SweepBlock(_Model):
+    """A parameter sweep of this scenario, run by ``escalsim sweep SCENARIO`` (docs/sweeps.md).
+
+    Options given on the command line take precedence over these.
+    """
+
+    vary: dict[str, str | list[float | int | bool | str]] = Field(
+        min_length=1,
+        max_length=50,
+        description="Field path -> values: 'START:STOP:COUNT', 'LOW:HIGH', 'uniform(LOW,HIGH)', "
+        "or a list of values, e.g. {'channels.hotline.noise': '0:0.5:11'}.",
+    )
+    sampler: Literal["grid", "lhs", "sobol", "morris"] = Field(
+        default="grid", description="grid, lhs, sobol (Saltelli design) or morris."
+    )
+    samples: int = Field(
+        default=16,
+        ge=1,
+        le=10_000_000,
+        description="Points (lhs), base samples (sobol) or trajectories (morris).",
+    )
+    replications: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="Replications per point [default: 200]."
+    )
+    condition: Identifier | None = Field(
+        default=None, description="The condition the sweep runs under [default: the base]."
+    )
+    chunk: int = Field(default=250, ge=1, le=1_000_000, description="Replications per task.")
+
+
 class Condition(_Model):
     """A named overlay on the base scenario, run with common random numbers."""
 
@@ -528,6 +558,9 @@ class Scenario(_Model):
         default_factory=dict,
         description="Named overlays; the first is the baseline. An empty mapping means the base "
         "scenario is the only condition.",
+    )
+    sweep: SweepBlock | None = Field(
+        default=None, description="An optional parameter sweep (escalsim sweep)."
     )
 
     #: The data the scenario was validated from, before doctrines (set by the loader), so that
