@@ -120,6 +120,7 @@ def _quiet(name: str):
         if e["kind"] != "incident" and not (e["kind"] == "set" and "noise" in e["path"])
     ]
     data["conditions"] = {}
+    data.pop("sweep", None)  # its condition is gone with the conditions
     return load_text(json.dumps(data), f"{name}-quiet")
 
 

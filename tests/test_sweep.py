@@ -251,9 +251,10 @@ def test_cli_bad_inputs_exit_2_with_a_location(root, tmp_path):
     assert "channels.hotlin.noise" in bad.stderr
     assert "did you mean 'hotline'" in bad.stderr
     assert "Traceback" not in bad.stderr
-    none = run_cli("sweep", "geneva-2022", "--out", str(tmp_path / "x"), "-q")
+    none = run_cli("sweep", "hotline-1963", "--out", str(tmp_path / "x"), "-q")
     assert none.returncode == 2
     assert "at least one --vary" in none.stderr
+    assert "sweep: block" in none.stderr
     not_a_sweep = run_cli("analyze", str(tmp_path))
     assert not_a_sweep.returncode == 2
     assert "not a sweep folder" in not_a_sweep.stderr

@@ -236,7 +236,9 @@ class Sweep:
                 ("--sampler",),
             )
         if not self.varies:
-            raise _problem("a sweep needs at least one --vary PATH=SPEC")
+            raise _problem(
+                "a sweep needs at least one --vary PATH=SPEC (or a sweep: block in the scenario)"
+            )
         paths = [v.path for v in self.varies]
         if len(set(paths)) != len(paths):
             raise _problem("a path is varied twice: " + ", ".join(sorted(paths)))
