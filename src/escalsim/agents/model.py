@@ -43,6 +43,37 @@ from escalsim.scenario import Scenario, load_scenario, with_condition
 OUTCOMES = ("war", "settlement", "capitulation_a", "capitulation_b", "unresolved")
 #: Causes of an escalation step in the event log.
 CAUSES = ("deliberate", "miscalculated", "accident", "third_party")
+#: Per-run counters behind the outcome metrics (both drivers keep the same ones).
+COUNTS = (
+    "decisions",
+    "miscalculations",
+    "miscalculated_escalations",
+    "perception_errors",
+    "observations",
+    "false_alarms",
+    "messages_sent",
+    "messages_delivered",
+    "messages_misread",
+    "agreements",
+    "agreements_broken",
+    "claims_checked",
+    "claims_contradicted",
+    "escalations",
+    "deescalations",
+)
+#: Columns of the events frame, after ``condition`` and ``replication``.
+EVENT_COLUMNS = ("round", "kind", "actor", "target", "channel", "move", "rung", "cause", "detail")
+
+
+def typed_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """The events frame with stable dtypes whatever its content (both drivers use it).
+
+    Text columns become strings (a missing value reads "None") and ``rung`` a nullable
+    integer, so frames concatenate and round-trip through parquet unchanged.
+    """
+    frame = frame.astype({c: "str" for c in EVENT_COLUMNS if c not in ("round", "rung")})
+    frame["rung"] = frame["rung"].astype("Int64")
+    return frame
 
 
 class EscalationModel(mesa.Model):
@@ -119,26 +150,7 @@ class EscalationModel(mesa.Model):
         self.actor_list = [StateAgent(self, i) for i in range(p.n_actors)]
         self._ts: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
-        self._counts = dict.fromkeys(
-            (
-                "decisions",
-                "miscalculations",
-                "miscalculated_escalations",
-                "perception_errors",
-                "observations",
-                "false_alarms",
-                "messages_sent",
-                "messages_delivered",
-                "messages_misread",
-                "agreements",
-                "agreements_broken",
-                "claims_checked",
-                "claims_contradicted",
-                "escalations",
-                "deescalations",
-            ),
-            0,
-        )
+        self._counts = dict.fromkeys(COUNTS, 0)
         self.peak_rung = int(max(p.initial_rung[p.power_a], p.initial_rung[p.power_b]))
         self._collect()
 
@@ -721,12 +733,7 @@ class EscalationModel(mesa.Model):
     @property
     def events(self) -> pd.DataFrame:
         """One row per event: message, incident, misperception, miscalculation, move, ending."""
-        columns = ["round", "kind", "actor", "target", "channel", "move", "rung", "cause", "detail"]
-        frame = pd.DataFrame(self._events, columns=columns)
-        # Stable dtypes whatever the content, so frames concatenate and round-trip through
-        # parquet unchanged.
-        frame = frame.astype({c: "str" for c in columns if c not in ("round", "rung")})
-        frame["rung"] = frame["rung"].astype("Int64")
+        frame = typed_events(pd.DataFrame(self._events, columns=list(EVENT_COLUMNS)))
         frame.insert(0, "replication", self.replication)
         frame.insert(0, "condition", self.condition)
         return frame

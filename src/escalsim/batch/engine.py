@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from escalsim.agents.model import OUTCOMES
+from escalsim.agents.model import CAUSES, COUNTS, EVENT_COLUMNS, OUTCOMES, typed_events
 from escalsim.core import dynamics as dx
 from escalsim.core.params import Params, schedule
 from escalsim.core.policies import POLICIES, Actor, HumanMoveRequiredError, Observation, Quantal
@@ -50,27 +50,8 @@ CHUNK = 4000
 WINDOW_BYTES = 16 * 2**20
 WINDOW_ROUNDS = 8
 
-_CAUSES = np.array(["deliberate", "miscalculated", "accident", "third_party"], dtype=object)
+_CAUSES = np.array(CAUSES, dtype=object)
 DELIBERATE, MISCALCULATED, ACCIDENT, THIRD_PARTY = range(4)
-_MOVE_NAMES = {code: name for code, name in dx.MOVE_NAMES.items()}
-_COUNTS = (
-    "decisions",
-    "miscalculations",
-    "miscalculated_escalations",
-    "perception_errors",
-    "observations",
-    "false_alarms",
-    "messages_sent",
-    "messages_delivered",
-    "messages_misread",
-    "agreements",
-    "agreements_broken",
-    "claims_checked",
-    "claims_contradicted",
-    "escalations",
-    "deescalations",
-)
-_EVENT_COLUMNS = ("round", "kind", "actor", "target", "channel", "move", "rung", "cause", "detail")
 
 Field = Any  # a scalar, an array over the working set, or a function of the rows logged
 
@@ -83,7 +64,7 @@ def _rows(value: Any, rows: NDArray[np.int64], n: int) -> Any:
 
 
 def _move_names(moves: NDArray[np.int64]) -> list[str]:
-    return [_MOVE_NAMES[int(m)] for m in moves]
+    return [dx.MOVE_NAMES[int(m)] for m in moves]
 
 
 @dataclass
@@ -104,6 +85,18 @@ class BatchRun:
     timeseries: pd.DataFrame
     events: pd.DataFrame
     twin_outcome: pd.DataFrame | None = None
+
+    def runs(self) -> pd.DataFrame:
+        """The outcome rows, with ``twin_outcome`` and ``war_attributable`` when twins ran.
+
+        ``war_attributable``: war in the run but not in its perfect-information twin.
+        """
+        rows = self.outcome.copy()
+        if self.twin_outcome is not None:
+            twin = self.twin_outcome["outcome"].to_numpy()
+            rows["twin_outcome"] = twin
+            rows["war_attributable"] = (rows["outcome"] == "war") & (twin != "war")
+        return rows
 
 
 class _Streams:
@@ -269,7 +262,7 @@ class _Chunk:
         self.streak = np.zeros(n, dtype=np.int64)
         self.peak = np.maximum(self.rung[:, p.power_a], self.rung[:, p.power_b])
         self.nuclear = np.zeros(n, dtype=bool)
-        self.counts = {name: np.zeros(n, dtype=np.int64) for name in _COUNTS}
+        self.counts = {name: np.zeros(n, dtype=np.int64) for name in COUNTS}
         self.path = np.full((n, A, A), p.public, dtype=np.int64)
         # Per-replication results of runs that ended.
         self.ended = np.zeros(n, dtype=bool)
@@ -1143,12 +1136,12 @@ class _Chunk:
 def _events_frame(
     records: list[tuple[NDArray[np.int64], str, dict[str, Any]]], condition: str
 ) -> pd.DataFrame:
-    columns: dict[str, list[Any]] = {name: [] for name in ("replication", *_EVENT_COLUMNS)}
+    columns: dict[str, list[Any]] = {name: [] for name in ("replication", *EVENT_COLUMNS)}
     for reps, kind, values in records:
         n = len(reps)
         columns["replication"].extend(reps.tolist())
         columns["kind"].extend([kind] * n)
-        for name in _EVENT_COLUMNS:
+        for name in EVENT_COLUMNS:
             if name == "kind":
                 continue
             value = values.get(name)
@@ -1156,12 +1149,8 @@ def _events_frame(
                 columns[name].extend(value.tolist() if isinstance(value, np.ndarray) else value)
             else:
                 columns[name].extend([value] * n)
-    frame = pd.DataFrame({name: columns[name] for name in ("replication", *_EVENT_COLUMNS)})
-    frame = frame.astype(
-        {c: "str" for c in _EVENT_COLUMNS if c not in ("round", "rung")}
-        | {"replication": "int64", "round": "int64"}
-    )
-    frame["rung"] = pd.array(columns["rung"], dtype="Int64")
+    frame = pd.DataFrame({name: columns[name] for name in ("replication", *EVENT_COLUMNS)})
+    frame = typed_events(frame.astype({"replication": "int64", "round": "int64"}))
     frame = frame.sort_values("replication", kind="stable", ignore_index=True)
     frame.insert(0, "condition", condition)
     return frame

@@ -120,11 +120,7 @@ def _run_chunk_batch(spec: Scenario, task: Task) -> tuple[pd.DataFrame, pd.DataF
     main = run_batch(
         spec, seed=task.seed, replications=task.replications, keep=task.keep, twin=task.twin
     )
-    runs = main.outcome.assign(condition=task.condition)
-    if main.twin_outcome is not None:
-        twin_outcome = main.twin_outcome["outcome"].to_numpy()
-        runs["twin_outcome"] = twin_outcome
-        runs["war_attributable"] = (runs["outcome"] == "war") & (twin_outcome != "war")
+    runs = main.runs().assign(condition=task.condition)
     series, events = main.timeseries, main.events
     return (
         runs,

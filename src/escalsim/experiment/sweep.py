@@ -410,11 +410,7 @@ def run_task(
     frames = run_batch(
         spec, seed=seed, replications=range(task.start, task.stop), keep=0, twin=twin
     )
-    rows = frames.outcome
-    if frames.twin_outcome is not None:
-        twin_outcome = frames.twin_outcome["outcome"].to_numpy()
-        rows["twin_outcome"] = twin_outcome
-        rows["war_attributable"] = (rows["outcome"] == "war") & (twin_outcome != "war")
+    rows = frames.runs()
     rows.insert(0, "point", task.point)
     for k, (path, value) in enumerate(settings.items()):
         rows.insert(1 + k, path, value)
@@ -679,7 +675,7 @@ def run_sweep(
     base = sweep.scenario
     if sweep.condition:
         base = with_condition(base, sweep.condition)
-    bar = _Progress(sweep, tasks, len(tasks) - len(todo), progress)
+    bar = _Progress(tasks, todo, progress)
     key = sweep.digest()
     pending: dict[Future[pd.DataFrame], SweepTask] = {}
     queue = iter(todo)
@@ -722,12 +718,15 @@ def run_sweep(
 class _Progress:
     """Points and replications done, rate and time left, on stderr (when it is a terminal)."""
 
-    def __init__(self, sweep: Sweep, tasks: list[SweepTask], done: int, show: bool) -> None:
+    def __init__(self, tasks: list[SweepTask], todo: list[SweepTask], show: bool) -> None:
+        # On resume, the parts already written count as done from the start.
         self.total_reps = sum(t.stop - t.start for t in tasks)
-        self.per_point = sweep.replications
         self.points_left: dict[int, int] = {}
-        for t in tasks:
+        for t in todo:
             self.points_left[t.point] = self.points_left.get(t.point, 0) + (t.stop - t.start)
+        self.n_points = len({t.point for t in tasks})
+        self.points_done = self.n_points - len(self.points_left)
+        already = self.total_reps - sum(t.stop - t.start for t in todo)
         self.bar: Any = None
         self.done_reps = 0
         if show and sys.stderr.isatty():
@@ -749,11 +748,13 @@ class _Progress:
             )
             self.bar.start()
             self.job = self.bar.add_task(
-                "sweep", total=self.total_reps, points=f"0/{len(self.points_left)}", rate="-"
+                "sweep",
+                total=self.total_reps,
+                completed=already,
+                points=f"{self.points_done}/{self.n_points}",
+                rate="-",
             )
         self.started = time.perf_counter()
-        self.points_done = 0
-        self.skipped = done
 
     def advance(self, task: SweepTask) -> None:
         n = task.stop - task.start
@@ -766,7 +767,7 @@ class _Progress:
             self.bar.update(
                 self.job,
                 advance=n,
-                points=f"{self.points_done}/{len(self.points_left)}",
+                points=f"{self.points_done}/{self.n_points}",
                 rate=f"{rate:,.0f}",
             )
 
