@@ -3,7 +3,11 @@
 # requirements/dev.lock (hash-checked), then escalsim itself in editable mode.
 #
 # Idempotent: when the lock, pyproject.toml and the interpreter are unchanged since the last
-# successful run, it does nothing. Usage: scripts/setup.sh [--force]
+# successful run, it does nothing. Usage: scripts/setup.sh [--force] [--browser]
+#
+# --browser also makes sure Debian's Chromium is installed (apt-get install chromium, as root or
+# with sudo), which the browser tests of the teaching app drive with Playwright. No browser is
+# ever downloaded by Playwright itself. ESCALSIM_CHROMIUM can point at another Chromium binary.
 #
 # Python is looked for in this order: $PYTHON, python3.13, python3.12, python3, then pyenv's
 # installed versions ($PYENV_ROOT/versions/3.*). The first that is >= 3.12 is used.
@@ -15,9 +19,43 @@ venv="$root/.venv"
 lock="$root/requirements/dev.lock"
 stamp="$venv/.escalsim-setup"
 force=0
-[ "${1:-}" = "--force" ] && force=1
+browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    --browser) browser=1 ;;
+    *) echo "setup: unknown option '$arg'; expected --force or --browser" >&2; exit 2 ;;
+  esac
+done
 
 say() { printf 'setup: %s\n' "$*" >&2; }
+
+ensure_browser() {
+  # Debian's Chromium for the browser tests; never a browser download.
+  [ "$browser" = 1 ] || return 0
+  local chromium="${ESCALSIM_CHROMIUM:-}"
+  if [ -n "$chromium" ] && [ -x "$chromium" ]; then return 0; fi
+  if command -v chromium >/dev/null 2>&1; then return 0; fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo="sudo -n"
+    else
+      echo "setup: the browser tests need Chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu) or set ESCALSIM_CHROMIUM to a Chromium binary, then run scripts/setup.sh --browser again." >&2
+      exit 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: no apt-get here: install Chromium with your package manager, or set ESCALSIM_CHROMIUM to its binary." >&2
+    exit 1
+  fi
+  say "installing Debian's chromium for the browser tests (apt-get)"
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null
+  fi
+  say "chromium: $(chromium --version 2>/dev/null | head -1)"
+}
 
 is_ok_python() {
   # True when "$1" runs and is CPython >= 3.12.
@@ -58,6 +96,7 @@ fi
 key=$( { cat "$lock" pyproject.toml; "$py_for_key" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)
 if [ "$force" = 0 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && "$venv/bin/escalsim" --version >/dev/null 2>&1; then
   say ".venv is up to date (nothing to do)"
+  ensure_browser
   exit 0
 fi
 
@@ -79,4 +118,5 @@ PIP_CONFIG_FILE=/dev/null "$venv/bin/python" -m pip install --quiet --disable-pi
 
 "$venv/bin/escalsim" --version >/dev/null
 echo "$key" >"$stamp"
+ensure_browser
 say "done: $("$venv/bin/escalsim" --version | head -1)"

@@ -37,7 +37,7 @@ def test_readme_opens_with_the_two_commands(root):
     first_block = _blocks(readme, "bash")[0]
     lines = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
     assert lines[0].startswith("./scripts/setup.sh && .venv/bin/escalsim run ")
-    assert lines[1] == "./scripts/setup.sh && .venv/bin/python -m pytest"
+    assert lines[1] == "./scripts/setup.sh --browser && .venv/bin/python -m pytest"
 
 
 def test_ci_runs_exactly_the_readme_test_command(root):

@@ -61,6 +61,8 @@ COUNTS = (
     "escalations",
     "deescalations",
 )
+#: What a player (``human`` policy) can say with a move: claim benign intent, warn, or nothing.
+MESSAGE_CHOICES = ("reassure", "warn", "none")
 #: Columns of the events frame, after ``condition`` and ``replication``.
 EVENT_COLUMNS = ("round", "kind", "actor", "target", "channel", "move", "rung", "cause", "detail")
 
@@ -93,6 +95,11 @@ class EscalationModel(mesa.Model):
         Run the perfect-information twin: every actor sees the truth.
     human_moves : dict, optional
         For actors with the ``human`` policy: actor id -> list of move names by round.
+    human_messages : dict, optional
+        For actors with the ``human`` policy: actor id -> list of messages by round, each
+        ``'reassure'``, ``'warn'`` or ``'none'``, chosen with that round's move and sent in the
+        next round's message phase. An actor listed here sends exactly these messages instead of
+        the honesty draw (seminar mode); actors not listed behave as usual.
 
     Notes
     -----
@@ -109,6 +116,7 @@ class EscalationModel(mesa.Model):
         condition: str | None = None,
         perfect_information: bool = False,
         human_moves: dict[str, list[str]] | None = None,
+        human_messages: dict[str, list[str]] | None = None,
     ) -> None:
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if condition is not None:
@@ -123,6 +131,15 @@ class EscalationModel(mesa.Model):
         self.replication = int(replication)
         self.perfect_information = perfect_information
         self.human_moves = human_moves or {}
+        self.human_messages = human_messages or {}
+        for actor_id, said in self.human_messages.items():
+            wrong = [m for m in said if m not in MESSAGE_CHOICES]
+            if wrong:
+                raise ValueError(
+                    f"human_messages[{actor_id!r}]: {wrong[0]!r} is not a message; "
+                    f"expected one of {', '.join(MESSAGE_CHOICES)}"
+                )
+        self._u: dict[str, np.ndarray] | None = None  # random draws of a round under way
         self.sched = schedule(spec)
         self.params: Params = self.sched.params_at[0]
         p = self.params
@@ -230,10 +247,23 @@ class EscalationModel(mesa.Model):
         """Run one round (a no-op once the crisis has ended)."""
         if not self.running:
             return
+        self.begin_round()
+        self.finish_round()
+
+    def begin_round(self) -> None:
+        """Phases 1-5 of the next round: up to the moment the actors decide.
+
+        Seminar mode stops here so that a player decides on the same information as a policy
+        (what they perceive this round); :meth:`finish_round` runs phases 6-9. ``step`` runs
+        both, so a model stepped either way runs the very same round.
+        """
+        if not self.running or self._u is not None:
+            raise RuntimeError("begin_round: the crisis has ended or a round is under way")
         self.round += 1
         t = self.round
         block = self.stream.random(self.layout.size)
         u = {name: self.layout.view(block, name) for name in self.layout.names}
+        self._u = u
         self._scheduled_events(t)
         self._accidents(u["incident"], t)
         self._channels(u["channel_up"])
@@ -244,7 +274,15 @@ class EscalationModel(mesa.Model):
         self._count_perception(t)
         for agent in self.actor_list:
             agent.update_beliefs()
+
+    def finish_round(self) -> None:
+        """Phases 6-9 of the round that :meth:`begin_round` started: decide, move, record."""
+        u = self._u
+        if u is None:
+            raise RuntimeError("finish_round: no round under way (call begin_round first)")
+        t = self.round
         intended = self._decide(u["choice"], t)
+        self._u = None
         self._move(intended, u["implementation"], u["direction"], u["friction"], float(u["war"]), t)
         if self.running:
             self._third_parties(t)
@@ -375,15 +413,26 @@ class EscalationModel(mesa.Model):
         for sender in self.actor_list:
             i = sender.index
             truth = sender.deliberate_change <= 0
+            chosen = self._human_message(sender, t)
             for j in range(p.n_actors):
                 if j == i:
                     continue
                 path = self.best_path(i, j)
                 if path == p.public:
                     continue  # public statements carry commitments, not private assurances
-                honest = bool(u_honest[i, j] < p.honesty[i])
-                sent = truth if honest else True
-                resolve = float(p.resolve[i]) if honest else 1.0
+                if chosen == "none":
+                    continue
+                if chosen is None:
+                    honest = bool(u_honest[i, j] < p.honesty[i])
+                    sent = truth if honest else True
+                    resolve = float(p.resolve[i]) if honest else 1.0
+                else:
+                    # A player's own words: a reassurance claims benign intent with the
+                    # actor's true resolve; a warning claims hostile intent and full resolve.
+                    # Honest exactly when the claim matches the last deliberate move.
+                    sent = chosen == "reassure"
+                    honest = sent == truth
+                    resolve = float(p.resolve[i]) if sent else 1.0
                 misread = bool(u_misread[i, j] < p.misread[path])
                 claim = (not sent) if misread else sent
                 self._counts["messages_sent"] += 1
@@ -404,6 +453,13 @@ class EscalationModel(mesa.Model):
         for _, i, j, sent, claim, resolve, sent_round in due:
             self.actor(j).receive(i, sent, claim, resolve, sent_round)
             self._counts["messages_delivered"] += 1
+
+    def _human_message(self, sender: StateAgent, t: int) -> str | None:
+        """The message a player chose with their move of round ``t - 1`` (None: not a player)."""
+        if sender.actor_id not in self.human_messages:
+            return None
+        chosen = self.human_messages[sender.actor_id]
+        return chosen[t - 2] if 0 <= t - 2 < len(chosen) else "none"
 
     def note_consistency(self, sender: int, receiver: int, consistent: bool) -> None:
         """Record a word-deed comparison (for the signal-action divergence metric)."""
@@ -720,6 +776,10 @@ class EscalationModel(mesa.Model):
                     "joined": agent.joined,
                 }
             )
+
+    def event_log(self) -> list[dict[str, Any]]:
+        """The events so far, one dict per event (the live log; :attr:`events` frames a copy)."""
+        return self._events
 
     # -- frames -----------------------------------------------------------------------------------
     @property

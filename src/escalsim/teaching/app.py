@@ -1,0 +1,616 @@
+"""The teaching app: a mesa SolaraViz explorer and a seminar mode (``escalsim app``).
+
+Two pages, served by Solara (``solara run escalsim.teaching.app``; ``escalsim app`` does it):
+
+``/`` -- the explorer (mesa's :func:`~mesa.visualization.SolaraViz`): the channel network, the
+ladder, true against perceived postures, the event feed in plain language; controls for every
+private channel, noise and accidents, each power's policy and the seed; step, play, reset; a
+live switch per channel; and an ensemble panel that runs a few hundred replications on the
+batch engine against the scenario's conditions.
+
+``/seminar`` -- seminar mode: a student takes one power and plays it round by round
+(:class:`~escalsim.teaching.game.Game`), then reads the debrief.
+
+Every browser tab is its own Solara session with its own model or game: several students can
+play at once, and nothing one does reaches another. The scenario comes from the environment
+variable ``ESCALSIM_APP_SCENARIO`` (a shipped name or a file, already validated by the command);
+the app never reads or writes any other file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update, update_counter
+
+from escalsim.agents.model import EscalationModel
+from escalsim.scenario import Scenario, load_scenario
+from escalsim.scenario.load import with_settings
+from escalsim.teaching.explore import controls, ensemble, settings_from, variants_for
+from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Game, GameError
+from escalsim.teaching.narrate import Narrator
+
+DEFAULT_SCENARIO = "hotline-1963"
+KIND_COLOURS = {
+    "hotline": "#d62728",
+    "summit": "#9467bd",
+    "ministerial": "#1f77b4",
+    "backchannel": "#2ca02c",
+    "mediated": "#ff7f0e",
+}
+
+
+def scenario_name() -> str:
+    """The scenario the app serves (``ESCALSIM_APP_SCENARIO``, else hotline-1963)."""
+    return os.environ.get("ESCALSIM_APP_SCENARIO") or DEFAULT_SCENARIO
+
+
+_BASE: dict[str, Scenario] = {}
+
+
+def base_scenario() -> Scenario:
+    """The served scenario, loaded once per server process (read-only afterwards)."""
+    name = scenario_name()
+    if name not in _BASE:
+        _BASE[name] = load_scenario(name)
+    return _BASE[name]
+
+
+class AppModel(EscalationModel):
+    """The escalation model built from the app's controls, with a plain-language feed.
+
+    Parameters
+    ----------
+    scenario : str
+        A shipped scenario's name or a scenario file.
+    seed : int
+        Root seed.
+    **values
+        The controls of :func:`escalsim.teaching.explore.controls` (channel checkboxes, noise and
+        accident sliders, policies).
+    """
+
+    def __init__(self, *, scenario: str | None = None, seed: int = 0, **values: Any) -> None:
+        base = base_scenario() if scenario in (None, scenario_name()) else load_scenario(scenario)
+        settings = settings_from(base, values)
+        spec = with_settings(base, settings) if settings else base
+        super().__init__(scenario=spec, seed=int(seed))
+        self.base_spec = base
+        self.settings = settings
+        self.narrator = Narrator(base, closed_channels=self._closed_between)
+        self.feed: list[tuple[int, str]] = []
+        self._narrated = 0
+        self._narrate()
+
+    def _closed_between(self, a: str, b: str) -> list[str]:
+        p = self.params
+        ia, ib = p.ids.index(a), p.ids.index(b)
+        return [
+            p.channel_ids[c]
+            for c in range(p.n_channels)
+            if c != p.public
+            and {int(x) for x in p.channel_ends[c]} == {ia, ib}
+            and not (self.channel_open[c] and self.channel_up[c])
+        ]
+
+    def _narrate(self) -> None:
+        log = self.event_log()
+        for row in log[self._narrated :]:
+            self.feed.append((int(row["round"]), self.narrator.sentence(row)))
+        self._narrated = len(log)
+
+    def step(self) -> None:
+        """One round, then its events in plain language."""
+        super().step()
+        self._narrate()
+
+    def set_channel(self, channel_id: str, is_open: bool) -> None:
+        """Open or close a channel from the next round on (the instructor's live switch)."""
+        c = self.params.channel_ids.index(channel_id)
+        if bool(self.channel_open[c]) == is_open:
+            return
+        self.channel_open[c] = is_open
+        if not is_open:
+            self.channel_up[c] = False
+        self._log(
+            self.round,
+            "channel_open" if is_open else "channel_closed",
+            channel=channel_id,
+            cause="instructor",
+        )
+        self._narrate()
+
+
+# -- drawings ---------------------------------------------------------------------------------
+def _positions(model: EscalationModel) -> dict[int, tuple[float, float]]:
+    p = model.params
+    pos = {p.power_a: (-1.0, 0.0), p.power_b: (1.0, 0.0)}
+    others = [i for i in range(p.n_actors) if i not in pos]
+    for k, i in enumerate(others):
+        angle = np.pi * (k + 1) / (len(others) + 1)
+        sign = 1 if k % 2 == 0 else -1
+        pos[i] = (float(0.9 * np.cos(angle)), float(sign * (0.55 + 0.35 * np.sin(angle))))
+    return pos
+
+
+def network_figure(model: EscalationModel) -> Figure:
+    """The channel network: actors coloured by rung, channels by kind, closed ones dotted."""
+    p = model.params
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    pos = _positions(model)
+    cmap = mpl.colormaps["RdYlGn_r"]
+    norm = mpl.colors.Normalize(0, p.n_rungs - 1)
+    pair_count: dict[tuple[int, int], int] = {}
+    for c in range(p.n_channels):
+        if c == p.public:
+            continue
+        a, b = (int(x) for x in p.channel_ends[c])
+        key = (min(a, b), max(a, b))
+        k = pair_count.get(key, 0)
+        pair_count[key] = k + 1
+        rad = 0.12 * ((k + 1) // 2) * (1 if k % 2 else -1)
+        is_open, is_up = bool(model.channel_open[c]), bool(model.channel_up[c])
+        colour = KIND_COLOURS.get(str(p.channel_kind[c]), "black") if is_open else "#9a9a9a"
+        style = "-" if is_open and is_up else ("--" if is_open else ":")
+        via = int(p.channel_via[c])
+        stops = [a, via, b] if via >= 0 else [a, b]
+        for u, v in itertools.pairwise(stops):
+            ax.add_patch(
+                FancyArrowPatch(
+                    pos[u],
+                    pos[v],
+                    connectionstyle=f"arc3,rad={rad}",
+                    arrowstyle="-",
+                    linestyle=style,
+                    linewidth=2.5 if is_open else 1.5,
+                    color=colour,
+                    alpha=1.0 if is_open else 0.7,
+                    gid=f"channel-{p.channel_ids[c]}-{'open' if is_open else 'closed'}",
+                )
+            )
+        xa, ya = pos[a]
+        xb, yb = pos[b]
+        mx, my = (xa + xb) / 2 - rad * (yb - ya), (ya + yb) / 2 + rad * (xb - xa)
+        if via >= 0:
+            mx, my = pos[via][0], pos[via][1] + 0.12
+        state = "open" if is_open else "closed"
+        ax.text(mx, my, f"{p.channel_ids[c]} ({state})", fontsize=7, ha="center", color=colour)
+    for agent in model.actor_list:
+        x, y = pos[agent.index]
+        mediator = bool(p.may_mediate[agent.index]) or agent.index in set(
+            int(v) for v in p.channel_via if v >= 0
+        )
+        ax.scatter(
+            [x],
+            [y],
+            s=900 if agent.role == "power" else 420,
+            color=cmap(norm(agent.rung)),
+            edgecolors="black",
+            linewidths=3 if mediator else 1,
+            marker="D" if mediator else "o",
+            zorder=3,
+        )
+        ax.text(x, y, agent.actor_id, ha="center", va="center", fontsize=8, zorder=4)
+    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="rung", shrink=0.8)
+    handles = [
+        mpl.lines.Line2D([], [], color=col, lw=2.5, label=kind)
+        for kind, col in KIND_COLOURS.items()
+        if kind in set(map(str, p.channel_kind))
+    ]
+    handles.append(mpl.lines.Line2D([], [], color="#9a9a9a", lw=1.5, ls=":", label="closed"))
+    handles.append(
+        mpl.lines.Line2D([], [], marker="D", color="w", markeredgecolor="k", label="mediator")
+    )
+    ax.legend(handles=handles, fontsize=7, loc="lower center", ncols=4, frameon=False)
+    ax.set_xlim(-1.5, 1.5)
+    ax.set_ylim(-1.3, 1.2)
+    ax.set_axis_off()
+    ax.set_title(f"Channels, round {model.round}", fontsize=10)
+    return fig
+
+
+def ladder_figure(model: EscalationModel) -> Figure:
+    """The escalation ladder with each actor's true position."""
+    p = model.params
+    names = [r.name for r in model.spec.ladder.rungs]
+    fig = Figure(figsize=(6.4, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    cmap = mpl.colormaps["RdYlGn_r"]
+    for k in range(p.n_rungs):
+        ax.axhspan(k - 0.5, k + 0.5, color=cmap(k / max(p.n_rungs - 1, 1)), alpha=0.15)
+    if p.war_rung is not None:
+        ax.axhline(p.war_rung - 0.5, color="red", lw=1.5, ls="--")
+    for agent in model.actor_list:
+        ax.scatter(
+            [agent.index],
+            [agent.rung],
+            s=260 if agent.role == "power" else 120,
+            color="black" if agent.role == "power" else "grey",
+            zorder=3,
+        )
+    ax.set_xticks(range(p.n_actors), [a.actor_id for a in model.actor_list], fontsize=8)
+    ax.set_yticks(range(p.n_rungs), names, fontsize=8)
+    ax.set_ylim(-0.5, p.n_rungs - 0.5)
+    ax.set_title("The ladder: where each actor stands", fontsize=10)
+    return fig
+
+
+def postures_figure(model: EscalationModel) -> Figure:
+    """Each power's true rung against the rung at which the other power saw it."""
+    p = model.params
+    names = [r.name for r in model.spec.ladder.rungs]
+    ts = model.timeseries
+    fig = Figure(figsize=(6.4, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    for i, colour in ((p.power_a, "#1f77b4"), (p.power_b, "#d62728")):
+        me, other = p.ids[i], p.ids[p.power_b if i == p.power_a else p.power_a]
+        mine = ts[ts["actor"] == me]
+        seen = ts[ts["actor"] == other]
+        ax.step(mine["round"], mine["rung"], where="post", color=colour, label=f"{me}: true")
+        ax.step(
+            seen["round"],
+            seen["perceived_adversary"],
+            where="post",
+            color=colour,
+            ls="--",
+            label=f"{me} as {other} saw it",
+        )
+    ax.set_yticks(range(p.n_rungs), names, fontsize=8)
+    ax.set_xlabel("round")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title("True against perceived postures", fontsize=10)
+    return fig
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A frame as a Markdown table (pipes in cells escaped)."""
+
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|")
+
+    head = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+# -- explorer components ----------------------------------------------------------------------
+@solara.component
+def RoundStatus(model: EscalationModel) -> None:
+    """Round, horizon and outcome in one line (the browser tests read it)."""
+    update_counter.get()
+    state = "running" if model.running else f"ended: {model.outcome_name.replace('_', ' ')}"
+    if isinstance(model, AppModel) and not model.running:
+        state = f"ended: {model.narrator.outcome(model.outcome_name)}"
+    solara.Markdown(f"**Round {model.round} of {model.horizon}** ({state})")
+
+
+@solara.component
+def NetworkView(model: AppModel) -> None:
+    """The network figure and a live switch for each private channel."""
+    update_counter.get()
+    p = model.params
+    with solara.Card("Channel network"):
+        RoundStatus(model)
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "0px 12px"}):
+            for c in range(p.n_channels):
+                if c == p.public:
+                    continue
+                cid = p.channel_ids[c]
+
+                def toggle(value: bool, cid: str = cid) -> None:
+                    model.set_channel(cid, value)
+                    force_update()
+
+                solara.Switch(
+                    label=cid,
+                    value=bool(model.channel_open[c]),
+                    on_value=toggle,
+                    disabled=not model.running,
+                )
+        closed = [
+            p.channel_ids[c]
+            for c in range(p.n_channels)
+            if c != p.public and not model.channel_open[c]
+        ]
+        solara.Markdown(f"Closed now: {', '.join(closed) if closed else 'none'}")
+        solara.FigureMatplotlib(network_figure(model), format="png")
+
+
+@solara.component
+def LadderView(model: EscalationModel) -> None:
+    """The ladder."""
+    update_counter.get()
+    solara.FigureMatplotlib(ladder_figure(model), format="png")
+
+
+@solara.component
+def PosturesView(model: EscalationModel) -> None:
+    """True against perceived postures."""
+    update_counter.get()
+    solara.FigureMatplotlib(postures_figure(model), format="png")
+
+
+@solara.component
+def EventFeed(model: AppModel) -> None:
+    """The last events in plain language, newest first."""
+    update_counter.get()
+    lines = [f"- **{t}** {text}" for t, text in reversed(model.feed[-60:])]
+    with solara.Card("What happened"):
+        solara.Markdown("\n".join(lines) if lines else "_Nothing yet: press Step._")
+
+
+@solara.component
+def EnsemblePanel(model: AppModel) -> None:
+    """P(war) and miscalculation for the current settings and the scenario's conditions."""
+    replications = solara.use_reactive(300)
+    result = solara.use_reactive(None)
+    error = solara.use_reactive("")
+
+    def run() -> None:
+        try:
+            error.set("")
+            variants = variants_for(model.base_spec, model.settings)
+            result.set(ensemble(variants, replications.value, model.seed_root))
+        except Exception as exc:  # shown in the panel; the session goes on
+            error.set(f"could not run the ensemble: {exc}")
+
+    with solara.Card("Ensemble: many runs of these settings"):
+        solara.SliderInt("Replications", value=replications, min=100, max=2000, step=100)
+        solara.Button("Run ensemble", on_click=run, color="primary")
+        if error.value:
+            solara.Error(error.value)
+        frame: pd.DataFrame | None = result.value
+        if frame is not None:
+            shown = pd.DataFrame(
+                {
+                    "variant": frame["variant"],
+                    "P(war) [95% CI]": [
+                        f"{r.p_war:.3f} [{r.p_war_low:.3f}, {r.p_war_high:.3f}]"
+                        for r in frame.itertuples()
+                    ],
+                    "miscalculation rate [95% CI]": [
+                        f"{r.miscalculation_rate:.3f} [{r.miscalculation_low:.3f}, "
+                        f"{r.miscalculation_high:.3f}]"
+                        for r in frame.itertuples()
+                    ],
+                    "n": frame["replications"],
+                }
+            )
+            solara.Markdown(markdown_table(shown))
+            solara.FigureMatplotlib(ensemble_figure(frame), format="png")
+
+
+def ensemble_figure(frame: pd.DataFrame) -> Figure:
+    """Bars with 95% CIs for P(war) and the miscalculation rate."""
+    fig = Figure(figsize=(6.4, 2.8), layout="constrained")
+    for k, (col, low, high, title) in enumerate(
+        (
+            ("p_war", "p_war_low", "p_war_high", "P(war)"),
+            (
+                "miscalculation_rate",
+                "miscalculation_low",
+                "miscalculation_high",
+                "miscalculation rate",
+            ),
+        )
+    ):
+        ax = fig.add_subplot(1, 2, k + 1)
+        y = np.arange(len(frame))
+        est = frame[col].to_numpy(float)
+        err = np.vstack([est - frame[low].to_numpy(float), frame[high].to_numpy(float) - est])
+        ax.barh(y, est, xerr=err, color="#1f77b4", alpha=0.7, capsize=3)
+        ax.set_yticks(y, frame["variant"] if k == 0 else [""] * len(y), fontsize=7)
+        ax.set_title(title, fontsize=9)
+        ax.invert_yaxis()
+    return fig
+
+
+@solara.component
+def Explorer() -> None:
+    """The explorer page: SolaraViz with escalsim's components and controls."""
+    spec = base_scenario()
+    params = controls(spec)
+    model = solara.use_memo(
+        lambda: AppModel(scenario=scenario_name(), **{k: v["value"] for k, v in params.items()}),
+        [],
+    )
+    with solara.Head():
+        solara.Title(f"escalsim: {spec.name}")
+    SolaraViz(
+        model,
+        components=[
+            (NetworkView, 0),
+            (LadderView, 0),
+            (PosturesView, 0),
+            (EventFeed, 0),
+            (EnsemblePanel, 1),
+        ],
+        model_params={"scenario": scenario_name(), **params},
+        name=f"escalsim: {spec.name}",
+        play_interval=400,
+    )
+    with solara.Sidebar():
+        solara.Markdown(
+            "[Seminar mode: play one side →](/seminar)\n\n"
+            "The ensemble panel (many replications, with CIs) is on **Page 1**. The switches "
+            "above the network open or close a channel from the next round; the checkboxes "
+            "below set the start and apply on **Reset**."
+        )
+
+
+# -- seminar ----------------------------------------------------------------------------------
+@solara.component
+def Seminar() -> None:
+    """Seminar mode: choose a side, play round by round, read the debrief."""
+    spec = base_scenario()
+    powers = [a.id for a in spec.actors if a.role == "power"]
+    side = solara.use_reactive(powers[0])
+    condition = solara.use_reactive(spec.condition_names[0])
+    seed = solara.use_reactive(int(spec.run.seed) % 1000)
+    rounds = solara.use_reactive(int(spec.run.rounds))
+    game: solara.Reactive[Game | None] = solara.use_reactive(None)
+    move = solara.use_reactive("hold")
+    message = solara.use_reactive("none")
+    tick = solara.use_reactive(0)
+    problem = solara.use_reactive("")
+
+    def start() -> None:
+        cond = condition.value if condition.value != "base" else None
+        length = rounds.value if rounds.value != spec.run.rounds else None
+        game.set(Game(spec, side.value, seed=seed.value, condition=cond, rounds=length))
+        problem.set("")
+        tick.set(tick.value + 1)
+
+    def play() -> None:
+        g = game.value
+        if g is None:
+            return
+        try:
+            sent = message.value if g.situation().can_message else "none"
+            g.play(move.value, sent)
+            problem.set("")
+        except GameError as exc:
+            problem.set(str(exc))
+        tick.set(tick.value + 1)
+
+    with solara.Head():
+        solara.Title(f"escalsim seminar: {spec.name}")
+    with solara.AppBar():
+        solara.AppBarTitle(f"Seminar: {spec.name}")
+    with solara.Column(style={"max-width": "1100px", "margin": "auto"}):
+        solara.Markdown("[← back to the explorer](/)")
+        g = game.value
+        if g is None:
+            with solara.Card("Choose your side"):
+                solara.Markdown(spec.description)
+                solara.ToggleButtonsSingle(value=side, values=powers)
+                solara.Select("Condition", value=condition, values=list(spec.condition_names))
+                solara.SliderInt("Seed", value=seed, min=0, max=999)
+                solara.SliderInt(
+                    "Rounds (a shorter game for a short class)",
+                    value=rounds,
+                    min=3,
+                    max=int(spec.run.rounds),
+                )
+                solara.Button("Start the crisis", on_click=start, color="primary")
+            return
+        if not g.over:
+            SituationCard(g, tick.value)
+            with solara.Card("Your decision"):
+                solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in MOVE_HELP.items()))
+                solara.ToggleButtonsSingle(value=move, values=list(MOVES))
+                if g.situation().can_message:
+                    solara.Markdown(
+                        "Message with your move: "
+                        + "; ".join(f"**{k}**: {v}" for k, v in MESSAGE_HELP.items())
+                    )
+                    solara.ToggleButtonsSingle(value=message, values=["reassure", "warn", "none"])
+                else:
+                    solara.Markdown("_No private channel is open: only public statements._")
+                solara.Button("Play this round", on_click=play, color="primary")
+                if problem.value:
+                    solara.Error(problem.value)
+        else:
+            DebriefView(g, tick.value)
+            solara.Button("New game", on_click=lambda: game.set(None))
+
+
+@solara.component
+def SituationCard(game: Game, tick: int) -> None:
+    """What the player's state knows this round."""
+    s = game.situation()
+    n = game.narrator
+    rungs = s.rung_names
+    chans = ", ".join(cid for cid, _k, is_open in s.private_channels if is_open) or "none"
+    news = "\n".join(f"- {item}" for item in s.news) or "- nothing new"
+    with solara.Card(f"Round {s.round} of {s.horizon}"):
+        solara.Markdown(
+            f"You are **{n.actor(s.actor)}**, facing {n.actor(s.adversary)}.\n\n"
+            f"- Your posture: **{rungs[s.own_rung]}**\n"
+            f"- You see {n.actor(s.adversary)} at **{rungs[s.perceived_rung]}** "
+            f"(its last move as you saw it: {s.perceived_move.replace('_', ' ')})\n"
+            f"- You believe it is hostile with probability {s.hostility:.2f}; "
+            f"you trust its words {s.trust:.2f}\n"
+            f"- Private channels open: {chans}\n\n**News**\n\n{news}"
+        )
+
+
+@solara.component
+def DebriefView(game: Game, tick: int) -> None:
+    """The debrief: summary, round-by-round table, the replay, everything that happened."""
+    debrief = solara.use_memo(game.debrief, [tick])
+    rungs = [r.name for r in game.spec.ladder.rungs]
+    with solara.Card("Debrief"):
+        solara.Markdown("\n".join(f"- {line}" for line in debrief.summary))
+        table = debrief.rounds.copy()
+        for col in ("rung_before", "rung_after", "perceived_by_other", "perceived_other"):
+            table[col] = [rungs[int(v)] for v in table[col]]
+        table = table[
+            [
+                "round",
+                "actor",
+                "intended",
+                "made",
+                "rung_before",
+                "rung_after",
+                "perceived_by_other",
+                "signalled",
+                "message_chosen",
+                "perceived_other",
+                "miscalculation",
+                "misperception",
+            ]
+        ]
+        solara.Markdown(
+            "Round by round: what each side **intended** and **made** (an accident or "
+            "friction can differ), its rung, the rung at which **the other side saw it**, what "
+            "it **signalled**, what **it saw** of the other, and the **miscalculations** "
+            "(with the true picture it would have chosen otherwise)."
+        )
+        solara.Markdown(markdown_table(table))
+        solara.FigureMatplotlib(_replay_figure(game, debrief, rungs), format="png")
+        solara.Markdown(
+            "**Everything that happened**\n\n"
+            + "\n".join(f"- **{t}** {text}" for t, text in game.feed)
+        )
+
+
+def _replay_figure(game: Game, debrief: Any, rungs: list[str]) -> Figure:
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax = fig.add_subplot()
+    played = debrief.rounds
+    replay = debrief.counterfactual
+    for actor, colour in ((game.actor, "#1f77b4"), (game.adversary, "#d62728")):
+        mine = played[played["actor"] == actor]
+        ax.step(mine["round"], mine["rung_after"], where="post", color=colour, label=f"{actor}")
+        other = replay[(replay["actor"] == actor) & (replay["round"] > 0)]
+        ax.step(
+            other["round"],
+            other["rung"],
+            where="post",
+            color=colour,
+            ls="--",
+            label=f"{actor}, channels the other way",
+        )
+    ax.set_yticks(range(len(rungs)), rungs, fontsize=8)
+    ax.set_xlabel("round")
+    ax.legend(fontsize=7)
+    ax.set_title("Your game against the same crisis with the channels the other way", fontsize=9)
+    return fig
+
+
+routes = [
+    solara.Route(path="/", component=Explorer, label="Explorer"),
+    solara.Route(path="seminar", component=Seminar, label="Seminar"),
+]

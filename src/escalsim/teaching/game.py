@@ -1,0 +1,513 @@
+"""Seminar mode: a student plays one state, round by round, then reads a debrief.
+
+The game wraps one run of :class:`~escalsim.agents.model.EscalationModel` in which the
+student's actor has the ``human`` policy. Each round:
+
+1. :meth:`Game.situation` -- the model has run phases 1-5 (events, accidents, channels,
+   talks, messages, perception, beliefs) and the student sees what *their* state knows: its own
+   rung, the adversary's rung *as perceived*, its belief and trust, the messages that arrived,
+   the news;
+2. :meth:`Game.play` -- the student chooses a move and, where a private channel to the
+   adversary is open, a message (``reassure``, ``warn`` or ``none``); the model runs phases 6-9
+   and the next round's phases 1-5.
+
+The other actors follow their policies. A message is sent with the next round's messages (it
+travels while the move is carried out) and arrives after the channel's latency; it is honest
+when its claim matches the move (a reassurance after a step up is a lie, and the adversary's
+trust pays for it when the deed is seen).
+
+:meth:`Game.debrief` then shows, round by round, what each side intended, did, signalled and
+perceived, where a miscalculation happened, and how the same crisis ran, on the same seed and
+with the student's same moves and messages, with the channels the other way: every private
+channel between the two powers that was open at the start closed, and every one that was closed
+by the player's settings open (channels that only events open, such as summits, still open by
+their events). After the played game's last round the replay holds.
+
+Several games can run at once (one per browser tab, or per terminal); a game shares nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from escalsim.agents.model import MESSAGE_CHOICES, EscalationModel
+from escalsim.core import dynamics as dx
+from escalsim.scenario import Scenario, load_scenario, with_condition
+from escalsim.scenario.load import with_settings
+from escalsim.teaching.narrate import Narrator, _join
+
+__all__ = ["MOVES", "Debrief", "Game", "GameError", "Situation"]
+
+#: The moves a player can choose, in menu order.
+MOVES = ("step_down", "hold", "step_up", "jump", "concede")
+#: One-line explanations of the moves and messages, for menus and help.
+MOVE_HELP = {
+    "step_down": "step down one rung",
+    "hold": "stay where you are",
+    "step_up": "step up one rung",
+    "jump": "jump up the ladder (the scenario's jump)",
+    "concede": "back down and accept the other side's terms (ends the crisis)",
+}
+MESSAGE_HELP = {
+    "reassure": "tell them your intentions are benign",
+    "warn": "warn them you are resolved and will not back down",
+    "none": "send nothing",
+}
+
+
+#: Event kinds every actor learns of (the rest only the actors concerned).
+_PUBLIC_NEWS = frozenset(
+    {
+        "scheduled",
+        "channel_open",
+        "channel_closed",
+        "summit",
+        "summit_end",
+        "agreement",
+        "mediation",
+        "involvement",
+    }
+)
+
+
+class GameError(ValueError):
+    """A bad choice or setting in seminar mode (the message says what was expected)."""
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the player's state knows when it must decide (nothing it could not know).
+
+    Attributes
+    ----------
+    round, horizon : int
+        This round and the last one.
+    actor, adversary : str
+        Ids of the player's state and of the power it faces.
+    own_rung, perceived_rung : int
+        The player's true rung, and the adversary's rung as the player perceives it.
+    perceived_move : str
+        The adversary's last move as perceived.
+    hostility, trust : float
+        The player's belief that the adversary is hostile, and trust in its words.
+    can_message : bool
+        A private channel to the adversary is open (a message may still find it down).
+    private_channels : list of tuple
+        ``(channel id, kind, open)`` for the private channels between the player and the
+        adversary.
+    news : list of str
+        What the player learnt this round, in plain language: messages that arrived, scheduled
+        events, channels opening or closing, its own forces' incidents, agreements.
+    rung_names : list of str
+        The ladder, bottom first.
+    """
+
+    round: int
+    horizon: int
+    actor: str
+    adversary: str
+    own_rung: int
+    perceived_rung: int
+    perceived_move: str
+    hostility: float
+    trust: float
+    can_message: bool
+    private_channels: list[tuple[str, str, bool]]
+    news: list[str]
+    rung_names: list[str]
+
+
+@dataclass
+class Debrief:
+    """The debrief of a finished game.
+
+    Attributes
+    ----------
+    rounds : pandas.DataFrame
+        One row per round × power: ``round, actor, player, rung_before, perceived_by_other,
+        intended, made, rung_after, signalled, perceived_other, miscalculation,
+        misperception``. ``signalled`` is what the actor said to the other (its messages'
+        claims as sent, and "misread" when a channel flipped one); ``perceived_by_other`` is
+        the rung at which the other power saw it this round; ``miscalculation`` is true when,
+        with the true picture, its policy (or the same player's move: never) would have chosen
+        otherwise.
+    outcome : str
+        How the played crisis ended.
+    counterfactual : pandas.DataFrame
+        The replay with the channels the other way: ``round, actor, rung`` for both powers.
+    counterfactual_outcome : str
+        How the replay ended.
+    flipped : dict
+        Channel id -> its open state at the start of the replay.
+    summary : list of str
+        The debrief in a few sentences.
+    """
+
+    rounds: pd.DataFrame
+    outcome: str
+    end_round: int | None
+    counterfactual: pd.DataFrame
+    counterfactual_outcome: str
+    counterfactual_end_round: int | None
+    flipped: dict[str, bool]
+    summary: list[str] = field(default_factory=list)
+
+
+class Game:
+    """One seminar game: a player takes ``actor``; the others follow their policies.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A validated scenario, a file, or a shipped scenario's name.
+    actor : str
+        The power the player takes (an id of one of the two powers).
+    seed : int, optional
+        Root seed (default: the scenario's ``run.seed``). Same seed, same choices: same game.
+    condition : str, optional
+        A condition of the scenario to play under (default: the baseline).
+    settings : dict, optional
+        Field-path settings applied on top (as in a condition), e.g.
+        ``{"channels.hotline.open": False}``; the app's controls arrive here.
+    replication : int
+        Which replication's random stream to play (default 0).
+    rounds : int, optional
+        A shorter (or longer) game: the horizon, with later events dropped (as ``--rounds``).
+    emphasis : str
+        Around rung names in sentences: ``"*"`` (Markdown, for the app) or ``""`` (terminal).
+
+    Raises
+    ------
+    GameError
+        When ``actor`` is not one of the two powers.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str,
+        actor: str,
+        *,
+        seed: int | None = None,
+        condition: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+        replication: int = 0,
+        rounds: int | None = None,
+        emphasis: str = "*",
+    ) -> None:
+        spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        if rounds is not None:
+            if rounds < 1:
+                raise GameError(f"rounds {rounds}: expected at least 1")
+            from escalsim.experiment.runner import with_rounds
+
+            spec = with_rounds(spec, rounds)
+        if condition is not None:
+            spec = with_condition(spec, condition)
+        powers = [a.id for a in spec.actors if a.role == "power"]
+        if actor not in powers:
+            raise GameError(
+                f"--as {actor}: a player takes one of the two powers; expected one of "
+                f"{', '.join(powers)}"
+            )
+        self.base = spec
+        self.settings = dict(settings or {})
+        played = with_settings(spec, {**self.settings, f"actors.{actor}.policy": {"name": "human"}})
+        self.spec = played
+        self.actor = actor
+        self.adversary = powers[1] if actor == powers[0] else powers[0]
+        self.condition = condition
+        self.rounds = rounds
+        self.replication = replication
+        self.moves: list[str] = []
+        self.messages: list[str] = []
+        self.model = EscalationModel(
+            scenario=played,
+            seed=seed,
+            replication=replication,
+            human_moves={actor: self.moves},
+            human_messages={actor: self.messages},
+        )
+        self.seed = self.model.seed_root
+        self.narrator = Narrator(played, closed_channels=self._closed_between, emphasis=emphasis)
+        self._records: list[dict[str, Any]] = []
+        self._before: dict[str, dict[str, Any]] = {}
+        self._seen_events = 0
+        self.feed: list[tuple[int, str]] = []  # (round, sentence) for every event so far
+        self._begin()
+
+    # -- state ------------------------------------------------------------------------------------
+    @property
+    def over(self) -> bool:
+        """The crisis has ended."""
+        return not self.model.running
+
+    @property
+    def round(self) -> int:
+        """The round being decided (the last round once the game is over)."""
+        return self.model.round
+
+    @property
+    def outcome(self) -> str:
+        """How the crisis ended (``unresolved`` while it runs)."""
+        return self.model.outcome_name
+
+    def _agent(self, actor_id: str) -> Any:
+        return self.model.actor(self.model.params.ids.index(actor_id))
+
+    def _private_channels(self, a: str, b: str) -> list[int]:
+        p = self.model.params
+        ia, ib = p.ids.index(a), p.ids.index(b)
+        return [
+            c
+            for c in range(p.n_channels)
+            if c != p.public and {int(x) for x in p.channel_ends[c]} == {ia, ib}
+        ]
+
+    def _closed_between(self, a: str, b: str) -> list[str]:
+        """Private channels between two actors that are closed or down this round."""
+        m = self.model
+        if a not in m.params.ids or b not in m.params.ids:
+            return []
+        return [
+            m.params.channel_ids[c]
+            for c in self._private_channels(a, b)
+            if not (m.channel_open[c] and m.channel_up[c])
+        ]
+
+    def situation(self) -> Situation:
+        """What the player's state knows now (see :class:`Situation`)."""
+        m = self.model
+        p = m.params
+        me, other = self._agent(self.actor), self._agent(self.adversary)
+        j = other.index
+        channels = [
+            (p.channel_ids[c], str(p.channel_kind[c]), bool(m.channel_open[c]))
+            for c in self._private_channels(self.actor, self.adversary)
+        ]
+        return Situation(
+            round=m.round,
+            horizon=m.horizon,
+            actor=self.actor,
+            adversary=self.adversary,
+            own_rung=int(me.rung),
+            perceived_rung=int(me.perceived[j]),
+            perceived_move=dx.MOVE_NAMES[int(me.perceived_move[j])],
+            hostility=float(me.hostility[j]),
+            trust=float(me.trust[j]),
+            can_message=any(is_open for _, _, is_open in channels),
+            private_channels=channels,
+            news=self._news(m.round),
+            rung_names=[r.name for r in self.spec.ladder.rungs],
+        )
+
+    def _news(self, t: int) -> list[str]:
+        """Sentences for this round's events that the player's state could know."""
+        out = []
+        for row in self.model.event_log():
+            if row["round"] != t:
+                continue
+            kind = row["kind"]
+            mine = row["actor"] == self.actor
+            to_me = row["target"] == self.actor
+            if (
+                (kind == "message" and to_me)
+                or kind in _PUBLIC_NEWS
+                or (kind in {"incident", "agreement_broken"} and mine)
+            ):
+                out.append(self.narrator.sentence(row))
+        return out
+
+    # -- playing ----------------------------------------------------------------------------------
+    def _begin(self) -> None:
+        """Run phases 1-5 of the next round and note what each power knows."""
+        m = self.model
+        m.begin_round()
+        self._before = {}
+        for a, b in ((self.actor, self.adversary), (self.adversary, self.actor)):
+            agent, other = self._agent(a), self._agent(b)
+            self._before[a] = {
+                "rung_before": int(agent.rung),
+                "perceived_other": int(agent.perceived[other.index]),
+                "hostility": float(agent.hostility[other.index]),
+                "trust": float(agent.trust[other.index]),
+            }
+        self._narrate_new()
+
+    def play(self, move: str, message: str = "none") -> list[str]:
+        """Make the player's move (and send a message with it); run on to the next decision.
+
+        Parameters
+        ----------
+        move : str
+            One of :data:`MOVES`.
+        message : str
+            ``'reassure'``, ``'warn'`` or ``'none'``; sent with the next round's messages over
+            the best private channel to each partner. Without an open private channel it must be
+            ``'none'``.
+
+        Returns
+        -------
+        list of str
+            This round's events in plain language (what everyone did, as the debrief will show).
+
+        Raises
+        ------
+        GameError
+            When the game is over, or the move or message is not one of the choices.
+        """
+        if self.over:
+            raise GameError(f"the crisis has ended ({self.outcome}); start a new game")
+        if move not in MOVES:
+            raise GameError(f"move {move!r}: expected one of {', '.join(MOVES)}")
+        if message not in MESSAGE_CHOICES:
+            raise GameError(f"message {message!r}: expected one of {', '.join(MESSAGE_CHOICES)}")
+        if message != "none" and not self.situation().can_message:
+            raise GameError(
+                f"message {message!r}: no private channel to {self.adversary} is open; "
+                "only 'none' (public statements carry no private message)"
+            )
+        t = self.model.round
+        self.moves.append(move)
+        self.messages.append(message)
+        first = len(self.feed)
+        self.model.finish_round()
+        self._narrate_new()
+        self._record(t, message)
+        if not self.over:
+            self._begin()
+        return [text for r, text in self.feed[first:] if r == t]
+
+    def _narrate_new(self) -> None:
+        rows = self.model.event_log()
+        for row in rows[self._seen_events :]:
+            self.feed.append((int(row["round"]), self.narrator.sentence(row)))
+        self._seen_events = len(rows)
+
+    def _record(self, t: int, message: str) -> None:
+        rows = [r for r in self.model.event_log() if r["round"] == t]
+        for a, b in ((self.actor, self.adversary), (self.adversary, self.actor)):
+            agent = self._agent(a)
+            said = [
+                str(r["detail"])
+                for r in rows
+                if r["kind"] == "message" and r["actor"] == a and r["target"] == b
+            ]
+            miscalc = [r for r in rows if r["kind"] == "miscalculation" and r["actor"] == a]
+            misperc = [r for r in rows if r["kind"] == "misperception" and r["actor"] == a]
+            self._records.append(
+                {
+                    "round": t,
+                    "actor": a,
+                    "player": a == self.actor,
+                    **self._before[a],
+                    "perceived_by_other": self._before[b]["perceived_other"],
+                    "intended": dx.MOVE_NAMES[int(agent.intended_move)],
+                    "made": dx.MOVE_NAMES[int(agent.last_move)],
+                    "rung_after": int(agent.rung),
+                    "signalled": "; ".join(said) if said else "",
+                    "message_chosen": message if a == self.actor else "",
+                    "miscalculation": bool(miscalc),
+                    "misperception": bool(misperc),
+                }
+            )
+
+    # -- after the game ---------------------------------------------------------------------------
+    def record(self) -> pd.DataFrame:
+        """The rounds played so far, one row per round × power (see :class:`Debrief`)."""
+        return pd.DataFrame(self._records)
+
+    def replay_file(self) -> dict[str, Any]:
+        """A ``--moves`` file's content that replays this game exactly."""
+        return {
+            "scenario": self.spec.id,
+            "actor": self.actor,
+            "seed": self.seed,
+            "condition": self.condition,
+            "rounds": self.rounds,
+            "settings": self.settings,
+            "moves": [
+                {"move": mv, "message": msg}
+                for mv, msg in zip(self.moves, self.messages, strict=True)
+            ],
+        }
+
+    def flipped_channels(self) -> dict[str, bool]:
+        """The channels the replay sets the other way, with their state at its start."""
+        p = self.model.params
+        start = self.model.sched.params_at[0].channel_open0
+        out: dict[str, bool] = {}
+        for c in self._private_channels(self.actor, self.adversary):
+            cid = p.channel_ids[c]
+            toggled = f"channels.{cid}.open" in self.settings
+            if bool(start[c]) or toggled:
+                out[cid] = not bool(start[c])
+        return out
+
+    def debrief(self) -> Debrief:
+        """The debrief: round-by-round record, and the replay with the channels the other way.
+
+        Raises
+        ------
+        GameError
+            While the game is still running.
+        """
+        if not self.over:
+            raise GameError("the debrief comes when the crisis has ended")
+        flipped = self.flipped_channels()
+        replay_spec = with_settings(
+            self.spec, {f"channels.{cid}.open": state for cid, state in flipped.items()}
+        )
+        pad = self.model.horizon - len(self.moves)
+        replay = EscalationModel(
+            scenario=replay_spec,
+            seed=self.seed,
+            replication=self.replication,
+            human_moves={self.actor: [*self.moves, *(["hold"] * pad)]},
+            human_messages={self.actor: [*self.messages, *(["none"] * pad)]},
+        ).run()
+        ts = replay.timeseries
+        counter = ts[ts["role"] == "power"][["round", "actor", "rung"]].reset_index(drop=True)
+        rounds = self.record()
+        return Debrief(
+            rounds=rounds,
+            outcome=self.outcome,
+            end_round=self.model.end_round,
+            counterfactual=counter,
+            counterfactual_outcome=replay.outcome_name,
+            counterfactual_end_round=replay.end_round,
+            flipped=flipped,
+            summary=self._summary(rounds, replay, flipped),
+        )
+
+    def _summary(
+        self, rounds: pd.DataFrame, replay: EscalationModel, flipped: dict[str, bool]
+    ) -> list[str]:
+        n = self.narrator
+        out = [f"The crisis ended in round {self.model.end_round}: {n.outcome(self.outcome)}."]
+        for a in (self.actor, self.adversary):
+            mine = rounds[rounds["actor"] == a]
+            who = "You" if a == self.actor else n.actor(a)
+            mp = int(mine["misperception"].sum())
+            mc = int(mine["miscalculation"].sum())
+            wrong = mine[mine["perceived_by_other"] != mine["rung_before"]]
+            text = f"{who} misperceived the other side in {mp} of {len(mine)} rounds"
+            if a != self.actor:
+                text += f" and miscalculated in {mc}"
+            text += f"; the other side saw {'you' if a == self.actor else 'it'} at the wrong"
+            text += f" rung in {len(wrong)}."
+            out.append(text)
+        changes = _join(
+            [f"{n.channel(c)} {'open' if state else 'closed'}" for c, state in flipped.items()]
+        )
+        if changes:
+            out.append(
+                f"With {changes} (same seed, same moves of yours), the crisis ended in round "
+                f"{replay.end_round}: {n.outcome(replay.outcome_name)}."
+            )
+        else:
+            out.append("No private channel links the two powers, so there is no replay to compare.")
+        return out

@@ -1,0 +1,181 @@
+"""Events in plain language, for the app's feed, the terminal game and the debrief.
+
+One function turns a row of the events frame (:attr:`EscalationModel.events`) into a sentence a
+student can read: "Russia read the United States at *mobilisation* (it was at *signalling*);
+the hotline was closed". Names come from the scenario: actor names, rung names, channel ids and
+kinds. The model's event kinds are listed in ``docs/ODD.md`` (section 7, output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from escalsim.scenario import Scenario
+
+__all__ = ["Narrator"]
+
+_CAUSE_WORDS = {
+    "deliberate": "",
+    "miscalculated": " -- a miscalculation: with the true picture it would not have",
+    "accident": " by accident (orders carried out otherwise than meant)",
+    "third_party": " under pressure from a third party",
+}
+_CHANNEL_NOUNS = {
+    "hotline": "hotline",
+    "summit": "summit channel",
+    "ministerial": "ministerial channel",
+    "backchannel": "back-channel",
+    "mediated": "mediated channel",
+}
+_MOVE_WORDS = {
+    "step_down": "stepped down",
+    "hold": "held",
+    "step_up": "stepped up",
+    "jump": "jumped two rungs",
+    "concede": "conceded",
+}
+
+
+class Narrator:
+    """Plain-language sentences for the events of one scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the events come from (for names).
+    closed_channels : callable, optional
+        ``closed_channels(actor_id, target_id)`` -> names of the private channels between the
+        two that were closed or down when the event happened; with it, a misperception says
+        which channels could have corrected it ("the hotline was closed").
+    emphasis : str
+        Put around rung names: ``"*"`` (Markdown italics, the default) or ``""`` (plain text).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        closed_channels: Callable[[str, str], list[str]] | None = None,
+        emphasis: str = "*",
+    ) -> None:
+        self.scenario = scenario
+        self.emphasis = emphasis
+        self.agenda_names = {g.id: g.name for g in scenario.agenda}
+        self.actor_names = {a.id: a.name for a in scenario.actors}
+        self.rung_names = [r.name for r in scenario.ladder.rungs]
+        self.channel_kinds = {c.id: c.kind for c in scenario.channels}
+        self.closed_channels = closed_channels
+
+    # -- names ------------------------------------------------------------------------------------
+    def actor(self, actor_id: Any) -> str:
+        """The actor's display name (its id when unknown)."""
+        return self.actor_names.get(str(actor_id), str(actor_id))
+
+    def rung(self, rung: Any) -> str:
+        """A rung's name, in italics for Markdown (``*mobilisation*``)."""
+        e = self.emphasis
+        try:
+            return f"{e}{self.rung_names[int(rung)]}{e}"
+        except (ValueError, TypeError, IndexError):
+            return str(rung)
+
+    def channel(self, channel_id: Any) -> str:
+        """``the hotline``, ``the ministerial channel 'ssd'``."""
+        cid = str(channel_id)
+        kind = self.channel_kinds.get(cid)
+        if kind is None:
+            return cid
+        if kind == "public":
+            return "public statements"
+        noun = _CHANNEL_NOUNS.get(kind, f"{kind} channel")
+        return f"the {noun}" if cid == kind else f"the {noun} '{cid}'"
+
+    def outcome(self, name: str) -> str:
+        """An outcome in words: ``capitulation_a`` -> "United States backed down"."""
+        powers = [a.id for a in self.scenario.actors if a.role == "power"]
+        if name == "capitulation_a":
+            return f"{self.actor(powers[0])} backed down"
+        if name == "capitulation_b":
+            return f"{self.actor(powers[1])} backed down"
+        return {"unresolved": "unresolved at the horizon"}.get(name, name.replace("_", " "))
+
+    # -- sentences --------------------------------------------------------------------------------
+    def sentence(self, event: Mapping[str, Any]) -> str:
+        """One event as a sentence (rows of the events frame, or dicts with the same keys)."""
+        kind = str(event.get("kind"))
+        actor = self.actor(event.get("actor"))
+        target = self.actor(event.get("target"))
+        rung = event.get("rung")
+        detail = event.get("detail")
+        detail = None if detail is None or str(detail) in {"None", "nan", "<NA>"} else str(detail)
+        cause = str(event.get("cause"))
+        move = str(event.get("move"))
+        match kind:
+            case "misperception":
+                true = detail.removeprefix("true rung ") if detail else "?"
+                text = f"{actor} read {target} at {self.rung(rung)} (it was at {self.rung(true)})"
+                closed = (
+                    self.closed_channels(str(event.get("actor")), str(event.get("target")))
+                    if self.closed_channels
+                    else []
+                )
+                if closed:
+                    verb = "was" if len(closed) == 1 else "were"
+                    text += f"; {_join([self.channel(c) for c in closed])} {verb} closed"
+                return text + "."
+            case "miscalculation":
+                better = detail.removeprefix("with perfect information: ") if detail else "?"
+                return (
+                    f"{actor} chose to {move.replace('_', ' ')}; with the true picture it "
+                    f"would have chosen to {better.replace('_', ' ')} (a miscalculation)."
+                )
+            case "escalation" | "deescalation":
+                words = _MOVE_WORDS.get(move, move)
+                why = _CAUSE_WORDS.get(cause, "") if kind == "escalation" else ""
+                if kind == "deescalation" and cause == "accident":
+                    why = _CAUSE_WORDS["accident"]
+                return f"{actor} {words} to {self.rung(rung)}{why}."
+            case "incident":
+                how = "a scheduled incident" if cause == "scheduled" else "an accident"
+                return f"{how.capitalize()}: {actor} looked as if at {self.rung(rung)}."
+            case "message":
+                claim = (detail or "").split(",")[0].strip()
+                says = "reassured" if claim == "benign" else "warned"
+                extra = ""
+                if detail and "misread" in detail:
+                    extra = " -- and it was misread"
+                return (
+                    f"{actor} {says} {target} through {self.channel(event.get('channel'))}{extra}."
+                )
+            case "channel_open":
+                return f"{self.channel(event.get('channel')).capitalize()} opened."
+            case "channel_closed":
+                return f"{self.channel(event.get('channel')).capitalize()} closed."
+            case "summit":
+                return f"A summit: {self.channel(event.get('channel'))} opened for a while."
+            case "summit_end":
+                return f"The summit on {self.channel(event.get('channel'))} ended."
+            case "agreement":
+                kind_of, _, item = (detail or "").partition(" on ")
+                name = self.agenda_names.get(item, item)
+                return f"Agreement reached on {name} ({kind_of.replace('_', ' ')})."
+            case "agreement_broken":
+                return f"{actor} broke the agreement on {self.agenda_names.get(detail, detail)}."
+            case "mediation":
+                return f"{actor} offered to mediate: {self.channel(event.get('channel'))} opened."
+            case "involvement":
+                return f"{actor} joined the crisis on the side of {target}."
+            case "war":
+                return f"War: {actor} at {self.rung(rung)} ({cause})."
+            case "end":
+                return f"The crisis ended: {(detail or '').replace('_', ' ')}."
+            case "scheduled":
+                return detail or "A scheduled event."
+            case _:
+                return f"{kind}: {actor} {detail or ''}".strip()
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,167 @@
+"""Moves files: a seminar game saved so that it can be replayed (``escalsim play --moves``).
+
+A moves file is YAML 1.2::
+
+    # saved by escalsim play
+    scenario: hotline-1963
+    actor: USA
+    seed: 7
+    condition: no_hotline        # optional
+    rounds: 10                   # optional: a shorter game
+    settings: {}                 # optional field-path settings, as the app's controls
+    moves:
+      - {move: hold, message: reassure}
+      - step_up                  # a move alone: no message
+
+Every problem is reported at its line and column (:class:`~escalsim.scenario.ScenarioError`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from escalsim.agents.model import MESSAGE_CHOICES
+from escalsim.scenario.errors import Problem, ScenarioError, did_you_mean
+from escalsim.scenario.yamlio import parse_yaml, read_text
+from escalsim.teaching.game import MOVES
+
+__all__ = ["MovesFile", "dump_moves", "load_moves"]
+
+_KEYS = ("scenario", "actor", "seed", "condition", "rounds", "settings", "moves")
+
+
+@dataclass
+class MovesFile:
+    """A saved game: what to replay, and the moves with their messages."""
+
+    scenario: str | None = None
+    actor: str | None = None
+    seed: int | None = None
+    condition: str | None = None
+    rounds: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    moves: list[tuple[str, str]] = field(default_factory=list)
+    source: str = "<moves>"
+    #: Position of each top-level key's value, for errors found later (e.g. a wrong actor).
+    where: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def problem(self, key: str, message: str) -> ScenarioError:
+        """An error positioned at ``key``'s value in the file."""
+        line, col = self.where.get(key, (1, 1))
+        return ScenarioError([Problem(line, col, (key,), message, self.source)])
+
+
+def load_moves(path: str | Path) -> MovesFile:
+    """Read and check a moves file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem, each at its line and column.
+    """
+    source = str(path)
+    data, pos = parse_yaml(read_text(source), source)
+    problems: list[Problem] = []
+
+    def bad(loc: tuple[str | int, ...], message: str) -> None:
+        line, col = pos.value(loc)
+        problems.append(Problem(line, col, loc, message, source))
+
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [Problem(1, 1, (), "expected a mapping with a 'moves' list (a moves file)", source)]
+        )
+    out = MovesFile(source=source)
+    out.where = {str(k): pos.value((k,)) for k in data}
+    for key in data:
+        if key not in _KEYS:
+            line, col = pos.key((key,))
+            problems.append(
+                Problem(
+                    line,
+                    col,
+                    (key,),
+                    f"unknown key{did_you_mean(str(key), _KEYS)}; expected one of "
+                    f"{', '.join(_KEYS)}",
+                    source,
+                )
+            )
+    for key in ("scenario", "actor", "condition"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            bad((key,), f"expected a string, got {value!r}")
+        else:
+            setattr(out, key, value)
+    seed = data.get("seed")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63
+    ):
+        bad(("seed",), f"expected a whole number from 0 to 2**63 - 1, got {seed!r}")
+    else:
+        out.seed = seed
+    rounds = data.get("rounds")
+    if rounds is not None and (
+        isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= 10_000
+    ):
+        bad(("rounds",), f"expected a whole number from 1 to 10000, got {rounds!r}")
+    else:
+        out.rounds = rounds
+    settings = data.get("settings")
+    if settings is not None and not isinstance(settings, dict):
+        bad(("settings",), "expected a mapping of field paths to values")
+    elif settings:
+        out.settings = {str(k): v for k, v in settings.items()}
+    moves = data.get("moves")
+    if moves is None:
+        problems.append(Problem(1, 1, ("moves",), "missing required key 'moves'", source))
+    elif not isinstance(moves, list):
+        bad(("moves",), "expected a list of moves")
+    else:
+        for n, item in enumerate(moves):
+            loc: tuple[str | int, ...] = ("moves", n)
+            if isinstance(item, str):
+                move, message = item, "none"
+            elif isinstance(item, dict):
+                extra = [k for k in item if k not in ("move", "message")]
+                if extra:
+                    bad((*loc, extra[0]), "unknown key; expected 'move' and 'message'")
+                    continue
+                move, message = item.get("move"), item.get("message", "none")
+            else:
+                bad(loc, f"expected a move name or {{move: ..., message: ...}}, got {item!r}")
+                continue
+            if move not in MOVES:
+                bad(
+                    (*loc, "move") if isinstance(item, dict) else loc,
+                    f"{move!r} is not a move{did_you_mean(str(move), MOVES)}; expected one of "
+                    f"{', '.join(MOVES)}",
+                )
+                continue
+            if message not in MESSAGE_CHOICES:
+                bad(
+                    (*loc, "message"),
+                    f"{message!r} is not a message{did_you_mean(str(message), MESSAGE_CHOICES)}; "
+                    f"expected one of {', '.join(MESSAGE_CHOICES)}",
+                )
+                continue
+            out.moves.append((move, message))
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def dump_moves(content: dict[str, Any]) -> str:
+    """A moves file's text for :meth:`Game.replay_file`'s content."""
+    yaml = YAML()
+    yaml.default_flow_style = None
+    body = {k: v for k, v in content.items() if v not in (None, {}, [])}
+    body["moves"] = content["moves"]
+    buffer = io.StringIO()
+    buffer.write("# A seminar game saved by escalsim play; replay it with --moves.\n")
+    yaml.dump(body, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,183 @@
+"""Seminar mode in a terminal (``escalsim play SCENARIO --as ACTOR``), with rich prompts.
+
+The same :class:`~escalsim.teaching.game.Game` as the browser app: each round the player reads
+what their state knows, chooses a move (and a message where a private channel is open); at the
+end, the debrief. Moves from a moves file are played first, without prompts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from escalsim.agents.model import MESSAGE_CHOICES
+from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Debrief, Game
+from escalsim.teaching.replay import dump_moves
+
+__all__ = ["debrief_table", "play"]
+
+
+def _ask(console: Console, prompt: str, choices: tuple[str, ...], default: str) -> str:
+    """Ask until the answer is one of ``choices`` (by name, unique prefix, or number)."""
+    while True:
+        shown = " / ".join(f"[bold]{n}[/]:{c}" for n, c in enumerate(choices, start=1))
+        answer = console.input(f"{prompt} ({shown}) [dim]\\[{default}][/] ").strip().lower()
+        if not answer:
+            return default
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return choices[int(answer) - 1]
+        matches = [c for c in choices if c.startswith(answer)]
+        if len(matches) == 1:
+            return matches[0]
+        console.print(f"[red]'{answer}' is not one of {', '.join(choices)}[/]")
+
+
+def _situation_panel(game: Game) -> Panel:
+    s = game.situation()
+    n = game.narrator
+    rungs = s.rung_names
+    lines = [
+        f"You are [bold]{n.actor(s.actor)}[/], facing {n.actor(s.adversary)}.",
+        f"Your posture: [bold]{rungs[s.own_rung]}[/] (rung {s.own_rung} of {len(rungs) - 1}).",
+        f"You see {n.actor(s.adversary)} at [bold]{rungs[s.perceived_rung]}[/]"
+        f" (its last move, as you saw it: {s.perceived_move.replace('_', ' ')}).",
+        f"You believe it is hostile with probability {s.hostility:.2f}; you trust its words "
+        f"{s.trust:.2f}.",
+    ]
+    open_channels = [cid for cid, _kind, is_open in s.private_channels if is_open]
+    lines.append(
+        "Private channels open: " + (", ".join(open_channels) if open_channels else "none")
+    )
+    if s.news:
+        lines.append("")
+        lines.append("[bold]News[/]")
+        lines.extend(f"  • {item}" for item in s.news)
+    return Panel("\n".join(lines), title=f"Round {s.round} of {s.horizon}", expand=False)
+
+
+def debrief_table(debrief: Debrief, game: Game) -> Table:
+    """The round-by-round debrief as a rich table."""
+    n = game.narrator
+    rungs = [r.name for r in game.spec.ladder.rungs]
+    table = Table(title="Debrief: what each side intended, did, signalled and perceived")
+    for col in ("round", "actor", "intended", "made", "rung", "seen by other", "signalled", "saw"):
+        table.add_column(col)
+    table.add_column("!", justify="center")
+    for row in debrief.rounds.itertuples(index=False):
+        flags = ("M" if row.miscalculation else "") + ("P" if row.misperception else "")
+        seen = rungs[row.perceived_by_other]
+        if row.perceived_by_other != row.rung_before:
+            seen = f"[red]{seen}[/]"
+        saw = rungs[row.perceived_other]
+        table.add_row(
+            str(row.round),
+            ("you: " if row.player else "") + n.actor(row.actor),
+            row.intended,
+            row.made if row.made == row.intended else f"[yellow]{row.made}[/]",
+            f"{rungs[row.rung_before]}→{rungs[row.rung_after]}",
+            seen,
+            row.signalled or ("(chose: " + row.message_chosen + ")" if row.message_chosen else ""),
+            saw,
+            flags,
+        )
+    return table
+
+
+def play(
+    game: Game,
+    console: Console,
+    *,
+    moves: Iterator[tuple[str, str]] | None = None,
+    save: Path | None = None,
+) -> Debrief:
+    """Play ``game`` in the terminal; return its debrief.
+
+    Parameters
+    ----------
+    game : Game
+        A new game.
+    console : rich.console.Console
+        Where to print and read.
+    moves : iterator of (move, message), optional
+        Moves to play first without asking (a replayed game); prompts take over when they run
+        out.
+    save : Path, optional
+        Write the game as a moves file here at the end (and after every round, so an
+        interrupted game is not lost).
+    """
+    n = game.narrator
+    console.print(
+        Panel(
+            f"[bold]{game.spec.name}[/]\n{game.spec.description}\n\n"
+            f"You play [bold]{n.actor(game.actor)}[/]. Each round, choose a move; where a "
+            "private channel is open, also a message, which goes out with your move.\n"
+            "The ladder: " + " → ".join(r.name for r in game.spec.ladder.rungs),
+            title="escalsim seminar",
+        )
+    )
+    for line in MOVE_HELP.items():
+        console.print(f"  [bold]{line[0]}[/]: {line[1]}")
+    while not game.over:
+        console.print(_situation_panel(game))
+        scripted = next(moves, None) if moves is not None else None
+        s = game.situation()
+        if scripted is not None:
+            move, message = scripted
+            if not s.can_message:
+                message = "none"
+            console.print(f"Replayed: [bold]{move}[/], message {message}")
+        else:
+            move = _ask(console, "Your move", MOVES, "hold")
+            message = "none"
+            if s.can_message:
+                console.print(
+                    "  " + "; ".join(f"[bold]{k}[/]: {v}" for k, v in MESSAGE_HELP.items())
+                )
+                message = _ask(console, "Your message", MESSAGE_CHOICES, "none")
+        happened = game.play(move, message)
+        me = [
+            text
+            for text in happened
+            if text.startswith(n.actor(game.actor)) or text.startswith(("War", "The crisis"))
+        ]
+        for text in me:
+            console.print(f"  → {text}")
+        if save is not None:
+            save.write_text(dump_moves(game.replay_file()), encoding="utf-8")
+    debrief = game.debrief()
+    console.rule("Debrief")
+    console.print(debrief_table(debrief, game))
+    console.print(
+        "M: a miscalculation (with the true picture it would have chosen otherwise); "
+        "P: it misperceived the other side; red: you were seen at the wrong rung."
+    )
+    for line in debrief.summary:
+        console.print(f"• {line}")
+    rungs = [r.name for r in game.spec.ladder.rungs]
+    replay = debrief.counterfactual
+    played = debrief.rounds
+    table = Table(title="The same crisis with the channels the other way (same seed, your moves)")
+    table.add_column("round")
+    for a in (game.actor, game.adversary):
+        table.add_column(f"{a} played")
+        table.add_column(f"{a} replay")
+    last = int(max(replay["round"].max(), played["round"].max()))
+    for t in range(1, last + 1):
+        cells = [str(t)]
+        for a in (game.actor, game.adversary):
+            p_row = played[(played["round"] == t) & (played["actor"] == a)]
+            r_row = replay[(replay["round"] == t) & (replay["actor"] == a)]
+            cells.append(rungs[int(p_row["rung_after"].iloc[0])] if len(p_row) else "")
+            cells.append(rungs[int(r_row["rung"].iloc[0])] if len(r_row) else "")
+        table.add_row(*cells)
+    console.print(table)
+    console.rule("Everything that happened")
+    for t, text in game.feed:
+        console.print(f"[dim]{t:>3}[/] {text}")
+    if save is not None:
+        console.print(f"Saved the game to {save}; replay it with --moves {save}")
+    return debrief

@@ -1,0 +1,149 @@
+"""``escalsim play`` driven through a pseudo-terminal, and its bad input (exit 2, positioned)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+ESCALSIM = [sys.executable, "-m", "escalsim"]
+
+
+def _spawn(args: list[str], tmp_path: Path) -> pexpect.spawn:
+    return pexpect.spawn(
+        ESCALSIM[0],
+        [*ESCALSIM[1:], *args],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 160),
+        env={"COLUMNS": "160", "TERM": "xterm", "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_a_game_is_played_at_the_prompts_saved_and_replayed(tmp_path):
+    saved = tmp_path / "game.yaml"
+    child = _spawn(
+        [
+            "play",
+            "hotline-1963",
+            "--as",
+            "USA",
+            "--seed",
+            "7",
+            "--rounds",
+            "4",
+            "--save",
+            "game.yaml",
+        ],
+        tmp_path,
+    )
+    answers = iter(["2", "reassure", "step_d", "w", "hold", "", "1", "none"])
+    transcript = []
+    while True:
+        index = child.expect(["Your move", "Your message", "is not one of", "Debrief", pexpect.EOF])
+        transcript.append(child.before + str(child.after))
+        if index in (0, 1):
+            child.sendline(next(answers, ""))
+        elif index == 2:
+            pytest.fail("an answer was refused: " + "".join(transcript[-2:]))
+        elif index == 3:
+            break
+        else:
+            pytest.fail("the game ended without a debrief:\n" + "".join(transcript))
+    child.expect(pexpect.EOF)
+    rest = child.before
+    child.close()
+    assert child.exitstatus == 0
+    assert "Round 1 of 4" in "".join(transcript)
+    assert "channels the other way" in rest
+    assert "Everything that happened" in rest
+    assert saved.exists()
+    text = saved.read_text(encoding="utf-8")
+    assert "moves:" in text
+    assert "seed: 7" in text
+    assert "rounds: 4" in text
+    # The saved game replays without a prompt to the same debrief.
+    first = subprocess.run(
+        [*ESCALSIM, "play", "hotline-1963", "--moves", str(saved)],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Your move" not in first.stdout
+    played = _feed(rest)
+    assert played
+    assert played == _feed(first.stdout)
+
+
+def _feed(text: str) -> list[str]:
+    """The "Everything that happened" lines, without colours, line ends or the save note."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text).replace("\r\n", "\n")
+    tail = plain[plain.index("Everything that happened") :].splitlines()[1:]
+    return [line.strip() for line in tail if line.strip() and not line.startswith("Saved")]
+
+
+def test_a_wrong_answer_is_asked_again(tmp_path):
+    child = _spawn(["play", "hotline-1963", "--as", "SUN", "--rounds", "3"], tmp_path)
+    child.expect("Your move")
+    child.sendline("escalate")
+    child.expect("is not one of")
+    child.expect("Your move")
+    child.sendline("hold")
+    child.terminate(force=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["play", "hotline-1963", "--as", "CUB"], "expected one of USA, SUN"),
+        (["play", "hotline-1963"], "--as ACTOR"),
+        (["play", "hotline-1963", "--as", "USA", "--condition", "nope"], "no condition 'nope'"),
+        (["play", "no-such-scenario", "--as", "USA"], "no-such-scenario"),
+        (["play", "hotline-1963", "--as", "USA", "--rounds", "0"], "--rounds"),
+    ],
+)
+def test_bad_options_exit_2_with_a_message(args, says):
+    done = subprocess.run(
+        [*ESCALSIM, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_moves_file_exits_2_at_its_line_and_column(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("actor: USA\nmoves:\n  - hold\n  - escalate\n", encoding="utf-8")
+    done = subprocess.run(
+        [*ESCALSIM, "play", "hotline-1963", "--moves", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert f"{path}:4:5: moves[1]: 'escalate' is not a move" in done.stderr
+    other = tmp_path / "other.yaml"
+    other.write_text("scenario: geneva-2022\nactor: USA\nmoves: [hold]\n", encoding="utf-8")
+    done = subprocess.run(
+        [*ESCALSIM, "play", "hotline-1963", "--moves", str(other)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert f"{other}:1:11: scenario: this game was played on 'geneva-2022'" in done.stderr
