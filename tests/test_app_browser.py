@@ -146,7 +146,7 @@ def _network_image(page) -> str:
 
 
 def _channels_line(page) -> str:
-    card = page.locator(".v-card", has_text="Channel network").first
+    card = page.locator(".v-card", has_text="Channels: live switches").first
     return card.get_by_text("Closed now:").first.inner_text()
 
 
@@ -203,6 +203,13 @@ def test_two_tabs_are_two_independent_sessions(browser, server):
     a.get_by_role("button", name="Step").click()
     a.get_by_text("Round 2 of 30").wait_for()
     assert b.get_by_text("Round 0 of 30").is_visible()
+    # Seminar games too: one student's game is not another's.
+    a.goto(server + "seminar")
+    b.goto(server + "seminar")
+    a.get_by_role("button", name="Start the crisis").click()
+    a.get_by_role("button", name="Play this round").click()
+    a.get_by_text("Round 2 of 30").wait_for()
+    assert b.get_by_role("button", name="Start the crisis").is_visible()
     a.context.close()
     b.context.close()
 

@@ -11,6 +11,12 @@ import pexpect
 import pytest
 
 ESCALSIM = [sys.executable, "-m", "escalsim"]
+# pexpect forks a pseudo-terminal from pytest's process, which may have threads (from other
+# tests' libraries); the child execs at once, so Python's warning about fork and threads does
+# not apply here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded:DeprecationWarning"
+)
 
 
 def _spawn(args: list[str], tmp_path: Path) -> pexpect.spawn:
@@ -147,3 +153,19 @@ def test_a_bad_moves_file_exits_2_at_its_line_and_column(tmp_path):
     )
     assert done.returncode == 2
     assert f"{other}:1:11: scenario: this game was played on 'geneva-2022'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["app", "no-such-scenario"], "no-such-scenario"),
+        (["app", "hotline-1963", "--port", "70000"], "--port"),
+    ],
+)
+def test_the_app_refuses_bad_input_before_serving(args, says):
+    done = subprocess.run(
+        [*ESCALSIM, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr

@@ -21,9 +21,17 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 if TYPE_CHECKING:
     from escalsim.experiment.results import Results
     from escalsim.experiment.runner import run
-    from escalsim.scenario import Scenario, ScenarioError, load_scenario, with_condition
+    from escalsim.scenario import (
+        Scenario,
+        ScenarioError,
+        load_scenario,
+        with_condition,
+        with_settings,
+    )
+    from escalsim.teaching import Game
 
 __all__ = [
+    "Game",
     "Results",
     "Scenario",
     "ScenarioError",
@@ -31,6 +39,7 @@ __all__ = [
     "load_scenario",
     "run",
     "with_condition",
+    "with_settings",
 ]
 
 _LAZY = {
@@ -40,6 +49,8 @@ _LAZY = {
     "ScenarioError": "escalsim.scenario",
     "load_scenario": "escalsim.scenario",
     "with_condition": "escalsim.scenario",
+    "with_settings": "escalsim.scenario",
+    "Game": "escalsim.teaching",
 }
 
 

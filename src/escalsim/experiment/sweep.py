@@ -198,7 +198,8 @@ class Sweep:
     Attributes
     ----------
     scenario : Scenario
-        The scenario (its condition, if any, already applied).
+        The base scenario, without its condition: :func:`run_sweep` applies ``condition`` at
+        each point (after the point's values).
     varies : tuple of Vary
         The varied fields, in the order given.
     sampler : str
@@ -823,11 +824,15 @@ __all__ = [
     "SweepReport",
     "SweepTask",
     "Vary",
+    "analyze",
+    "discover",
     "load_sweep",
     "make_executor",
     "missing_parts",
     "parse_vary",
+    "point_table",
     "run_sweep",
+    "sensitivity",
 ]
 
 

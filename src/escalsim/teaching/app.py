@@ -19,7 +19,6 @@ the app never reads or writes any other file.
 
 from __future__ import annotations
 
-import itertools
 import os
 from typing import Any
 
@@ -28,7 +27,6 @@ import numpy as np
 import pandas as pd
 import solara
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
@@ -38,15 +36,9 @@ from escalsim.scenario.load import with_settings
 from escalsim.teaching.explore import controls, ensemble, settings_from, variants_for
 from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Game, GameError
 from escalsim.teaching.narrate import Narrator
+from escalsim.viz.figures import LiveNetwork, channel_network
 
 DEFAULT_SCENARIO = "hotline-1963"
-KIND_COLOURS = {
-    "hotline": "#d62728",
-    "summit": "#9467bd",
-    "ministerial": "#1f77b4",
-    "backchannel": "#2ca02c",
-    "mediated": "#ff7f0e",
-}
 
 
 def scenario_name() -> str:
@@ -91,15 +83,20 @@ class AppModel(EscalationModel):
         self._narrated = 0
         self._narrate()
 
+    def begin_round(self) -> None:
+        """Phases 1-5, then note which channels were open when the actors perceived."""
+        super().begin_round()
+        self._open_when_seen = self.channel_open.copy()
+
     def _closed_between(self, a: str, b: str) -> list[str]:
+        """Private channels between two actors that were closed when they perceived."""
         p = self.params
         ia, ib = p.ids.index(a), p.ids.index(b)
+        seen = getattr(self, "_open_when_seen", self.channel_open)
         return [
             p.channel_ids[c]
             for c in range(p.n_channels)
-            if c != p.public
-            and {int(x) for x in p.channel_ends[c]} == {ia, ib}
-            and not (self.channel_open[c] and self.channel_up[c])
+            if c != p.public and {int(x) for x in p.channel_ends[c]} == {ia, ib} and not seen[c]
         ]
 
     def _narrate(self) -> None:
@@ -131,92 +128,17 @@ class AppModel(EscalationModel):
 
 
 # -- drawings ---------------------------------------------------------------------------------
-def _positions(model: EscalationModel) -> dict[int, tuple[float, float]]:
-    p = model.params
-    pos = {p.power_a: (-1.0, 0.0), p.power_b: (1.0, 0.0)}
-    others = [i for i in range(p.n_actors) if i not in pos]
-    for k, i in enumerate(others):
-        angle = np.pi * (k + 1) / (len(others) + 1)
-        sign = 1 if k % 2 == 0 else -1
-        pos[i] = (float(0.9 * np.cos(angle)), float(sign * (0.55 + 0.35 * np.sin(angle))))
-    return pos
-
-
 def network_figure(model: EscalationModel) -> Figure:
-    """The channel network: actors coloured by rung, channels by kind, closed ones dotted."""
+    """The channel network now (:func:`escalsim.viz.figures.channel_network`, live)."""
     p = model.params
-    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
-    ax = fig.add_subplot()
-    pos = _positions(model)
-    cmap = mpl.colormaps["RdYlGn_r"]
-    norm = mpl.colors.Normalize(0, p.n_rungs - 1)
-    pair_count: dict[tuple[int, int], int] = {}
-    for c in range(p.n_channels):
-        if c == p.public:
-            continue
-        a, b = (int(x) for x in p.channel_ends[c])
-        key = (min(a, b), max(a, b))
-        k = pair_count.get(key, 0)
-        pair_count[key] = k + 1
-        rad = 0.12 * ((k + 1) // 2) * (1 if k % 2 else -1)
-        is_open, is_up = bool(model.channel_open[c]), bool(model.channel_up[c])
-        colour = KIND_COLOURS.get(str(p.channel_kind[c]), "black") if is_open else "#9a9a9a"
-        style = "-" if is_open and is_up else ("--" if is_open else ":")
-        via = int(p.channel_via[c])
-        stops = [a, via, b] if via >= 0 else [a, b]
-        for u, v in itertools.pairwise(stops):
-            ax.add_patch(
-                FancyArrowPatch(
-                    pos[u],
-                    pos[v],
-                    connectionstyle=f"arc3,rad={rad}",
-                    arrowstyle="-",
-                    linestyle=style,
-                    linewidth=2.5 if is_open else 1.5,
-                    color=colour,
-                    alpha=1.0 if is_open else 0.7,
-                    gid=f"channel-{p.channel_ids[c]}-{'open' if is_open else 'closed'}",
-                )
-            )
-        xa, ya = pos[a]
-        xb, yb = pos[b]
-        mx, my = (xa + xb) / 2 - rad * (yb - ya), (ya + yb) / 2 + rad * (xb - xa)
-        if via >= 0:
-            mx, my = pos[via][0], pos[via][1] + 0.12
-        state = "open" if is_open else "closed"
-        ax.text(mx, my, f"{p.channel_ids[c]} ({state})", fontsize=7, ha="center", color=colour)
-    for agent in model.actor_list:
-        x, y = pos[agent.index]
-        mediator = bool(p.may_mediate[agent.index]) or agent.index in set(
-            int(v) for v in p.channel_via if v >= 0
-        )
-        ax.scatter(
-            [x],
-            [y],
-            s=900 if agent.role == "power" else 420,
-            color=cmap(norm(agent.rung)),
-            edgecolors="black",
-            linewidths=3 if mediator else 1,
-            marker="D" if mediator else "o",
-            zorder=3,
-        )
-        ax.text(x, y, agent.actor_id, ha="center", va="center", fontsize=8, zorder=4)
-    fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="rung", shrink=0.8)
-    handles = [
-        mpl.lines.Line2D([], [], color=col, lw=2.5, label=kind)
-        for kind, col in KIND_COLOURS.items()
-        if kind in set(map(str, p.channel_kind))
-    ]
-    handles.append(mpl.lines.Line2D([], [], color="#9a9a9a", lw=1.5, ls=":", label="closed"))
-    handles.append(
-        mpl.lines.Line2D([], [], marker="D", color="w", markeredgecolor="k", label="mediator")
+    live = LiveNetwork(
+        round=model.round,
+        rungs={a.actor_id: a.rung for a in model.actor_list},
+        n_rungs=p.n_rungs,
+        open={cid: bool(model.channel_open[c]) for c, cid in enumerate(p.channel_ids)},
+        up={cid: bool(model.channel_up[c]) for c, cid in enumerate(p.channel_ids)},
     )
-    ax.legend(handles=handles, fontsize=7, loc="lower center", ncols=4, frameon=False)
-    ax.set_xlim(-1.5, 1.5)
-    ax.set_ylim(-1.3, 1.2)
-    ax.set_axis_off()
-    ax.set_title(f"Channels, round {model.round}", fontsize=10)
-    return fig
+    return channel_network(model.spec, live=live, width=8.0)
 
 
 def ladder_figure(model: EscalationModel) -> Figure:
@@ -255,16 +177,20 @@ def postures_figure(model: EscalationModel) -> Figure:
     for i, colour in ((p.power_a, "#1f77b4"), (p.power_b, "#d62728")):
         me, other = p.ids[i], p.ids[p.power_b if i == p.power_a else p.power_a]
         mine = ts[ts["actor"] == me]
-        seen = ts[ts["actor"] == other]
+        seen = ts[(ts["actor"] == other) & (ts["round"] > 0)]
         ax.step(mine["round"], mine["rung"], where="post", color=colour, label=f"{me}: true")
+        # The timeseries' rung is the posture after round t's moves; its perceived_adversary is
+        # what was seen at the start of round t, i.e. of the posture after round t - 1 (plus an
+        # incident). Shifted by one round, the two lines compare the same posture.
         ax.step(
-            seen["round"],
+            seen["round"] - 1,
             seen["perceived_adversary"],
             where="post",
             color=colour,
             ls="--",
-            label=f"{me} as {other} saw it",
+            label=f"{me} as {other} saw it (next round)",
         )
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     ax.set_yticks(range(p.n_rungs), names, fontsize=8)
     ax.set_xlabel("round")
     ax.legend(fontsize=7, loc="upper left")
@@ -296,11 +222,11 @@ def RoundStatus(model: EscalationModel) -> None:
 
 
 @solara.component
-def NetworkView(model: AppModel) -> None:
-    """The network figure and a live switch for each private channel."""
+def ChannelSwitches(model: AppModel) -> None:
+    """The round, and a live switch for each private channel (effective next round)."""
     update_counter.get()
     p = model.params
-    with solara.Card("Channel network"):
+    with solara.Card("Channels: live switches"):
         RoundStatus(model)
         with solara.Row(style={"flex-wrap": "wrap", "gap": "0px 12px"}):
             for c in range(p.n_channels):
@@ -324,6 +250,17 @@ def NetworkView(model: AppModel) -> None:
             if c != p.public and not model.channel_open[c]
         ]
         solara.Markdown(f"Closed now: {', '.join(closed) if closed else 'none'}")
+        solara.Markdown(
+            "A switch opens or closes a channel from the next round (the feed records it). "
+            "The checkboxes in the sidebar set the channels at the start and apply on Reset."
+        )
+
+
+@solara.component
+def NetworkView(model: AppModel) -> None:
+    """The channel network figure."""
+    update_counter.get()
+    with solara.Card("Channel network"):
         solara.FigureMatplotlib(network_figure(model), format="png")
 
 
@@ -345,8 +282,11 @@ def PosturesView(model: EscalationModel) -> None:
 def EventFeed(model: AppModel) -> None:
     """The last events in plain language, newest first."""
     update_counter.get()
-    lines = [f"- **{t}** {text}" for t, text in reversed(model.feed[-60:])]
-    with solara.Card("What happened"):
+    lines = [f"- **{t}** {text}" for t, text in reversed(model.feed[-80:])]
+    with (
+        solara.Card("What happened"),
+        solara.Column(style={"max-height": "430px", "overflow-y": "auto"}),
+    ):
         solara.Markdown("\n".join(lines) if lines else "_Nothing yet: press Step._")
 
 
@@ -430,6 +370,7 @@ def Explorer() -> None:
     SolaraViz(
         model,
         components=[
+            (ChannelSwitches, 0),
             (NetworkView, 0),
             (LadderView, 0),
             (PosturesView, 0),
@@ -443,9 +384,7 @@ def Explorer() -> None:
     with solara.Sidebar():
         solara.Markdown(
             "[Seminar mode: play one side →](/seminar)\n\n"
-            "The ensemble panel (many replications, with CIs) is on **Page 1**. The switches "
-            "above the network open or close a channel from the next round; the checkboxes "
-            "below set the start and apply on **Reset**."
+            "The ensemble panel (many replications, with CIs) is on **Page 1**."
         )
 
 

@@ -86,7 +86,9 @@ def controls(spec: Scenario) -> dict[str, dict[str, Any]]:
             "value": bool(channel.open),
         }
     for actor in spec.actors:
-        if actor.role != "power" or actor.policy is None:
+        # Powers decide every round; a third party only once it has joined a side.
+        deciding = actor.role == "power" or actor.may_join
+        if not deciding or actor.policy is None:
             continue
         mine = actor.policy.name
         values = [mine, *[p for p in APP_POLICIES if p != mine]]

@@ -234,6 +234,7 @@ class Game:
         self.seed = self.model.seed_root
         self.narrator = Narrator(played, closed_channels=self._closed_between, emphasis=emphasis)
         self._records: list[dict[str, Any]] = []
+        self._open_when_seen = self.model.channel_open.copy()
         self._before: dict[str, dict[str, Any]] = {}
         self._seen_events = 0
         self.feed: list[tuple[int, str]] = []  # (round, sentence) for every event so far
@@ -268,14 +269,14 @@ class Game:
         ]
 
     def _closed_between(self, a: str, b: str) -> list[str]:
-        """Private channels between two actors that are closed or down this round."""
+        """Private channels between two actors that were closed when they perceived."""
         m = self.model
         if a not in m.params.ids or b not in m.params.ids:
             return []
         return [
             m.params.channel_ids[c]
             for c in self._private_channels(a, b)
-            if not (m.channel_open[c] and m.channel_up[c])
+            if not self._open_when_seen[c]
         ]
 
     def situation(self) -> Situation:
@@ -326,6 +327,7 @@ class Game:
         """Run phases 1-5 of the next round and note what each power knows."""
         m = self.model
         m.begin_round()
+        self._open_when_seen = m.channel_open.copy()
         self._before = {}
         for a, b in ((self.actor, self.adversary), (self.adversary, self.actor)):
             agent, other = self._agent(a), self._agent(b)

@@ -30,9 +30,13 @@ import os
 import textwrap
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import matplotlib
+import matplotlib.cm
+import matplotlib.colors
 import matplotlib.patches
 import numpy as np
 import pandas as pd
@@ -47,11 +51,16 @@ if TYPE_CHECKING:
 __all__ = [
     "CAUSES",
     "PALETTE",
+    "LiveNetwork",
     "channel_network",
     "escalation_causes",
     "fan_chart",
     "forest_plot",
+    "prim_figure",
     "save_figure",
+    "sensitivity_bars",
+    "sweep_heatmap",
+    "sweep_lines",
     "war_survival",
     "wilson_interval",
 ]
@@ -492,7 +501,34 @@ def _positions(powers: list[str], thirds: list[str]) -> dict[str, tuple[float, f
     return pos
 
 
-def channel_network(scenario: Scenario) -> Figure:
+@dataclass(frozen=True)
+class LiveNetwork:
+    """The state of a running crisis, for :func:`channel_network` (the teaching app's view).
+
+    Attributes
+    ----------
+    round : int
+        The round just run.
+    rungs : dict
+        Actor id -> its true rung now.
+    n_rungs : int
+        Rungs on the ladder (for the colour scale).
+    open : dict
+        Channel id -> open now.
+    up : dict
+        Channel id -> up (open and working) in the round just run.
+    """
+
+    round: int
+    rungs: Mapping[str, int]
+    n_rungs: int
+    open: Mapping[str, bool]
+    up: Mapping[str, bool]
+
+
+def channel_network(
+    scenario: Scenario, live: LiveNetwork | None = None, width: float = 10.0
+) -> Figure:
     """The actors and the private dialogue channels between them.
 
     Actors are nodes on a circle, the two powers at its left and right (larger, dark) and the
@@ -503,10 +539,19 @@ def channel_network(scenario: Scenario) -> Figure:
     through its ``via`` actor. The public channel, which links every actor, is not drawn but
     described under the graph, with the actors' names.
 
+    With ``live`` (a running crisis) the actors are coloured by their rung (green to red), the
+    actors a mediated channel runs through or that may mediate are diamonds, and each channel
+    shows its state now: solid when open and up, dashed when open but down in the round just
+    run, dotted grey when closed.
+
     Parameters
     ----------
     scenario : Scenario
         A validated scenario. Pass ``with_condition(scenario, name)`` to draw a condition.
+    live : LiveNetwork, optional
+        The state of a running crisis (default: the scenario at round 0).
+    width : float
+        Figure width in inches (the height follows).
 
     Returns
     -------
@@ -548,8 +593,11 @@ def channel_network(scenario: Scenario) -> Figure:
         key = (u, v) if rank[u] <= rank[v] else (v, u)
         groups.setdefault(key, []).append((int(data["channel"]), bool(data["label"])))
 
-    fig = _figure(10.0, 7.2 if thirds else 4.6)
+    fig = _figure(width, width * (0.72 if thirds else 0.46))
     ax = fig.subplots()
+    cmap = matplotlib.colormaps["RdYlGn_r"]
+    rung_norm = matplotlib.colors.Normalize(0, max((live.n_rungs if live else 2) - 1, 1))
+    relays = {c.via for c in private if c.via} | {a.id for a in scenario.actors if a.may_mediate}
     ax.set_aspect("equal")
     size = {"power": 2600.0, "third_party": 1100.0}
     for (u, v), members in groups.items():
@@ -566,6 +614,12 @@ def channel_network(scenario: Scenario) -> Figure:
             channel = private[c]
             start, end = pos[u], pos[v]
             colour = _KIND_COLOURS.get(channel.kind, PALETTE["black"])
+            is_open = bool(live.open[channel.id]) if live else bool(channel.open)
+            style: str | tuple[int, tuple[int, int]] = "-" if is_open else (0, (4, 3))
+            if live is not None and not is_open:
+                colour, style = "0.6", (0, (1, 2))
+            elif live is not None and not live.up[channel.id]:
+                style = (0, (4, 3))
             patch = FancyArrowPatch(
                 start,
                 end,
@@ -573,7 +627,7 @@ def channel_network(scenario: Scenario) -> Figure:
                 connectionstyle=f"arc3,rad={rad}",
                 color=colour,
                 linewidth=1.0 + 5.0 * (1.0 - float(channel.noise)),
-                linestyle="-" if channel.open else (0, (4, 3)),
+                linestyle=style,
                 shrinkA=math.sqrt(size.get(actors[u].role, 1100.0)) / 2,
                 shrinkB=math.sqrt(size.get(actors[v].role, 1100.0)) / 2,
                 zorder=1,
@@ -582,6 +636,8 @@ def channel_network(scenario: Scenario) -> Figure:
             if label:
                 mx, my = _arc_midpoint(start, end, rad)
                 text = channel.id if channel.via is None else f"{channel.id} (via {channel.via})"
+                if live is not None and not is_open:
+                    text += " (closed)"
                 ax.text(
                     mx,
                     my,
@@ -601,17 +657,23 @@ def channel_network(scenario: Scenario) -> Figure:
         nodes = [n for n in order if actors[n].role == role]
         if not nodes:
             continue
-        xy = np.array([pos[n] for n in nodes])
-        ax.scatter(
-            xy[:, 0], xy[:, 1], s=size[role], c=fill, edgecolors="black", linewidths=1, zorder=3
-        )
         for n in nodes:
+            ax.scatter(
+                [pos[n][0]],
+                [pos[n][1]],
+                s=size[role],
+                c=[cmap(rung_norm(live.rungs[n]))] if live else fill,
+                marker="D" if live and n in relays else "o",
+                edgecolors="black",
+                linewidths=2.5 if live and n in relays else 1,
+                zorder=3,
+            )
             ax.text(
                 *pos[n],
                 n,
                 ha="center",
                 va="center",
-                color=text_colour,
+                color="black" if live else text_colour,
                 fontsize="medium" if role == "power" else "small",
                 fontweight="bold",
                 zorder=4,
@@ -639,9 +701,18 @@ def channel_network(scenario: Scenario) -> Figure:
         caption = f"Public channel {notes} links every actor (not drawn)."
     else:
         caption = "No public channel."
-    caption += " Edge width grows as channel noise falls; dashed = closed at round 0."
+    if live is None:
+        caption += " Edge width grows as channel noise falls; dashed = closed at round 0."
+    else:
+        caption += (
+            f" Round {live.round}: solid = open, dashed = open but down this round, dotted grey"
+            " = closed; actors coloured by rung, diamonds may mediate or relay."
+        )
     names = "; ".join(f"{a.id} = {a.name}" for a in scenario.actors)
-    ax.set_xlabel(textwrap.fill(caption, 110) + "\n" + textwrap.fill(names, 110), fontsize="small")
+    wrap = int(110 * width / 10.0)
+    ax.set_xlabel(
+        textwrap.fill(caption, wrap) + "\n" + textwrap.fill(names, wrap), fontsize="small"
+    )
 
     kinds = list(dict.fromkeys(c.kind for c in private))
     handles: list[Line2D] = [
@@ -649,7 +720,8 @@ def channel_network(scenario: Scenario) -> Figure:
     ]
     handles += [
         Line2D([], [], color="0.3", lw=2, ls="-", label="open"),
-        Line2D([], [], color="0.3", lw=2, ls=(0, (4, 3)), label="closed"),
+        Line2D([], [], color="0.3", lw=2, ls=(0, (4, 3)), label="closed" if not live else "down"),
+        *([Line2D([], [], color="0.6", lw=2, ls=(0, (1, 2)), label="closed")] if live else []),
         Line2D([], [], ls="", marker="o", ms=14, mfc=PALETTE["blue"], mec="k", label="power"),
     ]
     if thirds:
@@ -665,7 +737,17 @@ def channel_network(scenario: Scenario) -> Figure:
         title="channel kind / state",
         borderaxespad=0.0,
     )
-    fig.suptitle(textwrap.fill(f"Dialogue channels: {scenario.name}", 90))
+    if live is not None:
+        fig.colorbar(
+            matplotlib.cm.ScalarMappable(norm=rung_norm, cmap=cmap),
+            ax=ax,
+            label="rung",
+            shrink=0.6,
+            location="left",
+        )
+        fig.suptitle(f"Dialogue channels, round {live.round}")
+    else:
+        fig.suptitle(textwrap.fill(f"Dialogue channels: {scenario.name}", 90))
     return fig
 
 
