@@ -50,9 +50,9 @@ ensure_browser() {
     exit 1
   fi
   say "installing Debian's chromium for the browser tests (apt-get)"
-  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; then
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >/dev/null; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >/dev/null
   fi
   say "chromium: $(chromium --version 2>/dev/null | head -1)"
 }
