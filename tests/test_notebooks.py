@@ -15,7 +15,6 @@ import ast
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -32,11 +31,9 @@ REQUIRED = (
     "04-sweeps-and-sensitivity.ipynb",
 )
 ALL = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-#: The size every notebook must run at (and finish within BUDGET seconds).
+#: The size every notebook must run at. How long that takes is not a test (a busy CI machine
+#: is no measure); notebooks/README.md gives the times measured.
 SMALL = {"replications": 16, "seed": 1}
-#: A notebook runs in under 40 s at SMALL on an idle machine (notebooks/README.md); the test
-#: allows half as much again for a machine busy with other work.
-BUDGET = 60.0
 #: The largest committed notebook, outputs included.
 MAX_BYTES = 1_500_000
 
@@ -88,6 +85,7 @@ def execute(src: Path, out: Path, cwd: Path, parameters: dict | None = None):
         cwd=str(cwd),
         progress_bar=False,
         log_output=False,
+        execution_timeout=600,  # a hung cell fails the test instead of the whole CI run
     )
 
 
@@ -176,15 +174,12 @@ def test_committed_notebook_was_executed(name):
 def test_notebook_runs(name, kernel_env):
     """Executed top to bottom at the small size, in a temporary folder, without an error."""
     out = kernel_env / name
-    started = time.perf_counter()
     done = execute(NOTEBOOKS / name, out, kernel_env, parameters=SMALL)
-    seconds = time.perf_counter() - started
     assert not errors(done), errors(done)
     injected = [
         k for k, c in enumerate(done.cells) if "injected-parameters" in c.metadata.get("tags", [])
     ]
     assert injected == [2], f"the parameters were not injected after cell 2: {injected}"
-    assert seconds < BUDGET, f"{name} took {seconds:.1f} s at {SMALL} (budget {BUDGET:.0f} s)"
     leftovers = sorted(p.name for p in kernel_env.iterdir() if p.name != name)
     assert not leftovers, f"{name} wrote files in its working folder: {leftovers}"
     assert os.path.getsize(out) > 0
