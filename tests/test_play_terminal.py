@@ -130,27 +130,25 @@ def test_bad_options_exit_2_with_a_message(args, says):
     assert "Traceback" not in done.stderr
 
 
-def test_a_bad_moves_file_exits_2_at_its_line_and_column(tmp_path):
-    path = tmp_path / "bad.yaml"
-    path.write_text("actor: USA\nmoves:\n  - hold\n  - escalate\n", encoding="utf-8")
-    done = subprocess.run(
+def _play_file(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [*ESCALSIM, "play", "hotline-1963", "--moves", str(path)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_a_bad_moves_file_exits_2_at_its_line_and_column(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("actor: USA\nmoves:\n  - hold\n  - escalate\n", encoding="utf-8")
+    done = _play_file(path)
     assert done.returncode == 2
     assert f"{path}:4:5: moves[1]: 'escalate' is not a move" in done.stderr
     other = tmp_path / "other.yaml"
     other.write_text("scenario: geneva-2022\nactor: USA\nmoves: [hold]\n", encoding="utf-8")
-    done = subprocess.run(
-        [*ESCALSIM, "play", "hotline-1963", "--moves", str(other)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _play_file(other)
     assert done.returncode == 2
     assert f"{other}:1:11: scenario: this game was played on 'geneva-2022'" in done.stderr
 
