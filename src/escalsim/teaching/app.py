@@ -26,6 +26,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import solara
+import solara.lab
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
@@ -294,23 +295,21 @@ def EventFeed(model: AppModel) -> None:
 def EnsemblePanel(model: AppModel) -> None:
     """P(war) and miscalculation for the current settings and the scenario's conditions."""
     replications = solara.use_reactive(300)
-    result = solara.use_reactive(None)
-    error = solara.use_reactive("")
 
-    def run() -> None:
-        try:
-            error.set("")
-            variants = variants_for(model.base_spec, model.settings)
-            result.set(ensemble(variants, replications.value, model.seed_root))
-        except Exception as exc:  # shown in the panel; the session goes on
-            error.set(f"could not run the ensemble: {exc}")
+    def run() -> pd.DataFrame:
+        variants = variants_for(model.base_spec, model.settings)
+        return ensemble(variants, replications.value, model.seed_root)
+
+    # In a thread: the page stays live and shows progress while the batch engine runs.
+    task = solara.lab.use_task(run, dependencies=None, raise_error=False)
 
     with solara.Card("Ensemble: many runs of these settings"):
         solara.SliderInt("Replications", value=replications, min=100, max=2000, step=100)
-        solara.Button("Run ensemble", on_click=run, color="primary")
-        if error.value:
-            solara.Error(error.value)
-        frame: pd.DataFrame | None = result.value
+        solara.Button("Run ensemble", on_click=task, color="primary", disabled=task.pending)
+        solara.ProgressLinear(task.pending)
+        if task.error:
+            solara.Error(f"could not run the ensemble: {task.exception}")
+        frame: pd.DataFrame | None = task.value if task.finished else None
         if frame is not None:
             shown = pd.DataFrame(
                 {
