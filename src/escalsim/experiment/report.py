@@ -46,7 +46,8 @@ def render_table(
     conditions = list(dict.fromkeys(summary["condition"]))
     m = results.manifest
     title = (
-        f"{results.scenario.id}: {m.get('replications')} replications per condition, "
+        f"{results.scenario.id}: {m.get('replications')} "
+        f"replication{'' if m.get('replications') == 1 else 's'} per condition, "
         f"seed {m.get('seed')} (95% CI; Monte Carlo SE in parentheses)"
     )
     table = Table(title=title, title_justify="left")

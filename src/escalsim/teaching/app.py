@@ -318,6 +318,12 @@ def EnsemblePanel(model: AppModel) -> None:
                         f"{r.p_war:.3f} [{r.p_war_low:.3f}, {r.p_war_high:.3f}]"
                         for r in frame.itertuples()
                     ],
+                    "P(war) minus yours [95% CI]": [
+                        ""
+                        if k == 0
+                        else f"{r.d_p_war:+.3f} [{r.d_p_war_low:+.3f}, {r.d_p_war_high:+.3f}]"
+                        for k, r in enumerate(frame.itertuples())
+                    ],
                     "miscalculation rate [95% CI]": [
                         f"{r.miscalculation_rate:.3f} [{r.miscalculation_low:.3f}, "
                         f"{r.miscalculation_high:.3f}]"
@@ -327,6 +333,11 @@ def EnsemblePanel(model: AppModel) -> None:
                 }
             )
             solara.Markdown(markdown_table(shown))
+            solara.Markdown(
+                "Every variant runs on the same replication seeds, so the difference from "
+                "your settings is paired (its interval is narrower than the two intervals "
+                "suggest). Unchanged settings are the scenario's baseline condition."
+            )
             solara.FigureMatplotlib(ensemble_figure(frame), format="png")
 
 
@@ -395,7 +406,7 @@ def Seminar() -> None:
     powers = [a.id for a in spec.actors if a.role == "power"]
     side = solara.use_reactive(powers[0])
     condition = solara.use_reactive(spec.condition_names[0])
-    seed = solara.use_reactive(int(spec.run.seed) % 1000)
+    seed = solara.use_reactive(int(spec.run.seed))
     rounds = solara.use_reactive(int(spec.run.rounds))
     game: solara.Reactive[Game | None] = solara.use_reactive(None)
     move = solara.use_reactive("hold")
@@ -434,7 +445,7 @@ def Seminar() -> None:
                 solara.Markdown(spec.description)
                 solara.ToggleButtonsSingle(value=side, values=powers)
                 solara.Select("Condition", value=condition, values=list(spec.condition_names))
-                solara.SliderInt("Seed", value=seed, min=0, max=999)
+                solara.InputInt("Seed (the same seed and moves give the same game)", value=seed)
                 solara.SliderInt(
                     "Rounds (a shorter game for a short class)",
                     value=rounds,
@@ -442,6 +453,8 @@ def Seminar() -> None:
                     max=int(spec.run.rounds),
                 )
                 solara.Button("Start the crisis", on_click=start, color="primary")
+                if problem.value:
+                    solara.Error(problem.value)
             return
         if not g.over:
             SituationCard(g, tick.value)
@@ -515,6 +528,12 @@ def DebriefView(game: Game, tick: int) -> None:
             "friction can differ), its rung, the rung at which **the other side saw it**, what "
             "it **signalled**, what **it saw** of the other, and the **miscalculations** "
             "(with the true picture it would have chosen otherwise)."
+        )
+        table = table.rename(
+            columns={
+                "signalled": "sent this round",
+                "message_chosen": "message chosen (sent next round)",
+            }
         )
         solara.Markdown(markdown_table(table))
         solara.FigureMatplotlib(_replay_figure(game, debrief, rungs), format="png")

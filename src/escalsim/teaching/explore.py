@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escalsim.experiment.stats import mean_interval, wilson_interval
+from escalsim.experiment.stats import mean_interval, paired_difference, wilson_interval
 from escalsim.scenario import Scenario, with_condition
 from escalsim.scenario.load import with_settings
 from escalsim.scenario.schema import POLICY_MODELS
@@ -155,31 +155,40 @@ def ensemble(variants: dict[str, Scenario], replications: int, seed: int) -> pd.
     -------
     pandas.DataFrame
         ``variant, replications, p_war, p_war_low, p_war_high, miscalculation_rate,
-        miscalculation_low, miscalculation_high`` (Wilson interval for the probability,
-        Student's t for the mean rate).
+        miscalculation_low, miscalculation_high, d_p_war, d_p_war_low, d_p_war_high`` (Wilson
+        interval for the probability, Student's t for the mean rate, and the paired difference
+        in P(war) from the first variant with Newcombe's interval for paired proportions).
     """
     from escalsim.batch import run_batch
 
     rows = []
+    first: pd.DataFrame | None = None
     for label, spec in variants.items():
         out = run_batch(spec, seed=seed, replications=replications).outcome
-        wars = int(out["war"].sum())
-        lo, hi = wilson_interval(wars, len(out))
+        wars = out["war"].to_numpy(dtype=float)
+        lo, hi = wilson_interval(int(wars.sum()), len(out))
         rate = out["miscalculation_rate"].to_numpy(dtype=float)
         if len(rate) > 1 and np.ptp(rate) > 0:
             m, mlo, mhi = mean_interval(rate)
         else:
             m = mlo = mhi = float(rate.mean()) if len(rate) else float("nan")
+        if first is None:
+            first = out
+        # Paired with the first variant: the same replication seeds (common random numbers).
+        d = paired_difference(wars, first["war"].to_numpy(dtype=float), "proportion")
         rows.append(
             {
                 "variant": label,
                 "replications": len(out),
-                "p_war": wars / len(out),
+                "p_war": float(wars.mean()),
                 "p_war_low": lo,
                 "p_war_high": hi,
                 "miscalculation_rate": m,
                 "miscalculation_low": mlo,
                 "miscalculation_high": mhi,
+                "d_p_war": d[0],
+                "d_p_war_low": d[1],
+                "d_p_war_high": d[2],
             }
         )
     return pd.DataFrame(rows)

@@ -19,9 +19,9 @@ trust pays for it when the deed is seen).
 :meth:`Game.debrief` then shows, round by round, what each side intended, did, signalled and
 perceived, where a miscalculation happened, and how the same crisis ran, on the same seed and
 with the student's same moves and messages, with the channels the other way: every private
-channel between the two powers that was open at the start closed, and every one that was closed
-by the player's settings open (channels that only events open, such as summits, still open by
-their events). After the played game's last round the replay holds.
+channel between the two powers that was open at the start closed and every closed one open,
+except the channels that scheduled events open, close or convene (summits, fora, a mediator's
+appeal), which keep their history. After the played game's last round the replay holds.
 
 Several games can run at once (one per browser tab, or per terminal); a game shares nothing.
 """
@@ -438,14 +438,19 @@ class Game:
         }
 
     def flipped_channels(self) -> dict[str, bool]:
-        """The channels the replay sets the other way, with their state at its start."""
+        """The channels the replay sets the other way, with their state at its start.
+
+        Every private channel between the two powers flips (open at the start -> closed, closed
+        -> open), except those that scheduled events open, close or convene (summits, fora, a
+        mediator's appeal): they keep their history, which the replay shares.
+        """
         p = self.model.params
         start = self.model.sched.params_at[0].channel_open0
+        scheduled = {e.channel for e in self.spec.events if getattr(e, "channel", None) is not None}
         out: dict[str, bool] = {}
         for c in self._private_channels(self.actor, self.adversary):
             cid = p.channel_ids[c]
-            toggled = f"channels.{cid}.open" in self.settings
-            if bool(start[c]) or toggled:
+            if cid not in scheduled:
                 out[cid] = not bool(start[c])
         return out
 

@@ -64,7 +64,7 @@ def debrief_table(debrief: Debrief, game: Game) -> Table:
     n = game.narrator
     rungs = [r.name for r in game.spec.ladder.rungs]
     table = Table(title="Debrief: what each side intended, did, signalled and perceived")
-    for col in ("round", "actor", "intended", "made", "rung", "seen by other", "signalled", "saw"):
+    for col in ("round", "actor", "intended", "made", "rung", "seen by other", "sent", "saw"):
         table.add_column(col)
     table.add_column("!", justify="center")
     for row in debrief.rounds.itertuples(index=False):
@@ -153,7 +153,9 @@ def play(
     console.print(debrief_table(debrief, game))
     console.print(
         "M: a miscalculation (with the true picture it would have chosen otherwise); "
-        "P: it misperceived the other side; red: you were seen at the wrong rung."
+        "P: it misperceived the other side; red: you were seen at the wrong rung; sent: the "
+        "messages that went out this round (yours carry the message chosen with your move of "
+        "the round before)."
     )
     for line in debrief.summary:
         console.print(f"• {line}")
