@@ -796,6 +796,79 @@ def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
     os.execve(sys.executable, args, env)
 
 
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/validation.md"),
+    show_default=True,
+    help="The report; figures go to a folder named after it (docs/validation/*.png).",
+)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Fewer replications and noise levels (under a minute; the subset the tests run).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=1,
+    show_default=True,
+    help="Root seed; every check derives its own seeds from it and its name.",
+)
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    metavar="NAME",
+    help="Run only this check (repeatable) [default: all].",
+)
+def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
+    """Run the known-answer and calibration checks and write the validation report.
+
+    Each check compares the model with a known answer (the noisy prisoner's dilemma under
+    implementation and perception noise, brinkmanship, perfect information, the batch engine
+    against the agent model) or with the MID 5.0 data, at a tolerance stated in its section.
+    Prints one line per check; the exit code is 0 once the report is written, whether or not
+    every check passes (the report says which fail and why).
+    """
+    import time
+
+    from escalsim.validation import check_names, run_checks, write_report
+
+    unknown = [c for c in checks if c not in check_names()]
+    if unknown:
+        raise click.BadParameter(
+            f"no check {', '.join(unknown)}; expected one of: {', '.join(check_names())}",
+            param_hint="--check",
+        )
+
+    def progress(i: int, total: int, check: Any, result: Any) -> None:
+        if result is None:
+            click.echo(f"[{i}/{total}] {check.name} ...", err=True)
+        else:
+            verdict = "pass" if result.passed else "FAIL"
+            click.echo(f"[{i}/{total}] {check.name}: {verdict} ({result.seconds:.1f} s)", err=True)
+
+    start = time.perf_counter()
+    outcomes = run_checks(list(checks) or None, seed=seed, quick=quick, progress=progress)
+    seconds = time.perf_counter() - start
+    command = " ".join(
+        ["escalsim verify", f"--out {out.as_posix()}", f"--seed {seed}"]
+        + (["--quick"] if quick else [])
+        + [f"--check {c}" for c in checks]
+    )
+    try:
+        write_report(outcomes, out, seed=seed, quick=quick, command=command, seconds=seconds)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {out}: {exc}", param_hint="--out") from None
+    for o in outcomes:
+        r = o.result
+        click.echo(f"{'pass' if r.passed else 'FAIL'}  {o.check.name}")
+    passed = sum(o.result.passed for o in outcomes)
+    click.echo(f"{passed} of {len(outcomes)} checks pass ({seconds:.0f} s); wrote {out}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line; bad input exits 2 and never shows a traceback.
 

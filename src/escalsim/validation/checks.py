@@ -1,0 +1,1073 @@
+"""The validation checks: each known answer of the model, and the calibration target.
+
+Importing this module registers every check in :data:`escalsim.validation.registry.CHECKS`, in
+report order. Each check derives its random seeds from the root seed it is given and its own
+name (:func:`derive_seed`), so the checks are independent of one another and of the order in
+which they run, and a report is reproduced exactly by the same root seed. No seed is ever
+chosen by looking at a result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escalsim.core import known_answers as ka
+from escalsim.experiment.stats import wilson_interval
+from escalsim.scenario import Scenario, load_scenario, load_text, with_condition
+from escalsim.scenario.load import with_settings
+from escalsim.validation import figures
+from escalsim.validation import prisoners as pdv
+from escalsim.validation.registry import Check, CheckResult, Row, register
+
+#: Per-check false-failure rate the statistical tolerance rules allow (when the model is right).
+ALPHA = 0.001
+
+
+def derive_seed(root: int, *parts: object) -> int:
+    """A seed for one part of one check, from the root seed and the part's name.
+
+    ``SeedSequence([root, crc32(part), ...])``'s first 32-bit word: stable across runs and
+    platforms, and different for every part.
+    """
+    key = [int(root)] + [zlib.crc32(str(p).encode("utf-8")) for p in parts]
+    return int(np.random.SeedSequence(key).generate_state(1, dtype=np.uint32)[0])
+
+
+def _fmt(x: float, digits: int = 4) -> str:
+    return f"{x:.{digits}f}"
+
+
+# -- 1-2. The noisy prisoner's dilemma -----------------------------------------------------------
+WU_AXELROD = (
+    "Wu, J., & Axelrod, R. (1995). How to cope with noise in the iterated prisoner's dilemma. "
+    "*Journal of Conflict Resolution*, 39(1), 183-189; Axelrod, R. (1984). *The Evolution of "
+    "Cooperation*. Basic Books."
+)
+NOWAK_SIGMUND = (
+    "Nowak, M. A., & Sigmund, K. (1993). A strategy of win-stay, lose-shift that outperforms "
+    "tit-for-tat in the Prisoner's Dilemma game. *Nature*, 364, 56-58; Kraines, D., & Kraines, "
+    "V. (1989). Pavlov and the prisoner's dilemma. *Theory and Decision*, 26, 47-79."
+)
+MARKOV = (
+    "The stationary distribution of the four-state Markov chain on (A's action, B's action) is "
+    "derived in `escalsim.core.known_answers` (docstrings) and solved numerically by "
+    "`known_answers.memory_one_stationary`; Kemeny, J. G., & Snell, J. L. (1960). *Finite "
+    "Markov Chains*. Van Nostrand."
+)
+
+NOISE_TEXT = {
+    "implementation": (
+        "*implementation noise* e: each player's chosen move comes out as the opposite one with "
+        "probability e (`accidents.implementation_error = e`; perception exact)"
+    ),
+    "perception": (
+        "*perception noise* e: each player sees the other's rung flipped with probability e "
+        "while it knows its own (the public channel's `noise = e`: on two rungs an off-by-one "
+        "observation, reflected at the ends, is a flip; `dynamics.observe_rung`), and plays "
+        "its choice as chosen (`implementation_error = 0`)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Strategy:
+    key: str
+    name: str
+    policy: dict[str, Any]
+    memory_one: tuple[float, float, float, float]
+    answers: dict[str, Callable[[float], float]]
+    source: str
+    formulas: dict[str, str]
+
+
+_TFT_MATRIX = """\
+```text
+         CC     CD     DC     DD        (ē = 1 − e)
+CC  [   ē²     ēe     eē     e²  ]
+CD  [   eē     e²     ē²     ēe  ]
+DC  [   eē     ē²     e²     ēe  ]
+DD  [   e²     eē     ēe     ē²  ]
+```"""
+
+_WSLS_MATRIX = """\
+```text
+         CC     CD     DC     DD        (ē = 1 − e)
+CC  [   ē²     ēe     eē     e²  ]
+CD  [   e²     eē     eē     ē²  ]
+DC  [   e²     eē     eē     ē²  ]
+DD  [   ē²     ēe     eē     e²  ]
+```"""
+
+STRATEGIES = {
+    "tft": _Strategy(
+        key="tft",
+        name="tit-for-tat",
+        policy=pdv.TFT_POLICY,
+        memory_one=ka.TFT,
+        answers={
+            "implementation": lambda e: ka.tft_mutual_restraint(),
+            "perception": ka.tft_mutual_restraint_perception,
+        },
+        source=WU_AXELROD,
+        formulas={
+            "implementation": (
+                "**1/4 for every e in (0, 1)** (`known_answers.tft_mutual_restraint`). States "
+                "(A's action, B's action) in the order CC, CD, DC, DD. TFT plays the other's "
+                "last action and the noise flips it with probability e, independently for the "
+                "two players, so the transition matrix is\n\n"
+                + _TFT_MATRIX
+                + "\n\nEvery column sums to 1 (doubly stochastic), so the stationary "
+                "distribution is uniform and the share of CC is 1/4."
+            ),
+            "perception": (
+                "**1/4 for every e in (0, 1)** "
+                "(`known_answers.tft_mutual_restraint_perception`). A restrains iff it *saw* B "
+                "restrain: with probability 1 − e after B's C and e after B's D. These are the "
+                "row probabilities of the implementation-noise chain, so the matrix is the same "
+                "doubly stochastic one\n\n"
+                + _TFT_MATRIX
+                + "\n\nand the share is again 1/4. The two kinds of noise give the same chain "
+                "for every deterministic strategy that answers every change in the other's "
+                "action with a change in its own (p[a, C] = 1 − p[a, D] ∈ {0, 1}): a misread "
+                "action then flips the choice exactly as an implementation error does. TFT and "
+                "WSLS are such strategies; GTFT is not."
+            ),
+        },
+    ),
+    "gtft": _Strategy(
+        key="gtft",
+        name="generous tit-for-tat (g = 1/3)",
+        policy=pdv.GTFT_POLICY,
+        memory_one=ka.gtft(1 / 3),
+        answers={
+            "implementation": ka.gtft_mutual_restraint,
+            "perception": ka.gtft_mutual_restraint_perception,
+        },
+        source=WU_AXELROD
+        + " Nowak, M. A., & Sigmund, K. (1992). Tit for tat in heterogeneous populations. "
+        "*Nature*, 355, 250-253.",
+        formulas={
+            "implementation": (
+                "**s²** with s = b / (1 − (a − b)), a = 1 − e, b = g(1 − 2e) + e "
+                "(`known_answers.gtft_mutual_restraint`): 0.9431 at e = 0.01, 0.7656 at "
+                "e = 0.05, 0.6173 at e = 0.1. A player restrains with probability a after the "
+                "other's C and b after its D (generosity g, then the flip). Its action depends "
+                "only on the other's previous one, so its long-run cooperation rate is the "
+                "stationary state s of that two-state chain; A's action in a round and B's come "
+                "from disjoint chains (A₀ B₁ A₂ … and B₀ A₁ B₂ …), so they are independent and "
+                "P(CC) = s²."
+            ),
+            "perception": (
+                "**s′²** with s′ = b′ / (1 − (a′ − b′)), a′ = 1 − e + e g, b′ = (1 − e) g + e, "
+                "that is s′ = (g + e − e g) / (g + 2e − 2e g) "
+                "(`known_answers.gtft_mutual_restraint_perception`): 0.9619 at e = 0.01, "
+                "0.8403 at e = 0.05, 0.7347 at e = 0.1. GTFT restrains after a C it saw, and "
+                "with probability g after a D it saw; it sees the other's action flipped with "
+                "probability e and plays what it chose. Both a′ and b′ exceed the "
+                "implementation-noise a and b by e g (a misread defection is still forgiven "
+                "with probability g, an implementation error never is); a′ − b′ = (1 − 2e)(1 − "
+                "g) = a − b. The independence argument is the one for implementation noise. "
+                "**This is not the implementation-noise answer** (0.8403 against 0.7656 at "
+                "e = 0.05), and the figure shows both."
+            ),
+        },
+    ),
+    "wsls": _Strategy(
+        key="wsls",
+        name="win-stay-lose-shift (Pavlov)",
+        policy=pdv.WSLS_POLICY,
+        memory_one=ka.WSLS,
+        answers={
+            "implementation": ka.wsls_mutual_restraint,
+            "perception": ka.wsls_mutual_restraint,
+        },
+        source=NOWAK_SIGMUND,
+        formulas={
+            "implementation": (
+                "**(1 − e)² − 2e(1 − e)(1 − 2e)** (`known_answers.wsls_stationary`, "
+                "`wsls_mutual_restraint`): 0.9607 at e = 0.01, 0.8170 at e = 0.05, 0.6660 at "
+                "e = 0.1. WSLS is the `memory_one` policy with p = (p[C,C], p[C,D], p[D,C], "
+                "p[D,D]) = (1, 0, 0, 1), own action first (the policy's cell is "
+                "2·(own rung > 0) + (other's rung > 0)): it restrains iff both made the same "
+                "choice. Both intend C in CC and DD and D in CD and DC, and each choice flips "
+                "with probability e:\n\n"
+                + _WSLS_MATRIX
+                + "\n\nThe CD column gives π_CD = eē(π_CC + π_CD + π_DC + π_DD) = eē, and "
+                "likewise π_DC = eē; the CC column gives π_CC = ē²(π_CC + π_DD) + "
+                "e²(π_CD + π_DC) = ē²(1 − 2eē) + 2e³ē = ē² − 2eē(1 − 2e). For small e, "
+                "π_CC ≈ 1 − 4e: each error costs two rounds (the CD or DC, then DD) before "
+                "WSLS is back at CC."
+            ),
+            "perception": (
+                "**(1 − e)² − 2e(1 − e)(1 − 2e)**, the same as under implementation noise "
+                "(`known_answers.wsls_stationary`). A restrains iff a = b̂ (its own action a, "
+                "B's as seen, b̂): with probability 1 − e if a = b and e otherwise, the row "
+                "probabilities of the implementation-noise chain, so the matrix\n\n"
+                + _WSLS_MATRIX
+                + "\n\nand its stationary distribution are the same: π_CC = ē² − 2eē(1 − 2e), "
+                "π_CD = π_DC = eē."
+            ),
+        },
+    ),
+}
+
+PD_E_FULL = (0.01, 0.05, 0.10)
+PD_E_QUICK = (0.05,)
+
+_PD_RULE = (
+    "For each noise level (k of them), pass iff |simulated − expected| ≤ t · SE + |bias|, "
+    "where SE is the standard error of the mean over R independent replications (each its own "
+    "random stream, so the standard error is valid whatever the autocorrelation within a game), "
+    "t the two-sided Student quantile at level 1 − 0.001/k with R − 1 degrees of freedom "
+    "(Bonferroni: a model that is right fails this check in at most 0.1% of reports), and bias "
+    "the exact start-up bias of the estimator — its expectation over rounds B+1..T from CC, "
+    "computed from the chain (`known_answers.memory_one_expected_shares`), minus the "
+    "stationary share. Equivalently: the expected value lies inside the simulated value's "
+    "(1 − 0.001/k) confidence interval, widened by the bias. The tolerance shrinks as 1/√R."
+)
+
+
+def _pd_run(strategy: _Strategy, noise: str) -> Callable[[int, bool], CheckResult]:
+    def run(seed: int, quick: bool) -> CheckResult:
+        design = pdv.QUICK if quick else pdv.FULL
+        levels = PD_E_QUICK if quick else PD_E_FULL
+        rows = []
+        points = []
+        gaps = []
+        for e in levels:
+            spec = pdv.pd_scenario(strategy.policy, strategy.policy, e, noise, design.rounds)
+            shares = pdv.state_shares(
+                spec, derive_seed(seed, f"pd-{strategy.key}-{noise}", e), design
+            )[:, 0]
+            expected = strategy.answers[noise](e)
+            numeric = ka.memory_one_stationary(strategy.memory_one, strategy.memory_one, e, noise)
+            gaps.append(abs(float(numeric[0]) - expected))
+            finite = pdv.finite_share(strategy.memory_one, strategy.memory_one, e, noise, design)
+            est = pdv.estimate(
+                shares, stationary=expected, finite_mean=finite, family_size=len(levels)
+            )
+            passed = est.passes(expected) and gaps[-1] < 1e-9
+            rows.append(
+                Row(
+                    label=f"e = {e:g}",
+                    expected=expected,
+                    simulated=est.mean,
+                    ci=est.ci95,
+                    n=est.n,
+                    passed=passed,
+                    note=f"tolerance ±{est.tolerance:.4f} (start-up bias {est.bias:+.1e})",
+                )
+            )
+            points.append((e, est.mean, est.ci95[0], est.ci95[1]))
+        other = "perception" if noise == "implementation" else "implementation"
+        details = (
+            f"The `ipd-noise` game (two rungs; no war rung, no settlement, no incidents, no "
+            f"friction, only the public channel, so no messages) with both players on the "
+            f"`{strategy.policy['name']}` policy"
+            + (
+                f" (p = {list(strategy.policy['p'])})"
+                if "p" in strategy.policy
+                else (
+                    f" (generosity {strategy.policy['generosity']:.4g})"
+                    if "generosity" in strategy.policy
+                    else ""
+                )
+            )
+            + f" and {NOISE_TEXT[noise]}. The model's policies read only their own rung and "
+            "the other's perceived rung, so its beliefs, trust and messages play no part: this "
+            "variant is the textbook game, and needs no other change. "
+            f"R = {design.replications} replications of T = {design.rounds} rounds from CC; "
+            f"each replication's share of CC over rounds B+1..T (B = {design.burn_in}), "
+            "averaged over replications, with its Student-t 95% CI. "
+            "The closed form agrees with the numerical solution of the 4×4 chain to "
+            f"{max(gaps):.1e}."
+        )
+        return CheckResult.from_rows(
+            rows,
+            tolerance_rule=_PD_RULE,
+            details=details,
+            headline=levels.index(0.05),
+            draw=lambda: figures.share_against_noise(
+                f"{strategy.name}, {noise} noise",
+                strategy.answers[noise],
+                points,
+                other_curve=strategy.answers[other],
+                other_label=f"known answer under {other} noise",
+            ),
+        )
+
+    return run
+
+
+for _noise in ka.NOISE_KINDS:
+    for _strategy in STRATEGIES.values():
+        register(
+            Check(
+                name=f"pd-{_strategy.key}-{_noise}",
+                title=(
+                    f"Noisy prisoner's dilemma: {_strategy.name} against itself, {_noise} noise"
+                ),
+                what=(
+                    f"The long-run share of mutual restraint (CC) when both players play "
+                    f"{_strategy.name} on the two-rung ladder under {NOISE_TEXT[_noise]}."
+                ),
+                source=_strategy.source + " " + MARKOV,
+                expected=_strategy.formulas[_noise],
+                run=_pd_run(_strategy, _noise),
+            )
+        )
+
+# The memory-one indexing: a strategy whose answer changes if p[own, other] is read transposed.
+INDEXING_P = (0.8, 0.1, 0.5, 0.4)
+
+
+def _indexing_run(seed: int, quick: bool) -> CheckResult:
+    design = pdv.QUICK if quick else pdv.FULL
+    e = 0.05
+    policy_a = {"name": "memory_one", "p": list(INDEXING_P)}
+    rows = []
+    exp_all, sim_all, lo_all, hi_all, transposed_all, labels = [], [], [], [], [], []
+    swapped = (INDEXING_P[0], INDEXING_P[2], INDEXING_P[1], INDEXING_P[3])
+    for noise in ka.NOISE_KINDS:
+        spec = pdv.pd_scenario(policy_a, pdv.TFT_POLICY, e, noise, design.rounds)
+        shares = pdv.state_shares(spec, derive_seed(seed, "pd-memory-one-indexing", noise), design)
+        expected = ka.memory_one_stationary(INDEXING_P, ka.TFT, e, noise)
+        transposed = ka.memory_one_stationary(swapped, ka.TFT, e, noise)
+        finite = ka.memory_one_expected_shares(
+            INDEXING_P, ka.TFT, e, noise, burn_in=design.burn_in, rounds=design.rounds
+        )
+        for s, state in enumerate(ka.PD_STATES):
+            est = pdv.estimate(
+                shares[:, s],
+                stationary=float(expected[s]),
+                finite_mean=float(finite[s]),
+                family_size=8,
+            )
+            rows.append(
+                Row(
+                    label=f"{noise}, {state}",
+                    expected=float(expected[s]),
+                    simulated=est.mean,
+                    ci=est.ci95,
+                    n=est.n,
+                    passed=est.passes(float(expected[s])),
+                    note=(
+                        f"tolerance ±{est.tolerance:.4f}; transposed p would give "
+                        f"{transposed[s]:.4f}"
+                    ),
+                )
+            )
+            labels.append(f"{noise[:4]}.\n{state}")
+            exp_all.append(float(expected[s]))
+            sim_all.append(est.mean)
+            lo_all.append(est.ci95[0])
+            hi_all.append(est.ci95[1])
+            transposed_all.append(float(transposed[s]))
+    details = (
+        f"Player A plays `memory_one` with p = {list(INDEXING_P)} (restraint after CC, CD, DC, "
+        "DD, own action first) against B on `reciprocal` (TFT), noise e = 0.05 of each kind, in "
+        f"the `ipd-noise` game. R = {design.replications} replications of T = {design.rounds} "
+        f"rounds, shares over rounds {design.burn_in + 1}..{design.rounds}. WSLS and TFT are "
+        "unchanged when p[C, D] and p[D, C] are swapped, so they cannot tell whether the model "
+        "reads p as p[own, other] (the schema's documented order) or p[other, own]; this "
+        "strategy can: the last column of the table gives the shares the transposed reading "
+        "would produce."
+    )
+    return CheckResult.from_rows(
+        rows,
+        tolerance_rule=_PD_RULE.replace("noise level (k of them)", "state and noise (k = 8)"),
+        details=details,
+        draw=lambda: figures.paired_bars(
+            "memory-one p = (0.8, 0.1, 0.5, 0.4) against TFT, e = 0.05",
+            labels,
+            exp_all,
+            sim_all,
+            lo_all,
+            hi_all,
+            extra=transposed_all,
+            extra_label="if p were read p[other, own]",
+            ylabel="long-run share of the state",
+        ),
+    )
+
+
+register(
+    Check(
+        name="pd-memory-one-indexing",
+        title="Noisy prisoner's dilemma: a general memory-one strategy (how p is indexed)",
+        what=(
+            "The whole stationary distribution (CC, CD, DC, DD, A's action first) of an "
+            "asymmetric memory-one strategy against tit-for-tat, under implementation and under "
+            "perception noise: the check that the `memory_one` policy reads p[own, other]."
+        ),
+        source=(
+            "Nowak, M. A., & Sigmund, K. (1993), as above; Press, W. H., & Dyson, F. J. (2012). "
+            "Iterated Prisoner's Dilemma contains strategies that dominate any evolutionary "
+            "opponent. *PNAS*, 109(26), 10409-10413. " + MARKOV
+        ),
+        expected=(
+            "The stationary distribution π of the 4×4 chain M[s, (a′, b′)] = P_A(a′ | s) · "
+            "P_B(b′ | s), with P_A(C | a, b) = p_A[a, b](1 − e) + (1 − p_A[a, b]) e under "
+            "implementation noise and (1 − e) p_A[a, b] + e p_A[a, 1 − b] under perception noise "
+            "(B reads its own p at [b, a]), solved with numpy "
+            "(`known_answers.memory_one_transition_matrix`, `stationary_distribution`). At "
+            "e = 0.05: implementation (0.1738, 0.2538, 0.2610, 0.3115), perception (0.1663, "
+            "0.2536, 0.2616, 0.3184)."
+        ),
+        run=_indexing_run,
+    )
+)
+
+
+# -- 3. Brinkmanship ----------------------------------------------------------------------------
+BRINK_SOURCE = (
+    "Schelling, T. C. (1960). *The Strategy of Conflict*, ch. 8; Schelling, T. C. (1966). *Arms "
+    "and Influence*, ch. 3; Fearon, J. D. (1995). Rationalist explanations for war. "
+    "*International Organization*, 49(3), 379-414; Powell, R. (1987). Crisis bargaining, "
+    "escalation, and MAD. *APSR*, 81(3), 717-735."
+)
+BRINK_RUNS_FULL = 20000
+BRINK_RUNS_QUICK = 4000
+
+
+def _brink_inputs() -> tuple[Scenario, float, tuple[float, float], int]:
+    spec = load_scenario("brinkmanship")
+    r = float(spec.ladder.rungs[1].war_risk)
+    resolves = (float(spec.powers[0].resolve), float(spec.powers[1].resolve))
+    n_star = math.floor(math.log(1.0 - min(resolves)) / math.log(1.0 - r) + 1e-12)
+    return spec, r, resolves, n_star
+
+
+def _wilson_row(label: str, k: int, n: int, expected: float, family: int) -> Row:
+    """A proportion k/n that passes iff ``expected`` is inside its 1 - ALPHA/family interval."""
+    lo, hi = wilson_interval(k, n, confidence=1.0 - ALPHA / family)
+    return Row(
+        label,
+        expected,
+        k / n,
+        wilson_interval(k, n),
+        n,
+        lo <= expected <= hi,
+        note=f"{100 * (1 - ALPHA / family):.2f}% Wilson interval [{lo:.4f}, {hi:.4f}]",
+    )
+
+
+def _brink_closed(seed: int, quick: bool) -> CheckResult:
+    from escalsim.batch import run_batch
+
+    spec, r, resolves, n_star = _brink_inputs()
+    runs = BRINK_RUNS_QUICK if quick else BRINK_RUNS_FULL
+    out = run_batch(
+        spec,
+        condition="channel_closed",
+        seed=derive_seed(seed, "brinkmanship-closed"),
+        replications=runs,
+        keep=0,
+    ).outcome
+    wars = int(out["war"].sum())
+    expected = ka.brinkmanship_war_probability(r, resolves)
+    concede = int(((out["outcome"] == "capitulation_a") & (out["end_round"] == n_star + 1)).sum())
+    expected_concede = (1.0 - r) ** n_star
+    rows = [
+        _wilson_row("P(war)", wars, runs, expected, 2),
+        _wilson_row(
+            f"P(A concedes in round n* + 1 = {n_star + 1})", concede, runs, expected_concede, 2
+        ),
+    ]
+    horizon = n_star + 5
+    rounds = list(range(horizon + 1))
+    ends = out.loc[out["war"], "end_round"].to_numpy()
+    cum = [int((ends <= t).sum()) for t in rounds]
+    intervals = [wilson_interval(c, runs) for c in cum]
+    other = sorted(set(out["outcome"]) - {"war", "capitulation_a"})
+    details = (
+        f"The shipped `brinkmanship` scenario, condition `channel_closed` (only the noisy public "
+        f"channel; honesty 0.5, so a claim of resolve is cheap talk), as shipped: r = {r}, "
+        f"resolves {resolves}, so n* = {n_star}. {runs:,} runs on the batch engine. Outcomes "
+        f"other than war and A's capitulation: {', '.join(other) if other else 'none'}. The "
+        "figure compares P(war by round t) with 1 − (1 − r)^min(t, n*)."
+    )
+    return CheckResult.from_rows(
+        rows,
+        tolerance_rule=(
+            "P(war) and P(A concedes in round n* + 1) are binomial proportions over N "
+            "independent runs. Pass iff each known answer lies inside the Wilson score "
+            "interval of its simulated proportion at level 1 − 0.001/2 (Bonferroni over the "
+            "two rows: a right model fails this check in at most 0.1% of reports); the "
+            "interval's half-width shrinks as 1/√N (±0.010 for P(war) at N = 20,000)."
+        ),
+        details=details,
+        draw=lambda: figures.cumulative_against_round(
+            "brinkmanship, channel closed: P(war by round t)",
+            rounds,
+            [1.0 - (1.0 - r) ** min(t, n_star) for t in rounds],
+            [c / runs for c in cum],
+            [i[0] for i in intervals],
+            [i[1] for i in intervals],
+            "P(war by round t)",
+        ),
+    )
+
+
+def _brink_open(seed: int, quick: bool) -> CheckResult:
+    from escalsim.batch import run_batch
+
+    runs = BRINK_RUNS_QUICK if quick else BRINK_RUNS_FULL
+    out = run_batch(
+        "brinkmanship",
+        condition="channel_open",
+        seed=derive_seed(seed, "brinkmanship-open"),
+        replications=runs,
+        keep=0,
+    ).outcome
+    wars = int(out["war"].sum())
+    first = int(((out["outcome"] == "capitulation_a") & (out["end_round"] == 1)).sum())
+    rows = [
+        Row("P(war)", 0.0, wars / runs, wilson_interval(wars, runs), runs, wars == 0),
+        Row(
+            "P(A concedes in round 1)",
+            1.0,
+            first / runs,
+            wilson_interval(first, runs),
+            runs,
+            first == runs,
+        ),
+    ]
+    return CheckResult.from_rows(
+        rows,
+        tolerance_rule=(
+            "Exact: every run must end with A's capitulation in round 1, and none in war. Once "
+            "the honest hotline has carried both resolves (round 1, before any decision) "
+            "nothing random is left in the outcome, so a single war or late concession is a "
+            "failure, whatever N. The Wilson 95% interval shows how small a probability N runs "
+            "bound: 0 wars in 20,000 runs puts P(war) below 0.0002."
+        ),
+        details=(
+            "The shipped `brinkmanship` scenario, condition `channel_open` (an honest, "
+            "noise-free, always-up hotline; both actors' honesty 1), as shipped; "
+            f"{runs:,} runs on the batch engine. "
+            f"Wars: {wars}; A conceded in round 1 in {first:,} runs."
+        ),
+    )
+
+
+register(
+    Check(
+        name="brinkmanship-closed",
+        title="Brinkmanship with private resolve, channel closed",
+        what=(
+            "P(war) in the brinkmanship special case when resolves stay private: two "
+            "brinkmanship players hold a brink with per-round war risk r until the less resolved "
+            "one's cumulative risk would exceed its resolve, then it concedes."
+        ),
+        source=BRINK_SOURCE,
+        expected=(
+            "**P(war) = 1 − (1 − r)^n\\*** with n\\* = ⌊log(1 − ρ_min) / log(1 − r)⌋ "
+            "(`known_answers.brinkmanship_war_probability`). Both step onto the brink in round "
+            "1; the less resolved side (ρ_min) holds while 1 − (1 − r)^n ≤ ρ_min and concedes "
+            "in round n\\* + 1, before that round's war draw, so war happens iff one of the n\\* "
+            "draws strikes. With r = 0.05 and ρ = (0.25, 0.60): n\\* = 5 (1 − 0.95⁵ = 0.2262 ≤ "
+            "0.25 < 1 − 0.95⁶ = 0.2649), **P(war) = 1 − 0.95⁵ = 0.2262**, and A concedes in "
+            "round 6 with probability 0.95⁵ = 0.7738."
+        ),
+        run=_brink_closed,
+    )
+)
+
+register(
+    Check(
+        name="brinkmanship-open",
+        title="Brinkmanship with private resolve, honest channel open",
+        what=(
+            "P(war) in the brinkmanship special case when an honest hotline makes the resolves "
+            "known: the less resolved side concedes at once."
+        ),
+        source=BRINK_SOURCE,
+        expected=(
+            "**P(war) = 0**, and A (the less resolved) concedes in round 1 in every run "
+            "(`tests/test_known_answers.py::test_brinkmanship_open_honest_channel_never_goes_"
+            "to_war`; the `Brinkmanship` policy concedes at once to a known higher resolve, and "
+            "a concession ends the crisis before the round's war draw)."
+        ),
+        run=_brink_open,
+    )
+)
+
+
+def _with_total(rows: list[Row], what: str) -> list[Row]:
+    """The rows of an exact zero-count check, with a first row totalling them."""
+    count = sum(round(r.simulated * r.n) for r in rows)
+    n = sum(r.n for r in rows)
+    total = Row(
+        label=f"all shipped scenarios ({what})",
+        expected=0.0,
+        simulated=count / n,
+        ci=wilson_interval(count, n),
+        n=n,
+        passed=all(r.passed for r in rows),
+        note=f"{count} of {n:,}",
+    )
+    return [total, *rows]
+
+
+# -- 4. Perfect information -----------------------------------------------------------------
+PI_REPS_FULL = 2000
+PI_REPS_QUICK = 100
+PI_PD_REPS = (400, 20)  # ipd-noise runs 2,000 rounds (full), 200 rounds (quick)
+
+
+def _shipped() -> list[str]:
+    from escalsim.scenario.shipped import names
+
+    return list(names())
+
+
+def _perfect_information(seed: int, quick: bool) -> CheckResult:
+    from escalsim.batch import run_batch
+
+    rows = []
+    for name in _shipped():
+        base = load_scenario(name)
+        runs = decisions = miscalc = errors = 0
+        for condition in base.condition_names:
+            spec = with_condition(base, condition)
+            reps = PI_REPS_QUICK if quick else PI_REPS_FULL
+            if name == "ipd-noise":
+                reps = PI_PD_REPS[1] if quick else PI_PD_REPS[0]
+                if quick:
+                    spec = with_settings(spec, {"run.rounds": 200}, source="validation")
+            out = run_batch(
+                spec,
+                seed=derive_seed(seed, "perfect-information", name, condition),
+                replications=reps,
+                perfect_information=True,
+                keep=0,
+            ).outcome
+            runs += len(out)
+            decisions += int(out["decisions"].sum())
+            miscalc += int(out["miscalculations"].sum())
+            errors += int(out["perception_errors"].sum())
+        rows.append(
+            Row(
+                label=f"{name} ({len(base.condition_names)} conditions, {runs:,} runs)",
+                expected=0.0,
+                simulated=miscalc / decisions,
+                ci=wilson_interval(miscalc, decisions),
+                n=decisions,
+                passed=miscalc == 0 and errors == 0,
+                note=f"{miscalc} miscalculations, {errors} perception errors",
+            )
+        )
+    return CheckResult.from_rows(
+        _with_total(rows, "miscalculations per decision"),
+        tolerance_rule=(
+            "Exact: the number of miscalculations (and of perception errors) must be 0 in every "
+            "run. With perfect information the decision on what an actor sees and the decision "
+            "on the truth are the same computation on the same inputs, so any difference is a "
+            "bug, not chance. The simulated value is miscalculations per decision, with the "
+            "Wilson 95% interval (0 of n decisions bounds the rate below about 3.7/n)."
+        ),
+        details=(
+            "Every shipped scenario, every condition, run with `perfect_information=True` on the "
+            f"batch engine: {PI_REPS_QUICK if quick else PI_REPS_FULL:,} replications per "
+            f"condition (ipd-noise: {PI_PD_REPS[1] if quick else PI_PD_REPS[0]} per condition, "
+            f"{'200' if quick else '2,000'} rounds each). n is the number of decisions."
+        ),
+    )
+
+
+register(
+    Check(
+        name="perfect-information",
+        title="Perfect information gives zero miscalculations",
+        what=(
+            "In the perfect-information twin every actor sees the truth, so no decision can "
+            "differ from the decision on the truth: zero miscalculations, in every shipped "
+            "scenario and condition, in every replication."
+        ),
+        source=(
+            "The model's definition of miscalculation (docs/ODD.md §4, 'Miscalculation, "
+            "exactly'); Jervis, R. (1976). *Perception and Misperception in International "
+            "Politics*. Princeton University Press."
+        ),
+        expected="**0 miscalculations** (and 0 perception errors): exact, by construction.",
+        run=_perfect_information,
+    )
+)
+
+_NOISY_PATHS = (".noise", ".misread", "implementation_error", "incident_scale", "incident_risk")
+
+
+def quiet(spec: Scenario) -> Scenario:
+    """The scenario with every source of noise and accident switched off.
+
+    Channel noise and misreading 0, no implementation errors, no incidents (random or
+    injected), and no scheduled change that would set any of them again; conditions removed
+    (apply one first). Friction, honesty and reliability stay: they act alike on a run and on
+    its twin.
+    """
+    data = json.loads(json.dumps(spec.model_dump(mode="json")))
+    for rung in data["ladder"]["rungs"]:
+        rung["incident_risk"] = 0.0
+    data["accidents"]["implementation_error"] = 0.0
+    data["accidents"]["incident_scale"] = 0.0
+    for channel in data["channels"]:
+        channel["noise"] = 0.0
+        channel["misread"] = 0.0
+    data["events"] = [
+        e
+        for e in data["events"]
+        if e["kind"] != "incident"
+        and not (e["kind"] == "set" and any(k in e["path"] for k in _NOISY_PATHS))
+    ]
+    data["conditions"] = {}
+    data.pop("sweep", None)
+    return load_text(json.dumps(data), f"{spec.id}-quiet")
+
+
+def _frames_by_replication(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    return {int(r): g.reset_index(drop=True) for r, g in frame.groupby("replication", sort=True)}
+
+
+def _differing(a: Any, b: Any, drop: tuple[str, ...] = ()) -> set[int]:
+    """Replications whose outcome, timeseries or events differ between two sets of frames."""
+    bad: set[int] = set()
+    for name in ("outcome", "timeseries", "events"):
+        fa, fb = getattr(a, name), getattr(b, name)
+        fa = fa.drop(columns=[c for c in drop if c in fa.columns])
+        fb = fb.drop(columns=[c for c in drop if c in fb.columns])
+        ga, gb = _frames_by_replication(fa), _frames_by_replication(fb)
+        for r in set(ga) | set(gb):
+            if r not in ga or r not in gb or not ga[r].equals(gb[r]):
+                bad.add(r)
+    return bad
+
+
+@dataclass(frozen=True)
+class _Frames:
+    outcome: pd.DataFrame
+    timeseries: pd.DataFrame
+    events: pd.DataFrame
+
+
+QUIET_REPS = (200, 20)
+
+
+def _quiet_equals_twin(seed: int, quick: bool) -> CheckResult:
+    from escalsim.batch import run_batch
+
+    rows = []
+    for name in _shipped():
+        base = load_scenario(name)
+        runs = differing = 0
+        for condition in base.condition_names:
+            spec = quiet(with_condition(base, condition))
+            if name == "ipd-noise":
+                spec = with_settings(spec, {"run.rounds": 200}, source="validation")
+            reps = QUIET_REPS[1] if quick else QUIET_REPS[0]
+            s = derive_seed(seed, "quiet-equals-twin", name, condition)
+            run = run_batch(spec, seed=s, replications=reps)
+            twin = run_batch(spec, seed=s, replications=reps, perfect_information=True)
+            differing += len(_differing(run, twin, drop=("perfect_information",)))
+            runs += reps
+        rows.append(
+            Row(
+                label=f"{name} ({len(base.condition_names)} conditions)",
+                expected=0.0,
+                simulated=differing / runs,
+                ci=wilson_interval(differing, runs),
+                n=runs,
+                passed=differing == 0,
+                note=f"{differing} of {runs} runs differ",
+            )
+        )
+    return CheckResult.from_rows(
+        _with_total(rows, "runs that differ"),
+        tolerance_rule=(
+            "Exact: every run's outcome row (but for its `perfect_information` flag), "
+            "timeseries and events must equal its twin's, value for value. Without noise, "
+            "misreading or accidents, seeing and the truth coincide, so any difference is a bug. "
+            "The simulated value is the share of runs that differ, with its Wilson 95% interval."
+        ),
+        details=(
+            "Every shipped scenario and condition made quiet (channel noise and misreading 0, "
+            "no implementation errors, no incidents, no scheduled change that would bring them "
+            "back; `escalsim.validation.checks.quiet`), then run twice on the same seeds on the "
+            "batch engine, once as it is and once with `perfect_information=True`: "
+            f"{QUIET_REPS[1] if quick else QUIET_REPS[0]} replications per condition "
+            "(ipd-noise cut to 200 rounds)."
+        ),
+    )
+
+
+register(
+    Check(
+        name="quiet-equals-twin",
+        title="Without noise and accidents, a run equals its perfect-information twin",
+        what=(
+            "With every source of noise and accident off, the imperfect-information run must "
+            "be the perfect-information twin: the same outcome, timeseries and events."
+        ),
+        source="docs/ODD.md §1 pattern 2 and §4 (the perfect-information twin).",
+        expected="**0 runs differ** from their twins: exact.",
+        run=_quiet_equals_twin,
+        kind="equivalence",
+    )
+)
+
+
+# -- 5. The batch engine equals the agent model ---------------------------------------------------
+AGENT_REPS = (4, 2)
+
+
+def _batch_equals_agents(seed: int, quick: bool) -> CheckResult:
+    from escalsim.agents import EscalationModel
+    from escalsim.batch import run_batch
+
+    rows = []
+    for name in _shipped():
+        base = load_scenario(name)
+        conditions = base.condition_names
+        chosen = list(dict.fromkeys([conditions[0]] if quick else [conditions[0], conditions[-1]]))
+        runs = differing = 0
+        for condition in chosen:
+            spec = with_condition(base, condition)
+            if name == "ipd-noise":
+                spec = with_settings(spec, {"run.rounds": 200}, source="validation")
+            reps = list(range(AGENT_REPS[1] if quick else AGENT_REPS[0]))
+            s = derive_seed(seed, "batch-equals-agents", name, condition)
+            for twin in (False, True):
+                batch = run_batch(spec, seed=s, replications=reps, perfect_information=twin)
+                models = [
+                    EscalationModel(
+                        scenario=spec, seed=s, replication=r, perfect_information=twin
+                    ).run()
+                    for r in reps
+                ]
+
+                agents = _Frames(
+                    pd.concat([m.outcome for m in models], ignore_index=True),
+                    pd.concat([m.timeseries for m in models], ignore_index=True),
+                    pd.concat([m.events for m in models], ignore_index=True),
+                )
+                differing += len(_differing(batch, agents))
+                runs += len(reps)
+        rows.append(
+            Row(
+                label=f"{name} ({', '.join(chosen)}; runs and twins)",
+                expected=0.0,
+                simulated=differing / runs,
+                ci=wilson_interval(differing, runs),
+                n=runs,
+                passed=differing == 0,
+                note=f"{differing} of {runs} runs differ",
+            )
+        )
+    return CheckResult.from_rows(
+        _with_total(rows, "runs that differ"),
+        tolerance_rule=(
+            "Exact: the batch engine's outcome, timeseries and events frames must equal the "
+            "agent model's, value for value, replication by replication. Both drivers read the "
+            "same random numbers and call the same equations, so any difference is a bug. The "
+            "simulated value is the share of runs that differ, with its Wilson 95% interval."
+        ),
+        details=(
+            "A small, cheap instance of `tests/test_batch.py`: every shipped scenario, "
+            + ("its first condition" if quick else "its first and last conditions")
+            + f", {AGENT_REPS[1] if quick else AGENT_REPS[0]} replications each, as runs and "
+            "as perfect-information twins (ipd-noise cut to 200 rounds). The test suite "
+            "checks every condition and hypothesis-generated scenarios."
+        ),
+    )
+
+
+register(
+    Check(
+        name="batch-equals-agents",
+        title="The batch engine equals the agent model",
+        what=(
+            "The vectorised batch engine (`escalsim.batch.run_batch`) and the mesa agent model "
+            "(`escalsim.agents.EscalationModel`) give the same frames for the same seed and "
+            "replication."
+        ),
+        source="docs/ODD.md §7.13 and docs/batch-engine.md.",
+        expected="**0 runs differ**: exact equality.",
+        run=_batch_equals_agents,
+        kind="equivalence",
+    )
+)
+
+
+# -- 6. The MID fit -----------------------------------------------------------------------------
+MID_TVD = 0.05
+MID_REPS = (4000, 1000)
+MID_BOOT = 400
+MID_SCENARIO = "generic-dispute"
+
+
+def _mid_fit(seed: int, quick: bool) -> CheckResult:
+    rule = (
+        f"Pass iff the total variation distance between the simulated distribution of the "
+        f"highest MID level and the MID 5.0 distribution is at most {MID_TVD} (the issue's "
+        "target). The threshold is a substantive target, not a statistical one; the number of "
+        "replications is chosen so that the Monte Carlo error of the simulated TVD (its "
+        "bootstrap standard error, given with its 95% interval) is small against it."
+    )
+    try:
+        from escalsim.calibration import fit_distance, load_target, simulated_levels
+    except ImportError as exc:
+        return CheckResult.failure(
+            "**calibration module not available** "
+            f"(`from escalsim.calibration import load_target, simulated_levels, fit_distance` "
+            f"failed: {exc}). This check fails until the calibration work lands; it is not "
+            "skipped, because an unmeasured fit is not a passing one.",
+            rule,
+        )
+    reps = MID_REPS[1] if quick else MID_REPS[0]
+    target = load_target("mid5")
+    spec = load_scenario(MID_SCENARIO)
+    levels = np.asarray(
+        simulated_levels(spec, seed=derive_seed(seed, "mid-fit"), replications=reps)
+    )
+    fit = fit_distance(target, levels)
+    tvd = float(fit["tvd"])
+    rng = np.random.default_rng(derive_seed(seed, "mid-fit", "bootstrap"))
+    boot = np.array(
+        [
+            float(fit_distance(target, levels[rng.integers(0, len(levels), len(levels))])["tvd"])
+            for _ in range(MID_BOOT)
+        ]
+    )
+    lo, hi = (float(x) for x in np.quantile(boot, [0.025, 0.975]))
+    shares = _as_dict(fit.get("shares"))
+    share_ci = _as_dict(fit.get("share_ci"))
+    target_shares = _target_shares(target)
+    rows = [
+        Row(
+            "TVD to MID 5.0",
+            MID_TVD,
+            tvd,
+            (lo, hi),
+            int(fit.get("n", len(levels))),
+            tvd <= MID_TVD,
+            note=f"bootstrap SE {boot.std(ddof=1):.4f}; threshold ≤ {MID_TVD}",
+            expected_text=f"≤ {MID_TVD}",
+        )
+    ]
+    for level in sorted(set(shares) | set(target_shares), key=_level_key):
+        sim = float(shares.get(level, 0.0))
+        ci = share_ci.get(level, (math.nan, math.nan))
+        rows.append(
+            Row(
+                f"share at level {level}",
+                float(target_shares.get(level, math.nan)),
+                sim,
+                (float(ci[0]), float(ci[1])),
+                len(levels),
+                True,
+                note="descriptive (the TVD row decides)",
+            )
+        )
+    details = (
+        f"The shipped `{MID_SCENARIO}` scenario (its baseline condition), {reps:,} "
+        "replications, through `escalsim.calibration.simulated_levels` (the highest MID level "
+        "each run reached) and `fit_distance` against `load_target('mid5')`: "
+        f"TVD {tvd:.4f}, χ² {float(fit.get('chi2', math.nan)):.1f} on "
+        f"{fit.get('dof', '?')} degrees of freedom "
+        f"(p = {float(fit.get('p_value', math.nan)):.3g}). "
+        + (
+            "The fit meets the target."
+            if tvd <= MID_TVD
+            else (
+                f"**The fit misses the target** (TVD {tvd:.3f} > {MID_TVD}): the scenario's "
+                "parameters do not yet reproduce the MID 5.0 distribution of the highest "
+                "hostility level. This is a calibration result, not a defect of the "
+                "known-answer checks above; the calibration work (docs/calibration.md) is what "
+                "moves it."
+            )
+        )
+    )
+    labels = [r.label.removeprefix("share at level ") for r in rows[1:]]
+    return CheckResult.from_rows(
+        rows,
+        tolerance_rule=rule,
+        details=details,
+        draw=(
+            (
+                lambda: figures.paired_bars(
+                    f"{MID_SCENARIO}: highest MID level, simulated against MID 5.0",
+                    labels,
+                    [r.expected for r in rows[1:]],
+                    [r.simulated for r in rows[1:]],
+                    [r.ci[0] for r in rows[1:]],
+                    [r.ci[1] for r in rows[1:]],
+                    expected_label="MID 5.0",
+                    ylabel="share of disputes / runs",
+                )
+            )
+            if len(rows) > 1
+            else None
+        ),
+    )
+
+
+def _as_dict(value: Any) -> dict[Any, Any]:
+    """Shares keyed by level, from a dict, a pandas Series or a sequence over levels 1..n."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, pd.Series):
+        return value.to_dict()
+    if isinstance(value, pd.DataFrame):
+        return {k: tuple(v) for k, v in value.iterrows()}
+    return dict(enumerate(value))
+
+
+def _target_shares(target: Any) -> dict[Any, float]:
+    for attr in ("shares", "distribution", "probabilities"):
+        value = getattr(target, attr, None)
+        if value is not None:
+            return {k: float(v) for k, v in _as_dict(value).items()}
+    return {}
+
+
+def _level_key(level: Any) -> tuple[int, str]:
+    try:
+        return (int(level), "")
+    except (TypeError, ValueError):
+        return (10**6, str(level))
+
+
+register(
+    Check(
+        name="mid-fit",
+        title="Calibration: the highest MID level in generic-dispute against MID 5.0",
+        what=(
+            "Whether the shipped `generic-dispute` scenario reproduces the distribution of the "
+            "highest hostility level reached in militarised interstate disputes (threat, display "
+            "of force, use of force, war)."
+        ),
+        source=(
+            "Palmer, G., McManus, R. W., D'Orazio, V., Kenwick, M. R., Karstens, M., Bloch, C., "
+            "Dietrich, N., Kahn, K., Ritter, K., & Soules, M. J. (2022). The MID5 Dataset, "
+            "2011-2014: Procedures, coding rules, and description. *Conflict Management and "
+            "Peace Science*, 39(4), 470-482."
+        ),
+        expected=(
+            "The MID 5.0 dispute-level distribution of the highest hostility level (2,436 "
+            "disputes, 1816-2014): threat 3.0%, display of force 26.8%, use of force 65.8%, war "
+            f"4.4% (`escalsim.calibration.load_target('mid5')`); target **TVD ≤ {MID_TVD}**."
+        ),
+        run=_mid_fit,
+        kind="calibration",
+    )
+)
