@@ -460,6 +460,11 @@ def _wilson_row(label: str, k: int, n: int, expected: float, family: int) -> Row
     )
 
 
+def _half(k: int, n: int, family: int = 2) -> float:
+    lo, hi = wilson_interval(k, n, confidence=1.0 - ALPHA / family)
+    return (hi - lo) / 2.0
+
+
 def _brink_closed(seed: int, quick: bool) -> CheckResult:
     from escalsim.batch import run_batch
 
@@ -502,7 +507,8 @@ def _brink_closed(seed: int, quick: bool) -> CheckResult:
             "independent runs. Pass iff each known answer lies inside the Wilson score "
             "interval of its simulated proportion at level 1 − 0.001/2 (Bonferroni over the "
             "two rows: a right model fails this check in at most 0.1% of reports); the "
-            "interval's half-width shrinks as 1/√N (±0.010 for P(war) at N = 20,000)."
+            "interval's half-width shrinks as 1/√N "
+            f"(±{_half(wars, runs):.4f} for P(war) at N = {runs:,})."
         ),
         details=details,
         draw=lambda: figures.cumulative_against_round(
@@ -548,7 +554,8 @@ def _brink_open(seed: int, quick: bool) -> CheckResult:
             "the honest hotline has carried both resolves (round 1, before any decision) "
             "nothing random is left in the outcome, so a single war or late concession is a "
             "failure, whatever N. The Wilson 95% interval shows how small a probability N runs "
-            "bound: 0 wars in 20,000 runs puts P(war) below 0.0002."
+            f"bound: 0 wars in {runs:,} runs puts P(war) below "
+            f"{wilson_interval(0, runs)[1]:.2g}."
         ),
         details=(
             "The shipped `brinkmanship` scenario, condition `channel_open` (an honest, "
