@@ -980,7 +980,8 @@ def _mid_fit(seed: int, quick: bool) -> CheckResult:
                 (float(ci[0]), float(ci[1])),
                 len(levels),
                 True,
-                note="descriptive (the TVD row decides)",
+                note="the TVD row decides",
+                descriptive=True,
             )
         )
     details = (

@@ -43,6 +43,8 @@ class Row:
         Anything row-specific (the tolerance used, a bias bound), in Markdown.
     expected_text : str
         How to show ``expected`` when it is not a plain value (e.g. ``"≤ 0.05"``).
+    descriptive : bool
+        Shown for information only: it does not decide whether the check passes.
     """
 
     label: str
@@ -53,6 +55,7 @@ class Row:
     passed: bool
     note: str = ""
     expected_text: str = ""
+    descriptive: bool = False
 
 
 @dataclass
@@ -113,14 +116,14 @@ class CheckResult:
         headline: int = 0,
         draw: Callable[[], Figure] | None = None,
     ) -> CheckResult:
-        """A result whose headline is ``rows[headline]`` and which passes iff every row does."""
+        """A result whose headline is ``rows[headline]``; it passes iff every deciding row does."""
         rows = tuple(rows)
         main = rows[headline]
         return cls(
             simulated=main.simulated,
             ci=main.ci,
             n=main.n,
-            passed=all(r.passed for r in rows),
+            passed=all(r.passed for r in rows if not r.descriptive),
             tolerance_rule=tolerance_rule,
             details=details,
             expected=main.expected,

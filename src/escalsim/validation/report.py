@@ -228,7 +228,8 @@ def _section(i: int, o: Outcome) -> list[str]:
         for row in r.rows:
             lines.append(
                 f"| {row.label} | {_expected(row.expected, row.expected_text)} | "
-                f"{_num(row.simulated)}{_ci(row.ci)} | {row.n:,} | {_verdict(row.passed)} | "
+                f"{_num(row.simulated)}{_ci(row.ci)} | {row.n:,} | "
+                f"{'(descriptive)' if row.descriptive else _verdict(row.passed)} | "
                 f"{row.note} |"
             )
         lines.append("")
