@@ -52,6 +52,7 @@ __all__ = [
     "CAUSES",
     "PALETTE",
     "LiveNetwork",
+    "calibration_figure",
     "channel_network",
     "escalation_causes",
     "fan_chart",
@@ -1028,4 +1029,72 @@ def prim_figure(found: dict[str, pd.DataFrame], title: str = "") -> Figure:
     right.set_ylabel(shown[1] if len(shown) > 1 else "")
     right.legend(fontsize=7)
     right.set_title(title or f"box over {len(fields)} fields", fontsize=9)
+    return fig
+
+
+def calibration_figure(shares: pd.DataFrame, title: str = "", *, note: str = "") -> Figure:
+    """Simulated against observed shares by level: grouped bars with 95% intervals.
+
+    ``shares`` has one row per level (:meth:`escalsim.calibration.Fit.share_table`): ``level``,
+    ``label``, ``observed``, ``simulated``, ``lo`` and ``hi`` (the simulated share's interval),
+    and optionally ``observed_lo`` and ``observed_hi`` (the observed share's, drawn when
+    finite). A level the target does not have is drawn with an observed share of 0.
+    ``note`` goes under the axis (e.g. the TVD and the number of runs).
+    """
+    _require(shares, ["level", "label", "observed", "simulated", "lo", "hi"], "calibration_figure")
+    fig = _figure(7.0, 4.2)
+    if shares.empty:
+        return _no_data(fig, title or "Calibration", "no levels to compare")
+    rows = shares.sort_values("level")
+    ax = fig.add_subplot()
+    xs = np.arange(len(rows))
+    width = 0.38
+    observed = rows["observed"].to_numpy(dtype=float)
+    simulated = rows["simulated"].to_numpy(dtype=float)
+    error = np.array(
+        [simulated - rows["lo"].to_numpy(float), rows["hi"].to_numpy(float) - simulated]
+    )
+    observed_error = None
+    if {"observed_lo", "observed_hi"} <= set(rows.columns):
+        lo, hi = rows["observed_lo"].to_numpy(float), rows["observed_hi"].to_numpy(float)
+        if np.isfinite(lo).all() and np.isfinite(hi).all():
+            observed_error = np.array([observed - lo, hi - observed])
+    ax.bar(
+        xs - width / 2,
+        observed,
+        width,
+        yerr=observed_error,
+        capsize=3,
+        color=PALETTE["grey"],
+        label="observed",
+    )
+    ax.bar(
+        xs + width / 2,
+        simulated,
+        width,
+        yerr=np.maximum(error, 0.0),
+        capsize=3,
+        color=PALETTE["blue"],
+        label="simulated (95% CI)",
+    )
+    observed_top = observed if observed_error is None else observed + observed_error[1]
+    simulated_top = rows["hi"].to_numpy(float)
+    for x, o, s, o_top, s_top in zip(
+        xs, observed, simulated, observed_top, simulated_top, strict=True
+    ):
+        ax.text(x - width / 2, o_top, f"{o:.3f}\n", ha="center", va="bottom", fontsize=7)
+        ax.text(x + width / 2, s_top, f"{s:.3f}\n", ha="center", va="bottom", fontsize=7)
+    labels = [
+        "\n".join(textwrap.wrap(f"{int(lv)} {lab}", 16))
+        for lv, lab in zip(rows["level"], rows["label"], strict=True)
+    ]
+    ax.set_xticks(xs, labels, fontsize=8)
+    ax.set_ylabel("share")
+    ax.set_ylim(0.0, max(1e-9, float(np.nanmax([observed.max(), rows["hi"].max()]))) * 1.15)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_axisbelow(True)
+    ax.grid(axis="y", color="0.9")
+    if note:
+        ax.set_xlabel(note, fontsize=8)
+    ax.set_title(title or "Simulated against observed shares", fontsize=9)
     return fig

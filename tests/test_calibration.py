@@ -1,0 +1,460 @@
+"""Calibration: targets, the distance, the fit, and `escalsim calibrate`.
+
+Three tiers, as elsewhere: reproducibility (the same seed gives the same fit, byte for byte),
+invariants (TVD and shares, for any small target, by hypothesis), known answers (hand-computed
+distances, and a parameter recovered from a target the model itself generated). The command line
+is checked for its errors (exit 2, positioned, no traceback) and one small end-to-end run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+from conftest import run_cli
+from escalsim.batch import run_batch
+from escalsim.calibration import (
+    Fit,
+    Param,
+    Target,
+    calibrate,
+    check_params,
+    fit_distance,
+    load_target,
+    parse_param,
+    simulated_levels,
+)
+from escalsim.calibration.distance import level_shares
+from escalsim.cli import main
+from escalsim.scenario import ScenarioError, load_scenario, load_text, with_settings
+
+# A small dispute on the MID levels, written here so that changes to the shipped scenarios do
+# not move the known answer: 20 weekly rounds, A opens with a threat, no implementation error.
+SMALL = """
+schema_version: 1
+id: small-dispute
+name: A small dispute on the MID levels
+run: {rounds: 20, time_unit: week, replications: 1000, seed: 5}
+ladder:
+  rungs:
+    - {name: normal, cost: 0.0, mid_level: 1}
+    - {name: threat, cost: 0.1, incident_risk: 0.005, mid_level: 2}
+    - {name: display, cost: 0.5, incident_risk: 0.03, war_risk: 0.001, mid_level: 3}
+    - {name: force, cost: 1.6, incident_risk: 0.05, war_risk: 0.01, mid_level: 4}
+    - {name: war, cost: 5.0, war_risk: 1.0, mid_level: 5}
+  war_rung: war
+accidents: {implementation_error: 0.0}
+actors:
+  - {id: A, name: A, role: power, doctrine: pragmatist, capability: 1.0, resolve: 0.3,
+     initial_rung: threat}
+  - {id: B, name: B, role: power, doctrine: pragmatist, capability: 1.0, resolve: 0.3}
+channels:
+  - {id: public, kind: public, noise: 0.25, misread: 0.2}
+"""
+MID5 = {2: 74, 3: 653, 4: 1603, 5: 106}
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_text(SMALL, "small.yaml")
+
+
+def _csv(tmp_path, text, name="target.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- targets -------------------------------------------------------------------------------------
+def test_the_shipped_mid5_target_is_the_reference_counts(root):
+    target = load_target("mid5")
+    assert target.levels.tolist() == [2, 3, 4, 5]
+    assert target.counts.tolist() == list(MID5.values())
+    assert target.n == 2436
+    assert target.shares.sum() == pytest.approx(1.0)
+    assert target.labels[3] == "war"
+    shipped = root / "src/escalsim/calibration/data/mid5_highest_hostility.csv"
+    assert load_target(shipped).sha256 == target.sha256
+
+
+def test_a_target_with_canonical_columns_shares_only_quotes_and_comments(tmp_path):
+    path = _csv(
+        tmp_path,
+        '\ufeff# a comment\nLevel,Label,Share\n4,"use of force, any",0.75\n\n2,,0.25\n',
+    )
+    target = load_target(path)
+    assert target.levels.tolist() == [2, 4]
+    assert target.counts is None
+    assert target.labels == ["threat to use force", "use of force, any"]
+    assert target.shares.tolist() == [0.25, 0.75]
+    assert target.source == str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("level,label\n2,threat\n", ":1:1:", "no count or share column"),
+        ("label,count\nthreat,3\n", ":1:1:", "no level column"),
+        ("level,count\n2,10\n3,-4\n", ":3:3: count:", "a count cannot be negative"),
+        ("level,count\n2,10\n3,many\n", ":3:3: count:", "expected a count"),
+        ("level,count\n2,10\n7,4\n", ":3:1: level:", "unknown level 7"),
+        ("hostility_level,disputes\n2,1\nx,4\n", ":3:1: hostility_level:", "expected a whole"),
+        ("level,count\n2,10\n2,4\n", ":3:1: level:", "appears twice (first at line 2)"),
+        ("level,count,share\n2,10,0.5\n3,10,0.6\n", ":3:6: share:", "does not agree"),
+        ("level,share\n2,0.50\n3,0.60\n", ":1:7: share:", "sum to 1.1"),
+        ("level,count\n2,0\n3,0\n", ":1:7: count:", "every count is 0"),
+        ("level,count\n2,1,3\n", ":2:5:", "expected 2 fields"),
+        ('level,label,count\n2,"threat,1\n', ":2:3:", "unterminated quoted field"),
+        ("level,count\n", ":1:1:", "no rows"),
+    ],
+)
+def test_bad_target_files_are_reported_at_line_and_column(tmp_path, text, where, words):
+    path = _csv(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        load_target(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}{where}"), message
+    assert words in message
+
+
+def test_a_missing_target_names_the_shipped_ones(tmp_path):
+    with pytest.raises(ScenarioError, match=r"no such file; expected a CSV file or .*mid5"):
+        load_target(tmp_path / "nope.csv")
+
+
+# -- simulated levels ----------------------------------------------------------------------------
+def test_simulated_levels_are_the_peak_rungs_mid_level_and_war_is_level_5(small):
+    spec = with_settings(small, {"ladder.rungs.display.war_risk": 0.05})  # wars from display
+    levels = simulated_levels(spec, seed=3, replications=400)
+    outcome = run_batch(spec, seed=3, replications=400, keep=0).outcome
+    mid = np.array([r.mid_level for r in spec.ladder.rungs])
+    expected = np.where(outcome["war"], 5, mid[outcome["peak_rung"]])
+    assert levels.tolist() == expected.tolist()
+    below = outcome["war"] & (outcome["peak_rung"] < 4)
+    assert below.any()  # some wars came by accident from below the war rung: they count as 5
+    assert set(levels.tolist()) <= {2, 3, 4, 5}  # A opens with a threat: never level 1
+
+
+def test_simulated_levels_of_a_replication_do_not_depend_on_the_others(small):
+    full = simulated_levels(small, seed=4, replications=60)
+    some = simulated_levels(small, seed=4, replications=[5, 17, 42])
+    assert some.tolist() == full[[5, 17, 42]].tolist()
+
+
+def test_a_scenario_without_mid_levels_cannot_be_calibrated():
+    with pytest.raises(ScenarioError, match=r"ladder\.rungs\[0\]\.mid_level: calibration"):
+        simulated_levels("ipd-noise", seed=1, replications=2)
+
+
+# -- the distance: known answers and invariants -------------------------------------------------
+def test_fit_distance_known_answer():
+    target = Target.from_counts({2: 10, 3: 10})
+    fit = fit_distance(target, [2, 2, 2, 3])
+    assert fit["tvd"] == pytest.approx(0.25)
+    # Expected counts 20 * (0.75, 0.25) = (15, 5): (10-15)²/15 + (10-5)²/5 = 6.667 on 1 dof.
+    assert fit["chi2"] == pytest.approx(25 / 15 + 5)
+    assert fit["dof"] == 1
+    assert fit["p_value"] == pytest.approx(sps.chi2.sf(25 / 15 + 5, 1))
+    assert fit["shares"] == {2: 0.75, 3: 0.25}
+    assert fit["n"] == 4
+
+
+def test_mass_off_the_target_counts_in_full():
+    target = Target.from_counts({2: 10})
+    fit = fit_distance(target, [1, 2])
+    # Half the runs at level 1, which the target does not have: TVD ½(|0.5 - 0| + |0.5 - 1|).
+    assert fit["tvd"] == pytest.approx(0.5)
+    assert fit["off_target"] == pytest.approx(0.5)
+    assert fit["shares"] == {1: 0.5, 2: 0.5}
+    # The off-target cell counts: (0 - 5)²/5 + (10 - 5)²/5 = 10 on 1 dof.
+    assert fit["chi2"] == pytest.approx(10.0)
+    assert fit_distance(target, [1, 1, 1])["tvd"] == pytest.approx(1.0)
+
+
+def test_a_target_level_never_simulated_makes_chi_square_infinite():
+    fit = fit_distance(Target.from_counts({2: 5, 3: 5}), [2, 2])
+    assert fit["chi2"] == math.inf
+    assert fit["p_value"] == 0.0
+    assert fit["tvd"] == pytest.approx(0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.dictionaries(st.integers(1, 5), st.integers(0, 50), min_size=1, max_size=5).filter(
+        lambda c: sum(c.values()) > 0
+    ),
+    levels=st.lists(st.integers(1, 5), min_size=1, max_size=60),
+)
+def test_fit_distance_invariants(counts, levels):
+    target = Target.from_counts(counts)
+    fit = fit_distance(target, levels)
+    assert 0.0 <= fit["tvd"] <= 1.0
+    assert sum(fit["shares"].values()) == pytest.approx(1.0)
+    assert set(fit["shares"]) == set(target.levels.tolist()) | set(levels)
+    # TVD is the simulated mass that must move: the sum of the positive differences.
+    wanted = target.share_by_level()
+    positive = sum(max(0.0, s - wanted.get(k, 0.0)) for k, s in fit["shares"].items())
+    assert fit["tvd"] == pytest.approx(positive)
+    for k, (lo, hi) in fit["share_ci"].items():
+        assert 0.0 <= lo <= fit["shares"][k] <= hi <= 1.0
+    assert fit["chi2"] >= 0.0
+    assert math.isnan(fit["p_value"]) or 0.0 <= fit["p_value"] <= 1.0
+    # Runs drawn exactly in the target's proportions are at distance 0.
+    exact = [k for k, c in counts.items() for _ in range(c)]
+    assert fit_distance(target, exact)["tvd"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_fit_distance_refuses_levels_that_are_not_mid_levels():
+    target = Target.from_counts(MID5)
+    for bad in ([], [0, 2], [2, 6], [2.5]):
+        with pytest.raises(ValueError, match="levels"):
+            fit_distance(target, bad)
+
+
+# -- parameters ---------------------------------------------------------------------------------
+def test_param_boxes_linear_log_and_integer():
+    p = Param("x", 0.5, 4.0)
+    assert p.value(0.0) == 0.5
+    assert p.value(1.0) == 4.0
+    assert p.unit(p.value(0.3)) == pytest.approx(0.3)
+    q = Param("y", 0.001, 0.1, log=True)
+    assert q.value(0.5) == pytest.approx(0.01)
+    assert Param("z", 1, 4, integer=True).value(0.5) in (2, 3)
+    assert parse_param("a.b=loguniform(0.01, 1)") == ("a.b", Param("a.b", 0.01, 1.0, log=True))
+    assert parse_param(" a.b = 0:2 ") == ("a.b", Param("a.b", 0.0, 2.0))
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"ladder.rungs.displya.cost": (0, 1)}, "has no item 'displya' (did you mean 'display'?)"),
+        ({"ladder.rungs.display.cost": (1, 0)}, "LOW must be below HIGH"),
+        ({"channels.public.noise": (0, 2)}, "2:"),  # a noise of 2 is no probability
+        ({"channels.public.kind": (0, 1)}, "is not a numeric field"),
+    ],
+)
+def test_bad_params_are_reported_at_params_and_path(small, params, words):
+    with pytest.raises(ScenarioError) as info:
+        check_params(params, small)
+    (path,) = params
+    assert str(info.value).startswith(f"--params: {path}: ")
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("ladder.rungs.display.cost", "expected PATH=LOW:HIGH"),
+        ("ladder.rungs.display.cost=a:b", "'a:b': expected LOW:HIGH"),
+        ("ladder.rungs.display.cost=2:1", "LOW must be below HIGH"),
+        ("x=loguniform(0,1)", "loguniform needs LOW > 0"),
+    ],
+)
+def test_bad_param_syntax(text, words):
+    with pytest.raises(ScenarioError, match="--params") as info:
+        parse_param(text)
+    assert words in str(info.value)
+
+
+def test_a_whole_number_field_is_fitted_in_whole_numbers(small):
+    (param,) = check_params({"run.rounds": (10, 12)}, small)
+    assert param.integer
+    assert {param.value(u) for u in np.linspace(0, 1, 11)} == {10, 11, 12}
+
+
+# -- the fit: reproducibility, known answer ----------------------------------------------------
+def _small_fit(spec, seed):
+    return calibrate(
+        spec,
+        Target.from_counts(MID5),
+        {"ladder.rungs.force.cost": (1.0, 3.0), "ladder.rungs.display.cost": (0.2, 1.0)},
+        budget=10,
+        seed=seed,
+        replications=150,
+        bootstrap=40,
+    )
+
+
+def test_the_same_seed_gives_the_same_fit(small):
+    first, second = _small_fit(small, 7), _small_fit(small, 7)
+    assert isinstance(first, Fit)
+    assert first.to_json() == second.to_json()
+    assert first.candidates.drop(columns="seconds").equals(
+        second.candidates.drop(columns="seconds")
+    )
+    assert first.bootstrap.equals(second.bootstrap)
+    other = _small_fit(small, 8)
+    assert not other.candidates["tvd"].equals(first.candidates["tvd"])
+
+
+def test_a_fit_reports_what_it_did(small):
+    fit = _small_fit(small, 7)
+    stages = fit.candidates["stage"].value_counts().to_dict()
+    assert stages["design"] == 4  # 40% of the budget
+    assert stages["design"] + stages.get("local", 0) <= 10  # the budget is a ceiling
+    assert stages["fit"] == 1
+    assert stages["difference"] == 4  # central differences: 2 per parameter
+    assert len(fit.bootstrap) == 40
+    searched = fit.candidates[fit.candidates["stage"].isin(["design", "local"])]
+    assert fit.search["tvd"] == pytest.approx(searched["tvd"].min())  # the best, run again
+    assert fit.holdout["n"] == 150
+    for path, (lo, hi) in fit.intervals.items():
+        assert lo <= hi
+        assert path in fit.values
+    data = json.loads(fit.to_json())
+    for key in ("values", "intervals", "tvd", "chi2", "dof", "p_value", "budget", "seed"):
+        assert key in data
+    assert data["replications"] == 150
+    assert data["target"]["counts"] == list(MID5.values())
+    assert set(data["versions"]) >= {"escalsim", "numpy", "scipy", "python"}
+    table = fit.share_table()
+    assert table["simulated"].sum() == pytest.approx(1.0)
+    assert (table["lo"] <= table["simulated"]).all()
+    assert (table["simulated"] <= table["hi"]).all()
+
+
+def test_a_known_parameter_is_recovered_from_a_target_the_model_generated(small):
+    """The force rung's cost is recovered from the model's own distribution at 1.8.
+
+    The target is 20,000 runs at cost 1.8 (seed 99); the fit runs 2,000 other replications per
+    candidate (seed 5, so the target's noise and the fit's are independent). Tolerance: near
+    1.8 the share stopping at display (~0.17) moves by about 1.0 per unit of cost (0.092 at
+    1.7, 0.168 at 1.8, 0.41 at 2.0, over 2,000 runs), and use of force by about as much the
+    other way. The share's standard error is √(0.17·0.83/2000) = 0.0084 for the fit and
+    √(0.17·0.83/20000) = 0.0027 for the target, 0.0088 together, so the cost is known to about
+    0.0088 / 1.0 ≈ 0.009. 0.05 is more than five standard errors, with room for the search's
+    resolution (a budget of 16 over a box 2 wide).
+    """
+    truth = 1.8
+    generated = simulated_levels(
+        with_settings(small, {"ladder.rungs.force.cost": truth}), seed=99, replications=20_000
+    )
+    shares = level_shares(generated)
+    target = Target.from_counts(
+        {k: round(s * 20_000) for k, s in zip(range(1, 6), shares, strict=True) if s > 0}
+    )
+    fit = calibrate(
+        small,
+        target,
+        {"ladder.rungs.force.cost": (1.0, 3.0)},
+        budget=16,
+        seed=5,
+        replications=2000,
+        bootstrap=300,
+    )
+    value = fit.values["ladder.rungs.force.cost"]
+    assert abs(value - truth) < 0.05, fit.candidates
+    lo, hi = fit.intervals["ladder.rungs.force.cost"]
+    assert lo <= truth <= hi
+    assert 0.005 < hi - lo < 0.2  # about four standard errors: neither collapsed nor the box
+    assert fit.tvd < 0.03  # on 2,000 fresh runs; their own noise is about 0.01
+
+
+# -- the command line ---------------------------------------------------------------------------
+def _cli(capsys, *args):
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+SMALL_PARAMS = ("--params", "ladder.rungs.display.cost=0:1")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("level,label\n2,threat\n", ":1:1:", "no count or share column"),
+        ("level,count\n2,10\n3,-4\n", ":3:3: count:", "a count cannot be negative"),
+        ("level,count\n2,10\n3,1O\n", ":3:3: count:", "expected a count, a whole number"),
+        ("level,count\n2,10\n6,4\n", ":3:1: level:", "unknown level 6"),
+    ],
+)
+def test_cli_bad_target_exits_2_at_line_and_column(capsys, tmp_path, text, where, words):
+    path = _csv(tmp_path, text)
+    code, out, err = _cli(
+        capsys, "calibrate", "generic-dispute", "--target", str(path), *SMALL_PARAMS
+    )
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"{path}{where}"), err
+    assert words in err
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (
+            "ladder.rungs.nope.cost=0:1",
+            "--params: ladder.rungs.nope.cost: ladder.rungs has no item",
+        ),
+        ("ladder.rungs.display.cost=1:0", "--params: ladder.rungs.display.cost: '1:0': LOW must"),
+        ("ladder.rungs.display.cost=low:high", "'low:high': expected LOW:HIGH"),
+        ("ladder.rungs.display.cost", "expected PATH=LOW:HIGH"),
+    ],
+)
+def test_cli_bad_params_exit_2(capsys, spec, words):
+    code, out, err = _cli(
+        capsys, "calibrate", "generic-dispute", "--target", "mid5", "--params", spec
+    )
+    assert code == 2
+    assert out == ""
+    assert words in err, err
+    assert "Traceback" not in err
+
+
+def test_cli_reports_target_and_params_problems_together(capsys, tmp_path):
+    path = _csv(tmp_path, "level,count\n2,-1\n")
+    code, _, err = _cli(
+        capsys, "calibrate", "generic-dispute", "--target", str(path), "--params", "x=2:1"
+    )
+    assert code == 2
+    assert len(err.strip().splitlines()) == 2
+
+
+def test_cli_bad_condition_and_budget_exit_2(capsys):
+    code, _, err = _cli(
+        capsys, "calibrate", "generic-dispute", "--target", "mid5", *SMALL_PARAMS,
+        "--condition", "channel_opne", "--budget", "5", "-n", "5", "--bootstrap", "0",
+        "--out", "/nonexistent/never-written",
+    )  # fmt: skip
+    assert code == 2
+    assert "no condition 'channel_opne' (did you mean 'channel_open'?)" in err
+
+
+def test_cli_end_to_end_writes_the_folder(tmp_path):
+    folder = tmp_path / "cal"
+    out = run_cli(
+        "calibrate", "generic-dispute", "--target", "mid5",
+        "--params", "ladder.rungs.use_of_force.cost=1:3",
+        "--budget", "4", "-n", "60", "--bootstrap", "20", "--seed", "3", "--out", str(folder),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "ladder.rungs.use_of_force.cost" in out.stdout
+    assert "TVD" in out.stdout
+    assert "Pearson chi-square" in out.stdout
+    names = {p.name for p in folder.iterdir()}
+    assert names == {"fit.json", "candidates.csv", "bootstrap.csv", "calibration.png"}
+    data = json.loads((folder / "fit.json").read_text())
+    assert data["command"].startswith("escalsim calibrate generic-dispute")
+    assert data["seed"] == 3
+    assert data["target"]["sha256"] == load_target("mid5").sha256
+    again = run_cli(
+        "calibrate", "generic-dispute", "--target", "mid5", "--params", "x.y=1:3",
+        "--out", str(folder),
+    )  # fmt: skip
+    assert again.returncode == 2
+    assert "Traceback" not in again.stderr
+
+
+def test_shipped_generic_dispute_maps_its_rungs_to_the_mid_levels():
+    spec = load_scenario("generic-dispute")
+    assert [r.mid_level for r in spec.ladder.rungs] == [1, 2, 3, 4, 5]
+    assert spec.ladder.war_rung == "war"
+    assert check_params({"ladder.rungs.display.cost": (0, 1)}, spec)
