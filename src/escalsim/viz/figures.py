@@ -1066,7 +1066,7 @@ def calibration_figure(shares: pd.DataFrame, title: str = "", *, note: str = "")
         yerr=observed_error,
         capsize=3,
         color=PALETTE["grey"],
-        label="observed",
+        label="observed" if observed_error is None else "observed (95% CI)",
     )
     ax.bar(
         xs + width / 2,
