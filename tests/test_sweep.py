@@ -51,6 +51,22 @@ def test_specs_parse_to_values_or_bounds(geneva):
     assert latency.values == (0, 1, 2, 3, 4)
 
 
+def test_a_field_left_at_its_default_can_be_varied(geneva, root, tmp_path):
+    """A path whose field the file does not set (it keeps its default) is varied like any other,
+    whole-number fields keep whole values, and parsing leaves the scenario's own data alone."""
+    before = json.dumps(geneva._raw, sort_keys=True)
+    precision = parse_vary("actors.USA.policy.precision=1:3:3", geneva)
+    assert precision.values == (1.0, 2.0, 3.0)
+    assert json.dumps(geneva._raw, sort_keys=True) == before
+    text = (root / "src/escalsim/scenarios/geneva-2022.yaml").read_text(encoding="utf-8")
+    cut = text.replace("    latency: 1     # meetings must be arranged and reported back\n", "")
+    assert cut != text
+    (tmp_path / "g.yaml").write_text(cut, encoding="utf-8")
+    latency = parse_vary("channels.backchannel.latency=0:2:3", load_scenario(tmp_path / "g.yaml"))
+    assert latency.integer
+    assert latency.values == (0, 1, 2)
+
+
 @pytest.mark.parametrize(
     ("text", "where", "says"),
     [

@@ -35,11 +35,10 @@ import json
 import math
 import re
 import time
-import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -57,7 +56,7 @@ from escalsim.calibration.distance import (
 from escalsim.calibration.target import MID_LEVELS, Target
 from escalsim.scenario import Problem, Scenario, ScenarioError, load_scenario, with_settings
 from escalsim.scenario.errors import did_you_mean
-from escalsim.scenario.paths import PathError, _unwrap, resolve
+from escalsim.scenario.paths import PathError, numeric_kind, resolve
 
 #: Where parameter problems are reported (``--params: PATH: what was expected``).
 PARAMS_SOURCE = "--params"
@@ -125,18 +124,6 @@ class Param:
             "scale": "log" if self.log else "linear",
             "integer": self.integer,
         }
-
-
-def _numeric_kind(annotation: Any) -> str:
-    """``float``, ``int`` or ``other`` for a schema type."""
-    ann = _unwrap(annotation)
-    members = get_args(ann) if get_origin(ann) in (Union, types.UnionType) else (ann,)
-    kinds = {_unwrap(m) for m in members}
-    if float in kinds:
-        return "float"
-    if int in kinds:
-        return "int"
-    return "other"
 
 
 def parse_param(text: str) -> tuple[str, Param]:
@@ -243,7 +230,7 @@ def check_params(
         except PathError as exc:
             problems.append(Problem(0, 0, (path,), str(exc), PARAMS_SOURCE))
             continue
-        kind = _numeric_kind(located.annotation)
+        kind = numeric_kind(located.annotation)
         if kind == "other":
             problems.append(
                 Problem(

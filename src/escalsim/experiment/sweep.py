@@ -17,6 +17,7 @@ however often the sweep was interrupted.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -119,11 +120,11 @@ def parse_vary(text: str, scenario: Scenario) -> Vary:
     path, spec = (part.strip() for part in text.split("=", 1))
     raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
     try:
-        target = resolve(raw, path)
+        # resolve() fills absent sub-mappings in, so it works on a copy of the scenario's data
+        target = resolve(copy.deepcopy(raw), path)
     except PathError as exc:
         raise _problem(str(exc), ("--vary", path)) from None
-    current = target.container[target.key]  # type: ignore[index]
-    integer = isinstance(current, int) and not isinstance(current, bool)
+    integer = target.integer
     vary = _parse_spec(path, spec, integer)
     probes = list(vary.values) or [vary.low, vary.high]
     for value in probes:

@@ -400,11 +400,8 @@ def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> 
         if target.loc[0] in _NOT_SWEPT:
             problems.append(ctx.at(here, f"'{path}' cannot be swept", key=True))
             continue
-        current = target.container[target.key]  # type: ignore[index]
         try:
-            values = spec_values(
-                path, spec, isinstance(current, int) and not isinstance(current, bool)
-            )
+            values = spec_values(path, spec, target.integer)
         except ScenarioError as exc:
             problems += [ctx.at(here, p.message) for p in exc.problems]
             continue

@@ -47,6 +47,22 @@ class Target:
     loc: Loc
     annotation: Any
 
+    @property
+    def integer(self) -> bool:
+        """Whether the field holds whole numbers.
+
+        From the value when the file sets it, else from the schema type (a field left at its
+        default is absent from the raw data).
+        """
+        if isinstance(self.container, dict):
+            present = self.key in self.container
+        else:
+            present = 0 <= int(self.key) < len(self.container)
+        if present:
+            current = self.container[self.key]  # type: ignore[index]
+            return isinstance(current, int) and not isinstance(current, bool)
+        return numeric_kind(self.annotation) == "int"
+
 
 def _unwrap(annotation: Any) -> Any:
     """Strip ``Annotated`` and ``Optional`` from a type."""
@@ -62,6 +78,18 @@ def _unwrap(annotation: Any) -> Any:
                 return annotation
         else:
             return annotation
+
+
+def numeric_kind(annotation: Any) -> str:
+    """``"float"``, ``"int"`` or ``"other"`` for a schema type (a union with float is float)."""
+    ann = _unwrap(annotation)
+    members = get_args(ann) if get_origin(ann) in (Union, types.UnionType) else (ann,)
+    kinds = {_unwrap(m) for m in members}
+    if float in kinds:
+        return "float"
+    if int in kinds and bool not in kinds:
+        return "int"
+    return "other"
 
 
 def _union_member(annotation: Any, value: Any) -> Any:

@@ -956,7 +956,8 @@ def _mid_fit(seed: int, quick: bool) -> CheckResult:
     lo, hi = (float(x) for x in np.quantile(boot, [0.025, 0.975]))
     shares = _as_dict(fit.get("shares"))
     share_ci = _as_dict(fit.get("share_ci"))
-    target_shares = _target_shares(target)
+    target_shares = target.share_by_level()
+    names = {int(k): str(v) for k, v in zip(target.levels, target.labels, strict=True)}
     rows = [
         Row(
             "TVD to MID 5.0",
@@ -974,7 +975,8 @@ def _mid_fit(seed: int, quick: bool) -> CheckResult:
         ci = share_ci.get(level, (math.nan, math.nan))
         rows.append(
             Row(
-                f"share at level {level}",
+                f"share at level {level}"
+                + (f" ({names[int(level)]})" if int(level) in names else ""),
                 float(target_shares.get(level, math.nan)),
                 sim,
                 (float(ci[0]), float(ci[1])),
@@ -1038,14 +1040,6 @@ def _as_dict(value: Any) -> dict[Any, Any]:
     if isinstance(value, pd.DataFrame):
         return {k: tuple(v) for k, v in value.iterrows()}
     return dict(enumerate(value))
-
-
-def _target_shares(target: Any) -> dict[Any, float]:
-    for attr in ("shares", "distribution", "probabilities"):
-        value = getattr(target, attr, None)
-        if value is not None:
-            return {k: float(v) for k, v in _as_dict(value).items()}
-    return {}
 
 
 def _level_key(level: Any) -> tuple[int, str]:
