@@ -117,6 +117,21 @@ def test_a_check_that_raises_is_a_failed_check(monkeypatch):
         register(CHECKS["boom"])
 
 
+def test_verify_exits_3_when_a_check_fails_and_still_writes_the_report(monkeypatch, tmp_path):
+    from escalsim.cli import EXIT_CHECKS_FAILED, main
+    from escalsim.validation import Check
+
+    def fails(seed, quick):
+        raise RuntimeError("no luck")
+
+    monkeypatch.setitem(CHECKS, "boom", Check("boom", "Boom", "w", "s", "e", fails))
+    out = tmp_path / "v.md"
+    with pytest.raises(SystemExit) as stop:
+        main(["verify", "--quick", "--check", "boom", "--out", str(out)])
+    assert stop.value.code == EXIT_CHECKS_FAILED == 3
+    assert "**0 of 1 checks pass.** Failed: `boom`" in out.read_text(encoding="utf-8")
+
+
 def test_verify_command_writes_the_report(tmp_path):
     out = tmp_path / "v.md"
     res = run_cli(

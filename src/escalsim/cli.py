@@ -19,6 +19,7 @@ import click
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_CHECKS_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -1040,8 +1041,9 @@ def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
     Each check compares the model with a known answer (the noisy prisoner's dilemma under
     implementation and perception noise, brinkmanship, perfect information, the batch engine
     against the agent model) or with the MID 5.0 data, at a tolerance stated in its section.
-    Prints one line per check; the exit code is 0 once the report is written, whether or not
-    every check passes (the report says which fail and why).
+    Prints one line per check and always writes the report (it says which checks fail and
+    why); the exit code is 0 when every check passes and 3 when one fails, so a script or CI
+    job that regenerates the report after a model change stops on a failed check.
     """
     import time
 
@@ -1078,6 +1080,8 @@ def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
         click.echo(f"{'pass' if r.passed else 'FAIL'}  {o.check.name}")
     passed = sum(o.result.passed for o in outcomes)
     click.echo(f"{passed} of {len(outcomes)} checks pass ({seconds:.0f} s); wrote {out}", err=True)
+    if passed < len(outcomes):
+        sys.exit(EXIT_CHECKS_FAILED)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
