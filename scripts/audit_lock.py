@@ -86,6 +86,7 @@ def check(name: str, version: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Audit the lock; print one line per finding and a summary; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lock")
     parser.add_argument("--json", help="write the rows as JSON here")
