@@ -243,6 +243,8 @@ class AppModel(EscalationModel):
 
     #: Set by the test-only hook (``/?fail=step`` with ``ESCALSIM_APP_TEST_HOOKS=1``).
     fail_on_step = False
+    #: The scenario of a session's model class (:func:`session_model`); None: the served one.
+    session_spec: Scenario | None = None
 
     def __init__(
         self,
@@ -258,8 +260,12 @@ class AppModel(EscalationModel):
             raise ValueError(
                 f"the app serves {scenario_name()!r} or an uploaded scenario, not {scenario!r}"
             )
-        base = spec if spec is not None else base_scenario()
-        settings = settings_from(base, values)
+        base = spec if spec is not None else (type(self).session_spec or base_scenario())
+        known = controls(base)
+        stale = sorted(set(values) - set(known))
+        if stale:  # SolaraViz may hand back the controls of the session's previous scenario
+            _log.info("ignoring controls of another scenario: %s", ", ".join(stale))
+        settings = settings_from(base, {k: v for k, v in values.items() if k in known})
         spec = with_settings(base, settings) if settings else base
         super().__init__(scenario=spec, seed=int(seed))
         self.base_spec = base
@@ -313,6 +319,19 @@ class AppModel(EscalationModel):
             cause="instructor",
         )
         self._narrate()
+
+
+def session_model(spec: Scenario, *, fail_on_step: bool = False) -> type[AppModel]:
+    """An :class:`AppModel` subclass bound to one session's scenario.
+
+    SolaraViz's Reset rebuilds the model as ``type(model)(**parameters)``; binding the scenario
+    to the class keeps a session's upload through Reset whatever parameters SolaraViz passes.
+    """
+    return type(
+        "SessionModel",
+        (AppModel,),
+        {"session_spec": spec, "fail_on_step": fail_on_step, "__module__": __name__},
+    )
 
 
 # -- drawings ---------------------------------------------------------------------------------
@@ -643,8 +662,11 @@ def Layout(children: list[Any] | None = None) -> None:
     The boundary sits outside the layout because SolaraViz puts its controls (Step, Reset, the
     model parameters) in the sidebar, which the layout renders, not the page.
     """
+    # Keyed by the session's scenario: an upload remounts the whole layout, so SolaraViz's
+    # sidebar (its Reset and model parameters, which the layout renders) starts afresh with it.
+    key = f"layout-{id(current_scenario())}"
     with ErrorBoundary():
-        solara.AppLayout(children=children or [])
+        solara.AppLayout(children=children or []).key(key)
 
 
 @solara.component
@@ -655,9 +677,8 @@ def Explorer() -> None:
     params = controls(spec)
 
     def make() -> AppModel:
-        model = AppModel(spec=spec, **{k: v["value"] for k, v in params.items()})
-        model.fail_on_step = fail
-        return model
+        cls = session_model(spec, fail_on_step=fail)
+        return cls(**{k: v["value"] for k, v in params.items()})
 
     model = solara.use_memo(make, [spec])
     with solara.Head():
@@ -672,7 +693,7 @@ def Explorer() -> None:
             (EventFeed, 0),
             (EnsemblePanel, 1),
         ],
-        model_params={"spec": spec, **params},
+        model_params=params,
         name=f"escalsim: {spec.name}",
         play_interval=400,
     ).key(f"viz-{id(spec)}")
