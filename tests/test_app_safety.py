@@ -68,6 +68,16 @@ def test_python_tags_are_refused_and_nothing_runs(tmp_path):
     assert not marker.exists()
 
 
+def test_an_upload_too_big_for_a_shared_server_is_refused_at_its_field():
+    text = re.sub(r"(?m)^  rounds: 30\b", "  rounds: 5000", HOTLINE.read_text("utf-8"), count=1)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("  rounds: 5000"))
+    problems = _problems(text.encode())
+    assert problems == [
+        f"upload.yaml:{line}:3: run.rounds: 5000 rounds: the app takes uploads of at most 2000 "
+        "rounds (a shared classroom server); run larger scenarios with 'escalsim run'"
+    ]
+
+
 class _Recorder(io.BytesIO):
     """A file object that records how many bytes were asked for."""
 

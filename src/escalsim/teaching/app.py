@@ -49,7 +49,7 @@ from escalsim.agents.model import EscalationModel
 from escalsim.scenario import Scenario, ScenarioError, load_scenario
 from escalsim.scenario.errors import Problem
 from escalsim.scenario.load import load_text, with_settings
-from escalsim.scenario.yamlio import decode
+from escalsim.scenario.yamlio import decode, parse_yaml
 from escalsim.teaching.explore import controls, ensemble, settings_from, variants_for
 from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Game, GameError
 from escalsim.teaching.narrate import Narrator
@@ -58,6 +58,15 @@ from escalsim.viz.figures import LiveNetwork, channel_network
 DEFAULT_SCENARIO = "hotline-1963"
 #: The largest scenario upload the app accepts, in bytes (the largest shipped scenario is ~20 kB).
 MAX_UPLOAD_BYTES = 1_000_000
+#: Size limits for an uploaded scenario, above every shipped one (the schema allows far more:
+#: 10,000 rounds, 200 actors, 2,000 channels): one student's upload must not make the shared
+#: server draw a network of thousands of channels or run ensembles of huge games.
+UPLOAD_LIMITS: dict[tuple[str, ...], tuple[int, str]] = {
+    ("run", "rounds"): (2000, "rounds"),
+    ("actors",): (20, "actors"),
+    ("channels",): (60, "channels"),
+    ("conditions",): (12, "conditions"),
+}
 #: Environment variable that enables the test-only failure hook (``/?fail=step``).
 TEST_HOOKS_ENV = "ESCALSIM_APP_TEST_HOOKS"
 
@@ -175,7 +184,39 @@ def validate_upload(raw: bytes, name: str = "upload.yaml") -> Scenario:
     """
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ScenarioError([_too_large(name)])
-    return display_safe(load_text(decode(raw, name), name))
+    text = decode(raw, name)
+    spec = load_text(text, name)
+    _check_upload_limits(spec, text, name)
+    return display_safe(spec)
+
+
+def _check_upload_limits(spec: Scenario, text: str, name: str) -> None:
+    """Refuse, at the field's line and column, an upload above :data:`UPLOAD_LIMITS`."""
+    sizes = {
+        ("run", "rounds"): int(spec.run.rounds),
+        ("actors",): len(spec.actors),
+        ("channels",): len(spec.channels),
+        ("conditions",): len(spec.conditions or {}),
+    }
+    over = [(loc, n) for loc, n in sizes.items() if n > UPLOAD_LIMITS[loc][0]]
+    if not over:
+        return
+    _data, pos = parse_yaml(text, name)  # the text is valid: this only finds the positions
+    problems = []
+    for loc, n in over:
+        limit, what = UPLOAD_LIMITS[loc]
+        line, col = pos.key(loc)
+        problems.append(
+            Problem(
+                line,
+                col,
+                loc,
+                f"{n} {what}: the app takes uploads of at most {limit} {what} (a shared "
+                "classroom server); run larger scenarios with 'escalsim run'",
+                name,
+            )
+        )
+    raise ScenarioError(problems)
 
 
 def read_upload(info: UploadInfo) -> Scenario:
