@@ -285,9 +285,17 @@ def _hotline_text() -> str:
     return (ROOT / "src" / "escalsim" / "scenarios" / "hotline-1963.yaml").read_text("utf-8")
 
 
+#: Markup in a scenario's description: Solara's Markdown would run the handler and evaluate the
+#: Vue expression (measured on a bare Solara page: the handler ran and the text showed 42).
+HOSTILE_DESCRIPTION = "Hostile text <img src=x onerror=document.title+=1234> sum {{ 40 + 2 }}"
+
+
 def _my_crisis() -> str:
-    """hotline-1963 renamed, with a 28-round horizon: visibly a different scenario."""
-    lines = _hotline_text().splitlines()
+    """hotline-1963 renamed, with a 28-round horizon and markup in its description."""
+    text = _hotline_text().replace(
+        'description:\n  "', f'description:\n  "{HOSTILE_DESCRIPTION} ', 1
+    )
+    lines = text.splitlines()
     lines = [("name: A classroom crisis" if line.startswith("name:") else line) for line in lines]
     for i, line in enumerate(lines):
         if line.strip().startswith("rounds:"):
@@ -311,6 +319,11 @@ def test_an_upload_switches_the_explorer_and_the_seminar(page, server):
     # The seminar tab (same session) plays the uploaded scenario.
     page.get_by_role("tab", name="Seminar").click()
     page.get_by_text("Seminar: A classroom crisis").first.wait_for()
+    # The description's markup is shown as text: no handler ran, no template was evaluated.
+    shown = page.get_by_text("Hostile text").first.inner_text().replace("\u200b", "")
+    assert "<img src=x onerror=document.title+=1234>" in shown
+    assert "{{ 40 + 2 }}" in shown
+    assert "1234" not in page.title()
     page.get_by_role("button", name="Start the crisis").click()
     page.get_by_text("Round 1 of 28").wait_for()
     _shot(page, "09-upload-seminar")
