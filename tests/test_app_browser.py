@@ -304,12 +304,19 @@ def _my_crisis() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_an_upload_switches_the_explorer_and_the_seminar(page, server):
+def test_an_upload_switches_the_explorer_and_the_seminar(page, browser, server):
     page.goto(server)
     page.get_by_text("Round 0 of 30").wait_for()
     _drop(page, "my-crisis.yaml", _my_crisis())
     page.get_by_text("Round 0 of 28").wait_for()
     assert "A classroom crisis" in page.title()
+    # Another student's page still serves the instructor's scenario.
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    other.goto(server)
+    other.get_by_text("Round 0 of 30").wait_for()
+    assert "Cuban missile crisis" in other.title()
+    other.context.close()
     assert page.get_by_text("Using the uploaded scenario my-crisis.yaml").is_visible()
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Round 1 of 28").wait_for()
