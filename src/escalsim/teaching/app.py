@@ -625,8 +625,13 @@ def ErrorBoundary(children: list[Any] | None = None) -> None:
     with the full traceback.
     """
     exception, clear = solara.use_exception()
+
+    def log() -> None:
+        if exception is not None:  # once per exception, not on every render
+            _log.error("a page raised %r", exception, exc_info=exception)
+
+    solara.use_effect(log, [id(exception)])
     if exception is not None:
-        _log.error("a page raised %r", exception, exc_info=exception)
         with solara.Card("Something went wrong in this page"):
             solara.Error(
                 f"{type(exception).__name__}: {exception}",
@@ -646,7 +651,6 @@ def ErrorBoundary(children: list[Any] | None = None) -> None:
 def UploadPanel() -> None:
     """Drop a scenario file: validated in memory like a file; on success this session uses it."""
     problems = solara.use_reactive([])
-    pending = solara.use_reactive(False)
 
     def on_file(info: UploadInfo) -> None:
         # Runs in a worker thread (solara.FileDrop): every error must end here, in the page.
@@ -663,8 +667,6 @@ def UploadPanel() -> None:
         else:
             problems.set([])
             uploaded.set((name, spec))
-        finally:
-            pending.set(False)
 
     with solara.Card("Your own scenario"):
         solara.Text(
@@ -675,7 +677,6 @@ def UploadPanel() -> None:
         solara.FileDrop(
             label="Drop a scenario .yaml file here",
             on_file=on_file,
-            on_total_progress=lambda _p: pending.set(True),
             lazy=True,
         )
         up = uploaded.value
