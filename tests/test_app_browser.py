@@ -3,6 +3,11 @@
 ``escalsim app`` is started as a user would start it, on a free localhost port; each test opens
 its own page (its own Solara session). Screenshots of every step are saved as test artefacts in
 ``results/test-artifacts/browser/`` (or ``$ESCALSIM_ARTIFACTS/browser``).
+
+The server runs with ``ESCALSIM_APP_TEST_HOOKS=1``, which lets a page opened as ``/?fail=step``
+raise an error on its next step (the app ignores the query without the variable): the crash
+isolation test uses it. Uploads are dropped on the page's drop zone by a script (:data:`_DROP`)
+that hands Solara's FileDrop a real browser ``File``, as a drag from the desktop would.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -55,8 +61,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Served:
+    """The running ``escalsim app``: its URL, port and process."""
+
+    url: str
+    port: int
+    proc: subprocess.Popen[bytes]
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def served() -> Iterator[Served]:
     port = _free_port()
     log = ARTIFACTS / "app-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +89,7 @@ def server() -> Iterator[str]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, "ESCALSIM_APP_TEST_HOOKS": "1"},
         )
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 90
@@ -89,13 +105,18 @@ def server() -> Iterator[str]:
                 pytest.fail(f"escalsim app did not serve {url}:\n{log.read_text()}")
             time.sleep(0.3)
         try:
-            yield url
+            yield Served(url, port, proc)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def server(served: Served) -> str:
+    return served.url
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +263,150 @@ def test_seminar_mode_plays_three_rounds_and_shows_the_debrief(page, server):
     assert "intended" in text
     assert "perceived_by_other" in text
     _shot(page, "06-seminar-debrief")
+
+
+# -- uploads, crash isolation, binding ---------------------------------------------------------
+_DROP = """([name, text]) => {
+  const zone = document.querySelector('.solara-file-drop');
+  const file = new File([text], name, {type: 'application/x-yaml'});
+  const entry = {isFile: true, file: (ok, _fail) => ok(file)};
+  const drop = new Event('drop', {bubbles: true, cancelable: true});
+  Object.defineProperty(drop, 'dataTransfer', {value: {items: [{webkitGetAsEntry: () => entry}]}});
+  zone.dispatchEvent(drop);
+}"""
+
+
+def _drop(page, name: str, text: str) -> None:
+    page.locator(".solara-file-drop").first.wait_for()
+    page.evaluate(_DROP, [name, text])
+
+
+def _hotline_text() -> str:
+    return (ROOT / "src" / "escalsim" / "scenarios" / "hotline-1963.yaml").read_text("utf-8")
+
+
+#: Markup in a scenario's description: Solara's Markdown would run the handler and evaluate the
+#: Vue expression (measured on a bare Solara page: the handler ran and the text showed 42).
+HOSTILE_DESCRIPTION = "Hostile text <img src=x onerror=document.title+=1234> sum {{ 40 + 2 }}"
+
+
+def _my_crisis() -> str:
+    """hotline-1963 renamed, with a 28-round horizon and markup in its description."""
+    text = _hotline_text().replace(
+        'description:\n  "', f'description:\n  "{HOSTILE_DESCRIPTION} ', 1
+    )
+    lines = text.splitlines()
+    lines = [("name: A classroom crisis" if line.startswith("name:") else line) for line in lines]
+    for i, line in enumerate(lines):
+        if line.strip().startswith("rounds:"):
+            lines[i] = line.split("rounds:")[0] + "rounds: 28"
+            break
+    return "\n".join(lines) + "\n"
+
+
+def test_an_upload_switches_the_explorer_and_the_seminar(page, browser, server):
+    page.goto(server)
+    page.get_by_text("Round 0 of 30").wait_for()
+    _drop(page, "my-crisis.yaml", _my_crisis())
+    page.get_by_text("Round 0 of 28").wait_for()
+    assert "A classroom crisis" in page.title()
+    # Another student's page still serves the instructor's scenario.
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    other.goto(server)
+    other.get_by_text("Round 0 of 30").wait_for()
+    assert "Cuban missile crisis" in other.title()
+    other.context.close()
+    assert page.get_by_text("Using the uploaded scenario my-crisis.yaml").is_visible()
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Round 1 of 28").wait_for()
+    page.get_by_role("button", name="Reset").click()  # SolaraViz's Reset rebuilds the upload
+    page.get_by_text("Round 0 of 28").wait_for()
+    _shot(page, "08-upload-used")
+    # The seminar tab (same session) plays the uploaded scenario.
+    page.get_by_role("tab", name="Seminar").click()
+    page.get_by_text("Seminar: A classroom crisis").first.wait_for()
+    # The description's markup is shown as text: no handler ran, no template was evaluated.
+    shown = page.get_by_text("Hostile text").first.inner_text().replace("\u200b", "")
+    assert "<img src=x onerror=document.title+=1234>" in shown
+    assert "{{ 40 + 2 }}" in shown
+    assert "1234" not in page.title()
+    page.get_by_role("button", name="Start the crisis").click()
+    page.get_by_text("Round 1 of 28").wait_for()
+    _shot(page, "09-upload-seminar")
+
+
+def test_a_failure_in_one_page_leaves_the_others_and_the_server_working(browser, served, tmp_path):
+    marker = tmp_path / "ran"
+    a = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    b = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    a.set_default_timeout(TIMEOUT_MS)
+    b.set_default_timeout(TIMEOUT_MS)
+    a.goto(served.url + "?fail=step")  # the test hook: this page's next step raises
+    b.goto(served.url)
+    for p in (a, b):
+        p.get_by_text("Round 0 of 30").wait_for()
+    a.get_by_role("button", name="Step").click()
+    a.get_by_text("Something went wrong in this page").wait_for()
+    assert a.get_by_text("RuntimeError: test hook: a forced failure").is_visible()
+    assert "Traceback" not in a.locator("body").inner_text()
+    _shot(a, "10-error-card")
+    # The other page goes on, and so does the server.
+    b.get_by_role("button", name="Step").click()
+    b.get_by_text("Round 1 of 30").wait_for()
+    # Hostile uploads in the other page: positioned errors there, nothing runs, nothing changes.
+    payload = f'id: x\nname: !!python/object/apply:os.system ["touch {marker}"]\n'
+    _drop(b, "upload.yaml", payload)
+    problems = b.locator(".escalsim-upload-problems")
+    problems.wait_for()
+    assert "upload.yaml:2:7: name: the tag '!!python/object/apply:os.system' is not" in (
+        problems.inner_text()
+    )
+    assert b.get_by_text("The upload was refused").is_visible()
+    _shot(b, "07-upload-refused")
+    _drop(b, "upload.yaml", "a: &a [*a]\n")
+    b.get_by_text("upload.yaml:1:4: a recursive alias").wait_for()
+    _drop(b, "big.yaml", "# " + "x" * 1_000_010 + "\n")
+    b.get_by_text("big.yaml:1:1: the upload is larger than 1 MB").wait_for()
+    assert "Cuban missile crisis" in b.title()
+    b.get_by_role("button", name="Step").click()
+    b.get_by_text("Round 2 of 30").wait_for()
+    assert not marker.exists()
+    assert served.proc.poll() is None
+    # The failed page starts again, fresh.
+    a.get_by_role("button", name="Start this page again").click()
+    a.get_by_text("Round 0 of 30").wait_for()
+    with urllib.request.urlopen(served.url, timeout=10) as response:
+        assert response.status == 200
+    a.context.close()
+    b.context.close()
+
+
+def _listening(port: int) -> list[str]:
+    """Local addresses of the sockets listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        with open(table) as fh:
+            next(fh)
+            for line in fh:
+                local, state = line.split()[1], line.split()[3]
+                addr, hexport = local.split(":")
+                if state != "0A" or int(hexport, 16) != port:  # 0A = LISTEN
+                    continue
+                raw = bytes.fromhex(addr)
+                if len(raw) == 4:
+                    found.append(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                else:  # four little-endian 32-bit words
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                    found.append(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="needs Linux's /proc/net/tcp")
+def test_the_app_listens_on_loopback_only_by_default(served):
+    # The server fixture starts `escalsim app` without --host, as a user would.
+    addresses = _listening(served.port)
+    assert addresses, f"nothing listens on port {served.port}"
+    assert set(addresses) == {"127.0.0.1"}, addresses

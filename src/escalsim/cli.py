@@ -1005,7 +1005,27 @@ def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
     click.echo(
         f"escalsim app: serving {scenario} at http://{host}:{port}/ (Ctrl-C stops)", err=True
     )
+    if not _is_loopback(host):
+        click.echo(
+            f"escalsim app: warning: --host {host} serves the app beyond this machine: anyone "
+            f"who can reach port {port} can use it and upload scenarios (there is no login). "
+            "Use it on a classroom network you trust; the default 127.0.0.1 serves this "
+            "machine only.",
+            err=True,
+        )
     os.execve(sys.executable, args, env)
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @cli.command()

@@ -13,14 +13,27 @@ batch engine against the scenario's conditions.
 
 Every browser tab is its own Solara session with its own model or game: several students can
 play at once, and nothing one does reaches another. The scenario comes from the environment
-variable ``ESCALSIM_APP_SCENARIO`` (a shipped name or a file, already validated by the command);
-the app never reads or writes any other file.
+variable ``ESCALSIM_APP_SCENARIO`` (a shipped name or a file, already validated by the command).
+A student may also drop a scenario file on either page (:func:`UploadPanel`): its bytes (at most
+:data:`MAX_UPLOAD_BYTES`) are validated in memory by the same loader as a file
+(:func:`read_upload`), and the upload replaces the scenario in that student's session only.
+Nothing else from the browser reaches the file system: the app reads the served scenario once and
+never writes a file.
+
+An exception in a callback (a button, a switch, an upload) is caught by the page's error boundary
+(:func:`ErrorBoundary`): that student sees an error card and can start the page again; the other
+sessions and the server are not affected. For the browser tests only, the environment variable
+``ESCALSIM_APP_TEST_HOOKS=1`` lets a page opened as ``/?fail=step`` raise an error on its next
+step (:data:`TEST_HOOKS_ENV`); without the variable the query is ignored.
 """
 
 from __future__ import annotations
 
+import html
+import logging
 import os
-from typing import Any
+import re
+from typing import Any, TypedDict
 
 import matplotlib as mpl
 import numpy as np
@@ -30,16 +43,34 @@ import solara.lab
 from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
+from pydantic import BaseModel
 
 from escalsim.agents.model import EscalationModel
-from escalsim.scenario import Scenario, load_scenario
-from escalsim.scenario.load import with_settings
+from escalsim.scenario import Scenario, ScenarioError, load_scenario
+from escalsim.scenario.errors import Problem
+from escalsim.scenario.load import load_text, with_settings
+from escalsim.scenario.yamlio import decode, parse_yaml
 from escalsim.teaching.explore import controls, ensemble, settings_from, variants_for
 from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Game, GameError
 from escalsim.teaching.narrate import Narrator
 from escalsim.viz.figures import LiveNetwork, channel_network
 
 DEFAULT_SCENARIO = "hotline-1963"
+#: The largest scenario upload the app accepts, in bytes (the largest shipped scenario is ~20 kB).
+MAX_UPLOAD_BYTES = 1_000_000
+#: Size limits for an uploaded scenario, above every shipped one (the schema allows far more:
+#: 10,000 rounds, 200 actors, 2,000 channels): one student's upload must not make the shared
+#: server draw a network of thousands of channels or run ensembles of huge games.
+UPLOAD_LIMITS: dict[tuple[str, ...], tuple[int, str]] = {
+    ("run", "rounds"): (2000, "rounds"),
+    ("actors",): (20, "actors"),
+    ("channels",): (60, "channels"),
+    ("conditions",): (12, "conditions"),
+}
+#: Environment variable that enables the test-only failure hook (``/?fail=step``).
+TEST_HOOKS_ENV = "ESCALSIM_APP_TEST_HOOKS"
+
+_log = logging.getLogger("escalsim.app")
 
 
 def scenario_name() -> str:
@@ -54,8 +85,183 @@ def base_scenario() -> Scenario:
     """The served scenario, loaded once per server process (read-only afterwards)."""
     name = scenario_name()
     if name not in _BASE:
-        _BASE[name] = load_scenario(name)
+        _BASE[name] = display_safe(load_scenario(name))
     return _BASE[name]
+
+
+# -- scenario text shown in the page ----------------------------------------------------------
+_DISPLAY_FIELDS = {"name", "label", "description", "citation", "summary"}
+
+
+def safe_text(text: str) -> str:
+    """Scenario text made inert for the page: no HTML, no Vue template, no Markdown link.
+
+    Solara's Markdown passes raw HTML through and puts the result in a Vue template, so a
+    scenario's name or description could otherwise carry markup or a ``{{ ... }}`` expression
+    into every student's page. ``<``, ``>`` and ``&`` become entities, square brackets are
+    escaped for Markdown, and a zero-width space splits every brace so that no ``{{`` remains.
+    Identifiers (letters, digits, ``_`` and ``-``) are unchanged.
+    """
+    out = html.escape(text, quote=False)
+    out = out.replace("[", "\\[").replace("]", "\\]")
+    return out.replace("{", "{\u200b").replace("}", "\u200b}")
+
+
+def display_safe(spec: Scenario) -> Scenario:
+    """Return ``spec`` with its free text (names, labels, descriptions) made :func:`safe_text`.
+
+    Ids, paths and numbers are untouched, so the model runs identically.
+    """
+
+    def clean(node: Any) -> Any:
+        if isinstance(node, BaseModel):
+            updates = {}
+            for key in type(node).model_fields:
+                value = getattr(node, key)
+                if key in _DISPLAY_FIELDS and isinstance(value, str):
+                    if safe_text(value) != value:
+                        updates[key] = safe_text(value)
+                elif isinstance(value, (list, dict, BaseModel)):
+                    new = clean(value)
+                    if new is not value:
+                        updates[key] = new
+            return node.model_copy(update=updates) if updates else node
+        if isinstance(node, list):
+            new = [clean(v) for v in node]
+            return new if any(a is not b for a, b in zip(new, node, strict=True)) else node
+        if isinstance(node, dict):
+            new = {k: clean(v) for k, v in node.items()}
+            return new if any(new[k] is not node[k] for k in node) else node
+        return node
+
+    return clean(spec)
+
+
+# -- uploads ----------------------------------------------------------------------------------
+class UploadInfo(TypedDict):
+    """What :func:`solara.FileDrop` hands over (``solara.components.file_drop.FileInfo``)."""
+
+    name: str
+    size: int
+    file_obj: Any
+
+
+def upload_name(name: str) -> str:
+    """Return the uploaded file's name for messages, or ``upload.yaml``.
+
+    Its last component only, reduced to letters, digits, ``.``, ``_`` and ``-`` (at most 60).
+    """
+    base = re.split(r"[\\/]", str(name))[-1]
+    clean = re.sub(r"[^A-Za-z0-9._-]", "_", base)[:60].strip("._")
+    return clean or "upload.yaml"
+
+
+def validate_upload(raw: bytes, name: str = "upload.yaml") -> Scenario:
+    """Validate uploaded bytes exactly as a scenario file is validated.
+
+    The same steps as :func:`escalsim.scenario.load_scenario` after it has read a file: UTF-8
+    decoding with a positioned error (:func:`escalsim.scenario.yamlio.decode`), then
+    :func:`escalsim.scenario.load.load_text` (safe YAML 1.2, schema, cross-field checks,
+    conditions). Nothing is written to disk.
+
+    Parameters
+    ----------
+    raw : bytes
+        The upload.
+    name : str
+        Name used in messages (``upload.yaml:LINE:COL: field: ...``).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, its free text made safe for the page (:func:`display_safe`).
+
+    Raises
+    ------
+    ScenarioError
+        With every problem, each at its line and column; also when ``raw`` is larger than
+        :data:`MAX_UPLOAD_BYTES`.
+    """
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ScenarioError([_too_large(name)])
+    text = decode(raw, name)
+    spec = load_text(text, name)
+    _check_upload_limits(spec, text, name)
+    return display_safe(spec)
+
+
+def _check_upload_limits(spec: Scenario, text: str, name: str) -> None:
+    """Refuse, at the field's line and column, an upload above :data:`UPLOAD_LIMITS`."""
+    sizes = {
+        ("run", "rounds"): int(spec.run.rounds),
+        ("actors",): len(spec.actors),
+        ("channels",): len(spec.channels),
+        ("conditions",): len(spec.conditions or {}),
+    }
+    over = [(loc, n) for loc, n in sizes.items() if n > UPLOAD_LIMITS[loc][0]]
+    if not over:
+        return
+    _data, pos = parse_yaml(text, name)  # the text is valid: this only finds the positions
+    problems = []
+    for loc, n in over:
+        limit, what = UPLOAD_LIMITS[loc]
+        line, col = pos.key(loc)
+        problems.append(
+            Problem(
+                line,
+                col,
+                loc,
+                f"{n} {what}: the app takes uploads of at most {limit} {what} (a shared "
+                "classroom server); run larger scenarios with 'escalsim run'",
+                name,
+            )
+        )
+    raise ScenarioError(problems)
+
+
+def read_upload(info: UploadInfo) -> Scenario:
+    """Read and validate a dropped file, transferring at most :data:`MAX_UPLOAD_BYTES` + 1 bytes.
+
+    The size the browser announces is checked first (a larger file is refused before any byte
+    is sent), then at most one byte more than the cap is read, in case the announcement lied.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`validate_upload`.
+    """
+    name = upload_name(info.get("name", ""))
+    if int(info.get("size") or 0) > MAX_UPLOAD_BYTES:
+        raise ScenarioError([_too_large(name)])
+    raw = info["file_obj"].read(MAX_UPLOAD_BYTES + 1)
+    return validate_upload(bytes(raw or b""), name)
+
+
+def _too_large(name: str) -> Problem:
+    return Problem(
+        1,
+        1,
+        (),
+        f"the upload is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB; a scenario is a few kB "
+        "of YAML",
+        name,
+    )
+
+
+#: The scenario a student uploaded, per session (a Solara reactive is per browser page):
+#: (file name, scenario), or None for the served scenario.
+uploaded: solara.Reactive[tuple[str, Scenario] | None] = solara.reactive(None)
+
+
+def current_scenario() -> Scenario:
+    """Return the session's scenario: its upload, else the served one."""
+    up = uploaded.value
+    return up[1] if up is not None else base_scenario()
+
+
+def test_hooks_enabled() -> bool:
+    """Whether the test-only failure hook is on (``ESCALSIM_APP_TEST_HOOKS=1``)."""
+    return os.environ.get(TEST_HOOKS_ENV) == "1"
 
 
 class AppModel(EscalationModel):
@@ -63,8 +269,12 @@ class AppModel(EscalationModel):
 
     Parameters
     ----------
-    scenario : str
-        A shipped scenario's name or a scenario file.
+    spec : Scenario, optional
+        The scenario (the served one by default; a session's upload).
+    scenario : Scenario or str, optional
+        The same, for callers that name it so: a :class:`Scenario`, or the served scenario's
+        name. No other name or path is accepted (the app opens no file on a browser's behalf);
+        mesa's own scenario object, which SolaraViz passes on Reset, is ignored.
     seed : int
         Root seed.
     **values
@@ -72,9 +282,31 @@ class AppModel(EscalationModel):
         accident sliders, policies).
     """
 
-    def __init__(self, *, scenario: str | None = None, seed: int = 0, **values: Any) -> None:
-        base = base_scenario() if scenario in (None, scenario_name()) else load_scenario(scenario)
-        settings = settings_from(base, values)
+    #: Set by the test-only hook (``/?fail=step`` with ``ESCALSIM_APP_TEST_HOOKS=1``).
+    fail_on_step = False
+    #: The scenario of a session's model class (:func:`session_model`); None: the served one.
+    session_spec: Scenario | None = None
+
+    def __init__(
+        self,
+        *,
+        spec: Scenario | None = None,
+        scenario: Scenario | str | None = None,
+        seed: int = 0,
+        **values: Any,
+    ) -> None:
+        if spec is None and isinstance(scenario, Scenario):
+            spec = scenario
+        elif spec is None and isinstance(scenario, str) and scenario != scenario_name():
+            raise ValueError(
+                f"the app serves {scenario_name()!r} or an uploaded scenario, not {scenario!r}"
+            )
+        base = spec if spec is not None else (type(self).session_spec or base_scenario())
+        known = controls(base)
+        stale = sorted(set(values) - set(known))
+        if stale:  # SolaraViz may hand back the controls of the session's previous scenario
+            _log.info("ignoring controls of another scenario: %s", ", ".join(stale))
+        settings = settings_from(base, {k: v for k, v in values.items() if k in known})
         spec = with_settings(base, settings) if settings else base
         super().__init__(scenario=spec, seed=int(seed))
         self.base_spec = base
@@ -108,6 +340,8 @@ class AppModel(EscalationModel):
 
     def step(self) -> None:
         """One round, then its events in plain language."""
+        if self.fail_on_step and test_hooks_enabled():
+            raise RuntimeError("test hook: a forced failure in this page's step")
         super().step()
         self._narrate()
 
@@ -126,6 +360,19 @@ class AppModel(EscalationModel):
             cause="instructor",
         )
         self._narrate()
+
+
+def session_model(spec: Scenario, *, fail_on_step: bool = False) -> type[AppModel]:
+    """An :class:`AppModel` subclass bound to one session's scenario.
+
+    SolaraViz's Reset rebuilds the model as ``type(model)(**parameters)``; binding the scenario
+    to the class keeps a session's upload through Reset whatever parameters SolaraViz passes.
+    """
+    return type(
+        "SessionModel",
+        (AppModel,),
+        {"session_spec": spec, "fail_on_step": fail_on_step, "__module__": __name__},
+    )
 
 
 # -- drawings ---------------------------------------------------------------------------------
@@ -298,7 +545,9 @@ def EnsemblePanel(model: AppModel) -> None:
 
     def run() -> pd.DataFrame:
         variants = variants_for(model.base_spec, model.settings)
-        return ensemble(variants, replications.value, model.seed_root)
+        # The slider's range, enforced here too: a hand-crafted message could send any number.
+        n = min(max(int(replications.value), 100), 2000)
+        return ensemble(variants, n, model.seed_root)
 
     # In a thread: the page stays live and shows progress while the batch engine runs.
     task = solara.lab.use_task(run, dependencies=None, raise_error=False)
@@ -367,14 +616,113 @@ def ensemble_figure(frame: pd.DataFrame) -> Figure:
 
 
 @solara.component
+def ErrorBoundary(children: list[Any] | None = None) -> None:
+    """Catch an exception raised by a callback (or a render) anywhere below, for this page only.
+
+    The student sees an error card with the exception's type and message (no traceback: it
+    goes to the server log) and a button that starts the page again; other sessions never see
+    it, and the server goes on serving. Without this boundary Solara would replace the page
+    with the full traceback.
+    """
+    exception, clear = solara.use_exception()
+
+    def log() -> None:
+        if exception is not None:  # once per exception, not on every render
+            _log.error("a page raised %r", exception, exc_info=exception)
+
+    solara.use_effect(log, [id(exception)])
+    if exception is not None:
+        with solara.Card("Something went wrong in this page"):
+            solara.Error(
+                f"{type(exception).__name__}: {exception}",
+                icon=True,
+            )
+            solara.Text(
+                "Only this page is affected: the other students' pages and the server go on. "
+                "Start the page again to continue."
+            )
+            solara.Button("Start this page again", on_click=clear, color="primary")
+        return
+    with solara.Column(children=children or []):
+        pass
+
+
+@solara.component
+def UploadPanel() -> None:
+    """Drop a scenario file: validated in memory like a file; on success this session uses it."""
+    problems = solara.use_reactive([])
+
+    def on_file(info: UploadInfo) -> None:
+        # Runs in a worker thread (solara.FileDrop): every error must end here, in the page.
+        name = upload_name(info.get("name", ""))
+        try:
+            spec = read_upload(info)
+        except ScenarioError as exc:
+            problems.set([str(p) for p in exc.problems[:25]])
+            if len(exc.problems) > 25:
+                problems.set([*problems.value, f"... and {len(exc.problems) - 25} more"])
+        except Exception as exc:  # an upload must never take the page down
+            _log.exception("upload %s failed", name)
+            problems.set([f"{name}: could not read the upload ({type(exc).__name__})"])
+        else:
+            problems.set([])
+            uploaded.set((name, spec))
+
+    with solara.Card("Your own scenario"):
+        solara.Text(
+            f"Drop a scenario YAML file here (at most {MAX_UPLOAD_BYTES // 1_000_000} MB). It is "
+            "checked like a file given to 'escalsim run' and used in this page only; nothing is "
+            "saved on the server."
+        )
+        solara.FileDrop(
+            label="Drop a scenario .yaml file here",
+            on_file=on_file,
+            lazy=True,
+        )
+        up = uploaded.value
+        if up is not None:
+            solara.Success(f"Using the uploaded scenario {up[0]} ({up[1].id})")
+            solara.Button(
+                f"Back to {scenario_name()}",
+                on_click=lambda: (uploaded.set(None), problems.set([])),
+            )
+        if problems.value:
+            solara.Error(
+                f"The upload was refused ({len(problems.value)} problem(s)); nothing changed:"
+            )
+            solara.Preformatted(
+                "\n".join(problems.value),
+                class_="escalsim-upload-problems",
+                style_="white-space: pre-wrap; word-break: break-word; font-size: 12px",
+            )
+
+
+@solara.component
+def Layout(children: list[Any] | None = None) -> None:
+    """Solara's app layout inside an :func:`ErrorBoundary`, for every page.
+
+    The boundary sits outside the layout because SolaraViz puts its controls (Step, Reset, the
+    model parameters) in the sidebar, which the layout renders, not the page.
+    """
+    # Keyed by the session's scenario: an upload remounts the whole layout, so SolaraViz's
+    # sidebar (its Reset and model parameters, which the layout renders) starts afresh with it.
+    key = f"layout-{id(current_scenario())}"
+    with ErrorBoundary():
+        solara.AppLayout(children=children or []).key(key)
+
+
+@solara.component
 def Explorer() -> None:
-    """The explorer page: SolaraViz with escalsim's components and controls."""
-    spec = base_scenario()
+    """The explorer: SolaraViz with escalsim's components and controls."""
+    spec = current_scenario()
+    fail = test_hooks_enabled() and "fail=step" in str(solara.use_router().search or "")
     params = controls(spec)
-    model = solara.use_memo(
-        lambda: AppModel(scenario=scenario_name(), **{k: v["value"] for k, v in params.items()}),
-        [],
-    )
+
+    def make() -> AppModel:
+        cls = session_model(spec, fail_on_step=fail)
+        return cls(**{k: v["value"] for k, v in params.items()})
+
+    model = solara.use_memo(make, [spec])
     with solara.Head():
         solara.Title(f"escalsim: {spec.name}")
     SolaraViz(
@@ -387,22 +735,29 @@ def Explorer() -> None:
             (EventFeed, 0),
             (EnsemblePanel, 1),
         ],
-        model_params={"scenario": scenario_name(), **params},
+        model_params=params,
         name=f"escalsim: {spec.name}",
         play_interval=400,
-    )
+    ).key(f"viz-{id(spec)}")
     with solara.Sidebar():
         solara.Markdown(
             "[Seminar mode: play one side →](/seminar)\n\n"
             "The ensemble panel (many replications, with CIs) is on **Page 1**."
         )
+        UploadPanel()
 
 
 # -- seminar ----------------------------------------------------------------------------------
 @solara.component
 def Seminar() -> None:
+    """Seminar mode for this session's scenario (a new game when the scenario changes)."""
+    spec = current_scenario()
+    SeminarBody(spec).key(f"seminar-{id(spec)}")
+
+
+@solara.component
+def SeminarBody(spec: Scenario) -> None:
     """Seminar mode: choose a side, play round by round, read the debrief."""
-    spec = base_scenario()
     powers = [a.id for a in spec.actors if a.role == "power"]
     side = solara.use_reactive(powers[0])
     condition = solara.use_reactive(spec.condition_names[0])
@@ -416,7 +771,9 @@ def Seminar() -> None:
 
     def start() -> None:
         cond = condition.value if condition.value != "base" else None
-        length = rounds.value if rounds.value != spec.run.rounds else None
+        # The slider's range, enforced here too (a hand-crafted message could send any number).
+        length = min(max(int(rounds.value), 3), int(spec.run.rounds))
+        length = length if length != spec.run.rounds else None
         game.set(Game(spec, side.value, seed=seed.value, condition=cond, rounds=length))
         problem.set("")
         tick.set(tick.value + 1)
@@ -455,6 +812,7 @@ def Seminar() -> None:
                 solara.Button("Start the crisis", on_click=start, color="primary")
                 if problem.value:
                     solara.Error(problem.value)
+            UploadPanel()
             return
         if not g.over:
             SituationCard(g, tick.value)
@@ -568,6 +926,6 @@ def _replay_figure(game: Game, debrief: Any, rungs: list[str]) -> Figure:
 
 
 routes = [
-    solara.Route(path="/", component=Explorer, label="Explorer"),
+    solara.Route(path="/", component=Explorer, label="Explorer", layout=Layout),
     solara.Route(path="seminar", component=Seminar, label="Seminar"),
 ]

@@ -1,0 +1,208 @@
+"""The teaching app's safety rules, without a browser (the browser tests drive the same paths).
+
+* An upload is validated by the same loader as a file, in memory, with positioned errors, and
+  capped at :data:`escalsim.teaching.app.MAX_UPLOAD_BYTES` before any byte beyond it is read.
+* YAML tags that would build Python objects are errors: nothing runs.
+* Scenario text reaches the page inert (no HTML, no Vue template), and the model is unchanged.
+* The model accepts no scenario path from the browser; SolaraViz's Reset works.
+* ``escalsim app`` serves 127.0.0.1 by default and warns when told to serve a network.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("solara", reason="the app extra installs solara")
+
+from escalsim.cli import cli
+from escalsim.scenario import ScenarioError, load_scenario
+from escalsim.teaching import app
+
+HOTLINE = Path(app.__file__).resolve().parents[1] / "scenarios" / "hotline-1963.yaml"
+
+
+def _problems(raw: bytes, name: str = "upload.yaml") -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        app.validate_upload(raw, name)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_shipped_scenario_uploads_as_it_loads_from_its_file():
+    spec = app.validate_upload(HOTLINE.read_bytes(), "upload.yaml")
+    assert spec == app.display_safe(load_scenario(str(HOTLINE)))
+    assert spec.id == "hotline-1963"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"id: x\nname: [unclosed\n", "upload.yaml:2:7: YAML syntax error"),
+        (b"\xef\xbb\xbfid: x\n\xff\n", "upload.yaml:2:1: the file is not UTF-8 text (byte 0xff)"),
+        (b"", "upload.yaml:1:1: the file is empty"),
+        (b"id: a\nid: b\n", "upload.yaml:2:1: id: duplicate key 'id'"),
+        (b"a: &a [*a]\n", "upload.yaml:1:4: a recursive alias"),
+    ],
+)
+def test_a_bad_upload_gets_positioned_errors(raw, expected):
+    assert any(p.startswith(expected) for p in _problems(raw)), _problems(raw)
+
+
+def test_python_tags_are_refused_and_nothing_runs(tmp_path):
+    marker = tmp_path / "ran"
+    payloads = [
+        f'!!python/object/apply:os.system ["touch {marker}"]\n',
+        f'id: x\nname: !!python/object/apply:os.system ["touch {marker}"]\n',
+        f"!!python/object/new:subprocess.Popen [[touch, '{marker}']]\n",
+        "id: !!python/name:os.system x\n",
+        "id: !custom x\n",
+    ]
+    for text in payloads:
+        problems = _problems(text.encode())
+        assert any("is not allowed; write plain YAML values" in p for p in problems), problems
+    assert not marker.exists()
+
+
+def test_an_upload_too_big_for_a_shared_server_is_refused_at_its_field():
+    text = re.sub(r"(?m)^  rounds: 30\b", "  rounds: 5000", HOTLINE.read_text("utf-8"), count=1)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("  rounds: 5000"))
+    problems = _problems(text.encode())
+    assert problems == [
+        f"upload.yaml:{line}:3: run.rounds: 5000 rounds: the app takes uploads of at most 2000 "
+        "rounds (a shared classroom server); run larger scenarios with 'escalsim run'"
+    ]
+
+
+class _Recorder(io.BytesIO):
+    """A file object that records how many bytes were asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.asked: list[int] = []
+
+    def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+        self.asked.append(-1 if size is None else size)
+        return super().read(size)
+
+
+def test_an_announced_oversize_upload_is_refused_before_reading():
+    fobj = _Recorder(b"x")
+    info = {"name": "big.yaml", "size": app.MAX_UPLOAD_BYTES + 1, "file_obj": fobj}
+    with pytest.raises(ScenarioError, match=r"big\.yaml:1:1: the upload is larger than 1 MB"):
+        app.read_upload(info)
+    assert fobj.asked == []
+
+
+def test_an_upload_that_lies_about_its_size_is_read_only_to_the_cap():
+    fobj = _Recorder(b"# padding\n" * (app.MAX_UPLOAD_BYTES // 10 + 5))
+    info = {"name": "small.yaml", "size": 100, "file_obj": fobj}
+    with pytest.raises(ScenarioError, match="larger than 1 MB"):
+        app.read_upload(info)
+    assert fobj.asked == [app.MAX_UPLOAD_BYTES + 1]
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("upload.yaml", "upload.yaml"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\crisis.yaml", "crisis.yaml"),
+        ("<img src=x onerror=alert(1)>.yaml", "img_src_x_onerror_alert_1__.yaml"),
+        ("", "upload.yaml"),
+        ("...", "upload.yaml"),
+    ],
+)
+def test_the_upload_name_is_only_a_label(given, shown):
+    assert app.upload_name(given) == shown
+
+
+def test_scenario_text_is_inert_in_the_page_and_the_model_is_unchanged():
+    text = HOTLINE.read_text(encoding="utf-8")
+    hostile = (
+        "<img src=x onerror=alert(1)> {{ constructor.constructor('alert(1)')() }} [x](javascript:y)"
+    )
+    text = re.sub(r"(?m)^name: .*$", f'name: "{hostile}"', text, count=1)
+    spec = app.validate_upload(text.encode(), "upload.yaml")
+    for unsafe in ("<", "{{", "}}", "[x]("):
+        assert unsafe not in spec.name
+    assert "\\[x\\](javascript" in spec.name  # escaped for Markdown: not a link
+    assert "&lt;img" in spec.name
+    raw = load_scenario(str(HOTLINE))
+    assert [a.id for a in spec.actors] == [a.id for a in raw.actors]
+    assert [r.name for r in spec.ladder.rungs] == [r.name for r in raw.ladder.rungs]
+    a, b = app.AppModel(spec=spec, seed=7), app.AppModel(spec=app.base_scenario(), seed=7)
+    for _ in range(6):
+        a.step()
+        b.step()
+    assert a.timeseries.equals(b.timeseries)
+
+
+def test_the_model_takes_no_scenario_path_from_the_browser():
+    with pytest.raises(ValueError, match="serves 'hotline-1963' or an uploaded scenario"):
+        app.AppModel(scenario=str(HOTLINE))
+    with pytest.raises(ValueError, match="not '/etc/passwd'"):
+        app.AppModel(scenario="/etc/passwd")
+
+
+def test_reset_rebuilds_the_model_from_solaraviz_arguments():
+    # SolaraViz's Reset passes mesa's own scenario object as `scenario` (it used to raise).
+    from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+    model = app.AppModel(seed=1)
+    kwargs = _build_model_init_kwargs(
+        model,
+        {"spec": model.base_spec, "seed": 3},
+        add_scenario_when_empty=True,
+        require_model_accepts_scenario=True,
+    )
+    again = type(model)(**kwargs)
+    assert again.round == 0
+    assert again.base_spec is model.base_spec
+
+
+def test_the_failure_hook_is_off_without_its_variable(monkeypatch):
+    monkeypatch.delenv(app.TEST_HOOKS_ENV, raising=False)
+    model = app.AppModel(seed=1)
+    model.fail_on_step = True
+    model.step()  # ignored: the hook needs ESCALSIM_APP_TEST_HOOKS=1
+    monkeypatch.setenv(app.TEST_HOOKS_ENV, "1")
+    with pytest.raises(RuntimeError, match="test hook"):
+        model.step()
+
+
+def _app_command(monkeypatch, *args: str) -> tuple[list[str], str]:
+    """Run `escalsim app ARGS` in-process up to the exec, returning solara's argv and stderr."""
+    seen: list[list[str]] = []
+
+    def fake_execve(path: str, argv: list[str], env: dict[str, str]) -> None:
+        seen.append(list(argv))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execve", fake_execve)
+    result = CliRunner().invoke(cli, ["app", *args])
+    assert result.exit_code == 0, result.output
+    return seen[0], result.stderr
+
+
+def test_the_app_serves_localhost_by_default_without_a_warning(monkeypatch):
+    argv, err = _app_command(monkeypatch)
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert "warning" not in err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "classroom.example"])
+def test_serving_a_network_prints_a_warning(monkeypatch, host):
+    argv, err = _app_command(monkeypatch, "--host", host)
+    assert argv[argv.index("--host") + 1] == host
+    assert f"warning: --host {host} serves the app beyond this machine" in err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_loopback_hosts_need_no_warning(monkeypatch, host):
+    _argv, err = _app_command(monkeypatch, "--host", host)
+    assert "warning" not in err
