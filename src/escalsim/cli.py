@@ -501,7 +501,7 @@ def sweep(
     from datetime import UTC, datetime
 
     from escalsim.experiment.runner import resolve_conditions
-    from escalsim.experiment.sweep import Sweep, block_spec, parse_vary, run_sweep
+    from escalsim.experiment.sweep import Sweep, block_spec, check_size, parse_vary, run_sweep
     from escalsim.scenario import ScenarioError, load_scenario
 
     try:
@@ -520,6 +520,7 @@ def sweep(
         if condition is not None:
             resolve_conditions(spec, [condition])
         parsed = tuple(parse_vary(v, spec) for v in varies)
+        check_size([len(v.values) for v in parsed], sampler, samples)
         root = spec.run.seed if seed is None else seed
         definition = Sweep(
             spec,

@@ -46,7 +46,11 @@ from escalsim.scenario.paths import PathError, resolve
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
 #: Replications per task by default (hundreds per task keep the per-task overhead small).
 DEFAULT_CHUNK = 250
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_NUMBER = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+#: Values one varied field may take (a COUNT or a list); checked before anything is allocated.
+MAX_VALUES = 1_000
+#: Points of a sweep (a grid's combinations, or what lhs, sobol and morris draw).
+MAX_POINTS = 100_000
 
 
 def _problem(message: str, loc: tuple[str | int, ...] = ("--vary",)) -> ScenarioError:
@@ -90,7 +94,7 @@ class Vary:
 def _scalar(text: str) -> Any:
     """A list item: a number, true/false (YAML 1.2 spelling only), or a string."""
     text = text.strip()
-    if re.fullmatch(r"[-+]?\d+", text):
+    if re.fullmatch(r"[-+]?[0-9]+", text):
         return int(text)
     if re.fullmatch(_NUMBER, text):
         return float(text)
@@ -143,6 +147,10 @@ def spec_values(path: str, spec: str | list[Any], integer: bool) -> list[Any]:
     For bounds, the two bounds. Raises ScenarioError for a malformed spec.
     """
     if isinstance(spec, list):
+        if not 1 <= len(spec) <= MAX_VALUES:
+            raise _problem(
+                f"expected 1 to {MAX_VALUES:,} values, got {len(spec):,}", ("--vary", path)
+            )
         return list(spec)
     vary = _parse_spec(path, spec, integer)
     return list(vary.values) or [vary.low, vary.high]
@@ -160,18 +168,21 @@ def _parse_spec(path: str, spec: str, integer: bool) -> Vary:
     number = f"({_NUMBER})"
     if m := re.fullmatch(rf"uniform\(\s*{number}\s*,\s*{number}\s*\)", spec):
         low, high = float(m[1]), float(m[2])
+        _finite(spec, low, high, where)
         if not low < high:
             raise _problem(f"uniform({m[1]},{m[2]}): LOW must be below HIGH", where)
         return Vary(path, (), low, high, integer)
-    if m := re.fullmatch(rf"{number}:{number}(?::(\d+))?", spec):
+    if m := re.fullmatch(rf"{number}:{number}(?::([0-9]+))?", spec):
         low, high = float(m[1]), float(m[2])
+        _finite(spec, low, high, where)
         if m[3] is None:
             if not low < high:
                 raise _problem(f"{spec}: LOW must be below HIGH", where)
             return Vary(path, (), low, high, integer)
-        count = int(m[3])
-        if count < 1:
-            raise _problem(f"{spec}: COUNT must be at least 1", where)
+        # Refused before the values are made: '0:1:1000000000' must not allocate 8 GB.
+        count = int(m[3]) if len(m[3]) <= 9 else MAX_VALUES + 1
+        if not 1 <= count <= MAX_VALUES:
+            raise _problem(f"{spec}: COUNT must be 1 to {MAX_VALUES:,}", where)
         values = np.linspace(low, high, count) if count > 1 else np.array([low])
         if integer:
             if not np.allclose(values, np.round(values)):
@@ -184,12 +195,51 @@ def _parse_spec(path: str, spec: str, integer: bool) -> Vary:
         # Rounded to 12 significant digits, so 0:0.5:11 gives 0.05, not 0.05000000000000001.
         return Vary(path, tuple(float(f"{v:.12g}") for v in values), low, high, False)
     if spec and not spec.startswith(("uniform", "normal")) and "(" not in spec:
+        if spec.count(",") >= MAX_VALUES:
+            raise _problem(f"more than {MAX_VALUES:,} values", where)
         values = tuple(_scalar(v) for v in spec.split(",") if v.strip() != "")
         if values:
             return Vary(path, values, None, None, integer)
     raise _problem(
         f"'{spec}': expected START:STOP:COUNT, LOW:HIGH, uniform(LOW,HIGH) or V1,V2,...", where
     )
+
+
+def _finite(spec: str, low: float, high: float, where: tuple[str | int, ...]) -> None:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise _problem(f"{spec}: the bounds must be finite numbers", where)
+
+
+def check_size(
+    counts: list[int], sampler: str, samples: int, loc: tuple[str | int, ...] = ("--vary",)
+) -> None:
+    """Refuse a sweep of more than :data:`MAX_POINTS` points before any point is made.
+
+    Parameters
+    ----------
+    counts : list of int
+        Values of each varied field (for the grid sampler).
+    sampler : str
+        The sampler.
+    samples : int
+        Its ``samples`` (lhs: points; sobol: N (d + 2) points; morris: N (d + 1) points).
+    loc : tuple
+        Where to report the problem.
+
+    Raises
+    ------
+    ScenarioError
+        When the sweep would have more than :data:`MAX_POINTS` points.
+    """
+    d = len(counts)
+    if sampler == "grid":
+        points = math.prod(counts)
+    else:
+        points = samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}.get(sampler, 1)
+    if points > MAX_POINTS:
+        raise _problem(
+            f"the sweep would have {points:,} points ({sampler}); at most {MAX_POINTS:,}", loc
+        )
 
 
 @dataclass(frozen=True)

@@ -387,8 +387,9 @@ def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> 
                 f"expected one of: {', '.join(names) or '(none defined)'}",
             )
         )
-    from escalsim.experiment.sweep import spec_values  # the sweep module's one parser
+    from escalsim.experiment.sweep import check_size, spec_values  # the sweep module's parser
 
+    counts: list[int] = []
     for path, spec in block.vary.items():
         here: Loc = ("sweep", "vary", path)
         trial = copy.deepcopy(data)
@@ -405,6 +406,7 @@ def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> 
         except ScenarioError as exc:
             problems += [ctx.at(here, p.message) for p in exc.problems]
             continue
+        counts.append(len(values))
         for value in values:
             target.container[target.key] = value  # type: ignore[index]
             try:
@@ -420,6 +422,11 @@ def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> 
                     ctx.at(here, f"value {value!r}: {format_loc(found[0].loc)}: {found[0].message}")
                 )
                 break
+    if not problems:
+        try:
+            check_size(counts, block.sampler, block.samples)
+        except ScenarioError as exc:
+            problems.append(ctx.at(("sweep", "vary"), exc.problems[0].message, key=True))
     return problems
 
 
