@@ -329,6 +329,7 @@ def run_command(
     folder = out or Path("results") / spec.id / f"{stamp}-s{seed}"
     if folder.exists():
         raise click.BadParameter(f"{folder} exists; choose another folder", param_hint="--out")
+    _check_writable(folder)
     try:
         results = run_experiment(
             spec,
@@ -353,6 +354,26 @@ def run_command(
     _report(results, fmt, quiet, all_metrics=all_metrics)
     if not quiet:
         click.echo(f"wrote {folder}", err=True)
+
+
+def _check_writable(folder: Path) -> None:
+    """Refuse an --out that cannot be created now, before hours of simulation, not after."""
+    for parent in folder.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise click.BadParameter(
+                    f"cannot write {folder}: {parent} is a file, not a folder", param_hint="--out"
+                )
+            break
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        probe = folder.parent / f".{folder.name}.probe-{os.getpid()}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {folder}: {exc.strerror or exc}", param_hint="--out"
+        ) from None
 
 
 def _report(results: Any, fmt: str, quiet: bool, *, all_metrics: bool = False) -> None:
@@ -536,6 +557,7 @@ def sweep(
         _fail(exc.problems)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
+    _check_writable(folder)
     if not quiet:
         click.echo(
             f"sweep: {len(definition.points)} points × {replications} replications "

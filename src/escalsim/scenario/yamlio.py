@@ -361,14 +361,6 @@ def _precheck(text: str, source: str) -> None:
             "remove the directive"
         )
         raise ScenarioError([Problem(line, col, (), message, source)])
-    for n, item in enumerate(_ITEM.finditer(text), start=1):
-        if n > MAX_ITEMS:
-            line, col = _line_col(text, item.start())
-            message = (
-                f"the file has more than {MAX_ITEMS:,} lines and list or mapping items; a "
-                "scenario has a few hundred"
-            )
-            raise ScenarioError([Problem(line, col, (), message, source)])
     escape = _BAD_ESCAPE.search(text)
     if escape:
         line, col = _line_col(text, escape.start())
@@ -384,6 +376,14 @@ def _precheck(text: str, source: str) -> None:
         if depth > MAX_DEPTH:
             line, col = _line_col(text, match.start())
             message = f"nesting deeper than {MAX_DEPTH} levels is not allowed"
+            raise ScenarioError([Problem(line, col, (), message, source)])
+    for n, item in enumerate(_ITEM.finditer(text), start=1):
+        if n > MAX_ITEMS:
+            line, col = _line_col(text, item.start())
+            message = (
+                f"the file has more than {MAX_ITEMS:,} lines and list or mapping items; a "
+                "scenario has a few hundred"
+            )
             raise ScenarioError([Problem(line, col, (), message, source)])
 
 
@@ -440,9 +440,16 @@ def _second_document(text: str) -> tuple[int, int]:
     """Return the position of the '---' that starts a second document."""
     markers = []
     content_before = False
+    ended = False  # after a '...' document end marker
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
+        if re.match(r"^\.\.\.(\s|$)", line):
+            ended = True
+            continue
+        if ended and stripped and not stripped.startswith(("#", "%", "---")):
+            return (number, 1)  # content after '...' starts the second document
         if re.match(r"^---(\s|$)", line):
+            ended = False
             markers.append((number, content_before))
             content_before = False
         elif stripped and not stripped.startswith(("#", "%")):
