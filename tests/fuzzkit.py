@@ -18,7 +18,6 @@ import json
 import math
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -327,11 +326,13 @@ def invoke(argv: list[str]) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue(), time.perf_counter() - start)
 
 
-def _limit(memory_bytes: int) -> Callable[[], None]:
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-
-    return apply
+#: Runs ``python -m escalsim`` under an address-space limit (set in the child, so no preexec_fn,
+#: which is unsafe when the parent has threads).
+_LIMITED = (
+    "import resource, runpy, sys; limit = int(sys.argv.pop(1)); "
+    "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); sys.argv[0] = 'escalsim'; "
+    "runpy.run_module('escalsim', run_name='__main__', alter_sys=True)"
+)
 
 
 def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 60.0) -> Outcome:
@@ -345,13 +346,12 @@ def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 60.0
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "escalsim", *argv],
+            [sys.executable, "-c", _LIMITED, str(memory_mb << 20), *argv],
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
             env=env,
             cwd=ROOT,
-            preexec_fn=_limit(memory_mb << 20),  # noqa: PLW1509 (no threads before exec)
         )
         code, usage = -9, None
         while time.perf_counter() - start < timeout:

@@ -196,8 +196,11 @@ def test_real_processes_exit_2_with_bounded_memory(made: dict[str, fuzzkit.Case]
     assert baseline.code == 0, baseline.stderr
     cases = [BY_NAME[n] for n in SUBPROCESS_SAMPLE]
     cases += [made["huge-100MB.yaml"], made["random-bytes.bin"]]
-    for case in cases:
-        out = fuzzkit.run_process(["validate", str(case.path)], timeout=60)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outs = list(pool.map(lambda c: fuzzkit.run_process(["validate", str(c.path)]), cases))
+    for case, out in zip(cases, outs, strict=True):
         assert out.code != -9, f"{case.name}: hang ({out.seconds:.0f} s)"
         _check_cli(case.path, out, case.line, case.column)
         assert out.peak_rss_mb < baseline.peak_rss_mb + 50, (case.name, out.peak_rss_mb)
@@ -491,3 +494,22 @@ def test_bad_option_exits_2_naming_it(index: int, tmp_path: Path):
     assert "Traceback" not in out.stderr
     assert "internal error" not in out.stderr
     assert out.seconds < HANG
+
+
+def test_bench_fuzz_quick_prints_the_census(root: Path):
+    """The census script runs (a smoke test; its figures are in docs/reliability/fuzz.md)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "bench_fuzz.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert "| **all** |" in out, out
+    assert "CRASH" not in out, out
+    total = next(line for line in out.splitlines() if line.startswith("| **all** |"))
+    assert total.split("|")[5].strip() == "**0**", total  # no crashes
+    assert "alias-billion-laughs.yaml | 2 |" in out, out
