@@ -18,6 +18,7 @@ Time limits here are hang detectors (10 s), not speed targets: benchmarks/bench_
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -513,3 +514,91 @@ def test_bench_fuzz_quick_prints_the_census(root: Path):
     total = next(line for line in out.splitlines() if line.startswith("| **all** |"))
     assert total.split("|")[5].strip() == "**0**", total  # no crashes
     assert "alias-billion-laughs.yaml | 2 |" in out, out
+
+
+# ------------------------------------------------------------------------------------------------
+# calibrate --target CSV files
+# ------------------------------------------------------------------------------------------------
+TARGET = (
+    fuzzkit.ROOT / "src" / "escalsim" / "calibration" / "data" / "mid5_highest_hostility.csv"
+).read_text(encoding="utf-8")
+_CSV_EDITS = [",", "", "x", '"', "-", "1e309", " ", ",,", "\t", "nan", "inf", "0x1", "٣", "\x00"]
+
+
+def _check_target(path: Path) -> str:
+    from escalsim.calibration import load_target
+
+    start = time.perf_counter()
+    error: ScenarioError | None = None
+    try:
+        load_target(path)
+    except ScenarioError as exc:
+        error = exc
+    assert time.perf_counter() - start < HANG
+    if error is None:
+        return "accepted"
+    for p in error.problems:
+        assert p.line >= 0, str(error)
+        assert "\n" not in p.message
+    return "refused"
+
+
+@FUZZ
+@given(st.data())
+def test_target_csv_mutations(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject):
+    lines = TARGET.splitlines()
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        j = data.draw(st.integers(0, len(lines) - 1), label="line")
+        k = data.draw(st.integers(0, len(lines[j])), label="column")
+        edit = data.draw(st.sampled_from(_CSV_EDITS), label="edit")
+        lines[j] = lines[j][:k] + edit + lines[j][k + 1 :]
+    path = tmp_path_factory.mktemp("target") / "t.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _tally("target-csv", _check_target(path))
+
+
+def _targets(tmp: Path) -> list[tuple[Path, str]]:
+    head = TARGET.splitlines()[0]
+    made = {
+        "empty.csv": "",
+        "header-only.csv": head + "\n",
+        "nan-count.csv": TARGET.replace(",74,", ",nan,"),
+        "inf-count.csv": TARGET.replace(",74,", ",inf,"),
+        "huge-count.csv": TARGET.replace(",74,", f",{'9' * 400},"),
+        "negative-count.csv": TARGET.replace(",74,", ",-74,"),
+        "level-99.csv": TARGET + "99,x,3,0.1\n",
+        "many-rows.csv": TARGET + "5,war,1,0.0\n" * 20_000,
+        "binary.csv": "\udcff\udcfe" + TARGET,
+    }
+    out = []
+    for name, text in made.items():
+        (tmp / name).write_text(text, encoding="utf-8", errors="surrogateescape")
+        out.append((tmp / name, name))
+    fifo = tmp / "fifo.csv"
+    os.mkfifo(fifo)
+    out.append((fifo, "fifo"))
+    return out
+
+
+def test_hostile_targets_through_calibrate(tmp_path: Path):
+    """Each refused before any fit runs: exit 2, the file named on stderr."""
+    for path, name in _targets(tmp_path):
+        out = fuzzkit.invoke(
+            [
+                "calibrate",
+                "generic-dispute",
+                "--target",
+                str(path),
+                "--params",
+                "ladder.rungs.use_of_force.cost=0.5:4",
+                "--quiet",
+                "--out",
+                str(tmp_path / "fit"),
+            ]
+        )
+        assert out.code == 2, (name, out.stderr)
+        assert str(path) in out.stderr, (name, out.stderr)
+        assert "Traceback" not in out.stderr
+        assert "internal error" not in out.stderr
+        assert out.seconds < HANG, name
+        assert not (tmp_path / "fit").exists()

@@ -784,6 +784,7 @@ def calibrate_command(
     folder = out or Path("results") / spec.id / f"calibrate-{stamp}-s{root}"
     if folder.exists() and any(folder.iterdir()):
         raise click.BadParameter(f"{folder} exists and is not empty", param_hint="--out")
+    _check_writable(folder)
 
     def say(line: str) -> None:
         if not quiet:
