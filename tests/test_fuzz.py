@@ -602,3 +602,43 @@ def test_hostile_targets_through_calibrate(tmp_path: Path):
         assert "internal error" not in out.stderr
         assert out.seconds < HANG, name
         assert not (tmp_path / "fit").exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# teaching moves files (read by the same YAML reader)
+# ------------------------------------------------------------------------------------------------
+def test_moves_files_never_crash(tmp_path: Path):
+    """Every hostile scenario file, and mutants of a valid moves file, as a moves file."""
+    import random
+
+    from escalsim.teaching.replay import load_moves
+
+    valid = {
+        "scenario": "hotline-1963",
+        "actor": "USA",
+        "seed": 3,
+        "rounds": 5,
+        "settings": {"run.rounds": 5},
+        "moves": ["hold", {"move": "step_up", "message": "none"}, "step_down"],
+    }
+    paths = [c.path for c in CASES]
+    rng = random.Random(4)
+    for i in range(60):
+        mutant = fuzzkit.mutate(valid, "moves", fuzzkit.MUTATIONS[i % 6], rng.choice)
+        if mutant is None:  # a moves file has no ids to break
+            continue
+        paths.append(tmp_path / f"m{i}.yaml")
+        paths[-1].write_text(mutant.text, encoding="utf-8")
+    refused = 0
+    for path in paths:
+        start = time.perf_counter()
+        error: ScenarioError | None = None
+        try:
+            load_moves(path)
+        except ScenarioError as exc:
+            error = exc
+        assert time.perf_counter() - start < HANG
+        if error is not None:
+            refused += 1
+            assert all(p.line >= 1 for p in error.problems), str(error)
+    assert refused >= len(CASES)
