@@ -131,6 +131,35 @@ def vary_specs(count: int) -> list[str]:
     return out
 
 
+def target_csv(tally: Tally, folder: Path, count: int) -> None:
+    """``calibrate --target`` files: the shipped MID target with one to three characters edited."""
+    from escalsim.calibration import load_target
+
+    text = (
+        fuzzkit.ROOT / "src" / "escalsim" / "calibration" / "data" / "mid5_highest_hostility.csv"
+    ).read_text(encoding="utf-8")
+    edits = [",", "", "x", '"', "-", "1e309", " ", ",,", "\t", "nan", "inf", "0x1", "٣", "9" * 400]
+    rng = random.Random(SEED)
+    path = folder / "target.csv"
+    for _ in range(count):
+        lines = text.splitlines()
+        for _ in range(rng.randint(1, 3)):
+            j = rng.randrange(len(lines))
+            k = rng.randrange(len(lines[j]) + 1)
+            lines[j] = lines[j][:k] + rng.choice(edits) + lines[j][k + 1 :]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        start = time.perf_counter()
+        try:
+            load_target(path)
+        except ScenarioError as exc:
+            outcome = "clean" if _clean(exc, opened=False) else "crash"
+        except Exception:
+            outcome = "crash"
+        else:
+            outcome = "accepted"
+        tally.add("calibrate --target CSV", outcome, time.perf_counter() - start)
+
+
 def main() -> None:
     """Print the census table and the memory table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -175,6 +204,7 @@ def main() -> None:
             else:
                 outcome = "accepted"
             tally.add("--vary specs", outcome, time.perf_counter() - start, spec)
+        target_csv(tally, Path(tmp), 10 if args.quick else 200)
         print(tally.table())
         for row in tally.rows.values():
             for crash in row["crashes"]:

@@ -336,7 +336,7 @@ _LIMITED = (
 
 
 def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 60.0) -> Outcome:
-    """Run ``python -m escalsim ARGV`` under RLIMIT_AS with a timeout; report its peak RSS.
+    """Run ``python -m escalsim ARGV`` under RLIMIT_AS with a timeout; report its peak RSS (VmHWM).
 
     A child that outlives ``timeout`` is killed and reported with code -9 (a hang).
     """
@@ -353,21 +353,38 @@ def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 60.0
             env=env,
             cwd=ROOT,
         )
-        code, usage = -9, None
+        code, peak = -9, 0.0
         while time.perf_counter() - start < timeout:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            peak = max(peak, _high_water_mb(proc.pid))
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 code = os.waitstatus_to_exitcode(status)
                 break
-            time.sleep(0.01)
+            time.sleep(0.005)
         else:
             proc.kill()
-            _, _, usage = os.wait4(proc.pid, 0)
+            os.wait4(proc.pid, 0)
         proc.returncode = code  # reaped here: keep Popen from waiting again
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace")
         stderr = err.read().decode(errors="replace")
-    peak = usage.ru_maxrss / 1024 if usage is not None else 0.0  # kB on Linux
     return Outcome(code, stdout, stderr, seconds, peak)
+
+
+def _high_water_mb(pid: int) -> float:
+    """The process's peak RSS so far (VmHWM), in MB; 0 once it has exited.
+
+    Not wait4's ru_maxrss: that includes the memory of the parent it was forked from (the test
+    runner's hundreds of MB), which would hide a child's growth below it. VmHWM belongs to the
+    address space the child exec'd into. It is polled every 5 ms until the child exits.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
