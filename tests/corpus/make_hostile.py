@@ -954,7 +954,13 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "62:29",
         "LOW must be below HIGH",
     ),
-    ("sweep-list-nan", "sweep-specs", ed(('"0:0.5:3"', "[.nan, 0.1]")), "62:29", ""),
+    (
+        "sweep-list-nan",
+        "sweep-specs",
+        ed(('"0:0.5:3"', "[.nan, 0.1]")),
+        "62:29",
+        "expected a finite number, got nan",
+    ),
     (
         "sweep-list-empty",
         "sweep-specs",

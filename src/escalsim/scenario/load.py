@@ -318,8 +318,24 @@ def _message(err: dict[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
 
 def _validation_problems(exc: ValidationError, data: Any, ctx: _Context) -> list[Problem]:
     out: dict[Loc, Problem] = {}
-    for err in exc.errors(include_url=False):
-        path = _data_path(data, tuple(err["loc"]))
+    errors = [(err, _data_path(data, tuple(err["loc"]))) for err in exc.errors(include_url=False)]
+    # A union of a scalar and a container (a sweep value: a spec string or a list) given a
+    # container fails both members; the container member's error inside it is the useful one
+    # ('expected a finite number, got nan'), not the scalar's ('expected a string, got a list').
+    deepest = {}
+    for err, path in errors:
+        deepest[path] = max(deepest.get(path, 0), len(err["loc"]))
+    errors = [
+        (err, path)
+        for err, path in errors
+        if not (
+            err["type"] in _TYPE_WORDS
+            and isinstance(err.get("input"), (list, dict))
+            and deepest[path] > len(err["loc"]) + 1
+        )
+    ]
+    for err, where in errors:
+        path = where
         if err["type"] == "union_tag_invalid":
             # Point at the tag's value ('name: quantl'), not at the whole mapping.
             tag = str((err.get("ctx") or {}).get("discriminator", "")).strip("'")
