@@ -70,8 +70,8 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "syntax-unclosed-double-quote",
         "syntax",
         ed(("name: Fuzz base", 'name: "Fuzz base')),
-        "63:15",
-        "mapping values are not allowed here",
+        "4:7",
+        "is its closing quote missing?",
     ),
     (
         "syntax-unclosed-single-quote-eof",

@@ -433,7 +433,48 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, source: str) -> Problem:
     if mark is None:
         return Problem(1, 1, (), f"YAML syntax error: {problem or context}", source)
     what = problem or context
+    runaway = _runaway_quote(text, mark.line)
+    if runaway is not None:
+        line, col, end = runaway
+        return Problem(
+            line,
+            col,
+            (),
+            f"YAML syntax error: {what} (line {mark.line + 1}, column {mark.column + 1}); the "
+            f"quoted string that starts here runs to line {end}, over other keys: is its "
+            "closing quote missing?",
+            source,
+        )
     return Problem(mark.line + 1, mark.column + 1, (), f"YAML syntax error: {what}", source)
+
+
+def _runaway_quote(text: str, error_line: int) -> tuple[int, int, int] | None:
+    """A quoted string that swallowed the lines after it, ending just before a syntax error.
+
+    An unclosed quote is only noticed where the next quote closes it and the YAML after that no
+    longer parses, which can be far below; the opening quote is where the reader should look.
+    Returns its line, column and last line, or None.
+    """
+    from ruamel.yaml.tokens import ScalarToken
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    last = None
+    try:
+        for token in yaml.scan(text):
+            if isinstance(token, ScalarToken):
+                last = token
+    except (YAMLError, ValueError, OverflowError, RecursionError):
+        pass
+    if (
+        last is None
+        or last.style not in ('"', "'")
+        or last.end_mark.line - last.start_mark.line < 2
+        or error_line - last.end_mark.line > 2
+        or not re.search(r"(^|\s)[\w.-]+: ", last.value)
+    ):
+        return None
+    return last.start_mark.line + 1, last.start_mark.column + 1, last.end_mark.line + 1
 
 
 def _second_document(text: str) -> tuple[int, int]:
