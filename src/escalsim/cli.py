@@ -330,6 +330,7 @@ def run_command(
     folder = out or Path("results") / spec.id / f"{stamp}-s{seed}"
     if folder.exists():
         raise click.BadParameter(f"{folder} exists; choose another folder", param_hint="--out")
+    _check_writable(folder)
     try:
         results = run_experiment(
             spec,
@@ -354,6 +355,26 @@ def run_command(
     _report(results, fmt, quiet, all_metrics=all_metrics)
     if not quiet:
         click.echo(f"wrote {folder}", err=True)
+
+
+def _check_writable(folder: Path) -> None:
+    """Refuse an --out that cannot be created now, before hours of simulation, not after."""
+    for parent in folder.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise click.BadParameter(
+                    f"cannot write {folder}: {parent} is a file, not a folder", param_hint="--out"
+                )
+            break
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        probe = folder.parent / f".{folder.name}.probe-{os.getpid()}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {folder}: {exc.strerror or exc}", param_hint="--out"
+        ) from None
 
 
 def _report(results: Any, fmt: str, quiet: bool, *, all_metrics: bool = False) -> None:
@@ -502,7 +523,7 @@ def sweep(
     from datetime import UTC, datetime
 
     from escalsim.experiment.runner import resolve_conditions
-    from escalsim.experiment.sweep import Sweep, block_spec, parse_vary, run_sweep
+    from escalsim.experiment.sweep import Sweep, block_spec, check_size, parse_vary, run_sweep
     from escalsim.scenario import ScenarioError, load_scenario
 
     try:
@@ -521,6 +542,7 @@ def sweep(
         if condition is not None:
             resolve_conditions(spec, [condition])
         parsed = tuple(parse_vary(v, spec) for v in varies)
+        check_size([len(v.values) for v in parsed], sampler, samples)
         root = spec.run.seed if seed is None else seed
         definition = Sweep(
             spec,
@@ -536,6 +558,7 @@ def sweep(
         _fail(exc.problems)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
+    _check_writable(folder)
     if not quiet:
         click.echo(
             f"sweep: {len(definition.points)} points × {replications} replications "
@@ -762,6 +785,7 @@ def calibrate_command(
     folder = out or Path("results") / spec.id / f"calibrate-{stamp}-s{root}"
     if folder.exists() and any(folder.iterdir()):
         raise click.BadParameter(f"{folder} exists and is not empty", param_hint="--out")
+    _check_writable(folder)
 
     def say(line: str) -> None:
         if not quiet:

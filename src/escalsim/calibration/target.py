@@ -54,6 +54,8 @@ SHARE_COLUMN = "share"
 LABEL_COLUMN = "label"
 #: Files larger than this are refused (a target has a handful of rows).
 MAX_BYTES = 1_000_000
+#: Rows (header included) beyond which a file is refused before the rest is checked.
+MAX_ROWS = 1_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +172,9 @@ def _read(path: Path, display: str) -> tuple[str, str]:
     try:
         if path.is_dir():
             raise fail("is a folder; expected a CSV file")
+        if path.exists() and not path.is_file():
+            # found by fuzzing: a FIFO blocked open() until a writer came
+            raise fail("is not a regular file (a pipe, socket or device?)")
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
@@ -233,6 +238,9 @@ def load_target(path_or_name: str | Path) -> Target:
             problem(number, int(column), message)
             continue
         rows.append((number, parsed))
+        if len(rows) > MAX_ROWS:  # found by fuzzing: 100,000 rows took 3 s to refuse
+            problem(number, 1, f"more than {MAX_ROWS:,} rows; a target has one row per level")
+            break
     if problems:
         raise ScenarioError(problems)
     if not rows:
@@ -297,7 +305,7 @@ def load_target(path_or_name: str | Path) -> Target:
             continue
         text_level, column = fields[level_col]
         ok = True
-        if not re.fullmatch(r"[-+]?\d+", text_level):
+        if not re.fullmatch(r"[-+]?[0-9]{1,9}", text_level):  # ASCII digits: int('٣') is 3
             problem(
                 number,
                 column,
@@ -328,12 +336,15 @@ def load_target(path_or_name: str | Path) -> Target:
                 first_line[level] = number
         if count_col is not None:
             text_count, column = fields[count_col]
-            if re.fullmatch(r"\+?\d+", text_count):
+            # At most 15 digits: found by fuzzing, a 400-digit count overflowed int64 (exit 1).
+            if re.fullmatch(r"\+?[0-9]{1,15}", text_count):
                 counts.append(int(text_count))
             else:
                 what = (
                     "a count cannot be negative"
-                    if re.fullmatch(r"-\d+(\.\d*)?", text_count)
+                    if re.fullmatch(r"-[0-9]+(\.[0-9]*)?", text_count)
+                    else "too large"
+                    if re.fullmatch(r"\+?[0-9]+", text_count)
                     else "not a whole number"
                 )
                 problem(

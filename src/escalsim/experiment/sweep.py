@@ -39,66 +39,28 @@ import pandas as pd
 
 from escalsim.scenario import Scenario, ScenarioError, with_condition
 from escalsim.scenario.errors import Problem
-from escalsim.scenario.load import with_settings
+from escalsim.scenario.load import check_values, with_settings
 from escalsim.scenario.paths import PathError, resolve
+from escalsim.scenario.sweepspec import (  # noqa: F401 (re-exported: the sweep API)
+    _NUMBER,
+    MAX_POINTS,
+    MAX_VALUES,
+    Vary,
+    _parse_spec,
+    _problem,
+    _scalar,
+    block_spec,
+    check_size,
+    spec_values,
+)
 
 #: Samplers a sweep may use.
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
 #: Replications per task by default (hundreds per task keep the per-task overhead small).
 DEFAULT_CHUNK = 250
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-
-
-def _problem(message: str, loc: tuple[str | int, ...] = ("--vary",)) -> ScenarioError:
-    return ScenarioError([Problem(0, 0, loc, message, "sweep")])
 
 
 # -- defining a sweep ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Vary:
-    """One varied field: a path and either explicit values or bounds to sample between.
-
-    Attributes
-    ----------
-    path : str
-        A field path of the scenario (``channels.hotline.noise``).
-    values : tuple
-        Explicit values (a range with a count, or a list); empty for bounds only.
-    low, high : float or None
-        Bounds, for the lhs, sobol and morris samplers (a range or ``uniform(LOW,HIGH)``).
-    integer : bool
-        The field holds integers: values are whole numbers, sampled ones are rounded down.
-    """
-
-    path: str
-    values: tuple[Any, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    integer: bool = False
-
-    def canonical(self) -> dict[str, Any]:
-        """A JSON-able description (part of the sweep's hash)."""
-        return {
-            "path": self.path,
-            "values": list(self.values),
-            "low": self.low,
-            "high": self.high,
-            "integer": self.integer,
-        }
-
-
-def _scalar(text: str) -> Any:
-    """A list item: a number, true/false (YAML 1.2 spelling only), or a string."""
-    text = text.strip()
-    if re.fullmatch(r"[-+]?\d+", text):
-        return int(text)
-    if re.fullmatch(_NUMBER, text):
-        return float(text)
-    if text in ("true", "false"):
-        return text == "true"
-    return text.strip("'\"")
-
-
 def parse_vary(text: str, scenario: Scenario) -> Vary:
     """Parse ``PATH=SPEC`` and check it against the scenario.
 
@@ -127,7 +89,14 @@ def parse_vary(text: str, scenario: Scenario) -> Vary:
     integer = target.integer
     vary = _parse_spec(path, spec, integer)
     probes = list(vary.values) or [vary.low, vary.high]
-    for value in probes:
+    # Every value through the schema and the cross-field checks (fast), then the first and the
+    # last through the whole loader, conditions included (about 0.1 s each).
+    found = check_values(scenario, path, probes)
+    if found:
+        raise ScenarioError(
+            [Problem(0, 0, ("--vary", *p.loc), p.message, "sweep") for p in found]
+        ) from None
+    for value in probes if len(probes) <= 2 else [probes[0], probes[-1]]:
         try:
             with_settings(scenario, {path: value}, source="--vary")
         except ScenarioError as exc:
@@ -135,61 +104,6 @@ def parse_vary(text: str, scenario: Scenario) -> Vary:
                 [Problem(0, 0, ("--vary", *p.loc), p.message, "sweep") for p in exc.problems]
             ) from None
     return vary
-
-
-def spec_values(path: str, spec: str | list[Any], integer: bool) -> list[Any]:
-    """The values a spec (a string, or a list from a ``sweep:`` block) puts at ``path``.
-
-    For bounds, the two bounds. Raises ScenarioError for a malformed spec.
-    """
-    if isinstance(spec, list):
-        return list(spec)
-    vary = _parse_spec(path, spec, integer)
-    return list(vary.values) or [vary.low, vary.high]
-
-
-def block_spec(value: str | list[Any]) -> str:
-    """A ``sweep:`` block's value as the command line's SPEC."""
-    if isinstance(value, str):
-        return value
-    return ",".join(("true" if v else "false") if isinstance(v, bool) else str(v) for v in value)
-
-
-def _parse_spec(path: str, spec: str, integer: bool) -> Vary:
-    where = ("--vary", path)
-    number = f"({_NUMBER})"
-    if m := re.fullmatch(rf"uniform\(\s*{number}\s*,\s*{number}\s*\)", spec):
-        low, high = float(m[1]), float(m[2])
-        if not low < high:
-            raise _problem(f"uniform({m[1]},{m[2]}): LOW must be below HIGH", where)
-        return Vary(path, (), low, high, integer)
-    if m := re.fullmatch(rf"{number}:{number}(?::(\d+))?", spec):
-        low, high = float(m[1]), float(m[2])
-        if m[3] is None:
-            if not low < high:
-                raise _problem(f"{spec}: LOW must be below HIGH", where)
-            return Vary(path, (), low, high, integer)
-        count = int(m[3])
-        if count < 1:
-            raise _problem(f"{spec}: COUNT must be at least 1", where)
-        values = np.linspace(low, high, count) if count > 1 else np.array([low])
-        if integer:
-            if not np.allclose(values, np.round(values)):
-                raise _problem(
-                    f"{spec}: {path} holds whole numbers, and {count} values from {m[1]} to "
-                    f"{m[2]} are not whole",
-                    where,
-                )
-            return Vary(path, tuple(int(v) for v in np.round(values)), low, high, True)
-        # Rounded to 12 significant digits, so 0:0.5:11 gives 0.05, not 0.05000000000000001.
-        return Vary(path, tuple(float(f"{v:.12g}") for v in values), low, high, False)
-    if spec and not spec.startswith(("uniform", "normal")) and "(" not in spec:
-        values = tuple(_scalar(v) for v in spec.split(",") if v.strip() != "")
-        if values:
-            return Vary(path, values, None, None, integer)
-    raise _problem(
-        f"'{spec}': expected START:STOP:COUNT, LOW:HIGH, uniform(LOW,HIGH) or V1,V2,...", where
-    )
 
 
 @dataclass(frozen=True)

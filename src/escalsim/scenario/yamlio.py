@@ -12,13 +12,21 @@ Python values here, not by ruamel's constructors, so that:
   graph (memoised, so in linear time) and refused above :data:`MAX_EXPANDED_NODES`. An "alias
   bomb" (the billion-laughs pattern) is refused before anything is expanded; recursive aliases
   are refused too;
-* nesting is bounded by :data:`MAX_DEPTH`.
+* nesting is bounded by :data:`MAX_DEPTH`;
+* size is bounded before anything is parsed: a file over :data:`MAX_BYTES` is not read past the
+  limit, and a text with more than :data:`MAX_ITEMS` lines or flow items is refused before the
+  (pure-Python, about 0.1 ms per node) parser sees it, so every input is answered in about a
+  second;
+* strings may not smuggle in, through a double-quoted escape, a control character
+  or a lone surrogate (terminal escape sequences in names, text that cannot be written as UTF-8).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +40,11 @@ from escalsim.scenario.errors import Loc, Problem, ScenarioError
 MAX_EXPANDED_NODES = 200_000
 #: Nesting depth of mappings and lists. Scenarios need about 6.
 MAX_DEPTH = 64
-#: Bytes in a scenario file. The largest shipped scenario is about 20 kB.
-MAX_BYTES = 5_000_000
+#: Bytes in a scenario file. The largest shipped scenario is about 25 kB.
+MAX_BYTES = 1_000_000
+#: Content lines plus flow items (',', brackets) in a scenario file: a bound on its nodes that is
+#: checked before parsing. The largest shipped scenario has about 700.
+MAX_ITEMS = 6_000
 
 _CORE = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -182,8 +193,13 @@ class _Builder:
         text = node.value
         tag = node.tag
         if tag == _NULL:
+            if text not in ("", "~", "null", "Null", "NULL"):  # '!!null maybe'
+                self.problem(_mark(node), loc, f"'{text}' is not null; write null or ~")
             return None
         if tag == _BOOL:
+            if text.lower() not in ("true", "false"):  # '!!bool maybe'
+                self.problem(_mark(node), loc, f"'{text}' is not a boolean; write true or false")
+                return None
             return text.lower() == "true"
         if tag == _INT:
             return self.to_int(node, loc)
@@ -200,17 +216,24 @@ class _Builder:
             # ruamel's composer keeps its fold markers (BEL) in folded scalars; a real BEL cannot
             # occur here because _precheck refuses control characters.
             text = text.replace("\a", "")
+        if node.style == '"' and (bad := _NOT_PRINTABLE.search(text)):
+            # Only a double-quoted escape ('\\e', '\\x07', '\\ud800') can put one here.
+            self.problem(
+                _mark(node),
+                loc,
+                f"the string contains U+{ord(bad.group()):04X} (from an escape), a control "
+                "character or lone surrogate that is not allowed in scenario text",
+            )
+            return None
         return text
 
     def to_int(self, node: ScalarNode, loc: Loc) -> int | None:
         text = node.value.replace("_", "")
         try:
+            if len(text) > 30:  # decimal, or 0x/0o: 30 digits is far beyond any field's range
+                self.problem(_mark(node), loc, f"the integer '{node.value[:20]}...' is too large")
+                return None
             if _INT_RE.match(node.value):
-                if len(text) > 30:
-                    self.problem(
-                        _mark(node), loc, f"the integer '{node.value[:20]}...' is too large"
-                    )
-                    return None
                 return int(text)
             return int(text, 0)
         except ValueError:
@@ -254,7 +277,8 @@ def parse_yaml(text: str, source: str = "<string>") -> tuple[Any, Positions]:
         nodes = list(yaml.compose_all(text))
     except MarkedYAMLError as exc:
         raise ScenarioError([_syntax_problem(exc, text, source)]) from None
-    except (YAMLError, AssertionError, ValueError) as exc:  # no position (ruamel's own checks)
+    except (YAMLError, AssertionError, ValueError, OverflowError, TypeError, IndexError) as exc:
+        # No position: ruamel's own checks, or an input its scanner does not expect.
         what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ScenarioError([Problem(1, 1, (), f"YAML error: {what}", source)]) from None
     except RecursionError:
@@ -311,8 +335,14 @@ _NOT_PRINTABLE = re.compile(
 _DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
+#: A '\\U' escape beyond the last Unicode code point (ruamel raises OverflowError on it).
+_BAD_ESCAPE = re.compile(r"\\U(?!(?:00(?:0[0-9a-fA-F]|10)[0-9a-fA-F]{4}))[0-9a-fA-F]{8}")
+#: What counts towards MAX_ITEMS: a flow indicator, or a line with something other than a comment.
+_ITEM = re.compile(r"[,\[\]{}]|^[ \t]*[^ \t\r\n#]", re.MULTILINE)
+
+
 def _precheck(text: str, source: str) -> None:
-    """Refuse, with a position, what would otherwise crash or mislead the parser."""
+    """Refuse, with a position, what would otherwise crash, mislead or stall the parser."""
     bad = _NOT_PRINTABLE.search(text)
     if bad:
         line, col = _line_col(text, bad.start())
@@ -331,6 +361,12 @@ def _precheck(text: str, source: str) -> None:
             "remove the directive"
         )
         raise ScenarioError([Problem(line, col, (), message, source)])
+    escape = _BAD_ESCAPE.search(text)
+    if escape:
+        line, col = _line_col(text, escape.start())
+        message = f"the escape '{escape.group()}' is beyond the last Unicode character (U+10FFFF)"
+        raise ScenarioError([Problem(line, col, (), message, source)])
+    _block_depth(text, source)
     # Flow nesting ('[[[[...') is bounded before parsing: the parser's time grows with the square
     # of the depth and its recursion would hit Python's limit. Brackets inside quotes or comments
     # are counted too, which can only make this check stricter, never let a bomb through.
@@ -339,6 +375,40 @@ def _precheck(text: str, source: str) -> None:
         depth = max(depth + (1 if match.group() in "[{" else -1), 0)
         if depth > MAX_DEPTH:
             line, col = _line_col(text, match.start())
+            message = f"nesting deeper than {MAX_DEPTH} levels is not allowed"
+            raise ScenarioError([Problem(line, col, (), message, source)])
+    for n, item in enumerate(_ITEM.finditer(text), start=1):
+        if n > MAX_ITEMS:
+            line, col = _line_col(text, item.start())
+            message = (
+                f"the file has more than {MAX_ITEMS:,} lines and list or mapping items; a "
+                "scenario has a few hundred"
+            )
+            raise ScenarioError([Problem(line, col, (), message, source)])
+
+
+_BLOCK_LINE = re.compile(r"^( *)((?:[-?][ \t]+)*)[^ \t\r\n#]", re.MULTILINE)
+
+
+def _block_depth(text: str, source: str) -> None:
+    """Bound block nesting (indentation, and '- - -' on one line) before parsing.
+
+    Each strictly deeper indentation opens at least one level, so the count never exceeds the
+    document's real depth (a text block indented in steps could only make it stricter); deep
+    block nesting would otherwise exhaust the parser's recursion.
+    """
+    stack: list[int] = []
+    for match in _BLOCK_LINE.finditer(text):
+        indent = len(match.group(1))
+        while stack and stack[-1] >= indent:
+            stack.pop()
+        stack.append(indent)
+        starts = [indent] + [indent + d.end() for d in re.finditer(r"[-?][ \t]+", match.group(2))]
+        stack.extend(starts[1:])
+        if len(stack) > MAX_DEPTH:
+            # The level that goes too deep: this line's, or one of its '- ' items.
+            first = starts[max(0, len(starts) - (len(stack) - MAX_DEPTH))]
+            line, col = _line_col(text, match.start() + first)
             message = f"nesting deeper than {MAX_DEPTH} levels is not allowed"
             raise ScenarioError([Problem(line, col, (), message, source)])
 
@@ -363,16 +433,64 @@ def _syntax_problem(exc: MarkedYAMLError, text: str, source: str) -> Problem:
     if mark is None:
         return Problem(1, 1, (), f"YAML syntax error: {problem or context}", source)
     what = problem or context
+    runaway = _runaway_quote(text, mark.line)
+    if runaway is not None:
+        line, col, end = runaway
+        return Problem(
+            line,
+            col,
+            (),
+            f"YAML syntax error: {what} (line {mark.line + 1}, column {mark.column + 1}); the "
+            f"quoted string that starts here runs to line {end}, over other keys: is its "
+            "closing quote missing?",
+            source,
+        )
     return Problem(mark.line + 1, mark.column + 1, (), f"YAML syntax error: {what}", source)
+
+
+def _runaway_quote(text: str, error_line: int) -> tuple[int, int, int] | None:
+    """A quoted string that swallowed the lines after it, ending just before a syntax error.
+
+    An unclosed quote is only noticed where the next quote closes it and the YAML after that no
+    longer parses, which can be far below; the opening quote is where the reader should look.
+    Returns its line, column and last line, or None.
+    """
+    from ruamel.yaml.tokens import ScalarToken
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    last = None
+    try:
+        for token in yaml.scan(text):
+            if isinstance(token, ScalarToken):
+                last = token
+    except (YAMLError, ValueError, OverflowError, RecursionError):
+        pass
+    if (
+        last is None
+        or last.style not in ('"', "'")
+        or last.end_mark.line - last.start_mark.line < 2
+        or error_line - last.end_mark.line > 2
+        or not re.search(r"(^|\s)[\w.-]+: ", last.value)
+    ):
+        return None
+    return last.start_mark.line + 1, last.start_mark.column + 1, last.end_mark.line + 1
 
 
 def _second_document(text: str) -> tuple[int, int]:
     """Return the position of the '---' that starts a second document."""
     markers = []
     content_before = False
+    ended = False  # after a '...' document end marker
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
+        if re.match(r"^\.\.\.(\s|$)", line):
+            ended = True
+            continue
+        if ended and stripped and not stripped.startswith(("#", "%", "---")):
+            return (number, 1)  # content after '...' starts the second document
         if re.match(r"^---(\s|$)", line):
+            ended = False
             markers.append((number, content_before))
             content_before = False
         elif stripped and not stripped.startswith(("#", "%")):
@@ -406,6 +524,16 @@ def read_text(path: str, display: str | None = None) -> str:
     """
     name = display or path
     try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO would block open() until a writer comes; a device may never end.
+            raise ScenarioError(
+                [Problem(0, 0, (), "is not a regular file (a pipe, socket or device?)", name)]
+            )
+        if info.st_size > MAX_BYTES:
+            raise ScenarioError([_too_large(name)])
         with open(path, "rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
@@ -418,20 +546,19 @@ def read_text(path: str, display: str | None = None) -> str:
         raise ScenarioError(
             [Problem(0, 0, (), f"cannot read the file: {exc.strerror}", name)]
         ) from None
-    if len(raw) > MAX_BYTES:
-        raise ScenarioError(
-            [
-                Problem(
-                    1,
-                    1,
-                    (),
-                    f"the file is larger than {MAX_BYTES // 1_000_000} MB; a scenario "
-                    "is a few kB of YAML",
-                    name,
-                )
-            ]
-        )
+    if len(raw) > MAX_BYTES:  # it grew since the stat
+        raise ScenarioError([_too_large(name)])
     return decode(raw, name)
+
+
+def _too_large(name: str) -> Problem:
+    return Problem(
+        1,
+        1,
+        (),
+        f"the file is larger than {MAX_BYTES // 1_000_000} MB; a scenario is a few kB of YAML",
+        name,
+    )
 
 
 def decode(raw: bytes, name: str) -> str:
