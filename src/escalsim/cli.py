@@ -499,7 +499,7 @@ def plot(run_dir: Path) -> None:
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(1, 10_000_000),
+    type=click.IntRange(1, 9_999_999),
     default=None,
     help="Replications per point, the same indices at every point (common random numbers) "
     "[default: the sweep block's, else 200].",

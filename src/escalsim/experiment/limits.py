@@ -46,8 +46,9 @@ GiB = 2**30
 #: The main process after importing escalsim, numpy, pandas, pyarrow and mesa, with the
 #: scenario loaded (measured 165-170 MB) and matplotlib for the figures (about 30 MB).
 BASE_BYTES = 200 * MiB
-#: A worker process (spawned, same imports but no figures; measured 165 MB).
-WORKER_BYTES = 170 * MiB
+#: A worker process (spawned, the same imports but no figures; measured 165-200 MB with the
+#: scenario it was sent).
+WORKER_BYTES = 200 * MiB
 #: Bytes per replication of the batch engine's state, by what they scale with: read off the
 #: arrays ``escalsim.batch.engine._Chunk`` allocates (``tests/test_limits.py`` checks the sum
 #: against the arrays' ``nbytes``): seven [A, A] arrays of 8 bytes (perceptions, beliefs,
@@ -72,13 +73,13 @@ RUN_ROW_BYTES = 1000
 SWEEP_ROW_BYTES = 400
 #: Timeseries: 1.03-1.10 rows per actor-round of a kept replication, 110-117 bytes each.
 SERIES_ROWS_PER_ACTOR_ROUND, SERIES_ROW_BYTES = 1.1, 120
-#: Events: rows per replication-round about 0.7 per actor + 0.6 per linked pair + 1
-#: (measured 1.9 to 35 on geneva-2022, generic-dispute, hotline-1963 and a 20-actor scenario),
-#: 124-141 bytes each.
-EVENTS_PER_ACTOR, EVENTS_PER_LINK, EVENTS_PER_ROUND, EVENT_ROW_BYTES = 0.7, 0.6, 1.0, 145
-#: Kept detail is held about three times at the peak: the parts, their concatenation and the
-#: Arrow table written to Parquet.
-DETAIL_FACTOR = 3.0
+#: Events: rows per replication-round, about 0.6 per actor + 0.7 per linked pair (measured
+#: 0.69 on ipd-noise, 1.9 on generic-dispute, 4.0 on hotline-1963, 5.6 on geneva-2022 and 35 on
+#: a 20-actor scenario with 38 linked pairs), 124-141 bytes each.
+EVENTS_PER_ACTOR, EVENTS_PER_LINK, EVENT_ROW_BYTES = 0.6, 0.7, 145
+#: Kept detail is held twice at the peak: the tasks' parts and their concatenation (the Arrow
+#: table written to Parquet comes after the parts are freed).
+DETAIL_FACTOR = 2.0
 
 # -- the cost model: time -----------------------------------------------------------------------
 #: Seconds per replication-round of one run (a twin counts as a second run) of the batch
@@ -90,7 +91,9 @@ BATCH_U0, BATCH_U1, BATCH_U2 = 1.5e-6, 0.6e-6, 0.045e-6
 BATCH_O0, BATCH_O1 = 0.6e-3, 0.12e-3
 #: Seconds per replication (its generator, its outcome row) and per task (the condition
 #: applied, the arrays allocated, the frames built).
-PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 20e-6, 0.02
+PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 20e-6, 0.05
+#: Loading, summarising and saving a run (Parquet, summary.csv, manifest; figures excluded).
+RUN_FIXED_SECONDS = 1.0
 #: The agent driver (mesa): seconds per replication-round of one run, AGENT_U0 + AGENT_U2·A²
 #: (measured 0.83 ms at 2 actors, 5.5 at 9, 27.6 at 20).
 AGENT_U0, AGENT_U2 = 0.6e-3, 0.067e-3
@@ -195,7 +198,7 @@ class Shape:
 
     def events_per_round(self) -> float:
         """Event rows per replication-round of a kept replication."""
-        return EVENTS_PER_ACTOR * self.actors + EVENTS_PER_LINK * self.links + EVENTS_PER_ROUND
+        return EVENTS_PER_ACTOR * self.actors + EVENTS_PER_LINK * self.links
 
 
 def task_bytes(shape: Shape, n: int, twin: bool, engine: str = "batch") -> int:
@@ -478,7 +481,7 @@ def estimate(
         round_cost = (BATCH_O0 + BATCH_O1 * shape.actors) * runs
         seconds += sum(tasks_per_condition * longest[c] * round_cost for c in names)
         seconds += PER_TASK_SECONDS * tasks_per_condition * len(names)
-    seconds /= in_parallel
+    seconds = seconds / in_parallel + RUN_FIXED_SECONDS
     if in_parallel > 1:
         seconds += WORKER_START_SECONDS
     disk = int(n * len(names) * 60 + 0.25 * parts["detail"] / DETAIL_FACTOR)
