@@ -407,6 +407,9 @@ def run_command(
         )
     except ScenarioError as exc:
         _fail(exc.problems)
+    if not quiet:
+        for note in results.manifest.get("estimate", {}).get("notes", []):
+            click.echo(f"limits: {note}", err=True)
     results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
     results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
@@ -629,6 +632,23 @@ def sweep(
         return
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
+    try:
+        from escalsim.experiment.sweep import plan
+
+        planned = plan(
+            definition,
+            chunk=chunk,
+            workers=workers,
+            scheduler=scheduler,
+            out=folder if resume else None,
+            max_memory=budget,
+            force=force,
+        )
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    if not quiet:
+        for note in planned.notes:
+            click.echo(f"limits: {note}", err=True)
     if not quiet:
         click.echo(
             f"sweep: {len(definition.points)} points × {replications} replications "

@@ -46,9 +46,9 @@ GiB = 2**30
 #: The main process after importing escalsim, numpy, pandas, pyarrow and mesa, with the
 #: scenario loaded (measured 165-170 MB) and matplotlib for the figures (about 30 MB).
 BASE_BYTES = 200 * MiB
-#: A worker process (spawned, the same imports but no figures; measured 165-200 MB with the
+#: A worker process (spawned, the same imports but no figures; measured 165-210 MB with the
 #: scenario it was sent).
-WORKER_BYTES = 200 * MiB
+WORKER_BYTES = 220 * MiB
 #: Bytes per replication of the batch engine's state, by what they scale with: read off the
 #: arrays ``escalsim.batch.engine._Chunk`` allocates (``tests/test_limits.py`` checks the sum
 #: against the arrays' ``nbytes``): seven [A, A] arrays of 8 bytes (perceptions, beliefs,
@@ -83,9 +83,11 @@ DETAIL_FACTOR = 2.0
 
 # -- the cost model: time -----------------------------------------------------------------------
 #: Seconds per replication-round of one run (a twin counts as a second run) of the batch
-#: engine: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² (fitted on 2 to 80 actors: 2.4 µs at 2, 12.6 at
-#: geneva-2022's 9, 31 at 20, 67 at 40, 330 at 80).
-BATCH_U0, BATCH_U1, BATCH_U2 = 1.5e-6, 0.6e-6, 0.045e-6
+#: engine: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³ (CPU time measured on 2 to 200
+#: actors: 2.4 µs at 2, 12.6 at geneva-2022's 9, 31 at 20, 67 at 40, 330 at 80, 980 at 100,
+#: 4,600 at 200; beyond about 50 actors the [replications, A, A] arrays outgrow the caches
+#: and the cost grows faster than A²).
+BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 1.5e-6, 0.6e-6, 0.045e-6, 3.4e-10
 #: Seconds per round of a task, whatever its size (numpy's per-call floor over the phases'
 #: loops over actors, channels and agenda items): measured 0.4-3 ms for 2-20 actors.
 BATCH_O0, BATCH_O1 = 0.6e-3, 0.12e-3
@@ -112,15 +114,16 @@ MAX_TASK = 1000
 
 # -- limits (docs/reliability/limits.md derives them) -------------------------------------------
 #: Actors in a scenario: the batch engine's cost per replication-round grows with the square of
-#: the number of actors (perceptions and beliefs of every ordered pair, five uniforms per pair
-#: per round); at 200 it is about 2 ms (a 1,000-replication, 26-round ensemble with twins takes
-#: about two minutes per condition on one core, the agent driver an hour and a half).
+#: the number of actors and faster (perceptions and beliefs of every ordered pair, five uniforms
+#: per pair per round); at 200 it is 4.6 ms and 8.4 MB per replication in a task (a
+#: 1,000-replication, 26-round ensemble with twins takes about four minutes per condition on
+#: one core; the agent driver would take hours).
 MAX_ACTORS = 200
 #: Rounds per run: each round of a task costs 0.5-3 ms whatever its size, and the kept detail
-#: grows with the horizon (200 replications × 10,000 rounds × 9 actors ≈ 3.7 GB per condition).
+#: grows with the horizon (200 replications × 10,000 rounds of 9 actors ≈ 4.4 GB per condition).
 MAX_ROUNDS = 10_000
 #: Replications per condition of a run: at about 1 KB per outcome row at the peak, 10 million
-#: rows fit a 24 GB machine (one or two conditions; more are refused with the estimate).
+#: rows of one condition fit a 24 GB machine (more conditions are refused with the estimate).
 MAX_REPLICATIONS = 10_000_000
 #: A sweep's part is named ``point-NNNNNN_reps-NNNNNNN-NNNNNNN.parquet`` (six and seven digits):
 #: a sweep has at most 999,999 points and 9,999,999 replications per point.
@@ -216,7 +219,7 @@ def rep_round_seconds(shape: Shape, engine: str) -> float:
     a = shape.actors
     if engine == "agents":
         return AGENT_U0 + AGENT_U2 * a * a
-    return BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a
+    return BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a + BATCH_U3 * a**3
 
 
 @dataclass(frozen=True)
@@ -465,7 +468,7 @@ def estimate(
     kept = min(keep, n)
     tasks_per_condition = math.ceil(n / task)
     # memory
-    in_parallel = min(workers, tasks_per_condition * len(names))
+    in_parallel = max(1, min(workers, tasks_per_condition * len(names)))
     parts = {
         "base": BASE_BYTES,
         "workers": WORKER_BYTES * in_parallel if in_parallel > 1 else 0,
@@ -593,7 +596,7 @@ def estimate_parts(
     n = int(replications)
     names = list(base.rounds_alive)
     tasks = math.ceil(n / task) * len(names)
-    in_parallel = min(max(1, int(kwargs["workers"])), tasks)
+    in_parallel = max(1, min(int(kwargs["workers"]), tasks))
     parts = dict(base.parts)
     parts["workers"] = WORKER_BYTES * in_parallel if in_parallel > 1 else 0
     parts["tasks"] = in_parallel * task_bytes(shape, task, kwargs["twin"], engine)
@@ -672,7 +675,7 @@ def estimate_sweep(
     workers = max(1, int(workers))
     flight = in_flight or 2 * workers
     tasks = points * math.ceil(n / chunk)
-    in_parallel = min(workers, tasks)
+    in_parallel = max(1, min(workers, tasks))
     # run_batch runs a task in sub-chunks of the engine's CHUNK (4,000) replications.
     from escalsim.batch.engine import CHUNK
 
@@ -764,17 +767,19 @@ def plan_sweep(
         fitted = _fit_task(start, budget, lambda t: estimate_sweep(sweep, t, workers, local=local))
         if fitted is not None:
             return fitted
+    least = estimate_sweep(sweep, 1, workers, local=local).memory_bytes
     raise _refuse(
         "--chunk",
         f"this sweep needs about {human_bytes(est.memory_bytes)} of memory "
-        f"({', '.join(f'{k} {human_bytes(v)}' for k, v in est.parts.items() if v)}), more than "
-        f"the budget of {human_bytes(budget)} ({_budget_text(max_memory)}); "
+        f"({', '.join(f'{k} {human_bytes(v)}' for k, v in est.parts.items() if v)}"
         + (
-            "it is being resumed, so its chunk is fixed; "
+            "; it is being resumed, so its chunk is fixed"
             if fixed_chunk
-            else "even in tasks of one replication; "
+            else f"; even in tasks of one replication at least {human_bytes(least)}"
         )
-        + "use fewer --workers, or override with --max-memory SIZE or --force",
+        + f"), more than the budget of {human_bytes(budget)} ({_budget_text(max_memory)}); "
+        + ("use fewer --workers; " if local and workers > 1 else "")
+        + "or override with --max-memory SIZE (e.g. --max-memory 32G) or --force",
         sweep.scenario.id,
     )
 

@@ -328,6 +328,7 @@ def run(
             "memory_bytes": plan.memory_bytes,
             "seconds": round(plan.seconds, 3),
             "task_replications": plan.task,
+            "notes": list(plan.notes),
         },
     }
     return Results(scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest)
