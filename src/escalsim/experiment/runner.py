@@ -308,8 +308,8 @@ def run(
     tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
     parts = list(_with_progress(tasks, workers, progress))
     runs = pd.concat([p[0] for p in parts], ignore_index=True)
-    series = pd.concat([p[1] for p in parts if not p[1].empty], ignore_index=True)
-    events = pd.concat([p[2] for p in parts if not p[2].empty], ignore_index=True)
+    series = _concat([p[1] for p in parts])
+    events = _concat([p[2] for p in parts])
     manifest = {
         "scenario_id": spec.id,
         "scenario_name": spec.name,
@@ -332,6 +332,12 @@ def run(
         },
     }
     return Results(scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The non-empty frames concatenated (an empty frame when no replication was kept)."""
+    kept = [f for f in frames if not f.empty]
+    return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
 
 
 def estimate_run(
