@@ -215,6 +215,25 @@ def _fail(problems: Any) -> NoReturn:
     sys.exit(EXIT_BAD_INPUT)
 
 
+def _size(text: str | None) -> int | None:
+    """--max-memory: a size such as 8G, 500MB or 2GiB."""
+    from escalsim.experiment.limits import parse_size
+
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-memory") from None
+
+
+_MAX_MEMORY_HELP = (
+    "Memory budget, e.g. 8G or 500MB [default: 80% of the memory available]; a run that does "
+    "not fit is refused (docs/reliability/limits.md)."
+)
+_FORCE_HELP = "Run even when the memory estimate exceeds the budget."
+
+
 @cli.command(name="run")
 @click.argument("scenario", metavar="SCENARIO")
 @click.option(
@@ -290,6 +309,20 @@ def _fail(problems: Any) -> NoReturn:
     is_flag=True,
     help="Show every metric in the table (the JSON, CSV and summary.csv always do).",
 )
+@click.option(
+    "--keep",
+    type=click.IntRange(0, 10_000_000),
+    default=200,
+    show_default=True,
+    help="Replications per condition whose timeseries and events are kept.",
+)
+@click.option("--max-memory", "max_memory", default=None, metavar="SIZE", help=_MAX_MEMORY_HELP)
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the memory and time the run would need, and exit (2 if it would be refused).",
+)
 def run_command(
     scenario: str,
     replications: int | None,
@@ -305,6 +338,10 @@ def run_command(
     quiet: bool,
     no_plots: bool,
     all_metrics: bool,
+    keep: int = 200,
+    max_memory: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
 ) -> None:
     """Run every condition of SCENARIO over the same replications and summarise them.
 
@@ -318,10 +355,33 @@ def run_command(
     from escalsim.experiment.runner import run as run_experiment
     from escalsim.scenario import ScenarioError, load_scenario
 
+    budget = _size(max_memory)
     try:
         spec = load_scenario(scenario)
     except ScenarioError as exc:
         _fail(exc.problems)
+    if dry_run:
+        from escalsim.experiment.runner import estimate_run
+
+        try:
+            estimate = estimate_run(
+                spec,
+                replications=replications,
+                seed=seed,
+                conditions=list(conditions) or None,
+                rounds=rounds,
+                baseline=baseline,
+                twin=twin,
+                engine=engine,
+                workers=workers,
+                keep=keep,
+                max_memory=budget,
+                force=force,
+            )
+        except ScenarioError as exc:
+            _fail(exc.problems)
+        click.echo(estimate.describe())
+        return
     if seed is None:
         seed = secrets.randbits(63)
         if not quiet:
@@ -343,9 +403,15 @@ def run_command(
             engine=engine,
             workers=workers,
             progress=not quiet,
+            keep=keep,
+            max_memory=budget,
+            force=force,
         )
     except ScenarioError as exc:
         _fail(exc.problems)
+    if not quiet:
+        for note in results.manifest.get("estimate", {}).get("notes", []):
+            click.echo(f"limits: {note}", err=True)
     results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
     results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
@@ -458,7 +524,7 @@ def plot(run_dir: Path) -> None:
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(1, 10_000_000),
+    type=click.IntRange(1, 9_999_999),
     default=None,
     help="Replications per point, the same indices at every point (common random numbers) "
     "[default: the sweep block's, else 200].",
@@ -497,6 +563,13 @@ def plot(run_dir: Path) -> None:
 @click.option("--resume", is_flag=True, help="Finish the sweep in --out: run the missing parts.")
 @click.option("--twin/--no-twin", default=True, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+@click.option("--max-memory", "max_memory", default=None, metavar="SIZE", help=_MAX_MEMORY_HELP)
+@click.option("--force", is_flag=True, help=_FORCE_HELP)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the memory and time the sweep would need, and exit (2 if it would be refused).",
+)
 def sweep(
     scenario: str,
     varies: tuple[str, ...],
@@ -512,6 +585,9 @@ def sweep(
     resume: bool,
     twin: bool,
     quiet: bool,
+    max_memory: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
 ) -> None:
     """Run SCENARIO at many parameter points into a resumable sweep folder.
 
@@ -556,9 +632,47 @@ def sweep(
         )
     except ScenarioError as exc:
         _fail(exc.problems)
+    budget = _size(max_memory)
+    if dry_run:
+        from escalsim.experiment.sweep import plan
+
+        try:
+            estimate = plan(
+                definition,
+                chunk=chunk,
+                workers=workers,
+                scheduler=scheduler,
+                out=out if resume else None,
+                max_memory=budget,
+                force=force,
+            )
+        except ScenarioError as exc:
+            _fail(exc.problems)
+        click.echo(
+            f"sweep: {len(definition.points)} points × {replications} replications ({sampler})"
+        )
+        click.echo(estimate.describe())
+        return
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
     _check_writable(folder)
+    try:
+        from escalsim.experiment.sweep import plan
+
+        planned = plan(
+            definition,
+            chunk=chunk,
+            workers=workers,
+            scheduler=scheduler,
+            out=folder if resume else None,
+            max_memory=budget,
+            force=force,
+        )
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    if not quiet:
+        for note in planned.notes:
+            click.echo(f"limits: {note}", err=True)
     if not quiet:
         click.echo(
             f"sweep: {len(definition.points)} points × {replications} replications "
@@ -574,6 +688,8 @@ def sweep(
             scheduler=scheduler,
             resume=resume,
             progress=not quiet,
+            max_memory=budget,
+            force=force,
         )
     except ScenarioError as exc:
         _fail(exc.problems)

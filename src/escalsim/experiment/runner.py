@@ -10,6 +10,7 @@ run in worker processes (or in this process for small runs); results are gathere
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import os
@@ -234,6 +235,8 @@ def run(
     workers: int | None = None,
     keep: int = DEFAULT_KEEP,
     progress: bool = False,
+    max_memory: int | None = None,
+    force: bool = False,
 ) -> Any:
     """Run every condition of a scenario over the same replications; return a Results object.
 
@@ -263,6 +266,12 @@ def run(
         Replications per condition whose timeseries and events are kept.
     progress : bool
         Show a progress bar on stderr.
+    max_memory : int, optional
+        Memory budget in bytes (default: 80% of the memory available;
+        :mod:`escalsim.experiment.limits`). Tasks are made smaller to fit it; a run that does
+        not fit even then is refused.
+    force : bool
+        Run even when the estimate exceeds the budget.
 
     Returns
     -------
@@ -272,10 +281,119 @@ def run(
     ------
     ScenarioError
         For an invalid scenario, condition, horizon or baseline.
+    escalsim.experiment.limits.LimitError
+        When the run does not fit the memory budget (a ScenarioError: exit 2 in the CLI).
     """
+    from escalsim.experiment.limits import plan_run
     from escalsim.experiment.results import Results
 
     started = time.perf_counter()
+    setup = _setup(scenario, replications, seed, conditions, rounds, baseline, engine, workers)
+    spec, names, n, root, workers, driver, chunk = setup
+    # Estimate before allocating: smaller tasks if they fit the budget, else refuse.
+    plan = plan_run(
+        spec,
+        n,
+        conditions=names,
+        engine=driver,
+        twin=twin,
+        keep=keep,
+        workers=workers,
+        task=chunk,
+        seed=root,
+        max_memory=max_memory,
+        force=force,
+    )
+    chunk = plan.task
+    tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
+    parts = list(_with_progress(tasks, workers, progress))
+    runs = pd.concat([p[0] for p in parts], ignore_index=True)
+    series = _concat([p[1] for p in parts])
+    events = _concat([p[2] for p in parts])
+    manifest = {
+        "scenario_id": spec.id,
+        "scenario_name": spec.name,
+        "seed": root,
+        "replications": n,
+        "conditions": names,
+        "baseline": baseline or names[0],
+        "rounds": spec.run.rounds,
+        "time_unit": spec.run.time_unit,
+        "twin": twin,
+        "engine": driver,
+        "workers": workers,
+        "kept_replications": min(keep, n),
+        "wall_seconds": round(time.perf_counter() - started, 3),
+        "estimate": {
+            "memory_bytes": plan.memory_bytes,
+            "seconds": round(plan.seconds, 3),
+            "task_replications": plan.task,
+            "notes": list(plan.notes),
+        },
+    }
+    return Results(scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The non-empty frames concatenated (an empty frame when no replication was kept)."""
+    kept = [f for f in frames if not f.empty]
+    return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+
+
+def estimate_run(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    conditions: list[str] | None = None,
+    rounds: int | None = None,
+    baseline: str | None = None,
+    twin: bool = True,
+    engine: str = "auto",
+    workers: int | None = None,
+    keep: int = DEFAULT_KEEP,
+    max_memory: int | None = None,
+    force: bool = False,
+) -> Any:
+    """What :func:`run` with these arguments would need, without running it.
+
+    A pilot of a few dozen replications per condition measures how long crises last, so the
+    time is an expectation rather than the horizon's upper bound. The parameters are
+    :func:`run`'s.
+
+    Returns
+    -------
+    escalsim.experiment.limits.Estimate
+        With the task size the run would use.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`run`, including a LimitError when the run would be refused.
+    """
+    from escalsim.experiment.limits import estimate, plan_run
+
+    setup = _setup(scenario, replications, seed, conditions, rounds, baseline, engine, workers)
+    spec, names, n, root, workers, driver, chunk = setup
+    kwargs: dict[str, Any] = dict(
+        conditions=names, engine=driver, twin=twin, keep=keep, workers=workers, seed=root
+    )
+    plan = plan_run(spec, n, task=chunk, max_memory=max_memory, force=force, **kwargs)
+    measured = estimate(spec, n, task=plan.task, pilot=True, **kwargs)
+    return dataclasses.replace(measured, notes=plan.notes)
+
+
+def _setup(
+    scenario: Scenario | str | os.PathLike[str],
+    replications: int | None,
+    seed: int | None,
+    conditions: list[str] | None,
+    rounds: int | None,
+    baseline: str | None,
+    engine: str,
+    workers: int | None,
+) -> tuple[Scenario, list[str], int, int, int, str, int]:
+    """Validate run()'s arguments; the scenario, conditions, n, seed, workers, driver, chunk."""
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if engine not in ENGINES:
         raise ScenarioError(
@@ -316,27 +434,7 @@ def run(
     if driver == "batch" and total_runs < 2 * BATCH_CHUNK:
         workers = 1  # a few seconds in one process: spawning workers would double that
     chunk = max(1, min(size, math.ceil(n / max(1, workers))))
-    tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
-    parts = list(_with_progress(tasks, workers, progress))
-    runs = pd.concat([p[0] for p in parts], ignore_index=True)
-    series = pd.concat([p[1] for p in parts if not p[1].empty], ignore_index=True)
-    events = pd.concat([p[2] for p in parts if not p[2].empty], ignore_index=True)
-    manifest = {
-        "scenario_id": spec.id,
-        "scenario_name": spec.name,
-        "seed": root,
-        "replications": n,
-        "conditions": names,
-        "baseline": baseline or names[0],
-        "rounds": spec.run.rounds,
-        "time_unit": spec.run.time_unit,
-        "twin": twin,
-        "engine": driver,
-        "workers": workers,
-        "kept_replications": min(keep, n),
-        "wall_seconds": round(time.perf_counter() - started, 3),
-    }
-    return Results(scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest)
+    return spec, names, n, root, workers, driver, chunk
 
 
 def _with_progress(

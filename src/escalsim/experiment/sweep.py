@@ -529,6 +529,56 @@ def write_part(out: Path, task: SweepTask, rows: pd.DataFrame) -> Path:
     return path
 
 
+def plan(
+    sweep: Sweep,
+    *,
+    chunk: int = DEFAULT_CHUNK,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    max_memory: int | None = None,
+    force: bool = False,
+) -> Any:
+    """Estimate a sweep's memory and time and choose its chunk, before anything runs.
+
+    The chunk is lowered until the estimate fits the memory budget (results do not depend on
+    it); a sweep resumed from ``out`` keeps its manifest's chunk. See
+    :func:`escalsim.experiment.limits.plan_sweep`.
+
+    Returns
+    -------
+    escalsim.experiment.limits.Estimate
+        Its ``task`` is the chunk to use.
+
+    Raises
+    ------
+    escalsim.experiment.limits.LimitError
+        Beyond a documented limit, or when the sweep does not fit the budget.
+    """
+    from escalsim.experiment.limits import plan_sweep
+    from escalsim.experiment.runner import default_workers
+
+    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    n = default_workers() if workers is None else max(1, int(workers))
+    fixed = False
+    manifest = Path(out) / "manifest.json" if out is not None else None
+    if manifest is not None and manifest.exists():
+        try:
+            chunk = int(json.loads(manifest.read_text(encoding="utf-8"))["chunk"])
+            fixed = True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # prepare() reports a broken manifest
+    return plan_sweep(
+        sweep,
+        max(1, int(chunk)),
+        n,
+        local=not scheduler,
+        max_memory=max_memory,
+        force=force,
+        fixed_chunk=fixed,
+    )
+
+
 @dataclass
 class SweepReport:
     """What a call to :func:`run_sweep` did."""
@@ -553,6 +603,8 @@ def run_sweep(
     progress: bool = False,
     in_flight: int | None = None,
     on_part: Callable[[SweepTask], None] | None = None,
+    max_memory: int | None = None,
+    force: bool = False,
 ) -> SweepReport:
     """Run a sweep into ``out`` (``runs/`` parts and ``manifest.json``).
 
@@ -576,6 +628,11 @@ def run_sweep(
         Tasks submitted at a time (default: twice the workers).
     on_part : callable, optional
         Called after each part is written (used by tests).
+    max_memory : int, optional
+        Memory budget in bytes (default: 80% of the memory available); the chunk is lowered to
+        fit it, and a sweep that cannot fit is refused (:func:`plan`).
+    force : bool
+        Run even when the estimate exceeds the budget.
 
     Returns
     -------
@@ -583,6 +640,15 @@ def run_sweep(
     """
     started = time.perf_counter()
     folder = Path(out)
+    chunk = plan(
+        sweep,
+        chunk=chunk,
+        workers=workers,
+        scheduler=scheduler,
+        out=folder if resume else None,
+        max_memory=max_memory,
+        force=force,
+    ).task
     chunk, done = prepare(folder, sweep, max(1, int(chunk)), resume)
     tasks = tasks_of(sweep, chunk)
     todo = [t for t in tasks if t.name not in done]

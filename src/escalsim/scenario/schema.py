@@ -64,12 +64,22 @@ class _Model(BaseModel):
 class RunSettings(_Model):
     """How long a crisis runs and how it is replicated."""
 
-    rounds: int = Field(ge=1, le=10_000, description="Horizon: rounds per run (1 to 10,000).")
+    rounds: int = Field(
+        ge=1,
+        le=10_000,
+        description="Horizon: rounds per run (1 to 10,000: each round costs the batch engine "
+        "0.5-3 ms whatever the replications, and the kept timeseries grow with it; "
+        "docs/reliability/limits.md).",
+    )
     time_unit: Literal["hour", "day", "week", "month"] = Field(
         description="What one round stands for."
     )
     replications: int = Field(
-        default=1000, ge=1, le=10_000_000, description="Default number of Monte Carlo replications."
+        default=1000,
+        ge=1,
+        le=10_000_000,
+        description="Default number of Monte Carlo replications (1 to 10,000,000: a run keeps "
+        "about 1 KB per replication and condition at its peak; docs/reliability/limits.md).",
     )
     seed: int = Field(
         default=0, ge=0, lt=2**63, description="Default root seed (a non-negative integer)."
@@ -503,7 +513,11 @@ class SweepBlock(_Model):
         description="Points (lhs), base samples (sobol) or trajectories (morris).",
     )
     replications: int | None = Field(
-        default=None, ge=1, le=10_000_000, description="Replications per point [default: 200]."
+        default=None,
+        ge=1,
+        le=9_999_999,
+        description="Replications per point [default: 200] (at most 9,999,999: a part's file "
+        "name holds seven digits of the replication).",
     )
     condition: Identifier | None = Field(
         default=None, description="The condition the sweep runs under [default: the base]."
@@ -550,7 +564,13 @@ class Scenario(_Model):
         description="Named parameter presets for actors, beside the built-in hawk, dove and "
         "pragmatist.",
     )
-    actors: list[Actor] = Field(min_length=2, max_length=200)
+    actors: list[Actor] = Field(
+        min_length=2,
+        max_length=200,
+        description="The actors: two powers and any third parties (2 to 200: a "
+        "replication-round costs time and memory in the square of their number; "
+        "docs/reliability/limits.md).",
+    )
     channels: list[Channel] = Field(min_length=1, max_length=2000)
     agenda: list[AgendaItem] = Field(default_factory=list, max_length=100)
     events: list[Event] = Field(default_factory=list, max_length=10_000)

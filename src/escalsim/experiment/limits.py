@@ -1,0 +1,804 @@
+"""Resource limits: estimate what a run or a sweep needs before allocating it; chunk or refuse.
+
+A run keeps every outcome row (one per condition and replication) and the timeseries and events
+of the first ``keep`` replications of each condition; its replications run in *tasks* of a few
+hundred, each task's state held as arrays ``[replications, actors, actors, ...]`` by the batch
+engine. So its peak memory is
+
+    base process + workers × (worker process + one task's working set)
+    + outcome rows × bytes per row + kept detail,
+
+and only the middle term depends on how the replications are chunked. :func:`plan_run` and
+:func:`plan_sweep` estimate each term from the scenario's shape (actors, channels, agenda items,
+linked pairs, message latency, horizon) with the coefficients below, compare the total with the
+memory available (``MemAvailable`` in ``/proc/meminfo``, or a cgroup's limit, times
+:data:`BUDGET_FRACTION`), lower the task size until it fits, and refuse (a
+:class:`LimitError`, exit 2 in the CLI) when even tasks of one replication do not fit: the
+message gives the estimate, what is available, what to change and the override
+(``--max-memory`` or ``--force``). Chunking never changes results: replication r draws from its
+own stream whatever task it runs in (``tests/test_limits.py`` checks it).
+
+Time is estimated from the replication-rounds the run will step: per replication-round and per
+round of a task, coefficients that grow with the number of actors. How long a crisis lasts is
+not known before it runs: the estimate takes the horizon (an upper bound) unless a *pilot* of
+:data:`PILOT_REPLICATIONS` replications (the run's own first ones) measured the mean.
+
+Every coefficient was measured on the reference machine class (2 cores, 24 GB, Python 3.12,
+numpy 2, pandas 2); ``docs/reliability/limits.md`` gives the measurements, the limits derived
+from them and how accurate the estimates are. The coefficients are deliberately on the high
+side: the memory estimate is meant to be an upper bound within a factor of about two.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from escalsim.scenario import Scenario, ScenarioError
+from escalsim.scenario.errors import Problem
+
+MiB = 2**20
+GiB = 2**30
+
+# -- the cost model: memory ---------------------------------------------------------------------
+#: The main process after importing escalsim, numpy, pandas, pyarrow and mesa, with the
+#: scenario loaded (measured 165-170 MB) and matplotlib for the figures (about 30 MB).
+BASE_BYTES = 200 * MiB
+#: A worker process (spawned, the same imports but no figures; measured 165-210 MB with the
+#: scenario it was sent).
+WORKER_BYTES = 220 * MiB
+#: Bytes per replication of the batch engine's state, by what they scale with: read off the
+#: arrays ``escalsim.batch.engine._Chunk`` allocates (``tests/test_limits.py`` checks the sum
+#: against the arrays' ``nbytes``): seven [A, A] arrays of 8 bytes (perceptions, beliefs,
+#: paths), 74 + ~16 bytes per actor, 11 per channel, 24 per agenda item, 15 per message slot
+#: (ring × linked pairs) + 1 per linked pair, and about 256 for the per-replication scalars.
+STATE_PER_PAIR, STATE_PER_ACTOR, STATE_PER_CHANNEL, STATE_PER_ITEM = 56, 90, 11, 24
+STATE_PER_SLOT, STATE_PER_LINK, STATE_PER_REPLICATION = 15, 1, 256
+#: Peak working set of a task ÷ (its state + its window of random numbers): temporaries, the
+#: compaction copies and the outcome columns. Measured 1.20-1.25 for 2 to 80 actors (geneva-2022
+#: and synthetic scenarios, 500-2,000 replications per task); rounded up.
+TEMP_FACTOR = 1.35
+#: A task's fixed cost: the schedule, the frames it builds (measured 8.6-9.1 MB at 16 reps).
+TASK_BYTES = 10 * MiB
+#: The batch engine's random numbers are drawn WINDOW_ROUNDS rounds at a time, up to
+#: WINDOW_BYTES per task but at least one round for every replication (as in the engine).
+WINDOW_BYTES, WINDOW_ROUNDS = 16 * MiB, 8
+#: An outcome row is 245 bytes (30 columns); at the end of a saved run each row costs about
+#: 990 bytes at the peak: the tasks' parts and their concatenation, the Arrow table written to
+#: Parquet and the summary (measured: 300,000 rows of brinkmanship, +297 MB). 610 without saving.
+RUN_ROW_BYTES = 1000
+#: An outcome row in a sweep's part (the varied values add a few columns) and in flight.
+SWEEP_ROW_BYTES = 400
+#: Timeseries: 1.03-1.10 rows per actor-round of a kept replication, 110-117 bytes each.
+SERIES_ROWS_PER_ACTOR_ROUND, SERIES_ROW_BYTES = 1.1, 120
+#: Events: rows per replication-round, about 0.6 per actor + 0.7 per linked pair (measured
+#: 0.69 on ipd-noise, 1.9 on generic-dispute, 4.0 on hotline-1963, 5.6 on geneva-2022 and 35 on
+#: a 20-actor scenario with 38 linked pairs), 124-141 bytes each.
+EVENTS_PER_ACTOR, EVENTS_PER_LINK, EVENT_ROW_BYTES = 0.6, 0.7, 145
+#: Kept detail is held twice at the peak: the tasks' parts and their concatenation (the Arrow
+#: table written to Parquet comes after the parts are freed).
+DETAIL_FACTOR = 2.0
+
+# -- the cost model: time -----------------------------------------------------------------------
+#: Seconds per replication-round of one run (a twin counts as a second run) of the batch
+#: engine: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³ (CPU time measured on 2 to 200
+#: actors: 2.4 µs at 2, 12.6 at geneva-2022's 9, 31 at 20, 67 at 40, 330 at 80, 980 at 100,
+#: 4,600 at 200; beyond about 50 actors the [replications, A, A] arrays outgrow the caches
+#: and the cost grows faster than A²).
+BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 1.5e-6, 0.6e-6, 0.045e-6, 3.4e-10
+#: Seconds per round of a task, whatever its size (numpy's per-call floor over the phases'
+#: loops over actors, channels and agenda items): measured 0.4-3 ms for 2-20 actors.
+BATCH_O0, BATCH_O1 = 0.6e-3, 0.12e-3
+#: Seconds per replication (its generator, its outcome row) and per task (the condition
+#: applied, the arrays allocated, the frames built).
+PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 20e-6, 0.05
+#: Loading, summarising and saving a run (Parquet, summary.csv, manifest; figures excluded).
+RUN_FIXED_SECONDS = 1.0
+#: The agent driver (mesa): seconds per replication-round of one run, AGENT_U0 + AGENT_U2·A²
+#: (measured 0.83 ms at 2 actors, 5.5 at 9, 27.6 at 20).
+AGENT_U0, AGENT_U2 = 0.6e-3, 0.067e-3
+#: Starting a worker process (spawn, imports).
+WORKER_START_SECONDS = 2.0
+
+# -- budget -------------------------------------------------------------------------------------
+#: The share of the available memory a run may plan to use (the rest is head room for the
+#: estimate's error and for the rest of the machine).
+BUDGET_FRACTION = 0.8
+#: The pilot that measures how long crises last: replications, and rounds (longer crises are
+#: extrapolated from the share still running).
+PILOT_REPLICATIONS, PILOT_ROUNDS = 64, 100
+#: The batch engine's task size when memory allows (as escalsim.experiment.runner.BATCH_CHUNK).
+MAX_TASK = 1000
+
+# -- limits (docs/reliability/limits.md derives them) -------------------------------------------
+#: Actors in a scenario: the batch engine's cost per replication-round grows with the square of
+#: the number of actors and faster (perceptions and beliefs of every ordered pair, five uniforms
+#: per pair per round); at 200 it is 4.6 ms and 8.4 MB per replication in a task (a
+#: 1,000-replication, 26-round ensemble with twins takes about four minutes per condition on
+#: one core; the agent driver would take hours).
+MAX_ACTORS = 200
+#: Rounds per run: each round of a task costs 0.5-3 ms whatever its size, and the kept detail
+#: grows with the horizon (200 replications × 10,000 rounds of 9 actors ≈ 4.4 GB per condition).
+MAX_ROUNDS = 10_000
+#: Replications per condition of a run: at about 1 KB per outcome row at the peak, 10 million
+#: rows of one condition fit a 24 GB machine (more conditions are refused with the estimate).
+MAX_REPLICATIONS = 10_000_000
+#: A sweep's part is named ``point-NNNNNN_reps-NNNNNNN-NNNNNNN.parquet`` (six and seven digits):
+#: a sweep has at most 999,999 points and 9,999,999 replications per point.
+MAX_SWEEP_POINTS = 999_999
+MAX_SWEEP_REPLICATIONS = 9_999_999
+
+
+class LimitError(ScenarioError):
+    """A run or sweep does not fit the memory budget (or a documented limit): exit 2."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The sizes of a scenario that its cost depends on.
+
+    Attributes
+    ----------
+    actors, channels, agenda : int
+        Counts of the scenario's actors, channels and agenda items.
+    links : int
+        Ordered pairs of actors joined by a private channel (messages travel between them).
+    ring : int
+        Rounds a message can be in flight, plus one (the longest latency + 1).
+    block : int
+        Uniforms drawn per replication-round (``core.streams.BlockLayout.size``).
+    rounds : int
+        The horizon.
+    """
+
+    actors: int
+    channels: int
+    agenda: int
+    links: int
+    ring: int
+    block: int
+    rounds: int
+
+    @classmethod
+    def of(cls, spec: Scenario) -> Shape:
+        """The shape of a validated scenario (over its whole schedule of ``set`` events)."""
+        from escalsim.core.params import schedule
+        from escalsim.core.streams import BlockLayout
+
+        sched = schedule(spec)
+        p = sched.params_at[0]
+        linked = {
+            pair
+            for q in sched.params_at
+            for c, (a, b) in enumerate(q.channel_ends)
+            if c != q.public and a >= 0 and a != b
+            for pair in ((int(a), int(b)), (int(b), int(a)))
+        }
+        ring = max(int(q.latency.max()) for q in sched.params_at) + 1
+        block = BlockLayout(p.n_actors, p.n_channels, p.n_agenda).size
+        return cls(p.n_actors, p.n_channels, p.n_agenda, len(linked), ring, block, spec.run.rounds)
+
+    def state_bytes(self) -> int:
+        """Bytes of the batch engine's state per replication (one run, no twin)."""
+        a = self.actors
+        return (
+            STATE_PER_PAIR * a * a
+            + STATE_PER_ACTOR * a
+            + STATE_PER_CHANNEL * self.channels
+            + STATE_PER_ITEM * self.agenda
+            + STATE_PER_SLOT * self.ring * self.links
+            + STATE_PER_LINK * self.links
+            + STATE_PER_REPLICATION
+        )
+
+    def window_bytes(self, n: int) -> int:
+        """Bytes of random numbers a task of ``n`` replications draws ahead (as the engine)."""
+        per_round = 8 * self.block * max(n, 1)
+        rounds = max(1, min(self.rounds, WINDOW_ROUNDS, WINDOW_BYTES // per_round))
+        return rounds * per_round
+
+    def events_per_round(self) -> float:
+        """Event rows per replication-round of a kept replication."""
+        return EVENTS_PER_ACTOR * self.actors + EVENTS_PER_LINK * self.links
+
+
+def task_bytes(shape: Shape, n: int, twin: bool, engine: str = "batch") -> int:
+    """Peak bytes of one task of ``n`` replications, above its process's base."""
+    rows = n * SWEEP_ROW_BYTES
+    if engine == "agents":  # one replication at a time: its model is small
+        return TASK_BYTES + rows + 50 * shape.state_bytes()
+    runs = 2 if twin else 1
+    working = runs * n * shape.state_bytes() + shape.window_bytes(n)
+    return int(TASK_BYTES + TEMP_FACTOR * working + rows)
+
+
+def rep_round_seconds(shape: Shape, engine: str) -> float:
+    """Seconds per replication-round of one run (a twin is a second run)."""
+    a = shape.actors
+    if engine == "agents":
+        return AGENT_U0 + AGENT_U2 * a * a
+    return BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a + BATCH_U3 * a**3
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run or a sweep is expected to need.
+
+    Attributes
+    ----------
+    memory_bytes : int
+        Peak resident memory of this process and its local workers together.
+    seconds : float
+        Wall time.
+    task : int
+        Replications per task (the chunking the estimate assumes).
+    workers : int
+        Worker processes (1: this process).
+    parts : dict
+        The memory by term: ``base``, ``workers``, ``tasks``, ``outcomes``, ``detail``.
+    rounds_alive : dict
+        Mean rounds a replication runs, by condition.
+    measured : bool
+        Whether ``rounds_alive`` comes from a pilot (else it is the horizon: an upper bound).
+    replication_rounds : float
+        Replication-rounds stepped (twins included).
+    disk_bytes : int
+        Rough size of what is written (Parquet compresses the outcome rows about fourfold).
+    """
+
+    memory_bytes: int
+    seconds: float
+    task: int
+    workers: int
+    parts: dict[str, int]
+    rounds_alive: dict[str, float]
+    measured: bool
+    replication_rounds: float
+    disk_bytes: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        """The estimate in one paragraph of plain text."""
+        parts = ", ".join(f"{k} {human_bytes(v)}" for k, v in self.parts.items() if v)
+        basis = (
+            f"crises measured by a pilot of {PILOT_REPLICATIONS} replications"
+            if self.measured
+            else "every crisis running to the horizon (an upper bound)"
+        )
+        lines = [
+            f"estimate: peak memory {human_bytes(self.memory_bytes)} ({parts}); "
+            f"time {human_seconds(self.seconds)}; {self.replication_rounds:,.0f} "
+            f"replication-rounds, tasks of {self.task} replications on {self.workers} "
+            f"worker{'s' if self.workers != 1 else ''}; {basis}",
+        ]
+        if self.disk_bytes:
+            lines.append(f"disk: about {human_bytes(self.disk_bytes)}")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+def human_bytes(n: float) -> str:
+    """``1.2 GB``, ``340 MB``: decimal units, as memory is usually quoted."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} B"
+
+
+def human_seconds(s: float) -> str:
+    """``45 s``, ``12 min``, ``3.4 h``."""
+    if s < 90:
+        return f"{s:.2g} s" if s < 10 else f"{s:.0f} s"
+    if s < 5400:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?[bB]?|[bB])?\s*")
+
+
+def parse_size(text: str) -> int:
+    """Parse ``8G``, ``500MB``, ``2GiB``, ``1e9`` or a number of bytes.
+
+    Raises
+    ------
+    ValueError
+        For anything else.
+    """
+    try:
+        value = float(text)
+        if value > 0 and math.isfinite(value):
+            return int(value)
+    except ValueError:
+        pass
+    m = _SIZE.fullmatch(text)
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(f"'{text}' is not a size; expected e.g. 8G, 500MB or 2GiB")
+    unit = (m.group(2) or "b").lower()
+    power = {"b": 0, "k": 1, "m": 2, "g": 3, "t": 4}[unit[0]]
+    base = 1024 if "i" in unit else 1000
+    return int(float(m.group(1)) * base**power)
+
+
+def available_memory() -> int:
+    """Bytes this process may still allocate: MemAvailable, within a cgroup's limit if any.
+
+    Uses ``/proc/meminfo`` (Linux); elsewhere psutil when installed, else assumes 8 GB.
+    """
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    if available is None:
+        try:
+            import psutil  # type: ignore[import-untyped]
+
+            available = int(psutil.virtual_memory().available)
+        except ImportError:
+            available = 8 * 10**9
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            with open(limit_file, encoding="ascii") as fh:
+                text = fh.read().strip()
+            if text == "max":
+                continue
+            with open(usage_file, encoding="ascii") as fh:
+                used = int(fh.read().strip())
+            limit = int(text)
+            if limit < 2**60:
+                available = min(available, max(0, limit - used))
+        except (OSError, ValueError):
+            continue
+    return available
+
+
+def memory_budget(max_memory: int | None = None) -> int:
+    """The memory a run may plan to use: ``max_memory``, else a share of what is available."""
+    if max_memory is not None:
+        return int(max_memory)
+    return int(BUDGET_FRACTION * available_memory())
+
+
+# -- pilot ---------------------------------------------------------------------------------------
+def rounds_alive(spec: Scenario, condition: str | None, seed: int) -> tuple[float, int]:
+    """Mean and largest number of rounds a replication runs, from a short pilot.
+
+    Runs replications 0..PILOT_REPLICATIONS-1 (the run's own first ones) with the batch engine
+    for at most PILOT_ROUNDS rounds; replications still running then are counted as running to
+    the horizon (an upper bound for them).
+    """
+    from escalsim.batch import run_batch
+    from escalsim.experiment.runner import with_rounds
+    from escalsim.scenario import with_condition
+
+    horizon = spec.run.rounds
+    target = with_condition(spec, condition) if condition and spec.conditions else spec
+    short = with_rounds(target, PILOT_ROUNDS) if horizon > PILOT_ROUNDS else target
+    frames = run_batch(short, seed=seed, replications=PILOT_REPLICATIONS, keep=0)
+    ends = frames.outcome["end_round"].to_numpy()
+    if horizon > PILOT_ROUNDS:
+        ends = ends.copy()
+        ends[ends >= PILOT_ROUNDS] = horizon
+    return float(ends.mean()), int(ends.max())
+
+
+# -- estimates -----------------------------------------------------------------------------------
+def _detail_bytes(shape: Shape, kept: int, rounds: float) -> int:
+    rows_series = kept * (rounds + 1) * shape.actors * SERIES_ROWS_PER_ACTOR_ROUND
+    rows_events = kept * rounds * shape.events_per_round()
+    return int(DETAIL_FACTOR * (rows_series * SERIES_ROW_BYTES + rows_events * EVENT_ROW_BYTES))
+
+
+def estimate(
+    spec: Scenario,
+    replications: int,
+    *,
+    conditions: list[str] | None = None,
+    engine: str = "batch",
+    twin: bool = True,
+    keep: int = 200,
+    workers: int = 1,
+    task: int | None = None,
+    seed: int | None = None,
+    pilot: bool = False,
+) -> Estimate:
+    """Estimate the peak memory and the time of ``escalsim run``.
+
+    Parameters
+    ----------
+    spec : Scenario
+        The scenario (with its horizon: apply ``--rounds`` first).
+    replications : int
+        Replications per condition.
+    conditions : list of str, optional
+        Conditions run (default: all of the scenario's).
+    engine : {"batch", "agents"}
+        The driver that runs (after "auto" is resolved).
+    twin : bool
+        Whether each replication's perfect-information twin runs too.
+    keep : int
+        Replications per condition whose timeseries and events are kept.
+    workers : int
+        Worker processes (1: this process).
+    task : int, optional
+        Replications per task (default: as the runner chooses).
+    seed : int, optional
+        Root seed, for the pilot (default: the scenario's).
+    pilot : bool
+        Measure how long crises last with a short pilot (about 0.1-1 s per condition) instead
+        of assuming they all run to the horizon.
+
+    Returns
+    -------
+    Estimate
+    """
+    shape = Shape.of(spec)
+    names = conditions or spec.condition_names
+    n = int(replications)
+    workers = max(1, int(workers))
+    if task is None:
+        task = max(1, min(MAX_TASK if engine == "batch" else 25, math.ceil(n / workers)))
+    task = max(1, min(int(task), n))
+    alive: dict[str, float] = {}
+    longest: dict[str, int] = {}
+    for name in names:
+        if pilot:
+            mean, most = rounds_alive(
+                spec,
+                name if spec.conditions else None,
+                spec.run.seed if seed is None else seed,
+            )
+        else:
+            mean, most = float(shape.rounds), shape.rounds
+        alive[name], longest[name] = mean, most
+    runs = 2 if twin else 1
+    kept = min(keep, n)
+    tasks_per_condition = math.ceil(n / task)
+    # memory
+    in_parallel = max(1, min(workers, tasks_per_condition * len(names)))
+    parts = {
+        "base": BASE_BYTES,
+        "workers": WORKER_BYTES * in_parallel if in_parallel > 1 else 0,
+        "tasks": in_parallel * task_bytes(shape, task, twin, engine),
+        "outcomes": RUN_ROW_BYTES * n * len(names),
+        "detail": sum(_detail_bytes(shape, kept, alive[c]) for c in names),
+    }
+    # time
+    per = rep_round_seconds(shape, engine)
+    rep_rounds = sum(n * alive[c] * runs for c in names)
+    seconds = rep_rounds * per + PER_REPLICATION_SECONDS * n * len(names) * runs
+    if engine == "batch":
+        round_cost = (BATCH_O0 + BATCH_O1 * shape.actors) * runs
+        seconds += sum(tasks_per_condition * longest[c] * round_cost for c in names)
+        seconds += PER_TASK_SECONDS * tasks_per_condition * len(names)
+    seconds = seconds / in_parallel + RUN_FIXED_SECONDS
+    if in_parallel > 1:
+        seconds += WORKER_START_SECONDS
+    disk = int(n * len(names) * 60 + 0.25 * parts["detail"] / DETAIL_FACTOR)
+    return Estimate(
+        memory_bytes=int(sum(parts.values())),
+        seconds=seconds,
+        task=task,
+        workers=in_parallel,
+        parts=parts,
+        rounds_alive=alive,
+        measured=pilot,
+        replication_rounds=rep_rounds,
+        disk_bytes=disk,
+    )
+
+
+def _refuse(loc: str, message: str, source: str) -> LimitError:
+    return LimitError([Problem(0, 0, (loc,), message, source)])
+
+
+def plan_run(
+    spec: Scenario,
+    replications: int,
+    *,
+    conditions: list[str] | None = None,
+    engine: str = "batch",
+    twin: bool = True,
+    keep: int = 200,
+    workers: int = 1,
+    task: int | None = None,
+    seed: int | None = None,
+    max_memory: int | None = None,
+    force: bool = False,
+) -> Estimate:
+    """Choose a task size that fits the memory budget, or refuse the run.
+
+    The estimate assumes every crisis runs to the horizon (an upper bound); when that does not
+    fit, a pilot measures how long they last before deciding. Tasks shrink (down to one
+    replication) until the estimate fits; results do not depend on the task size.
+
+    Parameters
+    ----------
+    spec, replications, conditions, engine, twin, keep, workers, task, seed
+        As :func:`estimate`.
+    max_memory : int, optional
+        The budget in bytes (default: :data:`BUDGET_FRACTION` of the available memory).
+    force : bool
+        Run even when the estimate exceeds the budget (tasks are still made to fit if they can).
+
+    Returns
+    -------
+    Estimate
+        With the task size to use.
+
+    Raises
+    ------
+    LimitError
+        When the run does not fit even in tasks of one replication (and ``force`` is off).
+    """
+    budget = memory_budget(max_memory)
+    kwargs: dict[str, Any] = dict(
+        conditions=conditions, engine=engine, twin=twin, keep=keep, workers=workers, seed=seed
+    )
+    est = estimate(spec, replications, task=task, **kwargs)
+    if est.memory_bytes <= budget:
+        return est
+    est = estimate(spec, replications, task=task, pilot=True, **kwargs)
+    if est.memory_bytes <= budget:
+        return est
+    fitted = _fit_task(est, budget, lambda t: estimate_parts(spec, replications, t, est, kwargs))
+    if fitted is not None:
+        return fitted
+    if force:
+        return est
+    fixed = estimate_parts(spec, replications, 1, est, kwargs).memory_bytes
+    hints = []
+    if est.parts["detail"] > budget / 4:
+        hints.append(
+            f"keep the detail of fewer replications (--keep; now {min(keep, replications)})"
+        )
+    if est.parts["outcomes"] > budget / 4:
+        hints.append("run fewer replications or conditions at a time (--replications, --condition)")
+    if engine == "batch" and workers > 1:
+        hints.append("use fewer --workers")
+    raise _refuse(
+        "--replications",
+        f"this run needs about {human_bytes(est.memory_bytes)} of memory "
+        f"({', '.join(f'{k} {human_bytes(v)}' for k, v in est.parts.items() if v)}; even in "
+        f"tasks of one replication at least {human_bytes(fixed)}), more than the budget of "
+        f"{human_bytes(budget)} ({_budget_text(max_memory)}); "
+        + ("; ".join(hints) + "; " if hints else "")
+        + "or override with --max-memory SIZE (e.g. --max-memory 32G) or --force",
+        spec.id,
+    )
+
+
+def _budget_text(max_memory: int | None) -> str:
+    if max_memory is not None:
+        return "--max-memory"
+    return f"{BUDGET_FRACTION:.0%} of the {human_bytes(available_memory())} available now"
+
+
+def estimate_parts(
+    spec: Scenario, replications: int, task: int, base: Estimate, kwargs: dict[str, Any]
+) -> Estimate:
+    """``base`` recomputed for another task size (the pilot's crisis lengths are reused)."""
+    shape = Shape.of(spec)
+    engine = kwargs["engine"]
+    n = int(replications)
+    names = list(base.rounds_alive)
+    tasks = math.ceil(n / task) * len(names)
+    in_parallel = max(1, min(int(kwargs["workers"]), tasks))
+    parts = dict(base.parts)
+    parts["workers"] = WORKER_BYTES * in_parallel if in_parallel > 1 else 0
+    parts["tasks"] = in_parallel * task_bytes(shape, task, kwargs["twin"], engine)
+    extra = 0.0
+    if engine == "batch":
+        runs = 2 if kwargs["twin"] else 1
+        round_cost = (BATCH_O0 + BATCH_O1 * shape.actors) * runs
+        extra = (math.ceil(n / task) - math.ceil(n / base.task)) * (
+            shape.rounds * round_cost + PER_TASK_SECONDS
+        )
+        extra *= len(names) / in_parallel
+    return replace(
+        base,
+        memory_bytes=int(sum(parts.values())),
+        seconds=base.seconds + max(0.0, extra),
+        task=task,
+        workers=in_parallel,
+        parts=parts,
+    )
+
+
+def _fit_task(est: Estimate, budget: int, at: Any) -> Estimate | None:
+    """The largest task size (halving from the estimate's) whose estimate fits the budget."""
+    task = est.task
+    while task > 1:
+        task = max(1, task // 2)
+        candidate = at(task)
+        if candidate.memory_bytes <= budget:
+            return replace(
+                candidate,
+                notes=(
+                    *candidate.notes,
+                    f"tasks of {task} replications (not {est.task}) to fit the budget of "
+                    f"{human_bytes(budget)}; results do not depend on the task size",
+                ),
+            )
+    return None
+
+
+# -- sweeps --------------------------------------------------------------------------------------
+def estimate_sweep(
+    sweep: Any,
+    chunk: int,
+    workers: int,
+    *,
+    in_flight: int | None = None,
+    local: bool = True,
+) -> Estimate:
+    """Estimate the peak memory and the time of a sweep (tasks of ``chunk`` replications).
+
+    Parameters
+    ----------
+    sweep : escalsim.experiment.sweep.Sweep
+        The sweep.
+    chunk : int
+        Replications per task.
+    workers : int
+        Workers (local processes, or a Dask cluster's threads).
+    in_flight : int, optional
+        Tasks submitted at a time (default: twice the workers), whose rows the main process
+        may hold before writing them.
+    local : bool
+        Whether the workers are local processes (their memory counts here); False for Dask.
+
+    Returns
+    -------
+    Estimate
+        Crises are assumed to run to the horizon at every point (an upper bound).
+    """
+    spec = sweep.scenario
+    shape = Shape.of(spec)
+    points = len(sweep.points)
+    n = int(sweep.replications)
+    given = max(1, int(chunk))
+    chunk = min(given, n)
+    workers = max(1, int(workers))
+    flight = in_flight or 2 * workers
+    tasks = points * math.ceil(n / chunk)
+    in_parallel = max(1, min(workers, tasks))
+    # run_batch runs a task in sub-chunks of the engine's CHUNK (4,000) replications.
+    from escalsim.batch.engine import CHUNK
+
+    inner = min(chunk, CHUNK)
+    per_task = task_bytes(shape, inner, sweep.twin) + chunk * SWEEP_ROW_BYTES
+    parts = {
+        "base": BASE_BYTES,
+        "workers": WORKER_BYTES * in_parallel if local and in_parallel > 1 else 0,
+        "tasks": in_parallel * per_task if local else 0,
+        "outcomes": min(flight, tasks) * chunk * SWEEP_ROW_BYTES + points * 200,
+        "detail": 0,
+    }
+    runs = 2 if sweep.twin else 1
+    rep_rounds = points * n * shape.rounds * runs
+    seconds = rep_rounds * rep_round_seconds(shape, "batch")
+    seconds += PER_REPLICATION_SECONDS * points * n * runs
+    round_cost = (BATCH_O0 + BATCH_O1 * shape.actors) * runs
+    seconds += tasks * (math.ceil(chunk / inner) * shape.rounds * round_cost + 0.05)
+    seconds = seconds / in_parallel + (WORKER_START_SECONDS if local and in_parallel > 1 else 0)
+    return Estimate(
+        memory_bytes=int(sum(parts.values())),
+        seconds=seconds,
+        task=given,  # the chunk as given: tasks are the same when it exceeds the replications
+        workers=in_parallel,
+        parts=parts,
+        rounds_alive={"all points": float(shape.rounds)},
+        measured=False,
+        replication_rounds=float(rep_rounds),
+        disk_bytes=int(points * n * 80),
+    )
+
+
+def plan_sweep(
+    sweep: Any,
+    chunk: int,
+    workers: int,
+    *,
+    local: bool = True,
+    max_memory: int | None = None,
+    force: bool = False,
+    fixed_chunk: bool = False,
+) -> Estimate:
+    """Check a sweep against the documented limits and the memory budget; lower its chunk.
+
+    Parameters
+    ----------
+    sweep : escalsim.experiment.sweep.Sweep
+        The sweep.
+    chunk, workers, local
+        As :func:`estimate_sweep`.
+    max_memory : int, optional
+        The budget in bytes (default: a share of the available memory).
+    force : bool
+        Run even when the estimate exceeds the budget.
+    fixed_chunk : bool
+        The chunk cannot change (a sweep being resumed keeps its manifest's).
+
+    Returns
+    -------
+    Estimate
+        With the chunk to use (results do not depend on it).
+
+    Raises
+    ------
+    LimitError
+        Beyond a documented limit, or when the sweep does not fit.
+    """
+    points = len(sweep.points)
+    if points > MAX_SWEEP_POINTS:
+        raise _refuse(
+            "--samples",
+            f"the sweep has {points:,} points; at most {MAX_SWEEP_POINTS:,} (a part's name "
+            "holds six digits of the point): split it into several sweeps",
+            sweep.scenario.id,
+        )
+    if sweep.replications > MAX_SWEEP_REPLICATIONS:
+        raise _refuse(
+            "--replications",
+            f"{sweep.replications:,} replications per point; a sweep runs at most "
+            f"{MAX_SWEEP_REPLICATIONS:,} (a part's name holds seven digits of the replication)",
+            sweep.scenario.id,
+        )
+    budget = memory_budget(max_memory)
+    est = estimate_sweep(sweep, chunk, workers, local=local)
+    if est.memory_bytes <= budget or force:
+        return est
+    if not fixed_chunk:
+        start = estimate_sweep(sweep, min(chunk, sweep.replications), workers, local=local)
+        fitted = _fit_task(start, budget, lambda t: estimate_sweep(sweep, t, workers, local=local))
+        if fitted is not None:
+            return fitted
+    least = estimate_sweep(sweep, 1, workers, local=local).memory_bytes
+    raise _refuse(
+        "--chunk",
+        f"this sweep needs about {human_bytes(est.memory_bytes)} of memory "
+        f"({', '.join(f'{k} {human_bytes(v)}' for k, v in est.parts.items() if v)}"
+        + (
+            "; it is being resumed, so its chunk is fixed"
+            if fixed_chunk
+            else f"; even in tasks of one replication at least {human_bytes(least)}"
+        )
+        + f"), more than the budget of {human_bytes(budget)} ({_budget_text(max_memory)}); "
+        + ("use fewer --workers; " if local and workers > 1 else "")
+        + "or override with --max-memory SIZE (e.g. --max-memory 32G) or --force",
+        sweep.scenario.id,
+    )
+
+
+__all__ = [
+    "MAX_ACTORS",
+    "MAX_REPLICATIONS",
+    "MAX_ROUNDS",
+    "MAX_SWEEP_POINTS",
+    "MAX_SWEEP_REPLICATIONS",
+    "Estimate",
+    "LimitError",
+    "Shape",
+    "available_memory",
+    "estimate",
+    "estimate_sweep",
+    "human_bytes",
+    "memory_budget",
+    "parse_size",
+    "plan_run",
+    "plan_sweep",
+]

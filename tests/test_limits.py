@@ -1,0 +1,281 @@
+"""Resource limits: the estimate bounds what runs use, refusals are clear, chunking is invisible.
+
+The memory estimate is checked against the peak resident memory of small runs in fresh
+processes: it must bound it, within a factor of 2 (docs/reliability/limits.md). Runs and sweeps
+made to fit a small budget by smaller tasks give exactly the frames of the unchunked run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalsim.cli import main
+from escalsim.experiment import limits
+from escalsim.experiment.limits import LimitError, Shape, estimate, parse_size
+from escalsim.experiment.runner import run
+from escalsim.experiment.sweep import Sweep, load_sweep, parse_vary, run_sweep
+from escalsim.scenario import load_scenario, load_text
+from escalsim.scenario.shipped import path_of
+
+
+def synthetic(actors: int, rounds: int, latency: int = 0):
+    """generic-dispute with neutral third parties, each linked to A by a channel."""
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(path_of("generic-dispute").read_text(encoding="utf-8"))
+    for k in range(actors - 2):
+        data["actors"].append(
+            {
+                "id": f"T{k}",
+                "name": f"T{k}",
+                "role": "third_party",
+                "capability": 5.0,
+                "resolve": 0.1,
+                "alignment": {"A": 0.5, "B": 0.5},
+                "influence": {"A": 0.05, "B": 0.05},
+            }
+        )
+        data["channels"].append(
+            {
+                "id": f"c{k}",
+                "kind": "ministerial",
+                "between": ["A", f"T{k}"],
+                "noise": 0.1,
+                "misread": 0.1,
+                "latency": latency,
+            }
+        )
+    data["run"]["rounds"] = rounds
+    return load_text(json.dumps(data), "synthetic")
+
+
+@pytest.mark.parametrize("which", ["geneva-2022", "12-actors-latency-3"])
+def test_state_bytes_are_the_batch_engines_arrays(which):
+    """The cost model's state per replication is what the engine's chunk allocates."""
+    spec = load_scenario(which) if which == "geneva-2022" else synthetic(12, 10, latency=3)
+    from escalsim.batch.engine import _Chunk, _Streams
+    from escalsim.core.params import schedule
+
+    shape = Shape.of(spec)
+    n = 64
+    sched = schedule(spec)
+    reps = np.arange(n)
+    streams = _Streams(1, reps, limits_layout(spec), spec.run.rounds)
+    chunk = _Chunk(spec, sched, streams, reps, np.zeros(n, dtype=bool), False, {})
+    arrays = [v for v in vars(chunk).values() if isinstance(v, np.ndarray) and v.shape[:1] == (n,)]
+    arrays += list(chunk.counts.values()) + [m for mem in chunk.memory for m in mem]
+    actual = sum(a.nbytes for a in arrays) / n
+    assert abs(shape.state_bytes() - actual) / actual < 0.05, (shape.state_bytes(), actual)
+
+
+def limits_layout(spec):
+    from escalsim.core.params import schedule
+    from escalsim.core.streams import BlockLayout
+
+    p = schedule(spec).params_at[0]
+    return BlockLayout(p.n_actors, p.n_channels, p.n_agenda)
+
+
+_PEAK = """
+import json, resource, sys
+sys.path.insert(0, {tests!r})
+from escalsim.experiment.runner import run
+from test_limits import synthetic
+from escalsim.scenario import load_scenario
+cfg = json.loads(sys.argv[1])
+spec = synthetic(cfg["actors"], cfg["rounds"]) if "actors" in cfg else load_scenario(cfg["name"])
+run(spec, replications=cfg["n"], seed=1, workers=1)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        pytest.param({"name": "geneva-2022", "n": 500}, marks=pytest.mark.slow),
+        {"actors": 16, "rounds": 10, "n": 300},
+    ],
+    ids=["geneva-500", "16-actors-300"],
+)
+def test_memory_estimate_bounds_the_measured_peak_within_a_factor_of_two(cfg, root):
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK.format(tests=str(root / "tests")), json.dumps(cfg)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    peak = int(out.stdout.split()[-1])
+    spec = (
+        synthetic(cfg["actors"], cfg["rounds"]) if "actors" in cfg else load_scenario(cfg["name"])
+    )
+    est = estimate(spec, cfg["n"], engine="batch", workers=1, seed=1)
+    assert 1.0 <= est.memory_bytes / peak <= 2.0, (est.describe(), peak)
+
+
+def test_a_run_that_does_not_fit_exits_2_with_the_estimate_and_the_override(capsys, tmp_path):
+    out = tmp_path / "never"
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            [
+                "run",
+                "generic-dispute",
+                "-n",
+                "500",
+                "--seed",
+                "1",
+                "--max-memory",
+                "150MB",
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "generic-dispute: --replications: this run needs about" in err
+    assert "more than the budget of 150 MB (--max-memory)" in err
+    assert "--max-memory SIZE" in err
+    assert "--force" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_force_overrides_the_refusal(tmp_path):
+    spec = load_scenario("generic-dispute")
+    with pytest.raises(LimitError):
+        run(spec, replications=5, seed=1, workers=1, max_memory=10**6)
+    args = ["run", "generic-dispute", "-n", "5", "--seed", "1", "--no-plots", "-q", "--out"]
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, str(tmp_path / "r"), "--max-memory", "1M", "--force"])
+    assert exit_.value.code == 0
+    assert (tmp_path / "r" / "runs.parquet").exists()
+
+
+def test_tasks_shrink_to_fit_and_give_exactly_the_unchunked_results():
+    spec = synthetic(10, 10)
+    whole = run(spec, replications=120, seed=5, workers=1, conditions=["channel_closed"])
+    assert whole.manifest["estimate"]["task_replications"] == 120
+    # A budget between the estimates of tasks of 15 and of 120 replications.
+    at = estimate(spec, 120, task=120, seed=5, pilot=True, conditions=["channel_closed"])
+    small = limits.estimate_parts(spec, 120, 15, at, dict(engine="batch", twin=True, workers=1))
+    chunked = run(
+        spec,
+        replications=120,
+        seed=5,
+        workers=1,
+        conditions=["channel_closed"],
+        max_memory=small.memory_bytes + 1,
+    )
+    task = chunked.manifest["estimate"]["task_replications"]
+    assert 15 <= task < 120
+    for name in ("runs", "timeseries", "events"):
+        pd.testing.assert_frame_equal(
+            getattr(chunked, name), getattr(whole, name), check_exact=True
+        )
+
+
+def test_sweep_chunk_shrinks_to_fit_with_identical_parts(tmp_path):
+    spec = load_scenario("generic-dispute")
+    sweep = Sweep(spec, (parse_vary("channels.direct.noise=0,0.3", spec),), replications=40)
+    run_sweep(sweep, tmp_path / "whole", chunk=40, workers=1)
+    fitted = limits.plan_sweep(sweep, 40, 1, max_memory=10**12)
+    assert fitted.task == 40
+    small = limits.estimate_sweep(sweep, 10, 1)
+    run_sweep(sweep, tmp_path / "small", chunk=40, workers=1, max_memory=small.memory_bytes + 1)
+    manifest, rows = load_sweep(tmp_path / "small")
+    assert 10 <= manifest["chunk"] < 40
+    pd.testing.assert_frame_equal(rows, load_sweep(tmp_path / "whole")[1], check_exact=True)
+    with pytest.raises(LimitError, match="--max-memory SIZE"):
+        run_sweep(sweep, tmp_path / "never", workers=1, max_memory=10**6)
+
+
+def test_sweeps_beyond_the_part_names_are_refused(monkeypatch):
+    spec = load_scenario("generic-dispute")
+    big = Sweep(spec, (parse_vary("channels.direct.noise=0,0.3", spec),), replications=10**7)
+    with pytest.raises(LimitError, match="at most 9,999,999"):
+        limits.plan_sweep(big, 250, 1)
+    monkeypatch.setattr(limits, "MAX_SWEEP_POINTS", 1)
+    with pytest.raises(LimitError, match="split it into several sweeps"):
+        limits.plan_sweep(Sweep(spec, big.varies, replications=5), 250, 1)
+
+
+def test_dry_run_prints_the_estimate_and_runs_nothing(capsys, tmp_path):
+    for args in (
+        ["run", "geneva-2022", "-n", "3000", "--seed", "1", "--workers", "1"],
+        [
+            "sweep",
+            "generic-dispute",
+            "--vary",
+            "channels.direct.noise=0:0.2:3",
+            "-n",
+            "50",
+            "--workers",
+            "1",
+        ],
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main([*args, "--dry-run", "--out", str(tmp_path / "out")])
+        assert exit_.value.code == 0
+        text = capsys.readouterr().out
+        assert "estimate: peak memory" in text, text
+        assert not (tmp_path / "out").exists()
+    assert "crises measured by a pilot of 64 replications" in text or "upper bound" in text
+
+
+def test_the_pilot_measures_crises_shorter_than_the_horizon():
+    spec = load_scenario("geneva-2022")
+    upper = estimate(spec, 1000, seed=1)
+    measured = estimate(spec, 1000, seed=1, pilot=True)
+    assert all(v == spec.run.rounds for v in upper.rounds_alive.values())
+    assert all(0 < v < spec.run.rounds for v in measured.rounds_alive.values())
+    assert measured.seconds < upper.seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("8G", 8 * 10**9), ("500MB", 5 * 10**8), ("2GiB", 2 * 2**30), ("1e9", 10**9), ("64k", 64000)],
+)
+def test_sizes(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "lots", "-1G", "0", "8X"])
+def test_bad_sizes_are_option_errors(text, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "generic-dispute", "--max-memory", text, "--dry-run"])
+    assert exit_.value.code == 2
+    assert "--max-memory" in capsys.readouterr().err
+
+
+def test_more_actors_than_the_limit_is_a_positioned_error(tmp_path, capsys):
+    text = path_of("generic-dispute").read_text(encoding="utf-8")
+    extra = "".join(
+        f"  - {{id: T{k}, name: T{k}, role: third_party, capability: 1.0, "
+        "resolve: 0.1, alignment: {A: 0.5, B: 0.5}}\n"
+        for k in range(limits.MAX_ACTORS - 1)
+    )
+    path = tmp_path / "crowd.yaml"
+    path.write_text(text.replace("\nchannels:\n", "\n" + extra + "\nchannels:\n", 1))
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", str(path)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    line = next(x for x in err.splitlines() if x.startswith(f"{path}:"))
+    assert ": actors" in line, err
+    assert str(limits.MAX_ACTORS) in line, err
+
+
+def test_keeping_no_detail_is_a_valid_run(tmp_path):
+    """`--keep 0`: no timeseries or events, the smallest memory (it crashed with exit 1)."""
+    results = run("generic-dispute", replications=5, seed=1, workers=1, keep=0)
+    assert results.timeseries.empty
+    assert results.events.empty
+    assert len(results.runs) == 10
+    results.save(tmp_path / "r", plots=False)
