@@ -369,12 +369,15 @@ def test_resume_of_a_complete_run_changes_nothing(tmp_path, capsys):
 def small_disk(tmp_path):
     """A folder with little space: a 192 KiB tmpfs if this may mount one, else a file-size limit.
 
-    Yields (folder, preexec function for the command, a function that frees space, mode).
+    Yields (folder, limit, free, mode): ``limit(bytes)`` gives the preexec function that puts a
+    command under a file-size limit (None on a tmpfs, whose size is the limit), ``free()``
+    makes room. ``ESCALSIM_FAULT_DISK=fsize`` forces the file-size limit.
     """
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = (
-        sys.platform.startswith("linux")
+        os.environ.get("ESCALSIM_FAULT_DISK") != "fsize"
+        and sys.platform.startswith("linux")
         and os.geteuid() == 0
         and subprocess.run(
             ["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(disk)],
@@ -389,17 +392,19 @@ def small_disk(tmp_path):
             subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
 
         try:
-            yield disk, None, free, "tmpfs"
+            yield disk, lambda _bytes: None, free, "tmpfs"
         finally:
             subprocess.run(["umount", "-l", str(disk)], check=False)
         return
-    limit = 48 * 1024  # bytes per file: each part fits, runs.parquet of the whole run does not
 
-    def limited() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    def limit(size: int):
+        def preexec() -> None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death
+            resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
-    yield disk, limited, lambda: None, "RLIMIT_FSIZE"
+        return preexec
+
+    yield disk, limit, lambda: None, "RLIMIT_FSIZE"
 
 
 def _full(args: list[str], preexec) -> subprocess.CompletedProcess[str]:
@@ -418,10 +423,14 @@ def _full(args: list[str], preexec) -> subprocess.CompletedProcess[str]:
 def test_a_full_disk_stops_a_run_cleanly_and_resume_finishes_it(
     small_disk, reference_run, record_property
 ):
-    disk, preexec, free, mode = small_disk
+    disk, limit, free, mode = small_disk
     record_property("disk_full_mode", mode)
     out = disk / "run"
-    done = _full(run_args(out, "--workers", "1"), preexec)
+    # Under a file-size limit: each part's files fit, the whole run's runs.parquet does not.
+    part = len(reference_run.runs.iloc[:RUN_CHUNK].to_parquet(index=False))
+    whole = len(reference_run.runs.to_parquet(index=False))
+    assert part < whole
+    done = _full(run_args(out, "--workers", "1"), limit((part + whole) // 2))
     assert done.returncode == 1, done.stderr
     assert "no space left to write" in done.stderr
     assert str(disk) in done.stderr  # names the file
@@ -433,19 +442,17 @@ def test_a_full_disk_stops_a_run_cleanly_and_resume_finishes_it(
     free()
     assert cli(*run_args(out, "--resume", "--workers", "1")) == 0
     assert_same_run(out, reference_run)
-    print(f"disk full ({mode}): {done.stderr.strip()}")
+    print(f"\ndisk full ({mode}): {done.stderr.strip()}")
 
 
 def test_a_full_disk_stops_a_sweep_cleanly_and_resume_finishes_it(
     small_disk, reference_sweep, record_property
 ):
-    disk, preexec, free, mode = small_disk
+    disk, limit, free, mode = small_disk
     record_property("disk_full_mode", mode)
     out = disk / "sweep"
     args = sweep_args(out, "--workers", "1")
-    if preexec is not None:  # a file-size limit: make the sweep's parts too big for it
-        args[args.index("--chunk") + 1] = str(SWEEP_N)
-    done = _full(args, preexec)
+    done = _full(args, limit(4096))  # the manifest fits, a part does not
     assert done.returncode == 1, done.stderr
     assert "no space left to write" in done.stderr
     assert str(out) in done.stderr

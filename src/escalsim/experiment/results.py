@@ -495,17 +495,20 @@ class RunParts:
         """
         final = self.parts / name
         tmp = self.parts / f".{name}.{uuid.uuid4().hex[:12]}.tmp"
+        current = final
         try:
             tmp.mkdir()
             for file, frame in zip(_PART_FRAMES, frames, strict=True):
+                current = final / file
                 if not frame.empty:
                     write_parquet_atomic(tmp / file, frame)
+            current = final
             fsync_path(tmp)
             os.replace(tmp, final)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, OSError) and not isinstance(exc, WriteError):
-                raise WriteError(exc.filename or tmp, exc) from exc
+            if isinstance(exc, OSError):  # named by the file it was to become
+                raise WriteError(current, exc) from exc
             raise
         fsync_path(self.parts)
         return final
