@@ -1229,6 +1229,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if argv is None and exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
             _exit_now(int(exc.code))
         raise
+    except KeyboardInterrupt as exc:  # landed after the command's own handling, while exiting
+        if argv is None:
+            _exit_now(_interrupt_code(exc))
+        raise
     finally:
         if argv is None:
             signal.signal(signal.SIGINT, signal.SIG_IGN)

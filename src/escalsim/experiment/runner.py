@@ -15,18 +15,17 @@ import json
 import math
 import os
 import secrets
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 import pandas as pd
 
 from escalsim.agents import EscalationModel
+from escalsim.experiment.workers import stop_pool, worker_pool
 from escalsim.scenario import Scenario, ScenarioError, load_scenario, load_text, with_condition
 from escalsim.scenario.errors import Problem, did_you_mean
 
@@ -163,54 +162,6 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _worker_init(parent: int) -> None:
-    """Set a worker process up: it leaves SIGINT and SIGTERM to its parent, and dies with it.
-
-    The parent stops the run cleanly on either signal and then kills its workers
-    (:func:`stop_pool`); should the parent itself be killed (SIGKILL), Linux's parent-death
-    signal kills the workers too, so none is left behind.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no prctl
-            pass
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
-
-
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` fresh ('spawn') processes set up by :func:`_worker_init`."""
-    # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited
-    # state (mesa's batch_run forces it anyway when imported).
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(os.getpid(),),
-    )
-
-
-def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: drop the tasks not started and kill the workers running one.
-
-    Used when a run is interrupted or fails: the running chunks' results would be thrown away,
-    so the workers are killed rather than waited for, and none outlives the run.
-    """
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    for process in processes:
-        if process.is_alive():
-            process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
-    for process in processes:
-        process.join(timeout=5)
 
 
 def execute(

@@ -452,7 +452,7 @@ class ExecutorChoice:
         """Shut the executor down (dropping tasks not started when ``cancel``)."""
         if isinstance(self.executor, ProcessPoolExecutor):
             if cancel:
-                from escalsim.experiment.runner import stop_pool
+                from escalsim.experiment.workers import stop_pool
 
                 stop_pool(self.executor)  # kill the workers: none outlives the sweep
             else:
@@ -479,7 +479,7 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
     n = default_workers() if workers is None else max(1, int(workers))
     if n == 1:
         return ExecutorChoice(InProcessExecutor(), 1, "in-process")
-    from escalsim.experiment.runner import worker_pool
+    from escalsim.experiment.workers import worker_pool
 
     return ExecutorChoice(worker_pool(n), n, f"{n} local processes")
 
