@@ -223,11 +223,14 @@ def check_interrupted(command: str, sig: str, code: int, err: str, complete: boo
 
 
 # -- the cases ----------------------------------------------------------------------------------
-def _cases(command: str, points: int, seed: int) -> list[tuple[str, int, float, bool, int]]:
+def _cases(
+    command: str, points: int, seed: int, stretch: float = 1.0
+) -> list[tuple[str, int, float, bool, int]]:
     """(signal, point, delay, to the group, workers), the delay and the target drawn from a
     seeded generator. SIGKILL goes to the command alone, with two workers: they must die with
     it (killing the whole group is tests/test_sweep.py's case); SIGINT and SIGTERM alternate
-    between one and two workers."""
+    between one and two workers. ``stretch`` widens the delays' range (the soak reaches the
+    assembly of the results and past the end)."""
     rng = np.random.default_rng(seed)
     offset = 0 if command == "run" else 1
     cases = []
@@ -235,7 +238,7 @@ def _cases(command: str, points: int, seed: int) -> list[tuple[str, int, float, 
         for point in range(points):
             workers = 2 if sig == "SIGKILL" or (point + k + offset) % 2 else 1
             # About how long the command then computes and writes (workers start slowly).
-            window = 2.0 if workers == 1 else 4.0
+            window = (2.0 if workers == 1 else 4.0) * stretch
             delay = round(float(rng.uniform(0, window)), 3)
             group = bool(rng.integers(2)) and sig != "SIGKILL"
             cases.append((sig, point, delay, group, workers))
@@ -299,16 +302,17 @@ def test_sweep_stopped_at_a_random_point_resumes_to_the_same_results(
 
 
 SOAK = int(os.environ.get("ESCALSIM_FAULT_SOAK", "0"))
+CASE = ("sig", "point", "delay", "group", "workers")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "point", "delay", "group", "workers"), _cases("run", SOAK, 2026))
+@pytest.mark.parametrize(CASE, _cases("run", SOAK, 2026, 2))
 def test_soak_run(tmp_path, reference_run, sig, point, delay, group, workers):
     _run_case(tmp_path, reference_run, sig, delay, group, workers)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "point", "delay", "group", "workers"), _cases("sweep", SOAK, 2027))
+@pytest.mark.parametrize(CASE, _cases("sweep", SOAK, 2027, 2))
 def test_soak_sweep(tmp_path, reference_sweep, sig, point, delay, group, workers):
     _sweep_case(tmp_path, reference_sweep, sig, delay, group, workers)
 
