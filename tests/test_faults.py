@@ -343,6 +343,39 @@ def test_a_run_stopped_with_parts_saved_resumes_without_recomputing_them(
     assert_same_run(out, reference_run)
 
 
+def test_a_worker_that_dies_stops_the_run_with_its_parts_saved(tmp_path, reference_run, capsys):
+    """A worker killed mid-run (as the OOM killer would): exit 1, the parts kept, resumable."""
+    import multiprocessing
+    import threading
+
+    out = tmp_path / "run"
+    parts = work_folder(out) / "parts"
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            workers = multiprocessing.active_children()
+            if parts.exists() and len(list(parts.iterdir())) >= 2 and workers:
+                os.kill(workers[0].pid, signal.SIGKILL)
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    code = cli(*run_args(out, "--workers", "2"))
+    killer.join()
+    err = capsys.readouterr().err
+    if code == 0:  # the run finished before the worker could be killed: nothing to test
+        pytest.skip("the run finished first")
+    assert code == 1, err
+    assert "a worker process died" in err
+    assert "--resume" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert cli(*run_args(out, "--resume", "--workers", "1")) == 0
+    assert_same_run(out, reference_run)
+
+
 def test_resume_refuses_another_run_and_plain_rerun_asks_for_resume(tmp_path, capsys):
     out = tmp_path / "run"
     work = work_folder(out)

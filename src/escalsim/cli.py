@@ -16,6 +16,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -63,6 +64,16 @@ def _resume_command(out: Path, seed: int | None = None) -> str:
     if "--resume" not in args:
         args.append("--resume")
     return shlex.join(["escalsim", *args])
+
+
+def _worker_died(saved: str, command: str) -> NoReturn:
+    """Report a worker process that died (killed, or out of memory) and exit 1."""
+    click.echo(
+        "escalsim: a worker process died (killed, or out of memory?); "
+        f"{saved}; to finish, run: {command}",
+        err=True,
+    )
+    sys.exit(EXIT_NO_SPACE)
 
 
 def _no_space(exc: OSError, saved: str, command: str) -> NoReturn:
@@ -460,6 +471,8 @@ def run_command(
         if is_no_space(exc):
             _no_space(exc, saved(), _resume_command(folder, seed))
         raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
+    except BrokenProcessPool:
+        _worker_died(saved(), _resume_command(folder, seed))
     try:
         _report(results, fmt, quiet, all_metrics=all_metrics)
     except KeyboardInterrupt as exc:
@@ -682,6 +695,8 @@ def sweep(
         if is_no_space(exc):
             _no_space(exc, f"finished parts are saved in {folder}", _resume_command(folder, root))
         raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
+    except BrokenProcessPool:
+        _worker_died(f"finished parts are saved in {folder}", _resume_command(folder, root))
     if not quiet:
         click.echo(
             f"done: {report.ran} tasks run, {report.done_before} already done "

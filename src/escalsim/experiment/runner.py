@@ -450,7 +450,7 @@ def _run_into(
                 del pending[future]
                 advance(len(task.replications))
     except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt):
+        if not isinstance(exc, OSError):  # interrupted, or a worker died: keep what finished
             _save_finished(store, pending, names)
         stop_pool(pool)
         raise

@@ -709,8 +709,8 @@ def run_sweep(
                 if on_part:
                     on_part(task)
     except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt):
-            _save_finished(folder, pending)  # finished work is never thrown away
+        if not isinstance(exc, OSError):  # interrupted, or a worker died: keep what finished
+            _save_finished(folder, pending)
         for future in pending:
             future.cancel()
         choice.close(cancel=True)

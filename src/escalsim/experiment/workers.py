@@ -14,14 +14,15 @@ from multiprocessing import get_context
 
 
 def _worker_init(parent: int) -> None:
-    """Set a worker process up: it leaves SIGINT and SIGTERM to its parent, and dies with it.
+    """Set a worker process up: it leaves Ctrl-C to its parent, and dies with it.
 
-    The parent stops the run cleanly on either signal and then kills its workers
-    (:func:`stop_pool`); should the parent itself be killed (SIGKILL), Linux's parent-death
-    signal kills the workers too, so none is left behind.
+    Ctrl-C reaches the whole process group; the parent stops the run cleanly and then kills its
+    workers (:func:`stop_pool`). SIGTERM keeps its default action (the pool terminates its
+    workers with it when one of them dies; a SIGTERM to the group reaches the parent's handler
+    first). Should the parent itself be killed (SIGKILL), Linux's parent-death signal kills the
+    workers too, so none is left behind.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
