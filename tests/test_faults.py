@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -421,6 +422,7 @@ def small_disk(tmp_path):
         os.environ.get("ESCALSIM_FAULT_DISK") != "fsize"
         and sys.platform.startswith("linux")
         and os.geteuid() == 0
+        and shutil.which("mount") is not None
         and subprocess.run(
             ["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(disk)],
             capture_output=True,
