@@ -1,16 +1,22 @@
 """The ``escalsim`` command line.
 
 Data goes to stdout; messages, errors and progress go to stderr. Exit codes: 0 success, 1 an
-internal error (a bug: please report it), 2 bad input (a scenario, an option, a file), 130
-interrupted.
+internal error (a bug: please report it) or a write that found no space left on the disk (the
+message says which), 2 bad input (a scenario, an option, a file), 130 interrupted (SIGINT,
+Ctrl-C), 143 terminated (SIGTERM). ``run`` and ``sweep`` save every finished part of their work
+as they go; after an interruption or a full disk, the message gives the command that finishes
+the work (``--resume``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
+import signal
 import sys
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,6 +27,64 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_CHECKS_FAILED = 3
 EXIT_INTERRUPTED = 130
+#: SIGTERM: handled like Ctrl-C, with the shell's code for a process ended by SIGTERM (128 + 15).
+EXIT_TERMINATED = 143
+#: No space left for a write (a full disk, a quota, a file-size limit): the environment failed
+#: the command. Not bad input (2); the code of failures that are not the input's fault.
+EXIT_NO_SPACE = 1
+#: The arguments of this invocation (for the command printed to resume an interrupted one).
+_ARGV: list[str] = []
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it stops a command as Ctrl-C does."""
+
+    signum = signal.SIGTERM
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Terminated
+
+
+def _interrupt_code(exc: BaseException) -> int:
+    """130 for Ctrl-C (SIGINT), 143 for SIGTERM."""
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def _interrupt_name(exc: BaseException) -> str:
+    return "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted (SIGINT)"
+
+
+def _resume_command(out: Path, seed: int | None = None) -> str:
+    """The invocation as a command that finishes its work: with --out, --seed and --resume."""
+    args = list(_ARGV)
+    if not any(a == "--out" or a.startswith("--out=") for a in args):
+        args += ["--out", str(out)]
+    if seed is not None and not any(a == "--seed" or a.startswith("--seed=") for a in args):
+        args += ["--seed", str(seed)]
+    if "--resume" not in args:
+        args.append("--resume")
+    return shlex.join(["escalsim", *args])
+
+
+def _worker_died(saved: str, command: str) -> NoReturn:
+    """Report a worker process that died (killed, or out of memory) and exit 1."""
+    click.echo(
+        "escalsim: a worker process died (killed, or out of memory?); "
+        f"{saved}; to finish, run: {command}",
+        err=True,
+    )
+    sys.exit(EXIT_NO_SPACE)
+
+
+def _no_space(exc: OSError, saved: str, command: str) -> NoReturn:
+    """Report a write that found no space left (naming the file) and exit 1."""
+    click.echo(
+        f"escalsim: no space left to write {exc.filename or 'a file'} ({exc.strerror}); "
+        f"{saved}; free some space, then run: {command}",
+        err=True,
+    )
+    sys.exit(EXIT_NO_SPACE)
 
 
 def _version_text() -> str:
@@ -323,6 +387,19 @@ _FORCE_HELP = "Run even when the memory estimate exceeds the budget."
     is_flag=True,
     help="Print the memory and time the run would need, and exit (2 if it would be refused).",
 )
+@click.option(
+    "--chunk",
+    type=click.IntRange(1, 10_000_000),
+    default=None,
+    help="Replications per part; each finished part is saved at once [default: by engine and "
+    "workers]. The results do not depend on it.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish the interrupted run into --out: run only its missing parts (its seed is "
+    "reused when --seed is not given).",
+)
 def run_command(
     scenario: str,
     replications: int | None,
@@ -342,16 +419,21 @@ def run_command(
     max_memory: str | None = None,
     force: bool = False,
     dry_run: bool = False,
+    chunk: int | None = None,
+    resume: bool = False,
 ) -> None:
     """Run every condition of SCENARIO over the same replications and summarise them.
 
     Prints each metric per condition with its 95% CI and the paired difference of each
     condition against the baseline, and writes a run folder (parquet tables, summary, manifest,
-    figures).
+    figures). Each finished part is saved at once in the hidden .OUT.partial beside it; the run
+    folder appears complete or not at all. Ctrl-C (exit 130) or SIGTERM (143) leaves a run that
+    --resume finishes.
     """
     import secrets
     from datetime import UTC, datetime
 
+    from escalsim.experiment.results import MANIFEST, RunParts, is_no_space
     from escalsim.experiment.runner import run as run_experiment
     from escalsim.scenario import ScenarioError, load_scenario
 
@@ -382,6 +464,21 @@ def run_command(
             _fail(exc.problems)
         click.echo(estimate.describe())
         return
+    if resume and out is None:
+        raise click.BadParameter(
+            "--resume needs --out: the folder of the run to finish", param_hint="--resume"
+        )
+    if resume and out is not None and out.exists():
+        if not (out / MANIFEST).is_file():
+            raise click.BadParameter(f"{out} exists and is not a run folder", param_hint="--out")
+        RunParts(out).discard()  # what a run stopped just after it finished left behind
+        if not quiet:
+            click.echo(f"{out} is complete already: nothing to resume", err=True)
+        _report(_load_run(out), fmt, quiet, all_metrics=all_metrics)
+        return
+    if seed is None and resume and out is not None:
+        plan = RunParts(out).plan()
+        seed = plan["seed"] if plan else None
     if seed is None:
         seed = secrets.randbits(63)
         if not quiet:
@@ -391,6 +488,14 @@ def run_command(
     if folder.exists():
         raise click.BadParameter(f"{folder} exists; choose another folder", param_hint="--out")
     _check_writable(folder)
+    store = RunParts(folder)
+
+    def saved() -> str:
+        plan = store.plan()
+        if plan is None:
+            return "nothing was saved"
+        return f"{len(store.done())} of {plan.get('parts', '?')} parts are saved in {store.root}"
+
     try:
         results = run_experiment(
             spec,
@@ -406,19 +511,41 @@ def run_command(
             keep=keep,
             max_memory=budget,
             force=force,
+            chunk=chunk,
+            checkpoint=folder,
+            resume=resume,
         )
+        results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
+        results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        store.finish(results, plots=not no_plots)
     except ScenarioError as exc:
         _fail(exc.problems)
+    except KeyboardInterrupt as exc:
+        if folder.exists():
+            click.echo(
+                f"escalsim: {_interrupt_name(exc)}; the run is complete in {folder}", err=True
+            )
+        else:
+            click.echo(
+                f"escalsim: {_interrupt_name(exc)}; {saved()}; to finish the run: "
+                f"{_resume_command(folder, seed)}",
+                err=True,
+            )
+        sys.exit(_interrupt_code(exc))
+    except OSError as exc:
+        if is_no_space(exc):
+            _no_space(exc, saved(), _resume_command(folder, seed))
+        raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
+    except BrokenProcessPool:
+        _worker_died(saved(), _resume_command(folder, seed))
     if not quiet:
         for note in results.manifest.get("estimate", {}).get("notes", []):
             click.echo(f"limits: {note}", err=True)
-    results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
-    results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
-        results.save(folder, plots=not no_plots)
-    except OSError as exc:
-        raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
-    _report(results, fmt, quiet, all_metrics=all_metrics)
+        _report(results, fmt, quiet, all_metrics=all_metrics)
+    except KeyboardInterrupt as exc:
+        click.echo(f"escalsim: {_interrupt_name(exc)}; the run is complete in {folder}", err=True)
+        sys.exit(_interrupt_code(exc))
     if not quiet:
         click.echo(f"wrote {folder}", err=True)
 
@@ -594,7 +721,8 @@ def sweep(
     The points come from --vary options, or from the scenario's sweep: block.
 
     Each finished task is one Parquet part under OUT/runs/; OUT/manifest.json holds the
-    canonical sweep and its hash. Ctrl-C exits 130 and leaves a sweep that --resume finishes.
+    canonical sweep and its hash. Ctrl-C exits 130 (SIGTERM 143) and leaves a sweep that
+    --resume finishes.
     """
     from datetime import UTC, datetime
 
@@ -693,13 +821,22 @@ def sweep(
         )
     except ScenarioError as exc:
         _fail(exc.problems)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo(
-            f"escalsim: interrupted; finished parts are saved in {folder}; "
-            "run the same command with --resume to finish the sweep",
+            f"escalsim: {_interrupt_name(exc)}; finished parts are saved in {folder}; "
+            f"to finish the sweep, run the same command with --resume: "
+            f"{_resume_command(folder, root)}",
             err=True,
         )
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(_interrupt_code(exc))
+    except OSError as exc:
+        from escalsim.experiment.results import is_no_space
+
+        if is_no_space(exc):
+            _no_space(exc, f"finished parts are saved in {folder}", _resume_command(folder, root))
+        raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
+    except BrokenProcessPool:
+        _worker_died(f"finished parts are saved in {folder}", _resume_command(folder, root))
     if not quiet:
         click.echo(
             f"done: {report.ran} tasks run, {report.done_before} already done "
@@ -1251,7 +1388,60 @@ def main(argv: Sequence[str] | None = None) -> None:
     ----------
     argv : sequence of str, optional
         Arguments (default: ``sys.argv[1:]``).
+
+    Notes
+    -----
+    SIGTERM stops a command as Ctrl-C does (exit 143 instead of 130). Called as the program
+    (``argv`` None), signals are ignored once the command has ended, so that one landing while
+    Python shuts down cannot turn a finished command into noise or a wrong exit code; called
+    with ``argv``, the previous SIGTERM handler is restored instead.
     """
+    _ARGV[:] = list(argv) if argv is not None else sys.argv[1:]
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        _main(argv)
+        return
+    try:
+        _main(argv)
+    except SystemExit as exc:
+        if argv is None and exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            _exit_now(int(exc.code))
+        raise
+    except KeyboardInterrupt as exc:  # landed after the command's own handling, while exiting
+        if argv is None:
+            _exit_now(_interrupt_code(exc))
+        raise
+    finally:
+        if argv is None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        else:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """End an interrupted command with ``code``, whatever the interpreter's shutdown would do.
+
+    CPython ends a process with SIGINT (exit status -2 to a parent) when it believes a
+    KeyboardInterrupt went unhandled, and now and then it believes so after one that was
+    handled here (seen about once in 30 interruptions while pyarrow was reading or writing).
+    So an interrupted command runs the exit handlers (worker pools, temporary files), flushes
+    its streams, and leaves with :func:`os._exit`.
+    """
+    import atexit
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     try:
         cli.main(
             args=list(argv) if argv is not None else None,
@@ -1263,9 +1453,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_BAD_INPUT)  # every usage and option error is bad input
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("escalsim: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except (KeyboardInterrupt, click.Abort) as exc:
+        click.echo(f"escalsim: {_interrupt_name(exc)}", err=True)
+        sys.exit(_interrupt_code(exc))
     except Exception as exc:
         if os.environ.get("ESCALSIM_DEBUG"):
             raise

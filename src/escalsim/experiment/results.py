@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -16,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from escalsim.scenario import Scenario
+from escalsim.scenario import Scenario, ScenarioError
+from escalsim.scenario.errors import Problem
 
 #: Files of a run folder.
 RUNS, TIMESERIES, EVENTS, SUMMARY, MANIFEST = (
@@ -45,6 +51,93 @@ FIGURES = {
     "plot_network": "channel_network.png",
     "plot_causes": "escalation_causes.png",
 }
+
+
+# -- durable writing ----------------------------------------------------------------------------
+#: errno values that mean the disk (or a quota, or a file-size limit) has no room for a write.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class WriteError(OSError):
+    """Writing ``filename`` failed; ``errno`` is the cause's (recovered from pyarrow's text).
+
+    Raised by :func:`write_atomic`; nothing is left under the file's name or its temporary one.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], cause: OSError) -> None:
+        code = cause.errno
+        if code is None:  # pyarrow: "... Detail: [errno 28] No space left on device"
+            found = re.search(r"\[errno (\d+)\]", str(cause), re.IGNORECASE)
+            code = int(found[1]) if found else None
+        text = os.strerror(code) if code else str(cause)
+        super().__init__(code, text, str(path))
+
+    @property
+    def no_space(self) -> bool:
+        """The write failed for want of space (a full disk, a quota, a file-size limit)."""
+        return self.errno in NO_SPACE
+
+
+def is_no_space(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write that failed for want of space."""
+    if not isinstance(exc, OSError):
+        return False
+    return exc.errno in NO_SPACE or WriteError(exc.filename or "", exc).no_space
+
+
+def fsync_path(path: str | os.PathLike[str]) -> None:
+    """Flush a file, or a directory's entries, to the disk (a no-op where unsupported)."""
+    flags = os.O_RDONLY | (os.O_DIRECTORY if Path(path).is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some file systems cannot sync a directory
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> Path:
+    """Write a file so that its name only ever holds a complete file.
+
+    ``write(tmp)`` writes a temporary file beside ``path``; it is flushed to the disk
+    (fsync), renamed over ``path`` (:func:`os.replace`), and the directory is flushed. On any
+    error or interruption the temporary file is removed and the old ``path`` (if any) stays.
+
+    Raises
+    ------
+    WriteError
+        For an ``OSError`` while writing (``.no_space`` for a full disk), naming ``path``.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        write(tmp)
+        fsync_path(tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(path, exc) from exc
+        raise
+    fsync_path(path.parent)
+    return path
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any, **dumps: Any) -> Path:
+    """:func:`write_atomic` of ``data`` as JSON text (a trailing newline)."""
+    text = json.dumps(data, **dumps) + "\n"
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_parquet_atomic(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
+    """:func:`write_atomic` of a frame as Parquet (no index)."""
+    return write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def canonical_scenario(spec: Scenario) -> tuple[dict[str, Any], str]:
@@ -170,24 +263,55 @@ class Results:
         return written
 
     # -- storage -------------------------------------------------------------------------------
-    def save(self, folder: str | os.PathLike[str], *, plots: bool = True) -> Path:
+    def save(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        plots: bool = True,
+        work: str | os.PathLike[str] | None = None,
+    ) -> Path:
         """Write the run folder atomically: it appears complete under its name, or not at all.
 
-        Everything is written into a hidden sibling folder, which is then renamed; an
-        interrupted save leaves only that hidden ``.*.partial`` folder behind.
+        Everything is written into a work folder (by default a hidden sibling
+        ``.NAME.<pid>.<hex>.partial``), each file flushed to the disk, and the folder is then
+        renamed to ``folder``; an interrupted save leaves at most the work folder behind.
+
+        Parameters
+        ----------
+        folder : path
+            The run folder; it must not exist.
+        plots : bool
+            Draw the figures too.
+        work : path, optional
+            The work folder (on the same file system as ``folder``; emptied first).
+
+        Raises
+        ------
+        FileExistsError
+            When ``folder`` exists.
+        WriteError
+            When a file cannot be written (``.no_space`` for a full disk); ``folder`` does not
+            appear.
         """
         final = Path(folder)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
             raise FileExistsError(f"{final} exists; choose another --out")
         # Not tempfile.mkdtemp: its 0700 mode would survive the rename; mkdir honours the umask.
-        temp = final.parent / f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
-        temp.mkdir()
+        if work is None:
+            temp = final.parent / f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+        else:
+            temp = Path(work)
+            shutil.rmtree(temp, ignore_errors=True)  # what an interrupted save left
         try:
-            self.runs.to_parquet(temp / RUNS, index=False)
-            self.timeseries.to_parquet(temp / TIMESERIES, index=False)
-            self.events.to_parquet(temp / EVENTS, index=False)
-            self.summary().to_csv(temp / SUMMARY, index=False)
+            temp.mkdir()
+        except OSError as exc:
+            raise WriteError(temp, exc) from exc
+        try:
+            write_parquet_atomic(temp / RUNS, self.runs)
+            write_parquet_atomic(temp / TIMESERIES, self.timeseries)
+            write_parquet_atomic(temp / EVENTS, self.events)
+            write_atomic(temp / SUMMARY, lambda tmp: self.summary().to_csv(tmp, index=False))
             data, digest = canonical_scenario(self.scenario)
             manifest = {
                 **self.manifest,
@@ -203,12 +327,17 @@ class Results:
                 },
                 "scenario": data,
             }
-            (temp / MANIFEST).write_text(
-                json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
+            write_json_atomic(temp / MANIFEST, manifest, indent=2, ensure_ascii=False)
             if plots:
-                self.save_figures(temp)
+                try:
+                    written = self.save_figures(temp)
+                except OSError as exc:
+                    raise WriteError(exc.filename or temp, exc) from exc
+                for path in written:
+                    fsync_path(path)
+            fsync_path(temp)
             os.replace(temp, final)
+            fsync_path(final.parent)
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
             raise
@@ -228,3 +357,182 @@ class Results:
             events=pd.read_parquet(folder / EVENTS),
             manifest=meta,
         )
+
+
+# -- a run written in parts ---------------------------------------------------------------------
+#: The plan's fields that must match for a run to be resumed (the chunk size is the stored one).
+PLAN_FIELDS = (
+    "scenario_id",
+    "scenario_sha256",
+    "seed",
+    "replications",
+    "conditions",
+    "rounds",
+    "twin",
+    "engine",
+    "keep",
+)
+_PART_FRAMES = (RUNS, TIMESERIES, EVENTS)
+
+
+def work_folder(folder: str | os.PathLike[str]) -> Path:
+    """Where the run folder ``folder`` is built: the hidden sibling ``.NAME.partial``."""
+    final = Path(folder)
+    return final.parent / f".{final.name}.partial"
+
+
+class RunParts:
+    """A run being computed into its work folder, one part per finished chunk.
+
+    ``.NAME.partial/`` (beside the run folder ``NAME``) holds ``plan.json`` (what is being
+    run: scenario hash, seed, replications, conditions, horizon, twin, engine, kept
+    replications, chunk size) and ``parts/<part>/`` — the runs, timeseries and events of one
+    chunk of replications of one condition, written into a temporary folder and renamed, so a
+    part is whole or absent. When every part is there, the run folder is assembled from them in
+    ``.NAME.partial/out/`` and renamed to ``NAME``; then the work folder is removed. So a run
+    stopped at any point leaves nothing, a complete run folder, or a work folder that a resumed
+    run finishes without recomputing its parts.
+
+    Parameters
+    ----------
+    folder : path
+        The run folder (``--out``).
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.final = Path(folder)
+        self.root = work_folder(self.final)
+        self.parts = self.root / "parts"
+
+    @property
+    def plan_path(self) -> Path:
+        """``plan.json`` of the work folder."""
+        return self.root / "plan.json"
+
+    def plan(self) -> dict[str, Any] | None:
+        """The stored plan, or None when there is no (readable) one."""
+        try:
+            data = json.loads(self.plan_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and data.get("kind") == "escalsim-run" else None
+
+    def begin(self, plan: dict[str, Any], resume: bool) -> dict[str, Any]:
+        """Start the run, or take up the one stored; return the plan in force.
+
+        Raises
+        ------
+        ScenarioError
+            At ``--out`` when an interrupted run is stored and ``resume`` is not set; at
+            ``--resume`` when the stored run differs from ``plan`` (naming the fields).
+        WriteError
+            When the work folder cannot be written.
+        """
+        old = self.plan()
+        if old is not None and not resume:
+            done, total = len(self.done()), old.get("parts", "?")
+            raise ScenarioError(
+                [
+                    Problem(
+                        0,
+                        0,
+                        ("--out",),
+                        f"an interrupted run into {self.final} is in {self.root} ({done} of "
+                        f"{total} parts done); add --resume to finish it, or remove that folder "
+                        "to start again",
+                        str(self.final),
+                    )
+                ]
+            )
+        if old is not None:
+            changed = [k for k in PLAN_FIELDS if old.get(k) != plan.get(k)]
+            if changed:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            0,
+                            0,
+                            ("--resume",),
+                            f"the interrupted run in {self.root} is a different run (changed: "
+                            f"{', '.join(changed)}); it cannot be resumed with these options",
+                            str(self.final),
+                        )
+                    ]
+                )
+            self._sweep_temporaries()
+            return old
+        # Nothing (readable) stored: start afresh.
+        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            self.parts.mkdir(parents=True)
+        except OSError as exc:
+            raise WriteError(self.root, exc) from exc
+        stored = {"kind": "escalsim-run", **plan}
+        write_json_atomic(self.plan_path, stored, indent=2, sort_keys=True)
+        fsync_path(self.root.parent)
+        return stored
+
+    def _sweep_temporaries(self) -> None:
+        """Remove what an interrupted write left: temporary parts and the half-built folder."""
+        self.parts.mkdir(parents=True, exist_ok=True)
+        for stray in self.parts.glob(".*"):
+            shutil.rmtree(stray, ignore_errors=True)
+        shutil.rmtree(self.root / "out", ignore_errors=True)
+
+    def done(self) -> set[str]:
+        """Names of the parts written."""
+        if not self.parts.is_dir():
+            return set()
+        return {p.name for p in self.parts.iterdir() if not p.name.startswith(".")}
+
+    def write(self, name: str, frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> Path:
+        """Write one part atomically (a temporary folder, flushed, then renamed).
+
+        Raises
+        ------
+        WriteError
+            When it cannot be written (``.no_space`` for a full disk); no part is left.
+        """
+        final = self.parts / name
+        tmp = self.parts / f".{name}.{uuid.uuid4().hex[:12]}.tmp"
+        current = final
+        try:
+            tmp.mkdir()
+            for file, frame in zip(_PART_FRAMES, frames, strict=True):
+                current = final / file
+                if not frame.empty:
+                    write_parquet_atomic(tmp / file, frame)
+            current = final
+            fsync_path(tmp)
+            os.replace(tmp, final)
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, OSError):  # named by the file it was to become
+                raise WriteError(current, exc) from exc
+            raise
+        fsync_path(self.parts)
+        return final
+
+    def read(self, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The runs, timeseries and events of the parts ``names``, concatenated in that order."""
+        frames: list[list[pd.DataFrame]] = [[], [], []]
+        for name in names:
+            for k, file in enumerate(_PART_FRAMES):
+                path = self.parts / name / file
+                if path.exists():
+                    frames[k].append(pd.read_parquet(path))
+        return tuple(  # type: ignore[return-value]
+            pd.concat(f, ignore_index=True) if f else pd.DataFrame() for f in frames
+        )
+
+    def finish(self, results: Results, *, plots: bool = True) -> Path:
+        """Assemble the run folder from ``results`` and remove the work folder."""
+        final = results.save(self.final, plots=plots, work=self.root / "out")
+        self.discard()
+        return final
+
+    def discard(self) -> None:
+        """Remove the work folder (the plan last, so a half-removed one is still recognised)."""
+        shutil.rmtree(self.parts, ignore_errors=True)
+        shutil.rmtree(self.root / "out", ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -9,24 +9,24 @@ run in worker processes (or in this process for small runs); results are gathere
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
 import math
 import os
 import secrets
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 import pandas as pd
 
 from escalsim.agents import EscalationModel
+from escalsim.experiment.workers import stop_pool, worker_pool
 from escalsim.scenario import Scenario, ScenarioError, load_scenario, load_text, with_condition
 from escalsim.scenario.errors import Problem, did_you_mean
 
@@ -165,11 +165,6 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the run cleanly (exit 130)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def execute(
     tasks: list[Task], workers: int, on_done: Callable[[Task], None] | None = None
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
@@ -181,11 +176,7 @@ def execute(
                 on_done(task)
             yield result
         return
-    # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited
-    # state (mesa's batch_run forces it anyway when imported).
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_ignore_sigint
-    )
+    pool = worker_pool(workers)
     try:
         futures = [pool.submit(run_chunk, task) for task in tasks]
         for task, future in zip(tasks, futures, strict=True):
@@ -194,9 +185,8 @@ def execute(
                 on_done(task)
             yield result
     except BaseException:
-        # Ctrl-C (or an error): drop the chunks not started; the running ones finish within
-        # seconds, then the workers exit. Nothing has been written yet.
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Ctrl-C, SIGTERM (or an error): drop the chunks not started and kill the workers.
+        stop_pool(pool)
         raise
     pool.shutdown(wait=True)
 
@@ -237,6 +227,9 @@ def run(
     progress: bool = False,
     max_memory: int | None = None,
     force: bool = False,
+    chunk: int | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: bool = False,
 ) -> Any:
     """Run every condition of a scenario over the same replications; return a Results object.
 
@@ -272,6 +265,17 @@ def run(
         not fit even then is refused.
     force : bool
         Run even when the estimate exceeds the budget.
+    chunk : int, optional
+        Replications per task (default: by engine and workers); the results do not depend
+        on it.
+    checkpoint : path, optional
+        The run folder this run is for: every finished chunk is written at once as a part of
+        its work folder ``.NAME.partial`` (:class:`escalsim.experiment.results.RunParts`), and
+        the results are read back from the parts; ``RunParts(checkpoint).finish(results)``
+        then writes the run folder. A run stopped at any point loses only its unfinished chunks.
+    resume : bool
+        With ``checkpoint``: take up an interrupted run of the same plan (its chunk size too),
+        running only the missing parts.
 
     Returns
     -------
@@ -289,7 +293,8 @@ def run(
 
     started = time.perf_counter()
     setup = _setup(scenario, replications, seed, conditions, rounds, baseline, engine, workers)
-    spec, names, n, root, workers, driver, chunk = setup
+    spec, names, n, root, workers, driver, default_chunk = setup
+    chunk = default_chunk if chunk is None else max(1, int(chunk))
     # Estimate before allocating: smaller tasks if they fit the budget, else refuse.
     plan = plan_run(
         spec,
@@ -305,11 +310,16 @@ def run(
         force=force,
     )
     chunk = plan.task
-    tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
-    parts = list(_with_progress(tasks, workers, progress))
-    runs = pd.concat([p[0] for p in parts], ignore_index=True)
-    series = _concat([p[1] for p in parts])
-    events = _concat([p[2] for p in parts])
+    if checkpoint is not None:
+        runs, series, events = _run_checkpointed(
+            checkpoint, resume, spec, names, n, root, twin, keep, chunk, driver, workers, progress
+        )
+    else:
+        tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
+        parts = list(_with_progress(tasks, workers, progress))
+        runs = pd.concat([p[0] for p in parts], ignore_index=True)
+        series = _concat([p[1] for p in parts])
+        events = _concat([p[2] for p in parts])
     manifest = {
         "scenario_id": spec.id,
         "scenario_name": spec.name,
@@ -455,3 +465,119 @@ def _with_progress(
     ) as bar:
         job = bar.add_task("replications", total=total)
         yield from execute(tasks, workers, lambda t: bar.advance(job, len(t.replications)))
+
+
+# -- a run written in parts as it goes -----------------------------------------------------------
+def part_name(task: Task, conditions: list[str]) -> str:
+    """The name of a task's part: its condition's index and its replications ``[start, stop)``."""
+    start, stop = task.replications[0], task.replications[-1] + 1
+    return f"c{conditions.index(task.condition):03d}_reps-{start:07d}-{stop:07d}"
+
+
+def _run_checkpointed(
+    folder: str | os.PathLike[str],
+    resume: bool,
+    spec: Scenario,
+    names: list[str],
+    n: int,
+    root: int,
+    twin: bool,
+    keep: int,
+    chunk: int,
+    driver: str,
+    workers: int,
+    progress: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run the missing parts into the work folder of ``folder``; return the frames of all."""
+    from escalsim.experiment.results import RunParts, canonical_scenario
+
+    store = RunParts(folder)
+    plan = {
+        "scenario_id": spec.id,
+        "scenario_sha256": canonical_scenario(spec)[1],
+        "seed": root,
+        "replications": n,
+        "conditions": names,
+        "rounds": spec.run.rounds,
+        "twin": twin,
+        "engine": driver,
+        "keep": min(keep, n),
+        "chunk": chunk,
+        "parts": len(names) * math.ceil(n / chunk),
+    }
+    chunk = int(store.begin(plan, resume)["chunk"])  # a resumed run keeps its chunks
+    tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
+    done = store.done()
+    todo = [t for t in tasks if part_name(t, names) not in done]
+    total = sum(len(t.replications) for t in tasks)
+    with _bar(total, total - sum(len(t.replications) for t in todo), progress) as advance:
+        _run_into(store, todo, names, workers, advance)
+    return store.read([part_name(t, names) for t in tasks])
+
+
+def _run_into(
+    store: Any, todo: list[Task], names: list[str], workers: int, advance: Callable[[int], None]
+) -> None:
+    """Run tasks and write each one's part as soon as it finishes (in any order).
+
+    On an interruption (SIGINT, SIGTERM), the chunks already finished are written before the
+    workers are killed: finished work is never thrown away.
+    """
+    if workers <= 1 or len(todo) <= 1:
+        for task in todo:
+            store.write(part_name(task, names), run_chunk(task))
+            advance(len(task.replications))
+        return
+    pool = worker_pool(workers)
+    pending: dict[Future[Any], Task] = {}
+    queue = iter(todo)
+    try:
+        while True:
+            while len(pending) < 2 * workers:
+                task = next(queue, None)
+                if task is None:
+                    break
+                pending[pool.submit(run_chunk, task)] = task
+            if not pending:
+                break
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = pending[future]
+                store.write(part_name(task, names), future.result())
+                del pending[future]
+                advance(len(task.replications))
+    except BaseException as exc:
+        if not isinstance(exc, OSError):  # interrupted, or a worker died: keep what finished
+            _save_finished(store, pending, names)
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _save_finished(store: Any, pending: dict[Future[Any], Task], names: list[str]) -> None:
+    """Write the parts of the chunks that finished but were not written yet."""
+    for future, task in list(pending.items()):
+        if future.done() and not future.cancelled() and future.exception() is None:
+            try:
+                store.write(part_name(task, names), future.result())
+            except OSError:  # e.g. the disk is full: the interruption is what to report
+                return
+
+
+@contextlib.contextmanager
+def _bar(total: int, already: int, show: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar of replications on stderr (when it is a terminal): yields ``advance``."""
+    if not show or not sys.stderr.isatty():
+        yield lambda _n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        job = bar.add_task("replications", total=total, completed=already)
+        yield lambda n: bar.advance(job, n)

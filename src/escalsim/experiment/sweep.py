@@ -23,14 +23,12 @@ import json
 import math
 import os
 import re
-import signal
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -355,10 +353,6 @@ class InProcessExecutor(Executor):
         return future
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @dataclass
 class ExecutorChoice:
     """How a sweep runs: the executor, its number of workers and a label for the manifest."""
@@ -371,7 +365,12 @@ class ExecutorChoice:
     def close(self, cancel: bool = False) -> None:
         """Shut the executor down (dropping tasks not started when ``cancel``)."""
         if isinstance(self.executor, ProcessPoolExecutor):
-            self.executor.shutdown(wait=True, cancel_futures=cancel)
+            if cancel:
+                from escalsim.experiment.workers import stop_pool
+
+                stop_pool(self.executor)  # kill the workers: none outlives the sweep
+            else:
+                self.executor.shutdown(wait=True)
         if self.client is not None:
             self.client.close()
 
@@ -394,10 +393,9 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
     n = default_workers() if workers is None else max(1, int(workers))
     if n == 1:
         return ExecutorChoice(InProcessExecutor(), 1, "in-process")
-    pool = ProcessPoolExecutor(
-        max_workers=n, mp_context=get_context("spawn"), initializer=_ignore_sigint
-    )
-    return ExecutorChoice(pool, n, f"{n} local processes")
+    from escalsim.experiment.workers import worker_pool
+
+    return ExecutorChoice(worker_pool(n), n, f"{n} local processes")
 
 
 def _dask_executor(address: str) -> ExecutorChoice:
@@ -463,9 +461,9 @@ def _versions() -> dict[str, str]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from escalsim.experiment.results import write_json_atomic
+
+    write_json_atomic(path, data, indent=2, sort_keys=True)
 
 
 def prepare(out: Path, sweep: Sweep, chunk: int, resume: bool) -> tuple[int, set[str]]:
@@ -498,12 +496,18 @@ def prepare(out: Path, sweep: Sweep, chunk: int, resume: bool) -> tuple[int, set
                 ("--resume",),
             )
         chunk = int(old["chunk"])
-    elif resume and out.exists() and any(out.iterdir()):
+    elif resume and out.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
         raise _problem(f"{out} has no manifest.json: nothing to resume", ("--resume",))
-    runs.mkdir(parents=True, exist_ok=True)
-    for stray in runs.glob(".*.tmp"):
-        stray.unlink()  # a part being written when the sweep was killed
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from escalsim.experiment.results import WriteError
+
+        raise WriteError(out, exc) from exc
+    for stray in [*out.glob(".*.tmp"), *(runs.glob(".*.tmp") if runs.is_dir() else [])]:
+        stray.unlink()  # a file being written when the sweep was killed
     if not manifest.exists():
+        # The manifest first, then runs/: a folder with parts always has its manifest.
         _write_json(
             manifest,
             {
@@ -516,17 +520,22 @@ def prepare(out: Path, sweep: Sweep, chunk: int, resume: bool) -> tuple[int, set
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             },
         )
+    runs.mkdir(exist_ok=True)
     done = {p.name for p in runs.glob("point-*.parquet") if _PART.fullmatch(p.name)}
     return chunk, done
 
 
 def write_part(out: Path, task: SweepTask, rows: pd.DataFrame) -> Path:
-    """Write one part: to a temporary name, then renamed (a part is whole or absent)."""
-    path = out / "runs" / task.name
-    tmp = path.with_name(f".{task.name}.{uuid.uuid4().hex}.tmp")
-    rows.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return path
+    """Write one part: to a temporary name, flushed, then renamed (a part is whole or absent).
+
+    Raises
+    ------
+    escalsim.experiment.results.WriteError
+        When it cannot be written (``.no_space`` for a full disk); nothing is left behind.
+    """
+    from escalsim.experiment.results import write_parquet_atomic
+
+    return write_parquet_atomic(out / "runs" / task.name, rows)
 
 
 def plan(
@@ -673,12 +682,15 @@ def run_sweep(
                 break
             finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for future in finished:
-                task = pending.pop(future)
+                task = pending[future]
                 write_part(folder, task, future.result())
+                del pending[future]
                 bar.advance(task)
                 if on_part:
                     on_part(task)
-    except BaseException:
+    except BaseException as exc:
+        if not isinstance(exc, OSError):  # interrupted, or a worker died: keep what finished
+            _save_finished(folder, pending)
         for future in pending:
             future.cancel()
         choice.close(cancel=True)
@@ -695,6 +707,18 @@ def run_sweep(
         choice.label,
         time.perf_counter() - started,
     )
+
+
+def _save_finished(folder: Path, pending: dict[Future[pd.DataFrame], SweepTask]) -> None:
+    """Write the parts of tasks that finished but were not written when the sweep stopped."""
+    for future, task in list(pending.items()):
+        if future.done() and not future.cancelled() and future.exception() is None:
+            if (folder / "runs" / task.name).exists():
+                continue
+            try:
+                write_part(folder, task, future.result())
+            except OSError:  # e.g. the disk is full: the interruption is what to report
+                return
 
 
 class _Progress:

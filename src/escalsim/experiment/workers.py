@@ -1,0 +1,62 @@
+"""Worker processes for runs and sweeps: they leave signals to their parent and die with it.
+
+This module imports nothing heavy, so a worker sets itself up (:func:`_worker_init`) before it
+imports the model: a worker whose parent is killed while it starts exits at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+
+def _worker_init(parent: int) -> None:
+    """Set a worker process up: it leaves Ctrl-C to its parent, and dies with it.
+
+    Ctrl-C reaches the whole process group; the parent stops the run cleanly and then kills its
+    workers (:func:`stop_pool`). SIGTERM keeps its default action (the pool terminates its
+    workers with it when one of them dies; a SIGTERM to the group reaches the parent's handler
+    first). Should the parent itself be killed (SIGKILL), Linux's parent-death signal kills the
+    workers too, so none is left behind.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` fresh ('spawn') processes set up by :func:`_worker_init`."""
+    # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited
+    # state (mesa's batch_run forces it anyway when imported).
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: drop the tasks not started and kill the workers running one.
+
+    Used when a run is interrupted or fails: the running chunks' results would be thrown away,
+    so the workers are killed rather than waited for, and none outlives the run.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)
