@@ -442,24 +442,24 @@ def run_command(
         spec = load_scenario(scenario)
     except ScenarioError as exc:
         _fail(exc.problems)
+    # What both the dry run and the run itself are given (the run adds seed, output, progress).
+    common: dict[str, Any] = dict(
+        replications=replications,
+        conditions=list(conditions) or None,
+        rounds=rounds,
+        baseline=baseline,
+        twin=twin,
+        engine=engine,
+        workers=workers,
+        keep=keep,
+        max_memory=budget,
+        force=force,
+    )
     if dry_run:
         from escalsim.experiment.runner import estimate_run
 
         try:
-            estimate = estimate_run(
-                spec,
-                replications=replications,
-                seed=seed,
-                conditions=list(conditions) or None,
-                rounds=rounds,
-                baseline=baseline,
-                twin=twin,
-                engine=engine,
-                workers=workers,
-                keep=keep,
-                max_memory=budget,
-                force=force,
-            )
+            estimate = estimate_run(spec, seed=seed, **common)
         except ScenarioError as exc:
             _fail(exc.problems)
         click.echo(estimate.describe())
@@ -499,21 +499,12 @@ def run_command(
     try:
         results = run_experiment(
             spec,
-            replications=replications,
             seed=seed,
-            conditions=list(conditions) or None,
-            rounds=rounds,
-            baseline=baseline,
-            twin=twin,
-            engine=engine,
-            workers=workers,
             progress=not quiet,
-            keep=keep,
-            max_memory=budget,
-            force=force,
             chunk=chunk,
             checkpoint=folder,
             resume=resume,
+            **common,
         )
         results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
         results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
