@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_bench_drivers_quick_prints_both_drivers_and_the_pd_ratio(root):
     out = subprocess.run(
         [sys.executable, str(root / "benchmarks" / "bench_drivers.py"), "--quick"],

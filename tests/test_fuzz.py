@@ -497,6 +497,7 @@ def test_bad_option_exits_2_naming_it(index: int, tmp_path: Path):
     assert out.seconds < HANG
 
 
+@pytest.mark.slow
 def test_bench_fuzz_quick_prints_the_census(root: Path):
     """The census script runs (a smoke test; its figures are in docs/reliability/fuzz.md)."""
     import subprocess
