@@ -752,43 +752,31 @@ def sweep(
     except ScenarioError as exc:
         _fail(exc.problems)
     budget = _size(max_memory)
-    if dry_run:
-        from escalsim.experiment.sweep import plan
+    from escalsim.experiment.sweep import plan
 
-        try:
-            estimate = plan(
-                definition,
-                chunk=chunk,
-                workers=workers,
-                scheduler=scheduler,
-                out=out if resume else None,
-                max_memory=budget,
-                force=force,
-            )
-        except ScenarioError as exc:
-            _fail(exc.problems)
-        click.echo(
-            f"sweep: {len(definition.points)} points × {replications} replications ({sampler})"
-        )
-        click.echo(estimate.describe())
-        return
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
-    _check_writable(folder)
     try:
-        from escalsim.experiment.sweep import plan
-
+        # run_sweep plans again for callers from Python; here the plan comes first so that a
+        # sweep that cannot fit is refused (or dry-run) before any folder is made
         planned = plan(
             definition,
             chunk=chunk,
             workers=workers,
             scheduler=scheduler,
-            out=folder if resume else None,
+            out=out if resume else None,
             max_memory=budget,
             force=force,
         )
     except ScenarioError as exc:
         _fail(exc.problems)
+    if dry_run:
+        click.echo(
+            f"sweep: {len(definition.points)} points × {replications} replications ({sampler})"
+        )
+        click.echo(planned.describe())
+        return
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
+    _check_writable(folder)
     if not quiet:
         for note in planned.notes:
             click.echo(f"limits: {note}", err=True)
