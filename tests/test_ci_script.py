@@ -40,7 +40,13 @@ def _stubbed_ci(tmp_path: Path, default_rc: int, slow_rc: int = 0) -> tuple[int,
         path.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     done = subprocess.run(
-        ["bash", ".ci/run"], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env
+        ["bash", ".ci/run"],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     calls = log.read_text().splitlines() if log.exists() else []
     return done.returncode, calls, done.stderr

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
-from golden_cases import batch_digests, build, frame_digest  # noqa: E402
+from golden_cases import batch_digests, build, frame_digest
 
 CASES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "golden" / "frames.json").read_text()
