@@ -168,7 +168,9 @@ def start_state(p: Params, c: Constants, R: int, seed: int = 7) -> State:  # noq
     A, C = c.A, p.n_channels  # noqa: N806
     rung = g.integers(0, c.n_rungs - 1, size=(R, A))
     incident = ((g.random((R, A)) < 0.2) & (rung < c.n_rungs - 1)).astype(np.int64)
-    joined = (g.random((R, A)) < 0.3) & ~c.is_power
+    # geneva-2022's third parties have joined a side in 10% of their actor-rounds (run_batch,
+    # 300 replications): as many decide here.
+    joined = (g.random((R, A)) < 0.1) & ~c.is_power
     # Channels up this round: the engine's rule (best private channel up, else the public one).
     up = g.random((R, C)) < 0.6
     path = np.full((R, A, A), c.public, dtype=np.int64)

@@ -6,12 +6,15 @@ at a time. :func:`two_phases` runs it for every replication inside one compiled 
 :func:`two_phases_parallel` spreads the replications over threads (``prange``).
 
 What it cannot do is call the project's equations and policies as they are: those are written
-for numpy arrays (``np.asarray``, broadcasting, ``[..., None]``), which numba does not compile
-(``numba.njit(dx.bayes_hostility)(0.5, 1)`` fails to type ``np.asarray`` on a float). So every
-equation the two phases use is written a second time below, in scalar form, and the quantal
-policy with them. A policy written in Python plugs in by splitting the round at the decision
-phase (:func:`perceive_all`, then the driver's Python, then :func:`decide_all` with the moves it
-chose); a scripted or human move is a number per actor in ``given``. See ``plugins.py``.
+for numpy arrays (``np.asarray``, ``np.where``, broadcasting with ``[..., None]``). numba
+rejects some of them outright on scalars (``numba.njit(dx.bayes_hostility)(0.5, 1)`` and
+``numba.njit(dx.target_rung)(2, 1, 2, 8)`` fail to type, numba 0.68); others compile on arrays,
+but then every call inside the loop allocates arrays, which is what this form is meant to
+avoid. So every equation the two phases use is written a second time below, in scalar form,
+and the quantal policy with them. A policy written in Python plugs in by splitting the round
+at the decision phase (:func:`perceive_all`, then the driver's Python, then :func:`decide_all`
+with the moves it chose); a scripted or human move is a number per actor in ``given``. See
+``plugins.py``.
 
 numba is not a dependency of escalsim: this module imports it at the top, and
 ``bench_spike.py`` says so and skips this form when it is missing.
@@ -445,3 +448,30 @@ def decide_all(
     scratch = np.empty(4)
     for r in range(block.shape[0]):
         decide(r, s, c, block[r], given, given_truth, moves, deciding, causes, scratch)
+
+
+# -- what a Python policy needs, handed out of the compiled code -----------------------------
+#: Rows of :func:`observations`' output, the fields of an Observation that differ per replication.
+FIELDS = ("x", "y", "y_move", "hostility", "trust", "committed", "capability_ratio", "pressure")
+
+
+@njit
+def observations(s: S, c: K, i: int, out: NDArray[np.float64]) -> None:
+    """Actor i's observation in every replication, perceived (``out[:, 0]``) and true (``[:, 1]``).
+
+    ``out`` is ``[len(FIELDS), 2, R]``: what a policy written in Python is given when the round
+    is split at the decision phase.
+    """
+    j = c.adversary[i]
+    for r in range(s.rung.shape[0]):
+        ratio = side_capability(r, s, c, j) / side_capability(r, s, c, i)
+        pressure = pressure_on(r, s, c, i)
+        for view in range(2):
+            out[0, view, r] = s.rung[r, i]
+            out[4, view, r] = s.trust[r, i, j]
+            out[5, view, r] = s.committed[r, i]
+            out[6, view, r] = ratio
+            out[7, view, r] = pressure
+        out[1, 0, r], out[1, 1, r] = s.perceived[r, i, j], s.rung[r, j]
+        out[2, 0, r], out[2, 1, r] = s.pmove[r, i, j], sign(s.dchange[r, j])
+        out[3, 0, r], out[3, 1, r] = s.hostility[r, i, j], s.hostility_true[r, i, j]

