@@ -180,7 +180,7 @@ def pressure_on(s: NumpyState, c: Constants, index: int) -> NDArray[np.float64] 
 
 
 def observation(
-    s: NumpyState, c: Constants, i: int, t: int, pressure: Any, *, both: bool
+    s: NumpyState, c: Constants, i: int, t: int, pressure: Any, ratio: Any, *, both: bool
 ) -> Observation:
     """What actor i knows; with ``both``, perceived and true stacked ``[2, R]`` (as the engine)."""
     j = int(c.adversary[i])
@@ -200,7 +200,7 @@ def observation(
         hostility=hostility,
         trust=s.trust[i, j],
         committed=s.committed[i],
-        capability_ratio=side_capability(s, c, j) / side_capability(s, c, i),
+        capability_ratio=ratio,
         cumulative_risk=np.zeros(R),
         adversary_resolve=np.full(R, np.nan),
         pressure=pressure,
@@ -246,6 +246,14 @@ def decide(
     moves = np.zeros((A, R), dtype=np.int64)
     deciding = np.zeros((A, R), dtype=bool)
     causes = np.zeros((A, R), dtype=np.int64)
+    # Capabilities do not change within the phase: computed once per actor (as the engine does).
+    capability: dict[int, NDArray[np.float64]] = {}
+
+    def side(index: int) -> NDArray[np.float64]:
+        if index not in capability:
+            capability[index] = side_capability(s, c, index)
+        return capability[index]
+
     for i in range(A):
         decides = s.joined[i] | bool(c.is_power[i])
         if not decides.any():
@@ -254,6 +262,7 @@ def decide(
         policy = (policies or {}).get(i) or POLICIES[spec.name]
         x = s.rung[i]
         pressure = pressure_on(s, c, i)
+        ratio = side(int(c.adversary[i])) / side(i)
         traits = Actor(
             index=i,
             resolve=float(p.resolve[i]),
@@ -265,7 +274,7 @@ def decide(
             truth_move = move
         else:
             # One call decides on what it perceives and on the truth, with the same draws.
-            both = observation(s, c, i, t, pressure, both=True)
+            both = observation(s, c, i, t, pressure, ratio, both=True)
             chosen, _ = policy.decide(both, traits, p, spec, (), u_choice[i])
             chosen = np.broadcast_to(chosen, (2, R)).astype(np.int64)
             move, truth_move = chosen[0], chosen[1]
@@ -283,7 +292,7 @@ def decide(
             pushed = np.flatnonzero(rest & (np.asarray(pressure) != 0))
             if len(pushed):
                 # Would it have climbed without the pressure? Asked only where it matters.
-                seen = observation(s, c, i, t, 0.0, both=False)
+                seen = observation(s, c, i, t, 0.0, ratio, both=False)
                 calm = Observation(
                     **{f.name: _rows(getattr(seen, f.name), pushed, R) for f in fields(Observation)}
                 )
