@@ -8,9 +8,9 @@ at a time. :func:`two_phases` runs it for every replication inside one compiled 
 What it cannot do is call the project's equations and policies as they are: those are written
 for numpy arrays (``np.asarray``, ``np.where``, broadcasting with ``[..., None]``). numba
 rejects some of them outright on scalars (``numba.njit(dx.bayes_hostility)(0.5, 1)`` and
-``numba.njit(dx.target_rung)(2, 1, 2, 8)`` fail to type, numba 0.68); others compile on arrays,
-but then every call inside the loop allocates arrays, which is what this form is meant to
-avoid. So every equation the two phases use is written a second time below, in scalar form,
+``numba.njit(dx.target_rung)(2, 1, 2, 8)`` fail to type, numba 0.68; ``observe_rung`` happens
+to compile), and the policies take a frozen dataclass (``Observation``) and return arrays.
+So every equation the two phases use is written a second time below, in scalar form,
 and the quantal policy with them. A policy written in Python plugs in by splitting the round
 at the decision phase (:func:`perceive_all`, then the driver's Python, then :func:`decide_all`
 with the moves it chose); a scripted or human move is a number per actor in ``given``. See
