@@ -286,7 +286,10 @@ def main() -> None:
 
         print(f"numba {numba.__version__} (threads: {numba.get_num_threads()})")
     check_same_moves()
-    print("check: both forms and every plug-in path give the same moves and causes")
+    if compiled_form is None:
+        print("check: the numpy form's plug-in paths agree (compiled form not checked: no numba)")
+    else:
+        print("check: both forms and every plug-in path give the same moves and causes")
     header = (
         "| what | R | µs per replication-round (CPU) | (wall) | M actor-rounds/s per core |\n"
         "|---|---:|---:|---:|---:|"
