@@ -76,6 +76,14 @@ def _move_names(moves: NDArray[np.int64]) -> list[str]:
     return [dx.MOVE_NAMES[int(m)] for m in moves]
 
 
+def window_rounds(rounds_left: int, n: int, size: int) -> int:
+    """Rounds of blocks drawn at a time for ``n`` streams of ``size`` uniforms per round.
+
+    At most :data:`WINDOW_ROUNDS` and :data:`WINDOW_BYTES`, but at least one round.
+    """
+    return max(1, min(rounds_left, WINDOW_ROUNDS, WINDOW_BYTES // (8 * size * max(n, 1))))
+
+
 class Streams:
     """The random streams of a chunk's replications, shared by the runs and their twins.
 
@@ -105,10 +113,7 @@ class Streams:
     def refill(self, t: int, order: NDArray[np.int64]) -> None:
         """Draw blocks from round ``t`` on for the streams ``order``, in that row order."""
         n = len(order)
-        rounds = max(
-            1,
-            min(self.horizon - t + 1, WINDOW_ROUNDS, WINDOW_BYTES // (8 * self.size * max(n, 1))),
-        )
+        rounds = window_rounds(self.horizon - t + 1, n, self.size)
         need = n * rounds * self.size
         if self.buffer.size < need:
             self.buffer = np.empty(need)
@@ -379,6 +384,17 @@ class Crisis:
             setattr(self, name, getattr(self, name)[keep])
         self.counts = {k: v[keep] for k, v in self.counts.items()}
         self.memory = [tuple(m[keep] for m in mem) for mem in self.memory]
+
+    def state_nbytes(self) -> int:
+        """Bytes of the state arrays over the rows (what a replication costs, times R).
+
+        Every array with a replication axis: the per-row state, the counters and the policies'
+        memories (``experiment.limits`` measures this on a small crisis and scales it).
+        """
+        arrays = [getattr(self, name) for name in self._PER_REP]
+        arrays += list(self.counts.values())
+        arrays += [m for mem in self.memory for m in mem]
+        return sum(int(a.nbytes) for a in arrays)
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -1379,4 +1395,12 @@ def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.D
     return frame
 
 
-__all__ = ["Crisis", "Streams", "events_frame", "linked_pairs", "outcome_frame", "series_frame"]
+__all__ = [
+    "Crisis",
+    "Streams",
+    "events_frame",
+    "linked_pairs",
+    "outcome_frame",
+    "series_frame",
+    "window_rounds",
+]
