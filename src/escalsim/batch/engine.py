@@ -30,7 +30,7 @@ CHUNK = 4000
 
 @dataclass
 class BatchRun:
-    """The three tidy frames of R replications, as the agent model gives them one by one.
+    """The three tidy frames of R replications, as the mesa face gives them one by one.
 
     Attributes
     ----------
@@ -105,7 +105,7 @@ def run_batch(
     Returns
     -------
     BatchRun
-        The frames the agent model gives, replication by replication, concatenated: equal to
+        The frames the mesa face gives, replication by replication, concatenated: equal to
         ``EscalationModel(..., replication=r).run()`` for every r. Outcome rows come in the
         order of ``replications``; timeseries and events in increasing replication index.
 
