@@ -219,6 +219,11 @@ class EscalationModel(mesa.Model):
         up = self.channel_up
         return next((c for c in p.private_channels(i, j) if up[c]), p.public)
 
+    def deconfliction_of(self, channel: int) -> float:
+        """A channel's deconfliction, with what agreements added, capped at 1."""
+        bonus = self.crisis.deconfliction_bonus[self.row, channel]
+        return min(1.0, float(self.params.deconfliction[channel] + bonus))
+
     def side_capability(self, index: int) -> float:
         """Capability of an actor plus that of the third parties that joined its side."""
         return float(np.atleast_1d(self.crisis._side_capability(index))[self.row])
