@@ -55,21 +55,24 @@ def synthetic(actors: int, rounds: int, latency: int = 0):
 
 @pytest.mark.parametrize("which", ["geneva-2022", "12-actors-latency-3"])
 def test_state_bytes_are_the_batch_engines_arrays(which):
-    """The cost model's state per replication is what the engine's chunk allocates."""
+    """The cost model's state per replication is what the model's state holds, at any size.
+
+    ``Shape.of`` measures a small crisis; a larger one (as a task holds) costs as many times
+    more as it has replications, so the measurement scales.
+    """
     spec = load_scenario(which) if which == "geneva-2022" else synthetic(12, 10, latency=3)
-    from escalsim.batch.engine import _Chunk, _Streams
     from escalsim.core.params import schedule
+    from escalsim.model.rounds import Crisis, Streams
 
     shape = Shape.of(spec)
     n = 64
-    sched = schedule(spec)
     reps = np.arange(n)
-    streams = _Streams(1, reps, limits_layout(spec), spec.run.rounds)
-    chunk = _Chunk(spec, sched, streams, reps, np.zeros(n, dtype=bool), False, {})
-    arrays = [v for v in vars(chunk).values() if isinstance(v, np.ndarray) and v.shape[:1] == (n,)]
-    arrays += list(chunk.counts.values()) + [m for mem in chunk.memory for m in mem]
-    actual = sum(a.nbytes for a in arrays) / n
+    streams = Streams(1, reps, limits_layout(spec), spec.run.rounds)
+    crisis = Crisis(spec, schedule(spec), streams, reps, np.zeros(n, dtype=bool), False)
+    actual = crisis.state_nbytes() / n
     assert abs(shape.state_bytes() - actual) / actual < 0.05, (shape.state_bytes(), actual)
+    assert shape.links == len(crisis.send)
+    assert shape.ring == crisis.ring
 
 
 def limits_layout(spec):

@@ -91,14 +91,13 @@ def _version_text() -> str:
     import platform
     from importlib.metadata import version
 
-    import mesa
     import numpy
 
     from escalsim import __version__
 
     return (
         f"escalsim {__version__}\n"
-        f"mesa {mesa.__version__}, numpy {numpy.__version__}, pydantic {version('pydantic')}, "
+        f"mesa {version('mesa')}, numpy {numpy.__version__}, pydantic {version('pydantic')}, "
         f"Python {platform.python_version()} ({platform.python_implementation()})"
     )
 

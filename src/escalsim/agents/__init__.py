@@ -1,4 +1,4 @@
-"""The agent-based driver: the mesa model and its agents."""
+"""The mesa face of the model: a mesa Model and Agents over one row of its state."""
 
 from escalsim.agents.agents import StateAgent
 from escalsim.agents.model import OUTCOMES, EscalationModel

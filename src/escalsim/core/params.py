@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,34 @@ class Params:
     def n_agenda(self) -> int:
         """Number of agenda items."""
         return len(self.agenda_ids)
+
+    @cached_property
+    def private_links(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """The private channels of every pair ``i < j`` that has one, best first.
+
+        Best: the least noisy, then the fastest, then the first in the file. The public channel
+        and channels with a missing or single end are no pair's. Cached: ``Params`` is frozen.
+        """
+        pairs: dict[tuple[int, int], list[int]] = {}
+        for c in range(self.n_channels):
+            if c == self.public:
+                continue
+            a, b = sorted(int(x) for x in self.channel_ends[c])
+            if a < 0 or a == b:
+                continue
+            pairs.setdefault((a, b), []).append(c)
+        return {
+            pair: tuple(sorted(chans, key=lambda c: (float(self.noise[c]), float(self.latency[c]))))
+            for pair, chans in pairs.items()
+        }
+
+    def private_channels(self, i: int, j: int) -> tuple[int, ...]:
+        """The private channels between actors ``i`` and ``j``, best first (none: empty).
+
+        The one definition of "the private channels between i and j": the path two actors talk
+        and see each other through is the first of these that is up, else the public channel.
+        """
+        return self.private_links.get((min(i, j), max(i, j)), ())
 
 
 def compile_params(s: Scenario) -> Params:

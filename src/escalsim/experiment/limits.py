@@ -51,22 +51,16 @@ BASE_BYTES = 216 * MiB
 #: A worker process (spawned, the same imports but no figures; measured 165-210 MB with the
 #: scenario it was sent).
 WORKER_BYTES = 220 * MiB
-#: Bytes per replication of the batch engine's state, by what they scale with: read off the
-#: arrays ``escalsim.batch.engine._Chunk`` allocates (``tests/test_limits.py`` checks the sum
-#: against the arrays' ``nbytes``): seven [A, A] arrays of 8 bytes (perceptions, beliefs,
-#: paths), 74 + ~16 bytes per actor, 11 per channel, 24 per agenda item, 15 per message slot
-#: (ring × linked pairs) + 1 per linked pair, and about 256 for the per-replication scalars.
-STATE_PER_PAIR, STATE_PER_ACTOR, STATE_PER_CHANNEL, STATE_PER_ITEM = 56, 90, 11, 24
-STATE_PER_SLOT, STATE_PER_LINK, STATE_PER_REPLICATION = 15, 1, 256
+#: The state of a replication is not restated here: :meth:`Shape.of` builds the model's state
+#: (:class:`escalsim.model.rounds.Crisis`) for :data:`MEASURE_REPLICATIONS` replications and
+#: measures its arrays' ``nbytes``, which grow linearly with the replications.
+MEASURE_REPLICATIONS = 8
 #: Peak working set of a task ÷ (its state + its window of random numbers): temporaries, the
 #: compaction copies and the outcome columns. Measured 1.20-1.25 for 2 to 80 actors (geneva-2022
 #: and synthetic scenarios, 500-2,000 replications per task); rounded up.
 TEMP_FACTOR = 1.35
 #: A task's fixed cost: the schedule, the frames it builds (measured 8.6-9.1 MB at 16 reps).
 TASK_BYTES = 10 * MiB
-#: The batch engine's random numbers are drawn WINDOW_ROUNDS rounds at a time, up to
-#: WINDOW_BYTES per task but at least one round for every replication (as in the engine).
-WINDOW_BYTES, WINDOW_ROUNDS = 16 * MiB, 8
 #: An outcome row is 245 bytes (30 columns); at the end of a saved run each row costs about
 #: 990 bytes at the peak: the tasks' parts and their concatenation, the Arrow table written to
 #: Parquet and the summary (measured: 300,000 rows of brinkmanship, +297 MB). 610 without saving.
@@ -153,6 +147,8 @@ class Shape:
         Uniforms drawn per replication-round (``core.streams.BlockLayout.size``).
     rounds : int
         The horizon.
+    state : int
+        Bytes of the model's state per replication (one run, no twin), measured.
     """
 
     actors: int
@@ -162,44 +158,48 @@ class Shape:
     ring: int
     block: int
     rounds: int
+    state: int
 
     @classmethod
     def of(cls, spec: Scenario) -> Shape:
         """The shape of a validated scenario (over its whole schedule of ``set`` events)."""
+        import numpy as np
+
         from escalsim.core.params import schedule
         from escalsim.core.streams import BlockLayout
+        from escalsim.model.rounds import Crisis, Streams
 
         sched = schedule(spec)
         p = sched.params_at[0]
-        linked = {
-            pair
-            for q in sched.params_at
-            for c, (a, b) in enumerate(q.channel_ends)
-            if c != q.public and a >= 0 and a != b
-            for pair in ((int(a), int(b)), (int(b), int(a)))
-        }
-        ring = max(int(q.latency.max()) for q in sched.params_at) + 1
-        block = BlockLayout(p.n_actors, p.n_channels, p.n_agenda).size
-        return cls(p.n_actors, p.n_channels, p.n_agenda, len(linked), ring, block, spec.run.rounds)
+        layout = BlockLayout(p.n_actors, p.n_channels, p.n_agenda)
+        # The model's own state for a few replications (no detail, so nothing is collected):
+        # its arrays are what a task holds per replication, whatever the model keeps.
+        reps = np.arange(MEASURE_REPLICATIONS, dtype=np.int64)
+        streams = Streams(0, reps, layout, spec.run.rounds)
+        crisis = Crisis(spec, sched, streams, reps, np.zeros(len(reps), dtype=bool), False)
+        state = math.ceil(crisis.state_nbytes() / len(reps))
+        links = len(crisis.send)
+        return cls(
+            p.n_actors,
+            p.n_channels,
+            p.n_agenda,
+            links,
+            crisis.ring,
+            layout.size,
+            spec.run.rounds,
+            state,
+        )
 
     def state_bytes(self) -> int:
-        """Bytes of the batch engine's state per replication (one run, no twin)."""
-        a = self.actors
-        return (
-            STATE_PER_PAIR * a * a
-            + STATE_PER_ACTOR * a
-            + STATE_PER_CHANNEL * self.channels
-            + STATE_PER_ITEM * self.agenda
-            + STATE_PER_SLOT * self.ring * self.links
-            + STATE_PER_LINK * self.links
-            + STATE_PER_REPLICATION
-        )
+        """Bytes of the model's state per replication (one run, no twin)."""
+        return self.state
 
     def window_bytes(self, n: int) -> int:
         """Bytes of random numbers a task of ``n`` replications draws ahead (as the engine)."""
+        from escalsim.model.rounds import window_rounds
+
         per_round = 8 * self.block * max(n, 1)
-        rounds = max(1, min(self.rounds, WINDOW_ROUNDS, WINDOW_BYTES // per_round))
-        return rounds * per_round
+        return window_rounds(self.rounds, n, self.block) * per_round
 
     def events_per_round(self) -> float:
         """Event rows per replication-round of a kept replication."""

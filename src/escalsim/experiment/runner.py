@@ -25,7 +25,6 @@ from typing import Any
 
 import pandas as pd
 
-from escalsim.agents import EscalationModel
 from escalsim.experiment.workers import stop_pool, worker_pool
 from escalsim.scenario import Scenario, ScenarioError, load_scenario, load_text, with_condition
 from escalsim.scenario.errors import Problem, did_you_mean
@@ -89,6 +88,8 @@ def run_chunk(task: Task) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     )
     if task.engine == "batch":
         return _run_chunk_batch(spec, task)
+    from escalsim.agents import EscalationModel  # mesa: only workers of the mesa face pay it
+
     runs, series, events = [], [], []
     for r in task.replications:
         model = EscalationModel(scenario=spec, seed=task.seed, replication=r).run()

@@ -326,11 +326,7 @@ class AppModel(EscalationModel):
         p = self.params
         ia, ib = p.ids.index(a), p.ids.index(b)
         seen = getattr(self, "_open_when_seen", self.channel_open)
-        return [
-            p.channel_ids[c]
-            for c in range(p.n_channels)
-            if c != p.public and {int(x) for x in p.channel_ends[c]} == {ia, ib} and not seen[c]
-        ]
+        return [p.channel_ids[c] for c in sorted(p.private_channels(ia, ib)) if not seen[c]]
 
     def _narrate(self) -> None:
         log = self.event_log()

@@ -262,11 +262,7 @@ class Game:
     def _private_channels(self, a: str, b: str) -> list[int]:
         p = self.model.params
         ia, ib = p.ids.index(a), p.ids.index(b)
-        return [
-            c
-            for c in range(p.n_channels)
-            if c != p.public and {int(x) for x in p.channel_ends[c]} == {ia, ib}
-        ]
+        return sorted(p.private_channels(ia, ib))  # in file order, as the player reads them
 
     def _closed_between(self, a: str, b: str) -> list[str]:
         """Private channels between two actors that were closed when they perceived."""

@@ -25,7 +25,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from escalsim.agents.model import MESSAGE_CHOICES
+from escalsim.model.constants import MESSAGE_CHOICES
 from escalsim.scenario.errors import Problem, ScenarioError, did_you_mean
 from escalsim.scenario.yamlio import parse_yaml, read_text
 from escalsim.teaching.game import MOVES

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from escalsim.agents.model import MESSAGE_CHOICES
+from escalsim.model.constants import MESSAGE_CHOICES
 from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Debrief, Game
 from escalsim.teaching.replay import dump_moves
 

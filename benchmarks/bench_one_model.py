@@ -1,0 +1,150 @@
+"""Before and after "one model, one implementation" (issue 15), side by side in one run.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_one_model.py                  # base: commit b8ed0fd
+    .venv/bin/python benchmarks/bench_one_model.py --base-commit REV --repeats 5
+    .venv/bin/python benchmarks/bench_one_model.py --quick          # a smoke run
+
+"Before" is the source tree of ``--base-commit`` (extracted with ``git archive`` into a
+temporary folder), "after" this checkout's ``src``. Each measurement runs in a fresh
+single-threaded process with ``PYTHONPATH`` pointing at one tree, alternating before and after
+so that a change in the machine's load hits both alike; the table gives the median of
+``--repeats`` runs of wall time and of CPU time (the process's own user + system time), and
+actor-rounds per second per core (actor-rounds over CPU seconds: one process uses one core).
+Every run counts both the runs and their perfect-information twins.
+
+* The mesa face: ``EscalationModel(...).run()`` one replication at a time (R = 1), a run and
+  its twin each, per replication.
+* The ensembles: ``run_batch(..., twin=True, keep=0)`` of geneva-2022 at 100, 1,000 and 10,000
+  replications.
+
+The load average is printed before and after: on a shared machine wall time is noisy, CPU time
+much less so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def measure(face: str, replications: int) -> dict[str, float]:
+    """One measurement in this process (whatever ``escalsim`` is on the path)."""
+    from escalsim.scenario import load_scenario, with_condition
+
+    spec = with_condition(load_scenario(SCENARIO), CONDITION)
+    actors = len(spec.actors)
+    if face == "mesa":
+        from escalsim.agents import EscalationModel
+
+        EscalationModel(scenario=spec, seed=0, replication=10**6).run()  # warm-up
+        wall, cpu = time.perf_counter(), time.process_time()
+        rounds = 0
+        for r in range(replications):
+            for twin in (False, True):
+                model = EscalationModel(
+                    scenario=spec, seed=1, replication=r, perfect_information=twin
+                ).run()
+                rounds += model.round
+    else:
+        from escalsim.batch import run_batch
+
+        run_batch(spec, seed=0, replications=8, keep=0, twin=True)  # warm-up
+        wall, cpu = time.perf_counter(), time.process_time()
+        frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=True)
+        assert frames.twin_outcome is not None
+        rounds = int(frames.outcome["end_round"].sum() + frames.twin_outcome["end_round"].sum())
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"wall": wall, "cpu": cpu, "actor_rounds": rounds * actors}
+
+
+def _child(src: Path, face: str, replications: int) -> dict[str, float]:
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(src),
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", face, str(replications)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _extract(commit: str, into: Path) -> Path:
+    """The ``src`` tree of ``commit``, extracted (no worktree, so git's metadata is untouched)."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+def main() -> None:
+    """Measure before and after, alternating, and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-commit", default="b8ed0fd", help="the 'before' commit")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--one", nargs=2, metavar=("FACE", "R"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one[0], int(args.one[1]))))
+        return
+    cases = [("mesa", 10 if args.quick else 40)] + [
+        ("ensembles", r) for r in ((100, 500) if args.quick else (100, 1_000, 10_000))
+    ]
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"before": _extract(args.base_commit, Path(tmp)), "after": ROOT / "src"}
+        rows = []
+        for face, reps in cases:
+            runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+            for _ in range(args.repeats):
+                for label, src in trees.items():
+                    runs[label].append(_child(src, face, reps))
+            row: dict[str, object] = {"face": face, "R": reps}
+            for label, got in runs.items():
+                wall = statistics.median(g["wall"] for g in got)
+                cpu = statistics.median(g["cpu"] for g in got)
+                per_core = statistics.median(g["actor_rounds"] / g["cpu"] for g in got)
+                row |= {f"{label}_wall": wall, f"{label}_cpu": cpu, f"{label}_rate": per_core}
+            rows.append(row)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"\n{SCENARIO} ({CONDITION}) with twins; medians of {args.repeats}; before = "
+        f"{args.base_commit}, after = this checkout. Per replication for the mesa face (R = 1).\n"
+    )
+    print(
+        "| face | replications | before wall s | before CPU s | after wall s | after CPU s "
+        "| CPU after/before | before M actor-rounds/s/core | after M actor-rounds/s/core |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        scale = 1 / int(r["R"]) if r["face"] == "mesa" else 1  # type: ignore[call-overload]
+        print(
+            f"| {r['face']} | {r['R']:,} | {r['before_wall'] * scale:.4f} | "
+            f"{r['before_cpu'] * scale:.4f} | {r['after_wall'] * scale:.4f} | "
+            f"{r['after_cpu'] * scale:.4f} | {r['after_cpu'] / r['before_cpu']:.2f} | "
+            f"{r['before_rate'] / 1e6:.3f} | {r['after_rate'] / 1e6:.3f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

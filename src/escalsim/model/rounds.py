@@ -1,0 +1,1406 @@
+"""The escalation model: the nine phases of a round, written once, over replications.
+
+:class:`Crisis` holds the state of R replications of one crisis as arrays shaped
+``[R, actors, ...]`` and runs the phases of a round (docs/ODD.md, "Process overview and
+scheduling") on all of them at once, one method per phase: :meth:`~Crisis.scheduled_events`,
+:meth:`~Crisis.accidents`, :meth:`~Crisis.talks_and_messages`, :meth:`~Crisis.perception`,
+:meth:`~Crisis.beliefs_and_trust`, :meth:`~Crisis.decisions`, :meth:`~Crisis.moves`,
+:meth:`~Crisis.third_parties` and :meth:`~Crisis.data_collection`. Every equation is a function
+of :mod:`escalsim.core.dynamics` and every decision rule a :mod:`escalsim.core.policies` class,
+called with arrays. Both faces of the model run this class: the ensembles
+(:func:`escalsim.batch.run_batch`: thousands of rows, in chunks) and the mesa model
+(:class:`escalsim.agents.EscalationModel`: one row, whose agents' attributes are views of it).
+
+Each replication draws from its own ``SeedSequence`` stream one fixed-shape block per round, in
+the layout of :class:`escalsim.core.streams.BlockLayout`, so replication r gives the same
+frames whichever face runs it, alone or among others, with or without its twin.
+
+How the sequential parts of a round become array operations:
+
+* loops over actors, channels and agenda items stay Python loops (they are short), each step
+  acting on all replications at once; anything that happens only in some replications is an
+  ``np.where`` under a mask;
+* the message inbox is an array indexed by the round a message was sent: messages due in a
+  round are applied in the order they were sent (messages between different pairs touch
+  different state, so only the order within a pair matters);
+* replications that have ended are dropped from the working set now and then (``compact``);
+* events are recorded in the order they happen (one record per log call, over the
+  replications it concerns) and sorted stably by replication at the end.
+
+This module does not import mesa: the ensembles and every worker start without it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from escalsim.core import dynamics as dx
+from escalsim.core.params import Params, Schedule
+from escalsim.core.policies import POLICIES, Actor, HumanMoveRequiredError, Observation, Quantal
+from escalsim.core.streams import BlockLayout, replication_generator
+from escalsim.model.constants import (
+    CAUSES,
+    COUNTS,
+    EVENT_COLUMNS,
+    MESSAGE_CHOICES,
+    OUTCOMES,
+    typed_events,
+)
+from escalsim.scenario import Scenario
+
+#: Random numbers are drawn ahead, up to this many bytes per chunk and WINDOW_ROUNDS rounds at a
+#: time: one generator call per replication per window instead of per round. Numbers drawn for
+#: rounds after a replication ends are never used (its stream is its own).
+WINDOW_BYTES = 16 * 2**20
+WINDOW_ROUNDS = 8
+
+_CAUSES = np.array(CAUSES, dtype=object)
+DELIBERATE, MISCALCULATED, ACCIDENT, THIRD_PARTY = range(4)
+
+Field = Any  # a scalar, an array over the working set, or a function of the rows logged
+
+
+def _rows(value: Any, rows: NDArray[np.int64], n: int) -> Any:
+    """``value[rows]`` for an array over the ``n`` replications; scalars pass through."""
+    if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
+        return value[rows]
+    return value
+
+
+def _move_names(moves: NDArray[np.int64]) -> list[str]:
+    return [dx.MOVE_NAMES[int(m)] for m in moves]
+
+
+def window_rounds(rounds_left: int, n: int, size: int) -> int:
+    """Rounds of blocks drawn at a time for ``n`` streams of ``size`` uniforms per round.
+
+    At most :data:`WINDOW_ROUNDS` and :data:`WINDOW_BYTES`, but at least one round.
+    """
+    return max(1, min(rounds_left, WINDOW_ROUNDS, WINDOW_BYTES // (8 * size * max(n, 1))))
+
+
+class Streams:
+    """The random streams of a chunk's replications, shared by the runs and their twins.
+
+    Stream ``s`` is replication ``reps[s]``'s generator. Blocks are drawn a window of rounds
+    at a time into one buffer (fresh memory costs a page fault per 4 KB on first touch, more
+    than drawing the numbers), for the streams some run still needs; a run reads its rows.
+    A stream gives the same numbers whether drawn round by round or rounds at a time, and a
+    stream left out of a window is never needed again (runs only ever finish).
+    """
+
+    def __init__(
+        self, seed: int, reps: NDArray[np.int64], layout: BlockLayout, horizon: int
+    ) -> None:
+        self.gens = [replication_generator(seed, int(r)) for r in reps]
+        self.size = layout.size
+        self.horizon = horizon
+        self.row = np.full(len(reps), -1, dtype=np.int64)  # stream -> row of the window
+        self.buffer = np.empty(0)
+        self.window = np.empty((0, 0, self.size))
+        self.start = 1  # the round of the window's first block
+        self.rounds = 0
+
+    def due(self, t: int) -> bool:
+        """Whether round ``t`` needs a new window."""
+        return t - self.start >= self.rounds
+
+    def refill(self, t: int, order: NDArray[np.int64]) -> None:
+        """Draw blocks from round ``t`` on for the streams ``order``, in that row order."""
+        n = len(order)
+        rounds = window_rounds(self.horizon - t + 1, n, self.size)
+        need = n * rounds * self.size
+        if self.buffer.size < need:
+            self.buffer = np.empty(need)
+        self.window = self.buffer[:need].reshape(n, rounds, self.size)
+        for k, s in enumerate(order):
+            self.gens[int(s)].random(out=self.window[k])
+        self.row[:] = -1
+        self.row[order] = np.arange(n)
+        self.start, self.rounds = t, rounds
+
+    def block(self, t: int, streams: NDArray[np.int64], in_order: bool) -> NDArray[np.float64]:
+        """Round ``t``'s blocks of ``streams`` (rows of finished runs may get any stream's)."""
+        if in_order:
+            return self.window[: len(streams), t - self.start]
+        return self.window[self.row[streams], t - self.start]
+
+
+def linked_pairs(sched: Schedule) -> list[tuple[int, int]]:
+    """The ordered pairs (sender, receiver) a private channel joins in some round, sorted."""
+    pairs = {pair for q in sched.params_at for pair in q.private_links}
+    return sorted(pairs | {(j, i) for i, j in pairs})
+
+
+class Crisis:
+    """The state of a set of replications of one crisis, and the nine phases of a round.
+
+    This is the model: every phase of a round is written once, here, over state arrays whose
+    first axis is the replication (``[R, actors, ...]``), and both faces run it -- the
+    ensembles (:func:`escalsim.batch.run_batch`, thousands of rows at once) and the mesa model
+    (:class:`escalsim.agents.EscalationModel`, whose agents are views of one row).
+
+    Parameters
+    ----------
+    spec : Scenario
+        The scenario (a condition already applied).
+    sched : Schedule
+        Its compiled schedule (:func:`escalsim.core.params.schedule`).
+    streams : Streams
+        The random streams of the replications (shared with a twin's crisis).
+    reps : numpy.ndarray
+        The replication indices, one per row.
+    detail : numpy.ndarray
+        Rows whose timeseries and events are recorded.
+    perfect_information : bool
+        Every actor sees the truth (the twin).
+    human_moves, human_messages : dict, optional
+        For actors with the ``human`` policy: actor id -> moves (messages) by round, the same in
+        every row; read as the rounds come, so a player may append to the lists between rounds.
+    all_pairs : bool
+        Perceive and update beliefs for every ordered pair of actors, not only the pairs that
+        reach a decision, a metric or a frame (what the ensembles need): the mesa face shows a
+        student every actor's view of every other. The outputs are the same either way.
+    compact : bool
+        Drop finished rows from the arrays now and then (the ensembles); the mesa face keeps
+        its rows, which its agents view.
+    solo : bool
+        This crisis alone reads ``streams`` and draws its own blocks (the mesa face); in the
+        ensembles, the chunk's driver draws for a run and its twin together.
+
+    Raises
+    ------
+    ValueError
+        For a player's message that is not one of :data:`MESSAGE_CHOICES`.
+    """
+
+    def __init__(
+        self,
+        spec: Scenario,
+        sched: Schedule,
+        streams: Streams,
+        reps: NDArray[np.int64],
+        detail: NDArray[np.bool_],
+        perfect_information: bool,
+        human_moves: dict[str, list[str]] | None = None,
+        human_messages: dict[str, list[str]] | None = None,
+        *,
+        all_pairs: bool = False,
+        compact: bool = True,
+        solo: bool = False,
+    ) -> None:
+        p: Params = sched.params_at[0]
+        self.spec, self.sched, self.params = spec, sched, p
+        self.perfect_information = perfect_information
+        self.human_moves = human_moves if human_moves is not None else {}
+        self.human_messages = human_messages if human_messages is not None else {}
+        for actor_id, said in self.human_messages.items():
+            wrong = [m for m in said if m not in MESSAGE_CHOICES]
+            if wrong:
+                raise ValueError(
+                    f"human_messages[{actor_id!r}]: {wrong[0]!r} is not a message; "
+                    f"expected one of {', '.join(MESSAGE_CHOICES)}"
+                )
+        self.compact, self.solo = compact, solo
+        self.horizon = spec.run.rounds
+        A, C, G = p.n_actors, p.n_channels, p.n_agenda  # noqa: N806 - sizes
+        self.A, self.C, self.G = A, C, G
+        self.layout = BlockLayout(A, C, G)
+        self.reps = reps.copy()
+        self.detail = detail.copy()
+        n = len(reps)
+        self.streams = streams
+        self.srow = np.arange(len(reps))  # each row's stream
+        self.in_order = False  # rows are the window's first rows, in order (the lead run)
+        self.round = 0
+        self._u: dict[str, NDArray[np.float64]] | None = None  # the draws of a round under way
+        rung0 = np.broadcast_to(p.initial_rung, (n, A))
+        self.rung = rung0.astype(np.int64).copy()
+        self.apparent = self.rung.copy()
+        self.incident = np.zeros((n, A), dtype=np.int64)
+        self.intended_move = np.zeros((n, A), dtype=np.int64)
+        # What each actor deliberately did last: its choice after friction, without
+        # implementation error (the "true move" perfect information attributes correctly).
+        self.deliberate_change = np.zeros((n, A), dtype=np.int64)
+        self.last_move = np.zeros((n, A), dtype=np.int64)
+        # Beliefs are [rep, holder, about]: actor i's view of j is at [:, i, j].
+        self.perceived = np.broadcast_to(p.initial_rung, (n, A, A)).astype(np.int64).copy()
+        self.perceived_move = np.zeros((n, A, A), dtype=np.int64)
+        self.hostility = np.full((n, A, A), 0.5)
+        self.hostility_true = np.full((n, A, A), 0.5)
+        self.trust = np.full((n, A, A), 0.5)
+        self.committed = np.zeros((n, A), dtype=bool)
+        self.cumulative_risk = np.zeros((n, A))
+        self.adversary_resolve = np.full((n, A, A), np.nan)
+        self.alignment_a = np.broadcast_to(p.alignment_a, (n, A)).astype(float).copy()
+        self.joined = np.zeros((n, A), dtype=bool)
+        self.memory: list[tuple[NDArray[Any], ...]] = [
+            tuple(np.full(n, m) for m in POLICIES[p.policies[i].name].initial_memory())
+            for i in range(A)
+        ]
+        self.channel_open = np.broadcast_to(p.channel_open0, (n, C)).copy()
+        self.channel_up = self.channel_open.copy()
+        self.summits: list[tuple[int, int, float]] = []  # channel, end round, boost
+        self.before_summit = np.zeros((n, C), dtype=bool)
+        self.has_before: list[int] = []
+        self.agreed = np.full((n, G), -1, dtype=np.int64)  # round reached; -1 not, -2 broken
+        self.agreement_rungs = np.zeros((n, G, 2), dtype=np.int64)
+        self.deconfliction_bonus = np.zeros((n, C))
+        self.incident_factor = np.ones((n, A))
+        self.red_lines_clear = np.zeros(n, dtype=bool)
+        # Messages in flight, in a ring over the round they were sent (slot ``s % ring``): a
+        # message is delivered at most ``max_latency`` rounds after it was sent, so a slot is
+        # free again when it comes round. Arrival round (-1: none), the claim as sent and as
+        # read, the resolve claimed. ``perceived_log`` keeps the moves perceived in the same
+        # rounds, for checking a delayed claim against the deed it describes.
+        # Only pairs joined by a private channel (in some round) ever exchange messages: the
+        # message arrays hold those K ordered pairs (sender ``send[k]``, receiver ``recv[k]``)
+        # in (sender, receiver) order, the order messages are sent and logged in.
+        linked = linked_pairs(sched)
+        self.send = np.array([i for i, _ in linked], dtype=np.int64)
+        self.recv = np.array([j for _, j in linked], dtype=np.int64)
+        # The observed pairs: every actor's view of each power, and each receiver's view of its
+        # senders. Perceptions and beliefs of other pairs (a third party's view of another)
+        # never reach a decision, a metric or a frame, so the ensembles do not compute them
+        # (``all_pairs`` does); their random slots are drawn all the same, so every stream
+        # stays in step whichever pairs are computed.
+        observed = sorted(
+            {(a, b) for a in range(A) for b in range(A) if a != b and (all_pairs or p.is_power[b])}
+            | {(b, a) for a, b in linked}
+        )
+        self.obs_i = np.array([a for a, _ in observed], dtype=np.int64)
+        self.obs_j = np.array([b for _, b in observed], dtype=np.int64)
+        self.power_pairs = [
+            k for k, (a, b) in enumerate(observed) if {a, b} == {p.power_a, p.power_b}
+        ]
+        self.diag = np.arange(A)
+        K = len(linked)  # noqa: N806
+        self.max_latency = max(int(q.latency.max()) for q in sched.params_at)
+        ring = self.ring = self.max_latency + 1
+        self.inbox_arrival = np.full((n, ring, K), -1, dtype=np.int32)
+        self.inbox_sent = np.zeros((n, ring, K), dtype=bool)
+        self.inbox_read = np.zeros((n, ring, K), dtype=bool)
+        self.inbox_resolve = np.zeros((n, ring, K))
+        # The receiver's perception of the sender's move in those rounds, per pair.
+        self.perceived_log = np.zeros((n, ring, K), dtype=np.int8)
+        # A prompt claim waiting to be checked in phase 5: -1 none, 0 hostile, 1 benign.
+        self.last_claim = np.full((n, K), -1, dtype=np.int8)
+        # A core agreement reached this round settles the crisis at its end; calm rounds count.
+        self.pending_settlement = np.zeros(n, dtype=bool)
+        self.settled_streak = np.zeros(n, dtype=np.int64)
+        self.peak_rung = np.maximum(self.rung[:, p.power_a], self.rung[:, p.power_b])
+        self.nuclear = np.zeros(n, dtype=bool)
+        self.counts = {name: np.zeros(n, dtype=np.int64) for name in COUNTS}
+        self.path = np.full((n, A, A), p.public, dtype=np.int64)
+        # Per-replication results of runs that ended.
+        self.ended = np.zeros(n, dtype=bool)
+        # Ended and already summarised; dropped from the arrays at the next compaction. Until
+        # then such a replication keeps stepping, unseen: it logs nothing, cannot end again,
+        # and its outcome row was written when it ended.
+        self.finished = np.zeros(n, dtype=bool)
+        self.outcome_code = np.full(n, -1, dtype=np.int64)
+        self.end_round = np.zeros(n, dtype=np.int64)
+        self.war_cause = np.full(n, None, dtype=object)
+        self._done: list[dict[str, Any]] = []
+        self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
+        self._series: list[dict[str, Any]] = []
+        self._capability: dict[int, NDArray[np.float64]] = {}
+        self.data_collection()
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    _PER_REP: ClassVar[tuple[str, ...]] = (
+        "reps",
+        "detail",
+        "rung",
+        "apparent",
+        "incident",
+        "intended_move",
+        "deliberate_change",
+        "last_move",
+        "perceived",
+        "perceived_move",
+        "perceived_log",
+        "hostility",
+        "hostility_true",
+        "trust",
+        "last_claim",
+        "committed",
+        "cumulative_risk",
+        "adversary_resolve",
+        "alignment_a",
+        "joined",
+        "channel_open",
+        "channel_up",
+        "before_summit",
+        "agreed",
+        "agreement_rungs",
+        "deconfliction_bonus",
+        "incident_factor",
+        "red_lines_clear",
+        "inbox_arrival",
+        "inbox_sent",
+        "inbox_read",
+        "inbox_resolve",
+        "pending_settlement",
+        "settled_streak",
+        "peak_rung",
+        "nuclear",
+        "path",
+        "ended",
+        "outcome_code",
+        "end_round",
+        "war_cause",
+        "srow",
+        "finished",
+    )
+
+    def _retire(self) -> None:
+        """Write the outcome rows of replications that ended this round; compact now and then.
+
+        Compacting copies every state array, so it waits until a quarter of the working set
+        has finished.
+        """
+        new = self.ended & ~self.finished
+        if new.any():
+            self._done.append(self._outcome_columns(new))
+            self.finished |= new
+            self.detail &= ~new
+        if self.compact and 4 * int(self.finished.sum()) >= len(self.reps):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Drop finished replications from the working set."""
+        done = self.finished
+        if not done.any():
+            return
+        keep = ~done
+        self.in_order = False
+        for name in self._PER_REP:
+            setattr(self, name, getattr(self, name)[keep])
+        self.counts = {k: v[keep] for k, v in self.counts.items()}
+        self.memory = [tuple(m[keep] for m in mem) for mem in self.memory]
+
+    def state_nbytes(self) -> int:
+        """Bytes of the state arrays over the rows (what a replication costs, times R).
+
+        Every array with a replication axis: the per-row state, the counters and the policies'
+        memories (``experiment.limits`` measures this on a small crisis and scales it).
+        """
+        arrays = [getattr(self, name) for name in self._PER_REP]
+        arrays += list(self.counts.values())
+        arrays += [m for mem in self.memory for m in mem]
+        return sum(int(a.nbytes) for a in arrays)
+
+    def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
+        """Record an event for the replications in ``mask`` that are kept in detail.
+
+        A field is a scalar, an array over the working set, or a function that gets the rows
+        logged and returns their values (for strings that are costly to build for every run).
+        """
+        rows = self.detail if mask is None else (mask & self.detail)
+        if not rows.any():
+            return
+        idx = np.flatnonzero(rows)
+        values: dict[str, Any] = {"round": self.round}
+        for name, value in fields.items():
+            if callable(value):
+                values[name] = list(value(idx))
+            elif isinstance(value, np.ndarray):
+                values[name] = value[idx]
+            else:
+                values[name] = value
+        self._events.append((self.reps[idx], kind, values))
+
+    def _end(self, mask: NDArray[np.bool_], outcome: str, detail: Field = "") -> None:
+        mask = mask & ~self.ended
+        if not mask.any():
+            return
+        self.ended |= mask
+        self.outcome_code[mask] = OUTCOMES.index(outcome)
+        self.end_round[mask] = self.round
+        if callable(detail):
+            text: Field = lambda idx: [f"{outcome}: {d}" for d in detail(idx)]  # noqa: E731
+        else:
+            text = f"{outcome}: {detail}" if detail else outcome
+        self._log(mask, "end", detail=text)
+
+    def data_collection(self) -> None:
+        """Phase 9: a timeseries row per actor of the rows kept in detail.
+
+        Events are logged as they happen, by the phases.
+        """
+        if not self.detail.any():
+            return
+        p = self.params
+        idx = np.flatnonzero(self.detail)
+        adv = p.adversary
+        actors = np.arange(self.A)
+        self._series.append(
+            {
+                "replication": np.repeat(self.reps[idx], self.A),
+                "round": np.full(len(idx) * self.A, self.round, dtype=np.int64),
+                "actor_index": np.tile(actors, len(idx)),
+                "rung": self.rung[idx].ravel(),
+                "apparent": self.apparent[idx].ravel(),
+                "perceived_adversary": self.perceived[idx][:, actors, adv].ravel(),
+                "hostility": self.hostility[idx][:, actors, adv].ravel(),
+                "trust": self.trust[idx][:, actors, adv].ravel(),
+                "alignment_a": self.alignment_a[idx].ravel(),
+                "committed": self.committed[idx].ravel(),
+                "joined": self.joined[idx].ravel(),
+            }
+        )
+
+    # -- lookups -------------------------------------------------------------------------------
+    def _patron(self, k: int) -> NDArray[np.int64]:
+        p = self.params
+        return np.where(self.alignment_a[:, k] >= 0.5, p.power_a, p.power_b)
+
+    def _side_capability(self, index: int) -> NDArray[np.float64]:
+        """``EscalationModel.side_capability``; fixed from phase 1 to phase 7, so cached."""
+        if index in self._capability:
+            return self._capability[index]
+        p = self.params
+        total = np.full(len(self.reps), float(p.capability[index]))
+        if p.is_power[index]:
+            for k in range(self.A):
+                if p.is_power[k]:
+                    continue
+                joined = self.joined[:, k] & (self._patron(k) == index)
+                total = np.where(joined, total + float(p.capability[k]), total)
+        self._capability[index] = total
+        return total
+
+    def _pressure_on(self, index: int) -> NDArray[np.float64] | float:
+        p = self.params
+        if not p.is_power[index]:
+            return 0.0
+        other = p.power_b if index == p.power_a else p.power_a
+        column = 0 if index == p.power_a else 1
+        total = np.zeros(len(self.reps))
+        for k in range(self.A):
+            if p.is_power[k]:
+                continue
+            mine, theirs = self.perceived[:, k, index], self.perceived[:, k, other]
+            direction = np.where(
+                mine > theirs,
+                1.0,
+                np.where((theirs > mine) & (self._patron(k) == index), -1.0, 0.0),
+            )
+            total = total + float(p.influence[k, column]) * direction
+        return total
+
+    def _refresh_incident_factor(self) -> None:
+        p = self.params
+        factor = np.ones(len(self.reps))
+        for g in range(self.G):
+            factor = np.where(
+                self.agreed[:, g] >= 0, factor * p.agreement_incident_factor[g], factor
+            )
+        self.incident_factor[:] = 1.0
+        self.incident_factor[:, p.power_a] = factor
+        self.incident_factor[:, p.power_b] = factor
+
+    # -- the round -----------------------------------------------------------------------------
+    @property
+    def over(self) -> bool:
+        """Every replication has ended."""
+        return bool(self.finished.all()) or self.round >= self.horizon
+
+    def step(self) -> None:
+        """Run one round: :meth:`begin_round`, then :meth:`finish_round`."""
+        self.begin_round()
+        self.finish_round()
+
+    def begin_round(self) -> None:
+        """Phases 1-5 of the next round: up to the moment the actors decide.
+
+        Seminar mode stops here, so that a player decides on the same information as a policy
+        (what they perceive this round); :meth:`finish_round` runs phases 6-9.
+
+        Raises
+        ------
+        RuntimeError
+            When a round is already under way.
+        """
+        if self._u is not None:
+            raise RuntimeError("begin_round: a round is under way (call finish_round first)")
+        self.round += 1
+        t = self.round
+        self.params = self.sched.params_at[t]
+        if self.solo and self.streams.due(t):
+            self.streams.refill(t, self.srow)
+            self.in_order = True
+        block = self.streams.block(t, self.srow, self.in_order)
+        self._capability = {}
+        u = self._u = {name: self.layout.view(block, name) for name in self.layout.names}
+        self.scheduled_events(t)
+        self.accidents(u["incident"], t)
+        self.talks_and_messages(u["channel_up"], u["agreement"], u["honesty"], u["misread"], t)
+        self.perception(u["noise"], u["noise_direction"], u["deconfliction"], t)
+        self.beliefs_and_trust()
+
+    def finish_round(self) -> None:
+        """Phases 6-9 of the round that :meth:`begin_round` started: decide, move, record.
+
+        Raises
+        ------
+        RuntimeError
+            When no round is under way.
+        """
+        u = self._u
+        if u is None:
+            raise RuntimeError("finish_round: no round under way (call begin_round first)")
+        t = self.round
+        move, deciding, cause = self.decisions(u["choice"], t)
+        self._u = None
+        alive = self.moves(
+            move, deciding, cause, u["implementation"], u["direction"], u["friction"], u["war"]
+        )
+        self.third_parties(alive)
+        self.data_collection()
+        if t >= self.horizon:
+            self._end(alive, "unresolved")
+        self._retire()
+
+    # -- phase 1 -------------------------------------------------------------------------------
+    def scheduled_events(self, t: int) -> None:
+        """Phase 1: channels opened or closed, summits started or ended, scenario events.
+
+        The round's parameters (``set`` and ``election`` events) were compiled once by
+        :func:`escalsim.core.params.schedule`; :meth:`begin_round` takes ``params_at[t]``.
+        Overlapping summits on one channel: the state before the first returns when the last
+        ends.
+        """
+        sched, p = self.sched, self.params
+        ended = [s for s in self.summits if s[1] == t]
+        self.summits = [s for s in self.summits if s[1] != t]
+        for channel, _end, _boost in ended:
+            if any(s[0] == channel for s in self.summits):
+                continue  # another summit on this channel still runs
+            if channel in self.has_before:
+                self.has_before.remove(channel)
+                self.channel_open[:, channel] = self.before_summit[:, channel]
+                self._log(None, "summit_end", channel=p.channel_ids[channel])
+        for channel, is_open in sched.channel_events.get(t, []):
+            self.channel_open[:, channel] = is_open
+            kind = "channel_open" if is_open else "channel_closed"
+            self._log(None, kind, channel=p.channel_ids[channel])
+        for channel, duration, boost in sched.summits.get(t, []):
+            if channel not in self.has_before:
+                self.has_before.append(channel)
+                self.before_summit[:, channel] = self.channel_open[:, channel]
+            self.summits.append((channel, t + duration, boost))
+            self.channel_open[:, channel] = True
+            self._log(None, "summit", channel=p.channel_ids[channel])
+        for text in sched.descriptions.get(t, []):
+            self._log(None, "scheduled", detail=text)
+
+    # -- phase 2 -------------------------------------------------------------------------------
+    def accidents(self, u_incident: NDArray[np.float64], t: int) -> None:
+        """Phase 2: incidents make an actor's observable posture jump although it did not move."""
+        p = self.params
+        forced = dict(self.sched.incidents.get(t, []))
+        for i in range(self.A):
+            rung = self.rung[:, i]
+            if forced.get(i, 0):
+                jump = np.full(len(self.reps), forced[i], dtype=np.int64)
+            else:
+                jump = dx.incident_occurs(
+                    p.incident_risk[rung],
+                    p.incident_scale,
+                    self.incident_factor[:, i],
+                    u_incident[:, i],
+                ).astype(np.int64)
+            self.incident[:, i] = np.minimum(jump, p.n_rungs - 1 - rung)
+            self.apparent[:, i] = rung + self.incident[:, i]
+            self._log(
+                jump != 0,
+                "incident",
+                actor=p.ids[i],
+                rung=self.apparent[:, i],
+                cause="scheduled" if i in forced else "accident",
+            )
+
+    # -- phase 3 -------------------------------------------------------------------------------
+    def talks_and_messages(
+        self,
+        u_up: NDArray[np.float64],
+        u_agree: NDArray[np.float64],
+        u_honest: NDArray[np.float64],
+        u_misread: NDArray[np.float64],
+        t: int,
+    ) -> None:
+        """Phase 3: channels are up or down, the powers talk, every actor sends its messages.
+
+        Over the best private channel between the powers, agenda talks may yield agreements;
+        each actor sends each actor it reaches privately one message, delivered after the
+        channel's latency and received at once.
+        """
+        self._channels(u_up)
+        self._talks(u_agree, t)
+        self._messages(u_honest, u_misread, t)
+
+    def _channels(self, u_up: NDArray[np.float64]) -> None:
+        """Channels up with their reliability; each linked pair's path is its best one up."""
+        p = self.params
+        self.channel_up = dx.channel_up(self.channel_open, p.reliability, u_up)
+        self.channel_up[:, p.public] = True
+        path = np.full((len(self.reps), self.A, self.A), p.public, dtype=np.int64)
+        for (i, j), chans in p.private_links.items():
+            best = np.full(len(self.reps), p.public, dtype=np.int64)
+            for c in reversed(chans):
+                best = np.where(self.channel_up[:, c], c, best)
+            path[:, i, j] = best
+            path[:, j, i] = best
+        self.path = path
+
+    def _talks(self, u_agree: NDArray[np.float64], t: int) -> None:
+        p = self.params
+        a, b = p.power_a, p.power_b
+        talking = self.path[:, a, b] != p.public
+        if not talking.any() or self.G == 0:
+            return
+        # A summit between the powers intensifies talks whichever channel carries them.
+        has = np.zeros(len(self.reps), dtype=bool)
+        top = np.full(len(self.reps), -np.inf)
+        between = p.private_channels(a, b)
+        for channel, _end, boost in self.summits:
+            if channel in between:
+                up = self.channel_up[:, channel]
+                top = np.where(up, np.maximum(top, boost), top)
+                has |= up
+        boost_now = np.where(has, top, 1.0)
+        trust = 0.5 * (self.trust[:, a, b] + self.trust[:, b, a])
+        share = 0.5 * (self.rung[:, a] + self.rung[:, b]) / (p.n_rungs - 1)
+        for g in range(self.G):
+            if p.agreement_base[g] == 0:
+                continue
+            prob = dx.agreement_probability(p.agreement_base[g], trust, share, boost_now)
+            hit = talking & (self.agreed[:, g] == -1) & (u_agree[:, g] < prob)
+            if hit.any():
+                self._agree(g, hit, t)
+
+    def _agree(self, g: int, hit: NDArray[np.bool_], t: int) -> None:
+        p = self.params
+        a, b = p.power_a, p.power_b
+        self.agreed[hit, g] = t
+        self.agreement_rungs[hit, g, 0] = self.rung[hit, a]
+        self.agreement_rungs[hit, g, 1] = self.rung[hit, b]
+        self.counts["agreements"] += hit
+        for i, j in ((a, b), (b, a)):
+            shifted = dx.shift_trust(self.trust[:, i, j], p.agreement_trust[g])
+            self.trust[:, i, j] = np.where(hit, shifted, self.trust[:, i, j])
+        self._refresh_incident_factor()
+        for c in p.private_channels(a, b):
+            bonus = self.deconfliction_bonus[:, c]
+            self.deconfliction_bonus[:, c] = np.where(
+                hit, bonus + p.agreement_deconfliction[g], bonus
+            )
+        if p.agreement_clarifies[g]:
+            self.red_lines_clear |= hit
+        self._log(hit, "agreement", detail=f"{p.agreement_kind[g]} on {p.agenda_ids[g]}")
+        if p.agenda_core[g] and p.core_settles:
+            self.pending_settlement |= hit
+
+    def _messages(
+        self, u_honest: NDArray[np.float64], u_misread: NDArray[np.float64], t: int
+    ) -> None:
+        """Every actor tells each partner it reaches privately whether it is benign.
+
+        The truth is "benign" unless the sender's last deliberate move was a step up. An honest
+        sender (probability ``honesty``) tells the truth and its true resolve; a dishonest one
+        claims to be benign and bluffs maximal resolve (Fearon 1995: the incentive to
+        misrepresent). A player (``human_messages``) says what they chose instead: a
+        reassurance claims benign intent with the actor's true resolve, a warning hostile
+        intent and full resolve, honest exactly when the claim matches the last deliberate
+        move; ``'none'`` sends nothing. A message is misread (its claim flipped) with the
+        path's misread probability and arrives after the path's latency. Arrays are
+        ``[rep, pair]`` over the linked pairs, in sender-then-receiver order.
+        """
+        p = self.params
+        send, recv = self.send, self.recv
+        if len(send) == 0:
+            return
+        path = self.path[:, send, recv]
+        sending = path != p.public  # public statements carry no private assurances
+        truth = self.deliberate_change[:, send] <= 0
+        honest = u_honest[:, send, recv] < p.honesty[send]
+        sent = np.where(honest, truth, True)
+        resolve = np.where(honest, p.resolve[send], 1.0)
+        if self.human_messages:
+            chosen = [self._human_message(int(i), t) for i in send]
+            said = np.array([c is not None and c != "none" for c in chosen])
+            silent = np.array([c == "none" for c in chosen])
+            claim = np.array([c == "reassure" for c in chosen])
+            sending = sending & ~silent
+            sent = np.where(said, claim, sent)
+            honest = np.where(said, claim == truth, honest)
+            resolve = np.where(said, np.where(claim, p.resolve[send], 1.0), resolve)
+        misread = u_misread[:, send, recv] < p.misread[path]
+        read = np.where(misread, ~sent, sent)
+        self.counts["messages_sent"] += sending.sum(axis=1)
+        self.counts["messages_misread"] += (sending & misread).sum(axis=1)
+        slot = t % self.ring
+        self.inbox_arrival[:, slot] = np.where(sending, t + p.latency[path], -1)
+        self.inbox_sent[:, slot] = sent
+        self.inbox_read[:, slot] = read
+        self.inbox_resolve[:, slot] = resolve
+        if (self.detail[:, None] & sending).any():
+            for k in range(len(send)):
+                self._log_message(k, sending, path, read, misread, honest)
+        for s in range(max(1, t - self.max_latency), t + 1):
+            due = self.inbox_arrival[:, s % self.ring] == t
+            if due.any():
+                self._receive(due, s, t)
+
+    def _human_message(self, i: int, t: int) -> str | None:
+        """The message a player chose with their move of round ``t - 1`` (None: not a player)."""
+        said = self.human_messages.get(self.params.ids[i])
+        if said is None:
+            return None
+        return said[t - 2] if 0 <= t - 2 < len(said) else "none"
+
+    def _log_message(
+        self,
+        k: int,
+        sending: NDArray[np.bool_],
+        path: NDArray[np.int64],
+        read: NDArray[np.bool_],
+        misread: NDArray[np.bool_],
+        honest: NDArray[np.bool_],
+    ) -> None:
+        p = self.params
+
+        def text(idx: NDArray[np.int64]) -> list[str]:
+            return [
+                ("benign" if r else "hostile")
+                + (", misread" if m else "")
+                + ("" if h else ", dishonest")
+                for r, m, h in zip(read[idx, k], misread[idx, k], honest[idx, k], strict=True)
+            ]
+
+        self._log(
+            sending[:, k],
+            "message",
+            actor=p.ids[self.send[k]],
+            target=p.ids[self.recv[k]],
+            channel=lambda idx: [p.channel_ids[c] for c in path[idx, k]],
+            detail=text,
+        )
+
+    def _receive(self, due: NDArray[np.bool_], s: int, t: int) -> None:
+        """Apply the messages sent in round ``s`` that arrive now (``StateAgent.receive``).
+
+        Beliefs are ``[rep, holder, about]``: the receiver's belief about the sender is at
+        ``[:, recv, send]``.
+        """
+        slot = s % self.ring
+        send, recv = self.send, self.recv
+        sent = self.inbox_sent[:, slot]
+        read = sent if self.perfect_information else self.inbox_read[:, slot]
+        trust = self.trust[:, recv, send]
+        hostility = self.hostility[:, recv, send]
+        self.hostility[:, recv, send] = np.where(
+            due, dx.message_update(hostility, read, trust), hostility
+        )
+        truth = self.hostility_true[:, recv, send]
+        self.hostility_true[:, recv, send] = np.where(
+            due, dx.message_update(truth, sent, trust), truth
+        )
+        resolve = self.adversary_resolve[:, recv, send]
+        self.adversary_resolve[:, recv, send] = np.where(due, self.inbox_resolve[:, slot], resolve)
+        if s < t:
+            self._check_word(due, read, self.perceived_log[:, slot])
+        else:
+            self.last_claim = np.where(due, read.astype(np.int8), self.last_claim)
+        self.counts["messages_delivered"] += due.sum(axis=1)
+
+    def _check_word(
+        self, mask: NDArray[np.bool_], claim: NDArray[np.bool_], deed: NDArray[Any]
+    ) -> None:
+        """Trust from words against deeds, for the linked pairs in ``mask`` ([rep, pair])."""
+        send, recv = self.send, self.recv
+        consistent = ~(claim & (deed > 0))
+        trust = self.trust[:, recv, send]
+        self.trust[:, recv, send] = np.where(mask, dx.trust_update(trust, consistent), trust)
+        self.counts["claims_checked"] += mask.sum(axis=1)
+        self.counts["claims_contradicted"] += (mask & ~consistent).sum(axis=1)
+
+    # -- phase 4 -------------------------------------------------------------------------------
+    def perception(
+        self,
+        u_noise: NDArray[np.float64],
+        u_dir: NDArray[np.float64],
+        u_deconf: NDArray[np.float64],
+        t: int,
+    ) -> None:
+        """Phase 4: each actor observes others through the best path available.
+
+        An observation is one rung off with the path's noise (:func:`dynamics.observe_rung`);
+        another actor's incident seen over a private channel is explained with that channel's
+        deconfliction probability (raised by agreements) and taken out of the perceived rung;
+        a clarified red line is never misread. With perfect information every observation is
+        the truth: the true rung and the move the other intended. Computed for the observed
+        pairs (``obs_i`` sees ``obs_j``); then the perception counters and misperceptions.
+        """
+        p = self.params
+        i, j = self.obs_i, self.obs_j
+        before = self.perceived[:, i, j]
+        if self.perfect_information:
+            seen = self.rung[:, j]
+            move = np.sign(self.deliberate_change[:, j])
+        else:
+            path = self.path[:, i, j]
+            incident = self.incident[:, j]
+            seen = dx.observe_rung(
+                self.apparent[:, j], p.noise[path], u_noise[:, i, j], u_dir[:, i, j], p.n_rungs
+            )
+            bonus = np.take_along_axis(self.deconfliction_bonus, path, axis=1)
+            deconf = np.minimum(1.0, p.deconfliction[path] + bonus)
+            explained = (incident > 0) & (path != p.public) & (u_deconf[:, i, j] < deconf)
+            seen = np.where(explained, np.maximum(seen - incident, 0), seen)
+            if self.red_lines_clear.any():
+                # A clarified red line: whether it is crossed is never misread.
+                for k in self.power_pairs:
+                    line = int(p.red_line[i[k]])
+                    truth = self.rung[:, j[k]]
+                    wrong = self.red_lines_clear & ((seen[:, k] >= line) != (truth >= line))
+                    seen[:, k] = np.where(wrong, truth, seen[:, k])
+            move = dx.perceived_move(seen, before)
+        self.perceived[:, i, j] = seen
+        self.perceived[:, self.diag, self.diag] = self.rung
+        self.perceived_move[:, i, j] = move
+        self.perceived_log[:, t % self.ring] = self.perceived_move[:, self.recv, self.send]
+        self._count_perception()
+
+    def _count_perception(self) -> None:
+        p = self.params
+        for i in range(self.A):
+            decides = self.joined[:, i] | bool(p.is_power[i])
+            j = int(p.adversary[i])
+            self.counts["observations"] += decides
+            seen = self.perceived[:, i, j]
+            error = decides & (seen != self.rung[:, j])
+            self.counts["perception_errors"] += error
+            truth = self.rung[:, j]
+            self._log(
+                error,
+                "misperception",
+                actor=p.ids[i],
+                target=p.ids[j],
+                rung=seen,
+                detail=lambda idx, truth=truth: [f"true rung {v}" for v in truth[idx]],
+            )
+            alarm = (
+                decides & (self.perceived_move[:, i, j] > 0) & (self.deliberate_change[:, j] <= 0)
+            )
+            self.counts["false_alarms"] += alarm
+
+    # -- phase 5 -------------------------------------------------------------------------------
+    def beliefs_and_trust(self) -> None:
+        """Phase 5: Bayes on observed moves; trust from words against deeds.
+
+        The perceived-information belief updates on the perceived move; the truth belief (used
+        only by the counterfactual decision) on the true intended move. A prompt message's
+        claim is checked against the deed it describes, perceived now (a delayed one was
+        checked on arrival): trust falls if the sender claimed benign intent and was seen to
+        step up, and rises if not (:func:`dynamics.trust_update`).
+        """
+        i, j = self.obs_i, self.obs_j
+        self.hostility[:, i, j] = dx.bayes_hostility(
+            self.hostility[:, i, j], self.perceived_move[:, i, j]
+        )
+        self.hostility_true[:, i, j] = dx.bayes_hostility(
+            self.hostility_true[:, i, j], np.sign(self.deliberate_change[:, j])
+        )
+        has = self.last_claim >= 0
+        if has.any():
+            deed = self.perceived_move[:, self.recv, self.send]
+            self._check_word(has, self.last_claim == 1, deed)
+            self.last_claim = np.where(has, np.int8(-1), self.last_claim)
+
+    # -- phase 6 -------------------------------------------------------------------------------
+    def observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:
+        """What actor ``i`` knows now: perceived, true, or (``truth=None``) both, stacked.
+
+        The truth uses the adversary's true rung, its true last deliberate move (incidents and
+        implementation errors correctly attributed) and beliefs updated on those truths.
+        Resolve stays private even in the truth: perfect information is about postures, moves
+        and accidents (DESIGN.md §2); only messages reveal it, in both evaluations alike.
+
+        Stacked, the fields that differ between the two (the adversary's rung, its move and
+        the belief) have shape ``[2, R]``, perceived first; the others ``[R]``. A policy is
+        elementwise, so one call on the stack decides on both, with the same draws.
+        """
+        p = self.params
+        j = int(p.adversary[i])
+        if truth:
+            y, y_move = self.rung[:, j], np.sign(self.deliberate_change[:, j])
+            hostility = self.hostility_true[:, i, j]
+        elif truth is None:
+            y = np.stack([self.perceived[:, i, j], self.rung[:, j]])
+            y_move = np.stack([self.perceived_move[:, i, j], np.sign(self.deliberate_change[:, j])])
+            hostility = np.stack([self.hostility[:, i, j], self.hostility_true[:, i, j]])
+        else:
+            y, y_move = self.perceived[:, i, j], self.perceived_move[:, i, j]
+            hostility = self.hostility[:, i, j]
+        return Observation(
+            round=self.round,
+            x=self.rung[:, i],
+            y=y,
+            y_move=y_move,
+            own_move=self.last_move[:, i],
+            hostility=hostility,
+            trust=self.trust[:, i, j],
+            committed=self.committed[:, i],
+            capability_ratio=self._side_capability(j) / self._side_capability(i),
+            cumulative_risk=self.cumulative_risk[:, i],
+            adversary_resolve=self.adversary_resolve[:, i, j],
+            pressure=pressure,
+            audience=float(dx.effective_audience_cost(p.audience_cost[i], p.domestic[i])),
+        )
+
+    def _raises(self, rung: NDArray[np.int64], move: NDArray[np.int64]) -> NDArray[np.bool_]:
+        p = self.params
+        return dx.target_rung(rung, move, p.jump, p.n_rungs) > rung
+
+    def decisions(
+        self, u_choice: NDArray[np.float64], t: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64]]:
+        """Phase 6: each deciding actor's policy chooses, on what it perceives and on the truth.
+
+        Both evaluations use the same draw; where they differ the actor miscalculated. A step up
+        is attributed to miscalculation, to third-party pressure (a quantal policy that would
+        not have climbed without it; any climb of a third party), or else to deliberate choice.
+
+        Returns
+        -------
+        move, deciding, cause : numpy.ndarray
+            ``[R, actors]``: the move chosen, whether the actor decides, the cause code.
+        """
+        p = self.params
+        n = len(self.reps)
+        moves = np.zeros((n, self.A), dtype=np.int64)
+        deciding = np.zeros((n, self.A), dtype=bool)
+        causes = np.zeros((n, self.A), dtype=np.int64)
+        for i in range(self.A):
+            decides = self.joined[:, i] | bool(p.is_power[i])
+            if not decides.any():
+                continue
+            spec = p.policies[i]
+            policy = POLICIES[spec.name]
+            x = self.rung[:, i]
+            pressure = self._pressure_on(i)
+            if spec.name == "human":
+                move = np.full(n, self._human_move(i, t))
+                truth_move = move
+            else:
+                traits = Actor(
+                    index=i,
+                    resolve=float(p.resolve[i]),
+                    risk_tolerance=float(p.risk_tolerance[i]),
+                    red_line=int(p.red_line[i]),
+                )
+                u = u_choice[:, i]
+                if self.perfect_information:
+                    # The twin sees the truth: its choice is the truth-based one.
+                    seen = self.observation(i, truth=True, pressure=pressure)
+                    chosen, memory = policy.decide(seen, traits, p, spec, self.memory[i], u)
+                    move = np.broadcast_to(chosen, (n,)).astype(np.int64)
+                    truth_move = move
+                else:
+                    both = self.observation(i, truth=None, pressure=pressure)
+                    chosen, memory = policy.decide(both, traits, p, spec, self.memory[i], u)
+                    chosen = np.broadcast_to(chosen, (2, n)).astype(np.int64)
+                    move, truth_move = chosen[0], chosen[1]
+                    memory = tuple(np.broadcast_to(m, (2, n))[0] for m in memory)
+                self.memory[i] = tuple(
+                    np.where(decides, new, old)
+                    for new, old in zip(memory, self.memory[i], strict=True)
+                )
+            raises = self._raises(x, move)
+            miscalc = decides & (move != truth_move)
+            self.counts["decisions"] += decides
+            self.counts["miscalculations"] += miscalc
+            cause = np.full(n, DELIBERATE)
+            wrong = raises & ~self._raises(x, truth_move)
+            cause[wrong] = MISCALCULATED
+            self.counts["miscalculated_escalations"] += decides & wrong
+            rest = raises & ~wrong
+            if not p.is_power[i]:
+                cause[rest] = THIRD_PARTY
+            elif isinstance(policy, Quantal) and spec.name != "human":
+                pushed = np.flatnonzero(rest & (np.asarray(pressure) != 0))
+                if len(pushed):
+                    # Would it have climbed without the pressure? Asked only where it matters
+                    # (the policy is elementwise, so a subset gives the same answers).
+                    seen = self.observation(i, truth=self.perfect_information, pressure=0.0)
+                    calm = Observation(
+                        **{
+                            f.name: _rows(getattr(seen, f.name), pushed, n)
+                            for f in dataclasses.fields(seen)
+                        }
+                    )
+                    memory_now = tuple(m[pushed] for m in self.memory[i])
+                    calm_move, _ = policy.decide(calm, traits, p, spec, memory_now, u[pushed])
+                    calm_move = np.broadcast_to(calm_move, (len(pushed),))
+                    cause[pushed[~self._raises(x[pushed], calm_move)]] = THIRD_PARTY
+            self._log(
+                miscalc,
+                "miscalculation",
+                actor=p.ids[i],
+                move=lambda idx, move=move: _move_names(move[idx]),
+                detail=lambda idx, tm=truth_move: [
+                    f"with perfect information: {name}" for name in _move_names(tm[idx])
+                ],
+            )
+            moves[:, i] = move
+            deciding[:, i] = decides
+            causes[:, i] = cause
+        return moves, deciding, causes
+
+    def _human_move(self, i: int, t: int) -> int:
+        actor_id = self.params.ids[i]
+        moves = self.human_moves.get(actor_id, [])
+        if t > len(moves):
+            raise HumanMoveRequiredError(f"round {t}: no move given for {actor_id} (policy human)")
+        return dx.MOVE_CODES[moves[t - 1]]
+
+    # -- phase 7 -------------------------------------------------------------------------------
+    def moves(
+        self,
+        move: NDArray[np.int64],
+        deciding: NDArray[np.bool_],
+        cause: NDArray[np.int64],
+        u_impl: NDArray[np.float64],
+        u_dir: NDArray[np.float64],
+        u_fric: NDArray[np.float64],
+        u_war: NDArray[np.float64],
+    ) -> NDArray[np.bool_]:
+        """Phase 7: implementation errors and friction, every move at once, then the endings.
+
+        A concession ends the crisis at once (both conceding: a settlement); otherwise war comes
+        at the war rung or by the brinkmanship risk of the rungs held, and a core agreement or a
+        streak of calm rounds settles it. Agreements broken by the moves are found after all
+        moves apply. Returns the replications still running.
+        """
+        p = self.params
+        a, b = p.power_a, p.power_b
+        rung = self.rung
+        # What it deliberately did: its choice after friction, without implementation error.
+        deliberate = dx.friction(move, u_fric, p.friction)
+        dchange = dx.target_rung(rung, deliberate, p.jump, p.n_rungs) - rung
+        made = dx.implementation_error(move, rung, u_impl, p.implementation_error, u_dir, p.n_rungs)
+        cause = np.where(made != move, ACCIDENT, cause)
+        made = dx.friction(made, u_fric, p.friction)
+        self.intended_move = np.where(deciding, move, dx.HOLD)
+        self.deliberate_change = np.where(deciding, dchange, 0)
+        self.last_move = np.where(deciding, made, dx.HOLD)
+        conceded = deciding & (made == dx.CONCEDE)
+        before = rung
+        self.rung = np.where(
+            deciding, dx.target_rung(rung, self.last_move, p.jump, p.n_rungs), rung
+        )
+        change = self.rung - before
+        for i in range(self.A):
+            up, down = change[:, i] > 0, change[:, i] < 0
+            if p.is_power[i]:
+                self.counts["escalations"] += up
+                self.counts["deescalations"] += down
+                self.committed[:, i] |= up
+            self.committed[:, i] &= ~down
+            last = self.last_move[:, i]
+            self._log(
+                up,
+                "escalation",
+                actor=p.ids[i],
+                rung=self.rung[:, i],
+                move=lambda idx, last=last: _move_names(last[idx]),
+                cause=lambda idx, c=cause[:, i]: list(_CAUSES[c[idx]]),
+            )
+            accident = self.intended_move[:, i] != last
+            self._log(
+                down,
+                "deescalation",
+                actor=p.ids[i],
+                rung=self.rung[:, i],
+                move=lambda idx, last=last: _move_names(last[idx]),
+                cause=lambda idx, acc=accident: [
+                    "accident" if x else "deliberate" for x in acc[idx]
+                ],
+            )
+        self._check_breaches(deciding & (self.rung > before))
+        ra, rb = self.rung[:, a], self.rung[:, b]
+        top = np.maximum(ra, rb)
+        self.peak_rung = np.maximum(self.peak_rung, top)
+        if p.nuclear_rung is not None:
+            self.nuclear |= top >= p.nuclear_rung
+        alive = ~self.ended
+        # A concession ends the crisis at once, before this round's war draw.
+        if p.capitulation:
+            ca, cb = conceded[:, a], conceded[:, b]
+            self._end(ca & cb, "settlement", "both powers backed down")
+            self._end(ca & ~cb, "capitulation_a", f"{p.ids[a]} conceded")
+            self._end(cb & ~ca, "capitulation_b", f"{p.ids[b]} conceded")
+            alive &= ~(ca | cb)
+        risk = dx.war_probability(p.war_risk, ra, rb, p.war_rung)
+        for i in (a, b):
+            self.cumulative_risk[:, i] = np.where(
+                alive,
+                dx.cumulative_risk(self.cumulative_risk[:, i], risk),
+                self.cumulative_risk[:, i],
+            )
+        war = alive & (u_war < risk)
+        if war.any():
+            at_war_rung = (
+                top >= p.war_rung if p.war_rung is not None else np.zeros(len(top), dtype=bool)
+            )
+            climber = np.where(ra >= rb, a, b)
+            rows = np.arange(len(top))
+            war_cause = np.where(at_war_rung, _CAUSES[cause[rows, climber]], "brinkmanship")
+            self.war_cause = np.where(war, war_cause, self.war_cause)
+            self._log(
+                war,
+                "war",
+                actor=lambda idx: [p.ids[c] for c in climber[idx]],
+                rung=self.rung[rows, climber],
+                cause=war_cause,
+            )
+            self._end(war, "war")
+            alive &= ~war
+        settled = alive & self.pending_settlement
+        self._end(settled, "settlement", "agreement on a core agenda item")
+        alive &= ~settled
+        low = top <= p.settlement_rung
+        self.settled_streak = np.where(
+            alive, np.where(low, self.settled_streak + 1, 0), self.settled_streak
+        )
+        if p.settlement_rounds is not None:
+            calm = alive & (self.settled_streak >= p.settlement_rounds)
+            streak = self.settled_streak
+            self._end(
+                calm,
+                "settlement",
+                lambda idx: [f"{s} rounds at the lowest rungs" for s in streak[idx]],
+            )
+            alive &= ~calm
+        return alive
+
+    def _check_breaches(self, climbed: NDArray[np.bool_]) -> None:
+        """Agreements broken this round, found after every move is applied.
+
+        A power that climbed to more than one rung above its rung at the agreement breaks it;
+        the other side loses ``breach_trust_cost`` of trust (both, when both break it). The
+        agreement's incident-risk effect ends, and a broken core item no longer settles.
+        """
+        p = self.params
+        a, b = p.power_a, p.power_b
+        for g in range(self.G):
+            in_force = self.agreed[:, g] >= 0
+            breakers = [
+                in_force
+                & climbed[:, i]
+                & (self.rung[:, i] > self.agreement_rungs[:, g, column] + 1)
+                for column, i in enumerate((a, b))
+            ]
+            broken = breakers[0] | breakers[1]
+            if not broken.any():
+                continue
+            self.agreed[broken, g] = -2  # broken: never again in this crisis
+            self.counts["agreements_broken"] += broken
+            for i, brk in zip((a, b), breakers, strict=True):
+                other = b if i == a else a
+                lowered = dx.shift_trust(self.trust[:, other, i], -p.agreement_breach_cost[g])
+                self.trust[:, other, i] = np.where(brk, lowered, self.trust[:, other, i])
+                self._log(brk, "agreement_broken", actor=p.ids[i], detail=p.agenda_ids[g])
+            if p.agenda_core[g]:
+                self.pending_settlement &= ~broken
+        self._refresh_incident_factor()
+
+    # -- phase 8 -------------------------------------------------------------------------------
+    def third_parties(self, alive: NDArray[np.bool_]) -> None:
+        """Phase 8: re-alignment, mediation offers, involvement beside a patron."""
+        p = self.params
+        a, b = p.power_a, p.power_b
+        rows = np.arange(len(self.reps))
+        for k in range(self.A):
+            if p.is_power[k]:
+                continue
+            gap = (self.perceived[:, k, b] - self.perceived[:, k, a]).astype(float)
+            self.alignment_a[:, k] = np.where(
+                alive, dx.realign(self.alignment_a[:, k], gap), self.alignment_a[:, k]
+            )
+            if p.may_mediate[k]:
+                hot = alive & (np.maximum(self.rung[:, a], self.rung[:, b]) >= 2)
+                for c in range(self.C):
+                    if p.channel_via[c] == k:
+                        opening = hot & ~self.channel_open[:, c]
+                        self.channel_open[:, c] |= opening
+                        self._log(opening, "mediation", actor=p.ids[k], channel=p.channel_ids[c])
+            patron = self._patron(k)
+            foe = np.where(patron == a, b, a)
+            if p.may_join[k]:
+                joins = alive & ~self.joined[:, k] & (self.perceived[rows, k, foe] >= p.red_line[k])
+                self.joined[:, k] |= joins
+                self._log(
+                    joins,
+                    "involvement",
+                    actor=p.ids[k],
+                    target=lambda idx, patron=patron: [p.ids[c] for c in patron[idx]],
+                    cause="third_party",
+                )
+
+    # -- results -------------------------------------------------------------------------------
+    def _outcome_columns(self, rows: NDArray[np.bool_]) -> dict[str, Any]:
+        p = self.params
+        a, b = p.power_a, p.power_b
+        c = {k: v[rows] for k, v in self.counts.items()}
+        thirds = [k for k in range(self.A) if not p.is_power[k]]
+        rung = self.rung[rows]
+
+        def ratio(num: NDArray[np.int64], den: NDArray[np.int64]) -> NDArray[np.float64]:
+            safe = np.where(den > 0, den, 1)
+            return np.where(den > 0, num / safe, 0.0)
+
+        outcome = np.array(OUTCOMES, dtype=object)[self.outcome_code[rows]]
+        trust = self.trust[rows]
+        return {
+            "replication": self.reps[rows],
+            "outcome": outcome,
+            "end_round": self.end_round[rows],
+            "war": outcome == "war",
+            "war_cause": self.war_cause[rows],
+            "nuclear": self.nuclear[rows],
+            "peak_rung": self.peak_rung[rows],
+            "final_rung": np.maximum(rung[:, a], rung[:, b]),
+            "escalations": c["escalations"],
+            "deescalations": c["deescalations"],
+            "decisions": c["decisions"],
+            "miscalculations": c["miscalculations"],
+            "miscalculation_rate": ratio(c["miscalculations"], c["decisions"]),
+            "miscalculated_escalations": c["miscalculated_escalations"],
+            "perception_errors": c["perception_errors"],
+            "perception_error_rate": ratio(c["perception_errors"], c["observations"]),
+            "false_alarms": c["false_alarms"],
+            "messages_sent": c["messages_sent"],
+            "messages_delivered": c["messages_delivered"],
+            "messages_misread": c["messages_misread"],
+            "agreements": c["agreements"],
+            "agreements_broken": c["agreements_broken"],
+            "signal_action_divergence": ratio(c["claims_contradicted"], c["claims_checked"]),
+            "final_trust": 0.5 * (trust[:, a, b] + trust[:, b, a]),
+            "polarisation": dx.polarisation(self.alignment_a[rows][:, thirds]),
+        }
+
+
+def events_frame(
+    records: list[tuple[NDArray[np.int64], str, dict[str, Any]]], condition: str
+) -> pd.DataFrame:
+    """The events frame of a crisis's event records (``Crisis._events``), by replication."""
+    columns: dict[str, list[Any]] = {name: [] for name in ("replication", *EVENT_COLUMNS)}
+    for reps, kind, values in records:
+        n = len(reps)
+        columns["replication"].extend(reps.tolist())
+        columns["kind"].extend([kind] * n)
+        for name in EVENT_COLUMNS:
+            if name == "kind":
+                continue
+            value = values.get(name)
+            if isinstance(value, (list, np.ndarray)):
+                columns[name].extend(value.tolist() if isinstance(value, np.ndarray) else value)
+            else:
+                columns[name].extend([value] * n)
+    frame = pd.DataFrame({name: columns[name] for name in ("replication", *EVENT_COLUMNS)})
+    frame = typed_events(frame.astype({"replication": "int64", "round": "int64"}))
+    frame = frame.sort_values("replication", kind="stable", ignore_index=True)
+    frame.insert(0, "condition", condition)
+    return frame
+
+
+def outcome_frame(
+    outcomes: list[dict[str, Any]], cond: str, root: int, perfect_information: bool
+) -> pd.DataFrame:
+    """The outcome frame of finished replications' outcome columns, in the order given."""
+    out = {k: np.concatenate([o[k] for o in outcomes]) for k in outcomes[0]}
+    n = len(out["replication"])
+    frame = pd.DataFrame(
+        {
+            "condition": [cond] * n,
+            "replication": out["replication"].astype(np.int64),
+            "seed": np.full(n, root, dtype=np.int64),
+            "perfect_information": np.full(n, perfect_information),
+            **{k: v for k, v in out.items() if k != "replication"},
+        }
+    )
+    int_columns = [
+        "end_round",
+        "peak_rung",
+        "final_rung",
+        *(c for c in frame.columns if frame[c].dtype.kind == "i"),
+    ]
+    frame = frame.astype(
+        {"condition": "str", "outcome": "str", "war_cause": "str"}
+        | dict.fromkeys(int_columns, "int64")
+        | {"war": bool, "nuclear": bool, "polarisation": float}
+    )
+    return frame
+
+
+def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.DataFrame:
+    """The timeseries frame of a crisis's collected rows (``Crisis._series``), by replication."""
+    columns = [
+        "replication",
+        "round",
+        "actor_index",
+        "rung",
+        "apparent",
+        "perceived_adversary",
+        "hostility",
+        "trust",
+        "alignment_a",
+        "committed",
+        "joined",
+    ]
+    if not parts:
+        return pd.DataFrame()
+    data = {c: np.concatenate([part[c] for part in parts]) for c in columns}
+    order = np.argsort(data["replication"], kind="stable")
+    data = {c: v[order] for c, v in data.items()}
+    ids = np.array(p.ids, dtype=object)
+    roles = np.where(p.is_power, "power", "third_party").astype(object)
+    index = data.pop("actor_index")
+    frame = pd.DataFrame(
+        {
+            "condition": condition,
+            "replication": data["replication"].astype(np.int64),
+            "round": data["round"],
+            "actor": ids[index],
+            "role": roles[index],
+            "rung": data["rung"].astype(np.int64),
+            "apparent": data["apparent"].astype(np.int64),
+            "perceived_adversary": data["perceived_adversary"].astype(np.int64),
+            "hostility": data["hostility"],
+            "trust": data["trust"],
+            "alignment_a": data["alignment_a"],
+            "committed": data["committed"],
+            "joined": data["joined"],
+        }
+    )
+    return frame
+
+
+__all__ = [
+    "Crisis",
+    "Streams",
+    "events_frame",
+    "linked_pairs",
+    "outcome_frame",
+    "series_frame",
+    "window_rounds",
+]
