@@ -55,13 +55,17 @@ from escalsim.policies import (
     register,
 )
 from escalsim.policies.base import ACTOR_TRAITS, INFORMATION, OBSERVATION_FIELDS
-from escalsim.scenario import load_scenario
+from escalsim.scenario import Scenario, load_scenario
 from escalsim.scenario import schema as scenario_schema
 from escalsim.scenario.jsonschema import scenario_schema as json_schema
 
-PARAMS = compile_params(load_scenario("generic-dispute"))  # 5 rungs, war rung 4, jump 2
-TWO = compile_params(load_scenario("ipd-noise"))  # 2 rungs, no war rung
-BRINK = compile_params(load_scenario("brinkmanship"))  # 3 rungs, brink risk 0.05, war above
+GENERIC, IPD, BRINKMANSHIP = (
+    load_scenario(n) for n in ("generic-dispute", "ipd-noise", "brinkmanship")
+)
+PARAMS = compile_params(GENERIC)  # 5 rungs, war rung 4, jump 2
+TWO = compile_params(IPD)  # 2 rungs, no war rung
+BRINK = compile_params(BRINKMANSHIP)  # 3 rungs, brink risk 0.05, war above
+COMPILED = {GENERIC.id: PARAMS, IPD.id: TWO, BRINKMANSHIP.id: BRINK}
 ACTOR = Actor(index=0, resolve=0.3, risk_tolerance=0.5, red_line=2)
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,14 +152,18 @@ class PolicyTest:
     spec : dict
         Its parameters for the checks (the required ones, and values under which every
         declared input and the draw can matter).
-    params : Params
-        The ladder the checks run on.
+    scenario : Scenario
+        The scenario whose ladder the checks run on (compiled: ``self.params``).
     """
 
     policy: ClassVar[type[Policy]]
     expected_classifier: ClassVar[dict[str, Any]]
     spec: ClassVar[dict[str, Any]] = {}
-    params: ClassVar[Params] = PARAMS
+    scenario: ClassVar[Scenario] = GENERIC
+
+    @property
+    def params(self) -> Params:
+        return COMPILED[self.scenario.id]
 
     # -- helpers ---------------------------------------------------------------------------
     @property
@@ -217,6 +225,10 @@ class PolicyTest:
         spec = self.make_spec()
         assert spec.name == self.policy.name
         assert type(spec).model_validate(spec.model_dump()) == spec
+
+    def test_works_with_the_scenario_of_its_checks(self):
+        """Its scenario checks find nothing in the scenario its behaviour checks run on."""
+        assert list(self.instance.problems(self.make_spec(), self.scenario)) == []
 
     # -- behaviour every policy owes -------------------------------------------------------
     def test_moves_are_valid_and_shaped_like_the_observation(self):
@@ -509,7 +521,7 @@ class TestBrinkmanship(PolicyTest):
 class TestMemoryOne(PolicyTest):
     policy = MemoryOne
     spec: ClassVar[dict[str, Any]] = {"p": [0.9, 0.2, 0.6, 0.1]}
-    params = TWO
+    scenario = IPD
     expected_classifier: ClassVar[dict[str, Any]] = {
         "stochastic": True,
         "memory_depth": 1,
@@ -523,6 +535,14 @@ class TestMemoryOne(PolicyTest):
         assert self.decide(obs(x=0, y=1), 0.1, spec=spec)[0] == dx.STEP_UP
         assert self.decide(obs(x=1, y=0), 0.4, spec=spec)[0] == dx.STEP_DOWN
         assert self.decide(obs(x=1, y=0), 0.6, spec=spec)[0] == dx.HOLD
+
+    def test_needs_two_rungs(self):
+        """The scenario checks report it at the actor's policy name (tests/test_malformed.py
+        checks the positioned message)."""
+        found = list(self.instance.problems(self.make_spec(), GENERIC))
+        assert found == [
+            (("name",), "policy 'memory_one' needs a ladder of exactly two rungs; this one has 5")
+        ]
 
     def test_tit_for_tat_is_one_zero_one_zero(self):
         tft = self.make_spec(p=[1.0, 0.0, 1.0, 0.0])

@@ -31,7 +31,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from escalsim.core import dynamics as dx
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from escalsim.core.params import Params
+    from escalsim.scenario.schema import Scenario
 
 __all__ = [
     "ACTOR_TRAITS",
@@ -187,6 +190,26 @@ class Policy:
     @staticmethod
     def initial_memory() -> Memory:
         """The memory before the first decision."""
+        return ()
+
+    def problems(self, spec: Any, scenario: Scenario) -> Iterable[tuple[tuple[str, ...], str]]:
+        """What this policy cannot work with in a scenario, beyond its own fields' ranges.
+
+        The scenario's cross-checks (:mod:`escalsim.scenario.checks`) call it for every actor
+        that has the policy, and report each finding at the actor's ``policy`` entry.
+
+        Parameters
+        ----------
+        spec : PolicySpec
+            The actor's policy parameters.
+        scenario : Scenario
+            The whole validated scenario.
+
+        Returns
+        -------
+        iterable of (tuple of str, str)
+            The field path below ``policy`` (e.g. ``("name",)``) and the message, per problem.
+        """
         return ()
 
     def decide(

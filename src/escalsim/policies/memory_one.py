@@ -19,7 +19,10 @@ from escalsim.policies.base import (
 from escalsim.policies.registry import register
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from escalsim.core.params import Params
+    from escalsim.scenario.schema import Scenario
 
 
 class MemoryOnePolicy(PolicySpec):
@@ -57,6 +60,13 @@ class MemoryOne(Policy):
     stochastic = True
     information = ("x", "y")
     citation = "Nowak & Sigmund (1993), Nature 364:56-58; Press & Dyson (2012), PNAS 109:10409"
+
+    @override
+    def problems(self, spec: Any, scenario: Scenario) -> Iterable[tuple[tuple[str, ...], str]]:
+        n_rungs = len(scenario.ladder.rungs)
+        if n_rungs != 2:  # the four-vector's cells are the pairs of the two rungs
+            needs = "policy 'memory_one' needs a ladder of exactly two rungs"
+            yield ("name",), f"{needs}; this one has {n_rungs}"
 
     @override
     def decide(
