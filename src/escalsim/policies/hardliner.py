@@ -24,13 +24,15 @@ class HardlinerPolicy(PolicySpec):
 class Hardliner(Policy):
     """Never steps down; answers a perceived step up, or a higher adversary, with a step up.
 
-    The "hardliner" image of the spiral model: every climb by the other side is read as
-    aggression and answered, and no climb of its own is ever taken back.
+    The posture the deterrence model prescribes, as Jervis (1976, ch. 3) sets it against the
+    spiral model: a concession is read as weakness and invites more demands, so it never steps
+    back, and every climb by the other side is answered. Between two of them, one incident is
+    enough to start a spiral that nothing ends.
 
     References
     ----------
-    Jervis, R. (1976). *Perception and Misperception in International Politics*, ch. 3 (the
-    spiral model). Princeton.
+    Jervis, R. (1976). *Perception and Misperception in International Politics*, ch. 3
+    (deterrence and the spiral model). Princeton University Press.
     """
 
     name = "hardliner"

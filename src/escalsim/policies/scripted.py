@@ -27,19 +27,20 @@ class ScriptedPolicy(PolicySpec):
 class Scripted(Policy):
     """A fixed list of moves, then ``then`` for ever: for teaching and for tests.
 
-    It reads nothing but the round number: the Axelrod library's ``Cycler`` without the cycle.
+    It reads nothing but the round number, like the Axelrod library's ``Cycler`` strategies
+    (a fixed sequence of plays), without the cycle.
 
     References
     ----------
-    Axelrod, R. (1980). Effective choice in the prisoner's dilemma. *Journal of Conflict
-    Resolution* 24:3-25 (fixed-sequence entries in the first tournament).
+    Knight, V. et al. (2016). An open framework for the reproducible study of the iterated
+    prisoner's dilemma. *Journal of Open Research Software* 4(1):e35 (``axelrod.Cycler``).
     """
 
     name = "scripted"
     Spec = ScriptedPolicy
     memory_depth = 0
     information = ("round",)
-    citation = "Axelrod (1980), Journal of Conflict Resolution 24:3-25"
+    citation = "Knight et al. (2016), Journal of Open Research Software 4(1):e35 (axelrod.Cycler)"
 
     @override
     def decide(
