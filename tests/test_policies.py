@@ -649,3 +649,78 @@ def test_a_malformed_policy_is_refused_when_it_registers():
     assert "wrong" not in POLICIES
     with pytest.raises(ValueError, match="already registered"):
         register(type("Again", (Reciprocal,), {"__doc__": "A second reciprocal."}))
+
+
+NEW_POLICY = '''"""A policy written outside the package: one rung below the adversary."""
+
+from typing import Literal
+
+import numpy as np
+
+from escalsim.policies import Policy, PolicySpec, register, toward
+
+
+class YieldingPolicy(PolicySpec):
+    """Stay one rung below the adversary."""
+
+    name: Literal["yielding"]
+
+
+@register
+class Yielding(Policy):
+    """Moves toward one rung below the adversary's perceived rung.
+
+    References
+    ----------
+    None: the example of tests/test_policies.py.
+    """
+
+    name = "yielding"
+    Spec = YieldingPolicy
+    information = ("x", "y")
+    citation = "tests/test_policies.py"
+
+    def decide(self, obs, actor, params, spec, memory, u):
+        return toward(obs.x, np.maximum(np.asarray(obs.y) - 1, 0), params.jump), memory
+'''
+
+NEW_POLICY_RUN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import escalsim.policies
+import yielding  # registered before the scenario schema builds its union
+from escalsim.agents import EscalationModel
+from escalsim.batch import run_batch
+from escalsim.scenario import ScenarioError, load_scenario, with_settings
+from escalsim.scenario.jsonschema import scenario_schema
+
+s = load_scenario("generic-dispute")
+s = with_settings(s, {f"actors.{s.powers[0].id}.policy": {"name": "yielding"}})
+assert s.powers[0].policy.name == "yielding"
+assert "YieldingPolicy" in scenario_schema()["definitions"]
+run_batch(s, seed=1, replications=3)
+EscalationModel(scenario=s, seed=1, replication=0).run()
+try:
+    with_settings(s, {f"actors.{s.powers[0].id}.policy": {"name": "yeilding"}})
+except ScenarioError as exc:
+    print(exc)
+"""
+
+
+def test_a_new_policy_is_one_module(tmp_path):
+    """A policy written in a module of its own, imported before the scenario schema, is
+    accepted by the schema, offered by the JSON Schema and the did-you-mean of a misspelt name,
+    and run by both faces of the model (in a fresh interpreter, so the registry here stays
+    as shipped)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "yielding.py").write_text(NEW_POLICY, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", NEW_POLICY_RUN, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "did you mean 'yielding'" in done.stdout
