@@ -618,7 +618,7 @@ def test_the_json_schema_offers_the_registry():
 
 def test_the_docs_list_the_registry():
     """The field reference has a section per parameter model; the scenario format names every
-    policy; ODD §7.7 names each policy's module and test class."""
+    policy; ODD §7.7 names each policy's module and test class, and its classifier."""
     reference = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
     sections = re.findall(r"^## (\w+Policy)$", reference, flags=re.MULTILINE)
     assert sections == [type(p).Spec.__name__ for p in POLICIES.values()]
@@ -627,9 +627,22 @@ def test_the_docs_list_the_registry():
     assert re.findall(r"`(\w+)`", listed) == list(POLICIES)
     odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     table = odd.split("### 7.7 ", 1)[1].split("\n### ", 1)[0]
-    rows = re.findall(r"^\| `(\w+)` \| `escalsim/policies/(\w+)\.py` \| `(\w+)` \|", table, re.M)
-    assert [(name, module) for name, module, _ in rows] == [(n, n) for n in POLICIES]
-    assert [test for *_, test in rows] == [f"Test{type(p).__name__}" for p in POLICIES.values()]
+    rows = re.findall(
+        r"^\| `(\w+)` \| `escalsim/policies/(\w+)\.py` \| `(\w+)` \| (yes|no) \| (0|1|∞) \|",
+        table,
+        re.M,
+    )
+    depth = {0: "0", 1: "1", math.inf: "∞"}
+    assert rows == [
+        (
+            name,
+            name,
+            f"Test{type(p).__name__}",
+            "yes" if p.stochastic else "no",
+            depth[p.memory_depth],
+        )
+        for name, p in POLICIES.items()
+    ]
 
 
 def test_a_malformed_policy_is_refused_when_it_registers():
