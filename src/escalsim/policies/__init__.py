@@ -7,9 +7,11 @@ citation; :mod:`escalsim.policies.base` defines the interface and
 :mod:`escalsim.policies.registry` the registry the scenario schema builds its union from.
 
 Adding a policy: write ``escalsim/policies/<name>.py`` with its ``Spec`` model and its
-``@register``-ed class, import it below (the position fixes its place in the schema's union,
-in error messages and in the app's menu), and add its test class to ``tests/test_policies.py``
-(it inherits ``PolicyTest``, which checks the classifier against behaviour).
+``@register``-ed class (with ``problems`` if it needs something of the scenario), import it
+below (the position fixes its place in the schema's union, in error messages and in the app's
+menu), and add its test class to ``tests/test_policies.py`` (it inherits ``PolicyTest``, which
+checks the classifier against behaviour). A policy kept outside the package registers the same
+way, if its module is imported before :mod:`escalsim.scenario` builds the schema.
 """
 
 # isort: off
