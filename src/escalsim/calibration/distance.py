@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,7 +163,21 @@ def pearson(
     return chi2, dof, p
 
 
-def fit_distance(target: Target, levels: NDArray[np.int64] | Sequence[int]) -> dict[str, object]:
+class Distance(TypedDict):
+    """What :func:`fit_distance` returns (each key is described there)."""
+
+    tvd: float
+    chi2: float
+    dof: int
+    p_value: float
+    shares: dict[int, float]
+    share_ci: dict[int, tuple[float, float]]
+    n: int
+    target_shares: dict[int, float]
+    off_target: float
+
+
+def fit_distance(target: Target, levels: NDArray[np.int64] | Sequence[int]) -> Distance:
     """How far the simulated distribution of the highest MID level is from a target.
 
     Parameters
@@ -174,7 +189,7 @@ def fit_distance(target: Target, levels: NDArray[np.int64] | Sequence[int]) -> d
 
     Returns
     -------
-    dict
+    Distance
         ``tvd``: total variation distance ``½ Σ_k |p_sim(k) - p_target(k)|`` over the union of
         the target's levels and the levels simulated, with ``p_target = 0`` off the target (so
         simulated mass on a level the target does not have, such as level 1, counts in full);
@@ -196,7 +211,7 @@ def fit_distance(target: Target, levels: NDArray[np.int64] | Sequence[int]) -> d
     hits = np.bincount(array - 1, minlength=len(LEVELS))
     off = [k for k in shown if k not in set(target.levels.tolist())]
     return {
-        "tvd": tvd(simulated, wanted),
+        "tvd": float(tvd(simulated, wanted)),
         "chi2": chi2,
         "dof": dof,
         "p_value": p,

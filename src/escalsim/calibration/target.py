@@ -234,8 +234,8 @@ def load_target(path_or_name: str | Path) -> Target:
             continue
         parsed = _fields(raw)
         if isinstance(parsed, str):
-            column, message = parsed.split(":", 1)
-            problem(number, int(column), message)
+            at, message = parsed.split(":", 1)
+            problem(number, int(at), message)
             continue
         rows.append((number, parsed))
         if len(rows) > MAX_ROWS:  # found by fuzzing: 100,000 rows took 3 s to refuse

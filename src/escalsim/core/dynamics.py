@@ -73,7 +73,12 @@ def incident_occurs(risk: ArrayLike, scale: ArrayLike, factor: ArrayLike, u: Arr
     agreements' ``incident_risk_factor``. Source: Schelling (1960, ch. 7) on accidental war.
     Valid for non-negative inputs; the probability is clipped to 1.
     """
-    p = np.minimum(np.asarray(risk) * scale * factor, 1.0)
+    p = np.minimum(
+        np.asarray(risk, dtype=float)
+        * np.asarray(scale, dtype=float)
+        * np.asarray(factor, dtype=float),
+        1.0,
+    )
     return np.asarray(u) < p
 
 

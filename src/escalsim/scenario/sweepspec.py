@@ -126,9 +126,9 @@ def _parse_spec(path: str, spec: str, integer: bool) -> Vary:
     if spec and not spec.startswith(("uniform", "normal")) and "(" not in spec:
         if spec.count(",") >= MAX_VALUES:
             raise _problem(f"more than {MAX_VALUES:,} values", where)
-        values = tuple(_scalar(v) for v in spec.split(",") if v.strip() != "")
-        if values:
-            return Vary(path, values, None, None, integer)
+        listed = tuple(_scalar(v) for v in spec.split(",") if v.strip() != "")
+        if listed:
+            return Vary(path, listed, None, None, integer)
     raise _problem(
         f"'{spec}': expected START:STOP:COUNT, LOW:HIGH, uniform(LOW,HIGH) or V1,V2,...", where
     )
