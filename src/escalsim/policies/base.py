@@ -67,9 +67,14 @@ Move = Literal["step_down", "hold", "step_up", "jump", "concede"]
 
 
 class PolicySpec(BaseModel):
-    """Base of every policy's parameter model: a ``name`` literal and the policy's fields."""
+    """Base of every policy's parameter model: a ``name`` literal and the policy's fields.
+
+    A subclass narrows ``name`` to ``Literal["<its name>"]``, the tag of the schema's union.
+    """
 
     model_config = STRICT
+
+    name: str
 
 
 @dataclass(frozen=True)

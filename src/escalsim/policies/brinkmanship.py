@@ -60,8 +60,8 @@ class Brinkmanship(Policy):
         known = np.asarray(obs.adversary_resolve)
         outmatched = ~np.isnan(known) & (known > actor.resolve)
         bearable = []
-        for move in (dx.STEP_UP, dx.HOLD):
-            rung = dx.target_rung(obs.x, move, params.jump, params.n_rungs)
+        for candidate in (dx.STEP_UP, dx.HOLD):
+            rung = dx.target_rung(obs.x, candidate, params.jump, params.n_rungs)
             # The risk it runs by holding that rung itself: its own threat that leaves something
             # to chance. (A perceived adversary rung, possibly misperceived, plays no part, so
             # the closed form above holds whatever the perception noise.)

@@ -12,11 +12,11 @@ problem at the exact position of the offending value.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from escalsim.policies.base import STRICT, NonNegative, Probability
+from escalsim.policies.base import STRICT, NonNegative, PolicySpec, Probability
 from escalsim.policies.registry import DEFAULT_POLICY, spec_models, spec_union
 
 __all__ = [
@@ -168,10 +168,14 @@ class Accidents(_Model):
 # is built from the registry, so adding a policy is one module there (and its tests).
 # ------------------------------------------------------------------------------------------------
 #: One actor's policy: a discriminated union (on ``name``) of the registered parameter models.
-Policy = spec_union()
+#: (A type checker sees their common base: the union is built at run time.)
+if TYPE_CHECKING:
+    Policy = PolicySpec
+else:
+    Policy = spec_union()
 
 #: Policy name -> parameter model, in registry order, for error messages and the app.
-POLICY_MODELS: dict[str, type[BaseModel]] = dict(spec_models())
+POLICY_MODELS: dict[str, type[PolicySpec]] = spec_models()
 
 
 # ------------------------------------------------------------------------------------------------
