@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from escalsim.policies.quantal import WEIGHTS
 from escalsim.scenario.paths import resolve
 from escalsim.scenario.schema import Scenario
 
@@ -24,8 +25,8 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-#: Parameter order of the quantal policy's weights, as in :func:`dynamics.quantal_utilities`.
-QUANTAL_WEIGHTS = ("w_security", "w_cost", "w_war", "w_audience", "w_reciprocity", "w_pressure")
+#: Parameter order of the quantal policy's weights (defined with the policy).
+QUANTAL_WEIGHTS = WEIGHTS
 
 
 @dataclass(frozen=True)

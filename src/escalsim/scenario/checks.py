@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from escalsim.policies import POLICIES
 from escalsim.scenario.errors import Loc, did_you_mean, format_loc
 from escalsim.scenario.schema import Scenario
 
@@ -155,12 +156,8 @@ def _check_actors(c: _Checker, war: int | None) -> None:
         if start is not None and war is not None and start >= war:
             c.add((*loc, "initial_rung"), "an actor cannot start at or above the war rung")
         c.rung(a.red_line, (*loc, "red_line"))
-        if a.policy.name == "memory_one" and len(s.ladder.rungs) != 2:
-            c.add(
-                (*loc, "policy", "name"),
-                "policy 'memory_one' needs a ladder of exactly two "
-                f"rungs; this one has {len(s.ladder.rungs)}",
-            )
+        for below, message in POLICIES[a.policy.name].problems(a.policy, s):
+            c.add((*loc, "policy", *below), message)
         if a.role == "power":
             for fld in ("alignment", "influence"):
                 if getattr(a, fld) is not None:

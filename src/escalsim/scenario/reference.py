@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from escalsim.scenario.jsonschema import scenario_schema
+from escalsim.scenario.schema import POLICY_MODELS
 
 _ORDER = [
     "Scenario",
@@ -21,16 +22,8 @@ _ORDER = [
     "Endings",
     "Accidents",
     "Actor",
-    "QuantalPolicy",
-    "ReciprocalPolicy",
-    "GenerousPolicy",
-    "GritPolicy",
-    "HardlinerPolicy",
-    "DeterrerPolicy",
-    "BrinkmanshipPolicy",
-    "MemoryOnePolicy",
-    "ScriptedPolicy",
-    "HumanPolicy",
+    # one section per registered policy, in the registry's order
+    *(model.__name__ for model in POLICY_MODELS.values()),
     "Channel",
     "AgendaItem",
     "Agreement",

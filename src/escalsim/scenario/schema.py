@@ -12,9 +12,12 @@ problem at the exact position of the offending value.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
+
+from escalsim.policies.base import STRICT, NonNegative, PolicySpec, Probability
+from escalsim.policies.registry import DEFAULT_POLICY, spec_models, spec_union
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -36,8 +39,6 @@ __all__ = [
 #: Version of the scenario format; a file states it as ``schema_version``.
 SCHEMA_VERSION = 1
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
 Identifier = Annotated[
     str,
     Field(
@@ -53,9 +54,7 @@ RungRef = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, allow_inf_nan=False, frozen=True, validate_default=True
-    )
+    model_config = STRICT  # shared with the policies' parameter models
 
 
 # ------------------------------------------------------------------------------------------------
@@ -165,129 +164,18 @@ class Accidents(_Model):
 
 
 # ------------------------------------------------------------------------------------------------
-# Policies (the decision rules); parameters only, the classes live in escalsim.core
+# Policies: each policy's parameter model lives with its decision in escalsim.policies; the union
+# is built from the registry, so adding a policy is one module there (and its tests).
 # ------------------------------------------------------------------------------------------------
-class QuantalPolicy(_Model):
-    """Utility-based quantal response (McKelvey & Palfrey 1995)."""
+#: One actor's policy: a discriminated union (on ``name``) of the registered parameter models.
+#: (A type checker sees their common base: the union is built at run time.)
+if TYPE_CHECKING:
+    Policy = PolicySpec
+else:
+    Policy = spec_union()
 
-    name: Literal["quantal"]
-    precision: NonNegative = Field(
-        default=4.0, description="Logit precision lambda: 0 is random, large is a best response."
-    )
-    w_security: NonNegative = Field(default=1.0, description="Weight of the security deficit.")
-    w_cost: NonNegative = Field(default=1.0, description="Weight of the posture cost.")
-    w_war: NonNegative = Field(default=5.0, description="Weight of the risk of war.")
-    w_audience: NonNegative = Field(default=1.0, description="Weight of audience costs.")
-    w_reciprocity: NonNegative = Field(default=0.5, description="Reward for reciprocating.")
-    w_pressure: NonNegative = Field(default=1.0, description="Weight of third-party pressure.")
-
-
-class ReciprocalPolicy(_Model):
-    """Tit-for-tat on the ladder: match the adversary's perceived last move (Axelrod 1984)."""
-
-    name: Literal["reciprocal"]
-
-
-class GenerousPolicy(_Model):
-    """Generous tit-for-tat (Nowak & Sigmund 1992; Wu & Axelrod 1995)."""
-
-    name: Literal["generous"]
-    generosity: Probability = Field(
-        default=1 / 3, description="Probability of not answering a step up (g)."
-    )
-
-
-class GritPolicy(_Model):
-    """Graduated reciprocation in tension reduction (Osgood 1962)."""
-
-    name: Literal["grit"]
-    step_down_every: int = Field(
-        default=2, ge=1, description="Rounds between unilateral conciliatory steps."
-    )
-    patience: int = Field(default=3, ge=0, description="Unreciprocated steps before GRIT pauses.")
-
-
-class HardlinerPolicy(_Model):
-    """Never steps down first; answers every step up."""
-
-    name: Literal["hardliner"]
-
-
-class DeterrerPolicy(_Model):
-    """Holds until its red line is crossed, then responds (Schelling 1966)."""
-
-    name: Literal["deterrer"]
-    response: Literal["step_up", "jump"] = Field(
-        default="step_up", description="The response to a crossed red line."
-    )
-
-
-class BrinkmanshipPolicy(_Model):
-    """Raise until the cumulative risk would exceed one's private resolve, then concede."""
-
-    name: Literal["brinkmanship"]
-
-
-class MemoryOnePolicy(_Model):
-    """Memory-one strategy on a two-rung ladder (Nowak & Sigmund 1993; Press & Dyson 2012)."""
-
-    name: Literal["memory_one"]
-    p: list[Probability] = Field(
-        min_length=4,
-        max_length=4,
-        description="Probability of restraint (rung 0) after (restrained, restrained), "
-        "(restrained, escalated), (escalated, restrained), (escalated, escalated): own move "
-        "first.",
-    )
-
-
-Move = Literal["step_down", "hold", "step_up", "jump", "concede"]
-
-
-class ScriptedPolicy(_Model):
-    """A fixed sequence of moves, then ``then`` for ever."""
-
-    name: Literal["scripted"]
-    moves: list[Move] = Field(max_length=10_000, description="Moves in round order.")
-    then: Move = Field(default="hold", description="The move once the script has run out.")
-
-
-class HumanPolicy(_Model):
-    """A person chooses (seminar mode)."""
-
-    name: Literal["human"]
-
-
-Policy = Annotated[
-    QuantalPolicy
-    | ReciprocalPolicy
-    | GenerousPolicy
-    | GritPolicy
-    | HardlinerPolicy
-    | DeterrerPolicy
-    | BrinkmanshipPolicy
-    | MemoryOnePolicy
-    | ScriptedPolicy
-    | HumanPolicy,
-    Field(discriminator="name"),
-]
-
-#: Policy name -> parameter model, for the registry and for error messages.
-POLICY_MODELS: dict[str, type[_Model]] = {
-    m.model_fields["name"].annotation.__args__[0]: m  # type: ignore[union-attr]
-    for m in (
-        QuantalPolicy,
-        ReciprocalPolicy,
-        GenerousPolicy,
-        GritPolicy,
-        HardlinerPolicy,
-        DeterrerPolicy,
-        BrinkmanshipPolicy,
-        MemoryOnePolicy,
-        ScriptedPolicy,
-        HumanPolicy,
-    )
-}
+#: Policy name -> parameter model, in registry order, for error messages and the app.
+POLICY_MODELS: dict[str, type[PolicySpec]] = spec_models()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -337,7 +225,7 @@ class Actor(_Model):
         "whose values fill the fields this actor does not set.",
     )
     policy: Policy = Field(
-        default_factory=lambda: QuantalPolicy(name="quantal"),
+        default_factory=lambda: POLICY_MODELS[DEFAULT_POLICY](name=DEFAULT_POLICY),
         description="The decision rule and its parameters.",
     )
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from escalsim.experiment.stats import mean_interval, paired_difference, wilson_interval
+from escalsim.policies import POLICIES
 from escalsim.scenario import Scenario, with_condition
 from escalsim.scenario.load import with_settings
 from escalsim.scenario.schema import POLICY_MODELS
@@ -23,11 +24,12 @@ from escalsim.scenario.schema import POLICY_MODELS
 __all__ = ["APP_POLICIES", "controls", "ensemble", "settings_from"]
 
 #: Policies an actor can be given from the app: those that need no parameters of their own
-#: (memory_one needs its probabilities, scripted its moves; human is seminar mode's).
+#: (memory_one needs its probabilities, scripted its moves) and no player (human is seminar
+#: mode's).
 APP_POLICIES = tuple(
     name
     for name, model in POLICY_MODELS.items()
-    if name != "human"
+    if not POLICIES[name].needs_player
     and not any(f.is_required() for key, f in model.model_fields.items() if key != "name")
 )
 

@@ -1,0 +1,284 @@
+"""What every policy is: its observation, its traits, its parameters and one decision.
+
+A policy is a pure function of what the actor knows (an :class:`Observation`), its fixed traits
+(an :class:`Actor`), the compiled scenario (:class:`escalsim.core.params.Params`), its own
+parameters (an instance of its :attr:`Policy.Spec`, the pydantic model the scenario schema
+validates), its own memory (a small tuple, returned updated) and one uniform draw ``u``. Purity
+is what makes the *counterfactual decision* exact: the same policy is evaluated on the perceived
+observation and on the true one, with the same memory and the same ``u``, and any difference is
+a miscalculation.
+
+Every rule is written with elementwise numpy operations, so one copy serves both faces of the
+model: the mesa agents call it with scalars (one actor of one replication) and the ensembles
+with arrays over replications (the fields of :class:`Observation`, the memory and ``u`` all
+shaped ``[R]``, or ``[2, R]`` for the perceived and the true observation together); the move
+comes back with the same shape. :class:`Actor` traits and ``round`` are scalars.
+
+This module imports nothing from :mod:`escalsim.scenario` (the scenario schema imports the
+policies to build its union), nor mesa.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from escalsim.core import dynamics as dx
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from escalsim.core.params import Params
+    from escalsim.scenario.schema import Scenario
+
+__all__ = [
+    "ACTOR_TRAITS",
+    "INFORMATION",
+    "OBSERVATION_FIELDS",
+    "STRICT",
+    "Actor",
+    "HumanMoveRequiredError",
+    "Memory",
+    "Move",
+    "NonNegative",
+    "Observation",
+    "Policy",
+    "PolicySpec",
+    "Probability",
+    "toward",
+]
+
+Memory = tuple[Any, ...]
+
+#: The scenario format's model configuration (shared with :mod:`escalsim.scenario.schema`):
+#: unknown keys are refused, NaN and infinities too, types are strict, models are frozen.
+STRICT = ConfigDict(
+    extra="forbid", strict=True, allow_inf_nan=False, frozen=True, validate_default=True
+)
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+#: A move by name, as a scenario file writes it.
+Move = Literal["step_down", "hold", "step_up", "jump", "concede"]
+
+
+class PolicySpec(BaseModel):
+    """Base of every policy's parameter model: a ``name`` literal and the policy's fields.
+
+    A subclass narrows ``name`` to ``Literal["<its name>"]``, the tag of the schema's union.
+    """
+
+    model_config = STRICT
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What an actor knows when it decides (perceived, or the truth for the counterfactual).
+
+    Attributes
+    ----------
+    round : int
+        The round being decided (1-based).
+    x : int
+        Own rung.
+    y : int
+        Adversary's rung as perceived.
+    y_move : int
+        Adversary's last move as perceived, -1/0/+1, with explained incidents discounted.
+    own_move : int
+        Own last move as made.
+    hostility : float
+        Belief that the adversary is hostile (intends to escalate).
+    trust : float
+        Trust in the adversary's words.
+    committed : bool
+        Whether the actor has publicly committed (backing down then costs audience costs).
+    capability_ratio : float
+        Adversary's capability over own (allies that joined count with their side).
+    cumulative_risk : float
+        Risk of war the actor has borne so far in this crisis.
+    adversary_resolve : float
+        The adversary's resolve as learnt from messages; NaN when unknown.
+    pressure : float
+        Net third-party pressure: > 0 asks for restraint, < 0 for firmness.
+    audience : float
+        Effective audience cost (audience cost scaled by domestic pressure).
+    """
+
+    round: int
+    x: int
+    y: int
+    y_move: int
+    own_move: int
+    hostility: float
+    trust: float
+    committed: bool
+    capability_ratio: float
+    cumulative_risk: float
+    adversary_resolve: float
+    pressure: float
+    audience: float
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The fixed traits of the deciding actor that policies may use."""
+
+    index: int
+    resolve: float
+    risk_tolerance: float
+    red_line: int
+
+
+#: The names a policy's ``information`` may list: the fields of :class:`Observation` and the
+#: traits of :class:`Actor` (``index`` is bookkeeping, not information).
+OBSERVATION_FIELDS = tuple(f.name for f in dataclasses.fields(Observation))
+ACTOR_TRAITS = tuple(f.name for f in dataclasses.fields(Actor) if f.name != "index")
+INFORMATION = OBSERVATION_FIELDS + ACTOR_TRAITS
+
+
+class HumanMoveRequiredError(RuntimeError):
+    """A policy played by a person was asked to decide without a move from its player."""
+
+
+class Policy:
+    """Base class: ``decide(obs, actor, params, spec, memory, u) -> (move, memory)``.
+
+    A policy is one class with its parameter model and its classifier, in the style of the
+    Axelrod library's strategies (Knight et al. 2016). The class attributes are its metadata;
+    ``tests/test_policies.py::PolicyTest`` checks each of them against the policy's behaviour.
+
+    Attributes
+    ----------
+    name : str
+        The name a scenario file gives in ``policy: {name: ...}``; equal to the literal of
+        ``Spec.name``.
+    Spec : type[PolicySpec]
+        The pydantic model of its parameters; the scenario schema's union of policies is built
+        from these (:func:`escalsim.policies.registry.spec_union`).
+    stochastic : bool
+        Whether the decision depends on the draw ``u``.
+    memory_depth : float
+        Rounds of observations the decision depends on: 0, only the round number (no state of
+        play); 1, the current observation (the model has already summarised the past in it:
+        rungs, last moves, beliefs, cumulative risk); ``math.inf``, the policy keeps a memory
+        of its own across rounds.
+    information : tuple of str
+        What it reads: names from :data:`INFORMATION` (observation fields and actor traits).
+        Everything else may change without changing its decision.
+    citation : str
+        The literature the rule comes from.
+    needs_player : bool
+        A person chooses; the driver supplies the move and ``decide`` raises
+        :class:`HumanMoveRequiredError`.
+
+    References
+    ----------
+    Knight, V., Campbell, O., Harper, M. et al. (2016). An open framework for the reproducible
+    study of the iterated prisoner's dilemma. *Journal of Open Research Software* 4(1):e35.
+    """
+
+    name: ClassVar[str] = ""
+    Spec: ClassVar[type[PolicySpec]] = PolicySpec
+    stochastic: ClassVar[bool] = False
+    memory_depth: ClassVar[float] = 1
+    information: ClassVar[tuple[str, ...]] = ()
+    citation: ClassVar[str] = ""
+    needs_player: ClassVar[bool] = False
+
+    @staticmethod
+    def initial_memory() -> Memory:
+        """The memory before the first decision."""
+        return ()
+
+    def problems(self, spec: Any, scenario: Scenario) -> Iterable[tuple[tuple[str, ...], str]]:
+        """What this policy cannot work with in a scenario, beyond its own fields' ranges.
+
+        The scenario's cross-checks (:mod:`escalsim.scenario.checks`) call it for every actor
+        that has the policy, and report each finding at the actor's ``policy`` entry.
+
+        Parameters
+        ----------
+        spec : PolicySpec
+            The actor's policy parameters.
+        scenario : Scenario
+            The whole validated scenario.
+
+        Returns
+        -------
+        iterable of (tuple of str, str)
+            The field path below ``policy`` (e.g. ``("name",)``) and the message, per problem.
+        """
+        return ()
+
+    def decide(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
+    ) -> tuple[Any, Memory]:
+        """Choose a move.
+
+        Parameters
+        ----------
+        obs : Observation
+            What the actor knows (scalars, or arrays over replications).
+        actor : Actor
+            Its fixed traits.
+        params : Params
+            The compiled scenario (ladder, costs, risks, jump).
+        spec : PolicySpec
+            The policy's parameters, an instance of :attr:`Spec`.
+        memory : tuple
+            Its memory, as returned by the previous decision (or :meth:`initial_memory`).
+        u : float or ndarray
+            One uniform draw in [0, 1) per decision.
+
+        Returns
+        -------
+        move : int or ndarray
+            A move code of :data:`escalsim.core.dynamics.MOVE_NAMES`, shaped like ``obs.x``.
+        memory : tuple
+            The updated memory.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def classifier(cls) -> dict[str, Any]:
+        """The metadata as one mapping (Axelrod's ``classifier``)."""
+        return {
+            "stochastic": cls.stochastic,
+            "memory_depth": cls.memory_depth,
+            "information": cls.information,
+            "needs_player": cls.needs_player,
+        }
+
+
+def toward(x: Any, target: Any, jump: int) -> Any:
+    """The move that brings rung ``x`` toward ``target``: a jump for a gap of ``jump`` or more.
+
+    Elementwise over arrays (the ensembles) as over scalars (the agents).
+
+    Parameters
+    ----------
+    x, target : int or ndarray
+        Current and target rungs.
+    jump : int
+        Rungs climbed by a jump (a jump is used only when ``jump > 1``).
+
+    Returns
+    -------
+    int or ndarray
+        Step down, hold, step up or jump.
+    """
+    x, target = np.asarray(x), np.asarray(target)
+    up = np.where((jump > 1) & (target - x >= jump), dx.JUMP, dx.STEP_UP)
+    return np.where(target > x, up, np.where(target < x, dx.STEP_DOWN, dx.HOLD))
+
+
+def valid_memory_depth(depth: float) -> bool:
+    """Whether ``depth`` is a memory depth: a non-negative integer or ``math.inf``."""
+    return depth == math.inf or (depth >= 0 and float(depth).is_integer())

@@ -1,0 +1,62 @@
+"""The generous policy: generous tit-for-tat."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal, override
+
+import numpy as np
+from pydantic import Field
+
+from escalsim.policies.base import (
+    Actor,
+    Memory,
+    Observation,
+    Policy,
+    PolicySpec,
+    Probability,
+    toward,
+)
+from escalsim.policies.registry import register
+
+if TYPE_CHECKING:
+    from escalsim.core.params import Params
+
+
+class GenerousPolicy(PolicySpec):
+    """Generous tit-for-tat (Nowak & Sigmund 1992; Wu & Axelrod 1995)."""
+
+    name: Literal["generous"]
+    generosity: Probability = Field(
+        default=1 / 3, description="Probability of not answering a step up (g)."
+    )
+
+
+@register
+class Generous(Policy):
+    """Generous tit-for-tat: as :class:`Reciprocal`, but answers one rung lower with probability g.
+
+    On two rungs: after the adversary escalated, restrain with probability g. Under
+    implementation noise e the share of mutual restraint between two of them is s² with
+    ``s = b / (1 - (a - b))``, ``a = 1 - e``, ``b = g (1 - 2e) + e``
+    (:mod:`escalsim.core.known_answers`, ``tests/test_known_answers.py``).
+
+    References
+    ----------
+    Nowak, M. A. & Sigmund, K. (1992). Tit for tat in heterogeneous populations. *Nature*
+    355:250-253.
+    Wu, J. & Axelrod, R. (1995). How to cope with noise in the iterated prisoner's dilemma.
+    *Journal of Conflict Resolution* 39:183-189 (g = 1/3).
+    """
+
+    name = "generous"
+    Spec = GenerousPolicy
+    stochastic = True
+    information = ("x", "y")
+    citation = "Nowak & Sigmund (1992), Nature 355:250-253; Wu & Axelrod (1995), JCR 39:183-189"
+
+    @override
+    def decide(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
+    ) -> tuple[Any, Memory]:
+        forgive = (np.asarray(obs.y) > 0) & (np.asarray(u) < spec.generosity)
+        return toward(obs.x, np.where(forgive, np.asarray(obs.y) - 1, obs.y), params.jump), memory

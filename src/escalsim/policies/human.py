@@ -1,0 +1,57 @@
+"""The human policy: a person chooses (seminar mode)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Literal, override
+
+from escalsim.policies.base import (
+    OBSERVATION_FIELDS,
+    Actor,
+    HumanMoveRequiredError,
+    Memory,
+    Observation,
+    Policy,
+    PolicySpec,
+)
+from escalsim.policies.registry import register
+
+if TYPE_CHECKING:
+    from escalsim.core.params import Params
+
+
+class HumanPolicy(PolicySpec):
+    """A person chooses (seminar mode)."""
+
+    name: Literal["human"]
+
+
+@register
+class Human(Policy):
+    """A person chooses (seminar mode); the driver supplies the move.
+
+    ``decide`` raises :class:`HumanMoveRequiredError`: the drivers take the player's move
+    instead (``docs/ODD.md`` §7.14). Classified as the Axelrod library classifies its ``Human``
+    strategy: a person may use anything shown, remembers without bound and is not predictable.
+
+    References
+    ----------
+    Knight, V. et al. (2016). An open framework for the reproducible study of the iterated
+    prisoner's dilemma. *Journal of Open Research Software* 4(1):e35 (``axelrod.Human``).
+    """
+
+    name = "human"
+    Spec = HumanPolicy
+    stochastic = True
+    memory_depth = math.inf
+    information = OBSERVATION_FIELDS
+    citation = "Knight et al. (2016), Journal of Open Research Software 4(1):e35 (axelrod.Human)"
+    needs_player = True
+
+    @override
+    def decide(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
+    ) -> tuple[Any, Memory]:
+        raise HumanMoveRequiredError(
+            f"round {obs.round}: actor {actor.index} is played by a person; pass its moves"
+        )
