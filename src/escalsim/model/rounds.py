@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from escalsim.core import dynamics as dx
 from escalsim.core.params import Params, Schedule
-from escalsim.core.policies import POLICIES, Actor, HumanMoveRequiredError, Observation, Quantal
+from escalsim.core.policies import POLICIES, Actor, HumanMoveRequiredError, Observation
 from escalsim.core.streams import BlockLayout, replication_generator
 from escalsim.model.constants import (
     CAUSES,
@@ -997,7 +997,7 @@ class Crisis:
             policy = POLICIES[spec.name]
             x = self.rung[:, i]
             pressure = self._pressure_on(i)
-            if spec.name == "human":
+            if policy.needs_player:
                 move = np.full(n, self._human_move(i, t))
                 truth_move = move
             else:
@@ -1035,7 +1035,8 @@ class Crisis:
             rest = raises & ~wrong
             if not p.is_power[i]:
                 cause[rest] = THIRD_PARTY
-            elif isinstance(policy, Quantal) and spec.name != "human":
+            elif "pressure" in policy.information and not policy.needs_player:
+                # A policy that reads its patrons' pressure: was the climb theirs?
                 pushed = np.flatnonzero(rest & (np.asarray(pressure) != 0))
                 if len(pushed):
                     # Would it have climbed without the pressure? Asked only where it matters
