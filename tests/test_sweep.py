@@ -157,9 +157,9 @@ def test_a_part_is_one_point_and_chunk_and_the_manifest_sits_beside_runs(geneva,
     assert names[0] == "point-000000_reps-0000000-0000004.parquet"
     assert len(names) == 6 * 3
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["sweep_sha256"] == sweep.digest()
+    assert manifest["request_sha256"] == sweep.digest()
     assert manifest["chunk"] == 4
-    assert manifest["sweep"]["points"] == sweep.points
+    assert manifest["request"]["points"] == sweep.points
     assert {"escalsim", "numpy", "pandas", "python", "mesa"} <= set(manifest["versions"])
 
 
@@ -473,8 +473,8 @@ def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
         )
         manifest = json.loads((tmp_path / "remote" / "manifest.json").read_text())
         assert (
-            manifest["sweep_sha256"]
-            == json.loads((tmp_path / "local" / "manifest.json").read_text())["sweep_sha256"]
+            manifest["request_sha256"]
+            == json.loads((tmp_path / "local" / "manifest.json").read_text())["request_sha256"]
         )
     finally:
         for proc in (worker, scheduler):
@@ -551,7 +551,7 @@ def test_the_scenarios_sweep_block_defines_the_sweep(root, tmp_path):
     out = tmp_path / "block"
     made = run_cli("sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", cwd=root)
     assert made.returncode == 0, made.stderr
-    sweep = json.loads((out / "manifest.json").read_text())["sweep"]
+    sweep = json.loads((out / "manifest.json").read_text())["request"]
     assert [v["path"] for v in sweep["varies"]] == list(spec.sweep.vary)
     assert len(sweep["points"]) == 6 * 2
     assert sweep["replications"] == 6  # the command line takes precedence over the block
