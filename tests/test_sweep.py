@@ -300,6 +300,41 @@ def test_a_dask_cluster_gives_the_same_results(geneva, tmp_path, cluster):
     )
 
 
+@pytest.mark.parametrize("engine", ["agents", "batch"])
+def test_a_run_on_a_dask_cluster_gives_the_same_results(tmp_path, cluster, engine):
+    """Runs go through the sweeps' executors: Dask too, with the same results as in-process."""
+    from escalsim.experiment.runner import run
+
+    kw = dict(replications=30, seed=11, engine=engine, keep=5)
+    here = run("brinkmanship", workers=1, chunk=30, **kw)
+    there = run(
+        "brinkmanship",
+        scheduler=cluster.scheduler_address,
+        chunk=7,
+        checkpoint=tmp_path / "r",
+        **kw,
+    )
+    for name in ("runs", "timeseries", "events"):
+        pd.testing.assert_frame_equal(getattr(there, name), getattr(here, name), check_exact=True)
+
+
+def test_cli_run_takes_a_dask_scheduler(root, tmp_path, cluster):
+    args = ["run", "brinkmanship", "-n", "20", "--seed", "4", "--no-plots", "-q", "--format"]
+    local = run_cli(*args, "csv", "--out", str(tmp_path / "a"), "--workers", "1", cwd=root)
+    dask = run_cli(
+        *args,
+        "csv",
+        "--out",
+        str(tmp_path / "b"),
+        "--scheduler",
+        cluster.scheduler_address,
+        cwd=root,
+    )
+    assert local.returncode == 0, local.stderr
+    assert dask.returncode == 0, dask.stderr
+    assert dask.stdout == local.stdout
+
+
 def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster):
     from distributed import Client
 
