@@ -835,6 +835,11 @@ def sweep(
         raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
     except BrokenProcessPool:
         _worker_died(f"finished parts are saved in {folder}", _resume_command(folder, root))
+    if not quiet and report.damaged:
+        click.echo(
+            f"{len(report.damaged)} damaged part(s) were run again: {', '.join(report.damaged)}",
+            err=True,
+        )
     if not quiet:
         click.echo(
             f"done: {report.ran} tasks run, {report.done_before} already done "
