@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from escalsim.cli import main
 from escalsim.scenario import load_scenario
@@ -64,12 +65,18 @@ def test_a_script_without_a_main_guard_can_use_worker_processes(tmp_path):
     assert "workers 2 rows 120" in proc.stdout
 
 
-def _sweep_args(out: Path, *extra: str, condition: str | None = None) -> list[str]:
+def _sweep_args(
+    out: Path,
+    *extra: str,
+    condition: str | None = None,
+    scenario: str = "geneva-2022",
+    vary: str = "channels.hotline.noise=0.1,0.2",
+) -> list[str]:
     args = [
         "sweep",
-        "geneva-2022",
+        scenario,
         "--vary",
-        "channels.hotline.noise=0.1,0.2",
+        vary,
         "-n",
         "4",
         "--chunk",
@@ -162,15 +169,25 @@ def test_resume_of_a_finished_run_refuses_another_request(tmp_path, capsys):
 
 
 # -- defect 2: a sweep under a condition with a remove: list -------------------------------------
-def test_a_sweep_under_a_condition_that_removes_elements_runs(tmp_path, capsys):
-    out = tmp_path / "sweep"
-    assert cli(*_sweep_args(out, condition="dialogue_closed")) == 0, capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("scenario", "condition", "vary"),
+    [
+        ("geneva-2022", "dialogue_closed", "channels.hotline.noise=0.1,0.2"),
+        ("able-archer-1983", "early_warning", "channels.public.noise=0.1,0.2"),
+    ],
+)
+def test_a_sweep_under_a_condition_that_removes_elements_runs(
+    tmp_path, capsys, scenario, condition, vary
+):
     from escalsim.experiment.sweep import load_sweep
 
+    out = tmp_path / "sweep"
+    args = _sweep_args(out, condition=condition, scenario=scenario, vary=vary)
+    assert cli(*args) == 0, capsys.readouterr().err
     manifest, frame = load_sweep(out)
-    assert manifest["request"]["condition"] == "dialogue_closed"
+    assert manifest["request"]["condition"] == condition
     assert len(frame) == 2 * 4
-    assert set(frame["condition"]) == {"dialogue_closed"}
+    assert set(frame["condition"]) == {condition}
 
 
 def test_a_failed_sweep_does_not_block_a_retry(tmp_path, capsys):
