@@ -299,3 +299,26 @@ def test_run_accepts_an_existing_empty_out_folder(tmp_path, capsys):
     out.mkdir()
     assert cli(*_run_args(out)) == 0, capsys.readouterr().err
     assert (out / "manifest.json").is_file()
+
+
+def test_each_task_is_sent_with_its_own_point_only(tmp_path, monkeypatch):
+    """A sweep of many points sends each task one point, not all of them."""
+    from escalsim.experiment import tasks
+    from escalsim.experiment.sweep import Sweep, load_sweep, parse_vary, run_sweep
+
+    spec = load_scenario("geneva-2022")
+    sweep = Sweep(
+        spec, (parse_vary("channels.hotline.noise=0:0.5:6", spec),), replications=2, twin=False
+    )
+    sent = []
+    real = tasks.run_task
+
+    def spy(job, task):
+        sent.append(len(job.points))
+        return real(job, task)
+
+    monkeypatch.setattr(tasks, "run_task", spy)
+    run_sweep(sweep, tmp_path / "s", workers=1)
+    assert sent == [1] * 6
+    frame = load_sweep(tmp_path / "s")[1]
+    assert frame["point"].tolist() == [p for p in range(6) for _ in range(2)]

@@ -60,7 +60,8 @@ def run_tasks(
                 if task is None:
                     break
                 # Looked up at each call, so that tests can stand in for the task function.
-                pending[executor.executor.submit(_tasks.run_task, job, task)] = task
+                payload = job.only(task.point)
+                pending[executor.executor.submit(_tasks.run_task, payload, task)] = task
             if not pending:
                 break
             finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)

@@ -13,6 +13,7 @@ engine the task asks for when it runs the first one.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -85,6 +86,8 @@ class Job:
         A name for the job, unique to its definition (it keys a worker's cache of scenarios).
     condition : str or None
         A sweep's condition, written into its rows' ``condition`` column.
+    first : int
+        The index of ``points[0]`` (a job cut down to one point by :meth:`only`).
     """
 
     scenario: Scenario
@@ -96,6 +99,19 @@ class Job:
     labels: Literal["condition", "point"] = "condition"
     key: str = ""
     condition: str | None = None
+    first: int = 0
+
+    def point(self, index: int) -> Point:
+        """The point of index ``index``."""
+        return self.points[index - self.first]
+
+    def only(self, index: int) -> Job:
+        """The job cut down to one point: what a task is sent with.
+
+        A sweep may have 100,000 points; sending all of them with every task would make the
+        traffic to the workers grow with the square of the points.
+        """
+        return dataclasses.replace(self, points=(self.point(index),), first=index)
 
     def tasks(self, replications: int, chunk: int) -> list[Task]:
         """Every task, point by point, in chunks of ``chunk`` replications."""
@@ -110,7 +126,7 @@ class Job:
         cached = _AT_POINT.get((self.key, point)) if self.key else None
         if cached is not None:
             return cached
-        at = self.points[point]
+        at = self.point(point)
         spec = self.scenario
         if at.condition is not None and spec.conditions:
             spec = with_condition(spec, at.condition)
@@ -146,7 +162,7 @@ def run_task(job: Job, task: Task) -> Frames:
 def _label(job: Job, point: int, frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
-    at = job.points[point]
+    at = job.point(point)
     if job.labels == "condition":
         return frame.assign(condition=at.condition)
     if job.condition is not None:
@@ -178,7 +194,7 @@ def _run_agents(spec: Scenario, job: Job, task: Task) -> Frames:
         model = EscalationModel(scenario=spec, seed=job.seed, replication=r).run()
         row = model.outcome
         if job.labels == "condition":  # before the twin's columns, where it always was
-            row["condition"] = job.points[task.point].condition
+            row["condition"] = job.point(task.point).condition
         if job.twin:
             twin = EscalationModel(
                 scenario=spec, seed=job.seed, replication=r, perfect_information=True
