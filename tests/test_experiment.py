@@ -209,6 +209,7 @@ def test_cli_run_bad_inputs_exit_2(tmp_path):
     assert "Traceback" not in bad.stderr
     assert run_cli("run", "hotline-1963", "-n", "0").returncode == 2
     (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")  # an empty folder is accepted
     taken = run_cli("run", "hotline-1963", "-n", "2", "--out", str(tmp_path / "taken"))
     assert taken.returncode == 2
     assert "exists" in taken.stderr

@@ -249,13 +249,15 @@ def _cases(
 def _run_case(tmp_path, reference_run, sig, delay, group, workers) -> str:
     out = tmp_path / "run"
     args = run_args(out)
-    code, err, tag = _interrupt(args, work_folder(out) / "plan.json", sig, delay, group, workers)
+    code, err, tag = _interrupt(
+        args, work_folder(out) / "manifest.json", sig, delay, group, workers
+    )
     assert_no_process_left(tag)
     complete = (out / "manifest.json").exists()
     outcome = check_interrupted("run", sig, code, err, complete)
     assert_only_whole_files(out, work_folder(out))
     if not complete:
-        parts = work_folder(out) / "parts"
+        parts = work_folder(out) / "runs"
         done = len([p for p in parts.iterdir() if not p.name.startswith(".")])
         outcome += f", {done} of {RUN_PARTS} parts kept" if done else ", no part yet"
     # Resume (in this process, one worker): only the missing parts run; the same results.
@@ -322,23 +324,23 @@ def test_a_run_stopped_with_parts_saved_resumes_without_recomputing_them(
     tmp_path, reference_run, monkeypatch
 ):
     """The parts written before an interruption are not run again."""
-    from escalsim.experiment import runner
+    from escalsim.experiment import tasks
 
     out = tmp_path / "run"
     calls = []
-    real = runner.run_chunk
+    real = tasks.run_task
 
-    def stop_after_five(task):
+    def stop_after_five(job, task):
         if len(calls) == 5:
             raise KeyboardInterrupt
         calls.append(task)
-        return real(task)
+        return real(job, task)
 
-    monkeypatch.setattr(runner, "run_chunk", stop_after_five)
+    monkeypatch.setattr(tasks, "run_task", stop_after_five)
     assert cli(*run_args(out, "--workers", "1")) == 130
-    assert len(list((work_folder(out) / "parts").iterdir())) == 5
+    assert len(list((work_folder(out) / "runs").iterdir())) == 5
     calls.clear()
-    monkeypatch.setattr(runner, "run_chunk", lambda task: calls.append(task) or real(task))
+    monkeypatch.setattr(tasks, "run_task", lambda job, task: calls.append(task) or real(job, task))
     assert cli(*run_args(out, "--resume", "--workers", "1")) == 0
     assert len(calls) == RUN_PARTS - 5
     assert_same_run(out, reference_run)
@@ -350,7 +352,7 @@ def test_a_worker_that_dies_stops_the_run_with_its_parts_saved(tmp_path, referen
     import threading
 
     out = tmp_path / "run"
-    parts = work_folder(out) / "parts"
+    parts = work_folder(out) / "runs"
 
     def kill_a_worker() -> None:
         deadline = time.monotonic() + 60
@@ -380,17 +382,24 @@ def test_a_worker_that_dies_stops_the_run_with_its_parts_saved(tmp_path, referen
 def test_resume_refuses_another_run_and_plain_rerun_asks_for_resume(tmp_path, capsys):
     out = tmp_path / "run"
     work = work_folder(out)
-    work.mkdir()
-    (work / "plan.json").write_text(
-        json.dumps({"kind": "escalsim-run", "seed": 1, "parts": 4, "replications": 3})
+    (work / "runs").mkdir(parents=True)
+    (work / "manifest.json").write_text(
+        json.dumps(
+            {
+                "kind": "escalsim-run",
+                "request": {"seed": 1, "replications": 3},
+                "chunk": 1,
+                "parts": 4,
+            }
+        )
     )
-    (work / "parts").mkdir()
+    (work / "runs" / "point-000000_reps-0000000-0000001.parquet").write_bytes(b"")
     assert cli(*run_args(out)) == 2
     err = capsys.readouterr().err
-    assert "add --resume to finish it" in err
+    assert "add --resume" in err
     assert cli(*run_args(out, "--resume")) == 2
     err = capsys.readouterr().err
-    assert "is a different run (changed: " in err
+    assert "holds a different run (changed: " in err
     assert "replications" in err
     assert "Traceback" not in err
 

@@ -157,9 +157,9 @@ def test_a_part_is_one_point_and_chunk_and_the_manifest_sits_beside_runs(geneva,
     assert names[0] == "point-000000_reps-0000000-0000004.parquet"
     assert len(names) == 6 * 3
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["sweep_sha256"] == sweep.digest()
+    assert manifest["request_sha256"] == sweep.digest()
     assert manifest["chunk"] == 4
-    assert manifest["sweep"]["points"] == sweep.points
+    assert manifest["request"]["points"] == sweep.points
     assert {"escalsim", "numpy", "pandas", "python", "mesa"} <= set(manifest["versions"])
 
 
@@ -298,6 +298,41 @@ def test_a_dask_cluster_gives_the_same_results(geneva, tmp_path, cluster):
     pd.testing.assert_frame_equal(
         load_sweep(tmp_path / "dask")[1], load_sweep(tmp_path / "local")[1], check_exact=True
     )
+
+
+@pytest.mark.parametrize("engine", ["agents", "batch"])
+def test_a_run_on_a_dask_cluster_gives_the_same_results(tmp_path, cluster, engine):
+    """Runs go through the sweeps' executors: Dask too, with the same results as in-process."""
+    from escalsim.experiment.runner import run
+
+    kw = dict(replications=30, seed=11, engine=engine, keep=5)
+    here = run("brinkmanship", workers=1, chunk=30, **kw)
+    there = run(
+        "brinkmanship",
+        scheduler=cluster.scheduler_address,
+        chunk=7,
+        checkpoint=tmp_path / "r",
+        **kw,
+    )
+    for name in ("runs", "timeseries", "events"):
+        pd.testing.assert_frame_equal(getattr(there, name), getattr(here, name), check_exact=True)
+
+
+def test_cli_run_takes_a_dask_scheduler(root, tmp_path, cluster):
+    args = ["run", "brinkmanship", "-n", "20", "--seed", "4", "--no-plots", "-q", "--format"]
+    local = run_cli(*args, "csv", "--out", str(tmp_path / "a"), "--workers", "1", cwd=root)
+    dask = run_cli(
+        *args,
+        "csv",
+        "--out",
+        str(tmp_path / "b"),
+        "--scheduler",
+        cluster.scheduler_address,
+        cwd=root,
+    )
+    assert local.returncode == 0, local.stderr
+    assert dask.returncode == 0, dask.stderr
+    assert dask.stdout == local.stdout
 
 
 def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster):
@@ -473,8 +508,8 @@ def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
         )
         manifest = json.loads((tmp_path / "remote" / "manifest.json").read_text())
         assert (
-            manifest["sweep_sha256"]
-            == json.loads((tmp_path / "local" / "manifest.json").read_text())["sweep_sha256"]
+            manifest["request_sha256"]
+            == json.loads((tmp_path / "local" / "manifest.json").read_text())["request_sha256"]
         )
     finally:
         for proc in (worker, scheduler):
@@ -551,7 +586,7 @@ def test_the_scenarios_sweep_block_defines_the_sweep(root, tmp_path):
     out = tmp_path / "block"
     made = run_cli("sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", cwd=root)
     assert made.returncode == 0, made.stderr
-    sweep = json.loads((out / "manifest.json").read_text())["sweep"]
+    sweep = json.loads((out / "manifest.json").read_text())["request"]
     assert [v["path"] for v in sweep["varies"]] == list(spec.sweep.vary)
     assert len(sweep["points"]) == 6 * 2
     assert sweep["replications"] == 6  # the command line takes precedence over the block

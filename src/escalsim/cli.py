@@ -358,6 +358,13 @@ _FORCE_HELP = "Run even when the memory estimate exceeds the budget."
     help="Worker processes [default: the machine's cores].",
 )
 @click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="A Dask scheduler (e.g. tcp://host:8786) to run the tasks on "
+    "[default: $DASK_SCHEDULER_ADDRESS].",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "csv"]),
@@ -420,6 +427,7 @@ def run_command(
     dry_run: bool = False,
     chunk: int | None = None,
     resume: bool = False,
+    scheduler: str | None = None,
 ) -> None:
     """Run every condition of SCENARIO over the same replications and summarise them.
 
@@ -432,8 +440,10 @@ def run_command(
     import secrets
     from datetime import UTC, datetime
 
-    from escalsim.experiment.results import MANIFEST, RunParts, is_no_space
+    from escalsim.experiment.results import RunParts, is_no_space, work_folder
     from escalsim.experiment.runner import run as run_experiment
+    from escalsim.experiment.runner import stored_seed
+    from escalsim.experiment.store import locked
     from escalsim.scenario import ScenarioError, load_scenario
 
     budget = _size(max_memory)
@@ -467,67 +477,66 @@ def run_command(
         raise click.BadParameter(
             "--resume needs --out: the folder of the run to finish", param_hint="--resume"
         )
-    if resume and out is not None and out.exists():
-        if not (out / MANIFEST).is_file():
-            raise click.BadParameter(f"{out} exists and is not a run folder", param_hint="--out")
-        RunParts(out).discard()  # what a run stopped just after it finished left behind
-        if not quiet:
-            click.echo(f"{out} is complete already: nothing to resume", err=True)
-        _report(_load_run(out), fmt, quiet, all_metrics=all_metrics)
-        return
     if seed is None and resume and out is not None:
-        plan = RunParts(out).plan()
-        seed = plan["seed"] if plan else None
+        seed = stored_seed(out)
     if seed is None:
         seed = secrets.randbits(63)
         if not quiet:
             click.echo(f"seed: {seed} (drawn; pass --seed {seed} to repeat this run)", err=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = out or Path("results") / spec.id / f"{stamp}-s{seed}"
-    if folder.exists():
+    # An empty folder is as good as none (sweep and calibrate accept one too); a complete run
+    # folder is only for --resume, which checks it holds this very run.
+    complete = resume and _is_run_folder(folder)
+    if folder.exists() and not complete and not _is_empty_folder(folder):
+        if resume:
+            raise click.BadParameter(f"{folder} exists and is not a run folder", param_hint="--out")
         raise click.BadParameter(f"{folder} exists; choose another folder", param_hint="--out")
     _check_writable(folder)
-    store = RunParts(folder)
-
-    def saved() -> str:
-        plan = store.plan()
-        if plan is None:
-            return "nothing was saved"
-        return f"{len(store.done())} of {plan.get('parts', '?')} parts are saved in {store.root}"
-
+    parts = RunParts(folder)
     try:
-        results = run_experiment(
-            spec,
-            seed=seed,
-            progress=not quiet,
-            chunk=chunk,
-            checkpoint=folder,
-            resume=resume,
-            **common,
-        )
-        results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
-        results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        store.finish(results, plots=not no_plots)
+        with locked(work_folder(folder)):
+            results = run_experiment(
+                spec,
+                seed=seed,
+                progress=not quiet,
+                chunk=chunk,
+                checkpoint=folder,
+                resume=resume,
+                scheduler=scheduler,
+                **common,
+            )
+            if complete:
+                parts.discard()  # what a run stopped just after it finished left behind
+            else:
+                results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
+                results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                parts.finish(results, plots=not no_plots)
     except ScenarioError as exc:
         _fail(exc.problems)
     except KeyboardInterrupt as exc:
-        if folder.exists():
+        if _is_run_folder(folder):
             click.echo(
                 f"escalsim: {_interrupt_name(exc)}; the run is complete in {folder}", err=True
             )
         else:
             click.echo(
-                f"escalsim: {_interrupt_name(exc)}; {saved()}; to finish the run: "
+                f"escalsim: {_interrupt_name(exc)}; {parts.saved()}; to finish the run: "
                 f"{_resume_command(folder, seed)}",
                 err=True,
             )
         sys.exit(_interrupt_code(exc))
     except OSError as exc:
         if is_no_space(exc):
-            _no_space(exc, saved(), _resume_command(folder, seed))
+            _no_space(exc, parts.saved(), _resume_command(folder, seed))
         raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
     except BrokenProcessPool:
-        _worker_died(saved(), _resume_command(folder, seed))
+        _worker_died(parts.saved(), _resume_command(folder, seed))
+    if complete:
+        if not quiet:
+            click.echo(f"{folder} is complete already: nothing to resume", err=True)
+        _report(results, fmt, quiet, all_metrics=all_metrics)
+        return
     if not quiet:
         for note in results.manifest.get("estimate", {}).get("notes", []):
             click.echo(f"limits: {note}", err=True)
@@ -538,6 +547,16 @@ def run_command(
         sys.exit(_interrupt_code(exc))
     if not quiet:
         click.echo(f"wrote {folder}", err=True)
+
+
+def _is_run_folder(folder: Path) -> bool:
+    from escalsim.experiment.results import MANIFEST
+
+    return (folder / MANIFEST).is_file()
+
+
+def _is_empty_folder(folder: Path) -> bool:
+    return folder.is_dir() and not any(folder.iterdir())
 
 
 def _check_writable(folder: Path) -> None:
@@ -815,6 +834,11 @@ def sweep(
         raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
     except BrokenProcessPool:
         _worker_died(f"finished parts are saved in {folder}", _resume_command(folder, root))
+    if not quiet and report.damaged:
+        click.echo(
+            f"{len(report.damaged)} damaged part(s) were run again: {', '.join(report.damaged)}",
+            err=True,
+        )
     if not quiet:
         click.echo(
             f"done: {report.ran} tasks run, {report.done_before} already done "

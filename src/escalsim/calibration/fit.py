@@ -30,7 +30,6 @@ constant objective and understates the uncertainty).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import re
@@ -54,6 +53,7 @@ from escalsim.calibration.distance import (
     tvd,
 )
 from escalsim.calibration.target import MID_LEVELS, Target
+from escalsim.experiment.provenance import scenario_hash
 from escalsim.scenario import Problem, Scenario, ScenarioError, load_scenario, with_settings
 from escalsim.scenario.errors import did_you_mean
 from escalsim.scenario.paths import PathError, numeric_kind, resolve
@@ -383,12 +383,8 @@ class Fit:
     def to_dict(self) -> dict[str, Any]:
         """Everything ``fit.json`` holds (NaN and infinity become null)."""
         from importlib.metadata import version
-        from platform import python_version
 
-        import mesa
-        import scipy
-
-        from escalsim import __version__
+        from escalsim.experiment.provenance import versions
 
         def clean(value: Any) -> Any:
             if isinstance(value, dict):
@@ -448,14 +444,11 @@ class Fit:
                     path: {str(k): v for k, v in column.items()}
                     for path, column in self.jacobian.to_dict().items()
                 },
+                # The versions every output records, and the fit's own dependencies.
                 "versions": {
-                    "escalsim": __version__,
-                    "numpy": np.__version__,
-                    "scipy": scipy.__version__,
-                    "pandas": pd.__version__,
-                    "mesa": mesa.__version__,
+                    **versions(),
+                    "scipy": version("scipy"),
                     "pydantic": version("pydantic"),
-                    "python": python_version(),
                 },
             }
         )
@@ -612,11 +605,6 @@ class _Search:
                     "fatol": 1e-4,
                 },
             )
-
-
-def _scenario_hash(spec: Scenario) -> str:
-    raw = spec._raw if spec._raw is not None else spec.model_dump(mode="json")
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _design(kind: str, d: int, n: int, seed: int) -> NDArray[np.float64]:
@@ -922,7 +910,7 @@ def calibrate(
         target=target,
         params=fitted,
         scenario_id=spec.id,
-        scenario_sha256=_scenario_hash(spec),
+        scenario_sha256=scenario_hash(spec),  # the one hash of runs and sweeps too
         condition=condition,
         budget=budget,
         seed=seed,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -15,14 +13,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from escalsim.scenario import Scenario, ScenarioError
-from escalsim.scenario.errors import Problem
+from escalsim.experiment.provenance import canonical_scenario, versions
+from escalsim.scenario import Scenario
 
 #: Files of a run folder.
 RUNS, TIMESERIES, EVENTS, SUMMARY, MANIFEST = (
@@ -138,20 +135,6 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any, **dumps: Any) -> 
 def write_parquet_atomic(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
     """:func:`write_atomic` of a frame as Parquet (no index)."""
     return write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
-
-
-def canonical_scenario(spec: Scenario) -> tuple[dict[str, Any], str]:
-    """The validated scenario as canonical JSON data, and its sha256."""
-    data = spec.model_dump(mode="json")
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def versions() -> dict[str, str]:
-    """Versions of escalsim, its main dependencies, and Python."""
-    out = {name: version(name) for name in ("escalsim", "mesa", "numpy", "pandas", "pyarrow")}
-    out["python"] = platform.python_version()
-    return out
 
 
 @dataclass
@@ -279,7 +262,7 @@ class Results:
         Parameters
         ----------
         folder : path
-            The run folder; it must not exist.
+            The run folder; it must not exist, or be an empty folder.
         plots : bool
             Draw the figures too.
         work : path, optional
@@ -288,14 +271,14 @@ class Results:
         Raises
         ------
         FileExistsError
-            When ``folder`` exists.
+            When ``folder`` exists and is not an empty folder.
         WriteError
             When a file cannot be written (``.no_space`` for a full disk); ``folder`` does not
             appear.
         """
         final = Path(folder)
         final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
+        if final.exists() and not _empty_folder(final):
             raise FileExistsError(f"{final} exists; choose another --out")
         # Not tempfile.mkdtemp: its 0700 mode would survive the rename; mkdir honours the umask.
         if work is None:
@@ -336,7 +319,7 @@ class Results:
                 for path in written:
                     fsync_path(path)
             fsync_path(temp)
-            os.replace(temp, final)
+            os.replace(temp, final)  # POSIX renames a folder over an empty one
             fsync_path(final.parent)
         except BaseException:
             shutil.rmtree(temp, ignore_errors=True)
@@ -359,22 +342,11 @@ class Results:
         )
 
 
+def _empty_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+
+
 # -- a run written in parts ---------------------------------------------------------------------
-#: The plan's fields that must match for a run to be resumed (the chunk size is the stored one).
-PLAN_FIELDS = (
-    "scenario_id",
-    "scenario_sha256",
-    "seed",
-    "replications",
-    "conditions",
-    "rounds",
-    "twin",
-    "engine",
-    "keep",
-)
-_PART_FRAMES = (RUNS, TIMESERIES, EVENTS)
-
-
 def work_folder(folder: str | os.PathLike[str]) -> Path:
     """Where the run folder ``folder`` is built: the hidden sibling ``.NAME.partial``."""
     final = Path(folder)
@@ -382,16 +354,14 @@ def work_folder(folder: str | os.PathLike[str]) -> Path:
 
 
 class RunParts:
-    """A run being computed into its work folder, one part per finished chunk.
+    """A run being computed into the part store of its work folder ``.NAME.partial``.
 
-    ``.NAME.partial/`` (beside the run folder ``NAME``) holds ``plan.json`` (what is being
-    run: scenario hash, seed, replications, conditions, horizon, twin, engine, kept
-    replications, chunk size) and ``parts/<part>/`` — the runs, timeseries and events of one
-    chunk of replications of one condition, written into a temporary folder and renamed, so a
-    part is whole or absent. When every part is there, the run folder is assembled from them in
-    ``.NAME.partial/out/`` and renamed to ``NAME``; then the work folder is removed. So a run
-    stopped at any point leaves nothing, a complete run folder, or a work folder that a resumed
-    run finishes without recomputing its parts.
+    The store (:class:`escalsim.experiment.store.PartStore`: ``manifest.json``, one part per
+    finished chunk, a lock) is filled by :func:`escalsim.run` with ``checkpoint=NAME``; when
+    every part is there, :meth:`finish` assembles the run folder in ``.NAME.partial/out/``,
+    renames it to ``NAME`` and removes the work folder. So a run stopped at any point leaves
+    nothing, a complete run folder, or a work folder that a resumed run finishes without
+    recomputing its parts.
 
     Parameters
     ----------
@@ -400,139 +370,46 @@ class RunParts:
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
+        from escalsim.experiment.store import PartStore
+
         self.final = Path(folder)
         self.root = work_folder(self.final)
-        self.parts = self.root / "parts"
+        self.store = PartStore(self.root, "escalsim-run")
 
-    @property
-    def plan_path(self) -> Path:
-        """``plan.json`` of the work folder."""
-        return self.root / "plan.json"
+    def manifest(self) -> dict[str, Any] | None:
+        """The work folder's manifest, or None when there is no readable one."""
+        from escalsim.experiment.store import StoreError
 
-    def plan(self) -> dict[str, Any] | None:
-        """The stored plan, or None when there is no (readable) one."""
         try:
-            data = json.loads(self.plan_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return self.store.manifest()
+        except StoreError:
             return None
-        return data if isinstance(data, dict) and data.get("kind") == "escalsim-run" else None
-
-    def begin(self, plan: dict[str, Any], resume: bool) -> dict[str, Any]:
-        """Start the run, or take up the one stored; return the plan in force.
-
-        Raises
-        ------
-        ScenarioError
-            At ``--out`` when an interrupted run is stored and ``resume`` is not set; at
-            ``--resume`` when the stored run differs from ``plan`` (naming the fields).
-        WriteError
-            When the work folder cannot be written.
-        """
-        old = self.plan()
-        if old is not None and not resume:
-            done, total = len(self.done()), old.get("parts", "?")
-            raise ScenarioError(
-                [
-                    Problem(
-                        0,
-                        0,
-                        ("--out",),
-                        f"an interrupted run into {self.final} is in {self.root} ({done} of "
-                        f"{total} parts done); add --resume to finish it, or remove that folder "
-                        "to start again",
-                        str(self.final),
-                    )
-                ]
-            )
-        if old is not None:
-            changed = [k for k in PLAN_FIELDS if old.get(k) != plan.get(k)]
-            if changed:
-                raise ScenarioError(
-                    [
-                        Problem(
-                            0,
-                            0,
-                            ("--resume",),
-                            f"the interrupted run in {self.root} is a different run (changed: "
-                            f"{', '.join(changed)}); it cannot be resumed with these options",
-                            str(self.final),
-                        )
-                    ]
-                )
-            self._sweep_temporaries()
-            return old
-        # Nothing (readable) stored: start afresh.
-        shutil.rmtree(self.root, ignore_errors=True)
-        try:
-            self.parts.mkdir(parents=True)
-        except OSError as exc:
-            raise WriteError(self.root, exc) from exc
-        stored = {"kind": "escalsim-run", **plan}
-        write_json_atomic(self.plan_path, stored, indent=2, sort_keys=True)
-        fsync_path(self.root.parent)
-        return stored
-
-    def _sweep_temporaries(self) -> None:
-        """Remove what an interrupted write left: temporary parts and the half-built folder."""
-        self.parts.mkdir(parents=True, exist_ok=True)
-        for stray in self.parts.glob(".*"):
-            shutil.rmtree(stray, ignore_errors=True)
-        shutil.rmtree(self.root / "out", ignore_errors=True)
 
     def done(self) -> set[str]:
         """Names of the parts written."""
-        if not self.parts.is_dir():
-            return set()
-        return {p.name for p in self.parts.iterdir() if not p.name.startswith(".")}
+        return self.store.done()
 
-    def write(self, name: str, frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> Path:
-        """Write one part atomically (a temporary folder, flushed, then renamed).
-
-        Raises
-        ------
-        WriteError
-            When it cannot be written (``.no_space`` for a full disk); no part is left.
-        """
-        final = self.parts / name
-        tmp = self.parts / f".{name}.{uuid.uuid4().hex[:12]}.tmp"
-        current = final
-        try:
-            tmp.mkdir()
-            for file, frame in zip(_PART_FRAMES, frames, strict=True):
-                current = final / file
-                if not frame.empty:
-                    write_parquet_atomic(tmp / file, frame)
-            current = final
-            fsync_path(tmp)
-            os.replace(tmp, final)
-        except BaseException as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, OSError):  # named by the file it was to become
-                raise WriteError(current, exc) from exc
-            raise
-        fsync_path(self.parts)
-        return final
-
-    def read(self, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """The runs, timeseries and events of the parts ``names``, concatenated in that order."""
-        frames: list[list[pd.DataFrame]] = [[], [], []]
-        for name in names:
-            for k, file in enumerate(_PART_FRAMES):
-                path = self.parts / name / file
-                if path.exists():
-                    frames[k].append(pd.read_parquet(path))
-        return tuple(  # type: ignore[return-value]
-            pd.concat(f, ignore_index=True) if f else pd.DataFrame() for f in frames
-        )
+    def saved(self) -> str:
+        """What is saved, for the message of an interrupted run."""
+        manifest = self.manifest()
+        if manifest is None:
+            return "nothing was saved"
+        return f"{len(self.done())} of {manifest.get('parts', '?')} parts are saved in {self.root}"
 
     def finish(self, results: Results, *, plots: bool = True) -> Path:
         """Assemble the run folder from ``results`` and remove the work folder."""
-        final = results.save(self.final, plots=plots, work=self.root / "out")
-        self.discard()
+        from escalsim.experiment.store import locked
+
+        with locked(self.root):
+            final = results.save(self.final, plots=plots, work=self.root / "out")
+            self.discard()
         return final
 
     def discard(self) -> None:
-        """Remove the work folder (the plan last, so a half-removed one is still recognised)."""
-        shutil.rmtree(self.parts, ignore_errors=True)
-        shutil.rmtree(self.root / "out", ignore_errors=True)
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Remove the work folder (when no other process is using it)."""
+        from escalsim.experiment.store import locked
+
+        if not self.root.exists():
+            return
+        with locked(self.root):
+            self.store.discard()

@@ -1,33 +1,35 @@
 """Run a scenario's conditions over N replications with common random numbers.
 
-Every condition runs over the same replication indices 0..N-1 of the same root seed, so
-replication r of every condition draws the same random numbers (:mod:`escalsim.core.streams`)
-and differences between conditions are paired. Work is split into chunks of replications that
-run in worker processes (or in this process for small runs); results are gathered in
-(condition, replication) order, so they are identical whatever the number of workers.
+A run is an experiment whose points are the scenario's conditions: every condition runs over
+the same replication indices 0..N-1 of the same root seed (:mod:`escalsim.core.streams`), so
+replication r of every condition draws the same random numbers and differences between
+conditions are paired. It goes through the same pipeline as a sweep — the tasks of
+:mod:`~escalsim.experiment.tasks`, an executor of :mod:`~escalsim.experiment.executors`
+(this process, local worker processes or Dask), the loop of :mod:`~escalsim.experiment.loop`
+and, with a checkpoint, the part store of :mod:`~escalsim.experiment.store` — and its results
+are gathered in (condition, replication) order, so they are identical whatever the executor,
+the number of workers or the chunk size.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import dataclasses
-import json
 import math
 import os
 import secrets
-import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from escalsim.experiment.workers import stop_pool, worker_pool
-from escalsim.scenario import Scenario, ScenarioError, load_scenario, load_text, with_condition
+from escalsim.experiment.executors import default_workers, make_executor, scheduler_address
+from escalsim.experiment.loop import Progress, run_tasks
+from escalsim.experiment.provenance import scenario_hash
+from escalsim.experiment.tasks import Frames, Job, Point, Task
+from escalsim.scenario import Scenario, ScenarioError, load_scenario
 from escalsim.scenario.errors import Problem, did_you_mean
+from escalsim.scenario.transforms import with_rounds
 
 #: Replications of each condition whose timeseries and events are kept (all runs are always
 #: summarised): enough for fan charts and event analysis, bounded in memory and on disk.
@@ -38,114 +40,22 @@ CHUNK = 25
 BATCH_CHUNK = 1000
 #: The drivers ``run`` accepts; "auto" picks the batch engine for ensembles.
 ENGINES = ("auto", "agents", "batch")
+#: The kind of a run's store.
+KIND = "escalsim-run"
 
-
-@dataclass(frozen=True)
-class Task:
-    """A chunk of replications of one condition."""
-
-    scenario: Scenario
-    condition: str
-    replications: tuple[int, ...]
-    seed: int
-    twin: bool
-    keep: int
-    engine: str = "agents"
-
-
-def with_rounds(spec: Scenario, rounds: int) -> Scenario:
-    """The scenario with a different horizon; events after the new horizon are dropped.
-
-    Summits are cut at the horizon, and conditions no longer remove events that are gone.
-    """
-    raw = copy.deepcopy(spec._raw if spec._raw is not None else spec.model_dump(mode="json"))
-    raw["run"]["rounds"] = rounds
-    kept, dropped = [], set()
-    for event in raw.get("events") or []:
-        if event.get("round", 0) > rounds:
-            if event.get("id"):
-                dropped.add(f"events.{event['id']}")
-            continue
-        if event.get("kind") == "summit":
-            event["duration"] = min(event.get("duration", 1), rounds - event["round"] + 1)
-        kept.append(event)
-    raw["events"] = kept
-    for cond in (raw.get("conditions") or {}).values():
-        if isinstance(cond, dict) and cond.get("remove"):
-            cond["remove"] = [p for p in cond["remove"] if p not in dropped]
-    try:
-        return load_text(json.dumps(raw), "--rounds")
-    except ScenarioError as exc:
-        raise ScenarioError(
-            [Problem(0, 0, p.loc, p.message, "--rounds") for p in exc.problems]
-        ) from None
-
-
-def run_chunk(task: Task) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Run one chunk: the per-run rows, and the kept timeseries and events."""
-    spec = (
-        with_condition(task.scenario, task.condition) if task.scenario.conditions else task.scenario
-    )
-    if task.engine == "batch":
-        return _run_chunk_batch(spec, task)
-    from escalsim.agents import EscalationModel  # mesa: only workers of the mesa face pay it
-
-    runs, series, events = [], [], []
-    for r in task.replications:
-        model = EscalationModel(scenario=spec, seed=task.seed, replication=r).run()
-        row = model.outcome
-        row["condition"] = task.condition
-        if task.twin:
-            twin = EscalationModel(
-                scenario=spec, seed=task.seed, replication=r, perfect_information=True
-            ).run()
-            row["twin_outcome"] = twin.outcome_name
-            row["war_attributable"] = bool(
-                model.outcome_name == "war" and twin.outcome_name != "war"
-            )
-        runs.append(row)
-        if r < task.keep:
-            series.append(model.timeseries.assign(condition=task.condition))
-            events.append(model.events.assign(condition=task.condition))
-    empty = pd.DataFrame()
-    return (
-        pd.concat(runs, ignore_index=True),
-        pd.concat(series, ignore_index=True) if series else empty,
-        pd.concat(events, ignore_index=True) if events else empty,
-    )
-
-
-def _run_chunk_batch(spec: Scenario, task: Task) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """:func:`run_chunk` with the batch engine: the same three frames, equal row for row."""
-    from escalsim.batch import run_batch
-
-    main = run_batch(
-        spec, seed=task.seed, replications=task.replications, keep=task.keep, twin=task.twin
-    )
-    runs = main.runs().assign(condition=task.condition)
-    series, events = main.timeseries, main.events
-    return (
-        runs,
-        series.assign(condition=task.condition) if not series.empty else series,
-        events.assign(condition=task.condition) if not events.empty else events,
-    )
-
-
-def _tasks(
-    spec: Scenario,
-    conditions: list[str],
-    n: int,
-    seed: int,
-    twin: bool,
-    keep: int,
-    chunk: int,
-    engine: str = "agents",
-) -> list[Task]:
-    return [
-        Task(spec, c, tuple(range(start, min(start + chunk, n))), seed, twin, keep, engine)
-        for c in conditions
-        for start in range(0, n, chunk)
-    ]
+__all__ = [
+    "BATCH_CHUNK",
+    "CHUNK",
+    "DEFAULT_KEEP",
+    "ENGINES",
+    "choose_engine",
+    "default_workers",
+    "estimate_run",
+    "resolve_conditions",
+    "run",
+    "stored_seed",
+    "with_rounds",
+]
 
 
 def choose_engine(engine: str, replications: int) -> str:
@@ -156,40 +66,6 @@ def choose_engine(engine: str, replications: int) -> str:
     if engine != "auto":
         return engine
     return "agents" if replications <= 1 else "batch"
-
-
-def default_workers() -> int:
-    """Worker processes by default: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def execute(
-    tasks: list[Task], workers: int, on_done: Callable[[Task], None] | None = None
-) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    """Run tasks in order-preserving fashion: in this process, or in ``workers`` processes."""
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            result = run_chunk(task)
-            if on_done:
-                on_done(task)
-            yield result
-        return
-    pool = worker_pool(workers)
-    try:
-        futures = [pool.submit(run_chunk, task) for task in tasks]
-        for task, future in zip(tasks, futures, strict=True):
-            result = future.result()
-            if on_done:
-                on_done(task)
-            yield result
-    except BaseException:
-        # Ctrl-C, SIGTERM (or an error): drop the chunks not started and kill the workers.
-        stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
 
 
 def resolve_conditions(spec: Scenario, wanted: list[str] | None) -> list[str]:
@@ -224,6 +100,7 @@ def run(
     twin: bool = True,
     engine: str = "auto",
     workers: int | None = None,
+    scheduler: str | None = None,
     keep: int = DEFAULT_KEEP,
     progress: bool = False,
     max_memory: int | None = None,
@@ -256,6 +133,9 @@ def run(
         results; "auto" picks the batch engine unless there is a single replication.
     workers : int, optional
         Worker processes (default: the machine's cores; 1 runs in this process).
+    scheduler : str, optional
+        A Dask scheduler's address (default: ``$DASK_SCHEDULER_ADDRESS`` if set): the tasks
+        run on its cluster instead of local processes.
     keep : int
         Replications per condition whose timeseries and events are kept.
     progress : bool
@@ -271,12 +151,14 @@ def run(
         on it.
     checkpoint : path, optional
         The run folder this run is for: every finished chunk is written at once as a part of
-        its work folder ``.NAME.partial`` (:class:`escalsim.experiment.results.RunParts`), and
-        the results are read back from the parts; ``RunParts(checkpoint).finish(results)``
-        then writes the run folder. A run stopped at any point loses only its unfinished chunks.
+        the store in its work folder ``.NAME.partial`` (:mod:`escalsim.experiment.store`,
+        locked while the run lasts), and the results are read back from the parts;
+        ``RunParts(checkpoint).finish(results)`` then writes the run folder. A run stopped at
+        any point loses only its unfinished chunks.
     resume : bool
-        With ``checkpoint``: take up an interrupted run of the same plan (its chunk size too),
-        running only the missing parts.
+        With ``checkpoint``: take up an interrupted run of the same request (its chunk size
+        too), running only the missing parts; when the run folder is complete already, return
+        its results. Either way the request must be the stored one.
 
     Returns
     -------
@@ -288,12 +170,16 @@ def run(
         For an invalid scenario, condition, horizon or baseline.
     escalsim.experiment.limits.LimitError
         When the run does not fit the memory budget (a ScenarioError: exit 2 in the CLI).
+    escalsim.experiment.store.StoreError
+        With ``checkpoint``: the folder is in use, holds another run, or is damaged.
     """
     from escalsim.experiment.limits import plan_run
     from escalsim.experiment.results import Results
 
     started = time.perf_counter()
-    setup = _setup(scenario, replications, seed, conditions, rounds, baseline, engine, workers)
+    setup = _setup(
+        scenario, replications, seed, conditions, rounds, baseline, engine, workers, scheduler
+    )
     spec, names, n, root, workers, driver, default_chunk = setup
     chunk = default_chunk if chunk is None else max(1, int(chunk))
     # Estimate before allocating: smaller tasks if they fit the budget, else refuse.
@@ -310,14 +196,38 @@ def run(
         max_memory=max_memory,
         force=force,
     )
-    chunk = plan.task
+    job = Job(
+        spec,
+        tuple(Point(condition=c) for c in names),
+        root,
+        twin=twin,
+        keep=keep,
+        engine="agents" if driver == "agents" else "batch",
+        labels="condition",
+    )
+    request = run_request(spec, names, n, root, twin, driver, keep)
     if checkpoint is not None:
+        from escalsim.experiment.results import Results
+
+        final = Path(checkpoint)
+        if resume and final.exists() and stored_request(final) is not None:
+            check_request(final, request)
+            return Results.load(final)
         runs, series, events = _run_checkpointed(
-            checkpoint, resume, spec, names, n, root, twin, keep, chunk, driver, workers, progress
+            final, resume, job, request, n, plan.task, workers, scheduler, progress
         )
     else:
-        tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
-        parts = list(_with_progress(tasks, workers, progress))
+        tasks = job.tasks(n, plan.task)
+        frames: dict[Task, Frames] = {}
+        with Progress(tasks, tasks, progress, "run", "conditions") as bar:
+            run_tasks(
+                job,
+                tasks,
+                make_executor(workers, scheduler),
+                frames.__setitem__,
+                progress=bar,
+            )
+        parts = [frames[t] for t in tasks]
         runs = pd.concat([p[0] for p in parts], ignore_index=True)
         series = _concat([p[1] for p in parts])
         events = _concat([p[2] for p in parts])
@@ -342,7 +252,132 @@ def run(
             "notes": list(plan.notes),
         },
     }
+    from escalsim.experiment.results import Results
+
     return Results(scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest)
+
+
+def run_request(
+    spec: Scenario, names: list[str], n: int, seed: int, twin: bool, driver: str, keep: int
+) -> dict[str, Any]:
+    """What determines a run's results: the request its store and its resume compare."""
+    return {
+        "scenario_id": spec.id,
+        "scenario_sha256": scenario_hash(spec),
+        "seed": seed,
+        "replications": n,
+        "conditions": names,
+        "rounds": spec.run.rounds,
+        "twin": twin,
+        "engine": driver,
+        "keep": min(keep, n),
+    }
+
+
+def stored_request(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The request of a complete run folder (read from its manifest; None when it has none).
+
+    Run folders of every version of escalsim have these fields in their manifest.
+
+    Raises
+    ------
+    StoreError
+        When the manifest cannot be read.
+    """
+    from escalsim.experiment.results import MANIFEST
+    from escalsim.experiment.store import StoreError
+
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        import json
+
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            "scenario_id": data["scenario_id"],
+            "scenario_sha256": data["scenario_sha256"],
+            "seed": data["seed"],
+            "replications": data["replications"],
+            "conditions": data["conditions"],
+            "rounds": data["rounds"],
+            "twin": data["twin"],
+            "engine": data["engine"],
+            "keep": data["kept_replications"],
+        }
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"{path} cannot be read as a run's manifest ({exc})") from None
+
+
+def check_request(folder: str | os.PathLike[str], request: dict[str, Any]) -> None:
+    """Refuse to resume the complete run folder ``folder`` with another request.
+
+    Raises
+    ------
+    StoreError
+        At ``--resume``, naming the fields that differ.
+    """
+    from escalsim.experiment.store import StoreError, changed_fields
+
+    stored = stored_request(folder)
+    if stored is not None and stored != request:
+        raise StoreError(
+            f"{folder} holds a different run (changed: "
+            f"{', '.join(changed_fields(stored, request))}); it cannot be resumed with these "
+            "options",
+            "--resume",
+        )
+
+
+def stored_seed(folder: str | os.PathLike[str]) -> int | None:
+    """The seed of the run stored in ``folder`` (complete, or interrupted in its work folder).
+
+    ``--resume`` without ``--seed`` resumes with it. None when nothing (readable) is stored.
+    """
+    from escalsim.experiment.results import work_folder
+    from escalsim.experiment.store import StoreError, read_manifest
+
+    try:
+        done = stored_request(folder)
+        if done is not None:
+            return int(done["seed"])
+        work = read_manifest(work_folder(folder), KIND)
+    except StoreError:
+        return None  # the resume itself reports it
+    if work is None:
+        return None
+    seed = work["request"].get("seed")
+    return int(seed) if isinstance(seed, int) else None
+
+
+def _run_checkpointed(
+    final: Path,
+    resume: bool,
+    job: Job,
+    request: dict[str, Any],
+    n: int,
+    chunk: int,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+) -> Frames:
+    """Run the missing parts into the store of ``final``'s work folder; return all frames."""
+    from escalsim.experiment.results import work_folder
+    from escalsim.experiment.store import PartStore, locked
+
+    work = work_folder(final)
+    with locked(work):
+        store = PartStore(work, KIND)
+        parts = len(job.points) * math.ceil(n / chunk)
+        chunk = store.begin(request, chunk, resume, parts=parts, seed=request["seed"])
+        tasks = job.tasks(n, chunk)  # a resumed run keeps its chunks
+        done = store.done()
+        todo = [t for t in tasks if t.name not in done]
+        executor = make_executor(workers, scheduler) if todo else None
+        with Progress(tasks, todo, progress, "run", "conditions") as bar:
+            if executor is not None:
+                run_tasks(job, todo, executor, store.write, progress=bar)
+        return store.read(tasks)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -403,6 +438,7 @@ def _setup(
     baseline: str | None,
     engine: str,
     workers: int | None,
+    scheduler: str | None = None,
 ) -> tuple[Scenario, list[str], int, int, int, str, int]:
     """Validate run()'s arguments; the scenario, conditions, n, seed, workers, driver, chunk."""
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -438,147 +474,12 @@ def _setup(
     root = secrets.randbits(63) if seed is None else int(seed)
     workers = default_workers() if workers is None else max(1, int(workers))
     total_runs = n * len(names)
-    if total_runs < 4 * CHUNK:
-        workers = 1  # starting processes would cost more than it saves
     driver = choose_engine(engine, n)
     size = BATCH_CHUNK if driver == "batch" else CHUNK
-    if driver == "batch" and total_runs < 2 * BATCH_CHUNK:
-        workers = 1  # a few seconds in one process: spawning workers would double that
+    if scheduler_address(scheduler) is None:
+        if total_runs < 4 * CHUNK:
+            workers = 1  # starting processes would cost more than it saves
+        if driver == "batch" and total_runs < 2 * BATCH_CHUNK:
+            workers = 1  # a few seconds in one process: spawning workers would double that
     chunk = max(1, min(size, math.ceil(n / max(1, workers))))
     return spec, names, n, root, workers, driver, chunk
-
-
-def _with_progress(
-    tasks: list[Task], workers: int, show: bool
-) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    if not show or not sys.stderr.isatty():
-        yield from execute(tasks, workers)
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    total = sum(len(t.replications) for t in tasks)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        job = bar.add_task("replications", total=total)
-        yield from execute(tasks, workers, lambda t: bar.advance(job, len(t.replications)))
-
-
-# -- a run written in parts as it goes -----------------------------------------------------------
-def part_name(task: Task, conditions: list[str]) -> str:
-    """The name of a task's part: its condition's index and its replications ``[start, stop)``."""
-    start, stop = task.replications[0], task.replications[-1] + 1
-    return f"c{conditions.index(task.condition):03d}_reps-{start:07d}-{stop:07d}"
-
-
-def _run_checkpointed(
-    folder: str | os.PathLike[str],
-    resume: bool,
-    spec: Scenario,
-    names: list[str],
-    n: int,
-    root: int,
-    twin: bool,
-    keep: int,
-    chunk: int,
-    driver: str,
-    workers: int,
-    progress: bool,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Run the missing parts into the work folder of ``folder``; return the frames of all."""
-    from escalsim.experiment.results import RunParts, canonical_scenario
-
-    store = RunParts(folder)
-    plan = {
-        "scenario_id": spec.id,
-        "scenario_sha256": canonical_scenario(spec)[1],
-        "seed": root,
-        "replications": n,
-        "conditions": names,
-        "rounds": spec.run.rounds,
-        "twin": twin,
-        "engine": driver,
-        "keep": min(keep, n),
-        "chunk": chunk,
-        "parts": len(names) * math.ceil(n / chunk),
-    }
-    chunk = int(store.begin(plan, resume)["chunk"])  # a resumed run keeps its chunks
-    tasks = _tasks(spec, names, n, root, twin, keep, chunk, driver)
-    done = store.done()
-    todo = [t for t in tasks if part_name(t, names) not in done]
-    total = sum(len(t.replications) for t in tasks)
-    with _bar(total, total - sum(len(t.replications) for t in todo), progress) as advance:
-        _run_into(store, todo, names, workers, advance)
-    return store.read([part_name(t, names) for t in tasks])
-
-
-def _run_into(
-    store: Any, todo: list[Task], names: list[str], workers: int, advance: Callable[[int], None]
-) -> None:
-    """Run tasks and write each one's part as soon as it finishes (in any order).
-
-    On an interruption (SIGINT, SIGTERM), the chunks already finished are written before the
-    workers are killed: finished work is never thrown away.
-    """
-    if workers <= 1 or len(todo) <= 1:
-        for task in todo:
-            store.write(part_name(task, names), run_chunk(task))
-            advance(len(task.replications))
-        return
-    pool = worker_pool(workers)
-    pending: dict[Future[Any], Task] = {}
-    queue = iter(todo)
-    try:
-        while True:
-            while len(pending) < 2 * workers:
-                task = next(queue, None)
-                if task is None:
-                    break
-                pending[pool.submit(run_chunk, task)] = task
-            if not pending:
-                break
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = pending[future]
-                store.write(part_name(task, names), future.result())
-                del pending[future]
-                advance(len(task.replications))
-    except BaseException as exc:
-        if not isinstance(exc, OSError):  # interrupted, or a worker died: keep what finished
-            _save_finished(store, pending, names)
-        stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
-
-
-def _save_finished(store: Any, pending: dict[Future[Any], Task], names: list[str]) -> None:
-    """Write the parts of the chunks that finished but were not written yet."""
-    for future, task in list(pending.items()):
-        if future.done() and not future.cancelled() and future.exception() is None:
-            try:
-                store.write(part_name(task, names), future.result())
-            except OSError:  # e.g. the disk is full: the interruption is what to report
-                return
-
-
-@contextlib.contextmanager
-def _bar(total: int, already: int, show: bool) -> Iterator[Callable[[int], None]]:
-    """A progress bar of replications on stderr (when it is a terminal): yields ``advance``."""
-    if not show or not sys.stderr.isatty():
-        yield lambda _n: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        job = bar.add_task("replications", total=total, completed=already)
-        yield lambda n: bar.advance(job, n)

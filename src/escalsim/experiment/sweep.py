@@ -5,29 +5,27 @@ events, e.g. ``channels.hotline.noise``) over a set of *points*, and runs the sa
 indices 0..R-1 at every point, so common random numbers hold across points: replication r sees
 the same random stream at every point, and differences between points are paired.
 
-Work goes out as tasks of one point and a chunk of replications, through the
-``concurrent.futures.Executor`` interface: in this process, in local worker processes, or on a
-Dask cluster. Each finished task becomes one Parquet part under ``DIR/runs/``, written to a
-temporary name and renamed, so a part is either whole or absent; ``DIR/manifest.json`` holds
-the canonical sweep and its hash. ``resume`` runs only the parts that are missing, and refuses
-a sweep whose definition changed. The result set — every part, sorted by point and
-replication — is identical whatever the executor, the number of workers, the chunk size, and
-however often the sweep was interrupted.
+A sweep runs through the same pipeline as a run: the tasks of :mod:`escalsim.experiment.tasks`
+(one point and a chunk of replications), an executor of :mod:`escalsim.experiment.executors`
+(this process, local worker processes, or a Dask cluster), the loop of
+:mod:`escalsim.experiment.loop`, and the part store of :mod:`escalsim.experiment.store`: each
+finished task becomes one Parquet part under ``DIR/runs/``, whole or absent;
+``DIR/manifest.json`` holds the canonical sweep and its hash; ``DIR/.lock`` keeps a second
+process out. ``resume`` runs only the parts that are missing (or damaged), and refuses a sweep
+whose definition changed. The result set — every part, sorted by point and replication — is
+identical whatever the executor, the number of workers, the chunk size, and however often the
+sweep was interrupted.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import math
 import os
 import re
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +33,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escalsim.scenario import Scenario, ScenarioError, with_condition
+from escalsim.experiment.executors import (  # noqa: F401 (re-exported: the sweep API)
+    ExecutorChoice,
+    InProcessExecutor,
+    make_executor,
+    scheduler_address,
+)
+from escalsim.experiment.loop import Progress, run_tasks
+from escalsim.experiment.provenance import request_hash, scenario_hash
+from escalsim.experiment.store import PartStore, locked, read_manifest, read_part
+from escalsim.experiment.tasks import Frames, Job, Point, Task
+from escalsim.scenario import Scenario, ScenarioError
 from escalsim.scenario.errors import Problem
 from escalsim.scenario.load import check_values, with_settings
 from escalsim.scenario.paths import PathError, resolve
@@ -51,6 +59,7 @@ from escalsim.scenario.sweepspec import (  # noqa: F401 (re-exported: the sweep 
     check_size,
     spec_values,
 )
+from escalsim.scenario.transforms import under_condition
 
 #: Samplers a sweep may use.
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
@@ -246,12 +255,9 @@ class Sweep:
 
     def canonical(self) -> dict[str, Any]:
         """Everything that determines the results, as JSON-able data (hashed for resume)."""
-        scenario = json.loads(self.scenario.model_dump_json())
         return {
             "scenario_id": self.scenario.id,
-            "scenario_sha256": hashlib.sha256(
-                json.dumps(scenario, sort_keys=True).encode()
-            ).hexdigest(),
+            "scenario_sha256": scenario_hash(self.scenario),
             "condition": self.condition,
             "varies": [v.canonical() for v in self.varies],
             "sampler": self.sampler,
@@ -263,8 +269,31 @@ class Sweep:
         }
 
     def digest(self) -> str:
-        """sha256 of :meth:`canonical`."""
-        return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True).encode()).hexdigest()
+        """sha256 of :meth:`canonical` (:func:`escalsim.experiment.provenance.request_hash`)."""
+        return request_hash(self.canonical())
+
+    def job(self) -> Job:
+        """The job of the sweep's tasks: its points under its condition, with the batch engine.
+
+        Raises
+        ------
+        ScenarioError
+            For an unknown condition.
+        """
+        base = self.scenario
+        if self.condition:
+            base = under_condition(base, self.condition)
+        return Job(
+            base,
+            tuple(Point(settings=p) for p in self.points),
+            self.seed,
+            twin=self.twin,
+            keep=0,
+            engine="batch",
+            labels="point",
+            key=self.digest(),
+            condition=self.condition,
+        )
 
 
 def _salib(module: str) -> Any:
@@ -280,262 +309,15 @@ def _salib(module: str) -> Any:
 
 
 # -- tasks --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SweepTask:
-    """One point and a chunk of replications ``[start, stop)``."""
-
-    point: int
-    start: int
-    stop: int
-
-    @property
-    def name(self) -> str:
-        """The part's file name."""
-        return f"point-{self.point:06d}_reps-{self.start:07d}-{self.stop:07d}.parquet"
+#: A sweep's task is the one task type of every experiment (kept under its old name).
+SweepTask = Task
+#: The kind of a sweep's store.
+KIND = "escalsim-sweep"
 
 
-_PART = re.compile(r"point-(\d{6})_reps-(\d{7})-(\d{7})\.parquet")
-
-
-#: A worker's scenarios at recent points, by (sweep hash, point): applying and validating a
-#: point's settings costs about 50 ms, and a worker often runs several chunks of one point.
-_AT_POINT: dict[tuple[str, int], Scenario] = {}
-_AT_POINT_SIZE = 16
-
-
-def run_task(
-    scenario: Scenario,
-    settings: dict[str, Any],
-    task: SweepTask,
-    seed: int,
-    twin: bool,
-    key: str = "",
-) -> pd.DataFrame:
-    """Run one task with the batch engine: one row per replication, with the point's values."""
-    from escalsim.batch import run_batch
-
-    spec = _AT_POINT.get((key, task.point)) if key else None
-    if spec is None:
-        spec = with_settings(scenario, settings, source="sweep") if settings else scenario
-        if key:
-            if len(_AT_POINT) >= _AT_POINT_SIZE:
-                _AT_POINT.pop(next(iter(_AT_POINT)))
-            _AT_POINT[(key, task.point)] = spec
-    frames = run_batch(
-        spec, seed=seed, replications=range(task.start, task.stop), keep=0, twin=twin
-    )
-    rows = frames.runs()
-    rows.insert(0, "point", task.point)
-    for k, (path, value) in enumerate(settings.items()):
-        rows.insert(1 + k, path, value)
-    return rows
-
-
-def _task_entry(
-    payload: tuple[Scenario, dict[str, Any], SweepTask, int, bool, str],
-) -> pd.DataFrame:
-    return run_task(*payload)
-
-
-# -- executors ----------------------------------------------------------------------------------
-class InProcessExecutor(Executor):
-    """Runs each task when it is submitted, in this process (debugging, tests, notebooks)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Run ``fn(*args, **kwargs)`` now; return a finished future."""
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            future.set_exception(exc)
-        return future
-
-
-@dataclass
-class ExecutorChoice:
-    """How a sweep runs: the executor, its number of workers and a label for the manifest."""
-
-    executor: Executor
-    workers: int
-    label: str
-    client: Any = None
-
-    def close(self, cancel: bool = False) -> None:
-        """Shut the executor down (dropping tasks not started when ``cancel``)."""
-        if isinstance(self.executor, ProcessPoolExecutor):
-            if cancel:
-                from escalsim.experiment.workers import stop_pool
-
-                stop_pool(self.executor)  # kill the workers: none outlives the sweep
-            else:
-                self.executor.shutdown(wait=True)
-        if self.client is not None:
-            self.client.close()
-
-
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> ExecutorChoice:
-    """The executor of a sweep: Dask when a scheduler is given, else processes or this process.
-
-    Parameters
-    ----------
-    workers : int, optional
-        Local worker processes (default: the machine's cores); 1 runs in this process.
-    scheduler : str, optional
-        Address of a Dask scheduler (default: ``DASK_SCHEDULER_ADDRESS`` if set).
-    """
-    from escalsim.experiment.runner import default_workers
-
-    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    if scheduler:
-        return _dask_executor(scheduler)
-    n = default_workers() if workers is None else max(1, int(workers))
-    if n == 1:
-        return ExecutorChoice(InProcessExecutor(), 1, "in-process")
-    from escalsim.experiment.workers import worker_pool
-
-    return ExecutorChoice(worker_pool(n), n, f"{n} local processes")
-
-
-def _dask_executor(address: str) -> ExecutorChoice:
-    try:
-        from distributed import Client
-    except ImportError:
-        raise _problem(
-            "a Dask scheduler needs the 'dask' extra (pip install 'escalsim[dask]')",
-            ("--scheduler",),
-        ) from None
-    import escalsim
-
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise _problem(
-            f"cannot reach the Dask scheduler at {address}: {exc}", ("--scheduler",)
-        ) from None
-    versions = client.run(_escalsim_version)
-    wrong = {w: v for w, v in versions.items() if v != escalsim.__version__}
-    if wrong:
-        client.close()
-        raise _problem(
-            f"the Dask workers run another escalsim than this one ({escalsim.__version__}): "
-            + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items())),
-            ("--scheduler",),
-        )
-    workers = max(1, sum(client.nthreads().values()))
-    return ExecutorChoice(client.get_executor(), workers, f"Dask at {address}", client)
-
-
-def _escalsim_version() -> str:
-    try:
-        import escalsim
-
-        return escalsim.__version__
-    except ImportError:  # pragma: no cover - a worker without escalsim
-        return "not installed"
-
-
-# -- storing ------------------------------------------------------------------------------------
-def tasks_of(sweep: Sweep, chunk: int) -> list[SweepTask]:
+def tasks_of(sweep: Sweep, chunk: int) -> list[Task]:
     """Every task of the sweep, point by point."""
-    return [
-        SweepTask(p, start, min(start + chunk, sweep.replications))
-        for p in range(len(sweep.points))
-        for start in range(0, sweep.replications, chunk)
-    ]
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    import escalsim
-
-    return {
-        "escalsim": escalsim.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "python": sys.version.split()[0],
-        "mesa": version("mesa"),
-    }
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    from escalsim.experiment.results import write_json_atomic
-
-    write_json_atomic(path, data, indent=2, sort_keys=True)
-
-
-def prepare(out: Path, sweep: Sweep, chunk: int, resume: bool) -> tuple[int, set[str]]:
-    """Create or check ``out``; return the chunk size to use and the parts already done.
-
-    Raises
-    ------
-    ScenarioError
-        When ``out`` holds a different sweep, or holds one and ``resume`` is not set.
-    """
-    manifest = out / "manifest.json"
-    runs = out / "runs"
-    if manifest.exists():
-        old = json.loads(manifest.read_text(encoding="utf-8"))
-        if not resume:
-            raise _problem(
-                f"{out} already holds a sweep; add --resume to finish it, or choose another --out",
-                ("--out",),
-            )
-        if old.get("sweep_sha256") != sweep.digest():
-            changed = [
-                k
-                for k, v in sweep.canonical().items()
-                if json.dumps(old.get("sweep", {}).get(k), sort_keys=True)
-                != json.dumps(v, sort_keys=True)
-            ]
-            raise _problem(
-                f"{out} holds a different sweep (changed: {', '.join(changed) or 'definition'}); "
-                "it cannot be resumed with this definition",
-                ("--resume",),
-            )
-        chunk = int(old["chunk"])
-    elif resume and out.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
-        raise _problem(f"{out} has no manifest.json: nothing to resume", ("--resume",))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from escalsim.experiment.results import WriteError
-
-        raise WriteError(out, exc) from exc
-    for stray in [*out.glob(".*.tmp"), *(runs.glob(".*.tmp") if runs.is_dir() else [])]:
-        stray.unlink()  # a file being written when the sweep was killed
-    if not manifest.exists():
-        # The manifest first, then runs/: a folder with parts always has its manifest.
-        _write_json(
-            manifest,
-            {
-                "kind": "escalsim-sweep",
-                "sweep": sweep.canonical(),
-                "sweep_sha256": sweep.digest(),
-                "seed": sweep.seed,
-                "chunk": chunk,
-                "versions": _versions(),
-                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            },
-        )
-    runs.mkdir(exist_ok=True)
-    done = {p.name for p in runs.glob("point-*.parquet") if _PART.fullmatch(p.name)}
-    return chunk, done
-
-
-def write_part(out: Path, task: SweepTask, rows: pd.DataFrame) -> Path:
-    """Write one part: to a temporary name, flushed, then renamed (a part is whole or absent).
-
-    Raises
-    ------
-    escalsim.experiment.results.WriteError
-        When it cannot be written (``.no_space`` for a full disk); nothing is left behind.
-    """
-    from escalsim.experiment.results import write_parquet_atomic
-
-    return write_parquet_atomic(out / "runs" / task.name, rows)
+    return sweep.job().tasks(sweep.replications, chunk)
 
 
 def plan(
@@ -563,28 +345,24 @@ def plan(
     ------
     escalsim.experiment.limits.LimitError
         Beyond a documented limit, or when the sweep does not fit the budget.
+    escalsim.experiment.store.StoreError
+        When ``out`` holds a damaged manifest.
     """
+    from escalsim.experiment.executors import default_workers
     from escalsim.experiment.limits import plan_sweep
-    from escalsim.experiment.runner import default_workers
 
-    scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     n = default_workers() if workers is None else max(1, int(workers))
-    fixed = False
-    manifest = Path(out) / "manifest.json" if out is not None else None
-    if manifest is not None and manifest.exists():
-        try:
-            chunk = int(json.loads(manifest.read_text(encoding="utf-8"))["chunk"])
-            fixed = True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # prepare() reports a broken manifest
+    stored = read_manifest(out, KIND) if out is not None else None
+    if stored is not None:
+        chunk = int(stored["chunk"])
     return plan_sweep(
         sweep,
         max(1, int(chunk)),
         n,
-        local=not scheduler,
+        local=not scheduler_address(scheduler),
         max_memory=max_memory,
         force=force,
-        fixed_chunk=fixed,
+        fixed_chunk=stored is not None,
     )
 
 
@@ -599,6 +377,7 @@ class SweepReport:
     ran: int
     executor: str
     seconds: float
+    damaged: list[str] = field(default_factory=list)
 
 
 def run_sweep(
@@ -649,55 +428,41 @@ def run_sweep(
     """
     started = time.perf_counter()
     folder = Path(out)
-    chunk = plan(
-        sweep,
-        chunk=chunk,
-        workers=workers,
-        scheduler=scheduler,
-        out=folder if resume else None,
-        max_memory=max_memory,
-        force=force,
-    ).task
-    chunk, done = prepare(folder, sweep, max(1, int(chunk)), resume)
-    tasks = tasks_of(sweep, chunk)
-    todo = [t for t in tasks if t.name not in done]
-    choice = make_executor(workers, scheduler)
-    limit = in_flight or 2 * choice.workers
-    base = sweep.scenario
-    if sweep.condition:
-        base = with_condition(base, sweep.condition)
-    bar = _Progress(tasks, todo, progress)
-    key = sweep.digest()
-    pending: dict[Future[pd.DataFrame], SweepTask] = {}
-    queue = iter(todo)
-    try:
-        while True:
-            while len(pending) < limit:
-                task = next(queue, None)
-                if task is None:
-                    break
-                payload = (base, sweep.points[task.point], task, sweep.seed, sweep.twin, key)
-                pending[choice.executor.submit(_task_entry, payload)] = task
-            if not pending:
-                break
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = pending[future]
-                write_part(folder, task, future.result())
-                del pending[future]
-                bar.advance(task)
-                if on_part:
-                    on_part(task)
-    except BaseException as exc:
-        if not isinstance(exc, OSError):  # interrupted, or a worker died: keep what finished
-            _save_finished(folder, pending)
-        for future in pending:
-            future.cancel()
-        choice.close(cancel=True)
-        bar.close()
-        raise
-    choice.close()
-    bar.close()
+    with locked(folder):
+        chunk = plan(
+            sweep,
+            chunk=chunk,
+            workers=workers,
+            scheduler=scheduler,
+            out=folder if resume else None,
+            max_memory=max_memory,
+            force=force,
+        ).task
+        job = sweep.job()
+        # The first and the last point are built here, before the manifest is written: a
+        # sweep whose points cannot be built fails now, and leaves nothing to block a retry.
+        for point in {0, len(sweep.points) - 1}:
+            job.scenario_at(point)
+        store = PartStore(folder, KIND, hint="escalsim sweep ... --resume")
+        chunk = store.begin(
+            sweep.canonical(),
+            max(1, int(chunk)),
+            resume,
+            parts=len(sweep.points) * math.ceil(sweep.replications / max(1, int(chunk))),
+            seed=sweep.seed,
+        )
+        tasks = job.tasks(sweep.replications, chunk)
+        done = store.done()
+        todo = [t for t in tasks if t.name not in done]
+
+        def on_done(task: Task, frames: Frames) -> None:
+            store.write(task, frames)
+            if on_part:
+                on_part(task)
+
+        choice = make_executor(workers, scheduler)
+        with Progress(tasks, todo, progress, "sweep", "points") as bar:
+            run_tasks(job, todo, choice, on_done, in_flight=in_flight, progress=bar)
     return SweepReport(
         folder,
         len(sweep.points),
@@ -706,80 +471,8 @@ def run_sweep(
         len(todo),
         choice.label,
         time.perf_counter() - started,
+        store.damaged,
     )
-
-
-def _save_finished(folder: Path, pending: dict[Future[pd.DataFrame], SweepTask]) -> None:
-    """Write the parts of tasks that finished but were not written when the sweep stopped."""
-    for future, task in list(pending.items()):
-        if future.done() and not future.cancelled() and future.exception() is None:
-            if (folder / "runs" / task.name).exists():
-                continue
-            try:
-                write_part(folder, task, future.result())
-            except OSError:  # e.g. the disk is full: the interruption is what to report
-                return
-
-
-class _Progress:
-    """Points and replications done, rate and time left, on stderr (when it is a terminal)."""
-
-    def __init__(self, tasks: list[SweepTask], todo: list[SweepTask], show: bool) -> None:
-        # On resume, the parts already written count as done from the start.
-        self.total_reps = sum(t.stop - t.start for t in tasks)
-        self.points_left: dict[int, int] = {}
-        for t in todo:
-            self.points_left[t.point] = self.points_left.get(t.point, 0) + (t.stop - t.start)
-        self.n_points = len({t.point for t in tasks})
-        self.points_done = self.n_points - len(self.points_left)
-        already = self.total_reps - sum(t.stop - t.start for t in todo)
-        self.bar: Any = None
-        self.done_reps = 0
-        if show and sys.stderr.isatty():
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("replications · {task.fields[points]} points · {task.fields[rate]}/s"),
-                TimeRemainingColumn(),
-                transient=True,
-            )
-            self.bar.start()
-            self.job = self.bar.add_task(
-                "sweep",
-                total=self.total_reps,
-                completed=already,
-                points=f"{self.points_done}/{self.n_points}",
-                rate="-",
-            )
-        self.started = time.perf_counter()
-
-    def advance(self, task: SweepTask) -> None:
-        n = task.stop - task.start
-        self.done_reps += n
-        self.points_left[task.point] -= n
-        if self.points_left[task.point] == 0:
-            self.points_done += 1
-        if self.bar is not None:
-            rate = self.done_reps / max(time.perf_counter() - self.started, 1e-9)
-            self.bar.update(
-                self.job,
-                advance=n,
-                points=f"{self.points_done}/{self.n_points}",
-                rate=f"{rate:,.0f}",
-            )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -787,28 +480,38 @@ def load_sweep(out: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.DataFram
     """The manifest and every part of a sweep, sorted by point and replication.
 
     The frame is the same whatever executor, workers, chunking or interruptions produced it.
+
+    Raises
+    ------
+    escalsim.experiment.store.StoreError
+        When the folder is no sweep, or its manifest or a part is damaged (naming the file).
     """
     folder = Path(out)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise _problem(f"{folder} is not a sweep folder (no manifest.json)", ("SWEEP_DIR",))
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    parts = sorted(p for p in (folder / "runs").glob("point-*.parquet") if _PART.fullmatch(p.name))
+    manifest = _manifest(folder)
+    parts = sorted(p for p in (folder / "runs").glob("point-*.parquet") if Task.parse(p.name))
     if not parts:
         return manifest, pd.DataFrame()
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    hint = f"escalsim sweep ... --out {folder} --resume"
+    frame = pd.concat([read_part(p, hint) for p in parts], ignore_index=True)
     frame = frame.sort_values(["point", "replication"], kind="stable", ignore_index=True)
     return manifest, frame
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    manifest = read_manifest(folder, KIND)
+    if manifest is None:
+        raise _problem(f"{folder} is not a sweep folder (no manifest.json)", ("SWEEP_DIR",))
+    manifest.setdefault("sweep", manifest["request"])  # what the analysis reads
+    return manifest
 
 
 def missing_parts(out: str | os.PathLike[str]) -> list[str]:
     """Parts the manifest expects that are not (yet) in ``runs/``."""
     folder = Path(out)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    spec = manifest["sweep"]
-    chunk = int(manifest["chunk"])
+    spec = _manifest(folder)["sweep"]
+    chunk = int(_manifest(folder)["chunk"])
     expected = [
-        SweepTask(p, start, min(start + chunk, spec["replications"])).name
+        Task(p, start, min(start + chunk, spec["replications"])).name
         for p in range(len(spec["points"]))
         for start in range(0, spec["replications"], chunk)
     ]

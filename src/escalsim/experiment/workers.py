@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import types
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing.context import SpawnContext, SpawnProcess
+from typing import Any
 
 
 def _worker_init(parent: int) -> None:
@@ -35,13 +37,45 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
+class _WorkerProcess(SpawnProcess):
+    """A 'spawn' process that does not import the parent's ``__main__`` module.
+
+    multiprocessing starts a spawned child by running the parent's main script again (as
+    ``__mp_main__``), so that functions defined there can be unpickled. A worker of escalsim
+    runs only escalsim's own functions and needs none of the script; running it again is what
+    breaks a script without ``if __name__ == "__main__":`` (it starts an experiment, and a
+    pool, while it is being imported: BrokenProcessPool). So the child is described from a
+    blank ``__main__``: it gets the parent's ``sys.path`` and working folder, not its script.
+    """
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = _BLANK_MAIN
+        try:
+            return SpawnProcess._Popen(process_obj)
+        finally:
+            sys.modules["__main__"] = main
+
+
+_BLANK_MAIN = types.ModuleType("__main__")
+
+
+class _WorkerContext(SpawnContext):
+    Process = _WorkerProcess
+
+
 def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` fresh ('spawn') processes set up by :func:`_worker_init`."""
+    """A pool of ``workers`` fresh ('spawn') processes set up by :func:`_worker_init`.
+
+    The workers do not run the caller's main script (:class:`_WorkerProcess`), so
+    ``escalsim.run(...)`` works from a script without a ``__main__`` guard.
+    """
     # 'spawn' starts clean interpreters: the same behaviour on every platform and no inherited
     # state (mesa's batch_run forces it anyway when imported).
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=get_context("spawn"),
+        mp_context=_WorkerContext(),
         initializer=_worker_init,
         initargs=(os.getpid(),),
     )

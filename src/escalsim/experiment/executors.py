@@ -1,0 +1,134 @@
+"""Where tasks run: in this process, in local worker processes, or on a Dask cluster.
+
+Every executor is a :class:`concurrent.futures.Executor` (``submit`` returns a future), so the
+one loop of :mod:`escalsim.experiment.loop` drives all three. :func:`make_executor` chooses
+one from two questions only — how many local workers, and which scheduler if any; what the
+tasks are and where their results go are the loop's and the store's business, not the
+executor's (the EMA workbench's evaluators take all of that in one entry point).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from escalsim.scenario import ScenarioError
+from escalsim.scenario.errors import Problem
+
+
+def default_workers() -> int:
+    """Worker processes by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class InProcessExecutor(Executor):
+    """Runs each task when it is submitted, in this process (small runs, debugging, tests)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``fn(*args, **kwargs)`` now; return a finished future."""
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class ExecutorChoice:
+    """An executor, its number of workers (for how many tasks to keep in flight) and a label."""
+
+    executor: Executor
+    workers: int
+    label: str
+    client: Any = None
+
+    def close(self, cancel: bool = False) -> None:
+        """Shut the executor down (with ``cancel``: kill local workers, drop queued tasks)."""
+        if isinstance(self.executor, ProcessPoolExecutor):
+            if cancel:
+                from escalsim.experiment.workers import stop_pool
+
+                stop_pool(self.executor)  # kill the workers: none outlives the experiment
+            else:
+                self.executor.shutdown(wait=True)
+        if self.client is not None:
+            self.client.close()
+
+
+def scheduler_address(scheduler: str | None) -> str | None:
+    """The Dask scheduler to use: the one given, else ``$DASK_SCHEDULER_ADDRESS``, else none."""
+    return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> ExecutorChoice:
+    """The executor of an experiment: Dask when a scheduler is given, else processes or this one.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Local worker processes (default: the machine's cores); 1 runs in this process.
+    scheduler : str, optional
+        Address of a Dask scheduler (default: ``DASK_SCHEDULER_ADDRESS`` if set).
+
+    Raises
+    ------
+    ScenarioError
+        At ``--scheduler``: Dask missing, the scheduler unreachable, or its workers running
+        another escalsim.
+    """
+    address = scheduler_address(scheduler)
+    if address:
+        return _dask_executor(address)
+    n = default_workers() if workers is None else max(1, int(workers))
+    if n == 1:
+        return ExecutorChoice(InProcessExecutor(), 1, "in-process")
+    from escalsim.experiment.workers import worker_pool
+
+    return ExecutorChoice(worker_pool(n), n, f"{n} local processes")
+
+
+def _problem(message: str) -> ScenarioError:
+    return ScenarioError([Problem(0, 0, ("--scheduler",), message, "experiment")])
+
+
+def _dask_executor(address: str) -> ExecutorChoice:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _problem(
+            "a Dask scheduler needs the 'dask' extra (pip install 'escalsim[dask]')"
+        ) from None
+    import escalsim
+
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise _problem(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    found = client.run(_escalsim_version)
+    wrong = {w: v for w, v in found.items() if v != escalsim.__version__}
+    if wrong:
+        client.close()
+        raise _problem(
+            f"the Dask workers run another escalsim than this one ({escalsim.__version__}): "
+            + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items()))
+        )
+    workers = max(1, sum(client.nthreads().values()))
+    return ExecutorChoice(client.get_executor(), workers, f"Dask at {address}", client)
+
+
+def _escalsim_version() -> str:
+    try:
+        import escalsim
+
+        return escalsim.__version__
+    except ImportError:  # pragma: no cover - a worker without escalsim
+        return "not installed"
