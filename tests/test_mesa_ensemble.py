@@ -66,6 +66,12 @@ def agent_state(model: EscalationModel) -> dict[str, Any]:
             state[f"{agent.actor_id}.{name}"] = getattr(agent, name)
         for name in ("perceived", "perceived_move", "hostility", "trust", "adversary_resolve"):
             state[f"{agent.actor_id}.{name}"] = getattr(agent, name).copy()
+        if agent.decides:  # what its policy would read (repr: NaN equals NaN)
+            for truth in (False, True):
+                state[f"{agent.actor_id}.observation.{truth}"] = repr(
+                    agent.observation(truth=truth)
+                )
+        state[f"{agent.actor_id}.side_capability"] = model.side_capability(agent.index)
     return state
 
 

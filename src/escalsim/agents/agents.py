@@ -53,8 +53,9 @@ class StateAgent(mesa.Agent):
 
     Notes
     -----
-    Every attribute below is a view of the model's state (``model.crisis``, row ``model.row``):
-    scalars read and write the entry, arrays are numpy views (writing to them writes the state).
+    Every attribute below is a view of the shown replication's state (``model.state``, row
+    ``model.row``; with one replication, ``model.crisis`` row 0): scalars read and write the
+    entry, arrays are numpy views (writing to them writes the state).
     """
 
     rung = _scalar("rung", int, "Its true posture on the ladder.")
@@ -133,7 +134,7 @@ class StateAgent(mesa.Agent):
         decisions phase uses, for this agent's row, with plain values.
         """
         m = self.model
-        seen = m.crisis.observation(self.index, truth, m.pressure_on(self.index))
+        seen = m.state.observation(self.index, truth, m.pressure_on(self.index))
         values: dict[str, Any] = {}
         for field in dataclasses.fields(seen):
             name, value = field.name, getattr(seen, field.name)
