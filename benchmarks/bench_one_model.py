@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_one_model.py                  # base: commit b8ed0fd
     .venv/bin/python benchmarks/bench_one_model.py --base-commit REV --repeats 5
     .venv/bin/python benchmarks/bench_one_model.py --quick          # a smoke run
+    .venv/bin/python benchmarks/bench_one_model.py --viewer         # k rows vs k models
 
 "Before" is the source tree of ``--base-commit`` (extracted with ``git archive`` into a
 temporary folder), "after" this checkout's ``src``. Each measurement runs in a fresh
@@ -18,6 +19,11 @@ Every run counts both the runs and their perfect-information twins.
   its twin each, per replication.
 * The ensembles: ``run_batch(..., twin=True, keep=0)`` of geneva-2022 at 100, 1,000 and 10,000
   replications.
+
+``--viewer`` measures this checkout only: a viewer of an ensemble, k replications of
+geneva-2022 stepped as k one-row models (``EscalationModel(..., replication=r)``) against one
+model of k rows (``EscalationModel(..., replications=k)``), each run to its end, for k = 10, 100
+and 1,000 (the same frames: ``tests/test_mesa_ensemble.py``).
 
 The load average is printed before and after: on a shared machine wall time is noisy, CPU time
 much less so.
@@ -45,7 +51,21 @@ def measure(face: str, replications: int) -> dict[str, float]:
 
     spec = with_condition(load_scenario(SCENARIO), CONDITION)
     actors = len(spec.actors)
-    if face == "mesa":
+    if face in ("k-models", "one-model"):
+        from escalsim.agents import EscalationModel
+
+        EscalationModel(scenario=spec, seed=0, replications=[10**6, 10**6 + 1]).run()  # warm-up
+        wall, cpu = time.perf_counter(), time.process_time()
+        if face == "k-models":
+            models = [
+                EscalationModel(scenario=spec, seed=1, replication=r).run()
+                for r in range(replications)
+            ]
+            rounds = sum(m.round for m in models)
+        else:
+            model = EscalationModel(scenario=spec, seed=1, replications=replications).run()
+            rounds = int(model.outcome["end_round"].sum())
+    elif face == "mesa":
         from escalsim.agents import EscalationModel
 
         EscalationModel(scenario=spec, seed=0, replication=10**6).run()  # warm-up
@@ -102,10 +122,14 @@ def main() -> None:
     parser.add_argument("--base-commit", default="b8ed0fd", help="the 'before' commit")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--viewer", action="store_true", help="k one-row models vs one of k")
     parser.add_argument("--one", nargs=2, metavar=("FACE", "R"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one[0], int(args.one[1]))))
+        return
+    if args.viewer:
+        viewer(args.repeats, (10, 100) if args.quick else (10, 100, 1_000))
         return
     cases = [("mesa", 10 if args.quick else 40)] + [
         ("ensembles", r) for r in ((100, 500) if args.quick else (100, 1_000, 10_000))
@@ -143,6 +167,36 @@ def main() -> None:
             f"{r['before_cpu'] * scale:.4f} | {r['after_wall'] * scale:.4f} | "
             f"{r['after_cpu'] * scale:.4f} | {r['after_cpu'] / r['before_cpu']:.2f} | "
             f"{r['before_rate'] / 1e6:.3f} | {r['after_rate'] / 1e6:.3f} |"
+        )
+
+
+def viewer(repeats: int, sizes: tuple[int, ...]) -> None:
+    """k replications as k one-row models and as one model of k rows (this checkout)."""
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    src = ROOT / "src"
+    rows = []
+    for k in sizes:
+        runs: dict[str, list[dict[str, float]]] = {"k-models": [], "one-model": []}
+        for _ in range(repeats):
+            for face, got in runs.items():
+                got.append(_child(src, face, k))
+        rows.append(
+            (k, *(statistics.median(g[m] for g in runs[f]) for f in runs for m in ("wall", "cpu")))
+        )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"\n{SCENARIO} ({CONDITION}), no twins; medians of {repeats}; seconds for all k "
+        "replications run to their end.\n"
+    )
+    print(
+        "| k | k one-row models wall s | CPU s | one model of k rows wall s | CPU s "
+        "| CPU one/k models |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for k, k_wall, k_cpu, one_wall, one_cpu in rows:
+        print(
+            f"| {k:,} | {k_wall:.3f} | {k_cpu:.3f} | {one_wall:.3f} | {one_cpu:.3f} "
+            f"| {one_cpu / k_cpu:.3f} |"
         )
 
 

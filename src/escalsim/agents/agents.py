@@ -24,10 +24,10 @@ def _scalar(name: str, cast: type, doc: str) -> property:
     """An attribute that is the agent's entry of the crisis's ``[rep, actor]`` array ``name``."""
 
     def get(self: StateAgent) -> Any:
-        return cast(getattr(self.model.crisis, name)[self.model.row, self.index])
+        return cast(getattr(self.model.state, name)[self.model.row, self.index])
 
     def set_(self: StateAgent, value: Any) -> None:
-        getattr(self.model.crisis, name)[self.model.row, self.index] = value
+        getattr(self.model.state, name)[self.model.row, self.index] = value
 
     return property(get, set_, doc=doc)
 
@@ -36,7 +36,7 @@ def _vector(name: str, doc: str) -> property:
     """An attribute that is the agent's row of the crisis's ``[rep, actor, other]`` array."""
 
     def get(self: StateAgent) -> np.ndarray:
-        return getattr(self.model.crisis, name)[self.model.row, self.index]
+        return getattr(self.model.state, name)[self.model.row, self.index]
 
     return property(get, doc=doc)
 
@@ -53,8 +53,9 @@ class StateAgent(mesa.Agent):
 
     Notes
     -----
-    Every attribute below is a view of the model's state (``model.crisis``, row ``model.row``):
-    scalars read and write the entry, arrays are numpy views (writing to them writes the state).
+    Every attribute below is a view of the shown replication's state (``model.state``, row
+    ``model.row``; with one replication, ``model.crisis`` row 0): scalars read and write the
+    entry, arrays are numpy views (writing to them writes the state).
     """
 
     rung = _scalar("rung", int, "Its true posture on the ladder.")
@@ -104,7 +105,7 @@ class StateAgent(mesa.Agent):
     @property
     def memory(self) -> Memory:
         """Its policy's memory (a tuple of plain values)."""
-        return tuple(m[self.model.row].item() for m in self.model.crisis.memory[self.index])
+        return tuple(m[self.model.row].item() for m in self.model.state.memory[self.index])
 
     @property
     def decides(self) -> bool:
@@ -133,7 +134,7 @@ class StateAgent(mesa.Agent):
         decisions phase uses, for this agent's row, with plain values.
         """
         m = self.model
-        seen = m.crisis.observation(self.index, truth, m.pressure_on(self.index))
+        seen = m.state.observation(self.index, truth, m.pressure_on(self.index))
         values: dict[str, Any] = {}
         for field in dataclasses.fields(seen):
             name, value = field.name, getattr(seen, field.name)

@@ -32,6 +32,7 @@ This module does not import mesa: the ensembles and every worker start without i
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any, ClassVar
 
@@ -217,6 +218,7 @@ class Crisis:
         self.streams = streams
         self.srow = np.arange(len(reps))  # each row's stream
         self.in_order = False  # rows are the window's first rows, in order (the lead run)
+        self.detached = False  # a frozen copy of ended rows (:meth:`detach`), never stepped
         self.round = 0
         self._u: dict[str, NDArray[np.float64]] | None = None  # the draws of a round under way
         rung0 = np.broadcast_to(p.initial_rung, (n, A))
@@ -301,7 +303,8 @@ class Crisis:
         self.ended = np.zeros(n, dtype=bool)
         # Ended and already summarised; dropped from the arrays at the next compaction. Until
         # then such a replication keeps stepping, unseen: it logs nothing, cannot end again,
-        # and its outcome row was written when it ended.
+        # and its outcome row was written when it ended. (Its state drifts meanwhile: a face
+        # that shows rows, the mesa model, detaches ended rows and compacts them at once.)
         self.finished = np.zeros(n, dtype=bool)
         self.outcome_code = np.full(n, -1, dtype=np.int64)
         self.end_round = np.zeros(n, dtype=np.int64)
@@ -384,6 +387,28 @@ class Crisis:
             setattr(self, name, getattr(self, name)[keep])
         self.counts = {k: v[keep] for k, v in self.counts.items()}
         self.memory = [tuple(m[keep] for m in mem) for mem in self.memory]
+        self._capability = {k: v[keep] for k, v in self._capability.items()}
+
+    def detach(self, rows: NDArray[np.bool_]) -> Crisis:
+        """A copy of the state of ``rows``, frozen: it shares nothing with this crisis's arrays.
+
+        The mesa face keeps the replications that ended this way (its agents show them as they
+        were when the crisis ended) and compacts them out of the rows it steps on, because a
+        finished row left in the arrays keeps being stepped (its state drifts, unseen, until the
+        next compaction). The copy keeps the round's parameters and counters; it logs nothing
+        and cannot be stepped.
+        """
+        frozen = copy.copy(self)
+        for name in self._PER_REP:
+            setattr(frozen, name, getattr(self, name)[rows].copy())
+        frozen.counts = {k: v[rows].copy() for k, v in self.counts.items()}
+        frozen.memory = [tuple(m[rows].copy() for m in mem) for mem in self.memory]
+        frozen._capability = {k: v[rows].copy() for k, v in self._capability.items()}
+        frozen.summits, frozen.has_before = list(self.summits), list(self.has_before)
+        frozen._done, frozen._events, frozen._series = [], [], []
+        frozen._u, frozen.in_order, frozen.detached = None, False, True
+        frozen.detail = np.zeros(len(frozen.reps), dtype=bool)
+        return frozen
 
     def state_nbytes(self) -> int:
         """Bytes of the state arrays over the rows (what a replication costs, times R).
@@ -530,6 +555,8 @@ class Crisis:
         """
         if self._u is not None:
             raise RuntimeError("begin_round: a round is under way (call finish_round first)")
+        if self.detached:
+            raise RuntimeError("begin_round: a detached crisis is a record; it is not stepped")
         self.round += 1
         t = self.round
         self.params = self.sched.params_at[t]
