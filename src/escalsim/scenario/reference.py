@@ -77,11 +77,11 @@ def describe_type(node: dict[str, Any]) -> str:
         word = "integer" if kind == "integer" else "number"
         lo = node.get("minimum", node.get("exclusiveMinimum"))
         hi = node.get("maximum", node.get("exclusiveMaximum"))
-        if lo is None and hi is None:
-            return word
         left = "(" if "exclusiveMinimum" in node else "["
         right = ")" if "exclusiveMaximum" in node else "]"
         if hi is None:
+            if lo is None:
+                return word
             return f"{word} {'>' if left == '(' else '≥'} {_num(lo)}"
         if lo is None:
             return f"{word} {'<' if right == ')' else '≤'} {_num(hi)}"
@@ -96,9 +96,9 @@ def describe_type(node: dict[str, Any]) -> str:
         size = f" ({lo or 0} to {hi})" if hi is not None else (f" (at least {lo})" if lo else "")
         return f"list of {inner}{size}"
     if kind == "object":
-        inner = node.get("additionalProperties")
-        if isinstance(inner, dict) and inner:
-            return f"mapping of name → {describe_type(inner)}"
+        values = node.get("additionalProperties")
+        if isinstance(values, dict) and values:
+            return f"mapping of name → {describe_type(values)}"
         return "mapping"
     return "any value"
 

@@ -646,7 +646,7 @@ def ErrorBoundary(children: list[Any] | None = None) -> None:
 @solara.component
 def UploadPanel() -> None:
     """Drop a scenario file: validated in memory like a file; on success this session uses it."""
-    problems = solara.use_reactive([])
+    problems: solara.Reactive[list[str]] = solara.use_reactive([])
 
     def on_file(info: UploadInfo) -> None:
         # Runs in a worker thread (solara.FileDrop): every error must end here, in the page.
@@ -769,8 +769,8 @@ def SeminarBody(spec: Scenario) -> None:
         cond = condition.value if condition.value != "base" else None
         # The slider's range, enforced here too (a hand-crafted message could send any number).
         length = min(max(int(rounds.value), 3), int(spec.run.rounds))
-        length = length if length != spec.run.rounds else None
-        game.set(Game(spec, side.value, seed=seed.value, condition=cond, rounds=length))
+        shorter = length if length != spec.run.rounds else None
+        game.set(Game(spec, side.value, seed=seed.value, condition=cond, rounds=shorter))
         problem.set("")
         tick.set(tick.value + 1)
 

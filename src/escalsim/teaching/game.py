@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -38,6 +38,7 @@ from escalsim.agents.model import MESSAGE_CHOICES, EscalationModel
 from escalsim.core import dynamics as dx
 from escalsim.scenario import Scenario, load_scenario, with_condition
 from escalsim.scenario.load import with_settings
+from escalsim.scenario.schema import ChannelEvent, SummitEvent
 from escalsim.teaching.narrate import Narrator, _join
 
 __all__ = ["MOVES", "Debrief", "Game", "GameError", "Situation"]
@@ -121,6 +122,31 @@ class Situation:
     rung_names: list[str]
 
 
+class _Before(TypedDict):
+    """What a power knew at the start of a round (before the moves)."""
+
+    rung_before: int
+    perceived_other: int
+    hostility: float
+    trust: float
+
+
+class RoundRecord(_Before):
+    """One row of :attr:`Debrief.rounds`: one power in one round (see :class:`Debrief`)."""
+
+    round: int
+    actor: str
+    player: bool
+    perceived_by_other: int
+    intended: str
+    made: str
+    rung_after: int
+    signalled: str
+    message_chosen: str
+    miscalculation: bool
+    misperception: bool
+
+
 @dataclass
 class Debrief:
     """The debrief of a finished game.
@@ -155,6 +181,29 @@ class Debrief:
     counterfactual_end_round: int | None
     flipped: dict[str, bool]
     summary: list[str] = field(default_factory=list)
+
+    def records(self) -> list[RoundRecord]:
+        """``rounds`` read back as typed records, one per row, in order."""
+        return [
+            RoundRecord(
+                round=int(r["round"]),
+                actor=str(r["actor"]),
+                player=bool(r["player"]),
+                rung_before=int(r["rung_before"]),
+                perceived_other=int(r["perceived_other"]),
+                hostility=float(r["hostility"]),
+                trust=float(r["trust"]),
+                perceived_by_other=int(r["perceived_by_other"]),
+                intended=str(r["intended"]),
+                made=str(r["made"]),
+                rung_after=int(r["rung_after"]),
+                signalled=str(r["signalled"]),
+                message_chosen=str(r["message_chosen"]),
+                miscalculation=bool(r["miscalculation"]),
+                misperception=bool(r["misperception"]),
+            )
+            for r in self.rounds.to_dict("records")
+        ]
 
 
 class Game:
@@ -233,9 +282,9 @@ class Game:
         )
         self.seed = self.model.seed_root
         self.narrator = Narrator(played, closed_channels=self._closed_between, emphasis=emphasis)
-        self._records: list[dict[str, Any]] = []
+        self._records: list[RoundRecord] = []
         self._open_when_seen = self.model.channel_open.copy()
-        self._before: dict[str, dict[str, Any]] = {}
+        self._before: dict[str, _Before] = {}
         self._seen_events = 0
         self.feed: list[tuple[int, str]] = []  # (round, sentence) for every event so far
         self._begin()
@@ -442,7 +491,9 @@ class Game:
         """
         p = self.model.params
         start = self.model.sched.params_at[0].channel_open0
-        scheduled = {e.channel for e in self.spec.events if getattr(e, "channel", None) is not None}
+        scheduled = {
+            e.channel for e in self.spec.events if isinstance(e, ChannelEvent | SummitEvent)
+        }
         out: dict[str, bool] = {}
         for c in self._private_channels(self.actor, self.adversary):
             cid = p.channel_ids[c]

@@ -160,7 +160,10 @@ class Narrator:
                 name = self.agenda_names.get(item, item)
                 return f"Agreement reached on {name} ({kind_of.replace('_', ' ')})."
             case "agreement_broken":
-                return f"{actor} broke the agreement on {self.agenda_names.get(detail, detail)}."
+                # detail is the agenda item's id (the model always logs one); a row without it
+                # reads "None", as before.
+                broken = self.agenda_names.get(detail, detail) if detail is not None else None
+                return f"{actor} broke the agreement on {broken}."
             case "mediation":
                 return f"{actor} offered to mediate: {self.channel(event.get('channel'))} opened."
             case "involvement":

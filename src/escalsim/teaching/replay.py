@@ -124,6 +124,8 @@ def load_moves(path: str | Path) -> MovesFile:
     else:
         for n, item in enumerate(moves):
             loc: tuple[str | int, ...] = ("moves", n)
+            move: object  # as read from the file: checked below
+            message: object
             if isinstance(item, str):
                 move, message = item, "none"
             elif isinstance(item, dict):
@@ -135,14 +137,14 @@ def load_moves(path: str | Path) -> MovesFile:
             else:
                 bad(loc, f"expected a move name or {{move: ..., message: ...}}, got {item!r}")
                 continue
-            if move not in MOVES:
+            if not isinstance(move, str) or move not in MOVES:
                 bad(
                     (*loc, "move") if isinstance(item, dict) else loc,
                     f"{move!r} is not a move{did_you_mean(str(move), MOVES)}; expected one of "
                     f"{', '.join(MOVES)}",
                 )
                 continue
-            if message not in MESSAGE_CHOICES:
+            if not isinstance(message, str) or message not in MESSAGE_CHOICES:
                 bad(
                     (*loc, "message"),
                     f"{message!r} is not a message{did_you_mean(str(message), MESSAGE_CHOICES)}; "

@@ -67,20 +67,21 @@ def debrief_table(debrief: Debrief, game: Game) -> Table:
     for col in ("round", "actor", "intended", "made", "rung", "seen by other", "sent", "saw"):
         table.add_column(col)
     table.add_column("!", justify="center")
-    for row in debrief.rounds.itertuples(index=False):
-        flags = ("M" if row.miscalculation else "") + ("P" if row.misperception else "")
-        seen = rungs[row.perceived_by_other]
-        if row.perceived_by_other != row.rung_before:
+    for row in debrief.records():
+        flags = ("M" if row["miscalculation"] else "") + ("P" if row["misperception"] else "")
+        seen = rungs[row["perceived_by_other"]]
+        if row["perceived_by_other"] != row["rung_before"]:
             seen = f"[red]{seen}[/]"
-        saw = rungs[row.perceived_other]
+        saw = rungs[row["perceived_other"]]
+        chosen = row["message_chosen"]
         table.add_row(
-            str(row.round),
-            ("you: " if row.player else "") + n.actor(row.actor),
-            row.intended,
-            row.made if row.made == row.intended else f"[yellow]{row.made}[/]",
-            f"{rungs[row.rung_before]}→{rungs[row.rung_after]}",
+            str(row["round"]),
+            ("you: " if row["player"] else "") + n.actor(row["actor"]),
+            row["intended"],
+            row["made"] if row["made"] == row["intended"] else f"[yellow]{row['made']}[/]",
+            f"{rungs[row['rung_before']]}→{rungs[row['rung_after']]}",
             seen,
-            row.signalled or ("(chose: " + row.message_chosen + ")" if row.message_chosen else ""),
+            row["signalled"] or ("(chose: " + chosen + ")" if chosen else ""),
             saw,
             flags,
         )
@@ -119,8 +120,8 @@ def play(
             title="escalsim seminar",
         )
     )
-    for line in MOVE_HELP.items():
-        console.print(f"  [bold]{line[0]}[/]: {line[1]}")
+    for name, meaning in MOVE_HELP.items():
+        console.print(f"  [bold]{name}[/]: {meaning}")
     while not game.over:
         console.print(_situation_panel(game))
         scripted = next(moves, None) if moves is not None else None

@@ -741,7 +741,12 @@ def quiet(spec: Scenario) -> Scenario:
 
 
 def _frames_by_replication(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    return {int(r): g.reset_index(drop=True) for r, g in frame.groupby("replication", sort=True)}
+    out: dict[int, pd.DataFrame] = {}
+    for r, g in frame.groupby("replication", sort=True):
+        # The runner numbers replications 0, 1, ...: the key is always a whole number.
+        assert isinstance(r, int | np.integer), r
+        out[int(r)] = g.reset_index(drop=True)
+    return out
 
 
 def _differing(a: Any, b: Any, drop: tuple[str, ...] = ()) -> set[int]:
