@@ -30,6 +30,7 @@ constant objective and understates the uncertainty).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import re
@@ -45,6 +46,7 @@ from numpy.typing import NDArray
 
 from escalsim.calibration.distance import (
     LEVELS,
+    Distance,
     fit_distance,
     level_map,
     level_shares,
@@ -187,8 +189,12 @@ def check_params(
     escalsim.scenario.ScenarioError
         Every problem at once, each at ``--params`` and its path.
     """
-    items = list(params.values()) if isinstance(params, Mapping) else list(params)
-    paths = list(params) if isinstance(params, Mapping) else [p.path for p in items]
+    items: list[tuple[float, float] | Param]
+    paths: list[str]
+    if isinstance(params, Mapping):
+        items, paths = list(params.values()), list(params)
+    else:
+        items, paths = list(params), [p.path for p in params]
     if not items:
         raise _params_error(f"at least one parameter to fit is needed: PATH={_SPEC_HELP}")
     raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
@@ -313,8 +319,8 @@ class Fit:
     dof: int
     p_value: float
     candidates: pd.DataFrame
-    holdout: dict[str, Any]
-    search: dict[str, Any]
+    holdout: Distance
+    search: Distance
     bootstrap: pd.DataFrame
     target: Target
     params: list[Param]
@@ -778,7 +784,7 @@ def calibrate(
             u0,
             size,
             search.spent + left // (len(seeds) - k),
-            lambda u, k=k: search.evaluate(u, stage="local", start=k),
+            functools.partial(search.evaluate, stage="local", start=k),
         )
     k = len(seeds)
     while budget - search.spent > d + 1 and size > 1e-3:
@@ -787,7 +793,7 @@ def calibrate(
             search.best()[0],
             size,
             budget,
-            lambda u, k=k: search.evaluate(u, stage="local", start=k),
+            functools.partial(search.evaluate, stage="local", start=k),
         )
         if search.best()[1] >= before:
             size /= 2
@@ -806,7 +812,7 @@ def calibrate(
         simulated_levels(
             search.scenario_at(at_fit),
             seed=seed,
-            replications=np.arange(replications, 2 * replications),
+            replications=list(range(replications, 2 * replications)),
             condition=condition,
         ),
     )
@@ -849,8 +855,9 @@ def calibrate(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB007]))
     refits: list[dict[str, Any]] = []
     for b in range(bootstrap):
-        weights = np.bincount(rng.integers(0, replications, replications), minlength=replications)
-        weights = weights.astype(float)
+        weights = np.bincount(
+            rng.integers(0, replications, replications), minlength=replications
+        ).astype(np.float64)
         if target.counts is not None:
             counts = rng.multinomial(int(target.counts.sum()), target.shares)
             wanted = target_vector(target, counts / counts.sum())

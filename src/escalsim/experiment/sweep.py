@@ -203,7 +203,7 @@ class Sweep:
         unit = self._unit_sample()
         points = []
         for row in unit:
-            point = {}
+            point: dict[str, float | int] = {}
             for v, u in zip(self.varies, row, strict=True):
                 assert v.low is not None
                 assert v.high is not None

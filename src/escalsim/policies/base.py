@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalsim.core import dynamics as dx
@@ -77,9 +78,20 @@ class PolicySpec(BaseModel):
     name: str
 
 
+#: A field of an observation: a scalar for one actor in one replication, or an array with one
+#: value per replication (the model passes ``[R]`` arrays, and ``[2, R]`` for what is perceived
+#: beside the truth); every policy is elementwise, so both forms decide alike.
+Ints = int | NDArray[np.int64]
+Floats = float | NDArray[np.float64]
+Bools = bool | NDArray[np.bool_]
+
+
 @dataclass(frozen=True)
 class Observation:
     """What an actor knows when it decides (perceived, or the truth for the counterfactual).
+
+    Each field is a scalar or an array over replications (:data:`Ints`, :data:`Floats`,
+    :data:`Bools`).
 
     Attributes
     ----------
@@ -112,18 +124,18 @@ class Observation:
     """
 
     round: int
-    x: int
-    y: int
-    y_move: int
-    own_move: int
-    hostility: float
-    trust: float
-    committed: bool
-    capability_ratio: float
-    cumulative_risk: float
-    adversary_resolve: float
-    pressure: float
-    audience: float
+    x: Ints
+    y: Ints
+    y_move: Ints
+    own_move: Ints
+    hostility: Floats
+    trust: Floats
+    committed: Bools
+    capability_ratio: Floats
+    cumulative_risk: Floats
+    adversary_resolve: Floats
+    pressure: Floats
+    audience: Floats
 
 
 @dataclass(frozen=True)
