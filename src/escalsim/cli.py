@@ -576,9 +576,59 @@ def _report(results: Any, fmt: str, quiet: bool, *, all_metrics: bool = False) -
             click.echo(f"warning: {line}", err=True)
 
 
-def _load_run(folder: Path) -> Any:
+#: What reads each kind of folder, for a folder given to a command that does not read it.
+_FOLDER_READERS = {
+    "run": "written by `escalsim run`; `escalsim show {f}` prints its summary and "
+    "`escalsim plot {f}` redraws its figures",
+    "sweep": "written by `escalsim sweep`; `escalsim analyze {f}` summarises it",
+    "calibration": "written by `escalsim calibrate`; its summary is {f}/fit.json (and "
+    "calibration.png)",
+}
+
+
+def _folder_kind(folder: Path) -> str | None:
+    """Which command wrote ``folder``: 'run', 'sweep', 'calibration', or None if unknown.
+
+    Only a guess from the files' names and the manifest's keys, to name the right command when
+    a folder reaches the wrong one; a damaged manifest gives None, and the command's own
+    reading reports the damage.
+    """
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        kind = str(data.get("kind", ""))
+        if "sweep" in kind or "sweep" in data:
+            return "sweep"
+        if "run" in kind or "scenario_id" in data:
+            return "run"
+        return None
+    if (folder / "fit.json").is_file():
+        return "calibration"
+    return None
+
+
+def _expect_folder(folder: Path, kind: str, command: str, param: str) -> None:
+    """Refuse (exit 2) a folder that another command wrote, naming the one that reads it."""
+    found = _folder_kind(folder)
+    if found is not None and found != kind:
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise click.BadParameter(
+            f"{folder} is {'an' if found[0] in 'aeiou' else 'a'} {found} folder "
+            f"({_FOLDER_READERS[found].format(f=shlex.quote(str(folder)))}); `escalsim {command}` reads "
+            f"{article} {kind} folder",
+            param_hint=param,
+        )
+
+
+def _load_run(folder: Path, command: str = "show") -> Any:
     from escalsim.experiment.results import MANIFEST, Results
 
+    _expect_folder(folder, "run", command, "RUN_DIR")
     if not (folder / MANIFEST).is_file():
         raise click.BadParameter(
             f"{folder} is not a run folder (no {MANIFEST})", param_hint="RUN_DIR"
@@ -609,7 +659,7 @@ def show(run_dir: Path, fmt: str) -> None:
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def plot(run_dir: Path) -> None:
     """Redraw the figures of a run folder."""
-    results = _load_run(run_dir)
+    results = _load_run(run_dir, "plot")
     for path in results.save_figures(run_dir):
         click.echo(f"wrote {path}", err=True)
 
@@ -858,6 +908,7 @@ def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str, condition: str 
     from escalsim.experiment.sweep import analyze as analyze_sweep
     from escalsim.scenario import ScenarioError
 
+    _expect_folder(sweep_dir, "sweep", "analyze", "SWEEP_DIR")
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise click.BadParameter(
