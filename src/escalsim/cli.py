@@ -617,10 +617,10 @@ def _expect_folder(folder: Path, kind: str, command: str, param: str) -> None:
     found = _folder_kind(folder)
     if found is not None and found != kind:
         article = "an" if kind[0] in "aeiou" else "a"
+        readers = _FOLDER_READERS[found].format(f=shlex.quote(str(folder)))
         raise click.BadParameter(
-            f"{folder} is {'an' if found[0] in 'aeiou' else 'a'} {found} folder "
-            f"({_FOLDER_READERS[found].format(f=shlex.quote(str(folder)))}); `escalsim {command}` reads "
-            f"{article} {kind} folder",
+            f"{folder} is {'an' if found[0] in 'aeiou' else 'a'} {found} folder ({readers}); "
+            f"`escalsim {command}` reads {article} {kind} folder",
             param_hint=param,
         )
 
