@@ -8,10 +8,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import ESCALSIM, cli_env, run_process
 from escalsim.cli import main
 
 
@@ -73,3 +76,57 @@ def test_show_and_analyze_of_a_calibration_folder_say_what_it_is(folders):
         assert code == 2, err
         assert f"{folders['calibration']} is a calibration folder" in err
         assert "fit.json" in err
+
+
+# -- defect 7: a signal or the end of input, told for what it is ---------------------------------
+def test_sigterm_early_in_a_command_exits_143_and_says_sigterm(spawn):
+    """SIGTERM before the command's own handling starts (here: while files are validated)."""
+    child = spawn("validate", *["geneva-2022"] * 100, stdout=subprocess.DEVNULL)
+    child.wait_ready()
+    child.send(signal.SIGTERM)
+    _, err = child.communicate()
+    assert child.returncode == 143, err
+    assert "escalsim: terminated (SIGTERM)" in err
+    assert "SIGINT" not in err
+
+
+def test_sigint_early_in_a_command_exits_130(spawn):
+    child = spawn("validate", *["geneva-2022"] * 100, stdout=subprocess.DEVNULL)
+    child.wait_ready()
+    child.send(signal.SIGINT)
+    _, err = child.communicate()
+    assert child.returncode == 130, err
+    assert "escalsim: interrupted (SIGINT)" in err
+
+
+@pytest.mark.parametrize("answers", ["", "2\nreassure\n"], ids=["at once", "after a round"])
+def test_end_of_input_in_play_is_called_so_and_exits_2(tmp_path, answers):
+    save = tmp_path / "g.yaml"
+    done = run_process(
+        [*ESCALSIM, "play", "hotline-1963", "--as", "USA", "--rounds", "3", "--save", str(save)],
+        env=cli_env(),
+        input_text=answers,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "SIGINT" not in done.stderr
+    assert "escalsim: end of input before the game ended" in done.stderr
+    assert "Traceback" not in done.stderr
+    if answers:  # the rounds played so far are kept where --save said
+        assert save.exists()
+        assert f"saved in {save}" in done.stderr
+    else:
+        assert "no moves were saved" in done.stderr
+
+
+# -- defect 11: one list of exit codes -------------------------------------------------------------
+def test_one_list_of_exit_codes_in_the_help_and_the_readme(root):
+    from escalsim import cli as module
+
+    text = " ".join(module.exit_codes_text().split())
+    assert set(module.EXIT_CODES) == {0, 1, 2, 3, 130, 143}
+    for code, meaning in module.EXIT_CODES.items():
+        assert f"{code} {meaning}" in text
+    _, out, _ = cli("--help")
+    assert text in " ".join(out.split())
+    # The README quotes the same sentence (re-wrapped).
+    assert text in " ".join((root / "README.md").read_text(encoding="utf-8").split())

@@ -1,11 +1,9 @@
 """The ``escalsim`` command line.
 
-Data goes to stdout; messages, errors and progress go to stderr. Exit codes: 0 success, 1 an
-internal error (a bug: please report it) or a write that found no space left on the disk (the
-message says which), 2 bad input (a scenario, an option, a file), 130 interrupted (SIGINT,
-Ctrl-C), 143 terminated (SIGTERM). ``run`` and ``sweep`` save every finished part of their work
-as they go; after an interruption or a full disk, the message gives the command that finishes
-the work (``--resume``).
+Data goes to stdout; messages, errors and progress go to stderr. The exit codes are
+:data:`EXIT_CODES` (``escalsim --help`` and the README quote it). ``run`` and ``sweep`` save
+every finished part of their work as they go; after an interruption or a full disk, the message
+gives the command that finishes the work (``--resume``).
 """
 
 from __future__ import annotations
@@ -32,6 +30,25 @@ EXIT_TERMINATED = 143
 #: No space left for a write (a full disk, a quota, a file-size limit): the environment failed
 #: the command. Not bad input (2); the code of failures that are not the input's fault.
 EXIT_NO_SPACE = 1
+#: Every exit code and its meaning: the one list, which ``escalsim --help`` prints and the
+#: README quotes word for word (tests/test_cli_messages.py checks both).
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_INTERNAL: "internal error (a bug), a worker process that died, or no space left on the "
+    "disk (the message says which)",
+    EXIT_BAD_INPUT: "bad input (a scenario, an option, a file; the end of input in `play`)",
+    EXIT_CHECKS_FAILED: "a validation check failed (`escalsim verify`; the report is still "
+    "written)",
+    EXIT_INTERRUPTED: "interrupted (SIGINT, Ctrl-C)",
+    EXIT_TERMINATED: "terminated (SIGTERM)",
+}
+
+
+def exit_codes_text() -> str:
+    """The exit codes as one sentence, ``Exit codes: 0 success, ..., 143 terminated (SIGTERM).``."""
+    return "Exit codes: " + ", ".join(f"{c} {m}" for c, m in EXIT_CODES.items()) + "."
+
+
 #: The arguments of this invocation (for the command printed to resume an interrupted one).
 _ARGV: list[str] = []
 
@@ -109,7 +126,12 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit(EXIT_OK)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    help="Simulate how communication between rival states changes miscalculation and "
+    "escalation.\n\nA SCENARIO argument is a YAML file or the name of a shipped scenario (see "
+    f"`escalsim scenarios`). {exit_codes_text()}",
+)
 @click.option(
     "--version",
     is_flag=True,
@@ -119,11 +141,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Show the escalsim, mesa, numpy and Python versions, then exit.",
 )
 def cli() -> None:
-    """Simulate how communication between rival states changes miscalculation and escalation.
-
-    A SCENARIO argument is a YAML file or the name of a shipped scenario (see `escalsim
-    scenarios`). Exit codes: 0 success, 1 internal error, 2 bad input, 130 interrupted.
-    """
+    """The ``escalsim`` command group (its help text is built from :data:`EXIT_CODES`)."""
 
 
 @cli.command()
@@ -1253,7 +1271,18 @@ def play(
             str(exc).removeprefix(f"--as {actor}: "), param_hint="--as"
         ) from None
     console = Console(highlight=False)
-    play_game(game, console, moves=iter(saved.moves) if saved else None, save=save)
+    try:
+        play_game(game, console, moves=iter(saved.moves) if saved else None, save=save)
+    except EOFError:
+        # stdin closed (Ctrl-D, or piped answers that ran out) before the last round: the game
+        # is incomplete, so this is bad input (exit 2), not an interruption.
+        kept = (
+            f"the moves so far are saved in {save} (go on with --moves {shlex.quote(str(save))})"
+            if save is not None and save.exists()
+            else "no moves were saved"
+        )
+        click.echo(f"\nescalsim: end of input before the game ended; {kept}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @cli.command()
@@ -1450,6 +1479,24 @@ def main(argv: Sequence[str] | None = None) -> None:
             signal.signal(signal.SIGTERM, previous)
 
 
+#: Set to a file name, the command writes that file once its signal handlers are in place: a
+#: test or a supervisor that means to stop it waits for the file instead of a fixed time.
+READY_FILE_ENV = "ESCALSIM_READY_FILE"
+
+
+def _say_ready() -> None:
+    """Write the file named by ``$ESCALSIM_READY_FILE``, if set.
+
+    The command is running from now on, and a SIGINT or SIGTERM gets its documented exit code
+    and message.
+    """
+    name = os.environ.get(READY_FILE_ENV)
+    if name:
+        # Written aside and renamed: the file appears whole, and only when the command is in
+        # the try block whose handlers report a signal.
+        _atomic_write(Path(name), f"{os.getpid()}\n")
+
+
 def _exit_now(code: int) -> NoReturn:
     """End an interrupted command with ``code``, whatever the interpreter's shutdown would do.
 
@@ -1473,6 +1520,7 @@ def _exit_now(code: int) -> NoReturn:
 
 def _main(argv: Sequence[str] | None) -> None:
     try:
+        _say_ready()
         cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="escalsim",
@@ -1484,8 +1532,14 @@ def _main(argv: Sequence[str] | None) -> None:
         exc.show()
         sys.exit(EXIT_BAD_INPUT)  # every usage and option error is bad input
     except (KeyboardInterrupt, click.Abort) as exc:
-        click.echo(f"escalsim: {_interrupt_name(exc)}", err=True)
-        sys.exit(_interrupt_code(exc))
+        # click turns a KeyboardInterrupt (our SIGTERM's Terminated too) or an EOFError raised
+        # inside a command into Abort, the original its __context__: tell them apart by it.
+        cause = exc.__context__ if isinstance(exc, click.Abort) else exc
+        if isinstance(cause, EOFError):
+            click.echo("escalsim: end of input (stdin was closed)", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"escalsim: {_interrupt_name(cause or exc)}", err=True)
+        sys.exit(_interrupt_code(cause or exc))
     except Exception as exc:
         if os.environ.get("ESCALSIM_DEBUG"):
             raise
