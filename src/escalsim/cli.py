@@ -1529,6 +1529,12 @@ def _main(argv: Sequence[str] | None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        from escalsim.scenario.errors import printable
+
+        # Option errors repeat what was typed: a bidirectional or control character in it is
+        # shown escaped, so it cannot reorder or recolour the message (scenario problems are
+        # escaped by Problem itself).
+        exc.message = printable(exc.message)
         exc.show()
         sys.exit(EXIT_BAD_INPUT)  # every usage and option error is bad input
     except (KeyboardInterrupt, click.Abort) as exc:
@@ -1543,8 +1549,10 @@ def _main(argv: Sequence[str] | None) -> None:
     except Exception as exc:
         if os.environ.get("ESCALSIM_DEBUG"):
             raise
+        from escalsim.scenario.errors import printable
+
         click.echo(
-            f"escalsim: internal error: {type(exc).__name__}: {exc}\n"
+            f"escalsim: internal error: {type(exc).__name__}: {printable(str(exc))}\n"
             "This is a bug; run again with ESCALSIM_DEBUG=1 for the traceback and report it.",
             err=True,
         )
