@@ -130,3 +130,22 @@ def test_one_list_of_exit_codes_in_the_help_and_the_readme(root):
     assert text in " ".join(out.split())
     # The README quotes the same sentence (re-wrapped).
     assert text in " ".join((root / "README.md").read_text(encoding="utf-8").split())
+
+
+# -- defect 11: an unknown scenario name ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [("geneva-2021", "geneva-2022"), ("hotline", "hotline-1963"), ("brinkmanshp", "brinkmanship")],
+)
+def test_an_unknown_scenario_name_gets_a_did_you_mean(name, meant):
+    code, _, err = cli("validate", name)
+    assert code == 2, err
+    assert f"{name}: no such file" in err
+    assert f"did you mean '{meant}'?" in err
+
+
+def test_a_name_like_no_shipped_one_gets_the_list_command():
+    code, _, err = cli("run", "zzzz-unrelated", "--dry-run")
+    assert code == 2, err
+    assert "did you mean" not in err
+    assert "escalsim scenarios" in err

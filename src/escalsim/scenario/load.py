@@ -681,6 +681,8 @@ def load_scenario(file: str | os.PathLike[str]) -> Scenario:
         display = str(file) + ".yaml"
     else:
         display = str(file)
+    if not path.exists() and not path.is_symlink():
+        raise ScenarioError([Problem(0, 0, (), shipped.missing(str(file)), display)])
     return _load(read_text(str(path), display), display)
 
 
