@@ -1367,10 +1367,12 @@ def _is_loopback(host: str) -> bool:
 @cli.command()
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("docs/validation.md"),
+    type=click.Path(path_type=Path),
+    default=Path("results/validation"),
     show_default=True,
-    help="The report; figures go to a folder named after it (docs/validation/*.png).",
+    help="A folder for the report (OUT/validation.md) and its figures (OUT/validation/*.png), "
+    "or the report's file name (NAME.md, figures in NAME/). The committed report is written "
+    "with --out docs.",
 )
 @click.option(
     "--quick",
@@ -1405,6 +1407,11 @@ def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
 
     from escalsim.validation import check_names, run_checks, write_report
 
+    # A folder by default, not docs/: a run to try something must not overwrite the committed
+    # report (whose regeneration is a deliberate `--out docs`).
+    report = out if out.suffix == ".md" else out / "validation.md"
+    if report.is_dir():
+        raise click.BadParameter(f"{report} is a folder", param_hint="--out")
     unknown = [c for c in checks if c not in check_names()]
     if unknown:
         raise click.BadParameter(
@@ -1423,19 +1430,21 @@ def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
     outcomes = run_checks(list(checks) or None, seed=seed, quick=quick, progress=progress)
     seconds = time.perf_counter() - start
     command = " ".join(
-        ["escalsim verify", f"--out {out.as_posix()}", f"--seed {seed}"]
+        ["escalsim verify", f"--out {shlex.quote(out.as_posix())}", f"--seed {seed}"]
         + (["--quick"] if quick else [])
         + [f"--check {c}" for c in checks]
     )
     try:
-        write_report(outcomes, out, seed=seed, quick=quick, command=command, seconds=seconds)
+        write_report(outcomes, report, seed=seed, quick=quick, command=command, seconds=seconds)
     except OSError as exc:
-        raise click.BadParameter(f"cannot write {out}: {exc}", param_hint="--out") from None
+        raise click.BadParameter(f"cannot write {report}: {exc}", param_hint="--out") from None
     for o in outcomes:
         r = o.result
         click.echo(f"{'pass' if r.passed else 'FAIL'}  {o.check.name}")
     passed = sum(o.result.passed for o in outcomes)
-    click.echo(f"{passed} of {len(outcomes)} checks pass ({seconds:.0f} s); wrote {out}", err=True)
+    click.echo(
+        f"{passed} of {len(outcomes)} checks pass ({seconds:.0f} s); wrote {report}", err=True
+    )
     if passed < len(outcomes):
         sys.exit(EXIT_CHECKS_FAILED)
 
