@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -149,3 +150,52 @@ def test_a_name_like_no_shipped_one_gets_the_list_command():
     assert code == 2, err
     assert "did you mean" not in err
     assert "escalsim scenarios" in err
+
+
+# -- defect 11: nothing from multiprocessing's resource tracker after a SIGKILL -----------------
+#: How the tracker process is started (``python -c 'from multiprocessing.resource_tracker ...'``).
+_TRACKER = "from multiprocessing.resource_tracker import main"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_no_leaked_semaphore_warning_after_the_command_is_killed(spawn, tmp_path):
+    """SIGKILL (the OOM killer, `kill -9`) of the command alone: its resource tracker, which
+    outlives it, cleaned up and printed "There appear to be 5 leaked semaphore objects"."""
+    child = spawn(
+        "run", "geneva-2022", "-n", "3000", "--engine", "agents", "--seed", "3",
+        "--out", str(tmp_path / "run"), "-q", "--workers", "2",
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    child.wait_ready()
+
+    def pool_is_up() -> bool:
+        found = [_cmdline(p) for p in _children(child.pid)]
+        return sum(_TRACKER in c for c in found) == 1 and len(found) >= 3
+
+    child.wait_for(pool_is_up, "the worker pool started")
+    others = _children(child.pid)
+    child.send(signal.SIGKILL)
+    # The tracker waits for every holder of its pipe; the workers would finish their task first.
+    for pid in others:
+        if _TRACKER not in _cmdline(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    _, err = child.communicate()
+    assert child.returncode == -signal.SIGKILL
+    assert "leaked" not in err, err
+    assert "resource_tracker" not in err, err

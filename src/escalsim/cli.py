@@ -1465,6 +1465,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with ``argv``, the previous SIGTERM handler is restored instead.
     """
     _ARGV[:] = list(argv) if argv is not None else sys.argv[1:]
+    _quiet_resource_tracker()
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread: signals are not ours to handle
@@ -1486,6 +1487,24 @@ def main(argv: Sequence[str] | None = None) -> None:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         else:
             signal.signal(signal.SIGTERM, previous)
+
+
+#: The warning filter (``-W``) that multiprocessing passes on to the processes it starts.
+_TRACKER_WARNING = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker() -> None:
+    """Keep the resource tracker's "leaked semaphore objects" warning off the user's terminal.
+
+    The worker pool's locks are registered with multiprocessing's resource tracker, a process of
+    its own that outlives a command killed by SIGKILL (the OOM killer, ``kill -9``), frees what
+    the command held, and warns about it on the terminal the command had: noise, after the
+    fact, about a clean-up that worked. The tracker is started with this interpreter's warning
+    options (``sys.warnoptions``), so one more option silences that warning, and only it, in
+    the tracker alone; the command's own warnings are unchanged.
+    """
+    if _TRACKER_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_WARNING)
 
 
 #: Set to a file name, the command writes that file once its signal handlers are in place: a
