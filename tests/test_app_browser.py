@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
+#: The browser tier: a Chromium driven through the served app (`-m "not browser"` leaves it out).
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ESCALSIM_ARTIFACTS", ROOT / "results" / "test-artifacts"))

@@ -290,6 +290,7 @@ def cluster():
         yield local
 
 
+@pytest.mark.cluster
 def test_a_dask_cluster_gives_the_same_results(geneva, tmp_path, cluster):
     sweep = small(geneva)
     run_sweep(sweep, tmp_path / "local", chunk=7, workers=1)
@@ -300,6 +301,7 @@ def test_a_dask_cluster_gives_the_same_results(geneva, tmp_path, cluster):
     )
 
 
+@pytest.mark.cluster
 def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster):
     from distributed import Client
 
@@ -328,6 +330,7 @@ def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster)
     client.close()
 
 
+@pytest.mark.cluster
 def test_a_cluster_running_another_escalsim_is_refused(cluster, monkeypatch):
     import escalsim
 
@@ -356,6 +359,7 @@ def test_analyze_writes_the_tidy_table_and_a_heatmap(root, tmp_path):
     assert (out / "analysis" / "heatmap-p_war.png").stat().st_size > 10_000
 
 
+@pytest.mark.cluster
 def test_cli_sweep_default_and_dask_give_the_same_results_and_heatmap(root, tmp_path, cluster):
     """The issue's acceptance run: direct-channel noise x third-party mediation, twice."""
     args = [
@@ -419,6 +423,7 @@ def test_sensitivity_indices_average_replicates_and_come_with_cis(root, tmp_path
         sensitivity(grid_manifest, grid_runs, "p_war")
 
 
+@pytest.mark.cluster
 def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
     """docs/sweeps.md's recipe, with `dask scheduler` and `dask worker` as separate commands."""
     distributed = pytest.importorskip("distributed")
