@@ -42,7 +42,7 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _kill_group(proc: subprocess.Popen[Any]) -> None:
+def kill_group(proc: subprocess.Popen[Any]) -> None:
     """Kill ``proc`` and everything in its process group (its workers), and reap it."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -82,7 +82,7 @@ def run_process(
         try:
             out, err = proc.communicate(input_text, timeout=timeout)
         except BaseException:
-            _kill_group(proc)
+            kill_group(proc)
             raise
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
@@ -152,7 +152,7 @@ class Child:
     def kill(self) -> None:
         """Kill the command and its workers (at the end of the test, whatever its outcome)."""
         if self.proc.poll() is None:
-            _kill_group(self.proc)
+            kill_group(self.proc)
         for stream in (self.proc.stdout, self.proc.stderr, self.proc.stdin):
             if stream is not None:
                 stream.close()

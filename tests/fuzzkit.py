@@ -336,7 +336,7 @@ _LIMITED = (
 )
 
 
-def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 60.0) -> Outcome:
+def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 180.0) -> Outcome:
     """Run ``python -m escalsim ARGV`` under RLIMIT_AS with a timeout; report its peak RSS (VmHWM).
 
     A child that outlives ``timeout`` is killed and reported with code -9 (a hang).

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from conftest import TIMEOUT
 from escalsim.agents import EscalationModel
 from escalsim.agents.model import CAUSES as MODEL_CAUSES
 from escalsim.scenario import load_scenario, with_condition
@@ -293,7 +294,7 @@ def test_no_pyplot(root):
         capture_output=True,
         text=True,
         cwd=root,
-        timeout=60,
+        timeout=TIMEOUT,
         check=False,
     )
     assert out.returncode == 0, out.stderr
