@@ -619,12 +619,12 @@ def _folder_kind(folder: Path) -> str | None:
             return None
         if not isinstance(data, dict):
             return None
-        kind = str(data.get("kind", ""))
-        if "sweep" in kind or "sweep" in data:
+        if "kind" in data:  # a manifest that says what it is is taken at its word
+            kind = str(data["kind"])
+            return "sweep" if "sweep" in kind else "run" if "run" in kind else None
+        if "sweep" in data:
             return "sweep"
-        if "run" in kind or "scenario_id" in data:
-            return "run"
-        return None
+        return "run" if "scenario_id" in data else None
     if (folder / "fit.json").is_file():
         return "calibration"
     return None
