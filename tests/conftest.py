@@ -1,15 +1,33 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the one way the tests start processes.
+
+Every test that starts a process does it through :func:`run_process` (run to the end) or the
+:func:`spawn` fixture (started, watched, signalled). Both give the child a generous timeout
+(:data:`TIMEOUT`, so a machine loaded by other work slows a test down instead of failing it)
+and kill the child's whole process group when the test fails or the time runs out, so no
+worker is left behind. A test that signals a command waits for it to say it is ready (the file
+named by ``ESCALSIM_READY_FILE``, written by ``escalsim.cli.main`` once its signal handlers are
+in place) or for a file the command writes, never for a fixed time.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Seconds a child may take before it is taken for hung and killed. Generous: a command that
+#: takes 5 s alone can take ten times that on a machine whose cores are busy with other work.
+TIMEOUT = float(os.environ.get("TEST_PROCESS_TIMEOUT", "600"))
+ESCALSIM = (sys.executable, "-m", "escalsim")
 
 
 @pytest.fixture(scope="session")
@@ -17,18 +35,161 @@ def root() -> Path:
     return ROOT
 
 
-def run_cli(
-    *args: str, cwd: Path | None = None, input_text: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m escalsim ARGS`` in a subprocess, as a user would."""
+def cli_env(**extra: str) -> dict[str, str]:
+    """This environment without ``ESCALSIM_*`` settings (a test states its own), plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESCALSIM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "escalsim", *args],
-        capture_output=True,
-        text=True,
+    env.update(extra)
+    return env
+
+
+def kill_group(proc: subprocess.Popen[Any]) -> None:
+    """Kill ``proc`` and everything in its process group (its workers), and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=30)
+
+
+def run_process(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    input_text: str | None = None,
+    timeout: float = TIMEOUT,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    text: bool = True,
+    capture: bool = True,
+    stdin: Any = None,
+) -> subprocess.CompletedProcess[Any]:
+    """Run ``argv`` to its end in its own process group; kill the group if it outlives ``timeout``.
+
+    Like :func:`subprocess.run` with ``capture_output=True`` and ``check=False``, except that a
+    timeout (or any other failure while waiting) kills the child's workers too.
+    """
+    pipe = subprocess.PIPE if capture else None
+    with subprocess.Popen(
+        [os.fspath(a) for a in argv],
+        stdin=subprocess.PIPE if input_text is not None else stdin,
+        stdout=pipe,
+        stderr=pipe,
         cwd=cwd or ROOT,
         env=env,
-        input=input_text,
-        timeout=120,
-        check=False,
+        text=text,
+        start_new_session=True,
+    ) as proc:
+        try:
+            out, err = proc.communicate(input_text, timeout=timeout)
+        except BaseException:
+            kill_group(proc)
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, input_text: str | None = None, timeout: float = TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m escalsim ARGS`` in a subprocess, as a user would."""
+    return run_process(
+        [*ESCALSIM, *args], cwd=cwd, input_text=input_text, env=cli_env(), timeout=timeout
     )
+
+
+def wait_until(
+    predicate: Callable[[], bool],
+    what: str,
+    proc: subprocess.Popen[Any] | None = None,
+    timeout: float = TIMEOUT,
+) -> None:
+    """Poll ``predicate`` until it holds; fail if ``proc`` ends first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the process ended (exit {proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout:.0f} s")
+        time.sleep(0.01)
+
+
+class Child:
+    """A started ``escalsim`` command (or other program) that a test watches and signals."""
+
+    def __init__(self, proc: subprocess.Popen[Any], ready_file: Path | None) -> None:
+        self.proc = proc
+        self.ready_file = ready_file
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self, timeout: float = TIMEOUT) -> None:
+        """Wait until the command says it is running, its signal handlers in place."""
+        assert self.ready_file is not None, "started with ready=False"
+        ready = self.ready_file
+        wait_until(ready.exists, "the command said it was ready", self.proc, timeout)
+
+    def wait_for(self, predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+        """Wait until ``predicate`` holds (a file the command writes, say)."""
+        wait_until(predicate, what, self.proc, timeout)
+
+    def send(self, sig: int, *, group: bool = False) -> None:
+        """Send ``sig`` to the command, or to its whole process group (as a terminal does)."""
+        with contextlib.suppress(ProcessLookupError):
+            if group:
+                os.killpg(self.proc.pid, sig)
+            else:
+                os.kill(self.proc.pid, sig)
+
+    def communicate(self, timeout: float = TIMEOUT) -> tuple[Any, Any]:
+        """Wait for the end; return (stdout, stderr)."""
+        return self.proc.communicate(timeout=timeout)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        """Kill the command and its workers (at the end of the test, whatever its outcome)."""
+        if self.proc.poll() is None:
+            kill_group(self.proc)
+        for stream in (self.proc.stdout, self.proc.stderr, self.proc.stdin):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def spawn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Child]]:
+    """Start processes that are killed (with their process group) when the test ends.
+
+    ``spawn(*args)`` starts ``python -m escalsim ARGS`` with ``ESCALSIM_READY_FILE`` set, so
+    that :meth:`Child.wait_ready` can wait for it; ``spawn(*argv, escalsim=False)`` starts any
+    program. Keyword arguments go to :class:`subprocess.Popen` (stdout and stderr default to
+    pipes, text mode; ``env`` defaults to :func:`cli_env`).
+    """
+    children: list[Child] = []
+    folder = tmp_path_factory.mktemp("ready")
+
+    def start(*args: str | os.PathLike[str], escalsim: bool = True, **kwargs: Any) -> Child:
+        ready = folder / f"ready-{len(children)}" if escalsim else None
+        env = kwargs.pop("env", None) or cli_env()
+        if ready is not None:
+            env = {**env, "ESCALSIM_READY_FILE": str(ready)}
+        kwargs.setdefault("stdout", subprocess.PIPE)
+        kwargs.setdefault("stderr", subprocess.PIPE)
+        kwargs.setdefault("text", True)
+        kwargs.setdefault("cwd", ROOT)
+        argv = [*(ESCALSIM if escalsim else ()), *(os.fspath(a) for a in args)]
+        child = Child(subprocess.Popen(argv, env=env, start_new_session=True, **kwargs), ready)
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.kill()
+
+
+def thread_seconds() -> float:
+    """CPU time of this thread: what a "does not hang" bound measures, unlike the wall clock,
+    which a loaded machine stretches without the code doing any more work."""
+    return time.thread_time()

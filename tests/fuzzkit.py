@@ -97,8 +97,9 @@ def made_files(folder: Path) -> list[Case]:
     add("png-header.yaml", b"\x89PNG\r\n\x1a\n" + rng.randbytes(512), 1, 1, "not UTF-8")
     add("gzip-of-base.yaml.gz", b"\x1f\x8b\x08\x00" + rng.randbytes(300), 1, 2, "byte 0x8b")
     add("elf-header", b"\x7fELF\x02\x01\x01\x00" + bytes(64), 1, 1, "U+007F")
-    add("many-lines.yaml", b"".join(b"k%d: %d\n" % (i, i) for i in range(7000)), 6001, 1, "6,000")
-    add("many-flow-items.yaml", b"a: [" + b"1," * 7000 + b"1]\n", 1, 12_002, "6,000")
+    many = b"".join(b"k%d: %d\n" % (i, i) for i in range(13_000))
+    add("many-lines.yaml", many, 12_001, 1, "12,000")
+    add("many-flow-items.yaml", b"a: [" + b"1," * 13_000 + b"1]\n", 1, 24_002, "12,000")
     add("long-line.yaml", b"name: " + b"x" * 900_000 + b"\n", 1, 1, "missing required field")
     add("missing.yaml", None, 0, 0, "no such file")
     (folder / "a-directory.yaml").mkdir()
@@ -335,7 +336,7 @@ _LIMITED = (
 )
 
 
-def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 60.0) -> Outcome:
+def run_process(argv: list[str], *, memory_mb: int = 2048, timeout: float = 180.0) -> Outcome:
     """Run ``python -m escalsim ARGV`` under RLIMIT_AS with a timeout; report its peak RSS (VmHWM).
 
     A child that outlives ``timeout`` is killed and reported with code -9 (a hang).

@@ -26,7 +26,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TIMEOUT, kill_group
+
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
+#: The browser tier: a Chromium driven through the served app (`-m "not browser"` leaves it out).
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ESCALSIM_ARTIFACTS", ROOT / "results" / "test-artifacts"))
@@ -92,7 +96,7 @@ def served() -> Iterator[Served]:
             env={**os.environ, "ESCALSIM_APP_TEST_HOOKS": "1"},
         )
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + TIMEOUT  # until the server answers, however loaded
         while True:
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
@@ -101,7 +105,7 @@ def served() -> Iterator[Served]:
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
+                kill_group(proc)
                 pytest.fail(f"escalsim app did not serve {url}:\n{log.read_text()}")
             time.sleep(0.3)
         try:

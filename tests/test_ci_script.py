@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TIMEOUT
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -45,7 +47,7 @@ def _stubbed_ci(tmp_path: Path, default_rc: int, slow_rc: int = 0) -> tuple[int,
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIMEOUT,
         env=env,
     )
     calls = log.read_text().splitlines() if log.exists() else []

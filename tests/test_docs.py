@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from conftest import TIMEOUT
 from escalsim.scenario import load_text, with_condition
 
 
@@ -66,7 +67,7 @@ def test_readme_python_one_liners_run(root):
             capture_output=True,
             text=True,
             cwd=root,
-            timeout=120,
+            timeout=TIMEOUT,
             check=False,
         )
         assert out.returncode == 0, out.stderr

@@ -234,44 +234,35 @@ def test_unresolved_differences_are_warned_about(tmp_path):
     assert math.isfinite(float(out.stderr.split("about ")[1].split(" ")[0].replace(",", "")))
 
 
-def test_ctrl_c_exits_130_and_leaves_no_run_folder(root, tmp_path):
+def test_ctrl_c_exits_130_and_leaves_no_run_folder(tmp_path, spawn):
     """SIGINT while replications run: exit 130, one line on stderr, no run folder."""
     import signal
-    import subprocess
-    import sys
-    import time
 
     out = tmp_path / "run"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "escalsim",
-            "run",
-            "geneva-2022",
-            "-n",
-            "3000",
-            "--seed",
-            "3",
-            "--out",
-            str(out),
-            "--quiet",
-            "--workers",
-            "2",
-            # The agent driver keeps this run going for minutes, so the signal always lands
-            # mid-run (the batch engine could finish 6,000 runs before it arrives).
-            "--engine",
-            "agents",
-        ],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    child = spawn(
+        "run",
+        "geneva-2022",
+        "-n",
+        "3000",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--quiet",
+        "--workers",
+        "2",
+        # The agent driver keeps this run going for minutes, so the signal always lands
+        # mid-run (the batch engine could finish 6,000 runs before it arrives).
+        "--engine",
+        "agents",
     )
-    time.sleep(4)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
+    # Not a fixed sleep, which a loaded machine can make land before the run has begun: the
+    # command says it is ready, then its work folder appears (the run's own handling is on).
+    child.wait_ready()
+    child.wait_for((tmp_path / ".run.partial").exists, "the run's work folder appeared")
+    child.send(signal.SIGINT)
+    _, err = child.communicate()
+    assert child.returncode == 130
     # One line, with the command that finishes the run (tests/test_faults.py resumes runs).
     assert err.strip().startswith("escalsim: interrupted (SIGINT); ")
     assert err.strip().endswith("--resume")

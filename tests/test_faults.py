@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import TIMEOUT, kill_group
 from escalsim.cli import main
 from escalsim.experiment.results import Results, work_folder
 from escalsim.experiment.runner import run as run_experiment
@@ -194,16 +195,22 @@ def _interrupt(
         env=env,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    time.sleep(delay)
-    with contextlib.suppress(ProcessLookupError):
-        if group:
-            os.killpg(proc.pid, SIGNALS[sig])
-        else:
-            os.kill(proc.pid, SIGNALS[sig])
-    _, err = proc.communicate(timeout=120)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        # The delay is the point of these tests (a signal at a random moment after the first
+        # part), and every outcome it can lead to is accepted by check_interrupted.
+        time.sleep(delay)
+        with contextlib.suppress(ProcessLookupError):
+            if group:
+                os.killpg(proc.pid, SIGNALS[sig])
+            else:
+                os.kill(proc.pid, SIGNALS[sig])
+        _, err = proc.communicate(timeout=TIMEOUT)
+    except BaseException:
+        kill_group(proc)  # a failed or timed-out wait leaves no process behind
+        raise
     return proc.returncode, err, tag
 
 
@@ -468,7 +475,7 @@ def _full(args: list[str], preexec) -> subprocess.CompletedProcess[str]:
         text=True,
         env=env,
         preexec_fn=preexec,
-        timeout=120,
+        timeout=TIMEOUT,
         check=False,
     )
 

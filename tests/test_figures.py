@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from conftest import TIMEOUT
 from escalsim.agents import EscalationModel
 from escalsim.agents.model import CAUSES as MODEL_CAUSES
 from escalsim.scenario import load_scenario, with_condition
@@ -293,7 +294,61 @@ def test_no_pyplot(root):
         capture_output=True,
         text=True,
         cwd=root,
-        timeout=60,
+        timeout=TIMEOUT,
         check=False,
     )
     assert out.returncode == 0, out.stderr
+
+
+# -- issue 16, defect 11: what a figure says about its data --------------------------------------
+def _texts(fig) -> str:
+    parts = [fig.get_suptitle()]
+    for ax in fig.axes:
+        parts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            parts += [t.get_text() for t in legend.get_texts()]
+    for legend in fig.legends:
+        parts += [t.get_text() for t in legend.get_texts()]
+    parts += [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
+    return "\n".join(parts)
+
+
+def test_figures_of_kept_timeseries_say_how_many_of_all_the_runs_they_show(frames, hotline):
+    """After `-n 300` (200 kept) the fan chart said "n = 200 runs", with no word about --keep."""
+    _, ts, ev = frames
+    text = _texts(fg.fan_chart(ts, hotline, replications=5))
+    assert f"first {REPLICATIONS} of 5 runs, kept by --keep" in text
+    assert f"n = {REPLICATIONS} runs" not in text
+    kept = dict.fromkeys(CONDITIONS, REPLICATIONS)
+    text = _texts(fg.escalation_causes(ev, replications=kept, total=dict.fromkeys(CONDITIONS, 5)))
+    assert f"first {REPLICATIONS} of 5 runs, kept by --keep" in text
+    # All runs kept: the plain count.
+    assert f"n = {REPLICATIONS} runs" in _texts(fg.fan_chart(ts, hotline, replications=3))
+
+
+def test_war_by_round_has_the_scenarios_time_unit(frames, hotline):
+    runs, _, _ = frames
+    fig = fg.war_survival(runs, hotline.run.rounds, time_unit=hotline.run.time_unit)
+    assert fig.axes[0].get_xlabel() == f"round ({hotline.run.time_unit}s)"
+
+
+def test_a_probability_heatmap_has_a_stated_colour_range():
+    """A 0.02 difference inside overlapping CIs filled the whole colour scale."""
+    rows = pd.DataFrame(
+        {
+            "a": [0.0, 0.0, 1.0, 1.0],
+            "b": [0.0, 1.0, 0.0, 1.0],
+            "estimate": [0.10, 0.11, 0.12, 0.12],
+            "lo": [0.07, 0.08, 0.09, 0.09],
+            "hi": [0.13, 0.14, 0.15, 0.15],
+        }
+    )
+    fig = fg.sweep_heatmap(rows, "a", "b", "p_war")
+    image = fig.axes[0].get_images()[0]
+    assert image.get_clim() == (0.0, 1.0)
+    assert "scale 0 to 1" in fig.axes[1].get_ylabel()
+    # A metric that is not a probability keeps the data's range, and says so.
+    fig = fg.sweep_heatmap(rows, "a", "b", "mean_peak_rung")
+    assert fig.axes[0].get_images()[0].get_clim() == (0.10, 0.12)
+    assert "scale: the data's range" in fig.axes[1].get_ylabel()

@@ -13,14 +13,14 @@ Every input is loaded in this process (the error's position is checked), and goe
 ``escalsim validate`` and ``escalsim run`` in this process (cli.main: exit 2, ``FILE:LINE:COL`` on
 stderr, no traceback, no "internal error"). One input of each class also runs as a real
 subprocess under a 2 GB address-space limit and a timeout, which reports its peak RSS.
-Time limits here are hang detectors (10 s), not speed targets: benchmarks/bench_fuzz.py measures.
+Time limits here are hang detectors (10 s of CPU time), not speed targets:
+benchmarks/bench_fuzz.py measures.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuzzkit
+from conftest import thread_seconds
 from escalsim.experiment.sweep import parse_vary
 from escalsim.scenario import Scenario, ScenarioError, load_scenario, load_text
 
-HANG = 10.0  # seconds: an input that takes this long is a hang, not a slow answer
+#: Seconds of CPU time (this thread's: a loaded machine does not stretch it, as it does the wall
+#: clock) after which an input is a hang, not a slow answer.
+HANG = 10.0
 CASES = fuzzkit.hostile_cases()
 BY_NAME = {c.name: c for c in CASES}
 
@@ -77,10 +80,10 @@ def test_corpus_is_large_and_covers_every_class():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_file(case: fuzzkit.Case):
-    start = time.perf_counter()
+    start = thread_seconds()
     with pytest.raises(ScenarioError) as info:
         load_scenario(case.path)
-    assert time.perf_counter() - start < HANG
+    assert thread_seconds() - start < HANG
     problems = info.value.problems
     report = str(info.value)
     for p in problems:
@@ -118,7 +121,7 @@ def test_python_tags_run_nothing_through_the_cli(tmp_path: Path):
         ),
         encoding="utf-8",
     )
-    out = fuzzkit.run_process(["validate", str(bad)], timeout=60)
+    out = fuzzkit.run_process(["validate", str(bad)])
     assert out.code == 2, out.stderr
     assert len(re.findall(r"the tag '!!python/object", out.stderr)) == 3, out.stderr
     assert not marker.exists()
@@ -151,10 +154,10 @@ MADE = [
 @pytest.mark.parametrize("name", MADE)
 def test_made_file(name: str, made: dict[str, fuzzkit.Case]):
     case = made[name]
-    start = time.perf_counter()
+    start = thread_seconds()
     with pytest.raises(ScenarioError) as info:
         load_scenario(case.path)
-    assert time.perf_counter() - start < HANG
+    assert thread_seconds() - start < HANG
     (problem, *_) = info.value.problems
     assert (problem.line, problem.column) == (case.line, case.column), str(info.value)
     assert case.fragment in problem.message, str(info.value)
@@ -235,7 +238,7 @@ def _mutant(data: st.DataObject, kind: str) -> fuzzkit.Mutant:
 
 def _check_mutant(mutant: fuzzkit.Mutant) -> str:
     """Load the mutant: a Scenario (the mutation left it valid), or an error at the mutation."""
-    start = time.perf_counter()
+    start = thread_seconds()
     try:
         result = load_text(mutant.text, "mutant.yaml")
     except ScenarioError as exc:
@@ -244,7 +247,7 @@ def _check_mutant(mutant: fuzzkit.Mutant) -> str:
         assert isinstance(result, Scenario)
         return "accepted"
     finally:
-        assert time.perf_counter() - start < HANG
+        assert thread_seconds() - start < HANG
     lines = mutant.text.count("\n") + 1
     for p in error.problems:
         assert 1 <= p.line <= lines, str(error)
@@ -338,13 +341,13 @@ _SPEC = st.one_of(
 
 
 def _check_vary(text: str) -> str:
-    start = time.perf_counter()
+    start = thread_seconds()
     error: ScenarioError | None = None
     try:
         parse_vary(text, BASE_SCENARIO)
     except ScenarioError as exc:
         error = exc
-    assert time.perf_counter() - start < HANG
+    assert thread_seconds() - start < HANG
     if error is None:
         return "accepted"
     for p in error.problems:
@@ -529,13 +532,13 @@ _CSV_EDITS = [",", "", "x", '"', "-", "1e309", " ", ",,", "\t", "nan", "inf", "0
 def _check_target(path: Path) -> str:
     from escalsim.calibration import load_target
 
-    start = time.perf_counter()
+    start = thread_seconds()
     error: ScenarioError | None = None
     try:
         load_target(path)
     except ScenarioError as exc:
         error = exc
-    assert time.perf_counter() - start < HANG
+    assert thread_seconds() - start < HANG
     if error is None:
         return "accepted"
     for p in error.problems:
@@ -632,13 +635,13 @@ def test_moves_files_never_crash(tmp_path: Path):
         paths[-1].write_text(mutant.text, encoding="utf-8")
     refused = 0
     for path in paths:
-        start = time.perf_counter()
+        start = thread_seconds()
         error: ScenarioError | None = None
         try:
             load_moves(path)
         except ScenarioError as exc:
             error = exc
-        assert time.perf_counter() - start < HANG
+        assert thread_seconds() - start < HANG
         if error is not None:
             refused += 1
             assert all(p.line >= 1 for p in error.problems), str(error)

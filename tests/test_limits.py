@@ -250,3 +250,19 @@ def test_keeping_no_detail_is_a_valid_run(tmp_path):
     assert results.events.empty
     assert len(results.runs) == 10
     results.save(tmp_path / "r", plots=False)
+
+
+def test_sizes_are_written_for_people_without_exponents():
+    """`--dry-run` printed "1e+03 MB" for 999.6 MB (issue 16, defect 11)."""
+    from escalsim.experiment.limits import human_bytes
+
+    assert human_bytes(999.6e6) == "1.0 GB"
+    assert human_bytes(1e9) == "1.0 GB"
+    assert human_bytes(999_999) == "1.0 MB"
+    assert human_bytes(340e6) == "340 MB"
+    assert human_bytes(1.234e9) == "1.2 GB"
+    assert human_bytes(12.46e9) == "12.5 GB"
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(2.5e15) == "2500 TB"
+    for n in (1, 999, 1000, 99_950, 999_500, 5e8, 9.99e11):
+        assert "e+" not in human_bytes(n), n

@@ -105,6 +105,7 @@ def test_the_course_notebooks_exist():
     assert not missing, f"missing notebooks: {missing}"
 
 
+@pytest.mark.notebook  # starts a Jupyter kernel; the checks of the committed files do not
 def test_kernel_is_this_python(kernel_env):
     """The kernel papermill starts for "python3" is this interpreter, with this escalsim."""
     probe = nbformat.v4.new_notebook()
@@ -170,6 +171,7 @@ def test_committed_notebook_was_executed(name):
     assert not injected, f"{name} was committed with injected parameters, not its defaults"
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", ALL)
 def test_notebook_runs(name, kernel_env):
     """Executed top to bottom at the small size, in a temporary folder, without an error."""

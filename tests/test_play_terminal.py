@@ -10,6 +10,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from conftest import TIMEOUT
+
 ESCALSIM = [sys.executable, "-m", "escalsim"]
 # pexpect forks a pseudo-terminal from pytest's process, which may have threads (from other
 # tests' libraries); the child execs at once, so Python's warning about fork and threads does
@@ -25,7 +27,7 @@ def _spawn(args: list[str], tmp_path: Path) -> pexpect.spawn:
         [*ESCALSIM[1:], *args],
         cwd=str(tmp_path),
         encoding="utf-8",
-        timeout=60,
+        timeout=TIMEOUT,
         dimensions=(50, 160),
         env={"COLUMNS": "160", "TERM": "xterm", "PATH": "/usr/bin:/bin"},
     )
@@ -79,7 +81,7 @@ def test_a_game_is_played_at_the_prompts_saved_and_replayed(tmp_path):
         capture_output=True,
         text=True,
         env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
-        timeout=120,
+        timeout=TIMEOUT,
         check=False,
     )
     assert first.returncode == 0, first.stderr
@@ -121,7 +123,7 @@ def test_bad_options_exit_2_with_a_message(args, says):
         [*ESCALSIM, *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIMEOUT,
         check=False,
         stdin=subprocess.DEVNULL,
     )
@@ -135,7 +137,7 @@ def _play_file(path: Path) -> subprocess.CompletedProcess[str]:
         [*ESCALSIM, "play", "hotline-1963", "--moves", str(path)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIMEOUT,
         check=False,
     )
 
@@ -162,7 +164,7 @@ def test_a_bad_moves_file_exits_2_at_its_line_and_column(tmp_path):
 )
 def test_the_app_refuses_bad_input_before_serving(args, says):
     done = subprocess.run(
-        [*ESCALSIM, *args], capture_output=True, text=True, timeout=60, check=False
+        [*ESCALSIM, *args], capture_output=True, text=True, timeout=TIMEOUT, check=False
     )
     assert done.returncode == 2, done.stderr
     assert says in done.stderr

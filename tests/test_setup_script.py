@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TIMEOUT
+
 OLD_PYTHON = """#!/bin/sh
 # Stands in for an interpreter that is too old.
 exit 1
@@ -42,7 +44,7 @@ def test_fails_with_one_sentence_when_no_python_is_suitable(root, tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIMEOUT,
         check=False,
     )
     assert out.returncode == 1

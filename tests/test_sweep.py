@@ -9,13 +9,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, wait_until
 from escalsim.experiment.sweep import (
     Sweep,
     load_sweep,
@@ -206,53 +205,35 @@ def _sweep_command(out, *extra: str) -> list[str]:
     ]
 
 
-def _wait_for_parts(out, count: int, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        runs = out / "runs"
-        if runs.exists() and len(list(runs.glob("point-*.parquet"))) >= count:
-            return
-        if proc.poll() is not None:
-            raise AssertionError(f"the sweep ended early with exit code {proc.returncode}")
-        time.sleep(0.02)
-    raise AssertionError("no parts appeared")
+def _parts(out) -> int:
+    runs = out / "runs"
+    return len(list(runs.glob("point-*.parquet"))) if runs.exists() else 0
 
 
-def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_path):
+def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_path, spawn):
     reference = tmp_path / "reference"
-    done = subprocess.run(_sweep_command(reference, "--workers", "1"), cwd=root, check=False)
-    assert done.returncode == 0
+    done = run_cli(*_sweep_command(reference, "--workers", "1")[3:], cwd=root)
+    assert done.returncode == 0, done.stderr
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        _sweep_command(out, "--workers", "2"),
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    child = spawn(*_sweep_command(out, "--workers", "2")[3:], stdout=subprocess.DEVNULL)
     # Any point of the 48 parts: not a seed searched for, a fresh random one each run.
-    _wait_for_parts(out, random.SystemRandom().randint(1, 40), proc)
-    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, with no clean-up at all
-    proc.wait()
+    count = random.SystemRandom().randint(1, 40)
+    child.wait_for(lambda: _parts(out) >= count, f"{count} parts were written")
+    child.send(signal.SIGKILL, group=True)  # the sweep and its workers, no clean-up at all
+    child.communicate()
     assert missing_parts(out), "killed too late to test anything"
     again = run_cli(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(load_sweep(out)[1], load_sweep(reference)[1], check_exact=True)
 
 
-def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path):
+def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn):
     out = tmp_path / "sweep"
-    proc = subprocess.Popen(
-        _sweep_command(out, "--workers", "1"),
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _wait_for_parts(out, 2, proc)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
+    child = spawn(*_sweep_command(out, "--workers", "1")[3:])
+    child.wait_for(lambda: _parts(out) >= 2, "2 parts were written")
+    child.send(signal.SIGINT)
+    _, err = child.communicate()
+    assert child.returncode == 130
     assert "--resume" in err
     assert "Traceback" not in err
     assert missing_parts(out)
@@ -290,6 +271,7 @@ def cluster():
         yield local
 
 
+@pytest.mark.cluster
 def test_a_dask_cluster_gives_the_same_results(geneva, tmp_path, cluster):
     sweep = small(geneva)
     run_sweep(sweep, tmp_path / "local", chunk=7, workers=1)
@@ -300,6 +282,7 @@ def test_a_dask_cluster_gives_the_same_results(geneva, tmp_path, cluster):
     )
 
 
+@pytest.mark.cluster
 @pytest.mark.parametrize("engine", ["agents", "batch"])
 def test_a_run_on_a_dask_cluster_gives_the_same_results(tmp_path, cluster, engine):
     """Runs go through the sweeps' executors: Dask too, with the same results as in-process."""
@@ -318,6 +301,7 @@ def test_a_run_on_a_dask_cluster_gives_the_same_results(tmp_path, cluster, engin
         pd.testing.assert_frame_equal(getattr(there, name), getattr(here, name), check_exact=True)
 
 
+@pytest.mark.cluster
 def test_cli_run_takes_a_dask_scheduler(root, tmp_path, cluster):
     args = ["run", "brinkmanship", "-n", "20", "--seed", "4", "--no-plots", "-q", "--format"]
     local = run_cli(*args, "csv", "--out", str(tmp_path / "a"), "--workers", "1", cwd=root)
@@ -335,6 +319,7 @@ def test_cli_run_takes_a_dask_scheduler(root, tmp_path, cluster):
     assert dask.stdout == local.stdout
 
 
+@pytest.mark.cluster
 def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster):
     from distributed import Client
 
@@ -363,6 +348,7 @@ def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster)
     client.close()
 
 
+@pytest.mark.cluster
 def test_a_cluster_running_another_escalsim_is_refused(cluster, monkeypatch):
     import escalsim
 
@@ -391,6 +377,7 @@ def test_analyze_writes_the_tidy_table_and_a_heatmap(root, tmp_path):
     assert (out / "analysis" / "heatmap-p_war.png").stat().st_size > 10_000
 
 
+@pytest.mark.cluster
 def test_cli_sweep_default_and_dask_give_the_same_results_and_heatmap(root, tmp_path, cluster):
     """The issue's acceptance run: direct-channel noise x third-party mediation, twice."""
     args = [
@@ -454,6 +441,7 @@ def test_sensitivity_indices_average_replicates_and_come_with_cis(root, tmp_path
         sensitivity(grid_manifest, grid_runs, "p_war")
 
 
+@pytest.mark.cluster
 def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
     """docs/sweeps.md's recipe, with `dask scheduler` and `dask worker` as separate commands."""
     distributed = pytest.importorskip("distributed")
@@ -479,9 +467,7 @@ def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
     )
     worker = None
     try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(file.exists, "the scheduler wrote its file", scheduler)
         worker = subprocess.Popen(
             [
                 *worker_cli,

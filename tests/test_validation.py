@@ -12,6 +12,7 @@ burn-in, bounded by (1 - 2e)^BURN_IN / (1 - (1 - 2e)) <= 1e-4 here, spread over 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -269,3 +270,21 @@ def test_closed_forms_equal_the_numerical_stationary_distribution(e, g):
     assert ka.memory_one_stationary(p, p, e, "perception")[0] == pytest.approx(
         ka.gtft_mutual_restraint_perception(e, g), abs=1e-9
     )
+
+
+def test_verify_writes_a_results_folder_by_default_and_the_docs_only_when_asked(tmp_path):
+    """It wrote over the committed docs/validation.md by default (issue 16, defect 11)."""
+    check = ("verify", "--quick", "--check", "brinkmanship-closed", "--seed", "3")
+    res = run_cli(*check, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert not (tmp_path / "docs").exists()
+    folder = tmp_path / "results" / "validation"
+    assert (folder / "validation.md").is_file()
+    assert (folder / "validation" / "brinkmanship-closed.png").is_file()
+    assert f"wrote {Path('results') / 'validation' / 'validation.md'}" in res.stderr
+    # A folder given to --out gets validation.md and its figures, as docs/ has them.
+    res = run_cli(*check, "--out", "docs", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "docs" / "validation.md").is_file()
+    assert (tmp_path / "docs" / "validation" / "brinkmanship-closed.png").is_file()
+    assert "`escalsim verify --out docs" in (tmp_path / "docs" / "validation.md").read_text()

@@ -1,11 +1,9 @@
 """The ``escalsim`` command line.
 
-Data goes to stdout; messages, errors and progress go to stderr. Exit codes: 0 success, 1 an
-internal error (a bug: please report it) or a write that found no space left on the disk (the
-message says which), 2 bad input (a scenario, an option, a file), 130 interrupted (SIGINT,
-Ctrl-C), 143 terminated (SIGTERM). ``run`` and ``sweep`` save every finished part of their work
-as they go; after an interruption or a full disk, the message gives the command that finishes
-the work (``--resume``).
+Data goes to stdout; messages, errors and progress go to stderr. The exit codes are
+:data:`EXIT_CODES` (``escalsim --help`` and the README quote it). ``run`` and ``sweep`` save
+every finished part of their work as they go; after an interruption or a full disk, the message
+gives the command that finishes the work (``--resume``).
 """
 
 from __future__ import annotations
@@ -32,6 +30,25 @@ EXIT_TERMINATED = 143
 #: No space left for a write (a full disk, a quota, a file-size limit): the environment failed
 #: the command. Not bad input (2); the code of failures that are not the input's fault.
 EXIT_NO_SPACE = 1
+#: Every exit code and its meaning: the one list, which ``escalsim --help`` prints and the
+#: README quotes word for word (tests/test_cli_messages.py checks both).
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_INTERNAL: "internal error (a bug), a worker process that died, or no space left on the "
+    "disk (the message says which)",
+    EXIT_BAD_INPUT: "bad input (a scenario, an option, a file; the end of input in `play`)",
+    EXIT_CHECKS_FAILED: "a validation check failed (`escalsim verify`; the report is still "
+    "written)",
+    EXIT_INTERRUPTED: "interrupted (SIGINT, Ctrl-C)",
+    EXIT_TERMINATED: "terminated (SIGTERM)",
+}
+
+
+def exit_codes_text() -> str:
+    """The exit codes as one sentence, ``Exit codes: 0 success, ..., 143 terminated (SIGTERM).``."""
+    return "Exit codes: " + ", ".join(f"{c} {m}" for c, m in EXIT_CODES.items()) + "."
+
+
 #: The arguments of this invocation (for the command printed to resume an interrupted one).
 _ARGV: list[str] = []
 
@@ -108,7 +125,12 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit(EXIT_OK)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    help="Simulate how communication between rival states changes miscalculation and "
+    "escalation.\n\nA SCENARIO argument is a YAML file or the name of a shipped scenario (see "
+    f"`escalsim scenarios`). {exit_codes_text()}",
+)
 @click.option(
     "--version",
     is_flag=True,
@@ -118,11 +140,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Show the escalsim, mesa, numpy and Python versions, then exit.",
 )
 def cli() -> None:
-    """Simulate how communication between rival states changes miscalculation and escalation.
-
-    A SCENARIO argument is a YAML file or the name of a shipped scenario (see `escalsim
-    scenarios`). Exit codes: 0 success, 1 internal error, 2 bad input, 130 interrupted.
-    """
+    """The ``escalsim`` command group (its help text is built from :data:`EXIT_CODES`)."""
 
 
 @cli.command()
@@ -594,9 +612,59 @@ def _report(results: Any, fmt: str, quiet: bool, *, all_metrics: bool = False) -
             click.echo(f"warning: {line}", err=True)
 
 
-def _load_run(folder: Path) -> Any:
+#: What reads each kind of folder, for a folder given to a command that does not read it.
+_FOLDER_READERS = {
+    "run": "written by `escalsim run`; `escalsim show {f}` prints its summary and "
+    "`escalsim plot {f}` redraws its figures",
+    "sweep": "written by `escalsim sweep`; `escalsim analyze {f}` summarises it",
+    "calibration": "written by `escalsim calibrate`; its summary is {f}/fit.json (and "
+    "calibration.png)",
+}
+
+
+def _folder_kind(folder: Path) -> str | None:
+    """Which command wrote ``folder``: 'run', 'sweep', 'calibration', or None if unknown.
+
+    Only a guess from the files' names and the manifest's keys, to name the right command when
+    a folder reaches the wrong one; a damaged manifest gives None, and the command's own
+    reading reports the damage.
+    """
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        if "kind" in data:  # a manifest that says what it is is taken at its word
+            kind = str(data["kind"])
+            return "sweep" if "sweep" in kind else "run" if "run" in kind else None
+        if "sweep" in data:
+            return "sweep"
+        return "run" if "scenario_id" in data else None
+    if (folder / "fit.json").is_file():
+        return "calibration"
+    return None
+
+
+def _expect_folder(folder: Path, kind: str, command: str, param: str) -> None:
+    """Refuse (exit 2) a folder that another command wrote, naming the one that reads it."""
+    found = _folder_kind(folder)
+    if found is not None and found != kind:
+        article = "an" if kind[0] in "aeiou" else "a"
+        readers = _FOLDER_READERS[found].format(f=shlex.quote(str(folder)))
+        raise click.BadParameter(
+            f"{folder} is {'an' if found[0] in 'aeiou' else 'a'} {found} folder ({readers}); "
+            f"`escalsim {command}` reads {article} {kind} folder",
+            param_hint=param,
+        )
+
+
+def _load_run(folder: Path, command: str = "show") -> Any:
     from escalsim.experiment.results import MANIFEST, Results
 
+    _expect_folder(folder, "run", command, "RUN_DIR")
     if not (folder / MANIFEST).is_file():
         raise click.BadParameter(
             f"{folder} is not a run folder (no {MANIFEST})", param_hint="RUN_DIR"
@@ -627,7 +695,7 @@ def show(run_dir: Path, fmt: str) -> None:
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def plot(run_dir: Path) -> None:
     """Redraw the figures of a run folder."""
-    results = _load_run(run_dir)
+    results = _load_run(run_dir, "plot")
     for path in results.save_figures(run_dir):
         click.echo(f"wrote {path}", err=True)
 
@@ -881,6 +949,7 @@ def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str, condition: str 
     from escalsim.experiment.sweep import analyze as analyze_sweep
     from escalsim.scenario import ScenarioError
 
+    _expect_folder(sweep_dir, "sweep", "analyze", "SWEEP_DIR")
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise click.BadParameter(
@@ -1225,7 +1294,18 @@ def play(
             str(exc).removeprefix(f"--as {actor}: "), param_hint="--as"
         ) from None
     console = Console(highlight=False)
-    play_game(game, console, moves=iter(saved.moves) if saved else None, save=save)
+    try:
+        play_game(game, console, moves=iter(saved.moves) if saved else None, save=save)
+    except EOFError:
+        # stdin closed (Ctrl-D, or piped answers that ran out) before the last round: the game
+        # is incomplete, so this is bad input (exit 2), not an interruption.
+        kept = (
+            f"the moves so far are saved in {save} (go on with --moves {shlex.quote(str(save))})"
+            if save is not None and save.exists()
+            else "no moves were saved"
+        )
+        click.echo(f"\nescalsim: end of input before the game ended; {kept}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 @cli.command()
@@ -1310,10 +1390,12 @@ def _is_loopback(host: str) -> bool:
 @cli.command()
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("docs/validation.md"),
+    type=click.Path(path_type=Path),
+    default=Path("results/validation"),
     show_default=True,
-    help="The report; figures go to a folder named after it (docs/validation/*.png).",
+    help="A folder for the report (OUT/validation.md) and its figures (OUT/validation/*.png), "
+    "or the report's file name (NAME.md, figures in NAME/). The committed report is written "
+    "with --out docs.",
 )
 @click.option(
     "--quick",
@@ -1348,6 +1430,11 @@ def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
 
     from escalsim.validation import check_names, run_checks, write_report
 
+    # A folder by default, not docs/: a run to try something must not overwrite the committed
+    # report (whose regeneration is a deliberate `--out docs`).
+    report = out if out.suffix == ".md" else out / "validation.md"
+    if report.is_dir():
+        raise click.BadParameter(f"{report} is a folder", param_hint="--out")
     unknown = [c for c in checks if c not in check_names()]
     if unknown:
         raise click.BadParameter(
@@ -1366,19 +1453,21 @@ def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
     outcomes = run_checks(list(checks) or None, seed=seed, quick=quick, progress=progress)
     seconds = time.perf_counter() - start
     command = " ".join(
-        ["escalsim verify", f"--out {out.as_posix()}", f"--seed {seed}"]
+        ["escalsim verify", f"--out {shlex.quote(out.as_posix())}", f"--seed {seed}"]
         + (["--quick"] if quick else [])
         + [f"--check {c}" for c in checks]
     )
     try:
-        write_report(outcomes, out, seed=seed, quick=quick, command=command, seconds=seconds)
+        write_report(outcomes, report, seed=seed, quick=quick, command=command, seconds=seconds)
     except OSError as exc:
-        raise click.BadParameter(f"cannot write {out}: {exc}", param_hint="--out") from None
+        raise click.BadParameter(f"cannot write {report}: {exc}", param_hint="--out") from None
     for o in outcomes:
         r = o.result
         click.echo(f"{'pass' if r.passed else 'FAIL'}  {o.check.name}")
     passed = sum(o.result.passed for o in outcomes)
-    click.echo(f"{passed} of {len(outcomes)} checks pass ({seconds:.0f} s); wrote {out}", err=True)
+    click.echo(
+        f"{passed} of {len(outcomes)} checks pass ({seconds:.0f} s); wrote {report}", err=True
+    )
     if passed < len(outcomes):
         sys.exit(EXIT_CHECKS_FAILED)
 
@@ -1399,6 +1488,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with ``argv``, the previous SIGTERM handler is restored instead.
     """
     _ARGV[:] = list(argv) if argv is not None else sys.argv[1:]
+    _quiet_resource_tracker()
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread: signals are not ours to handle
@@ -1420,6 +1510,42 @@ def main(argv: Sequence[str] | None = None) -> None:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         else:
             signal.signal(signal.SIGTERM, previous)
+
+
+#: The warning filter (``-W``) that multiprocessing passes on to the processes it starts.
+_TRACKER_WARNING = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_resource_tracker() -> None:
+    """Keep the resource tracker's "leaked semaphore objects" warning off the user's terminal.
+
+    The worker pool's locks are registered with multiprocessing's resource tracker, a process of
+    its own that outlives a command killed by SIGKILL (the OOM killer, ``kill -9``), frees what
+    the command held, and warns about it on the terminal the command had: noise, after the
+    fact, about a clean-up that worked. The tracker is started with this interpreter's warning
+    options (``sys.warnoptions``), so one more option silences that warning, and only it, in
+    the tracker alone; the command's own warnings are unchanged.
+    """
+    if _TRACKER_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_WARNING)
+
+
+#: Set to a file name, the command writes that file once its signal handlers are in place: a
+#: test or a supervisor that means to stop it waits for the file instead of a fixed time.
+READY_FILE_ENV = "ESCALSIM_READY_FILE"
+
+
+def _say_ready() -> None:
+    """Write the file named by ``$ESCALSIM_READY_FILE``, if set.
+
+    The command is running from now on, and a SIGINT or SIGTERM gets its documented exit code
+    and message.
+    """
+    name = os.environ.get(READY_FILE_ENV)
+    if name:
+        # Written aside and renamed: the file appears whole, and only when the command is in
+        # the try block whose handlers report a signal.
+        _atomic_write(Path(name), f"{os.getpid()}\n")
 
 
 def _exit_now(code: int) -> NoReturn:
@@ -1445,6 +1571,7 @@ def _exit_now(code: int) -> NoReturn:
 
 def _main(argv: Sequence[str] | None) -> None:
     try:
+        _say_ready()
         cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="escalsim",
@@ -1453,16 +1580,30 @@ def _main(argv: Sequence[str] | None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        from escalsim.scenario.errors import printable
+
+        # Option errors repeat what was typed: a bidirectional or control character in it is
+        # shown escaped, so it cannot reorder or recolour the message (scenario problems are
+        # escaped by Problem itself).
+        exc.message = printable(exc.message)
         exc.show()
         sys.exit(EXIT_BAD_INPUT)  # every usage and option error is bad input
     except (KeyboardInterrupt, click.Abort) as exc:
-        click.echo(f"escalsim: {_interrupt_name(exc)}", err=True)
-        sys.exit(_interrupt_code(exc))
+        # click turns a KeyboardInterrupt (our SIGTERM's Terminated too) or an EOFError raised
+        # inside a command into Abort, the original its __context__: tell them apart by it.
+        cause = exc.__context__ if isinstance(exc, click.Abort) else exc
+        if isinstance(cause, EOFError):
+            click.echo("escalsim: end of input (stdin was closed)", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"escalsim: {_interrupt_name(cause or exc)}", err=True)
+        sys.exit(_interrupt_code(cause or exc))
     except Exception as exc:
         if os.environ.get("ESCALSIM_DEBUG"):
             raise
+        from escalsim.scenario.errors import printable
+
         click.echo(
-            f"escalsim: internal error: {type(exc).__name__}: {exc}\n"
+            f"escalsim: internal error: {type(exc).__name__}: {printable(str(exc))}\n"
             "This is a bug; run again with ESCALSIM_DEBUG=1 for the traceback and report it.",
             err=True,
         )

@@ -303,9 +303,9 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
     (
         "alias-many-aliases",
         "aliases",
-        "a: &a x\nb: [" + ", ".join(["*a"] * 7000) + "]\n",
-        "2:23995",
-        "more than 6,000 lines",
+        "a: &a x\nb: [" + ", ".join(["*a"] * 13_000) + "]\n",
+        "2:47995",
+        "more than 12,000 lines",
     ),
     (
         "alias-as-key",

@@ -282,11 +282,22 @@ class Estimate:
 
 
 def human_bytes(n: float) -> str:
-    """``1.2 GB``, ``340 MB``: decimal units, as memory is usually quoted."""
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{int(n)} B"
+    """``1.2 GB``, ``12.5 GB``, ``340 MB``: decimal units, as memory is usually quoted.
+
+    One decimal below 100 of a unit, none above; a size that rounds to 1000 of a unit is
+    written in the next one (999.6 MB is ``1.0 GB``, where ``.3g`` gave ``1e+03 MB``).
+    """
+    units = (("B", 1.0), ("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12))
+    index = 0
+    while index + 1 < len(units) and abs(n) >= units[index + 1][1]:
+        index += 1
+    if index + 1 < len(units) and abs(n) / units[index][1] >= 999.5:
+        index += 1
+    unit, size = units[index]
+    if unit == "B":
+        return f"{int(n)} B"
+    value = n / size
+    return f"{value:.1f} {unit}" if abs(value) < 99.95 else f"{value:.0f} {unit}"
 
 
 def human_seconds(s: float) -> str:

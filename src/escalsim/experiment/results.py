@@ -196,14 +196,18 @@ class Results:
         """Ladder trajectories per condition: median and 50/90% bands."""
         from escalsim.viz import figures
 
-        return figures.fan_chart(self.timeseries, self.scenario)
+        return figures.fan_chart(
+            self.timeseries, self.scenario, replications=self.manifest.get("replications")
+        )
 
     def plot_war(self) -> Any:
         """Cumulative P(war) by round per condition."""
         from escalsim.viz import figures
 
         return figures.war_survival(
-            self.runs, int(self.manifest.get("rounds") or self.scenario.run.rounds)
+            self.runs,
+            int(self.manifest.get("rounds") or self.scenario.run.rounds),
+            time_unit=self.scenario.run.time_unit,
         )
 
     def plot_forest(self) -> Any:
@@ -229,7 +233,12 @@ class Results:
             if len(self.timeseries)
             else None
         )
-        return figures.escalation_causes(self.events, replications=kept)
+        total = self.manifest.get("replications")
+        return figures.escalation_causes(
+            self.events,
+            replications=kept,
+            total=dict.fromkeys(kept, int(total)) if kept and total else None,
+        )
 
     def save_figures(self, folder: str | os.PathLike[str]) -> list[Path]:
         """Draw every figure into ``folder``; return the files written."""

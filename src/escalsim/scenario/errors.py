@@ -8,11 +8,54 @@ the file it is. :class:`ScenarioError` carries all problems of a file at once.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 #: A field path: mapping keys (str) and list indices (int), from the document root.
 Loc = tuple[str | int, ...]
+
+#: Bidirectional control characters: embeddings and overrides (U+202A-U+202E), isolates
+#: (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C). They make a terminal show text in an
+#: order other than the one it is stored in, so a key or name holding one can pass for another.
+BIDI_CONTROLS = frozenset(
+    [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), *"\u200e\u200f\u061c"]
+)
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+#: What :func:`printable` escapes: the bidirectional controls and the C0/C1 control characters
+#: (terminal escape sequences), but not tab and newline.
+_UNPRINTABLE = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + r"\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def bidi_control(text: str) -> str | None:
+    """The first bidirectional control character in ``text``, or None."""
+    found = _BIDI.search(text)
+    return found.group() if found else None
+
+
+def printable(text: str) -> str:
+    r"""``text`` with bidirectional and control characters escaped, for messages.
+
+    Every message that repeats what a user wrote goes through this, so that a name cannot
+    reorder or recolour the terminal's text: a key ``ro\u202ele`` is shown with that escape, not
+    the character.
+
+    Parameters
+    ----------
+    text : str
+        Text to show.
+
+    Returns
+    -------
+    str
+        The same text, each such character written as a Python escape (``\u202e``, ``\x1b``).
+    """
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
 
 
 def format_loc(loc: Loc) -> str:
@@ -88,8 +131,8 @@ class Problem:
         # document as a whole (empty, not a mapping) has a position but no field path.
         where = f"{self.source}:{self.line}:{self.column}" if self.line else self.source
         if self.loc:
-            return f"{where}: {format_loc(self.loc)}: {self.message}"
-        return f"{where}: {self.message}"
+            return printable(f"{where}: {format_loc(self.loc)}: {self.message}")
+        return printable(f"{where}: {self.message}")
 
 
 class ScenarioError(Exception):

@@ -461,7 +461,8 @@ class Scenario(_Model):
     )
     channels: list[Channel] = Field(min_length=1, max_length=2000)
     agenda: list[AgendaItem] = Field(default_factory=list, max_length=100)
-    events: list[Event] = Field(default_factory=list, max_length=10_000)
+    # 1,000: what the reader's size cap (yamlio.MAX_ITEMS) leaves room for in block style.
+    events: list[Event] = Field(default_factory=list, max_length=1_000)
     conditions: dict[Identifier, Condition] = Field(
         default_factory=dict,
         description="Named overlays; the first is the baseline. An empty mapping means the base "

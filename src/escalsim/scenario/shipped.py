@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -32,6 +33,28 @@ def path_of(name: str) -> Path:
     if stem not in names():
         raise KeyError(stem)
     return _folder() / f"{stem}.yaml"
+
+
+def missing(name: str) -> str:
+    """The message for ``name`` that is neither a file nor a shipped scenario.
+
+    A bare name gets the closest shipped name (``geneva-2021`` -> ``geneva-2022``, ``hotline``
+    -> ``hotline-1963``) and the command that lists them; a path (with a folder) is a file the
+    user meant, and only "no such file".
+    """
+    import difflib
+
+    if "/" in name or os.sep in name:
+        return "no such file"
+    stem = name.removesuffix(".yaml")
+    close = difflib.get_close_matches(stem, names(), n=1, cutoff=0.6)
+    if not close:  # a prefix of a name ('geneva') is as good a guess as a near spelling
+        close = [n for n in names() if n.startswith(stem)][:1] if len(stem) >= 3 else []
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (
+        f"no such file, and no shipped scenario of that name{hint}; `escalsim scenarios` lists "
+        "the shipped ones"
+    )
 
 
 def schema_path() -> Path:

@@ -34,7 +34,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from escalsim.scenario.errors import Loc, Problem, ScenarioError
+from escalsim.scenario.errors import Loc, Problem, ScenarioError, bidi_control
 
 #: Nodes in a document with every alias expanded. A large scenario has a few thousand.
 MAX_EXPANDED_NODES = 200_000
@@ -43,8 +43,11 @@ MAX_DEPTH = 64
 #: Bytes in a scenario file. The largest shipped scenario is about 25 kB.
 MAX_BYTES = 1_000_000
 #: Content lines plus flow items (',', brackets) in a scenario file: a bound on its nodes that is
-#: checked before parsing. The largest shipped scenario has about 700.
-MAX_ITEMS = 6_000
+#: checked before parsing. The largest shipped scenario has about 700. It leaves room for any one
+#: list at the schema's maximum in block style beside an ordinary scenario: a scripted policy's
+#: 10,000 moves (one line each) or 1,000 events (6-10 lines each); tests/test_scenario_limits.py
+#: keeps the two in agreement. At about 85 µs per node the parser reads it in a second or two.
+MAX_ITEMS = 12_000
 
 _CORE = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null"))
@@ -84,6 +87,18 @@ class Positions:
             if loc[:n] in table:
                 return table[loc[:n]]
         return (1, 1)
+
+
+#: Keys whose values identify something (an id, or the name it is shown and referred to by):
+#: like keys, they may not hold a bidirectional control character. Free text (descriptions) may.
+_NAMES = frozenset({"id", "name"})
+
+
+def _bidi_message(what: str, char: str) -> str:
+    return (
+        f"the {what} contains U+{ord(char):04X}, a bidirectional control character, which makes "
+        "text display in another order than it is stored; keys, ids and names may not hold one"
+    )
 
 
 def _mark(node: Node) -> tuple[int, int]:
@@ -166,6 +181,9 @@ class _Builder:
                 continue
             key = str(knode.value)
             child = (*loc, key)
+            if (char := bidi_control(key)) is not None:
+                self.problem(_mark(knode), child, _bidi_message("key", char))
+                continue
             if key in seen:
                 line, col = seen[key]
                 self.problem(
@@ -216,6 +234,9 @@ class _Builder:
             # ruamel's composer keeps its fold markers (BEL) in folded scalars; a real BEL cannot
             # occur here because _precheck refuses control characters.
             text = text.replace("\a", "")
+        if loc and loc[-1] in _NAMES and (char := bidi_control(text)) is not None:
+            self.problem(_mark(node), loc, _bidi_message(str(loc[-1]), char))
+            return None
         if node.style == '"' and (bad := _NOT_PRINTABLE.search(text)):
             # Only a double-quoted escape ('\\e', '\\x07', '\\ud800') can put one here.
             self.problem(

@@ -159,9 +159,9 @@ def render_report(
         "",
         "This file is generated: do not edit it. Regenerate it, and commit it with its figures "
         "in `docs/validation/`, whenever the model changes: "
-        "`.venv/bin/escalsim verify --out docs/validation.md`. "
-        "`escalsim verify --quick` runs the same checks with fewer replications (the test suite "
-        "runs that subset: `tests/test_validation.py`).",
+        "`.venv/bin/escalsim verify --out docs` (without `--out`, the report goes to "
+        "`results/validation/`). `escalsim verify --quick` runs the same checks with fewer "
+        "replications (the test suite runs that subset: `tests/test_validation.py`).",
         "",
         f"**{passed} of {len(outcomes)} checks pass.**"
         + (

@@ -145,7 +145,10 @@ def _pretty(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _runs(n: int) -> str:
+def _runs(n: int, total: int | None = None) -> str:
+    """``n = 200 runs``, or ``first 200 of 300 runs, kept by --keep`` (the runs with detail)."""
+    if total is not None and total > n:
+        return f"first {n} of {total} runs, kept by --keep"
     return f"n = {n} run" if n == 1 else f"n = {n} runs"
 
 
@@ -190,7 +193,11 @@ def _carry_forward(rows: pd.DataFrame, rounds: np.ndarray) -> pd.DataFrame:
 
 
 def fan_chart(
-    timeseries: pd.DataFrame, scenario: Scenario, *, horizon: int | None = None
+    timeseries: pd.DataFrame,
+    scenario: Scenario,
+    *,
+    horizon: int | None = None,
+    replications: int | None = None,
 ) -> Figure:
     """Each power's rung by round: median with 50% and 90% bands over replications.
 
@@ -210,6 +217,9 @@ def fan_chart(
     horizon : int, optional
         Last round drawn (default: the scenario's ``run.rounds``, or the last round in the data
         if that is later).
+    replications : int, optional
+        Replications per condition in the run. When the timeseries holds fewer (``--keep``),
+        each panel says so: "first 200 of 300 runs, kept by --keep".
 
     Returns
     -------
@@ -274,7 +284,7 @@ def fan_chart(
             drawn = True
         if not drawn:
             ax.text(0.5, 0.5, "no rows for the powers", ha="center", transform=ax.transAxes)
-        ax.set_title(f"{condition} ({_runs(n_reps)})")
+        ax.set_title(f"{condition} ({_runs(n_reps, replications)})")
         ax.set_xlim(0, last)
         ax.grid(axis="y", color="0.9", lw=0.8)
         ax.set_axisbelow(True)
@@ -286,7 +296,7 @@ def fan_chart(
         row[0].set_ylabel("rung")
     flat[0].set_ylim(-0.3, n_rungs - 1 + 0.3)
     for ax in flat[: len(conditions)]:
-        ax.set_xlabel(f"round ({scenario.run.time_unit})")
+        ax.set_xlabel(f"round ({scenario.run.time_unit}s)")
         ax.tick_params(labelbottom=True)
 
     handles: list[Line2D | Patch] = [
@@ -303,7 +313,7 @@ def fan_chart(
 
 
 # -- 2. war survival -----------------------------------------------------------------------------
-def war_survival(runs: pd.DataFrame, horizon: int) -> Figure:
+def war_survival(runs: pd.DataFrame, horizon: int, time_unit: str | None = None) -> Figure:
     """Cumulative probability of war by round, per condition, with a 95% Wilson band.
 
     For each condition, the step line is the share of its runs that were at war by the end of
@@ -317,6 +327,9 @@ def war_survival(runs: pd.DataFrame, horizon: int) -> Figure:
         ``outcome``, where ``"war"`` marks a war) at least.
     horizon : int
         Last round of the x axis (the scenario's ``run.rounds``).
+    time_unit : str, optional
+        What a round is (the scenario's ``run.time_unit``: ``day``, ``week``, ...), for the x
+        axis's label.
 
     Returns
     -------
@@ -367,7 +380,7 @@ def war_survival(runs: pd.DataFrame, horizon: int) -> Figure:
     top = min(1.0, max(0.1, top * 1.08))
     ax.set_ylim(-0.015 * top, top)  # a little below 0, so that a line at 0 stays visible
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
-    ax.set_xlabel("round")
+    ax.set_xlabel(f"round ({time_unit}s)" if time_unit else "round")
     ax.set_ylabel("P(war by the end of the round)")
     ax.grid(color="0.9", lw=0.8)
     ax.set_axisbelow(True)
@@ -754,7 +767,9 @@ def channel_network(
 
 # -- 5. escalation causes ------------------------------------------------------------------------
 def escalation_causes(
-    events: pd.DataFrame, replications: Mapping[str, int] | None = None
+    events: pd.DataFrame,
+    replications: Mapping[str, int] | None = None,
+    total: Mapping[str, int] | None = None,
 ) -> Figure:
     """Escalation steps per run, by cause, per condition (stacked bars).
 
@@ -773,6 +788,9 @@ def escalation_causes(
         replications of the condition present in ``events`` (every run logs at least its end,
         so this is exact for complete event logs). Conditions in the mapping with no event are
         drawn with empty bars.
+    total : mapping of str to int, optional
+        Condition -> replications in the run, when the events are those of the first
+        ``replications`` only (``--keep``): the labels say "first 200 of 300 runs, kept by --keep".
 
     Returns
     -------
@@ -825,12 +843,16 @@ def escalation_causes(
             label=cause.replace("_", " "),
         )
         bottom += per_run[:, j]
-    for xi, total in zip(x, bottom, strict=True):
-        ax.text(xi, total, f"{total:.3g}", ha="center", va="bottom", fontsize="small")
+    for xi, height in zip(x, bottom, strict=True):
+        ax.text(xi, height, f"{height:.3g}", ha="center", va="bottom", fontsize="small")
     if not bottom.any():
         ax.text(0.5, 0.6, "no escalation steps", ha="center", transform=ax.transAxes, color="0.3")
     ax.set_xticks(
-        x, labels=[f"{c}\n({_runs(int(n))})" for c, n in zip(conditions, divisor, strict=True)]
+        x,
+        labels=[
+            f"{c}\n({_runs(int(n), (total or {}).get(c))})"
+            for c, n in zip(conditions, divisor, strict=True)
+        ],
     )
     top = float(bottom.max()) if len(bottom) else 0.0
     ax.set_ylim(0, max(top * 1.15, 1.0))
@@ -890,6 +912,11 @@ def _tick(value: object) -> str:
     return f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
 
 
+def _is_share(metric: str) -> bool:
+    """Whether ``metric`` is a probability or a share, between 0 and 1 (``p_war``, ``*_rate``)."""
+    return metric.startswith("p_") or metric.endswith("_rate")
+
+
 def sweep_heatmap(rows: pd.DataFrame, x: str, y: str, metric: str, title: str = "") -> Figure:
     """A metric over two varied fields of a grid sweep: one cell per point, CI in each cell.
 
@@ -906,13 +933,22 @@ def sweep_heatmap(rows: pd.DataFrame, x: str, y: str, metric: str, title: str = 
         text[i][j] = f"{row['estimate']:.2f}\n[{row['lo']:.2f}, {row['hi']:.2f}]"
     fig = _figure(1.2 + 1.1 * len(xs), 1.2 + 0.8 * len(ys))
     ax = fig.add_subplot()
-    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-    fig.colorbar(image, ax=ax, label=_pretty(metric))
+    # A share is drawn on its whole range, 0 to 1: scaled to the data, a 0.02 difference between
+    # points whose CIs overlap filled the colour scale and looked stark. Other metrics have no
+    # natural range; their scale is the data's, and the label says so. Each cell shows its CI.
+    if _is_share(metric):
+        low, high, scale = 0.0, 1.0, "colour scale 0 to 1"
+    else:
+        low, high = float(np.nanmin(grid)), float(np.nanmax(grid))
+        scale = f"colour scale: the data's range, {low:.3g} to {high:.3g}"
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=low, vmax=high)
+    fig.colorbar(image, ax=ax, label=f"{_pretty(metric)}\n({scale}; 95% CI in each cell)")
+    middle = (low + high) / 2
     for i in range(len(ys)):
         for j in range(len(xs)):
             if text[i][j]:
                 value = grid[i, j]
-                light = np.isfinite(value) and value < np.nanmean(grid)
+                light = np.isfinite(value) and value < middle
                 ax.text(
                     j,
                     i,
