@@ -12,8 +12,9 @@ import annotated_types
 import pytest
 
 from conftest import thread_seconds
+from escalsim.policies.scripted import ScriptedPolicy
 from escalsim.scenario import ScenarioError, load_text, shipped, yamlio
-from escalsim.scenario.schema import Scenario, ScriptedPolicy
+from escalsim.scenario.schema import Scenario
 
 BASE = shipped.path_of("hotline-1963").read_text(encoding="utf-8")
 

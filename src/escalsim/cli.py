@@ -285,7 +285,7 @@ def scenarios(fmt: str) -> None:
     table.add_column("title")
     table.add_column("conditions")
     for row in rows:
-        table.add_row(row["name"], row["title"], ", ".join(row["conditions"]))
+        table.add_row(str(row["name"]), str(row["title"]), ", ".join(row["conditions"]))
     Console(highlight=False).print(table)
 
 
@@ -1585,7 +1585,8 @@ def _main(argv: Sequence[str] | None) -> None:
         # Option errors repeat what was typed: a bidirectional or control character in it is
         # shown escaped, so it cannot reorder or recolour the message (scenario problems are
         # escaped by Problem itself).
-        exc.message = printable(exc.message)
+        # (click's stubs declare the attribute final; it is a plain attribute it reads in show())
+        setattr(exc, "message", printable(exc.message))  # noqa: B010
         exc.show()
         sys.exit(EXIT_BAD_INPUT)  # every usage and option error is bad input
     except (KeyboardInterrupt, click.Abort) as exc:

@@ -229,7 +229,10 @@ class Results:
         from escalsim.viz import figures
 
         kept = (
-            self.timeseries.groupby("condition")["replication"].nunique().to_dict()
+            {
+                str(c): int(n)
+                for c, n in self.timeseries.groupby("condition")["replication"].nunique().items()
+            }
             if len(self.timeseries)
             else None
         )

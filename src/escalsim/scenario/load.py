@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -81,7 +81,8 @@ class _Context:
 # ------------------------------------------------------------------------------------------------
 def _apply_doctrines(data: dict[str, Any], ctx: _Context) -> list[Problem]:
     problems: list[Problem] = []
-    custom = data.get("doctrines") if isinstance(data.get("doctrines"), dict) else {}
+    given = data.get("doctrines")
+    custom: dict[str, Any] = given if isinstance(given, dict) else {}
     actors = data.get("actors")
     if not isinstance(actors, list):
         return problems
@@ -176,7 +177,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Loc:
         else:
             continue  # a type name ('int') or a validator name: not in the data
         path.append(part)
-        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+        node = _child(node, part)
         skip_tag = _is_model_union(nxt) and isinstance(node, dict)
         ann = _union_member(nxt, node)
     return tuple(path)
@@ -197,16 +198,19 @@ def _model_for(data: Any, path: Loc) -> type[BaseModel] | None:
             ann = get_args(u)[1]
         else:
             return None
-        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+        node = _child(node, part)
         ann = _union_member(_unwrap(ann), node)
     u = _unwrap(ann)
     return u if isinstance(u, type) and issubclass(u, BaseModel) else None
 
 
-def _has(node: dict[str, Any] | list[Any], part: str | int) -> bool:
+def _child(node: Any, part: str | int) -> Any:
+    """``node[part]`` when ``node`` is a mapping with that key or a list with that index."""
     if isinstance(node, dict):
-        return part in node
-    return isinstance(part, int) and 0 <= part < len(node)
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _describe(value: Any) -> str:
@@ -242,7 +246,7 @@ _TYPE_WORDS = {
 }
 
 
-def _message(err: dict[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
+def _message(err: Mapping[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
     """Turn a pydantic error into one sentence; the flag says whether to point at the key."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -312,7 +316,9 @@ def _message(err: dict[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
         n = ctx.get("min_length" if kind == "too_short" else "max_length")
         unit = "characters" if isinstance(value, str) else "items"
         word = "at least" if kind == "too_short" else "at most"
-        return f"expected {word} {n} {unit}, got {ctx.get('actual_length', len(value))}", False
+        # len(value) only when pydantic did not say: a default argument would be computed always.
+        length = ctx["actual_length"] if "actual_length" in ctx else len(value or ())
+        return f"expected {word} {n} {unit}, got {length}", False
     return err["msg"][0].lower() + err["msg"][1:], False
 
 
@@ -322,7 +328,7 @@ def _validation_problems(exc: ValidationError, data: Any, ctx: _Context) -> list
     # A union of a scalar and a container (a sweep value: a spec string or a list) given a
     # container fails both members; the container member's error inside it is the useful one
     # ('expected a finite number, got nan'), not the scalar's ('expected a string, got a list').
-    deepest = {}
+    deepest: dict[Loc, int] = {}
     for err, path in errors:
         deepest[path] = max(deepest.get(path, 0), len(err["loc"]))
     errors = [
@@ -584,9 +590,10 @@ def _load(text: str, source: str) -> Scenario:
             ]
         )
     scenario, problems = _validate(data, ctx)
-    conditions = data.get("conditions")
-    for name in conditions if isinstance(conditions, dict) else {}:
-        if not isinstance(conditions[name], dict):
+    given = data.get("conditions")
+    conditions: dict[str, Any] = given if isinstance(given, dict) else {}
+    for name, overlay in conditions.items():
+        if not isinstance(overlay, dict):
             continue  # reported by the schema
         if scenario is not None:
             problems += _condition_problems(data, pos, source, name)

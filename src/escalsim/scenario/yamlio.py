@@ -161,6 +161,7 @@ class _Builder:
             return self.build_map(node, loc)
         if isinstance(node, SequenceNode):
             return [self.build(v, (*loc, i)) for i, v in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)  # YAML has three kinds of node
         return self.scalar(node, loc)
 
     def build_map(self, node: MappingNode, loc: Loc) -> dict[str, Any]:

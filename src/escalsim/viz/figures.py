@@ -450,10 +450,12 @@ def forest_plot(differences: pd.DataFrame, metrics: Sequence[str] | None = None)
             continue
         ys = np.arange(len(rows))[::-1].astype(float)
         labels, numbers = [], []
-        for y, row in zip(ys, rows.itertuples(index=False), strict=True):
-            est, lo, hi = float(row.estimate), float(row.lo), float(row.hi)
-            cond = str(row.condition)
-            labels.append(cond if len(baselines) == 1 else f"{cond} − {row.baseline}")
+        # Columns as typed arrays: a row of itertuples has no column types.
+        values = rows[["estimate", "lo", "hi"]].to_numpy(dtype=float)
+        for y, (est, lo, hi), cond, base in zip(
+            ys, values, rows["condition"].astype(str), rows["baseline"].astype(str), strict=True
+        ):
+            labels.append(cond if len(baselines) == 1 else f"{cond} − {base}")
             if math.isnan(est):
                 ax.text(0.0, y, "  n/a", va="center", color="0.4")
                 numbers.append("n/a")
@@ -807,7 +809,8 @@ def escalation_causes(
     if replications is not None:
         runs = {c: int(replications.get(c, 0)) for c in conditions}
     else:
-        runs = {c: int(n) for c, n in events.groupby("condition")["replication"].nunique().items()}
+        counted = events.groupby("condition")["replication"].nunique()
+        runs = {str(c): int(n) for c, n in counted.items()}
 
     steps = events[events["kind"] == "escalation"] if not events.empty else events
     causes = (
@@ -844,7 +847,7 @@ def escalation_causes(
         )
         bottom += per_run[:, j]
     for xi, height in zip(x, bottom, strict=True):
-        ax.text(xi, height, f"{height:.3g}", ha="center", va="bottom", fontsize="small")
+        ax.text(float(xi), height, f"{height:.3g}", ha="center", va="bottom", fontsize="small")
     if not bottom.any():
         ax.text(0.5, 0.6, "no escalation steps", ha="center", transform=ax.transAxes, color="0.3")
     ax.set_xticks(
@@ -984,7 +987,8 @@ def sweep_lines(
     groups = rows.groupby(others, sort=True) if others else [((), rows)]
     for k, (key, group) in enumerate(groups):
         part = group.sort_values(x)
-        label = ", ".join(f"{o}={v}" for o, v in zip(others, np.atleast_1d(key), strict=False))
+        keys = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{o}={v}" for o, v in zip(others, keys, strict=False))
         colour = _colour(k)
         if connect:
             ax.plot(part[x], part["estimate"], marker="o", color=colour, label=label or None)
