@@ -45,11 +45,13 @@ SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def measure(face: str, replications: int) -> dict[str, float]:
+def measure(
+    face: str, replications: int, scenario: str = SCENARIO, condition: str = CONDITION
+) -> dict[str, float]:
     """One measurement in this process (whatever ``escalsim`` is on the path)."""
     from escalsim.scenario import load_scenario, with_condition
 
-    spec = with_condition(load_scenario(SCENARIO), CONDITION)
+    spec = with_condition(load_scenario(scenario), condition)
     actors = len(spec.actors)
     if face in ("k-models", "one-model"):
         from escalsim.agents import EscalationModel
@@ -89,7 +91,9 @@ def measure(face: str, replications: int) -> dict[str, float]:
     return {"wall": wall, "cpu": cpu, "actor_rounds": rounds * actors}
 
 
-def _child(src: Path, face: str, replications: int) -> dict[str, float]:
+def _child(
+    src: Path, face: str, replications: int, scenario: str = SCENARIO, condition: str = CONDITION
+) -> dict[str, float]:
     env = dict(
         os.environ,
         PYTHONPATH=str(src),
@@ -98,7 +102,7 @@ def _child(src: Path, face: str, replications: int) -> dict[str, float]:
         MKL_NUM_THREADS="1",
     )
     out = subprocess.run(
-        [sys.executable, __file__, "--one", face, str(replications)],
+        [sys.executable, __file__, "--one", face, str(replications), scenario, condition],
         capture_output=True,
         text=True,
         check=True,
@@ -123,17 +127,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--viewer", action="store_true", help="k one-row models vs one of k")
-    parser.add_argument("--one", nargs=2, metavar=("FACE", "R"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--scenario",
+        default=f"{SCENARIO}:{CONDITION}",
+        help="NAME:CONDITION of the before/after comparison (default %(default)s)",
+    )
+    parser.add_argument(
+        "--mesa-replications", type=int, help="replications of the mesa face (default 40)"
+    )
+    parser.add_argument(
+        "--ensembles", default="100,1000,10000", help="replication counts of the ensembles"
+    )
+    parser.add_argument("--one", nargs=4, metavar=("FACE", "R", "S", "C"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one[0], int(args.one[1]))))
+        print(json.dumps(measure(args.one[0], int(args.one[1]), args.one[2], args.one[3])))
         return
     if args.viewer:
         viewer(args.repeats, (10, 100) if args.quick else (10, 100, 1_000))
         return
-    cases = [("mesa", 10 if args.quick else 40)] + [
-        ("ensembles", r) for r in ((100, 500) if args.quick else (100, 1_000, 10_000))
-    ]
+    scenario, condition = args.scenario.split(":", 1)
+    mesa = args.mesa_replications or (10 if args.quick else 40)
+    sizes = (100, 500) if args.quick else tuple(int(r) for r in args.ensembles.split(",") if r)
+    cases = [("mesa", mesa)] + [("ensembles", r) for r in sizes]
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"before": _extract(args.base_commit, Path(tmp)), "after": ROOT / "src"}
@@ -142,7 +158,7 @@ def main() -> None:
             runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
             for _ in range(args.repeats):
                 for label, src in trees.items():
-                    runs[label].append(_child(src, face, reps))
+                    runs[label].append(_child(src, face, reps, scenario, condition))
             row: dict[str, object] = {"face": face, "R": reps}
             for label, got in runs.items():
                 wall = statistics.median(g["wall"] for g in got)
@@ -152,7 +168,7 @@ def main() -> None:
             rows.append(row)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"\n{SCENARIO} ({CONDITION}) with twins; medians of {args.repeats}; before = "
+        f"\n{scenario} ({condition}) with twins; medians of {args.repeats}; before = "
         f"{args.base_commit}, after = this checkout. Per replication for the mesa face (R = 1).\n"
     )
     print(
