@@ -31,10 +31,12 @@ T_CRIT = 5.4  # t(7) two-sided, 99.9%
 
 def _restraint_shares(condition: str, seed: int = 2024) -> np.ndarray:
     spec = with_condition(load_scenario("ipd-noise"), condition)
+    # One mesa model steps the replications together: the same frames as one model each
+    # (tests/test_mesa_ensemble.py), without paying numpy's per-round cost once per replication.
+    frames = EscalationModel(scenario=spec, seed=seed, replications=REPLICATIONS).run().timeseries
     shares = []
     for rep in range(REPLICATIONS):
-        ts = EscalationModel(scenario=spec, seed=seed, replication=rep).run().timeseries
-        ts = ts[ts["round"] > BURN_IN]
+        ts = frames[(frames["replication"] == rep) & (frames["round"] > BURN_IN)]
         rungs = ts.pivot(index="round", columns="actor", values="rung")
         shares.append(float((rungs == 0).all(axis=1).mean()))
     return np.array(shares)
@@ -88,11 +90,9 @@ def test_agrees_with_the_axelrod_library(strategy, e):
 
 def _war_share(condition: str, runs: int, seed: int = 7) -> float:
     spec = with_condition(load_scenario("brinkmanship"), condition)
-    wars = sum(
-        EscalationModel(scenario=spec, seed=seed, replication=r).run().outcome_name == "war"
-        for r in range(runs)
-    )
-    return wars / runs
+    outcome = EscalationModel(scenario=spec, seed=seed, replications=runs).run().outcome
+    assert len(outcome) == runs
+    return float((outcome["outcome"] == "war").sum()) / runs
 
 
 def test_brinkmanship_closed_channel_matches_the_closed_form():
