@@ -20,6 +20,13 @@ that working (and every message byte-identical), while new code can catch the na
 :class:`GameError` carries a plain message, not problems, and stays a :class:`ValueError` for
 the same reason.
 
+Not in the hierarchy, on purpose: ``PathError`` (``escalsim.scenario.paths``) never reaches a
+user, every caller turns it into a positioned problem; ``WriteError`` (``experiment.results``)
+is an :class:`OSError`, handled where the folder and the resume command are known (a full disk:
+exit 1 and the command that resumes the work; another failed write: exit 2 naming ``--out``);
+``HumanMoveRequiredError`` (``policies.base``) is how a model asks a player for a move, not an
+error shown to anyone.
+
 The command line maps all of them in one place (``escalsim.cli._main``): it prints the message
 and exits with the class's code. Everything else that escapes a command is a bug (exit 1,
 "This is a bug"). :data:`EXIT_CODES` is the one list of exit codes and their meanings:
