@@ -215,3 +215,22 @@ def test_the_docs_point_to_the_one_table(root: Path):
     assert "escalsim/errors.py" in architecture or "escalsim.errors" in architecture
     for cls in DOCUMENTED:
         assert cls.__name__ in architecture
+
+
+def test_the_version_imports_no_mesa():
+    # The CLI imports escalsim.errors at the top; that must not pull the model in.
+    code = (
+        "import sys\nfrom escalsim.cli import main\ntry:\n    main(['--version'])\n"
+        "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+        "print('mesa' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
