@@ -19,11 +19,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0+unknown"
 
 if TYPE_CHECKING:
+    from escalsim.errors import (
+        EscalsimError,
+        GameError,
+        LimitError,
+        ScenarioError,
+        StoreError,
+        UsageError,
+    )
     from escalsim.experiment.results import Results
     from escalsim.experiment.runner import run
     from escalsim.scenario import (
         Scenario,
-        ScenarioError,
         load_scenario,
         with_condition,
         with_settings,
@@ -31,10 +38,15 @@ if TYPE_CHECKING:
     from escalsim.teaching import Game
 
 __all__ = [
+    "EscalsimError",
     "Game",
+    "GameError",
+    "LimitError",
     "Results",
     "Scenario",
     "ScenarioError",
+    "StoreError",
+    "UsageError",
     "__version__",
     "load_scenario",
     "run",
@@ -46,7 +58,14 @@ _LAZY = {
     "run": "escalsim.experiment.runner",
     "Results": "escalsim.experiment.results",
     "Scenario": "escalsim.scenario",
-    "ScenarioError": "escalsim.scenario",
+    # The errors: escalsim.errors imports nothing heavy (escalsim.scenario.ScenarioError is the
+    # same class).
+    "EscalsimError": "escalsim.errors",
+    "ScenarioError": "escalsim.errors",
+    "UsageError": "escalsim.errors",
+    "LimitError": "escalsim.errors",
+    "StoreError": "escalsim.errors",
+    "GameError": "escalsim.errors",
     "load_scenario": "escalsim.scenario",
     "with_condition": "escalsim.scenario",
     "with_settings": "escalsim.scenario",

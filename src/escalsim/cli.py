@@ -1,9 +1,11 @@
 """The ``escalsim`` command line.
 
 Data goes to stdout; messages, errors and progress go to stderr. The exit codes are
-:data:`EXIT_CODES` (``escalsim --help`` and the README quote it). ``run`` and ``sweep`` save
-every finished part of their work as they go; after an interruption or a full disk, the message
-gives the command that finishes the work (``--resume``).
+:data:`escalsim.errors.EXIT_CODES` (``escalsim --help`` and the README quote it); every error
+a user caused is an :class:`escalsim.errors.EscalsimError`, mapped to its message and exit code
+in one place (:func:`_main`). ``run`` and ``sweep`` save every finished part of their work as
+they go; after an interruption or a full disk, the message gives the command that finishes the
+work (``--resume``).
 """
 
 from __future__ import annotations
@@ -20,34 +22,20 @@ from typing import Any, NoReturn
 
 import click
 
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_BAD_INPUT = 2
-EXIT_CHECKS_FAILED = 3
-EXIT_INTERRUPTED = 130
-#: SIGTERM: handled like Ctrl-C, with the shell's code for a process ended by SIGTERM (128 + 15).
-EXIT_TERMINATED = 143
-#: No space left for a write (a full disk, a quota, a file-size limit): the environment failed
-#: the command. Not bad input (2); the code of failures that are not the input's fault.
-EXIT_NO_SPACE = 1
-#: Every exit code and its meaning: the one list, which ``escalsim --help`` prints and the
-#: README quotes word for word (tests/test_cli_messages.py checks both).
-EXIT_CODES: dict[int, str] = {
-    EXIT_OK: "success",
-    EXIT_INTERNAL: "internal error (a bug), a worker process that died, or no space left on the "
-    "disk (the message says which)",
-    EXIT_BAD_INPUT: "bad input (a scenario, an option, a file; the end of input in `play`)",
-    EXIT_CHECKS_FAILED: "a validation check failed (`escalsim verify`; the report is still "
-    "written)",
-    EXIT_INTERRUPTED: "interrupted (SIGINT, Ctrl-C)",
-    EXIT_TERMINATED: "terminated (SIGTERM)",
-}
+from escalsim.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECKS_FAILED,
+    EXIT_CODES,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_NO_SPACE,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EscalsimError,
+    exit_codes_text,
+)
 
-
-def exit_codes_text() -> str:
-    """The exit codes as one sentence, ``Exit codes: 0 success, ..., 143 terminated (SIGTERM).``."""
-    return "Exit codes: " + ", ".join(f"{c} {m}" for c, m in EXIT_CODES.items()) + "."
-
+__all__ = ["EXIT_CHECKS_FAILED", "EXIT_CODES", "cli", "exit_codes_text", "main"]
 
 #: The arguments of this invocation (for the command printed to resume an interrupted one).
 _ARGV: list[str] = []
@@ -462,13 +450,10 @@ def run_command(
     from escalsim.experiment.runner import run as run_experiment
     from escalsim.experiment.runner import stored_seed
     from escalsim.experiment.store import locked
-    from escalsim.scenario import ScenarioError, load_scenario
+    from escalsim.scenario import load_scenario
 
     budget = _size(max_memory)
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as exc:
-        _fail(exc.problems)
+    spec = load_scenario(scenario)
     # What both the dry run and the run itself are given (the run adds seed, output, progress).
     common: dict[str, Any] = dict(
         replications=replications,
@@ -485,10 +470,7 @@ def run_command(
     if dry_run:
         from escalsim.experiment.runner import estimate_run
 
-        try:
-            estimate = estimate_run(spec, seed=seed, **common)
-        except ScenarioError as exc:
-            _fail(exc.problems)
+        estimate = estimate_run(spec, seed=seed, **common)
         click.echo(estimate.describe())
         return
     if resume and out is None:
@@ -530,8 +512,6 @@ def run_command(
                 results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
                 results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 parts.finish(results, plots=not no_plots)
-    except ScenarioError as exc:
-        _fail(exc.problems)
     except KeyboardInterrupt as exc:
         if _is_run_folder(folder):
             click.echo(
@@ -805,55 +785,49 @@ def sweep(
 
     from escalsim.experiment.runner import resolve_conditions
     from escalsim.experiment.sweep import Sweep, block_spec, check_size, parse_vary, run_sweep
-    from escalsim.scenario import ScenarioError, load_scenario
+    from escalsim.scenario import load_scenario
 
-    try:
-        spec = load_scenario(scenario)
-        block = spec.sweep
-        if not varies and block is not None:
-            # The scenario's sweep: block, with any option given here taking precedence.
-            varies = tuple(f"{path}={block_spec(v)}" for path, v in block.vary.items())
-            sampler = sampler or block.sampler
-            samples = samples or block.samples
-            replications = replications or block.replications
-            condition = condition or block.condition
-            chunk = chunk or block.chunk
-        sampler, samples = sampler or "grid", samples or 16
-        replications, chunk = replications or 200, chunk or 250
-        if condition is not None:
-            resolve_conditions(spec, [condition])
-        parsed = tuple(parse_vary(v, spec) for v in varies)
-        check_size([len(v.values) for v in parsed], sampler, samples)
-        root = spec.run.seed if seed is None else seed
-        definition = Sweep(
-            spec,
-            parsed,
-            sampler=sampler,
-            samples=samples,
-            replications=replications,
-            seed=root,
-            condition=condition,
-            twin=twin,
-        )
-    except ScenarioError as exc:
-        _fail(exc.problems)
+    spec = load_scenario(scenario)
+    block = spec.sweep
+    if not varies and block is not None:
+        # The scenario's sweep: block, with any option given here taking precedence.
+        varies = tuple(f"{path}={block_spec(v)}" for path, v in block.vary.items())
+        sampler = sampler or block.sampler
+        samples = samples or block.samples
+        replications = replications or block.replications
+        condition = condition or block.condition
+        chunk = chunk or block.chunk
+    sampler, samples = sampler or "grid", samples or 16
+    replications, chunk = replications or 200, chunk or 250
+    if condition is not None:
+        resolve_conditions(spec, [condition])
+    parsed = tuple(parse_vary(v, spec) for v in varies)
+    check_size([len(v.values) for v in parsed], sampler, samples)
+    root = spec.run.seed if seed is None else seed
+    definition = Sweep(
+        spec,
+        parsed,
+        sampler=sampler,
+        samples=samples,
+        replications=replications,
+        seed=root,
+        condition=condition,
+        twin=twin,
+    )
     budget = _size(max_memory)
     from escalsim.experiment.sweep import plan
 
-    try:
-        # run_sweep plans again for callers from Python; here the plan comes first so that a
-        # sweep that cannot fit is refused (or dry-run) before any folder is made
-        planned = plan(
-            definition,
-            chunk=chunk,
-            workers=workers,
-            scheduler=scheduler,
-            out=out if resume else None,
-            max_memory=budget,
-            force=force,
-        )
-    except ScenarioError as exc:
-        _fail(exc.problems)
+    # run_sweep plans again for callers from Python; here the plan comes first so that a sweep
+    # that cannot fit is refused (or dry-run) before any folder is made
+    planned = plan(
+        definition,
+        chunk=chunk,
+        workers=workers,
+        scheduler=scheduler,
+        out=out if resume else None,
+        max_memory=budget,
+        force=force,
+    )
     if dry_run:
         click.echo(
             f"sweep: {len(definition.points)} points × {replications} replications ({sampler})"
@@ -884,8 +858,6 @@ def sweep(
             max_memory=budget,
             force=force,
         )
-    except ScenarioError as exc:
-        _fail(exc.problems)
     except KeyboardInterrupt as exc:
         click.echo(
             f"escalsim: {_interrupt_name(exc)}; finished parts are saved in {folder}; "
@@ -947,7 +919,6 @@ def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str, condition: str 
     """
     from escalsim.experiment.stats import METRICS
     from escalsim.experiment.sweep import analyze as analyze_sweep
-    from escalsim.scenario import ScenarioError
 
     _expect_folder(sweep_dir, "sweep", "analyze", "SWEEP_DIR")
     unknown = [m for m in metrics if m not in METRICS]
@@ -956,12 +927,7 @@ def analyze(sweep_dir: Path, metrics: tuple[str, ...], fmt: str, condition: str 
             f"unknown metric {', '.join(unknown)}; expected some of: {', '.join(METRICS)}",
             param_hint="--metric",
         )
-    try:
-        table, figures = analyze_sweep(
-            sweep_dir, list(metrics) or None, discover_condition=condition
-        )
-    except ScenarioError as exc:
-        _fail(exc.problems)
+    table, figures = analyze_sweep(sweep_dir, list(metrics) or None, discover_condition=condition)
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":
@@ -1087,10 +1053,7 @@ def calibrate_command(
             problems.extend(exc.problems)
             continue
         params[path] = param
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as exc:
-        _fail(exc.problems)
+    spec = load_scenario(scenario)
     try:
         target = load_target(target_file)
     except ScenarioError as exc:
@@ -1120,20 +1083,17 @@ def calibrate_command(
         f"seed {root}, {bootstrap} bootstrap replicates -> {folder}"
     )
     start = time.perf_counter()
-    try:
-        fit = fit_params(
-            spec,
-            target,
-            params,
-            budget=budget,
-            seed=root,
-            replications=reps,
-            condition=condition,
-            bootstrap=bootstrap,
-            progress=say,
-        )
-    except ScenarioError as exc:
-        _fail(exc.problems)
+    fit = fit_params(
+        spec,
+        target,
+        params,
+        budget=budget,
+        seed=root,
+        replications=reps,
+        condition=condition,
+        bootstrap=bootstrap,
+        progress=say,
+    )
     seconds = time.perf_counter() - start
     extra = {
         "command": " ".join(["escalsim", *sys.argv[1:]]),
@@ -1253,7 +1213,7 @@ def play(
     """
     from rich.console import Console
 
-    from escalsim.scenario import ScenarioError, load_scenario
+    from escalsim.scenario import load_scenario
     from escalsim.teaching.game import Game, GameError
     from escalsim.teaching.replay import load_moves
     from escalsim.teaching.terminal import play as play_game
@@ -1287,9 +1247,8 @@ def play(
             rounds=rounds if rounds is not None else (saved.rounds if saved else None),
             emphasis="",
         )
-    except ScenarioError as exc:
-        _fail(exc.problems)
     except GameError as exc:
+        # Game's refusal of --as names the option itself; shown as click shows option errors.
         raise click.BadParameter(
             str(exc).removeprefix(f"--as {actor}: "), param_hint="--as"
         ) from None
@@ -1329,7 +1288,7 @@ def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
     """
     import importlib.util
 
-    from escalsim.scenario import ScenarioError, load_scenario
+    from escalsim.scenario import load_scenario
     from escalsim.scenario import shipped as shipped_scenarios
 
     missing = [m for m in ("solara", "mesa.visualization") if importlib.util.find_spec(m) is None]
@@ -1340,10 +1299,7 @@ def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
             err=True,
         )
         sys.exit(EXIT_BAD_INPUT)
-    try:
-        load_scenario(scenario)
-    except ScenarioError as exc:
-        _fail(exc.problems)
+    load_scenario(scenario)
     name = scenario
     if not shipped_scenarios.is_shipped(scenario) or Path(scenario).exists():
         name = str(Path(scenario).resolve())
@@ -1598,6 +1554,15 @@ def _main(argv: Sequence[str] | None) -> None:
             sys.exit(EXIT_BAD_INPUT)
         click.echo(f"escalsim: {_interrupt_name(cause or exc)}", err=True)
         sys.exit(_interrupt_code(cause or exc))
+    except EscalsimError as exc:
+        # Every error a user caused (a scenario, an option, a limit, a folder, a game): its
+        # message, escaped (idempotent: problems escape themselves), and its class's exit code
+        # (escalsim.errors). The one place that maps them.
+        from escalsim.scenario.errors import printable
+
+        if exc.message:
+            click.echo(printable(exc.message), err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:
         if os.environ.get("ESCALSIM_DEBUG"):
             raise

@@ -55,6 +55,7 @@ from escalsim.calibration.distance import (
     tvd,
 )
 from escalsim.calibration.target import MID_LEVELS, Target
+from escalsim.errors import UsageError
 from escalsim.experiment.provenance import scenario_hash
 from escalsim.scenario import Problem, Scenario, ScenarioError, load_scenario, with_settings
 from escalsim.scenario.errors import did_you_mean
@@ -66,8 +67,8 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _SPEC_HELP = "LOW:HIGH, uniform(LOW,HIGH) or loguniform(LOW,HIGH)"
 
 
-def _params_error(message: str, path: str = "") -> ScenarioError:
-    return ScenarioError([Problem(0, 0, (path,) if path else (), message, PARAMS_SOURCE)])
+def _params_error(message: str, path: str = "") -> UsageError:
+    return UsageError([Problem(0, 0, (path,) if path else (), message, PARAMS_SOURCE)])
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ def check_params(
         if not bad:
             out.append(param)
     if problems:
-        raise ScenarioError(problems)
+        raise UsageError(problems)
     return out
 
 
@@ -728,7 +729,7 @@ def calibrate(
     level_map(spec)
     if condition is not None and condition not in spec.condition_names:
         names = spec.condition_names
-        raise ScenarioError(
+        raise UsageError(
             [
                 Problem(
                     0,

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from escalsim.scenario import ScenarioError
+from escalsim.errors import UsageError
 from escalsim.scenario.errors import Problem
 
 
@@ -96,8 +96,8 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
     return ExecutorChoice(worker_pool(n), n, f"{n} local processes")
 
 
-def _problem(message: str) -> ScenarioError:
-    return ScenarioError([Problem(0, 0, ("--scheduler",), message, "experiment")])
+def _problem(message: str) -> UsageError:
+    return UsageError([Problem(0, 0, ("--scheduler",), message, "experiment")])
 
 
 def _dask_executor(address: str) -> ExecutorChoice:

@@ -36,7 +36,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from escalsim.scenario import Scenario, ScenarioError
+from escalsim.errors import LimitError
+from escalsim.scenario import Scenario
 from escalsim.scenario.errors import Problem
 
 MiB = 2**20
@@ -125,10 +126,6 @@ MAX_REPLICATIONS = 10_000_000
 #: a sweep has at most 999,999 points and 9,999,999 replications per point.
 MAX_SWEEP_POINTS = 999_999
 MAX_SWEEP_REPLICATIONS = 9_999_999
-
-
-class LimitError(ScenarioError):
-    """A run or sweep does not fit the memory budget (or a documented limit): exit 2."""
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,12 @@ from typing import Any
 
 import pandas as pd
 
+from escalsim.errors import UsageError
 from escalsim.experiment.executors import default_workers, make_executor, scheduler_address
 from escalsim.experiment.loop import Progress, run_tasks
 from escalsim.experiment.provenance import scenario_hash
 from escalsim.experiment.tasks import Frames, Job, Point, Task
-from escalsim.scenario import Scenario, ScenarioError, load_scenario
+from escalsim.scenario import Scenario, load_scenario
 from escalsim.scenario.errors import Problem, did_you_mean
 from escalsim.scenario.transforms import with_rounds
 
@@ -85,7 +86,7 @@ def resolve_conditions(spec: Scenario, wanted: list[str] | None) -> list[str]:
         if w not in names
     ]
     if problems:
-        raise ScenarioError(problems)
+        raise UsageError(problems)
     return list(dict.fromkeys(wanted))
 
 
@@ -443,7 +444,7 @@ def _setup(
     """Validate run()'s arguments; the scenario, conditions, n, seed, workers, driver, chunk."""
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if engine not in ENGINES:
-        raise ScenarioError(
+        raise UsageError(
             [
                 Problem(
                     0,
@@ -458,7 +459,7 @@ def _setup(
         spec = with_rounds(spec, rounds)
     names = resolve_conditions(spec, conditions)
     if baseline is not None and baseline not in names:
-        raise ScenarioError(
+        raise UsageError(
             [
                 Problem(
                     0,

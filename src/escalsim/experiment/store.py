@@ -28,10 +28,9 @@ from typing import Any
 
 import pandas as pd
 
+from escalsim.errors import StoreError
 from escalsim.experiment.provenance import request_hash, versions
 from escalsim.experiment.tasks import Frames, Task
-from escalsim.scenario import ScenarioError
-from escalsim.scenario.errors import Problem
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -39,16 +38,6 @@ LOCK = ".lock"
 FRAMES = ("runs", "timeseries", "events")
 #: The manifest format this version writes (sweep folders before it had no ``format``).
 FORMAT = 2
-
-
-class StoreError(ScenarioError):
-    """A store that cannot be used: damaged from outside, in use, or holding another request.
-
-    Bad input, not a bug: the CLI exits 2 with the message, which names the file or folder.
-    """
-
-    def __init__(self, message: str, loc: str = "--out", source: str = "store") -> None:
-        super().__init__([Problem(0, 0, (loc,), message, source)])
 
 
 # -- the lock -----------------------------------------------------------------------------------

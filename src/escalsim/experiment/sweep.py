@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escalsim.errors import UsageError
 from escalsim.experiment.executors import (  # noqa: F401 (re-exported: the sweep API)
     ExecutorChoice,
     InProcessExecutor,
@@ -100,14 +101,14 @@ def parse_vary(text: str, scenario: Scenario) -> Vary:
     # last through the whole loader, conditions included (about 0.1 s each).
     found = check_values(scenario, path, probes)
     if found:
-        raise ScenarioError(
+        raise UsageError(
             [Problem(0, 0, ("--vary", *p.loc), p.message, "sweep") for p in found]
         ) from None
     for value in probes if len(probes) <= 2 else [probes[0], probes[-1]]:
         try:
             with_settings(scenario, {path: value}, source="--vary")
         except ScenarioError as exc:
-            raise ScenarioError(
+            raise UsageError(
                 [Problem(0, 0, ("--vary", *p.loc), p.message, "sweep") for p in exc.problems]
             ) from None
     return vary

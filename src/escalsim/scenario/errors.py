@@ -2,15 +2,20 @@
 
 Every problem found while reading a scenario -- YAML syntax, an unknown key, a wrong type, an
 out-of-range value, a broken cross-reference -- becomes a :class:`Problem` that knows where in
-the file it is. :class:`ScenarioError` carries all problems of a file at once.
+the file it is. :class:`ScenarioError` (defined in :mod:`escalsim.errors`, with the other errors
+and their exit codes) carries all problems of a file at once.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+# The class lives in escalsim.errors (the hierarchy of every error, with exit codes); it is
+# imported here so that escalsim.scenario.errors.ScenarioError stays the same class.
+from escalsim.errors import ScenarioError
 
 #: A field path: mapping keys (str) and list indices (int), from the document root.
 Loc = tuple[str | int, ...]
@@ -135,20 +140,13 @@ class Problem:
         return printable(f"{where}: {self.message}")
 
 
-class ScenarioError(Exception):
-    """A scenario could not be read; carries every problem found, in file order.
-
-    Parameters
-    ----------
-    problems : sequence of Problem
-        All problems found in the file; at least one.
-    """
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: list[Problem] = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-    @property
-    def source(self) -> str:
-        """The file the problems are in."""
-        return self.problems[0].source if self.problems else "<string>"
+__all__ = [
+    "BIDI_CONTROLS",
+    "Loc",
+    "Problem",
+    "ScenarioError",
+    "bidi_control",
+    "did_you_mean",
+    "format_loc",
+    "printable",
+]

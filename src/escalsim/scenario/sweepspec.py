@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from escalsim.scenario.errors import Problem, ScenarioError
+from escalsim.errors import UsageError
+from escalsim.scenario.errors import Problem
 
 _NUMBER = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 #: Values one varied field may take (a COUNT or a list); checked before anything is allocated.
@@ -21,8 +22,9 @@ MAX_VALUES = 1_000
 MAX_POINTS = 100_000
 
 
-def _problem(message: str, loc: tuple[str | int, ...] = ("--vary",)) -> ScenarioError:
-    return ScenarioError([Problem(0, 0, loc, message, "sweep")])
+def _problem(message: str, loc: tuple[str | int, ...] = ("--vary",)) -> UsageError:
+    """A bad sweep option (``--vary``, ``--sampler``, ...); a sweep: block's loader re-places it."""
+    return UsageError([Problem(0, 0, loc, message, "sweep")])
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+from escalsim.errors import UsageError
 from escalsim.scenario.errors import Problem, ScenarioError
 from escalsim.scenario.load import load_text, with_condition
 from escalsim.scenario.schema import Scenario
@@ -38,7 +39,7 @@ def with_rounds(spec: Scenario, rounds: int) -> Scenario:
     try:
         return load_text(json.dumps(raw), "--rounds")
     except ScenarioError as exc:
-        raise ScenarioError(
+        raise UsageError(
             [Problem(0, 0, p.loc, p.message, "--rounds") for p in exc.problems]
         ) from None
 
@@ -59,7 +60,7 @@ def under_condition(spec: Scenario, condition: str) -> Scenario:
     try:
         applied = with_condition(spec, condition)
     except KeyError as exc:
-        raise ScenarioError([Problem(0, 0, ("--condition",), str(exc.args[0]), spec.id)]) from None
+        raise UsageError([Problem(0, 0, ("--condition",), str(exc.args[0]), spec.id)]) from None
     if not applied.conditions:
         return applied
     raw = copy.deepcopy(applied._raw if applied._raw is not None else applied.model_dump())

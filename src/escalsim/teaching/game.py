@@ -36,6 +36,7 @@ import pandas as pd
 
 from escalsim.agents.model import MESSAGE_CHOICES, EscalationModel
 from escalsim.core import dynamics as dx
+from escalsim.errors import GameError
 from escalsim.scenario import Scenario, load_scenario, with_condition
 from escalsim.scenario.load import with_settings
 from escalsim.scenario.schema import ChannelEvent, SummitEvent
@@ -73,10 +74,6 @@ _PUBLIC_NEWS = frozenset(
         "involvement",
     }
 )
-
-
-class GameError(ValueError):
-    """A bad choice or setting in seminar mode (the message says what was expected)."""
 
 
 @dataclass(frozen=True)
