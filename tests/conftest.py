@@ -12,6 +12,7 @@ in place) or for a file the command writes, never for a fixed time.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -193,3 +194,18 @@ def thread_seconds() -> float:
     """CPU time of this thread: what a "does not hang" bound measures, unlike the wall clock,
     which a loaded machine stretches without the code doing any more work."""
     return time.thread_time()
+
+
+def cli_in_process(*args: str) -> tuple[int, str, str]:
+    """Run the command line in this process; return (exit code, stdout, stderr)."""
+    from escalsim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        else:
+            code = 0
+    return code, out.getvalue(), err.getvalue()

@@ -6,7 +6,6 @@ Each test here was written before its fix and failed against the code it describ
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import signal
@@ -16,20 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ESCALSIM, cli_env, run_process
-from escalsim.cli import main
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    """Run the command line in this process; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        else:
-            code = 0
-    return code, out.getvalue(), err.getvalue()
+from conftest import cli_in_process as cli
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +10,8 @@ import pytest
 
 import escalsim
 from conftest import cli_env
+from conftest import cli_in_process as cli
 from escalsim import errors
-from escalsim.cli import main
 from escalsim.errors import (
     EXIT_CODES,
     EscalsimError,
@@ -34,19 +32,6 @@ DOCUMENTED = {
     StoreError: 2,
     GameError: 2,
 }
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    """Run the command line in this process; return (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        else:
-            code = 0
-    return code, out.getvalue(), err.getvalue()
 
 
 def _subclasses(cls: type) -> set[type]:
