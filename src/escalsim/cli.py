@@ -10,12 +10,13 @@ work (``--resume``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NoReturn
@@ -443,13 +444,9 @@ def run_command(
     folder appears complete or not at all. Ctrl-C (exit 130) or SIGTERM (143) leaves a run that
     --resume finishes.
     """
-    import secrets
-    from datetime import UTC, datetime
-
-    from escalsim.experiment.results import RunParts, is_no_space, work_folder
+    from escalsim.experiment.folders import is_run_folder, run_target
+    from escalsim.experiment.results import RunParts, is_no_space
     from escalsim.experiment.runner import run as run_experiment
-    from escalsim.experiment.runner import stored_seed
-    from escalsim.experiment.store import locked
     from escalsim.scenario import load_scenario
 
     budget = _size(max_memory)
@@ -473,47 +470,29 @@ def run_command(
         estimate = estimate_run(spec, seed=seed, **common)
         click.echo(estimate.describe())
         return
-    if resume and out is None:
-        raise click.BadParameter(
-            "--resume needs --out: the folder of the run to finish", param_hint="--resume"
-        )
-    if seed is None and resume and out is not None:
-        seed = stored_seed(out)
-    if seed is None:
-        seed = secrets.randbits(63)
-        if not quiet:
-            click.echo(f"seed: {seed} (drawn; pass --seed {seed} to repeat this run)", err=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = out or Path("results") / spec.id / f"{stamp}-s{seed}"
-    # An empty folder is as good as none (sweep and calibrate accept one too); a complete run
-    # folder is only for --resume, which checks it holds this very run.
-    complete = resume and _is_run_folder(folder)
-    if folder.exists() and not complete and not _is_empty_folder(folder):
-        if resume:
-            raise click.BadParameter(f"{folder} exists and is not a run folder", param_hint="--out")
-        raise click.BadParameter(f"{folder} exists; choose another folder", param_hint="--out")
-    _check_writable(folder)
+    # The folder, the seed and whether the folder may be used: the rules of escalsim.run(out=)
+    # (escalsim.experiment.folders), decided first so that the messages below can name them.
+    with _option_errors():
+        target = run_target(spec.id, out=out, seed=seed, resume=resume)
+    folder, seed = target.folder, target.seed
+    if target.drawn and not quiet:
+        click.echo(f"seed: {seed} (drawn; pass --seed {seed} to repeat this run)", err=True)
     parts = RunParts(folder)
     try:
-        with locked(work_folder(folder)):
-            results = run_experiment(
-                spec,
-                seed=seed,
-                progress=not quiet,
-                chunk=chunk,
-                checkpoint=folder,
-                resume=resume,
-                scheduler=scheduler,
-                **common,
-            )
-            if complete:
-                parts.discard()  # what a run stopped just after it finished left behind
-            else:
-                results.manifest["command"] = " ".join(["escalsim", *sys.argv[1:]])
-                results.manifest["created"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                parts.finish(results, plots=not no_plots)
+        results = run_experiment(
+            spec,
+            seed=seed,
+            progress=not quiet,
+            chunk=chunk,
+            out=folder,
+            resume=resume,
+            scheduler=scheduler,
+            plots=not no_plots,
+            provenance={"command": " ".join(["escalsim", *_ARGV])},
+            **common,
+        )
     except KeyboardInterrupt as exc:
-        if _is_run_folder(folder):
+        if is_run_folder(folder):
             click.echo(
                 f"escalsim: {_interrupt_name(exc)}; the run is complete in {folder}", err=True
             )
@@ -530,7 +509,7 @@ def run_command(
         raise click.BadParameter(f"cannot write {folder}: {exc}", param_hint="--out") from None
     except BrokenProcessPool:
         _worker_died(parts.saved(), _resume_command(folder, seed))
-    if complete:
+    if target.complete:
         if not quiet:
             click.echo(f"{folder} is complete already: nothing to resume", err=True)
         _report(results, fmt, quiet, all_metrics=all_metrics)
@@ -547,34 +526,16 @@ def run_command(
         click.echo(f"wrote {folder}", err=True)
 
 
-def _is_run_folder(folder: Path) -> bool:
-    from escalsim.experiment.results import MANIFEST
+@contextlib.contextmanager
+def _option_errors() -> Iterator[None]:
+    """Show a refused folder (escalsim.experiment.folders) as click shows a bad option value."""
+    from escalsim.errors import UsageError
 
-    return (folder / MANIFEST).is_file()
-
-
-def _is_empty_folder(folder: Path) -> bool:
-    return folder.is_dir() and not any(folder.iterdir())
-
-
-def _check_writable(folder: Path) -> None:
-    """Refuse an --out that cannot be created now, before hours of simulation, not after."""
-    for parent in folder.absolute().parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise click.BadParameter(
-                    f"cannot write {folder}: {parent} is a file, not a folder", param_hint="--out"
-                )
-            break
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        probe = folder.parent / f".{folder.name}.probe-{os.getpid()}"
-        probe.mkdir()
-        probe.rmdir()
-    except OSError as exc:
-        raise click.BadParameter(
-            f"cannot write {folder}: {exc.strerror or exc}", param_hint="--out"
-        ) from None
+        yield
+    except UsageError as exc:
+        problem = exc.problems[0]
+        raise click.BadParameter(problem.message, param_hint=str(problem.loc[0])) from None
 
 
 def _report(results: Any, fmt: str, quiet: bool, *, all_metrics: bool = False) -> None:
@@ -602,35 +563,11 @@ _FOLDER_READERS = {
 }
 
 
-def _folder_kind(folder: Path) -> str | None:
-    """Which command wrote ``folder``: 'run', 'sweep', 'calibration', or None if unknown.
-
-    Only a guess from the files' names and the manifest's keys, to name the right command when
-    a folder reaches the wrong one; a damaged manifest gives None, and the command's own
-    reading reports the damage.
-    """
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict):
-            return None
-        if "kind" in data:  # a manifest that says what it is is taken at its word
-            kind = str(data["kind"])
-            return "sweep" if "sweep" in kind else "run" if "run" in kind else None
-        if "sweep" in data:
-            return "sweep"
-        return "run" if "scenario_id" in data else None
-    if (folder / "fit.json").is_file():
-        return "calibration"
-    return None
-
-
 def _expect_folder(folder: Path, kind: str, command: str, param: str) -> None:
     """Refuse (exit 2) a folder that another command wrote, naming the one that reads it."""
-    found = _folder_kind(folder)
+    from escalsim.experiment.folders import folder_kind
+
+    found = folder_kind(folder)
     if found is not None and found != kind:
         article = "an" if kind[0] in "aeiou" else "a"
         readers = _FOLDER_READERS[found].format(f=shlex.quote(str(folder)))
@@ -781,42 +718,24 @@ def sweep(
     canonical sweep and its hash. Ctrl-C exits 130 (SIGTERM 143) and leaves a sweep that
     --resume finishes.
     """
-    from datetime import UTC, datetime
-
-    from escalsim.experiment.runner import resolve_conditions
-    from escalsim.experiment.sweep import Sweep, block_spec, check_size, parse_vary, run_sweep
+    from escalsim.experiment.folders import prepare_sweep_folder
+    from escalsim.experiment.sweep import default_sweep_folder, define_sweep, plan, run_sweep
     from escalsim.scenario import load_scenario
 
     spec = load_scenario(scenario)
-    block = spec.sweep
-    if not varies and block is not None:
-        # The scenario's sweep: block, with any option given here taking precedence.
-        varies = tuple(f"{path}={block_spec(v)}" for path, v in block.vary.items())
-        sampler = sampler or block.sampler
-        samples = samples or block.samples
-        replications = replications or block.replications
-        condition = condition or block.condition
-        chunk = chunk or block.chunk
-    sampler, samples = sampler or "grid", samples or 16
-    replications, chunk = replications or 200, chunk or 250
-    if condition is not None:
-        resolve_conditions(spec, [condition])
-    parsed = tuple(parse_vary(v, spec) for v in varies)
-    check_size([len(v.values) for v in parsed], sampler, samples)
-    root = spec.run.seed if seed is None else seed
-    definition = Sweep(
+    definition, chunk = define_sweep(
         spec,
-        parsed,
+        varies,
         sampler=sampler,
         samples=samples,
         replications=replications,
-        seed=root,
+        seed=seed,
         condition=condition,
+        chunk=chunk,
         twin=twin,
     )
+    root = definition.seed
     budget = _size(max_memory)
-    from escalsim.experiment.sweep import plan
-
     # run_sweep plans again for callers from Python; here the plan comes first so that a sweep
     # that cannot fit is refused (or dry-run) before any folder is made
     planned = plan(
@@ -830,20 +749,21 @@ def sweep(
     )
     if dry_run:
         click.echo(
-            f"sweep: {len(definition.points)} points × {replications} replications ({sampler})"
+            f"sweep: {len(definition.points)} points × {definition.replications} replications "
+            f"({definition.sampler})"
         )
         click.echo(planned.describe())
         return
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = out or Path("results") / spec.id / f"sweep-{stamp}-s{root}"
-    _check_writable(folder)
+    folder = out or default_sweep_folder(definition)
+    with _option_errors():
+        prepare_sweep_folder(folder, resume=resume)
     if not quiet:
         for note in planned.notes:
             click.echo(f"limits: {note}", err=True)
     if not quiet:
         click.echo(
-            f"sweep: {len(definition.points)} points × {replications} replications "
-            f"({sampler}), seed {root} -> {folder}",
+            f"sweep: {len(definition.points)} points × {definition.replications} replications "
+            f"({definition.sampler}), seed {root} -> {folder}",
             err=True,
         )
     try:
@@ -1042,6 +962,7 @@ def calibrate_command(
 
     from escalsim.calibration import calibrate as fit_params
     from escalsim.calibration import load_target, parse_param
+    from escalsim.experiment.folders import default_folder, prepare_calibration_folder
     from escalsim.scenario import ScenarioError, load_scenario
 
     problems: list[Any] = []
@@ -1068,11 +989,9 @@ def calibrate_command(
         )
     root = spec.run.seed if seed is None else seed
     reps = replications or spec.run.replications
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = out or Path("results") / spec.id / f"calibrate-{stamp}-s{root}"
-    if folder.exists() and any(folder.iterdir()):
-        raise click.BadParameter(f"{folder} exists and is not empty", param_hint="--out")
-    _check_writable(folder)
+    folder = out or default_folder(spec.id, root, "calibration")
+    with _option_errors():
+        prepare_calibration_folder(folder)
 
     def say(line: str) -> None:
         if not quiet:
