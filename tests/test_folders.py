@@ -158,3 +158,32 @@ def test_without_a_seed_both_draw_one_and_record_it(tmp_path, capsys):
     assert code == 0, err
     drawn = int(re.search(r"seed: (\d+) \(drawn; pass --seed \1 to repeat this run\)", err)[1])
     assert escalsim.Results.load(tmp_path / "cli").manifest["seed"] == drawn
+
+
+# -- a sweep never empties a folder it did not make ----------------------------------------------
+def test_a_sweep_refuses_a_folder_that_holds_something_else(tmp_path):
+    from escalsim.experiment.sweep import define_sweep, run_sweep
+    from escalsim.scenario import load_scenario
+
+    mine = tmp_path / "docs"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("three years of work", encoding="utf-8")
+    (mine / ".git").mkdir()
+    sweep, chunk = define_sweep(
+        load_scenario("hotline-1963"), ["channels.hotline.noise=0,0.5"], replications=2
+    )
+    with pytest.raises(UsageError) as caught:
+        run_sweep(sweep, mine, chunk=chunk, workers=1)
+    option, message = refusal(caught.value)
+    assert (option, message) == ("--out", f"{mine} exists; choose another folder")
+    vary = ["--vary", "channels.hotline.noise=0,0.5", "-n", "2", "--workers", "1", "-q"]
+    code, _, err = cli("sweep", "hotline-1963", *vary, "--out", str(mine))
+    assert code == 2
+    assert f"Invalid value for {option}: {message}" in err
+    assert sorted(p.name for p in mine.iterdir()) == [".git", "thesis.txt"]
+    # An empty folder, or one with only the lock a killed sweep left, is taken.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".lock").write_text("123\n", encoding="utf-8")
+    assert cli("sweep", "hotline-1963", *vary, "--out", str(empty))[0] == 0
+    assert (empty / "manifest.json").is_file()

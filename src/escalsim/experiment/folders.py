@@ -14,8 +14,10 @@ because both call these functions):
 - **A folder** must be creatable now, before hours of simulation (:func:`check_writable`). A
   folder that does not exist, or is empty, is taken. A run refuses any other folder, except a
   complete run folder with ``resume`` (which then checks that the folder holds this very run:
-  same scenario, seed and options; :func:`prepare_run_folder`). A sweep's store decides what
-  it takes (:func:`prepare_sweep_folder`). A calibration takes only a new or empty folder
+  same scenario, seed and options; :func:`prepare_run_folder`). A sweep takes a folder that
+  holds a sweep (its store then refuses a finished one without ``resume``, or a different
+  one); to start a sweep, it refuses any other folder, which it would empty
+  (:func:`prepare_sweep_folder`). A calibration takes only a new or empty folder
   (:func:`prepare_calibration_folder`).
 - **Resuming** needs the folder: ``resume`` without one is refused (:func:`run_seed`).
 
@@ -43,6 +45,8 @@ PREFIXES = {"run": "", "sweep": "sweep-", "calibration": "calibrate-"}
 RESULTS = Path("results")
 #: The file every run and sweep folder holds (and no calibration folder).
 MANIFEST = "manifest.json"
+#: The lock file of a store (``escalsim.experiment.store.LOCK``; that module imports pandas).
+LOCK = ".lock"
 
 __all__ = [
     "PREFIXES",
@@ -194,14 +198,23 @@ def prepare_run_folder(folder: str | os.PathLike[str], *, resume: bool = False) 
 def prepare_sweep_folder(folder: str | os.PathLike[str], *, resume: bool = False) -> None:
     """Check that a sweep may be written into ``folder``.
 
-    The sweep's store decides whether it takes what the folder holds: it refuses a finished
-    sweep without ``resume``, and with ``resume`` another sweep or something else.
+    A new or empty folder is taken, and so is one holding a ``manifest.json``: the sweep's
+    store then refuses it without ``resume`` once a part is finished, and with ``resume`` when
+    it holds another sweep or something else. Without ``resume``, a folder with anything else
+    in it is refused, since a new sweep empties its folder first (the lock file a killed sweep
+    left is not counted). With ``resume``, the store refuses such a folder ("nothing to
+    resume").
 
     Raises
     ------
     UsageError
-        At ``--out``: the folder cannot be written.
+        At ``--out``: without ``resume``, the folder exists and holds no sweep; or it cannot
+        be written.
     """
+    folder = Path(folder)
+    holds_other = folder.exists() and not (folder / MANIFEST).exists()
+    if not resume and holds_other and any(p.name != LOCK for p in folder.iterdir()):
+        raise _refuse(f"{folder} exists; choose another folder")
     check_writable(folder)
 
 
