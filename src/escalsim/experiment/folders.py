@@ -212,8 +212,12 @@ def prepare_sweep_folder(folder: str | os.PathLike[str], *, resume: bool = False
         be written.
     """
     folder = Path(folder)
-    holds_other = folder.exists() and not (folder / MANIFEST).exists()
-    if not resume and holds_other and any(p.name != LOCK for p in folder.iterdir()):
+    taken = (
+        not folder.exists()
+        or (folder / MANIFEST).exists()
+        or (folder.is_dir() and all(p.name == LOCK for p in folder.iterdir()))
+    )
+    if not resume and not taken:
         raise _refuse(f"{folder} exists; choose another folder")
     check_writable(folder)
 
