@@ -27,9 +27,9 @@ exit 1 and the command that resumes the work; another failed write: exit 2 namin
 ``HumanMoveRequiredError`` (``policies.base``) is how a model asks a player for a move, not an
 error shown to anyone.
 
-The command line maps all of them in one place (``escalsim.cli._main``): it prints the message
-and exits with the class's code. Everything else that escapes a command is a bug (exit 1,
-"This is a bug"). :data:`EXIT_CODES` is the one list of exit codes and their meanings:
+The command line maps all of them in one place (``escalsim.cli.lifecycle.run_group``): it
+prints the message and exits with the class's code. Everything else that escapes a command is a
+bug (exit 1, "This is a bug"). :data:`EXIT_CODES` is the one list of exit codes and their meanings:
 ``escalsim --help`` prints it and the README quotes it.
 
 This module imports nothing heavy (no mesa, numpy, pydantic): ``import escalsim.errors`` is

@@ -662,8 +662,8 @@ def calibrate(
     params: Mapping[str, tuple[float, float] | Param] | Sequence[Param],
     *,
     budget: int,
-    seed: int,
-    replications: int,
+    seed: int | None = None,
+    replications: int | None = None,
     condition: str | None = None,
     bootstrap: int = 1000,
     difference: float = 0.02,
@@ -689,11 +689,11 @@ def calibrate(
         when a restart cannot build a simplex or the simplex has shrunk below 0.001 of the
         box); at least d + 2 for d parameters. The in-sample and holdout runs at the fit and
         the 2d finite differences come on top.
-    seed : int
+    seed : int, optional
         Root seed: of the replications (the same for every candidate), of the design and of the
-        bootstrap.
-    replications : int
-        Replications per candidate, R.
+        bootstrap (default: the scenario's ``run.seed``, as ``escalsim calibrate``).
+    replications : int, optional
+        Replications per candidate, R (default: the scenario's ``run.replications``).
     condition : str, optional
         Fit under this condition of the scenario (default: the base scenario).
     bootstrap : int
@@ -726,6 +726,8 @@ def calibrate(
         A budget, replication count, step or design share out of range.
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    seed = spec.run.seed if seed is None else seed
+    replications = spec.run.replications if replications is None else replications
     level_map(spec)
     if condition is not None and condition not in spec.condition_names:
         names = spec.condition_names

@@ -18,6 +18,7 @@ import math
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,9 @@ def run(
     chunk: int | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     resume: bool = False,
+    out: str | os.PathLike[str] | None = None,
+    plots: bool = True,
+    provenance: Mapping[str, Any] | None = None,
 ) -> Any:
     """Run every condition of a scenario over the same replications; return a Results object.
 
@@ -119,7 +123,8 @@ def run(
     replications : int, optional
         Replications per condition (default: the scenario's ``run.replications``).
     seed : int, optional
-        Root seed (default: a fresh random seed, recorded in the results).
+        Root seed (default: with ``out`` and ``resume``, the stored run's; else a fresh random
+        seed, recorded in the results).
     conditions : list of str, optional
         Conditions to run, in order (default: all of the scenario's).
     rounds : int, optional
@@ -157,9 +162,23 @@ def run(
         ``RunParts(checkpoint).finish(results)`` then writes the run folder. A run stopped at
         any point loses only its unfinished chunks.
     resume : bool
-        With ``checkpoint``: take up an interrupted run of the same request (its chunk size
-        too), running only the missing parts; when the run folder is complete already, return
-        its results. Either way the request must be the stored one.
+        With ``checkpoint`` or ``out``: take up an interrupted run of the same request (its
+        chunk size too), running only the missing parts; when the run folder is complete
+        already, return its results. Either way the request must be the stored one.
+    out : path, optional
+        Write the run folder ``out`` as ``escalsim run --out OUT`` does, by the same rules
+        (:mod:`escalsim.experiment.folders`): ``out`` must be new or empty (with ``resume``:
+        a run folder, or one whose run was interrupted); without ``seed``, ``resume`` reuses
+        the stored seed; every finished chunk is saved at once in the work folder
+        ``.OUT.partial`` (locked while the run lasts), and the run folder appears complete or
+        not at all. Ctrl-C leaves a run that the same call with ``resume=True`` finishes.
+        ``escalsim run`` without ``--out`` writes
+        ``folders.default_folder(scenario_id, seed)``.
+    plots : bool
+        With ``out``: draw the figures into the run folder too.
+    provenance : mapping, optional
+        With ``out``: more fields for the run folder's manifest (the command line records its
+        ``command``).
 
     Returns
     -------
@@ -172,10 +191,49 @@ def run(
     escalsim.experiment.limits.LimitError
         When the run does not fit the memory budget (a ScenarioError: exit 2 in the CLI).
     escalsim.experiment.store.StoreError
-        With ``checkpoint``: the folder is in use, holds another run, or is damaged.
+        With ``checkpoint`` or ``out``: the folder is in use, holds another run, or is damaged.
+    UsageError
+        With ``out``: a folder that is refused (at ``--out``), or ``resume`` without one.
     """
     from escalsim.experiment.limits import plan_run
     from escalsim.experiment.results import Results
+
+    if out is not None or (resume and checkpoint is None):
+        if checkpoint is not None:
+            raise UsageError([Problem(0, 0, ("--out",), "give out or checkpoint, not both", "run")])
+        from escalsim.experiment.folders import run_target
+        from escalsim.experiment.results import RunParts, work_folder
+        from escalsim.experiment.store import locked
+
+        spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        target = run_target(spec.id, out=out, seed=seed, resume=resume)
+        stored = RunParts(target.folder)
+        with locked(work_folder(target.folder)):
+            results = run(
+                spec,
+                replications=replications,
+                seed=target.seed,
+                conditions=conditions,
+                rounds=rounds,
+                baseline=baseline,
+                twin=twin,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
+                keep=keep,
+                progress=progress,
+                max_memory=max_memory,
+                force=force,
+                chunk=chunk,
+                checkpoint=target.folder,
+                resume=resume,
+            )
+            if target.complete:
+                stored.discard()  # what a run stopped just after it finished left behind
+            else:
+                results.manifest.update(provenance or {})
+                stored.finish(results, plots=plots)
+        return results
 
     started = time.perf_counter()
     setup = _setup(

@@ -25,7 +25,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,6 +316,73 @@ SweepTask = Task
 KIND = "escalsim-sweep"
 
 
+def define_sweep(
+    scenario: Scenario,
+    varies: Sequence[str] = (),
+    *,
+    sampler: str | None = None,
+    samples: int | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    condition: str | None = None,
+    chunk: int | None = None,
+    twin: bool = True,
+) -> tuple[Sweep, int]:
+    """The sweep ``escalsim sweep`` runs for these options, and its chunk size.
+
+    Without ``varies`` (``--vary PATH=SPEC`` texts), the scenario's ``sweep:`` block defines
+    the sweep, any option given here taking precedence over the block's; what neither gives is
+    ``grid``, 16 samples, 200 replications per point and 250 replications per task. The root
+    seed is ``seed``, else the scenario's ``run.seed``.
+
+    Returns
+    -------
+    (Sweep, int)
+        The sweep and the replications per task.
+
+    Raises
+    ------
+    UsageError
+        An unknown condition, a bad ``--vary``, a sweep beyond the documented size, or no
+        field to vary.
+    """
+    from escalsim.experiment.runner import resolve_conditions
+
+    block = scenario.sweep
+    if not varies and block is not None:
+        # The scenario's sweep: block, with any option given here taking precedence.
+        varies = tuple(f"{path}={block_spec(v)}" for path, v in block.vary.items())
+        sampler = sampler or block.sampler
+        samples = samples or block.samples
+        replications = replications or block.replications
+        condition = condition or block.condition
+        chunk = chunk or block.chunk
+    sampler, samples = sampler or "grid", samples or 16
+    replications, chunk = replications or 200, chunk or DEFAULT_CHUNK
+    if condition is not None:
+        resolve_conditions(scenario, [condition])
+    parsed = tuple(parse_vary(v, scenario) for v in varies)
+    check_size([len(v.values) for v in parsed], sampler, samples)
+    definition = Sweep(
+        scenario,
+        parsed,
+        sampler=sampler,
+        samples=samples,
+        replications=replications,
+        seed=scenario.run.seed if seed is None else seed,
+        condition=condition,
+        twin=twin,
+    )
+    return definition, chunk
+
+
+def default_sweep_folder(sweep: Sweep) -> Path:
+    """Where a sweep goes without ``--out``: ``results/<scenario>/sweep-<time>-s<seed>``."""
+    from escalsim.experiment.folders import default_folder
+
+    return default_folder(sweep.scenario.id, sweep.seed, "sweep")
+
+
 def tasks_of(sweep: Sweep, chunk: int) -> list[Task]:
     """Every task of the sweep, point by point."""
     return sweep.job().tasks(sweep.replications, chunk)
@@ -383,7 +450,7 @@ class SweepReport:
 
 def run_sweep(
     sweep: Sweep,
-    out: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
     *,
     chunk: int = DEFAULT_CHUNK,
     workers: int | None = None,
@@ -401,8 +468,9 @@ def run_sweep(
     ----------
     sweep : Sweep
         The sweep.
-    out : path
-        Its folder.
+    out : path, optional
+        Its folder (default: :func:`default_sweep_folder`), by the rules of
+        :func:`escalsim.experiment.folders.prepare_sweep_folder`, as ``escalsim sweep --out``.
     chunk : int
         Replications per task (the manifest's, when resuming).
     workers : int, optional
@@ -426,9 +494,17 @@ def run_sweep(
     Returns
     -------
     SweepReport
+
+    Raises
+    ------
+    UsageError
+        A folder that is refused (at ``--out``).
     """
+    from escalsim.experiment.folders import prepare_sweep_folder
+
     started = time.perf_counter()
-    folder = Path(out)
+    folder = default_sweep_folder(sweep) if out is None else Path(out)
+    prepare_sweep_folder(folder, resume=resume)
     with locked(folder):
         chunk = plan(
             sweep,
@@ -534,6 +610,8 @@ __all__ = [
     "SweepTask",
     "Vary",
     "analyze",
+    "default_sweep_folder",
+    "define_sweep",
     "discover",
     "load_sweep",
     "make_executor",

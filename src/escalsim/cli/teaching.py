@@ -1,0 +1,197 @@
+"""Commands for teaching: ``play`` (seminar mode in the terminal) and ``app`` (the browser app)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from escalsim.cli.options import seed_option
+from escalsim.errors import EXIT_BAD_INPUT
+
+
+@click.command()
+@click.argument("scenario", metavar="SCENARIO")
+@click.option(
+    "--as",
+    "actor",
+    default=None,
+    metavar="ACTOR",
+    help="The power you play (its id) [default: the moves file's actor].",
+)
+@seed_option("the moves file's, else the scenario's run.seed")
+@click.option(
+    "--condition",
+    default=None,
+    metavar="NAME",
+    help="Play under this condition [default: the moves file's, else the baseline].",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="A shorter game: this many rounds [default: the moves file's, else the scenario's].",
+)
+@click.option(
+    "--moves",
+    "moves_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Replay a saved game: its moves are played first, then you are asked.",
+)
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the game as a moves file (after every round).",
+)
+def play(
+    scenario: str,
+    actor: str | None,
+    seed: int | None,
+    condition: str | None,
+    rounds: int | None,
+    moves_file: Path | None,
+    save: Path | None,
+) -> None:
+    """Seminar mode in the terminal: play one power of SCENARIO, round by round.
+
+    Each round you see what your state knows (your posture, the other side as you perceive it,
+    your belief and trust, messages that arrived) and choose a move and, where a private
+    channel is open, a message. The other actors follow their policies. At the end, a debrief:
+    what each side intended, signalled and perceived, the miscalculations, and the same crisis
+    with the channels the other way (same seed, your same moves).
+    """
+    from rich.console import Console
+
+    from escalsim.scenario import load_scenario
+    from escalsim.teaching.game import Game, GameError
+    from escalsim.teaching.replay import load_moves
+    from escalsim.teaching.terminal import play as play_game
+
+    try:
+        spec = load_scenario(scenario)
+        saved = load_moves(moves_file) if moves_file is not None else None
+        if saved is not None and saved.scenario not in (None, spec.id):
+            raise saved.problem(
+                "scenario", f"this game was played on {saved.scenario!r}, not {spec.id!r}"
+            )
+        actor = actor or (saved.actor if saved else None)
+        if actor is None:
+            raise click.UsageError("say which power you play with --as ACTOR")
+        if saved is not None and saved.actor not in (None, actor):
+            raise saved.problem(
+                "actor", f"this game was played as {saved.actor!r}, not {actor!r} (--as)"
+            )
+        condition = condition or (saved.condition if saved else None)
+        if condition is not None and condition not in spec.condition_names:
+            raise click.BadParameter(
+                f"no condition {condition!r}; expected one of {', '.join(spec.condition_names)}",
+                param_hint="--condition",
+            )
+        game = Game(
+            spec,
+            actor,
+            seed=seed if seed is not None else (saved.seed if saved else None),
+            condition=condition,
+            settings=saved.settings if saved else None,
+            rounds=rounds if rounds is not None else (saved.rounds if saved else None),
+            emphasis="",
+        )
+    except GameError as exc:
+        # Game's refusal of --as names the option itself; shown as click shows option errors.
+        raise click.BadParameter(
+            str(exc).removeprefix(f"--as {actor}: "), param_hint="--as"
+        ) from None
+    console = Console(highlight=False)
+    try:
+        play_game(game, console, moves=iter(saved.moves) if saved else None, save=save)
+    except EOFError:
+        # stdin closed (Ctrl-D, or piped answers that ran out) before the last round: the game
+        # is incomplete, so this is bad input (exit 2), not an interruption.
+        kept = (
+            f"the moves so far are saved in {save} (go on with --moves {shlex.quote(str(save))})"
+            if save is not None and save.exists()
+            else "no moves were saved"
+        )
+        click.echo(f"\nescalsim: end of input before the game ended; {kept}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@click.command()
+@click.argument("scenario", metavar="[SCENARIO]", required=False, default="hotline-1963")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. The default serves this machine only; 0.0.0.0 serves a "
+    "classroom network.",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port."
+)
+@click.option("--open/--no-open", "open_browser", default=False, help="Open a browser tab.")
+def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
+    """Serve the teaching app for SCENARIO (default hotline-1963) in the browser.
+
+    The explorer is at http://HOST:PORT/ and seminar mode at http://HOST:PORT/seminar; each
+    browser tab is its own game. Needs the 'app' extra (pip install 'escalsim[app]').
+    """
+    import importlib.util
+
+    from escalsim.scenario import load_scenario
+    from escalsim.scenario import shipped as shipped_scenarios
+
+    missing = [m for m in ("solara", "mesa.visualization") if importlib.util.find_spec(m) is None]
+    if missing or importlib.util.find_spec("solara_assets") is None:
+        click.echo(
+            "escalsim app needs the 'app' extra: pip install 'escalsim[app]' "
+            "(scripts/setup.sh installs it)",
+            err=True,
+        )
+        sys.exit(EXIT_BAD_INPUT)
+    load_scenario(scenario)
+    name = scenario
+    if not shipped_scenarios.is_shipped(scenario) or Path(scenario).exists():
+        name = str(Path(scenario).resolve())
+    env = {**os.environ, "ESCALSIM_APP_SCENARIO": name}
+    args = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "escalsim.teaching.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--open" if open_browser else "--no-open",
+    ]
+    click.echo(
+        f"escalsim app: serving {scenario} at http://{host}:{port}/ (Ctrl-C stops)", err=True
+    )
+    if not _is_loopback(host):
+        click.echo(
+            f"escalsim app: warning: --host {host} serves the app beyond this machine: anyone "
+            f"who can reach port {port} can use it and upload scenarios (there is no login). "
+            "Use it on a classroom network you trust; the default 127.0.0.1 serves this "
+            "machine only.",
+            err=True,
+        )
+    os.execve(sys.executable, args, env)
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
