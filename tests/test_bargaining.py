@@ -464,6 +464,18 @@ def test_escalation_coerces_types_that_fear_war():
     assert u[2] > _ladder(4, 4.0)[2]  # stepping up to 5 is worth more against it
 
 
+def test_a_crossed_red_line_costs_the_audience_cost_unless_answered():
+    """The red line is a public commitment: holding or stepping down once it is crossed costs
+    D; climbing does not. So crossing it changes the default policy's choice."""
+    calm = _ladder(4, 4.0, audience=0.7)
+    crossed = _ladder(4, 4.0, audience=0.7, line_crossed=True)
+    np.testing.assert_allclose(crossed[:2], calm[:2] - 0.7)  # step down, hold
+    np.testing.assert_allclose(crossed[2:], calm[2:])  # step up, jump
+    # Backing down while committed and leaving the line unanswered: both costs.
+    both = _ladder(4, 4.0, audience=0.7, line_crossed=True, committed=True)
+    assert both[0] == pytest.approx(calm[0] - 1.4)
+
+
 def test_settlement_utilities_and_audience_costs():
     # Accepting 0.4 when publicly committed to 0.6 costs D = 1: 0.4 / 0.1 - 1 = 3.
     # Conceding to a demand of everything, committed: 0 - 1.

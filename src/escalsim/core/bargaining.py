@@ -650,6 +650,7 @@ def ladder_utilities(
     precision_j: float = np.inf,
     audience: ArrayLike = 0.0,
     committed: ArrayLike = False,
+    line_crossed: ArrayLike = False,
 ) -> Array:
     """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
 
@@ -660,13 +661,16 @@ def ladder_utilities(
         f(x')   = q_i - k(x')                        status-quo share minus posture cost
         H(x')   = hold_value(f(x'), r(x'), W_i, δ)   stated continuation: both postures held
         Q(x')   = Σ_θ π(θ) [V_quit(θ) >= H_j(θ, x')] the other quits (quit_probability)
-        U(x')   = r W_i + (1 - r)[f + δ (Q V_prevail + (1 - Q) H)] - D [x' < x, committed]
+        U(x')   = r W_i + (1 - r)[f + δ (Q V_prevail + (1 - Q) H)]
+                  - D [x' < x and committed] - D [x' <= x and red line crossed]
 
     with ``H_j(θ, x') = hold_value(f_j, r(x'), W_j(θ), δ)``. A move onto the war rung has r = 1
     and is worth exactly W_i: war is a costly lottery (Fearon 1995), not a rung's weekly cost,
     and no term rewards "closing a gap". Escalation pays only through the other's quitting
     (Powell 1990) against its own risk and cost; backing down while publicly committed costs
-    the audience cost D (Fearon 1994).
+    the audience cost D (Fearon 1994), and so does not answering when the other is seen at or
+    above one's declared red line: a red line is a public commitment that ties hands (Fearon
+    1997, "Signaling foreign policy interests", JCR 41:68-90; Schelling 1966, ch. 2).
 
     Parameters
     ----------
@@ -698,6 +702,8 @@ def ladder_utilities(
         The precision i attributes to the other's quitting decision (∞: a best response).
     audience, committed : array_like
         i's audience cost and whether it is publicly committed ``[...]``.
+    line_crossed : array_like
+        Whether the other is perceived at or above i's red line ``[...]``.
 
     Returns
     -------
@@ -731,7 +737,9 @@ def ladder_utilities(
     )
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     backing_down = (xp < x_arr) & np.asarray(committed, dtype=bool)[..., None]
-    return value - np.asarray(audience, dtype=float)[..., None] * backing_down
+    unanswered = (xp <= x_arr) & np.asarray(line_crossed, dtype=bool)[..., None]
+    penalty = backing_down.astype(float) + unanswered.astype(float)
+    return value - np.asarray(audience, dtype=float)[..., None] * penalty
 
 
 def settlement_utilities(
