@@ -108,7 +108,7 @@ def war_value(p: ArrayLike, cost: ArrayLike, delta: ArrayLike, stakes: ArrayLike
 
     War is an absorbing state of the crisis, a lottery over winning the stakes: the side wins
     the flow v (1 in the model's unit) with probability p and pays its cost of war c per round,
-    for ever. Equivalently (multiplying by ``1 - δ``) Fearon's (1995, p. 387) war payoff
+    for ever. Equivalently (multiplying by ``1 - δ``) Fearon's (1995) war payoff
     ``p - c`` as a per-round annuity: with flows and δ, comparing W with a settlement's
     ``x / (1 - δ)`` is comparing ``p - c`` with x, so the bargaining range of Fearon's static
     model, ``[p - c_A, p + c_B]``, is unchanged. Powell (1999, *In the Shadow of Power*, ch. 3;
@@ -117,7 +117,7 @@ def war_value(p: ArrayLike, cost: ArrayLike, delta: ArrayLike, stakes: ArrayLike
 
     *Departure*: the sources' war ends at once with a winner; here it is a state whose expected
     flows are paid at once. The two agree in value; the model needs no war duration because a
-    crisis ends when war begins (``docs/decision-v2.md`` §2). Valid for p in [0, 1], c >= 0,
+    crisis ends when war begins (``docs/decision-v2.md`` §3.1). Valid for p in [0, 1], c >= 0,
     δ in [0, 1).
     """
     p = np.asarray(p, dtype=float)
@@ -240,7 +240,7 @@ def draw_type(prior: ArrayLike, u: ArrayLike) -> Array:
 
     ``k = #{l : u >= F_l}`` with ``F_l = Σ_{m <= l} π_m``, so type k is drawn with probability
     ``π_k``, and the same u gives the same type in every condition and twin (common random
-    numbers: the draws come from their own stream, ``docs/decision-v2.md`` §8). Valid for a
+    numbers: the draws come from their own stream, ``docs/decision-v2.md`` §9). Valid for a
     prior summing to 1 and u in [0, 1).
     """
     cdf = np.cumsum(np.asarray(prior, dtype=float), axis=-1)
@@ -512,7 +512,7 @@ def accepts(share: ArrayLike, reservation: ArrayLike) -> Array:
     r is its reservation share: the annuity of what refusing is worth to it (``1 - p - c`` when
     refusing means war, Fearon 1995; its continuation value's annuity when refusing means the
     crisis goes on). Accepting at indifference is the convention under which the proposer's
-    problem has a maximum (Fearon 1995, p. 394). Valid for any reals.
+    problem has a maximum (as in Fearon 1995). Valid for any reals.
     """
     return np.asarray(share, dtype=float) >= np.asarray(reservation, dtype=float)
 
@@ -546,11 +546,12 @@ def best_offer(reservation: ArrayLike, fallback: ArrayLike, posterior: ArrayLike
 
     Between two reservations P is constant and the objective falls in s, so the optimum is one
     of the candidates ``clip(r_k, 0, 1)`` or 0; they are all evaluated (over the last axis).
-    Ties go to the candidate more likely to be accepted. This is Fearon's (1995, pp. 393-395)
-    risk-return trade-off: a larger demand is worth more if accepted and is refused by more
-    types; under complete information (a point posterior) the offer is the responder's
-    reservation, accepted for sure whenever a bargain both prefer to war exists
-    (``1 - r >= f``). Valid for a posterior on the simplex and ``f <= 1``.
+    Ties go to the candidate more likely to be accepted. This is the risk-return trade-off of
+    Fearon (1995, "War due to private information and incentives to misrepresent"): a larger
+    demand is worth more if accepted and is refused by more types; under complete information
+    (a point posterior) the offer is the responder's reservation, accepted for sure whenever a
+    bargain both prefer to war exists (``1 - r >= f``). Valid for a posterior on the simplex
+    and ``f <= 1``.
     """
     r = np.asarray(reservation, dtype=float)
     pi = np.asarray(posterior, dtype=float)
@@ -575,7 +576,7 @@ def fearon_demand(
     annuity, p = P(A wins)); a refusal is war, worth ``p - c_A`` to A. :func:`best_offer` with
     these reservations; A's *demand* is ``1 - share``. The continuous uniform case has a closed
     form (:func:`escalsim.core.known_answers.fearon_demand_uniform`), which this converges to as
-    the grid is refined. Source: Fearon (1995, pp. 393-395). Valid for p in [0, 1], costs >= 0.
+    the grid is refined. Source: Fearon (1995). Valid for p in [0, 1], costs >= 0.
     """
     p = np.asarray(p, dtype=float)
     reservation = 1.0 - p[..., None] - np.asarray(cost_b, dtype=float)
@@ -834,9 +835,9 @@ def commitment_gap(
 
     is positive exactly when no bargain can prevent war, whatever either side knows: with
     ``p' - c >= 0``, ``G > 0`` iff ``δ (p - p') > (1 - δ)(1 - p + c)``, a shift large against the
-    per-round surplus. Source: Fearon (1995, pp. 401-409, preventive war as a commitment
-    problem); Powell (2006, "War as a commitment problem", IO 60:169-203); this derivation is the
-    model's, in its flow units. Valid for p, p' in [0, 1], c >= 0, δ in [0, 1).
+    per-round surplus. Source: Fearon (1995, "Preventive war as a commitment problem"); Powell
+    (2006, "War as a commitment problem", IO 60:169-203); this derivation is the model's, in
+    its flow units. Valid for p, p' in [0, 1], c >= 0, δ in [0, 1).
     """
     d = np.asarray(delta, dtype=float)
     c = np.asarray(cost, dtype=float)

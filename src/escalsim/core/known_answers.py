@@ -340,7 +340,8 @@ def fearon_expected_utility(x: ArrayLike, p: float, c_a: float, lo: float, hi: f
 def fearon_demand_uniform(p: float, c_a: float, lo: float, hi: float) -> float:
     """A's optimal take-it-or-leave-it demand when B's cost of war is private, ~ U[lo, hi].
 
-    Fearon (1995, pp. 393-395): A proposes a division, keeping x; B accepts or fights. War is
+    Fearon (1995, "War due to private information and incentives to misrepresent"): A proposes
+    a division, keeping x; B accepts or fights. War is
     won by A with probability p and costs A ``c_A`` (known) and B ``c_B`` (B's private type).
     With :func:`fearon_acceptance` and :func:`fearon_expected_utility`:
 
