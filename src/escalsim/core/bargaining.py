@@ -623,7 +623,8 @@ def quit_probability(
     logistic function: the other's logit response of precision λ (McKelvey & Palfrey 1995), one
     level deep. λ = ∞ is a best response: ``q = Σ_k π_k [A_k >= 0]``. This is how escalation
     coerces in the model: a higher risk lowers H for the types that fear war most, and they
-    quit (Powell 1990). Valid for λ >= 0.
+    quit (Powell 1990). λ is a scalar, or shaped like ``advantage`` without its last axis.
+    Valid for λ >= 0.
     """
     adv = np.asarray(advantage, dtype=float) * scale
     lam = np.asarray(precision, dtype=float)[..., None]
