@@ -298,3 +298,155 @@ def wsls_mutual_restraint(e: float) -> float:
     4×4 transition matrix and its stationary distribution) is in :func:`wsls_stationary`.
     """
     return float(wsls_stationary(e)[0])
+
+
+# -- Crisis bargaining (the decision model, version 2; docs/decision-v2.md) ---------------------
+#
+# Units: the stakes are worth 1 per round to each side and every payoff below is an *annuity*
+# (a discounted value times 1 - δ), so δ cancels out of these one-shot answers: a settlement
+# that gives B the share s is worth s, war is worth p - c_A to A and 1 - p - c_B to B
+# (escalsim.core.bargaining.war_value, settlement_value).
+
+
+def _check_fearon(p: float, c_a: float, lo: float, hi: float) -> None:
+    if not (0.0 <= p <= 1.0 and c_a >= 0.0 and 0.0 <= lo <= hi):
+        raise ValueError(f"need p in [0, 1], c_A >= 0, 0 <= lo <= hi; got {p}, {c_a}, [{lo}, {hi}]")
+
+
+def fearon_acceptance(x: ArrayLike, p: float, lo: float, hi: float) -> np.ndarray:
+    """P(B accepts A's demand x) when B's cost of war is uniform on [lo, hi] and private.
+
+    B keeps ``1 - x`` if it accepts and gets ``1 - p - c_B`` from war, so it accepts iff
+    ``c_B >= x - p`` (ties accept, a null event): ``P = clip((p + hi - x) / (hi - lo), 0, 1)``,
+    and for ``lo == hi`` (complete information) ``P = [x <= p + lo]``.
+    """
+    x = np.asarray(x, dtype=float)
+    if hi == lo:
+        return (x <= p + lo).astype(float)
+    return np.clip((p + hi - x) / (hi - lo), 0.0, 1.0)
+
+
+def fearon_expected_utility(x: ArrayLike, p: float, c_a: float, lo: float, hi: float) -> np.ndarray:
+    """A's expected annuity from demanding x: ``P(x) x + (1 - P(x)) (p - c_A)``.
+
+    ``P`` is :func:`fearon_acceptance`: accepted, A keeps x; refused, it is war, worth
+    ``p - c_A``. Exact for every x in [0, 1] (the brute-force check of
+    :func:`fearon_demand_uniform` maximises it on a grid).
+    """
+    acc = fearon_acceptance(x, p, lo, hi)
+    return acc * np.asarray(x, dtype=float) + (1.0 - acc) * (p - c_a)
+
+
+def fearon_demand_uniform(p: float, c_a: float, lo: float, hi: float) -> float:
+    """A's optimal take-it-or-leave-it demand when B's cost of war is private, ~ U[lo, hi].
+
+    Fearon (1995, "War due to private information and incentives to misrepresent"): A proposes
+    a division, keeping x; B accepts or fights. War is
+    won by A with probability p and costs A ``c_A`` (known) and B ``c_B`` (B's private type).
+    With :func:`fearon_acceptance` and :func:`fearon_expected_utility`:
+
+    * below ``x = p + lo`` every type accepts and ``EU = x`` rises, so A demands at least
+      ``p + lo`` (the *safe* demand, which buys off every type);
+    * on ``[p + lo, p + hi]``, ``(hi - lo) EU(x) = (p + hi - x) x + (x - p - lo)(p - c_A)``, so
+      ``(hi - lo) EU'(x) = 2p + hi - c_A - 2x`` and ``(hi - lo) EU'' = -2 < 0``: the unique
+      maximum is ``x̂ = p + (hi - c_A) / 2`` (note ``x̂ <= p + hi`` since ``c_A >= 0``);
+    * above ``p + hi`` every type fights and ``EU = p - c_A = EU(p + hi)``: never better;
+    * A cannot demand more than everything: ``x <= 1``, and EU is concave on the interval.
+
+    Hence ``x* = min(1, p + max(lo, (hi - c_A) / 2))``. Three cases:
+
+    1. *interior*, ``2 lo <= hi - c_A`` and ``p + (hi - c_A)/2 <= 1``:
+       ``x* = p + (hi - c_A)/2``;
+    2. *safe corner*, ``hi - c_A < 2 lo``: ``x* = p + lo`` (or 1 if that exceeds 1): war is
+       costly enough to A that it buys off every type;
+    3. *upper corner*, ``p + max(lo, (hi - c_A)/2) > 1``: ``x* = 1``, A demands everything.
+
+    Complete information (``lo == hi``) gives ``x* = min(1, p + c_B)``, accepted for sure.
+    Valid for p in [0, 1], ``c_A >= 0`` and ``0 <= lo <= hi``.
+    """
+    _check_fearon(p, c_a, lo, hi)
+    if hi == lo:
+        return min(1.0, p + lo)
+    return min(1.0, p + max(lo, 0.5 * (hi - c_a)))
+
+
+def fearon_war_probability(p: float, c_a: float, lo: float, hi: float) -> float:
+    """P(war) in Fearon's take-it-or-leave-it bargain with B's cost private, ~ U[lo, hi].
+
+    War happens when B refuses the optimal demand x* (:func:`fearon_demand_uniform`):
+    ``P(war) = P(c_B < x* - p) = clip((x* - p - lo) / (hi - lo), 0, 1)``. By case:
+
+    1. *interior*: ``P(war) = (hi - c_A - 2 lo) / (2 (hi - lo))``, independent of p and of the
+       stakes' discount: with ``lo = 0`` it is ``1/2 - c_A / (2 hi)``, one half when war costs
+       the proposer nothing (Fearon's risk-return trade-off);
+    2. *safe corner* (``hi - c_A <= 2 lo``): 0;
+    3. *upper corner* (``x* = 1``): ``clip((1 - p - lo) / (hi - lo), 0, 1)``, the types for
+       whom war beats getting nothing.
+
+    Complete information (``lo == hi``): 0. Tested against a Monte Carlo of B's draws and a
+    brute-force maximisation of A's expected utility (``tests/test_bargaining.py``), and
+    against :func:`escalsim.core.bargaining.fearon_demand` on a fine type grid.
+    """
+    _check_fearon(p, c_a, lo, hi)
+    if hi == lo:
+        return 0.0
+    # x* - p, computed without forming x* so that the safe corner gives exactly 0.
+    margin = min(1.0 - p, max(lo, 0.5 * (hi - c_a)))
+    return float(np.clip((margin - lo) / (hi - lo), 0.0, 1.0))
+
+
+def brinkmanship_war_probability_private(
+    r: float,
+    resolves_a: ArrayLike,
+    prior_a: ArrayLike,
+    resolves_b: ArrayLike,
+    prior_b: ArrayLike,
+    *,
+    channel: str = "closed",
+    horizon: int | None = None,
+) -> float:
+    """P(war) in the brinkmanship special case when resolves are private types.
+
+    Each power's resolve is drawn once per replication from its prior over a grid (its own
+    random stream, independent of the other's), and both play the ``brinkmanship`` policy on
+    the brink of per-round risk r. Given the two draws, the point answer holds
+    (:func:`brinkmanship_war_probability`): the side that gives way first holds
+    ``n_k = floor(log(1 - ρ_k) / log(1 - r))`` rounds, n is non-decreasing in ρ, so
+    ``n*(min ρ) = min(n_a, n_b)`` and ``P(war | ρ_a, ρ_b) = 1 - (1 - r)^min(n_a, n_b, T)`` (a
+    horizon T cuts a war of nerves that nobody has lost by then; the crisis is unresolved).
+
+    *Closed channel*: nothing reveals a resolve (the policy reads only a resolve learnt from an
+    honest message), so P(war) is the average over the independent draws::
+
+        P(war) = 1 - Σ_a Σ_b π_a π_b (1 - r)^min(n_a, n_b, T)
+
+    *Honest open channel*: each side learns the other's resolve in round 1 before deciding, and
+    the less resolved concedes at once (P = 0) -- except on a *tie*, where neither is
+    outmatched, both hold the brink for ``n`` rounds and back down together (a settlement):
+    ``P(war) = Σ_{ρ_a = ρ_b} π_a π_b (1 - (1 - r)^min(n, T))``. It is 0 when the two grids
+    share no value (and for continuous types); the shipped ``brinkmanship`` scenario's point
+    resolves 0.25 and 0.60 give 0.
+
+    Valid for r in (0, 1), resolves in [0, 1) and priors on the simplex.
+    """
+    if channel not in ("closed", "open"):
+        raise ValueError(f"channel must be 'closed' or 'open', got {channel!r}")
+    ra, pa = np.asarray(resolves_a, dtype=float), np.asarray(prior_a, dtype=float)
+    rb, pb = np.asarray(resolves_b, dtype=float), np.asarray(prior_b, dtype=float)
+    total = 0.0
+    for rho_a, w_a in zip(ra, pa, strict=True):
+        for rho_b, w_b in zip(rb, pb, strict=True):
+            if channel == "open" and rho_a != rho_b:
+                continue
+            if horizon is None:
+                point = brinkmanship_war_probability(r, (float(rho_a), float(rho_b)))
+            else:
+                held = min(_brink_rounds(float(rho_a), r), _brink_rounds(float(rho_b), r), horizon)
+                point = 1.0 - (1.0 - r) ** held
+            total += float(w_a * w_b) * point
+    return total
+
+
+def _brink_rounds(resolve: float, r: float) -> int:
+    """``floor(log(1 - ρ) / log(1 - r))``, as in :func:`brinkmanship_war_probability`."""
+    return math.floor(math.log(1.0 - resolve) / math.log(1.0 - r) + 1e-12)

@@ -1,0 +1,974 @@
+"""The equations of the second decision model: crisis bargaining under incomplete information.
+
+Pure numpy functions, like :mod:`escalsim.core.dynamics`: each is elementwise over leading axes
+(a scalar for one actor, ``[R]`` or ``[R, ...]`` over replications) and reduces only over the
+stated last axis (types, options, candidate offers). Each docstring gives the formula, its
+source and its valid range; where the code departs from a source, the docstring says where and
+why. ``docs/decision-v2.md`` is the design these functions serve; nothing in the round calls
+them yet.
+
+Units (``docs/decision-v2.md`` §2). The disputed stakes are a flow of value 1 per round to
+whoever holds them, for each power (a power's *type* is its cost of war relative to its value
+for the stakes, so its value for the stakes is the unit). Costs are flows per round in the same
+unit; values are discounted sums, ``V = Σ_t δ^t flow_t``, so a constant flow ``f`` is worth
+``f / (1 - δ)``. Multiplying a value by ``1 - δ`` gives its *annuity*, the constant flow worth
+as much; logit precisions act on annuities, so that λ keeps its meaning whatever δ.
+
+Sections: war and settlement values; types and priors; beliefs (likelihoods of moves and
+messages, Bayes over types); bargaining (acceptance, the best offer); brinkmanship thresholds;
+the options of a decision with a one-round look-ahead, and the choice; the commitment problem;
+the decompositions of P(war) that the experiment layer reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from escalsim.core import dynamics as dx
+
+Array = NDArray[Any]
+
+#: A likelihood is mixed with the uniform distribution with this weight, so that no observation
+#: is ever impossible under a type: ``L' = (1 - η) L + η / n`` over n outcomes. It matters only
+#: where implementation error and noise are 0 (the twins, quiet scenarios); elsewhere they
+#: already make every move possible.
+LIKELIHOOD_FLOOR = 1e-3
+
+#: Each round, the posterior over the other's types is mixed with the prior with this weight,
+#: which is exact Bayes for a type redrawn from the prior with this probability per round (a
+#: hidden Markov type). It keeps every type with prior mass possible, so evidence can always
+#: move a belief (Jervis 1976), and keeps long runs (2,000 rounds of a noisy prisoner's dilemma)
+#: from underflowing to 0. The v2 counterpart of :data:`escalsim.core.dynamics.BELIEF_FLOOR`.
+TYPE_REDRAW = 1e-3
+
+#: Perceived move categories, the last axis of likelihoods: step down, hold, step up (a jump is
+#: perceived as a step up: perception reads the sign of a change, ``dynamics.perceived_move``).
+PERCEIVED_MOVES = (dx.STEP_DOWN, dx.HOLD, dx.STEP_UP)
+
+#: The options of a decision, the last axis of :func:`option_utilities`: accept the other's
+#: standing offer, concede (yield the stakes), or a move on the ladder (the four of
+#: ``dynamics.CANDIDATE_MOVES``; those that reach the war rung are war).
+OPTIONS = ("accept", "concede", "step_down", "hold", "step_up", "jump")
+ACCEPT_OPTION, CONCEDE_OPTION = 0, 1
+
+#: ``(A0, A1)`` of the implementation matrix ``A0 + e A1`` (:func:`implementation_matrix`):
+#: rows the intended move (down, hold, up), columns the change made (down, none, up); inside
+#: the ladder, at its bottom (no step down is possible) and at its top (no step up).
+_IMPL_INTERIOR = (
+    np.eye(3),
+    np.array([[-1.0, 0.0, 1.0], [0.5, -1.0, 0.5], [1.0, 0.0, -1.0]]),
+)
+_IMPL_BOTTOM = (
+    np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
+    np.array([[0.0, -1.0, 1.0], [0.0, -1.0, 1.0], [0.0, 1.0, -1.0]]),
+)
+_IMPL_TOP = (
+    np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]),
+    np.array([[-1.0, 1.0, 0.0], [1.0, -1.0, 0.0], [1.0, -1.0, 0.0]]),
+)
+
+
+# -- war and settlement values ----------------------------------------------------------------
+def side_strength(capability: ArrayLike, ally_capability: ArrayLike, p_fight: ArrayLike) -> Array:
+    """Capability of a side in a war: ``K_i = κ_i + Σ_k π_k κ_k`` over the last axis (allies).
+
+    Each potential ally k counts with the belief ``π_k`` that it will fight on i's side: 1 for a
+    third party that has joined, its probability of joining otherwise (``docs/decision-v2.md``
+    §3.1 states which). An empty last axis gives ``κ_i``. Source: the capability aggregation of
+    the Correlates of War composite index, summed over a coalition (Singer, Bremer & Stuckey
+    1972); weighting by the probability of joining follows Smith (1995, "Alliance formation and
+    war", ISQ 39:405-425), where allies' reliability enters expected war payoffs. Valid for
+    non-negative capabilities and ``π`` in [0, 1].
+    """
+    allies = np.asarray(ally_capability, dtype=float) * np.asarray(p_fight, dtype=float)
+    return np.asarray(capability, dtype=float) + allies.sum(axis=-1)
+
+
+def win_probability(
+    strength_i: ArrayLike, strength_j: ArrayLike, decisiveness: ArrayLike = 1.0
+) -> Array:
+    """Probability that side i wins a war against side j: ``p = K_i^m / (K_i^m + K_j^m)``.
+
+    The ratio form of the contest success function (Tullock 1980; Hirshleifer 1989, "Conflict
+    and rent-seeking success functions", Public Choice 63:101-112), with decisiveness m: m = 1
+    is the ratio of capabilities used in Fearon's (1995) examples, m → ∞ makes the stronger side
+    win for sure, m = 0 is a coin toss. Computed as ``1 / (1 + (K_j / K_i)^m)``. Valid for
+    positive strengths and m >= 0.
+    """
+    ki = np.asarray(strength_i, dtype=float)
+    kj = np.asarray(strength_j, dtype=float)
+    return 1.0 / (1.0 + (kj / ki) ** np.asarray(decisiveness, dtype=float))
+
+
+def war_value(p: ArrayLike, cost: ArrayLike, delta: ArrayLike, stakes: ArrayLike = 1.0) -> Array:
+    """Discounted value of the war state for one side: ``W = (p v - c) / (1 - δ)``.
+
+    War is an absorbing state of the crisis, a lottery over winning the stakes: the side wins
+    the flow v (1 in the model's unit) with probability p and pays its cost of war c per round,
+    for ever. Equivalently (multiplying by ``1 - δ``) Fearon's (1995) war payoff
+    ``p - c`` as a per-round annuity: with flows and δ, comparing W with a settlement's
+    ``x / (1 - δ)`` is comparing ``p - c`` with x, so the bargaining range of Fearon's static
+    model, ``[p - c_A, p + c_B]``, is unchanged. Powell (1999, *In the Shadow of Power*, ch. 3;
+    2006) uses the same flow form. Call it with ``(p, c_A)`` for A and ``(1 - p, c_B)`` for B;
+    their sum, ``(v - c_A - c_B) / (1 - δ)``, is less than the stakes' value: war wastes.
+
+    *Departure*: the sources' war ends at once with a winner; here it is a state whose expected
+    flows are paid at once. The two agree in value; the model needs no war duration because a
+    crisis ends when war begins (``docs/decision-v2.md`` §3.1). Valid for p in [0, 1], c >= 0,
+    δ in [0, 1).
+    """
+    p = np.asarray(p, dtype=float)
+    return (p * np.asarray(stakes, dtype=float) - np.asarray(cost, dtype=float)) / (
+        1.0 - np.asarray(delta, dtype=float)
+    )
+
+
+def settlement_value(share: ArrayLike, delta: ArrayLike, stakes: ArrayLike = 1.0) -> Array:
+    """Value of a settlement that gives a side the share x of the stakes: ``x v / (1 - δ)``.
+
+    The flow x v for ever, discounted (Fearon 1995; Powell 1999, ch. 3). Valid for x in [0, 1],
+    δ in [0, 1).
+    """
+    return (
+        np.asarray(share, dtype=float)
+        * np.asarray(stakes, dtype=float)
+        / (1.0 - np.asarray(delta, dtype=float))
+    )
+
+
+def hold_value(flow: ArrayLike, risk: ArrayLike, war: ArrayLike, delta: ArrayLike) -> Array:
+    """Value of holding the current postures for ever: ``H = (r W + (1 - r) f) / (1 - δ(1 - r))``.
+
+    Each round war breaks out with probability r (the risk of the rungs held, Schelling's
+    threat that leaves something to chance), worth W; otherwise the side gets its flow f (its
+    status-quo share minus the cost of its posture) and the same situation recurs:
+    ``H = r W + (1 - r)(f + δ H)``, solved for H. It is the *stated continuation value* of the
+    one-round look-ahead (:func:`lookahead_value`): what staying in the crisis is worth if
+    nobody moves again. r = 0 gives ``f / (1 - δ)``; r = 1 gives W. Source: the stationary
+    value of a Markov chain with an absorbing state (Powell 1990, ch. 2, values the brink this
+    way). Valid for r in [0, 1], δ in [0, 1).
+    """
+    r = np.asarray(risk, dtype=float)
+    d = np.asarray(delta, dtype=float)
+    return (r * np.asarray(war, dtype=float) + (1.0 - r) * np.asarray(flow, dtype=float)) / (
+        1.0 - d * (1.0 - r)
+    )
+
+
+def lookahead_value(
+    flow: ArrayLike,
+    risk: ArrayLike,
+    war: ArrayLike,
+    quit_probability: ArrayLike,
+    prevail: ArrayLike,
+    hold: ArrayLike,
+    delta: ArrayLike,
+) -> Array:
+    """Value of a posture with a one-round look-ahead.
+
+    ``U = r W + (1 - r) [f + δ (q V_prevail + (1 - q) H)]``: this round's war draw at risk r;
+    if it passes, this round's flow f, then next round the other side quits with probability q
+    (concedes or accepts the standing offer: :func:`quit_probability`), worth ``V_prevail``,
+    or the crisis goes on, worth the stated continuation value H (:func:`hold_value`: both
+    postures held for ever). Escalation acts through r (risk), f (cost) and q (the pressure it
+    puts on the other's types), as in Powell (1990, *Nuclear Deterrence Theory*, ch. 2-3) and
+    Schelling (1966). Valid for r, q in [0, 1], δ in [0, 1).
+    """
+    r = np.asarray(risk, dtype=float)
+    q = np.asarray(quit_probability, dtype=float)
+    later = q * np.asarray(prevail, dtype=float) + (1.0 - q) * np.asarray(hold, dtype=float)
+    return r * np.asarray(war, dtype=float) + (1.0 - r) * (
+        np.asarray(flow, dtype=float) + np.asarray(delta, dtype=float) * later
+    )
+
+
+# -- types and priors -----------------------------------------------------------------------
+def type_grid(lo: float, hi: float, n: int) -> Array:
+    """The grid of a power's cost-of-war types: the midpoints of n equal cells of ``[lo, hi]``.
+
+    ``θ_k = lo + (k + 1/2)(hi - lo)/n``, k = 0..n-1: the midpoint rule, so that the discrete
+    uniform prior on the grid has the continuous uniform's mean (and its variance up to
+    ``(hi - lo)²/(12 n²)``). ``lo == hi`` or ``n == 1`` gives one type: a point value in a
+    scenario is a degenerate prior. Valid for ``lo <= hi`` and ``n >= 1``.
+    """
+    if n < 1 or hi < lo:
+        raise ValueError(f"type_grid needs n >= 1 and lo <= hi, got n={n}, [{lo}, {hi}]")
+    if hi == lo or n == 1:
+        return np.array([0.5 * (lo + hi)])
+    return lo + (np.arange(n) + 0.5) * (hi - lo) / n
+
+
+def uniform_prior(n: int) -> Array:
+    """The uniform prior over n types, ``1/n`` each (one type: the point mass)."""
+    if n < 1:
+        raise ValueError(f"a prior needs at least one type, got {n}")
+    return np.full(n, 1.0 / n)
+
+
+def joint_types(
+    cost_grid: ArrayLike, cost_prior: ArrayLike, honesty: float
+) -> tuple[Array, Array, Array]:
+    """The joint types (cost of war, honesty) of a power, and their prior.
+
+    A power is *honest* (always tells the truth) with probability ``honesty`` (the scenario's
+    field, now the prior of a type drawn once per replication), independently of its cost. The
+    K = 2n joint types are ordered strategic first, then honest, each in cost order; the prior
+    is the product ``π(c) · (1 - h, h)``. Trust in the v2 model is the posterior mass of the
+    honest types (:func:`honest_mass`; Kydd 2005: trust as a belief about the other's type).
+    Returns ``(costs, honest, prior)``, each of length K. Valid for honesty in [0, 1].
+    """
+    costs = np.asarray(cost_grid, dtype=float)
+    prior = np.asarray(cost_prior, dtype=float)
+    n = len(costs)
+    honest = np.repeat([False, True], n)
+    weights = np.concatenate([prior * (1.0 - honesty), prior * honesty])
+    return np.tile(costs, 2), honest, weights
+
+
+def honest_mass(posterior: ArrayLike, honest: ArrayLike) -> Array:
+    """Posterior probability that the other is an honest type: ``Σ_{k honest} π_k`` (trust)."""
+    return np.where(np.asarray(honest, dtype=bool), np.asarray(posterior, dtype=float), 0.0).sum(
+        axis=-1
+    )
+
+
+def draw_type(prior: ArrayLike, u: ArrayLike) -> Array:
+    """Index of the type drawn with uniform u, by inverse CDF over the prior's last axis.
+
+    ``k = #{l : u >= F_l}`` with ``F_l = Σ_{m <= l} π_m``, so type k is drawn with probability
+    ``π_k``, and the same u gives the same type in every condition and twin (common random
+    numbers: the draws come from their own stream, ``docs/decision-v2.md`` §9). Valid for a
+    prior summing to 1 and u in [0, 1).
+    """
+    cdf = np.cumsum(np.asarray(prior, dtype=float), axis=-1)
+    cdf = cdf / cdf[..., -1:]
+    index = (np.asarray(u, dtype=float)[..., None] >= cdf).sum(axis=-1)
+    return np.minimum(index, cdf.shape[-1] - 1)
+
+
+def resolve_from_values(prevail: ArrayLike, submit: ArrayLike, war: ArrayLike) -> Array:
+    """Resolve, the largest risk of war a side will run rather than submit.
+
+    ``ρ = (V_prevail - V_submit) / (V_prevail - V_war)``, clipped to [0, 1]: the side is
+    indifferent between submitting for sure and standing firm at a risk ρ of war (and prevailing
+    otherwise). This is Powell's (1987, "Crisis bargaining, escalation, and MAD", APSR
+    81:717-735; 1990, ch. 2) measure of resolve, the same as Snyder & Diesing's (1977) "critical
+    risk". ρ = 1 when war is no worse than submitting. Valid for ``V_prevail > V_war``.
+    """
+    gain = np.asarray(prevail, dtype=float) - np.asarray(submit, dtype=float)
+    loss = np.asarray(prevail, dtype=float) - np.asarray(war, dtype=float)
+    return np.clip(gain / loss, 0.0, 1.0)
+
+
+def cost_from_resolve(
+    resolve: ArrayLike, p: ArrayLike, prevail: ArrayLike = 1.0, submit: ArrayLike = 0.0
+) -> Array:
+    """The cost-of-war type whose resolve is ρ: the inverse of :func:`resolve_from_values`.
+
+    With the annuities ``V_prevail`` (default 1, the whole stakes), ``V_submit`` (default 0)
+    and ``V_war = p - c``: ``ρ (V_prevail - p + c) = V_prevail - V_submit`` gives
+    ``c = (V_prevail - V_submit)/ρ - V_prevail + p`` (``1/ρ - 1 + p`` with the defaults). This
+    keeps a scenario's ``resolve`` meaning "the largest risk of war it will run rather than
+    concede" while the model's type is a cost. Valid for ρ in (0, 1]; ρ = 1 gives the cost at
+    which war and submission are equal, ``c = p - V_submit``.
+    """
+    rho = np.asarray(resolve, dtype=float)
+    gain = np.asarray(prevail, dtype=float) - np.asarray(submit, dtype=float)
+    return gain / rho - np.asarray(prevail, dtype=float) + np.asarray(p, dtype=float)
+
+
+# -- beliefs --------------------------------------------------------------------------------
+def implementation_matrix(
+    error: ArrayLike,
+    friction: ArrayLike = 0.0,
+    at_bottom: ArrayLike = False,
+    at_top: ArrayLike = False,
+) -> Array:
+    """``M[a, b] = P(the made change is b | the intended move is a)``, over (down, hold, up).
+
+    The matrix of :func:`escalsim.core.dynamics.implementation_error` followed by
+    :func:`escalsim.core.dynamics.friction`: with probability e an intended step up (or jump)
+    comes out as a step down and a step down as a step up; a hold becomes a step, either way
+    with e/2, or the one step possible at an end of the ladder; a step that the ladder's end
+    makes impossible is no change; then a step down is held back with probability φ (friction).
+    Interior rows, before friction::
+
+        down[1 - e, 0, e]
+        hold[e / 2, 1 - e, e / 2]
+        up[e, 0, 1 - e]
+
+    Shape ``[..., 3, 3]`` over the broadcast inputs; each row sums to 1. Source: Wu & Axelrod
+    (1995), implementation noise. Valid for e, φ in [0, 1].
+    """
+    e = np.asarray(error, dtype=float)[..., None, None]
+    phi = np.asarray(friction, dtype=float)[..., None, None]
+    bottom = np.asarray(at_bottom, dtype=bool)[..., None, None]
+    top = np.asarray(at_top, dtype=bool)[..., None, None]
+    # M = A0 + e A1 in each of the three places on the ladder (rows: intended down, hold, up).
+    interior = _IMPL_INTERIOR[0] + e * _IMPL_INTERIOR[1]
+    low = _IMPL_BOTTOM[0] + e * _IMPL_BOTTOM[1]
+    high = _IMPL_TOP[0] + e * _IMPL_TOP[1]
+    m = np.where(bottom, low, np.where(top, high, interior))
+    # Friction: a made step down is held back with probability phi.
+    held = np.array([[-1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    return m @ (np.eye(3) + phi * held)
+
+
+def observation_matrix(noise: ArrayLike, incident: ArrayLike = 0.0) -> Array:
+    """``O[b, o] = P(the move is perceived as o | the made change is b)``, over (down, hold, up).
+
+    The observer's last observation is taken as correct; this round an unexplained incident adds
+    a rung to the apparent posture with probability ι, then the observation is one rung off
+    with probability ``noise`` (either way with noise/2), and the perceived move is the sign of
+    the change (:func:`escalsim.core.dynamics.observe_rung`, ``perceived_move``). Without
+    incidents the rows are::
+
+        down[1 - n / 2, n / 2, 0]
+        hold[n / 2, 1 - n, n / 2]
+        up[0, n / 2, 1 - n / 2]
+
+    *Approximation*: the ends of the ladder (where the observation is reflected) and an error in
+    last round's observation are ignored; the floor of :func:`move_likelihood` covers what this
+    leaves out. Shape ``[..., 3, 3]``; rows sum to 1. Valid for noise, ι in [0, 1].
+    """
+    n = np.asarray(noise, dtype=float)
+    iota = np.asarray(incident, dtype=float)
+    shape = np.broadcast(n, iota).shape
+    out = np.zeros((*shape, 3, 3))
+    for b in (-1, 0, 1):
+        for jump, p_jump in ((0, 1.0 - iota), (1, iota)):
+            for eps, p_eps in ((-1, 0.5 * n), (0, 1.0 - n), (1, 0.5 * n)):
+                o = int(np.sign(b + jump + eps))
+                out[..., b + 1, o + 1] += p_jump * p_eps
+    return out
+
+
+def attribution_weights(own_move: ArrayLike, noise: ArrayLike, noisy: ArrayLike) -> Array:
+    """What i believes the other saw of i's own last move: weights over (down, hold, up).
+
+    *Naïve* attribution (``noisy`` false): the other saw i's move as it was, a one-hot vector
+    (Jervis 1976, ch. 3: actors assume their own behaviour is read as they mean it, so the
+    other's answer to it looks unprovoked). *Noisy* attribution: the other saw it through the
+    path's noise, the row of :func:`observation_matrix` for i's move. Shape ``[..., 3]``. Valid
+    for moves in {-1, 0, 1} and noise in [0, 1].
+    """
+    move = np.clip(np.asarray(own_move), -1, 1) + 1
+    rows = observation_matrix(noise)
+    shape = np.broadcast_shapes(move.shape, rows.shape[:-2], np.shape(noisy))
+    rows = np.broadcast_to(rows, (*shape, 3, 3))
+    index = np.broadcast_to(move, shape)
+    pick = np.broadcast_to(index[..., None, None], (*shape, 1, 3))
+    seen = np.take_along_axis(rows, pick, axis=-2)[..., 0, :]
+    onehot = (np.arange(3) == index[..., None]).astype(float)
+    return np.where(np.asarray(noisy, dtype=bool)[..., None], seen, onehot)
+
+
+def move_likelihood(
+    choice: ArrayLike,
+    seen: ArrayLike,
+    error: ArrayLike = 0.0,
+    noise: ArrayLike = 0.0,
+    incident: ArrayLike = 0.0,
+    friction: ArrayLike = 0.0,
+    floor: float = LIKELIHOOD_FLOOR,
+) -> Array:
+    """``L[k, o] = P(the other's move is perceived as o | its type is k)``.
+
+    One level of reasoning (no fixed point): the other, of type k, having seen i's last move as
+    s, intends move m with probability ``choice[s, k, m]`` (its policy's choice probabilities
+    for that type, evaluated on what i believes it saw); i's belief about what it saw is
+    ``seen[s]`` (:func:`attribution_weights`). The intended move is made with implementation
+    error and friction (:func:`implementation_matrix`) and perceived through the path
+    (:func:`observation_matrix`)::
+
+        L[k, o] = Σ_s seen[s] Σ_m choice[s, k, m] Σ_b M[m, b] O[b, o]
+        L'      = (1 - η) L + η / 3
+
+    the last step with the floor η (:data:`LIKELIHOOD_FLOOR`) so that no move is impossible
+    under any type. A twin that sees the other's deliberate move passes ``error = noise = 0``.
+
+    Parameters
+    ----------
+    choice : array_like
+        ``[..., S, K, 3]``: P(intended move | type, what it saw of i), S = 3 (down, hold, up).
+    seen : array_like
+        ``[..., S]``: i's belief about what the other saw of i's last move.
+    error, noise, incident, friction : array_like
+        Implementation error and de-escalation friction of the other; noise of the path i sees
+        it through and its rate of unexplained incidents (``[...]``).
+    floor : float
+        η in [0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., K, 3]``, each row a distribution over the perceived moves (down, hold, up).
+
+    Notes
+    -----
+    Source: Bayesian learning about types from moves (Kydd 2005, *Trust and Mistrust in
+    International Relations*, ch. 2), with the level-k idea that the other best-responds to a
+    simpler model of oneself (Stahl & Wilson 1995; Camerer, Ho & Chong 2004). *Departure*:
+    Kydd's updating is on equilibrium strategies; here it is on the other's policy as modelled,
+    which needs no equilibrium and works for every rule-based policy.
+    """
+    probs = np.asarray(choice, dtype=float)
+    weights = np.asarray(seen, dtype=float)
+    intended = np.einsum("...s,...skm->...km", weights, probs)
+    # [..., K, 3] @ [..., 3, 3]: the batch axes broadcast, K is the rows of the matrix.
+    chain = implementation_matrix(error, friction) @ observation_matrix(noise, incident)
+    perceived = intended @ chain
+    return (1.0 - floor) * perceived + floor / 3.0
+
+
+def likelihood_of(likelihood: ArrayLike, observed: ArrayLike) -> Array:
+    """``L[..., k, o]`` at the perceived move o in {-1, 0, 1}: shape ``[..., K]``."""
+    lik = np.asarray(likelihood, dtype=float)
+    o = np.clip(np.asarray(observed), -1, 1) + 1
+    pick = np.broadcast_to(np.asarray(o)[..., None, None], (*lik.shape[:-1], 1))
+    return np.take_along_axis(lik, pick, axis=-1)[..., 0]
+
+
+def bayes_types(
+    prior: ArrayLike, likelihood: ArrayLike, base: ArrayLike, redraw: ArrayLike = TYPE_REDRAW
+) -> Array:
+    """Posterior over the other's types after one observation, over the last axis (types).
+
+    ``π'_k = (1 - ε) π_k L_k / Σ_l π_l L_l + ε π⁰_k``: Bayes' rule, then the redraw step of a
+    type that is redrawn from the base prior π⁰ with probability ε per round (exact filtering
+    of a hidden Markov type; :data:`TYPE_REDRAW`). With positive likelihoods, ε > 0 and a base
+    prior that puts mass on every type, every posterior stays in (0, 1) and sums to 1; a type
+    the base prior excludes stays excluded (a point value in a scenario stays known). Source:
+    Bayes' rule; the spiral model of Jervis (1976) is this update applied to misread moves.
+    Valid for priors on the simplex, positive likelihoods and ε in [0, 1].
+    """
+    pi = np.asarray(prior, dtype=float) * np.asarray(likelihood, dtype=float)
+    pi = pi / pi.sum(axis=-1, keepdims=True)
+    eps = np.asarray(redraw, dtype=float)[..., None]
+    return (1.0 - eps) * pi + eps * np.asarray(base, dtype=float)
+
+
+def lie_pays(gain: ArrayLike, reputation: ArrayLike, detection: ArrayLike) -> Array:
+    """Whether a strategic sender lies: ``gain > detection · reputation``.
+
+    A strategic (not honest) type misstates its type when what the lie gains now exceeds what
+    it expects to lose: the value of its reputation for honesty times the probability the lie
+    is found out (Sartori 2002, "The might of the pen", IO 56:121-149; 2005, *Deterrence by
+    Diplomacy*). With no reputation to lose, every type that gains from a lie tells it, and
+    talk between opposed interests informs only through the honest types (Crawford & Sobel
+    1982). Detection is higher over a private channel, where deeds are checked against words.
+    Valid for non-negative reputation and detection in [0, 1].
+    """
+    return np.asarray(gain, dtype=float) > np.asarray(detection, dtype=float) * np.asarray(
+        reputation, dtype=float
+    )
+
+
+def message_likelihood(
+    read: ArrayLike,
+    truthful: ArrayLike,
+    honest: ArrayLike,
+    lies: ArrayLike,
+    favourable: ArrayLike,
+    misread: ArrayLike,
+    n_claims: int,
+    floor: float = LIKELIHOOD_FLOOR,
+) -> Array:
+    """``L_k = P(the claim is read as c | the sender's type is k)``, over the last axis (types).
+
+    A claim is one of ``n_claims`` categories (e.g. brackets of the cost of war). Type k sends
+    its truthful claim ``truthful[k]`` if it is honest or if lying does not pay
+    (:func:`lie_pays`), and the claim it would most like to be believed, ``favourable``,
+    otherwise; the claim is misread, as any other category with equal probability, with the
+    path's misread probability; then the floor η, as in :func:`move_likelihood`::
+
+        sent_k = truthful_k  if honest_k or not lies_k  else favourable
+        L_k    = (1 - η) [(1 - μ) [c = sent_k] + μ/(C - 1) [c ≠ sent_k]] + η / C
+
+    Credibility thus follows from incentives: when every strategic type lies, a claim separates
+    only the honest types (cheap talk between opposed interests informs little, Crawford &
+    Sobel 1982); when lying costs a reputation worth more than the gain, strategic types tell
+    the truth and private diplomacy is credible (Sartori 2005; Kurizaki 2007; Trager 2010).
+    Valid for ``n_claims >= 2``, misread in [0, 1], η in [0, 1).
+    """
+    sent = np.where(
+        np.asarray(honest, dtype=bool) | ~np.asarray(lies, dtype=bool),
+        np.asarray(truthful),
+        np.asarray(favourable)[..., None],
+    )
+    mu = np.asarray(misread, dtype=float)[..., None]
+    match = np.asarray(read)[..., None] == sent
+    lik = np.where(match, 1.0 - mu, mu / (n_claims - 1))
+    return (1.0 - floor) * lik + floor / n_claims
+
+
+# -- bargaining -----------------------------------------------------------------------------
+def accepts(share: ArrayLike, reservation: ArrayLike) -> Array:
+    """Whether a responder accepts a share x of the stakes: ``x >= r`` (ties accept).
+
+    r is its reservation share: the annuity of what refusing is worth to it (``1 - p - c`` when
+    refusing means war, Fearon 1995; its continuation value's annuity when refusing means the
+    crisis goes on). Accepting at indifference is the convention under which the proposer's
+    problem has a maximum (as in Fearon 1995). Valid for any reals.
+    """
+    return np.asarray(share, dtype=float) >= np.asarray(reservation, dtype=float)
+
+
+def acceptance_probability(share: ArrayLike, reservation: ArrayLike, posterior: ArrayLike) -> Array:
+    """Probability that a share x is accepted under a belief over the responder's types.
+
+    ``P(accept | x) = Σ_k π_k [x >= r_k]`` over the last axis (types). Non-decreasing in x, and
+    in each type's cost of war when refusing means war (a costlier war lowers r_k = 1 - p - c_k).
+    Valid for a posterior on the simplex.
+    """
+    ok = accepts(np.asarray(share, dtype=float)[..., None], reservation)
+    return np.where(ok, np.asarray(posterior, dtype=float), 0.0).sum(axis=-1)
+
+
+class Offer(NamedTuple):
+    """The proposer's best take-it-or-leave-it offer (:func:`best_offer`)."""
+
+    share: Array  # the share of the stakes offered to the responder
+    accept: Array  # the probability it is accepted, under the proposer's belief
+    value: Array  # the proposer's expected annuity
+
+
+def best_offer(reservation: ArrayLike, fallback: ArrayLike, posterior: ArrayLike) -> Offer:
+    """The take-it-or-leave-it offer that maximises the proposer's expected annuity.
+
+    The responder of type k accepts a share s iff ``s >= r_k``; the proposer keeps ``1 - s``
+    if accepted and gets its fallback f (the annuity of refusal: ``p - c_A`` for war) if not::
+
+        s* = argmax_s  P(s) (1 - s) + (1 - P(s)) f,    P(s) = Σ_k π_k [s >= r_k]
+
+    Between two reservations P is constant and the objective falls in s, so the optimum is one
+    of the candidates ``clip(r_k, 0, 1)`` or 0; they are all evaluated (over the last axis).
+    Ties go to the candidate more likely to be accepted. This is the risk-return trade-off of
+    Fearon (1995, "War due to private information and incentives to misrepresent"): a larger
+    demand is worth more if accepted and is refused by more types; under complete information
+    (a point posterior) the offer is the responder's reservation, accepted for sure whenever a
+    bargain both prefer to war exists (``1 - r >= f``). Valid for a posterior on the simplex
+    and ``f <= 1``.
+    """
+    r = np.asarray(reservation, dtype=float)
+    pi = np.asarray(posterior, dtype=float)
+    f = np.asarray(fallback, dtype=float)
+    candidates = np.concatenate([np.zeros((*r.shape[:-1], 1)), np.clip(r, 0.0, 1.0)], axis=-1)
+    ok = r[..., None, :] <= candidates[..., :, None]
+    p_accept = np.where(ok, pi[..., None, :], 0.0).sum(axis=-1)
+    value = p_accept * (1.0 - candidates) + (1.0 - p_accept) * f[..., None]
+    best = value.max(axis=-1, keepdims=True)
+    near = value >= best - 1e-12 * (1.0 + np.abs(best))
+    pick = np.argmax(np.where(near, p_accept, -1.0), axis=-1)[..., None]
+    take = lambda a: np.take_along_axis(a, pick, -1)[..., 0]  # noqa: E731
+    return Offer(share=take(candidates), accept=take(p_accept), value=take(value))
+
+
+def fearon_demand(
+    p: ArrayLike, cost_a: ArrayLike, cost_b: ArrayLike, posterior_b: ArrayLike
+) -> Offer:
+    """Fearon's take-it-or-leave-it demand by A against B's privately known cost, on a grid.
+
+    A proposes; B of cost ``c_k`` accepts a share s iff ``s >= 1 - p - c_k`` (its war value's
+    annuity, p = P(A wins)); a refusal is war, worth ``p - c_A`` to A. :func:`best_offer` with
+    these reservations; A's *demand* is ``1 - share``. The continuous uniform case has a closed
+    form (:func:`escalsim.core.known_answers.fearon_demand_uniform`), which this converges to as
+    the grid is refined. Source: Fearon (1995). Valid for p in [0, 1], costs >= 0.
+    """
+    p = np.asarray(p, dtype=float)
+    reservation = 1.0 - p[..., None] - np.asarray(cost_b, dtype=float)
+    return best_offer(reservation, p - np.asarray(cost_a, dtype=float), posterior_b)
+
+
+# -- brinkmanship ---------------------------------------------------------------------------
+def brink_rounds(resolve: ArrayLike, risk: ArrayLike) -> Array:
+    """Rounds at a brink of per-round risk r that a side of resolve ρ will hold.
+
+    ``n* = floor(log(1 - ρ) / log(1 - r))``, the largest n with ``1 - (1 - r)^n <= ρ``: it holds
+    while the cumulative risk stays within its resolve (Schelling 1960, ch. 8; Powell 1987).
+    ρ = 1 or r = 0 gives ∞ (it never gives way); ρ = 0 gives 0. The ``1e-12`` guards the floor
+    against rounding at exact powers, as in
+    :func:`escalsim.core.known_answers.brinkmanship_war_probability`. Valid for ρ, r in [0, 1].
+    """
+    rho = np.asarray(resolve, dtype=float)
+    r = np.asarray(risk, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.floor(np.log1p(-np.minimum(rho, 1.0)) / np.log1p(-np.minimum(r, 1.0)) + 1e-12)
+    n = np.where(r <= 0.0, np.inf, n)
+    n = np.where((rho <= 0.0) | (r >= 1.0), 0.0, n)
+    return np.where(rho >= 1.0, np.inf, n)
+
+
+def bearable(cumulative: ArrayLike, risk: ArrayLike, resolve: ArrayLike) -> Array:
+    """Whether one more round at risk r keeps the cumulative risk within resolve ρ.
+
+    ``1 - (1 - ρ_t)(1 - r) <= ρ``, with :func:`escalsim.core.dynamics.cumulative_risk`: the rule
+    of the brinkmanship policy, which stays as it is in v2 (its resolve is its type).
+    """
+    return dx.cumulative_risk(cumulative, risk) <= np.asarray(resolve, dtype=float)
+
+
+# -- the options of a decision --------------------------------------------------------------
+def quit_probability(
+    posterior: ArrayLike, advantage: ArrayLike, precision: ArrayLike = np.inf, scale: float = 1.0
+) -> Array:
+    """Probability that the other side quits next round, under i's belief about its type.
+
+    ``q = Σ_k π_k σ(λ s A_k)`` over the last axis, where ``A_k = V_quit(k) - H(k)`` is what
+    quitting (accepting i's offer, or conceding) is worth to type k over holding on
+    (:func:`hold_value`), s the scale that turns values into annuities (``1 - δ``) and σ the
+    logistic function: the other's logit response of precision λ (McKelvey & Palfrey 1995), one
+    level deep. λ = ∞ is a best response: ``q = Σ_k π_k [A_k >= 0]``. This is how escalation
+    coerces in the model: a higher risk lowers H for the types that fear war most, and they
+    quit (Powell 1990). λ is a scalar, or shaped like ``advantage`` without its last axis.
+    Valid for λ >= 0.
+    """
+    adv = np.asarray(advantage, dtype=float) * scale
+    lam = np.asarray(precision, dtype=float)[..., None]
+    finite = np.isfinite(lam)
+    soft = 0.5 * (1.0 + np.tanh(0.5 * np.where(finite, lam, 0.0) * adv))
+    share = np.where(finite, soft, (adv >= 0.0).astype(float))
+    return (np.asarray(posterior, dtype=float) * share).sum(axis=-1)
+
+
+def ladder_utilities(
+    x: ArrayLike,
+    y_next: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    jump: int,
+    share: ArrayLike,
+    war: ArrayLike,
+    prevail: ArrayLike,
+    delta: float,
+    posterior_j: ArrayLike,
+    war_j: ArrayLike,
+    flow_j: ArrayLike,
+    quit_j: ArrayLike,
+    precision_j: float = np.inf,
+    audience: ArrayLike = 0.0,
+    committed: ArrayLike = False,
+    line_crossed: ArrayLike = False,
+) -> Array:
+    """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
+
+    For the rung ``x' = target_rung(x, m)`` of each candidate m, with the adversary expected at
+    ``ŷ'`` next round::
+
+        r(x')   = P_war(x', ŷ')                      risk of the rungs held (1 at the war rung)
+        f(x')   = q_i - k(x')                        status-quo share minus posture cost
+        H(x')   = hold_value(f(x'), r(x'), W_i, δ)   stated continuation: both postures held
+        Q(x')   = Σ_θ π(θ) [V_quit(θ) >= H_j(θ, x')] the other quits (quit_probability)
+        U(x')   = r W_i + (1 - r)[f + δ (Q V_prevail + (1 - Q) H)]
+                  - D [x' < x and committed] - D [x' <= x and red line crossed]
+
+    with ``H_j(θ, x') = hold_value(f_j, r(x'), W_j(θ), δ)``. A move onto the war rung has r = 1
+    and is worth exactly W_i: war is a costly lottery (Fearon 1995), not a rung's weekly cost,
+    and no term rewards "closing a gap". Escalation pays only through the other's quitting
+    (Powell 1990) against its own risk and cost; backing down while publicly committed costs
+    the audience cost D (Fearon 1994), and so does not answering when the other is seen at or
+    above one's declared red line: a red line is a public commitment that ties hands (Fearon
+    1997, "Signaling foreign policy interests", JCR 41:68-90; Schelling 1966, ch. 2).
+
+    Parameters
+    ----------
+    x : array_like
+        Own rung ``[...]``.
+    y_next : array_like
+        The adversary's expected rung next round ``[...]`` (may be fractional).
+    costs, war_risk : numpy.ndarray
+        Per-rung posture cost (a flow, in units of the stakes) and per-round war risk.
+    war_rung : int or None
+        The war rung (None: no war rung).
+    jump : int
+        Rungs climbed by a jump.
+    share : array_like
+        i's status-quo share of the stakes while the crisis lasts ``[...]``.
+    war : array_like
+        W_i, i's value of the war state (:func:`war_value`) ``[...]``.
+    prevail : array_like
+        i's value if the other quits ``[...]`` (its demand's :func:`settlement_value`).
+    delta : float
+        Discount factor δ in [0, 1).
+    posterior_j : array_like
+        ``[..., K]``: i's belief over the other's types.
+    war_j, quit_j : array_like
+        ``[..., K]``: the other's war value and value of quitting, per type.
+    flow_j : array_like
+        The other's flow while the crisis lasts (its share minus its posture cost) ``[...]``.
+    precision_j : float
+        The precision i attributes to the other's quitting decision (∞: a best response).
+    audience, committed : array_like
+        i's audience cost and whether it is publicly committed ``[...]``.
+    line_crossed : array_like
+        Whether the other is perceived at or above i's red line ``[...]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., 4]`` values (discounted sums), in the order of ``dynamics.CANDIDATE_MOVES``.
+
+    Notes
+    -----
+    *Departures.* The look-ahead is one round with a stationary continuation (Powell's models
+    solve the whole game; the model needs a rule every policy can evaluate in microseconds and
+    that stays a best response when the crisis is stationary). The other's quitting decision is
+    modelled at one level: it compares quitting with holding on for ever, not with its own
+    look-ahead.
+    """
+    x_arr = np.asarray(x)[..., None]
+    n = len(costs)
+    xp = dx.target_rung(x_arr, dx.CANDIDATE_MOVES, jump, n)
+    r = dx.war_probability(war_risk, xp, np.asarray(y_next, dtype=float)[..., None], war_rung)
+    f = np.asarray(share, dtype=float)[..., None] - costs[xp]
+    w_i = np.asarray(war, dtype=float)[..., None]
+    hold = hold_value(f, r, w_i, delta)
+    h_j = hold_value(
+        np.asarray(flow_j, dtype=float)[..., None, None],
+        r[..., None],
+        np.asarray(war_j, dtype=float)[..., None, :],
+        delta,
+    )
+    advantage = np.asarray(quit_j, dtype=float)[..., None, :] - h_j
+    q = quit_probability(
+        np.asarray(posterior_j, dtype=float)[..., None, :], advantage, precision_j, 1.0 - delta
+    )
+    value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
+    backing_down = (xp < x_arr) & np.asarray(committed, dtype=bool)[..., None]
+    unanswered = (xp <= x_arr) & np.asarray(line_crossed, dtype=bool)[..., None]
+    penalty = backing_down.astype(float) + unanswered.astype(float)
+    return value - np.asarray(audience, dtype=float)[..., None] * penalty
+
+
+def settlement_utilities(
+    offer: ArrayLike,
+    demand_j: ArrayLike,
+    delta: float,
+    public_demand: ArrayLike = 0.0,
+    audience: ArrayLike = 0.0,
+    committed: ArrayLike = False,
+) -> Array:
+    """Value of accepting the other's standing offer and of conceding: ``[..., 2]``.
+
+    ``U(accept) = s / (1 - δ) - D [committed and s < d_pub]`` with s the share the other offers
+    and ``d_pub`` i's own public demand (accepting less than one has publicly demanded is
+    backing down: Fearon 1994); ``U(concede) = (1 - d_j) / (1 - δ) - D [committed]``, yielding
+    the other its demand d_j (1 if it made none). A NaN offer (none standing) gives a NaN
+    utility; :func:`choose` takes such options as unavailable. Offers received privately carry
+    no audience cost for the receiver unless it had committed in public (Kurizaki 2007: secrecy
+    lets the target back down without losing face). Valid for shares in [0, 1], δ in [0, 1).
+    """
+    d = np.asarray(audience, dtype=float)
+    c = np.asarray(committed, dtype=bool)
+    s = np.asarray(offer, dtype=float)
+    below = c & (np.nan_to_num(s, nan=np.inf) < np.asarray(public_demand, dtype=float))
+    accept = settlement_value(s, delta) - d * below
+    concede = settlement_value(1.0 - np.asarray(demand_j, dtype=float), delta) - d * c
+    accept, concede = np.broadcast_arrays(accept, concede)
+    return np.stack([accept, concede], axis=-1)
+
+
+def reaches_war(x: ArrayLike, jump: int, n_rungs: int, war_rung: int | None) -> Array:
+    """Which options of :data:`OPTIONS` are war: the ladder moves onto or above the war rung."""
+    xp = dx.target_rung(np.asarray(x)[..., None], dx.CANDIDATE_MOVES, jump, n_rungs)
+    ladder = (xp >= war_rung) if war_rung is not None else np.zeros(xp.shape, dtype=bool)
+    settle = np.zeros((*ladder.shape[:-1], 2), dtype=bool)
+    return np.concatenate([settle, ladder], axis=-1)
+
+
+def choose(
+    utilities: ArrayLike,
+    available: ArrayLike,
+    war: ArrayLike,
+    precision: ArrayLike,
+    u: ArrayLike,
+    scale: float = 1.0,
+) -> Array:
+    """The option chosen: war only as a best response, a logit over the rest.
+
+    Over the options on the last axis: the peaceful options that are available are chosen by a
+    logit of precision λ on their annuities (``scale · U``, McKelvey & Palfrey 1995), by inverse
+    CDF with the draw u, as :func:`escalsim.core.dynamics.logit_choice`; an option in ``war``
+    is chosen instead exactly when its utility is strictly the highest of all available options
+    (the first such, if several). So a step onto the war rung is never a tremble: it beats every
+    alternative under the actor's beliefs, or it is not taken (a war that an implementation
+    error makes is an accident). A NaN utility is unavailable. Valid for λ >= 0, u in [0, 1)
+    and at least one available peaceful option.
+    """
+    util = np.asarray(utilities, dtype=float)
+    ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
+    is_war = np.asarray(war, dtype=bool) & ok
+    peace = ok & ~is_war
+    any_peace = peace.any(axis=-1, keepdims=True)
+    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
+    safe = np.where(peace, util, top_peace)
+    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
+    weight = np.where(peace, np.exp(z), 0.0)
+    total = weight.sum(axis=-1, keepdims=True)
+    cdf = np.cumsum(weight, axis=-1) / np.where(total > 0.0, total, 1.0)
+    logit = np.minimum((np.asarray(u)[..., None] >= cdf).sum(axis=-1), util.shape[-1] - 1)
+    # An unavailable option can sit after the last peaceful one: step back to a peaceful one.
+    last_peace = util.shape[-1] - 1 - np.argmax(peace[..., ::-1], axis=-1)
+    logit = np.minimum(logit, last_peace)
+    war_util = np.where(is_war, util, -np.inf)
+    best_war = war_util.max(axis=-1)
+    go = is_war.any(axis=-1) & ((best_war > top_peace[..., 0]) | ~any_peace[..., 0])
+    return np.where(go, np.argmax(war_util, axis=-1), logit)
+
+
+# -- commitment problems --------------------------------------------------------------------
+def commitment_gap(
+    p_now: ArrayLike, p_later: ArrayLike, cost: ArrayLike, delta: ArrayLike
+) -> Array:
+    """How much a declining power prefers war now to the best peace it can be promised.
+
+    Power shifts once, from p (this round) to p' (every round after) for the declining side D.
+    After the shift the rising side offers D no more than D's war annuity then, ``max(0, p' -
+    c)`` (its reservation under complete information); this round it can give D at most the
+    whole stakes. So D's best peace is worth ``1 + δ max(0, p' - c) / (1 - δ)`` and war now,
+    fought at today's odds, ``(p - c) / (1 - δ)``. The gap::
+
+        G = (p - c) / (1 - δ) - 1 - δ max(0, p' - c) / (1 - δ)
+
+    is positive exactly when no bargain can prevent war, whatever either side knows: with
+    ``p' - c >= 0``, ``G > 0`` iff ``δ (p - p') > (1 - δ)(1 - p + c)``, a shift large against the
+    per-round surplus. Source: Fearon (1995, "Preventive war as a commitment problem"); Powell
+    (2006, "War as a commitment problem", IO 60:169-203); this derivation is the model's, in
+    its flow units. Valid for p, p' in [0, 1], c >= 0, δ in [0, 1).
+    """
+    d = np.asarray(delta, dtype=float)
+    c = np.asarray(cost, dtype=float)
+    war_now = (np.asarray(p_now, dtype=float) - c) / (1.0 - d)
+    later = np.maximum(0.0, np.asarray(p_later, dtype=float) - c)
+    return war_now - 1.0 - d * later / (1.0 - d)
+
+
+# -- decompositions of P(war) ---------------------------------------------------------------
+class WarSplit(NamedTuple):
+    """P(war) of a run split against its two twins (:func:`war_split`); each a proportion."""
+
+    misperception: Array  # P(war) run - perception twin
+    private_information: Array  # perception twin - complete-information twin
+    residual: Array  # the complete-information twin's P(war)
+    run_only: Array  # war in the run, not in its perception twin
+    perception_only: Array  # war in the perception twin, not in the run
+    perception_twin_only: Array  # war in the perception twin, not the complete-info twin
+    complete_only: Array  # war in the complete-information twin, not the perception twin
+
+
+def war_split(run: ArrayLike, perception: ArrayLike, complete: ArrayLike) -> WarSplit:
+    """The three-part split of P(war), paired over replications (the last axis).
+
+    With war indicators of each replication in the run, its perception twin (true postures,
+    moves and incidents; types private) and its complete-information twin (types known too),
+    sharing every random number and type draw::
+
+        P(war) = [run - perception] + [perception - complete] + complete
+               = misperception      + private information     + residual
+
+    The residual is what information cannot prevent: commitment problems, indivisible stakes
+    and the risk of the rungs held. Each difference is reported with both of its flows (war in
+    one only, in the other only), whose difference it is. Valid for boolean arrays of equal
+    shape.
+    """
+    w = np.asarray(run, dtype=bool)
+    p = np.asarray(perception, dtype=bool)
+    c = np.asarray(complete, dtype=bool)
+    mean = lambda a: np.mean(a, axis=-1)  # noqa: E731
+    return WarSplit(
+        misperception=mean(w) - mean(p),
+        private_information=mean(p) - mean(c),
+        residual=mean(c),
+        run_only=mean(w & ~p),
+        perception_only=mean(p & ~w),
+        perception_twin_only=mean(p & ~c),
+        complete_only=mean(c & ~p),
+    )
+
+
+#: The paths of a channel's effect, in bit order of a switch set (bit k: path k switched).
+PATHS = ("perception", "messages_and_offers", "agreements")
+#: Shapley weights |S|! (n - |S| - 1)! / n! for n = 3, by the size of the set before joining.
+_SHAPLEY_WEIGHT = {0: 1 / 3, 1: 1 / 6, 2: 1 / 3}
+
+
+def shapley_paths(values: ArrayLike) -> tuple[Array, Array]:
+    r"""Shapley decomposition of a condition difference over three paths, and the interaction.
+
+    ``values[..., b]`` is the outcome (e.g. a war indicator or P(war)) of the run with the paths
+    in the bit set b switched to the other condition (bit 0 perception, bit 1 messages and
+    offers, bit 2 agreements; :data:`PATHS`): ``values[..., 0]`` is the base condition,
+    ``values[..., 7]`` the other condition, the 6 others the mixed runs, 8 runs in all with
+    common random numbers. Path i's share is its Shapley value::
+
+        φ_i = Σ_{S ⊆ N \ {i}} |S|! (2 - |S|)! / 3! · [v(S ∪ {i}) - v(S)]
+
+    (Shapley 1953; Shorrocks 2013, "Decomposition procedures for distributional analysis", J.
+    Econ. Inequality 11:99-126, for its use to split a difference between factors). The shares
+    add up to ``v(N) - v(∅)`` exactly; the *interaction* is ``v(N) - v(∅) - Σ_i [v({i}) -
+    v(∅)]``, what the paths do together beyond switching each alone. Returns ``(φ [..., 3],
+    interaction [...])``. Linear in v, so the shares of P(war) are the means of the shares of
+    the paired indicators. Valid for any real values.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.shape[-1] != 8:
+        raise ValueError(f"shapley_paths needs 8 values (one per switch set), got {v.shape[-1]}")
+    phi = np.zeros((*v.shape[:-1], 3))
+    for i in range(3):
+        for s in range(8):
+            if s & (1 << i):
+                continue
+            size = bin(s).count("1")
+            phi[..., i] += _SHAPLEY_WEIGHT[size] * (v[..., s | (1 << i)] - v[..., s])
+    alone = sum(v[..., 1 << i] - v[..., 0] for i in range(3))
+    return phi, v[..., 7] - v[..., 0] - alone
+
+
+__all__ = [
+    "ACCEPT_OPTION",
+    "CONCEDE_OPTION",
+    "LIKELIHOOD_FLOOR",
+    "OPTIONS",
+    "PATHS",
+    "PERCEIVED_MOVES",
+    "TYPE_REDRAW",
+    "Offer",
+    "WarSplit",
+    "acceptance_probability",
+    "accepts",
+    "attribution_weights",
+    "bayes_types",
+    "bearable",
+    "best_offer",
+    "brink_rounds",
+    "choose",
+    "commitment_gap",
+    "cost_from_resolve",
+    "draw_type",
+    "fearon_demand",
+    "hold_value",
+    "honest_mass",
+    "implementation_matrix",
+    "joint_types",
+    "ladder_utilities",
+    "lie_pays",
+    "likelihood_of",
+    "lookahead_value",
+    "message_likelihood",
+    "move_likelihood",
+    "observation_matrix",
+    "quit_probability",
+    "reaches_war",
+    "resolve_from_values",
+    "settlement_utilities",
+    "settlement_value",
+    "shapley_paths",
+    "side_strength",
+    "war_split",
+    "war_value",
+    "win_probability",
+]

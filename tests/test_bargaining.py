@@ -1,0 +1,581 @@
+"""The equations of the second decision model (``core/bargaining.py``) and its known answers.
+
+Each unit test states the value it expects and how it was computed by hand. Monte Carlo checks
+use a fixed seed (17, the issue's number, chosen before the first run and never changed) and a
+tolerance of 4 binomial standard errors, with n and the standard error stated in the test (a
+false failure about once in 16,000 runs of the suite, as in ``test_known_answers.py``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalsim.core import bargaining as bg
+from escalsim.core import dynamics as dx
+from escalsim.core import known_answers as ka
+
+settings.register_profile(
+    "bargaining", max_examples=150, deadline=None, derandomize=True, database=None
+)
+PROFILE = settings.get_profile("bargaining")
+SEED = 17
+UNIT = st.floats(0.0, 1.0)
+DELTA = st.floats(0.0, 0.99)
+COST = st.floats(0.0, 2.0)
+
+
+@st.composite
+def simplex(draw: st.DrawFn, k: int, low: float = 0.01) -> np.ndarray:
+    """k weights on the simplex, each drawn in [low, 1] before normalising (never all 0)."""
+    w = np.array(draw(st.lists(st.floats(low, 1.0), min_size=k, max_size=k))) + 1e-9
+    return w / w.sum()
+
+
+# -- war and settlement values ----------------------------------------------------------------
+def test_win_probability_and_side_strength_known_values():
+    assert bg.win_probability(3.0, 1.0) == pytest.approx(0.75)  # 3 / (3 + 1)
+    assert bg.win_probability(3.0, 1.0, 2.0) == pytest.approx(0.9)  # 9 / (9 + 1)
+    assert bg.win_probability(3.0, 1.0, 0.0) == pytest.approx(0.5)  # a coin toss
+    # 100 + 0.5 * 6 + 1 * 7: an ally that may join counts with the belief that it fights.
+    assert bg.side_strength(100.0, [6.0, 7.0], [0.5, 1.0]) == pytest.approx(110.0)
+    assert bg.side_strength(45.0, np.zeros(0), np.zeros(0)) == pytest.approx(45.0)
+
+
+def test_war_and_settlement_values_known_values():
+    # (0.6 - 0.1) / (1 - 0.9) = 5; a half share for ever at δ = 0.9 is worth 0.5 / 0.1 = 5.
+    assert bg.war_value(0.6, 0.1, 0.9) == pytest.approx(5.0)
+    assert bg.settlement_value(0.5, 0.9) == pytest.approx(5.0)
+    # War wastes: W_A + W_B = (1 - c_A - c_B) / (1 - δ) < 1 / (1 - δ).
+    total = bg.war_value(0.6, 0.1, 0.9) + bg.war_value(0.4, 0.2, 0.9)
+    assert total == pytest.approx(0.7 / 0.1)
+
+
+@settings(PROFILE)
+@given(flow=st.floats(-1.0, 1.0), risk=UNIT, war=st.floats(-20.0, 10.0), delta=DELTA)
+def test_hold_value_solves_its_recursion(flow, risk, war, delta):
+    """H = r W + (1 - r)(f + δ H); r = 0 gives f / (1 - δ), r = 1 gives W."""
+    h = float(bg.hold_value(flow, risk, war, delta))
+    assert h == pytest.approx(risk * war + (1 - risk) * (flow + delta * h), abs=1e-9)
+    assert float(bg.hold_value(flow, 0.0, war, delta)) == pytest.approx(flow / (1 - delta))
+    assert float(bg.hold_value(flow, 1.0, war, delta)) == pytest.approx(war)
+
+
+def test_lookahead_value_hand_computed():
+    # r = 0.1, W = -2, f = 0.3, q = 0.25, V_prevail = 10, H = 4, δ = 0.9:
+    # 0.1 (-2) + 0.9 (0.3 + 0.9 (0.25 * 10 + 0.75 * 4)) = -0.2 + 0.9 * 5.25 = 4.525
+    assert bg.lookahead_value(0.3, 0.1, -2.0, 0.25, 10.0, 4.0, 0.9) == pytest.approx(4.525)
+
+
+@settings(PROFILE)
+@given(p1=UNIT, p2=UNIT, cost=COST, extra=st.floats(0.0, 1.0), delta=DELTA)
+def test_war_value_rises_with_p_and_falls_with_cost(p1, p2, cost, extra, delta):
+    lo, hi = sorted((p1, p2))
+    assert bg.war_value(lo, cost, delta) <= bg.war_value(hi, cost, delta)
+    assert bg.war_value(lo, cost + extra, delta) <= bg.war_value(lo, cost, delta)
+
+
+# -- types ------------------------------------------------------------------------------------
+def test_type_grid_midpoints_and_degenerate_prior():
+    np.testing.assert_allclose(bg.type_grid(0.0, 1.0, 4), [0.125, 0.375, 0.625, 0.875])
+    # A point value in a scenario is a one-type grid with prior 1.
+    np.testing.assert_allclose(bg.type_grid(0.3, 0.3, 5), [0.3])
+    np.testing.assert_allclose(bg.uniform_prior(1), [1.0])
+    with pytest.raises(ValueError, match="lo <= hi"):
+        bg.type_grid(1.0, 0.0, 3)
+
+
+def test_joint_types_and_trust():
+    costs, honest, prior = bg.joint_types([0.1, 0.3], [0.5, 0.5], honesty=0.4)
+    np.testing.assert_allclose(costs, [0.1, 0.3, 0.1, 0.3])
+    np.testing.assert_array_equal(honest, [False, False, True, True])
+    np.testing.assert_allclose(prior, [0.3, 0.3, 0.2, 0.2])
+    assert bg.honest_mass(prior, honest) == pytest.approx(0.4)  # trust = P(honest)
+
+
+def test_draw_type_is_the_inverse_cdf():
+    # 1,000 evenly spaced draws hit each type exactly in proportion to its prior.
+    u = (np.arange(1000) + 0.5) / 1000
+    counts = np.bincount(bg.draw_type([0.25, 0.25, 0.5], u), minlength=3)
+    np.testing.assert_array_equal(counts, [250, 250, 500])
+
+
+def test_resolve_and_cost_round_trip():
+    # Powell's resolve: prevail 1, submit 0, war 0.4 - c; ρ = 0.5 needs 1 / (1 - 0.4 + c) = 0.5,
+    # so c = 1.4 (= 1/ρ - 1 + p).
+    assert bg.cost_from_resolve(0.5, 0.4) == pytest.approx(1.4)
+    assert bg.resolve_from_values(1.0, 0.0, 0.4 - 1.4) == pytest.approx(0.5)
+    rho = np.linspace(0.05, 1.0, 20)
+    cost = bg.cost_from_resolve(rho, 0.3)
+    np.testing.assert_allclose(bg.resolve_from_values(1.0, 0.0, 0.3 - cost), rho)
+    # Resolve falls as the cost of war rises.
+    assert (np.diff(cost) < 0).all()
+
+
+# -- beliefs ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("x", "where"), [(2, "interior"), (0, "bottom"), (4, "top")])
+def test_implementation_matrix_matches_the_dynamics(x, where):
+    """Every row, counted over a grid of draws through ``dynamics``: exact frequencies."""
+    e, phi, n_rungs = 0.1, 0.2, 5
+    grid = (np.arange(100) + 0.5) / 100
+    u_err, u_dir, u_fric = np.meshgrid(grid, grid, grid, indexing="ij")
+    matrix = bg.implementation_matrix(e, phi, at_bottom=x == 0, at_top=x == n_rungs - 1)
+    for row, move in enumerate((dx.STEP_DOWN, dx.HOLD, dx.STEP_UP)):
+        made = dx.implementation_error(move, x, u_err, e, u_dir, n_rungs)
+        made = dx.friction(made, u_fric, phi)
+        change = np.sign(dx.target_rung(x, made, 2, n_rungs) - x)
+        freq = np.array([(change == d).mean() for d in (-1, 0, 1)])
+        np.testing.assert_allclose(matrix[row], freq, atol=1e-12, err_msg=f"{where} row {row}")
+
+
+def test_observation_matrix_matches_observe_rung_inside_the_ladder():
+    """Rows counted through ``dynamics.observe_rung`` and ``perceived_move`` (last seen: right)."""
+    noise, incident, n_rungs, y0 = 0.2, 0.1, 9, 4
+    grid = (np.arange(100) + 0.5) / 100
+    u_inc, u_noise, u_dir = np.meshgrid(grid, grid, grid, indexing="ij")
+    matrix = bg.observation_matrix(noise, incident)
+    for row, b in enumerate((-1, 0, 1)):
+        apparent = y0 + b + (u_inc < incident)
+        seen = dx.observe_rung(apparent, noise, u_noise, u_dir, n_rungs)
+        move = dx.perceived_move(seen, y0)
+        freq = np.array([(move == o).mean() for o in (-1, 0, 1)])
+        np.testing.assert_allclose(matrix[row], freq, atol=1e-12)
+    np.testing.assert_allclose(bg.observation_matrix(0.0), np.eye(3))
+
+
+def _two_types() -> np.ndarray:
+    """Choice probabilities [seen, type, move]: type 0 always climbs, type 1 always holds."""
+    choice = np.zeros((3, 2, 3))
+    choice[:, 0, 2] = 1.0
+    choice[:, 1, 1] = 1.0
+    return choice
+
+
+def test_move_likelihood_hand_computed():
+    # Type 0 intends up: made up 0.9 / down 0.1 (e = 0.1); seen through noise 0.2, a made up is
+    # perceived up 0.9 / hold 0.1, a made down down 0.9 / hold 0.1. So P(up) = 0.81,
+    # P(hold) = 0.09 + 0.01 = 0.1, P(down) = 0.09; then the floor η.
+    eta = bg.LIKELIHOOD_FLOOR
+    lik = bg.move_likelihood(_two_types(), [0.0, 1.0, 0.0], 0.1, 0.2)
+    expected = (1 - eta) * np.array([0.09, 0.1, 0.81]) + eta / 3
+    np.testing.assert_allclose(lik[0], expected)
+    np.testing.assert_allclose(lik.sum(axis=-1), 1.0)
+    np.testing.assert_allclose(bg.likelihood_of(lik, 1), lik[:, 2])
+
+
+def test_no_move_is_impossible_without_noise():
+    """With e = 0 and noise 0 (the twins) the floor keeps every likelihood positive."""
+    lik = bg.move_likelihood(_two_types(), [0.0, 1.0, 0.0])
+    assert (lik > 0).all()
+    assert lik[1, 2] == pytest.approx(bg.LIKELIHOOD_FLOOR / 3)
+
+
+def test_noisy_attribution_explains_a_climb_as_an_answer():
+    """The spiral (Jervis 1976): a reciprocating type climbs when it saw i climb. If i held,
+    naïve attribution (it saw i hold) makes a climb unlikely under that type; noisy attribution
+    (it may have seen i climb) makes it likelier, so the climb is weaker evidence of greed."""
+    choice = np.zeros((3, 2, 3))
+    choice[:, 0, 2] = 1.0  # type 0, greedy: always climbs
+    choice[2, 1, 2] = 1.0  # type 1, reciprocal: climbs iff it saw a climb
+    choice[:2, 1, 1] = 1.0
+    naive = bg.attribution_weights(dx.HOLD, 0.3, noisy=False)
+    noisy = bg.attribution_weights(dx.HOLD, 0.3, noisy=True)
+    np.testing.assert_allclose(naive, [0, 1, 0])
+    np.testing.assert_allclose(noisy, [0.15, 0.7, 0.15])
+    up = {
+        name: bg.likelihood_of(bg.move_likelihood(choice, seen, 0.02, 0.1), dx.STEP_UP)
+        for name, seen in (("naive", naive), ("noisy", noisy))
+    }
+    ratio = {name: lik[0] / lik[1] for name, lik in up.items()}  # evidence for greed
+    assert ratio["noisy"] < ratio["naive"]
+
+
+def test_bayes_types_hand_computed():
+    # prior (1/2, 1/2), L (0.8, 0.2): Bayes gives (0.8, 0.2); the redraw mixes in ε of the base.
+    eps = 0.01
+    post = bg.bayes_types([0.5, 0.5], [0.8, 0.2], [0.5, 0.5], eps)
+    np.testing.assert_allclose(post, (1 - eps) * np.array([0.8, 0.2]) + eps * 0.5)
+    # A degenerate base prior stays degenerate: a point value stays known.
+    np.testing.assert_allclose(bg.bayes_types([1.0, 0.0], [0.1, 0.9], [1.0, 0.0]), [1.0, 0.0])
+
+
+@settings(PROFILE, max_examples=80)
+@given(
+    k=st.integers(2, 6),
+    data=st.data(),
+    redraw=st.floats(1e-4, 0.5),
+    moves=st.lists(st.integers(-1, 1), min_size=1, max_size=20),
+)
+def test_posterior_sums_to_one_and_stays_inside(k, data, redraw, moves):
+    """Any policy's choice probabilities (including 0s), any noise: the posterior stays inside."""
+    prior = data.draw(simplex(k))
+    base = data.draw(simplex(k))
+    rows = [data.draw(simplex(3, low=0.0)) for _ in range(3 * k)]
+    choice = np.array(rows).reshape(3, k, 3)
+    seen = data.draw(simplex(3, low=0.0))
+    lik = bg.move_likelihood(choice, seen, data.draw(st.floats(0, 0.5)), data.draw(UNIT))
+    post = prior
+    for move in moves:
+        post = bg.bayes_types(post, bg.likelihood_of(lik, move), base, redraw)
+        assert post.sum() == pytest.approx(1.0)
+        assert ((post > 0) & (post < 1)).all()
+
+
+def test_message_credibility_follows_incentives():
+    """Cheap talk between opposed interests informs only through honest types (Crawford & Sobel
+    1982); when lying does not pay, a claim reveals the type (Sartori 2005)."""
+    # Types: (cost low, strategic), (cost high, strategic), (low, honest), (high, honest).
+    truthful = np.array([1, 0, 1, 0])  # claim 1: "my cost of war is low, I will fight"
+    honest = np.array([False, False, True, True])
+    prior = np.full(4, 0.25)
+    everyone_lies = np.ones(4, dtype=bool)
+    lik = bg.message_likelihood(1, truthful, honest, everyone_lies, 1, 0.0, 2)
+    assert lik[0] == pytest.approx(lik[1])  # the strategic types cannot be told apart
+    post = bg.bayes_types(prior, lik, prior, 0.0)
+    assert post[0] + post[2] > 0.5  # only the honest high-cost type is ruled out
+    assert post[0] == pytest.approx(post[1])
+    nobody_lies = np.zeros(4, dtype=bool)
+    post = bg.bayes_types(
+        prior, bg.message_likelihood(1, truthful, honest, nobody_lies, 1, 0.0, 2), prior, 0.0
+    )
+    assert post[0] + post[2] > 0.99  # revealing
+    # With only strategic types who all lie, a claim moves nothing.
+    none_honest = np.zeros(4, dtype=bool)
+    lik = bg.message_likelihood(1, truthful, none_honest, everyone_lies, 1, 0.1, 2)
+    np.testing.assert_allclose(bg.bayes_types(prior, lik, prior, 0.0), prior)
+
+
+def test_lie_pays_against_reputation():
+    # A bluff worth 0.3 is told when the reputation at risk, times detection, is worth less.
+    np.testing.assert_array_equal(bg.lie_pays(0.3, [0.2, 1.0], 0.5), [True, False])
+
+
+# -- bargaining -------------------------------------------------------------------------------
+@settings(PROFILE)
+@given(share=UNIT, p=UNIT, cost_lo=COST, extra=st.floats(0.0, 1.0), data=st.data())
+def test_raising_a_responders_cost_never_lowers_its_acceptance(share, p, cost_lo, extra, data):
+    k = data.draw(st.integers(1, 6))
+    posterior = data.draw(simplex(k))
+    costs = cost_lo + np.array(data.draw(st.lists(st.floats(0, 1), min_size=k, max_size=k)))
+    low = bg.acceptance_probability(share, 1 - p - costs, posterior)
+    high = bg.acceptance_probability(share, 1 - p - (costs + extra), posterior)
+    assert high >= low - 1e-12
+    assert bool(bg.accepts(share, 1 - p - cost_lo - extra)) >= bool(
+        bg.accepts(share, 1 - p - cost_lo)
+    )
+
+
+@settings(PROFILE)
+@given(p=UNIT, c_a=COST, c_b=COST)
+def test_complete_information_demand_is_accepted(p, c_a, c_b):
+    """A point belief about B's cost: A demands min(1, p + c_B) and B accepts: no war."""
+    offer = bg.fearon_demand(p, c_a, np.array([c_b]), np.array([1.0]))
+    assert offer.accept == 1.0
+    assert 1 - offer.share == pytest.approx(ka.fearon_demand_uniform(p, c_a, c_b, c_b))
+    assert bool(bg.accepts(offer.share, 1 - p - c_b))
+
+
+@settings(PROFILE)
+@given(fallback=st.floats(-2.0, 1.0), data=st.data())
+def test_best_offer_beats_every_other_offer(fallback, data):
+    k = data.draw(st.integers(1, 6))
+    posterior = data.draw(simplex(k))
+    reservation = np.array(data.draw(st.lists(st.floats(-0.5, 1.5), min_size=k, max_size=k)))
+    best = bg.best_offer(reservation, fallback, posterior)
+    assert best.value >= fallback - 1e-12
+    for s in np.linspace(0.0, 1.0, 101):
+        acc = bg.acceptance_probability(s, reservation, posterior)
+        assert best.value >= acc * (1 - s) + (1 - acc) * fallback - 1e-12
+
+
+def test_fearon_grid_converges_to_the_closed_form():
+    """On a midpoint grid of n types the optimal demand is within (hi - lo)/n of the closed
+    form plus the rounding to a grid point, so within 2 (hi - lo)/n; P(war) within 2/n (the
+    discrete prior accepts half a cell more at each candidate, which moves the optimum by at
+    most (hi - lo)/(4n); rounding adds (hi - lo)/(2n))."""
+    n = 2000
+    for p, c_a, lo, hi in [(0.5, 0.0, 0.0, 0.4), (0.3, 0.1, 0.05, 0.5), (0.6, 0.02, 0.0, 0.3)]:
+        grid = bg.type_grid(lo, hi, n)
+        offer = bg.fearon_demand(p, c_a, grid, bg.uniform_prior(n))
+        assert 1 - offer.share == pytest.approx(
+            ka.fearon_demand_uniform(p, c_a, lo, hi), abs=2 * (hi - lo) / n
+        )
+        assert 1 - offer.accept == pytest.approx(
+            ka.fearon_war_probability(p, c_a, lo, hi), abs=2 / n
+        )
+
+
+# -- known answers: Fearon's bargain --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("p", "c_a", "lo", "hi", "demand", "p_war"),
+    [
+        (0.5, 0.0, 0.0, 0.4, 0.7, 0.5),  # interior, lo = 0: 1/2 - c_A/(2 hi) = 1/2
+        (0.5, 0.1, 0.0, 0.4, 0.65, 0.375),  # 1/2 - 0.1/0.8
+        (0.5, 0.1, 0.05, 0.4, 0.65, 0.2 / 0.7),  # (hi - c_A - 2 lo) / (2 (hi - lo))
+        (0.5, 0.4, 0.05, 0.4, 0.55, 0.0),  # safe corner: hi - c_A = 0 < 2 lo
+        (0.9, 0.0, 0.0, 0.4, 1.0, 0.25),  # upper corner: (1 - p - lo) / (hi - lo)
+        (0.5, 0.0, 0.3, 0.3, 0.8, 0.0),  # complete information
+    ],
+)
+def test_fearon_closed_form_cases(p, c_a, lo, hi, demand, p_war):
+    assert ka.fearon_demand_uniform(p, c_a, lo, hi) == pytest.approx(demand)
+    assert ka.fearon_war_probability(p, c_a, lo, hi) == pytest.approx(p_war, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("p", "c_a", "lo", "hi"),
+    [(0.5, 0.0, 0.0, 0.4), (0.3, 0.1, 0.05, 0.5), (0.5, 0.4, 0.05, 0.4), (0.9, 0.0, 0.0, 0.4)],
+)
+def test_fearon_demand_is_the_brute_force_maximum(p, c_a, lo, hi):
+    """A's exact expected utility on 100,001 demands in [0, 1]: the best is the closed form's
+    (within a grid step) and no demand beats the closed form's value."""
+    x = np.linspace(0.0, 1.0, 100_001)
+    eu = ka.fearon_expected_utility(x, p, c_a, lo, hi)
+    star = ka.fearon_demand_uniform(p, c_a, lo, hi)
+    assert x[np.argmax(eu)] == pytest.approx(star, abs=1e-5)
+    assert eu.max() <= float(ka.fearon_expected_utility(star, p, c_a, lo, hi)) + 1e-12
+
+
+@pytest.mark.parametrize(("p", "c_a", "lo", "hi"), [(0.5, 0.0, 0.0, 0.4), (0.3, 0.1, 0.05, 0.5)])
+def test_fearon_war_probability_matches_monte_carlo(p, c_a, lo, hi):
+    """B's cost drawn n = 200,000 times; B applies the acceptance rule to the closed-form demand.
+    P(war) is a binomial proportion: SE = sqrt(P (1 - P) / n) <= 0.5 / sqrt(200,000) = 0.0011;
+    the test allows 4 SE."""
+    n = 200_000
+    rng = np.random.default_rng(SEED)
+    c_b = rng.uniform(lo, hi, n)
+    demand = ka.fearon_demand_uniform(p, c_a, lo, hi)
+    war = ~bg.accepts(1.0 - demand, 1.0 - p - c_b)
+    truth = ka.fearon_war_probability(p, c_a, lo, hi)
+    se = math.sqrt(truth * (1 - truth) / n)
+    assert abs(war.mean() - truth) <= 4 * se, (war.mean(), truth, se)
+
+
+# -- known answers: brinkmanship with private resolve ---------------------------------------
+def test_brink_rounds_matches_the_known_answer():
+    # 1 - 0.95^5 = 0.226 <= 0.25 < 1 - 0.95^6: five rounds; 0.60 gives 17.
+    np.testing.assert_array_equal(bg.brink_rounds([0.25, 0.6, 0.0, 1.0], 0.05), [5, 17, 0, np.inf])
+    assert bg.brink_rounds(0.3, 0.0) == np.inf
+    assert ka.brinkmanship_war_probability(0.05, (0.25, 0.6)) == pytest.approx(1 - 0.95**5)
+    assert bool(bg.bearable(1 - 0.95**5, 0.0, 0.25))
+    assert not bool(bg.bearable(1 - 0.95**5, 0.05, 0.25))
+
+
+def test_private_resolve_reduces_to_the_point_answer():
+    point = ka.brinkmanship_war_probability(0.05, (0.25, 0.6))
+    assert ka.brinkmanship_war_probability_private(0.05, [0.25], [1], [0.6], [1]) == point
+    assert ka.brinkmanship_war_probability_private(
+        0.05, [0.25], [1], [0.6], [1], channel="open"
+    ) == pytest.approx(0.0)
+    # Two equally likely resolves each: min is 0.25 in 3 cases of 4 (5 rounds), 0.6 in 1 (17).
+    closed = ka.brinkmanship_war_probability_private(
+        0.05, [0.25, 0.6], [0.5, 0.5], [0.25, 0.6], [0.5, 0.5]
+    )
+    assert closed == pytest.approx(0.75 * (1 - 0.95**5) + 0.25 * (1 - 0.95**17))
+    # Open and honest: only ties fight, each with probability 1/4.
+    open_ = ka.brinkmanship_war_probability_private(
+        0.05, [0.25, 0.6], [0.5, 0.5], [0.25, 0.6], [0.5, 0.5], channel="open"
+    )
+    assert open_ == pytest.approx(0.25 * (1 - 0.95**5) + 0.25 * (1 - 0.95**17))
+
+
+def test_private_brinkmanship_matches_a_brute_force_war_of_nerves():
+    """Types drawn by inverse CDF, then the brink held round by round with the policy's rule
+    (``bearable``), a war draw per round, the horizon at 12 rounds. n = 100,000 runs; P(war)
+    about 0.36, SE <= 0.5 / sqrt(100,000) = 0.0016; the test allows 4 SE."""
+    n, r, horizon = 100_000, 0.05, 12
+    grid_a, prior_a = np.array([0.1, 0.25, 0.6]), np.array([0.2, 0.5, 0.3])
+    grid_b, prior_b = np.array([0.15, 0.45, 0.9]), np.array([0.3, 0.3, 0.4])
+    rng = np.random.default_rng(SEED)
+    rho_a = grid_a[bg.draw_type(prior_a, rng.random(n))]
+    rho_b = grid_b[bg.draw_type(prior_b, rng.random(n))]
+    alive = np.ones(n, dtype=bool)
+    war = np.zeros(n, dtype=bool)
+    cumulative = np.zeros(n)
+    for _ in range(horizon):
+        # Both at the brink; whoever cannot bear another round concedes before the war draw.
+        quits = ~bg.bearable(cumulative, r, rho_a) | ~bg.bearable(cumulative, r, rho_b)
+        alive &= ~quits
+        hit = alive & (rng.random(n) < r)
+        war |= hit
+        alive &= ~hit
+        cumulative = dx.cumulative_risk(cumulative, r)
+    truth = ka.brinkmanship_war_probability_private(
+        r, grid_a, prior_a, grid_b, prior_b, horizon=horizon
+    )
+    se = math.sqrt(truth * (1 - truth) / n)
+    assert abs(war.mean() - truth) <= 4 * se, (war.mean(), truth, se)
+
+
+# -- the options of a decision --------------------------------------------------------------
+LADDER_COSTS = np.array([0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.6, 1.0])
+LADDER_RISK = np.array([0.0, 0.0, 0.0, 0.002, 0.01, 0.05, 1.0, 1.0])
+
+
+def _ladder(x, y_next, **kw):
+    args = {
+        "costs": LADDER_COSTS,
+        "war_risk": LADDER_RISK,
+        "war_rung": 6,
+        "jump": 2,
+        "share": 0.5,
+        "war": bg.war_value(0.3, 0.3, 0.9),
+        "prevail": bg.settlement_value(1.0, 0.9),
+        "delta": 0.9,
+        "posterior_j": np.array([0.5, 0.5]),
+        "war_j": bg.war_value(0.7, np.array([0.1, 0.5]), 0.9),
+        "flow_j": 0.5 - 0.1,
+        "quit_j": np.full(2, bg.settlement_value(0.0, 0.9)),
+    }
+    return bg.ladder_utilities(x, y_next, **(args | kw))
+
+
+def test_a_step_onto_the_war_rung_is_worth_the_war_value_wherever_the_adversary_is():
+    """No term rewards closing a gap: the jump from 4 onto war (6) is worth W whatever ŷ."""
+    w = float(bg.war_value(0.3, 0.3, 0.9))
+    for y in (0.0, 4.0, 5.0, 5.9):
+        assert _ladder(4, y)[3] == pytest.approx(w)
+
+
+def test_ladder_utilities_hand_computed_hold():
+    # Hold at 4 against 4: r = 0.01, f = 0.5 - 0.1 = 0.4, W = 0 (p = c = 0.3), δ = 0.9.
+    # H = (0.01 * 0 + 0.99 * 0.4) / (1 - 0.9 * 0.99) = 0.396 / 0.109.
+    # The other's types: W_j = (0.7 - c) / 0.1 = 6 and 2; its flow 0.4, so
+    # H_j = (0.01 W_j + 0.396) / 0.109 = 4.183 and 3.817, both above quitting (0): q = 0.
+    # U = 0.01 * 0 + 0.99 (0.4 + 0.9 H).
+    h = 0.396 / 0.109
+    assert _ladder(4, 4.0)[1] == pytest.approx(0.99 * (0.4 + 0.9 * h))
+
+
+def test_escalation_coerces_types_that_fear_war():
+    """Powell (1990): a higher risk makes a type whose war value is below quitting give way."""
+    # The other's types: one fears war (W_j = -8), one does not (W_j = 6); quitting is worth 0.
+    kw = {"war_j": bg.war_value(0.7, np.array([0.1, 1.5]), 0.9)}
+    q = bg.quit_probability(
+        np.array([0.5, 0.5]),
+        0.0 - bg.hold_value(0.4, np.array([[0.0], [0.05]]), kw["war_j"], 0.9),
+    )
+    np.testing.assert_allclose(q, [0.0, 0.5])  # at the brink rung the fearful type quits
+    u = _ladder(4, 4.0, **kw)
+    assert u[2] > _ladder(4, 4.0)[2]  # stepping up to 5 is worth more against it
+
+
+def test_a_crossed_red_line_costs_the_audience_cost_unless_answered():
+    """The red line is a public commitment: holding or stepping down once it is crossed costs
+    D; climbing does not. So crossing it changes the default policy's choice."""
+    calm = _ladder(4, 4.0, audience=0.7)
+    crossed = _ladder(4, 4.0, audience=0.7, line_crossed=True)
+    np.testing.assert_allclose(crossed[:2], calm[:2] - 0.7)  # step down, hold
+    np.testing.assert_allclose(crossed[2:], calm[2:])  # step up, jump
+    # Backing down while committed and leaving the line unanswered: both costs.
+    both = _ladder(4, 4.0, audience=0.7, line_crossed=True, committed=True)
+    assert both[0] == pytest.approx(calm[0] - 1.4)
+
+
+def test_settlement_utilities_and_audience_costs():
+    # Accepting 0.4 when publicly committed to 0.6 costs D = 1: 0.4 / 0.1 - 1 = 3.
+    # Conceding to a demand of everything, committed: 0 - 1.
+    u = bg.settlement_utilities(np.array([np.nan, 0.4]), 1.0, 0.9, 0.6, 1.0, True)
+    assert np.isnan(u[0, 0])
+    np.testing.assert_allclose(u[1], [3.0, -1.0])
+    # A private offer to an uncommitted power carries no audience cost.
+    np.testing.assert_allclose(bg.settlement_utilities(0.4, 1.0, 0.9, 0.6, 1.0, False), [4.0, 0.0])
+
+
+def test_reaches_war_marks_the_ladder_moves_onto_the_war_rung():
+    np.testing.assert_array_equal(
+        bg.reaches_war(np.array([4, 5]), 2, 8, 6),
+        [[False, False, False, False, False, True], [False, False, False, False, True, True]],
+    )
+
+
+def test_choose_takes_war_only_as_a_strict_best_response():
+    available = np.ones(6, dtype=bool)
+    war = np.array([False, False, False, False, False, True])
+    assert bg.choose([np.nan, 0.0, 1.0, 2.0, 3.0, 10.0], available, war, 4.0, 0.5) == 5
+    # War worth no more than the best peaceful option: never chosen, whatever the draw.
+    u = (np.arange(1000) + 0.5) / 1000
+    picks = bg.choose([np.nan, 0.0, 1.0, 2.0, 3.0, 3.0], available, war, 1.0, u)
+    assert not (picks == 5).any()
+    assert not (picks == 0).any()  # NaN: no offer standing
+    # Among the peaceful options the logit's shares (exact over 1,000 evenly spaced draws).
+    weights = np.exp(np.array([0.0, 1.0, 2.0, 3.0]) - 3.0)
+    shares = np.bincount(picks, minlength=6)[1:5] / 1000
+    np.testing.assert_allclose(shares, weights / weights.sum(), atol=1e-3)
+
+
+@settings(PROFILE)
+@given(
+    utilities=st.lists(st.floats(-50, 50), min_size=6, max_size=6),
+    war_mask=st.lists(st.booleans(), min_size=6, max_size=6),
+    u=st.floats(0.0, 0.999999),
+    precision=st.floats(0.0, 50.0),
+)
+def test_war_is_chosen_only_when_it_beats_every_alternative(utilities, war_mask, u, precision):
+    util = np.array(utilities)
+    war = np.array(war_mask)
+    war[3] = False  # holding is always peaceful
+    pick = int(bg.choose(util, np.ones(6, dtype=bool), war, precision, u))
+    if war[pick]:
+        assert util[pick] > util[~war].max()
+    else:
+        assert not (war & (util > util[~war].max())).any()
+
+
+@settings(PROFILE)
+@given(p=UNIT, p_later=UNIT, cost=st.floats(0.0, 1.0), delta=st.floats(0.01, 0.99))
+def test_commitment_gap_is_the_preventive_war_condition(p, p_later, cost, delta):
+    gap = float(bg.commitment_gap(p, p_later, cost, delta))
+    if p_later >= cost:
+        condition = delta * (p - p_later) - (1 - delta) * (1 - p + cost)
+        assert np.sign(round(gap, 9)) == np.sign(round(condition / (1 - delta), 9))
+    assert gap <= (p - cost) / (1 - delta) - 1 + 1e-9  # no better than war minus one round
+
+
+def test_commitment_gap_hand_computed():
+    # War now (0.6 - 0.05) / 0.1 = 5.5; peace at most 1 + 0.9 * 0.25 / 0.1 = 3.25: gap 2.25.
+    assert bg.commitment_gap(0.6, 0.3, 0.05, 0.9) == pytest.approx(2.25)
+    # No shift, no commitment problem: gap = (p - c)/(1-δ) - 1 - δ (p - c)/(1-δ) = p - c - 1 < 0.
+    assert bg.commitment_gap(0.6, 0.6, 0.05, 0.9) == pytest.approx(0.55 - 1.0)
+
+
+# -- decompositions ---------------------------------------------------------------------------
+def test_shapley_paths_additive_and_interacting_games():
+    # Additive: v(S) = 1 [perception] + 2 [messages] + 4 [agreements] = the bit pattern.
+    phi, interaction = bg.shapley_paths(np.arange(8.0))
+    np.testing.assert_allclose(phi, [1.0, 2.0, 4.0])
+    assert interaction == pytest.approx(0.0)
+    # Only perception and messages together matter: half each, all of it interaction.
+    v = np.zeros(8)
+    v[[3, 7]] = 1.0
+    phi, interaction = bg.shapley_paths(v)
+    np.testing.assert_allclose(phi, [0.5, 0.5, 0.0])
+    assert interaction == pytest.approx(1.0)
+
+
+@settings(PROFILE)
+@given(values=st.lists(st.floats(-1, 1), min_size=8, max_size=8))
+def test_shapley_shares_add_up_to_the_difference(values):
+    v = np.array(values)
+    phi, _ = bg.shapley_paths(v)
+    assert phi.sum() == pytest.approx(v[7] - v[0], abs=1e-12)
+
+
+def test_war_split_adds_up_with_both_flows():
+    run = np.array([1, 1, 0, 0, 1, 0], dtype=bool)
+    perception = np.array([1, 0, 1, 0, 0, 0], dtype=bool)
+    complete = np.array([0, 0, 1, 0, 0, 0], dtype=bool)
+    split = bg.war_split(run, perception, complete)
+    assert split.misperception == pytest.approx(3 / 6 - 2 / 6)
+    assert split.private_information == pytest.approx(2 / 6 - 1 / 6)
+    assert split.residual == pytest.approx(1 / 6)
+    total = split.misperception + split.private_information + split.residual
+    assert total == pytest.approx(run.mean())
+    assert split.run_only - split.perception_only == pytest.approx(split.misperception)
+    assert split.perception_twin_only - split.complete_only == pytest.approx(
+        split.private_information
+    )
