@@ -10,21 +10,40 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("solara", reason="the app extra installs solara")
-
+import escalsim
 from escalsim.cli import cli
 from escalsim.scenario import ScenarioError, load_scenario
-from escalsim.teaching import app
 
-HOTLINE = Path(app.__file__).resolve().parents[1] / "scenarios" / "hotline-1963.yaml"
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("solara") is None, reason="the app extra installs solara"
+)
+
+
+class _App:
+    """``escalsim.teaching.app``, imported when a test first reads it: importing solara costs
+    seconds, and every worker of the test run collects this module, most without running it."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # pytest's collection probes objects for its own attributes
+            raise AttributeError(name)
+        from escalsim.teaching import app as module
+
+        return getattr(module, name)
+
+
+app = _App()
+
+HOTLINE = Path(escalsim.__file__).resolve().parent / "scenarios" / "hotline-1963.yaml"
 
 
 def _problems(raw: bytes, name: str = "upload.yaml") -> list[str]:

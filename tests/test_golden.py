@@ -10,6 +10,7 @@ numbers rewrites them with ``tests/golden/make_golden.py`` and says so in its co
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -68,10 +69,15 @@ def _agent_digests(case: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _last_condition(case: dict[str, Any]) -> bool:
+@functools.cache
+def _conditions(scenario: str) -> tuple[str, ...]:
     from escalsim.scenario import load_scenario
 
-    return case["condition"] == load_scenario(case["scenario"]).condition_names[-1]
+    return tuple(load_scenario(scenario).condition_names)
+
+
+def _last_condition(case: dict[str, Any]) -> bool:
+    return case["condition"] == _conditions(case["scenario"])[-1]
 
 
 # The mesa face on a subset: each shipped scenario's last condition in each mode, the human

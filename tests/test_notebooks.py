@@ -17,8 +17,6 @@ import os
 import sys
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +75,8 @@ def kernel_env(tmp_path, monkeypatch):
 
 def execute(src: Path, out: Path, cwd: Path, parameters: dict | None = None):
     """Run a notebook with papermill on the ``python3`` kernel; return the executed notebook."""
+    import papermill  # heavy (seconds): imported by the tests that use it
+
     return papermill.execute_notebook(
         str(src),
         str(out),
@@ -108,6 +108,8 @@ def test_the_course_notebooks_exist():
 @pytest.mark.notebook  # starts a Jupyter kernel; the checks of the committed files do not
 def test_kernel_is_this_python(kernel_env):
     """The kernel papermill starts for "python3" is this interpreter, with this escalsim."""
+    import nbformat  # heavy (seconds): imported by the tests that use it
+
     probe = nbformat.v4.new_notebook()
     probe.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     probe.cells = [
@@ -132,6 +134,8 @@ def test_kernel_is_this_python(kernel_env):
 @pytest.mark.parametrize("name", ALL)
 def test_notebook_follows_the_conventions(name):
     """Cell 1: a markdown title; cell 2: code tagged "parameters" with replications and seed."""
+    import nbformat  # heavy (seconds): imported by the tests that use it
+
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
@@ -158,6 +162,8 @@ def test_notebook_follows_the_conventions(name):
 @pytest.mark.parametrize("name", ALL)
 def test_committed_notebook_was_executed(name):
     """The committed copy has every code cell's outputs, in order, and no error."""
+    import nbformat  # heavy (seconds): imported by the tests that use it
+
     path = NOTEBOOKS / name
     assert path.stat().st_size < MAX_BYTES, f"{name} is {path.stat().st_size:,} bytes"
     nb = nbformat.read(path, as_version=4)
