@@ -210,28 +210,3 @@ def cli_in_process(*args: str) -> tuple[int, str, str]:
             code = 0
     return code, out.getvalue(), err.getvalue()
 
-
-#: Module-scoped fixtures that cost seconds to build (a run, a sweep, a cluster, a browser), and
-#: the group of the tests that use them. The tests spread over worker processes (pytest-xdist,
-#: ``--dist loadgroup`` in ``pyproject.toml``); the tests of one group go to the same worker, so
-#: its fixtures are built once, and every other test goes wherever a worker is free.
-SHARED_FIXTURES = {
-    "quick": "validation",  # test_validation: the quick subset of `escalsim verify`
-    "reference_run": "faults",  # test_faults: the uninterrupted run and sweep
-    "reference_sweep": "faults",
-    "lhs_sweep": "lhs-sweep",  # test_sweep: the sweep the PRIM and discovery tests read
-    "cluster": "dask-cluster",  # test_sweep: a Dask LocalCluster
-    "served": "app",  # test_app_browser: the app server and the browser
-    "browser": "app",
-    "folders": "folders",  # test_cli_messages: a finished run and a finished sweep
-}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        groups = {
-            SHARED_FIXTURES[n] for n in getattr(item, "fixturenames", ()) if n in SHARED_FIXTURES
-        }
-        if groups:
-            (group,) = groups  # a test that needed two groups would build one of them twice
-            item.add_marker(pytest.mark.xdist_group(group))
