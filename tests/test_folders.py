@@ -187,3 +187,20 @@ def test_a_sweep_refuses_a_folder_that_holds_something_else(tmp_path):
     (empty / ".lock").write_text("123\n", encoding="utf-8")
     assert cli("sweep", "hotline-1963", *vary, "--out", str(empty))[0] == 0
     assert (empty / "manifest.json").is_file()
+
+
+def test_a_sweep_resumes_with_its_stored_seed_as_a_run_does(tmp_path):
+    """``sweep --resume`` without ``--seed`` takes the stored sweep's seed (it used to take the
+    scenario's run.seed, and then refused the sweep as a different one)."""
+    from escalsim.experiment.sweep import load_sweep
+
+    out = tmp_path / "sweep"
+    args = ["sweep", "brinkmanship", "--vary", "channels.public.noise=0:0.2:2", "-n", "6"]
+    code, _, err = cli(*args, "--seed", "5", "--out", str(out), "--workers", "1", "-q")
+    assert code == 0, err
+    whole = load_sweep(out)[1]
+    parts = sorted((out / "runs").iterdir())
+    parts[-1].unlink()
+    code, _, err = cli(*args, "--out", str(out), "--workers", "1", "--resume", "-q")
+    assert code == 0, err
+    pd.testing.assert_frame_equal(load_sweep(out)[1], whole, check_exact=True)

@@ -61,7 +61,7 @@ from escalsim.cli.options import (
     help="Replications per point, the same indices at every point (common random numbers) "
     "[default: the sweep block's, else 200].",
 )
-@seed_option("the scenario's run.seed")
+@seed_option("the scenario's run.seed; with --resume, the stored sweep's")
 @click.option("--condition", default=None, help="Run under this condition of the scenario.")
 @click.option(
     "--chunk",
@@ -104,10 +104,18 @@ def sweep(
     --resume finishes.
     """
     from escalsim.experiment.folders import prepare_sweep_folder
-    from escalsim.experiment.sweep import default_sweep_folder, define_sweep, plan, run_sweep
+    from escalsim.experiment.sweep import (
+        default_sweep_folder,
+        define_sweep,
+        plan,
+        run_sweep,
+        stored_sweep_seed,
+    )
     from escalsim.scenario import load_scenario
 
     spec = load_scenario(scenario)
+    if resume and seed is None and out is not None:
+        seed = stored_sweep_seed(out)
     definition, chunk = define_sweep(
         spec,
         varies,

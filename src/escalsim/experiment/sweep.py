@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escalsim.errors import UsageError
+from escalsim.errors import StoreError, UsageError
 from escalsim.experiment.executors import (  # noqa: F401 (re-exported: the sweep API)
     ExecutorChoice,
     InProcessExecutor,
@@ -374,6 +374,21 @@ def define_sweep(
         twin=twin,
     )
     return definition, chunk
+
+
+def stored_sweep_seed(folder: str | os.PathLike[str]) -> int | None:
+    """The root seed of the sweep stored in ``folder``; None when none is (readably) stored.
+
+    ``sweep --resume`` without ``--seed`` resumes with it, as ``run --resume`` resumes with the
+    run's (:func:`escalsim.experiment.runner.stored_seed`): the scenario's ``run.seed`` is the
+    default of a *new* sweep only.
+    """
+    try:
+        stored = read_manifest(folder, KIND)
+    except StoreError:
+        return None  # the resume itself reports it
+    seed = (stored or {}).get("request", {}).get("seed")
+    return seed if isinstance(seed, int) else None
 
 
 def default_sweep_folder(sweep: Sweep) -> Path:
