@@ -1,6 +1,6 @@
 """Random streams: per-replication ``SeedSequence`` streams, and the layout of a round's block.
 
-Replication ``r`` of a run with root seed ``s`` draws from two streams, each its own
+Replication ``r`` of a run with root seed ``s`` draws from three streams, each its own
 ``Generator(PCG64(SeedSequence(s, spawn_key=key)))``, so a replication's numbers do not depend on
 how many replications run, in which order, on which worker or in which chunk:
 
@@ -9,6 +9,9 @@ how many replications run, in which order, on which worker or in which chunk:
   in that round; every random decision of the round reads its own slot of the block, by name
   (:class:`Draws`). Both faces (the mesa agents and the ensembles) and a run's twin therefore
   consume exactly the same numbers;
+* the **type stream**, key ``(r, 0)`` (the first child of the round stream's sequence): draws
+  made once per replication, the actors' types (docs/decision-v2.md §3.3), identical across
+  conditions, twins, layouts and path switches (:func:`type_uniforms`);
 * the **display stream**, key ``(r, 1)``: what only the mesa face shows a student and nothing
   decides on (one third party's view of another), so that drawing it never moves the round
   stream (:class:`DisplayStreams`).
@@ -73,6 +76,9 @@ SLOT_KIND: dict[str, str] = {
     "deconfliction": "pair",
     "war": "round",
 }
+
+#: Uniforms per actor in the type stream, in order (docs/decision-v2.md §3.3).
+TYPE_DRAWS = ("cost", "honesty")
 
 Slot = tuple[str, tuple[str, ...]]
 Pair = tuple[str, str]
@@ -482,11 +488,35 @@ def replication_generator(root_seed: int, replication: int) -> np.random.Generat
     )
 
 
+def type_generator(root_seed: int, replication: int) -> np.random.Generator:
+    """The type stream of one replication: ``SeedSequence(root_seed, spawn_key=(r, 0))``."""
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(root_seed, spawn_key=(replication, 0)))
+    )
+
+
 def display_generator(root_seed: int, replication: int) -> np.random.Generator:
     """The display stream of one replication: ``SeedSequence(root_seed, spawn_key=(r, 1))``."""
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence(root_seed, spawn_key=(replication, 1)))
     )
+
+
+def type_uniforms(
+    root_seed: int, replications: NDArray[np.int64] | Sequence[int], actors: int
+) -> NDArray[np.float64]:
+    """The once-per-replication draws: shape ``[len(replications), actors, len(TYPE_DRAWS)]``.
+
+    Per replication, in stream order: each actor's cost then honesty draw, power A, power B,
+    then (part 2 of issue 17) the third parties in file order. Drawn in that order, the first
+    actors' draws do not depend on how many actors draw after them, so adding draws later never
+    changes the powers'.
+    """
+    k = len(TYPE_DRAWS)
+    out = np.empty((len(replications), actors, k))
+    for row, r in enumerate(replications):
+        type_generator(root_seed, int(r)).random(out=out[row])
+    return out
 
 
 class DisplayStreams:

@@ -50,6 +50,7 @@ from escalsim.core.streams import (
     Draws,
     Structure,
     replication_generator,
+    type_uniforms,
 )
 from escalsim.model.constants import (
     CAUSES,
@@ -101,7 +102,8 @@ class Streams:
     A stream gives the same numbers whether drawn round by round or rounds at a time, and a
     stream left out of a window is never needed again (runs only ever finish).
 
-    ``layout`` is the blocks' layout, which every crisis reading these streams binds.
+    ``layout`` is the blocks' layout, which every crisis reading these streams binds; the type
+    stream's draws (:meth:`type_uniforms`) are made on first use.
     """
 
     def __init__(
@@ -111,6 +113,7 @@ class Streams:
         self.reps = np.asarray(reps, dtype=np.int64).copy()
         self.layout = layout
         self.gens = [replication_generator(seed, int(r)) for r in reps]
+        self._types: dict[int, NDArray[np.float64]] = {}
         self.size = layout.size
         self.horizon = horizon
         self.row = np.full(len(reps), -1, dtype=np.int64)  # stream -> row of the window
@@ -142,6 +145,17 @@ class Streams:
         if in_order:
             return self.window[: len(streams), t - self.start]
         return self.window[self.row[streams], t - self.start]
+
+    def type_uniforms(self, actors: int) -> NDArray[np.float64]:
+        """The type stream's draws of every stream: ``[streams, actors, 2]`` (cost, honesty).
+
+        :func:`escalsim.core.streams.type_uniforms`, drawn once (a run and its twin share
+        them). The round stream is untouched.
+        """
+        drawn = self._types.get(actors)
+        if drawn is None:
+            drawn = self._types[actors] = type_uniforms(self.seed, self.reps, actors)
+        return drawn
 
 
 def linked_pairs(sched: Schedule) -> list[tuple[int, int]]:
@@ -453,6 +467,17 @@ class Crisis:
         arrays += list(self.counts.values())
         arrays += [m for mem in self.memory for m in mem]
         return sum(int(a.nbytes) for a in arrays)
+
+    @property
+    def type_uniforms(self) -> NDArray[np.float64]:
+        """Each row's draws from its replication's type stream: ``[R, 2, 2]``.
+
+        Power A then power B, each its cost then its honesty draw (docs/decision-v2.md §3.3,
+        §9): once per replication, from ``SeedSequence(seed, spawn_key=(r, 0))``, the same in
+        every condition, twin, layout, chunk and process. No phase reads them yet: wiring step 4
+        draws the powers' types from them.
+        """
+        return self.streams.type_uniforms(2)[self.srow]
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
