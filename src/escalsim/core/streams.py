@@ -37,7 +37,8 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -218,7 +219,7 @@ def structure_slots(s: Structure, legacy: bool) -> tuple[Slot, ...]:
     return (*out, ("war", ()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BlockLayout:
     """Where each random decision of a round reads its uniform in the round's block.
 
@@ -228,30 +229,22 @@ class BlockLayout:
 
     Attributes
     ----------
-    slots : tuple of (str, tuple of str)
-        ``(name, key)`` per uniform of the block, in block order; the key is an actor id, a
-        channel id, an agenda item id, an ordered pair of actor ids, or empty (``war``).
-    legacy : bool
-        Version 1's layout, sized by the scenario that runs (:meth:`fitted`).
     structure : Structure
-        What it was laid out for.
+        What it is laid out for.
+    legacy : bool
+        Version 1's layout, sized by the scenario that runs (:meth:`fitted`). Its positions
+        follow from the sizes (every actor, channel, agenda item and ordered pair), so it is
+        never listed slot by slot unless asked for :attr:`slots`: with 200 actors it has
+        200,000 slots.
     """
 
-    slots: tuple[Slot, ...]
+    structure: Structure
     legacy: bool
-    structure: Structure = field(compare=False, repr=False)
-    _position: dict[Slot, int] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        position = {slot: k for k, slot in enumerate(self.slots)}
-        if len(position) != len(self.slots):
-            raise ValueError("a slot is laid out twice")
-        object.__setattr__(self, "_position", position)
 
     @classmethod
     def from_structure(cls, structure: Structure, legacy: bool) -> BlockLayout:
         """The layout of ``structure``: version 1's (``legacy``) or by structure."""
-        return cls(structure_slots(structure, legacy), legacy, structure)
+        return cls(structure, legacy)
 
     @classmethod
     def of(
@@ -273,11 +266,11 @@ class BlockLayout:
         if LEGACY_LAYOUT if legacy is None else legacy:
             from escalsim.core.params import compile_params
 
-            return cls.from_structure(Structure.of_params(compile_params(scenario)), legacy=True)
+            return cls(Structure.of_params(compile_params(scenario)), legacy=True)
         key = (_canonical_hash(scenario), tuple(sorted(set(vary))))
         cached = _BY_STRUCTURE.get(key)
         if cached is None:
-            cached = cls.from_structure(scenario_structure(scenario, key[1]), legacy=False)
+            cached = cls(scenario_structure(scenario, key[1]), legacy=False)
             if len(_BY_STRUCTURE) >= _CACHE_SIZE:
                 _BY_STRUCTURE.pop(next(iter(_BY_STRUCTURE)))
             _BY_STRUCTURE[key] = cached
@@ -290,29 +283,81 @@ class BlockLayout:
         drops an actor drops its slots); a layout by structure is the experiment's, whatever
         the condition.
         """
-        if not self.legacy:
+        if not self.legacy or self._sized_for(p):
             return self
+        return BlockLayout(Structure.of_params(p), legacy=True)
+
+    def _sized_for(self, p: Params) -> bool:
         s = self.structure
-        if (s.actors, s.channels, s.agenda) == (p.ids, p.channel_ids, p.agenda_ids):
-            return self
-        return BlockLayout.from_structure(Structure.of_params(p), legacy=True)
+        return (s.actors, s.channels, s.agenda) == (p.ids, p.channel_ids, p.agenda_ids)
+
+    # -- what it draws -----------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BlockLayout):
+            return NotImplemented
+        return self.legacy == other.legacy and self.slots == other.slots
+
+    def __hash__(self) -> int:
+        return hash((self.legacy, self.slots))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its caches (an experiment sends its layout with every task)."""
+        return {"structure": self.structure, "legacy": self.legacy}
+
+    @cached_property
+    def slots(self) -> tuple[Slot, ...]:
+        """``(name, key)`` per uniform of the block, in block order.
+
+        The key is an actor id, a channel id, an agenda item id, an ordered pair of actor ids,
+        or empty (``war``).
+        """
+        return structure_slots(self.structure, self.legacy)
+
+    @cached_property
+    def _position(self) -> dict[Slot, int]:
+        position = {slot: k for k, slot in enumerate(self.slots)}
+        if len(position) != len(self.slots):
+            raise ValueError("a slot is laid out twice")
+        return position
+
+    def _legacy_counts(self) -> list[tuple[str, int]]:
+        """Version 1's slot names and how many uniforms each has, in block order."""
+        s = self.structure
+        a, c, g = len(s.actors), len(s.channels), len(s.agenda)
+        counts = [(name, a) for name in LEGACY_PER_ACTOR]
+        counts += [("channel_up", c), ("agreement", g)]
+        counts += [(name, a * a) for name in LEGACY_PER_PAIR]
+        return [*counts, ("war", 1)]
 
     @property
     def size(self) -> int:
         """Uniforms per round."""
+        if self.legacy:
+            return sum(n for _, n in self._legacy_counts())
         return len(self.slots)
 
     @property
     def names(self) -> list[str]:
         """Slot names, in block order."""
+        if self.legacy:
+            return [name for name, _ in self._legacy_counts()]
         return list(dict.fromkeys(name for name, _ in self.slots))
 
     def count(self, name: str) -> int:
         """Uniforms of slot ``name`` per round."""
+        if self.legacy:
+            return dict(self._legacy_counts()).get(name, 0)
         return sum(1 for n, _ in self.slots if n == name)
 
     def offset(self, name: str) -> int:
         """Where slot ``name`` starts in the block (its uniforms are contiguous)."""
+        if self.legacy:
+            start = 0
+            for n, count in self._legacy_counts():
+                if n == name:
+                    return start
+                start += count
+            raise KeyError(name)
         return next(k for k, (n, _) in enumerate(self.slots) if n == name)
 
     def position(self, name: str, *key: str) -> int | None:
@@ -321,7 +366,18 @@ class BlockLayout:
 
     def missing(self, needs: Structure) -> list[Slot]:
         """The slots a crisis of structure ``needs`` may read that this layout does not draw."""
-        return [s for s in structure_slots(needs, legacy=False) if s not in self._position]
+        wanted = structure_slots(needs, legacy=False)
+        if not self.legacy:
+            return [slot for slot in wanted if slot not in self._position]
+        s = self.structure
+        ids = {
+            "actor": set(s.actors),
+            "pair": set(s.actors),
+            "channel": set(s.channels),
+            "agenda": set(s.agenda),
+            "round": set(),
+        }
+        return [(n, k) for n, k in wanted if not ids[SLOT_KIND[n]].issuperset(k)]
 
     def bind(self, needs: Structure, p: Params) -> dict[str, NDArray[np.int64]]:
         """Each slot's positions in the block, over the index space of ``p``.
@@ -344,11 +400,6 @@ class BlockLayout:
                 f"read ({shown}{', …' if len(lost) > 4 else ''}); it was laid out for another "
                 "scenario (build it with BlockLayout.of on the scenario with its conditions)"
             )
-        index = {
-            "actor": {a: k for k, a in enumerate(p.ids)},
-            "channel": {c: k for k, c in enumerate(p.channel_ids)},
-            "agenda": {g: k for k, g in enumerate(p.agenda_ids)},
-        }
         a = p.n_actors
         shapes = {
             "actor": (a,),
@@ -358,6 +409,15 @@ class BlockLayout:
             "round": (),
         }
         at = {name: np.full(shapes[kind], -1, dtype=np.int64) for name, kind in SLOT_KIND.items()}
+        if self.legacy and self._sized_for(p):  # contiguous, in index order
+            for name, count in self._legacy_counts():
+                at[name][...] = (self.offset(name) + np.arange(count)).reshape(at[name].shape)
+            return at
+        index = {
+            "actor": {x: k for k, x in enumerate(p.ids)},
+            "channel": {x: k for k, x in enumerate(p.channel_ids)},
+            "agenda": {x: k for k, x in enumerate(p.agenda_ids)},
+        }
         for k, (name, key) in enumerate(self.slots):
             kind = SLOT_KIND[name]
             ids = index["actor" if kind == "pair" else kind] if key else {}
