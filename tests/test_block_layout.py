@@ -386,3 +386,24 @@ def test_the_type_stream_is_the_same_in_another_process():
     out = run_process([ESCALSIM[0], "-c", code])
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == type_uniforms(5, [3, 8], 2).tolist()
+
+
+def test_the_experiments_layout_travels_to_its_worker_processes(structure_layout):
+    """The runner builds the layout where the experiment is defined and sends it with each task:
+    worker processes (whose own switch is the default) run every condition in it."""
+    import escalsim
+
+    spec = load_scenario("generic-dispute")
+    pooled = escalsim.run(spec, replications=12, seed=8, workers=2, chunk=6, keep=3)
+    for engine in ("batch", "agents"):
+        local = escalsim.run(spec, replications=12, seed=8, workers=1, engine=engine, keep=3)
+        for frame in ("runs", "timeseries", "events"):
+            pd.testing.assert_frame_equal(getattr(pooled, frame), getattr(local, frame))
+    for condition in spec.condition_names:
+        alone = run_batch(spec, condition=condition, seed=8, replications=12, twin=True).runs()
+        rows = pooled.runs[pooled.runs["condition"] == condition].reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            rows.drop(columns="condition"), alone.drop(columns="condition"), check_like=True
+        )
+    legacy = run_batch(spec, seed=8, replications=12, layout=BlockLayout.of(spec, legacy=True))
+    assert not legacy.outcome.equals(run_batch(spec, seed=8, replications=12).outcome)
