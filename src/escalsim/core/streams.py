@@ -27,7 +27,8 @@ through :meth:`BlockLayout.of`, the one place that reads it:
   consumes the same numbers for the same slots (common random numbers).
 
 Slots are keyed by ids (an actor's, a channel's, an agenda item's, an ordered pair of actors'),
-not by index, so a condition that drops an actor keeps every other actor's draws.
+not by index, so in the layout by structure a condition that drops an actor keeps every other
+actor's draws.
 """
 
 from __future__ import annotations
