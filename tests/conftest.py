@@ -210,3 +210,23 @@ def cli_in_process(*args: str) -> tuple[int, str, str]:
             code = 0
     return code, out.getvalue(), err.getvalue()
 
+
+@pytest.fixture(params=["legacy", "structure"])
+def block_layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test under each layout of the random block (``core.streams.LEGACY_LAYOUT``).
+
+    The switch is read where a run or an experiment gets its layout, in this process: a test
+    that runs tasks in other processes hands them the layout through its ``Job``.
+    """
+    from escalsim.core import streams
+
+    monkeypatch.setattr(streams, "LEGACY_LAYOUT", request.param == "legacy")
+    return str(request.param)
+
+
+@pytest.fixture
+def structure_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the test under the block laid out by the scenario's structure (not the default)."""
+    from escalsim.core import streams
+
+    monkeypatch.setattr(streams, "LEGACY_LAYOUT", False)

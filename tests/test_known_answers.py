@@ -24,6 +24,11 @@ from escalsim.core.known_answers import (
 )
 from escalsim.scenario import load_scenario, with_condition
 
+#: Under each layout of the random block (docs/decision-v2.md §9): the default, version 1's, and
+#: the layout by structure that the version 2 decision core will flip to. The answers are closed
+#: forms, so they must hold in both, at the same tolerances.
+pytestmark = pytest.mark.usefixtures("block_layout")
+
 REPLICATIONS = 8
 BURN_IN = 200
 T_CRIT = 5.4  # t(7) two-sided, 99.9%

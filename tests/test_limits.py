@@ -76,11 +76,9 @@ def test_state_bytes_are_the_batch_engines_arrays(which):
 
 
 def limits_layout(spec):
-    from escalsim.core.params import schedule
     from escalsim.core.streams import BlockLayout
 
-    p = schedule(spec).params_at[0]
-    return BlockLayout(p.n_actors, p.n_channels, p.n_agenda)
+    return BlockLayout.of(spec)
 
 
 # The estimate against a measured peak RSS is a benchmark, not a test

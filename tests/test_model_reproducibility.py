@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from escalsim.agents import EscalationModel
+from escalsim.core.params import schedule
 from escalsim.core.streams import BlockLayout, draw_blocks, replication_generator
-from escalsim.scenario import shipped
+from escalsim.scenario import load_scenario, shipped
 
 
 def _frames(model: EscalationModel) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -40,7 +41,7 @@ def test_replication_stream_does_not_depend_on_how_many_run():
 
 
 def test_blocks_drawn_at_once_equal_blocks_drawn_per_round():
-    layout = BlockLayout(n_actors=4, n_channels=3, n_agenda=2)
+    layout = BlockLayout.of(load_scenario("able-archer-1983"))
     at_once = draw_blocks(9, [0, 1], rounds=5, size=layout.size)
     for r in (0, 1):
         gen = replication_generator(9, r)
@@ -48,14 +49,19 @@ def test_blocks_drawn_at_once_equal_blocks_drawn_per_round():
         assert np.array_equal(at_once[r], per_round)
 
 
-def test_layout_slots_tile_the_block_exactly():
-    layout = BlockLayout(n_actors=3, n_channels=2, n_agenda=4)
-    block = np.arange(layout.size, dtype=float)
-    seen = np.concatenate([layout.view(block, n).ravel() for n in layout.names])
-    assert np.array_equal(np.sort(seen), block)
-    batch = np.stack([block, block + layout.size])
-    assert layout.view(batch, "noise").shape == (2, 3, 3)
-    assert layout.view(batch, "war").shape == (2,)
+@pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "structure"])
+def test_layout_slots_tile_the_block_exactly(legacy):
+    """Every uniform of the block is one slot's, at one place of the crisis's index space."""
+    spec = load_scenario("hotline-1963")
+    p = schedule(spec).params_at[0]
+    layout = BlockLayout.of(spec, legacy=legacy)
+    at = layout.bind(layout.structure, p)
+    seen = np.concatenate([at[n][at[n] >= 0].ravel() for n in at])
+    assert np.array_equal(np.sort(seen), np.arange(layout.size))
+    if legacy:  # version 1: every actor, channel, item and ordered pair, in name order
+        a, c, g = p.n_actors, p.n_channels, p.n_agenda
+        assert layout.size == 6 * a + c + g + 5 * a * a + 1
+        assert np.array_equal(at["noise"].ravel(), layout.offset("noise") + np.arange(a * a))
 
 
 def test_twin_consumes_the_same_stream():

@@ -125,7 +125,7 @@ def constants(p: Params, layout: BlockLayout) -> Constants:
         obs_i=np.array([a for a, _ in pairs], dtype=np.int64),
         obs_j=np.array([b for _, b in pairs], dtype=np.int64),
         observed=observed,
-        offsets={name: layout._offsets[name][0] for name in layout.names},
+        offsets={name: layout.offset(name) for name in layout.names},
     )
 
 
@@ -133,7 +133,7 @@ def geneva() -> tuple[Params, BlockLayout, Constants]:
     """geneva-2022's round-1 parameters, its block layout and the spike's constants."""
     spec = load_scenario(SCENARIO)
     p = schedule(spec).params_at[1]
-    layout = BlockLayout(p.n_actors, p.n_channels, p.n_agenda)
+    layout = BlockLayout.of(spec, legacy=True)  # the spike's forms read version 1's block
     return p, layout, constants(p, layout)
 
 

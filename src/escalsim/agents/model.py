@@ -93,6 +93,9 @@ class EscalationModel(mesa.Model):
         ``'reassure'``, ``'warn'`` or ``'none'``, chosen with that round's move and sent in the
         next round's message phase. An actor listed here sends exactly these messages instead of
         the honesty draw (seminar mode), in every replication; actors not listed behave as usual.
+    layout : BlockLayout, optional
+        The random block's layout (default: ``BlockLayout.of(scenario)``, the scenario as given,
+        before ``condition``), as :func:`escalsim.batch.run_batch` takes it.
 
     Raises
     ------
@@ -140,8 +143,11 @@ class EscalationModel(mesa.Model):
         perfect_information: bool = False,
         human_moves: dict[str, list[str]] | None = None,
         human_messages: dict[str, list[str]] | None = None,
+        layout: BlockLayout | None = None,
     ) -> None:
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        if layout is None:
+            layout = BlockLayout.of(spec)
         if condition is not None:
             spec = with_condition(spec, condition)
         root = spec.run.seed if seed is None else int(seed)
@@ -159,11 +165,10 @@ class EscalationModel(mesa.Model):
         self.human_messages = human_messages if human_messages is not None else {}
         self.sched = schedule(spec)
         p0 = self.sched.params_at[0]
-        layout = BlockLayout(p0.n_actors, p0.n_channels, p0.n_agenda)
         self.crisis = Crisis(
             spec,
             self.sched,
-            Streams(root, reps, layout, spec.run.rounds),
+            Streams(root, reps, layout.fitted(p0), spec.run.rounds),
             reps,
             np.ones(len(reps), dtype=bool),
             perfect_information,

@@ -72,6 +72,7 @@ def run_batch(
     keep: int | None = None,
     chunk: int = CHUNK,
     twin: bool = False,
+    layout: BlockLayout | None = None,
 ) -> BatchRun:
     """Run replications of a scenario with the batch engine.
 
@@ -101,6 +102,10 @@ def run_batch(
     twin : bool
         Also run each replication's perfect-information twin, in lockstep with it and on the
         same random blocks (drawn once for both); its outcome rows are ``twin_outcome``.
+    layout : BlockLayout, optional
+        The random block's layout (default: ``BlockLayout.of(scenario)``, the scenario as given,
+        before ``condition``). An experiment passes its own, so that every condition and sweep
+        point draws the same numbers for the same slots.
 
     Returns
     -------
@@ -118,6 +123,8 @@ def run_batch(
         When an actor has the ``human`` policy and ``human_moves`` runs out.
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if layout is None:
+        layout = BlockLayout.of(spec)
     if condition is not None:
         spec = with_condition(spec, condition)
     cond = condition or spec.condition_names[0]
@@ -135,7 +142,7 @@ def run_batch(
     p0 = sched.params_at[0]
     if twin and perfect_information:
         raise ValueError("twin=True adds the perfect-information twins to a run that has noise")
-    layout = BlockLayout(p0.n_actors, p0.n_channels, p0.n_agenda)
+    layout = layout.fitted(p0)
     outcomes: list[dict[str, Any]] = []
     twins: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []

@@ -34,11 +34,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalsim.errors import LimitError
 from escalsim.scenario import Scenario
 from escalsim.scenario.errors import Problem
+
+if TYPE_CHECKING:
+    from escalsim.core.streams import BlockLayout
 
 MiB = 2**20
 GiB = 2**30
@@ -158,8 +161,12 @@ class Shape:
     state: int
 
     @classmethod
-    def of(cls, spec: Scenario) -> Shape:
-        """The shape of a validated scenario (over its whole schedule of ``set`` events)."""
+    def of(cls, spec: Scenario, layout: BlockLayout | None = None) -> Shape:
+        """The shape of a validated scenario (over its whole schedule of ``set`` events).
+
+        ``layout`` is the random block's (default: ``BlockLayout.of(spec)``, as the runs get
+        it).
+        """
         import numpy as np
 
         from escalsim.core.params import schedule
@@ -168,7 +175,7 @@ class Shape:
 
         sched = schedule(spec)
         p = sched.params_at[0]
-        layout = BlockLayout(p.n_actors, p.n_channels, p.n_agenda)
+        layout = (layout if layout is not None else BlockLayout.of(spec)).fitted(p)
         # The model's own state for a few replications (no detail, so nothing is collected):
         # its arrays are what a task holds per replication, whatever the model keeps.
         reps = np.arange(MEASURE_REPLICATIONS, dtype=np.int64)
@@ -391,13 +398,15 @@ def rounds_alive(spec: Scenario, condition: str | None, seed: int) -> tuple[floa
     the horizon (an upper bound for them).
     """
     from escalsim.batch import run_batch
+    from escalsim.core.streams import BlockLayout
     from escalsim.experiment.runner import with_rounds
     from escalsim.scenario import with_condition
 
     horizon = spec.run.rounds
     target = with_condition(spec, condition) if condition and spec.conditions else spec
     short = with_rounds(target, PILOT_ROUNDS) if horizon > PILOT_ROUNDS else target
-    frames = run_batch(short, seed=seed, replications=PILOT_REPLICATIONS, keep=0)
+    layout = BlockLayout.of(spec)  # the run's: the pilot's replications are its first ones
+    frames = run_batch(short, seed=seed, replications=PILOT_REPLICATIONS, keep=0, layout=layout)
     ends = frames.outcome["end_round"].to_numpy()
     if horizon > PILOT_ROUNDS:
         ends = ends.copy()
@@ -677,7 +686,7 @@ def estimate_sweep(
         Crises are assumed to run to the horizon at every point (an upper bound).
     """
     spec = sweep.scenario
-    shape = Shape.of(spec)
+    shape = Shape.of(spec, sweep.layout())
     points = len(sweep.points)
     n = int(sweep.replications)
     given = max(1, int(chunk))

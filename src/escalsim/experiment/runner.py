@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from escalsim.core.streams import BlockLayout
 from escalsim.errors import UsageError
 from escalsim.experiment.executors import default_workers, make_executor, scheduler_address
 from escalsim.experiment.loop import Progress, run_tasks
@@ -263,6 +264,7 @@ def run(
         keep=keep,
         engine="agents" if driver == "agents" else "batch",
         labels="condition",
+        layout=BlockLayout.of(spec),
     )
     request = run_request(spec, names, n, root, twin, driver, keep)
     if checkpoint is not None:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escalsim.core.streams import BlockLayout
 from escalsim.errors import StoreError, UsageError
 from escalsim.experiment.executors import (  # noqa: F401 (re-exported: the sweep API)
     ExecutorChoice,
@@ -273,6 +274,18 @@ class Sweep:
         """sha256 of :meth:`canonical` (:func:`escalsim.experiment.provenance.request_hash`)."""
         return request_hash(self.canonical())
 
+    def layout(self) -> BlockLayout:
+        """The random block's layout, the same at every point.
+
+        The scenario's (over all its conditions), with the boolean fields the sweep varies
+        taken both ways, so that every point draws the same numbers for the same slots
+        whatever its values.
+        """
+        booleans = [
+            v.path for v in self.varies if v.values and all(isinstance(x, bool) for x in v.values)
+        ]
+        return BlockLayout.of(self.scenario, vary=booleans)
+
     def job(self) -> Job:
         """The job of the sweep's tasks: its points under its condition, with the batch engine.
 
@@ -294,6 +307,7 @@ class Sweep:
             labels="point",
             key=self.digest(),
             condition=self.condition,
+            layout=self.layout(),
         )
 
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from escalsim.scenario import Scenario, with_condition, with_settings
+
+if TYPE_CHECKING:
+    from escalsim.core.streams import BlockLayout
 
 #: The three frames a task returns: the per-run rows, and the kept timeseries and events.
 Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
@@ -88,6 +91,11 @@ class Job:
         A sweep's condition, written into its rows' ``condition`` column.
     first : int
         The index of ``points[0]`` (a job cut down to one point by :meth:`only`).
+    layout : BlockLayout or None
+        The random block's layout at every point (``BlockLayout.of`` the scenario as loaded,
+        with the booleans a sweep varies), built where the experiment is defined so that every
+        task, in any process, draws the same numbers for the same slots. None: each task's
+        own scenario's.
     """
 
     scenario: Scenario
@@ -100,6 +108,7 @@ class Job:
     key: str = ""
     condition: str | None = None
     first: int = 0
+    layout: BlockLayout | None = None
 
     def point(self, index: int) -> Point:
         """The point of index ``index``."""
@@ -182,6 +191,7 @@ def _run_batch(spec: Scenario, job: Job, task: Task) -> Frames:
         replications=range(task.start, task.stop),
         keep=job.keep,
         twin=job.twin,
+        layout=job.layout,
     )
     return main.runs(), main.timeseries, main.events
 
@@ -191,13 +201,19 @@ def _run_agents(spec: Scenario, job: Job, task: Task) -> Frames:
 
     runs, series, events = [], [], []
     for r in range(task.start, task.stop):
-        model = EscalationModel(scenario=spec, seed=job.seed, replication=r).run()
+        model = EscalationModel(
+            scenario=spec, seed=job.seed, replication=r, layout=job.layout
+        ).run()
         row = model.outcome
         if job.labels == "condition":  # before the twin's columns, where it always was
             row["condition"] = job.point(task.point).condition
         if job.twin:
             twin = EscalationModel(
-                scenario=spec, seed=job.seed, replication=r, perfect_information=True
+                scenario=spec,
+                seed=job.seed,
+                replication=r,
+                perfect_information=True,
+                layout=job.layout,
             ).run()
             row["twin_outcome"] = twin.outcome_name
             row["war_attributable"] = bool(

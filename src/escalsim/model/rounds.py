@@ -12,8 +12,9 @@ called with arrays. Both faces of the model run this class: the ensembles
 (:class:`escalsim.agents.EscalationModel`: one row, whose agents' attributes are views of it).
 
 Each replication draws from its own ``SeedSequence`` stream one fixed-shape block per round, in
-the layout of :class:`escalsim.core.streams.BlockLayout`, so replication r gives the same
-frames whichever face runs it, alone or among others, with or without its twin.
+the layout of :class:`escalsim.core.streams.BlockLayout`, and every phase reads its uniforms by
+slot name (:class:`escalsim.core.streams.Draws`), so replication r gives the same frames
+whichever face runs it, alone or among others, with or without its twin, in either layout.
 
 How the sequential parts of a round become array operations:
 
@@ -43,7 +44,14 @@ from numpy.typing import NDArray
 from escalsim.core import dynamics as dx
 from escalsim.core.params import Params, Schedule
 from escalsim.core.policies import POLICIES, Actor, HumanMoveRequiredError, Observation
-from escalsim.core.streams import BlockLayout, replication_generator
+from escalsim.core.streams import (
+    BlockLayout,
+    DisplayStreams,
+    Draws,
+    Structure,
+    replication_generator,
+    type_uniforms,
+)
 from escalsim.model.constants import (
     CAUSES,
     COUNTS,
@@ -93,12 +101,19 @@ class Streams:
     than drawing the numbers), for the streams some run still needs; a run reads its rows.
     A stream gives the same numbers whether drawn round by round or rounds at a time, and a
     stream left out of a window is never needed again (runs only ever finish).
+
+    ``layout`` is the blocks' layout, which every crisis reading these streams binds; the type
+    stream's draws (:meth:`type_uniforms`) are made on first use.
     """
 
     def __init__(
         self, seed: int, reps: NDArray[np.int64], layout: BlockLayout, horizon: int
     ) -> None:
+        self.seed = int(seed)
+        self.reps = np.asarray(reps, dtype=np.int64).copy()
+        self.layout = layout
         self.gens = [replication_generator(seed, int(r)) for r in reps]
+        self._types: dict[int, NDArray[np.float64]] = {}
         self.size = layout.size
         self.horizon = horizon
         self.row = np.full(len(reps), -1, dtype=np.int64)  # stream -> row of the window
@@ -130,6 +145,17 @@ class Streams:
         if in_order:
             return self.window[: len(streams), t - self.start]
         return self.window[self.row[streams], t - self.start]
+
+    def type_uniforms(self, actors: int) -> NDArray[np.float64]:
+        """The type stream's draws of every stream: ``[streams, actors, 2]`` (cost, honesty).
+
+        :func:`escalsim.core.streams.type_uniforms`, drawn once (a run and its twin share
+        them). The round stream is untouched.
+        """
+        drawn = self._types.get(actors)
+        if drawn is None:
+            drawn = self._types[actors] = type_uniforms(self.seed, self.reps, actors)
+        return drawn
 
 
 def linked_pairs(sched: Schedule) -> list[tuple[int, int]]:
@@ -211,7 +237,13 @@ class Crisis:
         self.horizon = spec.run.rounds
         A, C, G = p.n_actors, p.n_channels, p.n_agenda  # noqa: N806 - sizes
         self.A, self.C, self.G = A, C, G
-        self.layout = BlockLayout(A, C, G)
+        # The block's layout (shared with the twin through the streams) and, over this crisis's
+        # index space, where each slot it may read lies in the block: checked once, here.
+        self.layout = streams.layout
+        own = Structure.of_schedule(sched)
+        self._at = self.layout.bind(own, p)
+        # Actors that can decide in some round: the only ones whose moves use their draws.
+        self.deciders = np.array([p.ids.index(a) for a in own.deciders], dtype=np.int64)
         self.reps = reps.copy()
         self.detail = detail.copy()
         n = len(reps)
@@ -220,7 +252,7 @@ class Crisis:
         self.in_order = False  # rows are the window's first rows, in order (the lead run)
         self.detached = False  # a frozen copy of ended rows (:meth:`detach`), never stepped
         self.round = 0
-        self._u: dict[str, NDArray[np.float64]] | None = None  # the draws of a round under way
+        self._u: Draws | None = None  # the draws of a round under way
         rung0 = np.broadcast_to(p.initial_rung, (n, A))
         self.rung = rung0.astype(np.int64).copy()
         self.apparent = self.rung.copy()
@@ -269,14 +301,29 @@ class Crisis:
         # The observed pairs: every actor's view of each power, and each receiver's view of its
         # senders. Perceptions and beliefs of other pairs (a third party's view of another)
         # never reach a decision, a metric or a frame, so the ensembles do not compute them
-        # (``all_pairs`` does); their random slots are drawn all the same, so every stream
-        # stays in step whichever pairs are computed.
+        # (``all_pairs`` does). Their random slots are in the legacy block, drawn whichever
+        # pairs are computed; the block laid out by structure has none, and the mesa face draws
+        # them from the display stream, so the round stream stays in step either way.
         observed = sorted(
             {(a, b) for a in range(A) for b in range(A) if a != b and (all_pairs or p.is_power[b])}
             | {(b, a) for a, b in linked}
         )
         self.obs_i = np.array([a for a, _ in observed], dtype=np.int64)
         self.obs_j = np.array([b for _, b in observed], dtype=np.int64)
+        in_block = self._at["noise"][self.obs_i, self.obs_j] >= 0
+        self.obs_drawn = np.flatnonzero(in_block)
+        self.obs_display = np.flatnonzero(~in_block)  # only with all_pairs (bind checked)
+        self.display = (
+            DisplayStreams(streams.seed, streams.reps, 2 * len(self.obs_display))
+            if len(self.obs_display)
+            else None
+        )
+        # Observed pairs a private channel may join: the only ones an incident can be explained
+        # to (deconfliction).
+        linked_set = set(linked)
+        self.obs_linked = np.array(
+            [k for k, pair in enumerate(observed) if pair in linked_set], dtype=np.int64
+        )
         self.power_pairs = [
             k for k, (a, b) in enumerate(observed) if {a, b} == {p.power_a, p.power_b}
         ]
@@ -420,6 +467,17 @@ class Crisis:
         arrays += list(self.counts.values())
         arrays += [m for mem in self.memory for m in mem]
         return sum(int(a.nbytes) for a in arrays)
+
+    @property
+    def type_uniforms(self) -> NDArray[np.float64]:
+        """Each row's draws from its replication's type stream: ``[R, 2, 2]``.
+
+        Power A then power B, each its cost then its honesty draw (docs/decision-v2.md §3.3,
+        §9): once per replication, from ``SeedSequence(seed, spawn_key=(r, 0))``, the same in
+        every condition, twin, layout, chunk and process. No phase reads them yet: wiring step 4
+        draws the powers' types from them.
+        """
+        return self.streams.type_uniforms(2)[self.srow]
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -565,11 +623,11 @@ class Crisis:
             self.in_order = True
         block = self.streams.block(t, self.srow, self.in_order)
         self._capability = {}
-        u = self._u = {name: self.layout.view(block, name) for name in self.layout.names}
+        u = self._u = Draws(block, self._at)
         self.scheduled_events(t)
-        self.accidents(u["incident"], t)
-        self.talks_and_messages(u["channel_up"], u["agreement"], u["honesty"], u["misread"], t)
-        self.perception(u["noise"], u["noise_direction"], u["deconfliction"], t)
+        self.accidents(u, t)
+        self.talks_and_messages(u, t)
+        self.perception(u, t)
         self.beliefs_and_trust()
 
     def finish_round(self) -> None:
@@ -584,11 +642,9 @@ class Crisis:
         if u is None:
             raise RuntimeError("finish_round: no round under way (call begin_round first)")
         t = self.round
-        move, deciding, cause = self.decisions(u["choice"], t)
+        move, deciding, cause = self.decisions(u, t)
         self._u = None
-        alive = self.moves(
-            move, deciding, cause, u["implementation"], u["direction"], u["friction"], u["war"]
-        )
+        alive = self.moves(move, deciding, cause, u)
         self.third_parties(alive)
         self.data_collection()
         if t >= self.horizon:
@@ -629,7 +685,7 @@ class Crisis:
             self._log(None, "scheduled", detail=text)
 
     # -- phase 2 -------------------------------------------------------------------------------
-    def accidents(self, u_incident: NDArray[np.float64], t: int) -> None:
+    def accidents(self, u: Draws, t: int) -> None:
         """Phase 2: incidents make an actor's observable posture jump although it did not move."""
         p = self.params
         forced = dict(self.sched.incidents.get(t, []))
@@ -642,7 +698,7 @@ class Crisis:
                     p.incident_risk[rung],
                     p.incident_scale,
                     self.incident_factor[:, i],
-                    u_incident[:, i],
+                    u.take("incident", i),
                 ).astype(np.int64)
             self.incident[:, i] = np.minimum(jump, p.n_rungs - 1 - rung)
             self.apparent[:, i] = rung + self.incident[:, i]
@@ -655,29 +711,28 @@ class Crisis:
             )
 
     # -- phase 3 -------------------------------------------------------------------------------
-    def talks_and_messages(
-        self,
-        u_up: NDArray[np.float64],
-        u_agree: NDArray[np.float64],
-        u_honest: NDArray[np.float64],
-        u_misread: NDArray[np.float64],
-        t: int,
-    ) -> None:
+    def talks_and_messages(self, u: Draws, t: int) -> None:
         """Phase 3: channels are up or down, the powers talk, every actor sends its messages.
 
         Over the best private channel between the powers, agenda talks may yield agreements;
         each actor sends each actor it reaches privately one message, delivered after the
         channel's latency and received at once.
         """
-        self._channels(u_up)
-        self._talks(u_agree, t)
-        self._messages(u_honest, u_misread, t)
+        self._channels(u)
+        self._talks(u, t)
+        self._messages(u, t)
 
-    def _channels(self, u_up: NDArray[np.float64]) -> None:
-        """Channels up with their reliability; each linked pair's path is its best one up."""
+    def _channels(self, u: Draws) -> None:
+        """Channels up with their reliability; each linked pair's path is its best one up.
+
+        The public channel is always up (it draws nothing).
+        """
         p = self.params
-        self.channel_up = dx.channel_up(self.channel_open, p.reliability, u_up)
-        self.channel_up[:, p.public] = True
+        private = np.flatnonzero(np.arange(self.C) != p.public)
+        self.channel_up = np.ones((len(self.reps), self.C), dtype=bool)
+        self.channel_up[:, private] = dx.channel_up(
+            self.channel_open[:, private], p.reliability[private], u.take("channel_up", private)
+        )
         path = np.full((len(self.reps), self.A, self.A), p.public, dtype=np.int64)
         for (i, j), chans in p.private_links.items():
             best = np.full(len(self.reps), p.public, dtype=np.int64)
@@ -687,7 +742,7 @@ class Crisis:
             path[:, j, i] = best
         self.path = path
 
-    def _talks(self, u_agree: NDArray[np.float64], t: int) -> None:
+    def _talks(self, u: Draws, t: int) -> None:
         p = self.params
         a, b = p.power_a, p.power_b
         talking = self.path[:, a, b] != p.public
@@ -709,7 +764,7 @@ class Crisis:
             if p.agreement_base[g] == 0:
                 continue
             prob = dx.agreement_probability(p.agreement_base[g], trust, share, boost_now)
-            hit = talking & (self.agreed[:, g] == -1) & (u_agree[:, g] < prob)
+            hit = talking & (self.agreed[:, g] == -1) & (u.take("agreement", g) < prob)
             if hit.any():
                 self._agree(g, hit, t)
 
@@ -735,9 +790,7 @@ class Crisis:
         if p.agenda_core[g] and p.core_settles:
             self.pending_settlement |= hit
 
-    def _messages(
-        self, u_honest: NDArray[np.float64], u_misread: NDArray[np.float64], t: int
-    ) -> None:
+    def _messages(self, u: Draws, t: int) -> None:
         """Every actor tells each partner it reaches privately whether it is benign.
 
         The truth is "benign" unless the sender's last deliberate move was a step up. An honest
@@ -757,7 +810,7 @@ class Crisis:
         path = self.path[:, send, recv]
         sending = path != p.public  # public statements carry no private assurances
         truth = self.deliberate_change[:, send] <= 0
-        honest = u_honest[:, send, recv] < p.honesty[send]
+        honest = u.take("honesty", send, recv) < p.honesty[send]
         sent = np.where(honest, truth, True)
         resolve = np.where(honest, p.resolve[send], 1.0)
         if self.human_messages:
@@ -769,7 +822,7 @@ class Crisis:
             sent = np.where(said, claim, sent)
             honest = np.where(said, claim == truth, honest)
             resolve = np.where(said, np.where(claim, p.resolve[send], 1.0), resolve)
-        misread = u_misread[:, send, recv] < p.misread[path]
+        misread = u.take("misread", send, recv) < p.misread[path]
         read = np.where(misread, ~sent, sent)
         self.counts["messages_sent"] += sending.sum(axis=1)
         self.counts["messages_misread"] += (sending & misread).sum(axis=1)
@@ -860,13 +913,7 @@ class Crisis:
         self.counts["claims_contradicted"] += (mask & ~consistent).sum(axis=1)
 
     # -- phase 4 -------------------------------------------------------------------------------
-    def perception(
-        self,
-        u_noise: NDArray[np.float64],
-        u_dir: NDArray[np.float64],
-        u_deconf: NDArray[np.float64],
-        t: int,
-    ) -> None:
+    def perception(self, u: Draws, t: int) -> None:
         """Phase 4: each actor observes others through the best path available.
 
         An observation is one rung off with the path's noise (:func:`dynamics.observe_rung`);
@@ -885,12 +932,17 @@ class Crisis:
         else:
             path = self.path[:, i, j]
             incident = self.incident[:, j]
-            seen = dx.observe_rung(
-                self.apparent[:, j], p.noise[path], u_noise[:, i, j], u_dir[:, i, j], p.n_rungs
-            )
-            bonus = np.take_along_axis(self.deconfliction_bonus, path, axis=1)
-            deconf = np.minimum(1.0, p.deconfliction[path] + bonus)
-            explained = (incident > 0) & (path != p.public) & (u_deconf[:, i, j] < deconf)
+            u_noise, u_dir = self._noise_draws(u)
+            seen = dx.observe_rung(self.apparent[:, j], p.noise[path], u_noise, u_dir, p.n_rungs)
+            # An incident can be explained only over a private channel: between linked pairs.
+            explained = np.zeros(seen.shape, dtype=bool)
+            lk = self.obs_linked
+            if len(lk):
+                on = path[:, lk]
+                bonus = np.take_along_axis(self.deconfliction_bonus, on, axis=1)
+                deconf = np.minimum(1.0, p.deconfliction[on] + bonus)
+                u_deconf = u.take("deconfliction", i[lk], j[lk])
+                explained[:, lk] = (incident[:, lk] > 0) & (on != p.public) & (u_deconf < deconf)
             seen = np.where(explained, np.maximum(seen - incident, 0), seen)
             if self.red_lines_clear.any():
                 # A clarified red line: whether it is crossed is never misread.
@@ -905,6 +957,24 @@ class Crisis:
         self.perceived_move[:, i, j] = move
         self.perceived_log[:, t % self.ring] = self.perceived_move[:, self.recv, self.send]
         self._count_perception()
+
+    def _noise_draws(self, u: Draws) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The perception noise and its direction of each observed pair: ``[R, pairs]`` each.
+
+        From the round's block; the pairs only the mesa face computes and the block laid out by
+        structure does not draw (a third party's view of another) from the display stream.
+        """
+        i, j = self.obs_i, self.obs_j
+        if self.display is None:
+            return u.take("noise", i, j), u.take("noise_direction", i, j)
+        d, s = self.obs_drawn, self.obs_display
+        noise = np.empty((len(self.reps), len(i)))
+        direction = np.empty_like(noise)
+        noise[:, d] = u.take("noise", i[d], j[d])
+        direction[:, d] = u.take("noise_direction", i[d], j[d])
+        shown = self.display.draw(self.srow)
+        noise[:, s], direction[:, s] = shown[:, : len(s)], shown[:, len(s) :]
+        return noise, direction
 
     def _count_perception(self) -> None:
         p = self.params
@@ -998,7 +1068,7 @@ class Crisis:
         return dx.target_rung(rung, move, p.jump, p.n_rungs) > rung
 
     def decisions(
-        self, u_choice: NDArray[np.float64], t: int
+        self, u: Draws, t: int
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64]]:
         """Phase 6: each deciding actor's policy chooses, on what it perceives and on the truth.
 
@@ -1034,16 +1104,16 @@ class Crisis:
                     risk_tolerance=float(p.risk_tolerance[i]),
                     red_line=int(p.red_line[i]),
                 )
-                u = u_choice[:, i]
+                draw = u.take("choice", i)
                 if self.perfect_information:
                     # The twin sees the truth: its choice is the truth-based one.
                     seen = self.observation(i, truth=True, pressure=pressure)
-                    chosen, memory = policy.decide(seen, traits, p, spec, self.memory[i], u)
+                    chosen, memory = policy.decide(seen, traits, p, spec, self.memory[i], draw)
                     move = np.broadcast_to(chosen, (n,)).astype(np.int64)
                     truth_move = move
                 else:
                     both = self.observation(i, truth=None, pressure=pressure)
-                    chosen, memory = policy.decide(both, traits, p, spec, self.memory[i], u)
+                    chosen, memory = policy.decide(both, traits, p, spec, self.memory[i], draw)
                     chosen = np.broadcast_to(chosen, (2, n)).astype(np.int64)
                     move, truth_move = chosen[0], chosen[1]
                     memory = tuple(np.broadcast_to(m, (2, n))[0] for m in memory)
@@ -1076,7 +1146,7 @@ class Crisis:
                         }
                     )
                     memory_now = tuple(m[pushed] for m in self.memory[i])
-                    calm_move, _ = policy.decide(calm, traits, p, spec, memory_now, u[pushed])
+                    calm_move, _ = policy.decide(calm, traits, p, spec, memory_now, draw[pushed])
                     calm_move = np.broadcast_to(calm_move, (len(pushed),))
                     cause[pushed[~self._raises(x[pushed], calm_move)]] = THIRD_PARTY
             self._log(
@@ -1106,10 +1176,7 @@ class Crisis:
         move: NDArray[np.int64],
         deciding: NDArray[np.bool_],
         cause: NDArray[np.int64],
-        u_impl: NDArray[np.float64],
-        u_dir: NDArray[np.float64],
-        u_fric: NDArray[np.float64],
-        u_war: NDArray[np.float64],
+        u: Draws,
     ) -> NDArray[np.bool_]:
         """Phase 7: implementation errors and friction, every move at once, then the endings.
 
@@ -1121,12 +1188,26 @@ class Crisis:
         p = self.params
         a, b = p.power_a, p.power_b
         rung = self.rung
+        # Over the actors that can decide (the others' moves are holds, masked below).
+        d = self.deciders
+        u_fric = u.take("friction", d)
+        x, chosen = rung[:, d], move[:, d]
         # What it deliberately did: its choice after friction, without implementation error.
-        deliberate = dx.friction(move, u_fric, p.friction)
-        dchange = dx.target_rung(rung, deliberate, p.jump, p.n_rungs) - rung
-        made = dx.implementation_error(move, rung, u_impl, p.implementation_error, u_dir, p.n_rungs)
-        cause = np.where(made != move, ACCIDENT, cause)
-        made = dx.friction(made, u_fric, p.friction)
+        dchange = np.zeros_like(rung)
+        deliberate = dx.friction(chosen, u_fric, p.friction)
+        dchange[:, d] = dx.target_rung(x, deliberate, p.jump, p.n_rungs) - x
+        made = move.copy()
+        made_d = dx.implementation_error(
+            chosen,
+            x,
+            u.take("implementation", d),
+            p.implementation_error,
+            u.take("direction", d),
+            p.n_rungs,
+        )
+        cause = cause.copy()
+        cause[:, d] = np.where(made_d != chosen, ACCIDENT, cause[:, d])
+        made[:, d] = dx.friction(made_d, u_fric, p.friction)
         self.intended_move = np.where(deciding, move, dx.HOLD)
         self.deliberate_change = np.where(deciding, dchange, 0)
         self.last_move = np.where(deciding, made, dx.HOLD)
@@ -1184,7 +1265,7 @@ class Crisis:
                 dx.cumulative_risk(self.cumulative_risk[:, i], risk),
                 self.cumulative_risk[:, i],
             )
-        war = alive & (u_war < risk)
+        war = alive & (u.take("war") < risk)
         if war.any():
             at_war_rung = (
                 top >= p.war_rung if p.war_rung is not None else np.zeros(len(top), dtype=bool)
