@@ -66,6 +66,14 @@ def test_a_field_left_at_its_default_can_be_varied(geneva, root, tmp_path):
     assert latency.values == (0, 1, 2)
 
 
+def test_a_whole_number_in_a_float_field_is_a_float(geneva):
+    """``noise=0,0.1,0.5`` puts the int 0 into a float field; the scenario's own sweep: block
+    ("0:0.5:6" on that field) is checked again with it, and read the field as whole numbers."""
+    noise = parse_vary("channels.hotline.noise=0,0.1,0.5", geneva)
+    assert not noise.integer
+    assert noise.values == (0, 0.1, 0.5)
+
+
 @pytest.mark.parametrize(
     ("text", "where", "says"),
     [

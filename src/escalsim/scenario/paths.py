@@ -51,9 +51,14 @@ class Target:
     def integer(self) -> bool:
         """Whether the field holds whole numbers.
 
-        From the value when the file sets it, else from the schema type (a field left at its
-        default is absent from the raw data).
+        From the schema type; from the value only where the type does not say (a union of
+        kinds, such as the value of a ``set`` event). A float field that holds a whole number
+        (``0`` after ``--vary noise=0,0.1``) still holds floats: reading the value there made
+        the scenario's own ``sweep:`` block ("0:0.5:6") fail as "not whole".
         """
+        kind = numeric_kind(self.annotation)
+        if kind != "other":
+            return kind == "int"
         if isinstance(self.container, dict):
             present = self.key in self.container
         else:
@@ -61,7 +66,7 @@ class Target:
         if present:
             current = self.container[self.key]  # type: ignore[index]
             return isinstance(current, int) and not isinstance(current, bool)
-        return numeric_kind(self.annotation) == "int"
+        return False
 
 
 def _unwrap(annotation: Any) -> Any:
