@@ -38,6 +38,7 @@ __all__ = [
     "V2_ONLY",
     "Migration",
     "ScenarioMigrationWarning",
+    "migrate_file",
     "migrate_text",
     "unmigratable",
     "upgrade",
