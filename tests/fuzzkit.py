@@ -35,6 +35,7 @@ HOSTILE = CORPUS / "hostile"
 #: Valid scenarios the mutations start from (the small ones: each mutant is loaded in full).
 SEEDS = [
     CORPUS / "base.yaml",
+    CORPUS / "types.yaml",
     ROOT / "src" / "escalsim" / "scenarios" / "brinkmanship.yaml",
     ROOT / "src" / "escalsim" / "scenarios" / "ipd-noise.yaml",
     ROOT / "src" / "escalsim" / "scenarios" / "generic-dispute.yaml",

@@ -201,7 +201,7 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
                 {"round": t, "kind": "incident", "actor": draw(st.sampled_from(["A", "B"]))}
             )
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "id": "generated",
         "name": "generated",
         "run": {"rounds": rounds, "time_unit": "day"},

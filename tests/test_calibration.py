@@ -37,7 +37,7 @@ from escalsim.scenario import ScenarioError, load_scenario, load_text, with_sett
 # A small dispute on the MID levels, written here so that changes to the shipped scenarios do
 # not move the known answer: 20 weekly rounds, A opens with a threat, no implementation error.
 SMALL = """
-schema_version: 1
+schema_version: 2
 id: small-dispute
 name: A small dispute on the MID levels
 run: {rounds: 20, time_unit: week, replications: 1000, seed: 5}

@@ -31,7 +31,7 @@ def test_validate_accepts_a_shipped_name():
 
 def test_validate_json_report_on_stdout(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("schema_version: 1\nid: x\nname: y\nrun: {rounds: 0, time_unit: day}\n")
+    bad.write_text("schema_version: 2\nid: x\nname: y\nrun: {rounds: 0, time_unit: day}\n")
     out = run_cli("validate", "--format", "json", "ipd-noise", str(bad))
     assert out.returncode == 2
     report = json.loads(out.stdout)
@@ -43,7 +43,7 @@ def test_validate_json_report_on_stdout(tmp_path):
 def test_validate_malformed_exits_2_with_positions_only(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        shipped.path_of("ipd-noise").read_text().replace("schema_version: 1", "schema_versoin: 1")
+        shipped.path_of("ipd-noise").read_text().replace("schema_version: 2", "schema_versoin: 2")
     )
     out = run_cli("validate", str(bad))
     assert out.returncode == 2

@@ -16,13 +16,14 @@ from escalsim.cli.options import SEED, WORKERS, SharedOption
 
 #: Options declared in escalsim.cli.options, by parameter name.
 SHARED = {"seed", "out", "fmt", "workers", "scheduler", "max_memory", "force", "dry_run"}
-SHARED |= {"quiet", "twin"}
+SHARED |= {"quiet", "twin", "out_file"}
 #: Options whose help is the same in every command (the others name the command's default or
 #: what it writes).
 SAME_HELP = {"workers", "scheduler", "force", "quiet", "twin"}
 #: Options with a shared name that mean something else in their command, declared there: the
-#: schema's output file and the validation report, not a folder of results.
-OWN = {("schema", "out"), ("verify", "out")}
+#: validation report, not a folder of results. (One file of text, the schema's or a migrated
+#: scenario's, is the shared ``out_file``: ``--out FILE``.)
+OWN = {("verify", "out")}
 
 
 def options() -> list[tuple[str, click.Option]]:
@@ -46,6 +47,7 @@ def test_every_shared_option_comes_from_the_one_declaration():
     # Each is taken by every command it belongs to.
     assert found["seed"] == {"run", "sweep", "calibrate", "play", "verify"}
     assert found["out"] == {"run", "sweep", "calibrate"}
+    assert found["out_file"] == {"schema", "migrate"}
     assert found["workers"] == found["scheduler"] == {"run", "sweep"}
     assert found["max_memory"] == found["force"] == found["dry_run"] == {"run", "sweep"}
     assert found["quiet"] == {"run", "sweep", "calibrate"}

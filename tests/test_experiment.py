@@ -20,7 +20,7 @@ HOLD = 6
 # Two scripted powers climb onto a rung with war risk R in round 1 and hold it: war by accident
 # happens with probability 1 - (1 - R)^HOLD within HOLD rounds. No other randomness matters.
 KNOWN = f"""
-schema_version: 1
+schema_version: 2
 id: known-war
 name: A known probability of war
 run: {{rounds: {HOLD}, time_unit: day, replications: 100, seed: 1}}

@@ -71,6 +71,8 @@ def test_corpus_is_large_and_covers_every_class():
         "structure",
         "references",
         "sweep-specs",
+        "versions",
+        "types",
     } <= classes
     listed = {c.name for c in CASES}
     on_disk = {p.name for p in fuzzkit.HOSTILE.glob("*.yaml")}

@@ -10,7 +10,7 @@ from escalsim.scenario.paths import PathError, resolve
 from escalsim.scenario.yamlio import parse_yaml
 
 BASE = """\
-schema_version: 1
+schema_version: 2
 id: t
 name: Test
 run: {rounds: 10, time_unit: day}

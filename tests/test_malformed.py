@@ -26,7 +26,7 @@ from escalsim.scenario.yamlio import decode
 # A small valid scenario, block style, one key per line. Line numbers (1-based) in the comments
 # of the cases below refer to this text.
 BASE = """\
-schema_version: 1
+schema_version: 2
 id: test-crisis
 name: Test crisis
 description: A small valid scenario for malformed-input tests.
@@ -394,9 +394,19 @@ CASES = [
         28, 17, "actors[0].capability", "expected a finite number, got inf",
     ),
     case(
-        "range-schema-version",
-        edit(("schema_version: 1", "schema_version: 2")),
-        1, 17, "schema_version", "expected one of: 1; got 2",
+        "unknown-schema-version",
+        edit(("schema_version: 2", "schema_version: 3")),
+        1, 17, "schema_version", "unknown schema_version 3;",
+    ),
+    case(
+        "schema-version-as-text",
+        edit(("schema_version: 2", "schema_version: two")),
+        1, 17, "schema_version", "expected the integer 1 or 2, got the string 'two'",
+    ),
+    case(
+        "schema-version-as-float",
+        edit(("schema_version: 2", "schema_version: 2.0")),
+        1, 17, "schema_version", "expected the integer 1 or 2, got 2.0",
     ),
     # -- bad enum values --------------------------------------------------------------------------
     case(
@@ -659,7 +669,7 @@ CASES = [
     case("comments-only", "# nothing here\n", 1, 1, "<root>", "the file is empty"),
     case(
         "top-level-list",
-        "- schema_version: 1\n- id: x\n",
+        "- schema_version: 2\n- id: x\n",
         1, 1, "<root>", "expected a scenario mapping at the top of the file, got a list",
     ),
     case(
@@ -695,17 +705,17 @@ CASES = [
     ),
     case(
         "nul-byte",
-        b"schema_version: 1\nid: te\x00st\n",
+        b"schema_version: 2\nid: te\x00st\n",
         2, 7, "<root>", "the file contains a NUL byte",
     ),
     case(
         "nul-byte-through-load-text",
-        "schema_version: 1\nid: te\x00st\n",
+        "schema_version: 2\nid: te\x00st\n",
         2, 7, "<root>", "the file contains a NUL byte",
     ),
     case(
         "control-character",
-        b"schema_version: 1\nid: te\x07st\n",  # valid UTF-8, but not a character YAML allows
+        b"schema_version: 2\nid: te\x07st\n",  # valid UTF-8, but not a character YAML allows
         2, 7, "<root>", "control character U+0007",
     ),
 ]

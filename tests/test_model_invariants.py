@@ -141,7 +141,7 @@ def test_honest_words_are_never_contradicted_whatever_the_latency(latency):
     from escalsim.scenario import load_text
 
     text = f"""
-schema_version: 1
+schema_version: 2
 id: words
 name: words
 run: {{rounds: 8, time_unit: day}}

@@ -11,6 +11,9 @@ The hierarchy (each class's :attr:`~EscalsimError.exit_code` in brackets)::
     │                                  another request than the one given
     └── GameError (+ ValueError)  [2]  a bad choice or setting in seminar mode
 
+Beside them, one warning: :class:`ScenarioMigrationWarning`, the notice that a version-1
+scenario file was migrated as it was read (the file loads; the CLI prints the notice on stderr).
+
 Why usage, limit and store errors are still :class:`ScenarioError` subclasses: that class is the
 positioned-problems carrier (``exc.problems``, each printed as
 ``file:line:col: field.path: message``), and the three are reported in that form;
@@ -159,6 +162,19 @@ class GameError(EscalsimError, ValueError):
     exit_code: ClassVar[int] = EXIT_BAD_INPUT
 
 
+class ScenarioMigrationWarning(FutureWarning):
+    """A scenario file of an older format version was migrated as it was read.
+
+    Not an error: the file loads. The message is one notice listing what changed, beginning
+    with the file's name; ``escalsim migrate FILE`` writes the migrated file. The command line
+    prints it on stderr (:func:`escalsim.cli.lifecycle.run_group`); in Python it is a warning,
+    shown once per file and call site by Python's default filter, and caught or silenced like any
+    other (``warnings.simplefilter("ignore", ScenarioMigrationWarning)``). A
+    :class:`FutureWarning` because it is meant for the user of a file, whom Python's default
+    filter shows it to; version 1 is still read.
+    """
+
+
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_CHECKS_FAILED",
@@ -172,6 +188,7 @@ __all__ = [
     "GameError",
     "LimitError",
     "ScenarioError",
+    "ScenarioMigrationWarning",
     "StoreError",
     "UsageError",
     "exit_codes_text",

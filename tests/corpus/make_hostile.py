@@ -35,13 +35,310 @@ BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
+
+def v1(*pairs: tuple[str, str]) -> str:
+    """BASE as a schema_version 1 file (without version 2's blocks), with edits."""
+    text = ed(*pairs).replace("schema_version: 2\n", "schema_version: 1\n")
+    return text[: text.index("stakes:\n")]
+
+
+# The version: unknown ones, and version-1 files that cannot be migrated (or are migrated, and
+# then have the usual problems at their own positions).
+VERSION_CASES: list[tuple[str, str, str | bytes, str, str]] = [
+    ("version-3", "versions", ed(("schema_version: 2", "schema_version: 3")), "2:17", "unknown"),
+    (
+        "version-huge",
+        "versions",
+        ed(("schema_version: 2", "schema_version: " + "9" * 25)),
+        "2:17",
+        "unknown schema_version 9999",
+    ),
+    ("version-negative", "versions", ed(("schema_version: 2", "schema_version: -1")), "2:17", "-1"),
+    (
+        "version-zero",
+        "versions",
+        ed(("schema_version: 2", "schema_version: 0")),
+        "2:17",
+        "reads versions 1 and 2",
+    ),
+    (
+        "version-text",
+        "versions",
+        ed(("schema_version: 2", "schema_version: two")),
+        "2:17",
+        "expected the integer 1 or 2, got the string 'two'",
+    ),
+    (
+        "version-quoted",
+        "versions",
+        ed(("schema_version: 2", 'schema_version: "2"')),
+        "2:17",
+        "got the string '2'",
+    ),
+    (
+        "version-float",
+        "versions",
+        ed(("schema_version: 2", "schema_version: 2.0")),
+        "2:17",
+        "got 2.0",
+    ),
+    (
+        "version-bool",
+        "versions",
+        ed(("schema_version: 2", "schema_version: true")),
+        "2:17",
+        "got the boolean true",
+    ),
+    (
+        "version-null",
+        "versions",
+        ed(("schema_version: 2", "schema_version: null")),
+        "2:17",
+        "got nothing (null)",
+    ),
+    (
+        "version-list",
+        "versions",
+        ed(("schema_version: 2", "schema_version: [1, 2]")),
+        "2:17",
+        "got a list",
+    ),
+    (
+        "version-missing",
+        "versions",
+        ed(("schema_version: 2\n", "")),
+        "2:1",
+        "missing required field 'schema_version'",
+    ),
+    (
+        "v1-with-stakes",
+        "versions",
+        ed(("schema_version: 2", "schema_version: 1")),
+        "64:1",
+        "'stakes' is a schema_version 2 field, and the file says schema_version: 1",
+    ),
+    (
+        "v1-with-war-cost",
+        "versions",
+        v1(("    resolve: 0.4", "    war_cost: 0.4")),
+        "35:5",
+        "'war_cost' is a schema_version 2 field",
+    ),
+    (
+        "v1-with-resolve-prior",
+        "versions",
+        v1(("    resolve: 0.5", "    resolve: {grid: [0.4, 0.6]}")),
+        "26:14",
+        "a prior over types is a schema_version 2 form",
+    ),
+    (
+        "v1-with-agenda-divisible",
+        "versions",
+        v1() + "agenda:\n  - {id: x, name: X, salience: {A: 1}, divisible: false}\n",
+        "65:40",
+        "'divisible' is a schema_version 2 field",
+    ),
+    (
+        "v1-with-doctrine-war-cost",
+        "versions",
+        v1(("channels:\n", "doctrines:\n  tough: {war_cost: 0.1}\nchannels:\n")),
+        "38:11",
+        "'war_cost' is a schema_version 2 field",
+    ),
+    (  # migrated, then the usual positioned problem
+        "v1-key-typo",
+        "versions",
+        v1(("  war_rung: war", "  war_rnug: war")),
+        "20:3",
+        "did you mean 'war_rung'",
+    ),
+    (  # no discount can be worked out: the time unit is reported, nothing else
+        "v1-bad-time-unit",
+        "versions",
+        v1(("  time_unit: day", "  time_unit: fortnight")),
+        "8:14",
+        "expected one of: hour, day, week, month",
+    ),
+    (  # no status quo can be worked out without two powers
+        "v1-one-power",
+        "versions",
+        v1(("    role: power\n    capability: 1.5", "    role: third_party\n    capability: 1.5")),
+        "22:3",
+        "exactly two actors with role 'power'",
+    ),
+]
+
+# Version 2's fields: types, stakes, war, beliefs.
+TYPE_CASES: list[tuple[str, str, str | bytes, str, str]] = [
+    (
+        "types-grid-decreasing",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {grid: [0.6, 0.4]}")),
+        "26:27",
+        "a grid's types increase; 0.4 follows 0.6",
+    ),
+    (
+        "types-uniform-without-types",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {uniform: [0.2, 0.6]}")),
+        "26:14",
+        "a uniform prior needs 'types'",
+    ),
+    (
+        "types-uniform-reversed",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {uniform: [0.6, 0.2], types: 3}")),
+        "26:30",
+        "lo <= hi",
+    ),
+    (
+        "types-uniform-out-of-range",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {uniform: [0.2, 1.6], types: 3}")),
+        "26:30",
+        "expected a number <= 1",
+    ),
+    (
+        "types-too-many",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {uniform: [0.2, 0.6], types: 1000000}")),
+        "26:43",
+        "expected a number <= 100",
+    ),
+    (
+        "types-prior-sum",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {grid: [0.4, 0.6], prior: [0.5, 0.6]}")),
+        "26:40",
+        "sum to 1; they sum to 1.1",
+    ),
+    (
+        "types-prior-length",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {grid: [0.4, 0.6], prior: [1.0]}")),
+        "26:40",
+        "expected 2 weights, one per grid value; got 1",
+    ),
+    (
+        "types-both-forms",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {uniform: [0, 1], types: 2, grid: [0.5]}")),
+        "26:14",
+        "got both",
+    ),
+    (
+        "types-empty-prior",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {}")),
+        "26:14",
+        "got neither",
+    ),
+    (
+        "types-unknown-key",
+        "types",
+        ed(("    resolve: 0.5", "    resolve: {grid: [0.5], weights: [1]}")),
+        "26:28",
+        "unknown key 'weights'",
+    ),
+    (
+        "types-string",
+        "types",
+        ed(("    resolve: 0.4", "    resolve: resolute")),
+        "35:14",
+        "expected a number or a prior over types",
+    ),
+    (
+        "types-none-for-a-power",
+        "types",
+        ed(("    resolve: 0.4\n", "")),
+        "31:5",
+        "a power needs its type",
+    ),
+    (
+        "types-disagree",
+        "types",
+        ed(("    resolve: 0.4", "    resolve: 0.4\n    war_cost: 0.1")),
+        "36:15",
+        "'resolve' and 'war_cost' describe different types",
+    ),
+    (
+        "types-war-cost-too-high",
+        "types",
+        ed(("    resolve: 0.4", "    war_cost: 1e6")),
+        "35:15",
+        "expected a number <= 1000",
+    ),
+    (
+        "types-set-event-on-war-cost",
+        "types",
+        ed(
+            ("    resolve: 0.4", "    war_cost: 0.5"),
+            (
+                "    kind: channel\n    channel: hotline\n    open: false",
+                "    kind: set\n    path: actors.B.war_cost\n    value: 0.2",
+            ),
+        ),
+        "49:11",
+        "cannot change during a run",
+    ),
+    (
+        "stakes-status-quo-sum",
+        "types",
+        ed(("  status_quo: {A: 0.45}", "  status_quo: {A: 0.45, B: 0.45}")),
+        "65:15",
+        "sum to 1; they sum to 0.9",
+    ),
+    (
+        "stakes-status-quo-not-a-power",
+        "types",
+        ed(("  status_quo: {A: 0.45}", "  status_quo: {C: 0.45}")),
+        "65:16",
+        "no power 'C'",
+    ),
+    (
+        "stakes-discount-one",
+        "types",
+        ed(("  discount: 0.99", "  discount: 1.0")),
+        "66:13",
+        "expected a number < 1",
+    ),
+    (
+        "stakes-indivisible-without-agenda",
+        "types",
+        ed(("  divisible: true", "  divisible: false")),
+        "67:14",
+        "no 'agenda'",
+    ),
+    (
+        "stakes-commitment-without-shift",
+        "types",
+        ed(("  commitment_problem: false", "  commitment_problem: true")),
+        "68:23",
+        "needs a scheduled shift in capabilities",
+    ),
+    (
+        "war-decisiveness-negative",
+        "types",
+        ed(("  decisiveness: 1.5", "  decisiveness: -1")),
+        "70:17",
+        "expected a number >= 0",
+    ),
+    (
+        "beliefs-attribution-typo",
+        "types",
+        ed(("  attribution: noisy", "  attribution: noisey")),
+        "72:16",
+        "did you mean 'noisy'",
+    ),
+]
+
 # (name, class, content, "line:col", message fragment)
 CASES: list[tuple[str, str, str | bytes, str, str]] = [
     # -- YAML syntax errors at various positions ------------------------------------------------
     (
         "syntax-unclosed-bracket-first-line",
         "syntax",
-        "schema_version: [1\n" + BASE[BASE.index("id:") :],
+        "schema_version: [2\n" + BASE[BASE.index("id:") :],
         "2:3",
         "YAML syntax error",
     ),
@@ -154,7 +451,7 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "syntax-anchor-without-node-last-line",
         "syntax",
         BASE + "extra: &\n",
-        "64:9",
+        "73:9",
         "YAML syntax error",
     ),
     (
@@ -168,10 +465,10 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "syntax-document-end-then-text",
         "syntax",
         BASE + "...\nmore: 1\n",
-        "65:1",
+        "74:1",
         "only one YAML document",
     ),
-    ("syntax-second-document", "syntax", BASE + "---\nid: two\n", "64:1", "only one YAML document"),
+    ("syntax-second-document", "syntax", BASE + "---\nid: two\n", "73:1", "only one YAML document"),
     ("syntax-directive-yaml-1.1", "syntax", "%YAML 1.1\n---\n" + BASE, "1:1", "YAML 1.2 only"),
     ("syntax-directive-garbage", "syntax", "%YAML x\n---\n" + BASE, "1:1", "YAML 1.2 only"),
     # -- tabs ------------------
@@ -507,14 +804,14 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
     (
         "enc-utf16-le-bom",
         "encoding",
-        b"\xff\xfe" + "schema_version: 1\n".encode("utf-16-le"),
+        b"\xff\xfe" + "schema_version: 2\n".encode("utf-16-le"),
         "1:1",
         "not UTF-8 text (byte 0xff)",
     ),
     (
         "enc-utf16-be-no-bom",
         "encoding",
-        "schema_version: 1\n".encode("utf-16-be"),
+        "schema_version: 2\n".encode("utf-16-be"),
         "1:1",
         "NUL byte",
     ),
@@ -529,7 +826,7 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "enc-truncated-at-eof",
         "encoding",
         BASE.encode() + b"x: \xe2\x82",
-        "64:4",
+        "73:4",
         "not UTF-8 text (byte 0xe2)",
     ),
     (
@@ -797,7 +1094,7 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "shape-unknown-top-level",
         "structure",
         BASE + "colour: red\n",
-        "64:1",
+        "73:1",
         "unknown key 'colour'",
     ),
     (
@@ -806,13 +1103,6 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         ed(("  war_rung: war", "  war_rnug: war")),
         "20:3",
         "did you mean 'war_rung'",
-    ),
-    (
-        "shape-schema-version-2",
-        "structure",
-        ed(("schema_version: 1", "schema_version: 2")),
-        "2:17",
-        "expected one of: 1",
     ),
     # -- broken cross-references -------------------------------------------------------------------
     (
@@ -1016,6 +1306,8 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "62:29",
         "value 2.0: channels[1].noise: expected a number <= 1.0",
     ),
+    *VERSION_CASES,
+    *TYPE_CASES,
 ]
 
 

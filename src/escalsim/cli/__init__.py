@@ -13,6 +13,7 @@ The package:
 - :mod:`~escalsim.cli.options`: the options several commands take, each declared once;
 - one thin module per group of commands, which parses the options, calls the Python API and
   prints: :mod:`~escalsim.cli.scenarios` (``validate``, ``schema``, ``scenarios``),
+  :mod:`~escalsim.cli.migrate` (``migrate``),
   :mod:`~escalsim.cli.run` (``run``, ``show``, ``plot``), :mod:`~escalsim.cli.sweep`
   (``sweep``, ``analyze``), :mod:`~escalsim.cli.calibrate`, :mod:`~escalsim.cli.teaching`
   (``play``, ``app``) and :mod:`~escalsim.cli.verify`.
@@ -31,6 +32,7 @@ import click
 
 from escalsim.cli import lifecycle
 from escalsim.cli.calibrate import calibrate_command
+from escalsim.cli.migrate import migrate
 from escalsim.cli.run import plot, run_command, show
 from escalsim.cli.scenarios import scenarios, schema, validate
 from escalsim.cli.sweep import analyze, sweep
@@ -82,6 +84,7 @@ def cli() -> None:
 
 for _command in (
     validate,
+    migrate,
     schema,
     scenarios,
     run_command,

@@ -5,7 +5,8 @@ stops a command as Ctrl-C does: :class:`Terminated`), writes the readiness file,
 group and maps what escapes it to an exit code (:func:`run_group`, the one place that does):
 click's usage errors and every :class:`escalsim.errors.EscalsimError` to their message and
 code, Ctrl-C to 130, SIGTERM to 143, anything else to 1 ("This is a bug"). The codes are
-:data:`escalsim.errors.EXIT_CODES`.
+:data:`escalsim.errors.EXIT_CODES`. It also prints the notice of a scenario file migrated as it
+was read (a :class:`escalsim.errors.ScenarioMigrationWarning`) on stderr, as a message.
 
 A command that stops with work saved (``run``, ``sweep``) says what is saved and the command that
 finishes it (:func:`resume_command`): after Ctrl-C or SIGTERM (:func:`interrupted`), a worker
@@ -20,6 +21,7 @@ import os
 import shlex
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -34,6 +36,7 @@ from escalsim.errors import (
     EXIT_OK,
     EXIT_TERMINATED,
     EscalsimError,
+    ScenarioMigrationWarning,
 )
 
 #: The arguments of this invocation (for the command printed to resume an interrupted one).
@@ -222,8 +225,40 @@ def main(group: click.Group, argv: Sequence[str] | None = None) -> None:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _show_notices(shown: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints a migration notice as a message on stderr.
+
+    A version-1 scenario read by any command gives one notice (what changed, and the command
+    that rewrites the file), printed as it is, like a problem; other warnings go to ``shown``.
+    """
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, ScenarioMigrationWarning):
+            from escalsim.scenario.errors import printable
+
+            click.echo(printable(str(message)), err=True)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def run_group(group: click.Group, argv: Sequence[str] | None) -> NoReturn:
     """Run ``group`` and exit with the code of how it ended: the one mapping of errors to codes."""
+    with warnings.catch_warnings():  # restores the filters and showwarning when the command ends
+        warnings.simplefilter("always", ScenarioMigrationWarning)  # each file read: its notice
+        warnings.showwarning = _show_notices(warnings.showwarning)
+        _run_group(group, argv)
+
+
+def _run_group(group: click.Group, argv: Sequence[str] | None) -> NoReturn:
     try:
         say_ready()
         group.main(

@@ -66,6 +66,17 @@ def out_option(kind: str) -> Callable[[F], F]:
     )
 
 
+def out_file_option(what: str) -> Callable[[F], F]:
+    """``--out FILE``: write ``what`` (one file of text) there instead of to stdout."""
+    return _option(
+        "--out",
+        "out_file",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        default=None,
+        help=f"Write {what} to this file instead of stdout.",
+    )
+
+
 def format_option(*choices: str, text: str = "What stdout gets.") -> Callable[[F], F]:
     """``--format``: what stdout gets, one of ``choices`` (the first is the default).
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from escalsim.cli.lifecycle import atomic_write
-from escalsim.cli.options import format_option
+from escalsim.cli.options import format_option, out_file_option
 from escalsim.errors import EXIT_BAD_INPUT
 
 
@@ -79,13 +79,8 @@ def _path(loc: tuple[str | int, ...]) -> str:
 
 
 @click.command()
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Write the schema to this file instead of stdout.",
-)
-def schema(out: Path | None) -> None:
+@out_file_option("the schema")
+def schema(out_file: Path | None) -> None:
     """Print the JSON Schema (draft-07) of scenario files, for editors.
 
     Point an editor at it with a first line `# yaml-language-server: $schema=PATH` in the YAML
@@ -94,16 +89,21 @@ def schema(out: Path | None) -> None:
     from escalsim.scenario.jsonschema import schema_text
 
     text = schema_text()
-    if out is None:
+    if out_file is None:
         click.echo(text, nl=False)
         return
+    write_file(out_file, text)
+    click.echo(f"wrote {out_file}", err=True)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole (a temporary file renamed); a failure is bad --out."""
     try:
-        atomic_write(out, text)
+        atomic_write(path, text)
     except OSError as exc:
         raise click.BadParameter(
-            f"cannot write {out}: {exc.strerror}", param_hint="--out"
+            f"cannot write {path}: {exc.strerror}", param_hint="--out"
         ) from None
-    click.echo(f"wrote {out}", err=True)
 
 
 @click.command()

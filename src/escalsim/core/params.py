@@ -5,11 +5,19 @@ the same numbers. Scheduled parameter changes (``set`` and ``election`` events) 
 every replication, so :func:`schedule` compiles them once: ``params_at[t]`` is what holds in
 round ``t``. Whatever is random or depends on the replication (channel states, agreements,
 beliefs) is state, kept by the drivers.
+
+The fields of version 2 of the format (:data:`V2_FIELDS`: the stakes, the discount, the powers'
+cost-of-war types and their priors, ...) are compiled here too, with the equations of
+:mod:`escalsim.core.bargaining` (one home for each); the round does not read them yet
+(docs/decision-v2.md §12, step 3). :func:`type_prior`, :func:`win_probabilities` and
+:func:`cost_types` are the one way a scenario's types become arrays, used by the checks as well.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,9 +25,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from escalsim.core import bargaining as bg
 from escalsim.policies.quantal import WEIGHTS
 from escalsim.scenario.paths import resolve
-from escalsim.scenario.schema import Scenario
+from escalsim.scenario.schema import DEFAULT_DISCOUNT, Actor, CostTypes, ResolveTypes, Scenario
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -27,6 +36,31 @@ BoolArray = NDArray[np.bool_]
 
 #: Parameter order of the quantal policy's weights (defined with the policy).
 QUANTAL_WEIGHTS = WEIGHTS
+
+#: The fields of :class:`Params` that version 2 of the format adds. They are compiled and
+#: checked, and no phase of the round reads them yet; every other field is version 1's, with its
+#: version-1 meaning (tests/test_migration.py shows that a migrated file compiles to the same).
+V2_FIELDS = (
+    "discount",
+    "status_quo",
+    "divisible",
+    "agenda_divisible",
+    "commitment_problem",
+    "decisiveness",
+    "attribution",
+    "cost_types",
+    "cost_prior",
+)
+#: A resolve below this is read as this when it is mapped to a cost of war: ρ = 0 (run no risk
+#: at all) would be an infinite cost; 10⁻³ is a cost of about 1,000 times the stakes' flow, so
+#: war is never worth it, and every type stays a finite number.
+RESOLVE_FLOOR = 1e-3
+#: A prior's weights sum to 1 within this.
+PRIOR_TOLERANCE = 1e-6
+#: ``resolve`` and ``war_cost`` given together agree when each type's cost is within this.
+COST_TOLERANCE = 1e-3
+
+TypeSpec = float | ResolveTypes | CostTypes
 
 
 @dataclass(frozen=True)
@@ -36,6 +70,18 @@ class Params:
     Actor arrays are indexed in file order, channel arrays likewise. ``power_a`` and ``power_b``
     are the indices of the two powers; ``adversary[i]`` is the power that actor i faces (for a
     power: the other power; for a third party: the power it is less aligned with).
+
+    ``resolve[i]`` is the actor's resolve as version 1 reads it: the point value, or the mean of
+    its prior over types (for a power given by ``war_cost`` only, the mean resolve of its types,
+    :func:`escalsim.core.bargaining.resolve_from_values`).
+
+    Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10), not read by the round yet:
+    ``discount`` (δ per round), ``status_quo`` (``[2]``: the shares of ``power_a`` and
+    ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``commitment_problem``,
+    ``decisiveness`` (m), ``attribution`` (``"naive"`` or ``"noisy"``), and the powers' cost-of-war
+    types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
+    increasing order; a power with fewer types is padded with its last cost at prior 0). The
+    types are the round-0 ones in every ``params_at[t]``: they are drawn once per replication.
     """
 
     n_rungs: int
@@ -94,6 +140,16 @@ class Params:
     agreement_clarifies: BoolArray
     agreement_breach_cost: FloatArray
     agreement_kind: tuple[str, ...]
+    # version 2 (V2_FIELDS): compiled and checked, not read by the round yet
+    discount: float
+    status_quo: FloatArray
+    divisible: bool
+    agenda_divisible: BoolArray
+    commitment_problem: bool
+    decisiveness: float
+    attribution: str
+    cost_types: FloatArray
+    cost_prior: FloatArray
 
     @property
     def n_actors(self) -> int:
@@ -188,6 +244,19 @@ def compile_params(s: Scenario) -> Params:
     ).reshape(len(channels), 2)
     agenda = s.agenda
     agr = [item.agreement for item in agenda]
+    p_win = win_probabilities(s)
+    types = [cost_types(s.actors[i], p) for i, p in zip(powers, p_win, strict=True)]
+    n_types = max(len(grid) for grid, _ in types)
+    cost_grid = np.array([np.pad(g, (0, n_types - len(g)), mode="edge") for g, _ in types])
+    cost_prior = np.array([np.pad(w, (0, n_types - len(w))) for _, w in types])
+    p_of = dict(zip(powers, p_win, strict=True))
+    quo = s.stakes.status_quo or {}
+    if ids[pa] in quo:
+        status_quo = (quo[ids[pa]], quo.get(ids[pb], 1.0 - quo[ids[pa]]))
+    elif ids[pb] in quo:
+        status_quo = (1.0 - quo[ids[pb]], quo[ids[pb]])
+    else:
+        status_quo = (0.5, 0.5)
 
     def agr_field(getter: Any, default: Any) -> list[Any]:
         return [getter(a) if a is not None else default for a in agr]
@@ -214,7 +283,7 @@ def compile_params(s: Scenario) -> Params:
         power_b=pb,
         adversary=adversary,
         capability=np.array([a.capability for a in s.actors]),
-        resolve=np.array([a.resolve for a in s.actors]),
+        resolve=np.array([resolve_point(a, p_of.get(i, 0.5)) for i, a in enumerate(s.actors)]),
         risk_tolerance=np.array([a.risk_tolerance for a in s.actors]),
         audience_cost=np.array([a.audience_cost for a in s.actors]),
         honesty=np.array([a.honesty for a in s.actors]),
@@ -250,7 +319,123 @@ def compile_params(s: Scenario) -> Params:
         ),
         agreement_breach_cost=np.array(agr_field(lambda a: a.breach_trust_cost, 0.0)),
         agreement_kind=tuple(agr_field(lambda a: a.kind, "none")),
+        discount=(
+            s.stakes.discount
+            if s.stakes.discount is not None
+            else DEFAULT_DISCOUNT[s.run.time_unit]
+        ),
+        status_quo=np.array(status_quo),
+        divisible=s.stakes.divisible,
+        agenda_divisible=np.array(
+            [s.stakes.divisible if i.divisible is None else i.divisible for i in agenda], dtype=bool
+        ),
+        commitment_problem=s.stakes.commitment_problem,
+        decisiveness=s.war.decisiveness,
+        attribution=s.beliefs.attribution,
+        cost_types=cost_grid,
+        cost_prior=cost_prior,
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Types (version 2): the one way a scenario's types become arrays
+# ------------------------------------------------------------------------------------------------
+def type_prior(spec: TypeSpec) -> tuple[FloatArray, FloatArray]:
+    """The types and their prior weights of a point value or a prior over types.
+
+    A point value is one type of weight 1 (a degenerate prior: the type is known to both);
+    ``{uniform: [lo, hi], types: n}`` is :func:`escalsim.core.bargaining.type_grid` with
+    :func:`~escalsim.core.bargaining.uniform_prior` (one type when lo = hi); ``{grid, prior}``
+    is the grid with its weights (equal when not given). Values in the file's order.
+    """
+    if isinstance(spec, (ResolveTypes, CostTypes)):
+        if spec.uniform is not None:
+            lo, hi = spec.uniform
+            grid = bg.type_grid(lo, hi, spec.types or 1)
+            return grid, bg.uniform_prior(len(grid))
+        assert spec.grid is not None  # the checks require one of the two
+        grid = np.array(spec.grid, dtype=float)
+        if spec.prior is None:
+            return grid, bg.uniform_prior(len(grid))
+        return grid, np.array(spec.prior, dtype=float)
+    return np.array([float(spec)]), np.array([1.0])
+
+
+def prior_mean(spec: TypeSpec) -> float:
+    """The prior mean of a point value or a prior over types.
+
+    A uniform's mean is ``(lo + hi)/2`` exactly (the midpoint grid has the continuous uniform's
+    mean, :func:`escalsim.core.bargaining.type_grid`); a grid's is the correctly rounded sum
+    ``Σ π_k θ_k`` (``math.fsum``), so that a symmetric prior around a value has that value.
+    """
+    if isinstance(spec, (ResolveTypes, CostTypes)) and spec.uniform is not None:
+        return 0.5 * (spec.uniform[0] + spec.uniform[1])
+    grid, prior = type_prior(spec)
+    return math.fsum(float(w) * float(g) for w, g in zip(prior, grid, strict=True))
+
+
+def win_probabilities(s: Scenario) -> tuple[float, float]:
+    """Each power's chance of winning a war at round 0 (``power_a`` first).
+
+    Side strength ``K_i = κ_i + Σ_k π_k κ_k`` (:func:`escalsim.core.bargaining.side_strength`)
+    with each third party weighted by ``π_k = may_join_k · a_k(i)``, its alignment share with i
+    when it may join and 0 otherwise (nobody has joined at round 0); then
+    :func:`~escalsim.core.bargaining.win_probability` with ``war.decisiveness`` (docs/decision-v2.md
+    §3.1).
+    """
+    powers = [a for a in s.actors if a.role == "power"]
+    thirds = [a for a in s.actors if a.role != "power"]
+    ally_cap = np.array([a.capability for a in thirds])
+    strengths = []
+    for power in powers:
+        share = np.array([(a.alignment or {}).get(power.id, 0.0) for a in thirds])
+        joins = np.array([float(a.may_join) for a in thirds])
+        strengths.append(bg.side_strength(power.capability, ally_cap, joins * share))
+    with np.errstate(over="ignore", divide="ignore"):  # a decisive war between unequal sides
+        p_a = float(bg.win_probability(strengths[0], strengths[1], s.war.decisiveness))
+        p_b = float(bg.win_probability(strengths[1], strengths[0], s.war.decisiveness))
+    return p_a, p_b
+
+
+def cost_types(actor: Actor, p: float) -> tuple[FloatArray, FloatArray]:
+    """A power's cost-of-war types, in increasing order, and their prior weights.
+
+    From ``war_cost`` when it is given, else from ``resolve`` (:func:`costs_of_resolve`).
+    """
+    if actor.war_cost is not None:
+        grid, prior = type_prior(actor.war_cost)
+        order = np.argsort(grid, kind="stable")
+        return grid[order], prior[order]
+    assert actor.resolve is not None  # the checks require one of the two for a power
+    return costs_of_resolve(actor.resolve, p)
+
+
+def costs_of_resolve(spec: float | ResolveTypes, p: float) -> tuple[FloatArray, FloatArray]:
+    """The cost-of-war types that a resolve (a point or a prior) means, increasing, with weights.
+
+    :func:`escalsim.core.bargaining.cost_from_resolve`, ``c = 1/ρ - 1 + p`` with ρ at least
+    :data:`RESOLVE_FLOOR`, at the power's chance of winning ``p`` (docs/decision-v2.md §3.3).
+    """
+    rho, prior = type_prior(spec)
+    costs = np.asarray(bg.cost_from_resolve(np.maximum(rho, RESOLVE_FLOOR), p), dtype=float)
+    order = np.argsort(costs, kind="stable")
+    return costs[order], prior[order]
+
+
+def resolve_point(actor: Actor, p: float) -> float:
+    """The resolve version 1 reads: the point value or the prior mean of ``resolve``.
+
+    For a power given by ``war_cost`` only, the prior mean of its types' resolves
+    ``ρ = 1/(1 - p + c)`` (:func:`escalsim.core.bargaining.resolve_from_values` with
+    ``V_prevail = 1``, ``V_submit = 0``, ``V_war = p - c``).
+    """
+    if actor.resolve is not None:
+        return prior_mean(actor.resolve)
+    assert actor.war_cost is not None  # the checks require one of the two
+    grid, prior = type_prior(actor.war_cost)
+    with np.errstate(divide="ignore", invalid="ignore"):  # p = 1 and c = 0: resolve 1
+        rho = np.nan_to_num(bg.resolve_from_values(1.0, 0.0, p - grid), nan=1.0)
+    return math.fsum(float(w) * float(r) for w, r in zip(prior, rho, strict=True))
 
 
 @dataclass(frozen=True)
@@ -321,5 +506,9 @@ def schedule(s: Scenario) -> Schedule:
                 target = resolve(data, path)
                 target.container[target.key] = value  # type: ignore[index]
             current = compile_params(Scenario.model_validate(data))
+            # The types are drawn once per replication, from the round-0 priors.
+            current = dataclasses.replace(
+                current, cost_types=base.cost_types, cost_prior=base.cost_prior
+            )
         params_at.append(current)
     return Schedule(params_at, channel_events, summits, incidents, descriptions)

@@ -11,14 +11,17 @@ the result (:func:`escalsim.scenario.load._set_event_problems`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from escalsim.policies import POLICIES
 from escalsim.scenario.errors import Loc, did_you_mean, format_loc
-from escalsim.scenario.schema import Scenario
+from escalsim.scenario.schema import Actor, CostTypes, ResolveTypes, Scenario
 
-#: Fields a ``set`` event may not change: identities, structure, and the run itself.
+#: Fields a ``set`` event may not change: identities, structure, and the run itself. (Nor a
+#: power's type, drawn once per replication: the loader refuses a path to ``war_cost`` or into
+#: a prior over ``resolve``; a point ``resolve`` may change, as version 1 reads it.)
 FROZEN_DURING_RUN = frozenset(
     {"id", "name", "role", "kind", "between", "via", "open", "initial_rung", "policy"}
 )
@@ -96,13 +99,17 @@ class _Checker:
         return False
 
 
-def check(s: Scenario) -> list[Finding]:
+def check(s: Scenario, *, round0: bool = True) -> list[Finding]:
     """Return every cross-field problem of a scenario.
 
     Parameters
     ----------
     s : Scenario
         A scenario whose fields are individually valid.
+    round0 : bool
+        Whether ``s`` is the scenario as it starts. False for the trials of ``set`` events (the
+        scenario as an event leaves it, validated without its events): the checks of the
+        schedule and of the round-0 types (drawn once, from the round-0 values) are skipped.
 
     Returns
     -------
@@ -122,6 +129,7 @@ def check(s: Scenario) -> list[Finding]:
         for key in item.salience:
             c.ref(key, c.ids, ("agenda", i, "salience", key), "actor", key=True)
     _check_events(c)
+    _check_stakes(c, round0=round0)
     return c.out
 
 
@@ -158,6 +166,7 @@ def _check_actors(c: _Checker, war: int | None) -> None:
         c.rung(a.red_line, (*loc, "red_line"))
         for below, message in POLICIES[a.policy.name].problems(a.policy, s):
             c.add((*loc, "policy", *below), message)
+        _check_type_fields(c, i, a)
         if a.role == "power":
             for fld in ("alignment", "influence"):
                 if getattr(a, fld) is not None:
@@ -246,3 +255,156 @@ def _check_events(c: _Checker) -> None:
                 )
         elif e.kind in ("election", "incident"):
             c.ref(e.actor, c.ids, (*loc, "actor"), "actor")
+
+
+# ------------------------------------------------------------------------------------------------
+# Version 2: types, stakes
+# ------------------------------------------------------------------------------------------------
+def _check_type_fields(c: _Checker, i: int, a: Actor) -> None:
+    """Who has which type field, and each prior on its own."""
+    loc: Loc = ("actors", i)
+    for fld in ("resolve", "war_cost"):
+        spec = getattr(a, fld)
+        if isinstance(spec, (ResolveTypes, CostTypes)):
+            _check_prior(c, (*loc, fld), spec)
+    if a.role != "power":
+        if a.war_cost is not None:
+            c.add(
+                (*loc, "war_cost"),
+                "'war_cost' is for the powers (their type); a third party has none",
+                key=True,
+            )
+        if a.resolve is None:
+            c.add(loc, "missing required field 'resolve'")
+        return
+    if a.resolve is None and a.war_cost is None:
+        c.add(
+            loc,
+            "a power needs its type: 'resolve' (the largest risk of war it will run, 0 to 1) or "
+            "'war_cost' (its cost of war per round, relative to the stakes)",
+        )
+
+
+def _check_prior(c: _Checker, loc: Loc, t: ResolveTypes | CostTypes) -> None:
+    """A prior over types: one form, bounds in order, an increasing grid, weights summing to 1."""
+    if (t.uniform is None) == (t.grid is None):
+        # At a form written as null, if there is one: that is where the reader should look.
+        written = [f for f in ("uniform", "grid") if f in t.model_fields_set]
+        c.add(
+            (*loc, written[0]) if t.grid is None and written else loc,
+            "a prior over types is either 'uniform: [lo, hi]' with 'types: n', or 'grid: "
+            f"[...]' with an optional 'prior: [...]'; got {'both' if t.grid else 'neither'}",
+        )
+        return
+    if t.uniform is not None:
+        if t.types is None:  # at 'types: null', or else at the prior
+            c.add((*loc, "types"), "a uniform prior needs 'types': how many types, e.g. types: 5")
+        if t.prior is not None:
+            c.add((*loc, "prior"), "'prior' goes with 'grid'; a uniform prior has equal weights")
+        lo, hi = t.uniform
+        if lo > hi:
+            for k in (0, 1):
+                c.add((*loc, "uniform", k), f"expected [lo, hi] with lo <= hi, got [{lo}, {hi}]")
+        return
+    assert t.grid is not None
+    if t.types is not None:
+        c.add((*loc, "types"), "'types' goes with 'uniform'; a grid has one type per value")
+    for k in range(1, len(t.grid)):
+        if t.grid[k] <= t.grid[k - 1]:
+            for j in (k - 1, k):
+                c.add(
+                    (*loc, "grid", j),
+                    f"a grid's types increase; {t.grid[k]} follows {t.grid[k - 1]}",
+                )
+    if t.prior is None:
+        return
+    if len(t.prior) != len(t.grid):
+        c.add(
+            (*loc, "prior"),
+            f"expected {len(t.grid)} weights, one per grid value; got {len(t.prior)}",
+        )
+        return
+    from escalsim.core.params import PRIOR_TOLERANCE
+
+    total = math.fsum(t.prior)
+    if abs(total - 1.0) > PRIOR_TOLERANCE:
+        c.add((*loc, "prior"), f"the weights of a prior sum to 1; they sum to {total:.6g}")
+
+
+def _check_stakes(c: _Checker, *, round0: bool) -> None:
+    """Status quo shares, divisibility, the commitment problem; resolve and war_cost agreeing."""
+    s = c.s
+    quo = s.stakes.status_quo or {}
+    known = [c.ref(k, c.powers, ("stakes", "status_quo", k), "power", key=True) for k in quo]
+    if quo and all(known) and len(quo) == 2 and abs(math.fsum(quo.values()) - 1.0) > 1e-6:
+        c.add(
+            ("stakes", "status_quo"),
+            "the two powers' status-quo shares sum to 1; they sum to "
+            f"{math.fsum(quo.values()):.6g} (give one power's share and the other gets the rest)",
+        )
+    if not s.stakes.divisible and not s.agenda:
+        c.add(
+            ("stakes", "divisible"),
+            "indivisible stakes are divided in whole agenda items, and the scenario has no "
+            "'agenda'; add its items, or set divisible: true",
+        )
+    for i, item in enumerate(s.agenda):
+        if item.divisible is False and s.stakes.divisible:
+            c.add(
+                ("agenda", i, "divisible"),
+                "an item is indivisible only when the stakes are (stakes.divisible: false); "
+                "with divisible stakes an offer is any share of the whole",
+            )
+    if round0 and s.stakes.commitment_problem and not _capability_shifts(c):
+        c.add(
+            ("stakes", "commitment_problem"),
+            "a commitment problem needs a scheduled shift in capabilities: a 'set' event on a "
+            "power's capability (e.g. path: actors.<power id>.capability)",
+        )
+    if round0 and len(c.powers) == 2 and not c.out:
+        _check_agreeing_types(c)
+
+
+def _capability_shifts(c: _Checker) -> bool:
+    """Whether a ``set`` event changes a power's capability."""
+    powers = {a.id for a in c.s.actors if a.role == "power"}
+    powers |= {str(i) for i, a in enumerate(c.s.actors) if a.role == "power"}
+    paths = [e.path.split(".") for e in c.s.events if e.kind == "set"]
+    return any(
+        len(p) == 3 and p[0] == "actors" and p[1] in powers and p[2] == "capability" for p in paths
+    )
+
+
+def _check_agreeing_types(c: _Checker) -> None:
+    """A power that gives both resolve and war_cost: the two describe the same types."""
+    import numpy as np
+
+    from escalsim.core.params import (
+        COST_TOLERANCE,
+        PRIOR_TOLERANCE,
+        cost_types,
+        costs_of_resolve,
+        win_probabilities,
+    )
+
+    s = c.s
+    powers = [i for i, a in enumerate(s.actors) if a.role == "power"]
+    for i, p in zip(powers, win_probabilities(s), strict=True):
+        a = s.actors[i]
+        if a.resolve is None or a.war_cost is None:
+            continue
+        costs, weights = cost_types(a, p)
+        mapped, rho_weights = costs_of_resolve(a.resolve, p)
+        agree = (
+            len(costs) == len(mapped)
+            and bool(np.all(np.abs(costs - mapped) <= COST_TOLERANCE))
+            and bool(np.all(np.abs(weights - rho_weights) <= PRIOR_TOLERANCE))
+        )
+        if not agree:
+            shown = ", ".join(f"{x:.4g}" for x in mapped[:8]) + (", ..." if len(mapped) > 8 else "")
+            c.add(
+                ("actors", i, "war_cost"),
+                f"'resolve' and 'war_cost' describe different types: this resolve means costs of "
+                f"war [{shown}] (c = 1/resolve - 1 + p, p = {p:.4g} the chance of winning at "
+                "round 0); give one of the two, or the same types",
+            )

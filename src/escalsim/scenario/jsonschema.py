@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from escalsim.scenario.schema import Scenario
+from escalsim.scenario.schema import SCHEMA_VERSION, Scenario
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 
@@ -37,7 +37,11 @@ def scenario_schema() -> dict[str, Any]:
         A draft-07 schema: ``definitions`` instead of ``$defs``, no OpenAPI ``discriminator``.
     """
     schema = _rewrite(Scenario.model_json_schema(mode="validation"))
-    schema = {"$schema": DRAFT_07, "$id": "https://escalsim.org/schema/scenario-1.json", **schema}
+    schema = {
+        "$schema": DRAFT_07,
+        "$id": f"https://escalsim.org/schema/scenario-{SCHEMA_VERSION}.json",
+        **schema,
+    }
     schema["title"] = "escalsim scenario"
     # A leading comment (the yaml-language-server modeline) is allowed; nothing else is added.
     return schema

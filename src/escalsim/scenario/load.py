@@ -9,17 +9,19 @@ from __future__ import annotations
 import copy
 import os
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from escalsim.scenario import shipped
+from escalsim.errors import ScenarioMigrationWarning
+from escalsim.scenario import migrate, shipped
 from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_SECTIONS, check
 from escalsim.scenario.errors import Loc, Problem, ScenarioError, did_you_mean, format_loc
 from escalsim.scenario.paths import PathError, _union_member, _unwrap, resolve
-from escalsim.scenario.schema import POLICY_MODELS, Event, Scenario
+from escalsim.scenario.schema import POLICY_MODELS, READ_VERSIONS, Event, Scenario
 from escalsim.scenario.yamlio import Positions, parse_yaml, read_text
 
 #: Built-in doctrines: named presets that fill the actor fields an actor does not set. Values
@@ -49,6 +51,8 @@ _TAGS = {
 }
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 _RUNG_FIELDS = {"war_rung", "nuclear_rung", "red_line", "initial_rung", "settlement_rung"}
+#: Fields that take a number or a prior over types (a mapping).
+_TYPE_FIELDS = {"resolve", "war_cost"}
 
 
 class _Context:
@@ -294,6 +298,12 @@ def _message(err: Mapping[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
             "as strings)",
             False,
         )
+    if field in _TYPE_FIELDS and kind in _TYPE_WORDS:
+        return (
+            f"expected a number or a prior over types ({{uniform: [lo, hi], types: n}} or "
+            f"{{grid: [...], prior: [...]}}), got {_describe(value)}",
+            False,
+        )
     if kind in _TYPE_WORDS:
         return f"expected {_TYPE_WORDS[kind]}, got {_describe(value)}", False
     if kind == "finite_number":
@@ -328,16 +338,20 @@ def _validation_problems(exc: ValidationError, data: Any, ctx: _Context) -> list
     # A union of a scalar and a container (a sweep value: a spec string or a list) given a
     # container fails both members; the container member's error inside it is the useful one
     # ('expected a finite number, got nan'), not the scalar's ('expected a string, got a list').
+    # Likewise a number or a prior over types (resolve, war_cost) given a mapping: the error
+    # inside the mapping is the useful one, and it has a longer data path.
     deepest: dict[Loc, int] = {}
+    inside: set[Loc] = set()
     for err, path in errors:
         deepest[path] = max(deepest.get(path, 0), len(err["loc"]))
+        inside.update(path[:n] for n in range(len(path)))
     errors = [
         (err, path)
         for err, path in errors
         if not (
             err["type"] in _TYPE_WORDS
             and isinstance(err.get("input"), (list, dict))
-            and deepest[path] > len(err["loc"]) + 1
+            and (deepest[path] > len(err["loc"]) + 1 or path in inside)
         )
     ]
     for err, where in errors:
@@ -484,13 +498,17 @@ def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:
         except PathError as exc:
             problems.append(ctx.at(("events", i, "path"), str(exc)))
             continue
-        if target.loc[0] in FROZEN_SECTIONS or target.loc[-1] in FROZEN_DURING_RUN:
+        if (
+            target.loc[0] in FROZEN_SECTIONS
+            or target.loc[-1] in FROZEN_DURING_RUN
+            or _inside_a_type(target.loc)
+        ):
             problems.append(
                 ctx.at(
                     ("events", i, "path"),
                     f"'{event['path']}' cannot change "
-                    "during a run (identities, structure, initial states and run "
-                    "settings are fixed; a 'channel' event opens or closes a channel)",
+                    "during a run (identities, structure, initial states, run settings and "
+                    "the powers' types are fixed; a 'channel' event opens or closes a channel)",
                 )
             )
             continue
@@ -503,7 +521,7 @@ def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:
         except ValidationError as exc:
             found = _validation_problems(exc, trial, sub)
         else:
-            found = [sub.at(f.loc, f.message, key=f.key) for f in check(scenario)]
+            found = [sub.at(f.loc, f.message, key=f.key) for f in check(scenario, round0=False)]
         if not found:
             state = trial
             continue
@@ -522,6 +540,17 @@ def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _inside_a_type(loc: Loc) -> bool:
+    """Whether a path leads into a power's type: ``war_cost``, or inside a prior over resolve.
+
+    Types are drawn once per replication, so a ``set`` event cannot change them; it may change
+    a point ``resolve`` (what version 1 reads, e.g. the brinkmanship policy).
+    """
+    if len(loc) < 3 or loc[0] != "actors":
+        return False
+    return loc[2] == "war_cost" or (loc[2] == "resolve" and len(loc) > 3)
 
 
 def _overlay(raw: dict[str, Any], name: str, ctx: _Context) -> list[Problem]:
@@ -589,6 +618,10 @@ def _load(text: str, source: str) -> Scenario:
                 )
             ]
         )
+    unknown = _version_problem(data, pos, source)
+    if unknown is not None:
+        raise ScenarioError([unknown])  # nothing else is checked against an unknown format
+    migration = migrate.upgrade(data, pos, source)
     scenario, problems = _validate(data, ctx)
     given = data.get("conditions")
     conditions: dict[str, Any] = given if isinstance(given, dict) else {}
@@ -603,7 +636,35 @@ def _load(text: str, source: str) -> Scenario:
         raise ScenarioError(_dedupe(problems))
     assert scenario is not None
     scenario._raw = data  # the pre-doctrine data, so conditions re-run the same pipeline
+    if migration is not None:
+        # One notice per file, attributed to the first caller outside escalsim.
+        warnings.warn(migration.notice, ScenarioMigrationWarning, skip_file_prefixes=(_PACKAGE,))
     return scenario
+
+
+#: The package's folder: the migration notice is attributed to the first frame outside it.
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+
+
+def _version_problem(data: dict[str, Any], pos: Positions, source: str) -> Problem | None:
+    """A problem when ``schema_version`` is given and is not a version the loader reads."""
+    if "schema_version" not in data:
+        return None  # the schema reports it missing
+    version = data["schema_version"]
+    if type(version) is int and version in READ_VERSIONS:
+        return None
+    line, col = pos.value(("schema_version",))
+    known = " and ".join(str(v) for v in READ_VERSIONS)
+    if type(version) is int:
+        from escalsim import __version__
+
+        what = (
+            f"unknown schema_version {version}; escalsim {__version__} reads versions {known} "
+            "(a version-1 file is migrated as it is read)"
+        )
+    else:
+        what = f"expected the integer {known.replace(' and ', ' or ')}, got {_describe(version)}"
+    return Problem(line, col, ("schema_version",), what, source)
 
 
 def _condition_problems(

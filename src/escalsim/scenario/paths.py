@@ -98,8 +98,18 @@ def numeric_kind(annotation: Any) -> str:
 
 
 def _union_member(annotation: Any, value: Any) -> Any:
-    """For a discriminated union of models, the member matching ``value``'s tag."""
-    members = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    """For a union with models, the member model that a mapping ``value`` is validated as.
+
+    A discriminated union of models (policies, events): the member matching the value's tag. A
+    union of a number and one model (a type given as a point or a prior, ``resolve``): the model.
+    """
+    if get_origin(annotation) not in (Union, types.UnionType):
+        return annotation
+    members = [
+        _unwrap(a)
+        for a in get_args(annotation)
+        if isinstance(_unwrap(a), type) and issubclass(_unwrap(a), BaseModel)
+    ]
     if not members or not isinstance(value, dict):
         return annotation
     for tag in ("name", "kind"):
@@ -108,6 +118,8 @@ def _union_member(annotation: Any, value: Any) -> Any:
                 literal = get_args(_unwrap(m.model_fields[tag].annotation))
                 if value.get(tag) in literal:
                     return m
+    if len(members) == 1:
+        return members[0]
     return annotation
 
 

@@ -21,7 +21,12 @@ _ORDER = [
     "Rung",
     "Endings",
     "Accidents",
+    "Stakes",
+    "War",
+    "Beliefs",
     "Actor",
+    "ResolveTypes",
+    "CostTypes",
     # one section per registered policy, in the registry's order
     *(model.__name__ for model in POLICY_MODELS.values()),
     "Channel",

@@ -20,24 +20,48 @@ from escalsim.policies.base import STRICT, NonNegative, PolicySpec, Probability
 from escalsim.policies.registry import DEFAULT_POLICY, spec_models, spec_union
 
 __all__ = [
+    "DEFAULT_DISCOUNT",
+    "MAX_TYPES",
+    "MAX_WAR_COST",
+    "READ_VERSIONS",
     "SCHEMA_VERSION",
     "Accidents",
     "Actor",
     "AgendaItem",
     "Agreement",
+    "Beliefs",
     "Channel",
     "Condition",
+    "CostTypes",
     "Endings",
     "Event",
     "Ladder",
     "Policy",
+    "ResolveTypes",
     "RunSettings",
     "Rung",
     "Scenario",
+    "Stakes",
+    "War",
 ]
 
 #: Version of the scenario format; a file states it as ``schema_version``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The versions the loader reads: a version-1 file is migrated to version 2 as it is read
+#: (:mod:`escalsim.scenario.migrate`), with one notice listing what changed.
+READ_VERSIONS = (1, 2)
+
+#: The discount factor δ per round when ``stakes.discount`` is not given, by ``run.time_unit``
+#: (docs/decision-v2.md §10). ``1/(1 - δ)`` rounds is the crisis's shadow of the future: about
+#: 42 days for hourly rounds, 100 days for daily ones, 20 weeks for weekly ones and 10 months for
+#: monthly ones. Design values, not estimates.
+DEFAULT_DISCOUNT: dict[str, float] = {"hour": 0.999, "day": 0.99, "week": 0.95, "month": 0.9}
+#: The most types a prior may have (a grid or a uniform's ``types``): the model keeps, per
+#: replication and power, a posterior over 2n joint types (cost of war, honest or not).
+MAX_TYPES = 100
+#: The largest cost of war, per round and relative to the stakes' flow (1). A resolve near 0
+#: maps to about this (``escalsim.core.params.RESOLVE_FLOOR``): war is then never worth it.
+MAX_WAR_COST = 1000.0
 
 Identifier = Annotated[
     str,
@@ -163,6 +187,56 @@ class Accidents(_Model):
     )
 
 
+class Stakes(_Model):
+    """What the crisis is about: the disputed stakes, a flow of 1 per round to whoever holds them.
+
+    Version 2 of the format (docs/decision-v2.md §2, §10); the simulation does not read these
+    fields yet (docs/scenario-format.md, "Version 2").
+    """
+
+    status_quo: dict[Identifier, Probability] | None = Field(
+        default=None,
+        description="Each power's share of the stakes while the crisis is unresolved, by power "
+        "id; the shares sum to 1, and a power not named gets the rest. Default: 0.5 each.",
+    )
+    discount: Annotated[float, Field(ge=0.0, lt=1.0)] | None = Field(
+        default=None,
+        description="Discount factor δ per round, in [0, 1): a value is a discounted sum of "
+        "flows. Default by run.time_unit: hour 0.999, day 0.99, week 0.95, month 0.9.",
+    )
+    divisible: bool = Field(
+        default=True,
+        description="Offers are any division of the stakes; false: offers are bundles of whole "
+        "agenda items (each item's own 'divisible' then says whether it can be split).",
+    )
+    commitment_problem: bool = Field(
+        default=False,
+        description="The powers anticipate scheduled shifts in capabilities ('set' events on a "
+        "power's capability), as in a commitment problem (Fearon 1995; Powell 2006).",
+    )
+
+
+class War(_Model):
+    """How a war between the powers is valued (docs/decision-v2.md §3.1). Version 2."""
+
+    decisiveness: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        default=1.0,
+        description="m of the contest success function p = K_a^m / (K_a^m + K_b^m): 1 is the "
+        "ratio of capabilities (Fearon 1995), 0 a coin toss, 10 nearly a sure win for the "
+        "stronger side.",
+    )
+
+
+class Beliefs(_Model):
+    """How the powers read each other's moves (docs/decision-v2.md §3.4). Version 2."""
+
+    attribution: Literal["naive", "noisy"] = Field(
+        default="naive",
+        description="naive: a power assumes the other saw its own moves as they were, so an "
+        "answer to them looks unprovoked (Jervis 1976); noisy: through the channel's noise.",
+    )
+
+
 # ------------------------------------------------------------------------------------------------
 # Policies: each policy's parameter model lives with its decision in escalsim.policies; the union
 # is built from the registry, so adding a policy is one module there (and its tests).
@@ -179,6 +253,67 @@ POLICY_MODELS: dict[str, type[PolicySpec]] = spec_models()
 
 
 # ------------------------------------------------------------------------------------------------
+# Types: a prior over a power's private type (docs/decision-v2.md §3.3)
+# ------------------------------------------------------------------------------------------------
+Resolve = Annotated[float, Field(ge=0.0, le=1.0)]
+WarCost = Annotated[float, Field(ge=0.0, le=MAX_WAR_COST)]
+
+
+class ResolveTypes(_Model):
+    """A prior over a power's resolve: {uniform: [lo, hi], types: n} or {grid: [...], prior: [...]}.
+
+    ``uniform`` gives the midpoints of n equal cells of [lo, hi] with equal weights
+    (``escalsim.core.bargaining.type_grid``); ``grid`` lists the types in increasing order, with
+    their weights in ``prior`` (summing to 1; equal when omitted).
+    """
+
+    uniform: list[Resolve] | None = Field(
+        default=None, min_length=2, max_length=2, description="[lo, hi], resolves in [0, 1]."
+    )
+    types: int | None = Field(
+        default=None, ge=1, le=MAX_TYPES, description="With uniform: how many types (1 to 100)."
+    )
+    grid: list[Resolve] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TYPES,
+        description="The resolves, increasing, each in [0, 1] (1 to 100 of them).",
+    )
+    prior: list[Probability] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TYPES,
+        description="With grid: the weight of each type, summing to 1 [default: equal weights].",
+    )
+
+
+class CostTypes(_Model):
+    """A prior over a power's cost of war: {uniform: [lo, hi], types: n} or {grid, prior}.
+
+    As :class:`ResolveTypes`, with costs of war per round relative to the stakes' flow.
+    """
+
+    uniform: list[WarCost] | None = Field(
+        default=None, min_length=2, max_length=2, description="[lo, hi], costs in [0, 1000]."
+    )
+    types: int | None = Field(
+        default=None, ge=1, le=MAX_TYPES, description="With uniform: how many types (1 to 100)."
+    )
+    grid: list[WarCost] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TYPES,
+        description="The costs, increasing, each in [0, 1000] (1 to 100 of them).",
+    )
+    prior: list[Probability] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TYPES,
+        description="With grid: the weight of each type, summing to 1 [default: equal weights].",
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # Actors
 # ------------------------------------------------------------------------------------------------
 class Actor(_Model):
@@ -190,15 +325,31 @@ class Actor(_Model):
     capability: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
         description="Relative military and economic capability (positive)."
     )
-    resolve: Probability = Field(
-        description="Private resolve: the cumulative risk of war the actor will bear."
+    resolve: Resolve | ResolveTypes | None = Field(
+        default=None,
+        description="Resolve: the largest cumulative risk of war the actor will run rather than "
+        "concede, in [0, 1]; required for a third party. A power's type (its private cost of "
+        "war) may be given by resolve or by war_cost: a point value, or a prior over types "
+        "({uniform: [lo, hi], types: n} or {grid: [...], prior: [...]}), mapped to a cost by "
+        "c = 1/ρ - 1 + p with p the power's chance of winning at round 0. What a policy reads "
+        "as resolve is the point value, or the prior's mean.",
+    )
+    war_cost: WarCost | CostTypes | None = Field(
+        default=None,
+        description="Powers only: the cost of war per round relative to the stakes' flow "
+        "(docs/decision-v2.md §3.3), a point value in [0, 1000] or a prior over types, as for "
+        "resolve. Given with resolve, the two must describe the same types.",
     )
     risk_tolerance: Probability = Field(default=0.5, description="Tolerance of the risk of war.")
     audience_cost: NonNegative = Field(
         default=0.0,
         description="Cost paid for backing down from a public commitment (Fearon 1994).",
     )
-    honesty: Probability = Field(default=1.0, description="Probability that a message is truthful.")
+    honesty: Probability = Field(
+        default=1.0,
+        description="Probability that a message is truthful; for a power, also the prior "
+        "probability that it is an honest type (docs/decision-v2.md §3.3).",
+    )
     domestic_pressure: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
         default=0.0,
         description="-1 dovish to +1 hawkish; scales audience costs by (1 + domestic_pressure).",
@@ -312,6 +463,11 @@ class AgendaItem(_Model):
         description="Salience per actor id, 0 to 1 (actors not named: 0)."
     )
     agreement: Agreement | None = Field(default=None, description="What talks on it can produce.")
+    divisible: bool | None = Field(
+        default=None,
+        description="Whether an offer can split this item, when stakes.divisible is false "
+        "(offers are bundles of whole items) [default: stakes.divisible].",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -438,7 +594,10 @@ class Source(_Model):
 class Scenario(_Model):
     """A complete crisis scenario."""
 
-    schema_version: Literal[1] = Field(description="Version of the scenario format (1).")
+    schema_version: Literal[2] = Field(
+        description="Version of the scenario format (2); a version-1 file is migrated as it is "
+        "read, with a notice (escalsim migrate FILE rewrites it)."
+    )
     id: Identifier = Field(description="Short id, e.g. 'geneva-2022'.")
     name: str = Field(min_length=1, max_length=200, description="Title.")
     description: str = Field(default="", max_length=5000, description="One paragraph.")
@@ -447,6 +606,17 @@ class Scenario(_Model):
     ladder: Ladder
     endings: Endings = Field(default_factory=Endings)
     accidents: Accidents = Field(default_factory=Accidents)
+    stakes: Stakes = Field(
+        default_factory=Stakes,
+        description="Version 2: what the crisis is about (status quo, discount, divisibility, "
+        "commitment problem).",
+    )
+    war: War = Field(
+        default_factory=War, description="Version 2: how a war between the powers is valued."
+    )
+    beliefs: Beliefs = Field(
+        default_factory=Beliefs, description="Version 2: how the powers read each other's moves."
+    )
     doctrines: dict[Identifier, dict[str, Any]] = Field(
         default_factory=dict,
         description="Named parameter presets for actors, beside the built-in hawk, dove and "

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from escalsim.core import known_answers as ka
+from escalsim.core.params import compile_params
 from escalsim.experiment.stats import wilson_interval
 from escalsim.scenario import Scenario, load_scenario, load_text, with_condition
 from escalsim.scenario.load import with_settings
@@ -441,7 +442,8 @@ BRINK_RUNS_QUICK = 4000
 def _brink_inputs() -> tuple[Scenario, float, tuple[float, float], int]:
     spec = load_scenario("brinkmanship")
     r = float(spec.ladder.rungs[1].war_risk)
-    resolves = (float(spec.powers[0].resolve), float(spec.powers[1].resolve))
+    params = compile_params(spec)  # the resolves as the policy reads them (point values here)
+    resolves = (float(params.resolve[params.power_a]), float(params.resolve[params.power_b]))
     n_star = math.floor(math.log(1.0 - min(resolves)) / math.log(1.0 - r) + 1e-12)
     return spec, r, resolves, n_star
 

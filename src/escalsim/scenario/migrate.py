@@ -1,0 +1,428 @@
+"""Version-1 scenario files: migrated to version 2 as they are read, or rewritten on disk.
+
+Version 2 of the format (docs/decision-v2.md §10; docs/scenario-format.md, "Version 2") adds the
+blocks ``stakes``, ``war`` and ``beliefs``, a power's type as ``war_cost`` or ``resolve`` (a point
+value or a prior over types) and ``divisible`` on agenda items; every version-1 field keeps its
+meaning. A version-1 file therefore migrates by adding the three blocks with their defaults
+(the discount from ``run.time_unit``) and writing ``schema_version: 2``:
+
+* :func:`upgrade` does it on the parsed data, before validation (the loader calls it), and
+  returns a :class:`Migration` whose :attr:`~Migration.notice` the loader emits once, as a
+  :class:`~escalsim.errors.ScenarioMigrationWarning`, when the file has loaded;
+* :func:`migrate_text` does the same to the text, for ``escalsim migrate``: the version's value
+  is replaced and the blocks are inserted before ``doctrines`` or ``actors`` (with the comment
+  lines just above that key), so every other byte of the file, comments and layout included,
+  is kept. ruamel.yaml's composer, the one the reader uses, gives the positions; the result is
+  checked to parse to exactly the data :func:`upgrade` makes.
+
+A version-1 file that holds a version-2 field (``stakes``, ``war_cost``, a prior over types...)
+is not migrated: it gets a positioned error at that field, since the file's version and its
+content disagree. An unknown version (3, ``"two"``, 2.0) gets a positioned error too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from escalsim.errors import ScenarioMigrationWarning
+from escalsim.scenario.errors import Loc, Problem, ScenarioError
+from escalsim.scenario.schema import DEFAULT_DISCOUNT, SCHEMA_VERSION
+from escalsim.scenario.yamlio import Positions, parse_yaml
+
+__all__ = [
+    "V2_ONLY",
+    "Migration",
+    "ScenarioMigrationWarning",
+    "migrate_file",
+    "migrate_text",
+    "unmigratable",
+    "upgrade",
+]
+
+#: The version-2 fields, where they live: top-level keys, actor keys, agenda item keys.
+V2_ONLY: dict[str, tuple[str, ...]] = {
+    "top": ("stakes", "war", "beliefs"),
+    "actor": ("war_cost",),
+    "agenda": ("divisible",),
+}
+#: Where the new blocks go in a file: before the first of these top-level keys (else at the end).
+_ANCHORS = ("doctrines", "actors")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What migrating one version-1 file to version 2 changes.
+
+    Attributes
+    ----------
+    source : str
+        The file's name, as in its problems.
+    blocks : dict
+        The top-level blocks added, in file order: ``stakes``, ``war``, ``beliefs``.
+    changes : tuple of str
+        What changed, one line each (the notice lists them).
+    """
+
+    source: str
+    blocks: dict[str, dict[str, Any]]
+    changes: tuple[str, ...]
+
+    @property
+    def notice(self) -> str:
+        """The one notice of the migration: the file, what changed, and how to rewrite it."""
+        rewrite = (
+            f" (`escalsim migrate {shlex.quote(self.source)} --in-place` rewrites the file)"
+            if not self.source.startswith("<")
+            else ""
+        )
+        return "\n".join(
+            [
+                f"{self.source}: schema_version 1, migrated to {SCHEMA_VERSION} as it was "
+                f"read{rewrite}; what changed:",
+                self.listing,
+            ]
+        )
+
+    @property
+    def listing(self) -> str:
+        """What changed, one indented line each, and what it means for a run."""
+        return "\n".join(
+            [
+                *(f"  - {change}" for change in self.changes),
+                "  Nothing the simulation reads has changed: the new fields are parsed, "
+                "checked and compiled, not yet used (docs/scenario-format.md, 'Version 2').",
+            ]
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# The data
+# ------------------------------------------------------------------------------------------------
+def _flow(value: Any) -> str:
+    """A short YAML rendering of a block's value for the notice and the file (flow style)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _key(key: str) -> str:
+    """A mapping key as YAML 1.2 reads it back as the same string (ids are plain words)."""
+    return json.dumps(key) if key.lower() in ("null", "true", "false", "~") else key
+
+
+def _powers(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(id, resolve) of the actors with role power and a string id, in file order."""
+    actors = data.get("actors")
+    return [
+        (a["id"], a.get("resolve"))
+        for a in (actors if isinstance(actors, list) else [])
+        if isinstance(a, dict) and a.get("role") == "power" and isinstance(a.get("id"), str)
+    ]
+
+
+def _plan(data: dict[str, Any], source: str) -> Migration:
+    """The migration of version-1 ``data``.
+
+    The data need not be valid: what cannot be worked out from invalid data is left to its
+    default, and validation reports the invalid data.
+    """
+    powers = _powers(data)
+    run = data.get("run")
+    unit = run.get("time_unit") if isinstance(run, dict) else None
+    stakes: dict[str, Any] = {}
+    changes = [f"schema_version: 1 -> {SCHEMA_VERSION}"]
+    described = []
+    ids = [p for p, _ in powers]
+    if len(ids) == 2 and ids[0] != ids[1]:
+        stakes["status_quo"] = {p: 0.5 for p in ids}
+        described.append(f"status_quo {_flow(stakes['status_quo'])} (equal shares)")
+    if isinstance(unit, str) and unit in DEFAULT_DISCOUNT:
+        stakes["discount"] = DEFAULT_DISCOUNT[unit]
+        described.append(f"discount {stakes['discount']} (the default for time_unit {unit})")
+    stakes["divisible"] = True
+    stakes["commitment_problem"] = False
+    described += ["divisible true", "commitment_problem false"]
+    blocks = {
+        "stakes": stakes,
+        "war": {"decisiveness": 1.0},
+        "beliefs": {"attribution": "naive"},
+    }
+    changes.append("stakes added: " + ", ".join(described))
+    changes.append("war added: decisiveness 1.0 (the chance of winning is the ratio of strengths)")
+    changes.append(
+        "beliefs added: attribution naive (a power assumes its own moves were seen as they were)"
+    )
+    points = [f"{p} {r}" for p, r in powers if isinstance(r, (int, float))]
+    if points:
+        changes.append(
+            f"resolve kept ({', '.join(points)}): a power's type is its resolve, one type known "
+            "to both, its cost of war c = 1/resolve - 1 + p (p: its chance of winning at round 0)"
+        )
+    changes.append("honesty kept: for a power it is also the prior probability of an honest type")
+    return Migration(source, blocks, tuple(changes))
+
+
+def unmigratable(data: dict[str, Any], pos: Positions, source: str) -> list[Problem]:
+    """Problems of a version-1 file that holds version-2 fields: it cannot be migrated.
+
+    Each is at the field: its key, or for a prior over types, its value.
+    """
+    out: list[Problem] = []
+
+    def field(loc: Loc, key: str) -> None:
+        line, col = pos.key(loc)
+        out.append(
+            Problem(
+                line,
+                col,
+                loc,
+                f"'{key}' is a schema_version 2 field, and the file says schema_version: 1; "
+                "write schema_version: 2 to use it (docs/scenario-format.md, 'Version 2')",
+                source,
+            )
+        )
+
+    def prior(loc: Loc) -> None:
+        line, col = pos.value(loc)
+        out.append(
+            Problem(
+                line,
+                col,
+                loc,
+                "a prior over types is a schema_version 2 form, and the file says "
+                "schema_version: 1, where resolve is a number; write schema_version: 2 to use it",
+                source,
+            )
+        )
+
+    for key in V2_ONLY["top"]:
+        if key in data:
+            field((key,), key)
+
+    def actor_like(items: Iterable[tuple[Loc, Any]]) -> None:
+        for loc, item in items:
+            if not isinstance(item, dict):
+                continue
+            for key in V2_ONLY["actor"]:
+                if key in item:
+                    field((*loc, key), key)
+            if isinstance(item.get("resolve"), (dict, list)):
+                prior((*loc, "resolve"))
+
+    actors, doctrines, agenda = data.get("actors"), data.get("doctrines"), data.get("agenda")
+    actor_like((("actors", i), a) for i, a in enumerate(actors if isinstance(actors, list) else []))
+    actor_like(
+        (("doctrines", k), d) for k, d in (doctrines if isinstance(doctrines, dict) else {}).items()
+    )
+    for i, item in enumerate(agenda if isinstance(agenda, list) else []):
+        if isinstance(item, dict):
+            for key in V2_ONLY["agenda"]:
+                if key in item:
+                    field(("agenda", i, key), key)
+    return out
+
+
+def _apply(data: dict[str, Any], migration: Migration) -> None:
+    """Migrate ``data`` in place: the version, and the blocks before the first anchor key."""
+    data["schema_version"] = SCHEMA_VERSION
+    anchor = next((k for k in data if k in _ANCHORS), None)
+    items = list(data.items())
+    data.clear()
+    for key, value in items:
+        if key == anchor:
+            data.update(migration.blocks)
+        data[key] = value
+    if anchor is None:
+        data.update(migration.blocks)
+
+
+def upgrade(data: dict[str, Any], pos: Positions, source: str) -> Migration | None:
+    """Migrate parsed version-1 data to version 2 in place; None for any other version.
+
+    The version itself is checked by the loader (a version other than 1 or 2 never gets here
+    as 1). Positions are unchanged: the blocks added have none of their own, and hold only
+    valid values.
+
+    Raises
+    ------
+    ScenarioError
+        When the file holds version-2 fields (:func:`unmigratable`).
+    """
+    version = data.get("schema_version")
+    if type(version) is not int or version != 1:
+        return None
+    problems = unmigratable(data, pos, source)
+    if problems:
+        raise ScenarioError(problems)
+    migration = _plan(data, source)
+    _apply(data, migration)
+    return migration
+
+
+# ------------------------------------------------------------------------------------------------
+# The text
+# ------------------------------------------------------------------------------------------------
+def _block_text(migration: Migration, indent: str, unit: str | None, nl: str) -> str:
+    """The blocks as block-style YAML, with a comment saying where they came from."""
+    where = f"the discount for time_unit {unit}" if unit else "the default discount"
+    lines = [
+        "# Added by `escalsim migrate` (schema_version 1 -> 2) with version 2's defaults: equal",
+        f"# status-quo shares and {where} (docs/scenario-format.md, 'Version 2').",
+    ]
+    for key, block in migration.blocks.items():
+        lines.append(f"{key}:")
+        lines += [f"  {_key(k)}: {_flow(v)}" for k, v in block.items()]
+    return "".join(f"{indent}{line}{nl}" for line in lines) + nl
+
+
+def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | None]:
+    """Migrate a version-1 scenario's text to version 2, keeping every other byte.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    source : str
+        Name used in problems and in the notice.
+
+    Returns
+    -------
+    text : str
+        The version-2 text (``text`` itself when it is not version 1).
+    migration : Migration or None
+        What changed; None when there was nothing to migrate.
+
+    Raises
+    ------
+    ScenarioError
+        When the text does not parse, or holds version-2 fields while saying version 1. (Whether
+        the result is a valid scenario is the loader's to say: ``escalsim migrate`` loads the
+        file first.)
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    data, pos = parse_yaml(text, source)  # the reader's checks (size, aliases, tags) first
+    if not isinstance(data, dict):
+        return text, None
+    migration = upgrade(data, pos, source)
+    if migration is None:
+        return text, None
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    root = yaml.compose(text)
+    assert isinstance(root, MappingNode)  # parse_yaml gave a mapping
+    keys = {str(k.value): (k, v) for k, v in root.value if isinstance(k, ScalarNode)}
+    version = keys.get("schema_version", (None, None))[1]
+    if not isinstance(version, ScalarNode) or not _INT_ONE.match(
+        text[version.start_mark.index : version.end_mark.index]
+    ):
+        raise ScenarioError([_by_hand(pos, source)])
+    anchor = next((keys[k][0] for k in keys if k in _ANCHORS), None)
+    nl = "\r\n" if "\r\n" in text else "\n"
+    edits: list[tuple[int, int, str]] = [
+        (version.start_mark.index, version.end_mark.index, str(SCHEMA_VERSION))
+    ]
+    if root.flow_style:
+        # A flow (or JSON) document: the blocks as JSON, which YAML 1.2 reads, before the anchor.
+        added = "".join(f"{json.dumps(k)}: {json.dumps(v)}, " for k, v in migration.blocks.items())
+        if anchor is not None:
+            edits.append((anchor.start_mark.index, anchor.start_mark.index, added))
+        else:
+            at = root.end_mark.index - 1  # the closing brace
+            edits.append((at, at, ", " + added.removesuffix(", ")))
+    else:
+        run = data.get("run")
+        unit = run.get("time_unit") if isinstance(run, dict) else None
+        block = _block_text(migration, " " * root.start_mark.column, unit, nl)
+        if anchor is not None:
+            lines = text.splitlines(keepends=True)
+            first = anchor.start_mark.line
+            while first > 0 and lines[first - 1].lstrip().startswith("#"):
+                first -= 1  # the comment lines just above the key belong to it
+            at = sum(len(line) for line in lines[:first])
+        else:
+            at = len(text)
+            if text and not text.endswith("\n"):
+                block = nl + block
+        edits.append((at, at, block))
+    out = text
+    for start, end, new in sorted(edits, reverse=True):
+        out = out[:start] + new + out[end:]
+    # The text must say exactly what the migrated data says (an anchor on the version's value,
+    # reused elsewhere, would not).
+    try:
+        again, _ = parse_yaml(out, source)
+    except ScenarioError:
+        again = None
+    if again != data:
+        raise ScenarioError([_by_hand(pos, source)])
+    return out, migration
+
+
+#: schema_version's value as a plain decimal 1 (the only form rewritten in place).
+_INT_ONE = re.compile(r"^\+?0*1$")
+
+
+def _by_hand(pos: Positions, source: str) -> Problem:
+    line, col = pos.value(("schema_version",))
+    return Problem(
+        line,
+        col,
+        ("schema_version",),
+        "escalsim migrate rewrites a plain 'schema_version: 1' written in the file's top-level "
+        "mapping (not through an anchor, alias or merge key); write it so, or migrate by hand "
+        "(docs/scenario-format.md, 'Version 2')",
+        source,
+    )
+
+
+def migrate_file(path: str, display: str | None = None) -> tuple[str, Migration | None]:
+    """Read a scenario file, check it, and return its text in the current version.
+
+    The file is loaded first, so that a file with problems gets them at their lines and columns
+    in the file as written (and nothing is migrated); the migrated text is then loaded again,
+    which must succeed without a migration.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    display : str, optional
+        Its name in problems and in the notice (default: ``path``).
+
+    Returns
+    -------
+    text : str
+        The text in version 2 (the file's own text when it already is).
+    migration : Migration or None
+        What changed; None for a file already in version 2.
+
+    Raises
+    ------
+    ScenarioError
+        When the file cannot be read, is not a valid scenario, or cannot be migrated.
+    """
+    import warnings
+
+    from escalsim.scenario.load import load_text
+    from escalsim.scenario.yamlio import read_text
+
+    name = display or path
+    text = read_text(path, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioMigrationWarning)  # the caller reports it
+        load_text(text, name)
+    out, migration = migrate_text(text, name)
+    if migration is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ScenarioMigrationWarning)
+            load_text(out, name)
+    return out, migration
