@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli, wait_until
+from conftest import run_cli, run_cli_in_process, wait_until
 from escalsim.experiment.sweep import (
     Sweep,
     load_sweep,
@@ -211,8 +211,10 @@ def _parts(out) -> int:
 
 
 def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_path, spawn):
+    # The killed sweep is a real process group (SIGKILL, no clean-up); the uninterrupted
+    # reference and the resume are the same command, run in this process.
     reference = tmp_path / "reference"
-    done = run_cli(*_sweep_command(reference, "--workers", "1")[3:], cwd=root)
+    done = run_cli_in_process(*_sweep_command(reference, "--workers", "1")[3:], cwd=root)
     assert done.returncode == 0, done.stderr
     out = tmp_path / "killed"
     child = spawn(*_sweep_command(out, "--workers", "2")[3:], stdout=subprocess.DEVNULL)
@@ -222,7 +224,7 @@ def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_p
     child.send(signal.SIGKILL, group=True)  # the sweep and its workers, no clean-up at all
     child.communicate()
     assert missing_parts(out), "killed too late to test anything"
-    again = run_cli(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
+    again = run_cli_in_process(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(load_sweep(out)[1], load_sweep(reference)[1], check_exact=True)
 
@@ -237,22 +239,22 @@ def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn):
     assert "--resume" in err
     assert "Traceback" not in err
     assert missing_parts(out)
-    again = run_cli(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
+    again = run_cli_in_process(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
     assert again.returncode == 0, again.stderr
     assert not missing_parts(out)
 
 
 def test_cli_bad_inputs_exit_2_with_a_location(root, tmp_path):
-    bad = run_cli("sweep", "geneva-2022", "--vary", "channels.hotlin.noise=0:1:3", "-q")
+    bad = run_cli_in_process("sweep", "geneva-2022", "--vary", "channels.hotlin.noise=0:1:3", "-q")
     assert bad.returncode == 2
     assert "channels.hotlin.noise" in bad.stderr
     assert "did you mean 'hotline'" in bad.stderr
     assert "Traceback" not in bad.stderr
-    none = run_cli("sweep", "hotline-1963", "--out", str(tmp_path / "x"), "-q")
+    none = run_cli_in_process("sweep", "hotline-1963", "--out", str(tmp_path / "x"), "-q")
     assert none.returncode == 2
     assert "at least one --vary" in none.stderr
     assert "sweep: block" in none.stderr
-    not_a_sweep = run_cli("analyze", str(tmp_path))
+    not_a_sweep = run_cli_in_process("analyze", str(tmp_path))
     assert not_a_sweep.returncode == 2
     assert "not a sweep folder" in not_a_sweep.stderr
 
@@ -360,9 +362,9 @@ def test_a_cluster_running_another_escalsim_is_refused(cluster, monkeypatch):
 # -- analysis -----------------------------------------------------------------------------------
 def test_analyze_writes_the_tidy_table_and_a_heatmap(root, tmp_path):
     out = tmp_path / "sweep"
-    made = run_cli(*_sweep_command(out, "--workers", "1")[3:], cwd=root)
+    made = run_cli_in_process(*_sweep_command(out, "--workers", "1")[3:], cwd=root)
     assert made.returncode == 0, made.stderr
-    shown = run_cli("analyze", str(out), "--metric", "p_war", "--format", "csv")
+    shown = run_cli_in_process("analyze", str(out), "--metric", "p_war", "--format", "csv")
     assert shown.returncode == 0, shown.stderr
     table = pd.read_csv(out / "analysis" / "summary.csv")
     assert list(table.columns[:4]) == [
@@ -535,7 +537,9 @@ def test_prim_finds_a_box_with_its_coverage_and_density(lhs_sweep):
     assert set(box["field"]) == {"channels.public.noise", "accidents.implementation_error"}
     assert box["restricted"].any()
     assert (box["min"] <= box["max"]).all()
-    shown = run_cli("analyze", str(lhs_sweep), "--metric", "p_war", "--discover", condition)
+    shown = run_cli_in_process(
+        "analyze", str(lhs_sweep), "--metric", "p_war", "--discover", condition
+    )
     assert shown.returncode == 0, shown.stderr
     for name in ("prim-trajectory.csv", "prim-box.csv", "prim.png"):
         assert (lhs_sweep / "analysis" / name).exists()
@@ -570,7 +574,7 @@ def test_the_scenarios_sweep_block_defines_the_sweep(root, tmp_path):
     spec = load_scenario("geneva-2022")
     assert spec.sweep is not None
     out = tmp_path / "block"
-    made = run_cli("sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", cwd=root)
+    made = run_cli_in_process("sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", cwd=root)
     assert made.returncode == 0, made.stderr
     sweep = json.loads((out / "manifest.json").read_text())["request"]
     assert [v["path"] for v in sweep["varies"]] == list(spec.sweep.vary)
@@ -593,7 +597,7 @@ def test_a_bad_sweep_block_is_reported_at_its_lines(root, tmp_path):
         k: next(i for i, line in enumerate(lines, 1) if k in line)
         for k in ("hotlin.noise", "TUR.resolve", "dialog_open")
     }
-    shown = run_cli("validate", str(path))
+    shown = run_cli_in_process("validate", str(path))
     assert shown.returncode == 2
     err = shown.stderr
     assert f"bad.yaml:{row['hotlin.noise']}:5: sweep.vary.channels.hotlin.noise" in err
