@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from conftest import run_cli
+from conftest import run_cli_in_process
 from escalsim.batch import run_batch
 from escalsim.calibration import (
     Fit,
@@ -430,7 +430,7 @@ def test_cli_bad_condition_and_budget_exit_2(capsys):
 
 def test_cli_end_to_end_writes_the_folder(tmp_path):
     folder = tmp_path / "cal"
-    out = run_cli(
+    out = run_cli_in_process(
         "calibrate", "generic-dispute", "--target", "mid5",
         "--params", "ladder.rungs.use_of_force.cost=1:3",
         "--budget", "4", "-n", "60", "--bootstrap", "20", "--seed", "3", "--out", str(folder),
@@ -445,7 +445,7 @@ def test_cli_end_to_end_writes_the_folder(tmp_path):
     assert data["command"].startswith("escalsim calibrate generic-dispute")
     assert data["seed"] == 3
     assert data["target"]["sha256"] == load_target("mid5").sha256
-    again = run_cli(
+    again = run_cli_in_process(
         "calibrate", "generic-dispute", "--target", "mid5", "--params", "x.y=1:3",
         "--out", str(folder),
     )  # fmt: skip
