@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -210,12 +211,23 @@ def _parts(out) -> int:
     return len(list(runs.glob("point-*.parquet"))) if runs.exists() else 0
 
 
-def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_path, spawn):
-    # The killed sweep is a real process group (SIGKILL, no clean-up); the uninterrupted
-    # reference and the resume are the same command, run in this process.
-    reference = tmp_path / "reference"
+@pytest.fixture(scope="module")
+def reference_sweep(root, tmp_path_factory):
+    """The sweep of :func:`_sweep_command`, uninterrupted (in this process), for the module.
+
+    The killed and the interrupted sweep resume to it; ``analyze`` reads a copy of it.
+    """
+    reference = tmp_path_factory.mktemp("reference") / "sweep"
     done = run_cli_in_process(*_sweep_command(reference, "--workers", "1")[3:], cwd=root)
     assert done.returncode == 0, done.stderr
+    return reference
+
+
+def test_killed_at_a_random_point_and_resumed_gives_the_same_results(
+    root, tmp_path, spawn, reference_sweep
+):
+    # The killed sweep is a real process group (SIGKILL, no clean-up); the resume is the same
+    # command, run in this process.
     out = tmp_path / "killed"
     child = spawn(*_sweep_command(out, "--workers", "2")[3:], stdout=subprocess.DEVNULL)
     # Any point of the 48 parts: not a seed searched for, a fresh random one each run.
@@ -226,10 +238,12 @@ def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_p
     assert missing_parts(out), "killed too late to test anything"
     again = run_cli_in_process(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
     assert again.returncode == 0, again.stderr
-    pd.testing.assert_frame_equal(load_sweep(out)[1], load_sweep(reference)[1], check_exact=True)
+    pd.testing.assert_frame_equal(
+        load_sweep(out)[1], load_sweep(reference_sweep)[1], check_exact=True
+    )
 
 
-def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn):
+def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn, reference_sweep):
     out = tmp_path / "sweep"
     child = spawn(*_sweep_command(out, "--workers", "1")[3:])
     child.wait_for(lambda: _parts(out) >= 2, "2 parts were written")
@@ -242,6 +256,9 @@ def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn):
     again = run_cli_in_process(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
     assert again.returncode == 0, again.stderr
     assert not missing_parts(out)
+    pd.testing.assert_frame_equal(
+        load_sweep(out)[1], load_sweep(reference_sweep)[1], check_exact=True
+    )
 
 
 def test_cli_bad_inputs_exit_2_with_a_location(root, tmp_path):
@@ -360,10 +377,9 @@ def test_a_cluster_running_another_escalsim_is_refused(cluster, monkeypatch):
 
 
 # -- analysis -----------------------------------------------------------------------------------
-def test_analyze_writes_the_tidy_table_and_a_heatmap(root, tmp_path):
+def test_analyze_writes_the_tidy_table_and_a_heatmap(tmp_path, reference_sweep):
     out = tmp_path / "sweep"
-    made = run_cli_in_process(*_sweep_command(out, "--workers", "1")[3:], cwd=root)
-    assert made.returncode == 0, made.stderr
+    shutil.copytree(reference_sweep, out)  # what `escalsim sweep` made (the other tests' too)
     shown = run_cli_in_process("analyze", str(out), "--metric", "p_war", "--format", "csv")
     assert shown.returncode == 0, shown.stderr
     table = pd.read_csv(out / "analysis" / "summary.csv")
@@ -424,7 +440,9 @@ def test_sensitivity_indices_average_replicates_and_come_with_cis(root, tmp_path
         parse_vary("channels.public.noise=0:0.4", spec),
         parse_vary("accidents.implementation_error=0:0.2", spec),
     )
-    samples = 8 if sampler == "sobol" else 4
+    # The smallest Saltelli design (N = 4: 16 points) and 4 Morris trajectories: the properties
+    # are the table's shape and that each CI is the estimate -+ SALib's bootstrap half-width.
+    samples = 4
     sweep = Sweep(spec, varies, sampler=sampler, samples=samples, replications=20, seed=2)
     run_sweep(sweep, tmp_path, chunk=20, workers=1)
     manifest, runs = load_sweep(tmp_path)
@@ -574,7 +592,9 @@ def test_the_scenarios_sweep_block_defines_the_sweep(root, tmp_path):
     spec = load_scenario("geneva-2022")
     assert spec.sweep is not None
     out = tmp_path / "block"
-    made = run_cli_in_process("sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", cwd=root)
+    made = run_cli_in_process(
+        "sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", "--workers", "1", cwd=root
+    )
     assert made.returncode == 0, made.stderr
     sweep = json.loads((out / "manifest.json").read_text())["request"]
     assert [v["path"] for v in sweep["varies"]] == list(spec.sweep.vary)
