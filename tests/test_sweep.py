@@ -183,6 +183,7 @@ def test_resume_runs_only_what_is_missing_and_refuses_a_changed_sweep(geneva, tm
 
 
 def _sweep_command(out, *extra: str) -> list[str]:
+    """A sweep of 24 parts (6 points x 4 chunks of 5 replications) to stop and resume."""
     return [
         sys.executable,
         "-m",
@@ -194,7 +195,7 @@ def _sweep_command(out, *extra: str) -> list[str]:
         "--vary",
         "actors.RUS.resolve=0.4,0.8",
         "-n",
-        "40",
+        "20",
         "--seed",
         "5",
         "--chunk",
@@ -230,8 +231,8 @@ def test_killed_at_a_random_point_and_resumed_gives_the_same_results(
     # command, run in this process.
     out = tmp_path / "killed"
     child = spawn(*_sweep_command(out, "--workers", "2")[3:], stdout=subprocess.DEVNULL)
-    # Any point of the 48 parts: not a seed searched for, a fresh random one each run.
-    count = random.SystemRandom().randint(1, 40)
+    # Any point of the 24 parts: not a seed searched for, a fresh random one each run.
+    count = random.SystemRandom().randint(1, 18)
     child.wait_for(lambda: _parts(out) >= count, f"{count} parts were written")
     child.send(signal.SIGKILL, group=True)  # the sweep and its workers, no clean-up at all
     child.communicate()
