@@ -281,8 +281,14 @@ def _small_fit(spec, seed):
     )
 
 
-def test_the_same_seed_gives_the_same_fit(small):
-    first, second = _small_fit(small, 7), _small_fit(small, 7)
+@pytest.fixture(scope="module")
+def fit7(small):
+    """The small fit at seed 7, made once for the module (the same-seed test makes another)."""
+    return _small_fit(small, 7)
+
+
+def test_the_same_seed_gives_the_same_fit(small, fit7):
+    first, second = fit7, _small_fit(small, 7)
     assert isinstance(first, Fit)
     assert first.to_json() == second.to_json()
     assert first.candidates.drop(columns="seconds").equals(
@@ -293,8 +299,8 @@ def test_the_same_seed_gives_the_same_fit(small):
     assert not other.candidates["tvd"].equals(first.candidates["tvd"])
 
 
-def test_a_fit_reports_what_it_did(small):
-    fit = _small_fit(small, 7)
+def test_a_fit_reports_what_it_did(fit7):
+    fit = fit7
     stages = fit.candidates["stage"].value_counts().to_dict()
     assert stages["design"] == 4  # 40% of the budget
     assert stages["design"] + stages.get("local", 0) <= 10  # the budget is a ceiling
