@@ -196,19 +196,79 @@ def thread_seconds() -> float:
     return time.thread_time()
 
 
-def cli_in_process(*args: str) -> tuple[int, str, str]:
-    """Run the command line in this process; return (exit code, stdout, stderr)."""
+class _Captured(io.TextIOWrapper):
+    """A text stream over bytes, as a pipe is to a child: ``.buffer`` for binary output, no tty."""
+
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", errors=errors, write_through=True)
+
+    def text(self) -> str:
+        self.flush()
+        raw = self.buffer
+        assert isinstance(raw, io.BytesIO)
+        return raw.getvalue().decode("utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def _as_a_child(cwd: Path | None, env: dict[str, str] | None) -> Iterator[None]:
+    """What :func:`run_cli` gives a child, in this process, and put back afterwards: the
+    working folder (``ROOT`` unless given), an environment without ``ESCALSIM_*`` settings
+    (plus ``env``), the signal handlers, ``sys.argv`` and the interpreter's warning options."""
+    saved_env = dict(os.environ)
+    saved_argv, saved_warnoptions = list(sys.argv), list(sys.warnoptions)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for key in [k for k in os.environ if k.startswith("ESCALSIM_")]:
+        del os.environ[key]
+    os.environ.update(env or {})
+    try:
+        with contextlib.chdir(cwd or ROOT):
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.argv[:], sys.warnoptions[:] = saved_argv, saved_warnoptions
+        left = {sig: signal.getsignal(sig) for sig in handlers}
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    # escalsim.cli.main(argv) promises to put the handlers it installs back: hold it to that.
+    assert left == handlers, f"the command left its signal handlers installed: {left}"
+
+
+def cli_in_process(
+    *args: str,
+    cwd: Path | None = None,
+    input_text: str | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
+    """Run the command line in this process; return (exit code, stdout, stderr).
+
+    The same command as :func:`run_cli` runs, seen the same way (stdout and stderr are pipes,
+    stdin is ``input_text`` or empty, the working folder is ``cwd`` or the repository, no
+    ``ESCALSIM_*`` settings but ``env``), without the second or two a child spends importing
+    numpy, pandas and pyarrow. Use :func:`run_cli` where the process itself is under test
+    (signals, process groups, limits, a terminal, interpreter shutdown).
+    """
     from escalsim.cli import main
 
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    out, err = _Captured(), _Captured(errors="backslashreplace")
+    stdin = io.TextIOWrapper(io.BytesIO((input_text or "").encode("utf-8")), encoding="utf-8")
+    with (
+        _as_a_child(cwd, env),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        _stdin(stdin),
+    ):
         try:
             main(list(args))
         except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:  # sys.exit("message"): Python prints it and exits 1
+                print(exc.code, file=sys.stderr)
+                code = 1
         else:
             code = 0
-    return code, out.getvalue(), err.getvalue()
+    return code, out.text(), err.text()
 
 
 @pytest.fixture(params=["legacy", "structure"])
@@ -230,3 +290,24 @@ def structure_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     from escalsim.core import streams
 
     monkeypatch.setattr(streams, "LEGACY_LAYOUT", False)
+
+
+@contextlib.contextmanager
+def _stdin(stream: Any) -> Iterator[None]:
+    saved = sys.stdin
+    sys.stdin = stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+def run_cli_in_process(
+    *args: str,
+    cwd: Path | None = None,
+    input_text: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """:func:`cli_in_process` with :func:`run_cli`'s result, so a test can use either."""
+    code, out, err = cli_in_process(*args, cwd=cwd, input_text=input_text, env=env)
+    return subprocess.CompletedProcess(["escalsim", *args], code, out, err)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli_in_process
 from escalsim.scenario import ScenarioError, load_text, shipped
 from escalsim.scenario.errors import BIDI_CONTROLS, printable
 
@@ -73,7 +73,7 @@ def test_printable_escapes_bidi_and_control_characters():
 
 
 def test_the_cli_escapes_them_in_option_errors():
-    out = run_cli("run", "hotline-1963", "--condition", "no\u202e_hotline", "--dry-run")
+    out = run_cli_in_process("run", "hotline-1963", "--condition", "no\u202e_hotline", "--dry-run")
     assert out.returncode == 2, out.stderr
     assert not _raw(out.stderr), ascii(out.stderr)
     assert "no\\u202e_hotline" in out.stderr
@@ -90,7 +90,7 @@ def test_the_cli_escapes_them_in_option_errors():
     ids=["bad parameter", "usage error", "bad check", "missing file"],
 )
 def test_every_kind_of_cli_error_escapes_them(args):
-    out = run_cli(*args)
+    out = run_cli_in_process(*args)
     assert out.returncode == 2, out.stderr
     assert not _raw(out.stderr), ascii(out.stderr)
     assert "\\u202e" in out.stderr

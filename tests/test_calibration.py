@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from conftest import run_cli
+from conftest import run_cli_in_process
 from escalsim.batch import run_batch
 from escalsim.calibration import (
     Fit,
@@ -281,8 +281,14 @@ def _small_fit(spec, seed):
     )
 
 
-def test_the_same_seed_gives_the_same_fit(small):
-    first, second = _small_fit(small, 7), _small_fit(small, 7)
+@pytest.fixture(scope="module")
+def fit7(small):
+    """The small fit at seed 7, made once for the module (the same-seed test makes another)."""
+    return _small_fit(small, 7)
+
+
+def test_the_same_seed_gives_the_same_fit(small, fit7):
+    first, second = fit7, _small_fit(small, 7)
     assert isinstance(first, Fit)
     assert first.to_json() == second.to_json()
     assert first.candidates.drop(columns="seconds").equals(
@@ -293,8 +299,8 @@ def test_the_same_seed_gives_the_same_fit(small):
     assert not other.candidates["tvd"].equals(first.candidates["tvd"])
 
 
-def test_a_fit_reports_what_it_did(small):
-    fit = _small_fit(small, 7)
+def test_a_fit_reports_what_it_did(fit7):
+    fit = fit7
     stages = fit.candidates["stage"].value_counts().to_dict()
     assert stages["design"] == 4  # 40% of the budget
     assert stages["design"] + stages.get("local", 0) <= 10  # the budget is a ceiling
@@ -430,7 +436,7 @@ def test_cli_bad_condition_and_budget_exit_2(capsys):
 
 def test_cli_end_to_end_writes_the_folder(tmp_path):
     folder = tmp_path / "cal"
-    out = run_cli(
+    out = run_cli_in_process(
         "calibrate", "generic-dispute", "--target", "mid5",
         "--params", "ladder.rungs.use_of_force.cost=1:3",
         "--budget", "4", "-n", "60", "--bootstrap", "20", "--seed", "3", "--out", str(folder),
@@ -445,7 +451,7 @@ def test_cli_end_to_end_writes_the_folder(tmp_path):
     assert data["command"].startswith("escalsim calibrate generic-dispute")
     assert data["seed"] == 3
     assert data["target"]["sha256"] == load_target("mid5").sha256
-    again = run_cli(
+    again = run_cli_in_process(
         "calibrate", "generic-dispute", "--target", "mid5", "--params", "x.y=1:3",
         "--out", str(folder),
     )  # fmt: skip

@@ -1,10 +1,16 @@
-"""The command line, through a subprocess, as a user runs it."""
+"""The command line as a user runs it.
+
+``--version``, an unknown command and the README's example run as real processes
+(``python -m escalsim``, its exit status); the rest runs the same command line in this process
+(:func:`run_cli_in_process`: the same parsing, output streams and exit codes, without a second
+of imports per command).
+"""
 
 from __future__ import annotations
 
 import json
 
-from conftest import run_cli
+from conftest import run_cli, run_cli_in_process
 from escalsim.scenario import shipped
 
 
@@ -18,21 +24,21 @@ def test_version_names_mesa_numpy_and_python():
 
 def test_validate_all_shipped_scenarios_by_path(root):
     files = sorted(str(p) for p in (root / "scenarios").glob("*.yaml"))
-    out = run_cli("validate", *files)
+    out = run_cli_in_process("validate", *files)
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""
     assert out.stderr.count("ok: ") == len(files)
 
 
 def test_validate_accepts_a_shipped_name():
-    out = run_cli("validate", "geneva-2022")
+    out = run_cli_in_process("validate", "geneva-2022")
     assert out.returncode == 0, out.stderr
 
 
 def test_validate_json_report_on_stdout(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("schema_version: 2\nid: x\nname: y\nrun: {rounds: 0, time_unit: day}\n")
-    out = run_cli("validate", "--format", "json", "ipd-noise", str(bad))
+    out = run_cli_in_process("validate", "--format", "json", "ipd-noise", str(bad))
     assert out.returncode == 2
     report = json.loads(out.stdout)
     assert [r["valid"] for r in report] == [True, False]
@@ -45,7 +51,7 @@ def test_validate_malformed_exits_2_with_positions_only(tmp_path):
     bad.write_text(
         shipped.path_of("ipd-noise").read_text().replace("schema_version: 2", "schema_versoin: 2")
     )
-    out = run_cli("validate", str(bad))
+    out = run_cli_in_process("validate", str(bad))
     assert out.returncode == 2
     assert out.stdout == ""
     assert "Traceback" not in out.stderr
@@ -57,13 +63,13 @@ def test_validate_malformed_exits_2_with_positions_only(tmp_path):
 
 
 def test_validate_missing_file_exits_2(tmp_path):
-    out = run_cli("validate", str(tmp_path / "nope.yaml"))
+    out = run_cli_in_process("validate", str(tmp_path / "nope.yaml"))
     assert out.returncode == 2
     assert out.stderr.strip() == f"{tmp_path / 'nope.yaml'}: no such file"
 
 
 def test_unknown_option_exits_2_without_traceback():
-    out = run_cli("validate", "--bogus", "x.yaml")
+    out = run_cli_in_process("validate", "--bogus", "x.yaml")
     assert out.returncode == 2
     assert "No such option" in out.stderr
     assert "Traceback" not in out.stderr
@@ -76,23 +82,23 @@ def test_unknown_command_exits_2():
 
 
 def test_schema_prints_json_to_stdout_and_writes_a_file(tmp_path):
-    out = run_cli("schema")
+    out = run_cli_in_process("schema")
     assert out.returncode == 0
     schema = json.loads(out.stdout)
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     target = tmp_path / "s.json"
-    out2 = run_cli("schema", "--out", str(target))
+    out2 = run_cli_in_process("schema", "--out", str(target))
     assert out2.returncode == 0
     assert target.read_text() == out.stdout
 
 
 def test_scenarios_lists_every_shipped_scenario():
-    out = run_cli("scenarios", "--format", "json")
+    out = run_cli_in_process("scenarios", "--format", "json")
     assert out.returncode == 0
     rows = json.loads(out.stdout)
     assert [r["name"] for r in rows] == shipped.names()
     assert all(r["summary"] for r in rows)
-    table = run_cli("scenarios")
+    table = run_cli_in_process("scenarios")
     assert table.returncode == 0
     for name in shipped.names():
         assert name in table.stdout
@@ -103,6 +109,6 @@ def test_readme_validate_example_is_true(root):
     readme = (root / "README.md").read_text(encoding="utf-8")
     command = "$ escalsim validate docs/examples/broken.yaml\n"
     shown = readme.split(command, 1)[1].split("```", 1)[0]
-    out = run_cli("validate", "docs/examples/broken.yaml")
+    out = run_cli("validate", "docs/examples/broken.yaml")  # as the README shows it
     assert out.returncode == 2
     assert out.stderr == shown

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ESCALSIM, cli_env, run_process
 from conftest import cli_in_process as cli
+from conftest import run_cli_in_process
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +89,10 @@ def test_sigint_early_in_a_command_exits_130(spawn):
 @pytest.mark.parametrize("answers", ["", "2\nreassure\n"], ids=["at once", "after a round"])
 def test_end_of_input_in_play_is_called_so_and_exits_2(tmp_path, answers):
     save = tmp_path / "g.yaml"
-    done = run_process(
-        [*ESCALSIM, "play", "hotline-1963", "--as", "USA", "--rounds", "3", "--save", str(save)],
-        env=cli_env(),
+    done = run_cli_in_process(
+        "play", "hotline-1963", "--as", "USA", "--rounds", "3", "--save", str(save),
         input_text=answers,
-    )
+    )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "SIGINT" not in done.stderr
     assert "escalsim: end of input before the game ended" in done.stderr

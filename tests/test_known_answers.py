@@ -10,8 +10,11 @@ Tolerances come from the sample size, never from a searched seed:
 
 from __future__ import annotations
 
+import functools
 import math
-import warnings
+import sys
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,17 +27,26 @@ from escalsim.core.known_answers import (
 )
 from escalsim.scenario import load_scenario, with_condition
 
+sys.path.insert(0, str(Path(__file__).parent / "golden"))
+import axelrod_matches
+
 #: Under each layout of the random block (docs/decision-v2.md §9): the default, version 1's, and
 #: the layout by structure that the version 2 decision core will flip to. The answers are closed
 #: forms, so they must hold in both, at the same tolerances.
 pytestmark = pytest.mark.usefixtures("block_layout")
 
-REPLICATIONS = 8
-BURN_IN = 200
+REPLICATIONS = axelrod_matches.MATCHES  # 8
+BURN_IN = axelrod_matches.BURN_IN  # 200
 T_CRIT = 5.4  # t(7) two-sided, 99.9%
 
 
 def _restraint_shares(condition: str, seed: int = 2024) -> np.ndarray:
+    # The axelrod cross-check reads the same (seeded) matches as the known-answer tests.
+    return np.array(_restraint_shares_of(condition, seed))
+
+
+@functools.cache
+def _restraint_shares_of(condition: str, seed: int) -> tuple[float, ...]:
     spec = with_condition(load_scenario("ipd-noise"), condition)
     # One mesa model steps the replications together: the same frames as one model each
     # (tests/test_mesa_ensemble.py), without paying numpy's per-round cost once per replication.
@@ -44,7 +56,7 @@ def _restraint_shares(condition: str, seed: int = 2024) -> np.ndarray:
         ts = frames[(frames["replication"] == rep) & (frames["round"] > BURN_IN)]
         rungs = ts.pivot(index="round", columns="actor", values="rung")
         shares.append(float((rungs == 0).all(axis=1).mean()))
-    return np.array(shares)
+    return tuple(shares)
 
 
 def _within(shares: np.ndarray, truth: float) -> None:
@@ -68,29 +80,31 @@ def test_generous_tit_for_tat_mutual_restraint_is_s_squared(condition, e, expect
     _within(_restraint_shares(condition), gtft_mutual_restraint(e))
 
 
-def _axelrod_shares(strategy: str, e: float) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import axelrod as axl
-    shares = []
-    for rep in range(REPLICATIONS):
-        players = (
-            (axl.TitForTat(), axl.TitForTat())
-            if strategy == "tft"
-            else (axl.GTFT(p=1 / 3), axl.GTFT(p=1 / 3))
-        )
-        result = axl.Match(players, turns=2000, noise=e, seed=rep + 1).play()[BURN_IN:]
-        shares.append(np.mean([a == axl.Action.C and b == axl.Action.C for a, b in result]))
-    return np.array(shares)
-
-
-@pytest.mark.parametrize(("strategy", "e"), [("tft", 0.05), ("gtft", 0.05), ("gtft", 0.10)])
+@pytest.mark.parametrize(("strategy", "e"), axelrod_matches.CASES)
 def test_agrees_with_the_axelrod_library(strategy, e):
-    """The same matches (2000 turns, noise e, 8 matches) in escalsim and in axelrod agree."""
+    """The same matches (2000 turns, noise e, 8 matches) in escalsim and in axelrod agree.
+
+    axelrod's shares are the ones it plays, stored (tests/golden/axelrod_matches.py says why;
+    the slow test below plays them again and requires the same numbers)."""
+    made_with, shares = axelrod_matches.stored()
+    assert made_with == version("axelrod"), (
+        f"tests/golden/axelrod.json was made with axelrod {made_with}, not the installed "
+        f"{version('axelrod')}: run .venv/bin/python tests/golden/axelrod_matches.py"
+    )
     ours = _restraint_shares(f"{strategy}_e{round(e * 100):02d}")
-    theirs = _axelrod_shares(strategy, e)
+    theirs = np.array(shares[axelrod_matches.key(strategy, e)])
+    assert len(theirs) == REPLICATIONS
     se = math.sqrt(ours.var(ddof=1) / len(ours) + theirs.var(ddof=1) / len(theirs))
     assert abs(ours.mean() - theirs.mean()) <= T_CRIT * se, (ours.mean(), theirs.mean(), se)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("strategy", "e"), axelrod_matches.CASES)
+def test_the_stored_axelrod_shares_are_what_axelrod_plays(strategy, e):
+    """The installed axelrod, imported and played: exactly the stored numbers."""
+    _, shares = axelrod_matches.stored()
+    played = axelrod_matches.play(strategy, e)
+    assert played.tolist() == shares[axelrod_matches.key(strategy, e)]
 
 
 def _war_share(condition: str, runs: int, seed: int = 7) -> float:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TIMEOUT, thread_seconds
+from conftest import run_cli_in_process, thread_seconds
 from escalsim.scenario import Scenario, ScenarioError, load_text, with_condition
 from escalsim.scenario.errors import format_loc
 from escalsim.scenario.yamlio import decode
@@ -874,15 +873,7 @@ def test_yaml_level_problems_are_reported_together():
 # The command line
 # ------------------------------------------------------------------------------------------------
 def _validate(path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESCALSIM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "escalsim", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return run_cli_in_process("validate", str(path))
 
 
 def test_cli_validate_malformed_file(tmp_path: Path):

@@ -1,16 +1,20 @@
-"""``escalsim play`` driven through a pseudo-terminal, and its bad input (exit 2, positioned)."""
+"""``escalsim play`` driven through a pseudo-terminal, and its bad input (exit 2, positioned).
+
+The games at the prompts run in a real process on a pseudo-terminal; the rest (a saved game
+replayed, bad options, bad files) runs the same command line in this process.
+"""
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from conftest import TIMEOUT
+from conftest import TIMEOUT, run_cli_in_process
 
 ESCALSIM = [sys.executable, "-m", "escalsim"]
 # pexpect forks a pseudo-terminal from pytest's process, which may have threads (from other
@@ -21,6 +25,11 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
+#: The child's own environment, plus PYTHONPATH when set: the escalsim under test (a checkout's
+#: src/), not whichever one the virtual environment has installed.
+_PYTHONPATH = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+
+
 def _spawn(args: list[str], tmp_path: Path) -> pexpect.spawn:
     return pexpect.spawn(
         ESCALSIM[0],
@@ -29,7 +38,7 @@ def _spawn(args: list[str], tmp_path: Path) -> pexpect.spawn:
         encoding="utf-8",
         timeout=TIMEOUT,
         dimensions=(50, 160),
-        env={"COLUMNS": "160", "TERM": "xterm", "PATH": "/usr/bin:/bin"},
+        env={"COLUMNS": "160", "TERM": "xterm", "PATH": "/usr/bin:/bin", **_PYTHONPATH},
     )
 
 
@@ -76,13 +85,8 @@ def test_a_game_is_played_at_the_prompts_saved_and_replayed(tmp_path):
     assert "seed: 7" in text
     assert "rounds: 4" in text
     # The saved game replays without a prompt to the same debrief.
-    first = subprocess.run(
-        [*ESCALSIM, "play", "hotline-1963", "--moves", str(saved)],
-        capture_output=True,
-        text=True,
-        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
-        timeout=TIMEOUT,
-        check=False,
+    first = run_cli_in_process(
+        "play", "hotline-1963", "--moves", str(saved), env={"COLUMNS": "160"}
     )
     assert first.returncode == 0, first.stderr
     assert "Your move" not in first.stdout
@@ -119,27 +123,14 @@ def test_a_wrong_answer_is_asked_again(tmp_path):
     ],
 )
 def test_bad_options_exit_2_with_a_message(args, says):
-    done = subprocess.run(
-        [*ESCALSIM, *args],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_cli_in_process(*args)  # stdin empty, as /dev/null
     assert done.returncode == 2, done.stderr
     assert says in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def _play_file(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ESCALSIM, "play", "hotline-1963", "--moves", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+def _play_file(path: Path):
+    return run_cli_in_process("play", "hotline-1963", "--moves", str(path))
 
 
 def test_a_bad_moves_file_exits_2_at_its_line_and_column(tmp_path):
@@ -162,10 +153,12 @@ def test_a_bad_moves_file_exits_2_at_its_line_and_column(tmp_path):
         (["app", "hotline-1963", "--port", "70000"], "--port"),
     ],
 )
-def test_the_app_refuses_bad_input_before_serving(args, says):
-    done = subprocess.run(
-        [*ESCALSIM, *args], capture_output=True, text=True, timeout=TIMEOUT, check=False
-    )
+def test_the_app_refuses_bad_input_before_serving(args, says, monkeypatch):
+    def serve(*_args):  # the command replaces its process with the server: not this one
+        raise AssertionError("the app was started")
+
+    monkeypatch.setattr(os, "execve", serve)
+    done = run_cli_in_process(*args)
     assert done.returncode == 2, done.stderr
     assert says in done.stderr
     assert "Traceback" not in done.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
@@ -30,6 +29,8 @@ def test_shipped_scenario_validates_with_every_condition(name):
 
 @pytest.mark.parametrize("name", shipped.names())
 def test_shipped_scenario_conforms_to_the_json_schema(name):
+    import jsonschema  # here, not at collection: its format checkers cost ~1.5 s of CPU to import
+
     raw = YAML(typ="safe", pure=True).load(shipped.path_of(name).read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(scenario_schema()).validate(raw)
 
@@ -47,6 +48,8 @@ def test_shipped_scenario_has_a_readme_section(name):
 
 
 def test_schema_is_draft07_valid():
+    import jsonschema
+
     jsonschema.Draft7Validator.check_schema(scenario_schema())
 
 
@@ -58,6 +61,8 @@ def test_shipped_schema_file_is_current():
 
 def test_schema_rejects_what_the_loader_rejects():
     """The editor schema and the loader agree on an unknown key and a bad enum."""
+    import jsonschema
+
     validator = jsonschema.Draft7Validator(scenario_schema())
     raw = YAML(typ="safe", pure=True).load(shipped.path_of("ipd-noise").read_text(encoding="utf-8"))
     raw["colour"] = "red"

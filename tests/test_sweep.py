@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli, wait_until
+from conftest import run_cli, run_cli_in_process, wait_until
 from escalsim.experiment.sweep import (
     Sweep,
     load_sweep,
@@ -190,6 +191,7 @@ def test_resume_runs_only_what_is_missing_and_refuses_a_changed_sweep(geneva, tm
 
 
 def _sweep_command(out, *extra: str) -> list[str]:
+    """A sweep of 24 parts (6 points x 4 chunks of 5 replications) to stop and resume."""
     return [
         sys.executable,
         "-m",
@@ -201,7 +203,7 @@ def _sweep_command(out, *extra: str) -> list[str]:
         "--vary",
         "actors.RUS.resolve=0.4,0.8",
         "-n",
-        "40",
+        "20",
         "--seed",
         "5",
         "--chunk",
@@ -218,24 +220,39 @@ def _parts(out) -> int:
     return len(list(runs.glob("point-*.parquet"))) if runs.exists() else 0
 
 
-def test_killed_at_a_random_point_and_resumed_gives_the_same_results(root, tmp_path, spawn):
-    reference = tmp_path / "reference"
-    done = run_cli(*_sweep_command(reference, "--workers", "1")[3:], cwd=root)
+@pytest.fixture(scope="module")
+def reference_sweep(root, tmp_path_factory):
+    """The sweep of :func:`_sweep_command`, uninterrupted (in this process), for the module.
+
+    The killed and the interrupted sweep resume to it; ``analyze`` reads a copy of it.
+    """
+    reference = tmp_path_factory.mktemp("reference") / "sweep"
+    done = run_cli_in_process(*_sweep_command(reference, "--workers", "1")[3:], cwd=root)
     assert done.returncode == 0, done.stderr
+    return reference
+
+
+def test_killed_at_a_random_point_and_resumed_gives_the_same_results(
+    root, tmp_path, spawn, reference_sweep
+):
+    # The killed sweep is a real process group (SIGKILL, no clean-up); the resume is the same
+    # command, run in this process.
     out = tmp_path / "killed"
     child = spawn(*_sweep_command(out, "--workers", "2")[3:], stdout=subprocess.DEVNULL)
-    # Any point of the 48 parts: not a seed searched for, a fresh random one each run.
-    count = random.SystemRandom().randint(1, 40)
+    # Any point of the 24 parts: not a seed searched for, a fresh random one each run.
+    count = random.SystemRandom().randint(1, 18)
     child.wait_for(lambda: _parts(out) >= count, f"{count} parts were written")
     child.send(signal.SIGKILL, group=True)  # the sweep and its workers, no clean-up at all
     child.communicate()
     assert missing_parts(out), "killed too late to test anything"
-    again = run_cli(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
+    again = run_cli_in_process(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
     assert again.returncode == 0, again.stderr
-    pd.testing.assert_frame_equal(load_sweep(out)[1], load_sweep(reference)[1], check_exact=True)
+    pd.testing.assert_frame_equal(
+        load_sweep(out)[1], load_sweep(reference_sweep)[1], check_exact=True
+    )
 
 
-def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn):
+def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn, reference_sweep):
     out = tmp_path / "sweep"
     child = spawn(*_sweep_command(out, "--workers", "1")[3:])
     child.wait_for(lambda: _parts(out) >= 2, "2 parts were written")
@@ -245,22 +262,25 @@ def test_ctrl_c_exits_130_and_leaves_a_resumable_sweep(root, tmp_path, spawn):
     assert "--resume" in err
     assert "Traceback" not in err
     assert missing_parts(out)
-    again = run_cli(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
+    again = run_cli_in_process(*_sweep_command(out, "--workers", "1", "--resume")[3:], cwd=root)
     assert again.returncode == 0, again.stderr
     assert not missing_parts(out)
+    pd.testing.assert_frame_equal(
+        load_sweep(out)[1], load_sweep(reference_sweep)[1], check_exact=True
+    )
 
 
 def test_cli_bad_inputs_exit_2_with_a_location(root, tmp_path):
-    bad = run_cli("sweep", "geneva-2022", "--vary", "channels.hotlin.noise=0:1:3", "-q")
+    bad = run_cli_in_process("sweep", "geneva-2022", "--vary", "channels.hotlin.noise=0:1:3", "-q")
     assert bad.returncode == 2
     assert "channels.hotlin.noise" in bad.stderr
     assert "did you mean 'hotline'" in bad.stderr
     assert "Traceback" not in bad.stderr
-    none = run_cli("sweep", "hotline-1963", "--out", str(tmp_path / "x"), "-q")
+    none = run_cli_in_process("sweep", "hotline-1963", "--out", str(tmp_path / "x"), "-q")
     assert none.returncode == 2
     assert "at least one --vary" in none.stderr
     assert "sweep: block" in none.stderr
-    not_a_sweep = run_cli("analyze", str(tmp_path))
+    not_a_sweep = run_cli_in_process("analyze", str(tmp_path))
     assert not_a_sweep.returncode == 2
     assert "not a sweep folder" in not_a_sweep.stderr
 
@@ -366,11 +386,10 @@ def test_a_cluster_running_another_escalsim_is_refused(cluster, monkeypatch):
 
 
 # -- analysis -----------------------------------------------------------------------------------
-def test_analyze_writes_the_tidy_table_and_a_heatmap(root, tmp_path):
+def test_analyze_writes_the_tidy_table_and_a_heatmap(tmp_path, reference_sweep):
     out = tmp_path / "sweep"
-    made = run_cli(*_sweep_command(out, "--workers", "1")[3:], cwd=root)
-    assert made.returncode == 0, made.stderr
-    shown = run_cli("analyze", str(out), "--metric", "p_war", "--format", "csv")
+    shutil.copytree(reference_sweep, out)  # what `escalsim sweep` made (the other tests' too)
+    shown = run_cli_in_process("analyze", str(out), "--metric", "p_war", "--format", "csv")
     assert shown.returncode == 0, shown.stderr
     table = pd.read_csv(out / "analysis" / "summary.csv")
     assert list(table.columns[:4]) == [
@@ -430,7 +449,9 @@ def test_sensitivity_indices_average_replicates_and_come_with_cis(root, tmp_path
         parse_vary("channels.public.noise=0:0.4", spec),
         parse_vary("accidents.implementation_error=0:0.2", spec),
     )
-    samples = 8 if sampler == "sobol" else 4
+    # The smallest Saltelli design (N = 4: 16 points) and 4 Morris trajectories: the properties
+    # are the table's shape and that each CI is the estimate -+ SALib's bootstrap half-width.
+    samples = 4
     sweep = Sweep(spec, varies, sampler=sampler, samples=samples, replications=20, seed=2)
     run_sweep(sweep, tmp_path, chunk=20, workers=1)
     manifest, runs = load_sweep(tmp_path)
@@ -543,7 +564,9 @@ def test_prim_finds_a_box_with_its_coverage_and_density(lhs_sweep):
     assert set(box["field"]) == {"channels.public.noise", "accidents.implementation_error"}
     assert box["restricted"].any()
     assert (box["min"] <= box["max"]).all()
-    shown = run_cli("analyze", str(lhs_sweep), "--metric", "p_war", "--discover", condition)
+    shown = run_cli_in_process(
+        "analyze", str(lhs_sweep), "--metric", "p_war", "--discover", condition
+    )
     assert shown.returncode == 0, shown.stderr
     for name in ("prim-trajectory.csv", "prim-box.csv", "prim.png"):
         assert (lhs_sweep / "analysis" / name).exists()
@@ -578,7 +601,9 @@ def test_the_scenarios_sweep_block_defines_the_sweep(root, tmp_path):
     spec = load_scenario("geneva-2022")
     assert spec.sweep is not None
     out = tmp_path / "block"
-    made = run_cli("sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", cwd=root)
+    made = run_cli_in_process(
+        "sweep", "geneva-2022", "-n", "6", "--out", str(out), "-q", "--workers", "1", cwd=root
+    )
     assert made.returncode == 0, made.stderr
     sweep = json.loads((out / "manifest.json").read_text())["request"]
     assert [v["path"] for v in sweep["varies"]] == list(spec.sweep.vary)
@@ -601,7 +626,7 @@ def test_a_bad_sweep_block_is_reported_at_its_lines(root, tmp_path):
         k: next(i for i, line in enumerate(lines, 1) if k in line)
         for k in ("hotlin.noise", "TUR.resolve", "dialog_open")
     }
-    shown = run_cli("validate", str(path))
+    shown = run_cli_in_process("validate", str(path))
     assert shown.returncode == 2
     err = shown.stderr
     assert f"bad.yaml:{row['hotlin.noise']}:5: sweep.vary.channels.hotlin.noise" in err

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from conftest import run_cli
+from conftest import run_cli_in_process
 from escalsim.core import known_answers as ka
 from escalsim.validation import CHECKS, check_names, render_report, run_checks, write_report
 
@@ -135,14 +135,14 @@ def test_verify_exits_3_when_a_check_fails_and_still_writes_the_report(monkeypat
 
 def test_verify_command_writes_the_report(tmp_path):
     out = tmp_path / "v.md"
-    res = run_cli(
+    res = run_cli_in_process(
         "verify", "--quick", "--check", "brinkmanship-open", "--out", str(out), "--seed", "3"
     )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "pass  brinkmanship-open"
     assert "1 of 1 checks pass" in res.stderr
     assert "## 1. Brinkmanship with private resolve, honest channel open" in out.read_text()
-    bad = run_cli("verify", "--check", "nope", "--out", str(out))
+    bad = run_cli_in_process("verify", "--check", "nope", "--out", str(out))
     assert bad.returncode == 2
     assert "no check nope" in bad.stderr
 
@@ -275,7 +275,7 @@ def test_closed_forms_equal_the_numerical_stationary_distribution(e, g):
 def test_verify_writes_a_results_folder_by_default_and_the_docs_only_when_asked(tmp_path):
     """It wrote over the committed docs/validation.md by default (issue 16, defect 11)."""
     check = ("verify", "--quick", "--check", "brinkmanship-closed", "--seed", "3")
-    res = run_cli(*check, cwd=tmp_path)
+    res = run_cli_in_process(*check, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert not (tmp_path / "docs").exists()
     folder = tmp_path / "results" / "validation"
@@ -283,7 +283,7 @@ def test_verify_writes_a_results_folder_by_default_and_the_docs_only_when_asked(
     assert (folder / "validation" / "brinkmanship-closed.png").is_file()
     assert f"wrote {Path('results') / 'validation' / 'validation.md'}" in res.stderr
     # A folder given to --out gets validation.md and its figures, as docs/ has them.
-    res = run_cli(*check, "--out", "docs", cwd=tmp_path)
+    res = run_cli_in_process(*check, "--out", "docs", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "docs" / "validation.md").is_file()
     assert (tmp_path / "docs" / "validation" / "brinkmanship-closed.png").is_file()
