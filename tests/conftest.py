@@ -7,6 +7,12 @@ and kill the child's whole process group when the test fails or the time runs ou
 worker is left behind. A test that signals a command waits for it to say it is ready (the file
 named by ``ESCALSIM_READY_FILE``, written by ``escalsim.cli.main`` once its signal handlers are
 in place) or for a file the command writes, never for a fixed time.
+
+A test that checks what a command prints, writes or exits with, and not the process itself,
+runs it in-process instead (:func:`cli_in_process`, :func:`run_cli_in_process`: the same
+command line, seen as a child would see it, without a second or two of imports per command).
+A process is kept where it is what is tested: signals, process groups, resource limits, a
+terminal, a script's ``__main__`` guard, the README's commands as typed.
 """
 
 from __future__ import annotations
