@@ -165,6 +165,27 @@ class Child:
                 stream.close()
 
 
+@contextlib.contextmanager
+def sigint_as_at_a_terminal() -> Iterator[None]:
+    """Start children with Ctrl-C at its default action, as a terminal's foreground job has it.
+
+    A shell without job control (a script, ``cmd &``, ``nohup``) starts its background commands
+    with SIGINT *ignored*; a suite started that way passes the ignored SIGINT on to every process
+    it starts, Python keeps an ignored SIGINT ignored (as it should: that is how a background
+    job is kept out of a terminal's Ctrl-C), and a test that plays a Ctrl-C then sees a command
+    run to its end. So around the start of a child the handler is the default one, which a child
+    gets back as the default action (a caught signal is reset by exec).
+    """
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.fixture
 def spawn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Child]]:
     """Start processes that are killed (with their process group) when the test ends.
@@ -187,7 +208,9 @@ def spawn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Ch
         kwargs.setdefault("text", True)
         kwargs.setdefault("cwd", ROOT)
         argv = [*(ESCALSIM if escalsim else ()), *(os.fspath(a) for a in args)]
-        child = Child(subprocess.Popen(argv, env=env, start_new_session=True, **kwargs), ready)
+        with sigint_as_at_a_terminal():
+            proc = subprocess.Popen(argv, env=env, start_new_session=True, **kwargs)
+        child = Child(proc, ready)
         children.append(child)
         return child
 

@@ -10,12 +10,13 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import cli_env, run_cli_in_process
 from conftest import cli_in_process as cli
-from conftest import run_cli_in_process
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,27 @@ def test_sigint_early_in_a_command_exits_130(spawn):
     _, err = child.communicate()
     assert child.returncode == 130, err
     assert "escalsim: interrupted (SIGINT)" in err
+
+
+def test_a_command_started_with_sigint_ignored_keeps_it_ignored(spawn, tmp_path):
+    # A script's background job (`escalsim run ... &`, nohup) starts with SIGINT ignored so that
+    # the terminal's Ctrl-C does not reach it; escalsim keeps it so, and SIGTERM still stops it.
+    # Both signals are sent together: honoured, the SIGINT would be handled first (130).
+    ready = tmp_path / "ready"
+    command = [sys.executable, "-m", "escalsim", "validate", *["geneva-2022"] * 100]
+    child = spawn(
+        sys.executable, "-c",
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        f"os.execv(sys.executable, {command!r})",
+        escalsim=False, stdout=subprocess.DEVNULL,
+        env={**cli_env(), "ESCALSIM_READY_FILE": str(ready)},
+    )  # fmt: skip
+    child.wait_for(ready.exists, "the command said it was ready")
+    child.send(signal.SIGINT)
+    child.send(signal.SIGTERM)
+    _, err = child.communicate()
+    assert child.returncode == 143, err
+    assert "escalsim: terminated (SIGTERM)" in err
 
 
 @pytest.mark.parametrize("answers", ["", "2\nreassure\n"], ids=["at once", "after a round"])

@@ -195,7 +195,9 @@ def main(group: click.Group, argv: Sequence[str] | None = None) -> None:
 
     Notes
     -----
-    SIGTERM stops a command as Ctrl-C does (exit 143 instead of 130). Called as the program
+    SIGTERM stops a command as Ctrl-C does (exit 143 instead of 130). A command started with
+    SIGINT ignored (a script's background job, ``nohup``) keeps it ignored, as Python does, so
+    that the terminal's Ctrl-C does not reach it; SIGTERM still stops it. Called as the program
     (``argv`` None), signals are ignored once the command has ended, so that one landing while
     Python shuts down cannot turn a finished command into noise or a wrong exit code; called
     with ``argv``, the previous SIGTERM handler is restored instead.
