@@ -636,3 +636,25 @@ def test_a_bad_sweep_block_is_reported_at_its_lines(root, tmp_path):
     assert f"bad.yaml:{row['dialog_open']}:" in err
     assert "did you mean 'dialogue_open'" in err
     assert "Traceback" not in err
+
+
+def test_the_command_plans_a_sweep_once(tmp_path, monkeypatch):
+    # The command plans first (to refuse or dry-run before making a folder) and hands the plan
+    # to run_sweep, which would otherwise measure the model's arrays a second time.
+    from escalsim.experiment import sweep as module
+
+    calls: list[int] = []
+    original = module.plan
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("chunk", 0))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "plan", counted)
+    out = tmp_path / "s"
+    args = ["sweep", "hotline-1963", "--vary", "channels.hotline.noise=0,0.2", "-n", "4"]
+    args += ["--chunk", "2", "--seed", "3", "--workers", "1", "--out", str(out), "-q"]
+    done = run_cli_in_process(*args)
+    assert done.returncode == 0, done.stderr
+    assert calls == [2]
+    assert not missing_parts(out)

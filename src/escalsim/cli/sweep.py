@@ -128,14 +128,15 @@ def sweep(
         twin=twin,
     )
     root = definition.seed
-    # run_sweep plans again for callers from Python; here the plan comes first so that a sweep
-    # that cannot fit is refused (or dry-run) before any folder is made
+    folder = out or default_sweep_folder(definition)
+    # The plan comes first so that a sweep that cannot fit is refused (or dry-run) before any
+    # folder is made; run_sweep takes it instead of planning again
     planned = plan(
         definition,
         chunk=chunk,
         workers=workers,
         scheduler=scheduler,
-        out=out if resume else None,
+        out=folder if resume else None,
         max_memory=max_memory,
         force=force,
     )
@@ -146,7 +147,6 @@ def sweep(
         )
         click.echo(planned.describe())
         return
-    folder = out or default_sweep_folder(definition)
     with option_errors():
         prepare_sweep_folder(folder, resume=resume)
     if not quiet:
@@ -173,6 +173,7 @@ def sweep(
             progress=not quiet,
             max_memory=max_memory,
             force=force,
+            planned=planned,
         )
     except KeyboardInterrupt as exc:
         lifecycle.interrupted(

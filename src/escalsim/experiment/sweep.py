@@ -490,6 +490,7 @@ def run_sweep(
     on_part: Callable[[SweepTask], None] | None = None,
     max_memory: int | None = None,
     force: bool = False,
+    planned: Any = None,
 ) -> SweepReport:
     """Run a sweep into ``out`` (``runs/`` parts and ``manifest.json``).
 
@@ -519,6 +520,9 @@ def run_sweep(
         fit it, and a sweep that cannot fit is refused (:func:`plan`).
     force : bool
         Run even when the estimate exceeds the budget.
+    planned : escalsim.experiment.limits.Estimate, optional
+        The sweep's :func:`plan` with these same arguments, made already (the command line
+        plans first, to refuse or dry-run a sweep before any folder is made); not made again.
 
     Returns
     -------
@@ -535,15 +539,17 @@ def run_sweep(
     folder = default_sweep_folder(sweep) if out is None else Path(out)
     prepare_sweep_folder(folder, resume=resume)
     with locked(folder):
-        chunk = plan(
-            sweep,
-            chunk=chunk,
-            workers=workers,
-            scheduler=scheduler,
-            out=folder if resume else None,
-            max_memory=max_memory,
-            force=force,
-        ).task
+        if planned is None:
+            planned = plan(
+                sweep,
+                chunk=chunk,
+                workers=workers,
+                scheduler=scheduler,
+                out=folder if resume else None,
+                max_memory=max_memory,
+                force=force,
+            )
+        chunk = planned.task
         job = sweep.job()
         # The first and the last point are built here, before the manifest is written: a
         # sweep whose points cannot be built fails now, and leaves nothing to block a retry.
