@@ -40,7 +40,7 @@ from escalsim.scenario.load import with_settings
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
 from golden_cases import batch_digests
 
-from test_golden import _AGENT_CASES, _agent_digests, _id
+from test_golden import _AGENT_CASES, _agent_digests, params
 
 #: Uniforms per round: version 1's layout, and the layout by structure as built in step 2.
 SIZES = {
@@ -283,7 +283,7 @@ def test_the_points_of_a_sweep_over_a_structural_boolean_share_their_draws(
 
 
 # -- both faces ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("case", _AGENT_CASES, ids=_id)
+@pytest.mark.parametrize("case", params(_AGENT_CASES, mesa=True))
 def test_both_faces_give_the_same_frames_in_the_layout_by_structure(case, structure_layout):
     """The golden master's cases (both faces), under the layout by structure: identical."""
     assert _agent_digests(case) == batch_digests(case)

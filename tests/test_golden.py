@@ -33,7 +33,32 @@ def _id(case: dict[str, Any]) -> str:
     return f"{case['scenario']}-{case['condition']}-{case['mode']}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+def _ipd_noise_beyond_the_first(case: dict[str, Any]) -> bool:
+    first = next(c["condition"] for c in CASES if c.get("scenario") == "ipd-noise")
+    return case.get("scenario") == "ipd-noise" and case["condition"] != first
+
+
+def params(cases: list[dict[str, Any]], *, mesa: bool = False) -> list[Any]:
+    """The cases as parameters, the costliest ones in the ``slow`` tier.
+
+    ipd-noise plays 1,000-round games: 1-3 s a case on the ensembles, 9-11 s one replication at
+    a time on the mesa face. The default run keeps its first condition in each mode on the
+    ensembles (the other conditions change only the noise; ``tests/test_mesa_ensemble.py``
+    steps the mesa face through its rounds); the slow tier (CI) runs the rest.
+    """
+    return [
+        pytest.param(
+            case,
+            id=_id(case),
+            marks=[pytest.mark.slow]
+            if case.get("scenario") == "ipd-noise" and (mesa or _ipd_noise_beyond_the_first(case))
+            else [],
+        )
+        for case in cases
+    ]
+
+
+@pytest.mark.parametrize("case", params(CASES))
 def test_the_ensembles_reproduce_the_golden_master(case: dict[str, Any]) -> None:
     assert batch_digests(case) == case["digests"]
 
@@ -82,8 +107,8 @@ def _last_condition(case: dict[str, Any]) -> bool:
 
 # The mesa face on a subset: each shipped scenario's last condition in each mode, the human
 # player, and every fifth generated scenario (the full set runs on the ensembles). ipd-noise's
-# 2,000 rounds one replication at a time cost 20 s in the default run: there only the twins
-# (plain runs and perfect-information outcomes); tests/test_mesa_ensemble.py steps its rounds too.
+# 1,000-round games one replication at a time cost 20 s: there only the twins (plain runs and
+# perfect-information outcomes), in the slow tier (:func:`params`).
 _AGENT_CASES = [
     c
     for i, c in enumerate(CASES)
@@ -97,6 +122,6 @@ _AGENT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", _AGENT_CASES, ids=_id)
+@pytest.mark.parametrize("case", params(_AGENT_CASES, mesa=True))
 def test_the_mesa_face_reproduces_the_golden_master(case: dict[str, Any]) -> None:
     assert _agent_digests(case) == case["digests"]
