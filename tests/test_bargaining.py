@@ -267,7 +267,7 @@ def test_update_on_move_is_likelihood_then_bayes():
     lik = bg.move_likelihood(choice, seen, 0.1, 0.2, 0.05, 0.3)
     expected = bg.bayes_types([0.3, 0.7], bg.likelihood_of(lik, dx.HOLD), [0.5, 0.5])
     got = bg.update_on_move([0.3, 0.7], [0.5, 0.5], choice, seen, dx.HOLD, 0.1, 0.2, 0.05, 0.3)
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
     # Choices that do not depend on the type carry no information: the posterior stays.
     same = np.full((3, 2, 3), 1.0 / 3.0)
     stay = bg.update_on_move([0.3, 0.7], [0.3, 0.7], same, seen, dx.STEP_UP, 0.1, 0.2)

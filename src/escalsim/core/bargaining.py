@@ -72,6 +72,19 @@ _IMPL_TOP = (
 )
 
 
+#: ``(A, B, C, D)`` of the observation matrix ``O = (1 - ι)(A + n B) + ι (C + n D)``
+#: (:func:`observation_matrix`): rows the made change (down, none, up), columns the perceived
+#: move. ``A + n B``: the observation one rung off with probability n; ``C + n D``: the same
+#: after an incident added a rung (a step down looks like a hold, a hold like a step up, a step
+#: up stays one whatever the noise).
+_OBS = (
+    np.eye(3),
+    np.array([[-0.5, 0.5, 0.0], [0.5, -1.0, 0.5], [0.0, 0.5, -0.5]]),
+    np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]),
+    np.array([[0.5, -1.0, 0.5], [0.0, 0.5, -0.5], [0.0, 0.0, 0.0]]),
+)
+
+
 def _matmul3(a: Array, b: Array) -> Array:
     """``a @ b`` over a contracted axis of length 3, as elementwise products summed in order.
 
@@ -343,18 +356,27 @@ def implementation_matrix(
     Shape ``[..., 3, 3]`` over the broadcast inputs; each row sums to 1. Source: Wu & Axelrod
     (1995), implementation noise. Valid for e, φ in [0, 1].
     """
-    e = np.asarray(error, dtype=float)[..., None, None]
-    phi = np.asarray(friction, dtype=float)[..., None, None]
     bottom = np.asarray(at_bottom, dtype=bool)[..., None, None]
     top = np.asarray(at_top, dtype=bool)[..., None, None]
-    # M = A0 + e A1 in each of the three places on the ladder (rows: intended down, hold, up).
-    interior = _IMPL_INTERIOR[0] + e * _IMPL_INTERIOR[1]
-    low = _IMPL_BOTTOM[0] + e * _IMPL_BOTTOM[1]
-    high = _IMPL_TOP[0] + e * _IMPL_TOP[1]
-    m = np.where(bottom, low, np.where(top, high, interior))
-    # Friction: a made step down is held back with probability phi.
+    interior, low, high = _implementation_places(error, friction)
+    return np.where(bottom, low, np.where(top, high, interior))
+
+
+def _implementation_places(error: ArrayLike, friction: ArrayLike) -> tuple[Array, Array, Array]:
+    """:func:`implementation_matrix` inside the ladder, at its bottom and at its top.
+
+    ``M = (A0 + e A1) F`` with F the friction (a made step down is held back with probability
+    φ), on the shape of e and φ (usually scalars; the place on the ladder is per row).
+    """
+    e = np.asarray(error, dtype=float)[..., None, None]
+    phi = np.asarray(friction, dtype=float)[..., None, None]
     held = np.array([[-1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    return _matmul3(m, np.eye(3) + phi * held)
+    fric = np.eye(3) + phi * held
+    return (
+        _matmul3(_IMPL_INTERIOR[0] + e * _IMPL_INTERIOR[1], fric),
+        _matmul3(_IMPL_BOTTOM[0] + e * _IMPL_BOTTOM[1], fric),
+        _matmul3(_IMPL_TOP[0] + e * _IMPL_TOP[1], fric),
+    )
 
 
 def observation_matrix(noise: ArrayLike, incident: ArrayLike = 0.0) -> Array:
@@ -374,16 +396,10 @@ def observation_matrix(noise: ArrayLike, incident: ArrayLike = 0.0) -> Array:
     last round's observation are ignored; the floor of :func:`move_likelihood` covers what this
     leaves out. Shape ``[..., 3, 3]``; rows sum to 1. Valid for noise, ι in [0, 1].
     """
-    n = np.asarray(noise, dtype=float)
-    iota = np.asarray(incident, dtype=float)
-    shape = np.broadcast(n, iota).shape
-    out = np.zeros((*shape, 3, 3))
-    for b in (-1, 0, 1):
-        for jump, p_jump in ((0, 1.0 - iota), (1, iota)):
-            for eps, p_eps in ((-1, 0.5 * n), (0, 1.0 - n), (1, 0.5 * n)):
-                o = int(np.sign(b + jump + eps))
-                out[..., b + 1, o + 1] += p_jump * p_eps
-    return out
+    n = np.asarray(noise, dtype=float)[..., None, None]
+    iota = np.asarray(incident, dtype=float)[..., None, None]
+    base, noisy, shifted, shifted_noisy = _OBS
+    return (1.0 - iota) * (base + n * noisy) + iota * (shifted + n * shifted_noisy)
 
 
 def attribution_weights(own_move: ArrayLike, noise: ArrayLike, noisy: ArrayLike) -> Array:
@@ -396,14 +412,9 @@ def attribution_weights(own_move: ArrayLike, noise: ArrayLike, noisy: ArrayLike)
     for moves in {-1, 0, 1} and noise in [0, 1].
     """
     move = np.clip(np.asarray(own_move), -1, 1) + 1
-    rows = observation_matrix(noise)
-    shape = np.broadcast_shapes(move.shape, rows.shape[:-2], np.shape(noisy))
-    rows = np.broadcast_to(rows, (*shape, 3, 3))
-    index = np.broadcast_to(move, shape)
-    pick = np.broadcast_to(index[..., None, None], (*shape, 1, 3))
-    seen = np.take_along_axis(rows, pick, axis=-2)[..., 0, :]
-    onehot = (np.arange(3) == index[..., None]).astype(float)
-    return np.where(np.asarray(noisy, dtype=bool)[..., None], seen, onehot)
+    seen_noise = np.where(np.asarray(noisy, dtype=bool), np.asarray(noise, dtype=float), 0.0)
+    # The row of observation_matrix(noise) for the move: one-hot when the noise is 0.
+    return _OBS[0][move] + seen_noise[..., None] * _OBS[1][move]
 
 
 def move_likelihood(
@@ -578,8 +589,31 @@ def update_on_move(
         ch. 2) with one level of reasoning about the other (Stahl & Wilson 1995). Valid for a
         posterior and base on the simplex, η in (0, 1), ε in [0, 1].
     """
-    lik = move_likelihood(choice, seen, error, noise, incident, friction, floor, at_bottom, at_top)
-    return bayes_types(posterior, likelihood_of(lik, observed), base, redraw)
+    # likelihood_of(move_likelihood(...), observed), computed for the observed move only: the
+    # column O[:, o] first, then M O[:, o] in each place on the ladder, then the choice
+    # probabilities (elementwise sums in a fixed order, as _matmul3, so that a row gives the
+    # same bits alone or among others).
+    probs = np.asarray(choice, dtype=float)
+    weights = np.asarray(seen, dtype=float)
+    o = np.clip(np.asarray(observed), -1, 1) + 1
+    n = np.asarray(noise, dtype=float)[..., None]
+    iota = np.asarray(incident, dtype=float)[..., None]
+    a, b, c, d = (m.T[o] for m in _OBS)  # O's column o, over the made change
+    column = (1.0 - iota) * (a + n * b) + iota * (c + n * d)
+    interior, low, high = (_times(m, column) for m in _implementation_places(error, friction))
+    bottom = np.asarray(at_bottom, dtype=bool)[..., None]
+    top = np.asarray(at_top, dtype=bool)[..., None]
+    made = np.where(bottom, low, np.where(top, high, interior))  # [..., 3] over the intent
+    intended = np.asarray(
+        sum(weights[..., s, None, None] * probs[..., s, :, :] for s in range(probs.shape[-3]))
+    )
+    lik = _times(intended, made)
+    return bayes_types(posterior, (1.0 - floor) * lik + floor / 3.0, base, redraw)
+
+
+def _times(m: Array, v: Array) -> Array:
+    """``m @ v``: ``[..., r, 3]`` times ``[..., 3]`` gives ``[..., r]``, summed in a fixed order."""
+    return m[..., 0] * v[..., None, 0] + m[..., 1] * v[..., None, 1] + m[..., 2] * v[..., None, 2]
 
 
 def posterior_mean(posterior: ArrayLike, values: ArrayLike) -> Array:
