@@ -191,8 +191,7 @@ class Stakes(_Model):
     """What the crisis is about: the disputed stakes, a flow of 1 per round to whoever holds them.
 
     Version 2 of the format (docs/decision-v2.md §2, §10); the simulation does not read these
-    fields yet (docs/scenario-format.md, "Version 2"; the powers' types are drawn and believed
-    about since step 4 of docs/decision-v2.md §12, but no decision reads them).
+    fields yet (docs/scenario-format.md, "Version 2").
     """
 
     status_quo: dict[Identifier, Probability] | None = Field(
