@@ -104,6 +104,20 @@ def test_draw_type_is_the_inverse_cdf():
     np.testing.assert_array_equal(counts, [250, 250, 500])
 
 
+def test_draw_joint_type_is_the_product_prior():
+    """Evenly spaced cost and honesty draws land on each joint type in proportion to π(c) h."""
+    u = (np.arange(40) + 0.5) / 40
+    u_cost, u_honest = np.meshgrid(u, u, indexing="ij")
+    drawn = bg.draw_joint_type([0.25, 0.0, 0.75], 0.4, u_cost, u_honest)
+    freq = np.bincount(drawn.ravel(), minlength=6) / drawn.size
+    _, honest, prior = bg.joint_types([0.1, 0.2, 0.3], [0.25, 0.0, 0.75], 0.4)
+    np.testing.assert_allclose(freq, prior)
+    assert honest[drawn[:, -1]].all()  # the highest honesty draw is honest
+    # Per power, broadcast over rows: a power with honesty 0 is never honest, 1 always.
+    rows = bg.draw_joint_type([[1.0, 0.0], [0.5, 0.5]], [0.0, 1.0], [[0.7, 0.7]], [[0.99, 0.0]])
+    np.testing.assert_array_equal(rows, [[0, 3]])
+
+
 def test_resolve_and_cost_round_trip():
     # Powell's resolve: prevail 1, submit 0, war 0.4 - c; ρ = 0.5 needs 1 / (1 - 0.4 + c) = 0.5,
     # so c = 1.4 (= 1/ρ - 1 + p).
@@ -223,6 +237,60 @@ def test_posterior_sums_to_one_and_stays_inside(k, data, redraw, moves):
         post = bg.bayes_types(post, bg.likelihood_of(lik, move), base, redraw)
         assert post.sum() == pytest.approx(1.0)
         assert ((post > 0) & (post < 1)).all()
+
+
+def test_move_likelihood_at_the_ends_of_the_ladder():
+    """At the bottom an intended step down makes no change; at the top a step up none."""
+    down = np.zeros((3, 1, 3))
+    down[:, 0, 0] = 1.0  # always intends a step down
+    lik = bg.move_likelihood(down, [0.0, 1.0, 0.0], floor=0.0, at_bottom=True)
+    np.testing.assert_allclose(lik[0], [0.0, 1.0, 0.0])
+    up = down[:, :, ::-1]
+    lik = bg.move_likelihood(up, [0.0, 1.0, 0.0], 0.1, 0.0, floor=0.0, at_top=True)
+    # Intended up at the top: reversed (a step down) with e, else no change.
+    np.testing.assert_allclose(lik[0], [0.1, 0.9, 0.0])
+
+
+def test_incident_rate_is_the_unexplained_incident_probability():
+    assert bg.incident_rate(0.1, 2.0, 0.5) == pytest.approx(0.1)
+    assert bg.incident_rate(0.1, 2.0, 0.5, explained=0.75) == pytest.approx(0.025)
+    assert bg.incident_rate(0.6, 3.0) == 1.0  # clipped, as dynamics.incident_occurs
+    u = (np.arange(1000) + 0.5) / 1000
+    assert dx.incident_occurs(0.1, 2.0, 0.5, u).mean() == pytest.approx(
+        bg.incident_rate(0.1, 2, 0.5)
+    )
+
+
+def test_update_on_move_is_likelihood_then_bayes():
+    choice = _two_types()
+    seen = bg.attribution_weights(dx.STEP_UP, 0.2, noisy=True)
+    lik = bg.move_likelihood(choice, seen, 0.1, 0.2, 0.05, 0.3)
+    expected = bg.bayes_types([0.3, 0.7], bg.likelihood_of(lik, dx.HOLD), [0.5, 0.5])
+    got = bg.update_on_move([0.3, 0.7], [0.5, 0.5], choice, seen, dx.HOLD, 0.1, 0.2, 0.05, 0.3)
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    # Choices that do not depend on the type carry no information: the posterior stays.
+    same = np.full((3, 2, 3), 1.0 / 3.0)
+    stay = bg.update_on_move([0.3, 0.7], [0.3, 0.7], same, seen, dx.STEP_UP, 0.1, 0.2)
+    np.testing.assert_allclose(stay, [0.3, 0.7], rtol=1e-15)
+
+
+def test_likelihoods_round_alike_whatever_the_batch():
+    """A row's likelihood is the same bits alone as among others (the run's two worlds and its
+    twin's one must agree where their inputs do): no matmul or einsum path depends on shape."""
+    rng = np.random.default_rng(SEED)
+    choice = rng.dirichlet(np.ones(3), size=(3, 4))
+    seen = rng.dirichlet(np.ones(3), size=(2, 5))
+    noise, error = rng.random((2, 5)), rng.random((2, 5)) * 0.5
+    batch = bg.move_likelihood(choice, seen, error, noise, 0.1, 0.3)
+    for w in range(2):
+        for r in range(5):
+            alone = bg.move_likelihood(choice, seen[w, r], error[w, r], noise[w, r], 0.1, 0.3)
+            np.testing.assert_array_equal(batch[w, r], alone)
+
+
+def test_posterior_mean_hand_computed():
+    assert bg.posterior_mean([0.25, 0.75], [1.0, 3.0]) == pytest.approx(2.5)
+    np.testing.assert_allclose(bg.posterior_mean([[1.0, 0.0], [0.5, 0.5]], [1.0, 3.0]), [1, 2])
 
 
 def test_message_credibility_follows_incentives():

@@ -66,6 +66,9 @@ def agent_state(model: EscalationModel) -> dict[str, Any]:
             state[f"{agent.actor_id}.{name}"] = getattr(agent, name)
         for name in ("perceived", "perceived_move", "hostility", "trust", "adversary_resolve"):
             state[f"{agent.actor_id}.{name}"] = getattr(agent, name).copy()
+        if agent.role == "power":
+            state[f"{agent.actor_id}.posterior"] = agent.posterior.copy()
+            state[f"{agent.actor_id}.war_cost"] = agent.war_cost
         if agent.decides:  # what its policy would read (repr: NaN equals NaN)
             for truth in (False, True):
                 state[f"{agent.actor_id}.observation.{truth}"] = repr(

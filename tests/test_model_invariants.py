@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,7 +30,12 @@ def test_state_stays_in_range(spec, seed, twin):
     assert ts["perceived_adversary"].between(0, n_rungs - 1).all()
     for column in ("hostility", "trust", "alignment_a"):
         assert ts[column].between(0.0, 1.0).all(), column
-    numeric = ts.select_dtypes("number")
+    # A power's mean of the other's cost of war under its posterior; NaN exactly for a third
+    # party (it holds no posterior over types).
+    powers = ts["role"] == "power"
+    assert (ts.loc[powers, "posterior_mean_cost"] >= 0.0).all()
+    assert ts.loc[~powers, "posterior_mean_cost"].isna().all()
+    numeric = ts.drop(columns="posterior_mean_cost").select_dtypes("number")
     assert not numeric.isna().any().any()
     assert outcome["outcome"] in (
         "war",
@@ -98,7 +102,7 @@ def test_same_seed_same_run_for_any_scenario(spec, seed):
     a = EscalationModel(scenario=spec, seed=seed).run()
     b = EscalationModel(scenario=spec, seed=seed).run()
     assert a.events.equals(b.events)
-    assert np.array_equal(a.timeseries.to_numpy(), b.timeseries.to_numpy())
+    assert a.timeseries.equals(b.timeseries)  # NaN equals NaN (third parties' posterior)
 
 
 def _quiet(name: str):

@@ -103,6 +103,29 @@ class StateAgent(mesa.Agent):
         self.role = "power" if p.is_power[index] else "third_party"
 
     @property
+    def _power(self) -> int | None:
+        """Its index among the two powers (0: the first power), None for a third party."""
+        powers = self.model.state.powers
+        return int(np.flatnonzero(powers == self.index)[0]) if self.index in powers else None
+
+    @property
+    def war_cost(self) -> float | None:
+        """Powers: its cost of war, its drawn type (docs/decision-v2.md §3.3); None otherwise."""
+        k = self._power
+        return None if k is None else float(self.model.state.war_cost[self.model.row, k])
+
+    @property
+    def posterior(self) -> np.ndarray | None:
+        """Powers: its belief over the other power's joint types; None for a third party.
+
+        Over (cost of war, honest?), from what it perceives, in the order of the other's row of
+        ``model.state.type_grid`` (a view). No decision reads it yet (step 4 of
+        docs/decision-v2.md §12).
+        """
+        k = self._power
+        return None if k is None else self.model.state.posterior[self.model.row, k]
+
+    @property
     def memory(self) -> Memory:
         """Its policy's memory (a tuple of plain values)."""
         return tuple(m[self.model.row].item() for m in self.model.state.memory[self.index])

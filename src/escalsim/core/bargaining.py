@@ -4,8 +4,9 @@ Pure numpy functions, like :mod:`escalsim.core.dynamics`: each is elementwise ov
 (a scalar for one actor, ``[R]`` or ``[R, ...]`` over replications) and reduces only over the
 stated last axis (types, options, candidate offers). Each docstring gives the formula, its
 source and its valid range; where the code departs from a source, the docstring says where and
-why. ``docs/decision-v2.md`` is the design these functions serve; nothing in the round calls
-them yet.
+why. ``docs/decision-v2.md`` is the design these functions serve. The round calls the types'
+and beliefs' functions (wiring step 4: types drawn, posteriors updated beside version 1's
+beliefs, read by no decision yet); the rest are not called yet.
 
 Units (``docs/decision-v2.md`` §2). The disputed stakes are a flow of value 1 per round to
 whoever holds them, for each power (a power's *type* is its cost of war relative to its value
@@ -69,6 +70,35 @@ _IMPL_TOP = (
     np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]),
     np.array([[-1.0, 1.0, 0.0], [1.0, -1.0, 0.0], [1.0, -1.0, 0.0]]),
 )
+
+
+#: ``(A, B, C, D)`` of the observation matrix ``O = (1 - ι)(A + n B) + ι (C + n D)``
+#: (:func:`observation_matrix`): rows the made change (down, none, up), columns the perceived
+#: move. ``A + n B``: the observation one rung off with probability n; ``C + n D``: the same
+#: after an incident added a rung (a step down looks like a hold, a hold like a step up, a step
+#: up stays one whatever the noise).
+_OBS = (
+    np.eye(3),
+    np.array([[-0.5, 0.5, 0.0], [0.5, -1.0, 0.5], [0.0, 0.5, -0.5]]),
+    np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]),
+    np.array([[0.5, -1.0, 0.5], [0.0, 0.5, -0.5], [0.0, 0.0, 0.0]]),
+)
+
+
+def _matmul3(a: Array, b: Array) -> Array:
+    """``a @ b`` over a contracted axis of length 3, as elementwise products summed in order.
+
+    ``matmul`` and ``einsum`` may take another code path (BLAS, or unrolled loops) for another
+    batch shape or memory layout, and so round differently; a round computes beliefs for two
+    worlds at once in a run and for one in its perfect-information twin, and the two must agree
+    bit for bit where their inputs agree (docs/validation.md, the quiet twin). Elementwise
+    operations round the same way whatever the shape.
+    """
+    return (
+        a[..., :, 0:1] * b[..., 0:1, :]
+        + a[..., :, 1:2] * b[..., 1:2, :]
+        + a[..., :, 2:3] * b[..., 2:3, :]
+    )
 
 
 # -- war and settlement values ----------------------------------------------------------------
@@ -249,6 +279,29 @@ def draw_type(prior: ArrayLike, u: ArrayLike) -> Array:
     return np.minimum(index, cdf.shape[-1] - 1)
 
 
+def draw_joint_type(
+    cost_prior: ArrayLike, honesty: ArrayLike, u_cost: ArrayLike, u_honest: ArrayLike
+) -> Array:
+    """Index of a power's drawn joint type (cost of war, honesty) in :func:`joint_types`' order.
+
+    The cost type and the honesty type are drawn independently, each by inverse CDF
+    (:func:`draw_type`): the cost index ``k`` from ``cost_prior`` with ``u_cost``, honesty from
+    the prior ``(1 - h, h)`` (strategic, honest) with ``u_honest``, so the power is honest iff
+    ``u_honest >= 1 - h``. The joint index is ``k + n h_drawn`` (n the grid's length: the
+    strategic types first), so type (k, honest) is drawn with probability ``π(k) h`` and
+    (k, strategic) with ``π(k)(1 - h)``, the joint prior of :func:`joint_types`
+    (docs/decision-v2.md §3.3: each power's cost then its honesty, from the replication's type
+    stream). ``cost_prior`` has the grid on its last axis; ``honesty``, ``u_cost`` and
+    ``u_honest`` broadcast over the leading axes. Valid for a prior summing to 1, h in [0, 1]
+    and u in [0, 1).
+    """
+    prior = np.asarray(cost_prior, dtype=float)
+    h = np.asarray(honesty, dtype=float)
+    cost = draw_type(prior, u_cost)
+    honest = draw_type(np.stack(np.broadcast_arrays(1.0 - h, h), axis=-1), u_honest)
+    return cost + prior.shape[-1] * honest
+
+
 def resolve_from_values(prevail: ArrayLike, submit: ArrayLike, war: ArrayLike) -> Array:
     """Resolve, the largest risk of war a side will run rather than submit.
 
@@ -303,18 +356,27 @@ def implementation_matrix(
     Shape ``[..., 3, 3]`` over the broadcast inputs; each row sums to 1. Source: Wu & Axelrod
     (1995), implementation noise. Valid for e, φ in [0, 1].
     """
-    e = np.asarray(error, dtype=float)[..., None, None]
-    phi = np.asarray(friction, dtype=float)[..., None, None]
     bottom = np.asarray(at_bottom, dtype=bool)[..., None, None]
     top = np.asarray(at_top, dtype=bool)[..., None, None]
-    # M = A0 + e A1 in each of the three places on the ladder (rows: intended down, hold, up).
-    interior = _IMPL_INTERIOR[0] + e * _IMPL_INTERIOR[1]
-    low = _IMPL_BOTTOM[0] + e * _IMPL_BOTTOM[1]
-    high = _IMPL_TOP[0] + e * _IMPL_TOP[1]
-    m = np.where(bottom, low, np.where(top, high, interior))
-    # Friction: a made step down is held back with probability phi.
+    interior, low, high = _implementation_places(error, friction)
+    return np.where(bottom, low, np.where(top, high, interior))
+
+
+def _implementation_places(error: ArrayLike, friction: ArrayLike) -> tuple[Array, Array, Array]:
+    """:func:`implementation_matrix` inside the ladder, at its bottom and at its top.
+
+    ``M = (A0 + e A1) F`` with F the friction (a made step down is held back with probability
+    φ), on the shape of e and φ (usually scalars; the place on the ladder is per row).
+    """
+    e = np.asarray(error, dtype=float)[..., None, None]
+    phi = np.asarray(friction, dtype=float)[..., None, None]
     held = np.array([[-1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    return m @ (np.eye(3) + phi * held)
+    fric = np.eye(3) + phi * held
+    return (
+        _matmul3(_IMPL_INTERIOR[0] + e * _IMPL_INTERIOR[1], fric),
+        _matmul3(_IMPL_BOTTOM[0] + e * _IMPL_BOTTOM[1], fric),
+        _matmul3(_IMPL_TOP[0] + e * _IMPL_TOP[1], fric),
+    )
 
 
 def observation_matrix(noise: ArrayLike, incident: ArrayLike = 0.0) -> Array:
@@ -334,16 +396,10 @@ def observation_matrix(noise: ArrayLike, incident: ArrayLike = 0.0) -> Array:
     last round's observation are ignored; the floor of :func:`move_likelihood` covers what this
     leaves out. Shape ``[..., 3, 3]``; rows sum to 1. Valid for noise, ι in [0, 1].
     """
-    n = np.asarray(noise, dtype=float)
-    iota = np.asarray(incident, dtype=float)
-    shape = np.broadcast(n, iota).shape
-    out = np.zeros((*shape, 3, 3))
-    for b in (-1, 0, 1):
-        for jump, p_jump in ((0, 1.0 - iota), (1, iota)):
-            for eps, p_eps in ((-1, 0.5 * n), (0, 1.0 - n), (1, 0.5 * n)):
-                o = int(np.sign(b + jump + eps))
-                out[..., b + 1, o + 1] += p_jump * p_eps
-    return out
+    n = np.asarray(noise, dtype=float)[..., None, None]
+    iota = np.asarray(incident, dtype=float)[..., None, None]
+    base, noisy, shifted, shifted_noisy = _OBS
+    return (1.0 - iota) * (base + n * noisy) + iota * (shifted + n * shifted_noisy)
 
 
 def attribution_weights(own_move: ArrayLike, noise: ArrayLike, noisy: ArrayLike) -> Array:
@@ -356,14 +412,9 @@ def attribution_weights(own_move: ArrayLike, noise: ArrayLike, noisy: ArrayLike)
     for moves in {-1, 0, 1} and noise in [0, 1].
     """
     move = np.clip(np.asarray(own_move), -1, 1) + 1
-    rows = observation_matrix(noise)
-    shape = np.broadcast_shapes(move.shape, rows.shape[:-2], np.shape(noisy))
-    rows = np.broadcast_to(rows, (*shape, 3, 3))
-    index = np.broadcast_to(move, shape)
-    pick = np.broadcast_to(index[..., None, None], (*shape, 1, 3))
-    seen = np.take_along_axis(rows, pick, axis=-2)[..., 0, :]
-    onehot = (np.arange(3) == index[..., None]).astype(float)
-    return np.where(np.asarray(noisy, dtype=bool)[..., None], seen, onehot)
+    seen_noise = np.where(np.asarray(noisy, dtype=bool), np.asarray(noise, dtype=float), 0.0)
+    # The row of observation_matrix(noise) for the move: one-hot when the noise is 0.
+    return _OBS[0][move] + seen_noise[..., None] * _OBS[1][move]
 
 
 def move_likelihood(
@@ -374,6 +425,8 @@ def move_likelihood(
     incident: ArrayLike = 0.0,
     friction: ArrayLike = 0.0,
     floor: float = LIKELIHOOD_FLOOR,
+    at_bottom: ArrayLike = False,
+    at_top: ArrayLike = False,
 ) -> Array:
     """``L[k, o] = P(the other's move is perceived as o | its type is k)``.
 
@@ -401,6 +454,9 @@ def move_likelihood(
         it through and its rate of unexplained incidents (``[...]``).
     floor : float
         η in [0, 1).
+    at_bottom, at_top : array_like
+        Whether the other decided at the bottom (top) rung of the ladder, where an intended
+        step down (up) makes no change (:func:`implementation_matrix`), ``[...]``.
 
     Returns
     -------
@@ -417,10 +473,14 @@ def move_likelihood(
     """
     probs = np.asarray(choice, dtype=float)
     weights = np.asarray(seen, dtype=float)
-    intended = np.einsum("...s,...skm->...km", weights, probs)
+    # Σ_s seen[s] choice[s, k, m], summed in a fixed order (see _matmul3).
+    intended = sum(
+        weights[..., s, None, None] * probs[..., s, :, :] for s in range(probs.shape[-3])
+    )
     # [..., K, 3] @ [..., 3, 3]: the batch axes broadcast, K is the rows of the matrix.
-    chain = implementation_matrix(error, friction) @ observation_matrix(noise, incident)
-    perceived = intended @ chain
+    made = implementation_matrix(error, friction, at_bottom, at_top)
+    chain = _matmul3(made, observation_matrix(noise, incident))
+    perceived = _matmul3(np.asarray(intended), chain)
     return (1.0 - floor) * perceived + floor / 3.0
 
 
@@ -449,6 +509,121 @@ def bayes_types(
     pi = pi / pi.sum(axis=-1, keepdims=True)
     eps = np.asarray(redraw, dtype=float)[..., None]
     return (1.0 - eps) * pi + eps * np.asarray(base, dtype=float)
+
+
+def incident_rate(
+    risk: ArrayLike, scale: ArrayLike, factor: ArrayLike = 1.0, explained: ArrayLike = 0.0
+) -> Array:
+    """Probability that an actor shows an incident that the observer cannot explain: ι.
+
+    ``ι = min(1, risk · scale · factor) · (1 - d)``: the incident probability of
+    :func:`escalsim.core.dynamics.incident_occurs` (the held rung's ``incident_risk``, the
+    scenario's ``incident_scale``, the agreements' incident factor) times the probability that
+    the observer does not explain it, 1 - d with d the path's deconfliction probability (0 over
+    the public channel, where nothing is explained: ``Crisis.perception``). It is the
+    ``incident`` input of :func:`observation_matrix`. Source: Schelling (1960, ch. 7), accidents
+    that look like moves; the hotline as a way to explain them. Valid for non-negative risk,
+    scale and factor, d in [0, 1].
+    """
+    p = np.minimum(
+        np.asarray(risk, dtype=float)
+        * np.asarray(scale, dtype=float)
+        * np.asarray(factor, dtype=float),
+        1.0,
+    )
+    return p * (1.0 - np.asarray(explained, dtype=float))
+
+
+def update_on_move(
+    posterior: ArrayLike,
+    base: ArrayLike,
+    choice: ArrayLike,
+    seen: ArrayLike,
+    observed: ArrayLike,
+    error: ArrayLike = 0.0,
+    noise: ArrayLike = 0.0,
+    incident: ArrayLike = 0.0,
+    friction: ArrayLike = 0.0,
+    at_bottom: ArrayLike = False,
+    at_top: ArrayLike = False,
+    floor: float = LIKELIHOOD_FLOOR,
+    redraw: ArrayLike = TYPE_REDRAW,
+) -> Array:
+    """One round's update of a posterior over the other's types on its perceived move.
+
+    docs/decision-v2.md §3.4, the three steps in one::
+
+        L(o | θ) = Σ_s seen[s] Σ_m choice[s, θ, m] Σ_b M[m, b] O[b, o]     (move_likelihood)
+        L'       = (1 - η) L + η / 3
+        π'(θ)    = (1 - ε) π(θ) L'(o | θ) / Σ_θ' π(θ') L'(o | θ') + ε π⁰(θ)   (bayes_types)
+
+    with ``M = implementation_matrix(error, friction, at_bottom, at_top)`` and ``O =
+    observation_matrix(noise, incident)``. The perceived-information posterior passes the
+    path's noise, the other's implementation error and unexplained incident rate
+    (:func:`incident_rate`) and what i believes the other saw of i's move
+    (:func:`attribution_weights`); the truth posterior of the counterfactual passes ``error =
+    noise = incident = 0`` and the deliberate move (friction stays: the deliberate move is the
+    choice after friction). Choice probabilities that do not depend on the type (any rule-based
+    policy whose ladder moves ignore its type) give a likelihood constant over θ, and the
+    posterior does not move: such moves carry no information about the type.
+
+    Parameters
+    ----------
+    posterior, base : array_like
+        ``[..., K]``: the current posterior and the prior the type is redrawn from.
+    choice : array_like
+        ``[..., S, K, 3]`` (broadcastable): P(intended move | what it saw of i, type).
+    seen : array_like
+        ``[..., S]``: i's belief about what the other saw of i's last move.
+    observed : array_like
+        ``[...]``: the move perceived, in {-1, 0, 1}.
+    error, noise, incident, friction, at_bottom, at_top : array_like
+        As in :func:`move_likelihood`, ``[...]``.
+    floor, redraw : float
+        η and ε.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., K]``, the posterior after the move. Source: Bayes' rule over types (Kydd 2005,
+        ch. 2) with one level of reasoning about the other (Stahl & Wilson 1995). Valid for a
+        posterior and base on the simplex, η in (0, 1), ε in [0, 1].
+    """
+    # likelihood_of(move_likelihood(...), observed), computed for the observed move only: the
+    # column O[:, o] first, then M O[:, o] in each place on the ladder, then the choice
+    # probabilities (elementwise sums in a fixed order, as _matmul3, so that a row gives the
+    # same bits alone or among others).
+    probs = np.asarray(choice, dtype=float)
+    weights = np.asarray(seen, dtype=float)
+    o = np.clip(np.asarray(observed), -1, 1) + 1
+    n = np.asarray(noise, dtype=float)[..., None]
+    iota = np.asarray(incident, dtype=float)[..., None]
+    a, b, c, d = (m.T[o] for m in _OBS)  # O's column o, over the made change
+    column = (1.0 - iota) * (a + n * b) + iota * (c + n * d)
+    interior, low, high = (_times(m, column) for m in _implementation_places(error, friction))
+    bottom = np.asarray(at_bottom, dtype=bool)[..., None]
+    top = np.asarray(at_top, dtype=bool)[..., None]
+    made = np.where(bottom, low, np.where(top, high, interior))  # [..., 3] over the intent
+    intended = np.asarray(
+        sum(weights[..., s, None, None] * probs[..., s, :, :] for s in range(probs.shape[-3]))
+    )
+    lik = _times(intended, made)
+    return bayes_types(posterior, (1.0 - floor) * lik + floor / 3.0, base, redraw)
+
+
+def _times(m: Array, v: Array) -> Array:
+    """``m @ v``: ``[..., r, 3]`` times ``[..., 3]`` gives ``[..., r]``, summed in a fixed order."""
+    return m[..., 0] * v[..., None, 0] + m[..., 1] * v[..., None, 1] + m[..., 2] * v[..., None, 2]
+
+
+def posterior_mean(posterior: ArrayLike, values: ArrayLike) -> Array:
+    """The mean of a type's value under a belief: ``Σ_k π_k v_k`` over the last axis.
+
+    With ``values`` the other power's cost grid (per joint type), the expected cost of war of
+    the other as i believes it: the ``posterior_mean_cost`` column of the timeseries. Valid for
+    a belief on the simplex.
+    """
+    return (np.asarray(posterior, dtype=float) * np.asarray(values, dtype=float)).sum(axis=-1)
 
 
 def lie_pays(gain: ArrayLike, reputation: ArrayLike, detection: ArrayLike) -> Array:
@@ -948,11 +1123,13 @@ __all__ = [
     "choose",
     "commitment_gap",
     "cost_from_resolve",
+    "draw_joint_type",
     "draw_type",
     "fearon_demand",
     "hold_value",
     "honest_mass",
     "implementation_matrix",
+    "incident_rate",
     "joint_types",
     "ladder_utilities",
     "lie_pays",
@@ -961,6 +1138,7 @@ __all__ = [
     "message_likelihood",
     "move_likelihood",
     "observation_matrix",
+    "posterior_mean",
     "quit_probability",
     "reaches_war",
     "resolve_from_values",
@@ -968,6 +1146,7 @@ __all__ = [
     "settlement_value",
     "shapley_paths",
     "side_strength",
+    "update_on_move",
     "war_split",
     "war_value",
     "win_probability",

@@ -8,9 +8,11 @@ beliefs) is state, kept by the drivers.
 
 The fields of version 2 of the format (:data:`V2_FIELDS`: the stakes, the discount, the powers'
 cost-of-war types and their priors, ...) are compiled here too, with the equations of
-:mod:`escalsim.core.bargaining` (one home for each); the round does not read them yet
-(docs/decision-v2.md §12, step 3). :func:`type_prior`, :func:`win_probabilities` and
-:func:`cost_types` are the one way a scenario's types become arrays, used by the checks as well.
+:mod:`escalsim.core.bargaining` (one home for each). The round reads the types, their priors
+and the attribution to draw types and update posteriors over them, which no decision reads yet
+(docs/decision-v2.md §12, step 4); the other fields are not read yet. :func:`type_prior`,
+:func:`win_probabilities` and :func:`cost_types` are the one way a scenario's types become
+arrays, used by the checks as well.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ BoolArray = NDArray[np.bool_]
 QUANTAL_WEIGHTS = WEIGHTS
 
 #: The fields of :class:`Params` that version 2 of the format adds. They are compiled and
-#: checked, and no phase of the round reads them yet; every other field is version 1's, with its
-#: version-1 meaning (tests/test_migration.py shows that a migrated file compiles to the same).
+#: checked; the round reads only ``cost_types``, ``cost_prior`` and ``attribution``, for the
+#: types and posteriors that no decision reads yet (docs/decision-v2.md §12, step 4). Every other
+#: field is version 1's, with its version-1 meaning (tests/test_migration.py shows that a
+#: migrated file compiles to the same).
 V2_FIELDS = (
     "discount",
     "status_quo",
@@ -75,7 +79,7 @@ class Params:
     its prior over types (for a power given by ``war_cost`` only, the mean resolve of its types,
     :func:`escalsim.core.bargaining.resolve_from_values`).
 
-    Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10), not read by the round yet:
+    Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10), read by no decision yet:
     ``discount`` (δ per round), ``status_quo`` (``[2]``: the shares of ``power_a`` and
     ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``commitment_problem``,
     ``decisiveness`` (m), ``attribution`` (``"naive"`` or ``"noisy"``), and the powers' cost-of-war
@@ -140,7 +144,7 @@ class Params:
     agreement_clarifies: BoolArray
     agreement_breach_cost: FloatArray
     agreement_kind: tuple[str, ...]
-    # version 2 (V2_FIELDS): compiled and checked, not read by the round yet
+    # version 2 (V2_FIELDS): compiled and checked; read by no decision yet
     discount: float
     status_quo: FloatArray
     divisible: bool

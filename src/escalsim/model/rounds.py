@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 from escalsim.core.params import Params, Schedule
 from escalsim.core.policies import POLICIES, Actor, HumanMoveRequiredError, Observation
@@ -360,6 +361,7 @@ class Crisis:
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
         self._series: list[dict[str, Any]] = []
         self._capability: dict[int, NDArray[np.float64]] = {}
+        self._draw_types(sched.params_at[0])
         self.data_collection()
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -407,6 +409,13 @@ class Crisis:
         "war_cause",
         "srow",
         "finished",
+        "own_type",
+        "war_cost",
+        "posterior",
+        "posterior_true",
+        "other_rung_seen",
+        "own_move_shown",
+        "own_move_noise",
     )
 
     def _retire(self) -> None:
@@ -474,10 +483,58 @@ class Crisis:
 
         Power A then power B, each its cost then its honesty draw (docs/decision-v2.md §3.3,
         §9): once per replication, from ``SeedSequence(seed, spawn_key=(r, 0))``, the same in
-        every condition, twin, layout, chunk and process. No phase reads them yet: wiring step 4
-        draws the powers' types from them.
+        every condition, twin, layout, chunk and process; :meth:`_draw_types` draws the powers'
+        types from them when the crisis is built.
         """
         return self.streams.type_uniforms(2)[self.srow]
+
+    def _draw_types(self, p: Params) -> None:
+        """The powers' types and the posteriors over them (docs/decision-v2.md §3.3, §4).
+
+        Per crisis, ``[P, K]`` with P = 2 (row 0 ``power_a``) and K = 2n joint types (cost of
+        war, honest?), strategic first (:func:`escalsim.core.bargaining.joint_types`):
+        ``type_grid`` (the costs), ``type_prior`` (the joint prior, normalised: the schema
+        accepts weights that sum to 1 within 10⁻⁶) and ``type_honest``; a power with a shorter
+        cost grid is padded with zero prior mass (``Params.cost_types``). Per row: ``own_type``
+        (the drawn joint type's index, ``bg.draw_joint_type`` from the type stream's cost and
+        honesty draws, :attr:`type_uniforms`) and ``war_cost`` (its cost), identical in every
+        condition, twin and perfect-information run of a replication; ``posterior`` and
+        ``posterior_true`` (``[R, P, K]``: power i's belief about the other power's type, on
+        what it perceives and on the truth), each starting at the other's prior. The round-0
+        priors hold throughout (``core.params.schedule``). No decision reads any of these yet
+        (step 4 of §12).
+        """
+        powers = np.array([p.power_a, p.power_b], dtype=np.int64)
+        self.powers = powers
+        grid, honest, prior = zip(
+            *(
+                bg.joint_types(p.cost_types[k], p.cost_prior[k], float(p.honesty[i]))
+                for k, i in enumerate(powers)
+            ),
+            strict=True,
+        )
+        self.type_grid = np.array(grid)
+        self.type_honest = np.array(honest)
+        weights = np.array(prior)
+        self.type_prior = weights / weights.sum(axis=1, keepdims=True)
+        # What each holder's posterior is redrawn from: the other power's prior.
+        self.type_base = self.type_prior[::-1].copy()
+        u = self.type_uniforms
+        self.own_type = bg.draw_joint_type(
+            p.cost_prior, p.honesty[powers], u[:, :, 0], u[:, :, 1]
+        ).astype(np.int64)
+        self.war_cost = np.take_along_axis(self.type_grid.T, self.own_type, axis=0)
+        n = len(self.reps)
+        self.posterior = np.broadcast_to(self.type_base, (n, *self.type_base.shape)).copy()
+        self.posterior_true = self.posterior.copy()
+        # What the next update needs of the decision the other is about to make (set at the end
+        # of phase 5, read in the next round's): the other's rung as the holder sees it (world
+        # 0) and truly (world 1); the sign of the holder's own move the other has just seen, as
+        # made (0) and as deliberate (1); the noise of the path it saw it through.
+        rung0 = p.initial_rung[powers[::-1]]
+        self.other_rung_seen = np.broadcast_to(rung0, (n, 2, 2)).astype(np.int64).copy()
+        self.own_move_shown = np.zeros((n, 2, 2), dtype=np.int64)
+        self.own_move_noise = np.zeros((n, 2))
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -533,11 +590,22 @@ class Crisis:
                 "perceived_adversary": self.perceived[idx][:, actors, adv].ravel(),
                 "hostility": self.hostility[idx][:, actors, adv].ravel(),
                 "trust": self.trust[idx][:, actors, adv].ravel(),
+                "posterior_mean_cost": self._posterior_mean_cost(idx).ravel(),
                 "alignment_a": self.alignment_a[idx].ravel(),
                 "committed": self.committed[idx].ravel(),
                 "joined": self.joined[idx].ravel(),
             }
         )
+
+    def _posterior_mean_cost(self, idx: NDArray[np.int64]) -> NDArray[np.float64]:
+        """``[rows, actors]``: each power's mean of the other's cost of war under its posterior.
+
+        ``bg.posterior_mean`` of ``posterior`` over the other power's cost grid; NaN for a third
+        party, which holds no posterior over types (part 2 of issue 17 gives them types).
+        """
+        out = np.full((len(idx), self.A), np.nan)
+        out[:, self.powers] = bg.posterior_mean(self.posterior[idx], self.type_grid[::-1])
+        return out
 
     # -- lookups -------------------------------------------------------------------------------
     def _patron(self, k: int) -> NDArray[np.int64]:
@@ -1007,7 +1075,8 @@ class Crisis:
         only by the counterfactual decision) on the true intended move. A prompt message's
         claim is checked against the deed it describes, perceived now (a delayed one was
         checked on arrival): trust falls if the sender claimed benign intent and was seen to
-        step up, and rises if not (:func:`dynamics.trust_update`).
+        step up, and rises if not (:func:`dynamics.trust_update`). Beside these version-1
+        beliefs, each power's posterior over the other's types (:meth:`_update_posteriors`).
         """
         i, j = self.obs_i, self.obs_j
         self.hostility[:, i, j] = dx.bayes_hostility(
@@ -1021,6 +1090,117 @@ class Crisis:
             deed = self.perceived_move[:, self.recv, self.send]
             self._check_word(has, self.last_claim == 1, deed)
             self.last_claim = np.where(has, np.int8(-1), self.last_claim)
+        self._update_posteriors()
+
+    def move_choice(self) -> NDArray[np.float64]:
+        """P_j(m | θ, s): the other power's choice probabilities per type, as a holder models them.
+
+        Shape broadcastable to ``[W, R, P, S, K, 3]``: world (perceived, truth), row, holder,
+        what the other saw of the holder's move (down, hold, up), the other's type, its
+        intended move (down, hold, up). docs/decision-v2.md §3.4 takes them from the other's
+        policy (``Policy.choice_probabilities``, step 5 of §12). In step 4 no policy's ladder
+        move depends on its drawn type (the round hands policies version 1's traits), so every
+        type chooses alike, and any type-independent distribution gives the same posterior: it
+        cancels in Bayes' rule, and the posterior stays at the prior. The uniform one is used,
+        ``[S = 3, K = 1, 3]`` of 1/3; the update itself (attribution, implementation and
+        observation matrices, floor, redraw) runs as it will when the policies supply theirs
+        (tested with type-dependent choices in ``tests/test_posteriors.py``).
+        """
+        return np.full((3, 1, 3), 1.0 / 3.0)
+
+    def _update_posteriors(self) -> None:
+        """Each power's posterior over the other's joint types, on the other's move (§3.4).
+
+        ``posterior`` on the move as perceived: the likelihood runs the other's choice
+        probabilities (:meth:`move_choice`) through what the holder believes the other saw of
+        its own move before deciding (``bg.attribution_weights``, naïve or noisy by
+        ``beliefs.attribution``, with the noise of the path it saw it through), the other's
+        implementation error and friction of the round it moved in, with the ladder's ends at
+        its rung as the holder saw it then (``bg.implementation_matrix``), and the path's noise
+        and the other's rate of incidents the holder cannot explain this round
+        (``bg.observation_matrix``, ``bg.incident_rate``), then the floor η and the redraw ε
+        (``bg.update_on_move``). ``posterior_true`` on the other's deliberate move with no
+        implementation error, noise or incident (friction stays: the deliberate move is the
+        choice after friction) and the holder's own deliberate move as seen. Perfect
+        information (the twin) perceives the truth: both are the truth update. Round 1 updates
+        nothing (nobody has moved yet); every round ends by recording what the next update
+        needs of the decision about to be made. Elementwise over rows (a row's posterior does
+        not depend on the others beside it).
+        """
+        p = self.params
+        t = self.round
+        ab = self.powers
+        ba = ab[::-1]
+        if t >= 2:
+            q = self.sched.params_at[t - 1]  # the round the other decided and moved in
+            zeros = np.zeros((len(self.reps), 2))
+            # The truth: the deliberate move, seen exactly, made without error.
+            worlds = [
+                {
+                    "prior": self.posterior_true,
+                    "observed": np.sign(self.deliberate_change[:, ba]),
+                    "own": self.own_move_shown[:, 1],
+                    "own_noise": zeros,
+                    "noisy": False,
+                    "rung": self.other_rung_seen[:, 1],
+                    "error": 0.0,
+                    "noise": zeros,
+                    "incident": zeros,
+                }
+            ]
+            if not self.perfect_information:
+                path = self.path[:, ab, ba]
+                # The other's incidents this round, at its rung as last seen, that the holder
+                # cannot explain (only a private path explains, with its deconfliction, as in
+                # Crisis.perception).
+                bonus = np.take_along_axis(self.deconfliction_bonus, path, 1)
+                deconf = np.minimum(1.0, p.deconfliction[path] + bonus)
+                explained = np.where(path != p.public, deconf, 0.0)
+                rung = self.other_rung_seen[:, 0]
+                incident = bg.incident_rate(
+                    p.incident_risk[rung], p.incident_scale, self.incident_factor[:, ba], explained
+                )
+                perceived = {
+                    "prior": self.posterior,
+                    "observed": self.perceived_move[:, ab, ba],
+                    "own": self.own_move_shown[:, 0],
+                    "own_noise": self.own_move_noise,
+                    "noisy": p.attribution == "noisy",
+                    "rung": rung,
+                    "error": q.implementation_error,
+                    "noise": p.noise[path],
+                    "incident": incident,
+                }
+                worlds.insert(0, perceived)
+
+            def stacked(name: str) -> NDArray[Any]:
+                return np.stack([np.asarray(w[name]) for w in worlds])
+
+            rung_then = stacked("rung")
+            seen = bg.attribution_weights(
+                stacked("own"), stacked("own_noise"), stacked("noisy")[:, None, None]
+            )
+            updated = bg.update_on_move(
+                stacked("prior"),
+                self.type_base,
+                self.move_choice(),
+                seen,
+                stacked("observed"),
+                error=stacked("error")[:, None, None],
+                noise=stacked("noise"),
+                incident=stacked("incident"),
+                friction=q.friction,
+                at_bottom=rung_then == 0,
+                at_top=rung_then == p.n_rungs - 1,
+            )
+            self.posterior_true = updated[-1]
+            # Perfect information perceives the truth: its two beliefs are one.
+            self.posterior = updated[-1].copy() if self.perfect_information else updated[0]
+        # The context of the decision the other makes this round, for the next update.
+        own_made = np.sign(self.rung[:, ab] - self.other_rung_seen[:, 1, ::-1])
+        self.own_move_shown = np.stack([own_made, np.sign(self.deliberate_change[:, ab])], axis=1)
+        self.own_move_noise = p.noise[self.path[:, ba, ab]]
+        self.other_rung_seen = np.stack([self.perceived[:, ab, ba], self.rung[:, ba]], axis=1)
 
     # -- phase 6 -------------------------------------------------------------------------------
     def observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:
@@ -1472,6 +1652,7 @@ def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.D
         "perceived_adversary",
         "hostility",
         "trust",
+        "posterior_mean_cost",
         "alignment_a",
         "committed",
         "joined",
@@ -1496,6 +1677,7 @@ def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.D
             "perceived_adversary": data["perceived_adversary"].astype(np.int64),
             "hostility": data["hostility"],
             "trust": data["trust"],
+            "posterior_mean_cost": data["posterior_mean_cost"],
             "alignment_a": data["alignment_a"],
             "committed": data["committed"],
             "joined": data["joined"],
