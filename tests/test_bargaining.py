@@ -647,3 +647,15 @@ def test_war_split_adds_up_with_both_flows():
     assert split.perception_twin_only - split.complete_only == pytest.approx(
         split.private_information
     )
+
+
+def test_option_of_inverts_the_option_moves():
+    np.testing.assert_array_equal(bg.option_of(bg.OPTION_MOVES), np.arange(len(bg.OPTIONS)))
+    assert [dx.MOVE_NAMES[int(m)] for m in bg.OPTION_MOVES] == list(bg.OPTIONS)
+
+
+def test_accepting_keeps_the_rung_and_is_never_flipped():
+    x = np.arange(5)
+    np.testing.assert_array_equal(dx.target_rung(x, dx.ACCEPT, 2, 5), x)
+    made = dx.implementation_error(np.full(5, dx.ACCEPT), x, np.zeros(5), 0.5, np.zeros(5), 5)
+    np.testing.assert_array_equal(made, dx.ACCEPT)

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
+from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 from escalsim.core.params import Params, compile_params
 from escalsim.policies import (
@@ -119,7 +120,34 @@ def draw_field(name: str, n: int, rng: np.random.Generator, n_rungs: int) -> np.
         return rng.uniform(-1.0, 1.0, n)
     if name == "audience":
         return rng.uniform(0.0, 3.0, n)
+    if name == "posterior":  # over TYPES joint types, a trailing axis
+        return rng.dirichlet(np.ones(TYPES), n)
+    if name in ("offer_received", "own_offer", "public_demand"):
+        return np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0.0, 1.0, n))
+    if name == "war_value":
+        return rng.uniform(-10.0, 10.0, n)
+    if name == "resolve":
+        return rng.uniform(0.0, 1.0, n)
+    if name == "war_cost":
+        return rng.uniform(0.0, 2.0, n)
+    if name == "line_crossed":
+        return rng.random(n) < 0.5
     raise KeyError(name)
+
+
+#: Joint types of the drawn posteriors (two cost types, honest or strategic).
+TYPES = 4
+
+
+def _element(value: np.ndarray, k: int) -> Any:
+    """Replication ``k`` of a field as the agents pass it: a scalar (a vector for a field
+    with a trailing axis, the posterior)."""
+    return value[k] if value.ndim > 1 else value[k].item()
+
+
+def _halves(value: np.ndarray, half: int) -> np.ndarray:
+    """A field shaped ``[2, half]`` (perceived and true stacked), a trailing axis kept."""
+    return value.reshape(2, half, *value.shape[1:])
 
 
 def draw_observations(
@@ -267,7 +295,7 @@ class PolicyTest:
 
         for k in range(40):
             one = Observation(
-                round=o.round, **{f: getattr(o, f)[k].item() for f in OBSERVATION_FIELDS[1:]}
+                round=o.round, **{f: _element(getattr(o, f), k) for f in OBSERVATION_FIELDS[1:]}
             )
             move, memory = self.decide(one, float(u[k]), tuple(x[k].item() for x in m))
             assert int(move) == batch[k]
@@ -275,12 +303,41 @@ class PolicyTest:
         half = N // 2
         stacked = Observation(
             round=o.round,
-            **{f: getattr(o, f).reshape(2, half) for f in OBSERVATION_FIELDS[1:]},
+            **{f: _halves(getattr(o, f), half) for f in OBSERVATION_FIELDS[1:]},
         )
         ours = tuple(x[:half] for x in m)
         both = np.broadcast_to(self.decide(stacked, u[:half], ours)[0], (2, half))
         np.testing.assert_array_equal(both[0], self.decide(rows(slice(0, half)), u[:half], ours)[0])
         np.testing.assert_array_equal(both[1], self.decide(rows(slice(half, N)), u[:half], ours)[0])
+
+    def test_choice_probabilities_are_a_distribution_that_puts_decide_in_its_support(self):
+        """Over the options, shaped like the observation; every move ``decide`` makes on a
+        draw has positive probability; a deterministic policy's is the one-hot of its move."""
+        self.skip_if_played_by_person()
+        o, u, _, m = self.cases()
+        probs = self.instance.choice_probabilities(o, ACTOR, self.params, self.make_spec(), m)
+        assert probs.shape == (N, len(bg.OPTIONS))
+        assert (probs >= 0).all()
+        np.testing.assert_allclose(probs.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+        move, _ = self.decide(o, u, m)
+        chosen = np.take_along_axis(probs, bg.option_of(move)[:, None], axis=-1)[:, 0]
+        if self.policy.stochastic:
+            # The default averages 64 evenly spaced draws: a move made on some draw can fall
+            # between them only if its band of draws is narrower than 1/64.
+            assert (chosen > 0).mean() > 0.9
+        else:
+            np.testing.assert_array_equal(chosen, 1.0)
+
+    def test_offers_only_if_it_bargains(self):
+        self.skip_if_played_by_person()
+        o, _, _, m = self.cases()
+        offer = np.asarray(self.instance.offer(o, ACTOR, self.params, self.make_spec(), m))
+        assert offer.shape == (N,)
+        if not self.policy.bargains:
+            assert np.isnan(offer).all()
+        else:
+            made = offer[~np.isnan(offer)]
+            assert ((made >= 0) & (made <= 1)).all()
 
     def test_stochastic_as_declared(self):
         self.skip_if_played_by_person()
@@ -382,6 +439,7 @@ class TestQuantal(PolicyTest):
             "risk_tolerance",
         },
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_is_a_best_response_at_high_precision_and_uniform_at_zero(self):
@@ -403,6 +461,7 @@ class TestReciprocal(PolicyTest):
         "memory_depth": 1,
         "information": {"x", "y"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_copies_the_adversary_on_two_rungs(self):
@@ -425,6 +484,7 @@ class TestGenerous(PolicyTest):
         "memory_depth": 1,
         "information": {"x", "y"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_forgives_with_probability_g(self):
@@ -442,6 +502,7 @@ class TestGrit(PolicyTest):
         "memory_depth": math.inf,
         "information": {"x", "y_move"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_steps_down_on_schedule_and_answers_a_climb(self):
@@ -466,6 +527,7 @@ class TestHardliner(PolicyTest):
         "memory_depth": 1,
         "information": {"x", "y", "y_move"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_never_steps_down(self):
@@ -482,6 +544,7 @@ class TestDeterrer(PolicyTest):
         "memory_depth": 1,
         "information": {"x", "y", "red_line"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_responds_at_its_red_line_and_stands_down_after(self):
@@ -499,6 +562,7 @@ class TestBrinkmanship(PolicyTest):
         "memory_depth": 1,
         "information": {"x", "cumulative_risk", "adversary_resolve", "resolve"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_holds_the_brink_while_the_risk_is_bearable(self):
@@ -528,6 +592,7 @@ class TestMemoryOne(PolicyTest):
         "memory_depth": 1,
         "information": {"x", "y"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_reads_its_vector(self):
@@ -562,6 +627,7 @@ class TestScripted(PolicyTest):
         "memory_depth": 0,
         "information": {"round"},
         "needs_player": False,
+        "bargains": False,
     }
 
     def test_plays_its_list_then_the_default(self):
@@ -577,11 +643,18 @@ class TestHuman(PolicyTest):
         "memory_depth": math.inf,
         "information": set(OBSERVATION_FIELDS),
         "needs_player": True,
+        "bargains": False,
     }
 
     def test_asks_the_driver_for_the_players_move(self):
         with pytest.raises(HumanMoveRequiredError, match="played by a person"):
             self.decide(obs(round=3))
+
+    def test_a_players_move_is_not_modelled(self):
+        """Every option equally likely: the other's belief learns nothing from it."""
+        o, _, _, m = self.cases()
+        probs = self.instance.choice_probabilities(o, ACTOR, self.params, self.make_spec(), m)
+        np.testing.assert_array_equal(probs, np.full((N, len(bg.OPTIONS)), 1 / len(bg.OPTIONS)))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -54,6 +54,21 @@ PERCEIVED_MOVES = (dx.STEP_DOWN, dx.HOLD, dx.STEP_UP)
 #: ``dynamics.CANDIDATE_MOVES``; those that reach the war rung are war).
 OPTIONS = ("accept", "concede", "step_down", "hold", "step_up", "jump")
 ACCEPT_OPTION, CONCEDE_OPTION = 0, 1
+#: The move code of each option of :data:`OPTIONS` (``dynamics.MOVE_NAMES``).
+OPTION_MOVES = np.array([dx.ACCEPT, dx.CONCEDE, dx.STEP_DOWN, dx.HOLD, dx.STEP_UP, dx.JUMP])
+
+
+def option_of(move: ArrayLike) -> Array:
+    """The index in :data:`OPTIONS` of a move code (the inverse of :data:`OPTION_MOVES`).
+
+    ``accept`` 0, ``concede`` 1, and the ladder moves -1, 0, +1, +2 at 2..5. Valid for the move
+    codes of ``dynamics.MOVE_NAMES``.
+    """
+    move = np.asarray(move)
+    return np.where(
+        move == dx.ACCEPT, ACCEPT_OPTION, np.where(move == dx.CONCEDE, CONCEDE_OPTION, move + 3)
+    )
+
 
 #: ``(A0, A1)`` of the implementation matrix ``A0 + e A1`` (:func:`implementation_matrix`):
 #: rows the intended move (down, hold, up), columns the change made (down, none, up); inside
@@ -1108,6 +1123,7 @@ __all__ = [
     "CONCEDE_OPTION",
     "LIKELIHOOD_FLOOR",
     "OPTIONS",
+    "OPTION_MOVES",
     "PATHS",
     "PERCEIVED_MOVES",
     "TYPE_REDRAW",
@@ -1138,6 +1154,7 @@ __all__ = [
     "message_likelihood",
     "move_likelihood",
     "observation_matrix",
+    "option_of",
     "posterior_mean",
     "quit_probability",
     "reaches_war",

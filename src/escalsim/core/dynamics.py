@@ -7,7 +7,8 @@ Each docstring gives the formula, its source, and its valid range; where the cod
 a cited source, a comment says exactly where and why.
 
 Moves are integers: :data:`STEP_DOWN` (-1), :data:`HOLD` (0), :data:`STEP_UP` (+1),
-:data:`JUMP` (+2, meaning "climb ``ladder.jump`` rungs") and :data:`CONCEDE` (3).
+:data:`JUMP` (+2, meaning "climb ``ladder.jump`` rungs"), :data:`CONCEDE` (3) and :data:`ACCEPT`
+(4, accept the other's standing offer: the crisis ends in a settlement at it; the rungs stay).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-STEP_DOWN, HOLD, STEP_UP, JUMP, CONCEDE = -1, 0, 1, 2, 3
+STEP_DOWN, HOLD, STEP_UP, JUMP, CONCEDE, ACCEPT = -1, 0, 1, 2, 3, 4
 #: The moves a utility-based policy chooses among, in this order (the logit's categories).
 CANDIDATE_MOVES = np.array([STEP_DOWN, HOLD, STEP_UP, JUMP])
 MOVE_NAMES = {
@@ -26,6 +27,7 @@ MOVE_NAMES = {
     STEP_UP: "step_up",
     JUMP: "jump",
     CONCEDE: "concede",
+    ACCEPT: "accept",
 }
 MOVE_CODES = {name: code for code, name in MOVE_NAMES.items()}
 
@@ -47,13 +49,16 @@ def target_rung(x: ArrayLike, move: ArrayLike, jump: ArrayLike, n_rungs: ArrayLi
     """Rung reached from ``x`` by ``move``, clipped to the ladder.
 
     ``x' = clip(x + Δ(move), 0, n_rungs - 1)`` with Δ(step_down) = -1, Δ(hold) = 0,
-    Δ(step_up) = +1, Δ(jump) = +jump; a concession goes to rung 0.
+    Δ(step_up) = +1, Δ(jump) = +jump; a concession goes to rung 0; accepting an offer keeps
+    the rung (the settlement ends the crisis where the postures stand).
 
     Source: Kahn (1965), the escalation ladder. Valid for integer rungs and ``n_rungs >= 2``.
     """
     x = np.asarray(x)
     move = np.asarray(move)
-    delta = np.where(move == JUMP, jump, np.where(move == CONCEDE, -x, move))
+    delta = np.where(
+        move == JUMP, jump, np.where(move == CONCEDE, -x, np.where(move == ACCEPT, 0, move))
+    )
     return np.clip(x + delta, 0, np.asarray(n_rungs) - 1)
 
 
@@ -282,7 +287,8 @@ def implementation_error(
     """The move actually made: with probability ``rate`` the intended one comes out opposite.
 
     Step up (or jump) ↔ step down; a hold becomes a step, down if ``u_dir < 1/2`` else up, and
-    at an end of the ladder the one step possible. A concession is never flipped. On two rungs
+    at an end of the ladder the one step possible. A concession or an acceptance is never
+    flipped (they are decisions, not postures an organisation carries out). On two rungs
     the resulting rung is flipped: Wu & Axelrod's (1995) implementation noise. Valid for rate in
     [0, 0.5].
     """
@@ -291,7 +297,7 @@ def implementation_error(
     hold_flip = np.where(np.asarray(u_dir) < 0.5, STEP_DOWN, STEP_UP)
     hold_flip = np.where(x == 0, STEP_UP, np.where(x == n_rungs - 1, STEP_DOWN, hold_flip))
     opposite = np.where(move == HOLD, hold_flip, np.where(move == STEP_DOWN, STEP_UP, STEP_DOWN))
-    flip = (np.asarray(u_err) < rate) & (move != CONCEDE)
+    flip = (np.asarray(u_err) < rate) & (move != CONCEDE) & (move != ACCEPT)
     return np.where(flip, opposite, move)
 
 

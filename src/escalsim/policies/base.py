@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR_TRAITS",
+    "CHOICE_DRAWS",
     "INFORMATION",
     "OBSERVATION_FIELDS",
     "STRICT",
@@ -55,6 +56,9 @@ __all__ = [
 ]
 
 Memory = tuple[Any, ...]
+
+#: Draws over which :meth:`Policy.choice_probabilities` averages a stochastic policy by default.
+CHOICE_DRAWS = 64
 
 #: The scenario format's model configuration (shared with :mod:`escalsim.scenario.schema`):
 #: unknown keys are refused, NaN and infinities too, types are strict, models are frozen.
@@ -121,6 +125,25 @@ class Observation:
         Net third-party pressure: > 0 asks for restraint, < 0 for firmness.
     audience : float
         Effective audience cost (audience cost scaled by domestic pressure).
+    posterior : ndarray
+        Belief over the other power's joint types (``[..., K]``, docs/decision-v2.md §3.4);
+        NaN where the actor is not a power.
+    offer_received : float
+        The other's standing offer as read: the share of the stakes it offers this actor
+        (NaN: none standing).
+    own_offer : float
+        Own standing offer: the share offered to the other (NaN: none).
+    public_demand : float
+        Own public demand ``1 − o`` after a public offer (NaN: none; §3.6).
+    war_value : float
+        ``W_i``, this round's value of war to the actor (§3.1).
+    resolve : float
+        The actor's drawn type as resolve, the largest risk of war it runs rather than concede
+        (§3.3).
+    war_cost : float
+        The actor's drawn cost of war relative to its value for the stakes (§3.3).
+    line_crossed : bool
+        Its declared red line has been crossed and not answered (§3.7).
     """
 
     round: int
@@ -136,6 +159,14 @@ class Observation:
     adversary_resolve: Floats
     pressure: Floats
     audience: Floats
+    posterior: Floats = math.nan
+    offer_received: Floats = math.nan
+    own_offer: Floats = math.nan
+    public_demand: Floats = math.nan
+    war_value: Floats = math.nan
+    resolve: Floats = math.nan
+    war_cost: Floats = math.nan
+    line_crossed: Bools = False
 
 
 @dataclass(frozen=True)
@@ -189,6 +220,9 @@ class Policy:
     needs_player : bool
         A person chooses; the driver supplies the move and ``decide`` raises
         :class:`HumanMoveRequiredError`.
+    bargains : bool
+        Whether it makes offers (:meth:`offer`); a policy that does not bargain may still
+        accept one (``decide`` returning ``dynamics.ACCEPT``).
 
     References
     ----------
@@ -203,6 +237,7 @@ class Policy:
     information: ClassVar[tuple[str, ...]] = ()
     citation: ClassVar[str] = ""
     needs_player: ClassVar[bool] = False
+    bargains: ClassVar[bool] = False
 
     @staticmethod
     def initial_memory() -> Memory:
@@ -258,6 +293,40 @@ class Policy:
         """
         raise NotImplementedError
 
+    def offer(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        """The standing offer to post this round: the share of the stakes offered to the other.
+
+        Called in the talks phase (docs/decision-v2.md §3.6), before ``decide``. The default
+        makes none (NaN, shaped like ``obs.x``); a policy with :attr:`bargains` overrides it.
+        """
+        return np.full(np.shape(obs.x), np.nan)
+
+    def choice_probabilities(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> NDArray[np.float64]:
+        """The probability of each option of ``bargaining.OPTIONS`` (last axis, 6) on ``obs``.
+
+        What the other power's beliefs read as this policy's behaviour per type (the likelihood
+        of a move, docs/decision-v2.md §3.4). The default is exact for a deterministic policy
+        (the one-hot of ``decide``) and, for a stochastic one, the frequencies of ``decide``
+        over :data:`CHOICE_DRAWS` evenly spaced draws ``(k + ½)/CHOICE_DRAWS`` (exact for a
+        rule that compares ``u`` with thresholds on a grid of that step, an approximation
+        within ``1/CHOICE_DRAWS`` per option otherwise); a policy with a closed form overrides
+        it.
+        """
+        from escalsim.core import bargaining as bg
+
+        shape = np.shape(obs.x)
+        draws = (np.arange(CHOICE_DRAWS) + 0.5) / CHOICE_DRAWS if self.stochastic else (0.5,)
+        counts = np.zeros((*shape, len(bg.OPTIONS)))
+        options = np.arange(len(bg.OPTIONS))
+        for u in draws:
+            move, _ = self.decide(obs, actor, params, spec, memory, np.full(shape, u))
+            counts += bg.option_of(move)[..., None] == options
+        return counts / len(draws)
+
     @classmethod
     def classifier(cls) -> dict[str, Any]:
         """The metadata as one mapping (Axelrod's ``classifier``)."""
@@ -266,6 +335,7 @@ class Policy:
             "memory_depth": cls.memory_depth,
             "information": cls.information,
             "needs_player": cls.needs_player,
+            "bargains": cls.bargains,
         }
 
 

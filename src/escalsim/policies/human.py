@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal, override
 
+import numpy as np
+from numpy.typing import NDArray
+
 from escalsim.policies.base import (
     OBSERVATION_FIELDS,
     Actor,
@@ -47,6 +50,20 @@ class Human(Policy):
     information = OBSERVATION_FIELDS
     citation = "Knight et al. (2016), Journal of Open Research Software 4(1):e35 (axelrod.Human)"
     needs_player = True
+
+    @override
+    def choice_probabilities(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> NDArray[np.float64]:
+        """Not modelled: every option equally likely.
+
+        A player's move then tells the other power nothing about its type beyond the likelihood
+        floor (docs/decision-v2.md §6).
+        """
+        from escalsim.core import bargaining as bg
+
+        n = len(bg.OPTIONS)
+        return np.full((*np.shape(obs.x), n), 1.0 / n)
 
     @override
     def decide(
