@@ -315,7 +315,12 @@ class Bargaining(Policy):
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
     ) -> Any:
         reservation, fallback = self.reservations(obs, actor, params)
-        return bg.best_offer(reservation, fallback, np.asarray(obs.posterior, dtype=float)).share
+        posterior = np.asarray(obs.posterior, dtype=float)
+        # The reservations do not depend on the posterior, which may carry more batch axes
+        # (the perceived and the true observation stacked).
+        batch = np.broadcast_shapes(reservation.shape, posterior.shape)
+        fallback = np.broadcast_to(fallback, batch[:-1])
+        return bg.best_offer(np.broadcast_to(reservation, batch), fallback, posterior).share
 
     def utilities(
         self, obs: Observation, actor: Actor, params: Params
