@@ -595,6 +595,30 @@ def test_war_is_chosen_only_when_it_beats_every_alternative(utilities, war_mask,
 
 
 @settings(PROFILE)
+@given(
+    utilities=st.lists(st.floats(-50, 50), min_size=6, max_size=6),
+    war_mask=st.lists(st.booleans(), min_size=6, max_size=6),
+    open_mask=st.lists(st.booleans(), min_size=6, max_size=6),
+    precision=st.floats(0.0, 50.0),
+)
+def test_choice_probabilities_are_what_choose_draws(utilities, war_mask, open_mask, precision):
+    """Over M evenly spaced draws, ``choose`` picks each option a number of times within 1 of
+    M P_k (the draws falling in an interval of length P_k of the inverse CDF), so the
+    frequencies are within 1/M of :func:`bg.choice_probabilities`; war is a one-hot."""
+    util = np.array(utilities)
+    war = np.array(war_mask)
+    available = np.array(open_mask)
+    war[3] = False  # holding is always peaceful and available
+    available[3] = True
+    probs = bg.choice_probabilities(util, available, war, precision, 0.5)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-12)
+    assert (probs[~available] == 0).all()
+    m = 2000
+    picks = bg.choose(util, available, war, precision, (np.arange(m) + 0.5) / m, 0.5)
+    np.testing.assert_allclose(np.bincount(picks, minlength=6) / m, probs, rtol=0, atol=1 / m)
+
+
+@settings(PROFILE)
 @given(p=UNIT, p_later=UNIT, cost=st.floats(0.0, 1.0), delta=st.floats(0.01, 0.99))
 def test_commitment_gap_is_the_preventive_war_condition(p, p_later, cost, delta):
     gap = float(bg.commitment_gap(p, p_later, cost, delta))

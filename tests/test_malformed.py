@@ -311,7 +311,8 @@ CASES = [
     case(
         "missing-policy-name",
         edit(("      name: quantal\n", "")),  # the policy now starts at 'precision' on 32:7
-        32, 7, "actors[0].policy", "missing 'name'; expected one of: quantal, reciprocal",
+        32, 7, "actors[0].policy",
+        "missing 'name'; expected one of: quantal, bargaining, reciprocal",
     ),
     # -- wrong types ------------------------------------------------------------------------------
     case(

@@ -40,6 +40,7 @@ from escalsim.core.params import Params, compile_params
 from escalsim.policies import (
     POLICIES,
     Actor,
+    Bargaining,
     Brinkmanship,
     Deterrer,
     Generous,
@@ -60,6 +61,7 @@ from escalsim.policies.base import ACTOR_TRAITS, INFORMATION, OBSERVATION_FIELDS
 from escalsim.scenario import Scenario, load_scenario
 from escalsim.scenario import schema as scenario_schema
 from escalsim.scenario.jsonschema import scenario_schema as json_schema
+from escalsim.scenario.load import with_settings
 
 GENERIC, IPD, BRINKMANSHIP = (
     load_scenario(n) for n in ("generic-dispute", "ipd-noise", "brinkmanship")
@@ -67,7 +69,23 @@ GENERIC, IPD, BRINKMANSHIP = (
 PARAMS = compile_params(GENERIC)  # 5 rungs, war rung 4, jump 2
 TWO = compile_params(IPD)  # 2 rungs, no war rung
 BRINK = compile_params(BRINKMANSHIP)  # 3 rungs, brink risk 0.05, war above
-COMPILED = {GENERIC.id: PARAMS, IPD.id: TWO, BRINKMANSHIP.id: BRINK}
+#: generic-dispute with two cost types per power (so the drawn posteriors' TYPES = 4 joint
+#: types fit) and both powers bargaining (so each models the other's quitting with λ = 20).
+BARGAIN = with_settings(
+    GENERIC,
+    {
+        "id": "generic-dispute-bargaining",
+        **{f"actors.{a}.resolve": None for a in ("A", "B")},
+        **{f"actors.{a}.war_cost": {"uniform": [0.1, 0.9], "types": 2} for a in ("A", "B")},
+        **{f"actors.{a}.policy": {"name": "bargaining"} for a in ("A", "B")},
+    },
+)
+COMPILED = {
+    GENERIC.id: PARAMS,
+    IPD.id: TWO,
+    BRINKMANSHIP.id: BRINK,
+    BARGAIN.id: compile_params(BARGAIN),
+}
 ACTOR = Actor(index=0, resolve=0.3, risk_tolerance=0.5, red_line=2)
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -452,6 +470,43 @@ class TestQuantal(PolicyTest):
         assert {self.decide(o, u, spec=sharp)[0] for u in (0.01, 0.5, 0.99)} == {best}
         picks = [self.decide(o, (k + 0.5) / 400, spec=flat)[0] for k in range(400)]
         assert [picks.count(m) for m in (-1, 0, 1, 2)] == [100, 100, 100, 100]
+
+
+class TestBargaining(PolicyTest):
+    """The classifier checks; its known answers and invariants are in
+    tests/test_bargaining_policy.py."""
+
+    policy = Bargaining
+    scenario = BARGAIN
+    expected_classifier: ClassVar[dict[str, Any]] = {
+        "stochastic": True,
+        "memory_depth": 1,
+        "information": {
+            "x",
+            "y",
+            "posterior",
+            "offer_received",
+            "own_offer",
+            "public_demand",
+            "war_value",
+            "war_cost",
+            "committed",
+            "audience",
+            "line_crossed",
+        },
+        "needs_player": False,
+        "bargains": True,
+    }
+
+    def test_every_move_it_makes_has_positive_probability(self):
+        """Its ``choice_probabilities`` are exact, not the default's 64-draw average, so every
+        move ``decide`` makes has positive probability (the base class asks it of 90%);
+        tests/test_bargaining_policy.py compares them with ``decide`` draw by draw."""
+        o, u, _, m = self.cases()
+        probs = self.instance.choice_probabilities(o, ACTOR, self.params, self.make_spec(), m)
+        move, _ = self.decide(o, u, m)
+        chosen = np.take_along_axis(probs, bg.option_of(move)[:, None], axis=-1)[:, 0]
+        assert (chosen > 0).all()
 
 
 class TestReciprocal(PolicyTest):

@@ -1010,6 +1010,41 @@ def choose(
     return np.where(go, np.argmax(war_util, axis=-1), logit)
 
 
+def choice_probabilities(
+    utilities: ArrayLike,
+    available: ArrayLike,
+    war: ArrayLike,
+    precision: ArrayLike,
+    scale: float = 1.0,
+) -> Array:
+    """The probability of each option under :func:`choose`: ``[..., n]`` over the last axis.
+
+    Where an option in ``war`` is strictly better than every available peaceful option (or no
+    peaceful option is available), the one-hot of the first such option with the highest
+    utility; elsewhere the logit of precision λ over the annuities of the available peaceful
+    options, ``P_k = exp(λ s (U_k - U_max)) / Σ_l exp(λ s (U_l - U_max))`` (McKelvey & Palfrey
+    1995), 0 for war options and unavailable ones (NaN utility, or ``available`` false). These
+    are the weights :func:`choose` turns into its inverse CDF, so ``choose`` with a uniform
+    draw picks option k with probability ``P_k`` exactly (up to the rounding of the cumulative
+    sums at the boundaries). Valid as :func:`choose`.
+    """
+    util = np.asarray(utilities, dtype=float)
+    ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
+    is_war = np.asarray(war, dtype=bool) & ok
+    peace = ok & ~is_war
+    any_peace = peace.any(axis=-1, keepdims=True)
+    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
+    safe = np.where(peace, util, top_peace)
+    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
+    weight = np.where(peace, np.exp(z), 0.0)
+    total = weight.sum(axis=-1, keepdims=True)
+    logit = weight / np.where(total > 0.0, total, 1.0)
+    war_util = np.where(is_war, util, -np.inf)
+    go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
+    onehot = np.arange(util.shape[-1]) == np.argmax(war_util, axis=-1)[..., None]
+    return np.where(go[..., None], onehot.astype(float), logit)
+
+
 # -- commitment problems --------------------------------------------------------------------
 def commitment_gap(
     p_now: ArrayLike, p_later: ArrayLike, cost: ArrayLike, delta: ArrayLike
@@ -1136,6 +1171,7 @@ __all__ = [
     "bearable",
     "best_offer",
     "brink_rounds",
+    "choice_probabilities",
     "choose",
     "commitment_gap",
     "cost_from_resolve",

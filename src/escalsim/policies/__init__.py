@@ -17,6 +17,7 @@ way, if its module is imported before :mod:`escalsim.scenario` builds the schema
 # isort: off
 # The order of these imports is the registry's order.
 from escalsim.policies import quantal
+from escalsim.policies import bargaining
 from escalsim.policies import reciprocal
 from escalsim.policies import generous
 from escalsim.policies import grit
@@ -28,6 +29,7 @@ from escalsim.policies import scripted
 from escalsim.policies import human
 
 # isort: on
+from escalsim.policies.bargaining import Bargaining
 from escalsim.policies.base import (
     Actor,
     HumanMoveRequiredError,
@@ -53,6 +55,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "POLICIES",
     "Actor",
+    "Bargaining",
     "Brinkmanship",
     "Deterrer",
     "Generous",
@@ -68,6 +71,7 @@ __all__ = [
     "Quantal",
     "Reciprocal",
     "Scripted",
+    "bargaining",
     "brinkmanship",
     "deterrer",
     "generous",

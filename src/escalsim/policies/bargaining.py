@@ -1,0 +1,416 @@
+"""The bargaining policy: crisis bargaining under incomplete information (decision model v2).
+
+The default policy of the second decision model (docs/decision-v2.md §3.6, §3.7 and §6), as one
+pure class over the equations of :mod:`escalsim.core.bargaining`. It is registered and tested
+alone; the round does not supply its observation yet (§12, step 6), so ``decide`` and ``offer``
+refuse an observation without a posterior, a war value or a drawn type.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, override
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from escalsim.core import bargaining as bg
+from escalsim.core import dynamics as dx
+from escalsim.policies.base import Actor, Memory, NonNegative, Observation, Policy, PolicySpec
+from escalsim.policies.registry import register
+
+if TYPE_CHECKING:
+    from escalsim.core.params import Params
+
+Array = NDArray[Any]
+
+#: Accepting wins a tie (Fearon 1995's convention, :func:`escalsim.core.bargaining.accepts`):
+#: an option whose annuity is within this of a standing offer's, when the offer is the best
+#: option, is not taken in its place. In units of the stakes' flow per round: far below any
+#: difference the model means (a share of 10⁻⁹ of the stakes), far above the rounding of a
+#: value recomputed from its annuity (10⁻¹⁵ relative).
+TIE = 1e-9
+
+#: What the round must supply before this policy can decide (docs/decision-v2.md §12, step 6).
+MISSING = (
+    "the bargaining policy needs the observation of decision model v2 (docs/decision-v2.md §6): "
+    "{field} was not supplied; the round supplies it from step 6 of §12"
+)
+
+
+class BargainingPolicy(PolicySpec):
+    """Crisis bargaining (decision model v2): the best offer against a posterior over types.
+
+    Then a logit among accepting, conceding and the ladder moves, war only as a best response.
+    """
+
+    name: Literal["bargaining"]
+    precision: NonNegative = Field(
+        default=20.0,
+        description="Logit precision lambda on annuities (a share of the stakes' flow per "
+        "round): 0 is random among the peaceful options, large is a best response. A first "
+        "guess; the default is set by the complete-information acceptance test of "
+        "docs/decision-v2.md §12, step 6.",
+    )
+    attribution: Literal["naive", "noisy"] | None = Field(
+        default=None,
+        description="How this power explains the other's moves when it updates its beliefs: "
+        "naive (the other saw its own moves as meant) or noisy (through the path's noise); "
+        "null: the scenario's beliefs.attribution.",
+    )
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What both decisions derive from one observation (docs/decision-v2.md §2, §3.1).
+
+    Attributes
+    ----------
+    delta : float
+        δ, ``Params.discount``.
+    share, share_j : float
+        The status-quo shares ``q_i`` and ``q_j`` (``Params.status_quo``).
+    p : ndarray
+        i's chance of winning a war, ``p_i = (1 - δ) W_i + c_i`` clipped to [0, 1]: recovered
+        from the round's ``war_value`` and the drawn ``war_cost``, so that the other's war
+        values below use the same side strengths as the round's ``W_i``.
+    war : ndarray
+        ``W_i``, ``obs.war_value``.
+    war_j : ndarray
+        ``[..., K]``: the other's war value per joint type, ``(1 - p_i - c_θ)/(1 - δ)``, with
+        ``c_θ`` the other's cost grid (``Params.cost_types``) repeated over the honesty types.
+    flow, flow_j : ndarray
+        The flows while the crisis lasts at the rungs held: ``q_i - k(x)``, ``q_j - k(ŷ)``.
+    other : int
+        The other power's actor index.
+    """
+
+    delta: float
+    share: float
+    share_j: float
+    p: Array
+    war: Array
+    war_j: Array
+    flow: Array
+    flow_j: Array
+    other: int
+
+
+def power_rows(actor: Actor, params: Params) -> tuple[int, int]:
+    """The rows of ``actor`` and of the other power in the per-power arrays of ``Params``.
+
+    Those arrays are ``status_quo``, ``cost_types`` and ``cost_prior``; row 0 is ``power_a``.
+    """
+    if actor.index == params.power_a:
+        return 0, 1
+    if actor.index == params.power_b:
+        return 1, 0
+    raise ValueError(
+        f"the bargaining policy decides for the two powers; actor {actor.index} "
+        f"({params.ids[actor.index]}) is a third party"
+    )
+
+
+def quit_precision(params: Params, k: int) -> float:
+    """The precision of power k's decision to quit, as the other models it.
+
+    The scenario, policies included, is common knowledge (docs/decision-v2.md §3.4): its
+    ``precision`` if its policy is ``bargaining``, else ∞ (a rule-based responder accepts
+    ``s >= r``, a threshold, §3.6).
+    """
+    spec = params.policies[k]
+    return float(spec.precision) if spec.name == Bargaining.name else math.inf
+
+
+def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
+    """The :class:`Terms` of an observation; raises if the round did not supply one."""
+    for field in ("war_value", "war_cost"):
+        if np.isnan(np.asarray(getattr(obs, field), dtype=float)).any():
+            raise ValueError(MISSING.format(field=field))
+    posterior = np.asarray(obs.posterior, dtype=float)
+    if posterior.ndim == 0 or np.isnan(posterior).any():
+        raise ValueError(MISSING.format(field="posterior"))
+    mine, theirs = power_rows(actor, params)
+    grid = np.asarray(params.cost_types[theirs], dtype=float)
+    if posterior.shape[-1] % len(grid):
+        raise ValueError(
+            f"a posterior over {posterior.shape[-1]} types does not fit the other power's "
+            f"{len(grid)} cost types (joint types: 2 x {len(grid)}, strategic first)"
+        )
+    costs = np.tile(grid, posterior.shape[-1] // len(grid))
+    delta = float(params.discount)
+    war = np.asarray(obs.war_value, dtype=float)
+    p = np.clip((1.0 - delta) * war + np.asarray(obs.war_cost, dtype=float), 0.0, 1.0)
+    top = params.n_rungs - 1
+    share, share_j = float(params.status_quo[mine]), float(params.status_quo[theirs])
+    return Terms(
+        delta=delta,
+        share=share,
+        share_j=share_j,
+        p=p,
+        war=war,
+        war_j=bg.war_value(1.0 - p[..., None], costs, delta),
+        flow=share - params.costs[np.clip(np.asarray(obs.x), 0, top)],
+        flow_j=share_j - params.costs[np.clip(np.asarray(obs.y), 0, top)],
+        other=int(params.adversary[actor.index]),
+    )
+
+
+def _offered(share: Any) -> Array:
+    """A standing offer's share, 0 where none stands (NaN).
+
+    Conceding to a power without an offer gives it everything, so "no offer" and "an offer of
+    nothing" are worth the same.
+    """
+    return np.nan_to_num(np.asarray(share, dtype=float), nan=0.0)
+
+
+@register
+class Bargaining(Policy):
+    """Crisis bargaining under incomplete information: the default policy of decision model v2.
+
+    **Offer** (docs/decision-v2.md §3.6; Fearon 1995's risk-return trade-off). The share of the
+    stakes offered to the other is :func:`escalsim.core.bargaining.best_offer` against the
+    posterior π over the other's joint types θ::
+
+        s* = argmax_s Σ_θ π(θ) [s >= r_θ] (1 - s) + (1 - Σ_θ π(θ) [s >= r_θ]) f
+
+    with the other's reservation per type ``r_θ = (1 - δ) max_{m} U_j(m; θ)``, the annuity of
+    its best ladder move m (war included) by :func:`~escalsim.core.bargaining.ladder_utilities`
+    from its side, one level deep: at its rung as perceived, expecting this power to hold,
+    with its war value ``W_j(θ) = (1 - p - c_θ)/(1 - δ)``, its status-quo share, its own
+    demand (``1 -`` its standing offer) as what it prevails with, and this power's quitting
+    modelled with the other's prior over this power's cost types and this power's quit
+    precision (:func:`quit_precision`); and this power's fallback ``f = (1 - δ) H_i``, the
+    annuity of staying in the crisis at the rungs held (:func:`~escalsim.core.bargaining.
+    hold_value`). *Departure from §3.6*, whose reservation is ``(1 - δ) H_j(θ)``: ``H_j`` is
+    one of the other's alternatives (holding, with no look-ahead), but the other's own
+    decision compares accepting with the best of them (stepping down can be worth more than
+    holding), so an offer at ``H_j`` could be refused under complete information. With a point
+    posterior and the other's prior a point (complete information), ``s*`` is exactly what
+    the other's ``decide`` accepts, whenever a bargain both prefer exists (``1 - r_θ >= f``).
+
+    **Decision** (§3.7). The options of :data:`escalsim.core.bargaining.OPTIONS`, valued by
+    :func:`~escalsim.core.bargaining.settlement_utilities` and
+    :func:`~escalsim.core.bargaining.ladder_utilities`::
+
+        U(accept)  = o_j/(1 - δ) - D [committed and o_j < d_pub]      unavailable: no offer
+        U(concede) = (1 - d_j)/(1 - δ) - D [committed]                 d_j = 1 - o_j, or 1
+        U(x')      = r W_i + (1 - r)[f_i(x') + δ (Q(x') V_prevail + (1 - Q(x')) H_i(x'))]
+                     - D [x' < x and committed] - D [x' <= x and line crossed]
+        Q(x')      = Σ_θ π(θ) σ(λ_j (1 - δ)(V_quit - H_j(θ, x')))
+
+    with ``r = r(x', ŷ)``, ``V_prevail = (1 - o_i)/(1 - δ)`` (its own demand settled; 1 when
+    it has no offer standing) and ``V_quit = o_i/(1 - δ)`` what the other gets by accepting
+    this power's offer or conceding to it. Then :func:`~escalsim.core.bargaining.choose` with
+    the draw u: a logit of precision λ on annuities over the available peaceful options, and a
+    move onto the war rung only when it is strictly better than every available option.
+    Available: accept when an offer stands; concede when none stands (conceding to a standing
+    offer is accepting it, the same division) and the scenario lets a concession end the
+    crisis (``endings.capitulation``); each ladder move whose rung no earlier move reaches
+    (at the bottom a step down is a hold, at the top a step up is; a jump that reaches no
+    further than a step is a step). Counting one outcome twice would give it twice the logit's
+    weight (the independence of irrelevant alternatives; McFadden 1974's red and blue buses).
+    When the offer is the best option, an option tied with it within :data:`TIE` is not
+    available: accepting at indifference (Fearon 1995; :func:`~escalsim.core.bargaining.
+    accepts`), without which a complete-information offer would be refused half the time at
+    any precision. :meth:`choice_probabilities` is exact (the same weights), one-hot on war
+    where war is strictly best.
+
+    **Its type** is the drawn ``obs.war_cost`` (with ``obs.war_value``, from which the chance
+    of winning is recovered, :class:`Terms`); ``obs.resolve`` is the same type in other units
+    and is not read, nor ``Actor.resolve``. ``attribution`` is read by the round's belief
+    update (§3.4), not here (:meth:`attribution_of`).
+
+    *Departures and simplifications*: the adversary is expected where it is perceived
+    (``ŷ' = ŷ``; §3.7's expectation from the other's choice probabilities needs the round's
+    belief phase); the other's commitments (its public demand, its red line) are not modelled
+    in its reservation; the stakes are treated as divisible and the commitment problem is not
+    modelled (§3.9, step 7).
+
+    References
+    ----------
+    Fearon, J. D. (1994). Domestic political audiences and the escalation of international
+    disputes. *APSR* 88:577-592.
+    Fearon, J. D. (1995). Rationalist explanations for war. *International Organization*
+    49:379-414.
+    Fearon, J. D. (1997). Signaling foreign policy interests: tying hands versus sinking costs.
+    *Journal of Conflict Resolution* 41:68-90.
+    McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior. In
+    Zarembka (ed.), *Frontiers in Econometrics*, 105-142.
+    McKelvey, R. D. & Palfrey, T. R. (1995). Quantal response equilibria for normal form games.
+    *Games and Economic Behavior* 10:6-38.
+    Powell, R. (1990). *Nuclear Deterrence Theory: The Search for Credibility*. Cambridge.
+    Powell, R. (1999). *In the Shadow of Power*. Princeton.
+    Stahl, D. & Wilson, P. (1995). On players' models of other players. *Games and Economic
+    Behavior* 10:218-254.
+    """
+
+    name = "bargaining"
+    Spec = BargainingPolicy
+    stochastic = True
+    memory_depth = 1
+    bargains = True
+    information = (
+        "x",
+        "y",
+        "posterior",
+        "offer_received",
+        "own_offer",
+        "public_demand",
+        "war_value",
+        "war_cost",
+        "committed",
+        "audience",
+        "line_crossed",
+    )
+    citation = (
+        "Fearon (1995), International Organization 49:379-414; Powell (1990, 1999); "
+        "McKelvey & Palfrey (1995), Games and Economic Behavior 10:6-38; Fearon (1994, 1997)"
+    )
+
+    @staticmethod
+    def attribution_of(spec: Any, params: Params) -> str:
+        """The attribution its beliefs are updated with: its own, else the scenario's."""
+        return str(spec.attribution or params.attribution)
+
+    def reservations(self, obs: Observation, actor: Actor, params: Params) -> tuple[Array, Array]:
+        """The other's reservation share per joint type ``[..., K]`` and own fallback ``[...]``.
+
+        Both annuities, as the class docstring states them; :meth:`offer` is
+        :func:`~escalsim.core.bargaining.best_offer` of these against ``obs.posterior``.
+        """
+        t = terms(obs, actor, params)
+        mine, _ = power_rows(actor, params)
+        x, y = np.asarray(obs.x), np.asarray(obs.y)
+        theirs = _offered(obs.offer_received)  # its standing offer to this power
+        # The other's types are a batch axis [..., K]; this power's types, as the other's
+        # prior has them, the last axis of its look-ahead.
+        values = bg.ladder_utilities(
+            y[..., None],
+            x[..., None],
+            params.costs,
+            params.war_risk,
+            params.war_rung,
+            params.jump,
+            t.share_j,
+            t.war_j,
+            bg.settlement_value(1.0 - theirs, t.delta)[..., None],
+            t.delta,
+            params.cost_prior[mine],
+            bg.war_value(t.p[..., None, None], params.cost_types[mine], t.delta),
+            t.flow[..., None],
+            bg.settlement_value(theirs, t.delta)[..., None, None],
+            quit_precision(params, actor.index),
+        )
+        reservation = (1.0 - t.delta) * values.max(axis=-1)
+        risk = dx.war_probability(params.war_risk, x, y, params.war_rung)
+        fallback = (1.0 - t.delta) * bg.hold_value(t.flow, risk, t.war, t.delta)
+        return reservation, fallback
+
+    @override
+    def offer(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        reservation, fallback = self.reservations(obs, actor, params)
+        posterior = np.asarray(obs.posterior, dtype=float)
+        # The reservations do not depend on the posterior, which may carry more batch axes
+        # (the perceived and the true observation stacked).
+        batch = np.broadcast_shapes(reservation.shape, posterior.shape)
+        fallback = np.broadcast_to(fallback, batch[:-1])
+        return bg.best_offer(np.broadcast_to(reservation, batch), fallback, posterior).share
+
+    def utilities(
+        self, obs: Observation, actor: Actor, params: Params
+    ) -> tuple[Array, Array, Array]:
+        """The values of the six options ``[..., 6]``, which are available, and which are war.
+
+        In the order of :data:`escalsim.core.bargaining.OPTIONS`; values are discounted sums
+        (NaN: accept with no offer standing). ``available`` applies the rules of the class
+        docstring (no offer, concession, duplicate rungs, accepting at indifference).
+        """
+        t = terms(obs, actor, params)
+        x = np.asarray(obs.x)
+        received = np.asarray(obs.offer_received, dtype=float)
+        standing = ~np.isnan(received)
+        mine = _offered(obs.own_offer)  # this power's standing offer to the other
+        settle = bg.settlement_utilities(
+            received,
+            1.0 - _offered(received),
+            t.delta,
+            obs.public_demand,
+            obs.audience,
+            obs.committed,
+        )
+        ladder = bg.ladder_utilities(
+            x,
+            obs.y,
+            params.costs,
+            params.war_risk,
+            params.war_rung,
+            params.jump,
+            t.share,
+            t.war,
+            bg.settlement_value(1.0 - mine, t.delta),
+            t.delta,
+            obs.posterior,
+            t.war_j,
+            t.flow_j,
+            bg.settlement_value(mine, t.delta)[..., None],
+            quit_precision(params, t.other),
+            obs.audience,
+            obs.committed,
+            obs.line_crossed,
+        )
+        rungs = dx.target_rung(x[..., None], dx.CANDIDATE_MOVES, params.jump, params.n_rungs)
+        distinct = np.stack(
+            [
+                rungs[..., 0] != x,
+                np.ones(x.shape, dtype=bool),
+                rungs[..., 2] != x,
+                rungs[..., 3] != rungs[..., 2],
+            ],
+            axis=-1,
+        )
+        open_ = np.concatenate(
+            [standing[..., None], (~standing & params.capitulation)[..., None]], axis=-1
+        )
+        batch = np.broadcast_shapes(settle.shape[:-1], ladder.shape[:-1], open_.shape[:-1])
+        util = np.concatenate(
+            [np.broadcast_to(settle, (*batch, 2)), np.broadcast_to(ladder, (*batch, 4))], axis=-1
+        )
+        available = np.concatenate(
+            [np.broadcast_to(open_, (*batch, 2)), np.broadcast_to(distinct, (*batch, 4))], axis=-1
+        )
+        available &= ~np.isnan(util)
+        # Accepting at indifference: an option tied with a standing offer that is the best.
+        tol = TIE / (1.0 - t.delta)
+        others = available.copy()
+        others[..., bg.ACCEPT_OPTION] = False
+        accept = util[..., bg.ACCEPT_OPTION]
+        best_other = np.where(others, util, -np.inf).max(axis=-1)
+        accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
+        tied = others & accept_best[..., None] & (util >= accept[..., None] - tol)
+        war = np.broadcast_to(
+            bg.reaches_war(x, params.jump, params.n_rungs, params.war_rung), (*batch, 6)
+        )
+        return util, available & ~tied, war
+
+    @override
+    def decide(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
+    ) -> tuple[Any, Memory]:
+        util, available, war = self.utilities(obs, actor, params)
+        scale = 1.0 - float(params.discount)
+        pick = bg.choose(util, available, war, spec.precision, u, scale)
+        return bg.OPTION_MOVES[pick], memory
+
+    @override
+    def choice_probabilities(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> NDArray[np.float64]:
+        util, available, war = self.utilities(obs, actor, params)
+        scale = 1.0 - float(params.discount)
+        return bg.choice_probabilities(util, available, war, spec.precision, scale)
