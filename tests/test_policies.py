@@ -390,10 +390,13 @@ class PolicyTest:
             if field == "round":
                 for r in (1, 2, 3, 4, 5, 9):  # against round ROUNDS (a script's turns, say)
                     yield field, self.decide(dataclasses.replace(o, round=r), u, m)
-            elif field in ACTOR_TRAITS:
+                continue
+            # A name may be both a trait and a field (``resolve``: the trait of version 1 and
+            # the drawn type): both are redrawn.
+            if field in ACTOR_TRAITS:
                 actor = dataclasses.replace(ACTOR, **{field: OTHER_TRAITS[field]})
                 yield field, self.decide(o, u, m, actor=actor)
-            else:
+            if field in OBSERVATION_FIELDS:
                 value = draw_field(field, N, rng, self.params.n_rungs)
                 yield field, self.decide(dataclasses.replace(o, **{field: value}), u, m)
 

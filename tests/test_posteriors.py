@@ -3,10 +3,10 @@
 docs/decision-v2.md §3.3, §3.4, §4: each replication draws the powers' joint types (cost of
 war, honesty) once from its type stream; each power holds a posterior over the other's types,
 updated in phase 5 on the other's perceived move (``posterior``) and on its deliberate move
-(``posterior_true``). No decision reads them yet. In step 4 the round models the other's
-choices as independent of its type (no version-1 policy's ladder move depends on the drawn
-type: ``Crisis.move_choice``), so in a run the posterior stays at the prior; the update itself
-is checked here with type-dependent choice probabilities handed to the crisis directly.
+(``posterior_true``). In these scenarios the other's policy reads no type field (version 1's
+policies, ``Crisis.move_choice``'s shortcut), so in a run the posterior stays at the prior; the
+update itself is checked here with type-dependent choice probabilities handed to the crisis
+directly (the round's own type-dependent choices: ``tests/test_round_bargaining.py``).
 
 Three tiers:
 
@@ -272,9 +272,9 @@ def test_with_point_types_the_posterior_never_moves():
 
 
 def test_a_run_leaves_the_posterior_at_the_prior():
-    """Step 4: no policy's ladder move depends on its type, so moves carry no information about
-    it and every posterior stays at the other's prior (to rounding), in every shipped scenario
-    with a prior over types; the timeseries column is the prior mean of the other's cost."""
+    """The quantal policy reads no type field, so its moves carry no information about the type
+    and every posterior stays at the other's prior (to rounding), in the shipped scenarios with a
+    prior over types; the timeseries column is the prior mean of the other's cost."""
     for name in ("geneva-2022", "hotline-1963"):
         c = run_to_end(crisis(load_scenario(name), 1, range(8)))
         for post in (c.posterior, c.posterior_true):

@@ -163,5 +163,8 @@ class StateAgent(mesa.Agent):
             name, value = field.name, getattr(seen, field.name)
             if isinstance(value, np.ndarray) and value.ndim:
                 value = value[m.row]
-            values[name] = value.item() if isinstance(value, np.generic | np.ndarray) else value
+            # Plain scalars; a field with a trailing axis (the posterior over types) stays a vector.
+            if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and not value.ndim):
+                value = value.item()
+            values[name] = value
         return Observation(**values)

@@ -61,6 +61,7 @@ from escalsim.model.constants import (
     OUTCOMES,
     typed_events,
 )
+from escalsim.policies.base import TYPE_FIELDS
 from escalsim.scenario import Scenario
 
 #: Random numbers are drawn ahead, up to this many bytes per chunk and WINDOW_ROUNDS rounds at a
@@ -416,6 +417,9 @@ class Crisis:
         "other_rung_seen",
         "own_move_shown",
         "own_move_noise",
+        "own_rung_then",
+        "other_risk_then",
+        "other_committed_then",
     )
 
     def _retire(self) -> None:
@@ -535,6 +539,11 @@ class Crisis:
         self.other_rung_seen = np.broadcast_to(rung0, (n, 2, 2)).astype(np.int64).copy()
         self.own_move_shown = np.zeros((n, 2, 2), dtype=np.int64)
         self.own_move_noise = np.zeros((n, 2))
+        # The holder's own rung when the other decided (the other's situation, §3.4).
+        self.own_rung_then = np.broadcast_to(p.initial_rung[powers], (n, 2)).astype(np.int64).copy()
+        # The other's cumulative risk and commitment when it decided.
+        self.other_risk_then = np.zeros((n, 2))
+        self.other_committed_then = np.zeros((n, 2), dtype=bool)
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -626,6 +635,36 @@ class Crisis:
                 total = np.where(joined, total + float(p.capability[k]), total)
         self._capability[index] = total
         return total
+
+    def _win_probabilities(self) -> NDArray[np.float64]:
+        """``[R, 2]``: each power's chance of winning a war this round (§3.1), ``power_a`` first.
+
+        Side strength ``K_i = κ_i + Σ_k π_k κ_k`` (``bg.side_strength``): a third party that has
+        joined i's side counts whole (π = 1), one that has joined the other side not at all, one
+        that may join with ``may_join · a_k(i)``, its alignment share with i now (``alignment_a``
+        for ``power_a``, ``1 − alignment_a`` for ``power_b``); then ``bg.win_probability`` with
+        the round's decisiveness. At round 0 this is ``params.win_probabilities`` whenever each
+        third party's alignments with the two powers sum to 1.
+        """
+        p = self.params
+        thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
+        strengths = []
+        for i in self.powers:
+            if len(thirds):
+                share = self.alignment_a[:, thirds]
+                share = share if i == p.power_a else 1.0 - share
+                joined = self.joined[:, thirds]
+                mine = np.stack([self._patron(int(k)) == i for k in thirds], axis=1)
+                may = np.asarray(p.may_join, dtype=float)[thirds] * share
+                weight = np.where(joined, mine.astype(float), may)
+                cap = np.asarray(p.capability, dtype=float)
+                strengths.append(bg.side_strength(cap[i], cap[thirds], weight))
+            else:
+                strengths.append(np.full(len(self.reps), float(p.capability[i])))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            pa = bg.win_probability(strengths[0], strengths[1], p.decisiveness)
+            pb = bg.win_probability(strengths[1], strengths[0], p.decisiveness)
+        return np.stack([pa, pb], axis=1)
 
     def _pressure_on(self, index: int) -> NDArray[np.float64] | float:
         p = self.params
@@ -1095,18 +1134,131 @@ class Crisis:
     def move_choice(self) -> NDArray[np.float64]:
         """P_j(m | θ, s): the other power's choice probabilities per type, as a holder models them.
 
-        Shape broadcastable to ``[W, R, P, S, K, 3]``: world (perceived, truth), row, holder,
-        what the other saw of the holder's move (down, hold, up), the other's type, its
-        intended move (down, hold, up). docs/decision-v2.md §3.4 takes them from the other's
-        policy (``Policy.choice_probabilities``, step 5 of §12). In step 4 no policy's ladder
-        move depends on its drawn type (the round hands policies version 1's traits), so every
-        type chooses alike, and any type-independent distribution gives the same posterior: it
-        cancels in Bayes' rule, and the posterior stays at the prior. The uniform one is used,
-        ``[S = 3, K = 1, 3]`` of 1/3; the update itself (attribution, implementation and
-        observation matrices, floor, redraw) runs as it will when the policies supply theirs
-        (tested with type-dependent choices in ``tests/test_posteriors.py``).
+        Shape broadcastable to ``[W, R, P, S, K, 3]``: world (perceived, truth; the truth only
+        under perfect information), row, holder, what the other saw of the holder's move (down,
+        hold, up), the other's joint type, its intended move (down, hold, up). docs/decision-v2.md
+        §3.4: the other's policy (``Policy.choice_probabilities``) on its situation as the holder
+        models it when it decided, one level deep (:meth:`_other_situation`), with ``war_cost``,
+        ``war_value`` and ``resolve`` set to each type's. The six options become three moves:
+        ``accept`` keeps the rung (a hold); ``jump`` is up; a concession is conditioned out when
+        it would have ended the crisis (``endings.capitulation``; the crisis went on, so it was
+        not made), else it is the move to rung 0 it makes (down, or a hold at the bottom). A type
+        that would have conceded for sure gets likelihood 0 (the floor η keeps it possible).
+
+        A policy whose information names none of :data:`TYPE_FIELDS` chooses alike for every
+        type, and so does any policy when the other's types with prior mass share one cost (point
+        types: they differ only in honesty); a type-independent distribution cancels in Bayes'
+        rule, so such a holder gets the uniform one without calling the policy (as in step 4),
+        and so does a player's policy (not modelled, §6).
         """
-        return np.full((3, 1, 3), 1.0 / 3.0)
+        p = self.params
+        informative = [self._type_dependent(1 - h) for h in range(2)]
+        if not any(informative):
+            return np.full((3, 1, 3), 1.0 / 3.0)
+        worlds = [1] if self.perfect_information else [0, 1]
+        n, k = len(self.reps), self.type_grid.shape[1]
+        out = np.full((len(worlds), n, 2, 3, k, 3), 1.0 / 3.0)
+        for h in range(2):
+            if not informative[h]:
+                continue
+            j = int(self.powers[1 - h])
+            q = self.sched.params_at[self.round - 1]  # the round the other decided in
+            spec = q.policies[j]
+            policy = POLICIES[spec.name]
+            obs, shape = self._other_situation(h, worlds)
+            traits = Actor(
+                index=j,
+                resolve=float(q.resolve[j]),
+                risk_tolerance=float(q.risk_tolerance[j]),
+                red_line=int(q.red_line[j]),
+            )
+            memory = tuple(
+                np.broadcast_to(np.asarray(m)[None, :, None, None], shape) if np.ndim(m) == 1 else m
+                for m in self.memory[j]
+            )
+            probs = policy.choice_probabilities(obs, traits, q, spec, memory)
+            concede = probs[..., bg.CONCEDE_OPTION]
+            x = np.asarray(obs.x)
+            # A concession that would have ended the crisis was not made: conditioned out.
+            kept = 0.0 if p.capitulation else 1.0
+            concede_down = kept * np.where(x > 0, concede, 0.0)
+            concede_hold = kept * concede - concede_down
+            moves = np.stack(
+                [
+                    probs[..., 2] + concede_down,
+                    probs[..., 3] + probs[..., bg.ACCEPT_OPTION] + concede_hold,
+                    probs[..., 4] + probs[..., 5],
+                ],
+                axis=-1,
+            )
+            total = moves.sum(axis=-1, keepdims=True)
+            out[:, :, h] = np.divide(moves, total, out=np.zeros_like(moves), where=total > 0)
+        return out
+
+    def _type_dependent(self, other: int) -> bool:
+        """Whether the other power (0: ``power_a``) may choose differently per type (§3.4)."""
+        spec = self.sched.params_at[max(self.round - 1, 0)].policies[int(self.powers[other])]
+        policy = POLICIES[spec.name]
+        if policy.needs_player or not set(policy.information) & set(TYPE_FIELDS):
+            return False
+        costs = self.type_grid[other][self.type_prior[other] > 0]
+        return bool(np.ptp(costs) > 0)
+
+    def _other_situation(self, h: int, worlds: list[int]) -> tuple[Observation, tuple[int, ...]]:
+        """The other power's observation when it decided, as holder ``h`` models it (§3.4).
+
+        Shape ``[W, R, S, K]``: per world (0 perceived, 1 truth), row, what it saw of the
+        holder's move (``y_move`` −1, 0, +1), its joint type. Its rung as the holder saw it then
+        (the truth world: its true rung), the holder's true rung then, its red line crossed by
+        that rung, its cumulative risk and commitment then; its type's ``war_cost``, ``war_value``
+        (§3.1, with this round's side strengths) and ``resolve``; as its ``posterior`` its
+        *prior* over the holder's types (one level: the holder does not model the other's
+        posterior). The fields no type-dependent policy reads (its beliefs of version 1, its last
+        move) are taken as they stand now; pressure is 0 and no offer stands (step 5b).
+        """
+        p = self.params
+        q = self.sched.params_at[self.round - 1]
+        j = int(self.powers[1 - h])
+        n, k = len(self.reps), self.type_grid.shape[1]
+        shape = (len(worlds), n, 3, k)
+
+        def full(value: Any) -> NDArray[Any]:
+            return np.broadcast_to(value, shape).copy()
+
+        def per_row(value: Any) -> NDArray[Any]:
+            return full(np.asarray(value)[None, :, None, None])
+
+        x = full(self.other_rung_seen[:, worlds, h].T[:, :, None, None])
+        y = per_row(self.own_rung_then[:, h])
+        cost = full(self.type_grid[1 - h])
+        win = per_row(self._win_probabilities()[:, 1 - h])
+        annuity = win - cost
+        obs = Observation(
+            round=self.round - 1,
+            x=x,
+            y=y,
+            y_move=full((np.arange(3) - 1)[:, None]),
+            own_move=per_row(self.last_move[:, j]),
+            hostility=per_row(self.hostility[:, j, self.powers[h]]),
+            trust=per_row(self.trust[:, j, self.powers[h]]),
+            committed=per_row(self.other_committed_then[:, h]),
+            capability_ratio=per_row(
+                self._side_capability(int(self.powers[h])) / self._side_capability(j)
+            ),
+            cumulative_risk=per_row(self.other_risk_then[:, h]),
+            adversary_resolve=per_row(self.adversary_resolve[:, j, self.powers[h]]),
+            pressure=full(0.0),
+            audience=full(float(dx.effective_audience_cost(q.audience_cost[j], q.domestic[j]))),
+            posterior=np.broadcast_to(self.type_base[1 - h], (*shape, k)).copy(),
+            offer_received=full(np.nan),
+            own_offer=full(np.nan),
+            public_demand=full(np.nan),
+            war_value=bg.war_value(win, cost, float(p.discount)),
+            resolve=bg.resolve_from_values(1.0, 0.0, annuity),
+            war_cost=cost,
+            line_crossed=y >= int(q.red_line[j]),
+        )
+        return obs, shape
 
     def _update_posteriors(self) -> None:
         """Each power's posterior over the other's joint types, on the other's move (§3.4).
@@ -1201,6 +1353,9 @@ class Crisis:
         self.own_move_shown = np.stack([own_made, np.sign(self.deliberate_change[:, ab])], axis=1)
         self.own_move_noise = p.noise[self.path[:, ba, ab]]
         self.other_rung_seen = np.stack([self.perceived[:, ab, ba], self.rung[:, ba]], axis=1)
+        self.own_rung_then = self.rung[:, ab].copy()
+        self.other_risk_then = self.cumulative_risk[:, ba].copy()
+        self.other_committed_then = self.committed[:, ba].copy()
 
     # -- phase 6 -------------------------------------------------------------------------------
     def observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:
@@ -1227,7 +1382,29 @@ class Crisis:
         else:
             y, y_move = self.perceived[:, i, j], self.perceived_move[:, i, j]
             hostility = self.hostility[:, i, j]
+        extra: dict[str, Any] = {}
+        if p.is_power[i]:
+            # The bargaining fields (docs/decision-v2.md §3.1, §3.3, §3.4, §3.7): the posterior
+            # (the truth's in the truth), the drawn type as cost, war value and resolve, and the
+            # red line crossed; no offers yet (step 5b). Third parties keep the defaults (NaN).
+            h = 0 if i == p.power_a else 1
+            win = self._win_probabilities()[:, h]
+            cost = self.war_cost[:, h]
+            if truth:
+                posterior = self.posterior_true[:, h]
+            elif truth is None:
+                posterior = np.stack([self.posterior[:, h], self.posterior_true[:, h]])
+            else:
+                posterior = self.posterior[:, h]
+            extra = {
+                "posterior": posterior,
+                "war_value": bg.war_value(win, cost, float(p.discount)),
+                "war_cost": cost,
+                "resolve": bg.resolve_from_values(1.0, 0.0, win - cost),
+                "line_crossed": np.asarray(y) >= int(p.red_line[i]),
+            }
         return Observation(
+            **extra,
             round=self.round,
             x=self.rung[:, i],
             y=y,

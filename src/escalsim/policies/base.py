@@ -43,6 +43,7 @@ __all__ = [
     "INFORMATION",
     "OBSERVATION_FIELDS",
     "STRICT",
+    "TYPE_FIELDS",
     "Actor",
     "HumanMoveRequiredError",
     "Memory",
@@ -184,6 +185,10 @@ class Actor:
 OBSERVATION_FIELDS = tuple(f.name for f in dataclasses.fields(Observation))
 ACTOR_TRAITS = tuple(f.name for f in dataclasses.fields(Actor) if f.name != "index")
 INFORMATION = OBSERVATION_FIELDS + ACTOR_TRAITS
+#: The fields of :class:`Observation` that carry the actor's drawn type (docs/decision-v2.md
+#: §3.3-§3.4): a policy whose ``information`` names none of them chooses alike for every type,
+#: so its moves say nothing about its type and the round need not evaluate it per type.
+TYPE_FIELDS = ("posterior", "war_value", "resolve", "war_cost")
 
 
 class HumanMoveRequiredError(RuntimeError):

@@ -57,8 +57,12 @@ class Brinkmanship(Policy):
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
     ) -> tuple[Any, Memory]:
+        # Its resolve is its drawn type (docs/decision-v2.md §3.3, §6); an actor without one
+        # (a third party) keeps its trait.
+        drawn = np.asarray(obs.resolve, dtype=float)
+        resolve = np.where(np.isnan(drawn), actor.resolve, drawn)
         known = np.asarray(obs.adversary_resolve)
-        outmatched = ~np.isnan(known) & (known > actor.resolve)
+        outmatched = ~np.isnan(known) & (known > resolve)
         bearable = []
         for candidate in (dx.STEP_UP, dx.HOLD):
             rung = dx.target_rung(obs.x, candidate, params.jump, params.n_rungs)
@@ -66,6 +70,6 @@ class Brinkmanship(Policy):
             # to chance. (A perceived adversary rung, possibly misperceived, plays no part, so
             # the closed form above holds whatever the perception noise.)
             risk = dx.war_probability(params.war_risk, rung, rung, params.war_rung)
-            bearable.append(dx.cumulative_risk(obs.cumulative_risk, risk) <= actor.resolve)
+            bearable.append(dx.cumulative_risk(obs.cumulative_risk, risk) <= resolve)
         move = np.where(bearable[0], dx.STEP_UP, np.where(bearable[1], dx.HOLD, dx.CONCEDE))
         return np.where(outmatched, dx.CONCEDE, move), memory
