@@ -418,7 +418,7 @@ def typed_scenarios(draw: st.DrawFn) -> tuple[Scenario, np.ndarray]:
 @given(case=typed_scenarios(), seed=st.integers(0, 2**32 - 1), perfect=st.booleans())
 def test_posteriors_stay_distributions_under_any_scenario(case, seed, perfect):
     spec, choice = case
-    for move_choice in (choice, None):  # type-dependent, and the run's own (step 4)
+    for move_choice in (choice, None):  # type-dependent, and the run's own
         c = crisis(spec, seed, [0, 1], perfect_information=perfect, choice=move_choice)
         base = c.type_base
         point = (base > 0).sum(axis=1) == 1
@@ -433,6 +433,10 @@ def test_posteriors_stay_distributions_under_any_scenario(case, seed, perfect):
                 for k in np.flatnonzero(point):  # a point prior stays the point
                     np.testing.assert_allclose(post[:, k], base[[k, k]], atol=1e-12)
         if move_choice is None:
-            np.testing.assert_allclose(
-                c.posterior, np.broadcast_to(base, c.posterior.shape), atol=1e-12
-            )
+            # The run's own choices: a holder whose other reads no type field (or has point
+            # types) learns nothing from moves (step 5a: brinkmanship on a resolve grid does).
+            for h in range(2):
+                if not c._type_dependent(1 - h):
+                    np.testing.assert_allclose(
+                        c.posterior[:, h], np.broadcast_to(base[h], (2, base.shape[1])), atol=1e-12
+                    )
