@@ -322,3 +322,24 @@ def test_each_task_is_sent_with_its_own_point_only(tmp_path, monkeypatch):
     assert sent == [1] * 6
     frame = load_sweep(tmp_path / "s")[1]
     assert frame["point"].tolist() == [p for p in range(6) for _ in range(2)]
+
+
+def test_stopping_a_pool_kills_a_worker_it_had_not_registered_yet():
+    # A Ctrl-C can land between a worker's start and its registration in the pool: stop_pool
+    # must kill that one too, or multiprocessing's exit handler waits for its task to end.
+    import multiprocessing
+    import time as _time
+
+    from escalsim.experiment.workers import _WorkerContext, stop_pool, worker_pool
+
+    pool = worker_pool(1)
+    stray = _WorkerContext().Process(target=_time.sleep, args=(600,))
+    stray.start()
+    try:
+        stop_pool(pool)
+        stray.join(timeout=60)
+        assert not stray.is_alive()
+        assert stray not in multiprocessing.active_children()
+    finally:
+        if stray.is_alive():
+            stray.kill()

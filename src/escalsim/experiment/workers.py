@@ -86,8 +86,20 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
 
     Used when a run is interrupted or fails: the running chunks' results would be thrown away,
     so the workers are killed rather than waited for, and none outlives the run.
+
+    The pool registers a worker only after starting it, so a Ctrl-C that lands while a worker is
+    being started can leave one that the pool does not know; multiprocessing's exit handler
+    would then wait for it to finish its task (minutes). Every live worker process of escalsim
+    (:class:`_WorkerProcess`) that this process started is killed too.
     """
+    import multiprocessing
+
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes += [
+        child
+        for child in multiprocessing.active_children()
+        if isinstance(child, _WorkerProcess) and child not in processes
+    ]
     for process in processes:
         if process.is_alive():
             process.kill()
