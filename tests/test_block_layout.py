@@ -283,6 +283,7 @@ def test_the_points_of_a_sweep_over_a_structural_boolean_share_their_draws(
 
 
 # -- both faces ---------------------------------------------------------------------------------
+@pytest.mark.slow  # the default layout's faces: tests/test_golden.py in the default run
 @pytest.mark.parametrize("case", params(_AGENT_CASES, mesa=True))
 def test_both_faces_give_the_same_frames_in_the_layout_by_structure(case, structure_layout):
     """The golden master's cases (both faces), under the layout by structure: identical."""
