@@ -15,6 +15,7 @@ import math
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -64,7 +65,14 @@ def _within(shares: np.ndarray, truth: float) -> None:
     assert abs(shares.mean() - truth) <= T_CRIT * se + 1e-12, (shares.mean(), truth, se)
 
 
-@pytest.mark.parametrize("condition", ["tft_e01", "tft_e05", "tft_e10"])
+def _headline(condition: str, *rest: Any) -> Any:
+    """A noise level as a parameter: 0.05 (the headline level, every strategy) in the default run,
+    the others in the slow tier (CI): each costs a few seconds of 2,000-round games."""
+    marks = [] if condition.endswith("_e05") else [pytest.mark.slow]
+    return pytest.param(condition, *rest, marks=marks, id=condition if not rest else None)
+
+
+@pytest.mark.parametrize("condition", [_headline(c) for c in ("tft_e01", "tft_e05", "tft_e10")])
 def test_tit_for_tat_mutual_restraint_is_one_quarter(condition):
     """TFT vs TFT under implementation noise: the share of mutual restraint is exactly 1/4."""
     _within(_restraint_shares(condition), tft_mutual_restraint())
@@ -72,7 +80,11 @@ def test_tit_for_tat_mutual_restraint_is_one_quarter(condition):
 
 @pytest.mark.parametrize(
     ("condition", "e", "expected"),
-    [("gtft_e01", 0.01, 0.9431), ("gtft_e05", 0.05, 0.7656), ("gtft_e10", 0.10, 0.6173)],
+    [
+        _headline("gtft_e01", 0.01, 0.9431),
+        _headline("gtft_e05", 0.05, 0.7656),
+        _headline("gtft_e10", 0.10, 0.6173),
+    ],
 )
 def test_generous_tit_for_tat_mutual_restraint_is_s_squared(condition, e, expected):
     """GTFT (g = 1/3): s² with s = b/(1 - (a - b)), a = 1 - e, b = g(1 - 2e) + e."""
@@ -80,7 +92,13 @@ def test_generous_tit_for_tat_mutual_restraint_is_s_squared(condition, e, expect
     _within(_restraint_shares(condition), gtft_mutual_restraint(e))
 
 
-@pytest.mark.parametrize(("strategy", "e"), axelrod_matches.CASES)
+@pytest.mark.parametrize(
+    ("strategy", "e"),
+    [
+        pytest.param(c, e, marks=[] if e == 0.05 else [pytest.mark.slow], id=f"{c}-{e}")
+        for c, e in axelrod_matches.CASES
+    ],
+)
 def test_agrees_with_the_axelrod_library(strategy, e):
     """The same matches (2000 turns, noise e, 8 matches) in escalsim and in axelrod agree.
 
