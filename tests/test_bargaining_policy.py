@@ -32,6 +32,7 @@ from escalsim.core.params import Params, compile_params
 from escalsim.policies import POLICIES, Actor, Observation
 from escalsim.policies.bargaining import TIE, BargainingPolicy, power_rows, quit_precision
 from escalsim.scenario import load_scenario
+from test_policies import obs
 
 settings.register_profile(
     "bargaining-policy", max_examples=150, deadline=None, derandomize=True, database=None
@@ -97,20 +98,9 @@ def make_params(
 
 def seen(**kw: Any) -> Observation:
     """An observation of decision model v2; ``kw`` sets the fields the policy reads."""
-    base: dict[str, Any] = dict(
-        round=1,
+    v2: dict[str, Any] = dict(
         x=0,
         y=0,
-        y_move=0,
-        own_move=0,
-        hostility=0.5,
-        trust=0.5,
-        committed=False,
-        capability_ratio=1.0,
-        cumulative_risk=0.0,
-        adversary_resolve=math.nan,
-        pressure=0.0,
-        audience=0.0,
         posterior=np.array([1.0, 0.0]),
         offer_received=math.nan,
         own_offer=math.nan,
@@ -120,7 +110,7 @@ def seen(**kw: Any) -> Observation:
         resolve=math.nan,
         line_crossed=False,
     )
-    return Observation(**(base | kw))
+    return obs(**(v2 | kw))
 
 
 def typed(p: float, cost: Any, delta: float, **kw: Any) -> Observation:
@@ -566,21 +556,7 @@ def test_a_higher_drawn_resolve_concedes_less_often():
 
 # -- errors and helpers --------------------------------------------------------------------------
 def test_refuses_an_observation_the_round_has_not_filled():
-    v1 = Observation(
-        round=1,
-        x=0,
-        y=0,
-        y_move=0,
-        own_move=0,
-        hostility=0.5,
-        trust=0.5,
-        committed=False,
-        capability_ratio=1.0,
-        cumulative_risk=0.0,
-        adversary_resolve=math.nan,
-        pressure=0.0,
-        audience=0.0,
-    )
+    v1 = obs(x=0, y=0)  # version 1's fields only
     with pytest.raises(ValueError, match="war_value was not supplied"):
         decide(v1, A, CHECK, 0.5)
     with pytest.raises(ValueError, match="posterior was not supplied"):

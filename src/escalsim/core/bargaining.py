@@ -970,6 +970,31 @@ def reaches_war(x: ArrayLike, jump: int, n_rungs: int, war_rung: int | None) -> 
     return np.concatenate([settle, ladder], axis=-1)
 
 
+def _choice_weights(
+    utilities: ArrayLike, available: ArrayLike, war: ArrayLike, precision: ArrayLike, scale: float
+) -> tuple[Array, Array, Array, Array, Array]:
+    """What :func:`choose` and :func:`choice_probabilities` share (one computation, one place).
+
+    Returns the logit weights ``exp(λ s (U_k − U_max))`` of the available peaceful options (0
+    elsewhere), their sum (1 where there is none, so a division is safe), the peaceful mask, the
+    war options' utilities (−∞ elsewhere) and whether a war option is strictly best (or no
+    peaceful option is available).
+    """
+    util = np.asarray(utilities, dtype=float)
+    ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
+    is_war = np.asarray(war, dtype=bool) & ok
+    peace = ok & ~is_war
+    any_peace = peace.any(axis=-1, keepdims=True)
+    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
+    safe = np.where(peace, util, top_peace)
+    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
+    weight = np.where(peace, np.exp(z), 0.0)
+    total = weight.sum(axis=-1, keepdims=True)
+    war_util = np.where(is_war, util, -np.inf)
+    go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
+    return weight, np.where(total > 0.0, total, 1.0), peace, war_util, go
+
+
 def choose(
     utilities: ArrayLike,
     available: ArrayLike,
@@ -989,24 +1014,15 @@ def choose(
     error makes is an accident). A NaN utility is unavailable. Valid for λ >= 0, u in [0, 1)
     and at least one available peaceful option.
     """
-    util = np.asarray(utilities, dtype=float)
-    ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
-    is_war = np.asarray(war, dtype=bool) & ok
-    peace = ok & ~is_war
-    any_peace = peace.any(axis=-1, keepdims=True)
-    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
-    safe = np.where(peace, util, top_peace)
-    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
-    weight = np.where(peace, np.exp(z), 0.0)
-    total = weight.sum(axis=-1, keepdims=True)
-    cdf = np.cumsum(weight, axis=-1) / np.where(total > 0.0, total, 1.0)
-    logit = np.minimum((np.asarray(u)[..., None] >= cdf).sum(axis=-1), util.shape[-1] - 1)
+    weight, total, peace, war_util, go = _choice_weights(
+        utilities, available, war, precision, scale
+    )
+    n = weight.shape[-1]
+    cdf = np.cumsum(weight, axis=-1) / total
+    logit = np.minimum((np.asarray(u)[..., None] >= cdf).sum(axis=-1), n - 1)
     # An unavailable option can sit after the last peaceful one: step back to a peaceful one.
-    last_peace = util.shape[-1] - 1 - np.argmax(peace[..., ::-1], axis=-1)
+    last_peace = n - 1 - np.argmax(peace[..., ::-1], axis=-1)
     logit = np.minimum(logit, last_peace)
-    war_util = np.where(is_war, util, -np.inf)
-    best_war = war_util.max(axis=-1)
-    go = is_war.any(axis=-1) & ((best_war > top_peace[..., 0]) | ~any_peace[..., 0])
     return np.where(go, np.argmax(war_util, axis=-1), logit)
 
 
@@ -1028,20 +1044,9 @@ def choice_probabilities(
     draw picks option k with probability ``P_k`` exactly (up to the rounding of the cumulative
     sums at the boundaries). Valid as :func:`choose`.
     """
-    util = np.asarray(utilities, dtype=float)
-    ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
-    is_war = np.asarray(war, dtype=bool) & ok
-    peace = ok & ~is_war
-    any_peace = peace.any(axis=-1, keepdims=True)
-    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
-    safe = np.where(peace, util, top_peace)
-    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
-    weight = np.where(peace, np.exp(z), 0.0)
-    total = weight.sum(axis=-1, keepdims=True)
-    logit = weight / np.where(total > 0.0, total, 1.0)
-    war_util = np.where(is_war, util, -np.inf)
-    go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
-    onehot = np.arange(util.shape[-1]) == np.argmax(war_util, axis=-1)[..., None]
+    weight, total, _, war_util, go = _choice_weights(utilities, available, war, precision, scale)
+    logit = weight / total
+    onehot = np.arange(weight.shape[-1]) == np.argmax(war_util, axis=-1)[..., None]
     return np.where(go[..., None], onehot.astype(float), logit)
 
 
