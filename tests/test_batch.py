@@ -116,15 +116,15 @@ def test_keep_limits_the_detail_not_the_outcomes():
 
 
 def test_the_runner_gives_identical_results_with_either_engine():
-    agents = escalsim.run("generic-dispute", replications=24, seed=8, engine="agents", workers=1)
-    batch = escalsim.run("generic-dispute", replications=24, seed=8, engine="batch", workers=1)
+    agents = escalsim.run("generic-dispute", replications=8, seed=8, engine="agents", workers=1)
+    batch = escalsim.run("generic-dispute", replications=8, seed=8, engine="batch", workers=1)
     for frame in ("runs", "timeseries", "events"):
         pd.testing.assert_frame_equal(
             getattr(batch, frame), getattr(agents, frame), check_exact=True
         )
     assert (agents.manifest["engine"], batch.manifest["engine"]) == ("agents", "batch")
     # "auto" is the batch engine for any ensemble: two replications are one (the frames above
-    # already show that the engines agree, so the choice need not be paid for at 24).
+    # already show that the engines agree, so the choice need not be paid for at 8).
     auto = escalsim.run("generic-dispute", replications=2, seed=8, workers=1)
     assert auto.manifest["engine"] == "batch"
     single = escalsim.run("generic-dispute", replications=1, seed=8, workers=1)

@@ -174,25 +174,32 @@ def test_made_files_are_all_listed(made: dict[str, fuzzkit.Case]):
 # ------------------------------------------------------------------------------------------------
 # Real processes: one input per class, with a memory limit and a timeout
 # ------------------------------------------------------------------------------------------------
-SUBPROCESS_SAMPLE = [
-    "alias-billion-laughs.yaml",
-    "alias-merge-bomb.yaml",
-    "nest-flow-20000-unclosed.yaml",
-    "nest-block-mappings.yaml",
-    "syntax-unclosed-bracket-eof.yaml",
-    "tab-indent-run.yaml",
-    "dup-top-level.yaml",
-    "tag-python-apply-os-system.yaml",
-    "empty-file.yaml",
-    "enc-latin1-byte.yaml",
-    "num-nan-probability.yaml",
-    "shape-top-level-list.yaml",
-    "ref-channel-unknown-actor.yaml",
-    "sweep-count-billion.yaml",
-]
+# The inputs that threaten memory or time run in the default run; the ordinary mistakes (each
+# also refused in-process above, with its location) run as real processes in the slow tier.
+SUBPROCESS_SAMPLE = {
+    "threats": [
+        "alias-billion-laughs.yaml",
+        "alias-merge-bomb.yaml",
+        "nest-flow-20000-unclosed.yaml",
+        "tag-python-apply-os-system.yaml",
+        "sweep-count-billion.yaml",
+    ],
+    "mistakes": [
+        "nest-block-mappings.yaml",
+        "syntax-unclosed-bracket-eof.yaml",
+        "tab-indent-run.yaml",
+        "dup-top-level.yaml",
+        "empty-file.yaml",
+        "enc-latin1-byte.yaml",
+        "num-nan-probability.yaml",
+        "shape-top-level-list.yaml",
+        "ref-channel-unknown-actor.yaml",
+    ],
+}
 
 
-def test_real_processes_exit_2_with_bounded_memory(made: dict[str, fuzzkit.Case]):
+@pytest.mark.parametrize("group", ["threats", pytest.param("mistakes", marks=pytest.mark.slow)])
+def test_real_processes_exit_2_with_bounded_memory(made: dict[str, fuzzkit.Case], group: str):
     """Each refused in a real ``escalsim validate`` (RLIMIT_AS 2 GB, 60 s timeout).
 
     The peak RSS of a refused input is compared with that of a valid file: an alias bomb, deep
@@ -200,8 +207,9 @@ def test_real_processes_exit_2_with_bounded_memory(made: dict[str, fuzzkit.Case]
     """
     baseline = fuzzkit.run_process(["validate", str(fuzzkit.CORPUS / "base.yaml")])
     assert baseline.code == 0, baseline.stderr
-    cases = [BY_NAME[n] for n in SUBPROCESS_SAMPLE]
-    cases += [made["huge-100MB.yaml"], made["random-bytes.bin"]]
+    cases = [BY_NAME[n] for n in SUBPROCESS_SAMPLE[group]]
+    if group == "threats":
+        cases += [made["huge-100MB.yaml"], made["random-bytes.bin"]]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=3) as pool:

@@ -35,16 +35,19 @@ def _id(case: dict[str, Any]) -> str:
 
 def _ipd_noise_beyond_the_first(case: dict[str, Any]) -> bool:
     first = next(c["condition"] for c in CASES if c.get("scenario") == "ipd-noise")
-    return case.get("scenario") == "ipd-noise" and case["condition"] != first
+    return case.get("scenario") == "ipd-noise" and (
+        case["condition"] != first or case["mode"] != "run"
+    )
 
 
 def params(cases: list[dict[str, Any]], *, mesa: bool = False) -> list[Any]:
     """The cases as parameters, the costliest ones in the ``slow`` tier.
 
-    ipd-noise plays 1,000-round games: 1-3 s a case on the ensembles, 9-11 s one replication at
-    a time on the mesa face. The default run keeps its first condition in each mode on the
-    ensembles (the other conditions change only the noise; ``tests/test_mesa_ensemble.py``
-    steps the mesa face through its rounds); the slow tier (CI) runs the rest.
+    ipd-noise plays 1,000-round games: 2-4 s a case on the ensembles, 9-11 s one replication at
+    a time on the mesa face. The default run keeps its first condition's run on the ensembles
+    (the other conditions change only the noise, its twins are the run's machinery that every
+    other scenario's twin cases check; ``tests/test_mesa_ensemble.py`` steps the mesa face
+    through its rounds); the slow tier (CI) runs the rest.
     """
     return [
         pytest.param(
