@@ -343,3 +343,33 @@ def test_stopping_a_pool_kills_a_worker_it_had_not_registered_yet():
     finally:
         if stray.is_alive():
             stray.kill()
+
+
+STOP_WITH_A_PARTIAL_RESULT = """
+import os, struct
+from escalsim.experiment.workers import stop_pool, worker_pool
+
+pool = worker_pool(2)
+assert pool.submit(abs, -1).result() == 1  # the workers are up
+# A worker killed while it wrote a result leaves part of a message in the result pipe: the
+# pool's manager thread has read its header and waits for the rest. Written here by hand.
+writer = pool._result_queue._writer
+os.write(writer.fileno(), struct.pack("!i", 1_000_000) + b"x" * 10)
+stop_pool(pool)
+print("stopped")
+"""
+
+
+def test_stopping_a_pool_whose_result_pipe_holds_part_of_a_message_returns():
+    """Found by tests/test_faults.py (a SIGTERM at 1.6 s into a 2-worker run): a worker killed
+    while writing its result left half a message in the pool's result pipe; the pool's manager
+    thread blocked reading the rest, which no process would write, and ``stop_pool``'s
+    ``shutdown(wait=True)`` joined that thread for ever, so the command never exited.
+    ``stop_pool`` now closes the last writer once the workers are dead: the manager reads
+    end-of-file and stops. Here the half message is written by hand, so the hang is certain
+    without the fix; the timeout is a hang detector, not a measurement."""
+    from conftest import run_process
+
+    done = run_process([sys.executable, "-c", STOP_WITH_A_PARTIAL_RESULT], timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "stopped"

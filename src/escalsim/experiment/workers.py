@@ -103,6 +103,16 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         if process.is_alive():
             process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
     for process in processes:
-        process.join(timeout=5)
+        process.join()  # SIGKILL cannot be caught: each dies, and its ends of the pipes close
+    # A worker killed while writing a result leaves part of a message in the result pipe, and
+    # the pool's manager thread, having read its header, waits for the rest, which no process
+    # will write; shutdown(wait=True) would join that thread for ever (found by
+    # tests/test_faults.py: a SIGTERM 1.6 s into a 2-worker run never exited). With the
+    # workers dead, this process holds the pipe's last writer: closing it gives the thread
+    # end-of-file, so it marks the pool broken and stops. (The parent never writes results.)
+    result_queue = getattr(pool, "_result_queue", None)
+    writer = getattr(result_queue, "_writer", None)
+    if writer is not None and not writer.closed:
+        writer.close()
+    pool.shutdown(wait=True, cancel_futures=True)
