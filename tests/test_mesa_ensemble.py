@@ -69,6 +69,7 @@ def agent_state(model: EscalationModel) -> dict[str, Any]:
         if agent.role == "power":
             state[f"{agent.actor_id}.posterior"] = agent.posterior.copy()
             state[f"{agent.actor_id}.war_cost"] = agent.war_cost
+            state[f"{agent.actor_id}.offers"] = np.array([agent.offer, agent.offer_read])
         if agent.decides:  # what its policy would read (repr: NaN equals NaN)
             for truth in (False, True):
                 state[f"{agent.actor_id}.observation.{truth}"] = repr(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,8 +36,18 @@ def test_state_stays_in_range(spec, seed, twin):
     powers = ts["role"] == "power"
     assert (ts.loc[powers, "posterior_mean_cost"] >= 0.0).all()
     assert ts.loc[~powers, "posterior_mean_cost"].isna().all()
-    numeric = ts.drop(columns="posterior_mean_cost").select_dtypes("number")
+    # Offers: shares in [0, 1] where they stand (NaN: none), never for a third party.
+    for column in ("offer", "offer_read"):
+        standing = ts[column].dropna()
+        assert standing.between(0.0, 1.0).all(), column
+        assert ts.loc[~powers, column].isna().all(), column
+    numeric = ts.drop(columns=["posterior_mean_cost", "offer", "offer_read"]).select_dtypes(
+        "number"
+    )
     assert not numeric.isna().any().any()
+    # A division agreed only in a settlement, and a share of the stakes.
+    share = outcome["settled_share_a"]
+    assert np.isnan(share) or (outcome["outcome"] == "settlement" and 0.0 <= share <= 1.0)
     assert outcome["outcome"] in (
         "war",
         "settlement",

@@ -517,9 +517,9 @@ class TestReciprocal(PolicyTest):
     expected_classifier: ClassVar[dict[str, Any]] = {
         "stochastic": False,
         "memory_depth": 1,
-        "information": {"x", "y"},
+        "information": {"x", "y", "offer_received", "own_offer"},
         "needs_player": False,
-        "bargains": False,
+        "bargains": True,
     }
 
     def test_copies_the_adversary_on_two_rungs(self):
@@ -534,15 +534,45 @@ class TestReciprocal(PolicyTest):
         assert self.decide(obs(x=0, y=1))[0] == dx.STEP_UP
         assert self.decide(obs(x=3, y=0))[0] == dx.STEP_DOWN
 
+    def test_never_offers_first_and_answers_with_the_mirror_offer(self):
+        """docs/decision-v2.md §6: no offer without one to answer; then it asks half-way
+        between its demand (its status-quo share, generic-dispute's 0.4 for A, while it has
+        made no offer, else ``1 -`` its offer) and the offer read."""
+        spec, m = self.make_spec(), self.instance.initial_memory()
+        assert np.isnan(self.instance.offer(obs(), ACTOR, self.params, spec, m))
+        first = self.instance.offer(obs(offer_received=0.3), ACTOR, self.params, spec, m)
+        assert first == pytest.approx(1 - (0.4 + 0.3) / 2)
+        again = self.instance.offer(
+            obs(offer_received=0.3, own_offer=first), ACTOR, self.params, spec, m
+        )
+        assert again == pytest.approx(1 - ((1 - first) + 0.3) / 2)
+
+    def test_accepts_an_offer_that_meets_its_demand(self):
+        assert self.decide(obs(offer_received=0.4))[0] == dx.ACCEPT  # the tie: q = 0.4
+        assert self.decide(obs(offer_received=0.39))[0] == dx.HOLD
+        assert self.decide(obs(offer_received=0.7, own_offer=0.2))[0] == dx.HOLD  # asks 0.8
+        assert self.decide(obs(offer_received=0.8, own_offer=0.2))[0] == dx.ACCEPT
+
+    def test_two_reciprocators_converge_on_an_opening_offer(self):
+        """Against a fixed offer s its demand halves the distance to s each round."""
+        spec, m, own, s = self.make_spec(), self.instance.initial_memory(), math.nan, 0.3
+        for _ in range(60):
+            own = float(
+                self.instance.offer(
+                    obs(offer_received=s, own_offer=own), ACTOR, self.params, spec, m
+                )
+            )
+        assert 1 - own == pytest.approx(s, abs=1e-12)
+
 
 class TestGenerous(PolicyTest):
     policy = Generous
     expected_classifier: ClassVar[dict[str, Any]] = {
         "stochastic": True,
         "memory_depth": 1,
-        "information": {"x", "y"},
+        "information": {"x", "y", "offer_received", "own_offer"},
         "needs_player": False,
-        "bargains": False,
+        "bargains": True,
     }
 
     def test_forgives_with_probability_g(self):
@@ -551,6 +581,16 @@ class TestGenerous(PolicyTest):
         assert self.decide(obs(x=1, y=1), 0.3, spec=spec, params=TWO)[0] == dx.HOLD
         assert self.decide(obs(x=0, y=0), 0.0, spec=spec, params=TWO)[0] == dx.HOLD
 
+    def test_meets_an_offer_halfway_with_probability_g(self):
+        """Demand 0.8 (it offered 0.2), status quo 0.4: an offer of 0.61 meets it halfway (0.6) and
+        is accepted on a draw below g; 0.8 always; 0.59 never."""
+        spec = self.make_spec(generosity=0.25)
+        halfway = obs(offer_received=0.61, own_offer=0.2)
+        assert self.decide(halfway, 0.2, spec=spec)[0] == dx.ACCEPT
+        assert self.decide(halfway, 0.3, spec=spec)[0] != dx.ACCEPT
+        assert self.decide(obs(offer_received=0.8, own_offer=0.2), 0.9, spec=spec)[0] == dx.ACCEPT
+        assert self.decide(obs(offer_received=0.59, own_offer=0.2), 0.0, spec=spec)[0] != dx.ACCEPT
+
 
 class TestGrit(PolicyTest):
     policy = Grit
@@ -558,9 +598,9 @@ class TestGrit(PolicyTest):
     expected_classifier: ClassVar[dict[str, Any]] = {
         "stochastic": False,
         "memory_depth": math.inf,
-        "information": {"x", "y_move"},
+        "information": {"x", "y_move", "offer_received", "own_offer"},
         "needs_player": False,
-        "bargains": False,
+        "bargains": True,
     }
 
     def test_steps_down_on_schedule_and_answers_a_climb(self):
@@ -574,8 +614,22 @@ class TestGrit(PolicyTest):
         assert self.decide(obs(x=2, y_move=1), memory=memory)[0] == dx.STEP_UP
 
     def test_a_reciprocated_step_resumes_the_schedule(self):
-        memory = (0, 2)  # paused: two steps down went unanswered
-        assert self.decide(obs(x=3, y_move=-1), memory=memory) == (dx.HOLD, (1, 0))
+        memory = (0, 2, 2)  # paused: two steps down went unanswered
+        assert self.decide(obs(x=3, y_move=-1), memory=memory) == (dx.HOLD, (1, 0, 2))
+
+    def test_each_conciliatory_step_raises_its_offer(self):
+        """Status quo 0.4, offer_step 0.05: no offer before its first step down, then
+        0.65, 0.70, ...; at the bottom rung no step and no new offer."""
+        spec = self.make_spec(offer_step=0.05)
+        memory = self.instance.initial_memory()
+        offers = []
+        for x in (3, 3, 3, 3, 0, 0):
+            offers.append(float(self.instance.offer(obs(x=x), ACTOR, self.params, spec, memory)))
+            _, memory = self.decide(obs(x=x, y_move=-1), spec=spec, memory=memory)
+        assert np.isnan(offers[:2]).all()
+        assert offers[2:] == pytest.approx([0.65, 0.65, 0.70, 0.70])
+        assert self.decide(obs(offer_received=0.35, own_offer=0.65))[0] == dx.ACCEPT
+        assert self.decide(obs(offer_received=0.34, own_offer=0.65))[0] != dx.ACCEPT
 
 
 class TestHardliner(PolicyTest):
@@ -600,10 +654,14 @@ class TestDeterrer(PolicyTest):
     expected_classifier: ClassVar[dict[str, Any]] = {
         "stochastic": False,
         "memory_depth": 1,
-        "information": {"x", "y", "red_line"},
+        "information": {"x", "y", "red_line", "offer_received"},
         "needs_player": False,
         "bargains": False,
     }
+
+    def test_accepts_an_offer_that_keeps_its_status_quo(self):
+        assert self.decide(obs(x=1, y=2, offer_received=0.4))[0] == dx.ACCEPT  # q = 0.4
+        assert self.decide(obs(x=1, y=2, offer_received=0.39))[0] == dx.STEP_UP
 
     def test_responds_at_its_red_line_and_stands_down_after(self):
         spec = self.make_spec(response="jump")  # ACTOR's red line: rung 2
@@ -671,6 +729,8 @@ class TestMemoryOne(PolicyTest):
     def test_tit_for_tat_is_one_zero_one_zero(self):
         tft = self.make_spec(p=[1.0, 0.0, 1.0, 0.0])
         o, u, _, _ = self.cases()
+        # On the ladder: no offer stands (reciprocal accepts one; memory_one never does).
+        o = dataclasses.replace(o, offer_received=np.full(N, np.nan))
         np.testing.assert_array_equal(
             self.decide(o, u, spec=tft)[0],
             POLICIES["reciprocal"].decide(o, ACTOR, TWO, None, (), u)[0],
@@ -679,14 +739,38 @@ class TestMemoryOne(PolicyTest):
 
 class TestScripted(PolicyTest):
     policy = Scripted
-    spec: ClassVar[dict[str, Any]] = {"moves": ["step_up", "jump", "hold"], "then": "step_down"}
+    spec: ClassVar[dict[str, Any]] = {
+        "moves": ["step_up", "jump", "hold"],
+        "then": "step_down",
+        "offers": [{"round": 2, "share": 0.3}, {"round": 4, "share": 0.4}],
+        "accept_at_least": 0.6,
+    }
     expected_classifier: ClassVar[dict[str, Any]] = {
         "stochastic": False,
-        "memory_depth": 0,
-        "information": {"round"},
+        "memory_depth": 1,
+        "information": {"round", "offer_received"},
         "needs_player": False,
-        "bargains": False,
+        "bargains": True,
     }
+
+    def test_posts_its_offers_from_their_rounds_and_accepts_at_least(self):
+        spec, m = self.make_spec(), ()
+        posted = [
+            float(self.instance.offer(obs(round=t), ACTOR, self.params, spec, m))
+            for t in (1, 2, 3, 4, 9)
+        ]
+        assert np.isnan(posted[0])
+        assert posted[1:] == [0.3, 0.3, 0.4, 0.4]
+        assert self.decide(obs(round=1, offer_received=0.6))[0] == dx.ACCEPT
+        assert self.decide(obs(round=1, offer_received=0.59))[0] == dx.STEP_UP
+        plain = self.make_spec(accept_at_least=None, offers=[])
+        assert self.decide(obs(round=1, offer_received=1.0), spec=plain)[0] == dx.STEP_UP
+        assert not Scripted.opens_bargaining(plain)
+        assert Scripted.opens_bargaining(spec)
+
+    def test_offers_must_be_in_round_order(self):
+        with pytest.raises(ValueError, match="increasing round order"):
+            self.make_spec(offers=[{"round": 3, "share": 0.3}, {"round": 3, "share": 0.4}])
 
     def test_plays_its_list_then_the_default(self):
         spec = self.make_spec(moves=["step_up", "jump"], then="step_down")

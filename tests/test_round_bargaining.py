@@ -70,7 +70,8 @@ def test_the_fields_are_filled_and_consistent():
     """Every round of 40 replications: W(1 − δ) + c is the round's win probability (at round 1
     ``params.win_probabilities``, no ally has moved), resolve is 1/(1 − p + c), the posterior
     halves are the crisis's two posteriors, the red line is the perceived or true rung against
-    it; no offers; a third party keeps NaN."""
+    it; the offers are the crisis's (none in geneva-2022, where no policy opens the
+    bargaining); a third party keeps NaN."""
     for spec in (bargaining_dispute(), load_scenario("geneva-2022")):
         c = crisis(spec, 3, range(40))
         p = c.params
@@ -90,8 +91,14 @@ def test_the_fields_are_filled_and_consistent():
                 expected = np.clip(1.0 / (1.0 - win + o.war_cost), 0.0, 1.0)
                 np.testing.assert_allclose(o.resolve, expected, rtol=1e-12)
                 np.testing.assert_array_equal(o.line_crossed, np.asarray(o.y) >= p.red_line[i])
-                for name in ("offer_received", "own_offer", "public_demand"):
-                    assert np.isnan(getattr(o, name)).all()
+                # The offers as the round holds them: the other's as read and as made.
+                np.testing.assert_array_equal(o.own_offer, c.offer[:, h])
+                np.testing.assert_array_equal(o.offer_received[0], c.offer_read[:, h])
+                np.testing.assert_array_equal(o.offer_received[1], c.offer_read_true[:, h])
+                np.testing.assert_array_equal(o.public_demand, c.public_demand[:, h])
+                if not c.bargaining:  # geneva-2022: nobody opens, no offer is ever made
+                    for name in ("offer_received", "own_offer", "public_demand"):
+                        assert np.isnan(getattr(o, name)).all()
                 truth = c.observation(int(i), truth=True, pressure=0.0)
                 np.testing.assert_array_equal(truth.posterior, c.posterior_true[:, h])
             for k in np.flatnonzero(~np.asarray(p.is_power, dtype=bool)):

@@ -119,11 +119,25 @@ class StateAgent(mesa.Agent):
         """Powers: its belief over the other power's joint types; None for a third party.
 
         Over (cost of war, honest?), from what it perceives, in the order of the other's row of
-        ``model.state.type_grid`` (a view). No decision reads it yet (step 4 of
-        docs/decision-v2.md §12).
+        ``model.state.type_grid`` (a view). The ``bargaining`` policy decides on it.
         """
         k = self._power
         return None if k is None else self.model.state.posterior[self.model.row, k]
+
+    @property
+    def offer(self) -> float | None:
+        """Powers: its standing offer to the other, the share of the stakes offered (NaN: none).
+
+        docs/decision-v2.md §3.6; None for a third party.
+        """
+        k = self._power
+        return None if k is None else float(self.model.state.offer[self.model.row, k])
+
+    @property
+    def offer_read(self) -> float | None:
+        """Powers: the other power's standing offer as it has read it (NaN: none read)."""
+        k = self._power
+        return None if k is None else float(self.model.state.offer_read[self.model.row, k])
 
     @property
     def memory(self) -> Memory:

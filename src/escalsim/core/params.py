@@ -190,6 +190,21 @@ class Params:
             for pair, chans in pairs.items()
         }
 
+    @cached_property
+    def opens_bargaining(self) -> bool:
+        """Whether a power's policy may post an offer before receiving one.
+
+        ``Policy.opens_bargaining`` of each power's policy. When none may, no offer is ever
+        made in this round's parameters (docs/decision-v2.md §12, step 5b). Cached: ``Params``
+        is frozen.
+        """
+        from escalsim.policies import POLICIES
+
+        return any(
+            POLICIES[spec.name].opens_bargaining(spec)
+            for spec in (self.policies[self.power_a], self.policies[self.power_b])
+        )
+
     def private_channels(self, i: int, j: int) -> tuple[int, ...]:
         """The private channels between actors ``i`` and ``j``, best first (none: empty).
 

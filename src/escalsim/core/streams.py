@@ -76,6 +76,7 @@ SLOT_KIND: dict[str, str] = {
     "noise": "pair",
     "noise_direction": "pair",
     "deconfliction": "pair",
+    "offer_read": "pair",
     "war": "round",
 }
 
@@ -115,6 +116,9 @@ class Structure:
     observed : tuple of (str, str)
         Ordered pairs (observer, observed) whose perception reaches a decision, a metric or a
         frame: every actor's view of each power, and each linked receiver's view of its sender.
+    offers : tuple of (str, str)
+        Ordered pairs (maker, reader) of powers whose offers may be read: both orders, where a
+        power's policy may open the bargaining (``Params.opens_bargaining``), else none.
     """
 
     actors: tuple[str, ...]
@@ -125,6 +129,7 @@ class Structure:
     agreements: tuple[str, ...]
     linked: tuple[Pair, ...]
     observed: tuple[Pair, ...]
+    offers: tuple[Pair, ...] = ()
 
     @classmethod
     def of_params(cls, p: Params) -> Structure:
@@ -133,6 +138,8 @@ class Structure:
         powers = [b for b in range(n) if p.is_power[b]]
         linked = {(i, j) for i, j in p.private_links} | {(j, i) for i, j in p.private_links}
         observed = {(a, b) for a in range(n) for b in powers if a != b} | linked
+        a, b = p.power_a, p.power_b
+        offers = ((ids[a], ids[b]), (ids[b], ids[a])) if p.opens_bargaining else ()
         return cls(
             actors=tuple(ids),
             deciders=tuple(ids[i] for i in range(n) if p.is_power[i] or p.may_join[i]),
@@ -144,6 +151,7 @@ class Structure:
             ),
             linked=tuple((ids[i], ids[j]) for i, j in sorted(linked)),
             observed=tuple((ids[i], ids[j]) for i, j in sorted(observed)),
+            offers=tuple(sorted(offers, key=lambda ab: (ids.index(ab[0]), ids.index(ab[1])))),
         )
 
     @classmethod
@@ -178,6 +186,7 @@ class Structure:
             agreements=subset(agenda, (s.agreements for s in parts)),
             linked=pairs(s.linked for s in parts),
             observed=pairs(s.observed for s in parts),
+            offers=pairs(s.offers for s in parts),
         )
 
 
@@ -195,19 +204,25 @@ def structure_slots(s: Structure, legacy: bool) -> tuple[Slot, ...]:
     agreement                                     agenda items with an agreement
     honesty, misread, deconfliction               ordered pairs joined by a private channel
     noise, noise_direction                        the observed pairs
+    offer_read                                    the two ordered pairs of powers, where a
+                                                  power's policy may open the bargaining
     war                                           once
     ============================================  ===========================================
 
     ``honesty`` is version 1's per-message draw (``Crisis._messages``); it goes when messages
-    read the honesty type from the type stream (step 5 of docs/decision-v2.md §12), which also
-    adds ``offer_read`` for the two ordered pairs of powers. Version 1's ``third_party`` slot
-    (never read), the diagonal pairs and the public channel's ``channel_up`` are not drawn.
+    read the honesty type from the type stream (step 5c of docs/decision-v2.md §12). Version
+    1's ``third_party`` slot (never read), the diagonal pairs and the public channel's
+    ``channel_up`` are not drawn. Version 1's layout gains ``offer_read`` over every ordered pair
+    (after its other pair slots) only where offers may be made, so that every scenario without
+    an opener keeps its numbers.
     """
     if legacy:
         out: list[Slot] = [(n, (a,)) for n in LEGACY_PER_ACTOR for a in s.actors]
         out += [("channel_up", (c,)) for c in s.channels]
         out += [("agreement", (g,)) for g in s.agenda]
         out += [(n, (a, b)) for n in LEGACY_PER_PAIR for a in s.actors for b in s.actors]
+        if s.offers:
+            out += [("offer_read", (a, b)) for a in s.actors for b in s.actors]
         return (*out, ("war", ()))
     out = [("incident", (a,)) for a in s.actors]
     out += [
@@ -217,6 +232,7 @@ def structure_slots(s: Structure, legacy: bool) -> tuple[Slot, ...]:
     out += [("agreement", (g,)) for g in s.agreements]
     out += [(n, ab) for n in ("honesty", "misread", "deconfliction") for ab in s.linked]
     out += [(n, ab) for n in ("noise", "noise_direction") for ab in s.observed]
+    out += [("offer_read", ab) for ab in s.offers]
     return (*out, ("war", ()))
 
 
@@ -290,7 +306,12 @@ class BlockLayout:
 
     def _sized_for(self, p: Params) -> bool:
         s = self.structure
-        return (s.actors, s.channels, s.agenda) == (p.ids, p.channel_ids, p.agenda_ids)
+        return (s.actors, s.channels, s.agenda, bool(s.offers)) == (
+            p.ids,
+            p.channel_ids,
+            p.agenda_ids,
+            p.opens_bargaining,
+        )
 
     # -- what it draws -----------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -328,6 +349,8 @@ class BlockLayout:
         counts = [(name, a) for name in LEGACY_PER_ACTOR]
         counts += [("channel_up", c), ("agreement", g)]
         counts += [(name, a * a) for name in LEGACY_PER_PAIR]
+        if s.offers:
+            counts += [("offer_read", a * a)]
         return [*counts, ("war", 1)]
 
     @property
@@ -378,7 +401,8 @@ class BlockLayout:
             "agenda": set(s.agenda),
             "round": set(),
         }
-        return [(n, k) for n, k in wanted if not ids[SLOT_KIND[n]].issuperset(k)]
+        drawn = set(self.names)
+        return [(n, k) for n, k in wanted if n not in drawn or not ids[SLOT_KIND[n]].issuperset(k)]
 
     def bind(self, needs: Structure, p: Params) -> dict[str, NDArray[np.int64]]:
         """Each slot's positions in the block, over the index space of ``p``.

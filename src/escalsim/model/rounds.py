@@ -420,6 +420,16 @@ class Crisis:
         "own_rung_then",
         "other_risk_then",
         "other_committed_then",
+        "offer",
+        "offer_read",
+        "offer_read_true",
+        "offer_read_sent",
+        "offer_due",
+        "offer_due_read",
+        "offer_due_true",
+        "public_demand",
+        "settled_share",
+        "offer_then",
     )
 
     def _retire(self) -> None:
@@ -544,6 +554,35 @@ class Crisis:
         # The other's cumulative risk and commitment when it decided.
         self.other_risk_then = np.zeros((n, 2))
         self.other_committed_then = np.zeros((n, 2), dtype=bool)
+        self._init_offers(n)
+
+    def _init_offers(self, n: int) -> None:
+        """The state of offers (docs/decision-v2.md §3.6, §4), per row and power (0: ``power_a``).
+
+        ``offer``: the standing offer to the other (the share offered; NaN: none).
+        ``offer_read``: the other's offer as this power has read it, ``offer_read_true`` what
+        its maker truly offered in it and ``offer_read_sent`` the round it was sent in (-1:
+        none read yet). Offers in transit wait in a ring by the round sent, per maker:
+        ``offer_due`` (the round it arrives, -1: none), ``offer_due_read``, ``offer_due_true``.
+        ``public_demand``: 1 - its last offer made in public (NaN: none), a commitment.
+        ``settled_share``: ``power_a``'s share of the stakes in a settlement by an accepted
+        offer (NaN: none). ``offer_then``: both powers' standing offers when the round's
+        decisions were made (the other's situation in the next belief update, §3.4). Whether
+        offers are made at all is fixed per crisis: ``bargaining``, some round's powers include
+        a policy that opens the bargaining.
+        """
+        self.bargaining = any(q.opens_bargaining for q in self.sched.params_at)
+        ring = self.ring
+        self.offer = np.full((n, 2), np.nan)
+        self.offer_read = np.full((n, 2), np.nan)
+        self.offer_read_true = np.full((n, 2), np.nan)
+        self.offer_read_sent = np.full((n, 2), -1, dtype=np.int64)
+        self.offer_due = np.full((n, ring, 2), -1, dtype=np.int64)
+        self.offer_due_read = np.full((n, ring, 2), np.nan)
+        self.offer_due_true = np.full((n, ring, 2), np.nan)
+        self.public_demand = np.full((n, 2), np.nan)
+        self.settled_share = np.full(n, np.nan)
+        self.offer_then = np.full((n, 2), np.nan)
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -600,11 +639,19 @@ class Crisis:
                 "hostility": self.hostility[idx][:, actors, adv].ravel(),
                 "trust": self.trust[idx][:, actors, adv].ravel(),
                 "posterior_mean_cost": self._posterior_mean_cost(idx).ravel(),
+                "offer": self._per_actor(self.offer[idx]).ravel(),
+                "offer_read": self._per_actor(self.offer_read[idx]).ravel(),
                 "alignment_a": self.alignment_a[idx].ravel(),
                 "committed": self.committed[idx].ravel(),
                 "joined": self.joined[idx].ravel(),
             }
         )
+
+    def _per_actor(self, per_power: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``[rows, actors]`` from ``[rows, 2]`` per power; NaN for the third parties."""
+        out = np.full((len(per_power), self.A), np.nan)
+        out[:, self.powers] = per_power
+        return out
 
     def _posterior_mean_cost(self, idx: NDArray[np.int64]) -> NDArray[np.float64]:
         """``[rows, actors]``: each power's mean of the other's cost of war under its posterior.
@@ -826,6 +873,7 @@ class Crisis:
         channel's latency and received at once.
         """
         self._channels(u)
+        self._offers(u, t)
         self._talks(u, t)
         self._messages(u, t)
 
@@ -849,6 +897,88 @@ class Crisis:
             path[:, j, i] = best
         self.path = path
 
+    def _offers(self, u: Draws, t: int) -> None:
+        """Each power's policy posts or revises its standing offer (docs/decision-v2.md §3.6).
+
+        Both post at once, each on what it knows at the start of the round
+        (:meth:`observation`, perceived; the truth in the perfect-information twin), with
+        :meth:`Policy.offer`. An offer that changed is sent to the other over their path (the
+        best private channel up, else public statements) and read after the path's latency:
+        over a private path exactly; in public with noise, ``ô = clip(o + μ(2u - 1), 0, 1)``
+        with ``μ`` the public channel's ``misread`` and ``u`` the ``offer_read`` slot of the
+        ordered pair (maker, reader), and it commits its maker: its public demand becomes
+        ``1 - o`` (audience costs, Fearon 1994). The twin reads every offer exactly. What is
+        read stands until a later-sent offer arrives (a withdrawal, NaN, included). Runs only
+        where some power's policy opens the bargaining (``bargaining``); a player makes no
+        offers yet (seminar offers: §12, step 10).
+        """
+        if not self.bargaining:
+            return
+        p = self.params
+        made = []
+        for i in self.powers:
+            spec = p.policies[int(i)]
+            policy = POLICIES[spec.name]
+            if not policy.bargains or policy.needs_player:
+                made.append(np.full(len(self.reps), np.nan))
+                continue
+            seen = self.observation(
+                int(i), truth=self.perfect_information, pressure=self._pressure_on(int(i))
+            )
+            offered = policy.offer(seen, self._traits(int(i)), p, spec, self.memory[int(i)])
+            made.append(np.broadcast_to(np.asarray(offered, dtype=float), (len(self.reps),)))
+        slot = t % self.ring
+        for h, i in enumerate(self.powers):
+            j = int(self.powers[1 - h])
+            new = np.where(self.ended, self.offer[:, h], made[h])
+            changed = ~((new == self.offer[:, h]) | (np.isnan(new) & np.isnan(self.offer[:, h])))
+            self.offer[:, h] = new
+            path = self.path[:, i, j]
+            public = path == p.public
+            noisy = public & (not self.perfect_information)
+            shift = p.misread[p.public] * (2.0 * u.take("offer_read", i, j) - 1.0)
+            read = np.where(noisy, np.clip(new + shift, 0.0, 1.0), new)
+            self.offer_due[:, slot, h] = np.where(changed, t + p.latency[path], -1)
+            self.offer_due_read[:, slot, h] = read
+            self.offer_due_true[:, slot, h] = new
+            posted = changed & ~np.isnan(new)
+            self.public_demand[:, h] = np.where(
+                posted & public, 1.0 - new, self.public_demand[:, h]
+            )
+            self._log(
+                posted,
+                "offer",
+                actor=p.ids[i],
+                target=p.ids[j],
+                channel=lambda idx, path=path: [p.channel_ids[c] for c in path[idx]],
+                detail=lambda idx, o=new, r=read: [
+                    f"offers {a:.3f} of the stakes" + (f", read as {b:.3f}" if b != a else "")
+                    for a, b in zip(o[idx], r[idx], strict=True)
+                ],
+            )
+        # Deliveries, in the order sent: a later-sent offer replaces an earlier one read.
+        for s in range(max(1, t - self.max_latency), t + 1):
+            k = s % self.ring
+            for h in range(2):
+                due = (self.offer_due[:, k, h] == t) & (s > self.offer_read_sent[:, 1 - h])
+                self.offer_read[:, 1 - h] = np.where(
+                    due, self.offer_due_read[:, k, h], self.offer_read[:, 1 - h]
+                )
+                self.offer_read_true[:, 1 - h] = np.where(
+                    due, self.offer_due_true[:, k, h], self.offer_read_true[:, 1 - h]
+                )
+                self.offer_read_sent[:, 1 - h] = np.where(due, s, self.offer_read_sent[:, 1 - h])
+
+    def _traits(self, i: int) -> Actor:
+        """Actor ``i``'s fixed traits as the policies read them (this round's parameters)."""
+        p = self.params
+        return Actor(
+            index=i,
+            resolve=float(p.resolve[i]),
+            risk_tolerance=float(p.risk_tolerance[i]),
+            red_line=int(p.red_line[i]),
+        )
+
     def _talks(self, u: Draws, t: int) -> None:
         p = self.params
         a, b = p.power_a, p.power_b
@@ -868,7 +998,10 @@ class Crisis:
         trust = 0.5 * (self.trust[:, a, b] + self.trust[:, b, a])
         share = 0.5 * (self.rung[:, a] + self.rung[:, b]) / (p.n_rungs - 1)
         for g in range(self.G):
-            if p.agreement_base[g] == 0:
+            # Where offers are made, the core item is settled only by an accepted offer
+            # (docs/decision-v2.md §5, phase 3); version 1's route stays for the others until
+            # the default policy bargains (§12, step 6).
+            if p.agreement_base[g] == 0 or (self.bargaining and p.agenda_core[g]):
                 continue
             prob = dx.agreement_probability(p.agreement_base[g], trust, share, boost_now)
             hit = talking & (self.agreed[:, g] == -1) & (u.take("agreement", g) < prob)
@@ -1140,10 +1273,12 @@ class Crisis:
         §3.4: the other's policy (``Policy.choice_probabilities``) on its situation as the holder
         models it when it decided, one level deep (:meth:`_other_situation`), with ``war_cost``,
         ``war_value`` and ``resolve`` set to each type's. The six options become three moves:
-        ``accept`` keeps the rung (a hold); ``jump`` is up; a concession is conditioned out when
-        it would have ended the crisis (``endings.capitulation``; the crisis went on, so it was
-        not made), else it is the move to rung 0 it makes (down, or a hold at the bottom). A type
-        that would have conceded for sure gets likelihood 0 (the floor η keeps it possible).
+        ``accept`` is conditioned out (it is available only with an offer standing, and
+        accepting would have ended the crisis: it went on, so it was not made); ``jump`` is up;
+        a concession is conditioned out when it would have ended the crisis
+        (``endings.capitulation``), else it is the move to rung 0 it makes (down, or a hold at
+        the bottom). A type that would surely have accepted or conceded gets likelihood 0 (the
+        floor η keeps it possible).
 
         A policy whose information names none of :data:`TYPE_FIELDS` chooses alike for every
         type, and so does any policy when the other's types with prior mass share one cost (point
@@ -1183,10 +1318,11 @@ class Crisis:
             kept = 0.0 if p.capitulation else 1.0
             concede_down = kept * np.where(x > 0, concede, 0.0)
             concede_hold = kept * concede - concede_down
+            # An acceptance would have ended the crisis (settled): conditioned out likewise.
             moves = np.stack(
                 [
                     probs[..., 2] + concede_down,
-                    probs[..., 3] + probs[..., bg.ACCEPT_OPTION] + concede_hold,
+                    probs[..., 3] + concede_hold,
                     probs[..., 4] + probs[..., 5],
                 ],
                 axis=-1,
@@ -1213,8 +1349,10 @@ class Crisis:
         that rung, its cumulative risk and commitment then; its type's ``war_cost``, ``war_value``
         (§3.1, with this round's side strengths) and ``resolve``; as its ``posterior`` its
         *prior* over the holder's types (one level: the holder does not model the other's
-        posterior). The fields no type-dependent policy reads (its beliefs of version 1, its last
-        move) are taken as they stand now; pressure is 0 and no offer stands (step 5b).
+        posterior); the two standing offers then, the holder's as its maker made it (the
+        holder does not model the noise of the other's reading) and the other's public demand
+        as it stands now. The fields no type-dependent policy reads (its beliefs of version 1,
+        its last move) are taken as they stand now; pressure is 0.
         """
         p = self.params
         q = self.sched.params_at[self.round - 1]
@@ -1250,9 +1388,9 @@ class Crisis:
             pressure=full(0.0),
             audience=full(float(dx.effective_audience_cost(q.audience_cost[j], q.domestic[j]))),
             posterior=np.broadcast_to(self.type_base[1 - h], (*shape, k)).copy(),
-            offer_received=full(np.nan),
-            own_offer=full(np.nan),
-            public_demand=full(np.nan),
+            offer_received=per_row(self.offer_then[:, h]),
+            own_offer=per_row(self.offer_then[:, 1 - h]),
+            public_demand=per_row(self.public_demand[:, 1 - h]),
             war_value=bg.war_value(win, cost, float(p.discount)),
             resolve=bg.resolve_from_values(1.0, 0.0, annuity),
             war_cost=cost,
@@ -1356,6 +1494,7 @@ class Crisis:
         self.own_rung_then = self.rung[:, ab].copy()
         self.other_risk_then = self.cumulative_risk[:, ba].copy()
         self.other_committed_then = self.committed[:, ba].copy()
+        self.offer_then = self.offer.copy()
 
     # -- phase 6 -------------------------------------------------------------------------------
     def observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:
@@ -1384,19 +1523,26 @@ class Crisis:
             hostility = self.hostility[:, i, j]
         extra: dict[str, Any] = {}
         if p.is_power[i]:
-            # The bargaining fields (docs/decision-v2.md §3.1, §3.3, §3.4, §3.7): the posterior
-            # (the truth's in the truth), the drawn type as cost, war value and resolve, and the
-            # red line crossed; no offers yet (step 5b). Third parties keep the defaults (NaN).
+            # The bargaining fields (docs/decision-v2.md §3.1, §3.3, §3.4, §3.6, §3.7): the
+            # posterior (the truth's in the truth), the offers (the other's as read; in the
+            # truth, what its maker offered in it), the public demand, the drawn type as cost,
+            # war value and resolve, and the red line crossed. Third parties keep the defaults.
             h = 0 if i == p.power_a else 1
             win = self._win_probabilities()[:, h]
             cost = self.war_cost[:, h]
             if truth:
                 posterior = self.posterior_true[:, h]
+                received = self.offer_read_true[:, h]
             elif truth is None:
                 posterior = np.stack([self.posterior[:, h], self.posterior_true[:, h]])
+                received = np.stack([self.offer_read[:, h], self.offer_read_true[:, h]])
             else:
                 posterior = self.posterior[:, h]
+                received = self.offer_read[:, h]
             extra = {
+                "offer_received": received,
+                "own_offer": self.offer[:, h],
+                "public_demand": self.public_demand[:, h],
                 "posterior": posterior,
                 "war_value": bg.war_value(win, cost, float(p.discount)),
                 "war_cost": cost,
@@ -1455,12 +1601,7 @@ class Crisis:
                 move = np.full(n, self._human_move(i, t))
                 truth_move = move
             else:
-                traits = Actor(
-                    index=i,
-                    resolve=float(p.resolve[i]),
-                    risk_tolerance=float(p.risk_tolerance[i]),
-                    red_line=int(p.red_line[i]),
-                )
+                traits = self._traits(i)
                 draw = u.take("choice", i)
                 if self.perfect_information:
                     # The twin sees the truth: its choice is the truth-based one.
@@ -1608,6 +1749,7 @@ class Crisis:
         if p.nuclear_rung is not None:
             self.nuclear |= top >= p.nuclear_rung
         alive = ~self.ended
+        alive &= ~self._settle_accepted(move, deciding, alive)
         # A concession ends the crisis at once, before this round's war draw.
         if p.capitulation:
             ca, cb = conceded[:, a], conceded[:, b]
@@ -1657,6 +1799,42 @@ class Crisis:
             )
             alive &= ~calm
         return alive
+
+    def _settle_accepted(
+        self, move: NDArray[np.int64], deciding: NDArray[np.bool_], alive: NDArray[np.bool_]
+    ) -> NDArray[np.bool_]:
+        """An accepted offer ends the crisis in a settlement, before the war draw (§3.6, §5).
+
+        A power accepts the other's offer as it read it; the settlement is at what its maker
+        truly offered in it (``offer_read_true``), and ``settled_share`` records
+        ``power_a``'s share. Both accepting in the same round: ``power_a``'s offer (the one
+        ``power_b`` accepted), a documented tie rule. An ``ACCEPT`` with no offer read is a
+        hold (the rung is kept; no policy chooses it). Returns the rows settled.
+        """
+        p = self.params
+        a, b = p.power_a, p.power_b
+        standing = ~np.isnan(self.offer_read)
+        acc_a = alive & deciding[:, a] & (move[:, a] == dx.ACCEPT) & standing[:, 0]
+        acc_b = alive & deciding[:, b] & (move[:, b] == dx.ACCEPT) & standing[:, 1]
+        accepted = acc_a | acc_b
+        if not accepted.any():
+            return accepted
+        share_a = np.where(acc_b, 1.0 - self.offer_read_true[:, 1], self.offer_read_true[:, 0])
+        self.settled_share = np.where(accepted, share_a, self.settled_share)
+        for who, acc in ((a, acc_a & ~acc_b), (b, acc_b)):
+            self._log(
+                acc,
+                "accept",
+                actor=p.ids[who],
+                target=p.ids[b if who == a else a],
+                detail=lambda idx: [f"{p.ids[a]} gets {x:.3f} of the stakes" for x in share_a[idx]],
+            )
+        self._end(
+            accepted,
+            "settlement",
+            lambda idx: [f"an offer accepted: {p.ids[a]} gets {x:.3f}" for x in share_a[idx]],
+        )
+        return accepted
 
     def _check_breaches(self, climbed: NDArray[np.bool_]) -> None:
         """Agreements broken this round, found after every move is applied.
@@ -1762,6 +1940,7 @@ class Crisis:
             "signal_action_divergence": ratio(c["claims_contradicted"], c["claims_checked"]),
             "final_trust": 0.5 * (trust[:, a, b] + trust[:, b, a]),
             "polarisation": dx.polarisation(self.alignment_a[rows][:, thirds]),
+            "settled_share_a": self.settled_share[rows],
         }
 
 
@@ -1830,6 +2009,8 @@ def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.D
         "hostility",
         "trust",
         "posterior_mean_cost",
+        "offer",
+        "offer_read",
         "alignment_a",
         "committed",
         "joined",
@@ -1855,6 +2036,8 @@ def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.D
             "hostility": data["hostility"],
             "trust": data["trust"],
             "posterior_mean_cost": data["posterior_mean_cost"],
+            "offer": data["offer"],
+            "offer_read": data["offer_read"],
             "alignment_a": data["alignment_a"],
             "committed": data["committed"],
             "joined": data["joined"],

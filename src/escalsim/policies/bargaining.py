@@ -18,7 +18,15 @@ from pydantic import Field
 
 from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
-from escalsim.policies.base import Actor, Memory, NonNegative, Observation, Policy, PolicySpec
+from escalsim.policies.base import (
+    TIE,
+    Actor,
+    Memory,
+    NonNegative,
+    Observation,
+    Policy,
+    PolicySpec,
+)
 from escalsim.policies.registry import register
 
 if TYPE_CHECKING:
@@ -26,12 +34,6 @@ if TYPE_CHECKING:
 
 Array = NDArray[Any]
 
-#: Accepting wins a tie (Fearon 1995's convention, :func:`escalsim.core.bargaining.accepts`):
-#: an option whose annuity is within this of a standing offer's, when the offer is the best
-#: option, is not taken in its place. In units of the stakes' flow per round: far below any
-#: difference the model means (a share of 10⁻⁹ of the stakes), far above the rounding of a
-#: value recomputed from its annuity (10⁻¹⁵ relative).
-TIE = 1e-9
 
 #: What the round must supply before this policy can decide (docs/decision-v2.md §12, step 6).
 MISSING = (
@@ -270,6 +272,11 @@ class Bargaining(Policy):
         "Fearon (1995), International Organization 49:379-414; Powell (1990, 1999); "
         "McKelvey & Palfrey (1995), Games and Economic Behavior 10:6-38; Fearon (1994, 1997)"
     )
+
+    @classmethod
+    @override
+    def opens_bargaining(cls, spec: Any) -> bool:
+        return True
 
     @staticmethod
     def attribution_of(spec: Any, params: Params) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "INFORMATION",
     "OBSERVATION_FIELDS",
     "STRICT",
+    "TIE",
     "TYPE_FIELDS",
     "Actor",
     "HumanMoveRequiredError",
@@ -60,6 +61,15 @@ Memory = tuple[Any, ...]
 
 #: Draws over which :meth:`Policy.choice_probabilities` averages a stochastic policy by default.
 CHOICE_DRAWS = 64
+
+#: Accepting wins a tie (Fearon 1995's convention, :func:`escalsim.core.bargaining.accepts`): an
+#: offer within this of what an actor holds out for is accepted (the bargaining policy: of the
+#: annuity of its best other option, when the offer is the best option). In units of the
+#: stakes' flow per round: far below any difference the model means (a share of 10⁻⁹ of the
+#: stakes), far above the rounding of a value recomputed from its annuity (10⁻¹⁵ relative), and
+#: what ends a reciprocator's geometric approach to an offer (its demand halves the gap each
+#: round, so it accepts once the gap is below 10⁻⁹, about 30 rounds from a gap of 0.1).
+TIE = 1e-9
 
 #: The scenario format's model configuration (shared with :mod:`escalsim.scenario.schema`):
 #: unknown keys are refused, NaN and infinities too, types are strict, models are frozen.
@@ -227,7 +237,8 @@ class Policy:
         :class:`HumanMoveRequiredError`.
     bargains : bool
         Whether it makes offers (:meth:`offer`); a policy that does not bargain may still
-        accept one (``decide`` returning ``dynamics.ACCEPT``).
+        accept one (``decide`` returning ``dynamics.ACCEPT``). Whether it makes one before it
+        has received one is :meth:`opens_bargaining`.
 
     References
     ----------
@@ -298,13 +309,26 @@ class Policy:
         """
         raise NotImplementedError
 
+    @classmethod
+    def opens_bargaining(cls, spec: Any) -> bool:
+        """Whether, with parameters ``spec``, it may post an offer before receiving one.
+
+        When neither power's policy can, no offer is ever made: the round keeps version 1's
+        agreement route for a core agenda item and the random block draws no ``offer_read``
+        slot (docs/decision-v2.md §12, step 5b). The default: it does not.
+        """
+        return False
+
     def offer(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
     ) -> Any:
         """The standing offer to post this round: the share of the stakes offered to the other.
 
-        Called in the talks phase (docs/decision-v2.md §3.6), before ``decide``. The default
-        makes none (NaN, shaped like ``obs.x``); a policy with :attr:`bargains` overrides it.
+        Called in the talks phase (docs/decision-v2.md §3.6), before ``decide``, on what the
+        actor knows then (``obs.offer_received``: the other's offer as it has read it so far;
+        ``obs.own_offer``: its own standing one). NaN: none (a standing offer is withdrawn).
+        The default makes none (NaN, shaped like ``obs.x``); a policy with :attr:`bargains`
+        overrides it.
         """
         return np.full(np.shape(obs.x), np.nan)
 
@@ -342,6 +366,55 @@ class Policy:
             "needs_player": cls.needs_player,
             "bargains": cls.bargains,
         }
+
+
+def status_quo_share(actor: Actor, params: Params) -> float:
+    """``q_i``, the share of the stakes ``actor`` holds while the crisis is unresolved.
+
+    ``Params.status_quo`` is per power (row 0: ``power_a``); a third party holds none (0).
+    """
+    if actor.index == params.power_a:
+        return float(params.status_quo[0])
+    if actor.index == params.power_b:
+        return float(params.status_quo[1])
+    return 0.0
+
+
+def standing_demand(obs: Observation, actor: Actor, params: Params) -> Any:
+    """What a rule-based policy holds out for: ``1 -`` its standing offer, else ``q_i``.
+
+    docs/decision-v2.md §6: an actor that has offered the other ``o`` keeps ``1 - o`` by it;
+    without an offer of its own it asks for what it holds now, its status-quo share.
+    """
+    own = np.asarray(obs.own_offer, dtype=float)
+    return np.where(np.isnan(own), status_quo_share(actor, params), 1.0 - own)
+
+
+def accepting(obs: Observation, threshold: Any, move: Any) -> Any:
+    """``ACCEPT`` where an offer stands that gives at least ``threshold``, else ``move``.
+
+    A rule-based responder accepts ``s >= r`` (docs/decision-v2.md §3.6), a tie within
+    :data:`TIE` included (as :func:`escalsim.core.bargaining.accepts`); no offer (NaN) is never
+    accepted.
+    """
+    received = np.asarray(obs.offer_received, dtype=float)
+    with np.errstate(invalid="ignore"):
+        take = received >= np.asarray(threshold, dtype=float) - TIE
+    return np.where(take, dx.ACCEPT, move)
+
+
+def mirror_offer(obs: Observation, actor: Actor, params: Params) -> Any:
+    """The answer of a reciprocating policy to a standing offer: split the difference.
+
+    With its demand ``d`` (:func:`standing_demand`) and the other's offer ``s`` read, it now
+    asks ``(d + s)/2``, offering ``1 - (d + s)/2``; without an offer to answer it posts none
+    (docs/decision-v2.md §6, ``reciprocal``). Repeated, its demand halves the distance to the
+    other's offer each round, so two reciprocators meet, and it accepts (``s >= d``) once the
+    other's offer reaches its demand.
+    """
+    received = np.asarray(obs.offer_received, dtype=float)
+    demand = standing_demand(obs, actor, params)
+    return np.where(np.isnan(received), np.nan, 1.0 - 0.5 * (demand + received))
 
 
 def toward(x: Any, target: Any, jump: int) -> Any:

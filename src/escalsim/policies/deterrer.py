@@ -8,7 +8,15 @@ import numpy as np
 from pydantic import Field
 
 from escalsim.core import dynamics as dx
-from escalsim.policies.base import Actor, Memory, Observation, Policy, PolicySpec
+from escalsim.policies.base import (
+    Actor,
+    Memory,
+    Observation,
+    Policy,
+    PolicySpec,
+    accepting,
+    status_quo_share,
+)
 from escalsim.policies.registry import register
 
 if TYPE_CHECKING:
@@ -30,7 +38,9 @@ class Deterrer(Policy):
 
     While the adversary is perceived at or above the actor's ``red_line`` it climbs (by its
     ``response``) until it is above the adversary, then holds; below the red line it steps down
-    while above the adversary, and holds otherwise.
+    while above the adversary, and holds otherwise. It makes no offer and accepts one that
+    leaves it at least what it holds, its status-quo share (docs/decision-v2.md §6: a
+    status-quo power keeps what it has).
 
     References
     ----------
@@ -39,7 +49,7 @@ class Deterrer(Policy):
 
     name = "deterrer"
     Spec = DeterrerPolicy
-    information = ("x", "y", "red_line")
+    information = ("x", "y", "red_line", "offer_received")
     citation = "Schelling (1966), Arms and Influence"
 
     @override
@@ -50,4 +60,5 @@ class Deterrer(Policy):
         respond = dx.JUMP if spec.response == "jump" else dx.STEP_UP
         crossed = np.where(x > y, dx.HOLD, respond)
         below = np.where(x > y, dx.STEP_DOWN, dx.HOLD)
-        return np.where(y >= actor.red_line, crossed, below), memory
+        move = np.where(y >= actor.red_line, crossed, below)
+        return accepting(obs, status_quo_share(actor, params), move), memory

@@ -14,6 +14,10 @@ from escalsim.policies.base import (
     Policy,
     PolicySpec,
     Probability,
+    accepting,
+    mirror_offer,
+    standing_demand,
+    status_quo_share,
     toward,
 )
 from escalsim.policies.registry import register
@@ -40,6 +44,11 @@ class Generous(Policy):
     ``s = b / (1 - (a - b))``, ``a = 1 - e``, ``b = g (1 - 2e) + e``
     (:mod:`escalsim.core.known_answers`, ``tests/test_known_answers.py``).
 
+    Bargaining (docs/decision-v2.md §6): as :class:`Reciprocal` (no first offer, the mirror
+    offer, accepts an offer that meets its demand ``d``), and with probability g, on the same
+    draw, it also accepts an offer that meets it halfway between ``d`` and its status-quo
+    share ``q``: ``s >= (d + q)/2``.
+
     References
     ----------
     Nowak, M. A. & Sigmund, K. (1992). Tit for tat in heterogeneous populations. *Nature*
@@ -51,12 +60,23 @@ class Generous(Policy):
     name = "generous"
     Spec = GenerousPolicy
     stochastic = True
-    information = ("x", "y")
+    bargains = True
+    information = ("x", "y", "offer_received", "own_offer")
     citation = "Nowak & Sigmund (1992), Nature 355:250-253; Wu & Axelrod (1995), JCR 39:183-189"
 
     @override
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
     ) -> tuple[Any, Memory]:
-        forgive = (np.asarray(obs.y) > 0) & (np.asarray(u) < spec.generosity)
-        return toward(obs.x, np.where(forgive, np.asarray(obs.y) - 1, obs.y), params.jump), memory
+        generous = np.asarray(u) < spec.generosity
+        forgive = (np.asarray(obs.y) > 0) & generous
+        move = toward(obs.x, np.where(forgive, np.asarray(obs.y) - 1, obs.y), params.jump)
+        demand = standing_demand(obs, actor, params)
+        halfway = 0.5 * (demand + status_quo_share(actor, params))
+        return accepting(obs, np.where(generous, np.minimum(demand, halfway), demand), move), memory
+
+    @override
+    def offer(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        return mirror_offer(obs, actor, params)

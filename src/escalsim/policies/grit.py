@@ -9,7 +9,17 @@ import numpy as np
 from pydantic import Field
 
 from escalsim.core import dynamics as dx
-from escalsim.policies.base import Actor, Memory, Observation, Policy, PolicySpec
+from escalsim.policies.base import (
+    Actor,
+    Memory,
+    Observation,
+    Policy,
+    PolicySpec,
+    Probability,
+    accepting,
+    standing_demand,
+    status_quo_share,
+)
 from escalsim.policies.registry import register
 
 if TYPE_CHECKING:
@@ -24,6 +34,11 @@ class GritPolicy(PolicySpec):
         default=2, ge=1, description="Rounds between unilateral conciliatory steps."
     )
     patience: int = Field(default=3, ge=0, description="Unreciprocated steps before GRIT pauses.")
+    offer_step: Probability = Field(
+        default=0.05,
+        description="How much more of the stakes each conciliatory step offers the other, "
+        "beyond its status-quo share (docs/decision-v2.md §6).",
+    )
 
 
 @register
@@ -33,7 +48,14 @@ class Grit(Policy):
     Every ``step_down_every`` rounds it steps down unilaterally, announcing it; it answers a
     step up with a step up (no more), and after ``patience`` unreciprocated steps down it pauses
     until the adversary reciprocates. Memory: (rounds since its last conciliatory step or
-    answer, unreciprocated steps down).
+    answer, unreciprocated steps down, conciliatory offers made).
+
+    Bargaining (docs/decision-v2.md §6): each conciliatory step comes with a better offer, as
+    Osgood's announced initiatives do. After ``n`` steps down it offers the other
+    ``min(1, 1 - q + n·offer_step)``, ``q`` its status-quo share, so it opens the bargaining
+    unilaterally and pauses with its steps (after ``patience`` unreciprocated ones); at the
+    bottom rung it takes no step and raises no offer. It accepts an offer that meets its
+    demand (``1 -`` its standing offer, else ``q``).
 
     References
     ----------
@@ -43,19 +65,25 @@ class Grit(Policy):
     name = "grit"
     Spec = GritPolicy
     memory_depth = math.inf
-    information = ("x", "y_move")
+    bargains = True
+    information = ("x", "y_move", "offer_received", "own_offer")
     citation = "Osgood (1962), An Alternative to War or Surrender"
 
     @staticmethod
     @override
     def initial_memory() -> Memory:
-        return (0, 0)
+        return (0, 0, 0)
+
+    @classmethod
+    @override
+    def opens_bargaining(cls, spec: Any) -> bool:
+        return True
 
     @override
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
     ) -> tuple[Any, Memory]:
-        since, unreciprocated = (np.asarray(m) for m in memory)
+        since, unreciprocated, offers = (np.asarray(m) for m in memory)
         y_move = np.asarray(obs.y_move)
         # Reciprocated: the count of unanswered steps down starts again.
         unreciprocated = np.where(y_move < 0, 0, unreciprocated)
@@ -70,4 +98,14 @@ class Grit(Policy):
         move = np.where(answer, dx.STEP_UP, np.where(conciliate, dx.STEP_DOWN, dx.HOLD))
         since = np.where(answer | conciliate, 0, since)
         unreciprocated = np.where(conciliate, unreciprocated + 1, unreciprocated)
-        return move, (since, unreciprocated)
+        offers = np.where(conciliate, offers + 1, offers)
+        move = accepting(obs, standing_demand(obs, actor, params), move)
+        return move, (since, unreciprocated, offers)
+
+    @override
+    def offer(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        made = np.broadcast_to(np.asarray(memory[2]), np.shape(obs.x))
+        share = np.minimum(1.0, 1.0 - status_quo_share(actor, params) + made * spec.offer_step)
+        return np.where(made > 0, share, np.nan)

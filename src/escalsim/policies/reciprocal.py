@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, override
 
-from escalsim.policies.base import Actor, Memory, Observation, Policy, PolicySpec, toward
+from escalsim.policies.base import (
+    Actor,
+    Memory,
+    Observation,
+    Policy,
+    PolicySpec,
+    accepting,
+    mirror_offer,
+    standing_demand,
+    toward,
+)
 from escalsim.policies.registry import register
 
 if TYPE_CHECKING:
@@ -24,6 +34,11 @@ class Reciprocal(Policy):
     On a two-rung ladder this is exactly tit-for-tat: restrain after restraint, escalate after
     escalation. On a longer ladder it closes the gap, by a jump when the gap is a jump or more.
 
+    Bargaining (docs/decision-v2.md §6): it never offers first; it answers a standing offer
+    with the mirror offer, splitting the difference between its demand and the offer
+    (:func:`~escalsim.policies.base.mirror_offer`), and accepts an offer that meets its
+    demand (``1 -`` its own offer, or its status-quo share while it has made none).
+
     References
     ----------
     Axelrod, R. (1984). *The Evolution of Cooperation*. Basic Books.
@@ -31,11 +46,19 @@ class Reciprocal(Policy):
 
     name = "reciprocal"
     Spec = ReciprocalPolicy
-    information = ("x", "y")
+    bargains = True
+    information = ("x", "y", "offer_received", "own_offer")
     citation = "Axelrod (1984), The Evolution of Cooperation"
 
     @override
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
     ) -> tuple[Any, Memory]:
-        return toward(obs.x, obs.y, params.jump), memory
+        move = toward(obs.x, obs.y, params.jump)
+        return accepting(obs, standing_demand(obs, actor, params), move), memory
+
+    @override
+    def offer(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        return mirror_offer(obs, actor, params)

@@ -1,0 +1,191 @@
+"""Offers: posted in the talks phase, read over the path, accepted (issue 17, wiring step 5b).
+
+docs/decision-v2.md §3.6, §5 and "As built in step 5b". Three tiers:
+
+* reproducibility: a replication alone equals it inside an ensemble with offers made; both faces
+  give the same frames (``tests/test_round_bargaining.py::test_both_faces_agree`` runs the
+  bargaining powers, which now make offers);
+* invariants: a settlement by an accepted offer is the only row with ``settled_share_a``, a share
+  in [0, 1]; an offer read in public is within the public channel's misread of the offer made,
+  exactly the offer made over a private path or in the perfect-information twin; no offer, no
+  ``offer_read`` slot and version 1's core agreement route wherever no policy opens the
+  bargaining;
+* known answers: a scripted offer over a private path of latency L is accepted in round 1 + L
+  at exactly its share; a public offer of 0.5 read with noise ``μ(2u − 1)`` by a responder that
+  accepts at least 0.5 is accepted in round 1 with probability 1/2 (the tolerance is 4 standard
+  errors of a proportion over 2,000 replications, 0.045).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalsim.batch import run_batch
+from escalsim.core.params import compile_params
+from escalsim.core.streams import BlockLayout
+from escalsim.policies.base import TIE
+from escalsim.scenario import Scenario, load_scenario
+from escalsim.scenario.load import with_settings
+from test_round_bargaining import bargaining_dispute
+
+HOLD = {"name": "scripted", "moves": [], "then": "hold"}
+
+
+def dispute(a: dict[str, Any], b: dict[str, Any], **settings: Any) -> Scenario:
+    """generic-dispute with the powers' policies ``a`` and ``b`` (doctrines replaced)."""
+    spec = load_scenario("generic-dispute")
+    return with_settings(
+        spec,
+        {
+            "id": "generic-dispute-offers",
+            "actors.A.doctrine": None,
+            "actors.B.doctrine": None,
+            "actors.A.policy": a,
+            "actors.B.policy": b,
+            **settings,
+        },
+    )
+
+
+def test_bargaining_powers_settle_by_accepted_offers_at_shares_in_the_unit_interval():
+    out = run_batch(bargaining_dispute(), seed=2, replications=40).outcome
+    settled = out[out.settled_share_a.notna()]
+    assert len(settled) > 0
+    assert (settled.outcome == "settlement").all()
+    assert ((settled.settled_share_a >= 0) & (settled.settled_share_a <= 1)).all()
+    assert out[out.outcome != "settlement"].settled_share_a.isna().all()
+
+
+def test_without_an_opener_no_offer_is_made_and_the_core_item_settles_as_before():
+    """generic-dispute's powers are quantal: no offer, no offer_read slot, and its core item
+    still settles by agreement (version 1's route, until the default policy bargains)."""
+    spec = load_scenario("generic-dispute")
+    run = run_batch(spec, seed=2, replications=60)
+    assert run.outcome.settled_share_a.isna().all()
+    assert not (run.events.kind == "offer").any()
+    assert run.timeseries[["offer", "offer_read"]].isna().all().all()
+    assert (run.events.kind == "agreement").any()
+    assert not compile_params(spec).opens_bargaining
+    for legacy in (True, False):
+        assert BlockLayout.of(spec, legacy=legacy).count("offer_read") == 0
+
+
+def test_an_opener_draws_the_offer_read_slot_in_either_layout():
+    spec = dispute({"name": "bargaining"}, HOLD)
+    assert compile_params(spec).opens_bargaining
+    assert BlockLayout.of(spec, legacy=False).count("offer_read") == 2  # (A, B) and (B, A)
+    assert BlockLayout.of(spec, legacy=True).count("offer_read") == 4  # every ordered pair
+
+
+@pytest.mark.parametrize("latency", [0, 2])
+def test_a_private_offer_is_read_exactly_after_the_latency_and_settles_at_its_share(latency):
+    """A offers B 0.3 from round 1 over the always-up direct channel; B accepts at least 0.3:
+    B reads it in round 1 + latency and accepts then, A keeping 0.7."""
+    spec = dispute(
+        {**HOLD, "offers": [{"round": 1, "share": 0.3}]},
+        {**HOLD, "accept_at_least": 0.3},
+        **{"channels.direct.reliability": 1.0, "channels.direct.latency": latency},
+    )
+    run = run_batch(spec, seed=4, replications=30)
+    out = run.outcome
+    assert (out.outcome == "settlement").all()
+    assert (out.end_round == 1 + latency).all()
+    np.testing.assert_array_equal(out.settled_share_a, 0.7)
+    played = run.timeseries[run.timeseries["round"] >= 1]  # round 0: the initial state
+    a = played[played.actor == "A"]
+    b = played[played.actor == "B"]
+    assert (a.offer == 0.3).all()
+    # B's reading: nothing before the offer arrives, then exactly the offer.
+    arrived = b["round"] >= 1 + latency
+    assert b.loc[~arrived, "offer_read"].isna().all()
+    assert (b.loc[arrived, "offer_read"] == 0.3).all()
+    offers = run.events[run.events.kind == "offer"]
+    assert set(offers.channel) == {"direct"}
+    assert (offers["round"] == 1).all()
+    accepts = run.events[run.events.kind == "accept"]
+    assert (accepts.actor == "B").all()
+    assert len(accepts) == len(out)
+
+
+def test_a_public_offer_is_read_with_noise_and_accepted_half_the_time():
+    """The direct channel closed: A's offer of 0.5 goes public, read as 0.5 + μ(2u − 1) with
+    μ = 0.2; B accepts at least 0.5, so in round 1 exactly when u >= 1/2: P = 1/2 (4 standard
+    errors over 2,000 replications: 0.045). The settlement is at the offer made, 0.5, whatever
+    B read; A's public demand is 0.5."""
+    spec = dispute(
+        {**HOLD, "offers": [{"round": 1, "share": 0.5}]},
+        {**HOLD, "accept_at_least": 0.5},
+    )
+    spec = with_settings(spec, {"channels.direct.open": False, "channels.public.misread": 0.2})
+    run = run_batch(spec, seed=5, replications=2000)
+    out = run.outcome
+    first = (out.outcome == "settlement") & (out.end_round == 1)
+    assert abs(first.mean() - 0.5) < 0.045
+    np.testing.assert_array_equal(out.loc[first, "settled_share_a"], 0.5)
+    read = run.timeseries[(run.timeseries.actor == "B") & (run.timeseries["round"] == 1)]
+    assert ((read.offer_read - 0.5).abs() <= 0.2 + 1e-12).all()
+    assert (read.offer_read != 0.5).mean() > 0.99
+    # The offer is sent once (it never changes): what B read in round 1 stands.
+    later = run.timeseries[(run.timeseries.actor == "B") & (run.timeseries["round"] > 1)]
+    assert (later.offer_read < 0.5).all()
+
+
+def test_the_perfect_information_twin_reads_every_offer_exactly():
+    spec = dispute(
+        {**HOLD, "offers": [{"round": 1, "share": 0.5}]},
+        {**HOLD, "accept_at_least": 0.5},
+    )
+    spec = with_settings(spec, {"channels.direct.open": False, "channels.public.misread": 0.2})
+    twin = run_batch(spec, seed=5, replications=200, perfect_information=True).outcome
+    assert (twin.outcome == "settlement").all()
+    assert (twin.end_round == 1).all()
+
+
+def test_a_reciprocator_answers_and_accepts_an_offer_that_meets_its_demand():
+    """B (reciprocal, status quo 0.6) offered 0.6 by A's script accepts at once. Offered 0.5, it
+    answers from round 2 (both post at once: in round 1 it has read nothing) with the mirror
+    offer, its demand halving the distance to 0.5 each round (0.55, 0.525, ...), and accepts
+    once the gap is within the tie tolerance, at exactly A's offer."""
+    meets = dispute(
+        {**HOLD, "offers": [{"round": 1, "share": 0.6}]},
+        {"name": "reciprocal"},
+        **{"channels.direct.reliability": 1.0},
+    )
+    out = run_batch(meets, seed=1, replications=20).outcome
+    assert (out.outcome == "settlement").all()
+    assert (out.end_round == 1).all()
+    np.testing.assert_allclose(out.settled_share_a, 0.4)
+    stingy = dispute(
+        {**HOLD, "offers": [{"round": 1, "share": 0.5}]},
+        {"name": "reciprocal"},
+        **{"channels.direct.reliability": 1.0},
+    )
+    run = run_batch(stingy, seed=1, replications=20)
+    demand, accepted_in = 0.6, 1
+    while demand - 0.5 > TIE:
+        demand, accepted_in = (demand + 0.5) / 2, accepted_in + 1
+    assert accepted_in == 28 < stingy.run.rounds  # 0.1 / 2**27 < 1e-9 <= 0.1 / 2**26
+    out = run.outcome
+    assert (out.outcome == "settlement").all()
+    assert (out.end_round == accepted_in).all()
+    np.testing.assert_array_equal(out.settled_share_a, 0.5)
+    b = run.timeseries[run.timeseries.actor == "B"]
+    assert b.loc[b["round"] == 1, "offer"].isna().all()
+    np.testing.assert_allclose(b.loc[b["round"] == 2, "offer"], 1 - (0.6 + 0.5) / 2)
+    np.testing.assert_allclose(b.loc[b["round"] == 3, "offer"], 1 - (0.55 + 0.5) / 2)
+
+
+def test_a_replication_alone_equals_it_inside_an_ensemble_with_offers():
+    spec = bargaining_dispute()
+    whole = run_batch(spec, seed=7, replications=12).outcome
+    for r in (0, 5, 11):
+        alone = run_batch(spec, seed=7, replications=[r]).outcome
+        pd.testing.assert_frame_equal(
+            alone.reset_index(drop=True),
+            whole[whole.replication == r].reset_index(drop=True),
+            check_exact=True,
+        )
