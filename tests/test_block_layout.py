@@ -42,14 +42,15 @@ from golden_cases import batch_digests
 
 from test_golden import _AGENT_CASES, _agent_digests, params
 
-#: Uniforms per round: version 1's layout, and the layout by structure as built in step 2.
+#: Uniforms per round: version 1's layout, and the layout by structure as built in steps 2 and
+#: 5b (offer_read for the two ordered pairs of powers added; v1's honesty still drawn).
 SIZES = {
-    "geneva-2022": (474, 77),
-    "hotline-1963": (227, 54),
-    "able-archer-1983": (165, 48),
-    "generic-dispute": (37, 24),
-    "brinkmanship": (35, 22),
-    "ipd-noise": (34, 15),
+    "geneva-2022": (474, 79),
+    "hotline-1963": (227, 56),
+    "able-archer-1983": (165, 50),
+    "generic-dispute": (37, 26),
+    "brinkmanship": (35, 24),
+    "ipd-noise": (34, 17),
 }
 #: docs/decision-v2.md §9's counts: the table once step 5 has moved honesty to the type stream
 #: and added ``offer_read`` (the two ordered pairs of powers).
@@ -77,17 +78,20 @@ def _with_condition(spec: Scenario, name: str, settings: dict[str, Any]) -> Scen
 # -- the layout -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", SIZES)
 def test_the_block_has_the_designs_size_for_every_shipped_scenario(name):
-    """474 → 77 for geneva-2022, …; the design's count less offer_read, plus v1's honesty."""
+    """474 → 79 for geneva-2022, …; the design's count plus v1's honesty (step 5c moves it)."""
     spec = load_scenario(name)
     legacy, now = SIZES[name]
     assert BlockLayout.of(spec, legacy=True).size == legacy
     layout = BlockLayout.of(spec, legacy=False)
     assert layout.size == now
-    # Step 2 draws version 1's per-message honesty for the linked pairs (messages read it until
-    # step 5) and no offer_read (nothing reads offers before step 5).
+    # Version 1's per-message honesty is still drawn for the linked pairs (version 1's messages
+    # read it until step 6); offer_read for the two ordered pairs of powers (step 5b), whatever
+    # their policies; version 1's layout reads offers with the maker's third_party uniform.
     assert layout.count("honesty") == layout.count("misread")
-    assert now - layout.count("honesty") + 2 == DESIGN[name]
+    assert now - layout.count("honesty") == DESIGN[name]
+    assert layout.count("offer_read") == 2
     assert layout.count("third_party") == 0
+    assert BlockLayout.of(spec, legacy=True).count("offer_read") == 0
 
 
 @pytest.mark.parametrize("name", SIZES)

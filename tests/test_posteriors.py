@@ -434,9 +434,10 @@ def test_posteriors_stay_distributions_under_any_scenario(case, seed, perfect):
                     np.testing.assert_allclose(post[:, k], base[[k, k]], atol=1e-12)
         if move_choice is None:
             # The run's own choices: a holder whose other reads no type field (or has point
-            # types) learns nothing from moves (step 5a: brinkmanship on a resolve grid does).
+            # types) learns nothing from moves (step 5a: brinkmanship on a resolve grid does),
+            # nor from claims where none are made (step 5c).
             for h in range(2):
-                if not c._type_dependent(1 - h):
+                if not c._type_dependent(1 - h) and not c.claims:
                     np.testing.assert_allclose(
                         c.posterior[:, h], np.broadcast_to(base[h], (2, base.shape[1])), atol=1e-12
                     )

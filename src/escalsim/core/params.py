@@ -205,6 +205,22 @@ class Params:
             for spec in (self.policies[self.power_a], self.policies[self.power_b])
         )
 
+    @cached_property
+    def settles_by_offers(self) -> bool:
+        """Whether a power may open the bargaining and the other accept an offer.
+
+        Where so, an accepted offer is how the core agenda item is settled (version 1's
+        agreement route for it goes, docs/decision-v2.md §5, phase 3); elsewhere offers, if
+        any, cannot settle anything and the route stays (until step 6 of §12). Cached.
+        """
+        from escalsim.policies import POLICIES
+
+        a, b = self.policies[self.power_a], self.policies[self.power_b]
+        pa, pb = POLICIES[a.name], POLICIES[b.name]
+        return (pa.opens_bargaining(a) and pb.accepts_offers(b)) or (
+            pb.opens_bargaining(b) and pa.accepts_offers(a)
+        )
+
     def private_channels(self, i: int, j: int) -> tuple[int, ...]:
         """The private channels between actors ``i`` and ``j``, best first (none: empty).
 

@@ -117,8 +117,9 @@ class Structure:
         Ordered pairs (observer, observed) whose perception reaches a decision, a metric or a
         frame: every actor's view of each power, and each linked receiver's view of its sender.
     offers : tuple of (str, str)
-        Ordered pairs (maker, reader) of powers whose offers may be read: both orders, where a
-        power's policy may open the bargaining (``Params.opens_bargaining``), else none.
+        Ordered pairs (maker, reader) whose offers may be read: the two orders of the powers
+        (whatever their policies, so that a condition or sweep point that gives a power a
+        policy that opens the bargaining keeps every other draw).
     """
 
     actors: tuple[str, ...]
@@ -138,8 +139,8 @@ class Structure:
         powers = [b for b in range(n) if p.is_power[b]]
         linked = {(i, j) for i, j in p.private_links} | {(j, i) for i, j in p.private_links}
         observed = {(a, b) for a in range(n) for b in powers if a != b} | linked
-        a, b = p.power_a, p.power_b
-        offers = ((ids[a], ids[b]), (ids[b], ids[a])) if p.opens_bargaining else ()
+        a, b = sorted((p.power_a, p.power_b))
+        offers = ((ids[a], ids[b]), (ids[b], ids[a]))
         return cls(
             actors=tuple(ids),
             deciders=tuple(ids[i] for i in range(n) if p.is_power[i] or p.may_join[i]),
@@ -151,7 +152,7 @@ class Structure:
             ),
             linked=tuple((ids[i], ids[j]) for i, j in sorted(linked)),
             observed=tuple((ids[i], ids[j]) for i, j in sorted(observed)),
-            offers=tuple(sorted(offers, key=lambda ab: (ids.index(ab[0]), ids.index(ab[1])))),
+            offers=offers,
         )
 
     @classmethod
@@ -204,25 +205,22 @@ def structure_slots(s: Structure, legacy: bool) -> tuple[Slot, ...]:
     agreement                                     agenda items with an agreement
     honesty, misread, deconfliction               ordered pairs joined by a private channel
     noise, noise_direction                        the observed pairs
-    offer_read                                    the two ordered pairs of powers, where a
-                                                  power's policy may open the bargaining
+    offer_read                                    the two ordered pairs of powers
     war                                           once
     ============================================  ===========================================
 
     ``honesty`` is version 1's per-message draw (``Crisis._messages``); it goes when messages
     read the honesty type from the type stream (step 5c of docs/decision-v2.md §12). Version
     1's ``third_party`` slot (never read), the diagonal pairs and the public channel's
-    ``channel_up`` are not drawn. Version 1's layout gains ``offer_read`` over every ordered pair
-    (after its other pair slots) only where offers may be made, so that every scenario without
-    an opener keeps its numbers.
+    ``channel_up`` are not drawn. Version 1's layout has no ``offer_read`` of its own (a new
+    slot would resize its block and move every later round's numbers): a maker's offer is read
+    with its ``third_party`` uniform, which nothing else reads (:meth:`BlockLayout.bind`).
     """
     if legacy:
         out: list[Slot] = [(n, (a,)) for n in LEGACY_PER_ACTOR for a in s.actors]
         out += [("channel_up", (c,)) for c in s.channels]
         out += [("agreement", (g,)) for g in s.agenda]
         out += [(n, (a, b)) for n in LEGACY_PER_PAIR for a in s.actors for b in s.actors]
-        if s.offers:
-            out += [("offer_read", (a, b)) for a in s.actors for b in s.actors]
         return (*out, ("war", ()))
     out = [("incident", (a,)) for a in s.actors]
     out += [
@@ -306,12 +304,7 @@ class BlockLayout:
 
     def _sized_for(self, p: Params) -> bool:
         s = self.structure
-        return (s.actors, s.channels, s.agenda, bool(s.offers)) == (
-            p.ids,
-            p.channel_ids,
-            p.agenda_ids,
-            p.opens_bargaining,
-        )
+        return (s.actors, s.channels, s.agenda) == (p.ids, p.channel_ids, p.agenda_ids)
 
     # -- what it draws -----------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -349,8 +342,6 @@ class BlockLayout:
         counts = [(name, a) for name in LEGACY_PER_ACTOR]
         counts += [("channel_up", c), ("agreement", g)]
         counts += [(name, a * a) for name in LEGACY_PER_PAIR]
-        if s.offers:
-            counts += [("offer_read", a * a)]
         return [*counts, ("war", 1)]
 
     @property
@@ -401,7 +392,7 @@ class BlockLayout:
             "agenda": set(s.agenda),
             "round": set(),
         }
-        drawn = set(self.names)
+        drawn = {*self.names, "offer_read"}  # read from the maker's third_party uniform
         return [(n, k) for n, k in wanted if n not in drawn or not ids[SLOT_KIND[n]].issuperset(k)]
 
     def bind(self, needs: Structure, p: Params) -> dict[str, NDArray[np.int64]]:
@@ -437,6 +428,8 @@ class BlockLayout:
         if self.legacy and self._sized_for(p):  # contiguous, in index order
             for name, count in self._legacy_counts():
                 at[name][...] = (self.offset(name) + np.arange(count)).reshape(at[name].shape)
+            # Version 1 reads a maker's offer with its third_party uniform (never read else).
+            at["offer_read"][...] = at["third_party"][:, None]
             return at
         index = {
             "actor": {x: k for k, x in enumerate(p.ids)},
@@ -449,6 +442,8 @@ class BlockLayout:
             where = tuple(ids.get(x, -1) for x in key)
             if all(w >= 0 for w in where):  # an id of another condition: not this crisis's
                 at[name][where] = k
+        if self.legacy:
+            at["offer_read"][...] = at["third_party"][:, None]
         return at
 
 

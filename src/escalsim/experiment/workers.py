@@ -104,7 +104,12 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
     for process in processes:
-        process.join()  # SIGKILL cannot be caught: each dies, and its ends of the pipes close
+        # SIGKILL cannot be caught: each dies, and its ends of the pipes close. A worker stuck
+        # in uninterruptible I/O may not die at once: then the pool is left to exit's cleanup.
+        process.join(timeout=60)
+    if any(process.is_alive() for process in processes):
+        pool.shutdown(wait=False, cancel_futures=True)
+        return
     # A worker killed while writing a result leaves part of a message in the result pipe, and
     # the pool's manager thread, having read its header, waits for the rest, which no process
     # will write; shutdown(wait=True) would join that thread for ever (found by

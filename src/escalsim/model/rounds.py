@@ -61,6 +61,7 @@ from escalsim.model.constants import (
     OUTCOMES,
     typed_events,
 )
+from escalsim.policies.bargaining import Bargaining
 from escalsim.policies.base import TYPE_FIELDS
 from escalsim.scenario import Scenario
 
@@ -300,6 +301,11 @@ class Crisis:
         linked = linked_pairs(sched)
         self.send = np.array([i for i, _ in linked], dtype=np.int64)
         self.recv = np.array([j for _, j in linked], dtype=np.int64)
+        # The linked pairs between the two powers, whose messages are claims about types where
+        # the powers bargain (step 5c of docs/decision-v2.md §12).
+        self.power_link = np.array(
+            [{i, j} == {p.power_a, p.power_b} for i, j in linked], dtype=bool
+        )
         # The observed pairs: every actor's view of each power, and each receiver's view of its
         # senders. Perceptions and beliefs of other pairs (a third party's view of another)
         # never reach a decision, a metric or a frame, so the ensembles do not compute them
@@ -430,6 +436,16 @@ class Crisis:
         "public_demand",
         "settled_share",
         "offer_then",
+        "offer_read_then",
+        "public_demand_then",
+        "claim_due",
+        "claim_sent",
+        "claim_read",
+        "claim_lies",
+        "claim_misread",
+        "claim_lik",
+        "claim_lik_true",
+        "claim_got",
     )
 
     def _retire(self) -> None:
@@ -572,6 +588,17 @@ class Crisis:
         a policy that opens the bargaining.
         """
         self.bargaining = any(q.opens_bargaining for q in self.sched.params_at)
+        self.offer_settles = any(q.settles_by_offers for q in self.sched.params_at)
+        # Claims about types replace version 1's messages between the powers (§3.5, step 5c)
+        # where they bargain and neither power's policy reads what those messages inform
+        # (version 1's hostility, trust and claimed resolve), so that a version-1 policy
+        # keeps its numbers until step 6.
+        version_1 = {"hostility", "trust", "adversary_resolve"}
+        self.claims = self.bargaining and not any(
+            version_1 & set(POLICIES[q.policies[int(i)].name].information)
+            for q in self.sched.params_at
+            for i in self.powers
+        )
         ring = self.ring
         self.offer = np.full((n, 2), np.nan)
         self.offer_read = np.full((n, 2), np.nan)
@@ -583,6 +610,23 @@ class Crisis:
         self.public_demand = np.full((n, 2), np.nan)
         self.settled_share = np.full(n, np.nan)
         self.offer_then = np.full((n, 2), np.nan)
+        self.offer_read_then = np.full((n, 2), np.nan)
+        self.public_demand_then = np.full((n, 2), np.nan)
+        # Claims in transit (docs/decision-v2.md §3.5), per sender: the round each arrives (-1:
+        # none), the claim sent and as read (a cost index of the sender's grid), which of the
+        # sender's strategic types would lie (by their truthful claim) and the path's misread.
+        c = self.type_grid.shape[1] // 2
+        self.claim_due = np.full((n, ring, 2), -1, dtype=np.int64)
+        self.claim_sent = np.zeros((n, ring, 2), dtype=np.int64)
+        self.claim_read = np.zeros((n, ring, 2), dtype=np.int64)
+        self.claim_lies = np.zeros((n, ring, 2, c), dtype=bool)
+        self.claim_misread = np.zeros((n, ring, 2))
+        # The likelihood of the claims each power received this round, over the other's joint
+        # types (perceived, truth), applied with the move in phase 5 (one redraw a round).
+        k = self.type_grid.shape[1]
+        self.claim_lik = np.ones((n, 2, k))
+        self.claim_lik_true = np.ones((n, 2, k))
+        self.claim_got = np.zeros((n, 2), dtype=bool)
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -659,9 +703,7 @@ class Crisis:
         ``bg.posterior_mean`` of ``posterior`` over the other power's cost grid; NaN for a third
         party, which holds no posterior over types (part 2 of issue 17 gives them types).
         """
-        out = np.full((len(idx), self.A), np.nan)
-        out[:, self.powers] = bg.posterior_mean(self.posterior[idx], self.type_grid[::-1])
-        return out
+        return self._per_actor(bg.posterior_mean(self.posterior[idx], self.type_grid[::-1]))
 
     # -- lookups -------------------------------------------------------------------------------
     def _patron(self, k: int) -> NDArray[np.int64]:
@@ -969,9 +1011,9 @@ class Crisis:
                 )
                 self.offer_read_sent[:, 1 - h] = np.where(due, s, self.offer_read_sent[:, 1 - h])
 
-    def _traits(self, i: int) -> Actor:
-        """Actor ``i``'s fixed traits as the policies read them (this round's parameters)."""
-        p = self.params
+    def _traits(self, i: int, q: Params | None = None) -> Actor:
+        """Actor ``i``'s fixed traits as the policies read them (``q``: this round's params)."""
+        p = self.params if q is None else q
         return Actor(
             index=i,
             resolve=float(p.resolve[i]),
@@ -998,10 +1040,10 @@ class Crisis:
         trust = 0.5 * (self.trust[:, a, b] + self.trust[:, b, a])
         share = 0.5 * (self.rung[:, a] + self.rung[:, b]) / (p.n_rungs - 1)
         for g in range(self.G):
-            # Where offers are made, the core item is settled only by an accepted offer
+            # Where an offer can settle, the core item is settled only by an accepted offer
             # (docs/decision-v2.md §5, phase 3); version 1's route stays for the others until
             # the default policy bargains (§12, step 6).
-            if p.agreement_base[g] == 0 or (self.bargaining and p.agenda_core[g]):
+            if p.agreement_base[g] == 0 or (self.offer_settles and p.agenda_core[g]):
                 continue
             prob = dx.agreement_probability(p.agreement_base[g], trust, share, boost_now)
             hit = talking & (self.agreed[:, g] == -1) & (u.take("agreement", g) < prob)
@@ -1045,10 +1087,14 @@ class Crisis:
         """
         p = self.params
         send, recv = self.send, self.recv
+        if self.claims:
+            self._claims(u, t)
         if len(send) == 0:
             return
         path = self.path[:, send, recv]
         sending = path != p.public  # public statements carry no private assurances
+        if self.claims:  # between the powers, claims about types replace these messages
+            sending = sending & ~self.power_link
         truth = self.deliberate_change[:, send] <= 0
         honest = u.take("honesty", send, recv) < p.honesty[send]
         sent = np.where(honest, truth, True)
@@ -1078,6 +1124,169 @@ class Crisis:
             due = self.inbox_arrival[:, s % self.ring] == t
             if due.any():
                 self._receive(due, s, t)
+
+    def _claims(self, u: Draws, t: int) -> None:
+        """Each power claims a cost of war to the other over a private path (§3.5, step 5c).
+
+        A claim is a cost type of the sender's grid. The sender's joint type (drawn once per
+        replication) decides what it sends: an honest type its true cost; a strategic type the
+        claim most favourable to it (the lowest cost its prior allows) when the lie pays
+        (``bg.lie_pays``: ``gain > detection · reputation`` with the gain the rise in the offer
+        the receiver would make if it believed the favourable claim rather than the true one,
+        ``best_offer`` under the receiver's posterior updated at face value, one level; the
+        reputation ``δ/(1 - δ) · gain``; detection ``1 - noise`` of the private path, where
+        deeds are checked against words), else the truth. It is misread, as any other claim
+        with equal probability, with the path's misread probability (the ``misread`` slot of
+        the ordered pair; the perfect-information twin reads it as sent), and arrives after
+        the path's latency; then the receiver's posterior over the sender's joint types is
+        updated by ``bg.message_likelihood``, which knows which strategic types would lie, and
+        its truth posterior on the claim as sent, in phase 5 together with the move
+        (:meth:`_update_posteriors`: one Bayes step and one redraw a round). Public statements
+        carry no claims: nothing checks them against a private record, so every strategic type
+        would lie and only honest types inform (departure: not modelled; in public only offers
+        speak, §3.6). A sender whose prior has a single cost claims nothing that could inform.
+        """
+        p = self.params
+        n = len(self.reps)
+        c = self.type_grid.shape[1] // 2
+        slot = t % self.ring
+        rows = np.arange(n)
+        for h, i in enumerate(self.powers):
+            j = int(self.powers[1 - h])
+            costs = self.type_grid[h][:c]
+            possible = self._claimable(h, c)
+            if possible.sum() < 2:
+                continue
+            path = self.path[:, i, j]
+            private = (path != p.public) & ~self.ended
+            if not private.any():
+                continue
+            favourable = int(np.argmin(np.where(possible, costs, np.inf)))
+            truthful = self.own_type[:, h] % c
+            honest = self.type_honest[h][self.own_type[:, h]]
+            lies = self._lie_incentive(h, path, favourable)
+            lie = ~honest & lies[rows, truthful]
+            sent = np.where(lie, favourable, truthful)
+            mu = np.where(self.perfect_information, 0.0, p.misread[path])
+            draw = u.take("misread", i, j)
+            flip = draw < mu
+            other = np.minimum(
+                (np.divide(draw, mu, out=np.zeros(n), where=mu > 0) * (c - 1)).astype(np.int64),
+                c - 2,
+            )
+            read = np.where(flip, np.where(other >= sent, other + 1, other), sent)
+            self.claim_due[:, slot, h] = np.where(private, t + p.latency[path], -1)
+            self.claim_sent[:, slot, h] = sent
+            self.claim_read[:, slot, h] = read
+            self.claim_lies[:, slot, h] = lies
+            self.claim_misread[:, slot, h] = mu
+            self.counts["messages_sent"] += private
+            self.counts["messages_misread"] += private & flip
+            self._log(
+                private,
+                "claim",
+                actor=p.ids[i],
+                target=p.ids[j],
+                channel=lambda idx, path=path: [p.channel_ids[x] for x in path[idx]],
+                detail=lambda idx, s=sent, r=read, tr=truthful, costs=costs: [
+                    f"claims a cost of war of {costs[a]:.3g}"
+                    + ("" if a == b else f" (a lie: it is {costs[b]:.3g})")
+                    + ("" if a == z else f", misread as {costs[z]:.3g}")
+                    for a, b, z in zip(s[idx], tr[idx], r[idx], strict=True)
+                ],
+            )
+        for s in range(max(1, t - self.max_latency), t + 1):
+            k = s % self.ring
+            for h in range(2):
+                due = self.claim_due[:, k, h] == t
+                if due.any():
+                    self._receive_claim(due, k, h, c)
+
+    def _receive_claim(self, due: NDArray[np.bool_], k: int, h: int, c: int) -> None:
+        """The other power updates its posteriors on sender ``h``'s claims arriving now."""
+        grid = np.arange(self.type_grid.shape[1]) % c  # each joint type's truthful claim
+        honest = self.type_honest[h]
+        costs = self.type_grid[h][:c]
+        possible = self._claimable(h, c)
+        favourable = int(np.argmin(np.where(possible, costs, np.inf)))
+        lies = self.claim_lies[:, k, h][:, grid]  # [R, K]: would this joint type lie?
+
+        def likelihood(claim: NDArray[np.int64], mu: Any) -> NDArray[np.float64]:
+            return bg.message_likelihood(claim, grid, honest, lies, favourable, mu, c)
+
+        receiver = 1 - h
+        seen = likelihood(self.claim_read[:, k, h], self.claim_misread[:, k, h])
+        sent = likelihood(self.claim_sent[:, k, h], 0.0)
+        mask = due[:, None]
+        lik = self.claim_lik[:, receiver]
+        self.claim_lik[:, receiver] = np.where(mask, lik * seen, lik)
+        lik = self.claim_lik_true[:, receiver]
+        self.claim_lik_true[:, receiver] = np.where(mask, lik * sent, lik)
+        self.claim_got[:, receiver] |= due
+        self.counts["messages_delivered"] += due
+
+    def _claimable(self, h: int, c: int) -> NDArray[np.bool_]:
+        """``[C]``: the costs power h may have (prior mass, honest or strategic)."""
+        prior = self.type_prior[h]
+        return (prior[:c] + prior[c:]) > 0
+
+    def _lie_incentive(self, h: int, path: NDArray[np.int64], favourable: int) -> NDArray[np.bool_]:
+        """``[R, C]``: whether power h, if strategic with truthful claim c, lies (§3.5).
+
+        ``bg.lie_pays(gain, δ/(1 - δ) · gain, 1 - noise)`` with the gain the share the other
+        would offer after believing the favourable claim minus after believing claim c, each
+        by ``bg.best_offer`` against its posterior updated at face value (every type truthful:
+        the sender does not model the receiver's inference about lying, one level). Only a
+        receiver whose offers follow its beliefs (``bargaining``) gives a gain; against any
+        other policy no lie gains anything, and every type tells the truth.
+        """
+        p = self.params
+        n = len(self.reps)
+        c = self.type_grid.shape[1] // 2
+        j = int(self.powers[1 - h])
+        spec = p.policies[j]
+        if spec.name != Bargaining.name:
+            return np.zeros((n, c), dtype=bool)
+        policy = POLICIES[spec.name]
+        assert isinstance(policy, Bargaining)
+        delta = float(p.discount)
+        detection = 1.0 - p.noise[path]
+        # With the reputation δ/(1 - δ) · gain, lie_pays(gain, reputation, detection) holds
+        # exactly when gain > 0 and detection · δ/(1 - δ) < 1: the offers are computed only for
+        # the rows where a lie could pay (over a private path, a noise above 1 - (1 - δ)/δ).
+        out = np.zeros((n, c), dtype=bool)
+        rows = np.flatnonzero(detection * delta < 1.0 - delta)
+        if not len(rows):
+            return out
+        seen = self.observation(j, truth=self.perfect_information, pressure=self._pressure_on(j))
+        seen = Observation(
+            **{f.name: _rows(getattr(seen, f.name), rows, n) for f in dataclasses.fields(seen)}
+        )
+        reservation, fallback = policy.reservations(seen, self._traits(j), p)
+        grid = np.arange(self.type_grid.shape[1]) % c
+        honest = np.ones(len(grid), dtype=bool)
+        m = len(rows)
+        face = bg.message_likelihood(
+            np.broadcast_to(np.arange(c), (m, c)),
+            grid,
+            honest,
+            False,
+            favourable,
+            p.misread[path[rows]][:, None],
+            c,
+        )  # [rows, C, K]
+        believed = bg.bayes_types(
+            self.posterior[rows, 1 - h][:, None, :], face, self.type_base[1 - h], redraw=0.0
+        )
+        offers = bg.best_offer(
+            np.broadcast_to(reservation[:, None, :], believed.shape),
+            np.broadcast_to(fallback[:, None], believed.shape[:-1]),
+            believed,
+        ).share  # [rows, C]
+        gain = offers[:, favourable, None] - offers
+        reputation = delta / (1.0 - delta) * gain
+        out[rows] = bg.lie_pays(gain, reputation, detection[rows, None])
+        return out
 
     def _human_message(self, i: int, t: int) -> str | None:
         """The message a player chose with their move of round ``t - 1`` (None: not a player)."""
@@ -1273,12 +1482,12 @@ class Crisis:
         §3.4: the other's policy (``Policy.choice_probabilities``) on its situation as the holder
         models it when it decided, one level deep (:meth:`_other_situation`), with ``war_cost``,
         ``war_value`` and ``resolve`` set to each type's. The six options become three moves:
-        ``accept`` is conditioned out (it is available only with an offer standing, and
-        accepting would have ended the crisis: it went on, so it was not made); ``jump`` is up;
-        a concession is conditioned out when it would have ended the crisis
-        (``endings.capitulation``), else it is the move to rung 0 it makes (down, or a hold at
-        the bottom). A type that would surely have accepted or conceded gets likelihood 0 (the
-        floor η keeps it possible).
+        ``jump`` is up; ``accept`` (available only with an offer standing) would have ended the
+        crisis, and so would a concession under ``endings.capitulation`` (else a concession is
+        the move to rung 0 it makes: down, or a hold at the bottom): the crisis went on, so each
+        move's probability is that of the move and of not ending it, ``P(m, not ended | θ)``,
+        not renormalised: a type likely to have accepted is made less likely by the crisis
+        going on (a type that would surely have accepted gets likelihood 0 before the floor η).
 
         A policy whose information names none of :data:`TYPE_FIELDS` chooses alike for every
         type, and so does any policy when the other's types with prior mass share one cost (point
@@ -1301,12 +1510,7 @@ class Crisis:
             spec = q.policies[j]
             policy = POLICIES[spec.name]
             obs, shape = self._other_situation(h, worlds)
-            traits = Actor(
-                index=j,
-                resolve=float(q.resolve[j]),
-                risk_tolerance=float(q.risk_tolerance[j]),
-                red_line=int(q.red_line[j]),
-            )
+            traits = self._traits(j, q)
             memory = tuple(
                 np.broadcast_to(np.asarray(m)[None, :, None, None], shape) if np.ndim(m) == 1 else m
                 for m in self.memory[j]
@@ -1327,8 +1531,9 @@ class Crisis:
                 ],
                 axis=-1,
             )
-            total = moves.sum(axis=-1, keepdims=True)
-            out[:, :, h] = np.divide(moves, total, out=np.zeros_like(moves), where=total > 0)
+            # Not renormalised: the likelihood of a move is that of the move *and* of the crisis
+            # going on, so a type likelier to have accepted or conceded is less likely now.
+            out[:, :, h] = moves
         return out
 
     def _type_dependent(self, other: int) -> bool:
@@ -1349,10 +1554,11 @@ class Crisis:
         that rung, its cumulative risk and commitment then; its type's ``war_cost``, ``war_value``
         (§3.1, with this round's side strengths) and ``resolve``; as its ``posterior`` its
         *prior* over the holder's types (one level: the holder does not model the other's
-        posterior); the two standing offers then, the holder's as its maker made it (the
-        holder does not model the noise of the other's reading) and the other's public demand
-        as it stands now. The fields no type-dependent policy reads (its beliefs of version 1,
-        its last move) are taken as they stand now; pressure is 0.
+        posterior); the offers and the public demand as they stood when it decided: its own
+        offer, and the holder's offer as far as it had arrived, as the holder made it (the
+        holder does not model the noise of the other's reading). The fields no type-dependent
+        policy reads (its beliefs of version 1, its last move) are taken as they stand now;
+        pressure is 0.
         """
         p = self.params
         q = self.sched.params_at[self.round - 1]
@@ -1388,9 +1594,9 @@ class Crisis:
             pressure=full(0.0),
             audience=full(float(dx.effective_audience_cost(q.audience_cost[j], q.domestic[j]))),
             posterior=np.broadcast_to(self.type_base[1 - h], (*shape, k)).copy(),
-            offer_received=per_row(self.offer_then[:, h]),
+            offer_received=per_row(self.offer_read_then[:, 1 - h]),
             own_offer=per_row(self.offer_then[:, 1 - h]),
-            public_demand=per_row(self.public_demand[:, 1 - h]),
+            public_demand=per_row(self.public_demand_then[:, 1 - h]),
             war_value=bg.war_value(win, cost, float(p.discount)),
             resolve=bg.resolve_from_values(1.0, 0.0, annuity),
             war_cost=cost,
@@ -1421,6 +1627,8 @@ class Crisis:
         t = self.round
         ab = self.powers
         ba = ab[::-1]
+        if self.claim_got.any():
+            self._fold_claims(redraw=t < 2)
         if t >= 2:
             q = self.sched.params_at[t - 1]  # the round the other decided and moved in
             zeros = np.zeros((len(self.reps), 2))
@@ -1495,6 +1703,50 @@ class Crisis:
         self.other_risk_then = self.cumulative_risk[:, ba].copy()
         self.other_committed_then = self.committed[:, ba].copy()
         self.offer_then = self.offer.copy()
+        self.offer_read_then = self.offer_read_true.copy()
+        self.public_demand_then = self.public_demand.copy()
+        if self.claims:
+            self._trust_from_posteriors()
+
+    def _fold_claims(self, redraw: bool) -> None:
+        """Bayes on the claims received this round (§3.5), before the move's update.
+
+        Each posterior times the claims' likelihood, normalised; the move's update then applies
+        the round's redraw ε. In round 1 nobody has moved: the redraw is applied here
+        (``redraw``), so a claim's update is Bayes then the redraw either way, and a type the
+        base prior allows stays at least ε times its base mass.
+        """
+        got = self.claim_got[:, :, None]
+
+        def fold(post: NDArray[np.float64], lik: NDArray[np.float64]) -> NDArray[np.float64]:
+            out = post * lik
+            out = out / out.sum(axis=-1, keepdims=True)
+            if redraw:
+                out = (1.0 - bg.TYPE_REDRAW) * out + bg.TYPE_REDRAW * self.type_base[None]
+            return np.where(got, out, post)
+
+        self.posterior_true = fold(self.posterior_true, self.claim_lik_true)
+        self.posterior = (
+            self.posterior_true.copy()
+            if self.perfect_information
+            else fold(self.posterior, self.claim_lik)
+        )
+        self.claim_lik[...] = 1.0
+        self.claim_lik_true[...] = 1.0
+        self.claim_got[...] = False
+
+    def _trust_from_posteriors(self) -> None:
+        """Where the powers bargain, their trust is the honest mass of their posteriors.
+
+        Trust in decision model v2 is a belief about the other's type (Kydd 2005): the posterior
+        probability that the other is an honest type (``bg.honest_mass``). It replaces version
+        1's trust between the powers (messages between them are claims, no longer checked word
+        against deed), so the agenda talks (``_talks``) and the outputs (``trust``,
+        ``final_trust``) read it, from the perceived posterior.
+        """
+        a, b = self.params.power_a, self.params.power_b
+        for h, (i, j) in enumerate(((a, b), (b, a))):
+            self.trust[:, i, j] = bg.honest_mass(self.posterior[:, h], self.type_honest[1 - h])
 
     # -- phase 6 -------------------------------------------------------------------------------
     def observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:

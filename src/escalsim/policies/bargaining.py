@@ -405,6 +405,11 @@ class Bargaining(Policy):
         )
         return util, available & ~tied, war
 
+    @classmethod
+    @override
+    def accepts_offers(cls, spec: Any) -> bool:
+        return True
+
     @override
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any

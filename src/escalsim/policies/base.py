@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 
 if TYPE_CHECKING:
@@ -62,13 +63,11 @@ Memory = tuple[Any, ...]
 #: Draws over which :meth:`Policy.choice_probabilities` averages a stochastic policy by default.
 CHOICE_DRAWS = 64
 
-#: Accepting wins a tie (Fearon 1995's convention, :func:`escalsim.core.bargaining.accepts`): an
-#: offer within this of what an actor holds out for is accepted (the bargaining policy: of the
-#: annuity of its best other option, when the offer is the best option). In units of the
+#: Accepting wins a tie (Fearon 1995's convention, :func:`escalsim.core.bargaining.accepts`): the
+#: bargaining policy accepts an offer worth within this of the annuity of its best other option,
+#: when the offer is the best option. In units of the
 #: stakes' flow per round: far below any difference the model means (a share of 10⁻⁹ of the
-#: stakes), far above the rounding of a value recomputed from its annuity (10⁻¹⁵ relative), and
-#: what ends a reciprocator's geometric approach to an offer (its demand halves the gap each
-#: round, so it accepts once the gap is below 10⁻⁹, about 30 rounds from a gap of 0.1).
+#: stakes), far above the rounding of a value recomputed from its annuity (10⁻¹⁵ relative).
 TIE = 1e-9
 
 #: The scenario format's model configuration (shared with :mod:`escalsim.scenario.schema`):
@@ -319,6 +318,16 @@ class Policy:
         """
         return False
 
+    @classmethod
+    def accepts_offers(cls, spec: Any) -> bool:
+        """Whether, with parameters ``spec``, its ``decide`` may accept an offer (``ACCEPT``).
+
+        A crisis can be settled by an offer only if one power may open the bargaining and the
+        other may accept; only then does an accepted offer replace version 1's agreement route
+        for a core agenda item (docs/decision-v2.md §12, step 5b). The default: it may not.
+        """
+        return False
+
     def offer(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
     ) -> Any:
@@ -345,8 +354,6 @@ class Policy:
         within ``1/CHOICE_DRAWS`` per option otherwise); a policy with a closed form overrides
         it.
         """
-        from escalsim.core import bargaining as bg
-
         shape = np.shape(obs.x)
         draws = (np.arange(CHOICE_DRAWS) + 0.5) / CHOICE_DRAWS if self.stochastic else (0.5,)
         counts = np.zeros((*shape, len(bg.OPTIONS)))
@@ -381,7 +388,7 @@ def status_quo_share(actor: Actor, params: Params) -> float:
 
 
 def standing_demand(obs: Observation, actor: Actor, params: Params) -> Any:
-    """What a rule-based policy holds out for: ``1 -`` its standing offer, else ``q_i``.
+    """What a conceding policy (``grit``) holds out for: ``1 -`` its standing offer, else ``q_i``.
 
     docs/decision-v2.md §6: an actor that has offered the other ``o`` keeps ``1 - o`` by it;
     without an offer of its own it asks for what it holds now, its status-quo share.
@@ -393,28 +400,29 @@ def standing_demand(obs: Observation, actor: Actor, params: Params) -> Any:
 def accepting(obs: Observation, threshold: Any, move: Any) -> Any:
     """``ACCEPT`` where an offer stands that gives at least ``threshold``, else ``move``.
 
-    A rule-based responder accepts ``s >= r`` (docs/decision-v2.md §3.6), a tie within
-    :data:`TIE` included (as :func:`escalsim.core.bargaining.accepts`); no offer (NaN) is never
-    accepted.
+    A rule-based responder accepts ``s >= r`` (docs/decision-v2.md §3.6), ties included
+    (:func:`escalsim.core.bargaining.accepts`, the rule the bargaining policy models it by);
+    no offer (NaN) is never accepted.
     """
     received = np.asarray(obs.offer_received, dtype=float)
     with np.errstate(invalid="ignore"):
-        take = received >= np.asarray(threshold, dtype=float) - TIE
+        take = bg.accepts(received, threshold)
     return np.where(take, dx.ACCEPT, move)
 
 
 def mirror_offer(obs: Observation, actor: Actor, params: Params) -> Any:
     """The answer of a reciprocating policy to a standing offer: split the difference.
 
-    With its demand ``d`` (:func:`standing_demand`) and the other's offer ``s`` read, it now
-    asks ``(d + s)/2``, offering ``1 - (d + s)/2``; without an offer to answer it posts none
-    (docs/decision-v2.md §6, ``reciprocal``). Repeated, its demand halves the distance to the
-    other's offer each round, so two reciprocators meet, and it accepts (``s >= d``) once the
-    other's offer reaches its demand.
+    Offered ``s``, it asks half-way between what it holds, its status-quo share ``q``, and the
+    offer, ``(q + s)/2``, so it offers the other ``1 - (q + s)/2``; without an offer to answer
+    it posts none (docs/decision-v2.md §6, ``reciprocal``). Its answer moves only when the
+    offer moves, as tit-for-tat matches the other's last move: against a fixed offer it holds
+    its answer, so it never gives in to an offer that does not move.
     """
     received = np.asarray(obs.offer_received, dtype=float)
-    demand = standing_demand(obs, actor, params)
-    return np.where(np.isnan(received), np.nan, 1.0 - 0.5 * (demand + received))
+    return np.where(
+        np.isnan(received), np.nan, 1.0 - 0.5 * (status_quo_share(actor, params) + received)
+    )
 
 
 def toward(x: Any, target: Any, jump: int) -> Any:

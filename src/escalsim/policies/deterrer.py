@@ -52,6 +52,11 @@ class Deterrer(Policy):
     information = ("x", "y", "red_line", "offer_received")
     citation = "Schelling (1966), Arms and Influence"
 
+    @classmethod
+    @override
+    def accepts_offers(cls, spec: Any) -> bool:
+        return True
+
     @override
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any

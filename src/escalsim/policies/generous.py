@@ -16,7 +16,6 @@ from escalsim.policies.base import (
     Probability,
     accepting,
     mirror_offer,
-    standing_demand,
     status_quo_share,
     toward,
 )
@@ -45,9 +44,9 @@ class Generous(Policy):
     (:mod:`escalsim.core.known_answers`, ``tests/test_known_answers.py``).
 
     Bargaining (docs/decision-v2.md §6): as :class:`Reciprocal` (no first offer, the mirror
-    offer, accepts an offer that meets its demand ``d``), and with probability g, on the same
-    draw, it also accepts an offer that meets it halfway between ``d`` and its status-quo
-    share ``q``: ``s >= (d + q)/2``.
+    offer, accepts an offer that leaves it its status-quo share ``q``), and with probability g,
+    on the same draw, it forgives a stingy offer as it forgives a step up: it accepts any offer
+    of at least half its status-quo share, ``s >= q/2``.
 
     References
     ----------
@@ -61,8 +60,13 @@ class Generous(Policy):
     Spec = GenerousPolicy
     stochastic = True
     bargains = True
-    information = ("x", "y", "offer_received", "own_offer")
+    information = ("x", "y", "offer_received")
     citation = "Nowak & Sigmund (1992), Nature 355:250-253; Wu & Axelrod (1995), JCR 39:183-189"
+
+    @classmethod
+    @override
+    def accepts_offers(cls, spec: Any) -> bool:
+        return True
 
     @override
     def decide(
@@ -71,9 +75,8 @@ class Generous(Policy):
         generous = np.asarray(u) < spec.generosity
         forgive = (np.asarray(obs.y) > 0) & generous
         move = toward(obs.x, np.where(forgive, np.asarray(obs.y) - 1, obs.y), params.jump)
-        demand = standing_demand(obs, actor, params)
-        halfway = 0.5 * (demand + status_quo_share(actor, params))
-        return accepting(obs, np.where(generous, np.minimum(demand, halfway), demand), move), memory
+        q = status_quo_share(actor, params)
+        return accepting(obs, np.where(generous, 0.5 * q, q), move), memory
 
     @override
     def offer(

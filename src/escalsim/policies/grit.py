@@ -79,6 +79,11 @@ class Grit(Policy):
     def opens_bargaining(cls, spec: Any) -> bool:
         return True
 
+    @classmethod
+    @override
+    def accepts_offers(cls, spec: Any) -> bool:
+        return True
+
     @override
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any

@@ -12,7 +12,7 @@ from escalsim.policies.base import (
     PolicySpec,
     accepting,
     mirror_offer,
-    standing_demand,
+    status_quo_share,
     toward,
 )
 from escalsim.policies.registry import register
@@ -35,9 +35,9 @@ class Reciprocal(Policy):
     escalation. On a longer ladder it closes the gap, by a jump when the gap is a jump or more.
 
     Bargaining (docs/decision-v2.md §6): it never offers first; it answers a standing offer
-    with the mirror offer, splitting the difference between its demand and the offer
-    (:func:`~escalsim.policies.base.mirror_offer`), and accepts an offer that meets its
-    demand (``1 -`` its own offer, or its status-quo share while it has made none).
+    ``s`` with the mirror offer, asking half-way between its status-quo share ``q`` and ``s``
+    (:func:`~escalsim.policies.base.mirror_offer`), and accepts an offer that leaves it at
+    least ``q``. It never concedes: against an offer that does not move, its answer does not.
 
     References
     ----------
@@ -47,15 +47,20 @@ class Reciprocal(Policy):
     name = "reciprocal"
     Spec = ReciprocalPolicy
     bargains = True
-    information = ("x", "y", "offer_received", "own_offer")
+    information = ("x", "y", "offer_received")
     citation = "Axelrod (1984), The Evolution of Cooperation"
+
+    @classmethod
+    @override
+    def accepts_offers(cls, spec: Any) -> bool:
+        return True
 
     @override
     def decide(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory, u: Any
     ) -> tuple[Any, Memory]:
         move = toward(obs.x, obs.y, params.jump)
-        return accepting(obs, standing_demand(obs, actor, params), move), memory
+        return accepting(obs, status_quo_share(actor, params), move), memory
 
     @override
     def offer(

@@ -6,10 +6,11 @@ import itertools
 from typing import TYPE_CHECKING, Any, Literal, override
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from escalsim.core import dynamics as dx
 from escalsim.policies.base import (
+    STRICT,
     Actor,
     Memory,
     Move,
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 class ScriptedOffer(BaseModel):
     """One scripted offer: from ``round`` on, the standing offer gives the other ``share``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     round: int = Field(ge=1, description="The round the offer is posted in (1 is the first).")
     share: Probability = Field(description="The share of the stakes offered to the other.")
@@ -100,6 +101,11 @@ class Scripted(Policy):
     @override
     def opens_bargaining(cls, spec: Any) -> bool:
         return bool(spec.offers)
+
+    @classmethod
+    @override
+    def accepts_offers(cls, spec: Any) -> bool:
+        return spec.accept_at_least is not None
 
     @override
     def offer(

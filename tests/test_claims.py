@@ -1,0 +1,130 @@
+"""Claims about types between bargaining powers (issue 17, wiring step 5c; decision-v2 §3.5).
+
+Three tiers:
+
+* reproducibility: the crisis stepped alone equals the ensemble row (``tests/test_offers.py``
+  and ``tests/test_round_bargaining.py`` run the bargaining powers, which now send claims);
+* invariants: the perfect-information twin reads claims as sent (its two posteriors are one);
+  trust between bargaining powers is the honest mass of the posterior; claims are sent only
+  between powers whose policies read no version-1 belief, and only over a private path;
+* known answers: an honest claim over a noiseless private path moves the receiver's posterior
+  exactly as Bayes' rule with ``bg.message_likelihood`` (then the round's redraw) says; with a
+  reputation worth more than the gain (a private path's detection ``1 - noise`` times
+  ``δ/(1 - δ)`` above 1) no strategic type lies (Sartori 2005); with detection near 0 and no
+  honest types, every strategic type that gains from the lie claims the favourable cost, and
+  where all do the claim moves nothing (Crawford & Sobel 1982).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from escalsim.batch import run_batch
+from escalsim.core import bargaining as bg
+from escalsim.scenario import load_scenario
+from escalsim.scenario.load import with_settings
+from test_round_bargaining import crisis, with_policy
+
+
+def bargainers(honesty: float, **channel: Any) -> Any:
+    """generic-dispute, both powers ``bargaining`` with five cost types, the direct channel
+    always up and set by ``channel`` (noise, misread, latency)."""
+    spec = with_policy("generic-dispute", {"name": "bargaining"}, honesty=honesty)
+    settings = {"channels.direct.reliability": 1.0}
+    settings |= {f"channels.direct.{k}": v for k, v in channel.items()}
+    return with_settings(spec, settings)
+
+
+def at_the_brink(spec: Any) -> Any:
+    """Both powers start at use_of_force, next to war: there the other's cost of war changes
+    what a bargaining power offers (lower on the ladder every type's reservation is its status
+    quo, so no claim gains anything and none is a lie)."""
+    return with_settings(
+        spec, {"actors.A.initial_rung": "use_of_force", "actors.B.initial_rung": "use_of_force"}
+    )
+
+
+def one_round(spec: Any, reps: int = 40, perfect_information: bool = False) -> Any:
+    c = crisis(spec, 3, range(reps), perfect_information=perfect_information)
+    prior = c.posterior.copy()
+    c.begin_round()
+    c.finish_round()
+    return c, prior
+
+
+def test_an_honest_claim_moves_the_posterior_by_bayes_rule():
+    c, prior = one_round(bargainers(1.0, noise=0.1, misread=0.0))
+    assert c.claims
+    n = c.type_grid.shape[1] // 2
+    grid = np.arange(2 * n) % n
+    for h in range(2):
+        sent = c.claim_sent[:, 1 % c.ring, 1 - h]  # round 1's slot, sender 1 - h
+        truthful = c.own_type[:, 1 - h] % n
+        np.testing.assert_array_equal(sent, truthful)  # honest types tell the truth
+        lik = (1 - bg.LIKELIHOOD_FLOOR) * (sent[:, None] == grid) + bg.LIKELIHOOD_FLOOR / n
+        expected = prior[:, h] * lik
+        expected /= expected.sum(axis=-1, keepdims=True)
+        expected = (1 - bg.TYPE_REDRAW) * expected + bg.TYPE_REDRAW * c.type_base[h]
+        np.testing.assert_allclose(c.posterior[:, h], expected, rtol=0, atol=1e-12)
+        # The claimed cost now carries almost all the mass.
+        mass = np.take_along_axis(c.posterior[:, h], (truthful + n)[:, None], axis=1)[:, 0]
+        assert (mass > 0.99).all()
+
+
+def test_a_reputation_worth_more_than_the_gain_keeps_strategic_types_honest():
+    """Noise 0.1: detection 0.9, δ/(1 − δ) = 19 at generic-dispute's δ = 0.95: a lie never
+    pays, though at the brink it would gain (the next test)."""
+    c, _ = one_round(at_the_brink(bargainers(0.0, noise=0.1, misread=0.0)))
+    n = c.type_grid.shape[1] // 2
+    assert not c.claim_lies[:, 1 % c.ring].any()
+    for h in range(2):
+        np.testing.assert_array_equal(c.claim_sent[:, 1 % c.ring, h], c.own_type[:, h] % n)
+
+
+def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost():
+    """Noise 0.999: detection 0.001, below (1 − δ)/δ = 0.053: a strategic type lies whenever
+    the receiver would offer it more for the favourable claim. Where every type but the
+    favourable one lies, the claim is the same whatever the type: the posterior does not move
+    (but for the round's redraw, which leaves a prior unchanged)."""
+    c, prior = one_round(at_the_brink(bargainers(0.0, noise=0.999, misread=0.0)), reps=60)
+    n = c.type_grid.shape[1] // 2
+    lies = c.claim_lies[:, 1 % c.ring]  # [R, sender, C]
+    assert lies.any()
+    favourable = int(np.argmin(c.type_grid[0][:n]))
+    for h in range(2):
+        sent = c.claim_sent[:, 1 % c.ring, h]
+        truthful = c.own_type[:, h] % n
+        lied = lies[np.arange(len(sent)), h, truthful]
+        np.testing.assert_array_equal(sent, np.where(lied, favourable, truthful))
+        pooled = np.delete(lies[:, h], favourable, axis=1).all(axis=1)
+        assert pooled.any()
+        np.testing.assert_allclose(c.posterior[pooled, 1 - h], prior[pooled, 1 - h], atol=1e-12)
+
+
+def test_the_twin_reads_claims_as_sent_and_trust_is_the_honest_mass():
+    spec = bargainers(0.5, noise=0.1, misread=0.3)
+    twin, _ = one_round(spec, perfect_information=True)
+    np.testing.assert_array_equal(twin.posterior, twin.posterior_true)
+    run, _ = one_round(spec)
+    a, b = run.params.power_a, run.params.power_b
+    for h, (i, j) in enumerate(((a, b), (b, a))):
+        np.testing.assert_allclose(
+            run.trust[:, i, j], bg.honest_mass(run.posterior[:, h], run.type_honest[1 - h])
+        )
+    out = run_batch(spec, seed=3, replications=30).outcome
+    assert (out.messages_sent > 0).all()
+    assert (out.messages_misread <= out.messages_sent).all()
+
+
+def test_claims_only_between_powers_that_read_no_version_1_belief_and_only_in_private():
+    assert not crisis(load_scenario("geneva-2022"), 1, range(2)).claims  # quantal reads trust
+    closed = bargainers(1.0, noise=0.1, misread=0.0)
+    closed = with_settings(closed, {"channels.direct.open": False})
+    c, prior = one_round(closed)
+    assert c.claims
+    assert (c.claim_due[:, 1 % c.ring] == -1).all()  # nothing sent in public
+    np.testing.assert_array_equal(c.posterior, prior)
+    events = run_batch(closed, seed=2, replications=10).events
+    assert not (events.kind == "claim").any()
