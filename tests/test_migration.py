@@ -2,7 +2,8 @@
 
 * Every shipped scenario, as it was in version 1 (tests/corpus/v1, the files before this
   version) and as shipped now (version 2, migrated by hand with justified values), compiles to
-  the same version-1 parameters, the ones the round reads, in every condition and every round.
+  the same version-1 parameters, the ones the round reads, in every condition and every round
+  (but those written in version 2, ``BORN_V2``, which had no version 1).
 * A version-1 file is migrated as it is read, with one notice (a ScenarioMigrationWarning in
   Python, a message on stderr from the CLI); ``escalsim migrate`` writes the same migration into
   the file, keeping every other byte.
@@ -45,6 +46,11 @@ from strategies import scenario_dicts
 
 V1 = Path(__file__).parent / "corpus" / "v1"
 NAMES = shipped.names()
+#: Shipped scenarios written after version 2, in fields version 1 cannot hold (a prior over
+#: ``war_cost``, scripted offers): they never had a version-1 file, so they have no copy in
+#: tests/corpus/v1 and nothing to compare before and after the migration.
+BORN_V2 = {"fearon"}
+V1_NAMES = [n for n in NAMES if n not in BORN_V2]
 V1_FIELDS = [f for f in Params.__dataclass_fields__ if f not in V2_FIELDS]
 
 
@@ -68,13 +74,15 @@ def _v1_differences(a: Params, b: Params) -> list[str]:
 # The shipped scenarios: version 1 before, version 2 now, the same numbers for the round
 # ------------------------------------------------------------------------------------------------
 def test_the_version_1_copies_are_the_shipped_scenarios_of_version_1():
-    assert sorted(p.stem for p in V1.glob("*.yaml")) == NAMES
-    for name in NAMES:
+    assert set(NAMES) >= BORN_V2
+    assert sorted(p.stem for p in V1.glob("*.yaml")) == V1_NAMES
+    for name in V1_NAMES:
         assert "\nschema_version: 1\n" in (V1 / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in NAMES:
         assert "\nschema_version: 2\n" in shipped.path_of(name).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", V1_NAMES)
 def test_shipped_scenario_compiles_to_the_same_version_1_parameters_before_and_after(name):
     """What the round reads is unchanged by the migration, in every condition and round."""
     before, after = _quiet_load(V1 / f"{name}.yaml"), load_scenario(name)
@@ -108,12 +116,17 @@ def test_shipped_scenario_loads_without_a_notice_and_sets_every_version_2_block(
 
 def test_the_crisis_scenarios_have_private_types_and_the_known_answers_point_types():
     """geneva, hotline, able-archer and generic-dispute: priors over types whose mean is the
-    version-1 resolve; brinkmanship and ipd-noise keep point types (their known answers)."""
+    version-1 resolve; brinkmanship and ipd-noise keep point types (their known answers);
+    fearon's answer is a known cost for A and a uniform grid of 100 for B."""
     for name in NAMES:
         p = compile_params(load_scenario(name))
         n_types = p.cost_types.shape[1]
         if name in ("brinkmanship", "ipd-noise"):
             assert n_types == 1
+        elif name == "fearon":
+            assert n_types == 100
+            assert p.cost_prior[0].tolist() == [1.0] + [0.0] * 99  # padded with no mass
+            assert np.all(np.diff(p.cost_types[1]) > 0)
         else:
             assert n_types >= 3
             assert np.all(np.diff(p.cost_types, axis=1) > 0)
@@ -123,7 +136,7 @@ def test_the_crisis_scenarios_have_private_types_and_the_known_answers_point_typ
 # ------------------------------------------------------------------------------------------------
 # Migration as a file is read
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", V1_NAMES)
 def test_a_version_1_file_is_migrated_on_load_with_one_notice(name):
     path = V1 / f"{name}.yaml"
     with warnings.catch_warnings(record=True) as caught:
@@ -174,7 +187,7 @@ def test_an_invalid_version_1_file_gets_its_problems_and_no_notice():
 # ------------------------------------------------------------------------------------------------
 # Migration of the text: escalsim migrate
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", V1_NAMES)
 def test_migrate_text_keeps_every_line_and_gives_what_loading_gives(name):
     text = (V1 / f"{name}.yaml").read_text(encoding="utf-8")
     out, migration = migrate_text(text, f"{name}.yaml")

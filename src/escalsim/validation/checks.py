@@ -9,6 +9,7 @@ chosen by looking at a result.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import zlib
@@ -607,6 +608,248 @@ register(
             "a concession ends the crisis before the round's war draw)."
         ),
         run=_brink_open,
+    )
+)
+
+
+# -- 3b. Fearon's take-it-or-leave-it bargain ---------------------------------------------------
+FEARON_SOURCE = (
+    "Fearon, J. D. (1995). Rationalist explanations for war. *International Organization*, "
+    '49(3), 379-414 ("War due to private information and incentives to misrepresent"); '
+    "Powell, R. (1999). *In the Shadow of Power*. Princeton University Press."
+)
+#: Replications (full, quick), run in chunks of :data:`FEARON_CHUNK`: B, a bargaining power,
+#: also computes a counter-offer against A's joint types (A's one cost padded to B's 100, two
+#: honesty types each), ``[R, 200, 200]`` arrays, about 0.5 GB per 1,000 rows.
+FEARON_RUNS = (20000, 4000)
+FEARON_CHUNK = 1000
+#: B's cost grid in bins of this many types, for the figure.
+FEARON_BIN = 10
+
+
+@dataclass(frozen=True)
+class FearonTerms:
+    """Fearon's (p, c_A, lo, hi) and n as the ``fearon`` scenario's fields give them.
+
+    ``share`` is A's scripted offer to B (``1 - x*``); ``grid`` B's cost types; ``precision``
+    B's logit precision λ.
+    """
+
+    p: float
+    c_a: float
+    lo: float
+    hi: float
+    n: int
+    share: float
+    grid: np.ndarray
+    precision: float
+
+    @property
+    def demand(self) -> float:
+        """x*, the demand A's offer leaves it: ``1 - share``."""
+        return 1.0 - self.share
+
+
+def fearon_terms(spec: Scenario) -> FearonTerms:
+    """Read Fearon's terms off a condition of the ``fearon`` scenario (its header maps them).
+
+    p from the capabilities (``params.win_probabilities``), c_A and B's prior from the powers'
+    ``war_cost`` (a point for B is complete information, lo = hi), the offer from A's script.
+    """
+    from escalsim.core.params import win_probabilities
+    from escalsim.policies.bargaining import BargainingPolicy
+    from escalsim.policies.scripted import ScriptedPolicy
+
+    params = compile_params(spec)
+    a, b = spec.powers
+    if not (isinstance(a.policy, ScriptedPolicy) and a.policy.offers):
+        raise ValueError("A must be a scripted proposer with offers")
+    if not isinstance(b.policy, BargainingPolicy):
+        raise ValueError("B must be a bargaining responder")
+    cost_b = b.war_cost
+    if isinstance(cost_b, float):
+        lo = hi = float(cost_b)
+        n = 1
+    elif cost_b is not None and cost_b.uniform is not None and cost_b.types is not None:
+        lo, hi = (float(v) for v in cost_b.uniform)
+        n = int(cost_b.types)
+    else:
+        raise ValueError("B's war_cost must be a point or {uniform: [lo, hi], types: n}")
+    return FearonTerms(
+        p=win_probabilities(spec)[0],
+        c_a=float(params.cost_types[0][0]),
+        lo=lo,
+        hi=hi,
+        n=n,
+        share=float(a.policy.offers[0].share),
+        grid=np.asarray(params.cost_types[1][:n], dtype=float),
+        precision=float(b.policy.precision),
+    )
+
+
+def _fearon_run(spec: Scenario, seed: int, runs: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The runs' outcome rows in replication order, and the index of B's cost type in each.
+
+    The type the round drew: B's cost uniform of the replication's type stream
+    (``core.streams.type_uniforms``) by inverse CDF over its prior (``bargaining.draw_type``).
+    """
+    from escalsim.batch import run_batch
+    from escalsim.core import bargaining as bg
+    from escalsim.core.streams import type_uniforms
+
+    out = run_batch(spec, seed=seed, replications=runs, keep=0, chunk=FEARON_CHUNK).outcome
+    out = out.sort_values("replication").reset_index(drop=True)
+    params = compile_params(spec)
+    u = type_uniforms(seed, np.arange(runs), 2)[:, 1, 0]
+    return out, bg.draw_type(params.cost_prior[1], u)
+
+
+def _fearon(seed: int, quick: bool) -> CheckResult:
+    base = load_scenario("fearon")
+    private, complete = base.condition_names
+    runs = FEARON_RUNS[1] if quick else FEARON_RUNS[0]
+    spec = with_condition(base, private)
+    t = fearon_terms(spec)
+    closed = ka.fearon_war_probability(t.p, t.c_a, t.lo, t.hi)
+    threshold = t.demand - t.p  # B accepts iff its cost is at least x* - p
+    on_grid = float((t.grid < threshold).mean())
+    bias = abs(on_grid - closed)
+    out, drawn = _fearon_run(spec, derive_seed(seed, "fearon", private), runs)
+    cost = t.grid[drawn]
+    war = out["war"].to_numpy()
+    wars = int(war.sum())
+    settled = out["outcome"] == "settlement"
+    fearons = (war == (cost < threshold)) & (war | settled.to_numpy())
+    fearons &= (out["end_round"] == 1).to_numpy()
+    fearons &= war | (out["settled_share_a"] == t.demand).to_numpy()
+    off = int((~fearons).sum())
+    lo, hi = wilson_interval(wars, runs, confidence=1.0 - ALPHA / 2)
+    ci = wilson_interval(wars, runs)
+    spec_c = with_condition(base, complete)
+    tc = fearon_terms(spec_c)
+    out_c, _ = _fearon_run(spec_c, derive_seed(seed, "fearon", complete), runs)
+    wars_c = int(out_c["war"].sum())
+    at_demand = int((out_c["settled_share_a"] == tc.demand).sum())
+    rows = [
+        Row(
+            "P(war), private information (the closed form)",
+            closed,
+            wars / runs,
+            ci,
+            runs,
+            lo - bias <= closed <= hi + bias,
+            note=(
+                f"{100 * (1 - ALPHA / 2):.2f}% Wilson interval [{lo:.4f}, {hi:.4f}] widened by "
+                f"the grid's bias {bias:.4f}"
+            ),
+        ),
+        _wilson_row(
+            f"P(war), private information (on the {t.n}-type grid)", wars, runs, on_grid, 2
+        ),
+        Row(
+            "runs that do not end as Fearon's B with its drawn cost would end them",
+            0.0,
+            off / runs,
+            wilson_interval(off, runs),
+            runs,
+            off == 0,
+            note=f"{off} of {runs:,}",
+        ),
+        Row(
+            "P(war), complete information",
+            0.0,
+            wars_c / runs,
+            wilson_interval(wars_c, runs),
+            runs,
+            wars_c == 0 and at_demand == runs,
+            note=f"{at_demand:,} of {runs:,} settled at x* = {tc.demand:g}",
+        ),
+    ]
+    edges = np.arange(0, t.n + 1, FEARON_BIN)
+    width = (t.hi - t.lo) / t.n
+    labels, expected, simulated, los, his, grid_share = [], [], [], [], [], []
+    for a, b in itertools.pairwise(edges):
+        left, right = t.lo + a * width, t.lo + b * width
+        in_bin = (drawn >= a) & (drawn < b)
+        k = int(war[in_bin].sum())
+        m = int(in_bin.sum())
+        labels.append(f"{left:.3f}-\n{right:.3f}")
+        expected.append(float(np.clip((threshold - left) / (right - left), 0.0, 1.0)))
+        grid_share.append(float((t.grid[a:b] < threshold).mean()))
+        simulated.append(k / m if m else math.nan)
+        interval = wilson_interval(k, m) if m else (math.nan, math.nan)
+        los.append(interval[0])
+        his.append(interval[1])
+    details = (
+        f"The shipped `fearon` scenario, {runs:,} runs of each condition on the batch engine. "
+        f"Its fields give Fearon's terms (the file's header maps them): p = {t.p:g} (A's "
+        f"capability against B's, decisiveness 1), c_A = {t.c_a:g}, B's cost uniform on "
+        f"[{t.lo:g}, {t.hi:g}] as {t.n} equally likely types, A's scripted offer "
+        f"{t.share:g} = 1 − x\\* with x\\* = `known_answers.fearon_demand_uniform` = "
+        f"{t.demand:g}, and a ladder whose every posture carries a war risk of 1, so that B "
+        f"refusing is war. B (the `bargaining` policy at precision "
+        f"{t.precision:g}) accepts iff its drawn cost is at least "
+        f"x\\* − p = {threshold:g}: {int((t.grid < threshold).sum())} of the {t.n} types refuse, "
+        f"P(war) = {on_grid:g} on the grid against {closed:g} in the continuum. Simulated: "
+        f"{wars:,} wars in {runs:,} runs ({wars / runs:.4f}); every run's end checked against "
+        f"B's drawn cost ({off} differ). Complete information (B's cost {tc.lo:g}, known; "
+        f"A offers {tc.share:g}, B's war annuity): {wars_c} wars. The figure shows the share of "
+        f"runs in war by B's drawn cost, in bins of {FEARON_BIN} types: Fearon's continuum "
+        "(the share of the bin's costs below x\\* − p), the grid's, and the model's."
+    )
+    return CheckResult.from_rows(
+        rows,
+        tolerance_rule=(
+            "P(war) is a binomial proportion over N independent runs. Pass iff the grid's "
+            "exact answer lies inside the Wilson score interval of the simulated proportion at "
+            "level 1 − 0.001/2 (Bonferroni over the two P(war) rows: a right model fails this "
+            "check in at most 0.1% of reports), and the closed form inside the same interval "
+            "widened by the grid's bias (|grid − closed form| ≤ 1/(2n), half a type's mass); "
+            f"the half-width shrinks as 1/√N (±{_half(wars, runs):.4f} at N = {runs:,}). Exact: "
+            "each run must end as Fearon's B would end it given its drawn cost (war iff the "
+            "cost is below x\\* − p, else a settlement in round 1 at exactly x\\*: given the "
+            "draw nothing else is random), and with complete information no run may go to war."
+        ),
+        details=details,
+        draw=lambda: figures.paired_bars(
+            "fearon: P(war) by B's drawn cost of war",
+            labels,
+            expected,
+            simulated,
+            los,
+            his,
+            expected_label="Fearon (1995), continuum",
+            extra=grid_share,
+            extra_label=f"on the {t.n}-type grid",
+            ylabel="share of runs in war",
+        ),
+    )
+
+
+register(
+    Check(
+        name="fearon",
+        title="Fearon's take-it-or-leave-it bargain under private information",
+        what=(
+            "P(war) in Fearon's (1995) ultimatum game, built from configuration alone (the "
+            "`fearon` scenario): A offers B the share that leaves it Fearon's optimal demand x\\*, "
+            "B, whose cost of war is private, accepts or fights; and no war when B's cost is "
+            "known."
+        ),
+        source=FEARON_SOURCE,
+        expected=(
+            "**P(war) = (hi − c_A − 2 lo) / (2 (hi − lo))** in the interior "
+            "(`known_answers.fearon_war_probability`): B accepts a demand x iff "
+            "1 − x ≥ 1 − p − c_B, i.e. c_B ≥ x − p; A's expected annuity "
+            "P(x) x + (1 − P(x))(p − c_A) with P(x) = (p + hi − x)/(hi − lo) is concave on "
+            "[p + lo, p + hi] with its maximum at x\\* = p + (hi − c_A)/2 "
+            "(`known_answers.fearon_demand_uniform`), so P(war) = (x\\* − p − lo)/(hi − lo). "
+            "With p = 0.25, c_A = 0.0625 and c_B ~ U[0.125, 0.625]: x\\* = 0.53125 and "
+            "**P(war) = 0.3125**; on the scenario's 100-type grid 31 types lie below "
+            "x\\* − p = 0.28125, **P(war) = 0.31**. With B's cost known (0.375), x\\* = p + c_B "
+            "= 0.625 is accepted: **P(war) = 0**."
+        ),
+        run=_fearon,
     )
 )
 
