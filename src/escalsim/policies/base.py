@@ -405,9 +405,9 @@ def accepting(obs: Observation, threshold: Any, move: Any) -> Any:
     no offer (NaN) is never accepted.
     """
     received = np.asarray(obs.offer_received, dtype=float)
-    with np.errstate(invalid="ignore"):
-        take = bg.accepts(received, threshold)
-    return np.where(take, dx.ACCEPT, move)
+    if np.isnan(received).all():  # no offer anywhere (every scenario without an opener)
+        return move
+    return np.where(bg.accepts(received, threshold), dx.ACCEPT, move)
 
 
 def mirror_offer(obs: Observation, actor: Actor, params: Params) -> Any:
