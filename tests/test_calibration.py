@@ -325,6 +325,9 @@ def test_a_fit_reports_what_it_did(fit7):
     assert (table["simulated"] <= table["hi"]).all()
 
 
+# The recovery costs ~8 s of 2,000-run candidates: the slow tier (CI) runs it; the default run
+# keeps the fit's machinery (the same-seed, bounds and folder tests).
+@pytest.mark.slow
 def test_a_known_parameter_is_recovered_from_a_target_the_model_generated(small):
     """The force rung's cost is recovered from the model's own distribution at 1.8.
 

@@ -121,6 +121,7 @@ def test_a_count_of_replications_means_0_to_k_minus_1_as_in_run_batch() -> None:
     assert_same_frames(model, run_batch("hotline-1963", seed=3, replications=4))
 
 
+@pytest.mark.slow  # 2 × 1,000 rounds one replication at a time: ~5 s; CI's slow tier runs it
 def test_the_ipd_many_rounds() -> None:
     model = EscalationModel(scenario="ipd-noise", seed=11, replications=[2, 0]).run()
     assert_same_frames(model, run_batch("ipd-noise", seed=11, replications=[2, 0]))

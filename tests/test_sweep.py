@@ -438,7 +438,12 @@ def test_cli_sweep_default_and_dask_give_the_same_results_and_heatmap(root, tmp_
 
 
 @pytest.mark.parametrize(
-    ("sampler", "indices"), [("sobol", {"S1", "ST"}), ("morris", {"mu_star", "sigma"})]
+    ("sampler", "indices"),
+    [
+        ("sobol", {"S1", "ST"}),
+        # Morris runs the same analysis path: the slow tier (CI) keeps it, the default run Sobol'.
+        pytest.param("morris", {"mu_star", "sigma"}, marks=pytest.mark.slow),
+    ],
 )
 def test_sensitivity_indices_average_replicates_and_come_with_cis(root, tmp_path, sampler, indices):
     pytest.importorskip("SALib")
@@ -536,6 +541,8 @@ def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
                     proc.kill()
 
 
+# Scenario discovery (PRIM, the EMA workbench extra) runs in the slow tier (CI): the Latin
+# hypercube sweep it mines and the workbench's import cost about 17 s of the default run's CPU.
 @pytest.fixture(scope="module")
 def lhs_sweep(tmp_path_factory):
     spec = load_scenario("hotline-1963")
@@ -549,6 +556,7 @@ def lhs_sweep(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_prim_finds_a_box_with_its_coverage_and_density(lhs_sweep):
     pytest.importorskip("ema_workbench")
     from escalsim.experiment.sweep import discover, point_table
@@ -580,6 +588,7 @@ def test_prim_finds_a_box_with_its_coverage_and_density(lhs_sweep):
         ("p_war > 2", "holds at no point"),
     ],
 )
+@pytest.mark.slow
 def test_discovery_conditions_are_checked(lhs_sweep, condition, says):
     pytest.importorskip("ema_workbench")
     from escalsim.experiment.sweep import discover
@@ -588,6 +597,7 @@ def test_discovery_conditions_are_checked(lhs_sweep, condition, says):
         discover(*load_sweep(lhs_sweep), condition)
 
 
+@pytest.mark.slow
 def test_without_the_ema_workbench_the_message_names_the_extra(lhs_sweep, monkeypatch):
     from escalsim.experiment.sweep import discover
 
