@@ -999,7 +999,7 @@ class Crisis:
                 ],
             )
         # Deliveries, in the order sent: a later-sent offer replaces an earlier one read.
-        for s in range(max(1, t - self.max_latency), t + 1):
+        for s in self._in_transit(t):
             k = s % self.ring
             for h in range(2):
                 due = (self.offer_due[:, k, h] == t) & (s > self.offer_read_sent[:, 1 - h])
@@ -1010,6 +1010,13 @@ class Crisis:
                     due, self.offer_due_true[:, k, h], self.offer_read_true[:, 1 - h]
                 )
                 self.offer_read_sent[:, 1 - h] = np.where(due, s, self.offer_read_sent[:, 1 - h])
+
+    def _in_transit(self, t: int) -> range:
+        """The rounds whose messages, claims or offers may arrive in round ``t``, in sent order.
+
+        The rings of things in transit hold ``max_latency + 1`` rounds.
+        """
+        return range(max(1, t - self.max_latency), t + 1)
 
     def _traits(self, i: int, q: Params | None = None) -> Actor:
         """Actor ``i``'s fixed traits as the policies read them (``q``: this round's params)."""
@@ -1120,7 +1127,7 @@ class Crisis:
         if (self.detail[:, None] & sending).any():
             for k in range(len(send)):
                 self._log_message(k, sending, path, read, misread, honest)
-        for s in range(max(1, t - self.max_latency), t + 1):
+        for s in self._in_transit(t):
             due = self.inbox_arrival[:, s % self.ring] == t
             if due.any():
                 self._receive(due, s, t)
@@ -1154,14 +1161,13 @@ class Crisis:
         for h, i in enumerate(self.powers):
             j = int(self.powers[1 - h])
             costs = self.type_grid[h][:c]
-            possible = self._claimable(h, c)
+            possible, favourable = self._claimable(h, c)
             if possible.sum() < 2:
                 continue
             path = self.path[:, i, j]
             private = (path != p.public) & ~self.ended
             if not private.any():
                 continue
-            favourable = int(np.argmin(np.where(possible, costs, np.inf)))
             truthful = self.own_type[:, h] % c
             honest = self.type_honest[h][self.own_type[:, h]]
             lies = self._lie_incentive(h, path, favourable)
@@ -1195,7 +1201,7 @@ class Crisis:
                     for a, b, z in zip(s[idx], tr[idx], r[idx], strict=True)
                 ],
             )
-        for s in range(max(1, t - self.max_latency), t + 1):
+        for s in self._in_transit(t):
             k = s % self.ring
             for h in range(2):
                 due = self.claim_due[:, k, h] == t
@@ -1206,9 +1212,7 @@ class Crisis:
         """The other power updates its posteriors on sender ``h``'s claims arriving now."""
         grid = np.arange(self.type_grid.shape[1]) % c  # each joint type's truthful claim
         honest = self.type_honest[h]
-        costs = self.type_grid[h][:c]
-        possible = self._claimable(h, c)
-        favourable = int(np.argmin(np.where(possible, costs, np.inf)))
+        _, favourable = self._claimable(h, c)
         lies = self.claim_lies[:, k, h][:, grid]  # [R, K]: would this joint type lie?
 
         def likelihood(claim: NDArray[np.int64], mu: Any) -> NDArray[np.float64]:
@@ -1225,10 +1229,15 @@ class Crisis:
         self.claim_got[:, receiver] |= due
         self.counts["messages_delivered"] += due
 
-    def _claimable(self, h: int, c: int) -> NDArray[np.bool_]:
-        """``[C]``: the costs power h may have (prior mass, honest or strategic)."""
+    def _claimable(self, h: int, c: int) -> tuple[NDArray[np.bool_], int]:
+        """The costs power h may have, and the claim most favourable to it.
+
+        ``[C]``: prior mass, honest or strategic; the favourable claim is the lowest of those
+        costs (its index).
+        """
         prior = self.type_prior[h]
-        return (prior[:c] + prior[c:]) > 0
+        possible = (prior[:c] + prior[c:]) > 0
+        return possible, int(np.argmin(np.where(possible, self.type_grid[h][:c], np.inf)))
 
     def _lie_incentive(self, h: int, path: NDArray[np.int64], favourable: int) -> NDArray[np.bool_]:
         """``[R, C]``: whether power h, if strategic with truthful claim c, lies (§3.5).
