@@ -300,30 +300,6 @@ def cli_in_process(
     return code, out.text(), err.text()
 
 
-@pytest.fixture(params=["legacy", pytest.param("structure", marks=pytest.mark.slow)])
-def block_layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the test under each layout of the random block (``core.streams.LEGACY_LAYOUT``).
-
-    The default run checks the default layout (version 1's, until the default policy of
-    decision v2 flips it, docs/decision-v2.md §12 step 6) and the slow tier (CI) the other too.
-
-    The switch is read where a run or an experiment gets its layout, in this process: a test
-    that runs tasks in other processes hands them the layout through its ``Job``.
-    """
-    from escalsim.core import streams
-
-    monkeypatch.setattr(streams, "LEGACY_LAYOUT", request.param == "legacy")
-    return str(request.param)
-
-
-@pytest.fixture
-def structure_layout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the test under the block laid out by the scenario's structure (not the default)."""
-    from escalsim.core import streams
-
-    monkeypatch.setattr(streams, "LEGACY_LAYOUT", False)
-
-
 @contextlib.contextmanager
 def _stdin(stream: Any) -> Iterator[None]:
     saved = sys.stdin

@@ -29,7 +29,6 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
         for k in range(n_rungs)
     ]
     policies = [
-        "quantal",
         "reciprocal",
         "generous",
         "grit",
@@ -40,11 +39,11 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
     ] + (["memory_one"] if n_rungs == 2 else [])
     rounds = draw(st.integers(1, 25))
 
-    def policy() -> dict[str, Any]:
-        name = draw(st.sampled_from(policies))
+    def policy(power: bool) -> dict[str, Any]:
+        name = draw(st.sampled_from(["bargaining", *policies] if power else policies))
         spec: dict[str, Any] = {"name": name}
-        if name == "quantal":
-            spec["precision"] = draw(st.floats(0.0, 20.0))
+        if name == "bargaining":
+            spec["precision"] = draw(st.floats(0.0, 40.0))
         elif name == "generous":
             spec["generosity"] = draw(PROB)
         elif name == "memory_one":
@@ -67,13 +66,13 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
                 "role": "power",
                 "capability": draw(st.floats(0.1, 10.0)),
                 "resolve": draw(PROB),
-                "risk_tolerance": draw(PROB),
+                "attribution": draw(st.sampled_from(["naive", "noisy"])),
                 "audience_cost": draw(st.floats(0.0, 2.0)),
                 "honesty": draw(PROB),
                 "domestic_pressure": draw(st.floats(-1.0, 1.0)),
                 "initial_rung": draw(st.integers(0, top_start)),
                 "red_line": draw(st.integers(0, n_rungs - 1)),
-                "policy": policy(),
+                "policy": policy(power=True),
             }
         )
     for k in range(draw(st.integers(0, 2))):
@@ -91,7 +90,7 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
                 "may_join": draw(st.booleans()),
                 "red_line": draw(st.integers(0, n_rungs - 1)),
                 "initial_rung": draw(st.integers(0, top_start)),
-                "policy": policy(),
+                "policy": policy(power=False),
             }
         )
 

@@ -32,6 +32,7 @@ from escalsim.core.params import Params, compile_params
 from escalsim.policies import POLICIES, Actor, Observation
 from escalsim.policies.bargaining import TIE, BargainingPolicy, power_rows, quit_precision
 from escalsim.scenario import load_scenario
+from escalsim.scenario.load import with_settings
 from test_policies import obs
 
 settings.register_profile(
@@ -41,8 +42,8 @@ PROFILE = settings.get_profile("bargaining-policy")
 SEED = 17
 POLICY = POLICIES["bargaining"]
 BASE = compile_params(load_scenario("generic-dispute"))  # powers A (index 0) and B (1)
-A = Actor(index=0, resolve=0.3, risk_tolerance=0.5, red_line=2)  # traits: not read
-B = Actor(index=1, resolve=0.3, risk_tolerance=0.5, red_line=2)
+A = Actor(index=0, resolve=0.3, red_line=2)  # traits: not read
+B = Actor(index=1, resolve=0.3, red_line=2)
 #: The ladder of tests/test_bargaining.py: eight rungs, war at 6, a jump of two.
 COSTS = np.array([0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.6, 1.0])
 RISK = np.array([0.0, 0.0, 0.0, 0.002, 0.01, 0.05, 1.0, 1.0])
@@ -563,15 +564,19 @@ def test_refuses_an_observation_the_round_has_not_filled():
         POLICY.offer(dataclasses.replace(v1, war_value=1.0, war_cost=0.3), A, CHECK, spec(), ())
     with pytest.raises(ValueError, match="does not fit"):
         decide(seen(posterior=np.full(3, 1 / 3)), A, CHECK, 0.5)
-    third = Actor(index=2, resolve=0.3, risk_tolerance=0.5, red_line=2)
+    third = Actor(index=2, resolve=0.3, red_line=2)
     three = dataclasses.replace(CHECK, ids=("A", "B", "C"))
     with pytest.raises(ValueError, match="third party"):
         power_rows(third, three)
 
 
-def test_quit_precision_and_attribution_come_from_the_scenario():
+def test_quit_precision_comes_from_the_scenario():
     assert quit_precision(CHECK, 1) == 20.0
-    assert quit_precision(BASE, 1) == math.inf  # generic-dispute's quantal: a best response
-    assert POLICY.attribution_of(spec(), CHECK) == CHECK.attribution
-    noisy = BargainingPolicy(name="bargaining", attribution="noisy")
-    assert POLICY.attribution_of(noisy, CHECK) == "noisy"
+    assert quit_precision(BASE, 1) == 20.0  # generic-dispute's default policy: bargaining
+    deterrers = compile_params(
+        with_settings(
+            load_scenario("generic-dispute"),
+            {"actors.A.policy": {"name": "deterrer"}, "actors.B.policy": {"name": "deterrer"}},
+        )
+    )
+    assert quit_precision(deterrers, 1) == math.inf  # a rule-based responder: a threshold

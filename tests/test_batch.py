@@ -14,7 +14,7 @@ import pytest
 import escalsim
 from escalsim.agents import EscalationModel
 from escalsim.batch import run_batch
-from escalsim.core.policies import HumanMoveRequiredError
+from escalsim.policies import HumanMoveRequiredError
 from escalsim.scenario import Scenario, load_scenario, with_condition
 from escalsim.scenario.load import with_settings
 

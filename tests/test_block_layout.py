@@ -1,10 +1,9 @@
 """The random block laid out by the scenario's structure, and the type stream (issue 17, step 2).
 
-docs/decision-v2.md §9. The default layout is still version 1's (``LEGACY_LAYOUT``): the golden
-master holds under it (tests/test_golden.py). These tests run the layout by structure through
-the ``structure_layout`` fixture (or both through ``block_layout``) and check what it must keep:
-one layout for every condition, twin and sweep point of a scenario (common random numbers), the
-design's sizes, both faces giving the same frames, and the type stream's independence.
+docs/decision-v2.md §9. These tests check what the layout must keep: one layout for every
+condition, twin and sweep point of a scenario (common random numbers), the design's sizes, both
+faces giving the same frames, and the type stream's independence. (Version 1's layout went with
+version 1's decision rule, step 6 of docs/decision-v2.md §12.)
 """
 
 from __future__ import annotations
@@ -42,15 +41,16 @@ from golden_cases import batch_digests
 
 from test_golden import _AGENT_CASES, _agent_digests, params
 
-#: Uniforms per round: version 1's layout, and the layout by structure as built in steps 2 and
-#: 5b (offer_read for the two ordered pairs of powers added; v1's honesty still drawn).
+#: Uniforms per round: the layout by structure as built in steps 2 and 5b (offer_read for the
+#: two ordered pairs of powers added; v1's per-message honesty still drawn for the messages that
+#: are not claims). Version 1's layout had 474, 227, 165, 37, 35 and 34.
 SIZES = {
-    "geneva-2022": (474, 79),
-    "hotline-1963": (227, 56),
-    "able-archer-1983": (165, 50),
-    "generic-dispute": (37, 26),
-    "brinkmanship": (35, 24),
-    "ipd-noise": (34, 17),
+    "geneva-2022": 79,
+    "hotline-1963": 56,
+    "able-archer-1983": 50,
+    "generic-dispute": 26,
+    "brinkmanship": 24,
+    "ipd-noise": 17,
 }
 #: docs/decision-v2.md §9's counts: the table once step 5 has moved honesty to the type stream
 #: and added ``offer_read`` (the two ordered pairs of powers).
@@ -78,28 +78,24 @@ def _with_condition(spec: Scenario, name: str, settings: dict[str, Any]) -> Scen
 # -- the layout -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", SIZES)
 def test_the_block_has_the_designs_size_for_every_shipped_scenario(name):
-    """474 → 79 for geneva-2022, …; the design's count plus v1's honesty (step 5c moves it)."""
+    """79 for geneva-2022, …; the design's count plus v1's per-message honesty."""
     spec = load_scenario(name)
-    legacy, now = SIZES[name]
-    assert BlockLayout.of(spec, legacy=True).size == legacy
-    layout = BlockLayout.of(spec, legacy=False)
-    assert layout.size == now
-    # Version 1's per-message honesty is still drawn for the linked pairs (version 1's messages
-    # read it until step 6); offer_read for the two ordered pairs of powers (step 5b), whatever
-    # their policies; version 1's layout reads offers with the maker's third_party uniform.
+    layout = BlockLayout.of(spec)
+    assert layout.size == SIZES[name]
+    # Version 1's per-message honesty is still drawn for the linked pairs (the messages that are
+    # not claims read it); offer_read for the two ordered pairs of powers (step 5b), whatever
+    # their policies.
     assert layout.count("honesty") == layout.count("misread")
-    assert now - layout.count("honesty") == DESIGN[name]
+    assert SIZES[name] - layout.count("honesty") == DESIGN[name]
     assert layout.count("offer_read") == 2
     assert layout.count("third_party") == 0
-    assert BlockLayout.of(spec, legacy=True).count("offer_read") == 0
 
 
 @pytest.mark.parametrize("name", SIZES)
-def test_every_condition_of_a_shipped_scenario_draws_in_one_layout(name, structure_layout):
+def test_every_condition_of_a_shipped_scenario_draws_in_one_layout(name):
     """The scenario as loaded and each condition applied give the same layout."""
     spec = load_scenario(name)
     layout = BlockLayout.of(spec)
-    assert not layout.legacy
     for variant in _variants(spec):
         assert BlockLayout.of(variant) == layout
         p = schedule(variant).params_at[0]
@@ -112,9 +108,7 @@ def test_every_condition_of_a_shipped_scenario_draws_in_one_layout(name, structu
         ]
 
 
-def test_a_value_never_changes_the_layout_and_a_sweeps_boolean_is_taken_both_ways(
-    structure_layout,
-):
+def test_a_value_never_changes_the_layout_and_a_sweeps_boolean_is_taken_both_ways():
     """A noise of 0 or 0.5 keeps the layout; may_join false/true lays out the join's slots."""
     spec = load_scenario("geneva-2022")
     layout = BlockLayout.of(spec)
@@ -143,9 +137,7 @@ def test_a_value_never_changes_the_layout_and_a_sweeps_boolean_is_taken_both_way
     assert Shape.of(spec, both).block == both.size
 
 
-def test_a_condition_that_changes_structure_widens_the_layout_of_every_condition(
-    structure_layout,
-):
+def test_a_condition_that_changes_structure_widens_the_layout_of_every_condition():
     spec = _with_condition(
         load_scenario("geneva-2022"), "china_joins", {"actors.CHN.may_join": True}
     )
@@ -155,16 +147,12 @@ def test_a_condition_that_changes_structure_widens_the_layout_of_every_condition
         assert BlockLayout.of(variant) == layout
 
 
-def test_limits_size_memory_by_the_layout_the_runs_use(block_layout):
+def test_limits_size_memory_by_the_layout_the_runs_use():
     spec = load_scenario("geneva-2022")
-    assert (
-        Shape.of(spec).block
-        == BlockLayout.of(spec).size
-        == SIZES["geneva-2022"][block_layout == "structure"]
-    )
+    assert Shape.of(spec).block == BlockLayout.of(spec).size == SIZES["geneva-2022"]
 
 
-def test_a_slot_the_layout_does_not_draw_cannot_be_read(structure_layout):
+def test_a_slot_the_layout_does_not_draw_cannot_be_read():
     spec = load_scenario("geneva-2022")
     p = schedule(spec).params_at[0]
     layout = BlockLayout.of(spec)
@@ -173,7 +161,6 @@ def test_a_slot_the_layout_does_not_draw_cannot_be_read(structure_layout):
     assert u.take("noise", ukr, p.power_a).shape == (3,)
     assert u.take("noise", np.array([ukr]), np.array([p.power_b])).shape == (3, 1)
     for name, index in [
-        ("third_party", (ukr,)),  # version 1's slot that nothing reads
         ("noise", (ukr, deu)),  # a third party's view of another: the display stream's
         ("choice", (deu,)),  # cannot decide: it never joins
         ("channel_up", (p.public,)),  # always up
@@ -246,9 +233,7 @@ def _same_where_shared(books: list[Book]) -> set[Any]:
     ],
     ids=["generic-dispute", "geneva-2022", "geneva-2022-china-joins"],
 )
-def test_conditions_and_twins_read_the_same_numbers_for_the_same_slots(
-    name, extra, structure_layout, draws_read
-):
+def test_conditions_and_twins_read_the_same_numbers_for_the_same_slots(name, extra, draws_read):
     """Common random numbers: conditions that differ in a channel's openness (or in whether a
     third party may join) read the same incident, noise, choice, … draws of each replication."""
     spec = load_scenario(name)
@@ -269,9 +254,7 @@ def test_conditions_and_twins_read_the_same_numbers_for_the_same_slots(
         assert any(slot == ("choice", ("CHN",)) for _, _, slot in books[-1])
 
 
-def test_the_points_of_a_sweep_over_a_structural_boolean_share_their_draws(
-    structure_layout, draws_read
-):
+def test_the_points_of_a_sweep_over_a_structural_boolean_share_their_draws(draws_read):
     spec = load_scenario("geneva-2022")
     sweep, _ = define_sweep(spec, ["actors.CHN.may_join=false,true"], replications=8)
     job = sweep.job()
@@ -289,13 +272,13 @@ def test_the_points_of_a_sweep_over_a_structural_boolean_share_their_draws(
 # -- both faces ---------------------------------------------------------------------------------
 @pytest.mark.slow  # the default layout's faces: tests/test_golden.py in the default run
 @pytest.mark.parametrize("case", params(_AGENT_CASES, mesa=True))
-def test_both_faces_give_the_same_frames_in_the_layout_by_structure(case, structure_layout):
+def test_both_faces_give_the_same_frames_in_the_layout_by_structure(case):
     """The golden master's cases (both faces), under the layout by structure: identical."""
     assert _agent_digests(case) == batch_digests(case)
 
 
 @pytest.mark.parametrize("name", ["geneva-2022", "hotline-1963"])
-def test_one_mesa_model_of_k_replications_gives_run_batchs_frames(name, structure_layout):
+def test_one_mesa_model_of_k_replications_gives_run_batchs_frames(name):
     reps = [6, 0, 11, 3, 9]
     spec = load_scenario(name)
     condition = spec.condition_names[-1]
@@ -305,11 +288,11 @@ def test_one_mesa_model_of_k_replications_gives_run_batchs_frames(name, structur
         pd.testing.assert_frame_equal(getattr(model, frame), getattr(batch, frame), obj=frame)
 
 
-def test_the_pairs_only_the_mesa_face_shows_come_from_the_display_stream(block_layout):
+def test_the_pairs_only_the_mesa_face_shows_come_from_the_display_stream():
     """A third party's view of another: the same alone or among other replications."""
     alone = EscalationModel(scenario="geneva-2022", seed=2, replication=3)
     among = EscalationModel(scenario="geneva-2022", seed=2, replications=[0, 3, 5]).show(3)
-    assert (alone.crisis.display is None) == (block_layout == "legacy")
+    assert alone.crisis.display is not None
     for _ in range(4):
         alone.step()
         among.step()
@@ -346,7 +329,7 @@ def _crises(
     """A run and its twin on shared streams (``solo``: the run draws its own blocks)."""
     sched = schedule(spec)
     index = np.array(reps, dtype=np.int64)
-    streams = Streams(5, index, layout.fitted(sched.params_at[0]), spec.run.rounds)
+    streams = Streams(5, index, layout, spec.run.rounds)
     hidden = np.zeros(len(reps), dtype=bool)
     return (
         Crisis(spec, sched, streams, index, hidden, False, solo=solo),
@@ -355,23 +338,22 @@ def _crises(
 
 
 def test_every_crisis_of_a_replication_sees_the_same_type_draws():
-    """Identical across conditions, twins, layouts, chunks and compaction."""
+    """Identical across conditions, twins, chunks and compaction."""
     spec = load_scenario("geneva-2022")
     truth = type_uniforms(5, range(16), actors=2)
-    for legacy in (True, False):
-        for variant in _variants(spec):
-            layout = BlockLayout.of(spec, legacy=legacy)
-            for chunk in ([*range(16)], [9, 3, 12]):
-                run, twin = _crises(variant, layout, chunk)
-                assert np.array_equal(run.type_uniforms, truth[chunk])
-                assert np.array_equal(twin.type_uniforms, truth[chunk])
-            run, _ = _crises(variant, layout, [*range(16)], solo=True)
-            while len(run.reps) == 16 and not run.over:
-                run.step()
-            assert np.array_equal(run.type_uniforms, truth[run.reps])
+    for variant in _variants(spec):
+        layout = BlockLayout.of(spec)
+        for chunk in ([*range(16)], [9, 3, 12]):
+            run, twin = _crises(variant, layout, chunk)
+            assert np.array_equal(run.type_uniforms, truth[chunk])
+            assert np.array_equal(twin.type_uniforms, truth[chunk])
+        run, _ = _crises(variant, layout, [*range(16)], solo=True)
+        while len(run.reps) == 16 and not run.over:
+            run.step()
+        assert np.array_equal(run.type_uniforms, truth[run.reps])
 
 
-def test_drawing_the_types_moves_no_other_number(block_layout, monkeypatch):
+def test_drawing_the_types_moves_no_other_number(monkeypatch):
     spec = load_scenario("hotline-1963")
     plain = run_batch(spec, seed=9, replications=20, twin=True)
     begin = Crisis.begin_round
@@ -393,9 +375,9 @@ def test_the_type_stream_is_the_same_in_another_process():
     assert json.loads(out.stdout) == type_uniforms(5, [3, 8], 2).tolist()
 
 
-def test_the_experiments_layout_travels_to_its_worker_processes(structure_layout):
+def test_the_experiments_layout_travels_to_its_worker_processes():
     """The runner builds the layout where the experiment is defined and sends it with each task:
-    worker processes (whose own switch is the default) run every condition in it."""
+    worker processes run every condition in it."""
     import escalsim
 
     spec = load_scenario("generic-dispute")
@@ -410,5 +392,3 @@ def test_the_experiments_layout_travels_to_its_worker_processes(structure_layout
         pd.testing.assert_frame_equal(
             rows.drop(columns="condition"), alone.drop(columns="condition"), check_like=True
         )
-    legacy = run_batch(spec, seed=8, replications=12, layout=BlockLayout.of(spec, legacy=True))
-    assert not legacy.outcome.equals(run_batch(spec, seed=8, replications=12).outcome)

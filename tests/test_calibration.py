@@ -448,6 +448,9 @@ def test_cli_end_to_end_writes_the_folder(tmp_path):
     assert "ladder.rungs.use_of_force.cost" in out.stdout
     assert "TVD" in out.stdout
     assert "Pearson chi-square" in out.stdout
+    # mid5 has counts: a chi-square always, finite, or infinite when the simulation never
+    # reaches a level the target has (said so, not "shares only").
+    assert "shares only" not in out.stdout
     names = {p.name for p in folder.iterdir()}
     assert names == {"fit.json", "candidates.csv", "bootstrap.csv", "calibration.png"}
     data = json.loads((folder / "fit.json").read_text())

@@ -119,7 +119,9 @@ def test_the_twin_reads_claims_as_sent_and_trust_is_the_honest_mass():
 
 
 def test_claims_only_between_powers_that_read_no_version_1_belief_and_only_in_private():
-    assert not crisis(load_scenario("geneva-2022"), 1, range(2)).claims  # quantal reads trust
+    assert crisis(load_scenario("geneva-2022"), 1, range(2)).claims  # both powers bargain
+    brink = load_scenario("brinkmanship")  # brinkmanship reads the claimed resolve of version 1
+    assert not crisis(brink, 1, range(2)).claims
     closed = bargainers(1.0, noise=0.1, misread=0.0)
     closed = with_settings(closed, {"channels.direct.open": False})
     c, prior = one_round(closed)

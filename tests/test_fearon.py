@@ -156,14 +156,12 @@ def test_the_same_seed_gives_the_same_frames_and_another_seed_other_draws():
     assert not np.array_equal(first.outcome["war"], other["war"])
 
 
-def test_the_layout_of_the_random_block_and_the_discount_move_nothing(monkeypatch):
-    """The only randomness is B's drawn type (the type stream, outside the block), so the
-    layout by structure gives every replication the same end; δ = 0 too, since a settlement and
-    war are both divided by 1 - δ and the logit reads annuities."""
+def test_the_discount_moves_nothing():
+    """The only randomness is B's drawn type (the type stream, outside the block); δ = 0 gives
+    every replication the same end, since a settlement and war are both divided by 1 - δ and
+    the logit reads annuities."""
     base = outcome(PRIVATE, seed=3, reps=600)
     assert outcome(PRIVATE, seed=3, reps=600, **{"stakes.discount": 0.0}).equals(base)
-    monkeypatch.setattr(streams, "LEGACY_LAYOUT", False)
-    assert outcome(PRIVATE, seed=3, reps=600).equals(base)
 
 
 # -- known answers ----------------------------------------------------------------------------

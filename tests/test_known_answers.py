@@ -31,11 +31,6 @@ from escalsim.scenario import load_scenario, with_condition
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
 import axelrod_matches
 
-#: Under each layout of the random block (docs/decision-v2.md §9): the default, version 1's, and
-#: the layout by structure that the version 2 decision core will flip to. The answers are closed
-#: forms, so they must hold in both, at the same tolerances.
-pytestmark = pytest.mark.usefixtures("block_layout")
-
 REPLICATIONS = axelrod_matches.MATCHES  # 8
 BURN_IN = axelrod_matches.BURN_IN  # 200
 T_CRIT = 5.4  # t(7) two-sided, 99.9%

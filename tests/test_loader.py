@@ -28,8 +28,8 @@ actors:
     capability: 1
     resolve: 0.5
     doctrine: dove
-    risk_tolerance: 0.9
-    policy: {name: quantal, precision: 9}
+    audience_cost: 0.9
+    policy: {name: bargaining, precision: 9}
 channels:
   - {id: public, kind: public, noise: 0.2}
   - {id: hot, kind: hotline, between: [A, "NO"], noise: 0.0}
@@ -50,29 +50,34 @@ def test_yaml12_country_code_no_stays_a_string():
 def test_builtin_doctrine_fills_unset_fields_only():
     s = load_text(BASE)
     hawk = BUILTIN_DOCTRINES["hawk"]
-    assert s.actors[0].risk_tolerance == hawk["risk_tolerance"]
-    assert s.actors[0].policy.w_security == hawk["policy"]["w_security"]
+    assert s.actors[0].audience_cost == hawk["audience_cost"]
+    assert s.actors[0].attribution == hawk["attribution"] == "naive"
+    assert s.actors[0].resolve == 0.5  # explicit value wins (the doctrine's is 0.7)
+    assert s.actors[0].policy.name == "bargaining"  # a doctrine sets no policy: the default
     dove = s.actors[1]
-    assert dove.risk_tolerance == 0.9  # explicit value wins
-    assert dove.policy.precision == 9  # explicit policy parameter wins
-    assert dove.policy.w_war == BUILTIN_DOCTRINES["dove"]["policy"]["w_war"]  # filled
+    assert dove.audience_cost == 0.9  # explicit value wins
+    assert dove.attribution == BUILTIN_DOCTRINES["dove"]["attribution"] == "noisy"  # filled
+    assert dove.policy.precision == 9
+    # A doctrine's resolve is not used by an actor that gives its type as war_cost.
+    text = BASE.replace("resolve: 0.5, doctrine: hawk", "war_cost: 0.2, doctrine: hawk")
+    assert load_text(text).actors[0].resolve is None
 
 
 def test_custom_doctrine_and_a_different_policy_replaces_the_doctrines():
     text = BASE.replace("doctrine: hawk", "doctrine: cautious, policy: {name: reciprocal}")
-    text = text.replace("channels:", "doctrines:\n  cautious: {risk_tolerance: 0.1}\nchannels:", 1)
+    text = text.replace("channels:", "doctrines:\n  cautious: {audience_cost: 0.1}\nchannels:", 1)
     s = load_text(text)
-    assert s.actors[0].risk_tolerance == 0.1
+    assert s.actors[0].audience_cost == 0.1
     assert s.actors[0].policy.name == "reciprocal"
 
 
 def test_error_in_a_doctrine_value_points_at_the_doctrine():
-    text = BASE.replace("channels:", "doctrines:\n  odd: {risk_tolerance: 3}\nchannels:", 1)
+    text = BASE.replace("channels:", "doctrines:\n  odd: {honesty: 3}\nchannels:", 1)
     text = text.replace("doctrine: hawk", "doctrine: odd")
     with pytest.raises(ScenarioError) as err:
         load_text(text, "x.yaml")
     (p,) = err.value.problems
-    assert (p.line, p.column) == (22, 25)  # the 3 in "  odd: {risk_tolerance: 3}"
+    assert (p.line, p.column) == (22, 18)  # the 3 in "  odd: {honesty: 3}"
     assert "set by doctrine 'odd'" in p.message
 
 

@@ -56,7 +56,7 @@ actors:
     resolve: 0.6
     red_line: mobilise
     policy:
-      name: quantal
+      name: bargaining
       precision: 4.0
   - id: RUS
     name: Russia
@@ -310,9 +310,9 @@ CASES = [
     ),
     case(
         "missing-policy-name",
-        edit(("      name: quantal\n", "")),  # the policy now starts at 'precision' on 32:7
+        edit(("      name: bargaining\n", "")),  # the policy now starts at 'precision' on 32:7
         32, 7, "actors[0].policy",
-        "missing 'name'; expected one of: quantal, bargaining, reciprocal",
+        "missing 'name'; expected one of: bargaining, reciprocal, generous",
     ),
     # -- wrong types ------------------------------------------------------------------------------
     case(
@@ -422,8 +422,15 @@ CASES = [
     ),
     case(
         "enum-policy-name",
-        edit(("      name: quantal", "      name: quantl")),
-        32, 13, "actors[0].policy.name", "unknown policy 'quantl' (did you mean 'quantal'?)",
+        edit(("      name: bargaining", "      name: bargainng")),
+        32, 13, "actors[0].policy.name",
+        "unknown policy 'bargainng' (did you mean 'bargaining'?)",
+    ),
+    case(
+        "removed-policy-quantal",
+        edit(("      name: bargaining\n      precision: 4.0", "      name: quantal")),
+        32, 13, "actors[0].policy.name",
+        "unknown policy 'quantal': the quantal policy was removed in schema_version 2",
     ),
     case(
         "enum-event-kind",
@@ -432,7 +439,7 @@ CASES = [
     ),
     case(
         "enum-scripted-move",
-        edit(("      name: quantal\n      precision: 4.0",
+        edit(("      name: bargaining\n      precision: 4.0",
               "      name: scripted\n      moves: [hold, escalate]")),
         33, 21, "actors[0].policy.moves[1]",
         "expected one of: step_down, hold, step_up, jump, concede; got the string 'escalate'",
@@ -534,14 +541,14 @@ CASES = [
     ),
     case(
         "doctrine-value-out-of-range",
-        edit(("actors:\n", "doctrines:\n  stubborn:\n    risk_tolerance: 1.5\nactors:\n"),
+        edit(("actors:\n", "doctrines:\n  stubborn:\n    honesty: 1.5\nactors:\n"),
              ("    doctrine: hawk", "    doctrine: stubborn")),
-        26, 21, "actors[1].risk_tolerance",
+        26, 14, "actors[1].honesty",
         "expected a number <= 1.0, got 1.5 (set by doctrine 'stubborn')",
     ),
     case(
         "memory-one-on-four-rungs",
-        edit(("      name: quantal\n      precision: 4.0",
+        edit(("      name: bargaining\n      precision: 4.0",
               "      name: memory_one\n      p: [1.0, 0.0, 1.0, 0.0]")),
         32, 13, "actors[0].policy.name",
         "policy 'memory_one' needs a ladder of exactly two rungs; this one has 4",
@@ -629,9 +636,22 @@ CASES = [
     ),
     case(
         "condition-unknown-parameter-of-default-policy",
-        edit(("      channels.hotline.open: false", "      actors.NO.policy.precison: 2.0")),
-        86, 7, "conditions.cut.set.actors.NO.policy.precison",
-        "'precison' is not a field of actors.NO.policy (did you mean 'precision'?)",
+        edit(("      channels.hotline.open: false", "      actors.RUS.policy.precison: 2.0")),
+        86, 7, "conditions.cut.set.actors.RUS.policy.precison",
+        "'precison' is not a field of actors.RUS.policy (did you mean 'precision'?)",
+    ),
+    case(
+        "condition-sets-a-field-version-2-removed",
+        edit(("      channels.hotline.open: false", "      actors.RUS.risk_tolerance: 0.5")),
+        86, 7, "conditions.cut.set.actors.RUS.risk_tolerance",
+        "'risk_tolerance' is not a field of actors.RUS: risk_tolerance was removed in "
+        "schema_version 2",
+    ),
+    case(
+        "actor-field-version-2-removed",
+        edit(("    doctrine: hawk", "    doctrine: hawk\n    risk_tolerance: 0.5")),
+        40, 5, "actors[1].risk_tolerance",
+        "unknown key 'risk_tolerance': risk_tolerance was removed in schema_version 2",
     ),
     # -- tags and aliases -------------------------------------------------------------------------
     case(
@@ -737,7 +757,7 @@ def test_base_scenario_is_valid():
     assert [a.id for a in scenario.actors] == ["USA", "RUS", "NO"]
     assert isinstance(scenario.actors[2].id, str)  # YAML 1.2: 'NO' is not false
     assert [a.id for a in scenario.powers] == ["USA", "RUS"]
-    assert scenario.actors[1].risk_tolerance == 0.7  # from the built-in doctrine 'hawk'
+    assert scenario.actors[1].audience_cost == 1.0  # from the built-in doctrine 'hawk'
     assert scenario.condition_names == ["open", "cut"]
 
     opened = with_condition(scenario, "open")
@@ -801,10 +821,14 @@ def test_yaml_1_1_directive_keeps_yaml_1_2_scalars():
 
 
 def test_condition_can_set_a_parameter_of_the_default_policy():
-    text = edit(("      channels.hotline.open: false", "      actors.NO.policy.precision: 2.0"))
+    text = edit(("      channels.hotline.open: false", "      actors.RUS.policy.precision: 2.0"))
     scenario = with_condition(load_text(text, "default-policy.yaml"), "cut")
-    assert scenario.actors[2].policy.name == "quantal"
-    assert scenario.actors[2].policy.precision == 2.0
+    assert scenario.actors[1].policy.name == "bargaining"  # a power's default
+    assert scenario.actors[1].policy.precision == 2.0
+    assert scenario.actors[2].policy.name == "reciprocal"  # a third party's default
+    bad = edit(("      channels.hotline.open: false", "      actors.NO.policy.precision: 2.0"))
+    with pytest.raises(ScenarioError, match=r"'precision' is not a field of actors\.NO\.policy"):
+        load_text(bad, "default-policy.yaml")
 
 
 def test_alias_bomb_is_refused_fast():

@@ -2,8 +2,9 @@
 
 * Every shipped scenario, as it was in version 1 (tests/corpus/v1, the files before this
   version) and as shipped now (version 2, migrated by hand with justified values), compiles to
-  the same version-1 parameters, the ones the round reads, in every condition and every round
-  (but those written in version 2, ``BORN_V2``, which had no version 1).
+  the same version-1 parameters but the decision rule (``DECISION_FIELDS``: the policies and
+  the attribution, which version 2 replaced), in every condition and every round (but those
+  written in version 2, ``BORN_V2``, which had no version 1).
 * A version-1 file is migrated as it is read, with one notice (a ScenarioMigrationWarning in
   Python, a message on stderr from the CLI); ``escalsim migrate`` writes the same migration into
   the file, keeping every other byte.
@@ -51,7 +52,12 @@ NAMES = shipped.names()
 #: tests/corpus/v1 and nothing to compare before and after the migration.
 BORN_V2 = {"fearon"}
 V1_NAMES = [n for n in NAMES if n not in BORN_V2]
-V1_FIELDS = [f for f in Params.__dataclass_fields__ if f not in V2_FIELDS]
+#: What version 2 changed of a version-1 file's meaning: the decision rule (quantal replaced by
+#: the defaults by role) and how the actors read each other (the doctrines' attribution).
+DECISION_FIELDS = {"policies", "attribution"}
+V1_FIELDS = [
+    f for f in Params.__dataclass_fields__ if f not in V2_FIELDS and f not in DECISION_FIELDS
+]
 
 
 def _quiet_load(path: Path | str) -> Any:
@@ -84,7 +90,9 @@ def test_the_version_1_copies_are_the_shipped_scenarios_of_version_1():
 
 @pytest.mark.parametrize("name", V1_NAMES)
 def test_shipped_scenario_compiles_to_the_same_version_1_parameters_before_and_after(name):
-    """What the round reads is unchanged by the migration, in every condition and round."""
+    """What the round reads, but the decision rule, is unchanged by the migration, in every
+    condition and round; the decision rule is the same after the migration on load as in the
+    file migrated by hand."""
     before, after = _quiet_load(V1 / f"{name}.yaml"), load_scenario(name)
     assert before.condition_names == after.condition_names
     for condition in after.condition_names:
@@ -95,6 +103,7 @@ def test_shipped_scenario_compiles_to_the_same_version_1_parameters_before_and_a
         assert len(old.params_at) == len(new.params_at)
         for t, (a, b) in enumerate(zip(old.params_at, new.params_at, strict=True)):
             assert _v1_differences(a, b) == [], (condition, t)
+            assert [x.name for x in a.policies] == [x.name for x in b.policies], (condition, t)
         assert old.channel_events == new.channel_events
         assert old.summits == new.summits
         assert old.incidents == new.incidents
@@ -151,7 +160,7 @@ def test_a_version_1_file_is_migrated_on_load_with_one_notice(name):
     assert f"escalsim migrate {path} --in-place" in text
     for what in ("stakes added", "war added", "beliefs added", "resolve kept", "honesty kept"):
         assert what in text
-    assert "Nothing the simulation reads has changed" in text
+    assert "now runs under decision model version 2" in text
     # The warning is attributed to the caller (this file), not to escalsim's own code.
     assert notices[0].filename == __file__
     assert scenario.schema_version == 2
@@ -169,7 +178,8 @@ def test_the_migrated_defaults_follow_the_time_unit():
         assert p.discount == delta
         assert p.status_quo.tolist() == [0.5, 0.5]
         assert (p.divisible, p.commitment_problem) == (True, False)
-        assert (p.decisiveness, p.attribution) == (1.0, "naive")
+        assert p.decisiveness == 1.0
+        assert set(p.attribution) == {"naive"}
 
 
 def test_an_invalid_version_1_file_gets_its_problems_and_no_notice():
@@ -196,10 +206,17 @@ def test_migrate_text_keeps_every_line_and_gives_what_loading_gives(name):
     ops = [op for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()]
     changed = [(tag, old[i1:i2], new[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
     assert ("replace", ["schema_version: 1"], ["schema_version: 2"]) in changed
-    assert all(tag == "insert" for tag, *_ in changed if tag != "replace")  # nothing removed
+    # Nothing removed but version 1's decision fields (risk_tolerance, a quantal policy).
+    assert all(tag in ("insert", "delete") for tag, *_ in changed if tag != "replace")
+    removed = [line for tag, lines, _ in changed if tag == "delete" for line in lines]
+    assert all("risk_tolerance:" in line or "name: quantal" in line for line in removed)
+    assert len(removed) == len(migration.removed)
     # Every comment of the file is still there, and the file loads without a notice, to the
     # same scenario as the migration on load.
     comments = [line for line in old if line.lstrip().startswith("#")]
+    assert not any(
+        "risk_tolerance:" in line or "quantal," in line for line in new if line not in comments
+    )
     assert all(line in new for line in comments)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ScenarioMigrationWarning)
@@ -359,7 +376,8 @@ def test_types_compile_with_the_equations_of_bargaining():
     assert p.status_quo.tolist() == [0.3, 0.7]
     assert p.agenda_divisible.tolist() == [True, False]
     assert (p.discount, p.divisible, p.commitment_problem) == (0.9, False, True)
-    assert (p.decisiveness, p.attribution) == (2.0, "naive")
+    assert p.decisiveness == 2.0
+    assert set(p.attribution) == {"naive"}
 
 
 def test_types_are_drawn_once_so_every_round_has_the_round_0_types():

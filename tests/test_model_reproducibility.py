@@ -49,25 +49,14 @@ def test_blocks_drawn_at_once_equal_blocks_drawn_per_round():
         assert np.array_equal(at_once[r], per_round)
 
 
-@pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "structure"])
-def test_layout_slots_tile_the_block_exactly(legacy):
+def test_layout_slots_tile_the_block_exactly():
     """Every uniform of the block is one slot's, at one place of the crisis's index space."""
     spec = load_scenario("hotline-1963")
     p = schedule(spec).params_at[0]
-    layout = BlockLayout.of(spec, legacy=legacy)
+    layout = BlockLayout.of(spec)
     at = layout.bind(layout.structure, p)
-    # Version 1 reads a maker's offer with its third_party uniform (an alias, not a slot).
-    names = [n for n in at if not (legacy and n == "offer_read")]
-    seen = np.concatenate([at[n][at[n] >= 0].ravel() for n in names])
+    seen = np.concatenate([at[n][at[n] >= 0].ravel() for n in at])
     assert np.array_equal(np.sort(seen), np.arange(layout.size))
-    if legacy:
-        np.testing.assert_array_equal(
-            at["offer_read"], np.broadcast_to(at["third_party"][:, None], at["offer_read"].shape)
-        )
-    if legacy:  # version 1: every actor, channel, item and ordered pair, in name order
-        a, c, g = p.n_actors, p.n_channels, p.n_agenda
-        assert layout.size == 6 * a + c + g + 5 * a * a + 1
-        assert np.array_equal(at["noise"].ravel(), layout.offset("noise") + np.arange(a * a))
 
 
 def test_twin_consumes_the_same_stream():

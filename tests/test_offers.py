@@ -60,9 +60,9 @@ def test_bargaining_powers_settle_by_accepted_offers_at_shares_in_the_unit_inter
 
 
 def test_without_an_opener_no_offer_is_made_and_the_core_item_settles_as_before():
-    """generic-dispute's powers are quantal: no offer, and its core item still settles by
-    agreement (version 1's route, until the default policy bargains)."""
-    spec = load_scenario("generic-dispute")
+    """Two deterrers (no policy that opens the bargaining): no offer, and the core item still
+    settles by agreement (version 1's route, where no offer can settle the crisis)."""
+    spec = dispute({"name": "deterrer"}, {"name": "deterrer"})
     run = run_batch(spec, seed=2, replications=60)
     assert run.outcome.settled_share_a.isna().all()
     assert not (run.events.kind == "offer").any()
@@ -73,20 +73,17 @@ def test_without_an_opener_no_offer_is_made_and_the_core_item_settles_as_before(
 
 def test_the_offer_read_slot_does_not_depend_on_the_policies():
     """The layout by structure draws offer_read for the two ordered pairs of powers whatever
-    their policies, so a condition that gives a power an opener keeps every draw; version 1's
-    layout reads a maker's offer with its third_party uniform, which nothing else reads, so
-    its size (and every number of a scenario without offers) is unchanged."""
-    base = load_scenario("generic-dispute")
+    their policies, so a condition that gives a power an opener keeps every draw."""
+    base = dispute({"name": "deterrer"}, HOLD)
     opener = dispute({"name": "bargaining"}, HOLD)
-    assert BlockLayout.of(base, legacy=False) == BlockLayout.of(opener, legacy=False)
-    assert BlockLayout.of(base, legacy=False).count("offer_read") == 2
-    legacy = BlockLayout.of(opener, legacy=True)
-    assert legacy == BlockLayout.of(base, legacy=True)
+    assert BlockLayout.of(base) == BlockLayout.of(opener)
+    assert BlockLayout.of(base).count("offer_read") == 2
     p = compile_params(opener)
-    at = legacy.bind(legacy.structure, p)
+    at = BlockLayout.of(opener).bind(BlockLayout.of(opener).structure, p)
     a, b = p.power_a, p.power_b
-    assert at["offer_read"][a, b] == at["third_party"][a] >= 0
-    assert at["offer_read"][b, a] == at["third_party"][b] >= 0
+    assert at["offer_read"][a, b] >= 0
+    assert at["offer_read"][b, a] >= 0
+    assert at["offer_read"][a, b] != at["offer_read"][b, a]
 
 
 @pytest.mark.parametrize("latency", [0, 2])
@@ -179,10 +176,12 @@ def test_a_reciprocator_answers_and_accepts_an_offer_that_keeps_its_status_quo()
 
 
 def test_grit_against_a_policy_that_cannot_accept_keeps_the_core_route():
-    """An opener facing a policy that cannot accept (quantal) cannot settle by an offer, so
+    """An opener facing a policy that cannot accept (hardliner) cannot settle by an offer, so
     version 1's agreement route for the core item stays (docs/decision-v2.md §12, 5b)."""
     spec = load_scenario("hotline-1963")
-    grit = with_settings(spec, {"actors.SUN.doctrine": None, "actors.SUN.policy": {"name": "grit"}})
+    grit = with_settings(
+        spec, {"actors.SUN.policy": {"name": "grit"}, "actors.USA.policy": {"name": "hardliner"}}
+    )
     p = compile_params(grit)
     assert p.opens_bargaining
     assert not p.settles_by_offers

@@ -37,6 +37,7 @@ from escalsim.core.params import schedule
 from escalsim.core.streams import BlockLayout
 from escalsim.model.rounds import Crisis, Streams
 from escalsim.scenario import Scenario, load_scenario, load_text, with_condition
+from escalsim.scenario.load import with_settings
 from strategies import scenario_dicts
 
 ETA, EPS = bg.LIKELIHOOD_FLOOR, bg.TYPE_REDRAW
@@ -52,7 +53,7 @@ def crisis(
     """A crisis of its own streams (as the mesa face builds one), its rows never compacted."""
     sched = schedule(spec)
     reps = np.asarray(reps, dtype=np.int64)
-    layout = BlockLayout.of(spec).fitted(sched.params_at[0])
+    layout = BlockLayout.of(spec)
     streams = Streams(seed, reps, layout, spec.run.rounds)
     detail = np.ones(len(reps), dtype=bool)
     c = Crisis(spec, sched, streams, reps, detail, perfect_information, solo=True, compact=False)
@@ -272,14 +273,19 @@ def test_with_point_types_the_posterior_never_moves():
 
 
 def test_a_run_leaves_the_posterior_at_the_prior():
-    """The quantal policy reads no type field, so its moves carry no information about the type
-    and every posterior stays at the other's prior (to rounding), in the shipped scenarios with a
-    prior over types; the timeseries column is the prior mean of the other's cost."""
+    """Reciprocal powers read no type field, so their moves carry no information about their
+    types and every posterior stays at the other's prior (to rounding), in the shipped scenarios
+    with a prior over types (their powers given tit-for-tat); the timeseries column is the prior
+    mean of the other's cost."""
     for name in ("geneva-2022", "hotline-1963"):
-        c = run_to_end(crisis(load_scenario(name), 1, range(8)))
+        spec = load_scenario(name)
+        a, b = (x.id for x in spec.actors if x.role == "power")
+        tft = {"name": "reciprocal"}
+        spec = with_settings(spec, {f"actors.{a}.policy": tft, f"actors.{b}.policy": tft})
+        c = run_to_end(crisis(spec, 1, range(8)))
         for post in (c.posterior, c.posterior_true):
             np.testing.assert_allclose(post, np.broadcast_to(c.type_base, post.shape), atol=1e-12)
-        ts = run_batch(name, seed=1, replications=3).timeseries
+        ts = run_batch(spec, seed=1, replications=3).timeseries
         powers = ts[ts.role == "power"]
         mean = bg.posterior_mean(c.type_prior, c.type_grid)  # each power's prior mean cost
         expected = np.where(powers.actor == c.params.ids[c.params.power_a], mean[1], mean[0])
@@ -331,7 +337,7 @@ def test_types_are_the_same_in_every_condition_twin_and_perfect_information_run(
     runs.append(crisis(base, 4, reps, perfect_information=True))
     # In the ensembles a twin shares its run's streams.
     sched = schedule(base)
-    streams = Streams(4, reps, BlockLayout.of(base).fitted(sched.params_at[0]), 26)
+    streams = Streams(4, reps, BlockLayout.of(base), 26)
     hidden = np.zeros(len(reps), dtype=bool)
     runs += [Crisis(base, sched, streams, reps, hidden, pi) for pi in (False, True)]
     for c in runs:

@@ -35,6 +35,7 @@ from escalsim.core.params import schedule, win_probabilities
 from escalsim.core.streams import BlockLayout
 from escalsim.model.rounds import Crisis, Streams
 from escalsim.scenario import Scenario, load_scenario, load_text
+from escalsim.scenario.load import with_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 REPS = [6, 0, 11, 3, 9]
@@ -60,7 +61,7 @@ def crisis(spec: Scenario, seed: int, reps: Any, perfect_information: bool = Fal
     """A crisis of its own streams (as the mesa face builds one), its rows never compacted."""
     sched = schedule(spec)
     reps = np.asarray(reps, dtype=np.int64)
-    layout = BlockLayout.of(spec).fitted(sched.params_at[0])
+    layout = BlockLayout.of(spec)
     streams = Streams(seed, reps, layout, spec.run.rounds)
     detail = np.ones(len(reps), dtype=bool)
     return Crisis(spec, sched, streams, reps, detail, perfect_information, solo=True, compact=False)
@@ -153,9 +154,9 @@ def test_move_choice_is_a_distribution_that_depends_on_the_type():
 
 def test_posterior_moves_when_the_other_reads_its_type_and_not_otherwise():
     """Both bargaining: some replication's posterior leaves the prior by more than 10⁻⁶ within
-    its run (of 40). Version 1's quantal policy (generic-dispute as shipped) does not read its
-    type: the posterior is the prior to the last bit. brinkmanship with point resolves: its
-    types differ only in honesty, so its moves say nothing either."""
+    its run (of 40). Two deterrers (generic-dispute's powers given the deterrer's rule) do not
+    read their types: the posterior is the prior to the last bit. brinkmanship with point
+    resolves: its types differ only in honesty, so its moves say nothing either."""
     moved = crisis(bargaining_dispute(), 5, range(40))
     moved_any = False
     while not moved.over:
@@ -163,7 +164,11 @@ def test_posterior_moves_when_the_other_reads_its_type_and_not_otherwise():
         prior = np.broadcast_to(moved.type_base, moved.posterior.shape)
         moved_any |= bool((np.abs(moved.posterior - prior) > 1e-6).any())
     assert moved_any
-    for spec in (load_scenario("generic-dispute"), load_scenario("brinkmanship")):
+    deterrers = with_settings(
+        load_scenario("generic-dispute"),
+        {"actors.A.policy": {"name": "deterrer"}, "actors.B.policy": {"name": "deterrer"}},
+    )
+    for spec in (deterrers, load_scenario("brinkmanship")):
         c = crisis(spec, 5, range(40))
         while not c.over:
             c.step()

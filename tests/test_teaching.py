@@ -126,7 +126,8 @@ def test_every_event_of_a_run_reads_as_a_sentence(name):
             assert "None" not in text, text
             assert "nan" not in text, text
             assert not text.startswith(f"{row['kind']}:"), f"no sentence for {row['kind']}"
-    assert {"escalation", "message", "end"} <= seen
+    assert {"escalation", "end"} <= seen
+    assert seen & {"message", "claim"}  # words between the powers: claims where both bargain
 
 
 def test_a_misperception_names_the_closed_channels():

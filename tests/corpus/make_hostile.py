@@ -250,7 +250,8 @@ TYPE_CASES: list[tuple[str, str, str | bytes, str, str]] = [
     (
         "types-none-for-a-power",
         "types",
-        ed(("    resolve: 0.4\n", "")),
+        # Neither resolve nor war_cost, nor a doctrine that gives a resolve.
+        ed(("    resolve: 0.4\n    doctrine: dove\n", "")),
         "31:5",
         "a power needs its type",
     ),
@@ -1031,7 +1032,7 @@ CASES: list[tuple[str, str, str | bytes, str, str]] = [
     (
         "shape-policy-string",
         "structure",
-        ed(("    policy:\n      name: quantal\n      precision: 3.0", "    policy: quantal")),
+        ed(("    policy:\n      name: bargaining\n      precision: 3.0", "    policy: bargaining")),
         "28:13",
         "expected a mapping",
     ),

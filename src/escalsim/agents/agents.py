@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from escalsim.core.policies import Actor, Memory, Observation
+from escalsim.policies import Actor, Memory, Observation
 
 if TYPE_CHECKING:
     from escalsim.agents.model import EscalationModel
@@ -160,7 +160,6 @@ class StateAgent(mesa.Agent):
         return Actor(
             index=self.index,
             resolve=float(p.resolve[self.index]),
-            risk_tolerance=float(p.risk_tolerance[self.index]),
             red_line=int(p.red_line[self.index]),
         )
 

@@ -168,7 +168,7 @@ class EscalationModel(mesa.Model):
         self.crisis = Crisis(
             spec,
             self.sched,
-            Streams(root, reps, layout.fitted(p0), spec.run.rounds),
+            Streams(root, reps, layout, spec.run.rounds),
             reps,
             np.ones(len(reps), dtype=bool),
             perfect_information,

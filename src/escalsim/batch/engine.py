@@ -142,7 +142,6 @@ def run_batch(
     p0 = sched.params_at[0]
     if twin and perfect_information:
         raise ValueError("twin=True adds the perfect-information twins to a run that has noise")
-    layout = layout.fitted(p0)
     outcomes: list[dict[str, Any]] = []
     twins: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []

@@ -191,11 +191,15 @@ def _calibration_lines(fit: Any) -> list[str]:
         lo, hi = fit.intervals[p.path]
         interval = f"[{lo:.4g}, {hi:.4g}]" if math.isfinite(lo) else "-"
         lines.append(f"{p.path:<{width}}  {fit.values[p.path]:>10.4g}  {interval:<22}  {p.spec()}")
-    chi2 = (
-        f"Pearson chi-square {fit.chi2:.1f} on {fit.dof} dof, p = {fit.p_value:.2g}"
-        if math.isfinite(fit.chi2)
-        else "no chi-square (the target has shares only)"
-    )
+    if math.isfinite(fit.chi2):
+        chi2 = f"Pearson chi-square {fit.chi2:.1f} on {fit.dof} dof, p = {fit.p_value:.2g}"
+    elif math.isinf(fit.chi2):
+        chi2 = (
+            f"Pearson chi-square infinite on {fit.dof} dof, p = 0: the simulation never reached "
+            "a level the target has"
+        )
+    else:
+        chi2 = "no chi-square (the target has shares only)"
     lines += [
         f"fit on {fit.holdout['n']:,} fresh replications: TVD {fit.tvd:.4f} (the search's "
         f"minimum on its own replications: {fit.search['tvd']:.4f}); {chi2}",

@@ -42,7 +42,7 @@ LIKELIHOOD_FLOOR = 1e-3
 #: which is exact Bayes for a type redrawn from the prior with this probability per round (a
 #: hidden Markov type). It keeps every type with prior mass possible, so evidence can always
 #: move a belief (Jervis 1976), and keeps long runs (2,000 rounds of a noisy prisoner's dilemma)
-#: from underflowing to 0. The v2 counterpart of :data:`escalsim.core.dynamics.BELIEF_FLOOR`.
+#: from underflowing to 0. (Version 1's hostility and trust had a floor of their own, 0.01.)
 TYPE_REDRAW = 1e-3
 
 #: Perceived move categories, the last axis of likelihoods: step down, hold, step up (a jump is
@@ -1007,7 +1007,8 @@ def choose(
 
     Over the options on the last axis: the peaceful options that are available are chosen by a
     logit of precision λ on their annuities (``scale · U``, McKelvey & Palfrey 1995), by inverse
-    CDF with the draw u, as :func:`escalsim.core.dynamics.logit_choice`; an option in ``war``
+    CDF with the draw u (the first option whose cumulative probability exceeds u, so that the
+    same u gives the same choice whenever the probabilities are the same); an option in ``war``
     is chosen instead exactly when its utility is strictly the highest of all available options
     (the first such, if several). So a step onto the war rung is never a tremble: it beats every
     alternative under the actor's beliefs, or it is not taken (a war that an implementation

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 STEP_DOWN, HOLD, STEP_UP, JUMP, CONCEDE, ACCEPT = -1, 0, 1, 2, 3, 4
-#: The moves a utility-based policy chooses among, in this order (the logit's categories).
+#: The ladder moves a utility-based policy chooses among, in this order (the logit's categories).
 CANDIDATE_MOVES = np.array([STEP_DOWN, HOLD, STEP_UP, JUMP])
 MOVE_NAMES = {
     STEP_DOWN: "step_down",
@@ -167,16 +167,6 @@ def shift_trust(trust: ArrayLike, delta: ArrayLike) -> Array:
     return np.clip(np.asarray(trust) + np.asarray(delta), 0.0, 1.0)
 
 
-def expected_adversary_rung(perceived: ArrayLike, hostility: ArrayLike, trust: ArrayLike) -> Array:
-    """Expected adversary rung next round: ``E[y'] = ŷ + μ - (1 - μ) d`` with ``d = τ``.
-
-    DESIGN.md's quantal policy leaves d open; here a trusted, non-hostile adversary is expected
-    to step down (d = τ), which ties trust to decisions. Valid for μ, τ in [0, 1].
-    """
-    mu = np.asarray(hostility)
-    return np.asarray(perceived) + mu - (1.0 - mu) * np.asarray(trust)
-
-
 def war_probability(war_risk: Array, x: ArrayLike, y: ArrayLike, war_rung: int | None) -> Array:
     """Per-round probability of war when the two powers hold rungs x and y.
 
@@ -205,80 +195,6 @@ def effective_audience_cost(audience_cost: ArrayLike, domestic_pressure: ArrayLi
     dovish public (p = -1) imposes no cost for backing down; a hawkish one (p = 1) doubles it.
     """
     return np.asarray(audience_cost) * (1.0 + np.asarray(domestic_pressure))
-
-
-def quantal_utilities(
-    x: ArrayLike,
-    expected_y: ArrayLike,
-    capability_ratio: ArrayLike,
-    costs: Array,
-    war_risk: Array,
-    war_rung: int | None,
-    risk_tolerance: ArrayLike,
-    audience: ArrayLike,
-    committed: ArrayLike,
-    adversary_stepped_down: ArrayLike,
-    pressure: ArrayLike,
-    jump: int,
-    weights: Array,
-) -> Array:
-    """Utility of each candidate move (step down, hold, step up, jump) for actor i.
-
-    For the rung ``x' = target_rung(x, m)`` reached by each candidate m::
-
-        U(x') = - w_s · max(0, E[y'] - x') · κ_j / κ_i          security deficit
-                - w_c · c(x')                                   cost of the posture
-                - w_w · (1 - risk_tolerance) · P_war(x', x')     risk of war (own posture)
-                - w_a · D · [x' < x and committed]              audience cost
-                + w_r · [x' <= x and j was seen to step down]   reciprocity
-                - w_p · pressure · (x' - x)                      third-party pressure
-
-    with ``pressure > 0`` asking for restraint and ``< 0`` for firmness. Source: DESIGN.md §2,
-    after Jervis (security deficit), Schelling (war risk), Fearon (1994, audience costs), Osgood
-    (1962) and Axelrod (1984) (reciprocity). ``weights`` is ``[w_s, w_c, w_w, w_a, w_r, w_p]``.
-    Inputs broadcast; the candidate axis is appended last (length 4). Valid for rungs inside the
-    ladder and non-negative weights.
-    """
-    x = np.asarray(x)[..., None]
-    n = len(costs)
-    xp = target_rung(x, CANDIDATE_MOVES, jump, n)
-    ey = np.asarray(expected_y)[..., None]
-    w_s, w_c, w_w, w_a, w_r, w_p = (np.asarray(w) for w in weights)
-    deficit = np.maximum(0.0, ey - xp) * np.asarray(capability_ratio)[..., None]
-    cost = costs[xp]
-    # Departure from DESIGN.md's P_war(x', E[y']): the risk term counts the risk of war the
-    # actor's own posture creates, P_war(x', x'). With the adversary's expected rung inside the
-    # max, every option carries the same risk once the adversary is expected high, so the term
-    # stops deterring the actor's own climb -- including the step onto the war rung.
-    risk = war_probability(war_risk, xp, xp, war_rung) * (
-        1.0 - np.asarray(risk_tolerance)[..., None]
-    )
-    backing_down = (xp < x) & np.asarray(committed, dtype=bool)[..., None]
-    reciprocity = (xp <= x) & np.asarray(adversary_stepped_down, dtype=bool)[..., None]
-    return (
-        -w_s * deficit
-        - w_c * cost
-        - w_w * risk
-        - w_a * np.asarray(audience)[..., None] * backing_down
-        + w_r * reciprocity
-        - w_p * np.asarray(pressure)[..., None] * (xp - x)
-    )
-
-
-def logit_choice(utilities: Array, precision: ArrayLike, u: ArrayLike) -> Array:
-    """Index of the option chosen by a logit (quantal) response, by inverse CDF with draw u.
-
-    ``P(k) = exp(λ U_k) / Σ_l exp(λ U_l)`` (McKelvey & Palfrey 1995): λ = 0 is uniform random,
-    λ → ∞ a best response. Computed stably by subtracting max U; the first option whose
-    cumulative probability exceeds ``u`` is chosen, so the same ``u`` gives the same choice
-    whenever the probabilities are the same (used for the counterfactual decision). Options on
-    the last axis. Valid for λ >= 0, finite U, u in [0, 1).
-    """
-    z = np.asarray(precision)[..., None] * (utilities - utilities.max(axis=-1, keepdims=True))
-    p = np.exp(z)
-    cdf = np.cumsum(p, axis=-1) / p.sum(axis=-1, keepdims=True)
-    index = (np.asarray(u)[..., None] >= cdf).sum(axis=-1)
-    return np.minimum(index, utilities.shape[-1] - 1)
 
 
 def implementation_error(

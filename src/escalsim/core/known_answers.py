@@ -49,7 +49,7 @@ def brinkmanship_war_probability(r: float, resolves: tuple[float, float]) -> flo
     resolved side concedes in round ``n* + 1`` with ``n* = floor(log(1 - ρ_min) / log(1 - r))``,
     and a concession ends the crisis before that round's draw, so war happens with the
     probability of not surviving ``n*`` rounds: ``P(war) = 1 - (1 - r)^n*``. Valid for r in
-    (0, 1) and resolves in [0, 1). (See :class:`escalsim.core.policies.Brinkmanship`.)
+    (0, 1) and resolves in [0, 1). (See :class:`escalsim.policies.Brinkmanship`.)
     """
     weakest = min(resolves)
     n_star = math.floor(math.log(1.0 - weakest) / math.log(1.0 - r) + 1e-12)
@@ -74,7 +74,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
 # rung 1), in the order CC, CD, DC, DD (A's action first: state index ``2 a + b`` with C = 0 and
 # D = 1). A memory-one strategy is the four probabilities of restraint after each state *from
 # its own point of view*, own action first: ``p = (p[C, C], p[C, D], p[D, C], p[D, D])`` --
-# the ``memory_one`` policy's ``p`` (``escalsim.core.policies.MemoryOne``: cell
+# the ``memory_one`` policy's ``p`` (``escalsim.policies.MemoryOne``: cell
 # ``2 (own > 0) + (other > 0)``). So A, in state (a, b), reads cell ``2 a + b`` of its p, and
 # B reads cell ``2 b + a`` of its own.
 

@@ -8,9 +8,10 @@ beliefs) is state, kept by the drivers.
 
 The fields of version 2 of the format (:data:`V2_FIELDS`: the stakes, the discount, the powers'
 cost-of-war types and their priors, ...) are compiled here too, with the equations of
-:mod:`escalsim.core.bargaining` (one home for each). The round reads the types, their priors
-and the attribution to draw types and update posteriors over them, which no decision reads yet
-(docs/decision-v2.md §12, step 4); the other fields are not read yet. :func:`type_prior`,
+:mod:`escalsim.core.bargaining` (one home for each). The round reads the stakes, the discount,
+the decisiveness, the types, their priors and the attribution (the bargaining of
+docs/decision-v2.md §3); ``divisible``, ``agenda_divisible`` and ``commitment_problem`` are not
+read until step 7 of its §12. :func:`type_prior`,
 :func:`win_probabilities` and :func:`cost_types` are the one way a scenario's types become
 arrays, used by the checks as well.
 """
@@ -28,7 +29,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from escalsim.core import bargaining as bg
-from escalsim.policies.quantal import WEIGHTS
 from escalsim.scenario.paths import resolve
 from escalsim.scenario.schema import DEFAULT_DISCOUNT, Actor, CostTypes, ResolveTypes, Scenario
 
@@ -36,14 +36,9 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-#: Parameter order of the quantal policy's weights (defined with the policy).
-QUANTAL_WEIGHTS = WEIGHTS
-
-#: The fields of :class:`Params` that version 2 of the format adds. They are compiled and
-#: checked; the round reads only ``cost_types``, ``cost_prior`` and ``attribution``, for the
-#: types and posteriors that no decision reads yet (docs/decision-v2.md §12, step 4). Every other
-#: field is version 1's, with its version-1 meaning (tests/test_migration.py shows that a
-#: migrated file compiles to the same).
+#: The fields of :class:`Params` that version 2 of the format adds (docs/decision-v2.md §10).
+#: ``divisible``, ``agenda_divisible`` and ``commitment_problem`` are compiled and checked, and
+#: read from step 7 of its §12; the round reads the others.
 V2_FIELDS = (
     "discount",
     "status_quo",
@@ -79,10 +74,11 @@ class Params:
     its prior over types (for a power given by ``war_cost`` only, the mean resolve of its types,
     :func:`escalsim.core.bargaining.resolve_from_values`).
 
-    Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10), read by no decision yet:
+    Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10):
     ``discount`` (δ per round), ``status_quo`` (``[2]``: the shares of ``power_a`` and
     ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``commitment_problem``,
-    ``decisiveness`` (m), ``attribution`` (``"naive"`` or ``"noisy"``), and the powers' cost-of-war
+    ``decisiveness`` (m), ``attribution`` (per actor, ``"naive"`` or ``"noisy"``: its own, else
+    the scenario's), and the powers' cost-of-war
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
     increasing order; a power with fewer types is padded with its last cost at prior 0). The
     types are the round-0 ones in every ``params_at[t]``: they are drawn once per replication.
@@ -111,7 +107,6 @@ class Params:
     adversary: IntArray
     capability: FloatArray
     resolve: FloatArray
-    risk_tolerance: FloatArray
     audience_cost: FloatArray
     honesty: FloatArray
     domestic: FloatArray
@@ -144,14 +139,14 @@ class Params:
     agreement_clarifies: BoolArray
     agreement_breach_cost: FloatArray
     agreement_kind: tuple[str, ...]
-    # version 2 (V2_FIELDS): compiled and checked; read by no decision yet
+    # version 2 (V2_FIELDS)
     discount: float
     status_quo: FloatArray
     divisible: bool
     agenda_divisible: BoolArray
     commitment_problem: bool
     decisiveness: float
-    attribution: str
+    attribution: tuple[str, ...]
     cost_types: FloatArray
     cost_prior: FloatArray
 
@@ -319,7 +314,6 @@ def compile_params(s: Scenario) -> Params:
         adversary=adversary,
         capability=np.array([a.capability for a in s.actors]),
         resolve=np.array([resolve_point(a, p_of.get(i, 0.5)) for i, a in enumerate(s.actors)]),
-        risk_tolerance=np.array([a.risk_tolerance for a in s.actors]),
         audience_cost=np.array([a.audience_cost for a in s.actors]),
         honesty=np.array([a.honesty for a in s.actors]),
         domestic=np.array([a.domestic_pressure for a in s.actors]),
@@ -366,7 +360,7 @@ def compile_params(s: Scenario) -> Params:
         ),
         commitment_problem=s.stakes.commitment_problem,
         decisiveness=s.war.decisiveness,
-        attribution=s.beliefs.attribution,
+        attribution=tuple(a.attribution or s.beliefs.attribution for a in s.actors),
         cost_types=cost_grid,
         cost_prior=cost_prior,
     )

@@ -16,18 +16,16 @@ how many replications run, in which order, on which worker or in which chunk:
   decides on (one third party's view of another), so that drawing it never moves the round
   stream (:class:`DisplayStreams`).
 
-**The block's layout** (docs/decision-v2.md §9) is one of two, chosen by :data:`LEGACY_LAYOUT`
-through :meth:`BlockLayout.of`, the one place that reads it:
-
-* *legacy* (version 1): 6 slots per actor, one per channel and per agenda item, 5 per ordered
-  pair of actors (the diagonal included) and one per round, sized by the scenario that runs;
-* *by structure*: a slot is drawn only if some condition of the scenario could read it, over the
-  union of its conditions, its scheduled events and the boolean fields its sweep varies
-  (:func:`scenario_structure`), never by values, so that every condition, twin and sweep point
-  consumes the same numbers for the same slots (common random numbers).
+**The block's layout** (docs/decision-v2.md §9) is by structure: a slot is drawn only if some
+condition of the scenario could read it, over the union of its conditions, its scheduled events
+and the boolean fields its sweep varies (:func:`scenario_structure`), never by values, so that
+every condition, twin and sweep point consumes the same numbers for the same slots (common
+random numbers). (Version 1's layout, 6 slots per actor, one per channel and agenda item and 5
+per ordered pair, sized by the condition that ran, went with version 1's decision rule: every
+number it published was drawn in it, at commit 75ff556 and before.)
 
 Slots are keyed by ids (an actor's, a channel's, an agenda item's, an ordered pair of actors'),
-not by index, so in the layout by structure a condition that drops an actor keeps every other
+not by index, so a condition that drops an actor keeps every other
 actor's draws.
 """
 
@@ -49,17 +47,6 @@ if TYPE_CHECKING:
     from escalsim.core.params import Params, Schedule
     from escalsim.scenario import Scenario
 
-#: The switch of issue 17, wiring step 2: True lays the round's block out as version 1 did (every
-#: published number); False lays it out by the scenario's structure. Read only by
-#: :meth:`BlockLayout.of` (a run, a sweep, the mesa face and ``experiment.limits`` all get their
-#: layout there, and an experiment's layout travels with its tasks). It flips together with the
-#: version 2 decision policy, so that the docs are re-measured once.
-LEGACY_LAYOUT = True
-
-#: Version 1's slots per actor and per ordered pair, in block order.
-LEGACY_PER_ACTOR = ("incident", "implementation", "direction", "friction", "choice", "third_party")
-LEGACY_PER_PAIR = ("honesty", "misread", "noise", "noise_direction", "deconfliction")
-
 #: What each slot is drawn over: an actor, a channel, an agenda item, an ordered pair of actors
 #: (the first sees, sends to or talks with the second), or the round itself.
 SLOT_KIND: dict[str, str] = {
@@ -68,7 +55,6 @@ SLOT_KIND: dict[str, str] = {
     "direction": "actor",
     "friction": "actor",
     "choice": "actor",
-    "third_party": "actor",
     "channel_up": "channel",
     "agreement": "agenda",
     "honesty": "pair",
@@ -191,7 +177,7 @@ class Structure:
         )
 
 
-def structure_slots(s: Structure, legacy: bool) -> tuple[Slot, ...]:
+def structure_slots(s: Structure) -> tuple[Slot, ...]:
     """The slots of a block laid out for ``s``, in block order.
 
     By structure (docs/decision-v2.md §9), a slot is drawn only where some phase can read it:
@@ -209,20 +195,12 @@ def structure_slots(s: Structure, legacy: bool) -> tuple[Slot, ...]:
     war                                           once
     ============================================  ===========================================
 
-    ``honesty`` is version 1's per-message draw (``Crisis._messages``); it goes when messages
-    read the honesty type from the type stream (step 5c of docs/decision-v2.md §12). Version
-    1's ``third_party`` slot (never read), the diagonal pairs and the public channel's
-    ``channel_up`` are not drawn. Version 1's layout has no ``offer_read`` of its own (a new
-    slot would resize its block and move every later round's numbers): a maker's offer is read
-    with its ``third_party`` uniform, which nothing else reads (:meth:`BlockLayout.bind`).
+    ``honesty`` is version 1's per-message draw (``Crisis._messages``), for the messages that
+    are not claims (a power's claims read its honesty type from the type stream). Version 1's
+    ``third_party`` slot (never read), the diagonal pairs and the public channel's
+    ``channel_up`` are not drawn.
     """
-    if legacy:
-        out: list[Slot] = [(n, (a,)) for n in LEGACY_PER_ACTOR for a in s.actors]
-        out += [("channel_up", (c,)) for c in s.channels]
-        out += [("agreement", (g,)) for g in s.agenda]
-        out += [(n, (a, b)) for n in LEGACY_PER_PAIR for a in s.actors for b in s.actors]
-        return (*out, ("war", ()))
-    out = [("incident", (a,)) for a in s.actors]
+    out: list[Slot] = [("incident", (a,)) for a in s.actors]
     out += [
         (n, (a,)) for n in ("implementation", "direction", "friction", "choice") for a in s.deciders
     ]
@@ -238,33 +216,20 @@ def structure_slots(s: Structure, legacy: bool) -> tuple[Slot, ...]:
 class BlockLayout:
     """Where each random decision of a round reads its uniform in the round's block.
 
-    Build it with :meth:`of` (a scenario; the one reader of :data:`LEGACY_LAYOUT`) or
-    :meth:`from_structure`. Two layouts are equal when they have the same slots in the same
-    order: then they draw the same numbers for the same decisions.
+    Build it with :meth:`of` (a scenario) or from a :class:`Structure`. Two layouts are equal
+    when they have the same slots in the same order: then they draw the same numbers for the
+    same decisions.
 
     Attributes
     ----------
     structure : Structure
         What it is laid out for.
-    legacy : bool
-        Version 1's layout, sized by the scenario that runs (:meth:`fitted`). Its positions
-        follow from the sizes (every actor, channel, agenda item and ordered pair), so it is
-        never listed slot by slot unless asked for :attr:`slots`: with 200 actors it has
-        200,000 slots.
     """
 
     structure: Structure
-    legacy: bool
 
     @classmethod
-    def from_structure(cls, structure: Structure, legacy: bool) -> BlockLayout:
-        """The layout of ``structure``: version 1's (``legacy``) or by structure."""
-        return cls(structure, legacy)
-
-    @classmethod
-    def of(
-        cls, scenario: Scenario, *, vary: Iterable[str] = (), legacy: bool | None = None
-    ) -> BlockLayout:
+    def of(cls, scenario: Scenario, *, vary: Iterable[str] = ()) -> BlockLayout:
         """The layout runs of ``scenario`` draw their blocks in.
 
         Parameters
@@ -275,49 +240,28 @@ class BlockLayout:
         vary : iterable of str
             Field paths a sweep varies over booleans, beside those of the scenario's ``sweep:``
             block.
-        legacy : bool, optional
-            Version 1's layout (default: :data:`LEGACY_LAYOUT`).
         """
-        if LEGACY_LAYOUT if legacy is None else legacy:
-            from escalsim.core.params import compile_params
-
-            return cls(Structure.of_params(compile_params(scenario)), legacy=True)
         key = (_canonical_hash(scenario), tuple(sorted(set(vary))))
         cached = _BY_STRUCTURE.get(key)
         if cached is None:
-            cached = cls(scenario_structure(scenario, key[1]), legacy=False)
+            cached = cls(scenario_structure(scenario, key[1]))
             if len(_BY_STRUCTURE) >= _CACHE_SIZE:
                 _BY_STRUCTURE.pop(next(iter(_BY_STRUCTURE)))
             _BY_STRUCTURE[key] = cached
         return cached
 
-    def fitted(self, p: Params) -> BlockLayout:
-        """The layout a crisis with parameters ``p`` draws in.
-
-        The legacy layout is sized by the scenario that runs, as in version 1 (a condition that
-        drops an actor drops its slots); a layout by structure is the experiment's, whatever
-        the condition.
-        """
-        if not self.legacy or self._sized_for(p):
-            return self
-        return BlockLayout(Structure.of_params(p), legacy=True)
-
-    def _sized_for(self, p: Params) -> bool:
-        s = self.structure
-        return (s.actors, s.channels, s.agenda) == (p.ids, p.channel_ids, p.agenda_ids)
-
     # -- what it draws -----------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BlockLayout):
             return NotImplemented
-        return self.legacy == other.legacy and self.slots == other.slots
+        return self.slots == other.slots
 
     def __hash__(self) -> int:
-        return hash((self.legacy, self.slots))
+        return hash(self.slots)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without its caches (an experiment sends its layout with every task)."""
-        return {"structure": self.structure, "legacy": self.legacy}
+        return {"structure": self.structure}
 
     @cached_property
     def slots(self) -> tuple[Slot, ...]:
@@ -326,7 +270,7 @@ class BlockLayout:
         The key is an actor id, a channel id, an agenda item id, an ordered pair of actor ids,
         or empty (``war``).
         """
-        return structure_slots(self.structure, self.legacy)
+        return structure_slots(self.structure)
 
     @cached_property
     def _position(self) -> dict[Slot, int]:
@@ -335,44 +279,22 @@ class BlockLayout:
             raise ValueError("a slot is laid out twice")
         return position
 
-    def _legacy_counts(self) -> list[tuple[str, int]]:
-        """Version 1's slot names and how many uniforms each has, in block order."""
-        s = self.structure
-        a, c, g = len(s.actors), len(s.channels), len(s.agenda)
-        counts = [(name, a) for name in LEGACY_PER_ACTOR]
-        counts += [("channel_up", c), ("agreement", g)]
-        counts += [(name, a * a) for name in LEGACY_PER_PAIR]
-        return [*counts, ("war", 1)]
-
     @property
     def size(self) -> int:
         """Uniforms per round."""
-        if self.legacy:
-            return sum(n for _, n in self._legacy_counts())
         return len(self.slots)
 
     @property
     def names(self) -> list[str]:
         """Slot names, in block order."""
-        if self.legacy:
-            return [name for name, _ in self._legacy_counts()]
         return list(dict.fromkeys(name for name, _ in self.slots))
 
     def count(self, name: str) -> int:
         """Uniforms of slot ``name`` per round."""
-        if self.legacy:
-            return dict(self._legacy_counts()).get(name, 0)
         return sum(1 for n, _ in self.slots if n == name)
 
     def offset(self, name: str) -> int:
         """Where slot ``name`` starts in the block (its uniforms are contiguous)."""
-        if self.legacy:
-            start = 0
-            for n, count in self._legacy_counts():
-                if n == name:
-                    return start
-                start += count
-            raise KeyError(name)
         return next(k for k, (n, _) in enumerate(self.slots) if n == name)
 
     def position(self, name: str, *key: str) -> int | None:
@@ -381,19 +303,7 @@ class BlockLayout:
 
     def missing(self, needs: Structure) -> list[Slot]:
         """The slots a crisis of structure ``needs`` may read that this layout does not draw."""
-        wanted = structure_slots(needs, legacy=False)
-        if not self.legacy:
-            return [slot for slot in wanted if slot not in self._position]
-        s = self.structure
-        ids = {
-            "actor": set(s.actors),
-            "pair": set(s.actors),
-            "channel": set(s.channels),
-            "agenda": set(s.agenda),
-            "round": set(),
-        }
-        drawn = {*self.names, "offer_read"}  # read from the maker's third_party uniform
-        return [(n, k) for n, k in wanted if n not in drawn or not ids[SLOT_KIND[n]].issuperset(k)]
+        return [slot for slot in structure_slots(needs) if slot not in self._position]
 
     def bind(self, needs: Structure, p: Params) -> dict[str, NDArray[np.int64]]:
         """Each slot's positions in the block, over the index space of ``p``.
@@ -425,12 +335,6 @@ class BlockLayout:
             "round": (),
         }
         at = {name: np.full(shapes[kind], -1, dtype=np.int64) for name, kind in SLOT_KIND.items()}
-        if self.legacy and self._sized_for(p):  # contiguous, in index order
-            for name, count in self._legacy_counts():
-                at[name][...] = (self.offset(name) + np.arange(count)).reshape(at[name].shape)
-            # Version 1 reads a maker's offer with its third_party uniform (never read else).
-            at["offer_read"][...] = at["third_party"][:, None]
-            return at
         index = {
             "actor": {x: k for k, x in enumerate(p.ids)},
             "channel": {x: k for k, x in enumerate(p.channel_ids)},
@@ -442,8 +346,6 @@ class BlockLayout:
             where = tuple(ids.get(x, -1) for x in key)
             if all(w >= 0 for w in where):  # an id of another condition: not this crisis's
                 at[name][where] = k
-        if self.legacy:
-            at["offer_read"][...] = at["third_party"][:, None]
         return at
 
 

@@ -175,7 +175,7 @@ class Shape:
 
         sched = schedule(spec)
         p = sched.params_at[0]
-        layout = (layout if layout is not None else BlockLayout.of(spec)).fitted(p)
+        layout = layout if layout is not None else BlockLayout.of(spec)
         # The model's own state for a few replications (no detail, so nothing is collected):
         # its arrays are what a task holds per replication, whatever the model keeps.
         reps = np.arange(MEASURE_REPLICATIONS, dtype=np.int64)

@@ -6,7 +6,7 @@ scheduling") on all of them at once, one method per phase: :meth:`~Crisis.schedu
 :meth:`~Crisis.accidents`, :meth:`~Crisis.talks_and_messages`, :meth:`~Crisis.perception`,
 :meth:`~Crisis.beliefs_and_trust`, :meth:`~Crisis.decisions`, :meth:`~Crisis.moves`,
 :meth:`~Crisis.third_parties` and :meth:`~Crisis.data_collection`. Every equation is a function
-of :mod:`escalsim.core.dynamics` and every decision rule a :mod:`escalsim.core.policies` class,
+of :mod:`escalsim.core.dynamics` and every decision rule a :mod:`escalsim.policies` class,
 called with arrays. Both faces of the model run this class: the ensembles
 (:func:`escalsim.batch.run_batch`: thousands of rows, in chunks) and the mesa model
 (:class:`escalsim.agents.EscalationModel`: one row, whose agents' attributes are views of it).
@@ -44,7 +44,6 @@ from numpy.typing import NDArray
 from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 from escalsim.core.params import Params, Schedule
-from escalsim.core.policies import POLICIES, Actor, HumanMoveRequiredError, Observation
 from escalsim.core.streams import (
     BlockLayout,
     DisplayStreams,
@@ -61,6 +60,7 @@ from escalsim.model.constants import (
     OUTCOMES,
     typed_events,
 )
+from escalsim.policies import POLICIES, Actor, HumanMoveRequiredError, Observation
 from escalsim.policies.bargaining import Bargaining
 from escalsim.policies.base import TYPE_FIELDS
 from escalsim.scenario import Scenario
@@ -309,9 +309,8 @@ class Crisis:
         # The observed pairs: every actor's view of each power, and each receiver's view of its
         # senders. Perceptions and beliefs of other pairs (a third party's view of another)
         # never reach a decision, a metric or a frame, so the ensembles do not compute them
-        # (``all_pairs`` does). Their random slots are in the legacy block, drawn whichever
-        # pairs are computed; the block laid out by structure has none, and the mesa face draws
-        # them from the display stream, so the round stream stays in step either way.
+        # (``all_pairs`` does). The block has no slots for them: the mesa face draws them from
+        # the display stream, so the round stream stays in step either way.
         observed = sorted(
             {(a, b) for a in range(A) for b in range(A) if a != b and (all_pairs or p.is_power[b])}
             | {(b, a) for a, b in linked}
@@ -1024,7 +1023,6 @@ class Crisis:
         return Actor(
             index=i,
             resolve=float(p.resolve[i]),
-            risk_tolerance=float(p.risk_tolerance[i]),
             red_line=int(p.red_line[i]),
         )
 
@@ -1619,7 +1617,7 @@ class Crisis:
         ``posterior`` on the move as perceived: the likelihood runs the other's choice
         probabilities (:meth:`move_choice`) through what the holder believes the other saw of
         its own move before deciding (``bg.attribution_weights``, naïve or noisy by
-        ``beliefs.attribution``, with the noise of the path it saw it through), the other's
+        the holder's ``attribution``, with the noise of the path it saw it through), the other's
         implementation error and friction of the round it moved in, with the ladder's ends at
         its rung as the holder saw it then (``bg.implementation_matrix``), and the path's noise
         and the other's rate of incidents the holder cannot explain this round
@@ -1648,7 +1646,7 @@ class Crisis:
                     "observed": np.sign(self.deliberate_change[:, ba]),
                     "own": self.own_move_shown[:, 1],
                     "own_noise": zeros,
-                    "noisy": False,
+                    "noisy": np.zeros(2, dtype=bool),
                     "rung": self.other_rung_seen[:, 1],
                     "error": 0.0,
                     "noise": zeros,
@@ -1672,7 +1670,8 @@ class Crisis:
                     "observed": self.perceived_move[:, ab, ba],
                     "own": self.own_move_shown[:, 0],
                     "own_noise": self.own_move_noise,
-                    "noisy": p.attribution == "noisy",
+                    # Each holder's own attribution (its actor's, else the scenario's).
+                    "noisy": np.array([p.attribution[int(i)] == "noisy" for i in ab]),
                     "rung": rung,
                     "error": q.implementation_error,
                     "noise": p.noise[path],
@@ -1685,7 +1684,7 @@ class Crisis:
 
             rung_then = stacked("rung")
             seen = bg.attribution_weights(
-                stacked("own"), stacked("own_noise"), stacked("noisy")[:, None, None]
+                stacked("own"), stacked("own_noise"), stacked("noisy")[:, None, :]
             )
             updated = bg.update_on_move(
                 stacked("prior"),
@@ -1837,8 +1836,9 @@ class Crisis:
         """Phase 6: each deciding actor's policy chooses, on what it perceives and on the truth.
 
         Both evaluations use the same draw; where they differ the actor miscalculated. A step up
-        is attributed to miscalculation, to third-party pressure (a quantal policy that would
-        not have climbed without it; any climb of a third party), or else to deliberate choice.
+        is attributed to miscalculation, to third-party pressure (a policy that reads its
+        patrons' pressure and would not have climbed without it; any climb of a third party),
+        or else to deliberate choice.
 
         Returns
         -------

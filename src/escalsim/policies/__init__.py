@@ -16,7 +16,6 @@ way, if its module is imported before :mod:`escalsim.scenario` builds the schema
 
 # isort: off
 # The order of these imports is the registry's order.
-from escalsim.policies import quantal
 from escalsim.policies import bargaining
 from escalsim.policies import reciprocal
 from escalsim.policies import generous
@@ -46,9 +45,8 @@ from escalsim.policies.grit import Grit
 from escalsim.policies.hardliner import Hardliner
 from escalsim.policies.human import Human
 from escalsim.policies.memory_one import MemoryOne
-from escalsim.policies.quantal import Quantal
 from escalsim.policies.reciprocal import Reciprocal
-from escalsim.policies.registry import DEFAULT_POLICY, POLICIES, register
+from escalsim.policies.registry import DEFAULT_POLICY, POLICIES, default_policy, register
 from escalsim.policies.scripted import Scripted
 
 __all__ = [
@@ -68,18 +66,17 @@ __all__ = [
     "Observation",
     "Policy",
     "PolicySpec",
-    "Quantal",
     "Reciprocal",
     "Scripted",
     "bargaining",
     "brinkmanship",
+    "default_policy",
     "deterrer",
     "generous",
     "grit",
     "hardliner",
     "human",
     "memory_one",
-    "quantal",
     "reciprocal",
     "register",
     "scripted",

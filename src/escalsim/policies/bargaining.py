@@ -2,8 +2,9 @@
 
 The default policy of the second decision model (docs/decision-v2.md §3.6, §3.7 and §6), as one
 pure class over the equations of :mod:`escalsim.core.bargaining`. It is registered and tested
-alone; the round does not supply its observation yet (§12, step 6), so ``decide`` and ``offer``
-refuse an observation without a posterior, a war value or a drawn type.
+over the observation the round supplies to the two powers; ``decide`` and ``offer`` refuse an
+observation without a posterior, a war value or a drawn type (a third party's: the scenario's
+checks refuse the policy for one, ``Policy.powers_only``).
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ if TYPE_CHECKING:
 Array = NDArray[Any]
 
 
-#: What the round must supply before this policy can decide (docs/decision-v2.md §12, step 6).
+#: What the round must supply before this policy can decide (docs/decision-v2.md §6).
 MISSING = (
     "the bargaining policy needs the observation of decision model v2 (docs/decision-v2.md §6): "
-    "{field} was not supplied; the round supplies it from step 6 of §12"
+    "{field} was not supplied; the round supplies it to the two powers only"
 )
 
 
@@ -55,12 +56,6 @@ class BargainingPolicy(PolicySpec):
         "round): 0 is random among the peaceful options, large is a best response. A first "
         "guess; the default is set by the complete-information acceptance test of "
         "docs/decision-v2.md §12, step 6.",
-    )
-    attribution: Literal["naive", "noisy"] | None = Field(
-        default=None,
-        description="How this power explains the other's moves when it updates its beliefs: "
-        "naive (the other saw its own moves as meant) or noisy (through the path's noise); "
-        "null: the scenario's beliefs.attribution.",
     )
 
 
@@ -223,8 +218,8 @@ class Bargaining(Policy):
 
     **Its type** is the drawn ``obs.war_cost`` (with ``obs.war_value``, from which the chance
     of winning is recovered, :class:`Terms`); ``obs.resolve`` is the same type in other units
-    and is not read, nor ``Actor.resolve``. ``attribution`` is read by the round's belief
-    update (§3.4), not here (:meth:`attribution_of`).
+    and is not read, nor ``Actor.resolve``. How its beliefs are updated (the actor's
+    ``attribution``, §3.4) is the round's, whatever the policy.
 
     *Departures and simplifications*: the adversary is expected where it is perceived
     (``ŷ' = ŷ``; §3.7's expectation from the other's choice probabilities needs the round's
@@ -255,6 +250,7 @@ class Bargaining(Policy):
     stochastic = True
     memory_depth = 1
     bargains = True
+    powers_only = True
     information = (
         "x",
         "y",
@@ -277,11 +273,6 @@ class Bargaining(Policy):
     @override
     def opens_bargaining(cls, spec: Any) -> bool:
         return True
-
-    @staticmethod
-    def attribution_of(spec: Any, params: Params) -> str:
-        """The attribution its beliefs are updated with: its own, else the scenario's."""
-        return str(spec.attribution or params.attribution)
 
     def reservations(self, obs: Observation, actor: Actor, params: Params) -> tuple[Array, Array]:
         """The other's reservation share per joint type ``[..., K]`` and own fallback ``[...]``.

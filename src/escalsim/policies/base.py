@@ -185,7 +185,6 @@ class Actor:
 
     index: int
     resolve: float
-    risk_tolerance: float
     red_line: int
 
 
@@ -238,6 +237,10 @@ class Policy:
         Whether it makes offers (:meth:`offer`); a policy that does not bargain may still
         accept one (``decide`` returning ``dynamics.ACCEPT``). Whether it makes one before it
         has received one is :meth:`opens_bargaining`.
+    powers_only : bool
+        It decides on what only the two powers have (the posterior over the other power's
+        types, the offers between them, a drawn cost of war), so a third party cannot have it:
+        the scenario's checks refuse it at the actor's ``policy``.
 
     References
     ----------
@@ -253,6 +256,7 @@ class Policy:
     citation: ClassVar[str] = ""
     needs_player: ClassVar[bool] = False
     bargains: ClassVar[bool] = False
+    powers_only: ClassVar[bool] = False
 
     @staticmethod
     def initial_memory() -> Memory:

@@ -18,13 +18,43 @@ from pydantic import Field
 
 from escalsim.policies.base import INFORMATION, Policy, PolicySpec, valid_memory_depth
 
-__all__ = ["DEFAULT_POLICY", "POLICIES", "register", "spec_models", "spec_union"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "POLICIES",
+    "default_policies_text",
+    "default_policy",
+    "register",
+    "spec_models",
+    "spec_union",
+]
 
 #: Every registered policy by name, one instance each, in registration order.
 POLICIES: dict[str, Policy] = {}
 
-#: The policy of an actor whose scenario entry gives none.
-DEFAULT_POLICY = "quantal"
+#: The policy of an actor whose scenario entry gives none, by role: a power bargains
+#: (docs/decision-v2.md §3.7); a third party that has joined a war beside its patron answers
+#: the patron's foe in kind (tit-for-tat, Axelrod 1984), since the bargaining policy models
+#: the two powers' bargain and has no meaning for a state outside it.
+DEFAULT_POLICY: dict[str, str] = {"power": "bargaining", "third_party": "reciprocal"}
+
+
+def default_policies_text() -> str:
+    """The defaults by role in words: "bargaining for a power, reciprocal for a third party"."""
+    return ", ".join(
+        f"{name} for a {role.replace('_', ' ')}" for role, name in DEFAULT_POLICY.items()
+    )
+
+
+def default_policy(role: object) -> str:
+    """The name of the default policy of an actor with ``role`` (a power's for anything else).
+
+    Parameters
+    ----------
+    role : object
+        ``"power"`` or ``"third_party"``; any other value (invalid data, reported by the schema)
+        gets the power's default.
+    """
+    return DEFAULT_POLICY.get(role if isinstance(role, str) else "power", DEFAULT_POLICY["power"])
 
 
 def _spec_name(spec: type[PolicySpec]) -> str | None:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from escalsim.policies import POLICIES
+from escalsim.policies import DEFAULT_POLICY, POLICIES
 from escalsim.scenario.errors import Loc, did_you_mean, format_loc
 from escalsim.scenario.schema import Actor, CostTypes, ResolveTypes, Scenario
 
@@ -164,8 +164,16 @@ def _check_actors(c: _Checker, war: int | None) -> None:
         if start is not None and war is not None and start >= war:
             c.add((*loc, "initial_rung"), "an actor cannot start at or above the war rung")
         c.rung(a.red_line, (*loc, "red_line"))
-        for below, message in POLICIES[a.policy.name].problems(a.policy, s):
+        policy = POLICIES[a.policy.name]
+        for below, message in policy.problems(a.policy, s):
             c.add((*loc, "policy", *below), message)
+        if policy.powers_only and a.role != "power":
+            c.add(
+                (*loc, "policy", "name"),
+                f"the {a.policy.name} policy is for the two powers (it decides on their bargain: "
+                f"the other power's types and offers); a third party needs another, such as "
+                f"{DEFAULT_POLICY['third_party']} (its default when 'policy' is not given)",
+            )
         _check_type_fields(c, i, a)
         if a.role == "power":
             for fld in ("alignment", "influence"):

@@ -21,27 +21,20 @@ from escalsim.scenario import migrate, shipped
 from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_SECTIONS, check
 from escalsim.scenario.errors import Loc, Problem, ScenarioError, did_you_mean, format_loc
 from escalsim.scenario.paths import PathError, _union_member, _unwrap, resolve
-from escalsim.scenario.schema import POLICY_MODELS, READ_VERSIONS, Event, Scenario
+from escalsim.scenario.schema import POLICY_MODELS, READ_VERSIONS, REMOVED, Event, Scenario
 from escalsim.scenario.yamlio import Positions, parse_yaml, read_text
 
-#: Built-in doctrines: named presets that fill the actor fields an actor does not set. Values
-#: are starting points for calibration, not estimates (see docs/scenario-format.md).
+#: Built-in doctrines: named presets that fill the actor fields an actor does not set
+#: (docs/decision-v2.md §6: the doctrines are type presets). A doctrine's resolve is a point type
+#: (the largest risk of war the actor runs rather than concede, mapped to its cost of war, §3.3),
+#: its attribution how it reads the other's moves (§3.4: naive as in Jervis's spiral, noisy
+#: allowing for the channel's noise), its audience cost what backing down from a public
+#: commitment costs it. Values are starting points for calibration, not estimates
+#: (docs/scenario-format.md).
 BUILTIN_DOCTRINES: dict[str, dict[str, Any]] = {
-    "hawk": {
-        "risk_tolerance": 0.7,
-        "audience_cost": 1.0,
-        "policy": {"name": "quantal", "w_security": 2.0, "w_war": 2.0, "w_reciprocity": 0.2},
-    },
-    "dove": {
-        "risk_tolerance": 0.2,
-        "audience_cost": 0.2,
-        "policy": {"name": "quantal", "w_security": 0.5, "w_war": 8.0, "w_reciprocity": 1.0},
-    },
-    "pragmatist": {
-        "risk_tolerance": 0.5,
-        "audience_cost": 0.5,
-        "policy": {"name": "quantal"},
-    },
+    "hawk": {"resolve": 0.7, "audience_cost": 1.0, "attribution": "naive"},
+    "dove": {"resolve": 0.3, "audience_cost": 0.2, "attribution": "noisy"},
+    "pragmatist": {"resolve": 0.5, "audience_cost": 0.5},
 }
 
 #: The values of each discriminator, for messages (pydantic does not always give them).
@@ -127,6 +120,8 @@ def _apply_doctrines(data: dict[str, Any], ctx: _Context) -> list[Problem]:
                                 ctx, where, ("policy", pkey), i, name
                             )
                 continue
+            if key in _TYPE_FIELDS and _TYPE_FIELDS & set(actor):
+                continue  # the actor gives its type (resolve or war_cost): a preset's is not its
             if key not in actor:
                 actor[key] = copy.deepcopy(value)
                 ctx.origin[("actors", i, key)] = _doctrine_origin(ctx, where, (key,), i, name)
@@ -259,6 +254,8 @@ def _message(err: Mapping[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
     if kind == "extra_forbidden":
         parent = _model_for(data, path[:-1])
         allowed = list(parent.model_fields) if parent else []
+        if field in REMOVED:
+            return f"unknown key '{field}': {REMOVED[str(field)]}", True
         return (
             f"unknown key '{field}'{did_you_mean(str(field), allowed)}; expected one of: "
             f"{', '.join(allowed)}",
@@ -280,6 +277,8 @@ def _message(err: Mapping[str, Any], data: Any, path: Loc) -> tuple[str, bool]:
             return f"missing '{tag}'; expected one of: {', '.join(options)}", False
         got = str(ctx.get("tag"))
         noun = "policy" if tag == "name" else "event kind"
+        if got in REMOVED:
+            return f"unknown {noun} '{got}': {REMOVED[got]}", False
         return (
             f"unknown {noun} '{got}'{did_you_mean(got, options)}; expected one of: "
             f"{', '.join(options)}",

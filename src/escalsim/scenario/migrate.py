@@ -2,9 +2,13 @@
 
 Version 2 of the format (docs/decision-v2.md §10; docs/scenario-format.md, "Version 2") adds the
 blocks ``stakes``, ``war`` and ``beliefs``, a power's type as ``war_cost`` or ``resolve`` (a point
-value or a prior over types) and ``divisible`` on agenda items; every version-1 field keeps its
-meaning. A version-1 file therefore migrates by adding the three blocks with their defaults
-(the discount from ``run.time_unit``) and writing ``schema_version: 2``:
+value or a prior over types) and ``divisible`` on agenda items, and removes version 1's decision
+rule: the ``quantal`` policy (its weights have no counterpart: the default is now ``bargaining``
+for a power, ``reciprocal`` for a third party) and ``risk_tolerance`` (the risk of war an actor
+runs is its type). A version-1 file therefore migrates by adding the three blocks with their
+defaults (the discount from ``run.time_unit``), removing ``risk_tolerance`` and a ``quantal``
+policy from its actors and doctrines (each named in the notice), and writing
+``schema_version: 2``:
 
 * :func:`upgrade` does it on the parsed data, before validation (the loader calls it), and
   returns a :class:`Migration` whose :attr:`~Migration.notice` the loader emits once, as a
@@ -14,6 +18,9 @@ meaning. A version-1 file therefore migrates by adding the three blocks with the
   lines just above that key), so every other byte of the file, comments and layout included,
   is kept. ruamel.yaml's composer, the one the reader uses, gives the positions; the result is
   checked to parse to exactly the data :func:`upgrade` makes.
+
+A condition, sweep or event that sets a removed field gets the loader's positioned error,
+whose hint says what replaced it: what it meant cannot be translated.
 
 A version-1 file that holds a version-2 field (``stakes``, ``war_cost``, a prior over types...)
 is not migrated: it gets a positioned error at that field, since the file's version and its
@@ -30,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalsim.errors import ScenarioMigrationWarning
+from escalsim.policies.registry import default_policies_text, default_policy
 from escalsim.scenario.errors import Loc, Problem, ScenarioError
 from escalsim.scenario.schema import DEFAULT_DISCOUNT, SCHEMA_VERSION
 from escalsim.scenario.yamlio import Positions, parse_yaml
@@ -66,11 +74,15 @@ class Migration:
         The top-level blocks added, in file order: ``stakes``, ``war``, ``beliefs``.
     changes : tuple of str
         What changed, one line each (the notice lists them).
+    removed : tuple of Loc
+        The version-1 decision fields removed (``risk_tolerance``, a ``quantal`` policy), by
+        their paths in the data.
     """
 
     source: str
     blocks: dict[str, dict[str, Any]]
     changes: tuple[str, ...]
+    removed: tuple[Loc, ...] = ()
 
     @property
     def notice(self) -> str:
@@ -94,8 +106,8 @@ class Migration:
         return "\n".join(
             [
                 *(f"  - {change}" for change in self.changes),
-                "  Nothing the simulation reads has changed: the new fields are parsed, "
-                "checked and compiled, not yet used (docs/scenario-format.md, 'Version 2').",
+                "  The file now runs under decision model version 2 (docs/decision-v2.md): its "
+                "results are not version 1's (docs/scenario-format.md, 'Version 2').",
             ]
         )
 
@@ -125,6 +137,77 @@ def _powers(data: dict[str, Any]) -> list[tuple[str, Any]]:
         for a in (actors if isinstance(actors, list) else [])
         if isinstance(a, dict) and a.get("role") == "power" and isinstance(a.get("id"), str)
     ]
+
+
+def _decision_fields(data: dict[str, Any]) -> tuple[list[Loc], list[str]]:
+    """Version 1's decision fields in the actors and doctrines: their paths, and the changes.
+
+    ``risk_tolerance`` is dropped; a ``quantal`` policy is removed, so the actor gets its role's
+    default (a doctrine's actors get theirs). Actors that gave no policy had ``quantal`` by
+    default, and the built-in doctrines set it: both are said too.
+    """
+    removed: list[Loc] = []
+    changes: list[str] = []
+    defaults = default_policies_text()
+
+    def scan(loc: Loc, item: Any, label: str, role: object) -> None:
+        if not isinstance(item, dict):
+            return
+        if "risk_tolerance" in item:
+            removed.append((*loc, "risk_tolerance"))
+            changes.append(
+                f"{label}: risk_tolerance {_flow(item['risk_tolerance'])} dropped (the risk of "
+                "war it runs is now its type: resolve or war_cost)"
+            )
+        policy = item.get("policy")
+        if isinstance(policy, dict) and policy.get("name") == "quantal":
+            removed.append((*loc, "policy"))
+            now = default_policy(role) if role is not None else f"its actors' default ({defaults})"
+            weights = [str(k) for k in policy if k != "name"]
+            changes.append(
+                f"{label}: policy quantal replaced by {now}"
+                + (f"; {', '.join(weights)} dropped (no counterpart)" if weights else "")
+            )
+
+    actors = data.get("actors")
+    actors = actors if isinstance(actors, list) else []
+    doctrines = data.get("doctrines")
+    doctrines = doctrines if isinstance(doctrines, dict) else {}
+    for i, actor in enumerate(actors):
+        if isinstance(actor, dict):
+            scan(("actors", i), actor, f"actor {actor.get('id', i)}", actor.get("role"))
+    for name, doctrine in doctrines.items():
+        scan(("doctrines", name), doctrine, f"doctrine {name}", None)
+    unset = [
+        str(a.get("id", i))
+        for i, a in enumerate(actors)
+        if isinstance(a, dict)
+        and "policy" not in a
+        and not (
+            isinstance(doctrines.get(a.get("doctrine")), dict)
+            and "policy" in doctrines[a["doctrine"]]
+        )
+    ]
+    if unset:
+        changes.append(
+            f"actors {', '.join(unset)} give no policy: the default is now by role ({defaults}), "
+            "not quantal"
+        )
+    builtin = sorted(
+        {
+            str(a["doctrine"])
+            for a in actors
+            if isinstance(a, dict)
+            and a.get("doctrine") in ("hawk", "dove", "pragmatist")
+            and a.get("doctrine") not in doctrines
+        }
+    )
+    if builtin:
+        changes.append(
+            f"built-in doctrines {', '.join(builtin)} are now type presets (resolve, attribution, "
+            "audience cost; docs/scenario-format.md), with no policy and no risk_tolerance"
+        )
+    return removed, changes
 
 
 def _plan(data: dict[str, Any], source: str) -> Migration:
@@ -166,7 +249,8 @@ def _plan(data: dict[str, Any], source: str) -> Migration:
             "to both, its cost of war c = 1/resolve - 1 + p (p: its chance of winning at round 0)"
         )
     changes.append("honesty kept: for a power it is also the prior probability of an honest type")
-    return Migration(source, blocks, tuple(changes))
+    removed, decisions = _decision_fields(data)
+    return Migration(source, blocks, tuple(changes + decisions), tuple(removed))
 
 
 def unmigratable(data: dict[str, Any], pos: Positions, source: str) -> list[Problem]:
@@ -232,6 +316,11 @@ def unmigratable(data: dict[str, Any], pos: Positions, source: str) -> list[Prob
 def _apply(data: dict[str, Any], migration: Migration) -> None:
     """Migrate ``data`` in place: the version, and the blocks before the first anchor key."""
     data["schema_version"] = SCHEMA_VERSION
+    for loc in migration.removed:
+        parent: Any = data
+        for key in loc[:-1]:
+            parent = parent[key]
+        parent.pop(loc[-1], None)
     anchor = next((k for k in data if k in _ANCHORS), None)
     items = list(data.items())
     data.clear()
@@ -353,6 +442,7 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
             if text and not text.endswith("\n"):
                 block = nl + block
         edits.append((at, at, block))
+    edits += [_deletion(root, text, loc, pos, source) for loc in migration.removed]
     out = text
     for start, end, new in sorted(edits, reverse=True):
         out = out[:start] + new + out[end:]
@@ -365,6 +455,55 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
     if again != data:
         raise ScenarioError([_by_hand(pos, source)])
     return out, migration
+
+
+def _deletion(root: Any, text: str, loc: Loc, pos: Positions, source: str) -> tuple[int, int, str]:
+    """The edit that deletes the mapping entry at ``loc`` (a removed version-1 field) from the text.
+
+    The entry's lines go, from the start of its key's line to the end of its value's (the
+    comment at the end of that line with them); the entry must be in a block mapping and start
+    its line, else the file is to be migrated by hand (a positioned problem at the key).
+    """
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    node: Any = root
+    key_node = value = None
+    for step, key in enumerate(loc):
+        if isinstance(node, SequenceNode) and isinstance(key, int):
+            node = node.value[key]
+            continue
+        if not isinstance(node, MappingNode):
+            break
+        entry = next((kv for kv in node.value if str(kv[0].value) == str(key)), None)
+        if entry is None:
+            break
+        if step == len(loc) - 1:
+            key_node, value = entry
+            if node.flow_style:
+                key_node = None  # inside a flow mapping: not rewritten in place
+            break
+        node = entry[1]
+    line_start = text.rfind("\n", 0, key_node.start_mark.index) + 1 if key_node else 0
+    if key_node is None or value is None or text[line_start : key_node.start_mark.index].strip():
+        line, col = pos.key(loc)
+        raise ScenarioError(
+            [
+                Problem(
+                    line,
+                    col,
+                    loc,
+                    f"escalsim migrate removes '{loc[-1]}' (gone in schema_version 2) only where "
+                    "it starts its own line of a block mapping; remove it by hand "
+                    "(docs/scenario-format.md, 'Version 2')",
+                    source,
+                )
+            ]
+        )
+    end = value.end_mark.index
+    if value.end_mark.column != 0:  # else the value ended at the start of the next line
+        newline = text.find("\n", end)
+        end = len(text) if newline < 0 else newline + 1
+    return line_start, end, ""
 
 
 #: schema_version's value as a plain decimal 1 (the only form rewritten in place).

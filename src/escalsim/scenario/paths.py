@@ -16,8 +16,9 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from escalsim.policies.registry import default_policy
 from escalsim.scenario.errors import Loc, did_you_mean
-from escalsim.scenario.schema import Scenario
+from escalsim.scenario.schema import REMOVED, Scenario
 
 _ITEM_KEYS = ("id", "name")
 
@@ -156,6 +157,8 @@ def resolve(data: dict[str, Any], path: str) -> Target:
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             fields = list(ann.model_fields)
             if seg not in ann.model_fields:
+                if seg in REMOVED:
+                    raise PathError(f"'{seg}' is not a field of {where}: {REMOVED[seg]}")
                 raise PathError(
                     f"'{seg}' is not a field of {where}{did_you_mean(seg, fields)}; expected one "
                     f"of: {', '.join(fields)}"
@@ -169,7 +172,7 @@ def resolve(data: dict[str, Any], path: str) -> Target:
                 return Target(node, seg, (*loc, seg), Annotated[info.annotation, info])
             loc.append(seg)
             if seg not in node or node[seg] is None:
-                node[seg] = _default_stub(info)
+                node[seg] = _default_stub(info, node, seg)
             node = node[seg]
             annotation = _union_member(annotation, node)
         elif get_origin(ann) is list:
@@ -198,12 +201,16 @@ def resolve(data: dict[str, Any], path: str) -> Target:
     raise PathError(f"'{path}' is not a field path")  # pragma: no cover - loop always returns
 
 
-def _default_stub(info: Any) -> dict[str, Any]:
+def _default_stub(info: Any, parent: dict[str, Any], seg: str) -> dict[str, Any]:
     """An absent sub-mapping, to descend into: the default's tag when the field is a union.
 
-    An actor without ``policy`` has the default quantal policy, so ``actors.X.policy.precision``
-    must resolve inside ``QuantalPolicy``; the stub ``{'name': 'quantal'}`` says so.
+    An actor without ``policy`` has its role's default policy (``bargaining`` for a power,
+    ``reciprocal`` for a third party; :data:`~escalsim.policies.registry.DEFAULT_POLICY`), so
+    ``actors.X.policy.precision`` must resolve inside that policy's model; the stub
+    ``{'name': 'bargaining'}`` says so.
     """
+    if seg == "policy" and "role" in parent:
+        return {"name": default_policy(parent["role"])}
     default = info.get_default(call_default_factory=True)
     if isinstance(default, BaseModel):
         for tag in ("name", "kind"):

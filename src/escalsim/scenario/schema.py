@@ -14,16 +14,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from escalsim.policies.base import STRICT, NonNegative, PolicySpec, Probability
-from escalsim.policies.registry import DEFAULT_POLICY, spec_models, spec_union
+from escalsim.policies.registry import (
+    DEFAULT_POLICY,
+    default_policies_text,
+    default_policy,
+    spec_models,
+    spec_union,
+)
 
 __all__ = [
     "DEFAULT_DISCOUNT",
     "MAX_TYPES",
     "MAX_WAR_COST",
     "READ_VERSIONS",
+    "REMOVED",
     "SCHEMA_VERSION",
     "Accidents",
     "Actor",
@@ -50,6 +57,16 @@ SCHEMA_VERSION = 2
 #: The versions the loader reads: a version-1 file is migrated to version 2 as it is read
 #: (:mod:`escalsim.scenario.migrate`), with one notice listing what changed.
 READ_VERSIONS = (1, 2)
+
+#: What version 2 of the format removed, with what replaced it: the hint of the error a file
+#: that still uses it gets (a version-1 file's actors and doctrines are migrated instead,
+#: :mod:`escalsim.scenario.migrate`).
+REMOVED: dict[str, str] = {
+    "risk_tolerance": "risk_tolerance was removed in schema_version 2: the risk of war an actor "
+    "will run is its type, given by resolve or war_cost (docs/decision-v2.md §3.3)",
+    "quantal": "the quantal policy was removed in schema_version 2: a power's default is "
+    "bargaining (docs/decision-v2.md §3.7), a third party's reciprocal",
+}
 
 #: The discount factor δ per round when ``stakes.discount`` is not given, by ``run.time_unit``
 #: (docs/decision-v2.md §10). ``1/(1 - δ)`` rounds is the crisis's shadow of the future: about
@@ -316,6 +333,11 @@ class CostTypes(_Model):
 # ------------------------------------------------------------------------------------------------
 # Actors
 # ------------------------------------------------------------------------------------------------
+def _no_default(schema: dict[str, Any]) -> None:
+    """JSON Schema: no ``default`` for a field whose default depends on another field."""
+    schema.pop("default", None)
+
+
 class Actor(_Model):
     """A state: one of the two powers, or a third party."""
 
@@ -340,7 +362,6 @@ class Actor(_Model):
         "(docs/decision-v2.md §3.3), a point value in [0, 1000] or a prior over types, as for "
         "resolve. Given with resolve, the two must describe the same types.",
     )
-    risk_tolerance: Probability = Field(default=0.5, description="Tolerance of the risk of war.")
     audience_cost: NonNegative = Field(
         default=0.0,
         description="Cost paid for backing down from a public commitment (Fearon 1994).",
@@ -375,10 +396,29 @@ class Actor(_Model):
         description="A named preset (built in: hawk, dove, pragmatist; or from 'doctrines') "
         "whose values fill the fields this actor does not set.",
     )
-    policy: Policy = Field(
-        default_factory=lambda: POLICY_MODELS[DEFAULT_POLICY](name=DEFAULT_POLICY),
-        description="The decision rule and its parameters.",
+    attribution: Literal["naive", "noisy"] | None = Field(
+        default=None,
+        description="How this actor reads the other power's moves (docs/decision-v2.md §3.4): "
+        "naive, as if its own moves had been seen as they were (Jervis 1976), or noisy, "
+        "through the channel's noise; null: the scenario's beliefs.attribution.",
     )
+    policy: Policy = Field(
+        default_factory=lambda: POLICY_MODELS[DEFAULT_POLICY["power"]](
+            name=DEFAULT_POLICY["power"]
+        ),
+        description=f"The decision rule and its parameters [default: by role, "
+        f"{default_policies_text()}].",
+        json_schema_extra=_no_default,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _policy_by_role(cls, data: Any) -> Any:
+        """An actor that names no policy gets its role's default (``DEFAULT_POLICY``)."""
+        if isinstance(data, dict) and "policy" not in data:
+            name = default_policy(data.get("role"))
+            data = {**data, "policy": {"name": name}}
+        return data
 
 
 # ------------------------------------------------------------------------------------------------

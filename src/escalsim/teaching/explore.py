@@ -92,7 +92,8 @@ def controls(spec: Scenario) -> dict[str, dict[str, Any]]:
         if not deciding or actor.policy is None:
             continue
         mine = actor.policy.name
-        values = [mine, *[p for p in APP_POLICIES if p != mine]]
+        allowed = [p for p in APP_POLICIES if actor.role == "power" or not POLICIES[p].powers_only]
+        values = [mine, *[p for p in allowed if p != mine]]
         out[f"policy_{actor.id}"] = {
             "type": "Select",
             "label": f"Policy of {actor.id}",

@@ -147,6 +147,32 @@ class Narrator:
                 return (
                     f"{actor} {says} {target} through {self.channel(event.get('channel'))}{extra}."
                 )
+            case "offer":
+                # "offers 0.523 of the stakes[, read as 0.543]"
+                offered = (detail or "").removeprefix("offers ")
+                share, _, read = offered.partition(", read as ")
+                share = share.removesuffix(" of the stakes")
+                via = self.channel(event.get("channel"))
+                text = (
+                    f"{actor} offered {target} {_share(share)} of what is at stake, through {via}"
+                )
+                return text + (f" -- read as {_share(read)}." if read else ".")
+            case "accept":
+                # "A gets 0.700 of the stakes"
+                return f"{actor} accepted {target}'s offer: the crisis is settled ({detail})."
+            case "claim":
+                # "claims a cost of war of 1.5[ (a lie: it is 0.4)][, misread as 2.1]"
+                said = (detail or "").removeprefix("claims a cost of war of ")
+                value = said.split(" ", 1)[0].rstrip(",")
+                text = (
+                    f"{actor} told {target} through {self.channel(event.get('channel'))} that a "
+                    f"war would cost it {value} times the stakes"
+                )
+                if "(a lie" in said:
+                    text += " -- a bluff"
+                if "misread" in said:
+                    text += " -- and it was misread"
+                return text + "."
             case "channel_open":
                 return f"{self.channel(event.get('channel')).capitalize()} opened."
             case "channel_closed":
@@ -176,6 +202,14 @@ class Narrator:
                 return detail or "A scheduled event."
             case _:
                 return f"{kind}: {actor} {detail or ''}".strip()
+
+
+def _share(text: str) -> str:
+    """A share of the stakes as a percentage ("0.523" → "52%"); the text itself if not a number."""
+    try:
+        return f"{float(text):.0%}"
+    except ValueError:
+        return text
 
 
 def _join(items: list[str]) -> str:
