@@ -34,7 +34,7 @@ from escalsim.core import bargaining as bg
 from escalsim.core.params import schedule, win_probabilities
 from escalsim.core.streams import BlockLayout
 from escalsim.model.rounds import Crisis, Streams
-from escalsim.scenario import Scenario, load_scenario, load_text
+from escalsim.scenario import Scenario, load_scenario, load_text, with_condition
 from escalsim.scenario.load import with_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,3 +224,21 @@ def test_both_faces_agree():
     assert np.shape(o.posterior) == (model.state.type_grid.shape[1],)
     assert isinstance(o.war_value, float)
     assert bg.posterior_mean(o.posterior, model.state.type_grid[1]) > 0
+
+
+def test_without_noise_or_accidents_bargaining_powers_do_what_their_twin_does():
+    """Offers are made in the talks phase, before the round's perception: the truth the twin
+    offers on must be as old as what the run sees (the rungs and moves at the last perception),
+    or a power that moved last round is seen where it is by the twin only, and a quiet run
+    offers differently from its twin (found by `escalsim verify`'s quiet-equals-twin check:
+    generic-dispute, seed 5, replication 20 offered 0.0 against the twin's 0.48 in round 3)."""
+    from escalsim.validation.checks import quiet
+
+    for condition in ("channel_open", "channel_closed"):
+        spec = quiet(with_condition(load_scenario("generic-dispute"), condition))
+        run = run_batch(spec, seed=5, replications=60)
+        twin = run_batch(spec, seed=5, replications=60, perfect_information=True)
+        for frame in ("outcome", "timeseries", "events"):
+            a, b = getattr(run, frame), getattr(twin, frame)
+            drop = [c for c in ("perfect_information",) if c in a.columns]
+            pd.testing.assert_frame_equal(a.drop(columns=drop), b.drop(columns=drop), obj=frame)

@@ -268,6 +268,12 @@ class Crisis:
         # Beliefs are [rep, holder, about]: actor i's view of j is at [:, i, j].
         self.perceived = np.broadcast_to(p.initial_rung, (n, A, A)).astype(np.int64).copy()
         self.perceived_move = np.zeros((n, A, A), dtype=np.int64)
+        # The truth of what was last perceived: the rungs and deliberate moves as they stood at
+        # the last perception phase. The truth-based observation reads them, so that in the
+        # talks phase (before this round's perception) the truth is as old as what is seen, and
+        # a run without noise offers exactly what its perfect-information twin offers.
+        self.rung_at_perception = self.rung.copy()
+        self.move_at_perception = np.zeros((n, A), dtype=np.int64)
         self.hostility = np.full((n, A, A), 0.5)
         self.hostility_true = np.full((n, A, A), 0.5)
         self.trust = np.full((n, A, A), 0.5)
@@ -383,6 +389,8 @@ class Crisis:
         "perceived",
         "perceived_move",
         "perceived_log",
+        "rung_at_perception",
+        "move_at_perception",
         "hostility",
         "hostility_true",
         "trust",
@@ -1412,6 +1420,8 @@ class Crisis:
         self.perceived[:, self.diag, self.diag] = self.rung
         self.perceived_move[:, i, j] = move
         self.perceived_log[:, t % self.ring] = self.perceived_move[:, self.recv, self.send]
+        self.rung_at_perception = self.rung.copy()
+        self.move_at_perception = np.sign(self.deliberate_change)
         self._count_perception()
 
     def _noise_draws(self, u: Draws) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -1760,8 +1770,11 @@ class Crisis:
     def observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:
         """What actor ``i`` knows now: perceived, true, or (``truth=None``) both, stacked.
 
-        The truth uses the adversary's true rung, its true last deliberate move (incidents and
-        implementation errors correctly attributed) and beliefs updated on those truths.
+        The truth uses the adversary's true rung and its true last deliberate move (incidents and
+        implementation errors correctly attributed) as they stood when the actor last perceived
+        it (``rung_at_perception``, ``move_at_perception``: in the decision phase the current
+        ones; in the talks phase, before this round's perception, last round's, as old as what
+        it sees), and beliefs updated on those truths.
         Resolve stays private even in the truth: perfect information is about postures, moves
         and accidents (DESIGN.md §2); only messages reveal it, in both evaluations alike.
 
@@ -1771,12 +1784,13 @@ class Crisis:
         """
         p = self.params
         j = int(p.adversary[i])
+        true_y, true_move = self.rung_at_perception[:, j], self.move_at_perception[:, j]
         if truth:
-            y, y_move = self.rung[:, j], np.sign(self.deliberate_change[:, j])
+            y, y_move = true_y, true_move
             hostility = self.hostility_true[:, i, j]
         elif truth is None:
-            y = np.stack([self.perceived[:, i, j], self.rung[:, j]])
-            y_move = np.stack([self.perceived_move[:, i, j], np.sign(self.deliberate_change[:, j])])
+            y = np.stack([self.perceived[:, i, j], true_y])
+            y_move = np.stack([self.perceived_move[:, i, j], true_move])
             hostility = np.stack([self.hostility[:, i, j], self.hostility_true[:, i, j]])
         else:
             y, y_move = self.perceived[:, i, j], self.perceived_move[:, i, j]
