@@ -25,12 +25,13 @@ SEED = 20261128
 def variant(name: str, condition: str, sets: dict[str, object]) -> Scenario:
     """A shipped scenario with a condition applied and extra field-path settings.
 
-    The other conditions are dropped: they were written for the base scenario.
+    The other conditions are dropped: they were written for the base scenario (and so is its
+    sweep block, which may name one of them).
     """
     from escalsim.scenario.load import with_settings
 
     spec = with_condition(load_scenario(name), condition)
-    return with_settings(spec, {"conditions": {}, **sets}, f"{name}:{condition}")
+    return with_settings(spec, {"conditions": {}, "sweep": None, **sets}, f"{name}:{condition}")
 
 
 def one(args: tuple[Scenario, int]) -> dict[str, float]:
