@@ -1519,12 +1519,8 @@ class Crisis:
             spec = q.policies[j]
             policy = POLICIES[spec.name]
             obs, shape = self._other_situation(h, worlds)
-            traits = self._traits(j, q)
-            memory = tuple(
-                np.broadcast_to(np.asarray(m)[None, :, None, None], shape) if np.ndim(m) == 1 else m
-                for m in self.memory[j]
-            )
-            probs = policy.choice_probabilities(obs, traits, q, spec, memory)
+            memory = self._modelled_memory(j, shape)
+            probs = policy.choice_probabilities(obs, self._traits(j, q), q, spec, memory)
             concede = probs[..., bg.CONCEDE_OPTION]
             x = np.asarray(obs.x)
             # A concession that would have ended the crisis was not made: conditioned out.
@@ -1545,10 +1541,16 @@ class Crisis:
             out[:, :, h] = moves
         return out
 
-    def _type_dependent(self, other: int) -> bool:
-        """Whether the other power (0: ``power_a``) may choose differently per type (§3.4)."""
-        spec = self.sched.params_at[max(self.round - 1, 0)].policies[int(self.powers[other])]
-        policy = POLICIES[spec.name]
+    def _type_dependent(self, other: int, q: Params | None = None) -> bool:
+        """Whether the other power (0: ``power_a``) may choose differently per type (§3.4).
+
+        Under round ``q``'s policies (default: those of the round it last decided in): a policy
+        that reads a type field (:data:`TYPE_FIELDS`), not a player's, and types with prior
+        mass that differ in cost.
+        """
+        if q is None:
+            q = self.sched.params_at[max(self.round - 1, 0)]
+        policy = POLICIES[q.policies[int(self.powers[other])].name]
         if policy.needs_player or not set(policy.information) & set(TYPE_FIELDS):
             return False
         costs = self.type_grid[other][self.type_prior[other] > 0]
@@ -1558,22 +1560,57 @@ class Crisis:
         """The other power's observation when it decided, as holder ``h`` models it (§3.4).
 
         Shape ``[W, R, S, K]``: per world (0 perceived, 1 truth), row, what it saw of the
-        holder's move (``y_move`` −1, 0, +1), its joint type. Its rung as the holder saw it then
-        (the truth world: its true rung), the holder's true rung then, its red line crossed by
-        that rung, its cumulative risk and commitment then; its type's ``war_cost``, ``war_value``
-        (§3.1, with this round's side strengths) and ``resolve``; as its ``posterior`` its
-        *prior* over the holder's types (one level: the holder does not model the other's
-        posterior); the offers and the public demand as they stood when it decided: its own
-        offer, and the holder's offer as far as it had arrived, as the holder made it (the
-        holder does not model the noise of the other's reading). The fields no type-dependent
-        policy reads (its beliefs of version 1, its last move) are taken as they stand now;
-        pressure is 0.
+        holder's move (``y_move`` −1, 0, +1), its joint type (:meth:`_modelled_situation`). Its
+        rung as the holder saw it then (the truth world: its true rung), the holder's true rung
+        then, its cumulative risk and commitment then, in the round it decided in.
+        """
+        obs = self._modelled_situation(
+            h,
+            worlds,
+            x=self.other_rung_seen[:, worlds, h].T,
+            y=self.own_rung_then[:, h],
+            y_move=(np.arange(3) - 1)[:, None],
+            risk=self.other_risk_then[:, h],
+            committed=self.other_committed_then[:, h],
+            decided=self.round - 1,
+        )
+        return obs, np.shape(obs.war_cost)
+
+    def _modelled_situation(
+        self,
+        h: int,
+        worlds: list[int],
+        *,
+        x: NDArray[np.int64],
+        y: NDArray[np.int64],
+        y_move: Any,
+        risk: NDArray[np.float64],
+        committed: NDArray[np.bool_],
+        decided: int,
+    ) -> Observation:
+        """The other power's observation in round ``decided``, per type, as holder ``h`` models it.
+
+        One level deep (§3.4, §3.6), shape ``[W, R, S, K]``: per world, row, what it saw of the
+        holder's move (``y_move``, broadcast to ``[W, R, S, 1]``) and its joint type. Its rung
+        ``x`` (``[W, R]``: as the holder saw it, and true), the holder's rung ``y`` (true: the
+        holder does not model the other's perception of it), its red line crossed by ``y``,
+        its cumulative ``risk`` and ``committed``; its type's ``war_cost``, ``war_value``
+        (§3.1, with this round's side strengths: an approximation when allies join between the
+        two rounds) and ``resolve``; as its ``posterior`` its *prior* over the holder's types
+        (the holder does not model the other's posterior); the offers and the public demand as
+        they stood when it decided (those recorded at the end of the last phase 5, unchanged
+        until this round's offers): its own offer, and the holder's offer as far as it had
+        arrived, as the holder made it (the holder does not model the noise of the other's
+        reading). The fields no type-dependent policy reads (its beliefs of version 1, its last
+        move) are taken as they stand now; pressure is 0; the parameters are round
+        ``decided``'s.
         """
         p = self.params
-        q = self.sched.params_at[self.round - 1]
+        q = self.sched.params_at[decided]
         j = int(self.powers[1 - h])
         n, k = len(self.reps), self.type_grid.shape[1]
-        shape = (len(worlds), n, 3, k)
+        s = np.broadcast_shapes(np.shape(y_move), (1, 1, 1, 1))[2]
+        shape = (len(worlds), n, s, k)
 
         def full(value: Any) -> NDArray[Any]:
             return np.broadcast_to(value, shape).copy()
@@ -1581,24 +1618,23 @@ class Crisis:
         def per_row(value: Any) -> NDArray[Any]:
             return full(np.asarray(value)[None, :, None, None])
 
-        x = full(self.other_rung_seen[:, worlds, h].T[:, :, None, None])
-        y = per_row(self.own_rung_then[:, h])
+        y_then = per_row(y)
         cost = full(self.type_grid[1 - h])
         win = per_row(self._win_probabilities()[:, 1 - h])
         annuity = win - cost
-        obs = Observation(
-            round=self.round - 1,
-            x=x,
-            y=y,
-            y_move=full((np.arange(3) - 1)[:, None]),
+        return Observation(
+            round=decided,
+            x=full(np.asarray(x)[:, :, None, None]),
+            y=y_then,
+            y_move=full(y_move),
             own_move=per_row(self.last_move[:, j]),
             hostility=per_row(self.hostility[:, j, self.powers[h]]),
             trust=per_row(self.trust[:, j, self.powers[h]]),
-            committed=per_row(self.other_committed_then[:, h]),
+            committed=per_row(committed),
             capability_ratio=per_row(
                 self._side_capability(int(self.powers[h])) / self._side_capability(j)
             ),
-            cumulative_risk=per_row(self.other_risk_then[:, h]),
+            cumulative_risk=per_row(risk),
             adversary_resolve=per_row(self.adversary_resolve[:, j, self.powers[h]]),
             pressure=full(0.0),
             audience=full(float(dx.effective_audience_cost(q.audience_cost[j], q.domestic[j]))),
@@ -1609,9 +1645,15 @@ class Crisis:
             war_value=bg.war_value(win, cost, float(p.discount)),
             resolve=bg.resolve_from_values(1.0, 0.0, annuity),
             war_cost=cost,
-            line_crossed=y >= int(q.red_line[j]),
+            line_crossed=y_then >= int(q.red_line[j]),
         )
-        return obs, shape
+
+    def _modelled_memory(self, j: int, shape: tuple[int, ...]) -> tuple[NDArray[Any], ...]:
+        """Actor j's policy memory broadcast over a modelled situation ``[W, R, S, K]``."""
+        return tuple(
+            np.broadcast_to(np.asarray(m)[None, :, None, None], shape) if np.ndim(m) == 1 else m
+            for m in self.memory[j]
+        )
 
     def _update_posteriors(self) -> None:
         """Each power's posterior over the other's joint types, on the other's move (§3.4).
