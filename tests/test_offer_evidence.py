@@ -47,8 +47,10 @@ def test_in_public_the_likelihood_is_the_share_of_the_noise_in_the_bracket():
         np.testing.assert_allclose(
             bg.offer_likelihood(read, offers, 0.3, floor=0.0), [1 / 6, 5 / 6], rtol=1e-12
         )
-    # Noise that cannot leave a bracket reads like a private path.
+    # Noise that cannot leave a bracket reads like a private path, a subnormal μ too (its
+    # quotients overflow to infinity, which the clip takes to 0 or 1, without a warning).
     np.testing.assert_array_equal(bg.offer_likelihood(0.12, offers, 0.05, floor=0.0), [1, 0])
+    np.testing.assert_array_equal(bg.offer_likelihood(0.0, offers, 1e-310, floor=0.0), [1, 0])
 
 
 @pytest.mark.parametrize("mu", [0.05, 0.2, 0.45])

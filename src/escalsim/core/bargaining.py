@@ -778,7 +778,8 @@ def offer_likelihood(
     nearest = dist.min(axis=-1, keepdims=True)
     found = np.isfinite(nearest)
     v = np.where(dist == nearest, cuts, -np.inf).max(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore"):
+    # A tiny μ makes a quotient overflow to ±inf, which the clip takes to 0 or 1 as it should.
+    with np.errstate(invalid="ignore", over="ignore"):
         a = (v + np.where(cuts < v, cuts, -np.inf).max(axis=-1, keepdims=True)) / 2.0
         b = (v + np.where(cuts > v, cuts, np.inf).min(axis=-1, keepdims=True)) / 2.0
         width = np.where(mu > 0.0, 2.0 * mu, 1.0)
