@@ -1,21 +1,34 @@
 """Offers are evidence about their maker's type (issue 17, step 5c; decision-v2 §3.6, last bullet).
 
-docs/decision-v2.md §3.6. The likelihood, ``bg.offer_likelihood``: known values over a private
-path (the indicator of the read offer's bracket) and in public (the share of the read noise's
-interval in the bracket, with the mass ``clip`` puts at 0 and 1 in the end brackets, checked
-against the read of ``Crisis._offers`` by quadrature), no offer (NaN), the floor,
-vectorisation; and a property (hypothesis): before the floor it sums to 1 over the outcomes,
-after it every value is in (0, 1] and the sum stays 1.
+docs/decision-v2.md §3.6 and "As built: offers as evidence" at the end of §4. Two parts:
+
+* the likelihood, ``bg.offer_likelihood``: known values over a private path (the indicator of
+  the read offer's bracket) and in public (the share of the read noise's interval in the
+  bracket, with the mass ``clip`` puts at 0 and 1 in the end brackets, checked against the read
+  of ``Crisis._offers`` by quadrature), no offer (NaN), the floor, vectorisation; and a property
+  (hypothesis): before the floor it sums to 1 over the outcomes, after it every value is in
+  (0, 1] and the sum stays 1;
+* the round: with both powers ``bargaining`` at Fearon's ultimatum (refusal is war), each
+  type's modelled offer is Fearon's demand (``bg.fearon_demand``), an offer read over a
+  noiseless private path puts all but the floor's share of the receiver's belief on the types
+  that would have made it (Bayes by hand), the same offer read in public puts less on them in
+  every replication; a rule-based maker's offers move nothing, to the bit.
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalsim.core import bargaining as bg
+from escalsim.scenario import Scenario, load_text
+from test_offers import dispute
+from test_round_bargaining import ROOT, crisis
 
 ETA = bg.LIKELIHOOD_FLOOR
 
@@ -138,3 +151,155 @@ def test_the_likelihood_is_a_distribution_over_the_outcomes(offers, mu, data):
     np.testing.assert_allclose(raw[:, possible].sum(axis=0), 1.0, rtol=0, atol=1e-12)
     assert ((floored > 0) & (floored <= 1 + 1e-15)).all()
     np.testing.assert_allclose(floored[:, possible].sum(axis=0), 1.0, rtol=0, atol=1e-12)
+
+
+# -- the round -------------------------------------------------------------------------------
+N_TYPES = 5
+
+
+def fearon_both(private: bool, policy_a: dict | None = None) -> Scenario:
+    """The shipped fearon scenario with both powers ``bargaining`` (A: ``policy_a`` if given),
+    each with five strategic
+    cost types (A: 0.05 … 0.45, B: 0.175 … 0.575; honesty 0), one round, the public channel's
+    misread 0.2 (its noise stays 0: nobody misperceives a rung). ``private``: a direct channel,
+    always up, with no noise and misread (C − 1)/C = 0.8: a claim as read is then any of the C
+    categories with equal probability, so it says nothing and the perceived posterior moves by
+    the offer alone (offers over a private path are read exactly, whatever the misread)."""
+    data = yaml.safe_load((ROOT / "scenarios" / "fearon.yaml").read_text())
+    data.pop("conditions")
+    for actor, cost in zip(data["actors"], ([0.0, 0.5], [0.125, 0.625]), strict=True):
+        actor["policy"] = {"name": "bargaining"}
+        actor["war_cost"] = {"uniform": cost, "types": N_TYPES}
+        actor["honesty"] = 0.0
+    if policy_a is not None:
+        data["actors"][0]["policy"] = policy_a
+    data["channels"][0]["misread"] = 0.2
+    if private:
+        data["channels"].append(
+            {
+                "id": "direct",
+                "kind": "hotline",
+                "between": ["A", "B"],
+                "noise": 0.0,
+                "misread": (N_TYPES - 1) / N_TYPES,
+                "latency": 0,
+                "reliability": 1.0,
+            }
+        )
+    return load_text(json.dumps(data), "fearon-both-bargaining.yaml")
+
+
+def first_round(spec: Scenario, reps: int = 200):
+    """A crisis after phases 1-5 of round 1, and its posteriors before."""
+    c = crisis(spec, 1, range(reps))
+    prior = c.posterior.copy()
+    c.begin_round()
+    return c, prior
+
+
+def test_each_types_modelled_offer_is_fearons_demand():
+    """At the ultimatum refusal is war, so a maker's fallback is its war annuity p − c and the
+    other's reservation 1 − p − c_θ: type c's offer is ``bg.fearon_demand(p, c, ·, prior)``
+    (p = 0.25 for A, 0.75 for B), in both worlds; the offer made is its true type's."""
+    c, _ = first_round(fearon_both(private=True))
+    assert c.offer_evidence
+    p = c.params
+    slot = 1 % c.ring
+    for maker, p_win in ((0, 0.25), (1, 0.75)):
+        costs = p.cost_types[maker]
+        demand = bg.fearon_demand(
+            np.full(N_TYPES, p_win),
+            costs,
+            p.cost_types[1 - maker],
+            c.type_prior[1 - maker][:N_TYPES],
+        ).share
+        assert len(np.unique(demand)) >= 2  # the offers separate the types
+        types = c.offer_due_types[:, slot, maker]  # [R, world, K]
+        np.testing.assert_allclose(
+            types[..., :N_TYPES],
+            np.broadcast_to(demand, types[..., :N_TYPES].shape),
+            rtol=0,
+            atol=1e-12,
+        )
+        true = c.own_type[:, maker]
+        np.testing.assert_allclose(c.offer[:, maker], demand[true % N_TYPES], rtol=0, atol=1e-12)
+
+
+def test_a_private_offer_puts_the_belief_on_the_types_that_would_make_it():
+    """Derived: with S the types whose Fearon demand is the offer made, n = 2 distinct offers
+    among the five types with prior mass (each power's demand takes two values here), the
+    likelihood is ``L' = (1 − η)[θ ∈ S] + η/n`` and round 1's redraw follows Bayes:
+    ``π' = (1 − ε) π L'/Σ π L' + ε π⁰``. The claim as read is uniform over the categories (its
+    likelihood equal for every type to 10⁻¹⁶: 1 − 0.8 and 0.8/4 differ in the last bit), so the
+    tolerance is 10⁻¹². The mass on S is then at least 0.997 (π(S) >= 2/5: at most
+    (η/2)/(2/5) + ε off it)."""
+    c, prior = first_round(fearon_both(private=True))
+    slot = 1 % c.ring
+    for receiver in range(2):
+        maker = 1 - receiver
+        types = c.offer_due_types[:, slot, maker, 1]
+        made = np.isclose(types, c.offer[:, maker][:, None], rtol=0, atol=1e-12)
+        possible = c.type_prior[maker] > 0
+        n = len(np.unique(types[0, possible]))
+        assert n == 2
+        lik = (1 - ETA) * made + ETA / n
+        expected = prior[:, receiver] * lik
+        expected /= expected.sum(axis=-1, keepdims=True)
+        expected = (1 - bg.TYPE_REDRAW) * expected + bg.TYPE_REDRAW * c.type_base[receiver]
+        np.testing.assert_allclose(c.posterior[:, receiver], expected, rtol=0, atol=1e-12)
+        mass = (c.posterior[:, receiver] * made).sum(axis=-1)
+        assert (mass > 0.997).all()
+
+
+def test_a_public_offer_moves_less_belief_onto_the_types_that_would_make_it():
+    """The direct channel gone, the same offers (the same draws of types; nothing in round 1's
+    offer depends on the path) are read in public with μ = 0.2. A floored likelihood is at
+    most ``1 − η + η/n`` on S and at least ``η/n`` off it, and the private read attains both
+    bounds, so in every replication the public posterior puts no more on S than the private one
+    (to rounding, 10⁻¹²). Measured (seed 1, 200 replications): mean mass on S 0.999 private,
+    0.55 (A about B) and 0.53 (B about A) public."""
+    private, _ = first_round(fearon_both(private=True))
+    public, prior = first_round(fearon_both(private=False))
+    slot = 1 % public.ring
+    np.testing.assert_array_equal(public.offer, private.offer)
+    assert (public.offer_due_mu[:, slot] == 0.2).all()
+    assert (private.offer_due_mu[:, slot] == 0.0).all()
+    for receiver in range(2):
+        maker = 1 - receiver
+        types = public.offer_due_types[:, slot, maker, 1]
+        made = np.isclose(types, public.offer[:, maker][:, None], rtol=0, atol=1e-12)
+        near = (public.posterior[:, receiver] * made).sum(axis=-1)
+        exact = (private.posterior[:, receiver] * made).sum(axis=-1)
+        assert (near <= exact + 1e-12).all()
+        assert near.mean() < exact.mean()
+        assert not np.allclose(public.posterior[:, receiver], prior[:, receiver])  # it moved
+
+
+def test_a_rule_based_makers_offers_move_nothing():
+    """A rule-based maker's offer reads no type field, so every type would have made it.
+    (1) fearon with A ``scripted`` (its offer of 0.46875) over five cost types and B
+    ``bargaining``, in public (no claims), round 1 (nobody has moved): A's offer is read, B's
+    offer separates B's types and moves A's belief, and B's belief about A is its prior to the
+    bit. (2) generic-dispute in public, A on ``grit`` over five cost types, B ``bargaining``:
+    B's posteriors are bit for bit those of the same crisis with offers taken as no evidence at
+    all (``offer_evidence`` off), every round of the run, and A's offers were read."""
+    scripted = {"name": "scripted", "moves": ["hold"], "offers": [{"round": 1, "share": 0.46875}]}
+    c, prior = first_round(fearon_both(private=False, policy_a=scripted))
+    assert c.offer_evidence
+    assert (c.offer_read_true[:, 1] == 0.46875).all()  # read (with the public noise)
+    np.testing.assert_array_equal(c.posterior[:, 1], prior[:, 1])
+    np.testing.assert_array_equal(c.posterior_true[:, 1], prior[:, 1])
+    assert not np.allclose(c.posterior[:, 0], prior[:, 0])
+    spec = dispute({"name": "grit"}, {"name": "bargaining"}, **{"channels.direct.open": False})
+    on = crisis(spec, 2, range(20))
+    off = crisis(spec, 2, range(20))
+    assert on.offer_evidence
+    off.offer_evidence = False
+    read = False
+    while not on.over:
+        on.step()
+        off.step()
+        read |= bool((~np.isnan(on.offer_read[:, 1])).any())
+        np.testing.assert_array_equal(on.posterior[:, 1], off.posterior[:, 1])
+        np.testing.assert_array_equal(on.posterior_true[:, 1], off.posterior_true[:, 1])
+    assert read
