@@ -12,7 +12,8 @@ docs/decision-v2.md §3.6 and "As built: offers as evidence" at the end of §4. 
   type's modelled offer is Fearon's demand (``bg.fearon_demand``), an offer read over a
   noiseless private path puts all but the floor's share of the receiver's belief on the types
   that would have made it (Bayes by hand), the same offer read in public puts less on them in
-  every replication; a rule-based maker's offers move nothing, to the bit.
+  every replication; a rule-based maker's offers move nothing, to the bit; ``bargaining``'s
+  fast ``offers_per_type`` gives its ``offer`` per type, to rounding.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalsim.core import bargaining as bg
+from escalsim.core.policies import POLICIES
+from escalsim.policies.base import Policy
 from escalsim.scenario import Scenario, load_text
 from test_offers import dispute
-from test_round_bargaining import ROOT, crisis
+from test_round_bargaining import ROOT, bargaining_dispute, crisis
 
 ETA = bg.LIKELIHOOD_FLOOR
 
@@ -303,3 +306,40 @@ def test_a_rule_based_makers_offers_move_nothing():
         np.testing.assert_array_equal(on.posterior[:, 1], off.posterior[:, 1])
         np.testing.assert_array_equal(on.posterior_true[:, 1], off.posterior_true[:, 1])
     assert read
+
+
+@pytest.mark.parametrize("which", ["fearon", "generic-dispute"])
+def test_bargainings_offers_per_type_are_its_offer_per_type(which):
+    """``Bargaining.offers_per_type`` computes the other's reservations once (they do not
+    depend on the maker's type); ``offer`` on each type, the base class's way, gives the same
+    offers, to rounding (10⁻¹²: the chance of winning is recovered from each type's war value
+    and cost, which differ in the last bits). On the modelled situations the round builds:
+    Fearon's ultimatum in round 1, and generic-dispute with both powers ``bargaining`` in round
+    4 (offers standing, rungs moved)."""
+    spec = fearon_both(private=True) if which == "fearon" else bargaining_dispute()
+    c = crisis(spec, 3, range(30))
+    for _ in range(1 if which == "fearon" else 4):
+        c.begin_round()
+        if c.round < (1 if which == "fearon" else 4):
+            c.finish_round()
+    n = c.type_grid.shape[1] // 2
+    for h in range(2):
+        i = int(c.powers[h])
+        obs = c._modelled_situation(
+            1 - h,
+            [0, 1],
+            x=np.stack([c.perceived[:, int(c.powers[1 - h]), i], c.rung[:, i]]),
+            y=c.rung[:, int(c.powers[1 - h])],
+            y_move=c.own_move_shown[:, :, 1 - h].T[:, :, None, None],
+            risk=c.cumulative_risk[:, i],
+            committed=c.committed[:, i],
+            decided=c.round,
+            costs=c.type_grid[h][:n],
+        )
+        spec_i = c.params.policies[i]
+        policy = POLICIES[spec_i.name]
+        args = (obs, c._traits(i), c.params, spec_i, c._modelled_memory(i, np.shape(obs.war_cost)))
+        fast = policy.offers_per_type(*args)
+        slow = Policy.offers_per_type(policy, *args)
+        assert np.shape(fast) == np.shape(slow) == np.shape(obs.war_cost)
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)

@@ -1869,41 +1869,56 @@ class Crisis:
     ) -> NDArray[np.float64]:
         """``[W, rows, K]``: what power h would have offered this round per joint type (§3.6).
 
-        Its policy's ``offer`` on its situation when it posted, as the other power models it
-        one level deep (:meth:`_modelled_situation`, as for its moves): its rung as the other
-        sees it this round (the truth world: its true rung), the other's true rung, what it
-        had seen of the other's last move, its cumulative risk and commitment, the offers
-        standing when it posted; each type's cost, war value and resolve; its prior over the
-        other as its posterior. A type's offer depends on its cost alone (no observation field
-        carries honesty), so the policy is evaluated once per cost of the grid, for the
-        ``rows`` that posted an offer, and spread over the joint types.
+        Its policy's ``offers_per_type`` (``offer`` per type) on its situation when it posted,
+        as the other power models it one level deep (:meth:`_modelled_situation`, as for its
+        moves): its rung as the other sees it this round (the truth world: its true rung), the
+        other's true rung, what it had seen of the other's last move, its cumulative risk and
+        commitment, the offers standing when it posted; each type's cost, war value and
+        resolve; its prior over the other as its posterior. A type's offer depends on its cost
+        alone (no observation field carries honesty), so the policy is evaluated once per cost
+        of the grid and spread over the joint types; only for the ``rows`` that posted an
+        offer; and in the perceived world only where its situation differs from the truth's
+        (its rung or what it saw, the builder's two inputs per world).
         """
         p = self.params
         i, j = int(self.powers[h]), int(self.powers[1 - h])
         spec = p.policies[i]
+        policy = POLICIES[spec.name]
         n_costs = self.type_grid.shape[1] // 2
-        whole = self._modelled_situation(
-            1 - h,
-            worlds,
-            x=np.stack([self.perceived[:, j, i], self.rung[:, i]])[worlds],
-            y=self.rung[:, j],
-            y_move=self.own_move_shown[:, worlds, 1 - h].T[:, :, None, None],
-            risk=self.cumulative_risk[:, i],
-            committed=self.committed[:, i],
-            decided=self.round,
-            costs=self.type_grid[h][:n_costs],
-        )
-        picked: dict[str, Any] = {}
-        for f in dataclasses.fields(whole):
-            value = getattr(whole, f.name)
-            picked[f.name] = value[:, rows] if isinstance(value, np.ndarray) else value
-        obs = Observation(**picked)
-        shape = np.shape(obs.war_cost)
-        offers = POLICIES[spec.name].offer(
-            obs, self._traits(i, p), p, spec, self._modelled_memory(i, shape, rows)
-        )
-        per_cost = np.broadcast_to(np.asarray(offers, dtype=float), shape)[:, :, 0]
-        return per_cost[..., np.arange(self.type_grid.shape[1]) % n_costs]
+        x = np.stack([self.perceived[:, j, i], self.rung[:, i]])
+        seen = self.own_move_shown[:, :, 1 - h].T
+
+        def evaluate(world: int, at: NDArray[np.int64]) -> NDArray[np.float64]:
+            whole = self._modelled_situation(
+                1 - h,
+                [world],
+                x=x[[world]],
+                y=self.rung[:, j],
+                y_move=seen[[world], :, None, None],
+                risk=self.cumulative_risk[:, i],
+                committed=self.committed[:, i],
+                decided=self.round,
+                costs=self.type_grid[h][:n_costs],
+            )
+            picked: dict[str, Any] = {}
+            for f in dataclasses.fields(whole):
+                value = getattr(whole, f.name)
+                picked[f.name] = value[:, at] if isinstance(value, np.ndarray) else value
+            obs = Observation(**picked)
+            shape = np.shape(obs.war_cost)
+            memory = self._modelled_memory(i, shape, at)
+            offers = policy.offers_per_type(obs, self._traits(i, p), p, spec, memory)
+            per_cost = np.broadcast_to(np.asarray(offers, dtype=float), shape)[0, :, 0]
+            return per_cost[:, np.arange(self.type_grid.shape[1]) % n_costs]
+
+        truth = evaluate(1, rows)
+        if worlds == [1]:
+            return truth[None]
+        perceived = truth.copy()
+        differs = (x[0, rows] != x[1, rows]) | (seen[0, rows] != seen[1, rows])
+        if differs.any():
+            perceived[differs] = evaluate(0, rows[differs])
+        return np.stack([perceived, truth])
 
     def _fold_claims(self, redraw: bool) -> None:
         """Bayes on the claims and offers received this round (§3.5, §3.6), before the move's.
