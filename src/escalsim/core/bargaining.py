@@ -695,6 +695,104 @@ def message_likelihood(
     return (1.0 - floor) * lik + floor / n_claims
 
 
+def offer_likelihood(
+    read: ArrayLike,
+    offers: ArrayLike,
+    misread: ArrayLike = 0.0,
+    possible: ArrayLike = True,
+    floor: float = LIKELIHOOD_FLOOR,
+) -> Array:
+    """``L_k = P(the offer is read in the bracket of ô | the maker's type is k)``, last axis types.
+
+    An offer is evidence about its maker's type when the maker's offer rule depends on its type
+    (docs/decision-v2.md §3.6, last bullet: the ``bargaining`` policy's fallback ``(1 - δ) H_i``
+    rests on its own war value). ``offers[k]`` is the share type k would have offered (NaN:
+    none), as the receiver models the maker. The outcomes are *brackets*, as a claim's
+    categories are brackets of the cost grid (§3.5): the distinct offers ``v_1 < … < v_m`` of
+    the ``possible`` types cut the line at their midpoints, so type k's bracket is the interval
+    of shares nearer to its offer than to any other possible type's (a read as near to two
+    goes to the larger's, compared by distance so that an offer read exactly is in its own
+    bracket even where a midpoint rounds onto it); "no offer" (NaN) is one
+    more outcome when some possible type would make none. An offer ``o`` is read as ``ô =
+    clip(o + μ(2u - 1), 0, 1)`` with u uniform (``Crisis._offers``; μ = 0 over a private path
+    and in the perfect-information twin), so ``o + μ(2u - 1)`` is uniform on ``[o - μ, o + μ]``
+    and the mass clipped to 0 or 1 lands in the first or the last bracket (each holds its end
+    of [0, 1]). With ``[a, b)`` the bracket of ô (``a = -∞`` for the first, ``b = +∞`` for the
+    last)::
+
+        L_k = |[o_k - μ, o_k + μ] ∩ [a, b)| / 2μ     μ > 0
+        L_k = [o_k is in [a, b)]                      μ = 0
+        L_k = [o_k is NaN]                            ô is NaN (no offer, or a withdrawal)
+        L'_k = (1 - η) L_k + η / n
+
+    with n the number of outcomes (brackets, plus "none" if some possible type makes none), so
+    that ``L'`` sums to 1 over them, as :func:`message_likelihood`'s floor does over its
+    categories; a type whose offer is NaN gives a read share 0 before the floor. With a single
+    outcome (every possible type offers alike) ``L' = 1``: the offer says nothing.
+
+    Source: Bayes' rule on a costly signal. An offer is not cheap talk: a more resolved type
+    (a higher fallback) demands more because it fears refusal less, so the demand separates
+    types (Fearon 1995, the risk-return trade-off; Bayes over types as in Kydd 2005, ch. 2); the
+    public read noise garbles it, so a public offer informs less than a private one.
+
+    *Departure: brackets, not the read's density.* Exact Bayes on ô would use its density,
+    ``1/2μ`` on ``[o_k - μ, o_k + μ]`` (and the clipped atoms), which (a) gives no probability
+    to mix with a floor over outcomes, and (b) with μ = 0 calls an offer impossible under every
+    type unless it equals some type's modelled offer to the bit; the maker offers on its own
+    posterior while the receiver models it on its prior (one level, §3.4), so the offer made
+    is often near, not at, a modelled one. A bracket reads it as "the offer of the type it is
+    nearest to". Valid for offers and ô in [0, 1] or NaN, μ in [0, 1] and η in [0, 1), with at
+    least one possible type; the sum over outcomes is 1 for the possible types.
+
+    Parameters
+    ----------
+    read : array_like
+        ``[...]``: the offer as read, ô (NaN: none).
+    offers : array_like
+        ``[..., K]``: the offer of each of the maker's joint types (NaN: none).
+    misread : array_like
+        ``[...]``: μ, the half-width of the read noise.
+    possible : array_like
+        ``[..., K]`` (broadcastable): the types with prior mass, whose offers make the
+        brackets; the others' likelihoods are computed alike and are finite.
+    floor : float
+        η.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., K]``, each in ``(0, 1]`` when η > 0.
+    """
+    o = np.asarray(offers, dtype=float)
+    possible = np.broadcast_to(np.asarray(possible, dtype=bool), o.shape)
+    valid = possible & ~np.isnan(o)
+    r = np.asarray(read, dtype=float)[..., None]
+    mu = np.asarray(misread, dtype=float)[..., None]
+    cuts = np.where(valid, o, np.nan)  # the offers that make the brackets
+    # The bracket of ô is that of the offer nearest to it (a tie to the larger): compared by
+    # distance, not against the midpoints, so that an offer read exactly is always in its own
+    # bracket even where a midpoint rounds onto it.
+    with np.errstate(invalid="ignore"):
+        dist = np.where(valid, np.abs(r - cuts), np.inf)
+        dist = np.where(np.isnan(dist), np.inf, dist)
+    nearest = dist.min(axis=-1, keepdims=True)
+    found = np.isfinite(nearest)
+    v = np.where(dist == nearest, cuts, -np.inf).max(axis=-1, keepdims=True)
+    # A tiny μ makes a quotient overflow to ±inf, which the clip takes to 0 or 1 as it should.
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = (v + np.where(cuts < v, cuts, -np.inf).max(axis=-1, keepdims=True)) / 2.0
+        b = (v + np.where(cuts > v, cuts, np.inf).min(axis=-1, keepdims=True)) / 2.0
+        width = np.where(mu > 0.0, 2.0 * mu, 1.0)
+        spread = np.clip((b - o + mu) / width, 0.0, 1.0) - np.clip((a - o + mu) / width, 0.0, 1.0)
+        exact = np.where(valid, o == v, (a <= o) & (o < b))
+    share = np.where(mu > 0.0, spread, exact)
+    lik = np.where(np.isnan(r), np.isnan(o), np.where(found & ~np.isnan(o), share, 0.0))
+    earlier = np.tri(o.shape[-1], k=-1, dtype=bool)  # [k, k']: k' < k
+    repeated = ((cuts[..., None, :] == o[..., :, None]) & earlier).any(axis=-1)
+    n = (valid & ~repeated).sum(axis=-1) + (possible & np.isnan(o)).any(axis=-1)
+    return (1.0 - floor) * lik + floor / np.maximum(n, 1)[..., None]
+
+
 # -- bargaining -----------------------------------------------------------------------------
 def accepts(share: ArrayLike, reservation: ArrayLike) -> Array:
     """Whether a responder accepts a share x of the stakes: ``x >= r`` (ties accept).

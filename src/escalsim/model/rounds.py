@@ -453,6 +453,9 @@ class Crisis:
         "claim_lik",
         "claim_lik_true",
         "claim_got",
+        "offer_due_types",
+        "offer_due_mu",
+        "offer_got",
     )
 
     def _retire(self) -> None:
@@ -587,6 +590,11 @@ class Crisis:
         its maker truly offered in it and ``offer_read_sent`` the round it was sent in (-1:
         none read yet). Offers in transit wait in a ring by the round sent, per maker:
         ``offer_due`` (the round it arrives, -1: none), ``offer_due_read``, ``offer_due_true``.
+        Where offers are evidence about their maker's type (``offer_evidence``, §3.6), the ring
+        also holds ``offer_due_types`` (``[R, ring, 2, 2, K]``: per maker, what each of its
+        joint types would have offered as the other models it, perceived and true, NaN where
+        not modelled), ``offer_due_mu`` (the read noise μ) and ``offer_got`` (delivered this
+        round, folded in phase 5); without it their ring axis is empty.
         ``public_demand``: 1 - its last offer made in public (NaN: none), a commitment.
         ``settled_share``: ``power_a``'s share of the stakes in a settlement by an accepted
         offer (NaN: none). ``offer_then``: both powers' standing offers when the round's
@@ -634,6 +642,17 @@ class Crisis:
         self.claim_lik = np.ones((n, 2, k))
         self.claim_lik_true = np.ones((n, 2, k))
         self.claim_got = np.zeros((n, 2), dtype=bool)
+        # Offers are evidence about their maker's type (§3.6) where some round's maker offers
+        # by a rule that reads its type, over a prior with more than one cost (not a player's).
+        self.offer_evidence = self.bargaining and any(
+            POLICIES[q.policies[int(i)].name].bargains and self._type_dependent(h, q)
+            for q in self.sched.params_at
+            for h, i in enumerate(self.powers)
+        )
+        typed = ring if self.offer_evidence else 0
+        self.offer_due_types = np.full((n, typed, 2, 2, k), np.nan)
+        self.offer_due_mu = np.zeros((n, typed, 2))
+        self.offer_got = np.zeros((n, typed, 2), dtype=bool)
 
     def _log(self, mask: NDArray[np.bool_] | None, kind: str, **fields: Field) -> None:
         """Record an event for the replications in ``mask`` that are kept in detail.
@@ -957,9 +976,10 @@ class Crisis:
         with ``μ`` the public channel's ``misread`` and ``u`` the ``offer_read`` slot of the
         ordered pair (maker, reader), and it commits its maker: its public demand becomes
         ``1 - o`` (audience costs, Fearon 1994). The twin reads every offer exactly. What is
-        read stands until a later-sent offer arrives (a withdrawal, NaN, included). Runs only
-        where some power's policy opens the bargaining (``bargaining``); a player makes no
-        offers yet (seminar offers: §12, step 10).
+        read stands until a later-sent offer arrives (a withdrawal, NaN, included); what it says
+        about its maker's type is folded in phase 5 (:meth:`_offer_evidence`). Runs only where
+        some power's policy opens the bargaining (``bargaining``); a player makes no offers yet
+        (seminar offers: §12, step 10).
         """
         if not self.bargaining:
             return
@@ -990,6 +1010,8 @@ class Crisis:
             self.offer_due[:, slot, h] = np.where(changed, t + p.latency[path], -1)
             self.offer_due_read[:, slot, h] = read
             self.offer_due_true[:, slot, h] = new
+            if self.offer_evidence:
+                self.offer_due_mu[:, slot, h] = np.where(noisy, p.misread[p.public], 0.0)
             posted = changed & ~np.isnan(new)
             self.public_demand[:, h] = np.where(
                 posted & public, 1.0 - new, self.public_demand[:, h]
@@ -1017,6 +1039,8 @@ class Crisis:
                     due, self.offer_due_true[:, k, h], self.offer_read_true[:, 1 - h]
                 )
                 self.offer_read_sent[:, 1 - h] = np.where(due, s, self.offer_read_sent[:, 1 - h])
+                if self.offer_evidence:
+                    self.offer_got[:, k, h] |= due
 
     def _in_transit(self, t: int) -> range:
         """The rounds whose messages, claims or offers may arrive in round ``t``, in sent order.
@@ -1224,16 +1248,30 @@ class Crisis:
         def likelihood(claim: NDArray[np.int64], mu: Any) -> NDArray[np.float64]:
             return bg.message_likelihood(claim, grid, honest, lies, favourable, mu, c)
 
-        receiver = 1 - h
         seen = likelihood(self.claim_read[:, k, h], self.claim_misread[:, k, h])
         sent = likelihood(self.claim_sent[:, k, h], 0.0)
+        self._evidence(1 - h, due, seen, sent)
+        self.counts["messages_delivered"] += due
+
+    def _evidence(
+        self,
+        receiver: int,
+        due: NDArray[np.bool_],
+        seen: NDArray[np.float64],
+        sent: NDArray[np.float64],
+    ) -> None:
+        """Power ``receiver`` got evidence about the other's type in rows ``due``.
+
+        ``seen`` and ``sent`` are its likelihoods over the other's joint types ``[R, K]``, as
+        read (the perceived posterior) and as sent (the truth); they multiply this round's
+        likelihood, folded into the posteriors in phase 5 (:meth:`_fold_claims`).
+        """
         mask = due[:, None]
         lik = self.claim_lik[:, receiver]
         self.claim_lik[:, receiver] = np.where(mask, lik * seen, lik)
         lik = self.claim_lik_true[:, receiver]
         self.claim_lik_true[:, receiver] = np.where(mask, lik * sent, lik)
         self.claim_got[:, receiver] |= due
-        self.counts["messages_delivered"] += due
 
     def _claimable(self, h: int, c: int) -> tuple[NDArray[np.bool_], int]:
         """The costs power h may have, and the claim most favourable to it.
@@ -1474,7 +1512,8 @@ class Crisis:
         claim is checked against the deed it describes, perceived now (a delayed one was
         checked on arrival): trust falls if the sender claimed benign intent and was seen to
         step up, and rises if not (:func:`dynamics.trust_update`). Beside these version-1
-        beliefs, each power's posterior over the other's types (:meth:`_update_posteriors`).
+        beliefs, each power's posterior over the other's types, on its move and on the claims
+        and offers delivered (:meth:`_update_posteriors`).
         """
         i, j = self.obs_i, self.obs_j
         self.hostility[:, i, j] = dx.bayes_hostility(
@@ -1527,12 +1566,8 @@ class Crisis:
             spec = q.policies[j]
             policy = POLICIES[spec.name]
             obs, shape = self._other_situation(h, worlds)
-            traits = self._traits(j, q)
-            memory = tuple(
-                np.broadcast_to(np.asarray(m)[None, :, None, None], shape) if np.ndim(m) == 1 else m
-                for m in self.memory[j]
-            )
-            probs = policy.choice_probabilities(obs, traits, q, spec, memory)
+            memory = self._modelled_memory(j, shape)
+            probs = policy.choice_probabilities(obs, self._traits(j, q), q, spec, memory)
             concede = probs[..., bg.CONCEDE_OPTION]
             x = np.asarray(obs.x)
             # A concession that would have ended the crisis was not made: conditioned out.
@@ -1553,10 +1588,16 @@ class Crisis:
             out[:, :, h] = moves
         return out
 
-    def _type_dependent(self, other: int) -> bool:
-        """Whether the other power (0: ``power_a``) may choose differently per type (§3.4)."""
-        spec = self.sched.params_at[max(self.round - 1, 0)].policies[int(self.powers[other])]
-        policy = POLICIES[spec.name]
+    def _type_dependent(self, other: int, q: Params | None = None) -> bool:
+        """Whether the other power (0: ``power_a``) may choose differently per type (§3.4).
+
+        Under round ``q``'s policies (default: those of the round it last decided in): a policy
+        that reads a type field (:data:`TYPE_FIELDS`), not a player's, and types with prior
+        mass that differ in cost.
+        """
+        if q is None:
+            q = self.sched.params_at[max(self.round - 1, 0)]
+        policy = POLICIES[q.policies[int(self.powers[other])].name]
         if policy.needs_player or not set(policy.information) & set(TYPE_FIELDS):
             return False
         costs = self.type_grid[other][self.type_prior[other] > 0]
@@ -1566,22 +1607,59 @@ class Crisis:
         """The other power's observation when it decided, as holder ``h`` models it (§3.4).
 
         Shape ``[W, R, S, K]``: per world (0 perceived, 1 truth), row, what it saw of the
-        holder's move (``y_move`` −1, 0, +1), its joint type. Its rung as the holder saw it then
-        (the truth world: its true rung), the holder's true rung then, its red line crossed by
-        that rung, its cumulative risk and commitment then; its type's ``war_cost``, ``war_value``
-        (§3.1, with this round's side strengths) and ``resolve``; as its ``posterior`` its
-        *prior* over the holder's types (one level: the holder does not model the other's
-        posterior); the offers and the public demand as they stood when it decided: its own
-        offer, and the holder's offer as far as it had arrived, as the holder made it (the
-        holder does not model the noise of the other's reading). The fields no type-dependent
-        policy reads (its beliefs of version 1, its last move) are taken as they stand now;
-        pressure is 0.
+        holder's move (``y_move`` −1, 0, +1), its joint type (:meth:`_modelled_situation`). Its
+        rung as the holder saw it then (the truth world: its true rung), the holder's true rung
+        then, its cumulative risk and commitment then, in the round it decided in.
+        """
+        obs = self._modelled_situation(
+            h,
+            worlds,
+            x=self.other_rung_seen[:, worlds, h].T,
+            y=self.own_rung_then[:, h],
+            y_move=(np.arange(3) - 1)[:, None],
+            risk=self.other_risk_then[:, h],
+            committed=self.other_committed_then[:, h],
+            decided=self.round - 1,
+        )
+        return obs, np.shape(obs.war_cost)
+
+    def _modelled_situation(
+        self,
+        h: int,
+        worlds: list[int],
+        *,
+        x: NDArray[np.int64],
+        y: NDArray[np.int64],
+        y_move: Any,
+        risk: NDArray[np.float64],
+        committed: NDArray[np.bool_],
+        decided: int,
+        costs: NDArray[np.float64] | None = None,
+    ) -> Observation:
+        """The other power's observation in round ``decided``, per type, as holder ``h`` models it.
+
+        One level deep (§3.4, §3.6), shape ``[W, R, S, K]``: per world, row, what it saw of the
+        holder's move (``y_move``, broadcast to ``[W, R, S, 1]``) and its joint type. Its rung
+        ``x`` (``[W, R]``: as the holder saw it, and true), the holder's rung ``y`` (true: the
+        holder does not model the other's perception of it), its red line crossed by ``y``,
+        its cumulative ``risk`` and ``committed``; its type's ``war_cost``, ``war_value``
+        (§3.1, with this round's side strengths: an approximation when allies join between the
+        two rounds) and ``resolve``; as its ``posterior`` its *prior* over the holder's types
+        (the holder does not model the other's posterior); the offers and the public demand as
+        they stood when it decided (those recorded at the end of the last phase 5, unchanged
+        until this round's offers): its own offer, and the holder's offer as far as it had
+        arrived, as the holder made it (the holder does not model the noise of the other's
+        reading). The fields no type-dependent policy reads (its beliefs of version 1, its last
+        move) are taken as they stand now; pressure is 0; the parameters are round
+        ``decided``'s. ``costs``: the type axis over these costs instead of its joint types.
         """
         p = self.params
-        q = self.sched.params_at[self.round - 1]
+        q = self.sched.params_at[decided]
         j = int(self.powers[1 - h])
         n, k = len(self.reps), self.type_grid.shape[1]
-        shape = (len(worlds), n, 3, k)
+        s = np.broadcast_shapes(np.shape(y_move), (1, 1, 1, 1))[2]
+        types = self.type_grid[1 - h] if costs is None else costs
+        shape = (len(worlds), n, s, len(types))
 
         def full(value: Any) -> NDArray[Any]:
             return np.broadcast_to(value, shape).copy()
@@ -1589,24 +1667,23 @@ class Crisis:
         def per_row(value: Any) -> NDArray[Any]:
             return full(np.asarray(value)[None, :, None, None])
 
-        x = full(self.other_rung_seen[:, worlds, h].T[:, :, None, None])
-        y = per_row(self.own_rung_then[:, h])
-        cost = full(self.type_grid[1 - h])
+        y_then = per_row(y)
+        cost = full(types)
         win = per_row(self._win_probabilities()[:, 1 - h])
         annuity = win - cost
-        obs = Observation(
-            round=self.round - 1,
-            x=x,
-            y=y,
-            y_move=full((np.arange(3) - 1)[:, None]),
+        return Observation(
+            round=decided,
+            x=full(np.asarray(x)[:, :, None, None]),
+            y=y_then,
+            y_move=full(y_move),
             own_move=per_row(self.last_move[:, j]),
             hostility=per_row(self.hostility[:, j, self.powers[h]]),
             trust=per_row(self.trust[:, j, self.powers[h]]),
-            committed=per_row(self.other_committed_then[:, h]),
+            committed=per_row(committed),
             capability_ratio=per_row(
                 self._side_capability(int(self.powers[h])) / self._side_capability(j)
             ),
-            cumulative_risk=per_row(self.other_risk_then[:, h]),
+            cumulative_risk=per_row(risk),
             adversary_resolve=per_row(self.adversary_resolve[:, j, self.powers[h]]),
             pressure=full(0.0),
             audience=full(float(dx.effective_audience_cost(q.audience_cost[j], q.domestic[j]))),
@@ -1617,9 +1694,22 @@ class Crisis:
             war_value=bg.war_value(win, cost, float(p.discount)),
             resolve=bg.resolve_from_values(1.0, 0.0, annuity),
             war_cost=cost,
-            line_crossed=y >= int(q.red_line[j]),
+            line_crossed=y_then >= int(q.red_line[j]),
         )
-        return obs, shape
+
+    def _modelled_memory(
+        self, j: int, shape: tuple[int, ...], rows: Any = slice(None)
+    ) -> tuple[NDArray[Any], ...]:
+        """Actor j's policy memory broadcast over a modelled situation ``[W, R, S, K]``.
+
+        ``rows``: the situation's rows, when it covers only some.
+        """
+        return tuple(
+            np.broadcast_to(np.asarray(m)[rows][None, :, None, None], shape)
+            if np.ndim(m) == 1
+            else m
+            for m in self.memory[j]
+        )
 
     def _update_posteriors(self) -> None:
         """Each power's posterior over the other's joint types, on the other's move (§3.4).
@@ -1635,15 +1725,19 @@ class Crisis:
         (``bg.update_on_move``). ``posterior_true`` on the other's deliberate move with no
         implementation error, noise or incident (friction stays: the deliberate move is the
         choice after friction) and the holder's own deliberate move as seen. Perfect
-        information (the twin) perceives the truth: both are the truth update. Round 1 updates
-        nothing (nobody has moved yet); every round ends by recording what the next update
-        needs of the decision about to be made. Elementwise over rows (a row's posterior does
+        information (the twin) perceives the truth: both are the truth update. The claims
+        (§3.5) and offers (§3.6, :meth:`_offer_evidence`) delivered this round are folded in
+        first (:meth:`_fold_claims`). Round 1 updates nothing on moves (nobody has moved yet);
+        every round ends by recording what the next update needs of the decision about to be
+        made. Elementwise over rows (a row's posterior does
         not depend on the others beside it).
         """
         p = self.params
         t = self.round
         ab = self.powers
         ba = ab[::-1]
+        if self.offer_evidence:
+            self._offer_evidence()
         if self.claim_got.any():
             self._fold_claims(redraw=t < 2)
         if t >= 2:
@@ -1726,10 +1820,119 @@ class Crisis:
         if self.claims:
             self._trust_from_posteriors()
 
-    def _fold_claims(self, redraw: bool) -> None:
-        """Bayes on the claims received this round (§3.5), before the move's update.
+    def _offer_evidence(self) -> None:
+        """The offers delivered this round as evidence about their makers' types (§3.6).
 
-        Each posterior times the claims' likelihood, normalised; the move's update then applies
+        First the offers sent this round: where the maker's policy offers and reads its type
+        (:meth:`_type_dependent` under this round's policies), what each of its joint types
+        would have offered (:meth:`_offers_per_type`), kept in the offer ring for delivery.
+        They are modelled here, in phase 5, not when posted in phase 3: the receiver's view of
+        the maker's rung is then this round's perception (in phase 3 it is a round old), and
+        the offers standing when the maker posted are still those recorded at the end of the
+        last phase 5 (``offer_then``). Then each offer delivered this round (``offer_got``)
+        gives the receiver ``bg.offer_likelihood`` over the maker's joint types with prior
+        mass: as read with the public read noise μ (0 over a private path and in the
+        perfect-information twin) for the perceived posterior, as sent (μ = 0) for the truth;
+        where it varies over the types it is multiplied into the round's evidence
+        (:meth:`_evidence`), folded with the claims (:meth:`_fold_claims`: one Bayes step and
+        one redraw a round). An offer that every possible type would have made says nothing
+        and folds nothing, so a rule-based maker's offers leave the posteriors as they are, to
+        the bit. An offer that did not change is not sent again, and says nothing new.
+        """
+        t, p = self.round, self.params
+        slot = t % self.ring
+        worlds = [1] if self.perfect_information else [0, 1]
+        self.offer_due_types[:, slot] = np.nan
+        for h in range(2):
+            policy = POLICIES[p.policies[int(self.powers[h])].name]
+            posted = np.flatnonzero(self.offer_due[:, slot, h] >= 0)
+            if len(posted) and policy.bargains and self._type_dependent(h, p):
+                made = self._offers_per_type(h, worlds, posted)  # [W, posted, K]
+                # Perceived, truth (the twin models the truth alone: both are the truth's).
+                self.offer_due_types[posted, slot, h] = made[[0, -1]].transpose(1, 0, 2)
+        possible = self.type_prior > 0
+        for s in self._in_transit(t):
+            k = s % self.ring
+            for h in range(2):
+                got = self.offer_got[:, k, h]
+                if not got.any():
+                    continue
+                types = self.offer_due_types[:, k, h]
+                seen = bg.offer_likelihood(
+                    self.offer_due_read[:, k, h],
+                    types[:, 0],
+                    self.offer_due_mu[:, k, h],
+                    possible[h],
+                )
+                sent = bg.offer_likelihood(
+                    self.offer_due_true[:, k, h], types[:, 1], 0.0, possible[h]
+                )
+                varies = (np.ptp(seen[:, possible[h]], axis=-1) > 0) | (
+                    np.ptp(sent[:, possible[h]], axis=-1) > 0
+                )
+                self._evidence(1 - h, got & varies, seen, sent)
+        self.offer_got[...] = False
+
+    def _offers_per_type(
+        self, h: int, worlds: list[int], rows: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
+        """``[W, rows, K]``: what power h would have offered this round per joint type (§3.6).
+
+        Its policy's ``offers_per_type`` (``offer`` per type) on its situation when it posted,
+        as the other power models it one level deep (:meth:`_modelled_situation`, as for its
+        moves): its rung as the other sees it this round (the truth world: its true rung), the
+        other's true rung, what it had seen of the other's last move, its cumulative risk and
+        commitment, the offers standing when it posted; each type's cost, war value and
+        resolve; its prior over the other as its posterior. A type's offer depends on its cost
+        alone (no observation field carries honesty), so the policy is evaluated once per cost
+        of the grid and spread over the joint types; only for the ``rows`` that posted an
+        offer; and in the perceived world only where its situation differs from the truth's
+        (its rung or what it saw, the builder's two inputs per world).
+        """
+        p = self.params
+        i, j = int(self.powers[h]), int(self.powers[1 - h])
+        spec = p.policies[i]
+        policy = POLICIES[spec.name]
+        n_costs = self.type_grid.shape[1] // 2
+        x = np.stack([self.perceived[:, j, i], self.rung[:, i]])
+        seen = self.own_move_shown[:, :, 1 - h].T
+
+        def evaluate(world: int, at: NDArray[np.int64]) -> NDArray[np.float64]:
+            whole = self._modelled_situation(
+                1 - h,
+                [world],
+                x=x[[world]],
+                y=self.rung[:, j],
+                y_move=seen[[world], :, None, None],
+                risk=self.cumulative_risk[:, i],
+                committed=self.committed[:, i],
+                decided=self.round,
+                costs=self.type_grid[h][:n_costs],
+            )
+            picked: dict[str, Any] = {}
+            for f in dataclasses.fields(whole):
+                value = getattr(whole, f.name)
+                picked[f.name] = value[:, at] if isinstance(value, np.ndarray) else value
+            obs = Observation(**picked)
+            shape = np.shape(obs.war_cost)
+            memory = self._modelled_memory(i, shape, at)
+            offers = policy.offers_per_type(obs, self._traits(i, p), p, spec, memory)
+            per_cost = np.broadcast_to(np.asarray(offers, dtype=float), shape)[0, :, 0]
+            return per_cost[:, np.arange(self.type_grid.shape[1]) % n_costs]
+
+        truth = evaluate(1, rows)
+        if worlds == [1]:
+            return truth[None]
+        perceived = truth.copy()
+        differs = (x[0, rows] != x[1, rows]) | (seen[0, rows] != seen[1, rows])
+        if differs.any():
+            perceived[differs] = evaluate(0, rows[differs])
+        return np.stack([perceived, truth])
+
+    def _fold_claims(self, redraw: bool) -> None:
+        """Bayes on the claims and offers received this round (§3.5, §3.6), before the move's.
+
+        Each posterior times the evidence's likelihood, normalised; the move's update then applies
         the round's redraw ε. In round 1 nobody has moved: the redraw is applied here
         (``redraw``), so a claim's update is Bayes then the redraw either way, and a type the
         base prior allows stays at least ε times its base mass.

@@ -9,6 +9,7 @@ checks refuse the policy for one, ``Policy.powers_only``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, override
@@ -153,6 +154,32 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
         flow_j=share_j - params.costs[np.clip(np.asarray(obs.y), 0, top)],
         other=int(params.adversary[actor.index]),
     )
+
+
+def fallback(obs: Observation, t: Terms, params: Params) -> Array:
+    """The power's own fallback ``f = (1 - δ) H_i`` (docs/decision-v2.md §3.6).
+
+    The annuity of staying in the crisis at the rungs held
+    (:func:`~escalsim.core.bargaining.hold_value`), with its war value ``t.war``.
+    """
+    x, y = np.asarray(obs.x), np.asarray(obs.y)
+    risk = dx.war_probability(params.war_risk, x, y, params.war_rung)
+    return (1.0 - t.delta) * bg.hold_value(t.flow, risk, t.war, t.delta)
+
+
+def _first_type(obs: Observation) -> Observation:
+    """The observation at its first type, the types' axis kept with length one.
+
+    The layout of :meth:`Policy.offers_per_type`: the types are every field's last axis, the
+    posterior's second to last.
+    """
+    cut: dict[str, Any] = {}
+    for f in dataclasses.fields(obs):
+        value = getattr(obs, f.name)
+        if isinstance(value, np.ndarray) and value.ndim:
+            value = value[..., :1, :] if f.name == "posterior" else value[..., :1]
+        cut[f.name] = value
+    return Observation(**cut)
 
 
 def _offered(share: Any) -> Array:
@@ -304,9 +331,7 @@ class Bargaining(Policy):
             quit_precision(params, actor.index),
         )
         reservation = (1.0 - t.delta) * values.max(axis=-1)
-        risk = dx.war_probability(params.war_risk, x, y, params.war_rung)
-        fallback = (1.0 - t.delta) * bg.hold_value(t.flow, risk, t.war, t.delta)
-        return reservation, fallback
+        return reservation, fallback(obs, t, params)
 
     @override
     def offer(
@@ -319,6 +344,29 @@ class Bargaining(Policy):
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
         fallback = np.broadcast_to(fallback, batch[:-1])
         return bg.best_offer(np.broadcast_to(reservation, batch), fallback, posterior).share
+
+    @override
+    def offers_per_type(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        """:meth:`offer` for each of this power's types along the last axis of ``obs``.
+
+        Only the fallback ``f`` depends on this power's type (its war value); the other's
+        reservations do not (the chance of winning recovered from the first type's war value
+        and cost serves every type, to rounding), nor does the acceptance of each candidate
+        offer under the posterior: both are computed once, and :func:`~escalsim.core.
+        bargaining.best_offer` broadcasts them over the types' fallbacks. Evaluating
+        :meth:`offer` per type instead costs a look-ahead over the other's types per type:
+        ``fearon``'s 100 types made that 60 GiB for 1,000 rows.
+        """
+        one = _first_type(obs)
+        reservation, _ = self.reservations(one, actor, params)  # [..., 1, K]
+        posterior = np.asarray(one.posterior, dtype=float)
+        batch = np.broadcast_shapes(reservation.shape, posterior.shape)
+        own = fallback(obs, terms(obs, actor, params), params)  # [..., n]
+        return bg.best_offer(
+            np.broadcast_to(reservation, batch), own, np.broadcast_to(posterior, batch)
+        ).share
 
     def utilities(
         self, obs: Observation, actor: Actor, params: Params

@@ -345,6 +345,20 @@ class Policy:
         """
         return np.full(np.shape(obs.x), np.nan)
 
+    def offers_per_type(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        """:meth:`offer` for each of the actor's types, along the last axis of ``obs``.
+
+        The round models a maker's offer per type to read its offer as evidence about its type
+        (docs/decision-v2.md §3.6): every field of ``obs`` has the types as its last axis (the
+        posterior, over the other's types, as its second to last), and only ``war_cost``,
+        ``war_value`` and ``resolve`` vary along it. The default is :meth:`offer` on ``obs``; a
+        policy whose offer is costly per type overrides this to compute what does not depend on
+        its type once, with the same values to rounding.
+        """
+        return self.offer(obs, actor, params, spec, memory)
+
     def choice_probabilities(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
     ) -> NDArray[np.float64]:
