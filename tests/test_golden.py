@@ -74,13 +74,14 @@ def _agent_digests(case: dict[str, Any]) -> dict[str, str]:
     if case.get("human_moves"):
         extra["human_moves"] = case["human_moves"]
 
-    def frames(perfect: bool) -> list[Any]:
+    def frames(perfect: bool, complete: bool = False) -> list[Any]:
         return [
             EscalationModel(
                 scenario=spec,
                 seed=case["seed"],
                 replication=r,
                 perfect_information=perfect,
+                complete_information=complete,
                 **extra,
             ).run()
             for r in range(case["replications"])
@@ -94,6 +95,10 @@ def _agent_digests(case: dict[str, Any]) -> dict[str, str]:
     if case["mode"] == "twin":
         twins = frames(True)
         out["twin_outcome"] = frame_digest(pd.concat([m.outcome for m in twins], ignore_index=True))
+        complete = frames(True, complete=True)
+        out["complete_twin_outcome"] = frame_digest(
+            pd.concat([m.outcome for m in complete], ignore_index=True)
+        )
     return out
 
 

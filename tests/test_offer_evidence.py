@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalsim.core import bargaining as bg
-from escalsim.core.policies import POLICIES
+from escalsim.policies import POLICIES
 from escalsim.policies.base import Policy
 from escalsim.scenario import Scenario, load_text
 from test_offers import dispute

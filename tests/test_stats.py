@@ -423,10 +423,10 @@ def test_per_run_values(runs):
 
 
 def test_summary_shape_order_and_values(runs):
-    """2 conditions × (METRICS minus p_war_attributable) rows; 'open' first; p_war of 'open'
-    = 1/4 with the Wilson interval of 1/4; mean_peak_rung of 'closed' = 19/4 = 4.75."""
+    """2 conditions × (METRICS minus the twins' metrics, optional) rows; 'open' first; p_war
+    of 'open' = 1/4 with the Wilson interval of 1/4; mean_peak_rung of 'closed' = 19/4 = 4.75."""
     table = summary(runs)
-    names = [n for n in METRICS if n != "p_war_attributable"]
+    names = [n for n, m in METRICS.items() if not m.optional]
     assert list(table.columns) == list(SUMMARY_COLUMNS)
     assert len(table) == 2 * len(names)
     assert table.condition.tolist() == ["open"] * len(names) + ["closed"] * len(names)
@@ -459,7 +459,7 @@ def test_differences_shape_values_and_resolution(runs):
     b = 0, c = 2, d = 1, estimate -0.5 with the Newcombe interval of those pairs. Peak rung
     differences (5-6, 1-5, 2-2, 3-6) = (-1, -4, 0, -3): the paired t interval of those."""
     table = differences(runs, "closed")
-    names = [n for n in METRICS if n != "p_war_attributable"]
+    names = [n for n, m in METRICS.items() if not m.optional]
     assert list(table.columns) == list(DIFFERENCE_COLUMNS)
     assert table.metric.tolist() == names
     assert set(table.condition) == {"open"}

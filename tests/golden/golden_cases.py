@@ -143,4 +143,5 @@ def batch_digests(case: dict[str, Any]) -> dict[str, str]:
     }
     if case["mode"] == "twin":
         out["twin_outcome"] = frame_digest(run.twin_outcome)
+        out["complete_twin_outcome"] = frame_digest(run.complete_twin_outcome)
     return out

@@ -85,6 +85,10 @@ class EscalationModel(mesa.Model):
         A condition of the scenario to apply (default: the base scenario).
     perfect_information : bool
         Run the perfect-information twin: every actor sees the truth.
+    complete_information : bool
+        Run the complete-information twin: the perfect-information twin in which each power
+        knows the other's drawn type too (docs/decision-v2.md §7); implies
+        ``perfect_information``.
     human_moves : dict, optional
         For actors with the ``human`` policy: actor id -> list of move names by round. With
         several replications a player's move of a round is made in every replication.
@@ -144,7 +148,9 @@ class EscalationModel(mesa.Model):
         human_moves: dict[str, list[str]] | None = None,
         human_messages: dict[str, list[str]] | None = None,
         layout: BlockLayout | None = None,
+        complete_information: bool = False,
     ) -> None:
+        perfect_information = perfect_information or complete_information
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if layout is None:
             layout = BlockLayout.of(spec)
@@ -177,6 +183,7 @@ class EscalationModel(mesa.Model):
             all_pairs=True,
             compact=False,
             solo=True,
+            complete_information=complete_information,
         )
         # Replications that ended while others ran: frozen one-row copies of their state.
         self._frozen: dict[int, Crisis] = {}

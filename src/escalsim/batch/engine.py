@@ -39,25 +39,65 @@ class BatchRun:
     timeseries, events : pandas.DataFrame
         Rows of the replications kept in detail, replication by replication.
     twin_outcome : pandas.DataFrame or None
-        With ``twin=True``: the perfect-information twins' outcome rows, in the same order.
+        With ``twin=True``: the perfect-information (perception) twins' outcome rows, in the
+        same order.
+    complete_twin_outcome : pandas.DataFrame or None
+        With ``twin=True``: the complete-information twins' outcome rows, in the same order.
     """
 
     outcome: pd.DataFrame
     timeseries: pd.DataFrame
     events: pd.DataFrame
     twin_outcome: pd.DataFrame | None = None
+    complete_twin_outcome: pd.DataFrame | None = None
 
     def runs(self) -> pd.DataFrame:
-        """The outcome rows, with ``twin_outcome`` and ``war_attributable`` when twins ran.
+        """The outcome rows, with the twins' outcomes and the split of war when twins ran.
 
-        ``war_attributable``: war in the run but not in its perfect-information twin.
+        The columns of :func:`twin_columns`.
         """
         rows = self.outcome.copy()
-        if self.twin_outcome is not None:
-            twin = self.twin_outcome["outcome"].to_numpy()
-            rows["twin_outcome"] = twin
-            rows["war_attributable"] = (rows["outcome"] == "war") & (twin != "war")
+        if self.twin_outcome is not None and self.complete_twin_outcome is not None:
+            columns = twin_columns(
+                rows["outcome"].to_numpy(),
+                self.twin_outcome["outcome"].to_numpy(),
+                self.complete_twin_outcome["outcome"].to_numpy(),
+            )
+            for name, values in columns.items():
+                rows[name] = values
         return rows
+
+
+def twin_columns(run: Any, perception: Any, complete: Any) -> dict[str, Any]:
+    """Per-run columns of the twins: their outcomes and the three-part split of war.
+
+    ``run``, ``perception`` and ``complete`` are the outcome names of each replication in the
+    run, its perception twin (true postures, moves and incidents; types private) and its
+    complete-information twin (types known too). Per run, with w, p, c its war indicators
+    (docs/decision-v2.md §7; the means are ``core.bargaining.war_split``)::
+
+        w = (w - p) + (p - c) + c = misperception + private information + residual
+
+    Columns: ``twin_outcome``, ``complete_twin_outcome``; the flows ``war_attributable``
+    (w and not p: war that seeing the truth avoids), ``war_perception_twin_only`` (p and not w),
+    ``war_private`` (p and not c: war that knowing the types avoids),
+    ``war_complete_twin_only`` (c and not p); the parts ``war_misperception`` (w − p, in
+    {−1, 0, 1}), ``war_private_information`` (p − c) and ``war_residual`` (c).
+    """
+    w = np.asarray(run) == "war"
+    p = np.asarray(perception) == "war"
+    c = np.asarray(complete) == "war"
+    return {
+        "twin_outcome": np.asarray(perception),
+        "complete_twin_outcome": np.asarray(complete),
+        "war_attributable": w & ~p,
+        "war_perception_twin_only": p & ~w,
+        "war_private": p & ~c,
+        "war_complete_twin_only": c & ~p,
+        "war_misperception": w.astype(np.int64) - p.astype(np.int64),
+        "war_private_information": p.astype(np.int64) - c.astype(np.int64),
+        "war_residual": c,
+    }
 
 
 def run_batch(
@@ -100,8 +140,10 @@ def run_batch(
     chunk : int
         Replications that run together; bounds memory.
     twin : bool
-        Also run each replication's perfect-information twin, in lockstep with it and on the
-        same random blocks (drawn once for both); its outcome rows are ``twin_outcome``.
+        Also run each replication's two twins (docs/decision-v2.md §7), in lockstep with it and
+        on the same random blocks (drawn once for all three) and type draws: the
+        perfect-information twin (``twin_outcome``) and the complete-information twin
+        (``complete_twin_outcome``).
     layout : BlockLayout, optional
         The random block's layout (default: ``BlockLayout.of(scenario)``, the scenario as given,
         before ``condition``). An experiment passes its own, so that every condition and sweep
@@ -144,6 +186,7 @@ def run_batch(
         raise ValueError("twin=True adds the perfect-information twins to a run that has noise")
     outcomes: list[dict[str, Any]] = []
     twins: list[dict[str, Any]] = []
+    completes: list[dict[str, Any]] = []
     series: list[dict[str, Any]] = []
     events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
     for start in range(0, len(reps), max(1, int(chunk))):
@@ -155,10 +198,16 @@ def run_batch(
         if twin:
             hidden = np.zeros(len(part), dtype=bool)
             runs.append(Crisis(spec, sched, streams, part, hidden, True, moves, said))
+            runs.append(
+                Crisis(
+                    spec, sched, streams, part, hidden, True, moves, said, complete_information=True
+                )
+            )
         _advance(runs, streams)
         outcomes.append(_ordered(runs[0], part))
         if twin:
             twins.append(_ordered(runs[1], part))
+            completes.append(_ordered(runs[2], part))
         series.extend(runs[0]._series)
         events.extend(runs[0]._events)
     frame = outcome_frame(outcomes, cond, root, perfect_information)
@@ -167,6 +216,7 @@ def run_batch(
         timeseries=series_frame(series, p0, cond),
         events=events_frame(events, cond),
         twin_outcome=outcome_frame(twins, cond, root, True) if twin else None,
+        complete_twin_outcome=outcome_frame(completes, cond, root, True) if twin else None,
     )
 
 
@@ -201,4 +251,4 @@ def _ordered(run: Crisis, part: NDArray[np.int64]) -> dict[str, Any]:
     return {k: v[order][position] for k, v in done.items()}
 
 
-__all__ = ["CHUNK", "BatchRun", "run_batch"]
+__all__ = ["CHUNK", "BatchRun", "run_batch", "twin_columns"]

@@ -21,6 +21,9 @@ def _cell(estimate: float, lo: float, hi: float, digits: int = 3) -> str:
 TABLE_METRICS = (
     "p_war",
     "p_war_attributable",
+    "p_war_misperception",
+    "p_war_private_information",
+    "p_war_residual",
     "p_nuclear",
     "p_settlement",
     "p_capitulation_a",
@@ -39,7 +42,7 @@ def render_table(
     results: Any, console: Console | None = None, *, all_metrics: bool = False
 ) -> None:
     """Print the summary and the paired differences as two tables on stdout."""
-    console = console or Console(highlight=False, width=max(100, Console().width))
+    console = console or Console(highlight=False, width=max(110, Console().width))
     summary = results.summary()
     if not all_metrics:
         summary = summary[summary["metric"].isin(TABLE_METRICS)]

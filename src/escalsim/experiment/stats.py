@@ -119,6 +119,53 @@ METRICS: Mapping[str, Metric] = _metrics(
         "share of runs with war that their perfect-information twin avoided",
         optional=True,
     ),
+    # The three-part split of P(war) (docs/decision-v2.md §7): p_war = p_war_misperception +
+    # p_war_private_information + p_war_residual, each a mean of paired per-run differences.
+    Metric(
+        "p_war_misperception",
+        "mean",
+        "war_misperception",
+        "P(war) minus the perfect-information twin's: war that misperception adds",
+        optional=True,
+    ),
+    Metric(
+        "p_war_private_information",
+        "mean",
+        "war_private_information",
+        "the perfect-information twin's P(war) minus the complete-information twin's: war "
+        "that private types add",
+        optional=True,
+    ),
+    Metric(
+        "p_war_residual",
+        "proportion",
+        "war_residual",
+        "the complete-information twin's P(war): war that information cannot prevent",
+        optional=True,
+    ),
+    Metric(
+        "p_war_perception_twin_only",
+        "proportion",
+        "war_perception_twin_only",
+        "share of runs at peace whose perfect-information twin went to war",
+        optional=True,
+    ),
+    Metric(
+        "p_war_private",
+        "proportion",
+        "war_private",
+        "share of runs whose perfect-information twin went to war and complete-information twin "
+        "did not",
+        optional=True,
+    ),
+    Metric(
+        "p_war_complete_twin_only",
+        "proportion",
+        "war_complete_twin_only",
+        "share of runs whose complete-information twin went to war and perfect-information twin "
+        "did not",
+        optional=True,
+    ),
     Metric("p_settlement", "proportion", OutcomeIs("settlement"), "share ended by settlement"),
     Metric("p_capitulation_a", "proportion", OutcomeIs("capitulation_a"), "share where A conceded"),
     Metric("p_capitulation_b", "proportion", OutcomeIs("capitulation_b"), "share where B conceded"),

@@ -198,6 +198,7 @@ def _run_batch(spec: Scenario, job: Job, task: Task) -> Frames:
 
 def _run_agents(spec: Scenario, job: Job, task: Task) -> Frames:
     from escalsim.agents import EscalationModel
+    from escalsim.batch import twin_columns
 
     runs, series, events = [], [], []
     for r in range(task.start, task.stop):
@@ -208,17 +209,20 @@ def _run_agents(spec: Scenario, job: Job, task: Task) -> Frames:
         if job.labels == "condition":  # before the twin's columns, where it always was
             row["condition"] = job.point(task.point).condition
         if job.twin:
-            twin = EscalationModel(
-                scenario=spec,
-                seed=job.seed,
-                replication=r,
-                perfect_information=True,
-                layout=job.layout,
-            ).run()
-            row["twin_outcome"] = twin.outcome_name
-            row["war_attributable"] = bool(
-                model.outcome_name == "war" and twin.outcome_name != "war"
-            )
+            twins = [
+                EscalationModel(
+                    scenario=spec,
+                    seed=job.seed,
+                    replication=r,
+                    perfect_information=True,
+                    complete_information=complete,
+                    layout=job.layout,
+                ).run()
+                for complete in (False, True)
+            ]
+            names = [model.outcome_name, *(t.outcome_name for t in twins)]
+            for name, values in twin_columns(*([x] for x in names)).items():
+                row[name] = values[0]
         runs.append(row)
         if r < job.keep:
             series.append(model.timeseries)

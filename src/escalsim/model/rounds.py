@@ -202,6 +202,10 @@ class Crisis:
     solo : bool
         This crisis alone reads ``streams`` and draws its own blocks (the mesa face); in the
         ensembles, the chunk's driver draws for a run and its twin together.
+    complete_information : bool
+        The complete-information twin (docs/decision-v2.md §7): the perfect-information twin
+        (``perfect_information`` must be true) in which each power's posterior is the point
+        mass on the other's true joint type, never updated.
 
     Raises
     ------
@@ -223,10 +227,14 @@ class Crisis:
         all_pairs: bool = False,
         compact: bool = True,
         solo: bool = False,
+        complete_information: bool = False,
     ) -> None:
         p: Params = sched.params_at[0]
         self.spec, self.sched, self.params = spec, sched, p
+        if complete_information and not perfect_information:
+            raise ValueError("complete_information needs perfect_information (types known too)")
         self.perfect_information = perfect_information
+        self.complete_information = complete_information
         self.human_moves = human_moves if human_moves is not None else {}
         self.human_messages = human_messages if human_messages is not None else {}
         for actor_id, said in self.human_messages.items():
@@ -541,8 +549,8 @@ class Crisis:
         condition, twin and perfect-information run of a replication; ``posterior`` and
         ``posterior_true`` (``[R, P, K]``: power i's belief about the other power's type, on
         what it perceives and on the truth), each starting at the other's prior. The round-0
-        priors hold throughout (``core.params.schedule``). No decision reads any of these yet
-        (step 4 of §12).
+        priors hold throughout (``core.params.schedule``). In the complete-information twin
+        each posterior is the point on the other's drawn type instead.
         """
         powers = np.array([p.power_a, p.power_b], dtype=np.int64)
         self.powers = powers
@@ -566,6 +574,12 @@ class Crisis:
         self.war_cost = np.take_along_axis(self.type_grid.T, self.own_type, axis=0)
         n = len(self.reps)
         self.posterior = np.broadcast_to(self.type_base, (n, *self.type_base.shape)).copy()
+        if self.complete_information:
+            # Types known too: each holder's belief is the point on the other's drawn type.
+            self.posterior[...] = 0.0
+            rows = np.arange(n)
+            for h in range(2):
+                self.posterior[rows, h, self.own_type[:, 1 - h]] = 1.0
         self.posterior_true = self.posterior.copy()
         # What the next update needs of the decision the other is about to make (set at the end
         # of phase 5, read in the next round's): the other's rung as the holder sees it (world
@@ -606,8 +620,8 @@ class Crisis:
         self.offer_settles = any(q.settles_by_offers for q in self.sched.params_at)
         # Claims about types replace version 1's messages between the powers (§3.5, step 5c)
         # where they bargain and neither power's policy reads what those messages inform
-        # (version 1's hostility, trust and claimed resolve), so that a version-1 policy
-        # keeps its numbers until step 6.
+        # (version 1's hostility, trust and claimed resolve: brinkmanship, and a player, who is
+        # shown everything), so that those policies keep version 1's messages.
         version_1 = {"hostility", "trust", "adversary_resolve"}
         self.claims = self.bargaining and not any(
             version_1 & set(POLICIES[q.policies[int(i)].name].information)
@@ -1078,8 +1092,8 @@ class Crisis:
         share = 0.5 * (self.rung[:, a] + self.rung[:, b]) / (p.n_rungs - 1)
         for g in range(self.G):
             # Where an offer can settle, the core item is settled only by an accepted offer
-            # (docs/decision-v2.md §5, phase 3); version 1's route stays for the others until
-            # the default policy bargains (§12, step 6).
+            # (docs/decision-v2.md §5, phase 3); version 1's route stays where no offer can
+            # settle (no power's policy opens the bargaining, or the other cannot accept).
             if p.agreement_base[g] == 0 or (self.offer_settles and p.agenda_core[g]):
                 continue
             prob = dx.agreement_probability(p.agreement_base[g], trust, share, boost_now)
@@ -1736,11 +1750,17 @@ class Crisis:
         t = self.round
         ab = self.powers
         ba = ab[::-1]
-        if self.offer_evidence:
+        if self.complete_information:
+            # Types known: nothing to learn; the evidence of the round is dropped unread.
+            self.offer_got[...] = False
+            self.claim_lik[...] = 1.0
+            self.claim_lik_true[...] = 1.0
+            self.claim_got[...] = False
+        if self.offer_evidence and not self.complete_information:
             self._offer_evidence()
         if self.claim_got.any():
             self._fold_claims(redraw=t < 2)
-        if t >= 2:
+        if t >= 2 and not self.complete_information:
             q = self.sched.params_at[t - 1]  # the round the other decided and moved in
             zeros = np.zeros((len(self.reps), 2))
             # The truth: the deliberate move, seen exactly, made without error.
