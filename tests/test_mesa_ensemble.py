@@ -160,12 +160,13 @@ def test_one_model_of_k_replications_reproduces_the_golden_master(case: dict[str
     """The stored digests (taken before the two drivers became one), from one model of k rows."""
     extra = {"human_moves": case["human_moves"]} if case.get("human_moves") else {}
 
-    def model(perfect: bool) -> EscalationModel:
+    def model(perfect: bool, complete: bool = False) -> EscalationModel:
         return EscalationModel(
             scenario=build(case),
             seed=case["seed"],
             replications=case["replications"],
             perfect_information=perfect,
+            complete_information=complete,
             **extra,
         ).run()
 
@@ -173,6 +174,7 @@ def test_one_model_of_k_replications_reproduces_the_golden_master(case: dict[str
     got = {name: frame_digest(getattr(run, name)) for name in FRAMES}
     if case["mode"] == "twin":
         got["twin_outcome"] = frame_digest(model(True).outcome)
+        got["complete_twin_outcome"] = frame_digest(model(True, complete=True).outcome)
     assert got == case["digests"]
 
 

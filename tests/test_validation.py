@@ -30,8 +30,9 @@ from escalsim.validation import CHECKS, check_names, render_report, run_checks, 
 # answers of tests/test_known_answers.py, TFT and WSLS under perception noise are their
 # implementation-noise chains (test_perception_noise_differs_from_implementation_noise_for_gtft_only
 # below), and the quiet run equal to its twin and a replication alone equal to its ensemble row
-# are proven bit for bit by tests/test_posteriors.py, tests/test_mesa_ensemble.py and the golden
-# master. Together they cost 25 of the module's 31 s.
+# are proven bit for bit by tests/test_posteriors.py, tests/test_round_bargaining.py (a quiet run
+# of bargaining powers equals its twin), tests/test_mesa_ensemble.py and the golden master.
+# Together they cost 25 of the module's 31 s.
 SLOW_CHECKS = {
     "pd-tft-implementation",
     "pd-gtft-implementation",

@@ -795,6 +795,15 @@ class Crisis:
             pb = bg.win_probability(strengths[1], strengths[0], p.decisiveness)
         return np.stack([pa, pb], axis=1)
 
+    def _power_resolve(self, wins: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``[R, 2]``: each power's resolve, its drawn type's (§3.3), at the chances ``wins``.
+
+        ``ρ = 1/(1 − (p − c))`` (``bg.resolve_from_values`` with the stakes worth 1 and the
+        concession 0): the largest risk of war it runs rather than concede, at this round's
+        chance of winning p and its drawn cost of war c; at round 0 the grid's resolve itself.
+        """
+        return np.asarray(bg.resolve_from_values(1.0, 0.0, wins - self.war_cost))
+
     def _pressure_on(self, index: int) -> NDArray[np.float64] | float:
         p = self.params
         if not p.is_power[index]:
@@ -1149,7 +1158,12 @@ class Crisis:
         truth = self.deliberate_change[:, send] <= 0
         honest = u.take("honesty", send, recv) < p.honesty[send]
         sent = np.where(honest, truth, True)
-        resolve = np.where(honest, p.resolve[send], 1.0)
+        # An honest sender states its resolve: a power its drawn type's (docs/decision-v2.md §12,
+        # step 5: an honest message states the drawn resolve), a third party its own.
+        own = np.broadcast_to(p.resolve, (len(self.reps), self.A)).astype(float)
+        own[:, self.powers] = self._power_resolve(self._win_probabilities())
+        true_resolve = own[:, send]
+        resolve = np.where(honest, true_resolve, 1.0)
         if self.human_messages:
             chosen = [self._human_message(int(i), t) for i in send]
             said = np.array([c is not None and c != "none" for c in chosen])
@@ -1158,7 +1172,7 @@ class Crisis:
             sending = sending & ~silent
             sent = np.where(said, claim, sent)
             honest = np.where(said, claim == truth, honest)
-            resolve = np.where(said, np.where(claim, p.resolve[send], 1.0), resolve)
+            resolve = np.where(said, np.where(claim, true_resolve, 1.0), resolve)
         misread = u.take("misread", send, recv) < p.misread[path]
         read = np.where(misread, ~sent, sent)
         self.counts["messages_sent"] += sending.sum(axis=1)
@@ -2025,7 +2039,8 @@ class Crisis:
             # truth, what its maker offered in it), the public demand, the drawn type as cost,
             # war value and resolve, and the red line crossed. Third parties keep the defaults.
             h = 0 if i == p.power_a else 1
-            win = self._win_probabilities()[:, h]
+            wins = self._win_probabilities()
+            win = wins[:, h]
             cost = self.war_cost[:, h]
             if truth:
                 posterior = self.posterior_true[:, h]
@@ -2043,7 +2058,7 @@ class Crisis:
                 "posterior": posterior,
                 "war_value": bg.war_value(win, cost, float(p.discount)),
                 "war_cost": cost,
-                "resolve": bg.resolve_from_values(1.0, 0.0, win - cost),
+                "resolve": self._power_resolve(wins)[:, h],
                 "line_crossed": np.asarray(y) >= int(p.red_line[i]),
             }
         return Observation(

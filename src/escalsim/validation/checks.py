@@ -612,6 +612,98 @@ register(
 )
 
 
+def _brink_types_inputs(condition: str) -> tuple[Scenario, float, list[Any]]:
+    """The brinkmanship scenario in a condition with private types: r and the two priors."""
+    from escalsim.core.params import type_prior
+
+    spec = with_condition(load_scenario("brinkmanship"), condition)
+    r = float(spec.ladder.rungs[1].war_risk)
+    priors = []
+    for actor in spec.powers:
+        assert actor.resolve is not None  # the condition gives both a prior on a grid
+        grid, weights = type_prior(actor.resolve)
+        priors += [grid.tolist(), weights.tolist()]
+    return spec, r, priors
+
+
+def _brink_types(seed: int, quick: bool, condition: str) -> CheckResult:
+    from escalsim.batch import run_batch
+
+    spec, r, (grid_a, prior_a, grid_b, prior_b) = _brink_types_inputs(condition)
+    channel = "open" if condition == "types_open" else "closed"
+    expected = ka.brinkmanship_war_probability_private(
+        r, grid_a, prior_a, grid_b, prior_b, channel=channel, horizon=spec.run.rounds
+    )
+    runs = BRINK_RUNS_QUICK if quick else BRINK_RUNS_FULL
+    out = run_batch(
+        spec, seed=derive_seed(seed, f"brinkmanship-{condition}"), replications=runs, keep=0
+    ).outcome
+    wars = int(out["war"].sum())
+    if channel == "open":
+        row = Row("P(war)", 0.0, wars / runs, wilson_interval(wars, runs), runs, wars == 0)
+        rule = (
+            "Exact: once the honest hotline has carried both drawn resolves (round 1, before any "
+            "decision) the less resolved side concedes at once, and the grids share no value, "
+            "so no tie leaves both at the brink: a single war is a failure, whatever N."
+        )
+    else:
+        row = _wilson_row("P(war)", wars, runs, expected, 1)
+        rule = (
+            "P(war) is a binomial proportion over N independent runs (each with its own drawn "
+            "types). Pass iff the known answer lies inside the Wilson score interval of the "
+            "simulated proportion at level 1 − 0.001 (a right model fails this check in at most "
+            f"0.1% of reports; ±{_half(wars, runs, 1):.4f} at N = {runs:,})."
+        )
+    return CheckResult.from_rows(
+        [row],
+        tolerance_rule=rule,
+        details=(
+            f"The shipped `brinkmanship` scenario, condition `{condition}`: A's resolve drawn "
+            f"from {grid_a} with prior {prior_a}, B's from {grid_b} with prior {prior_b}, once "
+            f"per replication from the type stream; r = {r}; {runs:,} runs on the batch engine. "
+            f"Wars: {wars:,}."
+        ),
+    )
+
+
+register(
+    Check(
+        name="brinkmanship-types-closed",
+        title="Brinkmanship with resolves drawn from priors, channel closed",
+        what=(
+            "P(war) in the brinkmanship special case when each side's resolve is a private type "
+            "drawn per replication from a prior on a grid, and only the public channel is open."
+        ),
+        source=BRINK_SOURCE,
+        expected=(
+            "**P(war) = 1 − Σ_a Σ_b π_a π_b (1 − r)^min(n_a, n_b, T)** with n_k = ⌊log(1 − ρ_k) "
+            "/ log(1 − r)⌋ (`known_answers.brinkmanship_war_probability_private`): given the two "
+            "draws, the point answer of `brinkmanship-closed` holds, averaged over the "
+            "independent draws. With the condition's priors, **0.2308**."
+        ),
+        run=lambda seed, quick: _brink_types(seed, quick, "types_closed"),
+    )
+)
+
+register(
+    Check(
+        name="brinkmanship-types-open",
+        title="Brinkmanship with resolves drawn from priors, honest channel open",
+        what=(
+            "P(war) when the drawn resolves are private types and an honest hotline carries "
+            "them: an honest message states the sender's drawn resolve."
+        ),
+        source=BRINK_SOURCE,
+        expected=(
+            "**P(war) = 0** when the two grids share no value "
+            "(`known_answers.brinkmanship_war_probability_private`, channel open: only a tie "
+            "leaves both at the brink)."
+        ),
+        run=lambda seed, quick: _brink_types(seed, quick, "types_open"),
+    )
+)
+
+
 # -- 3b. Fearon's take-it-or-leave-it bargain ---------------------------------------------------
 FEARON_SOURCE = (
     "Fearon, J. D. (1995). Rationalist explanations for war. *International Organization*, "
