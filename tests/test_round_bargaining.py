@@ -242,3 +242,32 @@ def test_without_noise_or_accidents_bargaining_powers_do_what_their_twin_does():
             a, b = getattr(run, frame), getattr(twin, frame)
             drop = [c for c in ("perfect_information",) if c in a.columns]
             pd.testing.assert_frame_equal(a.drop(columns=drop), b.drop(columns=drop), obj=frame)
+
+
+def test_noisy_attribution_reads_a_misperceived_move_as_a_misperceived_rung():
+    """§3.4: under noisy attribution the holder allows that the other saw its move through the
+    channel's noise, and the other (a bargaining power, which reads the holder's rung) is
+    modelled at the rung it would then have seen; so the posteriors differ from naive
+    attribution's wherever a move is informative, and a noise-free channel makes the two
+    identical (the weights are one-hot either way)."""
+
+    def posteriors(attribution: str, noise: float) -> np.ndarray:
+        spec = bargaining_dispute()
+        spec = with_settings(
+            spec,
+            {
+                "actors.A.attribution": attribution,
+                "actors.B.attribution": attribution,
+                "channels.public.noise": noise,
+                "channels.direct.open": False,
+            },
+        )
+        c = crisis(spec, 5, range(40))
+        out = []
+        while not c.over and c.round < 6:
+            c.step()
+            out.append(c.posterior.copy())
+        return np.concatenate(out)
+
+    assert not np.allclose(posteriors("naive", 0.3), posteriors("noisy", 0.3), atol=1e-9)
+    np.testing.assert_array_equal(posteriors("naive", 0.0), posteriors("noisy", 0.0))

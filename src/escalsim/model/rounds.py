@@ -1636,14 +1636,25 @@ class Crisis:
 
         Shape ``[W, R, S, K]``: per world (0 perceived, 1 truth), row, what it saw of the
         holder's move (``y_move`` −1, 0, +1), its joint type (:meth:`_modelled_situation`). Its
-        rung as the holder saw it then (the truth world: its true rung), the holder's true rung
-        then, its cumulative risk and commitment then, in the round it decided in.
+        rung as the holder saw it then (the truth world: its true rung); the holder's rung as it
+        saw it, given what it saw of the holder's move: the holder's rung then, off by the
+        difference between the move seen and the move shown (made in the perceived world,
+        deliberate in the truth), clipped to the ladder, so that under noisy attribution a
+        move misread is also a rung misread (one rung, as perception errs, §3.4); its
+        cumulative risk and commitment then, in the round it decided in.
         """
+        shown = self.own_move_shown[:, worlds, h].T  # [W, R]
+        seen = np.arange(3) - 1
+        y = np.clip(
+            self.own_rung_then[None, :, h, None] + seen - shown[:, :, None],
+            0,
+            self.params.n_rungs - 1,
+        )  # [W, R, S]
         obs = self._modelled_situation(
             h,
             worlds,
             x=self.other_rung_seen[:, worlds, h].T,
-            y=self.own_rung_then[:, h],
+            y=y,
             y_move=(np.arange(3) - 1)[:, None],
             risk=self.other_risk_then[:, h],
             committed=self.other_committed_then[:, h],
@@ -1668,8 +1679,9 @@ class Crisis:
 
         One level deep (§3.4, §3.6), shape ``[W, R, S, K]``: per world, row, what it saw of the
         holder's move (``y_move``, broadcast to ``[W, R, S, 1]``) and its joint type. Its rung
-        ``x`` (``[W, R]``: as the holder saw it, and true), the holder's rung ``y`` (true: the
-        holder does not model the other's perception of it), its red line crossed by ``y``,
+        ``x`` (``[W, R]``: as the holder saw it, and true), the holder's rung ``y`` as it saw it
+        (``[R]``: the holder's true rung, or ``[W, R, S]``: per world and move seen), its red
+        line crossed by ``y``,
         its cumulative ``risk`` and ``committed``; its type's ``war_cost``, ``war_value``
         (§3.1, with this round's side strengths: an approximation when allies join between the
         two rounds) and ``resolve``; as its ``posterior`` its *prior* over the holder's types
@@ -1695,7 +1707,7 @@ class Crisis:
         def per_row(value: Any) -> NDArray[Any]:
             return full(np.asarray(value)[None, :, None, None])
 
-        y_then = per_row(y)
+        y_then = per_row(y) if np.ndim(y) == 1 else full(np.asarray(y)[..., None])
         cost = full(types)
         win = per_row(self._win_probabilities()[:, 1 - h])
         annuity = win - cost
