@@ -1347,9 +1347,12 @@ def _mid_fit(seed: int, quick: bool) -> CheckResult:
             else (
                 f"**The fit misses the target** (TVD {tvd:.3f} > {MID_TVD}): the scenario's "
                 "parameters do not yet reproduce the MID 5.0 distribution of the highest "
-                "hostility level. This is a calibration result, not a defect of the "
-                "known-answer checks above; the calibration work (docs/calibration.md) is what "
-                "moves it."
+                "hostility level. Its three fitted values were fitted under version 1's "
+                "decision rule (the quantal policy); under decision model v2 both states "
+                "bargain, and with costs of war above the stakes' value they settle before "
+                "most disputes reach a use of force. This is a calibration result, not a "
+                "defect of the known-answer checks above; the recalibration (the next issue, "
+                "docs/calibration.md) is what moves it."
             )
         )
     )
