@@ -43,6 +43,8 @@ from escalsim.scenario import load_scenario
 
 SCENARIO = "brinkmanship"  # cheap per replication: the time goes to the faults, not the model
 RUN_N, RUN_CHUNK, RUN_SEED = 1000, 100, 7  # 2 conditions x 10 parts; >= 2,000 runs use workers
+#: The two conditions the runs use (the scenario has two more, with private types).
+RUN_CONDITIONS = ("channel_closed", "channel_open")
 SWEEP_VARY, SWEEP_N, SWEEP_CHUNK, SWEEP_SEED = "channels.public.noise=0.1,0.3", 400, 50, 3
 RUN_PARTS, SWEEP_PARTS = 2 * RUN_N // RUN_CHUNK, 2 * SWEEP_N // SWEEP_CHUNK
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
@@ -62,6 +64,7 @@ def run_args(out: Path, *extra: str) -> list[str]:
         str(RUN_SEED),
         "--chunk",
         str(RUN_CHUNK),
+        *(arg for c in RUN_CONDITIONS for arg in ("--condition", c)),
         "--no-twin",
         "--no-plots",
         "--format",
@@ -96,7 +99,14 @@ def sweep_args(out: Path, *extra: str) -> list[str]:
 @pytest.fixture(scope="module")
 def reference_run():
     """The uninterrupted run, computed in this process in one piece per condition."""
-    return run_experiment(SCENARIO, replications=RUN_N, seed=RUN_SEED, twin=False, workers=1)
+    return run_experiment(
+        SCENARIO,
+        replications=RUN_N,
+        seed=RUN_SEED,
+        twin=False,
+        workers=1,
+        conditions=list(RUN_CONDITIONS),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -94,8 +94,9 @@ def test_shipped_scenario_compiles_to_the_same_version_1_parameters_before_and_a
     condition and round; the decision rule is the same after the migration on load as in the
     file migrated by hand."""
     before, after = _quiet_load(V1 / f"{name}.yaml"), load_scenario(name)
-    assert before.condition_names == after.condition_names
-    for condition in after.condition_names:
+    # Conditions written in version 2 (brinkmanship's private types) have no version 1.
+    assert after.condition_names[: len(before.condition_names)] == before.condition_names
+    for condition in before.condition_names:
         old, new = (
             schedule(with_condition(before, condition)),
             schedule(with_condition(after, condition)),

@@ -45,7 +45,13 @@ def test_a_script_without_a_main_guard_can_use_worker_processes(tmp_path):
             import escalsim
 
             results = escalsim.run(
-                "brinkmanship", replications=60, seed=5, engine="agents", workers=2, twin=False
+                "brinkmanship",
+                replications=60,
+                seed=5,
+                engine="agents",
+                workers=2,
+                twin=False,
+                conditions=["channel_closed", "channel_open"],
             )
             print("workers", results.manifest["workers"], "rows", len(results.runs))
             """
