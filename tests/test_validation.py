@@ -31,14 +31,19 @@ from escalsim.validation import CHECKS, check_names, render_report, run_checks, 
 # implementation-noise chains (test_perception_noise_differs_from_implementation_noise_for_gtft_only
 # below), and the quiet run equal to its twin and a replication alone equal to its ensemble row
 # are proven bit for bit by tests/test_posteriors.py, tests/test_round_bargaining.py (a quiet run
-# of bargaining powers equals its twin), tests/test_mesa_ensemble.py and the golden master.
-# Together they cost 25 of the module's 31 s.
+# of bargaining powers equals its twin), tests/test_mesa_ensemble.py and the golden master;
+# Fearon's bargain is tests/test_fearon.py's known answer (8,000 replications, 4 standard
+# errors), and no miscalculation under perfect information is
+# tests/test_model_invariants.py::test_the_perfect_information_twin_never_miscalculates over
+# generated scenarios. Together they cost 37 of the module's 52 s (`-n 0`: 15 s without them).
 SLOW_CHECKS = {
     "pd-tft-implementation",
     "pd-gtft-implementation",
     "pd-tft-perception",
     "pd-wsls-perception",
     "pd-memory-one-indexing",
+    "fearon",
+    "perfect-information",
     "quiet-equals-twin",
     "alone-equals-ensemble",
 }
