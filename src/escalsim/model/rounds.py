@@ -1678,20 +1678,19 @@ class Crisis:
         """The other power's observation in round ``decided``, per type, as holder ``h`` models it.
 
         One level deep (§3.4, §3.6), shape ``[W, R, S, K]``: per world, row, what it saw of the
-        holder's move (``y_move``, broadcast to ``[W, R, S, 1]``) and its joint type. Its rung
-        ``x`` (``[W, R]``: as the holder saw it, and true), the holder's rung ``y`` as it saw it
-        (``[R]``: the holder's true rung, or ``[W, R, S]``: per world and move seen), its red
-        line crossed by ``y``,
-        its cumulative ``risk`` and ``committed``; its type's ``war_cost``, ``war_value``
-        (§3.1, with this round's side strengths: an approximation when allies join between the
-        two rounds) and ``resolve``; as its ``posterior`` its *prior* over the holder's types
-        (the holder does not model the other's posterior); the offers and the public demand as
-        they stood when it decided (those recorded at the end of the last phase 5, unchanged
-        until this round's offers): its own offer, and the holder's offer as far as it had
-        arrived, as the holder made it (the holder does not model the noise of the other's
-        reading). The fields no type-dependent policy reads (its beliefs of version 1, its last
-        move) are taken as they stand now; pressure is 0; the parameters are round
-        ``decided``'s. ``costs``: the type axis over these costs instead of its joint types.
+        holder's move (``y_move``, broadcast to ``[W, R, S, 1]``) and its joint type. Its rung ``x``
+        (``[W, R]``: as the holder saw it, and true), the holder's rung ``y`` as it saw it (``[R]``:
+        the holder's true rung, or ``[W, R, S]``: per world and move seen), its red line crossed by
+        ``y``, its cumulative ``risk`` and ``committed``; its type's ``war_cost``, ``war_value``
+        (§3.1, with this round's side strengths: an approximation when allies join between the two
+        rounds) and ``resolve``; as its ``posterior`` its *prior* over the holder's types (the
+        holder does not model the other's posterior); the offers and the public demand as they stood
+        when it decided (those recorded at the end of the last phase 5, unchanged until this round's
+        offers): its own offer, and the holder's offer as far as it had arrived, as the holder made
+        it (the holder does not model the noise of the other's reading). The fields no
+        type-dependent policy reads (its beliefs of version 1, its last move) are taken as they
+        stand now; pressure is 0; the parameters are round ``decided``'s. ``costs``: the type axis
+        over these costs instead of its joint types.
         """
         p = self.params
         q = self.sched.params_at[decided]

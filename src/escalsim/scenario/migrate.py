@@ -193,12 +193,14 @@ def _decision_fields(data: dict[str, Any]) -> tuple[list[Loc], list[str]]:
             f"actors {', '.join(unset)} give no policy: the default is now by role ({defaults}), "
             "not quantal"
         )
+    from escalsim.scenario.load import BUILTIN_DOCTRINES  # the loader imports this module
+
     builtin = sorted(
         {
             str(a["doctrine"])
             for a in actors
             if isinstance(a, dict)
-            and a.get("doctrine") in ("hawk", "dove", "pragmatist")
+            and a.get("doctrine") in BUILTIN_DOCTRINES
             and a.get("doctrine") not in doctrines
         }
     )

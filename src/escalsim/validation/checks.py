@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from escalsim.core import known_answers as ka
-from escalsim.core.params import compile_params
+from escalsim.core.params import compile_params, type_prior
 from escalsim.experiment.stats import wilson_interval
 from escalsim.scenario import Scenario, load_scenario, load_text, with_condition
 from escalsim.scenario.load import with_settings
@@ -614,8 +614,6 @@ register(
 
 def _brink_types_inputs(condition: str) -> tuple[Scenario, float, list[Any]]:
     """The brinkmanship scenario in a condition with private types: r and the two priors."""
-    from escalsim.core.params import type_prior
-
     spec = with_condition(load_scenario("brinkmanship"), condition)
     r = float(spec.ladder.rungs[1].war_risk)
     priors = []
