@@ -65,11 +65,12 @@ PROPERTY = settings(
 #: Why the resolve property fails (docs/decision-v2.md §11, "As built: fields matter").
 RESOLVE_FINDING = (
     "model finding, needs a design decision: a bargaining power's own offer is made on its "
-    "fallback (1 - δ)H at the rungs held (§3.6), which ignores war and the other rungs; where "
-    "the rungs held carry no war risk its offer does not depend on its cost of war, and at a "
-    "costly rung it offers nearly everything (A at use_of_force offers B 0.987). A more "
-    "resolved A is feared more, so B accepts that offer more often instead of letting A "
-    "accept B's better one (0.160 -> 0.254) or fight (p - c > 0.14): A's share falls"
+    "fallback (1 - δ)H at the rungs held (§3.6), not on its best alternative; at a costly rung "
+    "with no war risk that fallback is far below war and stepping down, and does not depend on "
+    "its cost of war, so A at use_of_force offers B 0.987 whatever its cost. B offers A its war "
+    "annuity p - c (0.145, and 0.245 with A more resolved), but a more resolved A is feared "
+    "more, so B accepts A's giveaway more often (860 -> 963 of 1,000 runs, channel open) and "
+    "A's share falls"
 )
 
 
