@@ -1,5 +1,19 @@
-"""The batch driver: the model vectorised over replications (:mod:`escalsim.batch.engine`)."""
+"""The batch driver: the model vectorised over replications (:mod:`escalsim.batch.engine`).
+
+:mod:`escalsim.batch.shares` says what each power got out of a run (its realised share of the
+stakes).
+"""
 
 from escalsim.batch.engine import CHUNK, BatchRun, run_batch, twin_columns
+from escalsim.batch.shares import SHARE_COLUMNS, drawn_war_costs, realised_shares, run_shares
 
-__all__ = ["CHUNK", "BatchRun", "run_batch", "twin_columns"]
+__all__ = [
+    "CHUNK",
+    "SHARE_COLUMNS",
+    "BatchRun",
+    "drawn_war_costs",
+    "realised_shares",
+    "run_batch",
+    "run_shares",
+    "twin_columns",
+]
