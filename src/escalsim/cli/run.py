@@ -168,6 +168,10 @@ def run_command(
 
         estimate = estimate_run(spec, seed=seed, **common)
         click.echo(estimate.describe())
+        if paths:
+            click.echo(
+                "paths: 8 more runs of the replications, in this process (not in the estimate)"
+            )
         return
     # The folder and the seed, by the rules escalsim.run(out=) applies again below: decided
     # here first so that the drawn seed is printed before the run, and the messages of a run
