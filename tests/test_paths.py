@@ -150,7 +150,7 @@ def test_a_path_that_reads_nothing_changed_gets_exactly_zero(
 _FIELDS = st.sampled_from(["noise", "misread", "reliability", "deconfliction", "latency", "open"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=scenario_dicts(), which=st.integers(0, 20), field=_FIELDS, u=st.floats(0.0, 0.5))
 def test_any_channel_change_splits_exactly(
     data: dict[str, Any], which: int, field: str, u: float
