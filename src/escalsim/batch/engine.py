@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from escalsim.core.params import schedule
 from escalsim.core.streams import BlockLayout
+from escalsim.model.channels import beyond_channels
 from escalsim.model.rounds import Crisis, Streams, events_frame, outcome_frame, series_frame
 from escalsim.scenario import Scenario, load_scenario, with_condition
 
@@ -113,6 +114,7 @@ def run_batch(
     chunk: int = CHUNK,
     twin: bool = False,
     layout: BlockLayout | None = None,
+    paths: tuple[str, int] | None = None,
 ) -> BatchRun:
     """Run replications of a scenario with the batch engine.
 
@@ -148,6 +150,12 @@ def run_batch(
         The random block's layout (default: ``BlockLayout.of(scenario)``, the scenario as given,
         before ``condition``). An experiment passes its own, so that every condition and sweep
         point draws the same numbers for the same slots.
+    paths : tuple of (str, int), optional
+        The Shapley paths (docs/decision-v2.md §8): the other condition of a pair and a switch
+        set 0-7; the phases of each path whose bit is set read the other condition's channel
+        state (:class:`escalsim.model.channels.ChannelPaths`). Switch set 0 is ``condition``'s
+        run, 7 the other condition's (outcome and timeseries; the events log this condition's
+        scheduled events).
 
     Returns
     -------
@@ -160,13 +168,18 @@ def run_batch(
     ------
     ValueError
         For no replications, or indices that repeat or are negative, ``twin`` with
-        ``perfect_information``, or a message that is not one of ``MESSAGE_CHOICES``.
+        ``perfect_information``, a message that is not one of ``MESSAGE_CHOICES``, or
+        ``paths`` whose other condition differs from ``condition`` in more than channel state
+        (:func:`escalsim.model.channels.beyond_channels`) or whose switch set is not 0-7.
     HumanMoveRequiredError
         When an actor has the ``human`` policy and ``human_moves`` runs out.
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if layout is None:
         layout = BlockLayout.of(spec)
+    other = None
+    if paths is not None:
+        other = schedule(with_condition(spec, paths[0]))
     if condition is not None:
         spec = with_condition(spec, condition)
     cond = condition or spec.condition_names[0]
@@ -182,6 +195,16 @@ def run_batch(
         raise ValueError("replication indices must be distinct and non-negative")
     sched = schedule(spec)
     p0 = sched.params_at[0]
+    switched = None
+    if paths is not None and other is not None:
+        differ = beyond_channels(sched, other)
+        if differ:
+            raise ValueError(
+                f"conditions {cond!r} and {paths[0]!r} differ in more than their channels "
+                f"({', '.join(differ)}): the paths decomposition needs a pair that differs "
+                "only in channel values and channel or summit events"
+            )
+        switched = (other, int(paths[1]))
     if twin and perfect_information:
         raise ValueError("twin=True adds the perfect-information twins to a run that has noise")
     outcomes: list[dict[str, Any]] = []
@@ -194,13 +217,28 @@ def run_batch(
         detail = part < keep if keep is not None else np.ones(len(part), dtype=bool)
         streams = Streams(root, part, layout, spec.run.rounds)
         moves, said = human_moves or {}, human_messages or {}
-        runs = [Crisis(spec, sched, streams, part, detail, perfect_information, moves, said)]
+        runs = [
+            Crisis(
+                spec, sched, streams, part, detail, perfect_information, moves, said, paths=switched
+            )
+        ]
         if twin:
             hidden = np.zeros(len(part), dtype=bool)
-            runs.append(Crisis(spec, sched, streams, part, hidden, True, moves, said))
+            runs.append(
+                Crisis(spec, sched, streams, part, hidden, True, moves, said, paths=switched)
+            )
             runs.append(
                 Crisis(
-                    spec, sched, streams, part, hidden, True, moves, said, complete_information=True
+                    spec,
+                    sched,
+                    streams,
+                    part,
+                    hidden,
+                    True,
+                    moves,
+                    said,
+                    complete_information=True,
+                    paths=switched,
                 )
             )
         _advance(runs, streams)

@@ -94,6 +94,13 @@ from escalsim.cli.options import (
     "workers]. The results do not depend on it.",
 )
 @click.option(
+    "--paths",
+    is_flag=True,
+    help="Also split the difference between the baseline and the first other condition run "
+    "into its Shapley paths (perception, messages and offers, agreements): 8 more runs of the "
+    "replications, printed under the differences and carried by --format json and paths.csv.",
+)
+@click.option(
     "--resume",
     is_flag=True,
     help="Finish the interrupted run into --out: run only its missing parts (its seed is "
@@ -121,6 +128,7 @@ def run_command(
     chunk: int | None = None,
     resume: bool = False,
     scheduler: str | None = None,
+    paths: bool = False,
 ) -> None:
     """Run every condition of SCENARIO over the same replications and summarise them.
 
@@ -128,7 +136,8 @@ def run_command(
     condition against the baseline, and writes a run folder (parquet tables, summary, manifest,
     figures). Each finished part is saved at once in the hidden .OUT.partial beside it; the run
     folder appears complete or not at all. Ctrl-C (exit 130) or SIGTERM (143) leaves a run that
-    --resume finishes.
+    --resume finishes. With --paths, the baseline's difference to the first other condition
+    is split into its Shapley paths (docs/decision-v2.md §8), at the cost of 8 more runs.
     """
     from escalsim.experiment.folders import is_run_folder, run_target
     from escalsim.experiment.results import RunParts
@@ -136,6 +145,11 @@ def run_command(
     from escalsim.scenario import load_scenario
 
     spec = load_scenario(scenario)
+    if paths:
+        from escalsim.experiment.paths import paths_pair
+
+        with option_errors():
+            paths_pair(spec, list(conditions) or None, baseline)  # refused before the run
     # What both the dry run and the run itself are given (the run adds seed, output, progress).
     common: dict[str, Any] = dict(
         replications=replications,
@@ -154,6 +168,10 @@ def run_command(
 
         estimate = estimate_run(spec, seed=seed, **common)
         click.echo(estimate.describe())
+        if paths:
+            click.echo(
+                "paths: 8 more runs of the replications, in this process (not in the estimate)"
+            )
         return
     # The folder and the seed, by the rules escalsim.run(out=) applies again below: decided
     # here first so that the drawn seed is printed before the run, and the messages of a run
@@ -175,6 +193,7 @@ def run_command(
             scheduler=scheduler,
             plots=not no_plots,
             provenance={"command": " ".join(["escalsim", *lifecycle.ARGV])},
+            paths=paths,
             **common,
         )
     except KeyboardInterrupt as exc:

@@ -85,6 +85,51 @@ def render_table(
         table.add_row(str(metric), *cells)
     console.print(table)
     console.print("~ the CI includes 0: not resolved at this number of replications")
+    if getattr(results, "paths", None) is not None:
+        render_paths(results.paths, results.manifest["paths"], console)
+
+
+#: How the paths table names the terms of a decomposition.
+_TERM_LABELS = {
+    "perception": "perception",
+    "messages_and_offers": "messages and offers",
+    "agreements": "agreements",
+    "interaction": "interaction (shared)",
+    "total": "total (the difference)",
+}
+
+
+def render_paths(table: Any, pair: dict[str, Any], console: Console | None = None) -> None:
+    """Print a Shapley paths table (docs/decision-v2.md §8) under the condition tables.
+
+    ``table`` is a decomposition's table (``Results.paths``), ``pair`` the manifest's
+    ``paths`` entry (base, other, runs, replications). One row per term: the three paths'
+    shares, which add up to the total, the condition difference; the interaction is what the
+    paths do together beyond switching each alone, already shared out among them.
+    """
+    from escalsim.experiment.stats import METRICS
+
+    console = console or Console(highlight=False, width=max(110, Console().width))
+    n = pair["replications"]
+    out = Table(
+        title=(
+            f"Shapley paths of {pair['other']} − {pair['base']}: {pair['runs']} runs of "
+            f"{n:,} replication{'' if n == 1 else 's'} (common random numbers; 95% CI)"
+        ),
+        title_justify="left",
+    )
+    out.add_column("path", style="bold", no_wrap=True)
+    metrics = list(dict.fromkeys(table["metric"]))
+    for m in metrics:
+        head = f"ΔP({m.removeprefix('p_')})" if METRICS[m].kind == "proportion" else f"Δ {m}"
+        out.add_column(f"share of {head}\n[95% CI]", justify="right", no_wrap=True)
+    for term, label in _TERM_LABELS.items():
+        cells = []
+        for m in metrics:
+            row = table[(table["metric"] == m) & (table["term"] == term)].iloc[0]
+            cells.append(_cell(float(row.estimate), float(row.lo), float(row.hi)))
+        out.add_row(label, *cells)
+    console.print(out)
 
 
 def unresolved_warnings(results: Any) -> list[str]:

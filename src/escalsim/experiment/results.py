@@ -29,6 +29,8 @@ RUNS, TIMESERIES, EVENTS, SUMMARY, MANIFEST = (
     "summary.csv",
     "manifest.json",
 )
+#: The Shapley paths table of a run made with ``paths=True`` (``run --paths``).
+PATHS = "paths.csv"
 #: The metrics the forest plot shows (all of them are in summary.csv and the JSON).
 KEY_METRICS = (
     "p_war",
@@ -153,7 +155,12 @@ class Results:
     events : pandas.DataFrame
         Events of the kept replications.
     manifest : dict
-        Seed, replications, conditions, engine, versions, wall time, ...
+        Seed, replications, conditions, engine, versions, wall time, ...; with the paths, the
+        pair and cost under ``paths``.
+    paths : pandas.DataFrame, optional
+        With ``run(paths=True)``: the baseline's difference to the first other condition split
+        into its Shapley paths (:class:`escalsim.experiment.paths.PathDecomposition`'s table;
+        docs/decision-v2.md §8).
     """
 
     scenario: Scenario
@@ -161,6 +168,7 @@ class Results:
     timeseries: pd.DataFrame
     events: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    paths: pd.DataFrame | None = None
 
     # -- statistics ----------------------------------------------------------------------------
     @property
@@ -189,6 +197,13 @@ class Results:
             k: self.manifest.get(k)
             for k in ("scenario_id", "seed", "replications", "baseline", "twin", "engine")
         }
+        if self.paths is not None:
+            from escalsim.experiment.paths import paths_contract
+
+            pair = self.manifest["paths"]
+            body["paths"] = paths_contract(
+                self.paths, pair["base"], pair["other"], pair["replications"]
+            )
         return {**head, **body}
 
     # -- figures -------------------------------------------------------------------------------
@@ -307,6 +322,11 @@ class Results:
             write_parquet_atomic(temp / TIMESERIES, self.timeseries)
             write_parquet_atomic(temp / EVENTS, self.events)
             write_atomic(temp / SUMMARY, lambda tmp: self.summary().to_csv(tmp, index=False))
+            files = {"runs": RUNS, "timeseries": TIMESERIES, "events": EVENTS, "summary": SUMMARY}
+            if self.paths is not None:
+                table = self.paths
+                write_atomic(temp / PATHS, lambda tmp: table.to_csv(tmp, index=False))
+                files["paths"] = PATHS
             data, digest = canonical_scenario(self.scenario)
             manifest = {
                 **self.manifest,
@@ -314,12 +334,7 @@ class Results:
                 "versions": versions(),
                 "created": self.manifest.get("created")
                 or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "files": {
-                    "runs": RUNS,
-                    "timeseries": TIMESERIES,
-                    "events": EVENTS,
-                    "summary": SUMMARY,
-                },
+                "files": files,
                 "scenario": data,
             }
             write_json_atomic(temp / MANIFEST, manifest, indent=2, ensure_ascii=False)
@@ -345,12 +360,14 @@ class Results:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         scenario = Scenario.model_validate(manifest["scenario"])
         meta = {k: v for k, v in manifest.items() if k != "scenario"}
+        stored = manifest.get("files", {}).get("paths")
         return cls(
             scenario=scenario,
             runs=pd.read_parquet(folder / RUNS),
             timeseries=pd.read_parquet(folder / TIMESERIES),
             events=pd.read_parquet(folder / EVENTS),
             manifest=meta,
+            paths=pd.read_csv(folder / stored) if stored else None,
         )
 
 

@@ -114,6 +114,7 @@ def run(
     out: str | os.PathLike[str] | None = None,
     plots: bool = True,
     provenance: Mapping[str, Any] | None = None,
+    paths: bool = False,
 ) -> Any:
     """Run every condition of a scenario over the same replications; return a Results object.
 
@@ -180,6 +181,11 @@ def run(
     provenance : mapping, optional
         With ``out``: more fields for the run folder's manifest (the command line records its
         ``command``).
+    paths : bool
+        Also split the difference between the baseline and the first other condition run into
+        its Shapley paths (docs/decision-v2.md §8; :func:`escalsim.experiment.paths.decompose`):
+        8 more runs of the replications, in this process, checked against the run's own
+        conditions. The table is ``Results.paths`` (``paths.csv`` in the run folder).
 
     Returns
     -------
@@ -188,7 +194,8 @@ def run(
     Raises
     ------
     ScenarioError
-        For an invalid scenario, condition, horizon or baseline.
+        For an invalid scenario, condition, horizon or baseline; with ``paths``, a UsageError
+        for fewer than two conditions or a pair that differs in more than channel state.
     escalsim.experiment.limits.LimitError
         When the run does not fit the memory budget (a ScenarioError: exit 2 in the CLI).
     escalsim.experiment.store.StoreError
@@ -228,6 +235,7 @@ def run(
                 chunk=chunk,
                 checkpoint=target.folder,
                 resume=resume,
+                paths=paths,
             )
             if target.complete:
                 stored.discard()  # what a run stopped just after it finished left behind
@@ -241,6 +249,11 @@ def run(
         scenario, replications, seed, conditions, rounds, baseline, engine, workers, scheduler
     )
     spec, names, n, root, workers, driver, default_chunk = setup
+    pair = None
+    if paths:
+        from escalsim.experiment.paths import paths_pair
+
+        pair = paths_pair(spec, names, baseline)  # refused before anything runs
     chunk = default_chunk if chunk is None else max(1, int(chunk))
     # Estimate before allocating: smaller tasks if they fit the budget, else refuse.
     plan = plan_run(
@@ -315,7 +328,22 @@ def run(
     }
     from escalsim.experiment.results import Results
 
-    return Results(scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest)
+    table = None
+    if pair is not None:
+        from escalsim.experiment.paths import SWITCH_SETS, decompose
+
+        shares = decompose(spec, *pair, seed=root, replications=n)
+        shares.check(runs)
+        table = shares.table
+        manifest["paths"] = {
+            "base": pair[0],
+            "other": pair[1],
+            "runs": SWITCH_SETS,
+            "replications": n,
+        }
+    return Results(
+        scenario=spec, runs=runs, timeseries=series, events=events, manifest=manifest, paths=table
+    )
 
 
 def run_request(

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
@@ -52,6 +54,7 @@ from escalsim.core.streams import (
     replication_generator,
     type_uniforms,
 )
+from escalsim.model.channels import ChannelPaths
 from escalsim.model.constants import (
     CAUSES,
     COUNTS,
@@ -161,6 +164,10 @@ class Streams:
         return drawn
 
 
+def _unlogged(*_args: Any, **_fields: Any) -> None:
+    """Log nothing (the other condition's channel events, read by the Shapley paths)."""
+
+
 def linked_pairs(sched: Schedule) -> list[tuple[int, int]]:
     """The ordered pairs (sender, receiver) a private channel joins in some round, sorted."""
     pairs = {pair for q in sched.params_at for pair in q.private_links}
@@ -206,6 +213,12 @@ class Crisis:
         The complete-information twin (docs/decision-v2.md §7): the perfect-information twin
         (``perfect_information`` must be true) in which each power's posterior is the point
         mass on the other's true joint type, never updated.
+    paths : tuple of (Schedule, int), optional
+        The Shapley paths (docs/decision-v2.md §8): the other condition of a pair, compiled,
+        which must differ from ``sched`` only in channel state
+        (:func:`escalsim.model.channels.beyond_channels`), and a switch set 0-7 (bit k: path
+        ``bg.PATHS[k]`` reads the other condition's channel state). Default: none, every phase
+        reads this condition's.
 
     Raises
     ------
@@ -228,6 +241,7 @@ class Crisis:
         compact: bool = True,
         solo: bool = False,
         complete_information: bool = False,
+        paths: tuple[Schedule, int] | None = None,
     ) -> None:
         p: Params = sched.params_at[0]
         self.spec, self.sched, self.params = spec, sched, p
@@ -299,6 +313,7 @@ class Crisis:
         self.summits: list[tuple[int, int, float]] = []  # channel, end round, boost
         self.before_summit = np.zeros((n, C), dtype=bool)
         self.has_before: list[int] = []
+        self.channel_paths = ChannelPaths(*paths, n) if paths is not None else None
         self.agreed = np.full((n, G), -1, dtype=np.int64)  # round reached; -1 not, -2 broken
         self.agreement_rungs = np.zeros((n, G, 2), dtype=np.int64)
         self.deconfliction_bonus = np.zeros((n, C))
@@ -350,7 +365,8 @@ class Crisis:
         ]
         self.diag = np.arange(A)
         K = len(linked)  # noqa: N806
-        self.max_latency = max(int(q.latency.max()) for q in sched.params_at)
+        rounds = sched.params_at + (paths[0].params_at if paths is not None else [])
+        self.max_latency = max(int(q.latency.max()) for q in rounds)
         ring = self.ring = self.max_latency + 1
         self.inbox_arrival = np.full((n, ring, K), -1, dtype=np.int32)
         self.inbox_sent = np.zeros((n, ring, K), dtype=bool)
@@ -490,6 +506,8 @@ class Crisis:
         for name in self._PER_REP:
             setattr(self, name, getattr(self, name)[keep])
         self.counts = {k: v[keep] for k, v in self.counts.items()}
+        if self.channel_paths is not None:
+            self.channel_paths = self.channel_paths.select(keep)
         self.memory = [tuple(m[keep] for m in mem) for mem in self.memory]
         self._capability = {k: v[keep] for k, v in self._capability.items()}
 
@@ -509,6 +527,8 @@ class Crisis:
         frozen.memory = [tuple(m[rows].copy() for m in mem) for mem in self.memory]
         frozen._capability = {k: v[rows].copy() for k, v in self._capability.items()}
         frozen.summits, frozen.has_before = list(self.summits), list(self.has_before)
+        if self.channel_paths is not None:
+            frozen.channel_paths = self.channel_paths.select(rows)
         frozen._done, frozen._events, frozen._series = [], [], []
         frozen._u, frozen.in_order, frozen.detached = None, False, True
         frozen.detail = np.zeros(len(frozen.reps), dtype=bool)
@@ -869,11 +889,14 @@ class Crisis:
         block = self.streams.block(t, self.srow, self.in_order)
         self._capability = {}
         u = self._u = Draws(block, self._at)
+        if self.channel_paths is not None:
+            self.channel_paths.params = self.channel_paths.other.params_at[t]
         self.scheduled_events(t)
         self.accidents(u, t)
         self.talks_and_messages(u, t)
-        self.perception(u, t)
-        self.beliefs_and_trust()
+        with self._reading("perception"):
+            self.perception(u, t)
+            self.beliefs_and_trust()
 
     def finish_round(self) -> None:
         """Phases 6-9 of the round that :meth:`begin_round` started: decide, move, record.
@@ -903,9 +926,19 @@ class Crisis:
         The round's parameters (``set`` and ``election`` events) were compiled once by
         :func:`escalsim.core.params.schedule`; :meth:`begin_round` takes ``params_at[t]``.
         Overlapping summits on one channel: the state before the first returns when the last
-        ends.
+        ends. With the Shapley paths, the other condition's channel state follows its own
+        channel and summit events (unlogged).
         """
-        sched, p = self.sched, self.params
+        self._channel_events(self.sched, t, self._log)
+        if self.channel_paths is not None:
+            with self._reading(None):
+                self._channel_events(self.channel_paths.other, t, _unlogged)
+        for text in self.sched.descriptions.get(t, []):
+            self._log(None, "scheduled", detail=text)
+
+    def _channel_events(self, sched: Schedule, t: int, log: Any) -> None:
+        """The channel and summit events of ``sched`` in round ``t``, logged with ``log``."""
+        p = self.params
         ended = [s for s in self.summits if s[1] == t]
         self.summits = [s for s in self.summits if s[1] != t]
         for channel, _end, _boost in ended:
@@ -914,20 +947,43 @@ class Crisis:
             if channel in self.has_before:
                 self.has_before.remove(channel)
                 self.channel_open[:, channel] = self.before_summit[:, channel]
-                self._log(None, "summit_end", channel=p.channel_ids[channel])
+                log(None, "summit_end", channel=p.channel_ids[channel])
         for channel, is_open in sched.channel_events.get(t, []):
             self.channel_open[:, channel] = is_open
             kind = "channel_open" if is_open else "channel_closed"
-            self._log(None, kind, channel=p.channel_ids[channel])
+            log(None, kind, channel=p.channel_ids[channel])
         for channel, duration, boost in sched.summits.get(t, []):
             if channel not in self.has_before:
                 self.has_before.append(channel)
                 self.before_summit[:, channel] = self.channel_open[:, channel]
             self.summits.append((channel, t + duration, boost))
             self.channel_open[:, channel] = True
-            self._log(None, "summit", channel=p.channel_ids[channel])
-        for text in sched.descriptions.get(t, []):
-            self._log(None, "scheduled", detail=text)
+            log(None, "summit", channel=p.channel_ids[channel])
+
+    @contextmanager
+    def _reading(self, path: str | None) -> Iterator[None]:
+        """The phases inside read path ``path``'s channel state (docs/decision-v2.md §8).
+
+        Where the switch set sends ``path`` (one of ``bg.PATHS``; None: always) to the other
+        condition, its channel state (:data:`ChannelPaths.STATE` and the round's parameters,
+        which differ from this condition's only in channel values) is swapped into this
+        crisis's attributes for the duration, and back after; otherwise nothing happens.
+        """
+        other = self.channel_paths
+        if other is None or (path is not None and not other.reads_other(path)):
+            yield
+            return
+        self._swap_channels(other)
+        try:
+            yield
+        finally:
+            self._swap_channels(other)
+
+    def _swap_channels(self, other: ChannelPaths) -> None:
+        for name in (*ChannelPaths.STATE, "params"):
+            mine = getattr(self, name)
+            setattr(self, name, getattr(other, name))
+            setattr(other, name, mine)
 
     # -- phase 2 -------------------------------------------------------------------------------
     def accidents(self, u: Draws, t: int) -> None:
@@ -964,9 +1020,15 @@ class Crisis:
         channel's latency and received at once.
         """
         self._channels(u)
-        self._offers(u, t)
-        self._talks(u, t)
-        self._messages(u, t)
+        if self.channel_paths is not None:
+            with self._reading(None):
+                self._channels(u)  # the same channel_up draws, the other condition's values
+        with self._reading("messages_and_offers"):
+            self._offers(u, t)
+        with self._reading("agreements"):
+            self._talks(u, t)
+        with self._reading("messages_and_offers"):
+            self._messages(u, t)
 
     def _channels(self, u: Draws) -> None:
         """Channels up with their reliability; each linked pair's path is its best one up.
@@ -2410,6 +2472,8 @@ class Crisis:
                     if p.channel_via[c] == k:
                         opening = hot & ~self.channel_open[:, c]
                         self.channel_open[:, c] |= opening
+                        if self.channel_paths is not None:  # mediation opens it in both
+                            self.channel_paths.channel_open[:, c] |= hot
                         self._log(opening, "mediation", actor=p.ids[k], channel=p.channel_ids[c])
             patron = self._patron(k)
             foe = np.where(patron == a, b, a)
