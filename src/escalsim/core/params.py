@@ -10,8 +10,9 @@ The fields of version 2 of the format (:data:`V2_FIELDS`: the stakes, the discou
 cost-of-war types and their priors, ...) are compiled here too, with the equations of
 :mod:`escalsim.core.bargaining` (one home for each). The round reads the stakes, the discount,
 the decisiveness, the types, their priors and the attribution (the bargaining of
-docs/decision-v2.md §3); ``divisible``, ``agenda_divisible`` and ``commitment_problem`` are not
-read until step 7 of its §12. :func:`type_prior`,
+docs/decision-v2.md §3), and ``commitment_problem`` (§3.9: the observation's ``shift_win``
+and ``shift_rounds`` are filled only where it is on); ``divisible`` and ``agenda_divisible`` are
+not read until the bargaining policy's offers are bundles (step 7 of its §12). :func:`type_prior`,
 :func:`win_probabilities` and :func:`cost_types` are the one way a scenario's types become
 arrays, used by the checks as well.
 """
@@ -37,8 +38,7 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 #: The fields of :class:`Params` that version 2 of the format adds (docs/decision-v2.md §10).
-#: ``divisible``, ``agenda_divisible`` and ``commitment_problem`` are compiled and checked, and
-#: read from step 7 of its §12; the round reads the others.
+#: The round reads them all but ``divisible`` and ``agenda_divisible`` (§3.9).
 V2_FIELDS = (
     "discount",
     "status_quo",
