@@ -1176,12 +1176,18 @@ def commitment_gap(
     return war_now - 1.0 - d * later / (1.0 - d)
 
 
+#: A fall in the chance of winning smaller than this is no decline: p is recovered from a war
+#: value by the policies (``(1 - δ) W + c``), to rounding.
+DECLINE_TOLERANCE = 1e-9
+
+
 def _declining(p_now: ArrayLike, p_later: ArrayLike, rounds: ArrayLike) -> Array:
     """Where a shift of power is scheduled (``p_later`` and ``rounds`` not NaN) and is a decline."""
     later = np.asarray(p_later, dtype=float)
     k = np.asarray(rounds, dtype=float)
+    now = np.asarray(p_now, dtype=float)
     with np.errstate(invalid="ignore"):
-        return ~np.isnan(later) & ~np.isnan(k) & (later < np.asarray(p_now, dtype=float))
+        return ~np.isnan(later) & ~np.isnan(k) & (later < now - DECLINE_TOLERANCE)
 
 
 def promised_settlement_value(
@@ -1211,7 +1217,8 @@ def promised_settlement_value(
     a settlement below ``w'`` is kept as it is (the declining side cannot be promised less than it
     could enforce, and need not be promised more than it holds), and a rising power (p' >= p)
     values a settlement at face value: its gains from revising it later are not counted. Valid
-    for s, p, p' in [0, 1], c >= 0, δ in [0, 1), k >= 0 an integer; p' or k NaN: no shift.
+    for s, p, p' in [0, 1], c >= 0, δ in [0, 1), k >= 0 an integer; p' or k NaN, or p' within
+    :data:`DECLINE_TOLERANCE` below p: no shift.
     """
     s = np.asarray(share, dtype=float)
     d = np.asarray(delta, dtype=float)
@@ -1286,6 +1293,53 @@ def bundle_shares(weights: ArrayLike) -> tuple[Array, Array]:
     return received, 1.0 - received
 
 
+def bundle_candidates(
+    weights: ArrayLike, divisible: ArrayLike, reservation: ArrayLike
+) -> tuple[Array, Array]:
+    """The offers a proposer can make when the stakes are divided in whole items (§3.9).
+
+    ``weights`` ``[2, m]`` are the saliences of the proposer (row 0) and the receiver (row 1);
+    each power's item values are its saliences normalised to sum to 1 (:func:`bundle_shares`).
+    The indivisible items go whole, in every bundle b of them; the divisible ones are pooled and
+    split by a fraction φ in [0, 1] of the pool, worth ``D_i`` to power i. The candidates are, for
+    each bundle, φ = 0, φ = 1 and, for each receiver type θ, the least φ that meets its
+    reservation ``r_θ``, ``clip((r_θ - v_r(b))/D_r, 0, 1)`` (between two of these the acceptance
+    is constant and the proposer's share falls, as in :func:`best_offer`)::
+
+        received = v_r(b) + φ D_r,     kept = 1 - v_p(b) - φ D_p
+
+    With every item indivisible the candidates are the ``2^m`` bundles themselves. Returns
+    ``(received, kept)``, each ``[..., C]`` (``C = 2^{m_ind} (K + 2)``, or ``2^m`` with no
+    divisible item). Source: Fearon (1995, "Issue indivisibilities"); the pooling of divisible
+    items is the design's. Valid for non-negative weights, ``reservation`` ``[..., K]``, at most
+    :data:`MAX_BUNDLE_ITEMS` indivisible items.
+    """
+    w = np.asarray(weights, dtype=float)
+    whole = np.asarray(divisible, dtype=bool) == False  # noqa: E712
+    m = w.shape[-1]
+    total = w.sum(axis=-1, keepdims=True)
+    value = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / m)
+    pool = value[:, ~whole].sum(axis=-1)  # [2]: D_p, D_r
+    kept_whole = value[:, whole]
+    if kept_whole.shape[-1] > MAX_BUNDLE_ITEMS:
+        raise ValueError(f"bundles of 0 to {MAX_BUNDLE_ITEMS} indivisible items, not {m}")
+    bits = (np.arange(2 ** kept_whole.shape[-1])[:, None] >> np.arange(kept_whole.shape[-1])) & 1
+    received = kept_whole @ bits.T.astype(float)  # [2, B]: each power's value of bundle b
+    v_p, v_r = received[0], received[1]
+    if not (~whole).any():
+        return v_r, 1.0 - v_p
+    r = np.asarray(reservation, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.clip((r[..., None, :] - v_r[:, None]) / pool[1], 0.0, 1.0)  # [..., B, K]
+    need = np.nan_to_num(need, nan=0.0)
+    ends = np.broadcast_to(np.array([0.0, 1.0]), (*need.shape[:-1], 2))
+    phi = np.concatenate([ends, need], axis=-1)  # [..., B, K + 2]
+    give = v_r[:, None] + phi * pool[1]
+    keep = 1.0 - v_p[:, None] - phi * pool[0]
+    flat = (*phi.shape[:-2], -1)
+    return give.reshape(flat), keep.reshape(flat)
+
+
 def best_bundle(
     reservation: ArrayLike,
     fallback: ArrayLike,
@@ -1306,14 +1360,15 @@ def best_bundle(
     then refused, and the crisis goes on (or the responder fights). Returns the :class:`Offer`
     (its ``share`` the responder's value of ``b*``, ``value`` the proposer's annuity) and ``b*``.
     Source: Fearon (1995, "Issue indivisibilities"), with the design's bundles (§3.9). Valid for a
-    posterior on the simplex (last axis) and ``received``, ``kept`` ``[B]`` in [0, 1].
+    posterior on the simplex (last axis) and ``received``, ``kept`` ``[..., B]`` in [0, 1] (the
+    candidates of :func:`bundle_candidates`).
     """
     r = np.asarray(reservation, dtype=float)
     pi = np.asarray(posterior, dtype=float)
     f = np.asarray(fallback, dtype=float)
     give = np.asarray(received, dtype=float)
     keep = np.asarray(kept, dtype=float)
-    ok = r[..., None, :] <= give[:, None]  # [..., B, K]
+    ok = r[..., None, :] <= give[..., :, None]  # [..., B, K]
     p_accept = np.where(ok, pi[..., None, :], 0.0).sum(axis=-1)
     value = p_accept * keep + (1.0 - p_accept) * f[..., None]
     best = value.max(axis=-1, keepdims=True)
@@ -1322,7 +1377,8 @@ def best_bundle(
     at = pick[..., None]
     accept = np.take_along_axis(p_accept, at, -1)[..., 0]
     worth = np.take_along_axis(value, at, -1)[..., 0]
-    return Offer(share=give[pick], accept=accept, value=worth), pick
+    share = np.take_along_axis(np.broadcast_to(give, value.shape), at, -1)[..., 0]
+    return Offer(share=share, accept=accept, value=worth), pick
 
 
 # -- decompositions of P(war) ---------------------------------------------------------------
@@ -1409,6 +1465,7 @@ def shapley_paths(values: ArrayLike) -> tuple[Array, Array]:
 __all__ = [
     "ACCEPT_OPTION",
     "CONCEDE_OPTION",
+    "DECLINE_TOLERANCE",
     "LIKELIHOOD_FLOOR",
     "MAX_BUNDLE_ITEMS",
     "OPTIONS",
@@ -1426,6 +1483,7 @@ __all__ = [
     "best_bundle",
     "best_offer",
     "brink_rounds",
+    "bundle_candidates",
     "bundle_shares",
     "choice_probabilities",
     "choose",

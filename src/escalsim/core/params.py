@@ -44,6 +44,7 @@ V2_FIELDS = (
     "status_quo",
     "divisible",
     "agenda_divisible",
+    "agenda_salience",
     "commitment_problem",
     "decisiveness",
     "attribution",
@@ -76,7 +77,9 @@ class Params:
 
     Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10):
     ``discount`` (δ per round), ``status_quo`` (``[2]``: the shares of ``power_a`` and
-    ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``commitment_problem``,
+    ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``agenda_salience``
+    (``[A, m]``: each actor's salience per agenda item, 0 where it names none; the values of
+    the items when offers are bundles, §3.9), ``commitment_problem``,
     ``decisiveness`` (m), ``attribution`` (per actor, ``"naive"`` or ``"noisy"``: its own, else
     the scenario's), and the powers' cost-of-war
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
@@ -144,6 +147,7 @@ class Params:
     status_quo: FloatArray
     divisible: bool
     agenda_divisible: BoolArray
+    agenda_salience: FloatArray
     commitment_problem: bool
     decisiveness: float
     attribution: tuple[str, ...]
@@ -358,6 +362,9 @@ def compile_params(s: Scenario) -> Params:
         agenda_divisible=np.array(
             [s.stakes.divisible if i.divisible is None else i.divisible for i in agenda], dtype=bool
         ),
+        agenda_salience=np.array(
+            [[item.salience.get(a.id, 0.0) for item in agenda] for a in s.actors], dtype=float
+        ).reshape(len(s.actors), len(agenda)),
         commitment_problem=s.stakes.commitment_problem,
         decisiveness=s.war.decisiveness,
         attribution=tuple(a.attribution or s.beliefs.attribution for a in s.actors),

@@ -389,6 +389,25 @@ class Bargaining(Policy):
         )
         return reservation, fallback(obs, t, params)
 
+    @staticmethod
+    def best(
+        reservation: Array, fallback: Array, posterior: Array, actor: Actor, params: Params
+    ) -> Array:
+        """The share offered: :func:`~escalsim.core.bargaining.best_offer`, or a bundle's value.
+
+        With indivisible stakes (``stakes.divisible: false``, §3.9) the offer is a bundle of
+        whole agenda items (the divisible ones, if any, pooled and split):
+        :func:`~escalsim.core.bargaining.best_bundle` over
+        :func:`~escalsim.core.bargaining.bundle_candidates`, with this power's and the other's
+        saliences (``Params.agenda_salience``). The share is the other's value of the bundle.
+        """
+        if params.divisible:
+            return bg.best_offer(reservation, fallback, posterior).share
+        other = int(params.adversary[actor.index])
+        weights = params.agenda_salience[[actor.index, other]]
+        received, kept = bg.bundle_candidates(weights, params.agenda_divisible, reservation)
+        return bg.best_bundle(reservation, fallback, posterior, received, kept)[0].share
+
     @override
     def offer(
         self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
@@ -399,7 +418,7 @@ class Bargaining(Policy):
         # (the perceived and the true observation stacked).
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
         fallback = np.broadcast_to(fallback, batch[:-1])
-        return bg.best_offer(np.broadcast_to(reservation, batch), fallback, posterior).share
+        return self.best(np.broadcast_to(reservation, batch), fallback, posterior, actor, params)
 
     @override
     def offers_per_type(
@@ -420,9 +439,13 @@ class Bargaining(Policy):
         posterior = np.asarray(one.posterior, dtype=float)
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
         own = fallback(obs, terms(obs, actor, params), params)  # [..., n]
-        return bg.best_offer(
-            np.broadcast_to(reservation, batch), own, np.broadcast_to(posterior, batch)
-        ).share
+        return self.best(
+            np.broadcast_to(reservation, batch),
+            own,
+            np.broadcast_to(posterior, batch),
+            actor,
+            params,
+        )
 
     def utilities(
         self, obs: Observation, actor: Actor, params: Params
