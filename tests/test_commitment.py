@@ -299,3 +299,20 @@ def test_indivisible_stakes_settle_at_a_bundle_in_the_range():
     assert not out["war"].any()
     assert (out["outcome"] == "settlement").all()
     assert np.allclose(out["settled_share_a"], 0.5)
+
+
+def test_more_than_twelve_indivisible_items_get_a_positioned_error():
+    import yaml
+
+    from escalsim.scenario.errors import ScenarioError
+    from escalsim.scenario.load import load_text
+
+    data = load_scenario("fearon").model_dump(mode="python", exclude_none=True)
+    data["stakes"]["divisible"] = False
+    data["agenda"] = [
+        {"id": f"i{k}", "name": f"Item {k}", "salience": {"A": 0.5}} for k in range(13)
+    ]
+    with pytest.raises(ScenarioError, match=r"t\.yaml:\d+:\d+: stakes\.divisible: .*at most 12"):
+        load_text(yaml.safe_dump(data, sort_keys=False), "t.yaml")
+    data["agenda"][0]["divisible"] = True  # 12 whole items: enumerated
+    load_text(yaml.safe_dump(data, sort_keys=False), "t.yaml")
