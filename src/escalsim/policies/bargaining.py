@@ -289,8 +289,17 @@ class Bargaining(Policy):
     *Departures and simplifications*: the adversary is expected where it is perceived
     (``ŷ' = ŷ``; §3.7's expectation from the other's choice probabilities needs the round's
     belief phase); the other's commitments (its public demand, its red line) are not modelled
-    in its reservation; the stakes are treated as divisible and the commitment problem is not
-    modelled (§3.9, step 7).
+    in its reservation.
+
+    **Options a scenario switches on** (§3.9). *The commitment problem*: with a shift of
+    power scheduled (``obs.shift_win``, ``obs.shift_rounds``), a declining power values every
+    settlement (accepting now; its own demand and the other's quitting in the look-ahead, one
+    round later) by :func:`~escalsim.core.bargaining.promised_settlement_value`, and the other's
+    reservation, when the other declines, by its inverse
+    :func:`~escalsim.core.bargaining.promised_reservation` (above 1: no offer is accepted); a
+    rising power values a settlement at face value, and the fallback ``f`` and the stationary
+    ``H`` do not anticipate the shift. *Indivisible stakes*: the offer is the best bundle of
+    whole agenda items (:meth:`best`).
 
     References
     ----------
