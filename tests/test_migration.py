@@ -50,8 +50,11 @@ NAMES = shipped.names()
 #: Shipped scenarios written after version 2, in fields version 1 cannot hold (a prior over
 #: ``war_cost``, scripted offers): they never had a version-1 file, so they have no copy in
 #: tests/corpus/v1 and nothing to compare before and after the migration.
-BORN_V2 = {"fearon"}
+BORN_V2 = {"fearon", "preventive-war"}
 V1_NAMES = [n for n in NAMES if n not in BORN_V2]
+#: Known-answer scenarios whose δ is part of the answer, not the time unit's default:
+#: preventive-war's commitment gap depends on δ (its header derives the numbers at δ = 0.8).
+GIVEN_DISCOUNT = {"preventive-war": 0.8}
 #: What version 2 changed of a version-1 file's meaning: the decision rule (quantal replaced by
 #: the defaults by role) and how the actors read each other (the doctrines' attribution).
 DECISION_FIELDS = {"policies", "attribution"}
@@ -121,17 +124,19 @@ def test_shipped_scenario_loads_without_a_notice_and_sets_every_version_2_block(
     assert set(data["stakes"]) == {"status_quo", "discount", "divisible", "commitment_problem"}
     assert set(data["war"]) == {"decisiveness"}
     assert set(data["beliefs"]) == {"attribution"}
-    assert data["stakes"]["discount"] == DEFAULT_DISCOUNT[data["run"]["time_unit"]]
+    expected = GIVEN_DISCOUNT.get(name, DEFAULT_DISCOUNT[data["run"]["time_unit"]])
+    assert data["stakes"]["discount"] == expected
 
 
 def test_the_crisis_scenarios_have_private_types_and_the_known_answers_point_types():
     """geneva, hotline, able-archer and generic-dispute: priors over types whose mean is the
-    version-1 resolve; brinkmanship and ipd-noise keep point types (their known answers);
+    version-1 resolve; brinkmanship, ipd-noise and preventive-war have point types (their known
+    answers);
     fearon's answer is a known cost for A and a uniform grid of 100 for B."""
     for name in NAMES:
         p = compile_params(load_scenario(name))
         n_types = p.cost_types.shape[1]
-        if name in ("brinkmanship", "ipd-noise"):
+        if name in ("brinkmanship", "ipd-noise", "preventive-war"):
             assert n_types == 1
         elif name == "fearon":
             assert n_types == 100

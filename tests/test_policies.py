@@ -149,6 +149,10 @@ def draw_field(name: str, n: int, rng: np.random.Generator, n_rungs: int) -> np.
         return rng.uniform(0.0, 2.0, n)
     if name == "line_crossed":
         return rng.random(n) < 0.5
+    if name == "shift_win":  # NaN: no shift scheduled (or no commitment problem)
+        return np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0.0, 1.0, n))
+    if name == "shift_rounds":
+        return np.where(rng.random(n) < 0.3, np.nan, rng.integers(1, 4, n).astype(float))
     raise KeyError(name)
 
 
@@ -462,6 +466,8 @@ class TestBargaining(PolicyTest):
             "committed",
             "audience",
             "line_crossed",
+            "shift_win",
+            "shift_rounds",
         },
         "needs_player": False,
         "bargains": True,

@@ -1176,6 +1176,211 @@ def commitment_gap(
     return war_now - 1.0 - d * later / (1.0 - d)
 
 
+#: A fall in the chance of winning smaller than this is no decline: p is recovered from a war
+#: value by the policies (``(1 - δ) W + c``), to rounding.
+DECLINE_TOLERANCE = 1e-9
+
+
+def _declining(p_now: ArrayLike, p_later: ArrayLike, rounds: ArrayLike) -> Array:
+    """Where a shift of power is scheduled (``p_later`` and ``rounds`` not NaN) and is a decline."""
+    later = np.asarray(p_later, dtype=float)
+    k = np.asarray(rounds, dtype=float)
+    now = np.asarray(p_now, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(later) & ~np.isnan(k) & (later < now - DECLINE_TOLERANCE)
+
+
+def promised_settlement_value(
+    share: ArrayLike,
+    p_now: ArrayLike,
+    p_later: ArrayLike,
+    cost: ArrayLike,
+    delta: ArrayLike,
+    rounds: ArrayLike,
+) -> Array:
+    """What a settlement at share s is worth to a power whose strength is scheduled to change.
+
+    A settlement accepted now gives the share s per round until the shift, k rounds from now,
+    when the power's chance of winning goes from p to p'. After it, a declining power (p' < p)
+    gets what the rising side can promise it then: no more than its war annuity after the
+    shift, ``w' = max(0, p' - c)``, which is all it could enforce; it keeps s where s <= w'::
+
+        V(s) = s (1 - δ^k) / (1 - δ) + δ^k min(s, w') / (1 - δ)      declining (p' < p)
+        V(s) = s / (1 - δ)                                          otherwise, or no shift
+
+    At k = 1 and s = 1 (the whole stakes now, the most the rising side can give),
+    ``(p - c)/(1 - δ) - V(1) = commitment_gap(p, p', c, δ)``, so war now beats every
+    settlement when the gap is positive (tested). At k = 0 the shift is under way:
+    ``V = min(s, w')/(1 - δ)``. Source: Fearon (1995, "Preventive war as a commitment
+    problem"); Powell (2006, IO 60:169-203); the derivation is this model's, in its flow units.
+    *Departure:* the sources give the rising side all the bargaining power after the shift; here
+    a settlement below ``w'`` is kept as it is (the declining side cannot be promised less than it
+    could enforce, and need not be promised more than it holds), and a rising power (p' >= p)
+    values a settlement at face value: its gains from revising it later are not counted. Valid
+    for s, p, p' in [0, 1], c >= 0, δ in [0, 1), k >= 0 an integer; p' or k NaN, or p' within
+    :data:`DECLINE_TOLERANCE` below p: no shift.
+    """
+    s = np.asarray(share, dtype=float)
+    d = np.asarray(delta, dtype=float)
+    k = np.nan_to_num(np.asarray(rounds, dtype=float), nan=0.0)
+    later = np.maximum(0.0, np.nan_to_num(np.asarray(p_later, dtype=float)) - cost)
+    ahead = d**k
+    promised = (s * (1.0 - ahead) + ahead * np.minimum(s, later)) / (1.0 - d)
+    return np.where(_declining(p_now, p_later, rounds), promised, s / (1.0 - d))
+
+
+def promised_reservation(
+    value: ArrayLike,
+    p_now: ArrayLike,
+    p_later: ArrayLike,
+    cost: ArrayLike,
+    delta: ArrayLike,
+    rounds: ArrayLike,
+) -> Array:
+    """The least share whose settlement is worth ``value`` to the power, under a shift of power.
+
+    The inverse of :func:`promised_settlement_value` in s: with ``w' = max(0, p' - c)`` and a
+    declining power (p' < p) whose shift is k >= 1 rounds away::
+
+        r = (1 - δ) V                                          if (1 - δ) V <= w'
+        r = (V - δ^k w'/(1 - δ)) (1 - δ) / (1 - δ^k)           otherwise
+
+    and ``r = (1 - δ) V`` otherwise (the annuity: the reservation share of §3.6). r > 1 means
+    that no division of the stakes is worth V to the power: the rising side has no offer it
+    accepts. Source and departure as :func:`promised_settlement_value`. Valid for δ in [0, 1),
+    k >= 1 (at k = 0 a share above w' adds nothing, and r = ∞ where V > w'/(1 - δ)); p' or k NaN:
+    no shift.
+    """
+    v = np.asarray(value, dtype=float)
+    d = np.asarray(delta, dtype=float)
+    k = np.nan_to_num(np.asarray(rounds, dtype=float), nan=0.0)
+    later = np.maximum(0.0, np.nan_to_num(np.asarray(p_later, dtype=float)) - cost)
+    ahead = d**k
+    annuity = (1.0 - d) * v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        above = (v - ahead * later / (1.0 - d)) * (1.0 - d) / (1.0 - ahead)
+    above = np.where(ahead < 1.0, above, np.inf)
+    promised = np.where(annuity <= later, annuity, above)
+    return np.where(_declining(p_now, p_later, rounds), promised, annuity)
+
+
+#: The most agenda items whose bundles :func:`bundle_shares` enumerates (2^12 = 4,096 bundles).
+MAX_BUNDLE_ITEMS = 12
+
+
+def bundle_shares(weights: ArrayLike) -> tuple[Array, Array]:
+    """Every division of whole items: the shares of the stakes each bundle gives either power.
+
+    With indivisible stakes an offer hands the other a bundle of whole agenda items (§3.9). Item
+    g is worth ``v_ig = w_ig / Σ_h w_ih`` of the stakes to power i, its salience ``w_ig``
+    normalised over i's items (every power values the stakes at 1, §2). Bundle b (bit g of b set:
+    item g goes to the receiver) gives the receiver ``Σ_{g in b} v_rg`` and leaves the proposer
+    ``Σ_{g not in b} v_pg``. Returns ``(received, kept)``, each ``[2, 2^m]``: row i is the share
+    that power i gets when it receives bundle b, and the share it keeps when it offers bundle b
+    (``kept[i, b] = 1 - received[i, b]``). A power that gives no item salience values every item
+    equally. Source: the design's (docs/decision-v2.md §3.9); with one item per unit of value it
+    is Fearon's (1995) indivisibility. Valid for ``weights`` ``[2, m]`` non-negative, ``1 <= m
+    <= MAX_BUNDLE_ITEMS``.
+    """
+    w = np.asarray(weights, dtype=float)
+    m = w.shape[-1]
+    if not 1 <= m <= MAX_BUNDLE_ITEMS:
+        raise ValueError(f"bundles of 1 to {MAX_BUNDLE_ITEMS} items, not {m}")
+    total = w.sum(axis=-1, keepdims=True)
+    value = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / m)
+    bits = (np.arange(2**m)[:, None] >> np.arange(m)) & 1  # [2^m, m]
+    received = value @ bits.T.astype(float)
+    return received, 1.0 - received
+
+
+def bundle_candidates(
+    weights: ArrayLike, divisible: ArrayLike, reservation: ArrayLike
+) -> tuple[Array, Array]:
+    """The offers a proposer can make when the stakes are divided in whole items (§3.9).
+
+    ``weights`` ``[2, m]`` are the saliences of the proposer (row 0) and the receiver (row 1);
+    each power's item values are its saliences normalised to sum to 1 (:func:`bundle_shares`).
+    The indivisible items go whole, in every bundle b of them; the divisible ones are pooled and
+    split by a fraction φ in [0, 1] of the pool, worth ``D_i`` to power i. The candidates are, for
+    each bundle, φ = 0, φ = 1 and, for each receiver type θ, the least φ that meets its
+    reservation ``r_θ``, ``clip((r_θ - v_r(b))/D_r, 0, 1)`` (between two of these the acceptance
+    is constant and the proposer's share falls, as in :func:`best_offer`)::
+
+        received = v_r(b) + φ D_r,     kept = 1 - v_p(b) - φ D_p
+
+    With every item indivisible the candidates are the ``2^m`` bundles themselves. Returns
+    ``(received, kept)``, each ``[..., C]`` (``C = 2^{m_ind} (K + 2)``, or ``2^m`` with no
+    divisible item). Source: Fearon (1995, "Issue indivisibilities"); the pooling of divisible
+    items is the design's. Valid for non-negative weights, ``reservation`` ``[..., K]``, at most
+    :data:`MAX_BUNDLE_ITEMS` indivisible items.
+    """
+    w = np.asarray(weights, dtype=float)
+    whole = np.asarray(divisible, dtype=bool) == False  # noqa: E712
+    m = w.shape[-1]
+    total = w.sum(axis=-1, keepdims=True)
+    value = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / m)
+    pool = value[:, ~whole].sum(axis=-1)  # [2]: D_p, D_r
+    kept_whole = value[:, whole]
+    if kept_whole.shape[-1] > MAX_BUNDLE_ITEMS:
+        raise ValueError(f"bundles of 0 to {MAX_BUNDLE_ITEMS} indivisible items, not {m}")
+    bits = (np.arange(2 ** kept_whole.shape[-1])[:, None] >> np.arange(kept_whole.shape[-1])) & 1
+    received = kept_whole @ bits.T.astype(float)  # [2, B]: each power's value of bundle b
+    v_p, v_r = received[0], received[1]
+    if not (~whole).any():
+        return v_r, 1.0 - v_p
+    r = np.asarray(reservation, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.clip((r[..., None, :] - v_r[:, None]) / pool[1], 0.0, 1.0)  # [..., B, K]
+    need = np.nan_to_num(need, nan=0.0)
+    ends = np.broadcast_to(np.array([0.0, 1.0]), (*need.shape[:-1], 2))
+    phi = np.concatenate([ends, need], axis=-1)  # [..., B, K + 2]
+    give = v_r[:, None] + phi * pool[1]
+    keep = 1.0 - v_p[:, None] - phi * pool[0]
+    flat = (*phi.shape[:-2], -1)
+    return give.reshape(flat), keep.reshape(flat)
+
+
+def best_bundle(
+    reservation: ArrayLike,
+    fallback: ArrayLike,
+    posterior: ArrayLike,
+    received: ArrayLike,
+    kept: ArrayLike,
+) -> tuple[Offer, Array]:
+    """:func:`best_offer` when the offer must be a bundle of whole items (indivisible stakes).
+
+    The candidates are the bundles b, worth ``received[b]`` to the responder and ``kept[b]`` to
+    the proposer (:func:`bundle_shares`: the responder's row of ``received``, the proposer's of
+    ``kept``)::
+
+        b* = argmax_b P(b) kept[b] + (1 - P(b)) f,    P(b) = Σ_k π_k [received[b] >= r_k]
+
+    Ties go to the bundle more likely to be accepted, then to the lower index. A bargaining range
+    with no bundle in it has no accepted offer better than the fallback: the proposer's best is
+    then refused, and the crisis goes on (or the responder fights). Returns the :class:`Offer`
+    (its ``share`` the responder's value of ``b*``, ``value`` the proposer's annuity) and ``b*``.
+    Source: Fearon (1995, "Issue indivisibilities"), with the design's bundles (§3.9). Valid for a
+    posterior on the simplex (last axis) and ``received``, ``kept`` ``[..., B]`` in [0, 1] (the
+    candidates of :func:`bundle_candidates`).
+    """
+    r = np.asarray(reservation, dtype=float)
+    pi = np.asarray(posterior, dtype=float)
+    f = np.asarray(fallback, dtype=float)
+    give = np.asarray(received, dtype=float)
+    keep = np.asarray(kept, dtype=float)
+    ok = r[..., None, :] <= give[..., :, None]  # [..., B, K]
+    p_accept = np.where(ok, pi[..., None, :], 0.0).sum(axis=-1)
+    value = p_accept * keep + (1.0 - p_accept) * f[..., None]
+    best = value.max(axis=-1, keepdims=True)
+    near = value >= best - 1e-12 * (1.0 + np.abs(best))
+    pick = np.argmax(np.where(near, p_accept, -1.0), axis=-1)
+    at = pick[..., None]
+    accept = np.take_along_axis(p_accept, at, -1)[..., 0]
+    worth = np.take_along_axis(value, at, -1)[..., 0]
+    share = np.take_along_axis(np.broadcast_to(give, value.shape), at, -1)[..., 0]
+    return Offer(share=share, accept=accept, value=worth), pick
+
+
 # -- decompositions of P(war) ---------------------------------------------------------------
 class WarSplit(NamedTuple):
     """P(war) of a run split against its two twins (:func:`war_split`); each a proportion."""
@@ -1260,7 +1465,9 @@ def shapley_paths(values: ArrayLike) -> tuple[Array, Array]:
 __all__ = [
     "ACCEPT_OPTION",
     "CONCEDE_OPTION",
+    "DECLINE_TOLERANCE",
     "LIKELIHOOD_FLOOR",
+    "MAX_BUNDLE_ITEMS",
     "OPTIONS",
     "OPTION_MOVES",
     "PATHS",
@@ -1273,8 +1480,11 @@ __all__ = [
     "attribution_weights",
     "bayes_types",
     "bearable",
+    "best_bundle",
     "best_offer",
     "brink_rounds",
+    "bundle_candidates",
+    "bundle_shares",
     "choice_probabilities",
     "choose",
     "commitment_gap",
@@ -1296,6 +1506,8 @@ __all__ = [
     "observation_matrix",
     "option_of",
     "posterior_mean",
+    "promised_reservation",
+    "promised_settlement_value",
     "quit_probability",
     "reaches_war",
     "resolve_from_values",

@@ -10,8 +10,9 @@ The fields of version 2 of the format (:data:`V2_FIELDS`: the stakes, the discou
 cost-of-war types and their priors, ...) are compiled here too, with the equations of
 :mod:`escalsim.core.bargaining` (one home for each). The round reads the stakes, the discount,
 the decisiveness, the types, their priors and the attribution (the bargaining of
-docs/decision-v2.md §3); ``divisible``, ``agenda_divisible`` and ``commitment_problem`` are not
-read until step 7 of its §12. :func:`type_prior`,
+docs/decision-v2.md §3), and ``commitment_problem`` (§3.9: the observation's ``shift_win``
+and ``shift_rounds`` are filled only where it is on); ``divisible`` and ``agenda_divisible`` are
+not read until the bargaining policy's offers are bundles (step 7 of its §12). :func:`type_prior`,
 :func:`win_probabilities` and :func:`cost_types` are the one way a scenario's types become
 arrays, used by the checks as well.
 """
@@ -37,13 +38,13 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 #: The fields of :class:`Params` that version 2 of the format adds (docs/decision-v2.md §10).
-#: ``divisible``, ``agenda_divisible`` and ``commitment_problem`` are compiled and checked, and
-#: read from step 7 of its §12; the round reads the others.
+#: The round reads them all but ``divisible`` and ``agenda_divisible`` (§3.9).
 V2_FIELDS = (
     "discount",
     "status_quo",
     "divisible",
     "agenda_divisible",
+    "agenda_salience",
     "commitment_problem",
     "decisiveness",
     "attribution",
@@ -76,7 +77,9 @@ class Params:
 
     Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10):
     ``discount`` (δ per round), ``status_quo`` (``[2]``: the shares of ``power_a`` and
-    ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``commitment_problem``,
+    ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``agenda_salience``
+    (``[A, m]``: each actor's salience per agenda item, 0 where it names none; the values of
+    the items when offers are bundles, §3.9), ``commitment_problem``,
     ``decisiveness`` (m), ``attribution`` (per actor, ``"naive"`` or ``"noisy"``: its own, else
     the scenario's), and the powers' cost-of-war
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
@@ -144,6 +147,7 @@ class Params:
     status_quo: FloatArray
     divisible: bool
     agenda_divisible: BoolArray
+    agenda_salience: FloatArray
     commitment_problem: bool
     decisiveness: float
     attribution: tuple[str, ...]
@@ -358,6 +362,9 @@ def compile_params(s: Scenario) -> Params:
         agenda_divisible=np.array(
             [s.stakes.divisible if i.divisible is None else i.divisible for i in agenda], dtype=bool
         ),
+        agenda_salience=np.array(
+            [[item.salience.get(a.id, 0.0) for item in agenda] for a in s.actors], dtype=float
+        ).reshape(len(s.actors), len(agenda)),
         commitment_problem=s.stakes.commitment_problem,
         decisiveness=s.war.decisiveness,
         attribution=tuple(a.attribution or s.beliefs.attribution for a in s.actors),

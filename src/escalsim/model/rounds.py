@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -785,8 +786,11 @@ class Crisis:
         self._capability[index] = total
         return total
 
-    def _win_probabilities(self) -> NDArray[np.float64]:
+    def _win_probabilities(self, q: Params | None = None) -> NDArray[np.float64]:
         """``[R, 2]``: each power's chance of winning a war this round (§3.1), ``power_a`` first.
+
+        With ``q``, a later round's parameters: the chances with its capabilities and
+        decisiveness, the third parties as they stand now.
 
         Side strength ``K_i = κ_i + Σ_k π_k κ_k`` (``bg.side_strength``): a third party that has
         joined i's side counts whole (π = 1), one that has joined the other side not at all, one
@@ -795,7 +799,7 @@ class Crisis:
         the round's decisiveness. At round 0 this is ``params.win_probabilities`` whenever each
         third party's alignments with the two powers sum to 1.
         """
-        p = self.params
+        p = self.params if q is None else q
         thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
         strengths = []
         for i in self.powers:
@@ -814,6 +818,27 @@ class Crisis:
             pa = bg.win_probability(strengths[0], strengths[1], p.decisiveness)
             pb = bg.win_probability(strengths[1], strengths[0], p.decisiveness)
         return np.stack([pa, pb], axis=1)
+
+    def _capability_shift(self, h: int, t: int) -> tuple[Any, float]:
+        """Power h's chance of winning after the next scheduled change of power, and when.
+
+        ``(p' [R], k)``: the first round ``t + k`` after round ``t`` (within the run) whose
+        scheduled capabilities or decisiveness (``params_at``) differ from round t's, and power
+        h's chance of winning with them (:meth:`_win_probabilities`). ``(NaN, NaN)`` without a
+        commitment problem (``stakes.commitment_problem``) or without such a change: the
+        observation's ``shift_win`` and ``shift_rounds`` (§3.9).
+        """
+        at = self.sched.params_at
+        now = at[min(t, len(at) - 1)]
+        if not now.commitment_problem:
+            return math.nan, math.nan
+        for s in range(t + 1, len(at)):
+            q = at[s]
+            if q.decisiveness != now.decisiveness or not np.array_equal(
+                q.capability, now.capability
+            ):
+                return self._win_probabilities(q)[:, h], float(s - t)
+        return math.nan, math.nan
 
     def _power_resolve(self, wins: NDArray[np.float64]) -> NDArray[np.float64]:
         """``[R, 2]``: each power's resolve, its drawn type's (§3.3), at the chances ``wins``.
@@ -1772,6 +1797,7 @@ class Crisis:
         cost = full(types)
         win = per_row(self._win_probabilities()[:, 1 - h])
         annuity = win - cost
+        shift_win, shift_rounds = self._capability_shift(1 - h, decided)
         return Observation(
             round=decided,
             x=full(np.asarray(x)[:, :, None, None]),
@@ -1796,6 +1822,8 @@ class Crisis:
             resolve=bg.resolve_from_values(1.0, 0.0, annuity),
             war_cost=cost,
             line_crossed=y_then >= int(q.red_line[j]),
+            shift_win=per_row(shift_win) if np.ndim(shift_win) else shift_win,
+            shift_rounds=shift_rounds,
         )
 
     def _modelled_memory(
@@ -2134,6 +2162,7 @@ class Crisis:
                 "resolve": self._power_resolve(wins)[:, h],
                 "line_crossed": np.asarray(y) >= int(p.red_line[i]),
             }
+            extra["shift_win"], extra["shift_rounds"] = self._capability_shift(h, self.round)
         return Observation(
             **extra,
             round=self.round,

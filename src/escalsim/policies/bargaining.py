@@ -83,6 +83,14 @@ class Terms:
         The flows while the crisis lasts at the rungs held: ``q_i - k(x)``, ``q_j - k(ŷ)``.
     other : int
         The other power's actor index.
+    costs_j : ndarray
+        ``[K]``: the other's cost per joint type (``c_θ`` above).
+    cost : ndarray
+        i's drawn cost of war, ``obs.war_cost``.
+    later, rounds : ndarray
+        The commitment problem (§3.9): i's chance of winning after the next scheduled change
+        of power and the rounds until it (``obs.shift_win``, ``obs.shift_rounds``; NaN: none,
+        and every settlement is worth its face value).
     """
 
     delta: float
@@ -94,6 +102,10 @@ class Terms:
     flow: Array
     flow_j: Array
     other: int
+    costs_j: Array
+    cost: Array
+    later: Array
+    rounds: Array
 
 
 def power_rows(actor: Actor, params: Params) -> tuple[int, int]:
@@ -153,6 +165,32 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
         flow=share - params.costs[np.clip(np.asarray(obs.x), 0, top)],
         flow_j=share_j - params.costs[np.clip(np.asarray(obs.y), 0, top)],
         other=int(params.adversary[actor.index]),
+        costs_j=costs,
+        cost=np.asarray(obs.war_cost, dtype=float),
+        later=np.asarray(obs.shift_win, dtype=float),
+        rounds=np.asarray(obs.shift_rounds, dtype=float),
+    )
+
+
+def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
+    """A settlement's value under the commitment problem (§3.9), for i or for the other.
+
+    :func:`~escalsim.core.bargaining.promised_settlement_value` of ``share`` settled ``later``
+    rounds from now (0: accepted now; 1: next round, in the look-ahead): for i (``own``) with
+    its chance p, its chance after the shift and its drawn cost; for the other with ``1 - p``,
+    ``1 -`` that, and its cost per type (the last axis, ``[..., K]``). Without a shift
+    scheduled, the face value ``s/(1 - δ)``.
+    """
+    k = t.rounds - later
+    if own:
+        return bg.promised_settlement_value(share, t.p, t.later, t.cost, t.delta, k)
+    return bg.promised_settlement_value(
+        np.asarray(share, dtype=float)[..., None],
+        1.0 - t.p[..., None],
+        1.0 - t.later[..., None],
+        t.costs_j,
+        t.delta,
+        np.asarray(k)[..., None],
     )
 
 
@@ -251,8 +289,17 @@ class Bargaining(Policy):
     *Departures and simplifications*: the adversary is expected where it is perceived
     (``ŷ' = ŷ``; §3.7's expectation from the other's choice probabilities needs the round's
     belief phase); the other's commitments (its public demand, its red line) are not modelled
-    in its reservation; the stakes are treated as divisible and the commitment problem is not
-    modelled (§3.9, step 7).
+    in its reservation.
+
+    **Options a scenario switches on** (§3.9). *The commitment problem*: with a shift of
+    power scheduled (``obs.shift_win``, ``obs.shift_rounds``), a declining power values every
+    settlement (accepting now; its own demand and the other's quitting in the look-ahead, one
+    round later) by :func:`~escalsim.core.bargaining.promised_settlement_value`, and the other's
+    reservation, when the other declines, by its inverse
+    :func:`~escalsim.core.bargaining.promised_reservation` (above 1: no offer is accepted); a
+    rising power values a settlement at face value, and the fallback ``f`` and the stationary
+    ``H`` do not anticipate the shift. *Indivisible stakes*: the offer is the best bundle of
+    whole agenda items (:meth:`best`).
 
     References
     ----------
@@ -290,6 +337,8 @@ class Bargaining(Policy):
         "committed",
         "audience",
         "line_crossed",
+        "shift_win",
+        "shift_rounds",
     )
     citation = (
         "Fearon (1995), International Organization 49:379-414; Powell (1990, 1999); "
@@ -322,16 +371,51 @@ class Bargaining(Policy):
             params.jump,
             t.share_j,
             t.war_j,
-            bg.settlement_value(1.0 - theirs, t.delta)[..., None],
+            promised(t, 1.0 - theirs, own=False, later=1),
             t.delta,
             params.cost_prior[mine],
             bg.war_value(t.p[..., None, None], params.cost_types[mine], t.delta),
             t.flow[..., None],
-            bg.settlement_value(theirs, t.delta)[..., None, None],
+            bg.promised_settlement_value(
+                theirs[..., None, None],
+                t.p[..., None, None],
+                t.later[..., None, None],
+                params.cost_types[mine],
+                t.delta,
+                (t.rounds - 1.0)[..., None, None],
+            ),
             quit_precision(params, actor.index),
         )
-        reservation = (1.0 - t.delta) * values.max(axis=-1)
+        # The least share the other accepts: the annuity of its best move, or more where a
+        # scheduled decline makes a settlement worth less than its face value (§3.9).
+        reservation = bg.promised_reservation(
+            values.max(axis=-1),
+            1.0 - t.p[..., None],
+            1.0 - t.later[..., None],
+            t.costs_j,
+            t.delta,
+            t.rounds[..., None],
+        )
         return reservation, fallback(obs, t, params)
+
+    @staticmethod
+    def best(
+        reservation: Array, fallback: Array, posterior: Array, actor: Actor, params: Params
+    ) -> Array:
+        """The share offered: :func:`~escalsim.core.bargaining.best_offer`, or a bundle's value.
+
+        With indivisible stakes (``stakes.divisible: false``, §3.9) the offer is a bundle of
+        whole agenda items (the divisible ones, if any, pooled and split):
+        :func:`~escalsim.core.bargaining.best_bundle` over
+        :func:`~escalsim.core.bargaining.bundle_candidates`, with this power's and the other's
+        saliences (``Params.agenda_salience``). The share is the other's value of the bundle.
+        """
+        if params.divisible:
+            return bg.best_offer(reservation, fallback, posterior).share
+        other = int(params.adversary[actor.index])
+        weights = params.agenda_salience[[actor.index, other]]
+        received, kept = bg.bundle_candidates(weights, params.agenda_divisible, reservation)
+        return bg.best_bundle(reservation, fallback, posterior, received, kept)[0].share
 
     @override
     def offer(
@@ -343,7 +427,7 @@ class Bargaining(Policy):
         # (the perceived and the true observation stacked).
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
         fallback = np.broadcast_to(fallback, batch[:-1])
-        return bg.best_offer(np.broadcast_to(reservation, batch), fallback, posterior).share
+        return self.best(np.broadcast_to(reservation, batch), fallback, posterior, actor, params)
 
     @override
     def offers_per_type(
@@ -364,9 +448,13 @@ class Bargaining(Policy):
         posterior = np.asarray(one.posterior, dtype=float)
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
         own = fallback(obs, terms(obs, actor, params), params)  # [..., n]
-        return bg.best_offer(
-            np.broadcast_to(reservation, batch), own, np.broadcast_to(posterior, batch)
-        ).share
+        return self.best(
+            np.broadcast_to(reservation, batch),
+            own,
+            np.broadcast_to(posterior, batch),
+            actor,
+            params,
+        )
 
     def utilities(
         self, obs: Observation, actor: Actor, params: Params
@@ -390,6 +478,12 @@ class Bargaining(Policy):
             obs.audience,
             obs.committed,
         )
+        # A settlement now, under a scheduled decline, is worth what can be promised (§3.9);
+        # without one the correction is 0.
+        face = _offered(received)
+        settle = (
+            settle + (promised(t, face, own=True) - bg.settlement_value(face, t.delta))[..., None]
+        )
         ladder = bg.ladder_utilities(
             x,
             obs.y,
@@ -399,12 +493,12 @@ class Bargaining(Policy):
             params.jump,
             t.share,
             t.war,
-            bg.settlement_value(1.0 - mine, t.delta),
+            promised(t, 1.0 - mine, own=True, later=1),
             t.delta,
             obs.posterior,
             t.war_j,
             t.flow_j,
-            bg.settlement_value(mine, t.delta)[..., None],
+            promised(t, mine, own=False, later=1),
             quit_precision(params, t.other),
             obs.audience,
             obs.committed,

@@ -154,6 +154,13 @@ class Observation:
         The actor's drawn cost of war relative to its value for the stakes (§3.3).
     line_crossed : bool
         Its declared red line has been crossed and not answered (§3.7).
+    shift_win : float
+        The actor's chance of winning a war after the next scheduled change of capabilities
+        (§3.9, the commitment problem): scheduled events are common knowledge, so the other
+        power's is ``1 -`` this. NaN when the scenario has no commitment problem
+        (``stakes.commitment_problem: false``) or no change is scheduled after this round.
+    shift_rounds : float
+        Rounds from this one until that change takes effect (k >= 1); NaN with ``shift_win``.
     """
 
     round: int
@@ -177,6 +184,8 @@ class Observation:
     resolve: Floats = math.nan
     war_cost: Floats = math.nan
     line_crossed: Bools = False
+    shift_win: Floats = math.nan
+    shift_rounds: Floats = math.nan
 
 
 @dataclass(frozen=True)

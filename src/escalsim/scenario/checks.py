@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from escalsim.core.bargaining import MAX_BUNDLE_ITEMS
 from escalsim.policies import DEFAULT_POLICY, POLICIES
 from escalsim.scenario.errors import Loc, did_you_mean, format_loc
 from escalsim.scenario.schema import Actor, CostTypes, ResolveTypes, Scenario
@@ -355,6 +356,14 @@ def _check_stakes(c: _Checker, *, round0: bool) -> None:
             ("stakes", "divisible"),
             "indivisible stakes are divided in whole agenda items, and the scenario has no "
             "'agenda'; add its items, or set divisible: true",
+        )
+    whole = [i for i, item in enumerate(s.agenda) if item.divisible is not True]
+    if not s.stakes.divisible and len(whole) > MAX_BUNDLE_ITEMS:
+        c.add(
+            ("stakes", "divisible"),
+            f"indivisible stakes are offered as bundles of whole items, every one of the 2^m "
+            f"enumerated, for at most {MAX_BUNDLE_ITEMS} indivisible items; the agenda has "
+            f"{len(whole)} (mark some 'divisible: true', or set stakes.divisible: true)",
         )
     for i, item in enumerate(s.agenda):
         if item.divisible is False and s.stakes.divisible:
