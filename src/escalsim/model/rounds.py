@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -192,6 +193,11 @@ class Crisis:
     human_moves, human_messages : dict, optional
         For actors with the ``human`` policy: actor id -> moves (messages) by round, the same in
         every row; read as the rounds come, so a player may append to the lists between rounds.
+    human_offers : dict, optional
+        For powers with the ``human`` policy: actor id -> the player's standing offer chosen
+        with each round's move (the share of the stakes offered to the other power, in
+        [0, 1]; NaN: none, a withdrawal), posted in the next round's talks as any policy's
+        offer (:meth:`_human_offer`).
     all_pairs : bool
         Perceive and update beliefs for every ordered pair of actors, not only the pairs that
         reach a decision, a metric or a frame (what the ensembles need): the mesa face shows a
@@ -210,7 +216,8 @@ class Crisis:
     Raises
     ------
     ValueError
-        For a player's message that is not one of :data:`MESSAGE_CHOICES`.
+        For a player's message that is not one of :data:`MESSAGE_CHOICES`, or a player's offer
+        outside [0, 1].
     """
 
     def __init__(
@@ -228,6 +235,7 @@ class Crisis:
         compact: bool = True,
         solo: bool = False,
         complete_information: bool = False,
+        human_offers: dict[str, list[float]] | None = None,
     ) -> None:
         p: Params = sched.params_at[0]
         self.spec, self.sched, self.params = spec, sched, p
@@ -243,6 +251,14 @@ class Crisis:
                 raise ValueError(
                     f"human_messages[{actor_id!r}]: {wrong[0]!r} is not a message; "
                     f"expected one of {', '.join(MESSAGE_CHOICES)}"
+                )
+        self.human_offers = human_offers if human_offers is not None else {}
+        for actor_id, offered in self.human_offers.items():
+            wrong_share = [o for o in offered if not (math.isnan(o) or 0.0 <= o <= 1.0)]
+            if wrong_share:
+                raise ValueError(
+                    f"human_offers[{actor_id!r}]: {wrong_share[0]!r} is not a share of the "
+                    "stakes; expected a number in [0, 1] or NaN (no offer)"
                 )
         self.compact, self.solo = compact, solo
         self.horizon = spec.run.rounds
@@ -1001,8 +1017,9 @@ class Crisis:
         ``1 - o`` (audience costs, Fearon 1994). The twin reads every offer exactly. What is
         read stands until a later-sent offer arrives (a withdrawal, NaN, included); what it says
         about its maker's type is folded in phase 5 (:meth:`_offer_evidence`). Runs only where
-        some power's policy opens the bargaining (``bargaining``); a player makes no offers yet
-        (seminar offers: §12, step 10).
+        some power's policy opens the bargaining (``bargaining``). A player's offer
+        (``human_offers``, :meth:`_human_offer`) stands in for :meth:`Policy.offer`; the rest
+        (sending, reading, commitment, delivery) is the same for every maker.
         """
         if not self.bargaining:
             return
@@ -1011,7 +1028,10 @@ class Crisis:
         for i in self.powers:
             spec = p.policies[int(i)]
             policy = POLICIES[spec.name]
-            if not policy.bargains or policy.needs_player:
+            if policy.needs_player:
+                made.append(np.full(len(self.reps), self._human_offer(int(i), t)))
+                continue
+            if not policy.bargains:
                 made.append(np.full(len(self.reps), np.nan))
                 continue
             seen = self.observation(
@@ -1368,6 +1388,19 @@ class Crisis:
         reputation = delta / (1.0 - delta) * gain
         out[rows] = bg.lie_pays(gain, reputation, detection[rows, None])
         return out
+
+    def _human_offer(self, i: int, t: int) -> float:
+        """The standing offer a player chose with their move of round ``t - 1`` (NaN: none).
+
+        Chosen when they decided (after this round's perception, as a policy's offer of the
+        next round is made on that perception) and posted in the next round's talks, as a
+        message is sent. A standing offer stands: past the end of the list the last one
+        chosen stands; before any, none.
+        """
+        offered = self.human_offers.get(self.params.ids[i], [])
+        if not offered or t < 2:
+            return math.nan
+        return float(offered[min(t - 2, len(offered) - 1)])
 
     def _human_message(self, i: int, t: int) -> str | None:
         """The message a player chose with their move of round ``t - 1`` (None: not a player)."""
