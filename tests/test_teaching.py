@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -194,7 +195,115 @@ def test_a_game_ends_with_a_debrief_when_the_player_concedes():
         assert game.debrief().rounds["round"].max() == game.model.end_round
 
 
+# -- the bargain: offers made, accepted and refused ------------------------------------------------
+def _hold_until_an_offer_stands(game: Game) -> None:
+    while not game.over and not game.bargain().can_accept:
+        game.play("hold")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), actor=st.sampled_from(["USA", "SUN"]))
+def test_accepting_the_others_offer_settles_on_its_terms(seed, actor):
+    """The other power (bargaining) opens; whenever its offer stands as read, ``accept`` ends
+    the game in a settlement at the share it truly offered: over a private channel exactly
+    the share read, in public within the public channel's misread of it."""
+    game = Game(HOTLINE, actor, seed=seed, rounds=8)
+    _hold_until_an_offer_stands(game)
+    if game.over:
+        return
+    bargain = game.bargain()
+    assert "accept" in game.moves_available()
+    assert 0.0 <= bargain.offer_read <= 1.0
+    assert bargain.offer_channel in {c.id for c in HOTLINE.channels}
+    game.play("accept")
+    assert game.over
+    assert game.outcome == "settlement"
+    debrief = game.debrief()
+    if bargain.offer_channel != "public":
+        assert debrief.settled_share == bargain.offer_read
+    else:
+        misread = next(c.misread for c in HOTLINE.channels if c.id == "public")
+        assert abs(debrief.settled_share - bargain.offer_read) <= misread + 1e-12
+    assert any("You accepted" in line and "of the stakes" in line for line in debrief.summary)
+    mine = debrief.offers[debrief.offers["actor"] == game.adversary]
+    assert len(mine) >= 1
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), share=st.sampled_from([0.3, 0.5, 0.7]))
+def test_an_offer_the_other_accepts_settles_at_its_terms_and_the_debrief_says_so(seed, share):
+    game = Game(HOTLINE, "USA", seed=seed, rounds=8)
+    game.play("hold", offer=share)
+    while not game.over:
+        assert game.bargain().own_offer == share  # a standing offer stands
+        game.play("hold")  # refuses the other's offer, keeps its own
+    debrief = game.debrief()
+    accepted = game.model.events
+    accepted = accepted[(accepted["kind"] == "accept") & (accepted["actor"] == "SUN")]
+    if len(accepted):
+        assert debrief.settled_share == pytest.approx(1.0 - share, abs=1e-15)
+        assert any("accepted your offer" in line for line in debrief.summary)
+    mine = debrief.offers[debrief.offers["actor"] == "USA"]
+    assert list(mine["offered"]) == [share]  # sent once, in round 2
+    assert list(mine["round"]) == [2]
+
+
+def test_accept_needs_an_offer_and_concede_a_scenario_where_it_ends_the_crisis():
+    game = Game(HOTLINE, "USA", seed=1)
+    assert not game.bargain().can_accept  # nothing has arrived before round 1's decision
+    with pytest.raises(GameError, match="no offer from SUN stands"):
+        game.play("accept")
+    assert "concede" in game.moves_available()
+    firm = Game(with_settings(HOTLINE, {"endings.capitulation": False}), "USA", seed=1)
+    assert not firm.bargain().concede_ends
+    assert "concede" not in firm.moves_available()
+    with pytest.raises(GameError, match=r"endings\.capitulation is false"):
+        firm.play("concede")
+
+
+@pytest.mark.parametrize("offer", [1.5, -0.1, "maybe"])
+def test_an_offer_outside_the_choices_is_refused(offer):
+    game = Game(HOTLINE, "USA", seed=1)
+    with pytest.raises(GameError, match="offer"):
+        game.play("hold", offer=offer)
+    assert game.moves == []  # nothing was played
+
+
+def test_a_standing_offer_can_be_revised_and_withdrawn():
+    """Each choice is posted with the next round's talks: the bargain shows it standing then
+    (until the crisis ends); ``keep`` leaves it, ``withdraw`` takes it back."""
+    game = Game(HOTLINE, "SUN", seed=3, rounds=6)
+    steps = [(0.2, 0.2), (0.25, 0.25), ("keep", 0.25), ("withdraw", np.nan), ("keep", np.nan)]
+    for offer, standing in steps:
+        if game.over:
+            break
+        game.play("hold", offer=offer)
+        if not game.over:
+            np.testing.assert_equal(game.bargain().own_offer, standing)
+    np.testing.assert_equal(game.offers, [s for _, s in steps][: len(game.offers)])
+    assert game.offers  # at least round 1 was played
+
+
 # -- moves files ---------------------------------------------------------------------------------
+def test_a_saved_game_with_offers_replays_exactly(tmp_path):
+    game = Game(HOTLINE, "USA", seed=4, rounds=6)
+    choices = [("hold", 0.35), ("hold", "keep"), ("step_down", 0.4), ("hold", "withdraw")]
+    for move, offer in choices:
+        if game.over:
+            break
+        game.play(move, offer=offer)
+    path = tmp_path / "game.yaml"
+    path.write_text(dump_moves(game.replay_file()), encoding="utf-8")
+    assert "offer: 0.35" in path.read_text(encoding="utf-8")
+    saved = load_moves(path)
+    again = Game(HOTLINE, saved.actor, seed=saved.seed, rounds=saved.rounds)
+    for move, message, offer in saved.choices():
+        again.play(move, message, offer=offer)
+    assert_frame_equal(game.record(), again.record())
+    assert again.offers == game.offers
+    assert again.feed == game.feed
+
+
 def test_a_saved_game_replays_exactly(tmp_path):
     game = Game(HOTLINE, "SUN", seed=9, rounds=6)
     _play(game, ["hold", "step_down", "hold", "hold", "step_up", "hold"], ["reassure"] * 6)
@@ -212,6 +321,8 @@ def test_a_saved_game_replays_exactly(tmp_path):
     [
         ("moves: [hold, escalate]\n", ":1:15:", "'escalate' is not a move"),
         ("moves:\n  - {move: hold, message: shout}\n", ":2:27:", "'shout' is not a message"),
+        ("moves:\n  - {move: hold, offer: 2}\n", ":2:25:", "2 is not an offer"),
+        ("moves:\n  - {move: hold, offer: all}\n", ":2:25:", "'all' is not an offer"),
         ("seed: -1\nmoves: []\n", ":1:7:", "expected a whole number"),
         ("moves: []\nplayer: USA\n", ":2:1:", "unknown key"),
         ("actor: USA\n", ":1:1:", "missing required key 'moves'"),

@@ -108,7 +108,7 @@ def play(
         ) from None
     console = Console(highlight=False)
     try:
-        play_game(game, console, moves=iter(saved.moves) if saved else None, save=save)
+        play_game(game, console, moves=iter(saved.choices()) if saved else None, save=save)
     except EOFError:
         # stdin closed (Ctrl-D, or piped answers that ran out) before the last round: the game
         # is incomplete, so this is bad input (exit 2), not an interruption.
