@@ -269,6 +269,34 @@ def test_seminar_mode_plays_three_rounds_and_shows_the_debrief(page, server):
     _shot(page, "06-seminar-debrief")
 
 
+def test_seminar_mode_makes_an_offer_and_accepts_the_other_sides(page, server):
+    """Round 1: offer the other side a share (the slider's default, 50%); round 2: the bargain
+    shows it standing and the Soviet Union's offer as read (its bargaining policy opens in
+    round 1 and every channel's latency is at most a day), and ``accept`` settles on it; the
+    debrief names the settlement and lists the offers."""
+    page.goto(server + "seminar")
+    page.get_by_role("button", name="Start the crisis").click()
+    page.get_by_text("Round 1 of 30").wait_for()
+    bargain = page.locator(".v-card", has_text="The bargain").first
+    assert "has no offer standing" in bargain.inner_text()
+    assert page.get_by_role("button", name="accept", exact=True).count() == 0
+    page.get_by_role("button", name="offer", exact=True).click()
+    page.get_by_text("Share of the stakes you offer them").wait_for()
+    _shot(page, "07-seminar-offer")
+    page.get_by_role("button", name="Play this round").click()
+    page.get_by_text("Round 2 of 30").wait_for()
+    text = page.locator(".v-card", has_text="The bargain").first.inner_text()
+    assert "Your standing offer to Soviet Union: 50% of the stakes" in text
+    assert "standing offer, as you read it" in text
+    page.get_by_role("button", name="accept", exact=True).click()
+    page.get_by_role("button", name="Play this round").click()
+    page.get_by_text("Debrief", exact=True).wait_for()
+    text = page.locator(".v-card", has_text="Debrief").first.inner_text()
+    assert "You accepted Soviet Union's offer in round 2" in text
+    assert "Offers" in text
+    _shot(page, "08-seminar-settled")
+
+
 # -- uploads, crash isolation, binding ---------------------------------------------------------
 _DROP = """([name, text]) => {
   const zone = document.querySelector('.solara-file-drop');
