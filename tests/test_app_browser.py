@@ -258,12 +258,18 @@ def test_seminar_mode_plays_three_rounds_and_shows_the_debrief(page, server):
         page.get_by_text(f"Round {n} of 30").wait_for()
         page.get_by_role("button", name=move, exact=True).click()
         if n == 1:
-            page.get_by_role("button", name="reassure", exact=True).click()
+            # Both powers bargain, so words between them are claims about one's cost of war:
+            # claim the lowest cost the USA may have.
+            from escalsim.teaching import Game
+
+            lowest = Game("hotline-1963", "USA").bargain().claimable[0]
+            page.get_by_role("button", name=f"{lowest:.3g}", exact=True).click()
             _shot(page, "05-seminar-round-1")
         page.get_by_role("button", name="Play this round").click()
     page.get_by_text("Debrief", exact=True).wait_for()
     text = page.locator(".v-card", has_text="Debrief").first.inner_text()
     assert "same seed, same moves of yours" in text or "No private channel" in text
+    assert "claim " in text  # the claim chosen in round 1, in the round-by-round table
     assert "intended" in text
     assert "perceived_by_other" in text
     _shot(page, "06-seminar-debrief")

@@ -59,15 +59,20 @@ def test_a_game_is_played_at_the_prompts_saved_and_replayed(tmp_path):
         ],
         tmp_path,
     )
-    answers = iter(["2", "reassure", "step_d", "w", "hold", "", "1", "none"])
+    # Between the two bargaining powers a message is a claim about one's cost of war: "1" says
+    # nothing, "2" claims the lowest cost one may have (by number, as moves are chosen).
+    moves = iter(["2", "step_d", "hold", "1"])
+    claims = iter(["2", "none", "", "3"])
     transcript = []
     while True:
         index = child.expect(
-            ["Your move", "Your message", "Your offer", "is not one of", "Debrief", pexpect.EOF]
+            ["Your move", "Your claim", "Your offer", "is not one of", "Debrief", pexpect.EOF]
         )
         transcript.append(child.before + str(child.after))
-        if index in (0, 1):
-            child.sendline(next(answers, ""))
+        if index == 0:
+            child.sendline(next(moves, ""))
+        elif index == 1:
+            child.sendline(next(claims, ""))
         elif index == 2:
             child.sendline("")  # keep: no offer
         elif index == 3:
@@ -134,7 +139,7 @@ def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
         index = child.expect(
             [
                 r"Your move \(([^)]*)\)",
-                "Your message",
+                "Your claim",
                 "Your offer",
                 "is not one of",
                 "Debrief",

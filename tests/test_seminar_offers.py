@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from escalsim.agents.model import EscalationModel
+from escalsim.batch import run_batch
 from escalsim.core.params import compile_params
 from escalsim.scenario.load import with_settings
 from test_offers import dispute
@@ -114,3 +116,56 @@ def test_a_players_offer_outside_the_unit_interval_is_refused():
     a = frames.timeseries[frames.timeseries.actor == "A"]
     assert (a[a["round"] == 2].offer == 0.4).all()
     assert a[a["round"] >= 3].offer.isna().all()
+
+
+def test_a_player_facing_a_bargainer_exchanges_claims_and_claims_what_they_choose():
+    """Claims replace version 1's messages between a player and a bargaining power (the player
+    decides what to claim): a chosen cost is sent as the nearest cost of the player's grid in
+    the next round, over the private channel, a lie where it is not the drawn cost; NaN sends
+    nothing; the bargaining power's claims reach the player."""
+    spec = dispute(PLAYER, AI, **{"channels.direct.reliability": 1.0})
+    rounds = spec.run.rounds
+    model = EscalationModel(
+        scenario=spec,
+        seed=3,
+        replications=REPS,
+        human_moves={"A": ["hold"] * rounds},
+        human_claims={"A": [0.0, math.nan, 100.0]},
+    )
+    crisis = model.crisis
+    assert crisis.claims
+    grid = crisis.type_grid[0][: crisis.type_grid.shape[1] // 2]
+    own = crisis.war_cost[:, 0].copy()
+    frames = model.run()
+    ev = frames.events
+    mine = ev[(ev.kind == "claim") & (ev.actor == "A")]
+    assert set(mine["round"]) <= {2, 4}  # round 3 carries the NaN: nothing
+    assert set(mine.channel) == {"direct"}
+    for rnd, cost in ((2, grid.min()), (4, grid.max())):
+        sent = mine[mine["round"] == rnd]
+        assert len(sent) > 0
+        for rep, detail in zip(sent.replication, sent.detail, strict=True):
+            assert detail.startswith(f"claims a cost of war of {cost:.3g}")
+            assert ("(a lie" in detail) == (cost != own[rep])
+    assert ((ev.kind == "claim") & (ev.actor == "B")).any()
+    assert not (
+        (ev.kind == "message") & ev.actor.isin(["A", "B"]) & ev.target.isin(["A", "B"])
+    ).any()
+
+
+def test_both_faces_play_a_players_offers_and_claims_alike():
+    """run_batch and the mesa face take the same offers and claims and give the same frames."""
+    spec = dispute(PLAYER, AI)
+    rounds = spec.run.rounds
+    player = {
+        "human_moves": {"A": ["hold", "step_up"] + ["hold"] * (rounds - 2)},
+        "human_offers": {"A": [0.2, 0.3, math.nan, 0.45]},
+        "human_claims": {"A": [0.0, math.nan, 10.0]},
+    }
+    batch = run_batch(spec, seed=8, replications=12, **player)
+    mesa = EscalationModel(scenario=spec, seed=8, replications=12, **player).run()
+    for name in ("outcome", "timeseries", "events"):
+        pd.testing.assert_frame_equal(
+            getattr(mesa, name), getattr(batch, name), check_exact=True, obj=name
+        )
+    assert (batch.events.kind == "offer").any()

@@ -768,6 +768,7 @@ def SeminarBody(spec: Scenario) -> None:
     message = solara.use_reactive("none")
     offer_mode = solara.use_reactive("keep")
     offer_share = solara.use_reactive(0.5)
+    claim_pick = solara.use_reactive("none")
     tick = solara.use_reactive(0)
     problem = solara.use_reactive("")
 
@@ -785,9 +786,18 @@ def SeminarBody(spec: Scenario) -> None:
         if g is None:
             return
         try:
-            sent = message.value if g.situation().can_message else "none"
-            g.play(move.value, sent, offer=_offer_choice(offer_mode.value, offer_share.value))
+            can = g.situation().can_message
+            claims = g.bargain().claims
+            sent = message.value if can and not claims else "none"
+            claim = _claim_choice(g, claim_pick.value) if can and claims else None
+            g.play(
+                move.value,
+                sent,
+                offer=_offer_choice(offer_mode.value, offer_share.value),
+                claim=claim,
+            )
             offer_mode.set("keep")
+            claim_pick.set("none")
             problem.set("")
         except GameError as exc:
             problem.set(str(exc))
@@ -826,7 +836,9 @@ def SeminarBody(spec: Scenario) -> None:
                     "\n".join(f"- **{k}**: {v}" for k, v in MOVE_HELP.items() if k in available)
                 )
                 solara.ToggleButtonsSingle(value=move, values=list(available))
-                if g.situation().can_message:
+                if g.situation().can_message and g.bargain().claims:
+                    ClaimControls(g, claim_pick)
+                elif g.situation().can_message:
                     solara.Markdown(
                         "Message with your move: "
                         + "; ".join(f"**{k}**: {v}" for k, v in MESSAGE_HELP.items())
@@ -861,6 +873,25 @@ def SituationCard(game: Game, tick: int) -> None:
             f"you trust its words {s.trust:.2f}\n"
             f"- Private channels open: {chans}\n\n**News**\n\n{news}"
         )
+
+
+def _claim_choice(game: Game, pick: str) -> float | None:
+    """The claim :meth:`Game.play` takes from the claim buttons (None: say nothing)."""
+    costs = {f"{c:.3g}": c for c in game.bargain().claimable}
+    return costs.get(pick)
+
+
+@solara.component
+def ClaimControls(game: Game, pick: solara.Reactive[str]) -> None:
+    """Where the powers exchange claims: the cost of war to claim, honest or not, or none."""
+    b = game.bargain()
+    solara.Markdown(
+        f"Claim a cost of war (times the stakes, per round) to "
+        f"{game.narrator.actor(game.adversary)} over your private channel, honest or not: yours "
+        f"is **{b.own_cost:.3g}** (only you know it). A low cost says you will not back down, "
+        "a high one that you will settle; **none**: say nothing."
+    )
+    solara.ToggleButtonsSingle(value=pick, values=["none", *(f"{c:.3g}" for c in b.claimable)])
 
 
 def _offer_choice(mode: str, share: float) -> str | float:

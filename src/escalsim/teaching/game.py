@@ -37,6 +37,7 @@ Several games can run at once (one per browser tab, or per terminal); a game sha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -171,6 +172,15 @@ class Bargain:
     other_accepts : bool
         The other side's policy may accept an offer (a ``hardliner`` or ``brinkmanship``
         power never does).
+    claims : bool
+        The powers exchange claims about their cost of war instead of version 1's messages
+        (docs/decision-v2.md §3.5), and the player's power has more than one possible cost:
+        the player's message is then a claim (:meth:`Game.play`).
+    own_cost : float
+        The player's own cost of war per round, relative to the stakes (its drawn type: only
+        the player knows it).
+    claimable : tuple of float
+        The costs the player may claim (those its prior allows), lowest first.
     """
 
     own_offer: float
@@ -182,6 +192,9 @@ class Bargain:
     can_accept: bool
     concede_ends: bool
     other_accepts: bool
+    claims: bool = False
+    own_cost: float = float("nan")
+    claimable: tuple[float, ...] = ()
 
 
 class _Before(TypedDict):
@@ -343,6 +356,9 @@ class Game:
         # The player's standing offer after each round's choice (NaN: none), and the choices.
         self.offers: list[float] = []
         self.offer_choices: list[str | float] = []
+        # The cost of war claimed with each round's move (NaN: none), and the explicit claims.
+        self.claims: list[float] = []
+        self.claim_choices: list[float | None] = []
         self.model = EscalationModel(
             scenario=played,
             seed=seed,
@@ -350,6 +366,7 @@ class Game:
             human_moves={actor: self.moves},
             human_messages={actor: self.messages},
             human_offers={actor: self.offers},
+            human_claims={actor: self.claims},
         )
         self.seed = self.model.seed_root
         self.narrator = Narrator(played, closed_channels=self._closed_between, emphasis=emphasis)
@@ -448,6 +465,9 @@ class Game:
                 None,
             )
         other = p.policies[p.ids.index(self.adversary)]
+        c = state.type_grid.shape[1] // 2
+        possible, _ = state._claimable(h, c)
+        claimable = tuple(sorted(float(x) for x in state.type_grid[h][:c][possible]))
         return Bargain(
             own_offer=float(state.offer[row, h]),
             public_demand=float(state.public_demand[row, h]),
@@ -458,7 +478,36 @@ class Game:
             can_accept=not np.isnan(read),
             concede_ends=bool(p.capitulation),
             other_accepts=POLICIES[other.name].accepts_offers(other),
+            claims=bool(state.claims) and len(claimable) > 1,
+            own_cost=float(state.war_cost[row, h]),
+            claimable=claimable,
         )
+
+    def _claim_of(self, message: str, claim: float | None) -> float:
+        """The cost of war the player claims (NaN: none), from ``claim`` or the message.
+
+        Where the powers exchange claims (:attr:`Bargain.claims`), a reassurance claims the
+        highest cost the player may have ("my cost is high: I will settle"), a warning the
+        lowest ("my cost is low: I will not back down"), unless ``claim`` names one.
+        """
+        b = self.bargain()
+        if claim is not None and not math.isnan(claim):
+            if not b.claims:
+                raise GameError(
+                    f"claim {claim!r}: the powers do not exchange claims about their cost of "
+                    "war here (or yours is known); send a message instead"
+                )
+            if claim < 0:
+                raise GameError(f"claim {claim!r}: a cost of war is 0 or more")
+            if not self.situation().can_message:
+                raise GameError(
+                    f"claim {claim!r}: no private channel to {self.adversary} is open (public "
+                    "statements carry no claims)"
+                )
+            return float(claim)
+        if claim is not None or not b.claims:
+            return math.nan
+        return {"reassure": b.claimable[-1], "warn": b.claimable[0]}.get(message, math.nan)
 
     def moves_available(self) -> tuple[str, ...]:
         """The moves the player may choose now: :data:`MOVES` less those that do not apply.
@@ -523,7 +572,14 @@ class Game:
             }
         self._narrate_new()
 
-    def play(self, move: str, message: str = "none", *, offer: str | float = "keep") -> list[str]:
+    def play(
+        self,
+        move: str,
+        message: str = "none",
+        *,
+        offer: str | float = "keep",
+        claim: float | None = None,
+    ) -> list[str]:
         """Make the player's move (and send a message with it); run on to the next decision.
 
         Parameters
@@ -538,6 +594,10 @@ class Game:
             The player's standing offer: ``'keep'`` (as it stands, or none), ``'withdraw'``, or
             a share of the stakes offered to the other side, from 0 to 1. It goes out with the
             next round's talks (as a message does), over the best channel then.
+        claim : float, optional
+            Where the powers exchange claims (:attr:`Bargain.claims`): the cost of war the
+            player claims, honest or not (sent as the nearest cost they may have; NaN: none).
+            Without it a reassurance claims the highest such cost and a warning the lowest.
 
         Returns
         -------
@@ -564,6 +624,7 @@ class Game:
             )
             raise GameError(f"move {move!r}: {why}")
         standing = self._standing_after(offer)
+        claimed = self._claim_of(message, claim)
         if message not in MESSAGE_CHOICES:
             raise GameError(f"message {message!r}: expected one of {', '.join(MESSAGE_CHOICES)}")
         if message != "none" and not self.situation().can_message:
@@ -576,10 +637,12 @@ class Game:
         self.messages.append(message)
         self.offers.append(standing)
         self.offer_choices.append(offer)
+        self.claims.append(claimed)
+        self.claim_choices.append(claim)
         first = len(self.feed)
         self.model.finish_round()
         self._narrate_new()
-        self._record(t, message)
+        self._record(t, message if math.isnan(claimed) else f"claim {claimed:.3g}")
         if not self.over:
             self._begin()
         return [text for r, text in self.feed[first:] if r == t]
@@ -633,8 +696,12 @@ class Game:
             "rounds": self.rounds,
             "settings": self.settings,
             "moves": [
-                {"move": mv, "message": msg} | ({} if off == "keep" else {"offer": off})
-                for mv, msg, off in zip(self.moves, self.messages, self.offer_choices, strict=True)
+                {"move": mv, "message": msg}
+                | ({} if off == "keep" else {"offer": off})
+                | ({} if cl is None else {"claim": cl})
+                for mv, msg, off, cl in zip(
+                    self.moves, self.messages, self.offer_choices, self.claim_choices, strict=True
+                )
             ],
         }
 
@@ -679,6 +746,7 @@ class Game:
             human_moves={self.actor: [*self.moves, *(["hold"] * pad)]},
             human_messages={self.actor: [*self.messages, *(["none"] * pad)]},
             human_offers={self.actor: list(self.offers)},
+            human_claims={self.actor: list(self.claims)},
         ).run()
         ts = replay.timeseries
         counter = ts[ts["role"] == "power"][["round", "actor", "rung"]].reset_index(drop=True)

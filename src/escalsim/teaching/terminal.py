@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
@@ -75,6 +76,20 @@ def _ask_offer(console: Console) -> str | float:
         console.print(
             f"[red]'{answer}' is not one of {', '.join(OFFER_CHOICES)} or a share from 0 to 1[/]"
         )
+
+
+def _ask_claim(console: Console, game: Game) -> float | None:
+    """Where the powers exchange claims: the cost of war to claim (None: say nothing)."""
+    b = game.bargain()
+    costs = tuple(f"{c:.3g}" for c in b.claimable)
+    console.print(
+        "  Claim a cost of war (times the stakes, per round) to "
+        f"{game.narrator.actor(game.adversary)} over your private channel, honest or not: "
+        f"yours is [bold]{b.own_cost:.3g}[/]. A low cost says you will not back down, a high "
+        "one that you will settle; [bold]none[/]: say nothing."
+    )
+    answer = _ask(console, "Your claim", ("none", *costs), "none")
+    return None if answer == "none" else b.claimable[costs.index(answer)]
 
 
 def _share(x: float) -> str:
@@ -188,7 +203,7 @@ def play(
     game: Game,
     console: Console,
     *,
-    moves: Iterator[tuple[str, str]] | Iterator[tuple[str, str, str | float]] | None = None,
+    moves: Iterator[tuple[Any, ...]] | None = None,
     save: Path | None = None,
 ) -> Debrief:
     """Play ``game`` in the terminal; return its debrief.
@@ -199,9 +214,10 @@ def play(
         A new game.
     console : rich.console.Console
         Where to print and read.
-    moves : iterator of (move, message) or (move, message, offer), optional
+    moves : iterator of (move, message) or (move, message, offer, claim), optional
         Moves to play first without asking (a replayed game); prompts take over when they run
-        out. ``offer``: ``'keep'`` (the default), ``'withdraw'`` or a share.
+        out. ``offer``: ``'keep'`` (the default), ``'withdraw'`` or a share; ``claim``: a cost
+        of war, or None (as the message implies).
     save : Path, optional
         Write the game as a moves file here at the end (and after every round, so an
         interrupted game is not lost).
@@ -228,23 +244,29 @@ def play(
         scripted = next(moves, None) if moves is not None else None
         s = game.situation()
         offer: str | float = "keep"
+        claim: float | None = None
         if scripted is not None:
             move, message, *rest = scripted
             offer = rest[0] if rest else "keep"
+            claim = rest[1] if len(rest) > 1 else None
             if not s.can_message:
-                message = "none"
-            console.print(f"Replayed: [bold]{move}[/], message {message}, offer {offer}")
+                message, claim = "none", None
+            said = f"claim {claim}" if claim is not None else f"message {message}"
+            console.print(f"Replayed: [bold]{move}[/], {said}, offer {offer}")
         else:
             move = _ask(console, "Your move", game.moves_available(), "hold")
             message = "none"
-            if s.can_message:
+            bargain = game.bargain()
+            if s.can_message and bargain.claims:
+                claim = _ask_claim(console, game)
+            elif s.can_message:
                 console.print(
                     "  " + "; ".join(f"[bold]{k}[/]: {v}" for k, v in MESSAGE_HELP.items())
                 )
                 message = _ask(console, "Your message", MESSAGE_CHOICES, "none")
             if move not in ("accept", "concede"):  # those end the crisis: nothing to offer
                 offer = _ask_offer(console)
-        happened = game.play(move, message, offer=offer)
+        happened = game.play(move, message, offer=offer, claim=claim)
         me = [
             text
             for text in happened
