@@ -258,15 +258,49 @@ def test_seminar_mode_plays_three_rounds_and_shows_the_debrief(page, server):
         page.get_by_text(f"Round {n} of 30").wait_for()
         page.get_by_role("button", name=move, exact=True).click()
         if n == 1:
-            page.get_by_role("button", name="reassure", exact=True).click()
+            # Both powers bargain, so words between them are claims about one's cost of war:
+            # claim the lowest cost the USA may have.
+            from escalsim.teaching import Game
+
+            lowest = Game("hotline-1963", "USA").bargain().claimable[0]
+            page.get_by_role("button", name=f"{lowest:.3g}", exact=True).click()
             _shot(page, "05-seminar-round-1")
         page.get_by_role("button", name="Play this round").click()
     page.get_by_text("Debrief", exact=True).wait_for()
     text = page.locator(".v-card", has_text="Debrief").first.inner_text()
     assert "same seed, same moves of yours" in text or "No private channel" in text
+    assert "claim " in text  # the claim chosen in round 1, in the round-by-round table
     assert "intended" in text
     assert "perceived_by_other" in text
     _shot(page, "06-seminar-debrief")
+
+
+def test_seminar_mode_makes_an_offer_and_accepts_the_other_sides(page, server):
+    """Round 1: offer the other side a share (the slider's default, 50%); round 2: the bargain
+    shows it standing and the Soviet Union's offer as read (its bargaining policy opens in
+    round 1 and every channel's latency is at most a day), and ``accept`` settles on it; the
+    debrief names the settlement and lists the offers."""
+    page.goto(server + "seminar")
+    page.get_by_role("button", name="Start the crisis").click()
+    page.get_by_text("Round 1 of 30").wait_for()
+    bargain = page.locator(".v-card", has_text="The bargain").first
+    assert "has no offer standing" in bargain.inner_text()
+    assert page.get_by_role("button", name="accept", exact=True).count() == 0
+    page.get_by_role("button", name="offer", exact=True).click()
+    page.get_by_text("Share of the stakes you offer them").wait_for()
+    _shot(page, "07-seminar-offer")
+    page.get_by_role("button", name="Play this round").click()
+    page.get_by_text("Round 2 of 30").wait_for()
+    text = page.locator(".v-card", has_text="The bargain").first.inner_text()
+    assert "Your standing offer to Soviet Union: 50% of the stakes" in text
+    assert "standing offer, as you read it" in text
+    page.get_by_role("button", name="accept", exact=True).click()
+    page.get_by_role("button", name="Play this round").click()
+    page.get_by_text("Debrief", exact=True).wait_for()
+    text = page.locator(".v-card", has_text="Debrief").first.inner_text()
+    assert "You accepted Soviet Union's offer in round 2" in text
+    assert "Offers" in text
+    _shot(page, "08-seminar-settled")
 
 
 # -- uploads, crash isolation, binding ---------------------------------------------------------

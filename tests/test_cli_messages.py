@@ -108,7 +108,8 @@ def test_a_command_started_with_sigint_ignored_keeps_it_ignored(spawn, tmp_path)
     assert "escalsim: terminated (SIGTERM)" in err
 
 
-@pytest.mark.parametrize("answers", ["", "2\nreassure\n"], ids=["at once", "after a round"])
+# "After a round": hold, then the defaults of the claim (or message) and offer prompts.
+@pytest.mark.parametrize("answers", ["", "2\n\n\n"], ids=["at once", "after a round"])
 def test_end_of_input_in_play_is_called_so_and_exits_2(tmp_path, answers):
     save = tmp_path / "g.yaml"
     done = run_cli_in_process(

@@ -59,16 +59,25 @@ def test_a_game_is_played_at_the_prompts_saved_and_replayed(tmp_path):
         ],
         tmp_path,
     )
-    answers = iter(["2", "reassure", "step_d", "w", "hold", "", "1", "none"])
+    # Between the two bargaining powers a message is a claim about one's cost of war: "1" says
+    # nothing, "2" claims the lowest cost one may have (by number, as moves are chosen).
+    moves = iter(["2", "step_d", "hold", "1"])
+    claims = iter(["2", "none", "", "3"])
     transcript = []
     while True:
-        index = child.expect(["Your move", "Your message", "is not one of", "Debrief", pexpect.EOF])
+        index = child.expect(
+            ["Your move", "Your claim", "Your offer", "is not one of", "Debrief", pexpect.EOF]
+        )
         transcript.append(child.before + str(child.after))
-        if index in (0, 1):
-            child.sendline(next(answers, ""))
+        if index == 0:
+            child.sendline(next(moves, ""))
+        elif index == 1:
+            child.sendline(next(claims, ""))
         elif index == 2:
-            pytest.fail("an answer was refused: " + "".join(transcript[-2:]))
+            child.sendline("")  # keep: no offer
         elif index == 3:
+            pytest.fail("an answer was refused: " + "".join(transcript[-2:]))
+        elif index == 4:
             break
         else:
             pytest.fail("the game ended without a debrief:\n" + "".join(transcript))
@@ -77,6 +86,7 @@ def test_a_game_is_played_at_the_prompts_saved_and_replayed(tmp_path):
     child.close()
     assert child.exitstatus == 0
     assert "Round 1 of 4" in "".join(transcript)
+    assert "The bargain" in "".join(transcript)
     assert "channels the other way" in rest
     assert "Everything that happened" in rest
     assert saved.exists()
@@ -100,6 +110,75 @@ def _feed(text: str) -> list[str]:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text).replace("\r\n", "\n")
     tail = plain[plain.index("Everything that happened") :].splitlines()[1:]
     return [line.strip() for line in tail if line.strip() and not line.startswith("Saved")]
+
+
+def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
+    """A share posts a standing offer (a wrong one is asked again), and ``accept`` appears
+    among the moves once the other side's offer stands, and settles on it. (The Soviet Union's
+    bargaining policy opens in round 1, so its offer stands from round 2 whatever the draws.)"""
+    saved = tmp_path / "game.yaml"
+    child = _spawn(
+        [
+            "play",
+            "hotline-1963",
+            "--as",
+            "USA",
+            "--seed",
+            "7",
+            "--rounds",
+            "6",
+            "--save",
+            "game.yaml",
+        ],
+        tmp_path,
+    )
+    offers = ["1.5", "0.4"]
+    transcript = []
+    accepted = False
+    while True:
+        index = child.expect(
+            [
+                r"Your move \(([^)]*)\)",
+                "Your claim",
+                "Your offer",
+                "is not one of",
+                "Debrief",
+                pexpect.EOF,
+            ]
+        )
+        transcript.append(child.before + str(child.after))
+        if index == 0:
+            menu = child.match.group(1)
+            if "accept" in menu and not offers:
+                child.sendline("accept")  # the offers are done: take the other side's
+                accepted = True
+            else:
+                child.sendline("hold")
+        elif index == 1:
+            child.sendline("none")
+        elif index == 2:
+            child.sendline(offers.pop(0) if offers else "keep")
+        elif index == 3:
+            assert "'1.5' is not one of" in transcript[-1]
+        elif index == 4:
+            break
+        else:
+            pytest.fail("the game ended without a debrief:\n" + "".join(transcript))
+    child.expect(pexpect.EOF)
+    rest = child.before
+    child.close()
+    assert child.exitstatus == 0
+    text = "".join(transcript)
+    assert "Your standing offer to Soviet Union: 40% of the stakes." in text
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    assert "(keep / withdraw / a share from 0 to 1" in plain
+    assert "or a share from 0 to 1" in plain  # the refusal of 1.5 says what is expected
+    written = saved.read_text(encoding="utf-8")
+    assert "offer: 0.4" in written
+    assert accepted
+    assert "move: accept" in written
+    assert "You accepted Soviet Union's offer in round 2" in re.sub(r"\s+", " ", rest)
+    assert "Offers: the share of the stakes each side offered the other" in rest
 
 
 def test_a_wrong_answer_is_asked_again(tmp_path):

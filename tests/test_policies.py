@@ -744,12 +744,19 @@ class TestHuman(PolicyTest):
         "memory_depth": math.inf,
         "information": set(OBSERVATION_FIELDS),
         "needs_player": True,
-        "bargains": False,
+        "bargains": True,
     }
 
     def test_asks_the_driver_for_the_players_move(self):
         with pytest.raises(HumanMoveRequiredError, match="played by a person"):
             self.decide(obs(round=3))
+
+    def test_asks_the_driver_for_the_players_offer(self):
+        """A player makes, accepts and refuses offers: the round takes the player's offer."""
+        assert Human.opens_bargaining(self.make_spec())
+        assert Human.accepts_offers(self.make_spec())
+        with pytest.raises(HumanMoveRequiredError, match="pass its offers"):
+            self.instance.offer(obs(round=3), ACTOR, self.params, self.make_spec(), ())
 
     def test_a_players_move_is_not_modelled(self):
         """Every option equally likely: the other's belief learns nothing from it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -48,6 +49,8 @@ def test_a_game_is_the_model_run_with_the_same_moves():
         seed=5,
         human_moves={"SUN": list(game.moves)},
         human_messages={"SUN": list(game.messages)},
+        human_offers={"SUN": list(game.offers)},
+        human_claims={"SUN": list(game.claims)},
     ).run()
     assert_frame_equal(model.timeseries, game.model.timeseries)
     assert_frame_equal(model.events, game.model.events)
@@ -58,11 +61,18 @@ def test_a_player_who_says_nothing_sends_no_message():
     game = Game(HOTLINE, "USA", seed=2, rounds=5)
     _play(game, ["hold"] * 5, ["none"] * 5)
     events = game.model.events
-    assert not ((events["kind"] == "message") & (events["actor"] == "USA")).any()
+    assert not (events["kind"].isin(["message", "claim"]) & (events["actor"] == "USA")).any()
+
+
+#: hotline-1963 with the Soviet Union on brinkmanship, a policy that reads version 1's messages:
+#: between the powers the words stay version 1's messages (claims need two powers that
+#: bargain and read none of them, a player aside).
+HOTLINE_V1_WORDS = with_settings(HOTLINE, {"actors.SUN.policy": {"name": "brinkmanship"}})
 
 
 def test_a_reassurance_after_a_step_up_is_a_lie_and_a_warning_after_holding_too():
-    game = Game(HOTLINE, "USA", seed=4, rounds=6)
+    game = Game(HOTLINE_V1_WORDS, "USA", seed=4, rounds=6)
+    assert not game.bargain().claims
     _play(game, ["step_up", "hold", "hold"], ["reassure", "warn", "reassure"])
     sent = game.model.events
     mine = sent[(sent["kind"] == "message") & (sent["actor"] == "USA")]
@@ -194,7 +204,160 @@ def test_a_game_ends_with_a_debrief_when_the_player_concedes():
         assert game.debrief().rounds["round"].max() == game.model.end_round
 
 
+# -- the bargain: offers made, accepted and refused ------------------------------------------------
+def _hold_until_an_offer_stands(game: Game) -> None:
+    while not game.over and not game.bargain().can_accept:
+        game.play("hold")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), actor=st.sampled_from(["USA", "SUN"]))
+def test_accepting_the_others_offer_settles_on_its_terms(seed, actor):
+    """The other power (bargaining) opens; whenever its offer stands as read, ``accept`` ends
+    the game in a settlement at the share it truly offered: over a private channel exactly
+    the share read, in public within the public channel's misread of it."""
+    game = Game(HOTLINE, actor, seed=seed, rounds=8)
+    _hold_until_an_offer_stands(game)
+    if game.over:
+        return
+    bargain = game.bargain()
+    assert "accept" in game.moves_available()
+    assert 0.0 <= bargain.offer_read <= 1.0
+    assert bargain.offer_channel in {c.id for c in HOTLINE.channels}
+    game.play("accept")
+    assert game.over
+    assert game.outcome == "settlement"
+    debrief = game.debrief()
+    if bargain.offer_channel != "public":
+        assert debrief.settled_share == bargain.offer_read
+    else:
+        misread = next(c.misread for c in HOTLINE.channels if c.id == "public")
+        assert abs(debrief.settled_share - bargain.offer_read) <= misread + 1e-12
+    assert any("You accepted" in line and "of the stakes" in line for line in debrief.summary)
+    mine = debrief.offers[debrief.offers["actor"] == game.adversary]
+    assert len(mine) >= 1
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), share=st.sampled_from([0.3, 0.5, 0.7]))
+def test_an_offer_the_other_accepts_settles_at_its_terms_and_the_debrief_says_so(seed, share):
+    game = Game(HOTLINE, "USA", seed=seed, rounds=8)
+    game.play("hold", offer=share)
+    while not game.over:
+        assert game.bargain().own_offer == share  # a standing offer stands
+        game.play("hold")  # refuses the other's offer, keeps its own
+    debrief = game.debrief()
+    accepted = game.model.events
+    accepted = accepted[(accepted["kind"] == "accept") & (accepted["actor"] == "SUN")]
+    if len(accepted):
+        assert debrief.settled_share == pytest.approx(1.0 - share, abs=1e-15)
+        assert any("accepted your offer" in line for line in debrief.summary)
+    mine = debrief.offers[debrief.offers["actor"] == "USA"]
+    assert list(mine["offered"]) == [share]  # sent once, in round 2
+    assert list(mine["round"]) == [2]
+
+
+def test_accept_needs_an_offer_and_concede_a_scenario_where_it_ends_the_crisis():
+    game = Game(HOTLINE, "USA", seed=1)
+    assert not game.bargain().can_accept  # nothing has arrived before round 1's decision
+    with pytest.raises(GameError, match="no offer from SUN stands"):
+        game.play("accept")
+    assert "concede" in game.moves_available()
+    firm = Game(with_settings(HOTLINE, {"endings.capitulation": False}), "USA", seed=1)
+    assert not firm.bargain().concede_ends
+    assert "concede" not in firm.moves_available()
+    with pytest.raises(GameError, match=r"endings\.capitulation is false"):
+        firm.play("concede")
+
+
+@pytest.mark.parametrize("offer", [1.5, -0.1, "maybe"])
+def test_an_offer_outside_the_choices_is_refused(offer):
+    game = Game(HOTLINE, "USA", seed=1)
+    with pytest.raises(GameError, match="offer"):
+        game.play("hold", offer=offer)
+    assert game.moves == []  # nothing was played
+
+
+def test_a_standing_offer_can_be_revised_and_withdrawn():
+    """Each choice is posted with the next round's talks: the bargain shows it standing then
+    (until the crisis ends); ``keep`` leaves it, ``withdraw`` takes it back."""
+    game = Game(HOTLINE, "SUN", seed=3, rounds=6)
+    steps = [(0.2, 0.2), (0.25, 0.25), ("keep", 0.25), ("withdraw", np.nan), ("keep", np.nan)]
+    for offer, standing in steps:
+        if game.over:
+            break
+        game.play("hold", offer=offer)
+        if not game.over:
+            np.testing.assert_equal(game.bargain().own_offer, standing)
+    np.testing.assert_equal(game.offers, [s for _, s in steps][: len(game.offers)])
+    assert game.offers  # at least round 1 was played
+
+
+def test_between_bargaining_powers_a_players_message_is_a_claim_honest_or_not():
+    """The Soviet Union bargains, so the powers exchange claims about their cost of war: a
+    reassurance claims the highest cost the player may have, a warning the lowest, a number
+    the nearest cost; each is sent with the next round's claims, a lie where it is not the
+    player's own cost (the event says so; the other side is not told)."""
+    game = Game(HOTLINE, "USA", seed=4, rounds=6)
+    b = game.bargain()
+    assert b.claims
+    assert len(b.claimable) == 3
+    assert b.own_cost in b.claimable
+    chosen = [("reassure", None), ("warn", None), ("none", b.own_cost + 0.01)]
+    for message, claim in chosen:
+        if game.over or not game.situation().can_message:
+            break
+        game.play("hold", message, claim=claim)
+    expected = [b.claimable[-1], b.claimable[0], b.own_cost][: len(game.claims)]
+    assert game.claims[:2] == expected[:2]
+    if len(game.claims) == 3:
+        assert game.claims[2] == pytest.approx(b.own_cost + 0.01)
+    events = game.model.events
+    mine = events[(events["kind"] == "claim") & (events["actor"] == "USA")]
+    for rnd, claimed in zip((2, 3, 4), expected, strict=False):
+        row = mine[mine["round"] == rnd]
+        if not len(row):  # no private channel up that round: the claim is not sent
+            continue
+        detail = str(row["detail"].iloc[0])
+        assert detail.startswith(f"claims a cost of war of {claimed:.3g}")
+        assert ("(a lie" in detail) == (claimed != b.own_cost)
+    record = game.record()
+    assert record[record["player"]]["message_chosen"].iloc[0] == f"claim {b.claimable[-1]:.3g}"
+
+
+def test_a_claim_is_refused_where_the_powers_exchange_no_claims():
+    game = Game(HOTLINE_V1_WORDS, "USA", seed=4, rounds=6)
+    with pytest.raises(GameError, match="do not exchange claims"):
+        game.play("hold", claim=0.5)
+
+
 # -- moves files ---------------------------------------------------------------------------------
+def test_a_saved_game_with_offers_replays_exactly(tmp_path):
+    game = Game(HOTLINE, "USA", seed=4, rounds=6)
+    choices = [
+        ("hold", 0.35, None),
+        ("hold", "keep", 2.1),
+        ("step_down", 0.4, None),
+        ("hold", "withdraw", None),
+    ]
+    for move, offer, claim in choices:
+        if game.over:
+            break
+        can = game.situation().can_message
+        game.play(move, "warn" if can else "none", offer=offer, claim=claim if can else None)
+    path = tmp_path / "game.yaml"
+    path.write_text(dump_moves(game.replay_file()), encoding="utf-8")
+    assert "offer: 0.35" in path.read_text(encoding="utf-8")
+    saved = load_moves(path)
+    again = Game(HOTLINE, saved.actor, seed=saved.seed, rounds=saved.rounds)
+    for move, message, offer, claim in saved.choices():
+        again.play(move, message, offer=offer, claim=claim)
+    assert_frame_equal(game.record(), again.record())
+    assert again.offers == game.offers
+    np.testing.assert_equal(again.claims, game.claims)
+    assert again.feed == game.feed
+
+
 def test_a_saved_game_replays_exactly(tmp_path):
     game = Game(HOTLINE, "SUN", seed=9, rounds=6)
     _play(game, ["hold", "step_down", "hold", "hold", "step_up", "hold"], ["reassure"] * 6)
@@ -212,6 +375,9 @@ def test_a_saved_game_replays_exactly(tmp_path):
     [
         ("moves: [hold, escalate]\n", ":1:15:", "'escalate' is not a move"),
         ("moves:\n  - {move: hold, message: shout}\n", ":2:27:", "'shout' is not a message"),
+        ("moves:\n  - {move: hold, offer: 2}\n", ":2:25:", "2 is not an offer"),
+        ("moves:\n  - {move: hold, offer: all}\n", ":2:25:", "'all' is not an offer"),
+        ("moves:\n  - {move: hold, claim: -1}\n", ":2:25:", "-1 is not a cost of war"),
         ("seed: -1\nmoves: []\n", ":1:7:", "expected a whole number"),
         ("moves: []\nplayer: USA\n", ":2:1:", "unknown key"),
         ("actor: USA\n", ":1:1:", "missing required key 'moves'"),

@@ -97,6 +97,14 @@ class EscalationModel(mesa.Model):
         ``'reassure'``, ``'warn'`` or ``'none'``, chosen with that round's move and sent in the
         next round's message phase. An actor listed here sends exactly these messages instead of
         the honesty draw (seminar mode), in every replication; actors not listed behave as usual.
+    human_offers : dict, optional
+        For powers with the ``human`` policy: actor id -> the standing offer chosen with each
+        round's move (a share of the stakes offered to the other power, NaN: none), posted in
+        the next round's talks (:class:`~escalsim.model.rounds.Crisis`).
+    human_claims : dict, optional
+        For powers with the ``human`` policy, where the powers exchange claims about their
+        types: actor id -> the cost of war claimed with each round's move (NaN: none), sent in
+        the next round's claims.
     layout : BlockLayout, optional
         The random block's layout (default: ``BlockLayout.of(scenario)``, the scenario as given,
         before ``condition``), as :func:`escalsim.batch.run_batch` takes it.
@@ -149,6 +157,8 @@ class EscalationModel(mesa.Model):
         human_messages: dict[str, list[str]] | None = None,
         layout: BlockLayout | None = None,
         complete_information: bool = False,
+        human_offers: dict[str, list[float]] | None = None,
+        human_claims: dict[str, list[float]] | None = None,
     ) -> None:
         perfect_information = perfect_information or complete_information
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -184,6 +194,8 @@ class EscalationModel(mesa.Model):
             compact=False,
             solo=True,
             complete_information=complete_information,
+            human_offers=human_offers,
+            human_claims=human_claims,
         )
         # Replications that ended while others ran: frozen one-row copies of their state.
         self._frozen: dict[int, Crisis] = {}

@@ -115,6 +115,8 @@ def run_batch(
     twin: bool = False,
     layout: BlockLayout | None = None,
     paths: tuple[str, int] | None = None,
+    human_offers: dict[str, list[float]] | None = None,
+    human_claims: dict[str, list[float]] | None = None,
 ) -> BatchRun:
     """Run replications of a scenario with the batch engine.
 
@@ -137,6 +139,11 @@ def run_batch(
         For actors with the ``human`` policy: actor id -> list of messages by round
         (``'reassure'``, ``'warn'`` or ``'none'``), each sent in the next round's message phase
         instead of the honesty draw, the same in every replication.
+    human_offers, human_claims : dict, optional
+        For powers with the ``human`` policy: actor id -> the standing offer (a share, NaN:
+        none) and the claimed cost of war (NaN: none) chosen with each round's move, posted in
+        the next round's talks, the same in every replication
+        (:class:`~escalsim.model.rounds.Crisis`).
     keep : int, optional
         Keep timeseries and events of replications with index below ``keep`` (default: all).
     chunk : int
@@ -219,13 +226,35 @@ def run_batch(
         moves, said = human_moves or {}, human_messages or {}
         runs = [
             Crisis(
-                spec, sched, streams, part, detail, perfect_information, moves, said, paths=switched
+                spec,
+                sched,
+                streams,
+                part,
+                detail,
+                perfect_information,
+                moves,
+                said,
+                human_offers=human_offers,
+                human_claims=human_claims,
+                paths=switched,
             )
         ]
         if twin:
             hidden = np.zeros(len(part), dtype=bool)
             runs.append(
-                Crisis(spec, sched, streams, part, hidden, True, moves, said, paths=switched)
+                Crisis(
+                    spec,
+                    sched,
+                    streams,
+                    part,
+                    hidden,
+                    True,
+                    moves,
+                    said,
+                    human_offers=human_offers,
+                    human_claims=human_claims,
+                    paths=switched,
+                )
             )
             runs.append(
                 Crisis(
@@ -238,6 +267,8 @@ def run_batch(
                     moves,
                     said,
                     complete_information=True,
+                    human_offers=human_offers,
+                    human_claims=human_claims,
                     paths=switched,
                 )
             )

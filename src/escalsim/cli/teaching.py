@@ -60,10 +60,13 @@ def play(
     """Seminar mode in the terminal: play one power of SCENARIO, round by round.
 
     Each round you see what your state knows (your posture, the other side as you perceive it,
-    your belief and trust, messages that arrived) and choose a move and, where a private
-    channel is open, a message. The other actors follow their policies. At the end, a debrief:
-    what each side intended, signalled and perceived, the miscalculations, and the same crisis
-    with the channels the other way (same seed, your same moves).
+    your belief and trust, messages that arrived) and the bargain (the other side's standing
+    offer as you read it, and your own), and choose a move (accept takes the other side's
+    offer; any other move refuses it), where a private channel is open a message or a claimed
+    cost of war, and what to do with your standing offer (keep, withdraw, or a share from 0 to
+    1). The other actors follow their policies. At the end, a debrief: what each side intended,
+    signalled and perceived, the miscalculations, any settlement and its terms, every offer, and
+    the same crisis with the channels the other way (same seed, your same moves).
     """
     from rich.console import Console
 
@@ -108,7 +111,7 @@ def play(
         ) from None
     console = Console(highlight=False)
     try:
-        play_game(game, console, moves=iter(saved.moves) if saved else None, save=save)
+        play_game(game, console, moves=iter(saved.choices()) if saved else None, save=save)
     except EOFError:
         # stdin closed (Ctrl-D, or piped answers that ran out) before the last round: the game
         # is incomplete, so this is bad input (exit 2), not an interruption.

@@ -200,6 +200,16 @@ class Crisis:
     human_moves, human_messages : dict, optional
         For actors with the ``human`` policy: actor id -> moves (messages) by round, the same in
         every row; read as the rounds come, so a player may append to the lists between rounds.
+    human_offers : dict, optional
+        For powers with the ``human`` policy: actor id -> the player's standing offer chosen
+        with each round's move (the share of the stakes offered to the other power, in
+        [0, 1]; NaN: none, a withdrawal), posted in the next round's talks as any policy's
+        offer (:meth:`_human_offer`).
+    human_claims : dict, optional
+        For powers with the ``human`` policy, where the powers exchange claims: actor id -> the
+        cost of war the player claims with each round's move (NaN: none), sent in the next
+        round's claims as the nearest cost of its grid (:meth:`_human_claim`), honest or not
+        as the player chose.
     all_pairs : bool
         Perceive and update beliefs for every ordered pair of actors, not only the pairs that
         reach a decision, a metric or a frame (what the ensembles need): the mesa face shows a
@@ -224,7 +234,8 @@ class Crisis:
     Raises
     ------
     ValueError
-        For a player's message that is not one of :data:`MESSAGE_CHOICES`.
+        For a player's message that is not one of :data:`MESSAGE_CHOICES`, a player's offer
+        outside [0, 1], or a negative claimed cost.
     """
 
     def __init__(
@@ -243,6 +254,8 @@ class Crisis:
         solo: bool = False,
         complete_information: bool = False,
         paths: tuple[Schedule, int] | None = None,
+        human_offers: dict[str, list[float]] | None = None,
+        human_claims: dict[str, list[float]] | None = None,
     ) -> None:
         p: Params = sched.params_at[0]
         self.spec, self.sched, self.params = spec, sched, p
@@ -258,6 +271,23 @@ class Crisis:
                 raise ValueError(
                     f"human_messages[{actor_id!r}]: {wrong[0]!r} is not a message; "
                     f"expected one of {', '.join(MESSAGE_CHOICES)}"
+                )
+        self.human_offers = human_offers if human_offers is not None else {}
+        for actor_id, offered in self.human_offers.items():
+            wrong_share = [o for o in offered if not (math.isnan(o) or 0.0 <= o <= 1.0)]
+            if wrong_share:
+                raise ValueError(
+                    f"human_offers[{actor_id!r}]: {wrong_share[0]!r} is not a share of the "
+                    "stakes; expected a number in [0, 1] or NaN (no offer)"
+                )
+        # A claim is a cost of war: any non-negative number, or NaN (say nothing).
+        self.human_claims = human_claims if human_claims is not None else {}
+        for actor_id, claimed in self.human_claims.items():
+            wrong_claim = [c for c in claimed if not (math.isnan(c) or c >= 0.0)]
+            if wrong_claim:
+                raise ValueError(
+                    f"human_claims[{actor_id!r}]: {wrong_claim[0]!r} is not a cost of war; "
+                    "expected a number >= 0 or NaN (no claim)"
                 )
         self.compact, self.solo = compact, solo
         self.horizon = spec.run.rounds
@@ -641,13 +671,15 @@ class Crisis:
         self.offer_settles = any(q.settles_by_offers for q in self.sched.params_at)
         # Claims about types replace version 1's messages between the powers (§3.5, step 5c)
         # where they bargain and neither power's policy reads what those messages inform
-        # (version 1's hostility, trust and claimed resolve: brinkmanship, and a player, who is
-        # shown everything), so that those policies keep version 1's messages.
+        # (version 1's hostility, trust and claimed resolve: brinkmanship), so that those
+        # policies keep version 1's messages. A player is shown everything but decides what to
+        # claim (``human_claims``), so a player's power does not keep them (step 10).
         version_1 = {"hostility", "trust", "adversary_resolve"}
         self.claims = self.bargaining and not any(
             version_1 & set(POLICIES[q.policies[int(i)].name].information)
             for q in self.sched.params_at
             for i in self.powers
+            if not POLICIES[q.policies[int(i)].name].needs_player
         )
         ring = self.ring
         self.offer = np.full((n, 2), np.nan)
@@ -1088,8 +1120,9 @@ class Crisis:
         ``1 - o`` (audience costs, Fearon 1994). The twin reads every offer exactly. What is
         read stands until a later-sent offer arrives (a withdrawal, NaN, included); what it says
         about its maker's type is folded in phase 5 (:meth:`_offer_evidence`). Runs only where
-        some power's policy opens the bargaining (``bargaining``); a player makes no offers yet
-        (seminar offers: §12, step 10).
+        some power's policy opens the bargaining (``bargaining``). A player's offer
+        (``human_offers``, :meth:`_human_offer`) stands in for :meth:`Policy.offer`; the rest
+        (sending, reading, commitment, delivery) is the same for every maker.
         """
         if not self.bargaining:
             return
@@ -1098,7 +1131,10 @@ class Crisis:
         for i in self.powers:
             spec = p.policies[int(i)]
             policy = POLICIES[spec.name]
-            if not policy.bargains or policy.needs_player:
+            if policy.needs_player:
+                made.append(np.full(len(self.reps), self._human_offer(int(i), t)))
+                continue
+            if not policy.bargains:
                 made.append(np.full(len(self.reps), np.nan))
                 continue
             seen = self.observation(
@@ -1297,6 +1333,9 @@ class Crisis:
         carry no claims: nothing checks them against a private record, so every strategic type
         would lie and only honest types inform (departure: not modelled; in public only offers
         speak, §3.6). A sender whose prior has a single cost claims nothing that could inform.
+        A player (``human_claims``) sends the cost they chose instead of the rule's (the nearest
+        cost its prior allows; none: nothing is sent); the receiver reads it as any claim, not
+        knowing who chose it.
         """
         p = self.params
         n = len(self.reps)
@@ -1318,6 +1357,10 @@ class Crisis:
             lies = self._lie_incentive(h, path, favourable)
             lie = ~honest & lies[rows, truthful]
             sent = np.where(lie, favourable, truthful)
+            chosen = self._human_claim(int(i), t, costs, possible)
+            if chosen is not None:
+                private &= chosen >= 0
+                sent = np.full(n, max(chosen, 0), dtype=np.int64)
             mu = np.where(self.perfect_information, 0.0, p.misread[path])
             draw = u.take("misread", i, j)
             flip = draw < mu
@@ -1455,6 +1498,36 @@ class Crisis:
         reputation = delta / (1.0 - delta) * gain
         out[rows] = bg.lie_pays(gain, reputation, detection[rows, None])
         return out
+
+    def _human_offer(self, i: int, t: int) -> float:
+        """The standing offer a player chose with their move of round ``t - 1`` (NaN: none).
+
+        Chosen when they decided (after this round's perception, as a policy's offer of the
+        next round is made on that perception) and posted in the next round's talks, as a
+        message is sent. A standing offer stands: past the end of the list the last one
+        chosen stands; before any, none.
+        """
+        offered = self.human_offers.get(self.params.ids[i], [])
+        if not offered or t < 2:
+            return math.nan
+        return float(offered[min(t - 2, len(offered) - 1)])
+
+    def _human_claim(
+        self, i: int, t: int, costs: NDArray[np.float64], possible: NDArray[np.bool_]
+    ) -> int | None:
+        """The claim a player chose with their move of round ``t - 1``, as a cost index.
+
+        The nearest of the costs its prior allows to the cost chosen (ties to the lower); -1
+        when the player claims nothing (NaN, nothing chosen for that round, or no
+        ``human_claims`` for it); None when ``i`` is not a player.
+        """
+        if not POLICIES[self.params.policies[i].name].needs_player:
+            return None
+        said = self.human_claims.get(self.params.ids[i], [])
+        if not 0 <= t - 2 < len(said) or math.isnan(said[t - 2]):
+            return -1
+        distance = np.where(possible, np.abs(costs - said[t - 2]), np.inf)
+        return int(np.argmin(distance))
 
     def _human_message(self, i: int, t: int) -> str | None:
         """The message a player chose with their move of round ``t - 1`` (None: not a player)."""

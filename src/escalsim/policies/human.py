@@ -33,9 +33,12 @@ class HumanPolicy(PolicySpec):
 class Human(Policy):
     """A person chooses (seminar mode); the driver supplies the move.
 
-    ``decide`` raises :class:`HumanMoveRequiredError`: the drivers take the player's move
-    instead (``docs/ODD.md`` §7.14). Classified as the Axelrod library classifies its ``Human``
-    strategy: a person may use anything shown, remembers without bound and is not predictable.
+    ``decide`` and ``offer`` raise :class:`HumanMoveRequiredError`: the drivers take the player's
+    move and standing offer instead (``docs/ODD.md`` §7.14). A player makes, accepts (the move
+    ``accept``) and refuses offers (any other move), so the round's offers phase treats a
+    player's power as one that opens the bargaining and accepts offers. Classified as the
+    Axelrod library classifies its ``Human`` strategy: a person may use anything shown,
+    remembers without bound and is not predictable.
 
     References
     ----------
@@ -50,6 +53,37 @@ class Human(Policy):
     information = OBSERVATION_FIELDS
     citation = "Knight et al. (2016), Journal of Open Research Software 4(1):e35 (axelrod.Human)"
     needs_player = True
+    bargains = True
+
+    @classmethod
+    @override
+    def opens_bargaining(cls, spec: Any) -> bool:
+        """A player may post a standing offer before receiving one (docs/decision-v2.md §6)."""
+        return True
+
+    @classmethod
+    @override
+    def accepts_offers(cls, spec: Any) -> bool:
+        """A player may accept the other's standing offer (the move ``accept``)."""
+        return True
+
+    @override
+    def offer(
+        self, obs: Observation, actor: Actor, params: Params, spec: Any, memory: Memory
+    ) -> Any:
+        """The player chooses: the round takes the player's offer instead.
+
+        ``Crisis._human_offer`` supplies the standing offer the player chose (the drivers pass
+        it as ``human_offers``); the round then sends, reads and commits it as any policy's.
+
+        Raises
+        ------
+        HumanMoveRequiredError
+            Always: a person chooses.
+        """
+        raise HumanMoveRequiredError(
+            f"round {obs.round}: actor {actor.index} is played by a person; pass its offers"
+        )
 
     @override
     def choice_probabilities(

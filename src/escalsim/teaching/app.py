@@ -9,7 +9,10 @@ live switch per channel; and an ensemble panel that runs a few hundred replicati
 batch engine against the scenario's conditions.
 
 ``/seminar`` -- seminar mode: a student takes one power and plays it round by round
-(:class:`~escalsim.teaching.game.Game`), then reads the debrief.
+(:class:`~escalsim.teaching.game.Game`): a move, a message where a private channel is open, and
+the bargain (:func:`BargainCard`: the other side's standing offer as read, with its channel;
+:func:`OfferControls`: keep, withdraw or offer a share; the move ``accept`` settles on the other
+side's offer), then reads the debrief, with any settlement and its terms and every offer.
 
 Every browser tab is its own Solara session with its own model or game: several students can
 play at once, and nothing one does reaches another. The scenario comes from the environment
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import os
 import re
 from typing import Any, TypedDict
@@ -51,7 +55,7 @@ from escalsim.scenario.errors import Problem
 from escalsim.scenario.load import load_text, with_settings
 from escalsim.scenario.yamlio import decode, parse_yaml
 from escalsim.teaching.explore import controls, ensemble, settings_from, variants_for
-from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Game, GameError
+from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, OFFER_HELP, Game, GameError
 from escalsim.teaching.narrate import Narrator
 from escalsim.viz.figures import LiveNetwork, channel_network
 
@@ -762,6 +766,9 @@ def SeminarBody(spec: Scenario) -> None:
     game: solara.Reactive[Game | None] = solara.use_reactive(None)
     move = solara.use_reactive("hold")
     message = solara.use_reactive("none")
+    offer_mode = solara.use_reactive("keep")
+    offer_share = solara.use_reactive(0.5)
+    claim_pick = solara.use_reactive("none")
     tick = solara.use_reactive(0)
     problem = solara.use_reactive("")
 
@@ -779,8 +786,18 @@ def SeminarBody(spec: Scenario) -> None:
         if g is None:
             return
         try:
-            sent = message.value if g.situation().can_message else "none"
-            g.play(move.value, sent)
+            can = g.situation().can_message
+            claims = g.bargain().claims
+            sent = message.value if can and not claims else "none"
+            claim = _claim_choice(g, claim_pick.value) if can and claims else None
+            g.play(
+                move.value,
+                sent,
+                offer=_offer_choice(offer_mode.value, offer_share.value),
+                claim=claim,
+            )
+            offer_mode.set("keep")
+            claim_pick.set("none")
             problem.set("")
         except GameError as exc:
             problem.set(str(exc))
@@ -812,10 +829,16 @@ def SeminarBody(spec: Scenario) -> None:
             return
         if not g.over:
             SituationCard(g, tick.value)
+            BargainCard(g, tick.value)
             with solara.Card("Your decision"):
-                solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in MOVE_HELP.items()))
-                solara.ToggleButtonsSingle(value=move, values=list(MOVES))
-                if g.situation().can_message:
+                available = g.moves_available()
+                solara.Markdown(
+                    "\n".join(f"- **{k}**: {v}" for k, v in MOVE_HELP.items() if k in available)
+                )
+                solara.ToggleButtonsSingle(value=move, values=list(available))
+                if g.situation().can_message and g.bargain().claims:
+                    ClaimControls(g, claim_pick)
+                elif g.situation().can_message:
                     solara.Markdown(
                         "Message with your move: "
                         + "; ".join(f"**{k}**: {v}" for k, v in MESSAGE_HELP.items())
@@ -823,6 +846,7 @@ def SeminarBody(spec: Scenario) -> None:
                     solara.ToggleButtonsSingle(value=message, values=["reassure", "warn", "none"])
                 else:
                     solara.Markdown("_No private channel is open: only public statements._")
+                OfferControls(offer_mode, offer_share)
                 solara.Button("Play this round", on_click=play, color="primary")
                 if problem.value:
                     solara.Error(problem.value)
@@ -849,6 +873,74 @@ def SituationCard(game: Game, tick: int) -> None:
             f"you trust its words {s.trust:.2f}\n"
             f"- Private channels open: {chans}\n\n**News**\n\n{news}"
         )
+
+
+def _claim_choice(game: Game, pick: str) -> float | None:
+    """The claim :meth:`Game.play` takes from the claim buttons (None: say nothing)."""
+    costs = {f"{c:.3g}": c for c in game.bargain().claimable}
+    return costs.get(pick)
+
+
+@solara.component
+def ClaimControls(game: Game, pick: solara.Reactive[str]) -> None:
+    """Where the powers exchange claims: the cost of war to claim, honest or not, or none."""
+    b = game.bargain()
+    solara.Markdown(
+        f"Claim a cost of war (times the stakes, per round) to "
+        f"{game.narrator.actor(game.adversary)} over your private channel, honest or not: yours "
+        f"is **{b.own_cost:.3g}** (only you know it). A low cost says you will not back down, "
+        "a high one that you will settle; **none**: say nothing."
+    )
+    solara.ToggleButtonsSingle(value=pick, values=["none", *(f"{c:.3g}" for c in b.claimable)])
+
+
+def _offer_choice(mode: str, share: float) -> str | float:
+    """The offer :meth:`Game.play` takes from the controls: keep, withdraw, or the share."""
+    return float(share) if mode == "offer" else mode
+
+
+@solara.component
+def OfferControls(mode: solara.Reactive[str], share: solara.Reactive[float]) -> None:
+    """What to do with the player's standing offer: keep it, withdraw it, or offer a share."""
+    solara.Markdown(
+        "Your standing offer (goes out with next round's talks): "
+        + "; ".join(f"**{k}**: {v}" for k, v in OFFER_HELP.items())
+    )
+    solara.ToggleButtonsSingle(value=mode, values=["keep", "withdraw", "offer"])
+    if mode.value == "offer":
+        solara.SliderFloat(
+            "Share of the stakes you offer them", value=share, min=0.0, max=1.0, step=0.05
+        )
+
+
+@solara.component
+def BargainCard(game: Game, tick: int) -> None:
+    """The bargain as the player knows it: both standing offers, and what ends the crisis."""
+    b = game.bargain()
+    n = game.narrator
+    other = n.actor(game.adversary)
+
+    def share(x: float) -> str:
+        return "none" if math.isnan(x) else f"{x:.0%} of the stakes"
+
+    lines = [f"- Your standing offer to {other}: {share(b.own_offer)}"]
+    if not math.isnan(b.public_demand):
+        lines.append(f"- You demanded {b.public_demand:.0%} in public: less costs you face")
+    if b.can_accept:
+        via = n.channel(b.offer_channel) if b.offer_channel else "a channel"
+        lines.append(
+            f"- {other}'s standing offer, as you read it: **{b.offer_read:.0%}** of the stakes "
+            f"for you (sent in round {b.offer_round} through {via}); **accept** settles on it, "
+            "any other move refuses it"
+        )
+    else:
+        lines.append(f"- {other} has no offer standing")
+    if not b.other_accepts:
+        lines.append(f"- {other}'s policy never accepts an offer")
+    ends = "a concession ends it" if b.concede_ends else "a concession does not end it here"
+    lines.append(f"- While the crisis lasts you hold {b.status_quo:.0%} of the stakes; {ends}")
+    with solara.Card("The bargain"):
+        solara.Markdown("\n".join(lines))
 
 
 @solara.component
@@ -890,6 +982,12 @@ def DebriefView(game: Game, tick: int) -> None:
             }
         )
         solara.Markdown(markdown_table(table))
+        if len(debrief.offers):
+            solara.Markdown(
+                "**Offers**: the share of the stakes each side offered the other, and as the "
+                "other read it (public statements are read with noise)."
+            )
+            solara.Markdown(markdown_table(debrief.offers))
         solara.FigureMatplotlib(_replay_figure(game, debrief, rungs), format="png")
         solara.Markdown(
             "**Everything that happened**\n\n"

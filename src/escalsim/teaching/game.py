@@ -8,8 +8,17 @@ student's actor has the ``human`` policy. Each round:
    rung, the adversary's rung *as perceived*, its belief and trust, the messages that arrived,
    the news;
 2. :meth:`Game.play` -- the student chooses a move and, where a private channel to the
-   adversary is open, a message (``reassure``, ``warn`` or ``none``); the model runs phases 6-9
-   and the next round's phases 1-5.
+   adversary is open, a message (``reassure``, ``warn`` or ``none``), and what to do with their
+   standing offer (keep it, withdraw it, or post a share of the stakes); the model runs phases
+   6-9 and the next round's phases 1-5.
+
+The bargain (:meth:`Game.bargain`): the player sees the other side's standing offer as they read
+it and the channel it came over, and may accept it (the move ``accept``: the crisis is settled
+on the terms its maker truly offered, as the bargaining policy's ``ACCEPT``), refuse it (any
+other move), or concede where the scenario's ``endings.capitulation`` lets a concession end the
+crisis. The player's own offer goes out with the next round's talks, as any policy's offer of
+that round, over their best channel then: exactly over a private channel; in public it is read
+with noise and commits them (docs/decision-v2.md §3.6).
 
 The other actors follow their policies. A message is sent with the next round's messages (it
 travels while the move is carried out) and arrives after the channel's latency; it is honest
@@ -28,24 +37,28 @@ Several games can run at once (one per browser tab, or per terminal); a game sha
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+import numpy as np
 import pandas as pd
 
 from escalsim.agents.model import MESSAGE_CHOICES, EscalationModel
 from escalsim.core import dynamics as dx
 from escalsim.errors import GameError
+from escalsim.policies import POLICIES
 from escalsim.scenario import Scenario, load_scenario, with_condition
 from escalsim.scenario.load import with_settings
 from escalsim.scenario.schema import ChannelEvent, SummitEvent
 from escalsim.teaching.narrate import Narrator, _join
 
-__all__ = ["MOVES", "Debrief", "Game", "GameError", "Situation"]
+__all__ = ["MOVES", "OFFER_CHOICES", "Bargain", "Debrief", "Game", "GameError", "Situation"]
 
-#: The moves a player can choose, in menu order.
-MOVES = ("step_down", "hold", "step_up", "jump", "concede")
+#: The moves a player can choose, in menu order (``accept`` only with an offer standing,
+#: ``concede`` only where it ends the crisis: :meth:`Game.moves_available`).
+MOVES = ("step_down", "hold", "step_up", "jump", "concede", "accept")
 #: One-line explanations of the moves and messages, for menus and help.
 MOVE_HELP = {
     "step_down": "step down one rung",
@@ -53,6 +66,18 @@ MOVE_HELP = {
     "step_up": "step up one rung",
     "jump": "jump up the ladder (the scenario's jump)",
     "concede": "back down and accept the other side's terms (ends the crisis)",
+    "accept": "accept the other side's standing offer as you read it (settles the crisis on "
+    "the terms it truly offered)",
+}
+#: What a player may do with their standing offer, besides posting a share of the stakes.
+OFFER_CHOICES = ("keep", "withdraw")
+#: One-line explanations of the offer choices, for menus and help.
+OFFER_HELP = {
+    "keep": "leave your standing offer as it is (none if you have made none)",
+    "withdraw": "withdraw your standing offer",
+    "a share from 0 to 1": "offer the other side that share of the stakes (e.g. 0.4); it goes "
+    "out with the next round's talks: exactly over a private channel, read with noise over "
+    "public statements, where it also commits you (backing down from it costs face)",
 }
 MESSAGE_HELP = {
     "reassure": "tell them your intentions are benign",
@@ -119,6 +144,59 @@ class Situation:
     rung_names: list[str]
 
 
+@dataclass(frozen=True)
+class Bargain:
+    """The bargain as the player's state knows it when it must decide (docs/decision-v2.md §3.6).
+
+    Shares are of the disputed stakes; NaN: none.
+
+    Attributes
+    ----------
+    own_offer : float
+        The player's standing offer to the other side (the share offered), as posted.
+    public_demand : float
+        ``1 -`` the player's last offer made in public: a commitment (NaN: none).
+    offer_read : float
+        The other side's standing offer as the player read it: the share it offers the player.
+    offer_channel : str or None
+        The channel that offer came over (``None``: no offer read).
+    offer_round : int or None
+        The round that offer was sent in.
+    status_quo : float
+        The player's share of the stakes while the crisis is unresolved.
+    can_accept : bool
+        An offer stands as read: the move ``accept`` settles the crisis on it.
+    concede_ends : bool
+        A concession ends the crisis (the scenario's ``endings.capitulation``); otherwise the
+        move ``concede`` is not available.
+    other_accepts : bool
+        The other side's policy may accept an offer (a ``hardliner`` or ``brinkmanship``
+        power never does).
+    claims : bool
+        The powers exchange claims about their cost of war instead of version 1's messages
+        (docs/decision-v2.md §3.5), and the player's power has more than one possible cost:
+        the player's message is then a claim (:meth:`Game.play`).
+    own_cost : float
+        The player's own cost of war per round, relative to the stakes (its drawn type: only
+        the player knows it).
+    claimable : tuple of float
+        The costs the player may claim (those its prior allows), lowest first.
+    """
+
+    own_offer: float
+    public_demand: float
+    offer_read: float
+    offer_channel: str | None
+    offer_round: int | None
+    status_quo: float
+    can_accept: bool
+    concede_ends: bool
+    other_accepts: bool
+    claims: bool = False
+    own_cost: float = float("nan")
+    claimable: tuple[float, ...] = ()
+
+
 class _Before(TypedDict):
     """What a power knew at the start of a round (before the moves)."""
 
@@ -178,6 +256,11 @@ class Debrief:
     counterfactual_end_round: int | None
     flipped: dict[str, bool]
     summary: list[str] = field(default_factory=list)
+    #: The player's share of the stakes in a settlement by an accepted offer (None: none).
+    settled_share: float | None = None
+    #: Every offer made: ``round, actor, offered, read, channel`` (``read``: as the other side
+    #: read it; public statements read with noise).
+    offers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def records(self) -> list[RoundRecord]:
         """``rounds`` read back as typed records, one per row, in order."""
@@ -270,12 +353,20 @@ class Game:
         self.replication = replication
         self.moves: list[str] = []
         self.messages: list[str] = []
+        # The player's standing offer after each round's choice (NaN: none), and the choices.
+        self.offers: list[float] = []
+        self.offer_choices: list[str | float] = []
+        # The cost of war claimed with each round's move (NaN: none), and the explicit claims.
+        self.claims: list[float] = []
+        self.claim_choices: list[float | None] = []
         self.model = EscalationModel(
             scenario=played,
             seed=seed,
             replication=replication,
             human_moves={actor: self.moves},
             human_messages={actor: self.messages},
+            human_offers={actor: self.offers},
+            human_claims={actor: self.claims},
         )
         self.seed = self.model.seed_root
         self.narrator = Narrator(played, closed_channels=self._closed_between, emphasis=emphasis)
@@ -347,6 +438,106 @@ class Game:
             rung_names=[r.name for r in self.spec.ladder.rungs],
         )
 
+    # -- the bargain ------------------------------------------------------------------------------
+    def _power_slot(self, actor_id: str) -> int:
+        """The power's column in the crisis's offer arrays (0: ``power_a``)."""
+        state = self.model.state
+        return int(np.flatnonzero(state.powers == self.model.params.ids.index(actor_id))[0])
+
+    def bargain(self) -> Bargain:
+        """The bargain as the player's state knows it now (see :class:`Bargain`)."""
+        m = self.model
+        state, row, p = m.state, m.row, m.params
+        h = self._power_slot(self.actor)
+        # ``offer_read[:, h]``: the other power's offer as power h (the reader) read it.
+        read = float(state.offer_read[row, h])
+        sent = int(state.offer_read_sent[row, h])
+        channel = None
+        if not np.isnan(read):
+            channel = next(
+                (
+                    str(r["channel"])
+                    for r in m.event_log()
+                    if r["kind"] == "offer"
+                    and r["actor"] == self.adversary
+                    and int(r["round"]) == sent
+                ),
+                None,
+            )
+        other = p.policies[p.ids.index(self.adversary)]
+        c = state.type_grid.shape[1] // 2
+        possible, _ = state._claimable(h, c)
+        claimable = tuple(sorted(float(x) for x in state.type_grid[h][:c][possible]))
+        return Bargain(
+            own_offer=float(state.offer[row, h]),
+            public_demand=float(state.public_demand[row, h]),
+            offer_read=read,
+            offer_channel=channel,
+            offer_round=sent if sent >= 0 else None,
+            status_quo=float(p.status_quo[h]),
+            can_accept=not np.isnan(read),
+            concede_ends=bool(p.capitulation),
+            other_accepts=POLICIES[other.name].accepts_offers(other),
+            claims=bool(state.claims) and len(claimable) > 1,
+            own_cost=float(state.war_cost[row, h]),
+            claimable=claimable,
+        )
+
+    def _claim_of(self, message: str, claim: float | None) -> float:
+        """The cost of war the player claims (NaN: none), from ``claim`` or the message.
+
+        Where the powers exchange claims (:attr:`Bargain.claims`), a reassurance claims the
+        highest cost the player may have ("my cost is high: I will settle"), a warning the
+        lowest ("my cost is low: I will not back down"), unless ``claim`` names one.
+        """
+        b = self.bargain()
+        if claim is not None and not math.isnan(claim):
+            if not b.claims:
+                raise GameError(
+                    f"claim {claim!r}: the powers do not exchange claims about their cost of "
+                    "war here (or yours is known); send a message instead"
+                )
+            if claim < 0:
+                raise GameError(f"claim {claim!r}: a cost of war is 0 or more")
+            if not self.situation().can_message:
+                raise GameError(
+                    f"claim {claim!r}: no private channel to {self.adversary} is open (public "
+                    "statements carry no claims)"
+                )
+            return float(claim)
+        if claim is not None or not b.claims:
+            return math.nan
+        return {"reassure": b.claimable[-1], "warn": b.claimable[0]}.get(message, math.nan)
+
+    def moves_available(self) -> tuple[str, ...]:
+        """The moves the player may choose now: :data:`MOVES` less those that do not apply.
+
+        ``accept`` needs the other side's offer standing as read; ``concede`` a scenario whose
+        ``endings.capitulation`` lets a concession end the crisis.
+        """
+        b = self.bargain()
+        return tuple(
+            mv
+            for mv in MOVES
+            if (mv != "accept" or b.can_accept) and (mv != "concede" or b.concede_ends)
+        )
+
+    def _standing_after(self, offer: str | float) -> float:
+        """The player's standing offer after choosing ``offer`` (see :meth:`play`)."""
+        if isinstance(offer, str):
+            if offer == "keep":
+                return self.offers[-1] if self.offers else float("nan")
+            if offer == "withdraw":
+                return float("nan")
+            raise GameError(
+                f"offer {offer!r}: expected {' or '.join(OFFER_CHOICES)}, or a share of the "
+                "stakes from 0 to 1"
+            )
+        share = float(offer)
+        if not 0.0 <= share <= 1.0:
+            raise GameError(f"offer {offer!r}: a share of the stakes is from 0 to 1")
+        return share
+
     def _news(self, t: int) -> list[str]:
         """Sentences for this round's events that the player's state could know."""
         out = []
@@ -381,7 +572,14 @@ class Game:
             }
         self._narrate_new()
 
-    def play(self, move: str, message: str = "none") -> list[str]:
+    def play(
+        self,
+        move: str,
+        message: str = "none",
+        *,
+        offer: str | float = "keep",
+        claim: float | None = None,
+    ) -> list[str]:
         """Make the player's move (and send a message with it); run on to the next decision.
 
         Parameters
@@ -392,6 +590,14 @@ class Game:
             ``'reassure'``, ``'warn'`` or ``'none'``; sent with the next round's messages over
             the best private channel to each partner. Without an open private channel it must be
             ``'none'``.
+        offer : str or float
+            The player's standing offer: ``'keep'`` (as it stands, or none), ``'withdraw'``, or
+            a share of the stakes offered to the other side, from 0 to 1. It goes out with the
+            next round's talks (as a message does), over the best channel then.
+        claim : float, optional
+            Where the powers exchange claims (:attr:`Bargain.claims`): the cost of war the
+            player claims, honest or not (sent as the nearest cost they may have; NaN: none).
+            Without it a reassurance claims the highest such cost and a warning the lowest.
 
         Returns
         -------
@@ -401,12 +607,24 @@ class Game:
         Raises
         ------
         GameError
-            When the game is over, or the move or message is not one of the choices.
+            When the game is over, or the move, message or offer is not one of the choices
+            (``accept`` with no offer standing; ``concede`` where a concession does not end the
+            crisis).
         """
         if self.over:
             raise GameError(f"the crisis has ended ({self.outcome}); start a new game")
         if move not in MOVES:
             raise GameError(f"move {move!r}: expected one of {', '.join(MOVES)}")
+        if move not in self.moves_available():
+            why = (
+                f"no offer from {self.adversary} stands as you read it"
+                if move == "accept"
+                else "in this scenario a concession does not end the crisis "
+                "(endings.capitulation is false); step down instead"
+            )
+            raise GameError(f"move {move!r}: {why}")
+        standing = self._standing_after(offer)
+        claimed = self._claim_of(message, claim)
         if message not in MESSAGE_CHOICES:
             raise GameError(f"message {message!r}: expected one of {', '.join(MESSAGE_CHOICES)}")
         if message != "none" and not self.situation().can_message:
@@ -417,10 +635,14 @@ class Game:
         t = self.model.round
         self.moves.append(move)
         self.messages.append(message)
+        self.offers.append(standing)
+        self.offer_choices.append(offer)
+        self.claims.append(claimed)
+        self.claim_choices.append(claim)
         first = len(self.feed)
         self.model.finish_round()
         self._narrate_new()
-        self._record(t, message)
+        self._record(t, message if math.isnan(claimed) else f"claim {claimed:.3g}")
         if not self.over:
             self._begin()
         return [text for r, text in self.feed[first:] if r == t]
@@ -475,7 +697,11 @@ class Game:
             "settings": self.settings,
             "moves": [
                 {"move": mv, "message": msg}
-                for mv, msg in zip(self.moves, self.messages, strict=True)
+                | ({} if off == "keep" else {"offer": off})
+                | ({} if cl is None else {"claim": cl})
+                for mv, msg, off, cl in zip(
+                    self.moves, self.messages, self.offer_choices, self.claim_choices, strict=True
+                )
             ],
         }
 
@@ -519,10 +745,13 @@ class Game:
             replication=self.replication,
             human_moves={self.actor: [*self.moves, *(["hold"] * pad)]},
             human_messages={self.actor: [*self.messages, *(["none"] * pad)]},
+            human_offers={self.actor: list(self.offers)},
+            human_claims={self.actor: list(self.claims)},
         ).run()
         ts = replay.timeseries
         counter = ts[ts["role"] == "power"][["round", "actor", "rung"]].reset_index(drop=True)
         rounds = self.record()
+        share = self._player_share(self.model)
         return Debrief(
             rounds=rounds,
             outcome=self.outcome,
@@ -532,13 +761,74 @@ class Game:
             counterfactual_end_round=replay.end_round,
             flipped=flipped,
             summary=self._summary(rounds, replay, flipped),
+            settled_share=share,
+            offers=self.offers_made(),
         )
+
+    def _player_share(self, model: EscalationModel) -> float | None:
+        """The player's share of the stakes in ``model``'s settlement by an offer (None: none)."""
+        share_a = float(model.outcome["settled_share_a"].iloc[0])
+        if np.isnan(share_a):
+            return None
+        return share_a if self._power_slot(self.actor) == 0 else 1.0 - share_a
+
+    def offers_made(self) -> pd.DataFrame:
+        """Every offer made so far: ``round, actor, offered, read, channel`` (:class:`Debrief`)."""
+        rows = []
+        for r in self.model.event_log():
+            if r["kind"] != "offer":
+                continue
+            # "offers 0.523 of the stakes[, read as 0.543]" (Crisis._offers)
+            made, _, read = str(r["detail"]).removeprefix("offers ").partition(", read as ")
+            offered = float(made.removesuffix(" of the stakes"))
+            rows.append(
+                {
+                    "round": int(r["round"]),
+                    "actor": str(r["actor"]),
+                    "offered": offered,
+                    "read": float(read) if read else offered,
+                    "channel": str(r["channel"]),
+                }
+            )
+        return pd.DataFrame(rows, columns=["round", "actor", "offered", "read", "channel"])
+
+    def _settlement_lines(self, replay: EscalationModel) -> list[str]:
+        """What the debrief says about offers and a settlement by one (empty: no offers)."""
+        n = self.narrator
+        offers = self.offers_made()
+        out = []
+        if len(offers):
+            counts = [
+                f"{'you' if a == self.actor else n.actor(a)} {int((offers['actor'] == a).sum())}"
+                for a in (self.actor, self.adversary)
+            ]
+            out.append(f"Offers made: {_join(counts)}.")
+        accepted = [r for r in self.model.event_log() if r["kind"] == "accept"]
+        share = self._player_share(self.model)
+        if accepted and share is not None:
+            who = str(accepted[-1]["actor"])
+            whose = "your" if who != self.actor else f"{n.actor(self.adversary)}'s"
+            by = "You" if who == self.actor else n.actor(who)
+            q = self.bargain().status_quo
+            out.append(
+                f"{by} accepted {whose} offer in round {self.model.end_round}: you get "
+                f"{share:.0%} of the stakes and {n.actor(self.adversary)} {1 - share:.0%} "
+                f"(you held {q:.0%} while the crisis lasted)."
+            )
+        other = self._player_share(replay)
+        if other is not None:
+            out.append(
+                f"In the replay with the channels the other way the crisis was settled by an "
+                f"offer: you would get {other:.0%} of the stakes."
+            )
+        return out
 
     def _summary(
         self, rounds: pd.DataFrame, replay: EscalationModel, flipped: dict[str, bool]
     ) -> list[str]:
         n = self.narrator
         out = [f"The crisis ended in round {self.model.end_round}: {n.outcome(self.outcome)}."]
+        out += self._settlement_lines(replay)
         for a in (self.actor, self.adversary):
             mine = rounds[rounds["actor"] == a]
             who = "You" if a == self.actor else n.actor(a)

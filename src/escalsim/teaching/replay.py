@@ -11,7 +11,14 @@ A moves file is YAML 1.2::
     settings: {}                 # optional field-path settings, as the app's controls
     moves:
       - {move: hold, message: reassure}
-      - step_up                  # a move alone: no message
+      - step_up                  # a move alone: no message, the standing offer kept
+      - {move: hold, offer: 0.4} # post (or revise) a standing offer: 0.4 of the stakes
+      - {move: hold, offer: withdraw}
+      - {move: hold, claim: 0.5} # claim a cost of war of 0.5 (where the powers exchange claims)
+      - accept                   # accept the other side's standing offer
+
+``offer`` is ``keep`` (the default), ``withdraw`` or a share of the stakes from 0 to 1;
+``claim`` a cost of war (a number, 0 or more), honest or not.
 
 Every problem is reported at its line and column (:class:`~escalsim.scenario.ScenarioError`).
 """
@@ -28,7 +35,7 @@ from ruamel.yaml import YAML
 from escalsim.model.constants import MESSAGE_CHOICES
 from escalsim.scenario.errors import Problem, ScenarioError, did_you_mean
 from escalsim.scenario.yamlio import parse_yaml, read_text
-from escalsim.teaching.game import MOVES
+from escalsim.teaching.game import MOVES, OFFER_CHOICES
 
 __all__ = ["MovesFile", "dump_moves", "load_moves"]
 
@@ -46,9 +53,20 @@ class MovesFile:
     rounds: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     moves: list[tuple[str, str]] = field(default_factory=list)
+    #: The offer chosen with each move: ``'keep'``, ``'withdraw'`` or a share of the stakes.
+    offers: list[str | float] = field(default_factory=list)
+    #: The cost of war claimed with each move (None: as its message implies).
+    claims: list[float | None] = field(default_factory=list)
     source: str = "<moves>"
     #: Position of each top-level key's value, for errors found later (e.g. a wrong actor).
     where: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def choices(self) -> list[tuple[str, str, str | float, float | None]]:
+        """Each round's ``(move, message, offer, claim)``, as :meth:`Game.play` takes them."""
+        return [
+            (mv, msg, off, cl)
+            for (mv, msg), off, cl in zip(self.moves, self.offers, self.claims, strict=True)
+        ]
 
     def problem(self, key: str, message: str) -> ScenarioError:
         """An error positioned at ``key``'s value in the file."""
@@ -126,14 +144,21 @@ def load_moves(path: str | Path) -> MovesFile:
             loc: tuple[str | int, ...] = ("moves", n)
             move: object  # as read from the file: checked below
             message: object
+            offer: object = "keep"
+            claim: object = None
             if isinstance(item, str):
                 move, message = item, "none"
             elif isinstance(item, dict):
-                extra = [k for k in item if k not in ("move", "message")]
+                extra = [k for k in item if k not in ("move", "message", "offer", "claim")]
                 if extra:
-                    bad((*loc, extra[0]), "unknown key; expected 'move' and 'message'")
+                    bad(
+                        (*loc, extra[0]),
+                        "unknown key; expected 'move', 'message', 'offer' and 'claim'",
+                    )
                     continue
                 move, message = item.get("move"), item.get("message", "none")
+                offer = item.get("offer", "keep")
+                claim = item.get("claim")
             else:
                 bad(loc, f"expected a move name or {{move: ..., message: ...}}, got {item!r}")
                 continue
@@ -151,7 +176,30 @@ def load_moves(path: str | Path) -> MovesFile:
                     f"expected one of {', '.join(MESSAGE_CHOICES)}",
                 )
                 continue
+            if not (
+                offer in OFFER_CHOICES
+                or (
+                    isinstance(offer, int | float)
+                    and not isinstance(offer, bool)
+                    and 0.0 <= float(offer) <= 1.0
+                )
+            ):
+                bad(
+                    (*loc, "offer"),
+                    f"{offer!r} is not an offer; expected {' or '.join(OFFER_CHOICES)}, or a "
+                    "share of the stakes from 0 to 1",
+                )
+                continue
+            if claim is not None and not (
+                isinstance(claim, int | float)
+                and not isinstance(claim, bool)
+                and 0.0 <= float(claim) < float("inf")
+            ):
+                bad((*loc, "claim"), f"{claim!r} is not a cost of war; expected a number >= 0")
+                continue
             out.moves.append((move, message))
+            out.claims.append(None if claim is None else float(claim))
+            out.offers.append(offer if isinstance(offer, str) else float(offer))
     if problems:
         raise ScenarioError(problems)
     return out

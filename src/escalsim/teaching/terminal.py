@@ -1,24 +1,35 @@
 """Seminar mode in a terminal (``escalsim play SCENARIO --as ACTOR``), with rich prompts.
 
 The same :class:`~escalsim.teaching.game.Game` as the browser app: each round the player reads
-what their state knows, chooses a move (and a message where a private channel is open); at the
-end, the debrief. Moves from a moves file are played first, without prompts.
+what their state knows and the bargain (the other side's standing offer as read, their own),
+chooses a move (``accept`` takes the other side's offer), a message where a private channel is
+open, and what to do with their standing offer (keep, withdraw, or a share of the stakes); at
+the end, the debrief. Moves from a moves file are played first, without prompts.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
 from escalsim.model.constants import MESSAGE_CHOICES
-from escalsim.teaching.game import MESSAGE_HELP, MOVE_HELP, MOVES, Debrief, Game
+from escalsim.teaching.game import (
+    MESSAGE_HELP,
+    MOVE_HELP,
+    OFFER_CHOICES,
+    OFFER_HELP,
+    Debrief,
+    Game,
+)
 from escalsim.teaching.replay import dump_moves
 
-__all__ = ["debrief_table", "play"]
+__all__ = ["debrief_table", "offers_table", "play"]
 
 
 def _ask(console: Console, prompt: str, choices: tuple[str, ...], default: str) -> str:
@@ -34,6 +45,106 @@ def _ask(console: Console, prompt: str, choices: tuple[str, ...], default: str) 
         if len(matches) == 1:
             return matches[0]
         console.print(f"[red]'{answer}' is not one of {', '.join(choices)}[/]")
+
+
+def _ask_offer(console: Console) -> str | float:
+    """Ask what to do with the standing offer until the answer is a choice or a share.
+
+    ``keep`` or ``withdraw`` (by name or unique prefix; empty: keep), or a share of the stakes
+    from 0 to 1 (``0.4``, ``.4`` or ``40%``). Numbers here are shares, not menu numbers.
+    """
+    while True:
+        answer = (
+            console.input(
+                "Your offer ([bold]keep[/] / [bold]withdraw[/] / a share from 0 to 1, e.g. 0.4) "
+                "[dim]\\[keep][/] "
+            )
+            .strip()
+            .lower()
+        )
+        if not answer:
+            return "keep"
+        matches = [c for c in OFFER_CHOICES if c.startswith(answer)]
+        if len(matches) == 1:
+            return matches[0]
+        try:
+            share = float(answer[:-1]) / 100 if answer.endswith("%") else float(answer)
+        except ValueError:
+            share = math.nan
+        if 0.0 <= share <= 1.0:
+            return share
+        console.print(
+            f"[red]'{answer}' is not one of {', '.join(OFFER_CHOICES)} or a share from 0 to 1[/]"
+        )
+
+
+def _ask_claim(console: Console, game: Game) -> float | None:
+    """Where the powers exchange claims: the cost of war to claim (None: say nothing)."""
+    b = game.bargain()
+    costs = tuple(f"{c:.3g}" for c in b.claimable)
+    console.print(
+        "  Claim a cost of war (times the stakes, per round) to "
+        f"{game.narrator.actor(game.adversary)} over your private channel, honest or not: "
+        f"yours is [bold]{b.own_cost:.3g}[/]. A low cost says you will not back down, a high "
+        "one that you will settle; [bold]none[/]: say nothing."
+    )
+    answer = _ask(console, "Your claim", ("none", *costs), "none")
+    return None if answer == "none" else b.claimable[costs.index(answer)]
+
+
+def _share(x: float) -> str:
+    return "none" if math.isnan(x) else f"{x:.0%} of the stakes"
+
+
+def _bargain_panel(game: Game) -> Panel:
+    """The bargain as the player knows it: both standing offers, and what can end the crisis."""
+    b = game.bargain()
+    n = game.narrator
+    other = n.actor(game.adversary)
+    lines = [f"Your standing offer to {other}: {_share(b.own_offer)}."]
+    if not math.isnan(b.public_demand):
+        lines.append(
+            f"You demanded {b.public_demand:.0%} in public: settling for less costs you face."
+        )
+    if b.can_accept:
+        via = n.channel(b.offer_channel) if b.offer_channel else "a channel"
+        lines.append(
+            f"{other}'s standing offer, as you read it: [bold]{b.offer_read:.0%}[/] of the stakes "
+            f"for you (sent in round {b.offer_round} through {via}). [bold]accept[/] settles on "
+            "it; any other move refuses it."
+        )
+    else:
+        lines.append(f"{other} has no offer standing.")
+    if not b.other_accepts:
+        lines.append(f"{other}'s policy never accepts an offer.")
+    lines.append(
+        f"While the crisis lasts you hold {b.status_quo:.0%} of the stakes; "
+        + (
+            "a concession ends it."
+            if b.concede_ends
+            else "a concession does not end it here (no concede)."
+        )
+    )
+    return Panel("\n".join(lines), title="The bargain", expand=False)
+
+
+def offers_table(debrief: Debrief, game: Game) -> Table:
+    """Every offer made in the game, as a rich table."""
+    n = game.narrator
+    table = Table(title="Offers: the share of the stakes each side offered the other")
+    for col in ("round", "by", "offered", "read as", "channel"):
+        table.add_column(col)
+    for row in debrief.offers.to_dict("records"):
+        who = ("you: " if row["actor"] == game.actor else "") + n.actor(row["actor"])
+        read = f"{row['read']:.3f}"
+        table.add_row(
+            str(row["round"]),
+            who,
+            f"{row['offered']:.3f}",
+            read if row["read"] == row["offered"] else f"[yellow]{read}[/]",
+            str(row["channel"]),
+        )
+    return table
 
 
 def _situation_panel(game: Game) -> Panel:
@@ -92,7 +203,7 @@ def play(
     game: Game,
     console: Console,
     *,
-    moves: Iterator[tuple[str, str]] | None = None,
+    moves: Iterator[tuple[Any, ...]] | None = None,
     save: Path | None = None,
 ) -> Debrief:
     """Play ``game`` in the terminal; return its debrief.
@@ -103,9 +214,10 @@ def play(
         A new game.
     console : rich.console.Console
         Where to print and read.
-    moves : iterator of (move, message), optional
+    moves : iterator of (move, message) or (move, message, offer, claim), optional
         Moves to play first without asking (a replayed game); prompts take over when they run
-        out.
+        out. ``offer``: ``'keep'`` (the default), ``'withdraw'`` or a share; ``claim``: a cost
+        of war, or None (as the message implies).
     save : Path, optional
         Write the game as a moves file here at the end (and after every round, so an
         interrupted game is not lost).
@@ -115,31 +227,46 @@ def play(
         Panel(
             f"[bold]{game.spec.name}[/]\n{game.spec.description}\n\n"
             f"You play [bold]{n.actor(game.actor)}[/]. Each round, choose a move; where a "
-            "private channel is open, also a message, which goes out with your move.\n"
+            "private channel is open, also a message, which goes out with your move; and what "
+            "to do with your standing offer, which goes out with the next round's talks.\n"
             "The ladder: " + " → ".join(r.name for r in game.spec.ladder.rungs),
             title="escalsim seminar",
         )
     )
     for name, meaning in MOVE_HELP.items():
         console.print(f"  [bold]{name}[/]: {meaning}")
+    console.print("Your standing offer, each round:")
+    for name, meaning in OFFER_HELP.items():
+        console.print(f"  [bold]{name}[/]: {meaning}")
     while not game.over:
         console.print(_situation_panel(game))
+        console.print(_bargain_panel(game))
         scripted = next(moves, None) if moves is not None else None
         s = game.situation()
+        offer: str | float = "keep"
+        claim: float | None = None
         if scripted is not None:
-            move, message = scripted
+            move, message, *rest = scripted
+            offer = rest[0] if rest else "keep"
+            claim = rest[1] if len(rest) > 1 else None
             if not s.can_message:
-                message = "none"
-            console.print(f"Replayed: [bold]{move}[/], message {message}")
+                message, claim = "none", None
+            said = f"claim {claim}" if claim is not None else f"message {message}"
+            console.print(f"Replayed: [bold]{move}[/], {said}, offer {offer}")
         else:
-            move = _ask(console, "Your move", MOVES, "hold")
+            move = _ask(console, "Your move", game.moves_available(), "hold")
             message = "none"
-            if s.can_message:
+            bargain = game.bargain()
+            if s.can_message and bargain.claims:
+                claim = _ask_claim(console, game)
+            elif s.can_message:
                 console.print(
                     "  " + "; ".join(f"[bold]{k}[/]: {v}" for k, v in MESSAGE_HELP.items())
                 )
                 message = _ask(console, "Your message", MESSAGE_CHOICES, "none")
-        happened = game.play(move, message)
+            if move not in ("accept", "concede"):  # those end the crisis: nothing to offer
+                offer = _ask_offer(console)
+        happened = game.play(move, message, offer=offer, claim=claim)
         me = [
             text
             for text in happened
@@ -160,6 +287,8 @@ def play(
     )
     for line in debrief.summary:
         console.print(f"• {line}")
+    if len(debrief.offers):
+        console.print(offers_table(debrief, game))
     rungs = [r.name for r in game.spec.ladder.rungs]
     replay = debrief.counterfactual
     played = debrief.rounds
