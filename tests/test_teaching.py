@@ -62,11 +62,19 @@ def test_a_player_who_says_nothing_sends_no_message():
 
 
 def test_a_reassurance_after_a_step_up_is_a_lie_and_a_warning_after_holding_too():
-    game = Game(HOTLINE, "USA", seed=4, rounds=6)
+    # A player's messages go only to an adversary whose policy reads them (step 6c): the
+    # brinkmanship policy reads the resolve they state; the default bargaining one does not.
+    reader = with_settings(HOTLINE, {"actors.SUN.policy": {"name": "brinkmanship"}})
+    game = Game(reader, "USA", seed=4, rounds=6)
     _play(game, ["step_up", "hold", "hold"], ["reassure", "warn", "reassure"])
     sent = game.model.events
     mine = sent[(sent["kind"] == "message") & (sent["actor"] == "USA")]
     by_round = {r: set(g["detail"]) for r, g in mine.groupby("round")}
+    assert by_round  # the hotline carried some of them
+    deaf = Game(HOTLINE, "USA", seed=4, rounds=6)
+    _play(deaf, ["step_up", "hold", "hold"], ["reassure", "warn", "reassure"])
+    heard = deaf.model.events
+    assert not ((heard["kind"] == "message") & (heard["actor"] == "USA")).any()
     # Round 2 carries round 1's reassurance (after a step up): dishonest.
     assert all("dishonest" in d for d in by_round.get(2, {"dishonest"}))
     # Round 3 carries round 2's warning (after holding): dishonest too (claims hostility).
@@ -93,7 +101,7 @@ def test_any_game_has_a_consistent_record_and_debrief(seed, actor, choices):
             break
         situation = game.situation()
         assert 0 <= situation.perceived_rung < len(situation.rung_names)
-        assert 0.0 <= situation.hostility <= 1.0
+        assert situation.expected_cost >= 0.0
         assert 0.0 <= situation.trust <= 1.0
         game.play(move, message if situation.can_message else "none")
     while not game.over:

@@ -134,7 +134,7 @@ def run_batch(
     human_messages : dict, optional
         For actors with the ``human`` policy: actor id -> list of messages by round
         (``'reassure'``, ``'warn'`` or ``'none'``), each sent in the next round's message phase
-        instead of the honesty draw, the same in every replication.
+        instead of what its honesty type would send, the same in every replication.
     keep : int, optional
         Keep timeseries and events of replications with index below ``keep`` (default: all).
     chunk : int
