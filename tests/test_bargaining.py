@@ -683,3 +683,48 @@ def test_accepting_keeps_the_rung_and_is_never_flipped():
     np.testing.assert_array_equal(dx.target_rung(x, dx.ACCEPT, 2, 5), x)
     made = dx.implementation_error(np.full(5, dx.ACCEPT), x, np.zeros(5), 0.5, np.zeros(5), 5)
     np.testing.assert_array_equal(made, dx.ACCEPT)
+
+
+def test_word_evidence_known_values():
+    """An agreement of strength τ = 0.3 moves an even honest mass to 1/2 + τ/2, less η·0.15."""
+    honest = np.array([False, False, True, True])
+    even = np.full(4, 0.25)
+    after = bg.word_evidence(even, honest, 0.3)
+    eta = bg.LIKELIHOOD_FLOOR
+    # L(honest) + L(strategic) = 1 here, so the honest mass is L(honest) itself.
+    assert bg.honest_mass(after, honest) == pytest.approx((1 - eta) * 0.65 + eta / 2)
+    np.testing.assert_allclose(after[2], after[3])  # within a class the cost is untouched
+    # A breach of cost 0.5 (τ = -0.5): honest mass (1 - η)·0.25 + η/2.
+    broken = bg.word_evidence(even, honest, -0.5)
+    assert bg.honest_mass(broken, honest) == pytest.approx((1 - eta) * 0.25 + eta / 2)
+    np.testing.assert_allclose(bg.word_evidence(even, honest, 0.0), even)
+
+
+@PROFILE
+@given(
+    weights=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4).filter(lambda w: sum(w) > 0),
+    tau=st.floats(-1.0, 1.0),
+)
+def test_word_evidence_is_bayes_on_the_honesty_type(weights, tau):
+    """A proper posterior; trust moves with τ's sign; costs within a class keep their ratio; a
+    point posterior stays a point (the complete-information twin)."""
+    honest = np.array([False, False, True, True])
+    prior = np.asarray(weights) / sum(weights)
+    after = bg.word_evidence(prior, honest, tau)
+    assert after.sum() == pytest.approx(1.0)
+    assert (after >= 0).all()
+    before, now = bg.honest_mass(prior, honest), bg.honest_mass(after, honest)
+    if tau > 0:
+        assert now >= before - 1e-12
+    if tau < 0:
+        assert now <= before + 1e-12
+    for cls in (honest, ~honest):
+        mass = prior[cls].sum()
+        if mass > 1e-9:
+            np.testing.assert_allclose(after[cls] / after[cls].sum(), prior[cls] / mass, atol=1e-9)
+    point = np.eye(4)[int(np.argmax(prior))]
+    np.testing.assert_array_equal(bg.word_evidence(point, honest, tau), point)
+    # Broadcast over leading axes, one strength per row.
+    rows = bg.word_evidence(np.stack([prior, prior]), honest, np.array([tau, 0.0]))
+    np.testing.assert_allclose(rows[0], after, atol=1e-12)
+    np.testing.assert_allclose(rows[1], prior, atol=1e-12)

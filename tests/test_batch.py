@@ -52,7 +52,11 @@ def test_twins_run_beside_the_runs_give_the_rows_they_give_alone(name):
 
 def test_a_players_messages_are_sent_by_both_faces_alike():
     """A player's messages (once only in the agent driver) run in the ensembles too."""
-    spec = with_settings(load_scenario("hotline-1963"), {"actors.USA.policy": {"name": "human"}})
+    # SUN's policy reads the resolve messages state, so USA's messages are sent (step 6c).
+    spec = with_settings(
+        load_scenario("hotline-1963"),
+        {"actors.USA.policy": {"name": "human"}, "actors.SUN.policy": {"name": "brinkmanship"}},
+    )
     moves = {"USA": ["step_up", "hold", "step_down"] * 20}
     said = {"USA": ["warn", "reassure", "none"] * 20}
     batch = run_batch(spec, seed=2, replications=4, human_moves=moves, human_messages=said)
@@ -65,6 +69,7 @@ def test_a_players_messages_are_sent_by_both_faces_alike():
     usa = batch.events[(batch.events["kind"] == "message") & (batch.events["actor"] == "USA")]
     # Round 2 carries round 1's warning, round 4 round 3's silence.
     assert set(usa["round"]) <= {r for r in range(2, 61) if r % 3 != 1}
+    assert (usa["round"] == 2).any()
     assert usa[usa["round"] == 2]["detail"].str.startswith(("hostile", "benign")).all()
     silent = run_batch(spec, seed=2, replications=4, human_moves=moves, human_messages={"USA": []})
     assert not ((silent.events["kind"] == "message") & (silent.events["actor"] == "USA")).any()

@@ -41,20 +41,12 @@ from golden_cases import batch_digests
 
 from test_golden import _AGENT_CASES, _agent_digests, params
 
-#: Uniforms per round: the layout by structure as built in steps 2 and 5b (offer_read for the
-#: two ordered pairs of powers added; v1's per-message honesty still drawn for the messages that
-#: are not claims). Version 1's layout had 474, 227, 165, 37, 35 and 34.
+#: Uniforms per round: the layout by structure (docs/decision-v2.md §9's table, counted over each
+#: shipped scenario's conditions): step 5b added ``offer_read`` for the two ordered pairs of
+#: powers, and step 6c moved a message's honesty to the sender's type (the ``honesty`` slot,
+#: drawn per message over the linked pairs until then, is gone: 79, 56, 50, 26, 24 and 17
+#: before). Version 1's layout had 474, 227, 165, 37, 35 and 34.
 SIZES = {
-    "geneva-2022": 79,
-    "hotline-1963": 56,
-    "able-archer-1983": 50,
-    "generic-dispute": 26,
-    "brinkmanship": 24,
-    "ipd-noise": 17,
-}
-#: docs/decision-v2.md §9's counts: the table once step 5 has moved honesty to the type stream
-#: and added ``offer_read`` (the two ordered pairs of powers).
-DESIGN = {
     "geneva-2022": 77,
     "hotline-1963": 54,
     "able-archer-1983": 48,
@@ -78,15 +70,13 @@ def _with_condition(spec: Scenario, name: str, settings: dict[str, Any]) -> Scen
 # -- the layout -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", SIZES)
 def test_the_block_has_the_designs_size_for_every_shipped_scenario(name):
-    """79 for geneva-2022, …; the design's count plus v1's per-message honesty."""
+    """77 for geneva-2022, …: docs/decision-v2.md §9's counts."""
     spec = load_scenario(name)
     layout = BlockLayout.of(spec)
     assert layout.size == SIZES[name]
-    # Version 1's per-message honesty is still drawn for the linked pairs (the messages that are
-    # not claims read it); offer_read for the two ordered pairs of powers (step 5b), whatever
-    # their policies.
-    assert layout.count("honesty") == layout.count("misread")
-    assert SIZES[name] - layout.count("honesty") == DESIGN[name]
+    # No per-message honesty (a message's honesty is its sender's type, from the type stream);
+    # offer_read for the two ordered pairs of powers (step 5b), whatever their policies.
+    assert layout.count("honesty") == 0
     assert layout.count("offer_read") == 2
     assert layout.count("third_party") == 0
 
@@ -299,7 +289,7 @@ def test_the_pairs_only_the_mesa_face_shows_come_from_the_display_stream():
     ukr, deu = alone.params.ids.index("UKR"), alone.params.ids.index("DEU")
     assert alone.state.perceived[alone.row, ukr, deu] == among.state.perceived[among.row, ukr, deu]
     assert np.array_equal(alone.state.perceived[alone.row], among.state.perceived[among.row])
-    assert np.array_equal(alone.state.hostility[alone.row], among.state.hostility[among.row])
+    assert np.array_equal(alone.state.posterior[alone.row], among.state.posterior[among.row])
 
 
 def test_the_display_stream_is_apart_from_the_round_and_type_streams():

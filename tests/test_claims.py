@@ -108,10 +108,9 @@ def test_the_twin_reads_claims_as_sent_and_trust_is_the_honest_mass():
     twin, _ = one_round(spec, perfect_information=True)
     np.testing.assert_array_equal(twin.posterior, twin.posterior_true)
     run, _ = one_round(spec)
-    a, b = run.params.power_a, run.params.power_b
-    for h, (i, j) in enumerate(((a, b), (b, a))):
+    for h in range(2):
         np.testing.assert_allclose(
-            run.trust[:, i, j], bg.honest_mass(run.posterior[:, h], run.type_honest[1 - h])
+            run.trust()[:, h], bg.honest_mass(run.posterior[:, h], run.type_honest[1 - h])
         )
     out = run_batch(spec, seed=3, replications=30).outcome
     assert (out.messages_sent > 0).all()
@@ -130,3 +129,35 @@ def test_claims_only_between_powers_that_read_no_version_1_belief_and_only_in_pr
     np.testing.assert_array_equal(c.posterior, prior)
     events = run_batch(closed, seed=2, replications=10).events
     assert not (events.kind == "claim").any()
+
+
+def test_agreements_and_breaches_are_evidence_about_the_honesty_type():
+    """Step 6c: trust has one definition (the posterior's honest mass). An agreement concluded
+    is evidence of strength ``effects.trust`` about both powers, folded into both posteriors
+    (perceived and true) by ``bg.word_evidence``; a breach, of strength minus
+    ``breach_trust_cost``, only about the power that broke it."""
+    c = crisis(bargainers(0.5), 3, range(20))
+    p = c.params
+    g = next(k for k in range(c.G) if p.agreement_trust[k] > 0 and p.agreement_breach_cost[k] > 0)
+    tau, cost = float(p.agreement_trust[g]), float(p.agreement_breach_cost[g])
+    hit = np.arange(20) % 2 == 0
+    before, before_true = c.posterior.copy(), c.posterior_true.copy()
+    c._agree(g, hit, 1)
+    for h in range(2):
+        expected = bg.word_evidence(before[:, h], c.type_honest[1 - h], tau)
+        np.testing.assert_allclose(c.posterior[hit, h], expected[hit])
+        np.testing.assert_array_equal(c.posterior[~hit, h], before[~hit, h])
+        expected = bg.word_evidence(before_true[:, h], c.type_honest[1 - h], tau)
+        np.testing.assert_allclose(c.posterior_true[hit, h], expected[hit])
+    assert (c.trust()[hit] > bg.honest_mass(before[hit], c.type_honest[::-1])).all()
+    # power_a climbs two rungs above its rung at the agreement: it breaks it.
+    a = p.power_a
+    agreed = c.posterior.copy()
+    c.rung[:, a] = c.agreement_rungs[:, g, 0] + 2
+    climbed = np.zeros((20, c.A), dtype=bool)
+    climbed[:, a] = True
+    c._check_breaches(climbed)
+    expected = bg.word_evidence(agreed[:, 1], c.type_honest[0], -cost)
+    np.testing.assert_allclose(c.posterior[hit, 1], expected[hit])  # b's belief about a
+    np.testing.assert_array_equal(c.posterior[:, 0], agreed[:, 0])  # a's about b: unmoved
+    np.testing.assert_array_equal(c.posterior[~hit], agreed[~hit])  # no agreement, no breach

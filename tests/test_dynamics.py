@@ -4,8 +4,7 @@ states the answer it expects)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalsim.core import dynamics as dx
@@ -32,35 +31,6 @@ def test_observe_rung_reflects_at_the_ends_and_flips_two_rungs():
     assert dx.observe_rung(2, 0.3, 0.5, 0.9, 5) == 2  # u >= noise: exact
 
 
-def test_bayes_hostility_known_values():
-    """Prior 1/2, a step up: 0.6 / (0.6 + 0.1) = 6/7."""
-    assert dx.bayes_hostility(0.5, 1) == pytest.approx(6 / 7)
-    assert dx.bayes_hostility(0.5, -1) == pytest.approx(0.1 / 0.5)
-    assert dx.bayes_hostility(0.5, 0) == pytest.approx(0.3 / 0.8)
-    assert dx.bayes_hostility(0.999, 1) == pytest.approx(1 - dx.BELIEF_FLOOR)
-    assert dx.bayes_hostility(0.0, -1) == pytest.approx(dx.BELIEF_FLOOR)  # clipped prior
-
-
-@settings(settings.get_profile("dyn"))
-@given(mu=PROB, tau=PROB, claim=st.booleans())
-@example(mu=0.0, tau=1.0, claim=True)  # 0/0 before the prior was clipped
-def test_message_update_in_range_and_uninformative_at_half_trust(mu, tau, claim):
-    post = float(dx.message_update(mu, claim, tau))
-    assert dx.BELIEF_FLOOR <= post <= 1 - dx.BELIEF_FLOOR
-    if tau == 0.5:
-        assert post == pytest.approx(min(max(mu, dx.BELIEF_FLOOR), 1 - dx.BELIEF_FLOOR))
-    if claim and tau > 0.5 and dx.BELIEF_FLOOR < mu < 1 - dx.BELIEF_FLOOR:
-        assert post <= mu  # a trusted benign claim lowers the belief in hostility
-
-
-@settings(settings.get_profile("dyn"))
-@given(tau=PROB, ok=st.booleans())
-def test_trust_update_stays_in_range_and_moves_the_right_way(tau, ok):
-    new = float(dx.trust_update(tau, ok))
-    assert 0.0 <= new <= 1.0
-    assert (new >= tau) if ok else (new <= tau)
-
-
 def test_realign_and_polarisation():
     assert dx.realign(0.5, 2.0) > 0.5  # B seen as more aggressive: toward A
     assert dx.realign(0.5, -2.0) < 0.5
@@ -84,10 +54,3 @@ def test_scalar_and_array_calls_agree_bit_for_bit(x, y, mu, tau):
     many = dx.war_probability(risk, np.full(3, x), np.full(3, y), 4)
     assert np.array_equal(np.broadcast_to(one, many.shape), many)
     assert dx.cumulative_risk(mu, tau) == dx.cumulative_risk(np.full(2, mu), np.full(2, tau))[0]
-    assert dx.bayes_hostility(mu, 1) == dx.bayes_hostility(np.full(2, mu), np.ones(2, int))[0]
-
-
-def test_shift_trust_stays_in_range():
-    assert dx.shift_trust(0.9, 0.3) == 1.0
-    assert dx.shift_trust(0.1, -0.3) == 0.0
-    assert dx.shift_trust(0.5, 0.1) == pytest.approx(0.6)

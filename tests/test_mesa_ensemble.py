@@ -64,9 +64,10 @@ def agent_state(model: EscalationModel) -> dict[str, Any]:
             "memory",
         ):
             state[f"{agent.actor_id}.{name}"] = getattr(agent, name)
-        for name in ("perceived", "perceived_move", "hostility", "trust", "adversary_resolve"):
+        for name in ("perceived", "perceived_move", "adversary_resolve"):
             state[f"{agent.actor_id}.{name}"] = getattr(agent, name).copy()
         if agent.role == "power":
+            state[f"{agent.actor_id}.trust"] = agent.trust
             state[f"{agent.actor_id}.posterior"] = agent.posterior.copy()
             state[f"{agent.actor_id}.war_cost"] = agent.war_cost
             state[f"{agent.actor_id}.offers"] = np.array([agent.offer, agent.offer_read])

@@ -29,8 +29,11 @@ def test_state_stays_in_range(spec, seed, twin):
     assert ts["rung"].between(0, n_rungs - 1).all()
     assert ts["apparent"].between(0, n_rungs - 1).all()
     assert ts["perceived_adversary"].between(0, n_rungs - 1).all()
-    for column in ("hostility", "trust", "alignment_a"):
-        assert ts[column].between(0.0, 1.0).all(), column
+    assert ts["alignment_a"].between(0.0, 1.0).all()
+    # Trust: a power's posterior probability that the other is an honest type; NaN exactly for
+    # a third party (it holds no posterior).
+    assert ts.loc[ts["role"] == "power", "trust"].between(0.0, 1.0).all()
+    assert ts.loc[ts["role"] != "power", "trust"].isna().all()
     # A power's mean of the other's cost of war under its posterior; NaN exactly for a third
     # party (it holds no posterior over types).
     powers = ts["role"] == "power"
@@ -41,9 +44,9 @@ def test_state_stays_in_range(spec, seed, twin):
         standing = ts[column].dropna()
         assert standing.between(0.0, 1.0).all(), column
         assert ts.loc[~powers, column].isna().all(), column
-    numeric = ts.drop(columns=["posterior_mean_cost", "offer", "offer_read"]).select_dtypes(
-        "number"
-    )
+    numeric = ts.drop(
+        columns=["posterior_mean_cost", "trust", "offer", "offer_read"]
+    ).select_dtypes("number")
     assert not numeric.isna().any().any()
     # A division agreed only in a settlement, and a share of the stakes.
     share = outcome["settled_share_a"]
@@ -150,11 +153,21 @@ def test_shipped_scenarios_without_noise_have_no_miscalculation(name):
 
 
 @pytest.mark.parametrize("latency", [0, 1, 3])
-def test_honest_words_are_never_contradicted_whatever_the_latency(latency):
+@pytest.mark.parametrize("reader", ["brinkmanship", "scripted"])
+def test_honest_words_are_never_contradicted_whatever_the_latency(latency, reader):
     """Found by review: a delayed claim was checked against a later deed, so honest senders
-    were counted as lying once latency was 1 or more."""
+    were counted as lying once latency was 1 or more.
+
+    Messages go only where they are read (step 6c): to a receiver whose policy reads the
+    claimed resolve (``brinkmanship``), none to one that does not (``scripted``).
+    """
     from escalsim.scenario import load_text
 
+    policy = (
+        "{name: brinkmanship}"
+        if reader == "brinkmanship"
+        else "{name: scripted, moves: [], then: hold}"
+    )
     text = f"""
 schema_version: 2
 id: words
@@ -172,11 +185,15 @@ actors:
   - {{id: A, name: A, role: power, capability: 1, resolve: 0.5, honesty: 1.0,
       policy: {{name: scripted, moves: [hold, step_up, hold, step_up, hold, hold]}}}}
   - {{id: B, name: B, role: power, capability: 1, resolve: 0.5, honesty: 1.0,
-      policy: {{name: scripted, moves: [], then: hold}}}}
+      policy: {policy}}}
 channels:
   - {{id: public, kind: public, noise: 0.0}}
   - {{id: hot, kind: hotline, between: [A, B], noise: 0.0, latency: {latency}}}
 """
     outcome = EscalationModel(scenario=load_text(text), seed=1).run().outcome.iloc[0]
-    assert outcome["messages_sent"] > 0
+    if reader == "scripted":
+        assert outcome["messages_sent"] == 0
+        return
+    # A sends to B (B reads A's resolve); B sends nothing (A's policy reads no message).
+    assert outcome["messages_sent"] == outcome["end_round"]
     assert outcome["signal_action_divergence"] == 0.0

@@ -102,7 +102,6 @@ def obs(**kw: object) -> Observation:
         y=1,
         y_move=0,
         own_move=0,
-        hostility=0.5,
         trust=0.5,
         committed=False,
         capability_ratio=1.0,
@@ -123,7 +122,7 @@ def draw_field(name: str, n: int, rng: np.random.Generator, n_rungs: int) -> np.
         return rng.integers(-1, 2, n)
     if name == "own_move":
         return rng.integers(-1, 3, n)
-    if name in ("hostility", "trust"):
+    if name == "trust":
         return rng.uniform(0.01, 0.99, n)
     if name == "committed":
         return rng.random(n) < 0.5

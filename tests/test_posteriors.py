@@ -274,17 +274,26 @@ def test_with_point_types_the_posterior_never_moves():
 
 def test_a_run_leaves_the_posterior_at_the_prior():
     """Reciprocal powers read no type field, so their moves carry no information about their
-    types and every posterior stays at the other's prior (to rounding), in the shipped scenarios
-    with a prior over types (their powers given tit-for-tat); the timeseries column is the prior
-    mean of the other's cost."""
+    types and every posterior's cost marginal stays at the other's prior (to rounding), in the
+    shipped scenarios with a prior over types (their powers given tit-for-tat); the timeseries
+    column is the prior mean of the other's cost. Agreements concluded and broken are evidence
+    about the honesty type only (step 6c): the posterior is the prior reweighted on honesty."""
     for name in ("geneva-2022", "hotline-1963"):
         spec = load_scenario(name)
         a, b = (x.id for x in spec.actors if x.role == "power")
         tft = {"name": "reciprocal"}
         spec = with_settings(spec, {f"actors.{a}.policy": tft, f"actors.{b}.policy": tft})
         c = run_to_end(crisis(spec, 1, range(8)))
+        n = c.type_grid.shape[1] // 2
+        base = np.broadcast_to(c.type_base, c.posterior.shape)
         for post in (c.posterior, c.posterior_true):
-            np.testing.assert_allclose(post, np.broadcast_to(c.type_base, post.shape), atol=1e-12)
+            np.testing.assert_allclose(
+                post[..., :n] + post[..., n:], base[..., :n] + base[..., n:], atol=1e-12
+            )
+            for part in (slice(0, n), slice(n, None)):  # within each honesty class: the prior
+                within = post[..., part] / post[..., part].sum(axis=-1, keepdims=True)
+                prior = base[..., part] / base[..., part].sum(axis=-1, keepdims=True)
+                np.testing.assert_allclose(within, prior, atol=1e-12)
         ts = run_batch(spec, seed=1, replications=3).timeseries
         powers = ts[ts.role == "power"]
         mean = bg.posterior_mean(c.type_prior, c.type_grid)  # each power's prior mean cost
@@ -435,15 +444,23 @@ def test_posteriors_stay_distributions_under_any_scenario(case, seed, perfect):
                 assert (post >= 0).all()
                 np.testing.assert_allclose(post.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
                 assert (post[:, base == 0] == 0).all()  # impossible types stay impossible
-                assert (post >= EPS * base * (1 - 1e-9)).all()  # possible ones stay possible
+                # Possible ones stay possible, above the redraw's floor, where no agreement
+                # (evidence about honesty, folded in when it happens, after the round's redraw)
+                # was concluded.
+                quiet = c.counts["agreements"] == 0
+                assert (post[quiet] >= EPS * base * (1 - 1e-9)).all()
                 for k in np.flatnonzero(point):  # a point prior stays the point
                     np.testing.assert_allclose(post[:, k], base[[k, k]], atol=1e-12)
         if move_choice is None:
             # The run's own choices: a holder whose other reads no type field (or has point
             # types) learns nothing from moves (step 5a: brinkmanship on a resolve grid does),
-            # nor from claims where none are made (step 5c).
+            # nor from claims where none are made (step 5c), nor from agreements where none was
+            # concluded (step 6c).
+            quiet = c.counts["agreements"] == 0
             for h in range(2):
                 if not c._type_dependent(1 - h) and not c.claims:
                     np.testing.assert_allclose(
-                        c.posterior[:, h], np.broadcast_to(base[h], (2, base.shape[1])), atol=1e-12
+                        c.posterior[quiet, h],
+                        np.broadcast_to(base[h], (int(quiet.sum()), base.shape[1])),
+                        atol=1e-12,
                     )

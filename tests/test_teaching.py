@@ -77,6 +77,11 @@ def test_a_reassurance_after_a_step_up_is_a_lie_and_a_warning_after_holding_too(
     sent = game.model.events
     mine = sent[(sent["kind"] == "message") & (sent["actor"] == "USA")]
     by_round = {r: set(g["detail"]) for r, g in mine.groupby("round")}
+    assert by_round  # the hotline carried some of them
+    deaf = Game(HOTLINE, "USA", seed=4, rounds=6)
+    _play(deaf, ["step_up", "hold", "hold"], ["reassure", "warn", "reassure"])
+    heard = deaf.model.events
+    assert not ((heard["kind"] == "message") & (heard["actor"] == "USA")).any()
     # Round 2 carries round 1's reassurance (after a step up): dishonest.
     assert all("dishonest" in d for d in by_round.get(2, {"dishonest"}))
     # Round 3 carries round 2's warning (after holding): dishonest too (claims hostility).
@@ -103,7 +108,7 @@ def test_any_game_has_a_consistent_record_and_debrief(seed, actor, choices):
             break
         situation = game.situation()
         assert 0 <= situation.perceived_rung < len(situation.rung_names)
-        assert 0.0 <= situation.hostility <= 1.0
+        assert situation.expected_cost >= 0.0
         assert 0.0 <= situation.trust <= 1.0
         game.play(move, message if situation.can_message else "none")
     while not game.over:

@@ -85,12 +85,6 @@ class StateAgent(mesa.Agent):
         "perceived", "Its perception of every actor's rung this round (explained incidents out)."
     )
     perceived_move = _vector("perceived_move", "The move of every actor it perceived this round.")
-    hostility = _vector("hostility", "Belief that each actor is hostile, from what it perceives.")
-    hostility_true = _vector(
-        "hostility_true",
-        "Belief that each actor is hostile, from the truth (feeds only the counterfactual).",
-    )
-    trust = _vector("trust", "Trust in each actor's words.")
     adversary_resolve = _vector(
         "adversary_resolve", "Resolve of each actor as claimed in messages received (NaN: none)."
     )
@@ -113,6 +107,25 @@ class StateAgent(mesa.Agent):
         """Powers: its cost of war, its drawn type (docs/decision-v2.md §3.3); None otherwise."""
         k = self._power
         return None if k is None else float(self.model.state.war_cost[self.model.row, k])
+
+    @property
+    def trust(self) -> float | None:
+        """Powers: its trust in the other, the posterior's honest mass; None for a third party.
+
+        The posterior probability that the other power is an honest type (docs/decision-v2.md
+        §3.4), from what it perceives (``model.state.trust()``).
+        """
+        k = self._power
+        return None if k is None else float(self.model.state.trust()[self.model.row, k])
+
+    @property
+    def posterior_mean_cost(self) -> float | None:
+        """Powers: the mean of the other power's cost of war under its posterior; else None."""
+        k = self._power
+        if k is None:
+            return None
+        row = np.array([self.model.row])
+        return float(self.model.state._posterior_mean_cost(row)[0, self.index])
 
     @property
     def posterior(self) -> np.ndarray | None:

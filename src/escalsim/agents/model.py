@@ -12,11 +12,12 @@ each is one method of ``Crisis``):
 2. ``accidents``: incidents make an actor's observable posture jump although it did not intend
    it;
 3. ``talks_and_messages``: over private channels that are up, agenda talks may yield
-   agreements, and every actor sends each partner a message (honest or not; delayed; misread);
+   agreements, claims and offers pass between the powers, and an actor sends a message to a
+   partner that reads it (honest or not, by the sender's honesty type; delayed; misread);
 4. ``perception``: each actor observes every other through the best path available, with that
    path's noise; incidents are explained with the channel's deconfliction probability;
-5. ``beliefs_and_trust``: Bayes on perceived moves and on messages; trust from words against
-   deeds;
+5. ``beliefs_and_trust``: each power's posterior over the other's types, on its perceived move,
+   claims and offers; trust is the posterior's honest mass; words checked against deeds;
 6. ``decisions``: each deciding actor's policy, evaluated twice with the same draw -- on what it
    perceives and on the truth -- to find miscalculations;
 7. ``moves``: implementation errors and de-escalation friction, then all moves at once; war at
@@ -96,7 +97,7 @@ class EscalationModel(mesa.Model):
         For actors with the ``human`` policy: actor id -> list of messages by round, each
         ``'reassure'``, ``'warn'`` or ``'none'``, chosen with that round's move and sent in the
         next round's message phase. An actor listed here sends exactly these messages instead of
-        the honesty draw (seminar mode), in every replication; actors not listed behave as usual.
+        its honesty type's (seminar mode), in every replication; actors not listed behave as usual.
     human_offers : dict, optional
         For powers with the ``human`` policy: actor id -> the standing offer chosen with each
         round's move (a share of the stakes offered to the other power, NaN: none), posted in

@@ -138,7 +138,7 @@ def run_batch(
     human_messages : dict, optional
         For actors with the ``human`` policy: actor id -> list of messages by round
         (``'reassure'``, ``'warn'`` or ``'none'``), each sent in the next round's message phase
-        instead of the honesty draw, the same in every replication.
+        instead of what its honesty type would send, the same in every replication.
     human_offers, human_claims : dict, optional
         For powers with the ``human`` policy: actor id -> the standing offer (a share, NaN:
         none) and the claimed cost of war (NaN: none) chosen with each round's move, posted in

@@ -42,7 +42,7 @@ LIKELIHOOD_FLOOR = 1e-3
 #: which is exact Bayes for a type redrawn from the prior with this probability per round (a
 #: hidden Markov type). It keeps every type with prior mass possible, so evidence can always
 #: move a belief (Jervis 1976), and keeps long runs (2,000 rounds of a noisy prisoner's dilemma)
-#: from underflowing to 0. (Version 1's hostility and trust had a floor of their own, 0.01.)
+#: from underflowing to 0.
 TYPE_REDRAW = 1e-3
 
 #: Perceived move categories, the last axis of likelihoods: step down, hold, step up (a jump is
@@ -278,6 +278,38 @@ def honest_mass(posterior: ArrayLike, honest: ArrayLike) -> Array:
     return np.where(np.asarray(honest, dtype=bool), np.asarray(posterior, dtype=float), 0.0).sum(
         axis=-1
     )
+
+
+def word_evidence(posterior: ArrayLike, honest: ArrayLike, strength: ArrayLike) -> Array:
+    """The posterior over the other's types after it concluded or broke an agreement.
+
+    An agreement concluded with ``effects.trust = τ`` and an agreement broken with
+    ``breach_trust_cost = c`` (``τ = -c``) are evidence about the other's honesty type, with
+    likelihoods ``L(honest) = (1 + τ)/2`` and ``L(strategic) = (1 - τ)/2``, floored like every
+    likelihood (:data:`LIKELIHOOD_FLOOR`, over the two outcomes):
+
+        L'(θ) = (1 - η) (1 + τ s(θ)) / 2 + η / 2,   s(θ) = +1 if θ is honest, else -1
+        π'(θ) = π(θ) L'(θ) / Σ_θ' π(θ') L'(θ')
+
+    The cost marginal moves only through whatever correlation the posterior has between cost
+    and honesty. From an even honest mass, trust (:func:`honest_mass`) moves to ``1/2 + τ/2``
+    (to rounding by η); a point posterior stays a point (the complete-information twin).
+
+    Valid for a posterior summing to 1 over the last axis, ``honest`` boolean of the same
+    length, τ in [-1, 1] (broadcast against the posterior's leading axes). Source: Bayes' rule;
+    trust as the belief that the other is a trustworthy type, and agreements kept or broken as
+    evidence of it (Kydd 2005, *Trust and Mistrust in International Relations*, ch. 1-2).
+    *Departure:* Kydd derives what an agreement reveals from the types' equilibrium
+    strategies; here the scenario states the strength τ (version 1's additive trust shift,
+    ``τ' = clip(τ + δ, 0, 1)``, read as a likelihood ratio ``(1 + τ)/(1 - τ)`` on the odds of
+    honesty instead), so that trust has one definition, the posterior's honest mass.
+    """
+    prior = np.asarray(posterior, dtype=float)
+    side = np.where(np.asarray(honest, dtype=bool), 1.0, -1.0)
+    tau = np.asarray(strength, dtype=float)[..., None]
+    lik = (1.0 - LIKELIHOOD_FLOOR) * (1.0 + tau * side) / 2.0 + LIKELIHOOD_FLOOR / 2.0
+    joint = prior * lik
+    return joint / joint.sum(axis=-1, keepdims=True)
 
 
 def draw_type(prior: ArrayLike, u: ArrayLike) -> Array:

@@ -31,17 +31,6 @@ MOVE_NAMES = {
 }
 MOVE_CODES = {name: code for code, name in MOVE_NAMES.items()}
 
-#: Beliefs never reach 0 or 1 exactly, so that evidence can always move them (Jervis 1976:
-#: even settled images can change). Range of every belief: [BELIEF_FLOOR, 1 - BELIEF_FLOOR].
-BELIEF_FLOOR = 0.01
-
-#: P(perceived move | adversary hostile) and P(perceived move | adversary not hostile), for a
-#: perceived step down, hold, step up. Illustrative values for the spiral model (Jervis 1976):
-#: a hostile state mostly climbs, a status-quo state mostly holds or steps down. They are model
-#: parameters to calibrate, not estimates.
-LIKELIHOOD_HOSTILE = np.array([0.1, 0.3, 0.6])
-LIKELIHOOD_BENIGN = np.array([0.4, 0.5, 0.1])
-
 Array = NDArray[Any]
 
 
@@ -106,65 +95,6 @@ def observe_rung(
 def perceived_move(observed_now: ArrayLike, observed_before: ArrayLike) -> Array:
     """Direction of a perceived change: ``sign(ŷ_t - ŷ_{t-1})`` in {-1, 0, +1}."""
     return np.sign(np.asarray(observed_now) - np.asarray(observed_before)).astype(np.int64)
-
-
-def bayes_hostility(prior: ArrayLike, move: ArrayLike) -> Array:
-    """Belief that an adversary is hostile after seeing it make ``move``.
-
-    ``μ' = μ L_h(m) / (μ L_h(m) + (1 - μ) L_b(m))`` with the likelihoods
-    :data:`LIKELIHOOD_HOSTILE` and :data:`LIKELIHOOD_BENIGN`, then clipped to
-    ``[BELIEF_FLOOR, 1 - BELIEF_FLOOR]``. Source: Bayes' rule; the spiral model of Jervis (1976)
-    is this update applied to misperceived moves. Valid for μ in [0, 1], m in {-1, 0, 1}.
-    """
-    index = np.asarray(move) + 1
-    lh = LIKELIHOOD_HOSTILE[index]
-    lb = LIKELIHOOD_BENIGN[index]
-    mu = np.clip(np.asarray(prior), BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
-    post = mu * lh / (mu * lh + (1.0 - mu) * lb)
-    return np.clip(post, BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
-
-
-def message_update(prior: ArrayLike, claims_benign: ArrayLike, trust: ArrayLike) -> Array:
-    """Belief after a message that claims the sender is (or is not) benign, weighted by trust.
-
-    The receiver treats its trust τ as the probability that the sender tells the truth:
-    ``P(claim benign | benign) = τ`` and ``P(claim benign | hostile) = 1 - τ``, so
-    ``μ' = μ (1 - τ) / (μ (1 - τ) + (1 - μ) τ)`` for a benign claim and the mirror image for a
-    hostile one. τ = 1/2 makes a message uninformative (cheap talk, Crawford & Sobel 1982);
-    τ → 1 makes it decisive. Clipped like :func:`bayes_hostility`. Valid for μ, τ in [0, 1].
-    """
-    # The prior is clipped first: at μ = 0 and τ = 1 the formula is 0/0.
-    mu = np.clip(np.asarray(prior), BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
-    tau = np.asarray(trust)
-    benign = np.asarray(claims_benign, dtype=bool)
-    p_claim_h = np.where(benign, 1.0 - tau, tau)
-    p_claim_b = np.where(benign, tau, 1.0 - tau)
-    post = mu * p_claim_h / (mu * p_claim_h + (1.0 - mu) * p_claim_b)
-    return np.clip(post, BELIEF_FLOOR, 1.0 - BELIEF_FLOOR)
-
-
-def trust_update(
-    trust: ArrayLike, consistent: ArrayLike, gain: float = 0.05, loss: float = 0.2
-) -> Array:
-    """Trust after comparing a sender's words with its deeds.
-
-    ``τ' = τ + gain (1 - τ)`` when the deed matched the word, ``τ' = τ (1 - loss)`` when it did
-    not: trust is slow to build and quick to lose (Slovic 1993; Kydd 2005, *Trust and Mistrust in
-    International Relations*). Valid for τ in [0, 1], gain and loss in [0, 1]; stays in [0, 1].
-    """
-    tau = np.asarray(trust)
-    return np.where(
-        np.asarray(consistent, dtype=bool), tau + gain * (1.0 - tau), tau * (1.0 - loss)
-    )
-
-
-def shift_trust(trust: ArrayLike, delta: ArrayLike) -> Array:
-    """Trust after an agreement (``delta > 0``) or a broken one (``delta < 0``).
-
-    ``τ' = clip(τ + δ, 0, 1)``: an agreement's ``effects.trust`` or minus its
-    ``breach_trust_cost``. Valid for τ in [0, 1] and δ in [-1, 1].
-    """
-    return np.clip(np.asarray(trust) + np.asarray(delta), 0.0, 1.0)
 
 
 def war_probability(war_risk: Array, x: ArrayLike, y: ArrayLike, war_rung: int | None) -> Array:

@@ -57,7 +57,6 @@ SLOT_KIND: dict[str, str] = {
     "choice": "actor",
     "channel_up": "channel",
     "agreement": "agenda",
-    "honesty": "pair",
     "misread": "pair",
     "noise": "pair",
     "noise_direction": "pair",
@@ -189,15 +188,15 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     implementation, direction, friction, choice   actors that can decide
     channel_up                                    every channel but the public one
     agreement                                     agenda items with an agreement
-    honesty, misread, deconfliction               ordered pairs joined by a private channel
+    misread, deconfliction                        ordered pairs joined by a private channel
     noise, noise_direction                        the observed pairs
     offer_read                                    the two ordered pairs of powers
     war                                           once
     ============================================  ===========================================
 
-    ``honesty`` is version 1's per-message draw (``Crisis._messages``), for the messages that
-    are not claims (a power's claims read its honesty type from the type stream). Version 1's
-    ``third_party`` slot (never read), the diagonal pairs and the public channel's
+    A message's honesty is its sender's honesty type, drawn once per replication from the
+    type stream (:func:`type_uniforms`), not a slot. Version 1's ``honesty`` and
+    ``third_party`` slots, the diagonal pairs and the public channel's
     ``channel_up`` are not drawn.
     """
     out: list[Slot] = [("incident", (a,)) for a in s.actors]
@@ -206,7 +205,7 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     ]
     out += [("channel_up", (c,)) for c in s.private]
     out += [("agreement", (g,)) for g in s.agreements]
-    out += [(n, ab) for n in ("honesty", "misread", "deconfliction") for ab in s.linked]
+    out += [(n, ab) for n in ("misread", "deconfliction") for ab in s.linked]
     out += [(n, ab) for n in ("noise", "noise_direction") for ab in s.observed]
     out += [("offer_read", ab) for ab in s.offers]
     return (*out, ("war", ()))

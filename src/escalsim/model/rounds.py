@@ -327,9 +327,6 @@ class Crisis:
         # a run without noise offers exactly what its perfect-information twin offers.
         self.rung_at_perception = self.rung.copy()
         self.move_at_perception = np.zeros((n, A), dtype=np.int64)
-        self.hostility = np.full((n, A, A), 0.5)
-        self.hostility_true = np.full((n, A, A), 0.5)
-        self.trust = np.full((n, A, A), 0.5)
         self.committed = np.zeros((n, A), dtype=bool)
         self.cumulative_risk = np.zeros((n, A))
         self.adversary_resolve = np.full((n, A, A), np.nan)
@@ -365,6 +362,22 @@ class Crisis:
         # the powers bargain (step 5c of docs/decision-v2.md §12).
         self.power_link = np.array(
             [{i, j} == {p.power_a, p.power_b} for i, j in linked], dtype=bool
+        )
+        # Version 1's messages go only where something reads them (docs/decision-v2.md §12, step
+        # 6c): what they carry is the sender's resolve, read only as ``adversary_resolve``, the
+        # resolve of the power a receiver faces; so a linked pair carries them where, in some
+        # round, the sender is the receiver's adversary and the receiver's policy reads it (the
+        # brinkmanship policy, and a player, who is shown everything).
+        self.message_read = np.array(
+            [
+                any(
+                    int(q.adversary[j]) == i
+                    and "adversary_resolve" in POLICIES[q.policies[j].name].information
+                    for q in sched.params_at
+                )
+                for i, j in linked
+            ],
+            dtype=bool,
         )
         # The observed pairs: every actor's view of each power, and each receiver's view of its
         # senders. Perceptions and beliefs of other pairs (a third party's view of another)
@@ -446,9 +459,6 @@ class Crisis:
         "perceived_log",
         "rung_at_perception",
         "move_at_perception",
-        "hostility",
-        "hostility_true",
-        "trust",
         "last_claim",
         "committed",
         "cumulative_risk",
@@ -670,13 +680,12 @@ class Crisis:
         self.bargaining = any(q.opens_bargaining for q in self.sched.params_at)
         self.offer_settles = any(q.settles_by_offers for q in self.sched.params_at)
         # Claims about types replace version 1's messages between the powers (§3.5, step 5c)
-        # where they bargain and neither power's policy reads what those messages inform
-        # (version 1's hostility, trust and claimed resolve: brinkmanship), so that those
-        # policies keep version 1's messages. A player is shown everything but decides what to
-        # claim (``human_claims``), so a player's power does not keep them (step 10).
-        version_1 = {"hostility", "trust", "adversary_resolve"}
+        # where they bargain and neither power's policy reads what those messages inform (the
+        # claimed resolve: brinkmanship), so that those policies keep version 1's messages. A
+        # player is shown everything but decides what to claim (``human_claims``), so a
+        # player's power does not keep them (step 10).
         self.claims = self.bargaining and not any(
-            version_1 & set(POLICIES[q.policies[int(i)].name].information)
+            "adversary_resolve" in POLICIES[q.policies[int(i)].name].information
             for q in self.sched.params_at
             for i in self.powers
             if not POLICIES[q.policies[int(i)].name].needs_player
@@ -773,8 +782,7 @@ class Crisis:
                 "rung": self.rung[idx].ravel(),
                 "apparent": self.apparent[idx].ravel(),
                 "perceived_adversary": self.perceived[idx][:, actors, adv].ravel(),
-                "hostility": self.hostility[idx][:, actors, adv].ravel(),
-                "trust": self.trust[idx][:, actors, adv].ravel(),
+                "trust": self._per_actor(self.trust()[idx]).ravel(),
                 "posterior_mean_cost": self._posterior_mean_cost(idx).ravel(),
                 "offer": self._per_actor(self.offer[idx]).ravel(),
                 "offer_read": self._per_actor(self.offer_read[idx]).ravel(),
@@ -1220,7 +1228,7 @@ class Crisis:
                 top = np.where(up, np.maximum(top, boost), top)
                 has |= up
         boost_now = np.where(has, top, 1.0)
-        trust = 0.5 * (self.trust[:, a, b] + self.trust[:, b, a])
+        trust = self.trust().mean(axis=1)
         share = 0.5 * (self.rung[:, a] + self.rung[:, b]) / (p.n_rungs - 1)
         for g in range(self.G):
             # Where an offer can settle, the core item is settled only by an accepted offer
@@ -1240,9 +1248,7 @@ class Crisis:
         self.agreement_rungs[hit, g, 0] = self.rung[hit, a]
         self.agreement_rungs[hit, g, 1] = self.rung[hit, b]
         self.counts["agreements"] += hit
-        for i, j in ((a, b), (b, a)):
-            shifted = dx.shift_trust(self.trust[:, i, j], p.agreement_trust[g])
-            self.trust[:, i, j] = np.where(hit, shifted, self.trust[:, i, j])
+        self._word_evidence(hit, np.array([True, True]), float(p.agreement_trust[g]))
         self._refresh_incident_factor()
         for c in p.private_channels(a, b):
             bonus = self.deconfliction_bonus[:, c]
@@ -1256,16 +1262,21 @@ class Crisis:
             self.pending_settlement |= hit
 
     def _messages(self, u: Draws, t: int) -> None:
-        """Every actor tells each partner it reaches privately whether it is benign.
+        """Every actor tells each partner it reaches privately, and that reads it, its resolve.
 
-        The truth is "benign" unless the sender's last deliberate move was a step up. An honest
-        sender (probability ``honesty``) tells the truth and its true resolve; a dishonest one
-        claims to be benign and bluffs maximal resolve (Fearon 1995: the incentive to
-        misrepresent). A player (``human_messages``) says what they chose instead: a
-        reassurance claims benign intent with the actor's true resolve, a warning hostile
-        intent and full resolve, honest exactly when the claim matches the last deliberate
-        move; ``'none'`` sends nothing. A message is misread (its claim flipped) with the
-        path's misread probability and arrives after the path's latency. Arrays are
+        A message is sent over a linked pair's private path only where the receiver reads it
+        (``message_read``: the sender is the power the receiver faces and the receiver's policy
+        reads ``adversary_resolve``). It claims benign intent or not, and states a resolve. The
+        truth is "benign" unless the sender's last deliberate move was a step up. An honest
+        sender, one whose drawn honesty type (the type stream, once per replication) is honest,
+        tells the truth and its drawn resolve; a strategic one claims to be benign and bluffs
+        maximal resolve (Fearon 1995: the incentive to misrepresent). A player
+        (``human_messages``) says what they chose instead: a reassurance claims benign intent
+        with the actor's true resolve, a warning hostile intent and full resolve, honest exactly
+        when the claim matches the last deliberate move; ``'none'`` sends nothing. A message is
+        misread (its claim flipped) with the path's misread probability and arrives after the
+        path's latency. The claim is checked against the deed it describes
+        (:meth:`_check_word`, the outcome's ``signal_action_divergence``). Arrays are
         ``[rep, pair]`` over the linked pairs, in sender-then-receiver order.
         """
         p = self.params
@@ -1275,11 +1286,14 @@ class Crisis:
         if len(send) == 0:
             return
         path = self.path[:, send, recv]
-        sending = path != p.public  # public statements carry no private assurances
+        sending = (path != p.public) & self.message_read  # public statements assure nothing
         if self.claims:  # between the powers, claims about types replace these messages
             sending = sending & ~self.power_link
         truth = self.deliberate_change[:, send] <= 0
-        honest = u.take("honesty", send, recv) < p.honesty[send]
+        # A read message's sender is a power (the receiver's adversary): its honesty type.
+        honest = np.zeros((len(self.reps), len(send)), dtype=bool)
+        for h, i in enumerate(self.powers):
+            honest[:, send == i] = self.type_honest[h][self.own_type[:, h]][:, None]
         sent = np.where(honest, truth, True)
         # An honest sender states its resolve: a power its drawn type's (docs/decision-v2.md §12,
         # step 5: an honest message states the drawn resolve), a third party its own.
@@ -1365,7 +1379,9 @@ class Crisis:
             draw = u.take("misread", i, j)
             flip = draw < mu
             other = np.minimum(
-                (np.divide(draw, mu, out=np.zeros(n), where=mu > 0) * (c - 1)).astype(np.int64),
+                # Only where flipped (draw < mu, so the ratio is below 1): a tiny mu elsewhere
+                # would overflow the cast (found by test_posteriors' generated scenarios).
+                (np.divide(draw, mu, out=np.zeros(n), where=flip) * (c - 1)).astype(np.int64),
                 c - 2,
             )
             read = np.where(flip, np.where(other >= sent, other + 1, other), sent)
@@ -1574,15 +1590,6 @@ class Crisis:
         send, recv = self.send, self.recv
         sent = self.inbox_sent[:, slot]
         read = sent if self.perfect_information else self.inbox_read[:, slot]
-        trust = self.trust[:, recv, send]
-        hostility = self.hostility[:, recv, send]
-        self.hostility[:, recv, send] = np.where(
-            due, dx.message_update(hostility, read, trust), hostility
-        )
-        truth = self.hostility_true[:, recv, send]
-        self.hostility_true[:, recv, send] = np.where(
-            due, dx.message_update(truth, sent, trust), truth
-        )
         resolve = self.adversary_resolve[:, recv, send]
         self.adversary_resolve[:, recv, send] = np.where(due, self.inbox_resolve[:, slot], resolve)
         if s < t:
@@ -1594,11 +1601,13 @@ class Crisis:
     def _check_word(
         self, mask: NDArray[np.bool_], claim: NDArray[np.bool_], deed: NDArray[Any]
     ) -> None:
-        """Trust from words against deeds, for the linked pairs in ``mask`` ([rep, pair])."""
-        send, recv = self.send, self.recv
+        """Words against deeds, for the linked pairs in ``mask`` ([rep, pair]).
+
+        A claim of benign intent is contradicted when the receiver saw the sender step up. Only
+        counted (the outcome's ``signal_action_divergence``): trust is the posterior's honest
+        mass (:meth:`trust`), which these messages do not move.
+        """
         consistent = ~(claim & (deed > 0))
-        trust = self.trust[:, recv, send]
-        self.trust[:, recv, send] = np.where(mask, dx.trust_update(trust, consistent), trust)
         self.counts["claims_checked"] += mask.sum(axis=1)
         self.counts["claims_contradicted"] += (mask & ~consistent).sum(axis=1)
 
@@ -1693,23 +1702,13 @@ class Crisis:
 
     # -- phase 5 -------------------------------------------------------------------------------
     def beliefs_and_trust(self) -> None:
-        """Phase 5: Bayes on observed moves; trust from words against deeds.
+        """Phase 5: each power's posterior over the other's types; words against deeds.
 
-        The perceived-information belief updates on the perceived move; the truth belief (used
-        only by the counterfactual decision) on the true intended move. A prompt message's
-        claim is checked against the deed it describes, perceived now (a delayed one was
-        checked on arrival): trust falls if the sender claimed benign intent and was seen to
-        step up, and rises if not (:func:`dynamics.trust_update`). Beside these version-1
-        beliefs, each power's posterior over the other's types, on its move and on the claims
-        and offers delivered (:meth:`_update_posteriors`).
+        Each power updates its posterior over the other's types on its move and on the claims
+        and offers delivered (:meth:`_update_posteriors`); trust is its honest mass
+        (:meth:`trust`). A prompt message's claim is checked against the deed it describes,
+        perceived now (a delayed one was checked on arrival; :meth:`_check_word`).
         """
-        i, j = self.obs_i, self.obs_j
-        self.hostility[:, i, j] = dx.bayes_hostility(
-            self.hostility[:, i, j], self.perceived_move[:, i, j]
-        )
-        self.hostility_true[:, i, j] = dx.bayes_hostility(
-            self.hostility_true[:, i, j], np.sign(self.deliberate_change[:, j])
-        )
         has = self.last_claim >= 0
         if has.any():
             deed = self.perceived_move[:, self.recv, self.send]
@@ -1877,8 +1876,7 @@ class Crisis:
             y=y_then,
             y_move=full(y_move),
             own_move=per_row(self.last_move[:, j]),
-            hostility=per_row(self.hostility[:, j, self.powers[h]]),
-            trust=per_row(self.trust[:, j, self.powers[h]]),
+            trust=full(bg.honest_mass(self.type_base[1 - h], self.type_honest[h])),
             committed=per_row(committed),
             capability_ratio=per_row(
                 self._side_capability(int(self.powers[h])) / self._side_capability(j)
@@ -2025,8 +2023,6 @@ class Crisis:
         self.offer_then = self.offer.copy()
         self.offer_read_then = self.offer_read_true.copy()
         self.public_demand_then = self.public_demand.copy()
-        if self.claims:
-            self._trust_from_posteriors()
 
     def _offer_evidence(self) -> None:
         """The offers delivered this round as evidence about their makers' types (§3.6).
@@ -2164,18 +2160,35 @@ class Crisis:
         self.claim_lik_true[...] = 1.0
         self.claim_got[...] = False
 
-    def _trust_from_posteriors(self) -> None:
-        """Where the powers bargain, their trust is the honest mass of their posteriors.
+    def trust(self) -> NDArray[np.float64]:
+        """Each power's trust in the other, ``[rows, 2]`` (0: ``power_a``'s): one definition.
 
-        Trust in decision model v2 is a belief about the other's type (Kydd 2005): the posterior
-        probability that the other is an honest type (``bg.honest_mass``). It replaces version
-        1's trust between the powers (messages between them are claims, no longer checked word
-        against deed), so the agenda talks (``_talks``) and the outputs (``trust``,
-        ``final_trust``) read it, from the perceived posterior.
+        Trust is a belief about the other's type (Kydd 2005): the posterior probability that
+        the other is an honest type (``bg.honest_mass`` of the perceived posterior). It moves
+        with the posterior: on claims, offers and moves (phase 5) and on agreements concluded
+        and broken (:meth:`_word_evidence`). The agenda talks (``_talks``), the observation's
+        ``trust`` and the outputs (``trust``, ``final_trust``) read it.
         """
-        a, b = self.params.power_a, self.params.power_b
-        for h, (i, j) in enumerate(((a, b), (b, a))):
-            self.trust[:, i, j] = bg.honest_mass(self.posterior[:, h], self.type_honest[1 - h])
+        return np.stack(
+            [bg.honest_mass(self.posterior[:, h], self.type_honest[1 - h]) for h in range(2)],
+            axis=1,
+        )
+
+    def _word_evidence(self, rows: NDArray[np.bool_], about: NDArray[np.bool_], tau: float) -> None:
+        """Agreements concluded or broken as evidence about honesty types (``bg.word_evidence``).
+
+        In ``rows``, the holder of each posterior about a power marked in ``about`` (0:
+        ``power_a``) folds in evidence of strength ``tau``: an agreement's ``effects.trust``
+        about both, minus its ``breach_trust_cost`` about the power that broke it. Both
+        posteriors (perceived and true) update: the event is seen as it is.
+        """
+        if tau == 0.0 or not rows.any():
+            return
+        for about_h in np.flatnonzero(about):
+            h = 1 - int(about_h)  # the holder
+            for state in (self.posterior, self.posterior_true):
+                updated = bg.word_evidence(state[:, h], self.type_honest[about_h], tau)
+                state[:, h] = np.where(rows[:, None], updated, state[:, h])
 
     # -- phase 6 -------------------------------------------------------------------------------
     def observation(self, i: int, truth: bool | None, pressure: Any) -> Observation:
@@ -2198,14 +2211,14 @@ class Crisis:
         true_y, true_move = self.rung_at_perception[:, j], self.move_at_perception[:, j]
         if truth:
             y, y_move = true_y, true_move
-            hostility = self.hostility_true[:, i, j]
         elif truth is None:
             y = np.stack([self.perceived[:, i, j], true_y])
             y_move = np.stack([self.perceived_move[:, i, j], true_move])
-            hostility = np.stack([self.hostility[:, i, j], self.hostility_true[:, i, j]])
         else:
             y, y_move = self.perceived[:, i, j], self.perceived_move[:, i, j]
-            hostility = self.hostility[:, i, j]
+        # Trust is a power's (the honest mass of its posterior); no third party's policy reads
+        # it, and a third party holds no posterior: NaN.
+        trust = np.full(len(self.reps), np.nan)
         extra: dict[str, Any] = {}
         if p.is_power[i]:
             # The bargaining fields (docs/decision-v2.md §3.1, §3.3, §3.4, §3.6, §3.7): the
@@ -2236,6 +2249,7 @@ class Crisis:
                 "line_crossed": np.asarray(y) >= int(p.red_line[i]),
             }
             extra["shift_win"], extra["shift_rounds"] = self._capability_shift(h, self.round)
+            trust = self.trust()[:, h]
         return Observation(
             **extra,
             round=self.round,
@@ -2243,8 +2257,7 @@ class Crisis:
             y=y,
             y_move=y_move,
             own_move=self.last_move[:, i],
-            hostility=hostility,
-            trust=self.trust[:, i, j],
+            trust=trust,
             committed=self.committed[:, i],
             capability_ratio=self._side_capability(j) / self._side_capability(i),
             cumulative_risk=self.cumulative_risk[:, i],
@@ -2528,7 +2541,8 @@ class Crisis:
         """Agreements broken this round, found after every move is applied.
 
         A power that climbed to more than one rung above its rung at the agreement breaks it;
-        the other side loses ``breach_trust_cost`` of trust (both, when both break it). The
+        the other side reads it as evidence of strength ``-breach_trust_cost`` about the
+        breaker's honesty type (:meth:`_word_evidence`; both, when both break it). The
         agreement's incident-risk effect ends, and a broken core item no longer settles.
         """
         p = self.params
@@ -2547,9 +2561,8 @@ class Crisis:
             self.agreed[broken, g] = -2  # broken: never again in this crisis
             self.counts["agreements_broken"] += broken
             for i, brk in zip((a, b), breakers, strict=True):
-                other = b if i == a else a
-                lowered = dx.shift_trust(self.trust[:, other, i], -p.agreement_breach_cost[g])
-                self.trust[:, other, i] = np.where(brk, lowered, self.trust[:, other, i])
+                about = np.array([i == a, i == b])
+                self._word_evidence(brk, about, -float(p.agreement_breach_cost[g]))
                 self._log(brk, "agreement_broken", actor=p.ids[i], detail=p.agenda_ids[g])
             if p.agenda_core[g]:
                 self.pending_settlement &= ~broken
@@ -2603,7 +2616,7 @@ class Crisis:
             return np.where(den > 0, num / safe, 0.0)
 
         outcome = np.array(OUTCOMES, dtype=object)[self.outcome_code[rows]]
-        trust = self.trust[rows]
+        trust = self.trust()[rows]
         return {
             "replication": self.reps[rows],
             "outcome": outcome,
@@ -2628,7 +2641,7 @@ class Crisis:
             "agreements": c["agreements"],
             "agreements_broken": c["agreements_broken"],
             "signal_action_divergence": ratio(c["claims_contradicted"], c["claims_checked"]),
-            "final_trust": 0.5 * (trust[:, a, b] + trust[:, b, a]),
+            "final_trust": trust.mean(axis=1),
             "polarisation": dx.polarisation(self.alignment_a[rows][:, thirds]),
             "settled_share_a": self.settled_share[rows],
         }
@@ -2696,7 +2709,6 @@ def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.D
         "rung",
         "apparent",
         "perceived_adversary",
-        "hostility",
         "trust",
         "posterior_mean_cost",
         "offer",
@@ -2723,7 +2735,6 @@ def series_frame(parts: list[dict[str, Any]], p: Params, condition: str) -> pd.D
             "rung": data["rung"].astype(np.int64),
             "apparent": data["apparent"].astype(np.int64),
             "perceived_adversary": data["perceived_adversary"].astype(np.int64),
-            "hostility": data["hostility"],
             "trust": data["trust"],
             "posterior_mean_cost": data["posterior_mean_cost"],
             "offer": data["offer"],

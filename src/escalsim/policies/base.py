@@ -119,10 +119,9 @@ class Observation:
         Adversary's last move as perceived, -1/0/+1, with explained incidents discounted.
     own_move : int
         Own last move as made.
-    hostility : float
-        Belief that the adversary is hostile (intends to escalate).
     trust : float
-        Trust in the adversary's words.
+        A power's trust in the other: the posterior probability that it is an honest type
+        (docs/decision-v2.md §3.4); NaN for a third party.
     committed : bool
         Whether the actor has publicly committed (backing down then costs audience costs).
     capability_ratio : float
@@ -168,7 +167,6 @@ class Observation:
     y: Ints
     y_move: Ints
     own_move: Ints
-    hostility: Floats
     trust: Floats
     committed: Bools
     capability_ratio: Floats

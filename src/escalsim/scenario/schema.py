@@ -368,8 +368,9 @@ class Actor(_Model):
     )
     honesty: Probability = Field(
         default=1.0,
-        description="Probability that a message is truthful; for a power, also the prior "
-        "probability that it is an honest type (docs/decision-v2.md §3.3).",
+        description="For a power, the prior probability that it is an honest type, drawn once "
+        "per replication: an honest type's claims and messages tell the truth "
+        "(docs/decision-v2.md §3.3). A third party's is not read.",
     )
     domestic_pressure: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
         default=0.0,
@@ -465,7 +466,10 @@ class AgreementEffects(_Model):
     """What an agreement changes when it is reached."""
 
     trust: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
-        default=0.1, description="Added to both parties' trust in each other."
+        default=0.1,
+        description="Strength of the agreement as evidence that each party is an honest type: "
+        "from an even belief, trust (the posterior probability of an honest type) moves by "
+        "half of it (docs/decision-v2.md §12, step 6c).",
     )
     deconfliction: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
         default=0.0, description="Added to the deconfliction of the channels between the parties."
@@ -489,7 +493,9 @@ class Agreement(_Model):
     )
     effects: AgreementEffects = Field(default_factory=AgreementEffects)
     breach_trust_cost: Probability = Field(
-        default=0.2, description="Trust lost by the other side when a party breaks it."
+        default=0.2,
+        description="Strength of a breach as evidence that the party that broke it is not an "
+        "honest type: from an even belief, the other side's trust in it falls by half of it.",
     )
 
 

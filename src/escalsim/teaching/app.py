@@ -869,8 +869,8 @@ def SituationCard(game: Game, tick: int) -> None:
             f"- Your posture: **{rungs[s.own_rung]}**\n"
             f"- You see {n.actor(s.adversary)} at **{rungs[s.perceived_rung]}** "
             f"(its last move as you saw it: {s.perceived_move.replace('_', ' ')})\n"
-            f"- You believe it is hostile with probability {s.hostility:.2f}; "
-            f"you trust its words {s.trust:.2f}\n"
+            f"- You believe its cost of war is {s.expected_cost:.2f} of the stakes on average, "
+            f"and that it is an honest type with probability {s.trust:.2f} (your trust)\n"
             f"- Private channels open: {chans}\n\n**News**\n\n{news}"
         )
 

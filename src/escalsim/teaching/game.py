@@ -5,7 +5,8 @@ student's actor has the ``human`` policy. Each round:
 
 1. :meth:`Game.situation` -- the model has run phases 1-5 (events, accidents, channels,
    talks, messages, perception, beliefs) and the student sees what *their* state knows: its own
-   rung, the adversary's rung *as perceived*, its belief and trust, the messages that arrived,
+   rung, the adversary's rung *as perceived*, its posterior's mean of the adversary's cost of war
+   and its trust (the posterior probability of an honest type), the messages that arrived,
    the news;
 2. :meth:`Game.play` -- the student chooses a move and, where a private channel to the
    adversary is open, a message (``reassure``, ``warn`` or ``none``), and what to do with their
@@ -22,8 +23,9 @@ with noise and commits them (docs/decision-v2.md §3.6).
 
 The other actors follow their policies. A message is sent with the next round's messages (it
 travels while the move is carried out) and arrives after the channel's latency; it is honest
-when its claim matches the move (a reassurance after a step up is a lie, and the adversary's
-trust pays for it when the deed is seen).
+when its claim matches the move (a reassurance after a step up is a lie). It is sent only to
+an adversary whose policy reads what it states (the resolve: ``brinkmanship``); the default
+``bargaining`` adversary reads claims and offers, not these messages.
 
 :meth:`Game.debrief` then shows, round by round, what each side intended, did, signalled and
 perceived, where a miscalculation happened, and how the same crisis ran, on the same seed and
@@ -115,8 +117,9 @@ class Situation:
         The player's true rung, and the adversary's rung as the player perceives it.
     perceived_move : str
         The adversary's last move as perceived.
-    hostility, trust : float
-        The player's belief that the adversary is hostile, and trust in its words.
+    expected_cost, trust : float
+        What the player's posterior over the adversary's types says: the mean of its cost of
+        war (a share of the stakes), and the probability that it is an honest type (trust).
     can_message : bool
         A private channel to the adversary is open (a message may still find it down).
     private_channels : list of tuple
@@ -136,7 +139,7 @@ class Situation:
     own_rung: int
     perceived_rung: int
     perceived_move: str
-    hostility: float
+    expected_cost: float
     trust: float
     can_message: bool
     private_channels: list[tuple[str, str, bool]]
@@ -202,7 +205,7 @@ class _Before(TypedDict):
 
     rung_before: int
     perceived_other: int
-    hostility: float
+    expected_cost: float
     trust: float
 
 
@@ -271,7 +274,7 @@ class Debrief:
                 player=bool(r["player"]),
                 rung_before=int(r["rung_before"]),
                 perceived_other=int(r["perceived_other"]),
-                hostility=float(r["hostility"]),
+                expected_cost=float(r["expected_cost"]),
                 trust=float(r["trust"]),
                 perceived_by_other=int(r["perceived_by_other"]),
                 intended=str(r["intended"]),
@@ -430,8 +433,8 @@ class Game:
             own_rung=int(me.rung),
             perceived_rung=int(me.perceived[j]),
             perceived_move=dx.MOVE_NAMES[int(me.perceived_move[j])],
-            hostility=float(me.hostility[j]),
-            trust=float(me.trust[j]),
+            expected_cost=float(me.posterior_mean_cost),
+            trust=float(me.trust),
             can_message=any(is_open for _, _, is_open in channels),
             private_channels=channels,
             news=self._news(m.round),
@@ -567,8 +570,8 @@ class Game:
             self._before[a] = {
                 "rung_before": int(agent.rung),
                 "perceived_other": int(agent.perceived[other.index]),
-                "hostility": float(agent.hostility[other.index]),
-                "trust": float(agent.trust[other.index]),
+                "expected_cost": float(agent.posterior_mean_cost),
+                "trust": float(agent.trust),
             }
         self._narrate_new()
 

@@ -156,8 +156,8 @@ def _situation_panel(game: Game) -> Panel:
         f"Your posture: [bold]{rungs[s.own_rung]}[/] (rung {s.own_rung} of {len(rungs) - 1}).",
         f"You see {n.actor(s.adversary)} at [bold]{rungs[s.perceived_rung]}[/]"
         f" (its last move, as you saw it: {s.perceived_move.replace('_', ' ')}).",
-        f"You believe it is hostile with probability {s.hostility:.2f}; you trust its words "
-        f"{s.trust:.2f}.",
+        f"You believe its cost of war is {s.expected_cost:.2f} of the stakes on average, and "
+        f"that it is an honest type with probability {s.trust:.2f} (your trust).",
     ]
     open_channels = [cid for cid, _kind, is_open in s.private_channels if is_open]
     lines.append(
