@@ -123,7 +123,6 @@ def _observation(params, *, x, y, offer, own, cost, win, later, rounds) -> Obser
         y=np.array([y]),
         y_move=np.array([0]),
         own_move=np.array([0]),
-        hostility=np.array([0.5]),
         trust=np.array([0.5]),
         committed=np.array([False]),
         capability_ratio=np.array([1.0]),
