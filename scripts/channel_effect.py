@@ -2,8 +2,8 @@
 
 Usage: ``.venv/bin/python scripts/channel_effect.py [REPLICATIONS] [SEED]`` (default 2000, 1).
 
-For each scenario and each attribution (naïve, noisy: ``beliefs.attribution`` set on the
-scenario as shipped), prints the difference in P(war) between the scenario's two conditions
+For each scenario and each attribution (naïve, noisy: set for every actor, overriding the
+doctrines' presets), prints the difference in P(war) between the scenario's two conditions
 (the channel closed minus open) with its paired 95% CI, its three-part split (misperception,
 private information, residual: docs/decision-v2.md §7), and its Shapley paths (§8), and the
 same for P(settlement), the miscalculation rate and the mean peak rung where they apply. The
@@ -31,7 +31,10 @@ def main(replications: int, seed: int) -> None:
     """Print the tables (markdown) for every scenario and attribution."""
     for name, (base, other) in PAIRS.items():
         for attribution in ("naive", "noisy"):
-            spec = with_settings(load_scenario(name), {"beliefs.attribution": attribution})
+            shipped = load_scenario(name)
+            # Every actor's: a doctrine's preset (hawk: naive, dove: noisy) would otherwise win.
+            settings = {f"actors.{a.id}.attribution": attribution for a in shipped.actors}
+            spec = with_settings(shipped, {"beliefs.attribution": attribution, **settings})
             with tempfile.TemporaryDirectory() as tmp:
                 res = run(
                     spec,
