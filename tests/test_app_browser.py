@@ -291,12 +291,20 @@ def test_seminar_mode_makes_an_offer_and_accepts_the_other_sides(page, server):
     _shot(page, "07-seminar-offer")
     page.get_by_role("button", name="Play this round").click()
     page.get_by_text("Round 2 of 30").wait_for()
+    # The round's heading and the bargain card re-render separately: wait for the card to show
+    # the standing offer (a loaded machine found it still showing round 1's) before reading it.
+    page.locator(
+        ".v-card", has_text="Your standing offer to Soviet Union: 50% of the stakes"
+    ).first.wait_for()
     text = page.locator(".v-card", has_text="The bargain").first.inner_text()
     assert "Your standing offer to Soviet Union: 50% of the stakes" in text
     assert "standing offer, as you read it" in text
     page.get_by_role("button", name="accept", exact=True).click()
     page.get_by_role("button", name="Play this round").click()
     page.get_by_text("Debrief", exact=True).wait_for()
+    page.locator(
+        ".v-card", has_text="You accepted Soviet Union's offer in round 2"
+    ).first.wait_for()
     text = page.locator(".v-card", has_text="Debrief").first.inner_text()
     assert "You accepted Soviet Union's offer in round 2" in text
     assert "Offers" in text
