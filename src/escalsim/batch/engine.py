@@ -11,6 +11,7 @@ Mesa is not imported here (nor by anything this module imports).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -224,54 +225,22 @@ def run_batch(
         detail = part < keep if keep is not None else np.ones(len(part), dtype=bool)
         streams = Streams(root, part, layout, spec.run.rounds)
         moves, said = human_moves or {}, human_messages or {}
-        runs = [
-            Crisis(
-                spec,
-                sched,
-                streams,
-                part,
-                detail,
-                perfect_information,
-                moves,
-                said,
-                human_offers=human_offers,
-                human_claims=human_claims,
-                paths=switched,
-            )
-        ]
+        # A run and its twins differ only in what they show and know; the rest is the chunk's.
+        crisis = functools.partial(
+            Crisis,
+            spec,
+            sched,
+            streams,
+            part,
+            human_offers=human_offers,
+            human_claims=human_claims,
+            paths=switched,
+        )
+        runs = [crisis(detail, perfect_information, moves, said)]
         if twin:
             hidden = np.zeros(len(part), dtype=bool)
-            runs.append(
-                Crisis(
-                    spec,
-                    sched,
-                    streams,
-                    part,
-                    hidden,
-                    True,
-                    moves,
-                    said,
-                    human_offers=human_offers,
-                    human_claims=human_claims,
-                    paths=switched,
-                )
-            )
-            runs.append(
-                Crisis(
-                    spec,
-                    sched,
-                    streams,
-                    part,
-                    hidden,
-                    True,
-                    moves,
-                    said,
-                    complete_information=True,
-                    human_offers=human_offers,
-                    human_claims=human_claims,
-                    paths=switched,
-                )
-            )
+            runs.append(crisis(hidden, True, moves, said))
+            runs.append(crisis(hidden, True, moves, said, complete_information=True))
         _advance(runs, streams)
         outcomes.append(_ordered(runs[0], part))
         if twin:
