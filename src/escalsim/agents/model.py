@@ -321,7 +321,7 @@ class EscalationModel(mesa.Model):
 
     def pressure_on(self, index: int) -> float:
         """Net pressure of third parties on a power: > 0 asks restraint, < 0 firmness."""
-        return float(np.atleast_1d(self.state._pressure_on(index))[self.row])
+        return float(self.state._pressure_on(index)[self.row])
 
     # -- the round ------------------------------------------------------------------------------
     def step(self) -> None:

@@ -889,10 +889,11 @@ class Crisis:
         """
         return np.asarray(bg.resolve_from_values(1.0, 0.0, wins - self.war_cost))
 
-    def _pressure_on(self, index: int) -> NDArray[np.float64] | float:
+    def _pressure_on(self, index: int) -> NDArray[np.float64]:
+        """Net third-party pressure on actor ``index``, per replication (0 on a third party)."""
         p = self.params
         if not p.is_power[index]:
-            return 0.0
+            return np.zeros(len(self.reps))
         other = p.power_b if index == p.power_a else p.power_a
         column = 0 if index == p.power_a else 1
         total = np.zeros(len(self.reps))
