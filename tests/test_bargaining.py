@@ -544,6 +544,39 @@ def test_a_crossed_red_line_costs_the_audience_cost_unless_answered():
     assert both[0] == pytest.approx(calm[0] - 1.4)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.integers(0, 7),
+    y=st.floats(0.0, 7.0),
+    cost=st.floats(0.0, 1.0),
+    audience=st.floats(0.0, 2.0),
+    committed=st.booleans(),
+    crossed=st.booleans(),
+    offer=st.floats(0.0, 1.0),
+)
+def test_refusal_values_are_the_ladder_with_nobody_quitting(
+    x, y, cost, audience, committed, crossed, offer
+):
+    """``refusal_values`` is ``ladder_utilities`` with the other's quitting at 0 (a posterior
+    of zeros), whatever the other's offer and types: each move is worth its rung's stationary
+    hold value less the audience costs, and a climb onto war is worth W_i."""
+    kw = {"audience": audience, "committed": committed, "line_crossed": crossed}
+    war = bg.war_value(0.3, cost, 0.9)
+    nobody = _ladder(
+        x,
+        y,
+        war=war,
+        posterior_j=np.zeros(2),
+        quit_j=np.full(2, bg.settlement_value(offer, 0.9)),
+        **kw,
+    )
+    refused = bg.refusal_values(x, y, LADDER_COSTS, LADDER_RISK, 6, 2, 0.5, war, 0.9, **kw)
+    np.testing.assert_allclose(refused, nobody, rtol=1e-12, atol=1e-9)
+    targets = dx.target_rung(np.array([x]), dx.CANDIDATE_MOVES, 2, len(LADDER_COSTS))[0]
+    climbs_to_war = (targets >= 6) & (targets > x)  # no audience cost on a climb
+    np.testing.assert_allclose(refused[climbs_to_war], float(war), rtol=1e-12)
+
+
 def test_settlement_utilities_and_audience_costs():
     # Accepting 0.4 when publicly committed to 0.6 costs D = 1: 0.4 / 0.1 - 1 = 3.
     # Conceding to a demand of everything, committed: 0 - 1.

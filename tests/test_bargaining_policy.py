@@ -234,12 +234,14 @@ def test_complete_information_bargain_hand_checked():
     eight-rung ladder (cost 0.01, no risk), δ = 0.9, shares 0.5/0.5, p = 0.5, costs 0.3 and
     0.3. Nobody is expected to quit (every hold value is positive: quitting is worth 0), so
     B's best move is to step down to rung 0, worth ``0.5/(1 - 0.9) = 5`` (no cost, no risk):
-    its reservation is 0.5, and A, whose fallback is ``0.5 - 0.01 = 0.49``, offers it."""
+    its reservation is 0.5. A's fallback is its own best move, the same step down (0.5; holding
+    would be ``0.5 - 0.01 = 0.49``), so the bargain is one both prefer at equality, and A
+    offers 0.5."""
     params = make_params(precision=SHARP)
     case = {"params": params, "p": 0.5, "x": 1, "y": 1, "cost_a": 0.3, "cost_b": 0.3}
     share, reservation, fallback, *_ = _complete_round(case | {"delta": 0.9, "a_is": 0, "b_is": 0})
     assert reservation == pytest.approx(0.5)
-    assert fallback == pytest.approx(0.49)
+    assert fallback == pytest.approx(0.5)
     assert share == pytest.approx(0.5)
     at_b = typed(0.5, 0.3, 0.9, x=1, y=1, offer_received=share)
     assert (decide(at_b, B, params, evenly(64), SHARP) == dx.ACCEPT).all()

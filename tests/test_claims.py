@@ -86,8 +86,8 @@ def test_a_reputation_worth_more_than_the_gain_keeps_strategic_types_honest():
 def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost():
     """Noise 0.999: detection 0.001, below (1 − δ)/δ = 0.053: a strategic type lies whenever
     the receiver would offer it more for the favourable claim. Where every type but the
-    favourable one lies, the claim is the same whatever the type: the posterior does not move
-    (but for the round's redraw, which leaves a prior unchanged)."""
+    favourable one lies, the claim is the same whatever the type: its likelihood leaves the
+    receiver's prior unchanged."""
     c, prior = one_round(at_the_brink(bargainers(0.0, noise=0.999, misread=0.0)), reps=60)
     n = c.type_grid.shape[1] // 2
     lies = c.claim_lies[:, 1 % c.ring]  # [R, sender, C]
@@ -100,7 +100,16 @@ def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost(
         np.testing.assert_array_equal(sent, np.where(lied, favourable, truthful))
         pooled = np.delete(lies[:, h], favourable, axis=1).all(axis=1)
         assert pooled.any()
-        np.testing.assert_allclose(c.posterior[pooled, 1 - h], prior[pooled, 1 - h], atol=1e-12)
+        # The claim's likelihood, as the receiver reads it (no misreading here), leaves its
+        # prior unchanged where the claim pools. The posterior after the round also folds in
+        # the round's other evidence (the sender's offer, which depends on its cost).
+        grid = np.arange(2 * n) % n
+        lik = bg.message_likelihood(
+            sent, grid, c.type_honest[h], lies[:, h][:, grid], favourable, 0.0, n
+        )
+        moved = prior[:, 1 - h] * lik
+        moved /= moved.sum(axis=-1, keepdims=True)
+        np.testing.assert_allclose(moved[pooled], prior[pooled, 1 - h], atol=1e-12)
 
 
 def test_the_twin_reads_claims_as_sent_and_trust_is_the_honest_mass():

@@ -1040,13 +1040,9 @@ def ladder_utilities(
     modelled at one level: it compares quitting with holding on for ever, not with its own
     look-ahead.
     """
-    x_arr = np.asarray(x)[..., None]
-    n = len(costs)
-    xp = dx.target_rung(x_arr, dx.CANDIDATE_MOVES, jump, n)
-    r = dx.war_probability(war_risk, xp, np.asarray(y_next, dtype=float)[..., None], war_rung)
-    f = np.asarray(share, dtype=float)[..., None] - costs[xp]
-    w_i = np.asarray(war, dtype=float)[..., None]
-    hold = hold_value(f, r, w_i, delta)
+    x_arr, xp, r, f, w_i, hold = _rungs_held(
+        x, y_next, costs, war_risk, war_rung, jump, share, war, delta
+    )
     h_j = hold_value(
         np.asarray(flow_j, dtype=float)[..., None, None],
         r[..., None],
@@ -1058,10 +1054,73 @@ def ladder_utilities(
         np.asarray(posterior_j, dtype=float)[..., None, :], advantage, precision_j, 1.0 - delta
     )
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
+    return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
+
+
+def _rungs_held(
+    x: ArrayLike,
+    y_next: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    jump: int,
+    share: ArrayLike,
+    war: ArrayLike,
+    delta: float,
+) -> tuple[Array, Array, Array, Array, Array, Array]:
+    """Each candidate move's rung and what holding it is worth (:func:`ladder_utilities`).
+
+    Returns ``x[..., None]``, the rungs ``x'``, their risks ``r(x')``, flows ``f(x')``,
+    ``W_i[..., None]`` and ``H(x')``, each ``[..., 4]`` (or broadcastable to it).
+    """
+    x_arr = np.asarray(x)[..., None]
+    xp = dx.target_rung(x_arr, dx.CANDIDATE_MOVES, jump, len(costs))
+    r = dx.war_probability(war_risk, xp, np.asarray(y_next, dtype=float)[..., None], war_rung)
+    f = np.asarray(share, dtype=float)[..., None] - costs[xp]
+    w_i = np.asarray(war, dtype=float)[..., None]
+    return x_arr, xp, r, f, w_i, hold_value(f, r, w_i, delta)
+
+
+def _audience_penalty(
+    x_arr: Array, xp: Array, audience: ArrayLike, committed: ArrayLike, line_crossed: ArrayLike
+) -> Array:
+    """``D ([x' < x and committed] + [x' <= x and line crossed])`` (:func:`ladder_utilities`)."""
     backing_down = (xp < x_arr) & np.asarray(committed, dtype=bool)[..., None]
     unanswered = (xp <= x_arr) & np.asarray(line_crossed, dtype=bool)[..., None]
     penalty = backing_down.astype(float) + unanswered.astype(float)
-    return value - np.asarray(audience, dtype=float)[..., None] * penalty
+    return np.asarray(audience, dtype=float)[..., None] * penalty
+
+
+def refusal_values(
+    x: ArrayLike,
+    y_next: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    jump: int,
+    share: ArrayLike,
+    war: ArrayLike,
+    delta: float,
+    audience: ArrayLike = 0.0,
+    committed: ArrayLike = False,
+    line_crossed: ArrayLike = False,
+) -> Array:
+    """Value of each ladder move when the other will not quit: ``H_i(x')`` less audience costs.
+
+    :func:`ladder_utilities` with the other's quitting ``Q(x') = 0``::
+
+        U(x') = r W_i + (1 - r)(f + δ H(x')) - D [...] = H(x') - D [...]
+
+    (the stationary hold value solves the first equality), with the same audience costs.
+    The continuation a power faces once the other has refused its offer (the other's quitting
+    is worth at most that offer to it, so it does not quit; ``policies.bargaining.fallback``).
+    A move onto the war rung is worth W_i. Parameters as :func:`ladder_utilities`; returns
+    ``[..., 4]`` in the order of ``dynamics.CANDIDATE_MOVES``. Valid for δ in [0, 1).
+    """
+    x_arr, xp, _, _, _, hold = _rungs_held(
+        x, y_next, costs, war_risk, war_rung, jump, share, war, delta
+    )
+    return hold - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
 
 
 def settlement_utilities(

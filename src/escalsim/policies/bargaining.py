@@ -194,15 +194,70 @@ def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
     )
 
 
-def fallback(obs: Observation, t: Terms, params: Params) -> Array:
-    """The power's own fallback ``f = (1 - δ) H_i`` (docs/decision-v2.md §3.6).
+def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
+    """The power's own ladder moves' values ``[..., 4]`` (§3.7), as its decision values them.
 
-    The annuity of staying in the crisis at the rungs held
-    (:func:`~escalsim.core.bargaining.hold_value`), with its war value ``t.war``.
+    :func:`~escalsim.core.bargaining.ladder_utilities` from its side: its rung, the other
+    expected where it is perceived, its war value ``t.war``, its own demand (``1 -`` its
+    standing offer) as what it prevails with, the other's quitting under its posterior, and its
+    audience cost, commitment and red line. Duplicate rungs are not removed (their values are
+    equal).
     """
-    x, y = np.asarray(obs.x), np.asarray(obs.y)
-    risk = dx.war_probability(params.war_risk, x, y, params.war_rung)
-    return (1.0 - t.delta) * bg.hold_value(t.flow, risk, t.war, t.delta)
+    mine = _offered(obs.own_offer)  # this power's standing offer to the other
+    return bg.ladder_utilities(
+        np.asarray(obs.x),
+        obs.y,
+        params.costs,
+        params.war_risk,
+        params.war_rung,
+        params.jump,
+        t.share,
+        t.war,
+        promised(t, 1.0 - mine, own=True, later=1),
+        t.delta,
+        obs.posterior,
+        t.war_j,
+        t.flow_j,
+        promised(t, mine, own=False, later=1),
+        quit_precision(params, t.other),
+        obs.audience,
+        obs.committed,
+        obs.line_crossed,
+    )
+
+
+def fallback(obs: Observation, t: Terms, params: Params) -> Array:
+    """The power's own fallback ``f = (1 - δ) max_x' H_i(x')`` (docs/decision-v2.md §3.6).
+
+    The annuity of the best rung it can move to this round and hold, war included (where
+    ``H = W_i``), less its audience costs, once its offer is refused:
+    :func:`~escalsim.core.bargaining.refusal_values`, its ladder values with the other's
+    quitting at 0. The other does not quit in that continuation: quitting is worth to it at
+    most this power's offer, which it has just refused (and counting its quitting would make
+    both powers' fallbacks optimistic at once, leaving no bargaining range: geneva-2022's
+    perfect-information twin then went to war in 0.74 of 200 runs).
+
+    *Departure from §3.6*, whose fallback is ``(1 - δ) H_i`` at the rungs held: at a costly
+    rung with little war risk that is far below war or stepping down and does not depend on the
+    power's cost of war, so a more resolved power offered as much as a less resolved one, and
+    could expect less (docs/decision-v2.md §11, "Fields matter"). With the best rung, war
+    included, the offer is bounded by ``1 - (p_i - c_i)``, Fearon's (1995) bound.
+    """
+    values = bg.refusal_values(
+        np.asarray(obs.x),
+        obs.y,
+        params.costs,
+        params.war_risk,
+        params.war_rung,
+        params.jump,
+        t.share,
+        t.war,
+        t.delta,
+        obs.audience,
+        obs.committed,
+        obs.line_crossed,
+    )
+    return (1.0 - t.delta) * values.max(axis=-1)
 
 
 def _first_type(obs: Observation) -> Observation:
@@ -245,9 +300,10 @@ class Bargaining(Policy):
     with its war value ``W_j(θ) = (1 - p - c_θ)/(1 - δ)``, its status-quo share, its own
     demand (``1 -`` its standing offer) as what it prevails with, and this power's quitting
     modelled with the other's prior over this power's cost types and this power's quit
-    precision (:func:`quit_precision`); and this power's fallback ``f = (1 - δ) H_i``, the
-    annuity of staying in the crisis at the rungs held (:func:`~escalsim.core.bargaining.
-    hold_value`). *Departure from §3.6*, whose reservation is ``(1 - δ) H_j(θ)``: ``H_j`` is
+    precision (:func:`quit_precision`); and this power's fallback ``f = (1 - δ) max_x' H_i(x')``,
+    the annuity of the best rung it can move to and hold once refused (:func:`fallback`).
+    *Departures from §3.6*, whose reservation is ``(1 - δ) H_j(θ)`` and fallback
+    ``(1 - δ) H_i`` (holding; the fallback's departure is :func:`fallback`'s): ``H_j`` is
     one of the other's alternatives (holding, with no look-ahead), but the other's own
     decision compares accepting with the best of them (stepping down can be worth more than
     holding), so an offer at ``H_j`` could be refused under complete information. With a point
@@ -275,11 +331,15 @@ class Bargaining(Policy):
     (at the bottom a step down is a hold, at the top a step up is; a jump that reaches no
     further than a step is a step). Counting one outcome twice would give it twice the logit's
     weight (the independence of irrelevant alternatives; McFadden 1974's red and blue buses).
-    When the offer is the best option, an option tied with it within :data:`TIE` is not
-    available: accepting at indifference (Fearon 1995; :func:`~escalsim.core.bargaining.
-    accepts`), without which a complete-information offer would be refused half the time at
-    any precision. :meth:`choice_probabilities` is exact (the same weights), one-hot on war
-    where war is strictly best.
+    When the standing offer is the best option (within :data:`TIE`: accepting at indifference,
+    Fearon 1995; :func:`~escalsim.core.bargaining.accepts`), it is the only option available:
+    like war, accepting a best offer is a best response, not a draw of the logit. Without the
+    tie rule a complete-information offer would be refused half the time at any precision;
+    with only the tied options removed (the rule before the fields-matter tests), an option's
+    value falling *below* the tie (a crossed red line lowering holding) put it back in the
+    logit and took probability from climbing (docs/decision-v2.md §11). An offer that is not
+    the best option stays in the logit with the rest. :meth:`choice_probabilities` is exact
+    (the same weights), one-hot on war where war is strictly best.
 
     **Its type** is the drawn ``obs.war_cost`` (with ``obs.war_value``, from which the chance
     of winning is recovered, :class:`Terms`); ``obs.resolve`` is the same type in other units
@@ -469,7 +529,6 @@ class Bargaining(Policy):
         x = np.asarray(obs.x)
         received = np.asarray(obs.offer_received, dtype=float)
         standing = ~np.isnan(received)
-        mine = _offered(obs.own_offer)  # this power's standing offer to the other
         settle = bg.settlement_utilities(
             received,
             1.0 - _offered(received),
@@ -484,26 +543,7 @@ class Bargaining(Policy):
         settle = (
             settle + (promised(t, face, own=True) - bg.settlement_value(face, t.delta))[..., None]
         )
-        ladder = bg.ladder_utilities(
-            x,
-            obs.y,
-            params.costs,
-            params.war_risk,
-            params.war_rung,
-            params.jump,
-            t.share,
-            t.war,
-            promised(t, 1.0 - mine, own=True, later=1),
-            t.delta,
-            obs.posterior,
-            t.war_j,
-            t.flow_j,
-            promised(t, mine, own=False, later=1),
-            quit_precision(params, t.other),
-            obs.audience,
-            obs.committed,
-            obs.line_crossed,
-        )
+        ladder = own_ladder(obs, t, params)
         rungs = dx.target_rung(x[..., None], dx.CANDIDATE_MOVES, params.jump, params.n_rungs)
         distinct = np.stack(
             [
@@ -525,14 +565,15 @@ class Bargaining(Policy):
             [np.broadcast_to(open_, (*batch, 2)), np.broadcast_to(distinct, (*batch, 4))], axis=-1
         )
         available &= ~np.isnan(util)
-        # Accepting at indifference: an option tied with a standing offer that is the best.
+        # A standing offer that is the best option (within TIE: accepting at indifference) is
+        # accepted as a best response: every other option is unavailable.
         tol = TIE / (1.0 - t.delta)
         others = available.copy()
         others[..., bg.ACCEPT_OPTION] = False
         accept = util[..., bg.ACCEPT_OPTION]
         best_other = np.where(others, util, -np.inf).max(axis=-1)
         accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
-        tied = others & accept_best[..., None] & (util >= accept[..., None] - tol)
+        tied = others & accept_best[..., None]
         war = np.broadcast_to(
             bg.reaches_war(x, params.jump, params.n_rungs, params.war_rung), (*batch, 6)
         )
