@@ -440,3 +440,33 @@ def test_the_ensemble_gives_estimates_inside_their_intervals():
     # "your settings" (hotline open from the start) is the hotline condition: same runs.
     assert frame.loc[0, "p_war"] == frame.loc[2, "p_war"]
     assert frame.loc[2, "d_p_war"] == 0.0
+
+
+def test_the_bargain_has_one_wording_in_the_terminal_and_the_app():
+    """``Game.bargain_lines`` is the one wording of the bargain: the terminal's panel shows its
+    sentences with rich's bold, the app's card with markdown's; an offer standing is named with
+    its share as read and what ``accept`` does."""
+    from rich.console import Console
+
+    from escalsim.teaching.terminal import _bargain_panel
+
+    seen_offer = False
+    for seed in range(1, 5):  # several games: some end before an offer is read
+        game = Game(HOTLINE, "USA", seed=seed, rounds=8)
+        while not game.over:
+            b = game.bargain()
+            plain = game.bargain_lines()
+            assert plain[0].startswith("Your standing offer to ")
+            assert plain[-1].startswith(f"While the crisis lasts you hold {b.status_quo:.0%}")
+            if b.can_accept:
+                seen_offer = True
+                marked = "\n".join(game.bargain_lines(lambda text: f"**{text}**"))
+                assert f"**{b.offer_read:.0%}**" in marked
+                assert "**accept** settles on it" in marked
+            console = Console(width=200, record=True)
+            console.print(_bargain_panel(game))
+            shown = " ".join(console.export_text().split())
+            for line in plain:
+                assert " ".join(line.split()) in shown
+            game.play("hold")
+    assert seen_offer

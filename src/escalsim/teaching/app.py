@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 import os
 import re
 from typing import Any, TypedDict
@@ -916,29 +915,7 @@ def OfferControls(mode: solara.Reactive[str], share: solara.Reactive[float]) -> 
 @solara.component
 def BargainCard(game: Game, tick: int) -> None:
     """The bargain as the player knows it: both standing offers, and what ends the crisis."""
-    b = game.bargain()
-    n = game.narrator
-    other = n.actor(game.adversary)
-
-    def share(x: float) -> str:
-        return "none" if math.isnan(x) else f"{x:.0%} of the stakes"
-
-    lines = [f"- Your standing offer to {other}: {share(b.own_offer)}"]
-    if not math.isnan(b.public_demand):
-        lines.append(f"- You demanded {b.public_demand:.0%} in public: less costs you face")
-    if b.can_accept:
-        via = n.channel(b.offer_channel) if b.offer_channel else "a channel"
-        lines.append(
-            f"- {other}'s standing offer, as you read it: **{b.offer_read:.0%}** of the stakes "
-            f"for you (sent in round {b.offer_round} through {via}); **accept** settles on it, "
-            "any other move refuses it"
-        )
-    else:
-        lines.append(f"- {other} has no offer standing")
-    if not b.other_accepts:
-        lines.append(f"- {other}'s policy never accepts an offer")
-    ends = "a concession ends it" if b.concede_ends else "a concession does not end it here"
-    lines.append(f"- While the crisis lasts you hold {b.status_quo:.0%} of the stakes; {ends}")
+    lines = [f"- {line}" for line in game.bargain_lines(lambda text: f"**{text}**")]
     with solara.Card("The bargain"):
         solara.Markdown("\n".join(lines))
 

@@ -40,7 +40,7 @@ Several games can run at once (one per browser tab, or per terminal); a game sha
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -485,6 +485,52 @@ class Game:
             own_cost=float(state.war_cost[row, h]),
             claimable=claimable,
         )
+
+    def bargain_lines(self, bold: Callable[[str], str] = str) -> list[str]:
+        """The bargain as the player knows it, in sentences (the terminal's panel, the app's card).
+
+        Parameters
+        ----------
+        bold : callable, optional
+            Marks up a phrase to stand out (rich's ``[bold]…[/]``, markdown's ``**…**``).
+
+        Returns
+        -------
+        list of str
+            One sentence per fact: the player's standing offer, its public demand, the other
+            side's offer as read (and what accepting it does), whether the other side's policy
+            ever accepts, and the share held while the crisis lasts.
+        """
+        b = self.bargain()
+        n = self.narrator
+        other = n.actor(self.adversary)
+
+        def share(x: float) -> str:
+            return "none" if math.isnan(x) else f"{x:.0%} of the stakes"
+
+        lines = [f"Your standing offer to {other}: {share(b.own_offer)}."]
+        if not math.isnan(b.public_demand):
+            lines.append(
+                f"You demanded {b.public_demand:.0%} in public: settling for less costs you face."
+            )
+        if b.can_accept:
+            via = n.channel(b.offer_channel) if b.offer_channel else "a channel"
+            lines.append(
+                f"{other}'s standing offer, as you read it: {bold(f'{b.offer_read:.0%}')} of the "
+                f"stakes for you (sent in round {b.offer_round} through {via}). "
+                f"{bold('accept')} settles on it; any other move refuses it."
+            )
+        else:
+            lines.append(f"{other} has no offer standing.")
+        if not b.other_accepts:
+            lines.append(f"{other}'s policy never accepts an offer.")
+        ends = (
+            "a concession ends it."
+            if b.concede_ends
+            else "a concession does not end it here (no concede)."
+        )
+        lines.append(f"While the crisis lasts you hold {b.status_quo:.0%} of the stakes; {ends}")
+        return lines
 
     def _claim_of(self, message: str, claim: float | None) -> float:
         """The cost of war the player claims (NaN: none), from ``claim`` or the message.

@@ -92,39 +92,9 @@ def _ask_claim(console: Console, game: Game) -> float | None:
     return None if answer == "none" else b.claimable[costs.index(answer)]
 
 
-def _share(x: float) -> str:
-    return "none" if math.isnan(x) else f"{x:.0%} of the stakes"
-
-
 def _bargain_panel(game: Game) -> Panel:
     """The bargain as the player knows it: both standing offers, and what can end the crisis."""
-    b = game.bargain()
-    n = game.narrator
-    other = n.actor(game.adversary)
-    lines = [f"Your standing offer to {other}: {_share(b.own_offer)}."]
-    if not math.isnan(b.public_demand):
-        lines.append(
-            f"You demanded {b.public_demand:.0%} in public: settling for less costs you face."
-        )
-    if b.can_accept:
-        via = n.channel(b.offer_channel) if b.offer_channel else "a channel"
-        lines.append(
-            f"{other}'s standing offer, as you read it: [bold]{b.offer_read:.0%}[/] of the stakes "
-            f"for you (sent in round {b.offer_round} through {via}). [bold]accept[/] settles on "
-            "it; any other move refuses it."
-        )
-    else:
-        lines.append(f"{other} has no offer standing.")
-    if not b.other_accepts:
-        lines.append(f"{other}'s policy never accepts an offer.")
-    lines.append(
-        f"While the crisis lasts you hold {b.status_quo:.0%} of the stakes; "
-        + (
-            "a concession ends it."
-            if b.concede_ends
-            else "a concession does not end it here (no concede)."
-        )
-    )
+    lines = game.bargain_lines(lambda text: f"[bold]{text}[/]")
     return Panel("\n".join(lines), title="The bargain", expand=False)
 
 
