@@ -256,3 +256,30 @@ def test_run_paths_for_a_pair_beyond_channels_exits_2(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert "differ in more than their channels" in out.stderr
+
+
+def test_the_dry_run_estimate_includes_the_paths() -> None:
+    """``run --paths --dry-run`` counts the 8 runs: more time and replication-rounds than the
+    same dry run without them, and a memory part ``paths``; the pair is checked as the run
+    checks it (exit 2 for a single condition)."""
+    from escalsim.experiment.runner import estimate_run
+
+    spec = load_scenario("generic-dispute")
+    plain = estimate_run(spec, replications=400, seed=2, workers=1)
+    both = estimate_run(spec, replications=400, seed=2, workers=1, paths=True)
+    assert both.parts["paths"] > 0
+    assert "paths" not in plain.parts
+    assert both.memory_bytes == plain.memory_bytes + both.parts["paths"]
+    assert both.seconds > plain.seconds
+    # 8 runs of 400 replications of the pair, each no longer than the horizon.
+    extra = both.replication_rounds - plain.replication_rounds
+    assert 0 < extra <= 8 * 400 * spec.run.rounds
+    out = run_cli_in_process("run", "generic-dispute", "-n", "400", "--paths", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "paths " in out.stdout
+    assert "(included)" in out.stdout
+    one = run_cli_in_process(
+        "run", "generic-dispute", "--condition", "channel_open", "--paths", "--dry-run"
+    )
+    assert one.returncode == 2
+    assert "Traceback" not in one.stderr

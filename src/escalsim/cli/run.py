@@ -166,12 +166,11 @@ def run_command(
     if dry_run:
         from escalsim.experiment.runner import estimate_run
 
-        estimate = estimate_run(spec, seed=seed, **common)
+        with option_errors():
+            estimate = estimate_run(spec, seed=seed, paths=paths, **common)
         click.echo(estimate.describe())
         if paths:
-            click.echo(
-                "paths: 8 more runs of the replications, in this process (not in the estimate)"
-            )
+            click.echo("paths: 8 more runs of the replications, in this process (included)")
         return
     # The folder and the seed, by the rules escalsim.run(out=) applies again below: decided
     # here first so that the drawn seed is printed before the run, and the messages of a run

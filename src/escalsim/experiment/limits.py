@@ -243,7 +243,8 @@ class Estimate:
     workers : int
         Worker processes (1: this process).
     parts : dict
-        The memory by term: ``base``, ``workers``, ``tasks``, ``outcomes``, ``detail``.
+        The memory by term: ``base``, ``workers``, ``tasks``, ``outcomes``, ``detail`` (and
+        ``paths`` with ``run --paths``, :func:`with_paths`).
     rounds_alive : dict
         Mean rounds a replication runs, by condition.
     measured : bool
@@ -517,6 +518,51 @@ def estimate(
         measured=pilot,
         replication_rounds=rep_rounds,
         disk_bytes=disk,
+    )
+
+
+def with_paths(
+    main: Estimate,
+    spec: Scenario,
+    replications: int,
+    pair: tuple[str, str],
+    *,
+    task: int,
+    seed: int | None = None,
+) -> Estimate:
+    """``main`` with the Shapley paths of ``pair`` added (``run --paths``, docs/decision-v2.md §8).
+
+    The paths are 8 more runs of the replications of the base condition, each with some paths
+    in the other condition's channel state (:func:`escalsim.experiment.paths.decompose`): batch
+    engine, in this process, no twin, no detail kept, tasks of ``task`` replications, after the
+    main run and while its frames are held. So the time adds 4 times that of the pair's two
+    conditions run that way (their crises' lengths measured as ``main``'s are, by the pilot if
+    it ran), and the memory one such task and the 8 runs' outcome rows (part ``paths``).
+    """
+    pair_run = estimate(
+        spec,
+        replications,
+        conditions=list(pair),
+        engine="batch",
+        twin=False,
+        keep=0,
+        workers=1,
+        task=task,
+        pilot=main.measured,
+        seed=seed,
+    )
+    switch_sets = 8
+    extra = task_bytes(Shape.of(spec), min(task, replications), False) + RUN_ROW_BYTES * int(
+        replications
+    ) * switch_sets
+    parts = {**main.parts, "paths": extra}
+    return replace(
+        main,
+        memory_bytes=main.memory_bytes + extra,
+        seconds=main.seconds + switch_sets / 2 * (pair_run.seconds - RUN_FIXED_SECONDS),
+        parts=parts,
+        replication_rounds=main.replication_rounds
+        + switch_sets / 2 * pair_run.replication_rounds,
     )
 
 

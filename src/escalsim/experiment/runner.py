@@ -489,12 +489,14 @@ def estimate_run(
     keep: int = DEFAULT_KEEP,
     max_memory: int | None = None,
     force: bool = False,
+    paths: bool = False,
 ) -> Any:
     """What :func:`run` with these arguments would need, without running it.
 
     A pilot of a few dozen replications per condition measures how long crises last, so the
     time is an expectation rather than the horizon's upper bound. The parameters are
-    :func:`run`'s.
+    :func:`run`'s; with ``paths`` the Shapley paths' 8 runs are included
+    (:func:`escalsim.experiment.limits.with_paths`).
 
     Returns
     -------
@@ -515,6 +517,12 @@ def estimate_run(
     )
     plan = plan_run(spec, n, task=chunk, max_memory=max_memory, force=force, **kwargs)
     measured = estimate(spec, n, task=plan.task, pilot=True, **kwargs)
+    if paths:
+        from escalsim.experiment.limits import with_paths
+        from escalsim.experiment.paths import paths_pair
+
+        pair = paths_pair(spec, names, baseline)
+        measured = with_paths(measured, spec, n, pair, task=BATCH_CHUNK, seed=root)
     return dataclasses.replace(measured, notes=plan.notes)
 
 
