@@ -552,17 +552,17 @@ def with_paths(
         seed=seed,
     )
     switch_sets = 8
-    extra = task_bytes(Shape.of(spec), min(task, replications), False) + RUN_ROW_BYTES * int(
-        replications
-    ) * switch_sets
+    extra = (
+        task_bytes(Shape.of(spec), min(task, replications), False)
+        + RUN_ROW_BYTES * int(replications) * switch_sets
+    )
     parts = {**main.parts, "paths": extra}
     return replace(
         main,
         memory_bytes=main.memory_bytes + extra,
         seconds=main.seconds + switch_sets / 2 * (pair_run.seconds - RUN_FIXED_SECONDS),
         parts=parts,
-        replication_rounds=main.replication_rounds
-        + switch_sets / 2 * pair_run.replication_rounds,
+        replication_rounds=main.replication_rounds + switch_sets / 2 * pair_run.replication_rounds,
     )
 
 
