@@ -573,11 +573,10 @@ class Bargaining(Policy):
         accept = util[..., bg.ACCEPT_OPTION]
         best_other = np.where(others, util, -np.inf).max(axis=-1)
         accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
-        tied = others & accept_best[..., None]
         war = np.broadcast_to(
             bg.reaches_war(x, params.jump, params.n_rungs, params.war_rung), (*batch, 6)
         )
-        return util, available & ~tied, war
+        return util, available & ~(others & accept_best[..., None]), war
 
     @classmethod
     @override
