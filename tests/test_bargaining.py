@@ -700,10 +700,9 @@ def test_war_split_adds_up_with_both_flows():
     assert split.residual == pytest.approx(1 / 6)
     total = split.misperception + split.private_information + split.residual
     assert total == pytest.approx(run.mean())
-    assert split.run_only - split.perception_only == pytest.approx(split.misperception)
-    assert split.perception_twin_only - split.complete_only == pytest.approx(
-        split.private_information
-    )
+    assert split.attributable - split.perception_twin_only == pytest.approx(split.misperception)
+    assert split.private - split.complete_twin_only == pytest.approx(split.private_information)
+    assert split._fields == bg.SPLIT_PARTS  # the run columns' names (batch.twin_columns)
 
 
 def test_option_of_inverts_the_option_moves():

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from escalsim.core.bargaining import twin_split
 from escalsim.core.params import schedule
 from escalsim.core.streams import BlockLayout
 from escalsim.model.channels import beyond_channels
@@ -74,31 +75,17 @@ def twin_columns(run: Any, perception: Any, complete: Any) -> dict[str, Any]:
     """Per-run columns of the twins: their outcomes and the three-part split of war.
 
     ``run``, ``perception`` and ``complete`` are the outcome names of each replication in the
-    run, its perception twin (true postures, moves and incidents; types private) and its
-    complete-information twin (types known too). Per run, with w, p, c its war indicators
-    (docs/decision-v2.md §7; the means are ``core.bargaining.war_split``)::
-
-        w = (w - p) + (p - c) + c = misperception + private information + residual
-
-    Columns: ``twin_outcome``, ``complete_twin_outcome``; the flows ``war_attributable``
-    (w and not p: war that seeing the truth avoids), ``war_perception_twin_only`` (p and not w),
-    ``war_private`` (p and not c: war that knowing the types avoids),
-    ``war_complete_twin_only`` (c and not p); the parts ``war_misperception`` (w − p, in
-    {−1, 0, 1}), ``war_private_information`` (p − c) and ``war_residual`` (c).
+    run, its perception twin and its complete-information twin. Columns: ``twin_outcome``,
+    ``complete_twin_outcome``, and ``war_<part>`` for each part and flow of
+    :func:`escalsim.core.bargaining.twin_split` of the war indicators (``war_attributable``,
+    ``war_perception_twin_only``, ``war_private``, ``war_complete_twin_only``,
+    ``war_misperception``, ``war_private_information``, ``war_residual``).
     """
-    w = np.asarray(run) == "war"
-    p = np.asarray(perception) == "war"
-    c = np.asarray(complete) == "war"
+    parts = twin_split(*(np.asarray(x) == "war" for x in (run, perception, complete)))
     return {
         "twin_outcome": np.asarray(perception),
         "complete_twin_outcome": np.asarray(complete),
-        "war_attributable": w & ~p,
-        "war_perception_twin_only": p & ~w,
-        "war_private": p & ~c,
-        "war_complete_twin_only": c & ~p,
-        "war_misperception": w.astype(np.int64) - p.astype(np.int64),
-        "war_private_information": p.astype(np.int64) - c.astype(np.int64),
-        "war_residual": c,
+        **{f"war_{name}": values for name, values in parts.items()},
     }
 
 

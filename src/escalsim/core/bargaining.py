@@ -1473,46 +1473,78 @@ def best_bundle(
 
 
 # -- decompositions of P(war) ---------------------------------------------------------------
-class WarSplit(NamedTuple):
-    """P(war) of a run split against its two twins (:func:`war_split`); each a proportion."""
+#: The per-run parts and flows of the split (:func:`twin_split`), in the order of the run columns.
+SPLIT_PARTS = (
+    "attributable",
+    "perception_twin_only",
+    "private",
+    "complete_twin_only",
+    "misperception",
+    "private_information",
+    "residual",
+)
 
+
+class WarSplit(NamedTuple):
+    """P(war) of a run split against its two twins (:func:`war_split`); each a proportion.
+
+    The means of :func:`twin_split`'s per-run columns, with the same names.
+    """
+
+    attributable: Array  # war in the run, not in its perception twin
+    perception_twin_only: Array  # war in the perception twin, not in the run
+    private: Array  # war in the perception twin, not in the complete-information twin
+    complete_twin_only: Array  # war in the complete-information twin, not the perception twin
     misperception: Array  # P(war) run - perception twin
     private_information: Array  # perception twin - complete-information twin
     residual: Array  # the complete-information twin's P(war)
-    run_only: Array  # war in the run, not in its perception twin
-    perception_only: Array  # war in the perception twin, not in the run
-    perception_twin_only: Array  # war in the perception twin, not the complete-info twin
-    complete_only: Array  # war in the complete-information twin, not the perception twin
+
+
+def twin_split(run: ArrayLike, perception: ArrayLike, complete: ArrayLike) -> dict[str, Array]:
+    """The three-part split of an outcome indicator, per replication (docs/decision-v2.md §7).
+
+    With the indicators w, p, c of each replication in the run, its perception twin (true
+    postures, moves and incidents; types private) and its complete-information twin (types
+    known too), sharing every random number and type draw::
+
+        w = (w - p) + (p - c) + c = misperception + private information + residual
+
+    Returns the arrays of :data:`SPLIT_PARTS`: the flows ``attributable`` (w and not p: what
+    seeing the truth avoids), ``perception_twin_only`` (p and not w), ``private`` (p and not c:
+    what knowing the types avoids), ``complete_twin_only`` (c and not p); the parts
+    ``misperception`` (w − p, in {−1, 0, 1}), ``private_information`` (p − c) and ``residual``
+    (c: what information cannot prevent, e.g. commitment problems, indivisible stakes and the
+    risk of the rungs held). Each part is the difference of its two flows. The indicator is war
+    today; issue 18 (docs/pair-wars.md §8) applies the same split to any per-run boolean.
+    Valid for boolean arrays of equal shape.
+    """
+    w = np.asarray(run, dtype=bool)
+    p = np.asarray(perception, dtype=bool)
+    c = np.asarray(complete, dtype=bool)
+    return {
+        "attributable": w & ~p,
+        "perception_twin_only": p & ~w,
+        "private": p & ~c,
+        "complete_twin_only": c & ~p,
+        "misperception": w.astype(np.int64) - p.astype(np.int64),
+        "private_information": p.astype(np.int64) - c.astype(np.int64),
+        "residual": c,
+    }
 
 
 def war_split(run: ArrayLike, perception: ArrayLike, complete: ArrayLike) -> WarSplit:
     """The three-part split of P(war), paired over replications (the last axis).
 
-    With war indicators of each replication in the run, its perception twin (true postures,
-    moves and incidents; types private) and its complete-information twin (types known too),
-    sharing every random number and type draw::
+    The means of :func:`twin_split`::
 
         P(war) = [run - perception] + [perception - complete] + complete
                = misperception      + private information     + residual
 
-    The residual is what information cannot prevent: commitment problems, indivisible stakes
-    and the risk of the rungs held. Each difference is reported with both of its flows (war in
-    one only, in the other only), whose difference it is. Valid for boolean arrays of equal
-    shape.
+    each difference with both of its flows (war in one only, in the other only), whose
+    difference it is. Valid for boolean arrays of equal shape.
     """
-    w = np.asarray(run, dtype=bool)
-    p = np.asarray(perception, dtype=bool)
-    c = np.asarray(complete, dtype=bool)
-    mean = lambda a: np.mean(a, axis=-1)  # noqa: E731
-    return WarSplit(
-        misperception=mean(w) - mean(p),
-        private_information=mean(p) - mean(c),
-        residual=mean(c),
-        run_only=mean(w & ~p),
-        perception_only=mean(p & ~w),
-        perception_twin_only=mean(p & ~c),
-        complete_only=mean(c & ~p),
-    )
+    parts = twin_split(run, perception, complete)
+    return WarSplit(**{k: np.mean(v, axis=-1) for k, v in parts.items()})
 
 
 #: The paths of a channel's effect, in bit order of a switch set (bit k: path k switched).
@@ -1563,6 +1595,7 @@ __all__ = [
     "OPTION_MOVES",
     "PATHS",
     "PERCEIVED_MOVES",
+    "SPLIT_PARTS",
     "TYPE_REDRAW",
     "Offer",
     "WarSplit",
@@ -1601,11 +1634,13 @@ __all__ = [
     "promised_settlement_value",
     "quit_probability",
     "reaches_war",
+    "refusal_values",
     "resolve_from_values",
     "settlement_utilities",
     "settlement_value",
     "shapley_paths",
     "side_strength",
+    "twin_split",
     "update_on_move",
     "war_split",
     "war_value",
