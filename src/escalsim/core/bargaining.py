@@ -171,6 +171,45 @@ def war_value(p: ArrayLike, cost: ArrayLike, delta: ArrayLike, stakes: ArrayLike
     )
 
 
+def front_step(front: ArrayLike, won: ArrayLike, step: ArrayLike) -> Array:
+    """The front after one battle: ``q' = q + σ(1 - q)`` if i won it, ``q' = (1 - σ) q`` if not.
+
+    ``q`` is i's share of the pair's stakes held on the front, σ the share of what the loser
+    holds that a battle moves (docs/pair-wars.md §3.3; Filson & Werner 2002 and Slantchev 2003
+    model war as a sequence of battles that move what each side holds). With i winning with
+    probability p, the expected front drifts toward p: ``E[q'] - p = (1 - σ)(q - p)``. The front
+    stays in [0, 1] and never reaches either end (a decisive end is a collapse, not a battle).
+    Valid for q in [0, 1], σ in [0, 1].
+    """
+    q = np.asarray(front, dtype=float)
+    sigma = np.asarray(step, dtype=float)
+    return np.where(np.asarray(won, dtype=bool), q + sigma * (1.0 - q), (1.0 - sigma) * q)
+
+
+def front_war_value(
+    p: ArrayLike, cost: ArrayLike, delta: ArrayLike, front: ArrayLike, step: ArrayLike
+) -> Array:
+    """Value to i of a war fought over a front until the horizon (docs/pair-wars.md §3.3).
+
+    ::
+
+        V(q₀) = Σ_t δ^t E[q_t - c] = (p - c)/(1 - δ) + (q₀ - p)/(1 - δ(1 - σ))
+
+    with each round's flow i's share on the front q_t minus its cost of war c, the front moved
+    by :func:`front_step` with i winning each battle with probability p, from q₀. When the front
+    starts where the chances are (q₀ = p) this is :func:`war_value`'s absorbing lottery exactly;
+    a side that holds more than its power share when the war begins gains the second term, which
+    the battles erode at rate σ. *Departure from the sources*: Filson & Werner's and Slantchev's
+    wars can end in a collapse; here a war ends only by a bargain, a concession or the horizon
+    (a stationary war), which is what makes V = W at q₀ = p. Valid for p, q₀, σ in [0, 1],
+    c >= 0, δ in [0, 1).
+    """
+    d = np.asarray(delta, dtype=float)
+    q0 = np.asarray(front, dtype=float)
+    p = np.asarray(p, dtype=float)
+    return war_value(p, cost, d) + (q0 - p) / (1.0 - d * (1.0 - np.asarray(step, dtype=float)))
+
+
 def settlement_value(share: ArrayLike, delta: ArrayLike, stakes: ArrayLike = 1.0) -> Array:
     """Value of a settlement that gives a side the share x of the stakes: ``x v / (1 - δ)``.
 
@@ -1616,6 +1655,8 @@ __all__ = [
     "draw_joint_type",
     "draw_type",
     "fearon_demand",
+    "front_step",
+    "front_war_value",
     "hold_value",
     "honest_mass",
     "implementation_matrix",
