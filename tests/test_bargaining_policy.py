@@ -245,11 +245,10 @@ def test_complete_information_bargain_hand_checked():
     assert share == pytest.approx(0.5)
     at_b = typed(0.5, 0.3, 0.9, x=1, y=1, offer_received=share)
     assert (decide(at_b, B, params, evenly(64), SHARP) == dx.ACCEPT).all()
-    # At the default precision the indifferent B accepts more often than it does anything
-    # else (ties accept: the step down, worth the same, is not offered beside it).
+    # At the default precision too the indifferent B accepts for sure: a best offer (ties
+    # included) is accepted as a best response.
     at_default = probs(at_b, B, params)
-    assert at_default[DOWN] == 0.0
-    assert at_default.argmax() == ACCEPT
+    np.testing.assert_array_equal(at_default, np.eye(len(bg.OPTIONS))[ACCEPT])
 
 
 # -- (2) Fearon's take-it-or-leave-it demand ---------------------------------------------------
@@ -485,6 +484,23 @@ def test_accepting_at_indifference():
         got = decide(dataclasses.replace(o, offer_received=offered), A, params, evenly(8), SHARP)
         assert (got == move).all(), (offered, got)
     assert TIE < 1e-6
+
+
+def test_a_best_offer_is_accepted_as_a_best_response_and_a_worse_one_stays_in_the_logit():
+    """At the default precision (20): an offer worth more than every other option by 10⁻³ of
+    the stakes' flow is accepted with probability 1 (a best response, as war is; under the
+    first rule, which removed only the options tied with it, the others kept weights near
+    e^(-0.02) of its). An offer worth 10⁻³ less than the best other option stays in the
+    logit: accepted with a probability strictly between 0 and 1."""
+    o = seen(x=1, y=1, posterior=np.array([1.0, 0.0]), war_value=2.0, war_cost=0.3)
+    params = make_params()
+    util, available, _ = POLICY.utilities(o, A, params)
+    fair = np.nanmax(np.where(available, util, np.nan)) * (1 - params.discount)
+    better = probs(dataclasses.replace(o, offer_received=fair + 1e-3), A, params)
+    np.testing.assert_array_equal(better, np.eye(len(bg.OPTIONS))[ACCEPT])
+    worse = probs(dataclasses.replace(o, offer_received=fair - 1e-3), A, params)
+    assert 0.0 < worse[ACCEPT] < 1.0
+    assert (worse[[DOWN, HOLD]] > 0).any()
 
 
 # -- (4) escalation coerces the types that fear war ------------------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 
 from escalsim.batch import run_batch
 from escalsim.core import bargaining as bg
+from escalsim.model.rounds import Crisis
 from escalsim.scenario import load_scenario
 from escalsim.scenario.load import with_settings
 from test_round_bargaining import crisis, with_policy
@@ -83,16 +84,35 @@ def test_a_reputation_worth_more_than_the_gain_keeps_strategic_types_honest():
         np.testing.assert_array_equal(c.claim_sent[:, 1 % c.ring, h], c.own_type[:, h] % n)
 
 
-def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost():
+def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost(monkeypatch):
     """Noise 0.999: detection 0.001, below (1 − δ)/δ = 0.053: a strategic type lies whenever
     the receiver would offer it more for the favourable claim. Where every type but the
-    favourable one lies, the claim is the same whatever the type: its likelihood leaves the
-    receiver's prior unchanged."""
+    favourable one lies, the claim is the same whatever the type: the likelihood the round
+    multiplies into the receiver's evidence for it (``Crisis._receive_claim`` →
+    ``Crisis._evidence``) is flat over the types the receiver's prior allows, so it leaves that
+    prior unchanged. (The posterior after the round also folds in the sender's offer, which
+    depends on its cost, so the claim's own likelihood is what is checked.)"""
+    claimed: list[tuple[int, np.ndarray, np.ndarray]] = []
+    receive = Crisis._receive_claim
+
+    def record(self, due, k, h, c):  # the claim likelihoods, as the round computes them
+        evidence = self._evidence
+        self._evidence = lambda r, d, seen, sent: (
+            claimed.append((r, d.copy(), seen.copy())),
+            evidence(r, d, seen, sent),
+        )
+        try:
+            receive(self, due, k, h, c)
+        finally:
+            del self._evidence
+
+    monkeypatch.setattr(Crisis, "_receive_claim", record)
     c, prior = one_round(at_the_brink(bargainers(0.0, noise=0.999, misread=0.0)), reps=60)
     n = c.type_grid.shape[1] // 2
     lies = c.claim_lies[:, 1 % c.ring]  # [R, sender, C]
     assert lies.any()
     favourable = int(np.argmin(c.type_grid[0][:n]))
+    assert {r for r, _, _ in claimed} == {0, 1}
     for h in range(2):
         sent = c.claim_sent[:, 1 % c.ring, h]
         truthful = c.own_type[:, h] % n
@@ -100,16 +120,14 @@ def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost(
         np.testing.assert_array_equal(sent, np.where(lied, favourable, truthful))
         pooled = np.delete(lies[:, h], favourable, axis=1).all(axis=1)
         assert pooled.any()
-        # The claim's likelihood, as the receiver reads it (no misreading here), leaves its
-        # prior unchanged where the claim pools. The posterior after the round also folds in
-        # the round's other evidence (the sender's offer, which depends on its cost).
-        grid = np.arange(2 * n) % n
-        lik = bg.message_likelihood(
-            sent, grid, c.type_honest[h], lies[:, h][:, grid], favourable, 0.0, n
-        )
-        moved = prior[:, 1 - h] * lik
-        moved /= moved.sum(axis=-1, keepdims=True)
-        np.testing.assert_allclose(moved[pooled], prior[pooled, 1 - h], atol=1e-12)
+        for receiver, due, seen in claimed:
+            if receiver != 1 - h:
+                continue
+            rows = due & pooled
+            assert rows.any()
+            moved = prior[rows, receiver] * seen[rows]
+            moved /= moved.sum(axis=-1, keepdims=True)
+            np.testing.assert_allclose(moved, prior[rows, receiver], atol=1e-12)
 
 
 def test_the_twin_reads_claims_as_sent_and_trust_is_the_honest_mass():

@@ -206,8 +206,8 @@ def sign(mean: float) -> str:
     return "A's share rose" if mean > SLACK else "A's share fell" if mean < -SLACK else "equal"
 
 
-#: The reproduction: the first failing example hypothesis found (before the fallback changed), by
-#: hand, with point costs of war
+#: The reproduction: by hand, with point costs of war, the first failing example hypothesis
+#: found before the fallback changed
 #: (A's cost lowered from 0.4 to 0.3).
 REPRODUCTION = {
     "run.rounds": 12,
@@ -319,9 +319,13 @@ def test_a_crossed_red_line_is_answered_more_often_in_the_round_it_is_seen():
     a red line ties hands against holding, not against settling. So every replication that
     climbs only uncrossed settles crossed, and B climbs more often. Measured at seed 17: 0.118
     uncrossed, 0.653 crossed (paired SE 0.0158); 535 replications climb only crossed, none only
-    uncrossed. It failed when first written (0.108 uncrossed, 0.080 crossed): accepting a best
-    offer then removed only the options tied with it, and holding, lowered below the tie,
-    re-entered the logit (docs/decision-v2.md §11)."""
+    uncrossed, so the first assertion has no replication to check at this seed (it is stated
+    because it is what the rule guarantees; the rule itself is tested at the policy level,
+    ``tests/test_bargaining_policy.py::
+    test_a_best_offer_is_accepted_as_a_best_response_and_a_worse_one_stays_in_the_logit``).
+    It failed when first written (0.108 uncrossed, 0.080 crossed): accepting a best offer then
+    removed only the options tied with it, and holding, lowered below the tie, re-entered the
+    logit (docs/decision-v2.md §11)."""
     spec = {"run.rounds": 1, "actors.B.audience_cost": 0.5}
     _, unreachable = climbs(red_line("war", **spec), 1000)
     run, crossed = climbs(red_line("threat", **spec), 1000)

@@ -312,3 +312,19 @@ def test_the_shown_replication_is_chosen_and_checked() -> None:
         EscalationModel(scenario="hotline-1963", replications=[1, 1])
     with pytest.raises(ValueError, match="at least one"):
         EscalationModel(scenario="hotline-1963", replications=[])
+
+
+def test_pressure_on_a_third_party_is_zero_in_every_row() -> None:
+    """A third party has no pressure on it (only powers are pressed), in whichever replication
+    the model shows: the round returned a scalar for it, which failed for any row but the
+    first."""
+    model = EscalationModel(scenario="geneva-2022", seed=1, replications=3)
+    p = model.params
+    third = [k for k in range(len(p.ids)) if not p.is_power[k]]
+    assert third
+    for r in model.replications:
+        model.show(r)
+        for k in third:
+            assert model.pressure_on(k) == 0.0
+        for k in (p.power_a, p.power_b):
+            assert isinstance(model.pressure_on(k), float)

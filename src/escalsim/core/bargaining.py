@@ -178,8 +178,8 @@ def front_step(front: ArrayLike, won: ArrayLike, step: ArrayLike) -> Array:
     holds that a battle moves (docs/pair-wars.md §3.3; Filson & Werner 2002 and Slantchev 2003
     model war as a sequence of battles that move what each side holds). With i winning with
     probability p, the expected front drifts toward p: ``E[q'] - p = (1 - σ)(q - p)``. The front
-    stays in [0, 1] and never reaches either end (a decisive end is a collapse, not a battle).
-    Valid for q in [0, 1], σ in [0, 1].
+    stays in [0, 1]; from inside (0, 1) with σ < 1 it never reaches either end (a decisive end
+    would be a collapse, not a battle). Valid for q in [0, 1], σ in [0, 1].
     """
     q = np.asarray(front, dtype=float)
     sigma = np.asarray(step, dtype=float)
@@ -776,15 +776,15 @@ def offer_likelihood(
     """``L_k = P(the offer is read in the bracket of ô | the maker's type is k)``, last axis types.
 
     An offer is evidence about its maker's type when the maker's offer rule depends on its type
-    (docs/decision-v2.md §3.6, last bullet: the ``bargaining`` policy's fallback ``(1 - δ) H_i``
-    rests on its own war value). ``offers[k]`` is the share type k would have offered (NaN:
-    none), as the receiver models the maker. The outcomes are *brackets*, as a claim's
-    categories are brackets of the cost grid (§3.5): the distinct offers ``v_1 < … < v_m`` of
-    the ``possible`` types cut the line at their midpoints, so type k's bracket is the interval
-    of shares nearer to its offer than to any other possible type's (a read as near to two
-    goes to the larger's, compared by distance so that an offer read exactly is in its own
-    bracket even where a midpoint rounds onto it); "no offer" (NaN) is one
-    more outcome when some possible type would make none. An offer ``o`` is read as ``ô =
+    (docs/decision-v2.md §3.6, last bullet: the ``bargaining`` policy's fallback, the annuity of
+    the best rung it can hold, rests on its own war value). ``offers[k]`` is the share type k
+    would have offered (NaN: none), as the receiver models the maker. The outcomes are
+    *brackets*, as a claim's categories are brackets of the cost grid (§3.5): the distinct
+    offers ``v_1 < … < v_m`` of the ``possible`` types cut the line at their midpoints, so type
+    k's bracket is the interval of shares nearer to its offer than to any other possible type's
+    (a read as near to two goes to the larger's, compared by distance so that an offer read
+    exactly is in its own bracket even where a midpoint rounds onto it); "no offer" (NaN) is
+    one more outcome when some possible type would make none. An offer ``o`` is read as ``ô =
     clip(o + μ(2u - 1), 0, 1)`` with u uniform (``Crisis._offers``; μ = 0 over a private path
     and in the perfect-information twin), so ``o + μ(2u - 1)`` is uniform on ``[o - μ, o + μ]``
     and the mass clipped to 0 or 1 lands in the first or the last bracket (each holds its end
@@ -1512,18 +1512,6 @@ def best_bundle(
 
 
 # -- decompositions of P(war) ---------------------------------------------------------------
-#: The per-run parts and flows of the split (:func:`twin_split`), in the order of the run columns.
-SPLIT_PARTS = (
-    "attributable",
-    "perception_twin_only",
-    "private",
-    "complete_twin_only",
-    "misperception",
-    "private_information",
-    "residual",
-)
-
-
 class WarSplit(NamedTuple):
     """P(war) of a run split against its two twins (:func:`war_split`); each a proportion.
 
@@ -1537,6 +1525,10 @@ class WarSplit(NamedTuple):
     misperception: Array  # P(war) run - perception twin
     private_information: Array  # perception twin - complete-information twin
     residual: Array  # the complete-information twin's P(war)
+
+
+#: The per-run parts and flows of the split (:func:`twin_split`), in the order of the run columns.
+SPLIT_PARTS = WarSplit._fields
 
 
 def twin_split(run: ArrayLike, perception: ArrayLike, complete: ArrayLike) -> dict[str, Array]:
@@ -1560,15 +1552,16 @@ def twin_split(run: ArrayLike, perception: ArrayLike, complete: ArrayLike) -> di
     w = np.asarray(run, dtype=bool)
     p = np.asarray(perception, dtype=bool)
     c = np.asarray(complete, dtype=bool)
-    return {
-        "attributable": w & ~p,
-        "perception_twin_only": p & ~w,
-        "private": p & ~c,
-        "complete_twin_only": c & ~p,
-        "misperception": w.astype(np.int64) - p.astype(np.int64),
-        "private_information": p.astype(np.int64) - c.astype(np.int64),
-        "residual": c,
-    }
+    parts = WarSplit(
+        attributable=w & ~p,
+        perception_twin_only=p & ~w,
+        private=p & ~c,
+        complete_twin_only=c & ~p,
+        misperception=w.astype(np.int64) - p.astype(np.int64),
+        private_information=p.astype(np.int64) - c.astype(np.int64),
+        residual=c,
+    )
+    return parts._asdict()
 
 
 def war_split(run: ArrayLike, perception: ArrayLike, complete: ArrayLike) -> WarSplit:

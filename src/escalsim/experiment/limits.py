@@ -537,7 +537,9 @@ def with_paths(
     engine, in this process, no twin, no detail kept, tasks of ``task`` replications, after the
     main run and while its frames are held. So the time adds 4 times that of the pair's two
     conditions run that way (their crises' lengths measured as ``main``'s are, by the pilot if
-    it ran), and the memory one such task and the 8 runs' outcome rows (part ``paths``).
+    it ran). The memory part ``paths`` is one such task and the 8 runs' outcome rows; they run
+    after the main run's tasks and workers are done, so the peak is the larger of the main run's
+    and the main run's without them plus ``paths``.
     """
     pair_run = estimate(
         spec,
@@ -557,9 +559,10 @@ def with_paths(
         + RUN_ROW_BYTES * int(replications) * switch_sets
     )
     parts = {**main.parts, "paths": extra}
+    after = main.memory_bytes - main.parts.get("tasks", 0) - main.parts.get("workers", 0) + extra
     return replace(
         main,
-        memory_bytes=main.memory_bytes + extra,
+        memory_bytes=max(main.memory_bytes, after),
         seconds=main.seconds + switch_sets / 2 * (pair_run.seconds - RUN_FIXED_SECONDS),
         parts=parts,
         replication_rounds=main.replication_rounds + switch_sets / 2 * pair_run.replication_rounds,

@@ -506,7 +506,9 @@ def estimate_run(
     Raises
     ------
     ScenarioError
-        As :func:`run`, including a LimitError when the run would be refused.
+        As :func:`run`, including a LimitError when the run would be refused, and with
+        ``paths`` a UsageError for a pair the paths cannot split
+        (:func:`escalsim.experiment.paths.paths_pair`).
     """
     from escalsim.experiment.limits import estimate, plan_run
 

@@ -229,8 +229,9 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
 def fallback(obs: Observation, t: Terms, params: Params) -> Array:
     """The power's own fallback ``f = (1 - δ) max_x' H_i(x')`` (docs/decision-v2.md §3.6).
 
-    The annuity of the best rung it can move to this round and hold, war included (where
-    ``H = W_i``), less its audience costs, once its offer is refused:
+    The annuity of the best rung it can move to this round and hold (the war rung included
+    where a move reaches it, ``H = W_i`` there), less its audience costs, once its offer is
+    refused:
     :func:`~escalsim.core.bargaining.refusal_values`, its ladder values with the other's
     quitting at 0. The other does not quit in that continuation: quitting is worth to it at
     most this power's offer, which it has just refused (and counting its quitting would make
@@ -240,8 +241,10 @@ def fallback(obs: Observation, t: Terms, params: Params) -> Array:
     *Departure from §3.6*, whose fallback is ``(1 - δ) H_i`` at the rungs held: at a costly
     rung with little war risk that is far below war or stepping down and does not depend on the
     power's cost of war, so a more resolved power offered as much as a less resolved one, and
-    could expect less (docs/decision-v2.md §11, "Fields matter"). With the best rung, war
-    included, the offer is bounded by ``1 - (p_i - c_i)``, Fearon's (1995) bound.
+    could expect less (docs/decision-v2.md §11, "Fields matter"). Where a move reaches the war
+    rung the offer is bounded by ``1 - (p_i - c_i)``, Fearon's (1995) bound; lower on the ladder
+    war is not an alternative this round and the bound is the best rung's (a power there that
+    prefers war must climb to it first).
     """
     values = bg.refusal_values(
         np.asarray(obs.x),
