@@ -231,9 +231,8 @@ def fallback(obs: Observation, t: Terms, params: Params) -> Array:
 
     The annuity of the best rung it can move to this round and hold (the war rung included
     where a move reaches it, ``H = W_i`` there), less its audience costs, once its offer is
-    refused:
-    :func:`~escalsim.core.bargaining.refusal_values`, its ladder values with the other's
-    quitting at 0. The other does not quit in that continuation: quitting is worth to it at
+    refused: :func:`~escalsim.core.bargaining.refusal_values`, its ladder values with the
+    other's quitting at 0. The other does not quit in that continuation: quitting is worth to it at
     most this power's offer, which it has just refused (and counting its quitting would make
     both powers' fallbacks optimistic at once, leaving no bargaining range: geneva-2022's
     perfect-information twin then went to war in 0.74 of 200 runs).
