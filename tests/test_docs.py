@@ -135,9 +135,10 @@ def _resolve(dotted: str) -> bool:
             obj: object = importlib.import_module(".".join(parts[:cut]))
         except ImportError:
             continue
-        for name in parts[cut:]:
+        rest = parts[cut:]
+        for k, name in enumerate(rest):
             fields = {f.name for f in dataclasses.fields(obj)} if is_dataclass(obj) else set()
-            if name in fields:
+            if name in fields and k == len(rest) - 1:  # a field without a default: no attribute
                 return True
             if not hasattr(obj, name):
                 return False
@@ -162,7 +163,7 @@ def test_the_odd_submodel_table_names_functions_and_tests_that_exist(root):
                 continue
             if "." in name:
                 owner = name.rsplit(".", 1)[0]
-            elif not _resolve(name) and owner:
+            elif owner and _resolve(f"{owner}.{name}"):
                 name = f"{owner}.{name}"
             if not _resolve(name):
                 missing.append(f"{number}: {name}")
