@@ -284,3 +284,26 @@ def test_the_dry_run_estimate_includes_the_paths() -> None:
     )
     assert one.returncode == 2
     assert "Traceback" not in one.stderr
+
+
+def test_a_run_whose_paths_do_not_fit_the_memory_budget_is_refused_before_it_runs(
+    tmp_path: Path,
+) -> None:
+    """The budget covers the paths' 8 runs too: a budget the run alone fits (its dry run
+    without --paths passes) but the run with its paths does not is refused with exit 2, naming
+    --paths, and nothing is written."""
+    from escalsim.experiment.runner import estimate_run
+
+    spec = load_scenario("generic-dispute")
+    with_paths = estimate_run(spec, replications=400, seed=2, workers=1, paths=True)
+    alone = estimate_run(spec, replications=400, seed=2, workers=1)
+    assert with_paths.memory_bytes > alone.memory_bytes
+    budget = str((alone.memory_bytes + with_paths.memory_bytes) // 2)
+    args = ("run", "generic-dispute", "-n", "400", "--seed", "2", "--workers", "1")
+    fits = run_cli_in_process(*args, "--max-memory", budget, "--dry-run")
+    assert fits.returncode == 0, fits.stderr
+    out = run_cli_in_process(*args, "--max-memory", budget, "--paths", "--out", str(tmp_path / "r"))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "--paths" in out.stderr
+    assert not (tmp_path / "r").exists()

@@ -586,6 +586,7 @@ def plan_run(
     seed: int | None = None,
     max_memory: int | None = None,
     force: bool = False,
+    paths: tuple[str, str] | None = None,
 ) -> Estimate:
     """Choose a task size that fits the memory budget, or refuse the run.
 
@@ -601,6 +602,10 @@ def plan_run(
         The budget in bytes (default: :data:`BUDGET_FRACTION` of the available memory).
     force : bool
         Run even when the estimate exceeds the budget (tasks are still made to fit if they can).
+    paths : (str, str), optional
+        The pair of conditions ``run --paths`` splits: the estimate includes its 8 runs
+        (:func:`with_paths`, in the runner's tasks of ``BATCH_CHUNK`` replications), and a run
+        whose paths do not fit is refused.
 
     Returns
     -------
@@ -610,23 +615,42 @@ def plan_run(
     Raises
     ------
     LimitError
-        When the run does not fit even in tasks of one replication (and ``force`` is off).
+        When the run does not fit even in tasks of one replication, or its paths do not fit
+        (and ``force`` is off).
     """
     budget = memory_budget(max_memory)
     kwargs: dict[str, Any] = dict(
         conditions=conditions, engine=engine, twin=twin, keep=keep, workers=workers, seed=seed
     )
+
+    def with_its_paths(main: Estimate) -> Estimate:
+        if paths is None:
+            return main
+        from escalsim.experiment.runner import BATCH_CHUNK
+
+        both = with_paths(main, spec, replications, paths, task=BATCH_CHUNK, seed=seed)
+        if both.memory_bytes <= budget or force:
+            return both
+        raise _refuse(
+            "--paths",
+            f"the paths' 8 runs need about {human_bytes(both.parts['paths'])} after the run "
+            f"({human_bytes(both.memory_bytes)} at the peak), more than the budget of "
+            f"{human_bytes(budget)} ({_budget_text(max_memory)}); run fewer replications with "
+            "--paths, or override with --max-memory SIZE or --force",
+            spec.id,
+        )
+
     est = estimate(spec, replications, task=task, **kwargs)
     if est.memory_bytes <= budget:
-        return est
+        return with_its_paths(est)
     est = estimate(spec, replications, task=task, pilot=True, **kwargs)
     if est.memory_bytes <= budget:
-        return est
+        return with_its_paths(est)
     fitted = _fit_task(est, budget, lambda t: estimate_parts(spec, replications, t, est, kwargs))
     if fitted is not None:
-        return fitted
+        return with_its_paths(fitted)
     if force:
-        return est
+        return with_its_paths(est)
     fixed = estimate_parts(spec, replications, 1, est, kwargs).memory_bytes
     hints = []
     if est.parts["detail"] > budget / 4:

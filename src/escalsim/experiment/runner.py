@@ -268,6 +268,7 @@ def run(
         seed=root,
         max_memory=max_memory,
         force=force,
+        paths=pair,
     )
     job = Job(
         spec,
@@ -517,13 +518,24 @@ def estimate_run(
     kwargs: dict[str, Any] = dict(
         conditions=names, engine=driver, twin=twin, keep=keep, workers=workers, seed=root
     )
-    plan = plan_run(spec, n, task=chunk, max_memory=max_memory, force=force, **kwargs)
-    measured = estimate(spec, n, task=plan.task, pilot=True, **kwargs)
+    pair = None
     if paths:
-        from escalsim.experiment.limits import with_paths
         from escalsim.experiment.paths import paths_pair
 
         pair = paths_pair(spec, names, baseline)
+    plan = plan_run(
+        spec,
+        n,
+        task=chunk,
+        max_memory=max_memory,
+        force=force,
+        paths=pair,
+        **kwargs,
+    )
+    measured = estimate(spec, n, task=plan.task, pilot=True, **kwargs)
+    if pair is not None:
+        from escalsim.experiment.limits import with_paths
+
         measured = with_paths(measured, spec, n, pair, task=BATCH_CHUNK, seed=root)
     return dataclasses.replace(measured, notes=plan.notes)
 
