@@ -210,6 +210,439 @@ def front_war_value(
     return war_value(p, cost, d) + (q0 - p) / (1.0 - d * (1.0 - np.asarray(step, dtype=float)))
 
 
+# -- war between a pair: values above the war rung --------------------------------------------
+def boosted_win_probability(
+    strength_i: ArrayLike,
+    strength_j: ArrayLike,
+    advantage_i: ArrayLike,
+    advantage_j: ArrayLike,
+    decisiveness: ArrayLike = 1.0,
+) -> Array:
+    """Probability that i wins a battle when each side fights at an intensity (pair-wars §4).
+
+    ::
+
+        p_i = (K_i(1 + a_i)) ^ m / ((K_i(1 + a_i)) ^ m + (K_j(1 + a_j)) ^ m)
+
+    :func:`win_probability` on the boosted strengths, with ``a`` the ``war_advantage`` of the
+    intensity each side holds (0 at the war rung, so intensity 0 gives part 1's p exactly). The
+    war-fighting half of Powell's (2015) combination of military effectiveness and the risk of
+    catastrophe; the risk half is :func:`exchange_hazard_held`. *Departure*: Powell (2015) has
+    one side choose the level of limited war; here both sides' intensities enter one contest
+    success function (Hirshleifer 1989), which is the design's simplification. Valid for positive
+    strengths, advantages above -1 and m >= 0.
+    """
+    ki = np.asarray(strength_i, dtype=float) * (1.0 + np.asarray(advantage_i, dtype=float))
+    kj = np.asarray(strength_j, dtype=float) * (1.0 + np.asarray(advantage_j, dtype=float))
+    return win_probability(ki, kj, decisiveness)
+
+
+def exchange_state_value(exchange_value: ArrayLike, delta: ArrayLike) -> Array:
+    """The value of the state after a strategic exchange: ``V_ex = e / (1 - δ)`` (pair-wars §4).
+
+    ``war.exchange_value`` e is stated in units of the stakes' present value ``1/(1 - δ)``, so
+    that it means the same whatever the round's length; this turns it into a value comparable
+    with :func:`war_value`. The design requires ``V_ex`` below every type's W (an exchange is
+    worse than any war). Valid for δ in [0, 1).
+    """
+    return np.asarray(exchange_value, dtype=float) / (1.0 - np.asarray(delta, dtype=float))
+
+
+def _at_rung(values: ArrayLike, rung: ArrayLike) -> Array:
+    """A per-rung field at a rung, linear between rungs for a fractional (expected) rung.
+
+    As ``dynamics.war_probability`` reads ``war_risk`` at a fractional rung; clipped to the
+    ladder. ``values`` is 1-D over the rungs.
+    """
+    v = np.asarray(values, dtype=float)
+    top = np.clip(np.asarray(rung, dtype=float), 0.0, len(v) - 1)
+    return np.asarray(np.interp(top, np.arange(len(v)), v))
+
+
+def exchange_hazard_held(
+    exchange_hazard: ArrayLike,
+    x: ArrayLike,
+    y: ArrayLike,
+    nuclear_rung: int | None,
+    scale: ArrayLike = 1.0,
+    possible: ArrayLike = 1.0,
+    strategic_rung: int | None = None,
+) -> Array:
+    """Per-round hazard of a strategic exchange in a war whose sides hold rungs x and y.
+
+    ::
+
+        h = 1                                       if max(x, y) >= strategic_rung
+        h = clip(s · π · η[max(x, y)], 0, 1)        if max(x, y) >= nuclear_rung
+        h = 0                                       otherwise
+
+    with η the rungs' ``exchange_hazard``, s the actor's ``beliefs.exchange_risk_scale`` (its
+    *assumed* hazard; 1 for the simulated one) and π the probability that an exchange can happen
+    at all: 1 when both sides are nuclear-armed, the probability of a nuclear patron's
+    intervention against a non-nuclear side with one, 0 against a non-nuclear side without
+    (pair-wars §4, "Risk"). The risk is set by the highest intensity held, as the war risk below
+    war is set by the higher posture (``dynamics.war_probability``; Schelling 1966, the threat
+    that leaves something to chance; Powell 1990, 2015). A fractional rung (an expectation)
+    interpolates between rungs, as ``war_probability`` does; at whole rungs the formula is exact.
+    ``nuclear_rung`` None: no nuclear rung, h = 0. Valid for η, s π η in [0, 1] (clipped), rungs
+    inside the ladder.
+    """
+    eta = np.asarray(exchange_hazard, dtype=float)
+    rungs = np.arange(len(eta))
+    top = np.maximum(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    nuclear = rungs >= (nuclear_rung if nuclear_rung is not None else len(eta))
+    strategic = rungs >= (strategic_rung if strategic_rung is not None else len(eta))
+    base = _at_rung(np.where(nuclear & ~strategic, eta, 0.0), top)
+    certain = _at_rung(strategic.astype(float), top)
+    scaled = np.clip(
+        np.asarray(scale, dtype=float) * np.asarray(possible, dtype=float) * base, 0, 1
+    )
+    return certain + (1.0 - certain) * scaled
+
+
+def war_hold_value(
+    front: ArrayLike,
+    p: ArrayLike,
+    cost: ArrayLike,
+    posture_cost: ArrayLike,
+    hazard: ArrayLike,
+    exchange: ArrayLike,
+    delta: ArrayLike,
+    step: ArrayLike,
+) -> Array:
+    """Value to i of holding given intensities for ever in a war with an exchange hazard.
+
+    Each round, with probability h a strategic exchange ends everything (worth ``V_ex``,
+    :func:`exchange_state_value`); otherwise i gets its share on the front minus its cost of war
+    and its intensity's posture cost, ``q - c - k``, and the front moves (:func:`front_step`,
+    i winning each battle with probability p)::
+
+        V(q) = h V_ex + (1 - h) [q - c - k + δ E V(q')],    E q' = p + (1 - σ)(q - p)
+
+    V is linear in q, ``V = A + B q``; matching the coefficients of q gives
+    ``B = (1 - h)/(1 - δ(1 - h)(1 - σ))`` and the constant then gives, at q = p::
+
+        V(q) = [h V_ex + (1 - h)(p - c - k)] / (1 - δ(1 - h))
+               + (1 - h)(q - p) / (1 - δ(1 - h)(1 - σ))
+
+    The effective discount factor is δ(1 - h): the war survives each round with probability
+    1 - h. The first term is :func:`hold_value` with flow ``p - c - k``, risk h and the exchange
+    in place of war (the war phase is a crisis whose catastrophe is the exchange); the second is
+    :func:`front_war_value`'s front term, survival-discounted. At h = 0 and k = 0 this is
+    :func:`front_war_value` exactly, and at q = p it is ``hold_value(p - c - k, h, V_ex, δ)``
+    (both tested). h = 1 gives ``V_ex``. Sources: the front of Filson & Werner (2002) and
+    Slantchev (2003) (pair-wars §3.3); the absorbing catastrophe of Powell (1990, ch. 2; 2015).
+    *Departure*: the sources' wars can end in a military collapse; here only by a bargain, a
+    concession, an exchange or the horizon (a stationary war). ``k`` is the posture cost of the
+    intensity *above the war rung's* (``costs[x] - costs[war_rung]``), so that intensity 0 is
+    part 1's war. Valid for p, q, σ, h in [0, 1], c, k >= 0, δ in [0, 1).
+    """
+    d = np.asarray(delta, dtype=float)
+    h = np.asarray(hazard, dtype=float)
+    p = np.asarray(p, dtype=float)
+    flow = p - np.asarray(cost, dtype=float) - np.asarray(posture_cost, dtype=float)
+    survive = 1.0 - h
+    gap = np.asarray(front, dtype=float) - p
+    return hold_value(flow, h, exchange, d) + survive * gap / (
+        1.0 - d * survive * (1.0 - np.asarray(step, dtype=float))
+    )
+
+
+class WarLadder(NamedTuple):
+    """The rungs' fields that a side at war reads (pair-wars §4), for :func:`war_ladder_utilities`.
+
+    ``costs``, ``advantage`` and ``exchange_hazard`` are 1-D over the rungs (``cost``,
+    ``war_advantage``, ``exchange_hazard``); the rungs at and above ``war_rung`` are
+    intensities; ``nuclear_rung`` (None: none) opens only to a nuclear-armed side;
+    ``strategic_rung`` (None: none) is an exchange; ``jump`` is the rungs a jump climbs.
+    """
+
+    costs: Array
+    advantage: Array
+    exchange_hazard: Array
+    war_rung: int
+    nuclear_rung: int | None
+    strategic_rung: int | None
+    jump: int
+
+
+def war_targets(x: ArrayLike, ladder: WarLadder) -> Array:
+    """The rung each candidate move reaches at war: ``max(target_rung(x, m), war_rung)``.
+
+    ``[..., 4]`` in the order of ``dynamics.CANDIDATE_MOVES``. A side at war does not leave the
+    war by a move (pair-wars §3.3: leaving needs a ceasefire or a concession), so a step down at
+    the war rung is a hold.
+    """
+    xp = dx.target_rung(
+        np.asarray(x)[..., None], dx.CANDIDATE_MOVES, ladder.jump, len(ladder.costs)
+    )
+    return np.maximum(xp, ladder.war_rung)
+
+
+def war_ladder_utilities(
+    x: ArrayLike,
+    y_next: ArrayLike,
+    ladder: WarLadder,
+    nuclear: ArrayLike,
+    front: ArrayLike,
+    strength: ArrayLike,
+    strength_j: ArrayLike,
+    cost: ArrayLike,
+    exchange: ArrayLike,
+    prevail: ArrayLike,
+    delta: float,
+    step: ArrayLike,
+    posterior_j: ArrayLike,
+    cost_j: ArrayLike,
+    quit_j: ArrayLike,
+    decisiveness: ArrayLike = 1.0,
+    precision_j: float = np.inf,
+    risk_scale: ArrayLike = 1.0,
+    risk_scale_j: ArrayLike = 1.0,
+    possible: ArrayLike = 1.0,
+) -> Array:
+    """Value of each move of a side at war (step down, hold, step up, jump), one round ahead.
+
+    The war-phase analogue of :func:`ladder_utilities` (pair-wars §3.3 item 4 and §4): the war
+    is a crisis whose catastrophe is the strategic exchange. For the rung
+    ``x' = war_targets(x)`` of each candidate, with the other expected at ``ŷ'``::
+
+        p(x')   = boosted_win_probability(K_i, K_j, a(x'), a(ŷ'), m)   odds in the battles
+        h(x')   = exchange_hazard_held(η, x', ŷ', ...)                 i's assumed hazard
+        k(x')   = costs[x'] - costs[war_rung]                          posture cost above war
+        f(x')   = q - c - k(x')                                        this round's flow
+        H(x')   = war_hold_value(E q', p, c, k, h, V_ex, δ, σ)         continuation, E q' =
+                                                                       p + (1 - σ)(q - p)
+        H_j(θ)  = war_hold_value(1 - q, 1 - p, c_j(θ), k(ŷ'), h_j, V_ex, δ, σ)
+        Q(x')   = quit_probability(π_j, V_quit(θ) - H_j(θ), λ_j, 1 - δ)
+        U(x')   = lookahead_value(f, h, V_ex, Q, V_prevail, H, δ)
+                = h V_ex + (1 - h)[f + δ (Q V_prevail + (1 - Q) H)]
+
+    Raising the intensity raises i's odds (war_advantage), its posture cost, the hazard of an
+    exchange (valued at V_ex against the continuation) and the other's quitting: its types for
+    whom conceding or accepting i's ceasefire offer (``quit_j``) beats fighting on at the higher
+    hazard give way (Powell 1990, the risk that leaves something to chance; Powell 2015, risk
+    combined with military effectiveness). With ``Q = 0`` each value is ``war_hold_value`` at the
+    current front: the look-ahead's continuation is its stationary solution (tested), as
+    :func:`refusal_values` is for :func:`ladder_utilities`.
+
+    Parameters
+    ----------
+    x : array_like
+        Own rung ``[...]``, at or above the war rung.
+    y_next : array_like
+        The other's expected rung next round ``[...]`` (fractional: fields interpolate).
+    ladder : WarLadder
+        The rungs' fields.
+    nuclear : array_like
+        Whether i is nuclear-armed ``[...]``; if not, moves onto nuclear rungs are NaN
+        (unavailable to :func:`choose`).
+    front : array_like
+        i's share on the front q ``[...]``.
+    strength, strength_j : array_like
+        Capabilities K_i, K_j (:func:`side_strength`) ``[...]``.
+    cost : array_like
+        i's cost of war c (its type) ``[...]``.
+    exchange : array_like
+        ``V_ex`` (:func:`exchange_state_value`) ``[...]``.
+    prevail : array_like
+        i's value if the other quits ``[...]`` (its demand or ceasefire terms settled).
+    delta : float
+        Discount factor δ in [0, 1).
+    step : array_like
+        The front step σ.
+    posterior_j : array_like
+        ``[..., K]``: i's belief over the other's types.
+    cost_j, quit_j : array_like
+        ``[..., K]``: the other's cost of war and its value of quitting, per type.
+    decisiveness : array_like
+        m of the contest success function.
+    precision_j : float
+        The precision i attributes to the other's quitting (∞: a best response).
+    risk_scale, risk_scale_j : array_like
+        i's ``exchange_risk_scale`` and the one it attributes to the other.
+    possible : array_like
+        The probability that an exchange can happen (:func:`exchange_hazard_held`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., 4]`` values in the order of ``dynamics.CANDIDATE_MOVES``; NaN for a nuclear rung
+        when i is not nuclear-armed.
+
+    Notes
+    -----
+    *Departures*, as :func:`ladder_utilities`: one round ahead with a stationary continuation;
+    the other's quitting is one level deep (it compares quitting with fighting on at the current
+    intensities for ever). The other's intensity is taken as given (ŷ'), so i does not value the
+    other's counter-escalation; :func:`onset_value` does, once, at a war's start. No audience
+    costs in war (the design gives none). Stepping down at the war rung is a hold, and a move
+    whose target is clipped at the top of the ladder is a hold too (as :func:`ladder_utilities`).
+    """
+    xp = war_targets(x, ladder)
+    y = np.asarray(y_next, dtype=float)[..., None]
+    d = float(delta)
+    sigma = np.asarray(step, dtype=float)[..., None]
+    base_cost = ladder.costs[ladder.war_rung]
+    p = boosted_win_probability(
+        np.asarray(strength, dtype=float)[..., None],
+        np.asarray(strength_j, dtype=float)[..., None],
+        ladder.advantage[xp],
+        _at_rung(ladder.advantage, y),
+        np.asarray(decisiveness, dtype=float)[..., None],
+    )
+    k = ladder.costs[xp] - base_cost
+    scales = (risk_scale, risk_scale_j)
+    h_i, h_j = (
+        exchange_hazard_held(
+            ladder.exchange_hazard,
+            xp,
+            y,
+            ladder.nuclear_rung,
+            np.asarray(s, dtype=float)[..., None],
+            np.asarray(possible, dtype=float)[..., None],
+            ladder.strategic_rung,
+        )
+        for s in scales
+    )
+    q = np.asarray(front, dtype=float)[..., None]
+    c = np.asarray(cost, dtype=float)[..., None]
+    v_ex = np.asarray(exchange, dtype=float)[..., None]
+    q_next = p + (1.0 - sigma) * (q - p)
+    hold = war_hold_value(q_next, p, c, k, h_i, v_ex, d, sigma)
+    k_j = _at_rung(ladder.costs, y) - base_cost
+    hold_j = war_hold_value(
+        (1.0 - q)[..., None],
+        (1.0 - p)[..., None],
+        np.asarray(cost_j, dtype=float)[..., None, :],
+        k_j[..., None],
+        h_j[..., None],
+        v_ex[..., None],
+        d,
+        sigma[..., None],
+    )
+    advantage = np.asarray(quit_j, dtype=float)[..., None, :] - hold_j
+    quit = quit_probability(
+        np.asarray(posterior_j, dtype=float)[..., None, :], advantage, precision_j, 1.0 - d
+    )
+    value = lookahead_value(
+        q - c - k, h_i, v_ex, quit, np.asarray(prevail, dtype=float)[..., None], hold, d
+    )
+    return np.where(_nuclear_closed(xp, ladder, nuclear), np.nan, value)
+
+
+def _nuclear_closed(xp: Array, ladder: WarLadder, nuclear: ArrayLike) -> Array:
+    """Whether each target rung is a nuclear rung closed to a side that is not nuclear-armed."""
+    if ladder.nuclear_rung is None:
+        return np.zeros(xp.shape, dtype=bool)
+    return (xp >= ladder.nuclear_rung) & ~np.asarray(nuclear, dtype=bool)[..., None]
+
+
+def nuclear_response(utilities: ArrayLike, targets: ArrayLike, nuclear_rung: int | None) -> Array:
+    """Whether a side's best response is a nuclear step: ``[...]`` bool from ``[..., 4]`` values.
+
+    True where the best option whose target (:func:`war_targets`) is a nuclear rung is worth
+    strictly more than every other available option: a step onto a higher intensity is a best
+    response only (pair-wars §3.3 item 4), exactly :func:`choose`'s rule for war, with the nuclear
+    targets as its ``war`` options (NaN utilities unavailable). Evaluated per type of the other
+    side (types on a leading axis of :func:`war_ladder_utilities`), its mean under a prior is the
+    π_nuc of :func:`onset_value`. ``nuclear_rung`` None: never.
+    """
+    u = np.asarray(utilities, dtype=float)
+    if nuclear_rung is None:
+        return np.zeros(u.shape[:-1], dtype=bool)
+    is_nuclear = np.asarray(targets) >= nuclear_rung
+    is_nuclear = np.broadcast_to(is_nuclear, u.shape)
+    return _choice_weights(u, np.ones(u.shape, dtype=bool), is_nuclear, 0.0, 1.0)[4]
+
+
+def onset_value(
+    war: ArrayLike, nuclear_war: ArrayLike, posterior_j: ArrayLike, nuclear_j: ArrayLike
+) -> Array:
+    """Value to i of starting a war, with the other's escalation one level deep (pair-wars §4).
+
+    ::
+
+        V_onset = V(q₀) + Σ_θ π(θ) n(θ) (V_nuc(θ) - V(q₀))
+
+    with V(q₀) the war at intensity 0 (:func:`front_war_value`), π i's belief over the other's
+    types, n(θ) whether type θ's best response in the war's first round is a nuclear step
+    (:func:`nuclear_response` on the other's :func:`war_ladder_utilities`: its own look-ahead,
+    with i at the war rung and i's types under the other's prior; or a probability in [0, 1]) and
+    V_nuc(θ) i's value of the war once the other holds that nuclear intensity and i holds the
+    war rung: :func:`war_hold_value` with the other's ``war_advantage`` in the odds and the
+    rung's hazard. ``Σ_θ π(θ) n(θ)`` is π_nuc.
+
+    The design's formula ``V(q₀) + π_nuc h_ex (V_ex - V(q₀))`` is the case
+    ``V_nuc = (1 - h) V(q₀) + h V_ex``: one round's hazard, then the war as before (tested). The
+    recommended V_nuc, :func:`war_hold_value`, charges the hazard every round the nuclear
+    intensity is held, as :func:`war_ladder_utilities` does once the war is under way, so an
+    attacker does not value at onset a war cheaper than it will value it a round later (the
+    one-round form understates the exchange term by about ``1/(1 - δ(1 - h))``). This is what
+    lets the stability–instability pattern appear (Snyder 1965): the term is 0 against a side
+    that cannot go nuclear. *Departure*: one level deep, and i's own escalation after the other's
+    is not valued (i holds the war rung in V_nuc). Valid for a posterior on the simplex.
+    """
+    v = np.asarray(war, dtype=float)
+    gain = np.asarray(nuclear_war, dtype=float) - v[..., None]
+    weight = np.asarray(posterior_j, dtype=float) * np.asarray(nuclear_j, dtype=float)
+    return v + (weight * gain).sum(axis=-1)
+
+
+def intervention_probability(
+    posterior: ArrayLike,
+    intervene: ArrayLike,
+    stay_out: ArrayLike,
+    precision: ArrayLike = np.inf,
+    scale: float = 1.0,
+) -> Array:
+    """The attacker's belief that a patron joins its client's war (pair-wars §5): π over types.
+
+    ``π = Σ_θ π_i(θ) [V_int(θ) > V_out(θ)]``: the patron of type θ joins when its value of a
+    direct war against the attacker (with the exchange term: :func:`onset_value` from the
+    patron's side) strictly beats its value of staying out (the client's war fought with the
+    patron's support); a war onset is a best response only (part 1's rule), so a tie stays out.
+    With a finite precision λ, the logit ``σ(λ s (V_int - V_out))``, s the annuity scale
+    ``1 - δ``. Computed as ``Σ π - quit_probability(π, V_out - V_int, λ, s)``
+    (:func:`quit_probability` counts ties as quitting, so its complement is strict). One level
+    deep: the patron's values are computed with the attacker's beliefs, not the patron's.
+    Valid for a posterior on the simplex and λ >= 0.
+    """
+    pi = np.asarray(posterior, dtype=float)
+    out_minus_in = np.asarray(stay_out, dtype=float) - np.asarray(intervene, dtype=float)
+    return pi.sum(axis=-1) - quit_probability(pi, out_minus_in, precision, scale)
+
+
+def attack_value(supported: ArrayLike, joined: ArrayLike, intervention: ArrayLike) -> Array:
+    """Value of an attack on a patron's client (pair-wars §5): ``(1 - π) V_s + π V_j``.
+
+    ``V_s``: the war against the client strengthened by the patron's support,
+    ``K_client + s K_patron`` (:func:`front_war_value` with the client's escalation, if it has
+    any: :func:`onset_value`); ``V_j``: the war against client and patron together,
+    ``K_client + K_patron``, with the direct war's escalation term (:func:`onset_value`); π
+    (:func:`intervention_probability`) the attacker's belief that the patron joins. *Departure*:
+    the patron is taken to decide once, at the attack (the design lets it join in any later
+    round); its later entry is not valued. Valid for π in [0, 1].
+    """
+    pi = np.asarray(intervention, dtype=float)
+    return (1.0 - pi) * np.asarray(supported, dtype=float) + pi * np.asarray(joined, dtype=float)
+
+
+def assumed_exchange_probability(
+    hazard: ArrayLike, rounds_left: ArrayLike, scale: ArrayLike = 1.0
+) -> Array:
+    """An actor's assumed probability of an exchange before the horizon: ``1 - (1 - s h)^T``.
+
+    h is the hazard of the intensities held (:func:`exchange_hazard_held` with scale 1), s the
+    actor's ``beliefs.exchange_risk_scale``, T the rounds left: the probability of at least one
+    exchange in T independent rounds at the assumed hazard, held constant (pair-wars §4,
+    "Assumed and simulated risk": it is reported beside the simulated frequency). ``s h`` is
+    clipped to [0, 1]. Valid for h >= 0, s >= 0, T >= 0.
+    """
+    h = np.clip(np.asarray(scale, dtype=float) * np.asarray(hazard, dtype=float), 0.0, 1.0)
+    return 1.0 - (1.0 - h) ** np.asarray(rounds_left, dtype=float)
+
+
 def settlement_value(share: ArrayLike, delta: ArrayLike, stakes: ArrayLike = 1.0) -> Array:
     """Value of a settlement that gives a side the share x of the stakes: ``x v / (1 - δ)``.
 
@@ -1630,14 +2063,18 @@ __all__ = [
     "SPLIT_PARTS",
     "TYPE_REDRAW",
     "Offer",
+    "WarLadder",
     "WarSplit",
     "acceptance_probability",
     "accepts",
+    "assumed_exchange_probability",
+    "attack_value",
     "attribution_weights",
     "bayes_types",
     "bearable",
     "best_bundle",
     "best_offer",
+    "boosted_win_probability",
     "brink_rounds",
     "bundle_candidates",
     "bundle_shares",
@@ -1647,6 +2084,8 @@ __all__ = [
     "cost_from_resolve",
     "draw_joint_type",
     "draw_type",
+    "exchange_hazard_held",
+    "exchange_state_value",
     "fearon_demand",
     "front_step",
     "front_war_value",
@@ -1654,6 +2093,7 @@ __all__ = [
     "honest_mass",
     "implementation_matrix",
     "incident_rate",
+    "intervention_probability",
     "joint_types",
     "ladder_utilities",
     "lie_pays",
@@ -1661,7 +2101,9 @@ __all__ = [
     "lookahead_value",
     "message_likelihood",
     "move_likelihood",
+    "nuclear_response",
     "observation_matrix",
+    "onset_value",
     "option_of",
     "posterior_mean",
     "promised_reservation",
@@ -1676,7 +2118,10 @@ __all__ = [
     "side_strength",
     "twin_split",
     "update_on_move",
+    "war_hold_value",
+    "war_ladder_utilities",
     "war_split",
+    "war_targets",
     "war_value",
     "win_probability",
 ]
