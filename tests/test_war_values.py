@@ -189,6 +189,27 @@ def test_a_higher_hazard_lowers_the_war_when_the_exchange_is_worse(
     assert lo <= hi + tol
 
 
+def test_an_exchange_below_part_one_w_can_still_be_worth_more_than_a_losing_war():
+    """The design's check (V_ex below every type's W) is not enough once the front moves: a side
+    that holds nothing (q = 0) at odds 1/2 with cost 0.6 has W = (0.5 - 0.6)/0.1 = -1 but
+    V(0) = -1 - 0.5/0.19 = -3.63; an exchange worth -2 (exchange_value -0.2) is below W and above
+    V(0), so a hazard *raises* that side's value. The sufficient check, exchange_value <=
+    -(c_max + k_max), bounds every war's flow from below (q >= 0), so V_ex <= every war value."""
+    v0 = float(bg.war_hold_value(0.0, 0.5, 0.6, 0.0, 0.0, -2.0, 0.9, 0.1))
+    assert v0 == pytest.approx(-1 - 0.5 / 0.19)
+    assert float(bg.war_value(0.5, 0.6, 0.9)) > -2.0
+    assert bg.war_hold_value(0.0, 0.5, 0.6, 0.0, 0.1, -2.0, 0.9, 0.1) > v0
+
+
+@settings(PROFILE)
+@given(q=UNIT, p=UNIT, cost=COST, k=st.floats(0.0, 1.0), delta=DELTA, sigma=UNIT)
+def test_the_sufficient_exchange_check_puts_the_exchange_below_every_war(
+    q, p, cost, k, delta, sigma
+):
+    v_ex = bg.exchange_state_value(-(cost + k), delta)
+    assert bg.war_hold_value(q, p, cost, k, 0.0, v_ex, delta, sigma) >= v_ex - 1e-9
+
+
 def test_a_simulated_war_with_an_exchange_hazard_is_worth_its_closed_form():
     """Monte Carlo of the chain (20,000 wars, p = 0.4, q₀ = 0.7, σ = 0.1, c = 0.1, k = 0.05,
     h = 0.03, V_ex = -20, δ = 0.9, truncated at 300 rounds, where δ^300 < 2e-14): each round an
@@ -465,3 +486,15 @@ def test_attack_on_a_client_three_actors_hand_computed():
     # Against the client alone (no patron) the attack is worth V_s; the patron deters it.
     assert bg.attack_value(v_s, v_j, 0.0) == pytest.approx(v_s)
     assert v_s > v_attack
+
+
+def test_war_ladder_utilities_batch_equals_one_at_a_time():
+    """Elementwise over leading axes: a batch of rungs, fronts and costs gives, row by row, the
+    values of each case alone (the wiring calls it over replications)."""
+    xs, ys = np.array([2, 3, 4, 2]), np.array([2.0, 2.5, 4.0, 3.0])
+    fronts, costs = np.array([0.5, 0.2, 0.9, 0.4]), np.array([0.1, 0.3, 0.0, 0.6])
+    nuclear = np.array([True, False, True, False])
+    batch = _war(xs, ys, front=fronts, cost=costs, nuclear=nuclear)
+    for r in range(4):
+        one = _war(int(xs[r]), ys[r], front=fronts[r], cost=costs[r], nuclear=nuclear[r])
+        np.testing.assert_allclose(batch[r], one, rtol=1e-12, equal_nan=True)
