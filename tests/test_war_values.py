@@ -391,6 +391,18 @@ def test_onset_value_reduces_to_the_designs_one_round_formula(v, v_ex, h, weight
     assert bg.onset_value(v, v_nuc, pi, n) <= v + 1e-9  # an exchange is worse than the war
 
 
+@settings(PROFILE)
+@given(p=UNIT, cost=COST, h=HAZARD, e=st.floats(-20.0, -2.0), delta=DELTA, sigma=UNIT)
+def test_the_one_round_formula_understates_the_exchange_term(p, cost, h, e, delta, sigma):
+    """At q₀ = p with the odds unchanged and no posture cost, holding the hazard for ever costs
+    ``h (V_ex - W)/(1 - δ(1 - h))``: the design's one-round term ``h (V_ex - W)`` times
+    ``1/(1 - δ(1 - h))`` exactly (f + δW = W in the recursion)."""
+    w = float(bg.war_value(p, cost, delta))
+    v_ex = float(bg.exchange_state_value(e, delta))
+    held = float(bg.war_hold_value(p, p, cost, 0.0, h, v_ex, delta, sigma))
+    assert held - w == pytest.approx(h * (v_ex - w) / (1 - delta * (1 - h)), abs=1e-9)
+
+
 def test_onset_value_one_level_deep_and_stability_instability():
     """π_nuc from the other's own war-phase look-ahead at the war's first round: a nuclear-armed
     defender's types that fear the war go nuclear (the jump onto rung 4 is their strict best

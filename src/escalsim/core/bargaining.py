@@ -15,7 +15,8 @@ unit; values are discounted sums, ``V = Σ_t δ^t flow_t``, so a constant flow `
 ``f / (1 - δ)``. Multiplying a value by ``1 - δ`` gives its *annuity*, the constant flow worth
 as much; logit precisions act on annuities, so that λ keeps its meaning whatever δ.
 
-Sections: war and settlement values; types and priors; beliefs (likelihoods of moves and
+Sections: war and settlement values; war between a pair, the values above the war rung
+(``docs/pair-wars.md`` §3.3-§5, not called yet); types and priors; beliefs (likelihoods of moves and
 messages, Bayes over types); bargaining (acceptance, the best offer); brinkmanship thresholds;
 the options of a decision with a one-round look-ahead, and the choice; the commitment problem;
 the decompositions of P(war) that the experiment layer reports.
@@ -578,10 +579,11 @@ def onset_value(
     recommended V_nuc, :func:`war_hold_value`, charges the hazard every round the nuclear
     intensity is held, as :func:`war_ladder_utilities` does once the war is under way, so an
     attacker does not value at onset a war cheaper than it will value it a round later (the
-    one-round form understates the exchange term by about ``1/(1 - δ(1 - h))``). This is what
-    lets the stability–instability pattern appear (Snyder 1965): the term is 0 against a side
-    that cannot go nuclear. *Departure*: one level deep, and i's own escalation after the other's
-    is not valued (i holds the war rung in V_nuc). Valid for a posterior on the simplex.
+    one-round form understates the exchange term by the factor ``1/(1 - δ(1 - h))``, exactly
+    at q₀ = p with the odds unchanged: tested). This is what lets the stability–instability
+    pattern appear (Snyder 1965): the term is 0 against a side that cannot go nuclear.
+    *Departure*: one level deep, and i's own escalation after the other's is not valued (i holds
+    the war rung in V_nuc). Valid for a posterior on the simplex.
     """
     v = np.asarray(war, dtype=float)
     gain = np.asarray(nuclear_war, dtype=float) - v[..., None]
