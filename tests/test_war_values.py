@@ -435,6 +435,17 @@ def test_onset_value_one_level_deep_and_stability_instability():
     assert direct == pytest.approx(v + prior[goes].sum() * (v_nuc - v))
 
 
+def test_nuclear_response_is_a_strict_best_response_over_every_option():
+    targets = np.array([2, 2, 3, 4])
+    assert bg.nuclear_response(np.array([1.0, 1.0, 0.5, 2.0]), targets, 4)
+    assert not bg.nuclear_response(np.array([1.0, 2.0, 0.5, 2.0]), targets, 4)  # a tie: no
+    assert not bg.nuclear_response(np.array([1.0, 1.0, 0.5, np.nan]), targets, 4)  # closed
+    # With conceding appended (target -1) and worth more, the type quits instead.
+    both = np.array([1.0, 1.0, 0.5, 2.0, 3.0])
+    assert not bg.nuclear_response(both, np.append(targets, -1), 4)
+    assert not bg.nuclear_response(both[:4], targets, None)
+
+
 def test_intervention_probability_is_the_prior_mass_that_gains_by_joining():
     prior = np.array([0.2, 0.3, 0.5])
     join = np.array([5.0, 3.0, 1.0])

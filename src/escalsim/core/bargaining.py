@@ -547,7 +547,9 @@ def nuclear_response(utilities: ArrayLike, targets: ArrayLike, nuclear_rung: int
     response only (pair-wars §3.3 item 4), exactly :func:`choose`'s rule for war, with the nuclear
     targets as its ``war`` options (NaN utilities unavailable). Evaluated per type of the other
     side (types on a leading axis of :func:`war_ladder_utilities`), its mean under a prior is the
-    π_nuc of :func:`onset_value`. ``nuclear_rung`` None: never.
+    π_nuc of :func:`onset_value`. The last axis may hold other options too (accepting a
+    ceasefire offer, conceding), each with a target below the nuclear rung (-1, say): then a
+    type that would rather quit does not count as going nuclear. ``nuclear_rung`` None: never.
     """
     u = np.asarray(utilities, dtype=float)
     if nuclear_rung is None:
