@@ -691,7 +691,8 @@ def _migrate_v2_text(
             at = war.end_mark.index - 1  # the closing brace
             if text[at] != "}":
                 raise ScenarioError([_by_hand(pos, source, 2, ("war",))])
-            edits.append((at, at, (", " if war.value else "") + "ends_run: true"))
+            entry = '"ends_run": true' if root.flow_style else "ends_run: true"  # JSON stays JSON
+            edits.append((at, at, (", " if war.value else "") + entry))
         else:
             first_key, _ = war.value[0]
             _, last = war.value[-1]

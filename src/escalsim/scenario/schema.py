@@ -272,7 +272,7 @@ ActorPair = Annotated[
 IsoDate = Annotated[
     str,
     Field(
-        max_length=10,
+        max_length=40,
         description="A date, YYYY-MM-DD.",
         json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
     ),
