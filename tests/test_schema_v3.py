@@ -599,7 +599,13 @@ def test_lasting_wars_in_a_condition_or_a_sweep_allow_pairs_in_the_base():
 
 
 def test_a_set_event_cannot_change_how_wars_end_or_who_is_at_war():
-    for path in ("war.ends_run", "war.pairs.RUS-UKR.pair", "actors.RUS.nuclear"):
+    for path in (
+        "war.ends_run",
+        "war.pairs.RUS-UKR.pair",
+        "war.pairs.RUS-UKR.patron.UKR",
+        "war.at_start.RUS-UKR.front.UKR",
+        "actors.RUS.nuclear",
+    ):
         text = edit(
             (
                 "conditions:\n",

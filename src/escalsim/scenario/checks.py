@@ -31,6 +31,9 @@ FROZEN_DURING_RUN = frozenset(
     | {"ends_run", "pairs", "pair", "at_start", "patron", "touches", "nuclear", "strategic_rung"}
     | {"names", "ends_war"}
 )
+#: Version-3 fields a ``set`` event may not reach into at all (a war at start is an initial
+#: state; who backs whom, who is named and which pair an item ends are structure).
+FROZEN_INSIDE = frozenset({"at_start", "patron", "pair", "names", "ends_war"})
 FROZEN_SECTIONS = frozenset(
     {
         "schema_version",

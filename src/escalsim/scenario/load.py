@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from escalsim.errors import ScenarioMigrationWarning
 from escalsim.scenario import migrate, shipped
-from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_SECTIONS, check
+from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_INSIDE, FROZEN_SECTIONS, check
 from escalsim.scenario.errors import Loc, Problem, ScenarioError, did_you_mean, format_loc
 from escalsim.scenario.paths import PathError, _union_member, _unwrap, resolve
 from escalsim.scenario.schema import POLICY_MODELS, READ_VERSIONS, REMOVED, Event, Scenario
@@ -541,6 +541,7 @@ def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:
         if (
             target.loc[0] in FROZEN_SECTIONS
             or target.loc[-1] in FROZEN_DURING_RUN
+            or (target.loc[0] in ("war", "agenda") and FROZEN_INSIDE & set(target.loc[1:]))
             or _inside_a_type(target.loc)
         ):
             problems.append(
