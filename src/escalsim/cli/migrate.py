@@ -1,4 +1,4 @@
-"""The ``migrate`` command: rewrite a version-1 scenario file in the current format."""
+"""The ``migrate`` command: rewrite a version-1 or version-2 scenario file in the current format."""
 
 from __future__ import annotations
 
