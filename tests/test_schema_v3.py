@@ -898,3 +898,18 @@ def test_exchange_value_is_accepted_exactly_below_every_powers_value_of_war(rho_
             ("war", "exchange_value"),
             "an exchange must be worse than any war",
         )
+
+
+def test_settings_and_sweep_values_on_a_version_2_scenario_refuse_version_3_fields():
+    from escalsim.scenario import with_settings
+    from escalsim.scenario.load import check_values
+
+    v2 = load_scenario("ipd-noise")
+    (problem,) = check_values(v2, "war.ends_run", [False])
+    assert "'ends_run' is a schema_version 3 field" in problem.message
+    with pytest.raises(ScenarioError) as info:
+        with_settings(v2, {"actors.A.nuclear": True}, "--set")
+    assert any("'nuclear' is a schema_version 3 field" in p.message for p in info.value.problems)
+    v3 = load_text(BASE, "v3.yaml")
+    assert check_values(v3, "war.pairs.RUS-UKR.support", [0.0, 0.5, 1.0]) == []
+    assert with_settings(v3, {"war.front_step": 0.2}).war.front_step == 0.2
