@@ -199,6 +199,8 @@ def test_a_front_not_given_starts_at_the_pairs_status_quo_and_the_powers_at_thei
             "      intensity: {USA: war, RUS: war}\n",
         ),
         ("actors:\n", "stakes:\n  status_quo: {USA: 0.6}\nactors:\n"),
+        ("    resolve: 0.6\n", "    resolve: 0.6\n    initial_rung: war\n"),
+        ("    resolve: 0.7\n", "    resolve: 0.7\n    initial_rung: war\n"),
     )
     p = compile_params(load_text(text, "v3.yaml"))
     assert p.at_start_front.tolist() == [[pytest.approx(0.2), 0.8], [0.6, pytest.approx(0.4)]]
@@ -575,6 +577,7 @@ def test_a_power_may_start_at_war_when_the_powers_pair_is_at_start():
             "      intensity: {USA: war, RUS: limited_nuclear}\n",
         ),
         ("    nuclear: true\n  - id: RUS", "    nuclear: true\n    initial_rung: war\n  - id: RUS"),
+        ("    exchange_risk_scale: 0.5\n", "    exchange_risk_scale: 0.5\n    initial_rung: 4\n"),
     )
     p = compile_params(load_text(text, "v3.yaml"))
     assert p.initial_rung[0] == 2
@@ -913,3 +916,33 @@ def test_settings_and_sweep_values_on_a_version_2_scenario_refuse_version_3_fiel
     v3 = load_text(BASE, "v3.yaml")
     assert check_values(v3, "war.pairs.RUS-UKR.support", [0.0, 0.5, 1.0]) == []
     assert with_settings(v3, {"war.front_step": 0.2}).war.front_step == 0.2
+
+
+def test_a_power_at_war_at_start_starts_at_its_intensity():
+    """pair-wars §3.1: a power's rung above the war rung is its intensity; the two must agree."""
+    text = edit(
+        (
+            '      since: "2022-02-24"\n',
+            '      since: "2022-02-24"\n    - pair: [RUS, USA]\n'
+            "      intensity: {USA: war, RUS: limited_nuclear}\n",
+        ),
+        ("    nuclear: true\n  - id: RUS", "    nuclear: true\n    initial_rung: war\n  - id: RUS"),
+        (
+            "    exchange_risk_scale: 0.5\n",
+            "    exchange_risk_scale: 0.5\n    initial_rung: wider_war\n",
+        ),
+    )
+    assert_problem(
+        text,
+        where(text, "initial_rung: wider_war", "wider_war"),
+        ("actors", 1, "initial_rung"),
+        "the powers are at war at start (war.at_start[1]), where RUS's intensity is "
+        "'limited_nuclear'; its initial_rung is that rung",
+    )
+    missing = edit(("    initial_rung: wider_war\n", ""), text=text)
+    assert_problem(
+        missing,
+        where(missing, "  - id: RUS", "id"),
+        ("actors", 1, "initial_rung"),
+        "write initial_rung: limited_nuclear",
+    )

@@ -694,6 +694,8 @@ def _check_at_start(c: _Checker, war: int | None, nuclear: int | None) -> None:
                     f"('{c.rung_names[nuclear]}'): open only to a nuclear-armed side; '{side}' "
                     "has nuclear: false",
                 )
+        if key == tuple(sorted(c.powers)) and war is not None:
+            _check_powers_at_start(c, ws.intensity, loc)
         front = ws.front or {}
         known = [c.ref(k, [a, b], (*loc, "front", k), "side", key=True) for k in front]
         if front and all(known) and len(front) == 2 and abs(math.fsum(front.values()) - 1) > 1e-6:
@@ -709,6 +711,28 @@ def _check_at_start(c: _Checker, war: int | None, nuclear: int | None) -> None:
                 ok = False
             if not ok:
                 c.add((*loc, "since"), f"expected a date YYYY-MM-DD, got '{ws.since}'")
+
+
+def _check_powers_at_start(c: _Checker, intensity: dict[str, str | int], loc: Loc) -> None:
+    """The powers at war at start: each power's initial rung is its intensity.
+
+    docs/pair-wars.md §3.1: the powers are at war exactly when both their rungs are at or above
+    the war rung, and a power's rung above the war rung is its intensity; so the posture a
+    power starts at and its intensity at start are one value, written in both places.
+    """
+    for i, actor in enumerate(c.s.actors):
+        if actor.id not in c.powers or actor.id not in intensity:
+            continue
+        z = _index(c, intensity[actor.id])
+        start = _index(c, actor.initial_rung)
+        if z is None or start is None or z == start:
+            continue
+        c.add(
+            ("actors", i, "initial_rung"),
+            f"the powers are at war at start ({format_loc(loc)}), where {actor.id}'s intensity is "
+            f"'{c.rung_names[z]}'; its initial_rung is that rung (a power's rung above the war "
+            f"rung is its intensity): write initial_rung: {c.rung_names[z]}",
+        )
 
 
 def _check_ends_run(c: _Checker) -> None:
