@@ -395,18 +395,18 @@ CASES = [
     ),
     case(
         "unknown-schema-version",
-        edit(("schema_version: 2", "schema_version: 3")),
-        1, 17, "schema_version", "unknown schema_version 3;",
+        edit(("schema_version: 2", "schema_version: 4")),
+        1, 17, "schema_version", "unknown schema_version 4;",
     ),
     case(
         "schema-version-as-text",
         edit(("schema_version: 2", "schema_version: two")),
-        1, 17, "schema_version", "expected the integer 1 or 2, got the string 'two'",
+        1, 17, "schema_version", "expected the integer 1, 2 or 3, got the string 'two'",
     ),
     case(
         "schema-version-as-float",
         edit(("schema_version: 2", "schema_version: 2.0")),
-        1, 17, "schema_version", "expected the integer 1 or 2, got 2.0",
+        1, 17, "schema_version", "expected the integer 1, 2 or 3, got 2.0",
     ),
     # -- bad enum values --------------------------------------------------------------------------
     case(

@@ -162,16 +162,17 @@ def test_a_version_1_file_is_migrated_on_load_with_one_notice(name):
     notices = [w for w in caught if issubclass(w.category, ScenarioMigrationWarning)]
     assert len(notices) == 1
     text = str(notices[0].message)
-    assert text.startswith(f"{path}: schema_version 1, migrated to 2 as it was read")
+    assert text.startswith(f"{path}: schema_version 1, migrated to 3 as it was read")
     assert f"escalsim migrate {path} --in-place" in text
     for what in ("stakes added", "war added", "beliefs added", "resolve kept", "honesty kept"):
         assert what in text
     assert "now runs under decision model version 2" in text
     # The warning is attributed to the caller (this file), not to escalsim's own code.
     assert notices[0].filename == __file__
-    assert scenario.schema_version == 2
+    assert scenario.schema_version == 3
+    assert scenario.war.ends_run is True  # written by the migration: version 2's ending
     assert scenario._raw is not None
-    assert scenario._raw["schema_version"] == 2
+    assert scenario._raw["schema_version"] == 3
 
 
 def test_the_migrated_defaults_follow_the_time_unit():
@@ -211,7 +212,7 @@ def test_migrate_text_keeps_every_line_and_gives_what_loading_gives(name):
     old, new = text.splitlines(), out.splitlines()
     ops = [op for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()]
     changed = [(tag, old[i1:i2], new[j1:j2]) for tag, i1, i2, j1, j2 in ops if tag != "equal"]
-    assert ("replace", ["schema_version: 1"], ["schema_version: 2"]) in changed
+    assert ("replace", ["schema_version: 1"], ["schema_version: 3"]) in changed
     # Nothing removed but version 1's decision fields (risk_tolerance, a quantal policy).
     assert all(tag in ("insert", "delete") for tag, *_ in changed if tag != "replace")
     removed = [line for tag, lines, _ in changed if tag == "delete" for line in lines]
@@ -229,7 +230,7 @@ def test_migrate_text_keeps_every_line_and_gives_what_loading_gives(name):
         migrated = load_text(out, name)
     on_load = _quiet_load(V1 / f"{name}.yaml")
     assert migrated.model_dump() == on_load.model_dump()
-    assert migrate_text(out, name) == (out, None)  # version 2: nothing to do
+    assert migrate_text(out, name) == (out, None)  # version 3: nothing to do
 
 
 def test_migrate_text_of_a_flow_document_a_crlf_file_and_a_file_without_a_final_newline():
@@ -248,7 +249,8 @@ def test_migrate_text_of_a_flow_document_a_crlf_file_and_a_file_without_a_final_
     bare = (V1 / "ipd-noise.yaml").read_text(encoding="utf-8").rstrip("\n")
     out, _ = migrate_text(bare, "bare.yaml")
     for migrated in (json.loads(migrate_text(flow, "f")[0]), parse_yaml(out)[0]):
-        assert migrated["schema_version"] == 2
+        assert migrated["schema_version"] == 3
+        assert migrated["war"]["ends_run"] is True
 
 
 def test_migrate_text_refuses_what_it_cannot_rewrite_in_place():
@@ -273,8 +275,8 @@ def test_migrate_command_writes_stdout_out_and_in_place(tmp_path):
     code, out, err = cli("migrate", str(source))
     assert code == 0, err
     assert out.startswith("# yaml-language-server")
-    assert "\nschema_version: 2\n" in out
-    assert err.startswith(f"{source}: schema_version 1 -> 2; what changed:\n  - ")
+    assert "\nschema_version: 3\n" in out
+    assert err.startswith(f"{source}: schema_version 1 -> 3; what changed:\n  - ")
     assert "discount 0.99" in err
     assert "schema_version: 1" in source.read_text(encoding="utf-8")  # untouched
     target = tmp_path / "v2.yaml"
@@ -291,7 +293,7 @@ def test_migrate_command_writes_stdout_out_and_in_place(tmp_path):
     assert source.stat().st_mode & 0o777 == 0o640
     code, _, err = cli("migrate", str(source), "--in-place")  # again: nothing to do
     assert code == 0
-    assert "already schema_version 2; nothing to migrate" in err
+    assert "already schema_version 3; nothing to migrate" in err
     assert source.read_text(encoding="utf-8") == out
     code, _, err = cli("validate", str(source))
     assert code == 0
@@ -346,11 +348,11 @@ def test_the_cli_prints_the_notice_once_on_stderr():
     path = V1 / "brinkmanship.yaml"
     code, _, err = cli("validate", str(path), str(path))
     assert code == 0, err
-    assert err.count("schema_version 1, migrated to 2 as it was read") == 2  # once per file read
+    assert err.count("schema_version 1, migrated to 3 as it was read") == 2  # once per file read
     assert "ScenarioMigrationWarning" not in err  # a message, not a Python warning
     assert "ok: " in err
     code, _out, err = cli("run", str(path), "--dry-run")
-    assert err.count("migrated to 2 as it was read") == 1, err
+    assert err.count("migrated to 3 as it was read") == 1, err
 
 
 # ------------------------------------------------------------------------------------------------

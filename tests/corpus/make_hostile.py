@@ -45,7 +45,7 @@ def v1(*pairs: tuple[str, str]) -> str:
 # The version: unknown ones, and version-1 files that cannot be migrated (or are migrated, and
 # then have the usual problems at their own positions).
 VERSION_CASES: list[tuple[str, str, str | bytes, str, str]] = [
-    ("version-3", "versions", ed(("schema_version: 2", "schema_version: 3")), "2:17", "unknown"),
+    ("version-4", "versions", ed(("schema_version: 2", "schema_version: 4")), "2:17", "unknown"),
     (
         "version-huge",
         "versions",
@@ -59,14 +59,14 @@ VERSION_CASES: list[tuple[str, str, str | bytes, str, str]] = [
         "versions",
         ed(("schema_version: 2", "schema_version: 0")),
         "2:17",
-        "reads versions 1 and 2",
+        "reads versions 1, 2 and 3",
     ),
     (
         "version-text",
         "versions",
         ed(("schema_version: 2", "schema_version: two")),
         "2:17",
-        "expected the integer 1 or 2, got the string 'two'",
+        "expected the integer 1, 2 or 3, got the string 'two'",
     ),
     (
         "version-quoted",

@@ -51,6 +51,32 @@ V2_FIELDS = (
     "cost_types",
     "cost_prior",
 )
+#: The fields of :class:`Params` that version 3 of the format adds (docs/pair-wars.md §10). The
+#: simulation reads none of them yet: it does from a later step (docs/pair-wars.md §12). At their
+#: defaults (every version-2 scenario) they describe exactly version 2's behaviour.
+V3_FIELDS = (
+    "ends_run",
+    "front_step",
+    "exchange_value",
+    "nuclear",
+    "exchange_risk_scale",
+    "war_advantage",
+    "exchange_hazard",
+    "strategic_rung",
+    "pair_sides",
+    "pair_status_quo",
+    "pair_patron",
+    "pair_support",
+    "pair_spillover_rate",
+    "pair_spillover_touches",
+    "pair_spillover_description",
+    "at_start_sides",
+    "at_start_intensity",
+    "at_start_front",
+    "at_start_since",
+    "agenda_names",
+    "agenda_ends_war",
+)
 #: A resolve below this is read as this when it is mapped to a cost of war: ρ = 0 (run no risk
 #: at all) would be an infinite cost; 10⁻³ is a cost of about 1,000 times the stakes' flow, so
 #: war is never worth it, and every type stays a finite number.
@@ -85,6 +111,31 @@ class Params:
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
     increasing order; a power with fewer types is padded with its last cost at prior 0). The
     types are the round-0 ones in every ``params_at[t]``: they are drawn once per replication.
+
+    Version 3 (:data:`V3_FIELDS`; docs/pair-wars.md §10), not read by the simulation until a
+    later step (docs/pair-wars.md §12); a version-2 scenario compiles them to their defaults:
+
+    * ``ends_run``: the first war between the powers ends the run (version 2's ending; default
+      true); ``front_step``: σ, how far a battle moves the front (default 0.1);
+      ``exchange_value``: the value after a strategic exchange, in units of 1/(1 - δ) (None when
+      the scenario has no exchange).
+    * ``nuclear[A]``: nuclear-armed (default false); ``exchange_risk_scale[A]``: how each actor
+      scales the exchange hazard it assumes (default 1).
+    * ``war_advantage[n_rungs]``, ``exchange_hazard[n_rungs]``: per rung, 0 at and below the war
+      rung (default 0 everywhere); ``strategic_rung``: its index, or None.
+    * The listed pairs ``war.pairs``, P of them in file order: ``pair_sides[P, 2]`` (actor
+      indices: the pair's power, then its other side), ``pair_status_quo[P, 2]`` (the sides'
+      shares, in that order; 0.5 each by default), ``pair_patron[P]`` (the patron power's
+      index, -1 when none; its client is the pair's other side), ``pair_support[P]``,
+      ``pair_spillover_rate[P]`` (0 when none), ``pair_spillover_touches[P]`` (actor index, -1
+      when none) and ``pair_spillover_description[P]``.
+    * The wars at start ``war.at_start``, S of them in file order: ``at_start_sides[S, 2]``
+      (actor indices; for the powers' pair ``power_a`` first, else the power first),
+      ``at_start_intensity[S, 2]`` (rung indices, same order), ``at_start_front[S, 2]`` (the
+      shares held at round 1; default the pair's status quo, for the powers' pair
+      ``status_quo``) and ``at_start_since[S]`` (a date or None).
+    * ``agenda_names[A, m]``: whether item k names actor i; ``agenda_ends_war[m, 2]``: the actor
+      indices of the pair whose war item k ends (power first, as above), -1 when none.
     """
 
     n_rungs: int
@@ -153,6 +204,28 @@ class Params:
     attribution: tuple[str, ...]
     cost_types: FloatArray
     cost_prior: FloatArray
+    # version 3 (V3_FIELDS)
+    ends_run: bool
+    front_step: float
+    exchange_value: float | None
+    nuclear: BoolArray
+    exchange_risk_scale: FloatArray
+    war_advantage: FloatArray
+    exchange_hazard: FloatArray
+    strategic_rung: int | None
+    pair_sides: IntArray
+    pair_status_quo: FloatArray
+    pair_patron: IntArray
+    pair_support: FloatArray
+    pair_spillover_rate: FloatArray
+    pair_spillover_touches: IntArray
+    pair_spillover_description: tuple[str, ...]
+    at_start_sides: IntArray
+    at_start_intensity: IntArray
+    at_start_front: FloatArray
+    at_start_since: tuple[str | None, ...]
+    agenda_names: BoolArray
+    agenda_ends_war: IntArray
 
     @property
     def n_actors(self) -> int:
@@ -295,6 +368,39 @@ def compile_params(s: Scenario) -> Params:
     def agr_field(getter: Any, default: Any) -> list[Any]:
         return [getter(a) if a is not None else default for a in agr]
 
+    def ordered(pair: list[str]) -> tuple[int, int]:
+        """A pair's actor indices: the powers' pair power_a first, else its power first."""
+        i, j = index[pair[0]], index[pair[1]]
+        if {i, j} == {pa, pb}:
+            return pa, pb
+        return (i, j) if i in (pa, pb) else (j, i)
+
+    def shares(given: dict[str, float] | None, sides: tuple[int, int]) -> tuple[float, float]:
+        """Two sides' shares from a mapping that names one or both (0.5 each when none)."""
+        given = given or {}
+        x, y = ids[sides[0]], ids[sides[1]]
+        if x in given:
+            return given[x], given.get(y, 1.0 - given[x])
+        if y in given:
+            return 1.0 - given[y], given[y]
+        return 0.5, 0.5
+
+    wp = s.war.pairs
+    pair_sides = [ordered(p.pair) for p in wp]
+    pair_quo = {
+        tuple(sorted(sides)): shares(p.stakes.status_quo, sides)
+        for p, sides in zip(wp, pair_sides, strict=True)
+    }
+    starts = s.war.at_start
+    start_sides = [ordered(w.pair) for w in starts]
+
+    def front(w: Any, sides: tuple[int, int]) -> tuple[float, float]:
+        if w.front is not None:
+            return shares(w.front, sides)
+        if set(sides) == {pa, pb}:
+            return status_quo
+        return pair_quo[tuple(sorted(sides))]
+
     return Params(
         n_rungs=len(rungs),
         rung_names=tuple(r.name for r in rungs),
@@ -370,6 +476,52 @@ def compile_params(s: Scenario) -> Params:
         attribution=tuple(a.attribution or s.beliefs.attribution for a in s.actors),
         cost_types=cost_grid,
         cost_prior=cost_prior,
+        ends_run=s.war.ends_run,
+        front_step=s.war.front_step,
+        exchange_value=s.war.exchange_value,
+        nuclear=np.array([a.nuclear for a in s.actors], dtype=bool),
+        exchange_risk_scale=np.array([a.exchange_risk_scale for a in s.actors], dtype=float),
+        war_advantage=np.array([r.war_advantage for r in rungs], dtype=float),
+        exchange_hazard=np.array([r.exchange_hazard for r in rungs], dtype=float),
+        strategic_rung=(
+            None if s.ladder.strategic_rung is None else s.rung_index(s.ladder.strategic_rung)
+        ),
+        pair_sides=np.array(pair_sides, dtype=np.int64).reshape(len(wp), 2),
+        pair_status_quo=np.array(
+            [pair_quo[tuple(sorted(sides))] for sides in pair_sides], dtype=float
+        ).reshape(len(wp), 2),
+        pair_patron=np.array(
+            [index[next(iter(p.patron.values()))] if p.patron else -1 for p in wp], dtype=np.int64
+        ),
+        pair_support=np.array([p.support for p in wp], dtype=float),
+        pair_spillover_rate=np.array(
+            [p.spillover.rate if p.spillover else 0.0 for p in wp], dtype=float
+        ),
+        pair_spillover_touches=np.array(
+            [index[p.spillover.touches] if p.spillover else -1 for p in wp], dtype=np.int64
+        ),
+        pair_spillover_description=tuple(
+            p.spillover.description if p.spillover else "" for p in wp
+        ),
+        at_start_sides=np.array(start_sides, dtype=np.int64).reshape(len(starts), 2),
+        at_start_intensity=np.array(
+            [
+                [s.rung_index(w.intensity[ids[k]]) for k in sides]
+                for w, sides in zip(starts, start_sides, strict=True)
+            ],
+            dtype=np.int64,
+        ).reshape(len(starts), 2),
+        at_start_front=np.array(
+            [front(w, sides) for w, sides in zip(starts, start_sides, strict=True)], dtype=float
+        ).reshape(len(starts), 2),
+        at_start_since=tuple(w.since for w in starts),
+        agenda_names=np.array(
+            [[a.id in item.names for item in agenda] for a in s.actors], dtype=bool
+        ).reshape(len(s.actors), len(agenda)),
+        agenda_ends_war=np.array(
+            [ordered(item.ends_war) if item.ends_war else (-1, -1) for item in agenda],
+            dtype=np.int64,
+        ).reshape(len(agenda), 2),
     )
 
 

@@ -25,9 +25,15 @@ def canonical_scenario(spec: Scenario) -> tuple[dict[str, Any], str]:
 
     The data is the validated model (defaults filled in), not the file's text, so that the
     hash depends on what runs and not on how the file spells it (comments, key order,
-    defaults written out or left implicit).
+    defaults written out or left implicit). A version-3 scenario whose version-3 fields are all
+    at their defaults means what a version-2 scenario means: its canonical data is the version-2
+    form (:func:`escalsim.scenario.migrate.v2_form`), so a version-2 file and its migration by
+    ``escalsim migrate`` have one hash, the one the version-2 file had before version 3.
     """
+    from escalsim.scenario.migrate import v2_form
+
     data = spec.model_dump(mode="json")
+    v2_form(data)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -11,7 +11,9 @@ the result (:func:`escalsim.scenario.load._set_event_problems`).
 
 from __future__ import annotations
 
+import datetime
 import math
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -25,7 +27,13 @@ from escalsim.scenario.schema import Actor, CostTypes, ResolveTypes, Scenario
 #: a prior over ``resolve``; a point ``resolve`` may change, as version 1 reads it.)
 FROZEN_DURING_RUN = frozenset(
     {"id", "name", "role", "kind", "between", "via", "open", "initial_rung", "policy"}
+    # version 3: who may fight, how a war ends, who is armed, and the state at round 1
+    | {"ends_run", "pairs", "pair", "at_start", "patron", "touches", "nuclear", "strategic_rung"}
+    | {"names", "ends_war"}
 )
+#: Version-3 fields a ``set`` event may not reach into at all (a war at start is an initial
+#: state; who backs whom, who is named and which pair an item ends are structure).
+FROZEN_INSIDE = frozenset({"at_start", "patron", "pair", "names", "ends_war"})
 FROZEN_SECTIONS = frozenset(
     {
         "schema_version",
@@ -57,6 +65,10 @@ class _Checker:
         self.ids = [a.id for a in s.actors]
         self.powers = [a.id for a in s.actors if a.role == "power"]
         self.rung_names = [r.name for r in s.ladder.rungs]
+        #: Whether the powers' pair is at war at round 1 (``war.at_start``, version 3).
+        self.powers_at_start = len(self.powers) == 2 and any(
+            sorted(w.pair) == sorted(self.powers) for w in s.war.at_start
+        )
 
     def add(self, loc: Loc, message: str, *, key: bool = False) -> None:
         self.out.append(Finding(loc, message, key))
@@ -131,6 +143,7 @@ def check(s: Scenario, *, round0: bool = True) -> list[Finding]:
             c.ref(key, c.ids, ("agenda", i, "salience", key), "actor", key=True)
     _check_events(c)
     _check_stakes(c, round0=round0)
+    _check_wars(c, war, round0=round0)
     return c.out
 
 
@@ -163,7 +176,20 @@ def _check_actors(c: _Checker, war: int | None) -> None:
         loc: Loc = ("actors", i)
         start = c.rung(a.initial_rung, (*loc, "initial_rung"))
         if start is not None and war is not None and start >= war:
-            c.add((*loc, "initial_rung"), "an actor cannot start at or above the war rung")
+            if a.role != "power":
+                c.add(
+                    (*loc, "initial_rung"),
+                    "a third party cannot start at or above the war rung; a war at round 1 is "
+                    "declared in war.at_start, with each side's intensity (schema_version 3)",
+                )
+            elif not c.powers_at_start:
+                c.add(
+                    (*loc, "initial_rung"),
+                    "a power starts at or above the war rung only in a war at round 1: declare "
+                    f"it in war.at_start (schema_version 3), e.g. {{pair: "
+                    f"[{', '.join(c.powers[:2]) or 'A, B'}], intensity: {{...}}}}, or start "
+                    "below the war rung",
+                )
         c.rung(a.red_line, (*loc, "red_line"))
         policy = POLICIES[a.policy.name]
         for below, message in policy.problems(a.policy, s):
@@ -425,3 +451,313 @@ def _check_agreeing_types(c: _Checker) -> None:
                 f"war [{shown}] (c = 1/resolve - 1 + p, p = {p:.4g} the chance of winning at "
                 "round 0); give one of the two, or the same types",
             )
+
+
+# ------------------------------------------------------------------------------------------------
+# Version 3: wars between pairs and the ladder above war (docs/pair-wars.md §3.6, §4-§7, §10)
+# ------------------------------------------------------------------------------------------------
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _index(c: _Checker, ref: str | int | None) -> int | None:
+    """A rung's index, or None (an unknown rung is reported where it is written)."""
+    if ref is None:
+        return None
+    if isinstance(ref, int):
+        return ref if ref < len(c.rung_names) else None
+    return c.rung_names.index(ref) if ref in c.rung_names else None
+
+
+def _check_wars(c: _Checker, war: int | None, *, round0: bool) -> None:
+    """The rungs above war, the listed pairs, the wars at start, and what an exchange is worth."""
+    s = c.s
+    nuclear = _index(c, s.ladder.nuclear_rung)
+    # Intensities in a war: war_advantage and exchange_hazard only above the war rung.
+    top_quiet = len(c.rung_names) - 1 if war is None else war
+    where = "every rung (the ladder has no war rung)" if war is None else "rungs at and below "
+    where += "" if war is None else f"the war rung ('{c.rung_names[war]}')"
+    hazards: list[int] = []
+    for i, rung in enumerate(s.ladder.rungs):
+        for fld in ("war_advantage", "exchange_hazard"):
+            if getattr(rung, fld) != 0 and i <= top_quiet:
+                c.add(
+                    ("ladder", "rungs", i, fld),
+                    f"'{fld}' describes an intensity in a war, a rung above the war rung; it is 0 "
+                    f"on {where}",
+                )
+        if rung.exchange_hazard > 0 and i > top_quiet:
+            hazards.append(i)
+    strategic = c.rung(s.ladder.strategic_rung, ("ladder", "strategic_rung"))
+    if s.ladder.strategic_rung is not None and war is None and s.ladder.war_rung is None:
+        c.add(
+            ("ladder", "strategic_rung"),
+            "a ladder without a war rung cannot have a strategic rung",
+        )
+    elif strategic is not None and war is not None:
+        floor, what = (nuclear, "nuclear") if nuclear is not None else (war, "war")
+        if strategic <= floor:
+            c.add(
+                ("ladder", "strategic_rung"),
+                f"the strategic rung (reaching it is an exchange) must be above the {what} rung "
+                f"('{c.rung_names[floor]}')",
+            )
+    _check_exchange_value(c, hazards, round0=round0)
+    _check_pairs(c)
+    _check_at_start(c, war, nuclear)
+    for i, item in enumerate(s.agenda):
+        for j, name in enumerate(item.names):
+            c.ref(name, c.ids, ("agenda", i, "names", j), "actor")
+        if item.ends_war is not None:
+            loc: Loc = ("agenda", i, "ends_war")
+            known = all(c.ref(x, c.ids, (*loc, k), "actor") for k, x in enumerate(item.ends_war))
+            if known and not _is_war_pair(c, item.ends_war):
+                c.add(
+                    loc,
+                    f"[{', '.join(item.ends_war)}] is not a pair that can be at war: "
+                    f"expected the powers' pair [{', '.join(c.powers)}] or a pair listed in "
+                    "war.pairs",
+                )
+    _check_ends_run(c)
+
+
+def _is_war_pair(c: _Checker, pair: list[str]) -> bool:
+    """Whether two ids are the powers' pair or a listed pair (in either order)."""
+    key = sorted(pair)
+    return key == sorted(c.powers) or any(sorted(p.pair) == key for p in c.s.war.pairs)
+
+
+def _check_exchange_value(c: _Checker, hazards: list[int], *, round0: bool) -> None:
+    """Required with an exchange hazard or a strategic rung; below every power's value of war."""
+    s = c.s
+    value = s.war.exchange_value
+    if value is None:
+        needs: list[tuple[Loc, str]] = [
+            (("ladder", "rungs", i, "exchange_hazard"), "an exchange hazard") for i in hazards
+        ]
+        if s.ladder.strategic_rung is not None:
+            needs.append((("ladder", "strategic_rung"), "a strategic rung"))
+        for loc, what in needs[:1]:
+            c.add(
+                loc,
+                f"{what} needs war.exchange_value: the value of the state after a strategic "
+                "exchange, in units of 1/(1 - δ), below every power's value of war (e.g. "
+                "exchange_value: -40.0)",
+            )
+        return
+    if not round0 or len(c.powers) != 2 or c.out:
+        return
+    from escalsim.core.params import cost_types, win_probabilities
+
+    worst: tuple[float, str, float, float] | None = None
+    powers = [i for i, a in enumerate(s.actors) if a.role == "power"]
+    for i, p in zip(powers, win_probabilities(s), strict=True):
+        costs, _ = cost_types(s.actors[i], p)
+        w = p - float(costs.max())  # the lowest value of war is the costliest type's
+        if worst is None or w < worst[0]:
+            worst = (w, s.actors[i].id, p, float(costs.max()))
+    assert worst is not None
+    if not value < worst[0]:
+        w, who, p, cost = worst
+        c.add(
+            ("war", "exchange_value"),
+            f"an exchange must be worse than any war: exchange_value must be below every power's "
+            f"value of war p - c (in units of 1/(1 - δ)); the lowest is {w:.6g} ({who}'s "
+            f"costliest type: p = {p:.4g}, c = {cost:.4g}); got {value:.6g}",
+        )
+
+
+def _check_pairs(c: _Checker) -> None:
+    """Each listed pair: two distinct known actors, one a power, not the powers' pair, once."""
+    s = c.s
+    seen: dict[tuple[str, ...], int] = {}
+    for j, wp in enumerate(s.war.pairs):
+        loc: Loc = ("war", "pairs", j)
+        if not all(c.ref(x, c.ids, (*loc, "pair", k), "actor") for k, x in enumerate(wp.pair)):
+            continue
+        a, b = wp.pair
+        if a == b:
+            c.add((*loc, "pair", 1), "a pair is two different actors")
+            continue
+        in_pair = [x for x in wp.pair if x in c.powers]
+        if len(in_pair) == 2:
+            c.add(
+                (*loc, "pair"),
+                "the powers' pair is not listed in war.pairs: its stakes are the scenario's "
+                "(stakes) and its war is always possible; list pairs of a power and a third party",
+            )
+            continue
+        if not in_pair:
+            c.add(
+                (*loc, "pair"),
+                f"a listed pair has exactly one power ({' or '.join(c.powers)}) as a side; "
+                f"[{a}, {b}] has none",
+            )
+            continue
+        key = tuple(sorted(wp.pair))
+        if key in seen:
+            c.add((*loc, "pair"), f"pair [{a}, {b}] is already listed (war.pairs[{seen[key]}])")
+            continue
+        seen[key] = j
+        power = in_pair[0]
+        third = b if a == power else a
+        quo = wp.stakes.status_quo or {}
+        known = [c.ref(k, [a, b], (*loc, "stakes", "status_quo", k), "side", key=True) for k in quo]
+        if quo and all(known) and len(quo) == 2 and abs(math.fsum(quo.values()) - 1.0) > 1e-6:
+            c.add(
+                (*loc, "stakes", "status_quo"),
+                f"the two sides' shares sum to 1; they sum to {math.fsum(quo.values()):.6g} "
+                "(give one side's share and the other gets the rest)",
+            )
+        other = [p for p in c.powers if p != power]
+        if wp.patron is not None:
+            ((client, patron),) = wp.patron.items()
+            side = c.ref(client, [a, b], (*loc, "patron", client), "side", key=True)
+            if side and client != third:
+                c.add(
+                    (*loc, "patron", client),
+                    f"a patron backs the pair's third party ('{third}'), not the power '{power}'",
+                    key=True,
+                )
+            if patron not in other:
+                c.add(
+                    (*loc, "patron", client),
+                    f"the patron is the other power, '{other[0] if other else '?'}' (the power "
+                    f"outside the pair); got '{patron}'",
+                )
+        elif wp.support > 0:
+            c.add(
+                (*loc, "support"),
+                "support is what a patron supplies its client; this pair has no 'patron' "
+                f"(e.g. patron: {{{third}: {other[0] if other else 'B'}}})",
+            )
+        if wp.spillover is not None:
+            t = wp.spillover.touches
+            if c.ref(t, c.ids, (*loc, "spillover", "touches"), "actor") and t in wp.pair:
+                c.add(
+                    (*loc, "spillover", "touches"),
+                    f"a spillover touches an actor outside the pair; '{t}' is a side of it",
+                )
+
+
+def _check_at_start(c: _Checker, war: int | None, nuclear: int | None) -> None:
+    """Each war at start: a pair that can be at war, once, each side at a war intensity."""
+    s = c.s
+    seen: dict[tuple[str, ...], int] = {}
+    nuclear_ids = {a.id for a in s.actors if a.nuclear}
+    for j, ws in enumerate(s.war.at_start):
+        loc: Loc = ("war", "at_start", j)
+        if not all(c.ref(x, c.ids, (*loc, "pair", k), "actor") for k, x in enumerate(ws.pair)):
+            continue
+        a, b = ws.pair
+        if a == b:
+            c.add((*loc, "pair", 1), "a pair is two different actors")
+            continue
+        if not _is_war_pair(c, ws.pair):
+            c.add(
+                (*loc, "pair"),
+                f"[{a}, {b}] is not a pair that can be at war: expected the powers' pair "
+                f"[{', '.join(c.powers)}] or a pair listed in war.pairs",
+            )
+            continue
+        key = tuple(sorted(ws.pair))
+        if key in seen:
+            c.add((*loc, "pair"), f"pair [{a}, {b}] is already at war (war.at_start[{seen[key]}])")
+            continue
+        seen[key] = j
+        if war is None and s.ladder.war_rung is None:
+            c.add((*loc, "pair"), "a ladder without a war rung has no war at start")
+            continue
+        for side in ws.intensity:
+            c.ref(side, [a, b], (*loc, "intensity", side), "side", key=True)
+        missing = [x for x in ws.pair if x not in ws.intensity]
+        if missing:
+            c.add(
+                (*loc, "intensity"),
+                f"each side's intensity is needed; '{missing[0]}' has none (e.g. "
+                f"{missing[0]}: {c.rung_names[war] if war is not None else 'war'})",
+            )
+        for side, ref in ws.intensity.items():
+            here: Loc = (*loc, "intensity", side)
+            z = c.rung(ref, here)
+            if z is None or war is None or side not in ws.pair:
+                continue
+            if z < war:
+                c.add(
+                    here,
+                    f"an intensity in a war is a rung at or above the war rung "
+                    f"('{c.rung_names[war]}'); got '{c.rung_names[z]}'",
+                )
+            elif nuclear is not None and z >= nuclear and side not in nuclear_ids:
+                c.add(
+                    here,
+                    f"'{c.rung_names[z]}' is at or above the nuclear rung "
+                    f"('{c.rung_names[nuclear]}'): open only to a nuclear-armed side; '{side}' "
+                    "has nuclear: false",
+                )
+        if key == tuple(sorted(c.powers)) and war is not None:
+            _check_powers_at_start(c, ws.intensity, loc)
+        front = ws.front or {}
+        known = [c.ref(k, [a, b], (*loc, "front", k), "side", key=True) for k in front]
+        if front and all(known) and len(front) == 2 and abs(math.fsum(front.values()) - 1) > 1e-6:
+            c.add(
+                (*loc, "front"),
+                f"the two sides' shares sum to 1; they sum to {math.fsum(front.values()):.6g} "
+                "(give one side's share and the other gets the rest)",
+            )
+        if ws.since is not None:
+            try:
+                ok = bool(_DATE.match(ws.since)) and bool(datetime.date.fromisoformat(ws.since))
+            except ValueError:
+                ok = False
+            if not ok:
+                c.add((*loc, "since"), f"expected a date YYYY-MM-DD, got '{ws.since}'")
+
+
+def _check_powers_at_start(c: _Checker, intensity: dict[str, str | int], loc: Loc) -> None:
+    """The powers at war at start: each power's initial rung is its intensity.
+
+    docs/pair-wars.md §3.1: the powers are at war exactly when both their rungs are at or above
+    the war rung, and a power's rung above the war rung is its intensity; so the posture a
+    power starts at and its intensity at start are one value, written in both places.
+    """
+    for i, actor in enumerate(c.s.actors):
+        if actor.id not in c.powers or actor.id not in intensity:
+            continue
+        z = _index(c, intensity[actor.id])
+        start = _index(c, actor.initial_rung)
+        if z is None or start is None or z == start:
+            continue
+        c.add(
+            ("actors", i, "initial_rung"),
+            f"the powers are at war at start ({format_loc(loc)}), where {actor.id}'s intensity is "
+            f"'{c.rung_names[z]}'; its initial_rung is that rung (a power's rung above the war "
+            f"rung is its intensity): write initial_rung: {c.rung_names[z]}",
+        )
+
+
+def _check_ends_run(c: _Checker) -> None:
+    """Listed pairs and wars at start need lasting wars somewhere in the scenario.
+
+    With ``war.ends_run: true`` the first war between the powers ends the run, so a listed pair
+    never fights and a war at start ends the run at once. They are allowed when the base, a
+    condition (``set: {war.ends_run: false}``) or the sweep (``vary: {war.ends_run: [...,
+    false]}``) has ``ends_run: false``: each condition's scenario is checked on its own, with
+    the whole scenario's conditions and sweep, so one rule serves the base and every condition.
+    """
+    s = c.s
+    if not s.war.ends_run or not (s.war.pairs or s.war.at_start):
+        return
+    if any(cond.set.get("war.ends_run") is False for cond in s.conditions.values()):
+        return
+    varied = s.sweep.vary.get("war.ends_run") if s.sweep is not None else None
+    if isinstance(varied, list) and False in [v for v in varied if isinstance(v, bool)]:
+        return
+    what = "war.pairs" if s.war.pairs else "war.at_start"
+    c.add(
+        ("war", "pairs" if s.war.pairs else "at_start"),
+        f"{what} needs lasting wars: with war.ends_run true (the default) the first war between "
+        "the powers ends the run, so a listed pair never fights and a war at start ends the run "
+        "at once; write war.ends_run: false, or set it false in a condition "
+        "(set: {war.ends_run: false})",
+        key=True,
+    )

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from escalsim.errors import ScenarioMigrationWarning
 from escalsim.scenario import migrate, shipped
-from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_SECTIONS, check
+from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_INSIDE, FROZEN_SECTIONS, check
 from escalsim.scenario.errors import Loc, Problem, ScenarioError, did_you_mean, format_loc
 from escalsim.scenario.paths import PathError, _union_member, _unwrap, resolve
 from escalsim.scenario.schema import POLICY_MODELS, READ_VERSIONS, REMOVED, Event, Scenario
@@ -43,7 +43,14 @@ _TAGS = {
     "kind": [get_args(m.model_fields["kind"].annotation)[0] for m in get_args(get_args(Event)[0])],
 }
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
-_RUNG_FIELDS = {"war_rung", "nuclear_rung", "red_line", "initial_rung", "settlement_rung"}
+_RUNG_FIELDS = {
+    "war_rung",
+    "nuclear_rung",
+    "strategic_rung",
+    "red_line",
+    "initial_rung",
+    "settlement_rung",
+}
 #: Fields that take a number or a prior over types (a mapping).
 _TYPE_FIELDS = {"resolve", "war_cost"}
 
@@ -381,7 +388,33 @@ def _validation_problems(exc: ValidationError, data: Any, ctx: _Context) -> list
 # ------------------------------------------------------------------------------------------------
 # The pipeline
 # ------------------------------------------------------------------------------------------------
+def _version_gate(raw: dict[str, Any], ctx: _Context) -> list[Problem]:
+    """Version-3 fields in a file that says an older version: each at its key.
+
+    (A field a condition set is reported where the condition sets it.)
+    """
+    version = raw.get("schema_version")
+    if type(version) is int and version >= 3:
+        return []
+    return [
+        ctx.at(loc, migrate.v3_message(str(loc[-1]), version), key=True)
+        for loc in migrate.v3_locs(raw)
+    ]
+
+
+def _too_new_path(data: dict[str, Any], loc: Loc) -> str | None:
+    """The message when ``loc`` is a version-3 field and ``data`` says an older version."""
+    version = data.get("schema_version")
+    field = migrate.v3_field_at(loc)
+    if field is None or (type(version) is int and version >= 3):
+        return None
+    return migrate.v3_message(field, version)
+
+
 def _validate(raw: dict[str, Any], ctx: _Context) -> tuple[Scenario | None, list[Problem]]:
+    gate = _version_gate(raw, ctx)
+    if gate:
+        return None, gate
     data = copy.deepcopy(raw)
     problems = _apply_doctrines(data, ctx)
     try:
@@ -435,6 +468,10 @@ def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> 
             continue
         if target.loc[0] in _NOT_SWEPT:
             problems.append(ctx.at(here, f"'{path}' cannot be swept", key=True))
+            continue
+        newer = _too_new_path(data, target.loc)
+        if newer is not None:
+            problems.append(ctx.at(here, newer, key=True))
             continue
         try:
             values = spec_values(path, spec, target.integer)
@@ -497,9 +534,14 @@ def _set_event_problems(data: dict[str, Any], ctx: _Context) -> list[Problem]:
         except PathError as exc:
             problems.append(ctx.at(("events", i, "path"), str(exc)))
             continue
+        newer = _too_new_path(data, target.loc)
+        if newer is not None:
+            problems.append(ctx.at(("events", i, "path"), newer))
+            continue
         if (
             target.loc[0] in FROZEN_SECTIONS
             or target.loc[-1] in FROZEN_DURING_RUN
+            or (target.loc[0] in ("war", "agenda") and FROZEN_INSIDE & set(target.loc[1:]))
             or _inside_a_type(target.loc)
         ):
             problems.append(
@@ -653,7 +695,7 @@ def _version_problem(data: dict[str, Any], pos: Positions, source: str) -> Probl
     if type(version) is int and version in READ_VERSIONS:
         return None
     line, col = pos.value(("schema_version",))
-    known = " and ".join(str(v) for v in READ_VERSIONS)
+    known = ", ".join(str(v) for v in READ_VERSIONS[:-1]) + f" and {READ_VERSIONS[-1]}"
     if type(version) is int:
         from escalsim import __version__
 
@@ -823,6 +865,9 @@ def check_values(scenario: Scenario, path: str, values: Iterable[Any]) -> list[P
         target = resolve(data, path)
     except PathError as exc:
         return [Problem(0, 0, (path,), str(exc), "<settings>")]
+    newer = _too_new_path(data, target.loc)
+    if newer is not None:
+        return [Problem(0, 0, (path,), newer, "<settings>")]
     for value in values:
         target.container[target.key] = value  # type: ignore[index]
         try:

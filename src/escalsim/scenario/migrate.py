@@ -1,4 +1,16 @@
-"""Version-1 scenario files: migrated to version 2 as they are read, or rewritten on disk.
+"""Old scenario files: version 1 migrated as it is read, versions 1 and 2 rewritten on disk.
+
+Version 3 (docs/pair-wars.md §10; docs/scenario-format.md, "Version 3") adds fields whose
+defaults are exactly version 2's meaning, so a version-2 file reads unchanged and silently; a
+version-2 file that uses a version-3 field gets a positioned error at it (:func:`too_new`), as a
+version-1 file that uses a version-2 field does. ``escalsim migrate`` rewrites a version-2 file
+as version 3 (:func:`migrate_text`): the version's value, and ``war: {ends_run: true}`` written
+explicitly (into the ``war`` block, or as a new block), every other byte kept. A version-1 file
+migrates to version 3 in one step: version 2's migration below, with ``ends_run: true`` in the
+``war`` block it adds.
+
+The rest of this docstring is version 1's migration (to version 2, then the version line says
+the current version).
 
 Version 2 of the format (docs/decision-v2.md §10; docs/scenario-format.md, "Version 2") adds the
 blocks ``stakes``, ``war`` and ``beliefs``, a power's type as ``war_cost`` or ``resolve`` (a point
@@ -29,12 +41,16 @@ content disagree. An unknown version (3, ``"two"``, 2.0) gets a positioned error
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from escalsim.errors import ScenarioMigrationWarning
 from escalsim.policies.registry import default_policies_text, default_policy
@@ -44,12 +60,17 @@ from escalsim.scenario.yamlio import Positions, parse_yaml
 
 __all__ = [
     "V2_ONLY",
+    "V3_ONLY",
     "Migration",
     "ScenarioMigrationWarning",
     "migrate_file",
     "migrate_text",
+    "strip_v3_defaults",
+    "too_new",
     "unmigratable",
     "upgrade",
+    "v2_form",
+    "v3_field_at",
 ]
 
 #: The version-2 fields, where they live: top-level keys, actor keys, agenda item keys.
@@ -58,8 +79,159 @@ V2_ONLY: dict[str, tuple[str, ...]] = {
     "actor": ("war_cost",),
     "agenda": ("divisible",),
 }
+#: The version-3 fields, by the model that holds them (docs/pair-wars.md §10). Their defaults are
+#: version 2's meaning: a scenario with all of them at their defaults is a version-2 scenario.
+V3_ONLY: dict[str, tuple[str, ...]] = {
+    "actor": ("nuclear", "exchange_risk_scale"),
+    "ladder": ("strategic_rung",),
+    "rung": ("war_advantage", "exchange_hazard"),
+    "war": ("ends_run", "front_step", "exchange_value", "pairs", "at_start"),
+    "agenda": ("names", "ends_war"),
+}
 #: Where the new blocks go in a file: before the first of these top-level keys (else at the end).
 _ANCHORS = ("doctrines", "actors")
+
+
+def v3_field_at(loc: Loc) -> str | None:
+    """The version-3 field a data path goes through (its name), or None.
+
+    ``('war', 'pairs', 0, 'support')`` -> ``'pairs'``; ``('actors', 2, 'nuclear')`` ->
+    ``'nuclear'``; a doctrine's keys count as an actor's.
+    """
+    n = len(loc)
+    head = loc[0] if n else None
+    if head in ("actors", "doctrines") and n >= 3 and loc[2] in V3_ONLY["actor"]:
+        return str(loc[2])
+    if head == "ladder" and n >= 2:
+        if loc[1] in V3_ONLY["ladder"]:
+            return str(loc[1])
+        if loc[1] == "rungs" and n >= 4 and loc[3] in V3_ONLY["rung"]:
+            return str(loc[3])
+    if head == "war" and n >= 2 and loc[1] in V3_ONLY["war"]:
+        return str(loc[1])
+    if head == "agenda" and n >= 3 and loc[2] in V3_ONLY["agenda"]:
+        return str(loc[2])
+    return None
+
+
+def v3_locs(data: dict[str, Any]) -> list[Loc]:
+    """The paths of the version-3 fields written in ``data`` (raw or dumped), in file order."""
+    out: list[Loc] = []
+
+    def keys(loc: Loc, item: Any, fields: tuple[str, ...]) -> None:
+        if isinstance(item, dict):
+            out.extend((*loc, k) for k in item if k in fields)
+
+    for key, value in data.items():
+        if key in ("actors", "agenda") and isinstance(value, list):
+            kind = "actor" if key == "actors" else "agenda"
+            for i, item in enumerate(value):
+                keys((key, i), item, V3_ONLY[kind])
+        elif key == "doctrines" and isinstance(value, dict):
+            for name, item in value.items():
+                keys((key, name), item, V3_ONLY["actor"])
+        elif key == "ladder" and isinstance(value, dict):
+            keys((key,), value, V3_ONLY["ladder"])
+            rungs = value.get("rungs")
+            for i, rung in enumerate(rungs if isinstance(rungs, list) else []):
+                keys((key, "rungs", i), rung, V3_ONLY["rung"])
+        elif key == "war" and isinstance(value, dict):
+            keys((key,), value, V3_ONLY["war"])
+    return out
+
+
+@functools.cache
+def _v3_defaults() -> dict[str, dict[str, Any]]:
+    """Each version-3 field's default, by the kind of model that holds it (JSON form)."""
+    from escalsim.scenario.schema import Actor, AgendaItem, Ladder, Rung, War
+
+    models: dict[str, type[BaseModel]] = {
+        "actor": Actor,
+        "ladder": Ladder,
+        "rung": Rung,
+        "war": War,
+        "agenda": AgendaItem,
+    }
+    return {
+        kind: {f: models[kind].model_fields[f].get_default(call_default_factory=True) for f in fs}
+        for kind, fs in V3_ONLY.items()
+    }
+
+
+def _at_default(data: dict[str, Any]) -> list[Loc] | None:
+    """The paths of the version-3 fields in dumped ``data``; None if one is not at its default."""
+    defaults = _v3_defaults()
+    kinds = {"actors": "actor", "agenda": "agenda", "ladder": "ladder", "war": "war"}
+    locs = [loc for loc in v3_locs(data) if loc[0] != "doctrines"]
+    for loc in locs:
+        node: Any = data
+        for part in loc:
+            node = node[part]
+        kind = "rung" if loc[:2] == ("ladder", "rungs") else kinds[str(loc[0])]
+        if node != defaults[kind][str(loc[-1])]:
+            return None
+    return locs
+
+
+def _drop(data: dict[str, Any], locs: Iterable[Loc]) -> None:
+    for loc in locs:
+        node: Any = data
+        for part in loc[:-1]:
+            node = node[part]
+        node.pop(loc[-1], None)
+
+
+def strip_v3_defaults(data: dict[str, Any]) -> None:
+    """Remove, in place, the version-3 fields of dumped ``data`` that are at their defaults.
+
+    A version-2 scenario dumps so (:class:`~escalsim.scenario.schema.Scenario`'s serializer):
+    its data is what version 2 dumped, which reads back as a version-2 file.
+    """
+    defaults = _v3_defaults()
+    kinds = {"actors": "actor", "agenda": "agenda", "ladder": "ladder", "war": "war"}
+    for loc in [loc for loc in v3_locs(data) if loc[0] != "doctrines"]:
+        node: Any = data
+        for part in loc:
+            node = node[part]
+        kind = "rung" if loc[:2] == ("ladder", "rungs") else kinds[str(loc[0])]
+        if node == defaults[kind][str(loc[-1])]:
+            _drop(data, [loc])
+
+
+def v2_form(data: dict[str, Any]) -> bool:
+    """Rewrite dumped version-3 ``data`` in place as version 2 when it means the same.
+
+    When every version-3 field is at its default the scenario is a version-2 scenario: the
+    fields go and ``schema_version`` becomes 2, so that a version-2 file and its migration to
+    version 3 have one canonical form (and one hash,
+    :func:`escalsim.experiment.provenance.canonical_scenario`). Returns whether it did.
+    """
+    if data.get("schema_version") != 3:
+        return False
+    locs = _at_default(data)
+    if locs is None:
+        return False
+    _drop(data, locs)
+    data["schema_version"] = 2
+    return True
+
+
+def too_new(data: dict[str, Any], pos: Positions, source: str) -> list[Problem]:
+    """Problems of a version-1 or version-2 file that holds version-3 fields, each at its key."""
+    version = data.get("schema_version")
+    out = []
+    for loc in v3_locs(data):
+        line, col = pos.key(loc)
+        out.append(Problem(line, col, loc, v3_message(str(loc[-1]), version), source))
+    return out
+
+
+def v3_message(field: str, version: object) -> str:
+    """The message for a version-3 field used where the file says an older version."""
+    return (
+        f"'{field}' is a schema_version 3 field, and the file says schema_version: {version}; "
+        "write schema_version: 3 to use it (docs/scenario-format.md, 'Version 3')"
+    )
 
 
 @dataclass(frozen=True)
@@ -83,6 +255,7 @@ class Migration:
     blocks: dict[str, dict[str, Any]]
     changes: tuple[str, ...]
     removed: tuple[Loc, ...] = ()
+    from_version: int = 1
 
     @property
     def notice(self) -> str:
@@ -103,6 +276,14 @@ class Migration:
     @property
     def listing(self) -> str:
         """What changed, one indented line each, and what it means for a run."""
+        if self.from_version == 2:
+            return "\n".join(
+                [
+                    *(f"  - {change}" for change in self.changes),
+                    "  Nothing a run computes changes: version 3's defaults are version 2's "
+                    "meaning (docs/scenario-format.md, 'Version 3').",
+                ]
+            )
         return "\n".join(
             [
                 *(f"  - {change}" for change in self.changes),
@@ -236,11 +417,14 @@ def _plan(data: dict[str, Any], source: str) -> Migration:
     described += ["divisible true", "commitment_problem false"]
     blocks = {
         "stakes": stakes,
-        "war": {"decisiveness": 1.0},
+        "war": {"decisiveness": 1.0, "ends_run": True},
         "beliefs": {"attribution": "naive"},
     }
     changes.append("stakes added: " + ", ".join(described))
-    changes.append("war added: decisiveness 1.0 (the chance of winning is the ratio of strengths)")
+    changes.append(
+        "war added: decisiveness 1.0 (the chance of winning is the ratio of strengths), ends_run "
+        "true (the first war between the powers ends the run)"
+    )
     changes.append(
         "beliefs added: attribution naive (a power assumes its own moves were seen as they were)"
     )
@@ -291,6 +475,7 @@ def unmigratable(data: dict[str, Any], pos: Positions, source: str) -> list[Prob
     for key in V2_ONLY["top"]:
         if key in data:
             field((key,), key)
+    out += [p for p in too_new(data, pos, source) if p.loc[:1] != ("war",)]
 
     def actor_like(items: Iterable[tuple[Loc, Any]]) -> None:
         for loc, item in items:
@@ -335,7 +520,9 @@ def _apply(data: dict[str, Any], migration: Migration) -> None:
 
 
 def upgrade(data: dict[str, Any], pos: Positions, source: str) -> Migration | None:
-    """Migrate parsed version-1 data to version 2 in place; None for any other version.
+    """Migrate parsed version-1 data to the current version in place; None for any other.
+
+    (A version-2 file is not migrated as it is read: it means what it meant.)
 
     The version itself is checked by the loader (a version other than 1 or 2 never gets here
     as 1). Positions are unchanged: the blocks added have none of their own, and hold only
@@ -364,8 +551,10 @@ def _block_text(migration: Migration, indent: str, unit: str | None, nl: str) ->
     """The blocks as block-style YAML, with a comment saying where they came from."""
     where = f"the discount for time_unit {unit}" if unit else "the default discount"
     lines = [
-        "# Added by `escalsim migrate` (schema_version 1 -> 2) with version 2's defaults: equal",
-        f"# status-quo shares and {where} (docs/scenario-format.md, 'Version 2').",
+        f"# Added by `escalsim migrate` (schema_version 1 -> {SCHEMA_VERSION}) with version 2's "
+        "defaults: equal",
+        f"# status-quo shares and {where} (docs/scenario-format.md, 'Version 2'); war.ends_run "
+        "true: version 2's ending.",
     ]
     for key, block in migration.blocks.items():
         lines.append(f"{key}:")
@@ -374,7 +563,7 @@ def _block_text(migration: Migration, indent: str, unit: str | None, nl: str) ->
 
 
 def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | None]:
-    """Migrate a version-1 scenario's text to version 2, keeping every other byte.
+    """Migrate a version-1 or version-2 scenario's text to version 3, keeping every other byte.
 
     Parameters
     ----------
@@ -386,7 +575,7 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
     Returns
     -------
     text : str
-        The version-2 text (``text`` itself when it is not version 1).
+        The version-3 text (``text`` itself when it is already version 3).
     migration : Migration or None
         What changed; None when there was nothing to migrate.
 
@@ -405,6 +594,9 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
         return text, None
     migration = upgrade(data, pos, source)
     if migration is None:
+        version = data.get("schema_version")
+        if type(version) is int and version == 2:
+            return _migrate_v2_text(text, data, pos, source)
         return text, None
     yaml = YAML(typ="rt", pure=True)
     yaml.version = (1, 2)
@@ -459,6 +651,112 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
     return out, migration
 
 
+def _migrate_v2_text(
+    text: str, data: dict[str, Any], pos: Positions, source: str
+) -> tuple[str, Migration]:
+    """Rewrite a version-2 text as version 3: the version line and ``war: {ends_run: true}``.
+
+    ``ends_run: true`` goes at the end of the ``war`` block (after its last entry's line, at its
+    entries' indentation; into a flow mapping before its closing brace), or, when the file has
+    no ``war`` block, as a new block before ``doctrines`` or ``actors`` (as version 1's blocks).
+    Every other byte is kept. Version-3 fields in the file were refused by the loader.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    problems = too_new(data, pos, source)
+    if problems:
+        raise ScenarioError(problems)
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    root = yaml.compose(text)
+    assert isinstance(root, MappingNode)  # parse_yaml gave a mapping
+    keys = {str(k.value): (k, v) for k, v in root.value if isinstance(k, ScalarNode)}
+    version = keys.get("schema_version", (None, None))[1]
+    if not isinstance(version, ScalarNode) or not _INT_TWO.match(
+        text[version.start_mark.index : version.end_mark.index]
+    ):
+        raise ScenarioError([_by_hand(pos, source, 2)])
+    nl = "\r\n" if "\r\n" in text else "\n"
+    edits: list[tuple[int, int, str]] = [
+        (version.start_mark.index, version.end_mark.index, str(SCHEMA_VERSION))
+    ]
+    war = keys.get("war", (None, None))[1]
+    anchor = next((keys[k][0] for k in keys if k in _ANCHORS), None)
+    added = "war: {ends_run: true} written (version 2's ending: the first war between the powers "
+    if war is not None:
+        if not isinstance(war, MappingNode):
+            raise ScenarioError([_by_hand(pos, source, 2, ("war",))])
+        if war.flow_style or not war.value:
+            at = war.end_mark.index - 1  # the closing brace
+            if text[at] != "}":
+                raise ScenarioError([_by_hand(pos, source, 2, ("war",))])
+            entry = '"ends_run": true' if root.flow_style else "ends_run: true"  # JSON stays JSON
+            edits.append((at, at, (", " if war.value else "") + entry))
+        else:
+            first_key, _ = war.value[0]
+            _, last = war.value[-1]
+            end = last.end_mark.index
+            if last.end_mark.column != 0:  # else the value ended at the start of the next line
+                newline = text.find("\n", end)
+                end = len(text) if newline < 0 else newline + 1
+            line = " " * first_key.start_mark.column + "ends_run: true" + nl
+            if end == len(text) and text and not text.endswith("\n"):
+                line = nl + line
+            edits.append((end, end, line))
+    elif root.flow_style:
+        new = '"war": {"ends_run": true}'
+        if anchor is not None:
+            edits.append((anchor.start_mark.index, anchor.start_mark.index, new + ", "))
+        else:
+            at = root.end_mark.index - 1
+            edits.append((at, at, ", " + new))
+    else:
+        indent = " " * root.start_mark.column
+        block = "".join(
+            f"{indent}{line}{nl}"
+            for line in (
+                "# Added by `escalsim migrate` (schema_version 2 -> 3): version 2's ending "
+                "(docs/scenario-format.md, 'Version 3').",
+                "war:",
+                "  ends_run: true",
+            )
+        )
+        if anchor is not None:
+            lines = text.splitlines(keepends=True)
+            first = anchor.start_mark.line
+            while first > 0 and lines[first - 1].lstrip().startswith("#"):
+                first -= 1
+            at = sum(len(line) for line in lines[:first])
+        else:
+            at = len(text)
+            if text and not text.endswith("\n"):
+                block = nl + block
+        edits.append((at, at, block))
+    out = text
+    for start, end_, new_text in sorted(edits, reverse=True):
+        out = out[:start] + new_text + out[end_:]
+    expected = copy.deepcopy(data)
+    expected["schema_version"] = SCHEMA_VERSION
+    if isinstance(expected.get("war"), dict):
+        expected["war"]["ends_run"] = True
+    else:
+        expected["war"] = {"ends_run": True}
+    try:
+        again, _ = parse_yaml(out, source)
+    except ScenarioError:
+        again = None
+    if again != expected:
+        raise ScenarioError([_by_hand(pos, source, 2)])
+    migration = Migration(
+        source,
+        {"war": {"ends_run": True}},
+        (f"schema_version: 2 -> {SCHEMA_VERSION}", added + "ends the run)"),
+        from_version=2,
+    )
+    return out, migration
+
+
 def _deletion(root: Any, text: str, loc: Loc, pos: Positions, source: str) -> tuple[int, int, str]:
     """The edit that deletes the mapping entry at ``loc`` (a removed version-1 field) from the text.
 
@@ -510,19 +808,27 @@ def _deletion(root: Any, text: str, loc: Loc, pos: Positions, source: str) -> tu
 
 #: schema_version's value as a plain decimal 1 (the only form rewritten in place).
 _INT_ONE = re.compile(r"^\+?0*1$")
+#: schema_version's value as a plain decimal 2.
+_INT_TWO = re.compile(r"^\+?0*2$")
 
 
-def _by_hand(pos: Positions, source: str) -> Problem:
-    line, col = pos.value(("schema_version",))
-    return Problem(
-        line,
-        col,
-        ("schema_version",),
-        "escalsim migrate rewrites a plain 'schema_version: 1' written in the file's top-level "
-        "mapping (not through an anchor, alias or merge key); write it so, or migrate by hand "
-        "(docs/scenario-format.md, 'Version 2')",
-        source,
-    )
+def _by_hand(
+    pos: Positions, source: str, version: int = 1, loc: Loc = ("schema_version",)
+) -> Problem:
+    line, col = pos.value(loc)
+    if loc != ("schema_version",):
+        what = (
+            f"escalsim migrate writes 'ends_run: true' into a '{loc[-1]}' block that is a "
+            "mapping written in the file (block or flow style); write it so, or migrate by hand "
+            "(docs/scenario-format.md, 'Version 3')"
+        )
+    else:
+        what = (
+            f"escalsim migrate rewrites a plain 'schema_version: {version}' written in the "
+            "file's top-level mapping (not through an anchor, alias or merge key); write it so, "
+            f"or migrate by hand (docs/scenario-format.md, 'Version {version + 1}')"
+        )
+    return Problem(line, col, loc, what, source)
 
 
 def migrate_file(path: str, display: str | None = None) -> tuple[str, Migration | None]:
@@ -542,9 +848,9 @@ def migrate_file(path: str, display: str | None = None) -> tuple[str, Migration 
     Returns
     -------
     text : str
-        The text in version 2 (the file's own text when it already is).
+        The text in the current version (the file's own text when it already is).
     migration : Migration or None
-        What changed; None for a file already in version 2.
+        What changed; None for a file already in the current version.
 
     Raises
     ------

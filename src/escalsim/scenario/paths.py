@@ -3,7 +3,9 @@
 One resolver serves condition overlays, ``set`` events and (later) sweep variables, so that all
 three accept exactly the same paths and give the same errors. A path is dotted; a segment that
 meets a list selects the item whose ``id`` (for rungs: ``name``) equals it, or an item by
-0-based index. A path is valid when it names a field of the schema -- it need not be written in
+0-based index; an item that is a pair of actors (``war.pairs``, ``war.at_start``: a ``pair`` of two
+ids) is selected by the two ids joined by '-', in either order (``war.pairs.RUS-UKR.support``). A
+path is valid when it names a field of the schema -- it need not be written in
 the file (a default can be overridden).
 """
 
@@ -229,6 +231,16 @@ def _find_item(items: list[Any], seg: str, where: str) -> int:
                     if item[key] == seg:
                         return idx
                     break
+            else:
+                pair = item.get("pair")
+                if (
+                    isinstance(pair, list)
+                    and len(pair) == 2
+                    and all(isinstance(p, str) for p in pair)
+                ):
+                    names.append(f"{pair[0]}-{pair[1]}")
+                    if seg in (f"{pair[0]}-{pair[1]}", f"{pair[1]}-{pair[0]}"):
+                        return idx
     if seg.isdigit() and int(seg) < len(items):
         return int(seg)
     hint = did_you_mean(seg, names)

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from escalsim.policies.base import STRICT, NonNegative, PolicySpec, Probability
 from escalsim.policies.registry import (
@@ -43,20 +50,25 @@ __all__ = [
     "Endings",
     "Event",
     "Ladder",
+    "PairStakes",
     "Policy",
     "ResolveTypes",
     "RunSettings",
     "Rung",
     "Scenario",
+    "Spillover",
     "Stakes",
     "War",
+    "WarAtStart",
+    "WarPair",
 ]
 
 #: Version of the scenario format; a file states it as ``schema_version``.
-SCHEMA_VERSION = 2
-#: The versions the loader reads: a version-1 file is migrated to version 2 as it is read
-#: (:mod:`escalsim.scenario.migrate`), with one notice listing what changed.
-READ_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+#: The versions the loader reads: a version-1 file is migrated to the current version as it is
+#: read (:mod:`escalsim.scenario.migrate`), with one notice listing what changed; a version-2
+#: file reads unchanged and silently (version 3's defaults are exactly version 2's meaning).
+READ_VERSIONS = (1, 2, 3)
 
 #: What version 2 of the format removed, with what replaced it: the hint of the error a file
 #: that still uses it gets (a version-1 file's actors and doctrines are migrated instead,
@@ -149,6 +161,18 @@ class Rung(_Model):
         description="Correlates of War MID hostility level this rung maps to (1 no militarised "
         "action, 2 threat, 3 display, 4 use of force, 5 war); used for calibration.",
     )
+    war_advantage: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        default=0.0,
+        description="Version 3: a side's strength in a war at this intensity is its capability "
+        "times (1 + war_advantage), 0 to 10; only rungs above the war rung (intensities in a "
+        "war) may have one (docs/pair-wars.md §4).",
+    )
+    exchange_hazard: Probability = Field(
+        default=0.0,
+        description="Version 3: per-round probability that a war in which a side holds this "
+        "intensity (its highest) ends in a strategic exchange; only rungs above the war rung "
+        "(docs/pair-wars.md §4). Needs war.exchange_value when above 0.",
+    )
 
 
 class Ladder(_Model):
@@ -160,6 +184,12 @@ class Ladder(_Model):
         "game with no war (the prisoner's dilemma special case)."
     )
     nuclear_rung: RungRef | None = Field(default=None, description="The nuclear-use rung, if any.")
+    strategic_rung: RungRef | None = Field(
+        default=None,
+        description="Version 3: reaching this rung is a strategic exchange; above the nuclear "
+        "rung (above the war rung when there is none). Needs war.exchange_value "
+        "(docs/pair-wars.md §4).",
+    )
     jump: int = Field(default=2, ge=1, le=10, description="Rungs climbed by a 'jump' move.")
     deescalation_friction: Probability = Field(
         default=0.0,
@@ -233,14 +263,128 @@ class Stakes(_Model):
     )
 
 
+#: Two actor ids: a pair of actors (version 3).
+ActorPair = Annotated[
+    list[Identifier],
+    Field(min_length=2, max_length=2, description="Two actor ids, e.g. [RUS, UKR]."),
+]
+#: A date written YYYY-MM-DD (checked to be a calendar date by the cross-field checks).
+IsoDate = Annotated[
+    str,
+    Field(
+        max_length=40,
+        description="A date, YYYY-MM-DD.",
+        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    ),
+]
+
+
+class PairStakes(_Model):
+    """A listed pair's own stakes (version 3; docs/pair-wars.md §5)."""
+
+    status_quo: dict[Identifier, Probability] | None = Field(
+        default=None,
+        description="Each side's share of the pair's stakes, by actor id; the shares sum to 1, "
+        "and a side not named gets the rest. Default: 0.5 each.",
+    )
+
+
+class Spillover(_Model):
+    """Incidents a listed pair's war causes outside it (version 3; docs/pair-wars.md §7)."""
+
+    rate: Probability = Field(
+        description="Per-round probability of a spillover incident at intensity 0 (scaled by "
+        "the intensity rung's incident_risk)."
+    )
+    touches: Identifier = Field(description="The actor an incident touches (not in the pair).")
+    description: str = Field(default="", max_length=500, description="What happens, in words.")
+
+
+class WarPair(_Model):
+    """A pair that may fight besides the powers (version 3; docs/pair-wars.md §3.6, §5)."""
+
+    pair: ActorPair = Field(
+        description="The two actors: exactly one of them a power, not the powers' pair. "
+        "Conditions and sweeps address the item as 'war.pairs.A-B'."
+    )
+    stakes: PairStakes = Field(default_factory=PairStakes, description="The pair's own stakes.")
+    patron: dict[Identifier, Identifier] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1,
+        description="{client id: patron id}: the pair's non-power side and the power outside "
+        "the pair that backs it.",
+    )
+    support: Probability = Field(
+        default=0.0,
+        description="s in [0, 1]: the client fights with its capability plus s times the "
+        "patron's while the patron supplies it without fighting; needs a patron.",
+    )
+    spillover: Spillover | None = Field(
+        default=None, description="Incidents the pair's war causes outside it."
+    )
+
+
+class WarAtStart(_Model):
+    """A pair at war at round 1 (version 3; docs/pair-wars.md §6)."""
+
+    pair: ActorPair = Field(
+        description="The powers' pair or a listed pair (war.pairs). Conditions and sweeps "
+        "address the item as 'war.at_start.A-B'."
+    )
+    intensity: dict[Identifier, RungRef] = Field(
+        min_length=2,
+        max_length=2,
+        description="Each side's intensity, by actor id: a rung at or above the war rung (at or "
+        "above the nuclear rung only for a side with nuclear: true).",
+    )
+    front: dict[Identifier, Probability] | None = Field(
+        default=None,
+        description="Each side's share of the pair's stakes held at round 1 (the front line); a "
+        "side not named gets the rest. Default: the pair's status quo.",
+    )
+    since: IsoDate | None = Field(
+        default=None, description="The date the war began, YYYY-MM-DD (for reporting)."
+    )
+
+
 class War(_Model):
-    """How a war between the powers is valued (docs/decision-v2.md §3.1). Version 2."""
+    """How a war between the powers is valued (docs/decision-v2.md §3.1). Version 2.
+
+    Version 3 adds how wars end and which pairs may fight (docs/pair-wars.md §3.6, §4, §10); the
+    simulation reads these fields from a later step (docs/pair-wars.md §12).
+    """
 
     decisiveness: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         default=1.0,
         description="m of the contest success function p = K_a^m / (K_a^m + K_b^m): 1 is the "
         "ratio of capabilities (Fearon 1995), 0 a coin toss, 10 nearly a sure win for the "
         "stronger side.",
+    )
+    ends_run: bool = Field(
+        default=True,
+        description="Version 3: the first war between the powers ends the run, as in version 2 "
+        "(true, the default); false: wars last, and listed pairs may fight.",
+    )
+    front_step: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.1,
+        description="Version 3: σ, how far one battle moves the front line, in (0, 1].",
+    )
+    exchange_value: float | None = Field(
+        default=None,
+        description="Version 3: the value of the state after a strategic exchange to every "
+        "actor, in units of 1/(1 - δ); below every power's value of war (p - c). Required when "
+        "a rung has an exchange_hazard or the ladder a strategic_rung.",
+    )
+    pairs: list[WarPair] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Version 3: pairs that may fight besides the powers, each with its stakes.",
+    )
+    at_start: list[WarAtStart] = Field(
+        default_factory=list,
+        max_length=101,
+        description="Version 3: pairs at war at round 1.",
     )
 
 
@@ -403,6 +547,17 @@ class Actor(_Model):
         "naive, as if its own moves had been seen as they were (Jervis 1976), or noisy, "
         "through the channel's noise; null: the scenario's beliefs.attribution.",
     )
+    nuclear: bool = Field(
+        default=False,
+        description="Version 3: nuclear-armed; intensities at or above the nuclear rung are "
+        "open only to a nuclear-armed side (docs/pair-wars.md §4).",
+    )
+    exchange_risk_scale: NonNegative = Field(
+        default=1.0,
+        description="Version 3: how this actor scales the exchange hazard it assumes when it "
+        "values a nuclear step (its assumed risk: exchange_hazard times this; "
+        "docs/pair-wars.md §4).",
+    )
     policy: Policy = Field(
         default_factory=lambda: POLICY_MODELS[DEFAULT_POLICY["power"]](
             name=DEFAULT_POLICY["power"]
@@ -513,6 +668,17 @@ class AgendaItem(_Model):
         default=None,
         description="Whether an offer can split this item, when stakes.divisible is false "
         "(offers are bundles of whole items) [default: stakes.divisible].",
+    )
+    names: list[Identifier] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Version 3: the third parties the item names; it is agreed only if every "
+        "named party accepts (docs/pair-wars.md §5).",
+    )
+    ends_war: ActorPair | None = Field(
+        default=None,
+        description="Version 3: the pair whose war an agreement on this item ends: a listed "
+        "pair or the powers' pair.",
     )
 
 
@@ -640,9 +806,10 @@ class Source(_Model):
 class Scenario(_Model):
     """A complete crisis scenario."""
 
-    schema_version: Literal[2] = Field(
-        description="Version of the scenario format (2); a version-1 file is migrated as it is "
-        "read, with a notice (escalsim migrate FILE rewrites it)."
+    schema_version: Literal[2, 3] = Field(
+        description="Version of the scenario format (3; 2 reads unchanged, with version 3's "
+        "fields at their defaults); a version-1 file is migrated as it is read, with a notice "
+        "(escalsim migrate FILE rewrites a version-1 or version-2 file as version 3)."
     )
     id: Identifier = Field(description="Short id, e.g. 'geneva-2022'.")
     name: str = Field(min_length=1, max_length=200, description="Title.")
@@ -691,6 +858,20 @@ class Scenario(_Model):
     #: The data the scenario was validated from, before doctrines (set by the loader), so that
     #: conditions re-run the same pipeline.
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A version-2 scenario dumps as version 2 did: without version 3's fields at defaults.
+
+        So its data reads back as a version-2 file (which may not use version 3's fields) and
+        its canonical hash is the one it had before version 3 existed.
+        """
+        data: dict[str, Any] = handler(self)
+        if self.schema_version == 2:
+            from escalsim.scenario.migrate import strip_v3_defaults
+
+            strip_v3_defaults(data)
+        return data
 
     # -- convenient lookups --------------------------------------------------------------------
     def rung_index(self, ref: str | int) -> int:
