@@ -152,6 +152,10 @@ def draw_field(name: str, n: int, rng: np.random.Generator, n_rungs: int) -> np.
         return np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0.0, 1.0, n))
     if name == "shift_rounds":
         return np.where(rng.random(n) < 0.3, np.nan, rng.integers(1, 4, n).astype(float))
+    if name == "at_war":
+        return rng.random(n) < 0.5
+    if name in ("front", "win"):
+        return rng.uniform(0.0, 1.0, n)
     raise KeyError(name)
 
 

@@ -42,8 +42,8 @@ def test_twin_columns_split_war_into_three_parts_with_both_flows():
     run = np.array(["war", "war", "settlement", "war", "settlement", "settlement"])
     perception = np.array(["war", "settlement", "war", "war", "settlement", "war"])
     complete = np.array(["settlement", "settlement", "war", "war", "war", "settlement"])
-    c = twin_columns(run, perception, complete)
     w, p, k = (x == "war" for x in (run, perception, complete))
+    c = twin_columns(*({"outcome": x, "war": x == "war"} for x in (run, perception, complete)))
     np.testing.assert_array_equal(
         c["war_misperception"] + c["war_private_information"] + c["war_residual"], w
     )

@@ -61,11 +61,7 @@ class BatchRun:
         """
         rows = self.outcome.copy()
         if self.twin_outcome is not None and self.complete_twin_outcome is not None:
-            columns = twin_columns(
-                rows["outcome"].to_numpy(),
-                self.twin_outcome["outcome"].to_numpy(),
-                self.complete_twin_outcome["outcome"].to_numpy(),
-            )
+            columns = twin_columns(rows, self.twin_outcome, self.complete_twin_outcome)
             for name, values in columns.items():
                 rows[name] = values
         return rows
@@ -74,17 +70,19 @@ class BatchRun:
 def twin_columns(run: Any, perception: Any, complete: Any) -> dict[str, Any]:
     """Per-run columns of the twins: their outcomes and the three-part split of war.
 
-    ``run``, ``perception`` and ``complete`` are the outcome names of each replication in the
-    run, its perception twin and its complete-information twin. Columns: ``twin_outcome``,
+    ``run``, ``perception`` and ``complete`` are the outcome rows (frames, or mappings of
+    arrays, with ``outcome`` and ``war`` columns) of each replication in the run, its
+    perception twin and its complete-information twin. Columns: ``twin_outcome``,
     ``complete_twin_outcome``, and ``war_<part>`` for each part and flow of
-    :func:`escalsim.core.bargaining.twin_split` of the war indicators (``war_attributable``,
-    ``war_perception_twin_only``, ``war_private``, ``war_complete_twin_only``,
-    ``war_misperception``, ``war_private_information``, ``war_residual``).
+    :func:`escalsim.core.bargaining.twin_split` of the ``war`` columns (war between the powers
+    began in the run: ``war_attributable``, ``war_perception_twin_only``, ``war_private``,
+    ``war_complete_twin_only``, ``war_misperception``, ``war_private_information``,
+    ``war_residual``).
     """
-    parts = twin_split(*(np.asarray(x) == "war" for x in (run, perception, complete)))
+    parts = twin_split(*(np.asarray(x["war"], dtype=bool) for x in (run, perception, complete)))
     return {
-        "twin_outcome": np.asarray(perception),
-        "complete_twin_outcome": np.asarray(complete),
+        "twin_outcome": np.asarray(perception["outcome"]),
+        "complete_twin_outcome": np.asarray(complete["outcome"]),
         **{f"war_{name}": values for name, values in parts.items()},
     }
 

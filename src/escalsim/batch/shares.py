@@ -12,6 +12,9 @@ other settlement              the status quo ``q_a``                       ``q_b
 ``capitulation_a``            0                                            1
 war                           ``p_a - c_a``                                ``p_b - c_b``
 unresolved                    the status quo ``q_a``                       ``q_b``
+ceasefire (wars that last)    ``settled_share_a``                          ``1 - settled_share_a``
+war at the horizon (lasting)  ``(1 - δ) V_a(q_end)``                       ``(1 - δ) V_b(q_end)``
+exchange (lasting)            ``war.exchange_value``                       the same
 ============================  ===========================================  =====================
 
 :func:`realised_shares` is the pure rule of the table; :func:`run_shares` applies it to an
@@ -31,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from escalsim.core import bargaining as bg
 from escalsim.core.params import compile_params, win_probabilities
 from escalsim.core.streams import type_uniforms
+from escalsim.model.constants import OUTCOMES
 from escalsim.scenario import Scenario, with_condition
 
 #: The columns :func:`run_shares` returns.
@@ -43,6 +47,7 @@ def realised_shares(
     status_quo_a: ArrayLike,
     war_annuity_a: ArrayLike,
     war_annuity_b: ArrayLike,
+    exchange_annuity: ArrayLike = np.nan,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each power's realised share of the stakes in a run, by how the run ended.
 
@@ -58,7 +63,12 @@ def realised_shares(
         ``q_a``, ``power_a``'s status-quo share (``Params.status_quo[0]``); ``q_b = 1 - q_a``.
     war_annuity_a, war_annuity_b : array_like of float
         Each power's war payoff per round, ``p_i - c_i`` (``(1 - δ) bg.war_value``): its chance
-        of winning the stakes less its drawn cost of war.
+        of winning the stakes less its drawn cost of war. Where wars last (docs/pair-wars.md
+        §3.3) and the powers were still at war at the horizon, the annuity of the war's value
+        from the front where it ended, ``(1 - δ) bg.front_war_value`` (per run).
+    exchange_annuity : array_like of float
+        The value after a strategic exchange per round, ``war.exchange_value`` (NaN: the
+        scenario has none; an ``exchange`` outcome then raises).
 
     Returns
     -------
@@ -78,7 +88,9 @@ def realised_shares(
           times ``1 - δ``). The two sum to ``1 - c_a - c_b``: war wastes;
         - unresolved at the horizon: the status quo, the flow each held while the crisis ran
           (the rungs' costs ``k(x)`` are not subtracted: they are paid in every outcome's
-          run-up, and the share counts the stakes only).
+          run-up, and the share counts the stakes only);
+        - a ceasefire (an offer accepted while the powers fight): as an offer accepted;
+        - a strategic exchange: ``exchange_annuity`` to both.
 
         Valid for outcomes of a two-power crisis; an unknown outcome raises.
 
@@ -92,18 +104,23 @@ def realised_shares(
     q_a = np.broadcast_to(np.asarray(status_quo_a, dtype=float), out.shape)
     war_a = np.broadcast_to(np.asarray(war_annuity_a, dtype=float), out.shape)
     war_b = np.broadcast_to(np.asarray(war_annuity_b, dtype=float), out.shape)
-    known = {"war", "settlement", "capitulation_a", "capitulation_b", "unresolved"}
+    known = set(OUTCOMES)
     unknown = sorted({str(o) for o in np.unique(out)} - known)
     if unknown:
         raise ValueError(f"unknown outcome(s) {unknown}; expected some of {sorted(known)}")
-    offer = (out == "settlement") & ~np.isnan(settled)
+    exchange = out == "exchange"
+    ex = np.broadcast_to(np.asarray(exchange_annuity, dtype=float), out.shape)
+    if np.isnan(ex[exchange]).any():
+        raise ValueError("an exchange outcome needs the value after an exchange (exchange_annuity)")
+    offer = np.isin(out, ("settlement", "ceasefire")) & ~np.isnan(settled)
     share_a = np.where(offer, settled, q_a)
     share_b = np.where(offer, 1.0 - settled, 1.0 - q_a)
     won_a, won_b = out == "capitulation_b", out == "capitulation_a"
     share_a = np.where(won_a, 1.0, np.where(won_b, 0.0, share_a))
     share_b = np.where(won_b, 1.0, np.where(won_a, 0.0, share_b))
     war = out == "war"
-    return np.where(war, war_a, share_a), np.where(war, war_b, share_b)
+    share_a, share_b = np.where(war, war_a, share_a), np.where(war, war_b, share_b)
+    return np.where(exchange, ex, share_a), np.where(exchange, ex, share_b)
 
 
 def drawn_war_costs(scenario: Scenario, seed: int, replications: ArrayLike) -> NDArray[np.float64]:
@@ -154,12 +171,20 @@ def run_shares(outcome: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         params = compile_params(spec)
         p_a, p_b = win_probabilities(spec)
         cost = drawn_war_costs(spec, seed, rows["replication"].to_numpy())
+        war_a, war_b = p_a - cost[:, 0], p_b - cost[:, 1]
+        if not params.ends_run and "front_a" in rows.columns:
+            # A war that lasts is worth its continuation from the front where it stood (§3.3).
+            front = rows["front_a"].to_numpy(dtype=float)
+            d, step = float(params.discount), params.front_step
+            war_a = (1.0 - d) * bg.front_war_value(p_a, cost[:, 0], d, front, step)
+            war_b = (1.0 - d) * bg.front_war_value(p_b, cost[:, 1], d, 1.0 - front, step)
         a, b = realised_shares(
             rows["outcome"].to_numpy(),
             rows["settled_share_a"].to_numpy(dtype=float),
             float(params.status_quo[0]),
-            p_a - cost[:, 0],
-            p_b - cost[:, 1],
+            war_a,
+            war_b,
+            np.nan if params.exchange_value is None else params.exchange_value,
         )
         shares.loc[rows.index, "share_a"] = a
         shares.loc[rows.index, "share_b"] = b

@@ -63,6 +63,8 @@ SLOT_KIND: dict[str, str] = {
     "deconfliction": "pair",
     "offer_read": "pair",
     "war": "round",
+    "battle": "round",
+    "exchange": "round",
 }
 
 #: Uniforms per actor in the type stream, in order (docs/decision-v2.md §3.3).
@@ -105,6 +107,9 @@ class Structure:
         Ordered pairs (maker, reader) whose offers may be read: the two orders of the powers
         (whatever their policies, so that a condition or sweep point that gives a power a
         policy that opens the bargaining keeps every other draw).
+    lasting : bool
+        A war between the powers can last (``war.ends_run: false`` somewhere): its battles and
+        the chance of a strategic exchange are drawn each round (docs/pair-wars.md §9).
     """
 
     actors: tuple[str, ...]
@@ -116,6 +121,7 @@ class Structure:
     linked: tuple[Pair, ...]
     observed: tuple[Pair, ...]
     offers: tuple[Pair, ...] = ()
+    lasting: bool = False
 
     @classmethod
     def of_params(cls, p: Params) -> Structure:
@@ -138,6 +144,7 @@ class Structure:
             linked=tuple((ids[i], ids[j]) for i, j in sorted(linked)),
             observed=tuple((ids[i], ids[j]) for i, j in sorted(observed)),
             offers=offers,
+            lasting=not p.ends_run and p.war_rung is not None,
         )
 
     @classmethod
@@ -173,6 +180,7 @@ class Structure:
             linked=pairs(s.linked for s in parts),
             observed=pairs(s.observed for s in parts),
             offers=pairs(s.offers for s in parts),
+            lasting=any(s.lasting for s in parts),
         )
 
 
@@ -192,6 +200,8 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     noise, noise_direction                        the observed pairs
     offer_read                                    the two ordered pairs of powers
     war                                           once
+    battle, exchange                              once, where a war between the powers can
+                                                  last (``Structure.lasting``)
     ============================================  ===========================================
 
     A message's honesty is its sender's honesty type, drawn once per replication from the
@@ -208,7 +218,10 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     out += [(n, ab) for n in ("misread", "deconfliction") for ab in s.linked]
     out += [(n, ab) for n in ("noise", "noise_direction") for ab in s.observed]
     out += [("offer_read", ab) for ab in s.offers]
-    return (*out, ("war", ()))
+    out.append(("war", ()))
+    if s.lasting:  # after every part-1 slot: a scenario whose wars end the run draws as before
+        out += [("battle", ()), ("exchange", ())]
+    return tuple(out)
 
 
 @dataclass(frozen=True, eq=False)

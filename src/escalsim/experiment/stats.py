@@ -112,6 +112,28 @@ def _metrics(*items: Metric) -> Mapping[str, Metric]:
 METRICS: Mapping[str, Metric] = _metrics(
     Metric("p_war", "proportion", "war", "share of runs that ended in war"),
     Metric("p_nuclear", "proportion", "nuclear", "share of runs that reached nuclear use"),
+    # Wars that last (docs/pair-wars.md §8): only where some condition lets a war last.
+    Metric(
+        "p_ceasefire",
+        "proportion",
+        "ceasefire",
+        "share of runs whose war between the powers ended in a ceasefire (an accepted offer)",
+        optional=True,
+    ),
+    Metric(
+        "p_strategic",
+        "proportion",
+        "strategic",
+        "share of runs that ended in a strategic nuclear exchange",
+        optional=True,
+    ),
+    Metric(
+        "mean_war_rounds_direct",
+        "mean",
+        "war_rounds_direct",
+        "rounds of battle between the powers per run, averaged over runs",
+        optional=True,
+    ),
     Metric(
         "p_war_attributable",
         "proportion",

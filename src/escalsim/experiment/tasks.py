@@ -220,8 +220,8 @@ def _run_agents(spec: Scenario, job: Job, task: Task) -> Frames:
                 ).run()
                 for complete in (False, True)
             ]
-            names = [model.outcome_name, *(t.outcome_name for t in twins)]
-            for name, values in twin_columns(*([x] for x in names)).items():
+            frames = [model.outcome, *(t.outcome for t in twins)]
+            for name, values in twin_columns(*frames).items():
                 row[name] = values[0]
         runs.append(row)
         if r < job.keep:

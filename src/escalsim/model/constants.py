@@ -8,8 +8,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Crisis outcomes.
-OUTCOMES = ("war", "settlement", "capitulation_a", "capitulation_b", "unresolved")
+#: Crisis outcomes. ``war``: the powers went to war and the run ended there (``war.ends_run``,
+#: part 1's ending) or were still at war at the horizon (lasting wars); ``ceasefire``: a war
+#: between the powers ended by an accepted offer; ``exchange``: a strategic nuclear exchange
+#: (docs/pair-wars.md §3.4, §3.5). The last two occur only with ``war.ends_run: false``.
+OUTCOMES = (
+    "war",
+    "settlement",
+    "capitulation_a",
+    "capitulation_b",
+    "unresolved",
+    "ceasefire",
+    "exchange",
+)
 #: Causes of an escalation step in the event log.
 CAUSES = ("deliberate", "miscalculated", "accident", "third_party")
 #: Per-run counters behind the outcome metrics.

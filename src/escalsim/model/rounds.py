@@ -55,6 +55,7 @@ from escalsim.core.streams import (
     replication_generator,
     type_uniforms,
 )
+from escalsim.errors import ScenarioError
 from escalsim.model.channels import ChannelPaths
 from escalsim.model.constants import (
     CAUSES,
@@ -68,6 +69,7 @@ from escalsim.policies import POLICIES, Actor, HumanMoveRequiredError, Observati
 from escalsim.policies.bargaining import Bargaining
 from escalsim.policies.base import TYPE_FIELDS
 from escalsim.scenario import Scenario
+from escalsim.scenario.errors import Problem
 
 #: Random numbers are drawn ahead, up to this many bytes per chunk and WINDOW_ROUNDS rounds at a
 #: time: one generator call per replication per window instead of per round. Numbers drawn for
@@ -169,6 +171,46 @@ def _unlogged(*_args: Any, **_fields: Any) -> None:
     """Log nothing (the other condition's channel events, read by the Shapley paths)."""
 
 
+def _powers_at_start(p: Params) -> int | None:
+    """The index in ``war.at_start`` of the powers' war under way at round 1, if any."""
+    for k, sides in enumerate(p.at_start_sides):
+        if {int(sides[0]), int(sides[1])} == {p.power_a, p.power_b}:
+            return k
+    return None
+
+
+def _refuse_unsimulated(spec: Scenario, p: Params) -> None:
+    """Refuse what version 3 of the format describes and this version does not simulate yet.
+
+    Wars between a power and a third party (``war.pairs``, a listed pair in ``war.at_start``)
+    and agreements that name a party or end a pair's war (``agenda[].names``, ``ends_war``)
+    are designed in docs/pair-wars.md §5-§7 and wired in its step 3; until then a run that
+    needs them is refused (exit 2), never run without them.
+    """
+    later = "docs/pair-wars.md §12 step 3; this version simulates only the powers' own war"
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if len(p.pair_sides):
+        problems.append(
+            (
+                ("war", "pairs"),
+                f"wars between a power and a third party are not simulated yet ({later})",
+            )
+        )
+    if len(p.at_start_sides) > 1 or (len(p.at_start_sides) and _powers_at_start(p) is None):
+        problems.append(
+            (("war", "at_start"), f"only the powers' war can be under way at round 1 ({later})")
+        )
+    if p.agenda_names.any() or (p.agenda_ends_war >= 0).any():
+        problems.append(
+            (
+                ("agenda",),
+                f"agenda items that name a party or end a war are not simulated yet ({later})",
+            )
+        )
+    if problems:
+        raise ScenarioError([Problem(0, 0, loc, msg, source=spec.id) for loc, msg in problems])
+
+
 def linked_pairs(sched: Schedule) -> list[tuple[int, int]]:
     """The ordered pairs (sender, receiver) a private channel joins in some round, sorted."""
     pairs = {pair for q in sched.params_at for pair in q.private_links}
@@ -259,6 +301,7 @@ class Crisis:
     ) -> None:
         p: Params = sched.params_at[0]
         self.spec, self.sched, self.params = spec, sched, p
+        _refuse_unsimulated(spec, p)
         if complete_information and not perfect_information:
             raise ValueError("complete_information needs perfect_information (types known too)")
         self.perfect_information = perfect_information
@@ -309,7 +352,13 @@ class Crisis:
         self.detached = False  # a frozen copy of ended rows (:meth:`detach`), never stepped
         self.round = 0
         self._u: Draws | None = None  # the draws of a round under way
-        rung0 = np.broadcast_to(p.initial_rung, (n, A))
+        # A war between the powers under way at round 1 (war.at_start): each side at its
+        # intensity, the front where the scenario puts it (docs/pair-wars.md §6).
+        start = _powers_at_start(p)
+        initial = p.initial_rung.copy()
+        if start is not None:
+            initial[[p.power_a, p.power_b]] = p.at_start_intensity[start]
+        rung0 = np.broadcast_to(initial, (n, A))
         self.rung = rung0.astype(np.int64).copy()
         self.apparent = self.rung.copy()
         self.incident = np.zeros((n, A), dtype=np.int64)
@@ -319,7 +368,7 @@ class Crisis:
         self.deliberate_change = np.zeros((n, A), dtype=np.int64)
         self.last_move = np.zeros((n, A), dtype=np.int64)
         # Beliefs are [rep, holder, about]: actor i's view of j is at [:, i, j].
-        self.perceived = np.broadcast_to(p.initial_rung, (n, A, A)).astype(np.int64).copy()
+        self.perceived = np.broadcast_to(initial, (n, A, A)).astype(np.int64).copy()
         self.perceived_move = np.zeros((n, A, A), dtype=np.int64)
         # The truth of what was last perceived: the rungs and deliberate moves as they stood at
         # the last perception phase. The truth-based observation reads them, so that in the
@@ -437,6 +486,20 @@ class Crisis:
         self.outcome_code = np.full(n, -1, dtype=np.int64)
         self.end_round = np.zeros(n, dtype=np.int64)
         self.war_cause = np.full(n, None, dtype=object)
+        # Wars that last (``war.ends_run: false``; docs/pair-wars.md §3): whether the powers are
+        # at war with each other (the one record: their rungs are at or above the war rung
+        # exactly then), the front (``power_a``'s share of the stakes held: the status quo
+        # until a war moves it), the round of the first onset (0: none), onsets, rounds of
+        # battle, ceasefires, and whether a strategic exchange ended the run.
+        self.at_war = np.full(n, start is not None)
+        self.front = np.full(
+            n, float(p.status_quo[0] if start is None else p.at_start_front[start, 0])
+        )
+        self.war_start = np.zeros(n, dtype=np.int64)
+        self.war_onsets = np.zeros(n, dtype=np.int64)
+        self.war_rounds = np.zeros(n, dtype=np.int64)
+        self.ceasefires = np.zeros(n, dtype=np.int64)
+        self.strategic = np.zeros(n, dtype=bool)
         self._done: list[dict[str, Any]] = []
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
         self._series: list[dict[str, Any]] = []
@@ -486,6 +549,13 @@ class Crisis:
         "outcome_code",
         "end_round",
         "war_cause",
+        "at_war",
+        "front",
+        "war_start",
+        "war_onsets",
+        "war_rounds",
+        "ceasefires",
+        "strategic",
         "srow",
         "finished",
         "own_type",
@@ -840,6 +910,14 @@ class Crisis:
         third party's alignments with the two powers sum to 1.
         """
         p = self.params if q is None else q
+        strengths = self._strengths(p)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            pa = bg.win_probability(strengths[0], strengths[1], p.decisiveness)
+            pb = bg.win_probability(strengths[1], strengths[0], p.decisiveness)
+        return np.stack([pa, pb], axis=1)
+
+    def _strengths(self, p: Params) -> list[NDArray[np.float64]]:
+        """Each power's side strength ``K_i`` ``[R]`` (:meth:`_win_probabilities`), a first."""
         thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
         strengths = []
         for i in self.powers:
@@ -854,10 +932,7 @@ class Crisis:
                 strengths.append(bg.side_strength(cap[i], cap[thirds], weight))
             else:
                 strengths.append(np.full(len(self.reps), float(p.capability[i])))
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            pa = bg.win_probability(strengths[0], strengths[1], p.decisiveness)
-            pb = bg.win_probability(strengths[1], strengths[0], p.decisiveness)
-        return np.stack([pa, pb], axis=1)
+        return strengths
 
     def _capability_shift(self, h: int, t: int) -> tuple[Any, float]:
         """Power h's chance of winning after the next scheduled change of power, and when.
@@ -982,6 +1057,7 @@ class Crisis:
         self.third_parties(alive)
         self.data_collection()
         if t >= self.horizon:
+            self._end(alive & self.at_war, "war", "the powers still at war at the horizon")
             self._end(alive, "unresolved")
         self._retire()
 
@@ -1849,8 +1925,9 @@ class Crisis:
         offers): its own offer, and the holder's offer as far as it had arrived, as the holder made
         it (the holder does not model the noise of the other's reading). The fields no
         type-dependent policy reads (its beliefs of version 1, its last move) are taken as they
-        stand now; pressure is 0; the parameters are round ``decided``'s. ``costs``: the type axis
-        over these costs instead of its joint types.
+        stand now, and so are the war's state and front (docs/pair-wars.md §3.1); pressure is
+        0; the parameters are round ``decided``'s. ``costs``: the type axis over these costs
+        instead of its joint types.
         """
         p = self.params
         q = self.sched.params_at[decided]
@@ -1896,6 +1973,9 @@ class Crisis:
             line_crossed=y_then >= int(q.red_line[j]),
             shift_win=per_row(shift_win) if np.ndim(shift_win) else shift_win,
             shift_rounds=shift_rounds,
+            at_war=per_row(self.at_war),
+            front=per_row(self.front if 1 - h == 0 else 1.0 - self.front),
+            win=win,
         )
 
     def _modelled_memory(
@@ -2239,12 +2319,16 @@ class Crisis:
             else:
                 posterior = self.posterior[:, h]
                 received = self.offer_read[:, h]
+            front = self.front if h == 0 else 1.0 - self.front
             extra = {
                 "offer_received": received,
                 "own_offer": self.offer[:, h],
                 "public_demand": self.public_demand[:, h],
                 "posterior": posterior,
                 "war_value": bg.war_value(win, cost, float(p.discount)),
+                "at_war": self.at_war,
+                "front": front,
+                "win": win,
                 "war_cost": cost,
                 "resolve": self._power_resolve(wins)[:, h],
                 "line_crossed": np.asarray(y) >= int(p.red_line[i]),
@@ -2416,6 +2500,10 @@ class Crisis:
         self.rung = np.where(
             deciding, dx.target_rung(rung, self.last_move, p.jump, p.n_rungs), rung
         )
+        lasting = not p.ends_run and p.war_rung is not None
+        if lasting:
+            intent = dx.target_rung(rung, np.where(deciding, move, dx.HOLD), p.jump, p.n_rungs)
+            self._war_bounds(before, intent)
         change = self.rung - before
         for i in range(self.A):
             up, down = change[:, i] > 0, change[:, i] < 0
@@ -2466,7 +2554,9 @@ class Crisis:
                 dx.cumulative_risk(self.cumulative_risk[:, i], risk),
                 self.cumulative_risk[:, i],
             )
-        war = alive & (u.take("war") < risk)
+        fighting = alive & self.at_war  # at war since an earlier round
+        # One onset draw per round; a pair already at war draws none (its rungs' risk is 1).
+        war = alive & ~self.at_war & (u.take("war") < risk)
         if war.any():
             at_war_rung = (
                 top >= p.war_rung if p.war_rung is not None else np.zeros(len(top), dtype=bool)
@@ -2474,7 +2564,10 @@ class Crisis:
             climber = np.where(ra >= rb, a, b)
             rows = np.arange(len(top))
             war_cause = np.where(at_war_rung, _CAUSES[cause[rows, climber]], "brinkmanship")
-            self.war_cause = np.where(war, war_cause, self.war_cause)
+            first = war & (self.war_onsets == 0)
+            self.war_cause = np.where(first, war_cause, self.war_cause)
+            self.war_start = np.where(first, self.round, self.war_start)
+            self.war_onsets += war
             self._log(
                 war,
                 "war",
@@ -2482,9 +2575,16 @@ class Crisis:
                 rung=self.rung[rows, climber],
                 cause=war_cause,
             )
-            self._end(war, "war")
-            alive &= ~war
-        settled = alive & self.pending_settlement
+            if lasting:
+                self._begin_war(war)
+            else:
+                self._end(war, "war")
+                alive &= ~war
+        if lasting:
+            alive &= ~self._fight(fighting, u)
+        # A core agreement settles a crisis, not a war: while the powers fight, only an accepted
+        # offer (a ceasefire) or a concession ends their war (docs/pair-wars.md §3.4).
+        settled = alive & self.pending_settlement & ~self.at_war
         self._end(settled, "settlement", "agreement on a core agenda item")
         alive &= ~settled
         low = top <= p.settlement_rung
@@ -2501,6 +2601,82 @@ class Crisis:
             )
             alive &= ~calm
         return alive
+
+    def _war_bounds(self, before: NDArray[np.int64], intent: NDArray[np.int64]) -> None:
+        """Where the powers' rungs can go when wars last (docs/pair-wars.md §3.1, §3.2, §4).
+
+        Not at war, a move onto or over the war rung lands on it: a war starts at intensity 0.
+        At war, a power's rung stays at or above the war rung (leaving a war needs a ceasefire
+        or a concession) and goes no higher than the side chose (an implementation error never
+        raises an intensity: a nuclear intensity is a choice). A side that is not nuclear-armed
+        never holds a rung at or above the nuclear rung.
+        """
+        p = self.params
+        w = int(p.war_rung)  # type: ignore[arg-type]  # lasting wars need a war rung
+        for i in (p.power_a, p.power_b):
+            r = self.rung[:, i]
+            chosen = np.maximum(before[:, i], intent[:, i])
+            r = np.where(self.at_war, np.maximum(np.minimum(r, chosen), w), np.minimum(r, w))
+            if p.nuclear_rung is not None and not p.nuclear[i]:
+                r = np.minimum(r, max(w, p.nuclear_rung - 1))
+            self.rung[:, i] = r
+
+    def _begin_war(self, war: NDArray[np.bool_]) -> None:
+        """The powers' war begins in the rows ``war``: both sides at the war rung at least.
+
+        ``at_war`` is set, and the other power's rung moved onto the war rung (it is at war
+        whether it chose it or not); the front starts where it stands (the status quo).
+        """
+        p = self.params
+        w = int(p.war_rung)  # type: ignore[arg-type]
+        self.at_war |= war
+        for i in (p.power_a, p.power_b):
+            self.rung[:, i] = np.where(war, np.maximum(self.rung[:, i], w), self.rung[:, i])
+
+    def _battle_chances(self) -> NDArray[np.float64]:
+        """``power_a``'s chance of winning this round's battle, at the intensities held (§4).
+
+        Each side's strength (:meth:`_strengths`) times ``1 + a(z)``, its rung's
+        ``war_advantage``: ``bg.win_probability`` of the boosted strengths with the round's
+        decisiveness, ``p_a = (K_a(1 + a_a))^m / ((K_a(1 + a_a))^m + (K_b(1 + a_b))^m)``.
+        """
+        p = self.params
+        k_a, k_b = self._strengths(p)
+        k_a = k_a * (1.0 + p.war_advantage[self.rung[:, p.power_a]])
+        k_b = k_b * (1.0 + p.war_advantage[self.rung[:, p.power_b]])
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return np.asarray(bg.win_probability(k_a, k_b, p.decisiveness))
+
+    def _fight(self, fighting: NDArray[np.bool_], u: Draws) -> NDArray[np.bool_]:
+        """A round of the powers' war in the rows ``fighting`` (docs/pair-wars.md §3.3, §4).
+
+        A battle moves the front (``bg.front_step`` with ``war.front_step``), won by
+        ``power_a`` with :meth:`_battle_chances`; then a strategic exchange comes with the
+        hazard of the highest intensity held (``exchange_hazard``; only between two
+        nuclear-armed sides), or at once when a side holds the strategic rung, and ends the run.
+        Both draws are made every round whatever the state (``battle`` and ``exchange`` slots).
+        Returns the rows ended by an exchange.
+        """
+        p = self.params
+        a, b = p.power_a, p.power_b
+        u_battle, u_exchange = u.take("battle"), u.take("exchange")
+        if not fighting.any():
+            return np.zeros(len(fighting), dtype=bool)
+        won = u_battle < self._battle_chances()
+        self.front = np.where(fighting, bg.front_step(self.front, won, p.front_step), self.front)
+        self.war_rounds += fighting
+        ra, rb = self.rung[:, a], self.rung[:, b]
+        both = bool(p.nuclear[a] and p.nuclear[b])
+        hazard = np.maximum(p.exchange_hazard[ra], p.exchange_hazard[rb]) if both else 0.0
+        top = np.maximum(ra, rb)
+        strategic = p.strategic_rung is not None and both
+        at_top = top >= p.strategic_rung if strategic else np.zeros(len(top), dtype=bool)
+        exchange = fighting & ((u_exchange < hazard) | at_top)
+        if exchange.any():
+            self.strategic |= exchange
+            self._log(exchange, "exchange", rung=top, cause="strategic")
+            self._end(exchange, "exchange", "a strategic nuclear exchange")
+        return exchange
 
     def _settle_accepted(
         self, move: NDArray[np.int64], deciding: NDArray[np.bool_], alive: NDArray[np.bool_]
@@ -2531,8 +2707,15 @@ class Crisis:
                 target=p.ids[b if who == a else a],
                 detail=lambda idx: [f"{p.ids[a]} gets {x:.3f} of the stakes" for x in share_a[idx]],
             )
+        ceasefire = accepted & self.at_war
+        self.ceasefires += ceasefire
         self._end(
-            accepted,
+            ceasefire,
+            "ceasefire",
+            lambda idx: [f"an offer accepted: {p.ids[a]} gets {x:.3f}" for x in share_a[idx]],
+        )
+        self._end(
+            accepted & ~ceasefire,
             "settlement",
             lambda idx: [f"an offer accepted: {p.ids[a]} gets {x:.3f}" for x in share_a[idx]],
         )
@@ -2622,7 +2805,10 @@ class Crisis:
             "replication": self.reps[rows],
             "outcome": outcome,
             "end_round": self.end_round[rows],
-            "war": outcome == "war",
+            # War between the powers began in the run (where the first war ends the run, its
+            # outcome is war; where wars last, it may end in a ceasefire, a concession or an
+            # exchange, or go on past the horizon: outcome war).
+            "war": self.war_onsets[rows] > 0,
             "war_cause": self.war_cause[rows],
             "nuclear": self.nuclear[rows],
             "peak_rung": self.peak_rung[rows],
@@ -2645,6 +2831,24 @@ class Crisis:
             "final_trust": trust.mean(axis=1),
             "polarisation": dx.polarisation(self.alignment_a[rows][:, thirds]),
             "settled_share_a": self.settled_share[rows],
+            **(self._war_columns(rows) if self.layout.structure.lasting else {}),
+        }
+
+    def _war_columns(self, rows: NDArray[np.bool_]) -> dict[str, Any]:
+        """The outcome columns of wars that last (docs/pair-wars.md §8), where they can.
+
+        Only a scenario some condition of which lets a war last has them (as only a run with
+        twins has the twins' columns): ``war_start_round`` (the round the powers' first war
+        began; 0: none), ``war_rounds_direct`` (rounds of battle between them), ``ceasefire``
+        (their war ended in an accepted offer), ``strategic`` (a strategic exchange) and
+        ``front_a`` (``power_a``'s share of the stakes held on the front at the end).
+        """
+        return {
+            "front_a": self.front[rows],
+            "war_start_round": self.war_start[rows],
+            "war_rounds_direct": self.war_rounds[rows],
+            "ceasefire": self.ceasefires[rows] > 0,
+            "strategic": self.strategic[rows],
         }
 
 
@@ -2697,6 +2901,7 @@ def outcome_frame(
         {"condition": "str", "outcome": "str", "war_cause": "str"}
         | dict.fromkeys(int_columns, "int64")
         | {"war": bool, "nuclear": bool, "polarisation": float}
+        | {c: bool for c in ("ceasefire", "strategic") if c in frame.columns}
     )
     return frame
 

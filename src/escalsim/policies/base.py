@@ -160,6 +160,15 @@ class Observation:
         (``stakes.commitment_problem: false``) or no change is scheduled after this round.
     shift_rounds : float
         Rounds from this one until that change takes effect (k >= 1); NaN with ``shift_win``.
+    at_war : bool
+        The powers are at war with each other (wars that last, docs/pair-wars.md §3.1; both
+        sides know it). False for a third party and where the first war ends the run.
+    front : float
+        The actor's share of the stakes held now (docs/pair-wars.md §3.3): the status quo until
+        a war moves it. NaN for a third party.
+    win : float
+        The actor's chance of winning a war at intensity 0 this round (§3.1), the p of
+        ``war_value``; NaN for a third party.
     """
 
     round: int
@@ -184,6 +193,9 @@ class Observation:
     line_crossed: Bools = False
     shift_win: Floats = math.nan
     shift_rounds: Floats = math.nan
+    at_war: Bools = False
+    front: Floats = math.nan
+    win: Floats = math.nan
 
 
 @dataclass(frozen=True)

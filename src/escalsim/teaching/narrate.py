@@ -97,7 +97,12 @@ class Narrator:
             return f"{self.actor(powers[0])} backed down"
         if name == "capitulation_b":
             return f"{self.actor(powers[1])} backed down"
-        return {"unresolved": "unresolved at the horizon"}.get(name, name.replace("_", " "))
+        return {
+            "unresolved": "unresolved at the horizon",
+            "war": "war",
+            "ceasefire": "a ceasefire (an offer accepted while at war)",
+            "exchange": "a strategic nuclear exchange",
+        }.get(name, name.replace("_", " "))
 
     # -- sentences --------------------------------------------------------------------------------
     def sentence(self, event: Mapping[str, Any]) -> str:
@@ -196,6 +201,8 @@ class Narrator:
                 return f"{actor} joined the crisis on the side of {target}."
             case "war":
                 return f"War: {actor} at {self.rung(rung)} ({cause})."
+            case "exchange":
+                return f"A strategic nuclear exchange, at {self.rung(rung)}."
             case "end":
                 return f"The crisis ended: {(detail or '').replace('_', ' ')}."
             case "scheduled":

@@ -324,7 +324,8 @@ def war_survival(runs: pd.DataFrame, horizon: int, time_unit: str | None = None)
     ----------
     runs : pandas.DataFrame
         Concatenated ``outcome`` frames: columns ``condition``, ``end_round`` and ``war`` (or
-        ``outcome``, where ``"war"`` marks a war) at least.
+        ``outcome``, where ``"war"`` marks a war) at least; where wars last
+        (docs/pair-wars.md §8), ``war_start_round`` gives the round a war began.
     horizon : int
         Last round of the x axis (the scenario's ``run.rounds``).
     time_unit : str, optional
@@ -350,7 +351,9 @@ def war_survival(runs: pd.DataFrame, horizon: int, time_unit: str | None = None)
     else:
         _require(runs, ("outcome",), "runs")
         war = (runs["outcome"] == "war").to_numpy()
-    end = pd.to_numeric(runs["end_round"], errors="coerce").fillna(horizon).to_numpy(dtype=float)
+    # Where wars last, a war begins at war_start_round and the run goes on past it.
+    onset = "war_start_round" if "war_start_round" in runs.columns else "end_round"
+    end = pd.to_numeric(runs[onset], errors="coerce").fillna(horizon).to_numpy(dtype=float)
     rounds = np.arange(0, horizon + 1)
 
     fig = _figure(7.5, 4.8)
