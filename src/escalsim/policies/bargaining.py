@@ -155,13 +155,19 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     p = np.clip((1.0 - delta) * war + np.asarray(obs.war_cost, dtype=float), 0.0, 1.0)
     top = params.n_rungs - 1
     share, share_j = float(params.status_quo[mine]), float(params.status_quo[theirs])
+    war_j = bg.war_value(1.0 - p[..., None], costs, delta)
+    if lasting(params):
+        # A war fought over the front from where it stands (docs/pair-wars.md §3.3): part 1's
+        # W when the front stands at the chances, more for the side that holds more; and its
+        # escalation, one level deep (§4): the onset values.
+        war, war_j = onset_values(obs, p, war, war_j, costs, actor, params)
     return Terms(
         delta=delta,
         share=share,
         share_j=share_j,
         p=p,
         war=war,
-        war_j=bg.war_value(1.0 - p[..., None], costs, delta),
+        war_j=war_j,
         flow=share - params.costs[np.clip(np.asarray(obs.x), 0, top)],
         flow_j=share_j - params.costs[np.clip(np.asarray(obs.y), 0, top)],
         other=int(params.adversary[actor.index]),
@@ -170,6 +176,187 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
         later=np.asarray(obs.shift_win, dtype=float),
         rounds=np.asarray(obs.shift_rounds, dtype=float),
     )
+
+
+def exchange_state(params: Params) -> float:
+    """``V_ex``, the value after a strategic exchange (0 where none can happen: the hazard is 0)."""
+    value = params.exchange_value
+    return 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
+
+
+def _nuclear_answer(
+    strength: Array,
+    cost: Array,
+    front: Array,
+    quit: Array,
+    prevail: Array,
+    prior_other: Array,
+    cost_other: Array,
+    quit_other: Array,
+    side: int,
+    other: int,
+    params: Params,
+) -> tuple[Array, Array]:
+    """Whether a side answers a war's onset with a nuclear step, per its type, and where to.
+
+    The side's moves in the war's first round, both sides at the war rung
+    (:func:`~escalsim.core.bargaining.war_ladder_utilities` from its side, the other's
+    quitting under its prior ``prior_other`` over the other's costs ``cost_other``, worth
+    ``quit_other``), beside quitting (``quit``: accepting the other's offer or conceding): the
+    nuclear step is its answer where it is strictly best
+    (:func:`~escalsim.core.bargaining.nuclear_response`). ``strength`` is the other's strength
+    relative to this side's; the types are the last axis of ``cost``, ``front``, ``quit`` and
+    ``prevail``. Returns ``n`` and the rung of its best nuclear step, each ``[..., types]``.
+    """
+    ladder = war_ladder(params)
+    w = ladder.war_rung
+    moves = bg.war_ladder_utilities(
+        np.full(np.shape(cost), w),
+        np.full(np.shape(cost), float(w)),
+        ladder,
+        bool(params.nuclear[side]),
+        front,
+        1.0,
+        strength,
+        cost,
+        exchange_state(params),
+        prevail,
+        float(params.discount),
+        params.front_step,
+        prior_other,
+        cost_other,
+        quit_other,
+        params.decisiveness,
+        quit_precision(params, other),
+        params.exchange_risk_scale[side],
+        params.exchange_risk_scale[other],
+        exchange_possible(params),
+    )
+    targets = bg.war_targets(w, ladder)
+    quitting = np.asarray(quit, dtype=float)[..., None]
+    batch = np.broadcast_shapes(quitting.shape[:-1], moves.shape[:-1])
+    options = np.concatenate(
+        [np.broadcast_to(quitting, (*batch, 1)), np.broadcast_to(moves, (*batch, 4))], axis=-1
+    )
+    moves = options[..., 1:]
+    answer = bg.nuclear_response(options, np.concatenate([[-1], targets]), params.nuclear_rung)
+    nuclear = targets >= (params.nuclear_rung if params.nuclear_rung is not None else np.inf)
+    best = np.argmax(np.where(nuclear & ~np.isnan(moves), moves, -np.inf), axis=-1)
+    return answer, targets[best]
+
+
+def onset_values(
+    obs: Observation,
+    p: Array,
+    war: Array,
+    war_j: Array,
+    costs_j: Array,
+    actor: Actor,
+    params: Params,
+) -> tuple[Array, Array]:
+    """The two powers' values of starting a war, with its escalation (docs/pair-wars.md §4).
+
+    ``war`` and ``war_j`` are part 1's W (this power's, and the other's per type). For this
+    power, :func:`~escalsim.core.bargaining.onset_value` of the war over the front ``V(q)``
+    (:func:`~escalsim.core.bargaining.front_war_value`) and, for each type θ of the
+    other that answers the onset with a nuclear step (:func:`_nuclear_answer`), the war once it
+    holds that intensity, ``V_nuc(θ) = war_hold_value`` with its ``war_advantage`` in the odds
+    and the rung's hazard charged every round (this power at the war rung), weighted by its
+    posterior: ``V_onset = V(q) + Σ_θ π(θ) n(θ)(V_nuc(θ) − V(q))``. For the other, per its type,
+    the same with this power's answer under the other's prior over this power's types. Without
+    a nuclear rung or against a side that is not nuclear-armed the term is 0, and the values
+    are the wars over the front. Returns ``war [...]`` and ``war_j [..., K]``.
+
+    *Departure*: the answer is valued with the offers standing now (quitting is accepting the
+    other's offer, or conceding with none) and both sides at the war rung; one level deep.
+    """
+    mine, theirs = power_rows(actor, params)
+    other = int(params.adversary[actor.index])
+    d, sigma = float(params.discount), params.front_step
+    front = np.asarray(obs.front, dtype=float)
+    cost = np.asarray(obs.war_cost, dtype=float)
+    # bg.front_war_value from part 1's W: W + (q - p)/(1 - δ(1 - σ)), with the round's exact
+    # chance p (obs.win), so that a front at the chances gives part 1's W to the last bit.
+    gap = (front - np.asarray(obs.win, dtype=float)) / (1.0 - d * (1.0 - sigma))
+    war = war + gap
+    war_j = war_j - gap[..., None]
+    if params.nuclear_rung is None:
+        return war, war_j
+    ratio = np.asarray(obs.capability_ratio, dtype=float)  # K_j / K_i
+    offer_in, offer_out = _offered(obs.offer_received), _offered(obs.own_offer)
+    v_ex = exchange_state(params)
+    adv, haz = params.war_advantage, params.exchange_hazard
+    w = int(params.war_rung)  # type: ignore[arg-type]
+    types_i, prior_i = params.cost_types[mine], params.cost_prior[mine]
+    if params.nuclear[other]:
+        # The other's answer per its type θ: it quits to this power's offer, or fights on.
+        n_j, z_j = _nuclear_answer(
+            (1.0 / ratio)[..., None] * np.ones(np.shape(costs_j)),
+            np.broadcast_to(costs_j, (*np.shape(front), len(costs_j))),
+            (1.0 - front)[..., None] * np.ones(np.shape(costs_j)),
+            bg.settlement_value(offer_out[..., None], d) * np.ones(np.shape(costs_j)),
+            bg.settlement_value(1.0 - offer_in[..., None], d) * np.ones(np.shape(costs_j)),
+            prior_i,
+            types_i,
+            bg.settlement_value(offer_in[..., None, None] * np.ones(np.shape(types_i)), d),
+            other,
+            actor.index,
+            params,
+        )
+        p_nuc = bg.boosted_win_probability(
+            1.0, ratio[..., None], adv[w], adv[z_j], params.decisiveness
+        )
+        h = bg.exchange_hazard_held(
+            haz,
+            w,
+            z_j,
+            params.nuclear_rung,
+            params.exchange_risk_scale[actor.index],
+            exchange_possible(params),
+            params.strategic_rung,
+        )
+        v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
+        war = bg.onset_value(war, v_nuc, obs.posterior, n_j)
+    if params.nuclear[actor.index]:
+        # This power's answer per its type φ, under the other's prior over them.
+        n_i, z_i = _nuclear_answer(
+            np.broadcast_to(ratio[..., None], (*np.shape(ratio), len(types_i))),
+            np.broadcast_to(types_i, (*np.shape(ratio), len(types_i))),
+            np.broadcast_to(front[..., None], (*np.shape(front), len(types_i))),
+            np.broadcast_to(
+                bg.settlement_value(offer_in, d)[..., None], (*np.shape(offer_in), len(types_i))
+            ),
+            np.broadcast_to(
+                bg.settlement_value(1.0 - offer_out, d)[..., None],
+                (*np.shape(offer_out), len(types_i)),
+            ),
+            params.cost_prior[theirs],
+            params.cost_types[theirs],
+            bg.settlement_value(
+                offer_out[..., None, None] * np.ones(len(params.cost_types[theirs])), d
+            ),
+            actor.index,
+            other,
+            params,
+        )
+        # [..., K (the other's types), n (this power's)]
+        p_nuc_j = bg.boosted_win_probability(
+            1.0, (1.0 / ratio)[..., None, None], adv[w], adv[z_i][..., None, :], params.decisiveness
+        )
+        h_j = bg.exchange_hazard_held(
+            haz,
+            w,
+            z_i[..., None, :],
+            params.nuclear_rung,
+            params.exchange_risk_scale[other],
+            exchange_possible(params),
+            params.strategic_rung,
+        )
+        v_nuc_j = bg.war_hold_value(
+            (1.0 - front)[..., None, None], p_nuc_j, costs_j[..., None], 0.0, h_j, v_ex, d, sigma
+        )
+        war_j = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
+    return war, war_j
 
 
 def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
@@ -226,7 +413,71 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
     )
 
 
-def fallback(obs: Observation, t: Terms, params: Params) -> Array:
+def lasting(params: Params) -> bool:
+    """Wars last in this scenario (``war.ends_run: false``; docs/pair-wars.md §3)."""
+    return not params.ends_run and params.war_rung is not None
+
+
+def war_ladder(params: Params) -> bg.WarLadder:
+    """The rungs' fields a side at war reads (:class:`~escalsim.core.bargaining.WarLadder`)."""
+    assert params.war_rung is not None  # lasting wars need one
+    return bg.WarLadder(
+        costs=params.costs,
+        advantage=params.war_advantage,
+        exchange_hazard=params.exchange_hazard,
+        war_rung=int(params.war_rung),
+        nuclear_rung=params.nuclear_rung,
+        strategic_rung=params.strategic_rung,
+        jump=params.jump,
+    )
+
+
+def exchange_possible(params: Params) -> float:
+    """1 when both powers are nuclear-armed (an exchange can happen between them), else 0."""
+    return float(bool(params.nuclear[params.power_a] and params.nuclear[params.power_b]))
+
+
+def own_war_ladder(
+    obs: Observation, t: Terms, actor: Actor, params: Params, *, quitting: bool = True
+) -> Array:
+    """The power's own moves' values at war ``[..., 4]`` (docs/pair-wars.md §3.3, §4).
+
+    :func:`~escalsim.core.bargaining.war_ladder_utilities` from its side: its intensity and
+    the other's as perceived, its share on the front, the side strengths' ratio
+    (``capability_ratio``), its drawn cost of war, the value after an exchange, its own demand
+    (``1 -`` its standing offer) as what it prevails with, and the other's quitting under its
+    posterior (``quitting=False``: none, the continuation once its offer is refused, as
+    :func:`fallback`).
+    """
+    mine = _offered(obs.own_offer)
+    quit_j = promised(t, mine, own=False, later=1)
+    if not quitting:
+        quit_j = np.full(np.shape(quit_j), -np.inf)
+    return bg.war_ladder_utilities(
+        np.asarray(obs.x),
+        obs.y,
+        war_ladder(params),
+        bool(params.nuclear[actor.index]),
+        obs.front,
+        1.0,
+        obs.capability_ratio,
+        t.cost,
+        exchange_state(params),
+        promised(t, 1.0 - mine, own=True, later=1),
+        t.delta,
+        params.front_step,
+        obs.posterior,
+        t.costs_j,
+        quit_j,
+        params.decisiveness,
+        quit_precision(params, t.other),
+        params.exchange_risk_scale[actor.index],
+        params.exchange_risk_scale[t.other],
+        exchange_possible(params),
+    )
+
+
+def fallback(obs: Observation, t: Terms, params: Params, actor: Actor) -> Array:
     """The power's own fallback ``f = (1 - δ) max_x' H_i(x')`` (docs/decision-v2.md §3.6).
 
     The annuity of the best rung it can move to this round and hold (the war rung included
@@ -259,7 +510,14 @@ def fallback(obs: Observation, t: Terms, params: Params) -> Array:
         obs.committed,
         obs.line_crossed,
     )
-    return (1.0 - t.delta) * values.max(axis=-1)
+    crisis = (1.0 - t.delta) * values.max(axis=-1)
+    at_war = np.asarray(obs.at_war, dtype=bool)
+    if not (lasting(params) and at_war.any()):
+        return crisis
+    # At war (docs/pair-wars.md §3.3): the best intensity to fight on at once refused, the
+    # other not quitting; NaN (a nuclear rung closed to it) is never the best.
+    war = own_war_ladder(obs, t, actor, params, quitting=False)
+    return np.where(at_war, (1.0 - t.delta) * np.nanmax(war, axis=-1), crisis)
 
 
 def _first_type(obs: Observation) -> Observation:
@@ -387,6 +645,9 @@ class Bargaining(Policy):
     memory_depth = 1
     bargains = True
     powers_only = True
+    # Where wars last (``war.ends_run: false``, docs/pair-wars.md §3-§4) it also reads
+    # ``at_war``, ``front``, ``win`` and ``capability_ratio``; the classifier describes the
+    # scenarios whose first war ends the run (tests/test_policies.py checks it on one).
     information = (
         "x",
         "y",
@@ -458,7 +719,49 @@ class Bargaining(Policy):
             t.delta,
             t.rounds[..., None],
         )
-        return reservation, fallback(obs, t, params)
+        at_war = np.asarray(obs.at_war, dtype=bool)
+        if lasting(params) and at_war.any():
+            # At war: the annuity of the other's best intensity, one level deep as above, with
+            # this power's quitting under the other's prior (docs/pair-wars.md §3.3).
+            war = bg.war_ladder_utilities(
+                y[..., None],
+                x[..., None],
+                war_ladder(params),
+                bool(params.nuclear[t.other]),
+                (1.0 - np.asarray(obs.front, dtype=float))[..., None],
+                1.0,
+                (1.0 / np.asarray(obs.capability_ratio, dtype=float))[..., None],
+                t.costs_j,
+                exchange_state(params),
+                promised(t, 1.0 - theirs, own=False, later=1),
+                t.delta,
+                params.front_step,
+                params.cost_prior[mine],
+                params.cost_types[mine],
+                bg.promised_settlement_value(
+                    theirs[..., None, None],
+                    t.p[..., None, None],
+                    t.later[..., None, None],
+                    params.cost_types[mine],
+                    t.delta,
+                    (t.rounds - 1.0)[..., None, None],
+                ),
+                params.decisiveness,
+                quit_precision(params, actor.index),
+                params.exchange_risk_scale[t.other],
+                params.exchange_risk_scale[actor.index],
+                exchange_possible(params),
+            )
+            at_war_reservation = bg.promised_reservation(
+                np.nanmax(war, axis=-1),
+                1.0 - t.p[..., None],
+                1.0 - t.later[..., None],
+                t.costs_j,
+                t.delta,
+                t.rounds[..., None],
+            )
+            reservation = np.where(at_war[..., None], at_war_reservation, reservation)
+        return reservation, fallback(obs, t, params, actor)
 
     @staticmethod
     def best(
@@ -509,7 +812,7 @@ class Bargaining(Policy):
         reservation, _ = self.reservations(one, actor, params)  # [..., 1, K]
         posterior = np.asarray(one.posterior, dtype=float)
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
-        own = fallback(obs, terms(obs, actor, params), params)  # [..., n]
+        own = fallback(obs, terms(obs, actor, params), params, actor)  # [..., n]
         return self.best(
             np.broadcast_to(reservation, batch),
             own,
@@ -547,6 +850,19 @@ class Bargaining(Policy):
         )
         ladder = own_ladder(obs, t, params)
         rungs = dx.target_rung(x[..., None], dx.CANDIDATE_MOVES, params.jump, params.n_rungs)
+        war = bg.reaches_war(x, params.jump, params.n_rungs, params.war_rung)
+        at_war = np.asarray(obs.at_war, dtype=bool)
+        if lasting(params) and at_war.any():
+            # At war (docs/pair-wars.md §3.3 item 4): the intensities, floored at the war rung
+            # (a step down there is a hold); a step onto a higher intensity is, like war, a
+            # best response only. NaN: a nuclear rung closed to a side without the weapons.
+            fighting = at_war[..., None]
+            ladder = np.where(fighting, own_war_ladder(obs, t, actor, params), ladder)
+            rungs = np.where(fighting, bg.war_targets(x, war_ladder(params)), rungs)
+            climbs = np.concatenate(
+                [np.zeros((*rungs.shape[:-1], 2), dtype=bool), rungs > x[..., None]], axis=-1
+            )
+            war = np.where(fighting, climbs, war)
         distinct = np.stack(
             [
                 rungs[..., 0] != x,
@@ -575,9 +891,7 @@ class Bargaining(Policy):
         accept = util[..., bg.ACCEPT_OPTION]
         best_other = np.where(others, util, -np.inf).max(axis=-1)
         accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
-        war = np.broadcast_to(
-            bg.reaches_war(x, params.jump, params.n_rungs, params.war_rung), (*batch, 6)
-        )
+        war = np.broadcast_to(war, (*batch, 6))
         return util, available & ~(others & accept_best[..., None]), war
 
     @classmethod
