@@ -1,0 +1,82 @@
+"""Wars that last in a variant of geneva-2022: war, nuclear use and exchange against two fields.
+
+Usage: ``.venv/bin/python scripts/lasting_wars.py [REPLICATIONS] [SEED]`` (default 400, 2).
+
+:func:`geneva_at_war` is geneva-2022 with ``war.ends_run: false``, both powers nuclear-armed, a
+nuclear rung that raises the user's odds and carries a per-round hazard of strategic exchange,
+and the powers' costs of war given as three types around a value. It is a probe of the
+mechanism of docs/pair-wars.md §3-§4 (wiring step 2), not a historical scenario: the shipped
+scenarios opt in with costs re-derived from their sources in a later step. ``main`` prints, for
+a grid of the value after an exchange and of the cost of war, the share of runs with a war, with
+nuclear use and ending in an exchange, the mean rounds of battle and the outcomes (markdown);
+docs/pair-wars.md ("As built: step 2") quotes it. ``tests/test_lasting_wars.py`` uses the same
+builder.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from escalsim.batch import run_batch
+from escalsim.scenario import Scenario, load_text, with_condition
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def geneva_at_war(
+    hazard: float = 0.01,
+    advantage: float = 1.0,
+    exchange: float = -0.5,
+    nuclear_cost: float = 6.0,
+    war_cost: float = 0.02,
+) -> Scenario:
+    """geneva-2022 with wars that last, two nuclear-armed powers and a usable nuclear rung.
+
+    ``nuclear_use`` gets ``war_advantage`` ``advantage``, ``exchange_hazard`` ``hazard`` and the
+    posture cost ``nuclear_cost`` (the war rung's 6.0 by default: the nuclear cost is then the
+    hazard alone, docs/pair-wars.md §4 "Double counting"); the value after an exchange is
+    ``exchange`` (in units of the stakes' present value); each power's cost of war is three
+    equally likely types, ``war_cost`` halved, as given, and doubled (instead of the file's
+    resolve).
+    """
+    data: dict[str, Any] = yaml.safe_load((ROOT / "scenarios" / "geneva-2022.yaml").read_text())
+    data["schema_version"] = 3
+    data["war"] = {**data.get("war", {}), "ends_run": False, "exchange_value": exchange}
+    for rung in data["ladder"]["rungs"]:
+        if rung["name"] == "nuclear_use":
+            rung.update(cost=nuclear_cost, war_advantage=advantage, exchange_hazard=hazard)
+    for actor in data["actors"]:
+        if actor["role"] == "power":
+            actor["nuclear"] = True
+            actor.pop("resolve", None)
+            actor["war_cost"] = {"grid": [war_cost / 2, war_cost, 2 * war_cost]}
+    return load_text(json.dumps(data), "geneva-at-war.yaml")
+
+
+def main(replications: int, seed: int) -> None:
+    """Print the grid's table (markdown), condition ``dialogue_open``."""
+    print(
+        "| exchange_value | cost of war | P(war) | P(nuclear use) | P(exchange) "
+        "| rounds of battle | outcomes |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for exchange in (-0.5, -2.0, -20.0):
+        for cost in (0.02, 0.1, 0.3):
+            spec = with_condition(geneva_at_war(exchange=exchange, war_cost=cost), "dialogue_open")
+            out = run_batch(spec, seed=seed, replications=replications).outcome
+            counts = out["outcome"].value_counts()
+            print(
+                f"| {exchange} | {cost} | {out['war'].mean():.3f} | {out['nuclear'].mean():.3f} "
+                f"| {out['strategic'].mean():.3f} | {out['war_rounds_direct'].mean():.2f} "
+                f"| {', '.join(f'{k} {v}' for k, v in counts.items())} |"
+            )
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    main(*(args + [400, 2][len(args) :]))

@@ -1,0 +1,322 @@
+"""Wars between the powers that last, and the ladder above war (docs/pair-wars.md §3, §4; step 2).
+
+With ``war.ends_run: false`` a war between the powers is a state: both sides' rungs at or above
+the war rung, battles that move a front, a ceasefire by an accepted offer, a concession, a
+strategic exchange, or the horizon. Three tiers:
+
+* reproducibility: a lasting-war scenario gives the same frames on both faces; a scenario whose
+  first war ends the run keeps part 1's frames bit for bit (``tests/test_golden.py``), and here:
+  with the front at the chances and no nuclear-armed side, the path to the first war is the
+  same whether wars last or not (the same draws, the same decisions until the onset);
+* invariants under any seed and parameters (hypothesis): the powers are at war exactly when both
+  hold the war rung or above; a rung above war only at war; never a nuclear rung for a side
+  without the weapons; a war starts at the war rung; the front moves only at war and stays in
+  [0, 1]; an exchange ends the run; outcomes consistent with the columns;
+* known answers: the front's mean after t battles, ``p + (1 − σ)^t (q₀ − p)`` (§3.3), at a
+  tolerance of 4 standard errors of the mean; a concession at war is a capitulation; fields that
+  matter: a worse exchange lowers P(nuclear use), with common random numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from escalsim.agents import EscalationModel
+from escalsim.batch import run_batch
+from escalsim.core.params import schedule
+from escalsim.core.streams import BlockLayout
+from escalsim.errors import ScenarioError
+from escalsim.model.rounds import Crisis, Streams
+from escalsim.scenario import Scenario, load_text, with_condition
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from lasting_wars import geneva_at_war  # noqa: E402  (the probe's builder: docs/pair-wars.md, step 2)
+
+
+def _shipped(name: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "scenarios" / f"{name}.yaml").read_text())
+
+
+def scripted_war(rounds: int = 20, capability: tuple[float, float] = (3.0, 1.0)) -> Scenario:
+    """Two powers: A climbs to war in round 2 and holds; B holds. Nobody offers or accepts."""
+    data = {
+        "schema_version": 3,
+        "id": "scripted-war",
+        "name": "A scripted war",
+        "run": {"rounds": rounds, "time_unit": "week", "replications": 100, "seed": 1},
+        "ladder": {
+            "rungs": [
+                {"name": "peace", "cost": 0.0},
+                {"name": "brink", "cost": 0.0},
+                {"name": "war", "cost": 1.0, "war_risk": 1.0},
+            ],
+            "war_rung": "war",
+            "jump": 1,
+        },
+        "endings": {"settlement_rounds": None, "core_agreement_settles": False},
+        "war": {"ends_run": False, "front_step": 0.1},
+        "actors": [
+            {
+                "id": "A",
+                "name": "A",
+                "role": "power",
+                "capability": capability[0],
+                "war_cost": 0.1,
+                "policy": {"name": "scripted", "moves": ["step_up", "step_up"], "then": "hold"},
+            },
+            {
+                "id": "B",
+                "name": "B",
+                "role": "power",
+                "capability": capability[1],
+                "war_cost": 0.1,
+                "policy": {"name": "scripted", "moves": [], "then": "hold"},
+            },
+        ],
+        "channels": [{"id": "public", "kind": "public", "noise": 0.0}],
+    }
+    return load_text(json.dumps(data), "scripted-war.yaml")
+
+
+def _stepped(spec: Scenario, seed: int, n: int) -> list[Crisis]:
+    """A crisis of ``n`` replications of its own streams, to step (rows never compacted)."""
+    sched = schedule(spec)
+    reps = np.arange(n, dtype=np.int64)
+    streams = Streams(seed, reps, BlockLayout.of(spec), spec.run.rounds)
+    crisis = Crisis(
+        spec, sched, streams, reps, np.zeros(n, dtype=bool), False, solo=True, compact=False
+    )
+    return [crisis]
+
+
+# -- invariants ----------------------------------------------------------------------------------
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**31),
+    hazard=st.sampled_from([0.0, 0.002, 0.02, 0.2]),
+    advantage=st.sampled_from([0.0, 0.5, 2.0]),
+    exchange=st.sampled_from([-0.2, -2.0, -20.0]),
+    nuclear_cost=st.sampled_from([6.0, 8.0]),
+)
+def test_a_war_between_the_powers_stays_consistent(
+    seed: int, hazard: float, advantage: float, exchange: float, nuclear_cost: float
+) -> None:
+    """Every round, every row: at war exactly when both powers hold the war rung or above (and
+    never again after the row ended); rungs above war only at war; a war starts at the war rung;
+    the front in [0, 1], moved only at war; an exchange ends the run; nuclear use only at war."""
+    spec = geneva_at_war(hazard, advantage, exchange, nuclear_cost)
+    (crisis,) = _stepped(spec, seed, 60)
+    p = crisis.params
+    a, b, w = p.power_a, p.power_b, int(p.war_rung)  # type: ignore[arg-type]
+    front0 = float(p.status_quo[0])
+    was_at_war = crisis.at_war.copy()
+    while not crisis.over:
+        alive = ~crisis.ended
+        front_before = crisis.front.copy()
+        crisis.step()
+        live = alive & ~crisis.ended
+        ra, rb = crisis.rung[:, a], crisis.rung[:, b]
+        both = (ra >= w) & (rb >= w)
+        np.testing.assert_array_equal(both[live], crisis.at_war[live])
+        assert not ((np.maximum(ra, rb) > w) & ~crisis.at_war)[live].any()
+        started = live & crisis.at_war & ~was_at_war
+        assert (ra[started] == w).all()
+        assert (rb[started] == w).all()
+        assert ((crisis.front >= 0.0) & (crisis.front <= 1.0)).all()
+        moved = crisis.front != front_before
+        assert not (moved & ~was_at_war).any()
+        assert (crisis.nuclear <= (crisis.war_onsets > 0)).all()
+        was_at_war = crisis.at_war.copy()
+    out = pd.DataFrame(
+        {
+            k: v
+            for k, v in crisis._outcome_columns(np.ones(len(crisis.reps), dtype=bool)).items()
+            if np.ndim(v) == 1
+        }
+    )
+    assert (out["strategic"] == (out["outcome"] == "exchange")).all()
+    assert out.loc[out["outcome"].isin(["ceasefire", "exchange"]), "war"].all()
+    assert (out.loc[~out["war"], "front_a"] == front0).all()
+    assert (
+        out["war_rounds_direct"] <= np.maximum(out["end_round"] - out["war_start_round"], 0)
+    ).all()
+    if hazard == 0.0:
+        assert not out["strategic"].any()
+
+
+def test_a_side_without_nuclear_weapons_never_holds_a_nuclear_rung() -> None:
+    """Only USA nuclear-armed: RUS's rung stays below nuclear_use in every row and round."""
+    data = _shipped("geneva-2022")
+    data["schema_version"] = 3
+    data["war"] = {"ends_run": False, "exchange_value": -0.5}
+    for rung in data["ladder"]["rungs"]:
+        if rung["name"] == "nuclear_use":
+            rung.update(cost=6.0, war_advantage=1.0, exchange_hazard=0.01)
+    for actor in data["actors"]:
+        if actor["role"] == "power":
+            actor["resolve"] = {"grid": [0.95, 0.97, 0.99]}
+            actor["nuclear"] = actor["id"] == "USA"
+    spec = load_text(json.dumps(data), "one-nuclear.yaml")
+    (crisis,) = _stepped(spec, 7, 200)
+    p = crisis.params
+    rus = p.ids.index("RUS")
+    nuclear = int(p.nuclear_rung)  # type: ignore[arg-type]
+    while not crisis.over:
+        crisis.step()
+        assert (crisis.rung[:, rus] < nuclear).all()
+    assert not crisis.strategic.any()  # an exchange needs two nuclear-armed sides
+
+
+# -- reproducibility ------------------------------------------------------------------------------
+def test_the_path_to_the_first_war_does_not_depend_on_whether_wars_last() -> None:
+    """generic-dispute with the front at the chances (status quo 0.5 each, p = 0.5) and no nuclear
+    rung: V(q₀) = W, so every decision before the first war is part 1's. Under one layout (the
+    same draws), each run's first war starts in the round part 1's run ended in war, and a run
+    without war ends as part 1's did."""
+    data = _shipped("generic-dispute")
+    data["schema_version"] = 3
+    data["stakes"] = {**data.get("stakes", {}), "status_quo": {"A": 0.5}}
+    ends = load_text(json.dumps(data), "ends.yaml")
+    data["war"] = {**data.get("war", {}), "ends_run": False}
+    lasts = load_text(json.dumps(data), "lasts.yaml")
+    layout = BlockLayout.of(lasts)
+    assert layout.structure.lasting
+    wars = 0
+    for cond in lasts.condition_names:
+        first = run_batch(with_condition(ends, cond), seed=5, replications=300, layout=layout)
+        second = run_batch(with_condition(lasts, cond), seed=5, replications=300, layout=layout)
+        one, two = first.outcome, second.outcome
+        war = one["outcome"] == "war"
+        wars += int(war.sum())
+        np.testing.assert_array_equal(one["war"], two["war"])
+        np.testing.assert_array_equal(one.loc[war, "end_round"], two.loc[war, "war_start_round"])
+        np.testing.assert_array_equal(one.loc[war, "war_cause"], two.loc[war, "war_cause"])
+        calm = ~war
+        np.testing.assert_array_equal(one.loc[calm, "outcome"], two.loc[calm, "outcome"])
+        np.testing.assert_array_equal(one.loc[calm, "end_round"], two.loc[calm, "end_round"])
+    assert wars > 0, "no war to compare: the test would say nothing"
+
+
+def test_the_mesa_face_gives_the_ensembles_frames_with_wars_that_last() -> None:
+    """Replication by replication, the mesa model's outcome rows are run_batch's."""
+    spec = with_condition(geneva_at_war(), "dialogue_open")
+    batch = run_batch(spec, seed=3, replications=range(12)).outcome
+    for r in range(12):
+        row = EscalationModel(scenario=spec, seed=3, replication=r).run().outcome
+        got = row.drop(columns=["end_round"]).reset_index(drop=True)
+        want = batch.iloc[[r]].drop(columns=["end_round"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+# -- known answers --------------------------------------------------------------------------------
+def test_the_front_drifts_to_the_chances_as_the_closed_form_says() -> None:
+    """A scripted war from round 2 (A climbs twice, B holds, nobody offers): after the battles of
+    rounds 3-20 (t = 18) the front's mean is ``p + (1 − σ)^t (q₀ − p)`` with p = 3/4, q₀ = 1/2,
+    σ = 0.1 (docs/pair-wars.md §3.3), within 4 standard errors of the mean of 4,000 runs."""
+    spec = scripted_war()
+    out = run_batch(spec, seed=18, replications=4000).outcome
+    assert (out["outcome"] == "war").all()  # at war at the horizon
+    assert (out["war_start_round"] == 2).all()
+    assert (out["war_rounds_direct"] == 18).all()
+    p, q0, sigma, t = 0.75, 0.5, 0.1, 18
+    expected = p + (1 - sigma) ** t * (q0 - p)
+    front = out["front_a"].to_numpy()
+    se = front.std(ddof=1) / np.sqrt(len(front))
+    assert abs(front.mean() - expected) < 4 * se
+
+
+def test_a_concession_at_war_is_a_capitulation() -> None:
+    """A concedes in round 5, at war since round 2: capitulation_a, after 2 rounds of battle."""
+    data = json.loads(scripted_war().model_dump_json())
+    data["actors"][0]["policy"] = {
+        "name": "scripted",
+        "moves": ["step_up", "step_up", "hold", "hold", "concede"],
+    }
+    spec = load_text(json.dumps(data), "concede.yaml")
+    out = run_batch(spec, seed=1, replications=50).outcome
+    assert (out["outcome"] == "capitulation_a").all()
+    assert (out["end_round"] == 5).all()
+    assert (out["war_rounds_direct"] == 2).all()
+
+
+def test_nuclear_use_needs_nuclear_arms() -> None:
+    """Fields matter (docs/pair-wars.md §11), with common random numbers: the same 2,000 runs
+    with both powers nuclear-armed use a nuclear intensity in some runs (and some end in an
+    exchange), and with neither, in none.
+
+    *Not* tested at the level of runs: that a worse exchange lowers P(nuclear use). It lowers
+    the value of a nuclear step with the other's quitting held fixed
+    (``tests/test_war_values.py``), but it also makes the other's types quit sooner, which is
+    what brinkmanship counts on (Powell 1990); measured on this scenario (docs/pair-wars.md,
+    "As built: step 2") P(nuclear use) is not monotone in the exchange value."""
+    armed = with_condition(geneva_at_war(exchange=-2.0), "dialogue_open")
+    data = json.loads(armed.model_dump_json(by_alias=True, exclude_unset=True))
+    for actor in data["actors"]:
+        actor["nuclear"] = False
+    unarmed = load_text(json.dumps(data), "unarmed.yaml")
+    layout = BlockLayout.of(armed)
+    one = run_batch(armed, seed=2, replications=2000, layout=layout).outcome
+    two = run_batch(unarmed, seed=2, replications=2000, layout=layout).outcome
+    d = one["nuclear"].to_numpy(dtype=float) - two["nuclear"].to_numpy(dtype=float)
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    assert d.mean() > 4 * se > 0
+    assert not two["nuclear"].any()
+    assert not two["strategic"].any()
+    assert one["strategic"].any()
+
+
+def test_a_war_under_way_at_round_one_is_not_an_onset() -> None:
+    """war.at_start with the powers' pair: at war from round 1 at the intensities given, the front
+    where the scenario puts it; it is not counted as a war begun in the run (docs/pair-wars.md
+    §6), and the run ends only by a ceasefire, a concession, an exchange or the horizon."""
+    data = json.loads(geneva_at_war().model_dump_json(by_alias=True, exclude_unset=True))
+    data["war"]["at_start"] = [
+        {
+            "pair": ["USA", "RUS"],
+            "intensity": {"USA": "conventional_war", "RUS": "conventional_war"},
+            "front": {"USA": 0.7},
+            "since": "2022-02-24",
+        }
+    ]
+    for actor in data["actors"]:
+        if actor["role"] == "power":
+            actor["initial_rung"] = "conventional_war"
+    spec = with_condition(load_text(json.dumps(data), "at-start.yaml"), "dialogue_open")
+    (crisis,) = _stepped(spec, 4, 300)
+    assert crisis.at_war.all()
+    assert np.allclose(crisis.front, 0.7)
+    out = run_batch(spec, seed=4, replications=300).outcome
+    assert set(out["outcome"]) <= {
+        "ceasefire",
+        "capitulation_a",
+        "capitulation_b",
+        "exchange",
+        "war",
+    }
+    assert not out["war"].any()  # no onset in the run
+    # A battle every round at war from round 1: a ceasefire or a concession ends the run before
+    # its round's battle, an exchange or the horizon after it.
+    before = out["outcome"].isin(["ceasefire", "capitulation_a", "capitulation_b"])
+    battles = np.where(before, out["end_round"] - 1, out["end_round"])
+    np.testing.assert_array_equal(out["war_rounds_direct"], battles)
+
+
+def test_a_war_with_a_third_party_is_refused_until_it_is_simulated() -> None:
+    """war.pairs is part of the format (version 3) but not simulated yet: a run is refused with
+    a ScenarioError (exit 2 from the command line) naming the field, never run without it."""
+    data = json.loads(geneva_at_war().model_dump_json(by_alias=True, exclude_unset=True))
+    data["war"]["pairs"] = [{"pair": ["RUS", "UKR"]}]
+    spec = load_text(json.dumps(data), "pairs.yaml")
+    with pytest.raises(ScenarioError, match=r"war\.pairs: wars between a power and a third party"):
+        run_batch(spec, seed=1, replications=2)
