@@ -52,8 +52,9 @@ V2_FIELDS = (
     "cost_prior",
 )
 #: The fields of :class:`Params` that version 3 of the format adds (docs/pair-wars.md §10). The
-#: simulation reads none of them yet: it does from a later step (docs/pair-wars.md §12). At their
-#: defaults (every version-2 scenario) they describe exactly version 2's behaviour.
+#: simulation reads those of the powers' war (step 2: docs/ODD.md §7.9a) and refuses a run that
+#: needs the pairs' and the agenda's (step 3 of docs/pair-wars.md §12). At their defaults
+#: (every version-2 scenario) they describe exactly version 2's behaviour.
 V3_FIELDS = (
     "ends_run",
     "front_step",
@@ -112,8 +113,9 @@ class Params:
     increasing order; a power with fewer types is padded with its last cost at prior 0). The
     types are the round-0 ones in every ``params_at[t]``: they are drawn once per replication.
 
-    Version 3 (:data:`V3_FIELDS`; docs/pair-wars.md §10), not read by the simulation until a
-    later step (docs/pair-wars.md §12); a version-2 scenario compiles them to their defaults:
+    Version 3 (:data:`V3_FIELDS`; docs/pair-wars.md §10): the powers' war is read (docs/ODD.md
+    §7.9a), the pairs and the agenda's names are refused at run time until step 3 of
+    docs/pair-wars.md §12; a version-2 scenario compiles them to their defaults:
 
     * ``ends_run``: the first war between the powers ends the run (version 2's ending; default
       true); ``front_step``: σ, how far a battle moves the front (default 0.1);

@@ -352,7 +352,8 @@ class War(_Model):
     """How a war between the powers is valued (docs/decision-v2.md §3.1). Version 2.
 
     Version 3 adds how wars end and which pairs may fight (docs/pair-wars.md §3.6, §4, §10); the
-    simulation reads these fields from a later step (docs/pair-wars.md §12).
+    simulation reads the powers' war (``ends_run``, ``front_step``, ``exchange_value``, the
+    powers' ``at_start``) and refuses ``pairs`` until step 3 of docs/pair-wars.md §12.
     """
 
     decisiveness: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
