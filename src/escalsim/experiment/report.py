@@ -26,6 +26,8 @@ TABLE_METRICS = (
     "p_war_residual",
     "p_nuclear",
     "p_strategic",
+    "p_exchange_given_nuclear",
+    "mean_assumed_exchange",
     "p_ceasefire",
     "mean_war_rounds_direct",
     "p_settlement",

@@ -128,6 +128,21 @@ METRICS: Mapping[str, Metric] = _metrics(
         optional=True,
     ),
     Metric(
+        "p_exchange_given_nuclear",
+        "proportion",
+        "exchange_given_nuclear",
+        "share of the runs with nuclear use that ended in a strategic exchange (simulated)",
+        optional=True,
+    ),
+    Metric(
+        "mean_assumed_exchange",
+        "mean",
+        "assumed_exchange",
+        "the chance of an exchange before the horizon that the side taking a run's first "
+        "nuclear step assumed, averaged over the runs with nuclear use",
+        optional=True,
+    ),
+    Metric(
         "mean_war_rounds_direct",
         "mean",
         "war_rounds_direct",

@@ -500,6 +500,9 @@ class Crisis:
         self.war_rounds = np.zeros(n, dtype=np.int64)
         self.ceasefires = np.zeros(n, dtype=np.int64)
         self.strategic = np.zeros(n, dtype=bool)
+        # At the first nuclear step of a run: the stepping side's assumed chance of an exchange
+        # before the horizon (NaN: none yet; docs/pair-wars.md §4, assumed and simulated risk).
+        self.assumed_exchange = np.full(n, np.nan)
         self._done: list[dict[str, Any]] = []
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
         self._series: list[dict[str, Any]] = []
@@ -556,6 +559,7 @@ class Crisis:
         "war_rounds",
         "ceasefires",
         "strategic",
+        "assumed_exchange",
         "srow",
         "finished",
         "own_type",
@@ -2537,6 +2541,8 @@ class Crisis:
         top = np.maximum(ra, rb)
         self.peak_rung = np.maximum(self.peak_rung, top)
         if p.nuclear_rung is not None:
+            if lasting:
+                self._assume_exchange(~self.nuclear & ~self.ended & (top >= p.nuclear_rung))
             self.nuclear |= top >= p.nuclear_rung
         alive = ~self.ended
         alive &= ~self._settle_accepted(move, deciding, alive)
@@ -2646,6 +2652,40 @@ class Crisis:
         k_b = k_b * (1.0 + p.war_advantage[self.rung[:, p.power_b]])
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             return np.asarray(bg.win_probability(k_a, k_b, p.decisiveness))
+
+    def _assume_exchange(self, first: NDArray[np.bool_]) -> None:
+        """Record, in the rows ``first`` (a run's first nuclear step), the risk its taker assumed.
+
+        ``bg.assumed_exchange_probability`` of the hazard of the intensities now held, as the
+        side that holds the nuclear rung assumes it (``exchange_hazard`` times its
+        ``exchange_risk_scale``, 0 unless both powers are nuclear-armed), over the rounds left
+        including this one (the exchange draw comes after the moves): ``1 - (1 - s h)^T``, the
+        chance the actor gives an exchange if the intensities were held to the horizon. The
+        higher of the two when both step at once. Reported beside the simulated frequency of an
+        exchange given nuclear use (docs/pair-wars.md §4).
+        """
+        if not first.any():
+            return
+        p = self.params
+        a, b = p.power_a, p.power_b
+        possible = float(bool(p.nuclear[a] and p.nuclear[b]))
+        left = self.horizon - self.round + 1
+        ra, rb = self.rung[:, a], self.rung[:, b]
+        nuclear = int(p.nuclear_rung)  # type: ignore[arg-type]
+        assumed = np.zeros(len(first))
+        for i, own in ((a, ra), (b, rb)):
+            hazard = bg.exchange_hazard_held(
+                p.exchange_hazard,
+                ra,
+                rb,
+                nuclear,
+                float(p.exchange_risk_scale[i]),
+                possible,
+                p.strategic_rung,
+            )
+            mine = np.asarray(bg.assumed_exchange_probability(hazard, left))
+            assumed = np.where(own >= nuclear, np.maximum(assumed, mine), assumed)
+        self.assumed_exchange = np.where(first, assumed, self.assumed_exchange)
 
     def _fight(self, fighting: NDArray[np.bool_], u: Draws) -> NDArray[np.bool_]:
         """A round of the powers' war in the rows ``fighting`` (docs/pair-wars.md §3.3, §4).
@@ -2840,10 +2880,16 @@ class Crisis:
         Only a scenario some condition of which lets a war last has them (as only a run with
         twins has the twins' columns): ``war_start_round`` (the round the powers' first war
         began; 0: none), ``war_rounds_direct`` (rounds of battle between them), ``ceasefire``
-        (their war ended in an accepted offer), ``strategic`` (a strategic exchange) and
-        ``front_a`` (``power_a``'s share of the stakes held on the front at the end).
+        (their war ended in an accepted offer), ``strategic`` (a strategic exchange),
+        ``front_a`` (``power_a``'s share of the stakes held on the front at the end),
+        ``assumed_exchange`` (at the run's first nuclear step, the chance of an exchange before
+        the horizon its taker assumed; NaN: no nuclear use) and ``exchange_given_nuclear``
+        (``strategic`` where a nuclear intensity was used, NaN elsewhere).
         """
+        nuclear = self.nuclear[rows]
         return {
+            "assumed_exchange": self.assumed_exchange[rows],
+            "exchange_given_nuclear": np.where(nuclear, self.strategic[rows].astype(float), np.nan),
             "front_a": self.front[rows],
             "war_start_round": self.war_start[rows],
             "war_rounds_direct": self.war_rounds[rows],
