@@ -8,7 +8,9 @@ and the powers' costs of war given as three types around a value. It is a probe 
 mechanism of docs/pair-wars.md §3-§4 (wiring step 2), not a historical scenario: the shipped
 scenarios opt in with costs re-derived from their sources in a later step. ``main`` prints, for
 a grid of the value after an exchange and of the cost of war, the share of runs with a war, with
-nuclear use and ending in an exchange, the mean rounds of battle and the outcomes (markdown);
+nuclear use and ending in an exchange, the risk of an exchange assumed at a run's first nuclear
+step and the frequency of an exchange after nuclear use, the mean rounds of battle, the wars'
+causes and first rounds, and the outcomes (markdown);
 docs/pair-wars.md ("As built: step 2") quotes it. ``tests/test_lasting_wars.py`` uses the same
 builder.
 """
@@ -62,17 +64,30 @@ def main(replications: int, seed: int) -> None:
     """Print the grid's table (markdown), condition ``dialogue_open``."""
     print(
         "| exchange_value | cost of war | P(war) | P(nuclear use) | P(exchange) "
-        "| rounds of battle | outcomes |"
+        "| risk assumed at the step | P(exchange given nuclear use) | rounds of battle "
+        "| wars: cause, first round | outcomes |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for exchange in (-0.5, -2.0, -20.0):
         for cost in (0.02, 0.1, 0.3):
             spec = with_condition(geneva_at_war(exchange=exchange, war_cost=cost), "dialogue_open")
             out = run_batch(spec, seed=seed, replications=replications).outcome
             counts = out["outcome"].value_counts()
+            wars = out[out["war"]]
+            causes = ", ".join(f"{k} {v}" for k, v in wars["war_cause"].value_counts().items())
+            starts = ", ".join(
+                f"round {k}: {v}" for k, v in wars["war_start_round"].value_counts().items()
+            )
+            nuclear = out[out["nuclear"]]
+
+            def mean(column: str, rows: Any = nuclear) -> str:
+                return f"{rows[column].mean():.3f}" if len(rows) else "-"
+
             print(
                 f"| {exchange} | {cost} | {out['war'].mean():.3f} | {out['nuclear'].mean():.3f} "
-                f"| {out['strategic'].mean():.3f} | {out['war_rounds_direct'].mean():.2f} "
+                f"| {out['strategic'].mean():.3f} | {mean('assumed_exchange')} "
+                f"| {mean('exchange_given_nuclear')} | {out['war_rounds_direct'].mean():.2f} "
+                f"| {causes or '-'}; {starts or '-'} "
                 f"| {', '.join(f'{k} {v}' for k, v in counts.items())} |"
             )
 

@@ -12,9 +12,10 @@ strategic exchange, or the horizon. Three tiers:
   hold the war rung or above; a rung above war only at war; never a nuclear rung for a side
   without the weapons; a war starts at the war rung; the front moves only at war and stays in
   [0, 1]; an exchange ends the run; outcomes consistent with the columns;
-* known answers: the front's mean after t battles, ``p + (1 − σ)^t (q₀ − p)`` (§3.3), at a
-  tolerance of 4 standard errors of the mean; a concession at war is a capitulation; fields that
-  matter: a worse exchange lowers P(nuclear use), with common random numbers.
+* known answers: the front's mean after t battles, ``p + (1 − σ)^t (q₀ − p)`` (§3.3), and the
+  chance of an exchange after a nuclear step, ``1 − (1 − h)^T``, at a tolerance of 4 standard
+  errors; the risk assumed at the step, exactly; a concession at war is a capitulation; a field
+  that matters (nuclear arms), with common random numbers.
 """
 
 from __future__ import annotations
@@ -349,3 +350,60 @@ def test_the_exchange_hazard_and_the_risk_assumed_at_a_nuclear_step() -> None:
     assert abs(hit.mean() - expected) < 4 * se
     np.testing.assert_array_equal(out["exchange_given_nuclear"], hit)
     assert set(out["outcome"]) == {"exchange", "war"}
+
+
+def test_the_other_side_moved_onto_the_war_rung_is_not_read_as_a_step_up() -> None:
+    """A's climb starts the war in round 2 and moves B onto the war rung: with a noise-free
+    channel no one reads B's forced move as a step up (no false alarm, no perception error), and
+    the peak rung counts it."""
+    out = run_batch(scripted_war(), seed=3, replications=200).outcome
+    assert (out["false_alarms"] == 0).all()
+    assert (out["perception_errors"] == 0).all()
+    assert (out["peak_rung"] == 2).all()
+
+
+def test_a_concession_at_war_steps_both_back_below_the_war_rung() -> None:
+    """A concedes at war: the run ends with both powers on the rung below the war rung (§3.4)."""
+    data = json.loads(scripted_war().model_dump_json())
+    data["actors"][0]["policy"] = {
+        "name": "scripted",
+        "moves": ["step_up", "step_up", "hold", "hold", "concede"],
+    }
+    out = run_batch(load_text(json.dumps(data), "concede.yaml"), seed=1, replications=20).outcome
+    assert (out["final_rung"] == 1).all()
+
+
+def test_a_war_at_start_needs_lasting_wars_in_its_condition() -> None:
+    """A condition that keeps part 1's ending with a war under way at round 1 is refused at run
+    time; the file is valid because another condition lets wars last (the loader's rule)."""
+    data = json.loads(geneva_at_war().model_dump_json(by_alias=True, exclude_unset=True))
+    data["war"]["at_start"] = [
+        {
+            "pair": ["USA", "RUS"],
+            "intensity": {"USA": "conventional_war", "RUS": "conventional_war"},
+        }
+    ]
+    for actor in data["actors"]:
+        if actor["role"] == "power":
+            actor["initial_rung"] = "conventional_war"
+    data["war"]["ends_run"] = True
+    data["conditions"]["lasting"] = {"set": {"war.ends_run": False}}
+    spec = load_text(json.dumps(data), "at-start-ends.yaml")  # valid: one condition lets it last
+    run_batch(with_condition(spec, "lasting"), seed=1, replications=2)
+    with pytest.raises(ScenarioError, match=r"war\.at_start: a war under way at round 1 needs"):
+        run_batch(with_condition(spec, "dialogue_open"), seed=1, replications=2)
+
+
+def test_an_exchange_hazard_below_the_nuclear_rung_is_refused() -> None:
+    """exchange_hazard on the war rung's intensity below the nuclear rung is a positioned error:
+    an exchange comes only from a nuclear intensity (the hazard the model draws and the one the
+    policies assume are one formula, bg.exchange_hazard_held)."""
+    data = json.loads(scripted_war().model_dump_json(by_alias=True, exclude_unset=True))
+    data["ladder"]["rungs"] += [
+        {"name": "wider", "cost": 1.0, "exchange_hazard": 0.1},
+        {"name": "nuclear", "cost": 1.0, "exchange_hazard": 0.1},
+    ]
+    data["ladder"]["nuclear_rung"] = "nuclear"
+    data["war"]["exchange_value"] = -1.0
+    with pytest.raises(ScenarioError, match=r"rungs\[3\]\.exchange_hazard: an exchange comes only"):
+        load_text(json.dumps(data), "hazard.yaml")

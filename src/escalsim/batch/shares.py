@@ -159,7 +159,9 @@ def run_shares(outcome: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         (``Params.status_quo``, ``core.params.win_probabilities``), each run's costs of war its
         drawn types (:func:`drawn_war_costs`). A war's ``p_i`` is therefore exact when no
         scheduled event changes the powers' capabilities and no third party can join; otherwise
-        it is the round-0 expectation, not the chance at the war's onset.
+        it is the round-0 expectation, not the chance at the war's onset. A war still on at
+        the horizon is valued at intensity 0 (its continuation from the front, without the
+        intensities held or their hazard).
     """
     shares = pd.DataFrame(index=outcome.index, columns=list(SHARE_COLUMNS), dtype=float)
     for key, rows in outcome.groupby(["condition", "seed"], sort=False):

@@ -4,9 +4,9 @@ Pure numpy functions, like :mod:`escalsim.core.dynamics`: each is elementwise ov
 (a scalar for one actor, ``[R]`` or ``[R, ...]`` over replications) and reduces only over the
 stated last axis (types, options, candidate offers). Each docstring gives the formula, its
 source and its valid range; where the code departs from a source, the docstring says where and
-why. ``docs/decision-v2.md`` is the design these functions serve. The round calls the types'
-and beliefs' functions (wiring step 4: types drawn, posteriors updated beside version 1's
-beliefs, read by no decision yet); the rest are not called yet.
+why. ``docs/decision-v2.md`` and ``docs/pair-wars.md`` are the designs these functions serve;
+the round (``escalsim.model.rounds``) and the bargaining policy (``escalsim.policies.bargaining``)
+call them.
 
 Units (``docs/decision-v2.md`` §2). The disputed stakes are a flow of value 1 per round to
 whoever holds them, for each power (a power's *type* is its cost of war relative to its value
@@ -16,7 +16,8 @@ unit; values are discounted sums, ``V = Σ_t δ^t flow_t``, so a constant flow `
 as much; logit precisions act on annuities, so that λ keeps its meaning whatever δ.
 
 Sections: war and settlement values; war between a pair, the values above the war rung
-(``docs/pair-wars.md`` §3.3-§5, not called yet); types and priors; beliefs (likelihoods of moves and
+(``docs/pair-wars.md`` §3.3-§5: the powers' war calls them, the attack and the intervention
+wait for wiring step 3); types and priors; beliefs (likelihoods of moves and
 messages, Bayes over types); bargaining (acceptance, the best offer); brinkmanship thresholds;
 the options of a decision with a one-round look-ahead, and the choice; the commitment problem;
 the decompositions of P(war) that the experiment layer reports.
@@ -273,7 +274,7 @@ def exchange_hazard_held(
 
     ::
 
-        h = 1                                       if max(x, y) >= strategic_rung
+        h = π                                       if max(x, y) >= strategic_rung
         h = clip(s · π · η[max(x, y)], 0, 1)        if max(x, y) >= nuclear_rung
         h = 0                                       otherwise
 
@@ -294,7 +295,8 @@ def exchange_hazard_held(
     nuclear = rungs >= (nuclear_rung if nuclear_rung is not None else len(eta))
     strategic = rungs >= (strategic_rung if strategic_rung is not None else len(eta))
     base = _at_rung(np.where(nuclear & ~strategic, eta, 0.0), top)
-    certain = _at_rung(strategic.astype(float), top)
+    # The strategic rung is an exchange only where one can happen at all (π).
+    certain = _at_rung(strategic.astype(float), top) * np.asarray(possible, dtype=float)
     scaled = np.clip(
         np.asarray(scale, dtype=float) * np.asarray(possible, dtype=float) * base, 0, 1
     )

@@ -110,7 +110,12 @@ def _metrics(*items: Metric) -> Mapping[str, Metric]:
 
 #: Every ensemble metric, by stable name, in the order tables show them. Read-only.
 METRICS: Mapping[str, Metric] = _metrics(
-    Metric("p_war", "proportion", "war", "share of runs that ended in war"),
+    Metric(
+        "p_war",
+        "proportion",
+        "war",
+        "share of runs in which the powers went to war (where wars last: a war began)",
+    ),
     Metric("p_nuclear", "proportion", "nuclear", "share of runs that reached nuclear use"),
     # Wars that last (docs/pair-wars.md §8): only where some condition lets a war last.
     Metric(

@@ -66,7 +66,7 @@ from escalsim.model.constants import (
     typed_events,
 )
 from escalsim.policies import POLICIES, Actor, HumanMoveRequiredError, Observation
-from escalsim.policies.bargaining import Bargaining
+from escalsim.policies.bargaining import Bargaining, exchange_possible
 from escalsim.policies.base import TYPE_FIELDS
 from escalsim.scenario import Scenario
 from escalsim.scenario.errors import Problem
@@ -194,6 +194,15 @@ def _refuse_unsimulated(spec: Scenario, p: Params) -> None:
             (
                 ("war", "pairs"),
                 f"wars between a power and a third party are not simulated yet ({later})",
+            )
+        )
+    if len(p.at_start_sides) and p.ends_run:
+        problems.append(
+            (
+                ("war", "at_start"),
+                "a war under way at round 1 needs war.ends_run: false in this condition (where "
+                "the first war ends the run, a run that starts at war would be over before it "
+                "began)",
             )
         )
     if len(p.at_start_sides) > 1 or (len(p.at_start_sides) and _powers_at_start(p) is None):
@@ -495,6 +504,9 @@ class Crisis:
         self.front = np.full(
             n, float(p.status_quo[0] if start is None else p.at_start_front[start, 0])
         )
+        # The war's state and front when the other power last decided (its situation, §3.4).
+        self.at_war_then = self.at_war.copy()
+        self.front_then = self.front.copy()
         self.war_start = np.zeros(n, dtype=np.int64)
         self.war_onsets = np.zeros(n, dtype=np.int64)
         self.war_rounds = np.zeros(n, dtype=np.int64)
@@ -554,6 +566,8 @@ class Crisis:
         "war_cause",
         "at_war",
         "front",
+        "at_war_then",
+        "front_then",
         "war_start",
         "war_onsets",
         "war_rounds",
@@ -1899,6 +1913,7 @@ class Crisis:
             risk=self.other_risk_then[:, h],
             committed=self.other_committed_then[:, h],
             decided=self.round - 1,
+            war=(self.at_war_then, self.front_then),
         )
         return obs, np.shape(obs.war_cost)
 
@@ -1914,6 +1929,7 @@ class Crisis:
         committed: NDArray[np.bool_],
         decided: int,
         costs: NDArray[np.float64] | None = None,
+        war: tuple[NDArray[np.bool_], NDArray[np.float64]] | None = None,
     ) -> Observation:
         """The other power's observation in round ``decided``, per type, as holder ``h`` models it.
 
@@ -1929,9 +1945,9 @@ class Crisis:
         offers): its own offer, and the holder's offer as far as it had arrived, as the holder made
         it (the holder does not model the noise of the other's reading). The fields no
         type-dependent policy reads (its beliefs of version 1, its last move) are taken as they
-        stand now, and so are the war's state and front (docs/pair-wars.md §3.1); pressure is
-        0; the parameters are round ``decided``'s. ``costs``: the type axis over these costs
-        instead of its joint types.
+        stand now; pressure is 0; the parameters are round ``decided``'s. ``costs``: the type axis
+        over these costs instead of its joint types. ``war``: whether the powers were at war and
+        ``power_a``'s front when it decided (docs/pair-wars.md §3.1; default: as they stand).
         """
         p = self.params
         q = self.sched.params_at[decided]
@@ -1951,6 +1967,7 @@ class Crisis:
         cost = full(types)
         win = per_row(self._win_probabilities()[:, 1 - h])
         annuity = win - cost
+        at_war, front_a = war if war is not None else (self.at_war, self.front)
         shift_win, shift_rounds = self._capability_shift(1 - h, decided)
         return Observation(
             round=decided,
@@ -1977,8 +1994,8 @@ class Crisis:
             line_crossed=y_then >= int(q.red_line[j]),
             shift_win=per_row(shift_win) if np.ndim(shift_win) else shift_win,
             shift_rounds=shift_rounds,
-            at_war=per_row(self.at_war),
-            front=per_row(self.front if 1 - h == 0 else 1.0 - self.front),
+            at_war=per_row(at_war),
+            front=per_row(front_a if 1 - h == 0 else 1.0 - front_a),
             win=win,
         )
 
@@ -2103,6 +2120,8 @@ class Crisis:
         self.own_move_noise = p.noise[self.path[:, ba, ab]]
         self.other_rung_seen = np.stack([self.perceived[:, ab, ba], self.rung[:, ba]], axis=1)
         self.own_rung_then = self.rung[:, ab].copy()
+        self.at_war_then = self.at_war.copy()
+        self.front_then = self.front.copy()
         self.other_risk_then = self.cumulative_risk[:, ba].copy()
         self.other_committed_then = self.committed[:, ba].copy()
         self.offer_then = self.offer.copy()
@@ -2549,6 +2568,8 @@ class Crisis:
         # A concession ends the crisis at once, before this round's war draw.
         if p.capitulation:
             ca, cb = conceded[:, a], conceded[:, b]
+            if lasting:
+                self._end_war(alive & (ca | cb))
             self._end(ca & cb, "settlement", "both powers backed down")
             self._end(ca & ~cb, "capitulation_a", f"{p.ids[a]} conceded")
             self._end(cb & ~ca, "capitulation_b", f"{p.ids[b]} conceded")
@@ -2631,13 +2652,39 @@ class Crisis:
         """The powers' war begins in the rows ``war``: both sides at the war rung at least.
 
         ``at_war`` is set, and the other power's rung moved onto the war rung (it is at war
-        whether it chose it or not); the front starts where it stands (the status quo).
+        whether it chose it or not); the front starts where it stands (the status quo). That
+        move is no one's choice and everyone knows of it (the war is common knowledge): every
+        actor's perception of the side moved is set to the war rung, so that it is not read
+        next round as a step up (a false alarm, or evidence about a type); it is not counted as
+        an escalation. The peak rung counts it.
         """
         p = self.params
         w = int(p.war_rung)  # type: ignore[arg-type]
         self.at_war |= war
         for i in (p.power_a, p.power_b):
-            self.rung[:, i] = np.where(war, np.maximum(self.rung[:, i], w), self.rung[:, i])
+            moved = war & (self.rung[:, i] < w)
+            self.rung[:, i] = np.where(moved, w, self.rung[:, i])
+            self.apparent[:, i] = np.where(
+                moved, np.maximum(self.apparent[:, i], w), self.apparent[:, i]
+            )
+            self.perceived[:, :, i] = np.where(moved[:, None], w, self.perceived[:, :, i])
+        top = np.maximum(self.rung[:, p.power_a], self.rung[:, p.power_b])
+        self.peak_rung = np.where(war, np.maximum(self.peak_rung, top), self.peak_rung)
+
+    def _end_war(self, ended: NDArray[np.bool_]) -> None:
+        """The powers' war ends in the rows ``ended``: a ceasefire or a concession.
+
+        Both sides step back to the rung below the war rung (docs/pair-wars.md §3.4) and
+        ``at_war`` is cleared, so that the single record holds in the state the run ends in.
+        """
+        p = self.params
+        ended = ended & self.at_war
+        if not ended.any():
+            return
+        w = int(p.war_rung)  # type: ignore[arg-type]
+        for i in (p.power_a, p.power_b):
+            self.rung[:, i] = np.where(ended, w - 1, self.rung[:, i])
+        self.at_war &= ~ended
 
     def _battle_chances(self) -> NDArray[np.float64]:
         """``power_a``'s chance of winning this round's battle, at the intensities held (§4).
@@ -2668,7 +2715,7 @@ class Crisis:
             return
         p = self.params
         a, b = p.power_a, p.power_b
-        possible = float(bool(p.nuclear[a] and p.nuclear[b]))
+        possible = exchange_possible(p)
         left = self.horizon - self.round + 1
         ra, rb = self.rung[:, a], self.rung[:, b]
         nuclear = int(p.nuclear_rung)  # type: ignore[arg-type]
@@ -2706,12 +2753,14 @@ class Crisis:
         self.front = np.where(fighting, bg.front_step(self.front, won, p.front_step), self.front)
         self.war_rounds += fighting
         ra, rb = self.rung[:, a], self.rung[:, b]
-        both = bool(p.nuclear[a] and p.nuclear[b])
-        hazard = np.maximum(p.exchange_hazard[ra], p.exchange_hazard[rb]) if both else 0.0
+        # The hazard the policies assume at scale 1 (one formula): the highest intensity's, at
+        # the nuclear rung or above, certain at the strategic rung, between two nuclear-armed
+        # powers only.
+        hazard = bg.exchange_hazard_held(
+            p.exchange_hazard, ra, rb, p.nuclear_rung, 1.0, exchange_possible(p), p.strategic_rung
+        )
         top = np.maximum(ra, rb)
-        strategic = p.strategic_rung is not None and both
-        at_top = top >= p.strategic_rung if strategic else np.zeros(len(top), dtype=bool)
-        exchange = fighting & ((u_exchange < hazard) | at_top)
+        exchange = fighting & (u_exchange < hazard)
         if exchange.any():
             self.strategic |= exchange
             self._log(exchange, "exchange", rung=top, cause="strategic")
@@ -2749,6 +2798,7 @@ class Crisis:
             )
         ceasefire = accepted & self.at_war
         self.ceasefires += ceasefire
+        self._end_war(ceasefire)
         self._end(
             ceasefire,
             "ceasefire",
@@ -2879,8 +2929,9 @@ class Crisis:
 
         Only a scenario some condition of which lets a war last has them (as only a run with
         twins has the twins' columns): ``war_start_round`` (the round the powers' first war
-        began; 0: none), ``war_rounds_direct`` (rounds of battle between them), ``ceasefire``
-        (their war ended in an accepted offer), ``strategic`` (a strategic exchange),
+        began in the run; 0: none, and a war under way at round 1 is not an onset),
+        ``war_rounds_direct`` (rounds of battle between them), ``ceasefire`` (their war ended
+        in an accepted offer), ``strategic`` (a strategic exchange),
         ``front_a`` (``power_a``'s share of the stakes held on the front at the end),
         ``assumed_exchange`` (at the run's first nuclear step, the chance of an exchange before
         the horizon its taker assumed; NaN: no nuclear use) and ``exchange_given_nuclear``

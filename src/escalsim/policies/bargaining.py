@@ -268,7 +268,9 @@ def onset_values(
     are the wars over the front. Returns ``war [...]`` and ``war_j [..., K]``.
 
     *Departure*: the answer is valued with the offers standing now (quitting is accepting the
-    other's offer, or conceding with none) and both sides at the war rung; one level deep.
+    other's offer, or conceding with none), at their face value (a scheduled shift of power,
+    §3.9 of docs/decision-v2.md, is not anticipated in the answer), and both sides at the war
+    rung; one level deep.
     """
     mine, theirs = power_rows(actor, params)
     other = int(params.adversary[actor.index])
@@ -282,7 +284,7 @@ def onset_values(
     war_j = war_j - gap[..., None]
     if params.nuclear_rung is None:
         return war, war_j
-    ratio = np.asarray(obs.capability_ratio, dtype=float)  # K_j / K_i
+    ratio = strength_ratio(obs, params)  # K_j / K_i
     offer_in, offer_out = _offered(obs.offer_received), _offered(obs.own_offer)
     v_ex = exchange_state(params)
     adv, haz = params.war_advantage, params.exchange_hazard
@@ -432,6 +434,23 @@ def war_ladder(params: Params) -> bg.WarLadder:
     )
 
 
+def strength_ratio(obs: Observation, params: Params) -> Array:
+    """The other's side strength over this power's, ``K_j/K_i``, as the battles weigh them.
+
+    Recovered from the round's chance of winning ``p = K_i^m/(K_i^m + K_j^m)`` (``obs.win``,
+    the strengths of ``Crisis._strengths``, which weigh the third parties that may join):
+    ``K_j/K_i = ((1 - p)/p)^(1/m)``, so that the policy's odds at every intensity
+    (``bg.boosted_win_probability``) are the battles'. ``capability_ratio`` counts only the
+    third parties that have joined, and would value a war at other odds than it is fought at.
+    With m = 0 (a coin toss) the ratio does not matter and is 1; p is clipped off 0 and 1.
+    """
+    m = float(params.decisiveness)
+    p = np.clip(np.asarray(obs.win, dtype=float), 1e-12, 1.0 - 1e-12)
+    if m == 0.0:
+        return np.ones(np.shape(p))
+    return np.asarray(((1.0 - p) / p) ** (1.0 / m))
+
+
 def exchange_possible(params: Params) -> float:
     """1 when both powers are nuclear-armed (an exchange can happen between them), else 0."""
     return float(bool(params.nuclear[params.power_a] and params.nuclear[params.power_b]))
@@ -444,7 +463,7 @@ def own_war_ladder(
 
     :func:`~escalsim.core.bargaining.war_ladder_utilities` from its side: its intensity and
     the other's as perceived, its share on the front, the side strengths' ratio
-    (``capability_ratio``), its drawn cost of war, the value after an exchange, its own demand
+    (:func:`strength_ratio`), its drawn cost of war, the value after an exchange, its own demand
     (``1 -`` its standing offer) as what it prevails with, and the other's quitting under its
     posterior (``quitting=False``: none, the continuation once its offer is refused, as
     :func:`fallback`).
@@ -460,7 +479,7 @@ def own_war_ladder(
         bool(params.nuclear[actor.index]),
         obs.front,
         1.0,
-        obs.capability_ratio,
+        strength_ratio(obs, params),
         t.cost,
         exchange_state(params),
         promised(t, 1.0 - mine, own=True, later=1),
@@ -646,7 +665,7 @@ class Bargaining(Policy):
     bargains = True
     powers_only = True
     # Where wars last (``war.ends_run: false``, docs/pair-wars.md §3-§4) it also reads
-    # ``at_war``, ``front``, ``win`` and ``capability_ratio``; the classifier describes the
+    # ``at_war``, ``front`` and ``win``; the classifier describes the
     # scenarios whose first war ends the run (tests/test_policies.py checks it on one).
     information = (
         "x",
@@ -730,7 +749,7 @@ class Bargaining(Policy):
                 bool(params.nuclear[t.other]),
                 (1.0 - np.asarray(obs.front, dtype=float))[..., None],
                 1.0,
-                (1.0 / np.asarray(obs.capability_ratio, dtype=float))[..., None],
+                (1.0 / strength_ratio(obs, params))[..., None],
                 t.costs_j,
                 exchange_state(params),
                 promised(t, 1.0 - theirs, own=False, later=1),

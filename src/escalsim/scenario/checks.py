@@ -487,6 +487,17 @@ def _check_wars(c: _Checker, war: int | None, *, round0: bool) -> None:
                 )
         if rung.exchange_hazard > 0 and i > top_quiet:
             hazards.append(i)
+            if nuclear is None or i < nuclear:
+                c.add(
+                    ("ladder", "rungs", i, "exchange_hazard"),
+                    "an exchange comes only from a nuclear intensity: 'exchange_hazard' is 0 on "
+                    + (
+                        "every rung of a ladder without a nuclear rung"
+                        if nuclear is None
+                        else f"rungs below the nuclear rung ('{c.rung_names[nuclear]}')"
+                    )
+                    + " (docs/pair-wars.md §4)",
+                )
     strategic = c.rung(s.ladder.strategic_rung, ("ladder", "strategic_rung"))
     if s.ladder.strategic_rung is not None and war is None and s.ladder.war_rung is None:
         c.add(
