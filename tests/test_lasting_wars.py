@@ -180,14 +180,28 @@ def test_a_side_without_nuclear_weapons_never_holds_a_nuclear_rung() -> None:
 
 
 # -- reproducibility ------------------------------------------------------------------------------
-def test_the_path_to_the_first_war_does_not_depend_on_whether_wars_last() -> None:
-    """generic-dispute with the front at the chances (status quo 0.5 each, p = 0.5) and no nuclear
-    rung: V(q₀) = W, so every decision before the first war is part 1's. Under one layout (the
-    same draws), each run's first war starts in the round part 1's run ended in war, and a run
-    without war ends as part 1's did."""
-    data = _shipped("generic-dispute")
+@pytest.mark.parametrize(
+    ("name", "front_at_chances"),
+    [
+        ("generic-dispute", {"A": 0.5}),  # capabilities equal: p = 0.5
+        ("fearon", {"A": 0.25}),  # p = 1/4 (the known answer's); the file's status quo is 1/2
+        ("brinkmanship", None),  # status quo 1/2, p = 1/2 already
+        ("preventive-war", {"R": 0.4}),  # p = 0.4 before the shift
+    ],
+)
+def test_the_path_to_the_first_war_does_not_depend_on_whether_wars_last(
+    name: str, front_at_chances: dict[str, float] | None
+) -> None:
+    """With the front at the chances (the status quo set to p, so V(q₀) = W) and no nuclear
+    rung, every decision before the first war is part 1's: under one layout (the same draws), each
+    run's first war starts in the round part 1's run ended in war, with the same cause, and a run
+    without war ends as part 1's did. So the known answers of part 1 (generic-dispute's MID fit,
+    Fearon's bargain, brinkmanship, preventive war: ``escalsim verify``) are the first war's
+    answers when wars last too (docs/pair-wars.md §11)."""
+    data = _shipped(name)
     data["schema_version"] = 3
-    data["stakes"] = {**data.get("stakes", {}), "status_quo": {"A": 0.5}}
+    if front_at_chances is not None:
+        data["stakes"] = {**data.get("stakes", {}), "status_quo": front_at_chances}
     ends = load_text(json.dumps(data), "ends.yaml")
     data["war"] = {**data.get("war", {}), "ends_run": False}
     lasts = load_text(json.dumps(data), "lasts.yaml")

@@ -471,7 +471,9 @@ def own_war_ladder(
     mine = _offered(obs.own_offer)
     quit_j = promised(t, mine, own=False, later=1)
     if not quitting:
-        quit_j = np.full(np.shape(quit_j), -np.inf)
+        # Quitting worth nothing to any type: far below any value (a finite number, so that a
+        # best response's 0 × advantage stays 0 in bg.quit_probability).
+        quit_j = np.full(np.shape(quit_j), -1e12)
     return bg.war_ladder_utilities(
         np.asarray(obs.x),
         obs.y,
