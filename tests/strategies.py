@@ -228,3 +228,42 @@ def scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
 def scenarios(*, quiet: bool = False) -> st.SearchStrategy[Scenario]:
     """Validated scenarios (through the same loader users go through: JSON is YAML 1.2)."""
     return scenario_dicts(quiet=quiet).map(lambda d: load_text(json.dumps(d), "generated.yaml"))
+
+
+@st.composite
+def lasting_scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
+    """A valid scenario with wars that last (schema version 3, docs/pair-wars.md §3-§4).
+
+    :func:`scenario_dicts` with a war rung, ``war.ends_run: false`` and a random front step;
+    where rungs lie above the war rung, perhaps a nuclear rung among them (a random
+    ``war_advantage`` on every intensity, an ``exchange_hazard`` from the nuclear rung up,
+    perhaps a strategic rung on top) and each power nuclear-armed or not. The value after an
+    exchange is below any type's war value (costs are at most 1,000 a round).
+    """
+    data = draw(scenario_dicts(quiet=quiet).filter(lambda d: d["ladder"]["war_rung"] is not None))
+    war = data["ladder"]["war_rung"]
+    rungs = data["ladder"]["rungs"]
+    data["schema_version"] = 3
+    data["war"] = {"ends_run": False, "front_step": draw(st.floats(0.01, 1.0))}
+    above = len(rungs) - 1 - war
+    if above and draw(st.booleans()):
+        nuclear = war + draw(st.integers(1, above))
+        data["ladder"]["nuclear_rung"] = nuclear
+        for k in range(war + 1, len(rungs)):
+            rungs[k]["war_advantage"] = draw(st.floats(0.0, 2.0))
+            if k >= nuclear:
+                rungs[k]["exchange_hazard"] = draw(SMALL)
+        if nuclear < len(rungs) - 1 and draw(st.booleans()):
+            data["ladder"]["strategic_rung"] = len(rungs) - 1
+        data["war"]["exchange_value"] = draw(st.floats(-2000.0, -1001.0))
+        for actor in data["actors"]:
+            if actor["role"] == "power":
+                actor["nuclear"] = draw(st.booleans())
+    return data
+
+
+def lasting_scenarios(*, quiet: bool = False) -> st.SearchStrategy[Scenario]:
+    """Validated scenarios with wars that last (:func:`lasting_scenario_dicts`)."""
+    return lasting_scenario_dicts(quiet=quiet).map(
+        lambda d: load_text(json.dumps(d), "lasting.yaml")
+    )

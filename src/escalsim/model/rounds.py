@@ -2614,7 +2614,9 @@ class Crisis:
         settled = alive & self.pending_settlement & ~self.at_war
         self._end(settled, "settlement", "agreement on a core agenda item")
         alive &= ~settled
-        low = top <= p.settlement_rung
+        # At war (a war begun this round: ``top`` was taken before it moved the rungs) no round
+        # is calm.
+        low = (top <= p.settlement_rung) & ~self.at_war
         self.settled_streak = np.where(
             alive, np.where(low, self.settled_streak + 1, 0), self.settled_streak
         )
