@@ -442,6 +442,8 @@ def _consistent_every_round(crisis: Crisis) -> None:
         for i, r in ((a, ra), (b, rb)):
             if nuclear is not None and not p.nuclear[i]:
                 assert (r < nuclear).all()
+        thirds = [k for k in range(crisis.A) if not p.is_power[k]]
+        assert (crisis.rung[:, thirds] < w).all()  # a third party's posture is not a war
         assert not ((crisis.front != front) & ~was).any()
         assert ((crisis.front >= 0.0) & (crisis.front <= 1.0)).all()
         assert not (crisis.strategic & ~crisis.ended).any()

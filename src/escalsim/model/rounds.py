@@ -2638,7 +2638,9 @@ class Crisis:
         At war, a power's rung stays at or above the war rung (leaving a war needs a ceasefire
         or a concession) and goes no higher than the side chose (an implementation error never
         raises an intensity: a nuclear intensity is a choice). A side that is not nuclear-armed
-        never holds a rung at or above the nuclear rung.
+        never holds a rung at or above the nuclear rung. A third party's rung is its posture,
+        not a war (docs/pair-wars.md §3.1: its wars are pair wars, step 3): it stays below the
+        war rung.
         """
         p = self.params
         w = int(p.war_rung)  # type: ignore[arg-type]  # lasting wars need a war rung
@@ -2649,6 +2651,9 @@ class Crisis:
             if p.nuclear_rung is not None and not p.nuclear[i]:
                 r = np.minimum(r, max(w, p.nuclear_rung - 1))
             self.rung[:, i] = r
+        for k in range(self.A):
+            if not p.is_power[k]:
+                self.rung[:, k] = np.minimum(self.rung[:, k], w - 1)
 
     def _begin_war(self, war: NDArray[np.bool_]) -> None:
         """The powers' war begins in the rows ``war``: both sides at the war rung at least.
