@@ -119,27 +119,8 @@ def test_a_war_between_the_powers_stays_consistent(
     the front in [0, 1], moved only at war; an exchange ends the run; nuclear use only at war."""
     spec = geneva_at_war(hazard, advantage, exchange, nuclear_cost)
     (crisis,) = _stepped(spec, seed, 60)
-    p = crisis.params
-    a, b, w = p.power_a, p.power_b, int(p.war_rung)  # type: ignore[arg-type]
-    front0 = float(p.status_quo[0])
-    was_at_war = crisis.at_war.copy()
-    while not crisis.over:
-        alive = ~crisis.ended
-        front_before = crisis.front.copy()
-        crisis.step()
-        live = alive & ~crisis.ended
-        ra, rb = crisis.rung[:, a], crisis.rung[:, b]
-        both = (ra >= w) & (rb >= w)
-        np.testing.assert_array_equal(both[live], crisis.at_war[live])
-        assert not ((np.maximum(ra, rb) > w) & ~crisis.at_war)[live].any()
-        started = live & crisis.at_war & ~was_at_war
-        assert (ra[started] == w).all()
-        assert (rb[started] == w).all()
-        assert ((crisis.front >= 0.0) & (crisis.front <= 1.0)).all()
-        moved = crisis.front != front_before
-        assert not (moved & ~was_at_war).any()
-        assert (crisis.nuclear <= (crisis.war_onsets > 0)).all()
-        was_at_war = crisis.at_war.copy()
+    front0 = float(crisis.params.status_quo[0])
+    _consistent_every_round(crisis)
     out = pd.DataFrame({k: v for k, v in _retired(crisis).items() if np.ndim(v) == 1})
     assert (out["strategic"] == (out["outcome"] == "exchange")).all()
     assert out.loc[out["outcome"].isin(["ceasefire", "exchange"]), "war"].all()
@@ -426,7 +407,13 @@ def _retired(crisis: Crisis) -> dict[str, Any]:
 
 
 def _consistent_every_round(crisis: Crisis) -> None:
-    """Step ``crisis`` to its end, checking the war's record in every live row and round."""
+    """Step ``crisis`` to its end, checking the war's record in every live row and round.
+
+    At war exactly when both powers hold the war rung or above; a rung above war only at war; a
+    war starts at the war rung; no nuclear rung for a side without the weapons; a third party
+    below the war rung; the front in [0, 1], moved only at war; an exchange ends the run;
+    nuclear use only after a war began (no scenario here starts at war).
+    """
     p = crisis.params
     a, b, w = p.power_a, p.power_b, int(p.war_rung)  # type: ignore[arg-type]
     nuclear = p.nuclear_rung
@@ -444,9 +431,13 @@ def _consistent_every_round(crisis: Crisis) -> None:
                 assert (r < nuclear).all()
         thirds = [k for k in range(crisis.A) if not p.is_power[k]]
         assert (crisis.rung[:, thirds] < w).all()  # a third party's posture is not a war
+        started = live & crisis.at_war & ~was  # a war starts at intensity 0
+        assert (ra[started] == w).all()
+        assert (rb[started] == w).all()
         assert not ((crisis.front != front) & ~was).any()
         assert ((crisis.front >= 0.0) & (crisis.front <= 1.0)).all()
         assert not (crisis.strategic & ~crisis.ended).any()
+        assert (crisis.nuclear <= (crisis.war_onsets > 0)).all()
         was = crisis.at_war.copy()
 
 

@@ -206,10 +206,34 @@ def front_war_value(
     (a stationary war), which is what makes V = W at q₀ = p. Valid for p, q₀, σ in [0, 1],
     c >= 0, δ in [0, 1).
     """
+    return war_value(p, cost, delta) + front_premium(front, p, delta, step)
+
+
+def front_premium(front: ArrayLike, p: ArrayLike, delta: ArrayLike, step: ArrayLike) -> Array:
+    """What holding the front at q₀ adds to a war's value: ``(q₀ - p)/(1 - δ(1 - σ))``.
+
+    The second term of :func:`front_war_value`: the discounted sum of the front's expected
+    excess over the chances, ``Σ_t δ^t (1 - σ)^t (q₀ - p)`` (:func:`front_step`'s drift);
+    negative for a side that holds less than its power share. Valid for p, q₀, σ in [0, 1],
+    δ in [0, 1).
+    """
     d = np.asarray(delta, dtype=float)
-    q0 = np.asarray(front, dtype=float)
-    p = np.asarray(p, dtype=float)
-    return war_value(p, cost, d) + (q0 - p) / (1.0 - d * (1.0 - np.asarray(step, dtype=float)))
+    gap = np.asarray(front, dtype=float) - np.asarray(p, dtype=float)
+    return gap / (1.0 - d * (1.0 - np.asarray(step, dtype=float)))
+
+
+def strength_ratio(p: ArrayLike, decisiveness: ArrayLike) -> Array:
+    """The other side's strength over one's own, ``K_j/K_i``, from one's chance ``p`` of winning.
+
+    The inverse of :func:`win_probability`: ``p = K_i^m/(K_i^m + K_j^m)`` gives
+    ``K_j/K_i = ((1 - p)/p)^(1/m)``, so that :func:`boosted_win_probability` can reweigh the
+    same strengths at any intensity. p is clipped off 0 and 1; with m = 0 (a coin toss) the
+    ratio does not matter and is 1. Valid for p in [0, 1], m >= 0.
+    """
+    m = np.asarray(decisiveness, dtype=float)
+    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1.0 - 1e-12)
+    safe = np.where(m == 0.0, 1.0, m)
+    return np.where(m == 0.0, 1.0, ((1.0 - q) / q) ** (1.0 / safe))
 
 
 # -- war between a pair: values above the war rung --------------------------------------------
@@ -1427,7 +1451,9 @@ def quit_probability(
     adv = np.asarray(advantage, dtype=float) * scale
     lam = np.asarray(precision, dtype=float)[..., None]
     finite = np.isfinite(lam)
-    soft = 0.5 * (1.0 + np.tanh(0.5 * np.where(finite, lam, 0.0) * adv))
+    # The logit where λ is finite; where it is not, the best response (the logit's operands are
+    # zeroed there, so that an infinite advantage, "quitting worth nothing", stays defined).
+    soft = 0.5 * (1.0 + np.tanh(0.5 * np.where(finite, lam, 0.0) * np.where(finite, adv, 0.0)))
     share = np.where(finite, soft, (adv >= 0.0).astype(float))
     return (np.asarray(posterior, dtype=float) * share).sum(axis=-1)
 

@@ -2806,16 +2806,12 @@ class Crisis:
         ceasefire = accepted & self.at_war
         self.ceasefires += ceasefire
         self._end_war(ceasefire)
-        self._end(
-            ceasefire,
-            "ceasefire",
-            lambda idx: [f"an offer accepted: {p.ids[a]} gets {x:.3f}" for x in share_a[idx]],
-        )
-        self._end(
-            accepted & ~ceasefire,
-            "settlement",
-            lambda idx: [f"an offer accepted: {p.ids[a]} gets {x:.3f}" for x in share_a[idx]],
-        )
+
+        def terms(idx: NDArray[np.int64]) -> list[str]:
+            return [f"an offer accepted: {p.ids[a]} gets {x:.3f}" for x in share_a[idx]]
+
+        self._end(ceasefire, "ceasefire", terms)
+        self._end(accepted & ~ceasefire, "settlement", terms)
         return accepted
 
     def _check_breaches(self, climbed: NDArray[np.bool_]) -> None:

@@ -184,6 +184,55 @@ def exchange_state(params: Params) -> float:
     return 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
 
 
+def war_moves(
+    x: Any,
+    y: Any,
+    front: Any,
+    strength: Any,
+    cost: Any,
+    prevail: Any,
+    prior_other: Any,
+    cost_other: Any,
+    quit_other: Any,
+    side: int,
+    other: int,
+    params: Params,
+) -> Array:
+    """A side's moves at war ``[..., 4]``, valued with the scenario's war fields.
+
+    :func:`~escalsim.core.bargaining.war_ladder_utilities` with the scenario's ladder, exchange,
+    discount, front step and decisiveness. ``x``, ``y``: the side's and the other's rungs;
+    ``front``: the side's share on the front; ``strength``: the other's strength relative to the
+    side's; ``cost``: the side's cost of war;
+    ``prevail``: its value if the other quits; ``prior_other``, ``cost_other``, ``quit_other``:
+    its belief over the other's types, their costs and their value of quitting. The other's
+    quit precision, both exchange-risk scales and whether an exchange can happen come from
+    ``side``, ``other`` and ``params``. The one call of the war ladder for every use here.
+    """
+    return bg.war_ladder_utilities(
+        x,
+        y,
+        war_ladder(params),
+        bool(params.nuclear[side]),
+        front,
+        1.0,
+        strength,
+        cost,
+        exchange_state(params),
+        prevail,
+        float(params.discount),
+        params.front_step,
+        prior_other,
+        cost_other,
+        quit_other,
+        params.decisiveness,
+        quit_precision(params, other),
+        params.exchange_risk_scale[side],
+        params.exchange_risk_scale[other],
+        exchange_possible(params),
+    )
+
+
 def _nuclear_answer(
     strength: Array,
     cost: Array,
@@ -210,27 +259,19 @@ def _nuclear_answer(
     """
     ladder = war_ladder(params)
     w = ladder.war_rung
-    moves = bg.war_ladder_utilities(
+    moves = war_moves(
         np.full(np.shape(cost), w),
         np.full(np.shape(cost), float(w)),
-        ladder,
-        bool(params.nuclear[side]),
         front,
-        1.0,
         strength,
         cost,
-        exchange_state(params),
         prevail,
-        float(params.discount),
-        params.front_step,
         prior_other,
         cost_other,
         quit_other,
-        params.decisiveness,
-        quit_precision(params, other),
-        params.exchange_risk_scale[side],
-        params.exchange_risk_scale[other],
-        exchange_possible(params),
+        side,
+        other,
+        params,
     )
     targets = bg.war_targets(w, ladder)
     quitting = np.asarray(quit, dtype=float)[..., None]
@@ -279,7 +320,7 @@ def onset_values(
     cost = np.asarray(obs.war_cost, dtype=float)
     # bg.front_war_value from part 1's W: W + (q - p)/(1 - δ(1 - σ)), with the round's exact
     # chance p (obs.win), so that a front at the chances gives part 1's W to the last bit.
-    gap = (front - np.asarray(obs.win, dtype=float)) / (1.0 - d * (1.0 - sigma))
+    gap = bg.front_premium(front, obs.win, d, sigma)
     war = war + gap
     war_j = war_j - gap[..., None]
     if params.nuclear_rung is None:
@@ -437,18 +478,13 @@ def war_ladder(params: Params) -> bg.WarLadder:
 def strength_ratio(obs: Observation, params: Params) -> Array:
     """The other's side strength over this power's, ``K_j/K_i``, as the battles weigh them.
 
-    Recovered from the round's chance of winning ``p = K_i^m/(K_i^m + K_j^m)`` (``obs.win``,
-    the strengths of ``Crisis._strengths``, which weigh the third parties that may join):
-    ``K_j/K_i = ((1 - p)/p)^(1/m)``, so that the policy's odds at every intensity
+    :func:`~escalsim.core.bargaining.strength_ratio` of the round's chance of winning
+    (``obs.win``, from the strengths of ``Crisis._strengths``, which weigh the third parties
+    that may join), so that the policy's odds at every intensity
     (``bg.boosted_win_probability``) are the battles'. ``capability_ratio`` counts only the
     third parties that have joined, and would value a war at other odds than it is fought at.
-    With m = 0 (a coin toss) the ratio does not matter and is 1; p is clipped off 0 and 1.
     """
-    m = float(params.decisiveness)
-    p = np.clip(np.asarray(obs.win, dtype=float), 1e-12, 1.0 - 1e-12)
-    if m == 0.0:
-        return np.ones(np.shape(p))
-    return np.asarray(((1.0 - p) / p) ** (1.0 / m))
+    return bg.strength_ratio(obs.win, params.decisiveness)
 
 
 def exchange_possible(params: Params) -> float:
@@ -471,30 +507,20 @@ def own_war_ladder(
     mine = _offered(obs.own_offer)
     quit_j = promised(t, mine, own=False, later=1)
     if not quitting:
-        # Quitting worth nothing to any type: far below any value (a finite number, so that a
-        # best response's 0 × advantage stays 0 in bg.quit_probability).
-        quit_j = np.full(np.shape(quit_j), -1e12)
-    return bg.war_ladder_utilities(
+        quit_j = np.full(np.shape(quit_j), -np.inf)  # quitting worth nothing to any type
+    return war_moves(
         np.asarray(obs.x),
         obs.y,
-        war_ladder(params),
-        bool(params.nuclear[actor.index]),
         obs.front,
-        1.0,
         strength_ratio(obs, params),
         t.cost,
-        exchange_state(params),
         promised(t, 1.0 - mine, own=True, later=1),
-        t.delta,
-        params.front_step,
         obs.posterior,
         t.costs_j,
         quit_j,
-        params.decisiveness,
-        quit_precision(params, t.other),
-        params.exchange_risk_scale[actor.index],
-        params.exchange_risk_scale[t.other],
-        exchange_possible(params),
+        actor.index,
+        t.other,
+        params,
     )
 
 
@@ -744,19 +770,13 @@ class Bargaining(Policy):
         if lasting(params) and at_war.any():
             # At war: the annuity of the other's best intensity, one level deep as above, with
             # this power's quitting under the other's prior (docs/pair-wars.md §3.3).
-            war = bg.war_ladder_utilities(
+            war = war_moves(
                 y[..., None],
                 x[..., None],
-                war_ladder(params),
-                bool(params.nuclear[t.other]),
                 (1.0 - np.asarray(obs.front, dtype=float))[..., None],
-                1.0,
                 (1.0 / strength_ratio(obs, params))[..., None],
                 t.costs_j,
-                exchange_state(params),
                 promised(t, 1.0 - theirs, own=False, later=1),
-                t.delta,
-                params.front_step,
                 params.cost_prior[mine],
                 params.cost_types[mine],
                 bg.promised_settlement_value(
@@ -767,11 +787,9 @@ class Bargaining(Policy):
                     t.delta,
                     (t.rounds - 1.0)[..., None, None],
                 ),
-                params.decisiveness,
-                quit_precision(params, actor.index),
-                params.exchange_risk_scale[t.other],
-                params.exchange_risk_scale[actor.index],
-                exchange_possible(params),
+                t.other,
+                actor.index,
+                params,
             )
             at_war_reservation = bg.promised_reservation(
                 np.nanmax(war, axis=-1),

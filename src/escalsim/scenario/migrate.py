@@ -586,9 +586,6 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
         the result is a valid scenario is the loader's to say: ``escalsim migrate`` loads the
         file first.)
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.nodes import MappingNode, ScalarNode
-
     data, pos = parse_yaml(text, source)  # the reader's checks (size, aliases, tags) first
     if not isinstance(data, dict):
         return text, None
@@ -598,16 +595,7 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
         if type(version) is int and version == 2:
             return _migrate_v2_text(text, data, pos, source)
         return text, None
-    yaml = YAML(typ="rt", pure=True)
-    yaml.version = (1, 2)
-    root = yaml.compose(text)
-    assert isinstance(root, MappingNode)  # parse_yaml gave a mapping
-    keys = {str(k.value): (k, v) for k, v in root.value if isinstance(k, ScalarNode)}
-    version = keys.get("schema_version", (None, None))[1]
-    if not isinstance(version, ScalarNode) or not _INT_ONE.match(
-        text[version.start_mark.index : version.end_mark.index]
-    ):
-        raise ScenarioError([_by_hand(pos, source)])
+    root, keys, version = _composed(text, pos, source, 1)
     anchor = next((keys[k][0] for k in keys if k in _ANCHORS), None)
     nl = "\r\n" if "\r\n" in text else "\n"
     edits: list[tuple[int, int, str]] = [
@@ -661,22 +649,12 @@ def _migrate_v2_text(
     no ``war`` block, as a new block before ``doctrines`` or ``actors`` (as version 1's blocks).
     Every other byte is kept. Version-3 fields in the file were refused by the loader.
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.nodes import MappingNode, ScalarNode
+    from ruamel.yaml.nodes import MappingNode
 
     problems = too_new(data, pos, source)
     if problems:
         raise ScenarioError(problems)
-    yaml = YAML(typ="rt", pure=True)
-    yaml.version = (1, 2)
-    root = yaml.compose(text)
-    assert isinstance(root, MappingNode)  # parse_yaml gave a mapping
-    keys = {str(k.value): (k, v) for k, v in root.value if isinstance(k, ScalarNode)}
-    version = keys.get("schema_version", (None, None))[1]
-    if not isinstance(version, ScalarNode) or not _INT_TWO.match(
-        text[version.start_mark.index : version.end_mark.index]
-    ):
-        raise ScenarioError([_by_hand(pos, source, 2)])
+    root, keys, version = _composed(text, pos, source, 2)
     nl = "\r\n" if "\r\n" in text else "\n"
     edits: list[tuple[int, int, str]] = [
         (version.start_mark.index, version.end_mark.index, str(SCHEMA_VERSION))
@@ -806,10 +784,30 @@ def _deletion(root: Any, text: str, loc: Loc, pos: Positions, source: str) -> tu
     return line_start, end, ""
 
 
-#: schema_version's value as a plain decimal 1 (the only form rewritten in place).
-_INT_ONE = re.compile(r"^\+?0*1$")
-#: schema_version's value as a plain decimal 2.
-_INT_TWO = re.compile(r"^\+?0*2$")
+#: schema_version's value as a plain decimal 1 or 2 (the only forms rewritten in place).
+_PLAIN_VERSION = {1: re.compile(r"^\+?0*1$"), 2: re.compile(r"^\+?0*2$")}
+
+
+def _composed(text: str, pos: Positions, source: str, version: int) -> tuple[Any, Any, Any]:
+    """The text's node tree, its top-level keys (name -> (key, value) nodes) and the version node.
+
+    The version must be written as a plain decimal ``version`` in the top-level mapping, the
+    only form rewritten in place; otherwise the migration is by hand (:func:`_by_hand`).
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.version = (1, 2)
+    root = yaml.compose(text)
+    assert isinstance(root, MappingNode)  # parse_yaml gave a mapping
+    keys = {str(k.value): (k, v) for k, v in root.value if isinstance(k, ScalarNode)}
+    node = keys.get("schema_version", (None, None))[1]
+    if not isinstance(node, ScalarNode) or not _PLAIN_VERSION[version].match(
+        text[node.start_mark.index : node.end_mark.index]
+    ):
+        raise ScenarioError([_by_hand(pos, source, version)])
+    return root, keys, node
 
 
 def _by_hand(
