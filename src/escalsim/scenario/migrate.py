@@ -613,21 +613,9 @@ def migrate_text(text: str, source: str = "<string>") -> tuple[str, Migration | 
         run = data.get("run")
         unit = run.get("time_unit") if isinstance(run, dict) else None
         block = _block_text(migration, " " * root.start_mark.column, unit, nl)
-        if anchor is not None:
-            lines = text.splitlines(keepends=True)
-            first = anchor.start_mark.line
-            while first > 0 and lines[first - 1].lstrip().startswith("#"):
-                first -= 1  # the comment lines just above the key belong to it
-            at = sum(len(line) for line in lines[:first])
-        else:
-            at = len(text)
-            if text and not text.endswith("\n"):
-                block = nl + block
-        edits.append((at, at, block))
+        edits.append(_new_block(text, anchor, block, nl))
     edits += [_deletion(root, text, loc, pos, source) for loc in migration.removed]
-    out = text
-    for start, end, new in sorted(edits, reverse=True):
-        out = out[:start] + new + out[end:]
+    out = _edited(text, edits)
     # The text must say exactly what the migrated data says (an anchor on the version's value,
     # reused elsewhere, would not).
     try:
@@ -700,20 +688,8 @@ def _migrate_v2_text(
                 "  ends_run: true",
             )
         )
-        if anchor is not None:
-            lines = text.splitlines(keepends=True)
-            first = anchor.start_mark.line
-            while first > 0 and lines[first - 1].lstrip().startswith("#"):
-                first -= 1
-            at = sum(len(line) for line in lines[:first])
-        else:
-            at = len(text)
-            if text and not text.endswith("\n"):
-                block = nl + block
-        edits.append((at, at, block))
-    out = text
-    for start, end_, new_text in sorted(edits, reverse=True):
-        out = out[:start] + new_text + out[end_:]
+        edits.append(_new_block(text, anchor, block, nl))
+    out = _edited(text, edits)
     expected = copy.deepcopy(data)
     expected["schema_version"] = SCHEMA_VERSION
     if isinstance(expected.get("war"), dict):
@@ -786,6 +762,30 @@ def _deletion(root: Any, text: str, loc: Loc, pos: Positions, source: str) -> tu
 
 #: schema_version's value as a plain decimal 1 or 2 (the only forms rewritten in place).
 _PLAIN_VERSION = {1: re.compile(r"^\+?0*1$"), 2: re.compile(r"^\+?0*2$")}
+
+
+def _new_block(text: str, anchor: Any, block: str, nl: str) -> tuple[int, int, str]:
+    """The edit that inserts a new top-level ``block`` into ``text``.
+
+    Before ``anchor``'s key and the comment lines just above it (which belong to it), or, with
+    no anchor, at the end of the text, after a newline.
+    """
+    if anchor is None:
+        return len(text), len(text), (nl + block if text and not text.endswith("\n") else block)
+    lines = text.splitlines(keepends=True)
+    first = anchor.start_mark.line
+    while first > 0 and lines[first - 1].lstrip().startswith("#"):
+        first -= 1
+    at = sum(len(line) for line in lines[:first])
+    return at, at, block
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, new)`` edit applied (non-overlapping; last first)."""
+    out = text
+    for start, end, new in sorted(edits, reverse=True):
+        out = out[:start] + new + out[end:]
+    return out
 
 
 def _composed(text: str, pos: Positions, source: str, version: int) -> tuple[Any, Any, Any]:
