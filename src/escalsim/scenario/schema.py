@@ -12,14 +12,13 @@ problem at the exact position of the offending value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+import json
+from typing import TYPE_CHECKING, Annotated, Any, Literal, override
 
 from pydantic import (
     BaseModel,
     Field,
     PrivateAttr,
-    SerializerFunctionWrapHandler,
-    model_serializer,
     model_validator,
 )
 
@@ -860,19 +859,31 @@ class Scenario(_Model):
     #: conditions re-run the same pipeline.
     _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
-    @model_serializer(mode="wrap")
-    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A version-2 scenario dumps as version 2 did: without version 3's fields at defaults.
-
-        So its data reads back as a version-2 file (which may not use version 3's fields) and
-        its canonical hash is the one it had before version 3 existed.
-        """
-        data: dict[str, Any] = handler(self)
+    # A version-2 scenario dumps as version 2 did: without version 3's fields at their defaults,
+    # so that its data reads back as a version-2 file (which may not use version 3's fields) and
+    # its canonical hash is the one it had before version 3 existed. Done after pydantic's dump,
+    # not in a model serializer: Python code that pydantic-core calls while it serializes turns
+    # a Ctrl-C landing there into a PydanticSerializationError (an internal error, exit 1) or
+    # loses it, where a dump without callbacks lets it arrive as KeyboardInterrupt (exit 130).
+    @override
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """:meth:`pydantic.BaseModel.model_dump`, as version 2 wrote it for a version-2 scenario."""
+        data: dict[str, Any] = super().model_dump(**kwargs)
         if self.schema_version == 2:
             from escalsim.scenario.migrate import strip_v3_defaults
 
             strip_v3_defaults(data)
         return data
+
+    @override
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """:meth:`pydantic.BaseModel.model_dump_json`, as version 2 wrote it (see model_dump)."""
+        if self.schema_version != 2:
+            return super().model_dump_json(**kwargs)
+        indent = kwargs.pop("indent", None)
+        data = self.model_dump(mode="json", **kwargs)
+        compact = (",", ":") if indent is None else None
+        return json.dumps(data, indent=indent, separators=compact, ensure_ascii=False)
 
     # -- convenient lookups --------------------------------------------------------------------
     def rung_index(self, ref: str | int) -> int:
