@@ -71,6 +71,8 @@ war:
         status_quo: {UKR: 0.8}
       patron: {UKR: USA}
       support: 0.3
+      cost: {UKR: 0.2}
+      patron_stake: 0.5
       spillover:
         rate: 0.02
         touches: POL
@@ -176,6 +178,9 @@ def test_the_version_3_example_loads_with_its_conditions_and_sweep_and_compiles(
     assert p.pair_status_quo.tolist() == [[pytest.approx(0.2), 0.8]]
     assert p.pair_patron.tolist() == [0]
     assert p.pair_support.tolist() == [0.3]
+    # RUS not named: the default cost; UKR's as written.
+    assert p.pair_cost.tolist() == [[0.1, 0.2]]
+    assert p.pair_patron_stake.tolist() == [0.5]
     assert p.pair_spillover_rate.tolist() == [0.02]
     assert p.pair_spillover_touches.tolist() == [3]
     assert p.pair_spillover_description == ("a missile lands in Poland",)
@@ -365,6 +370,21 @@ CHECKS = [
         ("war", "pairs", 0, "support"),
         "support is what a patron supplies its client; this pair has no 'patron' "
         "(e.g. patron: {UKR: USA})",
+    ),
+    (
+        "a cost for an actor outside the pair",
+        [("cost: {UKR: 0.2}", "cost: {POL: 0.2}")],
+        ("cost: {POL: 0.2}", "POL"),
+        ("war", "pairs", 0, "cost", "POL"),
+        "no side 'POL'; expected one of: RUS, UKR",
+    ),
+    (
+        "patron_stake without a patron",
+        [("      patron: {UKR: USA}\n", ""), ("      support: 0.3\n", "")],
+        ("patron_stake: 0.5", "0.5"),
+        ("war", "pairs", 0, "patron_stake"),
+        "patron_stake is what the patron values in its client's holdings; this pair has no "
+        "'patron' (e.g. patron: {UKR: USA})",
     ),
     (
         "spillover touching a side",

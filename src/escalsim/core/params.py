@@ -68,6 +68,8 @@ V3_FIELDS = (
     "pair_status_quo",
     "pair_patron",
     "pair_support",
+    "pair_cost",
+    "pair_patron_stake",
     "pair_spillover_rate",
     "pair_spillover_touches",
     "pair_spillover_description",
@@ -84,6 +86,9 @@ V3_FIELDS = (
 RESOLVE_FLOOR = 1e-3
 #: A prior's weights sum to 1 within this.
 PRIOR_TOLERANCE = 1e-6
+#: A side's cost of a listed pair's war per round when ``war.pairs[].cost`` does not name it.
+PAIR_WAR_COST = 0.1
+
 #: ``resolve`` and ``war_cost`` given together agree when each type's cost is within this.
 COST_TOLERANCE = 1e-3
 
@@ -129,6 +134,8 @@ class Params:
       indices: the pair's power, then its other side), ``pair_status_quo[P, 2]`` (the sides'
       shares, in that order; 0.5 each by default), ``pair_patron[P]`` (the patron power's
       index, -1 when none; its client is the pair's other side), ``pair_support[P]``,
+      ``pair_cost[P, 2]`` (each side's cost of the pair's war per round, same order; default
+      :data:`PAIR_WAR_COST`), ``pair_patron_stake[P]`` (0 by default),
       ``pair_spillover_rate[P]`` (0 when none), ``pair_spillover_touches[P]`` (actor index, -1
       when none) and ``pair_spillover_description[P]``.
     * The wars at start ``war.at_start``, S of them in file order: ``at_start_sides[S, 2]``
@@ -219,6 +226,8 @@ class Params:
     pair_status_quo: FloatArray
     pair_patron: IntArray
     pair_support: FloatArray
+    pair_cost: FloatArray
+    pair_patron_stake: FloatArray
     pair_spillover_rate: FloatArray
     pair_spillover_touches: IntArray
     pair_spillover_description: tuple[str, ...]
@@ -496,6 +505,14 @@ def compile_params(s: Scenario) -> Params:
             [index[next(iter(p.patron.values()))] if p.patron else -1 for p in wp], dtype=np.int64
         ),
         pair_support=np.array([p.support for p in wp], dtype=float),
+        pair_cost=np.array(
+            [
+                [(p.cost or {}).get(ids[side], PAIR_WAR_COST) for side in sides]
+                for p, sides in zip(wp, pair_sides, strict=True)
+            ],
+            dtype=float,
+        ).reshape(len(wp), 2),
+        pair_patron_stake=np.array([p.patron_stake for p in wp], dtype=float),
         pair_spillover_rate=np.array(
             [p.spillover.rate if p.spillover else 0.0 for p in wp], dtype=float
         ),

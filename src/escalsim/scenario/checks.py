@@ -641,6 +641,14 @@ def _check_pairs(c: _Checker) -> None:
                 "support is what a patron supplies its client; this pair has no 'patron' "
                 f"(e.g. patron: {{{third}: {other[0] if other else 'B'}}})",
             )
+        for k in wp.cost or {}:
+            c.ref(k, [a, b], (*loc, "cost", k), "side", key=True)
+        if wp.patron_stake > 0 and wp.patron is None:
+            c.add(
+                (*loc, "patron_stake"),
+                "patron_stake is what the patron values in its client's holdings; this pair "
+                f"has no 'patron' (e.g. patron: {{{third}: {other[0] if other else 'B'}}})",
+            )
         if wp.spillover is not None:
             t = wp.spillover.touches
             if c.ref(t, c.ids, (*loc, "spillover", "touches"), "actor") and t in wp.pair:

@@ -322,6 +322,18 @@ class WarPair(_Model):
     spillover: Spillover | None = Field(
         default=None, description="Incidents the pair's war causes outside it."
     )
+    cost: dict[Identifier, Annotated[float, Field(ge=0.0, le=10.0)]] | None = Field(
+        default=None,
+        description="Each side's cost of the pair's war per round, by actor id, in units of "
+        "the pair's stakes per round (c in V = (p - c)/(1 - delta) + ...). Default: 0.1 for a "
+        "side not named.",
+    )
+    patron_stake: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        default=0.0,
+        description="How much the patron values its client's holdings: the weight, in the "
+        "patron's payoff per round, of the client's share of the pair's stakes held on the "
+        "front. 0: the patron gains nothing by intervening.",
+    )
 
 
 class WarAtStart(_Model):
