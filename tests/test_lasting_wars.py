@@ -303,16 +303,6 @@ def test_a_war_under_way_at_round_one_is_not_an_onset() -> None:
     np.testing.assert_array_equal(out["war_rounds_direct"], battles)
 
 
-def test_a_war_with_a_third_party_is_refused_until_it_is_simulated() -> None:
-    """war.pairs is part of the format (version 3) but not simulated yet: a run is refused with
-    a ScenarioError (exit 2 from the command line) naming the field, never run without it."""
-    data = json.loads(geneva_at_war().model_dump_json(by_alias=True, exclude_unset=True))
-    data["war"]["pairs"] = [{"pair": ["RUS", "UKR"]}]
-    spec = load_text(json.dumps(data), "pairs.yaml")
-    with pytest.raises(ScenarioError, match=r"war\.pairs: wars between a power and a third party"):
-        run_batch(spec, seed=1, replications=2)
-
-
 def test_the_exchange_hazard_and_the_risk_assumed_at_a_nuclear_step() -> None:
     """A scripted war with a nuclear rung: A climbs to war in round 2 and onto the nuclear rung in
     round 3, then holds; B holds. The exchange draws of rounds 3-20 (T = 18) give

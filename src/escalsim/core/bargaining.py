@@ -658,6 +658,76 @@ def attack_value(supported: ArrayLike, joined: ArrayLike, intervention: ArrayLik
     return (1.0 - pi) * np.asarray(supported, dtype=float) + pi * np.asarray(joined, dtype=float)
 
 
+def pair_war_value(
+    front: ArrayLike,
+    p_supported: ArrayLike,
+    p_joined: ArrayLike,
+    cost: ArrayLike,
+    posture_cost: ArrayLike,
+    hazard: ArrayLike,
+    exchange: ArrayLike,
+    delta: ArrayLike,
+    step: ArrayLike,
+    intervention: ArrayLike,
+    direct: ArrayLike,
+) -> Array:
+    """Value to a power of its war with a patron's client at one intensity (pair-wars §5).
+
+    ::
+
+        V = (1 - π) V_hold(q, p_s, h = 0) + π [V_hold(q, p_j, h) + D]
+
+    :func:`attack_value` of two :func:`war_hold_value` terms over the pair's own stakes: the
+    war against the client supplied by its patron (the power wins a battle with probability
+    ``p_s``, against ``K_client + s K_patron``), with no exchange hazard (a non-nuclear client
+    cannot answer a nuclear step in kind); and the war once the patron has joined (``p_j``,
+    against ``K_client + K_patron``) with the hazard h of the intensity held (between two
+    nuclear-armed powers: :func:`exchange_hazard_held`'s π is then the intervention, as its
+    docstring states) plus D, the power's value of the direct war against the patron over the
+    powers' stakes less the settlement it holds there (``onset value - x/(1 - δ)``; 0 where the
+    powers are already at war, π = 1 then). π is :func:`intervention_probability`. The same
+    function values an attack (q the pair's status quo, intensity 0) and each intensity of a
+    war under way. *Departures*: the patron's later entry is valued as if decided now
+    (:func:`attack_value`'s); the exchange terms of the pair's war and of the direct war are
+    added, not combined (each is charged on its own front). Valid for the ranges of
+    :func:`war_hold_value` and π in [0, 1].
+    """
+    supported = war_hold_value(front, p_supported, cost, posture_cost, 0.0, exchange, delta, step)
+    joined = war_hold_value(front, p_joined, cost, posture_cost, hazard, exchange, delta, step)
+    return attack_value(supported, joined + np.asarray(direct, dtype=float), intervention)
+
+
+def patron_values(
+    stake: ArrayLike,
+    client_front: ArrayLike,
+    p_client_supported: ArrayLike,
+    p_client_joined: ArrayLike,
+    delta: ArrayLike,
+    step: ArrayLike,
+    direct: ArrayLike,
+) -> tuple[Array, Array]:
+    """A patron's values of joining its client's war and of staying out (pair-wars §5 (a)).
+
+    ::
+
+        V_out = w · F(q_c, p_cs)          V_int = w · F(q_c, p_cj) + D_P
+
+    with F(q, p) = p/(1 - δ) + (q - p)/(1 - δ(1 - σ)) the discounted expected share the client
+    holds on the front (:func:`front_war_value` at zero cost: the patron pays no cost of the
+    client's war), w the patron's stake in its client's holdings (``war.pairs[].patron_stake``),
+    ``p_cs`` and ``p_cj`` the client's chances of a battle supplied and joined, and D_P the
+    patron's value of the direct war against the attacker less the settlement it holds with it
+    (its onset value, with the escalation term, :func:`onset_value`). The patron joins where
+    ``V_int > V_out`` strictly (:func:`intervention_probability`). Settles design question (a)
+    of pair-wars §5: a patron gains by intervening only through its stake. Valid for w >= 0,
+    q_c and p in [0, 1], δ in [0, 1).
+    """
+    w = np.asarray(stake, dtype=float)
+    stay_out = w * front_war_value(p_client_supported, 0.0, delta, client_front, step)
+    join = w * front_war_value(p_client_joined, 0.0, delta, client_front, step)
+    return join + np.asarray(direct, dtype=float), stay_out
+
+
 def assumed_exchange_probability(
     hazard: ArrayLike, rounds_left: ArrayLike, scale: ArrayLike = 1.0
 ) -> Array:
@@ -2137,6 +2207,8 @@ __all__ = [
     "observation_matrix",
     "onset_value",
     "option_of",
+    "pair_war_value",
+    "patron_values",
     "posterior_mean",
     "promised_reservation",
     "promised_settlement_value",

@@ -119,8 +119,8 @@ class Params:
     types are the round-0 ones in every ``params_at[t]``: they are drawn once per replication.
 
     Version 3 (:data:`V3_FIELDS`; docs/pair-wars.md §10): the powers' war is read (docs/ODD.md
-    §7.9a), the pairs and the agenda's names are refused at run time until step 3 of
-    docs/pair-wars.md §12; a version-2 scenario compiles them to their defaults:
+    §7.9a), and the listed pairs' wars and the agenda's ``ends_war`` (§7.9b,
+    ``escalsim.model.pair_wars``); a version-2 scenario compiles them to their defaults:
 
     * ``ends_run``: the first war between the powers ends the run (version 2's ending; default
       true); ``front_step``: σ, how far a battle moves the front (default 0.1);

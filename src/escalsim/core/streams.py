@@ -65,6 +65,8 @@ SLOT_KIND: dict[str, str] = {
     "war": "round",
     "battle": "round",
     "exchange": "round",
+    "pair_battle": "pair",
+    "pair_exchange": "pair",
 }
 
 #: Uniforms per actor in the type stream, in order (docs/decision-v2.md §3.3).
@@ -110,6 +112,9 @@ class Structure:
     lasting : bool
         A war between the powers can last (``war.ends_run: false`` somewhere): its battles and
         the chance of a strategic exchange are drawn each round (docs/pair-wars.md §9).
+    war_pairs : tuple of (str, str)
+        The listed pairs (``war.pairs``; the power first) where wars can last: each draws a
+        battle and an exchange per round (docs/pair-wars.md §9, step 3).
     """
 
     actors: tuple[str, ...]
@@ -122,6 +127,7 @@ class Structure:
     observed: tuple[Pair, ...]
     offers: tuple[Pair, ...] = ()
     lasting: bool = False
+    war_pairs: tuple[Pair, ...] = ()
 
     @classmethod
     def of_params(cls, p: Params) -> Structure:
@@ -145,6 +151,11 @@ class Structure:
             observed=tuple((ids[i], ids[j]) for i, j in sorted(observed)),
             offers=offers,
             lasting=not p.ends_run and p.war_rung is not None,
+            war_pairs=(
+                tuple((ids[int(i)], ids[int(j)]) for i, j in p.pair_sides)
+                if not p.ends_run and p.war_rung is not None
+                else ()
+            ),
         )
 
     @classmethod
@@ -181,6 +192,7 @@ class Structure:
             observed=pairs(s.observed for s in parts),
             offers=pairs(s.offers for s in parts),
             lasting=any(s.lasting for s in parts),
+            war_pairs=pairs(s.war_pairs for s in parts),
         )
 
 
@@ -202,6 +214,8 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     war                                           once
     battle, exchange                              once, where a war between the powers can
                                                   last (``Structure.lasting``)
+    pair_battle, pair_exchange                    each listed pair where wars can last
+                                                  (``Structure.war_pairs``)
     ============================================  ===========================================
 
     A message's honesty is its sender's honesty type, drawn once per replication from the
@@ -221,6 +235,7 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     out.append(("war", ()))
     if s.lasting:  # after every part-1 slot: a scenario whose wars end the run draws as before
         out += [("battle", ()), ("exchange", ())]
+    out += [(n, ab) for ab in s.war_pairs for n in ("pair_battle", "pair_exchange")]
     return tuple(out)
 
 

@@ -56,6 +56,7 @@ from escalsim.core.streams import (
     type_uniforms,
 )
 from escalsim.errors import ScenarioError
+from escalsim.model import pair_wars
 from escalsim.model.channels import ChannelPaths
 from escalsim.model.constants import (
     CAUSES,
@@ -180,44 +181,26 @@ def _powers_at_start(p: Params) -> int | None:
 
 
 def _refuse_unsimulated(spec: Scenario, p: Params) -> None:
-    """Refuse what version 3 of the format describes and this version does not simulate yet.
+    """Refuse a run this version cannot simulate as the scenario means it.
 
-    Wars between a power and a third party (``war.pairs``, a listed pair in ``war.at_start``)
-    and agreements that name a party or end a pair's war (``agenda[].names``, ``ends_war``)
-    are designed in docs/pair-wars.md §5-§7 and wired in its step 3; until then a run that
-    needs them is refused (exit 2), never run without them.
+    A war under way at round 1 in a condition whose first war ends the run would be over before
+    it began: it needs ``war.ends_run: false`` in that condition (a run that needs it is refused,
+    exit 2, never run without it).
     """
-    later = "docs/pair-wars.md §12 step 3; this version simulates only the powers' own war"
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    if len(p.pair_sides):
-        problems.append(
-            (
-                ("war", "pairs"),
-                f"wars between a power and a third party are not simulated yet ({later})",
-            )
-        )
     if len(p.at_start_sides) and p.ends_run:
-        problems.append(
-            (
-                ("war", "at_start"),
-                "a war under way at round 1 needs war.ends_run: false in this condition (where "
-                "the first war ends the run, a run that starts at war would be over before it "
-                "began)",
-            )
+        raise ScenarioError(
+            [
+                Problem(
+                    0,
+                    0,
+                    ("war", "at_start"),
+                    "a war under way at round 1 needs war.ends_run: false in this condition "
+                    "(where the first war ends the run, a run that starts at war would be over "
+                    "before it began)",
+                    source=spec.id,
+                )
+            ]
         )
-    if len(p.at_start_sides) > 1 or (len(p.at_start_sides) and _powers_at_start(p) is None):
-        problems.append(
-            (("war", "at_start"), f"only the powers' war can be under way at round 1 ({later})")
-        )
-    if p.agenda_names.any() or (p.agenda_ends_war >= 0).any():
-        problems.append(
-            (
-                ("agenda",),
-                f"agenda items that name a party or end a war are not simulated yet ({later})",
-            )
-        )
-    if problems:
-        raise ScenarioError([Problem(0, 0, loc, msg, source=spec.id) for loc, msg in problems])
 
 
 def linked_pairs(sched: Schedule) -> list[tuple[int, int]]:
@@ -515,6 +498,19 @@ class Crisis:
         # At the first nuclear step of a run: the stepping side's assumed chance of an exchange
         # before the horizon (NaN: none yet; docs/pair-wars.md §4, assumed and simulated risk).
         self.assumed_exchange = np.full(n, np.nan)
+        # The listed pairs' wars (docs/pair-wars.md §5, §6): ``escalsim.model.pair_wars``.
+        self.pair_war: NDArray[np.bool_]
+        self.pair_front: NDArray[np.float64]
+        self.pair_quo: NDArray[np.float64]
+        self.pair_intensity: NDArray[np.int64]
+        self.pair_peak: NDArray[np.int64]
+        self.pair_rounds: NDArray[np.int64]
+        self.pair_onsets: NDArray[np.int64]
+        self.pair_start: NDArray[np.int64]
+        self.pair_cause: NDArray[Any]
+        self.pair_ceasefires: NDArray[np.int64]
+        self.pair_intervened: NDArray[np.bool_]
+        pair_wars.init(self, p, n)
         self._done: list[dict[str, Any]] = []
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
         self._series: list[dict[str, Any]] = []
@@ -574,6 +570,7 @@ class Crisis:
         "ceasefires",
         "strategic",
         "assumed_exchange",
+        *pair_wars.STATE,
         "srow",
         "finished",
         "own_type",
@@ -1072,6 +1069,7 @@ class Crisis:
         move, deciding, cause = self.decisions(u, t)
         self._u = None
         alive = self.moves(move, deciding, cause, u)
+        alive = pair_wars.play(self, alive, u)
         self.third_parties(alive)
         self.data_collection()
         if t >= self.horizon:
@@ -2591,32 +2589,23 @@ class Crisis:
             climber = np.where(ra >= rb, a, b)
             rows = np.arange(len(top))
             war_cause = np.where(at_war_rung, _CAUSES[cause[rows, climber]], "brinkmanship")
-            first = war & (self.war_onsets == 0)
-            self.war_cause = np.where(first, war_cause, self.war_cause)
-            self.war_start = np.where(first, self.round, self.war_start)
-            self.war_onsets += war
-            self._log(
-                war,
-                "war",
-                actor=lambda idx: [p.ids[c] for c in climber[idx]],
-                rung=self.rung[rows, climber],
-                cause=war_cause,
-            )
-            if lasting:
-                self._begin_war(war)
-            else:
+            self._direct_onset(war, climber, war_cause)
+            if not lasting:
                 self._end(war, "war")
                 alive &= ~war
         if lasting:
             alive &= ~self._fight(fighting, u)
         # A core agreement settles a crisis, not a war: while the powers fight, only an accepted
         # offer (a ceasefire) or a concession ends their war (docs/pair-wars.md §3.4).
-        settled = alive & self.pending_settlement & ~self.at_war
+        # Nor while a listed pair fights (docs/pair-wars.md §3.4): the run records how that war
+        # ends, or that it outlasted the horizon.
+        pair_fighting = self.pair_war.any(axis=1)
+        settled = alive & self.pending_settlement & ~self.at_war & ~pair_fighting
         self._end(settled, "settlement", "agreement on a core agenda item")
         alive &= ~settled
         # At war (a war begun this round: ``top`` was taken before it moved the rungs) no round
         # is calm.
-        low = (top <= p.settlement_rung) & ~self.at_war
+        low = (top <= p.settlement_rung) & ~self.at_war & ~pair_fighting
         self.settled_streak = np.where(
             alive, np.where(low, self.settled_streak + 1, 0), self.settled_streak
         )
@@ -2630,6 +2619,31 @@ class Crisis:
             )
             alive &= ~calm
         return alive
+
+    def _direct_onset(
+        self, war: NDArray[np.bool_], climber: NDArray[np.int64], war_cause: NDArray[Any]
+    ) -> None:
+        """A war between the powers begins in the rows ``war``, started by ``climber``.
+
+        The first onset's round and cause are kept; every onset is counted and logged. Where
+        wars last the war begins (:meth:`_begin_war`); where the first war ends the run the
+        caller ends it.
+        """
+        p = self.params
+        rows = np.arange(len(war))
+        first = war & (self.war_onsets == 0)
+        self.war_cause = np.where(first, war_cause, self.war_cause)
+        self.war_start = np.where(first, self.round, self.war_start)
+        self.war_onsets += war
+        self._log(
+            war,
+            "war",
+            actor=lambda idx: [p.ids[c] for c in climber[idx]],
+            rung=self.rung[rows, climber],
+            cause=war_cause,
+        )
+        if not p.ends_run and p.war_rung is not None:
+            self._begin_war(war)
 
     def _war_bounds(self, before: NDArray[np.int64], intent: NDArray[np.int64]) -> None:
         """Where the powers' rungs can go when wars last (docs/pair-wars.md §3.1, §3.2, §4).
@@ -2925,6 +2939,7 @@ class Crisis:
             "polarisation": dx.polarisation(self.alignment_a[rows][:, thirds]),
             "settled_share_a": self.settled_share[rows],
             **(self._war_columns(rows) if self.layout.structure.lasting else {}),
+            **(pair_wars.columns(self, rows) if self.layout.structure.war_pairs else {}),
         }
 
     def _war_columns(self, rows: NDArray[np.bool_]) -> dict[str, Any]:

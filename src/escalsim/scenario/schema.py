@@ -364,7 +364,7 @@ class War(_Model):
 
     Version 3 adds how wars end and which pairs may fight (docs/pair-wars.md §3.6, §4, §10); the
     simulation reads the powers' war (``ends_run``, ``front_step``, ``exchange_value``, the
-    powers' ``at_start``) and refuses ``pairs`` until step 3 of docs/pair-wars.md §12.
+    powers' ``at_start``) and, since step 3 of docs/pair-wars.md §12, the listed pairs too.
     """
 
     decisiveness: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
