@@ -67,6 +67,12 @@ class BatchRun:
         return rows
 
 
+#: The per-run booleans split by the twins (docs/pair-wars.md §8): ``war`` (the powers' war,
+#: ``war_direct``) always; ``war_any`` (any war began) where listed pairs can fight, and
+#: ``nuclear`` where wars last (``strategic`` marks the columns of lasting wars).
+SPLIT_COLUMNS = ("war", "war_any", "nuclear")
+
+
 def twin_columns(run: Any, perception: Any, complete: Any) -> dict[str, Any]:
     """Per-run columns of the twins: their outcomes and the three-part split of war.
 
@@ -77,14 +83,25 @@ def twin_columns(run: Any, perception: Any, complete: Any) -> dict[str, Any]:
     :func:`escalsim.core.bargaining.twin_split` of the ``war`` columns (war between the powers
     began in the run: ``war_attributable``, ``war_perception_twin_only``, ``war_private``,
     ``war_complete_twin_only``, ``war_misperception``, ``war_private_information``,
-    ``war_residual``).
+    ``war_residual``); the same parts of ``war_any`` where the rows have it (listed pairs), and
+    of ``nuclear`` where they have ``strategic`` (wars that last): ``war_any_<part>``,
+    ``nuclear_<part>``.
     """
-    parts = twin_split(*(np.asarray(x["war"], dtype=bool) for x in (run, perception, complete)))
-    return {
+    out = {
         "twin_outcome": np.asarray(perception["outcome"]),
         "complete_twin_outcome": np.asarray(complete["outcome"]),
-        **{f"war_{name}": values for name, values in parts.items()},
     }
+    for column in SPLIT_COLUMNS:
+        if (
+            column == "war"
+            or (column == "war_any" and column in run)
+            or (column == "nuclear" and "strategic" in run)
+        ):
+            parts = twin_split(
+                *(np.asarray(x[column], dtype=bool) for x in (run, perception, complete))
+            )
+            out.update({f"{column}_{name}": values for name, values in parts.items()})
+    return out
 
 
 def run_batch(

@@ -73,6 +73,7 @@ V3_FIELDS = (
     "pair_spillover_rate",
     "pair_spillover_touches",
     "pair_spillover_description",
+    "pair_spillover_from_power",
     "at_start_sides",
     "at_start_intensity",
     "at_start_front",
@@ -137,7 +138,7 @@ class Params:
       ``pair_cost[P, 2]`` (each side's cost of the pair's war per round, same order; default
       :data:`PAIR_WAR_COST`), ``pair_patron_stake[P]`` (0 by default),
       ``pair_spillover_rate[P]`` (0 when none), ``pair_spillover_touches[P]`` (actor index, -1
-      when none) and ``pair_spillover_description[P]``.
+      when none) and ``pair_spillover_description[P]`` and ``pair_spillover_from_power[P]``.
     * The wars at start ``war.at_start``, S of them in file order: ``at_start_sides[S, 2]``
       (actor indices; for the powers' pair ``power_a`` first, else the power first),
       ``at_start_intensity[S, 2]`` (rung indices, same order), ``at_start_front[S, 2]`` (the
@@ -231,6 +232,7 @@ class Params:
     pair_spillover_rate: FloatArray
     pair_spillover_touches: IntArray
     pair_spillover_description: tuple[str, ...]
+    pair_spillover_from_power: FloatArray
     at_start_sides: IntArray
     at_start_intensity: IntArray
     at_start_front: FloatArray
@@ -521,6 +523,9 @@ def compile_params(s: Scenario) -> Params:
         ),
         pair_spillover_description=tuple(
             p.spillover.description if p.spillover else "" for p in wp
+        ),
+        pair_spillover_from_power=np.array(
+            [p.spillover.from_power if p.spillover else 0.5 for p in wp], dtype=float
         ),
         at_start_sides=np.array(start_sides, dtype=np.int64).reshape(len(starts), 2),
         at_start_intensity=np.array(

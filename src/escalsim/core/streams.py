@@ -67,6 +67,8 @@ SLOT_KIND: dict[str, str] = {
     "exchange": "round",
     "pair_battle": "pair",
     "pair_exchange": "pair",
+    "spillover": "pair",
+    "spillover_source": "pair",
 }
 
 #: Uniforms per actor in the type stream, in order (docs/decision-v2.md §3.3).
@@ -114,7 +116,8 @@ class Structure:
         the chance of a strategic exchange are drawn each round (docs/pair-wars.md §9).
     war_pairs : tuple of (str, str)
         The listed pairs (``war.pairs``; the power first) where wars can last: each draws a
-        battle and an exchange per round (docs/pair-wars.md §9, step 3).
+        battle, an exchange, a spillover incident and its source per round (docs/pair-wars.md
+        §9, steps 3 and 4).
     """
 
     actors: tuple[str, ...]
@@ -214,8 +217,8 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     war                                           once
     battle, exchange                              once, where a war between the powers can
                                                   last (``Structure.lasting``)
-    pair_battle, pair_exchange                    each listed pair where wars can last
-                                                  (``Structure.war_pairs``)
+    pair_battle, pair_exchange, spillover,        each listed pair where wars can last
+    spillover_source                              (``Structure.war_pairs``)
     ============================================  ===========================================
 
     A message's honesty is its sender's honesty type, drawn once per replication from the
@@ -235,7 +238,11 @@ def structure_slots(s: Structure) -> tuple[Slot, ...]:
     out.append(("war", ()))
     if s.lasting:  # after every part-1 slot: a scenario whose wars end the run draws as before
         out += [("battle", ()), ("exchange", ())]
-    out += [(n, ab) for ab in s.war_pairs for n in ("pair_battle", "pair_exchange")]
+    out += [
+        (n, ab)
+        for ab in s.war_pairs
+        for n in ("pair_battle", "pair_exchange", "spillover", "spillover_source")
+    ]
     return tuple(out)
 
 

@@ -108,6 +108,18 @@ def _metrics(*items: Metric) -> Mapping[str, Metric]:
     return MappingProxyType({m.name: m for m in items})
 
 
+#: The three parts of an onset metric's split by the twins (docs/decision-v2.md §7), as the
+#: metrics of ``war_any`` and ``nuclear`` name them: (part, kind, meaning).
+_SPLIT_PARTS: tuple[tuple[str, Kind, str], ...] = (
+    ("misperception", "mean", "minus the perfect-information twin's (misperception)"),
+    (
+        "private_information",
+        "mean",
+        "the perfect-information twin's minus the complete-information twin's (private types)",
+    ),
+    ("residual", "proportion", "the complete-information twin's (information cannot prevent it)"),
+)
+
 #: Every ensemble metric, by stable name, in the order tables show them. Read-only.
 METRICS: Mapping[str, Metric] = _metrics(
     Metric(
@@ -207,6 +219,66 @@ METRICS: Mapping[str, Metric] = _metrics(
         "share of runs whose complete-information twin went to war and perfect-information twin "
         "did not",
         optional=True,
+    ),
+    # Wars between pairs (docs/pair-wars.md §8): only where listed pairs can fight; the split of
+    # each onset metric as for p_war (war_any), and of nuclear use where wars last.
+    Metric(
+        "p_war_direct",
+        "proportion",
+        "war_direct",
+        "share of runs in which a war between the powers began (an intervention included)",
+        optional=True,
+    ),
+    Metric(
+        "p_war_any",
+        "proportion",
+        "war_any",
+        "share of runs in which any war began: between the powers or in a listed pair (a war "
+        "under way at round 1 is not an onset)",
+        optional=True,
+    ),
+    Metric(
+        "mean_war_rounds_any",
+        "mean",
+        "war_rounds_any",
+        "rounds of battle per run in every war (the powers' and the listed pairs'), averaged",
+        optional=True,
+    ),
+    Metric(
+        "spillovers_per_run",
+        "mean",
+        "spillovers",
+        "incidents of a listed pair's war that touched an actor outside it, per run",
+        optional=True,
+    ),
+    Metric(
+        "spillovers_explained_per_run",
+        "mean",
+        "spillovers_explained",
+        "spillover incidents a private channel to the suspected power explained to the touched "
+        "actor's patron (deconfliction), per run",
+        optional=True,
+    ),
+    Metric(
+        "spillovers_misattributed_per_run",
+        "mean",
+        "spillovers_misattributed",
+        "spillover incidents read as the power's step up although the other side fired, per run",
+        optional=True,
+    ),
+    *(
+        Metric(
+            f"p_{column}_{part}",
+            kind,
+            f"{column}_{part}",
+            f"{what}: {meaning}",
+            optional=True,
+        )
+        for column, what in (
+            ("war_any", "P(any war began)"),
+            ("nuclear", "P(nuclear use)"),
+        )
+        for part, kind, meaning in _SPLIT_PARTS
     ),
     Metric("p_settlement", "proportion", OutcomeIs("settlement"), "share ended by settlement"),
     Metric("p_capitulation_a", "proportion", OutcomeIs("capitulation_a"), "share where A conceded"),

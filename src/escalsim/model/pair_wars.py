@@ -66,6 +66,11 @@ STATE = (
     "pair_cause",
     "pair_ceasefires",
     "pair_intervened",
+    "spill_now",
+    "spill_from_power",
+    "spillovers",
+    "spillovers_explained",
+    "spillovers_misattributed",
 )
 
 
@@ -107,6 +112,102 @@ def init(c: Crisis, p: Params, n: int) -> None:
     c.pair_cause = np.full((n, count), None, dtype=object)
     c.pair_ceasefires = np.zeros((n, count), dtype=np.int64)
     c.pair_intervened = np.zeros((n, count), dtype=bool)
+    c.spill_now = np.zeros((n, count), dtype=bool)
+    c.spill_from_power = np.zeros((n, count), dtype=bool)
+    c.spillovers = np.zeros(n, dtype=np.int64)
+    c.spillovers_explained = np.zeros(n, dtype=np.int64)
+    c.spillovers_misattributed = np.zeros(n, dtype=np.int64)
+
+
+def _watcher(c: Crisis, k: int) -> NDArray[np.int64]:
+    """Who reads pair k's spillover incidents: the touched actor if a power, else its patron."""
+    p = c.params
+    touched = int(p.pair_spillover_touches[k])
+    if p.is_power[touched]:
+        return np.full(len(c.reps), touched, dtype=np.int64)
+    return c._patron(touched)
+
+
+def spillovers(c: Crisis, u: Draws) -> None:
+    """Phase 2, the listed pairs' part: incidents of a pair's war outside it (pair-wars §7).
+
+    A pair at war with a ``spillover`` has an incident with probability ``rate`` scaled by the
+    power's intensity (``incident_risk[z] / incident_risk[war rung]``, 1 where the war rung's is
+    0; clipped to 1; ``spillover`` slot); it came from the pair's power with probability
+    ``from_power`` (``spillover_source`` slot), else from the other side. Either way the touched
+    actor's patron (or the touched power) suspects the power: the incident is one rung on the
+    power's apparent posture this round (today's incident mechanism, ``Crisis.accidents``),
+    which an observer takes out where a private channel to the power explains it
+    (deconfliction, ``Crisis.perception``; counted by :func:`count_explained`).
+    """
+    p = c.params
+    c.spill_now[:] = False
+    if not active(p) or not (p.pair_spillover_rate > 0).any():
+        return
+    sides = p.pair_sides
+    u_spill = u.take("spillover", sides[:, 0], sides[:, 1])
+    u_source = u.take("spillover_source", sides[:, 0], sides[:, 1])
+    w = int(p.war_rung)  # type: ignore[arg-type]
+    base = float(p.incident_risk[w])
+    for k in range(len(sides)):
+        rate = float(p.pair_spillover_rate[k])
+        if rate <= 0:
+            continue
+        i = int(sides[k, 0])
+        z = c.pair_intensity[:, k]
+        scale = p.incident_risk[z] / base if base > 0 else np.ones(len(z))
+        spill = ~c.ended & c.pair_war[:, k] & (u_spill[:, k] < np.clip(rate * scale, 0.0, 1.0))
+        if not spill.any():
+            continue
+        fired = u_source[:, k] < float(p.pair_spillover_from_power[k])
+        c.spill_now[:, k] = spill
+        c.spill_from_power[:, k] = fired
+        c.spillovers += spill
+        top = p.n_rungs - 1 - c.rung[:, i]
+        c.incident[:, i] = np.where(spill, np.minimum(c.incident[:, i] + 1, top), c.incident[:, i])
+        c.apparent[:, i] = c.rung[:, i] + c.incident[:, i]
+        touched = p.ids[int(p.pair_spillover_touches[k])]
+        c._log(
+            spill,
+            "incident",
+            actor=p.ids[i],
+            target=touched,
+            rung=c.apparent[:, i],
+            cause="spillover",
+            detail=lambda idx, fired=fired, k=k: [
+                f"{p.pair_spillover_description[k] or 'a spillover incident'}; fired by "
+                f"{p.ids[int(sides[k, 0]) if f else int(sides[k, 1])]}"
+                for f in fired[idx]
+            ],
+        )
+
+
+def count_explained(c: Crisis, explained: NDArray[np.bool_] | None) -> None:
+    """Count this round's spillover incidents explained to their watcher, or misattributed.
+
+    ``explained`` is ``Crisis.perception``'s ``[R, observed pairs]`` (None: perfect
+    information, where nothing is misread). Explained: the watcher's view of the power had the
+    incident taken out by deconfliction. Misattributed: not explained, and the power did not
+    fire (the watcher reads the other side's incident as the power's step up).
+    """
+    if not c.spill_now.any():
+        return
+    p = c.params
+    index = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(c.obs_i, c.obs_j, strict=True))}
+    for k in range(len(p.pair_sides)):
+        spill = c.spill_now[:, k]
+        if not spill.any():
+            continue
+        i = int(p.pair_sides[k, 0])
+        watcher = _watcher(c, k)
+        seen = np.ones(len(spill), dtype=bool)
+        if explained is not None:
+            for w in np.unique(watcher[spill]):
+                column = index.get((int(w), i))
+                got = explained[:, column] if column is not None else np.zeros(len(spill), bool)
+                seen = np.where(watcher == w, got, seen)
+        c.spillovers_explained += spill & seen
+        c.spillovers_misattributed += spill & ~seen & ~c.spill_from_power[:, k]
 
 
 def _top_intensity(p: Params, i: int) -> int:
@@ -138,6 +239,11 @@ class _Direct:
         self.own = np.where(peace, war - bg.settlement_value(t.share, d), 0.0)
         self.other = np.where(peace[:, None], war_j - bg.settlement_value(t.share_j, d), 0.0)
         self.posterior = post
+        if c.perfect_information:
+            # The twins decide on the truth (as ``Crisis.decisions`` does): both rows are it.
+            self.own = np.broadcast_to(self.own[1], self.own.shape)
+            self.other = np.broadcast_to(self.other[1], self.other.shape)
+            self.posterior = np.broadcast_to(post[1], post.shape)
 
 
 def _odds(
@@ -454,4 +560,7 @@ def columns(c: Crisis, rows: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
         out[f"front_{name}"] = c.pair_front[rows, k]
         out[f"peak_{name}"] = c.pair_peak[rows, k]
         out[f"intervention_{name}"] = c.pair_intervened[rows, k]
+    out["spillovers"] = c.spillovers[rows]
+    out["spillovers_explained"] = c.spillovers_explained[rows]
+    out["spillovers_misattributed"] = c.spillovers_misattributed[rows]
     return out

@@ -510,6 +510,11 @@ class Crisis:
         self.pair_cause: NDArray[Any]
         self.pair_ceasefires: NDArray[np.int64]
         self.pair_intervened: NDArray[np.bool_]
+        self.spill_now: NDArray[np.bool_]
+        self.spill_from_power: NDArray[np.bool_]
+        self.spillovers: NDArray[np.int64]
+        self.spillovers_explained: NDArray[np.int64]
+        self.spillovers_misattributed: NDArray[np.int64]
         pair_wars.init(self, p, n)
         self._done: list[dict[str, Any]] = []
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
@@ -1168,6 +1173,7 @@ class Crisis:
                 rung=self.apparent[:, i],
                 cause="scheduled" if i in forced else "accident",
             )
+        pair_wars.spillovers(self, u)
 
     # -- phase 3 -------------------------------------------------------------------------------
     def talks_and_messages(self, u: Draws, t: int) -> None:
@@ -1721,6 +1727,7 @@ class Crisis:
         if self.perfect_information:
             seen = self.rung[:, j]
             move = np.sign(self.deliberate_change[:, j])
+            pair_wars.count_explained(self, None)
         else:
             path = self.path[:, i, j]
             incident = self.incident[:, j]
@@ -1736,6 +1743,7 @@ class Crisis:
                 u_deconf = u.take("deconfliction", i[lk], j[lk])
                 explained[:, lk] = (incident[:, lk] > 0) & (on != p.public) & (u_deconf < deconf)
             seen = np.where(explained, np.maximum(seen - incident, 0), seen)
+            pair_wars.count_explained(self, explained)
             if self.red_lines_clear.any():
                 # A clarified red line: whether it is crossed is never misread.
                 for k in self.power_pairs:

@@ -297,6 +297,12 @@ class Spillover(_Model):
     )
     touches: Identifier = Field(description="The actor an incident touches (not in the pair).")
     description: str = Field(default="", max_length=500, description="What happens, in words.")
+    from_power: Probability = Field(
+        default=0.5,
+        description="The chance that an incident came from the pair's power (else from its "
+        "other side, e.g. air defence); the touched actor's patron suspects the power either "
+        "way, unless a private channel to it explains the incident.",
+    )
 
 
 class WarPair(_Model):
