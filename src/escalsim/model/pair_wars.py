@@ -350,6 +350,9 @@ def play(c: Crisis, alive: NDArray[np.bool_], u: Draws) -> NDArray[np.bool_]:
     p = c.params
     if not active(p):
         return alive
+    # Every row still running, the powers' crisis ended this round or not (``Crisis._end``:
+    # while a pair fights, the run goes on).
+    alive = ~c.ended
     d = float(p.discount)
     w = int(p.war_rung)  # type: ignore[arg-type]
     sides = p.pair_sides
@@ -462,7 +465,7 @@ def _fight(
     if exchange.any():
         c.strategic |= exchange
         c._log(exchange, "exchange", actor=p.ids[i], target=p.ids[j], rung=z, cause="strategic")
-        c._end(exchange, "exchange", "a strategic nuclear exchange")
+        c._end(exchange, "exchange", "a strategic nuclear exchange", final=True)
     return exchange
 
 
@@ -494,6 +497,9 @@ def _ceasefire(c: Crisis, k: int, fighting: NDArray[np.bool_], views: dict[int, 
     c.pair_quo[:, k] = np.where(freeze, q, c.pair_quo[:, k])
     c.pair_intensity[:, k] = np.where(freeze, w, c.pair_intensity[:, k])
     c.pair_ceasefires[:, k] += freeze
+    # The powers' crisis had ended while this pair fought: the run ends with it now that no pair
+    # is at war.
+    c._end_pending(freeze & ~c.pair_war.any(axis=1))
     c._log(
         freeze,
         "ceasefire",

@@ -516,6 +516,8 @@ class Crisis:
         self.spillovers_explained: NDArray[np.int64]
         self.spillovers_misattributed: NDArray[np.int64]
         pair_wars.init(self, p, n)
+        # The powers' crisis ended while a pair fought: its outcome code, else -1 (``_end``).
+        self.pending_outcome = np.full(n, -1, dtype=np.int64)
         self._done: list[dict[str, Any]] = []
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
         self._series: list[dict[str, Any]] = []
@@ -576,6 +578,7 @@ class Crisis:
         "strategic",
         "assumed_exchange",
         *pair_wars.STATE,
+        "pending_outcome",
         "srow",
         "finished",
         "own_type",
@@ -840,10 +843,29 @@ class Crisis:
                 values[name] = value
         self._events.append((self.reps[idx], kind, values))
 
-    def _end(self, mask: NDArray[np.bool_], outcome: str, detail: Field = "") -> None:
+    def _end(
+        self, mask: NDArray[np.bool_], outcome: str, detail: Field = "", *, final: bool = False
+    ) -> None:
+        """End the runs in ``mask`` with ``outcome``, logged with ``detail``.
+
+        While a listed pair is at war, the powers' crisis ending (a settlement, a ceasefire, a
+        concession) does not end the run (docs/pair-wars.md §3.4): the outcome is kept as
+        pending (logged as ``crisis_end``), the run goes on, and it ends with that outcome when
+        no pair is at war any more or at the horizon (:meth:`_end_pending`), unless a war
+        between the powers begins meanwhile (the crisis re-opened: the pending outcome is
+        dropped). A strategic exchange and the horizon are ``final``.
+        """
         mask = mask & ~self.ended
         if not mask.any():
             return
+        if not final and self.pair_war.shape[1]:
+            hold = mask & self.pair_war.any(axis=1)
+            if hold.any():
+                self.pending_outcome = np.where(hold, OUTCOMES.index(outcome), self.pending_outcome)
+                self._log(hold, "crisis_end", detail=f"{outcome} while a pair is at war")
+                mask = mask & ~hold
+                if not mask.any():
+                    return
         self.ended |= mask
         self.outcome_code[mask] = OUTCOMES.index(outcome)
         self.end_round[mask] = self.round
@@ -852,6 +874,17 @@ class Crisis:
         else:
             text = f"{outcome}: {detail}" if detail else outcome
         self._log(mask, "end", detail=text)
+
+    def _end_pending(self, rows: NDArray[np.bool_]) -> None:
+        """End the runs in ``rows`` whose powers' crisis ended while a pair fought (``_end``)."""
+        rows = rows & (self.pending_outcome >= 0) & ~self.ended
+        for code in np.unique(self.pending_outcome[rows]):
+            self._end(
+                rows & (self.pending_outcome == code),
+                OUTCOMES[int(code)],
+                "the powers' crisis had ended; the pairs' wars are over or the horizon is reached",
+                final=True,
+            )
 
     def data_collection(self) -> None:
         """Phase 9: a timeseries row per actor of the rows kept in detail.
@@ -1078,8 +1111,12 @@ class Crisis:
         self.third_parties(alive)
         self.data_collection()
         if t >= self.horizon:
-            self._end(alive & self.at_war, "war", "the powers still at war at the horizon")
-            self._end(alive, "unresolved")
+            live = ~self.ended
+            self._end_pending(live)
+            self._end(
+                live & self.at_war, "war", "the powers still at war at the horizon", final=True
+            )
+            self._end(live, "unresolved", final=True)
         self._retire()
 
     # -- phase 1 -------------------------------------------------------------------------------
@@ -2643,6 +2680,7 @@ class Crisis:
         self.war_cause = np.where(first, war_cause, self.war_cause)
         self.war_start = np.where(first, self.round, self.war_start)
         self.war_onsets += war
+        self.pending_outcome = np.where(war, -1, self.pending_outcome)
         self._log(
             war,
             "war",
@@ -2793,7 +2831,7 @@ class Crisis:
         if exchange.any():
             self.strategic |= exchange
             self._log(exchange, "exchange", rung=top, cause="strategic")
-            self._end(exchange, "exchange", "a strategic nuclear exchange")
+            self._end(exchange, "exchange", "a strategic nuclear exchange", final=True)
         return exchange
 
     def _settle_accepted(
