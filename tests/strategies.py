@@ -267,3 +267,102 @@ def lasting_scenarios(*, quiet: bool = False) -> st.SearchStrategy[Scenario]:
     return lasting_scenario_dicts(quiet=quiet).map(
         lambda d: load_text(json.dumps(d), "lasting.yaml")
     )
+
+
+@st.composite
+def pair_war_scenario_dicts(draw: st.DrawFn, *, quiet: bool = False) -> dict[str, Any]:
+    """A valid scenario with listed pairs that can fight (docs/pair-wars.md §5, §6; step 3).
+
+    :func:`lasting_scenario_dicts` with at least one third party, and for each third party
+    perhaps a listed pair with one of the powers (always for the first): its own status quo and
+    costs of war, perhaps the other power as the third party's patron (a support and a stake in
+    its client), perhaps at war at round 1 (at an intensity open to the power: a nuclear rung only
+    for a nuclear-armed one, never the strategic rung), perhaps a private line between the pair's
+    sides and an agenda item that ends the pair's war.
+    """
+    data = draw(lasting_scenario_dicts(quiet=quiet))
+    actors = data["actors"]
+    ladder = data["ladder"]
+    rungs, war = ladder["rungs"], ladder["war_rung"]
+    if not any(a["role"] == "third_party" for a in actors):
+        actors.append(
+            {
+                "id": "T0",
+                "name": "T0",
+                "role": "third_party",
+                "capability": draw(st.floats(0.1, 2.0)),
+                "resolve": draw(PROB),
+                "alignment": {"A": 0.5, "B": 0.5},
+                "initial_rung": 0,
+                "policy": {"name": "hardliner"},
+            }
+        )
+    nuclear = {a["id"]: bool(a.get("nuclear", False)) for a in actors}
+    top = ladder.get("strategic_rung", len(rungs)) - 1
+    pairs: list[dict[str, Any]] = []
+    at_start: list[dict[str, Any]] = []
+    thirds = [a["id"] for a in actors if a["role"] == "third_party"]
+    for n, third in enumerate(thirds):
+        if n > 0 and not draw(st.booleans()):
+            continue
+        power = draw(st.sampled_from(["A", "B"]))
+        other = "B" if power == "A" else "A"
+        sides = [power, third] if draw(st.booleans()) else [third, power]
+        pair: dict[str, Any] = {
+            "pair": sides,
+            "stakes": {"status_quo": {power: draw(PROB)}},
+            "cost": {power: draw(st.floats(0.0, 2.0)), third: draw(st.floats(0.0, 2.0))},
+        }
+        if draw(st.booleans()):
+            pair["patron"] = {third: other}
+            pair["support"] = draw(PROB)
+            pair["patron_stake"] = draw(st.sampled_from([0.0, 0.5, 5.0, 10.0]))
+        pairs.append(pair)
+        if draw(st.booleans()):
+            highest = top
+            if "nuclear_rung" in ladder and not nuclear[power]:
+                highest = min(highest, ladder["nuclear_rung"] - 1)
+            start: dict[str, Any] = {
+                "pair": sides,
+                "intensity": {
+                    power: rungs[draw(st.integers(war, max(war, highest)))]["name"],
+                    third: rungs[war]["name"],
+                },
+            }
+            if draw(st.booleans()):
+                start["front"] = {power: draw(PROB)}
+            at_start.append(start)
+        if draw(st.booleans()):
+            data["channels"].append(
+                {
+                    "id": f"line{n}",
+                    "kind": "ministerial",
+                    "between": [power, third],
+                    "noise": 0.0 if quiet else draw(PROB),
+                    "reliability": draw(PROB),
+                    "open": draw(st.booleans()),
+                }
+            )
+        if draw(st.booleans()):
+            data["agenda"].append(
+                {
+                    "id": f"end{n}",
+                    "name": f"end{n}",
+                    "core": False,
+                    "salience": {"A": draw(PROB), "B": draw(PROB)},
+                    "names": [third],
+                    "ends_war": [power, third],
+                    "agreement": {"kind": "deconfliction", "base_probability": draw(PROB)},
+                }
+            )
+    data["war"]["pairs"] = pairs
+    if at_start:
+        data["war"]["at_start"] = at_start
+    return data
+
+
+def pair_war_scenarios(*, quiet: bool = False) -> st.SearchStrategy[Scenario]:
+    """Validated scenarios with listed pairs that can fight (:func:`pair_war_scenario_dicts`)."""
+    return pair_war_scenario_dicts(quiet=quiet).map(
+        lambda d: load_text(json.dumps(d), "pairs.yaml")
+    )
