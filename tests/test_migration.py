@@ -51,10 +51,15 @@ NAMES = shipped.names()
 #: ``war_cost``, scripted offers): they never had a version-1 file, so they have no copy in
 #: tests/corpus/v1 and nothing to compare before and after the migration.
 BORN_V2 = {"fearon", "preventive-war"}
-V1_NAMES = [n for n in NAMES if n not in BORN_V2]
+#: Shipped scenarios written in version 3 (wars between pairs): no version-1 or version-2 file.
+BORN_V3 = {"ukraine-talks-2022"}
+V1_NAMES = [n for n in NAMES if n not in BORN_V2 | BORN_V3]
+V2_NAMES = [n for n in NAMES if n not in BORN_V3]
 #: Known-answer scenarios whose δ is part of the answer, not the time unit's default:
 #: preventive-war's commitment gap depends on δ (its header derives the numbers at δ = 0.8).
 GIVEN_DISCOUNT = {"preventive-war": 0.8}
+#: ukraine-talks-2022's δ is geneva-2022's weekly 0.95 compounded over a month (its header).
+GIVEN_DISCOUNT_V3 = {"ukraine-talks-2022": 0.8}
 #: What version 2 changed of a version-1 file's meaning: the decision rule (quantal replaced by
 #: the defaults by role) and how the actors read each other (the doctrines' attribution).
 DECISION_FIELDS = {"policies", "attribution"}
@@ -83,12 +88,14 @@ def _v1_differences(a: Params, b: Params) -> list[str]:
 # The shipped scenarios: version 1 before, version 2 now, the same numbers for the round
 # ------------------------------------------------------------------------------------------------
 def test_the_version_1_copies_are_the_shipped_scenarios_of_version_1():
-    assert set(NAMES) >= BORN_V2
+    assert set(NAMES) >= BORN_V2 | BORN_V3
     assert sorted(p.stem for p in V1.glob("*.yaml")) == V1_NAMES
     for name in V1_NAMES:
         assert "\nschema_version: 1\n" in (V1 / f"{name}.yaml").read_text(encoding="utf-8")
-    for name in NAMES:
+    for name in V2_NAMES:
         assert "\nschema_version: 2\n" in shipped.path_of(name).read_text(encoding="utf-8")
+    for name in BORN_V3:
+        assert "\nschema_version: 3\n" in shipped.path_of(name).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", V1_NAMES)
@@ -114,7 +121,7 @@ def test_shipped_scenario_compiles_to_the_same_version_1_parameters_before_and_a
         assert old.descriptions == new.descriptions
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", V2_NAMES)
 def test_shipped_scenario_loads_without_a_notice_and_sets_every_version_2_block(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ScenarioMigrationWarning)
@@ -524,3 +531,17 @@ def test_the_shipped_json_schema_accepts_every_form_of_the_new_fields():
     raw["schema_version"] = 1
     assert list(jsonschema.Draft7Validator(scenario_schema()).iter_errors(raw))
     assert os.path.getsize(shipped.schema_path()) > 0
+
+
+@pytest.mark.parametrize("name", sorted(BORN_V3))
+def test_a_shipped_version_3_scenario_loads_without_a_notice_and_sets_its_blocks(name):
+    """A scenario written in version 3 says whether it uses each version-2 option, as the
+    others do, and that its wars last (docs/pair-wars.md §3.6)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ScenarioMigrationWarning)
+        load_scenario(name)
+    data, _ = parse_yaml(shipped.path_of(name).read_text(encoding="utf-8"))
+    assert set(data["stakes"]) == {"status_quo", "discount", "divisible", "commitment_problem"}
+    assert set(data["beliefs"]) == {"attribution"}
+    assert data["war"]["ends_run"] is False
+    assert data["stakes"]["discount"] == GIVEN_DISCOUNT_V3[name]

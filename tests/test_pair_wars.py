@@ -574,19 +574,12 @@ def test_the_calm_rule_waits_for_the_pairs_war_to_end() -> None:
     assert not out["at_war_A_T"].any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "docs/pair-wars.md §3.4 and §11: the run does not end while a listed pair is at war "
-        "except by an exchange or the horizon; model/rounds.py Crisis.moves ends it on a "
-        "concession (and _settle_accepted on an accepted offer) whatever the pairs' state"
-    ),
-)
 def test_a_concession_does_not_end_the_run_while_a_pair_fights() -> None:
     """A concedes in round 3 while A and T are at war (from round 1, no route): by §3.4 the
     powers' crisis ends but the run goes on, recording how the pair's war ends (here: it
-    outlasts the horizon, 20 rounds of battle)."""
+    outlasts the horizon, 20 rounds of battle), and ends with the crisis's outcome."""
     spec = pair_war(policy_a={"name": "scripted", "moves": ["hold", "hold", "concede"]})
     out = run_batch(spec, seed=2, replications=20).outcome
     assert (out["war_rounds_A_T"] == 20).all()
     assert (out["end_round"] == 20).all()
+    assert (out["outcome"] == "capitulation_a").all()

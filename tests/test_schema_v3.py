@@ -33,6 +33,13 @@ from escalsim.scenario.yamlio import parse_yaml
 
 V1 = Path(__file__).parent / "corpus" / "v1"
 
+#: Shipped scenarios written in version 2 (the version-3 ones have no version-2 meaning to keep).
+V2_SHIPPED = [
+    n
+    for n in shipped.names()
+    if "\nschema_version: 2\n" in shipped.path_of(n).read_text(encoding="utf-8")
+]
+
 BASE = """\
 schema_version: 3
 id: pair-wars
@@ -213,7 +220,7 @@ def test_a_front_not_given_starts_at_the_pairs_status_quo_and_the_powers_at_thei
     assert p.at_start_since == ("2022-02-24", None)
 
 
-@pytest.mark.parametrize("name", shipped.names())
+@pytest.mark.parametrize("name", V2_SHIPPED)
 def test_a_version_2_scenario_compiles_the_version_3_fields_to_their_defaults(name):
     s = load_scenario(name)
     p = compile_params(s)
@@ -776,7 +783,7 @@ def _equal_params(a: Params, b: Params) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name", shipped.names())
+@pytest.mark.parametrize("name", V2_SHIPPED)
 def test_a_shipped_scenario_and_its_migration_to_version_3_compile_and_hash_alike(name):
     text = shipped.path_of(name).read_text(encoding="utf-8")
     out, migration = migrate_text(text, f"{name}.yaml")

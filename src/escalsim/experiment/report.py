@@ -58,12 +58,18 @@ TABLE_METRICS = (
 def render_table(
     results: Any, console: Console | None = None, *, all_metrics: bool = False
 ) -> None:
-    """Print the summary and the paired differences as two tables on stdout."""
-    console = console or Console(highlight=False, width=max(110, Console().width))
+    """Print the summary and the paired differences as two tables on stdout.
+
+    Wide enough for every condition's column unwrapped (a cell is at most 35 characters): the
+    terminal's width, at least 110, more where the conditions need it.
+    """
     summary = results.summary()
     if not all_metrics:
         summary = summary[summary["metric"].isin(TABLE_METRICS)]
     conditions = list(dict.fromkeys(summary["condition"]))
+    console = console or Console(
+        highlight=False, width=max(110, Console().width, 38 + 36 * len(conditions))
+    )
     m = results.manifest
     title = (
         f"{results.scenario.id}: {m.get('replications')} "

@@ -31,15 +31,18 @@ RUNS, TIMESERIES, EVENTS, SUMMARY, MANIFEST = (
 )
 #: The Shapley paths table of a run made with ``paths=True`` (``run --paths``).
 PATHS = "paths.csv"
-#: The metrics the forest plot shows (all of them are in summary.csv and the JSON).
+#: The metrics the forest plot shows where the run has them (all of them are in summary.csv and
+#: the JSON): the pairs' metrics only where listed pairs can fight.
 KEY_METRICS = (
     "p_war",
     "p_war_attributable",
+    "p_war_any",
     "p_nuclear",
     "mean_peak_rung",
     "miscalculation_rate",
     "miscalculated_escalations_per_run",
     "perception_error_rate",
+    "spillovers_misattributed_per_run",
     "final_trust",
 )
 #: Figure file names, by the Results method that draws them.

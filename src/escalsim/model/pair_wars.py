@@ -532,6 +532,7 @@ def _intervene(c: Crisis, k: int, rows: NDArray[np.bool_], views: dict[int, _Dir
     if not joins.any():
         return
     c.pair_intervened[:, k] |= joins
+    views.clear()  # the powers are now at war: every direct-war value changes
     c._direct_onset(joins, np.full(len(joins), patron), np.full(len(joins), "third_party"))
 
 
