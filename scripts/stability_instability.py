@@ -13,7 +13,10 @@ numbers: the rows' differences are paired):
 * :func:`stylised`: powers A (capability 3) and B (2), both nuclear-armed and holding their own
   crisis still (scripted), and a third party T (1), B's client (support 0.3, ``patron_stake``
   3): A may attack T, fight it up to a nuclear intensity (``war_advantage`` 1, ``exchange_hazard``
-  0.05, posture cost 0.05 above war's), and B may join; every war is the pair's or B's entry;
+  0.05, posture cost 0.5 above war's), and B may join; every war is the pair's or B's entry;
+  at each of :data:`INADVERTENT` (the war rung's ``exchange_hazard``: a conventional war
+  between the two nuclear-armed powers may escalate, Posen 1991) — the cost of nuclear war is
+  its value and its chance;
 * :func:`at_peace`: ukraine-talks-2022 (channels as they were) with Russia and Ukraine at peace
   at round 1 on the pair's status quo (``war.at_start`` removed), the United States'
   ``patron_stake`` 5 (the file's 0.5 makes intervention worthless to it at every value).
@@ -38,11 +41,17 @@ from escalsim.scenario import Scenario, load_scenario, load_text, with_condition
 #: The values of war.exchange_value swept (each below every power's value of war; ukraine-talks
 #: needs -4 or below).
 EXCHANGE_VALUES = (-5.0, -10.0, -20.0, -40.0, -80.0, -160.0)
+#: The war rung's exchange hazards of the stylised scenario (per round).
+INADVERTENT = (0.0, 0.0002, 0.0005, 0.001)
 HOLD = {"name": "scripted", "moves": [], "then": "hold"}
 
 
-def stylised(exchange: float) -> Scenario:
-    """Three actors: A may attack B's client T (see the module); 20 weekly rounds, δ = 0.9."""
+def stylised(exchange: float, inadvertent: float = 0.0) -> Scenario:
+    """Three actors: A may attack B's client T (see the module); 20 weekly rounds, δ = 0.9.
+
+    ``inadvertent``: the war rung's ``exchange_hazard``, the chance a round that a conventional
+    war between the two nuclear-armed powers escalates to an exchange (Posen 1991).
+    """
     costs = {"grid": [0.05, 0.1, 0.2]}
     data = {
         "schema_version": 3,
@@ -54,8 +63,8 @@ def stylised(exchange: float) -> Scenario:
             "rungs": [
                 {"name": "peace", "cost": 0.0},
                 {"name": "brink", "cost": 0.0},
-                {"name": "war", "cost": 1.0, "war_risk": 1.0},
-                {"name": "nuclear", "cost": 1.05, "war_advantage": 1.0, "exchange_hazard": 0.05},
+                {"name": "war", "cost": 1.0, "war_risk": 1.0, "exchange_hazard": inadvertent},
+                {"name": "nuclear", "cost": 1.5, "war_advantage": 1.0, "exchange_hazard": 0.05},
                 {"name": "exchange", "cost": 2.0},
             ],
             "war_rung": "war",
@@ -156,31 +165,41 @@ def cell(values: Any) -> str:
     return f"{x.mean():.3f} [{lo:.3f}, {hi:.3f}]"
 
 
-def table(build: Any, pair: str, replications: int, seed: int) -> None:
+def rows(build: Any, pair: str, replications: int, seed: int, label: str = "") -> None:
     """Print one scenario's rows (see the module); ``pair`` names its pair's columns."""
-    print(
-        "| exchange_value | p_war_any | p_war_direct | p_war_any − p_war_direct | p_nuclear | "
-        "intervention |"
-    )
-    print("| --- | --- | --- | --- | --- | --- |")
     for value in EXCHANGE_VALUES:
         out = run_batch(build(value), seed=seed, replications=replications).outcome
         below = out["war_any"] & ~out["war_direct"]
         print(
-            f"| {value:g} | {cell(out['war_any'])} | {cell(out['war_direct'])} | "
+            f"| {label}{value:g} | {cell(out['war_any'])} | {cell(out['war_direct'])} | "
             f"{cell(below)} | {cell(out['nuclear'])} | {cell(out[f'intervention_{pair}'])} |"
         )
+
+
+HEADER = (
+    "| exchange_value | p_war_any | p_war_direct | p_war_any − p_war_direct | p_nuclear | "
+    "intervention |\n| --- | --- | --- | --- | --- | --- |"
+)
 
 
 def main(replications: int = 400, seed: int = 1) -> None:
     """Print both tables (see the module)."""
     print(f"Stylised: A, B and B's client T; {replications} runs, seed {seed}\n")
-    table(stylised, "A_T", replications, seed)
+    print(HEADER.replace("| exchange_value |", "| war rung's hazard, exchange_value |", 1))
+    for hazard in INADVERTENT:
+        rows(
+            lambda value, h=hazard: stylised(value, h),
+            "A_T",
+            replications,
+            seed,
+            label=f"{hazard:g}, ",
+        )
     print(
         f"\nukraine-talks-2022 at peace at round 1, patron_stake 5; {replications} runs, "
         f"seed {seed}\n"
     )
-    table(lambda value: at_peace(value, 5.0), "RUS_UKR", replications, seed)
+    print(HEADER)
+    rows(lambda value: at_peace(value, 5.0), "RUS_UKR", replications, seed)
 
 
 if __name__ == "__main__":

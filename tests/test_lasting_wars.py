@@ -21,6 +21,7 @@ strategic exchange, or the horizon. Three tiers:
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -374,19 +375,31 @@ def test_a_war_at_start_needs_lasting_wars_in_its_condition() -> None:
         run_batch(with_condition(spec, "dialogue_open"), seed=1, replications=2)
 
 
-def test_an_exchange_hazard_below_the_nuclear_rung_is_refused() -> None:
-    """exchange_hazard on the war rung's intensity below the nuclear rung is a positioned error:
-    an exchange comes only from a nuclear intensity (the hazard the model draws and the one the
-    policies assume are one formula, bg.exchange_hazard_held)."""
+def test_an_exchange_hazard_at_the_war_rung_is_simulated_between_nuclear_armed_powers() -> None:
+    """exchange_hazard on the war rung (inadvertent escalation of a conventional war between
+    nuclear-armed sides) is valid on a ladder with a nuclear rung, and the model draws it: a war
+    held at the war rung by two nuclear-armed powers ends in an exchange with the hazard h a
+    round, so the share of runs that has not ended after t rounds of battle is (1 - h)^t within
+    4 standard errors; between powers that are not both nuclear-armed, never."""
     data = json.loads(scripted_war().model_dump_json(by_alias=True, exclude_unset=True))
-    data["ladder"]["rungs"] += [
-        {"name": "wider", "cost": 1.0, "exchange_hazard": 0.1},
-        {"name": "nuclear", "cost": 1.0, "exchange_hazard": 0.1},
-    ]
+    data["ladder"]["rungs"][2]["exchange_hazard"] = 0.05
+    data["ladder"]["rungs"].append({"name": "nuclear", "cost": 9.0, "war_advantage": 0.5})
     data["ladder"]["nuclear_rung"] = "nuclear"
-    data["war"]["exchange_value"] = -1.0
-    with pytest.raises(ScenarioError, match=r"rungs\[3\]\.exchange_hazard: an exchange comes only"):
-        load_text(json.dumps(data), "hazard.yaml")
+    data["war"]["exchange_value"] = -50.0
+    for actor in data["actors"]:
+        actor["nuclear"] = True
+    spec = load_text(json.dumps(data), "inadvertent.yaml")
+    out = run_batch(spec, seed=3, replications=4000).outcome
+    battles = 20 - 2  # the war begins in round 2 and is fought from round 3
+    survived = (out["outcome"] != "exchange").mean()
+    expected = (1 - 0.05) ** battles
+    se = math.sqrt(expected * (1 - expected) / len(out))
+    assert abs(survived - expected) < 4 * se
+    assert not out["nuclear"].any()  # the scripted powers hold the war rung
+    for actor in data["actors"]:
+        actor["nuclear"] = actor["id"] == "A"
+    one_armed = run_batch(load_text(json.dumps(data), "one.yaml"), seed=3, replications=200)
+    assert not (one_armed.outcome["outcome"] == "exchange").any()
 
 
 def _retired(crisis: Crisis) -> dict[str, Any]:

@@ -266,7 +266,19 @@ CHECKS = [
         [("      cost: 0.2\n", "      cost: 0.2\n      exchange_hazard: 0.125\n")],
         ("exchange_hazard: 0.125", "0.125"),
         ("ladder", "rungs", 1, "exchange_hazard"),
-        "describes an intensity in a war",
+        "'exchange_hazard' describes a war, at the war rung or above; it is 0 on rungs below "
+        "the war rung ('war')",
+    ),
+    (
+        "exchange_hazard without a nuclear rung",
+        [
+            ("  nuclear_rung: limited_nuclear\n", ""),
+            ("strategic_rung: strategic_exchange", "strategic_rung: wider_war"),
+        ],
+        ("exchange_hazard: 0.02", "0.02"),
+        ("ladder", "rungs", 4, "exchange_hazard"),
+        "an exchange needs nuclear weapons: 'exchange_hazard' is 0 on every rung of a ladder "
+        "without a nuclear rung",
     ),
     (
         "strategic rung at the nuclear rung",

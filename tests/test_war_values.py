@@ -84,10 +84,14 @@ def test_boosted_odds_rise_with_own_advantage_and_reduce_to_part_one(k_i, k_j, a
     assert p + bg.boosted_win_probability(k_j, k_i, a_j, a, m) == pytest.approx(1.0)
 
 
-def test_exchange_hazard_is_the_highest_nuclear_intensity_held():
+def test_exchange_hazard_is_the_highest_intensity_held():
     eta = np.array([0.0, 0.0, 0.0, 0.0, 0.02, 0.08])
-    # Below the nuclear rung (4) there is no exchange hazard, whatever the field says.
-    assert bg.exchange_hazard_held(np.array([0, 0, 0, 0.5, 0.02, 0.08]), 3, 2, 4) == 0.0
+    # The field is read at the highest rung held, from the war rung up (the checks keep it 0
+    # below the war rung): a conventional intensity below the nuclear rung (4) may carry an
+    # inadvertent escalation's hazard.
+    assert bg.exchange_hazard_held(np.array([0, 0, 0.01, 0.5, 0.02, 0.08]), 3, 2, 4) == 0.5
+    assert bg.exchange_hazard_held(np.array([0, 0, 0.01, 0.5, 0.02, 0.08]), 2, 2, 4) == 0.01
+    assert bg.exchange_hazard_held(eta, 3, 2, 4) == 0.0
     assert bg.exchange_hazard_held(eta, 4, 2, 4) == pytest.approx(0.02)  # one side nuclear
     assert bg.exchange_hazard_held(eta, 4, 5, 4) == pytest.approx(0.08)  # the higher rung's
     assert bg.exchange_hazard_held(eta, 4, 2, 4, scale=2.0) == pytest.approx(0.04)  # assumed

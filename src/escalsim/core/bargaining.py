@@ -299,8 +299,12 @@ def exchange_hazard_held(
     ::
 
         h = π                                       if max(x, y) >= strategic_rung
-        h = clip(s · π · η[max(x, y)], 0, 1)        if max(x, y) >= nuclear_rung
-        h = 0                                       otherwise
+        h = clip(s · π · η[max(x, y)], 0, 1)        otherwise
+
+    (η is 0 below the war rung, by the scenario's checks, so below war h = 0; η on the war rung
+    and the rungs between it and the nuclear rung is the risk that a conventional war between
+    nuclear-armed sides escalates inadvertently, Posen 1991; docs/pair-wars.md "As built: step
+    3")
 
     with η the rungs' ``exchange_hazard``, s the actor's ``beliefs.exchange_risk_scale`` (its
     *assumed* hazard; 1 for the simulated one) and π the probability that an exchange can happen
@@ -316,9 +320,9 @@ def exchange_hazard_held(
     eta = np.asarray(exchange_hazard, dtype=float)
     rungs = np.arange(len(eta))
     top = np.maximum(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    nuclear = rungs >= (nuclear_rung if nuclear_rung is not None else len(eta))
+    armed = nuclear_rung is not None  # an exchange needs a nuclear rung in the ladder
     strategic = rungs >= (strategic_rung if strategic_rung is not None else len(eta))
-    base = _at_rung(np.where(nuclear & ~strategic, eta, 0.0), top)
+    base = _at_rung(np.where(armed & ~strategic, eta, 0.0), top)
     # The strategic rung is an exchange only where one can happen at all (π).
     certain = _at_rung(strategic.astype(float), top) * np.asarray(possible, dtype=float)
     scaled = np.clip(

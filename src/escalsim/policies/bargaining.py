@@ -331,6 +331,26 @@ def onset_values(
     adv, haz = params.war_advantage, params.exchange_hazard
     w = int(params.war_rung)  # type: ignore[arg-type]
     types_i, prior_i = params.cost_types[mine], params.cost_prior[mine]
+    if haz[w] > 0:
+        # A conventional war between nuclear-armed powers that may escalate inadvertently (the
+        # war rung's exchange_hazard): the war over the front is worth war_hold_value with that
+        # hazard, each side at its own exchange_risk_scale (bg.war_hold_value at h = 0 is the
+        # front's value, kept as it was above where the war rung has no hazard).
+        def held(side: int) -> Any:
+            return bg.exchange_hazard_held(
+                haz,
+                w,
+                w,
+                params.nuclear_rung,
+                params.exchange_risk_scale[side],
+                exchange_possible(params),
+                params.strategic_rung,
+            )
+
+        war = bg.war_hold_value(front, obs.win, cost, 0.0, held(actor.index), v_ex, d, sigma)
+        war_j = bg.war_hold_value(
+            (1.0 - front)[..., None], 1.0 - p[..., None], costs_j, 0.0, held(other), v_ex, d, sigma
+        )
     if params.nuclear[other]:
         # The other's answer per its type θ: it quits to this power's offer, or fights on.
         n_j, z_j = _nuclear_answer(

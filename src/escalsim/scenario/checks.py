@@ -472,32 +472,37 @@ def _check_wars(c: _Checker, war: int | None, *, round0: bool) -> None:
     """The rungs above war, the listed pairs, the wars at start, and what an exchange is worth."""
     s = c.s
     nuclear = _index(c, s.ladder.nuclear_rung)
-    # Intensities in a war: war_advantage and exchange_hazard only above the war rung.
+    # Intensities in a war: war_advantage only above the war rung; exchange_hazard from the war
+    # rung up (a conventional war between nuclear-armed sides may escalate inadvertently:
+    # Posen 1991; docs/pair-wars.md, "As built: step 3"), and only on a ladder with a nuclear rung.
     top_quiet = len(c.rung_names) - 1 if war is None else war
     where = "every rung (the ladder has no war rung)" if war is None else "rungs at and below "
     where += "" if war is None else f"the war rung ('{c.rung_names[war]}')"
+    below = "every rung (the ladder has no war rung)" if war is None else "rungs below "
+    below += "" if war is None else f"the war rung ('{c.rung_names[war]}')"
     hazards: list[int] = []
     for i, rung in enumerate(s.ladder.rungs):
-        for fld in ("war_advantage", "exchange_hazard"):
-            if getattr(rung, fld) != 0 and i <= top_quiet:
-                c.add(
-                    ("ladder", "rungs", i, fld),
-                    f"'{fld}' describes an intensity in a war, a rung above the war rung; it is 0 "
-                    f"on {where}",
-                )
-        if rung.exchange_hazard > 0 and i > top_quiet:
-            hazards.append(i)
-            if nuclear is None or i < nuclear:
-                c.add(
-                    ("ladder", "rungs", i, "exchange_hazard"),
-                    "an exchange comes only from a nuclear intensity: 'exchange_hazard' is 0 on "
-                    + (
-                        "every rung of a ladder without a nuclear rung"
-                        if nuclear is None
-                        else f"rungs below the nuclear rung ('{c.rung_names[nuclear]}')"
-                    )
-                    + " (docs/pair-wars.md §4)",
-                )
+        if rung.war_advantage != 0 and i <= top_quiet:
+            c.add(
+                ("ladder", "rungs", i, "war_advantage"),
+                "'war_advantage' describes an intensity in a war, a rung above the war rung; it "
+                f"is 0 on {where}",
+            )
+        if rung.exchange_hazard == 0:
+            continue
+        if war is None or i < war:
+            c.add(
+                ("ladder", "rungs", i, "exchange_hazard"),
+                f"'exchange_hazard' describes a war, at the war rung or above; it is 0 on {below}",
+            )
+            continue
+        hazards.append(i)
+        if nuclear is None:
+            c.add(
+                ("ladder", "rungs", i, "exchange_hazard"),
+                "an exchange needs nuclear weapons: 'exchange_hazard' is 0 on every rung of a "
+                "ladder without a nuclear rung (docs/pair-wars.md §4)",
+            )
     strategic = c.rung(s.ladder.strategic_rung, ("ladder", "strategic_rung"))
     if s.ladder.strategic_rung is not None and war is None and s.ladder.war_rung is None:
         c.add(
