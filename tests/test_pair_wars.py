@@ -634,3 +634,46 @@ def test_a_weaker_deconfliction_line_explains_fewer_spillovers() -> None:
     diff = strong["spillovers_explained"] - weak["spillovers_explained"]
     assert (diff >= 0).all()
     assert diff.mean() > 4 * diff.std(ddof=1) / np.sqrt(len(diff))
+
+
+def test_believed_chance_is_a_posterior_mean_whose_optimism_fades_in_expectation() -> None:
+    """bg.believed_chance: before any battle, the chance plus the optimism; after n battles at
+    the true chance p, its mean over 20,000 simulated wars is p + κo/(κ + n) within 4 standard
+    errors (no clipping at these values); clipped to [0, 1]; no optimism and no surprise, the
+    truth."""
+    p, o, kappa, n = 0.4, 0.3, 5.0, 12
+    assert bg.believed_chance(p, o, kappa, 0.0, 0) == pytest.approx(p + o)
+    assert bg.believed_chance(p, 0.0, kappa, 0.0, 7) == pytest.approx(p)
+    assert bg.believed_chance(0.9, 0.5, kappa, 0.0, 0) == 1.0
+    rng = np.random.default_rng(8)
+    wins = rng.binomial(n, p, size=20_000)
+    believed = bg.believed_chance(p, o, kappa, wins - n * p, n)
+    se = believed.std(ddof=1) / np.sqrt(len(believed))
+    assert abs(believed.mean() - (p + kappa * o / (kappa + n))) < 4 * se
+
+
+def _optimistic_client(prior_battles: float) -> Scenario:
+    """test_a_ceasefire_needs_a_route's war with a line, T overestimating its chance by 0.4."""
+    data = json.loads(
+        pair_war(front=0.75, line=True).model_dump_json(by_alias=True, exclude_unset=True)
+    )
+    data["war"]["pairs"][0].update(optimism={"T": 0.4}, prior_battles=prior_battles)
+    return load_text(json.dumps(data), "optimistic.yaml")
+
+
+def test_an_optimistic_side_refuses_the_freeze_until_fighting_teaches_it() -> None:
+    """Mutual optimism (Blainey 1973) and learning while fighting (Smith & Stam 2004): in the
+    war where both sides take a freeze after the first battle (test_a_ceasefire_needs_a_route),
+    T overestimating its chance by 0.4 refuses it: with a prior worth 1,000 battles its belief
+    after one battle is at least 0.25 + (400 − 1)/1001 ≈ 0.649, and it fights on while its belief
+    exceeds the front by more than c(1 − δ + δσ)/(δσ) = 0.211 (the front is 0.225 or 0.325),
+    so no run freezes in round 1. With a prior worth 2 battles its optimism fades (by
+    2·0.4/(2 + n) in expectation) and it takes a freeze: fewer runs are still at war at the
+    horizon than with the stubborn prior, by more than 4 standard errors."""
+    kappa_gap = SIGMA * DELTA / (1 - DELTA + DELTA * SIGMA)
+    assert 0.1 / kappa_gap == pytest.approx(0.2111, abs=1e-4)
+    stubborn = run_batch(_optimistic_client(1000.0), seed=9, replications=400).outcome
+    assert (stubborn["war_rounds_A_T"] > 1).all()
+    learning = run_batch(_optimistic_client(2.0), seed=9, replications=400).outcome
+    still = stubborn["at_war_A_T"].astype(float) - learning["at_war_A_T"].astype(float)
+    assert still.mean() > 4 * still.std(ddof=1) / np.sqrt(len(still))

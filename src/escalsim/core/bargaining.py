@@ -701,6 +701,36 @@ def pair_war_value(
     return attack_value(supported, joined + np.asarray(direct, dtype=float), intervention)
 
 
+def believed_chance(
+    p: ArrayLike,
+    optimism: ArrayLike,
+    prior_battles: ArrayLike,
+    surprise: ArrayLike,
+    battles: ArrayLike,
+) -> Array:
+    """A side's belief about its chance of winning a battle, learned while fighting.
+
+    ::
+
+        b = clip(p + (κ o + S) / (κ + n), 0, 1)
+
+    The side believes its chance is the true ``p`` plus an offset θ, with a prior over θ of mean
+    o (its optimism) worth κ battles (``prior_battles``); after n battles whose outcomes exceeded
+    their chances by ``S = Σ (won_t − p_t)`` in sum, the posterior mean of θ is
+    ``(κ o + S)/(κ + n)`` (the normal-normal, or beta-binomial, update of a mean with prior weight
+    κ). Its expectation at the true chances is ``κ o/(κ + n)``: optimism fades as the side
+    fights, the mechanism by which wars end as beliefs converge (Blainey 1973; Smith & Stam 2004;
+    Slantchev 2003). With o = 0 and n = 0 it is the truth. *Departure*: the offset is learned on
+    a known p (the chances change with intensities and support, which every side sees), not the
+    chances themselves. Valid for p in [0, 1], κ > 0, n >= 0.
+    """
+    kappa = np.asarray(prior_battles, dtype=float)
+    shift = (kappa * np.asarray(optimism, dtype=float) + np.asarray(surprise, dtype=float)) / (
+        kappa + np.asarray(battles, dtype=float)
+    )
+    return np.clip(np.asarray(p, dtype=float) + shift, 0.0, 1.0)
+
+
 def patron_values(
     stake: ArrayLike,
     client_front: ArrayLike,
@@ -2178,6 +2208,7 @@ __all__ = [
     "attribution_weights",
     "bayes_types",
     "bearable",
+    "believed_chance",
     "best_bundle",
     "best_offer",
     "boosted_win_probability",

@@ -70,6 +70,8 @@ V3_FIELDS = (
     "pair_support",
     "pair_cost",
     "pair_patron_stake",
+    "pair_optimism",
+    "pair_prior_battles",
     "pair_spillover_rate",
     "pair_spillover_touches",
     "pair_spillover_description",
@@ -137,6 +139,7 @@ class Params:
       index, -1 when none; its client is the pair's other side), ``pair_support[P]``,
       ``pair_cost[P, 2]`` (each side's cost of the pair's war per round, same order; default
       :data:`PAIR_WAR_COST`), ``pair_patron_stake[P]`` (0 by default),
+      ``pair_optimism[P, 2]`` (each side's, same order; 0 by default), ``pair_prior_battles[P]``,
       ``pair_spillover_rate[P]`` (0 when none), ``pair_spillover_touches[P]`` (actor index, -1
       when none) and ``pair_spillover_description[P]`` and ``pair_spillover_from_power[P]``.
     * The wars at start ``war.at_start``, S of them in file order: ``at_start_sides[S, 2]``
@@ -229,6 +232,8 @@ class Params:
     pair_support: FloatArray
     pair_cost: FloatArray
     pair_patron_stake: FloatArray
+    pair_optimism: FloatArray
+    pair_prior_battles: FloatArray
     pair_spillover_rate: FloatArray
     pair_spillover_touches: IntArray
     pair_spillover_description: tuple[str, ...]
@@ -515,6 +520,14 @@ def compile_params(s: Scenario) -> Params:
             dtype=float,
         ).reshape(len(wp), 2),
         pair_patron_stake=np.array([p.patron_stake for p in wp], dtype=float),
+        pair_optimism=np.array(
+            [
+                [(p.optimism or {}).get(ids[side], 0.0) for side in sides]
+                for p, sides in zip(wp, pair_sides, strict=True)
+            ],
+            dtype=float,
+        ).reshape(len(wp), 2),
+        pair_prior_battles=np.array([p.prior_battles for p in wp], dtype=float),
         pair_spillover_rate=np.array(
             [p.spillover.rate if p.spillover else 0.0 for p in wp], dtype=float
         ),

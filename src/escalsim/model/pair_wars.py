@@ -66,6 +66,7 @@ STATE = (
     "pair_cause",
     "pair_ceasefires",
     "pair_intervened",
+    "pair_surprise",
     "spill_now",
     "spill_from_power",
     "spillovers",
@@ -112,6 +113,8 @@ def init(c: Crisis, p: Params, n: int) -> None:
     c.pair_cause = np.full((n, count), None, dtype=object)
     c.pair_ceasefires = np.zeros((n, count), dtype=np.int64)
     c.pair_intervened = np.zeros((n, count), dtype=bool)
+    # The power's battles won less their chances, summed (its learning, bg.believed_chance).
+    c.pair_surprise = np.zeros((n, count))
     c.spill_now = np.zeros((n, count), dtype=bool)
     c.spill_from_power = np.zeros((n, count), dtype=bool)
     c.spillovers = np.zeros(n, dtype=np.int64)
@@ -263,6 +266,30 @@ def _odds(
     return supplied, joined
 
 
+def _believed(c: Crisis, k: int, side: int, chance: NDArray[np.float64]) -> NDArray[np.float64]:
+    """What side ``side`` of pair k (0 the power, 1 the other) believes its chance ``chance`` is.
+
+    ``chance`` is ``[R]`` or ``[R, m]``; ``bg.believed_chance`` with the side's optimism and what
+    its battles so far taught it (the power's surprise, the other's its negative).
+    """
+    p = c.params
+    optimism = float(p.pair_optimism[k, side])
+    surprise = c.pair_surprise[:, k] if side == 0 else -c.pair_surprise[:, k]
+    if optimism == 0.0:
+        return chance  # it knows the chances (step 3's rule, exactly)
+    extra = (slice(None),) + (None,) * (np.ndim(chance) - 1)
+    return np.asarray(
+        bg.believed_chance(
+            chance,
+            optimism,
+            float(p.pair_prior_battles[k]),
+            surprise[extra],
+            c.pair_rounds[:, k][extra],
+        ),
+        dtype=float,
+    )
+
+
 def _values(
     c: Crisis,
     k: int,
@@ -281,6 +308,9 @@ def _values(
     patron = int(p.pair_patron[k])
     w = int(p.war_rung)  # type: ignore[arg-type]
     p_s, p_j = _odds(c, k, z)
+    # The power values the war with its belief about its chances (bg.believed_chance: its
+    # optimism, learned away as it fights); the patron's values use the true chances.
+    p_s_seen, p_j_seen = (_believed(c, k, 0, chance) for chance in (p_s, p_j))
     q = front[:, None]
     view = views.setdefault(i, _Direct(c, i))
     at_war = c.at_war[None, :, None]
@@ -310,8 +340,8 @@ def _values(
     )
     value = bg.pair_war_value(
         q,
-        p_s,
-        p_j,
+        p_s_seen,
+        p_j_seen,
         float(p.pair_cost[k, 0]),
         p.costs[z] - p.costs[w],
         hazard,
@@ -453,6 +483,7 @@ def _fight(
     p_s, p_j = _odds(c, k, z)
     chance = np.where(c.at_war, p_j, p_s)
     won = u_battle < chance
+    c.pair_surprise[:, k] += np.where(fighting, won - chance, 0.0)
     c.pair_front[:, k] = np.where(
         fighting, bg.front_step(c.pair_front[:, k], won, p.front_step), c.pair_front[:, k]
     )
@@ -486,7 +517,14 @@ def _ceasefire(c: Crisis, k: int, fighting: NDArray[np.bool_], views: dict[int, 
         p.exchange_hazard, z, w, p.nuclear_rung, 1.0, possible.astype(float), p.strategic_rung
     )
     client = bg.war_hold_value(
-        1.0 - q, 1.0 - chance, float(p.pair_cost[k, 1]), 0.0, hazard, exchange_state(p), d, sigma
+        1.0 - q,
+        _believed(c, k, 1, 1.0 - chance),
+        float(p.pair_cost[k, 1]),
+        0.0,
+        hazard,
+        exchange_state(p),
+        d,
+        sigma,
     )
     power_yes = bg.settlement_value(q, d) >= value[0, :, 0]
     client_yes = bg.settlement_value(1.0 - q, d) >= client

@@ -510,6 +510,7 @@ class Crisis:
         self.pair_cause: NDArray[Any]
         self.pair_ceasefires: NDArray[np.int64]
         self.pair_intervened: NDArray[np.bool_]
+        self.pair_surprise: NDArray[np.float64]
         self.spill_now: NDArray[np.bool_]
         self.spill_from_power: NDArray[np.bool_]
         self.spillovers: NDArray[np.int64]

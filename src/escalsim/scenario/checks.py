@@ -648,6 +648,8 @@ def _check_pairs(c: _Checker) -> None:
             )
         for k in wp.cost or {}:
             c.ref(k, [a, b], (*loc, "cost", k), "side", key=True)
+        for k in wp.optimism or {}:
+            c.ref(k, [a, b], (*loc, "optimism", k), "side", key=True)
         if wp.patron_stake > 0 and wp.patron is None:
             c.add(
                 (*loc, "patron_stake"),

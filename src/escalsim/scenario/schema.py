@@ -334,6 +334,18 @@ class WarPair(_Model):
         "the pair's stakes per round (c in V = (p - c)/(1 - delta) + ...). Default: 0.1 for a "
         "side not named.",
     )
+    optimism: dict[Identifier, Annotated[float, Field(ge=-1.0, le=1.0)]] | None = Field(
+        default=None,
+        description="Each side's overestimate of its chance of winning a battle of the pair's "
+        "war, by actor id, before any battle (mutual optimism: Blainey 1973; learned away by "
+        "fighting, Smith & Stam 2004). Default: 0, the side knows the chances.",
+    )
+    prior_battles: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
+        default=10.0,
+        description="How many battles' worth of evidence a side's prior belief about its chances "
+        "weighs: its optimism fades as it fights (after n battles, by kappa/(kappa + n) in "
+        "expectation).",
+    )
     patron_stake: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         default=0.0,
         description="How much the patron values its client's holdings: the weight, in the "
