@@ -190,7 +190,12 @@ def test_a_step_advances_the_round_and_feeds_events(page, server):
     page.get_by_text("Round 0 of 30").wait_for()
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Round 1 of 30").wait_for()
+    # The feed may render after the round's counter: wait for it (a loaded machine is slow)
+    # rather than read it at once.
     feed = page.locator(".v-card", has_text="What happened").first
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while "Nothing yet" in feed.inner_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert "Nothing yet" not in feed.inner_text()
     _shot(page, "02-after-one-step")
 
