@@ -126,7 +126,9 @@ def test_any_game_has_a_consistent_record_and_debrief(seed, actor, choices):
     assert all(isinstance(line, str) for line in debrief.summary)
 
 
-@pytest.mark.parametrize("name", ["hotline-1963", "geneva-2022", "generic-dispute"])
+@pytest.mark.parametrize(
+    "name", ["hotline-1963", "geneva-2022", "generic-dispute", "ukraine-talks-2022"]
+)
 def test_every_event_of_a_run_reads_as_a_sentence(name):
     spec = load_scenario(name)
     narrator = Narrator(spec)
@@ -470,3 +472,38 @@ def test_the_bargain_has_one_wording_in_the_terminal_and_the_app():
                 assert " ".join(line.split()) in shown
             game.play("hold")
     assert seen_offer
+
+
+def test_a_pair_wars_events_read_as_sentences():
+    """The events of a war between a power and a third party (docs/pair-wars.md §5, §7)."""
+    narrator = Narrator(load_scenario("ukraine-talks-2022"), emphasis="")
+    say = narrator.sentence
+    assert say({"kind": "war", "actor": "RUS", "target": "UKR", "cause": "deliberate"}) == (
+        "War: Russian Federation attacked Ukraine (deliberate)."
+    )
+    assert say({"kind": "war", "actor": "USA", "rung": 6, "cause": "third_party"}) == (
+        "War between the powers: United States entered its client's war."
+    )
+    assert say(
+        {"kind": "escalation", "actor": "RUS", "target": "UKR", "rung": 8, "move": None}
+    ).startswith("Russian Federation raised its war against Ukraine to ")
+    text = say(
+        {
+            "kind": "incident",
+            "actor": "RUS",
+            "target": "POL",
+            "rung": 7,
+            "cause": "spillover",
+            "detail": "a missile lands in Poland; fired by UKR",
+        }
+    )
+    assert text.startswith(
+        "A spillover of Russian Federation's war touched Poland: a missile lands"
+    )
+    assert "(fired by Ukraine)" in text
+    assert say(
+        {"kind": "ceasefire", "actor": "RUS", "target": "UKR", "detail": "a freeze at the front"}
+    ) == ("Russian Federation and Ukraine agreed a ceasefire (a freeze at the front).")
+    assert say({"kind": "crisis_end", "detail": "settlement while a pair is at war"}).startswith(
+        "The powers' crisis ended (settlement while a pair is at war)"
+    )

@@ -115,6 +115,9 @@ class Narrator:
         detail = None if detail is None or str(detail) in {"None", "nan", "<NA>"} else str(detail)
         cause = str(event.get("cause"))
         move = str(event.get("move"))
+        raw_target = event.get("target")
+        # A pair's war (docs/pair-wars.md §5) names its other side as the event's target.
+        has_target = raw_target is not None and str(raw_target) not in {"None", "nan", "<NA>"}
         match kind:
             case "misperception":
                 true = detail.removeprefix("true rung ") if detail else "?"
@@ -134,12 +137,22 @@ class Narrator:
                     f"{actor} chose to {move.replace('_', ' ')}; with the true picture it "
                     f"would have chosen to {better.replace('_', ' ')} (a miscalculation)."
                 )
+            case "escalation" | "deescalation" if has_target and move in {"None", "nan"}:
+                verb = "raised" if kind == "escalation" else "lowered"
+                return f"{actor} {verb} its war against {target} to {self.rung(rung)}."
             case "escalation" | "deescalation":
                 words = _MOVE_WORDS.get(move, move)
                 why = _CAUSE_WORDS.get(cause, "") if kind == "escalation" else ""
                 if kind == "deescalation" and cause == "accident":
                     why = _CAUSE_WORDS["accident"]
                 return f"{actor} {words} to {self.rung(rung)}{why}."
+            case "incident" if cause == "spillover":
+                what = (detail or "an incident").split("; fired by ")
+                fired = f" (fired by {self.actor(what[1])})" if len(what) > 1 else ""
+                return (
+                    f"A spillover of {actor}'s war touched {target}: {what[0]}{fired}; "
+                    f"{actor} looked as if at {self.rung(rung)}."
+                )
             case "incident":
                 how = "a scheduled incident" if cause == "scheduled" else "an accident"
                 return f"{how.capitalize()}: {actor} looked as if at {self.rung(rung)}."
@@ -199,8 +212,17 @@ class Narrator:
                 return f"{actor} offered to mediate: {self.channel(event.get('channel'))} opened."
             case "involvement":
                 return f"{actor} joined the crisis on the side of {target}."
+            case "war" if has_target:
+                return f"War: {actor} attacked {target} ({cause})."
+            case "war" if cause == "third_party":
+                return f"War between the powers: {actor} entered its client's war."
             case "war":
                 return f"War: {actor} at {self.rung(rung)} ({cause})."
+            case "ceasefire":
+                return f"{actor} and {target} agreed a ceasefire ({detail or 'a freeze'})."
+            case "crisis_end":
+                said = (detail or "").replace("_", " ")
+                return f"The powers' crisis ended ({said}); the run goes on while the war does."
             case "exchange":
                 return f"A strategic nuclear exchange, at {self.rung(rung)}."
             case "end":
