@@ -507,3 +507,18 @@ def test_a_pair_wars_events_read_as_sentences():
     assert say({"kind": "crisis_end", "detail": "settlement while a pair is at war"}).startswith(
         "The powers' crisis ended (settlement while a pair is at war)"
     )
+
+
+def test_the_debrief_tells_how_a_pairs_war_went():
+    """A game of ukraine-talks-2022 (the player the United States, holding): the debrief has a
+    line for Russia's war with Ukraine, with the rounds fought and the front as the run's
+    outcome columns record them, and the rounds in the replay with the channels flipped."""
+    spec = load_scenario("ukraine-talks-2022")
+    game = Game(spec, "USA", seed=1)
+    while not game.over:
+        game.play("hold")
+    row = game.model.outcome.iloc[0]
+    line = next(t for t in game.debrief().summary if "fought Ukraine" in t)
+    assert f"for {int(row['war_rounds_RUS_UKR'])} rounds" in line
+    assert f"holding {float(row['front_RUS_UKR']):.0%}" in line
+    assert "with the channels flipped:" in line

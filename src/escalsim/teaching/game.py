@@ -872,11 +872,51 @@ class Game:
             )
         return out
 
+    def _pair_lines(self, model: EscalationModel, replay: EscalationModel) -> list[str]:
+        """What the debrief says of each listed pair's war (docs/pair-wars.md §5).
+
+        Its length, the front held at the end, a ceasefire, the patron's entry, and the rounds
+        of the war in the replay with the channels flipped (empty: no pair fought).
+        """
+        n = self.narrator
+        row, other = model.outcome.iloc[0], replay.outcome.iloc[0]
+        out = []
+        for pair in self.spec.war.pairs:
+            ids = sorted(pair.pair, key=lambda x: x not in self._powers)
+            name = f"{ids[0]}_{ids[1]}"
+            if f"war_rounds_{name}" not in row:
+                continue
+            rounds = int(row[f"war_rounds_{name}"])
+            if rounds == 0:
+                continue
+            power, side = n.actor(ids[0]), n.actor(ids[1])
+            held = float(row[f"front_{name}"])
+            text = f"{power} fought {side} for {rounds} rounds and ended holding {held:.0%} of "
+            text += "what they fight over"
+            if int(row[f"ceasefires_{name}"]):
+                text += " after a ceasefire"
+            elif bool(row[f"at_war_{name}"]):
+                text += ", still at war"
+            if bool(row[f"intervention_{name}"]):
+                text += f"; {n.actor(self._patron(pair))} entered that war"
+            text += f" (with the channels flipped: {int(other[f'war_rounds_{name}'])} rounds)."
+            out.append(text)
+        return out
+
+    @property
+    def _powers(self) -> list[str]:
+        return [a.id for a in self.spec.actors if a.role == "power"]
+
+    @staticmethod
+    def _patron(pair: Any) -> str:
+        return next(iter(pair.patron.values())) if pair.patron else "?"
+
     def _summary(
         self, rounds: pd.DataFrame, replay: EscalationModel, flipped: dict[str, bool]
     ) -> list[str]:
         n = self.narrator
         out = [f"The crisis ended in round {self.model.end_round}: {n.outcome(self.outcome)}."]
+        out += self._pair_lines(self.model, replay)
         out += self._settlement_lines(replay)
         for a in (self.actor, self.adversary):
             mine = rounds[rounds["actor"] == a]
