@@ -266,6 +266,27 @@ def _odds(
     return supplied, joined
 
 
+def _armed(p: Params, k: int) -> bool:
+    """Pair k's power and its client's patron are both nuclear-armed: an exchange can happen."""
+    i, patron = int(p.pair_sides[k, 0]), int(p.pair_patron[k])
+    return patron >= 0 and bool(p.nuclear[i]) and bool(p.nuclear[patron])
+
+
+def _hazard(p: Params, k: int, z: Any, scale: float, possible: Any) -> NDArray[np.float64]:
+    """The exchange hazard of the power's intensity ``z`` in pair k's war.
+
+    ``bg.exchange_hazard_held`` with the client at the war rung, at ``scale``, an exchange
+    possible with probability ``possible``.
+    """
+    w = int(p.war_rung)  # type: ignore[arg-type]
+    return np.asarray(
+        bg.exchange_hazard_held(
+            p.exchange_hazard, z, w, p.nuclear_rung, scale, possible, p.strategic_rung
+        ),
+        dtype=float,
+    )
+
+
 def _believed(c: Crisis, k: int, side: int, chance: NDArray[np.float64]) -> NDArray[np.float64]:
     """What side ``side`` of pair k (0 the power, 1 the other) believes its chance ``chance`` is.
 
@@ -328,16 +349,7 @@ def _values(
     else:
         pi = np.zeros((2, *z.shape))
     pi = np.where(at_war, 1.0, pi)
-    possible = float(patron >= 0 and bool(p.nuclear[i]) and bool(p.nuclear[patron]))
-    hazard = bg.exchange_hazard_held(
-        p.exchange_hazard,
-        z,
-        w,
-        p.nuclear_rung,
-        float(p.exchange_risk_scale[i]),
-        possible,
-        p.strategic_rung,
-    )
+    hazard = _hazard(p, k, z, float(p.exchange_risk_scale[i]), float(_armed(p, k)))
     value = bg.pair_war_value(
         q,
         p_s_seen,
@@ -432,7 +444,6 @@ def _fight(
     """The power's choice of intensity, the battle and the exchange draw; returns exchanges."""
     p = c.params
     i, j = int(p.pair_sides[k, 0]), int(p.pair_sides[k, 1])
-    patron = int(p.pair_patron[k])
     w = int(p.war_rung)  # type: ignore[arg-type]
     z0 = c.pair_intensity[:, k]
     top = _top_intensity(p, i)
@@ -467,15 +478,7 @@ def _fight(
         if first.any():
             chosen = np.where(cand == z[:, None], 1.0, 0.0)
             pi_z = (pi[0] * chosen).sum(axis=1) / np.maximum(chosen.sum(axis=1), 1.0)
-            hazard = bg.exchange_hazard_held(
-                p.exchange_hazard,
-                z,
-                w,
-                p.nuclear_rung,
-                float(p.exchange_risk_scale[i]),
-                pi_z,
-                p.strategic_rung,
-            )
+            hazard = _hazard(p, k, z, float(p.exchange_risk_scale[i]), pi_z)
             left = c.horizon - c.round + 1
             assumed = np.asarray(bg.assumed_exchange_probability(hazard, left), dtype=float)
             c.assumed_exchange = np.where(first, assumed, c.assumed_exchange)
@@ -488,10 +491,7 @@ def _fight(
         fighting, bg.front_step(c.pair_front[:, k], won, p.front_step), c.pair_front[:, k]
     )
     c.pair_rounds[:, k] += fighting
-    possible = c.at_war & (patron >= 0) & bool(p.nuclear[i]) & bool(p.nuclear[max(patron, 0)])
-    hazard = bg.exchange_hazard_held(
-        p.exchange_hazard, z, w, p.nuclear_rung, 1.0, possible.astype(float), p.strategic_rung
-    )
+    hazard = _hazard(p, k, z, 1.0, (c.at_war & _armed(p, k)).astype(float))
     exchange = fighting & (u_exchange < hazard)
     if exchange.any():
         c.strategic |= exchange
@@ -505,17 +505,13 @@ def _ceasefire(c: Crisis, k: int, fighting: NDArray[np.bool_], views: dict[int, 
     p = c.params
     d, sigma = float(p.discount), p.front_step
     i, j = int(p.pair_sides[k, 0]), int(p.pair_sides[k, 1])
-    patron = int(p.pair_patron[k])
     w = int(p.war_rung)  # type: ignore[arg-type]
     z = c.pair_intensity[:, k]
     q = c.pair_front[:, k]
     value, _ = _values(c, k, z[:, None], q, views)
     p_s, p_j = _odds(c, k, z)
     chance = np.where(c.at_war, p_j, p_s)
-    possible = c.at_war & (patron >= 0) & bool(p.nuclear[i]) & bool(p.nuclear[max(patron, 0)])
-    hazard = bg.exchange_hazard_held(
-        p.exchange_hazard, z, w, p.nuclear_rung, 1.0, possible.astype(float), p.strategic_rung
-    )
+    hazard = _hazard(p, k, z, 1.0, (c.at_war & _armed(p, k)).astype(float))
     client = bg.war_hold_value(
         1.0 - q,
         _believed(c, k, 1, 1.0 - chance),

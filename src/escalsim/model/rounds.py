@@ -3061,6 +3061,8 @@ def outcome_frame(
     ]
     frame = frame.astype(
         {"condition": "str", "outcome": "str", "war_cause": "str"}
+        # A listed pair's first onset's cause (pair_wars.columns): "None" where none, as war_cause.
+        | {c: "str" for c in frame.columns if c.startswith("cause_")}
         | dict.fromkeys(int_columns, "int64")
         | {"war": bool, "nuclear": bool, "polarisation": float}
         | {c: bool for c in ("ceasefire", "strategic") if c in frame.columns}
