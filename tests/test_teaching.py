@@ -522,3 +522,21 @@ def test_the_debrief_tells_how_a_pairs_war_went():
     assert f"for {int(row['war_rounds_RUS_UKR'])} rounds" in line
     assert f"holding {float(row['front_RUS_UKR']):.0%}" in line
     assert "with the channels flipped:" in line
+
+
+def test_the_apps_ladder_shows_a_pairs_war():
+    """ukraine-talks-2022 at round 1: Russia at war with Ukraine, drawn over Ukraine at Russia's
+    intensity in that war (docs/pair-wars.md §5); a scenario without pairs draws none."""
+    from escalsim.teaching.app import ladder_figure, pair_wars_shown
+
+    model = EscalationModel(scenario=load_scenario("ukraine-talks-2022"), seed=1, replication=0)
+    spec = model.spec
+    ids = [a.id for a in spec.actors]
+    war = [r.name for r in spec.ladder.rungs].index(spec.ladder.war_rung)
+    shown = pair_wars_shown(model)
+    assert [(ids[a], ids[b]) for a, b, _ in shown] == [("RUS", "UKR")]
+    assert shown[0][2] >= war
+    texts = [t.get_text() for t in ladder_figure(model).axes[0].texts]
+    assert "at war with RUS" in texts
+    quiet = EscalationModel(scenario=load_scenario("hotline-1963"), seed=1, replication=0)
+    assert pair_wars_shown(quiet) == []

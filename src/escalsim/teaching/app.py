@@ -407,11 +407,38 @@ def ladder_figure(model: EscalationModel) -> Figure:
             color="black" if agent.role == "power" else "grey",
             zorder=3,
         )
+    if p.nuclear_rung is not None:
+        ax.axhline(p.nuclear_rung - 0.5, color="purple", lw=1.2, ls=":")
+    for power, side, rung in pair_wars_shown(model):
+        # A pair's war (docs/pair-wars.md §5): the power's intensity in it, over the third party
+        # it fights, joined to the power.
+        ax.plot([power, side], [rung, rung], color="red", lw=1, alpha=0.6, zorder=2)
+        ax.scatter([side], [rung], marker="X", s=140, color="red", zorder=4)
+        ax.annotate(
+            f"at war with {p.ids[power]}",
+            (side, rung),
+            textcoords="offset points",
+            xytext=(0, 8),
+            ha="center",
+            fontsize=7,
+            color="red",
+        )
     ax.set_xticks(range(p.n_actors), [a.actor_id for a in model.actor_list], fontsize=8)
     ax.set_yticks(range(p.n_rungs), names, fontsize=8)
     ax.set_ylim(-0.5, p.n_rungs - 0.5)
     ax.set_title("The ladder: where each actor stands", fontsize=10)
     return fig
+
+
+def pair_wars_shown(model: EscalationModel) -> list[tuple[int, int, int]]:
+    """The listed pairs at war in the shown replication: (power, other side, its intensity)."""
+    state, row = model.state, model.row
+    sides = state.params.pair_sides
+    return [
+        (int(sides[k, 0]), int(sides[k, 1]), int(state.pair_intensity[row, k]))
+        for k in range(len(sides))
+        if bool(state.pair_war[row, k])
+    ]
 
 
 def postures_figure(model: EscalationModel) -> Figure:
