@@ -677,3 +677,42 @@ def test_an_optimistic_side_refuses_the_freeze_until_fighting_teaches_it() -> No
     learning = run_batch(_optimistic_client(2.0), seed=9, replications=400).outcome
     still = stubborn["at_war_A_T"].astype(float) - learning["at_war_A_T"].astype(float)
     assert still.mean() > 4 * still.std(ddof=1) / np.sqrt(len(still))
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(spec=pair_war_scenarios())
+def test_a_quiet_pair_war_run_equals_its_perfect_information_twin(spec: Scenario) -> None:
+    """Without noise, misreading or accidents (spillovers included), seeing and the truth
+    coincide, so a run equals its twin frame for frame: the moves no one chose (a power moved
+    onto the war rung by an onset or an intervention, both stepped back by a ceasefire) are
+    common knowledge in the truth as in perception (found by the validation check
+    quiet-equals-twin with ukraine-talks-2022)."""
+    from escalsim.scenario import with_condition
+    from escalsim.validation.checks import _differing, quiet
+
+    for cond in spec.condition_names or [None]:
+        one = quiet(with_condition(spec, cond) if cond else spec)
+        run = run_batch(one, seed=12, replications=10)
+        twin = run_batch(one, seed=12, replications=10, perfect_information=True)
+        assert _differing(run, twin, drop=("perfect_information",)) == set()
+
+
+def test_the_quiet_seed_scenario_equals_its_twin() -> None:
+    """ukraine-talks-2022 made quiet, every condition, 60 runs at seed 1: each run equals its
+    perfect-information twin (the default tier's instance of the validation check
+    quiet-equals-twin, whose slow instance first found the moves no one chose read as moves)."""
+    from escalsim.scenario import load_scenario, with_condition
+    from escalsim.validation.checks import _differing, quiet
+
+    base = load_scenario("ukraine-talks-2022")
+    for cond in base.condition_names:
+        one = quiet(with_condition(base, cond))
+        run = run_batch(one, seed=1, replications=60)
+        twin = run_batch(one, seed=1, replications=60, perfect_information=True)
+        assert _differing(run, twin, drop=("perfect_information",)) == set(), cond

@@ -2571,6 +2571,11 @@ class Crisis:
         if lasting:
             intent = dx.target_rung(rung, np.where(deciding, move, dx.HOLD), p.jump, p.n_rungs)
             self._war_bounds(before, intent)
+            # What the side deliberately did is bounded alike (a step up from the war rung
+            # before a war is a hold): the truth-based observation reads the move as made, as
+            # perception does (a quiet run equals its twin).
+            meant = self._war_bounds(before, intent, (before + self.deliberate_change).copy())
+            self.deliberate_change = np.where(deciding, meant - before, 0)
         change = self.rung - before
         for i in range(self.A):
             up, down = change[:, i] > 0, change[:, i] < 0
@@ -2608,7 +2613,10 @@ class Crisis:
                 self._assume_exchange(~self.nuclear & ~self.ended & (top >= p.nuclear_rung))
             self.nuclear |= top >= p.nuclear_rung
         alive = ~self.ended
-        alive &= ~self._settle_accepted(move, deciding, alive)
+        # Rows whose crisis ended (a settlement, a ceasefire): not those whose settlement is
+        # pending while a pair fights (``_end``), which go on to this round's war draw.
+        self._settle_accepted(move, deciding, alive)
+        alive &= ~self.ended
         # A concession ends the crisis at once, before this round's war draw.
         if p.capitulation:
             ca, cb = conceded[:, a], conceded[:, b]
@@ -2617,7 +2625,7 @@ class Crisis:
             self._end(ca & cb, "settlement", "both powers backed down")
             self._end(ca & ~cb, "capitulation_a", f"{p.ids[a]} conceded")
             self._end(cb & ~ca, "capitulation_b", f"{p.ids[b]} conceded")
-            alive &= ~(ca | cb)
+            alive &= ~self.ended
         risk = dx.war_probability(p.war_risk, ra, rb, p.war_rung)
         for i in (a, b):
             self.cumulative_risk[:, i] = np.where(
@@ -2692,7 +2700,12 @@ class Crisis:
         if not p.ends_run and p.war_rung is not None:
             self._begin_war(war)
 
-    def _war_bounds(self, before: NDArray[np.int64], intent: NDArray[np.int64]) -> None:
+    def _war_bounds(
+        self,
+        before: NDArray[np.int64],
+        intent: NDArray[np.int64],
+        rung: NDArray[np.int64] | None = None,
+    ) -> NDArray[np.int64]:
         """Where the powers' rungs can go when wars last (docs/pair-wars.md §3.1, §3.2, §4).
 
         Not at war, a move onto or over the war rung lands on it: a war starts at intensity 0.
@@ -2702,19 +2715,23 @@ class Crisis:
         never holds a rung at or above the nuclear rung. A third party's rung is its posture,
         not a war (docs/pair-wars.md §3.1: its wars are pair wars, step 3): it stays below the
         war rung.
+
+        Bounds ``rung`` (default: the rungs after this round's moves, in place) and returns it.
         """
         p = self.params
         w = int(p.war_rung)  # type: ignore[arg-type]  # lasting wars need a war rung
+        rungs = self.rung if rung is None else rung
         for i in (p.power_a, p.power_b):
-            r = self.rung[:, i]
+            r = rungs[:, i]
             chosen = np.maximum(before[:, i], intent[:, i])
             r = np.where(self.at_war, np.maximum(np.minimum(r, chosen), w), np.minimum(r, w))
             if p.nuclear_rung is not None and not p.nuclear[i]:
                 r = np.minimum(r, max(w, p.nuclear_rung - 1))
-            self.rung[:, i] = r
+            rungs[:, i] = r
         for k in range(self.A):
             if not p.is_power[k]:
-                self.rung[:, k] = np.minimum(self.rung[:, k], w - 1)
+                rungs[:, k] = np.minimum(rungs[:, k], w - 1)
+        return rungs
 
     def _begin_war(self, war: NDArray[np.bool_]) -> None:
         """The powers' war begins in the rows ``war``: both sides at the war rung at least.
@@ -2724,7 +2741,8 @@ class Crisis:
         move is no one's choice and everyone knows of it (the war is common knowledge): every
         actor's perception of the side moved is set to the war rung, so that it is not read
         next round as a step up (a false alarm, or evidence about a type); it is not counted as
-        an escalation. The peak rung counts it.
+        an escalation; nor, in the truth, is the side's own step this round (its deliberate change
+        is set to 0). The peak rung counts it.
         """
         p = self.params
         w = int(p.war_rung)  # type: ignore[arg-type]
@@ -2736,6 +2754,14 @@ class Crisis:
                 moved, np.maximum(self.apparent[:, i], w), self.apparent[:, i]
             )
             self.perceived[:, :, i] = np.where(moved[:, None], w, self.perceived[:, :, i])
+            # The truth as of the last perception, which the truth-based observation reads in
+            # the next talks phase, knows it too.
+            self.rung_at_perception[:, i] = np.where(moved, w, self.rung_at_perception[:, i])
+            # Nor in the truth: the move onto the war rung supersedes the side's own step this
+            # round, so the truth-based observation reads a hold as perception does (a quiet
+            # run equals its perfect-information twin; found by the validation check
+            # quiet-equals-twin once a patron's intervention could move a power mid-phase).
+            self.deliberate_change[:, i] = np.where(moved, 0, self.deliberate_change[:, i])
         top = np.maximum(self.rung[:, p.power_a], self.rung[:, p.power_b])
         self.peak_rung = np.where(war, np.maximum(self.peak_rung, top), self.peak_rung)
 
@@ -2743,7 +2769,8 @@ class Crisis:
         """The powers' war ends in the rows ``ended``: a ceasefire or a concession.
 
         Both sides step back to the rung below the war rung (docs/pair-wars.md §3.4) and
-        ``at_war`` is cleared, so that the single record holds in the state the run ends in.
+        ``at_war`` is cleared, so that the single record holds in the state the run ends in;
+        everyone sees the step back (it is not read as a move next round).
         """
         p = self.params
         ended = ended & self.at_war
@@ -2752,6 +2779,13 @@ class Crisis:
         w = int(p.war_rung)  # type: ignore[arg-type]
         for i in (p.power_a, p.power_b):
             self.rung[:, i] = np.where(ended, w - 1, self.rung[:, i])
+            # As at the onset (``_begin_war``): the step back is common knowledge and no one's
+            # move, so neither perception nor the truth reads it as a step down next round (a
+            # run goes on after a ceasefire while a listed pair fights).
+            self.apparent[:, i] = np.where(ended, w - 1, self.apparent[:, i])
+            self.perceived[:, :, i] = np.where(ended[:, None], w - 1, self.perceived[:, :, i])
+            self.rung_at_perception[:, i] = np.where(ended, w - 1, self.rung_at_perception[:, i])
+            self.deliberate_change[:, i] = np.where(ended, 0, self.deliberate_change[:, i])
         self.at_war &= ~ended
 
     def _battle_chances(self) -> NDArray[np.float64]:

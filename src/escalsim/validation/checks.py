@@ -1228,10 +1228,10 @@ _NOISY_PATHS = (".noise", ".misread", "implementation_error", "incident_scale", 
 def quiet(spec: Scenario) -> Scenario:
     """The scenario with every source of noise and accident switched off.
 
-    Channel noise and misreading 0, no implementation errors, no incidents (random or
-    injected), and no scheduled change that would set any of them again; conditions removed
-    (apply one first). Friction, honesty and reliability stay: they act alike on a run and on
-    its twin.
+    Channel noise and misreading 0, no implementation errors, no incidents (random, injected
+    or a pair's war's spillover), and no scheduled change that would set any of them again;
+    conditions removed (apply one first). Friction, honesty and reliability stay: they act
+    alike on a run and on its twin.
     """
     data = json.loads(json.dumps(spec.model_dump(mode="json")))
     for rung in data["ladder"]["rungs"]:
@@ -1241,6 +1241,10 @@ def quiet(spec: Scenario) -> Scenario:
     for channel in data["channels"]:
         channel["noise"] = 0.0
         channel["misread"] = 0.0
+    # A pair's war's spillover incidents are incidents too (docs/pair-wars.md §7).
+    for pair in data.get("war", {}).get("pairs", []):
+        if pair.get("spillover") is not None:
+            pair["spillover"]["rate"] = 0.0
     data["events"] = [
         e
         for e in data["events"]
