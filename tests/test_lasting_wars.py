@@ -476,3 +476,40 @@ def test_generated_wars_that_last_give_the_same_frames_on_both_faces(spec: Scena
     pd.testing.assert_frame_equal(
         model.drop(columns=["end_round"]), batch.drop(columns=["end_round"]), check_dtype=False
     )
+
+
+def test_a_rung_seen_outside_what_a_side_at_war_can_hold_is_read_within_it() -> None:
+    """policies.bargaining.war_moves: a side at war holds at least the war rung and, without
+    nuclear weapons, less than the nuclear rung (common knowledge); a noisy channel's one-rung
+    error can show it outside that band, which is read at the band's edge, so the side still
+    has moves (found by hypothesis: every move NaN, an all-NaN maximum). Seen one rung above
+    its highest, or one below the war rung, it is valued as at that edge, exactly."""
+    from escalsim.core.params import compile_params
+    from escalsim.policies import bargaining as pb
+
+    data = json.loads(scripted_war().model_dump_json(by_alias=True, exclude_unset=True))
+    data["ladder"]["rungs"].append({"name": "nuclear", "cost": 9.0, "war_advantage": 0.5})
+    data["ladder"]["nuclear_rung"] = "nuclear"
+    p = compile_params(load_text(json.dumps(data), "band.yaml"))
+    w, nuclear = int(p.war_rung), int(p.nuclear_rung)
+
+    def moves(x: int, y: float) -> np.ndarray:
+        return pb.war_moves(
+            np.array([x]),
+            np.array([y]),
+            np.array([0.5]),
+            1.0,
+            np.array([0.1]),
+            np.array([5.0]),
+            np.array([1.0]),
+            np.array([0.1]),
+            np.array([[0.0]]),
+            p.power_a,
+            p.power_b,
+            p,
+        )
+
+    edge = moves(w, float(w))
+    assert np.isfinite(edge).any()
+    np.testing.assert_array_equal(moves(nuclear, float(w)), edge)  # above its highest
+    np.testing.assert_array_equal(moves(w - 1, float(w - 1)), edge)  # below the war rung

@@ -184,6 +184,14 @@ def exchange_state(params: Params) -> float:
     return 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
 
 
+def _war_top(side: int, params: Params) -> int:
+    """The highest rung ``side`` can hold at war: the top, or below the nuclear rung unarmed."""
+    top = params.n_rungs - 1
+    if params.nuclear_rung is not None and not params.nuclear[side]:
+        top = max(int(params.war_rung), params.nuclear_rung - 1)  # type: ignore[arg-type]
+    return top
+
+
 def war_moves(
     x: Any,
     y: Any,
@@ -208,7 +216,14 @@ def war_moves(
     its belief over the other's types, their costs and their value of quitting. The other's
     quit precision, both exchange-risk scales and whether an exchange can happen come from
     ``side``, ``other`` and ``params``. The one call of the war ladder for every use here.
+
+    Both rungs are read within what a side at war can hold (the war is common knowledge): at
+    least the war rung, and below the nuclear rung for a side without nuclear weapons. A
+    perceived rung outside that band (a noisy channel's one-rung error) would otherwise leave
+    the side no move at all.
     """
+    x = np.clip(np.asarray(x), params.war_rung, _war_top(side, params))
+    y = np.clip(np.asarray(y), params.war_rung, _war_top(other, params))
     return bg.war_ladder_utilities(
         x,
         y,
