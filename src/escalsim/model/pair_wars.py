@@ -458,9 +458,11 @@ def _fight(
     )
     value, pi = _values(c, k, cand, c.pair_front[:, k], views)
     seen = value[0]
+    rows = np.arange(len(z0))
     best = np.argmax(seen, axis=1)
-    better = seen[np.arange(len(best)), best] > seen[:, 1]
-    z = np.where(fighting & better, cand[np.arange(len(best)), best], z0)
+    # The candidate taken: the best where strictly better than holding (column 1), else hold.
+    taken = np.where(fighting & (seen[rows, best] > seen[:, 1]), best, 1)
+    z = cand[rows, taken]
     moved = fighting & (z != z0)
     c._log(
         moved & (z > z0),
@@ -476,9 +478,7 @@ def _fight(
     if p.nuclear_rung is not None:
         first = fighting & ~c.nuclear & ~c.ended & (z >= p.nuclear_rung)
         if first.any():
-            chosen = np.where(cand == z[:, None], 1.0, 0.0)
-            pi_z = (pi[0] * chosen).sum(axis=1) / np.maximum(chosen.sum(axis=1), 1.0)
-            hazard = _hazard(p, k, z, float(p.exchange_risk_scale[i]), pi_z)
+            hazard = _hazard(p, k, z, float(p.exchange_risk_scale[i]), pi[0][rows, taken])
             left = c.horizon - c.round + 1
             assumed = np.asarray(bg.assumed_exchange_probability(hazard, left), dtype=float)
             c.assumed_exchange = np.where(first, assumed, c.assumed_exchange)

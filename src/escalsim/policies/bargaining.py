@@ -766,7 +766,16 @@ class Bargaining(Policy):
         x, y = np.asarray(obs.x), np.asarray(obs.y)
         theirs = _offered(obs.offer_received)  # its standing offer to this power
         # The other's types are a batch axis [..., K]; this power's types, as the other's
-        # prior has them, the last axis of its look-ahead.
+        # prior has them, the last axis of its look-ahead; this power's quitting, per its type,
+        # is worth the other's offer as it will be kept after a scheduled shift (§3.9).
+        quit_mine = bg.promised_settlement_value(
+            theirs[..., None, None],
+            t.p[..., None, None],
+            t.later[..., None, None],
+            params.cost_types[mine],
+            t.delta,
+            (t.rounds - 1.0)[..., None, None],
+        )
         values = bg.ladder_utilities(
             y[..., None],
             x[..., None],
@@ -781,14 +790,7 @@ class Bargaining(Policy):
             params.cost_prior[mine],
             bg.war_value(t.p[..., None, None], params.cost_types[mine], t.delta),
             t.flow[..., None],
-            bg.promised_settlement_value(
-                theirs[..., None, None],
-                t.p[..., None, None],
-                t.later[..., None, None],
-                params.cost_types[mine],
-                t.delta,
-                (t.rounds - 1.0)[..., None, None],
-            ),
+            quit_mine,
             quit_precision(params, actor.index),
         )
         # The least share the other accepts: the annuity of its best move, or more where a
@@ -814,14 +816,7 @@ class Bargaining(Policy):
                 promised(t, 1.0 - theirs, own=False, later=1),
                 params.cost_prior[mine],
                 params.cost_types[mine],
-                bg.promised_settlement_value(
-                    theirs[..., None, None],
-                    t.p[..., None, None],
-                    t.later[..., None, None],
-                    params.cost_types[mine],
-                    t.delta,
-                    (t.rounds - 1.0)[..., None, None],
-                ),
+                quit_mine,
                 t.other,
                 actor.index,
                 params,
