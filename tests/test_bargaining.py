@@ -802,3 +802,14 @@ def test_a_simulated_front_is_worth_its_closed_form():
     se = total.std(ddof=1) / np.sqrt(n)
     assert abs(total.mean() - expected) < 4 * se, (total.mean(), expected, se)
     assert expected > float(bg.war_value(p, cost, delta))  # it fights from a position
+
+
+def test_a_logit_of_zero_precision_is_uniform_even_at_an_infinite_advantage():
+    # λ = 0: each type quits with probability 1/2 whatever quitting is worth, "worth nothing"
+    # (an infinite advantage) included; found by the generated pair-war scenarios, where a
+    # precision of 0 met an infinite advantage and 0 · ∞ made the chance NaN.
+    with np.errstate(all="raise"):
+        q = bg.quit_probability([0.25, 0.75], [np.inf, -np.inf], precision=0.0)
+        assert q == pytest.approx(0.5)
+        assert bg.quit_probability([1.0], [np.inf], precision=2.0) == pytest.approx(1.0)
+        assert bg.quit_probability([1.0], [-np.inf], precision=2.0) == pytest.approx(0.0)

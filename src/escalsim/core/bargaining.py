@@ -1557,7 +1557,12 @@ def quit_probability(
     finite = np.isfinite(lam)
     # The logit where λ is finite; where it is not, the best response (the logit's operands are
     # zeroed there, so that an infinite advantage, "quitting worth nothing", stays defined).
-    soft = 0.5 * (1.0 + np.tanh(0.5 * np.where(finite, lam, 0.0) * np.where(finite, adv, 0.0)))
+    # λ = 0 is a uniform response whatever the advantage, an infinite one included (0 · ∞ is
+    # taken as 0, the limit of the logit as λ → 0 at any advantage).
+    lam_f = np.where(finite, lam, 0.0)
+    with np.errstate(invalid="ignore"):
+        z = np.where(lam_f > 0.0, lam_f * np.where(finite, adv, 0.0), 0.0)
+    soft = 0.5 * (1.0 + np.tanh(0.5 * z))
     share = np.where(finite, soft, (adv >= 0.0).astype(float))
     return (np.asarray(posterior, dtype=float) * share).sum(axis=-1)
 
