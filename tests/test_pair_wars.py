@@ -559,7 +559,9 @@ def test_the_calm_rule_waits_for_the_pairs_war_to_end() -> None:
     """With ``settlement_rounds: 1`` the powers, holding the bottom rung, are calm every round;
     while A and T fight no round counts. Without a route the war lasts and the run reaches the
     horizon (unresolved, the pair still at war); with a line between A and T the pair freezes in
-    round 1 (as in the ceasefire test) and the calm rule ends the run in round 2."""
+    round 1 (as in the ceasefire test) and the calm rule ends the powers' crisis in round 2: a
+    settlement, kept (logged once as ``crisis_end``) while the run goes on to the horizon, since
+    the pair could go back to war (docs/pair-wars.md §3.4)."""
 
     def calm(data: dict[str, Any]) -> None:
         data["endings"]["settlement_rounds"] = 1
@@ -569,11 +571,18 @@ def test_the_calm_rule_waits_for_the_pairs_war_to_end() -> None:
     assert (closed["end_round"] == 20).all()
     assert closed["at_war_A_T"].all()
     line = _edited(pair_war(front=0.75, line=True), calm)
-    out = run_batch(line, seed=5, replications=100).outcome
+    result = run_batch(line, seed=5, replications=100, keep=100)
+    out = result.outcome
     assert (out["outcome"] == "settlement").all()
-    assert (out["end_round"] == 2).all()
+    assert (out["end_round"] == 20).all()
     assert (out["ceasefires_A_T"] == 1).all()
     assert not out["at_war_A_T"].any()
+    assert not out["war_A_T"].any()  # at these values the freeze holds: no war begun again
+    events = result.events
+    ended = events[events["kind"] == "crisis_end"]
+    assert sorted(ended["replication"]) == sorted(out["replication"])  # once per run
+    assert (ended["round"] == 2).all()
+    assert ended["detail"].str.contains("settlement while a pair is at peace").all()
 
 
 def test_a_concession_does_not_end_the_run_while_a_pair_fights() -> None:

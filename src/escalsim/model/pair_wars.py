@@ -531,9 +531,8 @@ def _ceasefire(c: Crisis, k: int, fighting: NDArray[np.bool_], views: dict[int, 
     c.pair_quo[:, k] = np.where(freeze, q, c.pair_quo[:, k])
     c.pair_intensity[:, k] = np.where(freeze, w, c.pair_intensity[:, k])
     c.pair_ceasefires[:, k] += freeze
-    # The powers' crisis had ended while this pair fought: the run ends with it now that no pair
-    # is at war.
-    c._end_pending(freeze & ~c.pair_war.any(axis=1))
+    # A powers' crisis that ended while this pair fought stays pending (``Crisis._end``): the
+    # pair can go to war again, to the horizon.
     c._log(
         freeze,
         "ceasefire",
@@ -578,7 +577,8 @@ def columns(c: Crisis, rows: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
     pair; a war under way at round 1 is not an onset), ``wars`` (onsets) and
     ``war_rounds_any`` (rounds of battle in every war); and per listed pair ``I-J`` (its
     power first): ``war_I_J`` (a war began), ``cause_I_J`` (the first onset's cause, or
-    None), ``at_war_I_J`` (still at war when the run ended), ``war_rounds_I_J``,
+    None), ``start_round_I_J`` (the round the first onset came in, 0 if none), ``at_war_I_J`` (still
+    at war when the run ended), ``war_rounds_I_J``,
     ``ceasefires_I_J``, ``front_I_J`` (the power's share held at the end), ``peak_I_J`` (the
     power's highest intensity, a rung index) and ``intervention_I_J`` (the patron joined).
     """
@@ -595,6 +595,7 @@ def columns(c: Crisis, rows: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
         name = f"{p.ids[int(i)]}_{p.ids[int(j)]}"
         out[f"war_{name}"] = onsets[:, k] > 0
         out[f"cause_{name}"] = c.pair_cause[rows, k]
+        out[f"start_round_{name}"] = c.pair_start[rows, k]
         out[f"at_war_{name}"] = c.pair_war[rows, k]
         out[f"war_rounds_{name}"] = c.pair_rounds[rows, k]
         out[f"ceasefires_{name}"] = c.pair_ceasefires[rows, k]

@@ -849,24 +849,33 @@ class Crisis:
     ) -> None:
         """End the runs in ``mask`` with ``outcome``, logged with ``detail``.
 
-        While a listed pair is at war, the powers' crisis ending (a settlement, a ceasefire, a
-        concession) does not end the run (docs/pair-wars.md §3.4): the outcome is kept as
-        pending (logged as ``crisis_end``), the run goes on, and it ends with that outcome when
-        no pair is at war any more or at the horizon (:meth:`_end_pending`), unless a war
-        between the powers begins meanwhile (the crisis re-opened: the pending outcome is
-        dropped). A strategic exchange and the horizon are ``final``.
+        Where the scenario lists pairs (``war.pairs``), the powers' crisis ending (a
+        settlement, a ceasefire, a concession) does not end the run (docs/pair-wars.md §3.4):
+        a pair at war fights on, and a pair at peace can still go to war (a settlement between
+        the powers binds neither side of a pair: Fearon 1995's commitment problem). The first
+        such outcome is kept as pending (logged once, as ``crisis_end``), the run goes on, and
+        it ends with that outcome at the horizon (:meth:`_end_pending`), unless a war between
+        the powers begins meanwhile (the crisis re-opened: the pending outcome is dropped). A
+        strategic exchange and the horizon are ``final``.
         """
         mask = mask & ~self.ended
         if not mask.any():
             return
         if not final and self.pair_war.shape[1]:
-            hold = mask & self.pair_war.any(axis=1)
-            if hold.any():
-                self.pending_outcome = np.where(hold, OUTCOMES.index(outcome), self.pending_outcome)
-                self._log(hold, "crisis_end", detail=f"{outcome} while a pair is at war")
-                mask = mask & ~hold
-                if not mask.any():
-                    return
+            first = mask & (self.pending_outcome < 0)
+            if first.any():
+                at_war = self.pair_war.any(axis=1)
+                code = OUTCOMES.index(outcome)
+                self.pending_outcome = np.where(first, code, self.pending_outcome)
+                self._log(
+                    first,
+                    "crisis_end",
+                    detail=lambda idx: [
+                        f"{outcome} while a pair is {'at war' if w else 'at peace'}"
+                        for w in at_war[idx]
+                    ],
+                )
+            return
         self.ended |= mask
         self.outcome_code[mask] = OUTCOMES.index(outcome)
         self.end_round[mask] = self.round
@@ -883,7 +892,7 @@ class Crisis:
             self._end(
                 rows & (self.pending_outcome == code),
                 OUTCOMES[int(code)],
-                "the powers' crisis had ended; the pairs' wars are over or the horizon is reached",
+                "the powers' crisis had ended; the pairs played to the horizon",
                 final=True,
             )
 
