@@ -47,6 +47,7 @@ def geneva_at_war(
     resolve).
     """
     data: dict[str, Any] = yaml.safe_load((ROOT / "scenarios" / "geneva-2022.yaml").read_text())
+    _as_in_version_2(data)
     data["schema_version"] = 3
     data["war"] = {**data.get("war", {}), "ends_run": False, "exchange_value": exchange}
     for rung in data["ladder"]["rungs"]:
@@ -58,6 +59,35 @@ def geneva_at_war(
             actor.pop("resolve", None)
             actor["war_cost"] = {"grid": [war_cost / 2, war_cost, 2 * war_cost]}
     return load_text(json.dumps(data), "geneva-at-war.yaml")
+
+
+#: geneva-2022's version-2 values of what its version 3 changed below the nuclear rung: the war
+#: risk of the rungs held (version 3 prices a war between the powers only; see the file).
+_V2_WAR_RISK = {"signalling": 0.002, "mobilisation": 0.01, "limited_force": 0.05}
+
+
+def _as_in_version_2(data: dict[str, Any]) -> None:
+    """Undo, in place, what geneva-2022's version 3 added or re-set (the probe of step 2 was
+    built on version 2, and its table in docs/pair-wars.md is kept reproducible): no listed
+    pair, the default `front_step`, no rung above `nuclear_use`, no `wider_war` between war and
+    it, `nuclear_use` as version 2 had it before the probe's own values, version 2's war risks.
+    The powers' own fields (resolve, nuclear) are the probe's to set."""
+    war = data.get("war", {})
+    for key in ("pairs", "front_step", "exchange_value"):
+        war.pop(key, None)
+    ladder = data["ladder"]
+    ladder.pop("strategic_rung", None)
+    ladder["rungs"] = [r for r in ladder["rungs"] if r["name"] not in ("wider_war", "strategic_exchange")]
+    for rung in ladder["rungs"]:
+        if rung["name"] in _V2_WAR_RISK:
+            rung["war_risk"] = _V2_WAR_RISK[rung["name"]]
+        if rung["name"] == "nuclear_use":
+            for key in ("war_advantage", "exchange_hazard"):
+                rung.pop(key, None)
+            rung.update(cost=30.0, incident_risk=0.0)
+    for actor in data["actors"]:
+        if actor["role"] != "power":
+            actor.pop("nuclear", None)
 
 
 def main(replications: int, seed: int) -> None:

@@ -47,18 +47,25 @@ def params(cases: list[dict[str, Any]], *, mesa: bool = False) -> list[Any]:
     a time on the mesa face. The default run keeps its first condition's run on the ensembles
     (the other conditions change only the noise, its twins are the run's machinery that every
     other scenario's twin cases check; ``tests/test_mesa_ensemble.py`` steps the mesa face
-    through its rounds); the slow tier (CI) runs the rest.
+    through its rounds); the slow tier (CI) runs the rest. The scenarios whose runs go on to the
+    horizon while a listed pair may fight (geneva-2022 and ukraine-talks-2022, 26 and 40 rounds
+    with ten actors: 6-28 s a case one replication at a time) keep their plain run on the mesa
+    face in the default run, their twins in the slow tier.
     """
+
+    def slow(case: dict[str, Any]) -> bool:
+        if case.get("scenario") == "ipd-noise":
+            return mesa or _ipd_noise_beyond_the_first(case)
+        return mesa and case.get("scenario") in _LONG and case["mode"] != "run"
+
     return [
-        pytest.param(
-            case,
-            id=_id(case),
-            marks=[pytest.mark.slow]
-            if case.get("scenario") == "ipd-noise" and (mesa or _ipd_noise_beyond_the_first(case))
-            else [],
-        )
+        pytest.param(case, id=_id(case), marks=[pytest.mark.slow] if slow(case) else [])
         for case in cases
     ]
+
+
+#: Shipped scenarios whose every run lasts to the horizon (docs/pair-wars.md §3.4).
+_LONG = ("geneva-2022", "ukraine-talks-2022")
 
 
 @pytest.mark.parametrize("case", params(CASES))

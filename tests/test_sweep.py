@@ -104,7 +104,10 @@ def test_grid_is_every_combination_in_order(geneva):
 def test_latin_hypercube_has_one_point_per_stratum(geneva):
     varies = (
         parse_vary("channels.hotline.noise=0:0.5", geneva),
-        parse_vary("actors.RUS.resolve=uniform(0,1)", geneva),
+        # Not from 0: geneva-2022's war.exchange_value (-20) must stay below every type's value
+        # of war, 1 - 1/resolve, which needs resolve above 1/21 (a sweep that breaks it stops
+        # with the loader's message: test_cli_bad_inputs_exit_2_with_a_location's kind).
+        parse_vary("actors.RUS.resolve=uniform(0.1,1)", geneva),
     )
     sweep = Sweep(geneva, varies, sampler="lhs", samples=10, replications=2, seed=3)
     noise = np.array([p["channels.hotline.noise"] for p in sweep.points])
