@@ -268,6 +268,9 @@ def _columns_agree(cols: dict[str, Any], p: Any) -> None:
         cause = cols[f"cause_{n}"]
         np.testing.assert_array_equal(began, np.array([c is not None for c in cause]))
         assert set(cause[began]) <= {"deliberate", "miscalculated"}
+        start = cols[f"start_round_{n}"]
+        assert (start[~began] == 0).all()  # the round of the first onset, 0 where none
+        assert ((start[began] >= 1) & (start[began] <= cols["end_round"][began])).all()
         assert (direct >= cols[f"intervention_{n}"]).all()
         assert ((cols[f"front_{n}"] >= 0) & (cols[f"front_{n}"] <= 1)).all()
         assert (cols[f"peak_{n}"] >= w).all()
@@ -382,6 +385,7 @@ def test_an_attack_comes_exactly_where_the_war_beats_the_status_quo(
     assert (out["war_any"] == attacks).all()
     assert not out["war_direct"].any()
     assert (out["wars"] == int(attacks)).all()
+    assert (out["start_round_A_T"] == (1 if attacks else 0)).all()
     if attacks:
         assert (out["cause_A_T"] == "deliberate").all()
         assert (out["war_rounds_A_T"] == 11).all()  # rounds 2-12, no route to a ceasefire

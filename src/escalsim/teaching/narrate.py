@@ -222,7 +222,10 @@ class Narrator:
                 return f"{actor} and {target} agreed a ceasefire ({detail or 'a freeze'})."
             case "crisis_end":
                 said = (detail or "").replace("_", " ")
-                return f"The powers' crisis ended ({said}); the run goes on while the war does."
+                return (
+                    f"The powers' crisis ended ({said}); the run goes on to its last round, "
+                    "since a war beside it can go on, begin or begin again."
+                )
             case "exchange":
                 return f"A strategic nuclear exchange, at {self.rung(rung)}."
             case "end":
