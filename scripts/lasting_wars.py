@@ -67,17 +67,20 @@ _V2_WAR_RISK = {"signalling": 0.002, "mobilisation": 0.01, "limited_force": 0.05
 
 
 def _as_in_version_2(data: dict[str, Any]) -> None:
-    """Undo, in place, what geneva-2022's version 3 added or re-set (the probe of step 2 was
-    built on version 2, and its table in docs/pair-wars.md is kept reproducible): no listed
-    pair, the default `front_step`, no rung above `nuclear_use`, no `wider_war` between war and
-    it, `nuclear_use` as version 2 had it before the probe's own values, version 2's war risks.
-    The powers' own fields (resolve, nuclear) are the probe's to set."""
+    """Undo, in place, what geneva-2022's version 3 added or re-set.
+
+    The probe of step 2 was built on version 2, and its table in docs/pair-wars.md is kept
+    reproducible: no listed pair, the default `front_step`, no rung above `nuclear_use`, no
+    `wider_war` between war and it, `nuclear_use` as version 2 had it before the probe's own
+    values, version 2's war risks. The powers' own fields (resolve, nuclear) are the probe's.
+    """
     war = data.get("war", {})
     for key in ("pairs", "front_step", "exchange_value"):
         war.pop(key, None)
     ladder = data["ladder"]
     ladder.pop("strategic_rung", None)
-    ladder["rungs"] = [r for r in ladder["rungs"] if r["name"] not in ("wider_war", "strategic_exchange")]
+    above = ("wider_war", "strategic_exchange")
+    ladder["rungs"] = [r for r in ladder["rungs"] if r["name"] not in above]
     for rung in ladder["rungs"]:
         if rung["name"] in _V2_WAR_RISK:
             rung["war_risk"] = _V2_WAR_RISK[rung["name"]]
