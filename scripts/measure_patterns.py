@@ -46,7 +46,10 @@ def one(args: tuple[Scenario, int]) -> dict[str, float]:
     powers = ts[ts["role"] == "power"].pivot(index="round", columns="actor", values="rung")
     return {
         "war": float(row["war"]),
-        "attributable": float(row["war"] and twin.outcome_name != "war"),
+        # War in the run but none in its twin. Not `twin.outcome_name != "war"`: where wars
+        # last (schema version 3) a twin's war can end in a ceasefire or a concession before
+        # the horizon, and its outcome is then not "war".
+        "attributable": float(row["war"] and not twin.outcome.iloc[0]["war"]),
         "miscalculation_rate": float(row["miscalculation_rate"]),
         "miscalculated_escalations": float(row["miscalculated_escalations"]),
         "perception_error_rate": float(row["perception_error_rate"]),
