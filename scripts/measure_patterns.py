@@ -6,10 +6,8 @@ Each pattern compares two conditions over the same replication seeds; the differ
 paired per replication and reported with a 95% t-interval on the paired differences. The
 replications are stepped together by the batch engine (`run_batch`, in chunks over two worker
 processes), which gives the agent driver's frames run for run (`tests/test_golden.py`,
-`tests/test_mesa_ensemble.py`); `one` is the agent driver's form of the same measurement, kept
-as the reference (`check` compares the two on a few replications). The agent driver one
-replication at a time became too slow once geneva-2022's runs (schema version 3) lasted all
-26 rounds.
+`tests/test_mesa_ensemble.py`). Until geneva-2022's version 3, whose runs last all 26 rounds,
+this script stepped the agent driver one replication at a time.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from escalsim.agents import EscalationModel
 from escalsim.scenario import Scenario, load_scenario, with_condition
 
 SEED = 20261128
@@ -38,32 +35,12 @@ def variant(name: str, condition: str, sets: dict[str, object]) -> Scenario:
     return with_settings(spec, {"conditions": {}, "sweep": None, **sets}, f"{name}:{condition}")
 
 
-def one(args: tuple[Scenario, int]) -> dict[str, float]:
-    """Run one replication and its twin; return the metrics compared."""
-    spec, rep = args
-    model = EscalationModel(scenario=spec, seed=SEED, replication=rep).run()
-    twin = EscalationModel(
-        scenario=spec, seed=SEED, replication=rep, perfect_information=True
-    ).run()
-    row = model.outcome.iloc[0]
-    ts = model.timeseries
-    powers = ts[ts["role"] == "power"].pivot(index="round", columns="actor", values="rung")
-    return {
-        "war": float(row["war"]),
-        # War in the run but none in its twin. Not `twin.outcome_name != "war"`: where wars
-        # last (schema version 3) a twin's war can end in a ceasefire or a concession before
-        # the horizon, and its outcome is then not "war".
-        "attributable": float(row["war"] and not twin.outcome.iloc[0]["war"]),
-        "miscalculation_rate": float(row["miscalculation_rate"]),
-        "miscalculated_escalations": float(row["miscalculated_escalations"]),
-        "perception_error_rate": float(row["perception_error_rate"]),
-        "peak_rung": float(row["peak_rung"]),
-        "mutual_restraint": float((powers == 0).all(axis=1).iloc[1:].mean()),
-    }
-
-
 def some(args: tuple[Scenario, list[int]]) -> list[dict[str, float]]:
-    """As :func:`one`, for several replications stepped together by the batch engine."""
+    """Run replications ``reps`` and their perfect-information twins; the metrics compared.
+
+    ``attributable`` is a war in the run and none in its twin, read from the twin's ``war``
+    column (not its outcome: where wars last a twin's war can end in a ceasefire).
+    """
     from escalsim.batch import run_batch
 
     spec, reps = args
@@ -95,16 +72,6 @@ def ensemble(spec: Scenario, n: int, pool: ProcessPoolExecutor) -> dict[str, np.
     chunks = [(spec, list(range(a, min(a + 50, n)))) for a in range(0, n, 50)]
     rows = [r for part in pool.map(some, chunks) for r in part]
     return {k: np.array([r[k] for r in rows]) for k in rows[0]}
-
-
-def check(spec: Scenario, reps: list[int]) -> None:
-    """Assert that the batch engine's metrics equal the agent driver's for ``reps``."""
-    fast = some((spec, reps))
-    for rep, got in zip(reps, fast, strict=True):
-        want = one((spec, rep))
-        assert all(
-            got[k] == want[k] or (math.isnan(got[k]) and math.isnan(want[k])) for k in want
-        ), (spec.id, rep, got, want)
 
 
 def ci(x: np.ndarray) -> tuple[float, float, float]:

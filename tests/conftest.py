@@ -42,6 +42,16 @@ def root() -> Path:
     return ROOT
 
 
+def geneva_short(weeks: int = 8) -> Any:
+    """geneva-2022 over its first ``weeks`` weeks, for tests of machinery (sweeps, chunking, the
+    path decomposition) that do not depend on the horizon: since its version 3 every run plays
+    all 26 weeks (a settlement no longer ends it: docs/pair-wars.md §3.4)."""
+    from escalsim.scenario import load_scenario
+    from escalsim.scenario.transforms import with_rounds
+
+    return with_rounds(load_scenario("geneva-2022"), weeks)
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """This environment without ``ESCALSIM_*`` settings (a test states its own), plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESCALSIM_")}

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 import escalsim
+from conftest import geneva_short
 from escalsim.agents import EscalationModel
 from escalsim.batch import run_batch
 from escalsim.policies import HumanMoveRequiredError
 from escalsim.scenario import Scenario, load_scenario, with_condition
 from escalsim.scenario.load import with_settings
-from escalsim.scenario.transforms import with_rounds
 
 
 def agent_frames(
@@ -95,9 +95,7 @@ def test_a_human_player_without_moves_is_an_error():
 
 
 def test_chunking_and_the_set_of_replications_change_nothing():
-    # Its first 10 weeks: since version 3 every geneva-2022 run plays all 26 (a settlement no
-    # longer ends it), and chunking does not depend on the horizon.
-    spec = with_rounds(load_scenario("geneva-2022"), 10)
+    spec = geneva_short()
     whole = run_batch(spec, seed=9, replications=30)
     twins = run_batch(spec, seed=9, replications=30, perfect_information=True).outcome
     for chunk in (1, 7, 1000):

@@ -28,7 +28,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, run_cli_in_process
+from conftest import ROOT, geneva_short, run_cli_in_process
 from escalsim.batch import run_batch
 from escalsim.core import bargaining as bg
 from escalsim.core.streams import BlockLayout
@@ -36,7 +36,6 @@ from escalsim.errors import UsageError
 from escalsim.experiment.paths import TERMS, decompose, paths_pair
 from escalsim.experiment.runner import run
 from escalsim.scenario import Scenario, load_scenario, load_text
-from escalsim.scenario.transforms import with_rounds
 from strategies import scenario_dicts
 
 SCENARIOS = ROOT / "src" / "escalsim" / "scenarios"
@@ -76,16 +75,10 @@ def test_switch_sets_0_and_7_are_the_two_conditions(name: str, base: str, other:
     _frames_equal(every, run_batch(spec, condition=other, **kw))
 
 
-def _geneva_short() -> Scenario:
-    """geneva-2022's first 8 weeks: since version 3 every run plays all 26 (docs/pair-wars.md
-    §3.4), and what these tests check does not depend on the horizon."""
-    return with_rounds(load_scenario("geneva-2022"), 8)
-
-
 def test_the_decomposition_does_not_depend_on_the_chunk_size() -> None:
     kw: dict[str, Any] = dict(seed=2, replications=50)
-    whole = decompose(_geneva_short(), "dialogue_open", "dialogue_closed", **kw)
-    parts = decompose(_geneva_short(), "dialogue_open", "dialogue_closed", chunk=7, **kw)
+    whole = decompose(geneva_short(), "dialogue_open", "dialogue_closed", **kw)
+    parts = decompose(geneva_short(), "dialogue_open", "dialogue_closed", chunk=7, **kw)
     pd.testing.assert_frame_equal(whole.table, parts.table, check_exact=True)
     for m, v in whole.values.items():
         assert np.array_equal(v, parts.values[m])
@@ -115,7 +108,7 @@ def test_run_with_paths_stores_the_decomposition(tmp_path: Path) -> None:
 
 # -- invariants --------------------------------------------------------------------------------
 def test_shares_add_up_to_the_difference_on_a_real_scenario() -> None:
-    d = decompose(_geneva_short(), "dialogue_open", "dialogue_closed", seed=1, replications=200)
+    d = decompose(geneva_short(), "dialogue_open", "dialogue_closed", seed=1, replications=200)
     for m, v in d.values.items():
         shares = sum(d.term(m, path)[0] for path in bg.PATHS)
         total = d.term(m, "total")[0]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli, run_cli_in_process, wait_until
+from conftest import geneva_short, run_cli, run_cli_in_process, wait_until
 from escalsim.experiment.sweep import (
     Sweep,
     load_sweep,
@@ -25,15 +25,13 @@ from escalsim.experiment.sweep import (
     run_sweep,
 )
 from escalsim.scenario import ScenarioError, load_scenario, with_settings
-from escalsim.scenario.transforms import with_rounds
 
 
 @pytest.fixture(scope="module")
 def geneva():
-    """geneva-2022 over its first 8 weeks: what these tests check (the sweep's machinery) does not
-    depend on the horizon, and since version 3 every run plays all 26 weeks (a settlement no
-    longer ends it: docs/pair-wars.md §3.4), which made this module the test run's longest."""
-    return with_rounds(load_scenario("geneva-2022"), 8)
+    """geneva-2022 over its first 8 weeks (``geneva_short``): at 26 this module was the test
+    run's longest."""
+    return geneva_short()
 
 
 def small(spec, **kw) -> Sweep:

@@ -393,7 +393,7 @@ def play(c: Crisis, alive: NDArray[np.bool_], u: Draws) -> NDArray[np.bool_]:
     if not active(p):
         return alive
     # Every row still running, the powers' crisis ended this round or not (``Crisis._end``:
-    # while a pair fights, the run goes on).
+    # where pairs are listed, the run goes on to the horizon).
     alive = ~c.ended
     d = float(p.discount)
     w = int(p.war_rung)  # type: ignore[arg-type]
@@ -577,10 +577,10 @@ def columns(c: Crisis, rows: NDArray[np.bool_]) -> dict[str, NDArray[Any]]:
     pair; a war under way at round 1 is not an onset), ``wars`` (onsets) and
     ``war_rounds_any`` (rounds of battle in every war); and per listed pair ``I-J`` (its
     power first): ``war_I_J`` (a war began), ``cause_I_J`` (the first onset's cause, or
-    None), ``start_round_I_J`` (the round the first onset came in, 0 if none), ``at_war_I_J`` (still
-    at war when the run ended), ``war_rounds_I_J``,
-    ``ceasefires_I_J``, ``front_I_J`` (the power's share held at the end), ``peak_I_J`` (the
-    power's highest intensity, a rung index) and ``intervention_I_J`` (the patron joined).
+    None), ``start_round_I_J`` (the round the first onset came in, 0 if none),
+    ``at_war_I_J`` (still at war when the run ended), ``war_rounds_I_J``, ``ceasefires_I_J``,
+    ``front_I_J`` (the power's share held at the end), ``peak_I_J`` (the power's highest
+    intensity, a rung index) and ``intervention_I_J`` (the patron joined).
     """
     p = c.params
     onsets = c.pair_onsets[rows]

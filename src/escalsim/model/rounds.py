@@ -517,7 +517,8 @@ class Crisis:
         self.spillovers_explained: NDArray[np.int64]
         self.spillovers_misattributed: NDArray[np.int64]
         pair_wars.init(self, p, n)
-        # The powers' crisis ended while a pair fought: its outcome code, else -1 (``_end``).
+        # The powers' crisis ended while the run goes on for its listed pairs: the first such
+        # outcome's code, else -1 (``_end``).
         self.pending_outcome = np.full(n, -1, dtype=np.int64)
         self._done: list[dict[str, Any]] = []
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
@@ -886,7 +887,10 @@ class Crisis:
         self._log(mask, "end", detail=text)
 
     def _end_pending(self, rows: NDArray[np.bool_]) -> None:
-        """End the runs in ``rows`` whose powers' crisis ended while a pair fought (``_end``)."""
+        """End, at the horizon, the runs in ``rows`` whose powers' crisis ended before it.
+
+        Their kept outcome (``_end``) becomes the run's.
+        """
         rows = rows & (self.pending_outcome >= 0) & ~self.ended
         for code in np.unique(self.pending_outcome[rows]):
             self._end(
@@ -2622,8 +2626,9 @@ class Crisis:
                 self._assume_exchange(~self.nuclear & ~self.ended & (top >= p.nuclear_rung))
             self.nuclear |= top >= p.nuclear_rung
         alive = ~self.ended
-        # Rows whose crisis ended (a settlement, a ceasefire): not those whose settlement is
-        # pending while a pair fights (``_end``), which go on to this round's war draw.
+        # Rows whose crisis ended (a settlement, a ceasefire): not those of a scenario with
+        # listed pairs, whose outcome is kept pending (``_end``) and which go on to this round's
+        # war draw.
         self._settle_accepted(move, deciding, alive)
         alive &= ~self.ended
         # A concession ends the crisis at once, before this round's war draw.
@@ -2660,8 +2665,9 @@ class Crisis:
             alive &= ~self._fight(fighting, u)
         # A core agreement settles a crisis, not a war: while the powers fight, only an accepted
         # offer (a ceasefire) or a concession ends their war (docs/pair-wars.md §3.4).
-        # Nor while a listed pair fights (docs/pair-wars.md §3.4): the run records how that war
-        # ends, or that it outlasted the horizon.
+        # Nor while a listed pair fights (docs/pair-wars.md §3.4): a crisis beside a war is not
+        # settled by an item agreed or by quiet rounds (only the kept outcome would change: the
+        # run goes on either way).
         pair_fighting = self.pair_war.any(axis=1)
         settled = alive & self.pending_settlement & ~self.at_war & ~pair_fighting
         self._end(settled, "settlement", "agreement on a core agenda item")
