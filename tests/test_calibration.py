@@ -30,7 +30,7 @@ from escalsim.calibration import (
     parse_param,
     simulated_levels,
 )
-from escalsim.calibration.distance import level_shares
+from escalsim.calibration.distance import level_shares, simulated_codes
 from escalsim.cli import main
 from escalsim.scenario import ScenarioError, load_scenario, load_text, with_settings
 
@@ -472,3 +472,184 @@ def test_shipped_generic_dispute_maps_its_rungs_to_the_mid_levels():
     assert [r.mid_level for r in spec.ladder.rungs] == [1, 2, 3, 4, 5]
     assert spec.ladder.war_rung == "war"
     assert check_params({"ladder.rungs.display.cost": (0, 1)}, spec)
+
+
+# -- ICB crises and the joint fit (docs/calibration.md, second round) --------------------------
+def _with_crises(spec, rung="display"):
+    """SMALL with ICB's coding: a crisis from ``rung`` up, force as minor clashes."""
+    return with_settings(
+        spec,
+        {
+            "ladder.crisis_rung": rung,
+            "ladder.rungs.display.icb_violence": 1,
+            "ladder.rungs.force.icb_violence": 2,
+            "ladder.rungs.war.icb_violence": 4,
+        },
+    )
+
+
+def test_the_shipped_icb14_target_is_the_only_counts_the_published_shares_allow():
+    """125, 142, 116 and 103 of 486: each the one whole number whose share rounds to the
+    published one (25.7%, 29.2%, 23.9%, 21.2%; ../shared/reference/README.md)."""
+    target = load_target("icb14")
+    assert target.coding == "icb"
+    assert target.levels.tolist() == [1, 2, 3, 4]
+    assert target.n == 486
+    published = [0.257, 0.292, 0.239, 0.212]
+    for count, share in zip(target.counts.tolist(), published, strict=True):
+        allowed = [k for k in range(487) if round(k / 486, 3) == share]
+        assert allowed == [count]
+
+
+def test_an_icb_file_is_checked_against_the_icb_levels(tmp_path):
+    bad = _csv(tmp_path, "violence,crises\n1,10\n5,3\n")
+    with pytest.raises(ScenarioError) as info:
+        load_target(bad)
+    text = str(info.value)
+    assert ":3:1: violence:" in text
+    assert "an ICB violence level" in text
+
+
+def test_icb_levels_are_the_crises_violence_and_zero_for_the_other_runs(small):
+    # A crisis from the use of force up: the runs that stop at a display are not crises.
+    spec = _with_crises(with_settings(small, {"ladder.rungs.display.war_risk": 0.05}), "force")
+    codes = simulated_codes(spec, seed=3, replications=400, codings=("mid", "icb"))
+    outcome = run_batch(spec, seed=3, replications=400, keep=0).outcome
+    peak = outcome["peak_rung"].to_numpy()
+    war = outcome["war"].to_numpy(dtype=bool)
+    violence = np.array([0, 0, 1, 2, 4])[peak]
+    expected = np.where(war, 4, np.where(peak >= 3, violence, 0))
+    assert codes["icb"].tolist() == expected.tolist()
+    assert (codes["icb"] == 0).any()
+    assert (codes["icb"] > 0).any()
+    # The same runs under both codings: a war is level 5 of MID and level 4 of ICB.
+    assert ((codes["mid"] == 5) == (codes["icb"] == 4)).all()
+    distance = fit_distance(load_target("icb14"), codes["icb"])
+    assert distance["n"] == int((codes["icb"] > 0).sum())
+    assert distance["runs"] == 400
+    assert distance["case_share"] == pytest.approx(distance["n"] / 400)
+
+
+def test_an_icb_fit_needs_a_crisis_rung_and_the_violence_of_every_rung_from_it(small):
+    with pytest.raises(ScenarioError, match="crisis_rung"):
+        simulated_levels(small, seed=1, replications=5, coding="icb")
+    partial = with_settings(small, {"ladder.crisis_rung": "display"})
+    with pytest.raises(ScenarioError, match="missing for: display, force, war"):
+        simulated_levels(partial, seed=1, replications=5, coding="icb")
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("normal", "cannot be rung 0"), ("nowhere", "nowhere")],
+)
+def test_a_bad_crisis_rung_is_refused(small, value, words):
+    with pytest.raises(ScenarioError, match=words):
+        with_settings(small, {"ladder.crisis_rung": value})
+
+
+def test_the_joint_linear_refit_minimises_the_larger_distance():
+    """Two targets pulling one parameter opposite ways: the refit stops half-way between.
+
+    Per unit of Δ one share rises and another falls by 1 in each block; the first target
+    wants +0.1 and the second -0.1, so their TVDs are |0.1 - Δ| and |0.1 + Δ|: the largest
+    is smallest at Δ = 0, where it is 0.1. The first target alone is fitted exactly at 0.1.
+    """
+    from escalsim.calibration.fit import _l1_refit
+
+    base = np.array([0.5, 0.5, 0.0, 0.0, 0.0])
+    slope = np.array([1.0, -1.0, 0.0, 0.0, 0.0])
+    first = np.array([0.6, 0.4, 0.0, 0.0, 0.0])
+    second = np.array([0.4, 0.6, 0.0, 0.0, 0.0])
+    low, high = np.array([-1.0]), np.array([1.0])
+    delta, worst = _l1_refit(
+        np.concatenate([base, base]),
+        np.concatenate([slope, slope])[:, None],
+        np.concatenate([first, second]),
+        low,
+        high,
+        blocks=2,
+    )
+    assert delta[0] == pytest.approx(0.0, abs=1e-9)
+    assert worst == pytest.approx(0.1, abs=1e-9)
+    delta, worst = _l1_refit(base, slope[:, None], first, low, high)
+    assert delta[0] == pytest.approx(0.1, abs=1e-9)
+    assert worst == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_joint_fit_minimises_the_larger_tvd_and_reports_both(small):
+    spec = _with_crises(small)
+    targets = [load_target("mid5"), load_target("icb14")]
+    fit = calibrate(
+        spec,
+        targets,
+        {"ladder.rungs.force.war_risk": (0.0, 0.05)},
+        budget=6,
+        seed=2,
+        replications=300,
+        bootstrap=20,
+    )
+    rows = fit.candidates
+    assert (rows["tvd"] == rows[["tvd_mid", "tvd_icb"]].max(axis=1)).all()
+    assert [t.coding for t in fit.targets] == ["mid", "icb"]
+    assert fit.tvd == max(h["tvd"] for h in fit.holdouts)
+    assert fit.jacobian.index.names == ["coding", "level"]
+    data = json.loads(fit.to_json())
+    assert [t["coding"] for t in data["targets"]] == ["mid", "icb"]
+    assert 0 < data["targets"][1]["holdout"]["case_share"] <= 1
+    with pytest.raises(ValueError, match="one target per coding"):
+        calibrate(
+            spec,
+            [targets[0], targets[0]],
+            {"ladder.rungs.force.war_risk": (0, 0.05)},
+            budget=4,
+            replications=10,
+        )
+
+
+def test_cli_fits_two_targets_jointly(tmp_path, capsys):
+    text = (
+        SMALL.replace(
+            "war_risk: 0.001, mid_level: 3}", "war_risk: 0.001, mid_level: 3, icb_violence: 1}"
+        )
+        .replace("war_risk: 0.01, mid_level: 4}", "war_risk: 0.01, mid_level: 4, icb_violence: 2}")
+        .replace("war_risk: 1.0, mid_level: 5}", "war_risk: 1.0, mid_level: 5, icb_violence: 4}")
+        .replace("  war_rung: war", "  war_rung: war\n  crisis_rung: display")
+    )
+    scenario = _csv(tmp_path, text, "small.yaml")
+    code, out, err = _cli(
+        capsys,
+        "calibrate",
+        str(scenario),
+        "--target",
+        "mid5",
+        "--target",
+        "icb14",
+        "--params",
+        "ladder.rungs.force.war_risk=0:0.05",
+        "--budget",
+        "4",
+        "--replications",
+        "200",
+        "--bootstrap",
+        "10",
+        "--out",
+        str(tmp_path / "fit"),
+        "--quiet",
+    )
+    assert code == 0, err
+    assert "the largest of the targets' TVDs" in out
+    assert "are crises" in out
+    assert "full-scale war" in out
+    code, out, err = _cli(
+        capsys,
+        "calibrate",
+        str(scenario),
+        "--target",
+        "mid5",
+        "--target",
+        "mid5",
+        "--params",
+        "ladder.rungs.force.war_risk=0:0.05",
+    )
+    assert code == 2
+    assert "two targets of the same coding" in err

@@ -1,9 +1,17 @@
-"""The simulated highest MID level of each run, and its distance to a target distribution.
+"""The simulated level of each run under a target's coding, and its distance to the target.
 
-A run's highest MID level is the ``mid_level`` of its ``peak_rung`` (the highest rung either
-power held during the crisis), except that a run that ended in war counts at the war rung's
-level even when the war came by accident from a lower rung (a rung's ``war_risk``): MID codes
-a dispute that became a war as level 5, whatever the steps before it.
+Two codings (``docs/calibration.md``):
+
+- ``"mid"``: a run's highest MID level is the ``mid_level`` of its ``peak_rung`` (the highest
+  rung either power held during the crisis), except that a run that ended in war counts at the
+  war rung's level even when the war came by accident from a lower rung (a rung's
+  ``war_risk``): MID codes a dispute that became a war as level 5, whatever the steps before it.
+  Every run is a case.
+- ``"icb"``: a run is an international crisis in ICB's sense when either power reached the
+  ladder's ``crisis_rung`` (or the run ended in war); its violence level is the
+  ``icb_violence`` of its ``peak_rung``, 4 (full-scale war) when it ended in war. A run that is
+  not a crisis has level 0, which no share counts: an ICB target is compared with the
+  distribution *conditional on a crisis*.
 """
 
 from __future__ import annotations
@@ -14,26 +22,58 @@ from collections.abc import Sequence
 from typing import TypedDict
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from escalsim.calibration.target import MID_LEVELS, Target
+from escalsim.calibration.target import CODINGS, MID_LEVELS, Target
 from escalsim.scenario import Problem, Scenario, ScenarioError, load_scenario
 
 #: The levels a simulated run can have, as an index: shares arrays are over levels 1..5.
 LEVELS = np.array(sorted(MID_LEVELS), dtype=np.int64)
 
 
-def level_map(scenario: Scenario) -> tuple[NDArray[np.int64], int | None]:
-    """Each rung's MID level, and the war rung's index.
+#: The level a run that ended in war has under each coding.
+WAR_LEVEL = {"mid": 5, "icb": 4}
+
+
+def level_map(scenario: Scenario, coding: str = "mid") -> tuple[NDArray[np.int64], int | None]:
+    """Each rung's level under a coding, and the war rung's index.
+
+    For ``"mid"`` every rung needs a ``mid_level``. For ``"icb"`` the ladder needs a
+    ``crisis_rung`` and every rung from it up an ``icb_violence``; the rungs below it are not
+    crises and map to 0.
 
     Raises
     ------
     escalsim.scenario.ScenarioError
-        When a rung has no ``mid_level``: calibration against MID data needs every rung mapped.
+        When a rung the coding needs is not mapped, or an ICB coding has no crisis rung.
     """
     rungs = scenario.ladder.rungs
-    missing = [i for i, r in enumerate(rungs) if r.mid_level is None]
+    war = scenario.ladder.war_rung
+    war_index = None if war is None else scenario.rung_index(war)
+    if coding == "icb":
+        if scenario.ladder.crisis_rung is None:
+            raise ScenarioError(
+                [
+                    Problem(
+                        0,
+                        0,
+                        ("ladder", "crisis_rung"),
+                        "calibration against ICB crises needs the ladder's crisis_rung (the "
+                        "rung at which a run becomes a crisis); it is not set",
+                        scenario.id,
+                    )
+                ]
+            )
+        first = scenario.rung_index(scenario.ladder.crisis_rung)
+        field, what = "icb_violence", "ICB violence levels needs the icb_violence (1-4) of "
+        what += "every rung from the crisis rung up"
+        needed = range(first, len(rungs))
+    else:
+        field, what = "mid_level", "MID levels needs every rung's mid_level (1-5)"
+        needed = range(len(rungs))
+    missing = [i for i in needed if getattr(rungs[i], field) is None]
     if missing:
         names = ", ".join(rungs[i].name for i in missing)
         raise ScenarioError(
@@ -41,17 +81,65 @@ def level_map(scenario: Scenario) -> tuple[NDArray[np.int64], int | None]:
                 Problem(
                     0,
                     0,
-                    ("ladder", "rungs", i, "mid_level"),
-                    f"calibration against MID levels needs every rung's mid_level (1-5); "
-                    f"missing for: {names}",
+                    ("ladder", "rungs", missing[0], field),
+                    f"calibration against {what}; missing for: {names}",
                     scenario.id,
                 )
-                for i in missing[:1]
             ]
         )
-    mid = np.array([r.mid_level for r in rungs], dtype=np.int64)
-    war = scenario.ladder.war_rung
-    return mid, None if war is None else scenario.rung_index(war)
+    values = [getattr(r, field) for r in rungs]
+    mapped = np.array(
+        [int(v) if i in needed and v is not None else 0 for i, v in enumerate(values)],
+        dtype=np.int64,
+    )
+    return mapped, war_index
+
+
+def codes_of(scenario: Scenario, outcome: pd.DataFrame, coding: str = "mid") -> NDArray[np.int64]:
+    """Each run's level under a coding, from an outcome frame (``run_batch(...).outcome``).
+
+    ``"mid"``: the ``mid_level`` of the peak rung, the war rung's level when the run ended in
+    war. ``"icb"``: the ``icb_violence`` of the peak rung for a run whose peak reached the
+    crisis rung, 4 for a run that ended in war, 0 for a run that is not a crisis.
+    """
+    mapped, war_rung = level_map(scenario, coding)
+    levels = mapped[outcome["peak_rung"].to_numpy(dtype=np.int64)]
+    war = outcome["war"].to_numpy(dtype=bool)
+    if coding == "icb":
+        return np.where(war, WAR_LEVEL["icb"], levels).astype(np.int64)
+    if war_rung is not None:
+        levels = np.where(war, np.maximum(levels, mapped[war_rung]), levels)
+    return levels.astype(np.int64)
+
+
+def simulated_codes(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    seed: int,
+    replications: int | Sequence[int],
+    condition: str | None = None,
+    codings: Sequence[str] = ("mid",),
+) -> dict[str, NDArray[np.int64]]:
+    """Each replication's level under several codings, from one batch run.
+
+    The same runs serve every coding, so a joint fit compares the targets on the same
+    replications. Parameters as :func:`simulated_levels`.
+
+    Returns
+    -------
+    dict
+        ``{coding: levels}``, one level per replication in the order of ``replications`` (0
+        for a run that is not an ICB crisis).
+    """
+    from escalsim.batch import run_batch
+
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    for coding in codings:
+        level_map(spec, coding)  # every mapping problem before anything runs
+    outcome = run_batch(
+        spec, seed=seed, replications=replications, condition=condition, keep=0
+    ).outcome
+    return {coding: codes_of(spec, outcome, coding) for coding in codings}
 
 
 def simulated_levels(
@@ -60,8 +148,9 @@ def simulated_levels(
     seed: int,
     replications: int | Sequence[int],
     condition: str | None = None,
+    coding: str = "mid",
 ) -> NDArray[np.int64]:
-    """The highest MID level each replication reached, with the batch engine.
+    """The highest MID level (or ICB violence level) each replication reached, batch engine.
 
     Parameters
     ----------
@@ -74,38 +163,38 @@ def simulated_levels(
         How many (indices 0..R-1), or which replication indices (as ``run_batch`` takes them).
     condition : str, optional
         A condition of the scenario (default: the base scenario).
+    coding : {"mid", "icb"}
+        What a level is (:func:`codes_of`).
 
     Returns
     -------
     numpy.ndarray of int
-        One level (1-5) per replication, in the order of ``replications``: the ``mid_level`` of
-        the run's ``peak_rung``, or the war rung's level when the run ended in war.
+        One level per replication, in the order of ``replications``: under ``"mid"`` the
+        ``mid_level`` of the run's ``peak_rung`` (1-5), or the war rung's level when the run
+        ended in war; under ``"icb"`` the run's violence level (1-4) if it is a crisis, else 0.
 
     Raises
     ------
     escalsim.scenario.ScenarioError
-        A rung without ``mid_level``, or a bad scenario file.
+        A rung the coding needs without its level, or a bad scenario file.
     """
-    from escalsim.batch import run_batch
-
-    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    mid, war_rung = level_map(spec)
-    outcome = run_batch(
-        spec, seed=seed, replications=replications, condition=condition, keep=0
-    ).outcome
-    levels = mid[outcome["peak_rung"].to_numpy(dtype=np.int64)]
-    if war_rung is not None:
-        war = outcome["war"].to_numpy(dtype=bool)
-        levels = np.where(war, np.maximum(levels, mid[war_rung]), levels)
-    return levels.astype(np.int64)
+    return simulated_codes(
+        scenario, seed=seed, replications=replications, condition=condition, codings=(coding,)
+    )[coding]
 
 
 def level_shares(
     levels: NDArray[np.int64], weights: NDArray[np.float64] | None = None
 ) -> NDArray[np.float64]:
-    """Shares of levels 1..5 (an array of 5), optionally weighted (bootstrap multiplicities)."""
-    counts = np.bincount(np.asarray(levels) - 1, weights=weights, minlength=len(LEVELS))
-    return counts[: len(LEVELS)] / counts.sum()
+    """Shares of levels 1..5 (an array of 5), optionally weighted (bootstrap multiplicities).
+
+    Level 0 (a run that is not a case, under the ICB coding) is left out: the shares are
+    conditional on a case. Without any case every share is 0.
+    """
+    array = np.asarray(levels)
+    counts = np.bincount(array, weights=weights, minlength=len(LEVELS) + 1)[1 : len(LEVELS) + 1]
+    total = counts.sum()
+    return counts / total if total > 0 else np.zeros(len(LEVELS))
 
 
 def target_vector(target: Target, shares: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
@@ -124,17 +213,22 @@ def tvd(p: NDArray[np.float64], q: NDArray[np.float64]) -> float:
     return min(1.0, float(0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum()))
 
 
-def _check_levels(levels: object) -> NDArray[np.int64]:
+def _check_levels(levels: object, target: Target) -> NDArray[np.int64]:
     array = np.asarray(levels)
     if array.ndim != 1 or len(array) == 0:
-        raise ValueError("levels must be a non-empty 1-D array of MID levels")
+        raise ValueError("levels must be a non-empty 1-D array of levels")
     if not np.issubdtype(array.dtype, np.integer) and (
         not np.all(np.isfinite(array)) or not np.all(array == np.round(array))
     ):
-        raise ValueError("levels must be whole numbers (MID levels 1-5)")
+        raise ValueError("levels must be whole numbers")
     array = array.astype(np.int64)
-    if array.min() < LEVELS[0] or array.max() > LEVELS[-1]:
-        raise ValueError(f"levels must be MID levels 1-5, got {sorted(set(array.tolist()))}")
+    known = CODINGS[target.coding][0]
+    low = 0 if target.coding == "icb" else min(known)  # 0: not a crisis
+    if array.min() < low or array.max() > max(known):
+        raise ValueError(
+            f"levels must be {low}-{max(known)} under the {target.coding} coding, got "
+            f"{sorted(set(array.tolist()))}"
+        )
     return array
 
 
@@ -179,17 +273,22 @@ class Distance(TypedDict):
     n: int
     target_shares: dict[int, float]
     off_target: float
+    runs: int
+    case_share: float
+    case_share_ci: tuple[float, float]
 
 
 def fit_distance(target: Target, levels: NDArray[np.int64] | Sequence[int]) -> Distance:
-    """How far the simulated distribution of the highest MID level is from a target.
+    """How far the simulated distribution of levels is from a target.
 
     Parameters
     ----------
     target : Target
         The target distribution (from :func:`escalsim.calibration.load_target`).
     levels : array of int
-        The highest MID level of each simulated run (from :func:`simulated_levels`).
+        The level of each simulated run under the target's coding (from
+        :func:`simulated_levels`); under the ICB coding, 0 marks a run that is not a crisis and
+        is left out of the shares.
 
     Returns
     -------
@@ -201,27 +300,40 @@ def fit_distance(target: Target, levels: NDArray[np.int64] | Sequence[int]) -> D
         simulated shares (nan without counts; see :func:`pearson`); ``shares``: ``{level:
         simulated share}`` for the target's levels and every level simulated; ``share_ci``:
         ``{level: (lo, hi)}``, the 95% Wilson interval of each simulated share; ``n``: the
-        number of runs; ``target_shares``: ``{level: share}`` of the target; ``off_target``: the
-        simulated mass on levels the target does not have.
+        number of cases (every run under the MID coding, the crises under ICB's);
+        ``target_shares``: ``{level: share}`` of the target; ``off_target``: the simulated mass
+        on levels the target does not have; ``runs``: the number of runs; ``case_share`` and
+        ``case_share_ci``: the share of runs that are cases, with its Wilson interval. Without
+        any case the TVD is 1 (nothing to compare is the worst fit) and the chi-square nan.
     """
     from escalsim.experiment.stats import wilson_interval
 
-    array = _check_levels(levels)
+    every = _check_levels(levels, target)
+    array = every[every > 0]
     n = len(array)
+    runs = len(every)
     simulated = level_shares(array)
     wanted = target_vector(target)
-    chi2, dof, p = pearson(target.counts, target, simulated)
+    if n:
+        chi2, dof, p = pearson(target.counts, target, simulated)
+    else:
+        chi2, dof, p = math.nan, 0, math.nan
     shown = sorted(set(target.levels.tolist()) | set(np.unique(array).tolist()))
-    hits = np.bincount(array - 1, minlength=len(LEVELS))
+    hits = np.bincount(array - 1, minlength=len(LEVELS)) if n else np.zeros(len(LEVELS))
     off = [k for k in shown if k not in set(target.levels.tolist())]
     return {
-        "tvd": float(tvd(simulated, wanted)),
+        "tvd": float(tvd(simulated, wanted)) if n else 1.0,
         "chi2": chi2,
         "dof": dof,
         "p_value": p,
         "shares": {int(k): float(simulated[k - 1]) for k in shown},
-        "share_ci": {int(k): wilson_interval(int(hits[k - 1]), n) for k in shown},
+        "share_ci": {
+            int(k): wilson_interval(int(hits[k - 1]), n) if n else (0.0, 1.0) for k in shown
+        },
         "n": n,
         "target_shares": target.share_by_level(),
         "off_target": float(sum(simulated[k - 1] for k in off)),
+        "runs": runs,
+        "case_share": n / runs,
+        "case_share_ci": wilson_interval(n, runs),
     }

@@ -50,11 +50,11 @@ from escalsim.calibration.distance import (
     fit_distance,
     level_map,
     level_shares,
-    simulated_levels,
+    simulated_codes,
     target_vector,
     tvd,
 )
-from escalsim.calibration.target import MID_LEVELS, Target
+from escalsim.calibration.target import CODINGS, Target
 from escalsim.errors import UsageError
 from escalsim.experiment.provenance import scenario_hash
 from escalsim.scenario import Problem, Scenario, ScenarioError, load_scenario, with_settings
@@ -310,7 +310,11 @@ class Fit:
         One row per replicate: its refitted values and the TVD of its linear refit.
     jacobian : pandas.DataFrame
         The simulated shares' derivatives at the fit (central differences under common random
-        numbers), level × parameter, per unit of each parameter.
+        numbers), level × parameter, per unit of each parameter (rows ``(coding, level)`` when
+        several targets are fitted jointly).
+    targets : list of Target
+        Every target of a joint fit, the first being ``target``; ``tvd`` is then the largest of
+        their holdout TVDs, and ``holdouts`` / ``searches`` hold each one's distance.
     """
 
     values: dict[str, float]
@@ -333,6 +337,9 @@ class Fit:
     replications: int
     jacobian: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: dict[str, Any] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    holdouts: list[Distance] = field(default_factory=list)
+    searches: list[Distance] = field(default_factory=list)
 
     @property
     def evaluations(self) -> int:
@@ -351,36 +358,39 @@ class Fit:
             if math.isfinite(lo) and not lo - 1e-12 <= self.values[p] <= hi + 1e-12
         ]
 
-    def share_table(self) -> pd.DataFrame:
+    def share_table(self, which: int = 0) -> pd.DataFrame:
         """Observed against simulated shares by level, with 95% intervals.
 
-        Columns: ``level``, ``label``, ``observed`` (the target's share), ``observed_lo``,
+        ``which`` picks the target of a joint fit (0: the first, ``target``). Columns:
+        ``level``, ``label``, ``observed`` (the target's share), ``observed_lo``,
         ``observed_hi`` (Wilson intervals of the target's counts; nan without counts),
-        ``simulated``, ``lo``, ``hi`` (Wilson intervals over the holdout runs).
+        ``simulated``, ``lo``, ``hi`` (Wilson intervals over the holdout runs that are cases).
         """
         from escalsim.experiment.stats import wilson_interval
 
-        observed = self.target.share_by_level()
-        labels = dict(zip(self.target.levels.tolist(), self.target.labels, strict=True))
-        counts = self.target.counts
+        target = self.targets[which] if self.targets else self.target
+        holdout = self.holdouts[which] if self.holdouts else self.holdout
+        observed = target.share_by_level()
+        labels = dict(zip(target.levels.tolist(), target.labels, strict=True))
+        counts = target.counts
         rows = []
-        for level in sorted(set(observed) | set(self.holdout["shares"])):
+        for level in sorted(set(observed) | set(holdout["shares"])):
             if counts is not None and level in observed:
-                k = int(counts[list(self.target.levels).index(level)])
+                k = int(counts[list(target.levels).index(level)])
                 olo, ohi = wilson_interval(k, int(counts.sum()))
             elif counts is not None:
                 olo, ohi = wilson_interval(0, int(counts.sum()))
             else:
                 olo, ohi = math.nan, math.nan
-            lo, hi = self.holdout["share_ci"][level]
+            lo, hi = holdout["share_ci"][level]
             rows.append(
                 {
                     "level": level,
-                    "label": labels.get(level, MID_LEVELS[level]),
+                    "label": labels.get(level, CODINGS[target.coding][0][level]),
                     "observed": observed.get(level, 0.0),
                     "observed_lo": olo,
                     "observed_hi": ohi,
-                    "simulated": self.holdout["shares"][level],
+                    "simulated": holdout["shares"][level],
                     "lo": lo,
                     "hi": hi,
                 }
@@ -431,13 +441,29 @@ class Fit:
                     "replications": [self.replications, 2 * self.replications - 1],
                 },
                 "search": {**self.search, "replications": [0, self.replications - 1]},
+                # A joint fit: each target with its own distance at the fit (``tvd`` above is
+                # the largest holdout TVD; ``target``, ``chi2``, ``holdout`` are the first's).
+                "targets": [
+                    {
+                        "source": t.source,
+                        "sha256": t.sha256,
+                        "coding": t.coding,
+                        "levels": t.levels.tolist(),
+                        "counts": None if t.counts is None else t.counts.tolist(),
+                        "shares": t.shares.tolist(),
+                        "holdout": h,
+                        "search": q,
+                    }
+                    for t, h, q in zip(self.targets, self.holdouts, self.searches, strict=True)
+                ],
                 "budget": self.budget,
                 "evaluations": self.evaluations,
                 "seed": self.seed,
                 "replications": self.replications,
                 "method": {
-                    "objective": "total variation distance of the shares of runs by highest MID "
-                    "level (mass off the target's levels counts in full)",
+                    "objective": "total variation distance of the shares of runs by level (mass "
+                    "off the target's levels counts in full); with several targets, the "
+                    "largest of their distances",
                     "crn": "every candidate runs replications 0..R-1 of the same seed",
                     **self.settings,
                 },
@@ -448,7 +474,10 @@ class Fit:
                     else {},
                 },
                 "jacobian": {
-                    path: {str(k): v for k, v in column.items()}
+                    path: {
+                        (f"{k[0]}:{k[1]}" if isinstance(k, tuple) else str(k)): v
+                        for k, v in column.items()
+                    }
                     for path, column in self.jacobian.to_dict().items()
                 },
                 # The versions every output records, and the fit's own dependencies.
@@ -512,7 +541,7 @@ class _Search:
         self,
         spec: Scenario,
         params: list[Param],
-        target: Target,
+        targets: list[Target],
         seed: int,
         replications: int,
         condition: str | None,
@@ -520,7 +549,8 @@ class _Search:
     ) -> None:
         self.spec = spec
         self.params = params
-        self.target = target
+        self.targets = targets
+        self.codings = tuple(t.coding for t in targets)
         self.seed = seed
         self.replications = replications
         self.condition = condition
@@ -535,20 +565,46 @@ class _Search:
         return with_settings(self.spec, settings, source=PARAMS_SOURCE)
 
     def run(self, values: Sequence[float | int], stage: str, start: int = -1) -> Any:
-        """Simulate one candidate; record it; return its levels (None if it is invalid)."""
+        """Simulate one candidate; record it; return its levels by coding (None if invalid).
+
+        The distance is the largest of the targets' TVDs (one target: its TVD); a target
+        without any case among the runs (no ICB crisis) is at distance 1.
+        """
         begun = time.perf_counter()
+        shares: list[NDArray[np.float64]] = []
         try:
             spec = self.scenario_at(values)
         except ScenarioError:
-            levels, shares = None, np.full(len(LEVELS), np.nan)
+            codes = None
+            shares = [np.full(len(LEVELS), np.nan) for _ in self.targets]
             distance = 1.0  # an invalid combination: the worst distance, so the search leaves it
         else:
-            levels = simulated_levels(
-                spec, seed=self.seed, replications=self.replications, condition=self.condition
+            codes = simulated_codes(
+                spec,
+                seed=self.seed,
+                replications=self.replications,
+                condition=self.condition,
+                codings=self.codings,
             )
-            shares = level_shares(levels)
-            distance = tvd(shares, target_vector(self.target))
+            distances = []
+            for t in self.targets:
+                levels = codes[t.coding]
+                shares.append(level_shares(levels))
+                cases = bool((levels > 0).any())
+                distances.append(tvd(shares[-1], target_vector(t)) if cases else 1.0)
+            distance = max(distances)
         self.cache[tuple(values)] = distance
+        joint = len(self.targets) > 1
+        recorded: dict[str, float] = {}
+        for t, x in zip(self.targets, shares, strict=True):
+            prefix = f"{t.coding}_" if joint else ""
+            if joint:
+                recorded[f"tvd_{t.coding}"] = (
+                    tvd(x, target_vector(t)) if np.isfinite(x).all() and x.sum() > 0 else 1.0
+                )
+            recorded.update(
+                {f"{prefix}share_{k}": float(v) for k, v in zip(LEVELS, x, strict=True)}
+            )
         self.rows.append(
             {
                 "evaluation": len(self.rows),
@@ -556,11 +612,11 @@ class _Search:
                 "start": start,
                 **{p.path: v for p, v in zip(self.params, values, strict=True)},
                 "tvd": distance,
-                **{f"share_{k}": float(x) for k, x in zip(LEVELS, shares, strict=True)},
+                **recorded,
                 "seconds": time.perf_counter() - begun,
             }
         )
-        return levels
+        return codes
 
     def evaluate(self, u: NDArray[np.float64], *, stage: str, start: int = -1) -> float:
         """The TVD of the candidate at ``u`` (unit coordinates), simulated once."""
@@ -625,9 +681,20 @@ def _design(kind: str, d: int, n: int, seed: int) -> NDArray[np.float64]:
 
 
 def _resampled(levels: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Shares of levels 1..5 over replications weighted by their bootstrap multiplicity."""
-    counts = np.bincount(levels - 1, weights=weights, minlength=len(LEVELS))[: len(LEVELS)]
-    return counts / counts.sum()
+    """Shares of levels 1..5 over replications weighted by their bootstrap multiplicity.
+
+    Level 0 (not a case) is left out, as in :func:`level_shares`.
+    """
+    return level_shares(levels, weights)
+
+
+def _stacked(
+    codes: dict[str, NDArray[np.int64]],
+    targets: list[Target],
+    weights: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """The targets' simulated shares, one block of 5 levels per target, end to end."""
+    return np.concatenate([level_shares(codes[t.coding], weights) for t in targets])
 
 
 def _l1_refit(
@@ -636,29 +703,50 @@ def _l1_refit(
     wanted: NDArray[np.float64],
     low: NDArray[np.float64],
     high: NDArray[np.float64],
+    blocks: int = 1,
 ) -> tuple[NDArray[np.float64], float]:
-    """Minimise ``½ Σ |shares + J Δ - wanted|`` over ``low ≤ Δ ≤ high`` (a linear program).
+    """Minimise the largest ``½ Σ_block |shares + J Δ - wanted|`` over ``low ≤ Δ ≤ high``.
 
-    Variables: Δ (d) and the absolute residuals r (5); minimise Σ r subject to
-    ``±(shares + J Δ - wanted) ≤ r``. Returns Δ and the minimum TVD.
+    ``shares``, ``wanted`` and the rows of ``J`` are ``blocks`` targets' shares end to end, in
+    equal blocks; with one block this is ``½ Σ |shares + J Δ - wanted|``. A linear program:
+    variables Δ (d), the absolute residuals r (k) and the bound t; minimise t subject to
+    ``±(shares + J Δ - wanted) ≤ r`` and ``½ Σ_block r ≤ t``. Returns Δ and the minimum (the
+    largest TVD).
     """
     from scipy.optimize import linprog
 
     k, d = jacobian.shape
-    cost = np.concatenate([np.zeros(d), np.ones(k)])
+    size = k // blocks
+    cost = np.concatenate([np.zeros(d + k), [1.0]])
     residual = wanted - shares
-    a_ub = np.block([[jacobian, -np.eye(k)], [-jacobian, -np.eye(k)]])
-    b_ub = np.concatenate([residual, -residual])
-    bounds = [(float(lo), float(hi)) for lo, hi in zip(low, high, strict=True)] + [(0, None)] * k
+    per_block = np.zeros((blocks, k))
+    for j in range(blocks):
+        per_block[j, j * size : (j + 1) * size] = 0.5
+    a_ub = np.block(
+        [
+            [jacobian, -np.eye(k), np.zeros((k, 1))],
+            [-jacobian, -np.eye(k), np.zeros((k, 1))],
+            [np.zeros((blocks, d)), per_block, -np.ones((blocks, 1))],
+        ]
+    )
+    b_ub = np.concatenate([residual, -residual, np.zeros(blocks)])
+    bounds = (
+        [(float(lo), float(hi)) for lo, hi in zip(low, high, strict=True)]
+        + [(0, None)] * k
+        + [(0, None)]
+    )
     result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if not result.success:  # pragma: no cover - the problem is always feasible (Δ = 0)
-        return np.zeros(d), tvd(shares, wanted)
-    return np.asarray(result.x[:d]), float(0.5 * result.fun)
+        return np.zeros(d), max(
+            tvd(shares[j * size : (j + 1) * size], wanted[j * size : (j + 1) * size])
+            for j in range(blocks)
+        )
+    return np.asarray(result.x[:d]), float(result.x[-1])
 
 
 def calibrate(
     scenario: Scenario | str,
-    target: Target,
+    target: Target | Sequence[Target],
     params: Mapping[str, tuple[float, float] | Param] | Sequence[Param],
     *,
     budget: int,
@@ -679,8 +767,10 @@ def calibrate(
     ----------
     scenario : Scenario or str
         The scenario (or a file, or a shipped name); every rung needs a ``mid_level``.
-    target : Target
-        The target distribution (:func:`escalsim.calibration.load_target`).
+    target : Target or sequence of Target
+        The target distribution (:func:`escalsim.calibration.load_target`), or several with
+        different codings (MID and ICB) fitted jointly on the same runs: the objective is then
+        the largest of their TVDs, and the bootstrap refits minimise it too.
     params : mapping or sequence
         ``{path: (low, high)}`` (or :class:`Param` objects, e.g. for a log scale): the fields
         to fit and the box to search.
@@ -728,7 +818,14 @@ def calibrate(
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     seed = spec.run.seed if seed is None else seed
     replications = spec.run.replications if replications is None else replications
-    level_map(spec)
+    targets = [target] if isinstance(target, Target) else list(target)
+    if not targets:
+        raise ValueError("at least one target is needed")
+    codings = [t.coding for t in targets]
+    if len(set(codings)) != len(codings):
+        raise ValueError(f"one target per coding, got codings {codings}")
+    for t in targets:
+        level_map(spec, t.coding)
     if condition is not None and condition not in spec.condition_names:
         names = spec.condition_names
         raise UsageError(
@@ -756,7 +853,7 @@ def calibrate(
     if bootstrap < 0 or starts < 1:
         raise ValueError("bootstrap must be >= 0 and starts >= 1")
     say = progress or (lambda _line: None)
-    search = _Search(spec, fitted, target, seed, replications, condition, progress)
+    search = _Search(spec, fitted, targets, seed, replications, condition, progress)
 
     # 1. The design.
     n_design = min(budget - 1, max(d + 1, round(budget * design_share)))
@@ -809,21 +906,33 @@ def calibrate(
     at_fit = list(values.values())
     levels = search.run(at_fit, "fit")
     assert levels is not None  # the best candidate is a valid scenario
-    in_sample = fit_distance(target, levels)
-    holdout = fit_distance(
-        target,
-        simulated_levels(
-            search.scenario_at(at_fit),
-            seed=seed,
-            replications=list(range(replications, 2 * replications)),
-            condition=condition,
-        ),
+    searches = [fit_distance(t, levels[t.coding]) for t in targets]
+    fresh = simulated_codes(
+        search.scenario_at(at_fit),
+        seed=seed,
+        replications=list(range(replications, 2 * replications)),
+        condition=condition,
+        codings=tuple(codings),
     )
-    say(f"fit on {replications} fresh replications: TVD {holdout['tvd']:.4f}")
+    holdouts = [fit_distance(t, fresh[t.coding]) for t in targets]
+    in_sample, holdout = searches[0], holdouts[0]
+    worst = max(h["tvd"] for h in holdouts)
+    say(
+        f"fit on {replications} fresh replications: TVD {worst:.4f}"
+        + (
+            " ("
+            + ", ".join(
+                f"{t.coding} {h['tvd']:.4f}" for t, h in zip(targets, holdouts, strict=True)
+            )
+            + ")"
+            if len(targets) > 1
+            else ""
+        )
+    )
 
     # 4. The shares' derivatives at the fit: central differences under common random numbers.
-    plus: list[NDArray[np.int64]] = []
-    minus: list[NDArray[np.int64]] = []
+    plus: list[dict[str, NDArray[np.int64]]] = []
+    minus: list[dict[str, NDArray[np.int64]]] = []
     spans = np.zeros(d)
     for i in range(d):
         hi_u, lo_u = u_best.copy(), u_best.copy()
@@ -840,14 +949,16 @@ def calibrate(
 
     # A diagnostic: where the local linear model puts the minimum for the data as they are. Far
     # from the fit, it says the search has not converged (or the model is not linear there).
+    blocks = len(targets)
+    wanted_all = np.concatenate([target_vector(t) for t in targets])
     base_jac = np.column_stack(
         [
-            (level_shares(a) - level_shares(m)) / w
+            (_stacked(a, targets) - _stacked(m, targets)) / w
             for a, m, w in zip(plus, minus, spans, strict=True)
         ]
     )
     delta0, linear_tvd = _l1_refit(
-        level_shares(levels), base_jac, target_vector(target), -u_best, 1.0 - u_best
+        _stacked(levels, targets), base_jac, wanted_all, -u_best, 1.0 - u_best, blocks
     )
     linear = {
         p.path: p.value(x) for p, x in zip(fitted, np.clip(u_best + delta0, 0.0, 1.0), strict=True)
@@ -861,19 +972,22 @@ def calibrate(
         weights = np.bincount(
             rng.integers(0, replications, replications), minlength=replications
         ).astype(np.float64)
-        if target.counts is not None:
-            counts = rng.multinomial(int(target.counts.sum()), target.shares)
-            wanted = target_vector(target, counts / counts.sum())
-        else:
-            wanted = target_vector(target)
+        wanted_parts = []
+        for t in targets:
+            if t.counts is not None:
+                counts = rng.multinomial(int(t.counts.sum()), t.shares)
+                wanted_parts.append(target_vector(t, counts / counts.sum()))
+            else:
+                wanted_parts.append(target_vector(t))
+        wanted = np.concatenate(wanted_parts)
         jac_b = np.column_stack(
             [
-                (_resampled(a, weights) - _resampled(m, weights)) / w
+                (_stacked(a, targets, weights) - _stacked(m, targets, weights)) / w
                 for a, m, w in zip(plus, minus, spans, strict=True)
             ]
         )
         delta, distance = _l1_refit(
-            _resampled(levels, weights), jac_b, wanted, -u_best, 1.0 - u_best
+            _stacked(levels, targets, weights), jac_b, wanted, -u_best, 1.0 - u_best, blocks
         )
         refits.append(
             {
@@ -901,15 +1015,27 @@ def calibrate(
     for i, p in enumerate(fitted):
         a = p.value(min(1.0, u_best[i] + difference))
         z = p.value(max(0.0, u_best[i] - difference))
-        change = level_shares(plus[i]) - level_shares(minus[i])
+        change = _stacked(plus[i], targets) - _stacked(minus[i], targets)
+        keys: list[Any] = (
+            [int(k) for k in LEVELS]
+            if blocks == 1
+            else [(t.coding, int(k)) for t in targets for k in LEVELS]
+        )
         per_unit[p.path] = {
-            int(k): float(v / (a - z)) if a != z else math.nan
-            for k, v in zip(LEVELS, change, strict=True)
+            key: float(v / (a - z)) if a != z else math.nan
+            for key, v in zip(keys, change, strict=True)
         }
+    index = (
+        pd.Index(LEVELS, name="level")
+        if blocks == 1
+        else pd.MultiIndex.from_tuples(
+            [(t.coding, int(k)) for t in targets for k in LEVELS], names=["coding", "level"]
+        )
+    )
     return Fit(
         values=values,
         intervals=intervals,
-        tvd=float(holdout["tvd"]),
+        tvd=float(worst),
         chi2=float(holdout["chi2"]),
         dof=int(holdout["dof"]),
         p_value=float(holdout["p_value"]),
@@ -917,7 +1043,7 @@ def calibrate(
         holdout=holdout,
         search=in_sample,
         bootstrap=boot,
-        target=target,
+        target=targets[0],
         params=fitted,
         scenario_id=spec.id,
         scenario_sha256=scenario_hash(spec),  # the one hash of runs and sweeps too
@@ -925,7 +1051,7 @@ def calibrate(
         budget=budget,
         seed=seed,
         replications=replications,
-        jacobian=pd.DataFrame(per_unit, index=pd.Index(LEVELS, name="level")),
+        jacobian=pd.DataFrame(per_unit, index=index),
         settings={
             "design": design,
             "design_size": len(points),
@@ -936,4 +1062,7 @@ def calibrate(
             "the shares' central differences at the fit",
             "linear_refit": {"values": linear, "tvd": linear_tvd},
         },
+        targets=targets,
+        holdouts=holdouts,
+        searches=searches,
     )

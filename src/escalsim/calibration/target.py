@@ -1,4 +1,4 @@
-"""Calibration targets: a distribution over MID hostility levels, read from a small CSV file.
+"""Calibration targets: a distribution over MID hostility or ICB violence levels, from a CSV.
 
 A target file has one row per level, a header naming the columns, and either counts, shares or
 both::
@@ -11,9 +11,11 @@ both::
 
 Columns (case-insensitive, in any order; other columns are ignored):
 
-- ``level`` or ``hostility_level``: a Correlates of War MID hostility level, 1-5 (required);
+- ``level`` or ``hostility_level``: a Correlates of War MID hostility level, 1-5; or
+  ``violence``: an International Crisis Behavior violence level, 1-4 (one of them required; it
+  decides the target's coding, ``"mid"`` or ``"icb"``);
 - ``label``: what the level is (optional; the MID name of the level by default);
-- ``count`` or ``disputes``: how many cases peaked at the level, a whole number >= 0;
+- ``count``, ``disputes`` or ``crises``: how many cases peaked at the level, a whole number >= 0;
 - ``share``: the share of cases at the level, in [0, 1].
 
 At least one of count and share is required. With counts, shares are the counts over their
@@ -45,11 +47,27 @@ MID_LEVELS: dict[int, str] = {
     4: "use of force",
     5: "war",
 }
+#: The ICB violence levels of a crisis (ICB codebook v14, variable ``viol``; Brecher &
+#: Wilkenfeld 2000).
+ICB_LEVELS: dict[int, str] = {
+    1: "no violence",
+    2: "minor clashes",
+    3: "serious clashes",
+    4: "full-scale war",
+}
+#: The codings a target can have: its levels and what a level is called in messages.
+CODINGS: dict[str, tuple[dict[int, str], str]] = {
+    "mid": (MID_LEVELS, "a MID hostility level"),
+    "icb": (ICB_LEVELS, "an ICB violence level"),
+}
 #: Targets shipped with escalsim, by name: the file in ``escalsim/calibration/data``.
-NAMED_TARGETS: dict[str, str] = {"mid5": "mid5_highest_hostility.csv"}
+NAMED_TARGETS: dict[str, str] = {
+    "mid5": "mid5_highest_hostility.csv",
+    "icb14": "icb14_violence.csv",
+}
 #: Accepted names of each column (the first is the canonical one).
-LEVEL_COLUMNS = ("level", "hostility_level")
-COUNT_COLUMNS = ("count", "disputes")
+LEVEL_COLUMNS = ("level", "hostility_level", "violence")
+COUNT_COLUMNS = ("count", "disputes", "crises")
 SHARE_COLUMN = "share"
 LABEL_COLUMN = "label"
 #: Files larger than this are refused (a target has a handful of rows).
@@ -60,12 +78,12 @@ MAX_ROWS = 1_000
 
 @dataclass(frozen=True, eq=False)
 class Target:
-    """A target distribution over MID hostility levels.
+    """A target distribution over MID hostility levels or ICB violence levels.
 
     Attributes
     ----------
     levels : numpy.ndarray of int
-        The levels, ascending and distinct (each in 1-5).
+        The levels, ascending and distinct (each in 1-5 for MID, 1-4 for ICB).
     labels : list of str
         What each level is.
     counts : numpy.ndarray of int or None
@@ -76,6 +94,9 @@ class Target:
         Where the target came from (the file as given, or the shipped file of a named target).
     sha256 : str
         SHA-256 of the file's bytes (empty for a target built in memory).
+    coding : {"mid", "icb"}
+        What a level is: a run's highest MID hostility level (every run), or its ICB violence
+        level (only the runs that are ICB crises; ``docs/calibration.md``).
     """
 
     levels: NDArray[np.int64]
@@ -84,6 +105,7 @@ class Target:
     shares: NDArray[np.float64]
     source: str
     sha256: str = ""
+    coding: str = "mid"
 
     @property
     def n(self) -> int | None:
@@ -96,28 +118,36 @@ class Target:
 
     @classmethod
     def from_counts(
-        cls, counts: dict[int, int], source: str = "<counts>", labels: dict[int, str] | None = None
+        cls,
+        counts: dict[int, int],
+        source: str = "<counts>",
+        labels: dict[int, str] | None = None,
+        coding: str = "mid",
     ) -> Target:
-        """A target from ``{level: count}`` (levels 1-5, counts >= 0, not all zero).
+        """A target from ``{level: count}`` (levels of the coding, counts >= 0, not all zero).
 
         Raises
         ------
         ValueError
-            For a level outside 1-5, a negative count or no cases at all.
+            For an unknown coding, a level outside it, a negative count or no cases at all.
         """
+        if coding not in CODINGS:
+            raise ValueError(f"coding must be one of {sorted(CODINGS)}, got {coding!r}")
+        known = CODINGS[coding][0]
         levels = np.array(sorted(int(k) for k in counts), dtype=np.int64)
-        if len(levels) == 0 or not set(levels.tolist()) <= set(MID_LEVELS):
-            raise ValueError(f"levels must be MID hostility levels 1-5, got {sorted(counts)}")
+        if len(levels) == 0 or not set(levels.tolist()) <= set(known):
+            raise ValueError(f"levels must be in {sorted(known)}, got {sorted(counts)}")
         values = np.array([int(counts[int(k)]) for k in levels], dtype=np.int64)
         if (values < 0).any() or values.sum() == 0:
             raise ValueError("counts must be >= 0 and not all zero")
         names = labels or {}
         return cls(
             levels=levels,
-            labels=[names.get(int(k), MID_LEVELS[int(k)]) for k in levels],
+            labels=[names.get(int(k), known[int(k)]) for k in levels],
             counts=values,
             shares=values / values.sum(),
             source=source,
+            coding=coding,
         )
 
 
@@ -202,7 +232,8 @@ def load_target(path_or_name: str | Path) -> Target:
     path_or_name : str or pathlib.Path
         A CSV file (see the module docstring for its columns), or the name of a shipped target:
         ``"mid5"`` is MID 5.0's 2,436 disputes (1816-2014) by highest hostility level (Palmer et
-        al. 2022), as derived counts.
+        al. 2022), as derived counts; ``"icb14"`` is ICB version 14's 486 crises (1918-2017)
+        with violence coded, by violence level (Brecher & Wilkenfeld 2000).
 
     Returns
     -------
@@ -266,6 +297,8 @@ def load_target(path_or_name: str | Path) -> Target:
         return seen[present[0]] if present else None
 
     level_col = column_of(LEVEL_COLUMNS, "level")
+    coding = "icb" if level_col is not None and names[level_col] == "violence" else "mid"
+    known, level_what = CODINGS[coding]
     count_col = column_of(COUNT_COLUMNS, "count")
     share_col = seen.get(SHARE_COLUMN)
     label_col = seen.get(LABEL_COLUMN)
@@ -274,15 +307,16 @@ def load_target(path_or_name: str | Path) -> Target:
         problem(
             header_line,
             1,
-            f"no level column; expected a header with 'level' (or 'hostility_level'), and "
-            f"'count' (or 'disputes') and/or 'share'; found: {columns}",
+            f"no level column; expected a header with 'level' (or 'hostility_level', or "
+            f"'violence' for ICB levels), and 'count' (or 'disputes' or 'crises') and/or "
+            f"'share'; found: {columns}",
         )
     if count_col is None and share_col is None:
         problem(
             header_line,
             1,
-            f"no count or share column; expected 'count' (or 'disputes') and/or 'share'; "
-            f"found: {columns}",
+            f"no count or share column; expected 'count' (or 'disputes' or 'crises') and/or "
+            f"'share'; found: {columns}",
         )
     if problems:
         raise ScenarioError(problems)
@@ -309,18 +343,19 @@ def load_target(path_or_name: str | Path) -> Target:
             problem(
                 number,
                 column,
-                f"expected a whole number, a MID hostility level 1-5, got '{text_level}'",
+                f"expected a whole number, {level_what} {min(known)}-{max(known)}, "
+                f"got '{text_level}'",
                 level_name,
             )
             ok = False
         else:
             level = int(text_level)
-            if level not in MID_LEVELS:
-                known = ", ".join(f"{k} {v}" for k, v in MID_LEVELS.items())
+            if level not in known:
+                listed = ", ".join(f"{k} {v}" for k, v in known.items())
                 problem(
                     number,
                     column,
-                    f"unknown level {level}; expected a MID hostility level ({known})",
+                    f"unknown level {level}; expected {level_what} ({listed})",
                     level_name,
                 )
                 ok = False
@@ -374,7 +409,7 @@ def load_target(path_or_name: str | Path) -> Target:
         if ok:
             levels.append(int(text_level))
             label = fields[label_col][0].strip() if label_col is not None else ""
-            labels.append(label or MID_LEVELS[int(text_level)])
+            labels.append(label or known[int(text_level)])
     if problems:
         raise ScenarioError(problems)
     if not levels:
@@ -437,4 +472,5 @@ def load_target(path_or_name: str | Path) -> Target:
         shares=np.asarray(share_array, dtype=np.float64)[order],
         source=display,
         sha256=digest,
+        coding=coding,
     )

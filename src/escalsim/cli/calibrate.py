@@ -26,11 +26,14 @@ from escalsim.cli.options import (
 @click.argument("scenario", metavar="SCENARIO")
 @click.option(
     "--target",
-    "target_file",
+    "target_files",
     required=True,
+    multiple=True,
     metavar="FILE",
-    help="The target distribution: a CSV file with columns level (or hostility_level), label, "
-    "count (or disputes) and/or share, or 'mid5' (MID 5.0, shipped with escalsim).",
+    help="The target distribution: a CSV file with columns level (or hostility_level, or "
+    "violence for ICB levels), label, count (or disputes, crises) and/or share, or a shipped "
+    "one: 'mid5' (MID 5.0) or 'icb14' (ICB v14, conditional on a crisis). Repeat it with a "
+    "target of the other coding to fit both jointly (the largest TVD is minimised).",
 )
 @click.option(
     "--params",
@@ -72,7 +75,7 @@ from escalsim.cli.options import (
 @quiet_option()
 def calibrate_command(
     scenario: str,
-    target_file: str,
+    target_files: tuple[str, ...],
     param_specs: tuple[str, ...],
     budget: int,
     seed: int | None,
@@ -111,10 +114,21 @@ def calibrate_command(
             continue
         params[path] = param
     spec = load_scenario(scenario)
-    try:
-        target = load_target(target_file)
-    except ScenarioError as exc:
-        problems = [*exc.problems, *problems]
+    targets = []
+    loaded: list[Any] = []
+    for target_file in target_files:
+        try:
+            targets.append(load_target(target_file))
+        except ScenarioError as exc:
+            loaded.extend(exc.problems)
+    problems = [*loaded, *problems]
+    codings = [t.coding for t in targets]
+    if not problems and len(set(codings)) != len(codings):
+        raise click.BadParameter(
+            f"two targets of the same coding ({', '.join(codings)}); expected at most one MID "
+            "target and one ICB target",
+            param_hint="--target",
+        )
     if problems:
         fail(problems)
     if budget < len(params) + 2:
@@ -140,7 +154,7 @@ def calibrate_command(
     start = time.perf_counter()
     fit = fit_params(
         spec,
-        target,
+        targets,
         params,
         budget=budget,
         seed=root,
@@ -200,14 +214,26 @@ def _calibration_lines(fit: Any) -> list[str]:
         )
     else:
         chi2 = "no chi-square (the target has shares only)"
-    lines += [
-        f"fit on {fit.holdout['n']:,} fresh replications: TVD {fit.tvd:.4f} (the search's "
-        f"minimum on its own replications: {fit.search['tvd']:.4f}); {chi2}",
-        f"{'level':<6} {'label':<24} {'observed':>9} {'simulated':>10}  95% CI",
-    ]
-    for row in fit.share_table().itertuples(index=False):
-        lines.append(
-            f"{row.level:<6} {row.label[:24]:<24} {row.observed:>9.3f} {row.simulated:>10.3f}  "
-            f"[{row.lo:.3f}, {row.hi:.3f}]"
-        )
+    joint = len(fit.targets) > 1
+    lines.append(
+        f"fit on {fit.holdout['runs']:,} fresh replications: TVD {fit.tvd:.4f} (the search's "
+        f"minimum on its own replications: {max(q['tvd'] for q in fit.searches):.4f})"
+        + ("; the largest of the targets' TVDs" if joint else f"; {chi2}")
+    )
+    for k, (target, holdout) in enumerate(zip(fit.targets, fit.holdouts, strict=True)):
+        if joint:
+            lo, hi = holdout["case_share_ci"]
+            cases = (
+                f"{holdout['n']:,} runs are crises, {holdout['case_share']:.3f} [{lo:.3f}, "
+                f"{hi:.3f}] of all"
+                if target.coding == "icb"
+                else f"{holdout['n']:,} runs"
+            )
+            lines.append(f"{target.source.split(' (')[0]}: TVD {holdout['tvd']:.4f} ({cases})")
+        lines.append(f"{'level':<6} {'label':<24} {'observed':>9} {'simulated':>10}  95% CI")
+        for row in fit.share_table(k).itertuples(index=False):
+            lines.append(
+                f"{row.level:<6} {row.label[:24]:<24} {row.observed:>9.3f} "
+                f"{row.simulated:>10.3f}  [{row.lo:.3f}, {row.hi:.3f}]"
+            )
     return lines

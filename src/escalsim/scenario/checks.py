@@ -158,6 +158,11 @@ def _check_ladder(c: _Checker) -> int | None:
         c.add(("ladder", "nuclear_rung"), "a ladder without a war rung cannot have a nuclear rung")
     if nuclear is not None and war is not None and nuclear < war:
         c.add(("ladder", "nuclear_rung"), "the nuclear rung must be at or above the war rung")
+    crisis = c.rung(s.ladder.crisis_rung, ("ladder", "crisis_rung"))
+    if crisis == 0:
+        c.add(("ladder", "crisis_rung"), "the crisis rung cannot be rung 0 (normal relations)")
+    elif crisis is not None and war is not None and crisis > war:
+        c.add(("ladder", "crisis_rung"), "the crisis rung must be at or below the war rung")
     settle = c.rung(s.endings.settlement_rung, ("endings", "settlement_rung"))
     if settle is not None and war is not None and settle >= war:
         c.add(("endings", "settlement_rung"), "the settlement rung must be below the war rung")

@@ -45,6 +45,7 @@ _TAGS = {
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 _RUNG_FIELDS = {
     "war_rung",
+    "crisis_rung",
     "nuclear_rung",
     "strategic_rung",
     "red_line",

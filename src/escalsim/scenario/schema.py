@@ -160,6 +160,14 @@ class Rung(_Model):
         description="Correlates of War MID hostility level this rung maps to (1 no militarised "
         "action, 2 threat, 3 display, 4 use of force, 5 war); used for calibration.",
     )
+    icb_violence: int | None = Field(
+        default=None,
+        ge=1,
+        le=4,
+        description="International Crisis Behavior violence level this rung maps to (1 no "
+        "violence, 2 minor clashes, 3 serious clashes, 4 full-scale war); used for calibration "
+        "against ICB (docs/calibration.md).",
+    )
     war_advantage: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         default=0.0,
         description="Version 3: a side's strength in a war at this intensity is its capability "
@@ -188,6 +196,12 @@ class Ladder(_Model):
         description="Version 3: reaching this rung is a strategic exchange; above the nuclear "
         "rung (above the war rung when there is none). Needs war.exchange_value "
         "(docs/pair-wars.md §4).",
+    )
+    crisis_rung: RungRef | None = Field(
+        default=None,
+        description="The rung at which a run becomes an international crisis in the sense of "
+        "the ICB data (a heightened probability of military hostilities): a run in which either "
+        "power reaches it; used for calibration against ICB (docs/calibration.md).",
     )
     jump: int = Field(default=2, ge=1, le=10, description="Rungs climbed by a 'jump' move.")
     deescalation_friction: Probability = Field(
