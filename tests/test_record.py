@@ -255,3 +255,20 @@ def test_the_report_has_each_record_section_with_its_provenance(record_outcomes)
         assert "(record)" in section
         if o.check.provenance:
             assert "**Where the scenario's numbers come from.**" in section
+
+
+def test_a_record_check_fails_and_verify_exits_3_when_the_model_breaks_the_record(
+    monkeypatch, tmp_path
+):
+    """A bound far below the model's P(direct war) must fail the check, and verify exits 3."""
+    from escalsim.cli import EXIT_CHECKS_FAILED, main
+
+    monkeypatch.setattr(rec, "RECORD_BOUND", 1e-4)
+    [outcome] = run_checks(["record-hotline-1963"], seed=1, quick=True)
+    assert not outcome.result.passed
+    assert not outcome.result.rows[0].passed
+    out = tmp_path / "v.md"
+    with pytest.raises(SystemExit) as stop:
+        main(["verify", "--quick", "--check", "record-hotline-1963", "--out", str(out)])
+    assert stop.value.code == EXIT_CHECKS_FAILED == 3
+    assert "Failed: `record-hotline-1963`" in out.read_text(encoding="utf-8")

@@ -647,7 +647,11 @@ def measure(name: str, seed: int, runs: int) -> Measurement:
     notes = {
         "p_war_direct": "war between the powers began",
         "p_war_any": "any war began (the powers' or a listed pair's)"
-        + ("" if pairs else "; no listed pairs, so = P(direct war)"),
+        + (
+            "; a war under way at round 1 is not an onset"
+            if pairs
+            else "; no listed pairs, so = P(direct war)"
+        ),
         "p_nuclear": "a nuclear intensity was used",
         "p_settlement": "the run's outcome is `settlement`",
     }
