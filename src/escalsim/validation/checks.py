@@ -1739,8 +1739,18 @@ def _record_scenario(name: str) -> Callable[[int, bool], CheckResult]:
             "calibration (see where the scenario's numbers come from, above), not a verdict, "
             "since one episode cannot reject a model at any useful level."
         )
+        marks = [(int(t), f"record: {what}, round {t}") for what, t in record_round.items() if t]
+        curves = [(f"P({t.what})", *t.cumulative(m.horizon)[1:]) for t in m.timings]
+        grid = list(range(m.horizon + 1))
         return CheckResult.from_rows(
             rows,
+            draw=lambda: figures.timing_against_record(
+                f"{name} ({rec.condition}): P(by round t), {m.runs:,} runs",
+                grid,
+                curves,
+                marks,
+                xlabel=f"round ({rec.calendar.split(':')[0]})",
+            ),
             tolerance_rule=(
                 "Posterior-predictive, against the record's zero: none of the n = 12 comparable "
                 "crises (Source) reached war between the powers, nor nuclear use, so a "
@@ -1884,9 +1894,11 @@ def _record_joint(seed: int, quick: bool) -> CheckResult:
     ]
     for c in crises:
         if len(c.scenarios) > 1:
-            per, c_lo, c_hi = record.monotone_interval(
-                lambda p, c=c: float(_per_crisis(p, index, [c.scenarios])[0]), direct
-            )
+
+            def episodes(p: np.ndarray, group: tuple[str, ...] = c.scenarios) -> float:
+                return float(_per_crisis(p, index, [group])[0])
+
+            per, c_lo, c_hi = record.monotone_interval(episodes, direct)
             rows.append(
                 Row(
                     f"P(direct war) in crisis {c.number} ({' then '.join(c.scenarios)})",

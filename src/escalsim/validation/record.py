@@ -378,6 +378,21 @@ class Timing:
             )
         return out
 
+    def cumulative(self, horizon: int) -> tuple[list[int], list[float], list[float], list[float]]:
+        """P(the event by round t) for t = 0..horizon over all runs, with Wilson 95% bounds.
+
+        Returns ``(rounds, estimate, lo, hi)``.
+        """
+        rounds = list(range(horizon + 1))
+        counts = [int((self.rounds <= t).sum()) for t in rounds]
+        bounds = [wilson_interval(k, self.runs) for k in counts]
+        return (
+            rounds,
+            [k / self.runs for k in counts],
+            [b[0] for b in bounds],
+            [b[1] for b in bounds],
+        )
+
     def by(self, last: int, first: int = 1, *, label: str = "") -> Estimate:
         """P(the event happened in a round from ``first`` to ``last``), over all runs."""
         k = int(((self.rounds >= first) & (self.rounds <= last)).sum())
@@ -553,6 +568,8 @@ class Measurement:
         Replications run.
     seed : int
         Root seed of the runs.
+    horizon : int
+        The scenario's last round.
     outcomes : dict of str to Estimate
         ``p_war_direct``, ``p_war_any``, ``p_nuclear``, ``p_settlement`` (``escalsim run``'s
         metric names), each with its Wilson 95% interval.
@@ -570,6 +587,7 @@ class Measurement:
     record: HistoricalRecord
     runs: int
     seed: int
+    horizon: int
     outcomes: dict[str, Estimate]
     terms: tuple[Estimate, ...]
     timings: tuple[Timing, ...]
@@ -706,6 +724,7 @@ def measure(name: str, seed: int, runs: int) -> Measurement:
         record=rec,
         runs=runs,
         seed=seed,
+        horizon=int(spec.run.rounds),
         outcomes=outcomes,
         terms=tuple(terms),
         timings=tuple(timings),
