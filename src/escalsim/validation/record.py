@@ -515,8 +515,9 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "(territory held before the invasion and on 2 Jun 2022); Ukraine's pre-war share of "
         "its territory (0.93); US pre-war support s = 0.006 (2021 aid against Ukraine's SIPRI "
         "military spending); the 10:1 ratio of the pair's costs of war (SIPRI military "
-        "burdens). Russia's cost of war with Ukraine, the rungs above war and the exchange "
-        "value are ukraine-talks-2022's (judgement there), converted from a month to a week. "
+        "burdens). Russia's cost of war with Ukraine is ukraine-talks-2022's, set there by that "
+        "scenario's record (a war that goes on); the rungs above war and the exchange value "
+        "are ukraine-talks-2022's judgements, converted from a month to a week where rates. "
         "Everything else (the powers' costs and resolves, risks, noise, latency, channels' "
         "values, alignments, the discount) is a guess.",
         onset=("RUS_UKR", 12),
@@ -533,9 +534,14 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "(docs/ukraine-talks-2022.md, S1-S50): the dates and scripted events; third parties' "
         "alignments (UN votes, S34); the patron's support (aid shares, S28-S31) and the "
         "states' capabilities (SIPRI spending, S33); the spillover incident rate (counts of "
-        "incidents on allied territory, S21-S24: 0.05 a month); the deconfliction line's "
-        "reliability (six connected calls against two failures: 0.75). Guesses: the powers' "
-        "costs of war and resolve types, the rungs' costs and war risks, the front's step, "
+        "incidents on allied territory, S21-S24: 0.05 a month, the geometric mean of two "
+        "lower-bound counts); the defence channel's reliability (six connected calls against "
+        "two refusals: 0.75); when channels open (the record's contacts). Set *by the record* "
+        "this check reads, so in-sample here: Russia's cost of the war with Ukraine (0.01 a "
+        "month, low enough that its war goes on past June 2025, with the 10:1 ratio to "
+        "Ukraine's from SIPRI burdens) and the United States' low resolve for a direct war (no "
+        "intervention in 40 months). Guesses: the powers' "
+        "other costs of war, the rungs' costs and war risks, the front's step, "
         "the discount (0.8), noise and latency, the exchange value; some facts are marked "
         "ASSUMPTION where the fact base has them to verify.",
         ending=_no_settlement_no_war,
