@@ -272,3 +272,29 @@ def test_a_record_check_fails_and_verify_exits_3_when_the_model_breaks_the_recor
         main(["verify", "--quick", "--check", "record-hotline-1963", "--out", str(out)])
     assert stop.value.code == EXIT_CHECKS_FAILED == 3
     assert "Failed: `record-hotline-1963`" in out.read_text(encoding="utf-8")
+
+
+def test_the_ukraine_record_ending_is_coded_as_the_fact_base_states_it():
+    """No direct war, no nuclear use, the powers' crisis not ended, and the pair's war neither
+    ceased nor over at the horizon (docs/ukraine-talks-2022.md §8, checks 1-3)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "outcome": ["unresolved", "settlement", "unresolved", "unresolved", "war"],
+            "war": [False, False, False, False, True],
+            "nuclear": [False, False, True, False, False],
+            "ceasefires_RUS_UKR": [0, 0, 0, 1, 0],
+            "at_war_RUS_UKR": [True, True, True, True, False],
+        }
+    )
+    ending = rec.historical("ukraine-talks-2022").ending
+    assert ending is not None
+    assert ending(frame).tolist() == [True, False, False, False, False]
+    assert rec.historical("able-archer-1983").ending(frame).tolist() == [
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]

@@ -458,13 +458,19 @@ def _unresolved(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _no_settlement_no_war(frame: pd.DataFrame) -> np.ndarray:
-    """Per run: no direct war or nuclear use, the powers' crisis not ended, no pair ceasefire."""
+    """Per run: no direct war, nuclear use or end of the powers' crisis; the pairs fight on.
+
+    Each listed pair's war had no ceasefire and is still on at the end (ukraine-talks-2022's
+    record, docs/ukraine-talks-2022.md §8 checks 1-3).
+    """
     ok = ~np.asarray(frame["war"], dtype=bool) & ~np.asarray(frame["nuclear"], dtype=bool)
     ended = ("settlement", "ceasefire", "capitulation_a", "capitulation_b", "exchange")
     ok &= ~np.isin(frame["outcome"].to_numpy(), ended)
     for column in frame.columns:
         if column.startswith("ceasefires_"):
             ok &= np.asarray(frame[column]) == 0
+        if column.startswith("at_war_"):  # and the pair's war still on at the horizon
+            ok &= np.asarray(frame[column], dtype=bool)
     return ok
 
 
@@ -545,8 +551,8 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "the discount (0.8), noise and latency, the exchange value; some facts are marked "
         "ASSUMPTION where the fact base has them to verify.",
         ending=_no_settlement_no_war,
-        ending_text="no direct war, no nuclear use, no settlement or ceasefire of the powers "
-        "and no Russia-Ukraine ceasefire by round 40",
+        ending_text="no direct war, no nuclear use, no settlement or ceasefire of the powers, "
+        "and the Russia-Ukraine war without a ceasefire and still on at round 40",
     ),
 )
 
