@@ -1734,10 +1734,10 @@ def _record_scenario(name: str) -> Callable[[int, bool], CheckResult]:
             f'The model gives the record\'s "no direct war" a probability of {p_record:.4f}. '
             + ("Timing: " + "; ".join(timing_text) + ". " if timing_text else "")
             + (f"At the record's date: {history}. " if history else "")
-            + "The descriptive rows are the model's statement about this one episode; a "
-            "probability near 0 for what happened, when it happened, is a finding for the "
-            "calibration (see where the scenario's numbers come from, above), not a verdict, "
-            "since one episode cannot reject a model at any useful level."
+            + "A probability near 0 for what happened, when it happened, is strong evidence "
+            "against the scenario's timing or ending as it stands (one episode can show that "
+            "much), and a finding for its calibration (see where its numbers come from, "
+            "above); it is descriptive here, not a verdict (tolerance rule)."
         )
         marks = [(int(t), f"record: {what}, round {t}") for what, t in record_round.items() if t]
         curves = [(f"P({t.what})", *t.cumulative(m.horizon)[1:]) for t in m.timings]
@@ -1758,16 +1758,19 @@ def _record_scenario(name: str) -> Callable[[int, bool], CheckResult]:
                 f"{bound:.4f} would make the record less probable than 5%. P(direct war) and "
                 "P(nuclear use) are binomial proportions over N independent runs; each passes "
                 "unless even the lower end of its Wilson interval at level 1 − 0.001/2 "
-                "(Bonferroni over the two deciding rows) exceeds that bound, so Monte Carlo "
-                "error never fails a model whose probability is at the bound. It is a weak check "
+                "(Bonferroni over the two deciding rows) exceeds that bound, so a model whose "
+                "probability is at the bound fails in at most 0.05% of reports. A weak check "
                 "(`record-joint`): it rejects only a model that makes this crisis's war more "
                 "likely than about 22%. The other rows are descriptive: the settlement terms "
                 "(each power's mean realised share of the stakes over the settled runs, t "
                 "interval), the quartiles of the round of settlement and of war "
                 "(order-statistic intervals, Conover 1999) and the probability of what happened, "
-                f"at the record's date ± {rec.window} round(s) (Wilson): no rule turns a single "
-                "episode's date into a verdict that a different random history would not also "
-                "fail."
+                f"at the record's date ± {rec.window} round(s) (Wilson). These are not "
+                "pass/fail: unlike the list of crises, which event to score and how wide a "
+                "window to allow were not fixed before the runs, so a verdict on them could be "
+                "tuned; they are reported so that a probability near 0 for what happened, when "
+                "it happened, is seen (and read as evidence against the scenario's timing as "
+                "it stands)."
             ),
             details=details,
         )
