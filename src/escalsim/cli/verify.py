@@ -41,7 +41,9 @@ def verify(out: Path, quick: bool, seed: int, checks: tuple[str, ...]) -> None:
 
     Each check compares the model with a known answer (the noisy prisoner's dilemma under
     implementation and perception noise, brinkmanship, perfect information, the batch engine
-    against the agent model) or with the MID 5.0 data, at a tolerance stated in its section.
+    against the agent model), with the MID 5.0 data, or, for each historical scenario, with
+    the historical record (no war between the powers in 12 comparable crises: a weak
+    posterior-predictive check), at a tolerance stated in its section.
     Prints one line per check and always writes the report (it says which checks fail and
     why); the exit code is 0 when every check passes and 3 when one fails, so a script or CI
     job that regenerates the report after a model change stops on a failed check.

@@ -6,7 +6,9 @@
   the registry :data:`CHECKS`;
 - :mod:`escalsim.validation.checks`: the checks (the noisy prisoner's dilemma under
   implementation and perception noise, brinkmanship, perfect information, the batch engine
-  against the agent model, the MID fit);
+  against the agent model, the MID fit, the historical scenarios against the record);
+- :mod:`escalsim.validation.record`: the record those checks use (the 12 comparable crises, the
+  zero-event bound, each historical scenario's measurement);
 - :mod:`escalsim.validation.report`: :func:`run_checks`, :func:`render_report`,
   :func:`write_report`.
 

@@ -138,3 +138,44 @@ def cumulative_against_round(
     ax.legend(loc="best", fontsize="small")
     ax.set_title(title, fontsize="medium")
     return fig
+
+
+def timing_against_record(
+    title: str,
+    rounds: Sequence[int],
+    curves: Sequence[tuple[str, Sequence[float], Sequence[float], Sequence[float]]],
+    marks: Sequence[tuple[int, str]],
+    *,
+    xlabel: str = "round",
+    ylabel: str = "P(by round t)",
+) -> Figure:
+    """Simulated cumulative probabilities by round, with 95% bands, and the record's dates.
+
+    ``curves`` are ``(label, estimate, lo, hi)`` over ``rounds``; ``marks`` are ``(round,
+    label)`` of what happened in the record, drawn as vertical lines.
+    """
+    fig = new_figure()
+    ax = fig.subplots()
+    colours = [PALETTE["vermillion"], PALETTE["blue"], PALETTE["orange"], PALETTE["grey"]]
+    for (label, est, lo, hi), colour in zip(curves, colours * len(curves), strict=False):
+        ax.fill_between(rounds, lo, hi, step="post", color=colour, alpha=0.25)
+        ax.step(rounds, est, where="post", color=colour, label=f"{label} (95% band)")
+    for when, label in marks:
+        ax.axvline(when, color="black", linestyle=":", linewidth=1.2)
+        ax.annotate(
+            label,
+            (when, 0.5),
+            rotation=90,
+            ha="right",
+            va="center",
+            fontsize="x-small",
+            xytext=(-2, 0),
+            textcoords="offset points",
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(title, fontsize="medium")
+    return fig

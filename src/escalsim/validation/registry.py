@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-Kind = Literal["known_answer", "equivalence", "calibration"]
+Kind = Literal["known_answer", "equivalence", "calibration", "record"]
 
 
 @dataclass(frozen=True)
@@ -163,9 +163,14 @@ class Check:
         The expected value with its derivation or formula, in Markdown.
     run : callable
         ``run(seed, quick) -> CheckResult``.
-    kind : {"known_answer", "equivalence", "calibration"}
-        A special case with an analytic answer, an exact equality between two computations, or
-        a fit to data (which may fail until the model is calibrated).
+    kind : {"known_answer", "equivalence", "calibration", "record"}
+        A special case with an analytic answer, an exact equality between two computations, a
+        fit to data (which may fail until the model is calibrated), or a posterior-predictive
+        check of a historical scenario against the historical record
+        (:mod:`escalsim.validation.record`).
+    provenance : str
+        Where the numbers of the scenario a check runs come from, and which are guesses
+        (Markdown; shown in the report when set).
     """
 
     name: str
@@ -175,6 +180,7 @@ class Check:
     expected: str
     run: Callable[[int, bool], CheckResult]
     kind: Kind = "known_answer"
+    provenance: str = ""
 
 
 #: Every registered check, by name, in report order.

@@ -181,6 +181,20 @@ def render_report(
         f"from the root seed ({seed}) and its own name; no seed was chosen by looking at a "
         "result. Intervals in the tables are 95%.",
         "",
+    ]
+    if any(o.check.kind == "record" for o in outcomes):
+        lines += [
+            "The checks of kind *record* are posterior-predictive checks of the historical "
+            "scenarios against the historical record (no crisis between the United States and "
+            "the Soviet Union or Russia has reached war between them): they fail only when the "
+            "model makes that record implausible. They are weak: with 12 comparable crises the "
+            "record bounds a typical crisis's probability of war below 0.22 and cannot tell 1% "
+            "from 10% (`record-joint` says how weak). Their rows of timing and settlement "
+            "(marked descriptive) say how probable the model makes what happened, and when; "
+            "they do not decide a verdict.",
+            "",
+        ]
+    lines += [
         "| # | check | expected | simulated [95% CI] | n | result |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -218,6 +232,8 @@ def _section(i: int, o: Outcome) -> list[str]:
         f"**Expected.** {c.expected}",
         "",
     ]
+    if c.provenance:
+        lines += [f"**Where the scenario's numbers come from.** {c.provenance}", ""]
     if r.rows:
         lines += [
             "**Simulated.**",

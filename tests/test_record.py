@@ -1,0 +1,300 @@
+"""The historical scenarios against the record: the bound, the product, the checks (issue 19)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalsim.experiment.stats import wilson_interval
+from escalsim.validation import CHECKS, check_names, render_report, run_checks
+from escalsim.validation import record as rec
+from escalsim.validation.checks import ALPHA, RECORD_FAMILY, _bound_row
+
+RECORD_CHECKS = [f"record-{h.scenario}" for h in rec.HISTORICAL] + ["record-joint"]
+
+
+# -- The zero-event bound ------------------------------------------------------------------------
+def test_the_bound_has_its_known_values():
+    assert rec.zero_event_upper_bound(1) == pytest.approx(0.95)
+    assert rec.zero_event_upper_bound(12) == pytest.approx(0.2209, abs=5e-5)
+    assert rec.zero_event_upper_bound(12) == rec.RECORD_BOUND
+    # 0 events in n trials at p = the bound has probability exactly 1 - confidence.
+    assert (1 - rec.zero_event_upper_bound(12)) ** 12 == pytest.approx(0.05)
+    assert rec.zero_event_upper_bound(1, confidence=0.99) == pytest.approx(0.99)
+
+
+@pytest.mark.parametrize("n", [100, 300, 1000, 10_000])
+def test_the_rule_of_three_approximates_the_bound_for_large_n(n):
+    """3/n is above the exact bound, by about 1.5/n relatively: within 2% from n = 100 on."""
+    exact = rec.zero_event_upper_bound(n)
+    assert 3 / n >= exact
+    assert (3 / n - exact) / exact < 0.02
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5])
+def test_the_bound_refuses_a_sample_size_that_is_not_a_positive_integer(bad):
+    with pytest.raises(ValueError, match="positive integer"):
+        rec.zero_event_upper_bound(bad)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 1.5])
+def test_the_bound_refuses_a_confidence_outside_0_1(bad):
+    with pytest.raises(ValueError, match="confidence"):
+        rec.zero_event_upper_bound(5, confidence=bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=10_000),
+    confidence=st.floats(min_value=0.5, max_value=0.999),
+)
+def test_the_bound_lies_in_0_1_and_falls_with_n_and_rises_with_confidence(n, confidence):
+    b = rec.zero_event_upper_bound(n, confidence)
+    assert 0.0 < b < 1.0
+    assert rec.zero_event_upper_bound(n + 1, confidence) < b
+    assert rec.zero_event_upper_bound(n, min(0.9995, confidence + 1e-3)) >= b
+    # 1 - e^(-x) <= x: -ln(1 - confidence)/n is above the bound, and at 95% or less so is 3/n.
+    assert -math.log(1 - confidence) / n >= b
+    if confidence <= 0.95:
+        assert 3 / n >= b
+
+
+# -- The product and its interval ----------------------------------------------------------------
+def test_the_product_of_one_minus_p_on_constructed_counts():
+    counts = [(0, 100), (10, 100)]
+    est, lo, hi = rec.record_probability(counts)
+    assert est == pytest.approx(0.9)
+    each = 0.95**0.5  # Šidák: both intervals cover together at 95%
+    (l1, h1), (l2, h2) = (wilson_interval(k, n, each) for k, n in counts)
+    assert lo == pytest.approx((1 - h1) * (1 - h2))
+    assert hi == pytest.approx((1 - l1) * (1 - l2))
+    assert lo < est < hi
+    # A p-hat of 0 still has an interval of positive width (the delta method's would be 0).
+    e0, lo0, hi0 = rec.record_probability([(0, 50)])
+    assert e0 == hi0 == 1.0
+    assert lo0 < 1.0
+
+
+def test_the_product_of_one_proportion_is_its_complement_with_its_wilson_interval():
+    est, lo, hi = rec.record_probability([(7, 40)])
+    w_lo, w_hi = wilson_interval(7, 40)
+    assert (est, lo, hi) == pytest.approx((1 - 7 / 40, 1 - w_hi, 1 - w_lo))
+
+
+def test_a_wider_confidence_gives_a_wider_product_interval():
+    counts = [(3, 200), (5, 100), (0, 1000)]
+    _, lo95, hi95 = rec.record_probability(counts)
+    _, lo999, hi999 = rec.record_probability(counts, 0.999)
+    assert lo999 < lo95
+    assert hi999 >= hi95
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.integers(min_value=1, max_value=500).flatmap(
+            lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_product_interval_holds_its_estimate_and_stays_in_0_1(counts):
+    est, lo, hi = rec.record_probability(counts)
+    assert 0.0 <= lo <= est <= hi <= 1.0
+    assert est == pytest.approx(math.prod(1 - k / n for k, n in counts))
+    mean, m_lo, m_hi = rec.monotone_interval(lambda p: float(np.mean(p)), counts)
+    assert 0.0 <= m_lo <= mean <= m_hi <= 1.0
+
+
+def test_the_monotone_interval_refuses_no_proportions():
+    with pytest.raises(ValueError, match="at least one"):
+        rec.monotone_interval(lambda p: 0.0, [])
+
+
+# -- Quantiles of a round ------------------------------------------------------------------------
+def test_the_quantile_interval_uses_the_order_statistics_it_says():
+    values = np.arange(1, 101)  # x_(i) = i
+    est, lo, hi = rec.quantile_interval(values, 0.5)
+    # n q = 50, z sqrt(n q (1 - q)) = 1.95996 x 5 = 9.80: ranks floor(40.2) = 40, ceil(59.8) + 1
+    assert (est, lo, hi) == (50.0, 40.0, 61.0)
+    assert rec.quantile_interval([3, 3, 3], 0.25) == (3.0, 3.0, 3.0)
+    assert all(math.isnan(x) for x in rec.quantile_interval([], 0.5))
+    with pytest.raises(ValueError, match="q must lie"):
+        rec.quantile_interval(values, 1.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=200),
+    st.sampled_from([0.25, 0.5, 0.75]),
+)
+def test_the_quantile_interval_holds_its_estimate_within_the_data(values, q):
+    est, lo, hi = rec.quantile_interval(values, q)
+    assert min(values) <= lo <= est <= hi <= max(values)
+
+
+# -- The list of crises --------------------------------------------------------------------------
+def test_the_list_of_comparable_crises_is_fixed_at_twelve_each_cited():
+    assert rec.N_CRISES == len(rec.COMPARABLE_CRISES) == 12
+    assert [c.number for c in rec.COMPARABLE_CRISES] == list(range(1, 13))
+    assert rec.WARS_IN_RECORD == 0
+    for c in rec.COMPARABLE_CRISES:
+        assert c.name
+        assert c.years
+        assert len(c.citation) > 10, c
+
+
+def test_every_historical_scenario_is_one_shipped_crisis_of_the_list():
+    from escalsim.scenario.shipped import names
+
+    shipped = set(names())
+    listed = [s for c in rec.COMPARABLE_CRISES for s in c.scenarios]
+    assert len(listed) == len(set(listed))
+    assert {h.scenario for h in rec.HISTORICAL} == set(listed) <= shipped
+    for h in rec.HISTORICAL:
+        assert h.scenario in rec.COMPARABLE_CRISES[h.crisis - 1].scenarios
+        assert h.provenance
+        assert h.record
+        assert h.calendar
+    assert [c.number for c in rec.COMPARABLE_CRISES if c.scenarios] == [4, 8, 12]
+
+
+# -- The checks ----------------------------------------------------------------------------------
+def test_a_probability_above_the_record_bound_fails_and_one_below_passes():
+    high = rec.Estimate("p", 0.9, wilson_interval(90, 100), 100, 90)
+    low = rec.Estimate("p", 0.1, wilson_interval(10, 100), 100, 10)
+    assert not _bound_row("P(direct war)", high, rec.RECORD_BOUND).passed
+    assert _bound_row("P(direct war)", low, rec.RECORD_BOUND).passed
+    # At the bound itself Monte Carlo error does not fail it: the rule uses the lower end.
+    k = round(rec.RECORD_BOUND * 200) + 5
+    at = rec.Estimate("p", k / 200, wilson_interval(k, 200), 200, k)
+    lo = wilson_interval(k, 200, 1 - ALPHA / RECORD_FAMILY)[0]
+    assert _bound_row("P", at, rec.RECORD_BOUND).passed == (lo <= rec.RECORD_BOUND)
+
+
+@pytest.fixture(scope="module")
+def record_outcomes():
+    return run_checks(RECORD_CHECKS, seed=1, quick=True)
+
+
+def test_the_record_checks_register_as_record_checks():
+    names = check_names()
+    for name in RECORD_CHECKS:
+        assert name in names
+        assert CHECKS[name].kind == "record"
+        assert rec.SELECTION_RULE.split(",")[0] in CHECKS[name].source
+    assert names.index("record-joint") > max(names.index(n) for n in RECORD_CHECKS[:-1])
+    for h in rec.HISTORICAL:
+        assert CHECKS[f"record-{h.scenario}"].provenance == h.provenance
+
+
+def test_each_record_check_runs_in_quick_mode_with_its_rows(record_outcomes):
+    for o in record_outcomes:
+        r = o.result
+        assert r.rows, (o.check.name, r.details)
+        assert r.tolerance_rule
+        assert r.n > 0
+        assert "raised" not in r.details
+        deciding = [row for row in r.rows if not row.descriptive]
+        assert len(deciding) == 2
+        assert r.passed == all(row.passed for row in deciding)
+        for row in r.rows:
+            if row.label.startswith("P("):
+                assert 0.0 <= row.ci[0] <= row.simulated <= row.ci[1] <= 1.0, row
+
+
+def test_the_scenario_checks_report_the_issues_quantities(record_outcomes):
+    by_name = {o.check.name: o.result for o in record_outcomes}
+    for h in rec.HISTORICAL:
+        labels = [row.label for row in by_name[f"record-{h.scenario}"].rows]
+        for wanted in (
+            "P(direct war between the powers)",
+            "P(war of any pair)",
+            "P(nuclear use)",
+            "P(settlement of the powers' crisis)",
+            "round of settlement: median",
+        ):
+            assert wanted in labels, (h.scenario, wanted)
+        assert any("share of the stakes in a settlement" in label for label in labels)
+    hotline = [row.label for row in by_name["record-hotline-1963"].rows]
+    assert "P(settlement by round 13)" in hotline
+    assert "P(settlement in rounds 12-14)" in hotline
+    geneva = [row.label for row in by_name["record-geneva-2022"].rows]
+    assert "P(war RUS-UKR in rounds 11-13)" in geneva
+    assert "round of war RUS-UKR: median" in geneva
+
+
+def test_the_joint_check_multiplies_the_scenarios_own_estimates(record_outcomes):
+    by_name = {o.check.name: o.result for o in record_outcomes}
+    direct = [by_name[f"record-{h.scenario}"].rows[0] for h in rec.HISTORICAL]
+    joint = by_name["record-joint"]
+    assert joint.rows[0].simulated == pytest.approx(math.prod(1 - r.simulated for r in direct))
+    assert joint.rows[2].simulated == pytest.approx(rec.RECORD_BOUND)
+    assert "cannot tell a model with 1% from one with 10%" in joint.details
+    assert "approximation" in joint.details
+
+
+def test_the_report_has_each_record_section_with_its_provenance(record_outcomes):
+    text = render_report(
+        record_outcomes,
+        seed=1,
+        quick=True,
+        command="escalsim verify --quick",
+        seconds=1.0,
+        commit="abc",
+        date="today",
+    )
+    assert "posterior-predictive checks of the historical scenarios" in text
+    for i, o in enumerate(record_outcomes, start=1):
+        section = text.split(f"\n## {i}. ")[1].split("\n## ")[0]
+        assert "(record)" in section
+        if o.check.provenance:
+            assert "**Where the scenario's numbers come from.**" in section
+
+
+def test_a_record_check_fails_and_verify_exits_3_when_the_model_breaks_the_record(
+    monkeypatch, tmp_path
+):
+    """A bound far below the model's P(direct war) must fail the check, and verify exits 3."""
+    from escalsim.cli import EXIT_CHECKS_FAILED, main
+
+    monkeypatch.setattr(rec, "RECORD_BOUND", 1e-4)
+    [outcome] = run_checks(["record-hotline-1963"], seed=1, quick=True)
+    assert not outcome.result.passed
+    assert not outcome.result.rows[0].passed
+    out = tmp_path / "v.md"
+    with pytest.raises(SystemExit) as stop:
+        main(["verify", "--quick", "--check", "record-hotline-1963", "--out", str(out)])
+    assert stop.value.code == EXIT_CHECKS_FAILED == 3
+    assert "Failed: `record-hotline-1963`" in out.read_text(encoding="utf-8")
+
+
+def test_the_ukraine_record_ending_is_coded_as_the_fact_base_states_it():
+    """No direct war, no nuclear use, the powers' crisis not ended, and the pair's war neither
+    ceased nor over at the horizon (docs/ukraine-talks-2022.md §8, checks 1-3)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "outcome": ["unresolved", "settlement", "unresolved", "unresolved", "war"],
+            "war": [False, False, False, False, True],
+            "nuclear": [False, False, True, False, False],
+            "ceasefires_RUS_UKR": [0, 0, 0, 1, 0],
+            "at_war_RUS_UKR": [True, True, True, True, False],
+        }
+    )
+    ending = rec.historical("ukraine-talks-2022").ending
+    assert ending is not None
+    assert ending(frame).tolist() == [True, False, False, False, False]
+    assert rec.historical("able-archer-1983").ending(frame).tolist() == [
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
