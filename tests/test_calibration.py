@@ -653,3 +653,62 @@ def test_cli_fits_two_targets_jointly(tmp_path, capsys):
     )
     assert code == 2
     assert "two targets of the same coding" in err
+
+
+def test_a_crisis_needs_basic_values_at_stake_when_the_ladder_says_so(small):
+    """With crisis_basic_values, only runs in which a power drew a cost of war below its chance
+    of winning (0.5 between equals) can be crises; with every cost above it, none is."""
+    from escalsim.batch import drawn_war_costs
+
+    costs = {
+        "actors.A.resolve": None,
+        "actors.B.resolve": None,
+        "actors.A.war_cost": {"uniform": [0.1, 1.7], "types": 4},
+        "actors.B.war_cost": {"uniform": [0.1, 1.7], "types": 4},
+    }
+    spec = with_settings(
+        _with_crises(with_settings(small, costs)), {"ladder.crisis_basic_values": True}
+    )
+    codes = simulated_levels(spec, seed=6, replications=300, coding="icb")
+    plain = simulated_levels(
+        with_settings(spec, {"ladder.crisis_basic_values": False}),
+        seed=6,
+        replications=300,
+        coding="icb",
+    )
+    at_stake = (drawn_war_costs(spec, 6, np.arange(300)) < 0.5).any(axis=1)
+    assert at_stake.any()
+    assert not at_stake.all()
+    assert codes.tolist() == np.where(at_stake, plain, 0).tolist()
+    dear = {k.replace("resolve", "war_cost"): v for k, v in costs.items() if "war_cost" in k}
+    dear = {k: {"uniform": [0.6, 1.7], "types": 4} for k in dear}
+    none = simulated_levels(with_settings(spec, dear), seed=6, replications=300, coding="icb")
+    assert (none == 0).all()
+
+
+def test_basic_values_qualify_a_crisis_rung_and_need_one(small):
+    with pytest.raises(ScenarioError, match=r"set ladder\.crisis_rung too"):
+        with_settings(small, {"ladder.crisis_basic_values": True})
+
+
+def test_the_out_of_sample_checks_read_the_runs_as_registered():
+    """Each row against its definition (docs/calibration.md's plan), recomputed from the frames."""
+    from escalsim.calibration.outofsample import PLAN, out_of_sample
+
+    table = out_of_sample("generic-crisis", seed=3, replications=200).set_index("id")
+    assert list(table.index) == [p.id for p in PLAN]
+    result = run_batch(load_scenario("generic-crisis"), seed=3, replications=200, keep=200)
+    ends = result.events[result.events["kind"] == "end"]
+    negotiated = ends["detail"].str.contains("offer accepted|agreement on a core").sum()
+    assert table.loc["O1", "simulated"] == pytest.approx(negotiated / 200)
+    b = result.timeseries[result.timeseries["actor"] == "B"].groupby("replication")["rung"].max()
+    reciprocated = int((b >= 1).sum())  # every rung from the threat up is MID level 2 or more
+    assert table.loc["O2", "simulated"] == pytest.approx(reciprocated / 200)
+    assert table.loc["O3", "n"] + table.loc["O4", "n"] == 200
+    for check, row in table.iterrows():
+        if row["passed"] is not None and check != "O4":
+            assert row["passed"] == (abs(row["simulated"] - row["data"]) <= 0.05)
+        if np.isfinite(row["lo"]):
+            assert row["lo"] <= row["simulated"] <= row["hi"]
+    assert table.loc["O4", "passed"] == (table.loc["O4", "simulated"] <= 0.02)
+    assert table.loc["O6", "passed"] is None

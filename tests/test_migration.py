@@ -51,7 +51,7 @@ NAMES = shipped.names()
 #: Shipped scenarios written after version 2, in fields version 1 cannot hold (a prior over
 #: ``war_cost``, scripted offers): they never had a version-1 file, so they have no copy in
 #: tests/corpus/v1 and nothing to compare before and after the migration.
-BORN_V2 = {"fearon", "preventive-war"}
+BORN_V2 = {"fearon", "preventive-war", "generic-crisis"}
 #: Shipped scenarios written in version 3 (wars between pairs): no version-1 or version-2 file.
 BORN_V3 = {"ukraine-talks-2022"}
 #: Shipped scenarios that had a version-1 and a version-2 file and are now written in version 3

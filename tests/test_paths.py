@@ -307,3 +307,25 @@ def test_a_run_whose_paths_do_not_fit_the_memory_budget_is_refused_before_it_run
     assert "Traceback" not in out.stderr
     assert "--paths" in out.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_a_doctrine_path_reaches_an_actor_field_of_the_preset_and_both_powers_get_it():
+    """Paths below ``doctrines.NAME`` are an actor's fields, so one value ties every actor of
+    the doctrine (the generic-crisis calibration fits both powers' cost prior at once)."""
+    from escalsim.scenario import ScenarioError, load_scenario, with_settings
+
+    spec = load_scenario("generic-crisis")
+    changed = with_settings(
+        spec,
+        {
+            "doctrines.disputant.war_cost.uniform.1": 2.0,
+            "doctrines.disputant.policy.precision": 9.0,
+            "doctrines.disputant.audience_cost": 1.5,
+        },
+    )
+    for actor in changed.actors:
+        assert actor.war_cost.uniform == [0.12, 2.0]
+        assert actor.policy.precision == 9.0
+        assert actor.audience_cost == 1.5
+    with pytest.raises(ScenarioError, match=r"'colour' is not a field of doctrines\.disputant"):
+        with_settings(spec, {"doctrines.disputant.colour": 1.0})

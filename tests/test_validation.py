@@ -86,24 +86,35 @@ def test_each_quick_known_answer_check_passes(quick, name):
     assert result.tolerance_rule
 
 
-def test_the_mid_fit_is_measured_against_the_mid5_shares(quick):
-    """The verdict is the TVD against the stated threshold, whatever it is; the rows beside it
-    show MID 5.0's own shares level by level (a mislabelled target once showed NaN here)."""
+def test_the_joint_fit_is_measured_against_both_targets(quick):
+    """The verdict is each TVD against the stated threshold, whatever it is; the rows beside it
+    show each target's own shares level by level (a mislabelled target once showed NaN here)."""
     from escalsim.calibration import load_target
 
-    result = quick("mid-fit").result
-    tvd = result.rows[0]
-    assert tvd.label.startswith("TVD")
-    assert 0.0 <= tvd.simulated <= 1.0
-    assert result.passed == (tvd.simulated <= tvd.expected)
-    wanted = load_target("mid5").share_by_level()
-    shown = {int(r.label.split()[3]): r for r in result.rows[1:]}
-    assert set(shown) == set(wanted)
-    for level, row in shown.items():
-        assert row.descriptive
-        assert row.expected == pytest.approx(wanted[level])
+    result = quick("joint-fit").result
+    tvds = [r for r in result.rows if r.label.startswith("TVD")]
+    assert [r.label for r in tvds] == ["TVD to MID 5.0", "TVD to ICB v14 (the crises)"]
+    for row in tvds:
         assert 0.0 <= row.simulated <= 1.0
-        assert row.ci[0] <= row.simulated <= row.ci[1]
+        assert not row.descriptive
+    assert result.passed == all(r.simulated <= r.expected for r in tvds)
+    for coding, name in (("MID", "mid5"), ("ICB", "icb14")):
+        wanted = load_target(name).share_by_level()
+        shown = {int(r.label.split()[1]): r for r in result.rows if r.label.startswith(coding)}
+        assert set(shown) >= set(wanted)
+        for level, row in shown.items():
+            assert row.descriptive
+            assert row.expected == pytest.approx(wanted.get(level, 0.0))
+            assert row.ci[0] <= row.simulated <= row.ci[1]
+
+
+def test_the_out_of_sample_check_decides_on_the_registered_rows_only(quick):
+    result = quick("out-of-sample").result
+    ids = [r.label.split()[0] for r in result.rows]
+    assert ids == ["O1", "O2", "O3", "O4", "O5", "O6", "O7"]
+    deciding = [r for r in result.rows if not r.descriptive]
+    assert [r.label.split()[0] for r in deciding] == ["O1", "O2", "O3", "O4", "O5"]
+    assert result.passed == all(r.passed for r in deciding)
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,15 @@ risks, noise, policy weights...) so that the share of simulated runs peaking at 
 Correlates of War MID hostility level matches a target such as MID 5.0's 2,436 disputes
 (``load_target("mid5")``). ``docs/calibration.md`` describes the method.
 
-- :func:`load_target`: a target distribution from a CSV file (or ``"mid5"``), with positioned
-  errors;
-- :func:`simulated_levels`: the highest MID level of each replication (batch engine);
+- :func:`load_target`: a target distribution from a CSV file (or ``"mid5"``, ``"icb14"``),
+  with positioned errors;
+- :func:`simulated_levels`: the highest MID level (or ICB violence level) of each replication
+  (batch engine); :func:`simulated_codes`: several codings from the same runs;
 - :func:`fit_distance`: TVD, Pearson's chi-square and the simulated shares with CIs;
 - :func:`calibrate`: the fit (design, local refinement, bootstrap), as a :class:`Fit`.
 """
 
-from escalsim.calibration.distance import fit_distance, simulated_levels
+from escalsim.calibration.distance import fit_distance, simulated_codes, simulated_levels
 from escalsim.calibration.fit import Fit, Param, calibrate, check_params, parse_param
 from escalsim.calibration.target import MID_LEVELS, NAMED_TARGETS, Target, load_target
 
@@ -27,5 +28,6 @@ __all__ = [
     "fit_distance",
     "load_target",
     "parse_param",
+    "simulated_codes",
     "simulated_levels",
 ]

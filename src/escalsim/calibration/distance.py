@@ -11,7 +11,10 @@ Two codings (``docs/calibration.md``):
   ladder's ``crisis_rung`` (or the run ended in war); its violence level is the
   ``icb_violence`` of its ``peak_rung``, 4 (full-scale war) when it ended in war. A run that is
   not a crisis has level 0, which no share counts: an ICB target is compared with the
-  distribution *conditional on a crisis*.
+  distribution *conditional on a crisis*. With the ladder's ``crisis_basic_values``, a run is a
+  crisis only if, besides, some power's drawn cost of war is below its chance of winning at
+  round 0 (it would rather fight than give the issue up: ``W_i = (p_i - c_i)/(1 - δ) > 0``, the
+  value of submitting), ICB's "threat to basic values".
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from escalsim.calibration.target import CODINGS, MID_LEVELS, Target
-from escalsim.scenario import Problem, Scenario, ScenarioError, load_scenario
+from escalsim.scenario import Problem, Scenario, ScenarioError, load_scenario, with_condition
 
 #: The levels a simulated run can have, as an index: shares arrays are over levels 1..5.
 LEVELS = np.array(sorted(MID_LEVELS), dtype=np.int64)
@@ -106,10 +109,37 @@ def codes_of(scenario: Scenario, outcome: pd.DataFrame, coding: str = "mid") -> 
     levels = mapped[outcome["peak_rung"].to_numpy(dtype=np.int64)]
     war = outcome["war"].to_numpy(dtype=bool)
     if coding == "icb":
-        return np.where(war, WAR_LEVEL["icb"], levels).astype(np.int64)
+        levels = np.where(war, WAR_LEVEL["icb"], levels)
+        if scenario.ladder.crisis_basic_values:
+            levels = np.where(basic_values_at_stake(scenario, outcome), levels, 0)
+        return levels.astype(np.int64)
     if war_rung is not None:
         levels = np.where(war, np.maximum(levels, mapped[war_rung]), levels)
     return levels.astype(np.int64)
+
+
+def basic_values_at_stake(scenario: Scenario, outcome: pd.DataFrame) -> NDArray[np.bool_]:
+    """Whether some power would rather fight than give the issue up, run by run.
+
+    ``c_i < p_i`` for at least one power: its drawn cost of war (``batch.drawn_war_costs``, the
+    type the round draws once per replication) below its chance of winning at round 0
+    (``core.params.win_probabilities``), so that its war value ``(p_i - c_i)/(1 - δ)`` exceeds
+    the value of submitting, 0 (Fearon 1995's war payoff; Powell 1990's resolve above 1). Valid
+    for any scenario with two powers; ``scenario`` must be the one the runs were made with (its
+    condition applied), as the draws depend on its priors.
+    """
+    from escalsim.batch import drawn_war_costs
+    from escalsim.core.params import win_probabilities
+
+    p = np.array(win_probabilities(scenario))
+    out = np.zeros(len(outcome), dtype=bool)
+    seeds = outcome["seed"].to_numpy(dtype=np.int64)
+    reps = outcome["replication"].to_numpy(dtype=np.int64)
+    for root in np.unique(seeds):
+        rows = seeds == root
+        costs = drawn_war_costs(scenario, int(root), reps[rows])
+        out[rows] = (costs < p[None, :]).any(axis=1)
+    return out
 
 
 def simulated_codes(
@@ -139,7 +169,8 @@ def simulated_codes(
     outcome = run_batch(
         spec, seed=seed, replications=replications, condition=condition, keep=0
     ).outcome
-    return {coding: codes_of(spec, outcome, coding) for coding in codings}
+    made = spec if condition is None else with_condition(spec, condition)
+    return {coding: codes_of(made, outcome, coding) for coding in codings}
 
 
 def simulated_levels(

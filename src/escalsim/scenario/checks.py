@@ -163,6 +163,11 @@ def _check_ladder(c: _Checker) -> int | None:
         c.add(("ladder", "crisis_rung"), "the crisis rung cannot be rung 0 (normal relations)")
     elif crisis is not None and war is not None and crisis > war:
         c.add(("ladder", "crisis_rung"), "the crisis rung must be at or below the war rung")
+    if s.ladder.crisis_basic_values and s.ladder.crisis_rung is None:
+        c.add(
+            ("ladder", "crisis_basic_values"),
+            "crisis_basic_values qualifies the crisis rung; set ladder.crisis_rung too",
+        )
     settle = c.rung(s.endings.settlement_rung, ("endings", "settlement_rung"))
     if settle is not None and war is not None and settle >= war:
         c.add(("endings", "settlement_rung"), "the settlement rung must be below the war rung")

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from escalsim.policies.registry import default_policy
 from escalsim.scenario.errors import Loc, did_you_mean
-from escalsim.scenario.schema import REMOVED, Scenario
+from escalsim.scenario.schema import REMOVED, Actor, Scenario
 
 _ITEM_KEYS = ("id", "name")
 
@@ -198,6 +198,10 @@ def resolve(data: dict[str, Any], path: str) -> Target:
             loc.append(seg)
             node = node[seg]
             annotation = _union_member(_unwrap(value_ann), node)
+            if loc == ["doctrines", seg]:
+                # A doctrine is a preset of actor fields: below it, paths are an actor's
+                # (doctrines.disputant.war_cost.uniform), so a fit can tie both powers' values.
+                annotation = Actor
         else:
             raise PathError(f"{where} is a single value; '{seg}' cannot go below it")
     raise PathError(f"'{path}' is not a field path")  # pragma: no cover - loop always returns

@@ -203,6 +203,13 @@ class Ladder(_Model):
         "the ICB data (a heightened probability of military hostilities): a run in which either "
         "power reaches it; used for calibration against ICB (docs/calibration.md).",
     )
+    crisis_basic_values: bool = Field(
+        default=False,
+        description="With a crisis_rung: a run is a crisis only if, besides, some power's drawn "
+        "cost of war is below its chance of winning, so that it would rather fight than give "
+        "the issue up (a threat to basic values, the first element of ICB's definition; "
+        "docs/calibration.md).",
+    )
     jump: int = Field(default=2, ge=1, le=10, description="Rungs climbed by a 'jump' move.")
     deescalation_friction: Probability = Field(
         default=0.0,
