@@ -712,3 +712,16 @@ def test_the_out_of_sample_checks_read_the_runs_as_registered():
             assert row["lo"] <= row["simulated"] <= row["hi"]
     assert table.loc["O4", "passed"] == (table.loc["O4", "simulated"] <= 0.02)
     assert table.loc["O6", "passed"] is None
+
+
+def test_a_step_onto_the_war_rung_settled_in_its_round_is_not_coded_as_a_war():
+    """The round settles an accepted offer before its war draw, so a run can end in a
+    settlement with the war rung as its peak; without a war it counts at the rung below."""
+    import pandas as pd
+
+    from escalsim.calibration.distance import codes_of
+
+    spec = _with_crises(load_text(SMALL, "small.yaml"))  # rungs 0-4, war at 4, crisis at 2
+    outcome = pd.DataFrame({"peak_rung": [4, 4, 3, 2, 1], "war": [False, True, False, True, False]})
+    assert codes_of(spec, outcome, "mid").tolist() == [4, 5, 4, 5, 2]
+    assert codes_of(spec, outcome, "icb").tolist() == [2, 4, 2, 4, 0]

@@ -103,11 +103,21 @@ def codes_of(scenario: Scenario, outcome: pd.DataFrame, coding: str = "mid") -> 
 
     ``"mid"``: the ``mid_level`` of the peak rung, the war rung's level when the run ended in
     war. ``"icb"``: the ``icb_violence`` of the peak rung for a run whose peak reached the
-    crisis rung, 4 for a run that ended in war, 0 for a run that is not a crisis.
+    crisis rung, 4 for a run that ended in war, 0 for a run that is not a crisis. A run without
+    a war whose peak is the war rung or above (a step onto it settled in the same round)
+    counts at the rung below the war rung.
     """
     mapped, war_rung = level_map(scenario, coding)
-    levels = mapped[outcome["peak_rung"].to_numpy(dtype=np.int64)]
+    peak = outcome["peak_rung"].to_numpy(dtype=np.int64)
     war = outcome["war"].to_numpy(dtype=bool)
+    if war_rung is not None:
+        # A power may step onto the war rung in the round the other accepts its standing offer:
+        # the round settles before its war draw (``Crisis._settle_accepted``), so the run ends
+        # in a settlement with the war rung as its peak and no war. No war was fought, and
+        # ``war`` (p_war) says so; such a run counts at the highest rung below war, not as a
+        # war (docs/calibration.md, "The result: generic-crisis").
+        peak = np.where(war, peak, np.minimum(peak, war_rung - 1))
+    levels = mapped[peak]
     if coding == "icb":
         levels = np.where(war, WAR_LEVEL["icb"], levels)
         if scenario.ladder.crisis_basic_values:

@@ -190,11 +190,14 @@ def _calibration_lines(fit: Any) -> list[str]:
     """The summary of a calibration, as lines of text."""
     import math
 
-    n = fit.target.n
-    cases = f"{n:,} cases" if n is not None else "shares only"
+    described = []
+    for target in fit.targets or [fit.target]:
+        n = target.n
+        cases = f"{n:,} cases" if n is not None else "shares only"
+        described.append(f"{target.source.split(' (')[0]} ({cases})")
     lines = [
         f"{fit.scenario_id}: {len(fit.params)} parameters fitted to "
-        f"{fit.target.source.split(' (')[0]} ({cases}); seed {fit.seed}, "
+        f"{' and '.join(described)}; seed {fit.seed}, "
         f"{fit.replications:,} replications per candidate, {fit.evaluations} candidates "
         f"(budget {fit.budget}), "
         f"95% intervals from {len(fit.bootstrap)} bootstrap replicates",
