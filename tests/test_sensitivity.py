@@ -143,6 +143,7 @@ def test_paired_cis_hold_their_estimates_and_the_sign_share_is_a_share(analysed)
     for sign in summary["sign"]:
         assert 0 <= sign["counted"] <= sign["points"]
         assert sign["same_sign"] <= sign["counted"]
+        assert sign["positive"] + sign["negative"] == sign["counted"]
         if sign["share"] is not None:
             assert 0.0 <= sign["share"] <= 1.0
     assert any("p_war_any omitted" in n for n in summary["notes"])
@@ -294,6 +295,7 @@ def test_the_command_writes_its_files(tmp_path):
     assert summary["seed"] == 4
     assert summary["command"].startswith("escalsim sensitivity hotline-1963")
     assert len(summary["scenario_sha256"]) == 64
+    assert set(summary["noise_floor"]) == {"p_war_direct", "miscalculation_rate"}
     assert "mu_star" in err
 
 

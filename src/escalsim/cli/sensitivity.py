@@ -226,9 +226,13 @@ def _show(summary: dict[str, object]) -> None:
             f"{metric}: baseline effect {sign['baseline']:+.4f} "
             f"[{sign['baseline_lo']:+.4f}, {sign['baseline_hi']:+.4f}]; same sign at "
             f"{sign['same_sign']} of {sign['counted']} points whose CI excludes 0 "
-            f"({'n/a' if share is None else f'{share:.0%}'}; {sign['points']} points)",
+            f"({'n/a' if share is None else f'{share:.0%}'}; {sign['points']} points, "
+            f"{sign['positive']} resolved positive, {sign['negative']} negative)",
             err=True,
         )
+        floor = (summary.get("noise_floor") or {}).get(metric)  # type: ignore[attr-defined]
+        if floor is not None:
+            click.echo(f"  (μ* from Monte Carlo noise alone: about {floor:.4f})", err=True)
         ranked = sorted(
             (r for r in rows if r["metric"] == metric and r["index"] == main),
             key=lambda r: -(r["estimate"] or 0.0),

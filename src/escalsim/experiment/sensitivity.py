@@ -159,8 +159,8 @@ DEFAULT_GROUPS: tuple[GroupSpec, ...] = (
         0.5,
         2.0,
         "log",
-        "how often incidents and unintended moves happen: ×1/2 to ×2 (implementation error "
-        "on its odds, kept ≤ 0.5)",
+        "how often incidents (every rung's incident_risk, through incident_scale) and "
+        "unintended moves happen: ×1/2 to ×2 (implementation error kept ≤ 0.5)",
     ),
     GroupSpec(
         "channel_noise",
@@ -1021,9 +1021,11 @@ def sign_share(effects: pd.DataFrame) -> pd.DataFrame:
     """Per metric: how often the effect keeps the baseline's sign, among resolved points.
 
     Only design points whose paired CI excludes 0 are counted. Columns ``metric, baseline,
-    baseline_lo, baseline_hi, baseline_resolved, counted, points, same_sign, share`` (share =
+    baseline_lo, baseline_hi, baseline_resolved, counted, points, positive, negative,
+    same_sign, share`` (share =
     same_sign / counted, NaN when no point is counted; with an unresolved baseline effect, the
-    sign of its estimate is used, and ``baseline_resolved`` says so).
+    sign of its estimate is used, and ``baseline_resolved`` says so; ``positive`` and
+    ``negative`` count the counted points by sign).
     """
     rows = []
     for metric, sub in effects.groupby("metric", sort=False):
@@ -1044,11 +1046,33 @@ def sign_share(effects: pd.DataFrame) -> pd.DataFrame:
                 "baseline_resolved": bool(b["excludes_zero"]),
                 "counted": len(counted),
                 "points": len(design),
+                "positive": int((counted["estimate"] > 0).sum()),
+                "negative": int((counted["estimate"] < 0).sum()),
                 "same_sign": same,
                 "share": same / len(counted) if len(counted) and sign != 0 else math.nan,
             }
         )
     return pd.DataFrame(rows)
+
+
+def noise_floor(effects: pd.DataFrame, levels: int = 4) -> dict[str, float]:
+    """Per metric: the μ* a group would get from Monte Carlo noise alone (a rough reference).
+
+    A group that the model reads but that does not change the effect still moves the
+    replications' random paths, so its elementary effects are differences of two noisy
+    estimates: with s the typical standard error of a point's effect (its median 95% CI
+    half-width / 1.96), E|N(0, 2s²)| / Δ = 2s / (√π Δ), with Δ = levels / (2 (levels − 1)) the
+    Morris step. A group whose μ* is not clearly above this is not distinguishable from noise
+    at these replications. (A group the model never reads has μ* = 0 exactly, by the common
+    random numbers.)
+    """
+    delta = levels / (2.0 * (levels - 1))
+    out = {}
+    for metric, sub in effects.groupby("metric", sort=False):
+        design = sub[sub["point"] >= 0]
+        half = float(np.nanmedian((design["hi"] - design["lo"]) / 2.0)) if len(design) else 0.0
+        out[str(metric)] = 2.0 * (half / 1.96) / (math.sqrt(math.pi) * delta)
+    return out
 
 
 def indices(
@@ -1187,6 +1211,9 @@ def analyze_folder(
         "dropped_groups": request["dropped"],
         "sign": share.to_dict(orient="records"),
         "indices": table.to_dict(orient="records"),
+        "noise_floor": noise_floor(effects, int(request["levels"]))
+        if request["sampler"] == "morris"
+        else None,
         "notes": notes,
         "command": command,
         "seconds": seconds,
@@ -1327,6 +1354,7 @@ __all__ = [
     "indices",
     "load_runs",
     "lookup",
+    "noise_floor",
     "parse_group",
     "point_effects",
     "run",
