@@ -270,25 +270,21 @@ def test_dry_run_says_points_runs_and_time():
 
 def test_the_command_writes_its_files(tmp_path):
     out = tmp_path / "cli"
-    code, _, err = cli(
-        "sensitivity",
-        "hotline-1963",
+    args = (
         "--group",
         "hotline=channels.hotline.noise:0.5:2",
         "--group",
         "public=channels.public.noise:0.5:2",
         "--trajectories",
         "2",
-        "-n",
-        "6",
         "--workers",
         "1",
-        "--out",
-        str(out),
-        "--seed",
-        "4",
+    )
+    code, _, err = cli(
+        "sensitivity", "hotline-1963", *args, "-n", "6", "--out", str(out), "--seed", "4"
     )
     assert code == 0, err
+    assert "mu_star" in err
     for name in ("points.csv", "sensitivity.csv", "summary.json", "sensitivity.png"):
         assert (out / name).is_file(), name
     summary = pd.read_json(out / "summary.json", typ="series")
@@ -296,7 +292,24 @@ def test_the_command_writes_its_files(tmp_path):
     assert summary["command"].startswith("escalsim sensitivity hotline-1963")
     assert len(summary["scenario_sha256"]) == 64
     assert set(summary["noise_floor"]) == {"p_war_direct", "miscalculation_rate"}
-    assert "mu_star" in err
+    # the same folder again: refused without --resume; with it, only the same analysis
+    code, _, err = cli("sensitivity", "hotline-1963", *args, "--out", str(out), "--seed", "4")
+    assert code == 2, err
+    assert "already holds a sensitivity analysis" in err
+    code, _, err = cli(
+        "sensitivity",
+        "hotline-1963",
+        *args,
+        "-n",
+        "7",
+        "--out",
+        str(out),
+        "--seed",
+        "4",
+        "--resume",
+    )
+    assert code == 2, err
+    assert "holds a different sensitivity analysis (changed: replications" in err
 
 
 def test_help_is_there():
