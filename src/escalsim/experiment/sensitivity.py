@@ -1176,9 +1176,9 @@ def analyze_folder(
     _write_csv(table, folder / "sensitivity.csv")
     request = manifest["request"]
     figure = folder / "sensitivity.png"
-    from escalsim.viz.figures import save_figure
+    from escalsim.viz.figures import save_figure, sensitivity_figure
 
-    save_figure(_figure(table, effects, request), figure)
+    save_figure(sensitivity_figure(table, effects, request), figure)
     notes = []
     if "war_any" not in runs:
         notes.append(
@@ -1235,61 +1235,6 @@ def _json_safe(x: Any) -> Any:
     if isinstance(x, np.generic):
         return _json_safe(x.item())
     return x
-
-
-def _figure(table: pd.DataFrame, effects: pd.DataFrame, request: dict[str, Any]) -> Any:
-    """μ* (or S1/ST) bars with CIs per metric (top), the per-point effects with CIs (bottom)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    metrics = list(dict.fromkeys(effects["metric"]))
-    fig, axes = plt.subplots(2, len(metrics), figsize=(4.6 * len(metrics), 8.5), squeeze=False)
-    main = "mu_star" if request["sampler"] == "morris" else "ST"
-    for k, metric in enumerate(metrics):
-        ax = axes[0][k]
-        rows = table[(table["metric"] == metric) & (table["index"] == main)]
-        rows = rows.sort_values("estimate")
-        err = np.vstack([rows["estimate"] - rows["lo"], rows["hi"] - rows["estimate"]]).clip(min=0)
-        ax.barh(rows["group"], rows["estimate"], xerr=err, color="#4c72b0", capsize=2)
-        if main == "mu_star":
-            sig = table[(table["metric"] == metric) & (table["index"] == "sigma")]
-            sig = sig.set_index("group").reindex(rows["group"])
-            ax.plot(sig["estimate"], rows["group"], "o", color="#dd8452", label="σ")
-            ax.legend(loc="lower right", fontsize=8)
-        ax.set_title(f"{metric}: {'μ*' if main == 'mu_star' else 'total-order ST'}", fontsize=10)
-        ax.tick_params(labelsize=8)
-        ax = axes[1][k]
-        sub = effects[(effects["metric"] == metric)].sort_values("estimate")
-        design = sub[sub["point"] >= 0]
-        colour = np.where(design["excludes_zero"], "#4c72b0", "#bbbbbb")
-        xs = np.arange(len(design))
-        ax.errorbar(
-            xs,
-            design["estimate"],
-            yerr=np.vstack([design["estimate"] - design["lo"], design["hi"] - design["estimate"]]),
-            fmt="none",
-            ecolor="#cccccc",
-            lw=0.8,
-        )
-        ax.scatter(xs, design["estimate"], c=colour, s=10, zorder=3)
-        base = sub[sub["point"] == -1]
-        if not base.empty:
-            ax.axhline(float(base["estimate"].iloc[0]), color="#c44e52", lw=1, label="baseline")
-            ax.legend(loc="upper left", fontsize=8)
-        ax.axhline(0.0, color="black", lw=0.6)
-        ax.set_title(f"{metric}: effect at each point (sorted)", fontsize=10)
-        ax.set_xlabel("design point (CI excludes 0: blue)", fontsize=8)
-        ax.tick_params(labelsize=8)
-    fig.suptitle(
-        f"{request['scenario_id']}: {request['closed']} − {request['open']}, "
-        f"{request['sampler']}, {len(request['unit'])} points × {request['replications']} "
-        "paired replications",
-        fontsize=11,
-    )
-    fig.tight_layout()
-    return fig
 
 
 # -- estimates ----------------------------------------------------------------------------------
