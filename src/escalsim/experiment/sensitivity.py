@@ -671,16 +671,20 @@ class Design:
         )
 
 
-_CONDITION_DATA: dict[tuple[int, str], dict[str, Any]] = {}
+#: Caches by (id of the scenario, condition); each entry keeps its scenario, so that an id
+#: reused by a later scenario is not mistaken for it.
+_CONDITION_DATA: dict[tuple[int, str], tuple[Scenario, dict[str, Any]]] = {}
 
 
 def _condition_data(spec: Scenario, condition: str) -> dict[str, Any]:
     key = (id(spec), condition)
-    if key not in _CONDITION_DATA:
+    cached = _CONDITION_DATA.get(key)
+    if cached is None or cached[0] is not spec:
         if len(_CONDITION_DATA) > 8:
             _CONDITION_DATA.clear()
-        _CONDITION_DATA[key] = _data(_condition_scenario(spec, condition))
-    return _CONDITION_DATA[key]
+        cached = (spec, _data(_condition_scenario(spec, condition)))
+        _CONDITION_DATA[key] = cached
+    return cached[1]
 
 
 def unit_design(
@@ -832,7 +836,7 @@ def _check_extremes(design: Design) -> None:
                     ) from None
 
 
-_CONDITION_SCENARIO: dict[tuple[int, str], Scenario] = {}
+_CONDITION_SCENARIO: dict[tuple[int, str], tuple[Scenario, Scenario]] = {}
 
 
 def _condition_scenario(spec: Scenario, condition: str) -> Scenario:
@@ -840,11 +844,13 @@ def _condition_scenario(spec: Scenario, condition: str) -> Scenario:
     from escalsim.scenario.transforms import under_condition
 
     key = (id(spec), condition)
-    if key not in _CONDITION_SCENARIO:
+    cached = _CONDITION_SCENARIO.get(key)
+    if cached is None or cached[0] is not spec:
         if len(_CONDITION_SCENARIO) > 8:
             _CONDITION_SCENARIO.clear()
-        _CONDITION_SCENARIO[key] = under_condition(spec, condition)
-    return _CONDITION_SCENARIO[key]
+        cached = (spec, under_condition(spec, condition))
+        _CONDITION_SCENARIO[key] = cached
+    return cached[1]
 
 
 # -- running ------------------------------------------------------------------------------------
