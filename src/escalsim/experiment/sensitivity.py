@@ -126,7 +126,7 @@ DEFAULT_GROUPS: tuple[GroupSpec, ...] = (
         2.0,
         "odds",
         "each power's type grid (its private cost of war): resolves' odds ×1/2 to ×2 (costs "
-        "×1/2 to ×2) keeps the order of the types and moves each by about a third",
+        "×1/2 to ×2) keeps the order of the types (a resolve of 0.5 becomes 0.33 to 0.67)",
     ),
     GroupSpec(
         "type_priors",
