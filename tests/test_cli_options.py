@@ -45,12 +45,13 @@ def test_every_shared_option_comes_from_the_one_declaration():
         if isinstance(option, SharedOption):
             assert option.name in SHARED, (command, option.name)
     # Each is taken by every command it belongs to.
-    assert found["seed"] == {"run", "sweep", "calibrate", "play", "verify"}
-    assert found["out"] == {"run", "sweep", "calibrate"}
+    assert found["seed"] == {"run", "sweep", "calibrate", "play", "verify", "sensitivity"}
+    assert found["out"] == {"run", "sweep", "calibrate", "sensitivity"}
     assert found["out_file"] == {"schema", "migrate"}
-    assert found["workers"] == found["scheduler"] == {"run", "sweep"}
-    assert found["max_memory"] == found["force"] == found["dry_run"] == {"run", "sweep"}
-    assert found["quiet"] == {"run", "sweep", "calibrate"}
+    assert found["workers"] == found["scheduler"] == {"run", "sweep", "sensitivity"}
+    assert found["max_memory"] == found["force"] == {"run", "sweep"}
+    assert found["dry_run"] == {"run", "sweep", "sensitivity"}
+    assert found["quiet"] == {"run", "sweep", "calibrate", "sensitivity"}
     assert found["fmt"] == {"validate", "scenarios", "run", "show", "analyze", "calibrate"}
 
 

@@ -15,8 +15,8 @@ The package:
   prints: :mod:`~escalsim.cli.scenarios` (``validate``, ``schema``, ``scenarios``),
   :mod:`~escalsim.cli.migrate` (``migrate``),
   :mod:`~escalsim.cli.run` (``run``, ``show``, ``plot``), :mod:`~escalsim.cli.sweep`
-  (``sweep``, ``analyze``), :mod:`~escalsim.cli.calibrate`, :mod:`~escalsim.cli.teaching`
-  (``play``, ``app``) and :mod:`~escalsim.cli.verify`.
+  (``sweep``, ``analyze``), :mod:`~escalsim.cli.sensitivity`, :mod:`~escalsim.cli.calibrate`,
+  :mod:`~escalsim.cli.teaching` (``play``, ``app``) and :mod:`~escalsim.cli.verify`.
 
 The policy behind ``--out``, ``--seed`` and ``--resume`` (default folders, seeds, which folders
 are taken) is the API's, :mod:`escalsim.experiment.folders`: ``escalsim run --out DIR`` and
@@ -35,6 +35,7 @@ from escalsim.cli.calibrate import calibrate_command
 from escalsim.cli.migrate import migrate
 from escalsim.cli.run import plot, run_command, show
 from escalsim.cli.scenarios import scenarios, schema, validate
+from escalsim.cli.sensitivity import sensitivity
 from escalsim.cli.sweep import analyze, sweep
 from escalsim.cli.teaching import app, play
 from escalsim.cli.verify import verify
@@ -92,6 +93,7 @@ for _command in (
     plot,
     sweep,
     analyze,
+    sensitivity,
     calibrate_command,
     play,
     app,

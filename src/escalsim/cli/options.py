@@ -31,7 +31,12 @@ SEED = click.IntRange(0, 2**63 - 1)
 #: Local worker processes.
 WORKERS = click.IntRange(1, 4096)
 #: The output folders of the commands that write one, by the kind of folder.
-FOLDER_TITLES = {"run": "Run folder", "sweep": "Sweep folder", "calibration": "Output folder"}
+FOLDER_TITLES = {
+    "run": "Run folder",
+    "sweep": "Sweep folder",
+    "calibration": "Output folder",
+    "sensitivity": "Output folder",
+}
 
 
 class SharedOption(click.Option):
@@ -146,11 +151,9 @@ def limits_options(what: str) -> Callable[[F], F]:
                     is_flag=True,
                     help="Run even when the memory estimate exceeds the budget.",
                 ),
-                _option(
-                    "--dry-run",
-                    is_flag=True,
-                    help=f"Print the memory and time the {what} would need, and exit (2 if it "
-                    "would be refused).",
+                dry_run_option(
+                    f"Print the memory and time the {what} would need, and exit (2 if it "
+                    "would be refused)."
                 ),
             ]
         ):
@@ -158,6 +161,11 @@ def limits_options(what: str) -> Callable[[F], F]:
         return command
 
     return apply
+
+
+def dry_run_option(help_text: str) -> Callable[[F], F]:
+    """``--dry-run``: say what the command would do (``help_text``), and exit."""
+    return _option("--dry-run", is_flag=True, help=help_text)
 
 
 def quiet_option() -> Callable[[F], F]:

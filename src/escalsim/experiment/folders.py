@@ -5,8 +5,8 @@ alike (``escalsim run --out DIR`` and ``escalsim.run(..., out=DIR)`` decide the 
 because both call these functions):
 
 - **The default folder** is ``results/<scenario id>/<prefix><UTC time>-s<seed>/``, the prefix
-  being nothing for a run, ``sweep-`` for a sweep and ``calibrate-`` for a calibration
-  (:func:`default_folder`).
+  being nothing for a run, ``sweep-`` for a sweep, ``calibrate-`` for a calibration and
+  ``sensitivity-`` for a sensitivity analysis (:func:`default_folder`).
 - **The seed** of a run is the one given; else, resuming, the seed stored in the folder;
   else one drawn from the operating system's entropy (63 bits), which the caller reports so
   that the run can be repeated (:func:`run_seed`). A sweep or a calibration without a seed
@@ -40,7 +40,12 @@ from pathlib import Path
 from escalsim.errors import UsageError
 
 #: The kinds of output folder, and the prefix of each one's default name.
-PREFIXES = {"run": "", "sweep": "sweep-", "calibration": "calibrate-"}
+PREFIXES = {
+    "run": "",
+    "sweep": "sweep-",
+    "calibration": "calibrate-",
+    "sensitivity": "sensitivity-",
+}
 #: Where default folders go (relative to the working directory).
 RESULTS = Path("results")
 #: The file every run and sweep folder holds (and no calibration folder).
@@ -90,7 +95,7 @@ def default_folder(
         The scenario's ``id``.
     seed : int
         The root seed (in the name, so that folders of different seeds never collide).
-    kind : {"run", "sweep", "calibration"}
+    kind : {"run", "sweep", "calibration", "sensitivity"}
         What is written.
     now : datetime, optional
         The time in the name (default: now).

@@ -291,7 +291,8 @@ class PartStore:
 
 
 def _what(kind: str) -> str:
-    return "run" if kind == "escalsim-run" else "sweep"
+    known = {"escalsim-run": "run", "escalsim-sweep": "sweep"}
+    return known.get(kind, kind.removeprefix("escalsim-") + " analysis")
 
 
 def _has_content(folder: Path) -> bool:

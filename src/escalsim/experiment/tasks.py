@@ -138,7 +138,9 @@ class Job:
         at = self.point(point)
         spec = self.scenario
         if at.condition is not None and spec.conditions:
-            spec = with_condition(spec, at.condition)
+            # Settings are validated again with the scenario: its other conditions (a
+            # ``remove:`` list among them) no longer apply to the changed one, so they go.
+            spec = self._under(at.condition) if at.settings else with_condition(spec, at.condition)
         if at.settings:
             spec = with_settings(spec, at.settings, source="sweep")
         if self.key:
@@ -147,11 +149,28 @@ class Job:
             _AT_POINT[(self.key, point)] = spec
         return spec
 
+    def _under(self, condition: str) -> Scenario:
+        """The scenario under ``condition``, its conditions block dropped (cached per worker)."""
+        from escalsim.scenario.transforms import under_condition
+
+        key = (self.key, condition)
+        cached = _UNDER.get(key) if self.key else None
+        if cached is None:
+            cached = under_condition(self.scenario, condition)
+            if self.key:
+                if len(_UNDER) >= _AT_POINT_SIZE:
+                    _UNDER.pop(next(iter(_UNDER)))
+                _UNDER[key] = cached
+        return cached
+
 
 #: A worker's scenarios at recent points, by (job key, point): a worker often runs several
 #: chunks of one point.
 _AT_POINT: dict[tuple[str, int], Scenario] = {}
 _AT_POINT_SIZE = 16
+#: A worker's scenarios under a condition, by (job key, condition), for points that set fields
+#: under a condition (building one costs about as much as the settings).
+_UNDER: dict[tuple[str, str], Scenario] = {}
 
 
 def run_task(job: Job, task: Task) -> Frames:

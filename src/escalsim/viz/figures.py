@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import matplotlib.cm
@@ -60,6 +60,7 @@ __all__ = [
     "prim_figure",
     "save_figure",
     "sensitivity_bars",
+    "sensitivity_figure",
     "sweep_heatmap",
     "sweep_lines",
     "war_survival",
@@ -1030,6 +1031,74 @@ def sensitivity_bars(indices: pd.DataFrame, title: str = "") -> Figure:
     metric = str(indices["metric"].iloc[0]) if "metric" in indices and len(indices) else ""
     ax.set_ylabel(f"index of {_pretty(metric)}" if metric else "index")
     ax.set_title(title, fontsize=9)
+    return fig
+
+
+def sensitivity_figure(
+    indices: pd.DataFrame, effects: pd.DataFrame, request: dict[str, Any]
+) -> Figure:
+    """The channel effect's sensitivity: indices per group (top), effects per point (bottom).
+
+    One column per metric. Top: Morris μ* per group with its bootstrap CI as error bars and σ
+    as dots (or Sobol' ST), groups sorted by it. Bottom: the paired effect at every design
+    point, sorted, with its 95% CI; points whose CI excludes 0 in colour, the baseline effect
+    as a line. ``indices``, ``effects`` and ``request`` are those of
+    :mod:`escalsim.experiment.sensitivity` (``sensitivity.csv``, ``points.csv`` and the
+    manifest's request).
+    """
+    _require(indices, ["metric", "group", "index", "estimate", "lo", "hi"], "sensitivity_figure")
+    _require(effects, ["point", "metric", "estimate", "lo", "hi", "excludes_zero"], "effects")
+    metrics = list(dict.fromkeys(effects["metric"]))
+    fig = _figure(4.6 * max(len(metrics), 1), 8.5)
+    axes = fig.subplots(2, max(len(metrics), 1), squeeze=False)
+    main = "mu_star" if request["sampler"] == "morris" else "ST"
+    for k, metric in enumerate(metrics):
+        ax = axes[0][k]
+        rows = indices[(indices["metric"] == metric) & (indices["index"] == main)]
+        rows = rows.sort_values("estimate")
+        error = np.array([rows["estimate"] - rows["lo"], rows["hi"] - rows["estimate"]])
+        error = np.where(np.isfinite(error), error, 0.0).clip(min=0.0)
+        ax.barh(rows["group"], rows["estimate"], xerr=error, color=_colour(0), capsize=2)
+        if main == "mu_star":
+            sigma = indices[(indices["metric"] == metric) & (indices["index"] == "sigma")]
+            sigma = sigma.set_index("group").reindex(rows["group"])
+            ax.plot(sigma["estimate"], rows["group"], "o", color=_colour(1), label="σ")
+            ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(
+            f"{_pretty(metric)}: {'μ*' if main == 'mu_star' else 'total-order ST'}", fontsize=10
+        )
+        ax.tick_params(labelsize=8)
+        ax = axes[1][k]
+        sub = effects[effects["metric"] == metric].sort_values("estimate", kind="stable")
+        design = sub[sub["point"] >= 0]
+        xs = np.arange(len(design))
+        ax.errorbar(
+            xs,
+            design["estimate"],
+            yerr=np.array(
+                [design["estimate"] - design["lo"], design["hi"] - design["estimate"]]
+            ).clip(min=0.0),
+            fmt="none",
+            ecolor="#cccccc",
+            lw=0.8,
+        )
+        resolved = design["excludes_zero"].to_numpy(dtype=bool)
+        colours = np.where(resolved, _colour(0), "#bbbbbb")
+        ax.scatter(xs, design["estimate"], c=list(colours), s=10, zorder=3)
+        base = sub[sub["point"] == -1]
+        if not base.empty:
+            ax.axhline(float(base["estimate"].iloc[0]), color=_colour(2), lw=1, label="baseline")
+            ax.legend(loc="upper left", fontsize=8)
+        ax.axhline(0.0, color="black", lw=0.6)
+        ax.set_title(f"{_pretty(metric)}: effect at each point (sorted)", fontsize=10)
+        ax.set_xlabel("design point (coloured: CI excludes 0)", fontsize=8)
+        ax.tick_params(labelsize=8)
+    fig.suptitle(
+        f"{request['scenario_id']}: {request['closed']} − {request['open']}, "
+        f"{request['sampler']}, {len(request['unit'])} points × {request['replications']} "
+        "paired replications",
+        fontsize=11,
+    )
     return fig
 
 
