@@ -891,43 +891,37 @@ def run(
     the parts are the sweep store's; the result set is identical whatever ``workers``,
     ``scheduler`` or ``chunk``.
     """
-    from escalsim.experiment.executors import make_executor
     from escalsim.experiment.folders import prepare_sweep_folder
-    from escalsim.experiment.loop import Progress, run_tasks
-    from escalsim.experiment.store import PartStore, locked
+    from escalsim.experiment.store import locked
+    from escalsim.experiment.sweep import run_parts
 
     started = time.perf_counter()
     folder = default_folder(design) if out is None else Path(out)
     prepare_sweep_folder(folder, resume=resume)
     with locked(folder):
-        job = design.job()
-        store = PartStore(folder, KIND, hint="escalsim sensitivity ... --resume")
-        chunk = store.begin(
-            design.canonical(),
-            max(1, int(chunk)),
-            resume,
-            parts=len(job.points) * math.ceil(design.replications / max(1, int(chunk))),
+        done = run_parts(
+            folder,
+            design.job(),
+            kind=KIND,
+            hint="escalsim sensitivity ... --resume",
+            canonical=design.canonical(),
+            replications=design.replications,
             seed=design.seed,
+            chunk=chunk,
+            resume=resume,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            label="sensitivity",
+            on_part=on_part,
         )
-        tasks = job.tasks(design.replications, chunk)
-        done = store.done()
-        todo = [t for t in tasks if t.name not in done]
-
-        def on_done(task: Task, frames: Any) -> None:
-            store.write(task, frames)
-            if on_part:
-                on_part(task)
-
-        choice = make_executor(workers, scheduler)
-        with Progress(tasks, todo, progress, "sensitivity", "points") as bar:
-            run_tasks(job, todo, choice, on_done, progress=bar)
     return Report(
         folder,
         design.n_points,
         design.runs,
-        len(tasks),
-        len(todo),
-        choice.label,
+        done.tasks,
+        done.ran,
+        done.executor,
         time.perf_counter() - started,
     )
 

@@ -555,36 +555,92 @@ def run_sweep(
         # sweep whose points cannot be built fails now, and leaves nothing to block a retry.
         for point in {0, len(sweep.points) - 1}:
             job.scenario_at(point)
-        store = PartStore(folder, KIND, hint="escalsim sweep ... --resume")
-        chunk = store.begin(
-            sweep.canonical(),
-            max(1, int(chunk)),
-            resume,
-            parts=len(sweep.points) * math.ceil(sweep.replications / max(1, int(chunk))),
+        done = run_parts(
+            folder,
+            job,
+            kind=KIND,
+            hint="escalsim sweep ... --resume",
+            canonical=sweep.canonical(),
+            replications=sweep.replications,
             seed=sweep.seed,
+            chunk=chunk,
+            resume=resume,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+            label="sweep",
+            on_part=on_part,
+            in_flight=in_flight,
         )
-        tasks = job.tasks(sweep.replications, chunk)
-        done = store.done()
-        todo = [t for t in tasks if t.name not in done]
-
-        def on_done(task: Task, frames: Frames) -> None:
-            store.write(task, frames)
-            if on_part:
-                on_part(task)
-
-        choice = make_executor(workers, scheduler)
-        with Progress(tasks, todo, progress, "sweep", "points") as bar:
-            run_tasks(job, todo, choice, on_done, in_flight=in_flight, progress=bar)
     return SweepReport(
         folder,
         len(sweep.points),
-        len(tasks),
-        len(tasks) - len(todo),
-        len(todo),
-        choice.label,
+        done.tasks,
+        done.tasks - done.ran,
+        done.ran,
+        done.executor,
         time.perf_counter() - started,
-        store.damaged,
+        done.damaged,
     )
+
+
+@dataclass(frozen=True)
+class PartsRun:
+    """What :func:`run_parts` did: the tasks in all, those it ran, the executor, damaged parts."""
+
+    tasks: int
+    ran: int
+    executor: str
+    damaged: list[str]
+
+
+def run_parts(
+    folder: Path,
+    job: Job,
+    *,
+    kind: str,
+    hint: str,
+    canonical: dict[str, Any],
+    replications: int,
+    seed: int,
+    chunk: int,
+    resume: bool,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+    label: str,
+    on_part: Callable[[Task], None] | None = None,
+    in_flight: int | None = None,
+) -> PartsRun:
+    """Run a job's points into a folder's part store, skipping the parts already there.
+
+    The one loop of every resumable folder of points (a sweep, a sensitivity analysis): the
+    store's manifest is begun (or checked on ``resume``), each point's replications are cut into
+    tasks of ``chunk``, the tasks not yet stored run on the executor of ``workers`` /
+    ``scheduler``, and every finished part is written at once. Call it with the folder locked.
+    """
+    store = PartStore(folder, kind, hint=hint)
+    size = max(1, int(chunk))
+    chunk = store.begin(
+        canonical,
+        size,
+        resume,
+        parts=len(job.points) * math.ceil(replications / size),
+        seed=seed,
+    )
+    tasks = job.tasks(replications, chunk)
+    done = store.done()
+    todo = [t for t in tasks if t.name not in done]
+
+    def on_done(task: Task, frames: Frames) -> None:
+        store.write(task, frames)
+        if on_part:
+            on_part(task)
+
+    choice = make_executor(workers, scheduler)
+    with Progress(tasks, todo, progress, label, "points") as bar:
+        run_tasks(job, todo, choice, on_done, in_flight=in_flight, progress=bar)
+    return PartsRun(len(tasks), len(todo), choice.label, list(store.damaged))
 
 
 # -- reading ------------------------------------------------------------------------------------

@@ -1591,19 +1591,19 @@ def _out_of_sample(seed: int, quick: bool) -> CheckResult:
     reps = FIT_REPS[1] if quick else FIT_REPS[0]
     table = out_of_sample(FIT_SCENARIO, seed=derive_seed(seed, "out-of-sample"), replications=reps)
     rows = []
-    for r in table.itertuples(index=False):
-        descriptive = r.passed is None
-        data = math.nan if r.data is None or pd.isna(r.data) else float(r.data)
+    for r in table.to_dict("records"):
+        descriptive = r["passed"] is None
+        data = math.nan if r["data"] is None or pd.isna(r["data"]) else float(r["data"])
         rows.append(
             Row(
-                f"{r.id} {r.quantity}",
+                f"{r['id']} {r['quantity']}",
                 data,
-                float(r.simulated),
-                (float(r.lo), float(r.hi)),
-                int(r.n),
-                True if descriptive else bool(r.passed),
-                note=f"{r.rule} ({r.source})",
-                expected_text="≤ 0.02" if r.id == "O4" else ("—" if math.isnan(data) else ""),
+                float(r["simulated"]),
+                (float(r["lo"]), float(r["hi"])),
+                int(r["n"]),
+                True if descriptive else bool(r["passed"]),
+                note=f"{r['rule']} ({r['source']})",
+                expected_text="≤ 0.02" if r["id"] == "O4" else ("—" if math.isnan(data) else ""),
                 descriptive=descriptive,
             )
         )
