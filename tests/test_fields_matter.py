@@ -23,6 +23,12 @@ fallback is now the best rung it can hold once its offer is refused, war include
 rungs it holds; and a standing offer that is the best option is accepted as a best response,
 not by removing the options tied with it from the logit. Nothing was tuned to make them pass.
 
+**Open finding (4 December 2026).** The resolve property at scale (40 examples of 2,000 runs)
+fails on a generated example, :data:`COUNTEREXAMPLE` (it reproduces at every commit back to
+fbeac99): in that dispute a more resolved A settles for 0.15 of the stakes instead of 0.53. It
+is pinned as a strict xfail, and the property at scale is a non-strict xfail until the
+bargaining policy is examined (issue 19's note).
+
 Tolerances. Each comparison is a mean of N paired differences ``d_r`` (one per replication);
 its standard error is ``sd(d)/sqrt(N)``. A one-sided bound of 4 standard errors fails by chance
 with probability about 3 x 10⁻⁵ per comparison under the normal approximation (about 2 x 10⁻⁴
@@ -247,7 +253,46 @@ def test_more_resolve_does_not_lower_a_powers_expected_share(pair, n):
     event(sign(check_resolve_property(pair, n)))
 
 
+#: A counterexample the property at scale found (4 December 2026; it reproduces at every commit
+#: back to fbeac99): A at a capability of 12.5 against 10, holding 0.33, both at a threat, B's
+#: cost private in [0.35, 0.85]. Raising A's resolve from 0.245 to 0.521 lowers its mean realised
+#: share from 0.158 to 0.006 over 2,000 runs (seed 17): its settlements fall from 0.53 of the
+#: stakes to 0.15, and more of its runs end in war (289 against 200). An open finding of the
+#: bargaining policy (issue 19's note), not a tolerance to widen.
+COUNTEREXAMPLE = (
+    {
+        "run.rounds": 12,
+        "stakes.status_quo": {"A": 0.33},
+        "actors.A.capability": 12.52507613078371,
+        "ladder.rungs.use_of_force.war_risk": 0.08187527036555538,
+        "actors.A.initial_rung": "threat",
+        "actors.B.initial_rung": "threat",
+        "actors.B.war_cost": {"uniform": [0.35, 0.85], "types": 3},
+        "actors.B.resolve": None,
+        "condition": "channel_open",
+    },
+    {"actors.A.resolve": 0.24521853722613335, "actors.A.war_cost": None},
+    {"actors.A.resolve": 0.5205379935964763, "actors.A.war_cost": None},
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open finding: more resolve lowers A's share in this dispute (COUNTEREXAMPLE)",
+)
+def test_the_counterexample_of_the_resolve_property():
+    """The property fails on :data:`COUNTEREXAMPLE`, deterministically; strict, so that a fix
+    of the bargaining policy that removes it is noticed (the test then passes and fails CI until
+    this mark is removed)."""
+    check_resolve_property(COUNTEREXAMPLE, 2000)
+
+
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=False,
+    reason="open finding: the property at scale is violated (COUNTEREXAMPLE, which the "
+    "test above pins); whether these 40 examples hit a violation depends on the draw",
+)
 @settings(PROPERTY, max_examples=40)
 @given(pair=resolve_pairs())
 @example(pair=FOUND[0])
