@@ -677,13 +677,18 @@ def test_a_crisis_needs_basic_values_at_stake_when_the_ladder_says_so(small):
         coding="icb",
     )
     at_stake = (drawn_war_costs(spec, 6, np.arange(300)) < 0.5).any(axis=1)
+    war = run_batch(spec, seed=6, replications=300, keep=0).outcome["war"].to_numpy(dtype=bool)
     assert at_stake.any()
     assert not at_stake.all()
-    assert codes.tolist() == np.where(at_stake, plain, 0).tolist()
+    # A war is a crisis whatever was at stake; otherwise basic values must be at stake.
+    assert codes.tolist() == np.where(at_stake | war, plain, 0).tolist()
     dear = {k.replace("resolve", "war_cost"): v for k, v in costs.items() if "war_cost" in k}
     dear = {k: {"uniform": [0.6, 1.7], "types": 4} for k in dear}
-    none = simulated_levels(with_settings(spec, dear), seed=6, replications=300, coding="icb")
-    assert (none == 0).all()
+    spec_dear = with_settings(spec, dear)
+    none = simulated_levels(spec_dear, seed=6, replications=300, coding="icb")
+    wars = run_batch(spec_dear, seed=6, replications=300, keep=0).outcome["war"].to_numpy(bool)
+    assert (none[~wars] == 0).all()
+    assert (none[wars] == 4).all()
 
 
 def test_basic_values_qualify_a_crisis_rung_and_need_one(small):

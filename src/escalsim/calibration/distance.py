@@ -11,10 +11,11 @@ Two codings (``docs/calibration.md``):
   ladder's ``crisis_rung`` (or the run ended in war); its violence level is the
   ``icb_violence`` of its ``peak_rung``, 4 (full-scale war) when it ended in war. A run that is
   not a crisis has level 0, which no share counts: an ICB target is compared with the
-  distribution *conditional on a crisis*. With the ladder's ``crisis_basic_values``, a run is a
-  crisis only if, besides, some power's drawn cost of war is below its chance of winning at
-  round 0 (it would rather fight than give the issue up: ``W_i = (p_i - c_i)/(1 - δ) > 0``, the
-  value of submitting), ICB's "threat to basic values".
+  distribution *conditional on a crisis*. With the ladder's ``crisis_basic_values``, a run that
+  did not end in war is a crisis only if, besides, some power's drawn cost of war is below its
+  chance of winning at round 0 (it would rather fight than give the issue up:
+  ``W_i = (p_i - c_i)/(1 - δ) > 0``, the value of submitting), ICB's "threat to basic values";
+  a war is a crisis whatever was at stake.
 """
 
 from __future__ import annotations
@@ -119,10 +120,11 @@ def codes_of(scenario: Scenario, outcome: pd.DataFrame, coding: str = "mid") -> 
         peak = np.where(war, peak, np.minimum(peak, war_rung - 1))
     levels = mapped[peak]
     if coding == "icb":
-        levels = np.where(war, WAR_LEVEL["icb"], levels)
         if scenario.ladder.crisis_basic_values:
             levels = np.where(basic_values_at_stake(scenario, outcome), levels, 0)
-        return levels.astype(np.int64)
+        # A war is a crisis whatever was at stake (being at war threatens basic values and is
+        # hostilities): the definition written before the first fit (docs/calibration.md).
+        return np.where(war, WAR_LEVEL["icb"], levels).astype(np.int64)
     if war_rung is not None:
         levels = np.where(war, np.maximum(levels, mapped[war_rung]), levels)
     return levels.astype(np.int64)
