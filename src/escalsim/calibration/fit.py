@@ -680,14 +680,6 @@ def _design(kind: str, d: int, n: int, seed: int) -> NDArray[np.float64]:
     return qmc.LatinHypercube(d, seed=rng).random(n)
 
 
-def _resampled(levels: NDArray[np.int64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Shares of levels 1..5 over replications weighted by their bootstrap multiplicity.
-
-    Level 0 (not a case) is left out, as in :func:`level_shares`.
-    """
-    return level_shares(levels, weights)
-
-
 def _stacked(
     codes: dict[str, NDArray[np.int64]],
     targets: list[Target],

@@ -40,7 +40,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -788,18 +788,7 @@ def define(
         root,
     )
     unit = unit_design(draft.problem(), sampler, trajectories, levels, _design_seed(root))
-    design = Design(
-        scenario,
-        expansion,
-        open_condition,
-        closed_condition,
-        sampler,
-        trajectories,
-        levels,
-        replications,
-        root,
-        unit,
-    )
+    design = replace(draft, unit=unit)
     _check_extremes(design)
     return design
 
