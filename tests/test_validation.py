@@ -51,6 +51,7 @@ SLOW_CHECKS = {
     "record-geneva-2022",
     "record-ukraine-talks-2022",
     "record-joint",
+    "sensitivity",
 }
 
 
@@ -106,6 +107,77 @@ def test_the_joint_fit_is_measured_against_both_targets(quick):
             assert row.descriptive
             assert row.expected == pytest.approx(wanted.get(level, 0.0))
             assert row.ci[0] <= row.simulated <= row.ci[1]
+
+
+def _screening(positive: int, counted: int, points: int = 26, baseline: float = 0.0) -> Any:
+    """A constructed screening: ``positive`` of ``counted`` resolved points have effect > 0."""
+    import pandas as pd
+
+    from escalsim.validation.checks import _Screening
+
+    share = pd.DataFrame(
+        [
+            {
+                "metric": "p_war_direct",
+                "baseline": baseline,
+                "baseline_lo": baseline - 0.02,
+                "baseline_hi": baseline + 0.02,
+                "baseline_resolved": False,
+                "counted": counted,
+                "points": points,
+                "positive": positive,
+                "negative": counted - positive,
+                "same_sign": 0,  # the baseline is exactly 0: its own sign decides nothing
+                "share": math.nan,
+            }
+        ]
+    )
+    table = pd.DataFrame(
+        [("p_war_direct", "precision", "mu_star", 0.03, 0.01, 0.05)],
+        columns=["metric", "group", "index", "estimate", "lo", "hi"],
+    )
+    return _Screening(
+        "s", 10, 300, 0, points, share, table, pd.DataFrame(), {}, {"p_war_direct": 0.01}
+    )
+
+
+@pytest.mark.parametrize(
+    ("positive", "counted", "passes"),
+    # Wilson 95% lower bounds: 9/10 -> 0.596; 7/10 -> 0.397; 2/10 -> 0.057; 4/4 -> 0.510
+    [(9, 10, True), (7, 10, False), (2, 10, False), (4, 4, True), (88, 93, True)],
+)
+def test_the_sensitivity_check_decides_on_the_lower_bound_of_the_positive_share(
+    positive, counted, passes
+):
+    """The deciding row is the share of resolved points at which closing the channel raises
+    P(direct war), whatever the baseline's own estimate (here exactly 0); it passes iff its
+    Wilson 95% lower bound is at least 0.5."""
+    from escalsim.experiment.stats import wilson_interval
+    from escalsim.validation.checks import _sign_rows
+
+    rows = _sign_rows(_screening(positive, counted))
+    [deciding] = [r for r in rows if not r.descriptive]
+    assert deciding.n == counted
+    assert deciding.simulated == pytest.approx(positive / counted)
+    assert deciding.ci == pytest.approx(wilson_interval(positive, counted))
+    assert deciding.passed is passes
+    assert (wilson_interval(positive, counted)[0] >= 0.5) is passes
+
+
+@pytest.mark.parametrize(("positive", "counted"), [(0, 0), (1, 1), (3, 3), (0, 3)])
+def test_a_screening_with_fewer_than_four_resolved_points_decides_nothing(positive, counted):
+    """3 of 3 has the Wilson lower bound 0.439: fewer than 4 points could not pass, so they
+    do not decide either way."""
+    from escalsim.experiment.stats import wilson_interval
+    from escalsim.validation.checks import SENSITIVITY_MIN_RESOLVED, _sign_rows
+
+    assert wilson_interval(3, 3)[0] < 0.5 <= wilson_interval(4, 4)[0]
+    assert SENSITIVITY_MIN_RESOLVED == 4
+    rows = _sign_rows(_screening(positive, counted))
+    assert all(r.descriptive and r.passed for r in rows)
+    assert any("too few to decide" in r.note for r in rows)
+    mu = [r.label for r in rows if "μ*" in r.label]
+    assert mu == ["s: μ* of group `precision` on p_war_direct"]
 
 
 def test_the_out_of_sample_check_decides_on_the_registered_rows_only(quick):
