@@ -27,7 +27,10 @@ not by removing the options tied with it from the logit. Nothing was tuned to ma
 fails on a generated example, :data:`COUNTEREXAMPLE` (it reproduces at every commit back to
 fbeac99): in that dispute a more resolved A settles for 0.15 of the stakes instead of 0.53. It
 is pinned as a strict xfail, and the property at scale is a non-strict xfail until the
-bargaining policy is examined (issue 19's note).
+bargaining policy is repaired. The mechanism (docs/decision-v2.md §3.7, "Open finding"): the
+look-ahead's quit term compares the other's quitting with holding its current rung for ever,
+so at a rung that costs more than its share each power expects the other to concede everything;
+``scripts/resolve_counterexample.py`` measures it.
 
 Tolerances. Each comparison is a mean of N paired differences ``d_r`` (one per replication);
 its standard error is ``sd(d)/sqrt(N)``. A one-sided bound of 4 standard errors fails by chance
