@@ -1,0 +1,100 @@
+"""Why hotline-1963 settles on 17 October, not 28: measured in docs/calibration.md.
+
+Prints, for the shipped hotline-1963 and three variants that encode documented facts of the
+case, under both conditions (2,000 runs each, seed 1): the share of runs settled, the quartiles
+of the settlement round (round 1 = 16 Oct 1962; the record: round 13 = 28 Oct), the chance of
+a settlement within a round of the record's date, and P(war). The variants:
+
+- ``private channels closed until used``: the letter channel (``embassy_cable``) opens with
+  Kennedy's letter of 22 Oct (round 7), Robert Kennedy's channel to Dobrynin (``rfk_dobrynin``)
+  on 23 Oct (round 8), as the scenario's own events and sources date them;
+- ``... and no mediation before U Thant's appeal``: besides, ``may_mediate: false``, so U Thant's
+  channel opens only with the scenario's own event of 24 Oct (round 9); as shipped, the
+  mediation rule opens it at the end of round 1;
+- ``both powers only hold``: a check, not a fact: both powers scripted to hold their rungs.
+
+Run: ``.venv/bin/python scripts/hotline_timing.py`` (a few seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from escalsim.batch import run_batch
+from escalsim.scenario import load_text
+
+SOURCE = Path(__file__).resolve().parents[1] / "scenarios" / "hotline-1963.yaml"
+RECORD_ROUND = 13
+RUNS = 2000
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    if old not in text:
+        raise SystemExit(f"hotline_timing: the scenario no longer has {old!r}; update the script")
+    return text.replace(old, new, 1)
+
+
+def _close(text: str, channel: str) -> str:
+    start = text.index(f"  - id: {channel}\n")
+    at = text.index("    open: true", start)
+    end = text.index("\n", at)
+    return text[:at] + "    open: false" + text[end:]
+
+
+def private_closed(text: str) -> str:
+    """The private channels closed until their first documented use."""
+    text = _close(_close(text, "embassy_cable"), "rfk_dobrynin")
+    events = (
+        "  - {id: kennedy_letter, round: 7, kind: channel, channel: embassy_cable, open: true,\n"
+        "     description: Kennedy's letter to Khrushchev is handed over (22 Oct).}\n"
+        "  - {id: rfk_meets_dobrynin, round: 8, kind: channel, channel: rfk_dobrynin, open: true,\n"
+        "     description: Robert Kennedy meets Dobrynin (23 Oct).}\n"
+    )
+    return _replace(text, "  - id: us_midterms\n", events + "  - id: us_midterms\n")
+
+
+def no_early_mediation(text: str) -> str:
+    """U Thant's channel opens with his appeal only."""
+    return _replace(private_closed(text), "    may_mediate: true\n", "    may_mediate: false\n")
+
+
+def only_hold(text: str) -> str:
+    """Both powers hold their rungs (a check of the quiet-days rule)."""
+    for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
+        at = text.index(anchor)
+        end = text.index("\n", at) + 1
+        text = text[:end] + "    policy: {name: scripted, moves: [hold]}\n" + text[end:]
+    return text
+
+
+VARIANTS: dict[str, Callable[[str], str]] = {
+    "shipped": lambda text: text,
+    "private channels closed until used": private_closed,
+    "... and no mediation before U Thant's appeal": no_early_mediation,
+    "both powers only hold (a check)": only_hold,
+}
+
+
+def main() -> None:
+    """Print the table."""
+    text = SOURCE.read_text(encoding="utf-8")
+    header = ["variant", "condition", "P(settled)", "settlement round Q1/median/Q3"]
+    header += ["P(settled in rounds 12-14)", "P(war)"]
+    print("| " + " | ".join(header) + " |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, change in VARIANTS.items():
+        spec = load_text(change(text), source=f"hotline-1963 ({name})")
+        for condition in ("no_hotline", "hotline"):
+            out = run_batch(spec, seed=1, replications=RUNS, condition=condition, keep=0).outcome
+            settled = out["outcome"] == "settlement"
+            q1, med, q3 = out.loc[settled, "end_round"].quantile([0.25, 0.5, 0.75]).tolist()
+            window = settled & out["end_round"].between(RECORD_ROUND - 1, RECORD_ROUND + 1)
+            print(
+                f"| {name} | {condition} | {settled.mean():.3f} | {q1:.0f}/{med:.0f}/{q3:.0f} | "
+                f"{window.mean():.4f} | {out['war'].mean():.4f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
