@@ -323,8 +323,9 @@ def test_a_doctrine_path_reaches_an_actor_field_of_the_preset_and_both_powers_ge
             "doctrines.disputant.audience_cost": 1.5,
         },
     )
+    low = spec.doctrines["disputant"]["war_cost"]["uniform"][0]
     for actor in changed.actors:
-        assert actor.war_cost.uniform == [0.12, 2.0]
+        assert actor.war_cost.uniform == [low, 2.0]
         assert actor.policy.precision == 9.0
         assert actor.audience_cost == 1.5
     with pytest.raises(ScenarioError, match=r"'colour' is not a field of doctrines\.disputant"):
