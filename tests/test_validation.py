@@ -420,3 +420,31 @@ def test_verify_writes_a_results_folder_by_default_and_the_docs_only_when_asked(
     assert (tmp_path / "docs" / "validation.md").is_file()
     assert (tmp_path / "docs" / "validation" / "brinkmanship-closed.png").is_file()
     assert "`escalsim verify --out docs" in (tmp_path / "docs" / "validation.md").read_text()
+
+
+def test_the_report_says_when_src_has_uncommitted_changes(tmp_path):
+    """The report is written from a folder such as docs/; the check of src/ must not be
+    relative to it (it once was, and never saw a change)."""
+    import shutil
+    import subprocess
+
+    from escalsim.validation.report import git_description
+
+    if shutil.which("git") is None:
+        pytest.skip("no git")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "src" / "model.py").write_text("x = 1\n")
+    (tmp_path / "docs" / "notes.md").write_text("notes\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    assert "uncommitted" not in git_description(tmp_path / "docs")
+    (tmp_path / "docs" / "notes.md").write_text("changed notes\n")
+    assert "uncommitted" not in git_description(tmp_path / "docs")
+    (tmp_path / "src" / "model.py").write_text("x = 2\n")
+    assert git_description(tmp_path / "docs").endswith("with uncommitted changes under src/")

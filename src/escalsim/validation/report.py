@@ -121,7 +121,9 @@ def git_description(where: Path) -> str:
             timeout=10,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no", "src"],
+            # ":(top)src": the repository's src/, whatever folder ``where`` is (a bare "src"
+            # is relative to it, and the report is written from docs/: it never saw a change)
+            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no", ":(top)src"],
             capture_output=True,
             text=True,
             check=True,
