@@ -730,3 +730,28 @@ def test_a_step_onto_the_war_rung_settled_in_its_round_is_not_coded_as_a_war():
     outcome = pd.DataFrame({"peak_rung": [4, 4, 3, 2, 1], "war": [False, True, False, True, False]})
     assert codes_of(spec, outcome, "mid").tolist() == [4, 5, 4, 5, 2]
     assert codes_of(spec, outcome, "icb").tolist() == [2, 4, 2, 4, 0]
+
+
+def test_a_field_the_model_does_not_read_is_reported_as_unmoved(small, tmp_path, capsys):
+    """A fitted field that changes no run is said to be so (the first generic-crisis search
+    "fitted" the core item's agreement probability, which the bargaining policy never reads).
+    Incidents are never drawn at the war rung, where a war has already ended the run."""
+    fit = calibrate(
+        small,
+        load_target("mid5"),
+        {"ladder.rungs.force.war_risk": (0.0, 0.05), "ladder.rungs.war.incident_risk": (0.0, 0.5)},
+        budget=6,
+        seed=2,
+        replications=300,
+        bootstrap=0,
+    )
+    assert fit.unmoved == ["ladder.rungs.war.incident_risk"]
+    assert json.loads(fit.to_json())["unmoved"] == ["ladder.rungs.war.incident_risk"]
+    scenario = _csv(tmp_path, SMALL, "small.yaml")
+    code, _out, err = _cli(
+        capsys, "calibrate", str(scenario), "--target", "mid5",
+        "--params", "ladder.rungs.war.incident_risk=0:0.5",
+        "--budget", "4", "-n", "100", "--bootstrap", "0", "--out", str(tmp_path / "fit"),
+    )  # fmt: skip
+    assert code == 0
+    assert "warning: ladder.rungs.war.incident_risk changed no run" in err

@@ -315,6 +315,11 @@ class Fit:
     targets : list of Target
         Every target of a joint fit, the first being ``target``; ``tvd`` is then the largest of
         their holdout TVDs, and ``holdouts`` / ``searches`` hold each one's distance.
+    unmoved : list of str
+        Parameters that changed no run: at both ends of the central difference at the fit, every
+        replication reached the same level under every target's coding (common random numbers
+        make a field the model does not read give identical runs). Such a field was not fitted,
+        whatever its "fitted" value: its interval is only the width of its box.
     """
 
     values: dict[str, float]
@@ -340,6 +345,7 @@ class Fit:
     targets: list[Target] = field(default_factory=list)
     holdouts: list[Distance] = field(default_factory=list)
     searches: list[Distance] = field(default_factory=list)
+    unmoved: list[str] = field(default_factory=list)
 
     @property
     def evaluations(self) -> int:
@@ -480,6 +486,8 @@ class Fit:
                     }
                     for path, column in self.jacobian.to_dict().items()
                 },
+                # Parameters that changed no run at the fit: not fitted, whatever their value.
+                "unmoved": list(self.unmoved),
                 # The versions every output records, and the fit's own dependencies.
                 "versions": {
                     **versions(),
@@ -938,6 +946,13 @@ def calibrate(
         plus.append(ends[0])
         minus.append(ends[1])
         spans[i] = hi_u[i] - lo_u[i]
+    unmoved = [
+        p.path
+        for p, a, m in zip(fitted, plus, minus, strict=True)
+        if all(np.array_equal(a[t.coding], m[t.coding]) for t in targets)
+    ]
+    for path in unmoved:
+        say(f"{path}: changed no run at the fit (both ends of the difference give the same runs)")
 
     # A diagnostic: where the local linear model puts the minimum for the data as they are. Far
     # from the fit, it says the search has not converged (or the model is not linear there).
@@ -1057,4 +1072,5 @@ def calibrate(
         targets=targets,
         holdouts=holdouts,
         searches=searches,
+        unmoved=unmoved,
     )

@@ -178,6 +178,12 @@ def calibrate_command(
     else:
         for line in _calibration_lines(fit):
             click.echo(line)
+    for path in fit.unmoved:
+        say(
+            f"warning: {path} changed no run at the fitted values (both ends of the central "
+            "difference gave the same runs): the scenario may not read it, and its fitted value "
+            "and interval mean nothing; drop it from --params"
+        )
     for path in fit.outside():
         say(
             f"warning: the fitted {path} lies outside its bootstrap interval: the search may "
