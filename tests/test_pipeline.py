@@ -379,3 +379,66 @@ def test_stopping_a_pool_whose_result_pipe_holds_part_of_a_message_returns():
     done = run_process([sys.executable, "-c", STOP_WITH_A_PARTIAL_RESULT], timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "stopped"
+
+
+def test_a_loop_whose_futures_never_finish_stops_when_a_worker_is_dead(monkeypatch):
+    """A worker killed while writing its result can leave the pool unable to mark itself
+    broken, so its futures never finish (tests/test_faults.py's dying-worker test hung once):
+    the loop looks at the workers whenever a wait times out, and stops with BrokenProcessPool,
+    killing the pool. Here the futures never finish by construction."""
+    from concurrent.futures import Executor, Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from escalsim.experiment import loop
+    from escalsim.experiment.executors import ExecutorChoice
+    from escalsim.experiment.tasks import Task
+
+    class Never(Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            return Future()  # never set: the pool's manager thread is stuck
+
+    seen: dict[str, list[bool]] = {"looked": [], "closed": []}
+
+    class Watched(ExecutorChoice):
+        def check_workers(self) -> None:
+            seen["looked"].append(True)
+            if len(seen["looked"]) == 3:
+                raise BrokenProcessPool("worker process 1 died (exit code -9)")
+
+        def close(self, cancel: bool = False) -> None:
+            seen["closed"].append(cancel)
+
+    class Job:
+        def only(self, point):
+            return point
+
+    monkeypatch.setattr(loop, "WATCH_SECONDS", 0.001)
+    stored = []
+    with pytest.raises(BrokenProcessPool, match="died"):
+        loop.run_tasks(
+            Job(), [Task(0, 0, 1), Task(0, 1, 2)], Watched(Never(), 2, "never"), stored.append
+        )
+    assert len(seen["looked"]) == 3
+    assert seen["closed"] == [True]  # the workers killed, not waited for
+    assert stored == []
+
+
+def test_check_workers_sees_a_killed_worker():
+    import signal
+
+    from escalsim.experiment.executors import ExecutorChoice
+    from escalsim.experiment.workers import stop_pool, worker_pool
+
+    pool = worker_pool(2)
+    choice = ExecutorChoice(pool, 2, "2 local processes")
+    try:
+        assert pool.submit(abs, -1).result() == 1  # the workers are up
+        choice.check_workers()  # all alive: nothing to say
+        victim = next(iter(pool._processes.values()))
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.join(timeout=60)  # waits for the death, whatever the machine's load
+        with pytest.raises(Exception, match="died") as info:
+            choice.check_workers()
+        assert type(info.value).__name__ == "BrokenProcessPool"
+    finally:
+        stop_pool(pool)

@@ -51,6 +51,28 @@ class ExecutorChoice:
     label: str
     client: Any = None
 
+    def check_workers(self) -> None:
+        """Raise ``BrokenProcessPool`` if a local worker process has died.
+
+        A worker killed while writing a result leaves part of a message in the result pipe; the
+        pool's manager thread then waits for the rest and never marks the pool broken, so the
+        caller's ``wait`` on the futures would block for ever (found by
+        ``tests/test_faults.py::test_a_worker_that_dies_stops_the_run_with_its_parts_saved``,
+        which hung in one of four default test runs on 5 December 2026). The loop calls this
+        whenever a wait for the futures times out. The workers never exit on their own while
+        tasks are pending (the pool does not recycle them), so any exit code is a death.
+        """
+        if not isinstance(self.executor, ProcessPoolExecutor):
+            return
+        from concurrent.futures.process import BrokenProcessPool
+
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        dead = [p for p in processes if p.exitcode is not None]
+        if dead:
+            raise BrokenProcessPool(
+                f"worker process {dead[0].pid} died (exit code {dead[0].exitcode})"
+            )
+
     def close(self, cancel: bool = False) -> None:
         """Shut the executor down (with ``cancel``: kill local workers, drop queued tasks)."""
         if isinstance(self.executor, ProcessPoolExecutor):

@@ -20,6 +20,9 @@ from escalsim.experiment import tasks as _tasks
 from escalsim.experiment.executors import ExecutorChoice
 from escalsim.experiment.tasks import Frames, Job, Task
 
+#: How long the loop waits for a task before it looks whether a worker died (seconds).
+WATCH_SECONDS = 1.0
+
 
 def run_tasks(
     job: Job,
@@ -64,7 +67,11 @@ def run_tasks(
                 pending[executor.executor.submit(_tasks.run_task, payload, task)] = task
             if not pending:
                 break
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            finished, _ = wait(list(pending), timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+            if not finished:
+                # A worker killed mid-result can leave the pool unable to say it is broken:
+                # look at the workers themselves (ExecutorChoice.check_workers).
+                executor.check_workers()
             for future in sorted(finished, key=lambda f: pending[f]):
                 task = pending[future]
                 on_done(task, future.result())
