@@ -66,8 +66,9 @@ class ExecutorChoice:
             return
         from concurrent.futures.process import BrokenProcessPool
 
-        processes = list((getattr(self.executor, "_processes", None) or {}).values())
-        dead = [p for p in processes if p.exitcode is not None]
+        from escalsim.experiment.workers import pool_processes
+
+        dead = [p for p in pool_processes(self.executor) if p.exitcode is not None]
         if dead:
             raise BrokenProcessPool(
                 f"worker process {dead[0].pid} died (exit code {dead[0].exitcode})"

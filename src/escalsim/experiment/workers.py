@@ -81,6 +81,14 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
+def pool_processes(pool: ProcessPoolExecutor) -> list[Any]:
+    """The worker processes a pool has registered (none once it is shut down).
+
+    Read from the pool's private ``_processes`` (CPython keeps no public list of them).
+    """
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop a pool now: drop the tasks not started and kill the workers running one.
 
@@ -94,7 +102,7 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     """
     import multiprocessing
 
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = pool_processes(pool)
     processes += [
         child
         for child in multiprocessing.active_children()

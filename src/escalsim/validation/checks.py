@@ -2147,6 +2147,12 @@ def _screen(name: str, seed: int, quick: bool) -> _Screening:
     )
 
 
+def _resolved(s: _Screening, metric: str = SENSITIVITY_METRIC) -> int:
+    """How many design points of the screening resolve the effect on ``metric``."""
+    counted = s.share.loc[s.share["metric"] == metric, "counted"]
+    return int(counted.iloc[0]) if len(counted) else 0
+
+
 def _sign_rows(s: _Screening) -> list[Row]:
     """The deciding sign-share row of P(direct war), and the descriptive rows of the screening.
 
@@ -2238,16 +2244,7 @@ def _sensitivity(seed: int, quick: bool) -> CheckResult:
         f"`{s.request['closed']}` − `{s.request['open']}`)"
         for s in screenings
     )
-    unresolved = [
-        s.name
-        for s in screenings
-        if not any(
-            r.label.startswith(f"{s.name}: share")
-            and SENSITIVITY_METRIC in r.label
-            and not r.descriptive
-            for r in rows
-        )
-    ]
+    unresolved = [s.name for s in screenings if _resolved(s) < SENSITIVITY_MIN_RESOLVED]
     details = (
         (
             "Quick mode screens hotline-1963 only. "
