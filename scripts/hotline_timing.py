@@ -11,6 +11,8 @@ a settlement within a round of the record's date, and P(war). The variants:
 - ``... and no mediation before U Thant's appeal``: besides, ``may_mediate: false``, so U Thant's
   channel opens only with the scenario's own event of 24 Oct (round 9); as shipped, the
   mediation rule opens it at the end of round 1;
+- ``... and no proposal before Khrushchev's first letter``: besides, the talks closed
+  (``stakes.talks_open: false``) until his letter of 26 Oct (round 11) opens them;
 - ``both powers only hold``: a check, not a fact: both powers scripted to hold their rungs.
 
 Run: ``.venv/bin/python scripts/hotline_timing.py`` (a few seconds).
@@ -59,6 +61,18 @@ def no_early_mediation(text: str) -> str:
     return _replace(private_closed(text), "    may_mediate: true\n", "    may_mediate: false\n")
 
 
+def talks_from_letter(text: str) -> str:
+    """Besides, no proposal before Khrushchev's first letter (26 Oct): talks closed till then."""
+    text = _replace(
+        no_early_mediation(text), "  divisible: true\n", "  divisible: true\n  talks_open: false\n"
+    )
+    event = (
+        "  - {id: first_letter, round: 11, kind: set, path: stakes.talks_open, value: true,\n"
+        "     description: Khrushchev's first letter proposes a deal (26 Oct).}\n"
+    )
+    return _replace(text, "  - id: us_midterms\n", event + "  - id: us_midterms\n")
+
+
 def only_hold(text: str) -> str:
     """Both powers hold their rungs (a check of the quiet-days rule)."""
     for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
@@ -72,6 +86,7 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "shipped": lambda text: text,
     "private channels closed until used": private_closed,
     "... and no mediation before U Thant's appeal": no_early_mediation,
+    "... and no proposal before Khrushchev's first letter": talks_from_letter,
     "both powers only hold (a check)": only_hold,
 }
 

@@ -199,3 +199,66 @@ def test_a_replication_alone_equals_it_inside_an_ensemble_with_offers():
             whole[whole.replication == r].reset_index(drop=True),
             check_exact=True,
         )
+
+
+def _talks_from(round_: int | None, **settings: Any) -> Scenario:
+    """A offers B 0.3 from round 1 over the direct channel (latency 0), B accepts at least 0.3;
+    talks closed at round 0, opened by a ``set`` event at ``round_`` (None: never)."""
+    spec = dispute(
+        {**HOLD, "offers": [{"round": 1, "share": 0.3}]},
+        {**HOLD, "accept_at_least": 0.3},
+        **{"channels.direct.reliability": 1.0, "stakes.talks_open": False, **settings},
+    )
+    if round_ is None:
+        return spec
+    event = {"id": "talks", "round": round_, "kind": "set", "path": "stakes.talks_open"}
+    return with_settings(spec, {"events": [*spec.model_dump()["events"], {**event, "value": True}]})
+
+
+@pytest.mark.parametrize("opens", [3, 7])
+def test_closed_talks_post_nothing_and_the_offer_is_made_and_accepted_when_they_open(opens):
+    """docs/decision-v2.md §3.6, stakes.talks_open: nothing is posted before the talks open; the
+    scripted offer (due from round 1) is posted in the round they open and accepted then."""
+    run = run_batch(_talks_from(opens), seed=4, replications=20)
+    out = run.outcome
+    assert (out.outcome == "settlement").all()
+    assert (out.end_round == opens).all()
+    np.testing.assert_array_equal(out.settled_share_a, 0.7)
+    offers = run.events[run.events.kind == "offer"]
+    assert len(offers) == len(out)
+    assert (offers["round"] == opens).all()
+
+
+def test_talks_never_opened_settle_nothing_by_offer_or_concession():
+    """Closed throughout: no offer is posted, none accepted, and a conceding policy's concession
+    does not end the crisis (the scripted concession is then the move it makes, to rung 0)."""
+    run = run_batch(_talks_from(None), seed=4, replications=20)
+    assert (run.events.kind != "offer").all()
+    assert run.outcome.settled_share_a.isna().all()
+    conceding = dispute(
+        {**HOLD, "moves": ["concede"]},
+        HOLD,
+        **{"stakes.talks_open": False, "endings.settlement_rounds": None},
+    )
+    out = run_batch(conceding, seed=4, replications=20).outcome
+    assert not out.outcome.str.startswith("capitulation").any()
+    opened = run_batch(
+        with_settings(conceding, {"stakes.talks_open": True}), seed=4, replications=20
+    )
+    assert (opened.outcome.outcome == "capitulation_a").all()
+
+
+def test_bargaining_powers_with_the_talks_closed_make_no_offer_and_do_not_concede():
+    """generic-crisis's bargaining powers (which settle ~90% of runs by offers when talks are
+    open) with the talks closed: no offer, no accepted settlement, no concession; the crisis
+    ends on the ladder (war, quiet rounds) or not at all."""
+    spec = load_scenario("generic-crisis")
+    shut = with_settings(spec, {"stakes.talks_open": False})
+    assert compile_params(spec).concessions
+    assert not compile_params(shut).concessions
+    run = run_batch(shut, seed=3, replications=200)
+    assert (run.events.kind != "offer").all()
+    assert run.outcome.settled_share_a.isna().all()
+    assert set(run.outcome.outcome) <= {"war", "settlement", "unresolved"}
+    opened = run_batch(spec, seed=3, replications=200).outcome
+    assert opened.settled_share_a.notna().mean() > 0.5

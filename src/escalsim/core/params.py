@@ -45,6 +45,7 @@ V2_FIELDS = (
     "divisible",
     "agenda_divisible",
     "agenda_salience",
+    "talks_open",
     "commitment_problem",
     "decisiveness",
     "attribution",
@@ -114,7 +115,9 @@ class Params:
     ``discount`` (δ per round), ``status_quo`` (``[2]``: the shares of ``power_a`` and
     ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``agenda_salience``
     (``[A, m]``: each actor's salience per agenda item, 0 where it names none; the values of
-    the items when offers are bundles, §3.9), ``commitment_problem``,
+    the items when offers are bundles, §3.9), ``talks_open`` (``stakes.talks_open``: offers
+    posted and accepted only in rounds where it holds; :attr:`concessions` joins it to
+    ``capitulation``), ``commitment_problem``,
     ``decisiveness`` (m), ``attribution`` (per actor, ``"naive"`` or ``"noisy"``: its own, else
     the scenario's), and the powers' cost-of-war
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
@@ -164,6 +167,7 @@ class Params:
     settlement_rounds: int | None
     core_settles: bool
     capitulation: bool
+    talks_open: bool
     implementation_error: float
     incident_scale: float
     # actors
@@ -294,6 +298,15 @@ class Params:
             POLICIES[spec.name].opens_bargaining(spec)
             for spec in (self.policies[self.power_a], self.policies[self.power_b])
         )
+
+    @property
+    def concessions(self) -> bool:
+        """Whether a concession ends the crisis this round (``endings.capitulation``).
+
+        A concession is a bargaining move: with the talks closed (``stakes.talks_open: false``)
+        none is made, whatever ``capitulation`` says.
+        """
+        return self.capitulation and self.talks_open
 
     @cached_property
     def settles_by_offers(self) -> bool:
@@ -433,6 +446,7 @@ def compile_params(s: Scenario) -> Params:
         settlement_rounds=s.endings.settlement_rounds,
         core_settles=s.endings.core_agreement_settles,
         capitulation=s.endings.capitulation,
+        talks_open=s.stakes.talks_open,
         implementation_error=s.accidents.implementation_error,
         incident_scale=s.accidents.incident_scale,
         ids=ids,

@@ -1285,6 +1285,12 @@ class Crisis:
         if not self.bargaining:
             return
         p = self.params
+        if not p.talks_open:
+            # Closed talks: nobody posts or revises; what stands or travels stays as it is.
+            # Deliveries go on (a later ``set`` event may close talks already open).
+            self.offer_due[:, t % self.ring, :] = -1
+            self._deliver_offers(t)
+            return
         made = []
         for i in self.powers:
             spec = p.policies[int(i)]
@@ -1331,7 +1337,10 @@ class Crisis:
                     for a, b in zip(o[idx], r[idx], strict=True)
                 ],
             )
-        # Deliveries, in the order sent: a later-sent offer replaces an earlier one read.
+        self._deliver_offers(t)
+
+    def _deliver_offers(self, t: int) -> None:
+        """Offers due in round ``t``, in the order sent: a later-sent one replaces one read."""
         for s in self._in_transit(t):
             k = s % self.ring
             for h in range(2):
@@ -1890,7 +1899,6 @@ class Crisis:
         rule, so such a holder gets the uniform one without calling the policy (as in step 4),
         and so does a player's policy (not modelled, §6).
         """
-        p = self.params
         informative = [self._type_dependent(1 - h) for h in range(2)]
         if not any(informative):
             return np.full((3, 1, 3), 1.0 / 3.0)
@@ -1910,7 +1918,7 @@ class Crisis:
             concede = probs[..., bg.CONCEDE_OPTION]
             x = np.asarray(obs.x)
             # A concession that would have ended the crisis was not made: conditioned out.
-            kept = 0.0 if p.capitulation else 1.0
+            kept = 0.0 if q.concessions else 1.0
             concede_down = kept * np.where(x > 0, concede, 0.0)
             concede_hold = kept * concede - concede_down
             # An acceptance would have ended the crisis (settled): conditioned out likewise.
@@ -2632,7 +2640,7 @@ class Crisis:
         self._settle_accepted(move, deciding, alive)
         alive &= ~self.ended
         # A concession ends the crisis at once, before this round's war draw.
-        if p.capitulation:
+        if p.concessions:
             ca, cb = conceded[:, a], conceded[:, b]
             if lasting:
                 self._end_war(alive & (ca | cb))
@@ -2897,7 +2905,8 @@ class Crisis:
         """
         p = self.params
         a, b = p.power_a, p.power_b
-        standing = ~np.isnan(self.offer_read)
+        # Closed talks (stakes.talks_open: false): no offer is accepted, by any policy.
+        standing = ~np.isnan(self.offer_read) & p.talks_open
         acc_a = alive & deciding[:, a] & (move[:, a] == dx.ACCEPT) & standing[:, 0]
         acc_b = alive & deciding[:, b] & (move[:, b] == dx.ACCEPT) & standing[:, 1]
         accepted = acc_a | acc_b

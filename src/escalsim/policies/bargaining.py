@@ -667,12 +667,14 @@ class Bargaining(Policy):
     this power's offer or conceding to it. Then :func:`~escalsim.core.bargaining.choose` with
     the draw u: a logit of precision λ on annuities over the available peaceful options, and a
     move onto the war rung only when it is strictly better than every available option.
-    Available: accept when an offer stands; concede when none stands (conceding to a standing
-    offer is accepting it, the same division) and the scenario lets a concession end the
-    crisis (``endings.capitulation``); each ladder move whose rung no earlier move reaches
-    (at the bottom a step down is a hold, at the top a step up is; a jump that reaches no
-    further than a step is a step). Counting one outcome twice would give it twice the logit's
-    weight (the independence of irrelevant alternatives; McFadden 1974's red and blue buses).
+    Available: accept when an offer stands and the talks are open (``stakes.talks_open``);
+    concede when none stands (conceding to a standing offer is accepting it, the same
+    division) and the scenario lets a concession end the crisis (``endings.capitulation``,
+    with the talks open: :attr:`~escalsim.core.params.Params.concessions`); each ladder move
+    whose rung no earlier move reaches (at the bottom a step down is a hold, at the top a step
+    up is; a jump that reaches no further than a step is a step). Counting one outcome twice
+    would give it twice the logit's weight (the independence of irrelevant alternatives;
+    McFadden 1974's red and blue buses).
     When the standing offer is the best option (within :data:`TIE`: accepting at indifference,
     Fearon 1995; :func:`~escalsim.core.bargaining.accepts`), it is the only option available:
     like war, accepting a best offer is a best response, not a draw of the logit. Without the
@@ -942,7 +944,11 @@ class Bargaining(Policy):
             axis=-1,
         )
         open_ = np.concatenate(
-            [standing[..., None], (~standing & params.capitulation)[..., None]], axis=-1
+            [
+                (standing & params.talks_open)[..., None],
+                (~standing & params.concessions)[..., None],
+            ],
+            axis=-1,
         )
         batch = np.broadcast_shapes(settle.shape[:-1], ladder.shape[:-1], open_.shape[:-1])
         util = np.concatenate(

@@ -276,6 +276,13 @@ class Stakes(_Model):
         description="Offers are any division of the stakes; false: offers are bundles of whole "
         "agenda items (each item's own 'divisible' then says whether it can be split).",
     )
+    talks_open: bool = Field(
+        default=True,
+        description="Whether the powers bargain in a round: false, no power posts or revises an "
+        "offer, none is accepted and none concedes (the crisis goes on on the ladder). A 'set' "
+        "event on stakes.talks_open opens the talks at the round the record dates the first "
+        "proposal (docs/decision-v2.md §3.6).",
+    )
     commitment_problem: bool = Field(
         default=False,
         description="The powers anticipate scheduled shifts in capabilities ('set' events on a "

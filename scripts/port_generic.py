@@ -1,0 +1,104 @@
+"""Carry generic-crisis's calibrated values over to a historical scenario's rungs and time unit.
+
+The historical scenarios take their rung costs and per-round risks, their powers' audience
+costs and their policy precision from ``generic-crisis`` (fitted to MID 5.0 and the ICB crises,
+docs/calibration.md), converted to the scenario's time unit; what the case's record documents
+(dates, channels, capabilities, stakes, types) stays the case's own. This script prints, for each
+rung of the scenario, the generic rung it is mapped to and the values carried over, beside the
+file's values, so that a reader can check every number the scenario says it took from here.
+
+Mapping: a rung's ``icb_violence`` names the generic rung with the same ICB code (1 display,
+2 minor clashes, 3 serious clashes, 4 war); without it, its ``mid_level`` does (1 normal,
+2 threat, 3 display, 4 minor clashes, 5 war). Rungs above the war rung (a nuclear rung, a
+strategic exchange) have no counterpart in the data: printed as "none (no data)".
+
+Conversion from generic-crisis's week to a round of ``k`` weeks (a day: k = 1/7; a month:
+k = 365.25/12/7):
+
+- per-round probabilities (``war_risk``, ``incident_risk``): ``1 - (1 - p)^k`` (a constant
+  hazard);
+- per-round flows relative to the stakes' flow (rung ``cost``, the powers' ``war_cost``):
+  unchanged (a week's cost over a week's stakes is a day's cost over a day's stakes);
+- lump sums in rounds of the stakes' flow (``audience_cost``, paid once): ``× 1/k`` (a week of
+  the stakes is seven days of them);
+- the discount: ``δ^k``; the policy's precision (it reads annuities): unchanged.
+
+Run: ``.venv/bin/python scripts/port_generic.py hotline-1963`` (any shipped name or a path).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from escalsim.scenario import Scenario, load_scenario
+from escalsim.scenario.shipped import path_of
+
+DAYS = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
+GENERIC = "generic-crisis"
+#: generic-crisis's rungs by MID hostility level, and by ICB violence code.
+BY_MID = {1: "normal", 2: "threat", 3: "display", 4: "clash", 5: "war"}
+BY_ICB = {1: "display", 2: "clash", 3: "serious", 4: "war"}
+
+
+def weeks_per_round(time_unit: str) -> float:
+    """k: how many weeks one round of ``time_unit`` lasts."""
+    return DAYS[time_unit] / DAYS["week"]
+
+
+def probability(p: float, k: float) -> float:
+    """A per-week probability as a per-round one, ``1 - (1 - p)^k`` (constant hazard)."""
+    return 1.0 - (1.0 - p) ** k
+
+
+def _load(name: str) -> Scenario:
+    path = Path(name)
+    return load_scenario(path if path.exists() else path_of(name))
+
+
+def main(argv: list[str]) -> int:
+    """Print the table for the scenario named in ``argv[0]``."""
+    if len(argv) != 1:
+        print(__doc__.split("\n\n")[-1].strip(), file=sys.stderr)
+        return 2
+    target, generic = _load(argv[0]), _load(GENERIC)
+    k = weeks_per_round(target.run.time_unit)
+    rungs = {r.name: r for r in generic.ladder.rungs}
+    war = target.rung_index(target.ladder.war_rung) if target.ladder.war_rung else None
+    print(f"{target.id}: one round = {k:.4g} weeks (time_unit {target.run.time_unit})")
+    head = "| rung | mid | icb | generic rung | cost (file / generic) "
+    head += "| war_risk (file / ported) | incident_risk (file / ported) |"
+    print(head)
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for i, r in enumerate(target.ladder.rungs):
+        if war is not None and i > war:
+            print(
+                f"| {r.name} | {r.mid_level} | {r.icb_violence} | none (no data) | "
+                f"{r.cost:g} / - | {r.war_risk:g} / - | {r.incident_risk:g} / - |"
+            )
+            continue
+        name = BY_ICB[r.icb_violence] if r.icb_violence else BY_MID.get(r.mid_level or 0)
+        if name is None:
+            print(f"| {r.name} | {r.mid_level} | {r.icb_violence} | unmapped | | | |")
+            continue
+        g = rungs[name]
+        risk = "-" if i == war else f"{probability(g.war_risk, k):.4g}"
+        print(
+            f"| {r.name} | {r.mid_level} | {r.icb_violence} | {name} | {r.cost:g} / {g.cost:g} "
+            f"| {r.war_risk:g} / {risk} | {r.incident_risk:g} / "
+            f"{probability(g.incident_risk, k):.4g} |"
+        )
+    a = generic.actors[0]  # both states share the doctrine
+    delta = generic.stakes.discount
+    assert delta is not None
+    assert a.policy is not None
+    print()
+    print(f"discount: {delta} per week -> {delta**k:.5f} per round")
+    print(f"audience_cost: {a.audience_cost} in weeks of the stakes -> {a.audience_cost / k:.4g}")
+    print(f"precision: {a.policy.precision} (unchanged)")
+    print(f"war_cost: uniform {a.war_cost.uniform} (per round over the stakes' flow: unchanged)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
