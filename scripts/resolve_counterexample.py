@@ -4,9 +4,10 @@ On :data:`test_fields_matter.COUNTEREXAMPLE` (2,000 paired runs, the test's seed
 the less and the more resolved A: the share of runs settled (and by an accepted offer), the war
 share, A's mean share in the offers accepted (split by who accepted), and A's expected realised
 share (``batch.run_shares``: a war counted at its value), with the paired difference (more −
-less) and its standard error. The mechanism is in docs/decision-v2.md §3.7 ("Open finding").
+less) and its standard error; under the shipped quit term (``beliefs.continuation: hold``) and
+under its repair (``best``). The mechanism is in docs/decision-v2.md §3.7 ("Open finding").
 
-Run: ``.venv/bin/python scripts/resolve_counterexample.py`` (about 10 s). It imports the
+Run: ``.venv/bin/python scripts/resolve_counterexample.py`` (about 20 s). It imports the
 dispute and the counterexample from ``tests/``, which is where they are defined.
 """
 
@@ -28,36 +29,39 @@ RUNS = 2000
 
 
 def main() -> None:
-    """Print the measurements."""
+    """Print the measurements, under each quit term."""
     common, less, more = COUNTEREXAMPLE
-    shares = {}
-    for name, settings in (("less resolved", less), ("more resolved", more)):
-        values = {**common, **settings}
-        condition = values.pop("condition")
-        spec = with_settings(bargaining_dispute(), values)
-        result = run_batch(spec, seed=SEED, replications=RUNS, condition=condition, keep=RUNS)
-        out = result.outcome.sort_values("replication")
-        share = run_shares(out, spec)["share_a"].to_numpy()
-        shares[name] = share
-        accepted = out["settled_share_a"].notna().to_numpy()
-        events = result.events
-        who = (
-            events[events["kind"] == "accept"]
-            .drop_duplicates("replication")
-            .set_index("replication")["actor"]
-            .reindex(out["replication"])
-            .to_numpy()
-        )
-        terms = out["settled_share_a"].to_numpy()
-        print(
-            f"{name}: settled {out['outcome'].eq('settlement').mean():.3f} (by an accepted "
-            f"offer {accepted.mean():.3f}), war {out['war'].mean():.3f}; A's share in the "
-            f"accepted offers {np.nanmean(terms[accepted]):.3f} (A accepts: {np.sum(who == 'A')} "
-            f"runs, {np.nanmean(terms[who == 'A']):.3f}; B accepts: {np.sum(who == 'B')} runs, "
-            f"{np.nanmean(terms[who == 'B']):.3f}); A's expected realised share {share.mean():.3f}"
-        )
-    diff, se = paired(shares["more resolved"], shares["less resolved"])
-    print(f"paired difference (more - less) of A's realised share: {diff:+.3f} (SE {se:.3f})")
+    for continuation in ("hold", "best"):
+        print(f"beliefs.continuation: {continuation}")
+        shares = {}
+        for name, settings in (("less resolved", less), ("more resolved", more)):
+            values = {**common, **settings, "beliefs.continuation": continuation}
+            condition = values.pop("condition")
+            spec = with_settings(bargaining_dispute(), values)
+            result = run_batch(spec, seed=SEED, replications=RUNS, condition=condition, keep=RUNS)
+            out = result.outcome.sort_values("replication")
+            share = run_shares(out, spec)["share_a"].to_numpy()
+            shares[name] = share
+            accepted = out["settled_share_a"].notna().to_numpy()
+            events = result.events
+            who = (
+                events[events["kind"] == "accept"]
+                .drop_duplicates("replication")
+                .set_index("replication")["actor"]
+                .reindex(out["replication"])
+                .to_numpy()
+            )
+            terms = out["settled_share_a"].to_numpy()
+            print(
+                f"  {name}: settled {out['outcome'].eq('settlement').mean():.3f} (by an accepted "
+                f"offer {accepted.mean():.3f}), war {out['war'].mean():.3f}; A's share in the "
+                f"accepted offers {np.nanmean(terms[accepted]):.3f} (A accepts: "
+                f"{np.sum(who == 'A')} runs, {np.nanmean(terms[who == 'A']):.3f}; B accepts: "
+                f"{np.sum(who == 'B')} runs, {np.nanmean(terms[who == 'B']):.3f}); A's expected "
+                f"realised share {share.mean():.3f}"
+            )
+        diff, se = paired(shares["more resolved"], shares["less resolved"])
+        print(f"  paired difference (more - less) of A's realised share: {diff:+.3f} (SE {se:.3f})")
 
 
 if __name__ == "__main__":

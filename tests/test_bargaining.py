@@ -532,6 +532,58 @@ def test_escalation_coerces_types_that_fear_war():
     assert u[2] > _ladder(4, 4.0)[2]  # stepping up to 5 is worth more against it
 
 
+def test_with_the_best_continuation_escalation_coerces_types_that_fear_war():
+    """``beliefs.continuation: best`` (docs/decision-v2.md §3.7): the same coercion, against a
+    moderate demand. The other's types: one fears war (W_j = -8), one does not (W_j = 6);
+    quitting is worth the 0.3 offered, 3.0. Its best continuation short of war is to sit at
+    rung 0 (share 0.5) under the risk of i's rung, ``(0.01 W + 0.495)/0.109`` = 3.81 against
+    rung 4 (risk 0.01) and ``(0.05 W + 0.475)/0.145`` = 0.52 against rung 5 (0.05); the other
+    type would rather fight (6 beats 5.09 and 5.34). At rung 4 neither quits; at rung 5 the
+    fearful type does."""
+    kw = {
+        "war_j": bg.war_value(0.7, np.array([0.1, 1.5]), 0.9),
+        "quit_j": np.full(2, bg.settlement_value(0.3, 0.9)),
+        "best_of_share": 0.5,
+    }
+    h = bg.best_continuation(0.5, np.array([4, 5]), LADDER_COSTS, LADDER_RISK, 6, kw["war_j"], 0.9)
+    np.testing.assert_allclose(h, [[6.0, 3.8073], [6.0, 0.5172]], atol=1e-4)
+    q = bg.quit_probability(np.array([0.5, 0.5]), kw["quit_j"] - h)
+    np.testing.assert_allclose(q, [0.0, 0.5])  # at the brink rung the fearful type quits
+    u = _ladder(4, 4.0, **kw)
+    assert u[2] > _ladder(4, 4.0, war_j=kw["war_j"], best_of_share=0.5)[2]
+
+
+def test_a_demand_beyond_what_the_risk_makes_the_status_quo_worth_coerces_nobody():
+    """With the best continuation, the other quits only if quitting beats every way of going on:
+    asked for everything (quitting worth 0), even the type that fears war keeps the status quo
+    at rung 0 under the brink rung's risk (0.52 > 0), so escalation coerces nobody and the
+    quit probability is 0 at every rung below war."""
+    war_j = bg.war_value(0.7, np.array([0.1, 1.5]), 0.9)
+    h = bg.best_continuation(0.5, np.arange(6), LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9)
+    assert (h > 0.0).all()
+    assert (bg.quit_probability(np.array([0.5, 0.5]), 0.0 - h) == 0.0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    share=st.floats(0.0, 1.0),
+    x=st.integers(0, 7),
+    cost=st.floats(0.0, 3.0),
+)
+def test_the_best_continuation_is_at_least_every_rung_held_and_war(share, x, cost):
+    """``best_continuation`` is the maximum over the other's rungs: at least holding any rung
+    below war, at least W_j, and equal to one of them."""
+    war_j = bg.war_value(0.5, np.array([cost]), 0.9)
+    h = bg.best_continuation(share, np.array([x]), LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9)
+    each = [
+        bg.hold_value(share - LADDER_COSTS[y], dx.war_probability(LADDER_RISK, x, y, 6), war_j, 0.9)
+        for y in range(7)
+    ]
+    assert (h[0] >= np.max(each, axis=0) - 1e-12).all()
+    assert (h[0] >= war_j - 1e-12).all()
+    assert np.isclose(h[0], np.max(each, axis=0)).all()
+
+
 def test_a_crossed_red_line_costs_the_audience_cost_unless_answered():
     """The red line is a public commitment: holding or stepping down once it is crossed costs
     D; climbing does not. So crossing it changes the default policy's choice."""

@@ -739,7 +739,7 @@ def test_a_field_the_model_does_not_read_is_reported_as_unmoved(small, tmp_path,
     fit = calibrate(
         small,
         load_target("mid5"),
-        {"ladder.rungs.force.war_risk": (0.0, 0.05), "ladder.rungs.war.incident_risk": (0.0, 0.5)},
+        {"ladder.rungs.threat.cost": (0.0, 0.5), "ladder.rungs.war.incident_risk": (0.0, 0.5)},
         budget=6,
         seed=2,
         replications=300,

@@ -236,7 +236,9 @@ def test_accepting_the_others_offer_settles_on_its_terms(seed, actor):
     assert game.outcome == "settlement"
     debrief = game.debrief()
     if bargain.offer_channel != "public":
-        assert debrief.settled_share == bargain.offer_read
+        # Exactly the share read, to rounding: the debrief takes the second power's share as
+        # 1 - share_a, and share_a = 1 - its offer (1 - (1 - x) can differ from x by an ulp).
+        assert debrief.settled_share == pytest.approx(bargain.offer_read, abs=1e-12)
     else:
         misread = next(c.misread for c in HOTLINE.channels if c.id == "public")
         assert abs(debrief.settled_share - bargain.offer_read) <= misread + 1e-12

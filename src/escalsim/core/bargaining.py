@@ -1586,6 +1586,8 @@ def ladder_utilities(
     audience: ArrayLike = 0.0,
     committed: ArrayLike = False,
     line_crossed: ArrayLike = False,
+    *,
+    best_of_share: ArrayLike | None = None,
 ) -> Array:
     """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
 
@@ -1599,7 +1601,11 @@ def ladder_utilities(
         U(x')   = r W_i + (1 - r)[f + δ (Q V_prevail + (1 - Q) H)]
                   - D [x' < x and committed] - D [x' <= x and red line crossed]
 
-    with ``H_j(θ, x') = hold_value(f_j, r(x'), W_j(θ), δ)``. A move onto the war rung has r = 1
+    with ``H_j(θ, x') = hold_value(f_j, r(x'), W_j(θ), δ)``: the other holding its current rung
+    for ever (``beliefs.continuation: hold``, version 2 as built); or, given ``best_of_share``
+    (``beliefs.continuation: best``), ``H_j(θ, x') = max_y″ hold_value(q_j - k(y″), r(x', y″),
+    W_j(θ), δ)``, its best continuation (:func:`best_continuation`: it may sit at any rung, or
+    fight; docs/decision-v2.md §3.7). A move onto the war rung has r = 1
     and is worth exactly W_i: war is a costly lottery (Fearon 1995), not a rung's weekly cost,
     and no term rewards "closing a gap". Escalation pays only through the other's quitting
     (Powell 1990) against its own risk and cost; backing down while publicly committed costs
@@ -1639,6 +1645,9 @@ def ladder_utilities(
         i's audience cost and whether it is publicly committed ``[...]``.
     line_crossed : array_like
         Whether the other is perceived at or above i's red line ``[...]``.
+    best_of_share : array_like, optional
+        The other's status-quo share ``[...]``: given, the other's alternative to quitting is
+        its best continuation (:func:`best_continuation`), and ``flow_j`` is not read.
 
     Returns
     -------
@@ -1650,24 +1659,87 @@ def ladder_utilities(
     *Departures.* The look-ahead is one round with a stationary continuation (Powell's models
     solve the whole game; the model needs a rule every policy can evaluate in microseconds and
     that stays a best response when the crisis is stationary). The other's quitting decision is
-    modelled at one level: it compares quitting with holding on for ever, not with its own
-    look-ahead.
+    modelled at one level: it compares quitting with holding on for ever (or, with
+    ``best_of_share``, with its best stationary continuation), not with its own look-ahead.
+    Holding its *current* rung is the departure that docs/decision-v2.md §3.7 ("Open finding")
+    documents: where that rung costs more than the other's share, every type is expected to
+    quit.
     """
     x_arr, xp, r, f, w_i, hold = _rungs_held(
         x, y_next, costs, war_risk, war_rung, jump, share, war, delta
     )
-    h_j = hold_value(
-        np.asarray(flow_j, dtype=float)[..., None, None],
-        r[..., None],
-        np.asarray(war_j, dtype=float)[..., None, :],
-        delta,
-    )
+    if best_of_share is None:
+        h_j = hold_value(
+            np.asarray(flow_j, dtype=float)[..., None, None],
+            r[..., None],
+            np.asarray(war_j, dtype=float)[..., None, :],
+            delta,
+        )
+    else:
+        h_j = best_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta)
     advantage = np.asarray(quit_j, dtype=float)[..., None, :] - h_j
     q = quit_probability(
         np.asarray(posterior_j, dtype=float)[..., None, :], advantage, precision_j, 1.0 - delta
     )
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
+
+
+def best_continuation(
+    share_j: ArrayLike,
+    xp: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    war_j: ArrayLike,
+    delta: float,
+) -> Array:
+    """The other's best way of staying in the crisis against i's rung x′, per type.
+
+    ``H_j(θ, x′) = max_y″ hold_value(q_j − k(y″), r(x′, y″), W_j(θ), δ)`` over the other's
+    rungs y″ from 0 up to the war rung (where r = 1 and the value is W_j(θ); every rung when
+    there is none): the other may sit where it likes, at that rung's posture cost and under the
+    risk of the higher of the two postures (:func:`escalsim.core.dynamics.war_probability`), or
+    fight. This is the value the quitting decision of :func:`ladder_utilities` compares
+    quitting with: the other quits only if quitting beats every way of going on, as in a
+    best response (the same rule as the reservation, ``max_m U_j``, and the fallback,
+    ``max_x′ H_i(x′)``; docs/decision-v2.md §3.7). Source: Powell (1990, ch. 2; 1987) —
+    escalation coerces through the risk it imposes on every continuation of the other, not
+    through the cost of the other's current posture. Valid for shares in [0, 1], costs ≥ 0,
+    risks in [0, 1], δ in [0, 1).
+
+    Parameters
+    ----------
+    share_j : array_like
+        The other's status-quo share ``[...]``.
+    xp : array_like
+        i's candidate rungs ``[..., M]``.
+    costs, war_risk : numpy.ndarray
+        Per-rung posture cost and per-round war risk.
+    war_rung : int or None
+        The war rung (None: no war rung).
+    war_j : array_like
+        ``[..., K]``: the other's war value per type.
+    delta : float
+        Discount factor δ in [0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., M, K]``.
+    """
+    top = len(costs) - 1 if war_rung is None else war_rung
+    rungs = np.arange(top + 1)
+    xp_arr = np.asarray(xp)
+    risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)  # [..., M, Y]
+    flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]  # [..., 1, Y]
+    held = hold_value(
+        flow[..., None],
+        risk[..., None],
+        np.asarray(war_j, dtype=float)[..., None, None, :],
+        delta,
+    )  # [..., M, Y, K]
+    return held.max(axis=-2)
 
 
 def _rungs_held(

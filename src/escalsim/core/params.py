@@ -49,6 +49,7 @@ V2_FIELDS = (
     "commitment_problem",
     "decisiveness",
     "attribution",
+    "continuation",
     "cost_types",
     "cost_prior",
 )
@@ -119,7 +120,8 @@ class Params:
     posted and accepted only in rounds where it holds; :attr:`concessions` joins it to
     ``capitulation``), ``commitment_problem``,
     ``decisiveness`` (m), ``attribution`` (per actor, ``"naive"`` or ``"noisy"``: its own, else
-    the scenario's), and the powers' cost-of-war
+    the scenario's), ``continuation`` (``beliefs.continuation``: ``"hold"`` or ``"best"``, what
+    the look-ahead expects the other to do instead of quitting), and the powers' cost-of-war
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
     increasing order; a power with fewer types is padded with its last cost at prior 0). The
     types are the round-0 ones in every ``params_at[t]``: they are drawn once per replication.
@@ -219,6 +221,7 @@ class Params:
     commitment_problem: bool
     decisiveness: float
     attribution: tuple[str, ...]
+    continuation: str
     cost_types: FloatArray
     cost_prior: FloatArray
     # version 3 (V3_FIELDS)
@@ -506,6 +509,7 @@ def compile_params(s: Scenario) -> Params:
         commitment_problem=s.stakes.commitment_problem,
         decisiveness=s.war.decisiveness,
         attribution=tuple(a.attribution or s.beliefs.attribution for a in s.actors),
+        continuation=s.beliefs.continuation,
         cost_types=cost_grid,
         cost_prior=cost_prior,
         ends_run=s.war.ends_run,

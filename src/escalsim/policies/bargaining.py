@@ -488,6 +488,7 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         obs.audience,
         obs.committed,
         obs.line_crossed,
+        best_of_share=t.share_j if params.continuation == "best" else None,
     )
 
 
@@ -794,6 +795,7 @@ class Bargaining(Policy):
             t.flow[..., None],
             quit_mine,
             quit_precision(params, actor.index),
+            best_of_share=np.asarray(t.share)[..., None] if params.continuation == "best" else None,
         )
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).

@@ -1,0 +1,76 @@
+"""What the quit term's repair does to the shipped scenarios: ``beliefs.continuation`` hold/best.
+
+docs/decision-v2.md §3.7 ("Open finding"): the bargaining policy's look-ahead has the other
+either hold its current rung for ever instead of quitting (``hold``, version 2 as built, the
+default and every calibration so far) or take its best way of going on, any rung or war
+(``best``, the repair). This prints, for each shipped scenario whose powers bargain and each of
+its conditions, under both: P(direct war), P(war of any pair) where the scenario has pairs,
+P(nuclear use), the share of runs settled by an accepted offer, and the median end round; the
+same replications (seed 7) under both, so the two columns are paired.
+
+Run: ``.venv/bin/python scripts/continuation_switch.py [RUNS]`` (default 500 runs a row; about
+six minutes on one core, most of it ukraine-talks-2022 and geneva-2022).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from escalsim.batch import run_batch
+from escalsim.scenario import Scenario, load_scenario
+from escalsim.scenario.load import with_settings
+
+SCENARIOS = (
+    "generic-crisis",
+    "generic-dispute",
+    "hotline-1963",
+    "able-archer-1983",
+    "geneva-2022",
+    "ukraine-talks-2022",
+    "fearon",
+    "brinkmanship",
+    "preventive-war",
+)
+SEED = 7
+
+
+def _row(spec: Scenario, condition: str, runs: int) -> dict[str, float]:
+    out = run_batch(spec, seed=SEED, replications=runs, condition=condition, keep=0).outcome
+    row = {
+        "war": float(out["war"].mean()),
+        "nuclear": float(out["nuclear"].mean()),
+        "offer": float(((out["outcome"] == "settlement") & out["settled_share_a"].notna()).mean()),
+        "end": float(out["end_round"].median()),
+    }
+    if "war_any" in out:
+        row["war_any"] = float(out["war_any"].mean())
+    return row
+
+
+def main(argv: list[str]) -> int:
+    """Print the table (markdown)."""
+    runs = int(argv[0]) if argv else 500
+    print(
+        "| scenario | condition | P(direct war) hold / best | P(any war) hold / best "
+        "| P(nuclear) hold / best | settled by an offer hold / best "
+        "| median end round hold / best |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in SCENARIOS:
+        base = load_scenario(name)
+        for condition in base.condition_names:
+            hold = _row(with_settings(base, {"beliefs.continuation": "hold"}), condition, runs)
+            best = _row(with_settings(base, {"beliefs.continuation": "best"}), condition, runs)
+            anyw = f"{hold['war_any']:.3f} / {best['war_any']:.3f}" if "war_any" in hold else "-"
+            print(
+                f"| {name} | {condition} | {hold['war']:.3f} / {best['war']:.3f} | {anyw} | "
+                f"{hold['nuclear']:.3f} / {best['nuclear']:.3f} | "
+                f"{hold['offer']:.3f} / {best['offer']:.3f} | "
+                f"{hold['end']:.0f} / {best['end']:.0f} |",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
