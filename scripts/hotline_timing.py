@@ -13,9 +13,16 @@ a settlement within a round of the record's date, and P(war). The variants:
   mediation rule opens it at the end of round 1;
 - ``... and no proposal before Khrushchev's first letter``: besides, the talks closed
   (``stakes.talks_open: false``) until his letter of 26 Oct (round 11) opens them;
-- ``both powers only hold``: a check, not a fact: both powers scripted to hold their rungs.
+- ``both powers only hold``: a check, not a fact: both powers scripted to hold their rungs;
+- the rebuild's first steps, all with the three facts above: generic-crisis's rung risks made
+  daily (``scripts/port_generic.py hotline-1963``); all its values (risks, costs, discount,
+  precision, audience costs); and each of the three with the repaired quit term
+  (``beliefs.continuation: best``, docs/decision-v2.md §3.7).
 
-Run: ``.venv/bin/python scripts/hotline_timing.py`` (a few seconds).
+Besides the timing, each row gives the wars by cause and the United States' median share of
+the stakes in the runs settled by an accepted offer (the record: the missiles went home).
+
+Run: ``.venv/bin/python scripts/hotline_timing.py`` (about half a minute).
 """
 
 from __future__ import annotations
@@ -73,6 +80,84 @@ def talks_from_letter(text: str) -> str:
     return _replace(text, "  - id: us_midterms\n", event + "  - id: us_midterms\n")
 
 
+def _rung(text: str, name: str, **values: float) -> str:
+    """Set fields of the rung ``name`` (each must be in its block already)."""
+    start = text.index(f"    - name: {name}\n")
+    nxt = text.find("    - name:", start + 5)
+    end = nxt if nxt != -1 else text.index("  war_rung:", start)
+    block = text[start:end]
+    for key, value in values.items():
+        at = block.index(f"      {key}: ")
+        stop = block.index("\n", at)
+        block = block[:at] + f"      {key}: {value}" + block[stop:]
+    return text[:start] + block + text[end:]
+
+
+#: generic-crisis's weekly rung risks as daily ones (``scripts/port_generic.py hotline-1963``):
+#: warning -> threat, deployment and alert -> display of force, quarantine -> minor clashes,
+#: strike -> serious clashes (ICB violence 3: an air strike on the sites).
+PORTED_RISKS = {
+    "warning": {"incident_risk": 0.0007158},
+    "deployment": {"war_risk": 0.002109, "incident_risk": 0.004342},
+    "alert": {"war_risk": 0.002109, "incident_risk": 0.004342},
+    "quarantine": {"war_risk": 0.005615, "incident_risk": 0.007301},
+    "strike": {"war_risk": 0.006828, "incident_risk": 0.007301},
+    "war": {"incident_risk": 0.0},
+}
+#: ... and its rung costs (per round over the stakes' flow: unchanged by the time unit).
+PORTED_COSTS = {
+    "warning": 0.1,
+    "deployment": 0.3414,
+    "alert": 0.3414,
+    "quarantine": 0.8298,
+    "strike": 1.5,
+    "war": 5.0,
+}
+
+
+def ported_risks(text: str) -> str:
+    """The facts above, and generic-crisis's rung risks made daily."""
+    text = talks_from_letter(text)
+    for name, values in PORTED_RISKS.items():
+        text = _rung(text, name, **values)
+    return text
+
+
+def ported_all(text: str) -> str:
+    """The rung risks above, and generic-crisis's other values made daily.
+
+    Its costs, discount (0.95 a week: 0.9927 a day), precision (24.21) and audience costs (1.356
+    weeks of the stakes: 9.49 days; the case keeps its ratios: the Soviet Union's half the
+    United States', doubled by Kennedy's address).
+    """
+    text = ported_risks(text)
+    for name, cost in PORTED_COSTS.items():
+        text = _rung(text, name, cost=cost)
+    text = _replace(text, "  discount: 0.99\n", "  discount: 0.9927\n")
+    text = _replace(text, "    audience_cost: 1.0 ", "    audience_cost: 9.49 ")
+    text = _replace(text, "    audience_cost: 0.5 ", "    audience_cost: 4.75 ")
+    text = _replace(text, "    value: 2.0\n", "    value: 18.98\n")
+    for capability in ("100.0", "60.0"):
+        text = _replace(
+            text,
+            f"    doctrine: pragmatist\n    capability: {capability}",
+            "    doctrine: pragmatist\n    policy: {name: bargaining, precision: 24.21}\n"
+            f"    capability: {capability}",
+        )
+    return text
+
+
+def best(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change`` with the repaired quit term (``beliefs.continuation: best``)."""
+
+    def changed(text: str) -> str:
+        return _replace(
+            change(text), "  attribution: noisy\n", "  attribution: noisy\n  continuation: best\n"
+        )
+
+    return changed
+
+
 def only_hold(text: str) -> str:
     """Both powers hold their rungs (a check of the quiet-days rule)."""
     for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
@@ -88,6 +173,11 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "... and no mediation before U Thant's appeal": no_early_mediation,
     "... and no proposal before Khrushchev's first letter": talks_from_letter,
     "both powers only hold (a check)": only_hold,
+    "facts, and generic-crisis's rung risks": ported_risks,
+    "facts, and all of generic-crisis's values": ported_all,
+    "facts, with the repaired quit term": best(talks_from_letter),
+    "facts, rung risks, repaired quit term": best(ported_risks),
+    "facts, all values, repaired quit term": best(ported_all),
 }
 
 
@@ -95,9 +185,10 @@ def main() -> None:
     """Print the table."""
     text = SOURCE.read_text(encoding="utf-8")
     header = ["variant", "condition", "P(settled)", "settlement round Q1/median/Q3"]
-    header += ["P(settled in rounds 12-14)", "P(war)"]
+    header += ["P(settled in rounds 12-14)", "P(war)", "wars miscalculated/brinkmanship/accident"]
+    header += ["US share settled (median)"]
     print("| " + " | ".join(header) + " |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("|" + " --- |" * len(header))
     for name, change in VARIANTS.items():
         spec = load_text(change(text), source=f"hotline-1963 ({name})")
         for condition in ("no_hotline", "hotline"):
@@ -105,9 +196,14 @@ def main() -> None:
             settled = out["outcome"] == "settlement"
             q1, med, q3 = out.loc[settled, "end_round"].quantile([0.25, 0.5, 0.75]).tolist()
             window = settled & out["end_round"].between(RECORD_ROUND - 1, RECORD_ROUND + 1)
+            causes = out.loc[out["war"], "war_cause"].value_counts()
+            why = "/".join(str(int(causes.get(c, 0))) for c in ("miscalculated", "brinkmanship"))
+            why += f"/{int(causes.get('accident', 0))}"
+            terms = out.loc[settled, "settled_share_a"].dropna()
+            us = f"{terms.median():.2f}" if len(terms) else "-"
             print(
                 f"| {name} | {condition} | {settled.mean():.3f} | {q1:.0f}/{med:.0f}/{q3:.0f} | "
-                f"{window.mean():.4f} | {out['war'].mean():.4f} |"
+                f"{window.mean():.4f} | {out['war'].mean():.4f} | {why} | {us} |"
             )
 
 
