@@ -17,7 +17,8 @@ a settlement within a round of the record's date, and P(war). The variants:
 - the rebuild's first steps, all with the three facts above: generic-crisis's rung risks made
   daily (``scripts/port_generic.py hotline-1963``); all its values (risks, costs, discount,
   precision, audience costs); and each of the three with the repaired quit term
-  (``beliefs.continuation: best``, docs/decision-v2.md §3.7).
+  (``beliefs.continuation: best``, docs/decision-v2.md §3.7); and two checks of what drives
+  the wars with all values: no red lines (both on the war rung) and a quieter public channel.
 
 Besides the timing, each row gives the wars by cause and the United States' median share of
 the stakes in the runs settled by an accepted offer (the record: the missiles went home).
@@ -158,6 +159,25 @@ def best(change: Callable[[str], str]) -> Callable[[str], str]:
     return changed
 
 
+def no_red_lines(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change`` with both powers' red lines moved to the war rung (a check, not a fact)."""
+
+    def changed(text: str) -> str:
+        text = _replace(change(text), "    red_line: deployment ", "    red_line: war ")
+        return _replace(text, "    red_line: strike ", "    red_line: war ")
+
+    return changed
+
+
+def quiet_public(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change`` with the public channel's noise 0.1 instead of 0.35 (a check, not a fact)."""
+
+    def changed(text: str) -> str:
+        return _replace(change(text), "    noise: 0.35 ", "    noise: 0.1 ")
+
+    return changed
+
+
 def only_hold(text: str) -> str:
     """Both powers hold their rungs (a check of the quiet-days rule)."""
     for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
@@ -178,6 +198,8 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "facts, with the repaired quit term": best(talks_from_letter),
     "facts, rung risks, repaired quit term": best(ported_risks),
     "facts, all values, repaired quit term": best(ported_all),
+    "facts, all values, no red lines (a check)": no_red_lines(ported_all),
+    "facts, all values, public noise 0.1 (a check)": quiet_public(ported_all),
 }
 
 
