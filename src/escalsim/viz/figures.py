@@ -453,39 +453,57 @@ def forest_plot(differences: pd.DataFrame, metrics: Sequence[str] | None = None)
             ax.set_yticks([])
             continue
         ys = np.arange(len(rows))[::-1].astype(float)
-        labels, numbers = [], []
         # Columns as typed arrays: a row of itertuples has no column types.
         values = rows[["estimate", "lo", "hi"]].to_numpy(dtype=float)
-        for y, (est, lo, hi), cond, base in zip(
-            ys, values, rows["condition"].astype(str), rows["baseline"].astype(str), strict=True
-        ):
-            labels.append(cond if len(baselines) == 1 else f"{cond} − {base}")
-            if math.isnan(est):
-                ax.text(0.0, y, "  n/a", va="center", color="0.4")
-                numbers.append("n/a")
-                continue
-            left = 0.0 if math.isnan(lo) else max(est - lo, 0.0)
-            right = 0.0 if math.isnan(hi) else max(hi - est, 0.0)
+        est, lo, hi = values.T
+        conds = rows["condition"].astype(str).to_numpy()
+        bases = rows["baseline"].astype(str).to_numpy()
+        labels = [
+            c if len(baselines) == 1 else f"{c} − {b}" for c, b in zip(conds, bases, strict=True)
+        ]
+        numbers = [
+            "n/a"
+            if math.isnan(e)
+            else f"{e:.3g}" + ("" if math.isnan(a) or math.isnan(b) else f" [{a:.3g}, {b:.3g}]")
+            for e, a, b in zip(est, lo, hi, strict=True)
+        ]
+        for y in ys[np.isnan(est)]:
+            ax.text(0.0, y, "  n/a", va="center", color="0.4")
+        # One errorbar call per colour, not one per row: each call makes several artists.
+        left = np.where(np.isnan(lo), 0.0, np.maximum(est - lo, 0.0))
+        right = np.where(np.isnan(hi), 0.0, np.maximum(hi - est, 0.0))
+        colour_of = np.array([colours.get(c, PALETTE["blue"]) for c in conds], dtype=object)
+        drawn = ~np.isnan(est)
+        for colour in dict.fromkeys(colour_of[drawn]):
+            mine = drawn & (colour_of == colour)
             ax.errorbar(
-                est,
-                y,
-                xerr=[[left], [right]],
+                est[mine],
+                ys[mine],
+                xerr=[left[mine], right[mine]],
                 fmt="o",
-                color=colours.get(cond, PALETTE["blue"]),
-                ecolor=colours.get(cond, PALETTE["blue"]),
+                color=colour,
+                ecolor=colour,
                 elinewidth=2,
                 capsize=4,
                 markersize=6,
                 zorder=3,
             )
-            ci = "" if math.isnan(lo) or math.isnan(hi) else f" [{lo:.3g}, {hi:.3g}]"
-            numbers.append(f"{est:.3g}{ci}")
         ax.set_yticks(ys, labels=labels)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        right_axis = ax.secondary_yaxis("right")
-        right_axis.set_yticks(ys, labels=numbers)
-        right_axis.tick_params(length=0, labelsize="small")
-        values = rows[["estimate", "lo", "hi"]].to_numpy(dtype=float)
+        # The numbers on the right, where a secondary y axis put them as its tick labels (3.5 pt
+        # out, small): that was a second Axes per panel, with its own ticks to lay out and draw.
+        for y, text in zip(ys, numbers, strict=True):
+            ax.annotate(
+                text,
+                (1.0, y),
+                xycoords=("axes fraction", "data"),
+                xytext=(3.5, 0.0),
+                textcoords="offset points",
+                ha="left",
+                va="center_baseline",
+                fontsize="small",
+                annotation_clip=False,
+            )
         finite = values[np.isfinite(values)]
         span = np.concatenate([finite, [0.0]])
         pad = max(float(span.max() - span.min()) * 0.08, 1e-9)
