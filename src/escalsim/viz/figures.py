@@ -103,6 +103,10 @@ _KIND_COLOURS = {
 _LINESTYLES = ["-", (0, (5, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2)), (0, (8, 3))]
 _Z95 = 1.959963984540054  # standard normal quantile for a two-sided 95% interval
 _PNG_DPI = 150
+#: zlib level of the PNG files: 3 writes a run's five figures about a third faster than the
+#: default 6 (measured: 0.158 -> 0.115 s CPU), for files about 9% larger (587 -> 640 kB); the
+#: pixels are the same.
+_PNG_COMPRESS_LEVEL = 3
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -914,7 +918,7 @@ def escalation_causes(
 
 # -- 6. saving -----------------------------------------------------------------------------------
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` to ``path`` as a PNG (150 dpi), atomically.
+    """Write ``fig`` to ``path`` as a PNG (150 dpi, zlib level 3), atomically.
 
     The image is written to a temporary file in the destination directory and moved over the
     destination with :func:`os.replace`, so a reader sees either the old file or the complete
@@ -941,7 +945,12 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     )
     try:
         with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=_PNG_DPI)
+            fig.savefig(
+                handle,
+                format="png",
+                dpi=_PNG_DPI,
+                pil_kwargs={"compress_level": _PNG_COMPRESS_LEVEL},
+            )
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
