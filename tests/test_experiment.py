@@ -9,6 +9,7 @@ import stat
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 from conftest import run_cli, run_cli_in_process
 from escalsim.experiment.results import FIGURES, Results
@@ -109,6 +110,29 @@ def test_save_and_load_round_trip_with_every_figure(tmp_path):
     again = Results.load(folder)
     pd.testing.assert_frame_equal(again.runs, results.runs)
     assert again.summary().equals(results.summary())
+
+
+def test_run_writes_its_five_figures_unless_told_not_to(tmp_path):
+    """`escalsim run` writes the five PNGs under their names, whole, at 150 dpi; --no-plots none."""
+    args = ["run", "hotline-1963", "-n", "6", "--seed", "2", "--workers", "1", "-q"]
+    drawn = run_cli_in_process(*args, "--out", str(tmp_path / "drawn"))
+    assert drawn.returncode == 0, drawn.stderr
+    folder = tmp_path / "drawn"
+    assert sorted(p.name for p in folder.glob("*.png")) == sorted(FIGURES.values())
+    results = Results.load(folder)
+    for method, name in FIGURES.items():
+        path = folder / name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        with Image.open(path) as image:
+            assert image.format == "PNG", name
+            image.load()  # decodes every row: a truncated or corrupt file raises here
+            size = image.size
+        inches = getattr(results, method)().get_size_inches()
+        assert size == pytest.approx(tuple(inches * 150), abs=1), name  # the dpi is kept
+    bare = run_cli_in_process(*args, "--out", str(tmp_path / "bare"), "--no-plots")
+    assert bare.returncode == 0, bare.stderr
+    assert list((tmp_path / "bare").glob("*.png")) == []
+    assert (tmp_path / "bare" / "runs.parquet").is_file()
 
 
 def test_an_interrupted_save_leaves_no_folder(tmp_path, monkeypatch):

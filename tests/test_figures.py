@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from conftest import TIMEOUT
@@ -124,6 +127,74 @@ def test_channel_network_is_deterministic(hotline, tmp_path):
     first = fg.save_figure(fg.channel_network(hotline), tmp_path / "a.png").read_bytes()
     second = fg.save_figure(fg.channel_network(hotline), tmp_path / "b.png").read_bytes()
     assert first == second
+
+
+def _legs_by_networkx(order, private, actors):
+    """The channel network's legs as they were grouped with a networkx MultiGraph."""
+    nx = pytest.importorskip("networkx")
+    graph = nx.MultiGraph()
+    graph.add_nodes_from(order)
+    for index, channel in enumerate(private):
+        a, b = channel.between
+        via = channel.via
+        if via is not None and via in actors and via not in (a, b):
+            graph.add_edge(a, via, key=f"{channel.id}:1", channel=index, label=True)
+            graph.add_edge(via, b, key=f"{channel.id}:2", channel=index, label=False)
+        else:
+            graph.add_edge(a, b, key=channel.id, channel=index, label=True)
+    rank = {node: i for i, node in enumerate(order)}
+    groups = {}
+    for u, v, data in graph.edges(data=True):
+        key = (u, v) if rank[u] <= rank[v] else (v, u)
+        groups.setdefault(key, []).append((data["channel"], data["label"]))
+    return groups
+
+
+ACTORS = ("A", "B", "C", "D", "E")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    st.permutations(ACTORS),
+    st.lists(
+        st.tuples(
+            st.sampled_from(ACTORS), st.sampled_from(ACTORS), st.sampled_from((None, *ACTORS))
+        ),
+        max_size=12,
+    ),
+)
+def test_channel_legs_keep_the_multigraphs_grouping_and_order(order, links):
+    """Without networkx, the legs are grouped and ordered as its MultiGraph's edges were.
+
+    The order decides which arc a parallel channel gets and which patch is drawn over which.
+    """
+    order = list(order)
+    actors = dict.fromkeys(order)
+    private = [
+        SimpleNamespace(id=f"c{i}", between=(a, b), via=via) for i, (a, b, via) in enumerate(links)
+    ]
+    got = fg._channel_legs(order, private, actors)
+    assert list(got.items()) == list(_legs_by_networkx(order, private, actors).items())
+
+
+def test_channel_network_imports_no_networkx(root):
+    """Drawing the channel network does not import networkx (a tenth of a second)."""
+    code = (
+        "import sys\n"
+        "from escalsim.scenario import load_scenario\n"
+        "from escalsim.viz import figures as fg\n"
+        "fg.channel_network(load_scenario('hotline-1963'))\n"
+        "assert 'networkx' not in sys.modules, 'networkx was imported'\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
 
 
 def test_escalation_causes(frames, tmp_path):
