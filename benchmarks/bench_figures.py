@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from source_trees import extract_src
+
 SCENARIO, REPLICATIONS, SEED = "geneva-2022", 200, 1
 AGAIN = 3  # later calls per process, and passes over the figures one by one (median)
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,15 +109,6 @@ def _child(src: Path, run_dir: Path) -> dict[str, Any]:
     return result
 
 
-def _extract(commit: str, into: Path) -> Path:
-    """The ``src`` tree of ``commit``, extracted (no worktree, so git's metadata is untouched)."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into / "src"
-
-
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -143,7 +136,7 @@ def main() -> None:
         print(f"the run (no figures): {time.perf_counter() - start:.1f} s wall")
         trees = {"after": ROOT / "src"}
         if args.base_commit:
-            trees = {"before": _extract(args.base_commit, Path(tmp)), **trees}
+            trees = {"before": extract_src(args.base_commit, Path(tmp)), **trees}
         got: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
         for _ in range(repeats):
             for label, src in trees.items():

@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from source_trees import extract_src
+
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,15 +113,6 @@ def _child(
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _extract(commit: str, into: Path) -> Path:
-    """The ``src`` tree of ``commit``, extracted (no worktree, so git's metadata is untouched)."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into / "src"
-
-
 def main() -> None:
     """Measure before and after, alternating, and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -152,7 +145,7 @@ def main() -> None:
     cases = [("mesa", mesa)] + [("ensembles", r) for r in sizes]
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
-        trees = {"before": _extract(args.base_commit, Path(tmp)), "after": ROOT / "src"}
+        trees = {"before": extract_src(args.base_commit, Path(tmp)), "after": ROOT / "src"}
         rows = []
         for face, reps in cases:
             runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}

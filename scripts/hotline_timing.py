@@ -31,8 +31,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from port_generic import GENERIC, probability, weeks_per_round
+
 from escalsim.batch import run_batch
-from escalsim.scenario import load_text
+from escalsim.scenario import load_scenario, load_text
 
 SOURCE = Path(__file__).resolve().parents[1] / "scenarios" / "hotline-1963.yaml"
 RECORD_ROUND = 13
@@ -94,34 +96,45 @@ def _rung(text: str, name: str, **values: float) -> str:
     return text[:start] + block + text[end:]
 
 
-#: generic-crisis's weekly rung risks as daily ones (``scripts/port_generic.py hotline-1963``):
-#: warning -> threat, deployment and alert -> display of force, quarantine -> minor clashes,
-#: strike -> serious clashes (ICB violence 3: an air strike on the sites).
-PORTED_RISKS = {
-    "warning": {"incident_risk": 0.0007158},
-    "deployment": {"war_risk": 0.002109, "incident_risk": 0.004342},
-    "alert": {"war_risk": 0.002109, "incident_risk": 0.004342},
-    "quarantine": {"war_risk": 0.005615, "incident_risk": 0.007301},
-    "strike": {"war_risk": 0.006828, "incident_risk": 0.007301},
-    "war": {"incident_risk": 0.0},
+#: hotline-1963's rungs and the generic-crisis rungs they take their values from
+#: (``scripts/port_generic.py hotline-1963``): a strike is serious clashes (ICB violence 3).
+GENERIC_RUNG = {
+    "warning": "threat",
+    "deployment": "display",
+    "alert": "display",
+    "quarantine": "clash",
+    "strike": "serious",
+    "war": "war",
 }
-#: ... and its rung costs (per round over the stakes' flow: unchanged by the time unit).
-PORTED_COSTS = {
-    "warning": 0.1,
-    "deployment": 0.3414,
-    "alert": 0.3414,
-    "quarantine": 0.8298,
-    "strike": 1.5,
-    "war": 5.0,
-}
+
+
+def _ported() -> dict[str, dict[str, float]]:
+    """Each rung's generic-crisis values made daily, to the four digits port_generic prints.
+
+    Per-round risks by ``port_generic.probability`` (the war rung's are not read: at war the run
+    ends); costs unchanged (per round over the stakes' flow).
+    """
+    rungs = {r.name: r for r in load_scenario(GENERIC).ladder.rungs}
+    k = weeks_per_round("day")
+    out = {}
+    for name, generic in GENERIC_RUNG.items():
+        g = rungs[generic]
+        values = {"cost": g.cost, "incident_risk": float(f"{probability(g.incident_risk, k):.4g}")}
+        if name != "war":
+            values["war_risk"] = float(f"{probability(g.war_risk, k):.4g}")
+        out[name] = values
+    return out
+
+
+def _set_rungs(text: str, fields: tuple[str, ...]) -> str:
+    for name, values in _ported().items():
+        text = _rung(text, name, **{f: v for f, v in values.items() if f in fields})
+    return text
 
 
 def ported_risks(text: str) -> str:
     """The facts above, and generic-crisis's rung risks made daily."""
-    text = talks_from_letter(text)
-    for name, values in PORTED_RISKS.items():
-        text = _rung(text, name, **values)
-    return text
+    return _set_rungs(talks_from_letter(text), ("war_risk", "incident_risk"))
 
 
 def ported_all(text: str) -> str:
@@ -131,9 +144,7 @@ def ported_all(text: str) -> str:
     weeks of the stakes: 9.49 days; the case keeps its ratios: the Soviet Union's half the
     United States', doubled by Kennedy's address).
     """
-    text = ported_risks(text)
-    for name, cost in PORTED_COSTS.items():
-        text = _rung(text, name, cost=cost)
+    text = _set_rungs(ported_risks(text), ("cost",))
     text = _replace(text, "  discount: 0.99\n", "  discount: 0.9927\n")
     text = _replace(text, "    audience_cost: 1.0 ", "    audience_cost: 9.49 ")
     text = _replace(text, "    audience_cost: 0.5 ", "    audience_cost: 4.75 ")

@@ -177,15 +177,8 @@ def test_channel_legs_keep_the_multigraphs_grouping_and_order(order, links):
     assert list(got.items()) == list(_legs_by_networkx(order, private, actors).items())
 
 
-def test_channel_network_imports_no_networkx(root):
-    """Drawing the channel network does not import networkx (a tenth of a second)."""
-    code = (
-        "import sys\n"
-        "from escalsim.scenario import load_scenario\n"
-        "from escalsim.viz import figures as fg\n"
-        "fg.channel_network(load_scenario('hotline-1963'))\n"
-        "assert 'networkx' not in sys.modules, 'networkx was imported'\n"
-    )
+def _runs_clean(code: str, root) -> None:
+    """``code`` runs in a fresh interpreter (so that its imports are its own) and exits 0."""
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -195,6 +188,18 @@ def test_channel_network_imports_no_networkx(root):
         check=False,
     )
     assert out.returncode == 0, out.stderr
+
+
+def test_channel_network_imports_no_networkx(root):
+    """Drawing the channel network does not import networkx (a tenth of a second)."""
+    code = (
+        "import sys\n"
+        "from escalsim.scenario import load_scenario\n"
+        "from escalsim.viz import figures as fg\n"
+        "fg.channel_network(load_scenario('hotline-1963'))\n"
+        "assert 'networkx' not in sys.modules, 'networkx was imported'\n"
+    )
+    _runs_clean(code, root)
 
 
 def test_escalation_causes(frames, tmp_path):
@@ -360,15 +365,7 @@ def test_no_pyplot(root):
         "fg.channel_network(s); fg.war_survival(runs, 30)\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
+    _runs_clean(code, root)
 
 
 # -- issue 16, defect 11: what a figure says about its data --------------------------------------
