@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, override
 
@@ -301,6 +302,33 @@ def _nuclear_answer(
     return answer, targets[best]
 
 
+def per_distinct(compute: Callable[..., tuple[Array, ...]], *columns: Any) -> tuple[Array, ...]:
+    """``compute(*columns)``, evaluated once for each distinct row of the columns.
+
+    The columns (broadcastable arrays, read as floats) are compared over their common shape
+    ``[...]``, a row at a time, bit for bit (``-0.0`` and ``0.0`` count as different, and so
+    do NaNs of different bits); ``compute`` runs on the distinct rows only, as 1-D columns
+    ``[U]``, and its outputs ``[U, *rest]`` are spread back to ``[..., *rest]``.
+
+    Valid for a ``compute`` that is elementwise over the leading axis (each output row depends
+    on its own input row only, as every equation of :mod:`escalsim.core.bargaining` is over
+    its batch axes): then a row's output is the same numbers whatever rows run beside it, and
+    the result equals ``compute`` on the columns broadcast to ``[...]``, to the bit. It saves
+    the work where the rows repeat: a power's situation as the other models it
+    (``Crisis._modelled_situation``) is the same for every world, move seen and type in the
+    fields :func:`onset_values` reads for the answers, and at the start of a run every
+    replication's is.
+    """
+    arrays = [np.asarray(c, dtype=float) for c in columns]
+    lead = np.broadcast_shapes(*(a.shape for a in arrays))
+    flat = np.stack([np.broadcast_to(a, lead).reshape(-1) for a in arrays], axis=-1)
+    keys = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[1])))[:, 0]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    distinct = flat[first]
+    got = compute(*(distinct[:, k] for k in range(len(arrays))))
+    return tuple(np.asarray(g)[inverse].reshape(*lead, *np.shape(g)[1:]) for g in got)
+
+
 def onset_values(
     obs: Observation,
     p: Array,
@@ -368,19 +396,22 @@ def onset_values(
         )
     if params.nuclear[other]:
         # The other's answer per its type θ: it quits to this power's offer, or fights on.
-        n_j, z_j = _nuclear_answer(
-            (1.0 / ratio)[..., None] * np.ones(np.shape(costs_j)),
-            np.broadcast_to(costs_j, (*np.shape(front), len(costs_j))),
-            (1.0 - front)[..., None] * np.ones(np.shape(costs_j)),
-            bg.settlement_value(offer_out[..., None], d) * np.ones(np.shape(costs_j)),
-            bg.settlement_value(1.0 - offer_in[..., None], d) * np.ones(np.shape(costs_j)),
-            prior_i,
-            types_i,
-            bg.settlement_value(offer_in[..., None, None] * np.ones(np.shape(types_i)), d),
-            other,
-            actor.index,
-            params,
-        )
+        def answer_j(ratio: Array, front: Array, offer_in: Array, offer_out: Array) -> Any:
+            return _nuclear_answer(
+                (1.0 / ratio)[..., None] * np.ones(np.shape(costs_j)),
+                np.broadcast_to(costs_j, (*np.shape(front), len(costs_j))),
+                (1.0 - front)[..., None] * np.ones(np.shape(costs_j)),
+                bg.settlement_value(offer_out[..., None], d) * np.ones(np.shape(costs_j)),
+                bg.settlement_value(1.0 - offer_in[..., None], d) * np.ones(np.shape(costs_j)),
+                prior_i,
+                types_i,
+                bg.settlement_value(offer_in[..., None, None] * np.ones(np.shape(types_i)), d),
+                other,
+                actor.index,
+                params,
+            )
+
+        n_j, z_j = per_distinct(answer_j, ratio, front, offer_in, offer_out)
         p_nuc = bg.boosted_win_probability(
             1.0, ratio[..., None], adv[w], adv[z_j], params.decisiveness
         )
@@ -397,26 +428,30 @@ def onset_values(
         war = bg.onset_value(war, v_nuc, obs.posterior, n_j)
     if params.nuclear[actor.index]:
         # This power's answer per its type φ, under the other's prior over them.
-        n_i, z_i = _nuclear_answer(
-            np.broadcast_to(ratio[..., None], (*np.shape(ratio), len(types_i))),
-            np.broadcast_to(types_i, (*np.shape(ratio), len(types_i))),
-            np.broadcast_to(front[..., None], (*np.shape(front), len(types_i))),
-            np.broadcast_to(
-                bg.settlement_value(offer_in, d)[..., None], (*np.shape(offer_in), len(types_i))
-            ),
-            np.broadcast_to(
-                bg.settlement_value(1.0 - offer_out, d)[..., None],
-                (*np.shape(offer_out), len(types_i)),
-            ),
-            params.cost_prior[theirs],
-            params.cost_types[theirs],
-            bg.settlement_value(
-                offer_out[..., None, None] * np.ones(len(params.cost_types[theirs])), d
-            ),
-            actor.index,
-            other,
-            params,
-        )
+        def answer_i(ratio: Array, front: Array, offer_in: Array, offer_out: Array) -> Any:
+            return _nuclear_answer(
+                np.broadcast_to(ratio[..., None], (*np.shape(ratio), len(types_i))),
+                np.broadcast_to(types_i, (*np.shape(ratio), len(types_i))),
+                np.broadcast_to(front[..., None], (*np.shape(front), len(types_i))),
+                np.broadcast_to(
+                    bg.settlement_value(offer_in, d)[..., None],
+                    (*np.shape(offer_in), len(types_i)),
+                ),
+                np.broadcast_to(
+                    bg.settlement_value(1.0 - offer_out, d)[..., None],
+                    (*np.shape(offer_out), len(types_i)),
+                ),
+                params.cost_prior[theirs],
+                params.cost_types[theirs],
+                bg.settlement_value(
+                    offer_out[..., None, None] * np.ones(len(params.cost_types[theirs])), d
+                ),
+                actor.index,
+                other,
+                params,
+            )
+
+        n_i, z_i = per_distinct(answer_i, ratio, front, offer_in, offer_out)
         # [..., K (the other's types), n (this power's)]
         p_nuc_j = bg.boosted_win_probability(
             1.0, (1.0 / ratio)[..., None, None], adv[w], adv[z_i][..., None, :], params.decisiveness
