@@ -1904,6 +1904,7 @@ class Crisis:
             return np.full((3, 1, 3), 1.0 / 3.0)
         worlds = [1] if self.perfect_information else [0, 1]
         n, k = len(self.reps), self.type_grid.shape[1]
+        n_costs = k // 2
         out = np.full((len(worlds), n, 2, 3, k, 3), 1.0 / 3.0)
         for h in range(2):
             if not informative[h]:
@@ -1912,7 +1913,10 @@ class Crisis:
             q = self.sched.params_at[self.round - 1]  # the round the other decided in
             spec = q.policies[j]
             policy = POLICIES[spec.name]
-            obs, shape = self._other_situation(h, worlds)
+            # A joint type differs from its twin of the other honesty in no field of the
+            # situation (honesty is read by no observation field, as in _offers_per_type):
+            # the policy is evaluated once per cost of the grid and spread over the joint types.
+            obs, shape = self._other_situation(h, worlds, self.type_grid[1 - h][:n_costs])
             memory = self._modelled_memory(j, shape)
             probs = policy.choice_probabilities(obs, self._traits(j, q), q, spec, memory)
             concede = probs[..., bg.CONCEDE_OPTION]
@@ -1932,7 +1936,7 @@ class Crisis:
             )
             # Not renormalised: the likelihood of a move is that of the move *and* of the crisis
             # going on, so a type likelier to have accepted or conceded is less likely now.
-            out[:, :, h] = moves
+            out[:, :, h] = moves[..., np.arange(k) % n_costs, :]
         return out
 
     def _type_dependent(self, other: int, q: Params | None = None) -> bool:
@@ -1950,11 +1954,14 @@ class Crisis:
         costs = self.type_grid[other][self.type_prior[other] > 0]
         return bool(np.ptp(costs) > 0)
 
-    def _other_situation(self, h: int, worlds: list[int]) -> tuple[Observation, tuple[int, ...]]:
+    def _other_situation(
+        self, h: int, worlds: list[int], costs: NDArray[np.float64] | None = None
+    ) -> tuple[Observation, tuple[int, ...]]:
         """The other power's observation when it decided, as holder ``h`` models it (§3.4).
 
         Shape ``[W, R, S, K]``: per world (0 perceived, 1 truth), row, what it saw of the
-        holder's move (``y_move`` −1, 0, +1), its joint type (:meth:`_modelled_situation`). Its
+        holder's move (``y_move`` −1, 0, +1), its joint type (:meth:`_modelled_situation`;
+        ``costs``: the type axis over these costs instead). Its
         rung as the holder saw it then (the truth world: its true rung); the holder's rung as it
         saw it, given what it saw of the holder's move: the holder's rung then, off by the
         difference between the move seen and the move shown (made in the perceived world,
@@ -1978,6 +1985,7 @@ class Crisis:
             risk=self.other_risk_then[:, h],
             committed=self.other_committed_then[:, h],
             decided=self.round - 1,
+            costs=costs,
             war=(self.at_war_then, self.front_then),
         )
         return obs, np.shape(obs.war_cost)
