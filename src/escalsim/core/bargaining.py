@@ -410,6 +410,68 @@ def war_targets(x: ArrayLike, ladder: WarLadder) -> Array:
     return np.maximum(xp, ladder.war_rung)
 
 
+class WarRungs(NamedTuple):
+    """What :func:`war_ladder_utilities` reads of the ladder at rungs x and ŷ' (pair-wars §4).
+
+    The terms of its formula that depend only on the two rungs, the ladder and the sides'
+    scales (:func:`war_rungs`): ``targets`` x' (:func:`war_targets`), ``advantage`` a(x'),
+    ``posture`` k(x') and ``hazard`` h(x') (i's assumed), ``hazard_j`` (the one i attributes
+    to the other) and ``closed`` (a nuclear rung closed to i), each ``[..., 4]``;
+    ``advantage_j`` a(ŷ') and ``posture_j`` k(ŷ'), each ``[..., 1]``.
+    """
+
+    targets: Array
+    advantage: Array
+    advantage_j: Array
+    posture: Array
+    posture_j: Array
+    hazard: Array
+    hazard_j: Array
+    closed: Array
+
+
+def war_rungs(
+    x: ArrayLike,
+    y_next: ArrayLike,
+    ladder: WarLadder,
+    nuclear: ArrayLike,
+    risk_scale: ArrayLike = 1.0,
+    risk_scale_j: ArrayLike = 1.0,
+    possible: ArrayLike = 1.0,
+) -> WarRungs:
+    """The :class:`WarRungs` of rungs x and ŷ': the rung terms of :func:`war_ladder_utilities`.
+
+    Its parameters of the same names. Elementwise over the leading axes, like it; computed
+    apart so that a caller that values many situations at the same rungs (a war's onset, both
+    sides at the war rung) can compute them once.
+    """
+    xp = war_targets(x, ladder)
+    y = np.asarray(y_next, dtype=float)[..., None]
+    base_cost = ladder.costs[ladder.war_rung]
+    h_i, h_j = (
+        exchange_hazard_held(
+            ladder.exchange_hazard,
+            xp,
+            y,
+            ladder.nuclear_rung,
+            np.asarray(s, dtype=float)[..., None],
+            np.asarray(possible, dtype=float)[..., None],
+            ladder.strategic_rung,
+        )
+        for s in (risk_scale, risk_scale_j)
+    )
+    return WarRungs(
+        targets=xp,
+        advantage=ladder.advantage[xp],
+        advantage_j=_at_rung(ladder.advantage, y),
+        posture=ladder.costs[xp] - base_cost,
+        posture_j=_at_rung(ladder.costs, y) - base_cost,
+        hazard=h_i,
+        hazard_j=h_j,
+        closed=_nuclear_closed(xp, ladder, nuclear),
+    )
+
+
 def war_ladder_utilities(
     x: ArrayLike,
     y_next: ArrayLike,
@@ -431,6 +493,7 @@ def war_ladder_utilities(
     risk_scale: ArrayLike = 1.0,
     risk_scale_j: ArrayLike = 1.0,
     possible: ArrayLike = 1.0,
+    rungs: WarRungs | None = None,
 ) -> Array:
     """Value of each move of a side at war (step down, hold, step up, jump), one round ahead.
 
@@ -494,6 +557,10 @@ def war_ladder_utilities(
         i's ``exchange_risk_scale`` and the one it attributes to the other.
     possible : array_like
         The probability that an exchange can happen (:func:`exchange_hazard_held`).
+    rungs : WarRungs, optional
+        The rung terms, :func:`war_rungs` of ``x``, ``y_next``, ``ladder``, ``nuclear``, the
+        risk scales and ``possible`` (default: computed here); a caller that passes them
+        computed once for many calls at the same rungs gets the same values to the bit.
 
     Returns
     -------
@@ -510,38 +577,23 @@ def war_ladder_utilities(
     costs in war (the design gives none). Stepping down at the war rung is a hold, and a move
     whose target is clipped at the top of the ladder is a hold too (as :func:`ladder_utilities`).
     """
-    xp = war_targets(x, ladder)
-    y = np.asarray(y_next, dtype=float)[..., None]
+    if rungs is None:
+        rungs = war_rungs(x, y_next, ladder, nuclear, risk_scale, risk_scale_j, possible)
     d = float(delta)
     sigma = np.asarray(step, dtype=float)[..., None]
-    base_cost = ladder.costs[ladder.war_rung]
     p = boosted_win_probability(
         np.asarray(strength, dtype=float)[..., None],
         np.asarray(strength_j, dtype=float)[..., None],
-        ladder.advantage[xp],
-        _at_rung(ladder.advantage, y),
+        rungs.advantage,
+        rungs.advantage_j,
         np.asarray(decisiveness, dtype=float)[..., None],
     )
-    k = ladder.costs[xp] - base_cost
-    scales = (risk_scale, risk_scale_j)
-    h_i, h_j = (
-        exchange_hazard_held(
-            ladder.exchange_hazard,
-            xp,
-            y,
-            ladder.nuclear_rung,
-            np.asarray(s, dtype=float)[..., None],
-            np.asarray(possible, dtype=float)[..., None],
-            ladder.strategic_rung,
-        )
-        for s in scales
-    )
+    k, h_i, h_j, k_j = rungs.posture, rungs.hazard, rungs.hazard_j, rungs.posture_j
     q = np.asarray(front, dtype=float)[..., None]
     c = np.asarray(cost, dtype=float)[..., None]
     v_ex = np.asarray(exchange, dtype=float)[..., None]
     q_next = p + (1.0 - sigma) * (q - p)
     hold = war_hold_value(q_next, p, c, k, h_i, v_ex, d, sigma)
-    k_j = _at_rung(ladder.costs, y) - base_cost
     hold_j = war_hold_value(
         (1.0 - q)[..., None],
         (1.0 - p)[..., None],
@@ -559,7 +611,7 @@ def war_ladder_utilities(
     value = lookahead_value(
         q - c - k, h_i, v_ex, quit, np.asarray(prevail, dtype=float)[..., None], hold, d
     )
-    return np.where(_nuclear_closed(xp, ladder, nuclear), np.nan, value)
+    return np.where(rungs.closed, np.nan, value)
 
 
 def _nuclear_closed(xp: Array, ladder: WarLadder, nuclear: ArrayLike) -> Array:
@@ -2277,6 +2329,7 @@ __all__ = [
     "TYPE_REDRAW",
     "Offer",
     "WarLadder",
+    "WarRungs",
     "WarSplit",
     "acceptance_probability",
     "accepts",
@@ -2336,6 +2389,7 @@ __all__ = [
     "update_on_move",
     "war_hold_value",
     "war_ladder_utilities",
+    "war_rungs",
     "war_split",
     "war_targets",
     "war_value",
