@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, override
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, override
 
 import numpy as np
 from numpy.typing import NDArray
@@ -206,6 +205,7 @@ def war_moves(
     side: int,
     other: int,
     params: Params,
+    rungs: bg.WarRungs | None = None,
 ) -> Array:
     """A side's moves at war ``[..., 4]``, valued with the scenario's war fields.
 
@@ -221,7 +221,8 @@ def war_moves(
     Both rungs are read within what a side at war can hold (the war is common knowledge): at
     least the war rung, and below the nuclear rung for a side without nuclear weapons. A
     perceived rung outside that band (a noisy channel's one-rung error) would otherwise leave
-    the side no move at all.
+    the side no move at all. ``rungs``: the ladder's terms at these rungs, computed once
+    (:func:`onset_rungs`; default: computed here).
     """
     x = np.clip(np.asarray(x), params.war_rung, _war_top(side, params))
     y = np.clip(np.asarray(y), params.war_rung, _war_top(other, params))
@@ -246,7 +247,75 @@ def war_moves(
         params.exchange_risk_scale[side],
         params.exchange_risk_scale[other],
         exchange_possible(params),
+        rungs=rungs,
     )
+
+
+class OnsetRungs(NamedTuple):
+    """The ladder's terms of a war's onset for one side, both sides at the war rung.
+
+    ``rungs``: :func:`~escalsim.core.bargaining.war_rungs` as :func:`war_moves` computes them
+    there; ``targets``: the rung each of its four moves reaches (the same as ``rungs.targets``,
+    :func:`~escalsim.core.bargaining.war_targets` of the war rung); ``options``: ``-1``
+    (quitting) then ``targets``; ``nuclear``: which targets are nuclear rungs;
+    ``answer_hazard``: per rung z, the hazard the other assumes at the war rung once this side
+    holds z (:func:`~escalsim.core.bargaining.exchange_hazard_held` of the war rung and z at
+    the other's risk scale), the ``h`` of :func:`onset_values` for this side's answer.
+    """
+
+    rungs: bg.WarRungs
+    targets: Array
+    options: Array
+    nuclear: Array
+    answer_hazard: Array
+
+
+def onset_rungs(side: int, other: int, params: Params) -> OnsetRungs:
+    """The :class:`OnsetRungs` of ``side`` against ``other``, computed once per ``Params``.
+
+    A war's onset values both sides at the war rung (:func:`_nuclear_answer`), in every row
+    and every round, so the ladder's terms there (targets, advantages, posture costs, exchange
+    hazards, closed rungs) are constants of the round's parameters; the round asks for them
+    about twenty times a round. Cached in ``params.derived`` (valid for the object's life:
+    ``Params`` is frozen, :attr:`~escalsim.core.params.Params.derived`); the arrays are
+    read-only, so no caller can change what the next one reads.
+    """
+    key = ("onset_rungs", side, other)
+    hit = params.derived.get(key)
+    if hit is not None:
+        return hit
+    ladder = war_ladder(params)
+    w = ladder.war_rung
+    top, top_other = _war_top(side, params), _war_top(other, params)
+    nuclear = bool(params.nuclear[side])
+    scales = (params.exchange_risk_scale[side], params.exchange_risk_scale[other])
+    possible = exchange_possible(params)
+    x = np.clip(np.asarray(w), params.war_rung, top)
+    y = np.clip(np.asarray(float(w)), params.war_rung, top_other)
+    rungs = bg.war_rungs(x, y, ladder, nuclear, *scales, possible)
+    targets = bg.war_targets(w, ladder)
+    at = params.nuclear_rung if params.nuclear_rung is not None else np.inf
+    got = OnsetRungs(
+        rungs=bg.WarRungs(*(np.asarray(a) for a in rungs)),
+        targets=targets,
+        options=np.concatenate([[-1], targets]),
+        nuclear=targets >= at,
+        answer_hazard=np.asarray(
+            bg.exchange_hazard_held(
+                ladder.exchange_hazard,
+                w,
+                np.arange(len(ladder.exchange_hazard)),
+                ladder.nuclear_rung,
+                scales[1],
+                possible,
+                ladder.strategic_rung,
+            )
+        ),
+    )
+    for a in (*got.rungs, got.targets, got.options, got.nuclear, got.answer_hazard):
+        a.flags.writeable = False
+    params.derived[key] = got
+    return got
 
 
 def _nuclear_answer(
@@ -273,11 +342,12 @@ def _nuclear_answer(
     relative to this side's; the types are the last axis of ``cost``, ``front``, ``quit`` and
     ``prevail``. Returns ``n`` and the rung of its best nuclear step, each ``[..., types]``.
     """
-    ladder = war_ladder(params)
-    w = ladder.war_rung
+    onset = onset_rungs(side, other, params)
+    w = int(params.war_rung)  # type: ignore[arg-type]
+    # The rung terms come from onset_rungs, so the rungs passed here are not read again.
     moves = war_moves(
-        np.full(np.shape(cost), w),
-        np.full(np.shape(cost), float(w)),
+        w,
+        float(w),
         front,
         strength,
         cost,
@@ -288,45 +358,55 @@ def _nuclear_answer(
         side,
         other,
         params,
+        rungs=onset.rungs,
     )
-    targets = bg.war_targets(w, ladder)
     quitting = np.asarray(quit, dtype=float)[..., None]
     batch = np.broadcast_shapes(quitting.shape[:-1], moves.shape[:-1])
     options = np.concatenate(
         [np.broadcast_to(quitting, (*batch, 1)), np.broadcast_to(moves, (*batch, 4))], axis=-1
     )
     moves = options[..., 1:]
-    answer = bg.nuclear_response(options, np.concatenate([[-1], targets]), params.nuclear_rung)
-    nuclear = targets >= (params.nuclear_rung if params.nuclear_rung is not None else np.inf)
-    best = np.argmax(np.where(nuclear & ~np.isnan(moves), moves, -np.inf), axis=-1)
-    return answer, targets[best]
+    answer = bg.nuclear_response(options, onset.options, params.nuclear_rung)
+    best = np.argmax(np.where(onset.nuclear & ~np.isnan(moves), moves, -np.inf), axis=-1)
+    return answer, onset.targets[best]
 
 
-def per_distinct(compute: Callable[..., tuple[Array, ...]], *columns: Any) -> tuple[Array, ...]:
-    """``compute(*columns)``, evaluated once for each distinct row of the columns.
+class DistinctRows:
+    """The distinct rows of some columns, compared bit for bit, and the way back to all rows.
 
     The columns (broadcastable arrays, read as floats) are compared over their common shape
-    ``[...]``, a row at a time, bit for bit (``-0.0`` and ``0.0`` count as different, and so
-    do NaNs of different bits); ``compute`` runs on the distinct rows only, as 1-D columns
-    ``[U]``, and its outputs ``[U, *rest]`` are spread back to ``[..., *rest]``.
+    ``shape``, a row at a time, by their bits (``-0.0`` and ``0.0`` count as different, and
+    so do NaNs of different bits). ``columns`` holds the distinct rows, one 1-D array ``[U]``
+    per column; :meth:`spread` takes values computed on them (``[U, ...]``) back to
+    ``[*shape, ...]``.
 
-    Valid for a ``compute`` that is elementwise over the leading axis (each output row depends
-    on its own input row only, as every equation of :mod:`escalsim.core.bargaining` is over
-    its batch axes): then a row's output is the same numbers whatever rows run beside it, and
-    the result equals ``compute`` on the columns broadcast to ``[...]``, to the bit. It saves
-    the work where the rows repeat: a power's situation as the other models it
+    Valid for values computed elementwise over the rows (each output row depends on its own
+    input row only, as every equation of :mod:`escalsim.core.bargaining` is over its batch
+    axes): a row's output is then the same numbers whatever rows run beside it, and the spread
+    values equal those computed on the columns broadcast to ``shape``, to the bit. It saves
+    the work where rows repeat: a power's situation as the other models it
     (``Crisis._modelled_situation``) is the same for every world, move seen and type in the
     fields :func:`onset_values` reads for the answers, and at the start of a run every
     replication's is.
     """
-    arrays = [np.asarray(c, dtype=float) for c in columns]
-    lead = np.broadcast_shapes(*(a.shape for a in arrays))
-    flat = np.stack([np.broadcast_to(a, lead).reshape(-1) for a in arrays], axis=-1)
-    keys = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[1])))[:, 0]
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    distinct = flat[first]
-    got = compute(*(distinct[:, k] for k in range(len(arrays))))
-    return tuple(np.asarray(g)[inverse].reshape(*lead, *np.shape(g)[1:]) for g in got)
+
+    def __init__(self, *columns: Any) -> None:
+        arrays = [np.asarray(c, dtype=float) for c in columns]
+        self.shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        flat = np.stack([np.broadcast_to(a, self.shape).reshape(-1) for a in arrays], axis=-1)
+        if len(flat) == 1:
+            self._inverse = np.zeros(1, dtype=np.intp)
+        else:
+            keys = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[1])))[:, 0]
+            _, first, self._inverse = np.unique(keys, return_index=True, return_inverse=True)
+            flat = flat[first]
+        self.columns = tuple(np.ascontiguousarray(flat.T))
+
+    def spread(self, *values: Any) -> tuple[Array, ...]:
+        """Values ``[U, ...]`` on the distinct rows, as ``[*shape, ...]`` on every row."""
+        return tuple(
+            np.asarray(v)[self._inverse].reshape(*self.shape, *np.shape(v)[1:]) for v in values
+        )
 
 
 def onset_values(
@@ -394,80 +474,62 @@ def onset_values(
         war_j = bg.war_hold_value(
             (1.0 - front)[..., None], 1.0 - p[..., None], costs_j, 0.0, held(other), v_ex, d, sigma
         )
+    # The answers read four numbers of a row: computed once per distinct row, then spread.
+    rows = DistinctRows(ratio, front, offer_in, offer_out)
+    r, q, o_in, o_out = rows.columns
     if params.nuclear[other]:
         # The other's answer per its type θ: it quits to this power's offer, or fights on.
-        def answer_j(ratio: Array, front: Array, offer_in: Array, offer_out: Array) -> Any:
-            return _nuclear_answer(
-                (1.0 / ratio)[..., None] * np.ones(np.shape(costs_j)),
-                np.broadcast_to(costs_j, (*np.shape(front), len(costs_j))),
-                (1.0 - front)[..., None] * np.ones(np.shape(costs_j)),
-                bg.settlement_value(offer_out[..., None], d) * np.ones(np.shape(costs_j)),
-                bg.settlement_value(1.0 - offer_in[..., None], d) * np.ones(np.shape(costs_j)),
-                prior_i,
-                types_i,
-                bg.settlement_value(offer_in[..., None, None] * np.ones(np.shape(types_i)), d),
-                other,
-                actor.index,
-                params,
-            )
-
-        n_j, z_j = per_distinct(answer_j, ratio, front, offer_in, offer_out)
-        p_nuc = bg.boosted_win_probability(
-            1.0, ratio[..., None], adv[w], adv[z_j], params.decisiveness
+        n_j, z_j = _nuclear_answer(
+            (1.0 / r)[..., None] * np.ones(np.shape(costs_j)),
+            np.broadcast_to(costs_j, (*np.shape(q), len(costs_j))),
+            (1.0 - q)[..., None] * np.ones(np.shape(costs_j)),
+            bg.settlement_value(o_out[..., None], d) * np.ones(np.shape(costs_j)),
+            bg.settlement_value(1.0 - o_in[..., None], d) * np.ones(np.shape(costs_j)),
+            prior_i,
+            types_i,
+            bg.settlement_value(o_in[..., None, None] * np.ones(np.shape(types_i)), d),
+            other,
+            actor.index,
+            params,
         )
-        h = bg.exchange_hazard_held(
-            haz,
-            w,
-            z_j,
-            params.nuclear_rung,
-            params.exchange_risk_scale[actor.index],
-            exchange_possible(params),
-            params.strategic_rung,
-        )
+        p_nuc = bg.boosted_win_probability(1.0, r[..., None], adv[w], adv[z_j], params.decisiveness)
+        # bg.exchange_hazard_held(haz, w, z_j, ...) at this power's scale, read off its table.
+        h = onset_rungs(other, actor.index, params).answer_hazard[z_j]
+        n_j, p_nuc, h = rows.spread(n_j, p_nuc, h)
         v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
         war = bg.onset_value(war, v_nuc, obs.posterior, n_j)
     if params.nuclear[actor.index]:
         # This power's answer per its type φ, under the other's prior over them.
-        def answer_i(ratio: Array, front: Array, offer_in: Array, offer_out: Array) -> Any:
-            return _nuclear_answer(
-                np.broadcast_to(ratio[..., None], (*np.shape(ratio), len(types_i))),
-                np.broadcast_to(types_i, (*np.shape(ratio), len(types_i))),
-                np.broadcast_to(front[..., None], (*np.shape(front), len(types_i))),
-                np.broadcast_to(
-                    bg.settlement_value(offer_in, d)[..., None],
-                    (*np.shape(offer_in), len(types_i)),
-                ),
-                np.broadcast_to(
-                    bg.settlement_value(1.0 - offer_out, d)[..., None],
-                    (*np.shape(offer_out), len(types_i)),
-                ),
-                params.cost_prior[theirs],
-                params.cost_types[theirs],
-                bg.settlement_value(
-                    offer_out[..., None, None] * np.ones(len(params.cost_types[theirs])), d
-                ),
-                actor.index,
-                other,
-                params,
-            )
-
-        n_i, z_i = per_distinct(answer_i, ratio, front, offer_in, offer_out)
+        n_i, z_i = _nuclear_answer(
+            np.broadcast_to(r[..., None], (*np.shape(r), len(types_i))),
+            np.broadcast_to(types_i, (*np.shape(r), len(types_i))),
+            np.broadcast_to(q[..., None], (*np.shape(q), len(types_i))),
+            np.broadcast_to(
+                bg.settlement_value(o_in, d)[..., None], (*np.shape(o_in), len(types_i))
+            ),
+            np.broadcast_to(
+                bg.settlement_value(1.0 - o_out, d)[..., None],
+                (*np.shape(o_out), len(types_i)),
+            ),
+            params.cost_prior[theirs],
+            params.cost_types[theirs],
+            bg.settlement_value(
+                o_out[..., None, None] * np.ones(len(params.cost_types[theirs])), d
+            ),
+            actor.index,
+            other,
+            params,
+        )
         # [..., K (the other's types), n (this power's)]
         p_nuc_j = bg.boosted_win_probability(
-            1.0, (1.0 / ratio)[..., None, None], adv[w], adv[z_i][..., None, :], params.decisiveness
+            1.0, (1.0 / r)[..., None, None], adv[w], adv[z_i][..., None, :], params.decisiveness
         )
-        h_j = bg.exchange_hazard_held(
-            haz,
-            w,
-            z_i[..., None, :],
-            params.nuclear_rung,
-            params.exchange_risk_scale[other],
-            exchange_possible(params),
-            params.strategic_rung,
-        )
+        # bg.exchange_hazard_held(haz, w, z_i, ...) at the other's scale, read off its table.
+        h_j = onset_rungs(actor.index, other, params).answer_hazard[z_i[..., None, :]]
         v_nuc_j = bg.war_hold_value(
-            (1.0 - front)[..., None, None], p_nuc_j, costs_j[..., None], 0.0, h_j, v_ex, d, sigma
+            (1.0 - q)[..., None, None], p_nuc_j, costs_j[..., None], 0.0, h_j, v_ex, d, sigma
         )
+        n_i, v_nuc_j = rows.spread(n_i, v_nuc_j)
         war_j = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
     return war, war_j
 
