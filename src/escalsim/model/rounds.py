@@ -987,12 +987,15 @@ class Crisis:
         """Each power's side strength ``K_i`` ``[R]`` (:meth:`_win_probabilities`), a first."""
         thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
         strengths = []
+        # Each third party's patron (:meth:`_patron`), all of them at once.
+        now = self.params
+        patrons = np.where(self.alignment_a[:, thirds] >= 0.5, now.power_a, now.power_b)
         for i in self.powers:
             if len(thirds):
                 share = self.alignment_a[:, thirds]
                 share = share if i == p.power_a else 1.0 - share
                 joined = self.joined[:, thirds]
-                mine = np.stack([self._patron(int(k)) == i for k in thirds], axis=1)
+                mine = patrons == i
                 may = np.asarray(p.may_join, dtype=float)[thirds] * share
                 weight = np.where(joined, mine.astype(float), may)
                 cap = np.asarray(p.capability, dtype=float)
