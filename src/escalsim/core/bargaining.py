@@ -2050,11 +2050,23 @@ def promised_settlement_value(
     """
     s = np.asarray(share, dtype=float)
     d = np.asarray(delta, dtype=float)
+    declining = _declining(p_now, p_later, rounds)
+    face = s / (1.0 - d)
+    if not declining.any():
+        # No decline scheduled (every scenario without a commitment problem): every value is
+        # the face value, as the np.where below would pick it, in the shape it would have.
+        return _spread(face, declining, s, d, p_later, cost, rounds)
     k = np.nan_to_num(np.asarray(rounds, dtype=float), nan=0.0)
     later = np.maximum(0.0, np.nan_to_num(np.asarray(p_later, dtype=float)) - cost)
     ahead = d**k
     promised = (s * (1.0 - ahead) + ahead * np.minimum(s, later)) / (1.0 - d)
-    return np.where(_declining(p_now, p_later, rounds), promised, s / (1.0 - d))
+    return np.where(declining, promised, face)
+
+
+def _spread(value: Array, *shaped: ArrayLike) -> Array:
+    """``value`` broadcast to its shape with ``shaped``'s, as a new array."""
+    shape = np.broadcast_shapes(value.shape, *(np.shape(a) for a in shaped))
+    return np.broadcast_to(value, shape).copy()
 
 
 def promised_reservation(
@@ -2081,15 +2093,19 @@ def promised_reservation(
     """
     v = np.asarray(value, dtype=float)
     d = np.asarray(delta, dtype=float)
+    declining = _declining(p_now, p_later, rounds)
+    annuity = (1.0 - d) * v
+    if not declining.any():
+        # No decline scheduled: every reservation is the annuity, as np.where below picks it.
+        return _spread(annuity, declining, v, d, p_later, cost, rounds)
     k = np.nan_to_num(np.asarray(rounds, dtype=float), nan=0.0)
     later = np.maximum(0.0, np.nan_to_num(np.asarray(p_later, dtype=float)) - cost)
     ahead = d**k
-    annuity = (1.0 - d) * v
     with np.errstate(divide="ignore", invalid="ignore"):
         above = (v - ahead * later / (1.0 - d)) * (1.0 - d) / (1.0 - ahead)
     above = np.where(ahead < 1.0, above, np.inf)
     promised = np.where(annuity <= later, annuity, above)
-    return np.where(_declining(p_now, p_later, rounds), promised, annuity)
+    return np.where(declining, promised, annuity)
 
 
 #: The most agenda items whose bundles :func:`bundle_shares` enumerates (2^12 = 4,096 bundles).
