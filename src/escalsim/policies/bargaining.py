@@ -720,8 +720,18 @@ def _offered(share: Any) -> Array:
 
     Conceding to a power without an offer gives it everything, so "no offer" and "an offer of
     nothing" are worth the same.
+
+    ``np.nan_to_num(share, nan=0.0)`` (infinities to the largest finite numbers, a 0-d array
+    to a scalar), in four ufuncs: nan_to_num's own Python costs several times more, and the
+    round calls this about thirty times.
     """
-    return np.nan_to_num(np.asarray(share, dtype=float), nan=0.0)
+    a = np.asarray(share, dtype=float)
+    out = np.where(np.isnan(a), 0.0, np.minimum(np.maximum(a, -_LARGEST), _LARGEST))
+    return out[()] if out.ndim == 0 else out
+
+
+#: The largest finite float (what ``np.nan_to_num`` puts in place of an infinity).
+_LARGEST = float(np.finfo(np.float64).max)
 
 
 @register
