@@ -638,7 +638,7 @@ def nuclear_response(utilities: ArrayLike, targets: ArrayLike, nuclear_rung: int
         return np.zeros(u.shape[:-1], dtype=bool)
     is_nuclear = np.asarray(targets) >= nuclear_rung
     is_nuclear = np.broadcast_to(is_nuclear, u.shape)
-    return _choice_weights(u, np.ones(u.shape, dtype=bool), is_nuclear, 0.0, 1.0)[4]
+    return _war_best(u, np.ones(u.shape, dtype=bool), is_nuclear)[4]
 
 
 def onset_value(
@@ -1906,19 +1906,33 @@ def _choice_weights(
     war options' utilities (−∞ elsewhere) and whether a war option is strictly best (or no
     peaceful option is available).
     """
+    util, peace, top_peace, war_util, go = _war_best(utilities, available, war)
+    safe = np.where(peace, util, top_peace)
+    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
+    weight = np.where(peace, np.exp(z), 0.0)
+    total = weight.sum(axis=-1, keepdims=True)
+    return weight, np.where(total > 0.0, total, 1.0), peace, war_util, go
+
+
+def _war_best(
+    utilities: ArrayLike, available: ArrayLike, war: ArrayLike
+) -> tuple[Array, Array, Array, Array, Array]:
+    """The part of :func:`_choice_weights` that decides whether a war option is strictly best.
+
+    Returns the utilities as floats, the peaceful mask, the best peaceful utility (``[..., 1]``,
+    0 where there is none), the war options' utilities (−∞ elsewhere) and whether a war option
+    is strictly best (or no peaceful option is available). :func:`nuclear_response` needs only
+    this, not the logit's weights.
+    """
     util = np.asarray(utilities, dtype=float)
     ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
     is_war = np.asarray(war, dtype=bool) & ok
     peace = ok & ~is_war
     any_peace = peace.any(axis=-1, keepdims=True)
     top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
-    safe = np.where(peace, util, top_peace)
-    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
-    weight = np.where(peace, np.exp(z), 0.0)
-    total = weight.sum(axis=-1, keepdims=True)
     war_util = np.where(is_war, util, -np.inf)
     go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
-    return weight, np.where(total > 0.0, total, 1.0), peace, war_util, go
+    return util, peace, top_peace, war_util, go
 
 
 def choose(
