@@ -475,24 +475,27 @@ def onset_values(
             (1.0 - front)[..., None], 1.0 - p[..., None], costs_j, 0.0, held(other), v_ex, d, sigma
         )
     # The answers read four numbers of a row: computed once per distinct row, then spread.
+    # The fields of a row that do not vary over the types enter the answers as [U, 1]: the
+    # equations broadcast them over the types (the cost carries the [U, types] shape), to the
+    # same numbers, and the other side's quitting is computed once for all of them.
     rows = DistinctRows(ratio, front, offer_in, offer_out)
-    r, q, o_in, o_out = rows.columns
+    r, q, o_in, o_out = (c[:, None] for c in rows.columns)
     if params.nuclear[other]:
         # The other's answer per its type θ: it quits to this power's offer, or fights on.
         n_j, z_j = _nuclear_answer(
-            (1.0 / r)[..., None] * np.ones(np.shape(costs_j)),
-            np.broadcast_to(costs_j, (*np.shape(q), len(costs_j))),
-            (1.0 - q)[..., None] * np.ones(np.shape(costs_j)),
-            bg.settlement_value(o_out[..., None], d) * np.ones(np.shape(costs_j)),
-            bg.settlement_value(1.0 - o_in[..., None], d) * np.ones(np.shape(costs_j)),
+            1.0 / r,
+            np.broadcast_to(costs_j, (len(q), len(costs_j))),
+            1.0 - q,
+            bg.settlement_value(o_out, d),
+            bg.settlement_value(1.0 - o_in, d),
             prior_i,
             types_i,
-            bg.settlement_value(o_in[..., None, None] * np.ones(np.shape(types_i)), d),
+            bg.settlement_value(o_in[..., None] * np.ones(np.shape(types_i)), d),
             other,
             actor.index,
             params,
         )
-        p_nuc = bg.boosted_win_probability(1.0, r[..., None], adv[w], adv[z_j], params.decisiveness)
+        p_nuc = bg.boosted_win_probability(1.0, r, adv[w], adv[z_j], params.decisiveness)
         # bg.exchange_hazard_held(haz, w, z_j, ...) at this power's scale, read off its table.
         h = onset_rungs(other, actor.index, params).answer_hazard[z_j]
         n_j, p_nuc, h = rows.spread(n_j, p_nuc, h)
@@ -501,33 +504,26 @@ def onset_values(
     if params.nuclear[actor.index]:
         # This power's answer per its type φ, under the other's prior over them.
         n_i, z_i = _nuclear_answer(
-            np.broadcast_to(r[..., None], (*np.shape(r), len(types_i))),
-            np.broadcast_to(types_i, (*np.shape(r), len(types_i))),
-            np.broadcast_to(q[..., None], (*np.shape(q), len(types_i))),
-            np.broadcast_to(
-                bg.settlement_value(o_in, d)[..., None], (*np.shape(o_in), len(types_i))
-            ),
-            np.broadcast_to(
-                bg.settlement_value(1.0 - o_out, d)[..., None],
-                (*np.shape(o_out), len(types_i)),
-            ),
+            r,
+            np.broadcast_to(types_i, (len(r), len(types_i))),
+            q,
+            bg.settlement_value(o_in, d),
+            bg.settlement_value(1.0 - o_out, d),
             params.cost_prior[theirs],
             params.cost_types[theirs],
-            bg.settlement_value(
-                o_out[..., None, None] * np.ones(len(params.cost_types[theirs])), d
-            ),
+            bg.settlement_value(o_out[..., None] * np.ones(len(params.cost_types[theirs])), d),
             actor.index,
             other,
             params,
         )
         # [..., K (the other's types), n (this power's)]
         p_nuc_j = bg.boosted_win_probability(
-            1.0, (1.0 / r)[..., None, None], adv[w], adv[z_i][..., None, :], params.decisiveness
+            1.0, (1.0 / r)[..., None], adv[w], adv[z_i][..., None, :], params.decisiveness
         )
         # bg.exchange_hazard_held(haz, w, z_i, ...) at the other's scale, read off its table.
         h_j = onset_rungs(actor.index, other, params).answer_hazard[z_i[..., None, :]]
         v_nuc_j = bg.war_hold_value(
-            (1.0 - q)[..., None, None], p_nuc_j, costs_j[..., None], 0.0, h_j, v_ex, d, sigma
+            (1.0 - q)[..., None], p_nuc_j, costs_j[..., None], 0.0, h_j, v_ex, d, sigma
         )
         n_i, v_nuc_j = rows.spread(n_i, v_nuc_j)
         war_j = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
