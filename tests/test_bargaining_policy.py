@@ -28,9 +28,18 @@ from hypothesis import strategies as st
 from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 from escalsim.core import known_answers as ka
-from escalsim.core.params import Params, compile_params
+from escalsim.core.params import Params, compile_params, schedule
 from escalsim.policies import POLICIES, Actor, Observation
-from escalsim.policies.bargaining import TIE, BargainingPolicy, power_rows, quit_precision
+from escalsim.policies.bargaining import (
+    TIE,
+    BargainingPolicy,
+    DistinctRows,
+    exchange_possible,
+    onset_rungs,
+    power_rows,
+    quit_precision,
+    war_ladder,
+)
 from escalsim.scenario import load_scenario
 from escalsim.scenario.load import with_settings
 from test_policies import obs
@@ -598,3 +607,58 @@ def test_quit_precision_comes_from_the_scenario():
         )
     )
     assert quit_precision(deterrers, 1) == math.inf  # a rule-based responder: a threshold
+
+
+def test_distinct_rows_spread_what_is_computed_on_them_to_the_bit():
+    """``DistinctRows``: values computed on the distinct rows of broadcast columns, spread back,
+    equal the values computed on every row, bit for bit and in every row's shape; rows are told
+    apart by their bits (``-0.0`` is not ``0.0``; NaNs of the same bits are one row)."""
+    rng = np.random.default_rng(23)  # chosen before the first run, never changed
+    a = rng.choice([0.1, 0.2, 0.3], size=(2, 5, 3))
+    b = rng.choice([1.0, 2.0], size=(5, 1))
+    c = np.array(0.5)
+    rows = DistinctRows(a, b, c)
+    assert rows.shape == (2, 5, 3)
+    assert len(rows.columns[0]) <= 6
+    assert all(len(col) == len(rows.columns[0]) for col in rows.columns)
+
+    def compute(x: Any, y: Any, z: Any) -> tuple[Any, Any]:
+        return np.exp(x)[:, None] * y[:, None] + z[:, None] * np.arange(4), x > 0.15
+
+    every = compute(*(np.broadcast_to(v, rows.shape).reshape(-1) for v in (a, b, c)))
+    for got, want in zip(rows.spread(*compute(*rows.columns)), every, strict=True):
+        np.testing.assert_array_equal(got, want.reshape(*rows.shape, *want.shape[1:]))
+    signed = DistinctRows(np.array([0.0, -0.0, math.nan, math.nan, 0.0]))
+    assert len(signed.columns[0]) == 3
+    with np.errstate(divide="ignore"):
+        (back,) = signed.spread(1.0 / signed.columns[0])
+    np.testing.assert_array_equal(back, [math.inf, -math.inf, math.nan, math.nan, math.inf])
+
+
+def test_the_onset_rung_terms_are_the_ladders_cached_per_params_and_read_only():
+    """``onset_rungs``: the war ladder's terms with both sides at the war rung and the hazard
+    table of the answers, computed as the ladder computes them, kept in ``Params.derived`` (one
+    computation per Params; a replaced Params starts empty), and not writable."""
+    p = schedule(load_scenario("geneva-2022")).params_at[0]
+    a, b = p.power_a, p.power_b
+    got = onset_rungs(a, b, p)
+    assert onset_rungs(a, b, p) is got
+    w, possible = int(p.war_rung), exchange_possible(p)
+    scales = (p.exchange_risk_scale[a], p.exchange_risk_scale[b])
+    fresh = bg.war_rungs(w, float(w), war_ladder(p), bool(p.nuclear[a]), *scales, possible)
+    for mine, theirs in zip(got.rungs, fresh, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(got.targets, bg.war_targets(w, war_ladder(p)))
+    table = bg.exchange_hazard_held(
+        p.exchange_hazard,
+        w,
+        np.arange(p.n_rungs),
+        p.nuclear_rung,
+        scales[1],
+        possible,
+        p.strategic_rung,
+    )
+    np.testing.assert_array_equal(got.answer_hazard, table)
+    arrays = (*got.rungs, got.targets, got.options, got.nuclear, got.answer_hazard)
+    assert not any(x.flags.writeable for x in arrays)
+    assert dataclasses.replace(p, discount=p.discount).derived == {}
