@@ -340,7 +340,8 @@ def _nuclear_answer(
     nuclear step is its answer where it is strictly best
     (:func:`~escalsim.core.bargaining.nuclear_response`). ``strength`` is the other's strength
     relative to this side's; the types are the last axis of ``cost``, ``front``, ``quit`` and
-    ``prevail``. Returns ``n`` and the rung of its best nuclear step, each ``[..., types]``.
+    ``prevail`` (or those broadcast over it: a length 1). Returns ``n`` and the rung of its
+    best nuclear step, each ``[..., types]``.
     """
     onset = onset_rungs(side, other, params)
     w = int(params.war_rung)  # type: ignore[arg-type]
@@ -474,6 +475,8 @@ def onset_values(
         war_j = bg.war_hold_value(
             (1.0 - front)[..., None], 1.0 - p[..., None], costs_j, 0.0, held(other), v_ex, d, sigma
         )
+    if not (params.nuclear[other] or params.nuclear[actor.index]):
+        return war, war_j  # neither can answer with a nuclear step
     # The answers read four numbers of a row: computed once per distinct row, then spread.
     # The fields of a row that do not vary over the types enter the answers as [U, 1]: the
     # equations broadcast them over the types (the cost carries the [U, types] shape), to the
