@@ -31,9 +31,12 @@ from escalsim.core import known_answers as ka
 from escalsim.core.params import Params, compile_params, schedule
 from escalsim.policies import POLICIES, Actor, Observation
 from escalsim.policies.bargaining import (
+    MEMO_ROWS,
     TIE,
     BargainingPolicy,
     DistinctRows,
+    _answers,
+    _remembered,
     exchange_possible,
     onset_rungs,
     power_rows,
@@ -662,3 +665,32 @@ def test_the_onset_rung_terms_are_the_ladders_cached_per_params_and_read_only():
     arrays = (*got.rungs, got.targets, got.options, got.nuclear, got.answer_hazard)
     assert not any(x.flags.writeable for x in arrays)
     assert dataclasses.replace(p, discount=p.discount).derived == {}
+
+
+def test_remembered_answers_are_the_answers_computed_afresh_to_the_bit():
+    """``_remembered``: the onset's answers of rows kept from earlier calls (hits), computed
+    now (misses) or both, equal ``_answers`` computed afresh on the same rows, bit for bit;
+    batches above ``MEMO_ROWS`` are computed and not kept."""
+    p = schedule(load_scenario("geneva-2022")).params_at[0]
+    a = Actor(index=p.power_a, resolve=0.3, red_line=int(p.red_line[p.power_a]))
+    costs_j = np.tile(np.asarray(p.cost_types[1], dtype=float), 2)
+    rng = np.random.default_rng(29)  # chosen before the first run, never changed
+
+    def rows(n: int) -> tuple[Any, ...]:
+        return (
+            rng.uniform(0.5, 2.0, n),
+            rng.uniform(0.2, 0.8, n),
+            rng.choice([0.0, 0.3], n),
+            rng.choice([0.0, 0.6], n),
+        )
+
+    first, second = rows(5), rows(4)
+    mixed = tuple(np.concatenate([x[:3], y]) for x, y in zip(first, second, strict=True))
+    for columns in (first, first, mixed, rows(MEMO_ROWS + 1)):
+        kept = _remembered(columns, costs_j, a, p)
+        fresh = _answers(tuple(np.array(c) for c in columns), costs_j, a, p)
+        assert set(kept) == set(fresh) == {"n_j", "p_nuc", "h", "n_i", "v_nuc_j"}
+        for name, value in fresh.items():
+            np.testing.assert_array_equal(kept[name], value)
+    memo = p.derived[("onset_answers", a.index, costs_j.tobytes())]
+    assert len(memo) == 9  # 5 rows, then 4 new ones; the large batch is not kept

@@ -437,7 +437,7 @@ def onset_values(
     §3.9 of docs/decision-v2.md, is not anticipated in the answer), and both sides at the war
     rung; one level deep.
     """
-    mine, theirs = power_rows(actor, params)
+    mine, _ = power_rows(actor, params)
     other = int(params.adversary[actor.index])
     d, sigma = float(params.discount), params.front_step
     front = np.asarray(obs.front, dtype=float)
@@ -452,9 +452,9 @@ def onset_values(
     ratio = strength_ratio(obs, params)  # K_j / K_i
     offer_in, offer_out = _offered(obs.offer_received), _offered(obs.own_offer)
     v_ex = exchange_state(params)
-    adv, haz = params.war_advantage, params.exchange_hazard
+    haz = params.exchange_hazard
     w = int(params.war_rung)  # type: ignore[arg-type]
-    types_i, prior_i = params.cost_types[mine], params.cost_prior[mine]
+    prior_i = params.cost_prior[mine]
     if haz[w] > 0:
         # A conventional war between nuclear-armed powers that may escalate inadvertently (the
         # war rung's exchange_hazard): the war over the front is worth war_hold_value with that
@@ -477,12 +477,43 @@ def onset_values(
         )
     if not (params.nuclear[other] or params.nuclear[actor.index]):
         return war, war_j  # neither can answer with a nuclear step
-    # The answers read four numbers of a row: computed once per distinct row, then spread.
-    # The fields of a row that do not vary over the types enter the answers as [U, 1]: the
-    # equations broadcast them over the types (the cost carries the [U, types] shape), to the
-    # same numbers, and the other side's quitting is computed once for all of them.
+    # The answers read four numbers of a row: computed once per distinct row (and kept, for
+    # the few rows of a small batch: _remembered), then spread over the rows.
     rows = DistinctRows(ratio, front, offer_in, offer_out)
-    r, q, o_in, o_out = (c[:, None] for c in rows.columns)
+    got = _remembered(rows.columns, np.asarray(costs_j, dtype=float), actor, params)
+    if params.nuclear[other]:
+        n_j, p_nuc, h = rows.spread(got["n_j"], got["p_nuc"], got["h"])
+        v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
+        war = bg.onset_value(war, v_nuc, obs.posterior, n_j)
+    if params.nuclear[actor.index]:
+        n_i, v_nuc_j = rows.spread(got["n_i"], got["v_nuc_j"])
+        war_j = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
+    return war, war_j
+
+
+def _answers(
+    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params
+) -> dict[str, Array]:
+    """The answers to a war's onset on distinct rows ``[U]``: what :func:`onset_values` spreads.
+
+    ``columns``: the rows' strength ratio, front and offers received and made, each ``[U]``.
+    Where the other is nuclear-armed, its answer per type θ (``n_j``, ``[U, K]``), this power's
+    odds once it is answered (``p_nuc``) and the hazard this power then assumes (``h``); where
+    this power is, its answer per its type φ under the other's prior (``n_i``, ``[U, n]``) and
+    the other's value of the war once answered (``v_nuc_j``, ``[U, K, n]``). The row's fields
+    enter as ``[U, 1]``: the equations broadcast them over the types (the cost carries the
+    ``[U, types]`` shape), to the same numbers, and the other side's quitting is computed once
+    for all of them.
+    """
+    mine, theirs = power_rows(actor, params)
+    other = int(params.adversary[actor.index])
+    d, sigma = float(params.discount), params.front_step
+    v_ex = exchange_state(params)
+    adv = params.war_advantage
+    w = int(params.war_rung)  # type: ignore[arg-type]
+    types_i, prior_i = params.cost_types[mine], params.cost_prior[mine]
+    r, q, o_in, o_out = (c[:, None] for c in columns)
+    got: dict[str, Array] = {}
     if params.nuclear[other]:
         # The other's answer per its type θ: it quits to this power's offer, or fights on.
         n_j, z_j = _nuclear_answer(
@@ -498,12 +529,10 @@ def onset_values(
             actor.index,
             params,
         )
-        p_nuc = bg.boosted_win_probability(1.0, r, adv[w], adv[z_j], params.decisiveness)
+        got["n_j"] = n_j
+        got["p_nuc"] = bg.boosted_win_probability(1.0, r, adv[w], adv[z_j], params.decisiveness)
         # bg.exchange_hazard_held(haz, w, z_j, ...) at this power's scale, read off its table.
-        h = onset_rungs(other, actor.index, params).answer_hazard[z_j]
-        n_j, p_nuc, h = rows.spread(n_j, p_nuc, h)
-        v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
-        war = bg.onset_value(war, v_nuc, obs.posterior, n_j)
+        got["h"] = onset_rungs(other, actor.index, params).answer_hazard[z_j]
     if params.nuclear[actor.index]:
         # This power's answer per its type φ, under the other's prior over them.
         n_i, z_i = _nuclear_answer(
@@ -519,18 +548,54 @@ def onset_values(
             other,
             params,
         )
-        # [..., K (the other's types), n (this power's)]
+        # [U, K (the other's types), n (this power's)]
         p_nuc_j = bg.boosted_win_probability(
             1.0, (1.0 / r)[..., None], adv[w], adv[z_i][..., None, :], params.decisiveness
         )
         # bg.exchange_hazard_held(haz, w, z_i, ...) at the other's scale, read off its table.
         h_j = onset_rungs(actor.index, other, params).answer_hazard[z_i[..., None, :]]
-        v_nuc_j = bg.war_hold_value(
+        got["n_i"] = n_i
+        got["v_nuc_j"] = bg.war_hold_value(
             (1.0 - q)[..., None], p_nuc_j, costs_j[..., None], 0.0, h_j, v_ex, d, sigma
         )
-        n_i, v_nuc_j = rows.spread(n_i, v_nuc_j)
-        war_j = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
-    return war, war_j
+    return got
+
+
+#: :func:`_remembered` looks up batches of at most this many distinct rows (a larger one is
+#: computed: its rows rarely repeat across calls, and the lookup is a Python loop), and keeps
+#: at most this many rows per power and Params (then starts again).
+MEMO_ROWS, MEMO_SIZE = 32, 4096
+
+
+def _remembered(
+    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params
+) -> dict[str, Array]:
+    """:func:`_answers` of distinct rows, each row computed once per ``Params`` and power.
+
+    A round values a war's onset about ten times (the decisions, the offers, the situation one
+    power models for the other, the pairs' wars), mostly on the same few rows when the batch is
+    small: one replication's round asks for two or three distinct rows twenty times. The
+    answers of a row are a function of its four numbers, the power and the other's cost per
+    joint type (``costs_j``) and of ``params`` alone (elementwise over rows, as
+    :class:`DistinctRows` states), so a row computed once is kept in ``params.derived`` (valid
+    for the object's life: ``Params`` is frozen) under the bits of those inputs, and its values
+    are those a fresh computation gives, to the bit. Batches of more than :data:`MEMO_ROWS`
+    distinct rows are computed, not looked up.
+    """
+    n = len(columns[0])
+    if not 0 < n <= MEMO_ROWS:
+        return _answers(columns, costs_j, actor, params)
+    memo = params.derived.setdefault(("onset_answers", actor.index, costs_j.tobytes()), {})
+    keys = [row.tobytes() for row in np.stack(columns, axis=-1)]
+    missing = [k for k, key in enumerate(keys) if key not in memo]
+    if missing:
+        fresh = _answers(tuple(c[missing] for c in columns), costs_j, actor, params)
+        if len(memo) + len(missing) > MEMO_SIZE:
+            memo.clear()
+        for m, k in enumerate(missing):
+            memo[keys[k]] = {name: value[m] for name, value in fresh.items()}
+    rows = [memo[key] for key in keys]
+    return {name: np.stack([row[name] for row in rows]) for name in rows[0]}
 
 
 def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
