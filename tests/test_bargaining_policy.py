@@ -28,9 +28,21 @@ from hypothesis import strategies as st
 from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 from escalsim.core import known_answers as ka
-from escalsim.core.params import Params, compile_params
+from escalsim.core.params import Params, compile_params, schedule
 from escalsim.policies import POLICIES, Actor, Observation
-from escalsim.policies.bargaining import TIE, BargainingPolicy, power_rows, quit_precision
+from escalsim.policies.bargaining import (
+    MEMO_ROWS,
+    TIE,
+    BargainingPolicy,
+    DistinctRows,
+    _answers,
+    _remembered,
+    exchange_possible,
+    onset_rungs,
+    power_rows,
+    quit_precision,
+    war_ladder,
+)
 from escalsim.scenario import load_scenario
 from escalsim.scenario.load import with_settings
 from test_policies import obs
@@ -598,3 +610,87 @@ def test_quit_precision_comes_from_the_scenario():
         )
     )
     assert quit_precision(deterrers, 1) == math.inf  # a rule-based responder: a threshold
+
+
+def test_distinct_rows_spread_what_is_computed_on_them_to_the_bit():
+    """``DistinctRows``: values computed on the distinct rows of broadcast columns, spread back,
+    equal the values computed on every row, bit for bit and in every row's shape; rows are told
+    apart by their bits (``-0.0`` is not ``0.0``; NaNs of the same bits are one row)."""
+    rng = np.random.default_rng(23)  # chosen before the first run, never changed
+    a = rng.choice([0.1, 0.2, 0.3], size=(2, 5, 3))
+    b = rng.choice([1.0, 2.0], size=(5, 1))
+    c = np.array(0.5)
+    rows = DistinctRows(a, b, c)
+    assert rows.shape == (2, 5, 3)
+    assert len(rows.columns[0]) <= 6
+    assert all(len(col) == len(rows.columns[0]) for col in rows.columns)
+
+    def compute(x: Any, y: Any, z: Any) -> tuple[Any, Any]:
+        return np.exp(x)[:, None] * y[:, None] + z[:, None] * np.arange(4), x > 0.15
+
+    every = compute(*(np.broadcast_to(v, rows.shape).reshape(-1) for v in (a, b, c)))
+    for got, want in zip(rows.spread(*compute(*rows.columns)), every, strict=True):
+        np.testing.assert_array_equal(got, want.reshape(*rows.shape, *want.shape[1:]))
+    signed = DistinctRows(np.array([0.0, -0.0, math.nan, math.nan, 0.0]))
+    assert len(signed.columns[0]) == 3
+    with np.errstate(divide="ignore"):
+        (back,) = signed.spread(1.0 / signed.columns[0])
+    np.testing.assert_array_equal(back, [math.inf, -math.inf, math.nan, math.nan, math.inf])
+
+
+def test_the_onset_rung_terms_are_the_ladders_cached_per_params_and_read_only():
+    """``onset_rungs``: the war ladder's terms with both sides at the war rung and the hazard
+    table of the answers, computed as the ladder computes them, kept in ``Params.derived`` (one
+    computation per Params; a replaced Params starts empty), and not writable."""
+    p = schedule(load_scenario("geneva-2022")).params_at[0]
+    a, b = p.power_a, p.power_b
+    got = onset_rungs(a, b, p)
+    assert onset_rungs(a, b, p) is got
+    w, possible = int(p.war_rung), exchange_possible(p)
+    scales = (p.exchange_risk_scale[a], p.exchange_risk_scale[b])
+    fresh = bg.war_rungs(w, float(w), war_ladder(p), bool(p.nuclear[a]), *scales, possible)
+    for mine, theirs in zip(got.rungs, fresh, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(got.targets, bg.war_targets(w, war_ladder(p)))
+    table = bg.exchange_hazard_held(
+        p.exchange_hazard,
+        w,
+        np.arange(p.n_rungs),
+        p.nuclear_rung,
+        scales[1],
+        possible,
+        p.strategic_rung,
+    )
+    np.testing.assert_array_equal(got.answer_hazard, table)
+    arrays = (*got.rungs, got.targets, got.options, got.nuclear, got.answer_hazard)
+    assert not any(x.flags.writeable for x in arrays)
+    assert dataclasses.replace(p, discount=p.discount).derived == {}
+
+
+def test_remembered_answers_are_the_answers_computed_afresh_to_the_bit():
+    """``_remembered``: the onset's answers of rows kept from earlier calls (hits), computed
+    now (misses) or both, equal ``_answers`` computed afresh on the same rows, bit for bit;
+    batches above ``MEMO_ROWS`` are computed and not kept."""
+    p = schedule(load_scenario("geneva-2022")).params_at[0]
+    a = Actor(index=p.power_a, resolve=0.3, red_line=int(p.red_line[p.power_a]))
+    costs_j = np.tile(np.asarray(p.cost_types[1], dtype=float), 2)
+    rng = np.random.default_rng(29)  # chosen before the first run, never changed
+
+    def rows(n: int) -> tuple[Any, ...]:
+        return (
+            rng.uniform(0.5, 2.0, n),
+            rng.uniform(0.2, 0.8, n),
+            rng.choice([0.0, 0.3], n),
+            rng.choice([0.0, 0.6], n),
+        )
+
+    first, second = rows(5), rows(4)
+    mixed = tuple(np.concatenate([x[:3], y]) for x, y in zip(first, second, strict=True))
+    for columns in (first, first, mixed, rows(MEMO_ROWS + 1)):
+        kept = _remembered(columns, costs_j, a, p)
+        fresh = _answers(tuple(np.array(c) for c in columns), costs_j, a, p)
+        assert set(kept) == set(fresh) == {"n_j", "p_nuc", "h", "n_i", "v_nuc_j"}
+        for name, value in fresh.items():
+            np.testing.assert_array_equal(kept[name], value)
+    memo = p.derived[("onset_answers", a.index, costs_j.tobytes())]
+    assert len(memo) == 9  # 5 rows, then 4 new ones; the large batch is not kept

@@ -7,6 +7,8 @@ round, ``escalsim.model.rounds.Crisis``.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -153,3 +155,17 @@ def test_bad_replication_lists_are_refused(reps):
 def test_twins_beside_a_perfect_information_run_are_refused():
     with pytest.raises(ValueError, match="twin"):
         run_batch("brinkmanship", seed=1, replications=2, twin=True, perfect_information=True)
+
+
+def test_the_allocator_is_tuned_once_where_glibc_allows_it():
+    """``keep_freed_memory`` (called by ``run_batch``) sets glibc's thresholds once and says so;
+    elsewhere it does nothing and says that. It changes no number (the golden master runs with
+    it)."""
+    import platform
+
+    from escalsim.batch.engine import keep_freed_memory
+
+    first = keep_freed_memory()
+    assert keep_freed_memory() is first
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert first is glibc

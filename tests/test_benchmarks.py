@@ -23,3 +23,18 @@ def test_bench_drivers_quick_prints_both_drivers_and_the_pd_ratio(root):
         assert {"agents", "batch"} <= drivers, out
     assert any("×" in r for r in rows), out  # the batch / agents ratio
     assert "axelrod / escalsim" in out
+
+
+@pytest.mark.slow
+def test_bench_fixed_cost_quick_prints_the_steps_and_the_fit(root):
+    out = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "bench_fixed_cost.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("| after ")]
+    assert [r[2].strip() for r in rows[:3]] == ["1", "20", "100"], out
+    assert len(rows) == 4, out  # three sizes, then the fit
+    assert "Fit per step = a + b·R" in out, out

@@ -76,6 +76,22 @@ def test_the_reservation_inverts_the_promised_value(s, p, later, c, d, k):
         assert r == pytest.approx(s, abs=1e-9)
 
 
+def test_rows_without_a_decline_get_the_same_numbers_and_shape_as_beside_one():
+    """Where no row declines, the values (and reservations) are those the rows get beside a
+    declining row, bit for bit and in the shape the whole computation gives: the functions skip
+    the decline's terms only when no row needs them."""
+    share, cost = np.array([[0.7], [0.2], [0.5]]), np.array([0.1, 0.3])  # [3, 1] x [2]
+    p_now, d = np.array([[0.6], [0.5], [0.4]]), 0.8
+    p_later = np.array([[math.nan], [0.7], [0.2]])  # none, rising, declining
+    rounds = np.array([[math.nan], [2.0], [1.0]])
+    for f, first in ((bg.promised_settlement_value, share), (bg.promised_reservation, share + 2)):
+        beside = f(first, p_now, p_later, cost, d, rounds)
+        alone = f(first[:2], p_now[:2], p_later[:2], cost, d, rounds[:2])
+        assert beside.shape == (3, 2)
+        assert alone.shape == (2, 2)
+        np.testing.assert_array_equal(alone, beside[:2])
+
+
 def test_a_reservation_above_one_means_no_offer_is_accepted():
     # large_shift's numbers: W = 2.5; D needs 2.5 - 4 × (3/11 - 0.1) = 1.809 > 1
     w = 3.0 / 11.0 - 0.1

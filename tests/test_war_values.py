@@ -527,6 +527,22 @@ def test_war_ladder_utilities_batch_equals_one_at_a_time():
         np.testing.assert_allclose(batch[r], one, rtol=1e-12, equal_nan=True)
 
 
+def test_war_rungs_computed_once_give_the_ladders_values_to_the_bit():
+    """``war_ladder_utilities`` with ``rungs=war_rungs(...)`` of the same rungs, computed once
+    for a scalar rung pair and broadcast over a batch of fronts, strengths and costs, gives the
+    values it computes itself, bit for bit (what the onset's cached rung terms rely on)."""
+    fronts, costs = np.array([0.5, 0.2, 0.9, 0.4]), np.array([0.1, 0.3, 0.0, 0.6])
+    strengths = np.array([1.0, 0.5, 2.0, 1.3])
+    for x, y, nuclear in ((2, 2.0, True), (3, 2.5, False), (4, 4.0, True)):
+        rungs = bg.war_rungs(x, y, LADDER, nuclear, 0.7, 1.2, 0.9)
+        kw = {"front": fronts, "cost": costs, "strength_j": strengths, "nuclear": nuclear}
+        kw |= {"risk_scale": 0.7, "risk_scale_j": 1.2, "possible": 0.9}
+        own = _war(np.full(4, x), np.full(4, y), **kw)
+        given_rungs = _war(x, y, rungs=rungs, **kw)
+        assert own.shape == given_rungs.shape
+        np.testing.assert_array_equal(own, given_rungs)
+
+
 @PROFILE
 @given(p=UNIT, q0=UNIT, delta=DELTA, step=UNIT)
 def test_the_front_premium_is_the_discounted_drift_of_the_front(p, q0, delta, step):

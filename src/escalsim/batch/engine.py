@@ -11,7 +11,9 @@ Mesa is not imported here (nor by anything this module imports).
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,46 @@ from escalsim.scenario import Scenario, load_scenario, with_condition
 
 #: Replications that run together in one set of arrays; bounds memory whatever R is.
 CHUNK = 4000
+
+#: glibc's ``mallopt`` parameters (``malloc.h``) and the values :func:`keep_freed_memory` sets.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD, TRIM_THRESHOLD = 32 * 2**20, 256 * 2**20
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Let glibc's ``malloc`` keep freed memory for the next round instead of returning it.
+
+    A round of a chunk allocates and frees the same few-megabyte temporaries (numpy's results,
+    ``[rows, ...]`` over the situation one power models for the other) again and again. By
+    default glibc serves each from a fresh ``mmap`` once it passes its threshold, or trims the
+    heap's top back to the system when the temporaries are freed, so the next round faults the
+    pages in again, zeroed by the kernel: a third of the CPU time of a geneva-2022 batch was
+    system time (1,000 replications: 800,000 page faults, 1.2 of 4.1 CPU seconds). With the
+    ``mmap`` threshold at 32 MiB (its largest) and the trim threshold at 256 MiB the freed
+    blocks are reused: the faults and the system time all but vanish (12,000 faults, 0.03 s)
+    and the peak resident memory barely moves (4,000 replications with twins: 387 -> 396 MB);
+    a process keeps up to 256 MiB of freed heap instead of returning it. Numbers are untouched
+    (where a result lives is not what it is).
+
+    Called once, by :func:`run_batch`; it changes the process's allocator for good (glibc has no
+    way back to its adaptive thresholds). Elsewhere than glibc on Linux it does nothing.
+
+    Returns
+    -------
+    bool
+        Whether both settings were made.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) & bool(
+        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    )
 
 
 @dataclass
@@ -183,7 +225,13 @@ def run_batch(
         (:func:`escalsim.model.channels.beyond_channels`) or whose switch set is not 0-7.
     HumanMoveRequiredError
         When an actor has the ``human`` policy and ``human_moves`` runs out.
+
+    Notes
+    -----
+    The first call tunes the process's allocator (:func:`keep_freed_memory`): it changes no
+    number, and a round's temporaries are then reused rather than faulted in again.
     """
+    keep_freed_memory()
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if layout is None:
         layout = BlockLayout.of(spec)
@@ -291,4 +339,4 @@ def _ordered(run: Crisis, part: NDArray[np.int64]) -> dict[str, Any]:
     return {k: v[order][position] for k, v in done.items()}
 
 
-__all__ = ["CHUNK", "BatchRun", "run_batch", "twin_columns"]
+__all__ = ["CHUNK", "BatchRun", "keep_freed_memory", "run_batch", "twin_columns"]

@@ -410,6 +410,68 @@ def war_targets(x: ArrayLike, ladder: WarLadder) -> Array:
     return np.maximum(xp, ladder.war_rung)
 
 
+class WarRungs(NamedTuple):
+    """What :func:`war_ladder_utilities` reads of the ladder at rungs x and ŷ' (pair-wars §4).
+
+    The terms of its formula that depend only on the two rungs, the ladder and the sides'
+    scales (:func:`war_rungs`): ``targets`` x' (:func:`war_targets`), ``advantage`` a(x'),
+    ``posture`` k(x') and ``hazard`` h(x') (i's assumed), ``hazard_j`` (the one i attributes
+    to the other) and ``closed`` (a nuclear rung closed to i), each ``[..., 4]``;
+    ``advantage_j`` a(ŷ') and ``posture_j`` k(ŷ'), each ``[..., 1]``.
+    """
+
+    targets: Array
+    advantage: Array
+    advantage_j: Array
+    posture: Array
+    posture_j: Array
+    hazard: Array
+    hazard_j: Array
+    closed: Array
+
+
+def war_rungs(
+    x: ArrayLike,
+    y_next: ArrayLike,
+    ladder: WarLadder,
+    nuclear: ArrayLike,
+    risk_scale: ArrayLike = 1.0,
+    risk_scale_j: ArrayLike = 1.0,
+    possible: ArrayLike = 1.0,
+) -> WarRungs:
+    """The :class:`WarRungs` of rungs x and ŷ': the rung terms of :func:`war_ladder_utilities`.
+
+    Its parameters of the same names. Elementwise over the leading axes, like it; computed
+    apart so that a caller that values many situations at the same rungs (a war's onset, both
+    sides at the war rung) can compute them once.
+    """
+    xp = war_targets(x, ladder)
+    y = np.asarray(y_next, dtype=float)[..., None]
+    base_cost = ladder.costs[ladder.war_rung]
+    h_i, h_j = (
+        exchange_hazard_held(
+            ladder.exchange_hazard,
+            xp,
+            y,
+            ladder.nuclear_rung,
+            np.asarray(s, dtype=float)[..., None],
+            np.asarray(possible, dtype=float)[..., None],
+            ladder.strategic_rung,
+        )
+        for s in (risk_scale, risk_scale_j)
+    )
+    return WarRungs(
+        targets=xp,
+        advantage=ladder.advantage[xp],
+        advantage_j=_at_rung(ladder.advantage, y),
+        posture=ladder.costs[xp] - base_cost,
+        posture_j=_at_rung(ladder.costs, y) - base_cost,
+        hazard=h_i,
+        hazard_j=h_j,
+        closed=_nuclear_closed(xp, ladder, nuclear),
+    )
+
+
 def war_ladder_utilities(
     x: ArrayLike,
     y_next: ArrayLike,
@@ -431,6 +493,7 @@ def war_ladder_utilities(
     risk_scale: ArrayLike = 1.0,
     risk_scale_j: ArrayLike = 1.0,
     possible: ArrayLike = 1.0,
+    rungs: WarRungs | None = None,
 ) -> Array:
     """Value of each move of a side at war (step down, hold, step up, jump), one round ahead.
 
@@ -494,6 +557,10 @@ def war_ladder_utilities(
         i's ``exchange_risk_scale`` and the one it attributes to the other.
     possible : array_like
         The probability that an exchange can happen (:func:`exchange_hazard_held`).
+    rungs : WarRungs, optional
+        The rung terms, :func:`war_rungs` of ``x``, ``y_next``, ``ladder``, ``nuclear``, the
+        risk scales and ``possible`` (default: computed here); a caller that passes them
+        computed once for many calls at the same rungs gets the same values to the bit.
 
     Returns
     -------
@@ -510,38 +577,23 @@ def war_ladder_utilities(
     costs in war (the design gives none). Stepping down at the war rung is a hold, and a move
     whose target is clipped at the top of the ladder is a hold too (as :func:`ladder_utilities`).
     """
-    xp = war_targets(x, ladder)
-    y = np.asarray(y_next, dtype=float)[..., None]
+    if rungs is None:
+        rungs = war_rungs(x, y_next, ladder, nuclear, risk_scale, risk_scale_j, possible)
     d = float(delta)
     sigma = np.asarray(step, dtype=float)[..., None]
-    base_cost = ladder.costs[ladder.war_rung]
     p = boosted_win_probability(
         np.asarray(strength, dtype=float)[..., None],
         np.asarray(strength_j, dtype=float)[..., None],
-        ladder.advantage[xp],
-        _at_rung(ladder.advantage, y),
+        rungs.advantage,
+        rungs.advantage_j,
         np.asarray(decisiveness, dtype=float)[..., None],
     )
-    k = ladder.costs[xp] - base_cost
-    scales = (risk_scale, risk_scale_j)
-    h_i, h_j = (
-        exchange_hazard_held(
-            ladder.exchange_hazard,
-            xp,
-            y,
-            ladder.nuclear_rung,
-            np.asarray(s, dtype=float)[..., None],
-            np.asarray(possible, dtype=float)[..., None],
-            ladder.strategic_rung,
-        )
-        for s in scales
-    )
+    k, h_i, h_j, k_j = rungs.posture, rungs.hazard, rungs.hazard_j, rungs.posture_j
     q = np.asarray(front, dtype=float)[..., None]
     c = np.asarray(cost, dtype=float)[..., None]
     v_ex = np.asarray(exchange, dtype=float)[..., None]
     q_next = p + (1.0 - sigma) * (q - p)
     hold = war_hold_value(q_next, p, c, k, h_i, v_ex, d, sigma)
-    k_j = _at_rung(ladder.costs, y) - base_cost
     hold_j = war_hold_value(
         (1.0 - q)[..., None],
         (1.0 - p)[..., None],
@@ -559,7 +611,7 @@ def war_ladder_utilities(
     value = lookahead_value(
         q - c - k, h_i, v_ex, quit, np.asarray(prevail, dtype=float)[..., None], hold, d
     )
-    return np.where(_nuclear_closed(xp, ladder, nuclear), np.nan, value)
+    return np.where(rungs.closed, np.nan, value)
 
 
 def _nuclear_closed(xp: Array, ladder: WarLadder, nuclear: ArrayLike) -> Array:
@@ -586,7 +638,7 @@ def nuclear_response(utilities: ArrayLike, targets: ArrayLike, nuclear_rung: int
         return np.zeros(u.shape[:-1], dtype=bool)
     is_nuclear = np.asarray(targets) >= nuclear_rung
     is_nuclear = np.broadcast_to(is_nuclear, u.shape)
-    return _choice_weights(u, np.ones(u.shape, dtype=bool), is_nuclear, 0.0, 1.0)[4]
+    return _war_best(u, np.ones(u.shape, dtype=bool), is_nuclear)[4]
 
 
 def onset_value(
@@ -1854,19 +1906,33 @@ def _choice_weights(
     war options' utilities (−∞ elsewhere) and whether a war option is strictly best (or no
     peaceful option is available).
     """
+    util, peace, top_peace, war_util, go = _war_best(utilities, available, war)
+    safe = np.where(peace, util, top_peace)
+    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
+    weight = np.where(peace, np.exp(z), 0.0)
+    total = weight.sum(axis=-1, keepdims=True)
+    return weight, np.where(total > 0.0, total, 1.0), peace, war_util, go
+
+
+def _war_best(
+    utilities: ArrayLike, available: ArrayLike, war: ArrayLike
+) -> tuple[Array, Array, Array, Array, Array]:
+    """The part of :func:`_choice_weights` that decides whether a war option is strictly best.
+
+    Returns the utilities as floats, the peaceful mask, the best peaceful utility (``[..., 1]``,
+    0 where there is none), the war options' utilities (−∞ elsewhere) and whether a war option
+    is strictly best (or no peaceful option is available). :func:`nuclear_response` needs only
+    this, not the logit's weights.
+    """
     util = np.asarray(utilities, dtype=float)
     ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
     is_war = np.asarray(war, dtype=bool) & ok
     peace = ok & ~is_war
     any_peace = peace.any(axis=-1, keepdims=True)
     top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
-    safe = np.where(peace, util, top_peace)
-    z = np.asarray(precision, dtype=float)[..., None] * scale * (safe - top_peace)
-    weight = np.where(peace, np.exp(z), 0.0)
-    total = weight.sum(axis=-1, keepdims=True)
     war_util = np.where(is_war, util, -np.inf)
     go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
-    return weight, np.where(total > 0.0, total, 1.0), peace, war_util, go
+    return util, peace, top_peace, war_util, go
 
 
 def choose(
@@ -1998,11 +2064,23 @@ def promised_settlement_value(
     """
     s = np.asarray(share, dtype=float)
     d = np.asarray(delta, dtype=float)
+    declining = _declining(p_now, p_later, rounds)
+    face = s / (1.0 - d)
+    if not declining.any():
+        # No decline scheduled (every scenario without a commitment problem): every value is
+        # the face value, as the np.where below would pick it, in the shape it would have.
+        return _spread(face, declining, s, d, p_later, cost, rounds)
     k = np.nan_to_num(np.asarray(rounds, dtype=float), nan=0.0)
     later = np.maximum(0.0, np.nan_to_num(np.asarray(p_later, dtype=float)) - cost)
     ahead = d**k
     promised = (s * (1.0 - ahead) + ahead * np.minimum(s, later)) / (1.0 - d)
-    return np.where(_declining(p_now, p_later, rounds), promised, s / (1.0 - d))
+    return np.where(declining, promised, face)
+
+
+def _spread(value: Array, *shaped: ArrayLike) -> Array:
+    """``value`` broadcast to its shape with ``shaped``'s, as a new array."""
+    shape = np.broadcast_shapes(value.shape, *(np.shape(a) for a in shaped))
+    return np.broadcast_to(value, shape).copy()
 
 
 def promised_reservation(
@@ -2029,15 +2107,19 @@ def promised_reservation(
     """
     v = np.asarray(value, dtype=float)
     d = np.asarray(delta, dtype=float)
+    declining = _declining(p_now, p_later, rounds)
+    annuity = (1.0 - d) * v
+    if not declining.any():
+        # No decline scheduled: every reservation is the annuity, as np.where below picks it.
+        return _spread(annuity, declining, v, d, p_later, cost, rounds)
     k = np.nan_to_num(np.asarray(rounds, dtype=float), nan=0.0)
     later = np.maximum(0.0, np.nan_to_num(np.asarray(p_later, dtype=float)) - cost)
     ahead = d**k
-    annuity = (1.0 - d) * v
     with np.errstate(divide="ignore", invalid="ignore"):
         above = (v - ahead * later / (1.0 - d)) * (1.0 - d) / (1.0 - ahead)
     above = np.where(ahead < 1.0, above, np.inf)
     promised = np.where(annuity <= later, annuity, above)
-    return np.where(_declining(p_now, p_later, rounds), promised, annuity)
+    return np.where(declining, promised, annuity)
 
 
 #: The most agenda items whose bundles :func:`bundle_shares` enumerates (2^12 = 4,096 bundles).
@@ -2277,6 +2359,7 @@ __all__ = [
     "TYPE_REDRAW",
     "Offer",
     "WarLadder",
+    "WarRungs",
     "WarSplit",
     "acceptance_probability",
     "accepts",
@@ -2336,6 +2419,7 @@ __all__ = [
     "update_on_move",
     "war_hold_value",
     "war_ladder_utilities",
+    "war_rungs",
     "war_split",
     "war_targets",
     "war_value",

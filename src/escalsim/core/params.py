@@ -327,6 +327,17 @@ class Params:
             pb.opens_bargaining(b) and pa.accepts_offers(a)
         )
 
+    @cached_property
+    def derived(self) -> dict[Any, Any]:
+        """A cache for values other modules derive from these fields alone, a key each.
+
+        Valid for the object's life because ``Params`` is frozen and its arrays are never
+        written (read-only by convention, as the cached properties above assume);
+        ``dataclasses.replace`` makes a new object, with an empty cache. Filled by
+        ``escalsim.policies.bargaining.onset_rungs``.
+        """
+        return {}
+
     def private_channels(self, i: int, j: int) -> tuple[int, ...]:
         """The private channels between actors ``i`` and ``j``, best first (none: empty).
 

@@ -249,6 +249,19 @@ class _Direct:
             self.posterior = np.broadcast_to(post[1], post.shape)
 
 
+def _view(c: Crisis, i: int, views: dict[int, _Direct]) -> _Direct:
+    """Power i's :class:`_Direct` of this round: the one in ``views``, else built and kept there.
+
+    Built only when missing (``views.setdefault(i, _Direct(c, i))`` built one on every call and
+    threw it away when one was kept, a policy's war values each time); building reads the
+    crisis and changes nothing in it, so the values are those of the first build either way.
+    """
+    view = views.get(i)
+    if view is None:
+        view = views[i] = _Direct(c, i)
+    return view
+
+
 def _odds(
     c: Crisis, k: int, z: NDArray[np.int64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -333,7 +346,7 @@ def _values(
     # optimism, learned away as it fights); the patron's values use the true chances.
     p_s_seen, p_j_seen = (_believed(c, k, 0, chance) for chance in (p_s, p_j))
     q = front[:, None]
-    view = views.setdefault(i, _Direct(c, i))
+    view = _view(c, i, views)
     at_war = c.at_war[None, :, None]
     if patron >= 0 and p.pair_patron_stake[k] > 0:
         v_int, v_out = bg.patron_values(
@@ -551,7 +564,7 @@ def _intervene(c: Crisis, k: int, rows: NDArray[np.bool_], views: dict[int, _Dir
     patron = int(p.pair_patron[k])
     z = c.pair_intensity[:, k]
     p_s, p_j = _odds(c, k, z)
-    view = views.setdefault(patron, _Direct(c, patron))
+    view = _view(c, patron, views)
     v_int, v_out = bg.patron_values(
         float(p.pair_patron_stake[k]),
         1.0 - c.pair_front[:, k],

@@ -987,12 +987,15 @@ class Crisis:
         """Each power's side strength ``K_i`` ``[R]`` (:meth:`_win_probabilities`), a first."""
         thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
         strengths = []
+        # Each third party's patron (:meth:`_patron`), all of them at once.
+        now = self.params
+        patrons = np.where(self.alignment_a[:, thirds] >= 0.5, now.power_a, now.power_b)
         for i in self.powers:
             if len(thirds):
                 share = self.alignment_a[:, thirds]
                 share = share if i == p.power_a else 1.0 - share
                 joined = self.joined[:, thirds]
-                mine = np.stack([self._patron(int(k)) == i for k in thirds], axis=1)
+                mine = patrons == i
                 may = np.asarray(p.may_join, dtype=float)[thirds] * share
                 weight = np.where(joined, mine.astype(float), may)
                 cap = np.asarray(p.capability, dtype=float)
@@ -1904,6 +1907,7 @@ class Crisis:
             return np.full((3, 1, 3), 1.0 / 3.0)
         worlds = [1] if self.perfect_information else [0, 1]
         n, k = len(self.reps), self.type_grid.shape[1]
+        n_costs = k // 2
         out = np.full((len(worlds), n, 2, 3, k, 3), 1.0 / 3.0)
         for h in range(2):
             if not informative[h]:
@@ -1912,7 +1916,10 @@ class Crisis:
             q = self.sched.params_at[self.round - 1]  # the round the other decided in
             spec = q.policies[j]
             policy = POLICIES[spec.name]
-            obs, shape = self._other_situation(h, worlds)
+            # A joint type differs from its twin of the other honesty in no field of the
+            # situation (honesty is read by no observation field, as in _offers_per_type):
+            # the policy is evaluated once per cost of the grid and spread over the joint types.
+            obs, shape = self._other_situation(h, worlds, self.type_grid[1 - h][:n_costs])
             memory = self._modelled_memory(j, shape)
             probs = policy.choice_probabilities(obs, self._traits(j, q), q, spec, memory)
             concede = probs[..., bg.CONCEDE_OPTION]
@@ -1932,7 +1939,7 @@ class Crisis:
             )
             # Not renormalised: the likelihood of a move is that of the move *and* of the crisis
             # going on, so a type likelier to have accepted or conceded is less likely now.
-            out[:, :, h] = moves
+            out[:, :, h] = moves[..., np.arange(k) % n_costs, :]
         return out
 
     def _type_dependent(self, other: int, q: Params | None = None) -> bool:
@@ -1950,11 +1957,14 @@ class Crisis:
         costs = self.type_grid[other][self.type_prior[other] > 0]
         return bool(np.ptp(costs) > 0)
 
-    def _other_situation(self, h: int, worlds: list[int]) -> tuple[Observation, tuple[int, ...]]:
+    def _other_situation(
+        self, h: int, worlds: list[int], costs: NDArray[np.float64] | None = None
+    ) -> tuple[Observation, tuple[int, ...]]:
         """The other power's observation when it decided, as holder ``h`` models it (§3.4).
 
         Shape ``[W, R, S, K]``: per world (0 perceived, 1 truth), row, what it saw of the
-        holder's move (``y_move`` −1, 0, +1), its joint type (:meth:`_modelled_situation`). Its
+        holder's move (``y_move`` −1, 0, +1), its joint type (:meth:`_modelled_situation`;
+        ``costs``: the type axis over these costs instead). Its
         rung as the holder saw it then (the truth world: its true rung); the holder's rung as it
         saw it, given what it saw of the holder's move: the holder's rung then, off by the
         difference between the move seen and the move shown (made in the perceived world,
@@ -1978,6 +1988,7 @@ class Crisis:
             risk=self.other_risk_then[:, h],
             committed=self.other_committed_then[:, h],
             decided=self.round - 1,
+            costs=costs,
             war=(self.at_war_then, self.front_then),
         )
         return obs, np.shape(obs.war_cost)

@@ -1,0 +1,188 @@
+"""The fixed cost of a simulation step and the cost of a run-round (issue 20), before and after.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_fixed_cost.py                        # this checkout
+    .venv/bin/python benchmarks/bench_fixed_cost.py --base-commit a9a95a9  # before and after
+    .venv/bin/python benchmarks/bench_fixed_cost.py --sizes 1,100,2000 --repeats 5 --twin
+    .venv/bin/python benchmarks/bench_fixed_cost.py --quick                # a smoke run
+
+Each measurement times one ``run_batch(geneva-2022, seed=1, replications=R,
+condition='dialogue_open', keep=0)`` (with ``--twin``, its two twins too) after a warm-up run,
+in a fresh single-threaded process with ``PYTHONPATH`` on one source tree: this checkout's
+``src`` ("after") and, with ``--base-commit``, that commit's (extracted with ``git archive``,
+"before"), alternating so that a change in the machine's load hits both alike. The tables give
+the median of ``--repeats`` runs of wall time and of CPU time (the process's own user + system
+time) per step: the batch's time over the rounds it stepped (geneva-2022's runs last all 26
+rounds, so every step advances all R replications).
+
+The fit is the least-squares line through the medians, time per step = a + b·R: ``a`` is the
+fixed cost of a step (what a step costs whatever R; it includes the batch's set-up, spread over
+its steps), ``b`` the cost of a run-round (one replication's round; with ``--twin``, of the
+replication and its two twins). On a shared machine wall time is noisy: compare CPU time. The
+load average is printed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
+ROOT = Path(__file__).resolve().parents[1]
+SIZES, QUICK_SIZES = (1, 100, 400, 2000), (1, 20, 100)
+
+
+def measure(replications: int, twin: bool) -> dict[str, float]:
+    """One batch in this process (whatever ``escalsim`` is on the path): its times and steps."""
+    from escalsim.batch import run_batch
+    from escalsim.scenario import load_scenario, with_condition
+
+    spec = with_condition(load_scenario(SCENARIO), CONDITION)
+    run_batch(spec, seed=0, replications=8, keep=0, twin=twin)  # warm-up
+    wall, cpu = time.perf_counter(), time.process_time()
+    frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=twin)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    ends = [frames.outcome["end_round"]]
+    if frames.twin_outcome is not None and frames.complete_twin_outcome is not None:
+        ends += [frames.twin_outcome["end_round"], frames.complete_twin_outcome["end_round"]]
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "steps": float(max(int(e.max()) for e in ends)),
+        "run_rounds": float(sum(int(e.sum()) for e in ends)),
+    }
+
+
+def _child(src: Path, replications: int, twin: bool) -> dict[str, float]:
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(src),
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
+    command = [sys.executable, __file__, "--one", str(replications)] + (["--twin"] if twin else [])
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _extract(commit: str, into: Path) -> Path:
+    """The ``src`` tree of ``commit``, extracted (no worktree, so git's metadata is untouched)."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+def fit(sizes: list[int], per_step: list[float]) -> tuple[float, float]:
+    """Least squares ``per_step = a + b·R``: the fixed cost per step a and the cost per run-round b.
+
+    Parameters
+    ----------
+    sizes : list of int
+        The replication counts R (at least two distinct).
+    per_step : list of float
+        The time per step at each R.
+
+    Returns
+    -------
+    tuple of float
+        ``(a, b)``, in the units of ``per_step``.
+    """
+    b, a = np.polyfit(np.asarray(sizes, dtype=float), np.asarray(per_step, dtype=float), 1)
+    return float(a), float(b)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    """Measure each tree at each size, alternating, and print Markdown tables and the fit."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-commit", help="the 'before' commit (default: this checkout only)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, SIZES)),
+        help="replication counts R (default %(default)s)",
+    )
+    parser.add_argument("--twin", action="store_true", help="run the twins beside each run")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
+    parser.add_argument("--one", type=int, metavar="R", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(measure(args.one, args.twin)))
+        return
+    sizes = list(QUICK_SIZES) if args.quick else [int(r) for r in args.sizes.split(",") if r]
+    repeats = 1 if args.quick else args.repeats
+    if len(set(sizes)) < 2:
+        parser.error("the fit needs at least two distinct sizes")
+    print(f"load average before: {_load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"after": ROOT / "src"}
+        if args.base_commit:
+            trees = {"before": _extract(args.base_commit, Path(tmp)), **trees}
+        runs: dict[str, dict[int, list[dict[str, float]]]] = {
+            t: {r: [] for r in sizes} for t in trees
+        }
+        for r in sizes:
+            for _ in range(repeats):
+                for label, src in trees.items():
+                    runs[label][r].append(_child(src, r, args.twin))
+    print(f"load average after: {_load()}")
+    twins = ", with twins" if args.twin else ""
+    base = f"before = {args.base_commit}, " if args.base_commit else ""
+    print(
+        f"\n{SCENARIO} ({CONDITION}{twins}), keep=0; medians of {repeats}; {base}after = this "
+        "checkout. Times per step (the batch's time over the rounds it stepped).\n"
+    )
+    print("| tree | R | steps | wall s | CPU s | wall ms/step | CPU ms/step |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    per_step: dict[str, dict[str, list[float]]] = {t: {"wall": [], "cpu": []} for t in trees}
+    for label in trees:
+        for r in sizes:
+            got = runs[label][r]
+            steps = statistics.median(g["steps"] for g in got)
+            wall = statistics.median(g["wall"] for g in got)
+            cpu = statistics.median(g["cpu"] for g in got)
+            per_step[label]["wall"].append(wall / steps)
+            per_step[label]["cpu"].append(cpu / steps)
+            print(
+                f"| {label} | {r:,} | {steps:.0f} | {wall:.3f} | {cpu:.3f} | "
+                f"{1e3 * wall / steps:.2f} | {1e3 * cpu / steps:.2f} |"
+            )
+    print(f"\nFit per step = a + b·R over R = {', '.join(f'{r:,}' for r in sizes)}:\n")
+    print(
+        "| tree | fixed cost a, wall ms/step | a, CPU ms/step | per run-round b, wall µs "
+        "| b, CPU µs |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for label in trees:
+        a_wall, b_wall = fit(sizes, per_step[label]["wall"])
+        a_cpu, b_cpu = fit(sizes, per_step[label]["cpu"])
+        print(
+            f"| {label} | {1e3 * a_wall:.2f} | {1e3 * a_cpu:.2f} | {1e6 * b_wall:.1f} | "
+            f"{1e6 * b_cpu:.1f} |"
+        )
+    if args.base_commit:
+        print("\nCPU per step, after / before:")
+        for r, old, new in zip(
+            sizes, per_step["before"]["cpu"], per_step["after"]["cpu"], strict=True
+        ):
+            print(f"- R = {r:,}: {new / old:.2f}")
+
+
+if __name__ == "__main__":
+    main()
