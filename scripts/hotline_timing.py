@@ -163,9 +163,7 @@ def best(change: Callable[[str], str]) -> Callable[[str], str]:
     """``change`` with the repaired quit term (``beliefs.continuation: best``)."""
 
     def changed(text: str) -> str:
-        return _replace(
-            change(text), "  attribution: noisy\n", "  attribution: noisy\n  continuation: best\n"
-        )
+        return _replace(change(text), "  continuation: hold\n", "  continuation: best\n")
 
     return changed
 

@@ -166,7 +166,8 @@ def test_shipped_scenario_loads_without_a_notice_and_sets_every_version_2_block(
     # Each shipped scenario says whether it uses each option (docs/decision-v2.md §3.9).
     assert set(data["stakes"]) == {"status_quo", "discount", "divisible", "commitment_problem"}
     assert set(data["war"]) == {"decisiveness"}
-    assert set(data["beliefs"]) == {"attribution"}
+    # ... and the hand-set historical scenarios say which look-ahead they were set under.
+    assert {"attribution"} <= set(data["beliefs"]) <= {"attribution", "continuation"}
     expected = GIVEN_DISCOUNT.get(name, DEFAULT_DISCOUNT[data["run"]["time_unit"]])
     assert data["stakes"]["discount"] == expected
 
@@ -578,6 +579,7 @@ def test_a_shipped_version_3_scenario_loads_without_a_notice_and_sets_its_blocks
         load_scenario(name)
     data, _ = parse_yaml(shipped.path_of(name).read_text(encoding="utf-8"))
     assert set(data["stakes"]) == {"status_quo", "discount", "divisible", "commitment_problem"}
-    assert set(data["beliefs"]) == {"attribution"}
+    # ... and the hand-set historical scenarios say which look-ahead they were set under.
+    assert {"attribution"} <= set(data["beliefs"]) <= {"attribution", "continuation"}
     assert data["war"]["ends_run"] is False
     assert data["stakes"]["discount"] == GIVEN_DISCOUNT_V3[name]
