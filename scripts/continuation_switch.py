@@ -1,10 +1,11 @@
 """What the quit term's repair does to the shipped scenarios: ``beliefs.continuation`` hold/best.
 
 docs/decision-v2.md §3.7 ("Open finding"): the bargaining policy's look-ahead has the other
-either hold its current rung for ever instead of quitting (``hold``, version 2 as built, the
-default and every calibration so far) or take its best way of going on, any rung or war
-(``best``, the repair). This prints, for each shipped scenario whose powers bargain and each of
-its conditions, under both: P(direct war), P(war of any pair) where the scenario has pairs,
+either hold its current rung for ever instead of quitting (``hold``, version 2 as first built,
+under which the historical scenarios' hand-set values were chosen) or take its best way of
+going on, any rung or war (``best``, the repair; the default since 5 December 2026, under which
+generic-crisis is fitted). This prints, for each shipped scenario whose powers bargain and each
+of its conditions, under both: P(direct war), P(war of any pair) where the scenario has pairs,
 P(nuclear use), the share of runs settled by an accepted offer, and the median end round; the
 same replications (seed 7) under both, so the two columns are paired.
 

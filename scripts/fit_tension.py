@@ -22,12 +22,14 @@ from escalsim.scenario import load_scenario, with_settings
 RUNS = 12_000
 CHANGES: list[tuple[str, dict[str, object]]] = [
     ("shipped", {}),
-    ("precision 14", {"doctrines.disputant.policy.precision": 14.0}),
-    ("precision 28", {"doctrines.disputant.policy.precision": 28.0}),
-    ("display cost 0.2", {"ladder.rungs.display.cost": 0.2}),
-    ("display cost 0.45", {"ladder.rungs.display.cost": 0.45}),
-    ("display war risk 0.008", {"ladder.rungs.display.war_risk": 0.008}),
-    ("display war risk 0.025", {"ladder.rungs.display.war_risk": 0.025}),
+    # Each field of the fit under the default look-ahead (precision 12.03, display cost 0.1942,
+    # display war risk 0.02223) moved down and up by about a half.
+    ("precision 8", {"doctrines.disputant.policy.precision": 8.0}),
+    ("precision 18", {"doctrines.disputant.policy.precision": 18.0}),
+    ("display cost 0.1", {"ladder.rungs.display.cost": 0.1}),
+    ("display cost 0.3", {"ladder.rungs.display.cost": 0.3}),
+    ("display war risk 0.012", {"ladder.rungs.display.war_risk": 0.012}),
+    ("display war risk 0.033", {"ladder.rungs.display.war_risk": 0.033}),
 ]
 
 

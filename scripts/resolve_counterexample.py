@@ -1,11 +1,12 @@
 """The open finding of tests/test_fields_matter.py, measured: a more resolved A settles worse.
 
-On :data:`test_fields_matter.COUNTEREXAMPLE` (2,000 paired runs, the test's seed 17), prints for
-the less and the more resolved A: the share of runs settled (and by an accepted offer), the war
-share, A's mean share in the offers accepted (split by who accepted), and A's expected realised
-share (``batch.run_shares``: a war counted at its value), with the paired difference (more −
-less) and its standard error; under the shipped quit term (``beliefs.continuation: hold``) and
-under its repair (``best``). The mechanism is in docs/decision-v2.md §3.7 ("Open finding").
+On :data:`test_fields_matter.COUNTEREXAMPLE` (2,000 paired runs, the test's seed 17), prints
+for the less and the more resolved A: the share of runs settled (and by an accepted offer), the
+war share, A's mean share in the offers accepted (split by who accepted), and A's expected
+realised share (``batch.run_shares``: a war counted at its value), with the paired difference
+(more − less) and its standard error; under the old quit term (``beliefs.continuation: hold``)
+and under its repair (``best``, the default). The mechanism is in docs/decision-v2.md §3.7
+("Open finding").
 
 Run: ``.venv/bin/python scripts/resolve_counterexample.py`` (about 20 s). It imports the
 dispute and the counterexample from ``tests/``, which is where they are defined.

@@ -113,13 +113,21 @@ def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost(
     assert lies.any()
     favourable = int(np.argmin(c.type_grid[0][:n]))
     assert {r for r, _, _ in claimed} == {0, 1}
+    pooling = []
     for h in range(2):
         sent = c.claim_sent[:, 1 % c.ring, h]
         truthful = c.own_type[:, h] % n
         lied = lies[np.arange(len(sent)), h, truthful]
         np.testing.assert_array_equal(sent, np.where(lied, favourable, truthful))
         pooled = np.delete(lies[:, h], favourable, axis=1).all(axis=1)
+        # A sender that gains nothing by the favourable claim tells the truth (under the default
+        # look-ahead, docs/decision-v2.md §3.7, B's offer to A at the brink does not move with
+        # A's claim: measured, no type of A lies in 400 runs, every unfavourable type of B does).
+        if not lies[:, h].any():
+            np.testing.assert_array_equal(sent, truthful)
+            continue
         assert pooled.any()
+        pooling.append(h)
         for receiver, due, seen in claimed:
             if receiver != 1 - h:
                 continue
@@ -128,6 +136,7 @@ def test_without_a_reputation_to_lose_strategic_types_claim_the_favourable_cost(
             moved = prior[rows, receiver] * seen[rows]
             moved /= moved.sum(axis=-1, keepdims=True)
             np.testing.assert_allclose(moved, prior[rows, receiver], atol=1e-12)
+    assert pooling  # at least one sender's claims pooled: the check above was made
 
 
 def test_the_twin_reads_claims_as_sent_and_trust_is_the_honest_mass():

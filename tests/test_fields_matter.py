@@ -34,10 +34,11 @@ other to concede everything; ``scripts/resolve_counterexample.py`` measures it. 
 continuation instead, and the example holds (+0.179); the property at scale held on the 40
 examples of the first draw, but the draw of the test with the repaired term (another name,
 another derandomized draw) found a smaller violation, :data:`COUNTEREXAMPLE_BEST` (−0.029,
-paired SE 0.003; both powers at use_of_force, the channel closed), pinned as a strict xfail
-under ``best``. The default stays ``hold`` until the scenarios are recalibrated under the
-repair, so under it the first example is a strict xfail and the property at scale a
-non-strict one; under ``best`` likewise with the second example.
+paired SE 0.003; both powers at use_of_force, the channel closed). **``best`` is the default
+since 5 December 2026** (generic-crisis refitted under it, docs/calibration.md): the property's
+tests run under it, :data:`COUNTEREXAMPLE` under ``hold`` is a strict xfail (the old term is
+kept to reproduce older results), :data:`COUNTEREXAMPLE_BEST` under the default a strict xfail,
+and the property at scale a non-strict one.
 
 Tolerances. Each comparison is a mean of N paired differences ``d_r`` (one per replication);
 its standard error is ``sd(d)/sqrt(N)``. A one-sided bound of 4 standard errors fails by chance
@@ -286,40 +287,32 @@ COUNTEREXAMPLE = (
 )
 
 
+#: The pairs with the old quit term (``beliefs.continuation: hold``) in common.
+HOLD = {"beliefs.continuation": "hold"}
+
+
+def with_hold(pair: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+    """The pair with ``beliefs.continuation: hold`` in its common settings."""
+    common, less, more = pair
+    return {**common, **HOLD}, less, more
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="open finding: more resolve lowers A's share in this dispute (COUNTEREXAMPLE)",
+    reason="open finding of the old quit term: more resolve lowers A's share in this dispute "
+    "(COUNTEREXAMPLE under beliefs.continuation: hold)",
 )
-def test_the_counterexample_of_the_resolve_property():
-    """The property fails on :data:`COUNTEREXAMPLE`, deterministically; strict, so that a fix
-    of the bargaining policy that removes it is noticed (the test then passes and fails CI until
-    this mark is removed)."""
-    check_resolve_property(COUNTEREXAMPLE, 2000)
+def test_the_counterexample_of_the_resolve_property_under_hold():
+    """The property fails on :data:`COUNTEREXAMPLE` under ``hold``, deterministically; strict,
+    so that a change of the old term that removes it is noticed (the test then passes and fails
+    CI until this mark is removed)."""
+    check_resolve_property(with_hold(COUNTEREXAMPLE), 2000)
 
 
-#: The pairs with the repaired quit term (``beliefs.continuation: best``) in common.
-BEST = {"beliefs.continuation": "best"}
-
-
-def with_best(pair: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
-    """The pair with ``beliefs.continuation: best`` in its common settings."""
-    common, less, more = pair
-    return {**common, **BEST}, less, more
-
-
-def test_the_counterexample_holds_with_the_best_continuation():
-    """With the repaired quit term the property holds on :data:`COUNTEREXAMPLE` (measured:
-    +0.179, paired SE 0.013, by ``scripts/resolve_counterexample.py``)."""
-    assert check_resolve_property(with_best(COUNTEREXAMPLE), 2000) > 0.0
-
-
-@PROPERTY
-@given(pair=resolve_pairs(), n=st.just(300))
-@example(pair=FOUND[0], n=1000)
-@example(pair=FOUND[1], n=1000)
-def test_more_resolve_does_not_lower_a_powers_expected_share_with_the_best_continuation(pair, n):
-    """The default-tier property with ``beliefs.continuation: best``."""
-    event(sign(check_resolve_property(with_best(pair), n)))
+def test_the_counterexample_holds_under_the_default_continuation():
+    """With the default quit term (``best``) the property holds on :data:`COUNTEREXAMPLE`
+    (measured: +0.179, paired SE 0.013, by ``scripts/resolve_counterexample.py``)."""
+    assert check_resolve_property(COUNTEREXAMPLE, 2000) > 0.0
 
 
 #: A counterexample the property at scale found under the repaired term (5 December 2026):
@@ -338,7 +331,6 @@ COUNTEREXAMPLE_BEST = (
         "actors.B.war_cost": {"uniform": [0.3333333333333333, 0.6775706619684432], "types": 3},
         "actors.B.resolve": None,
         "condition": "channel_closed",
-        **BEST,
     },
     {"actors.A.war_cost": 0.5370732993929958, "actors.A.resolve": None},
     {"actors.A.war_cost": 0.4337242431732121, "actors.A.resolve": None},
@@ -347,10 +339,10 @@ COUNTEREXAMPLE_BEST = (
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open finding: with the repaired quit term more resolve lowers A's share here "
+    reason="open finding: under the default quit term more resolve lowers A's share here "
     "(COUNTEREXAMPLE_BEST)",
 )
-def test_the_counterexample_of_the_resolve_property_with_the_best_continuation():
+def test_the_counterexample_of_the_resolve_property():
     """The property fails on :data:`COUNTEREXAMPLE_BEST`, deterministically; strict, so that
     a repair that removes it is noticed."""
     check_resolve_property(COUNTEREXAMPLE_BEST, 2000)
@@ -359,29 +351,14 @@ def test_the_counterexample_of_the_resolve_property_with_the_best_continuation()
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=False,
-    reason="open finding: the property at scale with the repaired term is violated "
-    "(COUNTEREXAMPLE_BEST, pinned above)",
-)
-@settings(PROPERTY, max_examples=40)
-@given(pair=resolve_pairs())
-@example(pair=with_best(COUNTEREXAMPLE))
-def test_more_resolve_does_not_lower_a_powers_expected_share_at_scale_with_the_best_continuation(
-    pair,
-):
-    """The property at scale (40 examples of N = 2,000) with ``beliefs.continuation: best``."""
-    event(sign(check_resolve_property(with_best(pair), 2000)))
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="open finding: the property at scale is violated (COUNTEREXAMPLE, which the "
+    reason="open finding: the property at scale is violated (COUNTEREXAMPLE_BEST, which the "
     "test above pins); whether these 40 examples hit a violation depends on the draw",
 )
 @settings(PROPERTY, max_examples=40)
 @given(pair=resolve_pairs())
 @example(pair=FOUND[0])
 @example(pair=FOUND[1])
+@example(pair=COUNTEREXAMPLE)
 def test_more_resolve_does_not_lower_a_powers_expected_share_at_scale(pair):
     """As the default-tier property, over 40 examples of N = 2,000 replications each."""
     event(sign(check_resolve_property(pair, 2000)))

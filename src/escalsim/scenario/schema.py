@@ -455,11 +455,12 @@ class Beliefs(_Model):
         "answer to them looks unprovoked (Jervis 1976); noisy: through the channel's noise.",
     )
     continuation: Literal["hold", "best"] = Field(
-        default="hold",
+        default="best",
         description="What a bargaining power, looking a round ahead, expects the other to do "
-        "instead of quitting: hold: hold its current rung for ever (version 2 as built; every "
-        "calibration so far); best: its best way of going on, any rung or war, under the risk of "
-        "the higher posture (the repair of docs/decision-v2.md §3.7's open finding).",
+        "instead of quitting: best (the default): its best way of going on, any rung or war, "
+        "under the risk of the higher posture (docs/decision-v2.md §3.7); hold: hold its current "
+        "rung for ever (version 2 as first built, kept to reproduce results made before the "
+        "default changed).",
     )
 
 
