@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_drivers.py            # the README's table (about 6 min)
     .venv/bin/python benchmarks/bench_drivers.py --quick    # a smoke run (seconds)
+    .venv/bin/python benchmarks/bench_drivers.py --pd-only --matches 100  # the PD table alone
 
 For ``geneva-2022``, ``hotline-1963`` and ``ipd-noise`` it prints replication-rounds and
 actor-rounds per second of the mesa agent driver and of the batch engine, both with the
@@ -86,17 +87,24 @@ def measure_pd(matches: int, turns: int, noise: float) -> dict[str, float]:
     from escalsim.batch import run_batch
     from escalsim.scenario.load import with_settings
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for m in range(matches):
         axl.Match((axl.TitForTat(), axl.TitForTat()), turns=turns, noise=noise, seed=m + 1).play()
-    theirs = time.perf_counter() - start
+    theirs, theirs_cpu = time.perf_counter() - start, time.process_time() - cpu
     spec = with_condition(load_scenario("ipd-noise"), "tft_e05")
     spec = with_settings(spec, {"run.rounds": turns, "accidents.implementation_error": noise})
     run_batch(spec, seed=0, replications=4, keep=0)  # warm-up
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run_batch(spec, seed=1, replications=matches, keep=0)
-    ours = time.perf_counter() - start
-    return {"axelrod_s": theirs, "escalsim_batch_s": ours, "ratio": theirs / ours}
+    ours, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "axelrod_s": theirs,
+        "escalsim_batch_s": ours,
+        "ratio": theirs / ours,
+        "axelrod_cpu_s": theirs_cpu,
+        "escalsim_cpu_s": ours_cpu,
+        "cpu_ratio": theirs_cpu / ours_cpu,
+    }
 
 
 def _child(*args: str) -> dict[str, float]:
@@ -118,6 +126,7 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=None, help="noisy PD matches")
     parser.add_argument("--turns", type=int, default=1000, help="noisy PD turns per match")
     parser.add_argument("--memory", type=int, default=None, help="geneva replications for RSS")
+    parser.add_argument("--pd-only", action="store_true", help="only the noisy PD against axelrod")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -131,6 +140,9 @@ def main() -> None:
     sizes = QUICK if args.quick else FULL
     matches = args.matches or (20 if args.quick else 1000)
     memory = args.memory or (2_000 if args.quick else 100_000)
+    if args.pd_only:
+        print_pd(matches, args.turns)
+        return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}; one process per measurement, "
@@ -162,15 +174,24 @@ def main() -> None:
         f"{big['rep_rounds_per_s']:,.0f} | {big['actor_rounds_per_s']:,.0f} | | "
         f"{big['peak_rss_mb']:.0f} |"
     )
-    pd_row = _child("pd", str(matches), str(args.turns), "0.05")
+    print_pd(matches, args.turns)
+
+
+def print_pd(matches: int, turns: int) -> None:
+    """The noisy PD against axelrod, in a fresh process, as a Markdown table."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    pd_row = _child("pd", str(matches), str(turns), "0.05")
+    print(f"\nload average before: {load}, after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         "\n| noisy PD, TFT vs TFT | matches | turns | noise | axelrod Match s "
-        "| escalsim batch s | axelrod / escalsim |"
+        "| escalsim batch s | axelrod / escalsim | CPU s: axelrod | escalsim | ratio |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     print(
-        f"| | {matches:,} | {args.turns:,} | 0.05 | {pd_row['axelrod_s']:.2f} | "
-        f"{pd_row['escalsim_batch_s']:.2f} | {pd_row['ratio']:.2f} |"
+        f"| | {matches:,} | {turns:,} | 0.05 | {pd_row['axelrod_s']:.2f} | "
+        f"{pd_row['escalsim_batch_s']:.2f} | {pd_row['ratio']:.2f} | "
+        f"{pd_row['axelrod_cpu_s']:.2f} | {pd_row['escalsim_cpu_s']:.2f} | "
+        f"{pd_row['cpu_ratio']:.2f} |"
     )
 
 

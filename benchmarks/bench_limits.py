@@ -4,6 +4,8 @@ Usage::
 
     .venv/bin/python benchmarks/bench_limits.py           # the table in docs/reliability/limits.md
     .venv/bin/python benchmarks/bench_limits.py --quick   # two small configurations
+    .venv/bin/python benchmarks/bench_limits.py --config \
+        '{"scenario": "geneva-2022", "n": 100000, "workers": 2}'  # one configuration
 
 Each configuration runs ``escalsim.experiment.runner.run`` (and saves the run folder, without
 figures) in a fresh Python process, which reports its peak resident memory (``ru_maxrss`` of
@@ -149,6 +151,7 @@ def label(cfg: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--config", help="one configuration, as JSON (keys as in CONFIGS)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -160,7 +163,8 @@ def main() -> None:
         "| time: wall | CPU / workers | estimate (check) | ratio | estimate (dry run) | ratio |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for cfg in QUICK if args.quick else CONFIGS:
+    configs = [json.loads(args.config)] if args.config else QUICK if args.quick else CONFIGS
+    for cfg in configs:
         out = subprocess.run(
             [sys.executable, __file__, "--one", json.dumps(cfg)],
             capture_output=True,
