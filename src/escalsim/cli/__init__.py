@@ -80,7 +80,14 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Show the escalsim, mesa, numpy and Python versions, then exit.",
 )
 def cli() -> None:
-    """The ``escalsim`` command group (its help text is built from :data:`EXIT_CODES`)."""
+    """The ``escalsim`` command group (its help text is built from :data:`EXIT_CODES`).
+
+    Before any command runs, it tunes this process's allocator for the model's rounds
+    (:func:`escalsim.allocator.keep_freed_memory`): the process is escalsim's own.
+    """
+    from escalsim.allocator import keep_freed_memory
+
+    keep_freed_memory()
 
 
 for _command in (
