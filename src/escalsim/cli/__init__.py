@@ -45,16 +45,15 @@ __all__ = ["EXIT_CHECKS_FAILED", "EXIT_CODES", "cli", "exit_codes_text", "main"]
 
 
 def _version_text() -> str:
+    """The versions, from the packages' metadata: nothing is imported (the command is instant)."""
     import platform
     from importlib.metadata import version
-
-    import numpy
 
     from escalsim import __version__
 
     return (
         f"escalsim {__version__}\n"
-        f"mesa {version('mesa')}, numpy {numpy.__version__}, pydantic {version('pydantic')}, "
+        f"mesa {version('mesa')}, numpy {version('numpy')}, pydantic {version('pydantic')}, "
         f"Python {platform.python_version()} ({platform.python_implementation()})"
     )
 
