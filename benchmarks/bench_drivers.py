@@ -32,6 +32,7 @@ import time
 import warnings
 
 import numpy as np
+from source_trees import tune_allocator
 
 from escalsim.scenario import load_scenario, with_condition
 
@@ -47,6 +48,7 @@ QUICK = {"geneva-2022": (10, 500), "hotline-1963": (10, 500), "ipd-noise": (1, 5
 
 def measure(driver: str, name: str, condition: str, replications: int) -> dict[str, float]:
     """One measurement in this process: both the runs and their twins."""
+    tune_allocator()
     spec = with_condition(load_scenario(name), condition)
     actors = len(spec.actors)
     if driver == "agents":
@@ -81,6 +83,7 @@ def measure(driver: str, name: str, condition: str, replications: int) -> dict[s
 
 def measure_pd(matches: int, turns: int, noise: float) -> dict[str, float]:
     """Tit-for-tat against tit-for-tat in axelrod and in escalsim's batch engine."""
+    tune_allocator()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import axelrod as axl

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from source_trees import extract_src
+from source_trees import extract_src, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +49,7 @@ SIZES, QUICK_SIZES = (1, 100, 400, 2000), (1, 20, 100)
 
 def measure(replications: int, twin: bool) -> dict[str, float]:
     """One batch in this process (whatever ``escalsim`` is on the path): its times and steps."""
+    tune_allocator()
     from escalsim.batch import run_batch
     from escalsim.scenario import load_scenario, with_condition
 

@@ -92,8 +92,11 @@ def one(cfg: dict[str, Any]) -> dict[str, Any]:
     """Run one configuration here; its peak memory and wall time."""
     import tempfile
 
+    from source_trees import tune_allocator
+
     from escalsim.experiment.runner import run
 
+    tune_allocator()  # as `escalsim run` does in this process (its workers tune themselves)
     spec = scenario_of(cfg)
     started = time.perf_counter()
     results = run(

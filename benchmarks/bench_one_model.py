@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from source_trees import extract_src
+from source_trees import extract_src, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,7 @@ def measure(
     face: str, replications: int, scenario: str = SCENARIO, condition: str = CONDITION
 ) -> dict[str, float]:
     """One measurement in this process (whatever ``escalsim`` is on the path)."""
+    tune_allocator()
     from escalsim.scenario import load_scenario, with_condition
 
     spec = with_condition(load_scenario(scenario), condition)

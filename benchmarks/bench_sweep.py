@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from source_trees import tune_allocator
 
 from escalsim.experiment.sweep import Sweep, parse_vary, run_sweep
 from escalsim.scenario import load_scenario
@@ -72,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     args = parser.parse_args()
+    tune_allocator()  # as `escalsim sweep` does in this process (its workers tune themselves)
     replications = 50 if args.quick else 1000
     big, small = (25, 5) if args.quick else (250, 10)
     sweep = make_sweep(replications)
