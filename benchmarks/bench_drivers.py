@@ -7,8 +7,9 @@ Usage::
     .venv/bin/python benchmarks/bench_drivers.py --pd-only --matches 100  # the PD table alone
 
 For ``geneva-2022``, ``hotline-1963`` and ``ipd-noise`` it prints replication-rounds and
-actor-rounds per second of the mesa agent driver and of the batch engine, both with the
-perfect-information twins (so every replication runs twice and both runs count), the ratio,
+actor-rounds per second of the mesa agent driver and of the batch engine, both with twins
+(every run stepped counts: the mesa face steps a run and its perfect-information twin, the
+batch engine a run and both its twins, as ``escalsim run`` does), the ratio,
 and each measurement's peak RSS. Each measurement runs in a fresh single-threaded process
 (``--one``), so its peak RSS is its own and nothing else shares its core. The agent driver runs
 fewer replications (it is slow); throughput is per round, so the ratio is fair.
@@ -70,8 +71,13 @@ def measure(driver: str, name: str, condition: str, replications: int) -> dict[s
         start = time.perf_counter()
         # As `escalsim run` does: each replication and its twin in lockstep, sharing draws.
         frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=True)
+        # Every run stepped counts: the run and both twins (the agents' loop above runs two).
         assert frames.twin_outcome is not None
-        rounds = int(frames.outcome["end_round"].sum() + frames.twin_outcome["end_round"].sum())
+        assert frames.complete_twin_outcome is not None
+        rounds = sum(
+            int(f["end_round"].sum())
+            for f in (frames.outcome, frames.twin_outcome, frames.complete_twin_outcome)
+        )
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
