@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_sweep.py            # the table in docs/sweeps.md
     .venv/bin/python benchmarks/bench_sweep.py --quick    # a smoke run
+    .venv/bin/python benchmarks/bench_sweep.py --replications 500 --no-overhead  # scaling only
 
 One grid sweep of geneva-2022 (hotline noise × Turkey's mediation: 8 points) with twins, run
 in this process, in 1 and 2 local processes, and on a Dask LocalCluster of 2 worker processes
@@ -72,10 +73,16 @@ def main() -> None:
     """Print the throughput and overhead tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--replications", type=int, help="per point (default 1000)")
+    parser.add_argument("--task", type=int, help="replications per task (default 250)")
+    parser.add_argument(
+        "--no-overhead", action="store_true", help="skip the small-task runs (the second table)"
+    )
     args = parser.parse_args()
     tune_allocator()  # as `escalsim sweep` does in this process (its workers tune themselves)
-    replications = 50 if args.quick else 1000
+    replications = args.replications or (50 if args.quick else 1000)
     big, small = (25, 5) if args.quick else (250, 10)
+    big = args.task or big
     sweep = make_sweep(replications)
     runs = len(sweep.points) * replications
     print(
@@ -109,14 +116,17 @@ def main() -> None:
                 f"{base / seconds:.2f}× | {cpu:.1f} | {workers * base_cpu / cpu:.2f}× |",
                 flush=True,
             )
+            if args.no_overhead:
+                continue
             fine, _ = timed(sweep, small, **how)
             tasks_big = len(sweep.points) * -(-replications // big)
             tasks_small = len(sweep.points) * -(-replications // small)
             overheads.append((label, workers, (fine - seconds) / (tasks_small - tasks_big)))
-    print(f"\n| executor | workers | overhead per task (tasks of {small} vs {big}) |")
-    print("| --- | --- | --- |")
-    for label, workers, per_task in overheads:
-        print(f"| {label} | {workers} | {per_task * 1e3:.0f} ms |")
+    if overheads:
+        print(f"\n| executor | workers | overhead per task (tasks of {small} vs {big}) |")
+        print("| --- | --- | --- |")
+        for label, workers, per_task in overheads:
+            print(f"| {label} | {workers} | {per_task * 1e3:.0f} ms |")
     print(f"\nload average after: {_load()}")
 
 
