@@ -1,13 +1,13 @@
 """The process's memory allocator, tuned for the model's round temporaries (glibc only).
 
 It imports nothing heavy (the command line calls it before a command imports numpy), and
-changes nothing unless called: escalsim calls it only in processes it owns, the command line
-(:func:`escalsim.cli.cli`) and its local worker processes
-(:func:`escalsim.experiment.workers.worker_pool`). A notebook or script that runs the model in
-its own process (``run_batch``, ``EscalationModel``, ``escalsim.run(..., workers=1)``) opts in
-by calling :func:`keep_freed_memory` once; a Dask cluster's workers with
-``client.run(keep_freed_memory)``. ``docs/performance.md`` says why it is not done inside
-``run_batch``.
+changes nothing unless called: escalsim calls it in the processes that run its tasks, never in
+its caller's: the command line's own (:func:`escalsim.cli.cli`), its local worker processes
+(:func:`escalsim.experiment.workers.worker_pool`) and the workers of a Dask scheduler it is
+given (:func:`escalsim.experiment.executors.make_executor`). A notebook or script that runs the
+model in its own process (``run_batch``, ``EscalationModel``, ``escalsim.run(..., workers=1)``)
+opts in by calling :func:`keep_freed_memory` once. ``docs/performance.md`` says why it is not
+done inside ``run_batch``.
 """
 
 from __future__ import annotations
