@@ -4,10 +4,12 @@ Usage::
 
     .venv/bin/python benchmarks/bench_drivers.py            # the README's table (about 6 min)
     .venv/bin/python benchmarks/bench_drivers.py --quick    # a smoke run (seconds)
+    .venv/bin/python benchmarks/bench_drivers.py --pd-only --matches 100  # the PD table alone
 
 For ``geneva-2022``, ``hotline-1963`` and ``ipd-noise`` it prints replication-rounds and
-actor-rounds per second of the mesa agent driver and of the batch engine, both with the
-perfect-information twins (so every replication runs twice and both runs count), the ratio,
+actor-rounds per second of the mesa agent driver and of the batch engine, both with twins
+(every run stepped counts: the mesa face steps a run and its perfect-information twin, the
+batch engine a run and both its twins, as ``escalsim run`` does), the ratio,
 and each measurement's peak RSS. Each measurement runs in a fresh single-threaded process
 (``--one``), so its peak RSS is its own and nothing else shares its core. The agent driver runs
 fewer replications (it is slow); throughput is per round, so the ratio is fair.
@@ -31,6 +33,7 @@ import time
 import warnings
 
 import numpy as np
+from source_trees import tune_allocator
 
 from escalsim.scenario import load_scenario, with_condition
 
@@ -46,6 +49,7 @@ QUICK = {"geneva-2022": (10, 500), "hotline-1963": (10, 500), "ipd-noise": (1, 5
 
 def measure(driver: str, name: str, condition: str, replications: int) -> dict[str, float]:
     """One measurement in this process: both the runs and their twins."""
+    tune_allocator()
     spec = with_condition(load_scenario(name), condition)
     actors = len(spec.actors)
     if driver == "agents":
@@ -67,8 +71,13 @@ def measure(driver: str, name: str, condition: str, replications: int) -> dict[s
         start = time.perf_counter()
         # As `escalsim run` does: each replication and its twin in lockstep, sharing draws.
         frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=True)
+        # Every run stepped counts: the run and both twins (the agents' loop above runs two).
         assert frames.twin_outcome is not None
-        rounds = int(frames.outcome["end_round"].sum() + frames.twin_outcome["end_round"].sum())
+        assert frames.complete_twin_outcome is not None
+        rounds = sum(
+            int(f["end_round"].sum())
+            for f in (frames.outcome, frames.twin_outcome, frames.complete_twin_outcome)
+        )
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
@@ -80,23 +89,31 @@ def measure(driver: str, name: str, condition: str, replications: int) -> dict[s
 
 def measure_pd(matches: int, turns: int, noise: float) -> dict[str, float]:
     """Tit-for-tat against tit-for-tat in axelrod and in escalsim's batch engine."""
+    tune_allocator()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import axelrod as axl
     from escalsim.batch import run_batch
     from escalsim.scenario.load import with_settings
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for m in range(matches):
         axl.Match((axl.TitForTat(), axl.TitForTat()), turns=turns, noise=noise, seed=m + 1).play()
-    theirs = time.perf_counter() - start
+    theirs, theirs_cpu = time.perf_counter() - start, time.process_time() - cpu
     spec = with_condition(load_scenario("ipd-noise"), "tft_e05")
     spec = with_settings(spec, {"run.rounds": turns, "accidents.implementation_error": noise})
     run_batch(spec, seed=0, replications=4, keep=0)  # warm-up
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run_batch(spec, seed=1, replications=matches, keep=0)
-    ours = time.perf_counter() - start
-    return {"axelrod_s": theirs, "escalsim_batch_s": ours, "ratio": theirs / ours}
+    ours, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "axelrod_s": theirs,
+        "escalsim_batch_s": ours,
+        "ratio": theirs / ours,
+        "axelrod_cpu_s": theirs_cpu,
+        "escalsim_cpu_s": ours_cpu,
+        "cpu_ratio": theirs_cpu / ours_cpu,
+    }
 
 
 def _child(*args: str) -> dict[str, float]:
@@ -118,6 +135,7 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=None, help="noisy PD matches")
     parser.add_argument("--turns", type=int, default=1000, help="noisy PD turns per match")
     parser.add_argument("--memory", type=int, default=None, help="geneva replications for RSS")
+    parser.add_argument("--pd-only", action="store_true", help="only the noisy PD against axelrod")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -131,6 +149,9 @@ def main() -> None:
     sizes = QUICK if args.quick else FULL
     matches = args.matches or (20 if args.quick else 1000)
     memory = args.memory or (2_000 if args.quick else 100_000)
+    if args.pd_only:
+        print_pd(matches, args.turns)
+        return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}; one process per measurement, "
@@ -162,15 +183,24 @@ def main() -> None:
         f"{big['rep_rounds_per_s']:,.0f} | {big['actor_rounds_per_s']:,.0f} | | "
         f"{big['peak_rss_mb']:.0f} |"
     )
-    pd_row = _child("pd", str(matches), str(args.turns), "0.05")
+    print_pd(matches, args.turns)
+
+
+def print_pd(matches: int, turns: int) -> None:
+    """The noisy PD against axelrod, in a fresh process, as a Markdown table."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    pd_row = _child("pd", str(matches), str(turns), "0.05")
+    print(f"\nload average before: {load}, after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         "\n| noisy PD, TFT vs TFT | matches | turns | noise | axelrod Match s "
-        "| escalsim batch s | axelrod / escalsim |"
+        "| escalsim batch s | axelrod / escalsim | CPU s: axelrod | escalsim | ratio |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     print(
-        f"| | {matches:,} | {args.turns:,} | 0.05 | {pd_row['axelrod_s']:.2f} | "
-        f"{pd_row['escalsim_batch_s']:.2f} | {pd_row['ratio']:.2f} |"
+        f"| | {matches:,} | {turns:,} | 0.05 | {pd_row['axelrod_s']:.2f} | "
+        f"{pd_row['escalsim_batch_s']:.2f} | {pd_row['ratio']:.2f} | "
+        f"{pd_row['axelrod_cpu_s']:.2f} | {pd_row['escalsim_cpu_s']:.2f} | "
+        f"{pd_row['cpu_ratio']:.2f} |"
     )
 
 

@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python benchmarks/bench_fixed_cost.py --base-commit a9a95a9  # before and after
     .venv/bin/python benchmarks/bench_fixed_cost.py --sizes 1,100,2000 --repeats 5 --twin
     .venv/bin/python benchmarks/bench_fixed_cost.py --quick                # a smoke run
+    .venv/bin/python benchmarks/bench_fixed_cost.py --twin --sizes 1,100,10000,100000  # issue 20
 
 Each measurement times one ``run_batch(geneva-2022, seed=1, replications=R,
 condition='dialogue_open', keep=0)`` (with ``--twin``, its two twins too) after a warm-up run,
@@ -14,7 +15,10 @@ in a fresh single-threaded process with ``PYTHONPATH`` on one source tree: this 
 "before"), alternating so that a change in the machine's load hits both alike. The tables give
 the median of ``--repeats`` runs of wall time and of CPU time (the process's own user + system
 time) per step: the batch's time over the rounds it stepped (geneva-2022's runs last all 26
-rounds, so every step advances all R replications).
+rounds, so every step advances all R replications), and the throughput in million actor-rounds
+per second per core: the actors times the rounds actually simulated (with ``--twin``, the run's
+and both twins' rounds: three runs a replication), over the process's CPU seconds (one process
+uses one core).
 
 The fit is the least-squares line through the medians, time per step = a + b·R: ``a`` is the
 fixed cost of a step (what a step costs whatever R; it includes the batch's set-up, spread over
@@ -36,6 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from source_trees import extract_src, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +49,7 @@ SIZES, QUICK_SIZES = (1, 100, 400, 2000), (1, 20, 100)
 
 def measure(replications: int, twin: bool) -> dict[str, float]:
     """One batch in this process (whatever ``escalsim`` is on the path): its times and steps."""
+    tune_allocator()
     from escalsim.batch import run_batch
     from escalsim.scenario import load_scenario, with_condition
 
@@ -60,6 +66,7 @@ def measure(replications: int, twin: bool) -> dict[str, float]:
         "cpu": cpu,
         "steps": float(max(int(e.max()) for e in ends)),
         "run_rounds": float(sum(int(e.sum()) for e in ends)),
+        "actors": float(len(spec.actors)),
     }
 
 
@@ -74,15 +81,6 @@ def _child(src: Path, replications: int, twin: bool) -> dict[str, float]:
     command = [sys.executable, __file__, "--one", str(replications)] + (["--twin"] if twin else [])
     out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _extract(commit: str, into: Path) -> Path:
-    """The ``src`` tree of ``commit``, extracted (no worktree, so git's metadata is untouched)."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", commit, "src"], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into / "src"
 
 
 def fit(sizes: list[int], per_step: list[float]) -> tuple[float, float]:
@@ -133,7 +131,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"after": ROOT / "src"}
         if args.base_commit:
-            trees = {"before": _extract(args.base_commit, Path(tmp)), **trees}
+            trees = {"before": extract_src(args.base_commit, Path(tmp)), **trees}
         runs: dict[str, dict[int, list[dict[str, float]]]] = {
             t: {r: [] for r in sizes} for t in trees
         }
@@ -148,8 +146,10 @@ def main() -> None:
         f"\n{SCENARIO} ({CONDITION}{twins}), keep=0; medians of {repeats}; {base}after = this "
         "checkout. Times per step (the batch's time over the rounds it stepped).\n"
     )
-    print("| tree | R | steps | wall s | CPU s | wall ms/step | CPU ms/step |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| tree | R | steps | wall s | CPU s | wall ms/step | CPU ms/step | M actor-rounds/s/core |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     per_step: dict[str, dict[str, list[float]]] = {t: {"wall": [], "cpu": []} for t in trees}
     for label in trees:
         for r in sizes:
@@ -159,9 +159,10 @@ def main() -> None:
             cpu = statistics.median(g["cpu"] for g in got)
             per_step[label]["wall"].append(wall / steps)
             per_step[label]["cpu"].append(cpu / steps)
+            rate = statistics.median(g["run_rounds"] * g["actors"] / g["cpu"] for g in got)
             print(
                 f"| {label} | {r:,} | {steps:.0f} | {wall:.3f} | {cpu:.3f} | "
-                f"{1e3 * wall / steps:.2f} | {1e3 * cpu / steps:.2f} |"
+                f"{1e3 * wall / steps:.2f} | {1e3 * cpu / steps:.2f} | {rate / 1e6:.3f} |"
             )
     print(f"\nFit per step = a + b·R over R = {', '.join(f'{r:,}' for r in sizes)}:\n")
     print(

@@ -4,6 +4,8 @@ Usage::
 
     .venv/bin/python benchmarks/bench_limits.py           # the table in docs/reliability/limits.md
     .venv/bin/python benchmarks/bench_limits.py --quick   # two small configurations
+    .venv/bin/python benchmarks/bench_limits.py --config \
+        '{"scenario": "geneva-2022", "n": 100000, "workers": 2}'  # one configuration
 
 Each configuration runs ``escalsim.experiment.runner.run`` (and saves the run folder, without
 figures) in a fresh Python process, which reports its peak resident memory (``ru_maxrss`` of
@@ -90,8 +92,11 @@ def one(cfg: dict[str, Any]) -> dict[str, Any]:
     """Run one configuration here; its peak memory and wall time."""
     import tempfile
 
+    from source_trees import tune_allocator
+
     from escalsim.experiment.runner import run
 
+    tune_allocator()  # as `escalsim run` does in this process (its workers tune themselves)
     spec = scenario_of(cfg)
     started = time.perf_counter()
     results = run(
@@ -149,6 +154,7 @@ def label(cfg: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--config", help="one configuration, as JSON (keys as in CONFIGS)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -160,7 +166,8 @@ def main() -> None:
         "| time: wall | CPU / workers | estimate (check) | ratio | estimate (dry run) | ratio |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for cfg in QUICK if args.quick else CONFIGS:
+    configs = [json.loads(args.config)] if args.config else QUICK if args.quick else CONFIGS
+    for cfg in configs:
         out = subprocess.run(
             [sys.executable, __file__, "--one", json.dumps(cfg)],
             capture_output=True,

@@ -13,7 +13,7 @@ single-threaded process with ``PYTHONPATH`` pointing at one tree, alternating be
 so that a change in the machine's load hits both alike; the table gives the median of
 ``--repeats`` runs of wall time and of CPU time (the process's own user + system time), and
 actor-rounds per second per core (actor-rounds over CPU seconds: one process uses one core).
-Every run counts both the runs and their perfect-information twins.
+Every run counts the runs and all their twins (actors times the rounds each run stepped).
 
 * The mesa face: ``EscalationModel(...).run()`` one replication at a time (R = 1), a run and
   its twin each, per replication.
@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from source_trees import extract_src
+from source_trees import extract_src, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,7 @@ def measure(
     face: str, replications: int, scenario: str = SCENARIO, condition: str = CONDITION
 ) -> dict[str, float]:
     """One measurement in this process (whatever ``escalsim`` is on the path)."""
+    tune_allocator()
     from escalsim.scenario import load_scenario, with_condition
 
     spec = with_condition(load_scenario(scenario), condition)
@@ -87,8 +88,12 @@ def measure(
         run_batch(spec, seed=0, replications=8, keep=0, twin=True)  # warm-up
         wall, cpu = time.perf_counter(), time.process_time()
         frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=True)
-        assert frames.twin_outcome is not None
-        rounds = int(frames.outcome["end_round"].sum() + frames.twin_outcome["end_round"].sum())
+        # Every run stepped counts: the run and its twins (one before decision-v2's
+        # complete-information twin, two since).
+        twins = (frames.twin_outcome, getattr(frames, "complete_twin_outcome", None))
+        rounds = int(frames.outcome["end_round"].sum()) + sum(
+            int(t["end_round"].sum()) for t in twins if t is not None
+        )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"wall": wall, "cpu": cpu, "actor_rounds": rounds * actors}
 

@@ -15,3 +15,17 @@ def extract_src(commit: str, into: Path) -> Path:
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "src"
+
+
+def tune_allocator() -> None:
+    """Tune the allocator as ``escalsim`` and its workers do, in any tree's process.
+
+    Since issue 20 ``run_batch`` leaves the allocator alone and the CLI and its workers tune it
+    (:func:`escalsim.allocator.keep_freed_memory`); earlier trees tuned it inside ``run_batch``.
+    A benchmark of the engine calls this first, so that both trees run as ``escalsim run`` does.
+    """
+    try:
+        from escalsim.allocator import keep_freed_memory
+    except ImportError:  # an earlier tree: run_batch tunes it
+        return
+    keep_freed_memory()

@@ -158,12 +158,12 @@ def test_twins_beside_a_perfect_information_run_are_refused():
 
 
 def test_the_allocator_is_tuned_once_where_glibc_allows_it():
-    """``keep_freed_memory`` (called by ``run_batch``) sets glibc's thresholds once and says so;
-    elsewhere it does nothing and says that. It changes no number (the golden master runs with
-    it)."""
+    """``keep_freed_memory`` (called by the command line and its workers, not by ``run_batch``)
+    sets glibc's thresholds once and says so; elsewhere it does nothing and says that. It
+    changes no number (the golden master's runs pass with it and without it)."""
     import platform
 
-    from escalsim.batch.engine import keep_freed_memory
+    from escalsim.batch import keep_freed_memory
 
     first = keep_freed_memory()
     assert keep_freed_memory() is first

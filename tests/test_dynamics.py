@@ -54,3 +54,40 @@ def test_scalar_and_array_calls_agree_bit_for_bit(x, y, mu, tau):
     many = dx.war_probability(risk, np.full(3, x), np.full(3, y), 4)
     assert np.array_equal(np.broadcast_to(one, many.shape), many)
     assert dx.cumulative_risk(mu, tau) == dx.cumulative_risk(np.full(2, mu), np.full(2, tau))[0]
+
+
+def _target_rung_general(x, move, jump, n_rungs):
+    """``target_rung``'s formula with its concession branch always evaluated (before issue 20)."""
+    x, move = np.asarray(x), np.asarray(move)
+    delta = np.where(
+        move == dx.JUMP,
+        jump,
+        np.where(move == dx.CONCEDE, -x, np.where(move == dx.ACCEPT, 0, move)),
+    )
+    return np.clip(x + delta, 0, np.asarray(n_rungs) - 1)
+
+
+def test_target_rung_without_a_concession_gives_the_general_numbers_and_dtype():
+    """The candidate moves' case (no concession: the step is computed over the moves alone,
+    issue 20) gives the general formula's rungs, shape and dtype, for whole and fractional
+    rungs, and per-row jumps; with concessions among the moves the general formula runs."""
+    rng = np.random.default_rng(1)
+    cases = [
+        (rng.integers(0, 9, size=(50, 3, 1)), dx.CANDIDATE_MOVES, 2, 9),
+        (rng.integers(0, 9, size=(50, 3, 1)).astype(float), dx.CANDIDATE_MOVES, 2, 9),
+        (
+            rng.integers(0, 9, size=(50, 1)) + 0.5,
+            dx.CANDIDATE_MOVES,
+            rng.integers(1, 3, (50, 1)),
+            9,
+        ),
+        (rng.integers(0, 9, size=50), rng.integers(-1, 5, size=50), 3, 9),
+        (rng.integers(0, 9, size=50), rng.integers(-1, 3, size=50), np.full(50, 2), 9),
+        (np.int64(4), dx.CANDIDATE_MOVES, 2, 9),
+        (4, 2, 3, 9),
+    ]
+    for case in cases:
+        got, want = dx.target_rung(*case), _target_rung_general(*case)
+        assert got.dtype == want.dtype
+        assert got.shape == want.shape
+        assert np.array_equal(got, want)

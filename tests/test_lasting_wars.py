@@ -518,3 +518,38 @@ def test_a_rung_seen_outside_what_a_side_at_war_can_hold_is_read_within_it() -> 
     assert np.isfinite(edge).any()
     np.testing.assert_array_equal(moves(nuclear, float(w)), edge)  # above its highest
     np.testing.assert_array_equal(moves(w - 1, float(w - 1)), edge)  # below the war rung
+
+
+def test_the_war_ladder_on_the_rows_at_war_alone_gives_every_rows_numbers_to_the_bit() -> None:
+    """policies.bargaining._at_war_rows (issue 20): ``own_war_ladder`` values only the rows at
+    war; on those rows its values are war_moves' over every row, to the bit (broadcast inputs,
+    types on the last axis, NaN for closed nuclear rungs among them), and the other rows are 0."""
+    from escalsim.policies import bargaining as pb
+
+    p = schedule(with_condition(geneva_at_war(), "dialogue_open")).params_at[0]
+    rng = np.random.default_rng(3)
+    shape, k = (4, 3, 5), len(p.cost_types[0])
+    rows = (
+        rng.integers(int(p.war_rung), p.n_rungs, size=shape),
+        rng.uniform(int(p.war_rung), p.n_rungs - 1, size=(4, 1, 5)),
+        rng.uniform(0.0, 1.0, size=shape),
+        rng.uniform(0.5, 2.0, size=(1, 3, 1)),
+        rng.uniform(0.0, 0.3, size=shape),
+        rng.uniform(-1.0, 5.0, size=shape),
+    )
+    typed = (
+        rng.dirichlet(np.ones(k), size=shape),
+        rng.uniform(0.0, 0.5, size=(1, 1, 1, k)),
+        rng.uniform(-2.0, 6.0, size=(*shape, k)),
+    )
+    at_war = rng.random(shape) < 0.3
+    at_war[0, 0, 0] = True
+
+    def values(*a: Any) -> np.ndarray:
+        return pb.war_moves(*a, p.power_a, p.power_b, p)
+
+    whole = np.broadcast_to(values(*rows, *typed), (*shape, 4))
+    some = pb._at_war_rows(values, at_war, rows, typed)
+    assert some.shape == whole.shape
+    np.testing.assert_array_equal(some[at_war], whole[at_war])
+    assert not some[~at_war].any()

@@ -58,7 +58,7 @@ def crisis(
     detail = np.ones(len(reps), dtype=bool)
     c = Crisis(spec, sched, streams, reps, detail, perfect_information, solo=True, compact=False)
     if choice is not None:
-        c.move_choice = lambda: choice  # type: ignore[method-assign]
+        c.move_choice = lambda *_: choice  # type: ignore[method-assign]
     return c
 
 

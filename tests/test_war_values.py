@@ -562,3 +562,20 @@ def test_the_strength_ratio_inverts_the_contest_success_function(k_i, k_j, m):
     if 1e-9 < p < 1.0 - 1e-9:
         assert bg.strength_ratio(p, m) == pytest.approx(k_j / k_i, rel=1e-6)
     assert bg.strength_ratio(p, 0.0) == 1.0
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.37, 3.0, 250.0, np.inf, np.nan, -1.0])
+def test_one_precision_for_all_gives_the_general_cases_numbers_to_the_bit(lam):
+    """``quit_probability`` with one λ (its in-place fast path, issue 20) equals the general
+    case (λ given per row) to the bit, with infinite and NaN advantages among the values."""
+    rng = np.random.default_rng(7)
+    adv = rng.normal(0.0, 3.0, size=(5, 4, 6))
+    adv[0, 0, :3] = [np.inf, -np.inf, np.nan]
+    adv[1, 2, 1] = 0.0
+    post = rng.dirichlet(np.ones(6), size=(5, 1))
+    for scale in (1.0, 0.05):
+        fast = bg.quit_probability(post, adv, lam, scale)
+        general = bg.quit_probability(post, adv, np.full(adv.shape[:-1], lam), scale)
+        assert fast.shape == general.shape == (5, 4)
+        assert np.array_equal(fast, general, equal_nan=True)
+        assert not np.shares_memory(fast, adv)

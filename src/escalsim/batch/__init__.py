@@ -4,6 +4,7 @@
 stakes).
 """
 
+from escalsim.allocator import keep_freed_memory
 from escalsim.batch.engine import CHUNK, BatchRun, run_batch, twin_columns
 from escalsim.batch.shares import SHARE_COLUMNS, drawn_war_costs, realised_shares, run_shares
 
@@ -12,6 +13,7 @@ __all__ = [
     "SHARE_COLUMNS",
     "BatchRun",
     "drawn_war_costs",
+    "keep_freed_memory",
     "realised_shares",
     "run_batch",
     "run_shares",

@@ -11,9 +11,7 @@ Mesa is not imported here (nor by anything this module imports).
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from escalsim.allocator import keep_freed_memory
 from escalsim.core.bargaining import twin_split
 from escalsim.core.params import schedule
 from escalsim.core.streams import BlockLayout
@@ -31,46 +30,6 @@ from escalsim.scenario import Scenario, load_scenario, with_condition
 
 #: Replications that run together in one set of arrays; bounds memory whatever R is.
 CHUNK = 4000
-
-#: glibc's ``mallopt`` parameters (``malloc.h``) and the values :func:`keep_freed_memory` sets.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD, TRIM_THRESHOLD = 32 * 2**20, 256 * 2**20
-
-
-@functools.cache
-def keep_freed_memory() -> bool:
-    """Let glibc's ``malloc`` keep freed memory for the next round instead of returning it.
-
-    A round of a chunk allocates and frees the same few-megabyte temporaries (numpy's results,
-    ``[rows, ...]`` over the situation one power models for the other) again and again. By
-    default glibc serves each from a fresh ``mmap`` once it passes its threshold, or trims the
-    heap's top back to the system when the temporaries are freed, so the next round faults the
-    pages in again, zeroed by the kernel: a third of the CPU time of a geneva-2022 batch was
-    system time (1,000 replications: 800,000 page faults, 1.2 of 4.1 CPU seconds). With the
-    ``mmap`` threshold at 32 MiB (its largest) and the trim threshold at 256 MiB the freed
-    blocks are reused: the faults and the system time all but vanish (12,000 faults, 0.03 s)
-    and the peak resident memory barely moves (4,000 replications with twins: 387 -> 396 MB);
-    a process keeps up to 256 MiB of freed heap instead of returning it. Numbers are untouched
-    (where a result lives is not what it is).
-
-    Called once, by :func:`run_batch`; it changes the process's allocator for good (glibc has no
-    way back to its adaptive thresholds). Elsewhere than glibc on Linux it does nothing.
-
-    Returns
-    -------
-    bool
-        Whether both settings were made.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) & bool(
-        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-    )
 
 
 @dataclass
@@ -228,10 +187,11 @@ def run_batch(
 
     Notes
     -----
-    The first call tunes the process's allocator (:func:`keep_freed_memory`): it changes no
-    number, and a round's temporaries are then reused rather than faulted in again.
+    It does not tune the process's allocator: a process that runs many batches saves about a
+    quarter of their CPU time (the kernel's page faults) by calling
+    :func:`escalsim.allocator.keep_freed_memory` once first, as the command line and its
+    workers do. It changes no number.
     """
-    keep_freed_memory()
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if layout is None:
         layout = BlockLayout.of(spec)

@@ -45,16 +45,15 @@ __all__ = ["EXIT_CHECKS_FAILED", "EXIT_CODES", "cli", "exit_codes_text", "main"]
 
 
 def _version_text() -> str:
+    """The versions, from the packages' metadata: nothing is imported (the command is instant)."""
     import platform
     from importlib.metadata import version
-
-    import numpy
 
     from escalsim import __version__
 
     return (
         f"escalsim {__version__}\n"
-        f"mesa {version('mesa')}, numpy {numpy.__version__}, pydantic {version('pydantic')}, "
+        f"mesa {version('mesa')}, numpy {version('numpy')}, pydantic {version('pydantic')}, "
         f"Python {platform.python_version()} ({platform.python_implementation()})"
     )
 
@@ -80,7 +79,14 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Show the escalsim, mesa, numpy and Python versions, then exit.",
 )
 def cli() -> None:
-    """The ``escalsim`` command group (its help text is built from :data:`EXIT_CODES`)."""
+    """The ``escalsim`` command group (its help text is built from :data:`EXIT_CODES`).
+
+    Before any command runs, it tunes this process's allocator for the model's rounds
+    (:func:`escalsim.allocator.keep_freed_memory`): the process is escalsim's own.
+    """
+    from escalsim.allocator import keep_freed_memory
+
+    keep_freed_memory()
 
 
 for _command in (

@@ -1606,6 +1606,11 @@ def quit_probability(
     """
     adv = np.asarray(advantage, dtype=float) * scale
     lam = np.asarray(precision, dtype=float)[..., None]
+    if np.ndim(precision) == 0 and adv.ndim >= 1:
+        # One λ for all (every caller's case): the same operations, in place on ``adv`` (this
+        # call's own array), without the masks of the general case; the same numbers to the
+        # bit (tests/test_war_values.py).
+        return (np.asarray(posterior, dtype=float) * _quit_shares(adv, float(lam[0]))).sum(axis=-1)
     finite = np.isfinite(lam)
     # The logit where λ is finite; where it is not, the best response (the logit's operands are
     # zeroed there, so that an infinite advantage, "quitting worth nothing", stays defined).
@@ -1617,6 +1622,20 @@ def quit_probability(
     soft = 0.5 * (1.0 + np.tanh(0.5 * z))
     share = np.where(finite, soft, (adv >= 0.0).astype(float))
     return (np.asarray(posterior, dtype=float) * share).sum(axis=-1)
+
+
+def _quit_shares(adv: Array, lam: float) -> Array:
+    """:func:`quit_probability`'s per-type shares for one λ, computed in place in ``adv``."""
+    if not np.isfinite(lam):  # a best response (λ = ∞; NaN as the general case takes it)
+        return (adv >= 0.0).astype(float)
+    if not lam > 0.0:  # λ = 0: a uniform response whatever the advantage
+        adv.fill(0.5)
+        return adv
+    z = np.multiply(lam, adv, out=adv)
+    np.multiply(0.5, z, out=z)
+    np.tanh(z, out=z)
+    np.add(1.0, z, out=z)
+    return np.multiply(0.5, z, out=z)
 
 
 def ladder_utilities(

@@ -45,6 +45,11 @@ def target_rung(x: ArrayLike, move: ArrayLike, jump: ArrayLike, n_rungs: ArrayLi
     """
     x = np.asarray(x)
     move = np.asarray(move)
+    if move.dtype.kind in "iu" and not (move == CONCEDE).any():
+        # No concession (the candidate moves' case): the step does not depend on x, so it is
+        # computed over the moves alone and broadcast once; the same numbers and dtype.
+        step = np.where(move == JUMP, jump, np.where(move == ACCEPT, 0, move))
+        return np.clip(x + step, 0, np.asarray(n_rungs) - 1)
     delta = np.where(
         move == JUMP, jump, np.where(move == CONCEDE, -x, np.where(move == ACCEPT, 0, move))
     )

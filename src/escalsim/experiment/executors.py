@@ -144,8 +144,20 @@ def _dask_executor(address: str) -> ExecutorChoice:
             f"the Dask workers run another escalsim than this one ({escalsim.__version__}): "
             + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items()))
         )
+    client.run(_tune_worker)
     workers = max(1, sum(client.nthreads().values()))
     return ExecutorChoice(client.get_executor(), workers, f"Dask at {address}", client)
+
+
+def _tune_worker() -> bool:
+    """Tune a Dask worker's allocator for escalsim's tasks, as the local workers are.
+
+    :func:`escalsim.allocator.keep_freed_memory`: a worker handed to escalsim runs its tasks
+    with a quarter less CPU (docs/performance.md, "The allocator").
+    """
+    from escalsim.allocator import keep_freed_memory
+
+    return keep_freed_memory()
 
 
 def _escalsim_version() -> str:

@@ -82,15 +82,25 @@ EVENTS_PER_ACTOR, EVENTS_PER_LINK, EVENT_ROW_BYTES = 0.6, 0.7, 145
 DETAIL_FACTOR = 2.0
 
 # -- the cost model: time -----------------------------------------------------------------------
-#: Seconds per replication-round of one run (a twin counts as a second run) of the batch
-#: engine: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³ (CPU time measured on 2 to 200
-#: actors: 2.4 µs at 2, 12.6 at geneva-2022's 9, 31 at 20, 67 at 40, 330 at 80, 980 at 100,
-#: 4,600 at 200; beyond about 50 actors the [replications, A, A] arrays outgrow the caches
-#: and the cost grows faster than A²).
+#: Runs per replication with twins: the run, its perception twin and its complete-information
+#: twin (docs/decision-v2.md §7), stepped in lockstep; the time model counts each.
+TWIN_RUNS = 3
+#: Seconds per replication-round of one run (each twin is a run) of the batch engine:
+#: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³, plus BARGAIN_U per power of the
+#: ``bargaining`` policy (its look-ahead over the other's types and its update on the other's
+#: move dominate a round of decision-v2: docs/performance.md). The polynomial in A was measured
+#: on 2 to 200 actors before decision-v2 (2.4 µs at 2, 31 at 20, 67 at 40, 330 at 80, 980 at
+#: 100, 4,600 at 200; beyond about 50 actors the [replications, A, A] arrays outgrow the
+#: caches; brinkmanship, without the bargaining policy, still measures 2.6 µs at 2 actors);
+#: BARGAIN_U and BARGAIN_O on the shipped scenarios in issue 20 (docs/performance.md, "The
+#: --dry-run time model").
 BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 1.5e-6, 0.6e-6, 0.045e-6, 3.4e-10
-#: Seconds per round of a task, whatever its size (numpy's per-call floor over the phases'
-#: loops over actors, channels and agenda items): measured 0.4-3 ms for 2-20 actors.
+BARGAIN_U = 20e-6
+#: Seconds per round of a task per run, whatever its size (numpy's per-call floor over the
+#: phases' loops over actors, channels and agenda items): BATCH_O0 + BATCH_O1·A, plus BARGAIN_O
+#: per power of the bargaining policy (fitted with BARGAIN_U: docs/performance.md).
 BATCH_O0, BATCH_O1 = 0.6e-3, 0.12e-3
+BARGAIN_O = 3e-3
 #: Seconds per replication (its generator, its outcome row) and per task (the condition
 #: applied, the arrays allocated, the frames built).
 PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 20e-6, 0.05
@@ -149,6 +159,8 @@ class Shape:
         The horizon.
     state : int
         Bytes of the model's state per replication (one run, no twin), measured.
+    bargainers : int
+        Actors with the ``bargaining`` policy (0-2: the powers), in any round of the schedule.
     """
 
     actors: int
@@ -159,6 +171,7 @@ class Shape:
     block: int
     rounds: int
     state: int
+    bargainers: int = 0
 
     @classmethod
     def of(cls, spec: Scenario, layout: BlockLayout | None = None) -> Shape:
@@ -192,6 +205,7 @@ class Shape:
             layout.size,
             spec.run.rounds,
             state,
+            max(sum(s.name == "bargaining" for s in q.policies) for q in sched.params_at),
         )
 
     def state_bytes(self) -> int:
@@ -215,17 +229,26 @@ def task_bytes(shape: Shape, n: int, twin: bool, engine: str = "batch") -> int:
     rows = n * SWEEP_ROW_BYTES
     if engine == "agents":  # one replication at a time: its model is small
         return TASK_BYTES + rows + 50 * shape.state_bytes()
+    # Memory counts the twins as one more run's state, as when it was measured (with the
+    # perception twin only); the peaks measured since, with both twins, stay below the estimate
+    # (docs/reliability/limits.md), so it is left so.
     runs = 2 if twin else 1
     working = runs * n * shape.state_bytes() + shape.window_bytes(n)
     return int(TASK_BYTES + TEMP_FACTOR * working + rows)
 
 
 def rep_round_seconds(shape: Shape, engine: str) -> float:
-    """Seconds per replication-round of one run (a twin is a second run)."""
+    """Seconds per replication-round of one run (each twin is a run)."""
     a = shape.actors
     if engine == "agents":
         return AGENT_U0 + AGENT_U2 * a * a
-    return BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a + BATCH_U3 * a**3
+    polynomial = BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a + BATCH_U3 * a**3
+    return polynomial + BARGAIN_U * shape.bargainers
+
+
+def round_seconds(shape: Shape) -> float:
+    """Seconds per round of a task of the batch engine, per run, whatever the task's size."""
+    return BATCH_O0 + BATCH_O1 * shape.actors + BARGAIN_O * shape.bargainers
 
 
 @dataclass(frozen=True)
@@ -484,7 +507,7 @@ def estimate(
         else:
             mean, most = float(shape.rounds), shape.rounds
         alive[name], longest[name] = mean, most
-    runs = 2 if twin else 1
+    runs = TWIN_RUNS if twin else 1
     kept = min(keep, n)
     tasks_per_condition = math.ceil(n / task)
     # memory
@@ -501,7 +524,7 @@ def estimate(
     rep_rounds = sum(n * alive[c] * runs for c in names)
     seconds = rep_rounds * per + PER_REPLICATION_SECONDS * n * len(names) * runs
     if engine == "batch":
-        round_cost = (BATCH_O0 + BATCH_O1 * shape.actors) * runs
+        round_cost = round_seconds(shape) * runs
         seconds += sum(tasks_per_condition * longest[c] * round_cost for c in names)
         seconds += PER_TASK_SECONDS * tasks_per_condition * len(names)
     seconds = seconds / in_parallel + RUN_FIXED_SECONDS
@@ -694,8 +717,8 @@ def estimate_parts(
     parts["tasks"] = in_parallel * task_bytes(shape, task, kwargs["twin"], engine)
     extra = 0.0
     if engine == "batch":
-        runs = 2 if kwargs["twin"] else 1
-        round_cost = (BATCH_O0 + BATCH_O1 * shape.actors) * runs
+        runs = TWIN_RUNS if kwargs["twin"] else 1
+        round_cost = round_seconds(shape) * runs
         extra = (math.ceil(n / task) - math.ceil(n / base.task)) * (
             shape.rounds * round_cost + PER_TASK_SECONDS
         )
@@ -780,11 +803,11 @@ def estimate_sweep(
         "outcomes": min(flight, tasks) * chunk * SWEEP_ROW_BYTES + points * 200,
         "detail": 0,
     }
-    runs = 2 if sweep.twin else 1
+    runs = TWIN_RUNS if sweep.twin else 1
     rep_rounds = points * n * shape.rounds * runs
     seconds = rep_rounds * rep_round_seconds(shape, "batch")
     seconds += PER_REPLICATION_SECONDS * points * n * runs
-    round_cost = (BATCH_O0 + BATCH_O1 * shape.actors) * runs
+    round_cost = round_seconds(shape) * runs
     seconds += tasks * (math.ceil(chunk / inner) * shape.rounds * round_cost + 0.05)
     seconds = seconds / in_parallel + (WORKER_START_SECONDS if local and in_parallel > 1 else 0)
     return Estimate(

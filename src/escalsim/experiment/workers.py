@@ -16,8 +16,10 @@ from typing import Any
 
 
 def _worker_init(parent: int) -> None:
-    """Set a worker process up: it leaves Ctrl-C to its parent, and dies with it.
+    """Set a worker process up: it leaves Ctrl-C to its parent, dies with it, keeps freed memory.
 
+    Freed memory is kept for the model's next round
+    (:func:`escalsim.allocator.keep_freed_memory`: the worker is escalsim's own process).
     Ctrl-C reaches the whole process group; the parent stops the run cleanly and then kills its
     workers (:func:`stop_pool`). SIGTERM keeps its default action (the pool terminates its
     workers with it when one of them dies; a SIGTERM to the group reaches the parent's handler
@@ -35,6 +37,9 @@ def _worker_init(parent: int) -> None:
             pass
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
+    from escalsim.allocator import keep_freed_memory
+
+    keep_freed_memory()
 
 
 class _WorkerProcess(SpawnProcess):

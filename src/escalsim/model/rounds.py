@@ -1880,7 +1880,7 @@ class Crisis:
             self.last_claim = np.where(has, np.int8(-1), self.last_claim)
         self._update_posteriors()
 
-    def move_choice(self) -> NDArray[np.float64]:
+    def move_choice(self, seen: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         """P_j(m | θ, s): the other power's choice probabilities per type, as a holder models them.
 
         Shape broadcastable to ``[W, R, P, S, K, 3]``: world (perceived, truth; the truth only
@@ -1901,6 +1901,13 @@ class Crisis:
         types: they differ only in honesty); a type-independent distribution cancels in Bayes'
         rule, so such a holder gets the uniform one without calling the policy (as in step 4),
         and so does a player's policy (not modelled, §6).
+
+        ``seen``: what each holder believes the other saw of its move (``[W, R, P, 3]``,
+        ``bg.attribution_weights``), by which the update weighs the moves seen. Where a holder's
+        weights are one-hot in every world and row (naïve attribution, and the truth world),
+        the policy is evaluated at the move seen alone and the other two moves keep the
+        uniform 1/3, which the update multiplies by 0: the same likelihood to the bit, for a
+        third of the work (issue 20).
         """
         informative = [self._type_dependent(1 - h) for h in range(2)]
         if not any(informative):
@@ -1919,7 +1926,17 @@ class Crisis:
             # A joint type differs from its twin of the other honesty in no field of the
             # situation (honesty is read by no observation field, as in _offers_per_type):
             # the policy is evaluated once per cost of the grid and spread over the joint types.
-            obs, shape = self._other_situation(h, worlds, self.type_grid[1 - h][:n_costs])
+            weights = None if seen is None else seen[:, :, h]  # [W, R, 3]
+            one_hot = weights is not None and bool(
+                ((weights == 0.0) | (weights == 1.0)).all() and (weights.sum(-1) == 1.0).all()
+            )
+            picked = np.argmax(weights, axis=-1) if one_hot else None  # [W, R]: the move seen
+            obs, shape = self._other_situation(
+                h,
+                worlds,
+                self.type_grid[1 - h][:n_costs],
+                None if picked is None else picked - 1,
+            )
             memory = self._modelled_memory(j, shape)
             probs = policy.choice_probabilities(obs, self._traits(j, q), q, spec, memory)
             concede = probs[..., bg.CONCEDE_OPTION]
@@ -1939,6 +1956,10 @@ class Crisis:
             )
             # Not renormalised: the likelihood of a move is that of the move *and* of the crisis
             # going on, so a type likelier to have accepted or conceded is less likely now.
+            if picked is not None:  # the move seen alone; the others stay 1/3, weighed by 0
+                every = np.full((*moves.shape[:2], 3, *moves.shape[3:]), 1.0 / 3.0)
+                np.put_along_axis(every, picked[:, :, None, None, None], moves, axis=2)
+                moves = every
             out[:, :, h] = moves[..., np.arange(k) % n_costs, :]
         return out
 
@@ -1958,7 +1979,11 @@ class Crisis:
         return bool(np.ptp(costs) > 0)
 
     def _other_situation(
-        self, h: int, worlds: list[int], costs: NDArray[np.float64] | None = None
+        self,
+        h: int,
+        worlds: list[int],
+        costs: NDArray[np.float64] | None = None,
+        seen_moves: NDArray[np.int64] | None = None,
     ) -> tuple[Observation, tuple[int, ...]]:
         """The other power's observation when it decided, as holder ``h`` models it (§3.4).
 
@@ -1970,10 +1995,15 @@ class Crisis:
         difference between the move seen and the move shown (made in the perceived world,
         deliberate in the truth), clipped to the ladder, so that under noisy attribution a
         move misread is also a rung misread (one rung, as perception errs, §3.4); its
-        cumulative risk and commitment then, in the round it decided in.
+        cumulative risk and commitment then, in the round it decided in. ``seen_moves``
+        (``[W, R]``, −1, 0, +1): only that move seen per world and row (S = 1).
         """
         shown = self.own_move_shown[:, worlds, h].T  # [W, R]
-        seen = np.arange(3) - 1
+        if seen_moves is None:
+            seen: NDArray[np.int64] = np.arange(3) - 1
+            y_move: NDArray[np.int64] = (np.arange(3) - 1)[:, None]
+        else:  # one move seen per world and row: S = 1
+            seen, y_move = seen_moves[:, :, None], seen_moves[:, :, None, None]
         y = np.clip(
             self.own_rung_then[None, :, h, None] + seen - shown[:, :, None],
             0,
@@ -1984,7 +2014,7 @@ class Crisis:
             worlds,
             x=self.other_rung_seen[:, worlds, h].T,
             y=y,
-            y_move=(np.arange(3) - 1)[:, None],
+            y_move=y_move,
             risk=self.other_risk_then[:, h],
             committed=self.other_committed_then[:, h],
             decided=self.round - 1,
@@ -2177,7 +2207,7 @@ class Crisis:
             updated = bg.update_on_move(
                 stacked("prior"),
                 self.type_base,
-                self.move_choice(),
+                self.move_choice(seen),
                 seen,
                 stacked("observed"),
                 error=stacked("error")[:, None, None],

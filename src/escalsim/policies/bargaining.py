@@ -32,6 +32,8 @@ from escalsim.policies.base import (
 from escalsim.policies.registry import register
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from escalsim.core.params import Params
 
 Array = NDArray[Any]
@@ -699,26 +701,55 @@ def own_war_ladder(
     (:func:`strength_ratio`), its drawn cost of war, the value after an exchange, its own demand
     (``1 -`` its standing offer) as what it prevails with, and the other's quitting under its
     posterior (``quitting=False``: none, the continuation once its offer is refused, as
-    :func:`fallback`).
+    :func:`fallback`). Computed on the rows at war (``obs.at_war``) only: the others are 0,
+    and its callers do not read them (:func:`_at_war_rows`).
     """
     mine = _offered(obs.own_offer)
     quit_j = promised(t, mine, own=False, later=1)
     if not quitting:
         quit_j = np.full(np.shape(quit_j), -np.inf)  # quitting worth nothing to any type
-    return war_moves(
+    rows = (
         np.asarray(obs.x),
         obs.y,
         obs.front,
         strength_ratio(obs, params),
         t.cost,
         promised(t, 1.0 - mine, own=True, later=1),
-        obs.posterior,
-        t.costs_j,
-        quit_j,
-        actor.index,
-        t.other,
-        params,
     )
+    typed = (obs.posterior, t.costs_j, quit_j)
+    return _at_war_rows(
+        lambda *a: war_moves(*a, actor.index, t.other, params),
+        np.asarray(obs.at_war, dtype=bool),
+        rows,
+        typed,
+    )
+
+
+def _at_war_rows(
+    values: Callable[..., Array], at_war: Array, rows: tuple[Any, ...], typed: tuple[Any, ...]
+) -> Array:
+    """``values(*rows, *typed)`` ``[..., 4]`` on the rows at war only; 0 on the others.
+
+    ``rows`` are broadcastable over the batch, ``typed`` over the batch and a last axis of
+    types. The war ladder is elementwise over the batch (every equation of
+    :mod:`escalsim.core.bargaining` is), so its values on the rows at war are those it gives
+    over every row, to the bit (as :class:`DistinctRows` states); its callers read only those
+    rows, which are a few in a thousand in a crisis whose powers rarely fight (geneva-2022:
+    4,280 of 1.6 million in a round's calls), and it was most of the cost of the rows it was
+    computed on (issue 20).
+    """
+    batch = np.broadcast_shapes(
+        at_war.shape, *(np.shape(a) for a in rows), *(np.shape(a)[:-1] for a in typed)
+    )
+    types = max(np.shape(a)[-1] for a in typed)
+    chosen = np.broadcast_to(at_war, batch)
+    got = values(
+        *(np.broadcast_to(np.asarray(a), batch)[chosen] for a in rows),
+        *(np.broadcast_to(np.asarray(a), (*batch, types))[chosen] for a in typed),
+    )
+    out = np.zeros((*batch, got.shape[-1]))
+    out[chosen] = got
+    return out
 
 
 def fallback(obs: Observation, t: Terms, params: Params, actor: Actor) -> Array:
@@ -981,20 +1012,20 @@ class Bargaining(Policy):
         at_war = np.asarray(obs.at_war, dtype=bool)
         if lasting(params) and at_war.any():
             # At war: the annuity of the other's best intensity, one level deep as above, with
-            # this power's quitting under the other's prior (docs/pair-wars.md §3.3).
-            war = war_moves(
-                y[..., None],
-                x[..., None],
-                (1.0 - np.asarray(obs.front, dtype=float))[..., None],
-                (1.0 / strength_ratio(obs, params))[..., None],
-                t.costs_j,
-                promised(t, 1.0 - theirs, own=False, later=1),
-                params.cost_prior[mine],
-                params.cost_types[mine],
-                quit_mine,
-                t.other,
-                actor.index,
-                params,
+            # this power's quitting under the other's prior (docs/pair-wars.md §3.3); valued on
+            # the rows at war only, the only ones read below (_at_war_rows).
+            war = _at_war_rows(
+                lambda *a: war_moves(*a, t.other, actor.index, params),
+                at_war[..., None],
+                (
+                    y[..., None],
+                    x[..., None],
+                    (1.0 - np.asarray(obs.front, dtype=float))[..., None],
+                    (1.0 / strength_ratio(obs, params))[..., None],
+                    t.costs_j,
+                    promised(t, 1.0 - theirs, own=False, later=1),
+                ),
+                (params.cost_prior[mine], params.cost_types[mine], quit_mine),
             )
             at_war_reservation = bg.promised_reservation(
                 np.nanmax(war, axis=-1),
