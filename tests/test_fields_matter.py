@@ -37,17 +37,21 @@ another derandomized draw) found a smaller violation, :data:`COUNTEREXAMPLE_BEST
 paired SE 0.003; both powers at use_of_force, the channel closed). **``best`` is the default
 since 5 December 2026** (generic-crisis refitted under it, docs/calibration.md): the property's
 tests run under it, :data:`COUNTEREXAMPLE` under ``hold`` is a strict xfail (the old term is
-kept to reproduce older results), :data:`COUNTEREXAMPLE_BEST` under the default a strict xfail,
-and the property at scale a non-strict one.
+kept to reproduce older results), :data:`COUNTEREXAMPLE_BEST` under the default a strict xfail.
+A full test run's generated draw then found :data:`COUNTEREXAMPLE_BEST_2` under the default
+(−0.093; +0.113 under ``hold``), also a strict xfail: the property fails under either term. The
+default tier checks it on the explicit examples only (hypothesis's draws change with the code
+loaded, so a generated default-tier version was not reproducible from run to run), and the
+property over generated disputes is the slow test, a non-strict xfail.
 
 Tolerances. Each comparison is a mean of N paired differences ``d_r`` (one per replication);
 its standard error is ``sd(d)/sqrt(N)``. A one-sided bound of 4 standard errors fails by chance
-with probability about 3 x 10⁻⁵ per comparison under the normal approximation (about 2 x 10⁻⁴
-over the property's 8 default examples). When only a few replications differ, the estimated
-SE is crude, but then the bound is hard to cross by chance: k differences, all of one sign and
-equal size, sit ``sqrt(k)`` SE from 0, so at least 16 of them must agree before a bound of 4 SE
-can be crossed. 10⁻⁹ of slack covers rounding where every difference is equal (SE 0). The root
-seed, 17, was chosen before the first run and never changed.
+with probability about 3 x 10⁻⁵ per comparison under the normal approximation. When only a few
+replications differ, the estimated SE is crude, but then the bound is hard to cross by chance:
+k differences, all of one sign and equal size, sit ``sqrt(k)`` SE from 0, so at least 16 of
+them must agree before a bound of 4 SE can be crossed. 10⁻⁹ of slack covers rounding where
+every difference is equal (SE 0). The root seed, 17, was chosen before the first run and never
+changed.
 """
 
 from __future__ import annotations
@@ -244,12 +248,9 @@ FOUND = [
 ]
 
 
-@PROPERTY
-@given(pair=resolve_pairs(), n=st.just(300))
-@example(pair=FOUND[0], n=1000)
-@example(pair=FOUND[1], n=1000)
-def test_more_resolve_does_not_lower_a_powers_expected_share(pair, n):
-    """Paired over N = 300 replications, A's mean realised share with more resolve is not
+@pytest.mark.parametrize("pair", FOUND, ids=["channel_open", "channel_closed"])
+def test_more_resolve_does_not_lower_a_powers_expected_share(pair):
+    """Paired over N = 1,000 replications, A's mean realised share with more resolve is not
     below its share with less by more than 4 paired standard errors (module docstring). In
     Fearon's (1995) game the same holds exactly: A's expected utility falls with its cost of
     war at rate P(war) (an envelope argument); here the round's look-ahead, offers, beliefs and
@@ -260,8 +261,12 @@ def test_more_resolve_does_not_lower_a_powers_expected_share(pair, n):
     closed, because its offer was made on its fallback at the rungs held (A at a costly
     use_of_force offered B 0.987 whatever its cost). With the fallback at its best rung, war
     included (``policies.bargaining.fallback``), A gains 0.0939 (SE 0.0008) open and 0.0883
-    (SE 0.0010) closed. The explicit examples run first; the generated ones decide the rest."""
-    event(sign(check_resolve_property(pair, n)))
+    (SE 0.0010) closed (under ``hold``, then the only term). The property over generated
+    disputes is the slow test below: it is known to fail under either term (the counterexamples
+    below), and which disputes hypothesis draws changes with the code it has loaded (it draws
+    constants from the loaded modules' source), so a generated default-tier version failed in
+    one full run and passed in another at the same commit."""
+    check_resolve_property(pair, 1000)
 
 
 #: A counterexample the property at scale found (4 December 2026; it reproduces at every commit
@@ -346,6 +351,51 @@ def test_the_counterexample_of_the_resolve_property():
     """The property fails on :data:`COUNTEREXAMPLE_BEST`, deterministically; strict, so that
     a repair that removes it is noticed."""
     check_resolve_property(COUNTEREXAMPLE_BEST, 2000)
+
+
+#: A second counterexample under the default term (5 December 2026), found by the default-tier
+#: property in a full test run (then shrunk by hypothesis): both powers at use_of_force (war
+#: risk 0.088), A at a capability of 7.5 against 10 holding 0.34, B's cost private in
+#: [0.354, 0.615]; shifting A's private cost grid down by 0.161 lowers its mean realised share
+#: from 0.496 to 0.402 (paired −0.093, SE 0.007, 2,000 runs, seed 17). Under ``hold`` the same
+#: pair gains +0.113 (SE 0.005): the repaired term removes one counterexample and has one of
+#: its own, both open (docs/decision-v2.md §3.7).
+COUNTEREXAMPLE_BEST_2 = (
+    {
+        "run.rounds": 12,
+        "stakes.status_quo": {"A": 0.34},
+        "actors.A.capability": 7.5,
+        "ladder.rungs.use_of_force.war_risk": 0.08808359691041392,
+        "actors.A.initial_rung": "use_of_force",
+        "actors.B.initial_rung": "use_of_force",
+        "actors.B.war_cost": {"uniform": [0.35386178812602903, 0.6150386564477368], "types": 3},
+        "actors.B.resolve": None,
+        "condition": "channel_open",
+    },
+    {
+        "actors.A.war_cost": {"uniform": [0.35, 0.6929443373847572], "types": 3},
+        "actors.A.resolve": None,
+    },
+    {
+        "actors.A.war_cost": {"uniform": [0.1888939738278886, 0.5318383112126459], "types": 3},
+        "actors.A.resolve": None,
+    },
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open finding: under the default quit term more resolve lowers A's share here "
+    "(COUNTEREXAMPLE_BEST_2)",
+)
+def test_the_second_counterexample_of_the_resolve_property():
+    """The property fails on :data:`COUNTEREXAMPLE_BEST_2`, deterministically; strict."""
+    check_resolve_property(COUNTEREXAMPLE_BEST_2, 2000)
+
+
+def test_the_second_counterexample_holds_under_hold():
+    """Under ``hold`` the property holds on :data:`COUNTEREXAMPLE_BEST_2` (+0.113, SE 0.005)."""
+    assert check_resolve_property(with_hold(COUNTEREXAMPLE_BEST_2), 2000) > 0.0
 
 
 @pytest.mark.slow

@@ -1930,7 +1930,8 @@ class Crisis:
             one_hot = weights is not None and bool(
                 ((weights == 0.0) | (weights == 1.0)).all() and (weights.sum(-1) == 1.0).all()
             )
-            picked = np.argmax(weights, axis=-1) if one_hot else None  # [W, R]: the move seen
+            # [W, R]: the move seen
+            picked = np.argmax(weights, axis=-1) if one_hot and weights is not None else None
             obs, shape = self._other_situation(
                 h,
                 worlds,

@@ -718,11 +718,33 @@ def own_war_ladder(
     )
     typed = (obs.posterior, t.costs_j, quit_j)
     return _at_war_rows(
-        lambda *a: war_moves(*a, actor.index, t.other, params),
+        _war_moves_of(actor.index, t.other, params),
         np.asarray(obs.at_war, dtype=bool),
         rows,
         typed,
     )
+
+
+def _war_moves_of(side: int, other: int, params: Params) -> Callable[..., Array]:
+    """:func:`war_moves` of ``side`` against ``other``, as a function of its nine array inputs."""
+
+    def values(
+        x: Any,
+        y: Any,
+        front: Any,
+        strength: Any,
+        cost: Any,
+        prevail: Any,
+        prior_other: Any,
+        cost_other: Any,
+        quit_other: Any,
+    ) -> Array:
+        return war_moves(
+            x, y, front, strength, cost, prevail, prior_other, cost_other, quit_other,
+            side, other, params,
+        )  # fmt: skip
+
+    return values
 
 
 def _at_war_rows(
@@ -1015,7 +1037,7 @@ class Bargaining(Policy):
             # this power's quitting under the other's prior (docs/pair-wars.md §3.3); valued on
             # the rows at war only, the only ones read below (_at_war_rows).
             war = _at_war_rows(
-                lambda *a: war_moves(*a, t.other, actor.index, params),
+                _war_moves_of(t.other, actor.index, params),
                 at_war[..., None],
                 (
                     y[..., None],
