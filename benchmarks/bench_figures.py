@@ -32,14 +32,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from source_trees import extract_src
+from source_trees import extract_src, run_child
 
 SCENARIO, REPLICATIONS, SEED = "geneva-2022", 200, 1
 AGAIN = 3  # later calls per process, and passes over the figures one by one (median)
@@ -91,21 +89,7 @@ def measure(run_dir: Path) -> dict[str, Any]:
 
 
 def _child(src: Path, run_dir: Path) -> dict[str, Any]:
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(src),
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-    )
-    out = subprocess.run(
-        [sys.executable, __file__, "--one", str(run_dir)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = run_child(src, __file__, str(run_dir))
     return result
 
 

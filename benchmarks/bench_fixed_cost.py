@@ -33,14 +33,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from source_trees import extract_src, tune_allocator
+from source_trees import extract_src, run_child, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,16 +69,9 @@ def measure(replications: int, twin: bool) -> dict[str, float]:
 
 
 def _child(src: Path, replications: int, twin: bool) -> dict[str, float]:
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(src),
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-    )
-    command = [sys.executable, __file__, "--one", str(replications)] + (["--twin"] if twin else [])
-    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    flags = ["--twin"] if twin else []
+    result: dict[str, float] = run_child(src, __file__, str(replications), *flags)
+    return result
 
 
 def fit(sizes: list[int], per_step: list[float]) -> tuple[float, float]:

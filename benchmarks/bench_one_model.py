@@ -35,13 +35,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from source_trees import extract_src, tune_allocator
+from source_trees import extract_src, run_child, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,21 +99,9 @@ def measure(
 def _child(
     src: Path, face: str, replications: int, scenario: str = SCENARIO, condition: str = CONDITION
 ) -> dict[str, float]:
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(src),
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-    )
-    out = subprocess.run(
-        [sys.executable, __file__, "--one", face, str(replications), scenario, condition],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    args = (face, str(replications), scenario, condition)
+    result: dict[str, float] = run_child(src, __file__, *args)
+    return result
 
 
 def main() -> None:

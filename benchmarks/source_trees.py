@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,6 +19,24 @@ def extract_src(commit: str, into: Path) -> Path:
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into / "src"
+
+
+def run_child(src: Path, script: str, *args: str) -> Any:
+    """Run ``script --one ARGS`` on the ``src`` tree in a single-threaded child; its JSON answer.
+
+    The child prints one JSON line last (the benchmark's ``--one`` mode); numpy's BLAS is held to
+    one thread so that before and after compare the same single-core work.
+    """
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(src),
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
+    command = [sys.executable, script, "--one", *args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def tune_allocator() -> None:

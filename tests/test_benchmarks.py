@@ -8,15 +8,15 @@ import sys
 import pytest
 
 
+def _quick(root, script: str) -> str:  # type: ignore[no-untyped-def]
+    """What ``benchmarks/SCRIPT --quick`` prints on stdout (it must exit 0)."""
+    command = [sys.executable, str(root / "benchmarks" / script), "--quick"]
+    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=600).stdout
+
+
 @pytest.mark.slow
 def test_bench_drivers_quick_prints_both_drivers_and_the_pd_ratio(root):
-    out = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "bench_drivers.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    ).stdout
+    out = _quick(root, "bench_drivers.py")
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     for name in ("geneva-2022", "hotline-1963", "ipd-noise"):
         drivers = {r.split("|")[2].strip() for r in rows if r.split("|")[1].strip() == name}
@@ -27,13 +27,7 @@ def test_bench_drivers_quick_prints_both_drivers_and_the_pd_ratio(root):
 
 @pytest.mark.slow
 def test_bench_fixed_cost_quick_prints_the_steps_and_the_fit(root):
-    out = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "bench_fixed_cost.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    ).stdout
+    out = _quick(root, "bench_fixed_cost.py")
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| after ")]
     assert [r[2].strip() for r in rows[:3]] == ["1", "20", "100"], out
     assert len(rows) == 4, out  # three sizes, then the fit

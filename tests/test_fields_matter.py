@@ -302,24 +302,6 @@ def with_hold(pair: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
     return {**common, **HOLD}, less, more
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open finding of the old quit term: more resolve lowers A's share in this dispute "
-    "(COUNTEREXAMPLE under beliefs.continuation: hold)",
-)
-def test_the_counterexample_of_the_resolve_property_under_hold():
-    """The property fails on :data:`COUNTEREXAMPLE` under ``hold``, deterministically; strict,
-    so that a change of the old term that removes it is noticed (the test then passes and fails
-    CI until this mark is removed)."""
-    check_resolve_property(with_hold(COUNTEREXAMPLE), 2000)
-
-
-def test_the_counterexample_holds_under_the_default_continuation():
-    """With the default quit term (``best``) the property holds on :data:`COUNTEREXAMPLE`
-    (measured: +0.179, paired SE 0.013, by ``scripts/resolve_counterexample.py``)."""
-    assert check_resolve_property(COUNTEREXAMPLE, 2000) > 0.0
-
-
 #: A counterexample the property at scale found under the repaired term (5 December 2026):
 #: both powers at use_of_force (war risk 0.033), A holding 0.46 at a capability of 18.6
 #: against 10, B's cost private in [0.33, 0.68], the channel closed; lowering A's cost of war
@@ -340,17 +322,6 @@ COUNTEREXAMPLE_BEST = (
     {"actors.A.war_cost": 0.5370732993929958, "actors.A.resolve": None},
     {"actors.A.war_cost": 0.4337242431732121, "actors.A.resolve": None},
 )
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="open finding: under the default quit term more resolve lowers A's share here "
-    "(COUNTEREXAMPLE_BEST)",
-)
-def test_the_counterexample_of_the_resolve_property():
-    """The property fails on :data:`COUNTEREXAMPLE_BEST`, deterministically; strict, so that
-    a repair that removes it is noticed."""
-    check_resolve_property(COUNTEREXAMPLE_BEST, 2000)
 
 
 #: A second counterexample under the default term (5 December 2026), found by the default-tier
@@ -385,17 +356,36 @@ COUNTEREXAMPLE_BEST_2 = (
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open finding: under the default quit term more resolve lowers A's share here "
-    "(COUNTEREXAMPLE_BEST_2)",
+    reason="open findings: more resolve lowers A's share in each of these disputes "
+    "(docs/decision-v2.md §3.7)",
 )
-def test_the_second_counterexample_of_the_resolve_property():
-    """The property fails on :data:`COUNTEREXAMPLE_BEST_2`, deterministically; strict."""
-    check_resolve_property(COUNTEREXAMPLE_BEST_2, 2000)
+@pytest.mark.parametrize(
+    "pair",
+    [
+        pytest.param(with_hold(COUNTEREXAMPLE), id="COUNTEREXAMPLE-under-hold"),
+        pytest.param(COUNTEREXAMPLE_BEST, id="COUNTEREXAMPLE_BEST"),
+        pytest.param(COUNTEREXAMPLE_BEST_2, id="COUNTEREXAMPLE_BEST_2"),
+    ],
+)
+def test_the_counterexamples_of_the_resolve_property(pair):
+    """The property fails on each counterexample under the term it was found under,
+    deterministically; strict, so that a change that removes one is noticed (the test then
+    passes and fails CI until its case leaves this list)."""
+    check_resolve_property(pair, 2000)
 
 
-def test_the_second_counterexample_holds_under_hold():
-    """Under ``hold`` the property holds on :data:`COUNTEREXAMPLE_BEST_2` (+0.113, SE 0.005)."""
-    assert check_resolve_property(with_hold(COUNTEREXAMPLE_BEST_2), 2000) > 0.0
+@pytest.mark.parametrize(
+    "pair",
+    [
+        pytest.param(COUNTEREXAMPLE, id="COUNTEREXAMPLE-under-best"),
+        pytest.param(with_hold(COUNTEREXAMPLE_BEST_2), id="COUNTEREXAMPLE_BEST_2-under-hold"),
+    ],
+)
+def test_the_counterexamples_hold_under_the_other_term(pair):
+    """Under the other quit term the property holds on :data:`COUNTEREXAMPLE` (+0.179, paired
+    SE 0.013, ``scripts/resolve_counterexample.py``) and on :data:`COUNTEREXAMPLE_BEST_2`
+    (+0.113, SE 0.005)."""
+    assert check_resolve_property(pair, 2000) > 0.0
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ checks refuse the policy for one, ``Policy.powers_only``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, override
@@ -718,33 +719,11 @@ def own_war_ladder(
     )
     typed = (obs.posterior, t.costs_j, quit_j)
     return _at_war_rows(
-        _war_moves_of(actor.index, t.other, params),
+        functools.partial(war_moves, side=actor.index, other=t.other, params=params),
         np.asarray(obs.at_war, dtype=bool),
         rows,
         typed,
     )
-
-
-def _war_moves_of(side: int, other: int, params: Params) -> Callable[..., Array]:
-    """:func:`war_moves` of ``side`` against ``other``, as a function of its nine array inputs."""
-
-    def values(
-        x: Any,
-        y: Any,
-        front: Any,
-        strength: Any,
-        cost: Any,
-        prevail: Any,
-        prior_other: Any,
-        cost_other: Any,
-        quit_other: Any,
-    ) -> Array:
-        return war_moves(
-            x, y, front, strength, cost, prevail, prior_other, cost_other, quit_other,
-            side, other, params,
-        )  # fmt: skip
-
-    return values
 
 
 def _at_war_rows(
@@ -1037,7 +1016,7 @@ class Bargaining(Policy):
             # this power's quitting under the other's prior (docs/pair-wars.md §3.3); valued on
             # the rows at war only, the only ones read below (_at_war_rows).
             war = _at_war_rows(
-                _war_moves_of(t.other, actor.index, params),
+                functools.partial(war_moves, side=t.other, other=actor.index, params=params),
                 at_war[..., None],
                 (
                     y[..., None],
