@@ -91,3 +91,31 @@ def test_target_rung_without_a_concession_gives_the_general_numbers_and_dtype():
         assert got.dtype == want.dtype
         assert got.shape == want.shape
         assert np.array_equal(got, want)
+
+
+def test_war_is_never_misread():
+    # war rung 3: short of war never seen at or above it; at war seen exactly
+    assert dx.war_not_misread(3, 2, 3) == 2
+    assert dx.war_not_misread(2, 1, 3) == 2  # a one-rung error below war stands
+    assert dx.war_not_misread(2, 3, 3) == 3
+    assert dx.war_not_misread(3, 4, 3) == 4  # above war: exact too
+    assert dx.war_not_misread(4, 3, None) == 4  # no war rung: unchanged
+    np.testing.assert_array_equal(
+        dx.war_not_misread(np.array([3, 1, 2]), np.array([2, 2, 3]), 3), [2, 1, 3]
+    )
+
+
+@settings(settings.get_profile("dyn"))
+@given(
+    truth=st.integers(0, 7),
+    noise=PROB,
+    u=PROB,
+    u_dir=PROB,
+    war=st.integers(1, 7),
+)
+def test_a_noisy_observation_never_crosses_the_war_rung(truth, noise, u, u_dir, war):
+    seen = dx.war_not_misread(dx.observe_rung(truth, noise, u, u_dir, 8), truth, war)
+    assert (seen >= war) == (truth >= war)
+    if truth >= war:
+        assert seen == truth
+    assert abs(int(seen) - truth) <= 1

@@ -96,6 +96,27 @@ def test_the_perfect_information_twin_never_miscalculates(spec, seed):
 
 @SETTINGS
 @given(spec=scenarios(), seed=SEEDS)
+def test_a_war_is_never_misread(spec, seed):
+    """Every misperception of the adversary happens below the war rung, on both sides of it.
+
+    Each ``misperception`` event gives the rung seen and the true rung; a state short of war
+    seen at war, or a state at war seen at any other rung, is what ``war_not_misread`` rules
+    out (without it public noise showed a power at war one rung early).
+    """
+    war = spec.ladder.war_rung
+    events = EscalationModel(scenario=spec, seed=seed).run().events
+    wrong = events[events["kind"] == "misperception"]
+    if war is None or wrong.empty:
+        return
+    seen = wrong["rung"].astype(int).to_numpy()
+    truth = wrong["detail"].str.removeprefix("true rung ").astype(int).to_numpy()
+    assert (seen != truth).all()
+    assert (seen < war).all()
+    assert (truth < war).all()
+
+
+@SETTINGS
+@given(spec=scenarios(), seed=SEEDS)
 def test_a_channel_closed_throughout_never_carries_a_message(spec, seed):
     model = EscalationModel(scenario=spec, seed=seed).run()
     reopened = {e.channel for e in spec.events if e.kind in ("channel", "summit")}

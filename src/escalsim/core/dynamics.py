@@ -97,6 +97,26 @@ def observe_rung(
     return np.where(np.asarray(u_noise) < noise, true_rung + step, true_rung)
 
 
+def war_not_misread(seen: ArrayLike, true_rung: ArrayLike, war_rung: int | None) -> Array:
+    """An observation corrected so that war itself is never misread.
+
+    ``ŷ' = min(ŷ, w - 1)`` if ``y < w``, else ``y``, where ``w`` is the war rung: a state short
+    of war is never seen at or above the war rung, and a state at war (or beyond) is seen
+    exactly. Departs from the one-rung-off noise of :func:`observe_rung` (Wu & Axelrod 1995) on
+    purpose: that noise stands for ambiguous signals of posture, and the outbreak of war between
+    the powers is not ambiguous (the failure of diplomacy Fearon 1995 models is over resolve and
+    capability, not over whether the shooting has started). Without it public noise showed a
+    power at war one rung early and the other answered with war: wars "by miscalculation" that
+    were an artefact of the noise model. ``war_rung`` None (no war rung) leaves ``seen`` as it
+    is. Valid for rungs inside the ladder.
+    """
+    seen = np.asarray(seen)
+    if war_rung is None:
+        return seen
+    true_rung = np.asarray(true_rung)
+    return np.where(true_rung >= war_rung, true_rung, np.minimum(seen, war_rung - 1))
+
+
 def perceived_move(observed_now: ArrayLike, observed_before: ArrayLike) -> Array:
     """Direction of a perceived change: ``sign(ŷ_t - ŷ_{t-1})`` in {-1, 0, +1}."""
     return np.sign(np.asarray(observed_now) - np.asarray(observed_before)).astype(np.int64)

@@ -1780,7 +1780,8 @@ class Crisis:
         An observation is one rung off with the path's noise (:func:`dynamics.observe_rung`);
         another actor's incident seen over a private channel is explained with that channel's
         deconfliction probability (raised by agreements) and taken out of the perceived rung;
-        a clarified red line is never misread. With perfect information every observation is
+        a clarified red line is never misread, and neither is war
+        (:func:`dynamics.war_not_misread`). With perfect information every observation is
         the truth: the true rung and the move the other intended. Computed for the observed
         pairs (``obs_i`` sees ``obs_j``); then the perception counters and misperceptions.
         """
@@ -1814,6 +1815,7 @@ class Crisis:
                     truth = self.rung[:, j[k]]
                     wrong = self.red_lines_clear & ((seen[:, k] >= line) != (truth >= line))
                     seen[:, k] = np.where(wrong, truth, seen[:, k])
+            seen = dx.war_not_misread(seen, self.rung[:, j], p.war_rung)
             move = dx.perceived_move(seen, before)
         self.perceived[:, i, j] = seen
         self.perceived[:, self.diag, self.diag] = self.rung
