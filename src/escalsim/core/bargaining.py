@@ -1702,13 +1702,14 @@ def reply_quit_probability(
         delta,
     )  # [..., X, Y, L]
     best = held.max(axis=-3)  # [..., Y, L]
-    advantage = np.asarray(reply.quit, dtype=float)[..., None, :] - best
-    return quit_probability(
+    quit = np.asarray(reply.quit, dtype=float)
+    q = quit_probability(
         np.asarray(reply.prior, dtype=float)[..., None, :],
-        advantage,
+        quit[..., None, :] - best,
         reply.precision,
         1.0 - delta,
     )
+    return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)  # i cannot quit
 
 
 def mutual_continuation(
@@ -1877,10 +1878,15 @@ def ladder_utilities(
         h_j = best_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta)
     else:
         h_j = mutual_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta, reply)
-    advantage = np.asarray(quit_j, dtype=float)[..., None, :] - h_j
+    quit_j = np.asarray(quit_j, dtype=float)
+    advantage = quit_j[..., None, :] - h_j
     q = quit_probability(
         np.asarray(posterior_j, dtype=float)[..., None, :], advantage, precision_j, 1.0 - delta
     )
+    # Quitting worth −∞ to every type: the other cannot quit next round (the talks are closed,
+    # or it has neither an offer to accept nor the right to concede); 0 whatever the precision
+    # (a uniform response, λ = 0, would give it 1/2).
+    q = np.where(np.isneginf(quit_j).all(axis=-1)[..., None], 0.0, q)
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
 

@@ -623,6 +623,22 @@ def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
     )
 
 
+def can_quit(params: Params, offer: Any) -> Array:
+    """Whether a side can quit next round: accept ``offer`` (the other's, NaN: none) or concede.
+
+    The talks open and either an offer standing for it to accept or concessions allowed
+    (``Params.concessions``: ``endings.capitulation`` with the talks open). The look-ahead's
+    stationary rule: as things stand now, they stand next round (docs/decision-v2.md §3.7).
+    """
+    standing = ~np.isnan(np.asarray(offer, dtype=float))
+    return np.asarray(params.concessions | (params.talks_open & standing))
+
+
+def _unless_able(value: Array, able: Array) -> Array:
+    """``value`` (``[..., K]`` per type) where the side can quit, −∞ (it cannot) elsewhere."""
+    return np.where(np.asarray(able)[..., None], value, -np.inf)
+
+
 def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
     """The power's own ladder moves' values ``[..., 4]`` (§3.7), as its decision values them.
 
@@ -647,7 +663,7 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         obs.posterior,
         t.war_j,
         t.flow_j,
-        promised(t, mine, own=False, later=1),
+        _unless_able(promised(t, mine, own=False, later=1), can_quit(params, obs.own_offer)),
         quit_precision(params, t.other),
         obs.audience,
         obs.committed,
@@ -673,13 +689,16 @@ def own_reply(obs: Observation, t: Terms, params: Params) -> bg.Reply:
         share=t.share,
         war=bg.war_value(t.p[..., None], grid, t.delta),
         prior=params.cost_prior[mine],
-        quit=bg.promised_settlement_value(
-            theirs[..., None],
-            t.p[..., None],
-            t.later[..., None],
-            grid,
-            t.delta,
-            (t.rounds - 1.0)[..., None],
+        quit=_unless_able(
+            bg.promised_settlement_value(
+                theirs[..., None],
+                t.p[..., None],
+                t.later[..., None],
+                grid,
+                t.delta,
+                (t.rounds - 1.0)[..., None],
+            ),
+            can_quit(params, obs.offer_received),
         ),
         prevail=promised(t, 1.0 - theirs, own=False, later=1),
         precision=quit_precision(params, int(params.adversary[t.other])),
@@ -1007,13 +1026,16 @@ class Bargaining(Policy):
             share=np.asarray(t.share_j)[..., None],
             war=bg.war_value(1.0 - t.p[..., None, None], grid, t.delta),
             prior=params.cost_prior[theirs],
-            quit=bg.promised_settlement_value(
-                offer,
-                1.0 - t.p[..., None, None],
-                1.0 - t.later[..., None, None],
-                grid,
-                t.delta,
-                later,
+            quit=_unless_able(
+                bg.promised_settlement_value(
+                    offer,
+                    1.0 - t.p[..., None, None],
+                    1.0 - t.later[..., None, None],
+                    grid,
+                    t.delta,
+                    later,
+                ),
+                can_quit(params, obs.own_offer)[..., None],
             ),
             prevail=bg.promised_settlement_value(
                 1.0 - offer,
@@ -1039,13 +1061,16 @@ class Bargaining(Policy):
         # The other's types are a batch axis [..., K]; this power's types, as the other's
         # prior has them, the last axis of its look-ahead; this power's quitting, per its type,
         # is worth the other's offer as it will be kept after a scheduled shift (§3.9).
-        quit_mine = bg.promised_settlement_value(
-            theirs[..., None, None],
-            t.p[..., None, None],
-            t.later[..., None, None],
-            params.cost_types[mine],
-            t.delta,
-            (t.rounds - 1.0)[..., None, None],
+        quit_mine = _unless_able(
+            bg.promised_settlement_value(
+                theirs[..., None, None],
+                t.p[..., None, None],
+                t.later[..., None, None],
+                params.cost_types[mine],
+                t.delta,
+                (t.rounds - 1.0)[..., None, None],
+            ),
+            can_quit(params, obs.offer_received)[..., None],
         )
         values = bg.ladder_utilities(
             y[..., None],
