@@ -2598,8 +2598,9 @@ class Crisis:
 
         A concession ends the crisis at once (both conceding: a settlement); otherwise war comes
         at the war rung or by the brinkmanship risk of the rungs held, and a core agreement or a
-        streak of calm rounds settles it. Agreements broken by the moves are found after all
-        moves apply. Returns the replications still running.
+        streak of calm rounds settles it (none is calm while a power's red line stands
+        crossed). Agreements broken by the moves are found after all moves apply. Returns the
+        replications still running.
         """
         p = self.params
         a, b = p.power_a, p.power_b
@@ -2725,8 +2726,11 @@ class Crisis:
         self._end(settled, "settlement", "agreement on a core agenda item")
         alive &= ~settled
         # At war (a war begun this round: ``top`` was taken before it moved the rungs) no round
-        # is calm.
-        low = (top <= p.settlement_rung) & ~self.at_war & ~pair_fighting
+        # is calm; nor while a power's declared red line stands crossed (the other at or above
+        # it): a challenge left standing is not a settled crisis, even at rungs below the
+        # settlement rung (hotline-1963: the missiles in Cuba, at the US red line).
+        crossed = (self.rung[:, b] >= p.red_line[a]) | (self.rung[:, a] >= p.red_line[b])
+        low = (top <= p.settlement_rung) & ~self.at_war & ~pair_fighting & ~crossed
         self.settled_streak = np.where(
             alive, np.where(low, self.settled_streak + 1, 0), self.settled_streak
         )
