@@ -1795,7 +1795,7 @@ def ladder_utilities(
         H(x')   = hold_value(f(x'), r(x'), W_i, δ)   stated continuation: both postures held
         Q(x')   = Σ_θ π(θ) [V_quit(θ) >= H_j(θ, x')] the other quits (quit_probability)
         U(x')   = r W_i + (1 - r)[f + δ (Q V_prevail + (1 - Q) H)]
-                  - D [x' < x and committed] - D [x' <= x and red line crossed]
+                  - D [x' < x and committed] - D [x' <= x and red line crossed, unanswered]
 
     with ``H_j(θ, x') = hold_value(f_j, r(x'), W_j(θ), δ)``: the other holding its current rung
     for ever (``beliefs.continuation: hold``, version 2 as built); or, given ``best_of_share``
@@ -1840,7 +1840,8 @@ def ladder_utilities(
     audience, committed : array_like
         i's audience cost and whether it is publicly committed ``[...]``.
     line_crossed : array_like
-        Whether the other is perceived at or above i's red line ``[...]``.
+        Whether the other is perceived at or above i's red line and i has not answered that
+        crossing yet (climbed since it saw it) ``[...]``.
     best_of_share : array_like, optional
         The other's status-quo share ``[...]``: given, the other's alternative to quitting is
         its best continuation (:func:`best_continuation`), and ``flow_j`` is not read.
