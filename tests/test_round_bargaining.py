@@ -71,8 +71,8 @@ def test_the_fields_are_filled_and_consistent():
     """Every round of 40 replications: W(1 − δ) + c is the round's win probability (at round 1
     ``params.win_probabilities``, no ally has moved), resolve is 1/(1 − p + c), the posterior
     halves are the crisis's two posteriors, the red line is the perceived or true rung against
-    it, unless the power has answered the crossing; the offers are the crisis's (none in geneva-2022, where no policy opens the
-    bargaining); a third party keeps NaN."""
+    it, unless the power has answered the crossing; the offers are the crisis's (none in
+    geneva-2022, where no policy opens the bargaining); a third party keeps NaN."""
     for spec in (bargaining_dispute(), load_scenario("geneva-2022")):
         c = crisis(spec, 3, range(40))
         p = c.params
