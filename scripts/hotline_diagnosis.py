@@ -1,20 +1,18 @@
-"""What the rebuilt hotline-1963 does, and two diagnostic changes of the model: docs/calibration.md.
+"""What the rebuilt hotline-1963 does, under each quit term and one diagnostic: docs/calibration.md.
 
 The variant is ``hotline_timing.py``'s "facts, all values, repaired quit term": the three facts
 of the case (private channels closed until used, no mediation before U Thant's appeal, talks
 closed until Khrushchev's first letter of 26 October, round 11), generic-crisis's values made
 daily, and the default look-ahead (``beliefs.continuation: best``). For the historical condition
 (``no_hotline``), 1,000 runs, seed 1, it prints the outcomes, the peak rung, each power's mean
-rung by round, the offers posted when the talks open (round 11) and who accepted.
+rung by round, the offers posted when the talks open (round 11) and who accepted; then the same
+under the level-2 quit term (``beliefs.continuation: mutual``, docs/decision-v2.md §3.7), and
+under a change of the model that is a *diagnostic, not the model* (monkeypatched here, in this
+process only):
 
-Then the same variant under two changes of the model that are *diagnostics, not the model*
-(monkeypatched here, in this process only):
-
-- ``no quitting while the talks are closed``: a power's look-ahead credits the other with no
-  chance of quitting next round while the talks are closed (the rules let nobody accept or
-  concede then; the shipped policy credits it all the same);
 - ``concessions while the talks are closed``: a concession ends the crisis whether or not the
-  talks are open (the shipped rule blocks it with the offers).
+  talks are open (the shipped rule blocks it with the offers), so that the other can quit, and
+  be coerced, before the talks open.
 
 Run: ``.venv/bin/python scripts/hotline_diagnosis.py`` (about a minute).
 """
@@ -25,12 +23,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
 from hotline_timing import SOURCE, best, ported_all
 
-import escalsim.policies.bargaining as pb
 from escalsim.batch import run_batch
-from escalsim.core import bargaining as bg
 from escalsim.core.params import Params
 from escalsim.scenario import load_text
 
@@ -38,44 +33,9 @@ RUNS = 1000
 TALKS_OPEN = 11
 
 
-#: The position of the other's value of quitting among ``bargaining.ladder_utilities``'s
-#: arguments, as ``policies.bargaining.own_ladder`` passes them.
-QUIT_VALUE = 13
-
-
-@contextmanager
-def no_quitting_while_closed() -> Iterator[None]:
-    """The first diagnostic, for the duration of the block.
-
-    ``policies.bargaining.own_ladder`` as shipped, except that while the talks are closed the
-    other's value of quitting is ``-inf`` for every type (so Q = 0).
-    """
-    shipped_ladder, shipped_utilities = pb.own_ladder, bg.ladder_utilities
-
-    def nothing_to_quit_for(*args: Any, **kwargs: Any) -> Any:
-        args = list(args)
-        args[QUIT_VALUE] = np.full(np.shape(args[QUIT_VALUE]), -np.inf)
-        return shipped_utilities(*args, **kwargs)
-
-    def own_ladder(obs: Any, t: Any, params: Params) -> Any:
-        if params.talks_open:
-            return shipped_ladder(obs, t, params)
-        bg.ladder_utilities = nothing_to_quit_for
-        try:
-            return shipped_ladder(obs, t, params)
-        finally:
-            bg.ladder_utilities = shipped_utilities
-
-    pb.own_ladder = own_ladder
-    try:
-        yield
-    finally:
-        pb.own_ladder = shipped_ladder
-
-
 @contextmanager
 def concessions_while_closed() -> Iterator[None]:
-    """The second diagnostic, for the duration of the block."""
+    """The diagnostic, for the duration of the block."""
     saved = Params.concessions
     Params.concessions = property(lambda self: self.capitulation)  # type: ignore[method-assign,assignment]
     try:
@@ -126,9 +86,11 @@ def describe(label: str, text: str, model: Callable[[], Any], keep: int) -> None
 def main() -> None:
     """Print the three descriptions."""
     text = best(ported_all)(SOURCE.read_text(encoding="utf-8"))
-    describe("as shipped", text, as_shipped, keep=RUNS)
-    describe("no quitting while the talks are closed", text, no_quitting_while_closed, keep=0)
+    describe("as shipped (best)", text, as_shipped, keep=RUNS)
+    mutual = text.replace("  continuation: best\n", "  continuation: mutual\n")
+    describe("the level-2 quit term (mutual)", mutual, as_shipped, keep=RUNS)
     describe("concessions while the talks are closed", text, concessions_while_closed, keep=0)
+    describe("... under the level-2 quit term", mutual, concessions_while_closed, keep=0)
 
 
 if __name__ == "__main__":
