@@ -1692,24 +1692,32 @@ def reply_quit_probability(
         there is none).
     """
     top = len(costs) - 1 if war_rung is None else war_rung
-    rungs = np.arange(top + 1)
-    risk = dx.war_probability(war_risk, rungs[:, None], rungs[None, :], war_rung)  # [X, Y]
-    flow = np.asarray(reply.share, dtype=float)[..., None] - costs[rungs]  # [..., X]
-    held = hold_value(
-        flow[..., None, None],
-        risk[..., None],
-        np.asarray(reply.war, dtype=float)[..., None, None, :],
-        delta,
-    )  # [..., X, Y, L]
-    best = held.max(axis=-3)  # [..., Y, L]
-    quit = np.asarray(reply.quit, dtype=float)
+    # i's best stationary continuation against each y″: best_continuation with the roles
+    # exchanged (the risk of two rungs is that of the higher, symmetric in the two).
+    stay = best_continuation(
+        reply.share, np.arange(top + 1), costs, war_risk, war_rung, reply.war, delta
+    )  # [..., Y, L]
+    return _quit_chance(reply.prior, reply.quit, stay, reply.precision, delta)
+
+
+def _quit_chance(
+    prior: ArrayLike, quit: ArrayLike, stay: Array, precision: float, delta: float
+) -> Array:
+    """``Σ_k π_k σ(λ (1 − δ)(V_quit(k) − H(k)))`` against each continuation ``stay[..., M, K]``.
+
+    :func:`quit_probability` of quitting (``quit[..., K]``) against staying, ``[..., M]``; 0
+    where quitting is worth −∞ to every type: the side cannot quit next round (the talks are
+    closed, or it has neither an offer to accept nor the right to concede), whatever the
+    precision (a uniform response, λ = 0, would give it 1/2).
+    """
+    quit = np.asarray(quit, dtype=float)
     q = quit_probability(
-        np.asarray(reply.prior, dtype=float)[..., None, :],
-        quit[..., None, :] - best,
-        reply.precision,
+        np.asarray(prior, dtype=float)[..., None, :],
+        quit[..., None, :] - stay,
+        precision,
         1.0 - delta,
     )
-    return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)  # i cannot quit
+    return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)
 
 
 def mutual_continuation(
@@ -1879,15 +1887,7 @@ def ladder_utilities(
         h_j = best_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta)
     else:
         h_j = mutual_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta, reply)
-    quit_j = np.asarray(quit_j, dtype=float)
-    advantage = quit_j[..., None, :] - h_j
-    q = quit_probability(
-        np.asarray(posterior_j, dtype=float)[..., None, :], advantage, precision_j, 1.0 - delta
-    )
-    # Quitting worth −∞ to every type: the other cannot quit next round (the talks are closed,
-    # or it has neither an offer to accept nor the right to concede); 0 whatever the precision
-    # (a uniform response, λ = 0, would give it 1/2).
-    q = np.where(np.isneginf(quit_j).all(axis=-1)[..., None], 0.0, q)
+    q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
 
