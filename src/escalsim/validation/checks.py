@@ -2086,7 +2086,7 @@ register(
 #: cores since issue 20 (docs/sensitivity.md; 16 minutes before). A reduced screening of
 #: geneva-2022 (3 trajectories, 100 replications) resolved 12 of 39 points, 7 positive and 5
 #: negative: too few and too selected (only the largest effects resolve) to stand for the
-#: default's 92 of 95. Its batch costs about a second a point and condition whatever the
+#: default's 81 of 84. Its batch costs about a second a point and condition whatever the
 #: replications (its rounds, not its runs, dominate), so no quick screening of it is cheap
 #: either.
 SENSITIVITY_SIZES: dict[str, tuple[tuple[int, int], tuple[int, int] | None]] = {
@@ -2319,7 +2319,7 @@ register(
         expected=(
             "Where the effect on P(direct war) is resolved, closing the channel raises it at "
             "most points: the share's Wilson lower bound ≥ 0.5 (docs/sensitivity.md measured "
-            "92 of 95 resolved points for geneva-2022 at the default size)."
+            "81 of 84 resolved points for geneva-2022 at the default size)."
         ),
         run=_sensitivity,
         kind="calibration",
