@@ -328,22 +328,10 @@ class AppModel(EscalationModel):
         super().__init__(scenario=spec, seed=int(seed))
         self.base_spec = base
         self.settings = settings
-        self.narrator = Narrator(base, closed_channels=self._closed_between)
+        self.narrator = Narrator(base)
         self.feed: list[tuple[int, str]] = []
         self._narrated = 0
         self._narrate()
-
-    def begin_round(self) -> None:
-        """Phases 1-5, then note which channels were open when the actors perceived."""
-        super().begin_round()
-        self._open_when_seen = self.channel_open.copy()
-
-    def _closed_between(self, a: str, b: str) -> list[str]:
-        """Private channels between two actors that were closed when they perceived."""
-        p = self.params
-        ia, ib = p.ids.index(a), p.ids.index(b)
-        seen = getattr(self, "_open_when_seen", self.channel_open)
-        return [p.channel_ids[c] for c in sorted(p.private_channels(ia, ib)) if not seen[c]]
 
     def _narrate(self) -> None:
         log = self.event_log()
