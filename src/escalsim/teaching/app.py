@@ -557,15 +557,34 @@ class FigureCache:
 
     def __init__(self) -> None:
         self._drawn: dict[str, tuple[Any, bytes]] = {}
+        self._layouts: dict[str, tuple[list[Any], Any]] = {}
         #: How many times each figure was drawn (for tests and the benchmark's notes).
         self.draws: dict[str, int] = {"network": 0, "ladder": 0, "postures": 0}
 
     def get(self, name: str, key: Any, draw: Any) -> bytes:
-        """The PNG of figure ``name`` for ``key``, drawn by ``draw(model)`` when ``key`` is new."""
+        """The PNG of figure ``name`` for ``key``, drawn by ``draw()`` when ``key`` is new.
+
+        The first drawing of a figure is laid out by its own layout engine (constrained); the
+        later ones reuse the positions it found, which saves a fifth of a drawing. Their labels
+        (rung names, actor ids, the same title) are the same from round to round, so the
+        positions are the same too (the network's PNG is identical, pixel for pixel).
+        """
         old = self._drawn.get(name)
         if old is not None and old[0] == key:
             return old[1]
-        png = figure_png(draw())
+        fig = draw()
+        layout = self._layouts.get(name)
+        if layout is not None and len(layout[0]) == len(fig.axes):
+            fig.set_layout_engine("none")
+            for ax, box in zip(fig.axes, layout[0], strict=True):
+                ax.set_position(box)
+            if layout[1] is not None and fig._suptitle is not None:
+                fig._suptitle.set_position(layout[1])
+            png = figure_png(fig)
+        else:
+            png = figure_png(fig)
+            title = fig._suptitle.get_position() if fig._suptitle is not None else None
+            self._layouts[name] = ([ax.get_position().frozen() for ax in fig.axes], title)
         self._drawn[name] = (key, png)
         self.draws[name] += 1
         return png
@@ -846,8 +865,14 @@ def SettingsPanel(
 
 
 @solara.component
-def StepControls(session: ExplorerSession, view: ExplorerView, busy: Busy) -> None:
+def StepControls(
+    session: ExplorerSession,
+    shown: solara.Reactive[ExplorerView | None],
+    busy_state: solara.Reactive[Busy],
+) -> None:
     """Round and outcome, Step / Play / Reset, and what is in hand (the busy state)."""
+    view = shown.value or session.view
+    busy = busy_state.value
     with solara.Card("Run the crisis"):
         solara.Markdown(
             f"**Round {view.round} of {view.horizon}** ({view.status})",
@@ -912,8 +937,9 @@ def EventFeed(view: ExplorerView) -> None:
 
 
 @solara.component
-def CrisisTab(session: ExplorerSession, view: ExplorerView) -> None:
+def CrisisTab(session: ExplorerSession, shown: solara.Reactive[ExplorerView | None]) -> None:
     """One run: the network beside the switches and the feed, then the ladder and postures."""
+    view = shown.value or session.view
     with solara.Columns([3, 2]):
         with solara.Card(f"Channel network, round {view.round}"):
             solara.Image(view.network, width="100%")
@@ -963,25 +989,32 @@ def ExplorerBody(spec: Scenario, fail: bool = False, slow: bool = False) -> None
         failed = error.value
         error.set(None)
         raise failed  # the page's error card (ErrorBoundary); its restart builds a new session
-    view = shown.value if shown.value is not None else session.view
-
+    # This component reads none of the session's reactives but the error: a Step re-renders
+    # only the components that show it (the controls, the open tab), not the settings.
     with solara.Head():
         solara.Title(f"escalsim: {spec.name}")
     with solara.AppBar():
         solara.AppBarTitle(f"escalsim: {spec.name}")
     PageTabs()
     with solara.Sidebar():
-        StepControls(session, view, busy.value)
+        StepControls(session, shown, busy)
         solara.Markdown("[Seminar mode: play one side →](/seminar)")
         SettingsPanel(params, values)
         UploadPanel()
     with solara.lab.Tabs(value=tab):
         with solara.lab.Tab("Crisis"):
             if tab.value == 0:
-                CrisisTab(session, view)
+                CrisisTab(session, shown)
         with solara.lab.Tab("Many runs"):
             if tab.value == 1:
-                EnsemblePanel(view.model)
+                ManyRunsTab(session, shown)
+
+
+@solara.component
+def ManyRunsTab(session: ExplorerSession, shown: solara.Reactive[ExplorerView | None]) -> None:
+    """The ensemble of the current settings (those of the model shown)."""
+    view = shown.value or session.view
+    EnsemblePanel(view.model)
 
 
 @solara.component
