@@ -303,7 +303,9 @@ def test_a_scenario_can_be_chosen_in_a_file_picker(page, server):
         {"name": "picked.yaml", "mimeType": "application/x-yaml", "buffer": _my_crisis().encode()}
     )
     page.get_by_text("Round 0 of 28").wait_for()
-    assert page.get_by_text("Using the uploaded scenario picked.yaml").is_visible()
+    # The page was rebuilt for the upload: wait for its new upload panel before choosing again.
+    page.get_by_text("Using the uploaded scenario picked.yaml").wait_for()
+    _shot(page, "13-file-picked")
     # A refused file, chosen the same way, says why and changes nothing.
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Choose a file").click()

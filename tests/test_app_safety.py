@@ -304,3 +304,22 @@ def test_every_slider_label_shows_its_value():
     assert app.control_label(params["incident_scale"], 1.25) == "Accidents (incident scale): 1.25"
     assert app.control_label(params["implementation_error"], 0.01).endswith(": 0.01")
     assert app.control_label(params["open_hotline"], True) == params["open_hotline"]["label"]
+
+
+def test_the_postures_chart_is_an_svg_of_both_powers_true_and_seen_postures():
+    spec = app.display_safe(load_scenario("ukraine-talks-2022"))
+    model = app.AppModel(spec=spec, seed=224)
+    for _ in range(4):
+        model.step()
+    svg = app.postures_svg(model)
+    assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
+    # Two paths per power (true, as seen), a label for every rung, ticks up to the round.
+    assert svg.count("<path ") == 4
+    for rung in spec.ladder.rungs:
+        assert f">{rung.name}</text>" in svg
+    assert ">4</text>" in svg
+    assert "USA as RUS saw it (next round)" in svg
+    assert app.integer_ticks(40) == [0, 5, 10, 15, 20, 25, 30, 35, 40]
+    assert app.integer_ticks(7) == list(range(8))
+    assert app.integer_ticks(2000)[-1] == 2000
