@@ -561,3 +561,19 @@ def test_the_app_listens_on_loopback_only_by_default(served):
     addresses = _listening(served.port)
     assert addresses, f"nothing listens on port {served.port}"
     assert set(addresses) == {"127.0.0.1"}, addresses
+
+
+def test_the_step_benchmark_prints_each_steps_latency():
+    """``benchmarks/bench_app_step.py --quick`` drives the explorer and prints its figures (the
+    latency is for reading, never asserted: the project's rule on timings)."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_app_step.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=TIMEOUT,
+    ).stdout
+    steps = [line for line in out.splitlines() if line.startswith("step ")]
+    assert len(steps) == 3, out
+    assert all(line.endswith(" s") for line in steps), out
+    assert "Step latency over 3 Steps: median" in out, out
