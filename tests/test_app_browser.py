@@ -182,7 +182,8 @@ def test_the_app_loads(page, server):
     page.get_by_text("Round 0 of 30").wait_for()
     assert page.get_by_text("Channel network").is_visible()
     assert page.get_by_role("button", name="Step").is_visible()
-    assert page.get_by_text("True against perceived postures").count() == 0  # a figure title
+    postures = page.locator(".v-card", has_text="True against perceived postures")
+    assert postures.locator("svg.escalsim-postures path").count() == 4  # 2 powers x true, seen
     assert _network_image(page).startswith("data:image/png")
     _shot(page, "01-app-loaded")
 

@@ -1069,7 +1069,7 @@ def CrisisTab(session: ExplorerSession, shown: solara.Reactive[ExplorerView | No
                 solara.Image(view.network, width="100%")
             with solara.Card("The ladder"):
                 solara.Image(view.ladder, width="100%")
-            with solara.Card("Postures: true and as the other side saw them"):
+            with solara.Card("True against perceived postures"):
                 solara.HTML(tag="div", unsafe_innerHTML=view.postures)
         with solara.Column():
             ChannelSwitches(session, view)
