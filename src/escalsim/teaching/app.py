@@ -50,6 +50,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -673,7 +674,7 @@ class FigureCache:
         #: How many times each figure was drawn (for tests and the benchmark's notes).
         self.draws: dict[str, int] = {"network": 0, "ladder": 0, "postures": 0}
 
-    def get(self, name: str, key: Any, draw: Any) -> bytes:
+    def get(self, name: str, key: Any, draw: Callable[[], Figure]) -> bytes:
         """The PNG of figure ``name`` for ``key``, drawn by ``draw()`` when ``key`` is new.
 
         The first drawing of a figure is laid out by its own layout engine (constrained); the
@@ -685,17 +686,18 @@ class FigureCache:
         if old is not None and old[0] == key:
             return bytes(old[1])
         fig = draw()
+        suptitle = getattr(fig, "_suptitle", None)  # matplotlib's own; the layout places it
         layout = self._layouts.get(name)
         if layout is not None and len(layout[0]) == len(fig.axes):
             fig.set_layout_engine("none")
             for ax, box in zip(fig.axes, layout[0], strict=True):
                 ax.set_position(box)
-            if layout[1] is not None and fig._suptitle is not None:
-                fig._suptitle.set_position(layout[1])
+            if layout[1] is not None and suptitle is not None:
+                suptitle.set_position(layout[1])
             png = figure_png(fig)
         else:
             png = figure_png(fig)
-            title = fig._suptitle.get_position() if fig._suptitle is not None else None
+            title = suptitle.get_position() if suptitle is not None else None
             self._layouts[name] = ([ax.get_position().frozen() for ax in fig.axes], title)
         self._drawn[name] = (key, png)
         self.draws[name] += 1
@@ -789,10 +791,10 @@ class ExplorerSession:
 
     def __init__(
         self,
-        build: Any,
-        publish: Any,
-        publish_busy: Any,
-        publish_error: Any,
+        build: Callable[[], AppModel],
+        publish: Callable[[ExplorerView], None],
+        publish_busy: Callable[[Busy], None],
+        publish_error: Callable[[BaseException], None],
         *,
         slow_step: float = 0.0,
     ) -> None:
@@ -952,7 +954,7 @@ def SettingsPanel(
 ) -> None:
     """The crisis's settings, each showing its value; they apply on Reset."""
 
-    def setter(name: str) -> Any:
+    def setter(name: str) -> Callable[[Any], None]:
         def set_value(value: Any) -> None:
             values.set({**values.value, name: value})
 
@@ -1267,7 +1269,7 @@ class ScenarioDropZone(FileDropZone):
 
 
 @solara.component
-def ScenarioFileInput(label: str, on_file: Any) -> None:
+def ScenarioFileInput(label: str, on_file: Callable[[UploadInfo], None]) -> None:
     """Drop a file or choose it in a file picker; ``on_file(info)`` runs in a worker thread.
 
     :func:`solara.FileDrop`'s wiring (lazy: no byte is read until ``on_file`` reads it), with
