@@ -328,7 +328,7 @@ def test_the_postures_chart_is_an_svg_of_both_powers_true_and_seen_postures():
 def test_the_feed_is_html_in_which_a_scenarios_names_are_text():
     hostile = app.safe_text("<img src=x onerror=alert(1)> [x](javascript:1) {{ 40 + 2 }} & co")
     out = app.feed_html([(3, f"{hostile} stepped up to *alert*."), (2, "Nothing.")])
-    assert out.startswith("<li><strong>3</strong> ")
+    assert out.startswith('<li><strong style="font-weight: 700">3</strong> ')
     assert "<img" not in out
     assert "&lt;img src=x onerror=alert(1)&gt;" in out
     assert "[x](javascript:1)" in out  # Markdown's escapes undone: it is not Markdown here

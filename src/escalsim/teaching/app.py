@@ -1065,7 +1065,7 @@ def feed_html(feed: Sequence[tuple[int, str]]) -> str:
     for t, text in feed:
         plain = html.unescape(text.replace("\\[", "[").replace("\\]", "]"))
         shown = _EMPHASIS.sub(r"<em>\1</em>", html.escape(plain, quote=False))
-        items.append(f"<li><strong>{int(t)}</strong> {shown}</li>")
+        items.append(f'<li><strong style="font-weight: 700">{int(t)}</strong> {shown}</li>')
     return "".join(items)
 
 
@@ -1074,7 +1074,7 @@ def EventFeed(view: ExplorerView) -> None:
     """The last events in plain language, newest first."""
     with (
         solara.Card("What happened"),
-        solara.Column(style={"max-height": "1100px", "overflow-y": "auto"}),
+        solara.Column(style={"max-height": "560px", "overflow-y": "auto"}),
     ):
         if view.feed:
             solara.HTML(tag="ul", unsafe_innerHTML=feed_html(view.feed), classes=["escalsim-feed"])
@@ -1084,7 +1084,7 @@ def EventFeed(view: ExplorerView) -> None:
 
 @solara.component
 def CrisisTab(session: ExplorerSession, shown: solara.Reactive[ExplorerView | None]) -> None:
-    """One run: the network, ladder and postures, beside the switches and the feed."""
+    """One run: the network, ladder and postures, beside the feed and the switches."""
     view = shown.value or session.view
     with solara.Columns([3, 2]):
         with solara.Column():
@@ -1095,8 +1095,8 @@ def CrisisTab(session: ExplorerSession, shown: solara.Reactive[ExplorerView | No
             with solara.Card("True against perceived postures"):
                 solara.HTML(tag="div", unsafe_innerHTML=view.postures)
         with solara.Column():
-            ChannelSwitches(session, view)
             EventFeed(view)
+            ChannelSwitches(session, view)
 
 
 @solara.component
