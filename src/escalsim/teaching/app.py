@@ -616,7 +616,7 @@ def figure_png(fig: Figure) -> bytes:
 
 @dataclass(frozen=True)
 class ExplorerView:
-    """What the explorer shows of its crisis at one moment: text and finished PNG figures.
+    """What the explorer shows of its crisis at one moment: text, and figures drawn (PNG, SVG).
 
     Built by :class:`ExplorerSession` after a change to the model, so that the page renders
     from this snapshot only (never from a model another thread may be stepping).
