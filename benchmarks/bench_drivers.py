@@ -17,7 +17,11 @@ fewer replications (it is slow); throughput is per round, so the ratio is fair.
 Then the noisy prisoner's dilemma special case against the axelrod library: tit-for-tat
 against tit-for-tat, the same number of matches, turns and implementation noise in both,
 axelrod's ``Match.play`` one match after another, escalsim's batch engine over all matches at
-once, and the ratio of wall times.
+once, and the ratio of wall times; and, outside the timings, that both played the same game:
+the share of turns of mutual restraint (both cooperate, CC) over up to 200 matches in each,
+with 95% intervals over matches, beside the known answer 1/4 (tit-for-tat under
+implementation noise, ``known_answers.tft_mutual_restraint``) and whether the two agree within
+sampling error (their difference's interval includes 0).
 """
 
 from __future__ import annotations
@@ -96,9 +100,11 @@ def measure_pd(matches: int, turns: int, noise: float) -> dict[str, float]:
     from escalsim.batch import run_batch
     from escalsim.scenario.load import with_settings
 
+    played = []
     start, cpu = time.perf_counter(), time.process_time()
     for m in range(matches):
-        axl.Match((axl.TitForTat(), axl.TitForTat()), turns=turns, noise=noise, seed=m + 1).play()
+        match = axl.Match((axl.TitForTat(), axl.TitForTat()), turns=turns, noise=noise, seed=m + 1)
+        played.append(match.play())
     theirs, theirs_cpu = time.perf_counter() - start, time.process_time() - cpu
     spec = with_condition(load_scenario("ipd-noise"), "tft_e05")
     spec = with_settings(spec, {"run.rounds": turns, "accidents.implementation_error": noise})
@@ -106,6 +112,14 @@ def measure_pd(matches: int, turns: int, noise: float) -> dict[str, float]:
     start, cpu = time.perf_counter(), time.process_time()
     run_batch(spec, seed=1, replications=matches, keep=0)
     ours, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
+    # The same game? Mutual restraint per match, outside the timings (up to 200 matches each).
+    counted = min(matches, RESTRAINT_MATCHES)
+    cc = axl.Action.C, axl.Action.C
+    axl_share = np.array([np.mean([t == cc for t in m]) for m in played[:counted]])
+    ts = run_batch(spec, seed=1, replications=counted).timeseries
+    ts = ts[ts["round"] >= 1]  # round 0 is the initial state, before the first turn
+    rungs = ts.sort_values(["replication", "round", "actor"])["rung"].to_numpy()
+    ours_share = (rungs.reshape(counted, turns, 2) == 0).all(axis=2).mean(axis=1)
     return {
         "axelrod_s": theirs,
         "escalsim_batch_s": ours,
@@ -113,7 +127,22 @@ def measure_pd(matches: int, turns: int, noise: float) -> dict[str, float]:
         "axelrod_cpu_s": theirs_cpu,
         "escalsim_cpu_s": ours_cpu,
         "cpu_ratio": theirs_cpu / ours_cpu,
+        "restraint_matches": counted,
+        **_mean_ci("axelrod_cc", axl_share),
+        **_mean_ci("escalsim_cc", ours_share),
+        **_mean_ci("cc_difference", ours_share - axl_share),
     }
+
+
+#: Matches counted for the mutual-restraint comparison (each side's first ones).
+RESTRAINT_MATCHES = 200
+
+
+def _mean_ci(name: str, values: np.ndarray) -> dict[str, float]:
+    """The mean of per-match values and its 95% normal interval, as ``name``, ``name_lo/hi``."""
+    mean = float(np.mean(values))
+    half = 1.96 * float(np.std(values, ddof=1)) / np.sqrt(len(values)) if len(values) > 1 else 0.0
+    return {name: mean, f"{name}_lo": mean - half, f"{name}_hi": mean + half}
 
 
 def _child(*args: str) -> dict[str, float]:
@@ -202,6 +231,18 @@ def print_pd(matches: int, turns: int) -> None:
         f"{pd_row['axelrod_cpu_s']:.2f} | {pd_row['escalsim_cpu_s']:.2f} | "
         f"{pd_row['cpu_ratio']:.2f} |"
     )
+    agree = pd_row["cc_difference_lo"] <= 0.0 <= pd_row["cc_difference_hi"]
+    print(
+        f"\nmutual restraint (CC share of turns, {int(pd_row['restraint_matches']):,} matches "
+        "each, 95% intervals over matches; known answer 1/4):"
+    )
+    print("\n| axelrod | escalsim | escalsim − axelrod | the same within sampling error |")
+    print("| --- | --- | --- | --- |")
+    cells = [
+        f"{pd_row[k]:.4f} [{pd_row[k + '_lo']:.4f}, {pd_row[k + '_hi']:.4f}]"
+        for k in ("axelrod_cc", "escalsim_cc", "cc_difference")
+    ]
+    print(f"| {cells[0]} | {cells[1]} | {cells[2]} | {'yes' if agree else 'no'} |")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,18 @@
-"""What the quit term's repair does to the shipped scenarios: ``beliefs.continuation`` hold/best.
+"""What the quit term does to the shipped scenarios: ``beliefs.continuation`` hold/best/mutual.
 
 docs/decision-v2.md §3.7 ("Open finding"): the bargaining policy's look-ahead has the other
 either hold its current rung for ever instead of quitting (``hold``, version 2 as first built,
 under which the historical scenarios' hand-set values were chosen) or take its best way of
 going on, any rung or war (``best``, the repair; the default since 5 December 2026, under which
-generic-crisis is fitted). This prints, for each shipped scenario whose powers bargain and each
-of its conditions, under both: P(direct war), P(war of any pair) where the scenario has pairs,
-P(nuclear use), the share of runs settled by an accepted offer, and the median end round; the
-same replications (seed 7) under both, so the two columns are paired.
+generic-crisis is fitted), or take its best way of going on counting on the first power's
+quitting in turn (``mutual``, a level-2 model of the other, §3.7). This prints, for each shipped
+scenario whose powers bargain and each of its conditions, under the three: P(direct war),
+P(war of any pair) where the scenario has pairs, P(nuclear use), the share of runs settled by
+an accepted offer, and the median end round; the same replications (seed 7) under each, so the
+columns are paired.
 
 Run: ``.venv/bin/python scripts/continuation_switch.py [RUNS]`` (default 500 runs a row; about
-six minutes on one core, most of it ukraine-talks-2022 and geneva-2022).
+nine minutes on one core, most of it ukraine-talks-2022 and geneva-2022).
 """
 
 from __future__ import annotations
@@ -48,28 +50,34 @@ def _row(spec: Scenario, condition: str, runs: int) -> dict[str, float]:
     return row
 
 
+TERMS = ("hold", "best", "mutual")
+
+
 def main(argv: list[str]) -> int:
     """Print the table (markdown)."""
     runs = int(argv[0]) if argv else 500
+    terms = " / ".join(TERMS)
+    columns = ("P(direct war)", "P(any war)", "P(nuclear)", "settled by an offer")
     print(
-        "| scenario | condition | P(direct war) hold / best | P(any war) hold / best "
-        "| P(nuclear) hold / best | settled by an offer hold / best "
-        "| median end round hold / best |"
+        "| scenario | condition | "
+        + " | ".join(f"{c} {terms}" for c in columns)
+        + f" | median end round {terms} |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- |" + " --- |" * (len(columns) + 1))
     for name in SCENARIOS:
         base = load_scenario(name)
         for condition in base.condition_names:
-            hold = _row(with_settings(base, {"beliefs.continuation": "hold"}), condition, runs)
-            best = _row(with_settings(base, {"beliefs.continuation": "best"}), condition, runs)
-            anyw = f"{hold['war_any']:.3f} / {best['war_any']:.3f}" if "war_any" in hold else "-"
-            print(
-                f"| {name} | {condition} | {hold['war']:.3f} / {best['war']:.3f} | {anyw} | "
-                f"{hold['nuclear']:.3f} / {best['nuclear']:.3f} | "
-                f"{hold['offer']:.3f} / {best['offer']:.3f} | "
-                f"{hold['end']:.0f} / {best['end']:.0f} |",
-                flush=True,
+            rows = [
+                _row(with_settings(base, {"beliefs.continuation": t}), condition, runs)
+                for t in TERMS
+            ]
+            cells = [" / ".join(f"{r[key]:.3f}" for r in rows) for key in ("war",)]
+            cells.append(
+                " / ".join(f"{r['war_any']:.3f}" for r in rows) if "war_any" in rows[0] else "-"
             )
+            cells += [" / ".join(f"{r[key]:.3f}" for r in rows) for key in ("nuclear", "offer")]
+            cells.append(" / ".join(f"{r['end']:.0f}" for r in rows))
+            print(f"| {name} | {condition} | " + " | ".join(cells) + " |", flush=True)
     return 0
 
 

@@ -4,12 +4,13 @@ On :data:`test_fields_matter.COUNTEREXAMPLE` (2,000 paired runs, the test's seed
 for the less and the more resolved A: the share of runs settled (and by an accepted offer), the
 war share, A's mean share in the offers accepted (split by who accepted), and A's expected
 realised share (``batch.run_shares``: a war counted at its value), with the paired difference
-(more − less) and its standard error; under the old quit term (``beliefs.continuation: hold``)
-and under its repair (``best``, the default). The mechanism is in docs/decision-v2.md §3.7
-("Open finding").
+(more − less) and its standard error; under the old quit term (``beliefs.continuation: hold``),
+its repair (``best``, the default) and the level-2 term (``mutual``). Then, for every pinned
+counterexample of ``tests/test_fields_matter.py`` and its reproduction (``FOUND``), the paired
+difference under each term. The mechanism is in docs/decision-v2.md §3.7 ("Open finding").
 
-Run: ``.venv/bin/python scripts/resolve_counterexample.py`` (about 20 s). It imports the
-dispute and the counterexample from ``tests/``, which is where they are defined.
+Run: ``.venv/bin/python scripts/resolve_counterexample.py`` (about a minute). It imports the
+dispute and the counterexamples from ``tests/``, which is where they are defined.
 """
 
 from __future__ import annotations
@@ -23,16 +24,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from escalsim.batch import run_batch, run_shares
 from escalsim.scenario.load import with_settings
-from test_fields_matter import COUNTEREXAMPLE, SEED, paired
+from test_fields_matter import (
+    COUNTEREXAMPLE,
+    COUNTEREXAMPLE_BEST,
+    COUNTEREXAMPLE_BEST_2,
+    FOUND,
+    SEED,
+    paired,
+    shares_of,
+)
 from test_round_bargaining import bargaining_dispute
 
 RUNS = 2000
+TERMS = ("hold", "best", "mutual")
+PINNED = {
+    "COUNTEREXAMPLE": COUNTEREXAMPLE,
+    "COUNTEREXAMPLE_BEST": COUNTEREXAMPLE_BEST,
+    "COUNTEREXAMPLE_BEST_2": COUNTEREXAMPLE_BEST_2,
+    "FOUND (channel_open)": FOUND[0],
+    "FOUND (channel_closed)": FOUND[1],
+}
 
 
 def main() -> None:
     """Print the measurements, under each quit term."""
     common, less, more = COUNTEREXAMPLE
-    for continuation in ("hold", "best"):
+    for continuation in TERMS:
         print(f"beliefs.continuation: {continuation}")
         shares = {}
         for name, settings in (("less resolved", less), ("more resolved", more)):
@@ -63,6 +80,16 @@ def main() -> None:
             )
         diff, se = paired(shares["more resolved"], shares["less resolved"])
         print(f"  paired difference (more - less) of A's realised share: {diff:+.3f} (SE {se:.3f})")
+    print()
+    print("| example | " + " | ".join(TERMS) + " |")
+    print("| --- |" + " --- |" * len(TERMS))
+    for name, (common, less, more) in PINNED.items():
+        cells = []
+        for continuation in TERMS:
+            both = {**common, "beliefs.continuation": continuation}
+            diff, se = paired(shares_of({**both, **more}, RUNS), shares_of({**both, **less}, RUNS))
+            cells.append(f"{diff:+.3f} (SE {se:.3f})")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

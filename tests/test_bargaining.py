@@ -584,6 +584,100 @@ def test_the_best_continuation_is_at_least_every_rung_held_and_war(share, x, cos
     assert np.isclose(h[0], np.max(each, axis=0)).all()
 
 
+def _reply(war_i, quit_i=0.0, prevail=None, prior=None, share=0.5):
+    """i as the other models it in ``mutual``: types' war values, a prior, quit values."""
+    war_i = np.asarray(war_i, dtype=float)
+    return bg.Reply(
+        share=share,
+        war=war_i,
+        prior=np.full(len(war_i), 1.0 / len(war_i)) if prior is None else prior,
+        quit=np.full(len(war_i), quit_i),
+        prevail=bg.settlement_value(1.0, 0.9) if prevail is None else prevail,
+    )
+
+
+def test_the_mutual_continuation_is_the_best_one_when_i_never_quits():
+    """With i's quitting worth nothing to every type of i (−∞), ``Q_i = 0`` at every rung of the
+    other, and the formula reduces to :func:`best_continuation` exactly."""
+    war_j = bg.war_value(0.7, np.array([0.1, 1.5]), 0.9)
+    reply = _reply(bg.war_value(0.3, np.array([0.1, 1.5]), 0.9), quit_i=-np.inf)
+    assert (bg.reply_quit_probability(reply, LADDER_COSTS, LADDER_RISK, 6, 0.9) == 0.0).all()
+    xs = np.arange(6)
+    np.testing.assert_allclose(
+        bg.mutual_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9, reply),
+        bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9),
+    )
+
+
+def test_the_mutual_continuation_by_hand():
+    """One rung pair by hand. i's one type fears war (W_i = (0.3 − 1.5)/0.1 = −12) and quits
+    for 0.3 of the stakes (3.0): its best way of going on against the other at rung 5 is rung 0
+    under risk 0.05, (0.05·(−12) + 0.95·0.5)/(1 − 0.9·0.95) = −0.862 < 3.0, so it quits:
+    ``Q_i(5) = 1``. Against rung 0 (no risk) it holds 0.5/0.1 = 5 > 3: ``Q_i(0) = 0``. The other
+    (W_j = 6, share 0.5) sitting at 5 against i at 5 expects i to quit next round, worth its
+    demand 0.7 (7.0): ``H = 0.05·6 + 0.95·(0.5 − 0.2 + 0.9·7.0) = 6.57``, above fighting (6)
+    and above any rung at which i does not quit."""
+    reply = _reply([bg.war_value(0.3, 1.5, 0.9)], quit_i=3.0, prevail=7.0)
+    q = bg.reply_quit_probability(reply, LADDER_COSTS, LADDER_RISK, 6, 0.9)
+    assert q[0] == 0.0
+    assert q[5] == 1.0
+    h = bg.mutual_continuation(
+        0.5, np.array([5]), LADDER_COSTS, LADDER_RISK, 6, np.array([6.0]), 0.9, reply
+    )
+    assert h[0, 0] == pytest.approx(0.05 * 6.0 + 0.95 * (0.5 - 0.2 + 0.9 * 7.0))
+
+
+def test_in_symmetric_terror_the_mutual_term_coerces_less_than_the_best_one():
+    """Both sides' types fear war alike (docs/decision-v2.md §3.7, "mutual"): under ``best``
+    the other's fearful types quit at the brink rung (Q = 1/2), so i expects to win by climbing;
+    under ``mutual`` the other counts on i's equally fearful types to quit first, holds on, and
+    the quit probability i expects at the brink is lower: the race to the top rungs goes."""
+    war = bg.war_value(0.5, np.array([1.5, 1.5]), 0.9)  # −10: every type fears war
+    kw = {
+        "war_j": war,
+        "quit_j": np.full(2, bg.settlement_value(0.3, 0.9)),
+        "best_of_share": 0.5,
+    }
+    reply = _reply(war, quit_i=bg.settlement_value(0.3, 0.9), prevail=bg.settlement_value(0.7, 0.9))
+    xs = np.array([4, 5])
+    h_best = bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9)
+    h_mutual = bg.mutual_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9, reply)
+    assert (h_mutual >= h_best - 1e-12).all()  # counting on i's quitting can only help it
+    q_best = bg.quit_probability(np.array([0.5, 0.5]), kw["quit_j"] - h_best)
+    q_mutual = bg.quit_probability(np.array([0.5, 0.5]), kw["quit_j"] - h_mutual)
+    assert q_best[1] == 1.0
+    assert q_mutual[1] == 0.0
+    up_best = _ladder(4, 4.0, **kw)
+    up_mutual = _ladder(4, 4.0, **kw, reply=reply)
+    assert up_mutual[2] < up_best[2]  # stepping up to the brink is worth less
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.integers(0, 7),
+    cost_i=st.floats(0.0, 3.0),
+    cost_j=st.floats(0.0, 3.0),
+    quit_i=st.floats(-5.0, 10.0),
+    prevail=st.floats(0.0, 10.0),
+)
+def test_the_mutual_continuation_lies_between_the_best_one_and_prevailing(
+    x, cost_i, cost_j, quit_i, prevail
+):
+    """Counting on i's quitting (worth ``V_prevail`` ≥ the status quo's value to the other)
+    never lowers the other's best continuation, and never raises it above the better of
+    prevailing next round and the best continuation; ``Q_i`` is a probability."""
+    war_j = bg.war_value(0.5, np.array([cost_j]), 0.9)
+    prevail = max(prevail, bg.settlement_value(0.5, 0.9))
+    reply = _reply([bg.war_value(0.5, cost_i, 0.9)], quit_i=quit_i, prevail=prevail)
+    q = bg.reply_quit_probability(reply, LADDER_COSTS, LADDER_RISK, 6, 0.9)
+    assert ((q >= 0.0) & (q <= 1.0)).all()
+    xs = np.array([x])
+    best = bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9)
+    mutual = bg.mutual_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9, reply)
+    assert (mutual >= best - 1e-9).all()
+    assert (mutual <= np.maximum(best, 0.5 + 0.9 * prevail) + 1e-9).all()
+
+
 def test_a_crossed_red_line_costs_the_audience_cost_unless_answered():
     """The red line is a public commitment: holding or stepping down once it is crossed costs
     D; climbing does not. So crossing it changes the default policy's choice."""

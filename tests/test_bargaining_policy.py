@@ -548,6 +548,37 @@ def test_escalation_coerces_types_that_fear_war():
     assert counts["fearful"] > counts["resolved"]
 
 
+@pytest.mark.parametrize(
+    "closed",
+    [
+        {"talks_open": False},  # nobody may accept or concede
+        {"capitulation": False},  # no concession, and A has no offer standing to accept
+    ],
+    ids=["talks_closed", "no_offer_no_concession"],
+)
+def test_escalation_coerces_nobody_who_cannot_quit(closed):
+    """§3.7: the look-ahead counts on the other's quitting next round only where the rules let
+    it quit (``can_quit``: the talks open, and an offer of this power's standing or concessions
+    allowed). Where it cannot, A's ladder values are its values once refused, the other's
+    quitting 0 (``bargaining.refusal_values``), against a posterior on B's war-fearing type,
+    under both quit terms; with an offer of A's standing, B can quit again by accepting it."""
+    for continuation in ("best", "mutual"):
+        params = dataclasses.replace(
+            make_params(types_b=(0.1, 5.0)), continuation=continuation, **closed
+        )
+        o = typed(0.5, 0.3, 0.9, x=4, y=4, posterior=np.array([0.0, 1.0, 0.0, 0.0]))
+        util, _, _ = POLICY.utilities(o, A, params)
+        refused = bg.refusal_values(
+            4, 4.0, params.costs, params.war_risk, params.war_rung, params.jump, 0.5,
+            o.war_value, params.discount,
+        )  # fmt: skip
+        np.testing.assert_allclose(util[2:], refused, rtol=1e-12)
+        if "capitulation" in closed:
+            offered = dataclasses.replace(o, own_offer=0.3)
+            util, _, _ = POLICY.utilities(offered, A, params)
+            assert util[2 + 2] > refused[2]  # stepping up coerces the fearful type again
+
+
 # -- (5) a red line crossed and not answered -------------------------------------------------------
 def test_a_crossed_red_line_changes_behaviour():
     """With audience cost D = 0.5, holding or stepping down once the line is crossed costs

@@ -23,6 +23,7 @@ def test_bench_drivers_quick_prints_both_drivers_and_the_pd_ratio(root):
         assert {"agents", "batch"} <= drivers, out
     assert any("×" in r for r in rows), out  # the batch / agents ratio
     assert "axelrod / escalsim" in out
+    assert "mutual restraint (CC share of turns" in out  # the same game, checked beside the speed
 
 
 @pytest.mark.slow

@@ -325,6 +325,70 @@ def test_a_fit_reports_what_it_did(fit7):
     assert (table["simulated"] <= table["hi"]).all()
 
 
+def test_budget_zero_measures_the_files_own_values(small):
+    """No search: the file's values (display 0.5, force 1.6) are the fit, measured like one.
+
+    The in-sample TVD is that of the same runs made directly (the same replications), the
+    fresh-run TVD that of replications R..2R-1, and the bootstrap refits give intervals.
+    """
+    fit = calibrate(
+        small,
+        Target.from_counts(MID5),
+        {"ladder.rungs.force.cost": (1.0, 3.0), "ladder.rungs.display.cost": (0.2, 1.0)},
+        budget=0,
+        seed=7,
+        replications=150,
+        bootstrap=40,
+    )
+    assert fit.values == {"ladder.rungs.force.cost": 1.6, "ladder.rungs.display.cost": 0.5}
+    stages = fit.candidates["stage"].value_counts().to_dict()
+    assert "design" not in stages
+    assert "local" not in stages
+    assert stages == {"fit": 1, "difference": 4}
+    direct = fit_distance(
+        Target.from_counts(MID5), simulated_levels(small, seed=7, replications=150)
+    )
+    assert fit.search["tvd"] == pytest.approx(direct["tvd"])
+    fresh = simulated_levels(small, seed=7, replications=list(range(150, 300)))
+    assert fit.holdout["tvd"] == pytest.approx(fit_distance(Target.from_counts(MID5), fresh)["tvd"])
+    assert len(fit.bootstrap) == 40
+    for lo, hi in fit.intervals.values():
+        assert lo <= hi
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"ladder.rungs.force.cost": (2.0, 3.0)},
+            "the scenario's value 1.6 lies outside the box 2:3",
+        ),
+        ({"ladder.jump": (1, 2)}, "is not set to a number in the scenario"),
+    ],
+)
+def test_budget_zero_needs_the_files_values_inside_their_boxes(small, params, message):
+    with pytest.raises(ScenarioError) as info:
+        calibrate(small, Target.from_counts(MID5), params, budget=0, replications=5, bootstrap=0)
+    assert message in str(info.value)
+
+
+def test_cli_budget_zero_and_too_small_a_budget(capsys, tmp_path):
+    code, out, err = _cli(
+        capsys, "calibrate", "generic-dispute", "--target", "mid5",
+        "--params", "ladder.rungs.use_of_force.cost=1:3", "--budget", "0", "-n", "40",
+        "--bootstrap", "10", "--seed", "3", "--out", str(tmp_path / "at"),
+    )  # fmt: skip
+    assert code in (0, None), err
+    assert "budget 0: no search" in err
+    assert "ladder.rungs.use_of_force.cost" in out
+    code, _, err = _cli(
+        capsys, "calibrate", "generic-dispute", "--target", "mid5", *SMALL_PARAMS,
+        "--budget", "2", "-n", "5", "--out", str(tmp_path / "small"),
+    )  # fmt: skip
+    assert code == 2
+    assert "expected 0 (no search) or at least 3" in err
+
+
 # The recovery costs ~8 s of 2,000-run candidates: the slow tier (CI) runs it; the default run
 # keeps the fit's machinery (the same-seed, bounds and folder tests).
 @pytest.mark.slow

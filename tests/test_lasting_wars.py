@@ -162,8 +162,9 @@ def test_a_side_without_nuclear_weapons_never_holds_a_nuclear_rung() -> None:
     [
         # Capabilities equal: p = 0.5. With the front at the chances its disputes settle at
         # once (1 war in 1,000 runs, seed 5, under the default look-ahead), so the talks are
-        # closed: the powers then sit on their rungs and some runs end in war (46 of 300 with
-        # the channel open), others settle or stay unresolved.
+        # closed and both powers start at the use of force (war risk 0.0074 a week): nobody
+        # can quit, so neither climbs to coerce, and some runs end in war by the risk of the
+        # rungs held, others settle or stay unresolved.
         ("generic-dispute", {"A": 0.5}, {"talks_open": False}),
         ("fearon", {"A": 0.25}, {}),  # p = 1/4 (the known answer's); the file's status quo 1/2
         ("brinkmanship", None, {}),  # status quo 1/2, p = 1/2 already
@@ -184,6 +185,10 @@ def test_the_path_to_the_first_war_does_not_depend_on_whether_wars_last(
     if front_at_chances is not None:
         data["stakes"] = {**data.get("stakes", {}), "status_quo": front_at_chances}
     data["stakes"] = {**data.get("stakes", {}), **stakes}
+    if stakes.get("talks_open") is False:
+        for actor in data["actors"]:
+            if actor.get("role") == "power":
+                actor["initial_rung"] = "use_of_force"
     ends = load_text(json.dumps(data), "ends.yaml")
     data["war"] = {**data.get("war", {}), "ends_run": False}
     lasts = load_text(json.dumps(data), "lasts.yaml")

@@ -262,3 +262,30 @@ def test_bargaining_powers_with_the_talks_closed_make_no_offer_and_do_not_conced
     assert set(run.outcome.outcome) <= {"war", "settlement", "unresolved"}
     opened = run_batch(spec, seed=3, replications=200).outcome
     assert opened.settled_share_a.notna().mean() > 0.5
+
+
+@pytest.mark.parametrize("line", ["threat", "display"])
+def test_no_round_is_calm_while_a_red_line_stands_crossed(line):
+    """The quiet-rounds settlement (``endings.settlement_rounds``) counts a round as calm only
+    if neither power's declared red line stands crossed (docs/ODD.md 7.11): two powers that
+    only hold, A at the threat rung, the settlement rung raised to the display of force. With
+    B's red line at the threat, A stands across it and no run settles by quiet rounds; with it
+    at the display, A does not, and every run settles after the three quiet rounds."""
+    spec = dispute(
+        HOLD,
+        HOLD,
+        **{
+            "actors.A.initial_rung": "threat",
+            "actors.B.red_line": line,
+            "endings.settlement_rung": "display",
+            "endings.core_agreement_settles": False,
+            "accidents.implementation_error": 0.0,
+        },
+    )
+    run = run_batch(spec, seed=3, replications=30)
+    calm = run.events[run.events.detail.str.contains("rounds at the lowest rungs", na=False)]
+    if line == "threat":
+        assert calm.empty
+    else:
+        assert len(calm) == 30
+        assert (run.outcome.end_round == 3).all()

@@ -71,8 +71,8 @@ def test_the_fields_are_filled_and_consistent():
     """Every round of 40 replications: W(1 − δ) + c is the round's win probability (at round 1
     ``params.win_probabilities``, no ally has moved), resolve is 1/(1 − p + c), the posterior
     halves are the crisis's two posteriors, the red line is the perceived or true rung against
-    it; the offers are the crisis's (none in geneva-2022, where no policy opens the
-    bargaining); a third party keeps NaN."""
+    it, unless the power has answered the crossing; the offers are the crisis's (none in
+    geneva-2022, where no policy opens the bargaining); a third party keeps NaN."""
     for spec in (bargaining_dispute(), load_scenario("geneva-2022")):
         c = crisis(spec, 3, range(40))
         p = c.params
@@ -91,7 +91,8 @@ def test_the_fields_are_filled_and_consistent():
                     np.testing.assert_allclose(win, p0[h], rtol=0, atol=1e-12)
                 expected = np.clip(1.0 / (1.0 - win + o.war_cost), 0.0, 1.0)
                 np.testing.assert_allclose(o.resolve, expected, rtol=1e-12)
-                np.testing.assert_array_equal(o.line_crossed, np.asarray(o.y) >= p.red_line[i])
+                crossed = np.asarray(o.y) >= p.red_line[i]
+                np.testing.assert_array_equal(o.line_crossed, crossed & ~c.line_answered[:, h])
                 # The offers as the round holds them: the other's as read and as made.
                 np.testing.assert_array_equal(o.own_offer, c.offer[:, h])
                 np.testing.assert_array_equal(o.offer_received[0], c.offer_read[:, h])
@@ -271,3 +272,42 @@ def test_noisy_attribution_reads_a_misperceived_move_as_a_misperceived_rung():
 
     assert not np.allclose(posteriors("naive", 0.3), posteriors("noisy", 0.3), atol=1e-9)
     np.testing.assert_array_equal(posteriors("naive", 0.0), posteriors("noisy", 0.0))
+
+
+def test_a_red_line_is_answered_once_per_crossing():
+    """docs/decision-v2.md §3.7: not answering the crossing of one's red line costs the audience
+    cost once per crossing, not in every round the other stands across it. A starts at the
+    display of force, across B's red line (display); B, scripted, steps up in round 2 and then
+    holds. B's observation says the line is crossed (and unanswered) in rounds 1 and 2, and not
+    from round 3 on, while A stays across it; where B has never climbed (it only holds), the
+    line stays crossed and unanswered throughout."""
+    for moves, unanswered_until in ((["hold", "step_up"], 2), ([], None)):
+        spec = with_settings(
+            bargaining_dispute(),
+            {
+                "actors.A.initial_rung": "display",
+                "actors.A.policy": {"name": "scripted", "moves": [], "then": "hold"},
+                "actors.B.policy": {"name": "scripted", "moves": moves, "then": "hold"},
+                "actors.B.doctrine": None,
+                "actors.A.doctrine": None,
+                "channels.direct.noise": 0.0,
+                "channels.public.noise": 0.0,
+                "accidents.implementation_error": 0.0,
+                "ladder.deescalation_friction": 0.0,
+                "endings.settlement_rounds": None,
+                "endings.core_agreement_settles": False,
+                "ladder.rungs.display.war_risk": 0.0,
+                "ladder.rungs.use_of_force.war_risk": 0.0,
+            },
+        )
+        c = crisis(spec, 3, range(5))
+        b = int(c.params.power_b)
+        seen = []
+        for _ in range(6):
+            c.begin_round()
+            seen.append(bool(c.observation(b, truth=False, pressure=0.0).line_crossed.all()))
+            c.finish_round()
+        if unanswered_until is None:
+            assert seen == [True] * 6
+        else:
+            assert seen == [True] * unanswered_until + [False] * (6 - unanswered_until)

@@ -744,6 +744,118 @@ def _l1_refit(
     return np.asarray(result.x[:d]), float(result.x[-1])
 
 
+def own_values(params: Sequence[Param], scenario: Scenario) -> list[float]:
+    """The values the scenario's file gives the fitted fields, each inside its box.
+
+    What ``budget=0`` measures as the fit (:func:`calibrate`).
+
+    Raises
+    ------
+    escalsim.scenario.UsageError
+        Every field the file does not set (a default is not a fitted value), or whose value
+        lies outside its box, at ``--params`` and its path.
+    """
+    raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
+    problems: list[Problem] = []
+    values: list[float] = []
+    for p in params:
+        located = resolve(json.loads(json.dumps(raw)), p.path)
+        container, key = located.container, located.key
+        held = container.get(str(key)) if isinstance(container, dict) else container[int(key)]
+        if not isinstance(held, int | float) or isinstance(held, bool):
+            problems.append(
+                Problem(
+                    0,
+                    0,
+                    (p.path,),
+                    "is not set to a number in the scenario; --budget 0 measures the "
+                    "scenario's own values, so each fitted field must have one",
+                    PARAMS_SOURCE,
+                )
+            )
+        elif not p.low <= held <= p.high:
+            problems.append(
+                Problem(
+                    0,
+                    0,
+                    (p.path,),
+                    f"the scenario's value {held:g} lies outside the box {p.spec()}; "
+                    "--budget 0 measures the scenario's own values, inside their boxes",
+                    PARAMS_SOURCE,
+                )
+            )
+        else:
+            values.append(float(held))
+    if problems:
+        raise UsageError(problems)
+    return values
+
+
+def _search(
+    search: _Search,
+    budget: int,
+    seed: int,
+    design: Literal["lhs", "sobol"],
+    design_share: float,
+    starts: int,
+    step: float,
+    say: Callable[[str], None],
+) -> tuple[NDArray[np.float64], int, int]:
+    """Steps 1 and 2 of :func:`calibrate`: the design, then local refinement.
+
+    Returns the best point (in unit coordinates of the box), the design's size and the number
+    of local searches started from it.
+    """
+    fitted = search.params
+    d = len(fitted)
+    # 1. The design.
+    n_design = min(budget - 1, max(d + 1, round(budget * design_share)))
+    points = _design(design, d, n_design, seed)
+    search.limit = budget
+    for u in points:
+        search.evaluate(u, stage="design")
+    say(f"design: {len(points)} candidates, best TVD {search.best()[1]:.4f}")
+
+    # 2. Local refinement from the best distinct design points, then from the best found.
+    order = sorted(
+        (r for r in search.rows if r["stage"] == "design"),
+        key=lambda r: (r["tvd"], r["evaluation"]),
+    )
+    seeds: list[NDArray[np.float64]] = []
+    for row in order:
+        u = np.array([p.unit(row[p.path]) for p in fitted])
+        if all(np.abs(u - v).max() > 1e-9 for v in seeds):
+            seeds.append(u)
+        if len(seeds) == starts:
+            break
+    size = step
+    for k, u0 in enumerate(seeds):
+        left = budget - search.spent
+        if left <= d:
+            break
+        search.local(
+            u0,
+            size,
+            search.spent + left // (len(seeds) - k),
+            functools.partial(search.evaluate, stage="local", start=k),
+        )
+    k = len(seeds)
+    while budget - search.spent > d + 1 and size > 1e-3:
+        before = search.best()[1]
+        search.local(
+            search.best()[0],
+            size,
+            budget,
+            functools.partial(search.evaluate, stage="local", start=k),
+        )
+        if search.best()[1] >= before:
+            size /= 2
+        k += 1
+    u_best, best = search.best()
+    say(f"local: {search.spent} candidates in all, best TVD {best:.4f}")
+    return u_best, len(points), len(seeds)
+
+
 def calibrate(
     scenario: Scenario | str,
     target: Target | Sequence[Target],
@@ -842,8 +954,8 @@ def calibrate(
         )
     fitted = check_params(params, spec)
     d = len(fitted)
-    if budget < d + 2:
-        raise ValueError(f"budget must be at least d + 2 = {d + 2} for {d} parameters")
+    if budget != 0 and budget < d + 2:
+        raise ValueError(f"budget must be 0 or at least d + 2 = {d + 2} for {d} parameters")
     if replications < 1:
         raise ValueError("replications must be at least 1")
     if not 0.0 < design_share < 1.0:
@@ -854,53 +966,19 @@ def calibrate(
         raise ValueError("bootstrap must be >= 0 and starts >= 1")
     say = progress or (lambda _line: None)
     search = _Search(spec, fitted, targets, seed, replications, condition, progress)
-
-    # 1. The design.
-    n_design = min(budget - 1, max(d + 1, round(budget * design_share)))
-    points = _design(design, d, n_design, seed)
-    search.limit = budget
-    for u in points:
-        search.evaluate(u, stage="design")
-    say(f"design: {len(points)} candidates, best TVD {search.best()[1]:.4f}")
-
-    # 2. Local refinement from the best distinct design points, then from the best found.
-    order = sorted(
-        (r for r in search.rows if r["stage"] == "design"),
-        key=lambda r: (r["tvd"], r["evaluation"]),
-    )
-    seeds: list[NDArray[np.float64]] = []
-    for row in order:
-        u = np.array([p.unit(row[p.path]) for p in fitted])
-        if all(np.abs(u - v).max() > 1e-9 for v in seeds):
-            seeds.append(u)
-        if len(seeds) == starts:
-            break
-    size = step
-    for k, u0 in enumerate(seeds):
-        left = budget - search.spent
-        if left <= d:
-            break
-        search.local(
-            u0,
-            size,
-            search.spent + left // (len(seeds) - k),
-            functools.partial(search.evaluate, stage="local", start=k),
+    if budget == 0:
+        # No search: the scenario's own values are "the fit", measured like one (fresh runs,
+        # derivatives, bootstrap intervals), so that a fit shipped in a file can be given its
+        # intervals without searching again.
+        own = own_values(fitted, spec)
+        u_best = np.array([p.unit(v) for p, v in zip(fitted, own, strict=True)])
+        say("budget 0: no search; the scenario's own values are measured as the fit")
+        design_size = local_starts = 0
+    else:
+        u_best, design_size, local_starts = _search(
+            search, budget, seed, design, design_share, starts, step, say
         )
-    k = len(seeds)
-    while budget - search.spent > d + 1 and size > 1e-3:
-        before = search.best()[1]
-        search.local(
-            search.best()[0],
-            size,
-            budget,
-            functools.partial(search.evaluate, stage="local", start=k),
-        )
-        if search.best()[1] >= before:
-            size /= 2
-        k += 1
-    u_best, best = search.best()
     values = {p.path: p.value(x) for p, x in zip(fitted, u_best, strict=True)}
-    say(f"local: {search.spent} candidates in all, best TVD {best:.4f}")
 
     # 3. The fit on the search's replications and on fresh ones.
     at_fit = list(values.values())
@@ -1061,8 +1139,8 @@ def calibrate(
         jacobian=pd.DataFrame(per_unit, index=index),
         settings={
             "design": design,
-            "design_size": len(points),
-            "starts": len(seeds),
+            "design_size": design_size,
+            "starts": local_starts,
             "step": step,
             "difference": difference,
             "bootstrap": "linearised: resampled target counts and replications, L1 refit on "

@@ -46,11 +46,13 @@ from escalsim.cli.options import (
 )
 @click.option(
     "--budget",
-    type=click.IntRange(3, 1_000_000),
+    type=click.IntRange(0, 1_000_000),
     default=200,
     show_default=True,
     help="The most candidates the search simulates: a space-filling design (40%), then "
-    "Nelder-Mead from the best design points.",
+    "Nelder-Mead from the best design points. 0: no search; the values the scenario's file "
+    "gives the fields (each inside its box) are measured as the fit, with their fresh-run TVD "
+    "and bootstrap intervals.",
 )
 @seed_option("the scenario's run.seed", of=" of the replications, the design and the bootstrap")
 @click.option(
@@ -131,10 +133,10 @@ def calibrate_command(
         )
     if problems:
         fail(problems)
-    if budget < len(params) + 2:
+    if budget != 0 and budget < len(params) + 2:
         raise click.BadParameter(
-            f"{budget} is too small for {len(params)} parameters; expected at least "
-            f"{len(params) + 2}",
+            f"{budget} is too small for {len(params)} parameters; expected 0 (no search) or "
+            f"at least {len(params) + 2}",
             param_hint="--budget",
         )
     root = spec.run.seed if seed is None else seed

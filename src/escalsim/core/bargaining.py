@@ -1638,6 +1638,138 @@ def _quit_shares(adv: Array, lam: float) -> Array:
     return np.multiply(0.5, z, out=z)
 
 
+class Reply(NamedTuple):
+    """What the other counts on from i when it weighs quitting (``beliefs.continuation: mutual``).
+
+    The other, deciding whether to quit against i's rung, expects i in turn to quit each round
+    with the probability i's types would (:func:`reply_quit_probability`), judged with the
+    other's belief about i's types, which i models as its prior (common knowledge; the
+    reservations take i's types the same way).
+
+    Attributes
+    ----------
+    share : array_like
+        i's status-quo share ``q_i`` ``[...]``.
+    war : array_like
+        ``[..., L]``: i's war value per type of i.
+    prior : array_like
+        ``[..., L]``: the other's belief over i's types (i's prior).
+    quit : array_like
+        ``[..., L]``: what quitting (accepting the other's standing offer, or conceding) is
+        worth to each type of i.
+    prevail : array_like
+        ``[..., K]`` (or ``[...]``): what the other gets if i quits, per type of the other.
+    precision : float
+        The precision the other attributes to i's quitting decision (∞: a best response).
+    """
+
+    share: ArrayLike
+    war: ArrayLike
+    prior: ArrayLike
+    quit: ArrayLike
+    prevail: ArrayLike
+    precision: float = np.inf
+
+
+def reply_quit_probability(
+    reply: Reply, costs: Array, war_risk: Array, war_rung: int | None, delta: float
+) -> Array:
+    """``Q_i(y″)``: the chance the other gives i's quitting next round, the other at y″.
+
+    ``Q_i(y″) = Σ_τ π(τ) σ(λ_i (1 − δ)(V_quit_i(τ) − H_i⁰(τ; y″)))`` with
+    ``H_i⁰(τ; y″) = max_x″ hold_value(q_i − k(x″), r(x″, y″), W_i(τ), δ)``: each type of i
+    compares quitting with its best stationary way of going on against y″ (any rung, or war),
+    counting on no quitting by the other (level 0). The same rule as :func:`quit_probability`
+    with :func:`best_continuation`, the roles exchanged. Source: level-k reasoning (Stahl &
+    Wilson 1995, Games and Economic Behavior 10:218-254; Camerer, Ho & Chong 2004, QJE
+    119:861-898): the other reasons one level deeper than i's level-1 model of it. Valid for
+    shares in [0, 1], costs ≥ 0, risks in [0, 1], δ in [0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., Y]`` over the other's rungs ``y″`` from 0 up to the war rung (every rung when
+        there is none).
+    """
+    top = len(costs) - 1 if war_rung is None else war_rung
+    # i's best stationary continuation against each y″: best_continuation with the roles
+    # exchanged (the risk of two rungs is that of the higher, symmetric in the two).
+    stay = best_continuation(
+        reply.share, np.arange(top + 1), costs, war_risk, war_rung, reply.war, delta
+    )  # [..., Y, L]
+    return _quit_chance(reply.prior, reply.quit, stay, reply.precision, delta)
+
+
+def _quit_chance(
+    prior: ArrayLike, quit: ArrayLike, stay: Array, precision: float, delta: float
+) -> Array:
+    """``Σ_k π_k σ(λ (1 − δ)(V_quit(k) − H(k)))`` against each continuation ``stay[..., M, K]``.
+
+    :func:`quit_probability` of quitting (``quit[..., K]``) against staying, ``[..., M]``; 0
+    where quitting is worth −∞ to every type: the side cannot quit next round (the talks are
+    closed, or it has neither an offer to accept nor the right to concede), whatever the
+    precision (a uniform response, λ = 0, would give it 1/2).
+    """
+    quit = np.asarray(quit, dtype=float)
+    q = quit_probability(
+        np.asarray(prior, dtype=float)[..., None, :],
+        quit[..., None, :] - stay,
+        precision,
+        1.0 - delta,
+    )
+    return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)
+
+
+def mutual_continuation(
+    share_j: ArrayLike,
+    xp: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    war_j: ArrayLike,
+    delta: float,
+    reply: Reply,
+) -> Array:
+    """The other's best way of staying in the crisis, counting on i's quitting in turn.
+
+    ``H_j(θ, x′) = max_y″ [r W_j(θ) + (1 − r)(f_j(y″) + δ Q_i(y″) V_prevail_j)]
+    / [1 − δ (1 − r)(1 − Q_i(y″))]`` with ``r = r(x′, y″)``, ``f_j(y″) = q_j − k(y″)`` and
+    ``Q_i(y″)`` from :func:`reply_quit_probability`: the stationary value of sitting at y″
+    while each round war breaks out with probability r and otherwise i quits with probability
+    ``Q_i`` (worth ``V_prevail_j`` to the other), solved from
+    ``H = r W + (1 − r)(f + δ(Q V + (1 − Q) H))``. ``Q_i = 0`` gives :func:`best_continuation`.
+    Why: with :func:`best_continuation` the other is a state that weighs quitting against
+    holding on at the risk of i's rung, and never expects i to quit; where both sides' types
+    fear war, each power then expects the other to quit at the top rungs and both climb there
+    (docs/calibration.md, "Why the rebuilt scenario is still not 1962"). Counting on i's
+    quitting, the other holds on where i is the likelier to fold, so escalation coerces only a
+    side less resolved than the one escalating, as in Powell (1990, ch. 2-3), where the less
+    resolved side quits first. *Departure:* a level-2 model of the other (level-k, Stahl &
+    Wilson 1995), not Powell's equilibrium. Valid for shares in [0, 1], costs ≥ 0, risks in
+    [0, 1], δ in [0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[..., M, K]``, as :func:`best_continuation`.
+    """
+    top = len(costs) - 1 if war_rung is None else war_rung
+    rungs = np.arange(top + 1)
+    xp_arr = np.asarray(xp)
+    r = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)[
+        ..., None
+    ]  # [..., M, Y, 1]
+    q = reply_quit_probability(reply, costs, war_risk, war_rung, delta)[..., None, :, None]
+    flow = (np.asarray(share_j, dtype=float)[..., None] - costs[rungs])[..., None, :, None]
+    prevail = np.asarray(reply.prevail, dtype=float)
+    prevail = (prevail if prevail.ndim else prevail[None])[..., None, None, :]
+    w_j = np.asarray(war_j, dtype=float)[..., None, None, :]
+    value = (r * w_j + (1.0 - r) * (flow + delta * q * prevail)) / (
+        1.0 - delta * (1.0 - r) * (1.0 - q)
+    )  # [..., M, Y, K]
+    return value.max(axis=-2)
+
+
 def ladder_utilities(
     x: ArrayLike,
     y_next: ArrayLike,
@@ -1659,6 +1791,7 @@ def ladder_utilities(
     line_crossed: ArrayLike = False,
     *,
     best_of_share: ArrayLike | None = None,
+    reply: Reply | None = None,
 ) -> Array:
     """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
 
@@ -1670,7 +1803,7 @@ def ladder_utilities(
         H(x')   = hold_value(f(x'), r(x'), W_i, δ)   stated continuation: both postures held
         Q(x')   = Σ_θ π(θ) [V_quit(θ) >= H_j(θ, x')] the other quits (quit_probability)
         U(x')   = r W_i + (1 - r)[f + δ (Q V_prevail + (1 - Q) H)]
-                  - D [x' < x and committed] - D [x' <= x and red line crossed]
+                  - D [x' < x and committed] - D [x' <= x and red line crossed, unanswered]
 
     with ``H_j(θ, x') = hold_value(f_j, r(x'), W_j(θ), δ)``: the other holding its current rung
     for ever (``beliefs.continuation: hold``, version 2 as built); or, given ``best_of_share``
@@ -1715,10 +1848,14 @@ def ladder_utilities(
     audience, committed : array_like
         i's audience cost and whether it is publicly committed ``[...]``.
     line_crossed : array_like
-        Whether the other is perceived at or above i's red line ``[...]``.
+        Whether the other is perceived at or above i's red line and i has not answered that
+        crossing yet (climbed since it saw it) ``[...]``.
     best_of_share : array_like, optional
         The other's status-quo share ``[...]``: given, the other's alternative to quitting is
         its best continuation (:func:`best_continuation`), and ``flow_j`` is not read.
+    reply : Reply, optional
+        With ``best_of_share``: the other's best continuation counts on i's quitting in turn
+        (:func:`mutual_continuation`; ``beliefs.continuation: mutual``).
 
     Returns
     -------
@@ -1746,12 +1883,11 @@ def ladder_utilities(
             np.asarray(war_j, dtype=float)[..., None, :],
             delta,
         )
-    else:
+    elif reply is None:
         h_j = best_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta)
-    advantage = np.asarray(quit_j, dtype=float)[..., None, :] - h_j
-    q = quit_probability(
-        np.asarray(posterior_j, dtype=float)[..., None, :], advantage, precision_j, 1.0 - delta
-    )
+    else:
+        h_j = mutual_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta, reply)
+    q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
 
@@ -2377,6 +2513,7 @@ __all__ = [
     "SPLIT_PARTS",
     "TYPE_REDRAW",
     "Offer",
+    "Reply",
     "WarLadder",
     "WarRungs",
     "WarSplit",
@@ -2417,6 +2554,7 @@ __all__ = [
     "lookahead_value",
     "message_likelihood",
     "move_likelihood",
+    "mutual_continuation",
     "nuclear_response",
     "observation_matrix",
     "onset_value",
@@ -2429,6 +2567,7 @@ __all__ = [
     "quit_probability",
     "reaches_war",
     "refusal_values",
+    "reply_quit_probability",
     "resolve_from_values",
     "settlement_utilities",
     "settlement_value",

@@ -593,6 +593,8 @@ class Crisis:
         "own_rung_then",
         "other_risk_then",
         "other_committed_then",
+        "line_answered",
+        "line_answered_then",
         "offer",
         "offer_read",
         "offer_read_true",
@@ -750,6 +752,10 @@ class Crisis:
         # The other's cumulative risk and commitment when it decided.
         self.other_risk_then = np.zeros((n, 2))
         self.other_committed_then = np.zeros((n, 2), dtype=bool)
+        # Whether each power has answered the standing crossing of its red line (climbed since
+        # it saw the other at or above it), and as it stood when the other power decided.
+        self.line_answered = np.zeros((n, 2), dtype=bool)
+        self.line_answered_then = np.zeros((n, 2), dtype=bool)
         self._init_offers(n)
 
     def _init_offers(self, n: int) -> None:
@@ -2100,7 +2106,8 @@ class Crisis:
             war_value=bg.war_value(win, cost, float(p.discount)),
             resolve=bg.resolve_from_values(1.0, 0.0, annuity),
             war_cost=cost,
-            line_crossed=y_then >= int(q.red_line[j]),
+            line_crossed=(y_then >= int(q.red_line[j]))
+            & ~per_row(self.line_answered_then[:, 1 - h]),
             shift_win=per_row(shift_win) if np.ndim(shift_win) else shift_win,
             shift_rounds=shift_rounds,
             at_war=per_row(at_war),
@@ -2233,6 +2240,7 @@ class Crisis:
         self.front_then = self.front.copy()
         self.other_risk_then = self.cumulative_risk[:, ba].copy()
         self.other_committed_then = self.committed[:, ba].copy()
+        self.line_answered_then = self.line_answered.copy()
         self.offer_then = self.offer.copy()
         self.offer_read_then = self.offer_read_true.copy()
         self.public_demand_then = self.public_demand.copy()
@@ -2463,7 +2471,9 @@ class Crisis:
                 "win": win,
                 "war_cost": cost,
                 "resolve": self._power_resolve(wins)[:, h],
-                "line_crossed": np.asarray(y) >= int(p.red_line[i]),
+                # Crossed and not yet answered (a climb since it was seen): not answering
+                # costs the audience cost once per crossing, not every round it stands.
+                "line_crossed": (np.asarray(y) >= int(p.red_line[i])) & ~self.line_answered[:, h],
             }
             extra["shift_win"], extra["shift_rounds"] = self._capability_shift(h, self.round)
             trust = self.trust()[:, h]
@@ -2598,8 +2608,9 @@ class Crisis:
 
         A concession ends the crisis at once (both conceding: a settlement); otherwise war comes
         at the war rung or by the brinkmanship risk of the rungs held, and a core agreement or a
-        streak of calm rounds settles it. Agreements broken by the moves are found after all
-        moves apply. Returns the replications still running.
+        streak of calm rounds settles it (none is calm while a power's red line stands
+        crossed). Agreements broken by the moves are found after all moves apply. Returns the
+        replications still running.
         """
         p = self.params
         a, b = p.power_a, p.power_b
@@ -2642,6 +2653,12 @@ class Crisis:
             meant = self._war_bounds(before, intent, (before + self.deliberate_change).copy())
             self.deliberate_change = np.where(deciding, meant - before, 0)
         change = self.rung - before
+        # A climb answers the crossing of a power's red line as it saw it this round; the flag
+        # clears when the other is no longer seen across the line (a new crossing asks anew).
+        for h, power in enumerate(self.powers):
+            k = int(power)
+            seen_across = self.perceived[:, k, int(p.adversary[k])] >= int(p.red_line[k])
+            self.line_answered[:, h] = seen_across & (self.line_answered[:, h] | (change[:, k] > 0))
         for i in range(self.A):
             up, down = change[:, i] > 0, change[:, i] < 0
             if p.is_power[i]:
@@ -2725,8 +2742,11 @@ class Crisis:
         self._end(settled, "settlement", "agreement on a core agenda item")
         alive &= ~settled
         # At war (a war begun this round: ``top`` was taken before it moved the rungs) no round
-        # is calm.
-        low = (top <= p.settlement_rung) & ~self.at_war & ~pair_fighting
+        # is calm; nor while a power's declared red line stands crossed (the other at or above
+        # it): a challenge left standing is not a settled crisis, even at rungs below the
+        # settlement rung (hotline-1963: the missiles in Cuba, at the US red line).
+        crossed = (self.rung[:, b] >= p.red_line[a]) | (self.rung[:, a] >= p.red_line[b])
+        low = (top <= p.settlement_rung) & ~self.at_war & ~pair_fighting & ~crossed
         self.settled_streak = np.where(
             alive, np.where(low, self.settled_streak + 1, 0), self.settled_streak
         )

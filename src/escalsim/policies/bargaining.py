@@ -623,6 +623,22 @@ def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
     )
 
 
+def can_quit(params: Params, offer: Any) -> Array:
+    """Whether a side can quit next round: accept ``offer`` (the other's, NaN: none) or concede.
+
+    The talks open and either an offer standing for it to accept or concessions allowed
+    (``Params.concessions``: ``endings.capitulation`` with the talks open). The look-ahead's
+    stationary rule: as things stand now, they stand next round (docs/decision-v2.md §3.7).
+    """
+    standing = ~np.isnan(np.asarray(offer, dtype=float))
+    return np.asarray(params.concessions | (params.talks_open & standing))
+
+
+def _unless_able(value: Array, able: Array) -> Array:
+    """``value`` (``[..., K]`` per type) where the side can quit, −∞ (it cannot) elsewhere."""
+    return np.where(np.asarray(able)[..., None], value, -np.inf)
+
+
 def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
     """The power's own ladder moves' values ``[..., 4]`` (§3.7), as its decision values them.
 
@@ -647,12 +663,45 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         obs.posterior,
         t.war_j,
         t.flow_j,
-        promised(t, mine, own=False, later=1),
+        _unless_able(promised(t, mine, own=False, later=1), can_quit(params, obs.own_offer)),
         quit_precision(params, t.other),
         obs.audience,
         obs.committed,
         obs.line_crossed,
-        best_of_share=t.share_j if params.continuation == "best" else None,
+        best_of_share=t.share_j if params.continuation in ("best", "mutual") else None,
+        reply=own_reply(obs, t, params) if params.continuation == "mutual" else None,
+    )
+
+
+def own_reply(obs: Observation, t: Terms, params: Params) -> bg.Reply:
+    """The deciding power as the other models it when weighing quitting (``mutual``).
+
+    Its types as the other's prior has them (the scenario is common knowledge; the
+    reservations take them the same way), each type's war value at the round's chances and its
+    value of quitting: accepting the other's standing offer, or conceding to it (worth the
+    same: :func:`_offered`), as it will be kept after a scheduled shift (§3.9); and what the
+    other gets when this power quits, its own demand (``1 -`` its standing offer).
+    """
+    mine = 1 if t.other == params.power_a else 0  # this power's row (power_rows)
+    theirs = _offered(obs.offer_received)
+    grid = params.cost_types[mine]
+    return bg.Reply(
+        share=t.share,
+        war=bg.war_value(t.p[..., None], grid, t.delta),
+        prior=params.cost_prior[mine],
+        quit=_unless_able(
+            bg.promised_settlement_value(
+                theirs[..., None],
+                t.p[..., None],
+                t.later[..., None],
+                grid,
+                t.delta,
+                (t.rounds - 1.0)[..., None],
+            ),
+            can_quit(params, obs.offer_received),
+        ),
+        prevail=promised(t, 1.0 - theirs, own=False, later=1),
+        precision=quit_precision(params, int(params.adversary[t.other])),
     )
 
 
@@ -961,6 +1010,44 @@ class Bargaining(Policy):
     def opens_bargaining(cls, spec: Any) -> bool:
         return True
 
+    @staticmethod
+    def _other_reply(obs: Observation, t: Terms, actor: Actor, params: Params) -> bg.Reply:
+        """The other power, as this power's types are modelled to see it in :meth:`reservations`.
+
+        :func:`own_reply` with the roles exchanged: the other's types as its prior has them,
+        their values of quitting (accepting this power's standing offer), and what this power
+        gets when the other quits, per this power's type (its demand, ``1 -`` its offer).
+        """
+        mine, theirs = power_rows(actor, params)
+        offer = _offered(obs.own_offer)[..., None, None]
+        grid = params.cost_types[theirs]
+        later = (t.rounds - 1.0)[..., None, None]
+        return bg.Reply(
+            share=np.asarray(t.share_j)[..., None],
+            war=bg.war_value(1.0 - t.p[..., None, None], grid, t.delta),
+            prior=params.cost_prior[theirs],
+            quit=_unless_able(
+                bg.promised_settlement_value(
+                    offer,
+                    1.0 - t.p[..., None, None],
+                    1.0 - t.later[..., None, None],
+                    grid,
+                    t.delta,
+                    later,
+                ),
+                can_quit(params, obs.own_offer)[..., None],
+            ),
+            prevail=bg.promised_settlement_value(
+                1.0 - offer,
+                t.p[..., None, None],
+                t.later[..., None, None],
+                params.cost_types[mine],
+                t.delta,
+                later,
+            ),
+            precision=quit_precision(params, t.other),
+        )
+
     def reservations(self, obs: Observation, actor: Actor, params: Params) -> tuple[Array, Array]:
         """The other's reservation share per joint type ``[..., K]`` and own fallback ``[...]``.
 
@@ -974,13 +1061,16 @@ class Bargaining(Policy):
         # The other's types are a batch axis [..., K]; this power's types, as the other's
         # prior has them, the last axis of its look-ahead; this power's quitting, per its type,
         # is worth the other's offer as it will be kept after a scheduled shift (§3.9).
-        quit_mine = bg.promised_settlement_value(
-            theirs[..., None, None],
-            t.p[..., None, None],
-            t.later[..., None, None],
-            params.cost_types[mine],
-            t.delta,
-            (t.rounds - 1.0)[..., None, None],
+        quit_mine = _unless_able(
+            bg.promised_settlement_value(
+                theirs[..., None, None],
+                t.p[..., None, None],
+                t.later[..., None, None],
+                params.cost_types[mine],
+                t.delta,
+                (t.rounds - 1.0)[..., None, None],
+            ),
+            can_quit(params, obs.offer_received)[..., None],
         )
         values = bg.ladder_utilities(
             y[..., None],
@@ -998,7 +1088,16 @@ class Bargaining(Policy):
             t.flow[..., None],
             quit_mine,
             quit_precision(params, actor.index),
-            best_of_share=np.asarray(t.share)[..., None] if params.continuation == "best" else None,
+            best_of_share=(
+                np.asarray(t.share)[..., None]
+                if params.continuation in ("best", "mutual")
+                else None
+            ),
+            reply=(
+                self._other_reply(obs, t, actor, params)
+                if params.continuation == "mutual"
+                else None
+            ),
         )
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).

@@ -454,13 +454,14 @@ class Beliefs(_Model):
         description="naive: a power assumes the other saw its own moves as they were, so an "
         "answer to them looks unprovoked (Jervis 1976); noisy: through the channel's noise.",
     )
-    continuation: Literal["hold", "best"] = Field(
+    continuation: Literal["hold", "best", "mutual"] = Field(
         default="best",
         description="What a bargaining power, looking a round ahead, expects the other to do "
         "instead of quitting: best (the default): its best way of going on, any rung or war, "
-        "under the risk of the higher posture (docs/decision-v2.md §3.7); hold: hold its current "
-        "rung for ever (version 2 as first built, kept to reproduce results made before the "
-        "default changed).",
+        "under the risk of the higher posture (docs/decision-v2.md §3.7); mutual: the same, "
+        "with the other counting on this power's quitting in turn (a level-2 model of the "
+        "other); hold: hold its current rung for ever (version 2 as first built, kept to "
+        "reproduce results made before the default changed).",
     )
 
 

@@ -2082,12 +2082,13 @@ register(
 #: The screening run by verify for each scenario: (trajectories, replications per point and
 #: condition), full and quick (None: not run in quick mode). The full check runs the
 #: documented default of `escalsim sensitivity` (10 trajectories, 300 replications;
-#: docs/sensitivity.md) on a seed of its own: hotline-1963 in about 40 s, geneva-2022 in about
-#: 18 minutes on 2 idle cores. A reduced screening of geneva-2022 (3 trajectories, 100
-#: replications) resolved 12 of 39 points, 7 positive and 5 negative: too few and too
-#: selected (only the largest effects resolve) to stand for the default's 88 of 93. Its batch
-#: costs about a second a point and condition whatever the replications (its rounds, not its
-#: runs, dominate), so no quick screening of it is cheap either.
+#: docs/sensitivity.md) on a seed of its own: both screenings in about 3 minutes on 2 idle
+#: cores since issue 20 (docs/sensitivity.md; 16 minutes before). A reduced screening of
+#: geneva-2022 (3 trajectories, 100 replications) resolved 12 of 39 points, 7 positive and 5
+#: negative: too few and too selected (only the largest effects resolve) to stand for the
+#: default's 92 of 95. Its batch costs about a second a point and condition whatever the
+#: replications (its rounds, not its runs, dominate), so no quick screening of it is cheap
+#: either.
 SENSITIVITY_SIZES: dict[str, tuple[tuple[int, int], tuple[int, int] | None]] = {
     "geneva-2022": ((10, 300), None),
     "hotline-1963": ((10, 300), (2, 20)),
@@ -2318,7 +2319,7 @@ register(
         expected=(
             "Where the effect on P(direct war) is resolved, closing the channel raises it at "
             "most points: the share's Wilson lower bound ≥ 0.5 (docs/sensitivity.md measured "
-            "88 of 93 resolved points for geneva-2022 at the default size)."
+            "92 of 95 resolved points for geneva-2022 at the default size)."
         ),
         run=_sensitivity,
         kind="calibration",
