@@ -5,9 +5,11 @@ its own page (its own Solara session). Screenshots of every step are saved as te
 ``results/test-artifacts/browser/`` (or ``$ESCALSIM_ARTIFACTS/browser``).
 
 The server runs with ``ESCALSIM_APP_TEST_HOOKS=1``, which lets a page opened as ``/?fail=step``
-raise an error on its next step (the app ignores the query without the variable): the crash
-isolation test uses it. Uploads are dropped on the page's drop zone by a script (:data:`_DROP`)
-that hands Solara's FileDrop a real browser ``File``, as a drag from the desktop would.
+raise an error on its next step (the crash isolation test uses it) and one opened as
+``/?slow=step`` wait before each step (the test of clicks made while Steps are busy uses it);
+the app ignores the queries without the variable. Uploads are dropped on the page's drop zone
+by a script (:data:`_DROP`) that hands the drop zone a real browser ``File``, as a drag from the
+desktop would, or chosen in its file picker through Playwright's file chooser.
 """
 
 from __future__ import annotations
@@ -180,7 +182,8 @@ def test_the_app_loads(page, server):
     page.get_by_text("Round 0 of 30").wait_for()
     assert page.get_by_text("Channel network").is_visible()
     assert page.get_by_role("button", name="Step").is_visible()
-    assert page.get_by_text("True against perceived postures").count() == 0  # a figure title
+    postures = page.locator(".v-card", has_text="True against perceived postures")
+    assert postures.locator("svg.escalsim-postures path").count() == 4  # 2 powers x true, seen
     assert _network_image(page).startswith("data:image/png")
     _shot(page, "01-app-loaded")
 
@@ -222,6 +225,101 @@ def test_closing_a_channel_changes_the_network_view(page, server):
     _shot(page, "03-channel-closed")
 
 
+def _ukraine_text() -> str:
+    return (ROOT / "src" / "escalsim" / "scenarios" / "ukraine-talks-2022.yaml").read_text("utf-8")
+
+
+def _round_line(page) -> str:
+    return page.locator(".v-card", has_text="Run the crisis").first.inner_text()
+
+
+def test_every_click_on_step_advances_one_round(page, server):
+    """Clicks made while a Step is busy are queued, not lost: N clicks, N rounds.
+
+    The test hook ``?slow=step`` makes each Step wait first, so that the clicks land while the
+    first Steps run; the test waits on the page's state (the busy line, the round, "Ready").
+    ukraine-talks-2022 (uploaded) runs its 40 rounds, where hotline-1963 settles in round 2.
+    """
+    clicks = 8
+    page.goto(server + "?slow=step")
+    page.get_by_text("Round 0 of 30").wait_for()
+    _drop(page, "ukraine.yaml", _ukraine_text())
+    page.get_by_text("Round 0 of 40").wait_for()
+    step = page.get_by_role("button", name="Step", exact=True)
+    for _ in range(clicks):
+        # force: no waiting for the button to be enabled, as a person clicks; a click on a
+        # disabled or replaced button would be lost, and the rounds below would fall short.
+        step.click(force=True)
+    busy = page.locator(".escalsim-busy")
+    busy.wait_for()  # the Steps in hand are shown while they run
+    assert "Step" in busy.inner_text()
+    _shot(page, "11-steps-queued")
+    page.get_by_text(f"Round {clicks} of 40").wait_for()
+    page.locator(".escalsim-ready").wait_for()
+    assert f"Round {clicks} of 40" in _round_line(page)
+    feed = page.locator(".v-card", has_text="What happened").first.inner_text()
+    assert f"\n{clicks} " in "\n" + feed  # the last round's events are in the feed
+    # Play runs on to the next rounds; Pause stops it.
+    page.get_by_role("button", name="Play").click()
+    page.get_by_text(f"Round {clicks + 2} of 40").wait_for()
+    page.get_by_role("button", name="Pause").click()
+    page.locator(".escalsim-ready").wait_for()
+    stopped = int(_round_line(page).split("Round ")[1].split(" of")[0])
+    step.click()
+    page.get_by_text(f"Round {stopped + 1} of 40").wait_for()
+    page.locator(".escalsim-ready").wait_for()
+    assert f"Round {stopped + 1} of 40" in _round_line(page)
+
+
+def test_the_explorer_names_its_parts_and_shows_every_value(page, server):
+    page.goto(server)
+    page.get_by_text("Round 0 of 30").wait_for()
+    body = page.locator("body").inner_text()
+    # Tabs named for what they hold; mesa's controls that mean nothing to a student are gone.
+    assert page.get_by_role("tab", name="Crisis", exact=True).is_visible()
+    assert page.get_by_role("tab", name="Many runs").is_visible()
+    assert page.get_by_role("tab", name="Seminar").is_visible()
+    for gone in ("Page 0", "Page 1", "Use Threads", "Render Interval", "Play Interval"):
+        assert gone not in body, gone
+    # Every slider shows its value, and shows the new one when it moves.
+    settings = page.locator(".v-card", has_text="Settings").first
+    for shown in ("Seed: 16", "Noise of public statements: 0.35", "incident scale): 1.0"):
+        assert shown in settings.inner_text(), shown
+    settings.get_by_role("slider").first.focus()
+    page.keyboard.press("ArrowRight")
+    settings.get_by_text("Seed: 17").wait_for()
+    # The event feed is beside the network, above the fold.
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text("Round 1 of 30").wait_for()
+    feed = page.locator(".v-card", has_text="What happened").first.bounding_box()
+    assert feed is not None
+    assert feed["y"] < 1000 - 100, feed
+    _shot(page, "12-explorer-named")
+
+
+def test_a_scenario_can_be_chosen_in_a_file_picker(page, server):
+    page.goto(server)
+    page.get_by_text("Round 0 of 30").wait_for()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Choose a file").click()
+    chooser.value.set_files(
+        {"name": "picked.yaml", "mimeType": "application/x-yaml", "buffer": _my_crisis().encode()}
+    )
+    page.get_by_text("Round 0 of 28").wait_for()
+    # The page was rebuilt for the upload: wait for its new upload panel before choosing again.
+    page.get_by_text("Using the uploaded scenario picked.yaml").wait_for()
+    _shot(page, "13-file-picked")
+    # A refused file, chosen the same way, says why and changes nothing.
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Choose a file").click()
+    chooser.value.set_files(
+        {"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": b"id: [unclosed\n"}
+    )
+    page.locator(".escalsim-upload-problems").wait_for()
+    assert "bad.yaml:" in page.locator(".escalsim-upload-problems").inner_text()
+    assert page.get_by_text("Round 0 of 28").is_visible()
+
+
 def test_two_tabs_are_two_independent_sessions(browser, server):
     a = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     b = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -247,12 +345,17 @@ def test_two_tabs_are_two_independent_sessions(browser, server):
 def test_the_ensemble_panel_shows_cis_against_the_conditions(page, server):
     page.goto(server)
     page.get_by_text("Round 0 of 30").wait_for()
-    page.get_by_role("tab", name="Page 1").click()
+    page.get_by_role("tab", name="Many runs").click()
     page.get_by_role("button", name="Run ensemble").click()
     page.get_by_text("P(war) [95% CI]").wait_for()
     text = page.locator(".v-card", has_text="Ensemble").first.inner_text()
     for label in ("your settings", "condition no_hotline", "condition hotline"):
         assert label in text
+    assert "Replications: 300" in text  # the slider shows its value
+    # The table has the page's width beside the sidebar, not half of it.
+    table = page.locator("table", has_text="P(war) [95% CI]").first.bounding_box()
+    assert table is not None
+    assert table["width"] > 700, table  # of 1400 pixels, the sidebar's 300 or so aside
     _shot(page, "04-ensemble")
 
 
@@ -292,7 +395,7 @@ def test_seminar_mode_makes_an_offer_and_accepts_the_other_sides(page, server):
     assert "has no offer standing" in bargain.inner_text()
     assert page.get_by_role("button", name="accept", exact=True).count() == 0
     page.get_by_role("button", name="offer", exact=True).click()
-    page.get_by_text("Share of the stakes you offer them").wait_for()
+    page.get_by_text("Share of the stakes you offer them: 50%").wait_for()  # its value shown
     _shot(page, "07-seminar-offer")
     page.get_by_role("button", name="Play this round").click()
     page.get_by_text("Round 2 of 30").wait_for()
@@ -371,7 +474,7 @@ def test_an_upload_switches_the_explorer_and_the_seminar(page, browser, server):
     assert page.get_by_text("Using the uploaded scenario my-crisis.yaml").is_visible()
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Round 1 of 28").wait_for()
-    page.get_by_role("button", name="Reset").click()  # SolaraViz's Reset rebuilds the upload
+    page.get_by_role("button", name="Reset").click()  # Reset rebuilds the upload
     page.get_by_text("Round 0 of 28").wait_for()
     _shot(page, "08-upload-used")
     # The seminar tab (same session) plays the uploaded scenario.
@@ -461,3 +564,19 @@ def test_the_app_listens_on_loopback_only_by_default(served):
     addresses = _listening(served.port)
     assert addresses, f"nothing listens on port {served.port}"
     assert set(addresses) == {"127.0.0.1"}, addresses
+
+
+def test_the_step_benchmark_prints_each_steps_latency():
+    """``benchmarks/bench_app_step.py --quick`` drives the explorer and prints its figures (the
+    latency is for reading, never asserted: the project's rule on timings)."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_app_step.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=TIMEOUT,
+    ).stdout
+    steps = [line for line in out.splitlines() if line.startswith("step ")]
+    assert len(steps) == 3, out
+    assert all(line.endswith(" s") for line in steps), out
+    assert "Step latency over 3 Steps: median" in out, out

@@ -225,3 +225,113 @@ def test_serving_a_network_prints_a_warning(monkeypatch, host):
 def test_loopback_hosts_need_no_warning(monkeypatch, host):
     _argv, err = _app_command(monkeypatch, "--host", host)
     assert "warning" not in err
+
+
+# -- the explorer's session: Steps queued, never lost; figures drawn when they change ----------
+def _session(spec=None, **kwargs: Any):  # type: ignore[no-untyped-def]
+    """An explorer session on ``spec`` (default ukraine-talks-2022: 40 rounds) and what it
+    publishes (views, busy states, errors)."""
+    spec = spec or app.display_safe(load_scenario("ukraine-talks-2022"))
+    values = {k: v["value"] for k, v in app.controls(spec).items()}
+    cls = app.session_model(spec)
+    seen: dict[str, list[Any]] = {"views": [], "busy": [], "errors": []}
+    session = app.ExplorerSession(
+        lambda: cls(**values),
+        seen["views"].append,
+        seen["busy"].append,
+        seen["errors"].append,
+        **kwargs,
+    )
+    return session, seen
+
+
+def test_steps_clicked_while_one_runs_are_all_run_and_drawn_once():
+    session, seen = _session(slow_step=0.05)
+    for _ in range(6):  # six clicks, faster than the Steps run
+        session.step()
+    assert session.wait(120)
+    assert session.view.round == 6
+    assert not seen["errors"]
+    assert seen["busy"][0] == app.Busy(queued=1, working=True)  # the first click, at once
+    assert seen["busy"][-1] == app.Busy()  # and the work ended idle
+    assert seen["views"][-1].round == 6
+    # The intermediate rounds were not drawn: one drawing at the start, one for round 6 (a
+    # click or two may land after the queue emptied: then a round more is drawn).
+    assert session.figures.draws["postures"] <= 3
+
+
+def test_a_switch_redraws_the_network_only_and_a_reset_drops_the_queue():
+    session, seen = _session()
+    session.step()
+    assert session.wait(120)
+    draws = dict(session.figures.draws)
+    cid, was_open = session.view.switches[0]
+    session.set_channel(cid, not was_open)
+    assert session.figures.draws == {**draws, "network": draws["network"] + 1}
+    assert dict(session.view.switches)[cid] is (not was_open)
+    assert seen["views"][-1] is session.view  # published: the page shows it
+    # A Reset empties the queue and starts again at round 0.
+    session_slow, _ = _session(slow_step=0.2)
+    for _ in range(5):
+        session_slow.step()
+    session_slow.reset()
+    assert session_slow.wait(120)
+    assert session_slow.view.round == 0
+    assert session_slow.model.round == 0
+
+
+def test_a_step_that_raises_reaches_the_page_as_an_error(monkeypatch):
+    monkeypatch.setenv(app.TEST_HOOKS_ENV, "1")
+    spec = app.base_scenario()
+    values = {k: v["value"] for k, v in app.controls(spec).items()}
+    cls = app.session_model(spec, fail_on_step=True)
+    errors: list[BaseException] = []
+    session = app.ExplorerSession(
+        lambda: cls(**values), lambda v: None, lambda b: None, errors.append
+    )
+    session.step()
+    assert session.wait(60)
+    assert len(errors) == 1
+    assert "test hook" in str(errors[0])
+    assert session.busy == app.Busy()
+
+
+def test_every_slider_label_shows_its_value():
+    spec = app.base_scenario()
+    params = app.controls(spec)
+    assert app.control_label(params["seed"], 16) == "Seed: 16"
+    assert app.control_label(params["public_noise"], 0.35) == "Noise of public statements: 0.35"
+    assert app.control_label(params["incident_scale"], 1.25) == "Accidents (incident scale): 1.25"
+    assert app.control_label(params["implementation_error"], 0.01).endswith(": 0.01")
+    assert app.control_label(params["open_hotline"], True) == params["open_hotline"]["label"]
+
+
+def test_the_postures_chart_is_an_svg_of_both_powers_true_and_seen_postures():
+    spec = app.display_safe(load_scenario("ukraine-talks-2022"))
+    model = app.AppModel(spec=spec, seed=224)
+    for _ in range(4):
+        model.step()
+    svg = app.postures_svg(model)
+    assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
+    # Two paths per power (true, as seen), a label for every rung, ticks up to the round.
+    assert svg.count("<path ") == 4
+    for rung in spec.ladder.rungs:
+        assert f">{rung.name}</text>" in svg
+    assert ">4</text>" in svg
+    assert "USA as RUS saw it (next round)" in svg
+    assert app.integer_ticks(40) == [0, 5, 10, 15, 20, 25, 30, 35, 40]
+    assert app.integer_ticks(7) == list(range(8))
+    assert app.integer_ticks(2000)[-1] == 2000
+
+
+def test_the_feed_is_html_in_which_a_scenarios_names_are_text():
+    hostile = app.safe_text("<img src=x onerror=alert(1)> [x](javascript:1) {{ 40 + 2 }} & co")
+    out = app.feed_html([(3, f"{hostile} stepped up to *alert*."), (2, "Nothing.")])
+    assert out.startswith('<li><strong style="font-weight: 700">3</strong> ')
+    assert "<img" not in out
+    assert "&lt;img src=x onerror=alert(1)&gt;" in out
+    assert "[x](javascript:1)" in out  # Markdown's escapes undone: it is not Markdown here
+    assert "&amp; co" in out
+    assert "<em>alert</em>" in out
+    assert out.count("<li>") == 2

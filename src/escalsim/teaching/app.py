@@ -1,12 +1,20 @@
-"""The teaching app: a mesa SolaraViz explorer and a seminar mode (``escalsim app``).
+"""The teaching app: an explorer of the mesa model and a seminar mode (``escalsim app``).
 
 Two pages, served by Solara (``solara run escalsim.teaching.app``; ``escalsim app`` does it):
 
-``/`` -- the explorer (mesa's :func:`~mesa.visualization.SolaraViz`): the channel network, the
-ladder, true against perceived postures, the event feed in plain language; controls for every
-private channel, noise and accidents, each power's policy and the seed; step, play, reset; a
-live switch per channel; and an ensemble panel that runs a few hundred replications on the
-batch engine against the scenario's conditions.
+``/`` -- the explorer (:func:`Explorer`), built on Solara around the mesa model
+(:class:`AppModel`). The sidebar runs the crisis (Step, Play, Reset, the round and what is in
+hand: :func:`StepControls`), holds its settings, each showing its value (every private channel
+open or closed at the start, noise and accidents, each power's policy, the seed; they apply on
+Reset: :func:`SettingsPanel`) and the upload. Two tabs: **Crisis** (the channel network, a live
+switch per channel, the event feed in plain language beside them, then the ladder and true
+against perceived postures) and **Many runs** (an ensemble of a few hundred replications on the
+batch engine against the scenario's conditions, with CIs).
+
+A Step is queued, never lost (:class:`ExplorerSession`): a click only counts it, and a worker
+thread runs the queued Steps in order and draws the page's view once the queue is empty
+(:class:`ExplorerView`, a snapshot: the page never reads a model being stepped). Each figure is
+redrawn only when what it shows has changed (:class:`FigureCache`).
 
 ``/seminar`` -- seminar mode: a student takes one power and plays it round by round
 (:class:`~escalsim.teaching.game.Game`): a move, a message where a private channel is open, and
@@ -17,7 +25,8 @@ side's offer), then reads the debrief, with any settlement and its terms and eve
 Every browser tab is its own Solara session with its own model or game: several students can
 play at once, and nothing one does reaches another. The scenario comes from the environment
 variable ``ESCALSIM_APP_SCENARIO`` (a shipped name or a file, already validated by the command).
-A student may also drop a scenario file on either page (:func:`UploadPanel`): its bytes (at most
+A student may also drop a scenario file on either page, or choose it in a file picker
+(:func:`UploadPanel`): its bytes (at most
 :data:`MAX_UPLOAD_BYTES`) are validated in memory by the same loader as a file
 (:func:`read_upload`), and the upload replaces the scenario in that student's session only.
 Nothing else from the browser reaches the file system: the app reads the served scenario once and
@@ -27,15 +36,22 @@ An exception in a callback (a button, a switch, an upload) is caught by the page
 (:func:`ErrorBoundary`): that student sees an error card and can start the page again; the other
 sessions and the server are not affected. For the browser tests only, the environment variable
 ``ESCALSIM_APP_TEST_HOOKS=1`` lets a page opened as ``/?fail=step`` raise an error on its next
-step (:data:`TEST_HOOKS_ENV`); without the variable the query is ignored.
+step, and one opened as ``/?slow=step`` wait :data:`SLOW_STEP_SECONDS` before each step (so that
+a test can click while Steps are busy) (:data:`TEST_HOOKS_ENV`); without the variable the
+queries are ignored.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import logging
 import os
 import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import matplotlib as mpl
@@ -44,9 +60,8 @@ import pandas as pd
 import solara
 import solara.lab
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update, update_counter
 from pydantic import BaseModel
+from solara.components.file_drop import FileDropZone
 
 from escalsim.agents.model import EscalationModel
 from escalsim.scenario import Scenario, ScenarioError, load_scenario
@@ -314,22 +329,10 @@ class AppModel(EscalationModel):
         super().__init__(scenario=spec, seed=int(seed))
         self.base_spec = base
         self.settings = settings
-        self.narrator = Narrator(base, closed_channels=self._closed_between)
+        self.narrator = Narrator(base)
         self.feed: list[tuple[int, str]] = []
         self._narrated = 0
         self._narrate()
-
-    def begin_round(self) -> None:
-        """Phases 1-5, then note which channels were open when the actors perceived."""
-        super().begin_round()
-        self._open_when_seen = self.channel_open.copy()
-
-    def _closed_between(self, a: str, b: str) -> list[str]:
-        """Private channels between two actors that were closed when they perceived."""
-        p = self.params
-        ia, ib = p.ids.index(a), p.ids.index(b)
-        seen = getattr(self, "_open_when_seen", self.channel_open)
-        return [p.channel_ids[c] for c in sorted(p.private_channels(ia, ib)) if not seen[c]]
 
     def _narrate(self) -> None:
         log = self.event_log()
@@ -364,8 +367,9 @@ class AppModel(EscalationModel):
 def session_model(spec: Scenario, *, fail_on_step: bool = False) -> type[AppModel]:
     """An :class:`AppModel` subclass bound to one session's scenario.
 
-    SolaraViz's Reset rebuilds the model as ``type(model)(**parameters)``; binding the scenario
-    to the class keeps a session's upload through Reset whatever parameters SolaraViz passes.
+    The explorer's Reset rebuilds the model as ``cls(**settings)`` (as mesa's SolaraViz does, as
+    ``type(model)(**parameters)``); binding the scenario to the class keeps a session's upload
+    through Reset whatever parameters are passed.
     """
     return type(
         "SessionModel",
@@ -472,6 +476,115 @@ def postures_figure(model: EscalationModel) -> Figure:
     return fig
 
 
+def integer_ticks(top: int, most: int = 10) -> list[int]:
+    """Integer ticks 0..top, at most ``most`` + 1 of them, on a step of 1, 2 or 5 times 10^k."""
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if top / step <= most:
+                return list(range(0, top + 1, step))
+        scale *= 10
+
+
+def postures_svg(model: EscalationModel, width: int = 540, height: int = 300) -> str:
+    """Each power's true rung against the rung the other saw, as an inline SVG chart.
+
+    The same picture as :func:`postures_figure` (solid: the power's rung after each round;
+    dashed: the rung at which the other power saw it, shifted back one round so that both lines
+    show the same posture), drawn as a few SVG paths: about a millisecond, where matplotlib
+    takes some 50 ms, on every Step. Names are escaped for the page.
+
+    Parameters
+    ----------
+    model : EscalationModel
+        The model shown.
+    width, height : int
+        The chart's size in pixels (it scales to its box).
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
+    p = model.params
+    names = [html.escape(r.name) for r in model.spec.ladder.rungs]
+    ts = model.timeseries
+    last = max(int(ts["round"].max()) if len(ts) else 0, 1)
+    # Room on the left for the longest rung name (about 6.5 pixels a character at 12 px).
+    left, right, top, bottom = (
+        14 + int(6.5 * max(len(r.name) for r in model.spec.ladder.rungs)),
+        12,
+        10,
+        40,
+    )
+    plot_w, plot_h = width - left - right, height - top - bottom
+    span = max(p.n_rungs - 1, 1)
+
+    def x(r: float) -> float:
+        return left + plot_w * r / last
+
+    def y(rung: float) -> float:
+        return top + plot_h * (1 - rung / span)
+
+    def steps(rounds: list[int], rungs: list[int]) -> str:
+        if not rounds:
+            return ""
+        points = [f"M{x(rounds[0]):.1f},{y(rungs[0]):.1f}"]
+        for k in range(1, len(rounds)):
+            points.append(f"H{x(rounds[k]):.1f}V{y(rungs[k]):.1f}")
+        return "".join(points)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" class="escalsim-postures" font-family="sans-serif" font-size="12">',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+        'stroke="#444"/>',
+    ]
+    for k, name in enumerate(names):
+        out.append(
+            f'<text x="{left - 6}" y="{y(k) + 4:.1f}" text-anchor="end">{name}</text>'
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(k):.1f}" y2="{y(k):.1f}" '
+            'stroke="#eee"/>'
+        )
+    for t in integer_ticks(last):
+        out.append(f'<text x="{x(t):.1f}" y="{top + plot_h + 15}" text-anchor="middle">{t}</text>')
+    out.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">round</text>'
+    )
+    legend = []
+    for i, colour in ((p.power_a, "#1f77b4"), (p.power_b, "#d62728")):
+        me, other = p.ids[i], p.ids[p.power_b if i == p.power_a else p.power_a]
+        mine = ts[ts["actor"] == me]
+        seen = ts[(ts["actor"] == other) & (ts["round"] > 0)]
+        true_path = steps(mine["round"].astype(int).tolist(), mine["rung"].astype(int).tolist())
+        seen_path = steps(
+            (seen["round"].astype(int) - 1).tolist(),
+            seen["perceived_adversary"].astype(int).tolist(),
+        )
+        out.append(f'<path d="{true_path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        out.append(
+            f'<path d="{seen_path}" fill="none" stroke="{colour}" stroke-width="2" '
+            'stroke-dasharray="6 4"/>'
+        )
+        legend += [
+            (colour, "", f"{html.escape(me)}: true"),
+            (
+                colour,
+                ' stroke-dasharray="6 4"',
+                f"{html.escape(me)} as {html.escape(other)} saw it (next round)",
+            ),
+        ]
+    for k, (colour, dash, label) in enumerate(legend):
+        ly = top + 14 + 15 * k
+        out.append(
+            f'<line x1="{left + 8}" x2="{left + 34}" y1="{ly - 4}" y2="{ly - 4}" '
+            f'stroke="{colour}" stroke-width="2"{dash}/>'
+            f'<text x="{left + 40}" y="{ly}">{label}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     """A frame as a Markdown table (pipes in cells escaped)."""
 
@@ -484,84 +597,570 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([head, rule, *rows])
 
 
+# -- the explorer's session: Steps queued in order, and the view drawn once per change ----------
+#: Feed lines the explorer shows (newest first).
+FEED_SHOWN = 80
+#: Milliseconds between two rounds when the explorer plays.
+PLAY_INTERVAL_MS = 400
+#: The test-only hook that slows each Step (``/?slow=step`` with ``ESCALSIM_APP_TEST_HOOKS=1``),
+#: so that a browser test can see Steps queued behind a busy one, in seconds.
+SLOW_STEP_SECONDS = 0.6
+
+
+def figure_png(fig: Figure) -> bytes:
+    """A figure as PNG bytes, compressed lightly (a fast encode; the page is on a LAN)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class ExplorerView:
+    """What the explorer shows of its crisis at one moment: text, and figures drawn (PNG, SVG).
+
+    Built by :class:`ExplorerSession` after a change to the model, so that the page renders
+    from this snapshot only (never from a model another thread may be stepping).
+
+    Attributes
+    ----------
+    model : AppModel
+        The model drawn (for the ensemble panel, which reads its settings and seed only).
+    round, horizon : int
+        The round just run, and the last one.
+    running : bool
+        Whether the crisis goes on.
+    status : str
+        ``running`` or ``ended: OUTCOME`` in plain language.
+    switches : tuple
+        ``(channel id, open now)`` for each private channel.
+    feed : tuple
+        ``(round, sentence)``, newest first, at most :data:`FEED_SHOWN`.
+    network, ladder : bytes
+        The network and the ladder as PNG.
+    postures : str
+        True against perceived postures, as SVG (:func:`postures_svg`).
+    """
+
+    model: AppModel
+    round: int
+    horizon: int
+    running: bool
+    status: str
+    switches: tuple[tuple[str, bool], ...]
+    feed: tuple[tuple[int, str], ...]
+    network: bytes
+    ladder: bytes
+    postures: str
+
+    @property
+    def closed(self) -> list[str]:
+        """The private channels closed now."""
+        return [cid for cid, is_open in self.switches if not is_open]
+
+
+class FigureCache:
+    """Each explorer figure, redrawn only when what it shows has changed.
+
+    The keys say what a figure depends on: the network (PNG) the round (its title), the rungs
+    and the channels' states; the ladder (PNG) the rungs and the pairs at war; the postures
+    (SVG, :func:`postures_svg`) the model and its round.
+    A switch thrown between rounds redraws the network only; a round in which nobody moved
+    leaves the ladder as it was.
+    """
+
+    def __init__(self) -> None:
+        self._drawn: dict[str, tuple[Any, Any]] = {}
+        self._layouts: dict[str, tuple[list[Any], Any]] = {}
+        #: How many times each figure was drawn (for tests and the benchmark's notes).
+        self.draws: dict[str, int] = {"network": 0, "ladder": 0, "postures": 0}
+
+    def get(self, name: str, key: Any, draw: Callable[[], Figure]) -> bytes:
+        """The PNG of figure ``name`` for ``key``, drawn by ``draw()`` when ``key`` is new.
+
+        The first drawing of a figure is laid out by its own layout engine (constrained); the
+        later ones reuse the positions it found, which saves a fifth of a drawing. Their labels
+        (rung names, actor ids, the same title) are the same from round to round, so the
+        positions are the same too (the network's PNG is identical, pixel for pixel).
+        """
+        old = self._drawn.get(name)
+        if old is not None and old[0] == key:
+            return bytes(old[1])
+        fig = draw()
+        suptitle = getattr(fig, "_suptitle", None)  # matplotlib's own; the layout places it
+        layout = self._layouts.get(name)
+        if layout is not None and len(layout[0]) == len(fig.axes):
+            fig.set_layout_engine("none")
+            for ax, box in zip(fig.axes, layout[0], strict=True):
+                ax.set_position(box)
+            if layout[1] is not None and suptitle is not None:
+                suptitle.set_position(layout[1])
+            png = figure_png(fig)
+        else:
+            png = figure_png(fig)
+            title = suptitle.get_position() if suptitle is not None else None
+            self._layouts[name] = ([ax.get_position().frozen() for ax in fig.axes], title)
+        self._drawn[name] = (key, png)
+        self.draws[name] += 1
+        return png
+
+    def view(self, model: AppModel) -> ExplorerView:
+        """Snapshot ``model`` (the caller holds the model's lock)."""
+        p = model.params
+        rungs = tuple(int(a.rung) for a in model.actor_list)
+        opened = tuple(bool(v) for v in model.channel_open)
+        up = tuple(bool(v) for v in model.channel_up)
+        wars = tuple(pair_wars_shown(model))
+        state = (
+            "running" if model.running else f"ended: {model.narrator.outcome(model.outcome_name)}"
+        )
+        return ExplorerView(
+            model=model,
+            round=int(model.round),
+            horizon=int(model.horizon),
+            running=bool(model.running),
+            status=state,
+            switches=tuple(
+                (p.channel_ids[c], opened[c]) for c in range(p.n_channels) if c != p.public
+            ),
+            feed=tuple(reversed(model.feed[-FEED_SHOWN:])),
+            network=self.get(
+                "network", (model.round, rungs, opened, up), lambda: network_figure(model)
+            ),
+            ladder=self.get("ladder", (rungs, wars), lambda: ladder_figure(model)),
+            postures=self.postures(model),
+        )
+
+    def postures(self, model: AppModel) -> str:
+        """The postures chart (SVG: cheap enough to draw every round)."""
+        key = (id(model), model.round)  # a Reset's new model starts again at round 0
+        old = self._drawn.get("postures")
+        if old is not None and old[0] == key:
+            return str(old[1])
+        svg = postures_svg(model)
+        self._drawn["postures"] = (key, svg)
+        self.draws["postures"] += 1
+        return svg
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The explorer's work in hand.
+
+    Attributes
+    ----------
+    queued : int
+        Steps clicked and not yet begun.
+    playing : bool
+        Whether Play is on.
+    working : bool
+        Whether a Step is under way (or its drawing): the page is not ready until it ends.
+    """
+
+    queued: int = 0
+    playing: bool = False
+    working: bool = False
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, not playing, no Step under way."""
+        return self.queued == 0 and not self.playing and not self.working
+
+
+class ExplorerSession:
+    """One browser page's crisis: its model, a queue of Steps, and the view drawn last.
+
+    A click on Step only counts the Step (:meth:`step`): a worker thread runs the Steps in
+    order, one round each, so that a click made while a round is drawn is kept, not lost. When
+    several Steps are queued only the last round is drawn. Play runs the same worker at
+    :data:`PLAY_INTERVAL_MS`; Reset empties the queue and builds a fresh model.
+
+    Parameters
+    ----------
+    build : callable
+        ``build() -> AppModel``: a model of the page's current settings.
+    publish : callable
+        ``publish(view)``, called with each new :class:`ExplorerView` (a Solara reactive's
+        ``set``: the page re-renders from it).
+    publish_busy : callable
+        ``publish_busy(busy)``, called with each change of the :class:`Busy` state.
+    publish_error : callable
+        ``publish_error(exc)``, called when a Step raises (the page shows its error card).
+    slow_step : float
+        Seconds each Step waits first (the test hook only; 0 otherwise).
+    """
+
+    def __init__(
+        self,
+        build: Callable[[], AppModel],
+        publish: Callable[[ExplorerView], None],
+        publish_busy: Callable[[Busy], None],
+        publish_error: Callable[[BaseException], None],
+        *,
+        slow_step: float = 0.0,
+    ) -> None:
+        self._build = build
+        self._publish = publish
+        self._publish_busy = publish_busy
+        self._publish_error = publish_error
+        self._slow = slow_step
+        self._state = threading.Lock()  # queued, playing, worker: held for microseconds
+        self._model_lock = threading.RLock()  # the model and its drawings
+        self._queued = 0
+        self._playing = False
+        self._worker: threading.Thread | None = None
+        self._generation = 0  # one per model: a Step taken before a Reset is dropped
+        self._figures = FigureCache()
+        self.model: AppModel = build()
+        self.view: ExplorerView = self._figures.view(self.model)
+
+    @property
+    def figures(self) -> FigureCache:
+        """The figure cache (what was drawn, and how often)."""
+        return self._figures
+
+    @property
+    def busy(self) -> Busy:
+        """The work in hand now."""
+        with self._state:
+            return self._busy()
+
+    def _busy(self) -> Busy:
+        # Called with self._state held.
+        return Busy(self._queued, self._playing, self._worker is not None)
+
+    def step(self) -> None:
+        """Queue one Step (a round); the worker runs it after those already queued."""
+        with self._state:
+            if not self.model.running:
+                return
+            self._queued += 1
+            self._start_worker()
+            busy = self._busy()
+        self._publish_busy(busy)
+
+    def play(self, on: bool) -> None:
+        """Start or stop playing (a Step every :data:`PLAY_INTERVAL_MS` until the end)."""
+        with self._state:
+            self._playing = bool(on) and self.model.running
+            if self._playing:
+                self._start_worker()
+            busy = self._busy()
+        self._publish_busy(busy)
+
+    def reset(self) -> None:
+        """Stop, empty the queue and start the crisis again with the page's settings."""
+        with self._state:
+            self._queued = 0
+            self._playing = False
+            self._generation += 1
+        with self._model_lock:
+            self.model = self._build()
+            self.view = self._figures.view(self.model)
+        self._publish_busy(self.busy)
+        self._publish(self.view)
+
+    def set_channel(self, channel_id: str, is_open: bool) -> None:
+        """Open or close a channel from the next round (the live switch), and redraw."""
+        with self._model_lock:
+            self.model.set_channel(channel_id, is_open)
+            self.view = self._figures.view(self.model)
+        self._publish(self.view)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the worker has finished (for tests); whether it has."""
+        with self._state:
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def _start_worker(self) -> None:
+        # Called with self._state held.
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="escalsim-steps", daemon=True)
+            self._worker.start()
+
+    def _take(self) -> tuple[bool, bool, int]:
+        """The next unit of work: (step now, draw after it, the model's generation).
+
+        With nothing to do, the worker is marked stopped (under the same lock as a new Step).
+        """
+        with self._state:
+            if (self._queued == 0 and not self._playing) or not self.model.running:
+                self._queued = 0
+                self._playing = False
+                self._worker = None
+                return False, False, self._generation
+            if self._queued:
+                self._queued -= 1
+            return True, self._queued == 0 or self._playing, self._generation
+
+    def _work(self) -> None:
+        try:
+            while True:
+                go, draw, generation = self._take()
+                if not go:
+                    break
+                if self._slow:
+                    time.sleep(self._slow)
+                with self._model_lock:
+                    if generation != self._generation:  # a Reset came in between
+                        continue
+                    self.model.step()
+                    if draw or not self.model.running:
+                        self.view = self._figures.view(self.model)
+                if draw or not self.model.running:
+                    self._publish(self.view)
+                self._publish_busy(self.busy)
+                if self.busy.playing:
+                    time.sleep(PLAY_INTERVAL_MS / 1000)
+        except Exception as exc:  # a Step that raises: this page's error card, nothing else
+            with self._state:
+                self._queued = 0
+                self._playing = False
+                self._worker = None
+            self._publish_busy(Busy())
+            self._publish_error(exc)
+            return
+        self._publish_busy(self.busy)
+
+    def close(self) -> None:
+        """Stop playing and drop the queued Steps (the page is gone)."""
+        with self._state:
+            self._queued = 0
+            self._playing = False
+            self._generation += 1
+
+
 # -- explorer components ----------------------------------------------------------------------
-@solara.component
-def RoundStatus(model: EscalationModel) -> None:
-    """Round, horizon and outcome in one line (the browser tests read it)."""
-    update_counter.get()
-    state = "running" if model.running else f"ended: {model.outcome_name.replace('_', ' ')}"
-    if isinstance(model, AppModel) and not model.running:
-        state = f"ended: {model.narrator.outcome(model.outcome_name)}"
-    solara.Markdown(f"**Round {model.round} of {model.horizon}** ({state})")
+def control_label(options: dict[str, Any], value: Any) -> str:
+    """A control's label with its value, always shown (``Seed: 16``, ``Noise ...: 0.15``)."""
+    label = str(options.get("label", ""))
+    kind = options.get("type")
+    if kind == "SliderFloat":
+        # As many decimals as the step has (0.25 -> 2, 0.05 -> 2, 0.5 -> 1).
+        step = f"{float(options.get('step') or 0.01):g}"
+        digits = len(step.split(".")[1]) if "." in step else 0
+        return f"{label}: {float(value):.{digits}f}"
+    if kind == "SliderInt":
+        return f"{label}: {int(value)}"
+    return label
 
 
 @solara.component
-def ChannelSwitches(model: AppModel) -> None:
-    """The round, and a live switch for each private channel (effective next round)."""
-    update_counter.get()
-    p = model.params
+def SettingsPanel(
+    params: dict[str, dict[str, Any]], values: solara.Reactive[dict[str, Any]]
+) -> None:
+    """The crisis's settings, each showing its value; they apply on Reset."""
+
+    def setter(name: str) -> Callable[[Any], None]:
+        def set_value(value: Any) -> None:
+            values.set({**values.value, name: value})
+
+        return set_value
+
+    with solara.Card("Settings (apply on Reset)"):
+        for name, options in params.items():
+            value = values.value.get(name, options["value"])
+            label = control_label(options, value)
+            kind = options["type"]
+            if kind == "SliderInt":
+                solara.SliderInt(
+                    label,
+                    value=int(value),
+                    on_value=setter(name),
+                    min=options["min"],
+                    max=options["max"],
+                    step=options["step"],
+                )
+            elif kind == "SliderFloat":
+                solara.SliderFloat(
+                    label,
+                    value=float(value),
+                    on_value=setter(name),
+                    min=options["min"],
+                    max=options["max"],
+                    step=options["step"],
+                )
+            elif kind == "Checkbox":
+                solara.Checkbox(label=label, value=bool(value), on_value=setter(name))
+            elif kind == "Select":
+                solara.Select(label, value=value, values=options["values"], on_value=setter(name))
+
+
+@solara.component
+def StepControls(
+    session: ExplorerSession,
+    shown: solara.Reactive[ExplorerView | None],
+    busy_state: solara.Reactive[Busy],
+) -> None:
+    """Round and outcome, Step / Play / Reset, and what is in hand (the busy state)."""
+    view = shown.value or session.view
+    busy = busy_state.value
+    with solara.Card("Run the crisis"):
+        solara.Markdown(
+            f"**Round {view.round} of {view.horizon}** ({view.status})",
+            style={"font-size": "1.1em"},
+        )
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
+            solara.Button(
+                "Step",
+                on_click=session.step,
+                color="primary",
+                disabled=not view.running or busy.playing,
+            )
+            solara.Button(
+                "Pause" if busy.playing else "Play",
+                on_click=lambda: session.play(not session.busy.playing),
+                color="primary",
+                outlined=True,
+                disabled=not view.running,
+            )
+            solara.Button("Reset", on_click=session.reset, outlined=True)
+        if busy.idle:
+            solara.Text("Ready", classes=["escalsim-ready"])
+        else:
+            solara.ProgressLinear(True)
+            if busy.playing:
+                what = "Playing"
+            elif busy.queued:
+                what = f"Working: {busy.queued} Step{'s' if busy.queued != 1 else ''} to run"
+            else:
+                what = "Working: finishing a Step"
+            solara.Text(what, classes=["escalsim-busy"])
+
+
+@solara.component
+def ChannelSwitches(session: ExplorerSession, view: ExplorerView) -> None:
+    """A live switch for each private channel (effective next round)."""
     with solara.Card("Channels: live switches"):
-        RoundStatus(model)
         with solara.Row(style={"flex-wrap": "wrap", "gap": "0px 12px"}):
-            for c in range(p.n_channels):
-                if c == p.public:
-                    continue
-                cid = p.channel_ids[c]
+            for cid, is_open in view.switches:
 
                 def toggle(value: bool, cid: str = cid) -> None:
-                    model.set_channel(cid, value)
-                    force_update()
+                    session.set_channel(cid, value)
 
-                solara.Switch(
-                    label=cid,
-                    value=bool(model.channel_open[c]),
-                    on_value=toggle,
-                    disabled=not model.running,
-                )
-        closed = [
-            p.channel_ids[c]
-            for c in range(p.n_channels)
-            if c != p.public and not model.channel_open[c]
-        ]
+                solara.Switch(label=cid, value=is_open, on_value=toggle, disabled=not view.running)
+        closed = view.closed
         solara.Markdown(f"Closed now: {', '.join(closed) if closed else 'none'}")
         solara.Markdown(
-            "A switch opens or closes a channel from the next round (the feed records it). "
-            "The checkboxes in the sidebar set the channels at the start and apply on Reset."
+            "_A switch acts from the next round (the feed records it); the checkboxes under "
+            "Settings set the channels at the start, on Reset._"
         )
 
 
-@solara.component
-def NetworkView(model: AppModel) -> None:
-    """The channel network figure."""
-    update_counter.get()
-    with solara.Card("Channel network"):
-        solara.FigureMatplotlib(network_figure(model), format="png")
+_EMPHASIS = re.compile(r"\*([^*]+)\*")
+
+
+def feed_html(feed: Sequence[tuple[int, str]]) -> str:
+    """The feed as an HTML list: each round in bold, rung names (``*name*``) in italics.
+
+    Sent as HTML, not Markdown: Solara's Markdown made the page compile the whole feed again on
+    every Step (about a fifth of a Step's time). The sentences' names went through
+    :func:`safe_text` for Markdown (``<``, ``>``, ``&`` as entities, square brackets escaped):
+    they are unescaped and escaped again here, so that nothing in them is markup.
+    """
+    items = []
+    for t, text in feed:
+        plain = html.unescape(text.replace("\\[", "[").replace("\\]", "]"))
+        shown = _EMPHASIS.sub(r"<em>\1</em>", html.escape(plain, quote=False))
+        items.append(f'<li><strong style="font-weight: 700">{int(t)}</strong> {shown}</li>')
+    return "".join(items)
 
 
 @solara.component
-def LadderView(model: EscalationModel) -> None:
-    """The ladder."""
-    update_counter.get()
-    solara.FigureMatplotlib(ladder_figure(model), format="png")
-
-
-@solara.component
-def PosturesView(model: EscalationModel) -> None:
-    """True against perceived postures."""
-    update_counter.get()
-    solara.FigureMatplotlib(postures_figure(model), format="png")
-
-
-@solara.component
-def EventFeed(model: AppModel) -> None:
+def EventFeed(view: ExplorerView) -> None:
     """The last events in plain language, newest first."""
-    update_counter.get()
-    lines = [f"- **{t}** {text}" for t, text in reversed(model.feed[-80:])]
     with (
         solara.Card("What happened"),
-        solara.Column(style={"max-height": "430px", "overflow-y": "auto"}),
+        solara.Column(style={"max-height": "560px", "overflow-y": "auto"}),
     ):
-        solara.Markdown("\n".join(lines) if lines else "_Nothing yet: press Step._")
+        if view.feed:
+            solara.HTML(tag="ul", unsafe_innerHTML=feed_html(view.feed), classes=["escalsim-feed"])
+        else:
+            solara.Markdown("_Nothing yet: press Step._")
+
+
+@solara.component
+def CrisisTab(session: ExplorerSession, shown: solara.Reactive[ExplorerView | None]) -> None:
+    """One run: the network, ladder and postures, beside the feed and the switches."""
+    view = shown.value or session.view
+    with solara.Columns([3, 2]):
+        with solara.Column():
+            with solara.Card(f"Channel network, round {view.round}"):
+                solara.Image(view.network, width="100%")
+            with solara.Card("The ladder"):
+                solara.Image(view.ladder, width="100%")
+            with solara.Card("True against perceived postures"):
+                solara.HTML(tag="div", unsafe_innerHTML=view.postures)
+        with solara.Column():
+            EventFeed(view)
+            ChannelSwitches(session, view)
+
+
+@solara.component
+def Explorer() -> None:
+    """The explorer: one crisis run round by round, and many runs with CIs (two tabs)."""
+    spec = current_scenario()
+    search = str(solara.use_router().search or "") if test_hooks_enabled() else ""
+    ExplorerBody(spec, fail="fail=step" in search, slow="slow=step" in search).key(
+        f"explorer-{id(spec)}"
+    )
+
+
+@solara.component
+def ExplorerBody(spec: Scenario, fail: bool = False, slow: bool = False) -> None:
+    """The explorer for one scenario: its session, the sidebar and the two tabs."""
+    params = solara.use_memo(lambda: controls(spec), [])
+    values = solara.use_reactive({k: v["value"] for k, v in params.items()})
+    shown: solara.Reactive[ExplorerView | None] = solara.use_reactive(None)
+    busy = solara.use_reactive(Busy())
+    error: solara.Reactive[BaseException | None] = solara.use_reactive(None)
+    tab = solara.use_reactive(0)
+
+    def make() -> ExplorerSession:
+        cls = session_model(spec, fail_on_step=fail)
+        return ExplorerSession(
+            lambda: cls(**values.value),
+            shown.set,
+            busy.set,
+            error.set,
+            slow_step=SLOW_STEP_SECONDS if slow else 0.0,
+        )
+
+    session = solara.use_memo(make, [])
+    solara.use_effect(lambda: session.close, [])
+    if error.value is not None:
+        failed = error.value
+        error.set(None)
+        raise failed  # the page's error card (ErrorBoundary); its restart builds a new session
+    # This component reads none of the session's reactives but the error: a Step re-renders
+    # only the components that show it (the controls, the open tab), not the settings.
+    with solara.Head():
+        solara.Title(f"escalsim: {spec.name}")
+    with solara.AppBar():
+        solara.AppBarTitle(f"escalsim: {spec.name}")
+    PageTabs()
+    with solara.Sidebar():
+        StepControls(session, shown, busy)
+        solara.Markdown("[Seminar mode: play one side →](/seminar)")
+        SettingsPanel(params, values)
+        UploadPanel()
+    with solara.lab.Tabs(value=tab):
+        with solara.lab.Tab("Crisis"):
+            if tab.value == 0:
+                CrisisTab(session, shown)
+        with solara.lab.Tab("Many runs"):
+            if tab.value == 1:
+                ManyRunsTab(session, shown)
+
+
+@solara.component
+def ManyRunsTab(session: ExplorerSession, shown: solara.Reactive[ExplorerView | None]) -> None:
+    """The ensemble of the current settings (those of the model shown)."""
+    view = shown.value or session.view
+    EnsemblePanel(view.model)
 
 
 @solara.component
@@ -579,7 +1178,13 @@ def EnsemblePanel(model: AppModel) -> None:
     task = solara.lab.use_task(run, dependencies=None, raise_error=False)
 
     with solara.Card("Ensemble: many runs of these settings"):
-        solara.SliderInt("Replications", value=replications, min=100, max=2000, step=100)
+        solara.SliderInt(
+            f"Replications: {replications.value}",
+            value=replications,
+            min=100,
+            max=2000,
+            step=100,
+        )
         solara.Button("Run ensemble", on_click=task, color="primary", disabled=task.pending)
         solara.ProgressLinear(task.pending)
         if task.error:
@@ -607,7 +1212,9 @@ def EnsemblePanel(model: AppModel) -> None:
                     "n": frame["replications"],
                 }
             )
-            solara.Markdown(markdown_table(shown))
+            solara.Style(".escalsim-ensemble table { width: 100%; }")
+            with solara.Column(classes=["escalsim-ensemble"]):
+                solara.Markdown(markdown_table(shown))
             solara.Markdown(
                 "Every variant runs on the same replication seeds, so the difference from "
                 "your settings is paired (its interval is narrower than the two intervals "
@@ -673,6 +1280,47 @@ def ErrorBoundary(children: list[Any] | None = None) -> None:
         pass
 
 
+class ScenarioDropZone(FileDropZone):
+    """Solara's drop zone with a file picker beside it (``upload_zone.vue``).
+
+    A file chosen in the picker is read exactly as a dropped one.
+    """
+
+    template_file = (__file__, "upload_zone.vue")
+
+
+@solara.component
+def ScenarioFileInput(label: str, on_file: Callable[[UploadInfo], None]) -> None:
+    """Drop a file or choose it in a file picker; ``on_file(info)`` runs in a worker thread.
+
+    :func:`solara.FileDrop`'s wiring (lazy: no byte is read until ``on_file`` reads it), with
+    :class:`ScenarioDropZone` as its widget.
+    """
+    file_info, set_file_info = solara.use_state(None)
+    wired: solara.Reactive[list[Any] | None] = solara.use_reactive(None)
+    zone = ScenarioDropZone.element(label=label, on_file_info=set_file_info, multiple=False)
+
+    def wire() -> None:
+        if not file_info:
+            return
+        real = solara.get_widget(zone)
+        real.version += 1  # as solara.FileDrop: a workaround for @observe being cleared
+        real.reset_stats()
+        wired.set(list(real.get_files()))
+
+    solara.use_effect(wire, [file_info])
+
+    def handle() -> None:
+        files = wired.value
+        if files:
+            files[0]["data"] = None
+            on_file(files[0])
+
+    result = solara.use_thread(handle, [wired.value])
+    if result.error:
+        raise result.error
+
+
 @solara.component
 def UploadPanel() -> None:
     """Drop a scenario file: validated in memory like a file; on success this session uses it."""
@@ -696,15 +1344,11 @@ def UploadPanel() -> None:
 
     with solara.Card("Your own scenario"):
         solara.Text(
-            f"Drop a scenario YAML file here (at most {MAX_UPLOAD_BYTES // 1_000_000} MB). It is "
-            "checked like a file given to 'escalsim run' and used in this page only; nothing is "
-            "saved on the server."
+            f"Drop a scenario YAML file here or choose it (at most "
+            f"{MAX_UPLOAD_BYTES // 1_000_000} MB). It is checked like a file given to "
+            "'escalsim run' and used in this page only; nothing is saved on the server."
         )
-        solara.FileDrop(
-            label="Drop a scenario .yaml file here",
-            on_file=on_file,
-            lazy=True,
-        )
+        ScenarioFileInput("Drop a scenario .yaml file here", on_file)
         up = uploaded.value
         if up is not None:
             solara.Success(f"Using the uploaded scenario {up[0]} ({up[1].id})")
@@ -727,50 +1371,32 @@ def UploadPanel() -> None:
 def Layout(children: list[Any] | None = None) -> None:
     """Solara's app layout inside an :func:`ErrorBoundary`, for every page.
 
-    The boundary sits outside the layout because SolaraViz puts its controls (Step, Reset, the
-    model parameters) in the sidebar, which the layout renders, not the page.
+    The boundary sits outside the layout because the explorer puts its controls (Step, Reset,
+    the settings) in the sidebar, which the layout renders, not the page.
     """
-    # Keyed by the session's scenario: an upload remounts the whole layout, so SolaraViz's
-    # sidebar (its Reset and model parameters, which the layout renders) starts afresh with it.
+    # Keyed by the session's scenario: an upload remounts the whole layout, so the sidebar (the
+    # controls and settings, which the layout renders) starts afresh with it.
     key = f"layout-{id(current_scenario())}"
     with ErrorBoundary():
         solara.AppLayout(children=children or []).key(key)
 
 
+#: The app's pages as their tabs name them (Solara's own tabs would say "Home" and "seminar").
+PAGES = (("/", "Explorer"), ("/seminar", "Seminar: play one side"))
+
+
 @solara.component
-def Explorer() -> None:
-    """The explorer: SolaraViz with escalsim's components and controls."""
-    spec = current_scenario()
-    fail = test_hooks_enabled() and "fail=step" in str(solara.use_router().search or "")
-    params = controls(spec)
+def PageTabs() -> None:
+    """The tabs of the app's two pages, under the app bar, named for what they hold."""
+    router = solara.use_router()
+    index = 1 if router.path.rstrip("/").endswith("seminar") else 0
 
-    def make() -> AppModel:
-        cls = session_model(spec, fail_on_step=fail)
-        return cls(**{k: v["value"] for k, v in params.items()})
+    def go(k: int) -> None:
+        router.push(PAGES[k][0])
 
-    model = solara.use_memo(make, [spec])
-    with solara.Head():
-        solara.Title(f"escalsim: {spec.name}")
-    SolaraViz(
-        model,
-        components=[
-            (ChannelSwitches, 0),
-            (NetworkView, 0),
-            (LadderView, 0),
-            (PosturesView, 0),
-            (EventFeed, 0),
-            (EnsemblePanel, 1),
-        ],
-        model_params=params,
-        name=f"escalsim: {spec.name}",
-        play_interval=400,
-    ).key(f"viz-{id(spec)}")
-    with solara.Sidebar():
-        solara.Markdown(
-            "[Seminar mode: play one side →](/seminar)\n\n"
-            "The ensemble panel (many replications, with CIs) is on **Page 1**."
-        )
-        UploadPanel()
+    with solara.AppBar(), solara.lab.Tabs(value=index, on_value=go, align="center"):
+        for _path, label in PAGES:
+            solara.lab.Tab(label)
 
 
 # -- seminar ----------------------------------------------------------------------------------
@@ -833,6 +1459,7 @@ def SeminarBody(spec: Scenario) -> None:
         solara.Title(f"escalsim seminar: {spec.name}")
     with solara.AppBar():
         solara.AppBarTitle(f"Seminar: {spec.name}")
+    PageTabs()
     with solara.Column(style={"max-width": "1100px", "margin": "auto"}):
         solara.Markdown("[← back to the explorer](/)")
         g = game.value
@@ -843,7 +1470,7 @@ def SeminarBody(spec: Scenario) -> None:
                 solara.Select("Condition", value=condition, values=list(spec.condition_names))
                 solara.InputInt("Seed (the same seed and moves give the same game)", value=seed)
                 solara.SliderInt(
-                    "Rounds (a shorter game for a short class)",
+                    f"Rounds (a shorter game for a short class): {rounds.value}",
                     value=rounds,
                     min=3,
                     max=int(spec.run.rounds),
@@ -935,7 +1562,11 @@ def OfferControls(mode: solara.Reactive[str], share: solara.Reactive[float]) -> 
     solara.ToggleButtonsSingle(value=mode, values=["keep", "withdraw", "offer"])
     if mode.value == "offer":
         solara.SliderFloat(
-            "Share of the stakes you offer them", value=share, min=0.0, max=1.0, step=0.05
+            f"Share of the stakes you offer them: {share.value:.0%}",
+            value=share,
+            min=0.0,
+            max=1.0,
+            step=0.05,
         )
 
 

@@ -372,9 +372,8 @@ class Game:
             human_claims={actor: self.claims},
         )
         self.seed = self.model.seed_root
-        self.narrator = Narrator(played, closed_channels=self._closed_between, emphasis=emphasis)
+        self.narrator = Narrator(played, emphasis=emphasis)
         self._records: list[RoundRecord] = []
-        self._open_when_seen = self.model.channel_open.copy()
         self._before: dict[str, _Before] = {}
         self._seen_events = 0
         self.feed: list[tuple[int, str]] = []  # (round, sentence) for every event so far
@@ -403,17 +402,6 @@ class Game:
         p = self.model.params
         ia, ib = p.ids.index(a), p.ids.index(b)
         return sorted(p.private_channels(ia, ib))  # in file order, as the player reads them
-
-    def _closed_between(self, a: str, b: str) -> list[str]:
-        """Private channels between two actors that were closed when they perceived."""
-        m = self.model
-        if a not in m.params.ids or b not in m.params.ids:
-            return []
-        return [
-            m.params.channel_ids[c]
-            for c in self._private_channels(a, b)
-            if not self._open_when_seen[c]
-        ]
 
     def situation(self) -> Situation:
         """What the player's state knows now (see :class:`Situation`)."""
@@ -609,7 +597,6 @@ class Game:
         """Run phases 1-5 of the next round and note what each power knows."""
         m = self.model
         m.begin_round()
-        self._open_when_seen = m.channel_open.copy()
         self._before = {}
         for a, b in ((self.actor, self.adversary), (self.adversary, self.actor)):
             agent, other = self._agent(a), self._agent(b)

@@ -1,14 +1,14 @@
 """Events in plain language, for the app's feed, the terminal game and the debrief.
 
 One function turns a row of the events frame (:attr:`EscalationModel.events`) into a sentence a
-student can read: "Russia read the United States at *mobilisation* (it was at *signalling*);
-the hotline was closed". Names come from the scenario: actor names, rung names, channel ids and
+student can read: "Russia misread the United States: saw it at *mobilisation* when it was at
+*signalling*." Names come from the scenario: actor names, rung names, channel ids and
 kinds. The model's event kinds are listed in ``docs/ODD.md`` (section 7, output).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from escalsim.scenario import Scenario
@@ -44,10 +44,6 @@ class Narrator:
     ----------
     scenario : Scenario
         The scenario the events come from (for names).
-    closed_channels : callable, optional
-        ``closed_channels(actor_id, target_id)`` -> names of the private channels between the
-        two that were closed or down when the event happened; with it, a misperception says
-        which channels could have corrected it ("the hotline was closed").
     emphasis : str
         Put around rung names: ``"*"`` (Markdown italics, the default) or ``""`` (plain text).
     """
@@ -55,7 +51,6 @@ class Narrator:
     def __init__(
         self,
         scenario: Scenario,
-        closed_channels: Callable[[str, str], list[str]] | None = None,
         emphasis: str = "*",
     ) -> None:
         self.scenario = scenario
@@ -64,7 +59,6 @@ class Narrator:
         self.actor_names = {a.id: a.name for a in scenario.actors}
         self.rung_names = [r.name for r in scenario.ladder.rungs]
         self.channel_kinds = {c.id: c.kind for c in scenario.channels}
-        self.closed_channels = closed_channels
 
     # -- names ------------------------------------------------------------------------------------
     def actor(self, actor_id: Any) -> str:
@@ -120,17 +114,14 @@ class Narrator:
         has_target = raw_target is not None and str(raw_target) not in {"None", "nan", "<NA>"}
         match kind:
             case "misperception":
+                # What was seen against what was true, and nothing else: the channels closed at
+                # that moment are not named beside it, which read as the misreading's cause
+                # (issue 21; a misreading can come through an open channel as well).
                 true = detail.removeprefix("true rung ") if detail else "?"
-                text = f"{actor} read {target} at {self.rung(rung)} (it was at {self.rung(true)})"
-                closed = (
-                    self.closed_channels(str(event.get("actor")), str(event.get("target")))
-                    if self.closed_channels
-                    else []
+                return (
+                    f"{actor} misread {target}: saw it at {self.rung(rung)} when it was at "
+                    f"{self.rung(true)}."
                 )
-                if closed:
-                    verb = "was" if len(closed) == 1 else "were"
-                    text += f"; {_join([self.channel(c) for c in closed])} {verb} closed"
-                return text + "."
             case "miscalculation":
                 better = detail.removeprefix("with perfect information: ") if detail else "?"
                 return (
