@@ -194,12 +194,17 @@ def test_the_failure_hook_is_off_without_its_variable(monkeypatch):
         model.step()
 
 
+#: The environments solara was started with, by :func:`_app_command` (the last one last).
+envs: list[dict[str, str]] = []
+
+
 def _app_command(monkeypatch, *args: str) -> tuple[list[str], str]:
     """Run `escalsim app ARGS` in-process up to the exec, returning solara's argv and stderr."""
     seen: list[list[str]] = []
 
     def fake_execve(path: str, argv: list[str], env: dict[str, str]) -> None:
         seen.append(list(argv))
+        envs.append(dict(env))
         raise SystemExit(0)
 
     monkeypatch.setattr(os, "execve", fake_execve)
@@ -212,6 +217,19 @@ def test_the_app_serves_localhost_by_default_without_a_warning(monkeypatch):
     argv, err = _app_command(monkeypatch)
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert "warning" not in err
+
+
+def test_the_app_turns_solaras_telemetry_and_banner_off_unless_told_otherwise(monkeypatch):
+    """Solara's telemetry calls home (refused offline) and its banner covers the feed: off by
+    default, and a user's own setting in the environment wins."""
+    monkeypatch.delenv("SOLARA_THEME_SHOW_BANNER", raising=False)
+    monkeypatch.delenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", raising=False)
+    _app_command(monkeypatch)
+    assert envs[-1]["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert envs[-1]["SOLARA_THEME_SHOW_BANNER"] == "False"
+    monkeypatch.setenv("SOLARA_THEME_SHOW_BANNER", "True")
+    _app_command(monkeypatch)
+    assert envs[-1]["SOLARA_THEME_SHOW_BANNER"] == "True"
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "classroom.example"])

@@ -160,7 +160,15 @@ def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
     name = scenario
     if not shipped_scenarios.is_shipped(scenario) or Path(scenario).exists():
         name = str(Path(scenario).resolve())
-    env = {**os.environ, "ESCALSIM_APP_SCENARIO": name}
+    # Solara's telemetry calls home (refused offline, a failing thread in the log) and its
+    # "runs on Solara" banner covers the explorer's feed: both off, unless the user says
+    # otherwise in the environment (solara.server.settings: Telemetry, ThemeSettings).
+    env = {
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        **os.environ,
+        "ESCALSIM_APP_SCENARIO": name,
+    }
     args = [
         sys.executable,
         "-m",
