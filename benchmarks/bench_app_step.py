@@ -39,18 +39,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' Chromium flags: one home
+
+from chromium import CHROMIUM_ARGS  # noqa: E402
+from conftest import stop_group  # noqa: E402
+
 #: The default scenario: the main job's, which runs its 40 rounds with the default seed (with
 #: its seed, hotline-1963 settles in round 2: too few Steps to time).
 SCENARIO = "ukraine-talks-2022"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 #: Installed in the page: the time of the last change to the document, ripples aside.
 _OBSERVE = """() => {
@@ -143,11 +139,7 @@ def measure(src: Path, scenario: str, steps: int, quiet_ms: float) -> list[float
             browser.close()
             return out
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
 
 
 def main() -> None:

@@ -69,6 +69,16 @@ def kill_group(proc: subprocess.Popen[Any]) -> None:
         proc.wait(timeout=30)
 
 
+def stop_group(proc: subprocess.Popen[Any], grace: float = 15.0) -> None:
+    """Ask ``proc``'s process group to stop (SIGTERM), then kill it if ``grace`` s pass."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+
+
 def run_process(
     argv: Sequence[str | os.PathLike[str]],
     *,

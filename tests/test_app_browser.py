@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TIMEOUT, kill_group
+from chromium import CHROMIUM_ARGS
+from conftest import TIMEOUT, kill_group, stop_group
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
 #: The browser tier: a Chromium driven through the served app (`-m "not browser"` leaves it out).
@@ -37,17 +37,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ESCALSIM_ARTIFACTS", ROOT / "results" / "test-artifacts"))
 SHOTS = ARTIFACTS / "browser"
-# Flags for a headless Chromium on a machine with no network beyond localhost: without the
-# background-networking ones it keeps trying (and failing) to reach Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 60_000
 
 
@@ -113,11 +102,7 @@ def served() -> Iterator[Served]:
         try:
             yield Served(url, port, proc)
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+            stop_group(proc)
 
 
 @pytest.fixture(scope="module")
