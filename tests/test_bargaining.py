@@ -604,7 +604,7 @@ def test_the_mutual_continuation_is_the_best_one_when_i_never_quits():
     assert (bg.reply_quit_probability(reply, LADDER_COSTS, LADDER_RISK, 6, 0.9) == 0.0).all()
     xs = np.arange(6)
     np.testing.assert_allclose(
-        bg.mutual_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9, reply),
+        bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9, reply),
         bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9),
     )
 
@@ -621,7 +621,7 @@ def test_the_mutual_continuation_by_hand():
     q = bg.reply_quit_probability(reply, LADDER_COSTS, LADDER_RISK, 6, 0.9)
     assert q[0] == 0.0
     assert q[5] == 1.0
-    h = bg.mutual_continuation(
+    h = bg.best_continuation(
         0.5, np.array([5]), LADDER_COSTS, LADDER_RISK, 6, np.array([6.0]), 0.9, reply
     )
     assert h[0, 0] == pytest.approx(0.05 * 6.0 + 0.95 * (0.5 - 0.2 + 0.9 * 7.0))
@@ -641,7 +641,7 @@ def test_in_symmetric_terror_the_mutual_term_coerces_less_than_the_best_one():
     reply = _reply(war, quit_i=bg.settlement_value(0.3, 0.9), prevail=bg.settlement_value(0.7, 0.9))
     xs = np.array([4, 5])
     h_best = bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9)
-    h_mutual = bg.mutual_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9, reply)
+    h_mutual = bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9, reply)
     assert (h_mutual >= h_best - 1e-12).all()  # counting on i's quitting can only help it
     q_best = bg.quit_probability(np.array([0.5, 0.5]), kw["quit_j"] - h_best)
     q_mutual = bg.quit_probability(np.array([0.5, 0.5]), kw["quit_j"] - h_mutual)
@@ -673,7 +673,7 @@ def test_the_mutual_continuation_lies_between_the_best_one_and_prevailing(
     assert ((q >= 0.0) & (q <= 1.0)).all()
     xs = np.array([x])
     best = bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9)
-    mutual = bg.mutual_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9, reply)
+    mutual = bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war_j, 0.9, reply)
     assert (mutual >= best - 1e-9).all()
     assert (mutual <= np.maximum(best, 0.5 + 0.9 * prevail) + 1e-9).all()
 

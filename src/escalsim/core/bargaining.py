@@ -1720,56 +1720,6 @@ def _quit_chance(
     return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)
 
 
-def mutual_continuation(
-    share_j: ArrayLike,
-    xp: ArrayLike,
-    costs: Array,
-    war_risk: Array,
-    war_rung: int | None,
-    war_j: ArrayLike,
-    delta: float,
-    reply: Reply,
-) -> Array:
-    """The other's best way of staying in the crisis, counting on i's quitting in turn.
-
-    ``H_j(θ, x′) = max_y″ [r W_j(θ) + (1 − r)(f_j(y″) + δ Q_i(y″) V_prevail_j)]
-    / [1 − δ (1 − r)(1 − Q_i(y″))]`` with ``r = r(x′, y″)``, ``f_j(y″) = q_j − k(y″)`` and
-    ``Q_i(y″)`` from :func:`reply_quit_probability`: the stationary value of sitting at y″
-    while each round war breaks out with probability r and otherwise i quits with probability
-    ``Q_i`` (worth ``V_prevail_j`` to the other), solved from
-    ``H = r W + (1 − r)(f + δ(Q V + (1 − Q) H))``. ``Q_i = 0`` gives :func:`best_continuation`.
-    Why: with :func:`best_continuation` the other is a state that weighs quitting against
-    holding on at the risk of i's rung, and never expects i to quit; where both sides' types
-    fear war, each power then expects the other to quit at the top rungs and both climb there
-    (docs/calibration.md, "Why the rebuilt scenario is still not 1962"). Counting on i's
-    quitting, the other holds on where i is the likelier to fold, so escalation coerces only a
-    side less resolved than the one escalating, as in Powell (1990, ch. 2-3), where the less
-    resolved side quits first. *Departure:* a level-2 model of the other (level-k, Stahl &
-    Wilson 1995), not Powell's equilibrium. Valid for shares in [0, 1], costs ≥ 0, risks in
-    [0, 1], δ in [0, 1).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``[..., M, K]``, as :func:`best_continuation`.
-    """
-    top = len(costs) - 1 if war_rung is None else war_rung
-    rungs = np.arange(top + 1)
-    xp_arr = np.asarray(xp)
-    r = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)[
-        ..., None
-    ]  # [..., M, Y, 1]
-    q = reply_quit_probability(reply, costs, war_risk, war_rung, delta)[..., None, :, None]
-    flow = (np.asarray(share_j, dtype=float)[..., None] - costs[rungs])[..., None, :, None]
-    prevail = np.asarray(reply.prevail, dtype=float)
-    prevail = (prevail if prevail.ndim else prevail[None])[..., None, None, :]
-    w_j = np.asarray(war_j, dtype=float)[..., None, None, :]
-    value = (r * w_j + (1.0 - r) * (flow + delta * q * prevail)) / (
-        1.0 - delta * (1.0 - r) * (1.0 - q)
-    )  # [..., M, Y, K]
-    return value.max(axis=-2)
-
-
 def ladder_utilities(
     x: ArrayLike,
     y_next: ArrayLike,
@@ -1855,7 +1805,7 @@ def ladder_utilities(
         its best continuation (:func:`best_continuation`), and ``flow_j`` is not read.
     reply : Reply, optional
         With ``best_of_share``: the other's best continuation counts on i's quitting in turn
-        (:func:`mutual_continuation`; ``beliefs.continuation: mutual``).
+        (:func:`best_continuation` with ``reply``; ``beliefs.continuation: mutual``).
 
     Returns
     -------
@@ -1883,10 +1833,8 @@ def ladder_utilities(
             np.asarray(war_j, dtype=float)[..., None, :],
             delta,
         )
-    elif reply is None:
-        h_j = best_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta)
     else:
-        h_j = mutual_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta, reply)
+        h_j = best_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta, reply)
     q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
@@ -1900,6 +1848,7 @@ def best_continuation(
     war_rung: int | None,
     war_j: ArrayLike,
     delta: float,
+    reply: Reply | None = None,
 ) -> Array:
     """The other's best way of staying in the crisis against i's rung x′, per type.
 
@@ -1915,6 +1864,21 @@ def best_continuation(
     through the cost of the other's current posture. Valid for shares in [0, 1], costs ≥ 0,
     risks in [0, 1], δ in [0, 1).
 
+    Given ``reply`` (``beliefs.continuation: mutual``), the other counts on i's quitting in
+    turn: ``H_j(θ, x′) = max_y″ [r W_j(θ) + (1 − r)(f_j(y″) + δ Q_i(y″) V_prevail_j)]
+    / [1 − δ (1 − r)(1 − Q_i(y″))]`` with ``r = r(x′, y″)``, ``f_j(y″) = q_j − k(y″)`` and
+    ``Q_i(y″)`` from :func:`reply_quit_probability`: the stationary value of sitting at y″
+    while each round war breaks out with probability r and otherwise i quits with probability
+    ``Q_i`` (worth ``V_prevail_j`` to the other), solved from
+    ``H = r W + (1 − r)(f + δ(Q V + (1 − Q) H))``; ``Q_i = 0`` is the value above. Why: without
+    it the other is a state that never expects i to quit; where both sides' types fear war,
+    each power then expects the other to quit at the top rungs and both climb there
+    (docs/calibration.md, "Why they climbed to the strike rung"). Counting on i's quitting, the
+    other holds on where i is the likelier to fold, so escalation coerces only a side less
+    resolved than the one escalating, as in Powell (1990, ch. 2-3), where the less resolved
+    side quits first. *Departure:* a level-2 model of the other (level-k, Stahl & Wilson 1995),
+    not Powell's equilibrium.
+
     Parameters
     ----------
     share_j : array_like
@@ -1929,6 +1893,8 @@ def best_continuation(
         ``[..., K]``: the other's war value per type.
     delta : float
         Discount factor δ in [0, 1).
+    reply : Reply, optional
+        i as the other models it, counting on its quitting (``mutual``); None: it does not.
 
     Returns
     -------
@@ -1940,12 +1906,17 @@ def best_continuation(
     xp_arr = np.asarray(xp)
     risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)  # [..., M, Y]
     flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]  # [..., 1, Y]
-    held = hold_value(
-        flow[..., None],
-        risk[..., None],
-        np.asarray(war_j, dtype=float)[..., None, None, :],
-        delta,
-    )  # [..., M, Y, K]
+    w_j = np.asarray(war_j, dtype=float)[..., None, None, :]
+    if reply is None:
+        held = hold_value(flow[..., None], risk[..., None], w_j, delta)  # [..., M, Y, K]
+    else:
+        r = risk[..., None]
+        q = reply_quit_probability(reply, costs, war_risk, war_rung, delta)[..., None, :, None]
+        prevail = np.asarray(reply.prevail, dtype=float)
+        prevail = (prevail if prevail.ndim else prevail[None])[..., None, None, :]
+        held = (r * w_j + (1.0 - r) * (flow[..., None] + delta * q * prevail)) / (
+            1.0 - delta * (1.0 - r) * (1.0 - q)
+        )
     return held.max(axis=-2)
 
 
@@ -2554,7 +2525,6 @@ __all__ = [
     "lookahead_value",
     "message_likelihood",
     "move_likelihood",
-    "mutual_continuation",
     "nuclear_response",
     "observation_matrix",
     "onset_value",
