@@ -87,6 +87,8 @@ def realised_shares(
         - war: the lottery's annuity ``p_i - c_i`` (Fearon 1995's war payoff; ``bg.war_value``
           times ``1 - δ``). The two sum to ``1 - c_a - c_b``: war wastes;
         - unresolved at the horizon: the status quo, the flow each held while the crisis ran
+          (where a fait accompli holds the stakes, ``stakes.held_at``, the holder's share is 0
+          in the runs that ended with it below its rung, the outcome frame's ``stakes_held``)
           (the rungs' costs ``k(x)`` are not subtracted: they are paid in every outcome's
           run-up, and the share counts the stakes only);
         - a ceasefire (an offer accepted while the powers fight): as an offer accepted;
@@ -180,10 +182,15 @@ def run_shares(outcome: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             d, step = float(params.discount), params.front_step
             war_a = (1.0 - d) * bg.front_war_value(p_a, cost[:, 0], d, front, step)
             war_b = (1.0 - d) * bg.front_war_value(p_b, cost[:, 1], d, 1.0 - front, step)
+        quo: Any = float(params.status_quo[0])
+        if params.held_by >= 0 and "stakes_held" in rows.columns:
+            # A fait accompli: a holder that ended below its rung held none of the stakes.
+            given_up = 0.0 if params.held_by == 0 else 1.0
+            quo = np.where(rows["stakes_held"].to_numpy(dtype=bool), quo, given_up)
         a, b = realised_shares(
             rows["outcome"].to_numpy(),
             rows["settled_share_a"].to_numpy(dtype=float),
-            float(params.status_quo[0]),
+            quo,
             war_a,
             war_b,
             np.nan if params.exchange_value is None else params.exchange_value,

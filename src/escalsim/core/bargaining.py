@@ -842,6 +842,72 @@ def settlement_value(share: ArrayLike, delta: ArrayLike, stakes: ArrayLike = 1.0
     )
 
 
+class HeldStakes(NamedTuple):
+    """A side's shares and posture costs under a fait accompli (:func:`held_stakes`).
+
+    Attributes
+    ----------
+    share, share_j : numpy.ndarray
+        The deciding side's and the other's share of the stakes while the crisis lasts ``[...]``.
+    posture, posture_j : numpy.ndarray
+        ``[n_rungs]``: each rung's posture cost for the deciding side and for the other, with
+        the holder's stakes given up below its rung counted as a cost.
+    """
+
+    share: Array
+    share_j: Array
+    posture: Array
+    posture_j: Array
+
+
+def held_stakes(
+    share: float,
+    share_j: float,
+    costs: Array,
+    holds: int,
+    rung: int,
+    x: ArrayLike,
+    y: ArrayLike,
+) -> HeldStakes:
+    """The flows of a crisis in which one side holds its share by a posture (a fait accompli).
+
+    The holder h keeps its status-quo share ``q_h`` only while it stands at or above the rung
+    R; below it, the other side n holds all the stakes::
+
+        q_h(x_h) = q_h [x_h >= R]        q_n(x_h) = q_n + q_h [x_h < R]
+
+    Written as a posture cost, the holder's flow at rung x is ``q_h - k_h(x)`` with
+    ``k_h(x) = k(x) + q_h [x < R]`` (the stakes given up by standing below R are a cost of that
+    posture), and the other's flow is ``q_n(x_h) - k(x)``, its share read at the holder's rung
+    ``x_h``. ``holds``: 1 the deciding side holds, -1 the other holds, 0 neither (the shares
+    and costs unchanged); ``x``, ``y``: the deciding side's and the other's rungs ``[...]``.
+
+    Source: the fait accompli — a state takes the disputed good and leaves the other to
+    coerce it back (Schelling 1966, ch. 2; Tarar 2016, "A strategic logic of the military fait
+    accompli", International Studies Quarterly 60:742-752; Altman 2017, "By fait accompli, not
+    coercion", ISQ 61:881-891); in Fearon's (1995) flow form, the status quo while the crisis
+    lasts is what the holder has seized. *Departure:* the one-round look-ahead values the
+    non-holder's flow at the holder's current rung (the holder's next move is its decision,
+    which the look-ahead does not model beyond the other's quitting), so a holder's step down
+    counts for the other from the round it is seen. Valid for shares in [0, 1] summing to 1,
+    costs ≥ 0, R a rung below the war rung.
+    """
+    costs = np.asarray(costs, dtype=float)
+    if holds == 0:
+        q = np.asarray(share, dtype=float)
+        return HeldStakes(
+            np.broadcast_to(q, np.shape(x)), np.asarray(share_j, dtype=float), costs, costs
+        )
+    below = np.arange(len(costs)) < rung
+    if holds > 0:
+        given_up = costs + share * below
+        other = share_j + share * (np.asarray(x) < rung)
+        return HeldStakes(np.full(np.shape(x), float(share)), other, given_up, costs)
+    given_up = costs + share_j * below
+    mine = share + share_j * (np.asarray(y) < rung)
+    return HeldStakes(mine, np.full(np.shape(y), float(share_j)), costs, given_up)
+
+
 def hold_value(flow: ArrayLike, risk: ArrayLike, war: ArrayLike, delta: ArrayLike) -> Array:
     """Value of holding the current postures for ever: ``H = (r W + (1 - r) f) / (1 - δ(1 - r))``.
 
@@ -1742,6 +1808,7 @@ def ladder_utilities(
     *,
     best_of_share: ArrayLike | None = None,
     reply: Reply | None = None,
+    costs_j: Array | None = None,
 ) -> Array:
     """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
 
@@ -1806,6 +1873,10 @@ def ladder_utilities(
     reply : Reply, optional
         With ``best_of_share``: the other's best continuation counts on i's quitting in turn
         (:func:`best_continuation` with ``reply``; ``beliefs.continuation: mutual``).
+    costs_j : numpy.ndarray, optional
+        The other's per-rung posture cost, for its best continuation (default ``costs``: one
+        ladder for both). They differ where a fait accompli holds the stakes
+        (:func:`held_stakes`: the holder's stakes given up below its rung count as a cost).
 
     Returns
     -------
@@ -1834,7 +1905,17 @@ def ladder_utilities(
             delta,
         )
     else:
-        h_j = best_continuation(best_of_share, xp, costs, war_risk, war_rung, war_j, delta, reply)
+        h_j = best_continuation(
+            best_of_share,
+            xp,
+            costs if costs_j is None else costs_j,
+            war_risk,
+            war_rung,
+            war_j,
+            delta,
+            reply,
+            costs_i=costs,
+        )
     q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
@@ -1849,6 +1930,8 @@ def best_continuation(
     war_j: ArrayLike,
     delta: float,
     reply: Reply | None = None,
+    *,
+    costs_i: Array | None = None,
 ) -> Array:
     """The other's best way of staying in the crisis against i's rung x′, per type.
 
@@ -1886,7 +1969,7 @@ def best_continuation(
     xp : array_like
         i's candidate rungs ``[..., M]``.
     costs, war_risk : numpy.ndarray
-        Per-rung posture cost and per-round war risk.
+        Per-rung posture cost (the other's: :func:`held_stakes`) and per-round war risk.
     war_rung : int or None
         The war rung (None: no war rung).
     war_j : array_like
@@ -1895,6 +1978,8 @@ def best_continuation(
         Discount factor δ in [0, 1).
     reply : Reply, optional
         i as the other models it, counting on its quitting (``mutual``); None: it does not.
+    costs_i : numpy.ndarray, optional
+        i's own per-rung posture cost, for ``reply`` (default ``costs``: the same ladder).
 
     Returns
     -------
@@ -1911,7 +1996,8 @@ def best_continuation(
         held = hold_value(flow[..., None], risk[..., None], w_j, delta)  # [..., M, Y, K]
     else:
         r = risk[..., None]
-        q = reply_quit_probability(reply, costs, war_risk, war_rung, delta)[..., None, :, None]
+        mine = costs if costs_i is None else costs_i
+        q = reply_quit_probability(reply, mine, war_risk, war_rung, delta)[..., None, :, None]
         prevail = np.asarray(reply.prevail, dtype=float)
         prevail = (prevail if prevail.ndim else prevail[None])[..., None, None, :]
         held = (r * w_j + (1.0 - r) * (flow[..., None] + delta * q * prevail)) / (
@@ -2483,6 +2569,7 @@ __all__ = [
     "PERCEIVED_MOVES",
     "SPLIT_PARTS",
     "TYPE_REDRAW",
+    "HeldStakes",
     "Offer",
     "Reply",
     "WarLadder",
@@ -2513,6 +2600,7 @@ __all__ = [
     "fearon_demand",
     "front_step",
     "front_war_value",
+    "held_stakes",
     "hold_value",
     "honest_mass",
     "implementation_matrix",

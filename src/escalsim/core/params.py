@@ -47,6 +47,8 @@ V2_FIELDS = (
     "agenda_salience",
     "talks_open",
     "commitment_problem",
+    "held_by",
+    "held_rung",
     "decisiveness",
     "attribution",
     "continuation",
@@ -119,7 +121,10 @@ class Params:
     the items when offers are bundles, §3.9), ``talks_open`` (``stakes.talks_open``: offers
     posted and accepted only in rounds where it holds; :attr:`concessions` joins it to
     ``capitulation``), ``commitment_problem``,
-    ``decisiveness`` (m), ``attribution`` (per actor, ``"naive"`` or ``"noisy"``: its own, else
+    ``held_by`` and ``held_rung`` (``stakes.held_at``, a fait accompli: the holder's row, 0
+    ``power_a``, 1 ``power_b``, -1 none, and the rung below which it holds none of the stakes;
+    :func:`escalsim.core.bargaining.held_stakes`), ``decisiveness`` (m), ``attribution``
+    (per actor, ``"naive"`` or ``"noisy"``: its own, else
     the scenario's), ``continuation`` (``beliefs.continuation``: ``"hold"`` or ``"best"``, what
     the look-ahead expects the other to do instead of quitting), and the powers' cost-of-war
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
@@ -219,6 +224,8 @@ class Params:
     agenda_divisible: BoolArray
     agenda_salience: FloatArray
     commitment_problem: bool
+    held_by: int
+    held_rung: int
     decisiveness: float
     attribution: tuple[str, ...]
     continuation: str
@@ -409,6 +416,11 @@ def compile_params(s: Scenario) -> Params:
         status_quo = (1.0 - quo[ids[pb]], quo[ids[pb]])
     else:
         status_quo = (0.5, 0.5)
+    # A fait accompli (stakes.held_at): the holder's row among the powers (0 power_a, 1
+    # power_b; -1 none) and the rung below which it holds none of the stakes.
+    held_by, held_rung = -1, 0
+    for holder, rung in (s.stakes.held_at or {}).items():
+        held_by, held_rung = (0 if ids.index(holder) == pa else 1), s.rung_index(rung)
 
     def agr_field(getter: Any, default: Any) -> list[Any]:
         return [getter(a) if a is not None else default for a in agr]
@@ -518,6 +530,8 @@ def compile_params(s: Scenario) -> Params:
             [[item.salience.get(a.id, 0.0) for item in agenda] for a in s.actors], dtype=float
         ).reshape(len(s.actors), len(agenda)),
         commitment_problem=s.stakes.commitment_problem,
+        held_by=held_by,
+        held_rung=held_rung,
         decisiveness=s.war.decisiveness,
         attribution=tuple(a.attribution or s.beliefs.attribution for a in s.actors),
         continuation=s.beliefs.continuation,

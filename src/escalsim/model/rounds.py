@@ -3077,6 +3077,13 @@ class Crisis:
 
         outcome = np.array(OUTCOMES, dtype=object)[self.outcome_code[rows]]
         trust = self.trust()[rows]
+        held: dict[str, Any] = {}
+        if p.held_by >= 0:
+            # A fait accompli (stakes.held_at): whether the holder stood on its rung at the end,
+            # so that its share in a run not divided by an offer is the stakes it still held
+            # (batch.shares.run_shares; docs/decision-v2.md §3.10).
+            holder = a if p.held_by == 0 else b
+            held = {"stakes_held": rung[:, holder] >= p.held_rung}
         return {
             "replication": self.reps[rows],
             "outcome": outcome,
@@ -3109,6 +3116,7 @@ class Crisis:
             "settled_share_a": self.settled_share[rows],
             **(self._war_columns(rows) if self.layout.structure.lasting else {}),
             **(pair_wars.columns(self, rows) if self.layout.structure.war_pairs else {}),
+            **held,
         }
 
     def _war_columns(self, rows: NDArray[np.bool_]) -> dict[str, Any]:

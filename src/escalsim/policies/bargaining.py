@@ -71,8 +71,10 @@ class Terms:
     ----------
     delta : float
         δ, ``Params.discount``.
-    share, share_j : float
-        The status-quo shares ``q_i`` and ``q_j`` (``Params.status_quo``).
+    share, share_j : ndarray
+        The shares ``q_i`` and ``q_j`` of the stakes while the crisis lasts: the status quo
+        (``Params.status_quo``), or where a fait accompli holds them (``stakes.held_at``) the
+        holder's at its rung (:func:`~escalsim.core.bargaining.held_stakes`).
     p : ndarray
         i's chance of winning a war, ``p_i = (1 - δ) W_i + c_i`` clipped to [0, 1]: recovered
         from the round's ``war_value`` and the drawn ``war_cost``, so that the other's war
@@ -83,7 +85,10 @@ class Terms:
         ``[..., K]``: the other's war value per joint type, ``(1 - p_i - c_θ)/(1 - δ)``, with
         ``c_θ`` the other's cost grid (``Params.cost_types``) repeated over the honesty types.
     flow, flow_j : ndarray
-        The flows while the crisis lasts at the rungs held: ``q_i - k(x)``, ``q_j - k(ŷ)``.
+        The flows while the crisis lasts at the rungs held: ``q_i - k_i(x)``, ``q_j - k_j(ŷ)``.
+    posture, posture_j : ndarray
+        ``[n_rungs]``: each rung's posture cost ``k_i``, ``k_j`` (the ladder's ``costs``; for
+        the holder of a fait accompli, plus its share below its rung).
     other : int
         The other power's actor index.
     costs_j : ndarray
@@ -97,13 +102,15 @@ class Terms:
     """
 
     delta: float
-    share: float
-    share_j: float
+    share: Array
+    share_j: Array
     p: Array
     war: Array
     war_j: Array
     flow: Array
     flow_j: Array
+    posture: Array
+    posture_j: Array
     other: int
     costs_j: Array
     cost: Array
@@ -157,7 +164,18 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     war = np.asarray(obs.war_value, dtype=float)
     p = np.clip((1.0 - delta) * war + np.asarray(obs.war_cost, dtype=float), 0.0, 1.0)
     top = params.n_rungs - 1
-    share, share_j = float(params.status_quo[mine]), float(params.status_quo[theirs])
+    x = np.clip(np.asarray(obs.x), 0, top)
+    y = np.clip(np.asarray(obs.y), 0, top)
+    holds = 0 if params.held_by < 0 else (1 if params.held_by == mine else -1)
+    held = bg.held_stakes(
+        float(params.status_quo[mine]),
+        float(params.status_quo[theirs]),
+        params.costs,
+        holds,
+        params.held_rung,
+        x,
+        y,
+    )
     war_j = bg.war_value(1.0 - p[..., None], costs, delta)
     if lasting(params):
         # A war fought over the front from where it stands (docs/pair-wars.md §3.3): part 1's
@@ -166,13 +184,15 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
         war, war_j = onset_values(obs, p, war, war_j, costs, actor, params)
     return Terms(
         delta=delta,
-        share=share,
-        share_j=share_j,
+        share=held.share,
+        share_j=held.share_j,
         p=p,
         war=war,
         war_j=war_j,
-        flow=share - params.costs[np.clip(np.asarray(obs.x), 0, top)],
-        flow_j=share_j - params.costs[np.clip(np.asarray(obs.y), 0, top)],
+        flow=held.share - held.posture[x],
+        flow_j=held.share_j - held.posture_j[y],
+        posture=held.posture,
+        posture_j=held.posture_j,
         other=int(params.adversary[actor.index]),
         costs_j=costs,
         cost=np.asarray(obs.war_cost, dtype=float),
@@ -652,7 +672,7 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
     return bg.ladder_utilities(
         np.asarray(obs.x),
         obs.y,
-        params.costs,
+        t.posture,
         params.war_risk,
         params.war_rung,
         params.jump,
@@ -670,6 +690,7 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         obs.line_crossed,
         best_of_share=t.share_j if params.continuation in ("best", "mutual") else None,
         reply=own_reply(obs, t, params) if params.continuation == "mutual" else None,
+        costs_j=t.posture_j,
     )
 
 
@@ -824,7 +845,7 @@ def fallback(obs: Observation, t: Terms, params: Params, actor: Actor) -> Array:
     values = bg.refusal_values(
         np.asarray(obs.x),
         obs.y,
-        params.costs,
+        t.posture,
         params.war_risk,
         params.war_rung,
         params.jump,
@@ -1075,11 +1096,11 @@ class Bargaining(Policy):
         values = bg.ladder_utilities(
             y[..., None],
             x[..., None],
-            params.costs,
+            t.posture_j,
             params.war_risk,
             params.war_rung,
             params.jump,
-            t.share_j,
+            np.asarray(t.share_j)[..., None],
             t.war_j,
             promised(t, 1.0 - theirs, own=False, later=1),
             t.delta,
@@ -1098,6 +1119,7 @@ class Bargaining(Policy):
                 if params.continuation == "mutual"
                 else None
             ),
+            costs_j=t.posture,
         )
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).

@@ -387,6 +387,29 @@ def _check_stakes(c: _Checker, *, round0: bool) -> None:
             "the two powers' status-quo shares sum to 1; they sum to "
             f"{math.fsum(quo.values()):.6g} (give one power's share and the other gets the rest)",
         )
+    held = s.stakes.held_at or {}
+    for k, rung in held.items():
+        if c.ref(k, c.powers, ("stakes", "held_at", k), "power", key=True):
+            at = c.rung(rung, ("stakes", "held_at", k))
+            war_ref = s.ladder.war_rung  # checked in _check_ladder; read silently here
+            names = c.rung_names
+            war = (
+                war_ref
+                if isinstance(war_ref, int)
+                else (names.index(war_ref) if war_ref in names else None)
+            )
+            if at is not None and war is not None and at >= war:
+                c.add(
+                    ("stakes", "held_at", k),
+                    "a posture that holds the stakes is below the war rung (at war the stakes "
+                    f"are the war's); expected one of: {', '.join(c.rung_names[:war])}",
+                )
+    if len(held) > 1:
+        c.add(
+            ("stakes", "held_at"),
+            f"one power holds its share by a posture (a fait accompli); {len(held)} are named "
+            f"({', '.join(held)}): keep the one whose posture holds the stakes",
+        )
     if not s.stakes.divisible and not s.agenda:
         c.add(
             ("stakes", "divisible"),

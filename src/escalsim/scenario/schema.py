@@ -288,6 +288,14 @@ class Stakes(_Model):
         description="The powers anticipate scheduled shifts in capabilities ('set' events on a "
         "power's capability), as in a commitment problem (Fearon 1995; Powell 2006).",
     )
+    held_at: dict[Identifier, RungRef] | None = Field(
+        default=None,
+        description="A fait accompli: one power whose status-quo share is held by a posture, and "
+        "the rung of that posture, e.g. {SUN: deployment}. While the power stands below the "
+        "rung it holds none of the stakes and the other power holds them all; stepping down "
+        "gives them up (Tarar 2016; Altman 2017; docs/decision-v2.md §3.10). Default: none, "
+        "the shares do not depend on the postures.",
+    )
 
 
 #: Two actor ids: a pair of actors (version 3).
