@@ -14,6 +14,9 @@ process only):
   talks are open (the shipped rule blocks it with the offers), so that the other can quit, and
   be coerced, before the talks open.
 
+Last, the variant with the missiles as the stakes, held by the Soviet deployment
+(``hotline_timing.held_missiles``, ``stakes.held_at``: docs/decision-v2.md §3.10).
+
 Run: ``.venv/bin/python scripts/hotline_diagnosis.py`` (about a minute).
 """
 
@@ -23,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from hotline_timing import SOURCE, best, ported_all
+from hotline_timing import SOURCE, best, held_missiles, ported_all
 
 from escalsim.batch import run_batch
 from escalsim.core.params import Params
@@ -91,6 +94,8 @@ def main() -> None:
     describe("the level-2 quit term (mutual)", mutual, as_shipped, keep=RUNS)
     describe("concessions while the talks are closed", text, concessions_while_closed, keep=0)
     describe("... under the level-2 quit term", mutual, concessions_while_closed, keep=0)
+    held = held_missiles(best(ported_all))(SOURCE.read_text(encoding="utf-8"))
+    describe("the missiles held by the deployment (fait accompli)", held, as_shipped, keep=RUNS)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,12 @@ a settlement within a round of the record's date, and P(war). The variants:
   daily (``scripts/port_generic.py hotline-1963``); all its values (risks, costs, discount,
   precision, audience costs); and each of the three with the repaired quit term
   (``beliefs.continuation: best``, docs/decision-v2.md §3.7); and two checks of what drives
-  the wars with all values: no red lines (both on the war rung) and a quieter public channel.
+  the wars with all values: no red lines (both on the war rung) and a quieter public channel;
+- the missiles as the stakes (``held_missiles``): all values, the repaired quit term, and the
+  Soviet deployment holding the missiles, ``stakes.held_at`` (docs/decision-v2.md §3.10); and
+  four checks of what sets its terms: no audience costs; no red lines; generic-crisis's
+  costs of war for both powers instead of the case's resolve grids; and those costs with
+  their lower end at 1 (``generic_costs``).
 
 Besides the timing, each row gives the wars by cause and the United States' median share of
 the stakes in the runs settled by an accepted offer (the record: the missiles went home).
@@ -137,26 +142,69 @@ def ported_risks(text: str) -> str:
     return _set_rungs(talks_from_letter(text), ("war_risk", "incident_risk"))
 
 
+def generic_values() -> tuple[float, float, float]:
+    """generic-crisis's discount, audience cost and precision, read from its file.
+
+    Made daily: the discount ``δ^k``, the audience cost (a lump sum in rounds of the stakes)
+    ``× 1/k``; the precision unchanged (``port_generic.py``'s conversions).
+    """
+    generic = load_scenario(GENERIC)
+    k = weeks_per_round("day")
+    power = generic.actors[0]
+    assert generic.stakes.discount is not None
+    return (
+        generic.stakes.discount**k,
+        power.audience_cost / k,
+        float(power.policy.precision),  # type: ignore[union-attr]
+    )
+
+
 def ported_all(text: str) -> str:
     """The rung risks above, and generic-crisis's other values made daily.
 
-    Its costs, discount (0.95 a week: 0.9927 a day), precision (24.21) and audience costs (1.356
-    weeks of the stakes: 9.49 days; the case keeps its ratios: the Soviet Union's half the
-    United States', doubled by Kennedy's address).
+    Its costs, discount, precision and audience costs (:func:`generic_values`, read from the
+    file: at generic-crisis's fit under ``best``, 0.95 a week = 0.9927 a day, 1.356 weeks of the
+    stakes = 9.49 days, precision 12.03; the case keeps its ratios of audience costs: the Soviet
+    Union's half the United States', doubled by Kennedy's address).
     """
+    discount, audience, precision = generic_values()
     text = _set_rungs(ported_risks(text), ("cost",))
-    text = _replace(text, "  discount: 0.99\n", "  discount: 0.9927\n")
-    text = _replace(text, "    audience_cost: 1.0 ", "    audience_cost: 9.49 ")
-    text = _replace(text, "    audience_cost: 0.5 ", "    audience_cost: 4.75 ")
-    text = _replace(text, "    value: 2.0\n", "    value: 18.98\n")
+    text = _replace(text, "  discount: 0.99\n", f"  discount: {discount:.4f}\n")
+    text = _replace(text, "    audience_cost: 1.0 ", f"    audience_cost: {audience:.4g} ")
+    text = _replace(text, "    audience_cost: 0.5 ", f"    audience_cost: {audience / 2:.4g} ")
+    text = _replace(text, "    value: 2.0\n", f"    value: {2 * audience:.4g}\n")
     for capability in ("100.0", "60.0"):
         text = _replace(
             text,
             f"    doctrine: pragmatist\n    capability: {capability}",
-            "    doctrine: pragmatist\n    policy: {name: bargaining, precision: 24.21}\n"
+            "    doctrine: pragmatist\n"
+            f"    policy: {{name: bargaining, precision: {precision:g}}}\n"
             f"    capability: {capability}",
         )
     return text
+
+
+def held_missiles(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change`` with the missiles as the stakes, held by the Soviet deployment (a fait accompli).
+
+    ``stakes.held_at: {SUN: deployment}`` (docs/decision-v2.md §3.10): while the Soviet Union
+    stands on the deployment rung it holds the missiles in Cuba, and stepping below it is
+    withdrawing them; the shares while the crisis lasts are generic-crisis's challenger's and
+    target's (0.2 and 0.8), the United States the challenger. The record: the missiles were on
+    the island and being readied when the crisis began (Allison & Zelikow 1999; Dobbs 2008).
+    """
+
+    def changed(text: str) -> str:
+        text = _replace(
+            change(text),
+            "  status_quo: {USA: 0.5, SUN: 0.5}\n",
+            "  status_quo: {USA: 0.2, SUN: 0.8}\n",
+        )
+        return _replace(
+            text, "  divisible: true\n", "  divisible: true\n  held_at: {SUN: deployment}\n"
+        )
+
+    return changed
 
 
 def best(change: Callable[[str], str]) -> Callable[[str], str]:
@@ -187,6 +235,45 @@ def quiet_public(change: Callable[[str], str]) -> Callable[[str], str]:
     return changed
 
 
+def no_audience_costs(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change`` (one with :func:`ported_all`) with every audience cost 0 (a check, not a fact).
+
+    Both powers' and the value Kennedy's address sets.
+    """
+
+    def changed(text: str) -> str:
+        _, audience, _ = generic_values()
+        text = change(text)
+        text = _replace(text, f"    audience_cost: {audience:.4g} ", "    audience_cost: 0 ")
+        text = _replace(text, f"    audience_cost: {audience / 2:.4g} ", "    audience_cost: 0 ")
+        return _replace(text, f"    value: {2 * audience:.4g}\n", "    value: 0.0\n")
+
+    return changed
+
+
+def generic_costs(change: Callable[[str], str], floor: float | None = None) -> Callable[[str], str]:
+    """``change`` with generic-crisis's cost-of-war types for both powers (a check, not a fact).
+
+    Instead of the case's hand-set resolve grids (whose war values ``1 - 1/ρ`` do not depend on
+    the chances of winning), generic-crisis's fitted prior, uniform over 8 types on
+    [0.02555, 3.114] per round of the stakes, read from its file; with ``floor``, its lower end
+    raised to ``floor`` (1: no type of either power would fight for the whole stakes, the
+    nuclear revolution's claim, Jervis 1989).
+    """
+
+    def changed(text: str) -> str:
+        spec = load_scenario(GENERIC).doctrines["disputant"]["war_cost"]
+        low, high = spec["uniform"]
+        prior = f"{{uniform: [{low if floor is None else floor}, {high}], types: {spec['types']}}}"
+        text = change(text)
+        for grid in ("[0.2, 0.4, 0.6]", "[0.1, 0.3, 0.5]"):
+            old = f"    resolve: {{grid: {grid}, prior: [0.25, 0.5, 0.25]}}\n"
+            text = _replace(text, old, f"    war_cost: {prior}\n")
+        return text
+
+    return changed
+
+
 def only_hold(text: str) -> str:
     """Both powers hold their rungs (a check of the quiet-days rule)."""
     for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
@@ -209,6 +296,19 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "facts, all values, repaired quit term": best(ported_all),
     "facts, all values, no red lines (a check)": no_red_lines(ported_all),
     "facts, all values, public noise 0.1 (a check)": quiet_public(ported_all),
+    "facts, all values, repaired quit term, missiles held (fait accompli)": held_missiles(
+        best(ported_all)
+    ),
+    "missiles held, no audience costs (a check)": no_audience_costs(
+        held_missiles(best(ported_all))
+    ),
+    "missiles held, no red lines (a check)": no_red_lines(held_missiles(best(ported_all))),
+    "missiles held, generic-crisis's costs of war (a check)": generic_costs(
+        held_missiles(best(ported_all))
+    ),
+    "missiles held, those costs from 1 (a check)": generic_costs(
+        held_missiles(best(ported_all)), floor=1.0
+    ),
 }
 
 
@@ -216,7 +316,8 @@ def main() -> None:
     """Print the table."""
     text = SOURCE.read_text(encoding="utf-8")
     header = ["variant", "condition", "P(settled)", "settlement round Q1/median/Q3"]
-    header += ["P(settled in rounds 12-14)", "P(war)", "wars miscalculated/brinkmanship/accident"]
+    header += ["P(settled in rounds 12-14)", "P(war)"]
+    header += ["wars deliberate/miscalculated/brinkmanship/accident"]
     header += ["US share settled (median)"]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
@@ -228,8 +329,8 @@ def main() -> None:
             q1, med, q3 = out.loc[settled, "end_round"].quantile([0.25, 0.5, 0.75]).tolist()
             window = settled & out["end_round"].between(RECORD_ROUND - 1, RECORD_ROUND + 1)
             causes = out.loc[out["war"], "war_cause"].value_counts()
-            why = "/".join(str(int(causes.get(c, 0))) for c in ("miscalculated", "brinkmanship"))
-            why += f"/{int(causes.get('accident', 0))}"
+            kinds = ("deliberate", "miscalculated", "brinkmanship", "accident")
+            why = "/".join(str(int(causes.get(c, 0))) for c in kinds)
             terms = out.loc[settled, "settled_share_a"].dropna()
             us = f"{terms.median():.2f}" if len(terms) else "-"
             print(
