@@ -959,3 +959,25 @@ def test_a_logit_of_zero_precision_is_uniform_even_at_an_infinite_advantage():
         assert q == pytest.approx(0.5)
         assert bg.quit_probability([1.0], [np.inf], precision=2.0) == pytest.approx(1.0)
         assert bg.quit_probability([1.0], [-np.inf], precision=2.0) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("w", [0.0, 0.25, 0.5, 1.0])
+def test_the_mixed_continuation_is_the_mix_of_the_two_levels(w):
+    """``beliefs.continuation: mixed`` (docs/decision-v2.md §3.7): the other counts on i's
+    quitting with probability w. A move's value is linear in the other's quit chance Q, and Q
+    is ``(1 - w) Q_best + w Q_mutual``, so each move's value is the same mix of its values
+    under ``best`` and ``mutual``; w = 1 is ``mutual`` to the bit, and w = 0 is ``best``."""
+    war = bg.war_value(0.5, np.array([1.5, 0.4]), 0.9)
+    kw = {
+        "war_j": war,
+        "quit_j": np.full(2, bg.settlement_value(0.3, 0.9)),
+        "best_of_share": 0.5,
+    }
+    reply = _reply(war, quit_i=bg.settlement_value(0.3, 0.9), prevail=bg.settlement_value(0.7, 0.9))
+    best = _ladder(3, 4.0, **kw)
+    mutual = _ladder(3, 4.0, **kw, reply=reply)
+    mixed = _ladder(3, 4.0, **kw, reply=reply, reply_share=w)
+    np.testing.assert_allclose(mixed, (1 - w) * best + w * mutual, rtol=1e-12, atol=1e-12)
+    if w == 1.0:
+        np.testing.assert_array_equal(mixed, mutual)
+    assert not np.allclose(best, mutual)  # the two levels differ here, so the mix is tested

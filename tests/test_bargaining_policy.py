@@ -21,10 +21,12 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from escalsim.batch import run_batch
 from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 from escalsim.core import known_answers as ka
@@ -562,7 +564,7 @@ def test_escalation_coerces_nobody_who_cannot_quit(closed):
     allowed). Where it cannot, A's ladder values are its values once refused, the other's
     quitting 0 (``bargaining.refusal_values``), against a posterior on B's war-fearing type,
     under both quit terms; with an offer of A's standing, B can quit again by accepting it."""
-    for continuation in ("best", "mutual"):
+    for continuation in ("best", "mutual", "mixed"):
         params = dataclasses.replace(
             make_params(types_b=(0.1, 5.0)), continuation=continuation, **closed
         )
@@ -725,3 +727,16 @@ def test_remembered_answers_are_the_answers_computed_afresh_to_the_bit():
             np.testing.assert_array_equal(kept[name], value)
     memo = p.derived[("onset_answers", a.index, costs_j.tobytes())]
     assert len(memo) == 9  # 5 rows, then 4 new ones; the large batch is not kept
+
+
+@pytest.mark.parametrize(("share", "same_as"), [(1.0, "mutual"), (0.0, "best")])
+def test_the_mixed_term_at_its_ends_runs_as_the_pure_terms(share, same_as):
+    """``beliefs.continuation: mixed`` with ``mutual_share`` 1 runs generic-crisis's disputes
+    exactly as ``mutual`` does, and with 0 as ``best`` (the same frames, 60 runs, seed 11)."""
+    spec = load_scenario("generic-crisis")
+
+    def frames(settings: dict[str, Any]) -> Any:
+        return run_batch(with_settings(spec, settings), seed=11, replications=60).outcome
+
+    mixed = frames({"beliefs.continuation": "mixed", "beliefs.mutual_share": share})
+    pd.testing.assert_frame_equal(mixed, frames({"beliefs.continuation": same_as}))

@@ -1809,6 +1809,7 @@ def ladder_utilities(
     best_of_share: ArrayLike | None = None,
     reply: Reply | None = None,
     costs_j: Array | None = None,
+    reply_share: float = 1.0,
 ) -> Array:
     """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
 
@@ -1877,6 +1878,12 @@ def ladder_utilities(
         The other's per-rung posture cost, for its best continuation (default ``costs``: one
         ladder for both). They differ where a fait accompli holds the stakes
         (:func:`held_stakes`: the holder's stakes given up below its rung count as a cost).
+    reply_share : float
+        With ``reply``: the probability w that the other counts on i's quitting (level 2); with
+        1 - w it does not (level 1), and the other's quitting is the mix
+        ``Q = (1 - w) Q_best + w Q_mutual`` (``beliefs.continuation: mixed``; a cognitive
+        hierarchy of the two levels, Camerer, Ho & Chong 2004, QJE 119:861-898). Default 1:
+        the reply alone (``mutual``). Valid in [0, 1].
 
     Returns
     -------
@@ -1905,18 +1912,16 @@ def ladder_utilities(
             delta,
         )
     else:
+        other_costs = costs if costs_j is None else costs_j
         h_j = best_continuation(
-            best_of_share,
-            xp,
-            costs if costs_j is None else costs_j,
-            war_risk,
-            war_rung,
-            war_j,
-            delta,
-            reply,
-            costs_i=costs,
+            best_of_share, xp, other_costs, war_risk, war_rung, war_j, delta, reply, costs_i=costs
         )
     q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
+    if best_of_share is not None and reply is not None and reply_share < 1.0:
+        # A mix of the two levels: the level-1 other (no reply) with probability 1 - w.
+        h_1 = best_continuation(best_of_share, xp, other_costs, war_risk, war_rung, war_j, delta)
+        q_1 = _quit_chance(posterior_j, quit_j, h_1, precision_j, delta)
+        q = reply_share * q + (1.0 - reply_share) * q_1
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
 

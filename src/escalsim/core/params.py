@@ -52,6 +52,7 @@ V2_FIELDS = (
     "decisiveness",
     "attribution",
     "continuation",
+    "mutual_share",
     "cost_types",
     "cost_prior",
 )
@@ -124,9 +125,10 @@ class Params:
     ``held_by`` and ``held_rung`` (``stakes.held_at``, a fait accompli: the holder's row, 0
     ``power_a``, 1 ``power_b``, -1 none, and the rung below which it holds none of the stakes;
     :func:`escalsim.core.bargaining.held_stakes`), ``decisiveness`` (m), ``attribution``
-    (per actor, ``"naive"`` or ``"noisy"``: its own, else
-    the scenario's), ``continuation`` (``beliefs.continuation``: ``"hold"`` or ``"best"``, what
-    the look-ahead expects the other to do instead of quitting), and the powers' cost-of-war
+    (per actor, ``"naive"`` or ``"noisy"``: its own, else the scenario's), ``continuation``
+    (``beliefs.continuation``: ``"hold"``, ``"best"``, ``"mutual"`` or ``"mixed"``, with
+    ``mutual_share`` the weight of ``"mutual"`` in the mix; what the look-ahead expects the
+    other to do instead of quitting), and the powers' cost-of-war
     types ``cost_types`` and their prior ``cost_prior`` (``[2, n]``, row 0 ``power_a``; costs in
     increasing order; a power with fewer types is padded with its last cost at prior 0). The
     types are the round-0 ones in every ``params_at[t]``: they are drawn once per replication.
@@ -229,6 +231,7 @@ class Params:
     decisiveness: float
     attribution: tuple[str, ...]
     continuation: str
+    mutual_share: float
     cost_types: FloatArray
     cost_prior: FloatArray
     # version 3 (V3_FIELDS)
@@ -535,6 +538,7 @@ def compile_params(s: Scenario) -> Params:
         decisiveness=s.war.decisiveness,
         attribution=tuple(a.attribution or s.beliefs.attribution for a in s.actors),
         continuation=s.beliefs.continuation,
+        mutual_share=s.beliefs.mutual_share,
         cost_types=cost_grid,
         cost_prior=cost_prior,
         ends_run=s.war.ends_run,

@@ -659,6 +659,17 @@ def _unless_able(value: Array, able: Array) -> Array:
     return np.where(np.asarray(able)[..., None], value, -np.inf)
 
 
+#: The quit terms whose other may take its best way of going on (docs/decision-v2.md §3.7).
+LOOKING_BEYOND = ("best", "mutual", "mixed")
+#: The quit terms whose other counts, at least sometimes, on this power's quitting in turn.
+REPLYING = ("mutual", "mixed")
+
+
+def reply_share(params: Params) -> float:
+    """w, the weight of the level-2 other: ``mutual_share`` under ``mixed``, else 1 (§3.7)."""
+    return float(params.mutual_share) if params.continuation == "mixed" else 1.0
+
+
 def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
     """The power's own ladder moves' values ``[..., 4]`` (§3.7), as its decision values them.
 
@@ -688,9 +699,10 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         obs.audience,
         obs.committed,
         obs.line_crossed,
-        best_of_share=t.share_j if params.continuation in ("best", "mutual") else None,
-        reply=own_reply(obs, t, params) if params.continuation == "mutual" else None,
+        best_of_share=t.share_j if params.continuation in LOOKING_BEYOND else None,
+        reply=own_reply(obs, t, params) if params.continuation in REPLYING else None,
         costs_j=t.posture_j,
+        reply_share=reply_share(params),
     )
 
 
@@ -1110,16 +1122,15 @@ class Bargaining(Policy):
             quit_mine,
             quit_precision(params, actor.index),
             best_of_share=(
-                np.asarray(t.share)[..., None]
-                if params.continuation in ("best", "mutual")
-                else None
+                np.asarray(t.share)[..., None] if params.continuation in LOOKING_BEYOND else None
             ),
             reply=(
                 self._other_reply(obs, t, actor, params)
-                if params.continuation == "mutual"
+                if params.continuation in REPLYING
                 else None
             ),
             costs_j=t.posture,
+            reply_share=reply_share(params),
         )
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).

@@ -462,14 +462,22 @@ class Beliefs(_Model):
         description="naive: a power assumes the other saw its own moves as they were, so an "
         "answer to them looks unprovoked (Jervis 1976); noisy: through the channel's noise.",
     )
-    continuation: Literal["hold", "best", "mutual"] = Field(
+    continuation: Literal["hold", "best", "mutual", "mixed"] = Field(
         default="best",
         description="What a bargaining power, looking a round ahead, expects the other to do "
         "instead of quitting: best (the default): its best way of going on, any rung or war, "
         "under the risk of the higher posture (docs/decision-v2.md §3.7); mutual: the same, "
         "with the other counting on this power's quitting in turn (a level-2 model of the "
-        "other); hold: hold its current rung for ever (version 2 as first built, kept to "
-        "reproduce results made before the default changed).",
+        "other); mixed: the other is the second kind with probability mutual_share and the "
+        "first otherwise (a cognitive hierarchy of the two); hold: hold its current rung for "
+        "ever (version 2 as first built, kept to reproduce results made before the default "
+        "changed).",
+    )
+    mutual_share: Probability = Field(
+        default=0.5,
+        description="With continuation: mixed, the probability that the other counts on this "
+        "power's quitting in turn (mutual) rather than not (best): the quit chance is "
+        "(1 - w) Q_best + w Q_mutual (Camerer, Ho & Chong 2004). Not read otherwise.",
     )
 
 
