@@ -522,7 +522,8 @@ class Game:
         if isinstance(event, IncidentEvent) and event.actor not in ids:
             raise GameError(f"event: no actor {event.actor!r}; expected one of {', '.join(ids)}")
         if event.round > self.spec.run.rounds:
-            raise GameError(f"event: round {event.round} is after the last ({self.spec.run.rounds})")
+            last = self.spec.run.rounds
+            raise GameError(f"event: round {event.round} is after the last ({last})")
 
     def add_event(self, event: Event) -> None:
         """Add an event to the crisis from the next round on (the instructor's intervention).
@@ -1021,9 +1022,7 @@ class Game:
             seed=self.seed,
             replication=self.replication,
             human_moves={a: [*v.moves, *(["hold"] * pad[a])] for a, v in self._lists.items()},
-            human_messages={
-                a: [*v.messages, *(["none"] * pad[a])] for a, v in self._lists.items()
-            },
+            human_messages={a: [*v.messages, *(["none"] * pad[a])] for a, v in self._lists.items()},
             human_offers={a: list(v.offers) for a, v in self._lists.items()},
             human_claims={a: list(v.claims) for a, v in self._lists.items()},
         ).run()
@@ -1148,9 +1147,7 @@ class Game:
         if self.model.end_round is None and self.stopped:
             out = [f"The game was stopped in round {self.model.round}, the crisis unresolved."]
         else:
-            out = [
-                f"The crisis ended in round {self.model.end_round}: {n.outcome(self.outcome)}."
-            ]
+            out = [f"The crisis ended in round {self.model.end_round}: {n.outcome(self.outcome)}."]
         out += self._pair_lines(self.model, replay)
         out += self._settlement_lines(replay)
         for a in (self.actor, self.adversary):
