@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -95,6 +96,8 @@ def play(
                 f"no condition {condition!r}; expected one of {', '.join(spec.condition_names)}",
                 param_hint="--condition",
             )
+        if saved is not None:
+            _check_classroom_keys(spec, actor, saved)
         game = Game(
             spec,
             actor,
@@ -103,6 +106,9 @@ def play(
             settings=saved.settings if saved else None,
             rounds=rounds if rounds is not None else (saved.rounds if saved else None),
             emphasis="",
+            teams=list(saved.others) if saved else (),
+            scripted=saved.others if saved else None,
+            events=saved.events if saved else (),
         )
     except GameError as exc:
         # Game's refusal of --as names the option itself; shown as click shows option errors.
@@ -122,6 +128,29 @@ def play(
         )
         click.echo(f"\nescalsim: end of input before the game ended; {kept}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _check_classroom_keys(spec: Any, actor: str, saved: Any) -> None:
+    """Refuse a classroom game's ``others`` and ``events`` that do not fit the scenario.
+
+    Raises
+    ------
+    ScenarioError
+        At the key, naming what was expected.
+    """
+    powers = [a.id for a in spec.actors if a.role == "power"]
+    for other in saved.others:
+        if other not in powers or other == actor:
+            expected = ", ".join(p for p in powers if p != actor)
+            raise saved.problem("others", f"{other!r} is not the other power; expected {expected}")
+    ids = {a.id for a in spec.actors}
+    channels = {c.id for c in spec.channels}
+    for event in saved.events:
+        known = event.channel in channels if event.kind == "channel" else event.actor in ids
+        if not known or event.round > spec.run.rounds:
+            raise saved.problem(
+                "events", f"event {event.model_dump(mode='json')} does not fit {spec.id!r}"
+            )
 
 
 @click.command()

@@ -988,12 +988,15 @@ class Game:
 
         Every private channel between the two powers flips (open at the start -> closed, closed
         -> open), except those that scheduled events open, close or convene (summits, fora, a
-        mediator's appeal): they keep their history, which the replay shares.
+        mediator's appeal, the instructor's switches): they keep their history, which the
+        replay shares.
         """
         p = self.model.params
         start = self.model.sched.params_at[0].channel_open0
         scheduled = {
-            e.channel for e in self.spec.events if isinstance(e, ChannelEvent | SummitEvent)
+            e.channel
+            for e in self.replay_spec().events
+            if isinstance(e, ChannelEvent | SummitEvent)
         }
         out: dict[str, bool] = {}
         for c in self._private_channels(self.actor, self.adversary):
