@@ -329,6 +329,25 @@ class Debrief:
         ]
 
 
+def with_events(spec: Scenario, events: Sequence[Event]) -> Scenario:
+    """``spec`` with ``events`` after its own (as if the file listed them last).
+
+    Settings and conditions applied later (:func:`~escalsim.scenario.with_settings`) keep them.
+    """
+    if not events:
+        return spec
+    out = spec.model_copy(update={"events": [*spec.events, *events]})
+    raw = spec._raw
+    if raw is not None:
+        raw = copy.deepcopy(raw)
+        raw["events"] = [
+            *(raw.get("events") or []),
+            *(e.model_dump(mode="python", exclude_none=True) for e in events),
+        ]
+        out._raw = raw
+    return out
+
+
 class Game:
     """One seminar game: a player takes ``actor``; the others follow their policies.
 
@@ -506,9 +525,7 @@ class Game:
 
     def replay_spec(self) -> Scenario:
         """The scenario as played: the players' policies set, and the added events in it."""
-        if not self.events:
-            return self.spec
-        return self.spec.model_copy(update={"events": [*self.spec.events, *self.events]})
+        return with_events(self.spec, self.events)
 
     def _check_event(self, event: Event) -> None:
         ids = [a.id for a in self.spec.actors]
