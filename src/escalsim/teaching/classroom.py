@@ -926,7 +926,7 @@ def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) ->
         f"<p class='outcome'><strong>Outcome:</strong> {e(_outcome_text(entry))}.</p>",
     ]
     for a, d in debriefs.items():
-        parts.append(f"<h2>As {e(n.actor(a))} saw it</h2><ul>")
+        parts.append(f"<h2>{e(n.actor(a))}: its team's debrief</h2><ul>")
         parts += [f"<li>{e(line)}</li>" for line in d.summary]
         parts.append("</ul>")
     parts.append("<h2>Postures</h2>")

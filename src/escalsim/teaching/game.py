@@ -265,6 +265,26 @@ class RoundRecord(_Before):
     misperception: bool
 
 
+#: The columns of :meth:`Game.record`, in order (a game stopped before its first round has none).
+_RECORD_COLUMNS = [
+    "round",
+    "actor",
+    "player",
+    "rung_before",
+    "perceived_other",
+    "expected_cost",
+    "trust",
+    "perceived_by_other",
+    "intended",
+    "made",
+    "rung_after",
+    "signalled",
+    "message_chosen",
+    "miscalculation",
+    "misperception",
+]
+
+
 @dataclass
 class Debrief:
     """The debrief of a finished game.
@@ -965,7 +985,7 @@ class Game:
     # -- after the game ---------------------------------------------------------------------------
     def record(self) -> pd.DataFrame:
         """The rounds played so far, one row per round × power (see :class:`Debrief`)."""
-        return pd.DataFrame(self._records)
+        return pd.DataFrame(self._records, columns=_RECORD_COLUMNS)
 
     def replay_file(self) -> dict[str, Any]:
         """A ``--moves`` file's content that replays this game exactly.
