@@ -439,7 +439,7 @@ def test_ending_a_game_saves_it_and_its_handout_opens_for_its_teams(client, room
         assert r.headers["content-type"].startswith("text/html")
     page = r.text
     assert "Debrief" in page
-    assert "United States: its team&#x27;s debrief" in page
+    assert "United States: its team's debrief" in page
     assert "<script" not in page
     assert not re.search(r"(src|href)=['\"]?https?:", page)
     saved = room.get("g1").saved
