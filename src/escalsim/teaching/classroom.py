@@ -673,6 +673,10 @@ class Classroom:
         p = m.params
         n = g.narrator
         rungs = [r.name for r in g.spec.ladder.rungs]
+        # Channel switches made this round, in force from the next.
+        pending = {
+            e.channel: e.open for e in g.events if isinstance(e, ChannelEvent) and e.round > g.round
+        }
         actors = []
         for i, a in enumerate(p.ids):
             agent = m.actor(i)
@@ -723,7 +727,12 @@ class Classroom:
             "actors": actors,
             "powers": powers,
             "channels": [
-                {"id": c, "name": n.channel(c), "open": bool(m.channel_open[k])}
+                {
+                    "id": c,
+                    "name": n.channel(c),
+                    "open": bool(m.channel_open[k]),
+                    "next": pending.get(c),
+                }
                 for k, c in enumerate(p.channel_ids)
                 if k != p.public
             ],
