@@ -57,6 +57,7 @@ def room(hotline, clock, tmp_path) -> Classroom:
         secret=SECRET,
         replications=40,
         out=tmp_path / "saved",
+        background_saves=False,
     )
 
 

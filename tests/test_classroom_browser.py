@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from chromium import CHROMIUM_ARGS
-from conftest import TIMEOUT, kill_group, stop_group
+from conftest import TIMEOUT, kill_group, stop_group, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
 pytestmark = pytest.mark.browser
@@ -199,6 +199,7 @@ def test_two_teams_play_hotline_1963_while_the_instructor_closes_the_hotline(ser
         outcome = usa.inner_text(".notice")
         # The outcome equals the model's run with the same moves, the instructor's event, seed.
         saved = Path(str(served["out"])) / "g1-moves.yaml"
+        wait_until(saved.exists, "the finished game saved")
         moves = load_moves(saved)
         assert [(e.kind, e.round, getattr(e, "open", None)) for e in moves.events] == [
             ("channel", 4, False)

@@ -138,6 +138,7 @@ class ClassGame:
         self.log: list[str] = []
         self.version = 0
         self.saved: dict[str, Path] = {}
+        self.saving = False
         self._note_news()
 
     # -- state -------------------------------------------------------------------------------------
@@ -347,6 +348,10 @@ class Classroom:
         Returns the time in seconds (default :func:`time.monotonic`); tests inject their own.
     replications : int
         Replications of each ensemble on the class board.
+    background_saves : bool
+        Save a finished game (its debrief, replay and ensemble take a second or two) in a
+        thread of its own, so that the round that ended it answers at once (default); tests
+        pass False to find the files saved when the request returns.
     """
 
     def __init__(
@@ -362,6 +367,7 @@ class Classroom:
         secret: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         replications: int = ENSEMBLE_REPLICATIONS,
+        background_saves: bool = True,
     ) -> None:
         powers = [a.id for a in scenario.actors if a.role == "power"]
         if condition is not None and condition not in scenario.condition_names:
@@ -379,6 +385,7 @@ class Classroom:
         self.secret = secret or secrets.token_urlsafe(18)
         self.clock = clock
         self.replications = int(replications)
+        self.background_saves = background_saves
         self.games: dict[str, ClassGame] = {}
         self.lock = threading.Lock()
         self._ensembles: dict[str, dict[str, Any]] = {}
@@ -566,9 +573,22 @@ class Classroom:
                     f"game {entry.gid} stopped on an internal error ({entry.error}); the other "
                     "games go on; tell the instructor",
                 ) from None
-            if entry.game.over and self.out is not None and not entry.saved:
-                self._save(entry)
+            if entry.game.over and self.out is not None and not entry.saving:
+                entry.saving = True
+                if self.background_saves:
+                    threading.Thread(
+                        target=self._save_guarded, args=(entry,), name=f"save-{entry.gid}"
+                    ).start()
+                else:
+                    self._save(entry)
             return result
+
+    def _save_guarded(self, entry: ClassGame) -> None:
+        try:
+            with entry.lock:
+                self._save(entry)
+        except Exception:  # a failed save is logged; the game and the server go on
+            _log.exception("saving classroom game %s failed", entry.gid)
 
     def _save(self, entry: ClassGame) -> None:
         from escalsim.teaching.replay import dump_moves
