@@ -21,8 +21,8 @@ SHARED |= {"quiet", "twin", "out_file"}
 #: what it writes).
 SAME_HELP = {"workers", "scheduler", "force", "quiet", "twin"}
 #: Options with a shared name that mean something else in their command, declared there: the
-#: validation report and the classroom's saved games, not a folder of results. (One file of text, the schema's or a migrated
-#: scenario's, is the shared ``out_file``: ``--out FILE``.)
+#: validation report and the classroom's saved games, not a folder of results. (One file of
+#: text, the schema's or a migrated scenario's, is the shared ``out_file``: ``--out FILE``.)
 OWN = {("verify", "out"), ("classroom", "out")}
 
 
