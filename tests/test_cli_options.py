@@ -21,9 +21,9 @@ SHARED |= {"quiet", "twin", "out_file"}
 #: what it writes).
 SAME_HELP = {"workers", "scheduler", "force", "quiet", "twin"}
 #: Options with a shared name that mean something else in their command, declared there: the
-#: validation report, not a folder of results. (One file of text, the schema's or a migrated
-#: scenario's, is the shared ``out_file``: ``--out FILE``.)
-OWN = {("verify", "out")}
+#: validation report and the classroom's saved games, not a folder of results. (One file of
+#: text, the schema's or a migrated scenario's, is the shared ``out_file``: ``--out FILE``.)
+OWN = {("verify", "out"), ("classroom", "out")}
 
 
 def options() -> list[tuple[str, click.Option]]:
@@ -45,7 +45,15 @@ def test_every_shared_option_comes_from_the_one_declaration():
         if isinstance(option, SharedOption):
             assert option.name in SHARED, (command, option.name)
     # Each is taken by every command it belongs to.
-    assert found["seed"] == {"run", "sweep", "calibrate", "play", "verify", "sensitivity"}
+    assert found["seed"] == {
+        "run",
+        "sweep",
+        "calibrate",
+        "play",
+        "classroom",
+        "verify",
+        "sensitivity",
+    }
     assert found["out"] == {"run", "sweep", "calibrate", "sensitivity"}
     assert found["out_file"] == {"schema", "migrate"}
     assert found["workers"] == found["scheduler"] == {"run", "sweep", "sensitivity"}

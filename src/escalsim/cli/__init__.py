@@ -16,7 +16,7 @@ The package:
   :mod:`~escalsim.cli.migrate` (``migrate``),
   :mod:`~escalsim.cli.run` (``run``, ``show``, ``plot``), :mod:`~escalsim.cli.sweep`
   (``sweep``, ``analyze``), :mod:`~escalsim.cli.sensitivity`, :mod:`~escalsim.cli.calibrate`,
-  :mod:`~escalsim.cli.teaching` (``play``, ``app``) and :mod:`~escalsim.cli.verify`.
+  :mod:`~escalsim.cli.teaching` (``play``, ``app``, ``classroom``) and :mod:`~escalsim.cli.verify`.
 
 The policy behind ``--out``, ``--seed`` and ``--resume`` (default folders, seeds, which folders
 are taken) is the API's, :mod:`escalsim.experiment.folders`: ``escalsim run --out DIR`` and
@@ -37,7 +37,7 @@ from escalsim.cli.run import plot, run_command, show
 from escalsim.cli.scenarios import scenarios, schema, validate
 from escalsim.cli.sensitivity import sensitivity
 from escalsim.cli.sweep import analyze, sweep
-from escalsim.cli.teaching import app, play
+from escalsim.cli.teaching import app, classroom, play
 from escalsim.cli.verify import verify
 from escalsim.errors import EXIT_CHECKS_FAILED, EXIT_CODES, EXIT_OK, exit_codes_text
 
@@ -103,6 +103,7 @@ for _command in (
     calibrate_command,
     play,
     app,
+    classroom,
     verify,
 ):
     cli.add_command(_command)

@@ -1,4 +1,8 @@
-"""Commands for teaching: ``play`` (seminar mode in the terminal) and ``app`` (the browser app)."""
+"""Commands for teaching: ``play``, ``app`` and ``classroom``.
+
+``play`` is seminar mode in the terminal, ``app`` the browser app, ``classroom`` the live
+classroom game in which teams play the powers against each other.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -95,6 +100,8 @@ def play(
                 f"no condition {condition!r}; expected one of {', '.join(spec.condition_names)}",
                 param_hint="--condition",
             )
+        if saved is not None:
+            _check_classroom_keys(spec, actor, saved)
         game = Game(
             spec,
             actor,
@@ -103,6 +110,9 @@ def play(
             settings=saved.settings if saved else None,
             rounds=rounds if rounds is not None else (saved.rounds if saved else None),
             emphasis="",
+            teams=list(saved.others) if saved else (),
+            scripted=saved.others if saved else None,
+            events=saved.events if saved else (),
         )
     except GameError as exc:
         # Game's refusal of --as names the option itself; shown as click shows option errors.
@@ -122,6 +132,29 @@ def play(
         )
         click.echo(f"\nescalsim: end of input before the game ended; {kept}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _check_classroom_keys(spec: Any, actor: str, saved: Any) -> None:
+    """Refuse a classroom game's ``others`` and ``events`` that do not fit the scenario.
+
+    Raises
+    ------
+    ScenarioError
+        At the key, naming what was expected.
+    """
+    powers = [a.id for a in spec.actors if a.role == "power"]
+    for other in saved.others:
+        if other not in powers or other == actor:
+            expected = ", ".join(p for p in powers if p != actor)
+            raise saved.problem("others", f"{other!r} is not the other power; expected {expected}")
+    ids = {a.id for a in spec.actors}
+    channels = {c.id for c in spec.channels}
+    for event in saved.events:
+        known = event.channel in channels if event.kind == "channel" else event.actor in ids
+        if not known or event.round > spec.run.rounds:
+            raise saved.problem(
+                "events", f"event {event.model_dump(mode='json')} does not fit {spec.id!r}"
+            )
 
 
 @click.command()
@@ -194,6 +227,145 @@ def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
             err=True,
         )
     os.execve(sys.executable, args, env)
+
+
+@click.command()
+@click.argument("scenario", metavar="SCENARIO")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 serves the classroom network.",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8770, show_default=True, help="Port."
+)
+@click.option(
+    "--condition",
+    default=None,
+    metavar="NAME",
+    help="The condition the games are played under [default: the baseline].",
+)
+@seed_option("the scenario's run.seed; game k plays SEED + k - 1")
+@click.option(
+    "--games",
+    type=click.IntRange(0, 50),
+    default=1,
+    show_default=True,
+    help="Games opened at the start (one per pair of teams); the console opens more.",
+)
+@click.option(
+    "--round-seconds",
+    type=click.FloatRange(0, 3600),
+    default=120.0,
+    show_default=True,
+    help="The round timer (0: none); a team that has not chosen when it runs out holds.",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Shorter games: this many rounds [default: the scenario's].",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where finished games are saved (moves file, handout) "
+    "[default: results/classroom/SCENARIO-TIME].",
+)
+@click.option(
+    "--load",
+    "load_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A saved game (moves file) to show on the class board; repeatable.",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(10, 100_000),
+    default=300,
+    show_default=True,
+    help="Runs of the model's ensemble each game is compared with on the class board.",
+)
+def classroom(
+    scenario: str,
+    host: str,
+    port: int,
+    condition: str | None,
+    seed: int | None,
+    games: int,
+    round_seconds: float,
+    rounds: int | None,
+    out: Path | None,
+    load_files: tuple[Path, ...],
+    replications: int,
+) -> None:
+    """The live classroom game: teams play the powers of SCENARIO against each other.
+
+    The instructor's console (its address, with the instructor's secret, is printed here) opens
+    games, each with a join code for one pair of teams, shows the true state, opens and closes
+    channels, injects incidents, pauses, resumes and ends games. Teams open the served address
+    in a browser, type the join code and choose their power; each round they see what their
+    state perceives and choose a move, an offer and a message. The class board compares the
+    games with the model's ensemble. Finished games are saved in --out (a moves file that
+    `escalsim play --moves` replays, and a handout). Needs the 'classroom' extra.
+    """
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("starlette", "uvicorn")):
+        click.echo(
+            "escalsim classroom needs the 'classroom' extra: pip install 'escalsim[classroom]' "
+            "(scripts/setup.sh installs it)",
+            err=True,
+        )
+        sys.exit(EXIT_BAD_INPUT)
+    from escalsim.experiment.folders import stamp
+    from escalsim.scenario import load_scenario
+    from escalsim.teaching.classroom import Classroom, create_app
+
+    spec = load_scenario(scenario)
+    if condition is not None and condition not in spec.condition_names:
+        raise click.BadParameter(
+            f"no condition {condition!r}; expected one of {', '.join(spec.condition_names)}",
+            param_hint="--condition",
+        )
+    folder = out if out is not None else Path("results") / "classroom" / f"{spec.id}-{stamp()}"
+    room = Classroom(
+        spec,
+        condition=condition,
+        seed=seed,
+        round_seconds=round_seconds,
+        rounds=rounds,
+        out=folder,
+        replications=replications,
+    )
+    for path in load_files:
+        room.load_game(path)
+    opened = [room.new_game() for _ in range(games)]
+    base = f"http://{host}:{port}"
+    lines = [
+        f"escalsim classroom: {spec.id} ({condition or spec.condition_names[0]}), seed "
+        f"{room.seed}, round timer {round_seconds:g} s (Ctrl-C stops)",
+        f"  teams open           {base}/",
+        f"  class board          {base}/board",
+        f"  instructor's console {base}/instructor#{room.secret}   (keep this address to "
+        "yourself: it is the instructor's secret)",
+        *(f"  game {g.gid}: join code {g.code}" for g in opened),
+        f"  finished games are saved in {folder}",
+    ]
+    click.echo("\n".join(lines), err=True)
+    if not _is_loopback(host):
+        click.echo(
+            f"escalsim classroom: --host {host} serves beyond this machine: anyone who can reach "
+            f"port {port} can open the pages; joining needs a game code, acting for a team its "
+            "token, and the console the instructor's secret. Use it on a classroom network you "
+            "trust (the traffic is plain HTTP).",
+            err=True,
+        )
+    import uvicorn
+
+    uvicorn.run(create_app(room), host=host, port=port, log_level="warning")
 
 
 def _is_loopback(host: str) -> bool:

@@ -39,10 +39,11 @@ Several games can run at once (one per browser tab, or per terminal); a game sha
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -53,10 +54,19 @@ from escalsim.errors import GameError
 from escalsim.policies import POLICIES
 from escalsim.scenario import Scenario, load_scenario, with_condition
 from escalsim.scenario.load import with_settings
-from escalsim.scenario.schema import ChannelEvent, SummitEvent
+from escalsim.scenario.schema import ChannelEvent, Event, IncidentEvent, SummitEvent
 from escalsim.teaching.narrate import Narrator, _join
 
-__all__ = ["MOVES", "OFFER_CHOICES", "Bargain", "Debrief", "Game", "GameError", "Situation"]
+__all__ = [
+    "MOVES",
+    "OFFER_CHOICES",
+    "Bargain",
+    "Choice",
+    "Debrief",
+    "Game",
+    "GameError",
+    "Situation",
+]
 
 #: The moves a player can choose, in menu order (``accept`` only with an offer standing,
 #: ``concede`` only where it ends the crisis: :meth:`Game.moves_available`).
@@ -86,6 +96,36 @@ MESSAGE_HELP = {
     "warn": "warn them you are resolved and will not back down",
     "none": "send nothing",
 }
+
+
+class Choice(NamedTuple):
+    """One player's choice for one round, as :meth:`Game.play` takes it.
+
+    ``offer`` is ``'keep'``, ``'withdraw'`` or a share of the stakes from 0 to 1; ``claim`` a cost
+    of war claimed (None: as the message implies).
+    """
+
+    move: str = "hold"
+    message: str = "none"
+    offer: str | float = "keep"
+    claim: float | None = None
+
+
+#: What a player who does not choose in time (or whose saved moves have run out) does: hold,
+#: say nothing, leave the standing offer as it is.
+DEFAULT_CHOICE = Choice()
+
+
+@dataclass
+class _Lists:
+    """One player's choices so far, as the model reads them (``human_moves`` etc.)."""
+
+    moves: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    offers: list[float] = field(default_factory=list)  # standing offer after each choice
+    offer_choices: list[str | float] = field(default_factory=list)
+    claims: list[float] = field(default_factory=list)  # claimed cost (NaN: none)
+    claim_choices: list[float | None] = field(default_factory=list)
 
 
 #: Event kinds every actor learns of (the rest only the actors concerned).
@@ -225,6 +265,26 @@ class RoundRecord(_Before):
     misperception: bool
 
 
+#: The columns of :meth:`Game.record`, in order (a game stopped before its first round has none).
+_RECORD_COLUMNS = [
+    "round",
+    "actor",
+    "player",
+    "rung_before",
+    "perceived_other",
+    "expected_cost",
+    "trust",
+    "perceived_by_other",
+    "intended",
+    "made",
+    "rung_after",
+    "signalled",
+    "message_chosen",
+    "miscalculation",
+    "misperception",
+]
+
+
 @dataclass
 class Debrief:
     """The debrief of a finished game.
@@ -289,6 +349,25 @@ class Debrief:
         ]
 
 
+def with_events(spec: Scenario, events: Sequence[Event]) -> Scenario:
+    """``spec`` with ``events`` after its own (as if the file listed them last).
+
+    Settings and conditions applied later (:func:`~escalsim.scenario.with_settings`) keep them.
+    """
+    if not events:
+        return spec
+    out = spec.model_copy(update={"events": [*spec.events, *events]})
+    raw = spec._raw
+    if raw is not None:
+        raw = copy.deepcopy(raw)
+        raw["events"] = [
+            *(raw.get("events") or []),
+            *(e.model_dump(mode="python", exclude_none=True) for e in events),
+        ]
+        out._raw = raw
+    return out
+
+
 class Game:
     """One seminar game: a player takes ``actor``; the others follow their policies.
 
@@ -311,11 +390,27 @@ class Game:
         A shorter (or longer) game: the horizon, with later events dropped (as ``--rounds``).
     emphasis : str
         Around rung names in sentences: ``"*"`` (Markdown, for the app) or ``""`` (terminal).
+    teams : sequence of str
+        Other powers played by people too (the classroom game: a team per power). Each round
+        their choices come with the player's (:meth:`play_round`), or from ``scripted``.
+    scripted : dict, optional
+        Actor id of a team -> its choices by round (:class:`Choice` or tuples), played for it
+        when :meth:`play` is not given its choice (a saved classroom game replayed by
+        ``escalsim play --moves``); past their end, :data:`DEFAULT_CHOICE` (hold).
+    events : sequence of Event, optional
+        Events added to the scenario's (the instructor's: a channel closed, an incident
+        injected); more can be added while the game runs (:meth:`add_event`).
 
     Raises
     ------
     GameError
-        When ``actor`` is not one of the two powers.
+        When ``actor`` or a team is not one of the two powers, or an event names an unknown
+        actor or channel.
+
+    Notes
+    -----
+    With ``teams``, :meth:`seat` gives each team's view (its :meth:`situation`,
+    :meth:`bargain`, :meth:`debrief` ...) of the one shared crisis.
     """
 
     def __init__(
@@ -329,6 +424,9 @@ class Game:
         replication: int = 0,
         rounds: int | None = None,
         emphasis: str = "*",
+        teams: Sequence[str] = (),
+        scripted: Mapping[str, Sequence[Choice | tuple[Any, ...]]] | None = None,
+        events: Sequence[Event] = (),
     ) -> None:
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if rounds is not None:
@@ -345,31 +443,47 @@ class Game:
                 f"--as {actor}: a player takes one of the two powers; expected one of "
                 f"{', '.join(powers)}"
             )
+        for team in teams:
+            if team not in powers or team == actor:
+                raise GameError(
+                    f"team {team}: a team takes the other power; expected "
+                    f"{', '.join(p for p in powers if p != actor)}"
+                )
         self.base = spec
         self.settings = dict(settings or {})
-        played = with_settings(spec, {**self.settings, f"actors.{actor}.policy": {"name": "human"}})
+        self.players: tuple[str, ...] = (actor, *dict.fromkeys(teams))
+        humans = {f"actors.{a}.policy": {"name": "human"} for a in self.players}
+        played = with_settings(spec, {**self.settings, **humans})
         self.spec = played
         self.actor = actor
         self.adversary = powers[1] if actor == powers[0] else powers[0]
         self.condition = condition
         self.rounds = rounds
         self.replication = replication
-        self.moves: list[str] = []
-        self.messages: list[str] = []
+        self._lists = {a: _Lists() for a in self.players}
+        mine = self._lists[actor]
+        self.moves: list[str] = mine.moves
+        self.messages: list[str] = mine.messages
         # The player's standing offer after each round's choice (NaN: none), and the choices.
-        self.offers: list[float] = []
-        self.offer_choices: list[str | float] = []
+        self.offers: list[float] = mine.offers
+        self.offer_choices: list[str | float] = mine.offer_choices
         # The cost of war claimed with each round's move (NaN: none), and the explicit claims.
-        self.claims: list[float] = []
-        self.claim_choices: list[float | None] = []
+        self.claims: list[float] = mine.claims
+        self.claim_choices: list[float | None] = mine.claim_choices
+        self.scripted = {a: [Choice(*c) for c in cs] for a, cs in (scripted or {}).items()}
+        self.events: list[Event] = []
+        for event in events:
+            self._check_event(event)
+            self.events.append(event)
+        self.stopped = False
         self.model = EscalationModel(
-            scenario=played,
+            scenario=self.replay_spec(),
             seed=seed,
             replication=replication,
-            human_moves={actor: self.moves},
-            human_messages={actor: self.messages},
-            human_offers={actor: self.offers},
-            human_claims={actor: self.claims},
+            human_moves={a: v.moves for a, v in self._lists.items()},
+            human_messages={a: v.messages for a, v in self._lists.items()},
+            human_offers={a: v.offers for a, v in self._lists.items()},
+            human_claims={a: v.claims for a, v in self._lists.items()},
         )
         self.seed = self.model.seed_root
         self.narrator = Narrator(played, emphasis=emphasis)
@@ -382,8 +496,101 @@ class Game:
     # -- state ------------------------------------------------------------------------------------
     @property
     def over(self) -> bool:
-        """The crisis has ended."""
-        return not self.model.running
+        """The crisis has ended (or the game was stopped: :meth:`stop`)."""
+        return self.stopped or not self.model.running
+
+    def stop(self) -> None:
+        """End the game where it stands (the instructor ends it): no more rounds are played.
+
+        The crisis stays ``unresolved``; the debrief covers the rounds played.
+        """
+        self.stopped = True
+
+    # -- several players, the instructor's events -------------------------------------------------
+    def seat(self, actor: str) -> Game:
+        """The game as ``actor``'s team sees it: a view sharing this game's crisis.
+
+        Its :meth:`situation`, :meth:`bargain`, :meth:`bargain_lines`, :meth:`moves_available`,
+        :meth:`debrief` and :meth:`replay_file` are that team's. A view is read only and holds
+        until the next round is played: take a new one each round.
+
+        Raises
+        ------
+        GameError
+            When ``actor`` is not one of :attr:`players`.
+        """
+        if actor not in self.players:
+            raise GameError(f"{actor!r} is not played by a team here ({', '.join(self.players)})")
+        if actor == self.actor:
+            return self
+        view = copy.copy(self)
+        view.actor, view.adversary = actor, self.actor
+        view.players = (actor, *[a for a in self.players if a != actor])
+        mine = self._lists[actor]
+        view.moves, view.messages, view.offers = mine.moves, mine.messages, mine.offers
+        view.offer_choices, view.claims = mine.offer_choices, mine.claims
+        view.claim_choices = mine.claim_choices
+        view.scripted = {}
+        return view
+
+    def choices_of(self, actor: str) -> list[Choice]:
+        """The choices ``actor``'s player made so far, round by round."""
+        v = self._lists[actor]
+        return [
+            Choice(mv, msg, off, cl)
+            for mv, msg, off, cl in zip(
+                v.moves, v.messages, v.offer_choices, v.claim_choices, strict=True
+            )
+        ]
+
+    def replay_spec(self) -> Scenario:
+        """The scenario as played: the players' policies set, and the added events in it."""
+        return with_events(self.spec, self.events)
+
+    def _check_event(self, event: Event) -> None:
+        ids = [a.id for a in self.spec.actors]
+        channels = [c.id for c in self.spec.channels]
+        if not isinstance(event, ChannelEvent | IncidentEvent):
+            raise GameError(f"event {event.kind!r}: only channel and incident events can be added")
+        if isinstance(event, ChannelEvent) and event.channel not in channels:
+            raise GameError(
+                f"event: no channel {event.channel!r}; expected one of {', '.join(channels)}"
+            )
+        if isinstance(event, IncidentEvent) and event.actor not in ids:
+            raise GameError(f"event: no actor {event.actor!r}; expected one of {', '.join(ids)}")
+        if event.round > self.spec.run.rounds:
+            last = self.spec.run.rounds
+            raise GameError(f"event: round {event.round} is after the last ({last})")
+
+    def add_event(self, event: Event) -> None:
+        """Add an event to the crisis from the next round on (the instructor's intervention).
+
+        The event must fall in a round not yet begun; it then happens as the same event in the
+        scenario would (:meth:`replay_spec` holds it, so replays agree).
+
+        Raises
+        ------
+        GameError
+            When the game is over, the event's round has begun, or it names an unknown actor or
+            channel.
+        """
+        if self.over:
+            raise GameError(f"the crisis has ended ({self.outcome}); nothing more can happen")
+        self._check_event(event)
+        if event.round <= self.model.round:
+            raise GameError(
+                f"event: round {event.round} has begun; the earliest is {self.model.round + 1}"
+            )
+        p, sched = self.model.params, self.model.sched
+        if isinstance(event, ChannelEvent):
+            c = p.channel_ids.index(event.channel)
+            sched.channel_events.setdefault(event.round, []).append((c, event.open))
+        elif isinstance(event, IncidentEvent):
+            i = p.ids.index(event.actor)
+            sched.incidents.setdefault(event.round, []).append((i, event.rungs))
+        if event.description:
+            sched.descriptions.setdefault(event.round, []).append(event.description)
+        self.events.append(event)
 
     @property
     def round(self) -> int:
@@ -647,6 +854,27 @@ class Game:
             (``accept`` with no offer standing; ``concede`` where a concession does not end the
             crisis).
         """
+        choices = {self.actor: Choice(move, message, offer, claim)}
+        for team in self.players[1:]:
+            script = self.scripted.get(team, [])
+            k = len(self._lists[team].moves)
+            choices[team] = script[k] if k < len(script) else DEFAULT_CHOICE
+        return self.play_round(choices)
+
+    def check(self, choice: Choice) -> tuple[float, float]:
+        """Check the player's ``choice`` for this round; change nothing.
+
+        Returns
+        -------
+        standing, claimed : float
+            The standing offer after it (NaN: none) and the cost of war claimed (NaN: none).
+
+        Raises
+        ------
+        GameError
+            As :meth:`play`.
+        """
+        move, message, offer, claim = choice
         if self.over:
             raise GameError(f"the crisis has ended ({self.outcome}); start a new game")
         if move not in MOVES:
@@ -668,17 +896,54 @@ class Game:
                 f"message {message!r}: no private channel to {self.adversary} is open; "
                 "only 'none' (public statements carry no private message)"
             )
+        return standing, claimed
+
+    def play_round(self, choices: Mapping[str, Choice | tuple[Any, ...]]) -> list[str]:
+        """Play one round with every player's choice (a team per power); run on to the next.
+
+        Parameters
+        ----------
+        choices : dict
+            Actor id -> that player's :class:`Choice` (or a ``(move, message, offer, claim)``
+            tuple), one for each of :attr:`players`.
+
+        Returns
+        -------
+        list of str
+            This round's events in plain language.
+
+        Raises
+        ------
+        GameError
+            When a player's choice is missing or not allowed (as :meth:`play`); every choice is
+            checked before any is made, so a refusal changes nothing.
+        """
+        missing = [a for a in self.players if a not in choices]
+        extra = [a for a in choices if a not in self.players]
+        if missing or extra:
+            raise GameError(
+                f"a round needs one choice from each of {', '.join(self.players)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; {', '.join(extra)} not played by a team" if extra else "")
+            )
+        made = {a: Choice(*choices[a]) for a in self.players}
+        checked = {a: self.seat(a).check(c) for a, c in made.items()}
         t = self.model.round
-        self.moves.append(move)
-        self.messages.append(message)
-        self.offers.append(standing)
-        self.offer_choices.append(offer)
-        self.claims.append(claimed)
-        self.claim_choices.append(claim)
+        said: dict[str, str] = {}
+        for a, c in made.items():
+            standing, claimed = checked[a]
+            v = self._lists[a]
+            v.moves.append(c.move)
+            v.messages.append(c.message)
+            v.offers.append(standing)
+            v.offer_choices.append(c.offer)
+            v.claims.append(claimed)
+            v.claim_choices.append(c.claim)
+            said[a] = c.message if math.isnan(claimed) else f"claim {claimed:.3g}"
         first = len(self.feed)
         self.model.finish_round()
         self._narrate_new()
-        self._record(t, message if math.isnan(claimed) else f"claim {claimed:.3g}")
+        self._record(t, said)
         if not self.over:
             self._begin()
         return [text for r, text in self.feed[first:] if r == t]
@@ -689,7 +954,7 @@ class Game:
             self.feed.append((int(row["round"]), self.narrator.sentence(row)))
         self._seen_events = len(rows)
 
-    def _record(self, t: int, message: str) -> None:
+    def _record(self, t: int, chosen: Mapping[str, str]) -> None:
         rows = [r for r in self.model.event_log() if r["round"] == t]
         for a, b in ((self.actor, self.adversary), (self.adversary, self.actor)):
             agent = self._agent(a)
@@ -704,14 +969,14 @@ class Game:
                 {
                     "round": t,
                     "actor": a,
-                    "player": a == self.actor,
+                    "player": a in self.players,
                     **self._before[a],
                     "perceived_by_other": self._before[b]["perceived_other"],
                     "intended": dx.MOVE_NAMES[int(agent.intended_move)],
                     "made": dx.MOVE_NAMES[int(agent.last_move)],
                     "rung_after": int(agent.rung),
                     "signalled": "; ".join(said) if said else "",
-                    "message_chosen": message if a == self.actor else "",
+                    "message_chosen": chosen.get(a, ""),
                     "miscalculation": bool(miscalc),
                     "misperception": bool(misperc),
                 }
@@ -720,38 +985,55 @@ class Game:
     # -- after the game ---------------------------------------------------------------------------
     def record(self) -> pd.DataFrame:
         """The rounds played so far, one row per round × power (see :class:`Debrief`)."""
-        return pd.DataFrame(self._records)
+        return pd.DataFrame(self._records, columns=_RECORD_COLUMNS)
 
     def replay_file(self) -> dict[str, Any]:
-        """A ``--moves`` file's content that replays this game exactly."""
-        return {
+        """A ``--moves`` file's content that replays this game exactly.
+
+        With other teams, their choices are under ``others`` (played for them on replay); the
+        events added while the game ran under ``events``.
+        """
+
+        def listed(choices: list[Choice]) -> list[dict[str, Any]]:
+            return [
+                {"move": c.move, "message": c.message}
+                | ({} if c.offer == "keep" else {"offer": c.offer})
+                | ({} if c.claim is None else {"claim": c.claim})
+                for c in choices
+            ]
+
+        out: dict[str, Any] = {
             "scenario": self.spec.id,
             "actor": self.actor,
             "seed": self.seed,
             "condition": self.condition,
             "rounds": self.rounds,
             "settings": self.settings,
-            "moves": [
-                {"move": mv, "message": msg}
-                | ({} if off == "keep" else {"offer": off})
-                | ({} if cl is None else {"claim": cl})
-                for mv, msg, off, cl in zip(
-                    self.moves, self.messages, self.offer_choices, self.claim_choices, strict=True
-                )
-            ],
+            "moves": listed(self.choices_of(self.actor)),
         }
+        if len(self.players) > 1:
+            out["others"] = {a: listed(self.choices_of(a)) for a in self.players[1:]}
+        if self.events:
+            out["events"] = [
+                {k: v for k, v in e.model_dump(mode="json").items() if v not in (None, "")}
+                for e in self.events
+            ]
+        return out
 
     def flipped_channels(self) -> dict[str, bool]:
         """The channels the replay sets the other way, with their state at its start.
 
         Every private channel between the two powers flips (open at the start -> closed, closed
         -> open), except those that scheduled events open, close or convene (summits, fora, a
-        mediator's appeal): they keep their history, which the replay shares.
+        mediator's appeal, the instructor's switches): they keep their history, which the
+        replay shares.
         """
         p = self.model.params
         start = self.model.sched.params_at[0].channel_open0
         scheduled = {
-            e.channel for e in self.spec.events if isinstance(e, ChannelEvent | SummitEvent)
+            e.channel
+            for e in self.replay_spec().events
+            if isinstance(e, ChannelEvent | SummitEvent)
         }
         out: dict[str, bool] = {}
         for c in self._private_channels(self.actor, self.adversary):
@@ -772,17 +1054,17 @@ class Game:
             raise GameError("the debrief comes when the crisis has ended")
         flipped = self.flipped_channels()
         replay_spec = with_settings(
-            self.spec, {f"channels.{cid}.open": state for cid, state in flipped.items()}
+            self.replay_spec(), {f"channels.{cid}.open": state for cid, state in flipped.items()}
         )
-        pad = self.model.horizon - len(self.moves)
+        pad = {a: self.model.horizon - len(v.moves) for a, v in self._lists.items()}
         replay = EscalationModel(
             scenario=replay_spec,
             seed=self.seed,
             replication=self.replication,
-            human_moves={self.actor: [*self.moves, *(["hold"] * pad)]},
-            human_messages={self.actor: [*self.messages, *(["none"] * pad)]},
-            human_offers={self.actor: list(self.offers)},
-            human_claims={self.actor: list(self.claims)},
+            human_moves={a: [*v.moves, *(["hold"] * pad[a])] for a, v in self._lists.items()},
+            human_messages={a: [*v.messages, *(["none"] * pad[a])] for a, v in self._lists.items()},
+            human_offers={a: list(v.offers) for a, v in self._lists.items()},
+            human_claims={a: list(v.claims) for a, v in self._lists.items()},
         ).run()
         ts = replay.timeseries
         counter = ts[ts["role"] == "power"][["round", "actor", "rung"]].reset_index(drop=True)
@@ -902,7 +1184,10 @@ class Game:
         self, rounds: pd.DataFrame, replay: EscalationModel, flipped: dict[str, bool]
     ) -> list[str]:
         n = self.narrator
-        out = [f"The crisis ended in round {self.model.end_round}: {n.outcome(self.outcome)}."]
+        if self.model.end_round is None and self.stopped:
+            out = [f"The game was stopped in round {self.model.round}, the crisis unresolved."]
+        else:
+            out = [f"The crisis ended in round {self.model.end_round}: {n.outcome(self.outcome)}."]
         out += self._pair_lines(self.model, replay)
         out += self._settlement_lines(replay)
         for a in (self.actor, self.adversary):
@@ -912,7 +1197,7 @@ class Game:
             mc = int(mine["miscalculation"].sum())
             wrong = mine[mine["perceived_by_other"] != mine["rung_before"]]
             text = f"{who} misperceived the other side in {mp} of {len(mine)} rounds"
-            if a != self.actor:
+            if a not in self.players:
                 text += f" and miscalculated in {mc}"
             text += f"; the other side saw {'you' if a == self.actor else 'it'} at the wrong"
             text += f" rung in {len(wrong)}."
@@ -920,9 +1205,10 @@ class Game:
         changes = _join(
             [f"{n.channel(c)} {'open' if state else 'closed'}" for c, state in flipped.items()]
         )
+        yours = "yours" if len(self.players) == 1 else "both teams"
         if changes:
             out.append(
-                f"With {changes} (same seed, same moves of yours), the crisis ended in round "
+                f"With {changes} (same seed, same moves of {yours}), the crisis ended in round "
                 f"{replay.end_round}: {n.outcome(replay.outcome_name)}."
             )
         else:

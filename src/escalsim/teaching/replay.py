@@ -20,6 +20,16 @@ A moves file is YAML 1.2::
 ``offer`` is ``keep`` (the default), ``withdraw`` or a share of the stakes from 0 to 1;
 ``claim`` a cost of war (a number, 0 or more), honest or not.
 
+A game of the live classroom (``escalsim classroom``), where a team played each power and the
+instructor acted on the crisis, saves two more keys: the other teams' choices, played for them
+on replay (past their end they hold), and the instructor's events, as a scenario's::
+
+    others:
+      SUN: [hold, {move: step_down, message: reassure}]
+    events:
+      - {kind: channel, round: 4, channel: hotline, open: false}
+      - {kind: incident, round: 6, actor: USA, rungs: 1}
+
 Every problem is reported at its line and column (:class:`~escalsim.scenario.ScenarioError`).
 """
 
@@ -30,16 +40,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 
 from escalsim.model.constants import MESSAGE_CHOICES
 from escalsim.scenario.errors import Problem, ScenarioError, did_you_mean
+from escalsim.scenario.schema import ChannelEvent, Event, IncidentEvent
 from escalsim.scenario.yamlio import parse_yaml, read_text
 from escalsim.teaching.game import MOVES, OFFER_CHOICES
 
 __all__ = ["MovesFile", "dump_moves", "load_moves"]
 
-_KEYS = ("scenario", "actor", "seed", "condition", "rounds", "settings", "moves")
+_KEYS = (
+    "scenario",
+    "actor",
+    "seed",
+    "condition",
+    "rounds",
+    "settings",
+    "moves",
+    "others",
+    "events",
+)
 
 
 @dataclass
@@ -57,6 +79,12 @@ class MovesFile:
     offers: list[str | float] = field(default_factory=list)
     #: The cost of war claimed with each move (None: as its message implies).
     claims: list[float | None] = field(default_factory=list)
+    #: Other teams' choices (a classroom game): actor id -> ``(move, message, offer, claim)``.
+    others: dict[str, list[tuple[str, str, str | float, float | None]]] = field(
+        default_factory=dict
+    )
+    #: Events the instructor added (channel and incident events).
+    events: list[Event] = field(default_factory=list)
     source: str = "<moves>"
     #: Position of each top-level key's value, for errors found later (e.g. a wrong actor).
     where: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -140,68 +168,113 @@ def load_moves(path: str | Path) -> MovesFile:
     elif not isinstance(moves, list):
         bad(("moves",), "expected a list of moves")
     else:
-        for n, item in enumerate(moves):
-            loc: tuple[str | int, ...] = ("moves", n)
-            move: object  # as read from the file: checked below
-            message: object
-            offer: object = "keep"
-            claim: object = None
-            if isinstance(item, str):
-                move, message = item, "none"
-            elif isinstance(item, dict):
-                extra = [k for k in item if k not in ("move", "message", "offer", "claim")]
-                if extra:
-                    bad(
-                        (*loc, extra[0]),
-                        "unknown key; expected 'move', 'message', 'offer' and 'claim'",
-                    )
-                    continue
-                move, message = item.get("move"), item.get("message", "none")
-                offer = item.get("offer", "keep")
-                claim = item.get("claim")
-            else:
-                bad(loc, f"expected a move name or {{move: ..., message: ...}}, got {item!r}")
+        for mv, msg, off, cl in _choices(moves, ("moves",), bad):
+            out.moves.append((mv, msg))
+            out.offers.append(off)
+            out.claims.append(cl)
+    others = data.get("others")
+    if others is not None and not isinstance(others, dict):
+        bad(("others",), "expected a mapping of actor ids to lists of moves")
+    elif others:
+        for actor, listed in others.items():
+            if not isinstance(listed, list):
+                bad(("others", actor), "expected a list of moves")
                 continue
-            if not isinstance(move, str) or move not in MOVES:
-                bad(
-                    (*loc, "move") if isinstance(item, dict) else loc,
-                    f"{move!r} is not a move{did_you_mean(str(move), MOVES)}; expected one of "
-                    f"{', '.join(MOVES)}",
-                )
+            out.others[str(actor)] = _choices(listed, ("others", str(actor)), bad)
+    events = data.get("events")
+    if events is not None and not isinstance(events, list):
+        bad(("events",), "expected a list of events")
+    elif events:
+        for n, item in enumerate(events):
+            try:
+                event = _EVENT.validate_python(item)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = tuple(str(x) for x in first["loc"] if not str(x).startswith("function"))
+                bad(("events", n), f"not an event: {'.'.join(where) or 'event'}: {first['msg']}")
                 continue
-            if not isinstance(message, str) or message not in MESSAGE_CHOICES:
-                bad(
-                    (*loc, "message"),
-                    f"{message!r} is not a message{did_you_mean(str(message), MESSAGE_CHOICES)}; "
-                    f"expected one of {', '.join(MESSAGE_CHOICES)}",
-                )
+            if not isinstance(event, ChannelEvent | IncidentEvent):
+                bad(("events", n, "kind"), "expected a channel or an incident event")
                 continue
-            if not (
-                offer in OFFER_CHOICES
-                or (
-                    isinstance(offer, int | float)
-                    and not isinstance(offer, bool)
-                    and 0.0 <= float(offer) <= 1.0
-                )
-            ):
-                bad(
-                    (*loc, "offer"),
-                    f"{offer!r} is not an offer; expected {' or '.join(OFFER_CHOICES)}, or a "
-                    "share of the stakes from 0 to 1",
-                )
-                continue
-            if claim is not None and not (
-                isinstance(claim, int | float)
-                and not isinstance(claim, bool)
-                and 0.0 <= float(claim) < float("inf")
-            ):
-                bad((*loc, "claim"), f"{claim!r} is not a cost of war; expected a number >= 0")
-                continue
-            out.moves.append((move, message))
-            out.claims.append(None if claim is None else float(claim))
-            out.offers.append(offer if isinstance(offer, str) else float(offer))
+            out.events.append(event)
     if problems:
         raise ScenarioError(problems)
+    return out
+
+
+_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def _choices(
+    moves: list[Any], at: tuple[str | int, ...], bad: Any
+) -> list[tuple[str, str, str | float, float | None]]:
+    """A list of moves read as ``(move, message, offer, claim)``; problems reported to ``bad``."""
+    out: list[tuple[str, str, str | float, float | None]] = []
+    for n, item in enumerate(moves):
+        loc: tuple[str | int, ...] = (*at, n)
+        move: object  # as read from the file: checked below
+        message: object
+        offer: object = "keep"
+        claim: object = None
+        if isinstance(item, str):
+            move, message = item, "none"
+        elif isinstance(item, dict):
+            extra = [k for k in item if k not in ("move", "message", "offer", "claim")]
+            if extra:
+                bad(
+                    (*loc, extra[0]),
+                    "unknown key; expected 'move', 'message', 'offer' and 'claim'",
+                )
+                continue
+            move, message = item.get("move"), item.get("message", "none")
+            offer = item.get("offer", "keep")
+            claim = item.get("claim")
+        else:
+            bad(loc, f"expected a move name or {{move: ..., message: ...}}, got {item!r}")
+            continue
+        if not isinstance(move, str) or move not in MOVES:
+            bad(
+                (*loc, "move") if isinstance(item, dict) else loc,
+                f"{move!r} is not a move{did_you_mean(str(move), MOVES)}; expected one of "
+                f"{', '.join(MOVES)}",
+            )
+            continue
+        if not isinstance(message, str) or message not in MESSAGE_CHOICES:
+            bad(
+                (*loc, "message"),
+                f"{message!r} is not a message{did_you_mean(str(message), MESSAGE_CHOICES)}; "
+                f"expected one of {', '.join(MESSAGE_CHOICES)}",
+            )
+            continue
+        if not (
+            offer in OFFER_CHOICES
+            or (
+                isinstance(offer, int | float)
+                and not isinstance(offer, bool)
+                and 0.0 <= float(offer) <= 1.0
+            )
+        ):
+            bad(
+                (*loc, "offer"),
+                f"{offer!r} is not an offer; expected {' or '.join(OFFER_CHOICES)}, or a "
+                "share of the stakes from 0 to 1",
+            )
+            continue
+        if claim is not None and not (
+            isinstance(claim, int | float)
+            and not isinstance(claim, bool)
+            and 0.0 <= float(claim) < float("inf")
+        ):
+            bad((*loc, "claim"), f"{claim!r} is not a cost of war; expected a number >= 0")
+            continue
+        out.append(
+            (
+                move,
+                message,
+                offer if isinstance(offer, str) else float(offer),
+                None if claim is None else float(claim),
+            )
+        )
     return out
 
 

@@ -1,0 +1,605 @@
+"""The live classroom game (``escalsim classroom``) through its HTTP API, without a browser.
+
+Starlette's TestClient drives the app in this process; time is the test's own clock
+(:class:`Clock`), so the round timer runs out when a test says so, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from conftest import run_cli_in_process
+from escalsim.agents.model import EscalationModel
+from escalsim.cli import cli
+from escalsim.scenario import load_scenario, with_settings
+from escalsim.teaching.classroom import Classroom, create_app
+from escalsim.teaching.game import Game
+from escalsim.teaching.replay import load_moves
+
+testclient = pytest.importorskip("starlette.testclient", reason="the classroom extra installs it")
+
+SECRET = "instructor-secret-for-tests"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def hotline():
+    return load_scenario("hotline-1963")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def room(hotline, clock, tmp_path) -> Classroom:
+    return Classroom(
+        hotline,
+        condition="hotline",
+        seed=3,
+        round_seconds=60,
+        clock=clock,
+        secret=SECRET,
+        replications=40,
+        out=tmp_path / "saved",
+        background_saves=False,
+    )
+
+
+@pytest.fixture
+def client(room):
+    with testclient.TestClient(create_app(room, ticker=False)) as c:
+        yield c
+
+
+INSTRUCTOR = {"X-Instructor-Secret": SECRET}
+
+
+def team(token: str) -> dict[str, str]:
+    return {"X-Team-Token": token}
+
+
+def open_game(client, **body) -> dict:
+    r = client.post("/api/instructor/games", json=body, headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def join(client, code: str, actor: str | None = None) -> dict:
+    r = client.post("/api/join", json={"code": code} | ({"actor": actor} if actor else {}))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def state(client, token: str) -> dict:
+    r = client.get("/api/team", headers=team(token))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def choose(client, token: str, **body):
+    return client.post("/api/team/choice", json=body, headers=team(token))
+
+
+@pytest.fixture
+def pair(client):
+    """An open game with both teams joined: (game, USA token, SUN token)."""
+    g = open_game(client)
+    usa = join(client, g["code"], "USA")
+    sun = join(client, g["code"], "SUN")
+    return g, usa["token"], sun["token"]
+
+
+def usa_choice(k: int, view: dict) -> dict:
+    can = view["situation"]["can_message"]
+    return {"move": "hold", "message": "reassure" if can else "none"} | (
+        {"offer": 0.3} if k == 2 else {}
+    )
+
+
+def sun_choice(k: int, view: dict) -> dict:
+    can = view["situation"]["can_message"]
+    return {"move": "step_down" if k % 2 else "hold", "message": "warn" if can else "none"}
+
+
+def play_out(client, usa: str, sun: str, *, close_hotline_at: int | None = None, gid="g1"):
+    """Play both teams to the end; the instructor closes the hotline in ``close_hotline_at``."""
+    k = 0
+    while True:
+        a, b = state(client, usa), state(client, sun)
+        if a["status"] == "over":
+            return a, b
+        k += 1
+        if k == close_hotline_at:
+            r = client.post(
+                f"/api/instructor/games/{gid}/channel",
+                json={"channel": "hotline", "open": False},
+                headers=INSTRUCTOR,
+            )
+            assert r.status_code == 200, r.text
+        assert choose(client, usa, round=a["round"], **usa_choice(k, a)).status_code == 200
+        assert choose(client, sun, round=b["round"], **sun_choice(k, b)).status_code == 200
+
+
+def model_of(game: Game) -> EscalationModel:
+    """The model run with the game's seed, both teams' moves and the instructor's events."""
+    lists = game._lists
+    spec = with_settings(game.replay_spec(), {})
+    return EscalationModel(
+        scenario=spec,
+        seed=game.seed,
+        human_moves={a: list(v.moves) for a, v in lists.items()},
+        human_messages={a: list(v.messages) for a, v in lists.items()},
+        human_offers={a: list(v.offers) for a, v in lists.items()},
+        human_claims={a: list(v.claims) for a, v in lists.items()},
+    ).run()
+
+
+# -- a whole game ----------------------------------------------------------------------------------
+def test_two_teams_play_to_the_end_and_the_outcome_is_the_models(client, room, pair):
+    """Same seed, same moves, same instructor's events: the model's very run (every frame)."""
+    _g, usa, sun = pair
+    a, b = play_out(client, usa, sun, close_hotline_at=3)
+    game = room.get("g1").game
+    assert [(e.kind, e.round) for e in game.events] == [("channel", 4)]
+    model = model_of(game)
+    assert (model.outcome_name, model.end_round) == (game.outcome, game.model.end_round)
+    pd.testing.assert_frame_equal(model.timeseries, game.model.timeseries)
+    pd.testing.assert_frame_equal(model.events, game.model.events)
+    assert a["outcome"] == b["outcome"]
+    assert a["debrief"]
+    assert b["debrief"]
+    assert a["debrief"] != b["debrief"]
+    # Saved as it ended: a moves file that replays it and a handout.
+    saved = room.get("g1").saved
+    assert saved["moves"].exists()
+    assert saved["handout"].exists()
+    moves = load_moves(saved["moves"])
+    assert moves.others
+    assert moves.events
+    again = Game(
+        "hotline-1963",
+        moves.actor or "",
+        seed=moves.seed,
+        condition=moves.condition,
+        teams=list(moves.others),
+        scripted=moves.others,
+        events=moves.events,
+    )
+    for mv, msg, off, cl in moves.choices():
+        again.play(mv, msg, offer=off, claim=cl)
+    pd.testing.assert_frame_equal(again.model.timeseries, game.model.timeseries)
+
+
+def test_escalsim_play_replays_a_saved_classroom_game(client, room, pair):
+    _g, usa, sun = pair
+    play_out(client, usa, sun, close_hotline_at=2)
+    entry = room.get("g1")
+    result = CliRunner().invoke(
+        cli, ["play", "hotline-1963", "--moves", str(entry.saved["moves"])], input=""
+    )
+    assert result.exit_code == 0, result.output
+    assert f"The crisis ended in round {entry.game.model.end_round}" in result.output
+
+
+# -- joining ---------------------------------------------------------------------------------------
+def test_joining_refuses_a_wrong_code_a_taken_seat_and_a_missing_power(client):
+    g = open_game(client)
+    r = client.post("/api/join", json={"code": "NOPE42", "actor": "USA"})
+    assert r.status_code == 404
+    assert "no game has the code" in r.json()["error"]
+    r = client.post("/api/join", json={"code": g["code"]})
+    assert r.status_code == 422
+    assert "USA, SUN" in r.json()["error"]
+    join(client, g["code"], "USA")
+    r = client.post("/api/join", json={"code": g["code"], "actor": "USA"})
+    assert r.status_code == 409
+    assert "team code" in r.json()["error"]
+    assert client.post("/api/join", content=b"not json").status_code == 400
+
+
+def test_a_team_that_lost_its_page_rejoins_with_its_team_code(client, room, pair):
+    _g, usa, _sun = pair
+    view = state(client, usa)
+    assert choose(client, usa, round=view["round"], move="hold").status_code == 200
+    again = join(client, view["team_code"].lower())  # as typed, in lower case
+    assert again["actor"] == "USA"
+    assert again["token"] != usa
+    mine = state(client, again["token"])
+    assert mine["chosen"]
+    assert mine["round"] == view["round"]
+    r = client.get("/api/team", headers=team(usa))  # the old page no longer acts
+    assert r.status_code == 403
+    assert "rejoin with your team code" in r.json()["error"]
+
+
+# -- bad input changes nothing ---------------------------------------------------------------------
+def _snapshot(room, gid="g1"):
+    entry = room.get(gid)
+    return (
+        entry.game.round,
+        {a: s.pending for a, s in entry.seats.items()},
+        len(entry.game.moves),
+        entry.status,
+    )
+
+
+def test_a_second_late_early_or_forged_choice_is_refused_and_changes_nothing(client, room, pair):
+    _g, usa, sun = pair
+    t = state(client, usa)["round"]
+    assert choose(client, usa, round=t, move="hold").status_code == 200
+    before = _snapshot(room)
+    cases = [
+        (usa, {"round": t, "move": "step_up"}, 409, "already chosen"),
+        (usa, {"round": t + 1, "move": "hold"}, 409, "has not begun"),
+        ("forged-token", {"round": t, "move": "hold"}, 403, "not known"),
+        (sun, {"round": t, "move": "fly"}, 422, "move 'fly'"),
+        (sun, {"round": t, "move": "accept"}, 422, "no offer"),
+        (sun, {"round": t, "move": "hold", "offer": 1.5}, 422, "from 0 to 1"),
+        (sun, {"round": "one", "move": "hold"}, 422, "round"),
+        (sun, {"round": t, "move": "hold", "message": "shout"}, 422, "message 'shout'"),
+    ]
+    for token, body, status, words in cases:
+        r = choose(client, token, **body)
+        assert r.status_code == status, (body, r.text)
+        assert words in r.json()["error"], r.json()
+        assert _snapshot(room) == before
+    assert choose(client, sun, round=t, move="hold").status_code == 200
+    r = choose(client, sun, round=t, move="hold")  # the round has been played: late
+    assert r.status_code == 409
+    assert "too late" in r.json()["error"]
+
+
+def test_a_choice_after_the_game_ended_is_refused(client, room, pair):
+    _g, usa, _sun = pair
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    before = _snapshot(room)
+    r = choose(client, usa, round=state(client, usa)["round"], move="hold")
+    assert r.status_code == 409
+    assert "has ended" in r.json()["error"]
+    assert _snapshot(room) == before
+
+
+def test_the_console_needs_the_instructors_secret(client, room):
+    open_game(client)
+    for method, url in [
+        ("get", "/api/instructor"),
+        ("post", "/api/instructor/games"),
+        ("post", "/api/instructor/games/g1/pause"),
+        ("post", "/api/instructor/games/g1/end"),
+    ]:
+        for headers in ({}, {"X-Instructor-Secret": "guess"}):
+            if method == "get":
+                r = client.get(url, headers=headers)
+            else:
+                r = client.post(url, headers=headers, json={})
+            assert r.status_code == 403
+            assert "instructor's secret" in r.json()["error"]
+    assert room.get("g1").status == "waiting"
+    assert len(room.games) == 1
+    r = client.post("/api/instructor/games/g9/pause", headers=INSTRUCTOR)
+    assert r.status_code == 404
+    assert "no game 'g9'" in r.json()["error"]
+    r = client.post(
+        "/api/instructor/games/g1/channel",
+        json={"channel": "telegraph", "open": False},
+        headers=INSTRUCTOR,
+    )
+    assert r.status_code == 422
+    assert "no channel 'telegraph'" in r.json()["error"]
+    assert room.get("g1").game.events == []
+
+
+# -- the timer, pause and resume -------------------------------------------------------------------
+def test_when_the_timer_runs_out_a_team_that_has_not_chosen_holds(client, room, clock, pair):
+    _g, usa, sun = pair
+    t = state(client, usa)["round"]
+    assert state(client, usa)["seconds_left"] == 60
+    assert choose(client, usa, round=t, move="step_down").status_code == 200
+    clock.now += 59
+    assert state(client, usa)["round"] == t  # not yet
+    clock.now += 2
+    after = state(client, sun)  # any request ticks the clock
+    assert after["round"] == t + 1
+    assert after["timeouts"] == 1
+    last = next(h for h in after["history"] if h["round"] == t)
+    assert last["default"]
+    assert "hold" in last["chosen"]
+    assert "default" in last["chosen"]
+    game = room.get("g1").game
+    assert game.choices_of("SUN")[-1].move == "hold"
+    assert game.choices_of("USA")[-1].move == "step_down"
+    console = client.get("/api/instructor", headers=INSTRUCTOR).json()["games"][0]
+    assert {x["actor"]: x["timeouts"] for x in console["teams"]} == {"USA": 0, "SUN": 1}
+    assert any("did not choose in time" in x for x in console["log"])
+
+
+def test_the_timer_waits_for_both_teams_to_join(client, room, clock):
+    g = open_game(client)
+    usa = join(client, g["code"], "USA")["token"]
+    clock.now += 1000
+    assert state(client, usa)["round"] == 1
+    assert state(client, usa)["status"] == "waiting"
+
+
+def test_pause_stops_the_timer_and_choices_and_resume_gives_back_the_time_left(
+    client, room, clock, pair
+):
+    _g, usa, _sun = pair
+    t = state(client, usa)["round"]
+    clock.now += 20
+    assert client.post("/api/instructor/games/g1/pause", headers=INSTRUCTOR).status_code == 200
+    r = client.post("/api/instructor/games/g1/pause", headers=INSTRUCTOR)
+    assert r.status_code == 409
+    assert "paused already" in r.json()["error"]
+    clock.now += 500
+    view = state(client, usa)
+    assert view["round"] == t
+    assert view["status"] == "paused"
+    assert view["seconds_left"] == 40
+    r = choose(client, usa, round=t, move="hold")
+    assert r.status_code == 409
+    assert "paused" in r.json()["error"]
+    assert client.post("/api/instructor/games/g1/resume", headers=INSTRUCTOR).status_code == 200
+    assert state(client, usa)["seconds_left"] == 40
+    clock.now += 39
+    assert state(client, usa)["round"] == t
+    clock.now += 2
+    assert state(client, usa)["round"] == t + 1
+
+
+def test_the_instructor_sets_the_round_timer(client, room, clock, pair):
+    _g, usa, _sun = pair
+    r = client.post("/api/instructor/games/g1/timer", json={"seconds": 0}, headers=INSTRUCTOR)
+    assert r.status_code == 200
+    clock.now += 10_000
+    assert state(client, usa)["round"] == 1
+    assert state(client, usa)["seconds_left"] is None
+    r = client.post("/api/instructor/games/g1/timer", json={"seconds": -5}, headers=INSTRUCTOR)
+    assert r.status_code == 422
+
+
+# -- the instructor's interventions ----------------------------------------------------------------
+def test_closing_a_channel_takes_effect_the_next_round(client, room, pair):
+    _g, usa, sun = pair
+
+    def hotline_open(token):
+        chans = state(client, token)["situation"]["channels"]
+        return next(c["open"] for c in chans if c["id"] == "hotline")
+
+    assert hotline_open(usa)
+    assert hotline_open(sun)
+    t = state(client, usa)["round"]
+    r = client.post(
+        "/api/instructor/games/g1/channel",
+        json={"channel": "hotline", "open": False},
+        headers=INSTRUCTOR,
+    )
+    assert r.status_code == 200
+    assert hotline_open(usa)  # this round's channels are as they were when it began
+    assert choose(client, usa, round=t, move="hold").status_code == 200
+    assert choose(client, sun, round=t, move="hold").status_code == 200
+    assert not hotline_open(usa)
+    assert not hotline_open(sun)
+    news = state(client, usa)["situation"]["news"]
+    assert any("hotline" in x.lower() for x in news), news
+
+
+def test_an_injected_incident_happens_the_next_round(client, room, pair):
+    _g, usa, sun = pair
+    t = state(client, usa)["round"]
+    r = client.post(
+        "/api/instructor/games/g1/incident", json={"actor": "SUN", "rungs": 1}, headers=INSTRUCTOR
+    )
+    assert r.status_code == 200
+    assert choose(client, usa, round=t, move="hold").status_code == 200
+    assert choose(client, sun, round=t, move="hold").status_code == 200
+    log = room.get("g1").game.model.event_log()
+    forced = [
+        e for e in log if e["kind"] == "incident" and e["actor"] == "SUN" and e["round"] == t + 1
+    ]
+    assert forced
+    assert forced[0]["cause"] == "scheduled"
+    r = client.post(
+        "/api/instructor/games/g1/incident", json={"actor": "XYZ", "rungs": 1}, headers=INSTRUCTOR
+    )
+    assert r.status_code == 422
+    assert "no actor 'XYZ'" in r.json()["error"]
+
+
+def test_ending_a_game_saves_it_and_its_handout_opens_for_its_teams(client, room, pair):
+    _g, usa, sun = pair
+    t = state(client, usa)["round"]
+    choose(client, usa, round=t, move="hold")
+    choose(client, sun, round=t, move="hold")
+    assert client.get("/handout/g1", params={"key": usa}).status_code == 409  # not yet
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    view = state(client, usa)
+    assert view["status"] == "over"
+    assert "ended by the instructor" in view["outcome"]
+    assert client.get("/handout/g1").status_code == 403
+    assert client.get("/handout/g1", params={"key": "guess"}).status_code == 403
+    for key in (usa, sun, SECRET):
+        r = client.get("/handout/g1", params={"key": key})
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert "Debrief" in page
+    assert "United States: its team's debrief" in page
+    assert "<script" not in page
+    assert not re.search(r"(src|href)=['\"]?https?:", page)
+    saved = room.get("g1").saved
+    assert saved["handout"].read_text() == page
+    assert len(load_moves(saved["moves"]).moves) == 1
+
+
+def test_the_handout_is_self_contained(client, room, pair):
+    _g, usa, sun = pair
+    play_out(client, usa, sun)
+    page = client.get("/handout/g1", params={"key": SECRET}).text
+    assert "<svg" in page
+    assert "<style>" in page
+    assert "Round by round" in page
+    assert "The model's ensemble" in page
+    assert "escalsim play hotline-1963 --moves" in page
+    assert "<link" not in page
+    assert "<script" not in page
+
+
+# -- the class board -------------------------------------------------------------------------------
+def test_the_class_board_sets_each_game_beside_its_configurations_ensemble(client, room):
+    codes = [open_game(client)["code"] for _ in range(3)]
+    tokens = [(join(client, c, "USA")["token"], join(client, c, "SUN")["token"]) for c in codes]
+    play_out(client, *tokens[0], gid="g1")
+    play_out(client, *tokens[1], gid="g2")
+    play_out(client, *tokens[2], close_hotline_at=2, gid="g3")
+    board = client.get("/api/board").json()
+    groups = {tuple(x["id"] for x in g["games"]): g for g in board["groups"]}
+    assert set(groups) == {("g1", "g2"), ("g3",)}
+    same, closed = groups["g1", "g2"], groups["g3",]
+    assert "hotline closed in round 3" in closed["config"]
+    for g in (same, closed):
+        ens = g["ensemble"]
+        assert ens["replications"] == 40
+        assert sum(v["p"] for v in ens["outcomes"].values()) == pytest.approx(1.0)
+        for v in ens["outcomes"].values():
+            assert v["lo"] <= v["p"] <= v["hi"]
+    assert same["class"]["finished"] == 2
+    outcome = room.get("g1").game.outcome
+    assert same["class"]["outcomes"][outcome]["k"] >= 1
+    # The ensemble is the model's: the run API with every power following its policy.
+    from escalsim import run, with_condition
+
+    runs = run(
+        with_condition(load_scenario("hotline-1963"), "hotline"),
+        replications=40,
+        seed=3,
+        conditions=["hotline"],
+        twin=False,
+        workers=1,
+    ).runs
+    assert same["ensemble"]["outcomes"]["war"]["p"] == pytest.approx((runs.outcome == "war").mean())
+    # Computed once per configuration.
+    assert len(room._ensembles) == 2
+
+
+def test_a_saved_game_is_loaded_onto_the_board(client, room, pair, tmp_path):
+    _g, usa, sun = pair
+    play_out(client, usa, sun)
+    text = room.get("g1").saved["moves"].read_bytes()
+    r = client.post("/api/instructor/load?name=g1-moves.yaml", content=text, headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    loaded = room.get(r.json()["game"])
+    assert loaded.loaded
+    assert loaded.game.outcome == room.get("g1").game.outcome
+    board = client.get("/api/board").json()
+    assert [x["id"] for x in board["groups"][0]["games"]] == ["g1", r.json()["game"]]
+    r = client.post("/api/instructor/load", content=b"moves: [fly]", headers=INSTRUCTOR)
+    assert r.status_code == 422
+    assert "not a move" in r.json()["error"]
+
+
+# -- one game's failure stays in that game ---------------------------------------------------------
+def test_a_game_that_raises_stops_alone_and_the_others_go_on(client, room):
+    codes = [open_game(client)["code"] for _ in range(2)]
+    (u1, s1), (u2, s2) = [
+        (join(client, c, "USA")["token"], join(client, c, "SUN")["token"]) for c in codes
+    ]
+
+    def broken(_choices):
+        raise RuntimeError("a callback failed")
+
+    room.get("g1").game.play_round = broken  # type: ignore[method-assign]
+    assert choose(client, u1, round=1, move="hold").status_code == 200
+    r = choose(client, s1, round=1, move="hold")
+    assert r.status_code == 500
+    assert "the other games go on" in r.json()["error"]
+    assert room.get("g1").status == "errored"
+    r = choose(client, u1, round=1, move="hold")
+    assert r.status_code == 409
+    assert "stopped on an error" in r.json()["error"]
+    # The other game, the console and the board carry on.
+    assert choose(client, u2, round=1, move="hold").status_code == 200
+    assert choose(client, s2, round=1, move="hold").status_code == 200
+    assert state(client, u2)["round"] == 2
+    console = client.get("/api/instructor", headers=INSTRUCTOR).json()
+    assert [g["status"] for g in console["games"]] == ["errored", "playing"]
+    assert client.get("/api/board").status_code == 200
+
+
+def test_eight_games_played_at_once_each_equal_the_model(hotline, clock):
+    """8 pairs of teams, each in its own thread, all at once (correctness only, no timing)."""
+    room = Classroom(hotline, condition="hotline", seed=11, clock=clock, secret=SECRET)
+    app = create_app(room, ticker=False)
+    with testclient.TestClient(app) as c:
+        games = [open_game(c) for _ in range(8)]
+        tokens = [
+            (join(c, g["code"], "USA")["token"], join(c, g["code"], "SUN")["token"]) for g in games
+        ]
+    errors: list[BaseException] = []
+
+    def play(k: int) -> None:
+        try:
+            with testclient.TestClient(app) as own:
+                play_out(own, *tokens[k], close_hotline_at=2 + k % 3, gid=games[k]["game"])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=play, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert not errors, errors
+    for g in games:
+        game = room.get(g["game"]).game
+        assert game.over
+        model = model_of(game)
+        pd.testing.assert_frame_equal(model.timeseries, game.model.timeseries)
+
+
+# -- the command line ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["nosuch-scenario"], "no shipped scenario"),
+        (["hotline-1963", "--condition", "nope"], "no condition 'nope'"),
+        (["hotline-1963", "--round-seconds", "-1"], "--round-seconds"),
+        (["hotline-1963", "--load", "MISSING.yaml"], "MISSING.yaml"),
+    ],
+)
+def test_bad_command_lines_exit_2_with_a_sentence_and_no_traceback(args, words, tmp_path):
+    result = run_cli_in_process("classroom", *args, "--out", str(tmp_path / "o"))
+    assert result.returncode == 2, result
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_moves_file_is_refused_at_its_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "scenario: hotline-1963\nactor: USA\nmoves: [hold]\nothers: {SUN: [fly]}\n"
+        "events:\n  - {kind: channel, round: 2, channel: hotline}\n"
+    )
+    result = run_cli_in_process("classroom", "hotline-1963", "--load", str(path))
+    assert result.returncode == 2, result
+    assert "bad.yaml:4" in result.stderr
+    assert "'fly' is not a move" in result.stderr
+    assert "bad.yaml:6" in result.stderr
+    assert "open" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,250 @@
+"""The classroom game in a real browser: Playwright driving Debian's Chromium (never a download).
+
+``escalsim classroom`` is started as an instructor would start it, on a free localhost port.
+Three browser contexts (three machines, as far as the server can tell): the instructor's
+console, and a team for each power of ``hotline-1963`` (under its ``hotline`` condition). The
+teams play to the end while the instructor closes the hotline mid-game; the outcome must be the
+model's run with the same moves, events and seed, and the handout must open.
+
+Screenshots go to ``results/test-artifacts/browser/``; with ``ESCALSIM_SCREENSHOTS=1`` the
+console, a team's view and the class board are also written to ``docs/images/`` (the
+screenshots the docs show).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chromium import CHROMIUM_ARGS
+from conftest import TIMEOUT, kill_group, stop_group, wait_until
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("ESCALSIM_ARTIFACTS", ROOT / "results" / "test-artifacts"))
+SHOTS = ARTIFACTS / "browser"
+DOCS_IMAGES = ROOT / "docs" / "images"
+TIMEOUT_MS = 60_000
+SEED = 3
+
+
+def _chromium() -> str:
+    found = os.environ.get("ESCALSIM_CHROMIUM") or shutil.which("chromium")
+    if not found:
+        pytest.fail(
+            "Chromium is missing: the test command's `scripts/setup.sh --browser` installs "
+            "Debian's chromium (or set ESCALSIM_CHROMIUM)"
+        )
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    if os.environ.get("ESCALSIM_SCREENSHOTS") == "1":
+        shutil.copy(path, DOCS_IMAGES / f"{name}.png")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[dict[str, object]]:
+    port = _free_port()
+    out = tmp_path_factory.mktemp("classroom")
+    log = ARTIFACTS / "classroom-server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "escalsim",
+                "classroom",
+                "hotline-1963",
+                "--condition",
+                "hotline",
+                "--seed",
+                str(SEED),
+                "--games",
+                "1",
+                "--round-seconds",
+                "0",
+                "--replications",
+                "100",
+                "--port",
+                str(port),
+                "--out",
+                str(out / "saved"),
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                kill_group(proc)
+                pytest.fail(f"escalsim classroom did not serve {url}:\n{log.read_text()}")
+            time.sleep(0.3)
+        text = log.read_text()
+        secret = re.search(r"/instructor#(\S+)", text)
+        code = re.search(r"game g1: join code (\S+)", text)
+        assert secret, text
+        assert code, text
+        try:
+            yield {"url": url, "secret": secret[1], "code": code[1], "out": out / "saved"}
+        finally:
+            stop_group(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _context_page(browser, width=1400, height=1000):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return context, page
+
+
+def _join(page, url: str, code: str, actor: str) -> None:
+    page.goto(url + "/")
+    page.fill("#code", code)
+    page.check(f"input[name=actor][value={actor}]")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/team#"))
+    page.wait_for_selector("#send")
+
+
+def _round_of(page) -> int:
+    text = page.inner_text("#round")
+    return int(text.split()[1])
+
+
+def _choose(page, move: str, message: str) -> None:
+    page.wait_for_selector("#send:not([disabled])")
+    page.check(f"input[name=move][value={move}]")
+    if page.locator(f"input[name=message][value={message}]").count():
+        page.check(f"input[name=message][value={message}]")
+    page.click("#send")
+
+
+def test_two_teams_play_hotline_1963_while_the_instructor_closes_the_hotline(served, browser):
+    from escalsim.agents.model import EscalationModel
+    from escalsim.scenario import load_scenario, with_condition
+    from escalsim.teaching.game import Game
+    from escalsim.teaching.replay import load_moves
+
+    url, secret, code = served["url"], served["secret"], served["code"]
+    contexts = []
+    try:
+        ctx, console = _context_page(browser)
+        contexts.append(ctx)
+        console.goto(f"{url}/instructor#{secret}")
+        console.wait_for_selector("text=Join code")
+        ctx, usa = _context_page(browser)
+        contexts.append(ctx)
+        ctx, sun = _context_page(browser)
+        contexts.append(ctx)
+        _join(usa, str(url), str(code), "USA")
+        _join(sun, str(url), str(code), "SUN")
+        k = 0
+        while "over" not in usa.inner_text("#status"):
+            k += 1
+            t = _round_of(usa)
+            if k == 2:
+                usa.wait_for_selector("#status .playing")
+                _shot(usa, "classroom-team")
+            if k == 3:  # the instructor closes the hotline mid-game
+                console.click("button[data-act=channel][data-channel=hotline]")
+                console.wait_for_selector("text=closes next round")
+                _shot(console, "classroom-console")
+            _choose(usa, "hold", "reassure")
+            usa.wait_for_selector(f"text=Chosen for round {t}")
+            _choose(sun, "step_down" if k % 2 else "hold", "warn")
+            usa.wait_for_function(
+                f"() => !document.querySelector('#round').innerText.includes('Round {t} ')"
+                " || document.querySelector('#status').innerText.includes('over')"
+            )
+        usa.wait_for_selector("#handout")
+        outcome = usa.inner_text(".notice")
+        # The outcome equals the model's run with the same moves, the instructor's event, seed.
+        saved = Path(str(served["out"])) / "g1-moves.yaml"
+        wait_until(saved.exists, "the finished game saved")
+        moves = load_moves(saved)
+        assert [(e.kind, e.round, getattr(e, "open", None)) for e in moves.events] == [
+            ("channel", 4, False)
+        ]
+        game = Game(
+            "hotline-1963",
+            "USA",
+            seed=SEED,
+            condition="hotline",
+            teams=["SUN"],
+            scripted=moves.others,
+            events=moves.events,
+        )
+        for mv, msg, off, cl in moves.choices():
+            game.play(mv, msg, offer=off, claim=cl)
+        lists = game._lists
+        model = EscalationModel(
+            scenario=game.replay_spec(),
+            seed=SEED,
+            human_moves={a: list(v.moves) for a, v in lists.items()},
+            human_messages={a: list(v.messages) for a, v in lists.items()},
+            human_offers={a: list(v.offers) for a, v in lists.items()},
+            human_claims={a: list(v.claims) for a, v in lists.items()},
+        ).run()
+        assert len(moves.moves) == k
+        assert model.outcome_name == game.outcome
+        assert f"in round {model.end_round}" in outcome
+        assert game.narrator.outcome(model.outcome_name) in outcome
+        assert with_condition(load_scenario("hotline-1963"), "hotline").id == moves.scenario
+        # The handout opens in the browser, from the team's page.
+        with usa.context.expect_page() as opened:
+            usa.click("#handout")
+        handout = opened.value
+        handout.wait_for_load_state()
+        assert "Debrief" in handout.title()
+        assert handout.locator("svg").count() == 1
+        assert (Path(str(served["out"])) / "g1-handout.html").exists()
+        # The class board: this game beside the model's ensemble.
+        ctx, board = _context_page(browser, 1400, 800)
+        contexts.append(ctx)
+        board.goto(f"{url}/board")
+        board.wait_for_selector("text=games finished")
+        assert "1 of 1 games finished" in board.inner_text("#groups")
+        _shot(board, "classroom-board")
+        console.wait_for_selector("text=Outcome:")
+    finally:
+        for ctx in contexts:
+            ctx.close()
