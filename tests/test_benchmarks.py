@@ -33,3 +33,12 @@ def test_bench_fixed_cost_quick_prints_the_steps_and_the_fit(root):
     assert [r[2].strip() for r in rows[:3]] == ["1", "20", "100"], out
     assert len(rows) == 4, out  # three sizes, then the fit
     assert "Fit per step = a + b·R" in out, out
+
+
+@pytest.mark.slow
+def test_bench_main_job_quick_prints_before_and_after(root):
+    out = _quick(root, "bench_main_job.py")
+    table = ("| before", "| after")
+    rows = [line.split("|") for line in out.splitlines() if line.startswith(table)]
+    assert [r[1].strip() for r in rows] == ["before", "after"], out
+    assert "load average before" in out

@@ -186,12 +186,12 @@ def test_no_leaked_semaphore_warning_after_the_command_is_killed(spawn, tmp_path
     outlives it, cleaned up and printed "There appear to be 5 leaked semaphore objects"."""
     child = spawn(
         "run", "geneva-2022", "-n", "3000", "--engine", "agents", "--seed", "3",
-        "--out", str(tmp_path / "run"), "-q", "--workers", "2",
+        "--out", str(tmp_path / "run"), "-q", "--workers", "3",
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     child.wait_ready()
 
-    def pool_is_up() -> bool:
+    def pool_is_up() -> bool:  # the tracker and 2 worker processes (the command is the third)
         found = [_cmdline(p) for p in _children(child.pid)]
         return sum(_TRACKER in c for c in found) == 1 and len(found) >= 3
 

@@ -83,6 +83,53 @@ def test_results_do_not_depend_on_the_number_of_workers():
     pd.testing.assert_frame_equal(one.events, two.events)
 
 
+def test_a_run_shared_with_a_helper_process_gives_the_same_results(monkeypatch):
+    """This process and a helper share the tasks (SharedExecutor): the same frames, bit for bit.
+
+    A start-up of 1 ms makes the small run worth a helper (runner.worth_starting), and tasks of
+    10 replications make ten tasks, some run here and some in the helper.
+    """
+    from escalsim.experiment import limits
+
+    one = run("hotline-1963", replications=50, seed=5, workers=1, chunk=10)
+    monkeypatch.setattr(limits, "WORKER_START_SECONDS", 0.001)
+    two = run("hotline-1963", replications=50, seed=5, workers=2, chunk=10)
+    assert (one.manifest["workers"], two.manifest["workers"]) == (1, 2)
+    pd.testing.assert_frame_equal(one.runs, two.runs, check_exact=True)
+    pd.testing.assert_frame_equal(one.timeseries, two.timeseries, check_exact=True)
+    pd.testing.assert_frame_equal(one.events, two.events, check_exact=True)
+
+
+def test_a_shared_executor_runs_here_while_its_helper_is_busy():
+    """The first task goes to the helper (still starting); the next one runs in this process."""
+    from escalsim.experiment.executors import make_executor
+
+    choice = make_executor(2, shared=True)
+    try:
+        assert choice.label == "this process and 1 local process"
+        first = choice.executor.submit(os.getpid)
+        second = choice.executor.submit(os.getpid)
+        assert second.done()
+        assert second.result() == os.getpid()
+        assert first.result() != os.getpid()
+    finally:
+        choice.close()
+
+
+def test_a_helper_process_is_started_only_when_its_share_outlasts_its_start_up():
+    """runner.worth_starting: the --dry-run time model against a worker's start-up."""
+    from escalsim.experiment.runner import worth_starting
+    from escalsim.scenario import load_scenario
+
+    geneva = load_scenario("geneva-2022")
+    names = geneva.condition_names
+    assert worth_starting(geneva, 200, names, True, 2) == 2  # about 2.9 s of work
+    assert worth_starting(geneva, 20, names, True, 2) == 1  # about 1.5 s: in this process
+    assert worth_starting(geneva, 200, names, True, 1) == 1
+    brink = load_scenario("brinkmanship")
+    assert worth_starting(brink, 50, brink.condition_names, False, 2) == 1
+
+
 def test_save_and_load_round_trip_with_every_figure(tmp_path):
     results = run("hotline-1963", replications=12, seed=3, workers=1)
     folder = results.save(tmp_path / "run")

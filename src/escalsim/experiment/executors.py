@@ -10,6 +10,7 @@ executor's (the EMA workbench's evaluators take all of that in one entry point).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,52 @@ class InProcessExecutor(Executor):
         return future
 
 
+class SharedExecutor(Executor):
+    """A pool of local processes and the calling process, sharing the tasks (issue 20).
+
+    A task submitted while every process of the pool is busy (or still starting) runs at once
+    in the calling process, as :class:`InProcessExecutor` runs it; otherwise it goes to the pool. So
+    this process does its share of the work while the pool's processes start (a spawned worker
+    spends about a second of CPU importing numpy, pandas and the model before its first task:
+    docs/performance.md), and a run of two tasks with one helper process finishes in about half
+    the time of one process once its work is a few times that start-up. Where a task runs
+    changes no number: every replication draws from its own stream.
+
+    Parameters
+    ----------
+    pool : concurrent.futures.ProcessPoolExecutor
+        The helper processes.
+    helpers : int
+        How many processes the pool has.
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor, helpers: int) -> None:
+        self.pool = pool
+        self.helpers = max(1, int(helpers))
+        self._busy = 0
+        self._lock = threading.Lock()  # the pool's thread calls _released
+
+    def _released(self, _future: Future[Any]) -> None:
+        with self._lock:
+            self._busy -= 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Send ``fn(*args, **kwargs)`` to an idle helper, else run it now in this process."""
+        with self._lock:
+            idle = self._busy < self.helpers
+            if idle:
+                self._busy += 1
+        if idle:
+            future = self.pool.submit(fn, *args, **kwargs)
+            future.add_done_callback(self._released)
+            return future
+        return InProcessExecutor().submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down."""
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @dataclass
 class ExecutorChoice:
     """An executor, its number of workers (for how many tasks to keep in flight) and a label."""
@@ -50,6 +97,13 @@ class ExecutorChoice:
     workers: int
     label: str
     client: Any = None
+
+    @property
+    def pool(self) -> ProcessPoolExecutor | None:
+        """The local worker processes, if the tasks run on any."""
+        if isinstance(self.executor, SharedExecutor):
+            return self.executor.pool
+        return self.executor if isinstance(self.executor, ProcessPoolExecutor) else None
 
     def check_workers(self) -> None:
         """Raise ``BrokenProcessPool`` if a local worker process has died.
@@ -62,13 +116,14 @@ class ExecutorChoice:
         whenever a wait for the futures times out. The workers never exit on their own while
         tasks are pending (the pool does not recycle them), so any exit code is a death.
         """
-        if not isinstance(self.executor, ProcessPoolExecutor):
+        pool = self.pool
+        if pool is None:
             return
         from concurrent.futures.process import BrokenProcessPool
 
         from escalsim.experiment.workers import pool_processes
 
-        dead = [p for p in pool_processes(self.executor) if p.exitcode is not None]
+        dead = [p for p in pool_processes(pool) if p.exitcode is not None]
         if dead:
             raise BrokenProcessPool(
                 f"worker process {dead[0].pid} died (exit code {dead[0].exitcode})"
@@ -76,13 +131,14 @@ class ExecutorChoice:
 
     def close(self, cancel: bool = False) -> None:
         """Shut the executor down (with ``cancel``: kill local workers, drop queued tasks)."""
-        if isinstance(self.executor, ProcessPoolExecutor):
+        pool = self.pool
+        if pool is not None:
             if cancel:
                 from escalsim.experiment.workers import stop_pool
 
-                stop_pool(self.executor)  # kill the workers: none outlives the experiment
+                stop_pool(pool)  # kill the workers: none outlives the experiment
             else:
-                self.executor.shutdown(wait=True)
+                pool.shutdown(wait=True)
         if self.client is not None:
             self.client.close()
 
@@ -92,7 +148,9 @@ def scheduler_address(scheduler: str | None) -> str | None:
     return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> ExecutorChoice:
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, *, shared: bool = False
+) -> ExecutorChoice:
     """The executor of an experiment: Dask when a scheduler is given, else processes or this one.
 
     Parameters
@@ -101,6 +159,11 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
         Local worker processes (default: the machine's cores); 1 runs in this process.
     scheduler : str, optional
         Address of a Dask scheduler (default: ``DASK_SCHEDULER_ADDRESS`` if set).
+    shared : bool
+        With ``workers`` > 1 and no scheduler: this process works too, beside ``workers - 1``
+        local processes (:class:`SharedExecutor`), instead of only waiting for ``workers`` of
+        them. ``escalsim run`` does this: its runs are short enough that a worker's start-up
+        is a large part of them.
 
     Raises
     ------
@@ -116,6 +179,10 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
         return ExecutorChoice(InProcessExecutor(), 1, "in-process")
     from escalsim.experiment.workers import worker_pool
 
+    if shared:
+        helpers = n - 1
+        label = f"this process and {helpers} local process{'es' if helpers > 1 else ''}"
+        return ExecutorChoice(SharedExecutor(worker_pool(helpers), helpers), n, label)
     return ExecutorChoice(worker_pool(n), n, f"{n} local processes")
 
 

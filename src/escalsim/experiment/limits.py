@@ -109,8 +109,11 @@ RUN_FIXED_SECONDS = 1.0
 #: The agent driver (mesa): seconds per replication-round of one run, AGENT_U0 + AGENT_U2·A²
 #: (measured 0.83 ms at 2 actors, 5.5 at 9, 27.6 at 20).
 AGENT_U0, AGENT_U2 = 0.6e-3, 0.067e-3
-#: Starting a worker process (spawn, imports).
-WORKER_START_SECONDS = 2.0
+#: Starting a worker process (spawn, imports, the first task's warm-up): 0.8-0.9 s of CPU and
+#: 1.0-1.2 s of wall time at load 2 (a pool of one process, its first task importing the batch
+#: engine; 5 December 2026, issue 20). It also decides when a run is worth more than one process
+#: (:func:`escalsim.experiment.runner.worth_starting`).
+WORKER_START_SECONDS = 1.0
 
 # -- budget -------------------------------------------------------------------------------------
 #: The share of the available memory a run may plan to use (the rest is head room for the

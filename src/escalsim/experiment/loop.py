@@ -32,6 +32,7 @@ def run_tasks(
     *,
     in_flight: int | None = None,
     progress: Progress | None = None,
+    while_waiting: Callable[[], object] | None = None,
 ) -> None:
     """Run ``todo`` on ``executor``; hand each finished task's frames to ``on_done``.
 
@@ -52,6 +53,9 @@ def run_tasks(
         Tasks submitted at a time (default: twice the workers).
     progress : Progress, optional
         The bar to advance.
+    while_waiting : callable, optional
+        Called once, the first time this process has nothing to run but waits for workers
+        (e.g. to import what comes after the tasks while a helper finishes its task).
     """
     limit = max(1, in_flight or 2 * executor.workers)
     pending: dict[Future[Frames], Task] = {}
@@ -67,6 +71,9 @@ def run_tasks(
                 pending[executor.executor.submit(_tasks.run_task, payload, task)] = task
             if not pending:
                 break
+            if while_waiting is not None and not any(f.done() for f in pending):
+                while_waiting()
+                while_waiting = None
             finished, _ = wait(list(pending), timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
             if not finished:
                 # A worker killed mid-result can leave the pool unable to say it is broken:

@@ -140,7 +140,10 @@ def run(
         The driver: the mesa agent model or the vectorised batch engine, which give identical
         results; "auto" picks the batch engine unless there is a single replication.
     workers : int, optional
-        Worker processes (default: the machine's cores; 1 runs in this process).
+        Processes that run the tasks, this one among them: it works beside ``workers - 1``
+        local processes (:class:`~escalsim.experiment.executors.SharedExecutor`). Default: the
+        machine's cores. Either way no more than the run's estimated work is worth
+        (:func:`worth_starting`); 1 runs in this process.
     scheduler : str, optional
         A Dask scheduler's address (default: ``$DASK_SCHEDULER_ADDRESS`` if set): the tasks
         run on its cluster instead of local processes.
@@ -236,6 +239,7 @@ def run(
                 checkpoint=target.folder,
                 resume=resume,
                 paths=paths,
+                plots=plots,
             )
             if target.complete:
                 stored.discard()  # what a run stopped just after it finished left behind
@@ -246,7 +250,7 @@ def run(
 
     started = time.perf_counter()
     setup = _setup(
-        scenario, replications, seed, conditions, rounds, baseline, engine, workers, scheduler
+        scenario, replications, seed, conditions, rounds, baseline, engine, workers, scheduler, twin
     )
     spec, names, n, root, workers, driver, default_chunk = setup
     pair = None
@@ -289,7 +293,7 @@ def run(
             check_request(final, request)
             return Results.load(final)
         runs, series, events = _run_checkpointed(
-            final, resume, job, request, n, plan.task, workers, scheduler, progress
+            final, resume, job, request, n, plan.task, workers, scheduler, progress, plots
         )
     else:
         tasks = job.tasks(n, plan.task)
@@ -298,7 +302,7 @@ def run(
             run_tasks(
                 job,
                 tasks,
-                make_executor(workers, scheduler),
+                make_executor(workers, scheduler, shared=True),
                 frames.__setitem__,
                 progress=bar,
             )
@@ -450,8 +454,13 @@ def _run_checkpointed(
     workers: int,
     scheduler: str | None,
     progress: bool,
+    plots: bool = False,
 ) -> Frames:
-    """Run the missing parts into the store of ``final``'s work folder; return all frames."""
+    """Run the missing parts into the store of ``final``'s work folder; return all frames.
+
+    With ``plots`` (the run folder gets figures), this process imports the figures' modules
+    while it waits for a helper process's last task, instead of after it.
+    """
     from escalsim.experiment.results import work_folder
     from escalsim.experiment.store import PartStore, locked
 
@@ -463,11 +472,19 @@ def _run_checkpointed(
         tasks = job.tasks(n, chunk)  # a resumed run keeps its chunks
         done = store.done()
         todo = [t for t in tasks if t.name not in done]
-        executor = make_executor(workers, scheduler) if todo else None
+        executor = make_executor(workers, scheduler, shared=True) if todo else None
         with Progress(tasks, todo, progress, "run", "conditions") as bar:
             if executor is not None:
-                run_tasks(job, todo, executor, store.write, progress=bar)
+                warm = _import_figures if plots and executor.pool is not None else None
+                run_tasks(job, todo, executor, store.write, progress=bar, while_waiting=warm)
         return store.read(tasks)
+
+
+def _import_figures() -> None:
+    """Import what drawing and summarising a run need (matplotlib, scipy.special): 0.3 s of CPU."""
+    import scipy.special  # noqa: F401 (escalsim.experiment.stats's Student quantile)
+
+    import escalsim.viz.figures  # noqa: F401
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -513,7 +530,9 @@ def estimate_run(
     """
     from escalsim.experiment.limits import estimate, plan_run
 
-    setup = _setup(scenario, replications, seed, conditions, rounds, baseline, engine, workers)
+    setup = _setup(
+        scenario, replications, seed, conditions, rounds, baseline, engine, workers, None, twin
+    )
     spec, names, n, root, workers, driver, chunk = setup
     kwargs: dict[str, Any] = dict(
         conditions=names, engine=driver, twin=twin, keep=keep, workers=workers, seed=root
@@ -550,6 +569,7 @@ def _setup(
     engine: str,
     workers: int | None,
     scheduler: str | None = None,
+    twin: bool = True,
 ) -> tuple[Scenario, list[str], int, int, int, str, int]:
     """Validate run()'s arguments; the scenario, conditions, n, seed, workers, driver, chunk."""
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -590,7 +610,28 @@ def _setup(
     if scheduler_address(scheduler) is None:
         if total_runs < 4 * CHUNK:
             workers = 1  # starting processes would cost more than it saves
-        if driver == "batch" and total_runs < 2 * BATCH_CHUNK:
-            workers = 1  # a few seconds in one process: spawning workers would double that
-    chunk = max(1, min(size, math.ceil(n / max(1, workers))))
+        if driver == "batch" and workers > 1:
+            workers = worth_starting(spec, n, names, twin, workers)
+    # As few tasks as keep every process busy (each task pays the engine's fixed cost per
+    # round), at most one point's replications each.
+    chunk = max(1, min(size, n, math.ceil(total_runs / max(1, workers))))
     return spec, names, n, root, workers, driver, chunk
+
+
+def worth_starting(spec: Scenario, n: int, names: list[str], twin: bool, workers: int) -> int:
+    """How many of ``workers`` processes a run of the batch engine should use (1: this one).
+
+    The run's own process works too (:class:`~escalsim.experiment.executors.SharedExecutor`);
+    each other process first spends
+    :data:`~escalsim.experiment.limits.WORKER_START_SECONDS` starting. A process is worth
+    starting when its share of the work would last longer than its start-up: with W the
+    estimated CPU seconds of the run's tasks in one process (the ``--dry-run`` time model,
+    :func:`escalsim.experiment.limits.estimate`), the run uses ``min(workers, W // S)``
+    processes, S the start-up. geneva-2022's 200 replications with twins (W about 2.9 s) use 2;
+    20 of them (1.5 s) run in this process. Results do not depend on it.
+    """
+    from escalsim.experiment.limits import RUN_FIXED_SECONDS, WORKER_START_SECONDS, estimate
+
+    work = estimate(spec, n, conditions=names, twin=twin, workers=1, task=min(n, BATCH_CHUNK))
+    seconds = work.seconds - RUN_FIXED_SECONDS
+    return max(1, min(workers, int(seconds // WORKER_START_SECONDS)))
