@@ -166,7 +166,12 @@ class Recording:
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # A work folder cleared under it (a retry of a run stopped before its first part was
+            # saved) keeps the answers read at the start: they are written again first.
+            earlier = [] if self.path.exists() else list(self.answers.values())
             with self.path.open("a", encoding="utf-8") as f:
+                for old in earlier:
+                    f.write(json.dumps(old, ensure_ascii=False, sort_keys=True) + "\n")
                 f.write(line + "\n")
                 f.flush()
                 os.fsync(f.fileno())
@@ -250,6 +255,14 @@ class Session:
             },
             "recording": str(RECORDING),
             "offline": self.offline,
+        }
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest's ``llm`` entry: :meth:`summary` and how the run reproduces."""
+        return {
+            **self.summary(),
+            "reproducible": "from the recording (llm/calls.jsonl), not from the seed alone: "
+            "replay it with `escalsim run SCENARIO --seed SEED --llm-replay RUN_DIR`",
         }
 
     def close(self) -> None:
@@ -354,10 +367,18 @@ class Session:
                 "another scenario, seed or template"
             )
 
-        def live(item: tuple[str, Question]) -> tuple[str, Answered]:
+        abort = threading.Event()  # one failure stops the requests not yet sent
+
+        def live(item: tuple[str, Question]) -> tuple[str, Answered] | None:
             key, q = item
-            self._reserve(q, budget)
-            reply = self._send(q)
+            if abort.is_set():
+                return None
+            try:
+                self._reserve(q, budget)
+                reply = self._send(q)
+            except BaseException:
+                abort.set()
+                raise
             with self._lock:
                 self.spent[q.actor][1] += reply.tokens
             return key, Answered(reply, "live")
@@ -368,10 +389,13 @@ class Session:
                 failure: BaseException | None = None
                 for future in futures:
                     try:
-                        key, got = future.result()
+                        done = future.result()
                     except BaseException as exc:  # record what arrived, then stop
                         failure = failure or exc
                         continue
+                    if done is None:
+                        continue
+                    key, got = done
                     answers[key] = got
                     q = missing[key]
                     self._record(q, got)

@@ -537,7 +537,6 @@ class LLM(Policy):
                             "withdraw_offer": offer is not None and math.isnan(offer),
                             "prompt": prompts[(v, r)],
                             "answer": replies[-1].reply.content if replies else "",
-                            "source": replies[-1].source if replies else "",
                         },
                         ensure_ascii=False,
                     )
