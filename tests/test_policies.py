@@ -797,7 +797,9 @@ class TestLLM(PolicyTest):
         )
 
     def test_its_choices_are_not_modelled(self):
-        o, _, _, m = self.cases()
+        """Every option equally likely, without asking the model anything."""
+        o = draw_observations(N, np.random.default_rng(0), self.params.n_rungs)
+        m = (np.full(N, np.nan), np.full(N, "", dtype=object))
         probs = self.instance.choice_probabilities(o, ACTOR, self.params, self.make_spec(), m)
         np.testing.assert_array_equal(probs, np.full((N, len(bg.OPTIONS)), 1 / len(bg.OPTIONS)))
 

@@ -181,7 +181,7 @@ def _state(view: View) -> str:
         lines.append(f"- Your standing offer gives the other power {f['own_offer']:.3f}.")
     if _known(f["public_demand"]):
         lines.append(f"- You have demanded {f['public_demand']:.3f} of the stakes in public.")
-    if _known(f["shift_win"]):
+    if _known(f["shift_win"]) and _known(f["shift_rounds"]):
         lines.append(
             f"- In {int(f['shift_rounds'])} rounds the balance of power shifts: your chance of "
             f"winning a war will be {f['shift_win']:.2f}."
