@@ -16,6 +16,8 @@ from escalsim.errors import (
     EXIT_CODES,
     EscalsimError,
     GameError,
+    LLMBudgetError,
+    LLMError,
     LimitError,
     ScenarioError,
     StoreError,
@@ -31,6 +33,8 @@ DOCUMENTED = {
     LimitError: 2,
     StoreError: 2,
     GameError: 2,
+    LLMError: 2,
+    LLMBudgetError: 2,
 }
 
 
