@@ -17,6 +17,8 @@ from escalsim.errors import (
     EscalsimError,
     GameError,
     LimitError,
+    LLMBudgetError,
+    LLMError,
     ScenarioError,
     StoreError,
     UsageError,
@@ -31,6 +33,8 @@ DOCUMENTED = {
     LimitError: 2,
     StoreError: 2,
     GameError: 2,
+    LLMError: 2,
+    LLMBudgetError: 2,
 }
 
 

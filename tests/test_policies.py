@@ -38,6 +38,7 @@ from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 from escalsim.core.params import Params, compile_params
 from escalsim.policies import (
+    LLM,
     POLICIES,
     Actor,
     Bargaining,
@@ -766,6 +767,47 @@ class TestHuman(PolicyTest):
         o, _, _, m = self.cases()
         probs = self.instance.choice_probabilities(o, ACTOR, self.params, self.make_spec(), m)
         np.testing.assert_array_equal(probs, np.full((N, len(bg.OPTIONS)), 1 / len(bg.OPTIONS)))
+
+
+class TestLLM(PolicyTest):
+    """A language model chooses. Classified as a person is (``human``): it may use anything
+    shown, remembers, and is not a function of its inputs that 2,000 sampled observations
+    could check without 2,000 chat requests each time. Its behaviour is checked against a fake
+    OpenAI-compatible server in tests/test_llm.py; here, its classifier and what it does
+    without asking anything."""
+
+    policy = LLM
+    spec: ClassVar[dict[str, Any]] = {"model": "m"}
+    expected_classifier: ClassVar[dict[str, Any]] = {
+        "stochastic": True,
+        "memory_depth": math.inf,
+        "information": set(LLM.information),
+        "needs_player": False,
+        "bargains": True,
+    }
+
+    def skip_if_played_by_person(self) -> None:
+        pytest.skip("a language model chooses: checked against a fake server in test_llm.py")
+
+    def test_posts_the_offer_its_last_answer_chose(self):
+        o = obs(round=3)
+        assert self.instance.offer(o, ACTOR, self.params, self.make_spec(), (0.3, "")) == 0.3
+        assert math.isnan(
+            self.instance.offer(o, ACTOR, self.params, self.make_spec(), (math.nan, ""))
+        )
+
+    def test_its_choices_are_not_modelled(self):
+        """Every option equally likely, without asking the model anything."""
+        o = draw_observations(N, np.random.default_rng(0), self.params.n_rungs)
+        m = (np.full(N, np.nan), np.full(N, "", dtype=object))
+        probs = self.instance.choice_probabilities(o, ACTOR, self.params, self.make_spec(), m)
+        np.testing.assert_array_equal(probs, np.full((N, len(bg.OPTIONS)), 1 / len(bg.OPTIONS)))
+
+    def test_an_unknown_placeholder_in_its_template_is_a_problem(self):
+        found = list(self.instance.problems(self.make_spec(template="Hi $whoever"), GENERIC))
+        assert found
+        assert found[0][0] == ("template",)
+        assert "whoever" in found[0][1]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -9,7 +9,11 @@ The hierarchy (each class's :attr:`~EscalsimError.exit_code` in brackets)::
     │   │                              documented limit (the message gives the override)
     │   └── StoreError            [2]  a run or sweep folder that is damaged, in use, or holds
     │                                  another request than the one given
-    └── GameError (+ ValueError)  [2]  a bad choice or setting in seminar mode
+    ├── GameError (+ ValueError)  [2]  a bad choice or setting in seminar mode
+    └── LLMError                  [2]  a language-model endpoint that cannot be used (refused
+        │                              the key, unreachable after the retries, no recording)
+        └── LLMBudgetError        [2]  the run's budget of calls or tokens is spent (what is
+                                       done is saved; the message gives the override)
 
 Beside them, one warning: :class:`ScenarioMigrationWarning`, the notice that a version-1
 scenario file was migrated as it was read (the file loads; the CLI prints the notice on stderr).
@@ -162,6 +166,28 @@ class GameError(EscalsimError, ValueError):
     exit_code: ClassVar[int] = EXIT_BAD_INPUT
 
 
+class LLMError(EscalsimError):
+    """A language-model endpoint that cannot be used, or a replay that lacks an answer.
+
+    The message names the actor, the endpoint (its base URL, never the key) and what to do. It
+    never contains the API key: :mod:`escalsim.llm` builds every message itself and redacts the
+    key from anything a server sent back.
+    """
+
+    exit_code: ClassVar[int] = EXIT_BAD_INPUT
+
+
+class LLMBudgetError(LLMError):
+    """The run's budget of language-model calls or tokens is spent.
+
+    The run stops cleanly: the finished parts and every answer received are saved, so
+    ``--resume`` with a larger budget (``--llm-max-calls``, ``--llm-max-tokens``) finishes it and
+    pays only for the calls not yet made.
+    """
+
+    exit_code: ClassVar[int] = EXIT_BAD_INPUT
+
+
 class ScenarioMigrationWarning(FutureWarning):
     """A scenario file of an older format version was migrated as it was read.
 
@@ -186,6 +212,8 @@ __all__ = [
     "EXIT_TERMINATED",
     "EscalsimError",
     "GameError",
+    "LLMBudgetError",
+    "LLMError",
     "LimitError",
     "ScenarioError",
     "ScenarioMigrationWarning",

@@ -27,6 +27,7 @@ from escalsim.cli.options import (
     twin_option,
     workers_option,
 )
+from escalsim.errors import LLMError
 
 
 @click.command(name="run")
@@ -106,6 +107,32 @@ from escalsim.cli.options import (
     help="Finish the interrupted run into --out: run only its missing parts (its seed is "
     "reused when --seed is not given).",
 )
+@click.option(
+    "--llm-dry-run",
+    is_flag=True,
+    help="Print the first prompt of each LLM actor (docs/llm.md) and exit; nothing is called.",
+)
+@click.option(
+    "--llm-replay",
+    "llm_replay",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="RUN_DIR",
+    help="Answer the LLM actors from this run's recording (llm/calls.jsonl, or the file), "
+    "with the network off: a question it lacks is an error (repeatable).",
+)
+@click.option(
+    "--llm-max-calls",
+    type=click.IntRange(0, None),
+    default=None,
+    help="Each LLM actor's budget of chat requests for the run, instead of the scenario's.",
+)
+@click.option(
+    "--llm-max-tokens",
+    type=click.IntRange(0, None),
+    default=None,
+    help="Each LLM actor's budget of tokens for the run, instead of the scenario's.",
+)
 def run_command(
     scenario: str,
     replications: int | None,
@@ -129,6 +156,10 @@ def run_command(
     resume: bool = False,
     scheduler: str | None = None,
     paths: bool = False,
+    llm_dry_run: bool = False,
+    llm_replay: tuple[Path, ...] = (),
+    llm_max_calls: int | None = None,
+    llm_max_tokens: int | None = None,
 ) -> None:
     """Run every condition of SCENARIO over the same replications and summarise them.
 
@@ -145,6 +176,14 @@ def run_command(
     from escalsim.scenario import load_scenario
 
     spec = load_scenario(scenario)
+    if llm_dry_run:
+        _llm_dry_run(spec, seed)
+        return
+    llm = {
+        "replay": list(llm_replay),
+        "max_calls": llm_max_calls,
+        "max_tokens": llm_max_tokens,
+    }
     if paths:
         from escalsim.experiment.paths import paths_pair
 
@@ -193,6 +232,7 @@ def run_command(
             plots=not no_plots,
             provenance={"command": " ".join(["escalsim", *lifecycle.ARGV])},
             paths=paths,
+            llm=llm,
             **common,
         )
     except KeyboardInterrupt as exc:
@@ -206,6 +246,12 @@ def run_command(
         lifecycle.write_failed(exc, folder, parts.saved, lifecycle.resume_command(folder, seed))
     except BrokenProcessPool:
         lifecycle.worker_died(parts.saved(), lifecycle.resume_command(folder, seed))
+    except LLMError as exc:
+        # The answers received are in the work folder's recording: a resume pays for no call
+        # twice. The message never holds the key (escalsim.llm builds it).
+        raise LLMError(
+            f"{exc}\n{parts.saved()}; to finish the run: {lifecycle.resume_command(folder, seed)}"
+        ) from None
     if target.complete:
         if not quiet:
             click.echo(f"{folder} is complete already: nothing to resume", err=True)
@@ -220,6 +266,19 @@ def run_command(
         lifecycle.interrupted(exc, f"the run is complete in {folder}")
     if not quiet:
         click.echo(f"wrote {folder}", err=True)
+
+
+def _llm_dry_run(spec: Any, seed: int | None) -> None:
+    """Print the first prompt of each LLM actor (``--llm-dry-run``)."""
+    from escalsim.llm.run import dry_run_prompts
+
+    prompts = dry_run_prompts(spec, seed=0 if seed is None else seed)
+    if not prompts:
+        click.echo(f"{spec.id}: no actor has the llm policy; nothing would be asked", err=True)
+        return
+    for actor, prompt in prompts:
+        click.echo(f"--- first prompt of {actor} ---")
+        click.echo(prompt)
 
 
 def _report(results: Any, fmt: str, quiet: bool, *, all_metrics: bool = False) -> None:

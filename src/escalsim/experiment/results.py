@@ -164,6 +164,9 @@ class Results:
         With ``run(paths=True)``: the baseline's difference to the first other condition split
         into its Shapley paths (:class:`escalsim.experiment.paths.PathDecomposition`'s table;
         docs/decision-v2.md §8).
+    attachments : dict
+        Further files saved into the run folder: path inside it -> the file to copy (a run
+        with LLM actors attaches its recording, ``llm/calls.jsonl``).
     """
 
     scenario: Scenario
@@ -172,6 +175,7 @@ class Results:
     events: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     paths: pd.DataFrame | None = None
+    attachments: dict[str, Path] = field(default_factory=dict)
 
     # -- statistics ----------------------------------------------------------------------------
     @property
@@ -330,6 +334,12 @@ class Results:
                 table = self.paths
                 write_atomic(temp / PATHS, lambda tmp: table.to_csv(tmp, index=False))
                 files["paths"] = PATHS
+            for name, source in self.attachments.items():
+                target = temp / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                fsync_path(target)
+                files[Path(name).stem] = name
             data, digest = canonical_scenario(self.scenario)
             manifest = {
                 **self.manifest,

@@ -30,6 +30,7 @@ from escalsim.experiment.executors import default_workers, make_executor, schedu
 from escalsim.experiment.loop import Progress, run_tasks
 from escalsim.experiment.provenance import scenario_hash
 from escalsim.experiment.tasks import Frames, Job, Point, Task
+from escalsim.llm.run import active_llm_session, with_llm_session
 from escalsim.scenario import Scenario, load_scenario
 from escalsim.scenario.errors import Problem, did_you_mean
 from escalsim.scenario.transforms import with_rounds
@@ -92,6 +93,7 @@ def resolve_conditions(spec: Scenario, wanted: list[str] | None) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+@with_llm_session
 def run(
     scenario: Scenario | str | os.PathLike[str],
     *,
@@ -115,6 +117,7 @@ def run(
     plots: bool = True,
     provenance: Mapping[str, Any] | None = None,
     paths: bool = False,
+    llm: Mapping[str, Any] | None = None,
 ) -> Any:
     """Run every condition of a scenario over the same replications; return a Results object.
 
@@ -189,6 +192,12 @@ def run(
         its Shapley paths (docs/decision-v2.md §8; :func:`escalsim.experiment.paths.decompose`):
         8 more runs of the replications, in this process, checked against the run's own
         conditions. The table is ``Results.paths`` (``paths.csv`` in the run folder).
+    llm : mapping, optional
+        Options of the language-model actors' session (:func:`escalsim.llm.run.llm_session`:
+        ``replay``, ``offline``, ``max_calls``, ``max_tokens``). A scenario with an ``llm``
+        actor runs in this process; with ``out`` its answers are recorded in the run folder
+        (``llm/calls.jsonl``) and the manifest's ``llm`` says the run is reproducible from that
+        recording, not from the seed alone (docs/llm.md).
 
     Returns
     -------
@@ -215,11 +224,13 @@ def run(
         from escalsim.experiment.folders import run_target
         from escalsim.experiment.results import RunParts, work_folder
         from escalsim.experiment.store import locked
+        from escalsim.llm.run import attach, llm_session
 
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         target = run_target(spec.id, out=out, seed=seed, resume=resume)
         stored = RunParts(target.folder)
-        with locked(work_folder(target.folder)):
+        work = work_folder(target.folder)
+        with locked(work), llm_session(spec, work, llm) as session:
             results = run(
                 spec,
                 replications=replications,
@@ -240,11 +251,13 @@ def run(
                 resume=resume,
                 paths=paths,
                 plots=plots,
+                llm=llm,
             )
             if target.complete:
                 stored.discard()  # what a run stopped just after it finished left behind
             else:
                 results.manifest.update(provenance or {})
+                attach(results, session, work)
                 stored.finish(results, plots=plots)
         return results
 
@@ -253,6 +266,10 @@ def run(
         scenario, replications, seed, conditions, rounds, baseline, engine, workers, scheduler, twin
     )
     spec, names, n, root, workers, driver, default_chunk = setup
+    asking = active_llm_session(spec)
+    if asking is not None:
+        # LLM actors ask through this process's session (its recording, cache and budget).
+        workers, scheduler = 1, None
     pair = None
     if paths:
         from escalsim.experiment.paths import paths_pair
@@ -331,6 +348,8 @@ def run(
             "notes": list(plan.notes),
         },
     }
+    if asking is not None:
+        manifest["llm"] = asking.manifest()
     from escalsim.experiment.results import Results
 
     table = None

@@ -68,7 +68,7 @@ from escalsim.model.constants import (
 )
 from escalsim.policies import POLICIES, Actor, HumanMoveRequiredError, Observation
 from escalsim.policies.bargaining import Bargaining, exchange_possible
-from escalsim.policies.base import TYPE_FIELDS
+from escalsim.policies.base import BRIEFING, TYPE_FIELDS, Briefing
 from escalsim.scenario import Scenario
 from escalsim.scenario.errors import Problem
 
@@ -2534,12 +2534,14 @@ class Crisis:
                 if self.perfect_information:
                     # The twin sees the truth: its choice is the truth-based one.
                     seen = self.observation(i, truth=True, pressure=pressure)
-                    chosen, memory = policy.decide(seen, traits, p, spec, self.memory[i], draw)
+                    with self._briefed(policy, i):
+                        chosen, memory = policy.decide(seen, traits, p, spec, self.memory[i], draw)
                     move = np.broadcast_to(chosen, (n,)).astype(np.int64)
                     truth_move = move
                 else:
                     both = self.observation(i, truth=None, pressure=pressure)
-                    chosen, memory = policy.decide(both, traits, p, spec, self.memory[i], draw)
+                    with self._briefed(policy, i):
+                        chosen, memory = policy.decide(both, traits, p, spec, self.memory[i], draw)
                     chosen = np.broadcast_to(chosen, (2, n)).astype(np.int64)
                     move, truth_move = chosen[0], chosen[1]
                     memory = tuple(np.broadcast_to(m, (2, n))[0] for m in memory)
@@ -2572,7 +2574,10 @@ class Crisis:
                         }
                     )
                     memory_now = tuple(m[pushed] for m in self.memory[i])
-                    calm_move, _ = policy.decide(calm, traits, p, spec, memory_now, draw[pushed])
+                    with self._briefed(policy, i, pushed, "calm"):
+                        calm_move, _ = policy.decide(
+                            calm, traits, p, spec, memory_now, draw[pushed]
+                        )
                     calm_move = np.broadcast_to(calm_move, (len(pushed),))
                     cause[pushed[~self._raises(x[pushed], calm_move)]] = THIRD_PARTY
             self._log(
@@ -2588,6 +2593,50 @@ class Crisis:
             deciding[:, i] = decides
             causes[:, i] = cause
         return moves, deciding, causes
+
+    @contextmanager
+    def _briefed(
+        self, policy: Any, i: int, rows: NDArray[np.int64] | None = None, phase: str = "decide"
+    ) -> Iterator[None]:
+        """Brief a :attr:`Policy.briefed` policy (``llm``) on actor ``i``'s decision.
+
+        Other policies are not touched. ``rows``: the working set's rows the call decides for
+        (default: all).
+        """
+        if not policy.briefed:
+            yield
+            return
+        n = len(self.reps)
+        idx = np.arange(n) if rows is None else np.asarray(rows)
+        p = self.params
+        j = int(p.adversary[i])
+
+        def log(sub: NDArray[np.int64], kind: str, fields: dict[str, Any]) -> None:
+            at = idx[np.asarray(sub, dtype=np.int64)]
+            mask = np.zeros(n, dtype=bool)
+            mask[at] = True
+            columns: dict[str, Any] = {}
+            for name, values in fields.items():
+                column = np.empty(n, dtype=object)
+                column[at] = list(values)
+                columns[name] = column
+            self._log(mask, kind, **columns)
+
+        token = BRIEFING.set(
+            Briefing(
+                scenario=self.spec,
+                actor=p.ids[i],
+                replications=self.reps[idx],
+                twin=self.perfect_information,
+                phase=phase,
+                private=(self.path[:, i, j] != p.public)[idx],
+                log=log,
+            )
+        )
+        try:
+            yield
+        finally:
+            BRIEFING.reset(token)
 
     def _human_move(self, i: int, t: int) -> int:
         actor_id = self.params.ids[i]

@@ -26,6 +26,7 @@ from escalsim.policies import brinkmanship
 from escalsim.policies import memory_one
 from escalsim.policies import scripted
 from escalsim.policies import human
+from escalsim.policies import llm
 
 # isort: on
 from escalsim.policies.bargaining import Bargaining
@@ -44,6 +45,7 @@ from escalsim.policies.generous import Generous
 from escalsim.policies.grit import Grit
 from escalsim.policies.hardliner import Hardliner
 from escalsim.policies.human import Human
+from escalsim.policies.llm import LLM
 from escalsim.policies.memory_one import MemoryOne
 from escalsim.policies.reciprocal import Reciprocal
 from escalsim.policies.registry import DEFAULT_POLICY, POLICIES, default_policy, register
@@ -51,6 +53,7 @@ from escalsim.policies.scripted import Scripted
 
 __all__ = [
     "DEFAULT_POLICY",
+    "LLM",
     "POLICIES",
     "Actor",
     "Bargaining",
@@ -76,6 +79,7 @@ __all__ = [
     "grit",
     "hardliner",
     "human",
+    "llm",
     "memory_one",
     "reciprocal",
     "register",

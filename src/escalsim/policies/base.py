@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR_TRAITS",
+    "BRIEFING",
     "CHOICE_DRAWS",
     "INFORMATION",
     "OBSERVATION_FIELDS",
@@ -47,6 +50,7 @@ __all__ = [
     "TIE",
     "TYPE_FIELDS",
     "Actor",
+    "Briefing",
     "HumanMoveRequiredError",
     "Memory",
     "Move",
@@ -218,6 +222,48 @@ INFORMATION = OBSERVATION_FIELDS + ACTOR_TRAITS
 TYPE_FIELDS = ("posterior", "war_value", "resolve", "war_cost")
 
 
+@dataclass(frozen=True)
+class Briefing:
+    """What the round tells a :attr:`Policy.briefed` policy beyond its observation.
+
+    A policy that is not a function of numbers alone (the ``llm`` policy renders the scenario's
+    text into a prompt and records each answer) needs to know which replications its rows are,
+    whose turn it is and where to log; the round sets this in :data:`BRIEFING` around its
+    ``decide`` call. Nothing else reads it, so the other policies stay pure functions.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario (a condition applied).
+    actor : str
+        The deciding actor's id.
+    replications : ndarray
+        The replication of each row of the observation (its last axis).
+    twin : bool
+        The perfect-information twin is deciding (it sees the truth).
+    phase : str
+        ``"decide"``, or ``"calm"``: the counterfactual without third-party pressure.
+    private : ndarray of bool
+        Per row: a private channel to the adversary is up (words travel over it).
+    log : callable
+        ``log(rows, kind, fields)``: record an event for ``rows`` (positions in
+        ``replications``), each field a list of values, one per row (only replications kept
+        in detail are recorded).
+    """
+
+    scenario: Scenario
+    actor: str
+    replications: NDArray[np.int64]
+    twin: bool
+    phase: str
+    private: NDArray[np.bool_]
+    log: Callable[[NDArray[np.int64], str, dict[str, Any]], None]
+
+
+#: The briefing of the decision being made (None outside a round, e.g. a policy called alone).
+BRIEFING: ContextVar[Briefing | None] = ContextVar("escalsim_briefing", default=None)
+
+
 class HumanMoveRequiredError(RuntimeError):
     """A policy played by a person was asked to decide without a move from its player."""
 
@@ -260,6 +306,10 @@ class Policy:
         It decides on what only the two powers have (the posterior over the other power's
         types, the offers between them, a drawn cost of war), so a third party cannot have it:
         the scenario's checks refuse it at the actor's ``policy``.
+    briefed : bool
+        It reads a :class:`Briefing` (:data:`BRIEFING`) besides its inputs: which replications
+        it decides for, the scenario's text, a log. The round sets one around its ``decide``
+        calls for such a policy only.
 
     References
     ----------
@@ -276,6 +326,7 @@ class Policy:
     needs_player: ClassVar[bool] = False
     bargains: ClassVar[bool] = False
     powers_only: ClassVar[bool] = False
+    briefed: ClassVar[bool] = False
 
     @staticmethod
     def initial_memory() -> Memory:

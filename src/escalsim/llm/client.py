@@ -1,0 +1,275 @@
+"""A client of an OpenAI-compatible chat endpoint: one request, with timeouts and retries.
+
+Any server that speaks ``POST {base_url}/chat/completions`` (OpenAI's API and the compatible
+servers: Ollama, llama.cpp's ``llama-server``, vLLM, LM Studio, hosted gateways). The client
+sends one chat request and returns the answer's text and token counts; it retries what may pass
+(a connection refused or dropped, a timeout, ``429 Too Many Requests``, a ``5xx``) with
+exponential backoff, honouring ``Retry-After``, and refuses at once what will not (any other
+``4xx``: a wrong model name, a refused key).
+
+The API key is read from the environment variable the policy names, when a request is made,
+and sent only in the ``Authorization`` header; every message this module builds names the
+variable, never its value, and anything a server sends back is redacted of the key before it
+goes anywhere (:func:`redact`).
+
+``httpx`` is imported inside :meth:`ChatClient.send`, so importing :mod:`escalsim` never loads it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from escalsim.errors import LLMError
+
+__all__ = ["ChatClient", "Endpoint", "Reply", "redact"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to ask: an OpenAI-compatible endpoint and the client's settings.
+
+    Attributes
+    ----------
+    base_url : str
+        The API root, e.g. ``http://localhost:11434/v1`` (Ollama); requests go to
+        ``{base_url}/chat/completions``.
+    model : str
+        The model name the server knows.
+    api_key_env : str or None
+        The environment variable holding the key (None: send no key, as local servers allow).
+    timeout : float
+        Seconds to wait for a connection and for the answer of one request.
+    retries : int
+        Further attempts after a failure that may pass (connection, timeout, 429, 5xx).
+    backoff : float
+        Seconds before the first retry; doubled at each further one (``Retry-After`` wins).
+    max_wait : float
+        The longest wait between two attempts, whatever ``Retry-After`` asks.
+    """
+
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    timeout: float = 60.0
+    retries: int = 4
+    backoff: float = 1.0
+    max_wait: float = 60.0
+
+    @property
+    def url(self) -> str:
+        """The chat completions URL."""
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+    def key(self) -> str | None:
+        """The API key from the environment (None without ``api_key_env``).
+
+        Raises
+        ------
+        LLMError
+            When the variable is named but not set.
+        """
+        if self.api_key_env is None:
+            return None
+        value = os.environ.get(self.api_key_env)
+        if not value:
+            raise LLMError(
+                f"the environment variable {self.api_key_env} (the policy's api_key_env) is not "
+                f"set: export the key of {self.base_url} in it, or remove api_key_env for a "
+                "server that needs none"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A server's answer to one chat request.
+
+    Attributes
+    ----------
+    content : str
+        The assistant message's text ("" when there is none).
+    refusal : str or None
+        The message's ``refusal`` (OpenAI's structured outputs), when the model refused.
+    finish_reason : str or None
+        Why it stopped (``stop``, ``length``, ...).
+    prompt_tokens, completion_tokens : int
+        Token counts as the server reported them (estimated at 4 characters a token when it
+        reports none).
+    attempts : int
+        Requests sent to get it (1 + retries used).
+    """
+
+    content: str
+    refusal: str | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 1
+    usage_reported: bool = field(default=True, compare=False)
+
+    @property
+    def tokens(self) -> int:
+        """Prompt and completion tokens together."""
+        return self.prompt_tokens + self.completion_tokens
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` replaced by ``[redacted]``."""
+    if secret:
+        return text.replace(secret, "[redacted]")
+    return text
+
+
+def _estimate(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class _RetryableError(Exception):
+    """A failure that may pass; ``wait`` is the server's Retry-After, if it gave one."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.wait = reason, wait
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # an HTTP date: the backoff applies
+    return max(0.0, seconds)
+
+
+class ChatClient:
+    """Sends chat requests to one endpoint, with retries and backoff.
+
+    Parameters
+    ----------
+    endpoint : Endpoint
+        Where and how.
+    sleep : callable, optional
+        Waits between attempts (default :func:`time.sleep`; the tests pass one that records the
+        waits instead).
+    """
+
+    def __init__(self, endpoint: Endpoint, sleep: Callable[[float], None] | None = None) -> None:
+        self.endpoint = endpoint
+        self.sleep = time.sleep if sleep is None else sleep
+        self._http: Any = None
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def _client(self) -> Any:
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.Client(timeout=httpx.Timeout(self.endpoint.timeout))
+        return self._http
+
+    def send(self, body: dict[str, Any]) -> Reply:
+        """POST one chat request and return the answer.
+
+        Parameters
+        ----------
+        body : dict
+            The request's JSON body (``model``, ``messages``, sampling settings).
+
+        Returns
+        -------
+        Reply
+            The first choice's message and the token counts.
+
+        Raises
+        ------
+        LLMError
+            A refusal that will not pass (4xx other than 429, a body that is not a chat
+            completion), or a failure that persisted through every retry. The message names the
+            endpoint and the status, never the key.
+        """
+        ep = self.endpoint
+        key = ep.key()
+        headers = {"Content-Type": "application/json"}
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        last = ""
+        for attempt in range(ep.retries + 1):
+            try:
+                reply = self._attempt(body, headers, key)
+                return Reply(
+                    content=reply.content,
+                    refusal=reply.refusal,
+                    finish_reason=reply.finish_reason,
+                    prompt_tokens=reply.prompt_tokens,
+                    completion_tokens=reply.completion_tokens,
+                    attempts=attempt + 1,
+                    usage_reported=reply.usage_reported,
+                )
+            except _RetryableError as failure:
+                last = failure.reason
+                if attempt == ep.retries:
+                    break
+                wait = ep.backoff * 2**attempt if failure.wait is None else failure.wait
+                self.sleep(min(wait, ep.max_wait))
+        raise LLMError(
+            f"{ep.url} (model {ep.model}) did not answer after {ep.retries + 1} attempts: "
+            f"{last}; the answers received so far are saved (--resume goes on from them)"
+        )
+
+    def _attempt(self, body: dict[str, Any], headers: dict[str, str], key: str | None) -> Reply:
+        import httpx
+
+        ep = self.endpoint
+        try:
+            response = self._client().post(ep.url, json=body, headers=headers)
+        except httpx.TimeoutException:
+            raise _RetryableError(f"no answer within {ep.timeout:g} s") from None
+        except httpx.TransportError as exc:
+            # The exception's text names the URL at most; redacted all the same.
+            raise _RetryableError(redact(f"cannot connect ({type(exc).__name__})", key)) from None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _RetryableError(
+                f"HTTP {status}", _retry_after(response.headers.get("Retry-After"))
+            )
+        text = redact(response.text, key)
+        if status >= 400:
+            hint = (
+                f"; check the key in {ep.api_key_env}"
+                if status in (401, 403) and ep.api_key_env
+                else ""
+            )
+            raise LLMError(f"{ep.url} refused the request (HTTP {status}): {text[:300]}{hint}")
+        try:
+            data = response.json()
+            message = data["choices"][0]["message"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise LLMError(
+                f"{ep.url} answered something that is not a chat completion: {text[:300]}"
+            ) from None
+        content = redact(message.get("content") or "", key)
+        refusal = message.get("refusal")
+        usage = data.get("usage") or {}
+        reported = "prompt_tokens" in usage
+        prompt_tokens = int(usage.get("prompt_tokens") or 0)
+        completion_tokens = int(usage.get("completion_tokens") or 0)
+        if not reported:
+            prompt_tokens = sum(_estimate(str(m.get("content", ""))) for m in body["messages"])
+            completion_tokens = _estimate(content)
+        return Reply(
+            content=content,
+            refusal=redact(refusal, key) if isinstance(refusal, str) else None,
+            finish_reason=data["choices"][0].get("finish_reason"),
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            usage_reported=reported,
+        )

@@ -1,0 +1,396 @@
+"""The llm policy against a fake OpenAI-compatible server started by the tests.
+
+The server (tests/llm_fake_server.py) listens on a free port and answers as each test scripts
+it: valid JSON, malformed JSON, refusals, a server that never answers, 429 with Retry-After,
+500s, a connection dropped. Waits between retries go to a recorder, never to the clock, so no
+test depends on how long anything takes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import run_cli_in_process
+from escalsim.errors import LLMBudgetError, LLMError, ScenarioError
+from escalsim.experiment.runner import run
+from escalsim.llm.prompt import InvalidAnswerError, parse_answer
+from escalsim.llm.session import RECORDING
+from escalsim.scenario import load_scenario, with_settings
+from llm_fake_server import FakeServer, move_answer
+
+BASE = load_scenario("generic-dispute")
+ROUNDS = 3
+SECRET = "sk-test-0123456789abcdef-SECRET"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """Every test has its own shared cache: no answer leaks between tests."""
+    monkeypatch.setenv("ESCALSIM_LLM_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def serve():
+    """Start fake servers for a test (each waits until it listens) and stop them after."""
+    started: list[FakeServer] = []
+
+    def start(script: Any) -> FakeServer:
+        server = FakeServer(script).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def scenario(server: FakeServer | str, **policy: Any) -> Any:
+    """generic-dispute with power A played by the fake server's model."""
+    url = server if isinstance(server, str) else server.base_url
+    spec = {"name": "llm", "model": "fake", "base_url": url, "retries": 0, **policy}
+    return with_settings(BASE, {"actors.A.policy": spec, "run.rounds": ROUNDS})
+
+
+def recorded_waits() -> tuple[list[float], Any]:
+    waits: list[float] = []
+    return waits, waits.append
+
+
+#: One condition: each test's requests are those of one task, in order.
+FIRST = [next(iter(BASE.conditions))]
+
+
+def go(spec: Any, out: Path | None = None, **llm: Any) -> Any:
+    return run(
+        spec, replications=2, seed=7, twin=False, conditions=FIRST, out=out, plots=False, llm=llm
+    )
+
+
+def llm_events(results: Any) -> pd.DataFrame:
+    ev = results.events
+    return ev[ev["kind"].isin(["llm", "llm_fallback"])]
+
+
+# -- answers: valid, repaired, refused, fallback --------------------------------------------------
+def test_valid_answers_are_played_and_logged_with_prompt_and_rationale(serve):
+    server = serve(lambda body, headers, n: move_answer("step_up", message="We stand firm."))
+    results = go(scenario(server))
+    events = llm_events(results)
+    assert set(events["kind"]) == {"llm"}
+    assert set(events["move"]) == {"step_up"}
+    detail = json.loads(events["detail"].iloc[0])
+    assert detail["status"] == "ok"
+    assert detail["rationale"] == "I step_up."
+    assert "You lead State A" in detail["prompt"]
+    assert detail["message"] == "We stand firm."
+    # A climbs every round it decides (the ladder has room for ROUNDS steps).
+    moves = results.timeseries.query("actor == 'A'")
+    assert moves["rung"].max() > 1
+    counts = results.manifest["llm"]["actors"]["A"]
+    assert counts["calls"] == len(server.requests) > 0
+    assert counts.get("fallbacks", 0) == 0
+    assert "not from the seed alone" in results.manifest["llm"]["reproducible"]
+
+
+def test_an_invalid_answer_is_repaired_with_the_reason(serve):
+    def script(body, headers, n):
+        if len(body["messages"]) == 2:  # first ask: malformed
+            return '{"move": "hold", "rationale": '
+        return move_answer("hold")
+
+    server = serve(script)
+    results = go(scenario(server, max_repairs=2))
+    counts = results.manifest["llm"]["actors"]["A"]
+    assert counts["repairs"] == counts["invalid"] > 0
+    assert counts.get("fallbacks", 0) == 0
+    repair = next(r for r in server.requests if len(r["body"]["messages"]) == 4)
+    assert "not a JSON object" in repair["body"]["messages"][-1]["content"]
+    assert {json.loads(d)["status"] for d in llm_events(results)["detail"]} == {"repaired"}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "I would rather not say.",  # not JSON
+        json.dumps({"move": "nuke", "rationale": "x"}),  # not a move
+        json.dumps({"move": "hold"}),  # no rationale
+        json.dumps({"move": "hold", "rationale": "x", "offer": 2}),  # offer out of range
+        ("refusal", "I cannot help with war planning."),
+    ],
+)
+def test_answers_never_valid_fall_back_counted_and_logged(serve, bad):
+    server = serve(lambda body, headers, n: bad)
+    results = go(scenario(server, max_repairs=1, fallback="step_down"))
+    counts = results.manifest["llm"]["actors"]["A"]
+    assert counts["fallbacks"] > 0
+    assert counts["repairs"] == counts["fallbacks"]
+    if isinstance(bad, tuple):
+        assert counts["refusals"] == counts["invalid"]
+    events = llm_events(results)
+    assert set(events["kind"]) == {"llm_fallback"}
+    assert set(events["move"]) == {"step_down"}
+    # every question asked twice (one repair), never more
+    assert all(len(r["body"]["messages"]) in (2, 4) for r in server.requests)
+
+
+def test_a_move_not_available_is_invalid():
+    with pytest.raises(InvalidAnswerError, match="move must be one of"):
+        parse_answer(move_answer("accept"), ("step_down", "hold", "step_up"), bargains=True)
+    with pytest.raises(InvalidAnswerError, match="cannot make offers"):
+        parse_answer(move_answer("hold", offer=0.5), ("hold",), bargains=False)
+    got = parse_answer("```json\n" + move_answer("hold", offer=0.25) + "\n```", ("hold",), True)
+    assert got.offer == 0.25
+
+
+# -- transport: retries, backoff, timeouts --------------------------------------------------------
+def test_429_and_500_are_retried_with_retry_after_then_backoff(serve):
+    def script(body, headers, n):
+        if n == 0:
+            return (429, {"error": {"message": "slow down"}}, {"Retry-After": "7"})
+        if n == 1:
+            return (500, {"error": {"message": "oops"}}, {})
+        return move_answer("hold")
+
+    server = serve(script)
+    waits, sleep = recorded_waits()
+    results = go(scenario(server, retries=3, concurrency=1), sleep=sleep)
+    assert waits[:2] == [7.0, 2.0]  # Retry-After, then backoff 1 s doubled at the 2nd retry
+    assert llm_events(results)["move"].eq("hold").all()
+
+
+def test_a_server_that_never_answers_times_out(serve):
+    server = serve(lambda body, headers, n: "hang")
+    waits, sleep = recorded_waits()
+    with pytest.raises(LLMError, match=r"did not answer after 2 attempts: no answer within 0.2 s"):
+        go(scenario(server, timeout=0.2, retries=1, concurrency=1), sleep=sleep)
+    assert waits == [1.0]
+
+
+def test_a_refused_key_is_not_retried(serve, monkeypatch):
+    monkeypatch.setenv("TEST_LLM_KEY", SECRET)
+    server = serve(lambda body, headers, n: (401, {"error": {"message": "bad key"}}, {}))
+    with pytest.raises(LLMError, match=r"HTTP 401.*check the key in TEST_LLM_KEY"):
+        go(scenario(server, api_key_env="TEST_LLM_KEY", retries=3, concurrency=1))
+    assert len(server.requests) == 1
+
+
+def test_an_unset_key_variable_is_named(serve, monkeypatch):
+    monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)
+    server = serve(lambda body, headers, n: move_answer())
+    with pytest.raises(LLMError, match=r"NO_SUCH_KEY_VAR .* is not set"):
+        go(scenario(server, api_key_env="NO_SUCH_KEY_VAR"))
+    assert server.requests == []
+
+
+# -- record, replay, resume, budget ---------------------------------------------------------------
+def test_a_recorded_run_replays_byte_identically_offline(serve, tmp_path):
+    server = serve(lambda body, headers, n: move_answer(["hold", "step_up"][n % 2]))
+    first = tmp_path / "first"
+    go(scenario(server, temperature=0.7), out=first)
+    assert (first / RECORDING).is_file()
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert "llm/calls.jsonl" in manifest["files"].values()
+    server.stop()  # the network is off: nothing listens there any more
+    again = tmp_path / "again"
+    go(scenario(server, temperature=0.7), out=again, replay=[first], cache=False)
+    for name in ("runs.parquet", "events.parquet", "timeseries.parquet"):
+        assert (first / name).read_bytes() == (again / name).read_bytes(), name
+    replayed = json.loads((again / "manifest.json").read_text())["llm"]["actors"]["A"]
+    assert replayed.get("calls", 0) == 0
+    assert replayed["replayed"] > 0
+
+
+def test_replay_of_another_scenario_fails_offline_naming_the_question(serve, tmp_path):
+    server = serve(lambda body, headers, n: move_answer())
+    first = tmp_path / "first"
+    go(scenario(server), out=first)
+    other = with_settings(scenario(server), {"actors.A.policy.template": "Round $round: move?"})
+    with pytest.raises(LLMError, match=r"no recorded answer .* network is off"):
+        go(other, out=tmp_path / "other", replay=[first], cache=False)
+
+
+def test_the_cache_makes_a_repeated_run_free(serve, tmp_path):
+    server = serve(lambda body, headers, n: move_answer())
+    go(scenario(server))
+    sent = len(server.requests)
+    results = go(scenario(server))
+    assert len(server.requests) == sent
+    assert results.manifest["llm"]["actors"]["A"].get("calls", 0) == 0
+
+
+def test_the_budget_stops_cleanly_and_a_resume_pays_only_for_new_calls(serve, tmp_path):
+    server = serve(lambda body, headers, n: move_answer("hold"))
+    out = tmp_path / "run"
+    with pytest.raises(LLMBudgetError, match="budget of 2 calls is spent"):
+        go(scenario(server, budget={"calls": 2}, concurrency=1), out=out, cache=False)
+    assert not out.exists()
+    work = tmp_path / ".run.partial"
+    lines = (work / RECORDING).read_text().splitlines()
+    assert len(lines) == 2
+    assert len(server.requests) == 2
+    results = run(
+        scenario(server, budget={"calls": 2}, concurrency=1),
+        replications=2,
+        twin=False,
+        conditions=FIRST,
+        out=out,
+        resume=True,
+        plots=False,
+        llm={"max_calls": 1000, "cache": False},
+    )
+    asked = [json.dumps(r["body"], sort_keys=True) for r in server.requests]
+    assert len(asked) == len(set(asked))  # no question was paid for twice
+    assert results.manifest["llm"]["actors"]["A"]["calls_paid"] == len(server.requests)
+    assert (out / RECORDING).is_file()
+
+
+def test_nothing_is_lost_when_the_server_dies_mid_run(serve, tmp_path):
+    alive = {"n": 3}
+
+    def dying(body, headers, n):
+        return move_answer("step_up") if n < alive["n"] else "close"
+
+    server = serve(dying)
+    out = tmp_path / "run"
+    with pytest.raises(LLMError, match="did not answer"):
+        go(scenario(server, concurrency=1), out=out, cache=False)
+    paid = len((tmp_path / ".run.partial" / RECORDING).read_text().splitlines())
+    assert paid == 3
+    alive["n"] = 10**6  # the server is back
+    results = run(
+        scenario(server, concurrency=1),
+        replications=2,
+        seed=7,
+        twin=False,
+        conditions=FIRST,
+        out=out,
+        resume=True,
+        plots=False,
+        llm={"cache": False},
+    )
+    answered = server.requests[3:]
+    asked = [json.dumps(r["body"], sort_keys=True) for r in server.requests]
+    # The dropped request was asked again; no answered question was asked twice.
+    assert len(set(asked)) == len(asked) - 1
+    assert answered
+    assert llm_events(results)["move"].eq("step_up").all()
+
+
+# -- exact miscalculation -------------------------------------------------------------------------
+def test_ask_truth_counts_miscalculations_as_for_every_policy(serve):
+    """A decision is a miscalculation exactly where the answer on the truth-rendered prompt
+    differs from the answer on the perceived one (the round's own count and log)."""
+
+    def script(body, headers, n):
+        text = body["messages"][1]["content"]
+        seen = re.search(r"posture as you perceive it: \w+ \(rung (\d)\)", text)
+        return move_answer("step_up" if seen and seen.group(1) in "02" else "hold")
+
+    server = serve(script)
+
+    def decisions(ask_truth: bool) -> tuple[dict[Any, dict[str, str]], set[Any]]:
+        spec = scenario(server, ask_truth=ask_truth)
+        ev = run(spec, replications=30, seed=3, twin=False, conditions=FIRST, plots=False).events
+        mine = ev[(ev["actor"] == "A")]
+        moves: dict[Any, dict[str, str]] = {}
+        for row in mine[mine["kind"] == "llm"].itertuples():
+            view = json.loads(row.detail)["view"]
+            moves.setdefault((row.replication, row.round), {})[view] = row.move
+        wrong = mine[mine["kind"] == "miscalculation"]
+        return moves, set(zip(wrong["replication"], wrong["round"], strict=True))
+
+    moves, wrong = decisions(ask_truth=True)
+    differ = {k for k, m in moves.items() if m["perceived"] != m["truth"]}
+    assert differ
+    assert differ == wrong
+    moves, wrong = decisions(ask_truth=False)
+    assert wrong == set()
+    assert all(set(m) == {"perceived"} for m in moves.values())
+
+
+# -- security -------------------------------------------------------------------------------------
+def test_the_api_key_never_appears_in_the_run_folder_events_or_errors(serve, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEST_LLM_KEY", SECRET)
+
+    def echo(body, headers, n):
+        # A hostile server echoes the Authorization header back in every answer.
+        if n % 3 == 2:
+            return (400, {"error": {"message": headers.get("authorization", "")}}, {})
+        return json.dumps(
+            {"move": "hold", "rationale": headers.get("authorization", ""), "message": SECRET}
+        )
+
+    server = serve(echo)
+    assert server  # started
+    out = tmp_path / "run"
+    with pytest.raises(LLMError) as caught:
+        go(scenario(server, api_key_env="TEST_LLM_KEY", concurrency=1), out=out)
+    assert SECRET not in str(caught.value)
+    assert server.requests[0]["headers"]["authorization"] == f"Bearer {SECRET}"
+    server.script = lambda body, headers, n: json.dumps(
+        {"move": "hold", "rationale": headers.get("authorization", ""), "message": SECRET}
+    )
+    results = run(
+        scenario(server, api_key_env="TEST_LLM_KEY"),
+        replications=2,
+        seed=7,
+        twin=False,
+        conditions=FIRST,
+        out=out,
+        resume=True,
+        plots=False,
+    )
+    for path in [*out.rglob("*"), *(tmp_path / "cache").rglob("*")]:
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+    assert not results.events.astype(str).apply(lambda c: c.str.contains(SECRET)).any().any()
+    assert "[redacted]" in (out / RECORDING).read_text()
+
+
+def test_a_scenario_that_holds_a_key_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match="must not contain an API key"):
+        with_settings(BASE, {"actors.A.policy": {"name": "llm", "model": "m", "api_key": SECRET}})
+    with pytest.raises(ScenarioError, match="must name an environment variable"):
+        with_settings(
+            BASE, {"actors.A.policy": {"name": "llm", "model": "m", "api_key_env": SECRET}}
+        )
+    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
+    text = text.replace(
+        "    role: power\n",
+        f"    role: power\n    policy: {{name: llm, model: m, api_key: {SECRET}}}\n",
+        1,
+    )
+    path = tmp_path / "keyed.yaml"
+    path.write_text(text, encoding="utf-8")
+    done = run_cli_in_process("run", str(path), "--llm-dry-run")
+    assert done.returncode == 2, done.stderr
+    assert "must not contain an API key" in done.stderr
+    assert "keyed.yaml" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert SECRET not in done.stderr + done.stdout
+
+
+# -- dry run --------------------------------------------------------------------------------------
+def test_dry_run_prints_the_first_prompt_without_calling(serve, tmp_path):
+    server = serve(lambda body, headers, n: move_answer())
+    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
+    text = text.replace(
+        "    role: power\n",
+        f"    role: power\n    policy: {{name: llm, model: fake, base_url: '{server.base_url}'}}\n",
+        1,
+    )
+    path = tmp_path / "llm.yaml"
+    path.write_text(text, encoding="utf-8")
+    done = run_cli_in_process("run", str(path), "--llm-dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "--- first prompt of A ---" in done.stdout
+    assert "This is round 1" in done.stdout
+    assert server.requests == []
