@@ -208,6 +208,27 @@ def test_a_recorded_run_replays_byte_identically_offline(serve, tmp_path):
     assert replayed["replayed"] > 0
 
 
+def test_a_gzipped_recording_replays_as_the_plain_one(serve, tmp_path):
+    """A recording shipped compressed (``.gz``, as notebooks/data's) replays to the same runs;
+    a damaged one is refused with a message naming the file."""
+    import gzip
+
+    server = serve(lambda body, headers, n: move_answer(["hold", "step_up"][n % 3 == 0]))
+    first = tmp_path / "first"
+    go(scenario(server), out=first)
+    server.stop()
+    packed = tmp_path / "calls.jsonl.gz"
+    packed.write_bytes(gzip.compress((first / RECORDING).read_bytes()))
+    again = tmp_path / "again"
+    go(scenario(server), out=again, replay=[packed], cache=False)
+    for name in ("runs.parquet", "events.parquet"):
+        assert (first / name).read_bytes() == (again / name).read_bytes(), name
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"not gzip at all")
+    with pytest.raises(LLMError, match="broken.jsonl.gz"):
+        go(scenario(server), out=tmp_path / "no", replay=[broken], cache=False)
+
+
 def test_replay_of_another_scenario_fails_offline_naming_the_question(serve, tmp_path):
     server = serve(lambda body, headers, n: move_answer())
     first = tmp_path / "first"

@@ -130,7 +130,9 @@ class Recording:
     ) -> dict[str, dict[str, Any]]:
         """The answers of a recording by key (``spent`` gets what its live calls cost).
 
-        A last line cut short by a stop is skipped; any other unreadable line is an error.
+        A last line cut short by a stop is skipped; any other unreadable line is an error. A
+        file whose name ends in ``.gz`` is read through gzip (a recording shipped compressed:
+        its prompts repeat, and gzip takes a recording to about a fortieth).
 
         Raises
         ------
@@ -139,9 +141,18 @@ class Recording:
         """
         out: dict[str, dict[str, Any]] = {}
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            if str(path).endswith(".gz"):
+                import gzip
+
+                with gzip.open(path, "rt", encoding="utf-8") as f:
+                    lines = f.read().splitlines()
+            else:
+                lines = Path(path).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise LLMError(f"{path}: cannot read the recording ({exc.strerror})") from None
+            why = exc.strerror or str(exc)
+            raise LLMError(f"{path}: cannot read the recording ({why})") from None
+        except (EOFError, UnicodeDecodeError):
+            raise LLMError(f"{path}: not a gzip-compressed recording, or cut short") from None
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
