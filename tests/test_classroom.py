@@ -746,3 +746,42 @@ def test_a_game_waits_for_its_third_party_teams_and_refuses_an_unknown_one(clien
     r = client.post("/api/join", json={"code": plain["code"], "actor": "CUB"})
     assert r.status_code == 422
     assert "USA, SUN" in r.json()["error"]
+
+
+# -- what a finished game computes once ------------------------------------------------------------
+def test_the_debriefs_replay_flips_the_channels_as_settings_would(hotline):
+    """The replay's scenario, made without re-reading the file, is ``with_settings``'s."""
+    from escalsim.teaching.game import with_channels_open
+
+    for seed, actor in ((1, "USA"), (2, "SUN")):
+        game = Game(hotline, actor, seed=seed, condition="hotline", emphasis="")
+        while not game.over:
+            game.play("step_up")
+        flipped = game.flipped_channels()
+        assert flipped
+        slow = with_settings(
+            game.replay_spec(), {f"channels.{c}.open": v for c, v in flipped.items()}
+        )
+        fast = with_channels_open(game.replay_spec(), flipped)
+        assert fast.model_dump() == slow.model_dump()
+        assert fast._raw == slow._raw
+        assert game.debrief() is game.debrief()  # made once
+
+
+def test_a_teams_view_is_made_once_per_change_and_polls_see_the_time_left(
+    client, room, clock, pair
+):
+    _g, usa, sun = pair
+    entry = room.get("g1")
+    first = state(client, usa)
+    made = entry.views["USA"]
+    clock.now += 10
+    again = state(client, usa)
+    assert entry.views["USA"] is made  # the same view, not made again
+    assert again["seconds_left"] == first["seconds_left"] - 10
+    assert choose(client, sun, round=first["round"], move="hold").status_code == 200
+    after = state(client, usa)
+    assert entry.views["USA"] is not made
+    assert after["waiting_for"] == []
+    assert client.post("/api/instructor/games/g1/pause", headers=INSTRUCTOR).status_code == 200
+    assert state(client, usa)["status"] == "paused"

@@ -145,6 +145,8 @@ class ClassGame:
         self.loaded = False  # read from a saved file: on the board only
         self.log: list[str] = []
         self.version = 0
+        #: Actor -> (version, its team's view then): :meth:`Classroom.team_view`.
+        self.views: dict[str, tuple[int, dict[str, Any]]] = {}
         self.saved: dict[str, Path] = {}
         self.saving = False
         self._note_news()
@@ -266,6 +268,11 @@ class ClassGame:
         self._note_news()
         self._start_timer()
         self.touch()
+
+    def due(self) -> bool:
+        """The round's timer has run out (read without the lock: :meth:`tick` checks again)."""
+        deadline = self.deadline
+        return deadline is not None and not self.paused and self.clock() >= deadline
 
     def tick(self) -> bool:
         """Play the round if its timer has run out (missing teams hold). Returns whether it did."""
@@ -596,10 +603,19 @@ class Classroom:
         raise ClassroomError(404, f"no game has the code {code!r}: check it with the instructor")
 
     # -- the clock ---------------------------------------------------------------------------------
+    def due(self) -> bool:
+        """Some game's round timer has run out (a quick look, no game's lock taken)."""
+        return any(entry.due() for entry in self.all_games())
+
     def tick(self) -> None:
-        """Play every game's round whose timer ran out; one game's error stops that game only."""
+        """Play every game's round whose timer ran out; one game's error stops that game only.
+
+        Only the games whose timer has run out are locked: a request's tick does not wait for
+        a game that is playing a round or being saved.
+        """
         for entry in self.all_games():
-            self.guarded(entry, entry.tick)
+            if entry.due():
+                self.guarded(entry, entry.tick)
 
     def guarded(self, entry: ClassGame, action: Callable[[], Any]) -> Any:
         """Run ``action`` under ``entry``'s lock; an unexpected error marks that game errored.
@@ -629,31 +645,50 @@ class Classroom:
                         target=self._save_guarded, args=(entry,), name=f"save-{entry.gid}"
                     ).start()
                 else:
-                    self._save(entry)
+                    self._save(entry)  # the lock is re-entrant
             return result
 
     def _save_guarded(self, entry: ClassGame) -> None:
         try:
-            with entry.lock:
-                self._save(entry)
+            self._save(entry)
         except Exception:  # a failed save is logged; the game and the server go on
             _log.exception("saving classroom game %s failed", entry.gid)
 
     def _save(self, entry: ClassGame) -> None:
+        """Write a finished game's moves file and handout.
+
+        The ensemble (the longest part) is computed without the game's lock: a finished game
+        does not change, and its teams' pages go on being answered meanwhile.
+        """
         from escalsim.teaching.replay import dump_moves
 
         assert self.out is not None
+        ensemble = self.ensemble(entry)
+        with entry.lock:
+            content = dump_moves(entry.game.replay_file())
+            handout = handout_html(entry, ensemble)
         self.out.mkdir(parents=True, exist_ok=True)
         moves = self.out / f"{entry.gid}-moves.yaml"
-        moves.write_text(dump_moves(entry.game.replay_file()), encoding="utf-8")
+        moves.write_text(content, encoding="utf-8")
         page = self.out / f"{entry.gid}-handout.html"
-        page.write_text(handout_html(entry, self.ensemble(entry)), encoding="utf-8")
+        page.write_text(handout, encoding="utf-8")
         entry.saved = {"moves": moves, "handout": page}
         _log.info("game %s saved: %s, %s", entry.gid, moves, page)
 
     # -- views -------------------------------------------------------------------------------------
     def team_view(self, entry: ClassGame, seat: Seat) -> dict[str, Any]:
-        """What a team's page shows: its state's view of the crisis, and the round's state."""
+        """What a team's page shows: its state's view of the crisis, and the round's state.
+
+        Made once per change of the game (:meth:`ClassGame.touch`) and kept: a poll of an
+        unchanged game copies it with the time left. Called under the game's lock.
+        """
+        cached = entry.views.get(seat.actor)
+        if cached is None or cached[0] != entry.version:
+            cached = (entry.version, self._team_view(entry, seat))
+            entry.views[seat.actor] = cached
+        return cached[1] | {"seconds_left": _rounded(entry.seconds_left())}
+
+    def _team_view(self, entry: ClassGame, seat: Seat) -> dict[str, Any]:
         g = entry.game
         n = g.narrator
         out: dict[str, Any] = {
@@ -1275,7 +1310,8 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
     def guard(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def wrapped(request: Request) -> Response:
             try:
-                await run_in_threadpool(classroom.tick)
+                if classroom.due():
+                    await run_in_threadpool(classroom.tick)
                 result = await handler(request)
             except ClassroomError as exc:
                 return refused(exc)

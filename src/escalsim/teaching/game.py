@@ -464,6 +464,31 @@ def with_events(spec: Scenario, events: Sequence[Event]) -> Scenario:
     return out
 
 
+def with_channels_open(spec: Scenario, states: Mapping[str, bool]) -> Scenario:
+    """``spec`` with the channels ``states`` names open or closed at the start.
+
+    What ``with_settings(spec, {"channels.ID.open": state, ...})`` gives, without writing the
+    scenario out and reading it back (a tenth of a second, which the debrief's replay paid on
+    every finished game): a channel's initial state is a plain flag that no other field's
+    validity depends on.
+    """
+    if not states:
+        return spec
+    channels = [
+        c.model_copy(update={"open": bool(states[c.id])}) if c.id in states else c
+        for c in spec.channels
+    ]
+    out = spec.model_copy(update={"channels": channels})
+    raw = spec._raw
+    if raw is not None:
+        raw = copy.deepcopy(raw)
+        for c in raw.get("channels") or []:
+            if isinstance(c, dict) and c.get("id") in states:
+                c["open"] = bool(states[c["id"]])
+        out._raw = raw
+    return out
+
+
 class Game:
     """One seminar game: a player takes ``actor``; the others follow their policies.
 
@@ -607,6 +632,8 @@ class Game:
         self.narrator = Narrator(played, emphasis=emphasis)
         self._records: list[RoundRecord] = []
         self._third_records: list[dict[str, Any]] = []
+        # What a finished game computes once (its debriefs, its replay): shared by the seats.
+        self._cache: dict[tuple[Any, ...], Any] = {}
         self._before: dict[str, _Before] = {}
         self._third_seen: dict[str, dict[str, int]] = {}
         self._seen_events = 0
@@ -1257,10 +1284,37 @@ class Game:
         """
         if not self.over:
             raise GameError("the debrief comes when the crisis has ended")
+        # A finished game never changes: each seat's debrief is made once, and the seats share
+        # the replay (the same pair's channels flip for both).
+        done = self._cache.get(("debrief", self.actor))
+        if done is not None:
+            return done
         flipped = self.flipped_channels()
-        replay_spec = with_settings(
-            self.replay_spec(), {f"channels.{cid}.open": state for cid, state in flipped.items()}
+        key = ("replay", tuple(sorted(flipped.items())))
+        replay = self._cache.get(key)
+        if replay is None:
+            replay = self._cache[key] = self._replay(flipped)
+        ts = replay.timeseries
+        counter = ts[ts["role"] == "power"][["round", "actor", "rung"]].reset_index(drop=True)
+        rounds = self.record()
+        share = self._player_share(self.model)
+        out = self._cache[("debrief", self.actor)] = Debrief(
+            rounds=rounds,
+            outcome=self.outcome,
+            end_round=self.model.end_round,
+            counterfactual=counter,
+            counterfactual_outcome=replay.outcome_name,
+            counterfactual_end_round=replay.end_round,
+            flipped=flipped,
+            summary=self._summary(rounds, replay, flipped),
+            settled_share=share,
+            offers=self.offers_made(),
         )
+        return out
+
+    def _replay(self, flipped: Mapping[str, bool]) -> EscalationModel:
+        """The finished game replayed with the channels ``flipped`` (same seed, same choices)."""
+        replay_spec = with_channels_open(self.replay_spec(), flipped)
         pad = {a: self.model.horizon - len(v.moves) for a, v in self._lists.items()}
         third_pad = {
             k: ["hold"] * (self.model.horizon - len(v.moves)) for k, v in self._third_lists.items()
@@ -1277,26 +1331,21 @@ class Game:
             human_joins={k: list(v.joins) for k, v in self._third_lists.items()},
             human_mediations={k: list(v.mediations) for k, v in self._third_lists.items()},
         ).run()
-        ts = replay.timeseries
-        counter = ts[ts["role"] == "power"][["round", "actor", "rung"]].reset_index(drop=True)
-        rounds = self.record()
-        share = self._player_share(self.model)
-        return Debrief(
-            rounds=rounds,
-            outcome=self.outcome,
-            end_round=self.model.end_round,
-            counterfactual=counter,
-            counterfactual_outcome=replay.outcome_name,
-            counterfactual_end_round=replay.end_round,
-            flipped=flipped,
-            summary=self._summary(rounds, replay, flipped),
-            settled_share=share,
-            offers=self.offers_made(),
-        )
+        return replay
+
+    def _outcome_row(self, model: EscalationModel) -> pd.Series:
+        """``model.outcome``'s row, made once per finished model (a frame is built per call)."""
+        key = ("outcome", id(model))
+        row = self._cache.get(key)
+        if row is None:
+            row = model.outcome.iloc[0]
+            if self.over:
+                self._cache[key] = row
+        return row
 
     def _player_share(self, model: EscalationModel) -> float | None:
         """The player's share of the stakes in ``model``'s settlement by an offer (None: none)."""
-        share_a = float(model.outcome["settled_share_a"].iloc[0])
+        share_a = float(self._outcome_row(model)["settled_share_a"])
         if np.isnan(share_a):
             return None
         return share_a if self._power_slot(self.actor) == 0 else 1.0 - share_a
@@ -1359,7 +1408,7 @@ class Game:
         of the war in the replay with the channels flipped (empty: no pair fought).
         """
         n = self.narrator
-        row, other = model.outcome.iloc[0], replay.outcome.iloc[0]
+        row, other = self._outcome_row(model), self._outcome_row(replay)
         out = []
         for pair in self.spec.war.pairs:
             ids = sorted(pair.pair, key=lambda x: x not in self._powers)
