@@ -137,16 +137,20 @@ def play_out(client, usa: str, sun: str, *, close_hotline_at: int | None = None,
 
 
 def model_of(game: Game) -> EscalationModel:
-    """The model run with the game's seed, both teams' moves and the instructor's events."""
+    """The model run with the game's seed, every team's choices and the instructor's events."""
     lists = game._lists
+    thirds = {k: game.third_choices_of(k) for k in game.thirds}
     spec = with_settings(game.replay_spec(), {})
     return EscalationModel(
         scenario=spec,
         seed=game.seed,
-        human_moves={a: list(v.moves) for a, v in lists.items()},
+        human_moves={a: list(v.moves) for a, v in lists.items()}
+        | {k: [c.move for c in cs] for k, cs in thirds.items()},
         human_messages={a: list(v.messages) for a, v in lists.items()},
         human_offers={a: list(v.offers) for a, v in lists.items()},
         human_claims={a: list(v.claims) for a, v in lists.items()},
+        human_joins={k: [c.join for c in cs] for k, cs in thirds.items()},
+        human_mediations={k: [c.mediate for c in cs] for k, cs in thirds.items()},
     ).run()
 
 
@@ -603,3 +607,181 @@ def test_a_bad_moves_file_is_refused_at_its_line(tmp_path):
     assert "bad.yaml:6" in result.stderr
     assert "open" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- third parties played by teams -----------------------------------------------------------------
+@pytest.fixture
+def four(client):
+    """A game whose teams play the powers, Cuba and the UN: (game, tokens by actor)."""
+    g = open_game(client, thirds=["CUB", "UN"])
+    return g, {a: join(client, g["code"], a)["token"] for a in ("USA", "SUN", "CUB", "UN")}
+
+
+def cub_choice(k: int, view: dict) -> dict:
+    """Cuba joins in round 2, then steps up every other round."""
+    if not view["situation"]["joined"]:
+        return {"move": "hold", "join": k == 2}
+    return {"move": "step_up" if k % 2 else "hold"}
+
+
+def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
+    """Cuba joins when its team says, the UN mediates when its team says: the model's run."""
+    _g, tokens = four
+    cub = state(client, tokens["CUB"])
+    assert cub["role"] == "third_party"
+    s = cub["situation"]
+    assert [p["id"] for p in s["powers"]] == ["USA", "SUN"]
+    assert s["leans_to"] == "Soviet Union"
+    assert (s["may_join"], s["may_mediate"], s["joined"]) == (True, False, False)
+    assert [m["value"] for m in cub["moves"]] == ["hold"]
+    assert cub["can_join"]
+    assert not cub["can_mediate"]
+    un = state(client, tokens["UN"])
+    assert un["can_mediate"]
+    assert not un["can_join"]
+    assert [c["id"] for c in un["situation"]["channels"]] == ["u_thant"]
+    k = 0
+    while True:
+        views = {a: state(client, t) for a, t in tokens.items()}
+        if views["USA"]["status"] == "over":
+            break
+        k += 1
+        t = views["USA"]["round"]
+        assert choose(client, tokens["USA"], round=t, **usa_choice(k, views["USA"])).status_code
+        assert choose(client, tokens["SUN"], round=t, **sun_choice(k, views["SUN"])).status_code
+        r = choose(client, tokens["CUB"], round=t, **cub_choice(k, views["CUB"]))
+        assert r.status_code == 200, r.text
+        r = choose(client, tokens["UN"], round=t, move="hold", mediate=k == 2)
+        assert r.status_code == 200, r.text
+    game = room.get("g1").game
+    assert game.thirds == ("CUB", "UN")
+    log = game.model.events
+    joined = log[(log["kind"] == "involvement") & (log["actor"] == "CUB")]
+    assert joined["round"].tolist() == [2]
+    assert log[(log["kind"] == "mediation") & (log["actor"] == "UN")]["round"].tolist() == [2]
+    ts = game.model.timeseries
+    cuba = ts[ts["actor"] == "CUB"].set_index("round")["rung"]
+    assert [c.move for c in game.third_choices_of("CUB")][2] == "step_up"
+    assert cuba[3] == cuba[2] + 1  # its move once joined, made in round 3
+    model = model_of(game)
+    assert (model.outcome_name, model.end_round) == (game.outcome, game.model.end_round)
+    pd.testing.assert_frame_equal(model.timeseries, game.model.timeseries)
+    pd.testing.assert_frame_equal(model.events, game.model.events)
+    end = state(client, tokens["CUB"])
+    assert "You joined Soviet Union's side in round 2." in end["debrief"]
+    un_debrief = state(client, tokens["UN"])["debrief"]
+    assert any("offered mediation in round(s) 2" in x for x in un_debrief)
+    # The handout has the third parties' debriefs; the moves file replays the whole game.
+    saved = room.get("g1").saved
+    assert "Cuba (a third party)" in saved["handout"].read_text()
+    moves = load_moves(saved["moves"])
+    assert set(moves.thirds) == {"CUB", "UN"}
+    result = CliRunner().invoke(cli, ["play", "hotline-1963", "--moves", str(saved["moves"])])
+    assert result.exit_code == 0, result.output
+    assert f"The crisis ended in round {game.model.end_round}" in result.output
+
+
+def test_a_third_partys_bad_choices_are_refused_and_change_nothing(client, room, four):
+    _g, tokens = four
+    t = state(client, tokens["CUB"])["round"]
+    before = _snapshot(room)
+    cases = [
+        ("CUB", {"round": t, "move": "step_up"}, "has not joined a side"),
+        ("CUB", {"round": t, "move": "hold", "mediate": True}, "does not mediate"),
+        ("CUB", {"round": t, "move": "hold", "message": "warn"}, "message: a third party"),
+        ("CUB", {"round": t, "move": "hold", "join": "yes"}, "true or false"),
+        ("UN", {"round": t, "move": "hold", "join": True}, "may not join"),
+        ("UN", {"round": t, "move": "accept"}, "move 'accept'"),
+    ]
+    for actor, body, words in cases:
+        r = choose(client, tokens[actor], **body)
+        assert r.status_code == 422, (body, r.text)
+        assert words in r.json()["error"], r.json()
+        assert _snapshot(room) == before
+    assert choose(client, tokens["CUB"], round=t, move="hold", join=True).status_code == 200
+    r = choose(client, tokens["CUB"], round=t, move="hold")
+    assert r.status_code == 409
+    assert "already chosen" in r.json()["error"]
+    for a in ("USA", "SUN", "UN"):
+        assert choose(client, tokens[a], round=t, move="hold").status_code == 200
+    cub = state(client, tokens["CUB"])
+    assert cub["situation"]["joined"]
+    assert "step_up" in [m["value"] for m in cub["moves"]]
+    r = choose(client, tokens["CUB"], round=t + 1, move="hold", join=True)
+    assert r.status_code == 422
+    assert "joined a side already" in r.json()["error"]
+
+
+def test_a_third_party_team_that_does_not_choose_in_time_holds_and_stays_out(
+    client, room, clock, four
+):
+    _g, tokens = four
+    t = state(client, tokens["USA"])["round"]
+    for a in ("USA", "SUN", "UN"):
+        assert choose(client, tokens[a], round=t, move="hold").status_code == 200
+    assert state(client, tokens["CUB"])["round"] == t  # waits for Cuba's team
+    clock.now += 61
+    cub = state(client, tokens["CUB"])
+    assert cub["round"] == t + 1
+    assert cub["timeouts"] == 1
+    assert not cub["situation"]["joined"]
+    assert room.get("g1").game.third_choices_of("CUB") == [("hold", False, False)]
+
+
+def test_a_game_waits_for_its_third_party_teams_and_refuses_an_unknown_one(client, room, clock):
+    g = open_game(client, thirds=["CUB"])
+    for a in ("USA", "SUN"):
+        join(client, g["code"], a)
+    assert room.get(g["game"]).status == "waiting"
+    join(client, g["code"], "CUB")
+    assert room.get(g["game"]).status == "playing"
+    r = client.post("/api/instructor/games", json={"thirds": ["FRA"]}, headers=INSTRUCTOR)
+    assert r.status_code == 422
+    assert "third party 'FRA'" in r.json()["error"]
+    r = client.post("/api/instructor/games", json={"thirds": "CUB"}, headers=INSTRUCTOR)
+    assert r.status_code == 422
+    assert len(room.games) == 1
+    # A game opened without it has no Cuba seat.
+    plain = open_game(client)
+    r = client.post("/api/join", json={"code": plain["code"], "actor": "CUB"})
+    assert r.status_code == 422
+    assert "USA, SUN" in r.json()["error"]
+
+
+# -- what a finished game computes once ------------------------------------------------------------
+def test_the_debriefs_replay_flips_the_channels_as_settings_would(hotline):
+    """The replay's scenario, made without re-reading the file, is ``with_settings``'s."""
+    from escalsim.teaching.game import with_channels_open
+
+    for seed, actor in ((1, "USA"), (2, "SUN")):
+        game = Game(hotline, actor, seed=seed, condition="hotline", emphasis="")
+        while not game.over:
+            game.play("step_up")
+        flipped = game.flipped_channels()
+        assert flipped
+        slow = with_settings(
+            game.replay_spec(), {f"channels.{c}.open": v for c, v in flipped.items()}
+        )
+        fast = with_channels_open(game.replay_spec(), flipped)
+        assert fast.model_dump() == slow.model_dump()
+        assert fast._raw == slow._raw
+        assert game.debrief() is game.debrief()  # made once
+
+
+def test_a_teams_view_is_made_once_per_change_and_polls_see_the_time_left(
+    client, room, clock, pair
+):
+    _g, usa, sun = pair
+    entry = room.get("g1")
+    first = state(client, usa)
+    made = entry.views["USA"]
+    clock.now += 10
+    again = state(client, usa)
+    assert entry.views["USA"] is made  # the same view, not made again
+    assert again["seconds_left"] == first["seconds_left"] - 10
+    assert choose(client, sun, round=first["round"], move="hold").status_code == 200
+    after = state(client, usa)
+    assert entry.views["USA"] is not made
+    assert after["waiting_for"] == []
+    assert client.post("/api/instructor/games/g1/pause", headers=INSTRUCTOR).status_code == 200
+    assert state(client, usa)["status"] == "paused"

@@ -248,3 +248,50 @@ def test_two_teams_play_hotline_1963_while_the_instructor_closes_the_hotline(ser
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_a_team_plays_cuba_in_a_game_the_console_opens_with_its_seat(served, browser):
+    """The console opens a game with Cuba's seat; Cuba's team joins its side from its page."""
+    import json
+
+    url, secret = str(served["url"]), str(served["secret"])
+    contexts = []
+    try:
+        ctx, console = _context_page(browser)
+        contexts.append(ctx)
+        console.goto(f"{url}/instructor#{secret}")
+        console.wait_for_selector("input.third[value=CUB]")
+        console.check("input.third[value=CUB]")
+        before = console.locator("#games > .card").count()
+        console.click("#new button[type=submit]")
+        console.wait_for_function(
+            f"() => document.querySelectorAll('#games > .card').length > {before}"
+        )
+        request = urllib.request.Request(
+            url + "/api/instructor", headers={"X-Instructor-Secret": secret}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            game = json.loads(response.read())["games"][-1]
+        assert [t["actor"] for t in game["teams"]] == ["USA", "SUN", "CUB"]
+        pages = {}
+        for actor in ("USA", "SUN", "CUB"):
+            ctx, page = _context_page(browser)
+            contexts.append(ctx)
+            _join(page, url, game["code"], actor)
+            pages[actor] = page
+        cuba = pages["CUB"]
+        cuba.wait_for_selector("#status .playing")
+        assert "What your state may do" in cuba.inner_text("#bargain-title")
+        assert "Soviet Union" in cuba.inner_text("#situation")
+        assert cuba.locator("input[name=move]").count() == 1  # hold only, before joining
+        cuba.check("#join")
+        cuba.click("#send")
+        cuba.wait_for_selector("text=Chosen for round 1")
+        _choose(pages["USA"], "hold", "none")
+        _choose(pages["SUN"], "hold", "none")
+        cuba.wait_for_selector("text=you have joined its side")
+        cuba.wait_for_selector("input[name=move][value=step_up]")
+        _shot(cuba, "classroom-third-party")
+    finally:
+        for ctx in contexts:
+            ctx.close()

@@ -106,6 +106,10 @@ class EscalationModel(mesa.Model):
         For powers with the ``human`` policy, where the powers exchange claims about their
         types: actor id -> the cost of war claimed with each round's move (NaN: none), sent in
         the next round's claims.
+    human_joins, human_mediations : dict, optional
+        For third parties with the ``human`` policy (the classroom's third-party teams): actor
+        id -> by round, whether the player joins its patron's side (where it may join) or
+        offers its mediation (where it may mediate), instead of the rules (docs/ODD.md 7.12).
     layout : BlockLayout, optional
         The random block's layout (default: ``BlockLayout.of(scenario)``, the scenario as given,
         before ``condition``), as :func:`escalsim.batch.run_batch` takes it.
@@ -160,6 +164,8 @@ class EscalationModel(mesa.Model):
         complete_information: bool = False,
         human_offers: dict[str, list[float]] | None = None,
         human_claims: dict[str, list[float]] | None = None,
+        human_joins: dict[str, list[bool]] | None = None,
+        human_mediations: dict[str, list[bool]] | None = None,
     ) -> None:
         perfect_information = perfect_information or complete_information
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -197,6 +203,8 @@ class EscalationModel(mesa.Model):
             complete_information=complete_information,
             human_offers=human_offers,
             human_claims=human_claims,
+            human_joins=human_joins,
+            human_mediations=human_mediations,
         )
         # Replications that ended while others ran: frozen one-row copies of their state.
         self._frozen: dict[int, Crisis] = {}

@@ -111,8 +111,9 @@ def play(
             rounds=rounds if rounds is not None else (saved.rounds if saved else None),
             emphasis="",
             teams=list(saved.others) if saved else (),
-            scripted=saved.others if saved else None,
+            scripted={**saved.others, **saved.thirds} if saved else None,
             events=saved.events if saved else (),
+            thirds=list(saved.thirds) if saved else (),
         )
     except GameError as exc:
         # Game's refusal of --as names the option itself; shown as click shows option errors.
@@ -135,7 +136,7 @@ def play(
 
 
 def _check_classroom_keys(spec: Any, actor: str, saved: Any) -> None:
-    """Refuse a classroom game's ``others`` and ``events`` that do not fit the scenario.
+    """Refuse a classroom game's ``others``, ``thirds`` and ``events`` that do not fit.
 
     Raises
     ------
@@ -147,6 +148,12 @@ def _check_classroom_keys(spec: Any, actor: str, saved: Any) -> None:
         if other not in powers or other == actor:
             expected = ", ".join(p for p in powers if p != actor)
             raise saved.problem("others", f"{other!r} is not the other power; expected {expected}")
+    others = [a.id for a in spec.actors if a.role != "power"]
+    for third in saved.thirds:
+        if third not in others:
+            raise saved.problem(
+                "thirds", f"{third!r} is not a third party; expected one of {', '.join(others)}"
+            )
     ids = {a.id for a in spec.actors}
     channels = {c.id for c in spec.channels}
     for event in saved.events:
@@ -288,6 +295,14 @@ def app(scenario: str, host: str, port: int, open_browser: bool) -> None:
     show_default=True,
     help="Runs of the model's ensemble each game is compared with on the class board.",
 )
+@click.option(
+    "--third",
+    "thirds",
+    multiple=True,
+    metavar="ACTOR",
+    help="A third party played by a team in each game (e.g. CUB, UN); repeatable "
+    "[default: none, the third parties follow their policies].",
+)
 def classroom(
     scenario: str,
     host: str,
@@ -300,6 +315,7 @@ def classroom(
     out: Path | None,
     load_files: tuple[Path, ...],
     replications: int,
+    thirds: tuple[str, ...],
 ) -> None:
     """The live classroom game: teams play the powers of SCENARIO against each other.
 
@@ -307,7 +323,9 @@ def classroom(
     games, each with a join code for one pair of teams, shows the true state, opens and closes
     channels, injects incidents, pauses, resumes and ends games. Teams open the served address
     in a browser, type the join code and choose their power; each round they see what their
-    state perceives and choose a move, an offer and a message. The class board compares the
+    state perceives and choose a move, an offer and a message (with --third, teams play third
+    parties too: each round whether to join a side, offer mediation, and its move once joined).
+    The class board compares the
     games with the model's ensemble. Finished games are saved in --out (a moves file that
     `escalsim play --moves` replays, and a handout). Needs the 'classroom' extra.
     """
@@ -331,6 +349,14 @@ def classroom(
             param_hint="--condition",
         )
     folder = out if out is not None else Path("results") / "classroom" / f"{spec.id}-{stamp()}"
+    others = [a.id for a in spec.actors if a.role != "power"]
+    for third in thirds:
+        if third not in others:
+            raise click.BadParameter(
+                f"{third!r} is not a third party of {spec.id}; expected one of "
+                f"{', '.join(others) or 'none'}",
+                param_hint="--third",
+            )
     room = Classroom(
         spec,
         condition=condition,
@@ -339,6 +365,7 @@ def classroom(
         rounds=rounds,
         out=folder,
         replications=replications,
+        thirds=thirds,
     )
     for path in load_files:
         room.load_game(path)

@@ -244,6 +244,13 @@ class Crisis:
         cost of war the player claims with each round's move (NaN: none), sent in the next
         round's claims as the nearest cost of its grid (:meth:`_human_claim`), honest or not
         as the player chose.
+    human_joins, human_mediations : dict, optional
+        For third parties with the ``human`` policy (a team plays it): actor id -> by round,
+        whether the player joins its patron's side (where it ``may_join``) or offers its
+        mediation, opening its mediated channels (where it ``may_mediate``), chosen with that
+        round's move and done in that round's phase 8 instead of the rule's
+        (:meth:`third_parties`); past the end of a list, no. A third party not listed follows
+        the rules.
     all_pairs : bool
         Perceive and update beliefs for every ordered pair of actors, not only the pairs that
         reach a decision, a metric or a frame (what the ensembles need): the mesa face shows a
@@ -290,6 +297,8 @@ class Crisis:
         paths: tuple[Schedule, int] | None = None,
         human_offers: dict[str, list[float]] | None = None,
         human_claims: dict[str, list[float]] | None = None,
+        human_joins: dict[str, list[bool]] | None = None,
+        human_mediations: dict[str, list[bool]] | None = None,
     ) -> None:
         p: Params = sched.params_at[0]
         self.spec, self.sched, self.params = spec, sched, p
@@ -324,6 +333,8 @@ class Crisis:
                     f"human_claims[{actor_id!r}]: {wrong_claim[0]!r} is not a cost of war; "
                     "expected a number >= 0 or NaN (no claim)"
                 )
+        self.human_joins = human_joins if human_joins is not None else {}
+        self.human_mediations = human_mediations if human_mediations is not None else {}
         self.compact, self.solo = compact, solo
         self.horizon = spec.run.rounds
         A, C, G = p.n_actors, p.n_channels, p.n_agenda  # noqa: N806 - sizes
@@ -3079,7 +3090,11 @@ class Crisis:
 
     # -- phase 8 -------------------------------------------------------------------------------
     def third_parties(self, alive: NDArray[np.bool_]) -> None:
-        """Phase 8: re-alignment, mediation offers, involvement beside a patron."""
+        """Phase 8: re-alignment, mediation offers, involvement beside a patron.
+
+        A third party played by a person (``human_joins``, ``human_mediations``) joins and
+        offers its mediation when the player chose to, instead of by the rules.
+        """
         p = self.params
         a, b = p.power_a, p.power_b
         rows = np.arange(len(self.reps))
@@ -3092,6 +3107,9 @@ class Crisis:
             )
             if p.may_mediate[k]:
                 hot = alive & (np.maximum(self.rung[:, a], self.rung[:, b]) >= 2)
+                chose = self._human_third(self.human_mediations, k)
+                if chose is not None:
+                    hot = alive & chose
                 for c in range(self.C):
                     if p.channel_via[c] == k:
                         opening = hot & ~self.channel_open[:, c]
@@ -3103,6 +3121,9 @@ class Crisis:
             foe = np.where(patron == a, b, a)
             if p.may_join[k]:
                 joins = alive & ~self.joined[:, k] & (self.perceived[rows, k, foe] >= p.red_line[k])
+                chose = self._human_third(self.human_joins, k)
+                if chose is not None:
+                    joins = alive & ~self.joined[:, k] & chose
                 self.joined[:, k] |= joins
                 self._log(
                     joins,
@@ -3111,6 +3132,17 @@ class Crisis:
                     target=lambda idx, patron=patron: [p.ids[c] for c in patron[idx]],
                     cause="third_party",
                 )
+
+    def _human_third(self, chosen: dict[str, list[bool]], k: int) -> bool | None:
+        """A third party's player's choice this round (``human_joins``, ``human_mediations``).
+
+        None when ``k`` is not played by a person or has no such list (the rule decides).
+        """
+        said = chosen.get(self.params.ids[k])
+        if said is None or not POLICIES[self.params.policies[k].name].needs_player:
+            return None
+        t = self.round
+        return bool(said[t - 1]) if 0 <= t - 1 < len(said) else False
 
     # -- results -------------------------------------------------------------------------------
     def _outcome_columns(self, rows: NDArray[np.bool_]) -> dict[str, Any]:

@@ -46,10 +46,12 @@ from escalsim.scenario import Scenario, with_settings
 from escalsim.scenario.schema import ChannelEvent, Event, IncidentEvent
 from escalsim.teaching.game import (
     DEFAULT_CHOICE,
+    DEFAULT_THIRD_CHOICE,
     MESSAGE_HELP,
     MOVE_HELP,
     Choice,
     Game,
+    ThirdChoice,
     with_events,
 )
 from escalsim.teaching.narrate import Narrator
@@ -90,18 +92,22 @@ def _code(n: int = 6) -> str:
 
 @dataclass
 class Seat:
-    """A team's place in a game: the power it plays, its codes, what it chose this round."""
+    """A team's place in a game: the state it plays, its codes, what it chose this round.
+
+    ``third`` marks a third party's seat (its choices are :class:`ThirdChoice`).
+    """
 
     actor: str
     team_code: str
     token: str | None = None
     joined: bool = False
-    pending: Choice | None = None
+    pending: Choice | ThirdChoice | None = None
     timeouts: int = 0
     #: Round -> the news the team read that round (kept so the page shows its history).
     news: dict[int, list[str]] = field(default_factory=dict)
     #: Round -> what the team chose (and whether by default).
-    chosen: dict[int, tuple[Choice, bool]] = field(default_factory=dict)
+    chosen: dict[int, tuple[Choice | ThirdChoice, bool]] = field(default_factory=dict)
+    third: bool = False
 
 
 class ClassGame:
@@ -128,7 +134,9 @@ class ClassGame:
         self.lock = threading.RLock()
         self.clock = clock
         self.round_seconds = float(round_seconds)
-        self.seats = {a: Seat(a, f"{a}-{_code(4)}") for a in game.players}
+        self.seats = {a: Seat(a, f"{a}-{_code(4)}") for a in game.players} | {
+            k: Seat(k, f"{k}-{_code(4)}", third=True) for k in game.thirds
+        }
         self.deadline: float | None = None
         self.paused = False
         self.remaining: float | None = None
@@ -137,6 +145,8 @@ class ClassGame:
         self.loaded = False  # read from a saved file: on the board only
         self.log: list[str] = []
         self.version = 0
+        #: Actor -> (version, its team's view then): :meth:`Classroom.team_view`.
+        self.views: dict[str, tuple[int, dict[str, Any]]] = {}
         self.saved: dict[str, Path] = {}
         self.saving = False
         self._note_news()
@@ -178,14 +188,15 @@ class ClassGame:
             return
         t = self.game.round
         for actor, seat in self.seats.items():
-            seat.news.setdefault(t, self.game.seat(actor).situation().news)
+            view = self.game.third_seat(actor) if seat.third else self.game.seat(actor)
+            seat.news.setdefault(t, view.situation().news)
 
     def touch(self) -> None:
         """Something changed: views are stale."""
         self.version += 1
 
     # -- the round ---------------------------------------------------------------------------------
-    def submit(self, actor: str, round_: int, choice: Choice) -> bool:
+    def submit(self, actor: str, round_: int, choice: Choice | ThirdChoice) -> bool:
         """Take a team's choice for ``round_``; play the round once every team has chosen.
 
         Returns whether the round was played. Raises :class:`ClassroomError` (nothing changed).
@@ -205,8 +216,18 @@ class ClassGame:
             )
         if self.status == "paused":
             raise ClassroomError(409, "the game is paused by the instructor; wait until it resumes")
+        if seat.third != isinstance(choice, ThirdChoice):
+            raise ClassroomError(
+                422,
+                "a third party's team chooses a move, join and mediate"
+                if seat.third
+                else "a power's team chooses a move, a message, an offer and a claim",
+            )
         try:
-            self.game.seat(actor).check(choice)
+            if isinstance(choice, ThirdChoice):
+                self.game.third_seat(actor).check(choice)
+            else:
+                self.game.seat(actor).check(choice)
         except GameError as exc:
             raise ClassroomError(422, str(exc)) from None
         seat.pending = choice
@@ -229,9 +250,10 @@ class ClassGame:
     def _play(self, defaulted: Iterable[str]) -> None:
         t = self.game.round
         late = set(defaulted)
-        choices: dict[str, Choice] = {}
+        choices: dict[str, Choice | ThirdChoice] = {}
         for actor, seat in self.seats.items():
-            choice = seat.pending if seat.pending is not None else DEFAULT_CHOICE
+            default = DEFAULT_THIRD_CHOICE if seat.third else DEFAULT_CHOICE
+            choice = seat.pending if seat.pending is not None else default
             if actor in late:
                 seat.timeouts += 1
                 self.log.append(
@@ -246,6 +268,11 @@ class ClassGame:
         self._note_news()
         self._start_timer()
         self.touch()
+
+    def due(self) -> bool:
+        """The round's timer has run out (read without the lock: :meth:`tick` checks again)."""
+        deadline = self.deadline
+        return deadline is not None and not self.paused and self.clock() >= deadline
 
     def tick(self) -> bool:
         """Play the round if its timer has run out (missing teams hold). Returns whether it did."""
@@ -348,6 +375,9 @@ class Classroom:
         Returns the time in seconds (default :func:`time.monotonic`); tests inject their own.
     replications : int
         Replications of each ensemble on the class board.
+    thirds : sequence of str
+        Third parties played by teams in new games (default none: they follow their policies);
+        a game's own list may differ (:meth:`new_game`).
     background_saves : bool
         Save a finished game (its debrief, replay and ensemble take a second or two) in a
         thread of its own, so that the round that ended it answers at once (default); tests
@@ -368,8 +398,17 @@ class Classroom:
         clock: Callable[[], float] = time.monotonic,
         replications: int = ENSEMBLE_REPLICATIONS,
         background_saves: bool = True,
+        thirds: Iterable[str] = (),
     ) -> None:
         powers = [a.id for a in scenario.actors if a.role == "power"]
+        self.third_parties = [a.id for a in scenario.actors if a.role != "power"]
+        self.thirds = list(dict.fromkeys(thirds))
+        for k in self.thirds:
+            if k not in self.third_parties:
+                raise GameError(
+                    f"--third {k}: expected one of the scenario's third parties: "
+                    f"{', '.join(self.third_parties) or 'none'}"
+                )
         if condition is not None and condition not in scenario.condition_names:
             raise GameError(
                 f"--condition {condition}: expected one of {', '.join(scenario.condition_names)}"
@@ -399,9 +438,21 @@ class Classroom:
         seed: int | None = None,
         condition: str | None = None,
         round_seconds: float | None = None,
+        thirds: Iterable[str] | None = None,
     ) -> ClassGame:
-        """Open a new game (its join code is ``game.code``)."""
+        """Open a new game (its join code is ``game.code``).
+
+        ``thirds``: the third parties its teams play (default: the session's).
+        """
         condition = condition if condition is not None else self.condition
+        played = self.thirds if thirds is None else list(dict.fromkeys(thirds))
+        wrong = [k for k in played if k not in self.third_parties]
+        if wrong:
+            raise ClassroomError(
+                422,
+                f"third party {wrong[0]!r}: expected one of "
+                f"{', '.join(self.third_parties) or 'none (this scenario has none)'}",
+            )
         if condition is not None and condition not in self.spec.condition_names:
             raise ClassroomError(
                 422,
@@ -420,6 +471,7 @@ class Classroom:
             rounds=self.rounds,
             emphasis="",
             teams=self.powers[1:],
+            thirds=played,
         )
         seconds = self.round_seconds if round_seconds is None else float(round_seconds)
         entry = ClassGame(gid, game, seconds, self.clock)
@@ -445,6 +497,9 @@ class Classroom:
         if saved.actor not in self.powers:
             raise saved.problem("actor", f"expected one of {', '.join(self.powers)}")
         teams = [a for a in saved.others if a in self.powers and a != saved.actor]
+        wrong = [k for k in saved.thirds if k not in self.third_parties]
+        if wrong:
+            raise saved.problem("thirds", f"{wrong[0]!r} is not a third party of {self.spec.id!r}")
         game = Game(
             self.spec,
             saved.actor,
@@ -454,8 +509,9 @@ class Classroom:
             rounds=saved.rounds,
             emphasis="",
             teams=teams,
-            scripted=saved.others,
+            scripted={**saved.others, **saved.thirds},
             events=saved.events,
+            thirds=list(saved.thirds),
         )
         for move, message, offer, claim in saved.choices():
             if game.over:
@@ -547,10 +603,19 @@ class Classroom:
         raise ClassroomError(404, f"no game has the code {code!r}: check it with the instructor")
 
     # -- the clock ---------------------------------------------------------------------------------
+    def due(self) -> bool:
+        """Some game's round timer has run out (a quick look, no game's lock taken)."""
+        return any(entry.due() for entry in self.all_games())
+
     def tick(self) -> None:
-        """Play every game's round whose timer ran out; one game's error stops that game only."""
+        """Play every game's round whose timer ran out; one game's error stops that game only.
+
+        Only the games whose timer has run out are locked: a request's tick does not wait for
+        a game that is playing a round or being saved.
+        """
         for entry in self.all_games():
-            self.guarded(entry, entry.tick)
+            if entry.due():
+                self.guarded(entry, entry.tick)
 
     def guarded(self, entry: ClassGame, action: Callable[[], Any]) -> Any:
         """Run ``action`` under ``entry``'s lock; an unexpected error marks that game errored.
@@ -580,39 +645,57 @@ class Classroom:
                         target=self._save_guarded, args=(entry,), name=f"save-{entry.gid}"
                     ).start()
                 else:
-                    self._save(entry)
+                    self._save(entry)  # the lock is re-entrant
             return result
 
     def _save_guarded(self, entry: ClassGame) -> None:
         try:
-            with entry.lock:
-                self._save(entry)
+            self._save(entry)
         except Exception:  # a failed save is logged; the game and the server go on
             _log.exception("saving classroom game %s failed", entry.gid)
 
     def _save(self, entry: ClassGame) -> None:
+        """Write a finished game's moves file and handout.
+
+        The ensemble (the longest part) is computed without the game's lock: a finished game
+        does not change, and its teams' pages go on being answered meanwhile.
+        """
         from escalsim.teaching.replay import dump_moves
 
         assert self.out is not None
+        ensemble = self.ensemble(entry)
+        with entry.lock:
+            content = dump_moves(entry.game.replay_file())
+            handout = handout_html(entry, ensemble)
         self.out.mkdir(parents=True, exist_ok=True)
         moves = self.out / f"{entry.gid}-moves.yaml"
-        moves.write_text(dump_moves(entry.game.replay_file()), encoding="utf-8")
+        moves.write_text(content, encoding="utf-8")
         page = self.out / f"{entry.gid}-handout.html"
-        page.write_text(handout_html(entry, self.ensemble(entry)), encoding="utf-8")
+        page.write_text(handout, encoding="utf-8")
         entry.saved = {"moves": moves, "handout": page}
         _log.info("game %s saved: %s, %s", entry.gid, moves, page)
 
     # -- views -------------------------------------------------------------------------------------
     def team_view(self, entry: ClassGame, seat: Seat) -> dict[str, Any]:
-        """What a team's page shows: its state's view of the crisis, and the round's state."""
+        """What a team's page shows: its state's view of the crisis, and the round's state.
+
+        Made once per change of the game (:meth:`ClassGame.touch`) and kept: a poll of an
+        unchanged game copies it with the time left. Called under the game's lock.
+        """
+        cached = entry.views.get(seat.actor)
+        if cached is None or cached[0] != entry.version:
+            cached = (entry.version, self._team_view(entry, seat))
+            entry.views[seat.actor] = cached
+        return cached[1] | {"seconds_left": _rounded(entry.seconds_left())}
+
+    def _team_view(self, entry: ClassGame, seat: Seat) -> dict[str, Any]:
         g = entry.game
-        view = g.seat(seat.actor)
         n = g.narrator
         out: dict[str, Any] = {
             "game": entry.gid,
+            "role": "third_party" if seat.third else "power",
             "actor": seat.actor,
             "actor_name": n.actor(seat.actor),
-            "adversary_name": n.actor(view.adversary),
             "team_code": seat.team_code,
             "status": entry.status,
             "round": g.round,
@@ -637,6 +720,10 @@ class Classroom:
             ],
             "error": entry.error,
         }
+        if seat.third:
+            return out | self._third_view(entry, seat)
+        view = g.seat(seat.actor)
+        out["adversary_name"] = n.actor(view.adversary)
         if not g.over:
             s = view.situation()
             out["situation"] = {
@@ -671,6 +758,52 @@ class Classroom:
                 out["handout"] = f"/handout/{entry.gid}?key={seat.token}"
         return out
 
+    def _third_view(self, entry: ClassGame, seat: Seat) -> dict[str, Any]:
+        """The part of a third party's team's page that differs from a power's."""
+        g = entry.game
+        n = g.narrator
+        view = g.third_seat(seat.actor)
+        out: dict[str, Any] = {}
+        if g.over:
+            out["outcome"] = _outcome_text(entry)
+            if entry.error is None:
+                out["debrief"] = view.debrief()
+                out["handout"] = f"/handout/{entry.gid}?key={seat.token}"
+            return out
+        s = view.situation()
+        out["situation"] = {
+            "own_rung": s.rung_names[s.own_rung],
+            "own_level": s.own_rung,
+            "powers": [
+                {
+                    "id": a,
+                    "name": n.actor(a),
+                    "perceived_rung": s.rung_names[s.perceived[a]],
+                    "perceived_level": s.perceived[a],
+                    "perceived_move": s.perceived_moves[a].replace("_", " "),
+                    "alignment": round(s.alignment[a], 3),
+                }
+                for a in s.powers
+            ],
+            "leans_to": n.actor(s.leans_to),
+            "joined": s.joined,
+            "may_join": s.may_join,
+            "may_mediate": s.may_mediate,
+            "rule_would_join": s.rule_would_join,
+            "red_line": s.rung_names[s.red_line],
+            "ladder": s.rung_names,
+            "channels": [
+                {"id": c, "name": n.channel(c), "kind": "mediated", "open": o}
+                for c, o in s.mediated
+            ],
+            "news": s.news,
+        }
+        out["lines"] = view.lines()
+        out["moves"] = [{"value": m, "label": MOVE_HELP[m]} for m in view.moves_available()]
+        out["can_join"] = s.may_join and not s.joined
+        out["can_mediate"] = s.may_mediate
+        return out
+
     def console_view(self) -> dict[str, Any]:
         """What the instructor's console shows: every game's true state."""
         games = []
@@ -684,6 +817,10 @@ class Classroom:
             "seed": self.seed,
             "round_seconds": self.round_seconds,
             "conditions": self.spec.condition_names,
+            "third_parties": [
+                {"id": k, "name": Narrator(self.spec).actor(k), "default": k in self.thirds}
+                for k in self.third_parties
+            ],
             "games": games,
         }
 
@@ -741,6 +878,7 @@ class Classroom:
                     "joined": s.joined,
                     "chosen": s.pending is not None,
                     "timeouts": s.timeouts,
+                    "third": s.third,
                 }
                 for a, s in entry.seats.items()
             ],
@@ -903,8 +1041,36 @@ def _finite(x: Any) -> Any:
     return x
 
 
-def _choice_text(chosen: tuple[Choice, bool]) -> str:
+def _parse_third_choice(data: Mapping[str, Any]) -> tuple[ThirdChoice, int]:
+    """A third party's team's posted choice, shape-checked (the game checks what is allowed)."""
+    round_ = data.get("round")
+    if isinstance(round_, bool) or not isinstance(round_, int):
+        raise ClassroomError(422, "round: say which round this choice is for (a whole number)")
+    extra = sorted(set(data) - {"round", "move", "join", "mediate"})
+    if extra:
+        raise ClassroomError(
+            422,
+            f"{extra[0]}: a third party's team chooses a move, join and mediate only (in this "
+            "model messages and offers pass between the powers)",
+        )
+    move = data.get("move", "hold")
+    join, mediate = data.get("join", False), data.get("mediate", False)
+    if not isinstance(move, str):
+        raise ClassroomError(422, "move: expected its name")
+    if not isinstance(join, bool) or not isinstance(mediate, bool):
+        raise ClassroomError(422, "join and mediate: expected true or false")
+    return ThirdChoice(move, join, mediate), round_
+
+
+def _choice_text(chosen: tuple[Choice | ThirdChoice, bool]) -> str:
     c, by_default = chosen
+    if isinstance(c, ThirdChoice):
+        text = c.move.replace("_", " ")
+        if c.join:
+            text += ", joined its side"
+        if c.mediate:
+            text += ", offered mediation"
+        return text + (" (no choice in time: the default)" if by_default else "")
     text = c.move.replace("_", " ")
     if c.message != "none":
         text += f", message: {c.message}"
@@ -957,6 +1123,10 @@ def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) ->
     for a, d in debriefs.items():
         parts.append(f"<h2>{e(n.actor(a))}: its team's debrief</h2><ul>")
         parts += [f"<li>{e(line)}</li>" for line in d.summary]
+        parts.append("</ul>")
+    for k in g.thirds:
+        parts.append(f"<h2>{e(n.actor(k))} (a third party): its team's debrief</h2><ul>")
+        parts += [f"<li>{e(line)}</li>" for line in g.third_seat(k).debrief()]
         parts.append("</ul>")
     parts.append("<h2>Postures</h2>")
     parts.append(_postures_svg(rows, first, g.players, rungs, n))
@@ -1140,7 +1310,8 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
     def guard(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def wrapped(request: Request) -> Response:
             try:
-                await run_in_threadpool(classroom.tick)
+                if classroom.due():
+                    await run_in_threadpool(classroom.tick)
                 result = await handler(request)
             except ClassroomError as exc:
                 return refused(exc)
@@ -1181,7 +1352,7 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
     async def team_submit(request: Request) -> dict[str, Any]:
         entry, seat = classroom.team(request.headers.get("x-team-token"))
         data = await body_of(request)
-        choice, round_ = _parse_choice(data)
+        choice, round_ = _parse_third_choice(data) if seat.third else _parse_choice(data)
 
         def submit() -> dict[str, Any]:
             played = entry.submit(seat.actor, round_, choice)
@@ -1205,8 +1376,15 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
         condition = data.get("condition")
         if condition is not None and not isinstance(condition, str):
             raise ClassroomError(422, "condition: expected a condition's name")
+        thirds = data.get("thirds")
+        if thirds is not None and (
+            not isinstance(thirds, list) or not all(isinstance(k, str) for k in thirds)
+        ):
+            raise ClassroomError(422, "thirds: expected a list of third parties' ids")
         entry = await run_in_threadpool(
-            lambda: classroom.new_game(seed=seed, condition=condition, round_seconds=seconds)
+            lambda: classroom.new_game(
+                seed=seed, condition=condition, round_seconds=seconds, thirds=thirds
+            )
         )
         return {"game": entry.gid, "code": entry.code}
 
@@ -1323,6 +1501,7 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
             "scenario": classroom.spec.id,
             "name": classroom.spec.name,
             "powers": [{"id": a, "name": n.actor(a)} for a in classroom.powers],
+            "thirds": [{"id": k, "name": n.actor(k)} for k in classroom.third_parties],
         }
 
     routes = [

@@ -66,6 +66,9 @@ __all__ = [
     "Game",
     "GameError",
     "Situation",
+    "ThirdChoice",
+    "ThirdSeat",
+    "ThirdSituation",
 ]
 
 #: The moves a player can choose, in menu order (``accept`` only with an offer standing,
@@ -115,6 +118,27 @@ class Choice(NamedTuple):
 #: say nothing, leave the standing offer as it is.
 DEFAULT_CHOICE = Choice()
 
+#: The moves a third party's team can make once its state has joined a side (before: hold).
+THIRD_MOVES = ("step_down", "hold", "step_up", "jump")
+
+
+class ThirdChoice(NamedTuple):
+    """A third party's team's choice for one round (:class:`ThirdSeat`).
+
+    ``move`` is one of :data:`THIRD_MOVES` (``hold`` until the state has joined a side);
+    ``join`` joins the side it leans to at the end of the round (where it ``may_join``);
+    ``mediate`` offers its mediation, opening its mediated channels at the end of the round
+    (where it ``may_mediate``).
+    """
+
+    move: str = "hold"
+    join: bool = False
+    mediate: bool = False
+
+
+#: What a third party's team that does not choose in time does: hold, stay out, no mediation.
+DEFAULT_THIRD_CHOICE = ThirdChoice()
+
 
 @dataclass
 class _Lists:
@@ -126,6 +150,15 @@ class _Lists:
     offer_choices: list[str | float] = field(default_factory=list)
     claims: list[float] = field(default_factory=list)  # claimed cost (NaN: none)
     claim_choices: list[float | None] = field(default_factory=list)
+
+
+@dataclass
+class _ThirdLists:
+    """A third party's team's choices so far, as the model reads them."""
+
+    moves: list[str] = field(default_factory=list)
+    joins: list[bool] = field(default_factory=list)
+    mediations: list[bool] = field(default_factory=list)
 
 
 #: Event kinds every actor learns of (the rest only the actors concerned).
@@ -238,6 +271,69 @@ class Bargain:
     claims: bool = False
     own_cost: float = float("nan")
     claimable: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThirdSituation:
+    """What a third party's state knows when its team decides (docs/ODD.md 7.12).
+
+    Attributes
+    ----------
+    round, horizon : int
+        This round and the last one.
+    actor : str
+        The third party's id.
+    powers : tuple of str
+        The two powers, ``power_a`` first.
+    own_rung : int
+        Its posture on the ladder.
+    perceived : dict
+        Power id -> the rung at which the third party sees it this round.
+    perceived_moves : dict
+        Power id -> its last move as the third party saw it.
+    alignment : dict
+        Power id -> the third party's alignment with it (the two sum to 1); it re-aligns each
+        round toward the power it sees as the less aggressive (7.12).
+    leans_to : str
+        The power it leans to now (alignment with ``power_a`` 0.5 or more: ``power_a``):
+        its patron, beside whom it joins.
+    joined : bool
+        It has joined its patron's side: it moves on the ladder, and its capability counts on
+        that side in a war.
+    may_join, may_mediate : bool
+        The scenario lets it join a side; lets it offer mediation.
+    red_line : int
+        The rung at which its rule joins: its patron's rival seen at or above it.
+    mediated : list of tuple
+        ``(channel id, open)`` for the channels it relays (opened by its mediation).
+    news : list of str
+        What it learnt this round, in plain language (public events, its own incidents).
+    rung_names : list of str
+        The ladder, bottom first.
+    """
+
+    round: int
+    horizon: int
+    actor: str
+    powers: tuple[str, str]
+    own_rung: int
+    perceived: dict[str, int]
+    perceived_moves: dict[str, str]
+    alignment: dict[str, float]
+    leans_to: str
+    joined: bool
+    may_join: bool
+    may_mediate: bool
+    red_line: int
+    mediated: list[tuple[str, bool]]
+    news: list[str]
+    rung_names: list[str]
+
+    @property
+    def rule_would_join(self) -> bool:
+        """Its rule (the model's, for a third party its policy plays) would join now."""
+        foe = self.powers[1] if self.leans_to == self.powers[0] else self.powers[0]
+        return self.may_join and not self.joined and self.perceived[foe] >= self.red_line
 
 
 class _Before(TypedDict):
@@ -368,6 +464,31 @@ def with_events(spec: Scenario, events: Sequence[Event]) -> Scenario:
     return out
 
 
+def with_channels_open(spec: Scenario, states: Mapping[str, bool]) -> Scenario:
+    """``spec`` with the channels ``states`` names open or closed at the start.
+
+    What ``with_settings(spec, {"channels.ID.open": state, ...})`` gives, without writing the
+    scenario out and reading it back (a tenth of a second, which the debrief's replay paid on
+    every finished game): a channel's initial state is a plain flag that no other field's
+    validity depends on.
+    """
+    if not states:
+        return spec
+    channels = [
+        c.model_copy(update={"open": bool(states[c.id])}) if c.id in states else c
+        for c in spec.channels
+    ]
+    out = spec.model_copy(update={"channels": channels})
+    raw = spec._raw
+    if raw is not None:
+        raw = copy.deepcopy(raw)
+        for c in raw.get("channels") or []:
+            if isinstance(c, dict) and c.get("id") in states:
+                c["open"] = bool(states[c["id"]])
+        out._raw = raw
+    return out
+
+
 class Game:
     """One seminar game: a player takes ``actor``; the others follow their policies.
 
@@ -393,10 +514,15 @@ class Game:
     teams : sequence of str
         Other powers played by people too (the classroom game: a team per power). Each round
         their choices come with the player's (:meth:`play_round`), or from ``scripted``.
+    thirds : sequence of str
+        Third parties played by teams (the classroom game): each takes the ``human`` policy and
+        its team's :class:`ThirdChoice` each round (:meth:`third_seat`); the others follow
+        their policies.
     scripted : dict, optional
-        Actor id of a team -> its choices by round (:class:`Choice` or tuples), played for it
-        when :meth:`play` is not given its choice (a saved classroom game replayed by
-        ``escalsim play --moves``); past their end, :data:`DEFAULT_CHOICE` (hold).
+        Actor id of a team -> its choices by round (:class:`Choice` or tuples; for a
+        third-party team :class:`ThirdChoice`), played for it when :meth:`play` is not given
+        its choice (a saved classroom game replayed by ``escalsim play --moves``); past their
+        end, :data:`DEFAULT_CHOICE` (hold; a third party: :data:`DEFAULT_THIRD_CHOICE`).
     events : sequence of Event, optional
         Events added to the scenario's (the instructor's: a channel closed, an incident
         injected); more can be added while the game runs (:meth:`add_event`).
@@ -404,8 +530,8 @@ class Game:
     Raises
     ------
     GameError
-        When ``actor`` or a team is not one of the two powers, or an event names an unknown
-        actor or channel.
+        When ``actor`` or a team is not one of the two powers, a third-party team not one of
+        the scenario's third parties, or an event names an unknown actor or channel.
 
     Notes
     -----
@@ -425,8 +551,9 @@ class Game:
         rounds: int | None = None,
         emphasis: str = "*",
         teams: Sequence[str] = (),
-        scripted: Mapping[str, Sequence[Choice | tuple[Any, ...]]] | None = None,
+        scripted: Mapping[str, Sequence[Choice | ThirdChoice | tuple[Any, ...]]] | None = None,
         events: Sequence[Event] = (),
+        thirds: Sequence[str] = (),
     ) -> None:
         spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if rounds is not None:
@@ -449,10 +576,19 @@ class Game:
                     f"team {team}: a team takes the other power; expected "
                     f"{', '.join(p for p in powers if p != actor)}"
                 )
+        others = [a.id for a in spec.actors if a.role != "power"]
+        for third in thirds:
+            if third not in others:
+                raise GameError(
+                    f"third party {third}: a third-party team takes one of "
+                    f"{', '.join(others) or 'none (this scenario has no third parties)'}"
+                )
         self.base = spec
         self.settings = dict(settings or {})
         self.players: tuple[str, ...] = (actor, *dict.fromkeys(teams))
-        humans = {f"actors.{a}.policy": {"name": "human"} for a in self.players}
+        #: Third parties played by teams (:meth:`third_seat`).
+        self.thirds: tuple[str, ...] = tuple(dict.fromkeys(thirds))
+        humans = {f"actors.{a}.policy": {"name": "human"} for a in (*self.players, *self.thirds)}
         played = with_settings(spec, {**self.settings, **humans})
         self.spec = played
         self.actor = actor
@@ -470,7 +606,11 @@ class Game:
         # The cost of war claimed with each round's move (NaN: none), and the explicit claims.
         self.claims: list[float] = mine.claims
         self.claim_choices: list[float | None] = mine.claim_choices
-        self.scripted = {a: [Choice(*c) for c in cs] for a, cs in (scripted or {}).items()}
+        self._third_lists = {k: _ThirdLists() for k in self.thirds}
+        self.scripted: dict[str, list[Any]] = {
+            a: [ThirdChoice(*c) if a in self.thirds else Choice(*c) for c in cs]
+            for a, cs in (scripted or {}).items()
+        }
         self.events: list[Event] = []
         for event in events:
             self._check_event(event)
@@ -480,15 +620,22 @@ class Game:
             scenario=self.replay_spec(),
             seed=seed,
             replication=replication,
-            human_moves={a: v.moves for a, v in self._lists.items()},
+            human_moves={a: v.moves for a, v in self._lists.items()}
+            | {k: v.moves for k, v in self._third_lists.items()},
             human_messages={a: v.messages for a, v in self._lists.items()},
             human_offers={a: v.offers for a, v in self._lists.items()},
             human_claims={a: v.claims for a, v in self._lists.items()},
+            human_joins={k: v.joins for k, v in self._third_lists.items()},
+            human_mediations={k: v.mediations for k, v in self._third_lists.items()},
         )
         self.seed = self.model.seed_root
         self.narrator = Narrator(played, emphasis=emphasis)
         self._records: list[RoundRecord] = []
+        self._third_records: list[dict[str, Any]] = []
+        # What a finished game computes once (its debriefs, its replay): shared by the seats.
+        self._cache: dict[tuple[Any, ...], Any] = {}
         self._before: dict[str, _Before] = {}
+        self._third_seen: dict[str, dict[str, int]] = {}
         self._seen_events = 0
         self.feed: list[tuple[int, str]] = []  # (round, sentence) for every event so far
         self._begin()
@@ -532,6 +679,28 @@ class Game:
         view.claim_choices = mine.claim_choices
         view.scripted = {}
         return view
+
+    def third_seat(self, actor: str) -> ThirdSeat:
+        """The game as the team playing the third party ``actor`` sees it (:class:`ThirdSeat`).
+
+        Raises
+        ------
+        GameError
+            When ``actor`` is not one of :attr:`thirds`.
+        """
+        if actor not in self.thirds:
+            raise GameError(
+                f"{actor!r} is not a third party played by a team here "
+                f"({', '.join(self.thirds) or 'none'})"
+            )
+        return ThirdSeat(self, actor)
+
+    def third_choices_of(self, actor: str) -> list[ThirdChoice]:
+        """The choices the team playing the third party ``actor`` made so far, round by round."""
+        v = self._third_lists[actor]
+        return [
+            ThirdChoice(mv, j, md) for mv, j, md in zip(v.moves, v.joins, v.mediations, strict=True)
+        ]
 
     def choices_of(self, actor: str) -> list[Choice]:
         """The choices ``actor``'s player made so far, round by round."""
@@ -782,15 +951,16 @@ class Game:
             raise GameError(f"offer {offer!r}: a share of the stakes is from 0 to 1")
         return share
 
-    def _news(self, t: int) -> list[str]:
-        """Sentences for this round's events that the player's state could know."""
+    def _news(self, t: int, actor: str | None = None) -> list[str]:
+        """Sentences for this round's events that the player's state (``actor``'s) could know."""
+        who = self.actor if actor is None else actor
         out = []
         for row in self.model.event_log():
             if row["round"] != t:
                 continue
             kind = row["kind"]
-            mine = row["actor"] == self.actor
-            to_me = row["target"] == self.actor
+            mine = row["actor"] == who
+            to_me = row["target"] == who
             if (
                 (kind == "message" and to_me)
                 or kind in _PUBLIC_NEWS
@@ -812,6 +982,18 @@ class Game:
                 "perceived_other": int(agent.perceived[other.index]),
                 "expected_cost": float(agent.posterior_mean_cost),
                 "trust": float(agent.trust),
+            }
+        self._third_seen = {}
+        for k in self.thirds:
+            agent = self._agent(k)
+            self._third_seen[k] = {
+                a: int(agent.perceived[self._agent(a).index]) for a in self._powers
+            }
+            self._before[k] = {
+                "rung_before": int(agent.rung),
+                "perceived_other": -1,
+                "expected_cost": math.nan,
+                "trust": math.nan,
             }
         self._narrate_new()
 
@@ -854,11 +1036,15 @@ class Game:
             (``accept`` with no offer standing; ``concede`` where a concession does not end the
             crisis).
         """
-        choices = {self.actor: Choice(move, message, offer, claim)}
+        choices: dict[str, Choice | ThirdChoice] = {self.actor: Choice(move, message, offer, claim)}
         for team in self.players[1:]:
             script = self.scripted.get(team, [])
             k = len(self._lists[team].moves)
             choices[team] = script[k] if k < len(script) else DEFAULT_CHOICE
+        for third in self.thirds:
+            script = self.scripted.get(third, [])
+            k = len(self._third_lists[third].moves)
+            choices[third] = script[k] if k < len(script) else DEFAULT_THIRD_CHOICE
         return self.play_round(choices)
 
     def check(self, choice: Choice) -> tuple[float, float]:
@@ -898,14 +1084,17 @@ class Game:
             )
         return standing, claimed
 
-    def play_round(self, choices: Mapping[str, Choice | tuple[Any, ...]]) -> list[str]:
+    def play_round(
+        self, choices: Mapping[str, Choice | ThirdChoice | tuple[Any, ...]]
+    ) -> list[str]:
         """Play one round with every player's choice (a team per power); run on to the next.
 
         Parameters
         ----------
         choices : dict
             Actor id -> that player's :class:`Choice` (or a ``(move, message, offer, claim)``
-            tuple), one for each of :attr:`players`.
+            tuple), one for each of :attr:`players`, and a :class:`ThirdChoice` (or a
+            ``(move, join, mediate)`` tuple) for each of :attr:`thirds`.
 
         Returns
         -------
@@ -918,17 +1107,26 @@ class Game:
             When a player's choice is missing or not allowed (as :meth:`play`); every choice is
             checked before any is made, so a refusal changes nothing.
         """
-        missing = [a for a in self.players if a not in choices]
-        extra = [a for a in choices if a not in self.players]
+        seats = (*self.players, *self.thirds)
+        missing = [a for a in seats if a not in choices]
+        extra = [a for a in choices if a not in seats]
         if missing or extra:
             raise GameError(
-                f"a round needs one choice from each of {', '.join(self.players)}"
+                f"a round needs one choice from each of {', '.join(seats)}"
                 + (f"; missing {', '.join(missing)}" if missing else "")
                 + (f"; {', '.join(extra)} not played by a team" if extra else "")
             )
         made = {a: Choice(*choices[a]) for a in self.players}
         checked = {a: self.seat(a).check(c) for a, c in made.items()}
+        third_made = {k: ThirdChoice(*choices[k]) for k in self.thirds}
+        for k, tc in third_made.items():
+            self.third_seat(k).check(tc)
         t = self.model.round
+        for k, tc in third_made.items():
+            w = self._third_lists[k]
+            w.moves.append(tc.move)
+            w.joins.append(bool(tc.join))
+            w.mediations.append(bool(tc.mediate))
         said: dict[str, str] = {}
         for a, c in made.items():
             standing, claimed = checked[a]
@@ -944,6 +1142,7 @@ class Game:
         self.model.finish_round()
         self._narrate_new()
         self._record(t, said)
+        self._record_thirds(t, third_made)
         if not self.over:
             self._begin()
         return [text for r, text in self.feed[first:] if r == t]
@@ -982,6 +1181,29 @@ class Game:
                 }
             )
 
+    def _record_thirds(self, t: int, made: Mapping[str, ThirdChoice]) -> None:
+        rows = [r for r in self.model.event_log() if r["round"] == t]
+        for k, tc in made.items():
+            agent = self._agent(k)
+            self._third_records.append(
+                {
+                    "round": t,
+                    "actor": k,
+                    "rung_before": self._before[k]["rung_before"],
+                    "perceived": self._third_seen.get(k, {}),
+                    "truth": {a: self._before[a]["rung_before"] for a in self._powers},
+                    "chose": tc,
+                    "made": dx.MOVE_NAMES[int(agent.last_move)],
+                    "rung_after": int(agent.rung),
+                    "joined": any(r["kind"] == "involvement" and r["actor"] == k for r in rows),
+                    "mediated": [
+                        str(r["channel"])
+                        for r in rows
+                        if r["kind"] == "mediation" and r["actor"] == k
+                    ],
+                }
+            )
+
     # -- after the game ---------------------------------------------------------------------------
     def record(self) -> pd.DataFrame:
         """The rounds played so far, one row per round × power (see :class:`Debrief`)."""
@@ -1013,6 +1235,16 @@ class Game:
         }
         if len(self.players) > 1:
             out["others"] = {a: listed(self.choices_of(a)) for a in self.players[1:]}
+        if self.thirds:
+            out["thirds"] = {
+                k: [
+                    {"move": c.move}
+                    | ({"join": True} if c.join else {})
+                    | ({"mediate": True} if c.mediate else {})
+                    for c in self.third_choices_of(k)
+                ]
+                for k in self.thirds
+            }
         if self.events:
             out["events"] = [
                 {k: v for k, v in e.model_dump(mode="json").items() if v not in (None, "")}
@@ -1052,25 +1284,21 @@ class Game:
         """
         if not self.over:
             raise GameError("the debrief comes when the crisis has ended")
+        # A finished game never changes: each seat's debrief is made once, and the seats share
+        # the replay (the same pair's channels flip for both).
+        done = self._cache.get(("debrief", self.actor))
+        if done is not None:
+            return done
         flipped = self.flipped_channels()
-        replay_spec = with_settings(
-            self.replay_spec(), {f"channels.{cid}.open": state for cid, state in flipped.items()}
-        )
-        pad = {a: self.model.horizon - len(v.moves) for a, v in self._lists.items()}
-        replay = EscalationModel(
-            scenario=replay_spec,
-            seed=self.seed,
-            replication=self.replication,
-            human_moves={a: [*v.moves, *(["hold"] * pad[a])] for a, v in self._lists.items()},
-            human_messages={a: [*v.messages, *(["none"] * pad[a])] for a, v in self._lists.items()},
-            human_offers={a: list(v.offers) for a, v in self._lists.items()},
-            human_claims={a: list(v.claims) for a, v in self._lists.items()},
-        ).run()
+        key = ("replay", tuple(sorted(flipped.items())))
+        replay = self._cache.get(key)
+        if replay is None:
+            replay = self._cache[key] = self._replay(flipped)
         ts = replay.timeseries
         counter = ts[ts["role"] == "power"][["round", "actor", "rung"]].reset_index(drop=True)
         rounds = self.record()
         share = self._player_share(self.model)
-        return Debrief(
+        out = self._cache[("debrief", self.actor)] = Debrief(
             rounds=rounds,
             outcome=self.outcome,
             end_round=self.model.end_round,
@@ -1082,10 +1310,42 @@ class Game:
             settled_share=share,
             offers=self.offers_made(),
         )
+        return out
+
+    def _replay(self, flipped: Mapping[str, bool]) -> EscalationModel:
+        """The finished game replayed with the channels ``flipped`` (same seed, same choices)."""
+        replay_spec = with_channels_open(self.replay_spec(), flipped)
+        pad = {a: self.model.horizon - len(v.moves) for a, v in self._lists.items()}
+        third_pad = {
+            k: ["hold"] * (self.model.horizon - len(v.moves)) for k, v in self._third_lists.items()
+        }
+        replay = EscalationModel(
+            scenario=replay_spec,
+            seed=self.seed,
+            replication=self.replication,
+            human_moves={a: [*v.moves, *(["hold"] * pad[a])] for a, v in self._lists.items()}
+            | {k: [*v.moves, *third_pad[k]] for k, v in self._third_lists.items()},
+            human_messages={a: [*v.messages, *(["none"] * pad[a])] for a, v in self._lists.items()},
+            human_offers={a: list(v.offers) for a, v in self._lists.items()},
+            human_claims={a: list(v.claims) for a, v in self._lists.items()},
+            human_joins={k: list(v.joins) for k, v in self._third_lists.items()},
+            human_mediations={k: list(v.mediations) for k, v in self._third_lists.items()},
+        ).run()
+        return replay
+
+    def _outcome_row(self, model: EscalationModel) -> pd.Series:
+        """``model.outcome``'s row, made once per finished model (a frame is built per call)."""
+        key = ("outcome", id(model))
+        row = self._cache.get(key)
+        if row is None:
+            row = model.outcome.iloc[0]
+            if self.over:
+                self._cache[key] = row
+        return row
 
     def _player_share(self, model: EscalationModel) -> float | None:
         """The player's share of the stakes in ``model``'s settlement by an offer (None: none)."""
-        share_a = float(model.outcome["settled_share_a"].iloc[0])
+        share_a = float(self._outcome_row(model)["settled_share_a"])
         if np.isnan(share_a):
             return None
         return share_a if self._power_slot(self.actor) == 0 else 1.0 - share_a
@@ -1148,7 +1408,7 @@ class Game:
         of the war in the replay with the channels flipped (empty: no pair fought).
         """
         n = self.narrator
-        row, other = model.outcome.iloc[0], replay.outcome.iloc[0]
+        row, other = self._outcome_row(model), self._outcome_row(replay)
         out = []
         for pair in self.spec.war.pairs:
             ids = sorted(pair.pair, key=lambda x: x not in self._powers)
@@ -1213,4 +1473,196 @@ class Game:
             )
         else:
             out.append("No private channel links the two powers, so there is no replay to compare.")
+        return out
+
+
+class ThirdSeat:
+    """A third party's team's view of a game (:meth:`Game.third_seat`): what it may decide.
+
+    In this model a third party acts through its rules (docs/ODD.md 7.12): it re-aligns each
+    round toward the power it sees as the less aggressive, may join the side it leans to, may
+    offer mediation (opening the channel it relays), and once it has joined moves on the ladder.
+    A team playing it decides exactly these, each round (:class:`ThirdChoice`): its move once
+    joined (before, it holds: it makes no moves), whether to join (where the scenario lets it:
+    ``may_join``; then at any round the team likes, instead of the rule's "when it sees its
+    patron's rival at or above its red line"), and whether to offer its mediation (where
+    ``may_mediate``; instead of the rule's "once a power stands at rung 2"). Its alignment
+    stays the model's (it is the state's perception, not a choice), so its side is the one it
+    leans to when it joins; and it sends no messages or offers: in this model messages and
+    offers pass between the two powers only (a message is read only by the power its sender
+    faces), so a third party has nothing to say that the model would hear.
+
+    Parameters
+    ----------
+    game : Game
+        The game.
+    actor : str
+        The third party (one of :attr:`Game.thirds`).
+    """
+
+    def __init__(self, game: Game, actor: str) -> None:
+        self.game = game
+        self.actor = actor
+
+    @property
+    def _index(self) -> int:
+        return self.game.model.params.ids.index(self.actor)
+
+    def situation(self) -> ThirdSituation:
+        """What the third party's state knows now (see :class:`ThirdSituation`)."""
+        g = self.game
+        m = g.model
+        p = m.params
+        k = self._index
+        me = g._agent(self.actor)
+        a, b = p.ids[p.power_a], p.ids[p.power_b]
+        share_a = float(me.alignment_a)
+        perceived = {x: int(me.perceived[g._agent(x).index]) for x in (a, b)}
+        return ThirdSituation(
+            round=m.round,
+            horizon=m.horizon,
+            actor=self.actor,
+            powers=(a, b),
+            own_rung=int(me.rung),
+            perceived=perceived,
+            perceived_moves={
+                x: dx.MOVE_NAMES[int(me.perceived_move[g._agent(x).index])] for x in (a, b)
+            },
+            alignment={a: share_a, b: 1.0 - share_a},
+            leans_to=a if share_a >= 0.5 else b,
+            joined=bool(me.joined),
+            may_join=bool(p.may_join[k]),
+            may_mediate=bool(p.may_mediate[k]),
+            red_line=int(p.red_line[k]),
+            mediated=[
+                (p.channel_ids[c], bool(m.channel_open[c]))
+                for c in range(p.n_channels)
+                if p.channel_via[c] == k
+            ],
+            news=g._news(m.round, self.actor),
+            rung_names=[r.name for r in g.spec.ladder.rungs],
+        )
+
+    def moves_available(self) -> tuple[str, ...]:
+        """:data:`THIRD_MOVES` once joined; before, ``hold`` only."""
+        return THIRD_MOVES if bool(self.game._agent(self.actor).joined) else ("hold",)
+
+    def check(self, choice: ThirdChoice | tuple[Any, ...]) -> ThirdChoice:
+        """Check the team's ``choice`` for this round; change nothing.
+
+        Raises
+        ------
+        GameError
+            When the game is over, the move is not one of :meth:`moves_available`, or it joins
+            or mediates where the scenario does not let it (or joins twice).
+        """
+        c = ThirdChoice(*choice)
+        g = self.game
+        name = g.narrator.actor(self.actor)
+        if g.over:
+            raise GameError(f"the crisis has ended ({g.outcome}); start a new game")
+        if c.move not in THIRD_MOVES:
+            raise GameError(f"move {c.move!r}: expected one of {', '.join(THIRD_MOVES)}")
+        if c.move not in self.moves_available():
+            raise GameError(
+                f"move {c.move!r}: {name} has not joined a side, and makes no moves until it "
+                "does (join this round and move from the next); hold"
+            )
+        if not isinstance(c.join, bool) or not isinstance(c.mediate, bool):
+            raise GameError("join and mediate: expected true or false")
+        s = self.situation()
+        if c.join and not s.may_join:
+            raise GameError(f"join: {name} may not join a side in this scenario (may_join)")
+        if c.join and s.joined:
+            raise GameError(f"join: {name} has joined a side already")
+        if c.mediate and not s.may_mediate:
+            raise GameError(f"mediate: {name} does not mediate in this scenario (may_mediate)")
+        return c
+
+    def lines(self) -> list[str]:
+        """The situation in sentences (the team's page, the terminal)."""
+        s = self.situation()
+        n = self.game.narrator
+        names = s.rung_names
+        a, b = s.powers
+        out = [
+            f"You stand at {names[s.own_rung]}"
+            + (f", beside {n.actor(s.leans_to)} (you have joined its side)." if s.joined else ".")
+        ]
+        for x in (a, b):
+            out.append(
+                f"You see {n.actor(x)} at {names[s.perceived[x]]} (its last move as you saw it: "
+                f"{s.perceived_moves[x].replace('_', ' ')})."
+            )
+        out.append(
+            f"Your alignment: {s.alignment[a]:.0%} with {n.actor(a)}, {s.alignment[b]:.0%} with "
+            f"{n.actor(b)}; you lean to {n.actor(s.leans_to)}. Each round it moves toward the "
+            "side you see as the less aggressive."
+        )
+        if s.may_join and not s.joined:
+            foe = b if s.leans_to == a else a
+            out.append(
+                f"You may join {n.actor(s.leans_to)}'s side (the side you lean to at the end of "
+                f"the round): your forces then count on its side in a war, and you move on the "
+                f"ladder. The rule a computer would follow joins when it sees {n.actor(foe)} at "
+                f"or above {names[s.red_line]}"
+                + (": it would join now." if s.rule_would_join else ": not yet.")
+            )
+        if s.may_mediate:
+            state = ", ".join(f"{n.channel(c)} {'open' if o else 'closed'}" for c, o in s.mediated)
+            out.append(
+                f"You may offer your mediation: it opens the channel you relay ({state}) at the "
+                "end of the round. The rule a computer would follow offers it once a power "
+                "stands at the second rung or above."
+            )
+        return out
+
+    def debrief(self) -> list[str]:
+        """The team's debrief in sentences: what it chose, what it saw, how it ended."""
+        g = self.game
+        n = g.narrator
+        rows = [r for r in g._third_records if r["actor"] == self.actor]
+        names = [r.name for r in g.spec.ladder.rungs]
+        if g.model.end_round is None and g.stopped:
+            out = [f"The game was stopped in round {g.model.round}, the crisis unresolved."]
+        else:
+            out = [f"The crisis ended in round {g.model.end_round}: {n.outcome(g.outcome)}."]
+        joined = [r for r in rows if r["joined"]]
+        if joined:
+            who = next(
+                (
+                    str(e["target"])
+                    for e in g.model.event_log()
+                    if e["kind"] == "involvement" and e["actor"] == self.actor
+                ),
+                "?",
+            )
+            out.append(f"You joined {n.actor(who)}'s side in round {joined[0]['round']}.")
+        elif bool(g.model.params.may_join[self._index]):
+            out.append("You stayed out: you never joined a side.")
+        mediated = [r for r in rows if r["mediated"]]
+        offered = [r["round"] for r in rows if r["chose"].mediate]
+        if offered:
+            text = f"You offered mediation in round(s) {', '.join(map(str, offered))}"
+            if mediated:
+                chans = _join(sorted({n.channel(c) for r in mediated for c in r["mediated"]}))
+                text += f"; {chans} opened in round {mediated[0]['round']}"
+            else:
+                text += " (its channel was open already)"
+            out.append(text + ".")
+        moved = [r for r in rows if r["chose"].move != "hold"]
+        if moved:
+            made = [f"round {r['round']}: {r['chose'].move.replace('_', ' ')}" for r in moved]
+            out.append(f"Your moves: {'; '.join(made)}.")
+        if rows:
+            out.append(f"You ended at {names[rows[-1]['rung_after']]}.")
+        wrong = [
+            r["round"]
+            for r in rows
+            if any(r["perceived"].get(x) != r["truth"][x] for x in r["truth"])
+        ]
+        out.append(
+            f"You saw a power at the wrong rung in {len(wrong)} of {len(rows)} rounds"
+            + (f" (round(s) {', '.join(map(str, wrong))})." if wrong else ".")
+        )
         return out

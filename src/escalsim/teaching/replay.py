@@ -30,6 +30,12 @@ on replay (past their end they hold), and the instructor's events, as a scenario
       - {kind: channel, round: 4, channel: hotline, open: false}
       - {kind: incident, round: 6, actor: USA, rungs: 1}
 
+and, where teams played third parties, their choices (a move, ``join`` its side, ``mediate``)::
+
+    thirds:
+      CUB: [hold, {move: hold, join: true}, step_up]
+      UN: [{move: hold, mediate: true}]
+
 Every problem is reported at its line and column (:class:`~escalsim.scenario.ScenarioError`).
 """
 
@@ -47,7 +53,7 @@ from escalsim.model.constants import MESSAGE_CHOICES
 from escalsim.scenario.errors import Problem, ScenarioError, did_you_mean
 from escalsim.scenario.schema import ChannelEvent, Event, IncidentEvent
 from escalsim.scenario.yamlio import parse_yaml, read_text
-from escalsim.teaching.game import MOVES, OFFER_CHOICES
+from escalsim.teaching.game import MOVES, OFFER_CHOICES, THIRD_MOVES
 
 __all__ = ["MovesFile", "dump_moves", "load_moves"]
 
@@ -61,6 +67,7 @@ _KEYS = (
     "moves",
     "others",
     "events",
+    "thirds",
 )
 
 
@@ -85,6 +92,8 @@ class MovesFile:
     )
     #: Events the instructor added (channel and incident events).
     events: list[Event] = field(default_factory=list)
+    #: Third-party teams' choices (a classroom game): actor id -> ``(move, join, mediate)``.
+    thirds: dict[str, list[tuple[str, bool, bool]]] = field(default_factory=dict)
     source: str = "<moves>"
     #: Position of each top-level key's value, for errors found later (e.g. a wrong actor).
     where: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -181,6 +190,15 @@ def load_moves(path: str | Path) -> MovesFile:
                 bad(("others", actor), "expected a list of moves")
                 continue
             out.others[str(actor)] = _choices(listed, ("others", str(actor)), bad)
+    thirds = data.get("thirds")
+    if thirds is not None and not isinstance(thirds, dict):
+        bad(("thirds",), "expected a mapping of third parties' ids to lists of choices")
+    elif thirds:
+        for actor, listed in thirds.items():
+            if not isinstance(listed, list):
+                bad(("thirds", actor), "expected a list of choices")
+                continue
+            out.thirds[str(actor)] = _third_choices(listed, ("thirds", str(actor)), bad)
     events = data.get("events")
     if events is not None and not isinstance(events, list):
         bad(("events",), "expected a list of events")
@@ -275,6 +293,42 @@ def _choices(
                 None if claim is None else float(claim),
             )
         )
+    return out
+
+
+def _third_choices(
+    listed: list[Any], at: tuple[str | int, ...], bad: Any
+) -> list[tuple[str, bool, bool]]:
+    """A third party's list read as ``(move, join, mediate)``; problems reported to ``bad``."""
+    out: list[tuple[str, bool, bool]] = []
+    for n, given in enumerate(listed):
+        loc: tuple[str | int, ...] = (*at, n)
+        item = {"move": given} if isinstance(given, str) else given
+        if not isinstance(item, dict):
+            bad(
+                loc, f"expected a move name or {{move: ..., join: ..., mediate: ...}}, got {item!r}"
+            )
+            continue
+        extra = [k for k in item if k not in ("move", "join", "mediate")]
+        if extra:
+            bad((*loc, extra[0]), "unknown key; expected 'move', 'join' and 'mediate'")
+            continue
+        move, join, mediate = (
+            item.get("move", "hold"),
+            item.get("join", False),
+            item.get("mediate", False),
+        )
+        if not isinstance(move, str) or move not in THIRD_MOVES:
+            bad(
+                (*loc, "move"),
+                f"{move!r} is not a third party's move{did_you_mean(str(move), THIRD_MOVES)}; "
+                f"expected one of {', '.join(THIRD_MOVES)}",
+            )
+            continue
+        if not isinstance(join, bool) or not isinstance(mediate, bool):
+            bad(loc, "join and mediate: expected true or false")
+            continue
+        out.append((move, join, mediate))
     return out
 
 
