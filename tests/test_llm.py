@@ -225,7 +225,7 @@ def test_a_gzipped_recording_replays_as_the_plain_one(serve, tmp_path):
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
     broken = tmp_path / "broken.jsonl.gz"
     broken.write_bytes(b"not gzip at all")
-    with pytest.raises(LLMError, match="broken.jsonl.gz"):
+    with pytest.raises(LLMError, match=r"broken\.jsonl\.gz"):
         go(scenario(server), out=tmp_path / "no", replay=[broken], cache=False)
 
 
