@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,6 +147,34 @@ def test_every_event_of_a_run_reads_as_a_sentence(name):
             assert not text.startswith(f"{row['kind']}:"), f"no sentence for {row['kind']}"
     assert {"escalation", "end"} <= seen
     assert seen & {"message", "claim"}  # words between the powers: claims where both bargain
+
+
+def test_a_language_models_answers_read_as_sentences():
+    """``llm`` events (docs/llm.md), replayed from the notebook's shipped recording: the
+    decision on what the state perceived gives its move, rationale and message; the answer on
+    the truth says it was asked on the true picture; a fallback says no valid answer came."""
+    import escalsim
+
+    data = Path(__file__).resolve().parents[1] / "notebooks" / "data"
+    spec = load_scenario(data / "generic-crisis-llm.yaml")
+    replay = {"replay": [data / "generic-crisis-llm.calls.jsonl.gz"], "cache": False}
+    events = escalsim.run(spec, replications=2, seed=1, llm=replay).events
+    narrator = Narrator(spec)
+    said = events[events.kind == "llm"]
+    assert len(said) > 0
+    texts = [narrator.sentence(row) for row in said.to_dict("records")]
+    for text in texts:
+        assert text.startswith("State A (challenger)'s language model"), text
+        assert text.endswith("."), text
+        assert "None" not in text, text
+    assert any("asked on the true picture" in t for t in texts)
+    assert any(t.startswith("State A (challenger)'s language model chose to ") for t in texts)
+    assert any('("They climbed; we answer one rung, no more")' in t for t in texts)
+    fallback = {"kind": "llm_fallback", "actor": "A", "move": "hold", "detail": '{"repairs": 2}'}
+    assert narrator.sentence(fallback) == (
+        "State A (challenger)'s language model gave no valid answer in 3 tries; it played the "
+        "fallback move, hold."
+    )
 
 
 def test_a_misperception_says_what_was_seen_and_what_was_true_and_nothing_more():

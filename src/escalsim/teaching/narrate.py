@@ -221,10 +221,43 @@ class Narrator:
                 return f"A strategic nuclear exchange, at {self.rung(rung)}."
             case "end":
                 return f"The crisis ended: {(detail or '').replace('_', ' ')}."
+            case "llm" | "llm_fallback":
+                return _llm_sentence(actor, move, kind, detail)
             case "scheduled":
                 return detail or "A scheduled event."
             case _:
                 return f"{kind}: {actor} {detail or ''}".strip()
+
+
+def _llm_sentence(actor: str, move: str, kind: str, detail: str | None) -> str:
+    """A language model's answer (an ``llm`` or ``llm_fallback`` event: docs/llm.md) in words.
+
+    The answer to what the state perceived is its decision; the one to the truth
+    (``ask_truth``) is the counterfactual that miscalculation is measured against, and says so.
+    """
+    import json
+
+    try:
+        said = json.loads(detail or "{}")
+    except json.JSONDecodeError:
+        said = {}
+    view = said.get("view", "perceived")
+    what = move.replace("_", " ") if move not in {"None", "nan", "<NA>"} else "move"
+    if kind == "llm_fallback":
+        tries = int(said.get("repairs", 0)) + 1
+        return (
+            f"{actor}'s language model gave no valid answer in {tries} tries; it played the "
+            f"fallback move, {what}."
+        )
+    asked = ", asked on the true picture," if view == "truth" else ""
+    text = f"{actor}'s language model{asked} chose to {what}"
+    rationale = str(said.get("rationale") or "").strip().rstrip(".")
+    if rationale:
+        text += f' ("{rationale}")'
+    message = str(said.get("message") or "").strip().rstrip(".")
+    if message and view != "truth":
+        text += f' and said "{message}"'
+    return text + "."
 
 
 def _share(text: str) -> str:
