@@ -22,8 +22,9 @@ a settlement within a round of the record's date, and P(war). The variants:
 - the missiles as the stakes (``held_missiles``): all values, the repaired quit term, and the
   Soviet deployment holding the missiles, ``stakes.held_at`` (docs/decision-v2.md §3.10); and
   four checks of what sets its terms: no audience costs; no red lines; generic-crisis's
-  costs of war for both powers instead of the case's resolve grids; and those costs with
-  their lower end at 1 (``generic_costs``).
+  costs of war for both powers instead of the case's resolve grids; those costs with
+  their lower end at 1 (``generic_costs``); and the quarantine and the strike imposing costs on
+  the power facing them (``quarantine_imposes``, docs/decision-v2.md §3.11).
 
 Besides the timing, each row gives the wars by cause and the United States' median share of
 the stakes in the runs settled by an accepted offer (the record: the missiles went home).
@@ -274,6 +275,27 @@ def generic_costs(change: Callable[[str], str], floor: float | None = None) -> C
     return changed
 
 
+def quarantine_imposes(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change`` with the quarantine and the strike imposing costs on the other (a check).
+
+    ``imposed_cost`` (docs/decision-v2.md §3.11): the quarantine 1.0 and the strike 2.0 of the
+    stakes' flow a day on the power facing them (guesses, large on purpose: the shipments
+    stopped at sea, the missile sites bombed), to see whether coercion by cost moves the terms.
+    """
+
+    def changed(text: str) -> str:
+        text = _replace(
+            change(text),
+            "    - name: quarantine\n",
+            "    - name: quarantine\n      imposed_cost: 1.0\n",
+        )
+        return _replace(
+            text, "    - name: strike\n", "    - name: strike\n      imposed_cost: 2.0\n"
+        )
+
+    return changed
+
+
 def only_hold(text: str) -> str:
     """Both powers hold their rungs (a check of the quiet-days rule)."""
     for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
@@ -308,6 +330,9 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     ),
     "missiles held, those costs from 1 (a check)": generic_costs(
         held_missiles(best(ported_all)), floor=1.0
+    ),
+    "missiles held, the quarantine and the strike imposing costs (a check)": quarantine_imposes(
+        held_missiles(best(ported_all))
     ),
 }
 

@@ -981,3 +981,43 @@ def test_the_mixed_continuation_is_the_mix_of_the_two_levels(w):
     if w == 1.0:
         np.testing.assert_array_equal(mixed, mutual)
     assert not np.allclose(best, mutual)  # the two levels differ here, so the mix is tested
+
+
+# -- a rung that imposes a cost on the other (docs/decision-v2.md §3.11) ---------------------------
+IMPOSED = np.array([0.0, 0.0, 0.1, 0.3, 0.5, 1.0, 0.0, 0.0])
+
+
+def test_an_imposed_cost_lowers_the_others_flow_under_each_candidate_rung_exactly():
+    """``best_continuation(..., imposed=m)`` against i's candidate x′ is the plain one with the
+    other's share lowered by m(x′), rung by rung (its flow ``q_j − m(x′) − k(y″)``)."""
+    war = bg.war_value(0.5, np.array([0.4, 2.0]), 0.9)
+    xs = np.array([1, 3, 5])
+    got = bg.best_continuation(0.5, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9, imposed=IMPOSED)
+    for k, x in enumerate(xs):
+        plain = bg.best_continuation(
+            0.5 - IMPOSED[x], np.array([x]), LADDER_COSTS, LADDER_RISK, 6, war, 0.9
+        )
+        np.testing.assert_allclose(got[k], plain[0], rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    x=st.integers(0, 6),
+    share=st.floats(0.0, 1.0),
+    cost=st.floats(0.0, 3.0),
+    m=st.lists(st.floats(0.0, 2.0), min_size=8, max_size=8),
+)
+def test_imposing_a_cost_never_raises_the_others_continuation(x, share, cost, m):
+    """Whatever i's rung imposes (≥ 0), the other's best way of going on is worth no more, and
+    exactly as much where i's rung imposes nothing; imposing zeros changes no move's value."""
+    war = bg.war_value(0.5, np.array([cost]), 0.9)
+    imposed = np.array(m)
+    xs = np.array([x])
+    plain = bg.best_continuation(share, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9)
+    hit = bg.best_continuation(share, xs, LADDER_COSTS, LADDER_RISK, 6, war, 0.9, imposed=imposed)
+    assert (hit <= plain + 1e-9).all()
+    if imposed[x] == 0.0:
+        np.testing.assert_allclose(hit, plain, rtol=1e-12, atol=1e-12)
+    kw = {"war_j": war, "quit_j": np.full(1, 3.0), "posterior_j": np.array([1.0])}
+    zero = _ladder(x, 2.0, **kw, best_of_share=share, imposed=np.zeros(8))
+    np.testing.assert_array_equal(zero, _ladder(x, 2.0, **kw, best_of_share=share))

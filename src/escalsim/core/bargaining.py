@@ -1738,7 +1738,12 @@ class Reply(NamedTuple):
 
 
 def reply_quit_probability(
-    reply: Reply, costs: Array, war_risk: Array, war_rung: int | None, delta: float
+    reply: Reply,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    delta: float,
+    imposed: Array | None = None,
 ) -> Array:
     """``Q_i(y″)``: the chance the other gives i's quitting next round, the other at y″.
 
@@ -1761,8 +1766,15 @@ def reply_quit_probability(
     # i's best stationary continuation against each y″: best_continuation with the roles
     # exchanged (the risk of two rungs is that of the higher, symmetric in the two).
     stay = best_continuation(
-        reply.share, np.arange(top + 1), costs, war_risk, war_rung, reply.war, delta
-    )  # [..., Y, L]
+        reply.share,
+        np.arange(top + 1),
+        costs,
+        war_risk,
+        war_rung,
+        reply.war,
+        delta,
+        imposed=imposed,
+    )  # [..., Y, L]: with ``imposed``, i's flow against y″ less what y″ imposes on it
     return _quit_chance(reply.prior, reply.quit, stay, reply.precision, delta)
 
 
@@ -1810,6 +1822,7 @@ def ladder_utilities(
     reply: Reply | None = None,
     costs_j: Array | None = None,
     reply_share: float = 1.0,
+    imposed: Array | None = None,
 ) -> Array:
     """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
 
@@ -1884,6 +1897,13 @@ def ladder_utilities(
         ``Q = (1 - w) Q_best + w Q_mutual`` (``beliefs.continuation: mixed``; a cognitive
         hierarchy of the two levels, Camerer, Ho & Chong 2004, QJE 119:861-898). Default 1:
         the reply alone (``mutual``). Valid in [0, 1].
+    imposed : numpy.ndarray, optional
+        ``[n_rungs]``: the flow cost each rung imposes on the other side while held
+        (``imposed_cost``: a blockade, sanctions; docs/decision-v2.md §3.11). Given, the
+        other's flow under i's candidate rung x′ is ``f_j − m(x′)``: ``flow_j`` and
+        ``best_of_share`` are then the other's flow and share *before* i's rung imposes
+        anything, and ``share`` is i's share after what the other's rung imposes on it.
+        Default: nothing imposed.
 
     Returns
     -------
@@ -1905,8 +1925,11 @@ def ladder_utilities(
         x, y_next, costs, war_risk, war_rung, jump, share, war, delta
     )
     if best_of_share is None:
+        f_j = np.asarray(flow_j, dtype=float)[..., None]
+        if imposed is not None:
+            f_j = f_j - imposed[xp]  # what i's candidate rung imposes on the other
         h_j = hold_value(
-            np.asarray(flow_j, dtype=float)[..., None, None],
+            f_j[..., None],
             r[..., None],
             np.asarray(war_j, dtype=float)[..., None, :],
             delta,
@@ -1914,12 +1937,23 @@ def ladder_utilities(
     else:
         other_costs = costs if costs_j is None else costs_j
         h_j = best_continuation(
-            best_of_share, xp, other_costs, war_risk, war_rung, war_j, delta, reply, costs_i=costs
+            best_of_share,
+            xp,
+            other_costs,
+            war_risk,
+            war_rung,
+            war_j,
+            delta,
+            reply,
+            costs_i=costs,
+            imposed=imposed,
         )
     q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     if best_of_share is not None and reply is not None and reply_share < 1.0:
         # A mix of the two levels: the level-1 other (no reply) with probability 1 - w.
-        h_1 = best_continuation(best_of_share, xp, other_costs, war_risk, war_rung, war_j, delta)
+        h_1 = best_continuation(
+            best_of_share, xp, other_costs, war_risk, war_rung, war_j, delta, imposed=imposed
+        )
         q_1 = _quit_chance(posterior_j, quit_j, h_1, precision_j, delta)
         q = reply_share * q + (1.0 - reply_share) * q_1
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
@@ -1937,6 +1971,7 @@ def best_continuation(
     reply: Reply | None = None,
     *,
     costs_i: Array | None = None,
+    imposed: Array | None = None,
 ) -> Array:
     """The other's best way of staying in the crisis against i's rung x′, per type.
 
@@ -1985,6 +2020,11 @@ def best_continuation(
         i as the other models it, counting on its quitting (``mutual``); None: it does not.
     costs_i : numpy.ndarray, optional
         i's own per-rung posture cost, for ``reply`` (default ``costs``: the same ladder).
+    imposed : numpy.ndarray, optional
+        ``[n_rungs]``: the flow cost each rung imposes on the other side while held
+        (docs/decision-v2.md §3.11); given, the other's flow at y″ against i's x′ is
+        ``q_j − m(x′) − k(y″)``, and i's against the other's y″ in the reply ``q_i − m(y″) −
+        k(x″)``. Default: nothing imposed.
 
     Returns
     -------
@@ -1996,13 +2036,16 @@ def best_continuation(
     xp_arr = np.asarray(xp)
     risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)  # [..., M, Y]
     flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]  # [..., 1, Y]
+    if imposed is not None:
+        flow = flow - imposed[xp_arr][..., None]  # [..., M, Y]: what i's x′ imposes on it
     w_j = np.asarray(war_j, dtype=float)[..., None, None, :]
     if reply is None:
         held = hold_value(flow[..., None], risk[..., None], w_j, delta)  # [..., M, Y, K]
     else:
         r = risk[..., None]
         mine = costs if costs_i is None else costs_i
-        q = reply_quit_probability(reply, mine, war_risk, war_rung, delta)[..., None, :, None]
+        q = reply_quit_probability(reply, mine, war_risk, war_rung, delta, imposed)
+        q = q[..., None, :, None]
         prevail = np.asarray(reply.prevail, dtype=float)
         prevail = (prevail if prevail.ndim else prevail[None])[..., None, None, :]
         held = (r * w_j + (1.0 - r) * (flow[..., None] + delta * q * prevail)) / (

@@ -41,6 +41,7 @@ BoolArray = NDArray[np.bool_]
 #: The round reads them all but ``divisible`` and ``agenda_divisible`` (§3.9).
 V2_FIELDS = (
     "discount",
+    "imposed",
     "status_quo",
     "divisible",
     "agenda_divisible",
@@ -116,12 +117,13 @@ class Params:
     :func:`escalsim.core.bargaining.resolve_from_values`).
 
     Version 2 (:data:`V2_FIELDS`; docs/decision-v2.md §10):
-    ``discount`` (δ per round), ``status_quo`` (``[2]``: the shares of ``power_a`` and
-    ``power_b``), ``divisible`` and ``agenda_divisible`` (per item), ``agenda_salience``
-    (``[A, m]``: each actor's salience per agenda item, 0 where it names none; the values of
-    the items when offers are bundles, §3.9), ``talks_open`` (``stakes.talks_open``: offers
-    posted and accepted only in rounds where it holds; :attr:`concessions` joins it to
-    ``capitulation``), ``commitment_problem``,
+    ``imposed`` (``[n_rungs]``: each rung's ``imposed_cost``, the flow cost a power holding it
+    imposes on the other; §3.11), ``discount`` (δ per round), ``status_quo`` (``[2]``: the
+    shares of ``power_a`` and ``power_b``), ``divisible`` and ``agenda_divisible`` (per item),
+    ``agenda_salience`` (``[A, m]``: each actor's salience per agenda item, 0 where it names
+    none; the values of the items when offers are bundles, §3.9), ``talks_open``
+    (``stakes.talks_open``: offers posted and accepted only in rounds where it holds;
+    :attr:`concessions` joins it to ``capitulation``), ``commitment_problem``,
     ``held_by`` and ``held_rung`` (``stakes.held_at``, a fait accompli: the holder's row, 0
     ``power_a``, 1 ``power_b``, -1 none, and the rung below which it holds none of the stakes;
     :func:`escalsim.core.bargaining.held_stakes`), ``decisiveness`` (m), ``attribution``
@@ -166,6 +168,7 @@ class Params:
     n_rungs: int
     rung_names: tuple[str, ...]
     costs: FloatArray
+    imposed: FloatArray
     incident_risk: FloatArray
     war_risk: FloatArray
     war_rung: int | None
@@ -465,6 +468,7 @@ def compile_params(s: Scenario) -> Params:
         n_rungs=len(rungs),
         rung_names=tuple(r.name for r in rungs),
         costs=np.array([r.cost for r in rungs]),
+        imposed=np.array([r.imposed_cost for r in rungs]),
         incident_risk=np.array([r.incident_risk for r in rungs]),
         war_risk=np.array([r.war_risk for r in rungs]),
         war_rung=war,

@@ -85,7 +85,11 @@ class Terms:
         ``[..., K]``: the other's war value per joint type, ``(1 - p_i - c_θ)/(1 - δ)``, with
         ``c_θ`` the other's cost grid (``Params.cost_types``) repeated over the honesty types.
     flow, flow_j : ndarray
-        The flows while the crisis lasts at the rungs held: ``q_i - k_i(x)``, ``q_j - k_j(ŷ)``.
+        The flows while the crisis lasts at the rungs held, before what the other's rung
+        imposes (``imposed_cost``, §3.11): ``q_i - k_i(x)``, ``q_j - k_j(ŷ)``.
+    imposed_on, imposed_on_j : ndarray
+        What the other's rung imposes on i, ``m(ŷ)``, and i's rung on the other, ``m(x)``
+        (``Params.imposed``; 0 on a ladder that imposes nothing).
     posture, posture_j : ndarray
         ``[n_rungs]``: each rung's posture cost ``k_i``, ``k_j`` (the ladder's ``costs``; for
         the holder of a fait accompli, plus its share below its rung).
@@ -111,6 +115,8 @@ class Terms:
     flow_j: Array
     posture: Array
     posture_j: Array
+    imposed_on: Any
+    imposed_on_j: Any
     other: int
     costs_j: Array
     cost: Array
@@ -167,6 +173,7 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     x = np.clip(np.asarray(obs.x), 0, top)
     y = np.clip(np.asarray(obs.y), 0, top)
     holds = 0 if params.held_by < 0 else (1 if params.held_by == mine else -1)
+    imposed = imposing(params)
     held = bg.held_stakes(
         float(params.status_quo[mine]),
         float(params.status_quo[theirs]),
@@ -193,6 +200,8 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
         flow_j=held.share_j - held.posture_j[y],
         posture=held.posture,
         posture_j=held.posture_j,
+        imposed_on=0.0 if imposed is None else imposed[y],
+        imposed_on_j=0.0 if imposed is None else imposed[x],
         other=int(params.adversary[actor.index]),
         costs_j=costs,
         cost=np.asarray(obs.war_cost, dtype=float),
@@ -665,6 +674,15 @@ LOOKING_BEYOND = ("best", "mutual", "mixed")
 REPLYING = ("mutual", "mixed")
 
 
+def imposing(params: Params) -> Array | None:
+    """``Params.imposed`` where some rung imposes a cost on the other (§3.11), else None.
+
+    None keeps the look-ahead's arithmetic exactly as before on every ladder that imposes
+    nothing (no subtraction of zeros).
+    """
+    return params.imposed if bool(np.any(params.imposed)) else None
+
+
 def reply_share(params: Params) -> float:
     """w, the weight of the level-2 other: ``mutual_share`` under ``mixed``, else 1 (§3.7)."""
     return float(params.mutual_share) if params.continuation == "mixed" else 1.0
@@ -687,7 +705,7 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         params.war_risk,
         params.war_rung,
         params.jump,
-        t.share,
+        t.share - t.imposed_on,
         t.war,
         promised(t, 1.0 - mine, own=True, later=1),
         t.delta,
@@ -703,6 +721,7 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         reply=own_reply(obs, t, params) if params.continuation in REPLYING else None,
         costs_j=t.posture_j,
         reply_share=reply_share(params),
+        imposed=imposing(params),
     )
 
 
@@ -861,7 +880,7 @@ def fallback(obs: Observation, t: Terms, params: Params, actor: Actor) -> Array:
         params.war_risk,
         params.war_rung,
         params.jump,
-        t.share,
+        t.share - t.imposed_on,
         t.war,
         t.delta,
         obs.audience,
@@ -1112,7 +1131,7 @@ class Bargaining(Policy):
             params.war_risk,
             params.war_rung,
             params.jump,
-            np.asarray(t.share_j)[..., None],
+            np.asarray(t.share_j - t.imposed_on_j)[..., None],
             t.war_j,
             promised(t, 1.0 - theirs, own=False, later=1),
             t.delta,
@@ -1131,6 +1150,7 @@ class Bargaining(Policy):
             ),
             costs_j=t.posture,
             reply_share=reply_share(params),
+            imposed=imposing(params),
         )
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).

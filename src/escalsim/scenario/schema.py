@@ -143,6 +143,12 @@ class Rung(_Model):
     name: Identifier = Field(description="Short name used to refer to the rung.")
     label: str = Field(default="", max_length=200, description="Human-readable label.")
     cost: NonNegative = Field(description="Per-round cost of holding this posture (utility units).")
+    imposed_cost: NonNegative = Field(
+        default=0.0,
+        description="Per-round cost this posture imposes on the other power while a power holds "
+        "it, in the same units (a blockade, sanctions: coercion by cost, not by the risk of "
+        "war; docs/decision-v2.md §3.11). Default 0.",
+    )
     incident_risk: Probability = Field(
         default=0.0,
         description="Per-round probability that an actor holding this rung has an incident "
