@@ -26,8 +26,10 @@ a settlement within a round of the record's date, and P(war). The variants:
   their lower end at 1 (``generic_costs``); and the quarantine and the strike imposing costs on
   the power facing them (``quarantine_imposes``, docs/decision-v2.md §3.11).
 
-Besides the timing, each row gives the wars by cause and the United States' median share of
-the stakes in the runs settled by an accepted offer (the record: the missiles went home).
+Besides the timing, each row gives the wars by cause, the United States' median share of
+the stakes in the runs settled by an accepted offer, and, where the missiles are held by the
+Soviet deployment (a fait accompli), the share of runs that ended with them withdrawn (the
+record: the missiles went home).
 
 Run: ``.venv/bin/python scripts/hotline_timing.py`` (about half a minute).
 """
@@ -343,7 +345,7 @@ def main() -> None:
     header = ["variant", "condition", "P(settled)", "settlement round Q1/median/Q3"]
     header += ["P(settled in rounds 12-14)", "P(war)"]
     header += ["wars deliberate/miscalculated/brinkmanship/accident"]
-    header += ["US share settled (median)"]
+    header += ["US share settled (median)", "P(missiles withdrawn)"]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
     for name, change in VARIANTS.items():
@@ -358,9 +360,11 @@ def main() -> None:
             why = "/".join(str(int(causes.get(c, 0))) for c in kinds)
             terms = out.loc[settled, "settled_share_a"].dropna()
             us = f"{terms.median():.2f}" if len(terms) else "-"
+            # A fait accompli: the runs that ended with the Soviet Union below its rung.
+            gone = f"{(~out['stakes_held']).mean():.3f}" if "stakes_held" in out else "-"
             print(
                 f"| {name} | {condition} | {settled.mean():.3f} | {q1:.0f}/{med:.0f}/{q3:.0f} | "
-                f"{window.mean():.4f} | {out['war'].mean():.4f} | {why} | {us} |"
+                f"{window.mean():.4f} | {out['war'].mean():.4f} | {why} | {us} | {gone} |"
             )
 
 

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from escalsim.batch import run_batch
 from escalsim.batch.shares import run_shares
 from escalsim.core import bargaining as bg
+from escalsim.core import dynamics as dx
 from escalsim.errors import ScenarioError
 from escalsim.scenario import load_scenario
 from escalsim.scenario.load import with_settings
@@ -135,3 +136,41 @@ def test_bad_holders_are_refused_with_their_location(held, field, words):
     text = str(info.value)
     assert field in text, text
     assert words in text, text
+
+
+def test_a_holders_withdrawal_is_quitting_even_with_the_talks_closed():
+    """docs/decision-v2.md §3.10, "Withdrawing is quitting": the other holds the stakes at rung
+    2 and cannot quit by the talks (quit value −∞); its every type does better below rung 2
+    than at or above it (its posture costs there are ruinous), and it best-responds (λ = ∞).
+    So it withdraws next round for certain, and each of i's moves is worth this round's war
+    draw and flow, then holding with the whole stakes: ``r W + (1 − r)(f + δ H(f + q_h))``."""
+    costs = np.array([0.0, 0.0, 5.0, 5.0, 5.0, 0.0])  # the holder's: staying is ruinous
+    risk = np.array([0.0, 0.0, 0.0, 0.01, 0.05, 1.0])
+    delta, share, gain, war = 0.9, 0.2, 0.8, bg.war_value(0.5, 1.0, 0.9)
+    value = bg.ladder_utilities(
+        1, 2.0, np.zeros(6), risk, 5, 2, share, war, bg.settlement_value(1.0, delta), delta,
+        np.array([0.5, 0.5]), bg.war_value(0.5, np.array([0.5, 2.0]), delta), 0.0,
+        np.full(2, -np.inf), np.inf,
+        best_of_share=0.8, costs_j=costs + 0.8 * (np.arange(6) < 2),
+        withdrawal=bg.Withdrawal(rung=2, gain=np.array(gain)),
+    )  # fmt: skip
+    xp = dx.target_rung(np.array([1])[..., None], dx.CANDIDATE_MOVES, 2, 6)[0]
+    r = dx.war_probability(risk, xp, 2.0, 5)
+    f = share - np.zeros(6)[xp]
+    expected = r * war + (1 - r) * (f + delta * bg.hold_value(f + gain, r, war, delta))
+    np.testing.assert_allclose(value, expected, rtol=1e-12)
+
+
+def test_without_a_fait_accompli_the_withdrawal_term_is_off():
+    """No holder, no withdrawal term: the policy passes none (the default path, to the bit)."""
+    from escalsim.core.params import compile_params
+    from escalsim.policies.bargaining import withdrawal
+
+    params = compile_params(load_scenario("generic-crisis"))
+    assert withdrawal(params, params.power_a, 2) is None
+    held = compile_params(_holding({"B": "display"}))
+    assert withdrawal(held, held.power_a, 2) is None  # A does not hold
+    got = withdrawal(held, held.power_b, np.array([1, 2, 3]))
+    assert got is not None
+    assert got.rung == 2
+    np.testing.assert_array_equal(got.gain, [0.0, 0.8, 0.8])

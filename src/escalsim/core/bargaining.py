@@ -842,6 +842,22 @@ def settlement_value(share: ArrayLike, delta: ArrayLike, stakes: ArrayLike = 1.0
     )
 
 
+class Withdrawal(NamedTuple):
+    """The other holds the stakes by a posture and may give them up by stepping below it.
+
+    Attributes
+    ----------
+    rung : int
+        R, the holder's rung (``stakes.held_at``): below it, it holds nothing.
+    gain : array_like
+        What i's share rises by while the holder stands below R, per row ``[...]`` (its
+        status-quo share ``q_h``; 0 where it stands below already).
+    """
+
+    rung: int
+    gain: ArrayLike
+
+
 class HeldStakes(NamedTuple):
     """A side's shares and posture costs under a fait accompli (:func:`held_stakes`).
 
@@ -1823,6 +1839,7 @@ def ladder_utilities(
     costs_j: Array | None = None,
     reply_share: float = 1.0,
     imposed: Array | None = None,
+    withdrawal: Withdrawal | None = None,
 ) -> Array:
     """Value of each ladder move (step down, hold, step up, jump) with a one-round look-ahead.
 
@@ -1904,6 +1921,15 @@ def ladder_utilities(
         ``best_of_share`` are then the other's flow and share *before* i's rung imposes
         anything, and ``share`` is i's share after what the other's rung imposes on it.
         Default: nothing imposed.
+    withdrawal : Withdrawal, optional
+        With ``best_of_share``: the other holds the stakes by a posture at rung R and may quit
+        by withdrawing below it, talks or not (docs/decision-v2.md §3.10, "Withdrawing is
+        quitting"). Its ways of going on are then the rungs from R up,
+        ``H_stay(θ, x′)``; its ways of quitting are the talks' (``quit_j``) and the best rung
+        below R, ``H_wd(θ, x′)``, so it quits with ``Q = Σ π σ(λ(1 − δ)(max(V_quit,
+        H_wd) − H_stay))``; where the talks' way is the better one i prevails as before, where
+        withdrawing is, i holds the whole stakes: ``hold_value(f(x′) + gain, r(x′), W_i, δ)``.
+        Default: the other's quitting is the talks' alone.
 
     Returns
     -------
@@ -1948,6 +1974,51 @@ def ladder_utilities(
             costs_i=costs,
             imposed=imposed,
         )
+    if best_of_share is not None and withdrawal is not None:
+        # The holder's quitting by the talks or by withdrawing (docs/decision-v2.md §3.10).
+        other_costs = costs if costs_j is None else costs_j
+
+        def parts(answer: Reply | None) -> tuple[Array, Array]:
+            """(Q by the talks' way, Q by withdrawing) against the reply ``answer``."""
+
+            def among(between: tuple[int, int]) -> Array:
+                return best_continuation(
+                    best_of_share,
+                    xp,
+                    other_costs,
+                    war_risk,
+                    war_rung,
+                    war_j,
+                    delta,
+                    answer,
+                    costs_i=costs,
+                    imposed=imposed,
+                    between=between,
+                )
+
+            stay = among((withdrawal.rung, len(costs)))
+            leave = among((0, withdrawal.rung - 1))
+            talks = np.asarray(quit_j, dtype=float)[..., None, :]
+            gives_up = np.maximum(talks, leave)
+            prior = np.asarray(posterior_j, dtype=float)[..., None, :]
+            q_all = quit_probability(prior, gives_up - stay, precision_j, 1.0 - delta)
+            by_talks = np.where(talks >= leave, prior, 0.0)
+            q_talks = quit_probability(by_talks, gives_up - stay, precision_j, 1.0 - delta)
+            return q_talks, q_all - q_talks
+
+        q_t, q_w = parts(reply)
+        if reply is not None and reply_share < 1.0:
+            q_t1, q_w1 = parts(None)
+            q_t = reply_share * q_t + (1.0 - reply_share) * q_t1
+            q_w = reply_share * q_w + (1.0 - reply_share) * q_w1
+        gained = hold_value(f + np.asarray(withdrawal.gain, dtype=float)[..., None], r, w_i, delta)
+        later = (
+            q_t * np.asarray(prevail, dtype=float)[..., None]
+            + q_w * gained
+            + (1.0 - q_t - q_w) * hold
+        )
+        value = r * w_i + (1.0 - r) * (f + delta * later)
+        return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
     q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     if best_of_share is not None and reply is not None and reply_share < 1.0:
         # A mix of the two levels: the level-1 other (no reply) with probability 1 - w.
@@ -1972,6 +2043,7 @@ def best_continuation(
     *,
     costs_i: Array | None = None,
     imposed: Array | None = None,
+    between: tuple[int, int] | None = None,
 ) -> Array:
     """The other's best way of staying in the crisis against i's rung x′, per type.
 
@@ -2025,6 +2097,10 @@ def best_continuation(
         (docs/decision-v2.md §3.11); given, the other's flow at y″ against i's x′ is
         ``q_j − m(x′) − k(y″)``, and i's against the other's y″ in the reply ``q_i − m(y″) −
         k(x″)``. Default: nothing imposed.
+    between : (int, int), optional
+        Only the other's rungs y″ from the first to the second (both included, within the
+        range above): its best way of going on among them (a holder's ways of keeping the
+        stakes, or of giving them up: :class:`Withdrawal`). Default: every rung.
 
     Returns
     -------
@@ -2032,7 +2108,8 @@ def best_continuation(
         ``[..., M, K]``.
     """
     top = len(costs) - 1 if war_rung is None else war_rung
-    rungs = np.arange(top + 1)
+    lo, hi = (0, top) if between is None else (between[0], min(between[1], top))
+    rungs = np.arange(lo, hi + 1)
     xp_arr = np.asarray(xp)
     risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)  # [..., M, Y]
     flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]  # [..., 1, Y]
@@ -2045,7 +2122,7 @@ def best_continuation(
         r = risk[..., None]
         mine = costs if costs_i is None else costs_i
         q = reply_quit_probability(reply, mine, war_risk, war_rung, delta, imposed)
-        q = q[..., None, :, None]
+        q = q[..., lo : hi + 1][..., None, :, None]
         prevail = np.asarray(reply.prevail, dtype=float)
         prevail = (prevail if prevail.ndim else prevail[None])[..., None, None, :]
         held = (r * w_j + (1.0 - r) * (flow[..., None] + delta * q * prevail)) / (
@@ -2623,6 +2700,7 @@ __all__ = [
     "WarLadder",
     "WarRungs",
     "WarSplit",
+    "Withdrawal",
     "acceptance_probability",
     "accepts",
     "assumed_exchange_probability",

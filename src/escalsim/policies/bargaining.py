@@ -674,6 +674,27 @@ LOOKING_BEYOND = ("best", "mutual", "mixed")
 REPLYING = ("mutual", "mixed")
 
 
+def withdrawal(params: Params, holder: int, rung: Any) -> bg.Withdrawal | None:
+    """The way the power ``holder`` may quit by withdrawing, if it holds the stakes (§3.10).
+
+    None unless the scenario has a fait accompli held by ``holder`` (an actor index) and the
+    look-ahead counts the other's best way of going on (``best``, ``mutual``, ``mixed``). Its
+    ``gain`` is the holder's status-quo share where it stands at or above its rung now
+    (``rung``: where the decider sees it), else 0.
+
+    The gain is per row: 0 in the rows that see the holder below its rung already (it has
+    withdrawn, and the decider's share is the whole: :func:`~escalsim.core.bargaining.held_stakes`).
+    """
+    if params.held_by < 0 or params.continuation not in LOOKING_BEYOND:
+        return None
+    row = 0 if holder == params.power_a else 1
+    if row != params.held_by:
+        return None
+    standing = np.asarray(rung) >= params.held_rung
+    gain = np.where(standing, float(params.status_quo[row]), 0.0)
+    return bg.Withdrawal(rung=int(params.held_rung), gain=gain)
+
+
 def imposing(params: Params) -> Array | None:
     """``Params.imposed`` where some rung imposes a cost on the other (§3.11), else None.
 
@@ -722,6 +743,7 @@ def own_ladder(obs: Observation, t: Terms, params: Params) -> Array:
         costs_j=t.posture_j,
         reply_share=reply_share(params),
         imposed=imposing(params),
+        withdrawal=withdrawal(params, t.other, obs.y),
     )
 
 
@@ -1151,6 +1173,7 @@ class Bargaining(Policy):
             costs_j=t.posture,
             reply_share=reply_share(params),
             imposed=imposing(params),
+            withdrawal=withdrawal(params, actor.index, x[..., None]),
         )
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).
