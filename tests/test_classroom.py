@@ -785,3 +785,36 @@ def test_a_teams_view_is_made_once_per_change_and_polls_see_the_time_left(
     assert after["waiting_for"] == []
     assert client.post("/api/instructor/games/g1/pause", headers=INSTRUCTOR).status_code == 200
     assert state(client, usa)["status"] == "paused"
+
+
+# -- guessing codes --------------------------------------------------------------------------------
+def test_team_codes_have_40_random_bits(client, room):
+    from escalsim.teaching.classroom import _CODE_ALPHABET
+
+    open_game(client)
+    for seat in room.get("g1").seats.values():
+        actor, rest = seat.team_code.split("-")
+        assert actor == seat.actor
+        assert len(rest) >= 8
+        assert set(rest) <= set(_CODE_ALPHABET)
+
+
+def test_a_client_that_keeps_guessing_codes_is_refused_until_the_window_passes(client, room, clock):
+    g = open_game(client)
+    usa = join(client, g["code"], "USA")
+    for k in range(10):
+        r = client.post("/api/join", json={"code": f"USA-GUESS{k:03d}"})
+        assert r.status_code == 404, r.text
+    before = {a: s.token for a, s in room.get("g1").seats.items()}
+    # Even the right team code is refused now: the guesser gains nothing by hitting it.
+    r = client.post("/api/join", json={"code": usa["team_code"]})
+    assert r.status_code == 429
+    assert "too many wrong codes" in r.json()["error"]
+    assert {a: s.token for a, s in room.get("g1").seats.items()} == before
+    clock.now += 61  # the window moves on
+    assert join(client, usa["team_code"])["actor"] == "USA"
+    # Joins that succeed or hit a real game do not count.
+    for _ in range(20):
+        r = client.post("/api/join", json={"code": g["code"], "actor": "USA"})
+        assert r.status_code == 409
+    assert join(client, g["code"], "SUN")["actor"] == "SUN"

@@ -72,6 +72,12 @@ ENSEMBLE_REPLICATIONS = 300
 #: The outcomes the class board counts, in its order.
 BOARD_OUTCOMES = ("war", "settlement", "capitulation_a", "capitulation_b", "unresolved")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+#: Random characters of a team code after its actor's id: 8 of 32, 40 bits.
+TEAM_CODE_CHARS = 8
+#: Failed joins (a code that is no game's and no team's) a client address may make in
+#: :data:`JOIN_WINDOW` seconds; past them it is refused (429) until the window moves on.
+JOIN_FAILURES = 10
+JOIN_WINDOW = 60.0
 
 
 class ClassroomError(Exception):
@@ -134,8 +140,8 @@ class ClassGame:
         self.lock = threading.RLock()
         self.clock = clock
         self.round_seconds = float(round_seconds)
-        self.seats = {a: Seat(a, f"{a}-{_code(4)}") for a in game.players} | {
-            k: Seat(k, f"{k}-{_code(4)}", third=True) for k in game.thirds
+        self.seats = {a: Seat(a, f"{a}-{_code(TEAM_CODE_CHARS)}") for a in game.players} | {
+            k: Seat(k, f"{k}-{_code(TEAM_CODE_CHARS)}", third=True) for k in game.thirds
         }
         self.deadline: float | None = None
         self.paused = False
@@ -430,6 +436,9 @@ class Classroom:
         self._ensembles: dict[str, dict[str, Any]] = {}
         self._ensemble_lock = threading.Lock()
         self._count = 0
+        #: Client address -> the clock's times of its failed joins in the last window.
+        self._failed_joins: dict[str, list[float]] = {}
+        self._failed_lock = threading.Lock()
 
     # -- the registry ------------------------------------------------------------------------------
     def new_game(
@@ -567,12 +576,37 @@ class Classroom:
             "elsewhere): rejoin with your team code",
         )
 
-    def join(self, code: str, actor: str | None = None) -> tuple[ClassGame, Seat]:
+    def join(
+        self, code: str, actor: str | None = None, client: str | None = None
+    ) -> tuple[ClassGame, Seat]:
         """Join a game with its code as ``actor``, or rejoin with a team code.
 
-        A team code (``USA-7KQ2``) gives its team a new token (the old page stops working);
-        a game code with a free power takes that seat.
+        A team code (``USA-7KQ2ABCD``) gives its team a new token (the old page stops working);
+        a game code with a free power takes that seat. ``client`` (the asking address) may fail
+        :data:`JOIN_FAILURES` times in :data:`JOIN_WINDOW` seconds; then it is refused (429)
+        until the window moves on, so that codes cannot be guessed by trying them.
         """
+        key = client or "unknown"
+        with self._failed_lock:
+            now = self.clock()
+            recent = [t for t in self._failed_joins.get(key, []) if now - t < JOIN_WINDOW]
+            self._failed_joins[key] = recent
+            if len(recent) >= JOIN_FAILURES:
+                wait = math.ceil(JOIN_WINDOW - (now - recent[0]))
+                raise ClassroomError(
+                    429,
+                    f"too many wrong codes from this computer: wait {wait} s and check the "
+                    "code with the instructor",
+                )
+        try:
+            return self._join(code, actor)
+        except ClassroomError as exc:
+            if exc.status == 404:
+                with self._failed_lock:
+                    self._failed_joins.setdefault(key, []).append(self.clock())
+            raise
+
+    def _join(self, code: str, actor: str | None) -> tuple[ClassGame, Seat]:
         code = (code or "").strip().upper()
         for entry in self.all_games():
             with entry.lock:
@@ -1335,7 +1369,8 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
         code, actor = data.get("code"), data.get("actor")
         if not isinstance(code, str) or (actor is not None and not isinstance(actor, str)):
             raise ClassroomError(422, "give the game code (and the power your team plays)")
-        entry, seat = classroom.join(code, actor)
+        client = request.client.host if request.client is not None else None
+        entry, seat = classroom.join(code, actor, client)
         return {
             "game": entry.gid,
             "actor": seat.actor,
