@@ -431,15 +431,18 @@ def test_ending_a_game_saves_it_and_its_handout_opens_for_its_teams(client, room
     t = state(client, usa)["round"]
     choose(client, usa, round=t, move="hold")
     choose(client, sun, round=t, move="hold")
-    assert client.get("/handout/g1", params={"key": usa}).status_code == 409  # not yet
+    key = room.get("g1").handout_key
+    assert client.get("/handout/g1", params={"key": key}).status_code == 409  # not yet
     assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
     view = state(client, usa)
     assert view["status"] == "over"
     assert "ended by the instructor" in view["outcome"]
     assert client.get("/handout/g1").status_code == 403
-    assert client.get("/handout/g1", params={"key": "guess"}).status_code == 403
-    for key in (usa, sun, SECRET):
-        r = client.get("/handout/g1", params={"key": key})
+    for wrong in ("guess", usa, sun, SECRET):  # what acts does not open handouts
+        assert client.get("/handout/g1", params={"key": wrong}).status_code == 403
+    console = client.get("/api/instructor", headers=INSTRUCTOR).json()["games"][0]
+    for link in (view["handout"], state(client, sun)["handout"], console["handout"]):
+        r = client.get(link)
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/html")
     page = r.text
@@ -455,7 +458,7 @@ def test_ending_a_game_saves_it_and_its_handout_opens_for_its_teams(client, room
 def test_the_handout_is_self_contained(client, room, pair):
     _g, usa, sun = pair
     play_out(client, usa, sun)
-    page = client.get("/handout/g1", params={"key": SECRET}).text
+    page = client.get(state(client, usa)["handout"]).text
     assert "<svg" in page
     assert "<style>" in page
     assert "Round by round" in page
@@ -818,3 +821,23 @@ def test_a_client_that_keeps_guessing_codes_is_refused_until_the_window_passes(c
         r = client.post("/api/join", json={"code": g["code"], "actor": "USA"})
         assert r.status_code == 409
     assert join(client, g["code"], "SUN")["actor"] == "SUN"
+
+
+def test_no_link_carries_the_instructors_secret_or_a_teams_token(client, room, pair):
+    """The handout links (team pages, console) carry the game's handout key only."""
+    _g, usa, sun = pair
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    console = client.get("/api/instructor", headers=INSTRUCTOR).json()["games"][0]
+    links = [state(client, usa)["handout"], state(client, sun)["handout"], console["handout"]]
+    for link in links:
+        assert link.startswith("/handout/g1?key=")
+        for secret in (SECRET, usa, sun):
+            assert secret not in link
+    # The pages' scripts send the secret and tokens as headers only, never in an address.
+    for page in ("/instructor", "/team", "/", "/board"):
+        html = client.get(page).text
+        assert not re.search(r"[?&][\w-]+=(\$\{|['\"`]\s*\+\s*)(secret|token)\b", html), page
+    # A game's key opens its own handout only.
+    assert client.post("/api/instructor/games", json={}, headers=INSTRUCTOR).status_code == 200
+    r = client.get("/handout/g2", params={"key": room.get("g1").handout_key})
+    assert r.status_code == 403

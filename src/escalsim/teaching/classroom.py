@@ -136,6 +136,9 @@ class ClassGame:
     ) -> None:
         self.gid = gid
         self.code = _code()
+        #: Opens this game's handout, and nothing else: the links on its teams' pages and the
+        #: console carry it (never the instructor's secret or a team's token, which act).
+        self.handout_key = secrets.token_urlsafe(16)
         self.game = game
         self.lock = threading.RLock()
         self.clock = clock
@@ -789,7 +792,7 @@ class Classroom:
             out["outcome"] = _outcome_text(entry)
             if entry.error is None:
                 out["debrief"] = view.debrief().summary
-                out["handout"] = f"/handout/{entry.gid}?key={seat.token}"
+                out["handout"] = _handout_link(entry)
         return out
 
     def _third_view(self, entry: ClassGame, seat: Seat) -> dict[str, Any]:
@@ -802,7 +805,7 @@ class Classroom:
             out["outcome"] = _outcome_text(entry)
             if entry.error is None:
                 out["debrief"] = view.debrief()
-                out["handout"] = f"/handout/{entry.gid}?key={seat.token}"
+                out["handout"] = _handout_link(entry)
             return out
         s = view.situation()
         out["situation"] = {
@@ -934,7 +937,7 @@ class Classroom:
             "error": entry.error,
             "loaded": entry.loaded,
             "saved": {k: str(v) for k, v in entry.saved.items()},
-            "handout": f"/handout/{entry.gid}" if g.over and entry.error is None else None,
+            "handout": _handout_link(entry) if g.over and entry.error is None else None,
         }
 
     # -- the class board ---------------------------------------------------------------------------
@@ -1115,6 +1118,11 @@ def _choice_text(chosen: tuple[Choice | ThirdChoice, bool]) -> str:
     if by_default:
         text += " (no choice in time: the default)"
     return text
+
+
+def _handout_link(entry: ClassGame) -> str:
+    """The address of a finished game's handout, with the game's handout key."""
+    return f"/handout/{entry.gid}?key={entry.handout_key}"
 
 
 def _outcome_text(entry: ClassGame) -> str:
@@ -1477,13 +1485,11 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
     async def handout(request: Request) -> Response:
         entry = classroom.get(request.path_params["gid"])
         key = request.query_params.get("key")
-        allowed = key is not None and (
-            secrets.compare_digest(key, classroom.secret)
-            or any(s.token and secrets.compare_digest(s.token, key) for s in entry.seats.values())
-        )
-        if not allowed:
+        if not key or not secrets.compare_digest(key, entry.handout_key):
             raise ClassroomError(
-                403, "the handout needs the instructor's secret or the game's team token"
+                403,
+                "the handout needs its game's handout key: open it from the team's page or the "
+                "instructor's console",
             )
         if not entry.game.over or entry.error is not None:
             raise ClassroomError(409, "the handout comes when the game has ended")
