@@ -841,3 +841,29 @@ def test_no_link_carries_the_instructors_secret_or_a_teams_token(client, room, p
     assert client.post("/api/instructor/games", json={}, headers=INSTRUCTOR).status_code == 200
     r = client.get("/handout/g2", params={"key": room.get("g1").handout_key})
     assert r.status_code == 403
+
+
+def test_an_uploads_name_is_never_used_as_a_path(client, room, pair, tmp_path):
+    _g, usa, sun = pair
+    play_out(client, usa, sun)
+    text = room.get("g1").saved["moves"].read_bytes()
+    target = tmp_path / "elsewhere" / "written.yaml"
+    target.parent.mkdir()
+    for name in (str(target), "sub/x-moves.yaml", "../../up.yaml", "a\\b.yaml"):
+        r = client.post(
+            "/api/instructor/load", params={"name": name}, content=text, headers=INSTRUCTOR
+        )
+        assert r.status_code == 200, (name, r.text)
+        log = room.get(r.json()["game"]).log
+        assert log[0] == f"loaded from {name.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+    assert not target.exists()
+    assert not (tmp_path / "up.yaml").exists()
+    r = client.post(
+        "/api/instructor/load",
+        params={"name": "/x/bad.yaml"},
+        content=b"moves: [fly]",
+        headers=INSTRUCTOR,
+    )
+    assert r.status_code == 422
+    assert "bad.yaml" in r.json()["error"]
+    assert "upload-moves" not in r.json()["error"]

@@ -491,8 +491,10 @@ class Classroom:
             self.games[gid] = entry
         return entry
 
-    def load_game(self, path: str | Path) -> ClassGame:
+    def load_game(self, path: str | Path, name: str | None = None) -> ClassGame:
         """Load a saved game (a moves file) onto the class board, replayed to where it stopped.
+
+        ``name``: the file's name as the console's log shows it (default: ``path``'s).
 
         Raises
         ------
@@ -536,7 +538,7 @@ class Classroom:
             gid = f"g{self._count}"
         entry = ClassGame(gid, game, 0, self.clock)
         entry.loaded = True
-        entry.log.append(f"loaded from {Path(path).name}")
+        entry.log.append(f"loaded from {name or Path(path).name}")
         for seat in entry.seats.values():
             seat.joined = True
         with self.lock:
@@ -1120,6 +1122,13 @@ def _choice_text(chosen: tuple[Choice | ThirdChoice, bool]) -> str:
     return text
 
 
+def _display_name(name: str | None) -> str:
+    """An uploaded file's name as the client gave it, cut to a short last part for a log line."""
+    text = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(c for c in text if c.isprintable())[:80]
+    return text or "game-moves.yaml"
+
+
 def _handout_link(entry: ClassGame) -> str:
     """The address of a finished game's handout, with the game's handout key."""
     return f"/handout/{entry.gid}?key={entry.handout_key}"
@@ -1507,13 +1516,16 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
         raw = await request.body()
         if len(raw) > 1_000_000:
             raise ClassroomError(413, "a moves file is at most 1 MB")
+        # The client's file name is shown, never used as a path: the upload is written to a
+        # fixed name in a fresh temporary folder.
+        name = _display_name(request.query_params.get("name"))
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / (request.query_params.get("name") or "game-moves.yaml")
+            path = Path(tmp) / "upload-moves.yaml"
             path.write_bytes(raw)
             try:
-                entry = await run_in_threadpool(classroom.load_game, path)
+                entry = await run_in_threadpool(classroom.load_game, path, name)
             except (ScenarioError, GameError) as exc:
-                raise ClassroomError(422, str(exc)) from None
+                raise ClassroomError(422, str(exc).replace(str(path), name)) from None
         return {"game": entry.gid}
 
     @asynccontextmanager
