@@ -867,3 +867,32 @@ def test_an_uploads_name_is_never_used_as_a_path(client, room, pair, tmp_path):
     assert r.status_code == 422
     assert "bad.yaml" in r.json()["error"]
     assert "upload-moves" not in r.json()["error"]
+
+
+def test_a_saved_game_is_never_overwritten_nor_a_loaded_one_saved_again(client, room, pair):
+    out = room.out
+    assert out is not None
+    out.mkdir(parents=True)
+    earlier = {"g1-moves.yaml": "an earlier session's g1\n", "g1-handout.html": "<p>earlier</p>"}
+    for name, text in earlier.items():
+        (out / name).write_text(text)
+    _g, usa, sun = pair
+    play_out(client, usa, sun)
+    saved = room.get("g1").saved
+    assert saved["moves"].name == "g1-2-moves.yaml"
+    assert saved["handout"].name == "g1-2-handout.html"
+    assert "--moves g1-2-moves.yaml" in saved["handout"].read_text()
+    for name, text in earlier.items():
+        assert (out / name).read_text() == text
+    # Loaded onto the board, its handout opened: nothing is written.
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
+    r = client.post("/api/instructor/load", content=saved["moves"].read_bytes(), headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    entry = room.get(r.json()["game"])
+    console = {
+        g["id"]: g for g in client.get("/api/instructor", headers=INSTRUCTOR).json()["games"]
+    }
+    assert client.get(console[entry.gid]["handout"]).status_code == 200
+    assert client.get("/api/board").status_code == 200
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
+    assert entry.saved == {}

@@ -677,7 +677,8 @@ class Classroom:
                     f"game {entry.gid} stopped on an internal error ({entry.error}); the other "
                     "games go on; tell the instructor",
                 ) from None
-            if entry.game.over and self.out is not None and not entry.saving:
+            # A loaded game was saved where it came from: it is never saved again.
+            if entry.game.over and self.out is not None and not entry.saving and not entry.loaded:
                 entry.saving = True
                 if self.background_saves:
                     threading.Thread(
@@ -694,10 +695,13 @@ class Classroom:
             _log.exception("saving classroom game %s failed", entry.gid)
 
     def _save(self, entry: ClassGame) -> None:
-        """Write a finished game's moves file and handout.
+        """Write a finished game's moves file and handout, never over an existing file.
 
-        The ensemble (the longest part) is computed without the game's lock: a finished game
-        does not change, and its teams' pages go on being answered meanwhile.
+        ``g1-moves.yaml`` and ``g1-handout.html``, or, where either exists already (an earlier
+        session's game ``g1`` in the same folder), ``g1-2-...``, ``g1-3-...`` and so on; each
+        file is created exclusively. The ensemble (the longest part) is computed without the
+        game's lock: a finished game does not change, and its teams' pages go on being answered
+        meanwhile.
         """
         from escalsim.teaching.replay import dump_moves
 
@@ -705,12 +709,29 @@ class Classroom:
         ensemble = self.ensemble(entry)
         with entry.lock:
             content = dump_moves(entry.game.replay_file())
-            handout = handout_html(entry, ensemble)
         self.out.mkdir(parents=True, exist_ok=True)
-        moves = self.out / f"{entry.gid}-moves.yaml"
-        moves.write_text(content, encoding="utf-8")
-        page = self.out / f"{entry.gid}-handout.html"
-        page.write_text(handout, encoding="utf-8")
+        k = 1
+        while True:
+            stem = entry.gid if k == 1 else f"{entry.gid}-{k}"
+            k += 1
+            moves = self.out / f"{stem}-moves.yaml"
+            page = self.out / f"{stem}-handout.html"
+            if page.exists():
+                continue
+            try:
+                with moves.open("x", encoding="utf-8") as f:
+                    f.write(content)
+            except FileExistsError:
+                continue
+            with entry.lock:
+                handout = handout_html(entry, ensemble, moves_name=moves.name)
+            try:
+                with page.open("x", encoding="utf-8") as f:
+                    f.write(handout)
+            except FileExistsError:  # made meanwhile by another process: try the next name
+                moves.unlink()
+                continue
+            break
         entry.saved = {"moves": moves, "handout": page}
         _log.info("game %s saved: %s, %s", entry.gid, moves, page)
 
@@ -1146,8 +1167,13 @@ def _outcome_text(entry: ClassGame) -> str:
 # ------------------------------------------------------------------------------------------------
 # the handout
 # ------------------------------------------------------------------------------------------------
-def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) -> str:
+def handout_html(
+    entry: ClassGame, ensemble: Mapping[str, Any] | None = None, *, moves_name: str | None = None
+) -> str:
     """A finished game's debrief as one self-contained HTML page (no scripts, no links out).
+
+    ``moves_name``: the name of its saved moves file (default: the one it was saved as, or
+    ``g1-moves.yaml``), in the command that replays it.
 
     Both teams' debriefs (what each intended, did, signalled and perceived, where each
     misperceived), the rounds as a table and a chart of both postures, the replay with the
@@ -1157,6 +1183,9 @@ def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) ->
     g = entry.game
     n = g.narrator
     e = html.escape
+    if moves_name is None:
+        saved = entry.saved.get("moves")
+        moves_name = saved.name if saved is not None else f"{entry.gid}-moves.yaml"
     rungs = [r.name for r in g.spec.ladder.rungs]
     debriefs = {a: g.seat(a).debrief() for a in g.players}
     first = debriefs[g.players[0]]
@@ -1242,7 +1271,7 @@ def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) ->
         )
     parts.append(
         "<h2>Replay</h2><p>Save this game's moves file and replay it with "
-        f"<code>escalsim play {e(g.spec.id)} --moves {e(entry.gid)}-moves.yaml</code>.</p>"
+        f"<code>escalsim play {e(g.spec.id)} --moves {e(moves_name)}</code>.</p>"
         "<h2>Questions</h2><ol><li>Where did your team's reading of the other side differ from "
         "what it did? Which channel carried the difference?</li><li>Which of your messages or "
         "offers were read as you meant them?</li><li>Would the crisis have gone differently "
