@@ -896,3 +896,82 @@ def test_a_saved_game_is_never_overwritten_nor_a_loaded_one_saved_again(client, 
     assert client.get("/api/board").status_code == 200
     assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
     assert entry.saved == {}
+
+
+# -- malformed input: a 4xx, nothing changed, the game goes on -------------------------------------
+def test_a_malformed_channel_or_actor_id_is_refused_and_the_game_goes_on(client, room, pair):
+    _g, usa, sun = pair
+    for action, body, words in [
+        ("channel", {"channel": "no such channel!", "open": False}, "channel 'no such channel!'"),
+        ("channel", {"channel": "", "open": True}, "channel ''"),
+        ("incident", {"actor": "U S A", "rungs": 1}, "actor 'U S A'"),
+    ]:
+        r = client.post(f"/api/instructor/games/g1/{action}", json=body, headers=INSTRUCTOR)
+        assert r.status_code == 422, r.text
+        assert words in r.json()["error"]
+    entry = room.get("g1")
+    assert entry.status == "playing"
+    assert entry.error is None
+    assert entry.game.events == []
+    t = state(client, usa)["round"]
+    assert choose(client, usa, round=t, move="hold").status_code == 200
+    assert choose(client, sun, round=t, move="hold").status_code == 200
+    assert state(client, usa)["round"] == t + 1
+
+
+def test_codes_tokens_and_keys_beyond_ascii_are_wrong_not_internal_errors(client, room, pair):
+    odd = "Ünïcode-✓"
+    r = client.get("/api/instructor", headers={"X-Instructor-Secret": odd.encode()})
+    assert r.status_code == 403
+    r = client.get("/api/team", headers={"X-Team-Token": odd.encode()})
+    assert r.status_code == 403
+    r = client.post("/api/join", json={"code": odd, "actor": "USA"})
+    assert r.status_code == 404
+    assert "no game has the code" in r.json()["error"]
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    r = client.get("/handout/g1", params={"key": odd})
+    assert r.status_code == 403
+    assert room.get("g1").status == "over"
+
+
+@pytest.mark.parametrize("seconds", ["Infinity", "NaN", "-Infinity", "1e9", "-1"])
+def test_a_new_games_round_timer_is_checked(client, room, seconds):
+    body = f'{{"round_seconds": {seconds}}}'
+    r = client.post(
+        "/api/instructor/games",
+        content=body,
+        headers=INSTRUCTOR | {"Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert "round timer" in r.json()["error"]
+    assert room.games == {}
+    assert client.get("/api/instructor", headers=INSTRUCTOR).status_code == 200
+
+
+def test_a_claim_that_is_not_finite_is_refused(client, room, pair):
+    _g, usa, _sun = pair
+    t = state(client, usa)["round"]
+    before = _snapshot(room)
+    for claim in ("Infinity", "NaN"):
+        r = client.post(
+            "/api/team/choice",
+            content=f'{{"round": {t}, "move": "hold", "claim": {claim}}}',
+            headers=team(usa) | {"Content-Type": "application/json"},
+        )
+        assert r.status_code == 422, r.text
+        assert "claim" in r.json()["error"]
+        assert _snapshot(room) == before
+
+
+def test_a_saved_game_with_a_condition_the_scenario_lacks_is_refused(client, room, tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text("scenario: hotline-1963\nactor: USA\ncondition: nowhere\nmoves: [hold]\n")
+    r = client.post("/api/instructor/load", content=path.read_bytes(), headers=INSTRUCTOR)
+    assert r.status_code == 422, r.text
+    assert "no condition 'nowhere'" in r.json()["error"]
+    assert room.games == {}
+    result = run_cli_in_process("classroom", "hotline-1963", "--load", str(path))
+    assert result.returncode == 2, result
+    assert "other.yaml:3" in result.stderr
+    assert "no condition 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -92,6 +92,37 @@ class ClassroomError(Exception):
         self.message = message
 
 
+def _same(given: str, known: str) -> bool:
+    """``given`` equals the secret ``known``, compared in constant time.
+
+    As UTF-8 bytes, so that a code with characters beyond ASCII is just a wrong code.
+    """
+    return secrets.compare_digest(given.encode("utf-8"), known.encode("utf-8"))
+
+
+def _timer_problem(seconds: float) -> str | None:
+    """Why ``seconds`` is not a round timer (0: none, up to an hour), or None."""
+    if not math.isfinite(seconds) or not 0 <= seconds <= 3600:
+        return f"round timer {seconds}: expected 0 (none) to 3600 seconds"
+    return None
+
+
+def _event(
+    make: type[ChannelEvent] | type[IncidentEvent], **fields: Any
+) -> ChannelEvent | IncidentEvent:
+    """An instructor's event, checked before anything is done with it (422 if malformed)."""
+    from pydantic import ValidationError
+
+    try:
+        return make(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "event"
+        raise ClassroomError(
+            422, f"{where} {fields.get(where)!r} is not valid: {first['msg']}"
+        ) from None
+
+
 def _code(n: int = 6) -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(n))
 
@@ -340,8 +371,9 @@ class ClassGame:
 
     def set_timer(self, seconds: float) -> None:
         """Set the round timer (0: none); it restarts for the round under way."""
-        if not 0 <= seconds <= 3600:
-            raise ClassroomError(422, f"round timer {seconds}: expected 0 (none) to 3600 seconds")
+        problem = _timer_problem(seconds)
+        if problem is not None:
+            raise ClassroomError(422, problem)
         self.round_seconds = float(seconds)
         if not self.paused:
             self._start_timer()
@@ -427,6 +459,9 @@ class Classroom:
         self.condition = condition
         self.settings = dict(settings or {})
         self.seed = scenario.run.seed if seed is None else int(seed)
+        problem = _timer_problem(float(round_seconds))
+        if problem is not None:
+            raise GameError(problem)
         self.round_seconds = float(round_seconds)
         self.rounds = rounds
         self.out = Path(out) if out is not None else None
@@ -470,6 +505,10 @@ class Classroom:
                 422,
                 f"condition {condition!r}: expected one of {', '.join(self.spec.condition_names)}",
             )
+        if round_seconds is not None:
+            problem = _timer_problem(float(round_seconds))
+            if problem is not None:
+                raise ClassroomError(422, problem)
         with self.lock:
             self._count += 1
             gid = f"g{self._count}"
@@ -510,6 +549,12 @@ class Classroom:
             )
         if saved.actor not in self.powers:
             raise saved.problem("actor", f"expected one of {', '.join(self.powers)}")
+        if saved.condition is not None and saved.condition not in self.spec.condition_names:
+            raise saved.problem(
+                "condition",
+                f"no condition {saved.condition!r} in {self.spec.id!r}; expected one of "
+                f"{', '.join(self.spec.condition_names)}",
+            )
         teams = [a for a in saved.others if a in self.powers and a != saved.actor]
         wrong = [k for k in saved.thirds if k not in self.third_parties]
         if wrong:
@@ -561,7 +606,7 @@ class Classroom:
     # -- who is asking -----------------------------------------------------------------------------
     def check_instructor(self, secret: str | None) -> None:
         """Refuse (403) anyone without the instructor's secret."""
-        if not secret or not secrets.compare_digest(secret, self.secret):
+        if not secret or not _same(secret, self.secret):
             raise ClassroomError(
                 403,
                 "this needs the instructor's secret (printed on the terminal where the "
@@ -573,7 +618,7 @@ class Classroom:
         if token:
             for entry in self.all_games():
                 for seat in entry.seats.values():
-                    if seat.token is not None and secrets.compare_digest(seat.token, token):
+                    if seat.token is not None and _same(token, seat.token):
                         return entry, seat
         raise ClassroomError(
             403,
@@ -616,13 +661,13 @@ class Classroom:
         for entry in self.all_games():
             with entry.lock:
                 for seat in entry.seats.values():
-                    if secrets.compare_digest(seat.team_code.upper(), code):
+                    if _same(code, seat.team_code.upper()):
                         if entry.loaded:
                             break
                         entry.join(seat.actor)
                         entry.log.append(f"{seat.actor}'s team rejoined with its team code")
                         return entry, seat
-                if entry.loaded or not secrets.compare_digest(entry.code, code):
+                if entry.loaded or not _same(code, entry.code):
                     continue
                 if actor not in entry.seats:
                     free = [a for a, s in entry.seats.items() if not s.joined]
@@ -1493,7 +1538,9 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
                 if not isinstance(cid, str) or not isinstance(is_open, bool):
                     raise ClassroomError(422, "give the channel's id and open: true or false")
                 entry.add_event(
-                    ChannelEvent(kind="channel", round=g.round + 1, channel=cid, open=is_open),
+                    _event(
+                        ChannelEvent, kind="channel", round=g.round + 1, channel=cid, open=is_open
+                    ),
                     f"{cid} {'opened' if is_open else 'closed'}",
                 )
             elif action == "incident":
@@ -1506,7 +1553,9 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
                 ):
                     raise ClassroomError(422, "give the actor's id and rungs from 1 to 10")
                 entry.add_event(
-                    IncidentEvent(kind="incident", round=g.round + 1, actor=actor, rungs=rungs),
+                    _event(
+                        IncidentEvent, kind="incident", round=g.round + 1, actor=actor, rungs=rungs
+                    ),
                     f"incident injected: {actor} appears {rungs} rung(s) up",
                 )
             else:
@@ -1523,7 +1572,7 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
     async def handout(request: Request) -> Response:
         entry = classroom.get(request.path_params["gid"])
         key = request.query_params.get("key")
-        if not key or not secrets.compare_digest(key, entry.handout_key):
+        if not key or not _same(key, entry.handout_key):
             raise ClassroomError(
                 403,
                 "the handout needs its game's handout key: open it from the team's page or the "
@@ -1623,7 +1672,9 @@ def _parse_choice(data: Mapping[str, Any]) -> tuple[Choice, int]:
     if isinstance(offer, int | float) and not 0.0 <= float(offer) <= 1.0:
         raise ClassroomError(422, f"offer {offer}: a share of the stakes is from 0 to 1")
     claim = data.get("claim")
-    if claim is not None and (isinstance(claim, bool) or not isinstance(claim, int | float)):
-        raise ClassroomError(422, "claim: expected a cost of war (a number) or nothing")
+    if claim is not None and (
+        isinstance(claim, bool) or not isinstance(claim, int | float) or not math.isfinite(claim)
+    ):
+        raise ClassroomError(422, "claim: expected a cost of war (a finite number) or nothing")
     share: str | float = offer if isinstance(offer, str) else float(offer)
     return Choice(move, message, share, None if claim is None else float(claim)), round_
