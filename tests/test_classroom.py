@@ -975,3 +975,31 @@ def test_a_saved_game_with_a_condition_the_scenario_lacks_is_refused(client, roo
     assert "other.yaml:3" in result.stderr
     assert "no condition 'nowhere'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class _Broken:
+    """A crisis every look at which raises (a game whose view fails)."""
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"cannot read {name}")
+
+
+def test_a_game_whose_view_raises_shows_as_errored_and_the_pages_answer(client, room):
+    for _ in range(2):
+        open_game(client)
+    room.get("g1").game = _Broken()  # type: ignore[assignment]
+    r = client.get("/api/instructor", headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    rows = {g["id"]: g for g in r.json()["games"]}
+    assert rows["g1"]["status"] == "errored"
+    assert "cannot read" in rows["g1"]["error"]
+    assert rows["g2"]["status"] == "waiting"
+    assert room.get("g1").status == "errored"
+    room.get("g1").error = None  # the board finds it as well
+    r = client.get("/api/board")
+    assert r.status_code == 200, r.text
+    board = r.json()
+    assert [x["id"] for x in board["errored"]] == ["g1"]
+    assert [x["id"] for g in board["groups"] for x in g["games"]] == ["g2"]
+    assert room.get("g1").status == "errored"
+    assert client.get("/board").status_code == 200

@@ -733,6 +733,14 @@ class Classroom:
                     self._save(entry)  # the lock is re-entrant
             return result
 
+    def _failed(self, entry: ClassGame, exc: Exception) -> None:
+        """Record an unexpected error in ``entry`` (logged; the game is errored from now on)."""
+        _log.error("classroom game %s failed", entry.gid, exc_info=exc)
+        if entry.error is None:
+            entry.error = f"{type(exc).__name__}: {exc}"
+        entry.deadline = None
+        entry.touch()
+
     def _save_guarded(self, entry: ClassGame) -> None:
         try:
             self._save(entry)
@@ -914,7 +922,11 @@ class Classroom:
         games = []
         for entry in self.all_games():
             with entry.lock:
-                games.append(self._console_game(entry))
+                try:
+                    games.append(self._console_game(entry))
+                except Exception as exc:  # one game's failure: that game errored, the page answers
+                    self._failed(entry, exc)
+                    games.append(_errored_row(entry))
         return {
             "scenario": self.spec.id,
             "scenario_name": self.spec.name,
@@ -1082,26 +1094,41 @@ class Classroom:
     def board(self) -> dict[str, Any]:
         """The class board: every game's outcome beside its configuration's ensemble."""
         groups: dict[str, dict[str, Any]] = {}
+        #: Games the board cannot show (their row or their ensemble failed), with why.
+        errored: list[dict[str, Any]] = []
         for entry in self.all_games():
             with entry.lock:
-                key, _, _, text = self.config(entry)
-                row = {
-                    "id": entry.gid,
-                    "status": entry.status,
-                    "round": entry.game.round,
-                    "outcome": entry.game.outcome if entry.game.over else None,
-                    "outcome_text": _outcome_text(entry) if entry.game.over else None,
-                    "end_round": entry.game.model.end_round,
-                    "loaded": entry.loaded,
-                    "stopped": entry.ended_by_instructor,
-                }
+                try:
+                    key, _, _, text = self.config(entry)
+                    row = {
+                        "id": entry.gid,
+                        "status": entry.status,
+                        "round": entry.game.round,
+                        "outcome": entry.game.outcome if entry.game.over else None,
+                        "outcome_text": _outcome_text(entry) if entry.game.over else None,
+                        "end_round": entry.game.model.end_round,
+                        "loaded": entry.loaded,
+                        "stopped": entry.ended_by_instructor,
+                    }
+                except Exception as exc:  # that game errored; the board answers
+                    self._failed(entry, exc)
+                    errored.append({"id": entry.gid, "error": entry.error})
+                    continue
             group = groups.setdefault(
                 key, {"key": key, "config": text, "games": [], "entry": entry}
             )
             group["games"].append(row)
         out = []
         for group in groups.values():
-            ensemble = self.ensemble(group.pop("entry"))
+            try:
+                ensemble = self.ensemble(group.pop("entry"))
+            except Exception as exc:
+                _log.error("the ensemble of %s failed", group["config"], exc_info=exc)
+                errored += [
+                    {"id": r["id"], "error": f"its ensemble failed: {type(exc).__name__}: {exc}"}
+                    for r in group["games"]
+                ]
+                continue
             done = [
                 r for r in group["games"] if r["outcome"] is not None and r["status"] != "errored"
             ]
@@ -1118,6 +1145,7 @@ class Classroom:
             "scenario": self.spec.id,
             "labels": {o: n.outcome(o) for o in BOARD_OUTCOMES},
             "groups": _finite(out),
+            "errored": errored,
         }
 
 
@@ -1193,6 +1221,32 @@ def _display_name(name: str | None) -> str:
     text = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(c for c in text if c.isprintable())[:80]
     return text or "game-moves.yaml"
+
+
+def _errored_row(entry: ClassGame) -> dict[str, Any]:
+    """The console's row of a game whose own row failed: what is known without the crisis."""
+    return {
+        "id": entry.gid,
+        "code": entry.code,
+        "status": "errored",
+        "round": None,
+        "horizon": None,
+        "seed": None,
+        "condition": "",
+        "seconds_left": None,
+        "round_seconds": entry.round_seconds,
+        "teams": [],
+        "actors": [],
+        "powers": [],
+        "channels": [],
+        "outcome": None,
+        "feed": [],
+        "log": entry.log[-12:],
+        "error": entry.error,
+        "loaded": entry.loaded,
+        "saved": {k: str(v) for k, v in entry.saved.items()},
+        "handout": None,
+    }
 
 
 def _handout_link(entry: ClassGame) -> str:
