@@ -1003,3 +1003,24 @@ def test_a_game_whose_view_raises_shows_as_errored_and_the_pages_answer(client, 
     assert [x["id"] for g in board["groups"] for x in g["games"]] == ["g2"]
     assert room.get("g1").status == "errored"
     assert client.get("/board").status_code == 200
+
+
+def test_a_game_the_instructor_ended_is_not_counted_as_the_models_unresolved(client, room, pair):
+    _g, usa, sun = pair
+    t = state(client, usa)["round"]
+    assert choose(client, usa, round=t, move="hold").status_code == 200
+    assert choose(client, sun, round=t, move="hold").status_code == 200
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    group = client.get("/api/board").json()["groups"][0]
+    assert group["class"]["finished"] == 0
+    assert group["class"]["stopped"] == 1
+    assert group["class"]["outcomes"]["unresolved"]["k"] == 0
+    assert group["games"][0]["stopped"]
+    # Saved with the flag, and loaded with it.
+    saved = room.get("g1").saved["moves"]
+    assert load_moves(saved).stopped
+    r = client.post("/api/instructor/load", content=saved.read_bytes(), headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    assert room.get(r.json()["game"]).ended_by_instructor
+    group = client.get("/api/board").json()["groups"][0]
+    assert (group["class"]["finished"], group["class"]["stopped"]) == (0, 2)

@@ -583,6 +583,7 @@ class Classroom:
             gid = f"g{self._count}"
         entry = ClassGame(gid, game, 0, self.clock)
         entry.loaded = True
+        entry.ended_by_instructor = saved.stopped and game.model.end_round is None
         entry.log.append(f"loaded from {name or Path(path).name}")
         for seat in entry.seats.values():
             seat.joined = True
@@ -1108,7 +1109,7 @@ class Classroom:
                         "outcome_text": _outcome_text(entry) if entry.game.over else None,
                         "end_round": entry.game.model.end_round,
                         "loaded": entry.loaded,
-                        "stopped": entry.ended_by_instructor,
+                        "stopped": _stopped(entry),
                     }
                 except Exception as exc:  # that game errored; the board answers
                     self._failed(entry, exc)
@@ -1129,15 +1130,22 @@ class Classroom:
                     for r in group["games"]
                 ]
                 continue
-            done = [
+            # A game the instructor ended before its crisis resolved has no outcome of the
+            # model's: it is counted apart, not with the model's "unresolved" (the horizon).
+            ended = [
                 r for r in group["games"] if r["outcome"] is not None and r["status"] != "errored"
             ]
+            done = [r for r in ended if not r["stopped"]]
             counts = {}
             for outcome in BOARD_OUTCOMES:
                 k = sum(r["outcome"] == outcome for r in done)
                 lo, hi = _wilson(k, len(done)) if done else (math.nan, math.nan)
                 counts[outcome] = {"k": k, "p": k / len(done) if done else None, "lo": lo, "hi": hi}
-            group["class"] = {"finished": len(done), "outcomes": counts}
+            group["class"] = {
+                "finished": len(done),
+                "outcomes": counts,
+                "stopped": len(ended) - len(done),
+            }
             group["ensemble"] = ensemble
             out.append(group)
         n = Narrator(self.spec)
@@ -1223,6 +1231,11 @@ def _display_name(name: str | None) -> str:
     return text or "game-moves.yaml"
 
 
+def _stopped(entry: ClassGame) -> bool:
+    """The instructor ended the game before its crisis resolved (no outcome of the model's)."""
+    return entry.ended_by_instructor and entry.game.model.end_round is None
+
+
 def _errored_row(entry: ClassGame) -> dict[str, Any]:
     """The console's row of a game whose own row failed: what is known without the crisis."""
     return {
@@ -1258,7 +1271,7 @@ def _outcome_text(entry: ClassGame) -> str:
     g = entry.game
     if entry.error is not None:
         return f"stopped on an error: {entry.error}"
-    if entry.ended_by_instructor and g.model.end_round is None:
+    if _stopped(entry):
         return f"ended by the instructor in round {g.round}, unresolved"
     return f"{g.narrator.outcome(g.outcome)} in round {g.model.end_round}"
 

@@ -1245,6 +1245,8 @@ class Game:
                 ]
                 for k in self.thirds
             }
+        if self.stopped and self.model.end_round is None:
+            out["stopped"] = True  # ended by the instructor before the crisis resolved
         if self.events:
             out["events"] = [
                 {k: v for k, v in e.model_dump(mode="json").items() if v not in (None, "")}
