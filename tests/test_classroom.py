@@ -489,18 +489,22 @@ def test_the_class_board_sets_each_game_beside_its_configurations_ensemble(clien
     assert same["class"]["finished"] == 2
     outcome = room.get("g1").game.outcome
     assert same["class"]["outcomes"][outcome]["k"] >= 1
-    # The ensemble is the model's: the run API with every power following its policy.
-    from escalsim import run, with_condition
+    # The ensemble is the model's: the run API on the shipped scenario, its condition applied
+    # once, every power following its policy (computed here without the classroom's code).
+    from escalsim import run
 
     runs = run(
-        with_condition(load_scenario("hotline-1963"), "hotline"),
+        load_scenario("hotline-1963"),
         replications=40,
         seed=3,
         conditions=["hotline"],
         twin=False,
         workers=1,
     ).runs
-    assert same["ensemble"]["outcomes"]["war"]["p"] == pytest.approx((runs.outcome == "war").mean())
+    for outcome, v in same["ensemble"]["outcomes"].items():
+        assert v["p"] == pytest.approx((runs.outcome == outcome).mean()), outcome
+    assert same["ensemble"]["end_round"]["mean"] == pytest.approx(runs.end_round.mean())
+    assert same["ensemble"]["replications"] == len(runs) == 40
     # Computed once per configuration.
     assert len(room._ensembles) == 2
 
@@ -650,8 +654,10 @@ def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
             break
         k += 1
         t = views["USA"]["round"]
-        assert choose(client, tokens["USA"], round=t, **usa_choice(k, views["USA"])).status_code
-        assert choose(client, tokens["SUN"], round=t, **sun_choice(k, views["SUN"])).status_code
+        r = choose(client, tokens["USA"], round=t, **usa_choice(k, views["USA"]))
+        assert r.status_code == 200, r.text
+        r = choose(client, tokens["SUN"], round=t, **sun_choice(k, views["SUN"]))
+        assert r.status_code == 200, r.text
         r = choose(client, tokens["CUB"], round=t, **cub_choice(k, views["CUB"]))
         assert r.status_code == 200, r.text
         r = choose(client, tokens["UN"], round=t, move="hold", mediate=k == 2)
