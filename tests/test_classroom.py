@@ -1030,3 +1030,36 @@ def test_a_game_the_instructor_ended_is_not_counted_as_the_models_unresolved(cli
     assert room.get(r.json()["game"]).ended_by_instructor
     group = client.get("/api/board").json()["groups"][0]
     assert (group["class"]["finished"], group["class"]["stopped"]) == (0, 2)
+
+
+# -- conditions that remove an element -------------------------------------------------------------
+@pytest.mark.parametrize("condition", ["no_backchannel", "early_warning"])
+def test_a_condition_that_removes_an_event_is_played_and_its_ensemble_is_the_models(
+    clock, condition
+):
+    """able-archer-1983's conditions remove Gordievsky's report: playable, in class and alone."""
+    from escalsim import run
+
+    spec = load_scenario("able-archer-1983")
+    powers = [a.id for a in spec.actors if a.role == "power"]
+    game = Game(spec, powers[0], seed=5, condition=condition, emphasis="")
+    for _ in range(3):
+        if not game.over:
+            game.play("hold")
+    assert len(game.moves) >= 1
+    room = Classroom(spec, condition=condition, seed=4, clock=clock, secret=SECRET, replications=20)
+    with testclient.TestClient(create_app(room, ticker=False)) as c:
+        g = open_game(c)
+        tokens = [join(c, g["code"], a)["token"] for a in powers]
+        for _ in range(2):
+            t = state(c, tokens[0])["round"]
+            for token in tokens:
+                assert choose(c, token, round=t, move="hold").status_code == 200
+        assert c.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+        board = c.get("/api/board")
+        assert board.status_code == 200, board.text
+    ensemble = board.json()["groups"][0]["ensemble"]
+    runs = run(spec, replications=20, seed=4, conditions=[condition], twin=False, workers=1).runs
+    for outcome, v in ensemble["outcomes"].items():
+        assert v["p"] == pytest.approx((runs.outcome == outcome).mean()), outcome
+    assert ensemble["end_round"]["mean"] == pytest.approx(runs.end_round.mean())

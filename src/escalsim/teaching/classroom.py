@@ -1030,6 +1030,8 @@ class Classroom:
         """
         g = entry.game
         condition = g.condition or self.spec.condition_names[0]
+        # The game's scenario has its condition applied already (once: its conditions block
+        # dropped); the baseline's is the scenario as shipped, run as its first condition.
         spec = with_settings(g.base, g.settings) if g.settings else g.base
         spec = with_events(spec, g.events)
         events = [
@@ -1069,7 +1071,7 @@ class Classroom:
                 spec,
                 replications=self.replications,
                 seed=self.seed,
-                conditions=[condition],
+                conditions=[condition] if entry.game.condition is None else None,
                 twin=False,
                 workers=1,
             )
