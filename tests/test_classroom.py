@@ -1063,3 +1063,34 @@ def test_a_condition_that_removes_an_event_is_played_and_its_ensemble_is_the_mod
     for outcome, v in ensemble["outcomes"].items():
         assert v["p"] == pytest.approx((runs.outcome == outcome).mean()), outcome
     assert ensemble["end_round"]["mean"] == pytest.approx(runs.end_round.mean())
+
+
+def test_opening_a_handout_computes_the_ensemble_without_the_games_lock(client, room, pair):
+    _g, usa, _sun = pair
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    entry = room.get("g1")
+    room._ensembles.clear()
+    held: list[bool] = []
+    ensemble = room.ensemble
+
+    def spy(e):
+        # An RLock held by another thread cannot be taken without blocking from here.
+        done = threading.Event()
+        free: list[bool] = []
+
+        def probe() -> None:
+            got = e.lock.acquire(blocking=False)
+            free.append(got)
+            if got:
+                e.lock.release()
+            done.set()
+
+        threading.Thread(target=probe).start()
+        done.wait()
+        held.append(not free[0])
+        return ensemble(e)
+
+    room.ensemble = spy  # type: ignore[method-assign]
+    assert client.get(state(client, usa)["handout"]).status_code == 200
+    assert held == [False]
+    assert entry.status == "over"

@@ -1649,8 +1649,11 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
             )
         if not entry.game.over or entry.error is not None:
             raise ClassroomError(409, "the handout comes when the game has ended")
+        # The ensemble (the longest part) without the game's lock: a finished game does not
+        # change, and its teams' pages go on being answered meanwhile.
+        ensemble = await run_in_threadpool(classroom.ensemble, entry)
         page = await run_in_threadpool(
-            classroom.guarded, entry, lambda: handout_html(entry, classroom.ensemble(entry))
+            classroom.guarded, entry, lambda: handout_html(entry, ensemble)
         )
         return HTMLResponse(page)
 
