@@ -591,6 +591,7 @@ def test_eight_games_played_at_once_each_equal_the_model(hotline, clock):
         (["nosuch-scenario"], "no shipped scenario"),
         (["hotline-1963", "--condition", "nope"], "no condition 'nope'"),
         (["hotline-1963", "--round-seconds", "-1"], "--round-seconds"),
+        (["hotline-1963", "--round-seconds", "nan"], "round timer nan"),
         (["hotline-1963", "--load", "MISSING.yaml"], "MISSING.yaml"),
     ],
 )
