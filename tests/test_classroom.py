@@ -431,15 +431,18 @@ def test_ending_a_game_saves_it_and_its_handout_opens_for_its_teams(client, room
     t = state(client, usa)["round"]
     choose(client, usa, round=t, move="hold")
     choose(client, sun, round=t, move="hold")
-    assert client.get("/handout/g1", params={"key": usa}).status_code == 409  # not yet
+    key = room.get("g1").handout_key
+    assert client.get("/handout/g1", params={"key": key}).status_code == 409  # not yet
     assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
     view = state(client, usa)
     assert view["status"] == "over"
     assert "ended by the instructor" in view["outcome"]
     assert client.get("/handout/g1").status_code == 403
-    assert client.get("/handout/g1", params={"key": "guess"}).status_code == 403
-    for key in (usa, sun, SECRET):
-        r = client.get("/handout/g1", params={"key": key})
+    for wrong in ("guess", usa, sun, SECRET):  # what acts does not open handouts
+        assert client.get("/handout/g1", params={"key": wrong}).status_code == 403
+    console = client.get("/api/instructor", headers=INSTRUCTOR).json()["games"][0]
+    for link in (view["handout"], state(client, sun)["handout"], console["handout"]):
+        r = client.get(link)
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/html")
     page = r.text
@@ -455,7 +458,7 @@ def test_ending_a_game_saves_it_and_its_handout_opens_for_its_teams(client, room
 def test_the_handout_is_self_contained(client, room, pair):
     _g, usa, sun = pair
     play_out(client, usa, sun)
-    page = client.get("/handout/g1", params={"key": SECRET}).text
+    page = client.get(state(client, usa)["handout"]).text
     assert "<svg" in page
     assert "<style>" in page
     assert "Round by round" in page
@@ -486,18 +489,22 @@ def test_the_class_board_sets_each_game_beside_its_configurations_ensemble(clien
     assert same["class"]["finished"] == 2
     outcome = room.get("g1").game.outcome
     assert same["class"]["outcomes"][outcome]["k"] >= 1
-    # The ensemble is the model's: the run API with every power following its policy.
-    from escalsim import run, with_condition
+    # The ensemble is the model's: the run API on the shipped scenario, its condition applied
+    # once, every power following its policy (computed here without the classroom's code).
+    from escalsim import run
 
     runs = run(
-        with_condition(load_scenario("hotline-1963"), "hotline"),
+        load_scenario("hotline-1963"),
         replications=40,
         seed=3,
         conditions=["hotline"],
         twin=False,
         workers=1,
     ).runs
-    assert same["ensemble"]["outcomes"]["war"]["p"] == pytest.approx((runs.outcome == "war").mean())
+    for outcome, v in same["ensemble"]["outcomes"].items():
+        assert v["p"] == pytest.approx((runs.outcome == outcome).mean()), outcome
+    assert same["ensemble"]["end_round"]["mean"] == pytest.approx(runs.end_round.mean())
+    assert same["ensemble"]["replications"] == len(runs) == 40
     # Computed once per configuration.
     assert len(room._ensembles) == 2
 
@@ -584,6 +591,7 @@ def test_eight_games_played_at_once_each_equal_the_model(hotline, clock):
         (["nosuch-scenario"], "no shipped scenario"),
         (["hotline-1963", "--condition", "nope"], "no condition 'nope'"),
         (["hotline-1963", "--round-seconds", "-1"], "--round-seconds"),
+        (["hotline-1963", "--round-seconds", "nan"], "round timer nan"),
         (["hotline-1963", "--load", "MISSING.yaml"], "MISSING.yaml"),
     ],
 )
@@ -647,8 +655,10 @@ def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
             break
         k += 1
         t = views["USA"]["round"]
-        assert choose(client, tokens["USA"], round=t, **usa_choice(k, views["USA"])).status_code
-        assert choose(client, tokens["SUN"], round=t, **sun_choice(k, views["SUN"])).status_code
+        r = choose(client, tokens["USA"], round=t, **usa_choice(k, views["USA"]))
+        assert r.status_code == 200, r.text
+        r = choose(client, tokens["SUN"], round=t, **sun_choice(k, views["SUN"]))
+        assert r.status_code == 200, r.text
         r = choose(client, tokens["CUB"], round=t, **cub_choice(k, views["CUB"]))
         assert r.status_code == 200, r.text
         r = choose(client, tokens["UN"], round=t, move="hold", mediate=k == 2)
@@ -785,3 +795,303 @@ def test_a_teams_view_is_made_once_per_change_and_polls_see_the_time_left(
     assert after["waiting_for"] == []
     assert client.post("/api/instructor/games/g1/pause", headers=INSTRUCTOR).status_code == 200
     assert state(client, usa)["status"] == "paused"
+
+
+# -- guessing codes --------------------------------------------------------------------------------
+def test_team_codes_have_40_random_bits(client, room):
+    from escalsim.teaching.classroom import _CODE_ALPHABET
+
+    open_game(client)
+    for seat in room.get("g1").seats.values():
+        actor, rest = seat.team_code.split("-")
+        assert actor == seat.actor
+        assert len(rest) >= 8
+        assert set(rest) <= set(_CODE_ALPHABET)
+
+
+def test_a_client_that_keeps_guessing_codes_is_refused_until_the_window_passes(client, room, clock):
+    g = open_game(client)
+    usa = join(client, g["code"], "USA")
+    for k in range(10):
+        r = client.post("/api/join", json={"code": f"USA-GUESS{k:03d}"})
+        assert r.status_code == 404, r.text
+    before = {a: s.token for a, s in room.get("g1").seats.items()}
+    # Even the right team code is refused now: the guesser gains nothing by hitting it.
+    r = client.post("/api/join", json={"code": usa["team_code"]})
+    assert r.status_code == 429
+    assert "too many wrong codes" in r.json()["error"]
+    assert {a: s.token for a, s in room.get("g1").seats.items()} == before
+    clock.now += 61  # the window moves on
+    assert join(client, usa["team_code"])["actor"] == "USA"
+    # Joins that succeed or hit a real game do not count.
+    for _ in range(20):
+        r = client.post("/api/join", json={"code": g["code"], "actor": "USA"})
+        assert r.status_code == 409
+    assert join(client, g["code"], "SUN")["actor"] == "SUN"
+
+
+def test_no_link_carries_the_instructors_secret_or_a_teams_token(client, room, pair):
+    """The handout links (team pages, console) carry the game's handout key only."""
+    _g, usa, sun = pair
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    console = client.get("/api/instructor", headers=INSTRUCTOR).json()["games"][0]
+    links = [state(client, usa)["handout"], state(client, sun)["handout"], console["handout"]]
+    for link in links:
+        assert link.startswith("/handout/g1?key=")
+        for secret in (SECRET, usa, sun):
+            assert secret not in link
+    # The pages' scripts send the secret and tokens as headers only, never in an address.
+    for page in ("/instructor", "/team", "/", "/board"):
+        html = client.get(page).text
+        assert not re.search(r"[?&][\w-]+=(\$\{|['\"`]\s*\+\s*)(secret|token)\b", html), page
+    # A game's key opens its own handout only.
+    assert client.post("/api/instructor/games", json={}, headers=INSTRUCTOR).status_code == 200
+    r = client.get("/handout/g2", params={"key": room.get("g1").handout_key})
+    assert r.status_code == 403
+
+
+def test_an_uploads_name_is_never_used_as_a_path(client, room, pair, tmp_path):
+    _g, usa, sun = pair
+    play_out(client, usa, sun)
+    text = room.get("g1").saved["moves"].read_bytes()
+    target = tmp_path / "elsewhere" / "written.yaml"
+    target.parent.mkdir()
+    for name in (str(target), "sub/x-moves.yaml", "../../up.yaml", "a\\b.yaml"):
+        r = client.post(
+            "/api/instructor/load", params={"name": name}, content=text, headers=INSTRUCTOR
+        )
+        assert r.status_code == 200, (name, r.text)
+        log = room.get(r.json()["game"]).log
+        assert log[0] == f"loaded from {name.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+    assert not target.exists()
+    assert not (tmp_path / "up.yaml").exists()
+    r = client.post(
+        "/api/instructor/load",
+        params={"name": "/x/bad.yaml"},
+        content=b"moves: [fly]",
+        headers=INSTRUCTOR,
+    )
+    assert r.status_code == 422
+    assert "bad.yaml" in r.json()["error"]
+    assert "upload-moves" not in r.json()["error"]
+
+
+def test_a_saved_game_is_never_overwritten_nor_a_loaded_one_saved_again(client, room, pair):
+    out = room.out
+    assert out is not None
+    out.mkdir(parents=True)
+    earlier = {"g1-moves.yaml": "an earlier session's g1\n", "g1-handout.html": "<p>earlier</p>"}
+    for name, text in earlier.items():
+        (out / name).write_text(text)
+    _g, usa, sun = pair
+    play_out(client, usa, sun)
+    saved = room.get("g1").saved
+    assert saved["moves"].name == "g1-2-moves.yaml"
+    assert saved["handout"].name == "g1-2-handout.html"
+    assert "--moves g1-2-moves.yaml" in saved["handout"].read_text()
+    for name, text in earlier.items():
+        assert (out / name).read_text() == text
+    # Loaded onto the board, its handout opened: nothing is written.
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
+    r = client.post("/api/instructor/load", content=saved["moves"].read_bytes(), headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    entry = room.get(r.json()["game"])
+    console = {
+        g["id"]: g for g in client.get("/api/instructor", headers=INSTRUCTOR).json()["games"]
+    }
+    assert client.get(console[entry.gid]["handout"]).status_code == 200
+    assert client.get("/api/board").status_code == 200
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
+    assert entry.saved == {}
+
+
+# -- malformed input: a 4xx, nothing changed, the game goes on -------------------------------------
+def test_a_malformed_channel_or_actor_id_is_refused_and_the_game_goes_on(client, room, pair):
+    _g, usa, sun = pair
+    for action, body, words in [
+        ("channel", {"channel": "no such channel!", "open": False}, "channel 'no such channel!'"),
+        ("channel", {"channel": "", "open": True}, "channel ''"),
+        ("incident", {"actor": "U S A", "rungs": 1}, "actor 'U S A'"),
+    ]:
+        r = client.post(f"/api/instructor/games/g1/{action}", json=body, headers=INSTRUCTOR)
+        assert r.status_code == 422, r.text
+        assert words in r.json()["error"]
+    entry = room.get("g1")
+    assert entry.status == "playing"
+    assert entry.error is None
+    assert entry.game.events == []
+    t = state(client, usa)["round"]
+    assert choose(client, usa, round=t, move="hold").status_code == 200
+    assert choose(client, sun, round=t, move="hold").status_code == 200
+    assert state(client, usa)["round"] == t + 1
+
+
+def test_codes_tokens_and_keys_beyond_ascii_are_wrong_not_internal_errors(client, room, pair):
+    odd = "Ünïcode-✓"
+    r = client.get("/api/instructor", headers={"X-Instructor-Secret": odd.encode()})
+    assert r.status_code == 403
+    r = client.get("/api/team", headers={"X-Team-Token": odd.encode()})
+    assert r.status_code == 403
+    r = client.post("/api/join", json={"code": odd, "actor": "USA"})
+    assert r.status_code == 404
+    assert "no game has the code" in r.json()["error"]
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    r = client.get("/handout/g1", params={"key": odd})
+    assert r.status_code == 403
+    assert room.get("g1").status == "over"
+
+
+@pytest.mark.parametrize("seconds", ["Infinity", "NaN", "-Infinity", "1e9", "-1"])
+def test_a_new_games_round_timer_is_checked(client, room, seconds):
+    body = f'{{"round_seconds": {seconds}}}'
+    r = client.post(
+        "/api/instructor/games",
+        content=body,
+        headers=INSTRUCTOR | {"Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert "round timer" in r.json()["error"]
+    assert room.games == {}
+    assert client.get("/api/instructor", headers=INSTRUCTOR).status_code == 200
+
+
+def test_a_claim_that_is_not_finite_is_refused(client, room, pair):
+    _g, usa, _sun = pair
+    t = state(client, usa)["round"]
+    before = _snapshot(room)
+    for claim in ("Infinity", "NaN"):
+        r = client.post(
+            "/api/team/choice",
+            content=f'{{"round": {t}, "move": "hold", "claim": {claim}}}',
+            headers=team(usa) | {"Content-Type": "application/json"},
+        )
+        assert r.status_code == 422, r.text
+        assert "claim" in r.json()["error"]
+        assert _snapshot(room) == before
+
+
+def test_a_saved_game_with_a_condition_the_scenario_lacks_is_refused(client, room, tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text("scenario: hotline-1963\nactor: USA\ncondition: nowhere\nmoves: [hold]\n")
+    r = client.post("/api/instructor/load", content=path.read_bytes(), headers=INSTRUCTOR)
+    assert r.status_code == 422, r.text
+    assert "no condition 'nowhere'" in r.json()["error"]
+    assert room.games == {}
+    result = run_cli_in_process("classroom", "hotline-1963", "--load", str(path))
+    assert result.returncode == 2, result
+    assert "other.yaml:3" in result.stderr
+    assert "no condition 'nowhere'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+class _Broken:
+    """A crisis every look at which raises (a game whose view fails)."""
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"cannot read {name}")
+
+
+def test_a_game_whose_view_raises_shows_as_errored_and_the_pages_answer(client, room):
+    for _ in range(2):
+        open_game(client)
+    room.get("g1").game = _Broken()  # type: ignore[assignment]
+    r = client.get("/api/instructor", headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    rows = {g["id"]: g for g in r.json()["games"]}
+    assert rows["g1"]["status"] == "errored"
+    assert "cannot read" in rows["g1"]["error"]
+    assert rows["g2"]["status"] == "waiting"
+    assert room.get("g1").status == "errored"
+    room.get("g1").error = None  # the board finds it as well
+    r = client.get("/api/board")
+    assert r.status_code == 200, r.text
+    board = r.json()
+    assert [x["id"] for x in board["errored"]] == ["g1"]
+    assert [x["id"] for g in board["groups"] for x in g["games"]] == ["g2"]
+    assert room.get("g1").status == "errored"
+    assert client.get("/board").status_code == 200
+
+
+def test_a_game_the_instructor_ended_is_not_counted_as_the_models_unresolved(client, room, pair):
+    _g, usa, sun = pair
+    t = state(client, usa)["round"]
+    assert choose(client, usa, round=t, move="hold").status_code == 200
+    assert choose(client, sun, round=t, move="hold").status_code == 200
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    group = client.get("/api/board").json()["groups"][0]
+    assert group["class"]["finished"] == 0
+    assert group["class"]["stopped"] == 1
+    assert group["class"]["outcomes"]["unresolved"]["k"] == 0
+    assert group["games"][0]["stopped"]
+    # Saved with the flag, and loaded with it.
+    saved = room.get("g1").saved["moves"]
+    assert load_moves(saved).stopped
+    r = client.post("/api/instructor/load", content=saved.read_bytes(), headers=INSTRUCTOR)
+    assert r.status_code == 200, r.text
+    assert room.get(r.json()["game"]).ended_by_instructor
+    group = client.get("/api/board").json()["groups"][0]
+    assert (group["class"]["finished"], group["class"]["stopped"]) == (0, 2)
+
+
+# -- conditions that remove an element -------------------------------------------------------------
+@pytest.mark.parametrize("condition", ["no_backchannel", "early_warning"])
+def test_a_condition_that_removes_an_event_is_played_and_its_ensemble_is_the_models(
+    clock, condition
+):
+    """able-archer-1983's conditions remove Gordievsky's report: playable, in class and alone."""
+    from escalsim import run
+
+    spec = load_scenario("able-archer-1983")
+    powers = [a.id for a in spec.actors if a.role == "power"]
+    game = Game(spec, powers[0], seed=5, condition=condition, emphasis="")
+    for _ in range(3):
+        if not game.over:
+            game.play("hold")
+    assert len(game.moves) >= 1
+    room = Classroom(spec, condition=condition, seed=4, clock=clock, secret=SECRET, replications=20)
+    with testclient.TestClient(create_app(room, ticker=False)) as c:
+        g = open_game(c)
+        tokens = [join(c, g["code"], a)["token"] for a in powers]
+        for _ in range(2):
+            t = state(c, tokens[0])["round"]
+            for token in tokens:
+                assert choose(c, token, round=t, move="hold").status_code == 200
+        assert c.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+        board = c.get("/api/board")
+        assert board.status_code == 200, board.text
+    ensemble = board.json()["groups"][0]["ensemble"]
+    runs = run(spec, replications=20, seed=4, conditions=[condition], twin=False, workers=1).runs
+    for outcome, v in ensemble["outcomes"].items():
+        assert v["p"] == pytest.approx((runs.outcome == outcome).mean()), outcome
+    assert ensemble["end_round"]["mean"] == pytest.approx(runs.end_round.mean())
+
+
+def test_opening_a_handout_computes_the_ensemble_without_the_games_lock(client, room, pair):
+    _g, usa, _sun = pair
+    assert client.post("/api/instructor/games/g1/end", headers=INSTRUCTOR).status_code == 200
+    entry = room.get("g1")
+    room._ensembles.clear()
+    held: list[bool] = []
+    ensemble = room.ensemble
+
+    def spy(e):
+        # An RLock held by another thread cannot be taken without blocking from here.
+        done = threading.Event()
+        free: list[bool] = []
+
+        def probe() -> None:
+            got = e.lock.acquire(blocking=False)
+            free.append(got)
+            if got:
+                e.lock.release()
+            done.set()
+
+        threading.Thread(target=probe).start()
+        done.wait()
+        held.append(not free[0])
+        return ensemble(e)
+
+    room.ensemble = spy  # type: ignore[method-assign]
+    assert client.get(state(client, usa)["handout"]).status_code == 200
+    assert held == [False]
+    assert entry.status == "over"

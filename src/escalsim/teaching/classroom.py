@@ -72,6 +72,12 @@ ENSEMBLE_REPLICATIONS = 300
 #: The outcomes the class board counts, in its order.
 BOARD_OUTCOMES = ("war", "settlement", "capitulation_a", "capitulation_b", "unresolved")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+#: Random characters of a team code after its actor's id: 8 of 32, 40 bits.
+TEAM_CODE_CHARS = 8
+#: Failed joins (a code that is no game's and no team's) a client address may make in
+#: :data:`JOIN_WINDOW` seconds; past them it is refused (429) until the window moves on.
+JOIN_FAILURES = 10
+JOIN_WINDOW = 60.0
 
 
 class ClassroomError(Exception):
@@ -84,6 +90,37 @@ class ClassroomError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def _same(given: str, known: str) -> bool:
+    """``given`` equals the secret ``known``, compared in constant time.
+
+    As UTF-8 bytes, so that a code with characters beyond ASCII is just a wrong code.
+    """
+    return secrets.compare_digest(given.encode("utf-8"), known.encode("utf-8"))
+
+
+def _timer_problem(seconds: float) -> str | None:
+    """Why ``seconds`` is not a round timer (0: none, up to an hour), or None."""
+    if not math.isfinite(seconds) or not 0 <= seconds <= 3600:
+        return f"round timer {seconds}: expected 0 (none) to 3600 seconds"
+    return None
+
+
+def _event(
+    make: type[ChannelEvent] | type[IncidentEvent], **fields: Any
+) -> ChannelEvent | IncidentEvent:
+    """An instructor's event, checked before anything is done with it (422 if malformed)."""
+    from pydantic import ValidationError
+
+    try:
+        return make(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "event"
+        raise ClassroomError(
+            422, f"{where} {fields.get(where)!r} is not valid: {first['msg']}"
+        ) from None
 
 
 def _code(n: int = 6) -> str:
@@ -130,12 +167,15 @@ class ClassGame:
     ) -> None:
         self.gid = gid
         self.code = _code()
+        #: Opens this game's handout, and nothing else: the links on its teams' pages and the
+        #: console carry it (never the instructor's secret or a team's token, which act).
+        self.handout_key = secrets.token_urlsafe(16)
         self.game = game
         self.lock = threading.RLock()
         self.clock = clock
         self.round_seconds = float(round_seconds)
-        self.seats = {a: Seat(a, f"{a}-{_code(4)}") for a in game.players} | {
-            k: Seat(k, f"{k}-{_code(4)}", third=True) for k in game.thirds
+        self.seats = {a: Seat(a, f"{a}-{_code(TEAM_CODE_CHARS)}") for a in game.players} | {
+            k: Seat(k, f"{k}-{_code(TEAM_CODE_CHARS)}", third=True) for k in game.thirds
         }
         self.deadline: float | None = None
         self.paused = False
@@ -331,8 +371,9 @@ class ClassGame:
 
     def set_timer(self, seconds: float) -> None:
         """Set the round timer (0: none); it restarts for the round under way."""
-        if not 0 <= seconds <= 3600:
-            raise ClassroomError(422, f"round timer {seconds}: expected 0 (none) to 3600 seconds")
+        problem = _timer_problem(seconds)
+        if problem is not None:
+            raise ClassroomError(422, problem)
         self.round_seconds = float(seconds)
         if not self.paused:
             self._start_timer()
@@ -418,6 +459,9 @@ class Classroom:
         self.condition = condition
         self.settings = dict(settings or {})
         self.seed = scenario.run.seed if seed is None else int(seed)
+        problem = _timer_problem(float(round_seconds))
+        if problem is not None:
+            raise GameError(problem)
         self.round_seconds = float(round_seconds)
         self.rounds = rounds
         self.out = Path(out) if out is not None else None
@@ -430,6 +474,9 @@ class Classroom:
         self._ensembles: dict[str, dict[str, Any]] = {}
         self._ensemble_lock = threading.Lock()
         self._count = 0
+        #: Client address -> the clock's times of its failed joins in the last window.
+        self._failed_joins: dict[str, list[float]] = {}
+        self._failed_lock = threading.Lock()
 
     # -- the registry ------------------------------------------------------------------------------
     def new_game(
@@ -458,6 +505,10 @@ class Classroom:
                 422,
                 f"condition {condition!r}: expected one of {', '.join(self.spec.condition_names)}",
             )
+        if round_seconds is not None:
+            problem = _timer_problem(float(round_seconds))
+            if problem is not None:
+                raise ClassroomError(422, problem)
         with self.lock:
             self._count += 1
             gid = f"g{self._count}"
@@ -479,8 +530,10 @@ class Classroom:
             self.games[gid] = entry
         return entry
 
-    def load_game(self, path: str | Path) -> ClassGame:
+    def load_game(self, path: str | Path, name: str | None = None) -> ClassGame:
         """Load a saved game (a moves file) onto the class board, replayed to where it stopped.
+
+        ``name``: the file's name as the console's log shows it (default: ``path``'s).
 
         Raises
         ------
@@ -496,6 +549,12 @@ class Classroom:
             )
         if saved.actor not in self.powers:
             raise saved.problem("actor", f"expected one of {', '.join(self.powers)}")
+        if saved.condition is not None and saved.condition not in self.spec.condition_names:
+            raise saved.problem(
+                "condition",
+                f"no condition {saved.condition!r} in {self.spec.id!r}; expected one of "
+                f"{', '.join(self.spec.condition_names)}",
+            )
         teams = [a for a in saved.others if a in self.powers and a != saved.actor]
         wrong = [k for k in saved.thirds if k not in self.third_parties]
         if wrong:
@@ -524,7 +583,8 @@ class Classroom:
             gid = f"g{self._count}"
         entry = ClassGame(gid, game, 0, self.clock)
         entry.loaded = True
-        entry.log.append(f"loaded from {Path(path).name}")
+        entry.ended_by_instructor = saved.stopped and game.model.end_round is None
+        entry.log.append(f"loaded from {name or Path(path).name}")
         for seat in entry.seats.values():
             seat.joined = True
         with self.lock:
@@ -547,7 +607,7 @@ class Classroom:
     # -- who is asking -----------------------------------------------------------------------------
     def check_instructor(self, secret: str | None) -> None:
         """Refuse (403) anyone without the instructor's secret."""
-        if not secret or not secrets.compare_digest(secret, self.secret):
+        if not secret or not _same(secret, self.secret):
             raise ClassroomError(
                 403,
                 "this needs the instructor's secret (printed on the terminal where the "
@@ -559,7 +619,7 @@ class Classroom:
         if token:
             for entry in self.all_games():
                 for seat in entry.seats.values():
-                    if seat.token is not None and secrets.compare_digest(seat.token, token):
+                    if seat.token is not None and _same(token, seat.token):
                         return entry, seat
         raise ClassroomError(
             403,
@@ -567,23 +627,48 @@ class Classroom:
             "elsewhere): rejoin with your team code",
         )
 
-    def join(self, code: str, actor: str | None = None) -> tuple[ClassGame, Seat]:
+    def join(
+        self, code: str, actor: str | None = None, client: str | None = None
+    ) -> tuple[ClassGame, Seat]:
         """Join a game with its code as ``actor``, or rejoin with a team code.
 
-        A team code (``USA-7KQ2``) gives its team a new token (the old page stops working);
-        a game code with a free power takes that seat.
+        A team code (``USA-7KQ2ABCD``) gives its team a new token (the old page stops working);
+        a game code with a free power takes that seat. ``client`` (the asking address) may fail
+        :data:`JOIN_FAILURES` times in :data:`JOIN_WINDOW` seconds; then it is refused (429)
+        until the window moves on, so that codes cannot be guessed by trying them.
         """
+        key = client or "unknown"
+        with self._failed_lock:
+            now = self.clock()
+            recent = [t for t in self._failed_joins.get(key, []) if now - t < JOIN_WINDOW]
+            self._failed_joins[key] = recent
+            if len(recent) >= JOIN_FAILURES:
+                wait = math.ceil(JOIN_WINDOW - (now - recent[0]))
+                raise ClassroomError(
+                    429,
+                    f"too many wrong codes from this computer: wait {wait} s and check the "
+                    "code with the instructor",
+                )
+        try:
+            return self._join(code, actor)
+        except ClassroomError as exc:
+            if exc.status == 404:
+                with self._failed_lock:
+                    self._failed_joins.setdefault(key, []).append(self.clock())
+            raise
+
+    def _join(self, code: str, actor: str | None) -> tuple[ClassGame, Seat]:
         code = (code or "").strip().upper()
         for entry in self.all_games():
             with entry.lock:
                 for seat in entry.seats.values():
-                    if secrets.compare_digest(seat.team_code.upper(), code):
+                    if _same(code, seat.team_code.upper()):
                         if entry.loaded:
                             break
                         entry.join(seat.actor)
                         entry.log.append(f"{seat.actor}'s team rejoined with its team code")
                         return entry, seat
-                if entry.loaded or not secrets.compare_digest(entry.code, code):
+                if entry.loaded or not _same(code, entry.code):
                     continue
                 if actor not in entry.seats:
                     free = [a for a, s in entry.seats.items() if not s.joined]
@@ -638,7 +723,8 @@ class Classroom:
                     f"game {entry.gid} stopped on an internal error ({entry.error}); the other "
                     "games go on; tell the instructor",
                 ) from None
-            if entry.game.over and self.out is not None and not entry.saving:
+            # A loaded game was saved where it came from: it is never saved again.
+            if entry.game.over and self.out is not None and not entry.saving and not entry.loaded:
                 entry.saving = True
                 if self.background_saves:
                     threading.Thread(
@@ -648,6 +734,14 @@ class Classroom:
                     self._save(entry)  # the lock is re-entrant
             return result
 
+    def _failed(self, entry: ClassGame, exc: Exception) -> None:
+        """Record an unexpected error in ``entry`` (logged; the game is errored from now on)."""
+        _log.error("classroom game %s failed", entry.gid, exc_info=exc)
+        if entry.error is None:
+            entry.error = f"{type(exc).__name__}: {exc}"
+        entry.deadline = None
+        entry.touch()
+
     def _save_guarded(self, entry: ClassGame) -> None:
         try:
             self._save(entry)
@@ -655,10 +749,13 @@ class Classroom:
             _log.exception("saving classroom game %s failed", entry.gid)
 
     def _save(self, entry: ClassGame) -> None:
-        """Write a finished game's moves file and handout.
+        """Write a finished game's moves file and handout, never over an existing file.
 
-        The ensemble (the longest part) is computed without the game's lock: a finished game
-        does not change, and its teams' pages go on being answered meanwhile.
+        ``g1-moves.yaml`` and ``g1-handout.html``, or, where either exists already (an earlier
+        session's game ``g1`` in the same folder), ``g1-2-...``, ``g1-3-...`` and so on; each
+        file is created exclusively. The ensemble (the longest part) is computed without the
+        game's lock: a finished game does not change, and its teams' pages go on being answered
+        meanwhile.
         """
         from escalsim.teaching.replay import dump_moves
 
@@ -666,12 +763,29 @@ class Classroom:
         ensemble = self.ensemble(entry)
         with entry.lock:
             content = dump_moves(entry.game.replay_file())
-            handout = handout_html(entry, ensemble)
         self.out.mkdir(parents=True, exist_ok=True)
-        moves = self.out / f"{entry.gid}-moves.yaml"
-        moves.write_text(content, encoding="utf-8")
-        page = self.out / f"{entry.gid}-handout.html"
-        page.write_text(handout, encoding="utf-8")
+        k = 1
+        while True:
+            stem = entry.gid if k == 1 else f"{entry.gid}-{k}"
+            k += 1
+            moves = self.out / f"{stem}-moves.yaml"
+            page = self.out / f"{stem}-handout.html"
+            if page.exists():
+                continue
+            try:
+                with moves.open("x", encoding="utf-8") as f:
+                    f.write(content)
+            except FileExistsError:
+                continue
+            with entry.lock:
+                handout = handout_html(entry, ensemble, moves_name=moves.name)
+            try:
+                with page.open("x", encoding="utf-8") as f:
+                    f.write(handout)
+            except FileExistsError:  # made meanwhile by another process: try the next name
+                moves.unlink()
+                continue
+            break
         entry.saved = {"moves": moves, "handout": page}
         _log.info("game %s saved: %s, %s", entry.gid, moves, page)
 
@@ -755,7 +869,7 @@ class Classroom:
             out["outcome"] = _outcome_text(entry)
             if entry.error is None:
                 out["debrief"] = view.debrief().summary
-                out["handout"] = f"/handout/{entry.gid}?key={seat.token}"
+                out["handout"] = _handout_link(entry)
         return out
 
     def _third_view(self, entry: ClassGame, seat: Seat) -> dict[str, Any]:
@@ -768,7 +882,7 @@ class Classroom:
             out["outcome"] = _outcome_text(entry)
             if entry.error is None:
                 out["debrief"] = view.debrief()
-                out["handout"] = f"/handout/{entry.gid}?key={seat.token}"
+                out["handout"] = _handout_link(entry)
             return out
         s = view.situation()
         out["situation"] = {
@@ -809,7 +923,11 @@ class Classroom:
         games = []
         for entry in self.all_games():
             with entry.lock:
-                games.append(self._console_game(entry))
+                try:
+                    games.append(self._console_game(entry))
+                except Exception as exc:  # one game's failure: that game errored, the page answers
+                    self._failed(entry, exc)
+                    games.append(_errored_row(entry))
         return {
             "scenario": self.spec.id,
             "scenario_name": self.spec.name,
@@ -900,7 +1018,7 @@ class Classroom:
             "error": entry.error,
             "loaded": entry.loaded,
             "saved": {k: str(v) for k, v in entry.saved.items()},
-            "handout": f"/handout/{entry.gid}" if g.over and entry.error is None else None,
+            "handout": _handout_link(entry) if g.over and entry.error is None else None,
         }
 
     # -- the class board ---------------------------------------------------------------------------
@@ -912,6 +1030,8 @@ class Classroom:
         """
         g = entry.game
         condition = g.condition or self.spec.condition_names[0]
+        # The game's scenario has its condition applied already (once: its conditions block
+        # dropped); the baseline's is the scenario as shipped, run as its first condition.
         spec = with_settings(g.base, g.settings) if g.settings else g.base
         spec = with_events(spec, g.events)
         events = [
@@ -951,7 +1071,7 @@ class Classroom:
                 spec,
                 replications=self.replications,
                 seed=self.seed,
-                conditions=[condition],
+                conditions=[condition] if entry.game.condition is None else None,
                 twin=False,
                 workers=1,
             )
@@ -977,35 +1097,57 @@ class Classroom:
     def board(self) -> dict[str, Any]:
         """The class board: every game's outcome beside its configuration's ensemble."""
         groups: dict[str, dict[str, Any]] = {}
+        #: Games the board cannot show (their row or their ensemble failed), with why.
+        errored: list[dict[str, Any]] = []
         for entry in self.all_games():
             with entry.lock:
-                key, _, _, text = self.config(entry)
-                row = {
-                    "id": entry.gid,
-                    "status": entry.status,
-                    "round": entry.game.round,
-                    "outcome": entry.game.outcome if entry.game.over else None,
-                    "outcome_text": _outcome_text(entry) if entry.game.over else None,
-                    "end_round": entry.game.model.end_round,
-                    "loaded": entry.loaded,
-                    "stopped": entry.ended_by_instructor,
-                }
+                try:
+                    key, _, _, text = self.config(entry)
+                    row = {
+                        "id": entry.gid,
+                        "status": entry.status,
+                        "round": entry.game.round,
+                        "outcome": entry.game.outcome if entry.game.over else None,
+                        "outcome_text": _outcome_text(entry) if entry.game.over else None,
+                        "end_round": entry.game.model.end_round,
+                        "loaded": entry.loaded,
+                        "stopped": _stopped(entry),
+                    }
+                except Exception as exc:  # that game errored; the board answers
+                    self._failed(entry, exc)
+                    errored.append({"id": entry.gid, "error": entry.error})
+                    continue
             group = groups.setdefault(
                 key, {"key": key, "config": text, "games": [], "entry": entry}
             )
             group["games"].append(row)
         out = []
         for group in groups.values():
-            ensemble = self.ensemble(group.pop("entry"))
-            done = [
+            try:
+                ensemble = self.ensemble(group.pop("entry"))
+            except Exception as exc:
+                _log.error("the ensemble of %s failed", group["config"], exc_info=exc)
+                errored += [
+                    {"id": r["id"], "error": f"its ensemble failed: {type(exc).__name__}: {exc}"}
+                    for r in group["games"]
+                ]
+                continue
+            # A game the instructor ended before its crisis resolved has no outcome of the
+            # model's: it is counted apart, not with the model's "unresolved" (the horizon).
+            ended = [
                 r for r in group["games"] if r["outcome"] is not None and r["status"] != "errored"
             ]
+            done = [r for r in ended if not r["stopped"]]
             counts = {}
             for outcome in BOARD_OUTCOMES:
                 k = sum(r["outcome"] == outcome for r in done)
                 lo, hi = _wilson(k, len(done)) if done else (math.nan, math.nan)
                 counts[outcome] = {"k": k, "p": k / len(done) if done else None, "lo": lo, "hi": hi}
-            group["class"] = {"finished": len(done), "outcomes": counts}
+            group["class"] = {
+                "finished": len(done),
+                "outcomes": counts,
+                "stopped": len(ended) - len(done),
+            }
             group["ensemble"] = ensemble
             out.append(group)
         n = Narrator(self.spec)
@@ -1013,6 +1155,7 @@ class Classroom:
             "scenario": self.spec.id,
             "labels": {o: n.outcome(o) for o in BOARD_OUTCOMES},
             "groups": _finite(out),
+            "errored": errored,
         }
 
 
@@ -1083,11 +1226,54 @@ def _choice_text(chosen: tuple[Choice | ThirdChoice, bool]) -> str:
     return text
 
 
+def _display_name(name: str | None) -> str:
+    """An uploaded file's name as the client gave it, cut to a short last part for a log line."""
+    text = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(c for c in text if c.isprintable())[:80]
+    return text or "game-moves.yaml"
+
+
+def _stopped(entry: ClassGame) -> bool:
+    """The instructor ended the game before its crisis resolved (no outcome of the model's)."""
+    return entry.ended_by_instructor and entry.game.model.end_round is None
+
+
+def _errored_row(entry: ClassGame) -> dict[str, Any]:
+    """The console's row of a game whose own row failed: what is known without the crisis."""
+    return {
+        "id": entry.gid,
+        "code": entry.code,
+        "status": "errored",
+        "round": None,
+        "horizon": None,
+        "seed": None,
+        "condition": "",
+        "seconds_left": None,
+        "round_seconds": entry.round_seconds,
+        "teams": [],
+        "actors": [],
+        "powers": [],
+        "channels": [],
+        "outcome": None,
+        "feed": [],
+        "log": entry.log[-12:],
+        "error": entry.error,
+        "loaded": entry.loaded,
+        "saved": {k: str(v) for k, v in entry.saved.items()},
+        "handout": None,
+    }
+
+
+def _handout_link(entry: ClassGame) -> str:
+    """The address of a finished game's handout, with the game's handout key."""
+    return f"/handout/{entry.gid}?key={entry.handout_key}"
+
+
 def _outcome_text(entry: ClassGame) -> str:
     g = entry.game
     if entry.error is not None:
         return f"stopped on an error: {entry.error}"
-    if entry.ended_by_instructor and g.model.end_round is None:
+    if _stopped(entry):
         return f"ended by the instructor in round {g.round}, unresolved"
     return f"{g.narrator.outcome(g.outcome)} in round {g.model.end_round}"
 
@@ -1095,8 +1281,13 @@ def _outcome_text(entry: ClassGame) -> str:
 # ------------------------------------------------------------------------------------------------
 # the handout
 # ------------------------------------------------------------------------------------------------
-def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) -> str:
+def handout_html(
+    entry: ClassGame, ensemble: Mapping[str, Any] | None = None, *, moves_name: str | None = None
+) -> str:
     """A finished game's debrief as one self-contained HTML page (no scripts, no links out).
+
+    ``moves_name``: the name of its saved moves file (default: the one it was saved as, or
+    ``g1-moves.yaml``), in the command that replays it.
 
     Both teams' debriefs (what each intended, did, signalled and perceived, where each
     misperceived), the rounds as a table and a chart of both postures, the replay with the
@@ -1106,6 +1297,9 @@ def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) ->
     g = entry.game
     n = g.narrator
     e = html.escape
+    if moves_name is None:
+        saved = entry.saved.get("moves")
+        moves_name = saved.name if saved is not None else f"{entry.gid}-moves.yaml"
     rungs = [r.name for r in g.spec.ladder.rungs]
     debriefs = {a: g.seat(a).debrief() for a in g.players}
     first = debriefs[g.players[0]]
@@ -1191,7 +1385,7 @@ def handout_html(entry: ClassGame, ensemble: Mapping[str, Any] | None = None) ->
         )
     parts.append(
         "<h2>Replay</h2><p>Save this game's moves file and replay it with "
-        f"<code>escalsim play {e(g.spec.id)} --moves {e(entry.gid)}-moves.yaml</code>.</p>"
+        f"<code>escalsim play {e(g.spec.id)} --moves {e(moves_name)}</code>.</p>"
         "<h2>Questions</h2><ol><li>Where did your team's reading of the other side differ from "
         "what it did? Which channel carried the difference?</li><li>Which of your messages or "
         "offers were read as you meant them?</li><li>Would the crisis have gone differently "
@@ -1335,7 +1529,8 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
         code, actor = data.get("code"), data.get("actor")
         if not isinstance(code, str) or (actor is not None and not isinstance(actor, str)):
             raise ClassroomError(422, "give the game code (and the power your team plays)")
-        entry, seat = classroom.join(code, actor)
+        client = request.client.host if request.client is not None else None
+        entry, seat = classroom.join(code, actor, client)
         return {
             "game": entry.gid,
             "actor": seat.actor,
@@ -1412,7 +1607,9 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
                 if not isinstance(cid, str) or not isinstance(is_open, bool):
                     raise ClassroomError(422, "give the channel's id and open: true or false")
                 entry.add_event(
-                    ChannelEvent(kind="channel", round=g.round + 1, channel=cid, open=is_open),
+                    _event(
+                        ChannelEvent, kind="channel", round=g.round + 1, channel=cid, open=is_open
+                    ),
                     f"{cid} {'opened' if is_open else 'closed'}",
                 )
             elif action == "incident":
@@ -1425,7 +1622,9 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
                 ):
                     raise ClassroomError(422, "give the actor's id and rungs from 1 to 10")
                 entry.add_event(
-                    IncidentEvent(kind="incident", round=g.round + 1, actor=actor, rungs=rungs),
+                    _event(
+                        IncidentEvent, kind="incident", round=g.round + 1, actor=actor, rungs=rungs
+                    ),
                     f"incident injected: {actor} appears {rungs} rung(s) up",
                 )
             else:
@@ -1442,18 +1641,19 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
     async def handout(request: Request) -> Response:
         entry = classroom.get(request.path_params["gid"])
         key = request.query_params.get("key")
-        allowed = key is not None and (
-            secrets.compare_digest(key, classroom.secret)
-            or any(s.token and secrets.compare_digest(s.token, key) for s in entry.seats.values())
-        )
-        if not allowed:
+        if not key or not _same(key, entry.handout_key):
             raise ClassroomError(
-                403, "the handout needs the instructor's secret or the game's team token"
+                403,
+                "the handout needs its game's handout key: open it from the team's page or the "
+                "instructor's console",
             )
         if not entry.game.over or entry.error is not None:
             raise ClassroomError(409, "the handout comes when the game has ended")
+        # The ensemble (the longest part) without the game's lock: a finished game does not
+        # change, and its teams' pages go on being answered meanwhile.
+        ensemble = await run_in_threadpool(classroom.ensemble, entry)
         page = await run_in_threadpool(
-            classroom.guarded, entry, lambda: handout_html(entry, classroom.ensemble(entry))
+            classroom.guarded, entry, lambda: handout_html(entry, ensemble)
         )
         return HTMLResponse(page)
 
@@ -1466,13 +1666,16 @@ def create_app(classroom: Classroom, *, ticker: bool = True) -> Any:
         raw = await request.body()
         if len(raw) > 1_000_000:
             raise ClassroomError(413, "a moves file is at most 1 MB")
+        # The client's file name is shown, never used as a path: the upload is written to a
+        # fixed name in a fresh temporary folder.
+        name = _display_name(request.query_params.get("name"))
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / (request.query_params.get("name") or "game-moves.yaml")
+            path = Path(tmp) / "upload-moves.yaml"
             path.write_bytes(raw)
             try:
-                entry = await run_in_threadpool(classroom.load_game, path)
+                entry = await run_in_threadpool(classroom.load_game, path, name)
             except (ScenarioError, GameError) as exc:
-                raise ClassroomError(422, str(exc)) from None
+                raise ClassroomError(422, str(exc).replace(str(path), name)) from None
         return {"game": entry.gid}
 
     @asynccontextmanager
@@ -1541,7 +1744,9 @@ def _parse_choice(data: Mapping[str, Any]) -> tuple[Choice, int]:
     if isinstance(offer, int | float) and not 0.0 <= float(offer) <= 1.0:
         raise ClassroomError(422, f"offer {offer}: a share of the stakes is from 0 to 1")
     claim = data.get("claim")
-    if claim is not None and (isinstance(claim, bool) or not isinstance(claim, int | float)):
-        raise ClassroomError(422, "claim: expected a cost of war (a number) or nothing")
+    if claim is not None and (
+        isinstance(claim, bool) or not isinstance(claim, int | float) or not math.isfinite(claim)
+    ):
+        raise ClassroomError(422, "claim: expected a cost of war (a finite number) or nothing")
     share: str | float = offer if isinstance(offer, str) else float(offer)
     return Choice(move, message, share, None if claim is None else float(claim)), round_

@@ -52,7 +52,7 @@ from escalsim.agents.model import MESSAGE_CHOICES, EscalationModel
 from escalsim.core import dynamics as dx
 from escalsim.errors import GameError
 from escalsim.policies import POLICIES
-from escalsim.scenario import Scenario, load_scenario, with_condition
+from escalsim.scenario import Scenario, load_scenario
 from escalsim.scenario.load import with_settings
 from escalsim.scenario.schema import ChannelEvent, Event, IncidentEvent, SummitEvent
 from escalsim.teaching.narrate import Narrator, _join
@@ -563,7 +563,12 @@ class Game:
 
             spec = with_rounds(spec, rounds)
         if condition is not None:
-            spec = with_condition(spec, condition)
+            # Applied once, its conditions block dropped: the settings below (the teams' seats,
+            # the instructor's events) re-validate the scenario, and a condition that removes
+            # an element (``remove:``) would no longer find it in the changed scenario.
+            from escalsim.scenario.transforms import under_condition
+
+            spec = under_condition(spec, condition)
         powers = [a.id for a in spec.actors if a.role == "power"]
         if actor not in powers:
             raise GameError(
@@ -1245,6 +1250,8 @@ class Game:
                 ]
                 for k in self.thirds
             }
+        if self.stopped and self.model.end_round is None:
+            out["stopped"] = True  # ended by the instructor before the crisis resolved
         if self.events:
             out["events"] = [
                 {k: v for k, v in e.model_dump(mode="json").items() if v not in (None, "")}

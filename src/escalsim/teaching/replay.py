@@ -30,7 +30,9 @@ on replay (past their end they hold), and the instructor's events, as a scenario
       - {kind: channel, round: 4, channel: hotline, open: false}
       - {kind: incident, round: 6, actor: USA, rungs: 1}
 
-and, where teams played third parties, their choices (a move, ``join`` its side, ``mediate``)::
+and ``stopped: true`` where the instructor ended the game before the crisis resolved (a replay
+plays the rounds saved, then goes on as ``escalsim play`` does); and, where teams played third
+parties, their choices (a move, ``join`` its side, ``mediate``)::
 
     thirds:
       CUB: [hold, {move: hold, join: true}, step_up]
@@ -68,6 +70,7 @@ _KEYS = (
     "others",
     "events",
     "thirds",
+    "stopped",
 )
 
 
@@ -94,6 +97,8 @@ class MovesFile:
     events: list[Event] = field(default_factory=list)
     #: Third-party teams' choices (a classroom game): actor id -> ``(move, join, mediate)``.
     thirds: dict[str, list[tuple[str, bool, bool]]] = field(default_factory=dict)
+    #: The instructor ended the game before the crisis resolved (a classroom game).
+    stopped: bool = False
     source: str = "<moves>"
     #: Position of each top-level key's value, for errors found later (e.g. a wrong actor).
     where: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -199,6 +204,11 @@ def load_moves(path: str | Path) -> MovesFile:
                 bad(("thirds", actor), "expected a list of choices")
                 continue
             out.thirds[str(actor)] = _third_choices(listed, ("thirds", str(actor)), bad)
+    stopped = data.get("stopped", False)
+    if not isinstance(stopped, bool):
+        bad(("stopped",), f"expected true or false, got {stopped!r}")
+    else:
+        out.stopped = stopped
     events = data.get("events")
     if events is not None and not isinstance(events, list):
         bad(("events",), "expected a list of events")
