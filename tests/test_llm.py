@@ -42,8 +42,8 @@ def serve():
     """Start fake servers for a test (each waits until it listens) and stop them after."""
     started: list[FakeServer] = []
 
-    def start(script: Any) -> FakeServer:
-        server = FakeServer(script).start()
+    def start(script: Any, host: str = "127.0.0.1") -> FakeServer:
+        server = FakeServer(script, host=host).start()
         started.append(server)
         return server
 
@@ -374,6 +374,58 @@ def test_the_api_key_never_appears_in_the_run_folder_events_or_errors(serve, tmp
             assert SECRET.encode() not in path.read_bytes(), path
     assert not results.events.astype(str).apply(lambda c: c.str.contains(SECRET)).any().any()
     assert "[redacted]" in (out / RECORDING).read_text()
+
+
+def test_a_key_goes_only_to_a_host_the_user_allows(serve, tmp_path, monkeypatch):
+    """A scenario chooses base_url and api_key_env: a key is sent only to a local host or one
+    listed in ESCALSIM_LLM_KEY_HOSTS, else the run is refused before any request (exit 2)."""
+    monkeypatch.setenv("TEST_LLM_KEY", SECRET)
+    monkeypatch.delenv("ESCALSIM_LLM_KEY_HOSTS", raising=False)
+    # 127.0.0.2 is this machine, but not a name the allowlist knows: it stands for evil.example.
+    server = serve(lambda body, headers, n: move_answer(), host="127.0.0.2")
+    spec = scenario(server, api_key_env="TEST_LLM_KEY")
+    with pytest.raises(LLMError) as caught:
+        go(spec)
+    message = str(caught.value)
+    for needed in ("TEST_LLM_KEY", "'127.0.0.2'", "ESCALSIM_LLM_KEY_HOSTS", "actor A"):
+        assert needed in message
+    assert SECRET not in message
+    assert server.requests == []
+    # Without a key, nothing is sent that needs allowing.
+    go(scenario(server))
+    asked = len(server.requests)
+    assert asked > 0
+    assert all("authorization" not in r["headers"] for r in server.requests)
+    # The command line: exit 2, the message, no traceback.
+    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
+    policy = f"{{name: llm, model: fake, base_url: '{server.base_url}', api_key_env: TEST_LLM_KEY}}"
+    path = tmp_path / "keyed.yaml"
+    path.write_text(
+        text.replace("    role: power\n", f"    role: power\n    policy: {policy}\n", 1), "utf-8"
+    )
+    done = run_cli_in_process("run", str(path), "--replications", "2", "--out", str(tmp_path / "r"))
+    assert done.returncode == 2, done.stderr
+    assert "ESCALSIM_LLM_KEY_HOSTS" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert SECRET not in done.stderr + done.stdout
+    assert len(server.requests) == asked
+    # Allowed by the user: the key is sent.
+    monkeypatch.setenv("ESCALSIM_LLM_KEY_HOSTS", "api.example.org, 127.0.0.2")
+    go(spec, cache=False)
+    assert server.requests[-1]["headers"]["authorization"] == f"Bearer {SECRET}"
+
+
+def test_a_servers_body_is_quoted_short_and_redacted(serve, monkeypatch):
+    monkeypatch.setenv("TEST_LLM_KEY", SECRET)
+    noise = "<html>\n" + "x" * 5000 + SECRET + "</html>"
+    server = serve(lambda body, headers, n: (400, {"error": noise}, {}))
+    with pytest.raises(LLMError) as caught:
+        go(scenario(server, api_key_env="TEST_LLM_KEY", concurrency=1))
+    message = str(caught.value)
+    assert "HTTP 400" in message
+    assert "\n" not in message
+    assert SECRET not in message
+    assert len(message) < 300
 
 
 def test_a_scenario_that_holds_a_key_is_refused(tmp_path):

@@ -8,9 +8,10 @@ exponential backoff, honouring ``Retry-After``, and refuses at once what will no
 ``4xx``: a wrong model name, a refused key).
 
 The API key is read from the environment variable the policy names, when a request is made,
-and sent only in the ``Authorization`` header; every message this module builds names the
-variable, never its value, and anything a server sends back is redacted of the key before it
-goes anywhere (:func:`redact`).
+and sent only in the ``Authorization`` header, and only to a host the user allows outside the
+scenario (:func:`check_key_host`: a local host, or one listed in ``$ESCALSIM_LLM_KEY_HOSTS``);
+every message this module builds names the variable, never its value, and anything a server
+sends back is redacted of the key before it goes anywhere (:func:`redact`).
 
 ``httpx`` is imported inside :meth:`ChatClient.send`, so importing :mod:`escalsim` never loads it.
 """
@@ -25,7 +26,63 @@ from typing import Any
 
 from escalsim.errors import LLMError
 
-__all__ = ["ChatClient", "Endpoint", "Reply", "redact"]
+__all__ = [
+    "KEY_HOSTS_ENV",
+    "LOCAL_HOSTS",
+    "ChatClient",
+    "Endpoint",
+    "Reply",
+    "check_key_host",
+    "redact",
+]
+
+#: The environment variable listing the hosts a key may be sent to (comma-separated names).
+KEY_HOSTS_ENV = "ESCALSIM_LLM_KEY_HOSTS"
+#: Hosts a key may always be sent to: this machine.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host(base_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(base_url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def key_hosts() -> frozenset[str]:
+    """The hosts a key may be sent to: :data:`LOCAL_HOSTS` and ``$ESCALSIM_LLM_KEY_HOSTS``."""
+    listed = os.environ.get(KEY_HOSTS_ENV, "")
+    return LOCAL_HOSTS | {h.strip().lower().strip("[]") for h in listed.split(",") if h.strip()}
+
+
+def check_key_host(base_url: str, api_key_env: str | None) -> None:
+    """Refuse to send a key to a host the user has not allowed outside the scenario.
+
+    A scenario chooses both ``base_url`` and ``api_key_env``, so a shared scenario could
+    otherwise send any secret of the environment to any host. A key (``api_key_env`` set) is
+    sent only to a local host (:data:`LOCAL_HOSTS`) or one listed, by the user, in the
+    environment variable ``ESCALSIM_LLM_KEY_HOSTS``.
+
+    Raises
+    ------
+    LLMError
+        When a key is asked for and the host is not allowed; the message names the variable,
+        the host and how to allow it, never the key.
+    """
+    if api_key_env is None:
+        return
+    host = _host(base_url)
+    if host in key_hosts():
+        return
+    example = host or "api.openai.com"
+    raise LLMError(
+        f"the scenario asks to send the key in {api_key_env} to {host or base_url!r}, a host "
+        "not allowed to receive keys: if you trust it, list it in the environment variable "
+        f"{KEY_HOSTS_ENV} (comma-separated host names, e.g. export {KEY_HOSTS_ENV}={example}); "
+        "a scenario cannot allow it itself"
+    )
 
 
 @dataclass(frozen=True)
@@ -70,10 +127,12 @@ class Endpoint:
         Raises
         ------
         LLMError
-            When the variable is named but not set.
+            When the host is not allowed to receive a key (:func:`check_key_host`), or the
+            variable is named but not set.
         """
         if self.api_key_env is None:
             return None
+        check_key_host(self.base_url, self.api_key_env)
         value = os.environ.get(self.api_key_env)
         if not value:
             raise LLMError(
@@ -122,6 +181,17 @@ def redact(text: str, secret: str | None) -> str:
     if secret:
         return text.replace(secret, "[redacted]")
     return text
+
+
+#: The most characters of a server's body quoted in a message.
+EXCERPT = 120
+
+
+def _excerpt(text: str, secret: str | None) -> str:
+    """A server's body for a message: redacted, on one line, printable, at most EXCERPT long."""
+    text = redact(text, secret)
+    flat = redact(" ".join("".join(c if c.isprintable() else " " for c in text).split()), secret)
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 3] + "..."
 
 
 def _estimate(text: str) -> int:
@@ -173,7 +243,10 @@ class ChatClient:
         if self._http is None:
             import httpx
 
-            self._http = httpx.Client(timeout=httpx.Timeout(self.endpoint.timeout))
+            # Redirects are not followed: a key goes only to the host allowed (check_key_host).
+            self._http = httpx.Client(
+                timeout=httpx.Timeout(self.endpoint.timeout), follow_redirects=False
+            )
         return self._http
 
     def send(self, body: dict[str, Any]) -> Reply:
@@ -241,20 +314,20 @@ class ChatClient:
             raise _RetryableError(
                 f"HTTP {status}", _retry_after(response.headers.get("Retry-After"))
             )
-        text = redact(response.text, key)
+        text = _excerpt(response.text, key)
         if status >= 400:
             hint = (
                 f"; check the key in {ep.api_key_env}"
                 if status in (401, 403) and ep.api_key_env
                 else ""
             )
-            raise LLMError(f"{ep.url} refused the request (HTTP {status}): {text[:300]}{hint}")
+            raise LLMError(f"{ep.url} refused the request (HTTP {status}): {text}{hint}")
         try:
             data = response.json()
             message = data["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise LLMError(
-                f"{ep.url} answered something that is not a chat completion: {text[:300]}"
+                f"{ep.url} answered something that is not a chat completion: {text}"
             ) from None
         content = redact(message.get("content") or "", key)
         refusal = message.get("refusal")

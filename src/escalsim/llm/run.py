@@ -23,28 +23,53 @@ if TYPE_CHECKING:
 __all__ = [
     "active_llm_session",
     "attach",
+    "check_key_hosts",
     "dry_run_prompts",
     "has_llm",
     "llm_actors",
+    "llm_policies",
     "llm_session",
     "with_llm_session",
 ]
 
 
-def llm_actors(scenario: Any) -> list[str]:
-    """The ids of the actors with the ``llm`` policy in any condition of ``scenario``."""
+def llm_policies(scenario: Any) -> list[tuple[str, Any]]:
+    """(actor id, policy spec) of every ``llm`` policy in any condition of ``scenario``."""
     from escalsim.scenario import Scenario, load_scenario
     from escalsim.scenario.load import with_condition
 
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    found: list[str] = []
+    found: list[tuple[str, Any]] = []
     for variant in [spec, *(with_condition(spec, str(c)) for c in spec.conditions)]:
         found += [
-            a.id
+            (a.id, a.policy)
             for a in variant.actors
-            if a.policy is not None and a.policy.name == "llm" and a.id not in found
+            if a.policy is not None and a.policy.name == "llm" and (a.id, a.policy) not in found
         ]
     return found
+
+
+def llm_actors(scenario: Any) -> list[str]:
+    """The ids of the actors with the ``llm`` policy in any condition of ``scenario``."""
+    return list(dict.fromkeys(a for a, _ in llm_policies(scenario)))
+
+
+def check_key_hosts(scenario: Any) -> None:
+    """Refuse, before any request, an LLM actor whose key would go to a host not allowed.
+
+    Raises
+    ------
+    LLMError
+        Naming the actor, the variable and the host (:func:`escalsim.llm.client.check_key_host`).
+    """
+    from escalsim.errors import LLMError
+    from escalsim.llm.client import check_key_host
+
+    for actor, policy in llm_policies(scenario):
+        try:
+            check_key_host(policy.base_url, policy.api_key_env)
+        except LLMError as exc:
+            raise LLMError(f"actor {actor}: {exc}") from None
 
 
 def has_llm(scenario: Any) -> bool:
@@ -79,6 +104,8 @@ def llm_session(
         return
     opts = dict(options or {})
     replay = [Path(p) for p in opts.get("replay") or []]
+    if not (opts.get("offline") or replay):
+        check_key_hosts(scenario)
     session = Session(
         None if work is None else Path(work) / RECORDING,
         replay=list(replay),
