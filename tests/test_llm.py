@@ -451,6 +451,47 @@ def test_a_scenario_that_holds_a_key_is_refused(tmp_path):
     assert SECRET not in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://user:sk-abc@api.example.org/v1", "must not carry credentials"),
+        ("https://api.example.org/v1?api-key=sk-abc", "must not have a query"),
+        ("https://api.example.org/v1#sk-abc", "must not have a fragment"),
+        ("ftp://api.example.org/v1", "must start with http:// or https://"),
+        ("localhost:11434/v1", "must start with http:// or https://"),
+        ("api.example.org/v1", "must start with http:// or https://"),
+        ("http://[::1/v1", "is not a valid URL"),
+        ("http://localhost:port/v1", "is not a valid URL"),
+        ("http:///v1", "must name a host"),
+        ("http://local host/v1", "blanks or control characters"),
+    ],
+)
+def test_a_base_url_that_is_not_a_plain_http_root_is_refused_at_the_field(url, why, tmp_path):
+    with pytest.raises(ScenarioError, match=re.escape(why)) as caught:
+        with_settings(BASE, {"actors.A.policy": {"name": "llm", "model": "m", "base_url": url}})
+    assert "base_url" in str(caught.value)
+    assert "sk-abc" not in str(caught.value)
+    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
+    policy = f"{{name: llm, model: m, base_url: '{url}'}}"
+    path = tmp_path / "url.yaml"
+    path.write_text(
+        text.replace("    role: power\n", f"    role: power\n    policy: {policy}\n", 1), "utf-8"
+    )
+    done = run_cli_in_process("run", str(path), "--llm-dry-run")
+    assert done.returncode == 2, done.stderr
+    assert re.search(r"url\.yaml:\d+:\d+: actors\[0\]\.policy\.base_url: ", done.stderr), (
+        done.stderr
+    )
+    assert why in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("url", ["http://[::1]:8080/v1", "https://api.openai.com/v1/"])
+def test_plain_base_urls_load(url):
+    spec = with_settings(BASE, {"actors.A.policy": {"name": "llm", "model": "m", "base_url": url}})
+    assert spec.actors[0].policy.base_url == url
+
+
 # -- dry run --------------------------------------------------------------------------------------
 def test_dry_run_prints_the_first_prompt_without_calling(serve, tmp_path):
     server = serve(lambda body, headers, n: move_answer())

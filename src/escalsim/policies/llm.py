@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, override
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
@@ -44,6 +44,58 @@ if TYPE_CHECKING:
 #: Keys that would put a credential in a scenario file: refused, with the reason.
 _SECRET_KEYS = re.compile(r"(api_?key|token|secret|password|authori[sz]ation|bearer)$", re.I)
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: A host name or an IPv4 address (letters, digits, dots, hyphens, underscores).
+_HOST_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if it is a plain http(s) API root, else a ValueError saying why.
+
+    Refused: a scheme other than ``http`` or ``https`` (or none), no host, a user name or
+    password (``user:pass@``), a query (``?key=...``), a fragment, a port that is not a number,
+    a malformed IPv6 address (``http://[::1/v1``), blanks or control characters. Credentials
+    belong in the environment variable named by ``api_key_env``.
+    """
+    from urllib.parse import urlsplit
+
+    if any(not c.isprintable() or c.isspace() for c in url):
+        raise ValueError("base_url must not contain blanks or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        raise ValueError(f"base_url is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(
+            "base_url must start with http:// or https:// (e.g. http://localhost:11434/v1)"
+        )
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValueError(
+            "base_url must not carry credentials (user:password@); put the key in the "
+            "environment variable named by api_key_env"
+        )
+    if parts.query or url.rstrip().endswith("?"):
+        raise ValueError(
+            "base_url must not have a query (?...): a key goes in the environment variable "
+            "named by api_key_env, and requests go to {base_url}/chat/completions"
+        )
+    if parts.fragment or "#" in url:
+        raise ValueError("base_url must not have a fragment (#...)")
+    if not host:
+        raise ValueError("base_url must name a host (e.g. http://localhost:11434/v1)")
+    bracketed = parts.netloc.rsplit("@", 1)[-1].startswith("[")
+    if not bracketed and not _HOST_NAME.match(host):
+        raise ValueError(f"base_url's host {host!r} is not a host name or an IP address")
+    if bracketed:
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise ValueError(f"base_url's host [{host}] is not an IPv6 address") from None
+    del port  # read only to check it
+    return url
 
 
 class LLMBudget(BaseModel):
@@ -142,15 +194,12 @@ class LLMPolicy(PolicySpec):
                     "api_key_env must name an environment variable (e.g. OPENAI_API_KEY), not "
                     "hold the key: a scenario file never contains one"
                 )
-            url = data.get("base_url")
-            if isinstance(url, str) and re.search(
-                r"//[^/@]*:[^/@]*@|[?&](api_?key|key|token)=", url
-            ):
-                raise ValueError(
-                    "base_url must not carry credentials; put the key in the environment "
-                    "variable named by api_key_env"
-                )
         return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_url(cls, url: str) -> str:
+        return check_base_url(url)
 
 
 #: The observation fields the prompt shows (docs/llm.md): everything a power is shown in
