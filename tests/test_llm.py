@@ -273,6 +273,42 @@ def test_the_budget_stops_cleanly_and_a_resume_pays_only_for_new_calls(serve, tm
     assert (out / RECORDING).is_file()
 
 
+def test_a_resume_that_makes_no_progress_keeps_the_recording(serve, tmp_path):
+    """A budget stop before any part finished, resumed with the same budget (stopped again at
+    once): the recording still holds every answer paid for, and a larger budget then pays only
+    for new questions."""
+    server = serve(lambda body, headers, n: move_answer("hold"))
+    out = tmp_path / "run"
+    spec = scenario(server, budget={"calls": 2}, concurrency=1)
+    recording = tmp_path / ".run.partial" / RECORDING
+
+    def again(**llm: Any) -> Any:
+        return run(
+            spec,
+            replications=2,
+            seed=7,
+            twin=False,
+            conditions=FIRST,
+            out=out,
+            resume=True,
+            plots=False,
+            llm={"cache": False, **llm},
+        )
+
+    with pytest.raises(LLMBudgetError):
+        go(spec, out=out, cache=False)
+    paid = recording.read_text().splitlines()
+    assert len(paid) == len(server.requests) == 2
+    with pytest.raises(LLMBudgetError):
+        again()
+    assert len(server.requests) == 2
+    assert recording.read_text().splitlines() == paid
+    results = again(max_calls=1000)
+    asked = [json.dumps(r["body"], sort_keys=True) for r in server.requests]
+    assert len(asked) == len(set(asked))  # no question was paid for twice
+    assert results.manifest["llm"]["actors"]["A"]["calls_paid"] == len(server.requests)
+
+
 def test_nothing_is_lost_when_the_server_dies_mid_run(serve, tmp_path):
     alive = {"n": 3}
 
