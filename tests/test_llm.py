@@ -341,6 +341,53 @@ def test_nothing_is_lost_when_the_server_dies_mid_run(serve, tmp_path):
     assert llm_events(results)["move"].eq("step_up").all()
 
 
+def test_ctrl_c_while_waiting_stops_sending_and_records_what_arrived(serve, tmp_path, monkeypatch):
+    """Ctrl-C in the thread waiting for answers: nothing more is sent, the answers already in
+    are recorded, and the interrupt goes on (the wait is interrupted by a hook, not a clock)."""
+    import threading
+
+    from escalsim.llm.session import Session
+
+    second, gate = threading.Event(), threading.Event()
+
+    def script(body, headers, n):
+        if n > 0:
+            second.set()
+            gate.wait(5)  # answers once the interrupt is handled (at most 5 s: never a deadlock)
+        return move_answer("hold")
+
+    server = serve(script)
+    waited = {"n": 0}
+
+    def wait(future):
+        waited["n"] += 1
+        if waited["n"] == 1:
+            return future.result()
+        assert second.wait(30)  # the second request is in flight
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Session, "_wait", staticmethod(wait))
+    with pytest.raises(KeyboardInterrupt):
+        run(
+            scenario(server, temperature=0.7, concurrency=1),
+            replications=4,
+            seed=7,
+            twin=False,
+            conditions=FIRST,
+            out=tmp_path / "run",
+            plots=False,
+            llm={"cache": False},
+        )
+    gate.set()  # the request in flight is answered, too late to be waited for
+    for thread in threading.enumerate():
+        if thread.name.startswith("escalsim-llm"):
+            thread.join(30)
+    assert len(server.requests) == 2  # the answered one and the one in flight; no more
+    lines = (tmp_path / ".run.partial" / RECORDING).read_text().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["source"] == "live"
+
+
 # -- exact miscalculation -------------------------------------------------------------------------
 def test_ask_truth_counts_miscalculations_as_for_every_policy(serve):
     """A decision is a miscalculation exactly where the answer on the truth-rendered prompt

@@ -27,7 +27,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,10 +311,22 @@ class Session:
         except OSError:
             pass  # the cache is an economy: the recording is what a run relies on
 
-    def _reserve(self, question: Question, budget: tuple[int | None, int | None]) -> None:
+    @staticmethod
+    def _wait(future: Future[Any]) -> Any:
+        """The result of a request sent (the tests replace it to interrupt the wait)."""
+        return future.result()
+
+    def _reserve(
+        self,
+        question: Question,
+        budget: tuple[int | None, int | None],
+        abort: threading.Event | None = None,
+    ) -> None:
         calls = self.max_calls if self.max_calls is not None else budget[0]
         tokens = self.max_tokens if self.max_tokens is not None else budget[1]
         with self._lock:
+            if abort is not None and abort.is_set():
+                raise _AbortedError
             paid = self.spent.setdefault(question.actor, [0, 0])
             if calls is not None and paid[0] >= calls:
                 raise LLMBudgetError(
@@ -378,15 +390,17 @@ class Session:
                 "another scenario, seed or template"
             )
 
-        abort = threading.Event()  # one failure stops the requests not yet sent
+        abort = threading.Event()  # one failure, or Ctrl-C, stops the requests not yet sent
 
         def live(item: tuple[str, Question]) -> tuple[str, Answered] | None:
             key, q = item
             if abort.is_set():
                 return None
             try:
-                self._reserve(q, budget)
+                self._reserve(q, budget, abort)
                 reply = self._send(q)
+            except _AbortedError:
+                return None
             except BaseException:
                 abort.set()
                 raise
@@ -395,23 +409,40 @@ class Session:
             return key, Answered(reply, "live")
 
         if missing:
-            with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-                futures = [pool.submit(live, item) for item in missing.items()]
-                failure: BaseException | None = None
+            pool = ThreadPoolExecutor(
+                max_workers=max(1, concurrency), thread_name_prefix="escalsim-llm"
+            )
+            futures = [pool.submit(live, item) for item in missing.items()]
+            failure: BaseException | None = None
+            try:
                 for future in futures:
                     try:
-                        done = future.result()
-                    except BaseException as exc:  # record what arrived, then stop
+                        done = self._wait(future)
+                    except Exception as exc:  # a request failed: record what arrived, then stop
                         failure = failure or exc
                         continue
                     if done is None:
                         continue
                     key, got = done
                     answers[key] = got
-                    q = missing[key]
-                    self._record(q, got)
-                if failure is not None:
-                    raise failure
+                    self._record(missing[key], got)
+            except BaseException:
+                # Interrupted while waiting (Ctrl-C, SIGTERM): send nothing more, record the
+                # answers already in, and do not wait for the requests in flight.
+                abort.set()
+                for future in futures:
+                    future.cancel()
+                for future in futures:
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        done = future.result()
+                        if done is not None and done[0] not in answers:
+                            answers[done[0]] = done[1]
+                            self._record(missing[done[0]], done[1])
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+            if failure is not None:
+                raise failure
         out = []
         seen: set[str] = set()
         for q in questions:
@@ -452,6 +483,10 @@ class Session:
             self.recording.append(entry)
         if got.source == "live":
             self._store_cache(key, entry)
+
+
+class _AbortedError(Exception):
+    """A request not sent: the question's batch was stopped before it went out."""
 
 
 def _secret(endpoint: Endpoint) -> str | None:
