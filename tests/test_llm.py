@@ -247,6 +247,31 @@ def test_the_cache_makes_a_repeated_run_free(serve, tmp_path):
     assert results.manifest["llm"]["actors"]["A"].get("calls", 0) == 0
 
 
+def test_sampled_answers_are_drawn_per_seed_not_shared_across_seeds(serve):
+    """At temperature > 0 the draw is (root seed, replication): another --seed draws afresh even
+    for the same prompt; the same seed again is free (the shared cache)."""
+    server = serve(lambda body, headers, n: move_answer("hold"))
+    spec = scenario(server, temperature=0.7)
+
+    def asked(seed: int) -> list[str]:
+        before = len(server.requests)
+        run(spec, replications=2, seed=seed, twin=False, conditions=FIRST, plots=False)
+        return [json.dumps(r["body"], sort_keys=True) for r in server.requests[before:]]
+
+    first = asked(1)
+    assert first
+    assert asked(1) == []  # the same seed: every answer from the cache
+    second = asked(2)
+    assert set(first) & set(second)  # the same prompt, asked again for seed 2's draw
+    # Greedy decoding shares its answers across seeds.
+    greedy = scenario(server, temperature=0.0)
+    run(greedy, replications=2, seed=1, twin=False, conditions=FIRST, plots=False)
+    sent = len(server.requests)
+    results = run(greedy, replications=2, seed=2, twin=False, conditions=FIRST, plots=False)
+    assert results.manifest["llm"]["actors"]["A"].get("cached", 0) > 0
+    assert len(server.requests) - sent < results.manifest["llm"]["actors"]["A"]["questions"]
+
+
 def test_the_budget_stops_cleanly_and_a_resume_pays_only_for_new_calls(serve, tmp_path):
     server = serve(lambda body, headers, n: move_answer("hold"))
     out = tmp_path / "run"

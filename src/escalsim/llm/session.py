@@ -2,8 +2,9 @@
 
 Every question an LLM actor asks goes through the active :class:`Session`. A question is one
 chat request (the endpoint, the model, the messages, the sampling settings) and a *draw*: the
-replication it is asked for when the model samples (``temperature > 0``; greedy decoding is
-taken as deterministic and shares its answer across replications). Its key is the SHA-256 of all
+run's root seed and the replication it is asked for, when the model samples
+(``temperature > 0``; greedy decoding is taken as deterministic and shares its answer across
+replications and seeds). Its key is the SHA-256 of all
 of these (:func:`question_key`): the API key and the client's settings (timeouts, retries) are
 not in it, as they do not change the answer.
 
@@ -62,7 +63,7 @@ def cache_dir() -> Path:
     return Path(base) / "escalsim" / "llm"
 
 
-def question_key(endpoint: Endpoint, body: dict[str, Any], draw: int | None) -> str:
+def question_key(endpoint: Endpoint, body: dict[str, Any], draw: tuple[int, int] | None) -> str:
     """The SHA-256 of what determines an answer: endpoint, model, messages, sampling, draw."""
     canonical = json.dumps(
         {"base_url": endpoint.base_url.rstrip("/"), "body": body, "draw": draw},
@@ -80,7 +81,7 @@ class Question:
     actor: str
     endpoint: Endpoint
     body: dict[str, Any]
-    draw: int | None
+    draw: tuple[int, int] | None
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -2642,6 +2642,7 @@ class Crisis:
                 phase=phase,
                 private=(self.path[:, i, j] != p.public)[idx],
                 log=log,
+                seed=int(self.streams.seed),
             )
         )
         try:

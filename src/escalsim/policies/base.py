@@ -249,6 +249,8 @@ class Briefing:
         ``log(rows, kind, fields)``: record an event for ``rows`` (positions in
         ``replications``), each field a list of values, one per row (only replications kept
         in detail are recorded).
+    seed : int
+        The run's root seed (with the replication, what a sampled answer is drawn for).
     """
 
     scenario: Scenario
@@ -258,6 +260,7 @@ class Briefing:
     phase: str
     private: NDArray[np.bool_]
     log: Callable[[NDArray[np.int64], str, dict[str, Any]], None]
+    seed: int = 0
 
 
 #: The briefing of the decision being made (None outside a round, e.g. a policy called alone).

@@ -523,6 +523,7 @@ class LLM(Policy):
 
         _v, r = key
         replication = int(briefing.replications[r]) if briefing is not None else r
+        seed = int(briefing.seed) if briefing is not None else 0
         body: dict[str, Any] = {
             "model": spec.model,
             "messages": messages,
@@ -537,8 +538,9 @@ class LLM(Policy):
             actor=actor_id,
             endpoint=endpoint,
             body=body,
-            # Greedy decoding shares its answer across replications; sampling draws per one.
-            draw=replication if spec.temperature > 0 else None,
+            # Greedy decoding shares its answer across replications and seeds; sampling draws
+            # one per run seed and replication (the same for the twin and every condition).
+            draw=(seed, replication) if spec.temperature > 0 else None,
             meta={
                 "replication": replication,
                 "round": int(obs.round),
