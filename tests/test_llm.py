@@ -600,6 +600,70 @@ def test_plain_base_urls_load(url):
     assert spec.actors[0].policy.base_url == url
 
 
+# -- drivers that do not run LLM actors ---------------------------------------------------------
+def _llm_hotline(tmp_path: Path) -> Path:
+    """hotline-1963 with its first actor played by a model (nothing is ever sent)."""
+    from escalsim.scenario.shipped import path_of
+
+    source = path_of("hotline-1963")
+    text = source.read_text("utf-8")
+    first = load_scenario(str(source)).actors[0].id
+    marker = f"  - id: {first}\n"
+    assert marker in text
+    path = tmp_path / "llm-hotline.yaml"
+    policy = "    policy: {name: llm, model: m, base_url: 'http://127.0.0.1:9/v1'}\n"
+    path.write_text(text.replace(marker, marker + policy, 1), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (
+            ["sweep", "{}", "--vary", "channels.hotline.noise=0:0.5:2", "--dry-run"],
+            "escalsim sweep",
+        ),
+        (["sensitivity", "{}", "--dry-run"], "escalsim sensitivity"),
+        (
+            ["calibrate", "{}", "--target", "mid5", "--params", "ladder.rungs.display.cost=0:1"],
+            "escalsim calibrate",
+        ),
+    ],
+)
+def test_drivers_outside_a_run_refuse_llm_actors(tmp_path, args, command):
+    path = _llm_hotline(tmp_path)
+    done = run_cli_in_process(*(a.format(path) for a in args))
+    assert done.returncode == 2, done.stderr
+    assert command in done.stderr
+    assert "language model" in done.stderr
+    assert "'escalsim run'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_apps_ensemble_refuses_llm_actors(tmp_path):
+    from escalsim.teaching.explore import ensemble
+
+    spec = load_scenario(str(_llm_hotline(tmp_path)))
+    with pytest.raises(LLMError, match=r"the app's ensemble does not run language-model actors"):
+        ensemble({"yours": spec}, 10, 1)
+
+
+def test_the_active_session_is_per_context_not_per_process():
+    """A session activated in one thread (one run) is not the one another thread asks through."""
+    import threading
+
+    from escalsim.llm.session import Session, activate, active
+
+    seen: list[Any] = []
+    with activate(Session(cache=False)) as mine:
+        assert active() is mine
+        other = threading.Thread(target=lambda: seen.append(active()))
+        other.start()
+        other.join()
+    assert seen == [None]
+    assert active() is None
+
+
 # -- dry run --------------------------------------------------------------------------------------
 def test_dry_run_prints_the_first_prompt_without_calling(serve, tmp_path):
     server = serve(lambda body, headers, n: move_answer())

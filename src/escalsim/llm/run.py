@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from escalsim.llm.session import _ACTIVE, RECORDING, Session, activate
+from escalsim.llm.session import RECORDING, Session, activate, active
 
 if TYPE_CHECKING:
     from escalsim.scenario import Scenario
@@ -29,6 +29,7 @@ __all__ = [
     "llm_actors",
     "llm_policies",
     "llm_session",
+    "refuse_llm",
     "with_llm_session",
 ]
 
@@ -52,6 +53,32 @@ def llm_policies(scenario: Any) -> list[tuple[str, Any]]:
 def llm_actors(scenario: Any) -> list[str]:
     """The ids of the actors with the ``llm`` policy in any condition of ``scenario``."""
     return list(dict.fromkeys(a for a, _ in llm_policies(scenario)))
+
+
+def refuse_llm(scenario: Any, command: str) -> None:
+    """Refuse a scenario with LLM actors in a driver that runs many models outside a run.
+
+    Sweeps, sensitivity analyses, calibrations and the app's ensembles run the model outside
+    :func:`escalsim.run`: their LLM actors would have no recording, no per-run budget and no
+    single process. LLM actors run with ``escalsim run`` (docs/llm.md).
+
+    Raises
+    ------
+    LLMError
+        Naming the scenario, the actors and ``escalsim run`` (exit code 2).
+    """
+    from escalsim.errors import LLMError
+
+    actors = llm_actors(scenario)
+    if not actors:
+        return
+    name = getattr(scenario, "id", None) or str(scenario)
+    raise LLMError(
+        f"scenario {name}: {', '.join(actors)} "
+        f"{'is' if len(actors) == 1 else 'are'} played by a language model (policy llm), and "
+        f"{command} does not run language-model actors (no recording, no budget per run): run "
+        "the scenario with 'escalsim run'"
+    )
 
 
 def check_key_hosts(scenario: Any) -> None:
@@ -99,8 +126,8 @@ def llm_session(
     if not has_llm(scenario):
         yield None
         return
-    if work is None and _ACTIVE:
-        yield _ACTIVE[-1]
+    if work is None and active() is not None:
+        yield active()
         return
     opts = dict(options or {})
     replay = [Path(p) for p in opts.get("replay") or []]
@@ -121,7 +148,8 @@ def llm_session(
 
 def active_llm_session(spec: Scenario) -> Session | None:
     """The session a run of ``spec`` asks through (None: no LLM actor, or none active)."""
-    return _ACTIVE[-1] if _ACTIVE and has_llm(spec) else None
+    session = active()
+    return session if session is not None and has_llm(spec) else None
 
 
 def with_llm_session[F: Callable[..., Any]](run: F) -> F:
@@ -133,7 +161,11 @@ def with_llm_session[F: Callable[..., Any]](run: F) -> F:
 
     @functools.wraps(run)
     def wrapper(scenario: Any, *args: Any, **kwargs: Any) -> Any:
-        if _ACTIVE or kwargs.get("out") is not None or kwargs.get("checkpoint") is not None:
+        if (
+            active() is not None
+            or kwargs.get("out") is not None
+            or kwargs.get("checkpoint") is not None
+        ):
             return run(scenario, *args, **kwargs)
         if kwargs.get("resume") or not has_llm(scenario):
             return run(scenario, *args, **kwargs)

@@ -29,6 +29,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = [
     "Recording",
     "Session",
     "activate",
+    "active",
     "cache_dir",
     "current",
     "question_key",
@@ -496,18 +498,27 @@ def _secret(endpoint: Endpoint) -> str | None:
     return os.environ.get(endpoint.api_key_env) or None
 
 
-_ACTIVE: list[Session] = []
+#: The session of the run in progress in this context (a ContextVar: a thread or task of its
+#: own, e.g. an app's callback, does not see another's).
+_ACTIVE: ContextVar[Session | None] = ContextVar("escalsim_llm_session", default=None)
 _DEFAULT: list[Session] = []
+
+
+def active() -> Session | None:
+    """The session made active by :func:`activate` in this context (None: none)."""
+    return _ACTIVE.get()
 
 
 def current() -> Session:
     """The active session, else this process's default one.
 
     The default has the shared cache, no recording and live calls, so an LLM actor also runs
-    from Python without :func:`activate`.
+    from Python (``run_batch``, ``EscalationModel``) without :func:`activate`; the commands
+    and :func:`escalsim.run` always activate one.
     """
-    if _ACTIVE:
-        return _ACTIVE[-1]
+    session = _ACTIVE.get()
+    if session is not None:
+        return session
     if not _DEFAULT:
         _DEFAULT.append(Session())
     return _DEFAULT[0]
@@ -516,9 +527,9 @@ def current() -> Session:
 @contextlib.contextmanager
 def activate(session: Session) -> Iterator[Session]:
     """Make ``session`` the active one while the block runs (then close its clients)."""
-    _ACTIVE.append(session)
+    token = _ACTIVE.set(session)
     try:
         yield session
     finally:
-        _ACTIVE.remove(session)
+        _ACTIVE.reset(token)
         session.close()
