@@ -150,6 +150,38 @@ def test_a_move_not_available_is_invalid():
     assert got.offer == 0.25
 
 
+def _parts(content: Any, usage: Any = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+    message = {"role": "assistant", "content": content}
+    body: dict[str, Any] = {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+    if usage is not None:
+        body["usage"] = usage
+    return (200, body, {})
+
+
+def test_a_content_of_parts_is_read_as_its_text_and_odd_shapes_are_invalid(serve):
+    """Some servers send content as a list of parts: their text is joined. Content of another
+    shape, or usage counts that are not numbers, are an invalid answer or an estimate, never a
+    crash."""
+    answer = move_answer("step_up")
+    half = len(answer) // 2
+    parts = [{"type": "text", "text": answer[:half]}, {"type": "text", "text": answer[half:]}]
+    server = serve(lambda body, headers, n: _parts(parts, {"prompt_tokens": "many"}))
+    events = llm_events(go(scenario(server)))
+    assert set(events["move"]) == {"step_up"}
+    assert {json.loads(d)["status"] for d in events["detail"]} == {"ok"}
+    server.script = lambda body, headers, n: _parts({"weird": True})
+    results = go(scenario(server, max_repairs=1), cache=False)
+    assert set(llm_events(results)["kind"]) == {"llm_fallback"}
+
+
+def test_without_httpx_the_error_names_the_extra(serve, monkeypatch):
+    server = serve(lambda body, headers, n: move_answer())
+    monkeypatch.setitem(sys.modules, "httpx", None)  # import httpx raises ImportError
+    with pytest.raises(LLMError, match=re.escape("pip install 'escalsim[llm]'")):
+        go(scenario(server))
+    assert server.requests == []
+
+
 # -- transport: retries, backoff, timeouts --------------------------------------------------------
 def test_429_and_500_are_retried_with_retry_after_then_backoff(serve):
     def script(body, headers, n):

@@ -13,7 +13,9 @@ scenario (:func:`check_key_host`: a local host, or one listed in ``$ESCALSIM_LLM
 every message this module builds names the variable, never its value, and anything a server
 sends back is redacted of the key before it goes anywhere (:func:`redact`).
 
-``httpx`` is imported inside :meth:`ChatClient.send`, so importing :mod:`escalsim` never loads it.
+``httpx`` is imported inside :meth:`ChatClient.send`, so importing :mod:`escalsim` never loads it;
+it comes with the ``llm`` extra (``pip install 'escalsim[llm]'``), and its absence is an
+:class:`~escalsim.errors.LLMError` saying so.
 """
 
 from __future__ import annotations
@@ -194,6 +196,45 @@ def _excerpt(text: str, secret: str | None) -> str:
     return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 3] + "..."
 
 
+def _httpx() -> Any:
+    """The httpx module, or an LLMError naming the extra that installs it."""
+    try:
+        import httpx
+    except ImportError:
+        raise LLMError(
+            "the llm policy needs the httpx package, which is not installed: "
+            "pip install 'escalsim[llm]'"
+        ) from None
+    return httpx
+
+
+def _text(content: Any) -> str:
+    """A message's content as text: a string, or the text parts of a list of parts joined.
+
+    Some servers send ``content`` as a list of parts (``{"type": "text", "text": ...}``);
+    anything else that is not text gives "" (an invalid answer, repaired).
+    """
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "".join(parts)
+    return ""
+
+
+def _count(value: Any) -> int:
+    """A token count as the server reported it (0 when it is not a number)."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def _estimate(text: str) -> int:
     return max(1, len(text) // 4)
 
@@ -241,8 +282,7 @@ class ChatClient:
 
     def _client(self) -> Any:
         if self._http is None:
-            import httpx
-
+            httpx = _httpx()
             # Redirects are not followed: a key goes only to the host allowed (check_key_host).
             self._http = httpx.Client(
                 timeout=httpx.Timeout(self.endpoint.timeout), follow_redirects=False
@@ -299,8 +339,7 @@ class ChatClient:
         )
 
     def _attempt(self, body: dict[str, Any], headers: dict[str, str], key: str | None) -> Reply:
-        import httpx
-
+        httpx = _httpx()
         ep = self.endpoint
         try:
             response = self._client().post(ep.url, json=body, headers=headers)
@@ -324,24 +363,30 @@ class ChatClient:
             raise LLMError(f"{ep.url} refused the request (HTTP {status}): {text}{hint}")
         try:
             data = response.json()
-            message = data["choices"][0]["message"]
+            choice = data["choices"][0]
+            message = choice["message"]
+            if not isinstance(message, dict):
+                raise TypeError
         except (ValueError, KeyError, IndexError, TypeError):
             raise LLMError(
                 f"{ep.url} answered something that is not a chat completion: {text}"
             ) from None
-        content = redact(message.get("content") or "", key)
+        content = redact(_text(message.get("content")), key)
         refusal = message.get("refusal")
-        usage = data.get("usage") or {}
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         reported = "prompt_tokens" in usage
-        prompt_tokens = int(usage.get("prompt_tokens") or 0)
-        completion_tokens = int(usage.get("completion_tokens") or 0)
+        prompt_tokens = _count(usage.get("prompt_tokens"))
+        completion_tokens = _count(usage.get("completion_tokens"))
         if not reported:
             prompt_tokens = sum(_estimate(str(m.get("content", ""))) for m in body["messages"])
             completion_tokens = _estimate(content)
         return Reply(
             content=content,
             refusal=redact(refusal, key) if isinstance(refusal, str) else None,
-            finish_reason=data["choices"][0].get("finish_reason"),
+            finish_reason=finish
+            if isinstance(finish := choice.get("finish_reason"), str)
+            else None,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             usage_reported=reported,
