@@ -261,6 +261,44 @@ def test_a_gzipped_recording_replays_as_the_plain_one(serve, tmp_path):
         go(scenario(server), out=tmp_path / "no", replay=[broken], cache=False)
 
 
+def test_a_replay_reads_only_the_recording_not_the_shared_cache(serve, tmp_path):
+    server = serve(lambda body, headers, n: move_answer())
+    go(scenario(server))  # answers in the shared cache, no recording
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", "utf-8")
+    with pytest.raises(LLMError, match=r"no recorded answer .* network is off"):
+        go(scenario(server), out=tmp_path / "again", replay=[empty])
+
+
+def test_a_half_written_last_line_is_cut_before_appending(serve, tmp_path):
+    """A hard kill can leave the recording's last line half-written: a resume cuts it, so the
+    answers it appends are whole lines and the recording reads back."""
+    from escalsim.llm.session import Recording
+
+    server = serve(lambda body, headers, n: move_answer("hold"))
+    out = tmp_path / "run"
+    spec = scenario(server, budget={"calls": 2}, concurrency=1)
+    with pytest.raises(LLMBudgetError):
+        go(spec, out=out, cache=False)
+    recording = tmp_path / ".run.partial" / RECORDING
+    with recording.open("a", encoding="utf-8") as f:
+        f.write('{"key": "0123abc", "content": "half')  # killed mid-line
+    run(
+        spec,
+        replications=2,
+        seed=7,
+        twin=False,
+        conditions=FIRST,
+        out=out,
+        resume=True,
+        plots=False,
+        llm={"cache": False, "max_calls": 1000},
+    )
+    lines = (out / RECORDING).read_text("utf-8").splitlines()
+    assert all(json.loads(line)["key"] != "0123abc" for line in lines)
+    assert len(Recording.read(out / RECORDING)) == len(lines)
+
+
 def test_replay_of_another_scenario_fails_offline_naming_the_question(serve, tmp_path):
     server = serve(lambda body, headers, n: move_answer())
     first = tmp_path / "first"

@@ -137,7 +137,8 @@ def llm_session(
         None if work is None else Path(work) / RECORDING,
         replay=list(replay),
         offline=bool(opts.get("offline")) or bool(replay),
-        cache=opts.get("cache"),
+        # A replay answers from its recordings alone, never from the shared cache.
+        cache=False if replay else opts.get("cache"),
         max_calls=opts.get("max_calls"),
         max_tokens=opts.get("max_tokens"),
         sleep=opts.get("sleep"),

@@ -126,6 +126,18 @@ class Recording:
         self._lock = threading.Lock()
         if self.path.is_file():
             self.answers.update(self.read(self.path, self.spent))
+            self._trim()
+
+    def _trim(self) -> None:
+        """Cut a last line a hard stop left half-written, so that appending starts a new line."""
+        try:
+            with self.path.open("rb+") as f:
+                data = f.read()
+                if data and not data.endswith(b"\n"):
+                    f.truncate(data.rfind(b"\n") + 1)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise LLMError(f"{self.path}: cannot open the recording ({why})") from None
 
     @staticmethod
     def read(
