@@ -404,6 +404,28 @@ def test_a_resume_that_makes_no_progress_keeps_the_recording(serve, tmp_path):
     assert results.manifest["llm"]["actors"]["A"]["calls_paid"] == len(server.requests)
 
 
+def test_the_token_budget_is_held_before_sending_not_overspent_by_concurrency(serve):
+    """Requests in flight at once hold their estimated tokens: with a budget one request
+    spends, four questions asked four at a time send one request, not four."""
+    import threading
+
+    arrived = threading.Semaphore(0)
+
+    def script(body, headers, n):
+        arrived.release()
+        # Answer once four requests are in, or after 2 s (only one ever comes with the fix).
+        for _ in range(3):
+            if not arrived.acquire(timeout=2):
+                break
+        return move_answer("hold")
+
+    server = serve(script)
+    spec = scenario(server, temperature=0.7, concurrency=4, budget={"calls": None, "tokens": 1})
+    with pytest.raises(LLMBudgetError, match="budget of 1 tokens is spent"):
+        run(spec, replications=4, seed=7, twin=False, conditions=FIRST, plots=False)
+    assert len(server.requests) == 1
+
+
 def test_nothing_is_lost_when_the_server_dies_mid_run(serve, tmp_path):
     alive = {"n": 3}
 

@@ -252,6 +252,7 @@ class Session:
         self.sleep = sleep
         self._clients: dict[Endpoint, ChatClient] = {}
         self._lock = threading.Lock()
+        self._held: dict[str, int] = {}  # actor -> tokens held by requests in flight
         self.spent: dict[str, list[int]] = (
             {a: list(v) for a, v in self.recording.spent.items()} if self.recording else {}
         )
@@ -336,25 +337,49 @@ class Session:
         question: Question,
         budget: tuple[int | None, int | None],
         abort: threading.Event | None = None,
-    ) -> None:
+    ) -> int:
+        """Count a request against its actor's budget before it is sent.
+
+        A call is counted at once; its tokens are held at an estimate (the prompt at 4
+        characters a token, plus ``max_tokens``) until the answer says what they were, so
+        requests in flight at once cannot together overspend the budget by more than one.
+
+        Returns
+        -------
+        int
+            The tokens held (give them back with :meth:`_settle`).
+        """
         calls = self.max_calls if self.max_calls is not None else budget[0]
         tokens = self.max_tokens if self.max_tokens is not None else budget[1]
+        estimate = sum(
+            _estimate_tokens(str(m.get("content", ""))) for m in question.body.get("messages", [])
+        ) + int(question.body.get("max_tokens") or 0)
         with self._lock:
             if abort is not None and abort.is_set():
                 raise _AbortedError
             paid = self.spent.setdefault(question.actor, [0, 0])
+            held = self._held.get(question.actor, 0)
             if calls is not None and paid[0] >= calls:
                 raise LLMBudgetError(
                     f"actor {question.actor}: its budget of {calls} calls is spent; what is done "
                     "is saved: resume the run with a larger --llm-max-calls"
                 )
-            if tokens is not None and paid[1] >= tokens:
+            if tokens is not None and paid[1] + held >= tokens:
+                flight = f", {held} held by requests in flight" if held else ""
                 raise LLMBudgetError(
                     f"actor {question.actor}: its budget of {tokens} tokens is spent "
-                    f"({paid[1]} used); what is done is saved: resume the run with a larger "
-                    "--llm-max-tokens"
+                    f"({paid[1]} used{flight}); what is done is saved: resume the run with a "
+                    "larger --llm-max-tokens"
                 )
             paid[0] += 1
+            self._held[question.actor] = held + estimate
+        return estimate
+
+    def _settle(self, actor: str, held: int, used: int) -> None:
+        """Give back the tokens held for a request and count those it used."""
+        with self._lock:
+            self._held[actor] = self._held.get(actor, 0) - held
+            self.spent.setdefault(actor, [0, 0])[1] += used
 
     def _send(self, question: Question) -> Reply:
         with self._lock:
@@ -412,15 +437,19 @@ class Session:
             if abort.is_set():
                 return None
             try:
-                self._reserve(q, budget, abort)
-                reply = self._send(q)
+                held = self._reserve(q, budget, abort)
             except _AbortedError:
                 return None
             except BaseException:
                 abort.set()
                 raise
-            with self._lock:
-                self.spent[q.actor][1] += reply.tokens
+            try:
+                reply = self._send(q)
+            except BaseException:
+                self._settle(q.actor, held, 0)
+                abort.set()
+                raise
+            self._settle(q.actor, held, reply.tokens)
             return key, Answered(reply, "live")
 
         if missing:
@@ -498,6 +527,10 @@ class Session:
             self.recording.append(entry)
         if got.source == "live":
             self._store_cache(key, entry)
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
 
 
 class _AbortedError(Exception):
