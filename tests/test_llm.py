@@ -505,6 +505,35 @@ def test_ctrl_c_while_waiting_stops_sending_and_records_what_arrived(serve, tmp_
     assert json.loads(lines[0])["source"] == "live"
 
 
+def test_what_an_llm_actor_said_is_heard_only_in_its_own_run(serve):
+    """Messages between LLM actors belong to one run (condition, chunk): a later run in the
+    same session, where the other actor is not a model, hears nothing it said before."""
+    from escalsim.llm.session import Session, activate
+
+    server = serve(lambda body, headers, n: move_answer("hold", message="We said this before."))
+    base = load_scenario("hotline-1963")
+    first, second = (a.id for a in base.actors[:2])
+    policy = {"name": "llm", "model": "fake", "base_url": server.base_url, "retries": 0}
+    both = with_settings(
+        base, {f"actors.{first}.policy": policy, f"actors.{second}.policy": policy}
+    )
+    alone = with_settings(base, {f"actors.{first}.policy": policy})
+    one = [next(iter(base.conditions))]
+    heard = 'said: "We said this before."'
+
+    def prompts(since: int) -> list[str]:
+        return [r["body"]["messages"][1]["content"] for r in server.requests[since:]]
+
+    with activate(Session(cache=False)):
+        run(both, replications=1, seed=1, twin=False, conditions=one, plots=False, rounds=3)
+        assert any(heard in p for p in prompts(0))  # between two models: heard
+        sent = len(server.requests)
+        run(alone, replications=1, seed=1, twin=False, conditions=one, plots=False)
+    later = prompts(sent)
+    assert later
+    assert not any(heard in p for p in later)
+
+
 # -- exact miscalculation -------------------------------------------------------------------------
 def test_ask_truth_counts_miscalculations_as_for_every_policy(serve):
     """A decision is a miscalculation exactly where the answer on the truth-rendered prompt

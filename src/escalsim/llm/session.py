@@ -259,8 +259,6 @@ class Session:
         #: Per actor: questions, live calls, answers from a recording and from the cache,
         #: tokens, repairs, refusals, invalid answers, fallbacks.
         self.counts: dict[str, dict[str, int]] = {}
-        #: What each LLM actor last said: (twin, replication, actor) -> (round, text).
-        self.said: dict[tuple[bool, int, str], tuple[int, str]] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def count(self, actor: str, what: str, n: int = 1) -> None:

@@ -401,10 +401,8 @@ class LLM(Policy):
         context = _context(briefing, actor, params)
         said = ""
         if briefing is not None and bool(briefing.private[row]):
-            from escalsim.llm.session import current
-
             other = context["adversary_id"]
-            heard = current().said.get((briefing.twin, int(briefing.replications[row]), other))
+            heard = briefing.said.get((briefing.twin, int(briefing.replications[row]), other))
             if heard is not None and heard[0] < int(fields["round"]) and heard[1]:
                 said = f'Round {heard[0]}, {context["adversary_name"]} said: "{heard[1]}"'
         history = _row(memory[1], (row,)) if len(memory) > 1 else ""
@@ -569,7 +567,9 @@ class LLM(Policy):
             for r in range(rows):
                 answer, status, repairs, replies = answers[(v, r)]
                 if view in ("perceived", "truth") and briefing.phase == "decide" and v == 0:
-                    session.said[(briefing.twin, int(briefing.replications[r]), briefing.actor)] = (
+                    briefing.said[
+                        (briefing.twin, int(briefing.replications[r]), briefing.actor)
+                    ] = (
                         int(obs.round),
                         answer.message,
                     )
