@@ -230,6 +230,10 @@ def test_a_recorded_run_replays_byte_identically_offline(serve, tmp_path):
     assert (first / RECORDING).is_file()
     manifest = json.loads((first / "manifest.json").read_text())
     assert "llm/calls.jsonl" in manifest["files"].values()
+    # docs/llm.md: the manifest holds the model and the template (null: the shipped one).
+    policy = next(a["policy"] for a in manifest["scenario"]["actors"] if a["id"] == "A")
+    assert (policy["model"], policy["template"]) == ("fake", None)
+    assert "escalsim" in manifest["versions"]
     server.stop()  # the network is off: nothing listens there any more
     again = tmp_path / "again"
     go(scenario(server, temperature=0.7), out=again, replay=[first], cache=False)
