@@ -1,8 +1,10 @@
 """A fake OpenAI-compatible chat server for the tests: scripted answers, in a thread.
 
-``FakeServer`` listens on 127.0.0.1, on port 0 (the system picks a free one) or a given one,
-and answers ``POST /v1/chat/completions`` with what its ``script`` says. A script is a function
-of the request (its JSON body, headers and the request's number) that returns one of:
+``FakeServer`` listens on 127.0.0.1 (or another loopback address: ``host``, so that a test can
+reach it under a name that is not a local host's), on port 0 (the system picks a free one) or a
+given one, and answers ``POST /v1/chat/completions`` with what its ``script`` says. A script
+is a function of the request (its JSON body, headers and the request's number) that returns
+one of:
 
 - a string: the assistant's content (with usage counts);
 - ``("refusal", text)``: a message with ``refusal`` set and no content;
@@ -34,7 +36,7 @@ def move_answer(move: str = "hold", **extra: Any) -> str:
 class FakeServer:
     """A scripted OpenAI-compatible endpoint (see the module docstring)."""
 
-    def __init__(self, script: Script, port: int = 0) -> None:
+    def __init__(self, script: Script, port: int = 0, host: str = "127.0.0.1") -> None:
         self.script = script
         self.requests: list[dict[str, Any]] = []
         self.ready = threading.Event()
@@ -84,7 +86,7 @@ class FakeServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self._serve, daemon=True)
 

@@ -353,3 +353,18 @@ def test_the_feed_is_html_in_which_a_scenarios_names_are_text():
     assert "&amp; co" in out
     assert "<em>alert</em>" in out
     assert out.count("<li>") == 2
+
+
+def test_an_upload_with_a_language_model_actor_is_refused():
+    """A hosted app must not call a server an uploader chose (nor send it a key)."""
+    text = HOTLINE.read_text("utf-8")
+    actor = load_scenario(str(HOTLINE)).actors[0]
+    marker = f"  - id: {actor.id}\n"
+    assert marker in text
+    policy = "    policy: {name: llm, model: m, base_url: 'https://evil.example/v1'}\n"
+    raw = text.replace(marker, marker + policy, 1).encode()
+    problems = _problems(raw)
+    assert len(problems) == 1
+    assert "language model" in problems[0]
+    assert "escalsim run" in problems[0]
+    assert re.match(r"upload\.yaml:\d+:\d+: actors\[0\]\.policy: ", problems[0]), problems[0]

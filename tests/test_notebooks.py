@@ -191,3 +191,31 @@ def test_notebook_runs(name, kernel_env):
     leftovers = sorted(p.name for p in kernel_env.iterdir() if p.name != name)
     assert not leftovers, f"{name} wrote files in its working folder: {leftovers}"
     assert os.path.getsize(out) > 0
+
+
+def test_the_llm_notebook_reads_moves_from_the_events_not_the_raw_answer():
+    """notebooks/06's table of answers takes the move from the event, as the policy parsed it: a
+    real model's raw answer in a code fence (which the policy accepts) must not break it."""
+    import types
+
+    import nbformat  # heavy (seconds): imported by the tests that use it
+    import pandas as pd
+
+    nb = nbformat.read(NOTEBOOKS / "06-llm-actor.ipynb", as_version=4)
+    (cell,) = [c.source for c in nb.cells if 'said["answer"]' in c.source]
+    fenced = "```json\n" + json.dumps({"move": "hold", "rationale": "Wait."}) + "\n```"
+    detail = json.dumps({"view": "perceived", "rationale": "Wait.", "answer": fenced})
+    events = pd.DataFrame(
+        {
+            "kind": ["llm"],
+            "condition": ["channel_open"],
+            "replication": [0],
+            "round": [1],
+            "actor": ["A"],
+            "move": ["hold"],
+            "detail": [detail],
+        }
+    )
+    space = {"results": {"language model (stand-in)": types.SimpleNamespace(events=events)}}
+    exec(compile(cell, "06-llm-actor.ipynb", "exec"), space)
+    assert list(space["said"]["answer"]) == ["hold"]

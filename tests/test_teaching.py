@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +175,12 @@ def test_a_language_models_answers_read_as_sentences():
     assert narrator.sentence(fallback) == (
         "State A (challenger)'s language model gave no valid answer in 3 tries; it played the "
         "fallback move, hold."
+    )
+    # The question asked without the patrons' pressure is a counterfactual, named as one.
+    calm = json.dumps({"view": "calm", "rationale": "No push, no climb", "message": "Hello"})
+    assert narrator.sentence({"kind": "llm", "actor": "A", "move": "hold", "detail": calm}) == (
+        "State A (challenger)'s language model, asked what it would do without its patrons' "
+        'pressure, would have chosen to hold ("No push, no climb").'
     )
 
 

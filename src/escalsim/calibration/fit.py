@@ -926,8 +926,13 @@ def calibrate(
         ``mid_level``.
     ValueError
         A budget, replication count, step or design share out of range.
+    escalsim.errors.LLMError
+        A scenario with language-model actors (they run with ``escalsim run``).
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    from escalsim.llm.run import refuse_llm
+
+    refuse_llm(spec, "a calibration (escalsim calibrate)")
     seed = spec.run.seed if seed is None else seed
     replications = spec.run.replications if replications is None else replications
     targets = [target] if isinstance(target, Target) else list(target)

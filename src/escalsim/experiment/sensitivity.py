@@ -746,7 +746,12 @@ def define(
     UsageError
         Unknown conditions, bad options, bad groups (positioned at the option), or settings
         the scenario refuses (at ``--group.NAME``).
+    LLMError
+        A scenario with language-model actors (they run with ``escalsim run``).
     """
+    from escalsim.llm.run import refuse_llm
+
+    refuse_llm(scenario, "a sensitivity analysis (escalsim sensitivity)")
     if sampler not in SAMPLERS:
         raise _problem(
             f"unknown sampler '{sampler}'; expected one of: {', '.join(SAMPLERS)}",

@@ -34,6 +34,10 @@ from escalsim.experiment.tasks import Frames, Task
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
+#: What clearing a work folder keeps: its lock, and the language-model actors' recording
+#: (``llm/calls.jsonl``: answers paid for, which a run holds only once written, so a resume
+#: stopped again before its first new answer must not lose them; docs/llm.md).
+KEPT = frozenset({LOCK, "llm"})
 #: The folders of a part's three frames (``runs`` last: its file marks the part done).
 FRAMES = ("runs", "timeseries", "events")
 #: The manifest format this version writes (sweep folders before it had no ``format``).
@@ -174,7 +178,7 @@ class PartStore:
             return int(old["chunk"])
         if old is None and resume and _has_content(self.root):
             raise StoreError(f"{self.root} has no {MANIFEST}: nothing to resume", "--resume")
-        self._clear(keep_lock=True)
+        self._clear()
         from escalsim.experiment.results import write_json_atomic
 
         for frame in FRAMES:
@@ -276,13 +280,13 @@ class PartStore:
                     (self.folder(frame) / name).unlink()
         return bad
 
-    def _clear(self, keep_lock: bool) -> None:
-        """Empty the folder (everything but the lock file)."""
+    def _clear(self) -> None:
+        """Empty the folder (everything but :data:`KEPT`: the lock, the LLM recording)."""
         if not self.root.exists():
             self.root.mkdir(parents=True)
             return
         for item in self.root.iterdir():
-            if keep_lock and item.name == LOCK:
+            if item.name in KEPT:
                 continue
             if item.is_dir() and not item.is_symlink():
                 shutil.rmtree(item)

@@ -359,8 +359,13 @@ def define_sweep(
     UsageError
         An unknown condition, a bad ``--vary``, a sweep beyond the documented size, or no
         field to vary.
+    LLMError
+        A scenario with language-model actors (they run with ``escalsim run``).
     """
     from escalsim.experiment.runner import resolve_conditions
+    from escalsim.llm.run import refuse_llm
+
+    refuse_llm(scenario, "a sweep (escalsim sweep)")
 
     block = scenario.sweep
     if not varies and block is not None:

@@ -8,11 +8,14 @@ exponential backoff, honouring ``Retry-After``, and refuses at once what will no
 ``4xx``: a wrong model name, a refused key).
 
 The API key is read from the environment variable the policy names, when a request is made,
-and sent only in the ``Authorization`` header; every message this module builds names the
-variable, never its value, and anything a server sends back is redacted of the key before it
-goes anywhere (:func:`redact`).
+and sent only in the ``Authorization`` header, and only to a host the user allows outside the
+scenario (:func:`check_key_host`: a local host, or one listed in ``$ESCALSIM_LLM_KEY_HOSTS``);
+every message this module builds names the variable, never its value, and anything a server
+sends back is redacted of the key before it goes anywhere (:func:`redact`).
 
-``httpx`` is imported inside :meth:`ChatClient.send`, so importing :mod:`escalsim` never loads it.
+``httpx`` is imported inside :meth:`ChatClient.send`, so importing :mod:`escalsim` never loads it;
+it comes with the ``llm`` extra (``pip install 'escalsim[llm]'``), and its absence is an
+:class:`~escalsim.errors.LLMError` saying so.
 """
 
 from __future__ import annotations
@@ -25,7 +28,63 @@ from typing import Any
 
 from escalsim.errors import LLMError
 
-__all__ = ["ChatClient", "Endpoint", "Reply", "redact"]
+__all__ = [
+    "KEY_HOSTS_ENV",
+    "LOCAL_HOSTS",
+    "ChatClient",
+    "Endpoint",
+    "Reply",
+    "check_key_host",
+    "redact",
+]
+
+#: The environment variable listing the hosts a key may be sent to (comma-separated names).
+KEY_HOSTS_ENV = "ESCALSIM_LLM_KEY_HOSTS"
+#: Hosts a key may always be sent to: this machine.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host(base_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(base_url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def key_hosts() -> frozenset[str]:
+    """The hosts a key may be sent to: :data:`LOCAL_HOSTS` and ``$ESCALSIM_LLM_KEY_HOSTS``."""
+    listed = os.environ.get(KEY_HOSTS_ENV, "")
+    return LOCAL_HOSTS | {h.strip().lower().strip("[]") for h in listed.split(",") if h.strip()}
+
+
+def check_key_host(base_url: str, api_key_env: str | None) -> None:
+    """Refuse to send a key to a host the user has not allowed outside the scenario.
+
+    A scenario chooses both ``base_url`` and ``api_key_env``, so a shared scenario could
+    otherwise send any secret of the environment to any host. A key (``api_key_env`` set) is
+    sent only to a local host (:data:`LOCAL_HOSTS`) or one listed, by the user, in the
+    environment variable ``ESCALSIM_LLM_KEY_HOSTS``.
+
+    Raises
+    ------
+    LLMError
+        When a key is asked for and the host is not allowed; the message names the variable,
+        the host and how to allow it, never the key.
+    """
+    if api_key_env is None:
+        return
+    host = _host(base_url)
+    if host in key_hosts():
+        return
+    example = host or "api.openai.com"
+    raise LLMError(
+        f"the scenario asks to send the key in {api_key_env} to {host or base_url!r}, a host "
+        "not allowed to receive keys: if you trust it, list it in the environment variable "
+        f"{KEY_HOSTS_ENV} (comma-separated host names, e.g. export {KEY_HOSTS_ENV}={example}); "
+        "a scenario cannot allow it itself"
+    )
 
 
 @dataclass(frozen=True)
@@ -70,10 +129,12 @@ class Endpoint:
         Raises
         ------
         LLMError
-            When the variable is named but not set.
+            When the host is not allowed to receive a key (:func:`check_key_host`), or the
+            variable is named but not set.
         """
         if self.api_key_env is None:
             return None
+        check_key_host(self.base_url, self.api_key_env)
         value = os.environ.get(self.api_key_env)
         if not value:
             raise LLMError(
@@ -124,6 +185,56 @@ def redact(text: str, secret: str | None) -> str:
     return text
 
 
+#: The most characters of a server's body quoted in a message.
+EXCERPT = 120
+
+
+def _excerpt(text: str, secret: str | None) -> str:
+    """A server's body for a message: redacted, on one line, printable, at most EXCERPT long."""
+    text = redact(text, secret)
+    flat = redact(" ".join("".join(c if c.isprintable() else " " for c in text).split()), secret)
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 3] + "..."
+
+
+def _httpx() -> Any:
+    """The httpx module, or an LLMError naming the extra that installs it."""
+    try:
+        import httpx
+    except ImportError:
+        raise LLMError(
+            "the llm policy needs the httpx package, which is not installed: "
+            "pip install 'escalsim[llm]'"
+        ) from None
+    return httpx
+
+
+def _text(content: Any) -> str:
+    """A message's content as text: a string, or the text parts of a list of parts joined.
+
+    Some servers send ``content`` as a list of parts (``{"type": "text", "text": ...}``);
+    anything else that is not text gives "" (an invalid answer, repaired).
+    """
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "".join(parts)
+    return ""
+
+
+def _count(value: Any) -> int:
+    """A token count as the server reported it (0 when it is not a number)."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def _estimate(text: str) -> int:
     return max(1, len(text) // 4)
 
@@ -171,9 +282,11 @@ class ChatClient:
 
     def _client(self) -> Any:
         if self._http is None:
-            import httpx
-
-            self._http = httpx.Client(timeout=httpx.Timeout(self.endpoint.timeout))
+            httpx = _httpx()
+            # Redirects are not followed: a key goes only to the host allowed (check_key_host).
+            self._http = httpx.Client(
+                timeout=httpx.Timeout(self.endpoint.timeout), follow_redirects=False
+            )
         return self._http
 
     def send(self, body: dict[str, Any]) -> Reply:
@@ -226,8 +339,7 @@ class ChatClient:
         )
 
     def _attempt(self, body: dict[str, Any], headers: dict[str, str], key: str | None) -> Reply:
-        import httpx
-
+        httpx = _httpx()
         ep = self.endpoint
         try:
             response = self._client().post(ep.url, json=body, headers=headers)
@@ -241,34 +353,40 @@ class ChatClient:
             raise _RetryableError(
                 f"HTTP {status}", _retry_after(response.headers.get("Retry-After"))
             )
-        text = redact(response.text, key)
+        text = _excerpt(response.text, key)
         if status >= 400:
             hint = (
                 f"; check the key in {ep.api_key_env}"
                 if status in (401, 403) and ep.api_key_env
                 else ""
             )
-            raise LLMError(f"{ep.url} refused the request (HTTP {status}): {text[:300]}{hint}")
+            raise LLMError(f"{ep.url} refused the request (HTTP {status}): {text}{hint}")
         try:
             data = response.json()
-            message = data["choices"][0]["message"]
+            choice = data["choices"][0]
+            message = choice["message"]
+            if not isinstance(message, dict):
+                raise TypeError
         except (ValueError, KeyError, IndexError, TypeError):
             raise LLMError(
-                f"{ep.url} answered something that is not a chat completion: {text[:300]}"
+                f"{ep.url} answered something that is not a chat completion: {text}"
             ) from None
-        content = redact(message.get("content") or "", key)
+        content = redact(_text(message.get("content")), key)
         refusal = message.get("refusal")
-        usage = data.get("usage") or {}
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         reported = "prompt_tokens" in usage
-        prompt_tokens = int(usage.get("prompt_tokens") or 0)
-        completion_tokens = int(usage.get("completion_tokens") or 0)
+        prompt_tokens = _count(usage.get("prompt_tokens"))
+        completion_tokens = _count(usage.get("completion_tokens"))
         if not reported:
             prompt_tokens = sum(_estimate(str(m.get("content", ""))) for m in body["messages"])
             completion_tokens = _estimate(content)
         return Reply(
             content=content,
             refusal=redact(refusal, key) if isinstance(refusal, str) else None,
-            finish_reason=data["choices"][0].get("finish_reason"),
+            finish_reason=finish
+            if isinstance(finish := choice.get("finish_reason"), str)
+            else None,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             usage_reported=reported,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from escalsim.llm.session import _ACTIVE, RECORDING, Session, activate
+from escalsim.llm.session import RECORDING, Session, activate, active
 
 if TYPE_CHECKING:
     from escalsim.scenario import Scenario
@@ -23,28 +23,80 @@ if TYPE_CHECKING:
 __all__ = [
     "active_llm_session",
     "attach",
+    "check_key_hosts",
     "dry_run_prompts",
     "has_llm",
     "llm_actors",
+    "llm_policies",
     "llm_session",
+    "refuse_llm",
     "with_llm_session",
 ]
 
 
-def llm_actors(scenario: Any) -> list[str]:
-    """The ids of the actors with the ``llm`` policy in any condition of ``scenario``."""
+def llm_policies(scenario: Any) -> list[tuple[str, Any]]:
+    """(actor id, policy spec) of every ``llm`` policy in any condition of ``scenario``."""
     from escalsim.scenario import Scenario, load_scenario
     from escalsim.scenario.load import with_condition
 
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    found: list[str] = []
+    found: list[tuple[str, Any]] = []
     for variant in [spec, *(with_condition(spec, str(c)) for c in spec.conditions)]:
         found += [
-            a.id
+            (a.id, a.policy)
             for a in variant.actors
-            if a.policy is not None and a.policy.name == "llm" and a.id not in found
+            if a.policy is not None and a.policy.name == "llm" and (a.id, a.policy) not in found
         ]
     return found
+
+
+def llm_actors(scenario: Any) -> list[str]:
+    """The ids of the actors with the ``llm`` policy in any condition of ``scenario``."""
+    return list(dict.fromkeys(a for a, _ in llm_policies(scenario)))
+
+
+def refuse_llm(scenario: Any, command: str) -> None:
+    """Refuse a scenario with LLM actors in a driver that runs many models outside a run.
+
+    Sweeps, sensitivity analyses, calibrations and the app's ensembles run the model outside
+    :func:`escalsim.run`: their LLM actors would have no recording, no per-run budget and no
+    single process. LLM actors run with ``escalsim run`` (docs/llm.md).
+
+    Raises
+    ------
+    LLMError
+        Naming the scenario, the actors and ``escalsim run`` (exit code 2).
+    """
+    from escalsim.errors import LLMError
+
+    actors = llm_actors(scenario)
+    if not actors:
+        return
+    name = getattr(scenario, "id", None) or str(scenario)
+    raise LLMError(
+        f"scenario {name}: {', '.join(actors)} "
+        f"{'is' if len(actors) == 1 else 'are'} played by a language model (policy llm), and "
+        f"{command} does not run language-model actors (no recording, no budget per run): run "
+        "the scenario with 'escalsim run'"
+    )
+
+
+def check_key_hosts(scenario: Any) -> None:
+    """Refuse, before any request, an LLM actor whose key would go to a host not allowed.
+
+    Raises
+    ------
+    LLMError
+        Naming the actor, the variable and the host (:func:`escalsim.llm.client.check_key_host`).
+    """
+    from escalsim.errors import LLMError
+    from escalsim.llm.client import check_key_host
+
+    for actor, policy in llm_policies(scenario):
+        try:
+            check_key_host(policy.base_url, policy.api_key_env)
+        except LLMError as exc:
+            raise LLMError(f"actor {actor}: {exc}") from None
 
 
 def has_llm(scenario: Any) -> bool:
@@ -74,16 +126,19 @@ def llm_session(
     if not has_llm(scenario):
         yield None
         return
-    if work is None and _ACTIVE:
-        yield _ACTIVE[-1]
+    if work is None and active() is not None:
+        yield active()
         return
     opts = dict(options or {})
     replay = [Path(p) for p in opts.get("replay") or []]
+    if not (opts.get("offline") or replay):
+        check_key_hosts(scenario)
     session = Session(
         None if work is None else Path(work) / RECORDING,
         replay=list(replay),
         offline=bool(opts.get("offline")) or bool(replay),
-        cache=opts.get("cache"),
+        # A replay answers from its recordings alone, never from the shared cache.
+        cache=False if replay else opts.get("cache"),
         max_calls=opts.get("max_calls"),
         max_tokens=opts.get("max_tokens"),
         sleep=opts.get("sleep"),
@@ -94,7 +149,8 @@ def llm_session(
 
 def active_llm_session(spec: Scenario) -> Session | None:
     """The session a run of ``spec`` asks through (None: no LLM actor, or none active)."""
-    return _ACTIVE[-1] if _ACTIVE and has_llm(spec) else None
+    session = active()
+    return session if session is not None and has_llm(spec) else None
 
 
 def with_llm_session[F: Callable[..., Any]](run: F) -> F:
@@ -106,7 +162,11 @@ def with_llm_session[F: Callable[..., Any]](run: F) -> F:
 
     @functools.wraps(run)
     def wrapper(scenario: Any, *args: Any, **kwargs: Any) -> Any:
-        if _ACTIVE or kwargs.get("out") is not None or kwargs.get("checkpoint") is not None:
+        if (
+            active() is not None
+            or kwargs.get("out") is not None
+            or kwargs.get("checkpoint") is not None
+        ):
             return run(scenario, *args, **kwargs)
         if kwargs.get("resume") or not has_llm(scenario):
             return run(scenario, *args, **kwargs)

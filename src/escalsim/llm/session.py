@@ -2,8 +2,9 @@
 
 Every question an LLM actor asks goes through the active :class:`Session`. A question is one
 chat request (the endpoint, the model, the messages, the sampling settings) and a *draw*: the
-replication it is asked for when the model samples (``temperature > 0``; greedy decoding is
-taken as deterministic and shares its answer across replications). Its key is the SHA-256 of all
+run's root seed and the replication it is asked for, when the model samples
+(``temperature > 0``; greedy decoding is taken as deterministic and shares its answer across
+replications and seeds). Its key is the SHA-256 of all
 of these (:func:`question_key`): the API key and the client's settings (timeouts, retries) are
 not in it, as they do not change the answer.
 
@@ -27,7 +28,8 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ __all__ = [
     "Recording",
     "Session",
     "activate",
+    "active",
     "cache_dir",
     "current",
     "question_key",
@@ -62,7 +65,7 @@ def cache_dir() -> Path:
     return Path(base) / "escalsim" / "llm"
 
 
-def question_key(endpoint: Endpoint, body: dict[str, Any], draw: int | None) -> str:
+def question_key(endpoint: Endpoint, body: dict[str, Any], draw: tuple[int, int] | None) -> str:
     """The SHA-256 of what determines an answer: endpoint, model, messages, sampling, draw."""
     canonical = json.dumps(
         {"base_url": endpoint.base_url.rstrip("/"), "body": body, "draw": draw},
@@ -80,7 +83,7 @@ class Question:
     actor: str
     endpoint: Endpoint
     body: dict[str, Any]
-    draw: int | None
+    draw: tuple[int, int] | None
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -123,6 +126,18 @@ class Recording:
         self._lock = threading.Lock()
         if self.path.is_file():
             self.answers.update(self.read(self.path, self.spent))
+            self._trim()
+
+    def _trim(self) -> None:
+        """Cut a last line a hard stop left half-written, so that appending starts a new line."""
+        try:
+            with self.path.open("rb+") as f:
+                data = f.read()
+                if data and not data.endswith(b"\n"):
+                    f.truncate(data.rfind(b"\n") + 1)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise LLMError(f"{self.path}: cannot open the recording ({why})") from None
 
     @staticmethod
     def read(
@@ -237,14 +252,13 @@ class Session:
         self.sleep = sleep
         self._clients: dict[Endpoint, ChatClient] = {}
         self._lock = threading.Lock()
+        self._held: dict[str, int] = {}  # actor -> tokens held by requests in flight
         self.spent: dict[str, list[int]] = (
             {a: list(v) for a, v in self.recording.spent.items()} if self.recording else {}
         )
         #: Per actor: questions, live calls, answers from a recording and from the cache,
         #: tokens, repairs, refusals, invalid answers, fallbacks.
         self.counts: dict[str, dict[str, int]] = {}
-        #: What each LLM actor last said: (twin, replication, actor) -> (round, text).
-        self.said: dict[tuple[bool, int, str], tuple[int, str]] = {}
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def count(self, actor: str, what: str, n: int = 1) -> None:
@@ -311,23 +325,59 @@ class Session:
         except OSError:
             pass  # the cache is an economy: the recording is what a run relies on
 
-    def _reserve(self, question: Question, budget: tuple[int | None, int | None]) -> None:
+    @staticmethod
+    def _wait(future: Future[Any]) -> Any:
+        """The result of a request sent (the tests replace it to interrupt the wait)."""
+        return future.result()
+
+    def _reserve(
+        self,
+        question: Question,
+        budget: tuple[int | None, int | None],
+        abort: threading.Event | None = None,
+    ) -> int:
+        """Count a request against its actor's budget before it is sent.
+
+        A call is counted at once; its tokens are held at an estimate (the prompt at 4
+        characters a token, plus ``max_tokens``) until the answer says what they were, so
+        requests in flight at once cannot together overspend the budget by more than one.
+
+        Returns
+        -------
+        int
+            The tokens held (give them back with :meth:`_settle`).
+        """
         calls = self.max_calls if self.max_calls is not None else budget[0]
         tokens = self.max_tokens if self.max_tokens is not None else budget[1]
+        estimate = sum(
+            _estimate_tokens(str(m.get("content", ""))) for m in question.body.get("messages", [])
+        ) + int(question.body.get("max_tokens") or 0)
         with self._lock:
+            if abort is not None and abort.is_set():
+                raise _AbortedError
             paid = self.spent.setdefault(question.actor, [0, 0])
+            held = self._held.get(question.actor, 0)
             if calls is not None and paid[0] >= calls:
                 raise LLMBudgetError(
                     f"actor {question.actor}: its budget of {calls} calls is spent; what is done "
                     "is saved: resume the run with a larger --llm-max-calls"
                 )
-            if tokens is not None and paid[1] >= tokens:
+            if tokens is not None and paid[1] + held >= tokens:
+                flight = f", {held} held by requests in flight" if held else ""
                 raise LLMBudgetError(
                     f"actor {question.actor}: its budget of {tokens} tokens is spent "
-                    f"({paid[1]} used); what is done is saved: resume the run with a larger "
-                    "--llm-max-tokens"
+                    f"({paid[1]} used{flight}); what is done is saved: resume the run with a "
+                    "larger --llm-max-tokens"
                 )
             paid[0] += 1
+            self._held[question.actor] = held + estimate
+        return estimate
+
+    def _settle(self, actor: str, held: int, used: int) -> None:
+        """Give back the tokens held for a request and count those it used."""
+        with self._lock:
+            self._held[actor] = self._held.get(actor, 0) - held
+            self.spent.setdefault(actor, [0, 0])[1] += used
 
     def _send(self, question: Question) -> Reply:
         with self._lock:
@@ -378,40 +428,63 @@ class Session:
                 "another scenario, seed or template"
             )
 
-        abort = threading.Event()  # one failure stops the requests not yet sent
+        abort = threading.Event()  # one failure, or Ctrl-C, stops the requests not yet sent
 
         def live(item: tuple[str, Question]) -> tuple[str, Answered] | None:
             key, q = item
             if abort.is_set():
                 return None
             try:
-                self._reserve(q, budget)
-                reply = self._send(q)
+                held = self._reserve(q, budget, abort)
+            except _AbortedError:
+                return None
             except BaseException:
                 abort.set()
                 raise
-            with self._lock:
-                self.spent[q.actor][1] += reply.tokens
+            try:
+                reply = self._send(q)
+            except BaseException:
+                self._settle(q.actor, held, 0)
+                abort.set()
+                raise
+            self._settle(q.actor, held, reply.tokens)
             return key, Answered(reply, "live")
 
         if missing:
-            with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-                futures = [pool.submit(live, item) for item in missing.items()]
-                failure: BaseException | None = None
+            pool = ThreadPoolExecutor(
+                max_workers=max(1, concurrency), thread_name_prefix="escalsim-llm"
+            )
+            futures = [pool.submit(live, item) for item in missing.items()]
+            failure: BaseException | None = None
+            try:
                 for future in futures:
                     try:
-                        done = future.result()
-                    except BaseException as exc:  # record what arrived, then stop
+                        done = self._wait(future)
+                    except Exception as exc:  # a request failed: record what arrived, then stop
                         failure = failure or exc
                         continue
                     if done is None:
                         continue
                     key, got = done
                     answers[key] = got
-                    q = missing[key]
-                    self._record(q, got)
-                if failure is not None:
-                    raise failure
+                    self._record(missing[key], got)
+            except BaseException:
+                # Interrupted while waiting (Ctrl-C, SIGTERM): send nothing more, record the
+                # answers already in, and do not wait for the requests in flight.
+                abort.set()
+                for future in futures:
+                    future.cancel()
+                for future in futures:
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        done = future.result()
+                        if done is not None and done[0] not in answers:
+                            answers[done[0]] = done[1]
+                            self._record(missing[done[0]], done[1])
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+            if failure is not None:
+                raise failure
         out = []
         seen: set[str] = set()
         for q in questions:
@@ -454,24 +527,41 @@ class Session:
             self._store_cache(key, entry)
 
 
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class _AbortedError(Exception):
+    """A request not sent: the question's batch was stopped before it went out."""
+
+
 def _secret(endpoint: Endpoint) -> str | None:
     if endpoint.api_key_env is None:
         return None
     return os.environ.get(endpoint.api_key_env) or None
 
 
-_ACTIVE: list[Session] = []
+#: The session of the run in progress in this context (a ContextVar: a thread or task of its
+#: own, e.g. an app's callback, does not see another's).
+_ACTIVE: ContextVar[Session | None] = ContextVar("escalsim_llm_session", default=None)
 _DEFAULT: list[Session] = []
+
+
+def active() -> Session | None:
+    """The session made active by :func:`activate` in this context (None: none)."""
+    return _ACTIVE.get()
 
 
 def current() -> Session:
     """The active session, else this process's default one.
 
     The default has the shared cache, no recording and live calls, so an LLM actor also runs
-    from Python without :func:`activate`.
+    from Python (``run_batch``, ``EscalationModel``) without :func:`activate`; the commands
+    and :func:`escalsim.run` always activate one.
     """
-    if _ACTIVE:
-        return _ACTIVE[-1]
+    session = _ACTIVE.get()
+    if session is not None:
+        return session
     if not _DEFAULT:
         _DEFAULT.append(Session())
     return _DEFAULT[0]
@@ -480,9 +570,9 @@ def current() -> Session:
 @contextlib.contextmanager
 def activate(session: Session) -> Iterator[Session]:
     """Make ``session`` the active one while the block runs (then close its clients)."""
-    _ACTIVE.append(session)
+    token = _ACTIVE.set(session)
     try:
         yield session
     finally:
-        _ACTIVE.remove(session)
+        _ACTIVE.reset(token)
         session.close()

@@ -384,6 +384,9 @@ class Crisis:
         self.adversary_resolve = np.full((n, A, A), np.nan)
         self.alignment_a = np.broadcast_to(p.alignment_a, (n, A)).astype(float).copy()
         self.joined = np.zeros((n, A), dtype=bool)
+        #: What each LLM actor last said in this run: (twin, replication, actor) -> (round, text)
+        #: (docs/llm.md; a run's own, so no other run, condition or twin hears it).
+        self.llm_said: dict[tuple[bool, int, str], tuple[int, str]] = {}
         self.memory: list[tuple[NDArray[Any], ...]] = [
             tuple(np.full(n, m) for m in POLICIES[p.policies[i].name].initial_memory())
             for i in range(A)
@@ -2642,6 +2645,8 @@ class Crisis:
                 phase=phase,
                 private=(self.path[:, i, j] != p.public)[idx],
                 log=log,
+                seed=int(self.streams.seed),
+                said=self.llm_said,
             )
         )
         try:

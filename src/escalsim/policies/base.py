@@ -24,7 +24,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -249,6 +249,11 @@ class Briefing:
         ``log(rows, kind, fields)``: record an event for ``rows`` (positions in
         ``replications``), each field a list of values, one per row (only replications kept
         in detail are recorded).
+    seed : int
+        The run's root seed (with the replication, what a sampled answer is drawn for).
+    said : dict
+        What the LLM actors of this run last said, ``(twin, replication, actor) -> (round,
+        text)``: the run's own (a new run, condition or chunk starts with none).
     """
 
     scenario: Scenario
@@ -258,6 +263,8 @@ class Briefing:
     phase: str
     private: NDArray[np.bool_]
     log: Callable[[NDArray[np.int64], str, dict[str, Any]], None]
+    seed: int = 0
+    said: dict[tuple[bool, int, str], tuple[int, str]] = field(default_factory=dict)
 
 
 #: The briefing of the decision being made (None outside a round, e.g. a policy called alone).

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, override
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
@@ -44,6 +44,58 @@ if TYPE_CHECKING:
 #: Keys that would put a credential in a scenario file: refused, with the reason.
 _SECRET_KEYS = re.compile(r"(api_?key|token|secret|password|authori[sz]ation|bearer)$", re.I)
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: A host name or an IPv4 address (letters, digits, dots, hyphens, underscores).
+_HOST_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if it is a plain http(s) API root, else a ValueError saying why.
+
+    Refused: a scheme other than ``http`` or ``https`` (or none), no host, a user name or
+    password (``user:pass@``), a query (``?key=...``), a fragment, a port that is not a number,
+    a malformed IPv6 address (``http://[::1/v1``), blanks or control characters. Credentials
+    belong in the environment variable named by ``api_key_env``.
+    """
+    from urllib.parse import urlsplit
+
+    if any(not c.isprintable() or c.isspace() for c in url):
+        raise ValueError("base_url must not contain blanks or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        raise ValueError(f"base_url is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(
+            "base_url must start with http:// or https:// (e.g. http://localhost:11434/v1)"
+        )
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValueError(
+            "base_url must not carry credentials (user:password@); put the key in the "
+            "environment variable named by api_key_env"
+        )
+    if parts.query or url.rstrip().endswith("?"):
+        raise ValueError(
+            "base_url must not have a query (?...): a key goes in the environment variable "
+            "named by api_key_env, and requests go to {base_url}/chat/completions"
+        )
+    if parts.fragment or "#" in url:
+        raise ValueError("base_url must not have a fragment (#...)")
+    if not host:
+        raise ValueError("base_url must name a host (e.g. http://localhost:11434/v1)")
+    bracketed = parts.netloc.rsplit("@", 1)[-1].startswith("[")
+    if not bracketed and not _HOST_NAME.match(host):
+        raise ValueError(f"base_url's host {host!r} is not a host name or an IP address")
+    if bracketed:
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise ValueError(f"base_url's host [{host}] is not an IPv6 address") from None
+    del port  # read only to check it
+    return url
 
 
 class LLMBudget(BaseModel):
@@ -142,15 +194,12 @@ class LLMPolicy(PolicySpec):
                     "api_key_env must name an environment variable (e.g. OPENAI_API_KEY), not "
                     "hold the key: a scenario file never contains one"
                 )
-            url = data.get("base_url")
-            if isinstance(url, str) and re.search(
-                r"//[^/@]*:[^/@]*@|[?&](api_?key|key|token)=", url
-            ):
-                raise ValueError(
-                    "base_url must not carry credentials; put the key in the environment "
-                    "variable named by api_key_env"
-                )
         return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_url(cls, url: str) -> str:
+        return check_base_url(url)
 
 
 #: The observation fields the prompt shows (docs/llm.md): everything a power is shown in
@@ -352,10 +401,8 @@ class LLM(Policy):
         context = _context(briefing, actor, params)
         said = ""
         if briefing is not None and bool(briefing.private[row]):
-            from escalsim.llm.session import current
-
             other = context["adversary_id"]
-            heard = current().said.get((briefing.twin, int(briefing.replications[row]), other))
+            heard = briefing.said.get((briefing.twin, int(briefing.replications[row]), other))
             if heard is not None and heard[0] < int(fields["round"]) and heard[1]:
                 said = f'Round {heard[0]}, {context["adversary_name"]} said: "{heard[1]}"'
         history = _row(memory[1], (row,)) if len(memory) > 1 else ""
@@ -474,6 +521,7 @@ class LLM(Policy):
 
         _v, r = key
         replication = int(briefing.replications[r]) if briefing is not None else r
+        seed = int(briefing.seed) if briefing is not None else 0
         body: dict[str, Any] = {
             "model": spec.model,
             "messages": messages,
@@ -488,8 +536,9 @@ class LLM(Policy):
             actor=actor_id,
             endpoint=endpoint,
             body=body,
-            # Greedy decoding shares its answer across replications; sampling draws per one.
-            draw=replication if spec.temperature > 0 else None,
+            # Greedy decoding shares its answer across replications and seeds; sampling draws
+            # one per run seed and replication (the same for the twin and every condition).
+            draw=(seed, replication) if spec.temperature > 0 else None,
             meta={
                 "replication": replication,
                 "round": int(obs.round),
@@ -518,7 +567,9 @@ class LLM(Policy):
             for r in range(rows):
                 answer, status, repairs, replies = answers[(v, r)]
                 if view in ("perceived", "truth") and briefing.phase == "decide" and v == 0:
-                    session.said[(briefing.twin, int(briefing.replications[r]), briefing.actor)] = (
+                    briefing.said[
+                        (briefing.twin, int(briefing.replications[r]), briefing.actor)
+                    ] = (
                         int(obs.round),
                         answer.message,
                     )

@@ -205,7 +205,37 @@ def validate_upload(raw: bytes, name: str = "upload.yaml") -> Scenario:
     text = decode(raw, name)
     spec = load_text(text, name)
     _check_upload_limits(spec, text, name)
+    _refuse_llm_actors(spec, text, name)
     return display_safe(spec)
+
+
+def _refuse_llm_actors(spec: Scenario, text: str, name: str) -> None:
+    """Refuse an upload with a language-model actor, at its policy's line and column.
+
+    A hosted app must not send requests (and perhaps keys) to a server an uploader chose.
+    """
+    from escalsim.llm.run import llm_actors
+
+    ids = llm_actors(spec)
+    if not ids:
+        return
+    _data, pos = parse_yaml(text, name)
+    index = {a.id: i for i, a in enumerate(spec.actors)}
+    problems = []
+    for actor in ids:
+        loc: tuple[str | int, ...] = ("actors", index.get(actor, 0), "policy")
+        line, col = pos.key(loc)
+        problems.append(
+            Problem(
+                line,
+                col,
+                loc,
+                f"actor {actor} is played by a language model (policy llm): the app does not "
+                "call language models on an upload's say; run the scenario with 'escalsim run'",
+                name,
+            )
+        )
+    raise ScenarioError(problems)
 
 
 def _check_upload_limits(spec: Scenario, text: str, name: str) -> None:

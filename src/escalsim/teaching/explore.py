@@ -161,9 +161,17 @@ def ensemble(variants: dict[str, Scenario], replications: int, seed: int) -> pd.
         miscalculation_low, miscalculation_high, d_p_war, d_p_war_low, d_p_war_high`` (Wilson
         interval for the probability, Student's t for the mean rate, and the paired difference
         in P(war) from the first variant with Newcombe's interval for paired proportions).
+
+    Raises
+    ------
+    escalsim.errors.LLMError
+        A variant with language-model actors: the app runs no ensemble of them.
     """
     from escalsim.batch import run_batch
+    from escalsim.llm.run import refuse_llm
 
+    for spec in variants.values():
+        refuse_llm(spec, "the app's ensemble")
     rows = []
     first: pd.DataFrame | None = None
     for label, spec in variants.items():

@@ -233,7 +233,9 @@ def _llm_sentence(actor: str, move: str, kind: str, detail: str | None) -> str:
     """A language model's answer (an ``llm`` or ``llm_fallback`` event: docs/llm.md) in words.
 
     The answer to what the state perceived is its decision; the one to the truth
-    (``ask_truth``) is the counterfactual that miscalculation is measured against, and says so.
+    (``ask_truth``) is the counterfactual that miscalculation is measured against, and says so;
+    the one asked without its patrons' pressure (view ``calm``: whether a climb was the third
+    parties' doing) is a counterfactual too, named as such, and its message was never sent.
     """
     import json
 
@@ -243,19 +245,24 @@ def _llm_sentence(actor: str, move: str, kind: str, detail: str | None) -> str:
         said = {}
     view = said.get("view", "perceived")
     what = move.replace("_", " ") if move not in {"None", "nan", "<NA>"} else "move"
+    asked = {
+        "truth": ", asked on the true picture,",
+        "calm": ", asked what it would do without its patrons' pressure,",
+    }.get(view, "")
     if kind == "llm_fallback":
         tries = int(said.get("repairs", 0)) + 1
+        fallback = "would have played" if view == "calm" else "played"
         return (
-            f"{actor}'s language model gave no valid answer in {tries} tries; it played the "
-            f"fallback move, {what}."
+            f"{actor}'s language model{asked} gave no valid answer in {tries} tries; it "
+            f"{fallback} the fallback move, {what}."
         )
-    asked = ", asked on the true picture," if view == "truth" else ""
-    text = f"{actor}'s language model{asked} chose to {what}"
+    chose = "would have chosen" if view == "calm" else "chose"
+    text = f"{actor}'s language model{asked} {chose} to {what}"
     rationale = str(said.get("rationale") or "").strip().rstrip(".")
     if rationale:
         text += f' ("{rationale}")'
     message = str(said.get("message") or "").strip().rstrip(".")
-    if message and view != "truth":
+    if message and view == "perceived":
         text += f' and said "{message}"'
     return text + "."
 
