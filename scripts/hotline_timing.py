@@ -24,7 +24,9 @@ a settlement within a round of the record's date, and P(war). The variants:
   four checks of what sets its terms: no audience costs; no red lines; generic-crisis's
   costs of war for both powers instead of the case's resolve grids; those costs with
   their lower end at 1 (``generic_costs``); and the quarantine and the strike imposing costs on
-  the power facing them (``quarantine_imposes``, docs/decision-v2.md §3.11).
+  the power facing them (``quarantine_imposes``, docs/decision-v2.md §3.11); and the crisis
+  starting on 22 October with the United States at DEFCON 3 (``from_22_october``: the
+  settlement's column then counts 27-29 October, rounds 6-8).
 
 Besides the timing, each row gives the wars by cause, the United States' median share of
 the stakes in the runs settled by an accepted offer, and, where the missiles are held by the
@@ -36,10 +38,12 @@ Run: ``.venv/bin/python scripts/hotline_timing.py`` (about half a minute).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 from port_generic import GENERIC, probability, weeks_per_round
+from ruamel.yaml import YAML
 
 from escalsim.batch import run_batch
 from escalsim.scenario import load_scenario, load_text
@@ -298,6 +302,38 @@ def quarantine_imposes(change: Callable[[str], str]) -> Callable[[str], str]:
     return changed
 
 
+#: How many days the variant "from 22 October" starts later than the file (16 October).
+LATER = 6
+
+
+def from_22_october(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change``, with the crisis starting on 22 October, the United States at DEFCON 3.
+
+    Until Kennedy's address of 22 October the crisis was Washington's secret (Allison &
+    Zelikow 1999): Moscow did not know its missiles had been seen, so the six days before were
+    no bargaining between the powers. Round 1 is then 22 October (the record's settlement, 28
+    October, is round 7), every event comes 6 rounds earlier (those before 22 October at round
+    1: Gromyko's denial of 18 October), the horizon is 14 November as before, and the United
+    States starts at the alert rung: US forces went to DEFCON 3 with the address (DEFCON 2 on 24
+    October; Sagan 1993, *The Limits of Safety*, ch. 2).
+    """
+
+    def changed(text: str) -> str:
+        yaml = YAML()
+        data = yaml.load(change(text))
+        data["run"]["rounds"] = int(data["run"]["rounds"]) - LATER
+        for event in data["events"]:
+            event["round"] = max(1, int(event["round"]) - LATER)
+        for actor in data["actors"]:
+            if actor["id"] == "USA":
+                actor["initial_rung"] = "alert"
+        out = io.StringIO()
+        yaml.dump(data, out)
+        return out.getvalue()
+
+    return changed
+
+
 def only_hold(text: str) -> str:
     """Both powers hold their rungs (a check of the quiet-days rule)."""
     for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
@@ -336,14 +372,19 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "missiles held, the quarantine and the strike imposing costs (a check)": quarantine_imposes(
         held_missiles(best(ported_all))
     ),
+    "missiles held, from 22 October (the United States at DEFCON 3)": from_22_october(
+        held_missiles(best(ported_all))
+    ),
 }
+#: The round of 28 October in each variant (13 where it starts on 16 October).
+RECORD = {"missiles held, from 22 October (the United States at DEFCON 3)": RECORD_ROUND - LATER}
 
 
 def main() -> None:
     """Print the table."""
     text = SOURCE.read_text(encoding="utf-8")
     header = ["variant", "condition", "P(settled)", "settlement round Q1/median/Q3"]
-    header += ["P(settled in rounds 12-14)", "P(war)"]
+    header += ["P(settled within a day of 28 Oct)", "P(war)"]
     header += ["wars deliberate/miscalculated/brinkmanship/accident"]
     header += ["US share settled (median)", "P(missiles withdrawn)"]
     print("| " + " | ".join(header) + " |")
@@ -354,7 +395,8 @@ def main() -> None:
             out = run_batch(spec, seed=1, replications=RUNS, condition=condition, keep=0).outcome
             settled = out["outcome"] == "settlement"
             q1, med, q3 = out.loc[settled, "end_round"].quantile([0.25, 0.5, 0.75]).tolist()
-            window = settled & out["end_round"].between(RECORD_ROUND - 1, RECORD_ROUND + 1)
+            record = RECORD.get(name, RECORD_ROUND)
+            window = settled & out["end_round"].between(record - 1, record + 1)
             causes = out.loc[out["war"], "war_cause"].value_counts()
             kinds = ("deliberate", "miscalculated", "brinkmanship", "accident")
             why = "/".join(str(int(causes.get(c, 0))) for c in kinds)
