@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' Chromium flags: one home
 
-from chromium import CHROMIUM_ARGS  # noqa: E402
+from chromium import CHROMIUM_ARGS, free_port  # noqa: E402
 from conftest import stop_group  # noqa: E402
 
 #: The default scenario: the main job's, which runs its 40 rounds with the default seed (with
@@ -63,12 +62,6 @@ _OBSERVE = """() => {
   }).observe(document.body, {subtree: true, childList: true, attributes: true,
                              characterData: true});
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(src: Path, scenario: str, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -113,7 +106,7 @@ def measure(src: Path, scenario: str, steps: int, quiet_ms: float) -> list[float
     chromium = os.environ.get("ESCALSIM_CHROMIUM") or shutil.which("chromium")
     if not chromium:
         raise SystemExit("Chromium is missing (scripts/setup.sh --browser installs it)")
-    port = _free_port()
+    port = free_port()
     log = ROOT / "results" / "test-artifacts" / "bench-app-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     proc = _serve(src, scenario, port, log)

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,13 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from chromium import free_port  # noqa: E402
 from conftest import stop_group  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _call(url: str, token: str, body: dict | None = None) -> dict:
@@ -85,7 +79,7 @@ def main() -> None:
 
 def session(args: argparse.Namespace, seed: int) -> tuple[list[float], float]:
     """Serve one session of ``args.games`` games and play it; the rounds' times, the wall time."""
-    port = _free_port()
+    port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-classroom-{port}.log"
     with log.open("w") as sink:
         proc = subprocess.Popen(

@@ -15,7 +15,6 @@ desktop would, or chosen in its file picker through Playwright's file chooser.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium import CHROMIUM_ARGS
+from chromium import CHROMIUM_ARGS, chromium_path, free_port
 from conftest import TIMEOUT, kill_group, stop_group
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
@@ -38,22 +37,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ESCALSIM_ARTIFACTS", ROOT / "results" / "test-artifacts"))
 SHOTS = ARTIFACTS / "browser"
 TIMEOUT_MS = 60_000
-
-
-def _chromium() -> str:
-    found = os.environ.get("ESCALSIM_CHROMIUM") or shutil.which("chromium")
-    if not found:
-        pytest.fail(
-            "Chromium is missing: the test command's `scripts/setup.sh --browser` installs "
-            "Debian's chromium (or set ESCALSIM_CHROMIUM)"
-        )
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -67,7 +50,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    port = _free_port()
+    port = free_port()
     log = ARTIFACTS / "app-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
@@ -113,7 +96,7 @@ def server(served: Served) -> str:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium import CHROMIUM_ARGS
+from chromium import CHROMIUM_ARGS, chromium_path, free_port
 from conftest import TIMEOUT, kill_group, stop_group, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
@@ -40,22 +39,6 @@ TIMEOUT_MS = 60_000
 SEED = 3
 
 
-def _chromium() -> str:
-    found = os.environ.get("ESCALSIM_CHROMIUM") or shutil.which("chromium")
-    if not found:
-        pytest.fail(
-            "Chromium is missing: the test command's `scripts/setup.sh --browser` installs "
-            "Debian's chromium (or set ESCALSIM_CHROMIUM)"
-        )
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
@@ -66,7 +49,7 @@ def _shot(page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[dict[str, object]]:
-    port = _free_port()
+    port = free_port()
     out = tmp_path_factory.mktemp("classroom")
     log = ARTIFACTS / "classroom-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +107,7 @@ def served(tmp_path_factory) -> Iterator[dict[str, object]]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

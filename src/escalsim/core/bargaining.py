@@ -1950,19 +1950,12 @@ def ladder_utilities(
     x_arr, xp, r, f, w_i, hold = _rungs_held(
         x, y_next, costs, war_risk, war_rung, jump, share, war, delta
     )
-    if best_of_share is None:
-        f_j = np.asarray(flow_j, dtype=float)[..., None]
-        if imposed is not None:
-            f_j = f_j - imposed[xp]  # what i's candidate rung imposes on the other
-        h_j = hold_value(
-            f_j[..., None],
-            r[..., None],
-            np.asarray(war_j, dtype=float)[..., None, :],
-            delta,
-        )
-    else:
-        other_costs = costs if costs_j is None else costs_j
-        h_j = best_continuation(
+    other_costs = costs if costs_j is None else costs_j
+
+    def going_on(answer: Reply | None, between: tuple[int, int] | None = None) -> Array:
+        """The other's best continuation against each x′ (given ``answer``, among ``between``)."""
+        assert best_of_share is not None  # called only where the other may take its best way
+        return best_continuation(
             best_of_share,
             xp,
             other_costs,
@@ -1970,37 +1963,22 @@ def ladder_utilities(
             war_rung,
             war_j,
             delta,
-            reply,
+            answer,
             costs_i=costs,
             imposed=imposed,
+            between=between,
         )
+
     if best_of_share is not None and withdrawal is not None:
         # The holder's quitting by the talks or by withdrawing (docs/decision-v2.md §3.10).
-        other_costs = costs if costs_j is None else costs_j
+        talks = np.asarray(quit_j, dtype=float)[..., None, :]
+        prior = np.asarray(posterior_j, dtype=float)[..., None, :]
 
         def parts(answer: Reply | None) -> tuple[Array, Array]:
             """(Q by the talks' way, Q by withdrawing) against the reply ``answer``."""
-
-            def among(between: tuple[int, int]) -> Array:
-                return best_continuation(
-                    best_of_share,
-                    xp,
-                    other_costs,
-                    war_risk,
-                    war_rung,
-                    war_j,
-                    delta,
-                    answer,
-                    costs_i=costs,
-                    imposed=imposed,
-                    between=between,
-                )
-
-            stay = among((withdrawal.rung, len(costs)))
-            leave = among((0, withdrawal.rung - 1))
-            talks = np.asarray(quit_j, dtype=float)[..., None, :]
+            stay = going_on(answer, (withdrawal.rung, len(costs)))
+            leave = going_on(answer, (0, withdrawal.rung - 1))
             gives_up = np.maximum(talks, leave)
-            prior = np.asarray(posterior_j, dtype=float)[..., None, :]
             q_all = quit_probability(prior, gives_up - stay, precision_j, 1.0 - delta)
             by_talks = np.where(talks >= leave, prior, 0.0)
             q_talks = quit_probability(by_talks, gives_up - stay, precision_j, 1.0 - delta)
@@ -2019,13 +1997,22 @@ def ladder_utilities(
         )
         value = r * w_i + (1.0 - r) * (f + delta * later)
         return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
+    if best_of_share is None:
+        f_j = np.asarray(flow_j, dtype=float)[..., None]
+        if imposed is not None:
+            f_j = f_j - imposed[xp]  # what i's candidate rung imposes on the other
+        h_j = hold_value(
+            f_j[..., None],
+            r[..., None],
+            np.asarray(war_j, dtype=float)[..., None, :],
+            delta,
+        )
+    else:
+        h_j = going_on(reply)
     q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     if best_of_share is not None and reply is not None and reply_share < 1.0:
         # A mix of the two levels: the level-1 other (no reply) with probability 1 - w.
-        h_1 = best_continuation(
-            best_of_share, xp, other_costs, war_risk, war_rung, war_j, delta, imposed=imposed
-        )
-        q_1 = _quit_chance(posterior_j, quit_j, h_1, precision_j, delta)
+        q_1 = _quit_chance(posterior_j, quit_j, going_on(None), precision_j, delta)
         q = reply_share * q + (1.0 - reply_share) * q_1
     value = lookahead_value(f, r, w_i, q, np.asarray(prevail, dtype=float)[..., None], hold, delta)
     return value - _audience_penalty(x_arr, xp, audience, committed, line_crossed)
