@@ -31,6 +31,16 @@ ROUNDS = 3
 SECRET = "sk-test-0123456789abcdef-SECRET"
 
 
+def llm_file(folder: Path, name: str, policy: str) -> Path:
+    """generic-dispute written to ``folder/name`` with power A's policy the flow map ``policy``."""
+    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
+    path = folder / name
+    path.write_text(
+        text.replace("    role: power\n", f"    role: power\n    policy: {policy}\n", 1), "utf-8"
+    )
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     """Every test has its own shared cache: no answer leaks between tests."""
@@ -630,12 +640,8 @@ def test_a_key_goes_only_to_a_host_the_user_allows(serve, tmp_path, monkeypatch)
     assert asked > 0
     assert all("authorization" not in r["headers"] for r in server.requests)
     # The command line: exit 2, the message, no traceback.
-    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
     policy = f"{{name: llm, model: fake, base_url: '{server.base_url}', api_key_env: TEST_LLM_KEY}}"
-    path = tmp_path / "keyed.yaml"
-    path.write_text(
-        text.replace("    role: power\n", f"    role: power\n    policy: {policy}\n", 1), "utf-8"
-    )
+    path = llm_file(tmp_path, "keyed.yaml", policy)
     done = run_cli_in_process("run", str(path), "--replications", "2", "--out", str(tmp_path / "r"))
     assert done.returncode == 2, done.stderr
     assert "ESCALSIM_LLM_KEY_HOSTS" in done.stderr
@@ -668,14 +674,7 @@ def test_a_scenario_that_holds_a_key_is_refused(tmp_path):
         with_settings(
             BASE, {"actors.A.policy": {"name": "llm", "model": "m", "api_key_env": SECRET}}
         )
-    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
-    text = text.replace(
-        "    role: power\n",
-        f"    role: power\n    policy: {{name: llm, model: m, api_key: {SECRET}}}\n",
-        1,
-    )
-    path = tmp_path / "keyed.yaml"
-    path.write_text(text, encoding="utf-8")
+    path = llm_file(tmp_path, "keyed.yaml", f"{{name: llm, model: m, api_key: {SECRET}}}")
     done = run_cli_in_process("run", str(path), "--llm-dry-run")
     assert done.returncode == 2, done.stderr
     assert "must not contain an API key" in done.stderr
@@ -704,12 +703,7 @@ def test_a_base_url_that_is_not_a_plain_http_root_is_refused_at_the_field(url, w
         with_settings(BASE, {"actors.A.policy": {"name": "llm", "model": "m", "base_url": url}})
     assert "base_url" in str(caught.value)
     assert "sk-abc" not in str(caught.value)
-    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
-    policy = f"{{name: llm, model: m, base_url: '{url}'}}"
-    path = tmp_path / "url.yaml"
-    path.write_text(
-        text.replace("    role: power\n", f"    role: power\n    policy: {policy}\n", 1), "utf-8"
-    )
+    path = llm_file(tmp_path, "url.yaml", f"{{name: llm, model: m, base_url: '{url}'}}")
     done = run_cli_in_process("run", str(path), "--llm-dry-run")
     assert done.returncode == 2, done.stderr
     assert re.search(r"url\.yaml:\d+:\d+: actors\[0\]\.policy\.base_url: ", done.stderr), (
@@ -792,14 +786,9 @@ def test_the_active_session_is_per_context_not_per_process():
 # -- dry run --------------------------------------------------------------------------------------
 def test_dry_run_prints_the_first_prompt_without_calling(serve, tmp_path):
     server = serve(lambda body, headers, n: move_answer())
-    text = (Path(__file__).parents[1] / "scenarios" / "generic-dispute.yaml").read_text("utf-8")
-    text = text.replace(
-        "    role: power\n",
-        f"    role: power\n    policy: {{name: llm, model: fake, base_url: '{server.base_url}'}}\n",
-        1,
+    path = llm_file(
+        tmp_path, "llm.yaml", f"{{name: llm, model: fake, base_url: '{server.base_url}'}}"
     )
-    path = tmp_path / "llm.yaml"
-    path.write_text(text, encoding="utf-8")
     done = run_cli_in_process("run", str(path), "--llm-dry-run")
     assert done.returncode == 0, done.stderr
     assert "--- first prompt of A ---" in done.stdout
