@@ -43,6 +43,7 @@ from escalsim.policies.bargaining import (
     onset_rungs,
     power_rows,
     quit_precision,
+    terms,
     war_ladder,
 )
 from escalsim.scenario import load_scenario
@@ -740,3 +741,39 @@ def test_the_mixed_term_at_its_ends_runs_as_the_pure_terms(share, same_as):
 
     mixed = frames({"beliefs.continuation": "mixed", "beliefs.mutual_share": share})
     pd.testing.assert_frame_equal(mixed, frames({"beliefs.continuation": same_as}))
+
+
+def test_what_each_sides_rung_imposes_reaches_the_right_side():
+    """``imposed_cost`` (docs/decision-v2.md §3.11): the other's rung ŷ imposes ``m(ŷ)`` on the
+    deciding power and its own rung x imposes ``m(x)`` on the other (``Terms.imposed_on`` and
+    ``imposed_on_j``), and the deciding power's moves are valued with its share less what the
+    other's rung imposes: its values equal those of the same power holding that much less of
+    the stakes on a ladder that imposes nothing, except through the other's quitting, which the
+    test switches off (no offer standing and no concessions)."""
+    imposed = np.array([0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.0, 0.0])
+    params = dataclasses.replace(make_params(capitulation=False), imposed=imposed)
+    o = typed(0.5, 0.3, 0.9, x=1, y=4, posterior=np.array([1.0]))
+    t = terms(o, A, params)
+    assert float(t.imposed_on) == imposed[4]
+    assert float(t.imposed_on_j) == imposed[1]
+    util, _, _ = POLICY.utilities(o, A, params)
+    poorer = make_params(capitulation=False, share_a=0.5 - imposed[4])
+    plain, _, _ = POLICY.utilities(o, A, poorer)
+    np.testing.assert_allclose(util[2:], plain[2:], rtol=1e-12)
+
+
+def test_the_reply_counts_what_the_others_rung_imposes_on_the_first_power():
+    """In the level-2 reply (``reply_quit_probability``) the roles are exchanged: i's way of
+    going on against the other at y″ has i's flow lowered by what y″ imposes, ``q_i − m(y″)``;
+    so Q_i(y″) with ``imposed`` equals Q_i with i's share lowered by m(y″), rung by rung."""
+    imposed = np.array([0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.0, 0.0])
+    war = bg.war_value(0.5, np.array([0.4, 2.0]), 0.9)
+    reply = bg.Reply(share=0.5, war=war, prior=np.array([0.5, 0.5]),
+                     quit=np.full(2, bg.settlement_value(0.3, 0.9)),
+                     prevail=bg.settlement_value(0.7, 0.9), precision=20.0)  # fmt: skip
+    got = bg.reply_quit_probability(reply, COSTS, RISK, 6, 0.9, imposed)
+    for y, m in enumerate(imposed[:7]):
+        lowered = reply._replace(share=0.5 - m)
+        want = bg.reply_quit_probability(lowered, COSTS, RISK, 6, 0.9)[y]
+        assert got[y] == pytest.approx(want, abs=1e-12), y
+    assert not np.allclose(got, bg.reply_quit_probability(reply, COSTS, RISK, 6, 0.9))

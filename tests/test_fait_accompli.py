@@ -127,6 +127,7 @@ def test_the_outcome_frame_says_who_still_held_and_the_shares_follow():
         ({"C": "display"}, "stakes.held_at.C", "no power 'C'"),
         ({"B": "displya"}, "stakes.held_at.B", "no rung named 'displya'"),
         ({"B": "war"}, "stakes.held_at.B", "below the war rung"),
+        ({"B": "normal"}, "stakes.held_at.B", "above the lowest rung"),
         ({"A": "threat", "B": "display"}, "stakes.held_at", "one power holds"),
     ],
 )
@@ -140,24 +141,28 @@ def test_bad_holders_are_refused_with_their_location(held, field, words):
 
 def test_a_holders_withdrawal_is_quitting_even_with_the_talks_closed():
     """docs/decision-v2.md §3.10, "Withdrawing is quitting": the other holds the stakes at rung
-    2 and cannot quit by the talks (quit value −∞); its every type does better below rung 2
-    than at or above it (its posture costs there are ruinous), and it best-responds (λ = ∞).
-    So it withdraws next round for certain, and each of i's moves is worth this round's war
-    draw and flow, then holding with the whole stakes: ``r W + (1 − r)(f + δ H(f + q_h))``."""
+    2, stands at rung 3, and cannot quit by the talks (quit value −∞); its every type does better
+    below rung 2 than at or above it (its posture costs there are ruinous), and it best-responds
+    (λ = ∞). So it withdraws next round for certain, and each of i's moves is worth this round's
+    war draw and flow, at the risk of the rungs held now, then holding with the whole stakes at
+    the risk of i's rung against the holder's below 2 (rung 1):
+    ``r W + (1 − r)(f + δ H(f + q_h, r_w))``, ``r = r(x′, 3)``, ``r_w = r(x′, 1)``."""
     costs = np.array([0.0, 0.0, 5.0, 5.0, 5.0, 0.0])  # the holder's: staying is ruinous
     risk = np.array([0.0, 0.0, 0.0, 0.01, 0.05, 1.0])
     delta, share, gain, war = 0.9, 0.2, 0.8, bg.war_value(0.5, 1.0, 0.9)
     value = bg.ladder_utilities(
-        1, 2.0, np.zeros(6), risk, 5, 2, share, war, bg.settlement_value(1.0, delta), delta,
+        1, 3.0, np.zeros(6), risk, 5, 2, share, war, bg.settlement_value(1.0, delta), delta,
         np.array([0.5, 0.5]), bg.war_value(0.5, np.array([0.5, 2.0]), delta), 0.0,
         np.full(2, -np.inf), np.inf,
         best_of_share=0.8, costs_j=costs + 0.8 * (np.arange(6) < 2),
         withdrawal=bg.Withdrawal(rung=2, gain=np.array(gain)),
     )  # fmt: skip
     xp = dx.target_rung(np.array([1])[..., None], dx.CANDIDATE_MOVES, 2, 6)[0]
-    r = dx.war_probability(risk, xp, 2.0, 5)
+    r = dx.war_probability(risk, xp, 3.0, 5)
+    r_w = dx.war_probability(risk, xp, 1.0, 5)
+    assert (r_w < r).any()  # the two risks differ here, so the test tells them apart
     f = share - np.zeros(6)[xp]
-    expected = r * war + (1 - r) * (f + delta * bg.hold_value(f + gain, r, war, delta))
+    expected = r * war + (1 - r) * (f + delta * bg.hold_value(f + gain, r_w, war, delta))
     np.testing.assert_allclose(value, expected, rtol=1e-12)
 
 
@@ -174,3 +179,13 @@ def test_without_a_fait_accompli_the_withdrawal_term_is_off():
     assert got is not None
     assert got.rung == 2
     np.testing.assert_array_equal(got.gain, [0.0, 0.8, 0.8])
+
+
+def test_a_fait_accompli_runs_beside_wars_between_a_power_and_a_third_party():
+    """geneva-2022 lists the pair Russia-Ukraine (docs/pair-wars.md); with Russia holding its
+    share by its sanctions posture the round runs (the pair's war values read the other's share
+    per row), and the holder's rung at the end is recorded."""
+    spec = with_settings(load_scenario("geneva-2022"), {"stakes.held_at": {"RUS": "sanctions"}})
+    out = run_batch(spec, seed=2, replications=6, condition="dialogue_open").outcome
+    assert len(out) == 6
+    assert out["stakes_held"].dtype == bool

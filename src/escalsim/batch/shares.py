@@ -88,7 +88,9 @@ def realised_shares(
           times ``1 - δ``). The two sum to ``1 - c_a - c_b``: war wastes;
         - unresolved at the horizon: the status quo, the flow each held while the crisis ran
           (where a fait accompli holds the stakes, ``stakes.held_at``, the holder's share is 0
-          in the runs that ended with it below its rung, the outcome frame's ``stakes_held``)
+          in the runs that ended with it below its rung, the outcome frame's ``stakes_held``:
+          the rung at the end, not the flows along the way; the same in a settlement without
+          an offer)
           (the rungs' costs ``k(x)`` are not subtracted: they are paid in every outcome's
           run-up, and the share counts the stakes only);
         - a ceasefire (an offer accepted while the powers fight): as an offer accepted;

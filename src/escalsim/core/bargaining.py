@@ -1989,7 +1989,12 @@ def ladder_utilities(
             q_t1, q_w1 = parts(None)
             q_t = reply_share * q_t + (1.0 - reply_share) * q_t1
             q_w = reply_share * q_w + (1.0 - reply_share) * q_w1
-        gained = hold_value(f + np.asarray(withdrawal.gain, dtype=float)[..., None], r, w_i, delta)
+        # Once it has withdrawn the holder stands below R, so the risk is that of i's rung
+        # against the holder's rung below R (its rung now, if lower), not above it.
+        below = np.minimum(np.asarray(y_next, dtype=float), withdrawal.rung - 1)[..., None]
+        r_w = dx.war_probability(war_risk, xp, below, war_rung)
+        gain = np.asarray(withdrawal.gain, dtype=float)[..., None]
+        gained = hold_value(f + gain, r_w, w_i, delta)
         later = (
             q_t * np.asarray(prevail, dtype=float)[..., None]
             + q_w * gained

@@ -398,6 +398,12 @@ def _check_stakes(c: _Checker, *, round0: bool) -> None:
                 if isinstance(war_ref, int)
                 else (names.index(war_ref) if war_ref in names else None)
             )
+            if at == 0:
+                c.add(
+                    ("stakes", "held_at", k),
+                    "a posture that holds the stakes is above the lowest rung (every power "
+                    f"stands at or above {c.rung_names[0]}, so nothing would ever be given up)",
+                )
             if at is not None and war is not None and at >= war:
                 c.add(
                     ("stakes", "held_at", k),
