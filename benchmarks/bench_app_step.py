@@ -34,13 +34,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' Chromium flags: one home
 
-from chromium import CHROMIUM_ARGS, free_port  # noqa: E402
+from chromium import CHROMIUM_ARGS, free_port, wait_served  # noqa: E402
 from conftest import stop_group  # noqa: E402
 
 #: The default scenario: the main job's, which runs its 40 rounds with the default seed (with
@@ -75,17 +74,8 @@ def _serve(src: Path, scenario: str, port: int, log: Path) -> subprocess.Popen[b
             env=env,
         )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return proc
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.3)
+    if wait_served(url, proc, 300):
+        return proc
     os.killpg(proc.pid, signal.SIGKILL)
     raise SystemExit(f"escalsim app did not serve {url}:\n{log.read_text()}")
 

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from chromium import free_port  # noqa: E402
+from chromium import free_port, wait_served  # noqa: E402
 from conftest import stop_group  # noqa: E402
 
 
@@ -108,12 +108,8 @@ def session(args: argparse.Namespace, seed: int) -> tuple[list[float], float]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        if not wait_served(base + "/", proc, 300):
+            raise SystemExit(f"escalsim classroom did not serve {base}:\n{log.read_text()}")
         codes = re.findall(r"join code (\S+)", log.read_text())
         tokens = []
         for code in codes:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium import CHROMIUM_ARGS, chromium_path, free_port
+from chromium import CHROMIUM_ARGS, chromium_path, free_port, wait_served
 from conftest import TIMEOUT, kill_group, stop_group
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
@@ -70,18 +70,9 @@ def served() -> Iterator[Served]:
             env={**os.environ, "ESCALSIM_APP_TEST_HOOKS": "1"},
         )
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + TIMEOUT  # until the server answers, however loaded
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                kill_group(proc)
-                pytest.fail(f"escalsim app did not serve {url}:\n{log.read_text()}")
-            time.sleep(0.3)
+        if not wait_served(url, proc, TIMEOUT):  # until the server answers, however loaded
+            kill_group(proc)
+            pytest.fail(f"escalsim app did not serve {url}:\n{log.read_text()}")
         try:
             yield Served(url, port, proc)
         finally:

@@ -18,14 +18,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from chromium import CHROMIUM_ARGS, chromium_path, free_port
+from chromium import CHROMIUM_ARGS, chromium_path, free_port, wait_served
 from conftest import TIMEOUT, kill_group, stop_group, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the dev extras install it")
@@ -81,18 +80,9 @@ def served(tmp_path_factory) -> Iterator[dict[str, object]]:
             start_new_session=True,
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                kill_group(proc)
-                pytest.fail(f"escalsim classroom did not serve {url}:\n{log.read_text()}")
-            time.sleep(0.3)
+        if not wait_served(url + "/", proc, TIMEOUT):
+            kill_group(proc)
+            pytest.fail(f"escalsim classroom did not serve {url}:\n{log.read_text()}")
         text = log.read_text()
         secret = re.search(r"/instructor#(\S+)", text)
         code = re.search(r"game g1: join code (\S+)", text)

@@ -373,10 +373,21 @@ def test_a_run_stopped_with_parts_saved_resumes_without_recomputing_them(
     assert_same_run(out, reference_run)
 
 
-def test_a_worker_that_dies_stops_the_run_with_its_parts_saved(tmp_path, reference_run, capsys):
-    """A worker killed mid-run (as the OOM killer would): exit 1, the parts kept, resumable."""
+def test_a_worker_that_dies_stops_the_run_with_its_parts_saved(
+    tmp_path, reference_run, capsys, monkeypatch
+):
+    """A worker killed mid-run (as the OOM killer would): exit 1, the parts kept, resumable.
+
+    The run is cheap (brinkmanship), so by the start-up rule (``runner.worth_starting``) it
+    would run in this process alone and there would be no worker to kill; a start-up of 1 ms
+    makes the helper process worth starting, as in ``test_experiment.py``'s shared-run test.
+    """
     import multiprocessing
     import threading
+
+    from escalsim.experiment import limits
+
+    monkeypatch.setattr(limits, "WORKER_START_SECONDS", 0.001)
 
     out = tmp_path / "run"
     parts = work_folder(out) / "runs"

@@ -78,9 +78,18 @@ def recorded_waits() -> tuple[list[float], Any]:
 FIRST = [next(iter(BASE.conditions))]
 
 
-def go(spec: Any, out: Path | None = None, **llm: Any) -> Any:
+def go(spec: Any, out: Path | None = None, *, resume: bool = False, **llm: Any) -> Any:
+    """Two replications of the first condition, seed 7, no twin, no figures; ``llm`` options."""
     return run(
-        spec, replications=2, seed=7, twin=False, conditions=FIRST, out=out, plots=False, llm=llm
+        spec,
+        replications=2,
+        seed=7,
+        twin=False,
+        conditions=FIRST,
+        out=out,
+        resume=resume,
+        plots=False,
+        llm=llm,
     )
 
 
@@ -297,17 +306,7 @@ def test_a_half_written_last_line_is_cut_before_appending(serve, tmp_path):
     recording = tmp_path / ".run.partial" / RECORDING
     with recording.open("a", encoding="utf-8") as f:
         f.write('{"key": "0123abc", "content": "half')  # killed mid-line
-    run(
-        spec,
-        replications=2,
-        seed=7,
-        twin=False,
-        conditions=FIRST,
-        out=out,
-        resume=True,
-        plots=False,
-        llm={"cache": False, "max_calls": 1000},
-    )
+    go(spec, out=out, resume=True, cache=False, max_calls=1000)
     lines = (out / RECORDING).read_text("utf-8").splitlines()
     assert all(json.loads(line)["key"] != "0123abc" for line in lines)
     assert len(Recording.read(out / RECORDING)) == len(lines)
@@ -392,17 +391,7 @@ def test_a_resume_that_makes_no_progress_keeps_the_recording(serve, tmp_path):
     recording = tmp_path / ".run.partial" / RECORDING
 
     def again(**llm: Any) -> Any:
-        return run(
-            spec,
-            replications=2,
-            seed=7,
-            twin=False,
-            conditions=FIRST,
-            out=out,
-            resume=True,
-            plots=False,
-            llm={"cache": False, **llm},
-        )
+        return go(spec, out=out, resume=True, **{"cache": False, **llm})
 
     with pytest.raises(LLMBudgetError):
         go(spec, out=out, cache=False)
@@ -453,17 +442,7 @@ def test_nothing_is_lost_when_the_server_dies_mid_run(serve, tmp_path):
     paid = len((tmp_path / ".run.partial" / RECORDING).read_text().splitlines())
     assert paid == 3
     alive["n"] = 10**6  # the server is back
-    results = run(
-        scenario(server, concurrency=1),
-        replications=2,
-        seed=7,
-        twin=False,
-        conditions=FIRST,
-        out=out,
-        resume=True,
-        plots=False,
-        llm={"cache": False},
-    )
+    results = go(scenario(server, concurrency=1), out=out, resume=True, cache=False)
     answered = server.requests[3:]
     asked = [json.dumps(r["body"], sort_keys=True) for r in server.requests]
     # The dropped request was asked again; no answered question was asked twice.

@@ -910,9 +910,9 @@ def held_stakes(
     """
     costs = np.asarray(costs, dtype=float)
     if holds == 0:
-        q = np.asarray(share, dtype=float)
+        q, q_j = np.asarray(share, dtype=float), np.asarray(share_j, dtype=float)
         return HeldStakes(
-            np.broadcast_to(q, np.shape(x)), np.asarray(share_j, dtype=float), costs, costs
+            np.broadcast_to(q, np.shape(x)), np.broadcast_to(q_j, np.shape(y)), costs, costs
         )
     below = np.arange(len(costs)) < rung
     if holds > 0:

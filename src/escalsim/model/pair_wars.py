@@ -240,10 +240,8 @@ class _Direct:
         war_j = np.broadcast_to(war_j, post.shape)
         peace = ~c.at_war
         self.own = np.where(peace, war - bg.settlement_value(t.share, d), 0.0)
-        # The other's share per row (a fait accompli makes it depend on the rows' rungs), read
-        # over its types (the last axis).
-        share_j = np.asarray(t.share_j, dtype=float)
-        share_j = share_j[..., None] if share_j.ndim else share_j
+        # The other's share per row (``Terms.share_j``), read over its types (the last axis).
+        share_j = np.asarray(t.share_j, dtype=float)[..., None]
         self.other = np.where(peace[:, None], war_j - bg.settlement_value(share_j, d), 0.0)
         self.posterior = post
         if c.perfect_information:
