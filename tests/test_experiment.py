@@ -86,18 +86,29 @@ def test_results_do_not_depend_on_the_number_of_workers():
 def test_a_run_shared_with_a_helper_process_gives_the_same_results(monkeypatch):
     """This process and a helper share the tasks (SharedExecutor): the same frames, bit for bit.
 
-    A start-up of 1 ms makes the small run worth a helper (runner.worth_starting), and tasks of
-    10 replications make ten tasks, some run here and some in the helper.
+    A start-up of 1 ms (``$ESCALSIM_WORKER_START_SECONDS``) makes the small run worth a helper
+    (runner.worth_starting), and tasks of 10 replications make ten tasks, some run here and
+    some in the helper.
     """
-    from escalsim.experiment import limits
-
     one = run("hotline-1963", replications=50, seed=5, workers=1, chunk=10)
-    monkeypatch.setattr(limits, "WORKER_START_SECONDS", 0.001)
+    monkeypatch.setenv("ESCALSIM_WORKER_START_SECONDS", "0.001")
     two = run("hotline-1963", replications=50, seed=5, workers=2, chunk=10)
     assert (one.manifest["workers"], two.manifest["workers"]) == (1, 2)
     pd.testing.assert_frame_equal(one.runs, two.runs, check_exact=True)
     pd.testing.assert_frame_equal(one.timeseries, two.timeseries, check_exact=True)
     pd.testing.assert_frame_equal(one.events, two.events, check_exact=True)
+
+
+@pytest.mark.parametrize("given", ["soon", "0", "-1", "nan", "inf"])
+def test_a_bad_worker_start_up_in_the_environment_is_refused_by_name(given, monkeypatch):
+    """``$ESCALSIM_WORKER_START_SECONDS`` must be a number > 0: otherwise a usage error that
+    names the variable and what it holds, before anything runs."""
+    from escalsim.errors import UsageError
+
+    monkeypatch.setenv("ESCALSIM_WORKER_START_SECONDS", given)
+    with pytest.raises(UsageError, match="ESCALSIM_WORKER_START_SECONDS") as caught:
+        run("hotline-1963", replications=50, seed=5, workers=2, chunk=10)
+    assert repr(given) in str(caught.value)
 
 
 def test_a_shared_executor_runs_here_while_its_helper_is_busy():

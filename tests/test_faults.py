@@ -199,6 +199,9 @@ def _interrupt(
     tag = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESCALSIM_")}
     env["FAULT_TAG"] = tag
+    # These runs are cheap (brinkmanship), so the start-up rule (runner.worth_starting) would
+    # keep them in one process; a start-up of 1 ms makes them use the workers they ask for.
+    env["ESCALSIM_WORKER_START_SECONDS"] = "0.001"
     with sigint_as_at_a_terminal():
         proc = subprocess.Popen(
             [sys.executable, "-m", "escalsim", *args, "--workers", str(workers)],
@@ -380,14 +383,12 @@ def test_a_worker_that_dies_stops_the_run_with_its_parts_saved(
 
     The run is cheap (brinkmanship), so by the start-up rule (``runner.worth_starting``) it
     would run in this process alone and there would be no worker to kill; a start-up of 1 ms
-    makes the helper process worth starting, as in ``test_experiment.py``'s shared-run test.
+    (``$ESCALSIM_WORKER_START_SECONDS``) makes the helper process worth starting.
     """
     import multiprocessing
     import threading
 
-    from escalsim.experiment import limits
-
-    monkeypatch.setattr(limits, "WORKER_START_SECONDS", 0.001)
+    monkeypatch.setenv("ESCALSIM_WORKER_START_SECONDS", "0.001")
 
     out = tmp_path / "run"
     parts = work_folder(out) / "runs"

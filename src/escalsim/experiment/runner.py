@@ -648,9 +648,33 @@ def worth_starting(spec: Scenario, n: int, names: list[str], twin: bool, workers
     :func:`escalsim.experiment.limits.estimate`), the run uses ``min(workers, W // S)``
     processes, S the start-up. geneva-2022's 200 replications with twins (W about 2.9 s) use 2;
     20 of them (1.5 s) run in this process. Results do not depend on it.
+
+    S is :data:`~escalsim.experiment.limits.WORKER_START_SECONDS`, measured on the project's
+    machines, unless ``$ESCALSIM_WORKER_START_SECONDS`` gives this machine's (a number > 0; a
+    small one makes every run of more than one task use its workers, as the fault tests need).
     """
     from escalsim.experiment.limits import RUN_FIXED_SECONDS, WORKER_START_SECONDS, estimate
 
+    start = WORKER_START_SECONDS
+    given = os.environ.get("ESCALSIM_WORKER_START_SECONDS")
+    if given is not None:
+        try:
+            start = float(given)
+        except ValueError:
+            start = math.nan
+        if not start > 0 or not math.isfinite(start):
+            raise UsageError(
+                [
+                    Problem(
+                        0,
+                        0,
+                        ("ESCALSIM_WORKER_START_SECONDS",),
+                        f"the environment gives {given!r}; expected the seconds a worker "
+                        "process takes to start, a number > 0 (or leave it unset)",
+                        spec.id,
+                    )
+                ]
+            )
     work = estimate(spec, n, conditions=names, twin=twin, workers=1, task=min(n, BATCH_CHUNK))
     seconds = work.seconds - RUN_FIXED_SECONDS
-    return max(1, min(workers, int(seconds // WORKER_START_SECONDS)))
+    return max(1, min(workers, int(seconds // start)))
