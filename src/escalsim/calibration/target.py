@@ -64,6 +64,8 @@ CODINGS: dict[str, tuple[dict[int, str], str]] = {
 NAMED_TARGETS: dict[str, str] = {
     "mid5": "mid5_highest_hostility.csv",
     "icb14": "icb14_violence.csv",
+    "superpowers12": "superpowers12_highest_hostility.csv",
+    "superpowers12-alternative": "superpowers12_alternative.csv",
 }
 #: Accepted names of each column (the first is the canonical one).
 LEVEL_COLUMNS = ("level", "hostility_level", "violence")

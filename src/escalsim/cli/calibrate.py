@@ -32,7 +32,9 @@ from escalsim.cli.options import (
     metavar="FILE",
     help="The target distribution: a CSV file with columns level (or hostility_level, or "
     "violence for ICB levels), label, count (or disputes, crises) and/or share, or a shipped "
-    "one: 'mid5' (MID 5.0) or 'icb14' (ICB v14, conditional on a crisis). Repeat it with a "
+    "one: 'mid5' (MID 5.0), 'icb14' (ICB v14, conditional on a crisis) or 'superpowers12' (the "
+    "12 US-Soviet/Russian crises; 'superpowers12-alternative' codes its ambiguous ones the "
+    "other way). Repeat it with a "
     "target of the other coding to fit both jointly (the largest TVD is minimised).",
 )
 @click.option(

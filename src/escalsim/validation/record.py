@@ -51,6 +51,22 @@ class Crisis:
         When.
     citation : str
         A standard account of it.
+    hostility : int
+        The highest level of hostility between the two powers in the crisis on the MID scale
+        (2 a threat to use force, 3 a display of force, 4 a use of force, 5 war; Jones, Bremer &
+        Singer 1996's coding rules), coded by this project from the cited account, not taken
+        from the MID data (whose dyadic codes are not shipped): the target ``superpowers12``
+        counts these (:func:`hostility_counts`).
+    coding : str
+        The act that sets ``hostility``, as the cited account reports it.
+    alternative : int or None
+        The other level a careful coder could defend, where the act is ambiguous (the
+        calibration is refitted under the alternative coding, docs/calibration.md); None where
+        there is none.
+    weeks : float
+        How long the crisis lasted between the powers, from the first threat or display to the
+        end the cited account dates, in weeks (a crisis still open at the account's end, or
+        longer than a year, is coded ``math.inf``: longer than the model's horizon).
     scenarios : tuple of str
         The shipped scenarios that describe it (or an episode of it); empty when none does.
     """
@@ -59,6 +75,10 @@ class Crisis:
     name: str
     years: str
     citation: str
+    hostility: int
+    coding: str
+    alternative: int | None
+    weeks: float
     scenarios: tuple[str, ...] = ()
 
 
@@ -71,24 +91,46 @@ SELECTION_RULE = (
 #: The comparable crises, fixed with their number n = 12 before any simulation was run. None
 #: ended in war between the United States and the Soviet Union or Russia.
 COMPARABLE_CRISES: tuple[Crisis, ...] = (
-    Crisis(1, "Berlin blockade", "June 1948 - May 1949", "Gaddis, J. L. (2005). *The Cold War*."),
+    Crisis(
+        1,
+        "Berlin blockade",
+        "June 1948 - May 1949",
+        "Gaddis, J. L. (2005). *The Cold War*.",
+        4,
+        "the Soviet blockade of the land routes to West Berlin (a blockade is a use of force)",
+        None,
+        46.0,  # 24 June 1948 to 12 May 1949, when the blockade was lifted
+    ),
     Crisis(
         2,
         "Berlin deadline (Khrushchev's ultimatum)",
         "Nov 1958 - 1959",
         "Trachtenberg, M. (1999). *A Constructed Peace*.",
+        2,
+        "Khrushchev's six-month ultimatum of 27 November 1958 (a threat to use force)",
+        4,  # the Soviet detentions of US Army convoys on the autobahn in 1959, if a seizure
+        43.0,  # 27 November 1958 to Camp David (September 1959), where the deadline was lifted
     ),
     Crisis(
         3,
         "Berlin Wall and the Checkpoint Charlie tank standoff",
         "1961",
         "Kempe, F. (2011). *Berlin 1961*.",
+        3,
+        "the US call-up of reserves and the tanks facing each other at Checkpoint Charlie "
+        "(27-28 October 1961) without a shot (displays of force)",
+        None,
+        21.0,  # Khrushchev's ultimatum at Vienna (4 June 1961) to the tanks' withdrawal (28 Oct)
     ),
     Crisis(
         4,
         "Cuban missile crisis",
         "October 1962",
         "Allison, G., & Zelikow, P. (1999). *Essence of Decision* (2nd ed.).",
+        4,
+        "the US naval quarantine of Cuba (a blockade) and the U-2 shot down on 27 October",
+        None,
+        2.0,  # 16 October to 28 October 1962 (Khrushchev's acceptance): 12 days
         ("hotline-1963",),
     ),
     Crisis(
@@ -96,24 +138,43 @@ COMPARABLE_CRISES: tuple[Crisis, ...] = (
         "Six-Day War (Soviet threat to intervene, hotline messages)",
         "June 1967",
         "Parker, R. B. (1993). *The Politics of Miscalculation in the Middle East*.",
+        3,
+        "Kosygin's hotline threat of 10 June and the Sixth Fleet turned east (a threat answered "
+        "by a display of force)",
+        None,
+        1.0,  # 5 to 10 June 1967
     ),
     Crisis(
         6,
         "Cienfuegos submarine base",
         "1970",
         "Garthoff, R. L. (1994). *Détente and Confrontation* (rev. ed.).",
+        2,
+        "US warnings, public and private, against a Soviet submarine base in Cuba (a threat)",
+        None,
+        4.0,  # 16 September (the photographs) to 13 October 1970 (the Soviet assurance)
     ),
     Crisis(
         7,
         "October (Yom Kippur) War: US DEFCON 3",
         "1973",
         "Garthoff, R. L. (1994). *Détente and Confrontation* (rev. ed.).",
+        3,
+        "the Soviet airborne divisions alerted and the US forces at DEFCON 3 (24-25 October "
+        "1973): displays of force",
+        None,
+        1.0,  # Brezhnev's letter of 24 October to the stand-down of 26 October 1973
     ),
     Crisis(
         8,
         "The 1983 war scare / Able Archer 83",
         "1983",
         "Jones, N. (Ed.) (2016). *Able Archer 83*.",
+        3,
+        "Soviet nuclear-capable aircraft in East Germany and Poland put on alert during the "
+        "exercise (a display of force, unseen by Washington at the time)",
+        None,
+        1.0,  # the exercise, 7 to 11 November 1983
         ("able-archer-1983",),
     ),
     Crisis(
@@ -121,24 +182,44 @@ COMPARABLE_CRISES: tuple[Crisis, ...] = (
         "Kosovo: the Pristina airport standoff",
         "June 1999",
         "Jackson, M. (2007). *Soldier*.",
+        3,
+        "Russian paratroopers at Pristina airport and NATO forces sent to face them (a display "
+        "of force; General Jackson refused the order to block the runways)",
+        None,
+        1.0,  # 12 June to the Helsinki agreement of 18 June 1999
     ),
     Crisis(
         10,
         "Crimea",
         "2014",
         "Charap, S., & Colton, T. J. (2017). *Everyone Loses*.",
+        3,
+        "the seizure of Crimea (a use of force against Ukraine, not the United States) and US "
+        "aircraft sent to Poland and the Baltic states (a display of force between the powers)",
+        None,
+        3.0,  # 27 February (the Crimean parliament seized) to 18 March 2014 (the annexation)
     ),
     Crisis(
         11,
         "Syria, incl. the Deir ez-Zor clash of 7 Feb 2018 (the deconfliction line)",
         "2015 - 2018",
         "Charap, S., et al. (2019). RAND Corporation.",
+        4,
+        "US air and artillery strikes on a force that included Russian military contractors "
+        "near Khasham, 7 February 2018 (a clash)",
+        3,  # the contractors were not Russia's state forces: displays of force only
+        math.inf,  # from the Russian intervention of 30 September 2015, more than a year
     ),
     Crisis(
         12,
         "Ukraine, from the crisis of December 2021 through the war",
         "Dec 2021 - 2025",
         "The sources of geneva-2022 and ukraine-talks-2022 (docs/ukraine-talks-2022.md §1.8).",
+        4,
+        "a Russian Su-27 brought down a US MQ-9 drone over the Black Sea, 14 March 2023 (a use "
+        "of force)",
+        3,  # if the collision is read as an accident during an intercept: displays of force only
+        math.inf,  # from December 2021, still open at the sources' end (2025)
         ("geneva-2022", "ukraine-talks-2022"),
     ),
 )
@@ -147,6 +228,42 @@ COMPARABLE_CRISES: tuple[Crisis, ...] = (
 N_CRISES = len(COMPARABLE_CRISES)
 #: Wars between the powers among them.
 WARS_IN_RECORD = 0
+
+
+def hostility_counts(*, alternative: bool = False) -> dict[int, int]:
+    """How many of the comparable crises peaked at each MID hostility level, 2-5.
+
+    The counts of the calibration target ``superpowers12`` (the file
+    ``escalsim/calibration/data/superpowers12_highest_hostility.csv``, which a test keeps equal
+    to these): each crisis's :attr:`Crisis.hostility`, or with ``alternative`` its
+    :attr:`Crisis.alternative` where it has one (the other defensible coding, for the fit's
+    robustness to the coder). The codes were added on 5 December 2026, from the cited accounts,
+    before any fit to them was run (docs/calibration.md, "Third round").
+
+    Returns
+    -------
+    dict
+        ``{level: count}`` for the levels 2, 3, 4 and 5 (every level present, 0 where none).
+    """
+    counts = dict.fromkeys(range(2, 6), 0)
+    for c in COMPARABLE_CRISES:
+        level = c.alternative if alternative and c.alternative is not None else c.hostility
+        counts[level] += 1
+    return counts
+
+
+def crises_lasting(at_most: float | None = None, more_than: float | None = None) -> int:
+    """How many of the comparable crises lasted at most, or more than, so many weeks.
+
+    Exactly one of ``at_most`` and ``more_than`` (weeks, ≥ 0) is given. A crisis coded
+    ``math.inf`` (longer than a year, or still open) lasted more than any finite number.
+    """
+    if (at_most is None) == (more_than is None):
+        raise ValueError("give exactly one of at_most and more_than")
+    if at_most is not None:
+        return sum(c.weeks <= at_most for c in COMPARABLE_CRISES)
+    assert more_than is not None
+    return sum(c.weeks > more_than for c in COMPARABLE_CRISES)
 
 
 def zero_event_upper_bound(n: int, confidence: float = 0.95) -> float:
