@@ -23,6 +23,15 @@ k = 365.25/12/7):
   the stakes is seven days of them);
 - the discount: ``δ^k``; the policy's precision (it reads annuities): unchanged.
 
+Between nuclear powers the per-round war risks come instead from ``superpower-crisis`` (fitted to
+the 12 US-Soviet/Russian crises, docs/calibration.md, "Third round"), by the rung's MID level
+only (that target codes MID levels: a display of force 3, a use of force 4; a threat carries no
+war risk), converted the same way; the column "superpower" prints them, and
+:func:`superpower_risk` gives them to the scripts that rebuild the historical scenarios. The
+data do not tell rungs of one MID level apart, so all of them get that level's risk; what
+distinguishes them is what the case's facts say (which rung a red line names, which holds the
+stakes, which an event moves a power to).
+
 Run: ``.venv/bin/python scripts/port_generic.py hotline-1963`` (any shipped name or a path).
 """
 
@@ -36,6 +45,9 @@ from escalsim.scenario.shipped import path_of
 
 DAYS = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 GENERIC = "generic-crisis"
+SUPERPOWER = "superpower-crisis"
+#: superpower-crisis's rungs by MID hostility level (it has no serious-clash rung).
+SUPERPOWER_BY_MID = {2: "threat", 3: "display", 4: "clash"}
 #: generic-crisis's rungs by MID hostility level, and by ICB violence code.
 BY_MID = {1: "normal", 2: "threat", 3: "display", 4: "clash", 5: "war"}
 BY_ICB = {1: "display", 2: "clash", 3: "serious", 4: "war"}
@@ -49,6 +61,19 @@ def weeks_per_round(time_unit: str) -> float:
 def probability(p: float, k: float) -> float:
     """A per-week probability as a per-round one, ``1 - (1 - p)^k`` (constant hazard)."""
     return 1.0 - (1.0 - p) ** k
+
+
+def superpower_risk(mid_level: int, time_unit: str) -> float:
+    """superpower-crisis's fitted per-week war risk for a MID level, per round of ``time_unit``.
+
+    0 for a threat (MID 2) and below: no war risk; levels 3 and 4 the fitted display and clash
+    risks made per round by :func:`probability`, to four significant digits (as printed). Not
+    defined for the war level and above (at war the risk is not read).
+    """
+    if mid_level <= 2:
+        return 0.0
+    rung = {r.name: r for r in _load(SUPERPOWER).ladder.rungs}[SUPERPOWER_BY_MID[mid_level]]
+    return float(f"{probability(rung.war_risk, weeks_per_round(time_unit)):.4g}")
 
 
 def _load(name: str) -> Scenario:
@@ -67,25 +92,27 @@ def main(argv: list[str]) -> int:
     war = target.rung_index(target.ladder.war_rung) if target.ladder.war_rung else None
     print(f"{target.id}: one round = {k:.4g} weeks (time_unit {target.run.time_unit})")
     head = "| rung | mid | icb | generic rung | cost (file / generic) "
-    head += "| war_risk (file / ported) | incident_risk (file / ported) |"
+    head += "| war_risk (file / ported) | war_risk (superpower) | incident_risk (file / ported) |"
     print(head)
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for i, r in enumerate(target.ladder.rungs):
         if war is not None and i > war:
             print(
                 f"| {r.name} | {r.mid_level} | {r.icb_violence} | none (no data) | "
-                f"{r.cost:g} / - | {r.war_risk:g} / - | {r.incident_risk:g} / - |"
+                f"{r.cost:g} / - | {r.war_risk:g} / - | - | {r.incident_risk:g} / - |"
             )
             continue
         name = BY_ICB[r.icb_violence] if r.icb_violence else BY_MID.get(r.mid_level or 0)
         if name is None:
-            print(f"| {r.name} | {r.mid_level} | {r.icb_violence} | unmapped | | | |")
+            print(f"| {r.name} | {r.mid_level} | {r.icb_violence} | unmapped | | | | |")
             continue
         g = rungs[name]
         risk = "-" if i == war else f"{probability(g.war_risk, k):.4g}"
+        unit = target.run.time_unit
+        nuclear = "-" if i == war else f"{superpower_risk(r.mid_level or 1, unit):.4g}"
         print(
             f"| {r.name} | {r.mid_level} | {r.icb_violence} | {name} | {r.cost:g} / {g.cost:g} "
-            f"| {r.war_risk:g} / {risk} | {r.incident_risk:g} / "
+            f"| {r.war_risk:g} / {risk} | {nuclear} | {r.incident_risk:g} / "
             f"{probability(g.incident_risk, k):.4g} |"
         )
     a = generic.actors[0]  # both states share the doctrine
@@ -97,6 +124,8 @@ def main(argv: list[str]) -> int:
     print(f"audience_cost: {a.audience_cost} in weeks of the stakes -> {a.audience_cost / k:.4g}")
     print(f"precision: {a.policy.precision} (unchanged)")
     print(f"war_cost: uniform {a.war_cost.uniform} (per round over the stakes' flow: unchanged)")
+    nuclear = _load(SUPERPOWER).actors[0].war_cost
+    print(f"war_cost between nuclear powers ({SUPERPOWER}): uniform {nuclear.uniform}")
     return 0
 
 
