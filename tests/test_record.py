@@ -149,6 +149,60 @@ def test_the_list_of_comparable_crises_is_fixed_at_twelve_each_cited():
         assert len(c.citation) > 10, c
 
 
+def test_every_crisis_has_a_hostility_code_its_alternative_and_a_duration():
+    """MID levels 2-5 (a threat at least: each crisis is in the list because force was
+    threatened, shown or used); an alternative is another level, or None; a duration in weeks
+    is positive (math.inf for a crisis longer than a year or still open)."""
+    for c in rec.COMPARABLE_CRISES:
+        assert c.hostility in (2, 3, 4, 5), c
+        assert c.coding, c
+        assert c.alternative is None or (
+            c.alternative in (2, 3, 4, 5) and c.alternative != c.hostility
+        ), c
+        assert c.weeks > 0, c
+    assert sum(c.hostility == 5 for c in rec.COMPARABLE_CRISES) == rec.WARS_IN_RECORD
+
+
+@pytest.mark.parametrize(
+    ("name", "alternative"), [("superpowers12", False), ("superpowers12-alternative", True)]
+)
+def test_the_shipped_superpowers_targets_count_the_crises_codes(name, alternative):
+    """The target files are the record's counts: a code changed in one must change in the other."""
+    from escalsim.calibration import load_target
+
+    target = load_target(name)
+    assert target.coding == "mid"
+    assert target.counts is not None
+    shipped = {int(k): int(v) for k, v in zip(target.levels, target.counts, strict=True)}
+    assert shipped == rec.hostility_counts(alternative=alternative)
+    assert target.n == rec.N_CRISES
+
+
+def test_the_alternative_coding_changes_only_the_ambiguous_crises():
+    main, other = rec.hostility_counts(), rec.hostility_counts(alternative=True)
+    assert sum(main.values()) == sum(other.values()) == rec.N_CRISES
+    changed = [c for c in rec.COMPARABLE_CRISES if c.alternative is not None]
+    moved = sum(abs(other[k] - main[k]) for k in main) // 2
+    assert 0 < moved <= len(changed)
+
+
+def test_the_crises_lasting_so_long_are_counted_as_registered():
+    """N1 and N2 of docs/calibration.md's third round: 5 of the 12 crises lasted at most 2
+    weeks, 4 more than 26 (the two Berlin crises, Syria and Ukraine, the last two open-ended)."""
+    assert rec.crises_lasting(at_most=2) == 5
+    assert rec.crises_lasting(more_than=26) == 4
+    assert rec.crises_lasting(at_most=26) + rec.crises_lasting(more_than=26) == rec.N_CRISES
+    assert rec.crises_lasting(more_than=10**6) == 2  # math.inf: longer than any horizon
+    long = [c.number for c in rec.COMPARABLE_CRISES if c.weeks > 26]
+    assert long == [1, 2, 11, 12]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"at_most": 2, "more_than": 26}])
+def test_crises_lasting_wants_exactly_one_bound(kwargs):
+    with pytest.raises(ValueError, match="exactly one"):
+        rec.crises_lasting(**kwargs)
+
+
 def test_every_historical_scenario_is_one_shipped_crisis_of_the_list():
     from escalsim.scenario.shipped import names
 

@@ -29,6 +29,7 @@ from escalsim.experiment.stats import (
     Metric,
     OutcomeIs,
     available_metrics,
+    clopper_pearson_interval,
     differences,
     mean_interval,
     monte_carlo_se,
@@ -103,6 +104,30 @@ def test_wilson_empty_sample_is_nan_and_bad_counts_raise():
             wilson_interval(k, n)
     with pytest.raises(ValueError, match="confidence"):
         wilson_interval(1, 10, confidence=1.0)
+
+
+def test_clopper_pearson_has_its_known_values_and_inverts_the_binomial_tails():
+    """5 of 12 and 4 of 12 at 95%: [0.152, 0.723] and [0.099, 0.651] (docs/calibration.md's N1
+    and N2); each end is the p at which the binomial tail beyond k has probability α/2; 0 of n
+    at 90% has the one-sided 95% zero-event bound 1 - 0.05^(1/n) as its upper end, and n of n
+    the lower end (α/2)^(1/n)."""
+    assert clopper_pearson_interval(5, 12) == pytest.approx((0.15165, 0.72333), abs=5e-5)
+    assert clopper_pearson_interval(4, 12) == pytest.approx((0.09925, 0.65112), abs=5e-5)
+    for k in range(13):
+        lo, hi = clopper_pearson_interval(k, 12)
+        assert 0.0 <= lo <= k / 12 <= hi <= 1.0
+        if k > 0:
+            assert binom.sf(k - 1, 12, lo) == pytest.approx(0.025, abs=1e-9)
+        if k < 12:
+            assert binom.cdf(k, 12, hi) == pytest.approx(0.025, abs=1e-9)
+    assert clopper_pearson_interval(0, 12, 0.9) == pytest.approx((0.0, 1 - 0.05 ** (1 / 12)))
+    assert clopper_pearson_interval(12, 12) == pytest.approx((0.025 ** (1 / 12), 1.0))
+
+
+@pytest.mark.parametrize(("k", "n"), [(13, 12), (-1, 12), (1, 0), (0.5, 2)])
+def test_clopper_pearson_refuses_counts_that_are_not_k_of_n(k, n):
+    with pytest.raises(ValueError, match="successes"):
+        clopper_pearson_interval(k, n)
 
 
 def test_mean_t_interval_of_one_to_five():

@@ -189,6 +189,93 @@ def test_the_out_of_sample_check_decides_on_the_registered_rows_only(quick):
     assert result.passed == all(r.passed for r in deciding)
 
 
+def test_the_superpower_fit_is_a_goodness_of_fit_test_against_twelve_crises(quick):
+    """The verdict is the record's TVD against the 95th percentile of the TVD of 12 crises drawn
+    from the model, whatever either is; the alternative coding and the p-values are shown and do
+    not decide; the level rows show the target's own shares (and the alternative's in the note)."""
+    from escalsim.calibration import load_target
+
+    result = quick("superpower-fit").result
+    by = {r.label: r for r in result.rows}
+    deciding = [r for r in result.rows if not r.descriptive]
+    assert [r.label for r in deciding] == ["TVD to superpowers12"]
+    [tvd] = deciding
+    [percentile] = [r for r in result.rows if r.label.startswith("95th percentile")]
+    assert tvd.expected == percentile.simulated
+    assert percentile.ci[0] <= percentile.simulated <= percentile.ci[1]
+    assert 0.0 < percentile.simulated < 1.0
+    assert result.passed == (tvd.simulated <= percentile.simulated)
+    alternative = by["TVD to superpowers12-alternative"]
+    assert alternative.descriptive
+    assert alternative.passed
+    for name in ("superpowers12", "superpowers12-alternative"):
+        p = by[f"p-value of the fit to {name}"]
+        assert p.descriptive
+        assert 0.0 <= p.simulated <= 1.0
+        if p.simulated > 0.05:  # beyond the 95th percentile implies p <= 0.05
+            assert by[f"TVD to {name}"].simulated <= percentile.simulated
+    wanted = load_target("superpowers12").share_by_level()
+    other = load_target("superpowers12-alternative").share_by_level()
+    shown = {int(r.label.split()[1]): r for r in result.rows if r.label.startswith("MID")}
+    assert set(shown) >= set(wanted) == {2, 3, 4, 5}
+    for level, row in shown.items():
+        assert row.descriptive
+        assert row.expected == pytest.approx(wanted.get(level, 0.0))
+        assert f"{other.get(level, 0.0):.3f}" in row.note
+        assert row.ci[0] <= row.simulated <= row.ci[1]
+    assert sum(r.simulated for r in shown.values()) == pytest.approx(1.0)
+    assert result.draw is not None
+    assert "n = 12" in result.tolerance_rule
+
+
+def test_the_superpower_out_of_sample_check_decides_on_n1_to_n3(quick):
+    """N1 and N2 pass iff the share of runs lies in the 95% Clopper-Pearson interval of the
+    record's count (5 and 4 of 12, from the record); N3 by the record checks' bound rule."""
+    from escalsim.experiment.stats import clopper_pearson_interval
+    from escalsim.validation import record
+
+    result = quick("superpower-out-of-sample").result
+    ids = [r.label.split()[0] for r in result.rows]
+    assert ids[:3] == ["N1", "N2", "N3"]
+    deciding = [r for r in result.rows if not r.descriptive]
+    assert [r.label.split()[0] for r in deciding] == ["N1", "N2", "N3"]
+    n1, n2, n3 = deciding
+    for row, k in (
+        (n1, record.crises_lasting(at_most=2)),
+        (n2, record.crises_lasting(more_than=26)),
+    ):
+        lo, hi = clopper_pearson_interval(k, record.N_CRISES)
+        assert row.expected == pytest.approx(k / record.N_CRISES)
+        assert row.passed == (lo <= row.simulated <= hi)
+        assert f"[{lo:.3f}, {hi:.3f}]" in row.note
+        assert row.ci[0] <= row.simulated <= row.ci[1]
+    assert n3.expected == record.RECORD_BOUND
+    assert result.passed == all(r.passed for r in deciding)
+    assert result.draw is not None
+    if not result.passed:
+        assert "Open findings" in result.details
+
+
+def test_the_superpower_checks_run_the_scenario_file_as_it_is(monkeypatch):
+    """Neither check holds the fitted risks itself: a file with other risks gives other rows."""
+    from escalsim.scenario.load import with_settings
+    from escalsim.validation import checks
+
+    shipped = checks.load_scenario
+
+    def riskier(name):
+        spec = shipped(name)
+        if name != "superpower-crisis":
+            return spec
+        return with_settings(spec, {"ladder.rungs.display.war_risk": 0.2})
+
+    [before] = run_checks(["superpower-out-of-sample"], seed=1, quick=True)
+    monkeypatch.setattr(checks, "load_scenario", riskier)
+    [after] = run_checks(["superpower-out-of-sample"], seed=1, quick=True)
+    war = [next(r for r in o.result.rows if r.label.startswith("N3")) for o in (before, after)]
+    assert war[1].simulated > war[0].simulated
+
+
 @pytest.mark.parametrize(
     "which", ["default-run checks", pytest.param("every check", marks=pytest.mark.slow)]
 )
