@@ -1,9 +1,11 @@
-"""Why hotline-1963 settles on 17 October, not 28: measured in docs/calibration.md.
+"""How hotline-1963 was rebuilt, step by step, and when it settles: docs/calibration.md.
 
-Prints, for the shipped hotline-1963 and three variants that encode documented facts of the
-case, under both conditions (2,000 runs each, seed 1): the share of runs settled, the quartiles
-of the settlement round (round 1 = 16 Oct 1962; the record: round 13 = 28 Oct), the chance of
-a settlement within a round of the record's date, and P(war). The variants:
+Prints, for hotline-1963 as hand-set before the rebuild (the row "shipped": the file
+``scripts/data/hotline-1963-handset.yaml``), the variants below, which encode documented facts
+of the case step by step, and the rebuilt shipped file, under both conditions (2,000 runs each,
+seed 1): the share of runs settled, the quartiles of the settlement round (round 1 = 16 Oct
+1962; the record: round 13 = 28 Oct), the chance of a settlement within a round of the
+record's date, and P(war). The variants:
 
 - ``private channels closed until used``: the letter channel (``embassy_cable``) opens with
   Kennedy's letter of 22 Oct (round 7), Robert Kennedy's channel to Dobrynin (``rfk_dobrynin``)
@@ -26,14 +28,18 @@ a settlement within a round of the record's date, and P(war). The variants:
   their lower end at 1 (``generic_costs``); and the quarantine and the strike imposing costs on
   the power facing them (``quarantine_imposes``, docs/decision-v2.md §3.11); and the crisis
   starting on 22 October with the United States at DEFCON 3 (``from_22_october``: the
-  settlement's column then counts 27-29 October, rounds 6-8).
+  settlement's column then counts 27-29 October, rounds 6-8);
+- the rebuilt file (``superpower``): the missiles held, with superpower-crisis's per-day rung
+  risks and costs of war (docs/calibration.md, "Third round"); two checks of it (from 22
+  October; the missiles not held); and the shipped file itself, which must give the rebuilt
+  variant's row exactly.
 
 Besides the timing, each row gives the wars by cause, the United States' median share of
 the stakes in the runs settled by an accepted offer, and, where the missiles are held by the
 Soviet deployment (a fait accompli), the share of runs that ended with them withdrawn (the
 record: the missiles went home).
 
-Run: ``.venv/bin/python scripts/hotline_timing.py`` (about half a minute).
+Run: ``.venv/bin/python scripts/hotline_timing.py`` (about two minutes on 2 busy cores).
 """
 
 from __future__ import annotations
@@ -42,13 +48,18 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from port_generic import GENERIC, probability, weeks_per_round
+from port_generic import GENERIC, SUPERPOWER, probability, superpower_risk, weeks_per_round
 from ruamel.yaml import YAML
 
 from escalsim.batch import run_batch
 from escalsim.scenario import load_scenario, load_text
 
-SOURCE = Path(__file__).resolve().parents[1] / "scenarios" / "hotline-1963.yaml"
+#: The hand-set file the rebuild started from (hotline-1963 as shipped until 5 December 2026,
+#: kept so that every row of the table can be measured again): the variants change it.
+SOURCE = Path(__file__).resolve().parent / "data" / "hotline-1963-handset.yaml"
+#: The shipped file, rebuilt from the variant "missiles held, superpower-crisis's risks and
+#: costs of war" (its row and the row "shipped (rebuilt)" agree run for run).
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios" / "hotline-1963.yaml"
 RECORD_ROUND = 13
 RUNS = 2000
 
@@ -334,6 +345,39 @@ def from_22_october(change: Callable[[str], str]) -> Callable[[str], str]:
     return changed
 
 
+def superpower(change: Callable[[str], str]) -> Callable[[str], str]:
+    """``change`` with superpower-crisis's rung risks and costs of war (the rebuilt file).
+
+    Each rung below war takes the per-day war risk of its MID level from superpower-crisis,
+    fitted to the 12 US-Soviet/Russian crises (``port_generic.superpower_risk``: the deployment
+    and the alert a display of force, the quarantine and the strike a use of force); both
+    powers' hand-set resolve grids give way to its cost-of-war prior (uniform on [1.0, 3.114]
+    over eight types, read from its file: Jervis 1989's claim, no type would fight for the
+    stakes). docs/calibration.md, "Third round".
+    """
+    mid = {"deployment": 3, "alert": 3, "quarantine": 4, "strike": 4}
+
+    def changed(text: str) -> str:
+        text = change(text)
+        for name, level in mid.items():
+            text = _rung(text, name, war_risk=superpower_risk(level, "day"))
+        spec = load_scenario(SUPERPOWER).doctrines["nuclear_power"]["war_cost"]
+        low, high = spec["uniform"]
+        prior = f"{{uniform: [{low}, {high}], types: {spec['types']}}}"
+        for grid in ("[0.2, 0.4, 0.6]", "[0.1, 0.3, 0.5]"):
+            old = f"    resolve: {{grid: {grid}, prior: [0.25, 0.5, 0.25]}}\n"
+            text = _replace(text, old, f"    war_cost: {prior}\n")
+        return text
+
+    return changed
+
+
+def shipped(text: str) -> str:
+    """The shipped (rebuilt) file, whatever ``text`` is."""
+    del text
+    return SHIPPED.read_text(encoding="utf-8")
+
+
 def only_hold(text: str) -> str:
     """Both powers hold their rungs (a check of the quiet-days rule)."""
     for anchor in ("    initial_rung: warning\n", "    initial_rung: deployment"):
@@ -375,9 +419,20 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "missiles held, from 22 October (the United States at DEFCON 3)": from_22_october(
         held_missiles(best(ported_all))
     ),
+    "missiles held, superpower-crisis's risks and costs of war (the rebuilt file)": superpower(
+        held_missiles(best(ported_all))
+    ),
+    "the rebuilt file, from 22 October (a check)": from_22_october(
+        superpower(held_missiles(best(ported_all)))
+    ),
+    "the rebuilt file, missiles not held (a check)": superpower(best(ported_all)),
+    "shipped (rebuilt, 5 December 2026)": shipped,
 }
 #: The round of 28 October in each variant (13 where it starts on 16 October).
-RECORD = {"missiles held, from 22 October (the United States at DEFCON 3)": RECORD_ROUND - LATER}
+RECORD = {
+    "missiles held, from 22 October (the United States at DEFCON 3)": RECORD_ROUND - LATER,
+    "the rebuilt file, from 22 October (a check)": RECORD_ROUND - LATER,
+}
 
 
 def main() -> None:

@@ -608,8 +608,18 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "October 1962 (round 13), when Khrushchev accepted and Radio Moscow broadcast it "
         "(withdrawal of the missiles against a pledge not to invade Cuba and, secretly, the "
         "Jupiters in Turkey).",
-        provenance="**Guesses, all of them.** Costs, risks, noise, latency, resolve, alignment, "
-        "the war and bargaining values: " + _HAND_SET,
+        provenance="**Ported and sourced; the channels and third parties guessed.** Rebuilt on 5 "
+        "December 2026 (docs/calibration.md, \"hotline-1963 rebuilt\"): the rungs' per-day war "
+        "risks by MID level and both powers' costs of war (a prior on [1.0, 3.114] per day of "
+        "the stakes) from `superpower-crisis`, fitted to the 12 crises of this record's list "
+        "(so this check is partly in-sample: the Cuban crisis is one of the 12); the rungs' "
+        "costs and incident risks, the discount, the audience costs and the precision from "
+        "`generic-crisis`, fitted to MID 5.0 and ICB; from the record: the dates, the missiles "
+        "as the stakes held by the Soviet deployment, the private channels closed until their "
+        "first use (22-23 Oct), U Thant's from his appeal (24 Oct), no proposal before "
+        "Khrushchev's first letter (26 Oct). Guesses: the channels' noise, latency and "
+        "reliability, the incidents' sizes, the third parties' values, honesty, domestic "
+        "pressure, the friction of standing down.",
         settlement_round=13,
     ),
     HistoricalRecord(
