@@ -65,8 +65,8 @@ class Crisis:
         there is none.
     weeks : float
         How long the crisis lasted between the powers, from the first threat or display to the
-        end the cited account dates, in weeks (a crisis still open at the account's end, or
-        longer than a year, is coded ``math.inf``: longer than the model's horizon).
+        end the cited account dates, in weeks (a crisis still open at the account's end: to
+        the account's end).
     scenarios : tuple of str
         The shipped scenarios that describe it (or an episode of it); empty when none does.
     """
@@ -208,7 +208,7 @@ COMPARABLE_CRISES: tuple[Crisis, ...] = (
         "US air and artillery strikes on a force that included Russian military contractors "
         "near Khasham, 7 February 2018 (a clash)",
         3,  # the contractors were not Russia's state forces: displays of force only
-        math.inf,  # from the Russian intervention of 30 September 2015, more than a year
+        125.0,  # from the Russian intervention (30 September 2015) to Khasham (February 2018)
     ),
     Crisis(
         12,
@@ -219,7 +219,7 @@ COMPARABLE_CRISES: tuple[Crisis, ...] = (
         "a Russian Su-27 brought down a US MQ-9 drone over the Black Sea, 14 March 2023 (a use "
         "of force)",
         3,  # if the collision is read as an accident during an intercept: displays of force only
-        math.inf,  # from December 2021, still open at the sources' end (2025)
+        185.0,  # from December 2021 to June 2025, the sources' end, still open
         ("geneva-2022", "ukraine-talks-2022"),
     ),
 )
@@ -252,11 +252,39 @@ def hostility_counts(*, alternative: bool = False) -> dict[int, int]:
     return counts
 
 
+def exposure_weeks() -> float:
+    """The record's weeks of crisis at a display of force or above, summed over the crises.
+
+    ``E = Σ weeks`` over the crises whose :attr:`Crisis.hostility` is at least 3 (a display of
+    force): the time the powers stood at postures that carry a risk of war in the model, with
+    no war between them. An upper estimate: a crisis's whole length is counted, though not all
+    of it was spent at its highest posture (Berlin 1961 was a threat from June to August), so a
+    rate of war per week estimated from it is, if anything, too low. 386 weeks.
+    """
+    return float(sum(c.weeks for c in COMPARABLE_CRISES if c.hostility >= 3))
+
+
+def zero_event_rate(exposure: float, confidence: float = 0.5) -> float:
+    """Upper confidence bound on a Poisson rate after 0 events in ``exposure`` units of time.
+
+    ``λ_u = -ln(1 - confidence) / exposure``: the largest rate under which 0 events in that
+    exposure still have probability at least ``1 - confidence`` (``P(0) = exp(-λ E)``). At
+    ``confidence = 0.5`` it is the median-unbiased estimate, ``ln 2 / E`` (the rate at which the
+    record's zero is an even chance); at 0.95, ``2.996 / E`` (the rule of three for a rate).
+    Hanley & Lippman-Hand (1983) as :func:`zero_event_upper_bound`, for a rate instead of a
+    proportion. Valid for ``exposure > 0`` and ``0 < confidence < 1``, under a constant rate.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    if not exposure > 0.0 or not math.isfinite(exposure):
+        raise ValueError(f"exposure must be a positive finite number, got {exposure!r}")
+    return -math.log(1.0 - confidence) / exposure
+
+
 def crises_lasting(at_most: float | None = None, more_than: float | None = None) -> int:
     """How many of the comparable crises lasted at most, or more than, so many weeks.
 
-    Exactly one of ``at_most`` and ``more_than`` (weeks, ≥ 0) is given. A crisis coded
-    ``math.inf`` (longer than a year, or still open) lasted more than any finite number.
+    Exactly one of ``at_most`` and ``more_than`` (weeks, ≥ 0) is given.
     """
     if (at_most is None) == (more_than is None):
         raise ValueError("give exactly one of at_most and more_than")
