@@ -18,11 +18,12 @@ channel effect (closed - open, paired, with its standard error):
 Then the port rule of the third round (issue 19; docs/calibration.md, "Third round"), step by
 step, each row adding to the one above it (:func:`port_settings`):
 
-- ``best, superpower risks``: ``best`` with superpower-crisis's fitted per-week war risks
-  (``port_generic.superpower_risk`` of each rung's MID level) and generic-crisis's incident
-  risks on every rung below the war rung (the rungs at and above it keep theirs: no data);
-- ``+ generic rung costs``: besides, generic-crisis's posture costs on those rungs (rule step 1
-  complete);
+- ``best, superpower risks``: ``best`` with superpower-crisis's per-week war risks
+  (``port_generic.superpower_risk`` of each rung's MID level: since its second fit, the
+  record's exposure rate) and generic-crisis's incident risks on every rung below the war rung
+  (the rungs at and above it keep theirs: no data);
+- ``+ superpower rung costs``: besides, superpower-crisis's posture costs of each rung's MID
+  level (``port_generic.superpower_cost``; rule step 1 complete);
 - ``+ costs of war``: besides, the powers' (USA, RUS) hand-set resolve types replaced by
   superpower-crisis's cost-of-war prior, uniform [1.0, 3.114] over 8 types (rule step 2; the
   pair war's values are the case's own and stay);
@@ -60,6 +61,7 @@ from port_generic import (
     BY_MID,
     SUPERPOWER,
     probability,
+    superpower_cost,
     superpower_risk,
     weeks_per_round,
 )
@@ -100,8 +102,8 @@ def port_settings(base: Scenario, upto: str) -> dict[str, Any]:
 
     ``risks``: every rung below the war rung gets superpower-crisis's war risk of its MID level
     and generic-crisis's incident risk of the rung port_generic maps it to, both per round of
-    ``base``'s time unit; ``costs``: and generic-crisis's posture cost of that rung (a flow
-    over the stakes' flow: unchanged); ``war_cost``: and the powers' cost-of-war prior
+    ``base``'s time unit; ``costs``: and superpower-crisis's posture cost of its MID level (a
+    flow over the stakes' flow: unchanged); ``war_cost``: and the powers' cost-of-war prior
     superpower-crisis's (their resolve types removed); ``values``: and generic-crisis's
     discount (δ^k), audience cost (× (1.356/k) / the file's unit, 1.0, for every power and
     every ``set`` event on a power's audience cost) and the powers' policy precision. The
@@ -122,7 +124,7 @@ def port_settings(base: Scenario, upto: str) -> dict[str, Any]:
             f"{probability(source.incident_risk, k):.4g}"
         )
         if "costs" in steps:
-            out[f"ladder.rungs.{i}.cost"] = float(source.cost)
+            out[f"ladder.rungs.{i}.cost"] = superpower_cost(r.mid_level or 1)
     if "war_cost" in steps:
         prior = nuclear.actors[0].war_cost
         assert prior is not None
@@ -201,7 +203,7 @@ def main(argv: list[str]) -> int:
         "best, generic risks": {**best, **risks},
         "best, generic risks and costs": {**best, **risks, **ported(("cost",))},
         "best, superpower risks": port_settings(base, "risks"),
-        "+ generic rung costs": port_settings(base, "costs"),
+        "+ superpower rung costs": port_settings(base, "costs"),
         "+ costs of war": port_settings(base, "war_cost"),
         "+ all values (port rule)": port_settings(base, "values"),
     }

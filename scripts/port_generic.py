@@ -23,11 +23,13 @@ k = 365.25/12/7):
   the stakes is seven days of them);
 - the discount: ``δ^k``; the policy's precision (it reads annuities): unchanged.
 
-Between nuclear powers the per-round war risks come instead from ``superpower-crisis`` (fitted to
-the 12 US-Soviet/Russian crises, docs/calibration.md, "Third round"), by the rung's MID level
-only (that target codes MID levels: a display of force 3, a use of force 4; a threat carries no
-war risk), converted the same way; the column "superpower" prints them, and
-:func:`superpower_risk` gives them to the scripts that rebuild the historical scenarios. The
+Between nuclear powers the per-round war risks and the rungs' costs come instead from
+``superpower-crisis`` (its risks set from the 386 weeks the 12 US-Soviet/Russian crises spent at
+a display of force or above, its costs fitted to their peaks: docs/calibration.md, "Third
+round"), by the rung's MID level only (that target codes MID levels: a display of force 3, a use
+of force 4; a threat carries no war risk and costs nothing), converted the same way; the
+columns "superpower" print them, and :func:`superpower_risk` and :func:`superpower_cost` give
+them to the scripts that rebuild the historical scenarios. The
 data do not tell rungs of one MID level apart, so all of them get that level's risk; what
 distinguishes them is what the case's facts say (which rung a red line names, which holds the
 stakes, which an event moves a power to).
@@ -76,6 +78,20 @@ def superpower_risk(mid_level: int, time_unit: str) -> float:
     return float(f"{probability(rung.war_risk, weeks_per_round(time_unit)):.4g}")
 
 
+def superpower_cost(mid_level: int) -> float:
+    """superpower-crisis's cost of a posture at a MID level, per round over the stakes' flow.
+
+    0 below a threat (the normal rung) and for a threat (fixed there: talk is cheap); levels 3
+    and 4 the fitted costs of a display of force and of a use of force (a flow: unchanged by
+    the round's length). Not defined for the war level and above.
+    """
+    if mid_level <= 1:
+        return 0.0
+    return float(
+        {r.name: r for r in _load(SUPERPOWER).ladder.rungs}[SUPERPOWER_BY_MID[mid_level]].cost
+    )
+
+
 def _load(name: str) -> Scenario:
     path = Path(name)
     return load_scenario(path if path.exists() else path_of(name))
@@ -92,7 +108,9 @@ def main(argv: list[str]) -> int:
     war = target.rung_index(target.ladder.war_rung) if target.ladder.war_rung else None
     print(f"{target.id}: one round = {k:.4g} weeks (time_unit {target.run.time_unit})")
     head = "| rung | mid | icb | generic rung | cost (file / generic) "
-    head += "| war_risk (file / ported) | war_risk (superpower) | incident_risk (file / ported) |"
+    head += (
+        "| war_risk (file / ported) | superpower cost / war_risk | incident_risk (file / ported) |"
+    )
     print(head)
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for i, r in enumerate(target.ladder.rungs):
@@ -109,7 +127,12 @@ def main(argv: list[str]) -> int:
         g = rungs[name]
         risk = "-" if i == war else f"{probability(g.war_risk, k):.4g}"
         unit = target.run.time_unit
-        nuclear = "-" if i == war else f"{superpower_risk(r.mid_level or 1, unit):.4g}"
+        level = r.mid_level or 1
+        nuclear = (
+            "-"
+            if i == war
+            else f"{superpower_cost(level):.4g} / {superpower_risk(level, unit):.4g}"
+        )
         print(
             f"| {r.name} | {r.mid_level} | {r.icb_violence} | {name} | {r.cost:g} / {g.cost:g} "
             f"| {r.war_risk:g} / {risk} | {nuclear} | {r.incident_risk:g} / "

@@ -23,7 +23,8 @@ adding to the one above (geneva_port's :func:`port_settings`):
 - ``best``: the default look-ahead, nothing else changed;
 - ``best, superpower risks``: besides, superpower-crisis's war risks and generic-crisis's
   incident risks on the rungs below war, made monthly;
-- ``+ generic rung costs``: besides, generic-crisis's posture costs on them (rule step 1);
+- ``+ superpower rung costs``: besides, superpower-crisis's posture costs of their MID levels
+  (rule step 1);
 - ``+ costs of war``: besides, the powers' cost-of-war prior superpower-crisis's (step 2);
 - ``+ all values (port rule)``: besides, generic-crisis's discount (0.80009 a month), audience
   cost (1.356 weeks of the stakes = 0.3119 a month, every power's and every ``set`` event's
@@ -75,7 +76,7 @@ def main(argv: list[str]) -> int:
         "shipped": {},
         "best": {"beliefs.continuation": "best"},
         "best, superpower risks": port_settings(base, "risks"),
-        "+ generic rung costs": port_settings(base, "costs"),
+        "+ superpower rung costs": port_settings(base, "costs"),
         "+ costs of war": port_settings(base, "war_cost"),
         "+ all values (port rule)": port_settings(base, "values"),
     }
