@@ -48,7 +48,14 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from port_generic import GENERIC, SUPERPOWER, probability, superpower_risk, weeks_per_round
+from port_generic import (
+    GENERIC,
+    SUPERPOWER,
+    probability,
+    superpower_cost,
+    superpower_risk,
+    weeks_per_round,
+)
 from ruamel.yaml import YAML
 
 from escalsim.batch import run_batch
@@ -346,21 +353,28 @@ def from_22_october(change: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def superpower(change: Callable[[str], str]) -> Callable[[str], str]:
-    """``change`` with superpower-crisis's rung risks and costs of war (the rebuilt file).
+    """``change`` with superpower-crisis's rungs and costs of war (the rebuilt file).
 
-    Each rung below war takes the per-day war risk of its MID level from superpower-crisis,
-    fitted to the 12 US-Soviet/Russian crises (``port_generic.superpower_risk``: the deployment
-    and the alert a display of force, the quarantine and the strike a use of force); both
+    Each rung below war takes the per-day war risk and the cost of its MID level from
+    superpower-crisis (``port_generic.superpower_risk`` and ``superpower_cost``: the warning a
+    threat, the deployment and the alert a display of force, the quarantine and the strike a
+    use of force; the risks set from the 12 US-Soviet/Russian crises' exposure, the costs
+    fitted to their peaks), the incident risks staying generic-crisis's; both
     powers' hand-set resolve grids give way to its cost-of-war prior (uniform on [1.0, 3.114]
     over eight types, read from its file: Jervis 1989's claim, no type would fight for the
     stakes). docs/calibration.md, "Third round".
     """
-    mid = {"deployment": 3, "alert": 3, "quarantine": 4, "strike": 4}
+    mid = {"warning": 2, "deployment": 3, "alert": 3, "quarantine": 4, "strike": 4}
 
     def changed(text: str) -> str:
         text = change(text)
         for name, level in mid.items():
-            text = _rung(text, name, war_risk=superpower_risk(level, "day"))
+            text = _rung(
+                text,
+                name,
+                war_risk=superpower_risk(level, "day"),
+                cost=superpower_cost(level),
+            )
         spec = load_scenario(SUPERPOWER).doctrines["nuclear_power"]["war_cost"]
         low, high = spec["uniform"]
         prior = f"{{uniform: [{low}, {high}], types: {spec['types']}}}"
