@@ -638,11 +638,14 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "Jupiters in Turkey).",
         provenance="**Ported and sourced; the channels and third parties guessed.** Rebuilt on 5 "
         "December 2026 (docs/calibration.md, \"hotline-1963 rebuilt\"): the rungs' per-day war "
-        "risks by MID level and both powers' costs of war (a prior on [1.0, 3.114] per day of "
-        "the stakes) from `superpower-crisis`, fitted to the 12 crises of this record's list "
-        "(so this check is partly in-sample: the Cuban crisis is one of the 12); the rungs' "
-        "costs and incident risks, the discount, the audience costs and the precision from "
-        "`generic-crisis`, fitted to MID 5.0 and ICB; from the record: the dates, the missiles "
+        "risks and costs by MID level and both powers' costs of war (a prior on [1.0, 3.114] "
+        "per day of the stakes) from `superpower-crisis`, whose rate of war comes from the "
+        "weeks the 12 crises of this record's list spent at a display of force without a war "
+        "and whose costs are fitted to their peaks (so this check is partly in-sample: the "
+        "Cuban crisis is one of the 12); the rungs' incident risks, the discount, the audience "
+        "costs and the precision from `generic-crisis`, fitted to MID 5.0 and ICB (the "
+        "incidents, which make most of the wars, are not fitted to nuclear dyads); from the "
+        "record: the dates, the missiles "
         "as the stakes held by the Soviet deployment, the private channels closed until their "
         "first use (22-23 Oct), U Thant's from his appeal (24 Oct), no proposal before "
         "Khrushchev's first letter (26 Oct). Guesses: the channels' noise, latency and "
@@ -704,7 +707,10 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "intervention in 40 months). Guesses: the powers' "
         "other costs of war, the rungs' costs and war risks, the front's step, "
         "the discount (0.8), noise and latency, the exchange value; some facts are marked "
-        "ASSUMPTION where the fact base has them to verify.",
+        "ASSUMPTION where the fact base has them to verify. **Not rebuilt** from the "
+        "calibrated models: under the port rule (superpower-crisis's rate of war, 0.0018 a "
+        "week, held for 40 months) P(direct war) is 0.29, above this check's bound "
+        "(docs/calibration.md, \"Why ukraine-talks-2022 is not rebuilt\").",
         ending=_no_settlement_no_war,
         ending_text="no direct war, no nuclear use, no settlement or ceasefire of the powers, "
         "and the Russia-Ukraine war without a ceasefire and still on at round 40",
