@@ -633,7 +633,8 @@ def cub_choice(k: int, view: dict) -> dict:
 
 
 def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
-    """Cuba joins when its team says, the UN mediates when its team says: the model's run."""
+    """Cuba joins when its team says; the UN may not mediate before U Thant's appeal (the
+    rebuilt hotline-1963 opens his channel with it): the model's run."""
     _g, tokens = four
     cub = state(client, tokens["CUB"])
     assert cub["role"] == "third_party"
@@ -645,7 +646,7 @@ def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
     assert cub["can_join"]
     assert not cub["can_mediate"]
     un = state(client, tokens["UN"])
-    assert un["can_mediate"]
+    assert not un["can_mediate"]
     assert not un["can_join"]
     assert [c["id"] for c in un["situation"]["channels"]] == ["u_thant"]
     k = 0
@@ -661,14 +662,14 @@ def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
         assert r.status_code == 200, r.text
         r = choose(client, tokens["CUB"], round=t, **cub_choice(k, views["CUB"]))
         assert r.status_code == 200, r.text
-        r = choose(client, tokens["UN"], round=t, move="hold", mediate=k == 2)
+        r = choose(client, tokens["UN"], round=t, move="hold")
         assert r.status_code == 200, r.text
     game = room.get("g1").game
     assert game.thirds == ("CUB", "UN")
     log = game.model.events
     joined = log[(log["kind"] == "involvement") & (log["actor"] == "CUB")]
     assert joined["round"].tolist() == [2]
-    assert log[(log["kind"] == "mediation") & (log["actor"] == "UN")]["round"].tolist() == [2]
+    assert log[(log["kind"] == "mediation") & (log["actor"] == "UN")].empty
     ts = game.model.timeseries
     cuba = ts[ts["actor"] == "CUB"].set_index("round")["rung"]
     assert [c.move for c in game.third_choices_of("CUB")][2] == "step_up"
@@ -679,8 +680,6 @@ def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
     pd.testing.assert_frame_equal(model.events, game.model.events)
     end = state(client, tokens["CUB"])
     assert "You joined Soviet Union's side in round 2." in end["debrief"]
-    un_debrief = state(client, tokens["UN"])["debrief"]
-    assert any("offered mediation in round(s) 2" in x for x in un_debrief)
     # The handout has the third parties' debriefs; the moves file replays the whole game.
     saved = room.get("g1").saved
     assert "Cuba (a third party)" in saved["handout"].read_text()
@@ -691,6 +690,44 @@ def test_third_party_teams_play_and_the_game_is_the_models(client, room, four):
     assert f"The crisis ended in round {game.model.end_round}" in result.output
 
 
+def test_a_mediator_team_offers_mediation_when_it_says_and_the_game_is_the_models(
+    hotline, clock, tmp_path
+):
+    """A third party that may mediate (here the UN of hotline-1963 allowed to from the first
+    day, a counterfactual an instructor can set up) mediates in the round its team says."""
+    spec = with_settings(hotline, {"actors.UN.may_mediate": True})
+    room = Classroom(
+        spec, condition="hotline", seed=3, clock=clock, secret=SECRET, out=tmp_path / "saved"
+    )
+    with testclient.TestClient(create_app(room, ticker=False)) as c:
+        g = open_game(c, thirds=["UN"])
+        tokens = {a: join(c, g["code"], a)["token"] for a in ("USA", "SUN", "UN")}
+        assert state(c, tokens["UN"])["can_mediate"]
+        k = 0
+        while True:
+            views = {a: state(c, t) for a, t in tokens.items()}
+            if views["USA"]["status"] == "over":
+                break
+            k += 1
+            t = views["USA"]["round"]
+            assert (
+                choose(c, tokens["USA"], round=t, **usa_choice(k, views["USA"])).status_code == 200
+            )
+            assert (
+                choose(c, tokens["SUN"], round=t, **sun_choice(k, views["SUN"])).status_code == 200
+            )
+            r = choose(c, tokens["UN"], round=t, move="hold", mediate=k == 2)
+            assert r.status_code == 200, r.text
+        game = room.get(g["game"]).game
+        log = game.model.events
+        assert log[(log["kind"] == "mediation") & (log["actor"] == "UN")]["round"].tolist() == [2]
+        model = model_of(game)
+        pd.testing.assert_frame_equal(model.timeseries, game.model.timeseries)
+        pd.testing.assert_frame_equal(model.events, game.model.events)
+        un_debrief = state(c, tokens["UN"])["debrief"]
+        assert any("offered mediation in round(s) 2" in x for x in un_debrief)
+
+
 def test_a_third_partys_bad_choices_are_refused_and_change_nothing(client, room, four):
     _g, tokens = four
     t = state(client, tokens["CUB"])["round"]
@@ -698,6 +735,7 @@ def test_a_third_partys_bad_choices_are_refused_and_change_nothing(client, room,
     cases = [
         ("CUB", {"round": t, "move": "step_up"}, "has not joined a side"),
         ("CUB", {"round": t, "move": "hold", "mediate": True}, "does not mediate"),
+        ("UN", {"round": t, "move": "hold", "mediate": True}, "does not mediate"),
         ("CUB", {"round": t, "move": "hold", "message": "warn"}, "message: a third party"),
         ("CUB", {"round": t, "move": "hold", "join": "yes"}, "true or false"),
         ("UN", {"round": t, "move": "hold", "join": True}, "may not join"),
