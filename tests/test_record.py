@@ -152,14 +152,14 @@ def test_the_list_of_comparable_crises_is_fixed_at_twelve_each_cited():
 def test_every_crisis_has_a_hostility_code_its_alternative_and_a_duration():
     """MID levels 2-5 (a threat at least: each crisis is in the list because force was
     threatened, shown or used); an alternative is another level, or None; a duration in weeks
-    is positive (math.inf for a crisis longer than a year or still open)."""
+    is positive and finite (a crisis still open is counted to its account's end)."""
     for c in rec.COMPARABLE_CRISES:
         assert c.hostility in (2, 3, 4, 5), c
         assert c.coding, c
         assert c.alternative is None or (
             c.alternative in (2, 3, 4, 5) and c.alternative != c.hostility
         ), c
-        assert c.weeks > 0, c
+        assert 0 < c.weeks < math.inf, c
     assert sum(c.hostility == 5 for c in rec.COMPARABLE_CRISES) == rec.WARS_IN_RECORD
 
 
@@ -188,13 +188,27 @@ def test_the_alternative_coding_changes_only_the_ambiguous_crises():
 
 def test_the_crises_lasting_so_long_are_counted_as_registered():
     """N1 and N2 of docs/calibration.md's third round: 5 of the 12 crises lasted at most 2
-    weeks, 4 more than 26 (the two Berlin crises, Syria and Ukraine, the last two open-ended)."""
+    weeks, 4 more than 26 (the two Berlin crises, Syria and Ukraine)."""
     assert rec.crises_lasting(at_most=2) == 5
     assert rec.crises_lasting(more_than=26) == 4
     assert rec.crises_lasting(at_most=26) + rec.crises_lasting(more_than=26) == rec.N_CRISES
-    assert rec.crises_lasting(more_than=10**6) == 2  # math.inf: longer than any horizon
+    assert rec.crises_lasting(more_than=10**6) == 0
     long = [c.number for c in rec.COMPARABLE_CRISES if c.weeks > 26]
     assert long == [1, 2, 11, 12]
+
+
+def test_the_record_exposure_and_its_zero_event_rate():
+    """386 weeks at a display of force or above (the crises coded 3 or 4), and the rate bound
+    exp(-λ E) = 1 - confidence: at 0.5 the median-unbiased ln 2 / E, at 0.95 about 3 / E."""
+    exposure = rec.exposure_weeks()
+    assert exposure == sum(c.weeks for c in rec.COMPARABLE_CRISES if c.hostility >= 3) == 386.0
+    for confidence in (0.5, 0.95, 0.99):
+        rate = rec.zero_event_rate(exposure, confidence)
+        assert math.exp(-rate * exposure) == pytest.approx(1 - confidence)
+    assert rec.zero_event_rate(exposure) == pytest.approx(math.log(2) / 386)
+    for bad in ({"exposure": 0.0}, {"exposure": math.inf}, {"exposure": 1.0, "confidence": 1.0}):
+        with pytest.raises(ValueError, match="must"):
+            rec.zero_event_rate(**bad)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"at_most": 2, "more_than": 26}])

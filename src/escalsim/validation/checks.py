@@ -1994,7 +1994,7 @@ def _superpower_out_of_sample(seed: int, quick: bool) -> CheckResult:
             record.proportion(
                 f"runs unresolved at the horizon ({horizon} weeks)", kinds == "unresolved"
             ),
-            note="counted in N2 (a crisis longer than a year is coded as more than any horizon)",
+            note="counted in N2 (no run can last longer than the horizon)",
         ),
     ]
     rule = (
