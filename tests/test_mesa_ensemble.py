@@ -220,7 +220,7 @@ def test_ended_replications_leave_the_rows_that_are_stepped() -> None:
 
 
 def test_frames_mid_run_are_the_rounds_so_far() -> None:
-    # In able-archer-1983's historical condition about 0.4 of the runs settle in round 1 (offers
+    # In able-archer-1983's historical condition about 0.2 of the runs settle in round 1 (offers
     # accepted) and the rest later.
     spec = with_condition(load_scenario(ENDING), "historical")
     batch = run_batch(spec, seed=1, replications=REPS)

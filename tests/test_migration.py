@@ -69,6 +69,9 @@ RESET_V3 = {"geneva-2022": {"war_risk"}}
 #: the hand-set file the rebuild started from, kept beside the script that measures the rebuild.
 REBUILT = {
     "hotline-1963": Path(__file__).parents[1] / "scripts" / "data" / "hotline-1963-handset.yaml",
+    "able-archer-1983": (
+        Path(__file__).parents[1] / "scripts" / "data" / "able-archer-1983-handset.yaml"
+    ),
 }
 #: Version-2 fields of ``stakes`` a rebuilt scenario may add (a fait accompli, talks opened
 #: late: docs/decision-v2.md §3.6 and §3.10), beside the four every scenario sets.
