@@ -619,11 +619,6 @@ def _no_settlement_no_war(frame: pd.DataFrame) -> np.ndarray:
     return ok
 
 
-_HAND_SET = (
-    'its header says every number is "a plausible starting point chosen by hand, awaiting '
-    'calibration"; only the dates of its events come from its sources.'
-)
-
 #: The shipped historical scenarios, in report order, with their records.
 HISTORICAL: tuple[HistoricalRecord, ...] = (
     HistoricalRecord(
@@ -637,7 +632,7 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "(withdrawal of the missiles against a pledge not to invade Cuba and, secretly, the "
         "Jupiters in Turkey).",
         provenance="**Ported and sourced; the channels and third parties guessed.** Rebuilt on 5 "
-        "December 2026 (docs/calibration.md, \"hotline-1963 rebuilt\"): the rungs' per-day war "
+        'December 2026 (docs/calibration.md, "hotline-1963 rebuilt"): the rungs\' per-day war '
         "risks and costs by MID level and both powers' costs of war (a prior on [1.0, 3.114] "
         "per day of the stakes) from `superpower-crisis`, whose rate of war comes from the "
         "weeks the 12 crises of this record's list spent at a display of force without a war "
@@ -661,7 +656,17 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "(7-11 Nov), horizon round 26 (20 Feb 1984)",
         record="no war and no nuclear use; the scare eased over the winter without anything "
         "being agreed (the scenario codes the record's ending as `unresolved`).",
-        provenance="**Guesses, all of them.** " + _HAND_SET[0].upper() + _HAND_SET[1:],
+        provenance="**Ported and sourced; the rest guessed.** Rebuilt on 5 December 2026 "
+        '(docs/calibration.md, "able-archer-1983 rebuilt"): the rungs\' weekly war risks and '
+        "costs below war by MID level and both powers' costs of war from `superpower-crisis` "
+        "(its rate of war from the 12 crises' weeks at a display of force without a war, its "
+        "costs fitted to their peaks: partly in-sample, as the 1983 scare is one of the 12); "
+        "the incident risks, the audience costs (the case's ratios kept) and the precision from "
+        "`generic-crisis`; from the record: the dates, the hotline unused, the talks closed by "
+        "the Soviet walk-out of 23 November 1983. Guesses: the war and nuclear rungs' values, "
+        "capabilities, honesty, domestic pressure, red lines and initial rungs (both powers at "
+        "a display of force from 29 August), the channels' qualities, the third parties, the "
+        "agenda, friction and implementation error, the sizes of the events' effects.",
         ending=_unresolved,
         ending_text="unresolved at the horizon (no war, no settlement)",
     ),
@@ -710,7 +715,7 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         "ASSUMPTION where the fact base has them to verify. **Not rebuilt** from the "
         "calibrated models: under the port rule (superpower-crisis's rate of war, 0.0018 a "
         "week, held for 40 months) P(direct war) is 0.29, above this check's bound "
-        "(docs/calibration.md, \"Why ukraine-talks-2022 is not rebuilt\").",
+        '(docs/calibration.md, "Why ukraine-talks-2022 is not rebuilt").',
         ending=_no_settlement_no_war,
         ending_text="no direct war, no nuclear use, no settlement or ceasefire of the powers, "
         "and the Russia-Ukraine war without a ceasefire and still on at round 40",
