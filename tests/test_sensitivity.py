@@ -61,8 +61,10 @@ def test_default_groups_expand_only_to_fields_the_scenario_has(hotline):
         assert f.group in expansion.groups
         if f.path != "stakes.discount":  # written out from its default by time unit
             assert sa.lookup(data, f.path) is not None, f.path
-    # hotline-1963 has no lasting wars and no war_cost: nothing from those; its powers are
-    # USA and SUN only (a third party's honesty is never a field of the honesty group)
+    # hotline-1963's powers are USA and SUN only (a third party's honesty is never a field of
+    # the honesty group); their types are uniform war_cost priors, moved by the types group
+    types = {f.name for f in expansion.fields if f.group == "types"}
+    assert types == {"actors.USA.war_cost:grid", "actors.SUN.war_cost:grid"}
     honesty = {f.path for f in expansion.fields if f.group == "honesty"}
     assert honesty == {"actors.USA.honesty", "actors.SUN.honesty"}
     # war_risk 0 (normal, warning) and 1 (war, nuclear) cannot be moved on the odds: left out
@@ -324,3 +326,92 @@ def test_expansion_refuses_a_field_in_two_groups(hotline):
     twice = (TINY[0], sa.GroupSpec("again", ("channels.hotline.noise",), 0.5, 2.0, "odds"))
     with pytest.raises(UsageError, match="in groups 'hotline' and 'again'"):
         sa.expand_groups(hotline, twice)
+
+
+#: The types group alone (moved as the default screening moves it).
+TYPES = tuple(g for g in sa.DEFAULT_GROUPS if g.name == "types")
+
+
+def test_a_uniform_war_cost_prior_is_moved_at_both_ends(hotline):
+    # both powers' war_cost is {uniform: [1.0, 3.114], types: 8}: the costs are moved on a log
+    # scale (a cost is not a probability), both ends by the group's factor, types kept
+    design = sa.define(hotline, groups=TYPES, trajectories=3, levels=4, seed=5)
+    assert [(f.name, f.scale) for f in design.fields] == [
+        ("actors.USA.war_cost:grid", "log"),
+        ("actors.SUN.war_cost:grid", "log"),
+    ]
+    seen = set()
+    for row, point in zip(design.unit, design.points()[2::2], strict=True):
+        for f, u in zip(design.fields, row, strict=True):
+            assert f.base["uniform"] == [1.0, 3.114]
+            f_u = 0.5 * 4.0**u  # ×1/2 .. ×2 on a log scale
+            moved = point.settings[f.path]
+            assert moved["uniform"] == pytest.approx([1.0 * f_u, 3.114 * f_u], rel=1e-11)
+            assert moved["types"] == 8
+            seen.add(round(u * 3))
+    assert seen == {0, 1, 2, 3}  # every level of the 4-level grid: ×1/2, ×2^(-1/3), ×2^(1/3), ×2
+    f0 = design.fields[0]
+    assert sa.transform(f0, f0.base, 0.0)["uniform"] == [0.5, 1.557]
+    assert sa.transform(f0, f0.base, 1.0)["uniform"] == [2.0, 6.228]
+    from escalsim.scenario.transforms import under_condition
+
+    for point in design.points()[:6]:  # the moved priors are valid scenarios
+        with_settings(under_condition(hotline, point.condition), point.settings, source="t")
+
+
+def test_a_point_war_cost_is_moved_and_a_point_value_has_no_weights():
+    # a point value is one type: moved by the factor on a log scale; a prior without weights
+    # (a point value a condition sets) is not tempered
+    cost = sa.Field("types", "actors.A.war_cost", "grid", "log", 0.5, 2.0, 0.2)
+    assert sa.transform(cost, 0.2, 0.0) == 0.1
+    assert sa.transform(cost, 0.2, 1.0) == 0.4
+    temper = sa.Field("type_priors", "actors.A.war_cost", "prior", "temper", 0.5, 2.0, 0.2)
+    assert sa.transform(temper, 0.375, 1.0) == 0.375
+    preventive = load_scenario("preventive-war")
+    expansion = sa.expand_groups(preventive, (*TYPES, TINY[1]))
+    assert [(f.name, f.scale) for f in expansion.fields if f.group == "types"] == [
+        ("actors.R.war_cost:grid", "log"),
+        ("actors.D.war_cost:grid", "log"),
+    ]
+
+
+def test_resolve_grids_are_moved_exactly_as_before():
+    # geneva-2022's powers give resolve grids: moved on the odds, each value as
+    # p f / (1 - p + p f) rounded to 12 digits, the prior kept: the values of the screening
+    # before war_cost priors were moved too
+    geneva = load_scenario("geneva-2022")
+    expansion = sa.expand_groups(geneva)
+    types = [f for f in expansion.fields if f.group == "types"]
+    assert [(f.name, f.scale) for f in types] == [
+        ("actors.USA.resolve:grid", "odds"),
+        ("actors.RUS.resolve:grid", "odds"),
+    ]
+    assert [f.name for f in expansion.fields if f.group == "type_priors"] == [
+        "actors.USA.resolve:prior",
+        "actors.RUS.resolve:prior",
+    ]
+    assert "types" in expansion.groups
+    assert not expansion.dropped
+    for f in types:
+        for u in (0.0, 1 / 3, 2 / 3, 1.0):
+            fu = 0.5 * 4.0**u
+            moved = sa.transform(f, f.base, u)
+            expected = [float(f"{p * fu / (1 - p + p * fu):.12g}") for p in f.base["grid"]]
+            assert moved["grid"] == expected
+            assert moved["prior"] == f.base["prior"]
+    usa = types[0]
+    assert sa.transform(usa, usa.base, 1.0)["grid"] == [
+        0.333333333333,
+        0.518518518519,
+        0.666666666667,
+    ]
+
+
+def test_dry_run_lists_the_types_of_hotline_1963():
+    code, out, err = cli("sensitivity", "hotline-1963", "--dry-run", "--trajectories", "2")
+    assert code == 0, err
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert lines["types"].split()[1:] == ["log", "×0.5..×2.0", "2", "field(s)"]
+    assert "types" not in {k for k, v in lines.items() if "dropped" in v}
+    assert "a uniform prior has no weights to temper" in lines["type_priors"]
+    assert "dropped" in lines["type_priors"]

@@ -87,7 +87,9 @@ class GroupSpec:
     paths : tuple of str
         Field-path patterns: ``*`` is every item of a list (by its id or name) or every key of
         a mapping; ``{power}`` is each of the two powers. A path may end in ``:grid`` or
-        ``:prior`` for a type prior's values or weights (resolve or war_cost).
+        ``:prior`` for a type prior's values or weights (resolve or war_cost): ``grid`` moves
+        every type's value (a grid's values, a uniform prior's two ends, or a point value, one
+        type), ``prior`` tempers a grid's weights.
     low, high : float or str
         The factor's range (``log``, ``odds``, ``shadow``, ``temper``), or the two options of a
         ``switch`` (the unit value < 0.5 picks ``low``).
@@ -95,7 +97,8 @@ class GroupSpec:
         ``log``: value × f; ``odds``: a probability's odds × f (0 and 1 stay); ``shadow``: a
         discount's shadow of the future 1/(1 − δ) × f; ``temper``: prior weights ∝ wᶠ (f < 1
         flatter, f > 1 more peaked); ``switch``: one of two options. f runs from ``low`` to
-        ``high`` on a log scale.
+        ``high`` on a log scale. A cost (:data:`_COST_FIELDS`) in an ``odds`` group is moved
+        on the ``log`` scale by the same factor.
     why : str
         Why this range (the documentation's table quotes it).
     """
@@ -125,8 +128,9 @@ DEFAULT_GROUPS: tuple[GroupSpec, ...] = (
         0.5,
         2.0,
         "odds",
-        "each power's type grid (its private cost of war): resolves' odds ×1/2 to ×2 (costs "
-        "×1/2 to ×2) keeps the order of the types (a resolve of 0.5 becomes 0.33 to 0.67)",
+        "each power's types (its private cost of war): resolves' odds ×1/2 to ×2, costs ×1/2 "
+        "to ×2 (a grid's every value, a uniform prior's both ends, or a point value) keeps the "
+        "order of the types (a resolve of 0.5 becomes 0.33 to 0.67)",
     ),
     GroupSpec(
         "type_priors",
@@ -227,6 +231,16 @@ _ODDS_FIELDS = {
     "implementation_error",
     "exchange_hazard",
 }
+#: Fields that are costs, not probabilities: a group that moves probabilities on their odds
+#: (``types``: resolves and costs of war) moves these on a log scale, value × f.
+_COST_FIELDS = {"war_cost"}
+
+
+def _field_scale(scale: str, path: str) -> str:
+    """The scale a group of scale ``scale`` moves the field at ``path`` on."""
+    if scale == "odds" and path.rsplit(".", 1)[-1] in _COST_FIELDS:
+        return "log"
+    return scale
 
 
 @dataclass(frozen=True)
@@ -241,7 +255,9 @@ class Field:
         The field path (as conditions and ``set`` events write it).
     part : str or None
         ``grid`` or ``prior`` for a type prior's values or weights; None for the value.
-    scale, low, high
+    scale : str
+        As :class:`GroupSpec`, for this field (a cost in an ``odds`` group: ``log``).
+    low, high
         As :class:`GroupSpec`.
     base : object
         The value in the scenario as it is (for the record).
@@ -289,12 +305,17 @@ def _odds(p: float, f: float) -> float:
     return p * f / (1.0 - p + p * f)
 
 
+#: The keys of a type prior whose numbers are the types' values (``:grid`` moves them).
+_TYPE_VALUES = ("grid", "uniform")
+
+
 def transform(fld: Field, value: Any, u: float) -> Any:
     """The value of ``fld`` at unit value ``u``, from its value ``value`` in a condition.
 
-    Numbers inside a type prior (``grid`` values, ``uniform`` bounds) are moved one by one;
-    ``prior`` weights are tempered; results are rounded to 12 significant digits and clipped to
-    the field's range.
+    Numbers inside a type prior (``grid`` values, ``uniform`` bounds, or a point value: one
+    type) are moved one by one; ``prior`` weights are tempered (a prior without weights, such
+    as a condition's point value, stays); results are rounded to 12 significant digits and
+    clipped to the field's range.
     """
     if fld.scale == "switch":
         return fld.low if u < 0.5 else fld.high
@@ -313,20 +334,45 @@ def transform(fld: Field, value: Any, u: float) -> Any:
             raise ValueError(fld.scale)
         return _round(min(max(y, 0.0), upper))
 
-    if fld.part is None:
-        return one(float(value))
-    out = copy.deepcopy(value)
     if fld.part == "prior":
+        if not isinstance(value, dict) or value.get("prior") is None:
+            return value  # no weights to temper
+        out = copy.deepcopy(value)
         w = np.asarray(out["prior"], dtype=float) ** f
         w = w / w.sum()
         rounded = [_round(x) for x in w[:-1]]
         out["prior"] = [*rounded, _round(1.0 - sum(rounded))]
         return out
-    if out.get("grid") is not None:
-        out["grid"] = [one(x) for x in out["grid"]]
-    if out.get("uniform") is not None:
-        out["uniform"] = [one(x) for x in out["uniform"]]
+    if not isinstance(value, dict):  # the value, or a type prior's point value (one type)
+        return one(float(value))
+    out = copy.deepcopy(value)
+    for key in _TYPE_VALUES:
+        if out.get(key) is not None:
+            out[key] = [one(x) for x in out[key]]
     return out
+
+
+def _why_not(value: Any, part: str) -> str | None:
+    """Why a type prior's ``part`` cannot be moved (None when it can).
+
+    ``grid``: the types' values are a point value, a grid or a uniform prior's ends; ``prior``:
+    the weights of a grid of two or more types.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, dict)):
+        return "not a type prior"
+    if part == "grid":
+        if isinstance(value, dict) and all(value.get(k) is None for k in _TYPE_VALUES):
+            return "no types' values"
+        return None
+    if not isinstance(value, dict):
+        return "a point value has no weights to temper"
+    if value.get("prior") is None:
+        if value.get("uniform") is not None:
+            return "a uniform prior has no weights to temper"
+        return "a grid's default equal weights stay equal"
+    if len(value["prior"]) < 2:
+        return "one type has no weights to temper"
+    return None
 
 
 def _inert(fld: Field, value: Any) -> bool:
@@ -437,12 +483,15 @@ def expand_groups(spec: Scenario, groups: Sequence[GroupSpec] = DEFAULT_GROUPS) 
         if names.count(g.name) > 1:
             raise _problem(f"group '{g.name}' is given twice", ("--group", g.name))
         found = 0
+        unmoved: dict[str, list[str]] = {}  # why a type prior's part cannot be moved: paths
         for pattern in g.paths:
             path_pattern, _, part = pattern.partition(":")
             for path in _expand(data, path_pattern, powers):
                 value = lookup(data, path)
                 if part:
-                    if not isinstance(value, dict) or value.get(part) is None:
+                    why = _why_not(value, part)
+                    if why is not None:
+                        unmoved.setdefault(why, []).append(path)
                         continue
                     # resolve and war_cost describe the same types: move resolve's only
                     if (
@@ -451,15 +500,12 @@ def expand_groups(spec: Scenario, groups: Sequence[GroupSpec] = DEFAULT_GROUPS) 
                         and lookup(data, path[: -len("war_cost")] + "resolve") is not None
                     ):
                         continue
-                    if part == "prior" and len(value["prior"]) < 2:
-                        continue
                 elif isinstance(value, (dict, list)) or (
                     g.scale != "switch" and isinstance(value, (bool, str))
                 ):
                     continue
-                fld = Field(g.name, path, part or None, g.scale, g.low, g.high, value)
-                if part == "grid" and value.get("grid") is None and value.get("uniform") is None:
-                    continue
+                scale = _field_scale(g.scale, path)
+                fld = Field(g.name, path, part or None, scale, g.low, g.high, value)
                 if _inert(fld, value):
                     continue
                 if fld.name in seen:
@@ -473,7 +519,9 @@ def expand_groups(spec: Scenario, groups: Sequence[GroupSpec] = DEFAULT_GROUPS) 
         if found:
             kept.append(g.name)
         else:
-            dropped[g.name] = "no field of this group in the scenario can be moved by it"
+            why = "no field of this group in the scenario can be moved by it"
+            notes = "; ".join(f"{k} ({', '.join(v)})" for k, v in unmoved.items())
+            dropped[g.name] = f"{why}: {notes}" if notes else why
     if not kept:
         raise _problem("no group has a field in this scenario", ("--group",))
     if len(kept) > MAX_GROUPS:
@@ -1261,7 +1309,8 @@ def describe(design: Design) -> str:
         fields = [f for f in design.fields if f.group == g]
         f0 = fields[0]
         rng = f"{f0.low}|{f0.high}" if f0.scale == "switch" else f"×{f0.low}..×{f0.high}"
-        lines.append(f"  {g:<16} {f0.scale:<6} {rng:<12} {len(fields)} field(s)")
+        scales = "/".join(dict.fromkeys(f.scale for f in fields))  # odds/log: resolves, costs
+        lines.append(f"  {g:<16} {scales:<6} {rng:<12} {len(fields)} field(s)")
     for g, why in design.expansion.dropped.items():
         lines.append(f"  {g:<16} dropped: {why}")
     lines.append(
