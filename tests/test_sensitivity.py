@@ -158,11 +158,14 @@ def test_a_group_the_model_never_reads_has_mu_star_zero_exactly(analysed):
     for metric in ("p_war_direct", "miscalculation_rate"):
         assert mu_star[(metric, "inert_tur")] == 0.0
         assert mu_star[(metric, "inert_gbr")] == 0.0
-    # the hotline's noise moves the open condition's miscalculations: it ranks first (the
-    # public channel's noise is all but unread while a private channel is open)
+    # both channels' noise moves the miscalculations: the hotline's in the open condition, the
+    # public channel's wherever no private channel is up (in the rebuilt hotline-1963 the
+    # letters and the back-channel open only on 22-23 October, so for the first week the
+    # powers read each other through it): the two rank above the inert groups
     ranked = mu_star["miscalculation_rate"].sort_values(ascending=False)
-    assert ranked.index[0] == "hotline"
+    assert set(ranked.index[:2]) == {"hotline", "public"}
     assert ranked["hotline"] > 0.0
+    assert ranked["public"] > 0.0
 
 
 def test_only_one_group_matters_ranks_it_first(hotline, tmp_path):
