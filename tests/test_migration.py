@@ -72,6 +72,7 @@ REBUILT = {
     "able-archer-1983": (
         Path(__file__).parents[1] / "scripts" / "data" / "able-archer-1983-handset.yaml"
     ),
+    "geneva-2022": Path(__file__).parents[1] / "scripts" / "data" / "geneva-2022-handset.yaml",
 }
 #: Version-2 fields of ``stakes`` a rebuilt scenario may add (a fait accompli, talks opened
 #: late: docs/decision-v2.md §3.6 and §3.10), beside the four every scenario sets.
