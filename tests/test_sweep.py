@@ -37,7 +37,7 @@ def geneva():
 def small(spec, **kw) -> Sweep:
     varies = (
         parse_vary("channels.hotline.noise=0:0.4:3", spec),
-        parse_vary("actors.RUS.resolve=0.4,0.8", spec),
+        parse_vary("actors.RUS.war_cost=1.0,3.0", spec),
     )
     return Sweep(spec, varies, replications=kw.pop("replications", 24), seed=5, **kw)
 
@@ -56,15 +56,22 @@ def test_specs_parse_to_values_or_bounds(geneva):
 def test_a_field_left_at_its_default_can_be_varied(geneva, root, tmp_path):
     """A path whose field the file does not set (it keeps its default) is varied like any other,
     whole-number fields keep whole values, and parsing leaves the scenario's own data alone."""
-    before = json.dumps(geneva._raw, sort_keys=True)
-    precision = parse_vary("actors.USA.policy.precision=1:3:3", geneva)
-    assert precision.values == (1.0, 2.0, 3.0)
-    assert json.dumps(geneva._raw, sort_keys=True) == before
     text = (root / "src/escalsim/scenarios/geneva-2022.yaml").read_text(encoding="utf-8")
-    cut = text.replace("    latency: 1     # meetings must be arranged and reported back\n", "")
-    assert cut != text
+    # Since its rebuild (issue 19) geneva-2022 sets both powers' policy: the United States' is
+    # cut here, so that its precision is the default policy's, as the backchannel's latency is.
+    policy = "    policy: {name: bargaining, precision: 12.03}  # generic-crisis's precision;"
+    at = text.index(policy)
+    cut = text[:at] + text[text.index("\n", at) + 1 :]
+    cut = cut.replace("    latency: 1     # meetings must be arranged and reported back\n", "")
+    assert cut.count("\n") == text.count("\n") - 2
     (tmp_path / "g.yaml").write_text(cut, encoding="utf-8")
-    latency = parse_vary("channels.backchannel.latency=0:2:3", load_scenario(tmp_path / "g.yaml"))
+    spec = load_scenario(tmp_path / "g.yaml")
+    assert "policy" not in spec._raw["actors"][0]
+    before = json.dumps(spec._raw, sort_keys=True)
+    precision = parse_vary("actors.USA.policy.precision=1:3:3", spec)
+    assert precision.values == (1.0, 2.0, 3.0)
+    assert json.dumps(spec._raw, sort_keys=True) == before
+    latency = parse_vary("channels.backchannel.latency=0:2:3", spec)
     assert latency.integer
     assert latency.values == (0, 1, 2)
 
@@ -99,17 +106,18 @@ def test_bad_specs_are_located_and_explained(geneva, text, where, says):
 def test_grid_is_every_combination_in_order(geneva):
     sweep = small(geneva)
     assert len(sweep.points) == 6
-    assert sweep.points[1] == {"channels.hotline.noise": 0.0, "actors.RUS.resolve": 0.8}
+    assert sweep.points[1] == {"channels.hotline.noise": 0.0, "actors.RUS.war_cost": 3.0}
     assert sweep.points[2]["channels.hotline.noise"] == 0.2
 
 
 def test_latin_hypercube_has_one_point_per_stratum(geneva):
     varies = (
         parse_vary("channels.hotline.noise=0:0.5", geneva),
-        # Not from 0: geneva-2022's war.exchange_value (-20) must stay below every type's value
-        # of war, 1 - 1/resolve, which needs resolve above 1/21 (a sweep that breaks it stops
-        # with the loader's message: test_cli_bad_inputs_exit_2_with_a_location's kind).
-        parse_vary("actors.RUS.resolve=uniform(0.1,1)", geneva),
+        # Russia's cost of war (its type since geneva-2022's rebuild; resolve was swept before
+        # it): not above 20, for war.exchange_value (-20) must stay below every type's value of
+        # war, p - c (a sweep that breaks it stops with the loader's message:
+        # test_cli_bad_inputs_exit_2_with_a_location's kind).
+        parse_vary("actors.RUS.war_cost=uniform(0.3,9)", geneva),
     )
     sweep = Sweep(geneva, varies, sampler="lhs", samples=10, replications=2, seed=3)
     noise = np.array([p["channels.hotline.noise"] for p in sweep.points])
@@ -133,7 +141,7 @@ def test_sobol_and_morris_designs_have_the_saltelli_and_trajectory_sizes(geneva)
     pytest.importorskip("SALib")
     two = (
         parse_vary("channels.hotline.noise=0:0.5", geneva),
-        parse_vary("actors.RUS.resolve=uniform(0.2,0.9)", geneva),
+        parse_vary("actors.RUS.war_cost=uniform(1.0,3.114)", geneva),
     )
     assert len(Sweep(geneva, two, sampler="sobol", samples=8).points) == 8 * (2 + 2)
     assert len(Sweep(geneva, two, sampler="morris", samples=3).points) == 3 * (2 + 1)
@@ -206,7 +214,7 @@ def _sweep_command(out, *extra: str) -> list[str]:
         "--vary",
         "channels.hotline.noise=0:0.4:3",
         "--vary",
-        "actors.RUS.resolve=0.4,0.8",
+        "actors.RUS.war_cost=1.0,3.0",
         "-n",
         "20",
         "--seed",
@@ -400,7 +408,7 @@ def test_analyze_writes_the_tidy_table_and_a_heatmap(tmp_path, reference_sweep):
     assert list(table.columns[:4]) == [
         "point",
         "channels.hotline.noise",
-        "actors.RUS.resolve",
+        "actors.RUS.war_cost",
         "metric",
     ]
     assert set(table["metric"]) == {"p_war"}
