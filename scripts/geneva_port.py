@@ -213,21 +213,19 @@ def main(argv: list[str]) -> int:
     """Print the table."""
     runs = int(argv[0]) if argv else 300
     base = load_scenario(SOURCE)
-    best = {"beliefs.continuation": "best"}
+    best: dict[str, Any] = {"beliefs.continuation": "best"}
     risks = ported(("war_risk", "incident_risk"))
-    variants = {
-        name: with_settings(base, settings)
-        for name, settings in {
-            "shipped": {},
-            "best": best,
-            "best, generic risks": {**best, **risks},
-            "best, generic risks and costs": {**best, **risks, **ported(("cost",))},
-            "best, superpower risks": port_settings(base, "risks"),
-            "+ superpower rung costs": port_settings(base, "costs"),
-            "+ costs of war": port_settings(base, "war_cost"),
-            PORT_RULE: port_settings(base, "values"),
-        }.items()
+    settings: dict[str, dict[str, Any]] = {
+        "shipped": {},
+        "best": best,
+        "best, generic risks": {**best, **risks},
+        "best, generic risks and costs": {**best, **risks, **ported(("cost",))},
+        "best, superpower risks": port_settings(base, "risks"),
+        "+ superpower rung costs": port_settings(base, "costs"),
+        "+ costs of war": port_settings(base, "war_cost"),
+        PORT_RULE: port_settings(base, "values"),
     }
+    variants = {name: with_settings(base, s) for name, s in settings.items()}
     variants[REBUILT] = load_scenario(SHIPPED)
     print("| variant | P(direct war) open | closed | closed - open (SE) | ceasefires, open |")
     print("| --- | --- | --- | --- | --- |")
@@ -243,8 +241,7 @@ def main(argv: list[str]) -> int:
         if name == PORT_RULE:
             results = batch
         outs = {
-            c: r.outcome.sort_values("replication").reset_index(drop=True)
-            for c, r in batch.items()
+            c: r.outcome.sort_values("replication").reset_index(drop=True) for c, r in batch.items()
         }
         frames[name] = outs
         war = wars[name] = {c: o["war"].to_numpy(dtype=float) for c, o in outs.items()}
