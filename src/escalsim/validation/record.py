@@ -679,16 +679,20 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         record="no war between the powers and no nuclear use; Russia invaded Ukraine on 24 "
         "February 2022 (round 12: the pair RUS-UKR's war); no US-Russian settlement by May "
         "2022.",
-        provenance="**Mostly guesses.** The header says every number is a hand-set starting "
-        "point, not an estimate. Sourced: the dates; the front's step σ = 0.013 a week "
-        "(territory held before the invasion and on 2 Jun 2022); Ukraine's pre-war share of "
-        "its territory (0.93); US pre-war support s = 0.006 (2021 aid against Ukraine's SIPRI "
-        "military spending); the 10:1 ratio of the pair's costs of war (SIPRI military "
-        "burdens). Russia's cost of war with Ukraine is ukraine-talks-2022's, set there by that "
-        "scenario's record (a war that goes on); the rungs above war and the exchange value "
-        "are ukraine-talks-2022's judgements, converted from a month to a week where rates. "
-        "Everything else (the powers' costs and resolves, risks, noise, latency, channels' "
-        "values, alignments, the discount) is a guess.",
+        provenance="**Ported and sourced; the rest guessed.** Rebuilt on 5 December 2026 "
+        '(docs/calibration.md, "The second fit: the result"): the rungs\' weekly war risks and '
+        "costs below war by MID level and both powers' costs of war from `superpower-crisis` "
+        "(its rate of war from the 12 crises' weeks at a display of force without a war, among "
+        "them this crisis's own 185: partly in-sample; its costs fitted to their peaks); the "
+        "incident risks, the audience costs (the case's ratios kept) and the precision from "
+        "`generic-crisis`. Sourced: the dates; the front's step σ = 0.013 a week (territory held "
+        "before the invasion and on 2 Jun 2022); Ukraine's pre-war share of its territory "
+        "(0.93); US pre-war support s = 0.006 (2021 aid against Ukraine's SIPRI military "
+        "spending); the 10:1 ratio of the pair's costs of war (SIPRI military burdens). Russia's "
+        "cost of war with Ukraine is ukraine-talks-2022's, set there by that scenario's record; "
+        "the rungs above war and the exchange value are ukraine-talks-2022's judgements. "
+        "Guesses: noise, latency, the channels' values, alignments, the third parties, "
+        "friction, the sizes of the events' effects.",
         onset=("RUS_UKR", 12),
     ),
     HistoricalRecord(
