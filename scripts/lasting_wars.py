@@ -46,7 +46,10 @@ def geneva_at_war(
     equally likely types, ``war_cost`` halved, as given, and doubled (instead of the file's
     resolve).
     """
-    data: dict[str, Any] = yaml.safe_load((ROOT / "scenarios" / "geneva-2022.yaml").read_text())
+    # The hand-set file (geneva-2022 before its rebuild for issue 19), on which docs/pair-wars.md's
+    # probe was measured: the rebuilt file gives its powers costs of war, not resolves.
+    text = (ROOT / "scripts" / "data" / "geneva-2022-handset.yaml").read_text()
+    data: dict[str, Any] = yaml.safe_load(text)
     _as_in_version_2(data)
     data["schema_version"] = 3
     data["war"] = {**data.get("war", {}), "ends_run": False, "exchange_value": exchange}
