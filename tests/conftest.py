@@ -52,6 +52,41 @@ def geneva_short(weeks: int = 8) -> Any:
     return with_rounds(load_scenario("geneva-2022"), weeks)
 
 
+def with_policy_text(text: str, actor: str, policy: str) -> str:
+    """A scenario's YAML ``text`` with actor ``actor``'s policy replaced by ``policy`` (YAML
+    lines indented as an actor's keys, ``"    policy: ..."``, ending in a newline), whether the
+    actor had a policy (a flow map on one line or a block below it) or none: the rest of the
+    file is left as written, so positions in the file still mean what they did."""
+    head, marker, body = text.partition("\nactors:\n")
+    assert marker, "the text has no actors: section"
+    lines = body.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.startswith("  - ")]
+    first = next(i for i in starts if line_id(lines[i]) == actor)
+    ends = [i for i in starts if i > first]
+    # The actors section ends at the first line that starts at the margin (the next section).
+    margin = next((i for i in range(first + 1, len(lines)) if lines[i][:1] not in " \n#"), None)
+    end = min([*ends, *([margin] if margin is not None else []), len(lines)])
+    kept: list[str] = []
+    dropping = False
+    for line in lines[first:end]:
+        if line.startswith("    policy:"):
+            dropping = True  # and its continuation (block style or a flow map over lines)
+            continue
+        if dropping and line.startswith("      "):
+            continue
+        dropping = False
+        kept.append(line)
+    # Right after the actor's first line (its id), so the policy is a key of this actor.
+    out = [*lines[:first], kept[0], policy, *kept[1:], *lines[end:]]
+    return head + marker + "".join(out)
+
+
+def line_id(line: str) -> str:
+    """The id an actor's first line ``  - id: X`` gives (empty if it gives none)."""
+    rest = line[4:].strip()
+    return rest[len("id:") :].split("#")[0].strip() if rest.startswith("id:") else ""
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """This environment without ``ESCALSIM_*`` settings (a test states its own), plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESCALSIM_")}

@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("ESCALSIM_ARTIFACTS", ROOT / "results" / "test-artifacts"))
 SHOTS = ARTIFACTS / "browser"
 TIMEOUT_MS = 60_000
+#: The round hotline-1963's talks open (event first_letter: Khrushchev's first letter, 26 Oct).
+TALKS = 11
 
 
 @dataclass
@@ -164,6 +166,15 @@ def test_a_step_advances_the_round_and_feeds_events(page, server):
 
 def test_closing_a_channel_changes_the_network_view(page, server):
     page.goto(server)
+    page.get_by_text("Round 0 of 30").wait_for()
+    # hotline-1963 opens rfk_dobrynin in round 8 (an event): the Settings' checkbox opens it at
+    # the start, on Reset, so that there is a channel to close in round 1.
+    page.get_by_label("rfk_dobrynin (backchannel) open", exact=True).click(force=True)
+    page.get_by_role("button", name="Reset").click()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while "rfk_dobrynin" in _channels_line(page).split("Closed now:")[1]:
+        assert time.monotonic() < deadline, "the checkbox and Reset did not open the channel"
+        time.sleep(0.2)
     page.get_by_text("Round 0 of 30").wait_for()
     before = _network_image(page)
     assert "rfk_dobrynin" not in _channels_line(page).split("Closed now:")[1]
@@ -318,18 +329,36 @@ def test_the_ensemble_panel_shows_cis_against_the_conditions(page, server):
     _shot(page, "04-ensemble")
 
 
+def _choose(page, label: str, value: str) -> None:
+    """Choose ``value`` in the select labelled ``label`` (an option of its menu), and wait until
+    the select shows it."""
+    select = page.locator(".v-select", has_text=label).first
+    select.click()
+    page.get_by_role("option", name=value, exact=True).click()
+    select.get_by_text(value, exact=True).wait_for()
+
+
 def test_seminar_mode_plays_three_rounds_and_shows_the_debrief(page, server):
     page.goto(server + "seminar")
+    # hotline-1963's private channels open from round 7 (events): under its condition hotline
+    # the hotline is open from round 1, so there is a channel for round 1's claim.
+    _choose(page, "Condition", "hotline")
+    # A three-round game (the Rounds slider at its least), which ends after round 3: a
+    # concession ends the crisis only once the talks are open (round 11), so round 3's is hold.
+    rounds = page.locator(".v-input", has_text="Rounds (a shorter game").first
+    rounds.get_by_role("slider").first.focus()
+    rounds.get_by_role("slider").first.press("Home")
+    page.get_by_text("Rounds (a shorter game for a short class): 3", exact=True).wait_for()
     page.get_by_role("button", name="Start the crisis").click()
-    for n, move in enumerate(("hold", "step_down", "concede"), start=1):
-        page.get_by_text(f"Round {n} of 30").wait_for()
+    for n, move in enumerate(("hold", "step_down", "hold"), start=1):
+        page.get_by_text(f"Round {n} of 3", exact=True).wait_for()
         page.get_by_role("button", name=move, exact=True).click()
         if n == 1:
             # Both powers bargain, so words between them are claims about one's cost of war:
             # claim the lowest cost the USA may have.
             from escalsim.teaching import Game
 
-            lowest = Game("hotline-1963", "USA").bargain().claimable[0]
+            lowest = Game("hotline-1963", "USA", condition="hotline").bargain().claimable[0]
             page.get_by_role("button", name=f"{lowest:.3g}", exact=True).click()
             _shot(page, "05-seminar-round-1")
         page.get_by_role("button", name="Play this round").click()
@@ -343,13 +372,20 @@ def test_seminar_mode_plays_three_rounds_and_shows_the_debrief(page, server):
 
 
 def test_seminar_mode_makes_an_offer_and_accepts_the_other_sides(page, server):
-    """Round 1: offer the other side a share (the slider's default, 50%); round 2: the bargain
-    shows it standing and the Soviet Union's offer as read (its bargaining policy opens in
-    round 1 and every channel's latency is at most a day), and ``accept`` settles on it; the
-    debrief names the settlement and lists the offers."""
+    """Round 11, when the talks open (Khrushchev's first letter, 26 October): offer the other
+    side a share (the slider's default, 50%); round 12: the bargain shows it standing and the
+    Soviet Union's offer as read (its bargaining policy opens when the talks do and every
+    channel's latency is at most a day), and ``accept`` settles on it; the debrief names the
+    settlement and lists the offers."""
     page.goto(server + "seminar")
     page.get_by_role("button", name="Start the crisis").click()
-    page.get_by_text("Round 1 of 30").wait_for()
+    for n in range(1, TALKS):  # hold (the default move) while the talks are closed
+        page.get_by_text(f"Round {n} of 30").wait_for()
+        bargain = page.locator(".v-card", has_text="The bargain").first
+        assert "has no offer standing" in bargain.inner_text()
+        assert page.get_by_role("button", name="accept", exact=True).count() == 0
+        page.get_by_role("button", name="Play this round").click()
+    page.get_by_text(f"Round {TALKS} of 30").wait_for()
     bargain = page.locator(".v-card", has_text="The bargain").first
     assert "has no offer standing" in bargain.inner_text()
     assert page.get_by_role("button", name="accept", exact=True).count() == 0
@@ -357,7 +393,7 @@ def test_seminar_mode_makes_an_offer_and_accepts_the_other_sides(page, server):
     page.get_by_text("Share of the stakes you offer them: 50%").wait_for()  # its value shown
     _shot(page, "07-seminar-offer")
     page.get_by_role("button", name="Play this round").click()
-    page.get_by_text("Round 2 of 30").wait_for()
+    page.get_by_text(f"Round {TALKS + 1} of 30").wait_for()
     # The round's heading and the bargain card re-render separately: wait for the card to show
     # the standing offer (a loaded machine found it still showing round 1's) before reading it.
     page.locator(
@@ -370,10 +406,10 @@ def test_seminar_mode_makes_an_offer_and_accepts_the_other_sides(page, server):
     page.get_by_role("button", name="Play this round").click()
     page.get_by_text("Debrief", exact=True).wait_for()
     page.locator(
-        ".v-card", has_text="You accepted Soviet Union's offer in round 2"
+        ".v-card", has_text=f"You accepted Soviet Union's offer in round {TALKS + 1}"
     ).first.wait_for()
     text = page.locator(".v-card", has_text="Debrief").first.inner_text()
-    assert "You accepted Soviet Union's offer in round 2" in text
+    assert f"You accepted Soviet Union's offer in round {TALKS + 1}" in text
     assert "Offers" in text
     _shot(page, "08-seminar-settled")
 

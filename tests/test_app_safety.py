@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 import escalsim
+from conftest import with_policy_text
 from escalsim.cli import cli
 from escalsim.scenario import ScenarioError, load_scenario
 
@@ -359,10 +360,9 @@ def test_an_upload_with_a_language_model_actor_is_refused():
     """A hosted app must not call a server an uploader chose (nor send it a key)."""
     text = HOTLINE.read_text("utf-8")
     actor = load_scenario(str(HOTLINE)).actors[0]
-    marker = f"  - id: {actor.id}\n"
-    assert marker in text
     policy = "    policy: {name: llm, model: m, base_url: 'https://evil.example/v1'}\n"
-    raw = text.replace(marker, marker + policy, 1).encode()
+    # Its policy replaced, whether it had one (the rebuilt powers bargain) or not.
+    raw = with_policy_text(text, actor.id, policy).encode()
     problems = _problems(raw)
     assert len(problems) == 1
     assert "language model" in problems[0]

@@ -55,10 +55,17 @@ def test_twins_run_beside_the_runs_give_the_rows_they_give_alone(name):
 
 def test_a_players_messages_are_sent_by_both_faces_alike():
     """A player's messages (once only in the agent driver) run in the ensembles too."""
-    # SUN's policy reads the resolve messages state, so USA's messages are sent (step 6c).
+    # SUN's policy reads the resolve messages state, so USA's messages are sent (step 6c), over
+    # the two private channels, open from round 1 as before the rebuild (issue 19 closes them
+    # until rounds 7 and 8).
     spec = with_settings(
         load_scenario("hotline-1963"),
-        {"actors.USA.policy": {"name": "human"}, "actors.SUN.policy": {"name": "brinkmanship"}},
+        {
+            "actors.USA.policy": {"name": "human"},
+            "actors.SUN.policy": {"name": "brinkmanship"},
+            "channels.embassy_cable.open": True,
+            "channels.rfk_dobrynin.open": True,
+        },
     )
     moves = {"USA": ["step_up", "hold", "step_down"] * 20}
     said = {"USA": ["warn", "reassure", "none"] * 20}

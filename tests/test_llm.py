@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import run_cli_in_process
+from conftest import run_cli_in_process, with_policy_text
 from escalsim.errors import LLMBudgetError, LLMError, ScenarioError
 from escalsim.experiment.runner import run
 from escalsim.llm.prompt import InvalidAnswerError, parse_answer
@@ -504,7 +504,13 @@ def test_what_an_llm_actor_said_is_heard_only_in_its_own_run(serve):
     from escalsim.llm.session import Session, activate
 
     server = serve(lambda body, headers, n: move_answer("hold", message="We said this before."))
-    base = load_scenario("hotline-1963")
+    # Its two private channels open from round 1, as they were before the rebuild (issue 19
+    # closes them until rounds 7 and 8): a message needs a channel between the two to be heard,
+    # and the later run's silence means something only where it could have been heard.
+    base = with_settings(
+        load_scenario("hotline-1963"),
+        {"channels.embassy_cable.open": True, "channels.rfk_dobrynin.open": True},
+    )
     first, second = (a.id for a in base.actors[:2])
     policy = {"name": "llm", "model": "fake", "base_url": server.base_url, "retries": 0}
     both = with_settings(
@@ -706,11 +712,10 @@ def _llm_hotline(tmp_path: Path) -> Path:
     source = path_of("hotline-1963")
     text = source.read_text("utf-8")
     first = load_scenario(str(source)).actors[0].id
-    marker = f"  - id: {first}\n"
-    assert marker in text
     path = tmp_path / "llm-hotline.yaml"
     policy = "    policy: {name: llm, model: m, base_url: 'http://127.0.0.1:9/v1'}\n"
-    path.write_text(text.replace(marker, marker + policy, 1), "utf-8")
+    # Its policy replaced, whether it had one (the rebuilt powers bargain) or not.
+    path.write_text(with_policy_text(text, first, policy), "utf-8")
     return path
 
 

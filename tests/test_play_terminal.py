@@ -114,8 +114,9 @@ def _feed(text: str) -> list[str]:
 
 def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
     """A share posts a standing offer (a wrong one is asked again), and ``accept`` appears
-    among the moves once the other side's offer stands, and settles on it. (The Soviet Union's
-    bargaining policy opens in round 1, so its offer stands from round 2 whatever the draws.)"""
+    among the moves once the other side's offer stands, and settles on it. The talks open in
+    round 11 (Khrushchev's first letter, 26 October), so the offer is made then; the Soviet
+    Union's bargaining policy opens when they do, so its offer stands from round 12."""
     saved = tmp_path / "game.yaml"
     child = _spawn(
         [
@@ -126,15 +127,17 @@ def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
             "--seed",
             "7",
             "--rounds",
-            "6",
+            "14",
             "--save",
             "game.yaml",
         ],
         tmp_path,
     )
+    talks = 11  # the round the talks open (event first_letter)
     offers = ["1.5", "0.4"]
     transcript = []
     accepted = False
+    playing = 0  # the round being played, from its heading
     while True:
         index = child.expect(
             [
@@ -147,6 +150,8 @@ def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
             ]
         )
         transcript.append(child.before + str(child.after))
+        headings = re.findall(r"Round (\d+) of", re.sub(r"\x1b\[[0-9;]*m", "", transcript[-1]))
+        playing = int(headings[-1]) if headings else playing
         if index == 0:
             menu = child.match.group(1)
             if "accept" in menu and not offers:
@@ -157,7 +162,7 @@ def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
         elif index == 1:
             child.sendline("none")
         elif index == 2:
-            child.sendline(offers.pop(0) if offers else "keep")
+            child.sendline(offers.pop(0) if offers and playing >= talks else "keep")
         elif index == 3:
             assert "'1.5' is not one of" in transcript[-1]
         elif index == 4:
@@ -169,6 +174,7 @@ def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
     child.close()
     assert child.exitstatus == 0
     text = "".join(transcript)
+    assert not offers  # both answers were given, in the round the talks opened
     assert "Your standing offer to Soviet Union: 40% of the stakes." in text
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
     assert "(keep / withdraw / a share from 0 to 1" in plain
@@ -177,7 +183,7 @@ def test_an_offer_is_made_and_the_other_sides_accepted_at_the_prompts(tmp_path):
     assert "offer: 0.4" in written
     assert accepted
     assert "move: accept" in written
-    assert "You accepted Soviet Union's offer in round 2" in re.sub(r"\s+", " ", rest)
+    assert "You accepted Soviet Union's offer in round 12" in re.sub(r"\s+", " ", rest)
     assert "Offers: the share of the stakes each side offered the other" in rest
 
 

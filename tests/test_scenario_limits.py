@@ -11,7 +11,7 @@ from __future__ import annotations
 import annotated_types
 import pytest
 
-from conftest import thread_seconds
+from conftest import thread_seconds, with_policy_text
 from escalsim.policies.scripted import ScriptedPolicy
 from escalsim.scenario import ScenarioError, load_text, shipped, yamlio
 from escalsim.scenario.schema import Scenario
@@ -27,7 +27,8 @@ def _max_length(model: type, name: str) -> int:
 
 def _scripted(moves: int) -> str:
     block = "    policy:\n      name: scripted\n      moves:\n" + "        - hold\n" * moves
-    text = BASE.replace("    initial_rung: warning\n", "    initial_rung: warning\n" + block, 1)
+    # The first actor's policy replaced (it may have one already: hotline-1963's powers bargain).
+    text = with_policy_text(BASE, load_text(BASE, "base.yaml").actors[0].id, block)
     return text.replace("  rounds: 30 ", f"  rounds: {moves} ", 1)
 
 

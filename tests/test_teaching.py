@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
+from conftest import ROOT
 from escalsim.agents.model import EscalationModel
 from escalsim.experiment.runner import with_rounds
 from escalsim.scenario import ScenarioError, load_scenario
@@ -22,6 +23,17 @@ from escalsim.teaching.replay import dump_moves, load_moves
 
 HOTLINE = load_scenario("hotline-1963")
 GENEVA = load_scenario("geneva-2022")
+#: hotline-1963 with its two private channels open from round 1, as they were before its rebuild
+#: (issue 19 closes them until rounds 7 and 8): for tests of what the words between the powers
+#: do in the first rounds, which need a private channel to carry them.
+HOTLINE_SPEAKING_SETTINGS = {
+    "channels.embassy_cable.open": True,
+    "channels.rfk_dobrynin.open": True,
+}
+HOTLINE_SPEAKING = with_settings(HOTLINE, HOTLINE_SPEAKING_SETTINGS)
+#: hotline-1963 with the talks open from round 1 (the rebuild opens them in round 11, with
+#: Khrushchev's first letter): for tests of offers in the first rounds.
+HOTLINE_TALKS = with_settings(HOTLINE, {"stakes.talks_open": True})
 
 
 def _play(game: Game, moves: list[str], messages: list[str]) -> None:
@@ -70,7 +82,7 @@ def test_a_player_who_says_nothing_sends_no_message():
 #: hotline-1963 with the Soviet Union on brinkmanship, a policy that reads version 1's messages:
 #: between the powers the words stay version 1's messages (claims need two powers that
 #: bargain and read none of them, a player aside).
-HOTLINE_V1_WORDS = with_settings(HOTLINE, {"actors.SUN.policy": {"name": "brinkmanship"}})
+HOTLINE_V1_WORDS = with_settings(HOTLINE_SPEAKING, {"actors.SUN.policy": {"name": "brinkmanship"}})
 
 
 def test_a_reassurance_after_a_step_up_is_a_lie_and_a_warning_after_holding_too():
@@ -80,8 +92,8 @@ def test_a_reassurance_after_a_step_up_is_a_lie_and_a_warning_after_holding_too(
     sent = game.model.events
     mine = sent[(sent["kind"] == "message") & (sent["actor"] == "USA")]
     by_round = {r: set(g["detail"]) for r, g in mine.groupby("round")}
-    assert by_round  # the hotline carried some of them
-    deaf = Game(HOTLINE, "USA", seed=4, rounds=6)
+    assert by_round  # the private channels carried some of them
+    deaf = Game(HOTLINE_SPEAKING, "USA", seed=4, rounds=6)
     _play(deaf, ["step_up", "hold", "hold"], ["reassure", "warn", "reassure"])
     heard = deaf.model.events
     assert not ((heard["kind"] == "message") & (heard["actor"] == "USA")).any()
@@ -229,7 +241,15 @@ def test_the_replay_flips_every_channel_that_no_event_schedules():
     game = Game(HOTLINE, "USA", seed=1, rounds=12)
     while not game.over:
         game.play("hold")
-    # scali_feklisov and u_thant are opened by events (rounds 9 and 11): they keep their history.
+    # The rebuilt file (issue 19) opens embassy_cable, rfk_dobrynin, u_thant and scali_feklisov
+    # by events (rounds 7, 8, 9 and 11): they keep their history; only the hotline flips.
+    assert game.debrief().flipped == {"hotline": True}
+    # The hand-set file before the rebuild has the two private channels open from the start and
+    # no event for them: they flip closed, beside the hotline open.
+    handset = load_scenario(str(ROOT / "scripts" / "data" / "hotline-1963-handset.yaml"))
+    game = Game(handset, "USA", seed=1, rounds=12)
+    while not game.over:
+        game.play("hold")
     assert game.debrief().flipped == {
         "embassy_cable": False,
         "rfk_dobrynin": False,
@@ -284,10 +304,28 @@ def test_accepting_the_others_offer_settles_on_its_terms(seed, actor):
     assert len(mine) >= 1
 
 
+#: hotline-1963 with the talks and the private channels open from round 1 and the Soviet Union
+#: scripted to hold and to accept any offer of at least 0.3 read: it accepts the player's offer
+#: by construction (the rebuilt Soviet Union, holding 0.8 of the stakes, refuses 0.3 to 0.7).
+HOTLINE_ACCEPTING = with_settings(
+    HOTLINE_TALKS,
+    {
+        **HOTLINE_SPEAKING_SETTINGS,
+        "actors.SUN.policy": {"name": "scripted", "moves": ["hold"], "accept_at_least": 0.3},
+    },
+)
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), share=st.sampled_from([0.3, 0.5, 0.7]))
-def test_an_offer_the_other_accepts_settles_at_its_terms_and_the_debrief_says_so(seed, share):
-    game = Game(HOTLINE, "USA", seed=seed, rounds=8)
+@pytest.mark.parametrize("other", ["bargaining", "accepting"])
+def test_an_offer_the_other_accepts_settles_at_its_terms_and_the_debrief_says_so(
+    other, seed, share
+):
+    """The offer stands until the crisis ends; the bargaining Soviet Union (talks open from
+    round 1) may refuse it, the scripted one accepts it as soon as it is read."""
+    spec = HOTLINE_TALKS if other == "bargaining" else HOTLINE_ACCEPTING
+    game = Game(spec, "USA", seed=seed, rounds=8)
     game.play("hold", offer=share)
     while not game.over:
         assert game.bargain().own_offer == share  # a standing offer stands
@@ -295,6 +333,8 @@ def test_an_offer_the_other_accepts_settles_at_its_terms_and_the_debrief_says_so
     debrief = game.debrief()
     accepted = game.model.events
     accepted = accepted[(accepted["kind"] == "accept") & (accepted["actor"] == "SUN")]
+    if other == "accepting":  # unless the crisis ended before the offer could be read
+        assert len(accepted) or game.model.end_round < 2
     if len(accepted):
         assert debrief.settled_share == pytest.approx(1.0 - share, abs=1e-15)
         assert any("accepted your offer" in line for line in debrief.summary)
@@ -327,7 +367,10 @@ def test_an_offer_outside_the_choices_is_refused(offer):
 def test_a_standing_offer_can_be_revised_and_withdrawn():
     """Each choice is posted with the next round's talks: the bargain shows it standing then
     (until the crisis ends); ``keep`` leaves it, ``withdraw`` takes it back."""
-    game = Game(HOTLINE, "SUN", seed=3, rounds=6)
+    # The United States scripted to hold and never to accept: the offers stand by construction
+    # (the rebuilt United States, holding 0.2 of the stakes, would take 0.25 and end the game).
+    never = {"actors.USA.policy": {"name": "scripted", "moves": ["hold"]}}
+    game = Game(with_settings(HOTLINE_TALKS, never), "SUN", seed=3, rounds=6)
     steps = [(0.2, 0.2), (0.25, 0.25), ("keep", 0.25), ("withdraw", np.nan), ("keep", np.nan)]
     for offer, standing in steps:
         if game.over:
@@ -336,7 +379,7 @@ def test_a_standing_offer_can_be_revised_and_withdrawn():
         if not game.over:
             np.testing.assert_equal(game.bargain().own_offer, standing)
     np.testing.assert_equal(game.offers, [s for _, s in steps][: len(game.offers)])
-    assert game.offers  # at least round 1 was played
+    assert len(game.offers) == len(steps)  # every step was played
 
 
 def test_between_bargaining_powers_a_players_message_is_a_claim_honest_or_not():
@@ -344,10 +387,10 @@ def test_between_bargaining_powers_a_players_message_is_a_claim_honest_or_not():
     reassurance claims the highest cost the player may have, a warning the lowest, a number
     the nearest cost; each is sent with the next round's claims, a lie where it is not the
     player's own cost (the event says so; the other side is not told)."""
-    game = Game(HOTLINE, "USA", seed=4, rounds=6)
+    game = Game(HOTLINE_SPEAKING, "USA", seed=4, rounds=6)
     b = game.bargain()
     assert b.claims
-    assert len(b.claimable) == 3
+    assert len(b.claimable) == HOTLINE_SPEAKING.actors[0].war_cost.types  # the player's types
     assert b.own_cost in b.claimable
     chosen = [("reassure", None), ("warn", None), ("none", b.own_cost + 0.01)]
     for message, claim in chosen:
@@ -379,7 +422,9 @@ def test_a_claim_is_refused_where_the_powers_exchange_no_claims():
 
 # -- moves files ---------------------------------------------------------------------------------
 def test_a_saved_game_with_offers_replays_exactly(tmp_path):
-    game = Game(HOTLINE, "USA", seed=4, rounds=6)
+    # Talks and the private channels open from round 1, so the offers and claims are sent.
+    spec = with_settings(HOTLINE_TALKS, HOTLINE_SPEAKING_SETTINGS)
+    game = Game(spec, "USA", seed=4, rounds=6)
     choices = [
         ("hold", 0.35, None),
         ("hold", "keep", 2.1),
@@ -395,11 +440,11 @@ def test_a_saved_game_with_offers_replays_exactly(tmp_path):
     path.write_text(dump_moves(game.replay_file()), encoding="utf-8")
     assert "offer: 0.35" in path.read_text(encoding="utf-8")
     saved = load_moves(path)
-    again = Game(HOTLINE, saved.actor, seed=saved.seed, rounds=saved.rounds)
+    again = Game(spec, saved.actor, seed=saved.seed, rounds=saved.rounds)
     for move, message, offer, claim in saved.choices():
         again.play(move, message, offer=offer, claim=claim)
     assert_frame_equal(game.record(), again.record())
-    assert again.offers == game.offers
+    np.testing.assert_equal(again.offers, game.offers)  # NaN where withdrawn, on both
     np.testing.assert_equal(again.claims, game.claims)
     assert again.feed == game.feed
 
@@ -493,7 +538,7 @@ def test_the_bargain_has_one_wording_in_the_terminal_and_the_app():
 
     seen_offer = False
     for seed in range(1, 5):  # several games: some end before an offer is read
-        game = Game(HOTLINE, "USA", seed=seed, rounds=8)
+        game = Game(HOTLINE_TALKS, "USA", seed=seed, rounds=8)
         while not game.over:
             b = game.bargain()
             plain = game.bargain_lines()
