@@ -261,11 +261,25 @@ def test_the_replay_flips_every_channel_that_no_event_schedules():
 
 
 def test_a_game_ends_with_a_debrief_when_the_player_concedes():
-    game = Game(HOTLINE, "USA", seed=1)
+    """A concession is a bargaining move: not offered while the talks are closed (hotline-1963's
+    open with Khrushchev's first letter, round 11), and once they are open it ends the game."""
+    # No friction on stepping down, so a concession is carried out as ordered.
+    game = Game(with_settings(HOTLINE, {"ladder.deescalation_friction": 0.0}), "USA", seed=1)
+    assert not game.bargain().talks_open
+    assert "concede" not in game.moves_available()
+    assert any("No talks yet" in line for line in game.bargain_lines())
+    with pytest.raises(GameError, match="talks are not open yet"):
+        game.play("concede")
+    while not game.over and "concede" not in game.moves_available():
+        game.play("hold")
+    assert not game.over, "the talks open in round 11, before the horizon"
+    assert game.bargain().talks_open
     game.play("concede")
-    if game.over:
-        assert game.outcome in {"capitulation_a", "settlement", "war"}
-        assert game.debrief().rounds["round"].max() == game.model.end_round
+    assert game.over
+    # a concession ends the crisis before the round's war draw (both backing down: settlement)
+    assert game.outcome in {"capitulation_a", "settlement"}
+    assert game.model.end_round == 11  # Khrushchev's first letter opens the talks in round 11
+    assert game.debrief().rounds["round"].max() == game.model.end_round
 
 
 # -- the bargain: offers made, accepted and refused ------------------------------------------------
@@ -344,12 +358,16 @@ def test_an_offer_the_other_accepts_settles_at_its_terms_and_the_debrief_says_so
 
 
 def test_accept_needs_an_offer_and_concede_a_scenario_where_it_ends_the_crisis():
-    game = Game(HOTLINE, "USA", seed=1)
+    # With the talks open from round 1 (hotline-1963 opens them in round 11).
+    talks = with_settings(HOTLINE, {"stakes.talks_open": True})
+    # A Soviet Union that makes no offer, so none stands.
+    quiet = with_settings(talks, {"actors.SUN.policy": {"name": "scripted", "moves": ["hold"]}})
+    game = Game(quiet, "USA", seed=1)
     assert not game.bargain().can_accept  # nothing has arrived before round 1's decision
     with pytest.raises(GameError, match="no offer from SUN stands"):
         game.play("accept")
     assert "concede" in game.moves_available()
-    firm = Game(with_settings(HOTLINE, {"endings.capitulation": False}), "USA", seed=1)
+    firm = Game(with_settings(talks, {"endings.capitulation": False}), "USA", seed=1)
     assert not firm.bargain().concede_ends
     assert "concede" not in firm.moves_available()
     with pytest.raises(GameError, match=r"endings\.capitulation is false"):

@@ -241,10 +241,11 @@ class Bargain:
     status_quo : float
         The player's share of the stakes while the crisis is unresolved.
     can_accept : bool
-        An offer stands as read: the move ``accept`` settles the crisis on it.
+        An offer stands as read and the talks are open: the move ``accept`` settles the crisis
+        on it.
     concede_ends : bool
-        A concession ends the crisis (the scenario's ``endings.capitulation``); otherwise the
-        move ``concede`` is not available.
+        A concession ends the crisis (the scenario's ``endings.capitulation``, with the talks
+        open); otherwise the move ``concede`` is not available.
     other_accepts : bool
         The other side's policy may accept an offer (a ``hardliner`` or ``brinkmanship``
         power never does).
@@ -257,6 +258,10 @@ class Bargain:
         the player knows it).
     claimable : tuple of float
         The costs the player may claim (those its prior allows), lowest first.
+    talks_open : bool
+        Offers are posted, accepted and conceded to in the round to be played
+        (``stakes.talks_open``, docs/decision-v2.md §3.6); while they are closed an offer the
+        player makes waits, unposted, until they open.
     """
 
     own_offer: float
@@ -271,6 +276,7 @@ class Bargain:
     claims: bool = False
     own_cost: float = float("nan")
     claimable: tuple[float, ...] = ()
+    talks_open: bool = True
 
 
 @dataclass(frozen=True)
@@ -837,6 +843,9 @@ class Game:
                 None,
             )
         other = p.policies[p.ids.index(self.adversary)]
+        # The round being decided has begun: its parameters (a ``set`` event may have opened
+        # or closed the talks in it) are the ones its moves are carried out under.
+        talks = bool(p.talks_open)
         c = state.type_grid.shape[1] // 2
         possible, _ = state._claimable(h, c)
         claimable = tuple(sorted(float(x) for x in state.type_grid[h][:c][possible]))
@@ -847,12 +856,13 @@ class Game:
             offer_channel=channel,
             offer_round=sent if sent >= 0 else None,
             status_quo=float(p.status_quo[h]),
-            can_accept=not np.isnan(read),
-            concede_ends=bool(p.capitulation),
+            can_accept=talks and not np.isnan(read),
+            concede_ends=talks and bool(p.capitulation),
             other_accepts=POLICIES[other.name].accepts_offers(other),
             claims=bool(state.claims) and len(claimable) > 1,
             own_cost=float(state.war_cost[row, h]),
             claimable=claimable,
+            talks_open=talks,
         )
 
     def bargain_lines(self, bold: Callable[[str], str] = str) -> list[str]:
@@ -877,7 +887,13 @@ class Game:
         def share(x: float) -> str:
             return "none" if math.isnan(x) else f"{x:.0%} of the stakes"
 
-        lines = [f"Your standing offer to {other}: {share(b.own_offer)}."]
+        lines = []
+        if not b.talks_open:
+            lines.append(
+                "No talks yet: neither side makes, accepts or concedes to an offer until they "
+                "open; an offer you make now waits until then."
+            )
+        lines.append(f"Your standing offer to {other}: {share(b.own_offer)}.")
         if not math.isnan(b.public_demand):
             lines.append(
                 f"You demanded {b.public_demand:.0%} in public: settling for less costs you face."
@@ -896,7 +912,7 @@ class Game:
         ends = (
             "a concession ends it."
             if b.concede_ends
-            else "a concession does not end it here (no concede)."
+            else "a concession does not end it now (no concede)."
         )
         lines.append(f"While the crisis lasts you hold {b.status_quo:.0%} of the stakes; {ends}")
         return lines
@@ -1071,12 +1087,18 @@ class Game:
         if move not in MOVES:
             raise GameError(f"move {move!r}: expected one of {', '.join(MOVES)}")
         if move not in self.moves_available():
-            why = (
-                f"no offer from {self.adversary} stands as you read it"
-                if move == "accept"
-                else "in this scenario a concession does not end the crisis "
-                "(endings.capitulation is false); step down instead"
-            )
+            if not self.bargain().talks_open:
+                why = (
+                    "the talks are not open yet (stakes.talks_open): no offer is accepted and "
+                    "no concession made until they open; step down or hold instead"
+                )
+            elif move == "accept":
+                why = f"no offer from {self.adversary} stands as you read it"
+            else:
+                why = (
+                    "in this scenario a concession does not end the crisis "
+                    "(endings.capitulation is false); step down instead"
+                )
             raise GameError(f"move {move!r}: {why}")
         standing = self._standing_after(offer)
         claimed = self._claim_of(message, claim)
