@@ -257,8 +257,20 @@ def main(argv: list[str]) -> int:
     for c, frame in frames[REBUILT].items():  # the shipped file is the port rule, run for run
         pd.testing.assert_frame_equal(frame, frames[PORT_RULE][c])
         print(f"{REBUILT}, {c}: outcome frame equal to the port rule's ({len(frame)} runs)")
+    print_verdicts(wars[PORT_RULE], results, variants[PORT_RULE])
+    return 0
+
+
+def print_verdicts(
+    war: dict[str, np.ndarray], results: dict[str, BatchRun], spec: Scenario
+) -> None:
+    """Print the full port rule's verdicts against the record's bound, and its diagnoses.
+
+    ``war`` holds each condition's runs' direct wars (0 or 1); :func:`diagnose` says, for each
+    of ``results``, when and why its wars came.
+    """
     print()
-    for c, w in wars[PORT_RULE].items():
+    for c, w in war.items():
         lo, hi = wilson(w.sum(), len(w))
         verdict = "below" if lo < BOUND else "ABOVE"
         print(
@@ -267,8 +279,7 @@ def main(argv: list[str]) -> int:
         )
     print()
     for c, r in results.items():
-        print(f"port rule, {c}: {diagnose(variants[PORT_RULE], r)}")
-    return 0
+        print(f"port rule, {c}: {diagnose(spec, r)}")
 
 
 if __name__ == "__main__":

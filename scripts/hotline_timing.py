@@ -287,16 +287,24 @@ def generic_costs(change: Callable[[str], str], floor: float | None = None) -> C
     """
 
     def changed(text: str) -> str:
-        spec = load_scenario(GENERIC).doctrines["disputant"]["war_cost"]
-        low, high = spec["uniform"]
-        prior = f"{{uniform: [{low if floor is None else floor}, {high}], types: {spec['types']}}}"
-        text = change(text)
-        for grid in ("[0.2, 0.4, 0.6]", "[0.1, 0.3, 0.5]"):
-            old = f"    resolve: {{grid: {grid}, prior: [0.25, 0.5, 0.25]}}\n"
-            text = _replace(text, old, f"    war_cost: {prior}\n")
-        return text
+        return _costs_of_war(change(text), GENERIC, "disputant", floor)
 
     return changed
+
+
+def _costs_of_war(text: str, source: str, doctrine: str, floor: float | None = None) -> str:
+    """Both powers' hand-set resolve grids replaced by ``source``'s cost-of-war prior.
+
+    The prior (uniform over types) is read from ``source``'s ``doctrine``; with ``floor``, its
+    lower end raised to ``floor``.
+    """
+    spec = load_scenario(source).doctrines[doctrine]["war_cost"]
+    low, high = spec["uniform"]
+    prior = f"{{uniform: [{low if floor is None else floor}, {high}], types: {spec['types']}}}"
+    for grid in ("[0.2, 0.4, 0.6]", "[0.1, 0.3, 0.5]"):
+        old = f"    resolve: {{grid: {grid}, prior: [0.25, 0.5, 0.25]}}\n"
+        text = _replace(text, old, f"    war_cost: {prior}\n")
+    return text
 
 
 def quarantine_imposes(change: Callable[[str], str]) -> Callable[[str], str]:
@@ -375,13 +383,7 @@ def superpower(change: Callable[[str], str]) -> Callable[[str], str]:
                 war_risk=superpower_risk(level, "day"),
                 cost=superpower_cost(level),
             )
-        spec = load_scenario(SUPERPOWER).doctrines["nuclear_power"]["war_cost"]
-        low, high = spec["uniform"]
-        prior = f"{{uniform: [{low}, {high}], types: {spec['types']}}}"
-        for grid in ("[0.2, 0.4, 0.6]", "[0.1, 0.3, 0.5]"):
-            old = f"    resolve: {{grid: {grid}, prior: [0.25, 0.5, 0.25]}}\n"
-            text = _replace(text, old, f"    war_cost: {prior}\n")
-        return text
+        return _costs_of_war(text, SUPERPOWER, "nuclear_power")
 
     return changed
 

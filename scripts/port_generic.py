@@ -39,8 +39,10 @@ Run: ``.venv/bin/python scripts/port_generic.py hotline-1963`` (any shipped name
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
+from typing import Any
 
 from escalsim.scenario import Scenario, load_scenario
 from escalsim.scenario.shipped import path_of
@@ -74,7 +76,7 @@ def superpower_risk(mid_level: int, time_unit: str) -> float:
     """
     if mid_level <= 2:
         return 0.0
-    rung = {r.name: r for r in _load(SUPERPOWER).ladder.rungs}[SUPERPOWER_BY_MID[mid_level]]
+    rung = _superpower_rung(mid_level)
     return float(f"{probability(rung.war_risk, weeks_per_round(time_unit)):.4g}")
 
 
@@ -87,9 +89,13 @@ def superpower_cost(mid_level: int) -> float:
     """
     if mid_level <= 1:
         return 0.0
-    return float(
-        {r.name: r for r in _load(SUPERPOWER).ladder.rungs}[SUPERPOWER_BY_MID[mid_level]].cost
-    )
+    return float(_superpower_rung(mid_level).cost)
+
+
+@functools.cache
+def _superpower_rung(mid_level: int) -> Any:
+    """superpower-crisis's rung of a MID level (2-4), its file read once."""
+    return {r.name: r for r in _load(SUPERPOWER).ladder.rungs}[SUPERPOWER_BY_MID[mid_level]]
 
 
 def _load(name: str) -> Scenario:

@@ -52,7 +52,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from geneva_port import BOUND, diagnose, port_settings, wilson
+from geneva_port import port_settings, print_verdicts
 
 from escalsim.batch import BatchRun, run_batch
 from escalsim.scenario import load_scenario
@@ -109,17 +109,7 @@ def main(argv: list[str]) -> int:
             f"| {nuc[OPEN]:.3f} | {nuc[CLOSED]:.3f} | {outcomes(outs[OPEN]['outcome'])} |",
             flush=True,
         )
-    print()
-    for c, w in war.items():  # the last variant's: the full port rule
-        lo, hi = wilson(w.sum(), len(w))
-        verdict = "below" if lo < BOUND else "ABOVE"
-        print(
-            f"port rule, {c}: P(direct war) {w.mean():.3f}, 95% [{lo:.3f}, {hi:.3f}] "
-            f"(lower end {verdict} the record's bound {BOUND})"
-        )
-    print()
-    for c, r in results.items():
-        print(f"port rule, {c}: {diagnose(spec, r)}")
+    print_verdicts(war, results, spec)  # the last variant's: the full port rule
     return 0
 
 
