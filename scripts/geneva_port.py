@@ -77,6 +77,7 @@ from port_generic import (
 from escalsim.batch import BatchRun, run_batch
 from escalsim.scenario import Scenario, load_scenario
 from escalsim.scenario.load import with_settings
+from escalsim.validation import record
 
 #: The hand-set file the rebuild started from (geneva-2022 as shipped until 5 December 2026,
 #: kept so that every row of the table can be measured again): the variants change it, and the
@@ -269,13 +270,17 @@ def print_verdicts(
     ``war`` holds each condition's runs' direct wars (0 or 1); :func:`diagnose` says, for each
     of ``results``, when and why its wars came.
     """
+    weeks = record.scenario_weeks(spec)
+    per_week = record.exposure_upper_bound(weeks)
     print()
     for c, w in war.items():
         lo, hi = wilson(w.sum(), len(w))
         verdict = "below" if lo < BOUND else "ABOVE"
+        exposure = "below" if lo < per_week else "ABOVE"
         print(
             f"port rule, {c}: P(direct war) {w.mean():.3f}, 95% [{lo:.3f}, {hi:.3f}] "
-            f"(lower end {verdict} the record's bound {BOUND})"
+            f"(lower end {verdict} the record's bound {BOUND} per crisis; {exposure} its bound "
+            f"{per_week:.4f} per week of exposure for a crisis of {weeks:.1f} weeks)"
         )
     print()
     for c, r in results.items():

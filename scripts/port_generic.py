@@ -45,9 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from escalsim.scenario import Scenario, load_scenario
+from escalsim.scenario.schema import DAYS_PER_UNIT
 from escalsim.scenario.shipped import path_of
 
-DAYS = {"hour": 1.0 / 24.0, "day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
+DAYS = DAYS_PER_UNIT  # escalsim.scenario.schema's: one home for the calendar
 GENERIC = "generic-crisis"
 SUPERPOWER = "superpower-crisis"
 #: superpower-crisis's rungs by MID hostility level (it has no serious-clash rung).

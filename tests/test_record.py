@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalsim.experiment.stats import wilson_interval
+from escalsim.scenario import load_scenario
 from escalsim.validation import CHECKS, check_names, render_report, run_checks
 from escalsim.validation import record as rec
 from escalsim.validation.checks import ALPHA, RECORD_FAMILY, _bound_row
@@ -211,6 +212,29 @@ def test_the_record_exposure_and_its_zero_event_rate():
             rec.zero_event_rate(**bad)
 
 
+def test_the_exposure_bound_is_the_per_crisis_bound_at_the_mean_length_and_grows_with_weeks():
+    """1 - 0.05^(w/E): equal to 1 - 0.05^(1/n) for a crisis of the record's mean length E/n,
+    0 for no weeks, increasing in w, and P(no war in w weeks) = 0.05 at the record's rate bound."""
+    exposure = rec.exposure_weeks()
+    assert rec.exposure_upper_bound(exposure / rec.N_CRISES) == pytest.approx(rec.RECORD_BOUND)
+    assert rec.exposure_upper_bound(0.0) == 0.0
+    weeks = [1.0, 4.3, 26.0, 173.9, 386.0]
+    bounds = [rec.exposure_upper_bound(w) for w in weeks]
+    assert bounds == sorted(bounds)
+    assert rec.exposure_upper_bound(exposure) == pytest.approx(0.95)
+    assert rec.exposure_upper_bound(10.0, exposure=10.0, confidence=0.5) == pytest.approx(0.5)
+    for bad in (-1.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match="must"):
+            rec.exposure_upper_bound(bad)
+
+
+def test_each_historical_scenario_has_its_length_in_weeks():
+    weeks = {h.scenario: rec.scenario_weeks(load_scenario(h.scenario)) for h in rec.HISTORICAL}
+    assert weeks["hotline-1963"] == pytest.approx(30 / 7)
+    assert weeks["able-archer-1983"] == weeks["geneva-2022"] == 26.0
+    assert weeks["ukraine-talks-2022"] == pytest.approx(40 * 365.25 / 12 / 7)
+
+
 @pytest.mark.parametrize("kwargs", [{}, {"at_most": 2, "more_than": 26}])
 def test_crises_lasting_wants_exactly_one_bound(kwargs):
     with pytest.raises(ValueError, match="exactly one"):
@@ -295,6 +319,30 @@ def test_the_scenario_checks_report_the_issues_quantities(record_outcomes):
     geneva = [row.label for row in by_name["record-geneva-2022"].rows]
     assert "P(war RUS-UKR in rounds 11-13)" in geneva
     assert "round of war RUS-UKR: median" in geneva
+
+
+def test_the_scenario_checks_read_the_record_per_week_too_without_deciding(record_outcomes):
+    """Each record check has a descriptive row against the bound for a crisis of its length."""
+    by_name = {o.check.name: o.result for o in record_outcomes}
+    for h in rec.HISTORICAL:
+        rows = by_name[f"record-{h.scenario}"].rows
+        [row] = [r for r in rows if "against the record's rate" in r.label]
+        assert row.descriptive
+        assert row.simulated == rows[0].simulated  # P(direct war)
+        weeks = rec.scenario_weeks(load_scenario(h.scenario))
+        assert row.expected == pytest.approx(rec.exposure_upper_bound(weeks))
+
+
+def test_the_joint_check_reports_the_episodes_weekly_rate(record_outcomes):
+    by_name = {o.check.name: o.result for o in record_outcomes}
+    joint = by_name["record-joint"]
+    [row] = [r for r in joint.rows if "weekly rate" in r.label]
+    direct = [by_name[f"record-{h.scenario}"].rows[0].simulated for h in rec.HISTORICAL]
+    weeks = [rec.scenario_weeks(load_scenario(h.scenario)) for h in rec.HISTORICAL]
+    assert row.simulated == pytest.approx(-sum(math.log1p(-p) for p in direct) / sum(weeks))
+    assert row.ci[0] <= row.simulated <= row.ci[1]
+    assert row.expected == pytest.approx(rec.zero_event_rate(rec.exposure_weeks(), 0.95))
+    assert row.descriptive
 
 
 def test_the_joint_check_multiplies_the_scenarios_own_estimates(record_outcomes):

@@ -84,6 +84,16 @@ REMOVED: dict[str, str] = {
 #: 42 days for hourly rounds, 100 days for daily ones, 20 weeks for weekly ones and 10 months for
 #: monthly ones. Design values, not estimates.
 DEFAULT_DISCOUNT: dict[str, float] = {"hour": 0.999, "day": 0.99, "week": 0.95, "month": 0.9}
+#: How many days one round of each ``run.time_unit`` lasts (a month is a twelfth of a Julian
+#: year, 30.44 days, so 4.348 weeks): converting a scenario's rates and lengths between time
+#: units (scripts/port_generic.py) and measuring a historical scenario's length in weeks
+#: against the record's exposure (:mod:`escalsim.validation.record`).
+DAYS_PER_UNIT: dict[str, float] = {
+    "hour": 1.0 / 24.0,
+    "day": 1.0,
+    "week": 7.0,
+    "month": 365.25 / 12.0,
+}
 #: The most types a prior may have (a grid or a uniform's ``types``): the model keeps, per
 #: replication and power, a posterior over 2n joint types (cost of war, honest or not).
 MAX_TYPES = 100

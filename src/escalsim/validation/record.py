@@ -28,12 +28,16 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
 from escalsim.experiment.stats import mean_interval, summary, wilson_interval
+
+if TYPE_CHECKING:
+    from escalsim.scenario import Scenario
 
 
 # -- The comparable crises ---------------------------------------------------------------------
@@ -332,6 +336,44 @@ def zero_event_upper_bound(n: int, confidence: float = 0.95) -> float:
 
 #: The record's bound: 95% upper bound on a typical crisis's P(war between the powers).
 RECORD_BOUND = zero_event_upper_bound(N_CRISES)
+
+
+def exposure_upper_bound(
+    weeks: float, exposure: float | None = None, confidence: float = 0.95
+) -> float:
+    """Upper bound on P(war) in a crisis of ``weeks``, from the record's zero per week of exposure.
+
+    ``p_u(w) = 1 - exp(-λ_u w) = 1 - (1 - confidence)^(w / E)``, with ``λ_u =
+    -ln(1 - confidence) / E`` the :func:`zero_event_rate` bound on a constant weekly rate of
+    war after 0 wars in the record's ``E`` weeks at a display of force or above
+    (:func:`exposure_weeks`, 386). It reads the record's zero per week where
+    :func:`zero_event_upper_bound` reads it per crisis: the two agree for a crisis of the
+    record's mean length ``E / n`` (32 weeks), and for a longer crisis this bound is the larger
+    (ukraine-talks-2022's 174 weeks: 0.741 against 0.2209), for a shorter one the smaller
+    (hotline-1963's 4.3 weeks: 0.033). Which reading is right depends on whether the risk of war
+    comes with a crisis or with its weeks; the record (12 crises, 0 wars) cannot tell.
+
+    Valid for ``weeks ≥ 0``, ``exposure > 0`` and ``0 < confidence < 1``, under a constant rate
+    of war per week across the record's crises and the scenario.
+
+    Parameters
+    ----------
+    weeks : float
+        The crisis's length in weeks.
+    exposure : float, optional
+        The record's weeks of exposure; default :func:`exposure_weeks`.
+    confidence : float
+        One-sided level in (0, 1).
+
+    Returns
+    -------
+    float
+        The bound, in [0, 1).
+    """
+    if not weeks >= 0.0 or not math.isfinite(weeks):
+        raise ValueError(f"weeks must be a finite number >= 0, got {weeks!r}")
+    rate = zero_event_rate(exposure_weeks() if exposure is None else exposure, confidence)
+    return 1.0 - math.exp(-rate * weeks)
 
 
 # -- Intervals ---------------------------------------------------------------------------------
@@ -702,24 +744,23 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         calendar="monthly rounds: round 1 = March 2022, horizon round 40 (June 2025)",
         record="no war between the powers, no nuclear use, no US-Russian settlement and no "
         "Russia-Ukraine ceasefire by June 2025 (docs/ukraine-talks-2022.md §8, checks 1-3).",
-        provenance="**Partly sourced, mostly guesses.** The header says every number is a "
-        "hand-set starting point unless its comment gives a count from the record. Sourced "
+        provenance="**Ported and sourced; the rest guessed.** Rebuilt on 5 December 2026 "
+        '(docs/calibration.md, "ukraine-talks-2022 rebuilt"), as geneva-2022 was: the rungs\' '
+        "monthly war risks and costs below war by MID level and both powers' costs of a direct "
+        "war from `superpower-crisis` (its rate of war from the 12 crises' weeks at a display of "
+        "force without a war, among them this crisis's own 185: partly in-sample; its costs "
+        "fitted to their peaks), made monthly; the incident risks, the discount, the audience "
+        "costs (the case's ratios kept) and the precision from `generic-crisis`. Sourced "
         "(docs/ukraine-talks-2022.md, S1-S50): the dates and scripted events; third parties' "
         "alignments (UN votes, S34); the patron's support (aid shares, S28-S31) and the "
-        "states' capabilities (SIPRI spending, S33); the spillover incident rate (counts of "
-        "incidents on allied territory, S21-S24: 0.05 a month, the geometric mean of two "
-        "lower-bound counts); the defence channel's reliability (six connected calls against "
-        "two refusals: 0.75); when channels open (the record's contacts). Set *by the record* "
-        "this check reads, so in-sample here: Russia's cost of the war with Ukraine (0.01 a "
-        "month, low enough that its war goes on past June 2025, with the 10:1 ratio to "
-        "Ukraine's from SIPRI burdens) and the United States' low resolve for a direct war (no "
-        "intervention in 40 months). Guesses: the powers' "
-        "other costs of war, the rungs' costs and war risks, the front's step, "
-        "the discount (0.8), noise and latency, the exchange value; some facts are marked "
-        "ASSUMPTION where the fact base has them to verify. **Not rebuilt** from the "
-        "calibrated models: under the port rule (superpower-crisis's rate of war, 0.0018 a "
-        "week, held for 40 months) P(direct war) is 0.29, above this check's bound "
-        '(docs/calibration.md, "Why ukraine-talks-2022 is not rebuilt").',
+        "states' capabilities (SIPRI spending, S33); the spillover incident rate (0.05 a month, "
+        "S21-S24); the defence channel's reliability (0.75); when channels open. Set *by the "
+        "record* this check reads, so in-sample here: Russia's cost of the war with Ukraine "
+        "(0.01 a month, low enough that its war goes on past June 2025). Guesses: the rungs at "
+        "and above war, the exchange value, the front's step, noise and latency, the third "
+        "parties' values, honesty, domestic pressure, red lines, friction. Its P(direct war) "
+        "comes from a rate per week held for 174 weeks: above the per-crisis bound, within the "
+        "bound per week of exposure (the row 'against the record's rate').",
         ending=_no_settlement_no_war,
         ending_text="no direct war, no nuclear use, no settlement or ceasefire of the powers, "
         "and the Russia-Ukraine war without a ceasefire and still on at round 40",
@@ -752,6 +793,8 @@ class Measurement:
         Root seed of the runs.
     horizon : int
         The scenario's last round.
+    weeks : float
+        The scenario's length in weeks (its rounds times its time unit's length).
     outcomes : dict of str to Estimate
         ``p_war_direct``, ``p_war_any``, ``p_nuclear``, ``p_settlement`` (``escalsim run``'s
         metric names), each with its Wilson 95% interval.
@@ -770,6 +813,7 @@ class Measurement:
     runs: int
     seed: int
     horizon: int
+    weeks: float
     outcomes: dict[str, Estimate]
     terms: tuple[Estimate, ...]
     timings: tuple[Timing, ...]
@@ -800,6 +844,17 @@ def _war_rounds(frame: pd.DataFrame, pairs: bool) -> np.ndarray:
     column = "war_start_round" if "war_start_round" in frame.columns else "end_round"
     # Where the first war ends the run (no `war_start_round`), its round is the run's last.
     return frame.loc[war, column].to_numpy(dtype=float)
+
+
+def scenario_weeks(spec: Scenario) -> float:
+    """A scenario's length in weeks: ``run.rounds × DAYS_PER_UNIT[run.time_unit] / 7``.
+
+    hotline-1963 (30 days) 4.29, able-archer-1983 and geneva-2022 (26 weeks) 26,
+    ukraine-talks-2022 (40 months) 173.9.
+    """
+    from escalsim.scenario.schema import DAYS_PER_UNIT
+
+    return float(spec.run.rounds) * DAYS_PER_UNIT[spec.run.time_unit] / DAYS_PER_UNIT["week"]
 
 
 @functools.lru_cache(maxsize=16)
@@ -907,6 +962,7 @@ def measure(name: str, seed: int, runs: int) -> Measurement:
         runs=runs,
         seed=seed,
         horizon=int(spec.run.rounds),
+        weeks=scenario_weeks(spec),
         outcomes=outcomes,
         terms=tuple(terms),
         timings=tuple(timings),
@@ -927,6 +983,7 @@ __all__ = [
     "HistoricalRecord",
     "Measurement",
     "Timing",
+    "exposure_upper_bound",
     "historical",
     "measure",
     "monotone_interval",
@@ -934,5 +991,6 @@ __all__ = [
     "proportion",
     "quantile_interval",
     "record_probability",
+    "scenario_weeks",
     "zero_event_upper_bound",
 ]
