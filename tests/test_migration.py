@@ -85,8 +85,9 @@ V3_NAMES = sorted(BORN_V3 | MIGRATED_V3)
 #: preventive-war's commitment gap depends on δ (its header derives the numbers at δ = 0.8).
 #: hotline-1963's δ is generic-crisis's weekly 0.95 made daily (its rebuild, docs/calibration.md).
 GIVEN_DISCOUNT = {"preventive-war": 0.8, "hotline-1963": 0.9927}
-#: ukraine-talks-2022's δ is geneva-2022's weekly 0.95 compounded over a month (its header).
-GIVEN_DISCOUNT_V3 = {"ukraine-talks-2022": 0.8, "geneva-2022": 0.95}
+#: ukraine-talks-2022's δ is generic-crisis's weekly 0.95 made monthly, 0.95^4.348 (its rebuild,
+#: docs/calibration.md); geneva-2022's is generic-crisis's weekly 0.95.
+GIVEN_DISCOUNT_V3 = {"ukraine-talks-2022": 0.80009, "geneva-2022": 0.95}
 #: What version 2 changed of a version-1 file's meaning: the decision rule (quantal replaced by
 #: the defaults by role) and how the actors read each other (the doctrines' attribution).
 DECISION_FIELDS = {"policies", "attribution"}
