@@ -388,6 +388,22 @@ def test_a_record_check_fails_and_verify_exits_3_when_the_model_breaks_the_recor
         main(["verify", "--quick", "--check", "record-hotline-1963", "--out", str(out)])
     assert stop.value.code == EXIT_CHECKS_FAILED == 3
     assert "Failed: `record-hotline-1963`" in out.read_text(encoding="utf-8")
+    # hotline-1963 records no reason for a failure: the report says that is a defect.
+    assert "**Open finding.** no reason and no fix are recorded" in outcome.result.details
+
+
+def test_a_failed_record_check_prints_the_scenarios_open_finding(monkeypatch):
+    """ukraine-talks-2022 fails its per-crisis bound at full size (docs/validation.md): the
+    report says why and what would fix it, from its HistoricalRecord; a passing check does not."""
+    finding = rec.historical("ukraine-talks-2022").open_finding
+    assert "what would fix it" in finding.lower()
+    [passing] = run_checks(["record-ukraine-talks-2022"], seed=1, quick=True)
+    if passing.result.passed:
+        assert "Open finding" not in passing.result.details
+    monkeypatch.setattr(rec, "RECORD_BOUND", 1e-4)
+    [failing] = run_checks(["record-ukraine-talks-2022"], seed=1, quick=True)
+    assert not failing.result.passed
+    assert "**Open finding.** " + finding in failing.result.details
 
 
 def test_the_ukraine_record_ending_is_coded_as_the_fact_base_states_it():

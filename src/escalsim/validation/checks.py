@@ -2265,6 +2265,12 @@ def _record_scenario(name: str) -> Callable[[int, bool], CheckResult]:
             "much), and a finding for its calibration (see where its numbers come from, "
             "above); it is descriptive here, not a verdict (tolerance rule)."
         )
+        if not all(row.passed for row in rows if not row.descriptive):
+            details += " **Open finding.** " + (
+                rec.open_finding
+                or "no reason and no fix are recorded for this failure "
+                "(`record.HistoricalRecord.open_finding`): a defect to look into."
+            )
         marks = [(int(t), f"record: {what}, round {t}") for what, t in record_round.items() if t]
         curves = [(f"P({t.what})", *t.cumulative(m.horizon)[1:]) for t in m.timings]
         grid = list(range(m.horizon + 1))

@@ -625,6 +625,9 @@ class HistoricalRecord:
         The record's ending in words.
     window : int
         The rounds either side of a record date that count as "at the record's date".
+    open_finding : str
+        Where the scenario's record check is known to fail: why, and what would fix it, in
+        Markdown (the report prints it beside a failed verdict).
     """
 
     scenario: str
@@ -638,6 +641,7 @@ class HistoricalRecord:
     ending: Callable[[pd.DataFrame], np.ndarray] | None = field(default=None, compare=False)
     ending_text: str = ""
     window: int = 1
+    open_finding: str = ""
 
 
 def _unresolved(frame: pd.DataFrame) -> np.ndarray:
@@ -764,6 +768,17 @@ HISTORICAL: tuple[HistoricalRecord, ...] = (
         ending=_no_settlement_no_war,
         ending_text="no direct war, no nuclear use, no settlement or ceasefire of the powers, "
         "and the Russia-Ukraine war without a ceasefire and still on at round 40",
+        open_finding="P(direct war) is the record's own rate of war (0.0018 a week at a display "
+        "of force or above) held for 174 weeks, nearly all of it after the powers settled near "
+        "the status quo in round 1 (docs/pair-wars.md §3.4: a settlement stands no posture "
+        "down), a settlement the record does not have. The per-crisis bound reads the record "
+        "as 12 alike crises; this one is the longest, and read per week of exposure the same "
+        "probability is within the record (the row 'against the record's rate'). What would "
+        "fix it is a model decision, to be taken with every scenario refitted: a reason for "
+        "the powers not to settle at once (the over-settlement of `out-of-sample` O1 and "
+        "`superpower-out-of-sample` N2: a commitment problem, a deadline, a crisis left open "
+        "without an agreement), postures that stand down after a settlement, or a rate of war "
+        'that falls as a standoff lasts (docs/calibration.md, "ukraine-talks-2022 rebuilt").',
     ),
 )
 
