@@ -144,7 +144,7 @@ def _fix_ticks(axis: Any) -> None:
     limits are set and whose locator does not depend on the Axes' size (the layout changes
     it); an axis whose labels need an offset or a multiplier ("1e6") is left as it is.
     """
-    limits = axis.get_view_interval()
+    limits = tuple(float(v) for v in axis.get_view_interval())  # a copy: set_ticks moves them
     vmin, vmax = sorted(limits)
     locs = axis.get_majorticklocs()
     formatter = axis.get_major_formatter()
