@@ -1,0 +1,162 @@
+"""The speed work on a run's figures and post-processing (issue 20) changes no result.
+
+The figures draw the same pictures with less of matplotlib's work, and a run's summary and
+differences are computed once per run however many outputs ask for them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.ticker import MaxNLocator
+
+from escalsim.experiment.results import Results
+from escalsim.scenario import load_scenario
+from escalsim.viz import figures as fg
+
+
+@pytest.fixture(scope="module")
+def results() -> Results:
+    """A small two-condition run in this process, with no figures."""
+    from escalsim.experiment.runner import run
+
+    return run("hotline-1963", replications=12, seed=3, workers=1)
+
+
+# -- summary and differences, computed once -------------------------------------------------------
+def test_summary_and_compare_are_computed_once_per_run(results, monkeypatch):
+    from escalsim.experiment import stats
+
+    calls = {"summary": 0, "differences": 0}
+    summary, differences = stats.summary, stats.differences
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(stats, "summary", counted("summary", summary))
+    monkeypatch.setattr(stats, "differences", counted("differences", differences))
+    fresh = Results(results.scenario, results.runs, results.timeseries, results.events, {})
+    first, again = fresh.summary(), fresh.summary()
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(fresh.compare(), fresh.compare())
+    assert calls == {"summary": 1, "differences": 1}
+    # Other arguments are other results.
+    fresh.summary(confidence=0.9)
+    fresh.compare(baseline=results.runs["condition"].iloc[-1])
+    assert calls == {"summary": 2, "differences": 2}
+
+
+def test_a_remembered_summary_is_the_computed_one_and_a_copy(results):
+    from escalsim.experiment import stats
+
+    fresh = Results(results.scenario, results.runs, results.timeseries, results.events, {})
+    expected = stats.summary(results.runs)
+    got = fresh.summary()
+    pd.testing.assert_frame_equal(got, expected)
+    got.loc[:, "estimate"] = -1.0  # the caller's copy: the next call is not changed by it
+    pd.testing.assert_frame_equal(fresh.summary(), expected)
+    pd.testing.assert_frame_equal(fresh.compare(), stats.differences(results.runs, fresh.baseline))
+
+
+def test_runs_changed_in_place_or_replaced_are_summarised_again(results):
+    from escalsim.experiment import stats
+
+    fresh = Results(results.scenario, results.runs.copy(), results.timeseries, results.events, {})
+    before = fresh.compare()
+    fresh.runs.loc[fresh.runs.index[-1], "war"] = not bool(fresh.runs["war"].iloc[-1])
+    after = fresh.compare()
+    pd.testing.assert_frame_equal(after, stats.differences(fresh.runs, fresh.baseline))
+    assert not after.equals(before)
+    fresh.runs = results.runs
+    pd.testing.assert_frame_equal(fresh.compare(), before)
+
+
+def test_runs_that_cannot_be_hashed_are_summarised_each_time(results, monkeypatch):
+    fresh = Results(results.scenario, results.runs, results.timeseries, results.events, {})
+
+    def unhashable(*_args, **_kwargs):
+        raise TypeError("unhashable type: 'list'")
+
+    monkeypatch.setattr(pd.util, "hash_pandas_object", unhashable)
+    pd.testing.assert_frame_equal(fresh.summary(), results.summary())
+
+
+# -- the figures: the same pictures --------------------------------------------------------------
+def _pixels(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+RANGES = [(-0.04, 0.48), (0.0, 0.0012), (-3.0, -1.0), (0.95, 1.02), (1e6, 1.2e6), (-1e-7, 3e-7)]
+
+
+def _panel(lo: float, hi: float, freeze: bool):
+    """A forest plot's panel: an estimate with its interval, a line at 0, at most 5 ticks."""
+    fig = fg._figure(4.0, 1.5)
+    ax = fig.subplots()
+    middle = (lo + hi) / 2
+    ax.errorbar([middle], [0.0], xerr=[[(hi - lo) / 4], [(hi - lo) / 4]], fmt="o")
+    ax.axvline(0.0, ls="--")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    if freeze:
+        fg._fix_ticks(ax.xaxis)
+    ax.grid(axis="x", color="0.9", lw=0.8)
+    return fig, ax
+
+
+@pytest.mark.parametrize(("lo", "hi"), RANGES)
+def test_frozen_ticks_are_the_ticks_the_locator_would_draw(lo, hi):
+    free_fig, free = _panel(lo, hi, freeze=False)
+    frozen_fig, frozen = _panel(lo, hi, freeze=True)
+    assert frozen.get_xlim() == free.get_xlim() == (lo, hi)
+    assert np.array_equal(_pixels(frozen_fig), _pixels(free_fig))
+    if free.xaxis.get_major_formatter().get_offset():  # "1e6": left to matplotlib
+        assert isinstance(frozen.xaxis.get_major_locator(), MaxNLocator)
+        return
+    tol = (hi - lo) * 1e-10
+    in_view = [
+        (float(v), t.get_text())
+        for v, t in zip(free.get_xticks(), free.get_xticklabels(), strict=True)
+        if lo - tol <= v <= hi + tol
+    ]
+    got = [
+        (float(v), t.get_text())
+        for v, t in zip(frozen.get_xticks(), frozen.get_xticklabels(), strict=True)
+    ]
+    assert got == in_view
+    assert len(got) >= 2
+
+
+def test_titles_at_a_fixed_height_are_where_matplotlib_puts_them():
+    def titled(y):
+        fig = fg._figure(4.0, 2.0)
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("a title", loc="left", y=y)
+        return _pixels(fig)
+
+    assert np.array_equal(titled(fg._TITLE_Y), titled(None))
+
+
+def test_fan_chart_counts_every_replication_of_a_condition():
+    """The runs of a condition are counted over every actor's rows, not the powers' alone."""
+    scenario = load_scenario("hotline-1963")
+    power = scenario.powers[0].id
+    third = next(a.id for a in scenario.actors if a.role != "power")
+    rows = pd.DataFrame(
+        {
+            "condition": ["no_hotline"] * 3,
+            "replication": [0, 1, 2],
+            "round": [0, 0, 0],
+            "actor": [power, power, third],  # replication 2 has no row for the powers
+            "rung": [1, 2, 0],
+        }
+    )
+    fig = fg.fan_chart(rows, scenario)
+    assert fig.axes[0].get_title() == "no_hotline (n = 3 runs)"
