@@ -2103,6 +2103,10 @@ def best_continuation(
     lo, hi = (0, top) if between is None else (between[0], min(between[1], top))
     rungs = np.arange(lo, hi + 1)
     xp_arr = np.asarray(xp)
+    if reply is None and imposed is None:
+        fast = _best_hold(share_j, xp_arr, costs, war_risk, war_rung, war_j, delta, rungs)
+        if fast is not None:
+            return fast
     risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)  # [..., M, Y]
     flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]  # [..., 1, Y]
     if imposed is not None:
@@ -2121,6 +2125,86 @@ def best_continuation(
             1.0 - delta * (1.0 - r) * (1.0 - q)
         )
     return held.max(axis=-2)
+
+
+def _negative_zero(a: Array) -> bool:
+    """Whether ``a`` holds a -0.0 (the one value whose sign a maximum may keep or drop)."""
+    return bool(np.any(np.signbit(a) & (a == 0.0)))
+
+
+def _best_hold(
+    share_j: ArrayLike,
+    xp: Array,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    war_j: ArrayLike,
+    delta: float,
+    rungs: Array,
+) -> Array | None:
+    """:func:`best_continuation` without a reply or an imposed cost, by the rungs' structure.
+
+    The general code values ``hold_value(q_j - k(y″), r(x′, y″), W_j, δ)`` for every
+    candidate x′, rung y″ and type, ``[..., M, Y, K]``, and keeps the maximum over y″. The
+    risk ``r(x′, y″)`` is that of the higher rung (:func:`escalsim.core.dynamics.war_probability`),
+    so the rungs split in two:
+
+    - ``y″ > x′``: the risk is ``r(y″)``, whatever x′. Their values, ``[..., Y, K]`` (once,
+      not once per candidate), and their maxima over every rung from y″ up (a running maximum
+      from the top) give the maximum over ``y″ > x′`` by one look-up per candidate.
+    - ``y″ <= x′``: one risk ``r(x′)`` (the same float: the higher rung is x′ whatever y″) and
+      so one denominator; the value is then non-decreasing in the flow (a product by
+      ``1 - r >= 0``, a sum and a quotient by the same positive number are monotone in
+      floating point too), so the maximum over them is the value at the rung of least cost
+      among them, computed once, ``[..., M, K]``.
+
+    Each value kept is computed by the same operations on the same operands as the general
+    code's, and a maximum is exact, so the result is the general code's to the bit; the one
+    value a maximum may return with either sign, 0, cannot come out as -0.0 unless a flow or
+    a war value is -0.0 (then None: the general code runs). None too for rungs not integers
+    inside the ladder, or δ outside [0, 1) (a denominator could be 0). tests/test_perf_kernel.py
+    compares it with the general code.
+    """
+    n = len(costs)
+    if (
+        xp.dtype.kind not in "iu"
+        or xp.size == 0
+        or np.ndim(delta) != 0
+        or not 0.0 <= delta < 1.0
+        or xp.min() < 0
+        or xp.max() >= n
+        or len(rungs) == 0
+    ):
+        return None
+    w = np.asarray(war_j, dtype=float)
+    flow = np.asarray(share_j, dtype=float)[..., None] - costs[rungs]  # [..., Y]
+    if _negative_zero(w) or _negative_zero(flow):
+        return None
+    lo, n_y = int(rungs[0]), len(rungs)
+    w_k = w[..., None, :]
+    # y″ above x′: the risk of y″ itself (its higher rung), and the running maximum from the top.
+    risk_y = dx.war_probability(war_risk, rungs, rungs, war_rung)  # [Y]
+    above = hold_value(flow[..., None], risk_y[:, None], w_k, delta)  # [..., Y, K]
+    suffix = np.empty((*above.shape[:-2], n_y + 1, above.shape[-1]))
+    suffix[..., n_y, :] = -np.inf  # no rung above x′
+    np.maximum.accumulate(above[..., ::-1, :], axis=-2, out=suffix[..., n_y - 1 :: -1, :])
+    # y″ at or below x′: the rung of least cost among them (none below lo).
+    xs = np.arange(n)
+    least = np.array(
+        [lo + int(np.argmin(costs[lo : min(x, rungs[-1]) + 1])) if x >= lo else lo for x in xs]
+    )
+    first_above = np.clip(xs + 1 - lo, 0, n_y)  # where the rungs above x′ start in ``suffix``
+    risk_least = dx.war_probability(war_risk, xs, least, war_rung)  # r(x′): x′ >= its y″
+    flow_least = np.asarray(share_j, dtype=float)[..., None] - costs[least[xp]]  # [..., M]
+    below = hold_value(flow_least[..., None], risk_least[xp][..., None], w_k, delta)
+    if lo > 0:
+        below = np.where((xp >= lo)[..., None], below, -np.inf)
+    index = first_above[xp][..., None]  # [..., M, 1]
+    nd = max(index.ndim, suffix.ndim)
+    index = index.reshape((1,) * (nd - index.ndim) + index.shape)
+    suffix = suffix.reshape((1,) * (nd - suffix.ndim) + suffix.shape)
+    out: Array = np.maximum(below, np.take_along_axis(suffix, index, axis=-2))
+    return out
 
 
 def _rungs_held(
