@@ -64,6 +64,10 @@ def test_best_continuation_fast_path_gives_the_general_numbers():
     # broadcast leading shapes, as the policy calls it
     args = (rng.uniform(size=(2, 30)), xp[0, :, 0, 0], COSTS, RISKS, 6, war[:, :, 0, 0], 0.9)
     _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
+    args = (share[0, :, 0, 0], xp[:, :, 0, 0], COSTS, RISKS, 6, war[0, :, 0, 0], 0.9)
+    _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
+    args = (0.5, xp[:, :, 0, 0], COSTS, RISKS, 6, war[0, 0, 0, 0], 0.9)
+    _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
 
 
 def test_best_continuation_declines_where_a_zero_could_change_sign():
@@ -124,3 +128,58 @@ def test_best_continuation_on_generated_inputs(n, data, delta, rows, k):
         got = bg.best_continuation(*args, between=between)
         want = _best_continuation_general(*args, between)
     _same(got, want)
+
+
+@settings(PROFILE)
+@given(
+    data=st.data(),
+    rows=st.integers(1, 4),
+    k=st.integers(1, 4),
+    n=st.integers(1, 3),
+    odd=st.booleans(),
+    answered=st.booleans(),
+)
+def test_unanswered_onset_gives_onset_values_numbers(data, rows, k, n, odd, answered):
+    """Where no type answers, the onset value is the war's (pb._unanswered), as onset_value
+    computes it, both ways it is called: the other's values over this power's types (the
+    answers and V_nuc on distinct rows) and this power's over the other's types."""
+    from escalsim.policies import bargaining as pb
+
+    value = st.one_of(FLOATS, ODD) if odd else FLOATS
+
+    def arr(*shape):
+        size = int(np.prod(shape))
+        return np.array(data.draw(st.lists(value, min_size=size, max_size=size))).reshape(shape)
+
+    answers = np.zeros((rows, n), dtype=bool)
+    if answered:
+        answers[data.draw(st.integers(0, rows - 1)), data.draw(st.integers(0, n - 1))] = True
+    war_j, v_nuc_j = arr(rows, k), arr(rows, k, n)
+    prior = np.abs(arr(n))
+    with np.errstate(all="ignore"):
+        got = pb._unanswered(war_j, v_nuc_j, prior, answers, (rows, 1, n), (rows, k, n))
+        want = bg.onset_value(war_j, v_nuc_j, prior, answers[:, None, :])
+    if got is not None:
+        _same(got, want)
+    else:
+        assert answered or odd or (war_j == 0).any()
+    # this power's value: war [rows], V_nuc and the posterior [rows, k], answers [rows, k]
+    war, v_nuc, post = arr(rows), arr(rows, k), np.abs(arr(rows, k))
+    answers = answers[:, :1] & np.ones(k, dtype=bool)
+    with np.errstate(all="ignore"):
+        got = pb._unanswered(war, v_nuc, post, answers, answers.shape)
+        want = bg.onset_value(war, v_nuc, post, answers)
+    if got is not None:
+        _same(got, want)
+
+
+def test_unanswered_onset_broadcasts_as_onset_value():
+    """A war value shared by a batch's worlds: the result has onset_value's shape."""
+    from escalsim.policies import bargaining as pb
+
+    war_j = np.linspace(-3.0, -1.0, 5 * 4).reshape(5, 4)
+    v_nuc_j = np.full((2, 5, 4, 3), -7.5)
+    answers = np.zeros((2, 5, 1, 3), dtype=bool)
+    prior = np.full(3, 1 / 3)
+    got = pb._unanswered(war_j, v_nuc_j[0, 0], prior, answers, answers.shape, v_nuc_j.shape)
+    _same(got, bg.onset_value(war_j, v_nuc_j, prior, answers))

@@ -2181,13 +2181,22 @@ def _best_hold(
     if _negative_zero(w) or _negative_zero(flow):
         return None
     lo, n_y = int(rungs[0]), len(rungs)
-    w_k = w[..., None, :]
-    # y″ above x′: the risk of y″ itself (its higher rung), and the running maximum from the top.
+    batch = np.broadcast_shapes(np.shape(share_j), xp.shape[:-1], w.shape[:-1])
+    nb = len(batch)
+    flow = flow.reshape((1,) * (nb + 1 - flow.ndim) + flow.shape)  # [..., Y]
+    w = w.reshape((1,) * (nb + 1 - w.ndim) + w.shape)  # [..., K]
+    # y″ above x′: the risk of y″ itself (its higher rung), values [Y, ..., K] (y″ first, so
+    # that each rung's values are one block), and their running maximum from the top rung
+    # down, ``suffix[j] = max over the rungs from rungs[j] up``; ``suffix[Y]``: none above.
     risk_y = dx.war_probability(war_risk, rungs, rungs, war_rung)  # [Y]
-    above = hold_value(flow[..., None], risk_y[:, None], w_k, delta)  # [..., Y, K]
-    suffix = np.empty((*above.shape[:-2], n_y + 1, above.shape[-1]))
-    suffix[..., n_y, :] = -np.inf  # no rung above x′
-    np.maximum.accumulate(above[..., ::-1, :], axis=-2, out=suffix[..., n_y - 1 :: -1, :])
+    above = hold_value(
+        np.moveaxis(flow, -1, 0)[..., None], risk_y.reshape((n_y,) + (1,) * (nb + 1)), w, delta
+    )
+    suffix = np.empty((n_y + 1, *batch, w.shape[-1]))
+    suffix[n_y] = -np.inf
+    suffix[n_y - 1] = above[n_y - 1]
+    for j in range(n_y - 2, -1, -1):
+        np.maximum(above[j], suffix[j + 1], out=suffix[j])
     # y″ at or below x′: the rung of least cost among them (none below lo).
     xs = np.arange(n)
     least = np.array(
@@ -2196,15 +2205,19 @@ def _best_hold(
     first_above = np.clip(xs + 1 - lo, 0, n_y)  # where the rungs above x′ start in ``suffix``
     risk_least = dx.war_probability(war_risk, xs, least, war_rung)  # r(x′): x′ >= its y″
     flow_least = np.asarray(share_j, dtype=float)[..., None] - costs[least[xp]]  # [..., M]
-    below = hold_value(flow_least[..., None], risk_least[xp][..., None], w_k, delta)
+    out: Array = hold_value(
+        flow_least[..., None], risk_least[xp][..., None], w[..., None, :], delta
+    )
     if lo > 0:
-        below = np.where((xp >= lo)[..., None], below, -np.inf)
-    index = first_above[xp][..., None]  # [..., M, 1]
-    nd = max(index.ndim, suffix.ndim)
-    index = index.reshape((1,) * (nd - index.ndim) + index.shape)
-    suffix = suffix.reshape((1,) * (nd - suffix.ndim) + suffix.shape)
-    out: Array = np.maximum(below, np.take_along_axis(suffix, index, axis=-2))
-    return out
+        out = np.where((xp >= lo)[..., None], out, -np.inf)
+    # Each row's and candidate's maximum above x′, a row of K values of ``suffix`` read per
+    # (row, candidate) from its flattened blocks.
+    rows = int(np.prod(batch, dtype=np.int64))
+    m = xp.shape[-1]
+    start = np.broadcast_to(first_above[xp], (*batch, m)).reshape(rows, m)
+    flat = suffix.reshape((n_y + 1) * rows, w.shape[-1])
+    seen = flat[start * rows + np.arange(rows)[:, None]].reshape(out.shape)
+    return np.maximum(out, seen, out=out)
 
 
 def _rungs_held(

@@ -516,11 +516,60 @@ def onset_values(
     if params.nuclear[other]:
         n_j, p_nuc, h = rows.spread(got["n_j"], got["p_nuc"], got["h"])
         v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
-        war = bg.onset_value(war, v_nuc, obs.posterior, n_j)
+        same = _unanswered(war, v_nuc, obs.posterior, got["n_j"], n_j.shape)
+        war = bg.onset_value(war, v_nuc, obs.posterior, n_j) if same is None else same
     if params.nuclear[actor.index]:
-        n_i, v_nuc_j = rows.spread(got["n_i"], got["v_nuc_j"])
-        war_j = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
+        # Where no type of this power answers in any row, the other's values are its wars
+        # over the front (_unanswered), and the answers' values need not be spread over the rows.
+        n_i_shape = (*rows.shape, 1, got["n_i"].shape[-1])
+        v_shape = (*rows.shape, *got["v_nuc_j"].shape[1:])
+        same = _unanswered(war_j, got["v_nuc_j"], prior_i, got["n_i"], n_i_shape, v_shape)
+        if same is None:
+            n_i, v_nuc_j = rows.spread(got["n_i"], got["v_nuc_j"])
+            same = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
+        war_j = same
     return war, war_j
+
+
+def _unanswered(
+    war: Array,
+    nuclear_war: Array,
+    posterior: Any,
+    answers: Array,
+    answers_shape: tuple[int, ...],
+    nuclear_shape: tuple[int, ...] | None = None,
+) -> Array | None:
+    """:func:`~escalsim.core.bargaining.onset_value` where no type answers: ``war`` itself.
+
+    ``V(q₀) + Σ_θ π(θ) n(θ)(V_nuc(θ) − V(q₀))`` with every n(θ) 0 (``answers``, on the distinct
+    rows or on all of them, each row's answers read from them: none is 1 anywhere) adds terms
+    ``π · 0 · gain`` that are each a zero, +0.0 or -0.0, where π and the gain are finite, so
+    their sum is a zero and ``V(q₀) + 0`` is ``V(q₀)`` to the bit where it is finite and not
+    itself a zero (whose sign the sum's could change). That is what this returns, broadcast to
+    onset_value's shape, without the products and the sum over the types (nor the values'
+    spread over every row); None where those conditions do not hold everywhere (finite and
+    below 1e300 in magnitude, so that no gain ``V_nuc − V(q₀)`` overflows; a war value of 0):
+    the general formula then runs. ``nuclear_war``: the V_nuc as computed (on the distinct
+    rows, whose values are the spread's), ``nuclear_shape``: its shape as onset_value would
+    see it (default its own); ``answers_shape``: n's. tests/test_perf_kernel.py compares it
+    with onset_value.
+    """
+    war = np.asarray(war, dtype=float)
+    nuclear_war = np.asarray(nuclear_war, dtype=float)
+    posterior = np.asarray(posterior, dtype=float)
+    if (
+        np.any(answers)
+        or not np.all(np.abs(war) < 1e300)
+        or not np.all(np.abs(nuclear_war) < 1e300)
+        or not np.all(np.isfinite(posterior))
+        or np.any(war == 0.0)
+    ):
+        return None
+    gain = np.broadcast_shapes(
+        nuclear_war.shape if nuclear_shape is None else nuclear_shape, (*war.shape, 1)
+    )
+    terms = np.broadcast_shapes(gain, posterior.shape, answers_shape)
+    return np.array(np.broadcast_to(war, np.broadcast_shapes(war.shape, terms[:-1])))
 
 
 def _answers(
