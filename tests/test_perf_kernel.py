@@ -18,7 +18,7 @@ from escalsim.core import bargaining as bg
 from escalsim.core import dynamics as dx
 
 settings.register_profile(
-    "perf_kernel", max_examples=200, deadline=None, derandomize=True, database=None
+    "perf_kernel", max_examples=1000, deadline=None, derandomize=True, database=None
 )
 PROFILE = settings.get_profile("perf_kernel")
 
@@ -103,7 +103,11 @@ def test_best_continuation_on_generated_inputs(n, data, delta, rows, k):
         data.draw(st.lists(st.sampled_from([0.0, 0.1, 0.25, 1.0, 2.0]), min_size=n, max_size=n))
     )
     risks = np.array(
-        data.draw(st.lists(st.sampled_from([0.0, 0.01, 0.2, 0.5, 1.0]), min_size=n, max_size=n))
+        data.draw(
+            st.lists(
+                st.sampled_from([0.0, 0.01, 0.2, 0.5, 1.0, 1.5, np.nan]), min_size=n, max_size=n
+            )
+        )
     )
     war_rung = data.draw(st.one_of(st.none(), st.integers(1, n - 1)))
     top = n - 1 if war_rung is None else war_rung
@@ -183,3 +187,54 @@ def test_unanswered_onset_broadcasts_as_onset_value():
     prior = np.full(3, 1 / 3)
     got = pb._unanswered(war_j, v_nuc_j[0, 0], prior, answers, answers.shape, v_nuc_j.shape)
     _same(got, bg.onset_value(war_j, v_nuc_j, prior, answers))
+
+
+def _frames(batch: Any) -> list[Any]:
+    names = ("outcome", "timeseries", "events", "twin_outcome", "complete_twin_outcome")
+    return [getattr(batch, name) for name in names]
+
+
+def test_the_onset_answers_kept_between_calls_change_nothing(monkeypatch):
+    """The onset answers kept per Params (pb._remembered, and pb._kept for batches of more
+    than pb.MEMO_ROWS rows) against every call's rows computed afresh: the same frames, on
+    geneva-2022 at war with two nuclear-armed powers, where some types answer a war's onset
+    with a nuclear step (the general onset value runs) and the rest do not (pb._unanswered)."""
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    from escalsim.batch import run_batch
+    from escalsim.policies import bargaining as pb
+    from escalsim.scenario import with_condition
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from lasting_wars import geneva_at_war
+
+    answered = []
+
+    def fresh(columns, costs_j, actor, params):
+        got = pb._answers(columns, costs_j, actor, params)
+        answered.append(bool(got["n_i"].any()))
+        return got
+
+    large = []
+    kept_rows = pb._kept
+
+    def counted(columns, costs_j, actor, params):
+        large.append(len(columns[0]))
+        return kept_rows(columns, costs_j, actor, params)
+
+    spec = with_condition(geneva_at_war(), "dialogue_open")
+    monkeypatch.setattr(pb, "_kept", counted)
+    kept = run_batch(spec, seed=4, replications=120, keep=3, twin=True)
+    assert len(large) > 10  # batches of more than MEMO_ROWS rows, kept by _kept
+    monkeypatch.setattr(pb, "_remembered", fresh)
+    afresh = run_batch(spec, seed=4, replications=120, keep=3, twin=True)
+    assert any(answered)
+    assert not all(answered)
+    for one, two in zip(_frames(kept), _frames(afresh), strict=True):
+        if one is None:
+            assert two is None
+        else:
+            pd.testing.assert_frame_equal(one, two, check_exact=True)

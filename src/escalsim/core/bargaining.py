@@ -2127,9 +2127,14 @@ def best_continuation(
     return held.max(axis=-2)
 
 
-def _negative_zero(a: Array) -> bool:
-    """Whether ``a`` holds a -0.0 (the one value whose sign a maximum may keep or drop)."""
-    return bool(np.any(np.signbit(a) & (a == 0.0)))
+def _plain(a: Array) -> bool:
+    """Whether every value of ``a`` is finite, below 1e300 in magnitude and not -0.0.
+
+    Values whose maximum any order of comparisons gives to the bit: no NaN (whose bits a
+    maximum may take from either operand) comes out of :func:`hold_value` on them, nor a -0.0
+    (a maximum of 0.0 and -0.0 may keep either sign).
+    """
+    return bool(np.all(np.abs(a) < 1e300)) and not np.any(np.signbit(a) & (a == 0.0))
 
 
 def _best_hold(
@@ -2159,11 +2164,13 @@ def _best_hold(
       among them, computed once, ``[..., M, K]``.
 
     Each value kept is computed by the same operations on the same operands as the general
-    code's, and a maximum is exact, so the result is the general code's to the bit; the one
-    value a maximum may return with either sign, 0, cannot come out as -0.0 unless a flow or
-    a war value is -0.0 (then None: the general code runs). None too for rungs not integers
-    inside the ladder, or δ outside [0, 1) (a denominator could be 0). tests/test_perf_kernel.py
-    compares it with the general code.
+    code's, and a maximum is exact, so the result is the general code's to the bit where the
+    values are neither NaN (whose bits a maximum may take from either operand) nor -0.0 (a
+    maximum of 0.0 and -0.0 may keep either): neither comes out where every flow and war value
+    is finite, below 1e300 in magnitude and not -0.0 (:func:`_plain`; else None: the general
+    code runs). None too for rungs not integers inside the ladder, or δ outside [0, 1) (a
+    denominator could be 0), or risks outside [0, 1]. tests/test_perf_kernel.py compares it
+    with the general code.
     """
     n = len(costs)
     if (
@@ -2174,11 +2181,12 @@ def _best_hold(
         or xp.min() < 0
         or xp.max() >= n
         or len(rungs) == 0
+        or not np.all((war_risk >= 0.0) & (war_risk <= 1.0))
     ):
         return None
     w = np.asarray(war_j, dtype=float)
     flow = np.asarray(share_j, dtype=float)[..., None] - costs[rungs]  # [..., Y]
-    if _negative_zero(w) or _negative_zero(flow):
+    if not (_plain(w) and _plain(flow)):
         return None
     lo, n_y = int(rungs[0]), len(rungs)
     batch = np.broadcast_shapes(np.shape(share_j), xp.shape[:-1], w.shape[:-1])
