@@ -213,7 +213,7 @@ def test_the_onset_answers_kept_between_calls_change_nothing(monkeypatch):
 
     answered = []
 
-    def fresh(columns, costs_j, actor, params):
+    def fresh(columns, costs_j, actor, params, lazy=False):
         got = pb._answers(columns, costs_j, actor, params)
         answered.append(bool(got["n_i"].any()))
         return got

@@ -512,7 +512,8 @@ def onset_values(
     # The answers read four numbers of a row: computed once per distinct row (and kept for
     # later calls: _remembered), then spread over the rows.
     rows = DistinctRows(ratio, front, offer_in, offer_out)
-    got = _remembered(rows.columns, np.asarray(costs_j, dtype=float), actor, params)
+    costs_j = np.asarray(costs_j, dtype=float)
+    got = _remembered(rows.columns, costs_j, actor, params, lazy=True)
     if params.nuclear[other]:
         n_j, p_nuc, h = rows.spread(got["n_j"], got["p_nuc"], got["h"])
         v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
@@ -521,11 +522,18 @@ def onset_values(
     if params.nuclear[actor.index]:
         # Where no type of this power answers in any row, the other's values are its wars
         # over the front (_unanswered), and the answers' values need not be spread over the rows.
+        # Without "v_nuc_j" every row is calm (_remembered's lazy): no type answers and the
+        # values are finite and below 1e300 (checked where they were computed, _kept).
         n_i_shape = (*rows.shape, 1, got["n_i"].shape[-1])
-        v_shape = (*rows.shape, *got["v_nuc_j"].shape[1:])
-        same = _unanswered(war_j, got["v_nuc_j"], prior_i, got["n_i"], n_i_shape, v_shape)
+        v_shape = (*rows.shape, len(costs_j), got["n_i"].shape[-1])
+        v_nuc_j = got.get("v_nuc_j")
+        same = _unanswered(
+            war_j, 0.0 if v_nuc_j is None else v_nuc_j, prior_i, got["n_i"], n_i_shape, v_shape
+        )
         if same is None:
-            n_i, v_nuc_j = rows.spread(got["n_i"], got["v_nuc_j"])
+            if v_nuc_j is None:
+                v_nuc_j = _answered_war(rows.columns, got["z_i"], costs_j, actor, params)
+            n_i, v_nuc_j = rows.spread(got["n_i"], v_nuc_j)
             same = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
         war_j = same
     return war, war_j
@@ -533,7 +541,7 @@ def onset_values(
 
 def _unanswered(
     war: Array,
-    nuclear_war: Array,
+    nuclear_war: Any,
     posterior: Any,
     answers: Array,
     answers_shape: tuple[int, ...],
@@ -645,18 +653,19 @@ def _answer_values(
     costs_j: Array,
     actor: Actor,
     params: Params,
+    war_values: bool = True,
 ) -> dict[str, Array]:
     """:func:`_answers` from the answers and rungs of :func:`_onset_answers` on the same rows.
 
     ``p_nuc`` and ``h`` from the other's rungs ``z_j`` (``[U, K]``), ``v_nuc_j`` from this
-    power's ``z_i`` (``[U, K (the other's types), n (this power's)]``), elementwise over the
-    rows: a row's values are the same whatever rows are computed beside it.
+    power's ``z_i`` (:func:`_answered_war`), elementwise over the rows: a row's values are the
+    same whatever rows are computed beside it. ``war_values`` False: ``z_i`` in place of
+    ``v_nuc_j`` (:func:`_remembered`'s ``lazy``).
     """
     other = int(params.adversary[actor.index])
-    d, sigma = float(params.discount), params.front_step
     adv = params.war_advantage
     w = int(params.war_rung)  # type: ignore[arg-type]
-    r, q = columns[0][:, None], columns[1][:, None]
+    r = columns[0][:, None]
     got: dict[str, Array] = {}
     if "n_j" in answers:
         z_j = answers["z_j"]
@@ -665,14 +674,34 @@ def _answer_values(
         # bg.exchange_hazard_held(haz, w, z_j, ...) at this power's scale, read off its table.
         got["h"] = onset_rungs(other, actor.index, params).answer_hazard[z_j]
     if "n_i" in answers:
-        z_i = answers["z_i"]
-        p_nuc_j = bg.boosted_win_probability(
-            1.0, (1.0 / r)[..., None], adv[w], adv[z_i][..., None, :], params.decisiveness
-        )
-        # bg.exchange_hazard_held(haz, w, z_i, ...) at the other's scale, read off its table.
-        h_j = onset_rungs(actor.index, other, params).answer_hazard[z_i[..., None, :]]
         got["n_i"] = answers["n_i"]
-        got["v_nuc_j"] = bg.war_hold_value(
+        if war_values:
+            got["v_nuc_j"] = _answered_war(columns, answers["z_i"], costs_j, actor, params)
+        else:
+            got["z_i"] = answers["z_i"]
+    return got
+
+
+def _answered_war(
+    columns: tuple[Array, ...], z_i: Array, costs_j: Array, actor: Actor, params: Params
+) -> Array:
+    """The other's value of the war once this power answers at z_i, ``[U, K, n]``.
+
+    Per type of the other (K, its cost ``costs_j``) and of this power (n, the rung ``z_i`` of
+    its nuclear step, :func:`_onset_answers`), on the distinct rows ``columns``.
+    """
+    other = int(params.adversary[actor.index])
+    d, sigma = float(params.discount), params.front_step
+    adv = params.war_advantage
+    w = int(params.war_rung)  # type: ignore[arg-type]
+    r, q = columns[0][:, None], columns[1][:, None]
+    p_nuc_j = bg.boosted_win_probability(
+        1.0, (1.0 / r)[..., None], adv[w], adv[z_i][..., None, :], params.decisiveness
+    )
+    # bg.exchange_hazard_held(haz, w, z_i, ...) at the other's scale, read off its table.
+    h_j = onset_rungs(actor.index, other, params).answer_hazard[z_i[..., None, :]]
+    return np.asarray(
+        bg.war_hold_value(
             (1.0 - q)[..., None],
             p_nuc_j,
             costs_j[..., None],
@@ -682,7 +711,7 @@ def _answer_values(
             d,
             sigma,
         )
-    return got
+    )
 
 
 #: :func:`_remembered` keeps the answers of batches of at most this many distinct rows a row at
@@ -733,27 +762,41 @@ def _kept(
     function of its four numbers, the power, the other's costs and ``params`` alone, elementwise
     over rows (:class:`DistinctRows`), so those kept (in ``params.derived``, valid for the
     object's life: ``Params`` is frozen) under the bits of the row are those a fresh computation
-    gives, to the bit; the rows not kept are computed in one batch. Only the answers and the
-    rungs are kept (the values :func:`_answer_values` computes from them are 40 times as large);
-    at most :data:`KEPT_SIZE` rows.
+    gives, to the bit; the rows not kept are computed in one batch. Only the answers, the
+    rungs and whether the row is calm (``calm_i``: no type of this power answers, and the
+    other's values once answered are finite and below 1e300) are kept (the values
+    :func:`_answer_values` computes from the rungs are 40 times as large); at most
+    :data:`KEPT_SIZE` rows.
     """
     n = len(columns[0])
     memo = params.derived.setdefault(("onset_kept", actor.index, costs_j.tobytes()), _KeptAnswers())
+
+    def fresh_answers(rows: tuple[Array, ...]) -> dict[str, Array]:
+        """:func:`_onset_answers` of ``rows`` and whether each is calm (``calm_i``)."""
+        got = _onset_answers(rows, costs_j, actor, params)
+        if "n_i" in got:
+            # No type of this power answers, and the other's values once answered (read
+            # nowhere then) are finite and below 1e300: what _unanswered checks.
+            v_nuc_j = _answered_war(rows, got["z_i"], costs_j, actor, params)
+            calm = (np.abs(v_nuc_j) < 1e300).all(axis=(-2, -1))
+            got["calm_i"] = ~got["n_i"].any(axis=-1) & calm
+        return got
+
     flat = np.ascontiguousarray(np.stack(columns, axis=-1))
     keys: list[bytes] = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[-1])))[
         :, 0
     ].tolist()
     get = memo.index.get
-    at = np.fromiter((get(key, -1) for key in keys), dtype=np.intp, count=n)
+    at = np.array([get(key, -1) for key in keys], dtype=np.intp)
     missing = at < 0
     if not missing.any():
         return {name: value[at] for name, value in memo.store.items()}
     if missing.all():
-        fresh = _onset_answers(columns, costs_j, actor, params)
+        fresh = fresh_answers(columns)
         memo.add(keys, fresh)
         return fresh
     new = np.flatnonzero(missing)
-    fresh = _onset_answers(tuple(c[new] for c in columns), costs_j, actor, params)
+    fresh = fresh_answers(tuple(c[new] for c in columns))
     old = ~missing
     got: dict[str, Array] = {}
     for name, value in fresh.items():
@@ -766,7 +809,7 @@ def _kept(
 
 
 def _remembered(
-    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params
+    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params, lazy: bool = False
 ) -> dict[str, Array]:
     """:func:`_answers` of distinct rows, each row computed once per ``Params`` and power.
 
@@ -779,12 +822,15 @@ def _remembered(
     for the object's life: ``Params`` is frozen) under the bits of those inputs, and its values
     are those a fresh computation gives, to the bit. Batches of more than :data:`MEMO_ROWS`
     distinct rows are looked up in another store, of the answers and rungs alone
-    (:func:`_kept`), and the values computed from them.
+    (:func:`_kept`), and the values computed from them; ``lazy``: where every one of those
+    rows is calm, without the other's values once answered (``v_nuc_j``: :func:`onset_values`
+    reads them nowhere then), and with this power's rungs ``z_i`` in their place.
     """
     n = len(columns[0])
     if n > MEMO_ROWS:
         got = _kept(columns, costs_j, actor, params)
-        return _answer_values(columns, got, costs_j, actor, params)
+        calm = lazy and "calm_i" in got and bool(got["calm_i"].all())
+        return _answer_values(columns, got, costs_j, actor, params, war_values=not calm)
     if n == 0:
         return _answers(columns, costs_j, actor, params)
     memo = params.derived.setdefault(("onset_answers", actor.index, costs_j.tobytes()), {})
