@@ -2103,6 +2103,10 @@ def best_continuation(
     lo, hi = (0, top) if between is None else (between[0], min(between[1], top))
     rungs = np.arange(lo, hi + 1)
     xp_arr = np.asarray(xp)
+    if reply is None and imposed is None:
+        fast = _best_hold(share_j, xp_arr, costs, war_risk, war_rung, war_j, delta, rungs)
+        if fast is not None:
+            return fast
     risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)  # [..., M, Y]
     flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]  # [..., 1, Y]
     if imposed is not None:
@@ -2121,6 +2125,107 @@ def best_continuation(
             1.0 - delta * (1.0 - r) * (1.0 - q)
         )
     return held.max(axis=-2)
+
+
+def _plain(a: Array) -> bool:
+    """Whether every value of ``a`` is finite, below 1e300 in magnitude and not -0.0.
+
+    Values whose maximum any order of comparisons gives to the bit: no NaN (whose bits a
+    maximum may take from either operand) comes out of :func:`hold_value` on them, nor a -0.0
+    (a maximum of 0.0 and -0.0 may keep either sign).
+    """
+    return bool(np.all(np.abs(a) < 1e300)) and not np.any(np.signbit(a) & (a == 0.0))
+
+
+def _best_hold(
+    share_j: ArrayLike,
+    xp: Array,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    war_j: ArrayLike,
+    delta: float,
+    rungs: Array,
+) -> Array | None:
+    """:func:`best_continuation` without a reply or an imposed cost, by the rungs' structure.
+
+    The general code values ``hold_value(q_j - k(y″), r(x′, y″), W_j, δ)`` for every
+    candidate x′, rung y″ and type, ``[..., M, Y, K]``, and keeps the maximum over y″. The
+    risk ``r(x′, y″)`` is that of the higher rung (:func:`escalsim.core.dynamics.war_probability`),
+    so the rungs split in two:
+
+    - ``y″ > x′``: the risk is ``r(y″)``, whatever x′. Their values, ``[..., Y, K]`` (once,
+      not once per candidate), and their maxima over every rung from y″ up (a running maximum
+      from the top) give the maximum over ``y″ > x′`` by one look-up per candidate.
+    - ``y″ <= x′``: one risk ``r(x′)`` (the same float: the higher rung is x′ whatever y″) and
+      so one denominator; the value is then non-decreasing in the flow (a product by
+      ``1 - r >= 0``, a sum and a quotient by the same positive number are monotone in
+      floating point too), so the maximum over them is the value at the rung of least cost
+      among them, computed once, ``[..., M, K]``.
+
+    Each value kept is computed by the same operations on the same operands as the general
+    code's, and a maximum is exact, so the result is the general code's to the bit where the
+    values are neither NaN (whose bits a maximum may take from either operand) nor -0.0 (a
+    maximum of 0.0 and -0.0 may keep either): neither comes out where every flow and war value
+    is finite, below 1e300 in magnitude and not -0.0 (:func:`_plain`; else None: the general
+    code runs). None too for rungs not integers inside the ladder, or δ outside [0, 1) (a
+    denominator could be 0), or risks outside [0, 1]. tests/test_perf_kernel.py compares it
+    with the general code.
+    """
+    n = len(costs)
+    if (
+        xp.dtype.kind not in "iu"
+        or xp.size == 0
+        or np.ndim(delta) != 0
+        or not 0.0 <= delta < 1.0
+        or xp.min() < 0
+        or xp.max() >= n
+        or len(rungs) == 0
+        or not np.all((war_risk >= 0.0) & (war_risk <= 1.0))
+    ):
+        return None
+    w = np.asarray(war_j, dtype=float)
+    flow = np.asarray(share_j, dtype=float)[..., None] - costs[rungs]  # [..., Y]
+    if not (_plain(w) and _plain(flow)):
+        return None
+    lo, n_y = int(rungs[0]), len(rungs)
+    batch = np.broadcast_shapes(np.shape(share_j), xp.shape[:-1], w.shape[:-1])
+    nb = len(batch)
+    flow = flow.reshape((1,) * (nb + 1 - flow.ndim) + flow.shape)  # [..., Y]
+    w = w.reshape((1,) * (nb + 1 - w.ndim) + w.shape)  # [..., K]
+    # y″ above x′: the risk of y″ itself (its higher rung), values [Y, ..., K] (y″ first, so
+    # that each rung's values are one block), and their running maximum from the top rung
+    # down, ``suffix[j] = max over the rungs from rungs[j] up``; ``suffix[Y]``: none above.
+    risk_y = dx.war_probability(war_risk, rungs, rungs, war_rung)  # [Y]
+    above = hold_value(
+        np.moveaxis(flow, -1, 0)[..., None], risk_y.reshape((n_y,) + (1,) * (nb + 1)), w, delta
+    )
+    suffix = np.empty((n_y + 1, *batch, w.shape[-1]))
+    suffix[n_y] = -np.inf
+    suffix[n_y - 1] = above[n_y - 1]
+    for j in range(n_y - 2, -1, -1):
+        np.maximum(above[j], suffix[j + 1], out=suffix[j])
+    # y″ at or below x′: the rung of least cost among them (none below lo).
+    xs = np.arange(n)
+    least = np.array(
+        [lo + int(np.argmin(costs[lo : min(x, rungs[-1]) + 1])) if x >= lo else lo for x in xs]
+    )
+    first_above = np.clip(xs + 1 - lo, 0, n_y)  # where the rungs above x′ start in ``suffix``
+    risk_least = dx.war_probability(war_risk, xs, least, war_rung)  # r(x′): x′ >= its y″
+    flow_least = np.asarray(share_j, dtype=float)[..., None] - costs[least[xp]]  # [..., M]
+    out: Array = hold_value(
+        flow_least[..., None], risk_least[xp][..., None], w[..., None, :], delta
+    )
+    if lo > 0:
+        out = np.where((xp >= lo)[..., None], out, -np.inf)
+    # Each row's and candidate's maximum above x′, a row of K values of ``suffix`` read per
+    # (row, candidate) from its flattened blocks.
+    rows = int(np.prod(batch, dtype=np.int64))
+    m = xp.shape[-1]
+    start = np.broadcast_to(first_above[xp], (*batch, m)).reshape(rows, m)
+    flat = suffix.reshape((n_y + 1) * rows, w.shape[-1])
+    seen = flat[start * rows + np.arange(rows)[:, None]].reshape(out.shape)
+    return np.maximum(out, seen, out=out)
 
 
 def _rungs_held(

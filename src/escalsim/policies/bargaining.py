@@ -509,18 +509,75 @@ def onset_values(
         )
     if not (params.nuclear[other] or params.nuclear[actor.index]):
         return war, war_j  # neither can answer with a nuclear step
-    # The answers read four numbers of a row: computed once per distinct row (and kept, for
-    # the few rows of a small batch: _remembered), then spread over the rows.
+    # The answers read four numbers of a row: computed once per distinct row (and kept for
+    # later calls: _remembered), then spread over the rows.
     rows = DistinctRows(ratio, front, offer_in, offer_out)
-    got = _remembered(rows.columns, np.asarray(costs_j, dtype=float), actor, params)
+    costs_j = np.asarray(costs_j, dtype=float)
+    got = _remembered(rows.columns, costs_j, actor, params, lazy=True)
     if params.nuclear[other]:
         n_j, p_nuc, h = rows.spread(got["n_j"], got["p_nuc"], got["h"])
         v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
-        war = bg.onset_value(war, v_nuc, obs.posterior, n_j)
+        same = _unanswered(war, v_nuc, obs.posterior, got["n_j"], n_j.shape)
+        war = bg.onset_value(war, v_nuc, obs.posterior, n_j) if same is None else same
     if params.nuclear[actor.index]:
-        n_i, v_nuc_j = rows.spread(got["n_i"], got["v_nuc_j"])
-        war_j = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
+        # Where no type of this power answers in any row, the other's values are its wars
+        # over the front (_unanswered), and the answers' values need not be spread over the rows.
+        # Without "v_nuc_j" every row is calm (_remembered's lazy): no type answers and the
+        # values are finite and below 1e300 (checked where they were computed, _kept).
+        n_i_shape = (*rows.shape, 1, got["n_i"].shape[-1])
+        v_shape = (*rows.shape, len(costs_j), got["n_i"].shape[-1])
+        v_nuc_j = got.get("v_nuc_j")
+        same = _unanswered(
+            war_j, 0.0 if v_nuc_j is None else v_nuc_j, prior_i, got["n_i"], n_i_shape, v_shape
+        )
+        if same is None:
+            if v_nuc_j is None:
+                v_nuc_j = _answered_war(rows.columns, got["z_i"], costs_j, actor, params)
+            n_i, v_nuc_j = rows.spread(got["n_i"], v_nuc_j)
+            same = bg.onset_value(war_j, v_nuc_j, prior_i, n_i[..., None, :])
+        war_j = same
     return war, war_j
+
+
+def _unanswered(
+    war: Array,
+    nuclear_war: Any,
+    posterior: Any,
+    answers: Array,
+    answers_shape: tuple[int, ...],
+    nuclear_shape: tuple[int, ...] | None = None,
+) -> Array | None:
+    """:func:`~escalsim.core.bargaining.onset_value` where no type answers: ``war`` itself.
+
+    ``V(q₀) + Σ_θ π(θ) n(θ)(V_nuc(θ) − V(q₀))`` with every n(θ) 0 (``answers``, on the distinct
+    rows or on all of them, each row's answers read from them: none is 1 anywhere) adds terms
+    ``π · 0 · gain`` that are each a zero, +0.0 or -0.0, where π and the gain are finite, so
+    their sum is a zero and ``V(q₀) + 0`` is ``V(q₀)`` to the bit where it is finite and not
+    itself a zero (whose sign the sum's could change). That is what this returns, broadcast to
+    onset_value's shape, without the products and the sum over the types (nor the values'
+    spread over every row); None where those conditions do not hold everywhere (finite and
+    below 1e300 in magnitude, so that no gain ``V_nuc − V(q₀)`` overflows; a war value of 0):
+    the general formula then runs. ``nuclear_war``: the V_nuc as computed (on the distinct
+    rows, whose values are the spread's), ``nuclear_shape``: its shape as onset_value would
+    see it (default its own); ``answers_shape``: n's. tests/test_perf_kernel.py compares it
+    with onset_value.
+    """
+    war = np.asarray(war, dtype=float)
+    nuclear_war = np.asarray(nuclear_war, dtype=float)
+    posterior = np.asarray(posterior, dtype=float)
+    if (
+        np.any(answers)
+        or not np.all(np.abs(war) < 1e300)
+        or not np.all(np.abs(nuclear_war) < 1e300)
+        or not np.all(np.isfinite(posterior))
+        or np.any(war == 0.0)
+    ):
+        return None
+    gain = np.broadcast_shapes(
+        nuclear_war.shape if nuclear_shape is None else nuclear_shape, (*war.shape, 1)
+    )
+    terms = np.broadcast_shapes(gain, posterior.shape, answers_shape)
+    return np.array(np.broadcast_to(war, np.broadcast_shapes(war.shape, terms[:-1])))
 
 
 def _answers(
@@ -532,23 +589,34 @@ def _answers(
     Where the other is nuclear-armed, its answer per type θ (``n_j``, ``[U, K]``), this power's
     odds once it is answered (``p_nuc``) and the hazard this power then assumes (``h``); where
     this power is, its answer per its type φ under the other's prior (``n_i``, ``[U, n]``) and
-    the other's value of the war once answered (``v_nuc_j``, ``[U, K, n]``). The row's fields
-    enter as ``[U, 1]``: the equations broadcast them over the types (the cost carries the
-    ``[U, types]`` shape), to the same numbers, and the other side's quitting is computed once
-    for all of them.
+    the other's value of the war once answered (``v_nuc_j``, ``[U, K, n]``):
+    :func:`_answer_values` of :func:`_onset_answers`.
+    """
+    got = _onset_answers(columns, costs_j, actor, params)
+    return _answer_values(columns, got, costs_j, actor, params)
+
+
+def _onset_answers(
+    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params
+) -> dict[str, Array]:
+    """The answers of :func:`_answers` and the rungs of the nuclear steps, ``[U, types]``.
+
+    Where the other is nuclear-armed, its answer per type θ (``n_j``) and the rung of its best
+    nuclear step (``z_j``); where this power is, its answer per its type φ under the other's
+    prior (``n_i``) and its rung (``z_i``). The rest of :func:`_answers` follows from the rungs
+    (:func:`_answer_values`). The row's fields enter as ``[U, 1]``: the equations broadcast
+    them over the types (the cost carries the ``[U, types]`` shape), to the same numbers, and
+    the other side's quitting is computed once for all of them.
     """
     mine, theirs = power_rows(actor, params)
     other = int(params.adversary[actor.index])
-    d, sigma = float(params.discount), params.front_step
-    v_ex = exchange_state(params)
-    adv = params.war_advantage
-    w = int(params.war_rung)  # type: ignore[arg-type]
+    d = float(params.discount)
     types_i, prior_i = params.cost_types[mine], params.cost_prior[mine]
     r, q, o_in, o_out = (c[:, None] for c in columns)
     got: dict[str, Array] = {}
     if params.nuclear[other]:
         # The other's answer per its type θ: it quits to this power's offer, or fights on.
-        n_j, z_j = _nuclear_answer(
+        got["n_j"], got["z_j"] = _nuclear_answer(
             1.0 / r,
             np.broadcast_to(costs_j, (len(q), len(costs_j))),
             1.0 - q,
@@ -561,13 +629,9 @@ def _answers(
             actor.index,
             params,
         )
-        got["n_j"] = n_j
-        got["p_nuc"] = bg.boosted_win_probability(1.0, r, adv[w], adv[z_j], params.decisiveness)
-        # bg.exchange_hazard_held(haz, w, z_j, ...) at this power's scale, read off its table.
-        got["h"] = onset_rungs(other, actor.index, params).answer_hazard[z_j]
     if params.nuclear[actor.index]:
         # This power's answer per its type φ, under the other's prior over them.
-        n_i, z_i = _nuclear_answer(
+        got["n_i"], got["z_i"] = _nuclear_answer(
             r,
             np.broadcast_to(types_i, (len(r), len(types_i))),
             q,
@@ -580,27 +644,172 @@ def _answers(
             other,
             params,
         )
-        # [U, K (the other's types), n (this power's)]
-        p_nuc_j = bg.boosted_win_probability(
-            1.0, (1.0 / r)[..., None], adv[w], adv[z_i][..., None, :], params.decisiveness
-        )
-        # bg.exchange_hazard_held(haz, w, z_i, ...) at the other's scale, read off its table.
-        h_j = onset_rungs(actor.index, other, params).answer_hazard[z_i[..., None, :]]
-        got["n_i"] = n_i
-        got["v_nuc_j"] = bg.war_hold_value(
-            (1.0 - q)[..., None], p_nuc_j, costs_j[..., None], 0.0, h_j, v_ex, d, sigma
-        )
     return got
 
 
-#: :func:`_remembered` looks up batches of at most this many distinct rows (a larger one is
-#: computed: its rows rarely repeat across calls, and the lookup is a Python loop), and keeps
-#: at most this many rows per power and Params (then starts again).
+def _answer_values(
+    columns: tuple[Array, ...],
+    answers: dict[str, Array],
+    costs_j: Array,
+    actor: Actor,
+    params: Params,
+    war_values: bool = True,
+) -> dict[str, Array]:
+    """:func:`_answers` from the answers and rungs of :func:`_onset_answers` on the same rows.
+
+    ``p_nuc`` and ``h`` from the other's rungs ``z_j`` (``[U, K]``), ``v_nuc_j`` from this
+    power's ``z_i`` (:func:`_answered_war`), elementwise over the rows: a row's values are the
+    same whatever rows are computed beside it. ``war_values`` False: ``z_i`` in place of
+    ``v_nuc_j`` (:func:`_remembered`'s ``lazy``).
+    """
+    other = int(params.adversary[actor.index])
+    adv = params.war_advantage
+    w = int(params.war_rung)  # type: ignore[arg-type]
+    r = columns[0][:, None]
+    got: dict[str, Array] = {}
+    if "n_j" in answers:
+        z_j = answers["z_j"]
+        got["n_j"] = answers["n_j"]
+        got["p_nuc"] = bg.boosted_win_probability(1.0, r, adv[w], adv[z_j], params.decisiveness)
+        # bg.exchange_hazard_held(haz, w, z_j, ...) at this power's scale, read off its table.
+        got["h"] = onset_rungs(other, actor.index, params).answer_hazard[z_j]
+    if "n_i" in answers:
+        got["n_i"] = answers["n_i"]
+        if war_values:
+            got["v_nuc_j"] = _answered_war(columns, answers["z_i"], costs_j, actor, params)
+        else:
+            got["z_i"] = answers["z_i"]
+    return got
+
+
+def _answered_war(
+    columns: tuple[Array, ...], z_i: Array, costs_j: Array, actor: Actor, params: Params
+) -> Array:
+    """The other's value of the war once this power answers at z_i, ``[U, K, n]``.
+
+    Per type of the other (K, its cost ``costs_j``) and of this power (n, the rung ``z_i`` of
+    its nuclear step, :func:`_onset_answers`), on the distinct rows ``columns``.
+    """
+    other = int(params.adversary[actor.index])
+    d, sigma = float(params.discount), params.front_step
+    adv = params.war_advantage
+    w = int(params.war_rung)  # type: ignore[arg-type]
+    r, q = columns[0][:, None], columns[1][:, None]
+    p_nuc_j = bg.boosted_win_probability(
+        1.0, (1.0 / r)[..., None], adv[w], adv[z_i][..., None, :], params.decisiveness
+    )
+    # bg.exchange_hazard_held(haz, w, z_i, ...) at the other's scale, read off its table.
+    h_j = onset_rungs(actor.index, other, params).answer_hazard[z_i[..., None, :]]
+    return np.asarray(
+        bg.war_hold_value(
+            (1.0 - q)[..., None],
+            p_nuc_j,
+            costs_j[..., None],
+            0.0,
+            h_j,
+            exchange_state(params),
+            d,
+            sigma,
+        )
+    )
+
+
+#: :func:`_remembered` keeps the answers of batches of at most this many distinct rows a row at
+#: a time, at most this many rows per power and Params (then starts again); larger batches'
+#: rows go to :func:`_kept`.
 MEMO_ROWS, MEMO_SIZE = 32, 4096
+#: :func:`_kept` keeps at most this many rows per power and Params (then starts again): their
+#: answers and rungs, about 220 bytes a row in geneva-2022 (16 types and 8), so 3.6 MB.
+KEPT_SIZE = 16384
+
+
+class _KeptAnswers:
+    """The answers and rungs of the rows seen, per power and Params (:func:`_kept`).
+
+    An index from a row's bits to its position in one array per answer.
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[bytes, int] = {}
+        self.store: dict[str, Array] = {}
+
+    def add(self, keys: list[bytes], values: dict[str, Array]) -> None:
+        """Keep ``values`` (``[len(keys), ...]`` each) under ``keys``, starting again when full."""
+        count = len(self.index)
+        if count + len(keys) > KEPT_SIZE:
+            self.index, self.store, count = {}, {}, 0
+        end = count + len(keys)
+        for name, value in values.items():
+            kept = self.store.get(name)
+            if kept is None or len(kept) < end:
+                grown = np.empty((max(end, 2 * count, 64), *value.shape[1:]), dtype=value.dtype)
+                if kept is not None:
+                    grown[:count] = kept[:count]
+                self.store[name] = kept = grown
+            kept[count:end] = value
+        self.index.update(zip(keys, range(count, end), strict=True))
+
+
+def _kept(
+    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params
+) -> dict[str, Array]:
+    """:func:`_onset_answers` of distinct rows, each row computed once per ``Params`` and power.
+
+    For the large batches :func:`_remembered` does not keep a row at a time. In geneva-2022
+    with 2,000 replications a run asks for about 900,000 rows' answers, about a third of them
+    new: the same rows recur across a round's calls (the decisions, the offers, the situation
+    one power models for the other, the pairs' wars) and across rounds. A row's answers are a
+    function of its four numbers, the power, the other's costs and ``params`` alone, elementwise
+    over rows (:class:`DistinctRows`), so those kept (in ``params.derived``, valid for the
+    object's life: ``Params`` is frozen) under the bits of the row are those a fresh computation
+    gives, to the bit; the rows not kept are computed in one batch. Only the answers, the
+    rungs and whether the row is calm (``calm_i``: no type of this power answers, and the
+    other's values once answered are finite and below 1e300) are kept (the values
+    :func:`_answer_values` computes from the rungs are 40 times as large); at most
+    :data:`KEPT_SIZE` rows.
+    """
+    n = len(columns[0])
+    memo = params.derived.setdefault(("onset_kept", actor.index, costs_j.tobytes()), _KeptAnswers())
+
+    def fresh_answers(rows: tuple[Array, ...]) -> dict[str, Array]:
+        """:func:`_onset_answers` of ``rows`` and whether each is calm (``calm_i``)."""
+        got = _onset_answers(rows, costs_j, actor, params)
+        if "n_i" in got:
+            # No type of this power answers, and the other's values once answered (read
+            # nowhere then) are finite and below 1e300: what _unanswered checks.
+            v_nuc_j = _answered_war(rows, got["z_i"], costs_j, actor, params)
+            calm = (np.abs(v_nuc_j) < 1e300).all(axis=(-2, -1))
+            got["calm_i"] = ~got["n_i"].any(axis=-1) & calm
+        return got
+
+    flat = np.ascontiguousarray(np.stack(columns, axis=-1))
+    keys: list[bytes] = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[-1])))[
+        :, 0
+    ].tolist()
+    get = memo.index.get
+    at = np.array([get(key, -1) for key in keys], dtype=np.intp)
+    missing = at < 0
+    if not missing.any():
+        return {name: value[at] for name, value in memo.store.items()}
+    if missing.all():
+        fresh = fresh_answers(columns)
+        memo.add(keys, fresh)
+        return fresh
+    new = np.flatnonzero(missing)
+    fresh = fresh_answers(tuple(c[new] for c in columns))
+    old = ~missing
+    got: dict[str, Array] = {}
+    for name, value in fresh.items():
+        rows = np.empty((n, *value.shape[1:]), dtype=value.dtype)
+        rows[new] = value
+        rows[old] = memo.store[name][at[old]]
+        got[name] = rows
+    memo.add([keys[k] for k in new], fresh)
+    return got
 
 
 def _remembered(
-    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params
+    columns: tuple[Array, ...], costs_j: Array, actor: Actor, params: Params, lazy: bool = False
 ) -> dict[str, Array]:
     """:func:`_answers` of distinct rows, each row computed once per ``Params`` and power.
 
@@ -612,10 +821,17 @@ def _remembered(
     :class:`DistinctRows` states), so a row computed once is kept in ``params.derived`` (valid
     for the object's life: ``Params`` is frozen) under the bits of those inputs, and its values
     are those a fresh computation gives, to the bit. Batches of more than :data:`MEMO_ROWS`
-    distinct rows are computed, not looked up.
+    distinct rows are looked up in another store, of the answers and rungs alone
+    (:func:`_kept`), and the values computed from them; ``lazy``: where every one of those
+    rows is calm, without the other's values once answered (``v_nuc_j``: :func:`onset_values`
+    reads them nowhere then), and with this power's rungs ``z_i`` in their place.
     """
     n = len(columns[0])
-    if not 0 < n <= MEMO_ROWS:
+    if n > MEMO_ROWS:
+        got = _kept(columns, costs_j, actor, params)
+        calm = lazy and "calm_i" in got and bool(got["calm_i"].all())
+        return _answer_values(columns, got, costs_j, actor, params, war_values=not calm)
+    if n == 0:
         return _answers(columns, costs_j, actor, params)
     memo = params.derived.setdefault(("onset_answers", actor.index, costs_j.tobytes()), {})
     keys = [row.tobytes() for row in np.stack(columns, axis=-1)]
