@@ -554,6 +554,7 @@ class Crisis:
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
         self._series: list[dict[str, Any]] = []
         self._capability: dict[int, NDArray[np.float64]] = {}
+        self._kept_thirds: dict[int, tuple[Params, NDArray[np.int64]]] = {}  # _thirds
         # The round's chances of winning (``_win_probabilities``): (params, key, [R, 2]); each
         # power's war value and resolve at them (``_type_values``).
         self._wins: tuple[Params, tuple[int, int], NDArray[np.float64]] | None = None
@@ -1037,7 +1038,7 @@ class Crisis:
         # Kept while their inputs stand (phases 1-7 of a round: as ``_side_capability``), and
         # from round to round without third parties, where they depend on ``p`` alone; read-only,
         # so that no reader can change the numbers kept.
-        thirds = not bool(np.all(p.is_power))
+        thirds = len(self._thirds(p)) > 0
         key = (self.round if thirds else -1, n)
         kept = self._wins
         if kept is not None and kept[0] is p and kept[1] == key:
@@ -1053,7 +1054,7 @@ class Crisis:
 
     def _strengths(self, p: Params) -> list[NDArray[np.float64]]:
         """Each power's side strength ``K_i`` ``[R]`` (:meth:`_win_probabilities`), a first."""
-        thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
+        thirds = self._thirds(p)
         strengths = []
         # Each third party's patron (:meth:`_patron`), all of them at once.
         now = self.params
@@ -1110,17 +1111,28 @@ class Crisis:
         other = p.power_b if index == p.power_a else p.power_a
         column = 0 if index == p.power_a else 1
         total = np.zeros(len(self.reps))
-        for k in range(self.A):
-            if p.is_power[k]:
-                continue
-            mine, theirs = self.perceived[:, k, index], self.perceived[:, k, other]
-            direction = np.where(
-                mine > theirs,
-                1.0,
-                np.where((theirs > mine) & (self._patron(k) == index), -1.0, 0.0),
-            )
-            total = total + float(p.influence[k, column]) * direction
+        thirds = self._thirds(p)
+        if not len(thirds):
+            return total
+        # Every third party's direction at once (elementwise: :meth:`_patron` of each), then
+        # summed one third party at a time, in order, as the pressure always was.
+        mine, theirs = self.perceived[:, thirds, index], self.perceived[:, thirds, other]
+        patron = np.where(self.alignment_a[:, thirds] >= 0.5, p.power_a, p.power_b)
+        direction = np.where(
+            mine > theirs, 1.0, np.where((theirs > mine) & (patron == index), -1.0, 0.0)
+        )
+        for column_k, k in enumerate(thirds):
+            total = total + float(p.influence[k, column]) * direction[:, column_k]
         return total
+
+    def _thirds(self, p: Params) -> NDArray[np.int64]:
+        """The third parties of round parameters ``p`` (their indices), kept per parameters."""
+        kept = self._kept_thirds.get(id(p))
+        if kept is None or kept[0] is not p:
+            thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
+            thirds.flags.writeable = False
+            kept = self._kept_thirds[id(p)] = (p, thirds)
+        return kept[1]
 
     def _refresh_incident_factor(self) -> None:
         p = self.params
@@ -2166,7 +2178,11 @@ class Crisis:
         shape = (len(worlds), n, s, len(types))
 
         def full(value: Any) -> NDArray[Any]:
-            return np.broadcast_to(value, shape).copy()
+            # np.broadcast_to(value, shape).copy(), without broadcast_to's Python overhead.
+            value = np.asarray(value)
+            out = np.empty(shape, dtype=value.dtype)
+            out[...] = value
+            return out
 
         def per_row(value: Any) -> NDArray[Any]:
             return full(np.asarray(value)[None, :, None, None])
