@@ -49,6 +49,10 @@ def target_rung(x: ArrayLike, move: ArrayLike, jump: ArrayLike, n_rungs: ArrayLi
         # No concession (the candidate moves' case): the step does not depend on x, so it is
         # computed over the moves alone and broadcast once; the same numbers and dtype.
         step = np.where(move == JUMP, jump, np.where(move == ACCEPT, 0, move))
+        if x.dtype.kind in "iu" and step.dtype.kind in "iu":
+            # Integers: clip is max then min, exactly (no rounding, no NaN, no signed zero),
+            # without np.clip's Python wrappers.
+            return np.minimum(np.maximum(x + step, 0), np.asarray(n_rungs) - 1)
         return np.clip(x + step, 0, np.asarray(n_rungs) - 1)
     delta = np.where(
         move == JUMP, jump, np.where(move == CONCEDE, -x, np.where(move == ACCEPT, 0, move))

@@ -406,7 +406,8 @@ class Draws:
             layout's table says nothing reads).
         """
         pos = self.at[name][index]
-        if np.any(pos < 0):
+        missing = pos < 0
+        if missing if pos.ndim == 0 else missing.any():  # one position: no reduction needed
             raise LookupError(f"slot {name}{list(index)} is not drawn in this block layout")
         return self.block[..., pos]
 

@@ -37,7 +37,7 @@ import copy
 import dataclasses
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ClassVar
 
 import numpy as np
@@ -83,6 +83,10 @@ DELIBERATE, MISCALCULATED, ACCIDENT, THIRD_PARTY = range(4)
 
 Field = Any  # a scalar, an array over the working set, or a function of the rows logged
 
+#: A context that does nothing (reusable): a phase that reads its own channel state, a policy
+#: that is not briefed.
+_UNCHANGED: AbstractContextManager[None] = nullcontext()
+
 
 def _rows(value: Any, rows: NDArray[np.int64], n: int) -> Any:
     """``value[rows]`` for an array over the ``n`` replications; scalars pass through."""
@@ -93,6 +97,15 @@ def _rows(value: Any, rows: NDArray[np.int64], n: int) -> Any:
 
 def _move_names(moves: NDArray[np.int64]) -> list[str]:
     return [dx.MOVE_NAMES[int(m)] for m in moves]
+
+
+def _stack(*arrays: NDArray[Any], axis: int = 0) -> NDArray[Any]:
+    """``np.stack(arrays, axis)`` of arrays of one shape (``axis`` 0 or more), made as np.stack.
+
+    A new axis on each, then one concatenation, without np.stack's Python-level checks.
+    """
+    at = (slice(None),) * axis + (None,)
+    return np.concatenate([a[at] for a in arrays], axis=axis)
 
 
 def window_rounds(rounds_left: int, n: int, size: int) -> int:
@@ -348,6 +361,9 @@ class Crisis:
         self.deciders = np.array([p.ids.index(a) for a in own.deciders], dtype=np.int64)
         self.reps = reps.copy()
         self.detail = detail.copy()
+        # Some row is kept in detail (``detail.any()``, kept up to date where ``detail`` changes):
+        # where none is, nothing is logged or recorded, and work done only for a record is not.
+        self.logged = bool(self.detail.any())
         n = len(reps)
         self.streams = streams
         self.srow = np.arange(len(reps))  # each row's stream
@@ -538,7 +554,13 @@ class Crisis:
         self._events: list[tuple[NDArray[np.int64], str, dict[str, Any]]] = []
         self._series: list[dict[str, Any]] = []
         self._capability: dict[int, NDArray[np.float64]] = {}
+        self._kept_thirds: dict[int, tuple[Params, NDArray[np.int64]]] = {}  # _thirds
+        # The round's chances of winning (``_win_probabilities``): (params, key, [R, 2]); each
+        # power's war value and resolve at them (``_type_values``).
+        self._wins: tuple[Params, tuple[int, int], NDArray[np.float64]] | None = None
+        self._valued: dict[int, tuple[NDArray[np.float64], ...]] = {}
         self._draw_types(sched.params_at[0])
+        self._moves_read = self._reads_moves()
         self.data_collection()
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -645,6 +667,7 @@ class Crisis:
             self._done.append(self._outcome_columns(new))
             self.finished |= new
             self.detail &= ~new
+            self.logged = bool(self.detail.any())
         if self.compact and 4 * int(self.finished.sum()) >= len(self.reps):
             self._compact()
 
@@ -657,11 +680,13 @@ class Crisis:
         self.in_order = False
         for name in self._PER_REP:
             setattr(self, name, getattr(self, name)[keep])
+        self.logged = bool(self.detail.any())
         self.counts = {k: v[keep] for k, v in self.counts.items()}
         if self.channel_paths is not None:
             self.channel_paths = self.channel_paths.select(keep)
         self.memory = [tuple(m[keep] for m in mem) for mem in self.memory]
         self._capability = {k: v[keep] for k, v in self._capability.items()}
+        self._wins, self._valued = None, {}
 
     def detach(self, rows: NDArray[np.bool_]) -> Crisis:
         """A copy of the state of ``rows``, frozen: it shares nothing with this crisis's arrays.
@@ -678,12 +703,14 @@ class Crisis:
         frozen.counts = {k: v[rows].copy() for k, v in self.counts.items()}
         frozen.memory = [tuple(m[rows].copy() for m in mem) for mem in self.memory]
         frozen._capability = {k: v[rows].copy() for k, v in self._capability.items()}
+        frozen._wins, frozen._valued = None, {}
         frozen.summits, frozen.has_before = list(self.summits), list(self.has_before)
         if self.channel_paths is not None:
             frozen.channel_paths = self.channel_paths.select(rows)
         frozen._done, frozen._events, frozen._series = [], [], []
         frozen._u, frozen.in_order, frozen.detached = None, False, True
         frozen.detail = np.zeros(len(frozen.reps), dtype=bool)
+        frozen.logged = False
         return frozen
 
     def state_nbytes(self) -> int:
@@ -726,6 +753,7 @@ class Crisis:
         """
         powers = np.array([p.power_a, p.power_b], dtype=np.int64)
         self.powers = powers
+        self._dependent: dict[tuple[int, int], tuple[Params, bool]] = {}  # _type_dependent
         grid, honest, prior = zip(
             *(
                 bg.joint_types(p.cost_types[k], p.cost_prior[k], float(p.honesty[i]))
@@ -739,6 +767,13 @@ class Crisis:
         self.type_prior = weights / weights.sum(axis=1, keepdims=True)
         # What each holder's posterior is redrawn from: the other power's prior.
         self.type_base = self.type_prior[::-1].copy()
+        # Each base is a point mass that the redraw leaves as it is, to the bit
+        # (``_move_update_fixed``): (1 - ε)·1 + ε·1 == 1 in floating point.
+        base, redraw = self.type_base, bg.TYPE_REDRAW
+        self._base_fixed = (
+            bool(((base == 0.0) | (base == 1.0)).all() and (base.sum(axis=-1) == 1.0).all())
+            and (1.0 - redraw) * 1.0 + redraw * 1.0 == 1.0
+        )
         u = self.type_uniforms
         self.own_type = bg.draw_joint_type(
             p.cost_prior, p.honesty[powers], u[:, :, 0], u[:, :, 1]
@@ -851,6 +886,8 @@ class Crisis:
         A field is a scalar, an array over the working set, or a function that gets the rows
         logged and returns their values (for strings that are costly to build for every run).
         """
+        if not self.logged:  # no row kept in detail
+            return
         rows = self.detail if mask is None else (mask & self.detail)
         if not rows.any():
             return
@@ -925,7 +962,7 @@ class Crisis:
 
         Events are logged as they happen, by the phases.
         """
-        if not self.detail.any():
+        if not self.logged:
             return
         p = self.params
         idx = np.flatnonzero(self.detail)
@@ -997,15 +1034,27 @@ class Crisis:
         third party's alignments with the two powers sum to 1.
         """
         p = self.params if q is None else q
+        n = len(self.reps)
+        # Kept while their inputs stand (phases 1-7 of a round: as ``_side_capability``), and
+        # from round to round without third parties, where they depend on ``p`` alone; read-only,
+        # so that no reader can change the numbers kept.
+        thirds = len(self._thirds(p)) > 0
+        key = (self.round if thirds else -1, n)
+        kept = self._wins
+        if kept is not None and kept[0] is p and kept[1] == key:
+            return kept[2]
         strengths = self._strengths(p)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             pa = bg.win_probability(strengths[0], strengths[1], p.decisiveness)
             pb = bg.win_probability(strengths[1], strengths[0], p.decisiveness)
-        return np.stack([pa, pb], axis=1)
+        wins = _stack(pa, pb, axis=1)
+        wins.flags.writeable = False
+        self._wins = (p, key, wins)
+        return wins
 
     def _strengths(self, p: Params) -> list[NDArray[np.float64]]:
         """Each power's side strength ``K_i`` ``[R]`` (:meth:`_win_probabilities`), a first."""
-        thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
+        thirds = self._thirds(p)
         strengths = []
         # Each third party's patron (:meth:`_patron`), all of them at once.
         now = self.params
@@ -1062,17 +1111,28 @@ class Crisis:
         other = p.power_b if index == p.power_a else p.power_a
         column = 0 if index == p.power_a else 1
         total = np.zeros(len(self.reps))
-        for k in range(self.A):
-            if p.is_power[k]:
-                continue
-            mine, theirs = self.perceived[:, k, index], self.perceived[:, k, other]
-            direction = np.where(
-                mine > theirs,
-                1.0,
-                np.where((theirs > mine) & (self._patron(k) == index), -1.0, 0.0),
-            )
-            total = total + float(p.influence[k, column]) * direction
+        thirds = self._thirds(p)
+        if not len(thirds):
+            return total
+        # Every third party's direction at once (elementwise: :meth:`_patron` of each), then
+        # summed one third party at a time, in order, as the pressure always was.
+        mine, theirs = self.perceived[:, thirds, index], self.perceived[:, thirds, other]
+        patron = np.where(self.alignment_a[:, thirds] >= 0.5, p.power_a, p.power_b)
+        direction = np.where(
+            mine > theirs, 1.0, np.where((theirs > mine) & (patron == index), -1.0, 0.0)
+        )
+        for column_k, k in enumerate(thirds):
+            total = total + float(p.influence[k, column]) * direction[:, column_k]
         return total
+
+    def _thirds(self, p: Params) -> NDArray[np.int64]:
+        """The third parties of round parameters ``p`` (their indices), kept per parameters."""
+        kept = self._kept_thirds.get(id(p))
+        if kept is None or kept[0] is not p:
+            thirds = np.flatnonzero(~np.asarray(p.is_power, dtype=bool))
+            thirds.flags.writeable = False
+            kept = self._kept_thirds[id(p)] = (p, thirds)
+        return kept[1]
 
     def _refresh_incident_factor(self) -> None:
         p = self.params
@@ -1119,6 +1179,7 @@ class Crisis:
             self.in_order = True
         block = self.streams.block(t, self.srow, self.in_order)
         self._capability = {}
+        self._wins = None if self._wins is None or self._wins[1][0] >= 0 else self._wins
         u = self._u = Draws(block, self._at)
         if self.channel_paths is not None:
             self.channel_paths.params = self.channel_paths.other.params_at[t]
@@ -1197,19 +1258,23 @@ class Crisis:
             self.channel_open[:, channel] = True
             log(None, "summit", channel=p.channel_ids[channel])
 
-    @contextmanager
-    def _reading(self, path: str | None) -> Iterator[None]:
+    def _reading(self, path: str | None) -> AbstractContextManager[None]:
         """The phases inside read path ``path``'s channel state (docs/decision-v2.md §8).
 
         Where the switch set sends ``path`` (one of ``bg.PATHS``; None: always) to the other
         condition, its channel state (:data:`ChannelPaths.STATE` and the round's parameters,
         which differ from this condition's only in channel values) is swapped into this
-        crisis's attributes for the duration, and back after; otherwise nothing happens.
+        crisis's attributes for the duration, and back after; otherwise nothing happens (a
+        context that does nothing, made once).
         """
         other = self.channel_paths
         if other is None or (path is not None and not other.reads_other(path)):
-            yield
-            return
+            return _UNCHANGED
+        return self._swapped(other)
+
+    @contextmanager
+    def _swapped(self, other: ChannelPaths) -> Iterator[None]:
+        """Read the other condition's channel state for the duration (:meth:`_reading`)."""
         self._swap_channels(other)
         try:
             yield
@@ -1227,21 +1292,32 @@ class Crisis:
         """Phase 2: incidents make an actor's observable posture jump although it did not move."""
         p = self.params
         forced = dict(self.sched.incidents.get(t, []))
+        # Every actor at once (elementwise per actor, so the same numbers as actor by actor);
+        # an actor with a scheduled incident this round draws nothing.
+        drawn = [i for i in range(self.A) if not forced.get(i, 0)]
+        jump = np.zeros((len(self.reps), self.A), dtype=np.int64)
+        if len(drawn) == self.A:
+            jump[:] = dx.incident_occurs(
+                p.incident_risk[self.rung],
+                p.incident_scale,
+                self.incident_factor,
+                u.take("incident", np.arange(self.A)),
+            )
+        elif drawn:
+            jump[:, drawn] = dx.incident_occurs(
+                p.incident_risk[self.rung[:, drawn]],
+                p.incident_scale,
+                self.incident_factor[:, drawn],
+                u.take("incident", np.array(drawn)),
+            )
         for i in range(self.A):
-            rung = self.rung[:, i]
             if forced.get(i, 0):
-                jump = np.full(len(self.reps), forced[i], dtype=np.int64)
-            else:
-                jump = dx.incident_occurs(
-                    p.incident_risk[rung],
-                    p.incident_scale,
-                    self.incident_factor[:, i],
-                    u.take("incident", i),
-                ).astype(np.int64)
-            self.incident[:, i] = np.minimum(jump, p.n_rungs - 1 - rung)
-            self.apparent[:, i] = rung + self.incident[:, i]
+                jump[:, i] = forced[i]
+        self.incident = np.minimum(jump, p.n_rungs - 1 - self.rung)
+        self.apparent = self.rung + self.incident
+        for i in range(self.A) if self.logged else ():  # the records, actor by actor
             self._log(
-                jump != 0,
+                jump[:, i] != 0,
                 "incident",
                 actor=p.ids[i],
                 rung=self.apparent[:, i],
@@ -1276,9 +1352,10 @@ class Crisis:
         p = self.params
         private = np.flatnonzero(np.arange(self.C) != p.public)
         self.channel_up = np.ones((len(self.reps), self.C), dtype=bool)
-        self.channel_up[:, private] = dx.channel_up(
-            self.channel_open[:, private], p.reliability[private], u.take("channel_up", private)
-        )
+        if len(private):  # else the public channel alone, always up
+            self.channel_up[:, private] = dx.channel_up(
+                self.channel_open[:, private], p.reliability[private], u.take("channel_up", private)
+            )
         path = np.full((len(self.reps), self.A, self.A), p.public, dtype=np.int64)
         for (i, j), chans in p.private_links.items():
             best = np.full(len(self.reps), p.public, dtype=np.int64)
@@ -1395,10 +1472,12 @@ class Crisis:
         )
 
     def _talks(self, u: Draws, t: int) -> None:
+        if self.G == 0:  # nothing to talk about
+            return
         p = self.params
         a, b = p.power_a, p.power_b
         talking = self.path[:, a, b] != p.public
-        if not talking.any() or self.G == 0:
+        if not talking.any():
             return
         # A summit between the powers intensifies talks whichever channel carries them.
         has = np.zeros(len(self.reps), dtype=bool)
@@ -1826,7 +1905,7 @@ class Crisis:
                 deconf = np.minimum(1.0, p.deconfliction[on] + bonus)
                 u_deconf = u.take("deconfliction", i[lk], j[lk])
                 explained[:, lk] = (incident[:, lk] > 0) & (on != p.public) & (u_deconf < deconf)
-            seen = np.where(explained, np.maximum(seen - incident, 0), seen)
+                seen = np.where(explained, np.maximum(seen - incident, 0), seen)
             pair_wars.count_explained(self, explained)
             if self.red_lines_clear.any():
                 # A clarified red line: whether it is crossed is never misread.
@@ -1865,26 +1944,31 @@ class Crisis:
 
     def _count_perception(self) -> None:
         p = self.params
-        for i in range(self.A):
-            decides = self.joined[:, i] | bool(p.is_power[i])
+        # Every actor's view of its adversary at once (the counters are integers: the same sums
+        # as actor by actor); the records actor by actor.
+        actors, adv = np.arange(self.A), np.asarray(p.adversary, dtype=np.int64)
+        decides = self.joined | np.asarray(p.is_power, dtype=bool)
+        seen = self.perceived[:, actors, adv]
+        truth = self.rung[:, adv]
+        error = decides & (seen != truth)
+        alarm = (
+            decides
+            & (self.perceived_move[:, actors, adv] > 0)
+            & (self.deliberate_change[:, adv] <= 0)
+        )
+        self.counts["observations"] += decides.sum(axis=1)
+        self.counts["perception_errors"] += error.sum(axis=1)
+        self.counts["false_alarms"] += alarm.sum(axis=1)
+        for i in range(self.A) if self.logged else ():
             j = int(p.adversary[i])
-            self.counts["observations"] += decides
-            seen = self.perceived[:, i, j]
-            error = decides & (seen != self.rung[:, j])
-            self.counts["perception_errors"] += error
-            truth = self.rung[:, j]
             self._log(
-                error,
+                error[:, i],
                 "misperception",
                 actor=p.ids[i],
                 target=p.ids[j],
-                rung=seen,
-                detail=lambda idx, truth=truth: [f"true rung {v}" for v in truth[idx]],
+                rung=seen[:, i],
+                detail=lambda idx, truth=truth[:, i]: [f"true rung {v}" for v in truth[idx]],
             )
-            alarm = (
-                decides & (self.perceived_move[:, i, j] > 0) & (self.deliberate_change[:, j] <= 0)
-            )
-            self.counts["false_alarms"] += alarm
 
     # -- phase 5 -------------------------------------------------------------------------------
     def beliefs_and_trust(self) -> None:
@@ -1995,11 +2079,18 @@ class Crisis:
         """
         if q is None:
             q = self.sched.params_at[max(self.round - 1, 0)]
+        # Fixed per round's parameters and crisis (its types): kept by the parameters' object.
+        kept = self._dependent.get((other, id(q)))
+        if kept is not None and kept[0] is q:
+            return kept[1]
         policy = POLICIES[q.policies[int(self.powers[other])].name]
         if policy.needs_player or not set(policy.information) & set(TYPE_FIELDS):
-            return False
-        costs = self.type_grid[other][self.type_prior[other] > 0]
-        return bool(np.ptp(costs) > 0)
+            dependent = False
+        else:
+            costs = self.type_grid[other][self.type_prior[other] > 0]
+            dependent = bool(np.ptp(costs) > 0)
+        self._dependent[(other, id(q))] = (q, dependent)
+        return dependent
 
     def _other_situation(
         self,
@@ -2087,7 +2178,11 @@ class Crisis:
         shape = (len(worlds), n, s, len(types))
 
         def full(value: Any) -> NDArray[Any]:
-            return np.broadcast_to(value, shape).copy()
+            # np.broadcast_to(value, shape).copy(), without broadcast_to's Python overhead.
+            value = np.asarray(value)
+            out = np.empty(shape, dtype=value.dtype)
+            out[...] = value
+            return out
 
         def per_row(value: Any) -> NDArray[Any]:
             return full(np.asarray(value)[None, :, None, None])
@@ -2178,7 +2273,14 @@ class Crisis:
             self._offer_evidence()
         if self.claim_got.any():
             self._fold_claims(redraw=t < 2)
-        if t >= 2 and not self.complete_information:
+        if t >= 2 and not self.complete_information and self._move_update_fixed():
+            # The update would give back each posterior to the bit (``_move_update_fixed``):
+            # fresh copies stand for its result, as the update's arrays are fresh.
+            self.posterior_true = self.posterior_true.copy()
+            self.posterior = self.posterior.copy()
+        elif t >= 2 and not self.complete_information:
+            if not self._moves_read:  # its context was not recorded (``_reads_moves``)
+                raise RuntimeError("an update on moves where none was foreseen")
             q = self.sched.params_at[t - 1]  # the round the other decided and moved in
             zeros = np.zeros((len(self.reps), 2))
             # The truth: the deliberate move, seen exactly, made without error.
@@ -2244,11 +2346,13 @@ class Crisis:
             self.posterior_true = updated[-1]
             # Perfect information perceives the truth: its two beliefs are one.
             self.posterior = updated[-1].copy() if self.perfect_information else updated[0]
+        if not self._moves_read:
+            return  # no later update reads the context below (``_moves_read``)
         # The context of the decision the other makes this round, for the next update.
         own_made = np.sign(self.rung[:, ab] - self.other_rung_seen[:, 1, ::-1])
-        self.own_move_shown = np.stack([own_made, np.sign(self.deliberate_change[:, ab])], axis=1)
+        self.own_move_shown = _stack(own_made, np.sign(self.deliberate_change[:, ab]), axis=1)
         self.own_move_noise = p.noise[self.path[:, ba, ab]]
-        self.other_rung_seen = np.stack([self.perceived[:, ab, ba], self.rung[:, ba]], axis=1)
+        self.other_rung_seen = _stack(self.perceived[:, ab, ba], self.rung[:, ba], axis=1)
         self.own_rung_then = self.rung[:, ab].copy()
         self.at_war_then = self.at_war.copy()
         self.front_then = self.front.copy()
@@ -2258,6 +2362,45 @@ class Crisis:
         self.offer_then = self.offer.copy()
         self.offer_read_then = self.offer_read_true.copy()
         self.public_demand_then = self.public_demand.copy()
+
+    def _reads_moves(self) -> bool:
+        """Whether an update on moves may ever run in this crisis, and read what it records.
+
+        The context ``_update_posteriors`` records at the end of each round (``own_move_shown``,
+        ``other_rung_seen``, ``offer_then`` and the others of the other's situation) is read only
+        by the next round's update on moves (its general path, :meth:`move_choice`) and by the
+        offers modelled as evidence (:meth:`_offers_per_type`, ``offer_evidence``). Neither runs
+        in the complete-information twin, nor where, in every round, no holder models a
+        type-dependent policy, each base prior is a point mass the redraw keeps
+        (:meth:`_move_update_fixed`) and nothing else moves a posterior off it (no claims, no
+        offers as evidence, no agenda whose agreements are evidence): every update is then
+        skipped, so the context is never read, and not recorded.
+        """
+        if self.complete_information:
+            return False
+        informative = any(
+            self._type_dependent(h, q) for q in self.sched.params_at for h in range(2)
+        )
+        moved = self.claims or self.offer_evidence or self.G > 0
+        return informative or moved or not self._base_fixed
+
+    def _move_update_fixed(self) -> bool:
+        """Whether this round's update on moves would leave every posterior as it is, to the bit.
+
+        So where the other's moves carry nothing about its type (:meth:`move_choice` gives the
+        uniform distribution: no holder models a type-dependent policy) and every posterior is
+        the point mass its base prior is (a known type: ipd-noise's powers). Then the likelihood
+        is one positive number over the types (η > 0), Bayes' rule gives ``0·L/L = 0`` and
+        ``1·L/L = 1`` exactly, and the redraw ``(1 - ε)·π + ε·π⁰`` with ``π = π⁰`` gives
+        ``(1 - ε) + ε``, which is 1 in floating point (checked here, with ε itself):
+        :func:`escalsim.core.bargaining.update_on_move` returns its prior. A shortcut where the
+        update's work is a no-op, not another rule: ``tests/test_perf_engine.py`` pins it to the
+        update's result.
+        """
+        if self._type_dependent(0) or self._type_dependent(1) or not self._base_fixed:
+            return False
+        base = self.type_base
+        return bool((self.posterior_true == base).all() and (self.posterior == base).all())
 
     def _offer_evidence(self) -> None:
         """The offers delivered this round as evidence about their makers' types (§3.6).
@@ -2447,15 +2590,16 @@ class Crisis:
         if truth:
             y, y_move = true_y, true_move
         elif truth is None:
-            y = np.stack([self.perceived[:, i, j], true_y])
-            y_move = np.stack([self.perceived_move[:, i, j], true_move])
+            y = _stack(self.perceived[:, i, j], true_y)
+            y_move = _stack(self.perceived_move[:, i, j], true_move)
         else:
             y, y_move = self.perceived[:, i, j], self.perceived_move[:, i, j]
         # Trust is a power's (the honest mass of its posterior); no third party's policy reads
         # it, and a third party holds no posterior: NaN.
-        trust = np.full(len(self.reps), np.nan)
         extra: dict[str, Any] = {}
-        if p.is_power[i]:
+        if not p.is_power[i]:
+            trust = np.full(len(self.reps), np.nan)
+        else:
             # The bargaining fields (docs/decision-v2.md §3.1, §3.3, §3.4, §3.6, §3.7): the
             # posterior (the truth's in the truth), the offers (the other's as read; in the
             # truth, what its maker offered in it), the public demand, the drawn type as cost,
@@ -2464,12 +2608,13 @@ class Crisis:
             wins = self._win_probabilities()
             win = wins[:, h]
             cost = self.war_cost[:, h]
+            war_value, resolve = self._type_values(h, wins)
             if truth:
                 posterior = self.posterior_true[:, h]
                 received = self.offer_read_true[:, h]
             elif truth is None:
-                posterior = np.stack([self.posterior[:, h], self.posterior_true[:, h]])
-                received = np.stack([self.offer_read[:, h], self.offer_read_true[:, h]])
+                posterior = _stack(self.posterior[:, h], self.posterior_true[:, h])
+                received = _stack(self.offer_read[:, h], self.offer_read_true[:, h])
             else:
                 posterior = self.posterior[:, h]
                 received = self.offer_read[:, h]
@@ -2479,18 +2624,19 @@ class Crisis:
                 "own_offer": self.offer[:, h],
                 "public_demand": self.public_demand[:, h],
                 "posterior": posterior,
-                "war_value": bg.war_value(win, cost, float(p.discount)),
+                "war_value": war_value,
                 "at_war": self.at_war,
                 "front": front,
                 "win": win,
                 "war_cost": cost,
-                "resolve": self._power_resolve(wins)[:, h],
+                "resolve": resolve,
                 # Crossed and not yet answered (a climb since it was seen): not answering
                 # costs the audience cost once per crossing, not every round it stands.
                 "line_crossed": (np.asarray(y) >= int(p.red_line[i])) & ~self.line_answered[:, h],
             }
             extra["shift_win"], extra["shift_rounds"] = self._capability_shift(h, self.round)
-            trust = self.trust()[:, h]
+            # Column h of ``trust()`` (elementwise over the powers: the same numbers).
+            trust = bg.honest_mass(self.posterior[:, h], self.type_honest[1 - h])
         return Observation(
             **extra,
             round=self.round,
@@ -2506,6 +2652,26 @@ class Crisis:
             pressure=pressure,
             audience=float(dx.effective_audience_cost(p.audience_cost[i], p.domestic[i])),
         )
+
+    def _type_values(
+        self, h: int, wins: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Power h's drawn type's war value and resolve at the chances ``wins`` (``[R]`` each).
+
+        ``bg.war_value`` of its chance and cost with this round's discount, and column h of
+        :meth:`_power_resolve` (elementwise over the powers: the same numbers). Kept, read-only,
+        while ``wins`` is the array the chances are kept in (``_win_probabilities``: the same
+        round's parameters, and so the same discount).
+        """
+        kept = self._valued.get(h)
+        if kept is not None and kept[0] is wins:
+            return kept[1], kept[2]
+        cost = self.war_cost[:, h]
+        value = np.asarray(bg.war_value(wins[:, h], cost, float(self.params.discount)))
+        resolve = np.asarray(bg.resolve_from_values(1.0, 0.0, wins[:, h] - cost))
+        value.flags.writeable = resolve.flags.writeable = False
+        self._valued[h] = (wins, value, resolve)
+        return value, resolve
 
     def _raises(self, rung: NDArray[np.int64], move: NDArray[np.int64]) -> NDArray[np.bool_]:
         p = self.params
@@ -2563,12 +2729,13 @@ class Crisis:
                     np.where(decides, new, old)
                     for new, old in zip(memory, self.memory[i], strict=True)
                 )
-            raises = self._raises(x, move)
+            # Both moves' raises in one call (elementwise: the same answers as two calls).
+            raises, truth_raises = self._raises(x, _stack(move, truth_move))
             miscalc = decides & (move != truth_move)
             self.counts["decisions"] += decides
             self.counts["miscalculations"] += miscalc
             cause = np.full(n, DELIBERATE)
-            wrong = raises & ~self._raises(x, truth_move)
+            wrong = raises & ~truth_raises
             cause[wrong] = MISCALCULATED
             self.counts["miscalculated_escalations"] += decides & wrong
             rest = raises & ~wrong
@@ -2608,18 +2775,21 @@ class Crisis:
             causes[:, i] = cause
         return moves, deciding, causes
 
-    @contextmanager
     def _briefed(
         self, policy: Any, i: int, rows: NDArray[np.int64] | None = None, phase: str = "decide"
-    ) -> Iterator[None]:
+    ) -> AbstractContextManager[None]:
         """Brief a :attr:`Policy.briefed` policy (``llm``) on actor ``i``'s decision.
 
-        Other policies are not touched. ``rows``: the working set's rows the call decides for
-        (default: all).
+        Other policies are not touched (a context that does nothing, made once). ``rows``: the
+        working set's rows the call decides for (default: all).
         """
         if not policy.briefed:
-            yield
-            return
+            return _UNCHANGED
+        return self._briefing(i, rows, phase)
+
+    @contextmanager
+    def _briefing(self, i: int, rows: NDArray[np.int64] | None, phase: str) -> Iterator[None]:
+        """The briefing of :meth:`_briefed`, for the duration."""
         n = len(self.reps)
         idx = np.arange(n) if rows is None else np.asarray(rows)
         p = self.params
@@ -2724,13 +2894,16 @@ class Crisis:
             k = int(power)
             seen_across = self.perceived[:, k, int(p.adversary[k])] >= int(p.red_line[k])
             self.line_answered[:, h] = seen_across & (self.line_answered[:, h] | (change[:, k] > 0))
-        for i in range(self.A):
-            up, down = change[:, i] > 0, change[:, i] < 0
-            if p.is_power[i]:
-                self.counts["escalations"] += up
-                self.counts["deescalations"] += down
-                self.committed[:, i] |= up
-            self.committed[:, i] &= ~down
+        # Every actor at once (elementwise per actor; the counters are integers): a power's
+        # climb counts and commits it, any step down uncommits.
+        ups, downs = change > 0, change < 0
+        powers = np.asarray(p.is_power, dtype=bool)
+        self.counts["escalations"] += ups[:, powers].sum(axis=1)
+        self.counts["deescalations"] += downs[:, powers].sum(axis=1)
+        self.committed |= ups & powers
+        self.committed &= ~downs
+        for i in range(self.A) if self.logged else ():  # the records, actor by actor
+            up, down = ups[:, i], downs[:, i]
             last = self.last_move[:, i]
             self._log(
                 up,
@@ -3032,6 +3205,10 @@ class Crisis:
         ``power_b`` accepted), a documented tie rule. An ``ACCEPT`` with no offer read is a
         hold (the rung is kept; no policy chooses it). Returns the rows settled.
         """
+        if not self.bargaining:
+            # No offer is ever made (``_offers``), so none stands to be accepted: an ``ACCEPT``
+            # is a hold, as below where no offer was read.
+            return np.zeros(len(move), dtype=bool)
         p = self.params
         a, b = p.power_a, p.power_b
         # Closed talks (stakes.talks_open: false): no offer is accepted, by any policy.
@@ -3070,6 +3247,9 @@ class Crisis:
         breaker's honesty type (:meth:`_word_evidence`; both, when both break it). The
         agreement's incident-risk effect ends, and a broken core item no longer settles.
         """
+        if self.G == 0:
+            # No agreement to break; the incident factor (a product over agreements) stays 1.
+            return
         p = self.params
         a, b = p.power_a, p.power_b
         for g in range(self.G):
