@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from escalsim.core import bargaining as bg
+from escalsim.core import dynamics as dx
 from escalsim.core.params import schedule
 from escalsim.policies import Actor
 from escalsim.policies import bargaining as pb
@@ -158,3 +160,72 @@ def test_kept_answers_are_the_answers_computed_afresh_to_the_bit(monkeypatch, we
     found, _ = memo.find(memo.hashes, memo.bits[memo.slots])
     np.testing.assert_array_equal(found, memo.slots)
     assert len(np.unique(memo.hashes)) == memo.count
+
+
+COSTS = np.array([0.0, 0.01, 0.03, 0.05, 0.1, 0.2, 0.5, 0.6, 0.7, 0.8])
+RISKS = np.array([0.0, 0.0, 0.001, 0.005, 0.01, 0.03, 1.0, 1.0, 1.0, 1.0])
+
+
+def _best_continuation_general(share_j, xp, costs, war_risk, war_rung, war_j, delta, between):
+    """best_continuation's general code without a reply or an imposed cost (as on main)."""
+    top = len(costs) - 1 if war_rung is None else war_rung
+    lo, hi = (0, top) if between is None else (between[0], min(between[1], top))
+    rungs = np.arange(lo, hi + 1)
+    xp_arr = np.asarray(xp)
+    risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)
+    flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]
+    w_j = np.asarray(war_j, dtype=float)[..., None, None, :]
+    held = bg.hold_value(flow[..., None], risk[..., None], w_j, delta)
+    return held.max(axis=-2)
+
+
+def test_best_continuation_with_worlds_alike_and_broadcast_shares():
+    """The batch engine's shapes: two worlds with the same war values (computed once), shares
+    broadcast by a zero stride (cut to one row), candidates that differ between the worlds; and
+    shapes where only the war values span an axis."""
+    rng = np.random.default_rng(37)  # chosen before the first run, never changed
+    x = rng.integers(0, 10, size=(2, 30, 1, 8))
+    xp = dx.target_rung(x[..., None], dx.CANDIDATE_MOVES, 2, 10)
+    one = rng.uniform(-8, 2, size=(1, 30, 1, 8, 16))
+    for war in (np.concatenate([one, one]), np.concatenate([one, one + 1.0]), one):
+        for share in (np.broadcast_to(0.4, (2, 30, 1, 8)), rng.uniform(0, 1, size=(2, 30, 1, 8))):
+            for between in (None, (0, 3), (2, 10)):
+                for war_rung in (6, None):
+                    args = (share, xp, COSTS, RISKS, war_rung, war, 0.95)
+                    got = bg.best_continuation(*args, between=between)
+                    _same(got, _best_continuation_general(*args, between))
+    # Only the war values span the first axis; the candidates and shares broadcast over it.
+    war = np.concatenate([one, one])[:, :, 0, 0]  # [2, 30, 16]
+    for args in (
+        (0.5, xp[:1, :, 0, 0], COSTS, RISKS, 6, war, 0.9),
+        (np.broadcast_to(0.5, (2, 30)), xp[0, :, 0, 0], COSTS, RISKS, 6, war, 0.9),
+        (0.5, xp[0, :1, 0, 0], COSTS, RISKS, 6, war, 0.9),
+    ):
+        _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
+
+
+@PROFILE
+@given(
+    data=st.data(),
+    rows=st.integers(1, 4),
+    k=st.integers(1, 4),
+    delta=st.sampled_from([0.0, 0.5, 0.9, 0.999]),
+)
+def test_best_continuation_with_repeated_worlds_on_generated_inputs(data, rows, k, delta):
+    """Worlds alike or not, odd values included (±0, ±∞, NaN, tiny): the general numbers."""
+    value = st.one_of(
+        st.floats(-5.0, 5.0, allow_nan=False, width=64),
+        st.sampled_from([0.0, -0.0, 1.0, np.inf, -np.inf, np.nan, 1e-300, 5e-324]),
+    )
+    one = np.array(data.draw(st.lists(value, min_size=rows * k, max_size=rows * k)))
+    one = one.reshape(1, rows, k)
+    other = one if data.draw(st.booleans()) else one + data.draw(st.sampled_from([0.0, 1.0]))
+    war = np.concatenate([one, other])
+    share = np.broadcast_to(data.draw(value), (2, rows))
+    xp = np.array(
+        data.draw(st.lists(st.integers(0, 9), min_size=2 * rows * 4, max_size=2 * rows * 4))
+    ).reshape(2, rows, 4)
+    war_rung = data.draw(st.sampled_from([None, 3, 6]))
+    args = (share, xp, COSTS, RISKS, war_rung, war, delta)
+    with np.errstate(all="ignore"):
+        _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
