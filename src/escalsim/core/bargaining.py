@@ -2185,7 +2185,8 @@ def _best_hold(
     ):
         return None
     w = np.asarray(war_j, dtype=float)
-    flow = np.asarray(share_j, dtype=float)[..., None] - costs[rungs]  # [..., Y]
+    share = _unbroadcast(np.asarray(share_j, dtype=float))
+    flow = share[..., None] - costs[rungs]  # [..., Y]
     if not (_plain(w) and _plain(flow)):
         return None
     lo, n_y = int(rungs[0]), len(rungs)
@@ -2193,6 +2194,14 @@ def _best_hold(
     nb = len(batch)
     flow = flow.reshape((1,) * (nb + 1 - flow.ndim) + flow.shape)  # [..., Y]
     w = w.reshape((1,) * (nb + 1 - w.ndim) + w.shape)  # [..., K]
+    # The values above x′ read the flows and war values alone, not the candidates: computed
+    # on their rows only (``held``, broadcast to ``batch``), once where the war values repeat
+    # along the first axis (the batch engine's worlds: the same numbers in each). Equal plain
+    # values have equal bits (_plain: no NaN, no -0.0), so these are the same operands.
+    w_all, w = w, _unbroadcast(w)
+    if nb > 1 and w.shape[0] > 1 and bool(np.all(w[1:] == w[:1])):
+        w = w[:1]
+    held = np.broadcast_shapes(flow.shape[:-1], w.shape[:-1])
     # y″ above x′: the risk of y″ itself (its higher rung), values [Y, ..., K] (y″ first, so
     # that each rung's values are one block), and their running maximum from the top rung
     # down, ``suffix[j] = max over the rungs from rungs[j] up``; ``suffix[Y]``: none above.
@@ -2200,7 +2209,7 @@ def _best_hold(
     above = hold_value(
         np.moveaxis(flow, -1, 0)[..., None], risk_y.reshape((n_y,) + (1,) * (nb + 1)), w, delta
     )
-    suffix = np.empty((n_y + 1, *batch, w.shape[-1]))
+    suffix = np.empty((n_y + 1, *held, w.shape[-1]))
     suffix[n_y] = -np.inf
     suffix[n_y - 1] = above[n_y - 1]
     for j in range(n_y - 2, -1, -1):
@@ -2214,18 +2223,31 @@ def _best_hold(
     risk_least = dx.war_probability(war_risk, xs, least, war_rung)  # r(x′): x′ >= its y″
     flow_least = np.asarray(share_j, dtype=float)[..., None] - costs[least[xp]]  # [..., M]
     out: Array = hold_value(
-        flow_least[..., None], risk_least[xp][..., None], w[..., None, :], delta
+        flow_least[..., None], risk_least[xp][..., None], w_all[..., None, :], delta
     )
     if lo > 0:
         out = np.where((xp >= lo)[..., None], out, -np.inf)
     # Each row's and candidate's maximum above x′, a row of K values of ``suffix`` read per
-    # (row, candidate) from its flattened blocks.
+    # (row, candidate) from its flattened blocks (a row of ``batch`` reads its row of ``held``).
     rows = int(np.prod(batch, dtype=np.int64))
+    kept = int(np.prod(held, dtype=np.int64))
     m = xp.shape[-1]
     start = np.broadcast_to(first_above[xp], (*batch, m)).reshape(rows, m)
-    flat = suffix.reshape((n_y + 1) * rows, w.shape[-1])
-    seen = flat[start * rows + np.arange(rows)[:, None]].reshape(out.shape)
+    row = np.broadcast_to(np.arange(kept).reshape(held), batch).reshape(rows, 1)
+    flat = suffix.reshape((n_y + 1) * kept, w.shape[-1])
+    seen = flat[start * kept + row].reshape(out.shape)
     return np.maximum(out, seen, out=out)
+
+
+def _unbroadcast(a: Array) -> Array:
+    """``a`` with each axis that repeats one value by a zero stride (a broadcast) cut to length 1.
+
+    The same numbers, which broadcast back to ``a``'s shape; what is computed from them per
+    element is computed once per distinct element.
+    """
+    if not any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape, strict=True)):
+        return a
+    return a[tuple(slice(0, 1) if st == 0 else slice(None) for st in a.strides)]
 
 
 def _rungs_held(

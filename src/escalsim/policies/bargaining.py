@@ -404,6 +404,47 @@ def _nuclear_answer(
     return answer, onset.targets[best]
 
 
+#: Odd multipliers of :func:`_row_hashes` (64-bit mixing constants).
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9))
+
+
+def _row_hashes(bits: Array) -> Array:
+    """A 64-bit hash of each row of ``bits`` (``[N, C]`` uint64): equal rows, equal hashes.
+
+    Each column is mixed in by an exclusive or, a product by an odd constant (modulo 2**64)
+    and a shift folding the high bits down. Two different rows may share a hash (rarely): the
+    callers compare the rows' bits where hashes match.
+    """
+    h = np.zeros(len(bits), dtype=np.uint64)
+    for c in range(bits.shape[1]):
+        h ^= bits[:, c]
+        h *= _MIX[c % 2]
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def _grouped(flat: Array) -> tuple[Array, Array] | None:
+    """The distinct rows of ``flat`` (``[N, C]`` floats) by their bits: ``(first, inverse)``.
+
+    ``first``: the index of one row of each distinct row; ``inverse``: each row's distinct row.
+    Rows are grouped by :func:`_row_hashes`; None where some row's bits differ from its group's
+    first row's (two different rows share a hash): the caller then sorts the rows themselves.
+    """
+    bits = np.ascontiguousarray(flat).view(np.uint64)
+    h = _row_hashes(bits)
+    order = np.argsort(h)
+    ordered = h[order]
+    starts = np.empty(len(h), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    first = order[starts]
+    inverse = np.empty(len(h), dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    if not np.array_equal(bits[first][inverse], bits):
+        return None
+    return first, inverse
+
+
 class DistinctRows:
     """The distinct rows of some columns, compared bit for bit, and the way back to all rows.
 
@@ -430,8 +471,18 @@ class DistinctRows:
         if len(flat) == 1:
             self._inverse = np.zeros(1, dtype=np.intp)
         else:
-            keys = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[1])))[:, 0]
-            _, first, self._inverse = np.unique(keys, return_index=True, return_inverse=True)
+            # Fast path: the rows grouped by a hash of their bits (one integer sort, not a sort
+            # of byte strings), kept where every row equals, bit for bit, the first row of its
+            # group (no two different rows share a hash); else the rows' bytes sorted as
+            # before. Either way each distinct row once, compared by its bits; only the order
+            # of the distinct rows differs, which no value computed elementwise over the rows
+            # can see (the class's condition).
+            grouped = _grouped(flat)
+            if grouped is None:
+                keys = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[1])))[:, 0]
+                _, first, self._inverse = np.unique(keys, return_index=True, return_inverse=True)
+            else:
+                first, self._inverse = grouped
             flat = flat[first]
         self.columns = tuple(np.ascontiguousarray(flat.T))
 
@@ -726,28 +777,66 @@ KEPT_SIZE = 16384
 class _KeptAnswers:
     """The answers and rungs of the rows seen, per power and Params (:func:`_kept`).
 
-    An index from a row's bits to its position in one array per answer.
+    Each row at a slot: its bits (``bits``, ``[slots, 4]`` uint64) and one array per answer
+    (``store``); the rows' hashes (:func:`_row_hashes`) sorted (``hashes``) beside their slots
+    (``slots``), looked up for a batch at once (:meth:`find`). No two rows kept share a hash.
     """
 
     def __init__(self) -> None:
-        self.index: dict[bytes, int] = {}
         self.store: dict[str, Array] = {}
+        self.clear()
 
-    def add(self, keys: list[bytes], values: dict[str, Array]) -> None:
-        """Keep ``values`` (``[len(keys), ...]`` each) under ``keys``, starting again when full."""
-        count = len(self.index)
-        if count + len(keys) > KEPT_SIZE:
-            self.index, self.store, count = {}, {}, 0
-        end = count + len(keys)
-        for name, value in values.items():
-            kept = self.store.get(name)
+    def clear(self) -> None:
+        """Keep nothing."""
+        self.count = 0
+        self.hashes = np.empty(0, dtype=np.uint64)
+        self.slots = np.empty(0, dtype=np.intp)
+        self.bits = np.empty((0, 4), dtype=np.uint64)
+        self.store = {}
+
+    def find(self, hashes: Array, bits: Array) -> tuple[Array, Array]:
+        """Each row's slot (-1: not kept) and whether its hash is taken (by it or another row).
+
+        A row is kept where a kept row has its hash and the same bits; its hash is taken
+        where a kept row has its hash, the same bits or not.
+        """
+        if self.count == 0:
+            return np.full(len(hashes), -1, dtype=np.intp), np.zeros(len(hashes), dtype=bool)
+        pos = np.searchsorted(self.hashes, hashes)
+        pos[pos == self.count] = 0
+        taken = self.hashes[pos] == hashes
+        slot = self.slots[pos]
+        same = taken & (self.bits[slot] == bits).all(axis=-1)
+        return np.where(same, slot, -1), taken
+
+    def add(self, hashes: Array, bits: Array, values: dict[str, Array]) -> None:
+        """Keep ``values`` (``[len(hashes), ...]`` each) of rows whose hashes are not taken.
+
+        ``hashes`` distinct and none taken (:meth:`find`); starting again when full.
+        """
+        count = self.count
+        if count + len(hashes) > KEPT_SIZE:
+            self.clear()
+            count = 0
+        end = count + len(hashes)
+        for name, value in (*values.items(), ("", bits)):
+            kept = self.bits if name == "" else self.store.get(name)
             if kept is None or len(kept) < end:
                 grown = np.empty((max(end, 2 * count, 64), *value.shape[1:]), dtype=value.dtype)
                 if kept is not None:
                     grown[:count] = kept[:count]
-                self.store[name] = kept = grown
+                kept = grown
+                if name == "":
+                    self.bits = kept
+                else:
+                    self.store[name] = kept
             kept[count:end] = value
-        self.index.update(zip(keys, range(count, end), strict=True))
+        order = np.argsort(hashes)
+        ordered = hashes[order]
+        at = np.searchsorted(self.hashes, ordered)
+        self.hashes = np.insert(self.hashes, at, ordered)
+        self.slots = np.insert(self.slots, at, count + order)
+        self.count = end
 
 
 def _kept(
@@ -767,6 +856,11 @@ def _kept(
     other's values once answered are finite and below 1e300) are kept (the values
     :func:`_answer_values` computes from the rungs are 40 times as large); at most
     :data:`KEPT_SIZE` rows.
+
+    The rows are looked up by a hash of their bits in a sorted array, for the whole batch at
+    once (:class:`_KeptAnswers`), and a hit is a kept row with the same bits. A new row whose
+    hash another row (kept, or new in this batch) has is computed and not kept, so a kept row
+    is always found by its hash.
     """
     n = len(columns[0])
     memo = params.derived.setdefault(("onset_kept", actor.index, costs_j.tobytes()), _KeptAnswers())
@@ -782,20 +876,28 @@ def _kept(
             got["calm_i"] = ~got["n_i"].any(axis=-1) & calm
         return got
 
-    flat = np.ascontiguousarray(np.stack(columns, axis=-1))
-    keys: list[bytes] = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[-1])))[
-        :, 0
-    ].tolist()
-    get = memo.index.get
-    at = np.array([get(key, -1) for key in keys], dtype=np.intp)
+    bits = np.stack([np.asarray(c, dtype=float) for c in columns], axis=-1).view(np.uint64)
+    hashes = _row_hashes(bits)
+    at, taken = memo.find(hashes, bits)
     missing = at < 0
     if not missing.any():
         return {name: value[at] for name, value in memo.store.items()}
-    if missing.all():
-        fresh = fresh_answers(columns)
-        memo.add(keys, fresh)
-        return fresh
     new = np.flatnonzero(missing)
+    # The new rows to keep: those whose hash is neither taken nor another new row's.
+    keep = new[~taken[new]]
+    order = np.argsort(hashes[keep])
+    ordered = hashes[keep][order]
+    shared = np.zeros(len(keep) + 1, dtype=bool)
+    shared[1:-1] = ordered[1:] == ordered[:-1]
+    if shared.any():
+        keep = np.sort(keep[order][~(shared[1:] | shared[:-1])])
+    if len(new) == n:
+        fresh = fresh_answers(columns)
+        if len(keep) == n:
+            memo.add(hashes, bits, fresh)
+        else:
+            memo.add(hashes[keep], bits[keep], {name: v[keep] for name, v in fresh.items()})
+        return fresh
     fresh = fresh_answers(tuple(c[new] for c in columns))
     old = ~missing
     got: dict[str, Array] = {}
@@ -804,7 +906,12 @@ def _kept(
         rows[new] = value
         rows[old] = memo.store[name][at[old]]
         got[name] = rows
-    memo.add([keys[k] for k in new], fresh)
+    if len(keep) == len(new):
+        memo.add(hashes[new], bits[new], fresh)
+    else:
+        # Only some new rows are kept: their places among the new rows.
+        mine = np.isin(new, keep)
+        memo.add(hashes[keep], bits[keep], {name: v[mine] for name, v in fresh.items()})
     return got
 
 

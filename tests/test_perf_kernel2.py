@@ -1,0 +1,231 @@
+"""The fast paths of issue 20's second kernel branch (``perf-kernel2``), pinned to the bit.
+
+Each fast path gives the same numbers as the code it replaces (the module's comments say
+why); these tests compare the two to the bit, with shape and dtype, on hand-picked cases and on
+hypothesis-generated inputs (±0, ±∞ and NaN included), and force the rare cases in which a fast
+path declines (two different rows sharing a hash) so that the code run then is tested too.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalsim.core import bargaining as bg
+from escalsim.core import dynamics as dx
+from escalsim.core.params import schedule
+from escalsim.policies import Actor
+from escalsim.policies import bargaining as pb
+from escalsim.scenario import load_scenario
+
+settings.register_profile(
+    "perf_kernel2", max_examples=400, deadline=None, derandomize=True, database=None
+)
+PROFILE = settings.get_profile("perf_kernel2")
+
+_HASHES = pb._row_hashes
+ODD = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, 0.5, 1e-300, 5e-324, 1e300]
+
+
+def _bits(a: Any) -> Any:
+    return np.ascontiguousarray(np.asarray(a, dtype=float)).view(np.uint64)
+
+
+def _same(got: Any, want: Any) -> None:
+    """Equal to the bit (NaNs' bits and zeros' signs included), with dtype and shape."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype
+    assert got.shape == want.shape
+    if got.dtype.kind == "f":
+        np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def _sorted_rows(columns: Any) -> Any:
+    """The distinct rows as main found them: np.unique of the rows' bytes (rows sorted)."""
+    arrays = [np.asarray(c, dtype=float) for c in columns]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    flat = np.stack([np.broadcast_to(a, shape).reshape(-1) for a in arrays], axis=-1)
+    keys = flat.view(np.dtype((np.void, flat.itemsize * flat.shape[1])))[:, 0]
+    _, first = np.unique(keys, return_index=True)
+    return flat[first]
+
+
+def _check_distinct_rows(columns: Any) -> None:
+    rows = pb.DistinctRows(*columns)
+    want = _sorted_rows(columns)
+    got = np.stack(rows.columns, axis=-1)
+    # The same distinct rows (in another order): each once, compared by their bits.
+    assert got.shape == want.shape
+    assert {r.tobytes() for r in got} == {r.tobytes() for r in want}
+    assert len({r.tobytes() for r in got}) == len(got)
+    # Spread back, each column is the column on every row, to the bit.
+    for back, column in zip(rows.spread(*rows.columns), columns, strict=True):
+        _same(back, np.broadcast_to(np.asarray(column, dtype=float), rows.shape))
+
+
+rows_strategy = st.integers(1, 40).flatmap(
+    lambda n: st.tuples(
+        *(
+            st.lists(
+                st.sampled_from(ODD) | st.floats(allow_nan=True, allow_infinity=True),
+                min_size=n,
+                max_size=n,
+            )
+            for _ in range(4)
+        )
+    )
+)
+
+
+@PROFILE
+@given(rows_strategy)
+def test_distinct_rows_by_hash_are_the_sorted_rows(columns):
+    """DistinctRows groups rows by a hash of their bits: the same distinct rows as the sort of
+    their bytes (-0.0 apart from 0.0, NaNs of different bits apart), spread back to the bit."""
+    columns = tuple(np.array(c, dtype=float) for c in columns)
+    _check_distinct_rows(columns)
+    # Rows that repeat, and columns broadcast against each other.
+    doubled = tuple(np.concatenate([c, c[::-1], c]) for c in columns)
+    _check_distinct_rows(doubled)
+    _check_distinct_rows((doubled[0][:, None], doubled[1][None, :3], np.array(0.25)))
+
+
+@pytest.mark.parametrize("weak", [lambda b: np.zeros(len(b), np.uint64), lambda b: b[:, 0] & 3])
+def test_distinct_rows_where_rows_share_a_hash_sort_the_rows(monkeypatch, weak):
+    """Where two different rows share a hash the rows' bytes are sorted instead: the same rows."""
+    monkeypatch.setattr(pb, "_row_hashes", weak)
+    rng = np.random.default_rng(3)  # chosen before the first run, never changed
+    columns = tuple(rng.choice([0.0, -0.0, 0.5, math.nan, math.inf], size=60) for _ in range(4))
+    _check_distinct_rows(columns)
+    _check_distinct_rows((np.array([1.0, 1.0, -0.0, 0.0]),))
+
+
+def _answers_afresh(columns: Any, costs_j: Any, actor: Any, params: Any) -> dict[str, Any]:
+    """What _kept returns, computed on these rows now (as _kept's fresh_answers does)."""
+    got = pb._onset_answers(columns, costs_j, actor, params)
+    if "n_i" in got:
+        v_nuc_j = pb._answered_war(columns, got["z_i"], costs_j, actor, params)
+        calm = (np.abs(v_nuc_j) < 1e300).all(axis=(-2, -1))
+        got["calm_i"] = ~got["n_i"].any(axis=-1) & calm
+    return got
+
+
+@pytest.mark.parametrize(
+    ("weak", "size"),
+    [
+        (None, pb.KEPT_SIZE),
+        (None, 70),  # starts again when full
+        (lambda b: _HASHES(b[:, [0, 1, 3]]), pb.KEPT_SIZE),  # some rows share a hash
+        (lambda b: _HASHES(b[:, [0, 1, 3]]), 70),
+        (lambda b: np.zeros(len(b), np.uint64), 70),
+    ],
+)
+def test_kept_answers_are_the_answers_computed_afresh_to_the_bit(monkeypatch, weak, size):
+    """_kept: batches of rows kept from earlier calls, new, or both (by a hash of their bits,
+    some sharing one), give the answers computed afresh on the same rows, bit for bit."""
+    if weak is not None:
+        monkeypatch.setattr(pb, "_row_hashes", weak)
+    monkeypatch.setattr(pb, "KEPT_SIZE", size)
+    p = schedule(load_scenario("geneva-2022")).params_at[0]
+    a = Actor(index=p.power_a, resolve=0.3, red_line=int(p.red_line[p.power_a]))
+    costs_j = np.tile(np.asarray(p.cost_types[1], dtype=float), 2)
+    rng = np.random.default_rng(31)  # chosen before the first run, never changed
+
+    def rows(n: int) -> tuple[Any, ...]:
+        return (
+            rng.choice([0.5, 0.8, 1.0, 1.5, 2.0], n),
+            rng.choice([0.2, 0.35, 0.5, 0.65, 0.8], n),
+            rng.choice([0.0, 0.3, -0.0], n),
+            rng.choice([0.0, 0.6], n),
+        )
+
+    batches = [rows(40) for _ in range(6)]
+    for columns in batches + batches[::-1]:
+        distinct = pb.DistinctRows(*columns).columns
+        kept = pb._kept(distinct, costs_j, a, p)
+        fresh = _answers_afresh(distinct, costs_j, a, p)
+        assert set(kept) == set(fresh)
+        for name, value in fresh.items():
+            _same(kept[name], value)
+    memo = p.derived[("onset_kept", a.index, costs_j.tobytes())]
+    assert memo.count <= size
+    # Every row kept is found by its hash, with its own bits.
+    found, _ = memo.find(memo.hashes, memo.bits[memo.slots])
+    np.testing.assert_array_equal(found, memo.slots)
+    assert len(np.unique(memo.hashes)) == memo.count
+
+
+COSTS = np.array([0.0, 0.01, 0.03, 0.05, 0.1, 0.2, 0.5, 0.6, 0.7, 0.8])
+RISKS = np.array([0.0, 0.0, 0.001, 0.005, 0.01, 0.03, 1.0, 1.0, 1.0, 1.0])
+
+
+def _best_continuation_general(share_j, xp, costs, war_risk, war_rung, war_j, delta, between):
+    """best_continuation's general code without a reply or an imposed cost (as on main)."""
+    top = len(costs) - 1 if war_rung is None else war_rung
+    lo, hi = (0, top) if between is None else (between[0], min(between[1], top))
+    rungs = np.arange(lo, hi + 1)
+    xp_arr = np.asarray(xp)
+    risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)
+    flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]
+    w_j = np.asarray(war_j, dtype=float)[..., None, None, :]
+    held = bg.hold_value(flow[..., None], risk[..., None], w_j, delta)
+    return held.max(axis=-2)
+
+
+def test_best_continuation_with_worlds_alike_and_broadcast_shares():
+    """The batch engine's shapes: two worlds with the same war values (computed once), shares
+    broadcast by a zero stride (cut to one row), candidates that differ between the worlds; and
+    shapes where only the war values span an axis."""
+    rng = np.random.default_rng(37)  # chosen before the first run, never changed
+    x = rng.integers(0, 10, size=(2, 30, 1, 8))
+    xp = dx.target_rung(x[..., None], dx.CANDIDATE_MOVES, 2, 10)
+    one = rng.uniform(-8, 2, size=(1, 30, 1, 8, 16))
+    for war in (np.concatenate([one, one]), np.concatenate([one, one + 1.0]), one):
+        for share in (np.broadcast_to(0.4, (2, 30, 1, 8)), rng.uniform(0, 1, size=(2, 30, 1, 8))):
+            for between in (None, (0, 3), (2, 10)):
+                for war_rung in (6, None):
+                    args = (share, xp, COSTS, RISKS, war_rung, war, 0.95)
+                    got = bg.best_continuation(*args, between=between)
+                    _same(got, _best_continuation_general(*args, between))
+    # Only the war values span the first axis; the candidates and shares broadcast over it.
+    war = np.concatenate([one, one])[:, :, 0, 0]  # [2, 30, 16]
+    for args in (
+        (0.5, xp[:1, :, 0, 0], COSTS, RISKS, 6, war, 0.9),
+        (np.broadcast_to(0.5, (2, 30)), xp[0, :, 0, 0], COSTS, RISKS, 6, war, 0.9),
+        (0.5, xp[0, :1, 0, 0], COSTS, RISKS, 6, war, 0.9),
+    ):
+        _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
+
+
+@PROFILE
+@given(
+    data=st.data(),
+    rows=st.integers(1, 4),
+    k=st.integers(1, 4),
+    delta=st.sampled_from([0.0, 0.5, 0.9, 0.999]),
+)
+def test_best_continuation_with_repeated_worlds_on_generated_inputs(data, rows, k, delta):
+    """Worlds alike or not, odd values included (±0, ±∞, NaN, tiny): the general numbers."""
+    value = st.one_of(
+        st.floats(-5.0, 5.0, allow_nan=False, width=64),
+        st.sampled_from([0.0, -0.0, 1.0, np.inf, -np.inf, np.nan, 1e-300, 5e-324]),
+    )
+    one = np.array(data.draw(st.lists(value, min_size=rows * k, max_size=rows * k)))
+    one = one.reshape(1, rows, k)
+    other = one if data.draw(st.booleans()) else one + data.draw(st.sampled_from([0.0, 1.0]))
+    war = np.concatenate([one, other])
+    share = np.broadcast_to(data.draw(value), (2, rows))
+    xp = np.array(
+        data.draw(st.lists(st.integers(0, 9), min_size=2 * rows * 4, max_size=2 * rows * 4))
+    ).reshape(2, rows, 4)
+    war_rung = data.draw(st.sampled_from([None, 3, 6]))
+    args = (share, xp, COSTS, RISKS, war_rung, war, delta)
+    with np.errstate(all="ignore"):
+        _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
