@@ -41,7 +41,7 @@ interval, against the record's bound 0.2209 (docs/validation.md, "The record").
 Then, for the full port rule's runs, where their direct wars come from (geneva_port's
 :func:`diagnose`).
 
-Run: ``.venv/bin/python scripts/ukraine_port.py [RUNS]`` (default 500; 55 s on the idle 2-core
+Run: ``.venv/bin/python scripts/ukraine_port.py [RUNS]`` (default 500; 60 s on the 2-core
 machine, 7 variants x 2 conditions x 500 runs). Measured under superpower-crisis's first fit
 (5 December 2026): P(direct war) 0.872, 95% [0.840, 0.898], with the channels open. Under its
 second fit (the rate from the record's exposure): 0.292 [0.254, 0.333] open, 0.372 closed, 140
