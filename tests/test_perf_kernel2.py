@@ -23,6 +23,10 @@ from escalsim.policies import Actor
 from escalsim.policies import bargaining as pb
 from escalsim.scenario import load_scenario
 
+# The bit-for-bit comparison and the general code of best_continuation, shared with the first
+# kernel branch's tests.
+from test_perf_kernel import COSTS, RISKS, _best_continuation_general, _same
+
 settings.register_profile(
     "perf_kernel2", max_examples=400, deadline=None, derandomize=True, database=None
 )
@@ -34,17 +38,6 @@ ODD = [0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, 0.5, 1e-300, 5e-324,
 
 def _bits(a: Any) -> Any:
     return np.ascontiguousarray(np.asarray(a, dtype=float)).view(np.uint64)
-
-
-def _same(got: Any, want: Any) -> None:
-    """Equal to the bit (NaNs' bits and zeros' signs included), with dtype and shape."""
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype
-    assert got.shape == want.shape
-    if got.dtype.kind == "f":
-        np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
-    else:
-        np.testing.assert_array_equal(got, want)
 
 
 def _sorted_rows(columns: Any) -> Any:
@@ -160,23 +153,6 @@ def test_kept_answers_are_the_answers_computed_afresh_to_the_bit(monkeypatch, we
     found, _ = memo.find(memo.hashes, memo.bits[memo.slots])
     np.testing.assert_array_equal(found, memo.slots)
     assert len(np.unique(memo.hashes)) == memo.count
-
-
-COSTS = np.array([0.0, 0.01, 0.03, 0.05, 0.1, 0.2, 0.5, 0.6, 0.7, 0.8])
-RISKS = np.array([0.0, 0.0, 0.001, 0.005, 0.01, 0.03, 1.0, 1.0, 1.0, 1.0])
-
-
-def _best_continuation_general(share_j, xp, costs, war_risk, war_rung, war_j, delta, between):
-    """best_continuation's general code without a reply or an imposed cost (as on main)."""
-    top = len(costs) - 1 if war_rung is None else war_rung
-    lo, hi = (0, top) if between is None else (between[0], min(between[1], top))
-    rungs = np.arange(lo, hi + 1)
-    xp_arr = np.asarray(xp)
-    risk = dx.war_probability(war_risk, xp_arr[..., None], rungs, war_rung)
-    flow = np.asarray(share_j, dtype=float)[..., None, None] - costs[rungs]
-    w_j = np.asarray(war_j, dtype=float)[..., None, None, :]
-    held = bg.hold_value(flow[..., None], risk[..., None], w_j, delta)
-    return held.max(axis=-2)
 
 
 def test_best_continuation_with_worlds_alike_and_broadcast_shares():

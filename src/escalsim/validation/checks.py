@@ -2154,10 +2154,15 @@ def _row(e: Any, expected_text: str = "—", *, label: str = "", note: str = "")
     )
 
 
+def _record_lower_end(e: Any) -> float:
+    """A record check's proportion's generous lower end: Wilson at 1 − ALPHA/RECORD_FAMILY."""
+    return wilson_interval(e.count, e.n, confidence=1.0 - ALPHA / RECORD_FAMILY)[0]
+
+
 def _bound_row(label: str, e: Any, bound: float) -> Row:
     """A proportion that passes unless even its generous lower bound exceeds the record's."""
     k, n = e.count, e.n
-    lo, _ = wilson_interval(k, n, confidence=1.0 - ALPHA / RECORD_FAMILY)
+    lo = _record_lower_end(e)
     return Row(
         label,
         bound,
@@ -2186,16 +2191,15 @@ def _exposure_row(label: str, e: Any, weeks: float) -> Row:
     """
     from escalsim.validation import record
 
-    k, n = e.count, e.n
     bound = record.exposure_upper_bound(weeks)
-    lo, _ = wilson_interval(k, n, confidence=1.0 - ALPHA / RECORD_FAMILY)
+    lo = _record_lower_end(e)
     side = "within" if lo <= bound else "ABOVE"
     return Row(
         label,
         bound,
         e.estimate,
         e.ci,
-        n,
+        e.n,
         True,
         note=(
             f"{weeks:.1f} weeks; bound 1 − 0.05^(w/E), E = {record.exposure_weeks():.0f}; "
