@@ -947,8 +947,8 @@ def _policy_kept(
     return (
         f"{path}={name}: the scenario file sets {given}, and policy '{name}' does not take "
         f"{' or '.join(kept)} (it takes {', '.join(takes) or 'no parameters'}); --vary changes "
-        "the name alone and keeps the file's parameters. Instead vary a value the policy "
-        f"takes (--vary {where}.{kept[0]}=V1,V2,...), or give a copy of the scenario a condition "
+        "the name alone and keeps the file's parameters. Instead vary a parameter of the file's "
+        f"policy (--vary {where}.{kept[0]}=V1,V2,...), or give a copy of the scenario a condition "
         f"that sets the whole policy (set: {{{where}: {{{whole}}}}}) and compare it with "
         "escalsim run, or sweep under it with --condition NAME"
     )
