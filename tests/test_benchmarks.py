@@ -51,3 +51,11 @@ def test_bench_time_model_quick_prints_each_scenario_and_the_fit(root):
     assert {r[1].strip() for r in rows} >= {"geneva-2022", "brinkmanship"}, out
     assert "BARGAIN_U" in out, out
     assert "in the tree" in out, out
+
+
+@pytest.mark.slow
+def test_bench_work_count_quick_prints_the_leaves_and_the_floor(root):
+    out = _quick(root, "bench_work_count.py")
+    assert "`hold_value`" in out, out  # the largest leaf of a geneva-2022 round
+    assert "a floor" in out, out
+    assert "the batch engine now" in out, out
