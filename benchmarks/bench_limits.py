@@ -9,7 +9,8 @@ Usage::
 
 Each configuration runs ``escalsim.experiment.runner.run`` (and saves the run folder, without
 figures) in a fresh Python process, which reports its peak resident memory (``ru_maxrss`` of
-itself, plus the largest worker's times the number of workers) and its wall time. The parent
+itself, plus the largest helper process's times the number of helpers: a run of N processes
+is this one and N - 1 helpers) and its wall time. The parent
 computes the estimate the run checks against (every crisis to the horizon: an upper bound) and
 the one ``--dry-run`` prints (crisis lengths from a pilot), and prints both ratios.
 """
@@ -114,7 +115,9 @@ def one(cfg: dict[str, Any]) -> dict[str, Any]:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     workers = int(results.manifest["workers"])
     return {
-        "peak": (me.ru_maxrss + (kids.ru_maxrss * workers if workers > 1 else 0)) * 1024,
+        # This process works too (SharedExecutor): a run of ``workers`` processes has
+        # ``workers - 1`` helpers.
+        "peak": (me.ru_maxrss + kids.ru_maxrss * (workers - 1)) * 1024,
         "seconds": seconds,
         # CPU seconds per worker: the wall time of an unloaded machine (other jobs sharing the
         # cores stretch the wall time, not the CPU time).

@@ -5,6 +5,8 @@ Usage::
     .venv/bin/python benchmarks/bench_main_job.py --base-commit 911b119          # 3 runs each
     .venv/bin/python benchmarks/bench_main_job.py --base-commit 911b119 --repeats 5 --no-plots
     .venv/bin/python benchmarks/bench_main_job.py --quick                        # a smoke run
+    .venv/bin/python benchmarks/bench_main_job.py --base-commit fdbf627 --replications 4000 \
+        --no-plots --repeats 2   # a run of many tasks: how busy the processes are kept
 
 Each measurement runs the command line, figures included (unless ``--no-plots``), in a fresh
 process whose ``PYTHONPATH`` points at one source tree, into a new run folder, and reports its
@@ -20,7 +22,8 @@ the table's "idle estimate" is that: own CPU + max(0, helpers' CPU - the command
 simulation), the share measured beside it (``--share``: CPU seconds of the task the command
 runs itself; default 1.67 s, the dialogue_closed task of geneva-2022's 200 replications with
 twins, ``run_batch`` measured in one process at load 0.6 on 5 December 2026). Without helpers
-it is the own CPU time.
+it is the own CPU time. "CPU / wall" is how many cores the run kept busy on average (2.00 at
+best on 2 cores, when nothing else runs).
 """
 
 from __future__ import annotations
@@ -72,6 +75,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-plots", action="store_true")
     parser.add_argument("--share", type=float, default=1.67)
+    parser.add_argument(
+        "--replications", type=int, default=200, help="-n of the command (default 200)"
+    )
     parser.add_argument("--quick", action="store_true", help="20 replications, one repeat")
     parser.add_argument("--one", nargs=3, metavar=("OUT", "PLOTS", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -79,7 +85,7 @@ def main() -> None:
         out, plots, n = args.one
         print(json.dumps(one(out, plots == "1", n)))
         return
-    n = "20" if args.quick else "200"
+    n = "20" if args.quick else str(args.replications)
     repeats = 1 if args.quick else args.repeats
     plots = "0" if args.no_plots else "1"
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,8 +101,11 @@ def main() -> None:
         print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
     print(f"\n`escalsim {' '.join(COMMAND).replace('200', n)}`" + (" --no-plots" * (plots == "0")))
     print(f"medians of {repeats} (seconds; CPU = user + system)\n")
-    print("| tree | processes | wall | CPU, all | CPU, own | CPU, helpers | idle estimate |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| tree | processes | wall | CPU, all | CPU, own | CPU, helpers | idle estimate "
+        "| CPU / wall |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, found in rows.items():
 
         def med(key: str, found: list[dict[str, float]] = found) -> float:
@@ -109,7 +118,8 @@ def main() -> None:
         print(
             f"| {name} | {med('workers'):.0f} | {med('wall'):.2f} | "
             f"{statistics.median(r['own'] + r['helpers'] for r in found):.2f} | "
-            f"{med('own'):.2f} | {med('helpers'):.2f} | {statistics.median(idle):.2f} |"
+            f"{med('own'):.2f} | {med('helpers'):.2f} | {statistics.median(idle):.2f} | "
+            f"{statistics.median((r['own'] + r['helpers']) / r['wall'] for r in found):.2f} |"
         )
 
 

@@ -42,3 +42,20 @@ def test_bench_main_job_quick_prints_before_and_after(root):
     rows = [line.split("|") for line in out.splitlines() if line.startswith(table)]
     assert [r[1].strip() for r in rows] == ["before", "after"], out
     assert "load average before" in out
+
+
+@pytest.mark.slow
+def test_bench_time_model_quick_prints_each_scenario_and_the_fit(root):
+    out = _quick(root, "bench_time_model.py")
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("| ")]
+    assert {r[1].strip() for r in rows} >= {"geneva-2022", "brinkmanship"}, out
+    assert "BARGAIN_U" in out, out
+    assert "in the tree" in out, out
+
+
+@pytest.mark.slow
+def test_bench_work_count_quick_prints_the_leaves_and_the_floor(root):
+    out = _quick(root, "bench_work_count.py")
+    assert "`hold_value`" in out, out  # the largest leaf of a geneva-2022 round
+    assert "a floor" in out, out
+    assert "the batch engine now" in out, out

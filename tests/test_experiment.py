@@ -6,6 +6,7 @@ import json
 import math
 import os
 import stat
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -112,7 +113,8 @@ def test_a_bad_worker_start_up_in_the_environment_is_refused_by_name(given, monk
 
 
 def test_a_shared_executor_runs_here_while_its_helper_is_busy():
-    """The first task goes to the helper (still starting); the next one runs in this process."""
+    """The first task goes to the helper (still starting); the next waits in the queue until
+    this process takes it (``work_here``), and runs here."""
     from escalsim.experiment.executors import make_executor
 
     choice = make_executor(2, shared=True)
@@ -120,11 +122,49 @@ def test_a_shared_executor_runs_here_while_its_helper_is_busy():
         assert choice.label == "this process and 1 local process"
         first = choice.executor.submit(os.getpid)
         second = choice.executor.submit(os.getpid)
-        assert second.done()
+        assert not second.done()
+        assert choice.executor.work_here()
         assert second.result() == os.getpid()
         assert first.result() != os.getpid()
+        assert not choice.executor.work_here()  # nothing left in the queue
     finally:
         choice.close()
+
+
+def test_a_helper_takes_the_next_task_while_this_process_runs_one():
+    """A helper that finishes while this process runs a task takes the next queued task then,
+    not when this process comes back for it: the task run here waits for the third task, which
+    only the helper can run meanwhile (the first version of SharedExecutor left the helper idle
+    for as long as this process's task lasted, so this test would wait for ever; the guard's
+    generous timeout only turns such a hang into a failure)."""
+    from escalsim.experiment.executors import make_executor
+
+    choice = make_executor(2, shared=True)
+    later: dict[str, Any] = {}
+    try:
+        first = choice.executor.submit(os.getpid)
+        second = choice.executor.submit(lambda: later["third"].result(timeout=300))
+        later["third"] = choice.executor.submit(os.getpid)
+        assert choice.executor.work_here()  # runs `second` here, which waits for the third
+        helper = first.result()
+        assert helper != os.getpid()
+        assert second.result() == later["third"].result() == helper
+    finally:
+        choice.close()
+
+
+def test_a_shared_executor_cancels_its_queued_tasks_when_closed_with_cancel():
+    """Closing with ``cancel`` drops the queued tasks (their futures cancelled) and refuses more."""
+    from escalsim.experiment.executors import make_executor
+
+    choice = make_executor(2, shared=True)
+    first = choice.executor.submit(os.getpid)
+    queued = [choice.executor.submit(os.getpid) for _ in range(3)]
+    choice.close(cancel=True)
+    assert all(f.cancelled() for f in queued)
+    assert first.done()
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        choice.executor.submit(os.getpid)
 
 
 def test_a_helper_process_is_started_only_when_its_share_outlasts_its_start_up():

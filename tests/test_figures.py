@@ -94,6 +94,36 @@ def test_war_survival(frames, hotline, tmp_path):
     assert_png(fig, tmp_path / "war.png")
 
 
+@pytest.mark.parametrize(
+    ("ticks", "labels"),
+    [
+        ([0, 0.025, 0.05, 0.075, 0.1], ["0%", "2.5%", "5%", "7.5%", "10%"]),
+        ([0, 0.2, 0.4], ["0%", "20%", "40%"]),
+        ([0, 0.001, 0.002], ["0%", "0.1%", "0.2%"]),
+        # matplotlib's ticks are sums of floats; a tick below 0 is not "-0%"
+        ([-0.025, 0.0, 0.07500000000000001, 0.30000000000000004], ["-2.5%", "0%", "7.5%", "30%"]),
+        ([-1e-18, 0.0125, 1.0], ["0%", "1.25%", "100%"]),
+        ([], []),
+    ],
+)
+def test_percent_labels_are_exact_with_as_few_decimals_as_needed(ticks, labels):
+    assert fg.percent_labels(ticks) == labels
+
+
+def test_war_survival_labels_its_ticks_exactly(tmp_path):
+    """4 wars in 50 runs put the ticks 2.5% apart: labelled 2.5%, 5%, 7.5%, not 2%, 5%, 8%."""
+    runs = pd.DataFrame(
+        {"condition": "a", "end_round": [3] * 4 + [None] * 46, "war": [True] * 4 + [False] * 46}
+    )
+    fig = fg.war_survival(runs, 10)
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    assert np.allclose(ax.get_yticks(), np.arange(-1, 10) * 0.025)
+    exact = ["-2.5%", "0%", "2.5%", "5%", "7.5%", "10%", "12.5%", "15%", "17.5%", "20%", "22.5%"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == exact
+    assert_png(fig, tmp_path / "war.png")
+
+
 def test_forest_plot(differences, tmp_path):
     fig = fg.forest_plot(differences)
     assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [

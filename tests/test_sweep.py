@@ -298,6 +298,43 @@ def test_cli_bad_inputs_exit_2_with_a_location(root, tmp_path):
     assert "not a sweep folder" in not_a_sweep.stderr
 
 
+def test_varying_a_policy_name_the_file_parameterises_says_why_and_what_to_do():
+    """geneva-2022 sets ``policy: {name: bargaining, precision: 12.03}``: a --vary that changes
+    only the name to a policy without ``precision`` is refused in the user's terms (the option and
+    value given, the parameter the file sets, what the new policy takes, what to do instead), not
+    as an unknown key under a path the user never wrote; the file's parameter is not dropped."""
+    bad = run_cli_in_process(
+        "sweep", "geneva-2022", "--vary", "actors.USA.policy.name=bargaining,reciprocal",
+        "-n", "2", "--dry-run",
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert bad.stderr.startswith("sweep: --vary: actors.USA.policy.name=reciprocal: "), bad.stderr
+    assert "the scenario file sets actors.USA.policy.precision (12.03)" in bad.stderr
+    assert "policy 'reciprocal' does not take precision (it takes no parameters)" in bad.stderr
+    assert "--vary actors.USA.policy.precision=V1,V2,..." in bad.stderr
+    assert "set: {actors.USA.policy: {name: reciprocal}}" in bad.stderr
+    assert "--condition NAME" in bad.stderr
+    assert "unknown key" not in bad.stderr
+    # Any parameter the new policy lacks, not only precision; what the new policy takes is named.
+    spec = load_scenario("geneva-2022")
+    with pytest.raises(ScenarioError) as err:
+        parse_vary("actors.RUS.policy.name=generous", spec)
+    assert "policy 'generous' does not take precision (it takes generosity)" in str(err.value)
+
+
+def test_varying_a_policy_name_a_doctrine_parameterises_is_accepted():
+    """generic-crisis's powers take their policy from a doctrine; the loader applies a doctrine's
+    policy parameters only to the policy of the same name, so varying the name is valid there
+    (as the sweep's own settings show), and --vary accepts it."""
+    spec = load_scenario("generic-crisis")
+    vary = parse_vary("actors.A.policy.name=bargaining,reciprocal,generous", spec)
+    assert vary.values == ("bargaining", "reciprocal", "generous")
+    assert with_settings(spec, {"actors.A.policy.name": "reciprocal"}).actors[0].policy.name == (
+        "reciprocal"
+    )
+
+
 # -- Dask ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def cluster():

@@ -77,6 +77,13 @@ SERIES_ROWS_PER_ACTOR_ROUND, SERIES_ROW_BYTES = 1.1, 120
 #: 0.69 on ipd-noise, 1.9 on generic-dispute, 4.0 on hotline-1963, 5.6 on geneva-2022 and 35 on
 #: a 20-actor scenario with 38 linked pairs), 124-141 bytes each.
 EVENTS_PER_ACTOR, EVENTS_PER_LINK, EVENT_ROW_BYTES = 0.6, 0.7, 145
+#: decision-v2's temporaries, per run, bargaining power, cost type of the powers and decider:
+#: a task's peak above the state and window (``task_bytes``) measured 42-88 kB per replication
+#: with twins on generic-crisis, geneva-2022 and ukraine-talks-2022 (1.2-1.4 kB per power, type
+#: and decider with twins; 1,000 replications against 8, ``/usr/bin/time``'s peak, 5 December
+#: 2026); hotline-1963 needs 231 kB, 4.8 kB per power, type and decider, unexplained: its task is
+#: under-estimated about 2.6× (docs/reliability/limits.md).
+BARGAIN_TEMP_BYTES = 500
 #: Kept detail is held twice at the peak: the tasks' parts and their concatenation (the Arrow
 #: table written to Parquet comes after the parts are freed).
 DETAIL_FACTOR = 2.0
@@ -86,21 +93,25 @@ DETAIL_FACTOR = 2.0
 #: twin (docs/decision-v2.md §7), stepped in lockstep; the time model counts each.
 TWIN_RUNS = 3
 #: Seconds per replication-round of one run (each twin is a run) of the batch engine:
-#: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³, plus BARGAIN_U per power of the
-#: ``bargaining`` policy (its look-ahead over the other's types and its update on the other's
-#: move dominate a round of decision-v2: docs/performance.md). The polynomial in A was measured
-#: on 2 to 200 actors before decision-v2 (2.4 µs at 2, 31 at 20, 67 at 40, 330 at 80, 980 at
-#: 100, 4,600 at 200; beyond about 50 actors the [replications, A, A] arrays outgrow the
-#: caches; brinkmanship, without the bargaining policy, still measures 2.6 µs at 2 actors);
-#: BARGAIN_U and BARGAIN_O on the shipped scenarios in issue 20 (docs/performance.md, "The
-#: --dry-run time model").
+#: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³, plus BARGAIN_U + BARGAIN_UD·D per power of
+#: the ``bargaining`` policy, D the deciders (``Shape.deciders``: its look-ahead over the other's
+#: types and its update on the other's move dominate a round of decision-v2, and value each
+#: decider's part in a war: docs/performance.md). The polynomial in A was measured on 2 to 200
+#: actors before decision-v2 (2.4 µs at 2, 31 at 20, 67 at 40, 330 at 80, 980 at 100, 4,600 at
+#: 200; beyond about 50 actors the [replications, A, A] arrays outgrow the caches;
+#: brinkmanship, without the bargaining policy, measures 2.0 µs at 2 actors); BARGAIN_U,
+#: BARGAIN_UD and BARGAIN_OA by least squares on the seven shipped scenarios with bargaining
+#: powers whose crises last more than two rounds (``benchmarks/bench_time_model.py``, 5 December
+#: 2026, after the recalibrated scenarios of issue 19: geneva-2022 65.8 µs measured, 66.5
+#: modelled; the model within 0.68-1.29 of each scenario's).
 BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 1.5e-6, 0.6e-6, 0.045e-6, 3.4e-10
-BARGAIN_U = 20e-6
+BARGAIN_U, BARGAIN_UD = 9.4e-6, 4.62e-6
 #: Seconds per round of a task per run, whatever its size (numpy's per-call floor over the
-#: phases' loops over actors, channels and agenda items): BATCH_O0 + BATCH_O1·A, plus BARGAIN_O
-#: per power of the bargaining policy (fitted with BARGAIN_U: docs/performance.md).
+#: phases' loops over actors, channels and agenda items): BATCH_O0 + BATCH_O1·A, plus
+#: BARGAIN_OA·A per power of the bargaining policy (fitted with BARGAIN_U, through the origin:
+#: docs/performance.md).
 BATCH_O0, BATCH_O1 = 0.6e-3, 0.12e-3
-BARGAIN_O = 3e-3
+BARGAIN_OA = 0.456e-3
 #: Seconds per replication (its generator, its outcome row) and per task (the condition
 #: applied, the arrays allocated, the frames built).
 PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 20e-6, 0.05
@@ -164,6 +175,13 @@ class Shape:
         Bytes of the model's state per replication (one run, no twin), measured.
     bargainers : int
         Actors with the ``bargaining`` policy (0-2: the powers), in any round of the schedule.
+    types : int
+        The powers' cost-of-war types (``Params.cost_types``' columns, the larger grid of the
+        two; 1 for known costs).
+    deciders : int
+        Actors that can decide (the powers, and third parties that may join a war:
+        ``core.streams.Structure.deciders``, over the schedule). A bargaining power values the
+        other's decision against each one's part in a war.
     """
 
     actors: int
@@ -175,6 +193,8 @@ class Shape:
     rounds: int
     state: int
     bargainers: int = 0
+    deciders: int = 2
+    types: int = 1
 
     @classmethod
     def of(cls, spec: Scenario, layout: BlockLayout | None = None) -> Shape:
@@ -186,7 +206,7 @@ class Shape:
         import numpy as np
 
         from escalsim.core.params import schedule
-        from escalsim.core.streams import BlockLayout
+        from escalsim.core.streams import BlockLayout, Structure
         from escalsim.model.rounds import Crisis, Streams
 
         sched = schedule(spec)
@@ -209,6 +229,8 @@ class Shape:
             spec.run.rounds,
             state,
             max(sum(s.name == "bargaining" for s in q.policies) for q in sched.params_at),
+            len(Structure.of_schedule(sched).deciders),
+            int(np.shape(p.cost_types)[-1]),
         )
 
     def state_bytes(self) -> int:
@@ -237,7 +259,16 @@ def task_bytes(shape: Shape, n: int, twin: bool, engine: str = "batch") -> int:
     # (docs/reliability/limits.md), so it is left so.
     runs = 2 if twin else 1
     working = runs * n * shape.state_bytes() + shape.window_bytes(n)
-    return int(TASK_BYTES + TEMP_FACTOR * working + rows)
+    # decision-v2's temporaries: each bargaining power's view of the other's types, per decider
+    bargaining = (
+        (TWIN_RUNS if twin else 1)
+        * n
+        * BARGAIN_TEMP_BYTES
+        * shape.bargainers
+        * shape.types
+        * shape.deciders
+    )
+    return int(TASK_BYTES + TEMP_FACTOR * working + bargaining + rows)
 
 
 def rep_round_seconds(shape: Shape, engine: str) -> float:
@@ -246,12 +277,13 @@ def rep_round_seconds(shape: Shape, engine: str) -> float:
     if engine == "agents":
         return AGENT_U0 + AGENT_U2 * a * a
     polynomial = BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a + BATCH_U3 * a**3
-    return polynomial + BARGAIN_U * shape.bargainers
+    return polynomial + (BARGAIN_U + BARGAIN_UD * shape.deciders) * shape.bargainers
 
 
 def round_seconds(shape: Shape) -> float:
     """Seconds per round of a task of the batch engine, per run, whatever the task's size."""
-    return BATCH_O0 + BATCH_O1 * shape.actors + BARGAIN_O * shape.bargainers
+    a = shape.actors
+    return BATCH_O0 + BATCH_O1 * a + BARGAIN_OA * a * shape.bargainers
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,9 @@ def run_tasks(
         (e.g. to import what comes after the tasks while a helper finishes its task).
     """
     limit = max(1, in_flight or 2 * executor.workers)
+    # An executor that shares its queue with this process (SharedExecutor) runs a task here
+    # each time the loop has nothing else to do; the others only run elsewhere.
+    work_here: Callable[[], bool] | None = getattr(executor.executor, "work_here", None)
     pending: dict[Future[Frames], Task] = {}
     queue = iter(todo)
     try:
@@ -71,10 +74,17 @@ def run_tasks(
                 pending[executor.executor.submit(_tasks.run_task, payload, task)] = task
             if not pending:
                 break
-            if while_waiting is not None and not any(f.done() for f in pending):
-                while_waiting()
-                while_waiting = None
-            finished, _ = wait(list(pending), timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+            if work_here is not None and work_here():
+                # This process ran a queued task (SharedExecutor): store whatever finished,
+                # then refill the queue before it takes the next one.
+                finished, _ = wait(list(pending), timeout=0, return_when=FIRST_COMPLETED)
+            else:
+                if while_waiting is not None and not any(f.done() for f in pending):
+                    while_waiting()
+                    while_waiting = None
+                finished, _ = wait(
+                    list(pending), timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED
+                )
             if not finished:
                 # A worker killed mid-result can leave the pool unable to say it is broken:
                 # look at the workers themselves (ExecutorChoice.check_workers).

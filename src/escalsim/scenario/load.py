@@ -7,6 +7,7 @@ problems are all reported together in one :class:`~escalsim.scenario.errors.Scen
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import warnings
@@ -842,7 +843,9 @@ def check_values(scenario: Scenario, path: str, values: Iterable[Any]) -> list[P
     The cheap half of a ``--vary`` check, fast enough for a thousand values: the value is put
     into the scenario's data (doctrines applied) and checked against the schema and the
     cross-field rules, as the loader checks a ``sweep:`` block; conditions are not re-run
-    (:func:`with_settings` does that, for a few values).
+    (:func:`with_settings` does that, for a few values). An actor's policy ``name`` goes into
+    the actor's own data before its doctrine, as in :func:`with_settings`: a doctrine's policy
+    parameters apply only to the policy of the doctrine's name.
 
     Parameters
     ----------
@@ -857,7 +860,9 @@ def check_values(scenario: Scenario, path: str, values: Iterable[Any]) -> list[P
     -------
     list of Problem
         Empty when every value is valid; else the first invalid value's problems (line 0, the
-        field path as ``loc``).
+        field path as ``loc``). A policy's ``name`` whose new policy does not take a parameter
+        the file gives that policy is one problem, at no field path, that names the path and
+        value, the parameter, what the new policy takes, and what to do instead.
     """
     raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
     data = copy.deepcopy(raw)
@@ -869,8 +874,30 @@ def check_values(scenario: Scenario, path: str, values: Iterable[Any]) -> list[P
     newer = _too_new_path(data, target.loc)
     if newer is not None:
         return [Problem(0, 0, (path,), newer, "<settings>")]
+    naming = target.loc[-2:] == ("policy", "name")
+    own: dict[str, Any] | None = None  # an actor as given, when its policy's name is set
+    if naming and target.loc[0] == "actors":
+        stubbed = copy.deepcopy(raw)
+        resolve(stubbed, path)  # gives the actor without a policy its role's default
+        own = stubbed["actors"][target.loc[1]]
     for value in values:
-        target.container[target.key] = value  # type: ignore[index]
+        policy: Any = target.container
+        if own is not None:
+            # As the loader (and with_settings) does it: the name goes into the actor's own
+            # data, then the doctrine, whose policy parameters apply only to its policy's name.
+            own["policy"]["name"] = value
+            rebuilt: dict[str, Any] = copy.deepcopy(
+                {"doctrines": raw.get("doctrines"), "actors": [own]}
+            )
+            _apply_doctrines(rebuilt, _Context("<settings>", Positions()))
+            data["actors"][target.loc[1]] = rebuilt["actors"][0]
+            policy = rebuilt["actors"][0]["policy"]
+        else:
+            target.container[target.key] = value  # type: ignore[index]
+        if naming and isinstance(value, str) and value in POLICY_MODELS:
+            kept = _policy_kept(path, value, policy, POLICY_MODELS[value])
+            if kept is not None:
+                return [Problem(0, 0, (), kept, "<settings>")]
         try:
             swept = Scenario.model_validate(data)
         except ValidationError as exc:
@@ -880,6 +907,51 @@ def check_values(scenario: Scenario, path: str, values: Iterable[Any]) -> list[P
         if found:
             return [Problem(0, 0, p.loc, p.message, "<settings>") for p in found]
     return []
+
+
+def _policy_kept(
+    path: str, name: str, policy: dict[str, Any], model: type[BaseModel]
+) -> str | None:
+    """Why setting ``path`` (a policy's ``name``) to ``name`` cannot stand, or None when it can.
+
+    Changing a policy's name keeps the parameters the file gives the policy (``--vary`` changes
+    one field); when the policy called ``name`` does not take one of them, the message says so in
+    the terms of the option, and what to do instead.
+
+    Parameters
+    ----------
+    path : str
+        The field path as given (``actors.USA.policy.name``).
+    name : str
+        The new policy's name.
+    policy : dict
+        The policy's data with the new name in place.
+    model : type
+        The new policy's parameter model.
+
+    Returns
+    -------
+    str or None
+        The message (one line), or None when the new policy takes every parameter given.
+    """
+    kept = [key for key in policy if key not in model.model_fields]
+    if not kept:
+        return None
+    where = path.rsplit(".", 1)[0]
+    given = " and ".join(f"{where}.{key} ({json.dumps(policy[key], default=str)})" for key in kept)
+    takes = [field for field in model.model_fields if field != "name"]
+    # A parameter the new policy requires (memory_one's p, scripted's moves) is left to fill in.
+    whole = ", ".join(
+        [f"name: {name}", *(f"{f}: ..." for f in takes if model.model_fields[f].is_required())]
+    )
+    return (
+        f"{path}={name}: the scenario file sets {given}, and policy '{name}' does not take "
+        f"{' or '.join(kept)} (it takes {', '.join(takes) or 'no parameters'}); --vary changes "
+        "the name alone and keeps the file's parameters. Instead vary a parameter of the file's "
+        f"policy (--vary {where}.{kept[0]}=V1,V2,...), or give a copy of the scenario a condition "
+        f"that sets the whole policy (set: {{{where}: {{{whole}}}}}) and compare it with "
+        "escalsim run, or sweep under it with --condition NAME"
+    )
 
 
 def policy_names() -> list[str]:

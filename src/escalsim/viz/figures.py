@@ -44,7 +44,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator
 
 if TYPE_CHECKING:
     from escalsim.scenario import Scenario
@@ -59,6 +59,7 @@ __all__ = [
     "escalation_causes",
     "fan_chart",
     "forest_plot",
+    "percent_labels",
     "prim_figure",
     "save_figure",
     "sensitivity_bars",
@@ -155,6 +156,60 @@ def _fix_ticks(axis: Any) -> None:
     kept = [(v, t) for v, t in zip(locs, labels, strict=True) if vmin - tol <= v <= vmax + tol]
     axis.set_ticks([v for v, _ in kept], labels=[t for _, t in kept])
     axis.set_view_interval(*limits, ignore=True)  # set_ticks may widen the limits to its ticks
+
+
+def percent_labels(values: Sequence[float], max_decimals: int = 6) -> list[str]:
+    """Label shares as percents, with as few decimals as make every label exact.
+
+    One number of decimals serves every value: the fewest (up to ``max_decimals``) at which
+    each value, as a percent, is written exactly; each label then drops its trailing zeros.
+    Ticks 2.5% apart read 2.5%, 5%, 7.5%, and whole percents stay whole. Exact labels of
+    different values differ, so the labels are distinct too (values apart by less than
+    ``max_decimals`` allow are rounded, and may share a label).
+
+    Parameters
+    ----------
+    values : sequence of float
+        Shares (0.025 is 2.5%), e.g. an axis's tick locations.
+    max_decimals : int, optional
+        The most decimals a label gets (values finer than that are rounded to it).
+
+    Returns
+    -------
+    list of str
+        One label per value, in order, e.g. ``['0%', '2.5%', '5%']`` for ``[0, 0.025, 0.05]``.
+
+    Examples
+    --------
+    >>> percent_labels([0, 0.025, 0.05, 0.075, 0.1])
+    ['0%', '2.5%', '5%', '7.5%', '10%']
+    >>> percent_labels([0, 0.2, 0.4])
+    ['0%', '20%', '40%']
+    """
+    percents = [100.0 * float(v) for v in values]
+    # Tick locations are sums of floats (0.07500000000000001): exact within rounding error.
+    tol = 1e-9 * max([1.0, *(abs(p) for p in percents)])
+    decimals = next(
+        (d for d in range(max_decimals) if all(abs(round(p, d) - p) <= tol for p in percents)),
+        max_decimals,
+    )
+    labels = []
+    for p in percents:
+        text = f"{round(p, decimals) + 0.0:.{decimals}f}"  # + 0.0: no "-0%"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        labels.append(f"{text}%")
+    return labels
+
+
+class _PercentTicks(Formatter):
+    """Tick labels as percents, all ticks of the axis written exactly (:func:`percent_labels`)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return percent_labels([x])[0]
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        return percent_labels(values)
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
@@ -423,7 +478,7 @@ def war_survival(runs: pd.DataFrame, horizon: int, time_unit: str | None = None)
     ax.set_xlim(0, horizon)
     top = min(1.0, max(0.1, top * 1.08))
     ax.set_ylim(-0.015 * top, top)  # a little below 0, so that a line at 0 stays visible
-    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(_PercentTicks())
     ax.set_xlabel(f"round ({time_unit}s)" if time_unit else "round")
     ax.set_ylabel("P(war by the end of the round)")
     ax.grid(color="0.9", lw=0.8)
