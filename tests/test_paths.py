@@ -291,15 +291,18 @@ def test_a_run_whose_paths_do_not_fit_the_memory_budget_is_refused_before_it_run
 ) -> None:
     """The budget covers the paths' 8 runs too: a budget the run alone fits (its dry run
     without --paths passes) but the run with its paths does not is refused with exit 2, naming
-    --paths, and nothing is written."""
+    --paths, and nothing is written. The paths run after the main run's tasks, so they raise
+    the peak only where their 8 runs' outcome rows and task outweigh the main run's task with
+    its twins: at 4,000 replications (the rows 32 MB; at 400 the main task, with decision-v2's
+    temporaries, is the larger and the paths add nothing: limits.with_paths)."""
     from escalsim.experiment.runner import estimate_run
 
     spec = load_scenario("generic-dispute")
-    with_paths = estimate_run(spec, replications=400, seed=2, workers=1, paths=True)
-    alone = estimate_run(spec, replications=400, seed=2, workers=1)
+    with_paths = estimate_run(spec, replications=4000, seed=2, workers=1, paths=True)
+    alone = estimate_run(spec, replications=4000, seed=2, workers=1)
     assert with_paths.memory_bytes > alone.memory_bytes
     budget = str((alone.memory_bytes + with_paths.memory_bytes) // 2)
-    args = ("run", "generic-dispute", "-n", "400", "--seed", "2", "--workers", "1")
+    args = ("run", "generic-dispute", "-n", "4000", "--seed", "2", "--workers", "1")
     fits = run_cli_in_process(*args, "--max-memory", budget, "--dry-run")
     assert fits.returncode == 0, fits.stderr
     out = run_cli_in_process(*args, "--max-memory", budget, "--paths", "--out", str(tmp_path / "r"))
