@@ -124,6 +124,28 @@ def test_war_survival_labels_its_ticks_exactly(tmp_path):
     assert_png(fig, tmp_path / "war.png")
 
 
+def test_war_survival_legend_gives_each_share_exactly():
+    """1 war in 40 runs is 2.5% in the legend (was 2%), 4 in 40 is 10%, 1 in 3 is 33.33%."""
+    conditions = {"a": (1, 40), "b": (4, 40), "c": (1, 3)}
+    runs = pd.concat(
+        pd.DataFrame(
+            {
+                "condition": name,
+                "end_round": [3] * wars + [None] * (n - wars),
+                "war": [True] * wars + [False] * (n - wars),
+            }
+        )
+        for name, (wars, n) in conditions.items()
+    )
+    fig = fg.war_survival(runs, 10)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "a: 2.5% by round 10 (n = 40 runs)",
+        "b: 10% by round 10 (n = 40 runs)",
+        "c: 33.33% by round 10 (n = 3 runs)",
+    ]
+
+
 def test_forest_plot(differences, tmp_path):
     fig = fg.forest_plot(differences)
     assert [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")] == [

@@ -24,7 +24,7 @@ from escalsim.experiment.sweep import (
     parse_vary,
     run_sweep,
 )
-from escalsim.scenario import ScenarioError, load_scenario, with_settings
+from escalsim.scenario import ScenarioError, load_scenario, load_text, with_settings
 
 
 @pytest.fixture(scope="module")
@@ -702,6 +702,42 @@ def test_a_bad_sweep_block_is_reported_at_its_lines(root, tmp_path):
     assert f"bad.yaml:{row['dialog_open']}:" in err
     assert "did you mean 'dialogue_open'" in err
     assert "Traceback" not in err
+
+
+def test_a_sweep_block_varying_a_policy_name_the_file_parameterises_says_why(root, tmp_path):
+    """geneva-2022's USA plays ``{name: bargaining, precision: 12.03}``: its own sweep: block
+    varying the name to reciprocal (which takes no precision) is refused as --vary refuses it
+    (the parameter the file sets, that the new policy does not take it, what to do), at the
+    block's entry, not as an unknown key under a path the file never wrote."""
+    text = (root / "scenarios" / "geneva-2022.yaml").read_text(encoding="utf-8")
+    entry = "actors.USA.policy.name: [bargaining, reciprocal]"
+    bad = text.replace("actors.TUR.may_mediate: [false, true]", entry)
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad, encoding="utf-8")
+    row = next(i for i, line in enumerate(bad.splitlines(), 1) if entry in line)
+    shown = run_cli_in_process("validate", str(path))
+    assert shown.returncode == 2
+    err = shown.stderr
+    assert f"bad.yaml:{row}:" in err
+    assert "sweep.vary.actors.USA.policy.name: value 'reciprocal': " in err
+    assert "the scenario file sets actors.USA.policy.precision (12.03)" in err
+    assert "policy 'reciprocal' does not take precision (it takes no parameters)" in err
+    assert "actors.USA.policy.precision: [V1, V2, ...]" in err
+    assert "set: {actors.USA.policy: {name: reciprocal}}" in err
+    assert "unknown key" not in err
+    assert "Traceback" not in err
+
+
+def test_a_sweep_block_varying_a_policy_name_a_doctrine_parameterises_is_accepted(root):
+    """generic-crisis's powers take ``{name: bargaining, precision: ...}`` from a doctrine, whose
+    policy parameters apply only to the policy of its name: a sweep: block varying a power's
+    policy name is valid (the sweep would run it), as --vary accepts it."""
+    text = (root / "scenarios" / "generic-crisis.yaml").read_text(encoding="utf-8")
+    assert "\nsweep:" not in text
+    swept = text + "\nsweep:\n  vary:\n    actors.A.policy.name: [bargaining, reciprocal, grit]\n"
+    spec = load_text(swept, "swept.yaml")
+    assert spec.sweep is not None
+    assert spec.sweep.vary["actors.A.policy.name"] == ["bargaining", "reciprocal", "grit"]
 
 
 def test_the_command_plans_a_sweep_once(tmp_path, monkeypatch):

@@ -13,15 +13,21 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from escalsim.errors import ScenarioMigrationWarning
 from escalsim.scenario import migrate, shipped
-from escalsim.scenario.checks import FROZEN_DURING_RUN, FROZEN_INSIDE, FROZEN_SECTIONS, check
+from escalsim.scenario.checks import (
+    FROZEN_DURING_RUN,
+    FROZEN_INSIDE,
+    FROZEN_SECTIONS,
+    Finding,
+    check,
+)
 from escalsim.scenario.errors import Loc, Problem, ScenarioError, did_you_mean, format_loc
-from escalsim.scenario.paths import PathError, _union_member, _unwrap, resolve
+from escalsim.scenario.paths import PathError, Target, _union_member, _unwrap, resolve
 from escalsim.scenario.schema import POLICY_MODELS, READ_VERSIONS, REMOVED, Event, Scenario
 from escalsim.scenario.yamlio import Positions, parse_yaml, read_text
 
@@ -427,7 +433,7 @@ def _validate(raw: dict[str, Any], ctx: _Context) -> tuple[Scenario | None, list
     if not problems:
         problems += _set_event_problems(data, ctx)
     if not problems:
-        problems += _sweep_problems(data, scenario, ctx)
+        problems += _sweep_problems(raw, data, scenario, ctx)
     return (None if problems else scenario), problems
 
 
@@ -438,11 +444,31 @@ _NOT_SWEPT = frozenset(
 )
 
 
-def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> list[Problem]:
+def _sweep_problems(
+    raw: dict[str, Any], data: dict[str, Any], scenario: Scenario, ctx: _Context
+) -> list[Problem]:
     """Check the ``sweep:`` block: each path names a field, each value is valid there.
 
     Every value (or both bounds) is applied to the scenario and validated like the file, so a
-    value the file would refuse is refused in the sweep, at its line and column.
+    value the file would refuse is refused in the sweep, at its line and column. The values are
+    tried as :func:`check_values` tries a ``--vary``'s (an actor's policy ``name`` before its
+    doctrine), by the same code.
+
+    Parameters
+    ----------
+    raw : dict
+        The file's data before its doctrines were applied.
+    data : dict
+        The same data with its doctrines applied (as validated into ``scenario``).
+    scenario : Scenario
+        The validated scenario.
+    ctx : _Context
+        Locates each problem at the block's entry.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the block is valid.
     """
     block = scenario.sweep
     if block is None:
@@ -481,22 +507,21 @@ def _sweep_problems(data: dict[str, Any], scenario: Scenario, ctx: _Context) -> 
             problems += [ctx.at(here, p.message) for p in exc.problems]
             continue
         counts.append(len(values))
-        for value in values:
-            target.container[target.key] = value  # type: ignore[index]
-            try:
-                swept = Scenario.model_validate(trial)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                at = _data_path(trial, tuple(first["loc"]))
-                message, _ = _message(first, trial, at)
-                problems.append(ctx.at(here, f"value {value!r}: {format_loc(at)}: {message}"))
-                break
-            found = check(swept)
-            if found:
-                problems.append(
-                    ctx.at(here, f"value {value!r}: {format_loc(found[0].loc)}: {found[0].message}")
-                )
-                break
+        refused = _first_refused(raw, trial, path, target, values, block=True)
+        if refused is None:
+            continue
+        if refused.kept is not None:
+            problems.append(ctx.at(here, refused.kept))
+        elif refused.invalid is not None:
+            first = refused.invalid.errors()[0]
+            at = _data_path(trial, tuple(first["loc"]))
+            message, _ = _message(first, trial, at)
+            problems.append(ctx.at(here, f"value {refused.value!r}: {format_loc(at)}: {message}"))
+        else:
+            found = refused.found[0]
+            problems.append(
+                ctx.at(here, f"value {refused.value!r}: {format_loc(found.loc)}: {found.message}")
+            )
     if not problems:
         try:
             check_size(counts, block.sampler, block.samples)
@@ -874,6 +899,64 @@ def check_values(scenario: Scenario, path: str, values: Iterable[Any]) -> list[P
     newer = _too_new_path(data, target.loc)
     if newer is not None:
         return [Problem(0, 0, (path,), newer, "<settings>")]
+    refused = _first_refused(raw, data, path, target, values)
+    if refused is None:
+        return []
+    if refused.kept is not None:
+        return [Problem(0, 0, (), refused.kept, "<settings>")]
+    if refused.invalid is not None:
+        found = _validation_problems(refused.invalid, data, _Context("<settings>", Positions()))
+    else:
+        found = [Problem(0, 0, f.loc, f.message, "<settings>") for f in refused.found]
+    return [Problem(0, 0, p.loc, p.message, "<settings>") for p in found]
+
+
+class _Refused(NamedTuple):
+    """The first value of a field path that cannot stand, and why (one of the last three)."""
+
+    value: Any
+    kept: str | None  # a policy's name whose policy does not take a parameter the file gives
+    invalid: ValidationError | None  # the schema's refusal
+    found: list[Finding]  # the cross-field checks' refusals
+
+
+def _first_refused(
+    raw: dict[str, Any],
+    data: dict[str, Any],
+    path: str,
+    target: Target,
+    values: Iterable[Any],
+    *,
+    block: bool = False,
+) -> _Refused | None:
+    """Put each value at ``path`` in turn and validate; the first value refused, or None.
+
+    The one check of a field path's values, for ``--vary`` (:func:`check_values`) and for a
+    file's ``sweep:`` block (:func:`_sweep_problems`). An actor's policy ``name`` goes into the
+    actor's own data before its doctrine, as the loader (and :func:`with_settings`) does it: a
+    doctrine's policy parameters apply only to the policy of the doctrine's name.
+
+    Parameters
+    ----------
+    raw : dict
+        The scenario's data before its doctrines.
+    data : dict
+        A copy of the data with its doctrines applied; changed in place, and left as the
+        refused value made it (the refusals' locations are in its terms).
+    path : str
+        The field path as given.
+    target : Target
+        ``path`` resolved against ``data``.
+    values : iterable
+        The values to try, in order.
+    block : bool
+        Word a policy's refused name for a ``sweep:`` block rather than ``--vary``.
+
+    Returns
+    -------
+    _Refused or None
+        None when every value is valid.
+    """
     naming = target.loc[-2:] == ("policy", "name")
     own: dict[str, Any] | None = None  # an actor as given, when its policy's name is set
     if naming and target.loc[0] == "actors":
@@ -895,28 +978,28 @@ def check_values(scenario: Scenario, path: str, values: Iterable[Any]) -> list[P
         else:
             target.container[target.key] = value  # type: ignore[index]
         if naming and isinstance(value, str) and value in POLICY_MODELS:
-            kept = _policy_kept(path, value, policy, POLICY_MODELS[value])
+            kept = _policy_kept(path, value, policy, POLICY_MODELS[value], block=block)
             if kept is not None:
-                return [Problem(0, 0, (), kept, "<settings>")]
+                return _Refused(value, kept, None, [])
         try:
             swept = Scenario.model_validate(data)
         except ValidationError as exc:
-            found = _validation_problems(exc, data, _Context("<settings>", Positions()))
-        else:
-            found = [Problem(0, 0, f.loc, f.message, "<settings>") for f in check(swept)]
+            return _Refused(value, None, exc, [])
+        found = check(swept)
         if found:
-            return [Problem(0, 0, p.loc, p.message, "<settings>") for p in found]
-    return []
+            return _Refused(value, None, None, found)
+    return None
 
 
 def _policy_kept(
-    path: str, name: str, policy: dict[str, Any], model: type[BaseModel]
+    path: str, name: str, policy: dict[str, Any], model: type[BaseModel], *, block: bool = False
 ) -> str | None:
     """Why setting ``path`` (a policy's ``name``) to ``name`` cannot stand, or None when it can.
 
-    Changing a policy's name keeps the parameters the file gives the policy (``--vary`` changes
-    one field); when the policy called ``name`` does not take one of them, the message says so in
-    the terms of the option, and what to do instead.
+    Changing a policy's name keeps the parameters the file gives the policy (``--vary``, and a
+    ``sweep:`` block, change one field); when the policy called ``name`` does not take one of
+    them, the message says so in the terms of the option (or of the block), and what to do
+    instead.
 
     Parameters
     ----------
@@ -928,6 +1011,9 @@ def _policy_kept(
         The policy's data with the new name in place.
     model : type
         The new policy's parameter model.
+    block : bool
+        Word the message for a file's ``sweep:`` block (located at the block's entry, so it
+        names the value alone) rather than for ``--vary``.
 
     Returns
     -------
@@ -944,9 +1030,20 @@ def _policy_kept(
     whole = ", ".join(
         [f"name: {name}", *(f"{f}: ..." for f in takes if model.model_fields[f].is_required())]
     )
+    refusal = (
+        f"the scenario file sets {given}, and policy '{name}' does not take "
+        f"{' or '.join(kept)} (it takes {', '.join(takes) or 'no parameters'})"
+    )
+    if block:
+        return (
+            f"value {name!r}: {refusal}; the sweep changes the name alone and keeps the file's "
+            "parameters. Instead vary a parameter of the file's policy "
+            f"({where}.{kept[0]}: [V1, V2, ...]), or add a condition that sets the whole policy "
+            f"(set: {{{where}: {{{whole}}}}}) and sweep under it (condition: NAME in the sweep: "
+            "block)"
+        )
     return (
-        f"{path}={name}: the scenario file sets {given}, and policy '{name}' does not take "
-        f"{' or '.join(kept)} (it takes {', '.join(takes) or 'no parameters'}); --vary changes "
+        f"{path}={name}: {refusal}; --vary changes "
         "the name alone and keeps the file's parameters. Instead vary a parameter of the file's "
         f"policy (--vary {where}.{kept[0]}=V1,V2,...), or give a copy of the scenario a condition "
         f"that sets the whole policy (set: {{{where}: {{{whole}}}}}) and compare it with "

@@ -242,6 +242,15 @@ def _runs(n: int, total: int | None = None) -> str:
     return f"n = {n} run" if n == 1 else f"n = {n} runs"
 
 
+def _share(value: float) -> str:
+    """A share of runs as the legend gives it: 2.5%, 10%, 33.33%.
+
+    A whole percent wrote 1 war in 40 runs (2.5%) as 2%; :func:`percent_labels` writes the share
+    with as few decimals as make it exact, up to two (any share of 400 or 10,000 runs is exact).
+    """
+    return percent_labels([value], max_decimals=2)[0]
+
+
 def _grid(n: int, max_cols: int = 3) -> tuple[int, int]:
     cols = max(1, min(n, max_cols))
     return math.ceil(n / cols), cols
@@ -472,7 +481,7 @@ def war_survival(runs: pd.DataFrame, horizon: int, time_unit: str | None = None)
             color=colour,
             lw=2,
             ls=_LINESTYLES[i % len(_LINESTYLES)],
-            label=f"{condition}: {share[-1]:.0%} by round {horizon} ({_runs(n)})",
+            label=f"{condition}: {_share(share[-1])} by round {horizon} ({_runs(n)})",
         )
         top = max(top, float(hi.max()))
     ax.set_xlim(0, horizon)
