@@ -393,20 +393,28 @@ def test_the_counterexamples_hold_under_the_other_term(pair):
     assert check_resolve_property(pair, 2000) > 0.0
 
 
+#: The largest violation of the resolve property known under the default quit term (``best``):
+#: COUNTEREXAMPLE_BEST_2, paired −0.104 (SE 0.007; docs/decision-v2.md §3.7).
+WORST_KNOWN = -0.104
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="open finding: the property at scale is violated (COUNTEREXAMPLE_BEST, which the "
-    "test above pins); whether these 40 examples hit a violation depends on the draw",
-)
 @settings(PROPERTY, max_examples=40)
 @given(pair=resolve_pairs())
 @example(pair=FOUND[0])
 @example(pair=FOUND[1])
 @example(pair=COUNTEREXAMPLE)
 def test_more_resolve_does_not_lower_a_powers_expected_share_at_scale(pair):
-    """As the default-tier property, over 40 examples of N = 2,000 replications each."""
-    event(sign(check_resolve_property(pair, 2000)))
+    """As the default-tier property, over 40 examples of N = 2,000 replications each, against a
+    weaker bound: the property is violated at scale (an open finding, pinned by the strict
+    counterexample tests above; these derandomised examples include a small violation, paired
+    −0.007, SE 0.001, 5 December 2026), so what is asserted is that no example violates it by
+    more than the worst violation known (:data:`WORST_KNOWN`) beyond 4 paired SE: a new, larger
+    violation fails here. (It was an xfail that could not fail.)"""
+    common, less, more = pair
+    mean, se = paired(shares_of({**common, **more}, 2000), shares_of({**common, **less}, 2000))
+    event(sign(mean))
+    assert mean >= WORST_KNOWN - BOUND * se - SLACK, (mean, se)
 
 
 # -- red lines ------------------------------------------------------------------------------------
