@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from source_trees import extract_src, run_child, tune_allocator
+from source_trees import extract_src, run_child, steps_and_run_rounds, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,14 +56,12 @@ def measure(replications: int, twin: bool) -> dict[str, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=twin)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    ends = [frames.outcome["end_round"]]
-    if frames.twin_outcome is not None and frames.complete_twin_outcome is not None:
-        ends += [frames.twin_outcome["end_round"], frames.complete_twin_outcome["end_round"]]
+    steps, run_rounds = steps_and_run_rounds(frames)
     return {
         "wall": wall,
         "cpu": cpu,
-        "steps": float(max(int(e.max()) for e in ends)),
-        "run_rounds": float(sum(int(e.sum()) for e in ends)),
+        "steps": steps,
+        "run_rounds": run_rounds,
         "actors": float(len(spec.actors)),
     }
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from source_trees import run_child, tune_allocator
+from source_trees import run_child, steps_and_run_rounds, tune_allocator
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Crises of one or two rounds: their cost is the per-replication set-up, not a round's.
@@ -59,14 +59,12 @@ def measure(name: str, replications: int) -> dict[str, Any]:
     cpu = time.process_time()
     frames = run_batch(spec, seed=1, replications=replications, keep=0, twin=True)
     cpu = time.process_time() - cpu
-    ends = [frames.outcome["end_round"]]
-    if frames.twin_outcome is not None and frames.complete_twin_outcome is not None:
-        ends += [frames.twin_outcome["end_round"], frames.complete_twin_outcome["end_round"]]
+    steps, run_rounds = steps_and_run_rounds(frames)
     shape = Shape.of(spec)
     return {
         "cpu": cpu,
-        "steps": float(max(int(e.max()) for e in ends)),
-        "run_rounds": float(sum(int(e.sum()) for e in ends)),
+        "steps": steps,
+        "run_rounds": run_rounds,
         "actors": shape.actors,
         "bargainers": shape.bargainers,
         "deciders": shape.deciders,
@@ -96,6 +94,7 @@ def main() -> None:
         print(json.dumps(measure(args.one[0], int(args.one[1]))))
         return
     from escalsim.experiment import limits
+    from escalsim.experiment.limits import Shape
     from escalsim.scenario.shipped import names as shipped
 
     sizes = [10, 40] if args.quick else [int(s) for s in args.sizes.split(",")]
@@ -111,9 +110,12 @@ def main() -> None:
         found[name] = (a / 3, b, rows[-1])  # a per run stepped: three runs with twins
     print(f"load average after: {_load()}")
 
+    def unbargained(actors: int) -> Shape:
+        # The model's terms without the bargaining policy (limits' own functions, not a copy).
+        return Shape(actors, 0, 0, 0, 1, 1, 1, 0)
+
     def polynomial(actors: int) -> float:
-        u0, u1, u2, u3 = limits.BATCH_U0, limits.BATCH_U1, limits.BATCH_U2, limits.BATCH_U3
-        return u0 + u1 * actors + u2 * actors**2 + u3 * actors**3
+        return limits.rep_round_seconds(unbargained(actors), "batch")
 
     fitted = [n for n, (_, _, r) in found.items() if r["bargainers"] and n not in LEFT_OUT]
     u_fit = ud_fit = oa_fit = float("nan")
@@ -122,14 +124,13 @@ def main() -> None:
         x = np.array([[r["bargainers"], r["bargainers"] * r["deciders"]] for r in shapes])
         y = np.array([found[n][1] - polynomial(found[n][2]["actors"]) for n in fitted])
         (u_fit, ud_fit), *_ = np.linalg.lstsq(x, y, rcond=None)
-        fixed = limits.BATCH_O0 + limits.BATCH_O1 * np.array([r["actors"] for r in shapes])
+        fixed = np.array([limits.round_seconds(unbargained(r["actors"])) for r in shapes])
         y = np.array([found[n][0] for n in fitted]) - fixed
         per_power = np.array([r["bargainers"] * r["actors"] for r in shapes], dtype=float)
         oa_fit = float(per_power @ y / (per_power @ per_power))
 
     def step(r: dict[str, Any], oa: float) -> float:
-        a = r["actors"]
-        return limits.BATCH_O0 + limits.BATCH_O1 * a + r["bargainers"] * oa * a
+        return limits.round_seconds(unbargained(r["actors"])) + r["bargainers"] * oa * r["actors"]
 
     print(f"\nrun_batch, first condition, twins, R = {', '.join(map(str, sizes))} (CPU time)\n")
     print(
@@ -139,8 +140,6 @@ def main() -> None:
     )
     print("| --- | --- |" + " ---: |" * 12)
     for name, (a, b, r) in found.items():
-        from escalsim.experiment.limits import Shape
-
         shape = Shape(r["actors"], 0, 0, 0, 1, 1, 1, 0, r["bargainers"], r["deciders"])
         before = limits.rep_round_seconds(shape, "batch")
         after = polynomial(r["actors"]) + r["bargainers"] * (u_fit + ud_fit * r["deciders"])

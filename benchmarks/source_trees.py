@@ -51,3 +51,15 @@ def tune_allocator() -> None:
     except ImportError:  # an earlier tree: run_batch tunes it
         return
     keep_freed_memory()
+
+
+def steps_and_run_rounds(frames: Any) -> tuple[float, float]:
+    """A batch's steps (its longest run) and the run-rounds it simulated, its twins' included.
+
+    ``frames``: what ``escalsim.batch.run_batch`` returns; each run's ``end_round`` is the rounds
+    it was stepped.
+    """
+    ends = [frames.outcome["end_round"]]
+    if frames.twin_outcome is not None and frames.complete_twin_outcome is not None:
+        ends += [frames.twin_outcome["end_round"], frames.complete_twin_outcome["end_round"]]
+    return float(max(int(e.max()) for e in ends)), float(sum(int(e.sum()) for e in ends))
