@@ -45,7 +45,12 @@ under either term, and under the level-2 term ``mutual`` too (−0.036 and −0.
 ``scripts/resolve_counterexample.py`` prints all three). The
 default tier checks it on the explicit examples only (hypothesis's draws change with the code
 loaded, so a generated default-tier version was not reproducible from run to run), and the
-property over generated disputes is the slow test, a non-strict xfail.
+property over generated disputes is the slow test: it asserts that no generated dispute violates
+the property by more than the worst violation known (:data:`WORST_KNOWN`). Its first draw (the
+draw derandomised from the test's source) found a larger one in CI,
+:data:`COUNTEREXAMPLE_BEST_3` (−0.148), pinned as a strict xfail too; since then the draw is
+seeded with the module's seed (hypothesis's ``@seed``), so that it no longer changes when the
+test's text does.
 
 Tolerances. Each comparison is a mean of N paired differences ``d_r`` (one per replication);
 its standard error is ``sd(d)/sqrt(N)``. A one-sided bound of 4 standard errors fails by chance
@@ -64,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, event, example, given, settings
+from hypothesis import HealthCheck, Phase, event, example, given, seed, settings
 from hypothesis import strategies as st
 
 from escalsim.batch import drawn_war_costs, realised_shares, run_batch, run_shares
@@ -359,6 +364,34 @@ COUNTEREXAMPLE_BEST_2 = (
 )
 
 
+#: A third counterexample under the default term, found by the slow property at scale in CI
+#: (5 December 2026): both powers at use_of_force (war risk 0.029), A weak (capability 5 against
+#: 10) holding 0.31, B's cost private in [0.307, 0.703], the channel open; lowering A's point
+#: cost of war from 0.396 to 0.125 lowers its mean realised share from 0.607 to 0.459 (paired
+#: −0.148, SE 0.005, 2,000 runs, seed 17). The mechanism, from the event logs: the two offers
+#: of round 1 are posted at once (A asks 0.645, B offers A 0.000 or 0.208); B's offer to the less
+#: resolved A is nothing, so that A waits and B accepts A's demand (94% of runs); the more
+#: resolved A is offered 0.208, and where B's claim reveals a low cost A takes that offer before
+#: B answers A's demand (40% of runs), though a B of that cost accepts the demand in the other
+#: arm. So A's model of B's acceptance is too pessimistic and being offered something costs A.
+#: Under ``hold`` the pair gains +0.218 (SE 0.002); under ``mutual`` it loses −0.080 (0.004).
+COUNTEREXAMPLE_BEST_3 = (
+    {
+        "run.rounds": 12,
+        "stakes.status_quo": {"A": 0.31},
+        "actors.A.capability": 5.0,
+        "ladder.rungs.use_of_force.war_risk": 0.028960155205820567,
+        "actors.A.initial_rung": "use_of_force",
+        "actors.B.initial_rung": "use_of_force",
+        "actors.B.war_cost": {"uniform": [0.307051191783551, 0.7031943452783173], "types": 3},
+        "actors.B.resolve": None,
+        "condition": "channel_open",
+    },
+    {"actors.A.war_cost": 0.39614315349476625, "actors.A.resolve": None},
+    {"actors.A.war_cost": 0.12520393948713526, "actors.A.resolve": None},
+)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="open findings: more resolve lowers A's share in each of these disputes "
@@ -370,6 +403,7 @@ COUNTEREXAMPLE_BEST_2 = (
         pytest.param(with_hold(COUNTEREXAMPLE), id="COUNTEREXAMPLE-under-hold"),
         pytest.param(COUNTEREXAMPLE_BEST, id="COUNTEREXAMPLE_BEST"),
         pytest.param(COUNTEREXAMPLE_BEST_2, id="COUNTEREXAMPLE_BEST_2"),
+        pytest.param(COUNTEREXAMPLE_BEST_3, id="COUNTEREXAMPLE_BEST_3"),
     ],
 )
 def test_the_counterexamples_of_the_resolve_property(pair):
@@ -384,21 +418,24 @@ def test_the_counterexamples_of_the_resolve_property(pair):
     [
         pytest.param(COUNTEREXAMPLE, id="COUNTEREXAMPLE-under-best"),
         pytest.param(with_hold(COUNTEREXAMPLE_BEST_2), id="COUNTEREXAMPLE_BEST_2-under-hold"),
+        pytest.param(with_hold(COUNTEREXAMPLE_BEST_3), id="COUNTEREXAMPLE_BEST_3-under-hold"),
     ],
 )
 def test_the_counterexamples_hold_under_the_other_term(pair):
     """Under the other quit term the property holds on :data:`COUNTEREXAMPLE` (+0.179, paired
-    SE 0.013, ``scripts/resolve_counterexample.py``) and on :data:`COUNTEREXAMPLE_BEST_2`
-    (+0.113, SE 0.005; +0.106 since 5 December 2026)."""
+    SE 0.013, ``scripts/resolve_counterexample.py``), on :data:`COUNTEREXAMPLE_BEST_2`
+    (+0.113, SE 0.005; +0.106 since 5 December 2026) and on :data:`COUNTEREXAMPLE_BEST_3`
+    (+0.218, SE 0.002)."""
     assert check_resolve_property(pair, 2000) > 0.0
 
 
 #: The largest violation of the resolve property known under the default quit term (``best``):
-#: COUNTEREXAMPLE_BEST_2, paired −0.104 (SE 0.007; docs/decision-v2.md §3.7).
-WORST_KNOWN = -0.104
+#: COUNTEREXAMPLE_BEST_3, paired −0.148 (SE 0.005; docs/decision-v2.md §3.7).
+WORST_KNOWN = -0.148
 
 
 @pytest.mark.slow
+@seed(SEED)
 @settings(PROPERTY, max_examples=40)
 @given(pair=resolve_pairs())
 @example(pair=FOUND[0])
@@ -407,10 +444,12 @@ WORST_KNOWN = -0.104
 def test_more_resolve_does_not_lower_a_powers_expected_share_at_scale(pair):
     """As the default-tier property, over 40 examples of N = 2,000 replications each, against a
     weaker bound: the property is violated at scale (an open finding, pinned by the strict
-    counterexample tests above; these derandomised examples include a small violation, paired
-    −0.007, SE 0.001, 5 December 2026), so what is asserted is that no example violates it by
-    more than the worst violation known (:data:`WORST_KNOWN`) beyond 4 paired SE: a new, larger
-    violation fails here. (It was an xfail that could not fail.)"""
+    counterexample tests above), so what is asserted is that no example violates it by more
+    than the worst violation known (:data:`WORST_KNOWN`) beyond 4 paired SE: a new, larger
+    violation fails here. (It was an xfail that could not fail.) The draw is seeded with the
+    module's seed, not derandomised from this source, whose every edit drew 40 other disputes:
+    the draw that found :data:`COUNTEREXAMPLE_BEST_3` was one of those. The seeded draw's worst
+    example is paired −0.0075 (SE 0.0014; 5 December 2026)."""
     common, less, more = pair
     mean, se = paired(shares_of({**common, **more}, 2000), shares_of({**common, **less}, 2000))
     event(sign(mean))
