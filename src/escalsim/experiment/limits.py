@@ -96,8 +96,9 @@ TWIN_RUNS = 3
 #: 2026, eighth session): the CPU time of 32 batches (every shipped scenario at 100 and 1,000
 #: replications with twins; bench_limits' synthetic scenarios of 10 to 200 actors at 20 and 100)
 #: against the steps and run-rounds each took, by non-negative least squares of the relative
-#: errors; the model is within 0.49-1.45 of every batch (the model of the fourth to seventh
-#: sessions, fitted on bargaining scenarios alone: 0.07-19.6, docs/reliability/limits.md).
+#: errors weighted by CPU^(1/4); the model is within 0.42-1.53 of every batch and 0.86-1.02 of
+#: the five longest (the model of the fourth to seventh sessions, fitted on bargaining
+#: scenarios alone: 0.07-19.6; docs/reliability/limits.md).
 #: Terms the fit sets to 0 are kept at 0, so that a refit may bring them back.
 #:
 #: Seconds per replication-round of one run (each twin is a run) of the batch engine:
@@ -105,19 +106,19 @@ TWIN_RUNS = 3
 #: policy, BARGAIN_U + BARGAIN_UD·D + BARGAIN_UT2·T², with D the deciders (``Shape.deciders``:
 #: its look-ahead values each decider's part in a war) and T the cost-of-war types
 #: (``Shape.types``: its posterior over the other's types, each valued against its own; fearon's
-#: 100 types cost 0.7 ms a run-round, the rebuilt scenarios' 8 about 4 µs). A 200-actor scenario
-#: without bargaining third parties: 1.4 ms a run-round.
-BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.170e-6, 2.12e-9, 0.0
-BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 6.40e-6, 0.0689e-6
+#: 100 types cost 0.7 ms a run-round, the rebuilt scenarios' 8 about 5 µs). A scenario of 200
+#: actors, neutral third parties but two: 0.45 ms a run-round and 10 ms a round of a task.
+BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.134e-6, 9.79e-9, 0.0
+BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 7.26e-6, 0.0729e-6
 #: Seconds per round of a task per run, whatever its size (numpy's per-call floor over the
 #: phases' loops over actors, channels and agenda items): BATCH_O0 + BATCH_O1·A, plus
 #: BARGAIN_OD·D per power of the bargaining policy (its decision's calls per decider: the
 #: synthetic scenarios' 10 to 200 actors with 2 deciders cost what a 2-actor scenario does).
-BATCH_O0, BATCH_O1 = 0.151e-3, 0.0598e-3
-BARGAIN_OD = 0.614e-3
+BATCH_O0, BATCH_O1 = 0.168e-3, 0.0495e-3
+BARGAIN_OD = 0.654e-3
 #: Seconds per replication (its generator, its outcome row) and per task (the condition
 #: applied, the arrays allocated, the frames built).
-PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 0.685e-6, 0.0155
+PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 0.0, 0.0140
 #: Loading, summarising and saving a run (Parquet, summary.csv, manifest; figures excluded).
 RUN_FIXED_SECONDS = 1.0
 #: The agent driver (mesa): seconds per replication-round of one run, AGENT_U0 + AGENT_U2·A²
