@@ -6,25 +6,35 @@ Usage::
     .venv/bin/python benchmarks/bench_time_model.py --sizes 100,2000 --scenarios geneva-2022
     .venv/bin/python benchmarks/bench_time_model.py --quick       # a smoke run
 
-For each shipped scenario (its first condition), one ``run_batch(seed=1, replications=R,
-keep=0, twin=True)`` at each size R, after a warm-up, in a fresh single-threaded process: its
-CPU time (user + system), the batch's steps and the run-rounds it simulated (each run's
-rounds, the two twins' included). The two sizes give, per scenario, the least-squares split
-``cpu = steps · a + run_rounds · b``: ``a`` the cost of a step whatever the batch's size (per
-run stepped: the step's cost over the three runs of a replication with twins), ``b`` the cost
-of a run-round.
+For each shipped scenario (its first condition) and each of bench_limits' synthetic scenarios
+(``--synthetic``: generic-dispute with A - 2 neutral third parties, 20 rounds; at
+``--synthetic-sizes``), one
+``run_batch(seed=1, replications=R, keep=0, twin=True)`` at each size R, after a warm-up, in a
+fresh single-threaded process: its CPU time (user + system), the batch's steps and the
+run-rounds it simulated (each run's rounds, the two twins' included).
 
-Then the model of :mod:`escalsim.experiment.limits` is fitted to them: ``b`` = the polynomial
-in the actors A (``BATCH_U*``, measured on synthetic scenarios, unchanged) + per power with the
-``bargaining`` policy ``BARGAIN_U + BARGAIN_UD · D``, D the deciders (``Shape.deciders``: a
-bargaining power values the other's decision against each decider's part in a war), and ``a``
-= ``BATCH_O0 + BATCH_O1 · A`` + per such power ``BARGAIN_OA · A`` (through the origin), by
-least squares over the scenarios with bargaining powers whose crises last more than two rounds
-(fearon's and preventive-war's last one or two: their cost is the per-replication set-up,
-``PER_REPLICATION_SECONDS``). The table gives each scenario's measured ``a`` and ``b`` beside
-the model's before (the constants in the source tree) and after (the fit); ``limits.py`` takes
-the fitted constants by hand. CPU time, not wall time: on a shared machine the two differ, and
-the estimate is of an idle core. The load average is printed before and after.
+Then the time model of :mod:`escalsim.experiment.limits` is fitted to the batches' CPU times:
+a batch of R replications that took S steps and N run-rounds costs
+
+* per run stepped (3 S with twins: :func:`~escalsim.experiment.limits.round_seconds`)
+  ``BATCH_O0 + BATCH_O1 · A + BARGAIN_OD · B · D``,
+* per run-round (:func:`~escalsim.experiment.limits.rep_round_seconds`) the polynomial
+  ``BATCH_U0 + BATCH_U1 · A + BATCH_U2 · A² + BATCH_U3 · A³`` plus
+  ``B · (BARGAIN_U + BARGAIN_UD · D + BARGAIN_UT2 · T²)``,
+* ``PER_TASK_SECONDS`` once and ``PER_REPLICATION_SECONDS`` per run (3 R),
+
+with A the actors, B the powers with the ``bargaining`` policy, D the deciders
+(``Shape.deciders``: a bargaining power values the other's decision against each decider's
+part in a war) and T the cost-of-war types (``Shape.types``: fearon's 100 types cost in their
+square, the posterior over the other's types times its own). The fit is a non-negative least
+squares of the relative errors (model / measured - 1) over every batch, each weighted by the
+batch's CPU to the power 1/4 (``WEIGHT_POWER``): the batches' costs differ 100-fold, the
+estimate matters most where a run is long, and no term may be negative, since the model
+extrapolates to 200 actors. The
+table gives each batch's CPU beside the model in the source tree and the fitted model;
+``limits.py`` takes the fitted constants by hand. CPU time, not wall time: on a shared machine
+the two differ, and the estimate is of an idle core. The load average is printed before and
+after. ``--cache FILE`` keeps the measurements, to refit without re-measuring.
 """
 
 from __future__ import annotations
@@ -39,8 +49,14 @@ import numpy as np
 from source_trees import run_child, steps_and_run_rounds, tune_allocator
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Crises of one or two rounds: their cost is the per-replication set-up, not a round's.
-LEFT_OUT = ("fearon", "preventive-war")
+#: bench_limits' synthetic scenarios (generic-dispute and A - 2 neutral third parties, 20
+#: rounds), named ``synthetic-A``: the only ones with many actors that are not deciders.
+SYNTHETIC, SYNTHETIC_ROUNDS = "synthetic-", 20
+#: The relative errors' weight, CPU seconds to this power: 0 weighs every batch alike (the model
+#: is then within 0.49-1.45 of every batch, but 0.91 of geneva-2022's 1,000 replications); 1/4
+#: brings the five longest (2.4-8.9 s of CPU) within 0.86-1.02 and leaves brinkmanship's, the
+#: shortest (0.06 s), at 0.42; all within 0.42-1.53 (5 December 2026).
+WEIGHT_POWER = 0.25
 
 
 def measure(name: str, replications: int) -> dict[str, Any]:
@@ -52,7 +68,12 @@ def measure(name: str, replications: int) -> dict[str, Any]:
     from escalsim.experiment.limits import Shape
     from escalsim.scenario import load_scenario, with_condition
 
-    spec = load_scenario(name)
+    if name.startswith(SYNTHETIC):
+        from bench_limits import synthetic
+
+        spec = synthetic(int(name[len(SYNTHETIC) :]), SYNTHETIC_ROUNDS)
+    else:
+        spec = load_scenario(name)
     if spec.conditions:
         spec = with_condition(spec, spec.condition_names[0])
     run_batch(spec, seed=0, replications=8, keep=0, twin=True)  # warm-up
@@ -68,15 +89,9 @@ def measure(name: str, replications: int) -> dict[str, Any]:
         "actors": shape.actors,
         "bargainers": shape.bargainers,
         "deciders": shape.deciders,
+        "types": shape.types,
+        "replications": replications,
     }
-
-
-def split(rows: list[dict[str, Any]]) -> tuple[float, float]:
-    """``(a, b)`` of ``cpu = steps · a + run_rounds · b`` through the measurements."""
-    x = np.array([[r["steps"], r["run_rounds"]] for r in rows])
-    y = np.array([r["cpu"] for r in rows])
-    (a, b), *_ = np.linalg.lstsq(x, y, rcond=None)
-    return float(a), float(b)
 
 
 def _load() -> str:
@@ -88,6 +103,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000", help="replication counts (two or more)")
     parser.add_argument("--scenarios", help="comma-separated (default: every shipped scenario)")
     parser.add_argument("--quick", action="store_true", help="two scenarios, R = 10 and 40")
+    parser.add_argument(
+        "--synthetic",
+        default="10,20,40,80,200",
+        help="actor counts of bench_limits' synthetic scenarios to measure too ('' for none)",
+    )
+    parser.add_argument(
+        "--synthetic-sizes",
+        default="20,100",
+        help="replication counts of the synthetic scenarios (200 actors cost 5 ms a run-round)",
+    )
+    parser.add_argument(
+        "--cache", type=Path, help="JSON file of the measurements: read if it exists, else written"
+    )
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -102,63 +130,92 @@ def main() -> None:
         chosen = args.scenarios.split(",")
     else:
         chosen = ["geneva-2022", "brinkmanship"] if args.quick else list(shipped())
-    print(f"load average before: {_load()}")
-    found: dict[str, tuple[float, float, dict[str, Any]]] = {}
-    for name in chosen:
-        rows = [run_child(ROOT / "src", __file__, name, str(r)) for r in sizes]
-        a, b = split(rows)
-        found[name] = (a / 3, b, rows[-1])  # a per run stepped: three runs with twins
-    print(f"load average after: {_load()}")
+    synthetic_sizes = [int(s) for s in args.synthetic_sizes.split(",")]
+    if not args.quick:
+        chosen += [f"{SYNTHETIC}{a}" for a in args.synthetic.split(",") if a]
+    found: dict[str, list[dict[str, Any]]] = {}
+    if args.cache and args.cache.exists():
+        found = json.loads(args.cache.read_text())
+        print(f"measurements read from {args.cache}")
+    else:
+        print(f"load average before: {_load()}")
+        for name in chosen:
+            at = synthetic_sizes if name.startswith(SYNTHETIC) else sizes
+            found[name] = [run_child(ROOT / "src", __file__, name, str(r)) for r in at]
+        print(f"load average after: {_load()}")
+        if args.cache:
+            args.cache.write_text(json.dumps(found))
 
-    def unbargained(actors: int) -> Shape:
-        # The model's terms without the bargaining policy (limits' own functions, not a copy).
-        return Shape(actors, 0, 0, 0, 1, 1, 1, 0)
+    from scipy.optimize import nnls
 
-    def polynomial(actors: int) -> float:
-        return limits.rep_round_seconds(unbargained(actors), "batch")
+    # Each measurement is one batch: its CPU against the time model's terms for the steps and
+    # run-rounds it actually took (the pilot's business is how many; this is what each costs).
+    batches = [(name, r, r["replications"]) for name, rows in found.items() for r in rows]
+    fitted = batches
 
-    fitted = [n for n, (_, _, r) in found.items() if r["bargainers"] and n not in LEFT_OUT]
-    u_fit = ud_fit = oa_fit = float("nan")
-    if len(fitted) >= 2:
-        shapes = [found[n][2] for n in fitted]
-        x = np.array([[r["bargainers"], r["bargainers"] * r["deciders"]] for r in shapes])
-        y = np.array([found[n][1] - polynomial(found[n][2]["actors"]) for n in fitted])
-        (u_fit, ud_fit), *_ = np.linalg.lstsq(x, y, rcond=None)
-        fixed = np.array([limits.round_seconds(unbargained(r["actors"])) for r in shapes])
-        y = np.array([found[n][0] for n in fitted]) - fixed
-        per_power = np.array([r["bargainers"] * r["actors"] for r in shapes], dtype=float)
-        oa_fit = float(per_power @ y / (per_power @ per_power))
+    def columns(r: dict[str, Any], size: int) -> list[float]:
+        a, k, d, t = r["actors"], r["bargainers"], r["deciders"], r["types"]
+        steps = 3 * r["steps"]  # the runs stepped: a replication and its two twins
+        return [
+            *(steps * c for c in (1.0, a, k * d)),  # BATCH_O0, BATCH_O1, BARGAIN_OD
+            *(r["run_rounds"] * c for c in (1.0, a, a * a, a**3)),  # BATCH_U0 to BATCH_U3
+            *(r["run_rounds"] * c for c in (k, k * d, k * t * t)),  # BARGAIN_U, _UD, _UT2
+            1.0,  # PER_TASK_SECONDS
+            3.0 * size,  # PER_REPLICATION_SECONDS
+        ]
 
-    def step(r: dict[str, Any], oa: float) -> float:
-        return limits.round_seconds(unbargained(r["actors"])) + r["bargainers"] * oa * r["actors"]
+    x = np.array([columns(r, size) for _, r, size in fitted])
+    cpu = np.array([r["cpu"] for _, r, _ in fitted])
+    # Non-negative least squares of the relative errors (model / measured - 1), each weighted by
+    # the batch's CPU to the power 1/4: the batches' costs differ 100-fold, the estimate matters
+    # most where a run is long, and no term may be negative (the model extrapolates to 200
+    # actors).
+    weight = cpu**WEIGHT_POWER
+    coef, _ = nnls(x / cpu[:, None] * weight[:, None], weight)
 
-    print(f"\nrun_batch, first condition, twins, R = {', '.join(map(str, sizes))} (CPU time)\n")
-    print(
-        "| scenario | actors | deciders | bargaining powers | step, per run (ms) | model before "
-        "| ratio | model fitted | ratio | run-round (µs) | model before | ratio | model fitted "
-        "| ratio |"
-    )
-    print("| --- | --- |" + " ---: |" * 12)
-    for name, (a, b, r) in found.items():
-        shape = Shape(r["actors"], 0, 0, 0, 1, 1, 1, 0, r["bargainers"], r["deciders"])
-        before = limits.rep_round_seconds(shape, "batch")
-        after = polynomial(r["actors"]) + r["bargainers"] * (u_fit + ud_fit * r["deciders"])
-        step_before = limits.round_seconds(shape)
-        step_after = step(r, oa_fit)
-        note = " (left out)" if name in LEFT_OUT else ""
-        print(
-            f"| {name}{note} | {r['actors']} | {r['deciders']} | {r['bargainers']} | {a * 1e3:.2f} "
-            f"| {step_before * 1e3:.2f} | {step_before / a:.2f} | {step_after * 1e3:.2f} "
-            f"| {step_after / a:.2f} | {b * 1e6:.1f} | {before * 1e6:.1f} | {before / b:.2f} "
-            f"| {after * 1e6:.1f} | {after / b:.2f} |"
+    def tree_model(r: dict[str, Any], size: int) -> float:
+        shape = Shape(
+            r["actors"], 0, 0, 0, 1, 1, 1, 0, r["bargainers"], r["deciders"], r.get("types", 1)
         )
+        return (
+            3 * r["steps"] * limits.round_seconds(shape)
+            + r["run_rounds"] * limits.rep_round_seconds(shape, "batch")
+            + limits.PER_TASK_SECONDS
+            + 3 * size * limits.PER_REPLICATION_SECONDS
+        )
+
     print(
-        f"\nfitted over {len(fitted)} scenarios: BARGAIN_U = {u_fit * 1e6:.2f} µs, "
-        f"BARGAIN_UD = {ud_fit * 1e6:.3f} µs per decider, "
-        f"BARGAIN_OA = {oa_fit * 1e3:.3f} ms per actor; in the tree: "
-        f"BARGAIN_U = {limits.BARGAIN_U * 1e6:.2f} µs, BARGAIN_UD = "
-        f"{limits.BARGAIN_UD * 1e6:.3f} µs, BARGAIN_OA = {limits.BARGAIN_OA * 1e3:.3f} ms"
+        f"\nrun_batch, first condition, twins, R = {', '.join(map(str, sizes))} (synthetic "
+        f"scenarios: {', '.join(map(str, synthetic_sizes))}; CPU time)\n"
     )
+    print(
+        "| scenario | actors | deciders | bargaining powers | R | steps | run-rounds | CPU (s) "
+        "| model in the tree | ratio | model fitted | ratio |"
+    )
+    print("| --- |" + " ---: |" * 11)
+    ratios = []
+    for name, r, size in batches:
+        before = tree_model(r, size)
+        after = float(np.dot(coef, columns(r, size)))
+        ratios.append(after / r["cpu"])
+        print(
+            f"| {name} | {r['actors']} | {r['deciders']} | {r['bargainers']} | {size} "
+            f"| {r['steps']} | {r['run_rounds']:.0f} | {r['cpu']:.3f} | {before:.3f} "
+            f"| {before / r['cpu']:.2f} | {after:.3f} | {after / r['cpu']:.2f} |"
+        )
+    names = (
+        *("BATCH_O0", "BATCH_O1", "BARGAIN_OD"),
+        *("BATCH_U0", "BATCH_U1", "BATCH_U2", "BATCH_U3", "BARGAIN_U", "BARGAIN_UD", "BARGAIN_UT2"),
+        *("PER_TASK_SECONDS", "PER_REPLICATION_SECONDS"),
+    )
+    print(
+        f"\nfitted over {len(fitted)} batches (relative least squares weighted by CPU^"
+        f"{WEIGHT_POWER}, every term >= 0; "
+        f"model / measured {min(ratios, default=float('nan')):.2f}-"
+        f"{max(ratios, default=float('nan')):.2f}):"
+    )
+    for term, value in zip(names, coef, strict=True):
+        print(f"  {term} = {value:.4g} s (in the tree: {getattr(limits, term, float('nan')):.4g})")
 
 
 if __name__ == "__main__":

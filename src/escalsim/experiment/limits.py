@@ -92,29 +92,33 @@ DETAIL_FACTOR = 2.0
 #: Runs per replication with twins: the run, its perception twin and its complete-information
 #: twin (docs/decision-v2.md §7), stepped in lockstep; the time model counts each.
 TWIN_RUNS = 3
+#: The time model's terms, fitted together by ``benchmarks/bench_time_model.py`` (5 December
+#: 2026, eighth session): the CPU time of 32 batches (every shipped scenario at 100 and 1,000
+#: replications with twins; bench_limits' synthetic scenarios of 10 to 200 actors at 20 and 100)
+#: against the steps and run-rounds each took, by non-negative least squares of the relative
+#: errors weighted by CPU^(1/4); the model is within 0.42-1.53 of every batch and 0.86-1.02 of
+#: the five longest (the model of the fourth to seventh sessions, fitted on bargaining
+#: scenarios alone: 0.07-19.6; docs/reliability/limits.md).
+#: Terms the fit sets to 0 are kept at 0, so that a refit may bring them back.
+#:
 #: Seconds per replication-round of one run (each twin is a run) of the batch engine:
-#: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³, plus BARGAIN_U + BARGAIN_UD·D per power of
-#: the ``bargaining`` policy, D the deciders (``Shape.deciders``: its look-ahead over the other's
-#: types and its update on the other's move dominate a round of decision-v2, and value each
-#: decider's part in a war: docs/performance.md). The polynomial in A was measured on 2 to 200
-#: actors before decision-v2 (2.4 µs at 2, 31 at 20, 67 at 40, 330 at 80, 980 at 100, 4,600 at
-#: 200; beyond about 50 actors the [replications, A, A] arrays outgrow the caches;
-#: brinkmanship, without the bargaining policy, measures 2.0 µs at 2 actors); BARGAIN_U,
-#: BARGAIN_UD and BARGAIN_OA by least squares on the seven shipped scenarios with bargaining
-#: powers whose crises last more than two rounds (``benchmarks/bench_time_model.py``, 5 December
-#: 2026, after the recalibrated scenarios of issue 19: geneva-2022 65.8 µs measured, 66.5
-#: modelled; the model within 0.68-1.29 of each scenario's).
-BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 1.5e-6, 0.6e-6, 0.045e-6, 3.4e-10
-BARGAIN_U, BARGAIN_UD = 9.4e-6, 4.62e-6
+#: BATCH_U0 + BATCH_U1·A + BATCH_U2·A² + BATCH_U3·A³, plus, per power of the ``bargaining``
+#: policy, BARGAIN_U + BARGAIN_UD·D + BARGAIN_UT2·T², with D the deciders (``Shape.deciders``:
+#: its look-ahead values each decider's part in a war) and T the cost-of-war types
+#: (``Shape.types``: its posterior over the other's types, each valued against its own; fearon's
+#: 100 types cost 0.7 ms a run-round, the rebuilt scenarios' 8 about 5 µs). A scenario of 200
+#: actors, neutral third parties but two: 0.45 ms a run-round and 10 ms a round of a task.
+BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.134e-6, 9.79e-9, 0.0
+BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 7.26e-6, 0.0729e-6
 #: Seconds per round of a task per run, whatever its size (numpy's per-call floor over the
 #: phases' loops over actors, channels and agenda items): BATCH_O0 + BATCH_O1·A, plus
-#: BARGAIN_OA·A per power of the bargaining policy (fitted with BARGAIN_U, through the origin:
-#: docs/performance.md).
-BATCH_O0, BATCH_O1 = 0.6e-3, 0.12e-3
-BARGAIN_OA = 0.456e-3
+#: BARGAIN_OD·D per power of the bargaining policy (its decision's calls per decider: the
+#: synthetic scenarios' 10 to 200 actors with 2 deciders cost what a 2-actor scenario does).
+BATCH_O0, BATCH_O1 = 0.168e-3, 0.0495e-3
+BARGAIN_OD = 0.654e-3
 #: Seconds per replication (its generator, its outcome row) and per task (the condition
 #: applied, the arrays allocated, the frames built).
-PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 20e-6, 0.05
+PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 0.0, 0.0140
 #: Loading, summarising and saving a run (Parquet, summary.csv, manifest; figures excluded).
 RUN_FIXED_SECONDS = 1.0
 #: The agent driver (mesa): seconds per replication-round of one run, AGENT_U0 + AGENT_U2·A²
@@ -277,13 +281,16 @@ def rep_round_seconds(shape: Shape, engine: str) -> float:
     if engine == "agents":
         return AGENT_U0 + AGENT_U2 * a * a
     polynomial = BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a + BATCH_U3 * a**3
-    return polynomial + (BARGAIN_U + BARGAIN_UD * shape.deciders) * shape.bargainers
+    t2 = shape.types * shape.types
+    return (
+        polynomial + (BARGAIN_U + BARGAIN_UD * shape.deciders + BARGAIN_UT2 * t2) * shape.bargainers
+    )
 
 
 def round_seconds(shape: Shape) -> float:
     """Seconds per round of a task of the batch engine, per run, whatever the task's size."""
     a = shape.actors
-    return BATCH_O0 + BATCH_O1 * a + BARGAIN_OA * a * shape.bargainers
+    return BATCH_O0 + BATCH_O1 * a + BARGAIN_OD * shape.deciders * shape.bargainers
 
 
 @dataclass(frozen=True)
@@ -843,7 +850,7 @@ def estimate_sweep(
     seconds = rep_rounds * rep_round_seconds(shape, "batch")
     seconds += PER_REPLICATION_SECONDS * points * n * runs
     round_cost = round_seconds(shape) * runs
-    seconds += tasks * (math.ceil(chunk / inner) * shape.rounds * round_cost + 0.05)
+    seconds += tasks * (math.ceil(chunk / inner) * shape.rounds * round_cost + PER_TASK_SECONDS)
     seconds = seconds / in_parallel + (WORKER_START_SECONDS if local and in_parallel > 1 else 0)
     return Estimate(
         memory_bytes=int(sum(parts.values())),
