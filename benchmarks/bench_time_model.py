@@ -21,7 +21,8 @@ a batch of R replications that took S steps and N run-rounds costs
 * per run-round (:func:`~escalsim.experiment.limits.rep_round_seconds`) the polynomial
   ``BATCH_U0 + BATCH_U1 · A + BATCH_U2 · A² + BATCH_U3 · A³`` plus
   ``B · (BARGAIN_U + BARGAIN_UD · D + BARGAIN_UT2 · T²)``,
-* ``PER_TASK_SECONDS`` once and ``PER_REPLICATION_SECONDS`` per run (3 R),
+* ``PER_TASK_SECONDS`` once, and ``PER_REPLICATION_SECONDS`` per replication (R; its
+  generators, measured apart and subtracted before the fit, not fitted),
 
 with A the actors, B the powers with the ``bargaining`` policy, D the deciders
 (``Shape.deciders``: a bargaining power values the other's decision against each decider's
@@ -54,8 +55,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC, SYNTHETIC_ROUNDS = "synthetic-", 20
 #: The relative errors' weight, CPU seconds to this power: 0 weighs every batch alike (the model
 #: is then within 0.49-1.45 of every batch, but 0.91 of geneva-2022's 1,000 replications); 1/4
-#: brings the five longest (2.4-8.9 s of CPU) within 0.86-1.02 and leaves brinkmanship's, the
-#: shortest (0.06 s), at 0.42; all within 0.42-1.53 (5 December 2026).
+#: brings the five longest (2.4-8.9 s of CPU) within 0.85-1.01; all within 0.57-1.77, the
+#: extremes two batches of under 0.06 s (5 December 2026).
 WEIGHT_POWER = 0.25
 
 
@@ -161,17 +162,19 @@ def main() -> None:
             *(r["run_rounds"] * c for c in (1.0, a, a * a, a**3)),  # BATCH_U0 to BATCH_U3
             *(r["run_rounds"] * c for c in (k, k * d, k * t * t)),  # BARGAIN_U, _UD, _UT2
             1.0,  # PER_TASK_SECONDS
-            3.0 * size,  # PER_REPLICATION_SECONDS
         ]
 
     x = np.array([columns(r, size) for _, r, size in fitted])
     cpu = np.array([r["cpu"] for _, r, _ in fitted])
+    # The generators' cost per replication is measured, not fitted: the rest is fitted to what
+    # remains of each batch's CPU.
+    known = np.array([size * limits.PER_REPLICATION_SECONDS for _, _, size in fitted])
     # Non-negative least squares of the relative errors (model / measured - 1), each weighted by
     # the batch's CPU to the power 1/4: the batches' costs differ 100-fold, the estimate matters
     # most where a run is long, and no term may be negative (the model extrapolates to 200
     # actors).
     weight = cpu**WEIGHT_POWER
-    coef, _ = nnls(x / cpu[:, None] * weight[:, None], weight)
+    coef, _ = nnls(x / cpu[:, None] * weight[:, None], (1.0 - known / cpu) * weight)
 
     def tree_model(r: dict[str, Any], size: int) -> float:
         shape = Shape(
@@ -181,7 +184,7 @@ def main() -> None:
             3 * r["steps"] * limits.round_seconds(shape)
             + r["run_rounds"] * limits.rep_round_seconds(shape, "batch")
             + limits.PER_TASK_SECONDS
-            + 3 * size * limits.PER_REPLICATION_SECONDS
+            + size * limits.PER_REPLICATION_SECONDS
         )
 
     print(
@@ -196,7 +199,7 @@ def main() -> None:
     ratios = []
     for name, r, size in batches:
         before = tree_model(r, size)
-        after = float(np.dot(coef, columns(r, size)))
+        after = float(np.dot(coef, columns(r, size))) + size * limits.PER_REPLICATION_SECONDS
         ratios.append(after / r["cpu"])
         print(
             f"| {name} | {r['actors']} | {r['deciders']} | {r['bargainers']} | {size} "
@@ -206,7 +209,7 @@ def main() -> None:
     names = (
         *("BATCH_O0", "BATCH_O1", "BARGAIN_OD"),
         *("BATCH_U0", "BATCH_U1", "BATCH_U2", "BATCH_U3", "BARGAIN_U", "BARGAIN_UD", "BARGAIN_UT2"),
-        *("PER_TASK_SECONDS", "PER_REPLICATION_SECONDS"),
+        "PER_TASK_SECONDS",
     )
     print(
         f"\nfitted over {len(fitted)} batches (relative least squares weighted by CPU^"

@@ -96,9 +96,10 @@ TWIN_RUNS = 3
 #: 2026, eighth session): the CPU time of 32 batches (every shipped scenario at 100 and 1,000
 #: replications with twins; bench_limits' synthetic scenarios of 10 to 200 actors at 20 and 100)
 #: against the steps and run-rounds each took, by non-negative least squares of the relative
-#: errors weighted by CPU^(1/4); the model is within 0.42-1.53 of every batch and 0.86-1.02 of
-#: the five longest (the model of the fourth to seventh sessions, fitted on bargaining
-#: scenarios alone: 0.07-19.6; docs/reliability/limits.md).
+#: errors weighted by CPU^(1/4), after the measured cost per replication; the model is within
+#: 0.57-1.77 of every batch and 0.85-1.01 of the five longest (the model of the fourth to
+#: seventh sessions, fitted on bargaining scenarios alone: 0.07-19.6;
+#: docs/reliability/limits.md).
 #: Terms the fit sets to 0 are kept at 0, so that a refit may bring them back.
 #:
 #: Seconds per replication-round of one run (each twin is a run) of the batch engine:
@@ -107,20 +108,28 @@ TWIN_RUNS = 3
 #: its look-ahead values each decider's part in a war) and T the cost-of-war types
 #: (``Shape.types``: its posterior over the other's types, each valued against its own; fearon's
 #: 100 types cost 0.7 ms a run-round, the rebuilt scenarios' 8 about 5 µs). A scenario of 200
-#: actors, neutral third parties but two: 0.45 ms a run-round and 10 ms a round of a task.
-BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.134e-6, 9.79e-9, 0.0
-BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 7.26e-6, 0.0729e-6
+#: actors, neutral third parties but two: 0.40 ms a run-round and 14 ms a round of a task.
+BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.133e-6, 8.50e-9, 0.0
+BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 7.04e-6, 0.0732e-6
 #: Seconds per round of a task per run, whatever its size (numpy's per-call floor over the
 #: phases' loops over actors, channels and agenda items): BATCH_O0 + BATCH_O1·A, plus
 #: BARGAIN_OD·D per power of the bargaining policy (its decision's calls per decider: the
 #: synthetic scenarios' 10 to 200 actors with 2 deciders cost what a 2-actor scenario does).
-BATCH_O0, BATCH_O1 = 0.168e-3, 0.0495e-3
-BARGAIN_OD = 0.654e-3
-#: Seconds per replication (its generator, its outcome row) and per task (the condition
-#: applied, the arrays allocated, the frames built).
-PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 0.0, 0.0140
-#: Loading, summarising and saving a run (Parquet, summary.csv, manifest; figures excluded).
-RUN_FIXED_SECONDS = 1.0
+BATCH_O0, BATCH_O1 = 0.161e-3, 0.0543e-3
+BARGAIN_OD = 0.671e-3
+#: Seconds per replication of a condition, measured, not fitted: its two generators (the round
+#: stream, 14 µs, and the type stream with its draws, 9 µs; ``SeedSequence``, ``PCG64`` and
+#: ``Generator`` built in Python, timed over 1,000 replications at load 1.6, 5 December 2026),
+#: shared by the run and its twins; a quarter of brinkmanship's CPU, whose crises last five
+#: rounds, and too small beside the other scenarios' costs for the fit to find. Seconds per
+#: task (the condition applied, the arrays allocated, the frames built), fitted.
+PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 23e-6, 0.0076
+#: Loading, summarising and saving a run (Parquet, summary.csv, manifest; figures excluded),
+#: in the command's own process: a fixed part, and a part per outcome row (a replication of a
+#: condition: the parts concatenated, the twins' columns, the summary and the Parquet file;
+#: measured 7.7 and 8.3 µs a row on 80,000 and 200,000 rows of brinkmanship, a run of one
+#: process against its batches alone, 5 December 2026). :func:`run_overhead_seconds`.
+RUN_FIXED_SECONDS, RUN_ROW_SECONDS = 1.0, 8e-6
 #: The agent driver (mesa): seconds per replication-round of one run, AGENT_U0 + AGENT_U2·A²
 #: (measured 0.83 ms at 2 actors, 5.5 at 9, 27.6 at 20).
 AGENT_U0, AGENT_U2 = 0.6e-3, 0.067e-3
@@ -285,6 +294,15 @@ def rep_round_seconds(shape: Shape, engine: str) -> float:
     return (
         polynomial + (BARGAIN_U + BARGAIN_UD * shape.deciders + BARGAIN_UT2 * t2) * shape.bargainers
     )
+
+
+def run_overhead_seconds(rows: int) -> float:
+    """Seconds a run spends in the command's process beside its tasks, for ``rows`` outcome rows.
+
+    ``RUN_FIXED_SECONDS + RUN_ROW_SECONDS · rows`` (a row: a replication of a condition). It is
+    not shared with helper processes, so it is not divided among them.
+    """
+    return RUN_FIXED_SECONDS + RUN_ROW_SECONDS * rows
 
 
 def round_seconds(shape: Shape) -> float:
@@ -564,12 +582,12 @@ def estimate(
     # time
     per = rep_round_seconds(shape, engine)
     rep_rounds = sum(n * alive[c] * runs for c in names)
-    seconds = rep_rounds * per + PER_REPLICATION_SECONDS * n * len(names) * runs
+    seconds = rep_rounds * per + PER_REPLICATION_SECONDS * n * len(names)
     if engine == "batch":
         round_cost = round_seconds(shape) * runs
         seconds += sum(tasks_per_condition * longest[c] * round_cost for c in names)
         seconds += PER_TASK_SECONDS * tasks_per_condition * len(names)
-    seconds = seconds / in_parallel + RUN_FIXED_SECONDS
+    seconds = seconds / in_parallel + run_overhead_seconds(n * len(names))
     if in_parallel > 1:
         seconds += WORKER_START_SECONDS
     disk = int(n * len(names) * 60 + 0.25 * parts["detail"] / DETAIL_FACTOR)
@@ -619,6 +637,7 @@ def with_paths(
         seed=seed,
     )
     switch_sets = 8
+    pair_overhead = run_overhead_seconds(int(replications) * len(pair))
     extra = (
         task_bytes(Shape.of(spec), min(task, replications), False)
         + RUN_ROW_BYTES * int(replications) * switch_sets
@@ -628,7 +647,7 @@ def with_paths(
     return replace(
         main,
         memory_bytes=max(main.memory_bytes, after),
-        seconds=main.seconds + switch_sets / 2 * (pair_run.seconds - RUN_FIXED_SECONDS),
+        seconds=main.seconds + switch_sets / 2 * (pair_run.seconds - pair_overhead),
         parts=parts,
         replication_rounds=main.replication_rounds + switch_sets / 2 * pair_run.replication_rounds,
     )
@@ -848,7 +867,7 @@ def estimate_sweep(
     runs = TWIN_RUNS if sweep.twin else 1
     rep_rounds = points * n * shape.rounds * runs
     seconds = rep_rounds * rep_round_seconds(shape, "batch")
-    seconds += PER_REPLICATION_SECONDS * points * n * runs
+    seconds += PER_REPLICATION_SECONDS * points * n
     round_cost = round_seconds(shape) * runs
     seconds += tasks * (math.ceil(chunk / inner) * shape.rounds * round_cost + PER_TASK_SECONDS)
     seconds = seconds / in_parallel + (WORKER_START_SECONDS if local and in_parallel > 1 else 0)

@@ -653,7 +653,7 @@ def worth_starting(spec: Scenario, n: int, names: list[str], twin: bool, workers
     machines, unless ``$ESCALSIM_WORKER_START_SECONDS`` gives this machine's (a number > 0; a
     small one makes every run of more than one task use its workers, as the fault tests need).
     """
-    from escalsim.experiment.limits import RUN_FIXED_SECONDS, WORKER_START_SECONDS, estimate
+    from escalsim.experiment.limits import WORKER_START_SECONDS, estimate, run_overhead_seconds
 
     start = WORKER_START_SECONDS
     given = os.environ.get("ESCALSIM_WORKER_START_SECONDS")
@@ -676,5 +676,5 @@ def worth_starting(spec: Scenario, n: int, names: list[str], twin: bool, workers
                 ]
             )
     work = estimate(spec, n, conditions=names, twin=twin, workers=1, task=min(n, BATCH_CHUNK))
-    seconds = work.seconds - RUN_FIXED_SECONDS
+    seconds = work.seconds - run_overhead_seconds(n * len(names))
     return max(1, min(workers, int(seconds // start)))
