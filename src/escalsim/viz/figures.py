@@ -25,6 +25,7 @@ channel -- and an empty frame gives a figure that says so.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import textwrap
@@ -32,7 +33,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import matplotlib
 import matplotlib.cm
@@ -1052,6 +1053,43 @@ def escalation_causes(
 
 
 # -- 6. saving -----------------------------------------------------------------------------------
+def _print_png(fig: Figure, handle: BinaryIO) -> None:
+    """Write ``fig`` to ``handle`` as a PNG (150 dpi, zlib level 3), laid out once, drawn once.
+
+    Given a figure with a layout engine, ``savefig`` draws it twice: once with drawing turned
+    off, to run the layout (a "dry" draw that still walks every artist), then for real with the
+    layout engine off. The layout needs only the engine's own pass, at the saving dpi: this runs
+    it as ``Figure.draw`` does (a ``ValueError`` from it is ignored, as there), removes the
+    engine so that ``savefig`` draws once, then puts the engine and the dpi back. The pixels
+    are those of ``savefig`` (tests/test_perf_figures.py); a run's five figures save about a
+    tenth faster. With ``figure.autolayout`` or ``figure.constrained_layout.use`` set, a figure
+    cannot be left without an engine, and ``savefig`` does it all as usual.
+    """
+    options: dict[str, Any] = {
+        "format": "png",
+        "dpi": _PNG_DPI,
+        "pil_kwargs": {"compress_level": _PNG_COMPRESS_LEVEL},
+    }
+    engine = fig.get_layout_engine()
+    default_engine = (
+        matplotlib.rcParams["figure.autolayout"]
+        or matplotlib.rcParams["figure.constrained_layout.use"]
+    )
+    if engine is None or not fig.axes or default_engine:  # Figure.draw: no axes, no layout
+        fig.savefig(handle, **options)
+        return
+    dpi = fig.dpi
+    try:
+        fig.dpi = _PNG_DPI
+        with contextlib.suppress(ValueError):
+            engine.execute(fig)
+        fig.set_layout_engine(None)
+        fig.savefig(handle, **options)
+    finally:
+        fig.dpi = dpi
+        fig.set_layout_engine(engine)
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Write ``fig`` to ``path`` as a PNG (150 dpi, zlib level 3), atomically.
 
@@ -1080,12 +1118,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     )
     try:
         with os.fdopen(fd, "wb") as handle:
-            fig.savefig(
-                handle,
-                format="png",
-                dpi=_PNG_DPI,
-                pil_kwargs={"compress_level": _PNG_COMPRESS_LEVEL},
-            )
+            _print_png(fig, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
