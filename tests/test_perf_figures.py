@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib.ticker import MaxNLocator
 
-from escalsim.experiment.results import Results
+from escalsim.experiment.results import FIGURES, Results
 from escalsim.scenario import load_scenario
 from escalsim.viz import figures as fg
 
@@ -253,3 +253,49 @@ def test_with_a_default_layout_engine_saving_is_savefigs(results, setting):
         expected, got = _savefig_png(plain), _print_png(ours)
     assert np.array_equal(_png_pixels(got), _png_pixels(expected))
     assert ours.get_layout_engine() is engine
+
+
+# -- save_figures: automatic garbage collection off, each figure collected young -----------------
+def test_save_figures_frees_each_figure_and_turns_collection_back_on(
+    results, tmp_path, monkeypatch
+):
+    import gc
+    import weakref
+
+    saved = fg.save_figure
+    figures: list[weakref.ref] = []
+    enabled_while_drawing: list[bool] = []
+    alive_before: list[int] = []  # earlier figures alive as each is saved (collection off)
+
+    def recording(fig, path):
+        enabled_while_drawing.append(gc.isenabled())
+        alive_before.append(sum(ref() is not None for ref in figures))
+        figures.append(weakref.ref(fig))
+        return saved(fig, path)
+
+    monkeypatch.setattr(fg, "save_figure", recording)
+    assert gc.isenabled()
+    written = results.save_figures(tmp_path)
+    assert gc.isenabled()
+    assert [p.name for p in written] == list(FIGURES.values())
+    assert enabled_while_drawing == [False] * len(written)
+    assert alive_before == [0] * len(written)  # each collected as soon as it was written
+
+
+def test_save_figures_leaves_collection_as_it_found_it(results, tmp_path, monkeypatch):
+    import gc
+
+    gc.disable()
+    try:
+        results.save_figures(tmp_path / "a")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def broken(fig, path):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fg, "save_figure", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        results.save_figures(tmp_path / "b")
+    assert gc.isenabled()
