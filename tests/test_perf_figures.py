@@ -232,6 +232,17 @@ def test_a_saved_figure_has_the_pixels_savefig_gives_it(results, name):
     first_ours, second_ours = _print_png(ours), _print_png(ours)
     assert np.array_equal(_png_pixels(first_ours), _png_pixels(first_plain))
     assert np.array_equal(_png_pixels(second_ours), _png_pixels(second_plain))
+    assert _png_info(first_ours) == _png_info(first_plain)
+
+
+def _png_info(data: bytes) -> tuple:
+    """What a reader learns of a PNG besides its pixels: size, mode, resolution, text."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.verify()  # the chunks' CRCs
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.mode, image.info.get("dpi"), image.text
 
 
 def test_saving_puts_back_the_layout_engine_and_the_dpi(results, tmp_path):
