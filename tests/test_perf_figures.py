@@ -6,12 +6,14 @@ differences are computed once per run however many outputs ask for them.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.ticker import MaxNLocator
 
-from escalsim.experiment.results import Results
+from escalsim.experiment.results import FIGURES, Results
 from escalsim.scenario import load_scenario
 from escalsim.viz import figures as fg
 
@@ -160,3 +162,151 @@ def test_fan_chart_counts_every_replication_of_a_condition():
     )
     fig = fg.fan_chart(rows, scenario)
     assert fig.axes[0].get_title() == "no_hotline (n = 3 runs)"
+
+
+# -- saving: the layout run once, the figure drawn once ------------------------------------------
+def _png_pixels(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGBA"))
+
+
+def _savefig_png(fig) -> bytes:
+    """What matplotlib's ``savefig`` writes, with its dry draw for the layout."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fg._PNG_DPI, pil_kwargs={"compress_level": 3})
+    return buffer.getvalue()
+
+
+def _print_png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fg._print_png(fig, buffer)
+    return buffer.getvalue()
+
+
+def _live(scenario) -> fg.LiveNetwork:
+    return fg.LiveNetwork(
+        round=3,
+        rungs={a.id: i % 3 for i, a in enumerate(scenario.actors)},
+        n_rungs=len(scenario.ladder.rungs),
+        open={c.id: i % 2 == 0 for i, c in enumerate(scenario.channels)},
+        up={c.id: i % 3 != 0 for i, c in enumerate(scenario.channels)},
+    )
+
+
+FIGURE_MAKERS = {
+    "fan": lambda r: r.plot_fan(),
+    "war": lambda r: r.plot_war(),
+    "forest": lambda r: r.plot_forest(),
+    "network": lambda r: r.plot_network(),
+    "live network (a colour bar)": lambda r: fg.channel_network(r.scenario, live=_live(r.scenario)),
+    "causes": lambda r: r.plot_causes(),
+    "heatmap (a colour bar)": lambda r: fg.sweep_heatmap(
+        pd.DataFrame(
+            [
+                {"a": a, "b": b, "estimate": 0.1 * a + 0.05 * b, "lo": 0.1 * a, "hi": 0.2 * a + b}
+                for a in (1, 2, 3)
+                for b in (0, 1)
+            ]
+        ),
+        "a",
+        "b",
+        "p_war",
+    ),
+    "no data": lambda r: fg.forest_plot(pd.DataFrame()),
+}
+
+
+@pytest.mark.parametrize("name", list(FIGURE_MAKERS))
+def test_a_saved_figure_has_the_pixels_savefig_gives_it(results, name):
+    """Layout once then draw once: the pixels of savefig's dry draw then draw, saved once or twice.
+
+    Constrained layout starts from where the last layout left the Axes, so a figure saved a
+    second time may differ from its first save (the network, with its equal aspect, does):
+    the second saves are compared too.
+    """
+    make = FIGURE_MAKERS[name]
+    plain, ours = make(results), make(results)
+    first_plain, second_plain = _savefig_png(plain), _savefig_png(plain)
+    first_ours, second_ours = _print_png(ours), _print_png(ours)
+    assert np.array_equal(_png_pixels(first_ours), _png_pixels(first_plain))
+    assert np.array_equal(_png_pixels(second_ours), _png_pixels(second_plain))
+    assert _png_info(first_ours) == _png_info(first_plain)
+
+
+def _png_info(data: bytes) -> tuple:
+    """What a reader learns of a PNG besides its pixels: size, mode, resolution, text."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.verify()  # the chunks' CRCs
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.mode, image.info.get("dpi"), image.text
+
+
+def test_saving_puts_back_the_layout_engine_and_the_dpi(results, tmp_path):
+    fig = results.plot_forest()
+    engine, dpi = fig.get_layout_engine(), fig.dpi
+    fg.save_figure(fig, tmp_path / "forest.png")
+    assert fig.get_layout_engine() is engine
+    assert fig.dpi == dpi
+
+
+@pytest.mark.parametrize("setting", ["figure.autolayout", "figure.constrained_layout.use"])
+def test_with_a_default_layout_engine_saving_is_savefigs(results, setting):
+    """A figure cannot be left without an engine then: savefig does all, as it does."""
+    import matplotlib
+
+    with matplotlib.rc_context({setting: True}):
+        plain, ours = results.plot_causes(), results.plot_causes()
+        engine = ours.get_layout_engine()
+        expected, got = _savefig_png(plain), _print_png(ours)
+    assert np.array_equal(_png_pixels(got), _png_pixels(expected))
+    assert ours.get_layout_engine() is engine
+
+
+# -- save_figures: automatic garbage collection off, each figure collected young -----------------
+def test_save_figures_frees_each_figure_and_turns_collection_back_on(
+    results, tmp_path, monkeypatch
+):
+    import gc
+    import weakref
+
+    saved = fg.save_figure
+    figures: list[weakref.ref] = []
+    enabled_while_drawing: list[bool] = []
+    alive_before: list[int] = []  # earlier figures alive as each is saved (collection off)
+
+    def recording(fig, path):
+        enabled_while_drawing.append(gc.isenabled())
+        alive_before.append(sum(ref() is not None for ref in figures))
+        figures.append(weakref.ref(fig))
+        return saved(fig, path)
+
+    monkeypatch.setattr(fg, "save_figure", recording)
+    assert gc.isenabled()
+    written = results.save_figures(tmp_path)
+    assert gc.isenabled()
+    assert [p.name for p in written] == list(FIGURES.values())
+    assert enabled_while_drawing == [False] * len(written)
+    assert alive_before == [0] * len(written)  # each collected as soon as it was written
+
+
+def test_save_figures_leaves_collection_as_it_found_it(results, tmp_path, monkeypatch):
+    import gc
+
+    gc.disable()
+    try:
+        results.save_figures(tmp_path / "a")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def broken(fig, path):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fg, "save_figure", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        results.save_figures(tmp_path / "b")
+    assert gc.isenabled()
