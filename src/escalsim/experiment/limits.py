@@ -81,9 +81,18 @@ EVENTS_PER_ACTOR, EVENTS_PER_LINK, EVENT_ROW_BYTES = 0.6, 0.7, 145
 #: a task's peak above the state and window (``task_bytes``) measured 42-88 kB per replication
 #: with twins on generic-crisis, geneva-2022 and ukraine-talks-2022 (1.2-1.4 kB per power, type
 #: and decider with twins; 1,000 replications against 8, ``/usr/bin/time``'s peak, 5 December
-#: 2026); hotline-1963 needs 231 kB, 4.8 kB per power, type and decider, unexplained: its task is
-#: under-estimated about 2.6× (docs/reliability/limits.md).
+#: 2026); hotline-1963 needs more, its held stake's withdrawal (``HELD_TEMP_BYTES``).
 BARGAIN_TEMP_BYTES = 500
+#: The temporaries of a held stake's withdrawal (docs/decision-v2.md §3.10): where a power holds
+#: the stakes (a fait accompli, ``held_at``) and the look-ahead counts the other's best way of
+#: going on, the quit term values the holder's staying and its withdrawing apart, arrays of
+#: [worlds, moves seen, types, joint types, moves] in the other's modelled decision, several at
+#: once (tracemalloc, 5 December 2026). Per run and pair of types: hotline-1963, the only such
+#: scenario, rises 255 kB a replication with twins above its state and window at 1,000
+#: replications, 183 kB more than the bargaining term gives (geneva-2022 96 kB, ukraine-talks-2022
+#: 87, generic-crisis 62: within it). Measured on one scenario: its scaling in the types is the
+#: arrays', not a fit.
+HELD_TEMP_BYTES = 950
 #: Kept detail is held twice at the peak: the tasks' parts and their concatenation (the Arrow
 #: table written to Parquet comes after the parts are freed).
 DETAIL_FACTOR = 2.0
@@ -195,6 +204,9 @@ class Shape:
         Actors that can decide (the powers, and third parties that may join a war:
         ``core.streams.Structure.deciders``, over the schedule). A bargaining power values the
         other's decision against each one's part in a war.
+    held : bool
+        A power holds the stakes and may quit by withdrawing (docs/decision-v2.md §3.10:
+        ``held_at``, with a look-ahead that counts the other's best way of going on).
     """
 
     actors: int
@@ -208,6 +220,7 @@ class Shape:
     bargainers: int = 0
     deciders: int = 2
     types: int = 1
+    held: bool = False
 
     @classmethod
     def of(cls, spec: Scenario, layout: BlockLayout | None = None) -> Shape:
@@ -221,6 +234,7 @@ class Shape:
         from escalsim.core.params import schedule
         from escalsim.core.streams import BlockLayout, Structure
         from escalsim.model.rounds import Crisis, Streams
+        from escalsim.policies.bargaining import LOOKING_BEYOND
 
         sched = schedule(spec)
         p = sched.params_at[0]
@@ -244,6 +258,7 @@ class Shape:
             max(sum(s.name == "bargaining" for s in q.policies) for q in sched.params_at),
             len(Structure.of_schedule(sched).deciders),
             int(np.shape(p.cost_types)[-1]),
+            any(q.held_by >= 0 and q.continuation in LOOKING_BEYOND for q in sched.params_at),
         )
 
     def state_bytes(self) -> int:
@@ -281,6 +296,8 @@ def task_bytes(shape: Shape, n: int, twin: bool, engine: str = "batch") -> int:
         * shape.types
         * shape.deciders
     )
+    if shape.held:
+        bargaining += (TWIN_RUNS if twin else 1) * n * HELD_TEMP_BYTES * shape.types**2
     return int(TASK_BYTES + TEMP_FACTOR * working + bargaining + rows)
 
 
