@@ -28,10 +28,10 @@ with A the actors, B the powers with the ``bargaining`` policy, D the deciders
 (``Shape.deciders``: a bargaining power values the other's decision against each decider's
 part in a war) and T the cost-of-war types (``Shape.types``: fearon's 100 types cost in their
 square, the posterior over the other's types times its own). The fit is a non-negative least
-squares of the relative errors (model / measured - 1) over every batch, each weighted by the
-batch's CPU to the power 1/4 (``WEIGHT_POWER``): the batches' costs differ 100-fold, the
-estimate matters most where a run is long, and no term may be negative, since the model
-extrapolates to 200 actors. The
+squares of the relative errors (model / measured - 1) over every batch, each error weighted by
+the batch's CPU to the power 1/4 (``WEIGHT_POWER``; its square, in the sum, by CPU^½): the
+batches' costs differ 100-fold, the estimate matters most where a run is long, and no term
+may be negative, since the model extrapolates to 200 actors. The
 table gives each batch's CPU beside the model in the source tree and the fitted model;
 ``limits.py`` takes the fitted constants by hand. CPU time, not wall time: on a shared machine
 the two differ, and the estimate is of an idle core. The load average is printed before and
@@ -112,10 +112,13 @@ def main() -> None:
     parser.add_argument(
         "--synthetic-sizes",
         default="20,100",
-        help="replication counts of the synthetic scenarios (200 actors cost 5 ms a run-round)",
+        help="replication counts of the synthetic scenarios (200 actors: 0.4 ms a run-round)",
     )
     parser.add_argument(
-        "--cache", type=Path, help="JSON file of the measurements: read if it exists, else written"
+        "--cache",
+        type=Path,
+        help="JSON file of the measurements: read if it exists (then --scenarios, --sizes and "
+        "--synthetic are ignored), else written",
     )
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -152,9 +155,8 @@ def main() -> None:
     # Each measurement is one batch: its CPU against the time model's terms for the steps and
     # run-rounds it actually took (the pilot's business is how many; this is what each costs).
     batches = [(name, r, r["replications"]) for name, rows in found.items() for r in rows]
-    fitted = batches
 
-    def columns(r: dict[str, Any], size: int) -> list[float]:
+    def columns(r: dict[str, Any]) -> list[float]:
         a, k, d, t = r["actors"], r["bargainers"], r["deciders"], r["types"]
         steps = 3 * r["steps"]  # the runs stepped: a replication and its two twins
         return [
@@ -164,11 +166,11 @@ def main() -> None:
             1.0,  # PER_TASK_SECONDS
         ]
 
-    x = np.array([columns(r, size) for _, r, size in fitted])
-    cpu = np.array([r["cpu"] for _, r, _ in fitted])
+    x = np.array([columns(r) for _, r, _ in batches])
+    cpu = np.array([r["cpu"] for _, r, _ in batches])
     # The generators' cost per replication is measured, not fitted: the rest is fitted to what
     # remains of each batch's CPU.
-    known = np.array([size * limits.PER_REPLICATION_SECONDS for _, _, size in fitted])
+    known = np.array([size * limits.PER_REPLICATION_SECONDS for _, _, size in batches])
     # Non-negative least squares of the relative errors (model / measured - 1), each weighted by
     # the batch's CPU to the power 1/4: the batches' costs differ 100-fold, the estimate matters
     # most where a run is long, and no term may be negative (the model extrapolates to 200
@@ -199,7 +201,7 @@ def main() -> None:
     ratios = []
     for name, r, size in batches:
         before = tree_model(r, size)
-        after = float(np.dot(coef, columns(r, size))) + size * limits.PER_REPLICATION_SECONDS
+        after = float(np.dot(coef, columns(r))) + size * limits.PER_REPLICATION_SECONDS
         ratios.append(after / r["cpu"])
         print(
             f"| {name} | {r['actors']} | {r['deciders']} | {r['bargainers']} | {size} "
@@ -212,7 +214,7 @@ def main() -> None:
         "PER_TASK_SECONDS",
     )
     print(
-        f"\nfitted over {len(fitted)} batches (relative least squares weighted by CPU^"
+        f"\nfitted over {len(batches)} batches (relative least squares weighted by CPU^"
         f"{WEIGHT_POWER}, every term >= 0; "
         f"model / measured {min(ratios, default=float('nan')):.2f}-"
         f"{max(ratios, default=float('nan')):.2f}):"

@@ -49,7 +49,8 @@ def test_bench_time_model_quick_prints_each_scenario_and_the_fit(root):
     out = _quick(root, "bench_time_model.py")
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| ")]
     assert {r[1].strip() for r in rows} >= {"geneva-2022", "brinkmanship"}, out
-    assert "BARGAIN_U" in out, out
+    assert "BARGAIN_U = " in out, out
+    assert "BARGAIN_OD = " in out, out
     assert "in the tree" in out, out
 
 

@@ -266,3 +266,90 @@ def test_sizes_are_written_for_people_without_exponents():
     assert human_bytes(2.5e15) == "2500 TB"
     for n in (1, 999, 1000, 99_950, 999_500, 5e8, 9.99e11):
         assert "e+" not in human_bytes(n), n
+
+
+# -- the time and memory models' terms (issue 20, eighth session) ---------------------------------
+TIME_TERMS = (
+    "BATCH_U0",
+    "BATCH_U1",
+    "BATCH_U2",
+    "BATCH_U3",
+    "BARGAIN_U",
+    "BARGAIN_UD",
+    "BARGAIN_UT2",
+    "BATCH_O0",
+    "BATCH_O1",
+    "BARGAIN_OD",
+    "PER_TASK_SECONDS",
+    "RUN_FIXED_SECONDS",
+    "RUN_ROW_SECONDS",
+    "WORKER_START_SECONDS",
+)
+
+
+def _only(monkeypatch, **terms: float) -> None:
+    """Every term of the time model 0 but ``terms``."""
+    for name in (*TIME_TERMS, "PER_REPLICATION_SECONDS"):
+        monkeypatch.setattr(limits, name, terms.get(name, 0.0))
+
+
+@pytest.mark.parametrize("twin", [True, False])
+def test_a_replications_generators_are_counted_once_per_condition_whatever_the_twins(
+    monkeypatch, twin
+):
+    """The run and its twins share a replication's streams: its set-up is once per replication
+    and condition, not per run."""
+    spec = load_scenario("geneva-2022")
+    _only(monkeypatch, PER_REPLICATION_SECONDS=1.0)
+    est = estimate(spec, 10, twin=twin, workers=1)
+    assert est.seconds == pytest.approx(10 * len(spec.condition_names))
+
+
+def test_the_run_overhead_grows_with_its_outcome_rows_and_is_not_shared(monkeypatch):
+    """``run_overhead_seconds`` per outcome row, in the command's process: the same on 1
+    process or 2."""
+    spec = load_scenario("geneva-2022")
+    _only(monkeypatch, RUN_FIXED_SECONDS=1.0, RUN_ROW_SECONDS=0.5)
+    rows = 10 * len(spec.condition_names)
+    for workers in (1, 2):
+        assert estimate(spec, 10, workers=workers).seconds == pytest.approx(1.0 + 0.5 * rows)
+
+
+def test_helpers_are_started_for_the_shared_work_not_the_commands_own(monkeypatch):
+    """worth_starting weighs the tasks' work alone: however large the command's own overhead,
+    a run with no task work starts no helper, and one with enough starts one."""
+    from escalsim.experiment.runner import worth_starting
+
+    spec = load_scenario("geneva-2022")
+    names = spec.condition_names
+    _only(monkeypatch, RUN_FIXED_SECONDS=100.0, RUN_ROW_SECONDS=100.0, WORKER_START_SECONDS=1.0)
+    assert worth_starting(spec, 200, names, True, 2) == 1
+    _only(
+        monkeypatch,
+        RUN_FIXED_SECONDS=100.0,
+        RUN_ROW_SECONDS=100.0,
+        WORKER_START_SECONDS=1.0,
+        PER_REPLICATION_SECONDS=1.0,
+    )
+    assert worth_starting(spec, 200, names, True, 2) == 2
+
+
+def test_a_held_stake_adds_its_withdrawal_temporaries():
+    """hotline-1963's fait accompli (``held_at``) under the default look-ahead: ``Shape.held``,
+    and its task's memory the bargaining term plus HELD_TEMP_BYTES per run and pair of types;
+    the same scenario under ``hold`` (no withdrawal in the quit term) and geneva-2022 have
+    none."""
+    from escalsim.scenario import with_settings
+
+    spec = load_scenario("hotline-1963")
+    held = Shape.of(spec)
+    assert held.held
+    assert held.bargainers == 2
+    plain = Shape.of(with_settings(spec, {"beliefs.continuation": "hold"}))
+    assert not plain.held
+    assert not Shape.of(load_scenario("geneva-2022")).held
+    n = 100
+    extra = limits.task_bytes(held, n, True) - limits.task_bytes(
+        Shape(**{**held.__dict__, "held": False}), n, True
+    )
+    assert extra == limits.TWIN_RUNS * n * limits.HELD_TEMP_BYTES * held.types**2

@@ -253,12 +253,25 @@ def test_saving_puts_back_the_layout_engine_and_the_dpi(results, tmp_path):
     assert fig.dpi == dpi
 
 
-@pytest.mark.parametrize("setting", ["figure.autolayout", "figure.constrained_layout.use"])
-def test_with_a_default_layout_engine_saving_is_savefigs(results, setting):
-    """A figure cannot be left without an engine then: savefig does all, as it does."""
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("figure.autolayout", True),
+        ("figure.constrained_layout.use", True),
+        ("savefig.bbox", "tight"),
+    ],
+)
+def test_where_the_settings_ask_for_it_saving_is_savefigs(results, setting, value, monkeypatch):
+    """With a default layout engine a figure cannot be left without one, and a tight bounding
+    box crops the image from the figure: savefig does all then, as it does (the direct encoder
+    is not called; it would fail on a cropped image's size)."""
     import matplotlib
 
-    with matplotlib.rc_context({setting: True}):
+    def refused(*args, **kwargs):
+        raise AssertionError("the direct encoder was called")
+
+    monkeypatch.setattr(fg, "_write_png", refused)
+    with matplotlib.rc_context({setting: value}):
         plain, ours = results.plot_causes(), results.plot_causes()
         engine = ours.get_layout_engine()
         expected, got = _savefig_png(plain), _print_png(ours)
@@ -309,4 +322,34 @@ def test_save_figures_leaves_collection_as_it_found_it(results, tmp_path, monkey
     monkeypatch.setattr(fg, "save_figure", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         results.save_figures(tmp_path / "b")
+    assert gc.isenabled()
+
+
+def test_collection_stays_off_until_the_last_of_two_overlapping_saves_ends():
+    """Two threads' saves overlap: the first out does not turn collection on under the other
+    (the switch is the process's); the last out turns it back on. Ordered by events, so that
+    the test waits for each thread to say where it is, never for a time."""
+    import gc
+    import threading
+
+    from escalsim.experiment.results import _collecting_young
+
+    inside, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def second() -> None:
+        with _collecting_young():
+            inside.set()
+            release.wait()
+            seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    with _collecting_young():
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert inside.wait(60)
+    assert not gc.isenabled()  # the first is out, the second still in
+    release.set()
+    thread.join(60)
+    assert seen == [False]
     assert gc.isenabled()

@@ -89,9 +89,10 @@ BARGAIN_TEMP_BYTES = 500
 #: [worlds, moves seen, types, joint types, moves] in the other's modelled decision, several at
 #: once (tracemalloc, 5 December 2026). Per run and pair of types: hotline-1963, the only such
 #: scenario, rises 255 kB a replication with twins above its state and window at 1,000
-#: replications, 183 kB more than the bargaining term gives (geneva-2022 96 kB, ukraine-talks-2022
-#: 87, generic-crisis 62: within it). Measured on one scenario: its scaling in the types is the
-#: arrays', not a fit.
+#: replications (``ru_maxrss`` before and after one batch, after a warm-up), 183 kB more
+#: than the bargaining term's 72; the same measurement gives geneva-2022 96 kB (the term:
+#: 96), ukraine-talks-2022 87 (96) and generic-crisis 62 (48). Measured on one scenario: its
+#: scaling in the types is the arrays', not a fit.
 HELD_TEMP_BYTES = 950
 #: Kept detail is held twice at the peak: the tasks' parts and their concatenation (the Arrow
 #: table written to Parquet comes after the parts are freed).
@@ -116,7 +117,7 @@ TWIN_RUNS = 3
 #: policy, BARGAIN_U + BARGAIN_UD·D + BARGAIN_UT2·T², with D the deciders (``Shape.deciders``:
 #: its look-ahead values each decider's part in a war) and T the cost-of-war types
 #: (``Shape.types``: its posterior over the other's types, each valued against its own; fearon's
-#: 100 types cost 0.7 ms a run-round, the rebuilt scenarios' 8 about 5 µs). A scenario of 200
+#: 100 types cost 0.73 ms a run-round, the rebuilt scenarios' 8 about 5 µs). A scenario of 200
 #: actors, neutral third parties but two: 0.40 ms a run-round and 14 ms a round of a task.
 BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.133e-6, 8.50e-9, 0.0
 BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 7.04e-6, 0.0732e-6
@@ -296,7 +297,7 @@ def task_bytes(shape: Shape, n: int, twin: bool, engine: str = "batch") -> int:
         * shape.types
         * shape.deciders
     )
-    if shape.held:
+    if shape.held and shape.bargainers:
         bargaining += (TWIN_RUNS if twin else 1) * n * HELD_TEMP_BYTES * shape.types**2
     return int(TASK_BYTES + TEMP_FACTOR * working + bargaining + rows)
 

@@ -10,8 +10,9 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,6 +142,42 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any, **dumps: Any) -> 
 def write_parquet_atomic(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
     """:func:`write_atomic` of a frame as Parquet (no index)."""
     return write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+#: Threads inside :func:`_collecting_young`, and whether automatic collection was on when the
+#: first of them entered (the switch is the process's, so it is turned off once and back on
+#: when the last leaves).
+_YOUNG_LOCK = threading.Lock()
+_young = {"inside": 0, "was_enabled": False}
+
+
+@contextlib.contextmanager
+def _collecting_young() -> Iterator[Callable[[], None]]:
+    """Automatic garbage collection off inside, across threads; yields a young collection.
+
+    Collection is the process's switch: the first thread in turns it off, the last one out
+    turns it back on if it was on (so a save in one thread does not turn it on under another's
+    drawing, nor leave it off). The function yielded collects the youngest generation, and
+    does nothing where collection was off before (the caller's choice).
+    """
+    with _YOUNG_LOCK:
+        if _young["inside"] == 0:
+            _young["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _young["inside"] += 1
+        enabled = bool(_young["was_enabled"])
+
+    def collect() -> None:
+        if enabled:
+            gc.collect(0)
+
+    try:
+        yield collect
+    finally:
+        with _YOUNG_LOCK:
+            _young["inside"] -= 1
+            if _young["inside"] == 0 and _young["was_enabled"]:
+                gc.enable()
 
 
 @dataclass
@@ -302,15 +339,14 @@ class Results:
     def save_figures(self, folder: str | os.PathLike[str]) -> list[Path]:
         """Draw every figure into ``folder``; return the files written.
 
-        Python's automatic garbage collection is off meanwhile (in the whole process), and each
-        figure's garbage is collected as soon as it is written, while it is young: a figure is
-        tens of thousands of objects in reference cycles, and their churn set off collections
-        of every object in the process (about 0.05-0.15 s each, in one call in two), which
-        found nothing old to free. Importing matplotlib, the first time, set one off too.
+        Python's automatic garbage collection is off meanwhile (:func:`_collecting_young`: in
+        the whole process, which is what the switch is), and each figure's garbage is collected
+        as soon as it is written, while it is young: a figure is tens of thousands of objects in
+        reference cycles, and their churn set off collections of every object in the process
+        (about 0.05-0.15 s each, in one call in two), which found nothing old to free. Importing
+        matplotlib, the first time, set one off too.
         """
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with _collecting_young() as collect:
             from escalsim.viz import figures
 
             folder = Path(folder)
@@ -320,11 +356,7 @@ class Results:
                 if method == "plot_forest" and len(self.runs["condition"].unique()) < 2:
                     continue  # no difference to show with one condition
                 written.append(figures.save_figure(getattr(self, method)(), folder / name))
-                if enabled:
-                    gc.collect(0)  # the figure, unreachable now, and young: a short collection
-        finally:
-            if enabled:
-                gc.enable()
+                collect()  # the figure, unreachable now, and young: a short collection
         return written
 
     # -- storage -------------------------------------------------------------------------------

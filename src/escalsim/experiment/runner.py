@@ -646,8 +646,10 @@ def worth_starting(spec: Scenario, n: int, names: list[str], twin: bool, workers
     starting when its share of the work would last longer than its start-up: with W the
     estimated CPU seconds of the run's tasks in one process (the ``--dry-run`` time model,
     :func:`escalsim.experiment.limits.estimate`), the run uses ``min(workers, W // S)``
-    processes, S the start-up. geneva-2022's 200 replications with twins (W about 2.9 s) use 2;
-    20 of them (1.5 s) run in this process. Results do not depend on it.
+    processes, S the start-up. W leaves out what the run does in this process whatever the
+    helpers (:func:`~escalsim.experiment.limits.run_overhead_seconds`). geneva-2022's 200
+    replications with twins (W about 3.1 s) use 2; 20 of them (1.2 s) run in this process.
+    Results do not depend on it.
 
     S is :data:`~escalsim.experiment.limits.WORKER_START_SECONDS`, measured on the project's
     machines, unless ``$ESCALSIM_WORKER_START_SECONDS`` gives this machine's (a number > 0; a

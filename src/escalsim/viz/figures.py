@@ -1068,12 +1068,14 @@ def _print_png(fig: Figure, handle: BinaryIO) -> None:
     figures: about a tenth less time). ``savefig`` gives the pixels, :func:`_write_png` writes
     them (a third less time than Pillow's encoder). The pixels are those of ``savefig``'s own
     PNG (tests/test_perf_figures.py). With ``figure.autolayout`` or
-    ``figure.constrained_layout.use`` set, a figure cannot be left without an engine, and
-    ``savefig`` does it all as usual.
+    ``figure.constrained_layout.use`` set, a figure cannot be left without an engine, and with
+    ``savefig.bbox: tight`` the saved image is cropped from the figure: ``savefig`` then does
+    it all as usual.
     """
     if (
         matplotlib.rcParams["figure.autolayout"]
         or matplotlib.rcParams["figure.constrained_layout.use"]
+        or matplotlib.rcParams["savefig.bbox"] == "tight"
     ):
         fig.savefig(
             handle,
@@ -1088,7 +1090,7 @@ def _print_png(fig: Figure, handle: BinaryIO) -> None:
     raw = io.BytesIO()
     try:
         fig.dpi = _PNG_DPI
-        if engine is not None and lay_out:
+        if engine is not None and lay_out:  # (lay_out implies an engine; this tells mypy)
             with contextlib.suppress(ValueError):
                 engine.execute(fig)
             fig.set_layout_engine(None)
