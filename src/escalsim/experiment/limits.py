@@ -104,10 +104,12 @@ DETAIL_FACTOR = 2.0
 TWIN_RUNS = 3
 #: The time model's terms, fitted together by ``benchmarks/bench_time_model.py`` (5 December
 #: 2026, eighth session): the CPU time of 32 batches (every shipped scenario at 100 and 1,000
-#: replications with twins; bench_limits' synthetic scenarios of 10 to 200 actors at 20 and 100)
+#: replications with twins; bench_limits' synthetic scenarios of 10 to 200 actors at 100 and
+#: 1,000: tasks of 1,000 replications of 200 actors cost 2.5 times as much a run-round as tasks
+#: of 100, their [replications, A, A] arrays far beyond the caches)
 #: against the steps and run-rounds each took, by non-negative least squares of the relative
 #: errors weighted by CPU^(1/4), after the measured cost per replication; the model is within
-#: 0.57-1.77 of every batch and 0.85-1.01 of the five longest (the model of the fourth to
+#: 0.56-1.76 of every batch and 0.85-1.02 of the six longest (the model of the fourth to
 #: seventh sessions, fitted on bargaining scenarios alone: 0.07-19.6;
 #: docs/reliability/limits.md).
 #: Terms the fit sets to 0 are kept at 0, so that a refit may bring them back.
@@ -118,22 +120,22 @@ TWIN_RUNS = 3
 #: its look-ahead values each decider's part in a war) and T the cost-of-war types
 #: (``Shape.types``: its posterior over the other's types, each valued against its own; fearon's
 #: 100 types cost 0.73 ms a run-round, the rebuilt scenarios' 8 about 5 µs). A scenario of 200
-#: actors, neutral third parties but two: 0.40 ms a run-round and 14 ms a round of a task.
-BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.133e-6, 8.50e-9, 0.0
-BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 7.04e-6, 0.0732e-6
+#: actors, neutral third parties but two: 1.0 ms a run-round and 5.9 ms a round of a task.
+BATCH_U0, BATCH_U1, BATCH_U2, BATCH_U3 = 0.0, 0.106e-6, 23.7e-9, 0.0
+BARGAIN_U, BARGAIN_UD, BARGAIN_UT2 = 0.0, 6.96e-6, 0.0731e-6
 #: Seconds per round of a task per run, whatever its size (numpy's per-call floor over the
 #: phases' loops over actors, channels and agenda items): BATCH_O0 + BATCH_O1·A, plus
 #: BARGAIN_OD·D per power of the bargaining policy (its decision's calls per decider: the
 #: synthetic scenarios' 10 to 200 actors with 2 deciders cost what a 2-actor scenario does).
-BATCH_O0, BATCH_O1 = 0.161e-3, 0.0543e-3
-BARGAIN_OD = 0.671e-3
+BATCH_O0, BATCH_O1 = 0.238e-3, 0.0143e-3
+BARGAIN_OD = 0.706e-3
 #: Seconds per replication of a condition, measured, not fitted: its two generators (the round
 #: stream, 14 µs, and the type stream with its draws, 9 µs; ``SeedSequence``, ``PCG64`` and
 #: ``Generator`` built in Python, timed over 1,000 replications at load 1.6, 5 December 2026),
 #: shared by the run and its twins; a quarter of brinkmanship's CPU, whose crises last five
 #: rounds, and too small beside the other scenarios' costs for the fit to find. Seconds per
 #: task (the condition applied, the arrays allocated, the frames built), fitted.
-PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 23e-6, 0.0076
+PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 23e-6, 0.0074
 #: Loading, summarising and saving a run (Parquet, summary.csv, manifest; figures excluded),
 #: in the command's own process: a fixed part, and a part per outcome row (a replication of a
 #: condition: the parts concatenated, the twins' columns, the summary and the Parquet file;
