@@ -156,15 +156,23 @@ def main() -> None:
     # run-rounds it actually took (the pilot's business is how many; this is what each costs).
     batches = [(name, r, r["replications"]) for name, rows in found.items() for r in rows]
 
+    def shape_of(r: dict[str, Any]) -> Shape:
+        return Shape(
+            r["actors"], 0, 0, 0, 1, 1, 1, 0, r["bargainers"], r["deciders"], r.get("types", 1)
+        )
+
+    def terms(r: dict[str, Any]) -> dict[str, float]:
+        # limits' own terms (one definition of the model): per run stepped (3 per step: a
+        # replication and its two twins), per run-round, and the task once.
+        shape = shape_of(r)
+        return {
+            **{k: 3 * r["steps"] * m for k, m in limits.round_terms(shape).items()},
+            **{k: r["run_rounds"] * m for k, m in limits.rep_round_terms(shape).items()},
+            "PER_TASK_SECONDS": 1.0,
+        }
+
     def columns(r: dict[str, Any]) -> list[float]:
-        a, k, d, t = r["actors"], r["bargainers"], r["deciders"], r["types"]
-        steps = 3 * r["steps"]  # the runs stepped: a replication and its two twins
-        return [
-            *(steps * c for c in (1.0, a, k * d)),  # BATCH_O0, BATCH_O1, BARGAIN_OD
-            *(r["run_rounds"] * c for c in (1.0, a, a * a, a**3)),  # BATCH_U0 to BATCH_U3
-            *(r["run_rounds"] * c for c in (k, k * d, k * t * t)),  # BARGAIN_U, _UD, _UT2
-            1.0,  # PER_TASK_SECONDS
-        ]
+        return list(terms(r).values())
 
     x = np.array([columns(r) for _, r, _ in batches])
     cpu = np.array([r["cpu"] for _, r, _ in batches])
@@ -179,9 +187,7 @@ def main() -> None:
     coef, _ = nnls(x / cpu[:, None] * weight[:, None], (1.0 - known / cpu) * weight)
 
     def tree_model(r: dict[str, Any], size: int) -> float:
-        shape = Shape(
-            r["actors"], 0, 0, 0, 1, 1, 1, 0, r["bargainers"], r["deciders"], r.get("types", 1)
-        )
+        shape = shape_of(r)
         return (
             3 * r["steps"] * limits.round_seconds(shape)
             + r["run_rounds"] * limits.rep_round_seconds(shape, "batch")
@@ -205,11 +211,7 @@ def main() -> None:
             f"| {r['steps']} | {r['run_rounds']:.0f} | {r['cpu']:.3f} | {before:.3f} "
             f"| {before / r['cpu']:.2f} | {after:.3f} | {after / r['cpu']:.2f} |"
         )
-    names = (
-        *("BATCH_O0", "BATCH_O1", "BARGAIN_OD"),
-        *("BATCH_U0", "BATCH_U1", "BATCH_U2", "BATCH_U3", "BARGAIN_U", "BARGAIN_UD", "BARGAIN_UT2"),
-        "PER_TASK_SECONDS",
-    )
+    names = list(terms(batches[0][1])) if batches else []
     print(
         f"\nfitted over {len(batches)} batches (relative least squares weighted by CPU^"
         f"{WEIGHT_POWER}, every term >= 0; "

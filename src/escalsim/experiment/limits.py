@@ -290,18 +290,49 @@ def task_bytes(shape: Shape, n: int, twin: bool, engine: str = "batch") -> int:
     # (docs/reliability/limits.md), so it is left so.
     runs = 2 if twin else 1
     working = runs * n * shape.state_bytes() + shape.window_bytes(n)
-    # decision-v2's temporaries: each bargaining power's view of the other's types, per decider
-    bargaining = (
-        (TWIN_RUNS if twin else 1)
-        * n
-        * BARGAIN_TEMP_BYTES
-        * shape.bargainers
-        * shape.types
-        * shape.deciders
-    )
+    # decision-v2's temporaries, per run (the twins each): each bargaining power's view of the
+    # other's types, per decider, and a held stake's withdrawal per pair of types
+    per_run = BARGAIN_TEMP_BYTES * shape.bargainers * shape.types * shape.deciders
     if shape.held and shape.bargainers:
-        bargaining += (TWIN_RUNS if twin else 1) * n * HELD_TEMP_BYTES * shape.types**2
+        per_run += HELD_TEMP_BYTES * shape.types**2
+    bargaining = (TWIN_RUNS if twin else 1) * n * per_run
     return int(TASK_BYTES + TEMP_FACTOR * working + bargaining + rows)
+
+
+def rep_round_terms(shape: Shape) -> dict[str, float]:
+    """The batch engine's cost per replication-round of one run, term by term.
+
+    ``{constant: multiplier}``: the seconds are the sum of each constant of this module times
+    its multiplier (:func:`rep_round_seconds`); ``benchmarks/bench_time_model.py`` fits the
+    constants on these multipliers, so the model and its fit have one definition.
+    """
+    a, k = shape.actors, shape.bargainers
+    return {
+        "BATCH_U0": 1.0,
+        "BATCH_U1": a,
+        "BATCH_U2": a * a,
+        "BATCH_U3": a**3,
+        "BARGAIN_U": k,
+        "BARGAIN_UD": k * shape.deciders,
+        "BARGAIN_UT2": k * shape.types**2,
+    }
+
+
+def round_terms(shape: Shape) -> dict[str, float]:
+    """The batch engine's cost per round of a task, per run, term by term.
+
+    As :func:`rep_round_terms`, for :func:`round_seconds`.
+    """
+    return {
+        "BATCH_O0": 1.0,
+        "BATCH_O1": shape.actors,
+        "BARGAIN_OD": shape.bargainers * shape.deciders,
+    }
+
+
+def _priced(terms: dict[str, float]) -> float:
+    """The sum of each named constant of this module (read now) times its multiplier."""
+    return sum(float(globals()[name]) * multiplier for name, multiplier in terms.items())
 
 
 def rep_round_seconds(shape: Shape, engine: str) -> float:
@@ -309,11 +340,7 @@ def rep_round_seconds(shape: Shape, engine: str) -> float:
     a = shape.actors
     if engine == "agents":
         return AGENT_U0 + AGENT_U2 * a * a
-    polynomial = BATCH_U0 + BATCH_U1 * a + BATCH_U2 * a * a + BATCH_U3 * a**3
-    t2 = shape.types * shape.types
-    return (
-        polynomial + (BARGAIN_U + BARGAIN_UD * shape.deciders + BARGAIN_UT2 * t2) * shape.bargainers
-    )
+    return _priced(rep_round_terms(shape))
 
 
 def run_overhead_seconds(rows: int) -> float:
@@ -327,8 +354,7 @@ def run_overhead_seconds(rows: int) -> float:
 
 def round_seconds(shape: Shape) -> float:
     """Seconds per round of a task of the batch engine, per run, whatever the task's size."""
-    a = shape.actors
-    return BATCH_O0 + BATCH_O1 * a + BARGAIN_OD * shape.deciders * shape.bargainers
+    return _priced(round_terms(shape))
 
 
 @dataclass(frozen=True)
