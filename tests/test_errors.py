@@ -19,6 +19,7 @@ from escalsim.errors import (
     LimitError,
     LLMBudgetError,
     LLMError,
+    NumericsError,
     ScenarioError,
     StoreError,
     UsageError,
@@ -32,6 +33,7 @@ DOCUMENTED = {
     UsageError: 2,
     LimitError: 2,
     StoreError: 2,
+    NumericsError: 2,
     GameError: 2,
     LLMError: 2,
     LLMBudgetError: 2,
@@ -70,7 +72,7 @@ def test_the_cli_quotes_the_one_table():
 
 def test_usage_limit_and_store_errors_are_still_scenario_errors():
     # `except ScenarioError` (in src/, the tests and users' scripts) still catches all three.
-    for cls in (UsageError, LimitError, StoreError):
+    for cls in (UsageError, LimitError, StoreError, NumericsError):
         assert issubclass(cls, ScenarioError)
     assert issubclass(GameError, ValueError)  # as before
     problem = Problem(0, 0, ("--vary",), "bad", "sweep")

@@ -443,6 +443,80 @@ def test_resume_refuses_another_run_and_plain_rerun_asks_for_resume(tmp_path, ca
     assert "Traceback" not in err
 
 
+def test_resume_refuses_parts_computed_with_other_numerics(
+    tmp_path, reference_run, capsys, monkeypatch
+):
+    """Parts computed where numpy evaluates exp, tanh, ... otherwise are not mixed with these.
+
+    The stored manifest is edited to another machine's numerics (what a folder copied from an
+    AVX-512 machine to an AVX2 one holds): the resume stops with exit 2 on ``--resume``, loses
+    no part, and with the manifest put back finishes to the uninterrupted run's results.
+    """
+    from escalsim.experiment import tasks
+
+    out = tmp_path / "run"
+    real = tasks.run_task
+    calls = []
+
+    def stop_after_three(job, task):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(task)
+        return real(job, task)
+
+    monkeypatch.setattr(tasks, "run_task", stop_after_three)
+    assert cli(*run_args(out, "--workers", "1")) == 130
+    monkeypatch.setattr(tasks, "run_task", real)
+    manifest = work_folder(out) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    here = data["versions"]["numerics"]
+    data["versions"]["numerics"] = "0123456789abcdef"
+    manifest.write_text(json.dumps(data))
+    parts = sorted(p.name for p in (work_folder(out) / "runs").iterdir())
+    capsys.readouterr()
+    assert cli(*run_args(out, "--resume", "--workers", "1")) == 2
+    err = capsys.readouterr().err
+    assert f"the parts in {work_folder(out)} were computed with numerics 0123456789abcdef" in err
+    assert f"(numerics {here})" in err
+    assert "--resume" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in (work_folder(out) / "runs").iterdir()) == parts
+    data["versions"]["numerics"] = here
+    manifest.write_text(json.dumps(data))
+    assert cli(*run_args(out, "--resume", "--workers", "1")) == 0
+    assert_same_run(out, reference_run)
+
+
+def test_a_worker_of_other_numerics_refuses_its_task():
+    """A task sent to a process whose numpy computes otherwise fails, naming both numerics.
+
+    What a Dask cluster of mixed machines would do: the task carries the client's numerics
+    (``Job.numerics``); a worker that differs raises :class:`NumericsError`, which comes back
+    through the pipe whole (exit 2 on ``--scheduler``). Here the worker is this process with
+    the job's numerics changed; ``tests/test_model_reproducibility.py`` spawns a worker whose
+    numpy really computes otherwise.
+    """
+    import dataclasses
+    import pickle
+
+    from escalsim.errors import NumericsError
+    from escalsim.experiment.provenance import numerics
+    from escalsim.experiment.tasks import Job, Point, Task, run_task
+
+    job = Job(load_scenario(SCENARIO), (Point(RUN_CONDITIONS[0]),), seed=RUN_SEED, twin=False)
+    assert job.numerics == numerics()
+    foreign = dataclasses.replace(job, numerics="fedcba9876543210")
+    with pytest.raises(NumericsError) as caught:
+        run_task(foreign, Task(0, 0, 2))
+    back = pickle.loads(pickle.dumps(caught.value))
+    assert type(back) is NumericsError
+    assert str(back) == str(caught.value)
+    assert back.exit_code == 2
+    assert "--scheduler" in str(back)
+    assert "the client computes with numerics fedcba9876543210" in str(back)
+    assert f"(numerics {numerics()})" in str(back)
+
+
 def test_resume_of_a_complete_run_changes_nothing(tmp_path, capsys):
     out = tmp_path / "run"
     args = [a for a in [*run_args(out)[:3], "40", *run_args(out)[4:]] if a != "-q"]

@@ -20,11 +20,12 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
-from golden_cases import batch_digests, build, frame_digest
+from golden_cases import batch_digests, build, frame_digest, skip_unless_numerics
 
-CASES: list[dict[str, Any]] = json.loads(
-    (Path(__file__).parent / "golden" / "frames.json").read_text()
-)["cases"]
+_GOLDEN = json.loads((Path(__file__).parent / "golden" / "frames.json").read_text())
+CASES: list[dict[str, Any]] = _GOLDEN["cases"]
+#: The numerics the digests were taken with (:func:`escalsim.experiment.provenance.numerics`).
+NUMERICS: str = _GOLDEN["numerics"]
 
 
 def _id(case: dict[str, Any]) -> str:
@@ -70,6 +71,7 @@ _LONG = ("geneva-2022", "ukraine-talks-2022")
 
 @pytest.mark.parametrize("case", params(CASES))
 def test_the_ensembles_reproduce_the_golden_master(case: dict[str, Any]) -> None:
+    skip_unless_numerics(NUMERICS)
     assert batch_digests(case) == case["digests"]
 
 
@@ -141,4 +143,24 @@ _AGENT_CASES = [
 
 @pytest.mark.parametrize("case", params(_AGENT_CASES, mesa=True))
 def test_the_mesa_face_reproduces_the_golden_master(case: dict[str, Any]) -> None:
+    skip_unless_numerics(NUMERICS)
     assert _agent_digests(case) == case["digests"]
+
+
+def test_another_machines_master_is_skipped_here_and_fails_on_ci(monkeypatch):
+    """Where the numerics differ, the digests are not compared: a skip that says why, or under
+    CI's ``ESCALSIM_GOLDEN_REQUIRED=1`` a failure; with the master's numerics, neither."""
+    monkeypatch.delenv("ESCALSIM_GOLDEN_REQUIRED", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="numerics 0123456789abcdef"):
+        skip_unless_numerics("0123456789abcdef")
+    monkeypatch.setenv("ESCALSIM_GOLDEN_REQUIRED", "1")
+    with pytest.raises(pytest.fail.Exception, match="ESCALSIM_GOLDEN_REQUIRED=1"):
+        skip_unless_numerics("0123456789abcdef")
+    from escalsim.experiment.provenance import numerics
+
+    skip_unless_numerics(numerics())  # neither
+
+
+def test_ci_requires_the_golden_master() -> None:
+    script = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert "\nexport ESCALSIM_GOLDEN_REQUIRED=1\n" in script

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,3 +79,70 @@ def test_mesa_randomness_is_never_used():
     model.run()
     assert model.random.getstate() == mesa_state
     assert model.rng.bit_generator.state == mesa_rng
+
+
+# -- numerics: what "the same machine" means --------------------------------------------------
+#: numpy's switch for its CPU-specific code: AVX-512 off (an AVX2 machine's numerics), then
+#: AVX2 too (a machine with neither: the C library's functions throughout).
+_WITHOUT_AVX512 = "AVX512_ICL X86_V4"
+_BASELINE = "AVX512_ICL X86_V4 X86_V3"
+
+
+def _numerics_in_a_fresh_process(disabled: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
+    if disabled:
+        env["NPY_DISABLE_CPU_FEATURES"] = disabled
+    code = "from escalsim.experiment.provenance import numerics; print(numerics())"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def _has(feature: str) -> bool:
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    return bool(__cpu_features__.get(feature))
+
+
+def test_numerics_are_the_same_in_every_process_of_a_machine():
+    """A fingerprint of 16 hex digits, the same in a fresh process (workers compare it)."""
+    from escalsim.experiment.provenance import numerics, versions
+
+    assert len(numerics()) == 16
+    assert int(numerics(), 16) >= 0
+    assert versions()["numerics"] == numerics()
+    assert _numerics_in_a_fresh_process(None) == numerics()
+
+
+@pytest.mark.skipif(not _has("AVX512F"), reason="numpy's AVX-512 code needs an AVX-512 CPU")
+def test_numerics_tell_apart_the_code_numpy_chooses_for_the_cpu():
+    """AVX-512, AVX2 and neither give three fingerprints, as they give three sets of numbers.
+
+    ``tests/test_golden.py`` fails on 41 of its 158 default cases with AVX-512 switched off
+    (docs/reliability.md): the fingerprint must change with it.
+    """
+    from escalsim.experiment.provenance import numerics
+
+    regimes = {numerics(), *(_numerics_in_a_fresh_process(d) for d in (_WITHOUT_AVX512, _BASELINE))}
+    assert len(regimes) == 3
+
+
+@pytest.mark.skipif(not _has("AVX512F"), reason="numpy's AVX-512 code needs an AVX-512 CPU")
+def test_a_spawned_worker_whose_numpy_computes_otherwise_refuses_the_task(monkeypatch):
+    """A worker process started without numpy's AVX-512 code (as on an AVX2 machine of a
+    cluster) refuses the task with :class:`NumericsError`, which reaches this process whole."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from escalsim.errors import NumericsError
+    from escalsim.experiment.provenance import numerics
+    from escalsim.experiment.tasks import Job, Point, Task, run_task
+
+    job = Job(load_scenario("brinkmanship"), (Point("channel_open"),), seed=1, twin=False)
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", _WITHOUT_AVX512)  # read by the child only
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool, pytest.raises(NumericsError) as caught:
+        pool.submit(run_task, job, Task(0, 0, 1)).result()
+    assert f"the client computes with numerics {numerics()}" in str(caught.value)
+    assert caught.value.exit_code == 2

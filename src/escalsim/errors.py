@@ -7,8 +7,11 @@ The hierarchy (each class's :attr:`~EscalsimError.exit_code` in brackets)::
     │   ├── UsageError            [2]  a bad option or argument, or a bad combination of them
     │   ├── LimitError            [2]  a run or sweep that does not fit the memory budget or a
     │   │                              documented limit (the message gives the override)
-    │   └── StoreError            [2]  a run or sweep folder that is damaged, in use, or holds
-    │                                  another request than the one given
+    │   ├── StoreError            [2]  a run or sweep folder that is damaged, in use, or holds
+    │   │                              another request than the one given
+    │   └── NumericsError         [2]  numbers computed with other numerics than this process's
+    │                                  would be mixed (a resume on another kind of machine, a
+    │                                  Dask worker unlike the client)
     ├── GameError (+ ValueError)  [2]  a bad choice or setting in seminar mode
     └── LLMError                  [2]  a language-model endpoint that cannot be used (refused
         │                              the key, unreachable after the retries, no recording)
@@ -160,6 +163,35 @@ class StoreError(ScenarioError):
         super().__init__([Problem(0, 0, (loc,), message, source)])
 
 
+class NumericsError(ScenarioError):
+    """Numbers computed with other numerics than this process's would be mixed: exit 2.
+
+    The same seed gives the same numbers bit for bit only on machines whose numpy evaluates the
+    model's elementary functions alike (:func:`escalsim.experiment.provenance.numerics`). A
+    resume on another kind of machine, or a Dask worker unlike the client, would mix the two.
+    Raised in a worker too, so it survives pickling (:meth:`__reduce__`).
+
+    Parameters
+    ----------
+    message : str
+        What would be mixed, and with what numerics.
+    loc : str
+        The option the mismatch is reported on (``--resume``, ``--scheduler``).
+    """
+
+    exit_code: ClassVar[int] = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, loc: str) -> None:
+        from escalsim.scenario.errors import Problem
+
+        self._given = (message, loc)
+        super().__init__([Problem(0, 0, (loc,), message, "numerics")])
+
+    def __reduce__(self) -> tuple[type[NumericsError], tuple[str, str]]:
+        """Rebuilt from its message and option (an exception's default pickles ``str(self)``)."""
+        return (type(self), self._given)
+
+
 class GameError(EscalsimError, ValueError):
     """A bad choice or setting in seminar mode (the message says what was expected)."""
 
@@ -215,6 +247,7 @@ __all__ = [
     "LLMBudgetError",
     "LLMError",
     "LimitError",
+    "NumericsError",
     "ScenarioError",
     "ScenarioMigrationWarning",
     "StoreError",

@@ -7,7 +7,10 @@ decision model's second version): ``.venv/bin/python tests/golden/make_golden.py
 For every shipped scenario and condition, with the perfect-information run and with twins
 beside the run, and for scenarios drawn by the hypothesis strategy the equality test uses (the
 scenarios themselves are stored, so the file does not depend on hypothesis's version), it records
-the SHA-256 of each frame (``frame_digest``). ``tests/test_golden.py`` recomputes them.
+the SHA-256 of each frame (``frame_digest``), and the machine's numerics
+(:func:`escalsim.experiment.provenance.numerics`): the digests hold bit for bit only where numpy
+computes the model's elementary functions alike. ``tests/test_golden.py`` recomputes them (and
+skips, saying why, on a machine of other numerics).
 
 The generated scenarios already stored in ``frames.json`` are kept and only their digests are
 recomputed: the strategy has changed since they were drawn (it writes ``schema_version: 2``, so
@@ -43,7 +46,11 @@ def main() -> None:
     cases: list[dict[str, Any]] = [*shipped_cases(), *generated]
     for case in cases:
         case["digests"] = batch_digests(case)
-    out.write_text(json.dumps({"cases": cases}, indent=1, sort_keys=True) + "\n")
+    from escalsim.experiment.provenance import numerics
+
+    # The digests hold on machines with these numerics only (tests/test_golden.py skips others).
+    golden = {"cases": cases, "numerics": numerics()}
+    out.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(cases)} cases to {out}")
 
 

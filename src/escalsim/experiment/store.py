@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from escalsim.errors import StoreError
-from escalsim.experiment.provenance import request_hash, versions
+from escalsim.experiment.provenance import check_numerics, request_hash, versions
 from escalsim.experiment.tasks import Frames, Task
 
 MANIFEST = "manifest.json"
@@ -153,6 +153,9 @@ class PartStore:
             When a manifest is stored and ``resume`` is off (at ``--out``), when it holds a
             different request (at ``--resume``, naming what changed), when it is damaged, or
             when ``resume`` finds nothing to resume in a folder that holds something else.
+        NumericsError
+            When the stored parts were computed with other numerics than this process's
+            (:func:`~escalsim.experiment.provenance.check_numerics`).
         WriteError
             When the folder cannot be written.
         """
@@ -173,6 +176,13 @@ class PartStore:
                     "cannot be resumed with these options",
                     "--resume",
                 )
+            # Parts computed here would not be those the first machine computes for the same
+            # seed: refuse to mix them (folders written before numerics were recorded pass).
+            check_numerics(
+                (old.get("versions") or {}).get("numerics"),
+                f"the parts in {self.root} were computed with",
+                "--resume",
+            )
             self._clear_temporaries()
             self.damaged = self._drop_unreadable()
             return int(old["chunk"])

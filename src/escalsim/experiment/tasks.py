@@ -14,12 +14,14 @@ engine the task asks for when it runs the first one.
 from __future__ import annotations
 
 import dataclasses
+import platform
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from escalsim.experiment.provenance import check_numerics, numerics
 from escalsim.scenario import Scenario, with_condition, with_settings
 
 if TYPE_CHECKING:
@@ -96,6 +98,11 @@ class Job:
         with the booleans a sweep varies), built where the experiment is defined so that every
         task, in any process, draws the same numbers for the same slots. None: each task's
         own scenario's.
+    numerics : str
+        The numerics of the process that defined the job
+        (:func:`escalsim.experiment.provenance.numerics`); a worker whose numpy computes the
+        model's elementary functions differently refuses its tasks (:func:`run_task`), so that
+        a Dask cluster of mixed machines cannot mix their numbers. Empty: not checked.
     """
 
     scenario: Scenario
@@ -109,6 +116,7 @@ class Job:
     condition: str | None = None
     first: int = 0
     layout: BlockLayout | None = None
+    numerics: str = field(default_factory=numerics)
 
     def point(self, index: int) -> Point:
         """The point of index ``index``."""
@@ -174,7 +182,16 @@ _UNDER: dict[tuple[str, str], Scenario] = {}
 
 
 def run_task(job: Job, task: Task) -> Frames:
-    """Run one task: the per-run rows, and the kept timeseries and events (maybe empty)."""
+    """Run one task: the per-run rows, and the kept timeseries and events (maybe empty).
+
+    Raises
+    ------
+    NumericsError
+        When this process's numerics differ from the job's (a worker unlike the client).
+    """
+    check_numerics(
+        job.numerics, "the client computes with", "--scheduler", f"worker {platform.node()}"
+    )
     spec = job.scenario_at(task.point)
     if job.engine == "batch":
         runs, series, events = _run_batch(spec, job, task)
