@@ -20,12 +20,10 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
-from golden_cases import batch_digests, build, frame_digest, skip_unless_numerics
+from golden_cases import batch_digests, build, expected_digests, frame_digest
 
-_GOLDEN = json.loads((Path(__file__).parent / "golden" / "frames.json").read_text())
-CASES: list[dict[str, Any]] = _GOLDEN["cases"]
-#: The numerics the digests were taken with (:func:`escalsim.experiment.provenance.numerics`).
-NUMERICS: str = _GOLDEN["numerics"]
+MASTER: dict[str, Any] = json.loads((Path(__file__).parent / "golden" / "frames.json").read_text())
+CASES: list[dict[str, Any]] = MASTER["cases"]
 
 
 def _id(case: dict[str, Any]) -> str:
@@ -71,8 +69,8 @@ _LONG = ("geneva-2022", "ukraine-talks-2022")
 
 @pytest.mark.parametrize("case", params(CASES))
 def test_the_ensembles_reproduce_the_golden_master(case: dict[str, Any]) -> None:
-    skip_unless_numerics(NUMERICS)
-    assert batch_digests(case) == case["digests"]
+    expected = expected_digests(MASTER, CASES.index(case))  # first: it may skip
+    assert batch_digests(case) == expected
 
 
 def _agent_digests(case: dict[str, Any]) -> dict[str, str]:
@@ -143,22 +141,32 @@ _AGENT_CASES = [
 
 @pytest.mark.parametrize("case", params(_AGENT_CASES, mesa=True))
 def test_the_mesa_face_reproduces_the_golden_master(case: dict[str, Any]) -> None:
-    skip_unless_numerics(NUMERICS)
-    assert _agent_digests(case) == case["digests"]
+    expected = expected_digests(MASTER, CASES.index(case))  # first: it may skip
+    assert _agent_digests(case) == expected
 
 
-def test_another_machines_master_is_skipped_here_and_fails_on_ci(monkeypatch):
-    """Where the numerics differ, the digests are not compared: a skip that says why, or under
-    CI's ``ESCALSIM_GOLDEN_REQUIRED=1`` a failure; with the master's numerics, neither."""
+def test_each_regime_compares_its_own_digests_and_other_machines_skip(monkeypatch):
+    """This machine's numerics take the master's digests; a lower regime's, its own where they
+    differ; other numerics skip saying why, or fail under CI's ``ESCALSIM_GOLDEN_REQUIRED=1``."""
+    from escalsim.experiment import provenance
+
+    master = {
+        "numerics": "aaaaaaaaaaaaaaaa",
+        "cases": [{"digests": {"outcome": "x"}}, {"digests": {"outcome": "y"}}],
+        "regimes": {"bbbbbbbbbbbbbbbb": {"disabled": "X86_V4", "cases": {"1": {"outcome": "z"}}}},
+    }
+    monkeypatch.setattr(provenance, "numerics", lambda: "aaaaaaaaaaaaaaaa")
+    assert expected_digests(master, 1) == {"outcome": "y"}
+    monkeypatch.setattr(provenance, "numerics", lambda: "bbbbbbbbbbbbbbbb")
+    assert expected_digests(master, 0) == {"outcome": "x"}
+    assert expected_digests(master, 1) == {"outcome": "z"}
+    monkeypatch.setattr(provenance, "numerics", lambda: "cccccccccccccccc")
     monkeypatch.delenv("ESCALSIM_GOLDEN_REQUIRED", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="numerics 0123456789abcdef"):
-        skip_unless_numerics("0123456789abcdef")
+    with pytest.raises(pytest.skip.Exception, match="this machine's are cccccccccccccccc"):
+        expected_digests(master, 0)
     monkeypatch.setenv("ESCALSIM_GOLDEN_REQUIRED", "1")
     with pytest.raises(pytest.fail.Exception, match="ESCALSIM_GOLDEN_REQUIRED=1"):
-        skip_unless_numerics("0123456789abcdef")
-    from escalsim.experiment.provenance import numerics
-
-    skip_unless_numerics(numerics())  # neither
+        expected_digests(master, 0)
 
 
 def test_ci_requires_the_golden_master() -> None:

@@ -18,16 +18,18 @@ SEED_TWIN = 5
 GENERATED = 40
 
 
-def skip_unless_numerics(golden: str) -> None:
-    """Skip a digest comparison where numpy computes the model's elementary functions otherwise.
+def expected_digests(master: dict[str, Any], index: int) -> dict[str, str]:
+    """The digests case ``index`` of the golden master must give on this machine.
 
-    ``golden`` is the numerics the master was taken with (``frames.json``'s ``numerics``,
-    :func:`escalsim.experiment.provenance.numerics`). Its digests hold bit for bit only on
-    machines with those numerics (an x86-64 with AVX-512 and numpy 2.5, as CI's): elsewhere
-    the same seed gives floats that differ in their last bits (docs/reliability.md,
-    "Reproducibility across machines"). The tests that compare two runs on one machine run
-    everywhere. CI sets ``ESCALSIM_GOLDEN_REQUIRED=1`` (``.ci/run``): there a machine of other
-    numerics fails instead, so that the master cannot stop being checked unnoticed.
+    ``master`` is ``frames.json``: its digests were taken with its ``numerics``
+    (:func:`escalsim.experiment.provenance.numerics`), and hold bit for bit only where numpy
+    computes the model's elementary functions alike; its ``regimes`` keep, for numpy's lower
+    regimes on x86-64 (AVX2, and neither AVX-512 nor AVX2), the digests that differ there
+    (``make_golden.py``). On a machine of other numerics still (another numpy, another
+    architecture) the comparison is skipped, saying why; the tests that compare two runs on
+    one machine run everywhere (docs/reliability.md, "Reproducibility across machines"). CI
+    sets ``ESCALSIM_GOLDEN_REQUIRED=1`` (``.ci/run``): there such a machine fails instead, so
+    that the master cannot stop being checked unnoticed.
     """
     import os
 
@@ -35,15 +37,21 @@ def skip_unless_numerics(golden: str) -> None:
 
     from escalsim.experiment.provenance import numerics
 
-    if numerics() != golden:
-        why = (
-            f"the golden master was taken with numerics {golden}, this machine's are "
-            f"{numerics()}: its digests cannot match here (tests/golden/make_golden.py takes "
-            "this machine's)"
-        )
-        if os.environ.get("ESCALSIM_GOLDEN_REQUIRED") == "1":
-            pytest.fail(f"{why}; ESCALSIM_GOLDEN_REQUIRED=1 asks for the master to be checked")
-        pytest.skip(why)
+    here = numerics()
+    digests: dict[str, str] = master["cases"][index]["digests"]
+    if here == master["numerics"]:
+        return digests
+    regime = master.get("regimes", {}).get(here)
+    if regime is not None:
+        return regime["cases"].get(str(index), digests)
+    why = (
+        f"the golden master holds the digests of numerics {master['numerics']} and "
+        f"{', '.join(master.get('regimes', {})) or 'no other'}; this machine's are {here}, so "
+        "they cannot match here (tests/golden/make_golden.py takes this machine's)"
+    )
+    if os.environ.get("ESCALSIM_GOLDEN_REQUIRED") == "1":
+        pytest.fail(f"{why}; ESCALSIM_GOLDEN_REQUIRED=1 asks for the master to be checked")
+    pytest.skip(why)
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
