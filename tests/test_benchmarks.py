@@ -60,3 +60,11 @@ def test_bench_work_count_quick_prints_the_leaves_and_the_floor(root):
     assert "`hold_value`" in out, out  # the largest leaf of a geneva-2022 round
     assert "a floor" in out, out
     assert "the batch engine now" in out, out
+
+
+@pytest.mark.slow
+def test_bench_compiled_probe_quick_prints_numpys_side_without_numba(root):
+    """numba is no dependency: without ``--numba-path`` only numpy's chain is measured."""
+    out = _quick(root, "bench_compiled_probe.py")
+    assert "| numpy (escalsim's functions) |" in out, out
+    assert "numba is not importable here" in out or "| numba |" in out, out
