@@ -298,6 +298,29 @@ def test_cli_bad_inputs_exit_2_with_a_location(root, tmp_path):
     assert "not a sweep folder" in not_a_sweep.stderr
 
 
+def test_vary_is_checked_under_the_sweeps_condition(tmp_path):
+    """The points set their values under ``--condition``: a field the condition removes is
+    refused before anything runs, at ``--vary``, naming the condition (it was found at the
+    first point, located at the field alone); under a condition that keeps it, it runs."""
+    out = tmp_path / "sweep"
+    vary = ["--vary", "events.ssd_geneva.round=3,4", "-n", "2", "--no-twin", "-q"]
+    removed = run_cli_in_process(
+        "sweep", "geneva-2022", "--condition", "dialogue_closed", *vary, "--out", str(out)
+    )
+    assert removed.returncode == 2, removed.stderr
+    assert (
+        "sweep: --vary.events.ssd_geneva.round: under --condition dialogue_closed: events has "
+        "no item 'ssd_geneva'" in removed.stderr
+    )
+    assert "Traceback" not in removed.stderr
+    assert not out.exists()
+    kept = run_cli_in_process(
+        "sweep", "geneva-2022", "--condition", "dialogue_open", *vary, "--out", str(out)
+    )
+    assert kept.returncode == 0, kept.stderr
+    assert not missing_parts(out)
+
+
 def test_varying_a_policy_name_the_file_parameterises_says_why_and_what_to_do():
     """geneva-2022 sets ``policy: {name: bargaining, precision: 12.03}``: a --vary that changes
     only the name to a policy without ``precision`` is refused in the user's terms (the option and

@@ -20,6 +20,7 @@ sweep was interrupted.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 import re
@@ -70,19 +71,34 @@ DEFAULT_CHUNK = 250
 
 
 # -- defining a sweep ---------------------------------------------------------------------------
-def parse_vary(text: str, scenario: Scenario) -> Vary:
-    """Parse ``PATH=SPEC`` and check it against the scenario.
+def parse_vary(text: str, scenario: Scenario, condition: str | None = None) -> Vary:
+    """Parse ``PATH=SPEC`` and check it against the scenario (under ``condition``, if given).
 
     ``SPEC`` is ``START:STOP:COUNT`` (COUNT evenly spaced values, both ends included),
     ``LOW:HIGH`` or ``uniform(LOW,HIGH)`` (bounds for the lhs, sobol and morris samplers), or a
     comma-separated list of values. The path must name a field of the scenario, and every
-    value (or both bounds) must be valid there: the errors are the scenario's own.
+    value (or both bounds) must be valid there: the errors are the scenario's own. A sweep's
+    points set their values in the scenario under its condition
+    (:meth:`~escalsim.experiment.tasks.Job.scenario_at`), so that is where they are checked:
+    a condition may remove what the path names (an event), or change what a value must satisfy.
 
     Raises
     ------
     ScenarioError
-        With the problem located at ``--vary`` and the path.
+        With the problem located at ``--vary`` and the path (its message naming the
+        condition).
     """
+    if condition is not None and scenario.conditions:
+        under = under_condition(scenario, condition)
+        try:
+            return parse_vary(text, under)
+        except UsageError as exc:
+            raise UsageError(
+                [
+                    dataclasses.replace(p, message=f"under --condition {condition}: {p.message}")
+                    for p in exc.problems
+                ]
+            ) from None
     if "=" not in text:
         raise _problem(
             f"'{text}': expected PATH=SPEC, e.g. channels.hotline.noise=0:0.5:11, "
@@ -380,7 +396,7 @@ def define_sweep(
     replications, chunk = replications or 200, chunk or DEFAULT_CHUNK
     if condition is not None:
         resolve_conditions(scenario, [condition])
-    parsed = tuple(parse_vary(v, scenario) for v in varies)
+    parsed = tuple(parse_vary(v, scenario, condition) for v in varies)
     check_size([len(v.values) for v in parsed], sampler, samples)
     definition = Sweep(
         scenario,
