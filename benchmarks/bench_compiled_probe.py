@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python -m pip install --target /tmp/nbenv numba==0.68.1 llvmlite==0.50.0
+    .venv/bin/python -m pip install --no-deps --target /tmp/nbenv numba==0.68.1 llvmlite==0.50.0
     .venv/bin/python benchmarks/bench_compiled_probe.py --numba-path /tmp/nbenv
     .venv/bin/python benchmarks/bench_compiled_probe.py --quick       # a smoke run
 
@@ -18,11 +18,14 @@ replications, the worlds, four rungs, sixteen types): 409,600 elements. The inpu
 the equations' valid ranges (risks in [0, 0.3], δ = 0.9, λ = 5).
 
 numpy's side is escalsim's own two functions. numba's is one loop over the same formula, fused
-(no temporaries), written as the functions' docstrings give it: once as numba compiles it by
-default, once with ``fastmath=True`` (reassociation and fused multiply-adds allowed). For each it
-prints the median time of a call over ``--repeats``, the ratio to numpy, and how many results
-differ from numpy's and by how much; then, each in a fresh process, the time to import numba,
-to compile the kernel, and to load it from numba's cache (what every worker would pay).
+(no temporaries), the operations in the functions' order and the sum over the types in numpy's
+(its pairwise sum): once as numba compiles it by default, once with ``fastmath=True``
+(reassociation and fused multiply-adds allowed). For each it prints the median time of a call
+over ``--repeats``, the ratio to numpy, and how many results differ from numpy's and by how
+much; then, each in a fresh process, the time to import numba, to compile the kernel, and to
+load it from numba's cache (what every worker would pay). The kernel calls the C library's
+``tanh``: with numpy's own switched to the C library's (``NPY_DISABLE_CPU_FEATURES="AVX512_ICL
+X86_V4 X86_V3"``, docs/reliability.md) its default build gives numpy's results to the bit.
 """
 
 from __future__ import annotations
@@ -52,16 +55,34 @@ def chain(flow, risk, war, quit, posterior, delta, lam, scale):
     n_rows, n_rungs = flow.shape
     n_types = war.shape[1]
     out = np.empty((n_rows, n_rungs))
+    terms = np.empty(n_types)
+    acc = np.empty(8)
     for i in range(n_rows):
         for m in range(n_rungs):
             r = risk[i, m]
             f = flow[i, m]
             den = 1.0 - delta * (1.0 - r)
-            total = 0.0
             for k in range(n_types):
                 hold = (r * war[i, k] + (1.0 - r) * f) / den
                 z = lam * ((quit[i, k] - hold) * scale)
-                total += posterior[i, k] * (0.5 * (1.0 + np.tanh(0.5 * z)))
+                terms[k] = posterior[i, k] * (0.5 * (1.0 + np.tanh(0.5 * z)))
+            # numpy's order of a sum over a short contiguous axis (its pairwise sum, n < 128):
+            # eight partial sums, combined in pairs, then the remainder one by one.
+            if n_types < 8:
+                total = 0.0
+                for k in range(n_types):
+                    total += terms[k]
+            else:
+                for j in range(8):
+                    acc[j] = terms[j]
+                whole = n_types - n_types % 8
+                for k in range(8, whole, 8):
+                    for j in range(8):
+                        acc[j] += terms[k + j]
+                left = (acc[0] + acc[1]) + (acc[2] + acc[3])
+                total = left + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+                for k in range(whole, n_types):
+                    total += terms[k]
             out[i, m] = total
     return out
 

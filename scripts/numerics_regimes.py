@@ -36,8 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
+from escalsim.experiment.provenance import LOWER_REGIMES
+
 ROOT = Path(__file__).resolve().parents[1]
-REGIMES = {"native": None, "avx2": "AVX512_ICL X86_V4", "baseline": "AVX512_ICL X86_V4 X86_V3"}
+REGIMES: dict[str, str | None] = {"native": None, **LOWER_REGIMES}
 FUNCTIONS = ("tanh", "exp", "log1p", "power")
 
 
@@ -67,15 +69,10 @@ def c_library() -> dict[str, np.ndarray]:
 def golden_mismatches() -> tuple[int, int]:
     """Default golden cases on the ensembles whose digests differ here, and how many ran."""
     sys.path.insert(0, str(ROOT / "tests" / "golden"))
-    from golden_cases import batch_digests
+    from golden_cases import batch_digests, ipd_noise_beyond_the_first
 
     cases = json.loads((ROOT / "tests" / "golden" / "frames.json").read_text())["cases"]
-    first = next(c["condition"] for c in cases if c.get("scenario") == "ipd-noise")
-    default = [
-        c
-        for c in cases
-        if c.get("scenario") != "ipd-noise" or (c["condition"] == first and c["mode"] == "run")
-    ]
+    default = [c for c in cases if not ipd_noise_beyond_the_first(c, cases)]
     return sum(batch_digests(c) != c["digests"] for c in default), len(default)
 
 

@@ -20,7 +20,13 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "golden"))
-from golden_cases import batch_digests, build, expected_digests, frame_digest
+from golden_cases import (
+    batch_digests,
+    build,
+    expected_digests,
+    frame_digest,
+    ipd_noise_beyond_the_first,
+)
 
 MASTER: dict[str, Any] = json.loads((Path(__file__).parent / "golden" / "frames.json").read_text())
 CASES: list[dict[str, Any]] = MASTER["cases"]
@@ -30,13 +36,6 @@ def _id(case: dict[str, Any]) -> str:
     if "raw" in case:
         return f"generated-{CASES.index(case)}-{case['mode']}"
     return f"{case['scenario']}-{case['condition']}-{case['mode']}"
-
-
-def _ipd_noise_beyond_the_first(case: dict[str, Any]) -> bool:
-    first = next(c["condition"] for c in CASES if c.get("scenario") == "ipd-noise")
-    return case.get("scenario") == "ipd-noise" and (
-        case["condition"] != first or case["mode"] != "run"
-    )
 
 
 def params(cases: list[dict[str, Any]], *, mesa: bool = False) -> list[Any]:
@@ -54,7 +53,7 @@ def params(cases: list[dict[str, Any]], *, mesa: bool = False) -> list[Any]:
 
     def slow(case: dict[str, Any]) -> bool:
         if case.get("scenario") == "ipd-noise":
-            return mesa or _ipd_noise_beyond_the_first(case)
+            return mesa or ipd_noise_beyond_the_first(case, CASES)
         return mesa and case.get("scenario") in _LONG and case["mode"] != "run"
 
     return [

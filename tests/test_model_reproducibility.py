@@ -82,15 +82,11 @@ def test_mesa_randomness_is_never_used():
 
 
 # -- numerics: what "the same machine" means --------------------------------------------------
-#: numpy's switch for its CPU-specific code: AVX-512 off (an AVX2 machine's numerics), then
-#: AVX2 too (a machine with neither: the C library's functions throughout).
-_WITHOUT_AVX512 = "AVX512_ICL X86_V4"
-_BASELINE = "AVX512_ICL X86_V4 X86_V3"
-
-
 def _numerics_in_a_fresh_process(disabled: str | None) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
-    if disabled:
+    """A fresh process's numerics: with this one's environment, or with ``disabled`` as
+    ``NPY_DISABLE_CPU_FEATURES`` (numpy's switch for its CPU-specific code)."""
+    env = dict(os.environ)
+    if disabled is not None:
         env["NPY_DISABLE_CPU_FEATURES"] = disabled
     code = "from escalsim.experiment.provenance import numerics; print(numerics())"
     done = subprocess.run(
@@ -99,10 +95,11 @@ def _numerics_in_a_fresh_process(disabled: str | None) -> str:
     return done.stdout.strip()
 
 
-def _has(feature: str) -> bool:
+def _has(group: str) -> bool:
+    """Whether numpy runs its code for ``group`` here (false where it is switched off)."""
     from numpy._core._multiarray_umath import __cpu_features__
 
-    return bool(__cpu_features__.get(feature))
+    return bool(__cpu_features__.get(group))
 
 
 def test_numerics_are_the_same_in_every_process_of_a_machine():
@@ -115,32 +112,35 @@ def test_numerics_are_the_same_in_every_process_of_a_machine():
     assert _numerics_in_a_fresh_process(None) == numerics()
 
 
-@pytest.mark.skipif(not _has("AVX512F"), reason="numpy's AVX-512 code needs an AVX-512 CPU")
+@pytest.mark.skipif(not _has("X86_V4"), reason="numpy's AVX-512 code is not running here")
 def test_numerics_tell_apart_the_code_numpy_chooses_for_the_cpu():
     """AVX-512, AVX2 and neither give three fingerprints, as they give three sets of numbers.
 
-    ``tests/test_golden.py`` fails on 41 of its 158 default cases with AVX-512 switched off
-    (docs/reliability.md): the fingerprint must change with it.
+    ``tests/test_golden.py`` failed on 41 of its 158 default cases with AVX-512 switched off
+    before the master held each regime's digests (docs/reliability.md): the fingerprint must
+    change with the regime.
     """
-    from escalsim.experiment.provenance import numerics
+    from escalsim.experiment.provenance import LOWER_REGIMES, numerics
 
-    regimes = {numerics(), *(_numerics_in_a_fresh_process(d) for d in (_WITHOUT_AVX512, _BASELINE))}
-    assert len(regimes) == 3
+    lower = [_numerics_in_a_fresh_process(d) for d in LOWER_REGIMES.values()]
+    assert len({numerics(), *lower}) == 3
 
 
-@pytest.mark.skipif(not _has("AVX512F"), reason="numpy's AVX-512 code needs an AVX-512 CPU")
+@pytest.mark.skipif(not _has("X86_V3"), reason="numpy runs no CPU-specific code here to switch off")
 def test_a_spawned_worker_whose_numpy_computes_otherwise_refuses_the_task(monkeypatch):
-    """A worker process started without numpy's AVX-512 code (as on an AVX2 machine of a
-    cluster) refuses the task with :class:`NumericsError`, which reaches this process whole."""
+    """A worker process started with numpy's code for this CPU switched off (as on an older
+    machine of a cluster) refuses the task with :class:`NumericsError`, which reaches this
+    process whole."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from escalsim.errors import NumericsError
-    from escalsim.experiment.provenance import numerics
+    from escalsim.experiment.provenance import LOWER_REGIMES, numerics
     from escalsim.experiment.tasks import Job, Point, Task, run_task
 
+    lower = LOWER_REGIMES["avx2" if _has("X86_V4") else "baseline"]
     job = Job(load_scenario("brinkmanship"), (Point("channel_open"),), seed=1, twin=False)
-    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", _WITHOUT_AVX512)  # read by the child only
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", lower)  # read by the child only
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as pool, pytest.raises(NumericsError) as caught:
         pool.submit(run_task, job, Task(0, 0, 1)).result()

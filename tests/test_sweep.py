@@ -403,6 +403,39 @@ def test_a_run_on_a_dask_cluster_gives_the_same_results(tmp_path, cluster, engin
 
 
 @pytest.mark.cluster
+def test_a_dask_worker_of_other_numerics_is_refused_at_connect(tmp_path, monkeypatch):
+    """A cluster whose worker computes numpy's elementary functions otherwise (started here
+    with numpy's code for this CPU switched off, as an older machine would compute) is refused
+    before any task runs: its numbers would differ in their last bits."""
+    distributed = pytest.importorskip("distributed")
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    from escalsim.errors import NumericsError
+    from escalsim.experiment.provenance import LOWER_REGIMES
+    from escalsim.experiment.runner import run
+
+    if not __cpu_features__.get("X86_V3"):
+        pytest.skip("numpy runs no CPU-specific code here to switch off")
+    lower = LOWER_REGIMES["avx2" if __cpu_features__.get("X86_V4") else "baseline"]
+    # This process's numpy is imported already: only the workers it starts read the switch.
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", lower)
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as other,
+        pytest.raises(NumericsError) as caught,
+    ):
+        run("brinkmanship", replications=4, seed=1, scheduler=other.scheduler_address)
+    message = str(caught.value)
+    assert message.startswith("numerics: --scheduler: Dask worker tcp://127.0.0.1:")
+    assert "NPY_DISABLE_CPU_FEATURES" in message
+
+
+@pytest.mark.cluster
 def test_cli_run_takes_a_dask_scheduler(root, tmp_path, cluster):
     args = ["run", "brinkmanship", "-n", "20", "--seed", "4", "--no-plots", "-q", "--format"]
     local = run_cli(*args, "csv", "--out", str(tmp_path / "a"), "--workers", "1", cwd=root)

@@ -18,6 +18,18 @@ SEED_TWIN = 5
 GENERATED = 40
 
 
+def ipd_noise_beyond_the_first(case: dict[str, Any], cases: list[dict[str, Any]]) -> bool:
+    """An ipd-noise case other than its first condition's run: the slow tier's on the ensembles.
+
+    ipd-noise plays 1,000-round games (2-4 s a case); its other conditions change only the
+    noise, and its twins are the machinery every other scenario's twin cases check.
+    """
+    first = next(c["condition"] for c in cases if c.get("scenario") == "ipd-noise")
+    return case.get("scenario") == "ipd-noise" and (
+        case["condition"] != first or case["mode"] != "run"
+    )
+
+
 def expected_digests(master: dict[str, Any], index: int) -> dict[str, str]:
     """The digests case ``index`` of the golden master must give on this machine.
 

@@ -39,10 +39,6 @@ from golden_cases import (  # noqa: E402
     shipped_cases,
 )
 
-#: numpy's lower regimes on x86-64 (docs/reliability.md, "Reproducibility across machines"):
-#: AVX2 (AVX-512 switched off) and neither (the C library's functions).
-LOWER_REGIMES = ("AVX512_ICL X86_V4", "AVX512_ICL X86_V4 X86_V3")
-
 
 def main() -> None:
     out = HERE / "frames.json"
@@ -76,8 +72,10 @@ def regimes(cases: list[dict[str, Any]], native: str) -> dict[str, Any]:
     this machine does not have (switching off what it lacks) gives its own numerics, and is
     left out.
     """
+    from escalsim.experiment.provenance import LOWER_REGIMES
+
     found: dict[str, Any] = {}
-    for disabled in LOWER_REGIMES:
+    for disabled in LOWER_REGIMES.values():
         with tempfile.TemporaryDirectory() as tmp:
             into = Path(tmp) / "digests.json"
             env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}

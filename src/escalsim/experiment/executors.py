@@ -294,6 +294,17 @@ def _dask_executor(address: str) -> ExecutorChoice:
             f"the Dask workers run another escalsim than this one ({escalsim.__version__}): "
             + ", ".join(f"{w}: {v}" for w, v in sorted(wrong.items()))
         )
+    # A worker of other numerics would give other last bits for the same seed: refused before
+    # anything is written (a worker that joins later refuses its tasks: tasks.run_task).
+    from escalsim.errors import NumericsError
+    from escalsim.experiment.provenance import check_numerics
+
+    for worker, theirs in sorted(client.run(_numerics).items()):
+        try:
+            check_numerics(theirs, f"Dask worker {worker} computes with", "--scheduler")
+        except NumericsError:
+            client.close()
+            raise
     client.run(_tune_worker)
     workers = max(1, sum(client.nthreads().values()))
     return ExecutorChoice(client.get_executor(), workers, f"Dask at {address}", client)
@@ -308,6 +319,13 @@ def _tune_worker() -> bool:
     from escalsim.allocator import keep_freed_memory
 
     return keep_freed_memory()
+
+
+def _numerics() -> str:
+    """A Dask worker's numerics (:func:`escalsim.experiment.provenance.numerics`)."""
+    from escalsim.experiment.provenance import numerics
+
+    return numerics()
 
 
 def _escalsim_version() -> str:

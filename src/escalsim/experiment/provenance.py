@@ -59,6 +59,12 @@ def versions() -> dict[str, str]:
     return out
 
 
+#: numpy's lower regimes on x86-64, as ``NPY_DISABLE_CPU_FEATURES`` values (numpy 2.5's names):
+#: a process started with one computes as a machine of that regime would (docs/reliability.md,
+#: "Reproducibility across machines"). Above them, AVX-512 (``X86_V4``).
+LOWER_REGIMES = {"avx2": "AVX512_ICL X86_V4", "baseline": "AVX512_ICL X86_V4 X86_V3"}
+
+
 @functools.cache
 def numerics() -> str:
     """A fingerprint of how this process's numpy evaluates the model's elementary functions.
@@ -78,7 +84,7 @@ def numerics() -> str:
         The first 16 hex digits of the sha256 of those functions (and a sum, in case numpy's
         summation order ever depends on the machine) evaluated on a fixed vector of 64
         arguments: long enough for every SIMD width, so each code path numpy may take is used.
-        Computed once per process (about 0.1 ms).
+        Computed once per process (about 0.3 ms).
     """
     import numpy as np
 

@@ -155,7 +155,8 @@ class PartStore:
             when ``resume`` finds nothing to resume in a folder that holds something else.
         NumericsError
             When the stored parts were computed with other numerics than this process's
-            (:func:`~escalsim.experiment.provenance.check_numerics`).
+            (:func:`~escalsim.experiment.provenance.check_numerics`) and some are left to
+            compute.
         WriteError
             When the folder cannot be written.
         """
@@ -177,12 +178,22 @@ class PartStore:
                     "--resume",
                 )
             # Parts computed here would not be those the first machine computes for the same
-            # seed: refuse to mix them (folders written before numerics were recorded pass).
-            check_numerics(
-                (old.get("versions") or {}).get("numerics"),
-                f"the parts in {self.root} were computed with",
-                "--resume",
-            )
+            # seed: refuse to mix them (folders written before numerics were recorded pass, and
+            # so does a store with nothing left to compute).
+            recorded = old.get("versions", {})
+            if not isinstance(recorded, dict) or not isinstance(recorded.get("numerics", ""), str):
+                raise StoreError(
+                    f"{self.manifest_path} is damaged: its 'versions' is not a mapping of names "
+                    "to strings; start the run again in another folder",
+                    "--resume",
+                )
+            parts = old.get("parts")
+            if not (isinstance(parts, int) and len(self.done()) >= parts):
+                check_numerics(
+                    recorded.get("numerics"),
+                    f"the parts in {self.root} were computed with",
+                    "--resume",
+                )
             self._clear_temporaries()
             self.damaged = self._drop_unreadable()
             return int(old["chunk"])

@@ -20,7 +20,6 @@ sweep was interrupted.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import os
 import re
@@ -72,45 +71,37 @@ DEFAULT_CHUNK = 250
 
 # -- defining a sweep ---------------------------------------------------------------------------
 def parse_vary(text: str, scenario: Scenario, condition: str | None = None) -> Vary:
-    """Parse ``PATH=SPEC`` and check it against the scenario (under ``condition``, if given).
+    """Parse ``PATH=SPEC`` and check it against the scenario.
 
     ``SPEC`` is ``START:STOP:COUNT`` (COUNT evenly spaced values, both ends included),
     ``LOW:HIGH`` or ``uniform(LOW,HIGH)`` (bounds for the lhs, sobol and morris samplers), or a
     comma-separated list of values. The path must name a field of the scenario, and every
     value (or both bounds) must be valid there: the errors are the scenario's own. A sweep's
     points set their values in the scenario under its condition
-    (:meth:`~escalsim.experiment.tasks.Job.scenario_at`), so that is where they are checked:
-    a condition may remove what the path names (an event), or change what a value must satisfy.
+    (:meth:`~escalsim.experiment.tasks.Job.scenario_at`), so that is the scenario to give
+    (:func:`~escalsim.scenario.transforms.under_condition`), and ``condition`` its name, for
+    the messages: a condition may remove what the path names (an event), or change what a
+    value must satisfy.
 
     Raises
     ------
     ScenarioError
         With the problem located at ``--vary`` and the path (its message naming the
-        condition).
+        condition where the scenario's checks found it).
     """
-    if condition is not None and scenario.conditions:
-        under = under_condition(scenario, condition)
-        try:
-            return parse_vary(text, under)
-        except UsageError as exc:
-            raise UsageError(
-                [
-                    dataclasses.replace(p, message=f"under --condition {condition}: {p.message}")
-                    for p in exc.problems
-                ]
-            ) from None
     if "=" not in text:
         raise _problem(
             f"'{text}': expected PATH=SPEC, e.g. channels.hotline.noise=0:0.5:11, "
             "actors.USA.resolve=0.2,0.5,0.8 or channels.hotline.noise=uniform(0,0.5)"
         )
+    under = "" if condition is None else f"under --condition {condition}: "
     path, spec = (part.strip() for part in text.split("=", 1))
     raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="json")
     try:
         # resolve() fills absent sub-mappings in, so it works on a copy of the scenario's data
         target = resolve(copy.deepcopy(raw), path)
     except PathError as exc:
-        raise _problem(str(exc), ("--vary", path)) from None
+        raise _problem(under + str(exc), ("--vary", path)) from None
     integer = target.integer
     vary = _parse_spec(path, spec, integer)
     probes = list(vary.values) or [vary.low, vary.high]
@@ -119,14 +110,17 @@ def parse_vary(text: str, scenario: Scenario, condition: str | None = None) -> V
     found = check_values(scenario, path, probes)
     if found:
         raise UsageError(
-            [Problem(0, 0, ("--vary", *p.loc), p.message, "sweep") for p in found]
+            [Problem(0, 0, ("--vary", *p.loc), under + p.message, "sweep") for p in found]
         ) from None
     for value in probes if len(probes) <= 2 else [probes[0], probes[-1]]:
         try:
             with_settings(scenario, {path: value}, source="--vary")
         except ScenarioError as exc:
             raise UsageError(
-                [Problem(0, 0, ("--vary", *p.loc), p.message, "sweep") for p in exc.problems]
+                [
+                    Problem(0, 0, ("--vary", *p.loc), under + p.message, "sweep")
+                    for p in exc.problems
+                ]
             ) from None
     return vary
 
@@ -396,7 +390,11 @@ def define_sweep(
     replications, chunk = replications or 200, chunk or DEFAULT_CHUNK
     if condition is not None:
         resolve_conditions(scenario, [condition])
-    parsed = tuple(parse_vary(v, scenario, condition) for v in varies)
+    # The points set their values under the condition: checked there (built once).
+    at = scenario
+    if condition is not None and scenario.conditions:
+        at = under_condition(scenario, condition)
+    parsed = tuple(parse_vary(v, at, condition) for v in varies)
     check_size([len(v.values) for v in parsed], sampler, samples)
     definition = Sweep(
         scenario,

@@ -187,11 +187,11 @@ def run_task(job: Job, task: Task) -> Frames:
     Raises
     ------
     NumericsError
-        When this process's numerics differ from the job's (a worker unlike the client).
+        When this process's numerics differ from the job's (a worker unlike the client: one
+        that joined a Dask cluster after the client checked it, or a local one started after
+        ``NPY_DISABLE_CPU_FEATURES`` was changed in the client).
     """
-    check_numerics(
-        job.numerics, "the client computes with", "--scheduler", f"worker {platform.node()}"
-    )
+    check_numerics(job.numerics, "the client computes with", "worker", f"worker {platform.node()}")
     spec = job.scenario_at(task.point)
     if job.engine == "batch":
         runs, series, events = _run_batch(spec, job, task)
