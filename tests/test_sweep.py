@@ -425,7 +425,7 @@ def test_a_dask_worker_of_other_numerics_is_refused_at_connect(tmp_path, monkeyp
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: the module's cluster may hold 8787
         ) as other,
         pytest.raises(NumericsError) as caught,
     ):
