@@ -350,6 +350,25 @@ def test_soak_sweep(tmp_path, reference_sweep, sig, point, delay, group, workers
     _sweep_case(tmp_path, reference_sweep, sig, delay, group, workers)
 
 
+def stopped_after(parts: int, out: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Run ``run_args(out)`` in this process, stopped as by Ctrl-C once ``parts`` parts ran
+    (exit 130, those parts saved); the task function is then put back."""
+    from escalsim.experiment import tasks
+
+    real = tasks.run_task
+    ran = []
+
+    def stop(job, task):  # type: ignore[no-untyped-def]
+        if len(ran) == parts:
+            raise KeyboardInterrupt
+        ran.append(task)
+        return real(job, task)
+
+    monkeypatch.setattr(tasks, "run_task", stop)
+    assert cli(*run_args(out, "--workers", "1")) == 130
+    monkeypatch.setattr(tasks, "run_task", real)
+
+
 def test_a_run_stopped_with_parts_saved_resumes_without_recomputing_them(
     tmp_path, reference_run, monkeypatch
 ):
@@ -357,19 +376,10 @@ def test_a_run_stopped_with_parts_saved_resumes_without_recomputing_them(
     from escalsim.experiment import tasks
 
     out = tmp_path / "run"
-    calls = []
     real = tasks.run_task
-
-    def stop_after_five(job, task):
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        calls.append(task)
-        return real(job, task)
-
-    monkeypatch.setattr(tasks, "run_task", stop_after_five)
-    assert cli(*run_args(out, "--workers", "1")) == 130
+    stopped_after(5, out, monkeypatch)
     assert len(list((work_folder(out) / "runs").iterdir())) == 5
-    calls.clear()
+    calls = []
     monkeypatch.setattr(tasks, "run_task", lambda job, task: calls.append(task) or real(job, task))
     assert cli(*run_args(out, "--resume", "--workers", "1")) == 0
     assert len(calls) == RUN_PARTS - 5
@@ -452,21 +462,8 @@ def test_resume_refuses_parts_computed_with_other_numerics(
     AVX-512 machine to an AVX2 one holds): the resume stops with exit 2 on ``--resume``, loses
     no part, and with the manifest put back finishes to the uninterrupted run's results.
     """
-    from escalsim.experiment import tasks
-
     out = tmp_path / "run"
-    real = tasks.run_task
-    calls = []
-
-    def stop_after_three(job, task):
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        calls.append(task)
-        return real(job, task)
-
-    monkeypatch.setattr(tasks, "run_task", stop_after_three)
-    assert cli(*run_args(out, "--workers", "1")) == 130
-    monkeypatch.setattr(tasks, "run_task", real)
+    stopped_after(3, out, monkeypatch)
     manifest = work_folder(out) / "manifest.json"
     data = json.loads(manifest.read_text())
     here = data["versions"]["numerics"]
