@@ -9,7 +9,8 @@ fresh process, it prints:
 * its numerics (``escalsim.experiment.provenance.numerics``), the fingerprint escalsim records;
 * for each elementary function the model calls (tanh, exp, log1p, power), the share of 200,000
   arguments (normal, sd 3; ``|x|`` for log1p, ``(|x|, x)`` for power) on which it differs from
-  the native regime, and from Python's ``math`` module (the C library) in this process;
+  the native regime and by how many units in the last place at most, and the share on which it
+  differs from Python's ``math`` module (the C library) in this process;
 * with ``--golden``, how many of the golden master's default cases on the ensembles
   (``tests/test_golden.py``, the slow tier's ipd-noise cases left out) give other digests;
 * with ``--outcomes N``, geneva-2022's ``dialogue_closed`` condition at N replications (seed 1,
@@ -139,13 +140,16 @@ def main() -> None:
         shares = []
         for name in FUNCTIONS:
             mine = info["functions"][name]
-            against_native = np.mean(mine != native["functions"][name])
+            theirs = native["functions"][name]
+            against_native = np.mean(mine != theirs)
+            ulps = int(np.max(np.abs(mine.view(np.int64) - theirs.view(np.int64))))
             against_c = np.mean(mine != reference[name])
-            shares.append(f"{against_native:.1%} ({against_c:.1%})")
+            shares.append(f"{against_native:.1%}, ≤ {ulps} ulp ({against_c:.1%})")
         print(f"| {regime} | {info['numerics']} | " + " | ".join(shares) + " |")
     print(
         "\nShares of the 200,000 arguments on which each function differs from the native "
-        "regime (in brackets: from the C library)."
+        "regime, and by how many units in the last place at most (in brackets: the share that "
+        "differs from the C library)."
     )
     if args.golden:
         print("\n| regime | golden cases (ensembles, default tier) that differ |")
