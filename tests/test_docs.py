@@ -90,12 +90,36 @@ def test_ruff_is_clean(root):
     assert fmt.returncode == 0, fmt.stdout
 
 
-def test_readme_tables_are_true(root, tmp_path):
-    """Every table the README says a test keeps true is what its command prints; the first is
-    the main job's, the README's first command."""
+#: The numerics the README's tables were checked on to the digit: AVX-512's, where they were
+#: taken, and AVX2's (``NPY_DISABLE_CPU_FEATURES="AVX512_ICL X86_V4"``, the whole default suite).
+#: With the C library's functions one run of ukraine-talks-2022's no_hotline (of 800) takes
+#: another path, and two means move in the third decimal (docs/reliability.md).
+README_NUMERICS = frozenset({"0adc6b147f291461", "1173f534bd2ca400"})
+_NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+def _layout(text: str) -> str:
+    """A table's text with every number a ``#`` and every run of blanks one space."""
     import re
 
-    from conftest import run_cli
+    return re.sub(r"\s+", " ", re.sub(_NUMBER, "#", text))
+
+
+def test_readme_tables_are_true(root, tmp_path):
+    """Every table the README says a test keeps true is what its command prints; the first is
+    the main job's, the README's first command. On numerics other than those the tables were
+    checked on, their layout (every row, column and word, the numbers left out)."""
+    import re
+
+    from conftest import numerics_not_checked, run_cli
+    from escalsim.experiment.provenance import numerics
+
+    exact = numerics() in README_NUMERICS
+    if not exact:
+        numerics_not_checked(
+            f"the README's tables were checked on numerics {sorted(README_NUMERICS)}, this "
+            f"machine's are {numerics()}: their numbers may differ here in the last digits"
+        )
 
     readme = (root / "README.md").read_text(encoding="utf-8")
     first = _blocks(readme, "bash")[0].strip().splitlines()[0].split("#")[0].strip()
@@ -110,7 +134,10 @@ def test_readme_tables_are_true(root, tmp_path):
         out = run_cli(*command.split(), "--out", str(tmp_path / f"run{k}"), "--no-plots")
         assert out.returncode == 0, out.stderr
         printed = "\n".join(line.rstrip() for line in out.stdout.splitlines()) + "\n"
-        assert printed == shown, command
+        if exact:
+            assert printed == shown, command
+        else:
+            assert _layout(printed) == _layout(shown), command
 
 
 #: Short names the ODD's submodel table uses for the modules and classes it names.
