@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
@@ -321,10 +321,13 @@ def test_accepting_the_others_offer_settles_on_its_terms(seed, actor):
 #: hotline-1963 with the talks and the private channels open from round 1 and the Soviet Union
 #: scripted to hold and to accept any offer of at least 0.3 read: it accepts the player's offer
 #: by construction (the rebuilt Soviet Union, holding 0.8 of the stakes, refuses 0.3 to 0.7).
+#: Public statements are read exactly too: an offer that goes public when no private channel is
+#: up that round was misread there (seed 2,992,462,692: 0.300 read as 0.132) and never accepted.
 HOTLINE_ACCEPTING = with_settings(
     HOTLINE_TALKS,
     {
         **HOTLINE_SPEAKING_SETTINGS,
+        "channels.public.misread": 0.0,
         "actors.SUN.policy": {"name": "scripted", "moves": ["hold"], "accept_at_least": 0.3},
     },
 )
@@ -332,6 +335,7 @@ HOTLINE_ACCEPTING = with_settings(
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), share=st.sampled_from([0.3, 0.5, 0.7]))
+@example(seed=2_992_462_692, share=0.3)  # the offer goes public in round 2 (HOTLINE_ACCEPTING)
 @pytest.mark.parametrize("other", ["bargaining", "accepting"])
 def test_an_offer_the_other_accepts_settles_at_its_terms_and_the_debrief_says_so(
     other, seed, share
