@@ -180,17 +180,10 @@ class PartStore:
             # Parts computed here would not be those the first machine computes for the same
             # seed: refuse to mix them (folders written before numerics were recorded pass, and
             # so does a store with nothing left to compute).
-            recorded = old.get("versions", {})
-            if not isinstance(recorded, dict) or not isinstance(recorded.get("numerics", ""), str):
-                raise StoreError(
-                    f"{self.manifest_path} is damaged: its 'versions' is not a mapping of names "
-                    "to strings; start the run again in another folder",
-                    "--resume",
-                )
             parts = old.get("parts")
             if not (isinstance(parts, int) and len(self.done()) >= parts):
                 check_numerics(
-                    recorded.get("numerics"),
+                    old.get("versions", {}).get("numerics"),
                     f"the parts in {self.root} were computed with",
                     "--resume",
                 )
@@ -345,7 +338,8 @@ def read_manifest(root: str | os.PathLike[str], kind: str | None = None) -> dict
     Raises
     ------
     StoreError
-        When it cannot be read or parsed, is not an object, or is of another ``kind``.
+        When it cannot be read or parsed, is not an object, is of another ``kind``, or lacks
+        what it must hold (a request, a chunk size; versions, where it has them, a mapping).
     """
     path = Path(root) / MANIFEST
     try:
@@ -367,6 +361,12 @@ def read_manifest(root: str | os.PathLike[str], kind: str | None = None) -> dict
         data["request_sha256"] = data.get("sweep_sha256")
     if kind is not None and data["kind"] != kind:
         raise StoreError(f"{path} is the manifest of an {data['kind']}, not of an {kind}")
+    versions = data.get("versions", {})
+    if not isinstance(versions, dict) or not isinstance(versions.get("numerics", ""), str):
+        raise StoreError(
+            f"{path} is damaged: its 'versions' is not a mapping of names to strings; remove "
+            "the folder to start again"
+        )
     need = ("request", "chunk")
     if not isinstance(data.get("request"), dict) or not isinstance(data.get("chunk"), int):
         raise StoreError(
