@@ -9,8 +9,11 @@ of imports per command).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 
-from conftest import run_cli, run_cli_in_process
+from conftest import cli_env, run_cli, run_cli_in_process
 from escalsim.scenario import shipped
 
 
@@ -20,6 +23,45 @@ def test_version_names_mesa_numpy_and_python():
     assert out.stdout.startswith("escalsim ")
     for word in ("mesa 3.5", "numpy", "Python 3."):
         assert word in out.stdout
+
+
+def test_a_finished_command_still_lets_a_thread_it_would_wait_for_finish(tmp_path):
+    """A command called as the program leaves by ``os._exit`` once it has ended (skipping the
+    interpreter's teardown: ``lifecycle.exit_now``), but not while a non-daemon thread runs,
+    which the interpreter would have joined first. Here the thread does its work only once the
+    main thread has finished, so leaving at once would lose it: no sleep decides the order."""
+    out = tmp_path / "written"
+    script = tmp_path / "program.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys, threading
+            from pathlib import Path
+
+            def after_the_command():
+                threading.main_thread().join()
+                Path({str(out)!r}).write_text("done")
+
+            threading.Thread(target=after_the_command).start()
+            from escalsim.cli import main
+
+            sys.argv = ["escalsim", "scenarios"]
+            main()
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "geneva-2022" in done.stdout  # the command's own output is flushed before it leaves
+    assert out.read_text() == "done"
 
 
 def test_validate_all_shipped_scenarios_by_path(root):
