@@ -15,7 +15,7 @@ from PIL import Image
 from conftest import run_cli, run_cli_in_process
 from escalsim.experiment.results import FIGURES, Results
 from escalsim.experiment.runner import run
-from escalsim.scenario import ScenarioError, load_text
+from escalsim.scenario import ScenarioError, load_scenario, load_text, shipped
 
 R = 0.08
 HOLD = 6
@@ -153,6 +153,23 @@ def test_a_helper_takes_the_next_task_while_this_process_runs_one():
         choice.close()
 
 
+def test_a_worker_let_go_by_its_pool_ends_with_exit_code_0_after_its_last_result():
+    """A worker leaves by ``os._exit`` once its pool lets it go (``workers._WorkerProcess.run``,
+    skipping the interpreter's teardown): every result was delivered first, and it ends as a
+    worker that returned does (exit code 0), so the pool's shutdown sees a clean exit."""
+    from escalsim.experiment.workers import pool_processes, worker_pool
+
+    pool = worker_pool(2)
+    try:
+        results = [pool.submit(pow, k, 2) for k in range(20)]
+        assert [f.result(timeout=300) for f in results] == [k * k for k in range(20)]
+        workers = pool_processes(pool)
+        assert workers
+    finally:
+        pool.shutdown(wait=True)
+    assert [w.exitcode for w in workers] == [0] * len(workers)
+
+
 def test_a_shared_executor_cancels_its_queued_tasks_when_closed_with_cancel():
     """Closing with ``cancel`` drops the queued tasks (their futures cancelled) and refuses more."""
     from escalsim.experiment.executors import make_executor
@@ -179,6 +196,49 @@ def test_a_helper_process_is_started_only_when_its_share_outlasts_its_start_up()
     assert worth_starting(geneva, 200, names, True, 1) == 1
     brink = load_scenario("brinkmanship")
     assert worth_starting(brink, 50, brink.condition_names, False, 2) == 1
+
+
+def _same_frames(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal to the bit: values, dtypes, index, and the kind of values in each object column."""
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a.index.equals(b.index)
+    for column in a.columns:
+        if a[column].dtype == object:
+            kinds = (pd.api.types.infer_dtype(x[column], skipna=False) for x in (a, b))
+            assert len(set(kinds)) == 1, column
+
+
+@pytest.mark.parametrize(
+    ("name", "engine"), [*((n, "batch") for n in shipped.names()), ("hotline-1963", "agents")]
+)
+def test_the_parts_a_run_keeps_are_the_frames_its_files_read_back(
+    name, engine, tmp_path, monkeypatch
+):
+    """A run does not read back the parts it wrote (``PartStore.read``'s ``kept``): right only
+    if every part's files give back its frames exactly. Each shipped scenario (and the mesa
+    face's frames), with twins and every replication's timeseries and events kept."""
+    from escalsim.experiment.store import PartStore
+
+    checked: list[int] = []
+    read = PartStore.read
+
+    def read_both(self, tasks, kept=None):
+        assert kept is not None
+        assert set(kept) == {t.name for t in tasks}  # every part was written here: none read
+        mine, files = read(self, tasks, kept=kept), read(self, tasks)
+        for a, b in zip(mine, files, strict=True):
+            _same_frames(a, b)
+        checked.append(len(files[1]))
+        return mine
+
+    monkeypatch.setattr(PartStore, "read", read_both)
+    n = 1 if engine == "agents" else 3
+    rounds = 60 if name == "ipd-noise" else None  # its 1,000 turns add rows, not kinds of rows
+    conditions = load_scenario(name).condition_names[:2]  # two, each in two parts
+    run(name, replications=n, seed=11, engine=engine, workers=1, chunk=2, plots=False,
+        rounds=rounds, conditions=conditions, out=tmp_path / "run")  # fmt: skip
+    assert len(checked) == 1
+    assert checked[0] > 0  # timeseries rows were compared
 
 
 def test_save_and_load_round_trip_with_every_figure(tmp_path):

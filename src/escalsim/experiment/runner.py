@@ -492,11 +492,17 @@ def _run_checkpointed(
         done = store.done()
         todo = [t for t in tasks if t.name not in done]
         executor = make_executor(workers, scheduler, shared=True) if todo else None
+        written: dict[str, Frames] = {}  # the parts written here are not read back
+
+        def write(task: Task, frames: Frames) -> None:
+            store.write(task, frames)
+            written[task.name] = frames
+
         with Progress(tasks, todo, progress, "run", "conditions") as bar:
             if executor is not None:
                 warm = _import_figures if plots and executor.pool is not None else None
-                run_tasks(job, todo, executor, store.write, progress=bar, while_waiting=warm)
-        return store.read(tasks)
+                run_tasks(job, todo, executor, write, progress=bar, while_waiting=warm)
+        return store.read(tasks, kept=written)
 
 
 def _import_figures() -> None:

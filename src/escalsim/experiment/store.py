@@ -21,7 +21,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -235,8 +235,18 @@ class PartStore:
             if frame == "runs" or not data.empty:
                 write_parquet_atomic(self.folder(frame) / task.name, data)
 
-    def read(self, tasks: list[Task]) -> Frames:
+    def read(self, tasks: list[Task], kept: Mapping[str, Frames] | None = None) -> Frames:
         """The three frames of ``tasks``' parts, concatenated in that order.
+
+        Parameters
+        ----------
+        tasks : list of Task
+            The parts, in the order their rows are wanted.
+        kept : mapping of str to Frames, optional
+            Frames of parts this process wrote (by part name), used instead of reading their
+            files back: the same frames (a part's files round-trip its frames exactly, dtypes
+            and index included: ``tests/test_experiment.py``), without 0.04-0.2 s of reading
+            at the end of a small run.
 
         Raises
         ------
@@ -245,6 +255,11 @@ class PartStore:
         """
         frames: list[list[pd.DataFrame]] = [[], [], []]
         for task in tasks:
+            here = None if kept is None else kept.get(task.name)
+            if here is not None:
+                for k, data in enumerate(here):
+                    frames[k].append(data)
+                continue
             for k, frame in enumerate(FRAMES):
                 path = self.folder(frame) / task.name
                 if frame != "runs" and not path.exists():
