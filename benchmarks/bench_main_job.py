@@ -10,8 +10,10 @@ Usage::
 
 Each measurement runs the command line, figures included (unless ``--no-plots``), in a fresh
 process whose ``PYTHONPATH`` points at one source tree, into a new run folder, and reports its
-wall time, the CPU time (user + system) of the command's own process and that of the processes
-it started (its helper processes), read with ``resource.getrusage``. "Before" is the source tree
+wall time from the process's start to its exit (as a user waits for it: the interpreter's
+start-up and shutdown included), the CPU time (user + system) of the command's own process and
+that of the processes it started (its helper processes), read with ``resource.getrusage``
+in an exit handler of the command's process. "Before" is the source tree
 of ``--base-commit`` (``git archive``), "after" this checkout's ``src``; the two alternate, so
 that a change in the machine's load hits both alike, and the table gives medians over
 ``--repeats`` runs. The load average is printed before and after.
@@ -20,8 +22,9 @@ On a shared machine wall time says more about the other jobs than about escalsim
 the command would last about its own process's CPU time plus its wait for a helper's last task;
 the table's "idle estimate" is that: own CPU + max(0, helpers' CPU - the command's share of the
 simulation), the share measured beside it (``--share``: CPU seconds of the task the command
-runs itself; default 1.67 s, the dialogue_closed task of geneva-2022's 200 replications with
-twins, ``run_batch`` measured in one process at load 0.6 on 5 December 2026). Without helpers
+runs itself; default 2.7 s, the dialogue_closed task of geneva-2022's 200 replications with
+twins, ``run_batch`` measured in one process at load 1 on 6 December 2026: 2.67-2.77 s; it was
+1.67 s on 5 December, before issue 19 rebuilt geneva-2022's types). Without helpers
 it is the own CPU time. "CPU / wall" is how many cores the run kept busy on average (2.00 at
 best on 2 cores, when nothing else runs).
 """
@@ -29,11 +32,9 @@ best on 2 cores, when nothing else runs).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
-import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,26 +46,47 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ["run", "geneva-2022", "-n", "200", "--seed", "1", "-q"]
 
 
+#: The command's process: escalsim's command line, which reports its own CPU time and its
+#: helpers' (reaped by then) from an exit handler, the last to run (escalsim may leave by
+#: ``os._exit`` after running the exit handlers: ``escalsim.cli.lifecycle.exit_now``).
+COMMAND_PROCESS = """
+import atexit, json, resource, sys
+
+def report(path=sys.argv[1]):
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(path, "w") as f:
+        json.dump({"own": own.ru_utime + own.ru_stime,
+                   "helpers": helpers.ru_utime + helpers.ru_stime}, f)
+
+atexit.register(report)
+sys.argv = ["escalsim", *sys.argv[2:]]
+from escalsim.cli import main
+main()
+"""
+
+
 def one(out: str, plots: bool, replications: str) -> dict[str, float]:
-    """Run the command in this process (whatever ``escalsim`` is on the path)."""
-    started = time.perf_counter()
+    """Run the command as a user does, in a process of its own (whatever ``escalsim`` is on the
+    path); its wall time from start to exit, the interpreter's start-up and shutdown included."""
     args = [*COMMAND, "--out", out]
     args[args.index("-n") + 1] = replications
     if not plots:
         args.append("--no-plots")
-    sys.argv = ["escalsim", *args]
-    from escalsim.cli import main
-
-    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
-        main()
+    usage = f"{out}.usage.json"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", COMMAND_PROCESS, usage, *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     wall = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = json.loads(Path(usage).read_text(encoding="utf-8"))
     manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     return {
         "wall": wall,
-        "own": own.ru_utime + own.ru_stime,
-        "helpers": children.ru_utime + children.ru_stime,
+        "own": cpu["own"],
+        "helpers": cpu["helpers"],
         "workers": manifest["workers"],
     }
 
@@ -74,7 +96,7 @@ def main() -> None:
     parser.add_argument("--base-commit", default="911b119")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-plots", action="store_true")
-    parser.add_argument("--share", type=float, default=1.67)
+    parser.add_argument("--share", type=float, default=2.7)
     parser.add_argument(
         "--replications", type=int, default=200, help="-n of the command (default 200)"
     )

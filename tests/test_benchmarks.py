@@ -45,6 +45,16 @@ def test_bench_main_job_quick_prints_before_and_after(root):
 
 
 @pytest.mark.slow
+def test_bench_timeline_quick_stamps_the_command_its_tasks_and_its_end(root):
+    out = _quick(root, "bench_timeline.py")
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("| ")]
+    stamped = {r[3].strip() for r in rows if len(r) == 5 and r[1].strip()[:1].isdigit()}
+    for what in ("interpreter up", "task starts", "task ends", "figures ends", "process ended"):
+        assert what in stamped, out
+    assert "| the whole run, as a user waits for it |" in out, out
+
+
+@pytest.mark.slow
 def test_bench_time_model_quick_prints_each_scenario_and_the_fit(root):
     out = _quick(root, "bench_time_model.py")
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| ")]
