@@ -24,7 +24,7 @@ the table's "idle estimate" is that: own CPU + max(0, helpers' CPU - the command
 simulation), the share measured beside it (``--share``: CPU seconds of the task the command
 runs itself; default 2.7 s, the dialogue_closed task of geneva-2022's 200 replications with
 twins, ``run_batch`` measured in one process at load 1 on 6 December 2026: 2.67-2.77 s; it was
-1.67 s on 5 December, before issue 19 rebuilt geneva-2022's types). Without helpers
+1.67 s in the measurement of 5 December that set the first default). Without helpers
 it is the own CPU time. "CPU / wall" is how many cores the run kept busy on average (2.00 at
 best on 2 cores, when nothing else runs).
 """
