@@ -124,6 +124,29 @@ class Terms:
     rounds: Array
 
 
+def _joint_costs(params: Params, row: int, types: int) -> Array:
+    """The cost of war of each of power ``row``'s ``types`` joint types: its grid, repeated.
+
+    ``params.cost_types[row]`` once per honesty type (strategic first); computed once per
+    ``Params``, row and number of types (``params.derived``), read-only. Raises where the
+    number of types is not a multiple of the grid's.
+    """
+    key = ("joint_costs", row, types)
+    hit = params.derived.get(key)
+    if hit is not None:
+        return hit
+    grid = np.asarray(params.cost_types[row], dtype=float)
+    if types % len(grid):
+        raise ValueError(
+            f"a posterior over {types} types does not fit the other power's "
+            f"{len(grid)} cost types (joint types: 2 x {len(grid)}, strategic first)"
+        )
+    costs = np.tile(grid, types // len(grid))
+    costs.flags.writeable = False
+    params.derived[key] = costs
+    return costs
+
+
 def power_rows(actor: Actor, params: Params) -> tuple[int, int]:
     """The rows of ``actor`` and of the other power in the per-power arrays of ``Params``.
 
@@ -159,13 +182,7 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     if posterior.ndim == 0 or np.isnan(posterior).any():
         raise ValueError(MISSING.format(field="posterior"))
     mine, theirs = power_rows(actor, params)
-    grid = np.asarray(params.cost_types[theirs], dtype=float)
-    if posterior.shape[-1] % len(grid):
-        raise ValueError(
-            f"a posterior over {posterior.shape[-1]} types does not fit the other power's "
-            f"{len(grid)} cost types (joint types: 2 x {len(grid)}, strategic first)"
-        )
-    costs = np.tile(grid, posterior.shape[-1] // len(grid))
+    costs = _joint_costs(params, theirs, posterior.shape[-1])
     delta = float(params.discount)
     war = np.asarray(obs.war_value, dtype=float)
     p = np.clip((1.0 - delta) * war + np.asarray(obs.war_cost, dtype=float), 0.0, 1.0)
@@ -211,9 +228,16 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
 
 
 def exchange_state(params: Params) -> float:
-    """``V_ex``, the value after a strategic exchange (0 where none can happen: the hazard is 0)."""
-    value = params.exchange_value
-    return 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
+    """``V_ex``, the value after a strategic exchange (0 where none can happen: the hazard is 0).
+
+    Computed once per ``Params`` (``params.derived``).
+    """
+    hit = params.derived.get("exchange_state")
+    if hit is None:
+        value = params.exchange_value
+        hit = 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
+        params.derived["exchange_state"] = hit
+    return float(hit)
 
 
 def _war_top(side: int, params: Params) -> int:
@@ -445,6 +469,11 @@ def _grouped(flat: Array) -> tuple[Array, Array] | None:
     return first, inverse
 
 
+#: :class:`DistinctRows` finds the distinct rows of at most this many rows by their bytes in a
+#: dict (a few Python operations a row), of more by :func:`_grouped` (a few numpy calls a column).
+FEW_ROWS = 32
+
+
 class DistinctRows:
     """The distinct rows of some columns, compared bit for bit, and the way back to all rows.
 
@@ -467,9 +496,24 @@ class DistinctRows:
     def __init__(self, *columns: Any) -> None:
         arrays = [np.asarray(c, dtype=float) for c in columns]
         self.shape = np.broadcast_shapes(*(a.shape for a in arrays))
-        flat = np.stack([np.broadcast_to(a, self.shape).reshape(-1) for a in arrays], axis=-1)
+        # The columns side by side, ``[rows, columns]``: each copied in (broadcast over the
+        # rows by the assignment), the same bits as np.stack of them broadcast.
+        flat = np.empty((math.prod(self.shape), len(arrays)))
+        shaped = flat.reshape(*self.shape, len(arrays))
+        for c, a in enumerate(arrays):
+            shaped[..., c] = a
         if len(flat) == 1:
             self._inverse = np.zeros(1, dtype=np.intp)
+        elif len(flat) <= FEW_ROWS:
+            # A few rows (a small batch): each row's bytes looked up in a dict, in order, with
+            # no numpy call per column. Each distinct row once, compared by its bits, in the
+            # order of their first rows.
+            seen: dict[bytes, int] = {}
+            inverse = [seen.setdefault(row.tobytes(), len(seen)) for row in flat]
+            self._inverse = np.array(inverse, dtype=np.intp)
+            if len(seen) < len(flat):
+                first = np.unique(self._inverse, return_index=True)[1]
+                flat = flat[first]
         else:
             # Fast path: the rows grouped by a hash of their bits (one integer sort, not a sort
             # of byte strings), kept where every row equals, bit for bit, the first row of its
@@ -617,18 +661,19 @@ def _unanswered(
     nuclear_war = np.asarray(nuclear_war, dtype=float)
     posterior = np.asarray(posterior, dtype=float)
     if (
-        np.any(answers)
-        or not np.all(np.abs(war) < 1e300)
-        or not np.all(np.abs(nuclear_war) < 1e300)
-        or not np.all(np.isfinite(posterior))
-        or np.any(war == 0.0)
+        np.asarray(answers).any()
+        or not (np.abs(war) < 1e300).all()
+        or not (np.abs(nuclear_war) < 1e300).all()
+        or not np.isfinite(posterior).all()
+        or (war == 0.0).any()
     ):
         return None
     gain = np.broadcast_shapes(
         nuclear_war.shape if nuclear_shape is None else nuclear_shape, (*war.shape, 1)
     )
     terms = np.broadcast_shapes(gain, posterior.shape, answers_shape)
-    return np.array(np.broadcast_to(war, np.broadcast_shapes(war.shape, terms[:-1])))
+    shape = np.broadcast_shapes(war.shape, terms[:-1])
+    return np.array(war if war.shape == shape else np.broadcast_to(war, shape))
 
 
 def _answers(
@@ -931,7 +976,9 @@ def _remembered(
     distinct rows are looked up in another store, of the answers and rungs alone
     (:func:`_kept`), and the values computed from them; ``lazy``: where every one of those
     rows is calm, without the other's values once answered (``v_nuc_j``: :func:`onset_values`
-    reads them nowhere then), and with this power's rungs ``z_i`` in their place.
+    reads them nowhere then), and with this power's rungs ``z_i`` in their place. The values
+    of a batch of rows, stacked, are kept too (read-only, :data:`MEMO_SIZE` batches at most):
+    the same batches recur in a round's calls.
     """
     n = len(columns[0])
     if n > MEMO_ROWS:
@@ -941,7 +988,13 @@ def _remembered(
     if n == 0:
         return _answers(columns, costs_j, actor, params)
     memo = params.derived.setdefault(("onset_answers", actor.index, costs_j.tobytes()), {})
-    keys = [row.tobytes() for row in np.stack(columns, axis=-1)]
+    keys = tuple(row.tobytes() for row in np.stack(columns, axis=-1))
+    # The rows' values stacked, kept per batch of rows (the same batches recur within a
+    # round), read-only: a later call reads what this one returns.
+    batches = params.derived.setdefault(("onset_batches", actor.index, costs_j.tobytes()), {})
+    hit = batches.get(keys)
+    if hit is not None:
+        return dict(hit)
     missing = [k for k, key in enumerate(keys) if key not in memo]
     if missing:
         fresh = _answers(tuple(c[missing] for c in columns), costs_j, actor, params)
@@ -950,7 +1003,13 @@ def _remembered(
         for m, k in enumerate(missing):
             memo[keys[k]] = {name: value[m] for name, value in fresh.items()}
     rows = [memo[key] for key in keys]
-    return {name: np.stack([row[name] for row in rows]) for name in rows[0]}
+    got = {name: np.stack([row[name] for row in rows]) for name in rows[0]}
+    for value in got.values():
+        value.flags.writeable = False
+    if len(batches) >= MEMO_SIZE:
+        batches.clear()
+    batches[keys] = got
+    return dict(got)
 
 
 def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
@@ -1022,9 +1081,12 @@ def imposing(params: Params) -> Array | None:
     """``Params.imposed`` where some rung imposes a cost on the other (§3.11), else None.
 
     None keeps the look-ahead's arithmetic exactly as before on every ladder that imposes
-    nothing (no subtraction of zeros).
+    nothing (no subtraction of zeros). Checked once per ``Params`` (``params.derived``).
     """
-    return params.imposed if bool(np.any(params.imposed)) else None
+    hit = params.derived.get("imposing")
+    if hit is None:
+        hit = params.derived["imposing"] = (bool(np.any(params.imposed)),)
+    return params.imposed if hit[0] else None
 
 
 def reply_share(params: Params) -> float:
