@@ -2598,7 +2598,7 @@ def promised_settlement_value(
 def _spread(value: Array, *shaped: ArrayLike) -> Array:
     """``value`` broadcast to its shape with ``shaped``'s, as a new array."""
     shape = np.broadcast_shapes(value.shape, *(np.shape(a) for a in shaped))
-    return np.broadcast_to(value, shape).copy()
+    return value.copy() if value.shape == shape else np.broadcast_to(value, shape).copy()
 
 
 def promised_reservation(
