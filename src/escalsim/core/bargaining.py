@@ -233,6 +233,9 @@ def strength_ratio(p: ArrayLike, decisiveness: ArrayLike) -> Array:
     """
     m = np.asarray(decisiveness, dtype=float)
     q = np.clip(np.asarray(p, dtype=float), 1e-12, 1.0 - 1e-12)
+    if m.ndim == 0 and m != 0.0:
+        # One m, not 0 (every scenario's case): the power below, which np.where would pick.
+        return np.asarray(((1.0 - q) / q) ** (1.0 / m))
     safe = np.where(m == 0.0, 1.0, m)
     return np.where(m == 0.0, 1.0, ((1.0 - q) / q) ** (1.0 / safe))
 

@@ -187,8 +187,7 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     war = np.asarray(obs.war_value, dtype=float)
     p = np.clip((1.0 - delta) * war + np.asarray(obs.war_cost, dtype=float), 0.0, 1.0)
     top = params.n_rungs - 1
-    x = np.clip(np.asarray(obs.x), 0, top)
-    y = np.clip(np.asarray(obs.y), 0, top)
+    x, y = _on_ladder(obs.x, top), _on_ladder(obs.y, top)
     holds = 0 if params.held_by < 0 else (1 if params.held_by == mine else -1)
     imposed = imposing(params)
     held = bg.held_stakes(
@@ -225,6 +224,18 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
         later=np.asarray(obs.shift_win, dtype=float),
         rounds=np.asarray(obs.shift_rounds, dtype=float),
     )
+
+
+def _on_ladder(rung: Any, top: int) -> Array:
+    """``np.clip(rung, 0, top)``; for integer rungs as a maximum then a minimum.
+
+    On integers the two are the same numbers, exactly (no rounding, NaN or signed zero), without
+    np.clip's Python wrappers (as :func:`~escalsim.core.dynamics.target_rung`).
+    """
+    a = np.asarray(rung)
+    if a.dtype.kind in "iu":
+        return np.minimum(np.maximum(a, 0), top)
+    return np.clip(a, 0, top)
 
 
 def exchange_state(params: Params) -> float:
@@ -419,9 +430,7 @@ def _nuclear_answer(
     )
     quitting = np.asarray(quit, dtype=float)[..., None]
     batch = np.broadcast_shapes(quitting.shape[:-1], moves.shape[:-1])
-    options = np.concatenate(
-        [np.broadcast_to(quitting, (*batch, 1)), np.broadcast_to(moves, (*batch, 4))], axis=-1
-    )
+    options = np.concatenate([_shaped(quitting, (*batch, 1)), _shaped(moves, (*batch, 4))], axis=-1)
     moves = options[..., 1:]
     answer = bg.nuclear_response(options, onset.options, params.nuclear_rung)
     best = np.argmax(np.where(onset.nuclear & ~np.isnan(moves), moves, -np.inf), axis=-1)
@@ -668,11 +677,15 @@ def _unanswered(
         or (war == 0.0).any()
     ):
         return None
-    gain = np.broadcast_shapes(
-        nuclear_war.shape if nuclear_shape is None else nuclear_shape, (*war.shape, 1)
+    # onset_value's terms π n (V_nuc − V(q₀)) over the types, whose batch axes (already
+    # broadcast with war's) are the result's shape.
+    terms = np.broadcast_shapes(
+        nuclear_war.shape if nuclear_shape is None else nuclear_shape,
+        (*war.shape, 1),
+        posterior.shape,
+        answers_shape,
     )
-    terms = np.broadcast_shapes(gain, posterior.shape, answers_shape)
-    shape = np.broadcast_shapes(war.shape, terms[:-1])
+    shape = terms[:-1]
     return np.array(war if war.shape == shape else np.broadcast_to(war, shape))
 
 
@@ -1319,6 +1332,15 @@ def _first_type(obs: Observation) -> Observation:
     return Observation(**cut)
 
 
+def _shaped(a: Array, shape: tuple[int, ...]) -> Array:
+    """``np.broadcast_to(a, shape)``, or ``a`` itself where it has that shape already.
+
+    For arrays that are only read (copied by a concatenation, or passed on to be read): the
+    same numbers, without np.broadcast_to's Python cost (about 5 µs) where nothing is broadcast.
+    """
+    return a if a.shape == shape else np.broadcast_to(a, shape)
+
+
 def _offered(share: Any) -> Array:
     """A standing offer's share, 0 where none stands (NaN).
 
@@ -1627,8 +1649,8 @@ class Bargaining(Policy):
         # The reservations do not depend on the posterior, which may carry more batch axes
         # (the perceived and the true observation stacked).
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
-        fallback = np.broadcast_to(fallback, batch[:-1])
-        return self.best(np.broadcast_to(reservation, batch), fallback, posterior, actor, params)
+        fallback = _shaped(fallback, batch[:-1])
+        return self.best(_shaped(reservation, batch), fallback, posterior, actor, params)
 
     @override
     def offers_per_type(
@@ -1650,9 +1672,9 @@ class Bargaining(Policy):
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
         own = fallback(obs, terms(obs, actor, params), params, actor)  # [..., n]
         return self.best(
-            np.broadcast_to(reservation, batch),
+            _shaped(reservation, batch),
             own,
-            np.broadcast_to(posterior, batch),
+            _shaped(posterior, batch),
             actor,
             params,
         )
@@ -1716,11 +1738,9 @@ class Bargaining(Policy):
             axis=-1,
         )
         batch = np.broadcast_shapes(settle.shape[:-1], ladder.shape[:-1], open_.shape[:-1])
-        util = np.concatenate(
-            [np.broadcast_to(settle, (*batch, 2)), np.broadcast_to(ladder, (*batch, 4))], axis=-1
-        )
+        util = np.concatenate([_shaped(settle, (*batch, 2)), _shaped(ladder, (*batch, 4))], axis=-1)
         available = np.concatenate(
-            [np.broadcast_to(open_, (*batch, 2)), np.broadcast_to(distinct, (*batch, 4))], axis=-1
+            [_shaped(open_, (*batch, 2)), _shaped(distinct, (*batch, 4))], axis=-1
         )
         available &= ~np.isnan(util)
         # A standing offer that is the best option (within TIE: accepting at indifference) is
@@ -1731,7 +1751,7 @@ class Bargaining(Policy):
         accept = util[..., bg.ACCEPT_OPTION]
         best_other = np.where(others, util, -np.inf).max(axis=-1)
         accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
-        war = np.broadcast_to(war, (*batch, 6))
+        war = _shaped(war, (*batch, 6))
         return util, available & ~(others & accept_best[..., None]), war
 
     @classmethod
