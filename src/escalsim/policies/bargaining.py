@@ -990,8 +990,8 @@ def _remembered(
     (:func:`_kept`), and the values computed from them; ``lazy``: where every one of those
     rows is calm, without the other's values once answered (``v_nuc_j``: :func:`onset_values`
     reads them nowhere then), and with this power's rungs ``z_i`` in their place. The values
-    of a batch of rows, stacked, are kept too (read-only, :data:`MEMO_SIZE` batches at most):
-    the same batches recur in a round's calls.
+    of a batch of rows, stacked, are kept too (read-only; at most ``MEMO_SIZE // MEMO_ROWS``
+    batches, so no more rows than the rows kept): the same batches recur in a round's calls.
     """
     n = len(columns[0])
     if n > MEMO_ROWS:
@@ -1019,7 +1019,7 @@ def _remembered(
     got = {name: np.stack([row[name] for row in rows]) for name in rows[0]}
     for value in got.values():
         value.flags.writeable = False
-    if len(batches) >= MEMO_SIZE:
+    if len(batches) >= MEMO_SIZE // MEMO_ROWS:
         batches.clear()
     batches[keys] = got
     return dict(got)
