@@ -25,6 +25,7 @@ the decompositions of P(war) that the experiment layer reports.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -232,6 +233,9 @@ def strength_ratio(p: ArrayLike, decisiveness: ArrayLike) -> Array:
     """
     m = np.asarray(decisiveness, dtype=float)
     q = np.clip(np.asarray(p, dtype=float), 1e-12, 1.0 - 1e-12)
+    if m.ndim == 0 and m != 0.0:
+        # One m, not 0 (every scenario's case): the power below, which np.where would pick.
+        return np.asarray(((1.0 - q) / q) ** (1.0 / m))
     safe = np.where(m == 0.0, 1.0, m)
     return np.where(m == 0.0, 1.0, ((1.0 - q) / q) ** (1.0 / safe))
 
@@ -2170,7 +2174,9 @@ def _best_hold(
     is finite, below 1e300 in magnitude and not -0.0 (:func:`_plain`; else None: the general
     code runs). None too for rungs not integers inside the ladder, or δ outside [0, 1) (a
     denominator could be 0), or risks outside [0, 1]. tests/test_perf_kernel.py compares it
-    with the general code.
+    with the general code. The terms that depend on the ladder and the rungs alone (the rungs'
+    costs and risks, the rung of least cost below each x′) are computed once per ladder
+    (:func:`_hold_ladder`).
     """
     n = len(costs)
     if (
@@ -2181,12 +2187,20 @@ def _best_hold(
         or xp.min() < 0
         or xp.max() >= n
         or len(rungs) == 0
-        or not np.all((war_risk >= 0.0) & (war_risk <= 1.0))
     ):
+        return None
+    ladder = _hold_ladder(
+        (costs.dtype.str, costs.shape, costs.tobytes()),
+        (war_risk.dtype.str, war_risk.shape, war_risk.tobytes()),
+        war_rung,
+        int(rungs[0]),
+        int(rungs[-1]),
+    )
+    if ladder is None:
         return None
     w = np.asarray(war_j, dtype=float)
     share = _unbroadcast(np.asarray(share_j, dtype=float))
-    flow = share[..., None] - costs[rungs]  # [..., Y]
+    flow = share[..., None] - ladder.costs_y  # [..., Y]
     if not (_plain(w) and _plain(flow)):
         return None
     lo, n_y = int(rungs[0]), len(rungs)
@@ -2205,9 +2219,11 @@ def _best_hold(
     # y″ above x′: the risk of y″ itself (its higher rung), values [Y, ..., K] (y″ first, so
     # that each rung's values are one block), and their running maximum from the top rung
     # down, ``suffix[j] = max over the rungs from rungs[j] up``; ``suffix[Y]``: none above.
-    risk_y = dx.war_probability(war_risk, rungs, rungs, war_rung)  # [Y]
     above = hold_value(
-        np.moveaxis(flow, -1, 0)[..., None], risk_y.reshape((n_y,) + (1,) * (nb + 1)), w, delta
+        np.moveaxis(flow, -1, 0)[..., None],
+        ladder.risk_y.reshape((n_y,) + (1,) * (nb + 1)),
+        w,
+        delta,
     )
     suffix = np.empty((n_y + 1, *held, w.shape[-1]))
     suffix[n_y] = -np.inf
@@ -2215,15 +2231,9 @@ def _best_hold(
     for j in range(n_y - 2, -1, -1):
         np.maximum(above[j], suffix[j + 1], out=suffix[j])
     # y″ at or below x′: the rung of least cost among them (none below lo).
-    xs = np.arange(n)
-    least = np.array(
-        [lo + int(np.argmin(costs[lo : min(x, rungs[-1]) + 1])) if x >= lo else lo for x in xs]
-    )
-    first_above = np.clip(xs + 1 - lo, 0, n_y)  # where the rungs above x′ start in ``suffix``
-    risk_least = dx.war_probability(war_risk, xs, least, war_rung)  # r(x′): x′ >= its y″
-    flow_least = np.asarray(share_j, dtype=float)[..., None] - costs[least[xp]]  # [..., M]
+    flow_least = np.asarray(share_j, dtype=float)[..., None] - ladder.cost_least[xp]  # [..., M]
     out: Array = hold_value(
-        flow_least[..., None], risk_least[xp][..., None], w_all[..., None, :], delta
+        flow_least[..., None], ladder.risk_least[xp][..., None], w_all[..., None, :], delta
     )
     if lo > 0:
         out = np.where((xp >= lo)[..., None], out, -np.inf)
@@ -2232,11 +2242,66 @@ def _best_hold(
     rows = int(np.prod(batch, dtype=np.int64))
     kept = int(np.prod(held, dtype=np.int64))
     m = xp.shape[-1]
-    start = np.broadcast_to(first_above[xp], (*batch, m)).reshape(rows, m)
+    start = np.broadcast_to(ladder.first_above[xp], (*batch, m)).reshape(rows, m)
     row = np.broadcast_to(np.arange(kept).reshape(held), batch).reshape(rows, 1)
     flat = suffix.reshape((n_y + 1) * kept, w.shape[-1])
     seen = flat[start * kept + row].reshape(out.shape)
     return np.maximum(out, seen, out=out)
+
+
+class _HoldLadder(NamedTuple):
+    """The terms of :func:`_best_hold` that depend on the ladder and the rungs y″ alone.
+
+    ``costs_y`` the posture costs ``k(y″)`` and ``risk_y`` the risks ``r(y″, y″)`` of the
+    rungs y″, ``[Y]``; per rung x′ of the ladder, ``[n]``: ``first_above``, where the rungs
+    above x′ start among the y″ (a row of :func:`_best_hold`'s running maximum),
+    ``cost_least`` the cost of the rung of least cost among the y″ at or below x′ (the first
+    y″, ``lo``, where none is) and ``risk_least`` the risk ``r(x′, that rung)``.
+    """
+
+    costs_y: Array
+    risk_y: Array
+    first_above: Array
+    cost_least: Array
+    risk_least: Array
+
+
+@functools.lru_cache(maxsize=256)
+def _hold_ladder(
+    costs_key: tuple[str, tuple[int, ...], bytes],
+    risk_key: tuple[str, tuple[int, ...], bytes],
+    war_rung: int | None,
+    lo: int,
+    hi: int,
+) -> _HoldLadder | None:
+    """:class:`_HoldLadder` of a ladder and the rungs y″ from ``lo`` to ``hi``, computed once.
+
+    The same numbers :func:`_best_hold` computed on every call (by the same operations on the
+    same operands): a ladder's ``costs`` and ``war_risk`` are the scenario's, the same in every
+    round and replication. Keyed on the arrays' dtype, shape and bytes (``*_key``: the arrays
+    are rebuilt from them, bit for bit), not on the arrays, whose contents could change; the
+    arrays returned are read-only. None where a risk is outside [0, 1] (or NaN): the general
+    code runs.
+    """
+    costs = np.frombuffer(costs_key[2], dtype=costs_key[0]).reshape(costs_key[1])
+    war_risk = np.frombuffer(risk_key[2], dtype=risk_key[0]).reshape(risk_key[1])
+    if not np.all((war_risk >= 0.0) & (war_risk <= 1.0)):
+        return None
+    n, rungs = len(costs), np.arange(lo, hi + 1)
+    xs = np.arange(n)
+    least = np.array(
+        [lo + int(np.argmin(costs[lo : min(x, hi) + 1])) if x >= lo else lo for x in range(n)]
+    )
+    got = _HoldLadder(
+        costs_y=costs[rungs],
+        risk_y=dx.war_probability(war_risk, rungs, rungs, war_rung),  # [Y]
+        first_above=np.clip(xs + 1 - lo, 0, len(rungs)),
+        cost_least=costs[least],
+        risk_least=dx.war_probability(war_risk, xs, least, war_rung),  # r(x′): x′ >= its y″
+    )
+    for a in got:
+        a.flags.writeable = False
+    return got
 
 
 def _unbroadcast(a: Array) -> Array:
@@ -2536,7 +2601,7 @@ def promised_settlement_value(
 def _spread(value: Array, *shaped: ArrayLike) -> Array:
     """``value`` broadcast to its shape with ``shaped``'s, as a new array."""
     shape = np.broadcast_shapes(value.shape, *(np.shape(a) for a in shaped))
-    return np.broadcast_to(value, shape).copy()
+    return value.copy() if value.shape == shape else np.broadcast_to(value, shape).copy()
 
 
 def promised_reservation(

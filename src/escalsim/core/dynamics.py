@@ -13,6 +13,7 @@ Moves are integers: :data:`STEP_DOWN` (-1), :data:`HOLD` (0), :data:`STEP_UP` (+
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 STEP_DOWN, HOLD, STEP_UP, JUMP, CONCEDE, ACCEPT = -1, 0, 1, 2, 3, 4
 #: The ladder moves a utility-based policy chooses among, in this order (the logit's categories).
 CANDIDATE_MOVES = np.array([STEP_DOWN, HOLD, STEP_UP, JUMP])
+CANDIDATE_MOVES.flags.writeable = False
 MOVE_NAMES = {
     STEP_DOWN: "step_down",
     HOLD: "hold",
@@ -44,6 +46,12 @@ def target_rung(x: ArrayLike, move: ArrayLike, jump: ArrayLike, n_rungs: ArrayLi
     Source: Kahn (1965), the escalation ladder. Valid for integer rungs and ``n_rungs >= 2``.
     """
     x = np.asarray(x)
+    if move is CANDIDATE_MOVES and type(jump) is int:
+        # The candidate moves (no concession): their steps for this jump, computed once below.
+        step = _candidate_steps(jump)
+        if x.dtype.kind in "iu":
+            return np.minimum(np.maximum(x + step, 0), np.asarray(n_rungs) - 1)
+        return np.clip(x + step, 0, np.asarray(n_rungs) - 1)
     move = np.asarray(move)
     if move.dtype.kind in "iu" and not (move == CONCEDE).any():
         # No concession (the candidate moves' case): the step does not depend on x, so it is
@@ -58,6 +66,19 @@ def target_rung(x: ArrayLike, move: ArrayLike, jump: ArrayLike, n_rungs: ArrayLi
         move == JUMP, jump, np.where(move == CONCEDE, -x, np.where(move == ACCEPT, 0, move))
     )
     return np.clip(x + delta, 0, np.asarray(n_rungs) - 1)
+
+
+@functools.lru_cache(maxsize=16)
+def _candidate_steps(jump: int) -> Array:
+    """The steps of :data:`CANDIDATE_MOVES` for a jump of ``jump`` rungs, read-only.
+
+    :func:`target_rung`'s step for those moves (no concession), the same numbers and dtype,
+    computed once per jump: the round asks for the candidates' rungs about twenty times.
+    """
+    move = CANDIDATE_MOVES
+    step = np.where(move == JUMP, jump, np.where(move == ACCEPT, 0, move))
+    step.flags.writeable = False
+    return step
 
 
 def channel_up(is_open: ArrayLike, reliability: ArrayLike, u: ArrayLike) -> Array:

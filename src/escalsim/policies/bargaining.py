@@ -124,6 +124,29 @@ class Terms:
     rounds: Array
 
 
+def _joint_costs(params: Params, row: int, types: int) -> Array:
+    """The cost of war of each of power ``row``'s ``types`` joint types: its grid, repeated.
+
+    ``params.cost_types[row]`` once per honesty type (strategic first); computed once per
+    ``Params``, row and number of types (``params.derived``), read-only. Raises where the
+    number of types is not a multiple of the grid's.
+    """
+    key = ("joint_costs", row, types)
+    hit = params.derived.get(key)
+    if hit is not None:
+        return hit
+    grid = np.asarray(params.cost_types[row], dtype=float)
+    if types % len(grid):
+        raise ValueError(
+            f"a posterior over {types} types does not fit the other power's "
+            f"{len(grid)} cost types (joint types: 2 x {len(grid)}, strategic first)"
+        )
+    costs = np.tile(grid, types // len(grid))
+    costs.flags.writeable = False
+    params.derived[key] = costs
+    return costs
+
+
 def power_rows(actor: Actor, params: Params) -> tuple[int, int]:
     """The rows of ``actor`` and of the other power in the per-power arrays of ``Params``.
 
@@ -159,19 +182,12 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     if posterior.ndim == 0 or np.isnan(posterior).any():
         raise ValueError(MISSING.format(field="posterior"))
     mine, theirs = power_rows(actor, params)
-    grid = np.asarray(params.cost_types[theirs], dtype=float)
-    if posterior.shape[-1] % len(grid):
-        raise ValueError(
-            f"a posterior over {posterior.shape[-1]} types does not fit the other power's "
-            f"{len(grid)} cost types (joint types: 2 x {len(grid)}, strategic first)"
-        )
-    costs = np.tile(grid, posterior.shape[-1] // len(grid))
+    costs = _joint_costs(params, theirs, posterior.shape[-1])
     delta = float(params.discount)
     war = np.asarray(obs.war_value, dtype=float)
     p = np.clip((1.0 - delta) * war + np.asarray(obs.war_cost, dtype=float), 0.0, 1.0)
     top = params.n_rungs - 1
-    x = np.clip(np.asarray(obs.x), 0, top)
-    y = np.clip(np.asarray(obs.y), 0, top)
+    x, y = _on_ladder(obs.x, top), _on_ladder(obs.y, top)
     holds = 0 if params.held_by < 0 else (1 if params.held_by == mine else -1)
     imposed = imposing(params)
     held = bg.held_stakes(
@@ -210,10 +226,29 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     )
 
 
+def _on_ladder(rung: Any, top: int) -> Array:
+    """``np.clip(rung, 0, top)``; for integer rungs as a maximum then a minimum.
+
+    On integers the two are the same numbers, exactly (no rounding, NaN or signed zero), without
+    np.clip's Python wrappers (as :func:`~escalsim.core.dynamics.target_rung`).
+    """
+    a = np.asarray(rung)
+    if a.dtype.kind in "iu":
+        return np.minimum(np.maximum(a, 0), top)
+    return np.clip(a, 0, top)
+
+
 def exchange_state(params: Params) -> float:
-    """``V_ex``, the value after a strategic exchange (0 where none can happen: the hazard is 0)."""
-    value = params.exchange_value
-    return 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
+    """``V_ex``, the value after a strategic exchange (0 where none can happen: the hazard is 0).
+
+    Computed once per ``Params`` (``params.derived``).
+    """
+    hit = params.derived.get("exchange_state")
+    if hit is None:
+        value = params.exchange_value
+        hit = 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
+        params.derived["exchange_state"] = hit
+    return float(hit)
 
 
 def _war_top(side: int, params: Params) -> int:
@@ -395,9 +430,7 @@ def _nuclear_answer(
     )
     quitting = np.asarray(quit, dtype=float)[..., None]
     batch = np.broadcast_shapes(quitting.shape[:-1], moves.shape[:-1])
-    options = np.concatenate(
-        [np.broadcast_to(quitting, (*batch, 1)), np.broadcast_to(moves, (*batch, 4))], axis=-1
-    )
+    options = np.concatenate([_shaped(quitting, (*batch, 1)), _shaped(moves, (*batch, 4))], axis=-1)
     moves = options[..., 1:]
     answer = bg.nuclear_response(options, onset.options, params.nuclear_rung)
     best = np.argmax(np.where(onset.nuclear & ~np.isnan(moves), moves, -np.inf), axis=-1)
@@ -445,6 +478,11 @@ def _grouped(flat: Array) -> tuple[Array, Array] | None:
     return first, inverse
 
 
+#: :class:`DistinctRows` finds the distinct rows of at most this many rows by their bytes in a
+#: dict (a few Python operations a row), of more by :func:`_grouped` (a few numpy calls a column).
+FEW_ROWS = 32
+
+
 class DistinctRows:
     """The distinct rows of some columns, compared bit for bit, and the way back to all rows.
 
@@ -467,9 +505,24 @@ class DistinctRows:
     def __init__(self, *columns: Any) -> None:
         arrays = [np.asarray(c, dtype=float) for c in columns]
         self.shape = np.broadcast_shapes(*(a.shape for a in arrays))
-        flat = np.stack([np.broadcast_to(a, self.shape).reshape(-1) for a in arrays], axis=-1)
+        # The columns side by side, ``[rows, columns]``: each copied in (broadcast over the
+        # rows by the assignment), the same bits as np.stack of them broadcast.
+        flat = np.empty((math.prod(self.shape), len(arrays)))
+        shaped = flat.reshape(*self.shape, len(arrays))
+        for c, a in enumerate(arrays):
+            shaped[..., c] = a
         if len(flat) == 1:
             self._inverse = np.zeros(1, dtype=np.intp)
+        elif len(flat) <= FEW_ROWS:
+            # A few rows (a small batch): each row's bytes looked up in a dict, in order, with
+            # no numpy call per column. Each distinct row once, compared by its bits, in the
+            # order of their first rows.
+            seen: dict[bytes, int] = {}
+            inverse = [seen.setdefault(row.tobytes(), len(seen)) for row in flat]
+            self._inverse = np.array(inverse, dtype=np.intp)
+            if len(seen) < len(flat):
+                first = np.unique(self._inverse, return_index=True)[1]
+                flat = flat[first]
         else:
             # Fast path: the rows grouped by a hash of their bits (one integer sort, not a sort
             # of byte strings), kept where every row equals, bit for bit, the first row of its
@@ -617,18 +670,23 @@ def _unanswered(
     nuclear_war = np.asarray(nuclear_war, dtype=float)
     posterior = np.asarray(posterior, dtype=float)
     if (
-        np.any(answers)
-        or not np.all(np.abs(war) < 1e300)
-        or not np.all(np.abs(nuclear_war) < 1e300)
-        or not np.all(np.isfinite(posterior))
-        or np.any(war == 0.0)
+        np.asarray(answers).any()
+        or not (np.abs(war) < 1e300).all()
+        or not (np.abs(nuclear_war) < 1e300).all()
+        or not np.isfinite(posterior).all()
+        or (war == 0.0).any()
     ):
         return None
-    gain = np.broadcast_shapes(
-        nuclear_war.shape if nuclear_shape is None else nuclear_shape, (*war.shape, 1)
+    # onset_value's terms π n (V_nuc − V(q₀)) over the types, whose batch axes (already
+    # broadcast with war's) are the result's shape.
+    terms = np.broadcast_shapes(
+        nuclear_war.shape if nuclear_shape is None else nuclear_shape,
+        (*war.shape, 1),
+        posterior.shape,
+        answers_shape,
     )
-    terms = np.broadcast_shapes(gain, posterior.shape, answers_shape)
-    return np.array(np.broadcast_to(war, np.broadcast_shapes(war.shape, terms[:-1])))
+    shape = terms[:-1]
+    return np.array(war if war.shape == shape else np.broadcast_to(war, shape))
 
 
 def _answers(
@@ -931,7 +989,9 @@ def _remembered(
     distinct rows are looked up in another store, of the answers and rungs alone
     (:func:`_kept`), and the values computed from them; ``lazy``: where every one of those
     rows is calm, without the other's values once answered (``v_nuc_j``: :func:`onset_values`
-    reads them nowhere then), and with this power's rungs ``z_i`` in their place.
+    reads them nowhere then), and with this power's rungs ``z_i`` in their place. The values
+    of a batch of rows, stacked, are kept too (read-only; at most ``MEMO_SIZE // MEMO_ROWS``
+    batches, so no more rows than the rows kept): the same batches recur in a round's calls.
     """
     n = len(columns[0])
     if n > MEMO_ROWS:
@@ -941,7 +1001,13 @@ def _remembered(
     if n == 0:
         return _answers(columns, costs_j, actor, params)
     memo = params.derived.setdefault(("onset_answers", actor.index, costs_j.tobytes()), {})
-    keys = [row.tobytes() for row in np.stack(columns, axis=-1)]
+    keys = tuple(row.tobytes() for row in np.stack(columns, axis=-1))
+    # The rows' values stacked, kept per batch of rows (the same batches recur within a
+    # round), read-only: a later call reads what this one returns.
+    batches = params.derived.setdefault(("onset_batches", actor.index, costs_j.tobytes()), {})
+    hit = batches.get(keys)
+    if hit is not None:
+        return dict(hit)
     missing = [k for k, key in enumerate(keys) if key not in memo]
     if missing:
         fresh = _answers(tuple(c[missing] for c in columns), costs_j, actor, params)
@@ -950,7 +1016,13 @@ def _remembered(
         for m, k in enumerate(missing):
             memo[keys[k]] = {name: value[m] for name, value in fresh.items()}
     rows = [memo[key] for key in keys]
-    return {name: np.stack([row[name] for row in rows]) for name in rows[0]}
+    got = {name: np.stack([row[name] for row in rows]) for name in rows[0]}
+    for value in got.values():
+        value.flags.writeable = False
+    if len(batches) >= MEMO_SIZE // MEMO_ROWS:
+        batches.clear()
+    batches[keys] = got
+    return dict(got)
 
 
 def promised(t: Terms, share: Any, *, own: bool, later: int = 0) -> Array:
@@ -1022,9 +1094,12 @@ def imposing(params: Params) -> Array | None:
     """``Params.imposed`` where some rung imposes a cost on the other (§3.11), else None.
 
     None keeps the look-ahead's arithmetic exactly as before on every ladder that imposes
-    nothing (no subtraction of zeros).
+    nothing (no subtraction of zeros). Checked once per ``Params`` (``params.derived``).
     """
-    return params.imposed if bool(np.any(params.imposed)) else None
+    hit = params.derived.get("imposing")
+    if hit is None:
+        hit = params.derived["imposing"] = (bool(np.any(params.imposed)),)
+    return params.imposed if hit[0] else None
 
 
 def reply_share(params: Params) -> float:
@@ -1255,6 +1330,15 @@ def _first_type(obs: Observation) -> Observation:
             value = value[..., :1, :] if f.name == "posterior" else value[..., :1]
         cut[f.name] = value
     return Observation(**cut)
+
+
+def _shaped(a: Array, shape: tuple[int, ...]) -> Array:
+    """``np.broadcast_to(a, shape)``, or ``a`` itself where it has that shape already.
+
+    For arrays that are only read (copied by a concatenation, or passed on to be read): the
+    same numbers, without np.broadcast_to's Python cost (about 5 µs) where nothing is broadcast.
+    """
+    return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
 def _offered(share: Any) -> Array:
@@ -1565,8 +1649,8 @@ class Bargaining(Policy):
         # The reservations do not depend on the posterior, which may carry more batch axes
         # (the perceived and the true observation stacked).
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
-        fallback = np.broadcast_to(fallback, batch[:-1])
-        return self.best(np.broadcast_to(reservation, batch), fallback, posterior, actor, params)
+        fallback = _shaped(fallback, batch[:-1])
+        return self.best(_shaped(reservation, batch), fallback, posterior, actor, params)
 
     @override
     def offers_per_type(
@@ -1588,9 +1672,9 @@ class Bargaining(Policy):
         batch = np.broadcast_shapes(reservation.shape, posterior.shape)
         own = fallback(obs, terms(obs, actor, params), params, actor)  # [..., n]
         return self.best(
-            np.broadcast_to(reservation, batch),
+            _shaped(reservation, batch),
             own,
-            np.broadcast_to(posterior, batch),
+            _shaped(posterior, batch),
             actor,
             params,
         )
@@ -1654,11 +1738,9 @@ class Bargaining(Policy):
             axis=-1,
         )
         batch = np.broadcast_shapes(settle.shape[:-1], ladder.shape[:-1], open_.shape[:-1])
-        util = np.concatenate(
-            [np.broadcast_to(settle, (*batch, 2)), np.broadcast_to(ladder, (*batch, 4))], axis=-1
-        )
+        util = np.concatenate([_shaped(settle, (*batch, 2)), _shaped(ladder, (*batch, 4))], axis=-1)
         available = np.concatenate(
-            [np.broadcast_to(open_, (*batch, 2)), np.broadcast_to(distinct, (*batch, 4))], axis=-1
+            [_shaped(open_, (*batch, 2)), _shaped(distinct, (*batch, 4))], axis=-1
         )
         available &= ~np.isnan(util)
         # A standing offer that is the best option (within TIE: accepting at indifference) is
@@ -1669,7 +1751,7 @@ class Bargaining(Policy):
         accept = util[..., bg.ACCEPT_OPTION]
         best_other = np.where(others, util, -np.inf).max(axis=-1)
         accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
-        war = np.broadcast_to(war, (*batch, 6))
+        war = _shaped(war, (*batch, 6))
         return util, available & ~(others & accept_best[..., None]), war
 
     @classmethod
