@@ -198,6 +198,26 @@ def test_dry_run_prints_the_estimate_and_runs_nothing(capsys, tmp_path):
     assert "crises measured by a pilot of 64 replications" in text or "upper bound" in text
 
 
+def test_the_dry_run_of_a_run_counts_its_figures_unless_no_plots(capsys):
+    """``escalsim run --dry-run`` priced the run without the figures it then drew (about 0.9 s
+    of the main job's 4.2 s: ``limits.FIGURES_SECONDS``); with ``--no-plots`` it draws none."""
+    from escalsim.experiment.runner import estimate_run
+
+    args = ["run", "hotline-1963", "-n", "40", "--seed", "1", "--workers", "1", "--dry-run"]
+    said = {}
+    for extra in ([], ["--no-plots"]):
+        with pytest.raises(SystemExit) as exit_:
+            main([*args, *extra])
+        assert exit_.value.code == 0
+        said[bool(extra)] = capsys.readouterr().out
+    assert "figures: 0.9 s included (none with --no-plots)" in said[False]
+    assert "figures:" not in said[True]
+    plain = estimate_run("hotline-1963", replications=40, seed=1, workers=1)
+    drawn = estimate_run("hotline-1963", replications=40, seed=1, workers=1, plots=True)
+    assert drawn.seconds == pytest.approx(plain.seconds + limits.FIGURES_SECONDS, abs=1e-12)
+    assert (drawn.memory_bytes, drawn.task) == (plain.memory_bytes, plain.task)
+
+
 def test_the_pilot_measures_crises_shorter_than_the_horizon():
     # able-archer-1983's runs end with the powers' crisis; geneva-2022's go on to the horizon
     # while Russia and Ukraine may fight (docs/pair-wars.md §3.4).

@@ -206,7 +206,7 @@ def run_command(
         from escalsim.experiment.runner import estimate_run
 
         with option_errors():
-            estimate = estimate_run(spec, seed=seed, paths=paths, **common)
+            estimate = estimate_run(spec, seed=seed, paths=paths, plots=not no_plots, **common)
         click.echo(estimate.describe())
         if paths:
             click.echo("paths: 8 more runs of the replications, in this process (included)")

@@ -533,13 +533,16 @@ def estimate_run(
     max_memory: int | None = None,
     force: bool = False,
     paths: bool = False,
+    plots: bool = False,
 ) -> Any:
     """What :func:`run` with these arguments would need, without running it.
 
     A pilot of a few dozen replications per condition measures how long crises last, so the
     time is an expectation rather than the horizon's upper bound. The parameters are
     :func:`run`'s; with ``paths`` the Shapley paths' 8 runs are included
-    (:func:`escalsim.experiment.limits.with_paths`).
+    (:func:`escalsim.experiment.limits.with_paths`), with ``plots`` the run folder's figures
+    (:func:`escalsim.experiment.limits.with_figures`: ``escalsim run`` draws them unless
+    ``--no-plots``; ``run`` with ``out`` and ``plots``).
 
     Returns
     -------
@@ -581,7 +584,12 @@ def estimate_run(
         from escalsim.experiment.limits import with_paths
 
         measured = with_paths(measured, spec, n, pair, task=BATCH_CHUNK, seed=root)
-    return dataclasses.replace(measured, notes=plan.notes)
+    measured = dataclasses.replace(measured, notes=plan.notes)
+    if plots:
+        from escalsim.experiment.limits import with_figures
+
+        measured = with_figures(measured)
+    return measured
 
 
 def _setup(
