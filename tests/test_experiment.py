@@ -170,6 +170,39 @@ def test_a_worker_let_go_by_its_pool_ends_with_exit_code_0_after_its_last_result
     assert [w.exitcode for w in workers] == [0] * len(workers)
 
 
+def _stamp(path: str, what: str) -> int:
+    """Append ``what`` to the file ``path`` (in whichever process runs it); its process id."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(what + "\n")
+    return os.getpid()
+
+
+def test_when_drained_runs_in_a_helper_once_no_task_is_left_for_it(tmp_path):
+    """``SharedExecutor.when_drained``: the helper runs the function after the tasks queued
+    for it, never before one (it must not delay the run), once; at once when it is idle."""
+    import functools
+
+    from escalsim.experiment.executors import make_executor
+
+    log = tmp_path / "log"
+    choice = make_executor(2, shared=True)
+    try:
+        first = choice.executor.submit(_stamp, str(log), "first")  # to the helper at once
+        second = choice.executor.submit(_stamp, str(log), "second")  # queued for it
+        choice.executor.when_drained(functools.partial(_stamp, str(log), "drained"))
+        assert first.result(timeout=300) == second.result(timeout=300) != os.getpid()
+    finally:
+        choice.close()  # waits for what the pool was sent, the drained function included
+    assert log.read_text().split() == ["first", "second", "drained"]
+    idle = tmp_path / "idle"
+    choice = make_executor(2, shared=True)
+    try:
+        choice.executor.when_drained(functools.partial(_stamp, str(idle), "drained"))
+    finally:
+        choice.close()
+    assert idle.read_text().split() == ["drained"]
+
+
 def test_a_shared_executor_cancels_its_queued_tasks_when_closed_with_cancel():
     """Closing with ``cancel`` drops the queued tasks (their futures cancelled) and refuses more."""
     from escalsim.experiment.executors import make_executor
@@ -291,6 +324,75 @@ def test_run_writes_its_five_figures_unless_told_not_to(tmp_path):
     assert bare.returncode == 0, bare.stderr
     assert list((tmp_path / "bare").glob("*.png")) == []
     assert (tmp_path / "bare" / "runs.parquet").is_file()
+
+
+def test_a_helper_draws_some_figures_and_they_are_the_same_files(tmp_path, monkeypatch):
+    """A run with a helper process keeps it for its figures (``HeldExecutor``): the helper
+    draws ``HELPER_FIGURES`` while this process draws the others. Every PNG is the same file,
+    byte for byte, as a run in one process draws; and the helper is shut down afterwards."""
+    from escalsim.experiment import executors, results
+
+    given: list[bool] = []
+    save_figures = results.Results.save_figures
+
+    def spy(self, folder, helpers=None):
+        given.append(helpers is not None)
+        return save_figures(self, folder, helpers)
+
+    monkeypatch.setattr(results.Results, "save_figures", spy)
+    held: list[executors.HeldExecutor] = []
+    monkeypatch.setattr(executors.HeldExecutor, "__enter__", lambda self: held.append(self) or self)
+    run("hotline-1963", replications=50, seed=4, workers=1, out=tmp_path / "one")
+    monkeypatch.setenv("ESCALSIM_WORKER_START_SECONDS", "0.001")  # a helper is worth starting
+    run("hotline-1963", replications=50, seed=4, workers=2, out=tmp_path / "two")
+    assert given == [False, True]
+    assert held[-1].choice is None  # closed when the run ended
+    for name in FIGURES.values():
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+
+
+def test_a_figure_the_helper_fails_to_draw_is_drawn_here(tmp_path):
+    """A helper that died (its pool broken) does not cost the run its figures: each figure
+    sent to it is drawn in this process instead, the same file."""
+    from concurrent.futures import Executor, Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Broken(Executor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            future: Future[Any] = Future()
+            future.set_exception(BrokenProcessPool("a helper died"))
+            return future
+
+    results = run("hotline-1963", replications=6, seed=2, workers=1)
+    here = results.save_figures(tmp_path / "here")
+    broken = results.save_figures(tmp_path / "broken", Broken())
+    assert [p.name for p in broken] == [p.name for p in here]
+    for a, b in zip(here, broken, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_held_executor_kills_its_workers_when_its_block_ends_by_an_exception():
+    """``HeldExecutor`` closes what it holds at the block's end: shut down after a normal end,
+    its workers killed after an exception (a Ctrl-C while the figures are drawn), so that no
+    helper outlives the run."""
+    from escalsim.experiment.executors import HeldExecutor, make_executor
+    from escalsim.experiment.workers import pool_processes
+
+    with HeldExecutor() as held:
+        held.adopt(make_executor(2, shared=True))
+        assert held.pool is not None
+        assert held.pool.submit(os.getpid).result(timeout=300) != os.getpid()
+    assert held.choice is None
+    interrupted = HeldExecutor()
+    interrupted.adopt(make_executor(2, shared=True))
+    assert interrupted.pool is not None
+    interrupted.pool.submit(os.getpid).result(timeout=300)
+    workers = pool_processes(interrupted.pool)
+    assert workers
+    with pytest.raises(KeyboardInterrupt), interrupted:
+        raise KeyboardInterrupt  # e.g. Ctrl-C while the figures are drawn
+    assert interrupted.choice is None
+    assert all(not w.is_alive() for w in workers)
 
 
 def test_an_interrupted_save_leaves_no_folder(tmp_path, monkeypatch):

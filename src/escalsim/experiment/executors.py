@@ -78,6 +78,7 @@ class SharedExecutor(Executor):
         self.helpers = max(1, int(helpers))
         self._busy = 0  # tasks sent to the pool and not finished
         self._queue: deque[_Queued] = deque()  # tasks submitted and not started anywhere
+        self._drained: Callable[[], object] | None = None  # for an idle helper: when_drained
         self._closed = False
         self._lock = threading.Lock()  # the pool's thread hands out tasks too (_finished)
 
@@ -106,14 +107,36 @@ class SharedExecutor(Executor):
                 item.future.set_exception(exc)
         return True
 
+    def when_drained(self, fn: Callable[[], object]) -> None:
+        """Have a helper run ``fn`` once it is idle with no task queued (at once if it is now).
+
+        For what a helper would otherwise do later, after its last task (import what drawing
+        a run's figures needs while this process finishes the run:
+        :class:`escalsim.experiment.results.FigureHelpers`). Only a helper with nothing left
+        to take runs it, so it never delays a task; one helper runs it, once. Its result is
+        not looked at: a failure shows again where the work it prepares is done.
+        """
+        with self._lock:
+            self._drained = fn
+        self._hand_out()
+
     def _hand_out(self) -> None:
-        """Send queued tasks to the pool while a helper is idle."""
+        """Send queued tasks to the pool while a helper is idle (then :meth:`when_drained`'s)."""
         while True:
+            drained = None
             with self._lock:
-                if self._closed or self._busy >= self.helpers or not self._queue:
+                if self._closed or self._busy >= self.helpers:
                     return
-                item = self._queue.popleft()
+                if self._queue:
+                    item = self._queue.popleft()
+                else:
+                    drained, self._drained = self._drained, None
+                    if drained is None:
+                        return
                 self._busy += 1
+            if drained is not None:
+                self._send_drained(drained)
+                return
             if not item.future.set_running_or_notify_cancel():  # cancelled while queued
                 with self._lock:
                     self._busy -= 1
@@ -126,6 +149,23 @@ class SharedExecutor(Executor):
                 item.future.set_exception(exc)
                 continue
             sent.add_done_callback(functools.partial(self._finished, item.future))
+
+    def _send_drained(self, fn: Callable[[], object]) -> None:
+        """Send :meth:`when_drained`'s ``fn`` to the pool (counted busy until it ends)."""
+        try:
+            sent = self.pool.submit(fn)
+        except BaseException:  # a broken or closed pool: the run's own tasks say so
+            with self._lock:
+                self._busy -= 1
+            return
+        sent.add_done_callback(self._drained_done)
+
+    def _drained_done(self, sent: Future[Any]) -> None:
+        """:meth:`when_drained`'s ``fn`` ended (in the pool's thread): the helper is idle again."""
+        with self._lock:
+            self._busy -= 1
+        if not sent.cancelled() and sent.exception() is None:
+            self._hand_out()
 
     def _finished(self, future: Future[Any], sent: Future[Any]) -> None:
         """A helper's task ended (in the pool's thread): pass its result on, hand out the next.
@@ -224,6 +264,43 @@ class ExecutorChoice:
                 pool.shutdown(wait=True)
         if self.client is not None:
             self.client.close()
+
+
+class HeldExecutor:
+    """An executor kept open past the run's loop, for work after its tasks; closed at the end.
+
+    ``escalsim.run(out=...)`` holds one from its run's last task to its figures: the loop
+    leaves its executor open (``run_tasks(keep_open=True)``) when the run draws figures and has
+    a helper process, which then draws some of them beside this process
+    (:meth:`escalsim.experiment.results.Results.save_figures`). Used as a context manager:
+    the executor adopted is closed when the block ends, its workers killed if it ends by an
+    exception (as the loop closes it), so none outlives the run.
+    """
+
+    def __init__(self) -> None:
+        self.choice: ExecutorChoice | None = None
+
+    def adopt(self, choice: ExecutorChoice) -> None:
+        """Hold ``choice`` (closing the one held before, if any)."""
+        self.close()
+        self.choice = choice
+
+    @property
+    def pool(self) -> ProcessPoolExecutor | None:
+        """The local helper processes held, if any."""
+        return None if self.choice is None else self.choice.pool
+
+    def close(self, cancel: bool = False) -> None:
+        """Close the executor held (with ``cancel``: kill its workers)."""
+        choice, self.choice = self.choice, None
+        if choice is not None:
+            choice.close(cancel=cancel)
+
+    def __enter__(self) -> HeldExecutor:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(cancel=kind is not None)
 
 
 def scheduler_address(scheduler: str | None) -> str | None:

@@ -33,10 +33,13 @@ def run_tasks(
     in_flight: int | None = None,
     progress: Progress | None = None,
     while_waiting: Callable[[], object] | None = None,
+    keep_open: bool = False,
+    when_drained: Callable[[], object] | None = None,
 ) -> None:
     """Run ``todo`` on ``executor``; hand each finished task's frames to ``on_done``.
 
-    The executor is closed when the loop ends (its workers killed if it ends by an exception).
+    The executor is closed when the loop ends (its workers killed if it ends by an exception),
+    unless ``keep_open`` and the loop ends with every task done: the caller then closes it.
 
     Parameters
     ----------
@@ -56,6 +59,14 @@ def run_tasks(
     while_waiting : callable, optional
         Called once, the first time this process has nothing to run but waits for workers
         (e.g. to import what comes after the tasks while a helper finishes its task).
+    keep_open : bool
+        Leave the executor open after the last task (its helper then draws some of a run's
+        figures: :class:`escalsim.experiment.executors.HeldExecutor`).
+    when_drained : callable, optional
+        Once every task is submitted, handed to the executor's ``when_drained`` (a
+        :class:`~escalsim.experiment.executors.SharedExecutor`'s; others have none): a helper
+        runs it when it is idle with no task left to take (e.g. the imports of the figures it
+        will draw).
     """
     limit = max(1, in_flight or 2 * executor.workers)
     # An executor that shares its queue with this process (SharedExecutor) runs a task here
@@ -68,6 +79,10 @@ def run_tasks(
             while len(pending) < limit:
                 task = next(queue, None)
                 if task is None:
+                    drained = getattr(executor.executor, "when_drained", None)
+                    if when_drained is not None and drained is not None:
+                        drained(when_drained)
+                    when_drained = None
                     break
                 # Looked up at each call, so that tests can stand in for the task function.
                 payload = job.only(task.point)
@@ -102,7 +117,8 @@ def run_tasks(
             future.cancel()
         executor.close(cancel=True)
         raise
-    executor.close()
+    if not keep_open:
+        executor.close()
 
 
 def _store_finished(

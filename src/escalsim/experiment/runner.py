@@ -26,7 +26,12 @@ import pandas as pd
 
 from escalsim.core.streams import BlockLayout
 from escalsim.errors import UsageError
-from escalsim.experiment.executors import default_workers, make_executor, scheduler_address
+from escalsim.experiment.executors import (
+    HeldExecutor,
+    default_workers,
+    make_executor,
+    scheduler_address,
+)
 from escalsim.experiment.loop import Progress, run_tasks
 from escalsim.experiment.provenance import scenario_hash
 from escalsim.experiment.tasks import Frames, Job, Point, Task
@@ -215,9 +220,6 @@ def run(
     UsageError
         With ``out``: a folder that is refused (at ``--out``), or ``resume`` without one.
     """
-    from escalsim.experiment.limits import plan_run
-    from escalsim.experiment.results import Results
-
     if out is not None or (resume and checkpoint is None):
         if checkpoint is not None:
             raise UsageError([Problem(0, 0, ("--out",), "give out or checkpoint, not both", "run")])
@@ -230,8 +232,10 @@ def run(
         target = run_target(spec.id, out=out, seed=seed, resume=resume)
         stored = RunParts(target.folder)
         work = work_folder(target.folder)
-        with locked(work), llm_session(spec, work, llm) as session:
-            results = run(
+        # The run's helper process, if it has one and draws figures, is held from its last
+        # task to the figures, which it helps draw (HeldExecutor), then closed.
+        with locked(work), llm_session(spec, work, llm) as session, HeldExecutor() as held:
+            results = _run(
                 spec,
                 replications=replications,
                 seed=target.seed,
@@ -251,15 +255,68 @@ def run(
                 resume=resume,
                 paths=paths,
                 plots=plots,
-                llm=llm,
+                held=held if plots else None,
             )
             if target.complete:
                 stored.discard()  # what a run stopped just after it finished left behind
             else:
                 results.manifest.update(provenance or {})
                 attach(results, session, work)
-                stored.finish(results, plots=plots)
+                stored.finish(results, plots=plots, helpers=held.pool)
         return results
+
+    return _run(
+        scenario,
+        replications=replications,
+        seed=seed,
+        conditions=conditions,
+        rounds=rounds,
+        baseline=baseline,
+        twin=twin,
+        engine=engine,
+        workers=workers,
+        scheduler=scheduler,
+        keep=keep,
+        progress=progress,
+        max_memory=max_memory,
+        force=force,
+        chunk=chunk,
+        checkpoint=checkpoint,
+        resume=resume,
+        paths=paths,
+        plots=plots,
+    )
+
+
+def _run(
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    replications: int | None,
+    seed: int | None,
+    conditions: list[str] | None,
+    rounds: int | None,
+    baseline: str | None,
+    twin: bool,
+    engine: str,
+    workers: int | None,
+    scheduler: str | None,
+    keep: int,
+    progress: bool,
+    max_memory: int | None,
+    force: bool,
+    chunk: int | None,
+    checkpoint: str | os.PathLike[str] | None,
+    resume: bool,
+    paths: bool,
+    plots: bool,
+    held: HeldExecutor | None = None,
+) -> Any:
+    """:func:`run` without ``out``, by its parameters.
+
+    ``held``: where the run's helper process is kept for the figures of its run folder
+    (``run_tasks(keep_open=True)``, :class:`HeldExecutor`).
+    """
+    from escalsim.experiment.limits import plan_run
 
     started = time.perf_counter()
     setup = _setup(
@@ -310,7 +367,7 @@ def run(
             check_request(final, request)
             return Results.load(final)
         runs, series, events = _run_checkpointed(
-            final, resume, job, request, n, plan.task, workers, scheduler, progress, plots
+            final, resume, job, request, n, plan.task, workers, scheduler, progress, plots, held
         )
     else:
         tasks = job.tasks(n, plan.task)
@@ -474,11 +531,15 @@ def _run_checkpointed(
     scheduler: str | None,
     progress: bool,
     plots: bool = False,
+    held: HeldExecutor | None = None,
 ) -> Frames:
     """Run the missing parts into the store of ``final``'s work folder; return all frames.
 
     With ``plots`` (the run folder gets figures), this process imports the figures' modules
-    while it waits for a helper process's last task, instead of after it.
+    while it waits for a helper process's last task, instead of after it; given ``held`` too,
+    the helper process is kept for the figures (``held`` closes it): it imports the same
+    modules once it has no task left, and draws some of the figures
+    (:meth:`escalsim.experiment.results.Results.save_figures`).
     """
     from escalsim.experiment.results import work_folder
     from escalsim.experiment.store import PartStore, locked
@@ -500,8 +561,20 @@ def _run_checkpointed(
 
         with Progress(tasks, todo, progress, "run", "conditions") as bar:
             if executor is not None:
-                warm = _import_figures if plots and executor.pool is not None else None
-                run_tasks(job, todo, executor, write, progress=bar, while_waiting=warm)
+                helped = plots and executor.pool is not None
+                hold = helped and held is not None
+                run_tasks(
+                    job,
+                    todo,
+                    executor,
+                    write,
+                    progress=bar,
+                    while_waiting=_import_figures if helped else None,
+                    keep_open=hold,
+                    when_drained=_import_figures if hold else None,
+                )
+                if hold and held is not None:
+                    held.adopt(executor)
         return store.read(tasks, kept=written)
 
 
