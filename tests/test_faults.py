@@ -224,10 +224,38 @@ def _interrupt(
             else:
                 os.kill(proc.pid, SIGNALS[sig])
         _, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # Seen twice in full parallel runs (5 and 6 December 2026), never alone: say which
+        # process of the command's group was still there, and what it was doing, then clean up.
+        seen = _processes_of(proc.pid)
+        kill_group(proc)
+        pytest.fail(f"the command did not end within {TIMEOUT} s of {sig}; its group:\n{seen}")
     except BaseException:
         kill_group(proc)  # a failed or timed-out wait leaves no process behind
         raise
     return proc.returncode, err, tag
+
+
+def _processes_of(group: int) -> str:
+    """The processes of a process group: ``ps`` lines, and each one's Python stacks where
+    ``py-spy`` is on the PATH (it is not a dependency)."""
+    listing = subprocess.run(
+        ["ps", "-o", "pid,ppid,stat,wchan:20,args", "-g", str(group)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    spy = shutil.which("py-spy")
+    if spy is None:
+        return listing
+    stacks = []
+    for line in listing.splitlines()[1:]:
+        pid = line.split()[0]
+        dump = subprocess.run(
+            [spy, "dump", "--pid", pid], capture_output=True, text=True, check=False, timeout=60
+        )
+        stacks.append(f"--- {pid}\n{dump.stdout}{dump.stderr}")
+    return listing + "\n".join(stacks)
 
 
 def check_interrupted(command: str, sig: str, code: int, err: str, complete: bool) -> str:
