@@ -205,3 +205,104 @@ def test_best_continuation_with_repeated_worlds_on_generated_inputs(data, rows, 
     args = (share, xp, COSTS, RISKS, war_rung, war, delta)
     with np.errstate(all="ignore"):
         _same(bg.best_continuation(*args), _best_continuation_general(*args, None))
+
+
+# -- the other's types computed once per distinct cost (issue 20, the cost per replication) ---
+
+
+def test_type_period_compares_the_costs_bit_for_bit():
+    """The smallest repeating first part of the joint types' costs, by their bits."""
+    grid = np.array([0.1, 0.2, 0.4])
+    assert pb._type_period(np.tile(grid, 2)) == 3
+    assert pb._type_period(np.tile(grid, 4)) == 3
+    assert pb._type_period(grid) == 3
+    assert pb._type_period(np.array([0.5, 0.5, 0.5, 0.5])) == 1
+    assert pb._type_period(np.array([0.0, -0.0])) == 2  # -0.0 is not 0.0
+    nan_a = np.array([math.nan])
+    nan_b = (nan_a.view(np.uint64) | np.uint64(1)).view(float)  # another NaN's bits
+    assert pb._type_period(np.concatenate([nan_a, nan_a])) == 1
+    assert pb._type_period(np.concatenate([nan_a, nan_b])) == 2
+    assert pb._type_period(np.array([math.inf, 1.0, math.inf, 1.0])) == 2
+    assert pb._type_period(np.array([1.0, 2.0, 1.0])) == 3
+    costs = np.tile(grid, 2)
+    values = np.tile(np.array([[1.0, -0.0, math.nan]]), (4, 2))
+    assert pb._type_repeats(costs, values) == 2
+    for k in range(6):
+        changed = values.copy()
+        changed[2, k] = 0.0 if k != 1 else 1.0  # one column differs from its repeat
+        assert pb._type_repeats(costs, changed) == 1
+    signed = values.copy()
+    signed[:, 4] = 0.0  # 0.0 against -0.0 in the first part
+    assert pb._type_repeats(costs, signed) == 1
+    assert pb._type_repeats(costs, values[:, :3]) == 1  # not K columns
+    assert pb._type_repeats(grid, values[:, :3]) == 1  # nothing repeats
+    _same(pb._repeated(values[:, :3], 2), values)
+
+
+def _onset_calls(spec: Any, replications: int) -> list[Any]:
+    """The arguments of every onset_values call of a short batch (each call's own copies)."""
+    from escalsim.batch import run_batch
+
+    calls: list[Any] = []
+    original = pb.onset_values
+
+    def record(obs, p, war, war_j, costs_j, actor, params):
+        calls.append((obs, np.copy(p), np.copy(war), np.copy(war_j), costs_j, actor, params))
+        return original(obs, p, war, war_j, costs_j, actor, params)
+
+    pb.onset_values = record
+    try:
+        run_batch(spec, seed=5, replications=replications, keep=0, twin=True)
+    finally:
+        pb.onset_values = original
+    return calls
+
+
+def _onset_general(monkeypatch: Any, *args: Any) -> Any:
+    """onset_values on every column of the other's types (no period found)."""
+    with monkeypatch.context() as m:
+        m.setattr(pb, "_type_period", lambda costs_j: np.shape(costs_j)[-1])
+        return pb.onset_values(*args)
+
+
+@pytest.mark.parametrize("variant", ["geneva", "at_war", "at_war_hazard"])
+def test_onset_values_on_the_distinct_types_are_the_values_on_all_of_them(monkeypatch, variant):
+    """onset_values computed once per distinct cost of the other's types (its joint types repeat
+    the cost grid per honesty type) against every column computed: the same bits, on the calls
+    of short batches (some types answering a war's onset, some not), with odd values (±0, ±∞,
+    NaN) put into both repeats of the other's war values, and with repeats that differ."""
+    import sys
+    from pathlib import Path
+
+    from escalsim.scenario import with_condition
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from lasting_wars import geneva_at_war
+
+    spec = {
+        "geneva": lambda: with_condition(load_scenario("geneva-2022"), "dialogue_closed"),
+        "at_war": lambda: with_condition(geneva_at_war(), "dialogue_open"),
+        "at_war_hazard": lambda: with_condition(geneva_at_war(hazard=0.05), "dialogue_closed"),
+    }[variant]()
+    calls = _onset_calls(spec, 6)
+    assert calls
+    rng = np.random.default_rng(41)  # chosen before the first run, never changed
+    repeated = 0
+    for obs, p, war, war_j, costs_j, actor, params in calls[::3]:
+        k = war_j.shape[-1]
+        period = pb._type_period(np.asarray(costs_j, dtype=float))
+        odd = war_j.copy()
+        first = odd[..., :period]
+        first.reshape(-1)[rng.integers(0, first.size, 3)] = rng.choice(ODD, 3)
+        odd = np.concatenate([first] * (k // period), axis=-1)
+        unlike = war_j.copy()
+        unlike[..., -1] += 0.25
+        for values in (war_j, odd, unlike):
+            args = (obs, p, war, values, costs_j, actor, params)
+            with np.errstate(all="ignore"):
+                got = pb.onset_values(*args)
+                want = _onset_general(monkeypatch, *args)
+            _same(got[0], want[0])
+            _same(got[1], want[1])
+        repeated += pb._type_repeats(np.asarray(costs_j, dtype=float), war_j) > 1
+    assert repeated  # the distinct types' path ran

@@ -572,12 +572,19 @@ def onset_values(
     other's offer, or conceding with none), at their face value (a scheduled shift of power,
     §3.9 of docs/decision-v2.md, is not anticipated in the answer), and both sides at the war
     rung; one level deep.
+
+    *Computed once per distinct type of the other*: the joint types are the cost grid once per
+    honesty type (:func:`_joint_costs`), and every value per type θ here (its war value, its
+    answer, the values once answered) reads θ's cost alone, elementwise along the types' axis.
+    Where ``costs_j`` and ``war_j`` are their first ``P`` columns repeated, bit for bit
+    (:func:`_type_repeats`), the values are computed on those P columns and repeated
+    (:func:`_repeated`): each column by the same operations on the same operands as before, so
+    the same numbers. The sum over the types weighted by the posterior (this power's onset
+    value) is computed over all K columns, repeated first, as before.
+    tests/test_perf_kernel2.py compares it with the values computed on every column.
     """
-    mine, _ = power_rows(actor, params)
-    other = int(params.adversary[actor.index])
     d, sigma = float(params.discount), params.front_step
     front = np.asarray(obs.front, dtype=float)
-    cost = np.asarray(obs.war_cost, dtype=float)
     # bg.front_war_value from part 1's W: W + (q - p)/(1 - δ(1 - σ)), with the round's exact
     # chance p (obs.win), so that a front at the chances gives part 1's W to the last bit.
     gap = bg.front_premium(front, obs.win, d, sigma)
@@ -585,6 +592,88 @@ def onset_values(
     war_j = war_j - gap[..., None]
     if params.nuclear_rung is None:
         return war, war_j
+    costs_j = np.asarray(costs_j, dtype=float)
+    reps = _type_repeats(costs_j, war_j)
+    if reps == 1:
+        return _nuclear_onset(obs, p, war, war_j, costs_j, 1, actor, params)
+    period = len(costs_j) // reps
+    war, war_j = _nuclear_onset(
+        obs, p, war, war_j[..., :period], costs_j[:period], reps, actor, params
+    )
+    return war, _repeated(war_j, reps)
+
+
+def _type_period(costs_j: Array) -> int:
+    """The length P of the first part of ``costs_j`` (``[K]``) that the rest repeats, bit for bit.
+
+    The smallest divisor P of K such that ``costs_j`` is its first P values K/P times over,
+    compared by their bits (so ``-0.0`` is not ``0.0``, and NaNs must share their bits); K where
+    none is. The joint types' costs (:func:`_joint_costs`) are the cost grid once per honesty
+    type: P is then the grid's length (or less, where the grid itself repeats). Cached by the
+    array's bytes.
+    """
+    if costs_j.ndim != 1 or costs_j.dtype != np.float64:
+        return int(costs_j.shape[-1]) if costs_j.ndim else 1
+    return _period_of_bits(costs_j.tobytes())
+
+
+@functools.lru_cache(maxsize=256)
+def _period_of_bits(raw: bytes) -> int:
+    """:func:`_type_period` of the float64 array whose bytes are ``raw``."""
+    bits = np.frombuffer(raw, dtype=np.uint64)
+    k = len(bits)
+    for period in range(1, k):
+        if k % period == 0 and bool(np.all(bits.reshape(k // period, period) == bits[:period])):
+            return period
+    return k
+
+
+def _type_repeats(costs_j: Array, values: Array) -> int:
+    """How many times ``costs_j`` (``[K]``) and the last axis of ``values`` repeat a first part.
+
+    K/P with P :func:`_type_period` of ``costs_j``, where ``values`` (float64, last axis K) is
+    its first P columns K/P times over too, bit for bit; else 1 (nothing repeats, or not
+    provably).
+    """
+    k = costs_j.shape[-1] if costs_j.ndim else 1
+    period = _type_period(costs_j)
+    if period == k or values.dtype != np.float64 or values.ndim == 0 or values.shape[-1] != k:
+        return 1
+    bits = values.view(np.uint64)
+    first = bits[..., :period]
+    for start in range(period, k, period):
+        if not np.array_equal(bits[..., start : start + period], first):
+            return 1
+    return k // period
+
+
+def _repeated(a: Array, reps: int) -> Array:
+    """``a`` with its last axis repeated ``reps`` times (``np.tile`` along it); ``a`` for 1."""
+    return a if reps == 1 else np.concatenate((a,) * reps, axis=-1)
+
+
+def _nuclear_onset(
+    obs: Observation,
+    p: Array,
+    war: Array,
+    war_j: Array,
+    costs_j: Array,
+    reps: int,
+    actor: Actor,
+    params: Params,
+) -> tuple[Array, Array]:
+    """:func:`onset_values` after the front's premium, with a nuclear rung on the ladder.
+
+    ``war_j`` and ``costs_j`` on the other's distinct types (``[..., P]``, ``[P]``): its types
+    are those ``reps`` times over (P·reps of them, the posterior's), and the values per type
+    that this power's onset value weighs with the posterior are repeated to all of them first.
+    Returns ``war [...]`` and ``war_j [..., P]``.
+    """
+    mine, _ = power_rows(actor, params)
+    other = int(params.adversary[actor.index])
+    d, sigma = float(params.discount), params.front_step
+    front = np.asarray(obs.front, dtype=float)
+    cost = np.asarray(obs.war_cost, dtype=float)
     ratio = strength_ratio(obs, params)  # K_j / K_i
     offer_in, offer_out = _offered(obs.offer_received), _offered(obs.own_offer)
     v_ex = exchange_state(params)
@@ -616,11 +705,12 @@ def onset_values(
     # The answers read four numbers of a row: computed once per distinct row (and kept for
     # later calls: _remembered), then spread over the rows.
     rows = DistinctRows(ratio, front, offer_in, offer_out)
-    costs_j = np.asarray(costs_j, dtype=float)
     got = _remembered(rows.columns, costs_j, actor, params, lazy=True)
     if params.nuclear[other]:
         n_j, p_nuc, h = rows.spread(got["n_j"], got["p_nuc"], got["h"])
         v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
+        # Weighed with the posterior over every type: repeated to all of them.
+        n_j, v_nuc = _repeated(n_j, reps), _repeated(v_nuc, reps)
         same = _unanswered(war, v_nuc, obs.posterior, got["n_j"], n_j.shape)
         war = bg.onset_value(war, v_nuc, obs.posterior, n_j) if same is None else same
     if params.nuclear[actor.index]:
