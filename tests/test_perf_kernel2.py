@@ -306,3 +306,105 @@ def test_onset_values_on_the_distinct_types_are_the_values_on_all_of_them(monkey
             _same(got[1], want[1])
         repeated += pb._type_repeats(np.asarray(costs_j, dtype=float), war_j) > 1
     assert repeated  # the distinct types' path ran
+
+
+def _ladder_both_ways(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """ladder_utilities as it runs, and with every column of the other's types computed."""
+    got = bg.ladder_utilities(*args, **kwargs)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(bg, "_quit_once_per_type", lambda *a, **k: None)
+        want = bg.ladder_utilities(*args, **kwargs)
+    return got, want
+
+
+FINITE = st.floats(-5.0, 5.0, allow_nan=False, width=64)
+
+
+@PROFILE
+@given(
+    data=st.data(),
+    rows=st.integers(1, 4),
+    half=st.integers(1, 5),
+    best=st.booleans(),
+    imposed=st.booleans(),
+    precision=st.sampled_from([math.inf, 20.0, 0.0, 1e6]),
+    odd=st.booleans(),
+    delta=st.sampled_from([0.0, 0.5, 0.95]),
+)
+def test_quitting_once_per_type_gives_every_columns_numbers(
+    data, rows, half, best, imposed, precision, odd, delta
+):
+    """ladder_utilities with the other's types repeated (the joint types' halves alike): its
+    continuation and quitting per type computed on the first half and repeated give the numbers
+    of every column computed, to the bit, odd values (±0, ±∞, NaN, tiny) included; with halves
+    that differ in a bit, every column is computed."""
+    value = st.one_of(FINITE, st.sampled_from(ODD)) if odd else FINITE
+
+    def arr(*shape: int) -> Any:
+        size = int(np.prod(shape))
+        return np.array(data.draw(st.lists(value, min_size=size, max_size=size))).reshape(shape)
+
+    first_war, first_quit = arr(rows, half), arr(rows, half)
+    if data.draw(st.booleans()):
+        first_quit[0] = -math.inf  # the other cannot quit in a row
+    war_j = np.concatenate([first_war, first_war], axis=-1)
+    quit_j = np.concatenate([first_quit, first_quit], axis=-1)
+    posterior = np.abs(arr(rows, 2 * half))
+    x = np.array(data.draw(st.lists(st.integers(0, 9), min_size=rows, max_size=rows)))
+    y = np.array(
+        data.draw(st.lists(st.sampled_from([0, 2, 5.5, 6, 9]), min_size=rows, max_size=rows))
+    )
+    share, war, prevail, flow_j, share_j = (arr(rows) for _ in range(5))
+    common = dict(
+        best_of_share=share_j if best else None,
+        costs_j=COSTS[::-1].copy() if best else None,
+        imposed=np.linspace(0.0, 0.09, 10) if imposed else None,
+    )
+    args = [x, y, COSTS, RISKS, 6, 2, share, war, prevail, delta, posterior, war_j, flow_j]
+    with np.errstate(all="ignore"):
+        got, want = _ladder_both_ways(*args, quit_j, precision, **common)
+        _same(got, want)
+        fast = bg._quit_once_per_type(posterior, war_j, quit_j, precision, delta, lambda w: None)
+        assert fast is None  # the continuation declined: every column computed
+        # Halves that differ in one bit (0.0 against -0.0 included): every column computed.
+        for which in (0, 1):
+            both = [war_j.copy(), quit_j.copy()]
+            flat = both[which].reshape(-1)
+            at = data.draw(st.integers(0, flat.size - 1))
+            flat[at] = -0.0 if flat[at] == 0.0 and not np.signbit(flat[at]) else 0.0
+            assert bg._quit_once_per_type(posterior, *both, precision, delta, np.abs) is None
+            got, want = _ladder_both_ways(*args[:-2], both[0], flow_j, both[1], precision, **common)
+            _same(got, want)
+
+
+def test_quitting_once_per_type_at_the_batch_engines_shapes():
+    """Geneva's shapes: worlds, rows, a decider's types and the other's 16 joint types (its 8
+    cost types twice), war values broadcast over the worlds by a zero stride; the fast path
+    runs (the continuation by _best_hold) and gives every column's numbers."""
+    rng = np.random.default_rng(43)  # chosen before the first run, never changed
+    x = rng.integers(0, 10, size=(2, 30, 1, 8))
+    xp = dx.target_rung(x[..., None], dx.CANDIDATE_MOVES, 2, 10)
+    y = rng.integers(0, 10, size=(2, 30, 1, 1))
+    first = rng.uniform(-8, 2, size=(1, 30, 1, 8, 8))
+    war_j = np.broadcast_to(np.concatenate([first, first], axis=-1), (2, 30, 1, 8, 16))
+    quit_first = rng.uniform(0, 10, size=(2, 30, 1, 1, 8))
+    quit_j = np.concatenate([quit_first, quit_first], axis=-1)
+    quit_j[0, :3] = -math.inf
+    posterior = rng.dirichlet(np.ones(16), size=(2, 30, 1, 1))
+    share = rng.uniform(0, 1, size=(2, 30, 1, 8))
+    war = rng.uniform(-8, 2, size=(2, 30, 1, 8))
+    share_j = np.full((2, 30, 1, 1), 0.4)
+    held: list[Any] = []
+
+    def stay(w: Any) -> Any:
+        held.append(w.shape)
+        return bg._best_hold_everywhere(share_j, xp, COSTS, RISKS, 6, w, 0.95)
+
+    for precision in (20.0, math.inf):
+        args = (x, y, COSTS, RISKS, 6, 2, share, war, war + 3.0, 0.95, posterior, war_j, 0.4)
+        got, want = _ladder_both_ways(
+            *args, quit_j, precision, best_of_share=share_j, costs_j=COSTS
+        )
+        _same(got, want)
+        assert bg._quit_once_per_type(posterior, war_j, quit_j, precision, 0.95, stay) is not None
+    assert held == [(2, 30, 1, 8, 8)] * 2

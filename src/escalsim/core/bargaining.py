@@ -26,6 +26,7 @@ the decompositions of P(war) that the experiment layer reports.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -1798,6 +1799,60 @@ def reply_quit_probability(
     return _quit_chance(reply.prior, reply.quit, stay, reply.precision, delta)
 
 
+def _halves_alike(a: Array) -> bool:
+    """Whether ``a`` (float64, last axis of even length K) is its first K/2 columns twice, bitwise.
+
+    Compared by the values' bits: ``-0.0`` is not ``0.0``, and NaNs must share their bits.
+    """
+    half = a.shape[-1] // 2
+    bits = a.view(np.uint64)
+    return bool(np.array_equal(bits[..., :half], bits[..., half:]))
+
+
+def _quit_once_per_type(
+    posterior_j: ArrayLike,
+    war_j: ArrayLike,
+    quit_j: ArrayLike,
+    precision_j: Any,
+    delta: float,
+    stay: Callable[[Array], Array | None],
+) -> Array | None:
+    """:func:`ladder_utilities`'s ``Q(x′)`` computed once per distinct type of the other, or None.
+
+    ``Q(x′) = Σ_θ π(θ) σ(λ (1 − δ)(V_quit(θ) − H_j(θ, x′)))`` (:func:`_quit_chance`), with
+    ``H_j = stay(W_j)`` ``[..., M, K]`` computed column by column from the war values
+    (:func:`hold_value`, or :func:`_best_hold`'s best continuation). The other's joint types
+    are its cost types once per honesty type, so ``war_j`` and ``quit_j`` (``[..., K]``) are
+    often their first K/2 columns twice, bit for bit (:func:`_halves_alike`). Then
+    ``H_j`` and each type's quitting share (:func:`quit_probability`'s one-λ operations:
+    ``(V_quit − H_j)(1 − δ)``, :func:`_quit_shares`) are computed on the first K/2 columns and
+    repeated, and the sum over the types weighted by ``posterior_j`` runs over all K columns,
+    as in :func:`_quit_chance`. Each column is computed by the same operations on the same
+    operands (elementwise arithmetic, and tanh, whose bits do not depend on where a value
+    stands in an array; a maximum only where :func:`_best_hold` proves it exact), so these
+    are its numbers to the bit. None where the halves differ in a bit, K is odd, λ is not one
+    number or ``stay`` declines (None): the caller computes every column.
+    tests/test_perf_kernel2.py compares the two.
+    """
+    if np.ndim(precision_j) != 0:
+        return None
+    w_j = np.asarray(war_j, dtype=float)
+    quit = np.asarray(quit_j, dtype=float)
+    k = w_j.shape[-1] if w_j.ndim else 0
+    if k < 2 or k % 2 or quit.ndim == 0 or quit.shape[-1] != k:
+        return None
+    if not (_halves_alike(w_j) and _halves_alike(quit)):
+        return None
+    half = k // 2
+    held = stay(w_j[..., :half])
+    if held is None:
+        return None
+    shares = _quit_shares((quit[..., None, :half] - held) * (1.0 - delta), float(precision_j))
+    prior = np.asarray(posterior_j, dtype=float)[..., None, :]
+    q = (prior * np.concatenate((shares, shares), axis=-1)).sum(axis=-1)
+    return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)
+
+
 def _quit_chance(
     prior: ArrayLike, quit: ArrayLike, stay: Array, precision: float, delta: float
 ) -> Array:
@@ -2010,15 +2065,27 @@ def ladder_utilities(
         f_j = np.asarray(flow_j, dtype=float)[..., None]
         if imposed is not None:
             f_j = f_j - imposed[xp]  # what i's candidate rung imposes on the other
-        h_j = hold_value(
-            f_j[..., None],
-            r[..., None],
-            np.asarray(war_j, dtype=float)[..., None, :],
-            delta,
-        )
+
+        def stay(w_j: Array) -> Array | None:
+            """The other holding its rung, per type: ``hold_value(f_j, r(x′), W_j, δ)``."""
+            return hold_value(f_j[..., None], r[..., None], w_j[..., None, :], delta)
+
     else:
-        h_j = going_on(reply)
-    q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
+
+        def stay(w_j: Array) -> Array | None:
+            """Its best continuation by :func:`_best_hold` (None: the general code's case)."""
+            if reply is not None or imposed is not None:
+                return None
+            return _best_hold_everywhere(
+                best_of_share, xp, other_costs, war_risk, war_rung, w_j, delta
+            )
+
+    # The other's types computed once where they repeat (its cost types once per honesty type).
+    q = _quit_once_per_type(posterior_j, war_j, quit_j, precision_j, delta, stay)
+    if q is None:
+        h_j = going_on(reply) if best_of_share is not None else stay(np.asarray(war_j, dtype=float))
+        assert h_j is not None  # hold_value's continuation is always computed
+        q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     if best_of_share is not None and reply is not None and reply_share < 1.0:
         # A mix of the two levels: the level-1 other (no reply) with probability 1 - w.
         q_1 = _quit_chance(posterior_j, quit_j, going_on(None), precision_j, delta)
@@ -2129,6 +2196,25 @@ def best_continuation(
             1.0 - delta * (1.0 - r) * (1.0 - q)
         )
     return held.max(axis=-2)
+
+
+def _best_hold_everywhere(
+    share_j: ArrayLike,
+    xp: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    war_j: ArrayLike,
+    delta: float,
+) -> Array | None:
+    """:func:`best_continuation` over every rung without a reply or an imposed cost, or None.
+
+    Its fast path (:func:`_best_hold`), over the rungs it reads without ``between``; None where
+    that declines (the general code's case).
+    """
+    top = len(costs) - 1 if war_rung is None else war_rung
+    rungs = np.arange(0, top + 1)
+    return _best_hold(share_j, np.asarray(xp), costs, war_risk, war_rung, war_j, delta, rungs)
 
 
 def _plain(a: Array) -> bool:
