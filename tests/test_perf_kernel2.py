@@ -408,3 +408,46 @@ def test_quitting_once_per_type_at_the_batch_engines_shapes():
         _same(got, want)
         assert bg._quit_once_per_type(posterior, war_j, quit_j, precision, 0.95, stay) is not None
     assert held == [(2, 30, 1, 8, 8)] * 2
+
+
+def _war_best_general(utilities: Any, available: Any, war: Any) -> tuple[Any, ...]:
+    """_war_best with the reductions over the options (as on main)."""
+    util = np.asarray(utilities, dtype=float)
+    ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
+    is_war = np.asarray(war, dtype=bool) & ok
+    peace = ok & ~is_war
+    any_peace = peace.any(axis=-1, keepdims=True)
+    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
+    war_util = np.where(is_war, util, -np.inf)
+    go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
+    return util, peace, top_peace, war_util, go
+
+
+@PROFILE
+@given(
+    data=st.data(),
+    rows=st.sampled_from([1, 3, bg.COLUMN_ROWS - 1, bg.COLUMN_ROWS, 300]),
+    n=st.integers(1, 7),
+    odd=st.booleans(),
+)
+def test_maxima_by_columns_are_the_reductions(data, rows, n, odd):
+    """_max_last and _any_last (the options' columns in turn) give the reductions' bits, odd
+    values included (±0 ties, ±∞, NaNs of different bits); and _war_best with them, on few and
+    many rows, gives what it gave with the reductions."""
+    pool = [0.0, -0.0, math.inf, -math.inf, math.nan, -math.nan, 1.0, -1.0, 2.5, 5e-324]
+    values = st.sampled_from(pool) if odd else st.floats(-3.0, 3.0, width=64)
+    cells = data.draw(st.lists(values, min_size=1, max_size=40))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    a = np.array(cells)[rng.integers(0, len(cells), size=(rows, n))]
+    _same(bg._max_last(a), a.max(axis=-1))
+    b = rng.random((rows, n)) < data.draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    _same(bg._any_last(b), b.any(axis=-1))
+    available = rng.random((rows, n)) < 0.8
+    war = rng.random((rows, n)) < 0.4
+    got = bg._war_best(a, available, war)
+    for one, two in zip(got, _war_best_general(a, available, war), strict=True):
+        _same(one, two)
+    # a single row, and a batch of rows with their options broadcast
+    for args in ((a[0], available[0], war[0]), (a, available[:1], war[0])):
+        for one, two in zip(bg._war_best(*args), _war_best_general(*args), strict=True):
+            _same(one, two)

@@ -2535,11 +2535,52 @@ def _war_best(
     ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
     is_war = np.asarray(war, dtype=bool) & ok
     peace = ok & ~is_war
-    any_peace = peace.any(axis=-1, keepdims=True)
-    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
+    any_peace = _any_last(peace)[..., None]
+    top_peace = np.where(any_peace, _max_last(np.where(peace, util, -np.inf))[..., None], 0)
     war_util = np.where(is_war, util, -np.inf)
-    go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
+    go = _any_last(is_war) & ((_max_last(war_util) > top_peace[..., 0]) | ~any_peace[..., 0])
     return util, peace, top_peace, war_util, go
+
+
+#: :func:`_max_last` and :func:`_any_last` reduce by columns from this many rows (fewer: the
+#: reduction itself, which costs less on a few rows).
+COLUMN_ROWS = 128
+
+
+def _max_last(a: Array) -> Array:
+    """``a.max(axis=-1)`` of floats, by an ``np.maximum`` of the last axis's columns in turn.
+
+    A reduction over a short last axis (5 or 6 options) costs numpy a loop per row; the columns'
+    elementwise maxima cost one pass each. A maximum is exact: where a row's maximum is neither
+    NaN (whose bits either operand's NaN may give) nor a zero (a maximum of 0.0 and -0.0 may keep
+    either sign), every order of comparisons gives its bits. Where some row's is, ``a.max``
+    itself runs, as it does for fewer than :data:`COLUMN_ROWS` rows or a last axis shorter than 2.
+    tests/test_perf_kernel2.py compares the two.
+    """
+    n = a.shape[-1]
+    if n < 2 or a.size < COLUMN_ROWS * n:
+        return np.asarray(a.max(axis=-1))
+    m = np.maximum(a[..., 0], a[..., 1])
+    for j in range(2, n):
+        np.maximum(m, a[..., j], out=m)
+    if not np.all(np.abs(m) > 0.0):  # a zero or NaN maximum somewhere
+        return np.asarray(a.max(axis=-1))
+    return m
+
+
+def _any_last(b: Array) -> Array:
+    """``b.any(axis=-1)`` of booleans, by an ``np.logical_or`` of the last axis's columns in turn.
+
+    The same booleans (an or is exact); the reduction itself for fewer than :data:`COLUMN_ROWS`
+    rows or a last axis shorter than 2.
+    """
+    n = b.shape[-1]
+    if n < 2 or b.size < COLUMN_ROWS * n:
+        return np.asarray(b.any(axis=-1))
+    m = np.logical_or(b[..., 0], b[..., 1])
+    for j in range(2, n):
+        np.logical_or(m, b[..., j], out=m)
+    return m
 
 
 def choose(
