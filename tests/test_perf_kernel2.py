@@ -9,6 +9,7 @@ path declines (two different rows sharing a hash) so that the code run then is t
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -431,17 +432,20 @@ def _war_best_general(utilities: Any, available: Any, war: Any) -> tuple[Any, ..
     odd=st.booleans(),
 )
 def test_maxima_by_columns_are_the_reductions(data, rows, n, odd):
-    """_max_last and _any_last (the options' columns in turn) give the reductions' bits, odd
-    values included (±0 ties, ±∞, NaNs of different bits); and _war_best with them, on few and
-    many rows, gives what it gave with the reductions."""
+    """max_last, nanmax_last and any_last (the options' columns in turn) give the reductions'
+    bits, odd values included (±0 ties, ±∞, NaNs of different bits, rows of NaNs alone); and
+    _war_best with them, on few and many rows, gives what it gave with the reductions."""
     pool = [0.0, -0.0, math.inf, -math.inf, math.nan, -math.nan, 1.0, -1.0, 2.5, 5e-324]
     values = st.sampled_from(pool) if odd else st.floats(-3.0, 3.0, width=64)
     cells = data.draw(st.lists(values, min_size=1, max_size=40))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
     a = np.array(cells)[rng.integers(0, len(cells), size=(rows, n))]
-    _same(bg._max_last(a), a.max(axis=-1))
+    _same(bg.max_last(a), a.max(axis=-1))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+        _same(bg.nanmax_last(a), np.nanmax(a, axis=-1))
     b = rng.random((rows, n)) < data.draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
-    _same(bg._any_last(b), b.any(axis=-1))
+    _same(bg.any_last(b), b.any(axis=-1))
     available = rng.random((rows, n)) < 0.8
     war = rng.random((rows, n)) < 0.4
     got = bg._war_best(a, available, war)

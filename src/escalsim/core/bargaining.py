@@ -2535,40 +2535,71 @@ def _war_best(
     ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
     is_war = np.asarray(war, dtype=bool) & ok
     peace = ok & ~is_war
-    any_peace = _any_last(peace)[..., None]
-    top_peace = np.where(any_peace, _max_last(np.where(peace, util, -np.inf))[..., None], 0)
+    any_peace = np.asarray(any_last(peace))[..., None]
+    top_peace = np.where(
+        any_peace, np.asarray(max_last(np.where(peace, util, -np.inf)))[..., None], 0
+    )
     war_util = np.where(is_war, util, -np.inf)
-    go = _any_last(is_war) & ((_max_last(war_util) > top_peace[..., 0]) | ~any_peace[..., 0])
+    go = any_last(is_war) & ((max_last(war_util) > top_peace[..., 0]) | ~any_peace[..., 0])
     return util, peace, top_peace, war_util, go
 
 
-#: :func:`_max_last` and :func:`_any_last` reduce by columns from this many rows (fewer: the
-#: reduction itself, which costs less on a few rows).
+#: :func:`max_last`, :func:`nanmax_last` and :func:`any_last` reduce by columns from this many
+#: rows (fewer: the reduction itself, which costs less on a few rows).
 COLUMN_ROWS = 128
 
 
-def _max_last(a: Array) -> Array:
+def _maxima_exact(m: Array, a: Array) -> bool:
+    """Whether the row maxima ``m`` of ``a`` have the bits every order of comparisons gives.
+
+    A maximum of numbers is exact, but its bits are not unique for NaN (either operand's NaN
+    may be kept) nor for a zero where ``a`` also holds a ``-0.0`` (a maximum of 0.0 and -0.0 may
+    keep either sign): True where no maximum is NaN, and no maximum is a zero or ``a`` holds no
+    ``-0.0``.
+    """
+    if np.isnan(m).any():
+        return False
+    return not ((m == 0.0).any() and ((a == 0.0) & np.signbit(a)).any())
+
+
+def max_last(a: Array) -> Any:
     """``a.max(axis=-1)`` of floats, by an ``np.maximum`` of the last axis's columns in turn.
 
-    A reduction over a short last axis (5 or 6 options) costs numpy a loop per row; the columns'
-    elementwise maxima cost one pass each. A maximum is exact: where a row's maximum is neither
-    NaN (whose bits either operand's NaN may give) nor a zero (a maximum of 0.0 and -0.0 may keep
-    either sign), every order of comparisons gives its bits. Where some row's is, ``a.max``
-    itself runs, as it does for fewer than :data:`COLUMN_ROWS` rows or a last axis shorter than 2.
-    tests/test_perf_kernel2.py compares the two.
+    A reduction over a short last axis (4 to 6 options) costs numpy a loop per row; the
+    columns' elementwise maxima cost one pass each. Where the maxima are exact
+    (:func:`_maxima_exact`), they are the reduction's numbers to the bit; elsewhere, and for
+    fewer than :data:`COLUMN_ROWS` rows or a last axis shorter than 2, ``a.max(axis=-1)`` itself
+    runs. tests/test_perf_kernel2.py compares the two.
     """
     n = a.shape[-1]
     if n < 2 or a.size < COLUMN_ROWS * n:
-        return np.asarray(a.max(axis=-1))
+        return a.max(axis=-1)
     m = np.maximum(a[..., 0], a[..., 1])
     for j in range(2, n):
         np.maximum(m, a[..., j], out=m)
-    if not np.all(np.abs(m) > 0.0):  # a zero or NaN maximum somewhere
-        return np.asarray(a.max(axis=-1))
-    return m
+    return m if _maxima_exact(m, a) else a.max(axis=-1)
 
 
-def _any_last(b: Array) -> Array:
+def nanmax_last(a: Array) -> Any:
+    """``np.nanmax(a, axis=-1)`` of floats, by an ``np.fmax`` of the last axis's columns in turn.
+
+    ``np.nanmax`` of an ndarray is ``np.fmax.reduce``: the maximum of each row's values that are
+    not NaN (NaN, with a warning, for a row of NaNs alone). The columns' ``np.fmax`` in turn give
+    the same maxima; where they are exact (:func:`_maxima_exact`: no row of NaNs alone, no
+    zero in doubt), the same bits. Elsewhere, and for fewer than :data:`COLUMN_ROWS` rows or a
+    last axis shorter than 2, ``np.nanmax`` itself runs. tests/test_perf_kernel2.py compares
+    the two.
+    """
+    n = a.shape[-1]
+    if n < 2 or a.size < COLUMN_ROWS * n:
+        return np.nanmax(a, axis=-1)
+    m = np.fmax(a[..., 0], a[..., 1])
+    for j in range(2, n):
+        np.fmax(m, a[..., j], out=m)
+    return m if _maxima_exact(m, a) else np.nanmax(a, axis=-1)
+
+
+def any_last(b: Array) -> Any:
     """``b.any(axis=-1)`` of booleans, by an ``np.logical_or`` of the last axis's columns in turn.
 
     The same booleans (an or is exact); the reduction itself for fewer than :data:`COLUMN_ROWS`
@@ -2576,7 +2607,7 @@ def _any_last(b: Array) -> Array:
     """
     n = b.shape[-1]
     if n < 2 or b.size < COLUMN_ROWS * n:
-        return np.asarray(b.any(axis=-1))
+        return b.any(axis=-1)
     m = np.logical_or(b[..., 0], b[..., 1])
     for j in range(2, n):
         np.logical_or(m, b[..., j], out=m)

@@ -1397,14 +1397,14 @@ def fallback(obs: Observation, t: Terms, params: Params, actor: Actor) -> Array:
         obs.committed,
         obs.line_crossed,
     )
-    crisis = (1.0 - t.delta) * values.max(axis=-1)
+    crisis = (1.0 - t.delta) * bg.max_last(values)
     at_war = np.asarray(obs.at_war, dtype=bool)
     if not (lasting(params) and at_war.any()):
         return crisis
     # At war (docs/pair-wars.md §3.3): the best intensity to fight on at once refused, the
     # other not quitting; NaN (a nuclear rung closed to it) is never the best.
     war = own_war_ladder(obs, t, actor, params, quitting=False)
-    return np.where(at_war, (1.0 - t.delta) * np.nanmax(war, axis=-1), crisis)
+    return np.where(at_war, (1.0 - t.delta) * bg.nanmax_last(war), crisis)
 
 
 def _first_type(obs: Observation) -> Observation:
@@ -1675,7 +1675,7 @@ class Bargaining(Policy):
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).
         reservation = bg.promised_reservation(
-            values.max(axis=-1),
+            bg.max_last(values),
             1.0 - t.p[..., None],
             1.0 - t.later[..., None],
             t.costs_j,
@@ -1701,7 +1701,7 @@ class Bargaining(Policy):
                 (params.cost_prior[mine], params.cost_types[mine], quit_mine),
             )
             at_war_reservation = bg.promised_reservation(
-                np.nanmax(war, axis=-1),
+                bg.nanmax_last(war),
                 1.0 - t.p[..., None],
                 1.0 - t.later[..., None],
                 t.costs_j,
@@ -1839,7 +1839,7 @@ class Bargaining(Policy):
         others = available.copy()
         others[..., bg.ACCEPT_OPTION] = False
         accept = util[..., bg.ACCEPT_OPTION]
-        best_other = np.where(others, util, -np.inf).max(axis=-1)
+        best_other = bg.max_last(np.where(others, util, -np.inf))
         accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
         war = _shaped(war, (*batch, 6))
         return util, available & ~(others & accept_best[..., None]), war
