@@ -455,3 +455,32 @@ def test_maxima_by_columns_are_the_reductions(data, rows, n, odd):
     for args in ((a[0], available[0], war[0]), (a, available[:1], war[0])):
         for one, two in zip(bg._war_best(*args), _war_best_general(*args), strict=True):
             _same(one, two)
+
+
+def test_products_written_in_place_are_the_products_of_the_repeated_shares():
+    """_weighted_twice: the products of a prior with the shares repeated, written in place, are
+    those of the concatenation, in the same places (C order), so that their sums over the types
+    are the same bits; for a prior laid out otherwise (transposed, broadcast, of one type)."""
+    rng = np.random.default_rng(47)  # chosen before the first run, never changed
+    shares = rng.random((2, 30, 1, 8, 4, 8))
+    shares.reshape(-1)[:40] = rng.choice(ODD, 40)
+    post = rng.dirichlet(np.ones(16), size=(2, 30, 1, 1))
+    odd_post = np.concatenate([post[..., :8], post[..., 8:] * -1.0], axis=-1)  # signs differ
+    priors = [
+        post[..., None, :],
+        odd_post[..., None, :],
+        np.broadcast_to(post[:1], post.shape)[..., None, :],
+        np.asfortranarray(post)[..., None, :],
+        post[..., ::-1][..., None, :],
+        np.ascontiguousarray(post.transpose(1, 0, 2, 3, 4)).transpose(1, 0, 2, 3, 4)[..., None, :],
+        post[..., :1][..., None, :],
+        rng.dirichlet(np.ones(16))[None, :],
+    ]
+    for prior in priors:
+        want = prior * np.concatenate((shares, shares), axis=-1)
+        with np.errstate(all="ignore"):
+            got = bg._weighted_twice(prior, shares)
+            _same(got, want)
+            _same(got.sum(axis=-1), want.sum(axis=-1))
+        assert got.flags.c_contiguous == want.flags.c_contiguous
+    assert not bg._c_ordered(priors[4])  # a negative stride: the concatenation's product

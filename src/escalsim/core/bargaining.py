@@ -26,6 +26,7 @@ the decompositions of P(war) that the experiment layer reports.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -1827,11 +1828,12 @@ def _quit_once_per_type(
     ``H_j`` and each type's quitting share (:func:`quit_probability`'s one-λ operations:
     ``(V_quit − H_j)(1 − δ)``, :func:`_quit_shares`) are computed on the first K/2 columns and
     repeated, and the sum over the types weighted by ``posterior_j`` runs over all K columns,
-    as in :func:`_quit_chance`. Each column is computed by the same operations on the same
-    operands (elementwise arithmetic, and tanh, whose bits do not depend on where a value
-    stands in an array; a maximum only where :func:`_best_hold` proves it exact), so these
-    are its numbers to the bit. None where the halves differ in a bit, K is odd, λ is not one
-    number or ``stay`` declines (None): the caller computes every column.
+    as in :func:`_quit_chance` (its products in place: :func:`_weighted_twice`). Each column
+    is computed by the same operations on the same operands (elementwise arithmetic, and tanh,
+    whose bits do not depend on where a value stands in an array; a maximum only where
+    :func:`_best_hold` proves it exact), so these are its numbers to the bit. None where the
+    halves differ in a bit, K is odd, λ is not one number or ``stay`` declines (None): the
+    caller computes every column.
     tests/test_perf_kernel2.py compares the two.
     """
     if np.ndim(precision_j) != 0:
@@ -1849,8 +1851,35 @@ def _quit_once_per_type(
         return None
     shares = _quit_shares((quit[..., None, :half] - held) * (1.0 - delta), float(precision_j))
     prior = np.asarray(posterior_j, dtype=float)[..., None, :]
-    q = (prior * np.concatenate((shares, shares), axis=-1)).sum(axis=-1)
+    q = _weighted_twice(prior, shares).sum(axis=-1)
     return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)
+
+
+def _weighted_twice(prior: Array, shares: Array) -> Array:
+    """``prior * np.concatenate((shares, shares), axis=-1)``, without the concatenation.
+
+    Each half of the products written where the product of the concatenation puts it, a
+    C-ordered array, as numpy lays out the product of C-ordered operands (the concatenation
+    is; ``prior`` where its strides are, :func:`_c_ordered`): the same numbers in the same
+    places, so that a sum over the last axis adds them in the same order. Elsewhere (or for a
+    ``prior`` of one type, broadcast) the product of the concatenation itself.
+    """
+    half = shares.shape[-1]
+    if prior.shape[-1] != 2 * half or not _c_ordered(prior):
+        return prior * np.concatenate((shares, shares), axis=-1)
+    out = np.empty(np.broadcast_shapes(prior.shape, (*shares.shape[:-1], 2 * half)))
+    np.multiply(prior[..., :half], shares, out=out[..., :half])
+    np.multiply(prior[..., half:], shares, out=out[..., half:])
+    return out
+
+
+def _c_ordered(a: Array) -> bool:
+    """Whether the strides of ``a``'s axes that step (length above 1, stride not 0) decrease.
+
+    And are positive: the order of a C-contiguous array's axes, or of its broadcast view.
+    """
+    steps = [st for st, n in zip(a.strides, a.shape, strict=True) if n > 1 and st != 0]
+    return all(st > 0 for st in steps) and all(s > t for s, t in itertools.pairwise(steps))
 
 
 def _quit_chance(
