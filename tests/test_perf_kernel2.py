@@ -484,3 +484,51 @@ def test_products_written_in_place_are_the_products_of_the_repeated_shares():
             _same(got.sum(axis=-1), want.sum(axis=-1))
         assert got.flags.c_contiguous == want.flags.c_contiguous
     assert not bg._c_ordered(priors[4])  # a negative stride: the concatenation's product
+
+
+@pytest.mark.parametrize("variant", ["geneva", "at_war"])
+def test_reservations_on_the_distinct_types_are_the_reservations_of_all(monkeypatch, variant):
+    """The other's reservations computed once per distinct type (its joint types repeat its cost
+    grid) against every column computed: the same bits, on the calls of short batches (at war
+    and not), and with the offers standing changed (none, nothing, all)."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    from escalsim.batch import run_batch
+    from escalsim.scenario import with_condition
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from lasting_wars import geneva_at_war
+
+    spec = {
+        "geneva": lambda: with_condition(load_scenario("geneva-2022"), "dialogue_open"),
+        "at_war": lambda: with_condition(geneva_at_war(), "dialogue_open"),
+    }[variant]()
+    calls: list[Any] = []
+    original = pb.Bargaining.reservations
+
+    def record(self, obs, actor, params):
+        calls.append((self, obs, actor, params))
+        return original(self, obs, actor, params)
+
+    with monkeypatch.context() as m:
+        m.setattr(pb.Bargaining, "reservations", record)
+        run_batch(spec, seed=6, replications=6, keep=0, twin=True)
+    assert calls
+    repeated = 0
+    for policy, obs, actor, params in calls[::2]:
+        received = np.asarray(obs.offer_received, dtype=float)
+        for offer in (None, math.nan, 0.0, 1.0):
+            seen = obs
+            if offer is not None:
+                seen = dataclasses.replace(obs, offer_received=np.full(received.shape, offer))
+            got = policy.reservations(seen, actor, params)
+            with monkeypatch.context() as m:
+                m.setattr(pb, "_type_period", lambda costs_j: np.shape(costs_j)[-1])
+                want = policy.reservations(seen, actor, params)
+            _same(got[0], want[0])
+            _same(got[1], want[1])
+        t = pb.terms(obs, actor, params)
+        repeated += pb._type_repeats(np.asarray(t.costs_j), t.war_j) > 1
+    assert repeated  # the distinct types' path ran

@@ -1624,11 +1624,32 @@ class Bargaining(Policy):
 
         Both annuities, as the class docstring states them; :meth:`offer` is
         :func:`~escalsim.core.bargaining.best_offer` of these against ``obs.posterior``.
+
+        The other's types are a batch axis here: each type's reservation reads its own cost,
+        war value and demand alone. Where those are their first P columns repeated, bit for bit
+        (the joint types: the cost grid once per honesty type, :func:`_type_repeats`), the
+        reservations are computed on the P columns and repeated (:func:`_repeated`), each by
+        the same operations on the same operands as before. tests/test_perf_kernel2.py compares
+        them with every column computed.
         """
         t = terms(obs, actor, params)
         mine, _ = power_rows(actor, params)
         x, y = np.asarray(obs.x), np.asarray(obs.y)
         theirs = _offered(obs.offer_received)  # its standing offer to this power
+        # The other's demand settled next round, per type; its types computed once where they
+        # repeat (the cost, war value and demand of each column its first P columns').
+        prevail_j = promised(t, 1.0 - theirs, own=False, later=1)
+        costs_j, war_j = t.costs_j, t.war_j
+        reps = _type_repeats(costs_j, war_j)
+        if reps > 1 and _type_repeats(costs_j, prevail_j) == reps:
+            period = len(costs_j) // reps
+            costs_j, war_j, prevail_j = (
+                costs_j[:period],
+                war_j[..., :period],
+                prevail_j[..., :period],
+            )
+        else:
+            reps = 1
         # The other's types are a batch axis [..., K]; this power's types, as the other's
         # prior has them, the last axis of its look-ahead; this power's quitting, per its type,
         # is worth the other's offer as it will be kept after a scheduled shift (§3.9).
@@ -1651,8 +1672,8 @@ class Bargaining(Policy):
             params.war_rung,
             params.jump,
             np.asarray(t.share_j - t.imposed_on_j)[..., None],
-            t.war_j,
-            promised(t, 1.0 - theirs, own=False, later=1),
+            war_j,
+            prevail_j,
             t.delta,
             params.cost_prior[mine],
             bg.war_value(t.p[..., None, None], params.cost_types[mine], t.delta),
@@ -1678,7 +1699,7 @@ class Bargaining(Policy):
             bg.max_last(values),
             1.0 - t.p[..., None],
             1.0 - t.later[..., None],
-            t.costs_j,
+            costs_j,
             t.delta,
             t.rounds[..., None],
         )
@@ -1695,8 +1716,8 @@ class Bargaining(Policy):
                     x[..., None],
                     (1.0 - np.asarray(obs.front, dtype=float))[..., None],
                     (1.0 / strength_ratio(obs, params))[..., None],
-                    t.costs_j,
-                    promised(t, 1.0 - theirs, own=False, later=1),
+                    costs_j,
+                    prevail_j,
                 ),
                 (params.cost_prior[mine], params.cost_types[mine], quit_mine),
             )
@@ -1704,12 +1725,12 @@ class Bargaining(Policy):
                 bg.nanmax_last(war),
                 1.0 - t.p[..., None],
                 1.0 - t.later[..., None],
-                t.costs_j,
+                costs_j,
                 t.delta,
                 t.rounds[..., None],
             )
             reservation = np.where(at_war[..., None], at_war_reservation, reservation)
-        return reservation, fallback(obs, t, params, actor)
+        return _repeated(reservation, reps), fallback(obs, t, params, actor)
 
     @staticmethod
     def best(
