@@ -211,8 +211,9 @@ def test_best_continuation_with_repeated_worlds_on_generated_inputs(data, rows, 
 # -- the other's types computed once per distinct cost (issue 20, the cost per replication) ---
 
 
-def test_type_period_compares_the_costs_bit_for_bit():
+def test_type_period_compares_the_costs_bit_for_bit(monkeypatch):
     """The smallest repeating first part of the joint types' costs, by their bits."""
+    monkeypatch.setattr(pb, "TYPES_ONCE_MIN", 0)  # a small batch's types too
     grid = np.array([0.1, 0.2, 0.4])
     assert pb._type_period(np.tile(grid, 2)) == 3
     assert pb._type_period(np.tile(grid, 4)) == 3
@@ -272,6 +273,7 @@ def test_onset_values_on_the_distinct_types_are_the_values_on_all_of_them(monkey
     the cost grid per honesty type) against every column computed: the same bits, on the calls
     of short batches (some types answering a war's onset, some not), with odd values (±0, ±∞,
     NaN) put into both repeats of the other's war values, and with repeats that differ."""
+    monkeypatch.setattr(pb, "TYPES_ONCE_MIN", 0)  # a short batch's types too
     import sys
     from pathlib import Path
 
@@ -339,6 +341,12 @@ def test_quitting_once_per_type_gives_every_columns_numbers(
     continuation and quitting per type computed on the first half and repeated give the numbers
     of every column computed, to the bit, odd values (±0, ±∞, NaN, tiny) included; with halves
     that differ in a bit, every column is computed."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(bg, "HALVES_MIN", 0)  # a small batch's types too
+        _check_quitting_once_per_type(data, rows, half, best, imposed, precision, odd, delta)
+
+
+def _check_quitting_once_per_type(data, rows, half, best, imposed, precision, odd, delta):
     value = st.one_of(FINITE, st.sampled_from(ODD)) if odd else FINITE
 
     def arr(*shape: int) -> Any:
@@ -382,6 +390,7 @@ def test_quitting_once_per_type_at_the_batch_engines_shapes():
     """Geneva's shapes: worlds, rows, a decider's types and the other's 16 joint types (its 8
     cost types twice), war values broadcast over the worlds by a zero stride; the fast path
     runs (the continuation by _best_hold) and gives every column's numbers."""
+    assert np.zeros((2, 30, 1, 8, 16)).size >= bg.HALVES_MIN  # the fast path's sizes
     rng = np.random.default_rng(43)  # chosen before the first run, never changed
     x = rng.integers(0, 10, size=(2, 30, 1, 8))
     xp = dx.target_rung(x[..., None], dx.CANDIDATE_MOVES, 2, 10)
@@ -491,6 +500,7 @@ def test_reservations_on_the_distinct_types_are_the_reservations_of_all(monkeypa
     """The other's reservations computed once per distinct type (its joint types repeat its cost
     grid) against every column computed: the same bits, on the calls of short batches (at war
     and not), and with the offers standing changed (none, nothing, all)."""
+    monkeypatch.setattr(pb, "TYPES_ONCE_MIN", 0)  # a short batch's types too
     import dataclasses
     import sys
     from pathlib import Path

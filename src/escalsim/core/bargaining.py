@@ -1810,6 +1810,11 @@ def _halves_alike(a: Array) -> bool:
     return bool(np.array_equal(bits[..., :half], bits[..., half:]))
 
 
+#: :func:`_quit_once_per_type` computes the types' halves once from this many war values
+#: (fewer: every column, which costs less than the checks and the repeat on a small batch).
+HALVES_MIN = 2048
+
+
 def _quit_once_per_type(
     posterior_j: ArrayLike,
     war_j: ArrayLike,
@@ -1841,7 +1846,7 @@ def _quit_once_per_type(
     w_j = np.asarray(war_j, dtype=float)
     quit = np.asarray(quit_j, dtype=float)
     k = w_j.shape[-1] if w_j.ndim else 0
-    if k < 2 or k % 2 or quit.ndim == 0 or quit.shape[-1] != k:
+    if k < 2 or k % 2 or quit.ndim == 0 or quit.shape[-1] != k or w_j.size < HALVES_MIN:
         return None
     if not (_halves_alike(w_j) and _halves_alike(quit)):
         return None
