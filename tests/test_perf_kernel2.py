@@ -211,9 +211,8 @@ def test_best_continuation_with_repeated_worlds_on_generated_inputs(data, rows, 
 # -- the other's types computed once per distinct cost (issue 20, the cost per replication) ---
 
 
-def test_type_period_compares_the_costs_bit_for_bit(monkeypatch):
+def test_type_period_compares_the_costs_bit_for_bit():
     """The smallest repeating first part of the joint types' costs, by their bits."""
-    monkeypatch.setattr(pb, "TYPES_ONCE_MIN", 0)  # a small batch's types too
     grid = np.array([0.1, 0.2, 0.4])
     assert pb._type_period(np.tile(grid, 2)) == 3
     assert pb._type_period(np.tile(grid, 4)) == 3
@@ -273,7 +272,6 @@ def test_onset_values_on_the_distinct_types_are_the_values_on_all_of_them(monkey
     the cost grid per honesty type) against every column computed: the same bits, on the calls
     of short batches (some types answering a war's onset, some not), with odd values (±0, ±∞,
     NaN) put into both repeats of the other's war values, and with repeats that differ."""
-    monkeypatch.setattr(pb, "TYPES_ONCE_MIN", 0)  # a short batch's types too
     import sys
     from pathlib import Path
 
@@ -500,7 +498,6 @@ def test_reservations_on_the_distinct_types_are_the_reservations_of_all(monkeypa
     """The other's reservations computed once per distinct type (its joint types repeat its cost
     grid) against every column computed: the same bits, on the calls of short batches (at war
     and not), and with the offers standing changed (none, nothing, all)."""
-    monkeypatch.setattr(pb, "TYPES_ONCE_MIN", 0)  # a short batch's types too
     import dataclasses
     import sys
     from pathlib import Path

@@ -603,10 +603,6 @@ def onset_values(
     return war, _repeated(war_j, reps)
 
 
-#: :func:`_type_repeats` looks for repeated types from this many values (fewer: 1).
-TYPES_ONCE_MIN = 2048
-
-
 def _type_period(costs_j: Array) -> int:
     """The length P of the first part of ``costs_j`` (``[K]``) that the rest repeats, bit for bit.
 
@@ -637,12 +633,10 @@ def _type_repeats(costs_j: Array, values: Array) -> int:
 
     K/P with P :func:`_type_period` of ``costs_j``, where ``values`` (float64, last axis K) is
     its first P columns K/P times over too, bit for bit; else 1 (nothing repeats, or not
-    provably, or ``values`` has fewer than :data:`TYPES_ONCE_MIN` values: on a small batch the
-    check and the repeat cost more than they save, and every column is computed).
+    provably). Taken whatever the batch's size: the answers to a war's onset computed for a
+    small batch's new rows (:func:`_kept`) are most of the saving, and a check costs a few µs.
     """
     k = costs_j.shape[-1] if costs_j.ndim else 1
-    if values.size < TYPES_ONCE_MIN:
-        return 1
     period = _type_period(costs_j)
     if period == k or values.dtype != np.float64 or values.ndim == 0 or values.shape[-1] != k:
         return 1
