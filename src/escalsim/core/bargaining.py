@@ -2039,6 +2039,11 @@ def ladder_utilities(
     Holding its *current* rung is the departure that docs/decision-v2.md §3.7 ("Open finding")
     documents: where that rung costs more than the other's share, every type is expected to
     quit.
+
+    *Computation.* Where the other's types repeat (its joint types are its cost types once per
+    honesty type, so ``war_j`` and ``quit_j`` are their first K/2 columns twice), ``H_j`` and
+    each type's quitting share are computed once per distinct type and ``Q`` sums over all K
+    as written (:func:`_quit_once_per_type`): the same numbers to the bit.
     """
     x_arr, xp, r, f, w_i, hold = _rungs_held(
         x, y_next, costs, war_risk, war_rung, jump, share, war, delta
