@@ -26,6 +26,8 @@ the decompositions of P(war) that the experiment layer reports.
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -1798,6 +1800,93 @@ def reply_quit_probability(
     return _quit_chance(reply.prior, reply.quit, stay, reply.precision, delta)
 
 
+def _halves_alike(a: Array) -> bool:
+    """Whether ``a`` (float64, last axis of even length K) is its first K/2 columns twice, bitwise.
+
+    Compared by the values' bits: ``-0.0`` is not ``0.0``, and NaNs must share their bits.
+    """
+    half = a.shape[-1] // 2
+    bits = a.view(np.uint64)
+    return bool(np.array_equal(bits[..., :half], bits[..., half:]))
+
+
+#: :func:`_quit_once_per_type` computes the types' halves once from this many war values
+#: (fewer: every column, which costs less than the checks and the repeat on a small batch).
+HALVES_MIN = 2048
+
+
+def _quit_once_per_type(
+    posterior_j: ArrayLike,
+    war_j: ArrayLike,
+    quit_j: ArrayLike,
+    precision_j: Any,
+    delta: float,
+    stay: Callable[[Array], Array | None],
+) -> Array | None:
+    """:func:`ladder_utilities`'s ``Q(x′)`` computed once per distinct type of the other, or None.
+
+    ``Q(x′) = Σ_θ π(θ) σ(λ (1 − δ)(V_quit(θ) − H_j(θ, x′)))`` (:func:`_quit_chance`), with
+    ``H_j = stay(W_j)`` ``[..., M, K]`` computed column by column from the war values
+    (:func:`hold_value`, or :func:`_best_hold`'s best continuation). The other's joint types
+    are its cost types once per honesty type, so ``war_j`` and ``quit_j`` (``[..., K]``) are
+    often their first K/2 columns twice, bit for bit (:func:`_halves_alike`). Then
+    ``H_j`` and each type's quitting share (:func:`quit_probability`'s one-λ operations:
+    ``(V_quit − H_j)(1 − δ)``, :func:`_quit_shares`) are computed on the first K/2 columns and
+    repeated, and the sum over the types weighted by ``posterior_j`` runs over all K columns,
+    as in :func:`_quit_chance` (its products in place: :func:`_weighted_twice`). Each column
+    is computed by the same operations on the same operands (elementwise arithmetic, and tanh,
+    whose bits do not depend on where a value stands in an array; a maximum only where
+    :func:`_best_hold` proves it exact), so these are its numbers to the bit. None where the
+    halves differ in a bit, K is odd, λ is not one number or ``stay`` declines (None): the
+    caller computes every column.
+    tests/test_perf_kernel2.py compares the two.
+    """
+    if np.ndim(precision_j) != 0:
+        return None
+    w_j = np.asarray(war_j, dtype=float)
+    quit = np.asarray(quit_j, dtype=float)
+    k = w_j.shape[-1] if w_j.ndim else 0
+    if k < 2 or k % 2 or quit.ndim == 0 or quit.shape[-1] != k or w_j.size < HALVES_MIN:
+        return None
+    if not (_halves_alike(w_j) and _halves_alike(quit)):
+        return None
+    half = k // 2
+    held = stay(w_j[..., :half])
+    if held is None:
+        return None
+    shares = _quit_shares((quit[..., None, :half] - held) * (1.0 - delta), float(precision_j))
+    prior = np.asarray(posterior_j, dtype=float)[..., None, :]
+    q = _weighted_twice(prior, shares).sum(axis=-1)
+    return np.where(np.isneginf(quit).all(axis=-1)[..., None], 0.0, q)
+
+
+def _weighted_twice(prior: Array, shares: Array) -> Array:
+    """``prior * np.concatenate((shares, shares), axis=-1)``, without the concatenation.
+
+    Each half of the products written where the product of the concatenation puts it, a
+    C-ordered array, as numpy lays out the product of C-ordered operands (the concatenation
+    is; ``prior`` where its strides are, :func:`_c_ordered`): the same numbers in the same
+    places, so that a sum over the last axis adds them in the same order. Elsewhere (or for a
+    ``prior`` of one type, broadcast) the product of the concatenation itself.
+    """
+    half = shares.shape[-1]
+    if prior.shape[-1] != 2 * half or not _c_ordered(prior):
+        return prior * np.concatenate((shares, shares), axis=-1)
+    out = np.empty(np.broadcast_shapes(prior.shape, (*shares.shape[:-1], 2 * half)))
+    np.multiply(prior[..., :half], shares, out=out[..., :half])
+    np.multiply(prior[..., half:], shares, out=out[..., half:])
+    return out
+
+
+def _c_ordered(a: Array) -> bool:
+    """Whether the strides of ``a``'s axes that step (length above 1, stride not 0) decrease.
+
+    And are positive: the order of a C-contiguous array's axes, or of its broadcast view.
+    """
+    steps = [st for st, n in zip(a.strides, a.shape, strict=True) if n > 1 and st != 0]
+    return all(st > 0 for st in steps) and all(s > t for s, t in itertools.pairwise(steps))
+
+
 def _quit_chance(
     prior: ArrayLike, quit: ArrayLike, stay: Array, precision: float, delta: float
 ) -> Array:
@@ -1950,6 +2039,11 @@ def ladder_utilities(
     Holding its *current* rung is the departure that docs/decision-v2.md §3.7 ("Open finding")
     documents: where that rung costs more than the other's share, every type is expected to
     quit.
+
+    *Computation.* Where the other's types repeat (its joint types are its cost types once per
+    honesty type, so ``war_j`` and ``quit_j`` are their first K/2 columns twice), ``H_j`` and
+    each type's quitting share are computed once per distinct type and ``Q`` sums over all K
+    as written (:func:`_quit_once_per_type`): the same numbers to the bit.
     """
     x_arr, xp, r, f, w_i, hold = _rungs_held(
         x, y_next, costs, war_risk, war_rung, jump, share, war, delta
@@ -2010,15 +2104,27 @@ def ladder_utilities(
         f_j = np.asarray(flow_j, dtype=float)[..., None]
         if imposed is not None:
             f_j = f_j - imposed[xp]  # what i's candidate rung imposes on the other
-        h_j = hold_value(
-            f_j[..., None],
-            r[..., None],
-            np.asarray(war_j, dtype=float)[..., None, :],
-            delta,
-        )
+
+        def stay(w_j: Array) -> Array | None:
+            """The other holding its rung, per type: ``hold_value(f_j, r(x′), W_j, δ)``."""
+            return hold_value(f_j[..., None], r[..., None], w_j[..., None, :], delta)
+
     else:
-        h_j = going_on(reply)
-    q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
+
+        def stay(w_j: Array) -> Array | None:
+            """Its best continuation by :func:`_best_hold` (None: the general code's case)."""
+            if reply is not None or imposed is not None:
+                return None
+            return _best_hold_everywhere(
+                best_of_share, xp, other_costs, war_risk, war_rung, w_j, delta
+            )
+
+    # The other's types computed once where they repeat (its cost types once per honesty type).
+    q = _quit_once_per_type(posterior_j, war_j, quit_j, precision_j, delta, stay)
+    if q is None:
+        h_j = going_on(reply) if best_of_share is not None else stay(np.asarray(war_j, dtype=float))
+        assert h_j is not None  # hold_value's continuation is always computed
+        q = _quit_chance(posterior_j, quit_j, h_j, precision_j, delta)
     if best_of_share is not None and reply is not None and reply_share < 1.0:
         # A mix of the two levels: the level-1 other (no reply) with probability 1 - w.
         q_1 = _quit_chance(posterior_j, quit_j, going_on(None), precision_j, delta)
@@ -2129,6 +2235,25 @@ def best_continuation(
             1.0 - delta * (1.0 - r) * (1.0 - q)
         )
     return held.max(axis=-2)
+
+
+def _best_hold_everywhere(
+    share_j: ArrayLike,
+    xp: ArrayLike,
+    costs: Array,
+    war_risk: Array,
+    war_rung: int | None,
+    war_j: ArrayLike,
+    delta: float,
+) -> Array | None:
+    """:func:`best_continuation` over every rung without a reply or an imposed cost, or None.
+
+    Its fast path (:func:`_best_hold`), over the rungs it reads without ``between``; None where
+    that declines (the general code's case).
+    """
+    top = len(costs) - 1 if war_rung is None else war_rung
+    rungs = np.arange(0, top + 1)
+    return _best_hold(share_j, np.asarray(xp), costs, war_risk, war_rung, war_j, delta, rungs)
 
 
 def _plain(a: Array) -> bool:
@@ -2449,11 +2574,83 @@ def _war_best(
     ok = np.asarray(available, dtype=bool) & ~np.isnan(util)
     is_war = np.asarray(war, dtype=bool) & ok
     peace = ok & ~is_war
-    any_peace = peace.any(axis=-1, keepdims=True)
-    top_peace = np.where(any_peace, np.where(peace, util, -np.inf).max(axis=-1, keepdims=True), 0)
+    any_peace = np.asarray(any_last(peace))[..., None]
+    top_peace = np.where(
+        any_peace, np.asarray(max_last(np.where(peace, util, -np.inf)))[..., None], 0
+    )
     war_util = np.where(is_war, util, -np.inf)
-    go = is_war.any(axis=-1) & ((war_util.max(axis=-1) > top_peace[..., 0]) | ~any_peace[..., 0])
+    go = any_last(is_war) & ((max_last(war_util) > top_peace[..., 0]) | ~any_peace[..., 0])
     return util, peace, top_peace, war_util, go
+
+
+#: :func:`max_last`, :func:`nanmax_last` and :func:`any_last` reduce by columns from this many
+#: rows (fewer: the reduction itself, which costs less on a few rows).
+COLUMN_ROWS = 128
+
+
+def _maxima_exact(m: Array, a: Array) -> bool:
+    """Whether the row maxima ``m`` of ``a`` have the bits every order of comparisons gives.
+
+    A maximum of numbers is exact, but its bits are not unique for NaN (either operand's NaN
+    may be kept) nor for a zero where ``a`` also holds a ``-0.0`` (a maximum of 0.0 and -0.0 may
+    keep either sign): True where no maximum is NaN, and no maximum is a zero or ``a`` holds no
+    ``-0.0``.
+    """
+    if np.isnan(m).any():
+        return False
+    return not ((m == 0.0).any() and ((a == 0.0) & np.signbit(a)).any())
+
+
+def max_last(a: Array) -> Any:
+    """``a.max(axis=-1)`` of floats, by an ``np.maximum`` of the last axis's columns in turn.
+
+    A reduction over a short last axis (4 to 6 options) costs numpy a loop per row; the
+    columns' elementwise maxima cost one pass each. Where the maxima are exact
+    (:func:`_maxima_exact`), they are the reduction's numbers to the bit; elsewhere, and for
+    fewer than :data:`COLUMN_ROWS` rows or a last axis shorter than 2, ``a.max(axis=-1)`` itself
+    runs. tests/test_perf_kernel2.py compares the two.
+    """
+    n = a.shape[-1]
+    if n < 2 or a.size < COLUMN_ROWS * n:
+        return a.max(axis=-1)
+    m = np.maximum(a[..., 0], a[..., 1])
+    for j in range(2, n):
+        np.maximum(m, a[..., j], out=m)
+    return m if _maxima_exact(m, a) else a.max(axis=-1)
+
+
+def nanmax_last(a: Array) -> Any:
+    """``np.nanmax(a, axis=-1)`` of floats, by an ``np.fmax`` of the last axis's columns in turn.
+
+    ``np.nanmax`` of an ndarray is ``np.fmax.reduce``: the maximum of each row's values that are
+    not NaN (NaN, with a warning, for a row of NaNs alone). The columns' ``np.fmax`` in turn give
+    the same maxima; where they are exact (:func:`_maxima_exact`: no row of NaNs alone, no
+    zero in doubt), the same bits. Elsewhere, and for fewer than :data:`COLUMN_ROWS` rows or a
+    last axis shorter than 2, ``np.nanmax`` itself runs. tests/test_perf_kernel2.py compares
+    the two.
+    """
+    n = a.shape[-1]
+    if n < 2 or a.size < COLUMN_ROWS * n:
+        return np.nanmax(a, axis=-1)
+    m = np.fmax(a[..., 0], a[..., 1])
+    for j in range(2, n):
+        np.fmax(m, a[..., j], out=m)
+    return m if _maxima_exact(m, a) else np.nanmax(a, axis=-1)
+
+
+def any_last(b: Array) -> Any:
+    """``b.any(axis=-1)`` of booleans, by an ``np.logical_or`` of the last axis's columns in turn.
+
+    The same booleans (an or is exact); the reduction itself for fewer than :data:`COLUMN_ROWS`
+    rows or a last axis shorter than 2.
+    """
+    n = b.shape[-1]
+    if n < 2 or b.size < COLUMN_ROWS * n:
+        return b.any(axis=-1)
+    m = np.logical_or(b[..., 0], b[..., 1])
+    for j in range(2, n):
+        np.logical_or(m, b[..., j], out=m)
+    return m
 
 
 def choose(

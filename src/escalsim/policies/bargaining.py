@@ -572,12 +572,19 @@ def onset_values(
     other's offer, or conceding with none), at their face value (a scheduled shift of power,
     §3.9 of docs/decision-v2.md, is not anticipated in the answer), and both sides at the war
     rung; one level deep.
+
+    *Computed once per distinct type of the other*: the joint types are the cost grid once per
+    honesty type (:func:`_joint_costs`), and every value per type θ here (its war value, its
+    answer, the values once answered) reads θ's cost alone, elementwise along the types' axis.
+    Where ``costs_j`` and ``war_j`` are their first ``P`` columns repeated, bit for bit
+    (:func:`_type_repeats`), the values are computed on those P columns and repeated
+    (:func:`_repeated`): each column by the same operations on the same operands as before, so
+    the same numbers. The sum over the types weighted by the posterior (this power's onset
+    value) is computed over all K columns, repeated first, as before.
+    tests/test_perf_kernel2.py compares it with the values computed on every column.
     """
-    mine, _ = power_rows(actor, params)
-    other = int(params.adversary[actor.index])
     d, sigma = float(params.discount), params.front_step
     front = np.asarray(obs.front, dtype=float)
-    cost = np.asarray(obs.war_cost, dtype=float)
     # bg.front_war_value from part 1's W: W + (q - p)/(1 - δ(1 - σ)), with the round's exact
     # chance p (obs.win), so that a front at the chances gives part 1's W to the last bit.
     gap = bg.front_premium(front, obs.win, d, sigma)
@@ -585,6 +592,89 @@ def onset_values(
     war_j = war_j - gap[..., None]
     if params.nuclear_rung is None:
         return war, war_j
+    costs_j = np.asarray(costs_j, dtype=float)
+    reps = _type_repeats(costs_j, war_j)
+    if reps == 1:
+        return _nuclear_onset(obs, p, war, war_j, costs_j, 1, actor, params)
+    period = len(costs_j) // reps
+    war, war_j = _nuclear_onset(
+        obs, p, war, war_j[..., :period], costs_j[:period], reps, actor, params
+    )
+    return war, _repeated(war_j, reps)
+
+
+def _type_period(costs_j: Array) -> int:
+    """The length P of the first part of ``costs_j`` (``[K]``) that the rest repeats, bit for bit.
+
+    The smallest divisor P of K such that ``costs_j`` is its first P values K/P times over,
+    compared by their bits (so ``-0.0`` is not ``0.0``, and NaNs must share their bits); K where
+    none is. The joint types' costs (:func:`_joint_costs`) are the cost grid once per honesty
+    type: P is then the grid's length (or less, where the grid itself repeats). Cached by the
+    array's bytes.
+    """
+    if costs_j.ndim != 1 or costs_j.dtype != np.float64:
+        return int(costs_j.shape[-1]) if costs_j.ndim else 1
+    return _period_of_bits(costs_j.tobytes())
+
+
+@functools.lru_cache(maxsize=256)
+def _period_of_bits(raw: bytes) -> int:
+    """:func:`_type_period` of the float64 array whose bytes are ``raw``."""
+    bits = np.frombuffer(raw, dtype=np.uint64)
+    k = len(bits)
+    for period in range(1, k):
+        if k % period == 0 and bool(np.all(bits.reshape(k // period, period) == bits[:period])):
+            return period
+    return k
+
+
+def _type_repeats(costs_j: Array, values: Array) -> int:
+    """How many times ``costs_j`` (``[K]``) and the last axis of ``values`` repeat a first part.
+
+    K/P with P :func:`_type_period` of ``costs_j``, where ``values`` (float64, last axis K) is
+    its first P columns K/P times over too, bit for bit; else 1 (nothing repeats, or not
+    provably). Taken whatever the batch's size: the answers to a war's onset computed for a
+    small batch's new rows (:func:`_kept`) are most of the saving, and a check costs a few µs.
+    """
+    k = costs_j.shape[-1] if costs_j.ndim else 1
+    period = _type_period(costs_j)
+    if period == k or values.dtype != np.float64 or values.ndim == 0 or values.shape[-1] != k:
+        return 1
+    bits = values.view(np.uint64)
+    first = bits[..., :period]
+    for start in range(period, k, period):
+        if not np.array_equal(bits[..., start : start + period], first):
+            return 1
+    return k // period
+
+
+def _repeated(a: Array, reps: int) -> Array:
+    """``a`` with its last axis repeated ``reps`` times (``np.tile`` along it); ``a`` for 1."""
+    return a if reps == 1 else np.concatenate((a,) * reps, axis=-1)
+
+
+def _nuclear_onset(
+    obs: Observation,
+    p: Array,
+    war: Array,
+    war_j: Array,
+    costs_j: Array,
+    reps: int,
+    actor: Actor,
+    params: Params,
+) -> tuple[Array, Array]:
+    """:func:`onset_values` after the front's premium, with a nuclear rung on the ladder.
+
+    ``war_j`` and ``costs_j`` on the other's distinct types (``[..., P]``, ``[P]``): its types
+    are those ``reps`` times over (P·reps of them, the posterior's), and the values per type
+    that this power's onset value weighs with the posterior are repeated to all of them first.
+    Returns ``war [...]`` and ``war_j [..., P]``.
+    """
+    mine, _ = power_rows(actor, params)
+    other = int(params.adversary[actor.index])
+    d, sigma = float(params.discount), params.front_step
+    front = np.asarray(obs.front, dtype=float)
+    cost = np.asarray(obs.war_cost, dtype=float)
     ratio = strength_ratio(obs, params)  # K_j / K_i
     offer_in, offer_out = _offered(obs.offer_received), _offered(obs.own_offer)
     v_ex = exchange_state(params)
@@ -616,11 +706,12 @@ def onset_values(
     # The answers read four numbers of a row: computed once per distinct row (and kept for
     # later calls: _remembered), then spread over the rows.
     rows = DistinctRows(ratio, front, offer_in, offer_out)
-    costs_j = np.asarray(costs_j, dtype=float)
     got = _remembered(rows.columns, costs_j, actor, params, lazy=True)
     if params.nuclear[other]:
         n_j, p_nuc, h = rows.spread(got["n_j"], got["p_nuc"], got["h"])
         v_nuc = bg.war_hold_value(front[..., None], p_nuc, cost[..., None], 0.0, h, v_ex, d, sigma)
+        # Weighed with the posterior over every type: repeated to all of them.
+        n_j, v_nuc = _repeated(n_j, reps), _repeated(v_nuc, reps)
         same = _unanswered(war, v_nuc, obs.posterior, got["n_j"], n_j.shape)
         war = bg.onset_value(war, v_nuc, obs.posterior, n_j) if same is None else same
     if params.nuclear[actor.index]:
@@ -1307,14 +1398,14 @@ def fallback(obs: Observation, t: Terms, params: Params, actor: Actor) -> Array:
         obs.committed,
         obs.line_crossed,
     )
-    crisis = (1.0 - t.delta) * values.max(axis=-1)
+    crisis = (1.0 - t.delta) * bg.max_last(values)
     at_war = np.asarray(obs.at_war, dtype=bool)
     if not (lasting(params) and at_war.any()):
         return crisis
     # At war (docs/pair-wars.md §3.3): the best intensity to fight on at once refused, the
     # other not quitting; NaN (a nuclear rung closed to it) is never the best.
     war = own_war_ladder(obs, t, actor, params, quitting=False)
-    return np.where(at_war, (1.0 - t.delta) * np.nanmax(war, axis=-1), crisis)
+    return np.where(at_war, (1.0 - t.delta) * bg.nanmax_last(war), crisis)
 
 
 def _first_type(obs: Observation) -> Observation:
@@ -1534,11 +1625,32 @@ class Bargaining(Policy):
 
         Both annuities, as the class docstring states them; :meth:`offer` is
         :func:`~escalsim.core.bargaining.best_offer` of these against ``obs.posterior``.
+
+        The other's types are a batch axis here: each type's reservation reads its own cost,
+        war value and demand alone. Where those are their first P columns repeated, bit for bit
+        (the joint types: the cost grid once per honesty type, :func:`_type_repeats`), the
+        reservations are computed on the P columns and repeated (:func:`_repeated`), each by
+        the same operations on the same operands as before. tests/test_perf_kernel2.py compares
+        them with every column computed.
         """
         t = terms(obs, actor, params)
         mine, _ = power_rows(actor, params)
         x, y = np.asarray(obs.x), np.asarray(obs.y)
         theirs = _offered(obs.offer_received)  # its standing offer to this power
+        # The other's demand settled next round, per type; its types computed once where they
+        # repeat (the cost, war value and demand of each column its first P columns').
+        prevail_j = promised(t, 1.0 - theirs, own=False, later=1)
+        costs_j, war_j = t.costs_j, t.war_j
+        reps = _type_repeats(costs_j, war_j)
+        if reps > 1 and _type_repeats(costs_j, prevail_j) == reps:
+            period = len(costs_j) // reps
+            costs_j, war_j, prevail_j = (
+                costs_j[:period],
+                war_j[..., :period],
+                prevail_j[..., :period],
+            )
+        else:
+            reps = 1
         # The other's types are a batch axis [..., K]; this power's types, as the other's
         # prior has them, the last axis of its look-ahead; this power's quitting, per its type,
         # is worth the other's offer as it will be kept after a scheduled shift (§3.9).
@@ -1561,8 +1673,8 @@ class Bargaining(Policy):
             params.war_rung,
             params.jump,
             np.asarray(t.share_j - t.imposed_on_j)[..., None],
-            t.war_j,
-            promised(t, 1.0 - theirs, own=False, later=1),
+            war_j,
+            prevail_j,
             t.delta,
             params.cost_prior[mine],
             bg.war_value(t.p[..., None, None], params.cost_types[mine], t.delta),
@@ -1585,10 +1697,10 @@ class Bargaining(Policy):
         # The least share the other accepts: the annuity of its best move, or more where a
         # scheduled decline makes a settlement worth less than its face value (§3.9).
         reservation = bg.promised_reservation(
-            values.max(axis=-1),
+            bg.max_last(values),
             1.0 - t.p[..., None],
             1.0 - t.later[..., None],
-            t.costs_j,
+            costs_j,
             t.delta,
             t.rounds[..., None],
         )
@@ -1605,21 +1717,21 @@ class Bargaining(Policy):
                     x[..., None],
                     (1.0 - np.asarray(obs.front, dtype=float))[..., None],
                     (1.0 / strength_ratio(obs, params))[..., None],
-                    t.costs_j,
-                    promised(t, 1.0 - theirs, own=False, later=1),
+                    costs_j,
+                    prevail_j,
                 ),
                 (params.cost_prior[mine], params.cost_types[mine], quit_mine),
             )
             at_war_reservation = bg.promised_reservation(
-                np.nanmax(war, axis=-1),
+                bg.nanmax_last(war),
                 1.0 - t.p[..., None],
                 1.0 - t.later[..., None],
-                t.costs_j,
+                costs_j,
                 t.delta,
                 t.rounds[..., None],
             )
             reservation = np.where(at_war[..., None], at_war_reservation, reservation)
-        return reservation, fallback(obs, t, params, actor)
+        return _repeated(reservation, reps), fallback(obs, t, params, actor)
 
     @staticmethod
     def best(
@@ -1749,7 +1861,7 @@ class Bargaining(Policy):
         others = available.copy()
         others[..., bg.ACCEPT_OPTION] = False
         accept = util[..., bg.ACCEPT_OPTION]
-        best_other = np.where(others, util, -np.inf).max(axis=-1)
+        best_other = bg.max_last(np.where(others, util, -np.inf))
         accept_best = available[..., bg.ACCEPT_OPTION] & (accept >= best_other - tol)
         war = _shaped(war, (*batch, 6))
         return util, available & ~(others & accept_best[..., None]), war
