@@ -286,6 +286,11 @@ class HeldExecutor:
         self.choice = choice
 
     @property
+    def executor(self) -> Executor | None:
+        """The executor held, if any: a :class:`SharedExecutor`, whose queue it shares."""
+        return None if self.choice is None else self.choice.executor
+
+    @property
     def pool(self) -> ProcessPoolExecutor | None:
         """The local helper processes held, if any."""
         return None if self.choice is None else self.choice.pool

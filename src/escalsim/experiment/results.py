@@ -56,11 +56,12 @@ FIGURES = {
     "plot_network": "channel_network.png",
     "plot_causes": "escalation_causes.png",
 }
-#: The figures a run's helper process draws while this process draws the others
-#: (:meth:`Results.save_figures`): small data to send (the differences table, the scenario),
-#: and about half of the drawing: the forest plot 0.28-0.32 s and the network 0.11 s of CPU
-#: against 0.14-0.23 s for the fan and 0.07 s each for the other two (geneva-2022, 200
-#: replications, in one warm process, 6 December 2026).
+#: The figures a run's helper process may draw while this process draws the others
+#: (:meth:`Results.save_figures`): their data is small whatever the run (the differences
+#: table, the scenario), and they are about half of the drawing: the forest plot 0.28-0.32 s
+#: and the network 0.11 s of CPU against 0.14-0.23 s for the fan and 0.07 s each for the
+#: other two (geneva-2022, 200 replications, in one warm process, 6 December 2026). The
+#: others read the runs, timeseries and events, which grow with the replications.
 HELPER_FIGURES = ("plot_forest", "plot_network")
 
 
@@ -385,11 +386,14 @@ class Results:
         (about 0.05-0.15 s each, in one call in two), which found nothing old to free. Importing
         matplotlib, the first time, set one off too.
 
-        Given ``helpers`` (the run's helper processes, kept open for this:
+        Given ``helpers`` (the run's executor, kept open for this:
         :class:`escalsim.experiment.executors.HeldExecutor`), the figures of
-        :data:`HELPER_FIGURES` are drawn there (:func:`draw_figure`) while this process draws
-        the others: the same files, byte for byte. One that a helper fails to draw (it died)
-        is drawn here.
+        :data:`HELPER_FIGURES` are queued there (:func:`draw_figure`) while this process draws
+        the others; a helper process takes them as soon as it is idle, and this process takes
+        those still queued when it is done with its own (a
+        :class:`~escalsim.experiment.executors.SharedExecutor`'s ``work_here``): the same
+        files, byte for byte, wherever drawn. One that a helper fails to draw (it died) is
+        drawn here.
         """
         with _collecting_young() as collect:
             from escalsim.viz import figures
@@ -412,6 +416,9 @@ class Results:
                 if method not in sent:
                     written[method] = figures.save_figure(getattr(self, method)(), path)
                     collect()  # the figure, unreachable now, and young: a short collection
+            work_here = getattr(helpers, "work_here", None)
+            while work_here is not None and work_here():
+                collect()  # a figure no helper had taken yet, drawn here
             for method, future in sent.items():
                 try:
                     written[method] = future.result()

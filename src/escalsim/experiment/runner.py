@@ -262,7 +262,7 @@ def run(
             else:
                 results.manifest.update(provenance or {})
                 attach(results, session, work)
-                stored.finish(results, plots=plots, helpers=held.pool)
+                stored.finish(results, plots=plots, helpers=held.executor)
         return results
 
     return _run(
