@@ -220,6 +220,25 @@ def run(
     UsageError
         With ``out``: a folder that is refused (at ``--out``), or ``resume`` without one.
     """
+    # What _run is given either way (it runs the conditions; with out, into a run folder).
+    given: dict[str, Any] = dict(
+        replications=replications,
+        conditions=conditions,
+        rounds=rounds,
+        baseline=baseline,
+        twin=twin,
+        engine=engine,
+        workers=workers,
+        scheduler=scheduler,
+        keep=keep,
+        progress=progress,
+        max_memory=max_memory,
+        force=force,
+        chunk=chunk,
+        resume=resume,
+        paths=paths,
+        plots=plots,
+    )
     if out is not None or (resume and checkpoint is None):
         if checkpoint is not None:
             raise UsageError([Problem(0, 0, ("--out",), "give out or checkpoint, not both", "run")])
@@ -237,25 +256,10 @@ def run(
         with locked(work), llm_session(spec, work, llm) as session, HeldExecutor() as held:
             results = _run(
                 spec,
-                replications=replications,
                 seed=target.seed,
-                conditions=conditions,
-                rounds=rounds,
-                baseline=baseline,
-                twin=twin,
-                engine=engine,
-                workers=workers,
-                scheduler=scheduler,
-                keep=keep,
-                progress=progress,
-                max_memory=max_memory,
-                force=force,
-                chunk=chunk,
                 checkpoint=target.folder,
-                resume=resume,
-                paths=paths,
-                plots=plots,
                 held=held if plots else None,
+                **given,
             )
             if target.complete:
                 stored.discard()  # what a run stopped just after it finished left behind
@@ -264,28 +268,7 @@ def run(
                 attach(results, session, work)
                 stored.finish(results, plots=plots, helpers=held.executor)
         return results
-
-    return _run(
-        scenario,
-        replications=replications,
-        seed=seed,
-        conditions=conditions,
-        rounds=rounds,
-        baseline=baseline,
-        twin=twin,
-        engine=engine,
-        workers=workers,
-        scheduler=scheduler,
-        keep=keep,
-        progress=progress,
-        max_memory=max_memory,
-        force=force,
-        chunk=chunk,
-        checkpoint=checkpoint,
-        resume=resume,
-        paths=paths,
-        plots=plots,
-    )
+    return _run(scenario, seed=seed, checkpoint=checkpoint, **given)
 
 
 def _run(
