@@ -6,6 +6,7 @@ import json
 import math
 import os
 import stat
+import time
 from typing import Any
 
 import pandas as pd
@@ -13,7 +14,7 @@ import pytest
 from PIL import Image
 
 from conftest import run_cli, run_cli_in_process
-from escalsim.experiment.results import FIGURES, Results
+from escalsim.experiment.results import FIGURES, HELPER_FIGURES, Results
 from escalsim.experiment.runner import run
 from escalsim.scenario import ScenarioError, load_scenario, load_text, shipped
 
@@ -191,8 +192,13 @@ def test_when_drained_runs_in_a_helper_once_no_task_is_left_for_it(tmp_path):
         second = choice.executor.submit(_stamp, str(log), "second")  # queued for it
         choice.executor.when_drained(functools.partial(_stamp, str(log), "drained"))
         assert first.result(timeout=300) == second.result(timeout=300) != os.getpid()
+        # The pool's thread sends the drained function just after it passes on the second
+        # result: wait for its line (closing first would keep it from being sent at all).
+        deadline = time.monotonic() + 300
+        while len(log.read_text().split()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
-        choice.close()  # waits for what the pool was sent, the drained function included
+        choice.close()
     assert log.read_text().split() == ["first", "second", "drained"]
     idle = tmp_path / "idle"
     choice = make_executor(2, shared=True)
@@ -349,6 +355,43 @@ def test_a_helper_draws_some_figures_and_they_are_the_same_files(tmp_path, monke
     assert held[-1].choice is None  # closed when the run ended
     for name in FIGURES.values():
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+
+
+def test_a_helper_process_draws_the_same_file_unless_its_settings_differ(tmp_path):
+    """``draw_figure`` in a spawned helper gives this process's bytes; with matplotlib
+    settings changed here (a style, an ``rcParams`` value), which a helper does not have, it
+    draws nothing and ``save_figures`` draws the figure here, in the changed style."""
+    import matplotlib
+
+    from escalsim.experiment.results import draw_figure, figure_settings
+    from escalsim.experiment.workers import worker_pool
+
+    results = run("hotline-1963", replications=6, seed=2, workers=1)
+    here = results.save_figures(tmp_path / "here")
+    pool = worker_pool(1)
+    try:
+        for method in HELPER_FIGURES:
+            call = results._figure_call(method)
+            path = pool.submit(
+                draw_figure, *call, tmp_path / "helper" / FIGURES[method], figure_settings()
+            ).result(timeout=300)
+            assert path.read_bytes() == (tmp_path / "here" / FIGURES[method]).read_bytes()
+        with matplotlib.rc_context({"font.size": 16.0}):
+            call = results._figure_call("plot_network")
+            refused = pool.submit(draw_figure, *call, tmp_path / "x.png", figure_settings())
+            with pytest.raises(RuntimeError, match="settings differ"):
+                refused.result(timeout=300)
+            styled = results.save_figures(tmp_path / "styled", pool)
+    finally:
+        pool.shutdown()
+    assert not (tmp_path / "x.png").exists()
+    assert [p.name for p in styled] == [p.name for p in here]
+    with matplotlib.rc_context({"font.size": 16.0}):
+        results.save_figures(tmp_path / "again")  # no helper: drawn here, in the style
+    network = FIGURES["plot_network"]
+    styled_network = (tmp_path / "styled" / network).read_bytes()
+    assert styled_network != (tmp_path / "here" / network).read_bytes()
+    assert styled_network == (tmp_path / "again" / network).read_bytes()
 
 
 def test_a_figure_the_helper_fails_to_draw_is_drawn_here(tmp_path):

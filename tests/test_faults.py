@@ -227,8 +227,10 @@ def _interrupt(
     except subprocess.TimeoutExpired:
         # Seen twice in full parallel runs (5 and 6 December 2026), never alone: say which
         # process of the command's group was still there, and what it was doing, then clean up.
-        seen = _processes_of(proc.pid)
-        kill_group(proc)
+        try:
+            seen = _processes_of(proc.pid)
+        finally:
+            kill_group(proc)
         pytest.fail(f"the command did not end within {TIMEOUT} s of {sig}; its group:\n{seen}")
     except BaseException:
         kill_group(proc)  # a failed or timed-out wait leaves no process behind
@@ -238,23 +240,30 @@ def _interrupt(
 
 def _processes_of(group: int) -> str:
     """The processes of a process group: ``ps`` lines, and each one's Python stacks where
-    ``py-spy`` is on the PATH (it is not a dependency)."""
-    listing = subprocess.run(
-        ["ps", "-o", "pid,ppid,stat,wchan:20,args", "-g", str(group)],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    ``py-spy`` is on the PATH (it is not a dependency); what could not be found, said so."""
+    try:
+        listing = subprocess.run(
+            ["ps", "-o", "pid,ppid,stat,wchan:20,args", "-g", str(group)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"(ps failed: {exc})"
     spy = shutil.which("py-spy")
     if spy is None:
         return listing
     stacks = []
     for line in listing.splitlines()[1:]:
         pid = line.split()[0]
-        dump = subprocess.run(
-            [spy, "dump", "--pid", pid], capture_output=True, text=True, check=False, timeout=60
-        )
-        stacks.append(f"--- {pid}\n{dump.stdout}{dump.stderr}")
+        try:
+            dump = subprocess.run(
+                [spy, "dump", "--pid", pid], capture_output=True, text=True, check=False, timeout=60
+            )
+            stacks.append(f"--- {pid}\n{dump.stdout}{dump.stderr}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            stacks.append(f"--- {pid}: py-spy failed: {exc}")
     return listing + "\n".join(stacks)
 
 

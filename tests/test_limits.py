@@ -199,7 +199,7 @@ def test_dry_run_prints_the_estimate_and_runs_nothing(capsys, tmp_path):
 
 
 def test_the_dry_run_of_a_run_counts_its_figures_unless_no_plots(capsys):
-    """``escalsim run --dry-run`` priced the run without the figures it then drew (about 0.9 s
+    """``escalsim run --dry-run`` priced the run without the figures it then drew (about 0.65 s
     of the main job's 4.2 s: ``limits.FIGURES_SECONDS``); with ``--no-plots`` it draws none."""
     from escalsim.experiment.runner import estimate_run
 
@@ -210,7 +210,8 @@ def test_the_dry_run_of_a_run_counts_its_figures_unless_no_plots(capsys):
             main([*args, *extra])
         assert exit_.value.code == 0
         said[bool(extra)] = capsys.readouterr().out
-    assert "figures: 0.9 s included (none with --no-plots)" in said[False]
+    drawing = limits.human_seconds(limits.FIGURES_SECONDS)
+    assert f"figures: {drawing} included (none with --no-plots)" in said[False]
     assert "figures:" not in said[True]
     plain = estimate_run("hotline-1963", replications=40, seed=1, workers=1)
     drawn = estimate_run("hotline-1963", replications=40, seed=1, workers=1, plots=True)

@@ -174,9 +174,12 @@ def exit_now(code: int) -> NoReturn:
       ``escalsim run geneva-2022 -n 200`` (numpy, pandas, pyarrow, matplotlib and the run's
       frames), for nothing, since the process ends (docs/performance.md, "Small runs").
 
-    The exit handlers (``atexit``: worker pools, temporary folders, logging) run as they would
-    at a normal exit; what they do not cover is every file the command wrote, which it closed
-    (each is written to a temporary name, flushed and renamed: ``results.write_atomic``).
+    The exit handlers (``atexit``: multiprocessing's, temporary folders, logging) run as they
+    would at a normal exit; what they do not cover is every file the command wrote, which it
+    closed (each is written to a temporary name, flushed and renamed:
+    ``results.write_atomic``). ``concurrent.futures`` joins its pools' threads from
+    ``threading``'s own exit hook, which this skips: a finished command leaves this way only
+    once no such thread runs (:func:`_may_leave_now`; its pools are shut down by then).
     """
     import atexit
 

@@ -111,10 +111,10 @@ class SharedExecutor(Executor):
         """Have a helper run ``fn`` once it is idle with no task queued (at once if it is now).
 
         For what a helper would otherwise do later, after its last task (import what drawing
-        a run's figures needs while this process finishes the run:
-        :class:`escalsim.experiment.results.FigureHelpers`). Only a helper with nothing left
-        to take runs it, so it never delays a task; one helper runs it, once. Its result is
-        not looked at: a failure shows again where the work it prepares is done.
+        a run's figures needs while this process finishes the run: :class:`HeldExecutor`).
+        Only a helper with nothing left to take runs it, so it never delays a task; one helper
+        runs it, once. Its result is not looked at: a failure shows again where the work it
+        prepares is done.
         """
         with self._lock:
             self._drained = fn

@@ -142,14 +142,15 @@ PER_REPLICATION_SECONDS, PER_TASK_SECONDS = 23e-6, 0.0074
 #: measured 7.7 and 8.3 µs a row on 80,000 and 200,000 rows of brinkmanship, a run of one
 #: process against its batches alone, 5 December 2026). :func:`run_overhead_seconds`.
 RUN_FIXED_SECONDS, RUN_ROW_SECONDS = 1.0, 8e-6
-#: Drawing a run folder's five figures (``escalsim run`` without ``--no-plots``), in the
-#: command's own process, matplotlib and scipy.special imported first: about 0.9 s. Measured on
-#: geneva-2022 at 200 replications, 6 December 2026 (idle 2-core machine): the main job 4.18 s
-#: of wall time against 3.55 s with ``--no-plots`` (``benchmarks/bench_main_job.py``, medians
-#: of 5 and 3), the figures 0.70-0.77 s and the imports before them 0.39-0.42 s, partly while
-#: the helper's last task ran (``benchmarks/bench_timeline.py``). The figures draw a fixed
-#: number of artists whatever the replications (:func:`with_figures`).
-FIGURES_SECONDS = 0.9
+#: Drawing a run folder's five figures (``escalsim run`` without ``--no-plots``): matplotlib
+#: and scipy.special imported, then the figures, two of them by the run's helper process where
+#: it has one (``results.HELPER_FIGURES``). Measured on geneva-2022 at 200 replications, 6
+#: December 2026 (idle 2-core machine, main at 9d4cbb3): the main job 4.17 s of wall time
+#: against 3.53 s with ``--no-plots`` (``benchmarks/bench_main_job.py --base-commit 50cdce6``,
+#: medians of 5 and 3, alternating with the session's start, where they were 5.41 and 4.07:
+#: 1.34 s then); the figures' phase 0.57-0.70 s (``benchmarks/bench_timeline.py``). The figures
+#: draw a fixed number of artists whatever the replications (:func:`with_figures`).
+FIGURES_SECONDS = 0.65
 #: The agent driver (mesa): seconds per replication-round of one run, AGENT_U0 + AGENT_U2·A²
 #: (measured 0.83 ms at 2 actors, 5.5 at 9, 27.6 at 20).
 AGENT_U0, AGENT_U2 = 0.6e-3, 0.067e-3

@@ -196,17 +196,37 @@ def _draw(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 
 
 def draw_figure(
-    name: str, args: tuple[Any, ...], kwargs: dict[str, Any], path: str | os.PathLike[str]
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    path: str | os.PathLike[str],
+    settings: dict[str, str] | None = None,
 ) -> Path:
     """Draw a figure (``Results._figure_call``'s) and write it to ``path``, in any process.
 
     What :meth:`Results.save_figures` sends a helper process: the same drawing and file as
-    in this process (garbage collection off meanwhile, as there).
+    in this process (garbage collection off meanwhile, as there). ``settings``: the sending
+    process's matplotlib settings (:func:`figure_settings`); where this process's differ (the
+    caller set a style or an ``rcParams`` value, which a spawned helper does not have), it
+    raises RuntimeError and draws nothing, and the sender draws the figure itself.
     """
     from escalsim.viz import figures
 
+    if settings is not None and figure_settings() != settings:
+        raise RuntimeError("matplotlib's settings differ from the sending process's")
     with _collecting_young():
         return figures.save_figure(_draw(name, args, kwargs), Path(path))
+
+
+def figure_settings() -> dict[str, str]:
+    """The matplotlib settings in force here (``rcParams``), each value as its ``repr``.
+
+    What a figure's look depends on; compared between this process and a helper before the
+    helper draws (:func:`draw_figure`).
+    """
+    import matplotlib
+
+    return {key: repr(value) for key, value in matplotlib.rcParams.items()}
 
 
 @dataclass
@@ -392,8 +412,8 @@ class Results:
         the others; a helper process takes them as soon as it is idle, and this process takes
         those still queued when it is done with its own (a
         :class:`~escalsim.experiment.executors.SharedExecutor`'s ``work_here``): the same
-        files, byte for byte, wherever drawn. One that a helper fails to draw (it died) is
-        drawn here.
+        files, byte for byte, wherever drawn. One that a helper fails to draw (it died, or
+        its matplotlib settings are not this process's: :func:`draw_figure`) is drawn here.
         """
         with _collecting_young() as collect:
             from escalsim.viz import figures
@@ -408,9 +428,11 @@ class Results:
             ]
             sent: dict[str, Future[Path]] = {}
             if helpers is not None:
+                settings = figure_settings()  # a helper whose settings differ draws nothing
                 for method, path in wanted:
                     if method in HELPER_FIGURES:
-                        sent[method] = helpers.submit(draw_figure, *self._figure_call(method), path)
+                        call = self._figure_call(method)
+                        sent[method] = helpers.submit(draw_figure, *call, path, settings)
             written: dict[str, Path] = {}
             for method, path in wanted:
                 if method not in sent:

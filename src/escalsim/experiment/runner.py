@@ -546,6 +546,10 @@ def _run_checkpointed(
             if executor is not None:
                 helped = plots and executor.pool is not None
                 hold = helped and held is not None
+                if hold and held is not None:
+                    # Held before the loop: an interruption between the loop's end and here
+                    # would otherwise leave the pool open (the loop closes it only on failure).
+                    held.adopt(executor)
                 run_tasks(
                     job,
                     todo,
@@ -556,8 +560,6 @@ def _run_checkpointed(
                     keep_open=hold,
                     when_drained=_import_figures if hold else None,
                 )
-                if hold and held is not None:
-                    held.adopt(executor)
         return store.read(tasks, kept=written)
 
 

@@ -60,8 +60,9 @@ class _WorkerProcess(SpawnProcess):
         The loop returns once the pool has sent its stop (its last result is in the pipe by
         then: a synchronous write). A normal exit would then free every module and object one
         by one, 0.1-0.15 s that the run's process waits for when it shuts the pool down
-        (docs/performance.md, "Small runs"); the worker has nothing else to finish (it writes
-        no file and starts no process), so its streams are flushed and it ends with
+        (docs/performance.md, "The main job's wall time"); the worker has nothing else to
+        finish (it starts no process, and a file it writes, a run's figure, is flushed, synced
+        and renamed before its task returns), so its streams are flushed and it ends with
         :func:`os._exit`. A loop that raises ends as multiprocessing ends it (exit code 1,
         the traceback on stderr).
         """
