@@ -2601,6 +2601,20 @@ def _maxima_exact(m: Array, a: Array) -> bool:
     return not ((m == 0.0).any() and ((a == 0.0) & np.signbit(a)).any())
 
 
+def _by_columns(fold: Any, a: Array) -> Array | None:
+    """``fold`` (a binary ufunc) of the last axis's columns in turn; None where it does not pay.
+
+    That is, for fewer than :data:`COLUMN_ROWS` rows or a last axis shorter than 2.
+    """
+    n = a.shape[-1]
+    if n < 2 or a.size < COLUMN_ROWS * n:
+        return None
+    m: Array = fold(a[..., 0], a[..., 1])
+    for j in range(2, n):
+        fold(m, a[..., j], out=m)
+    return m
+
+
 def max_last(a: Array) -> Any:
     """``a.max(axis=-1)`` of floats, by an ``np.maximum`` of the last axis's columns in turn.
 
@@ -2610,13 +2624,8 @@ def max_last(a: Array) -> Any:
     fewer than :data:`COLUMN_ROWS` rows or a last axis shorter than 2, ``a.max(axis=-1)`` itself
     runs. tests/test_perf_kernel2.py compares the two.
     """
-    n = a.shape[-1]
-    if n < 2 or a.size < COLUMN_ROWS * n:
-        return a.max(axis=-1)
-    m = np.maximum(a[..., 0], a[..., 1])
-    for j in range(2, n):
-        np.maximum(m, a[..., j], out=m)
-    return m if _maxima_exact(m, a) else a.max(axis=-1)
+    m = _by_columns(np.maximum, a)
+    return m if m is not None and _maxima_exact(m, a) else a.max(axis=-1)
 
 
 def nanmax_last(a: Array) -> Any:
@@ -2629,13 +2638,8 @@ def nanmax_last(a: Array) -> Any:
     last axis shorter than 2, ``np.nanmax`` itself runs. tests/test_perf_kernel2.py compares
     the two.
     """
-    n = a.shape[-1]
-    if n < 2 or a.size < COLUMN_ROWS * n:
-        return np.nanmax(a, axis=-1)
-    m = np.fmax(a[..., 0], a[..., 1])
-    for j in range(2, n):
-        np.fmax(m, a[..., j], out=m)
-    return m if _maxima_exact(m, a) else np.nanmax(a, axis=-1)
+    m = _by_columns(np.fmax, a)
+    return m if m is not None and _maxima_exact(m, a) else np.nanmax(a, axis=-1)
 
 
 def any_last(b: Array) -> Any:
@@ -2644,13 +2648,8 @@ def any_last(b: Array) -> Any:
     The same booleans (an or is exact); the reduction itself for fewer than :data:`COLUMN_ROWS`
     rows or a last axis shorter than 2.
     """
-    n = b.shape[-1]
-    if n < 2 or b.size < COLUMN_ROWS * n:
-        return b.any(axis=-1)
-    m = np.logical_or(b[..., 0], b[..., 1])
-    for j in range(2, n):
-        np.logical_or(m, b[..., j], out=m)
-    return m
+    m = _by_columns(np.logical_or, b)
+    return b.any(axis=-1) if m is None else m
 
 
 def choose(
