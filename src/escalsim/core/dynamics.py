@@ -46,26 +46,37 @@ def target_rung(x: ArrayLike, move: ArrayLike, jump: ArrayLike, n_rungs: ArrayLi
     Source: Kahn (1965), the escalation ladder. Valid for integer rungs and ``n_rungs >= 2``.
     """
     x = np.asarray(x)
+    top = np.asarray(n_rungs) - 1
     if move is CANDIDATE_MOVES and type(jump) is int:
         # The candidate moves (no concession): their steps for this jump, computed once below.
-        step = _candidate_steps(jump)
-        if x.dtype.kind in "iu":
-            return np.minimum(np.maximum(x + step, 0), np.asarray(n_rungs) - 1)
-        return np.clip(x + step, 0, np.asarray(n_rungs) - 1)
+        return on_ladder(x + _candidate_steps(jump), top)
     move = np.asarray(move)
     if move.dtype.kind in "iu" and not (move == CONCEDE).any():
         # No concession (the candidate moves' case): the step does not depend on x, so it is
         # computed over the moves alone and broadcast once; the same numbers and dtype.
-        step = np.where(move == JUMP, jump, np.where(move == ACCEPT, 0, move))
-        if x.dtype.kind in "iu" and step.dtype.kind in "iu":
-            # Integers: clip is max then min, exactly (no rounding, no NaN, no signed zero),
-            # without np.clip's Python wrappers.
-            return np.minimum(np.maximum(x + step, 0), np.asarray(n_rungs) - 1)
-        return np.clip(x + step, 0, np.asarray(n_rungs) - 1)
+        return on_ladder(x + _steps(move, jump), top)
     delta = np.where(
         move == JUMP, jump, np.where(move == CONCEDE, -x, np.where(move == ACCEPT, 0, move))
     )
-    return np.clip(x + delta, 0, np.asarray(n_rungs) - 1)
+    return on_ladder(x + delta, top)
+
+
+def on_ladder(rung: ArrayLike, top: ArrayLike) -> Array:
+    """A rung put on the ladder: ``clip(rung, 0, top)``.
+
+    Integer rungs as a maximum then a minimum: the same numbers exactly (no rounding, NaN or
+    signed zero), without ``np.clip``'s Python wrappers (a few µs a call, twenty calls a
+    round). Source: the ladder's bounds (Kahn 1965). Valid for ``top >= 0``.
+    """
+    a = np.asarray(rung)
+    if a.dtype.kind in "iu":
+        return np.minimum(np.maximum(a, 0), top)
+    return np.clip(a, 0, top)
+
+
+def _steps(move: Array, jump: ArrayLike) -> Array:
+    """Δ(move) of :func:`target_rung` for moves without a concession."""
+    return np.where(move == JUMP, jump, np.where(move == ACCEPT, 0, move))
 
 
 @functools.lru_cache(maxsize=16)
@@ -75,8 +86,7 @@ def _candidate_steps(jump: int) -> Array:
     :func:`target_rung`'s step for those moves (no concession), the same numbers and dtype,
     computed once per jump: the round asks for the candidates' rungs about twenty times.
     """
-    move = CANDIDATE_MOVES
-    step = np.where(move == JUMP, jump, np.where(move == ACCEPT, 0, move))
+    step = _steps(CANDIDATE_MOVES, jump)
     step.flags.writeable = False
     return step
 

@@ -187,7 +187,7 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
     war = np.asarray(obs.war_value, dtype=float)
     p = np.clip((1.0 - delta) * war + np.asarray(obs.war_cost, dtype=float), 0.0, 1.0)
     top = params.n_rungs - 1
-    x, y = _on_ladder(obs.x, top), _on_ladder(obs.y, top)
+    x, y = dx.on_ladder(obs.x, top), dx.on_ladder(obs.y, top)
     holds = 0 if params.held_by < 0 else (1 if params.held_by == mine else -1)
     imposed = imposing(params)
     held = bg.held_stakes(
@@ -224,18 +224,6 @@ def terms(obs: Observation, actor: Actor, params: Params) -> Terms:
         later=np.asarray(obs.shift_win, dtype=float),
         rounds=np.asarray(obs.shift_rounds, dtype=float),
     )
-
-
-def _on_ladder(rung: Any, top: int) -> Array:
-    """``np.clip(rung, 0, top)``; for integer rungs as a maximum then a minimum.
-
-    On integers the two are the same numbers, exactly (no rounding, NaN or signed zero), without
-    np.clip's Python wrappers (as :func:`~escalsim.core.dynamics.target_rung`).
-    """
-    a = np.asarray(rung)
-    if a.dtype.kind in "iu":
-        return np.minimum(np.maximum(a, 0), top)
-    return np.clip(a, 0, top)
 
 
 def exchange_state(params: Params) -> float:
