@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -346,10 +347,21 @@ class Params:
 
         Valid for the object's life because ``Params`` is frozen and its arrays are never
         written (read-only by convention, as the cached properties above assume);
-        ``dataclasses.replace`` makes a new object, with an empty cache. Filled by
-        ``escalsim.policies.bargaining.onset_rungs``.
+        ``dataclasses.replace`` makes a new object, with an empty cache. Filled through
+        :meth:`once` by ``escalsim.policies.bargaining`` (its joint types' costs, the onset's
+        rungs, V_ex) and directly by its memos of rows.
         """
         return {}
+
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The value derived under ``key`` (:attr:`derived`), ``compute()`` the first time.
+
+        ``compute`` must depend on these fields alone, and must not return None.
+        """
+        hit = self.derived.get(key)
+        if hit is None:
+            hit = self.derived[key] = compute()
+        return hit
 
     def private_channels(self, i: int, j: int) -> tuple[int, ...]:
         """The private channels between actors ``i`` and ``j``, best first (none: empty).

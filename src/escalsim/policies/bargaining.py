@@ -131,20 +131,20 @@ def _joint_costs(params: Params, row: int, types: int) -> Array:
     ``Params``, row and number of types (``params.derived``), read-only. Raises where the
     number of types is not a multiple of the grid's.
     """
-    key = ("joint_costs", row, types)
-    hit = params.derived.get(key)
-    if hit is not None:
-        return hit
-    grid = np.asarray(params.cost_types[row], dtype=float)
-    if types % len(grid):
-        raise ValueError(
-            f"a posterior over {types} types does not fit the other power's "
-            f"{len(grid)} cost types (joint types: 2 x {len(grid)}, strategic first)"
-        )
-    costs = np.tile(grid, types // len(grid))
-    costs.flags.writeable = False
-    params.derived[key] = costs
-    return costs
+
+    def tiled() -> Array:
+        grid = np.asarray(params.cost_types[row], dtype=float)
+        if types % len(grid):
+            raise ValueError(
+                f"a posterior over {types} types does not fit the other power's "
+                f"{len(grid)} cost types (joint types: 2 x {len(grid)}, strategic first)"
+            )
+        costs = np.tile(grid, types // len(grid))
+        costs.flags.writeable = False
+        return costs
+
+    got: Array = params.once(("joint_costs", row, types), tiled)
+    return got
 
 
 def power_rows(actor: Actor, params: Params) -> tuple[int, int]:
@@ -231,12 +231,13 @@ def exchange_state(params: Params) -> float:
 
     Computed once per ``Params`` (``params.derived``).
     """
-    hit = params.derived.get("exchange_state")
-    if hit is None:
-        value = params.exchange_value
-        hit = 0.0 if value is None else float(bg.exchange_state_value(value, params.discount))
-        params.derived["exchange_state"] = hit
-    return float(hit)
+    value, delta = params.exchange_value, params.discount
+    return float(
+        params.once(
+            "exchange_state",
+            lambda: 0.0 if value is None else float(bg.exchange_state_value(value, delta)),
+        )
+    )
 
 
 def _war_top(side: int, params: Params) -> int:
@@ -335,10 +336,14 @@ def onset_rungs(side: int, other: int, params: Params) -> OnsetRungs:
     ``Params`` is frozen, :attr:`~escalsim.core.params.Params.derived`); the arrays are
     read-only, so no caller can change what the next one reads.
     """
-    key = ("onset_rungs", side, other)
-    hit = params.derived.get(key)
-    if hit is not None:
-        return hit
+    got: OnsetRungs = params.once(
+        ("onset_rungs", side, other), lambda: _onset_rungs(side, other, params)
+    )
+    return got
+
+
+def _onset_rungs(side: int, other: int, params: Params) -> OnsetRungs:
+    """:func:`onset_rungs`, computed."""
     ladder = war_ladder(params)
     w = ladder.war_rung
     top, top_other = _war_top(side, params), _war_top(other, params)
@@ -369,7 +374,6 @@ def onset_rungs(side: int, other: int, params: Params) -> OnsetRungs:
     )
     for a in (*got.rungs, got.targets, got.options, got.nuclear, got.answer_hazard):
         a.flags.writeable = False
-    params.derived[key] = got
     return got
 
 
@@ -1175,10 +1179,7 @@ def imposing(params: Params) -> Array | None:
     None keeps the look-ahead's arithmetic exactly as before on every ladder that imposes
     nothing (no subtraction of zeros). Checked once per ``Params`` (``params.derived``).
     """
-    hit = params.derived.get("imposing")
-    if hit is None:
-        hit = params.derived["imposing"] = (bool(np.any(params.imposed)),)
-    return params.imposed if hit[0] else None
+    return params.imposed if params.once("imposing", lambda: bool(np.any(params.imposed))) else None
 
 
 def reply_share(params: Params) -> float:
