@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import time
 import warnings
 
 import numpy as np
-from source_trees import tune_allocator
+from source_trees import machine, tune_allocator
 
 from escalsim.scenario import load_scenario, with_condition
 
@@ -182,9 +181,7 @@ def main() -> None:
         print_pd(matches, args.turns)
         return
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, numpy {np.__version__}; one process per measurement, "
-        "single-threaded; twins on (both runs count)\n"
+        f"{machine()}; one process per measurement, single-threaded; twins on (both runs count)\n"
     )
     print(
         "| scenario | driver | replications | seconds | replication-rounds/s | actor-rounds/s "

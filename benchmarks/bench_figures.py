@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from source_trees import extract_src, run_child
+from source_trees import extract_src, load_average, machine, run_child
 
 SCENARIO, REPLICATIONS, SEED = "geneva-2022", 200, 1
 AGAIN = 3  # later calls per process, and passes over the figures one by one (median)
@@ -93,10 +92,6 @@ def _child(src: Path, run_dir: Path) -> dict[str, Any]:
     return result
 
 
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main() -> None:
     """Compute the run, measure before and after alternately, and print Markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -110,7 +105,8 @@ def main() -> None:
         return
     replications = 20 if args.quick else REPLICATIONS
     repeats = 1 if args.quick else args.repeats
-    print(f"load average before: {_load()}")
+    print(machine())
+    print(f"load average before: {load_average()}")
     with tempfile.TemporaryDirectory() as tmp:
         from escalsim.experiment.runner import run
 
@@ -125,7 +121,7 @@ def main() -> None:
         for _ in range(repeats):
             for label, src in trees.items():
                 got[label].append(_child(src, run_dir))
-    print(f"load average after: {_load()}")
+    print(f"load average after: {load_average()}")
 
     def median(rows: list[list[float]]) -> tuple[float, float]:
         """Median wall and CPU seconds."""

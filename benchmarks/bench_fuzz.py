@@ -17,8 +17,6 @@ valid file.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import statistics
 import sys
@@ -29,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from source_trees import machine
 
 import fuzzkit
 from escalsim.experiment.sweep import parse_vary
@@ -165,10 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer inputs, no 100 MB file")
     args = parser.parse_args()
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}\n"
-    )
+    print(f"{machine()}\n")
     load_scenario(fuzzkit.CORPUS / "base.yaml")  # warm-up: imports are not the loader's time
     tally = Tally()
     cases = fuzzkit.hostile_cases()

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from source_trees import machine
 
 CONFIGS: list[dict[str, Any]] = [
     {"scenario": "geneva-2022", "n": 2000, "workers": 1},
@@ -163,7 +164,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(json.loads(args.one))))
         return
-    print(f"python {platform.python_version()}, {platform.machine()}")
+    print(machine())
     print(
         "| configuration | task | memory: measured | estimate | ratio "
         "| time: wall | CPU / workers | estimate (check) | ratio | estimate (dry run) | ratio |"

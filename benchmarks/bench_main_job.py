@@ -40,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from source_trees import extract_src, run_child
+from source_trees import extract_src, machine, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ["run", "geneva-2022", "-n", "200", "--seed", "1", "-q"]
@@ -114,6 +114,7 @@ def main() -> None:
         trees = {"after": ROOT / "src"}
         if args.base_commit:
             trees = {"before": extract_src(args.base_commit, Path(tmp)), **trees}
+        print(machine())
         print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
         rows: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for k in range(repeats):

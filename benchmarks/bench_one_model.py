@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from source_trees import extract_src, run_child, tune_allocator
+from source_trees import extract_src, machine, run_child, tune_allocator
 
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +134,7 @@ def main() -> None:
     mesa = args.mesa_replications or (10 if args.quick else 40)
     sizes = (100, 500) if args.quick else tuple(int(r) for r in args.ensembles.split(",") if r)
     cases = [("mesa", mesa)] + [("ensembles", r) for r in sizes]
+    print(machine())
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"before": extract_src(args.base_commit, Path(tmp)), "after": ROOT / "src"}
@@ -172,6 +173,7 @@ def main() -> None:
 
 def viewer(repeats: int, sizes: tuple[int, ...]) -> None:
     """k replications as k one-row models and as one model of k rows (this checkout)."""
+    print(machine())
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     src = ROOT / "src"
     rows = []

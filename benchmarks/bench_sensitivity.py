@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from source_trees import machine
 
 from escalsim.experiment import sensitivity as sa
 from escalsim.scenario import load_scenario
@@ -34,10 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     names = args.scenario or ["hotline-1963", "geneva-2022"]
     trajectories, replications = (2, 10) if args.quick else (10, 300)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, numpy {np.__version__}\n"
-    )
+    print(f"{machine()}\n")
     print("| scenario | groups | points | runs | wall s | runs/s | load before | load after |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in names:

@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import platform
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from source_trees import tune_allocator
+from source_trees import load_average, machine, tune_allocator
 
 from escalsim.experiment.sweep import Sweep, parse_vary, run_sweep
 from escalsim.scenario import load_scenario
@@ -85,15 +82,12 @@ def main() -> None:
     big = args.task or big
     sweep = make_sweep(replications)
     runs = len(sweep.points) * replications
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, numpy {np.__version__}\n"
-    )
+    print(f"{machine()}\n")
     print(
         f"geneva-2022, {len(sweep.points)} points × {replications:,} replications with twins "
         f"({runs:,} runs), tasks of {big} replications\n"
     )
-    print(f"load average before: {_load()}\n")
+    print(f"load average before: {load_average()}\n")
     print("| executor | workers | wall s | replications/s | speed-up | CPU s | CPU speed-up |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     from distributed import LocalCluster
@@ -127,11 +121,7 @@ def main() -> None:
         print("| --- | --- | --- |")
         for label, workers, per_task in overheads:
             print(f"| {label} | {workers} | {per_task * 1e3:.0f} ms |")
-    print(f"\nload average after: {_load()}")
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -42,12 +42,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from source_trees import run_child, steps_and_run_rounds, tune_allocator
+from source_trees import load_average, machine, run_child, steps_and_run_rounds, tune_allocator
 
 ROOT = Path(__file__).resolve().parents[1]
 #: bench_limits' synthetic scenarios (generic-dispute and A - 2 neutral third parties, 20
@@ -95,10 +94,6 @@ def measure(name: str, replications: int) -> dict[str, Any]:
     }
 
 
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000", help="replication counts (two or more)")
@@ -142,11 +137,12 @@ def main() -> None:
         found = json.loads(args.cache.read_text())
         print(f"measurements read from {args.cache}")
     else:
-        print(f"load average before: {_load()}")
+        print(machine())
+        print(f"load average before: {load_average()}")
         for name in chosen:
             at = synthetic_sizes if name.startswith(SYNTHETIC) else sizes
             found[name] = [run_child(ROOT / "src", __file__, name, str(r)) for r in at]
-        print(f"load average after: {_load()}")
+        print(f"load average after: {load_average()}")
         if args.cache:
             args.cache.write_text(json.dumps(found))
 

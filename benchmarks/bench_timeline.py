@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from source_trees import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The stamps' file (one JSON line per stamp, appended by every process).
@@ -126,6 +128,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 replications, one run")
     args = parser.parse_args()
     n, repeats = (20, 1) if args.quick else (args.replications, args.repeats)
+    print(machine())
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
     runs = []
     with tempfile.TemporaryDirectory() as tmp:

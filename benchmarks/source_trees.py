@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,38 @@ def steps_and_run_rounds(frames: Any) -> tuple[float, float]:
     if frames.twin_outcome is not None and frames.complete_twin_outcome is not None:
         ends += [frames.twin_outcome["end_round"], frames.complete_twin_outcome["end_round"]]
     return float(max(int(e.max()) for e in ends)), float(sum(int(e.sum()) for e in ends))
+
+
+def machine() -> str:
+    """The machine a benchmark ran on, for the line above its tables.
+
+    The CPU's model name (``/proc/cpuinfo``, where there is one), its cores, Python and numpy:
+    figures of one benchmark on two 2-core machines of the same class have differed by a third
+    (docs/performance.md, "How these were measured"), so a figure is read with its machine.
+    """
+    import numpy as np
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    # numpy's widest SIMD in use: it picks its elementary functions' code by it, so it sets the
+    # numerics regime (docs/reliability.md, "Reproducibility across machines") and the speed.
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # another numpy layout: say nothing rather than guess
+        features = {}
+    simd = next((f for f in ("AVX512_ICL", "AVX512_SKX", "AVX2") if features.get(f)), "baseline")
+    return (
+        f"machine: {model} ({platform.machine()}), {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__} ({simd})"
+    )
+
+
+def load_average() -> str:
+    """The load averages over 1, 5 and 15 minutes, as the benchmarks print them."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())

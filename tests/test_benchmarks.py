@@ -8,9 +8,9 @@ import sys
 import pytest
 
 
-def _quick(root, script: str) -> str:  # type: ignore[no-untyped-def]
-    """What ``benchmarks/SCRIPT --quick`` prints on stdout (it must exit 0)."""
-    command = [sys.executable, str(root / "benchmarks" / script), "--quick"]
+def _quick(root, script: str, *more: str) -> str:  # type: ignore[no-untyped-def]
+    """What ``benchmarks/SCRIPT --quick [MORE]`` prints on stdout (it must exit 0)."""
+    command = [sys.executable, str(root / "benchmarks" / script), "--quick", *more]
     return subprocess.run(command, capture_output=True, text=True, check=True, timeout=600).stdout
 
 
@@ -33,6 +33,35 @@ def test_bench_fixed_cost_quick_prints_the_steps_and_the_fit(root):
     assert [r[2].strip() for r in rows[:3]] == ["1", "20", "100"], out
     assert len(rows) == 4, out  # three sizes, then the fit
     assert "Fit per step = a + b·R" in out, out
+
+
+@pytest.mark.slow
+def test_bench_fixed_cost_splits_a_step_between_the_run_and_its_twins(root):
+    out = _quick(
+        root, "bench_fixed_cost.py", "--twin", "--by-run", "--scenario", "ipd-noise",
+        "--condition", "tft_e05",
+    )  # fmt: skip
+    assert "ipd-noise (tft_e05, with twins)" in out, out
+    batch = {
+        int(r[2].replace(",", "")): float(r[7])
+        for r in (line.split("|") for line in out.splitlines() if line.startswith("| after "))
+        if r[2].strip().replace(",", "").isdigit()
+    }
+    assert sorted(batch) == [1, 20, 100], out
+    header = next(line for line in out.splitlines() if line.startswith("| R | run |"))
+    assert header.split("|")[2:6] == [" run ", " perception ", " complete ", " all "], out
+    split = [
+        line.split("|") for line in out.splitlines() if line.startswith("| ") and "---" not in line
+    ]
+    for r in (1, 20, 100):
+        row = next(c for c in split if c[1].strip() == f"{r:,}" and len(c) == 7)
+        run, perception, complete, total = (float(c) for c in row[2:6])
+        assert min(run, perception, complete) > 0, out
+        assert abs(run + perception + complete - total) < 0.02, out
+        # The runs' steps are part of the batch, which also builds its frames.
+        assert total <= batch[r] + 0.01, out
+    fits = {c[1].strip() for c in split if len(c) == 5}
+    assert {"run", "perception", "complete", "all"} <= fits, out
 
 
 @pytest.mark.slow
