@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' Chromium flags: one home
 
+from source_trees import machine  # noqa: E402
+
 from chromium import CHROMIUM_ARGS, free_port, wait_served  # noqa: E402
 from conftest import stop_group  # noqa: E402
 
@@ -139,6 +141,7 @@ def main() -> None:
     args = parser.parse_args()
     steps = 3 if args.quick else args.steps
     print(f"src: {args.src.resolve()}")
+    print(machine())
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     print(f"scenario: {args.scenario}")
     times = measure(args.src.resolve(), args.scenario, steps, args.quiet)

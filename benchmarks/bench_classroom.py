@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from source_trees import machine  # noqa: E402
+
 from chromium import free_port, wait_served  # noqa: E402
 from conftest import stop_group  # noqa: E402
 
@@ -68,6 +70,7 @@ def main() -> None:
         walls.append(wall)
     timings.sort()
     p90 = timings[int(0.9 * (len(timings) - 1))]
+    print(machine())
     print(
         f"{args.games} games at once, {args.sessions} session(s), {len(timings)} rounds, teams "
         f"polling every {args.poll} s, {os.cpu_count()} cores: submission to the next round's "

@@ -17,15 +17,18 @@ replications with twins is ``[2, 400, 1, 8, 4, 16]`` (the two runs that model th
 replications, the worlds, four rungs, sixteen types): 409,600 elements. The inputs are drawn in
 the equations' valid ranges (risks in [0, 0.3], δ = 0.9, λ = 5).
 
-numpy's side is escalsim's own two functions. numba's is one loop over the same formula, fused
-(no temporaries), the operations in the functions' order and the sum over the types in numpy's
-(its pairwise sum): once as numba compiles it by default, once with ``fastmath=True``
-(reassociation and fused multiply-adds allowed). For each it prints the median time of a call
-over ``--repeats``, the ratio to numpy, and how many results differ from numpy's and by how
-much; then, each in a fresh process, the time to import numba, to compile the kernel, and to
-load it from numba's cache (what every worker would pay). The kernel calls the C library's
-``tanh``: with numpy's own switched to the C library's (``NPY_DISABLE_CPU_FEATURES="AVX512_ICL
-X86_V4 X86_V3"``, docs/reliability.md) its default build gives numpy's results to the bit.
+numpy's side is escalsim's own two functions, as they are and with the replications on the last
+axis (``[rungs, types, rows]``: numpy's inner loops then run over the rows; the sum over the
+types then runs in another order, so results may differ in their last bits). numba's is one
+loop over the same formula, fused (no temporaries), the operations in the functions' order and
+the sum over the types in numpy's (its pairwise sum): once as numba compiles it by default,
+once with ``fastmath=True`` (reassociation and fused multiply-adds allowed). For each it prints
+the median time of a call over ``--repeats``, the ratio to numpy, and how many results differ
+from numpy's and by how much; then, each in a fresh process, the time to import numba, to
+compile the kernel, and to load it from numba's cache (what every worker would pay). The kernel
+calls the C library's ``tanh``: with numpy's own switched to the C library's
+(``NPY_DISABLE_CPU_FEATURES="AVX512_ICL X86_V4 X86_V3"``, docs/reliability.md) its default
+build gives numpy's results to the bit.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from source_trees import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE = (2 * 400 * 8, 4, 16)  # [2, 400, 1, 8] flattened, rungs, types
@@ -112,6 +116,21 @@ def numpy_chain(flow, risk, war, quit, posterior):  # type: ignore[no-untyped-de
     return quit_probability(posterior[:, None, :], quit[:, None, :] - hold, PRECISION, SCALE)
 
 
+def numpy_chain_rows_last(flow, risk, war, quit, posterior):  # type: ignore[no-untyped-def]
+    """The same functions with the replications on the last axis: ``[rungs, types, rows]``.
+
+    The layout the issue names ("state laid out for contiguous access"): numpy's inner loops
+    then run over the rows, not over four rungs or sixteen types. The sum over the types is
+    then over a middle axis, which numpy adds in another order than its pairwise sum over the
+    last: the results may differ in their last bits (counted in the table).
+    """
+    from escalsim.core.bargaining import _quit_shares, hold_value
+
+    hold = hold_value(flow[:, None, :], risk[:, None, :], war[None, :, :], DELTA)
+    shares = _quit_shares((quit[None, :, :] - hold) * SCALE, PRECISION)
+    return (posterior[None, :, :] * shares).sum(axis=1)
+
+
 def timed(call, repeats: int) -> float:  # type: ignore[no-untyped-def]
     """Median seconds of ``call()`` over ``repeats`` calls, after one warm-up."""
     call()
@@ -144,6 +163,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     args = parser.parse_args()
+    print(machine())
     rows = SHAPE[0] // 40 if args.quick else SHAPE[0]
     repeats = 3 if args.quick else args.repeats
     operands = inputs(rows)
@@ -162,6 +182,15 @@ def main() -> None:
     print(
         f"| numpy (escalsim's functions) | {base * 1e3:.2f} | {base / elements * 1e9:.1f} | "
         "1.00 | — | — |"
+    )
+    last = [np.ascontiguousarray(x.T) for x in operands]  # [rungs or types, rows]
+    got = numpy_chain_rows_last(*last).T
+    seconds = timed(lambda: numpy_chain_rows_last(*last), repeats)
+    print(
+        f"| numpy, the replications last | {seconds * 1e3:.2f} | "
+        f"{seconds / elements * 1e9:.1f} | {base / seconds:.2f} | "
+        f"{float(np.mean(got != reference)):.1%} | "
+        f"{float(np.max(np.abs(got - reference))):.1e} |"
     )
     if args.numba_path:
         sys.path.insert(0, args.numba_path)

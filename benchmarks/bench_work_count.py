@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from source_trees import run_child, tune_allocator
+from source_trees import machine, run_child, tune_allocator
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO, CONDITION = "geneva-2022", "dialogue_open"
@@ -100,6 +100,7 @@ def main() -> None:
         print(json.dumps(measure(int(args.one[0]), args.one[1] == "1")))
         return
     small, large = (10, 30) if args.quick else (int(s) for s in args.sizes.split(","))
+    print(machine())
     src = ROOT / "src"
     counted = [run_child(src, __file__, str(r), "1") for r in (small, large)]
     timed = [run_child(src, __file__, str(r), "0") for r in (small, large)]

@@ -106,4 +106,9 @@ def test_bench_compiled_probe_quick_prints_numpys_side_without_numba(root):
     """numba is no dependency: without ``--numba-path`` only numpy's chain is measured."""
     out = _quick(root, "bench_compiled_probe.py")
     assert "| numpy (escalsim's functions) |" in out, out
+    # The same chain with the replications last: its own timing, and how many results differ.
+    last = next(line for line in out.splitlines() if line.startswith("| numpy, the replications"))
+    cells = [c.strip() for c in last.split("|")[2:7]]
+    assert float(cells[0]) > 0, out
+    assert cells[3].endswith("%"), out
     assert "numba is not importable here" in out or "| numba |" in out, out
