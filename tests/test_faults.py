@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import json
 import os
 import resource
@@ -26,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -202,6 +204,7 @@ def _interrupt(
     # These runs are cheap (brinkmanship), so the start-up rule (runner.worth_starting) would
     # keep them in one process; a start-up of 1 ms makes them use the workers they ask for.
     env["ESCALSIM_WORKER_START_SECONDS"] = "0.001"
+    env = _dumps_stacks_on_sigusr1(env)
     with sigint_as_at_a_terminal():
         proc = subprocess.Popen(
             [sys.executable, "-m", "escalsim", *args, "--workers", str(workers)],
@@ -226,16 +229,74 @@ def _interrupt(
         _, err = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         # Seen twice in full parallel runs (5 and 6 December 2026), never alone: say which
-        # process of the command's group was still there, and what it was doing, then clean up.
+        # process of the command's group was still there, and what each thread of each was
+        # doing (faulthandler's dump, _stacks_of), then clean up.
         try:
             seen = _processes_of(proc.pid)
+            stacks = _stacks_of(proc)
         finally:
             kill_group(proc)
-        pytest.fail(f"the command did not end within {TIMEOUT} s of {sig}; its group:\n{seen}")
+        pytest.fail(
+            f"the command did not end within {TIMEOUT} s of {sig}; its group:\n{seen}\n"
+            f"its threads' stacks (stderr's end):\n{stacks}"
+        )
     except BaseException:
         kill_group(proc)  # a failed or timed-out wait leaves no process behind
         raise
     return proc.returncode, err, tag
+
+
+#: A ``sitecustomize`` that has every Python process it starts in dump each thread's stack on
+#: SIGUSR1 (faulthandler writes from its C signal handler, even while the main thread waits in
+#: a lock or a pipe): put first on ``PYTHONPATH``, it reaches the command and the helpers it
+#: spawns, without a line of escalsim's own code. escalsim does not use SIGUSR1.
+_DUMP_ON_SIGUSR1 = (
+    "import faulthandler, signal\nfaulthandler.register(signal.SIGUSR1, all_threads=True)\n"
+)
+
+
+@functools.cache
+def _sitecustomize_folder() -> str:
+    folder = tempfile.mkdtemp(prefix="escalsim-faults-")
+    Path(folder, "sitecustomize.py").write_text(_DUMP_ON_SIGUSR1, encoding="utf-8")
+    return folder
+
+
+def _dumps_stacks_on_sigusr1(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with :data:`_DUMP_ON_SIGUSR1` first on ``PYTHONPATH`` (a copy)."""
+    paths = [_sitecustomize_folder(), *filter(None, [env.get("PYTHONPATH")])]
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def _stacks_of(proc: subprocess.Popen[str]) -> str:
+    """Each thread's stack in every process of ``proc``'s group, then the group killed.
+
+    For a command started with :func:`_dumps_stacks_on_sigusr1`'s environment and its stderr
+    piped: SIGUSR1 to each process (each writes its dump to the stderr it shares), a moment for
+    the dumps to be written, the group killed, and the end of what stderr then holds.
+    """
+    try:
+        listing = subprocess.run(
+            ["ps", "-o", "pid=", "-g", str(proc.pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"(ps failed: {exc})"
+    for pid in (int(x) for x in listing.split()):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGUSR1)
+    # Diagnostics of a test that has already failed, not an assertion: the dumps are written
+    # by each process's signal handler as soon as the signal lands.
+    time.sleep(2.0)
+    kill_group(proc)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except (subprocess.SubprocessError, ValueError) as exc:  # ValueError: stderr closed
+        return f"(stderr not read: {exc})"
+    return (err or "")[-20_000:]
 
 
 def _processes_of(group: int) -> str:
@@ -265,6 +326,43 @@ def _processes_of(group: int) -> str:
         except (OSError, subprocess.SubprocessError) as exc:
             stacks.append(f"--- {pid}: py-spy failed: {exc}")
     return listing + "\n".join(stacks)
+
+
+def test_a_hung_command_is_reported_with_every_threads_stack():
+    """The diagnostics of a command that does not end: each process's threads, where they wait.
+
+    A child started as _interrupt starts the command (its own process group, stderr piped, the
+    environment of _dumps_stacks_on_sigusr1) with a helper thread, waits in a named function,
+    and says it is ready first; _stacks_of must show both threads' frames, and leave nothing.
+    """
+    code = (
+        "import sys, threading\n"
+        "def helper_waits_here(): threading.Event().wait()\n"
+        "def main_waits_here(): threading.Event().wait()\n"
+        "threading.Thread(target=helper_waits_here, daemon=True).start()\n"
+        "print('ready', flush=True)\n"
+        "main_waits_here()\n"
+    )
+    env = _dumps_stacks_on_sigusr1(dict(os.environ))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"  # the handler is registered by now
+        stacks = _stacks_of(proc)
+    finally:
+        kill_group(proc)
+    assert "main_waits_here" in stacks, stacks
+    assert "helper_waits_here" in stacks, stacks
+    # faulthandler heads each thread "Thread 0x…", and the one it runs in "Current thread 0x…".
+    assert stacks.count("hread 0x") == 2, stacks
+    assert proc.poll() is not None
 
 
 def check_interrupted(command: str, sig: str, code: int, err: str, complete: bool) -> str:
