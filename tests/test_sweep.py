@@ -203,6 +203,43 @@ def test_resume_runs_only_what_is_missing_and_refuses_a_changed_sweep(geneva, tm
         run_sweep(changed, tmp_path, workers=1, resume=True)
 
 
+def _refusing_scheduler(*_args, **_kwargs):
+    """make_executor as it fails when a Dask scheduler cannot be reached."""
+    from escalsim.errors import UsageError
+    from escalsim.scenario.errors import Problem
+
+    raise UsageError([Problem(0, 0, ("--scheduler",), "cannot reach it", "experiment")])
+
+
+def test_a_refused_scheduler_leaves_no_half_begun_folder(geneva, tmp_path, monkeypatch):
+    """The store is begun before the executor is made: a refusal takes its manifest back.
+
+    A new folder is not left behind; a folder with parts keeps them, to be resumed.
+    """
+    import escalsim.experiment.runner as runner
+    import escalsim.experiment.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "make_executor", _refusing_scheduler)
+    monkeypatch.setattr(runner, "make_executor", _refusing_scheduler)
+    sweep = small(geneva, replications=10)
+    with pytest.raises(ScenarioError, match="cannot reach it"):
+        run_sweep(sweep, tmp_path / "new", chunk=5, scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(ScenarioError, match="cannot reach it"):
+        runner.run("brinkmanship", replications=4, seed=1, out=tmp_path / "run", plots=False)
+    assert not list(tmp_path.iterdir())  # neither the run folder nor its .run.partial
+    # A folder with parts stored keeps them, and its manifest, for --resume.
+    monkeypatch.undo()
+    run_sweep(sweep, tmp_path / "kept", chunk=5, workers=1)
+    first = sorted((tmp_path / "kept" / "runs").iterdir())[0]
+    first.unlink()
+    monkeypatch.setattr(sweep_module, "make_executor", _refusing_scheduler)
+    with pytest.raises(ScenarioError, match="cannot reach it"):
+        run_sweep(sweep, tmp_path / "kept", chunk=5, resume=True, scheduler="tcp://127.0.0.1:9")
+    assert (tmp_path / "kept" / "manifest.json").exists()
+    assert missing_parts(tmp_path / "kept") == [first.name]
+
+
 def _sweep_command(out, *extra: str) -> list[str]:
     """A sweep of 24 parts (6 points x 4 chunks of 5 replications) to stop and resume."""
     return [

@@ -535,7 +535,11 @@ def _run_checkpointed(
         tasks = job.tasks(n, chunk)  # a resumed run keeps its chunks
         done = store.done()
         todo = [t for t in tasks if t.name not in done]
-        executor = make_executor(workers, scheduler, shared=True) if todo else None
+        try:
+            executor = make_executor(workers, scheduler, shared=True) if todo else None
+        except BaseException:
+            store.withdraw()  # refused before any task ran: leave no half-begun run folder
+            raise
         written: dict[str, Frames] = {}  # the parts written here are not read back
 
         def write(task: Task, frames: Frames) -> None:

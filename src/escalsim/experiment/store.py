@@ -271,6 +271,17 @@ class PartStore:
             _concat(frames[2]),
         )
 
+    def withdraw(self) -> None:
+        """Take back what :meth:`begin` wrote, where no part is stored yet.
+
+        For a command stopped before its first task could run (its Dask scheduler refused, its
+        workers could not start): the folder is left as :meth:`begin` found it, or, had it
+        nothing stored, emptied but for :data:`KEPT` (so a folder the command's lock made is
+        removed when the lock is released, :func:`locked`). A store with parts is left alone.
+        """
+        if not self.done():
+            self._clear()
+
     def discard(self) -> None:
         """Remove the store (its manifest last, so a half-removed one is still recognised)."""
         for frame in FRAMES:

@@ -656,7 +656,11 @@ def run_parts(
         if on_part:
             on_part(task)
 
-    choice = make_executor(workers, scheduler)
+    try:
+        choice = make_executor(workers, scheduler)
+    except BaseException:
+        store.withdraw()  # refused before any task ran: leave no half-begun folder
+        raise
     with Progress(tasks, todo, progress, label, "points") as bar:
         run_tasks(job, todo, choice, on_done, in_flight=in_flight, progress=bar)
     return PartsRun(len(tasks), len(todo), choice.label, list(store.damaged))
