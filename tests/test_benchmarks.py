@@ -112,3 +112,24 @@ def test_bench_compiled_probe_quick_prints_numpys_side_without_numba(root):
     assert float(cells[0]) > 0, out
     assert cells[3].endswith("%"), out
     assert "numba is not importable here" in out or "| numba |" in out, out
+
+
+@pytest.mark.slow
+def test_bench_elementary_gives_one_result_in_every_numerics_regime(root):
+    """escalsim's own tanh and exp: the same bits under numpy's three regimes, within 4 ulp.
+
+    Not a timing: the digests and errors are properties of the arithmetic. numpy's own tanh and
+    exp may differ between regimes (they do on a machine with AVX-512); the fixed ones must not.
+    """
+    out = _quick(root, "bench_elementary.py")
+    line = next(x for x in out.splitlines() if x.startswith("distinct digests over the regimes"))
+    counts = dict(item.rsplit(" ", 1) for item in line.split(": ", 1)[1].split(", "))
+    assert counts["tanh_fixed"] == "1", out
+    assert counts["exp_fixed"] == "1", out
+    errors = {
+        c[1].strip(): float(c[2])
+        for c in (x.split("|") for x in out.splitlines() if x.startswith("| "))
+        if len(c) == 7 and c[1].strip() in ("tanh_fixed", "exp_fixed")
+    }
+    assert set(errors) == {"tanh_fixed", "exp_fixed"}, out
+    assert max(errors.values()) < 4.0, out
