@@ -204,15 +204,9 @@ def _interrupt(
     # These runs are cheap (brinkmanship), so the start-up rule (runner.worth_starting) would
     # keep them in one process; a start-up of 1 ms makes them use the workers they ask for.
     env["ESCALSIM_WORKER_START_SECONDS"] = "0.001"
-    env = _dumps_stacks_on_sigusr1(env)
     with sigint_as_at_a_terminal():
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "escalsim", *args, "--workers", str(workers)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            start_new_session=True,
+        proc = _started(
+            ["-m", "escalsim", *args, "--workers", str(workers)], env, subprocess.DEVNULL
         )
     try:
         deadline = time.monotonic() + TIMEOUT
@@ -268,6 +262,19 @@ def _dumps_stacks_on_sigusr1(env: dict[str, str]) -> dict[str, str]:
     return {**env, "PYTHONPATH": os.pathsep.join(paths)}
 
 
+def _started(argv: list[str], env: dict[str, str], stdout: int) -> subprocess.Popen[str]:
+    """``python ARGV`` in its own process group (its helpers with it), stderr piped as text,
+    every Python process of it dumping its stacks on SIGUSR1 (:func:`_dumps_stacks_on_sigusr1`)."""
+    return subprocess.Popen(
+        [sys.executable, *argv],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_dumps_stacks_on_sigusr1(env),
+        start_new_session=True,
+    )
+
+
 def _stacks_of(proc: subprocess.Popen[str]) -> str:
     """Each thread's stack in every process of ``proc``'s group, then the group killed.
 
@@ -276,13 +283,7 @@ def _stacks_of(proc: subprocess.Popen[str]) -> str:
     the dumps to be written, the group killed, and the end of what stderr then holds.
     """
     try:
-        listing = subprocess.run(
-            ["ps", "-o", "pid=", "-g", str(proc.pid)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        ).stdout
+        listing = _ps(proc.pid, "pid=")
     except (OSError, subprocess.SubprocessError) as exc:
         return f"(ps failed: {exc})"
     for pid in (int(x) for x in listing.split()):
@@ -299,17 +300,17 @@ def _stacks_of(proc: subprocess.Popen[str]) -> str:
     return (err or "")[-20_000:]
 
 
+def _ps(group: int, columns: str) -> str:
+    """What ``ps -o COLUMNS -g GROUP`` prints of a process group (raises if ps cannot run)."""
+    command = ["ps", "-o", columns, "-g", str(group)]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60).stdout
+
+
 def _processes_of(group: int) -> str:
     """The processes of a process group: ``ps`` lines, and each one's Python stacks where
     ``py-spy`` is on the PATH (it is not a dependency); what could not be found, said so."""
     try:
-        listing = subprocess.run(
-            ["ps", "-o", "pid,ppid,stat,wchan:20,args", "-g", str(group)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        ).stdout
+        listing = _ps(group, "pid,ppid,stat,wchan:20,args")
     except (OSError, subprocess.SubprocessError) as exc:
         return f"(ps failed: {exc})"
     spy = shutil.which("py-spy")
@@ -331,9 +332,9 @@ def _processes_of(group: int) -> str:
 def test_a_hung_command_is_reported_with_every_threads_stack():
     """The diagnostics of a command that does not end: each process's threads, where they wait.
 
-    A child started as _interrupt starts the command (its own process group, stderr piped, the
-    environment of _dumps_stacks_on_sigusr1) with a helper thread, waits in a named function,
-    and says it is ready first; _stacks_of must show both threads' frames, and leave nothing.
+    A child started as _interrupt starts the command (:func:`_started`) with a helper thread,
+    waits in a named function, and says it is ready first; _stacks_of must show both threads'
+    frames, and leave nothing.
     """
     code = (
         "import sys, threading\n"
@@ -343,15 +344,7 @@ def test_a_hung_command_is_reported_with_every_threads_stack():
         "print('ready', flush=True)\n"
         "main_waits_here()\n"
     )
-    env = _dumps_stacks_on_sigusr1(dict(os.environ))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
+    proc = _started(["-c", code], dict(os.environ), subprocess.PIPE)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"  # the handler is registered by now
