@@ -221,21 +221,21 @@ def test_a_refused_scheduler_leaves_no_half_begun_folder(geneva, tmp_path, monke
 
     monkeypatch.setattr(sweep_module, "make_executor", _refusing_scheduler)
     monkeypatch.setattr(runner, "make_executor", _refusing_scheduler)
-    sweep = small(geneva, replications=10)
+    sweep = small(geneva, replications=2)
     with pytest.raises(ScenarioError, match="cannot reach it"):
-        run_sweep(sweep, tmp_path / "new", chunk=5, scheduler="tcp://127.0.0.1:9")
+        run_sweep(sweep, tmp_path / "new", chunk=1, scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "new").exists()
     with pytest.raises(ScenarioError, match="cannot reach it"):
         runner.run("brinkmanship", replications=4, seed=1, out=tmp_path / "run", plots=False)
     assert not list(tmp_path.iterdir())  # neither the run folder nor its .run.partial
     # A folder with parts stored keeps them, and its manifest, for --resume.
     monkeypatch.undo()
-    run_sweep(sweep, tmp_path / "kept", chunk=5, workers=1)
+    run_sweep(sweep, tmp_path / "kept", chunk=1, workers=1)
     first = sorted((tmp_path / "kept" / "runs").iterdir())[0]
     first.unlink()
     monkeypatch.setattr(sweep_module, "make_executor", _refusing_scheduler)
     with pytest.raises(ScenarioError, match="cannot reach it"):
-        run_sweep(sweep, tmp_path / "kept", chunk=5, resume=True, scheduler="tcp://127.0.0.1:9")
+        run_sweep(sweep, tmp_path / "kept", chunk=1, resume=True, scheduler="tcp://127.0.0.1:9")
     assert (tmp_path / "kept" / "manifest.json").exists()
     assert missing_parts(tmp_path / "kept") == [first.name]
 
