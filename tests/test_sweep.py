@@ -490,6 +490,7 @@ def test_cli_run_takes_a_dask_scheduler(root, tmp_path, cluster):
     assert dask.stdout == local.stdout
 
 
+@pytest.mark.slow  # 43 s on the reference machine: CI's slow tier runs it
 @pytest.mark.cluster
 def test_losing_a_dask_worker_mid_sweep_loses_nothing(geneva, tmp_path, cluster):
     from distributed import Client
@@ -618,6 +619,7 @@ def test_sensitivity_indices_average_replicates_and_come_with_cis(root, tmp_path
         sensitivity(grid_manifest, grid_runs, "p_war")
 
 
+@pytest.mark.slow  # 52 s on the reference machine: CI's slow tier runs it
 @pytest.mark.cluster
 def test_the_multi_machine_recipe_on_loopback(root, tmp_path):
     """docs/sweeps.md's recipe, with `dask scheduler` and `dask worker` as separate commands."""
