@@ -36,15 +36,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-from source_trees import machine
+from source_trees import machine, numba_from, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE = (2 * 400 * 8, 4, 16)  # [2, 400, 1, 8] flattened, rungs, types
@@ -131,17 +129,6 @@ def numpy_chain_rows_last(flow, risk, war, quit, posterior):  # type: ignore[no-
     return (posterior[None, :, :] * shares).sum(axis=1)
 
 
-def timed(call, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    """Median seconds of ``call()`` over ``repeats`` calls, after one warm-up."""
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def fresh(numba_path: str, folder: str, code: str) -> float:
     """Seconds a fresh process spends on ``code`` (after importing numpy)."""
     script = (
@@ -192,12 +179,7 @@ def main() -> None:
         f"{float(np.mean(got != reference)):.1%} | "
         f"{float(np.max(np.abs(got - reference))):.1e} |"
     )
-    if args.numba_path:
-        sys.path.insert(0, args.numba_path)
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        print("\nnumba is not importable here: give --numba-path (see the module's usage).")
+    if not numba_from(args.numba_path):
         return
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "probe_kernel.py").write_text(KERNEL.replace("CACHE", "True"))

@@ -43,7 +43,6 @@ import hashlib
 import json
 import math
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,7 +50,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from source_trees import machine
+from source_trees import machine, numba_from, timed
 
 #: The three numerics regimes of numpy on x86-64 (docs/reliability.md), by the switch that
 #: selects each.
@@ -180,17 +179,6 @@ def ulps(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
     return np.abs((got.astype(np.longdouble) - exact) / spacing).astype(np.float64)
 
 
-def timed(call, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    """Median seconds of ``call()`` over ``repeats`` calls, after one."""
-    call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def one(quick: bool) -> dict[str, str]:
     """In this process (one regime): the digests of numpy's functions and of the fixed ones."""
     x = inputs(quick)
@@ -311,12 +299,7 @@ def main() -> None:
         )
     if args.in_model:
         in_model(args.in_model)
-    if args.numba_path:
-        sys.path.insert(0, args.numba_path)
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        print("\nnumba is not importable here: give --numba-path (see the module's usage).")
+    if not numba_from(args.numba_path):
         return
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "fixed_kernel.py").write_text(KERNEL)

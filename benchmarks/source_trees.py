@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +101,30 @@ def machine() -> str:
 def load_average() -> str:
     """The load averages over 1, 5 and 15 minutes, as the benchmarks print them."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def timed(call: Any, repeats: int) -> float:
+    """Median seconds of ``call()`` over ``repeats`` calls, after one warm-up call."""
+    call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def numba_from(path: str) -> bool:
+    """Whether numba imports, ``path`` (a folder it is installed in, or "") first on sys.path.
+
+    numba is no dependency of escalsim: the probes that compare with it take it from a folder
+    (``--numba-path``) and say so where it is not found.
+    """
+    if path:
+        sys.path.insert(0, path)
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        print("\nnumba is not importable here: give --numba-path (see the module's usage).")
+        return False
+    return True
