@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TIMEOUT, kill_group, sigint_as_at_a_terminal
+from conftest import TIMEOUT, kill_group, sigint_as_at_a_terminal, wait_until
 from escalsim.cli import main
 from escalsim.experiment.results import Results, work_folder
 from escalsim.experiment.runner import run as run_experiment
@@ -146,12 +146,20 @@ def _tagged_processes(tag: str) -> list[int]:
             continue
         try:
             env = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if f"FAULT_TAG={tag}".encode() in env.split(b"\0") and state not in ("Z", "X"):
+        if f"FAULT_TAG={tag}".encode() in env.split(b"\0") and _live(int(entry.name)):
             found.append(int(entry.name))
     return found
+
+
+def _live(pid: int) -> bool:
+    """Whether process ``pid`` runs: it exists and is neither a zombie nor dead."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
 
 
 def assert_no_process_left(tag: str, timeout: float = 120) -> None:
@@ -242,10 +250,13 @@ def _interrupt(
 
 #: A ``sitecustomize`` that has every Python process it starts in dump each thread's stack on
 #: SIGUSR1 (faulthandler writes from its C signal handler, even while the main thread waits in
-#: a lock or a pipe): put first on ``PYTHONPATH``, it reaches the command and the helpers it
-#: spawns, without a line of escalsim's own code. escalsim does not use SIGUSR1.
+#: a lock or a pipe) and then die of it (``chain``: the signal's default action, after the
+#: dump), so that whoever signals it knows the dump is whole when the process has ended. Put
+#: first on ``PYTHONPATH``, it reaches the command and the helpers it spawns, without a line of
+#: escalsim's own code. escalsim does not use SIGUSR1.
 _DUMP_ON_SIGUSR1 = (
-    "import faulthandler, signal\nfaulthandler.register(signal.SIGUSR1, all_threads=True)\n"
+    "import faulthandler, signal\n"
+    "faulthandler.register(signal.SIGUSR1, all_threads=True, chain=True)\n"
 )
 
 
@@ -278,20 +289,22 @@ def _started(argv: list[str], env: dict[str, str], stdout: int) -> subprocess.Po
 def _stacks_of(proc: subprocess.Popen[str]) -> str:
     """Each thread's stack in every process of ``proc``'s group, then the group killed.
 
-    For a command started with :func:`_dumps_stacks_on_sigusr1`'s environment and its stderr
-    piped: SIGUSR1 to each process (each writes its dump to the stderr it shares), a moment for
-    the dumps to be written, the group killed, and the end of what stderr then holds.
+    For a command started by :func:`_started` (its stderr piped): SIGUSR1 to each process, its
+    helpers first (the command's death kills them, ``PR_SET_PDEATHSIG``, perhaps before they
+    had dumped). Each writes its dump to the stderr it shares and then dies of the signal
+    (:data:`_DUMP_ON_SIGUSR1`), and the wait is for that end, not for a time. Then the group is
+    killed (what did not end) and the end of what stderr holds is returned.
     """
     try:
-        listing = _ps(proc.pid, "pid=")
+        pids = [int(x) for x in _ps(proc.pid, "pid=").split()]
     except (OSError, subprocess.SubprocessError) as exc:
         return f"(ps failed: {exc})"
-    for pid in (int(x) for x in listing.split()):
+    for pid in [p for p in pids if p != proc.pid] + [proc.pid]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGUSR1)
-    # Diagnostics of a test that has already failed, not an assertion: the dumps are written
-    # by each process's signal handler as soon as the signal lands.
-    time.sleep(2.0)
+        # A process stuck where no signal reaches it (uninterruptible I/O) is left to the kill.
+        with contextlib.suppress(AssertionError):
+            wait_until(lambda pid=pid: not _live(pid), f"process {pid} dumped its stacks", None, 60)
     kill_group(proc)
     try:
         _, err = proc.communicate(timeout=60)
