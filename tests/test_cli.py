@@ -9,11 +9,10 @@ of imports per command).
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import textwrap
 
-from conftest import cli_env, run_cli, run_cli_in_process
+from conftest import cli_env, run_cli, run_cli_in_process, run_process
 from escalsim.scenario import shipped
 
 
@@ -51,14 +50,7 @@ def test_a_finished_command_still_lets_a_thread_it_would_wait_for_finish(tmp_pat
         ),
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=300,
-    )
+    done = run_process([sys.executable, script], env=cli_env())
     assert done.returncode == 0, done.stderr
     assert "geneva-2022" in done.stdout  # the command's own output is flushed before it leaves
     assert out.read_text() == "done"

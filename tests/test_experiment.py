@@ -6,14 +6,13 @@ import json
 import math
 import os
 import stat
-import time
 from typing import Any
 
 import pandas as pd
 import pytest
 from PIL import Image
 
-from conftest import run_cli, run_cli_in_process
+from conftest import run_cli, run_cli_in_process, wait_until
 from escalsim.experiment.results import FIGURES, HELPER_FIGURES, Results
 from escalsim.experiment.runner import run
 from escalsim.scenario import ScenarioError, load_scenario, load_text, shipped
@@ -194,9 +193,7 @@ def test_when_drained_runs_in_a_helper_once_no_task_is_left_for_it(tmp_path):
         assert first.result(timeout=300) == second.result(timeout=300) != os.getpid()
         # The pool's thread sends the drained function just after it passes on the second
         # result: wait for its line (closing first would keep it from being sent at all).
-        deadline = time.monotonic() + 300
-        while len(log.read_text().split()) < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(log.read_text().split()) >= 3, "the drained function's line")
     finally:
         choice.close()
     assert log.read_text().split() == ["first", "second", "drained"]
