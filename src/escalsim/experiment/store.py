@@ -272,11 +272,11 @@ class PartStore:
         )
 
     def withdraw(self) -> None:
-        """Take back what :meth:`begin` wrote, where no part is stored: empty all but KEPT.
+        """Take back what :meth:`begin` wrote, where no part is stored yet.
 
-        The folder is emptied but for :data:`KEPT`. For a command stopped before its first task
-        could run (its Dask scheduler refused it, its workers could not start). A folder the
-        command's lock made is then removed when the lock is released (:func:`locked`). A store
+        For a command stopped before its first task could run (its Dask scheduler refused it,
+        its workers could not start): the folder is emptied but for :data:`KEPT`, and a folder
+        the command's lock made is removed when the lock is released (:func:`locked`). A store
         with parts is left alone: :meth:`begin` took it up without writing, and its parts wait
         for ``--resume``.
         """
